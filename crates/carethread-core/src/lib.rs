@@ -1,0 +1,18 @@
+//! The CareThread domain, pure: identifiers, users and roles, care teams and
+//! pools, threads, messages, attachments and the one access policy.
+//!
+//! Nothing here performs I/O, reads the clock or generates randomness: the
+//! current time and fresh identifiers are passed in by the caller, so every
+//! rule can be unit-tested with plain values.
+
+pub mod attachment;
+pub mod clinic;
+pub mod error;
+pub mod ids;
+pub mod message;
+pub mod policy;
+pub mod role;
+pub mod thread;
+pub mod user;
+
+pub use error::{DomainError, Field};

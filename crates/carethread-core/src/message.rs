@@ -1,0 +1,87 @@
+//! Messages, internal notes and read receipts.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::DomainError;
+use crate::ids::{MessageId, ThreadId, UserId};
+
+/// A message's text, within the clinic's length limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    /// Trims surrounding whitespace, refuses empty text and text longer than
+    /// `max_chars` characters, and refuses control characters other than
+    /// newlines and tabs.
+    pub fn parse(raw: &str, max_chars: usize) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(DomainError::invalid("body", "must not be empty"));
+        }
+        if s.chars().count() > max_chars {
+            return Err(DomainError::invalid("body", format!("must be at most {max_chars} characters")));
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            return Err(DomainError::invalid("body", "must not contain control characters"));
+        }
+        Ok(Self(s.replace("\r\n", "\n")))
+    }
+
+    /// Rebuilds a body that was validated before it was stored.
+    #[must_use]
+    pub fn from_trusted(stored: String) -> Self {
+        Self(stored)
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: MessageId,
+    pub thread_id: ThreadId,
+    pub author_id: UserId,
+    pub body: MessageBody,
+    /// Internal notes are seen by staff only.
+    pub internal: bool,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// Who read a message, and when they first opened it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadReceipt {
+    pub message_id: MessageId,
+    pub reader_id: UserId,
+    pub read_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn bodies_respect_the_clinic_limit() {
+        assert!(MessageBody::parse("hello", 5).is_ok());
+        assert!(MessageBody::parse("hello!", 5).is_err());
+        assert!(MessageBody::parse(" \n ", 5).is_err());
+        assert!(MessageBody::parse("bell\u{7}", 50).is_err());
+        assert_eq!(MessageBody::parse("a\r\nb", 50).map(|b| b.0), Ok("a\nb".to_owned()));
+    }
+
+    proptest! {
+        #[test]
+        fn a_parsed_body_is_never_empty_nor_over_the_limit(raw in ".{0,80}", max in 1usize..60) {
+            if let Ok(body) = MessageBody::parse(&raw, max) {
+                prop_assert!(!body.as_str().is_empty());
+                prop_assert!(body.as_str().chars().count() <= max);
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! The access policy: the one place that decides who may do what to which
+//! thread. Every route asks it; the store's list queries mirror it (and a
+//! test walks every role through both to keep them in step).
+//!
+//! The store gathers the facts about how the actor relates to a thread's
+//! patient ([`ThreadFacts`]); this module decides. Anyone who may not read a
+//! thread gets [`Decision::NotFound`], exactly as if it did not exist, so
+//! another patient's thread is indistinguishable from a missing one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::ids::UserId;
+use crate::role::Role;
+
+/// The signed-in user acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: UserId,
+    pub role: Role,
+}
+
+/// What a patient allowed a proxy to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyScope {
+    /// Read and write messages, and everything a later feature lets a proxy do.
+    Full,
+    /// Read and write messages.
+    MessagesOnly,
+    /// Read messages only.
+    ReadOnly,
+}
+
+impl ProxyScope {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProxyScope::Full => "full",
+            ProxyScope::MessagesOnly => "messages_only",
+            ProxyScope::ReadOnly => "read_only",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw {
+            "full" => Ok(ProxyScope::Full),
+            "messages_only" => Ok(ProxyScope::MessagesOnly),
+            "read_only" => Ok(ProxyScope::ReadOnly),
+            _ => Err(DomainError::invalid("scope", "must be full, messages_only or read_only")),
+        }
+    }
+
+    const fn may_write(self) -> bool {
+        matches!(self, ProxyScope::Full | ProxyScope::MessagesOnly)
+    }
+}
+
+/// A patient's grant of access to a proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyGrant {
+    pub patient_id: UserId,
+    pub proxy_id: UserId,
+    pub scope: ProxyScope,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ProxyGrant {
+    /// In force now: not revoked and not expired.
+    #[must_use]
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|t| t > now)
+    }
+}
+
+/// How the actor relates to one thread and its patient, as read from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ThreadFacts {
+    pub patient_id: Option<UserId>,
+    /// The thread is hidden from proxies.
+    pub confidential: bool,
+    /// The actor sits on the patient's care team.
+    pub on_care_team: bool,
+    /// The actor is a member of the pool the thread is routed to.
+    pub in_thread_pool: bool,
+    /// The thread is assigned to the actor personally.
+    pub is_assignee: bool,
+    /// The patient's grant to the actor, if any (active or not).
+    pub proxy_grant: Option<ProxyGrant>,
+}
+
+/// Things a user can do to an existing thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ThreadAction {
+    /// See the thread and its patient-visible messages and attachments.
+    Read,
+    /// Add a patient-visible message or attachment.
+    Reply,
+    /// See and add internal notes.
+    InternalNotes,
+    /// Assign, forward, change status or switch replies on and off.
+    Manage,
+}
+
+impl ThreadAction {
+    pub const ALL: [ThreadAction; 4] =
+        [ThreadAction::Read, ThreadAction::Reply, ThreadAction::InternalNotes, ThreadAction::Manage];
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The actor may see the thread but not do this to it.
+    Forbidden,
+    /// The actor may not know the thread exists.
+    NotFound,
+}
+
+impl Decision {
+    #[must_use]
+    pub const fn is_allowed(self) -> bool {
+        matches!(self, Decision::Allow)
+    }
+}
+
+/// Decides whether `actor` may do `action` to a thread with `facts`, at `now`.
+#[must_use]
+pub fn decide_thread(actor: Actor, action: ThreadAction, facts: &ThreadFacts, now: DateTime<Utc>) -> Decision {
+    let Some(patient_id) = facts.patient_id else {
+        return Decision::NotFound;
+    };
+    match actor.role {
+        Role::Patient => {
+            if patient_id != actor.id {
+                return Decision::NotFound;
+            }
+            match action {
+                ThreadAction::Read | ThreadAction::Reply => Decision::Allow,
+                ThreadAction::InternalNotes | ThreadAction::Manage => Decision::Forbidden,
+            }
+        }
+        Role::Proxy => {
+            let grant = facts
+                .proxy_grant
+                .filter(|g| g.proxy_id == actor.id && g.patient_id == patient_id && g.is_active(now));
+            let Some(grant) = grant else {
+                return Decision::NotFound;
+            };
+            if facts.confidential {
+                return Decision::NotFound;
+            }
+            match action {
+                ThreadAction::Read => Decision::Allow,
+                ThreadAction::Reply if grant.scope.may_write() => Decision::Allow,
+                ThreadAction::Reply | ThreadAction::InternalNotes | ThreadAction::Manage => {
+                    Decision::Forbidden
+                }
+            }
+        }
+        role if role.is_staff() => {
+            let sees = facts.is_assignee
+                || facts.in_thread_pool
+                || (role.is_clinician() && facts.on_care_team);
+            if sees { Decision::Allow } else { Decision::NotFound }
+        }
+        // Admins run the clinic and auditors read the audit log; neither reads
+        // message content.
+        _ => Decision::NotFound,
+    }
+}
+
+/// How the actor relates to a patient they want to start a thread for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatientFacts {
+    pub patient_id: UserId,
+    pub on_care_team: bool,
+    pub proxy_grant: Option<ProxyGrant>,
+}
+
+/// Decides whether `actor` may start a thread for the patient in `facts`.
+/// Patients write for themselves; proxies with a writing grant for their
+/// patients; clinicians for patients on their care team; front desk and
+/// billing for any patient of the clinic.
+#[must_use]
+pub fn decide_new_thread(actor: Actor, facts: &PatientFacts, now: DateTime<Utc>) -> Decision {
+    match actor.role {
+        Role::Patient if facts.patient_id == actor.id => Decision::Allow,
+        Role::Proxy => match facts.proxy_grant {
+            Some(g) if g.proxy_id == actor.id && g.patient_id == facts.patient_id && g.is_active(now) => {
+                if g.scope.may_write() { Decision::Allow } else { Decision::Forbidden }
+            }
+            _ => Decision::NotFound,
+        },
+        role if role.is_clinician() && facts.on_care_team => Decision::Allow,
+        role if role.is_clinic_wide_staff() => Decision::Allow,
+        _ => Decision::NotFound,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    fn uid(n: u128) -> UserId {
+        UserId::from_uuid(Uuid::from_u128(n))
+    }
+    const PATIENT: u128 = 1;
+    const OTHER: u128 = 2;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::UNIX_EPOCH + TimeDelta::days(20_000)
+    }
+
+    fn facts() -> ThreadFacts {
+        ThreadFacts { patient_id: Some(uid(PATIENT)), ..ThreadFacts::default() }
+    }
+
+    fn grant(scope: ProxyScope) -> ProxyGrant {
+        ProxyGrant { patient_id: uid(PATIENT), proxy_id: uid(OTHER), scope, expires_at: None, revoked_at: None }
+    }
+
+    fn actor(role: Role, id: u128) -> Actor {
+        Actor { id: uid(id), role }
+    }
+
+    #[test]
+    fn patient_reads_own_thread_but_not_another_patients() {
+        let f = facts();
+        assert_eq!(decide_thread(actor(Role::Patient, PATIENT), ThreadAction::Read, &f, now()), Decision::Allow);
+        assert_eq!(decide_thread(actor(Role::Patient, OTHER), ThreadAction::Read, &f, now()), Decision::NotFound);
+        assert_eq!(
+            decide_thread(actor(Role::Patient, PATIENT), ThreadAction::InternalNotes, &f, now()),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn proxy_scope_limits_writing() {
+        let mut f = facts();
+        f.proxy_grant = Some(grant(ProxyScope::ReadOnly));
+        let carol = actor(Role::Proxy, OTHER);
+        assert_eq!(decide_thread(carol, ThreadAction::Read, &f, now()), Decision::Allow);
+        assert_eq!(decide_thread(carol, ThreadAction::Reply, &f, now()), Decision::Forbidden);
+        f.proxy_grant = Some(grant(ProxyScope::MessagesOnly));
+        assert_eq!(decide_thread(carol, ThreadAction::Reply, &f, now()), Decision::Allow);
+    }
+
+    #[test]
+    fn expired_or_revoked_grants_hide_the_thread() {
+        let carol = actor(Role::Proxy, OTHER);
+        let mut f = facts();
+        f.proxy_grant = Some(ProxyGrant { expires_at: Some(now()), ..grant(ProxyScope::Full) });
+        assert_eq!(decide_thread(carol, ThreadAction::Read, &f, now()), Decision::NotFound);
+        f.proxy_grant = Some(ProxyGrant { revoked_at: Some(now()), ..grant(ProxyScope::Full) });
+        assert_eq!(decide_thread(carol, ThreadAction::Read, &f, now()), Decision::NotFound);
+    }
+
+    #[test]
+    fn proxy_cannot_read_confidential_thread() {
+        let mut f = facts();
+        f.proxy_grant = Some(grant(ProxyScope::Full));
+        f.confidential = true;
+        assert_eq!(decide_thread(actor(Role::Proxy, OTHER), ThreadAction::Read, &f, now()), Decision::NotFound);
+    }
+
+    #[test]
+    fn staff_see_threads_through_care_team_pool_or_assignment() {
+        let nurse = actor(Role::Nurse, OTHER);
+        assert_eq!(decide_thread(nurse, ThreadAction::Read, &facts(), now()), Decision::NotFound);
+        for f in [
+            ThreadFacts { on_care_team: true, ..facts() },
+            ThreadFacts { in_thread_pool: true, ..facts() },
+            ThreadFacts { is_assignee: true, ..facts() },
+        ] {
+            for action in ThreadAction::ALL {
+                assert_eq!(decide_thread(nurse, action, &f, now()), Decision::Allow);
+            }
+        }
+        // Front desk is not on care teams: a care-team fact alone does not open the thread.
+        let desk = actor(Role::FrontDesk, OTHER);
+        let f = ThreadFacts { on_care_team: true, ..facts() };
+        assert_eq!(decide_thread(desk, ThreadAction::Read, &f, now()), Decision::NotFound);
+    }
+
+    #[test]
+    fn starting_a_thread_follows_the_same_relationships() {
+        let pf = |on_care_team, proxy_grant| PatientFacts { patient_id: uid(PATIENT), on_care_team, proxy_grant };
+        assert_eq!(decide_new_thread(actor(Role::Patient, PATIENT), &pf(false, None), now()), Decision::Allow);
+        assert_eq!(decide_new_thread(actor(Role::Patient, OTHER), &pf(false, None), now()), Decision::NotFound);
+        assert_eq!(
+            decide_new_thread(actor(Role::Proxy, OTHER), &pf(false, Some(grant(ProxyScope::ReadOnly))), now()),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide_new_thread(actor(Role::Proxy, OTHER), &pf(false, Some(grant(ProxyScope::Full))), now()),
+            Decision::Allow
+        );
+        assert_eq!(decide_new_thread(actor(Role::Nurse, OTHER), &pf(false, None), now()), Decision::NotFound);
+        assert_eq!(decide_new_thread(actor(Role::Nurse, OTHER), &pf(true, None), now()), Decision::Allow);
+        assert_eq!(decide_new_thread(actor(Role::FrontDesk, OTHER), &pf(false, None), now()), Decision::Allow);
+        assert_eq!(decide_new_thread(actor(Role::Admin, OTHER), &pf(true, None), now()), Decision::NotFound);
+    }
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        proptest::sample::select(Role::ALL.to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn admins_and_auditors_never_read_content(
+            on_care_team: bool, in_pool: bool, assignee: bool, confidential: bool,
+            role in proptest::sample::select(vec![Role::Admin, Role::Auditor]),
+        ) {
+            let f = ThreadFacts {
+                on_care_team, in_thread_pool: in_pool, is_assignee: assignee, confidential,
+                proxy_grant: Some(grant(ProxyScope::Full)), ..facts()
+            };
+            for action in ThreadAction::ALL {
+                prop_assert_eq!(decide_thread(actor(role, OTHER), action, &f, now()), Decision::NotFound);
+            }
+        }
+
+        #[test]
+        fn nobody_acts_on_a_thread_they_cannot_read(
+            role in any_role(), on_care_team: bool, in_pool: bool, assignee: bool,
+            confidential: bool, has_grant: bool, is_patient: bool,
+        ) {
+            let f = ThreadFacts {
+                on_care_team, in_thread_pool: in_pool, is_assignee: assignee, confidential,
+                proxy_grant: has_grant.then(|| grant(ProxyScope::Full)), ..facts()
+            };
+            let who = actor(role, if is_patient { PATIENT } else { OTHER });
+            if decide_thread(who, ThreadAction::Read, &f, now()) == Decision::NotFound {
+                for action in ThreadAction::ALL {
+                    prop_assert_eq!(decide_thread(who, action, &f, now()), Decision::NotFound);
+                }
+            }
+        }
+    }
+}

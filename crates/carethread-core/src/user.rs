@@ -1,0 +1,215 @@
+//! Users, their names, and the rules for passwords they choose.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::ids::UserId;
+use crate::role::Role;
+
+/// A sign-in name: 3–64 characters of lowercase letters, digits, `.`, `_`, `-`,
+/// starting with a letter or digit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim().to_ascii_lowercase();
+        if !(3..=64).contains(&s.len()) {
+            return Err(DomainError::invalid("username", "must be 3 to 64 characters"));
+        }
+        let ok_chars = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        let ok_start = s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+        if !ok_chars || !ok_start {
+            return Err(DomainError::invalid(
+                "username",
+                "may contain only letters, digits, '.', '_' and '-', and must start with a letter or digit",
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name shown to other people ("Dr. Grace Lee"): 1–100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        let len = s.chars().count();
+        if len == 0 || len > 100 {
+            return Err(DomainError::invalid("display_name", "must be 1 to 100 characters"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(DomainError::invalid("display_name", "must not contain control characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Interface and notification language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Es,
+}
+
+impl Language {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Es => "es",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw {
+            "en" => Ok(Language::En),
+            "es" => Ok(Language::Es),
+            _ => Err(DomainError::invalid("language", "must be \"en\" or \"es\"")),
+        }
+    }
+}
+
+/// A user as the rest of the system sees them (never with credentials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub role: Role,
+    /// Patients only.
+    pub date_of_birth: Option<NaiveDate>,
+    pub language: Language,
+    pub disabled: bool,
+}
+
+/// A validated request to create a user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub date_of_birth: Option<NaiveDate>,
+    pub language: Language,
+}
+
+impl NewUser {
+    /// A patient must have a date of birth (confidentiality rules depend on age);
+    /// other roles must not carry one.
+    pub fn new(
+        username: Username,
+        display_name: DisplayName,
+        role: Role,
+        date_of_birth: Option<NaiveDate>,
+        language: Language,
+        today: NaiveDate,
+    ) -> Result<Self, DomainError> {
+        match (role, date_of_birth) {
+            (Role::Patient, None) => {
+                return Err(DomainError::invalid("date_of_birth", "is required for patients"));
+            }
+            (Role::Patient, Some(dob)) if dob > today => {
+                return Err(DomainError::invalid("date_of_birth", "must not be in the future"));
+            }
+            (role, Some(_)) if role != Role::Patient => {
+                return Err(DomainError::invalid("date_of_birth", "is recorded for patients only"));
+            }
+            _ => {}
+        }
+        Ok(Self { username, display_name, role, date_of_birth, language })
+    }
+}
+
+/// Minimum length of a password a person chooses.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Checks a password a person is choosing. The demo clinic's seeded passwords
+/// bypass this on purpose so the demo can be tried with `demo`.
+pub fn check_new_password(password: &str) -> Result<(), DomainError> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(DomainError::invalid(
+            "password",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if chars > 256 {
+        return Err(DomainError::invalid("password", "must be at most 256 characters"));
+    }
+    Ok(())
+}
+
+/// Whole years between `date_of_birth` and `today`.
+#[must_use]
+pub fn age_in_years(date_of_birth: NaiveDate, today: NaiveDate) -> u32 {
+    today.years_since(date_of_birth).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    #[test]
+    fn usernames_are_normalised_and_restricted() {
+        assert_eq!(Username::parse(" Dr.Lee ").map(|u| u.0), Ok("dr.lee".to_owned()));
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse(".hidden").is_err());
+        assert!(Username::parse("white space").is_err());
+        assert!(Username::parse("semi;colon").is_err());
+    }
+
+    #[test]
+    fn patients_need_a_date_of_birth_and_staff_have_none() {
+        let today = day(2026, 1, 1);
+        let name = || Username::parse("someone").expect("valid");
+        let display = || DisplayName::parse("Some One").expect("valid");
+        assert!(NewUser::new(name(), display(), Role::Patient, None, Language::En, today).is_err());
+        assert!(
+            NewUser::new(name(), display(), Role::Patient, Some(day(2030, 1, 1)), Language::En, today)
+                .is_err()
+        );
+        assert!(
+            NewUser::new(name(), display(), Role::Nurse, Some(day(1990, 1, 1)), Language::En, today)
+                .is_err()
+        );
+        assert!(
+            NewUser::new(name(), display(), Role::Patient, Some(day(1990, 1, 1)), Language::En, today)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password("a perfectly long passphrase").is_ok());
+    }
+
+    #[test]
+    fn age_counts_whole_years() {
+        assert_eq!(age_in_years(day(2011, 6, 15), day(2026, 6, 14)), 14);
+        assert_eq!(age_in_years(day(2011, 6, 15), day(2026, 6, 15)), 15);
+    }
+}

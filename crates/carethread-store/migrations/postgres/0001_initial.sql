@@ -1,0 +1,132 @@
+-- CareThread schema, PostgreSQL. Identifiers are UUID text; times are milliseconds
+-- since the Unix epoch (UTC); booleans are BOOLEAN.
+
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    date_of_birth TEXT,
+    language      TEXT NOT NULL DEFAULT 'en',
+    password_hash TEXT NOT NULL,
+    disabled      BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at    BIGINT NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash   TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at   BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+
+CREATE TABLE pools (
+    id   TEXT PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
+
+CREATE TABLE pool_members (
+    pool_id TEXT NOT NULL REFERENCES pools(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (pool_id, user_id)
+);
+CREATE INDEX pool_members_by_user ON pool_members(user_id);
+
+CREATE TABLE care_team_members (
+    patient_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    staff_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (patient_id, staff_id)
+);
+CREATE INDEX care_team_by_staff ON care_team_members(staff_id);
+
+CREATE TABLE proxy_grants (
+    id         TEXT PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    proxy_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    scope      TEXT NOT NULL,
+    expires_at BIGINT,
+    revoked_at BIGINT,
+    created_by TEXT NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX proxy_grants_by_proxy ON proxy_grants(proxy_id, patient_id);
+
+CREATE TABLE threads (
+    id              TEXT PRIMARY KEY,
+    patient_id      TEXT NOT NULL REFERENCES users(id),
+    subject         TEXT NOT NULL,
+    category        TEXT NOT NULL,
+    urgency         TEXT NOT NULL,
+    urgency_rank    BIGINT NOT NULL,
+    status          TEXT NOT NULL,
+    replies_allowed BOOLEAN NOT NULL,
+    pool_id         TEXT REFERENCES pools(id),
+    assignee_id     TEXT REFERENCES users(id),
+    confidential    BOOLEAN NOT NULL,
+    created_by      TEXT NOT NULL REFERENCES users(id),
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+);
+CREATE INDEX threads_by_patient ON threads(patient_id, updated_at);
+CREATE INDEX threads_by_pool ON threads(pool_id, updated_at);
+CREATE INDEX threads_by_assignee ON threads(assignee_id, updated_at);
+CREATE INDEX threads_by_activity ON threads(updated_at, id);
+
+CREATE TABLE messages (
+    id        TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL REFERENCES threads(id),
+    author_id TEXT NOT NULL REFERENCES users(id),
+    body      TEXT NOT NULL,
+    internal  BOOLEAN NOT NULL,
+    sent_at   BIGINT NOT NULL
+);
+CREATE INDEX messages_by_thread ON messages(thread_id, sent_at);
+
+CREATE TABLE message_reads (
+    message_id TEXT NOT NULL REFERENCES messages(id),
+    reader_id  TEXT NOT NULL REFERENCES users(id),
+    read_at    BIGINT NOT NULL,
+    PRIMARY KEY (message_id, reader_id)
+);
+
+CREATE TABLE attachments (
+    id          TEXT PRIMARY KEY,
+    message_id  TEXT NOT NULL REFERENCES messages(id),
+    thread_id   TEXT NOT NULL REFERENCES threads(id),
+    uploader_id TEXT NOT NULL REFERENCES users(id),
+    media_type  TEXT NOT NULL,
+    file_name   TEXT NOT NULL,
+    size_bytes  BIGINT NOT NULL,
+    sha256      TEXT NOT NULL,
+    content     BYTEA NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX attachments_by_message ON attachments(message_id);
+
+CREATE TABLE triage_results (
+    id            TEXT PRIMARY KEY,
+    thread_id     TEXT NOT NULL REFERENCES threads(id),
+    message_id    TEXT REFERENCES messages(id),
+    urgency       TEXT NOT NULL,
+    category      TEXT NOT NULL,
+    pool_slug     TEXT,
+    confidence    DOUBLE PRECISION NOT NULL,
+    reasons       TEXT NOT NULL,
+    model_id      TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    created_at    BIGINT NOT NULL
+);
+CREATE INDEX triage_by_thread ON triage_results(thread_id, created_at);
+
+CREATE TABLE idempotency_keys (
+    user_id     TEXT NOT NULL REFERENCES users(id),
+    key         TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    thread_id   TEXT,
+    message_id  TEXT,
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (user_id, key)
+);

@@ -1,0 +1,47 @@
+//! Store errors.
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL names neither SQLite nor PostgreSQL.
+    #[error("unsupported database URL: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl,
+    /// A uniqueness rule was broken (e.g. the username is taken); names what.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A referenced row does not exist; names what.
+    #[error("{0} not found")]
+    Missing(&'static str),
+    /// An idempotency key was reused with a different request.
+    #[error("this Idempotency-Key was already used for a different request")]
+    IdempotencyMismatch,
+    /// Schema migration failed.
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back as a domain value.
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    /// The database failed or could not be reached.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// The one place database constraint errors become domain errors.
+    fn from(err: sqlx::Error) -> Self {
+        if let Some(db) = err.as_database_error() {
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => return StoreError::Conflict("record"),
+                sqlx::error::ErrorKind::ForeignKeyViolation => return StoreError::Missing("referenced record"),
+                _ => {}
+            }
+        }
+        StoreError::Database(err)
+    }
+}
+
+impl From<carethread_core::DomainError> for StoreError {
+    fn from(err: carethread_core::DomainError) -> Self {
+        StoreError::Corrupt(err.to_string())
+    }
+}

@@ -1,0 +1,116 @@
+//! CareThread persistence. One [`Store`] trait, two first-class backends:
+//! [`SqliteStore`] (embedded, one file, the default) and [`PostgresStore`]
+//! (many stateless servers on one database). Both run the same SQL, kept in
+//! one file (`sql_store.rs`) compiled once per backend, and the same tests.
+//!
+//! Authorisation facts are read in the same query as the data they guard, so
+//! a caller never "loads, then checks"; list queries filter by the same
+//! relationships the core policy decides on.
+
+mod error;
+mod events;
+mod model;
+mod sql;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use carethread_core::ids::{AttachmentId, PoolId, ThreadId, UserId};
+use carethread_core::policy::{Actor, PatientFacts, ProxyGrant, ThreadFacts};
+use carethread_core::thread::{Thread, ThreadPatch};
+use carethread_core::user::{NewUser, User, Username};
+use chrono::{DateTime, Utc};
+
+pub use error::StoreError;
+pub use events::{EventKind, ThreadEvent};
+pub use model::*;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything CareThread keeps. Implemented by [`SqliteStore`] and [`PostgresStore`].
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The backend's name, for logs and metrics: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Answers when the database does.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- people and organisation -------------------------------------------------
+
+    async fn create_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// The user and their password hash, for sign-in.
+    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>>;
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Disables or re-enables a user and ends their sessions. False when no such user.
+    async fn set_user_disabled(&self, username: &Username, disabled: bool) -> StoreResult<bool>;
+    async fn add_care_team_member(&self, patient_id: UserId, staff_id: UserId) -> StoreResult<()>;
+    async fn create_pool(&self, slug: &str, name: &str) -> StoreResult<PoolRef>;
+    async fn add_pool_member(&self, pool_id: PoolId, user_id: UserId) -> StoreResult<()>;
+    async fn pools(&self) -> StoreResult<Vec<PoolRef>>;
+    async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>>;
+    async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>>;
+    async fn grant_proxy(&self, grant: &ProxyGrant, created_by: UserId, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Patients the proxy currently acts for.
+    async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>>;
+
+    // --- sessions ----------------------------------------------------------------
+
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// The session and its user, if the token hash is known (expiry is the caller's rule).
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>>;
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // --- threads -----------------------------------------------------------------
+
+    /// How `actor` relates to the patient `patient_id`; `None` when there is no such patient.
+    async fn patient_facts(&self, actor: Actor, patient_id: UserId) -> StoreResult<Option<PatientFacts>>;
+    /// The thread and how `actor` relates to it; `None` when there is no such thread.
+    async fn thread_facts(&self, actor: Actor, id: ThreadId, now: DateTime<Utc>) -> StoreResult<Option<(Thread, ThreadFacts)>>;
+    /// Creates a thread with its first message and triage result, atomically.
+    /// With an idempotency key already used by the same user, stores nothing
+    /// and returns what the first request created.
+    async fn create_thread(&self, new: NewThread) -> StoreResult<Written>;
+    /// Adds a message (and its attachments) to a thread, atomically, moving the
+    /// thread's status and activity time. Idempotent like [`Store::create_thread`].
+    async fn add_message(&self, new: NewMessage) -> StoreResult<Written>;
+    async fn update_thread(&self, id: ThreadId, patch: &ThreadPatch, by: UserId, now: DateTime<Utc>) -> StoreResult<Thread>;
+    /// Threads `actor` may see, newest activity first.
+    async fn list_threads(&self, actor: Actor, filter: &ThreadFilter, now: DateTime<Utc>) -> StoreResult<Vec<ThreadSummary>>;
+    /// A thread with its people, pool and latest triage result.
+    async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>>;
+    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<TriageRecord>>;
+    /// Messages of a thread, oldest first, with authors, attachments and read receipts.
+    async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>>;
+    /// Records that `reader` has now read every message in the thread they may see.
+    async fn mark_read(&self, id: ThreadId, reader: UserId, include_internal: bool, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// An attachment's description and bytes, if it belongs to the thread.
+    /// Internal-note attachments are returned only with `include_internal`.
+    async fn attachment(&self, thread: ThreadId, id: AttachmentId, include_internal: bool) -> StoreResult<Option<(AttachmentView, Vec<u8>)>>;
+
+    // --- live events -------------------------------------------------------------
+
+    /// Events from every server sharing this database (ids only, never content).
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ThreadEvent>;
+}
+
+/// Opens the store a database URL names, running migrations.
+/// `sqlite://PATH` or `sqlite:PATH` opens (creating) a SQLite file;
+/// `postgres://…` or `postgresql://…` connects to PostgreSQL. Any other
+/// scheme is an error, never a new empty database by accident.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}

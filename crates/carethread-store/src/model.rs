@@ -1,0 +1,165 @@
+//! Values the store takes and returns, beyond the core domain types.
+
+use carethread_core::attachment::{Attachment, FileName, MediaType};
+use carethread_core::ids::{MessageId, PoolId, ThreadId, UserId};
+use carethread_core::message::{Message, MessageBody};
+use carethread_core::role::Role;
+use carethread_core::thread::{Category, Subject, Thread, ThreadStatus, Urgency};
+use chrono::{DateTime, Utc};
+
+/// A person as others see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRef {
+    pub id: UserId,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A pool (shared in-basket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolRef {
+    pub id: PoolId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A signed-in session. The token itself is never stored, only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A thread as a list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadSummary {
+    pub thread: Thread,
+    pub patient: PersonRef,
+    pub pool: Option<PoolRef>,
+    pub assignee: Option<PersonRef>,
+    /// Messages the viewer may see, written by others, that the viewer has not opened.
+    pub unread: i64,
+}
+
+/// An attachment with who uploaded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentView {
+    pub attachment: Attachment,
+    pub internal: bool,
+}
+
+/// A message with its author, attachments and read receipts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageView {
+    pub message: Message,
+    pub author: PersonRef,
+    pub attachments: Vec<Attachment>,
+    /// Everyone other than the author who opened the message, first read first.
+    pub read_by: Vec<(PersonRef, DateTime<Utc>)>,
+}
+
+/// A triage result as stored with a thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriageRecord {
+    pub urgency: Urgency,
+    pub category: Category,
+    pub pool_slug: Option<String>,
+    pub confidence: f64,
+    pub reasons: Vec<String>,
+    pub model_id: String,
+    pub model_version: String,
+}
+
+/// Position in a list of threads: the last item of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadCursor {
+    pub updated_at_ms: i64,
+    pub id: ThreadId,
+}
+
+impl ThreadCursor {
+    /// Opaque text form for the API: `<millis>.<uuid>`.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.updated_at_ms, self.id)
+    }
+
+    /// Parses what [`ThreadCursor::encode`] produced.
+    #[must_use]
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (ms, id) = raw.split_once('.')?;
+        Some(Self { updated_at_ms: ms.parse().ok()?, id: id.parse().ok()? })
+    }
+}
+
+/// Filters for [`crate::Store::list_threads`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ThreadFilter {
+    pub status: Option<ThreadStatus>,
+    pub pool: Option<PoolId>,
+    pub assignee: Option<UserId>,
+    pub patient: Option<UserId>,
+    pub after: Option<ThreadCursor>,
+    /// Page size (the caller bounds it).
+    pub limit: u32,
+}
+
+/// An idempotency key with a fingerprint of the request it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// A file to store with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub media_type: MediaType,
+    pub file_name: FileName,
+    pub bytes: Vec<u8>,
+}
+
+/// A new thread with its first message.
+#[derive(Debug, Clone)]
+pub struct NewThread {
+    pub patient_id: UserId,
+    pub author_id: UserId,
+    pub subject: Subject,
+    pub body: MessageBody,
+    pub category: Category,
+    pub urgency: Urgency,
+    /// Routed pool; unknown slugs leave the thread unrouted.
+    pub pool_slug: Option<String>,
+    pub assignee_id: Option<UserId>,
+    pub confidential: bool,
+    pub triage: TriageRecord,
+    pub idempotency: Option<Idempotency>,
+    pub now: DateTime<Utc>,
+}
+
+/// A new message in an existing thread.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub thread_id: ThreadId,
+    pub author_id: UserId,
+    pub body: Option<MessageBody>,
+    pub internal: bool,
+    pub new_status: ThreadStatus,
+    /// Raises the thread's urgency (never lowers it) when a new message is more urgent.
+    pub triage: Option<TriageRecord>,
+    pub attachments: Vec<NewAttachment>,
+    pub idempotency: Option<Idempotency>,
+    pub now: DateTime<Utc>,
+}
+
+/// What a write created (or, on an idempotent retry, had created before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub thread_id: ThreadId,
+    pub message_id: MessageId,
+    /// True when nothing was written because the idempotency key was seen before.
+    pub replayed: bool,
+}

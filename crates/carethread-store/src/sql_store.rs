@@ -1,0 +1,893 @@
+// The `Store` implementation shared by both backends. This file is
+// `include!`d by `sqlite.rs` and `postgres.rs`, each of which defines `Db`,
+// `DbRow` and `Backend` (its store type, with `read` and `write` pools and
+// `notify_in_tx`/`publish` for live events). The SQL is the same for both.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use carethread_core::attachment::{Attachment, FileName, MediaType};
+use carethread_core::ids::{AttachmentId, MessageId, PoolId, ThreadId, UserId};
+use carethread_core::message::{Message, MessageBody};
+use carethread_core::policy::{Actor, PatientFacts, ProxyGrant, ProxyScope, ThreadFacts};
+use carethread_core::role::Role;
+use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency};
+use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::Row as _;
+use uuid::Uuid;
+
+use crate::sql::{Bind, THREAD_COLS, USER_COLS, summary_select, visible_threads};
+use crate::{
+    AttachmentView, EventKind, Idempotency, MessageView, NewMessage, NewThread, PersonRef, PoolRef,
+    SessionRecord, Store, StoreError, StoreResult, ThreadEvent, ThreadFilter, ThreadSummary,
+    TriageRecord, Written,
+};
+
+type Tx<'a> = sqlx::Transaction<'a, Db>;
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn at(ms: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt("timestamp out of range".into()))
+}
+
+fn parse_id<T: FromStr>(raw: &str) -> StoreResult<T> {
+    raw.parse().map_err(|_| StoreError::Corrupt("identifier".into()))
+}
+
+fn opt_id<T: FromStr>(raw: Option<String>) -> StoreResult<Option<T>> {
+    raw.as_deref().map(parse_id).transpose()
+}
+
+fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+fn user_from_row(row: &DbRow) -> StoreResult<User> {
+    let dob: Option<String> = row.try_get("date_of_birth")?;
+    let date_of_birth = dob
+        .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
+        .transpose()
+        .map_err(|_| StoreError::Corrupt("date of birth".into()))?;
+    Ok(User {
+        id: parse_id(row.try_get::<&str, _>("id")?)?,
+        username: Username::parse(row.try_get::<&str, _>("username")?)?,
+        display_name: DisplayName::parse(row.try_get::<&str, _>("display_name")?)?,
+        role: row.try_get::<&str, _>("role")?.parse()?,
+        date_of_birth,
+        language: Language::parse(row.try_get::<&str, _>("language")?)?,
+        disabled: row.try_get("disabled")?,
+    })
+}
+
+fn thread_from_row(row: &DbRow) -> StoreResult<Thread> {
+    Ok(Thread {
+        id: parse_id(row.try_get::<&str, _>("id")?)?,
+        patient_id: parse_id(row.try_get::<&str, _>("patient_id")?)?,
+        subject: Subject::from_trusted(row.try_get("subject")?),
+        category: Category::parse(row.try_get::<&str, _>("category")?)?,
+        urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
+        status: ThreadStatus::parse(row.try_get::<&str, _>("status")?)?,
+        replies_allowed: row.try_get("replies_allowed")?,
+        pool_id: opt_id(row.try_get("pool_id")?)?,
+        assignee_id: opt_id(row.try_get("assignee_id")?)?,
+        confidential: row.try_get("confidential")?,
+        created_by: parse_id(row.try_get::<&str, _>("created_by")?)?,
+        created_at: at(row.try_get("created_at")?)?,
+        updated_at: at(row.try_get("updated_at")?)?,
+    })
+}
+
+fn person(id: UserId, name: String, role: &str) -> StoreResult<PersonRef> {
+    Ok(PersonRef { id, display_name: name, role: role.parse()? })
+}
+
+fn summary_from_row(row: &DbRow) -> StoreResult<ThreadSummary> {
+    let thread = thread_from_row(row)?;
+    let patient = person(thread.patient_id, row.try_get("patient_name")?, row.try_get("patient_role")?)?;
+    let pool = match (thread.pool_id, row.try_get::<Option<String>, _>("pool_slug")?) {
+        (Some(id), Some(slug)) => Some(PoolRef { id, slug, name: row.try_get("pool_name")? }),
+        _ => None,
+    };
+    let assignee = match (thread.assignee_id, row.try_get::<Option<String>, _>("assignee_name")?) {
+        (Some(id), Some(name)) => Some(person(id, name, row.try_get("assignee_role")?)?),
+        _ => None,
+    };
+    Ok(ThreadSummary { thread, patient, pool, assignee, unread: row.try_get("unread")? })
+}
+
+fn pool_from_row(row: &DbRow) -> StoreResult<PoolRef> {
+    Ok(PoolRef {
+        id: parse_id(row.try_get::<&str, _>("id")?)?,
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+    })
+}
+
+fn attachment_from_row(row: &DbRow) -> StoreResult<Attachment> {
+    Ok(Attachment {
+        id: parse_id(row.try_get::<&str, _>("id")?)?,
+        message_id: parse_id(row.try_get::<&str, _>("message_id")?)?,
+        thread_id: parse_id(row.try_get::<&str, _>("thread_id")?)?,
+        uploader_id: parse_id(row.try_get::<&str, _>("uploader_id")?)?,
+        media_type: MediaType::from_mime(row.try_get::<&str, _>("media_type")?)?,
+        file_name: FileName::from_trusted(row.try_get("file_name")?),
+        size_bytes: u64::try_from(row.try_get::<i64, _>("size_bytes")?)
+            .map_err(|_| StoreError::Corrupt("attachment size".into()))?,
+        created_at: at(row.try_get("created_at")?)?,
+    })
+}
+
+fn grant_from_row(row: &DbRow) -> StoreResult<ProxyGrant> {
+    Ok(ProxyGrant {
+        patient_id: parse_id(row.try_get::<&str, _>("patient_id")?)?,
+        proxy_id: parse_id(row.try_get::<&str, _>("proxy_id")?)?,
+        scope: ProxyScope::parse(row.try_get::<&str, _>("scope")?)?,
+        expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(at).transpose()?,
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(at).transpose()?,
+    })
+}
+
+impl Backend {
+    /// An active grant from `patient` to `proxy` at `now`, if any.
+    async fn active_grant(&self, proxy: UserId, patient: UserId, now: DateTime<Utc>) -> StoreResult<Option<ProxyGrant>> {
+        let row = sqlx::query(
+            "SELECT patient_id, proxy_id, scope, expires_at, revoked_at FROM proxy_grants \
+             WHERE proxy_id = $1 AND patient_id = $2 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $3) ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(proxy.to_string())
+        .bind(patient.to_string())
+        .bind(ms(now))
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(grant_from_row).transpose()
+    }
+
+    /// Claims an idempotency key inside `tx`. `Some` means the key was used
+    /// before (by a committed request): the caller stores nothing and answers
+    /// with what the first request created.
+    async fn claim_key(tx: &mut Tx<'_>, user: UserId, key: &Idempotency, now: DateTime<Utc>) -> StoreResult<Option<Written>> {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(user.to_string())
+        .bind(&key.key)
+        .bind(&key.fingerprint)
+        .bind(ms(now))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT fingerprint, thread_id, message_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user.to_string())
+        .bind(&key.key)
+        .fetch_one(&mut **tx)
+        .await?;
+        if row.try_get::<&str, _>("fingerprint")? != key.fingerprint {
+            return Err(StoreError::IdempotencyMismatch);
+        }
+        let thread_id = opt_id(row.try_get("thread_id")?)?;
+        let message_id = opt_id(row.try_get("message_id")?)?;
+        match (thread_id, message_id) {
+            (Some(thread_id), Some(message_id)) => Ok(Some(Written { thread_id, message_id, replayed: true })),
+            _ => Err(StoreError::IdempotencyMismatch),
+        }
+    }
+
+    async fn record_key(tx: &mut Tx<'_>, user: UserId, key: &Idempotency, written: Written) -> StoreResult<()> {
+        sqlx::query("UPDATE idempotency_keys SET thread_id = $3, message_id = $4 WHERE user_id = $1 AND key = $2")
+            .bind(user.to_string())
+            .bind(&key.key)
+            .bind(written.thread_id.to_string())
+            .bind(written.message_id.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_message(
+        tx: &mut Tx<'_>,
+        id: MessageId,
+        thread: ThreadId,
+        author: UserId,
+        body: &str,
+        internal: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(thread.to_string())
+        .bind(author.to_string())
+        .bind(body)
+        .bind(internal)
+        .bind(ms(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_triage(
+        tx: &mut Tx<'_>,
+        thread: ThreadId,
+        message: MessageId,
+        triage: &TriageRecord,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let reasons = serde_json::to_string(&triage.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO triage_results (id, thread_id, message_id, urgency, category, pool_slug, confidence, \
+             reasons, model_id, model_version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(new_id().to_string())
+        .bind(thread.to_string())
+        .bind(message.to_string())
+        .bind(triage.urgency.as_str())
+        .bind(triage.category.as_str())
+        .bind(triage.pool_slug.as_deref())
+        .bind(triage.confidence)
+        .bind(reasons)
+        .bind(&triage.model_id)
+        .bind(&triage.model_version)
+        .bind(ms(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn fetch_summaries(&self, sql: &str, viewer: UserId, now: DateTime<Utc>, binds: Vec<Bind>) -> StoreResult<Vec<ThreadSummary>> {
+        let mut query = sqlx::query(sql).bind(viewer.to_string()).bind(ms(now));
+        for b in binds {
+            query = match b {
+                Bind::Text(s) => query.bind(s),
+                Bind::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.read).await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+}
+
+#[async_trait]
+impl Store for Backend {
+    fn backend(&self) -> &'static str {
+        BACKEND_NAME
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User> {
+        let id = UserId::from_uuid(new_id());
+        let result = sqlx::query(
+            "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8)",
+        )
+        .bind(id.to_string())
+        .bind(user.username.as_str())
+        .bind(user.display_name.as_str())
+        .bind(user.role.as_str())
+        .bind(user.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind(user.language.as_str())
+        .bind(password_hash)
+        .bind(ms(now))
+        .execute(&self.write)
+        .await;
+        match result.map_err(StoreError::from) {
+            Err(StoreError::Conflict(_)) => return Err(StoreError::Conflict("username")),
+            other => other?,
+        };
+        Ok(User {
+            id,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+            date_of_birth: user.date_of_birth,
+            language: user.language,
+            disabled: false,
+        })
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = $1"))
+            .bind(username.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        match row {
+            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLS} FROM users u ORDER BY u.username"))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn set_user_disabled(&self, username: &Username, disabled: bool) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query("UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id")
+            .bind(username.as_str())
+            .bind(disabled)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(row.try_get::<&str, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn add_care_team_member(&self, patient_id: UserId, staff_id: UserId) -> StoreResult<()> {
+        sqlx::query("INSERT INTO care_team_members (patient_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(patient_id.to_string())
+            .bind(staff_id.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_pool(&self, slug: &str, name: &str) -> StoreResult<PoolRef> {
+        let id = PoolId::from_uuid(new_id());
+        let result = sqlx::query("INSERT INTO pools (id, slug, name) VALUES ($1, $2, $3)")
+            .bind(id.to_string())
+            .bind(slug)
+            .bind(name)
+            .execute(&self.write)
+            .await;
+        match result.map_err(StoreError::from) {
+            Err(StoreError::Conflict(_)) => return Err(StoreError::Conflict("pool")),
+            other => other?,
+        };
+        Ok(PoolRef { id, slug: slug.to_owned(), name: name.to_owned() })
+    }
+
+    async fn add_pool_member(&self, pool_id: PoolId, user_id: UserId) -> StoreResult<()> {
+        sqlx::query("INSERT INTO pool_members (pool_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(pool_id.to_string())
+            .bind(user_id.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn pools(&self) -> StoreResult<Vec<PoolRef>> {
+        let rows = sqlx::query("SELECT id, slug, name FROM pools ORDER BY name").fetch_all(&self.read).await?;
+        rows.iter().map(pool_from_row).collect()
+    }
+
+    async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>> {
+        let row = sqlx::query("SELECT id, slug, name FROM pools WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(pool_from_row).transpose()
+    }
+
+    async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>> {
+        let row = sqlx::query("SELECT id, slug, name FROM pools WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(pool_from_row).transpose()
+    }
+
+    async fn grant_proxy(&self, grant: &ProxyGrant, created_by: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO proxy_grants (id, patient_id, proxy_id, scope, expires_at, revoked_at, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new_id().to_string())
+        .bind(grant.patient_id.to_string())
+        .bind(grant.proxy_id.to_string())
+        .bind(grant.scope.as_str())
+        .bind(grant.expires_at.map(ms))
+        .bind(grant.revoked_at.map(ms))
+        .bind(created_by.to_string())
+        .bind(ms(now))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT u.id, u.display_name, u.role FROM proxy_grants g JOIN users u ON u.id = g.patient_id \
+             WHERE g.proxy_id = $1 AND g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > $2) \
+             ORDER BY u.display_name",
+        )
+        .bind(proxy_id.to_string())
+        .bind(ms(now))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| person(parse_id(r.try_get::<&str, _>("id")?)?, r.try_get("display_name")?, r.try_get("role")?))
+            .collect()
+    }
+
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.user_id.to_string())
+        .bind(ms(session.created_at))
+        .bind(ms(session.last_seen_at))
+        .bind(ms(session.expires_at))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS}, s.token_hash, s.created_at, s.last_seen_at, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        let session = SessionRecord {
+            token_hash: row.try_get("token_hash")?,
+            user_id: user.id,
+            created_at: at(row.try_get("created_at")?)?,
+            last_seen_at: at(row.try_get("last_seen_at")?)?,
+            expires_at: at(row.try_get("expires_at")?)?,
+        };
+        Ok(Some((session, user)))
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(ms(now))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn patient_facts(&self, actor: Actor, patient_id: UserId) -> StoreResult<Option<PatientFacts>> {
+        let row = sqlx::query(
+            "SELECT u.role, EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = u.id AND c.staff_id = $2) AS on_care_team \
+             FROM users u WHERE u.id = $1 AND u.disabled = FALSE",
+        )
+        .bind(patient_id.to_string())
+        .bind(actor.id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        if row.try_get::<&str, _>("role")? != Role::Patient.as_str() {
+            return Ok(None);
+        }
+        let proxy_grant = if actor.role == Role::Proxy {
+            self.active_grant(actor.id, patient_id, Utc::now()).await?
+        } else {
+            None
+        };
+        Ok(Some(PatientFacts { patient_id, on_care_team: row.try_get("on_care_team")?, proxy_grant }))
+    }
+
+    async fn thread_facts(&self, actor: Actor, id: ThreadId, now: DateTime<Utc>) -> StoreResult<Option<(Thread, ThreadFacts)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {THREAD_COLS}, \
+             EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = t.patient_id AND c.staff_id = $2) AS on_care_team, \
+             EXISTS (SELECT 1 FROM pool_members pm WHERE pm.pool_id = t.pool_id AND pm.user_id = $2) AS in_pool \
+             FROM threads t WHERE t.id = $1"
+        ))
+        .bind(id.to_string())
+        .bind(actor.id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let thread = thread_from_row(&row)?;
+        let proxy_grant = if actor.role == Role::Proxy {
+            self.active_grant(actor.id, thread.patient_id, now).await?
+        } else {
+            None
+        };
+        let facts = ThreadFacts {
+            patient_id: Some(thread.patient_id),
+            confidential: thread.confidential,
+            on_care_team: row.try_get("on_care_team")?,
+            in_thread_pool: row.try_get("in_pool")?,
+            is_assignee: thread.assignee_id == Some(actor.id),
+            proxy_grant,
+        };
+        Ok(Some((thread, facts)))
+    }
+
+    async fn create_thread(&self, new: NewThread) -> StoreResult<Written> {
+        let mut tx = self.write.begin().await?;
+        if let Some(key) = &new.idempotency {
+            if let Some(previous) = Self::claim_key(&mut tx, new.author_id, key, new.now).await? {
+                tx.rollback().await?;
+                return Ok(previous);
+            }
+        }
+        let pool_id: Option<String> = match &new.pool_slug {
+            Some(slug) => sqlx::query_scalar("SELECT id FROM pools WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?,
+            None => None,
+        };
+        let written = Written {
+            thread_id: ThreadId::from_uuid(new_id()),
+            message_id: MessageId::from_uuid(new_id()),
+            replayed: false,
+        };
+        sqlx::query(
+            "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
+             pool_id, assignee_id, confidential, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', TRUE, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(written.thread_id.to_string())
+        .bind(new.patient_id.to_string())
+        .bind(new.subject.as_str())
+        .bind(new.category.as_str())
+        .bind(new.urgency.as_str())
+        .bind(new.urgency.rank())
+        .bind(pool_id)
+        .bind(new.assignee_id.map(|a| a.to_string()))
+        .bind(new.confidential)
+        .bind(new.author_id.to_string())
+        .bind(ms(new.now))
+        .execute(&mut *tx)
+        .await?;
+        Self::insert_message(&mut tx, written.message_id, written.thread_id, new.author_id, new.body.as_str(), false, new.now)
+            .await?;
+        Self::insert_triage(&mut tx, written.thread_id, written.message_id, &new.triage, new.now).await?;
+        if let Some(key) = &new.idempotency {
+            Self::record_key(&mut tx, new.author_id, key, written).await?;
+        }
+        let event = ThreadEvent {
+            kind: EventKind::ThreadCreated,
+            thread_id: written.thread_id,
+            message_id: Some(written.message_id),
+            internal: false,
+            at: new.now,
+        };
+        self.notify_in_tx(&mut tx, &event).await?;
+        tx.commit().await?;
+        self.publish(event);
+        Ok(written)
+    }
+
+    async fn add_message(&self, new: NewMessage) -> StoreResult<Written> {
+        let mut tx = self.write.begin().await?;
+        if let Some(key) = &new.idempotency {
+            if let Some(previous) = Self::claim_key(&mut tx, new.author_id, key, new.now).await? {
+                tx.rollback().await?;
+                return Ok(previous);
+            }
+        }
+        let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
+        let body = new.body.as_ref().map_or("", MessageBody::as_str);
+        Self::insert_message(&mut tx, written.message_id, new.thread_id, new.author_id, body, new.internal, new.now).await?;
+        for file in &new.attachments {
+            let digest = Sha256::digest(&file.bytes);
+            let sha: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            sqlx::query(
+                "INSERT INTO attachments (id, message_id, thread_id, uploader_id, media_type, file_name, size_bytes, \
+                 sha256, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(new_id().to_string())
+            .bind(written.message_id.to_string())
+            .bind(new.thread_id.to_string())
+            .bind(new.author_id.to_string())
+            .bind(file.media_type.mime())
+            .bind(file.file_name.as_str())
+            .bind(i64::try_from(file.bytes.len()).unwrap_or(i64::MAX))
+            .bind(sha)
+            .bind(&file.bytes)
+            .bind(ms(new.now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (urgency, rank) = match &new.triage {
+            Some(t) => (Some(t.urgency.as_str()), t.urgency.rank()),
+            None => (None, i64::MAX),
+        };
+        let updated = sqlx::query(
+            "UPDATE threads SET status = $2, updated_at = $3, \
+             urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
+             urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END \
+             WHERE id = $1",
+        )
+        .bind(new.thread_id.to_string())
+        .bind(new.new_status.as_str())
+        .bind(ms(new.now))
+        .bind(rank)
+        .bind(urgency.unwrap_or("routine"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::Missing("thread"));
+        }
+        if let Some(triage) = &new.triage {
+            Self::insert_triage(&mut tx, new.thread_id, written.message_id, triage, new.now).await?;
+        }
+        if let Some(key) = &new.idempotency {
+            Self::record_key(&mut tx, new.author_id, key, written).await?;
+        }
+        let event = ThreadEvent {
+            kind: EventKind::MessageCreated,
+            thread_id: new.thread_id,
+            message_id: Some(written.message_id),
+            internal: new.internal,
+            at: new.now,
+        };
+        self.notify_in_tx(&mut tx, &event).await?;
+        tx.commit().await?;
+        self.publish(event);
+        Ok(written)
+    }
+
+    async fn update_thread(&self, id: ThreadId, patch: &ThreadPatch, _by: UserId, now: DateTime<Utc>) -> StoreResult<Thread> {
+        let mut sets = vec!["updated_at = $2".to_owned()];
+        let mut binds: Vec<Option<Bind>> = Vec::new();
+        let mut next = 3;
+        let mut push = |column: &str, value: Option<Bind>, sets: &mut Vec<String>| {
+            sets.push(format!("{column} = ${next}"));
+            binds.push(value);
+            next += 1;
+        };
+        if let Some(status) = patch.status {
+            push("status", Some(Bind::Text(status.as_str().to_owned())), &mut sets);
+        }
+        if let Some(pool) = patch.pool_id {
+            push("pool_id", pool.map(|p| Bind::Text(p.to_string())), &mut sets);
+        }
+        if let Some(assignee) = patch.assignee_id {
+            push("assignee_id", assignee.map(|a| Bind::Text(a.to_string())), &mut sets);
+        }
+        let replies = patch.replies_allowed;
+        let replies_sql = replies.map(|_| format!(", replies_allowed = ${next}")).unwrap_or_default();
+        let returning = THREAD_COLS.replace("t.", "");
+        let sql = format!("UPDATE threads SET {}{replies_sql} WHERE id = $1 RETURNING {returning}", sets.join(", "));
+        let mut tx = self.write.begin().await?;
+        let mut query = sqlx::query(&sql).bind(id.to_string()).bind(ms(now));
+        for b in binds {
+            query = match b {
+                Some(Bind::Text(s)) => query.bind(Some(s)),
+                Some(Bind::Int(i)) => query.bind(Some(i)),
+                None => query.bind(None::<String>),
+            };
+        }
+        if let Some(r) = replies {
+            query = query.bind(r);
+        }
+        let row = query.fetch_optional(&mut *tx).await?.ok_or(StoreError::Missing("thread"))?;
+        let thread = thread_from_row(&row)?;
+        let event = ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, at: now };
+        self.notify_in_tx(&mut tx, &event).await?;
+        tx.commit().await?;
+        self.publish(event);
+        Ok(thread)
+    }
+
+    async fn list_threads(&self, actor: Actor, filter: &ThreadFilter, now: DateTime<Utc>) -> StoreResult<Vec<ThreadSummary>> {
+        let mut clauses = vec![format!("({})", visible_threads(actor.role))];
+        let mut binds = Vec::new();
+        let mut next = 3;
+        let mut add = |clause: String, value: Bind, clauses: &mut Vec<String>, binds: &mut Vec<Bind>| {
+            clauses.push(clause.replace("$?", &format!("${next}")));
+            binds.push(value);
+            next += 1;
+        };
+        if let Some(status) = filter.status {
+            add("t.status = $?".into(), Bind::Text(status.as_str().into()), &mut clauses, &mut binds);
+        }
+        if let Some(pool) = filter.pool {
+            add("t.pool_id = $?".into(), Bind::Text(pool.to_string()), &mut clauses, &mut binds);
+        }
+        if let Some(assignee) = filter.assignee {
+            add("t.assignee_id = $?".into(), Bind::Text(assignee.to_string()), &mut clauses, &mut binds);
+        }
+        if let Some(patient) = filter.patient {
+            add("t.patient_id = $?".into(), Bind::Text(patient.to_string()), &mut clauses, &mut binds);
+        }
+        if let Some(cursor) = filter.after {
+            let (a, b) = (next, next + 1);
+            clauses.push(format!("(t.updated_at < ${a} OR (t.updated_at = ${a} AND t.id < ${b}))"));
+            binds.push(Bind::Int(cursor.updated_at_ms));
+            binds.push(Bind::Text(cursor.id.to_string()));
+            next += 2;
+        }
+        let sql = format!(
+            "{} ORDER BY t.updated_at DESC, t.id DESC LIMIT ${next}",
+            summary_select(actor.role.is_staff(), &clauses.join(" AND "))
+        );
+        binds.push(Bind::Int(i64::from(filter.limit)));
+        self.fetch_summaries(&sql, actor.id, now, binds).await
+    }
+
+    async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>> {
+        let sql = summary_select(actor.role.is_staff(), "t.id = $3 AND $2 = $2");
+        let mut rows = self.fetch_summaries(&sql, actor.id, Utc::now(), vec![Bind::Text(id.to_string())]).await?;
+        Ok(rows.pop())
+    }
+
+    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<TriageRecord>> {
+        let row = sqlx::query(
+            "SELECT urgency, category, pool_slug, confidence, reasons, model_id, model_version FROM triage_results \
+             WHERE thread_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let reasons: Vec<String> = serde_json::from_str(row.try_get::<&str, _>("reasons")?)
+            .map_err(|_| StoreError::Corrupt("triage reasons".into()))?;
+        Ok(Some(TriageRecord {
+            urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
+            category: Category::parse(row.try_get::<&str, _>("category")?)?,
+            pool_slug: row.try_get("pool_slug")?,
+            confidence: row.try_get("confidence")?,
+            reasons,
+            model_id: row.try_get("model_id")?,
+            model_version: row.try_get("model_version")?,
+        }))
+    }
+
+    async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>> {
+        let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
+        let rows = sqlx::query(&format!(
+            "SELECT m.id, m.author_id, m.body, m.internal, m.sent_at, u.display_name, u.role \
+             FROM messages m JOIN users u ON u.id = m.author_id WHERE m.thread_id = $1 {internal} \
+             ORDER BY m.sent_at, m.id"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let attachment_rows = sqlx::query(&format!(
+            "SELECT a.id, a.message_id, a.thread_id, a.uploader_id, a.media_type, a.file_name, a.size_bytes, a.created_at \
+             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.thread_id = $1 {internal} ORDER BY a.id"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let read_rows = sqlx::query(&format!(
+            "SELECT r.message_id, r.reader_id, r.read_at, u.display_name, u.role FROM message_reads r \
+             JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = r.reader_id \
+             WHERE m.thread_id = $1 {internal} ORDER BY r.read_at, r.reader_id"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let mut attachments: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
+        for row in &attachment_rows {
+            let a = attachment_from_row(row)?;
+            attachments.entry(a.message_id).or_default().push(a);
+        }
+        let mut reads: HashMap<MessageId, Vec<(PersonRef, DateTime<Utc>)>> = HashMap::new();
+        for row in &read_rows {
+            let reader = person(parse_id(row.try_get::<&str, _>("reader_id")?)?, row.try_get("display_name")?, row.try_get("role")?)?;
+            reads
+                .entry(parse_id(row.try_get::<&str, _>("message_id")?)?)
+                .or_default()
+                .push((reader, at(row.try_get("read_at")?)?));
+        }
+        rows.iter()
+            .map(|row| {
+                let message = Message {
+                    id: parse_id(row.try_get::<&str, _>("id")?)?,
+                    thread_id: id,
+                    author_id: parse_id(row.try_get::<&str, _>("author_id")?)?,
+                    body: MessageBody::from_trusted(row.try_get("body")?),
+                    internal: row.try_get("internal")?,
+                    sent_at: at(row.try_get("sent_at")?)?,
+                };
+                let author = person(message.author_id, row.try_get("display_name")?, row.try_get("role")?)?;
+                Ok(MessageView {
+                    attachments: attachments.remove(&message.id).unwrap_or_default(),
+                    read_by: reads.remove(&message.id).unwrap_or_default(),
+                    message,
+                    author,
+                })
+            })
+            .collect()
+    }
+
+    async fn mark_read(&self, id: ThreadId, reader: UserId, include_internal: bool, now: DateTime<Utc>) -> StoreResult<u64> {
+        let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
+        let unread_where = format!(
+            "m.thread_id = $1 AND m.author_id <> $2 {internal} \
+             AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.reader_id = $2)"
+        );
+        // Check on a reader first so that opening an already-read thread never
+        // waits for the single SQLite writer.
+        let pending: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM messages m WHERE {unread_where}"))
+            .bind(id.to_string())
+            .bind(reader.to_string())
+            .fetch_one(&self.read)
+            .await?;
+        if pending == 0 {
+            return Ok(0);
+        }
+        let mut tx = self.write.begin().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO message_reads (message_id, reader_id, read_at) \
+             SELECT m.id, $2, $3 FROM messages m WHERE {unread_where} ON CONFLICT DO NOTHING"
+        ))
+        .bind(id.to_string())
+        .bind(reader.to_string())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let event = ThreadEvent { kind: EventKind::ThreadRead, thread_id: id, message_id: None, internal: false, at: now };
+        if inserted > 0 {
+            self.notify_in_tx(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
+        if inserted > 0 {
+            self.publish(event);
+        }
+        Ok(inserted)
+    }
+
+    async fn attachment(&self, thread: ThreadId, id: AttachmentId, include_internal: bool) -> StoreResult<Option<(AttachmentView, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT a.id, a.message_id, a.thread_id, a.uploader_id, a.media_type, a.file_name, a.size_bytes, a.created_at, \
+             a.content, m.internal FROM attachments a JOIN messages m ON m.id = a.message_id \
+             WHERE a.id = $1 AND a.thread_id = $2",
+        )
+        .bind(id.to_string())
+        .bind(thread.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let internal: bool = row.try_get("internal")?;
+        if internal && !include_internal {
+            return Ok(None);
+        }
+        let view = AttachmentView { attachment: attachment_from_row(&row)?, internal };
+        Ok(Some((view, row.try_get("content")?)))
+    }
+
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ThreadEvent> {
+        self.events.subscribe()
+    }
+}
