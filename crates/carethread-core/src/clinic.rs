@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Limits and timings a clinic administrator can change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ClinicSettings {
     /// The clinic's name, shown to patients.
     pub name: String,

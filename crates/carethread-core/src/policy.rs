@@ -172,6 +172,29 @@ pub fn decide_thread(actor: Actor, action: ThreadAction, facts: &ThreadFacts, no
     }
 }
 
+/// Whether the role takes part in messaging at all. Admins and auditors do
+/// not: they answer 403 on message routes (their existence is no secret).
+#[must_use]
+pub const fn may_use_messaging(role: Role) -> bool {
+    !matches!(role, Role::Admin | Role::Auditor)
+}
+
+/// Ages (in whole years) at which a patient may keep a thread confidential
+/// from their proxies.
+pub const ADOLESCENT_AGES: std::ops::RangeInclusive<u32> = 12..=17;
+
+/// Whether a patient of `age` may mark a thread confidential.
+#[must_use]
+pub fn may_mark_confidential(role: Role, age: Option<u32>) -> bool {
+    role == Role::Patient && age.is_some_and(|a| ADOLESCENT_AGES.contains(&a))
+}
+
+/// Whether the role works in-baskets: sees pools, assigns and forwards.
+#[must_use]
+pub const fn works_in_baskets(role: Role) -> bool {
+    role.is_staff()
+}
+
 /// How the actor relates to a patient they want to start a thread for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatientFacts {

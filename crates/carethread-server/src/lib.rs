@@ -1,1 +1,95 @@
-//! placeholder
+//! CareThread's HTTP layer: the JSON API under `/api/v1`, server-sent events,
+//! health and metrics. It translates between HTTP and the domain; the rules
+//! themselves live in `carethread-core` (policy, life cycle, validation),
+//! `carethread-triage` and the store.
+
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use carethread_core::clinic::ClinicSettings;
+use carethread_store::Store;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<ClinicSettings>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>, settings: ClinicSettings) -> Self {
+        Self { store, settings: Arc::new(settings), metrics: Arc::new(Metrics::default()) }
+    }
+}
+
+/// The whole application: every route, with metrics, request logging and
+/// security headers.
+pub fn app(state: AppState) -> Router {
+    auth::warm_up();
+    routes::router(&state)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Records each request's route, status and latency, and logs it by matched
+/// route (never the raw path or query, which may identify a patient).
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().clone();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.record_request(method.as_str(), &route, status, elapsed);
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    if route == "/healthz" || route == "/readyz" {
+        tracing::debug!(%method, route, status, duration_ms, "request");
+    } else {
+        tracing::info!(%method, route, status, duration_ms, "request");
+    }
+    response
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}

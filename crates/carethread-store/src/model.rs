@@ -134,6 +134,8 @@ pub struct NewThread {
     /// Routed pool; unknown slugs leave the thread unrouted.
     pub pool_slug: Option<String>,
     pub assignee_id: Option<UserId>,
+    /// `open` when a patient writes; `awaiting_patient` when the care team starts the thread.
+    pub status: ThreadStatus,
     pub confidential: bool,
     pub triage: TriageRecord,
     pub idempotency: Option<Idempotency>,

@@ -41,6 +41,19 @@ impl PostgresStore {
         Ok(Self { read: pool.clone(), write: pool, events })
     }
 
+    /// Creates a new, empty database named `<prefix>_<unique>` on the server
+    /// `url` points at, and returns its URL. For tests and benchmarks, so each
+    /// run has a database of its own.
+    pub async fn create_scratch_database(url: &str, prefix: &str) -> StoreResult<String> {
+        use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
+        let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = options.connect().await?;
+        conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+        conn.close().await?;
+        Ok(replace_database(url, &name))
+    }
+
     async fn notify_in_tx(&self, tx: &mut sqlx::Transaction<'_, Db>, event: &ThreadEvent) -> StoreResult<()> {
         let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut **tx).await?;
@@ -50,6 +63,31 @@ impl PostgresStore {
     /// Events reach subscribers through the listener, this server's included.
     #[expect(clippy::unused_self, reason = "same shape as the SQLite backend")]
     fn publish(&self, _event: ThreadEvent) {}
+}
+
+/// `url` with its database name replaced by `name` (query string kept).
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn database_names_are_replaced_in_urls() {
+        assert_eq!(replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(replace_database("postgres://h", "x"), "postgres://h/x");
+        assert_eq!(replace_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+    }
 }
 
 /// Forwards notifications to local subscribers until every sender is gone.

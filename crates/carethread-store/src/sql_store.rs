@@ -559,7 +559,7 @@ impl Store for Backend {
         sqlx::query(
             "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
              pool_id, assignee_id, confidential, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'open', TRUE, $7, $8, $9, $10, $11, $11)",
+             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11)",
         )
         .bind(written.thread_id.to_string())
         .bind(new.patient_id.to_string())
@@ -572,6 +572,7 @@ impl Store for Backend {
         .bind(new.confidential)
         .bind(new.author_id.to_string())
         .bind(ms(new.now))
+        .bind(new.status.as_str())
         .execute(&mut *tx)
         .await?;
         Self::insert_message(&mut tx, written.message_id, written.thread_id, new.author_id, new.body.as_str(), false, new.now)

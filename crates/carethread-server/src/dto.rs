@@ -1,0 +1,334 @@
+//! The JSON shapes of the API, as documented in the OpenAPI description.
+//! Conversions from store values live here so handlers stay thin.
+
+use carethread_core::attachment::Attachment;
+use carethread_core::ids::ThreadId;
+use carethread_core::thread::Urgency;
+use carethread_core::user::{Language, User};
+use carethread_store::{MessageView, PersonRef, PoolRef, ThreadSummary, TriageRecord};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A user, as the signed-in user sees themselves.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    #[schema(example = "patient")]
+    pub role: String,
+    #[schema(example = "en")]
+    pub language: String,
+}
+
+impl From<&User> for UserOut {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            username: u.username.as_str().to_owned(),
+            display_name: u.display_name.as_str().to_owned(),
+            role: u.role.as_str().to_owned(),
+            language: u.language.as_str().to_owned(),
+        }
+    }
+}
+
+/// Someone named in a thread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonOut {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+impl From<&PersonRef> for PersonOut {
+    fn from(p: &PersonRef) -> Self {
+        Self { id: p.id.to_string(), display_name: p.display_name.clone(), role: p.role.as_str().to_owned() }
+    }
+}
+
+/// A shared in-basket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoolOut {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(example = "nurse-triage")]
+    pub slug: String,
+    pub name: String,
+}
+
+impl From<&PoolRef> for PoolOut {
+    fn from(p: &PoolRef) -> Self {
+        Self { id: p.id.to_string(), slug: p.slug.clone(), name: p.name.clone() }
+    }
+}
+
+/// A thread in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreadListItem {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub subject: String,
+    pub patient: PersonOut,
+    #[schema(example = "open")]
+    pub status: String,
+    #[schema(example = "medication")]
+    pub category: String,
+    #[schema(example = "routine")]
+    pub urgency: String,
+    pub pool: Option<PoolOut>,
+    pub assignee: Option<PersonOut>,
+    /// Messages for the caller that the caller has not opened yet.
+    pub unread: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&ThreadSummary> for ThreadListItem {
+    fn from(s: &ThreadSummary) -> Self {
+        Self {
+            id: s.thread.id.to_string(),
+            subject: s.thread.subject.as_str().to_owned(),
+            patient: (&s.patient).into(),
+            status: s.thread.status.as_str().to_owned(),
+            category: s.thread.category.as_str().to_owned(),
+            urgency: s.thread.urgency.as_str().to_owned(),
+            pool: s.pool.as_ref().map(Into::into),
+            assignee: s.assignee.as_ref().map(Into::into),
+            unread: s.unread,
+            updated_at: s.thread.updated_at,
+        }
+    }
+}
+
+/// A page of threads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreadList {
+    pub threads: Vec<ThreadListItem>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The software that produced a triage result or a draft.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelOut {
+    pub id: String,
+    pub version: String,
+}
+
+/// Why a thread has its urgency, category and pool.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TriageOut {
+    pub urgency: String,
+    pub category: String,
+    pub pool: Option<String>,
+    pub confidence: f64,
+    pub reasons: Vec<String>,
+    pub model: ModelOut,
+}
+
+impl From<&TriageRecord> for TriageOut {
+    fn from(t: &TriageRecord) -> Self {
+        Self {
+            urgency: t.urgency.as_str().to_owned(),
+            category: t.category.as_str().to_owned(),
+            pool: t.pool_slug.clone(),
+            confidence: t.confidence,
+            reasons: t.reasons.clone(),
+            model: ModelOut { id: t.model_id.clone(), version: t.model_version.clone() },
+        }
+    }
+}
+
+/// An attachment's description; fetch its bytes from `url`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentOut {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub file_name: String,
+    #[schema(example = "image/jpeg")]
+    pub media_type: String,
+    pub size_bytes: u64,
+    pub url: String,
+}
+
+impl From<&Attachment> for AttachmentOut {
+    fn from(a: &Attachment) -> Self {
+        Self {
+            id: a.id.to_string(),
+            file_name: a.file_name.as_str().to_owned(),
+            media_type: a.media_type.mime().to_owned(),
+            size_bytes: a.size_bytes,
+            url: format!("/api/v1/threads/{}/attachments/{}", a.thread_id, a.id),
+        }
+    }
+}
+
+/// Someone who opened a message, and when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadReceiptOut {
+    #[schema(format = Uuid)]
+    pub user_id: String,
+    pub display_name: String,
+    pub role: String,
+    pub read_at: DateTime<Utc>,
+}
+
+/// A message in a thread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageOut {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub thread_id: String,
+    pub author: PersonOut,
+    pub body: String,
+    /// Internal notes are shown to staff only.
+    pub internal: bool,
+    pub sent_at: DateTime<Utc>,
+    pub attachments: Vec<AttachmentOut>,
+    pub read_by: Vec<ReadReceiptOut>,
+}
+
+impl From<&MessageView> for MessageOut {
+    fn from(m: &MessageView) -> Self {
+        Self {
+            id: m.message.id.to_string(),
+            thread_id: m.message.thread_id.to_string(),
+            author: (&m.author).into(),
+            body: m.message.body.as_str().to_owned(),
+            internal: m.message.internal,
+            sent_at: m.message.sent_at,
+            attachments: m.attachments.iter().map(Into::into).collect(),
+            read_by: m
+                .read_by
+                .iter()
+                .map(|(p, at)| ReadReceiptOut {
+                    user_id: p.id.to_string(),
+                    display_name: p.display_name.clone(),
+                    role: p.role.as_str().to_owned(),
+                    read_at: *at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Emergency guidance given to the patient in the same response, when the
+/// message reads like an emergency.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SafetyNotice {
+    pub title: String,
+    pub message: String,
+}
+
+impl SafetyNotice {
+    /// The notice for an urgency, in the reader's language; `None` unless emergency.
+    #[must_use]
+    pub fn for_urgency(urgency: Urgency, language: Language) -> Option<Self> {
+        if urgency != Urgency::Emergency {
+            return None;
+        }
+        Some(match language {
+            Language::En => Self {
+                title: "This may be an emergency".to_owned(),
+                message: "Messages are not watched around the clock. If this is an emergency, call 911 or go to \
+                          the nearest emergency department now. If you are thinking about suicide or self-harm, \
+                          call or text 988 (Suicide & Crisis Lifeline). Your care team will still see your message."
+                    .to_owned(),
+            },
+            Language::Es => Self {
+                title: "Esto puede ser una emergencia".to_owned(),
+                message: "Los mensajes no se revisan a toda hora. Si es una emergencia, llame al 911 o vaya ahora \
+                          a la sala de emergencias más cercana. Si piensa en el suicidio o en hacerse daño, llame o \
+                          envíe un mensaje de texto al 988. Su equipo de atención verá su mensaje de todos modos."
+                    .to_owned(),
+            },
+        })
+    }
+}
+
+/// A thread with its messages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreadDetail {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub subject: String,
+    pub patient: PersonOut,
+    pub status: String,
+    pub category: String,
+    pub urgency: String,
+    pub pool: Option<PoolOut>,
+    pub assignee: Option<PersonOut>,
+    pub replies_allowed: bool,
+    pub confidential: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub triage: Option<TriageOut>,
+    pub messages: Vec<MessageOut>,
+    /// Present when the newest message reads like an emergency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safety_notice: Option<SafetyNotice>,
+}
+
+impl ThreadDetail {
+    #[must_use]
+    pub fn new(summary: &ThreadSummary, triage: Option<&TriageRecord>, messages: &[MessageView]) -> Self {
+        let t = &summary.thread;
+        Self {
+            id: t.id.to_string(),
+            subject: t.subject.as_str().to_owned(),
+            patient: (&summary.patient).into(),
+            status: t.status.as_str().to_owned(),
+            category: t.category.as_str().to_owned(),
+            urgency: t.urgency.as_str().to_owned(),
+            pool: summary.pool.as_ref().map(Into::into),
+            assignee: summary.assignee.as_ref().map(Into::into),
+            replies_allowed: t.replies_allowed,
+            confidential: t.confidential,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            triage: triage.map(Into::into),
+            messages: messages.iter().map(Into::into).collect(),
+            safety_notice: None,
+        }
+    }
+}
+
+/// A message just sent, with the emergency guidance when triage calls for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentMessage {
+    #[serde(flatten)]
+    pub message: MessageOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safety_notice: Option<SafetyNotice>,
+}
+
+/// Sign-in answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionOut {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub user: UserOut,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The signed-in user and, for proxies, the patients they act for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    pub user: UserOut,
+    pub acting_for: Vec<PersonOut>,
+}
+
+/// Pools a staff member can route threads to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoolList {
+    pub pools: Vec<PoolOut>,
+}
+
+/// Identifies a thread in URLs.
+pub fn thread_url(id: ThreadId) -> String {
+    format!("/api/v1/threads/{id}")
+}

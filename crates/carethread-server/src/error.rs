@@ -1,0 +1,201 @@
+//! `ApiError`: the one place errors become HTTP responses. Every failure is an
+//! RFC 9457 `application/problem+json` body. What the user reads (`detail`) is
+//! kept apart from the cause, which is logged once here and never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use carethread_core::DomainError;
+use carethread_core::attachment::UploadRefused;
+use carethread_core::thread::ReplyRefused;
+use carethread_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error answer from the API.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request could not be read (e.g. malformed JSON).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No valid session.
+    #[error("sign in to continue")]
+    Unauthenticated,
+    /// Sign-in refused; the message never says whether the user exists.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but this role may not do this (used only where existence is no secret).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such resource, or one the caller may not know exists.
+    #[error("not found")]
+    NotFound,
+    /// The route exists but not with this method.
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    /// The request conflicts with the resource's state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The body or a file is too large.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The body or a file has a type CareThread does not accept.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A field is invalid; names the field.
+    #[error("{field}: {detail}")]
+    Invalid { field: String, detail: String },
+    /// The database is not answering.
+    #[error("the service is temporarily unavailable")]
+    Unavailable,
+    /// Anything else: logged in full, answered opaquely.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// For 422: the request field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::Invalid { field: field.into(), detail: detail.into() }
+    }
+
+    pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(err))
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated | ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad-request",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Unauthorized(_) => "sign-in-failed",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound => "not-found",
+            ApiError::MethodNotAllowed => "method-not-allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::Invalid { .. } => "invalid-field",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The problem body for this error.
+    #[must_use]
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let (detail, field) = match self {
+            ApiError::Invalid { field, detail } => (format!("{field} {detail}"), Some(field.clone())),
+            ApiError::Internal(_) => ("something went wrong on our side; please try again".to_owned(), None),
+            ApiError::NotFound => ("there is nothing here, or you do not have access to it".to_owned(), None),
+            other => (other.to_string(), None),
+        };
+        Problem {
+            kind: format!("https://carethread.org/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            field,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            // The one place an internal cause is logged; never PHI (store and
+            // domain errors do not carry submitted values).
+            ApiError::Internal(cause) => tracing::error!(error = %cause, source = ?cause.source(), "request failed"),
+            ApiError::Unavailable => tracing::warn!("database unavailable"),
+            _ => {}
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Invalid { field, reason } => ApiError::Invalid { field: field.0.to_owned(), detail: reason },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
+            StoreError::Missing(_) => ApiError::NotFound,
+            StoreError::IdempotencyMismatch => ApiError::invalid(
+                "Idempotency-Key",
+                "was already used for a different request; use a new key for a new message",
+            ),
+            StoreError::Database(sqlx_err) if is_unavailable(&sqlx_err) => {
+                tracing::warn!(error = %sqlx_err, "database unavailable");
+                ApiError::Unavailable
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+fn is_unavailable(err: &(dyn std::error::Error + 'static)) -> bool {
+    let text = err.to_string();
+    text.contains("pool timed out") || text.contains("Connection refused") || text.contains("pool closed")
+}
+
+impl From<ReplyRefused> for ApiError {
+    fn from(err: ReplyRefused) -> Self {
+        ApiError::Conflict(err.to_string())
+    }
+}
+
+impl From<UploadRefused> for ApiError {
+    fn from(err: UploadRefused) -> Self {
+        match err {
+            UploadRefused::TooLarge { .. } => ApiError::PayloadTooLarge(err.to_string()),
+            UploadRefused::UnsupportedType => ApiError::UnsupportedMediaType(err.to_string()),
+            UploadRefused::Empty | UploadRefused::TooMany { .. } => ApiError::invalid("file", err.to_string()),
+        }
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,202 @@
+//! Extractors that turn requests into typed values or an `ApiError`: JSON
+//! bodies, query strings, path ids and the signed-in user.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use carethread_core::policy::Actor;
+use carethread_core::user::User;
+use chrono::{TimeDelta, Utc};
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::auth::token_hash;
+use crate::error::ApiError;
+
+/// A JSON request body. Wrong media type → 415, too large → 413, malformed →
+/// 400, wrong fields → 422 naming the field. Submitted values are never echoed.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType("send the body as application/json".to_owned()));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("the request body is too large".to_owned())
+            } else {
+                ApiError::BadRequest("the request body could not be read".to_owned())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, reporting the failing field without repeating its value.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            return ApiError::BadRequest("the request body is not valid JSON".to_owned());
+        }
+        let message = inner.to_string();
+        if let Some(rest) = message.strip_prefix("missing field `") {
+            let field = rest.split('`').next().unwrap_or("body");
+            let field = if path == "." { field.to_owned() } else { format!("{path}.{field}") };
+            return ApiError::invalid(field, "is required");
+        }
+        let field = if path == "." { "body".to_owned() } else { path };
+        if message.starts_with("invalid type") {
+            ApiError::invalid(field, "has the wrong type")
+        } else if message.starts_with("unknown field") {
+            ApiError::invalid(field, "is not a known field")
+        } else {
+            ApiError::invalid(field, "is not valid")
+        }
+    })
+}
+
+/// A query string, with the same error rules as [`ApiJson`].
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded_deserializer(query);
+        de.map(ApiQuery)
+    }
+}
+
+fn serde_urlencoded_deserializer<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    // Query values are flat strings: decode into a JSON object and reuse the
+    // JSON path reporting.
+    let mut map = serde_json::Map::new();
+    for (key, value) in form_pairs(query) {
+        map.insert(key, serde_json::Value::String(value));
+    }
+    let bytes = serde_json::to_vec(&map).map_err(ApiError::internal)?;
+    parse_json(&bytes)
+}
+
+/// Splits `a=1&b=two%20words` into decoded pairs; undecodable pairs are skipped.
+fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).filter_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        Some((percent_decode(k)?, percent_decode(v)?))
+    })
+}
+
+fn percent_decode(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = raw.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The signed-in user, from `Authorization: Bearer <token>`.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: User,
+    pub token_hash: String,
+}
+
+impl Authenticated {
+    #[must_use]
+    pub fn actor(&self) -> Actor {
+        Actor { id: self.user.id, role: self.user.role }
+    }
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .ok_or(ApiError::Unauthenticated)?;
+        let hash = token_hash(token);
+        let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
+        let now = Utc::now();
+        let idle = TimeDelta::minutes(i64::from(state.settings.session_idle_minutes));
+        if user.disabled || session.expires_at <= now || session.last_seen_at + idle <= now {
+            if !user.disabled {
+                state.store.delete_session(&hash).await?;
+            }
+            return Err(ApiError::Unauthenticated);
+        }
+        // Refresh the idle clock at most once a minute, to spare the writer.
+        if now - session.last_seen_at > TimeDelta::seconds(60) {
+            state.store.touch_session(&hash, now).await?;
+        }
+        Ok(Self { user, token_hash: hash })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[expect(dead_code, reason = "the fields exist to be deserialised")]
+    struct Body {
+        subject: String,
+        internal: Option<bool>,
+    }
+
+    fn field_of(err: ApiError) -> String {
+        match err {
+            ApiError::Invalid { field, .. } => field,
+            other => format!("not a 422: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field_without_its_value() {
+        assert!(matches!(parse_json::<Body>(b"{not json"), Err(ApiError::BadRequest(_))));
+        assert_eq!(field_of(parse_json::<Body>(b"{}").expect_err("missing")), "subject");
+        let err = parse_json::<Body>(br#"{"subject":"x","internal":"SECRET"}"#).expect_err("wrong type");
+        assert!(!format!("{:?}", err.problem()).contains("SECRET"));
+        assert_eq!(field_of(err), "internal");
+    }
+
+    #[test]
+    fn query_strings_are_percent_decoded() {
+        let pairs: Vec<_> = form_pairs("status=open&patient=a%20b&x").collect();
+        assert_eq!(pairs[1], ("patient".to_owned(), "a b".to_owned()));
+        assert_eq!(pairs[2], ("x".to_owned(), String::new()));
+    }
+}

@@ -1,0 +1,78 @@
+//! Server-sent events: live thread events for what the caller may see.
+//! Each event names a thread (and message) but carries no content; the client
+//! fetches what changed. Visibility is re-checked by the core policy for
+//! every event, so a revoked grant stops the stream's events at once.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use carethread_core::policy::{Decision, ThreadAction, decide_thread};
+use carethread_store::ThreadEvent;
+use chrono::Utc;
+use futures_util::Stream;
+use futures_util::stream;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::Authenticated;
+use crate::routes::threads::require_messaging;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/events", get(events))
+}
+
+/// Live events. The first event is `ready`; then `thread.created`,
+/// `message.created`, `thread.updated` and `thread.read`, each with
+/// `{"thread_id","message_id"?,"at"}`. After `resync` the client should reload.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events",
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream"),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    require_messaging(&auth)?;
+    let receiver = state.store.subscribe();
+    let ready = Event::default().event("ready").data("{}");
+    let start = stream::once(async move { Ok(ready) });
+    let live = stream::unfold((receiver, state, auth), |(mut receiver, state, auth)| async move {
+        loop {
+            let event = match receiver.recv().await {
+                Ok(event) => event,
+                Err(RecvError::Lagged(_)) => {
+                    let resync = Event::default().event("resync").data("{}");
+                    return Some((Ok(resync), (receiver, state, auth)));
+                }
+                Err(RecvError::Closed) => return None,
+            };
+            if visible(&state, &auth, &event).await {
+                let data = json!({"thread_id": event.thread_id, "message_id": event.message_id, "at": event.at});
+                let sse = Event::default().event(event.kind.as_str()).data(data.to_string());
+                return Some((Ok(sse), (receiver, state, auth)));
+            }
+        }
+    });
+    Ok(Sse::new(futures_util::StreamExt::chain(start, live)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+async fn visible(state: &AppState, auth: &Authenticated, event: &ThreadEvent) -> bool {
+    let action = if event.internal { ThreadAction::InternalNotes } else { ThreadAction::Read };
+    let now = Utc::now();
+    match state.store.thread_facts(auth.actor(), event.thread_id, now).await {
+        Ok(Some((_, facts))) => decide_thread(auth.actor(), action, &facts, now) == Decision::Allow,
+        Ok(None) => false,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not check an event's visibility; skipping it");
+            false
+        }
+    }
+}

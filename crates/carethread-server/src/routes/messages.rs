@@ -1,0 +1,293 @@
+//! Messages, internal notes and attachments in a thread.
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carethread_core::attachment::{FileName, UploadRefused, check_upload};
+use carethread_core::ids::{AttachmentId, MessageId};
+use carethread_core::message::MessageBody;
+use carethread_core::policy::{Decision, ThreadAction, decide_thread};
+use carethread_core::thread::Thread;
+use carethread_store::{Idempotency, NewAttachment, NewMessage};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::hex;
+use crate::dto::{MessageOut, SafetyNotice, SentMessage};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, Authenticated};
+use crate::routes::threads::{authorize_thread, triage_record};
+
+pub(super) fn router(state: &AppState) -> Router<AppState> {
+    let s = &state.settings;
+    // Room for every file at its limit plus the multipart framing and text fields.
+    let upload_limit = s.attachment_max_bytes.saturating_mul(s.attachments_per_message).saturating_add(64 * 1024);
+    Router::new()
+        .route("/api/v1/threads/{id}/messages", post(post_message))
+        .route(
+            "/api/v1/threads/{id}/attachments",
+            post(post_attachments).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/api/v1/threads/{id}/attachments/{attachment_id}", get(get_attachment))
+}
+
+/// Reads the `Idempotency-Key` header: 1–200 visible ASCII characters. The
+/// fingerprint ties the key to this exact request.
+pub(crate) fn idempotency(headers: &HeaderMap, route: &str, request: &impl Serialize) -> ApiResult<Option<Idempotency>> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| ApiError::invalid("Idempotency-Key", "must be 1 to 200 visible ASCII characters"))?;
+    let body = serde_json::to_vec(request).map_err(ApiError::internal)?;
+    let mut hasher = Sha256::new();
+    hasher.update(route.as_bytes());
+    hasher.update([0]);
+    hasher.update(&body);
+    Ok(Some(Idempotency { key: key.to_owned(), fingerprint: hex(&hasher.finalize()) }))
+}
+
+/// A message or internal note.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessageIn {
+    pub body: String,
+    /// Staff only: a note the patient never sees.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+/// What is being added to a thread, validated.
+struct Addition {
+    body: Option<MessageBody>,
+    internal: bool,
+    attachments: Vec<NewAttachment>,
+    key: Option<Idempotency>,
+}
+
+/// Checks permission and the thread's state, triages a patient's message,
+/// stores it, and answers with the stored message.
+async fn add_to_thread(state: &AppState, auth: &Authenticated, thread: &Thread, add: Addition) -> ApiResult<(StatusCode, Json<SentMessage>)> {
+    let role = auth.user.role;
+    thread.accepts_message_from(role, add.internal)?;
+    let from_patient_side = !role.is_staff();
+    let triage = match (&add.body, from_patient_side) {
+        (Some(body), true) => {
+            let result = carethread_triage::classify(thread.subject.as_str(), body.as_str());
+            let pool = carethread_triage::route(thread.category, result.urgency);
+            Some(triage_record(&result, thread.category, pool))
+        }
+        _ => None,
+    };
+    let urgency = triage.as_ref().map(|t| t.urgency);
+    let written = state
+        .store
+        .add_message(NewMessage {
+            thread_id: thread.id,
+            author_id: auth.user.id,
+            body: add.body,
+            internal: add.internal,
+            new_status: thread.status_after_message(role, add.internal),
+            triage,
+            attachments: add.attachments,
+            idempotency: add.key,
+            now: Utc::now(),
+        })
+        .await?;
+    if !written.replayed {
+        state.metrics.message_sent();
+        tracing::info!(thread.id = %thread.id, message.id = %written.message_id, "message stored");
+    }
+    let message = find_message(state, auth, written.message_id, thread).await?;
+    let safety_notice = urgency.and_then(|u| SafetyNotice::for_urgency(u, auth.user.language));
+    Ok((StatusCode::CREATED, Json(SentMessage { message, safety_notice })))
+}
+
+async fn find_message(state: &AppState, auth: &Authenticated, id: MessageId, thread: &Thread) -> ApiResult<MessageOut> {
+    let messages = state.store.messages(thread.id, auth.user.role.is_staff()).await?;
+    messages.iter().find(|m| m.message.id == id).map(MessageOut::from).ok_or(ApiError::NotFound)
+}
+
+fn action_for(internal: bool) -> ThreadAction {
+    if internal { ThreadAction::InternalNotes } else { ThreadAction::Reply }
+}
+
+/// Adds a message (or, for staff, an internal note) to a thread.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/messages", tag = "messages", request_body = NewMessageIn,
+    params(
+        ("id" = String, Path, description = "Thread id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key: a retry with the same key returns the first result and stores nothing new"),
+    ),
+    responses(
+        (status = 201, description = "Stored", body = SentMessage),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, description = "Thread closed or replies off", body = Problem),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn post_message(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewMessageIn>,
+) -> ApiResult<(StatusCode, Json<SentMessage>)> {
+    let thread = authorize_thread(&state, &auth, &id, action_for(input.internal)).await?;
+    let body = MessageBody::parse(&input.body, state.settings.message_max_chars)?;
+    let key = idempotency(&headers, &format!("POST /threads/{}/messages", thread.id), &input)?;
+    let add = Addition { body: Some(body), internal: input.internal, attachments: Vec::new(), key };
+    add_to_thread(&state, &auth, &thread, add).await
+}
+
+/// Multipart form for attachments.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "describes the multipart form for the OpenAPI document")]
+pub struct AttachmentForm {
+    /// One to four files (JPEG, PNG, HEIC or PDF), each within the clinic's size limit.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+    /// Optional text to send with the files.
+    body: Option<String>,
+    /// `true` for a staff-only note.
+    internal: Option<bool>,
+}
+
+/// Sends files (with optional text) as a new message in the thread.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/attachments", tag = "messages",
+    request_body(content = AttachmentForm, content_type = "multipart/form-data"),
+    params(("id" = String, Path, description = "Thread id")),
+    responses(
+        (status = 201, description = "Stored", body = SentMessage),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem),
+        (status = 415, description = "Not multipart, or a file type that is not accepted", body = Problem),
+        (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn post_attachments(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<SentMessage>)> {
+    // Look the thread up first so that a stranger learns nothing from upload errors.
+    authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
+    let mut multipart =
+        multipart.map_err(|_| ApiError::UnsupportedMediaType("send attachments as multipart/form-data".to_owned()))?;
+    let settings = &state.settings;
+    let mut files = Vec::new();
+    let mut text = None;
+    let mut internal = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(err) => return Err(multipart_error(&err)),
+        };
+        match field.name() {
+            Some("file") => {
+                if files.len() == settings.attachments_per_message {
+                    return Err(UploadRefused::TooMany { max: settings.attachments_per_message }.into());
+                }
+                let file_name = FileName::sanitise(field.file_name());
+                let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
+                let media_type = check_upload(&bytes, settings.attachment_max_bytes)?;
+                files.push(NewAttachment { media_type, file_name, bytes: bytes.to_vec() });
+            }
+            Some("body") => {
+                let raw = field.text().await.map_err(|e| multipart_error(&e))?;
+                if !raw.trim().is_empty() {
+                    text = Some(MessageBody::parse(&raw, settings.message_max_chars)?);
+                }
+            }
+            Some("internal") => {
+                let raw = field.text().await.map_err(|e| multipart_error(&e))?;
+                internal = match raw.trim() {
+                    "true" | "on" | "1" => true,
+                    "false" | "off" | "0" | "" => false,
+                    _ => return Err(ApiError::invalid("internal", "must be true or false")),
+                };
+            }
+            _ => {}
+        }
+    }
+    if files.is_empty() {
+        return Err(ApiError::invalid("file", "is required: attach at least one file"));
+    }
+    let thread = authorize_thread(&state, &auth, &id, action_for(internal)).await?;
+    let add = Addition { body: text, internal, attachments: files, key: None };
+    add_to_thread(&state, &auth, &thread, add).await
+}
+
+fn multipart_error(err: &axum::extract::multipart::MultipartError) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge("the upload is larger than the clinic allows".to_owned())
+    } else {
+        ApiError::BadRequest("the multipart form could not be read".to_owned())
+    }
+}
+
+/// Downloads an attachment.
+#[utoipa::path(get, path = "/api/v1/threads/{id}/attachments/{attachment_id}", tag = "messages",
+    params(("id" = String, Path, description = "Thread id"), ("attachment_id" = String, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The file, with its sniffed media type", content_type = "application/octet-stream"),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_attachment(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
+    let attachment_id: AttachmentId = attachment_id.parse().map_err(|_| ApiError::NotFound)?;
+    let now = Utc::now();
+    let include_internal = match state.store.thread_facts(auth.actor(), thread.id, now).await? {
+        Some((_, facts)) => decide_thread(auth.actor(), ThreadAction::InternalNotes, &facts, now) == Decision::Allow,
+        None => false,
+    };
+    let (view, bytes) = state
+        .store
+        .attachment(thread.id, attachment_id, include_internal)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let a = &view.attachment;
+    let ascii_name: String = a.file_name.as_str().chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(a.media_type.mime())),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys_are_bounded_and_bound_to_the_request() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(idempotency(&headers, "r", &1).ok().flatten(), None);
+        headers.insert("idempotency-key", HeaderValue::from_static("abc-123"));
+        let a = idempotency(&headers, "r", &"body one").ok().flatten().expect("key");
+        let b = idempotency(&headers, "r", &"body two").ok().flatten().expect("key");
+        assert_eq!(a.key, "abc-123");
+        assert_ne!(a.fingerprint, b.fingerprint);
+        headers.insert("idempotency-key", HeaderValue::from_static("has space"));
+        assert!(idempotency(&headers, "r", &1).is_err());
+    }
+}

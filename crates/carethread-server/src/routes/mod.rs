@@ -1,0 +1,44 @@
+//! Every route, merged in one place.
+
+mod events;
+mod health;
+mod messages;
+mod people;
+mod session;
+mod threads;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+
+use crate::error::ApiError;
+use crate::{AppState, openapi};
+
+
+
+/// JSON bodies are small; attachments get their own larger limit.
+const JSON_BODY_LIMIT: usize = 256 * 1024;
+
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(people::router())
+        .merge(threads::router())
+        .merge(messages::router(state))
+        .merge(events::router())
+        .merge(health::router())
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+}
+
+/// Handlers and their generated path descriptions, for the OpenAPI document.
+pub(crate) mod api_paths {
+    pub use super::events::*;
+    pub use super::health::*;
+    pub use super::messages::*;
+    pub use super::people::*;
+    pub use super::session::*;
+    pub use super::threads::*;
+}

@@ -1,0 +1,355 @@
+//! Threads: list, start, open, and manage (assign, status, replies).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::get;
+use axum::{Json, Router};
+use carethread_core::ids::{PoolId, ThreadId, UserId};
+use carethread_core::message::MessageBody;
+use carethread_core::policy::{self, Decision, ThreadAction, decide_new_thread, decide_thread};
+use carethread_core::role::Role;
+use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency};
+use carethread_core::user::age_in_years;
+use carethread_store::{NewThread, ThreadCursor, ThreadFilter, TriageRecord};
+use chrono::Utc;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, ThreadListItem, thread_url};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::routes::messages::idempotency;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/threads", get(list_threads).post(create_thread))
+        .route("/api/v1/threads/{id}", get(get_thread).patch(update_thread))
+}
+
+/// Refuses roles that take no part in messaging (admins, auditors).
+pub(crate) fn require_messaging(auth: &Authenticated) -> ApiResult<()> {
+    if policy::may_use_messaging(auth.user.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("your role administers the clinic and does not read or send messages".to_owned()))
+    }
+}
+
+/// Loads a thread the caller may act on, asking the core policy. Unknown ids,
+/// malformed ids and threads the caller may not see all answer 404.
+pub(crate) async fn authorize_thread(
+    state: &AppState,
+    auth: &Authenticated,
+    raw_id: &str,
+    action: ThreadAction,
+) -> ApiResult<Thread> {
+    require_messaging(auth)?;
+    let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    let now = Utc::now();
+    let (thread, facts) = state.store.thread_facts(auth.actor(), id, now).await?.ok_or(ApiError::NotFound)?;
+    match decide_thread(auth.actor(), action, &facts, now) {
+        Decision::Allow => Ok(thread),
+        Decision::Forbidden => Err(ApiError::Forbidden("you may see this conversation but not do that".to_owned())),
+        Decision::NotFound => Err(ApiError::NotFound),
+    }
+}
+
+/// The full thread as the caller may see it.
+pub(crate) async fn thread_detail(state: &AppState, auth: &Authenticated, id: ThreadId) -> ApiResult<ThreadDetail> {
+    let summary = state.store.thread_summary(auth.actor(), id).await?.ok_or(ApiError::NotFound)?;
+    let triage = state.store.latest_triage(id).await?;
+    let messages = state.store.messages(id, auth.user.role.is_staff()).await?;
+    Ok(ThreadDetail::new(&summary, triage.as_ref(), &messages))
+}
+
+/// Filters for the thread list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `open`, `awaiting_patient` or `closed`.
+    status: Option<String>,
+    /// Pool id.
+    pool: Option<String>,
+    /// `me` or a user id.
+    assignee: Option<String>,
+    /// Patient id.
+    patient: Option<String>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+    /// Page size, 1–100 (default 50).
+    limit: Option<String>,
+}
+
+fn parse_uuid_field<T: std::str::FromStr>(field: &'static str, raw: &str) -> ApiResult<T> {
+    raw.parse().map_err(|_| ApiError::invalid(field, "must be an identifier (UUID)"))
+}
+
+/// Threads the caller may see, newest activity first.
+#[utoipa::path(get, path = "/api/v1/threads", tag = "threads", params(ListQuery),
+    responses(
+        (status = 200, description = "A page of threads", body = ThreadList),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn list_threads(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<ThreadList>> {
+    require_messaging(&auth)?;
+    let limit = match q.limit.as_deref() {
+        None => 50,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100"))?,
+    };
+    let filter = ThreadFilter {
+        status: q.status.as_deref().map(ThreadStatus::parse).transpose()?,
+        pool: q.pool.as_deref().map(|p| parse_uuid_field::<PoolId>("pool", p)).transpose()?,
+        assignee: match q.assignee.as_deref() {
+            None => None,
+            Some("me") => Some(auth.user.id),
+            Some(raw) => Some(parse_uuid_field::<UserId>("assignee", raw)?),
+        },
+        patient: q.patient.as_deref().map(|p| parse_uuid_field::<UserId>("patient", p)).transpose()?,
+        after: q
+            .cursor
+            .as_deref()
+            .map(|c| ThreadCursor::decode(c).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor from this list")))
+            .transpose()?,
+        limit: limit + 1,
+    };
+    let mut rows = state.store.list_threads(auth.actor(), &filter, Utc::now()).await?;
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|s| ThreadCursor { updated_at_ms: s.thread.updated_at.timestamp_millis(), id: s.thread.id }.encode())
+    } else {
+        None
+    };
+    Ok(Json(ThreadList { threads: rows.iter().map(ThreadListItem::from).collect(), next_cursor }))
+}
+
+/// A new thread and its first message.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewThreadIn {
+    pub subject: String,
+    pub body: String,
+    /// `medication`, `scheduling`, `results`, `clinical`, `administrative` or `other`.
+    /// When absent, triage decides.
+    pub category: Option<String>,
+    /// Required for proxies and staff: whom the thread is about.
+    #[schema(format = Uuid)]
+    pub patient_id: Option<String>,
+    /// Adolescent patients (12–17) may hide a thread from their proxies.
+    #[serde(default)]
+    pub confidential: bool,
+}
+
+/// Starts a thread. An emergency-sounding message gets a `safety_notice`.
+#[utoipa::path(post, path = "/api/v1/threads", tag = "threads", request_body = NewThreadIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key: a retry with the same key returns the first result and stores nothing new")),
+    responses(
+        (status = 201, description = "Thread started", body = ThreadDetail),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_thread(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewThreadIn>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<ThreadDetail>)> {
+    require_messaging(&auth)?;
+    let actor = auth.actor();
+    let now = Utc::now();
+    let patient_id = match (actor.role, input.patient_id.as_deref()) {
+        (Role::Patient, None) => actor.id,
+        (_, Some(raw)) => parse_uuid_field::<UserId>("patient_id", raw)?,
+        (_, None) => return Err(ApiError::invalid("patient_id", "is required when writing for someone else")),
+    };
+    let no_such_patient = || ApiError::invalid("patient_id", "names no patient you can write for");
+    let facts = state.store.patient_facts(actor, patient_id).await?.ok_or_else(no_such_patient)?;
+    match decide_new_thread(actor, &facts, now) {
+        Decision::Allow => {}
+        Decision::Forbidden => {
+            return Err(ApiError::Forbidden("your access for this patient is read-only".to_owned()));
+        }
+        Decision::NotFound => return Err(no_such_patient()),
+    }
+    let subject = Subject::parse(&input.subject)?;
+    let body = MessageBody::parse(&input.body, state.settings.message_max_chars)?;
+    let category = input.category.as_deref().map(Category::parse).transpose()?;
+    if input.confidential {
+        let age = auth.user.date_of_birth.map(|dob| age_in_years(dob, now.date_naive()));
+        if !policy::may_mark_confidential(actor.role, age) {
+            return Err(ApiError::invalid("confidential", "can be set only by patients aged 12 to 17"));
+        }
+    }
+    let key = idempotency(&headers, "POST /threads", &input)?;
+
+    let from_care_team = actor.role.is_staff();
+    let (urgency, category, pool_slug, triage) = if from_care_team {
+        let category = category.unwrap_or(Category::Other);
+        let record = TriageRecord {
+            urgency: Urgency::Routine,
+            category,
+            pool_slug: None,
+            confidence: 1.0,
+            reasons: vec!["started by the care team".to_owned()],
+            model_id: "care-team".to_owned(),
+            model_version: "1".to_owned(),
+        };
+        (Urgency::Routine, category, None, record)
+    } else {
+        let result = carethread_triage::classify(subject.as_str(), body.as_str());
+        let category = category.unwrap_or(result.category);
+        let pool = carethread_triage::route(category, result.urgency);
+        let record = triage_record(&result, category, pool);
+        (result.urgency, category, Some(pool.to_owned()), record)
+    };
+    let written = state
+        .store
+        .create_thread(NewThread {
+            patient_id,
+            author_id: actor.id,
+            subject,
+            body,
+            category,
+            urgency,
+            pool_slug,
+            assignee_id: from_care_team.then_some(actor.id),
+            status: if from_care_team { ThreadStatus::AwaitingPatient } else { ThreadStatus::Open },
+            confidential: input.confidential,
+            triage,
+            idempotency: key,
+            now,
+        })
+        .await?;
+    if !written.replayed {
+        state.metrics.thread_created();
+        tracing::info!(thread.id = %written.thread_id, urgency = urgency.as_str(), "thread started");
+    }
+    let mut detail = thread_detail(&state, &auth, written.thread_id).await?;
+    if !from_care_team {
+        detail.safety_notice = SafetyNotice::for_urgency(urgency, auth.user.language);
+    }
+    let mut out_headers = HeaderMap::new();
+    if let Ok(location) = thread_url(written.thread_id).parse() {
+        out_headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, out_headers, Json(detail)))
+}
+
+/// Builds the stored triage record for a result, with the final category and pool.
+pub(crate) fn triage_record(result: &carethread_triage::TriageResult, category: Category, pool: &str) -> TriageRecord {
+    TriageRecord {
+        urgency: result.urgency,
+        category,
+        pool_slug: Some(pool.to_owned()),
+        confidence: result.confidence,
+        reasons: result.reasons.clone(),
+        model_id: carethread_triage::MODEL_ID.to_owned(),
+        model_version: carethread_triage::MODEL_VERSION.to_owned(),
+    }
+}
+
+/// Opens a thread: its messages (internal notes for staff only), attachments
+/// and read receipts. Opening records the caller's read receipts.
+#[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "threads",
+    params(("id" = String, Path, description = "Thread id")),
+    responses(
+        (status = 200, description = "The thread", body = ThreadDetail),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, description = "No such thread, or not yours to see", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_thread(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ThreadDetail>> {
+    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
+    let staff = auth.user.role.is_staff();
+    state.store.mark_read(thread.id, auth.user.id, staff, Utc::now()).await?;
+    Ok(Json(thread_detail(&state, &auth, thread.id).await?))
+}
+
+/// A staff change to a thread. Absent fields stay as they are; `null` clears
+/// the pool or the assignee.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadPatchIn {
+    /// `open`, `awaiting_patient` or `closed`.
+    pub status: Option<String>,
+    pub replies_allowed: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub pool_id: Option<Option<String>>,
+    /// A staff member's id, or `me`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub assignee_id: Option<Option<String>>,
+}
+
+/// Distinguishes a field set to `null` (`Some(None)`) from an absent one (`None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Assigns or forwards a thread, changes its status, or turns replies on or off (staff).
+#[utoipa::path(patch, path = "/api/v1/threads/{id}", tag = "threads", request_body = ThreadPatchIn,
+    params(("id" = String, Path, description = "Thread id")),
+    responses(
+        (status = 200, description = "The updated thread", body = ThreadDetail),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn update_thread(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ThreadPatchIn>,
+) -> ApiResult<Json<ThreadDetail>> {
+    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Manage).await?;
+    let mut patch = ThreadPatch {
+        status: input.status.as_deref().map(ThreadStatus::parse).transpose()?,
+        replies_allowed: input.replies_allowed,
+        ..ThreadPatch::default()
+    };
+    if let Some(pool) = input.pool_id {
+        patch.pool_id = Some(match pool {
+            None => None,
+            Some(raw) => {
+                let id = parse_uuid_field::<PoolId>("pool_id", &raw)?;
+                state.store.pool(id).await?.ok_or_else(|| ApiError::invalid("pool_id", "names no pool"))?;
+                Some(id)
+            }
+        });
+    }
+    if let Some(assignee) = input.assignee_id {
+        patch.assignee_id = Some(match assignee.as_deref() {
+            None => None,
+            Some("me") => Some(auth.user.id),
+            Some(raw) => {
+                let id = parse_uuid_field::<UserId>("assignee_id", raw)?;
+                let user = state.store.user(id).await?;
+                if !user.is_some_and(|u| u.role.is_staff() && !u.disabled) {
+                    return Err(ApiError::invalid("assignee_id", "names no active staff member"));
+                }
+                Some(id)
+            }
+        });
+    }
+    if patch.is_empty() {
+        return Err(ApiError::invalid("body", "names no change"));
+    }
+    state.store.update_thread(thread.id, &patch, auth.user.id, Utc::now()).await?;
+    tracing::info!(thread.id = %thread.id, "thread updated");
+    Ok(Json(thread_detail(&state, &auth, thread.id).await?))
+}

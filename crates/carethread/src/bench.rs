@@ -1,0 +1,278 @@
+//! `carethread bench`: a load benchmark over real HTTP. It starts a server on
+//! a loopback port against a fresh database (a temporary SQLite file, or a
+//! new database on the PostgreSQL server `--database-url` names), seeds a
+//! clinic with one patient per client, then:
+//!
+//! 1. sends: every client, signed in as its own patient, posts messages (with
+//!    an `Idempotency-Key`, as real clients do) to its thread as fast as the
+//!    server acknowledges them;
+//! 2. in-basket: clinicians list their threads concurrently.
+//!
+//! It prints throughput and p50/p95/p99 latency for both.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use carethread_core::clinic::ClinicSettings;
+use carethread_core::role::Role;
+use carethread_core::user::{DisplayName, Language, NewUser, Username};
+use carethread_server::AppState;
+use carethread_server::auth::hash_password;
+use carethread_store::Store;
+use chrono::{NaiveDate, Utc};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "bench-password-long-enough";
+
+/// Options for `carethread bench`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// A PostgreSQL server to benchmark against (a new database is created on
+    /// it). Without it, a temporary SQLite file is used.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Concurrent clients sending messages.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    /// Seconds to send for.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Concurrent clinicians listing their in-basket.
+    #[arg(long, default_value_t = 16)]
+    pub list_clients: usize,
+    /// Seconds to list for.
+    #[arg(long, default_value_t = 5)]
+    pub list_seconds: u64,
+}
+
+/// Latency summary of one phase.
+#[derive(Debug, Clone)]
+pub struct PhaseReport {
+    pub ok: usize,
+    pub failed: usize,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl std::fmt::Display for PhaseReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ok, {} failed, {:.0}/s; latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+            self.ok, self.failed, self.per_second, self.p50_ms, self.p95_ms, self.p99_ms
+        )
+    }
+}
+
+fn report(mut micros: Vec<u64>, failed: usize, elapsed: Duration) -> PhaseReport {
+    micros.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if micros.is_empty() {
+            return 0.0;
+        }
+        let rank = ((p * micros.len() as f64).ceil() as usize).clamp(1, micros.len());
+        micros[rank - 1] as f64 / 1000.0
+    };
+    PhaseReport {
+        ok: micros.len(),
+        failed,
+        per_second: micros.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: pct(0.50),
+        p95_ms: pct(0.95),
+        p99_ms: pct(0.99),
+    }
+}
+
+/// Runs the benchmark and prints its report.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let tmp = std::env::temp_dir().join(format!("carethread-bench-{}", std::process::id()));
+    let url = match &args.database_url {
+        Some(url) => carethread_store::PostgresStore::create_scratch_database(url, "carethread_bench")
+            .await
+            .context("creating a benchmark database")?,
+        None => {
+            std::fs::create_dir_all(&tmp)?;
+            format!("sqlite://{}", tmp.join("bench.db").display())
+        }
+    };
+    let store = carethread_store::open(&url).await.context("opening the benchmark database")?;
+    let backend = store.backend();
+    println!("CareThread load benchmark: {backend} backend, {} sending clients for {} s", args.clients, args.seconds);
+    let (patients, clinicians) = seed(&store, args.clients).await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = AppState::new(store, ClinicSettings::default());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(carethread_server::serve(listener, state, async move {
+        let _ = stop_rx.await;
+    }));
+
+    let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
+    let sends = send_phase(&http, &base, &patients, Duration::from_secs(args.seconds)).await?;
+    println!("sends (POST /api/v1/threads/{{id}}/messages): {sends}");
+    let lists = list_phase(&http, &base, &clinicians, args.list_clients, Duration::from_secs(args.list_seconds)).await?;
+    println!("in-basket (GET /api/v1/threads, {} clients): {lists}", args.list_clients);
+
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    if args.database_url.is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(())
+}
+
+/// One patient per sending client (on the demo clinicians' care team), and the clinicians' usernames.
+async fn seed(store: &Arc<dyn Store>, clients: usize) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let clinic = crate::demo::seed(store, PASSWORD, false).await?;
+    let hash = hash_password(&SecretString::from(PASSWORD.to_owned())).context("hashing")?;
+    let today = Utc::now().date_naive();
+    let born = NaiveDate::from_ymd_opt(1970, 1, 1).context("date")?;
+    let mut patients = Vec::new();
+    for i in 0..clients {
+        let name = format!("bench.patient{i}");
+        let new = NewUser::new(
+            Username::parse(&name)?,
+            DisplayName::parse(&format!("Bench Patient {i}"))?,
+            Role::Patient,
+            Some(born),
+            Language::En,
+            today,
+        )?;
+        let user = store.create_user(&new, &hash, Utc::now()).await?;
+        for staff in ["dr.lee", "rn.kim"] {
+            store.add_care_team_member(user.id, clinic.user(staff)?.id).await?;
+        }
+        patients.push(name);
+    }
+    Ok((patients, vec!["rn.kim".to_owned(), "dr.lee".to_owned()]))
+}
+
+async fn sign_in(http: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
+    let response = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("sign-in for {username} failed: {}", response.status());
+    }
+    let body: Value = response.json().await?;
+    body["token"].as_str().map(str::to_owned).context("no token in the sign-in answer")
+}
+
+async fn send_phase(http: &reqwest::Client, base: &str, patients: &[String], duration: Duration) -> anyhow::Result<PhaseReport> {
+    let mut sessions = Vec::new();
+    for name in patients {
+        let token = sign_in(http, base, name).await?;
+        let created: Value = http
+            .post(format!("{base}/api/v1/threads"))
+            .bearer_auth(&token)
+            .json(&json!({"subject": "Blood pressure log", "body": "Here are this week's readings.", "category": "clinical"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let thread = created["id"].as_str().context("no thread id")?.to_owned();
+        sessions.push((token, thread));
+    }
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for (client, (token, thread)) in sessions.into_iter().enumerate() {
+        let http = http.clone();
+        let url = format!("{base}/api/v1/threads/{thread}/messages");
+        tasks.push(tokio::spawn(async move {
+            let mut micros = Vec::new();
+            let mut failed = 0usize;
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                n += 1;
+                let t0 = Instant::now();
+                let result = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", format!("bench-{client}-{n}"))
+                    .json(&json!({"body": format!("Reading {n}: 128/82, pulse 70. Feeling fine today.")}))
+                    .send()
+                    .await;
+                match result {
+                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
+                        let _ = r.bytes().await;
+                        micros.push(u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX));
+                    }
+                    _ => failed += 1,
+                }
+            }
+            (micros, failed)
+        }));
+    }
+    collect(tasks, started).await
+}
+
+async fn list_phase(
+    http: &reqwest::Client,
+    base: &str,
+    clinicians: &[String],
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<PhaseReport> {
+    let mut tokens = Vec::new();
+    for name in clinicians {
+        tokens.push(sign_in(http, base, name).await?);
+    }
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for i in 0..clients {
+        let http = http.clone();
+        let token = tokens[i % tokens.len()].clone();
+        let url = format!("{base}/api/v1/threads?limit=50");
+        tasks.push(tokio::spawn(async move {
+            let mut micros = Vec::new();
+            let mut failed = 0usize;
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                match http.get(&url).bearer_auth(&token).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        micros.push(u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX));
+                    }
+                    _ => failed += 1,
+                }
+            }
+            (micros, failed)
+        }));
+    }
+    collect(tasks, started).await
+}
+
+async fn collect(tasks: Vec<tokio::task::JoinHandle<(Vec<u64>, usize)>>, started: Instant) -> anyhow::Result<PhaseReport> {
+    let mut all = Vec::new();
+    let mut failed = 0;
+    for task in tasks {
+        let (micros, f) = task.await?;
+        all.extend(micros);
+        failed += f;
+    }
+    Ok(report(all, failed, started.elapsed()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let r = report((1..=100).map(|n| n * 1000).collect(), 2, Duration::from_secs(10));
+        assert_eq!(r.ok, 100);
+        assert_eq!(r.failed, 2);
+        assert!((r.per_second - 10.0).abs() < 1e-9);
+        assert!((r.p50_ms - 50.0).abs() < 1e-9);
+        assert!((r.p99_ms - 99.0).abs() < 1e-9);
+    }
+}

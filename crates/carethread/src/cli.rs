@@ -1,0 +1,299 @@
+//! Subcommands: `serve`, `demo`, `migrate`, `user`, `config`, `triage`, `bench`.
+
+use std::io::{BufRead as _, Write as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use carethread_core::role::Role;
+use carethread_core::user::{DisplayName, Language, NewUser, Username, check_new_password};
+use carethread_server::AppState;
+use carethread_server::auth::hash_password;
+use carethread_store::Store;
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::config::{self, Config};
+use crate::{bench, demo};
+
+/// CareThread: secure asynchronous messaging between patients and their care teams.
+#[derive(Parser)]
+#[command(name = "carethread", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Configuration file (TOML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Database URL: sqlite://PATH or postgres://…
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Address to listen on.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Run a demo clinic on an embedded SQLite database.
+    Demo {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Where the demo database lives.
+        #[arg(long, default_value = "carethread-demo")]
+        data_dir: PathBuf,
+        /// Password for every demo account.
+        #[arg(long, default_value = "demo")]
+        demo_password: String,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Manage users.
+    User {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[arg(long, global = true)]
+        database_url: Option<String>,
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Triage messages offline.
+    Triage {
+        #[command(subcommand)]
+        action: TriageAction,
+    },
+    /// Load-test a server over real HTTP and print throughput and latency percentiles.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user. The password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// patient, proxy, physician, nurse, pharmacist, front_desk, billing, admin or auditor.
+        #[arg(long)]
+        role: String,
+        /// Patients only: YYYY-MM-DD.
+        #[arg(long)]
+        date_of_birth: Option<String>,
+        /// en or es.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+    /// List users.
+    List,
+    /// Disable a user and end their sessions.
+    Disable { username: String },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print a commented example configuration file.
+    Example,
+}
+
+#[derive(Subcommand)]
+enum TriageAction {
+    /// Read JSON Lines {"id","subject","body"} on stdin; write triage results as JSON Lines.
+    Classify,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Config { action: ConfigAction::Example } => {
+            print!("{}", config::example());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Triage { action: TriageAction::Classify } => triage_classify(),
+        other => {
+            init_logging();
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+            runtime.block_on(run_async(other))
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CARETHREAD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn load_config(file: Option<&std::path::Path>, database_url: Option<String>) -> anyhow::Result<Config> {
+    let mut config = Config::load(file)?;
+    if let Some(url) = database_url {
+        config.database.url = url;
+    }
+    Ok(config)
+}
+
+async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+        }
+    }
+    carethread_store::open(url).await.context("opening the database")
+}
+
+async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { config, database_url, bind } => {
+            let mut config = load_config(config.as_deref(), database_url)?;
+            if let Some(bind) = bind {
+                config.server.bind = bind;
+            }
+            let store = open_store(&config.database.url).await?;
+            let addr: SocketAddr = config.server.bind.parse().context("--bind must be an address like 127.0.0.1:8080")?;
+            serve(store, config, addr, None).await?;
+        }
+        Command::Demo { port, data_dir, demo_password } => {
+            std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+            let db = data_dir.join("carethread.db");
+            let url = format!("sqlite://{}", db.display());
+            let store = open_store(&url).await?;
+            if !demo::is_seeded(&store).await? {
+                demo::seed(&store, &demo_password, true).await?;
+            }
+            let mut config = Config::default();
+            config.database.url = url;
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            serve(store, config, addr, Some(&demo_password)).await?;
+        }
+        Command::Migrate { config, database_url } => {
+            let config = load_config(config.as_deref(), database_url)?;
+            open_store(&config.database.url).await?;
+            println!("database is up to date");
+        }
+        Command::User { config, database_url, action } => {
+            let config = load_config(config.as_deref(), database_url)?;
+            let store = open_store(&config.database.url).await?;
+            user_command(&store, action).await?;
+        }
+        Command::Bench(args) => bench::run(args).await?,
+        Command::Config { .. } | Command::Triage { .. } => unreachable!("handled without a runtime"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(store: Arc<dyn Store>, config: Config, addr: SocketAddr, demo_password: Option<&str>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+    let local = listener.local_addr()?;
+    let backend = store.backend();
+    println!("CareThread is running at http://{local}/ ({backend})");
+    println!("  API description: http://{local}/api/v1/openapi.json");
+    if let Some(password) = demo_password {
+        println!("  Demo accounts (password \"{password}\"):");
+        for a in demo::ACCOUNTS {
+            println!("    {:<14} {} ({})", a.username, a.display_name, a.role);
+        }
+    }
+    let _ = std::io::stdout().flush();
+    let state = AppState::new(store, config.clinic);
+    carethread_server::serve(listener, state, shutdown_signal()).await.context("serving")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn user_command(store: &Arc<dyn Store>, action: UserAction) -> anyhow::Result<()> {
+    match action {
+        UserAction::Add { username, display_name, role, date_of_birth, language } => {
+            let role: Role = role.parse()?;
+            let dob = date_of_birth
+                .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").context("--date-of-birth must be YYYY-MM-DD"))
+                .transpose()?;
+            let new = NewUser::new(
+                Username::parse(&username)?,
+                DisplayName::parse(&display_name)?,
+                role,
+                dob,
+                Language::parse(&language)?,
+                Utc::now().date_naive(),
+            )?;
+            eprintln!("Password for {} (at least 12 characters), then Enter:", new.username.as_str());
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+            let password = line.trim_end_matches(['\r', '\n']).to_owned();
+            check_new_password(&password)?;
+            let hash = hash_password(&SecretString::from(password)).context("hashing the password")?;
+            let user = store.create_user(&new, &hash, Utc::now()).await?;
+            println!("added {} ({}) {}", user.username.as_str(), user.role, user.id);
+        }
+        UserAction::List => {
+            for u in store.list_users().await? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!("{:<20} {:<11} {:<9} {}", u.username.as_str(), u.role.as_str(), state, u.id);
+            }
+        }
+        UserAction::Disable { username } => {
+            if !store.set_user_disabled(&Username::parse(&username)?, true).await? {
+                bail!("no user named {username}");
+            }
+            println!("disabled {username}");
+        }
+    }
+    Ok(())
+}
+
+fn triage_classify() -> anyhow::Result<ExitCode> {
+    #[derive(serde::Deserialize)]
+    struct Input {
+        id: serde_json::Value,
+        #[serde(default)]
+        subject: String,
+        #[serde(default)]
+        body: String,
+    }
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (n, line) in stdin.lock().lines().enumerate() {
+        let line = line.context("reading standard input")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let input: Input = serde_json::from_str(&line).with_context(|| format!("line {} is not a JSON object with an id", n + 1))?;
+        let t = carethread_triage::classify(&input.subject, &input.body);
+        let row = serde_json::json!({
+            "id": input.id, "urgency": t.urgency, "category": t.category, "pool": t.pool,
+            "confidence": t.confidence, "needs_review": t.needs_review, "reasons": t.reasons,
+        });
+        writeln!(out, "{row}")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

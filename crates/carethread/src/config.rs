@@ -1,0 +1,163 @@
+//! Configuration: built-in defaults, then a TOML file, then environment
+//! variables named `CARETHREAD__SECTION__KEY` (e.g. `CARETHREAD__CLINIC__MESSAGE_MAX_CHARS=8000`).
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use carethread_core::clinic::ClinicSettings;
+use serde::{Deserialize, Serialize};
+
+/// Everything `carethread serve` can be told.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub clinic: ClinicSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub bind: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".to_owned() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
+    pub url: String,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://carethread-data/carethread.db".to_owned() }
+    }
+}
+
+const ENV_PREFIX: &str = "CARETHREAD__";
+
+impl Config {
+    /// Loads defaults, then `file` (if given), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the configuration file {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("parsing the configuration file {}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        overlay_env(&mut table, std::env::vars());
+        toml::Value::Table(table).try_into().context("the configuration has an unknown key or a wrong value")
+    }
+}
+
+/// Applies `CARETHREAD__SECTION__KEY=value` variables over the table. Values
+/// that read as integers or booleans become those; anything else is text.
+fn overlay_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) {
+    for (name, value) in vars {
+        let Some(path) = name.strip_prefix(ENV_PREFIX) else { continue };
+        let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+        let parsed = value
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .or_else(|_| value.parse::<bool>().map(toml::Value::Boolean))
+            .unwrap_or(toml::Value::String(value));
+        set_path(table, &keys, parsed);
+    }
+}
+
+fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) {
+    match keys {
+        [] => {}
+        [last] => {
+            table.insert(last.clone(), value);
+        }
+        [section, rest @ ..] => {
+            let entry = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(inner) = entry {
+                set_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// A commented example configuration file with every default.
+#[must_use]
+pub fn example() -> String {
+    let c = Config::default();
+    let k = &c.clinic;
+    format!(
+        r#"# CareThread configuration. Every key is optional; shown are the defaults.
+# Any key can also be set in the environment: CARETHREAD__SECTION__KEY=value,
+# e.g. CARETHREAD__DATABASE__URL=postgres://carethread@db/carethread
+
+[server]
+# Address and port to listen on.
+bind = "{bind}"
+
+[database]
+# sqlite://PATH (embedded, one file) or postgres://USER@HOST:PORT/DATABASE (scale-out).
+url = "{url}"
+
+[clinic]
+# Shown to patients.
+name = "{name}"
+# Longest message, in characters.
+message_max_chars = {chars}
+# Largest attachment, in bytes, and most attachments on one message.
+attachment_max_bytes = {bytes}
+attachments_per_message = {per}
+# Sign-in sessions end after this many idle minutes, and this many hours after sign-in.
+session_idle_minutes = {idle}
+session_max_hours = {hours}
+"#,
+        bind = c.server.bind,
+        url = c.database.url,
+        name = k.name,
+        chars = k.message_max_chars,
+        bytes = k.attachment_max_bytes,
+        per = k.attachments_per_message,
+        idle = k.session_idle_minutes,
+        hours = k.session_max_hours,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_parses_to_the_defaults() {
+        let parsed: Config = toml::from_str(&example()).expect("example parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn environment_overrides_file_values() {
+        let mut table: toml::Table = toml::from_str("[clinic]\nmessage_max_chars = 100\n").expect("toml");
+        let vars = [
+            ("CARETHREAD__CLINIC__MESSAGE_MAX_CHARS".to_owned(), "8000".to_owned()),
+            ("CARETHREAD__DATABASE__URL".to_owned(), "postgres://db/x".to_owned()),
+            ("UNRELATED".to_owned(), "1".to_owned()),
+        ];
+        overlay_env(&mut table, vars.into_iter());
+        let config: Config = toml::Value::Table(table).try_into().expect("valid");
+        assert_eq!(config.clinic.message_max_chars, 8000);
+        assert_eq!(config.database.url, "postgres://db/x");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Config>("[clinic]\nmesage_max_chars = 1\n").is_err());
+    }
+}

@@ -1,0 +1,193 @@
+//! The demo clinic: staff, patients, a proxy, care teams, pools and a few
+//! realistic conversations, so CareThread can be tried at once.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use carethread_core::ids::UserId;
+use carethread_core::message::MessageBody;
+use carethread_core::policy::{ProxyGrant, ProxyScope};
+use carethread_core::role::Role;
+use carethread_core::thread::{Subject, ThreadPatch, ThreadStatus};
+use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
+use carethread_server::auth::hash_password;
+use carethread_store::{NewMessage, NewThread, PoolRef, Store, TriageRecord};
+use chrono::{NaiveDate, TimeDelta, Utc};
+use secrecy::SecretString;
+
+/// A demo account: username, display name, role, date of birth, language.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub born: Option<(i32, u32, u32)>,
+    pub language: Language,
+}
+
+/// The accounts DESIGN.md promises.
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount { username: "admin", display_name: "Clinic Administrator", role: Role::Admin, born: None, language: Language::En },
+    DemoAccount { username: "dr.lee", display_name: "Dr. Grace Lee", role: Role::Physician, born: None, language: Language::En },
+    DemoAccount { username: "rn.kim", display_name: "Nurse Daniel Kim", role: Role::Nurse, born: None, language: Language::En },
+    DemoAccount { username: "rx.patel", display_name: "Priya Patel, PharmD", role: Role::Pharmacist, born: None, language: Language::En },
+    DemoAccount { username: "desk.ortiz", display_name: "Luis Ortiz (Front Desk)", role: Role::FrontDesk, born: None, language: Language::Es },
+    DemoAccount { username: "billing.ng", display_name: "Amy Ng (Billing)", role: Role::Billing, born: None, language: Language::En },
+    DemoAccount { username: "auditor", display_name: "Privacy Officer", role: Role::Auditor, born: None, language: Language::En },
+    DemoAccount { username: "patient.alice", display_name: "Alice Johnson", role: Role::Patient, born: Some((1968, 4, 12)), language: Language::En },
+    DemoAccount { username: "patient.bob", display_name: "Bob Martínez", role: Role::Patient, born: Some((1955, 11, 3)), language: Language::Es },
+    DemoAccount { username: "patient.maya", display_name: "Maya Johnson", role: Role::Patient, born: Some((2011, 2, 20)), language: Language::En },
+    DemoAccount { username: "proxy.carol", display_name: "Carol Johnson", role: Role::Proxy, born: None, language: Language::En },
+];
+
+/// The demo pools: slug, name, members.
+const POOLS: &[(&str, &str, &[&str])] = &[
+    ("nurse-triage", "Nurse triage", &["rn.kim", "dr.lee"]),
+    ("pharmacy-refills", "Pharmacy refills", &["rx.patel"]),
+    ("front-desk", "Front desk", &["desk.ortiz"]),
+    ("billing", "Billing", &["billing.ng", "desk.ortiz"]),
+];
+
+/// The people seeded, by username.
+pub struct DemoClinic {
+    pub users: Vec<User>,
+    pub pools: Vec<PoolRef>,
+}
+
+impl DemoClinic {
+    /// The seeded user with this username.
+    pub fn user(&self, username: &str) -> anyhow::Result<&User> {
+        self.users.iter().find(|u| u.username.as_str() == username).with_context(|| format!("no demo user {username}"))
+    }
+
+    fn id(&self, username: &str) -> anyhow::Result<UserId> {
+        self.user(username).map(|u| u.id)
+    }
+}
+
+/// Whether the database already holds the demo clinic.
+pub async fn is_seeded(store: &Arc<dyn Store>) -> anyhow::Result<bool> {
+    let admin = Username::parse("admin")?;
+    Ok(store.user_credentials(&admin).await?.is_some())
+}
+
+/// Seeds the demo clinic. `with_threads` adds the sample conversations.
+pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) -> anyhow::Result<DemoClinic> {
+    let now = Utc::now();
+    let hash = hash_password(&SecretString::from(password.to_owned())).context("hashing the demo password")?;
+    let mut users = Vec::new();
+    for a in ACCOUNTS {
+        let born = a.born.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+        let new = NewUser::new(
+            Username::parse(a.username)?,
+            DisplayName::parse(a.display_name)?,
+            a.role,
+            born,
+            a.language,
+            now.date_naive(),
+        )?;
+        users.push(store.create_user(&new, &hash, now).await?);
+    }
+    let mut clinic = DemoClinic { users, pools: Vec::new() };
+    for (slug, name, members) in POOLS {
+        let pool = store.create_pool(slug, name).await?;
+        for member in *members {
+            store.add_pool_member(pool.id, clinic.id(member)?).await?;
+        }
+        clinic.pools.push(pool);
+    }
+    for patient in ["patient.alice", "patient.bob", "patient.maya"] {
+        for staff in ["dr.lee", "rn.kim", "rx.patel"] {
+            store.add_care_team_member(clinic.id(patient)?, clinic.id(staff)?).await?;
+        }
+    }
+    let carol = clinic.id("proxy.carol")?;
+    for patient in ["patient.alice", "patient.maya"] {
+        let grant = ProxyGrant {
+            patient_id: clinic.id(patient)?,
+            proxy_id: carol,
+            scope: ProxyScope::Full,
+            expires_at: None,
+            revoked_at: None,
+        };
+        store.grant_proxy(&grant, clinic.id(patient)?, now).await?;
+    }
+    if with_threads {
+        seed_threads(store, &clinic).await?;
+    }
+    Ok(clinic)
+}
+
+async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Result<()> {
+    let start = Utc::now() - TimeDelta::hours(30);
+    let conversations: &[(&str, &str, &[(&str, &str)])] = &[
+        (
+            "patient.alice",
+            "Refill for lisinopril",
+            &[
+                ("patient.alice", "Hi, I'm almost out of my lisinopril 10 mg. Could you send a refill to the CVS on Main Street? Thank you!"),
+                ("rx.patel", "Hi Alice, the refill is on its way to CVS on Main Street. It should be ready tomorrow after 10 am."),
+            ],
+        ),
+        (
+            "patient.bob",
+            "Resultados de laboratorio",
+            &[("patient.bob", "Hola, vi que mis resultados de laboratorio ya están en el portal. ¿Mi colesterol está bien?")],
+        ),
+        (
+            "patient.maya",
+            "Rash on my arm",
+            &[("patient.maya", "I have an itchy red rash on my arm since Saturday. It is not spreading. Should I come in?")],
+        ),
+    ];
+    for (i, (patient, subject, messages)) in conversations.iter().enumerate() {
+        let at = start + TimeDelta::hours(i64::try_from(i).unwrap_or(0) * 4);
+        let Some(((first_author, first_body), replies)) = messages.split_first() else { continue };
+        let triage = carethread_triage::classify(subject, first_body);
+        let pool = carethread_triage::route(triage.category, triage.urgency);
+        let written = store
+            .create_thread(NewThread {
+                patient_id: clinic.id(patient)?,
+                author_id: clinic.id(first_author)?,
+                subject: Subject::parse(subject)?,
+                body: MessageBody::parse(first_body, 5_000)?,
+                category: triage.category,
+                urgency: triage.urgency,
+                pool_slug: Some(pool.to_owned()),
+                assignee_id: None,
+                status: ThreadStatus::Open,
+                confidential: false,
+                triage: TriageRecord {
+                    urgency: triage.urgency,
+                    category: triage.category,
+                    pool_slug: Some(pool.to_owned()),
+                    confidence: triage.confidence,
+                    reasons: triage.reasons.clone(),
+                    model_id: carethread_triage::MODEL_ID.to_owned(),
+                    model_version: carethread_triage::MODEL_VERSION.to_owned(),
+                },
+                idempotency: None,
+                now: at,
+            })
+            .await?;
+        for (j, (author, body)) in replies.iter().enumerate() {
+            store
+                .add_message(NewMessage {
+                    thread_id: written.thread_id,
+                    author_id: clinic.id(author)?,
+                    body: Some(MessageBody::parse(body, 5_000)?),
+                    internal: false,
+                    new_status: ThreadStatus::AwaitingPatient,
+                    triage: None,
+                    attachments: Vec::new(),
+                    idempotency: None,
+                    now: at + TimeDelta::minutes(45 * (i64::try_from(j).unwrap_or(0) + 1)),
+                })
+                .await?;
+        }
+        if *subject == "Refill for lisinopril" {
+            let patch = ThreadPatch { status: Some(ThreadStatus::Closed), ..ThreadPatch::default() };
+            store.update_thread(written.thread_id, &patch, clinic.id("rx.patel")?, at + TimeDelta::hours(2)).await?;
+        }
+    }
+    Ok(())
+}
