@@ -1,0 +1,237 @@
+//! Test harness: starts the real server on `127.0.0.1:0` against a fresh
+//! database (a temporary SQLite file, or a new PostgreSQL database when
+//! `CARETHREAD_TEST_POSTGRES` names a server), seeded with the demo clinic.
+
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use carethread::demo::{self, DemoClinic};
+use carethread_core::clinic::ClinicSettings;
+use carethread_server::AppState;
+use carethread_store::Store;
+use futures_util::StreamExt as _;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "demo-password";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite always; PostgreSQL too when `CARETHREAD_TEST_POSTGRES` is set.
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if postgres_url().is_some() {
+        v.push(Backend::Postgres);
+    }
+    v
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("CARETHREAD_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub url: String,
+    pub backend: Backend,
+    pub http: reqwest::Client,
+    pub clinic: Arc<DemoClinic>,
+    pub store: Arc<dyn Store>,
+    pub settings: ClinicSettings,
+    _tmp: Option<Arc<tempfile::TempDir>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn spawn(backend: Backend) -> TestApp {
+    spawn_with(backend, ClinicSettings::default()).await
+}
+
+pub async fn spawn_with(backend: Backend, settings: ClinicSettings) -> TestApp {
+    let (url, tmp) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            (format!("sqlite://{}", dir.path().join("test.db").display()), Some(Arc::new(dir)))
+        }
+        Backend::Postgres => {
+            let server = postgres_url().expect("CARETHREAD_TEST_POSTGRES");
+            let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_test")
+                .await
+                .expect("create a test database");
+            (url, None)
+        }
+    };
+    let store = carethread_store::open(&url).await.expect("open store");
+    let clinic = Arc::new(demo::seed(&store, PASSWORD, false).await.expect("seed"));
+    start(backend, url, store, clinic, tmp, settings).await
+}
+
+/// A second server on the same database as `app` (PostgreSQL scale-out).
+pub async fn spawn_sibling(app: &TestApp) -> TestApp {
+    let store = carethread_store::open(&app.url).await.expect("open store");
+    start(app.backend, app.url.clone(), store, app.clinic.clone(), app._tmp.clone(), app.settings.clone()).await
+}
+
+async fn start(
+    backend: Backend,
+    url: String,
+    store: Arc<dyn Store>,
+    clinic: Arc<DemoClinic>,
+    tmp: Option<Arc<tempfile::TempDir>>,
+    settings: ClinicSettings,
+) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = AppState::new(store.clone(), settings.clone());
+    tokio::spawn(carethread_server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        base,
+        url,
+        backend,
+        http: reqwest::Client::new(),
+        clinic,
+        store,
+        settings,
+        _tmp: tmp,
+        stop: Some(stop),
+    }
+}
+
+/// A response: status, headers of interest, and body as JSON (or text in `raw`).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl TestApp {
+    pub fn id(&self, username: &str) -> String {
+        self.clinic.user(username).expect("demo user").id.to_string()
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        let r = self.call(Method::POST, "/api/v1/session", None, Some(json!({"username": username, "password": PASSWORD}))).await;
+        assert_eq!(r.status, StatusCode::OK, "sign-in for {username}: {:?}", r.body);
+        r.body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::reply(req).await
+    }
+
+    pub async fn reply(req: reqwest::RequestBuilder) -> Reply {
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let raw = resp.bytes().await.expect("body").to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply { status, content_type, body, raw }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Starts a thread as `token`'s user and returns its id.
+    pub async fn new_thread(&self, token: &str, subject: &str, body: &str) -> String {
+        let r = self.post("/api/v1/threads", token, json!({"subject": subject, "body": body})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn events(&self, token: &str) -> EventStream {
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/events", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("events");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let mut stream = EventStream { inner: Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec()))), buffer: String::new() };
+        let (kind, _) = stream.next(Duration::from_secs(10)).await.expect("ready event");
+        assert_eq!(kind, "ready");
+        stream
+    }
+}
+
+/// A server-sent event stream.
+pub struct EventStream {
+    inner: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<Vec<u8>>> + Send>>,
+    buffer: String,
+}
+
+impl EventStream {
+    /// The next event's type and JSON data, or `None` after `timeout`.
+    pub async fn next(&mut self, timeout: Duration) -> Option<(String, Value)> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut kind = String::from("message");
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        kind = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if data.is_empty() && kind == "message" {
+                    continue; // keep-alive comment
+                }
+                return Some((kind, serde_json::from_str(&data).unwrap_or(Value::Null)));
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.inner.next()).await.ok()??.ok()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Waits for an event of `kind` about `thread_id`, skipping others.
+    pub async fn expect(&mut self, kind: &str, thread_id: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let Some((k, data)) = self.next(left).await else {
+                panic!("no {kind} event for thread {thread_id}");
+            };
+            if k == kind && data["thread_id"] == thread_id {
+                return data;
+            }
+        }
+    }
+}
