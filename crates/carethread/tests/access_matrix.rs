@@ -1,0 +1,104 @@
+//! Walks every route with every role (and anonymously) and checks the status
+//! each gets, on both backends. The expectations table is the access policy
+//! as a person would state it.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::{TestApp, backends, spawn};
+
+/// Who calls, in table column order. `patient.alice` owns the thread; `proxy.carol`
+/// acts for her; the three clinicians are on her care team; the thread is routed
+/// to the nurse-triage pool, which neither the front desk nor billing is in.
+const CALLERS: [&str; 11] = [
+    "anonymous", "patient.alice", "patient.bob", "proxy.carol", "dr.lee", "rn.kim", "rx.patel", "desk.ortiz",
+    "billing.ng", "admin", "auditor",
+];
+
+#[derive(Clone, Copy)]
+enum Body {
+    None,
+    NewThread,
+    Message,
+    Note,
+    Patch,
+    Upload,
+}
+
+fn row(expected: [u16; 11]) -> [u16; 11] {
+    expected
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_policy_says() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let owner = app.login("patient.alice").await;
+        let thread = app.new_thread(&owner, "Medication question", "Does my rash relate to the new pill?").await;
+        let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
+        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("a.png"));
+        let uploaded = TestApp::reply(app.http.post(format!("{}/api/v1/threads/{thread}/attachments", app.base)).bearer_auth(&owner).multipart(form)).await;
+        let attachment_url = uploaded.body["attachments"][0]["url"].as_str().expect("url").to_owned();
+        let alice_id = app.id("patient.alice");
+
+        let routes: Vec<(Method, String, Body, [u16; 11])> = vec![
+            //                                                                       anon alice bob carol lee  kim patel desk bill admin audit
+            (Method::GET, "/healthz".into(), Body::None, row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
+            (Method::GET, "/readyz".into(), Body::None, row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
+            (Method::GET, "/metrics".into(), Body::None, row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
+            (Method::GET, "/api/v1/openapi.json".into(), Body::None, row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
+            (Method::GET, "/api/v1/me".into(), Body::None, row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
+            (Method::GET, "/api/v1/pools".into(), Body::None, row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403])),
+            (Method::GET, "/api/v1/threads".into(), Body::None, row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403])),
+            (Method::POST, "/api/v1/threads".into(), Body::NewThread, row([401, 201, 422, 201, 201, 201, 201, 201, 201, 403, 403])),
+            (Method::GET, format!("/api/v1/threads/{thread}"), Body::None, row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403])),
+            (Method::PATCH, format!("/api/v1/threads/{thread}"), Body::Patch, row([401, 403, 404, 403, 200, 200, 200, 404, 404, 403, 403])),
+            (Method::POST, format!("/api/v1/threads/{thread}/messages"), Body::Message, row([401, 201, 404, 201, 201, 201, 201, 404, 404, 403, 403])),
+            (Method::POST, format!("/api/v1/threads/{thread}/messages"), Body::Note, row([401, 403, 404, 403, 201, 201, 201, 404, 404, 403, 403])),
+            (Method::POST, format!("/api/v1/threads/{thread}/attachments"), Body::Upload, row([401, 201, 404, 201, 201, 201, 201, 404, 404, 403, 403])),
+            (Method::GET, attachment_url.clone(), Body::None, row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403])),
+            (Method::GET, "/api/v1/events".into(), Body::None, row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403])),
+            (Method::DELETE, "/api/v1/session".into(), Body::None, row([401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204])),
+        ];
+
+        let mut tokens = Vec::new();
+        for caller in CALLERS {
+            tokens.push(if caller == "anonymous" { None } else { Some(app.login(caller).await) });
+        }
+        let mut failures = Vec::new();
+        for (method, path, body, expected) in &routes {
+            for (i, caller) in CALLERS.iter().enumerate() {
+                let mut req = app.http.request(method.clone(), format!("{}{path}", app.base));
+                if let Some(token) = &tokens[i] {
+                    req = req.bearer_auth(token);
+                }
+                req = match body {
+                    Body::None => req,
+                    Body::NewThread => req.json(&json!({"subject": "Hello", "body": "A question", "patient_id": alice_id})),
+                    Body::Message => req.json(&json!({"body": "A reply"})),
+                    Body::Note => req.json(&json!({"body": "A note", "internal": true})),
+                    Body::Patch => req.json(&json!({"status": "open"})),
+                    Body::Upload => req.multipart(
+                        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("b.png")),
+                    ),
+                };
+                let response = req.send().await.expect("request");
+                let status = response.status();
+                if status.as_u16() != expected[i] {
+                    failures.push(format!("{method} {path} as {caller}: expected {}, got {status}", expected[i]));
+                }
+                if !status.is_success() {
+                    let ct = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                    if ct != "application/problem+json" {
+                        failures.push(format!("{method} {path} as {caller}: error without a problem body ({ct})"));
+                    }
+                }
+                // Event streams stay open: dropping the response closes them.
+                drop(response);
+            }
+        }
+        assert!(failures.is_empty(), "{backend:?}:\n{}", failures.join("\n"));
+        assert_eq!(StatusCode::OK.as_u16(), 200);
+    }
+}
