@@ -41,8 +41,7 @@ impl MediaType {
     /// Recognises a file from its first bytes (its "magic number").
     #[must_use]
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        const HEIC_BRANDS: [&[u8; 4]; 8] =
-            [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"];
+        const HEIC_BRANDS: [&[u8; 4]; 8] = [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"];
         if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
             return Some(MediaType::Jpeg);
         }
@@ -52,8 +51,7 @@ impl MediaType {
         if bytes.starts_with(b"%PDF-") {
             return Some(MediaType::Pdf);
         }
-        if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && HEIC_BRANDS.iter().any(|b| &bytes[8..12] == *b)
-        {
+        if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && HEIC_BRANDS.iter().any(|b| &bytes[8..12] == *b) {
             return Some(MediaType::Heic);
         }
         None
@@ -71,11 +69,7 @@ impl FileName {
     #[must_use]
     pub fn sanitise(raw: Option<&str>) -> Self {
         let base = raw.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
-        let cleaned: String = base
-            .chars()
-            .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
-            .take(120)
-            .collect();
+        let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | ';')).take(120).collect();
         let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
         if cleaned.is_empty() { Self("attachment".to_owned()) } else { Self(cleaned) }
     }

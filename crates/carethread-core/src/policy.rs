@@ -77,6 +77,7 @@ impl ProxyGrant {
 
 /// How the actor relates to one thread and its patient, as read from the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[expect(clippy::struct_excessive_bools, reason = "independent facts read from the store, each a yes/no question")]
 pub struct ThreadFacts {
     pub patient_id: Option<UserId>,
     /// The thread is hidden from proxies.
@@ -143,9 +144,8 @@ pub fn decide_thread(actor: Actor, action: ThreadAction, facts: &ThreadFacts, no
             }
         }
         Role::Proxy => {
-            let grant = facts
-                .proxy_grant
-                .filter(|g| g.proxy_id == actor.id && g.patient_id == patient_id && g.is_active(now));
+            let grant =
+                facts.proxy_grant.filter(|g| g.proxy_id == actor.id && g.patient_id == patient_id && g.is_active(now));
             let Some(grant) = grant else {
                 return Decision::NotFound;
             };
@@ -155,15 +155,11 @@ pub fn decide_thread(actor: Actor, action: ThreadAction, facts: &ThreadFacts, no
             match action {
                 ThreadAction::Read => Decision::Allow,
                 ThreadAction::Reply if grant.scope.may_write() => Decision::Allow,
-                ThreadAction::Reply | ThreadAction::InternalNotes | ThreadAction::Manage => {
-                    Decision::Forbidden
-                }
+                ThreadAction::Reply | ThreadAction::InternalNotes | ThreadAction::Manage => Decision::Forbidden,
             }
         }
         role if role.is_staff() => {
-            let sees = facts.is_assignee
-                || facts.in_thread_pool
-                || (role.is_clinician() && facts.on_care_team);
+            let sees = facts.is_assignee || facts.in_thread_pool || (role.is_clinician() && facts.on_care_team);
             if sees { Decision::Allow } else { Decision::NotFound }
         }
         // Admins run the clinic and auditors read the audit log; neither reads

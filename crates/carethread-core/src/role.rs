@@ -59,10 +59,7 @@ impl Role {
     /// Staff who answer patients' messages: clinicians, front desk and billing.
     #[must_use]
     pub const fn is_staff(self) -> bool {
-        matches!(
-            self,
-            Role::Physician | Role::Nurse | Role::Pharmacist | Role::FrontDesk | Role::Billing
-        )
+        matches!(self, Role::Physician | Role::Nurse | Role::Pharmacist | Role::FrontDesk | Role::Billing)
     }
 
     /// Staff with clinical duties, who sit on care teams.
@@ -87,10 +84,7 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = DomainError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| DomainError::invalid("role", "unknown role"))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| DomainError::invalid("role", "unknown role"))
     }
 }
 

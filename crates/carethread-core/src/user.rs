@@ -19,9 +19,7 @@ impl Username {
         if !(3..=64).contains(&s.len()) {
             return Err(DomainError::invalid("username", "must be 3 to 64 characters"));
         }
-        let ok_chars = s
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        let ok_chars = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
         let ok_start = s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
         if !ok_chars || !ok_start {
             return Err(DomainError::invalid(
@@ -147,10 +145,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub fn check_new_password(password: &str) -> Result<(), DomainError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(DomainError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        ));
+        return Err(DomainError::invalid("password", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
     }
     if chars > 256 {
         return Err(DomainError::invalid("password", "must be at most 256 characters"));
@@ -187,18 +182,9 @@ mod tests {
         let name = || Username::parse("someone").expect("valid");
         let display = || DisplayName::parse("Some One").expect("valid");
         assert!(NewUser::new(name(), display(), Role::Patient, None, Language::En, today).is_err());
-        assert!(
-            NewUser::new(name(), display(), Role::Patient, Some(day(2030, 1, 1)), Language::En, today)
-                .is_err()
-        );
-        assert!(
-            NewUser::new(name(), display(), Role::Nurse, Some(day(1990, 1, 1)), Language::En, today)
-                .is_err()
-        );
-        assert!(
-            NewUser::new(name(), display(), Role::Patient, Some(day(1990, 1, 1)), Language::En, today)
-                .is_ok()
-        );
+        assert!(NewUser::new(name(), display(), Role::Patient, Some(day(2030, 1, 1)), Language::En, today).is_err());
+        assert!(NewUser::new(name(), display(), Role::Nurse, Some(day(1990, 1, 1)), Language::En, today).is_err());
+        assert!(NewUser::new(name(), display(), Role::Patient, Some(day(1990, 1, 1)), Language::En, today).is_ok());
     }
 
     #[test]

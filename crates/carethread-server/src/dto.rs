@@ -329,6 +329,7 @@ pub struct PoolList {
 }
 
 /// Identifies a thread in URLs.
+#[must_use]
 pub fn thread_url(id: ThreadId) -> String {
     format!("/api/v1/threads/{id}")
 }

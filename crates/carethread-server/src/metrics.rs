@@ -79,11 +79,14 @@ impl Metrics {
             for (bound, n) in BUCKETS.iter().zip(s.buckets) {
                 let _ = writeln!(out, "carethread_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}");
             }
-            let _ = writeln!(out, "carethread_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ =
+                writeln!(out, "carethread_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
             let _ = writeln!(out, "carethread_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
             let _ = writeln!(out, "carethread_http_request_duration_seconds_count{{{labels}}} {}", s.count);
         }
-        out.push_str("# HELP carethread_messages_sent_total Messages stored, including first messages of new threads.\n");
+        out.push_str(
+            "# HELP carethread_messages_sent_total Messages stored, including first messages of new threads.\n",
+        );
         out.push_str("# TYPE carethread_messages_sent_total counter\n");
         let _ = writeln!(out, "carethread_messages_sent_total {}", self.messages_sent.load(Ordering::Relaxed));
         out.push_str("# HELP carethread_threads_created_total Threads started.\n");
@@ -104,7 +107,9 @@ mod tests {
         m.record_request("GET", "/api/v1/threads", 200, Duration::from_millis(30));
         m.message_sent();
         let text = m.render();
-        assert!(text.contains("carethread_http_requests_total{method=\"GET\",route=\"/api/v1/threads\",status=\"200\"} 2"));
+        assert!(
+            text.contains("carethread_http_requests_total{method=\"GET\",route=\"/api/v1/threads\",status=\"200\"} 2")
+        );
         assert!(text.contains("route=\"/api/v1/threads\",le=\"0.005\"} 1"));
         assert!(text.contains("route=\"/api/v1/threads\",le=\"0.05\"} 2"));
         assert!(text.contains("carethread_messages_sent_total 1"));

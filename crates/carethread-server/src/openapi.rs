@@ -5,16 +5,27 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::api_paths::*;
+use crate::routes::api_paths;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "CareThread API", description = "Secure asynchronous messaging between patients and their care teams."),
     paths(
-        sign_in, sign_out, me, pools,
-        list_threads, create_thread, get_thread, update_thread,
-        post_message, post_attachments, get_attachment,
-        events, healthz, readyz, metrics,
+        api_paths::sign_in,
+        api_paths::sign_out,
+        api_paths::me,
+        api_paths::pools,
+        api_paths::list_threads,
+        api_paths::create_thread,
+        api_paths::get_thread,
+        api_paths::update_thread,
+        api_paths::post_message,
+        api_paths::post_attachments,
+        api_paths::get_attachment,
+        api_paths::events,
+        api_paths::healthz,
+        api_paths::readyz,
+        api_paths::metrics,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -33,7 +44,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 

@@ -10,8 +10,8 @@
 mod error;
 mod events;
 mod model;
-mod sql;
 mod postgres;
+mod sql;
 mod sqlite;
 
 use std::sync::Arc;
@@ -73,7 +73,12 @@ pub trait Store: Send + Sync + 'static {
     /// How `actor` relates to the patient `patient_id`; `None` when there is no such patient.
     async fn patient_facts(&self, actor: Actor, patient_id: UserId) -> StoreResult<Option<PatientFacts>>;
     /// The thread and how `actor` relates to it; `None` when there is no such thread.
-    async fn thread_facts(&self, actor: Actor, id: ThreadId, now: DateTime<Utc>) -> StoreResult<Option<(Thread, ThreadFacts)>>;
+    async fn thread_facts(
+        &self,
+        actor: Actor,
+        id: ThreadId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Thread, ThreadFacts)>>;
     /// Creates a thread with its first message and triage result, atomically.
     /// With an idempotency key already used by the same user, stores nothing
     /// and returns what the first request created.
@@ -81,19 +86,41 @@ pub trait Store: Send + Sync + 'static {
     /// Adds a message (and its attachments) to a thread, atomically, moving the
     /// thread's status and activity time. Idempotent like [`Store::create_thread`].
     async fn add_message(&self, new: NewMessage) -> StoreResult<Written>;
-    async fn update_thread(&self, id: ThreadId, patch: &ThreadPatch, by: UserId, now: DateTime<Utc>) -> StoreResult<Thread>;
+    async fn update_thread(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Thread>;
     /// Threads `actor` may see, newest activity first.
-    async fn list_threads(&self, actor: Actor, filter: &ThreadFilter, now: DateTime<Utc>) -> StoreResult<Vec<ThreadSummary>>;
+    async fn list_threads(
+        &self,
+        actor: Actor,
+        filter: &ThreadFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ThreadSummary>>;
     /// A thread with its people, pool and latest triage result.
     async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>>;
     async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<TriageRecord>>;
     /// Messages of a thread, oldest first, with authors, attachments and read receipts.
     async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>>;
     /// Records that `reader` has now read every message in the thread they may see.
-    async fn mark_read(&self, id: ThreadId, reader: UserId, include_internal: bool, now: DateTime<Utc>) -> StoreResult<u64>;
+    async fn mark_read(
+        &self,
+        id: ThreadId,
+        reader: UserId,
+        include_internal: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// An attachment's description and bytes, if it belongs to the thread.
     /// Internal-note attachments are returned only with `include_internal`.
-    async fn attachment(&self, thread: ThreadId, id: AttachmentId, include_internal: bool) -> StoreResult<Option<(AttachmentView, Vec<u8>)>>;
+    async fn attachment(
+        &self,
+        thread: ThreadId,
+        id: AttachmentId,
+        include_internal: bool,
+    ) -> StoreResult<Option<(AttachmentView, Vec<u8>)>>;
 
     // --- live events -------------------------------------------------------------
 

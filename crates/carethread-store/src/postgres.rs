@@ -8,7 +8,6 @@ use std::time::Duration;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::broadcast;
 
-
 type Db = sqlx::Postgres;
 type DbRow = sqlx::postgres::PgRow;
 type Backend = PostgresStore;
@@ -28,11 +27,8 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects, migrates, and starts listening for other servers' events.
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect(url)
-            .await?;
+        let pool =
+            PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let (events, _) = broadcast::channel(1024);
         let mut listener = PgListener::connect_with(&pool).await?;
@@ -78,18 +74,6 @@ fn replace_database(url: &str, name: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::replace_database;
-
-    #[test]
-    fn database_names_are_replaced_in_urls() {
-        assert_eq!(replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
-        assert_eq!(replace_database("postgres://h", "x"), "postgres://h/x");
-        assert_eq!(replace_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
-    }
-}
-
 /// Forwards notifications to local subscribers until every sender is gone.
 /// `PgListener` reconnects by itself; notifications sent while it was
 /// disconnected are lost, which subscribers tolerate (they reload on reconnect).
@@ -111,3 +95,18 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 }
 
 include!("sql_store.rs");
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn database_names_are_replaced_in_urls() {
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(replace_database("postgres://h", "x"), "postgres://h/x");
+        assert_eq!(replace_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+    }
+}

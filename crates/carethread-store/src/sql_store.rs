@@ -40,8 +40,8 @@ fn parse_id<T: FromStr>(raw: &str) -> StoreResult<T> {
     raw.parse().map_err(|_| StoreError::Corrupt("identifier".into()))
 }
 
-fn opt_id<T: FromStr>(raw: Option<String>) -> StoreResult<Option<T>> {
-    raw.as_deref().map(parse_id).transpose()
+fn opt_id<T: FromStr>(raw: Option<&str>) -> StoreResult<Option<T>> {
+    raw.map(parse_id).transpose()
 }
 
 fn new_id() -> Uuid {
@@ -74,8 +74,8 @@ fn thread_from_row(row: &DbRow) -> StoreResult<Thread> {
         urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
         status: ThreadStatus::parse(row.try_get::<&str, _>("status")?)?,
         replies_allowed: row.try_get("replies_allowed")?,
-        pool_id: opt_id(row.try_get("pool_id")?)?,
-        assignee_id: opt_id(row.try_get("assignee_id")?)?,
+        pool_id: opt_id(row.try_get::<Option<&str>, _>("pool_id")?)?,
+        assignee_id: opt_id(row.try_get::<Option<&str>, _>("assignee_id")?)?,
         confidential: row.try_get("confidential")?,
         created_by: parse_id(row.try_get::<&str, _>("created_by")?)?,
         created_at: at(row.try_get("created_at")?)?,
@@ -177,8 +177,8 @@ impl Backend {
         if row.try_get::<&str, _>("fingerprint")? != key.fingerprint {
             return Err(StoreError::IdempotencyMismatch);
         }
-        let thread_id = opt_id(row.try_get("thread_id")?)?;
-        let message_id = opt_id(row.try_get("message_id")?)?;
+        let thread_id = opt_id(row.try_get::<Option<&str>, _>("thread_id")?)?;
+        let message_id = opt_id(row.try_get::<Option<&str>, _>("message_id")?)?;
         match (thread_id, message_id) {
             (Some(thread_id), Some(message_id)) => Ok(Some(Written { thread_id, message_id, replayed: true })),
             _ => Err(StoreError::IdempotencyMismatch),
@@ -538,11 +538,11 @@ impl Store for Backend {
 
     async fn create_thread(&self, new: NewThread) -> StoreResult<Written> {
         let mut tx = self.write.begin().await?;
-        if let Some(key) = &new.idempotency {
-            if let Some(previous) = Self::claim_key(&mut tx, new.author_id, key, new.now).await? {
-                tx.rollback().await?;
-                return Ok(previous);
-            }
+        if let Some(key) = &new.idempotency
+            && let Some(previous) = Self::claim_key(&mut tx, new.author_id, key, new.now).await?
+        {
+            tx.rollback().await?;
+            return Ok(previous);
         }
         let pool_id: Option<String> = match &new.pool_slug {
             Some(slug) => sqlx::query_scalar("SELECT id FROM pools WHERE slug = $1")
@@ -596,18 +596,22 @@ impl Store for Backend {
 
     async fn add_message(&self, new: NewMessage) -> StoreResult<Written> {
         let mut tx = self.write.begin().await?;
-        if let Some(key) = &new.idempotency {
-            if let Some(previous) = Self::claim_key(&mut tx, new.author_id, key, new.now).await? {
-                tx.rollback().await?;
-                return Ok(previous);
-            }
+        if let Some(key) = &new.idempotency
+            && let Some(previous) = Self::claim_key(&mut tx, new.author_id, key, new.now).await?
+        {
+            tx.rollback().await?;
+            return Ok(previous);
         }
         let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
         let body = new.body.as_ref().map_or("", MessageBody::as_str);
         Self::insert_message(&mut tx, written.message_id, new.thread_id, new.author_id, body, new.internal, new.now).await?;
         for file in &new.attachments {
             let digest = Sha256::digest(&file.bytes);
-            let sha: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            let sha = digest.iter().fold(String::with_capacity(64), |mut s, b| {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{b:02x}");
+                s
+            });
             sqlx::query(
                 "INSERT INTO attachments (id, message_id, thread_id, uploader_id, media_type, file_name, size_bytes, \
                  sha256, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -9,7 +9,6 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::broadcast;
 
-
 type Db = sqlx::Sqlite;
 type DbRow = sqlx::sqlite::SqliteRow;
 type Backend = SqliteStore;
@@ -38,10 +37,7 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.read_only(true))
-            .await?;
+        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         let (events, _) = broadcast::channel(1024);
         Ok(Self { read, write, events })
     }
@@ -52,7 +48,10 @@ impl SqliteStore {
         Ok(())
     }
 
-    #[expect(clippy::unused_async, reason = "same shape as the PostgreSQL backend, which notifies inside the transaction")]
+    #[expect(
+        clippy::unused_async,
+        reason = "same shape as the PostgreSQL backend, which notifies inside the transaction"
+    )]
     async fn notify_in_tx(&self, _tx: &mut sqlx::Transaction<'_, Db>, _event: &ThreadEvent) -> StoreResult<()> {
         Ok(())
     }

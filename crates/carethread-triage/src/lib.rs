@@ -76,7 +76,8 @@ mod tests {
 
     #[test]
     fn chest_pain_hidden_in_a_refill_is_an_emergency() {
-        let t = classify("Refill please", "Can you refill my lisinopril? Also my chest feels tight since this morning.");
+        let t =
+            classify("Refill please", "Can you refill my lisinopril? Also my chest feels tight since this morning.");
         assert_eq!(t.urgency, Urgency::Emergency);
         assert_eq!(t.pool, "nurse-triage");
         assert!(t.reasons.iter().any(|r| r.contains("chest")));

@@ -70,34 +70,34 @@ impl std::fmt::Display for PhaseReport {
 
 fn report(mut micros: Vec<u64>, failed: usize, elapsed: Duration) -> PhaseReport {
     micros.sort_unstable();
-    let pct = |p: f64| -> f64 {
+    // Nearest-rank percentile; `per_mille` is the percentile times ten.
+    let pct = |per_mille: usize| -> f64 {
         if micros.is_empty() {
             return 0.0;
         }
-        let rank = ((p * micros.len() as f64).ceil() as usize).clamp(1, micros.len());
+        let rank = (per_mille * micros.len()).div_ceil(1000).clamp(1, micros.len());
         micros[rank - 1] as f64 / 1000.0
     };
     PhaseReport {
         ok: micros.len(),
         failed,
         per_second: micros.len() as f64 / elapsed.as_secs_f64(),
-        p50_ms: pct(0.50),
-        p95_ms: pct(0.95),
-        p99_ms: pct(0.99),
+        p50_ms: pct(500),
+        p95_ms: pct(950),
+        p99_ms: pct(990),
     }
 }
 
 /// Runs the benchmark and prints its report.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("carethread-bench-{}", std::process::id()));
-    let url = match &args.database_url {
-        Some(url) => carethread_store::PostgresStore::create_scratch_database(url, "carethread_bench")
+    let url = if let Some(url) = &args.database_url {
+        carethread_store::PostgresStore::create_scratch_database(url, "carethread_bench")
             .await
-            .context("creating a benchmark database")?,
-        None => {
-            std::fs::create_dir_all(&tmp)?;
-            format!("sqlite://{}", tmp.join("bench.db").display())
-        }
+            .context("creating a benchmark database")?
+    } else {
+        std::fs::create_dir_all(&tmp)?;
+        format!("sqlite://{}", tmp.join("bench.db").display())
     };
     let store = carethread_store::open(&url).await.context("opening the benchmark database")?;
     let backend = store.backend();
@@ -115,7 +115,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
     let sends = send_phase(&http, &base, &patients, Duration::from_secs(args.seconds)).await?;
     println!("sends (POST /api/v1/threads/{{id}}/messages): {sends}");
-    let lists = list_phase(&http, &base, &clinicians, args.list_clients, Duration::from_secs(args.list_seconds)).await?;
+    let lists =
+        list_phase(&http, &base, &clinicians, args.list_clients, Duration::from_secs(args.list_seconds)).await?;
     println!("in-basket (GET /api/v1/threads, {} clients): {lists}", args.list_clients);
 
     let _ = stop_tx.send(());
@@ -165,7 +166,12 @@ async fn sign_in(http: &reqwest::Client, base: &str, username: &str) -> anyhow::
     body["token"].as_str().map(str::to_owned).context("no token in the sign-in answer")
 }
 
-async fn send_phase(http: &reqwest::Client, base: &str, patients: &[String], duration: Duration) -> anyhow::Result<PhaseReport> {
+async fn send_phase(
+    http: &reqwest::Client,
+    base: &str,
+    patients: &[String],
+    duration: Duration,
+) -> anyhow::Result<PhaseReport> {
     let mut sessions = Vec::new();
     for name in patients {
         let token = sign_in(http, base, name).await?;
@@ -251,7 +257,10 @@ async fn list_phase(
     collect(tasks, started).await
 }
 
-async fn collect(tasks: Vec<tokio::task::JoinHandle<(Vec<u64>, usize)>>, started: Instant) -> anyhow::Result<PhaseReport> {
+async fn collect(
+    tasks: Vec<tokio::task::JoinHandle<(Vec<u64>, usize)>>,
+    started: Instant,
+) -> anyhow::Result<PhaseReport> {
     let mut all = Vec::new();
     let mut failed = 0;
     for task in tasks {

@@ -1,4 +1,5 @@
 //! Subcommands: `serve`, `demo`, `migrate`, `user`, `config`, `triage`, `bench`.
+#![expect(clippy::doc_markdown, reason = "doc comments on the commands are their --help text, shown as typed")]
 
 use std::io::{BufRead as _, Write as _};
 use std::net::SocketAddr;
@@ -128,7 +129,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Triage { action: TriageAction::Classify } => triage_classify(),
         other => {
             init_logging();
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
             runtime.block_on(run_async(other))
         }
     }
@@ -149,10 +151,10 @@ fn load_config(file: Option<&std::path::Path>, database_url: Option<String>) -> 
 }
 
 async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
-        }
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))
+        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
     }
     carethread_store::open(url).await.context("opening the database")
 }
@@ -165,7 +167,8 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
                 config.server.bind = bind;
             }
             let store = open_store(&config.database.url).await?;
-            let addr: SocketAddr = config.server.bind.parse().context("--bind must be an address like 127.0.0.1:8080")?;
+            let addr: SocketAddr =
+                config.server.bind.parse().context("--bind must be an address like 127.0.0.1:8080")?;
             serve(store, config, addr, None).await?;
         }
         Command::Demo { port, data_dir, demo_password } => {
@@ -197,7 +200,12 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(store: Arc<dyn Store>, config: Config, addr: SocketAddr, demo_password: Option<&str>) -> anyhow::Result<()> {
+async fn serve(
+    store: Arc<dyn Store>,
+    config: Config,
+    addr: SocketAddr,
+    demo_password: Option<&str>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     let local = listener.local_addr()?;
     let backend = store.backend();
@@ -286,7 +294,8 @@ fn triage_classify() -> anyhow::Result<ExitCode> {
         if line.trim().is_empty() {
             continue;
         }
-        let input: Input = serde_json::from_str(&line).with_context(|| format!("line {} is not a JSON object with an id", n + 1))?;
+        let input: Input =
+            serde_json::from_str(&line).with_context(|| format!("line {} is not a JSON object with an id", n + 1))?;
         let t = carethread_triage::classify(&input.subject, &input.body);
         let row = serde_json::json!({
             "id": input.id, "urgency": t.urgency, "category": t.category, "pool": t.pool,

@@ -26,17 +26,83 @@ pub struct DemoAccount {
 
 /// The accounts DESIGN.md promises.
 pub const ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { username: "admin", display_name: "Clinic Administrator", role: Role::Admin, born: None, language: Language::En },
-    DemoAccount { username: "dr.lee", display_name: "Dr. Grace Lee", role: Role::Physician, born: None, language: Language::En },
-    DemoAccount { username: "rn.kim", display_name: "Nurse Daniel Kim", role: Role::Nurse, born: None, language: Language::En },
-    DemoAccount { username: "rx.patel", display_name: "Priya Patel, PharmD", role: Role::Pharmacist, born: None, language: Language::En },
-    DemoAccount { username: "desk.ortiz", display_name: "Luis Ortiz (Front Desk)", role: Role::FrontDesk, born: None, language: Language::Es },
-    DemoAccount { username: "billing.ng", display_name: "Amy Ng (Billing)", role: Role::Billing, born: None, language: Language::En },
-    DemoAccount { username: "auditor", display_name: "Privacy Officer", role: Role::Auditor, born: None, language: Language::En },
-    DemoAccount { username: "patient.alice", display_name: "Alice Johnson", role: Role::Patient, born: Some((1968, 4, 12)), language: Language::En },
-    DemoAccount { username: "patient.bob", display_name: "Bob Martínez", role: Role::Patient, born: Some((1955, 11, 3)), language: Language::Es },
-    DemoAccount { username: "patient.maya", display_name: "Maya Johnson", role: Role::Patient, born: Some((2011, 2, 20)), language: Language::En },
-    DemoAccount { username: "proxy.carol", display_name: "Carol Johnson", role: Role::Proxy, born: None, language: Language::En },
+    DemoAccount {
+        username: "admin",
+        display_name: "Clinic Administrator",
+        role: Role::Admin,
+        born: None,
+        language: Language::En,
+    },
+    DemoAccount {
+        username: "dr.lee",
+        display_name: "Dr. Grace Lee",
+        role: Role::Physician,
+        born: None,
+        language: Language::En,
+    },
+    DemoAccount {
+        username: "rn.kim",
+        display_name: "Nurse Daniel Kim",
+        role: Role::Nurse,
+        born: None,
+        language: Language::En,
+    },
+    DemoAccount {
+        username: "rx.patel",
+        display_name: "Priya Patel, PharmD",
+        role: Role::Pharmacist,
+        born: None,
+        language: Language::En,
+    },
+    DemoAccount {
+        username: "desk.ortiz",
+        display_name: "Luis Ortiz (Front Desk)",
+        role: Role::FrontDesk,
+        born: None,
+        language: Language::Es,
+    },
+    DemoAccount {
+        username: "billing.ng",
+        display_name: "Amy Ng (Billing)",
+        role: Role::Billing,
+        born: None,
+        language: Language::En,
+    },
+    DemoAccount {
+        username: "auditor",
+        display_name: "Privacy Officer",
+        role: Role::Auditor,
+        born: None,
+        language: Language::En,
+    },
+    DemoAccount {
+        username: "patient.alice",
+        display_name: "Alice Johnson",
+        role: Role::Patient,
+        born: Some((1968, 4, 12)),
+        language: Language::En,
+    },
+    DemoAccount {
+        username: "patient.bob",
+        display_name: "Bob Martínez",
+        role: Role::Patient,
+        born: Some((1955, 11, 3)),
+        language: Language::Es,
+    },
+    DemoAccount {
+        username: "patient.maya",
+        display_name: "Maya Johnson",
+        role: Role::Patient,
+        born: Some((2011, 2, 20)),
+        language: Language::En,
+    },
+    DemoAccount {
+        username: "proxy.carol",
+        display_name: "Carol Johnson",
+        role: Role::Proxy,
+        born: None,
+        language: Language::En,
+    },
 ];
 
 /// The demo pools: slug, name, members.
@@ -117,26 +183,41 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
     Ok(clinic)
 }
 
+/// A sample conversation: patient, subject, and (author, body) messages.
+type Conversation<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
 async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Result<()> {
     let start = Utc::now() - TimeDelta::hours(30);
-    let conversations: &[(&str, &str, &[(&str, &str)])] = &[
+    let conversations: &[Conversation<'_>] = &[
         (
             "patient.alice",
             "Refill for lisinopril",
             &[
-                ("patient.alice", "Hi, I'm almost out of my lisinopril 10 mg. Could you send a refill to the CVS on Main Street? Thank you!"),
-                ("rx.patel", "Hi Alice, the refill is on its way to CVS on Main Street. It should be ready tomorrow after 10 am."),
+                (
+                    "patient.alice",
+                    "Hi, I'm almost out of my lisinopril 10 mg. Could you send a refill to the CVS on Main Street? Thank you!",
+                ),
+                (
+                    "rx.patel",
+                    "Hi Alice, the refill is on its way to CVS on Main Street. It should be ready tomorrow after 10 am.",
+                ),
             ],
         ),
         (
             "patient.bob",
             "Resultados de laboratorio",
-            &[("patient.bob", "Hola, vi que mis resultados de laboratorio ya están en el portal. ¿Mi colesterol está bien?")],
+            &[(
+                "patient.bob",
+                "Hola, vi que mis resultados de laboratorio ya están en el portal. ¿Mi colesterol está bien?",
+            )],
         ),
         (
             "patient.maya",
             "Rash on my arm",
-            &[("patient.maya", "I have an itchy red rash on my arm since Saturday. It is not spreading. Should I come in?")],
+            &[(
+                "patient.maya",
+                "I have an itchy red rash on my arm since Saturday. It is not spreading. Should I come in?",
+            )],
         ),
     ];
     for (i, (patient, subject, messages)) in conversations.iter().enumerate() {

@@ -12,8 +12,17 @@ use support::{TestApp, backends, spawn};
 /// acts for her; the three clinicians are on her care team; the thread is routed
 /// to the nurse-triage pool, which neither the front desk nor billing is in.
 const CALLERS: [&str; 11] = [
-    "anonymous", "patient.alice", "patient.bob", "proxy.carol", "dr.lee", "rn.kim", "rx.patel", "desk.ortiz",
-    "billing.ng", "admin", "auditor",
+    "anonymous",
+    "patient.alice",
+    "patient.bob",
+    "proxy.carol",
+    "dr.lee",
+    "rn.kim",
+    "rx.patel",
+    "desk.ortiz",
+    "billing.ng",
+    "admin",
+    "auditor",
 ];
 
 #[derive(Clone, Copy)]
@@ -37,8 +46,15 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         let owner = app.login("patient.alice").await;
         let thread = app.new_thread(&owner, "Medication question", "Does my rash relate to the new pill?").await;
         let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
-        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("a.png"));
-        let uploaded = TestApp::reply(app.http.post(format!("{}/api/v1/threads/{thread}/attachments", app.base)).bearer_auth(&owner).multipart(form)).await;
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("a.png"));
+        let uploaded = TestApp::reply(
+            app.http
+                .post(format!("{}/api/v1/threads/{thread}/attachments", app.base))
+                .bearer_auth(&owner)
+                .multipart(form),
+        )
+        .await;
         let attachment_url = uploaded.body["attachments"][0]["url"].as_str().expect("url").to_owned();
         let alice_id = app.id("patient.alice");
 
@@ -47,19 +63,84 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             (Method::GET, "/healthz".into(), Body::None, row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
             (Method::GET, "/readyz".into(), Body::None, row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
             (Method::GET, "/metrics".into(), Body::None, row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
-            (Method::GET, "/api/v1/openapi.json".into(), Body::None, row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
-            (Method::GET, "/api/v1/me".into(), Body::None, row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])),
-            (Method::GET, "/api/v1/pools".into(), Body::None, row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403])),
-            (Method::GET, "/api/v1/threads".into(), Body::None, row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403])),
-            (Method::POST, "/api/v1/threads".into(), Body::NewThread, row([401, 201, 422, 201, 201, 201, 201, 201, 201, 403, 403])),
-            (Method::GET, format!("/api/v1/threads/{thread}"), Body::None, row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403])),
-            (Method::PATCH, format!("/api/v1/threads/{thread}"), Body::Patch, row([401, 403, 404, 403, 200, 200, 200, 404, 404, 403, 403])),
-            (Method::POST, format!("/api/v1/threads/{thread}/messages"), Body::Message, row([401, 201, 404, 201, 201, 201, 201, 404, 404, 403, 403])),
-            (Method::POST, format!("/api/v1/threads/{thread}/messages"), Body::Note, row([401, 403, 404, 403, 201, 201, 201, 404, 404, 403, 403])),
-            (Method::POST, format!("/api/v1/threads/{thread}/attachments"), Body::Upload, row([401, 201, 404, 201, 201, 201, 201, 404, 404, 403, 403])),
-            (Method::GET, attachment_url.clone(), Body::None, row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403])),
-            (Method::GET, "/api/v1/events".into(), Body::None, row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403])),
-            (Method::DELETE, "/api/v1/session".into(), Body::None, row([401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204])),
+            (
+                Method::GET,
+                "/api/v1/openapi.json".into(),
+                Body::None,
+                row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/me".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/pools".into(),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/threads".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/threads".into(),
+                Body::NewThread,
+                row([401, 201, 422, 201, 201, 201, 201, 201, 201, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/threads/{thread}"),
+                Body::None,
+                row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/threads/{thread}"),
+                Body::Patch,
+                row([401, 403, 404, 403, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/messages"),
+                Body::Message,
+                row([401, 201, 404, 201, 201, 201, 201, 404, 404, 403, 403]),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/messages"),
+                Body::Note,
+                row([401, 403, 404, 403, 201, 201, 201, 404, 404, 403, 403]),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/attachments"),
+                Body::Upload,
+                row([401, 201, 404, 201, 201, 201, 201, 404, 404, 403, 403]),
+            ),
+            (
+                Method::GET,
+                attachment_url.clone(),
+                Body::None,
+                row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/events".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/session".into(),
+                Body::None,
+                row([401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
+            ),
         ];
 
         let mut tokens = Vec::new();
@@ -75,12 +156,15 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 }
                 req = match body {
                     Body::None => req,
-                    Body::NewThread => req.json(&json!({"subject": "Hello", "body": "A question", "patient_id": alice_id})),
+                    Body::NewThread => {
+                        req.json(&json!({"subject": "Hello", "body": "A question", "patient_id": alice_id}))
+                    }
                     Body::Message => req.json(&json!({"body": "A reply"})),
                     Body::Note => req.json(&json!({"body": "A note", "internal": true})),
                     Body::Patch => req.json(&json!({"status": "open"})),
                     Body::Upload => req.multipart(
-                        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("b.png")),
+                        reqwest::multipart::Form::new()
+                            .part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("b.png")),
                     ),
                 };
                 let response = req.send().await.expect("request");
@@ -89,7 +173,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     failures.push(format!("{method} {path} as {caller}: expected {}, got {status}", expected[i]));
                 }
                 if !status.is_success() {
-                    let ct = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                    let ct =
+                        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
                     if ct != "application/problem+json" {
                         failures.push(format!("{method} {path} as {caller}: error without a problem body ({ct})"));
                     }

@@ -33,7 +33,8 @@ async fn patient_message_reaches_care_team_and_read_receipts_flow_both_ways() {
         let nurse = app.login("rn.kim").await;
         let mut nurse_events = app.events(&nurse).await;
 
-        let thread = app.new_thread(&alice, "Rash on my arm", "I have had an itchy rash on my arm since Saturday.").await;
+        let thread =
+            app.new_thread(&alice, "Rash on my arm", "I have had an itchy rash on my arm since Saturday.").await;
         nurse_events.expect("thread.created", &thread).await;
 
         let list = app.get("/api/v1/threads", &nurse).await;
@@ -46,7 +47,11 @@ async fn patient_message_reaches_care_team_and_read_receipts_flow_both_ways() {
         assert_eq!(opened.status, StatusCode::OK);
         assert_eq!(opened.body["triage"]["category"], "clinical");
         let reply = app
-            .post(&format!("/api/v1/threads/{thread}/messages"), &nurse, json!({"body": "Please send a photo of the rash."}))
+            .post(
+                &format!("/api/v1/threads/{thread}/messages"),
+                &nurse,
+                json!({"body": "Please send a photo of the rash."}),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
         assert_eq!(reply.body["author"]["role"], "nurse");
@@ -157,7 +162,12 @@ async fn bad_input_gets_a_problem_body_and_writes_nothing() {
         let thread = app.new_thread(&alice, "Question", "First message").await;
         let messages_url = format!("{}/api/v1/threads/{thread}/messages", app.base);
 
-        let malformed = app.http.post(&messages_url).bearer_auth(&alice).header("content-type", "application/json").body("{\"body\": ");
+        let malformed = app
+            .http
+            .post(&messages_url)
+            .bearer_auth(&alice)
+            .header("content-type", "application/json")
+            .body("{\"body\": ");
         assert_problem(&TestApp::reply(malformed).await, StatusCode::BAD_REQUEST);
         let anonymous = app.http.post(&messages_url).json(&json!({"body": "hi"}));
         assert_problem(&TestApp::reply(anonymous).await, StatusCode::UNAUTHORIZED);
@@ -167,7 +177,8 @@ async fn bad_input_gets_a_problem_body_and_writes_nothing() {
         assert_problem(&TestApp::reply(form).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let huge = app.http.post(&messages_url).bearer_auth(&alice).json(&json!({"body": "x".repeat(400_000)}));
         assert_problem(&TestApp::reply(huge).await, StatusCode::PAYLOAD_TOO_LARGE);
-        let long = app.post(&format!("/api/v1/threads/{thread}/messages"), &alice, json!({"body": "x".repeat(5001)})).await;
+        let long =
+            app.post(&format!("/api/v1/threads/{thread}/messages"), &alice, json!({"body": "x".repeat(5001)})).await;
         assert_problem(&long, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(long.body["field"], "body");
         let no_subject = app.post("/api/v1/threads", &alice, json!({"body": "hello"})).await;
@@ -177,20 +188,29 @@ async fn bad_input_gets_a_problem_body_and_writes_nothing() {
         assert_problem(&wrong_type, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(wrong_type.body["field"], "body");
         assert!(!String::from_utf8_lossy(&wrong_type.raw).contains("SECRET"), "errors never echo input");
-        let bad_category = app.post("/api/v1/threads", &alice, json!({"subject": "s", "body": "b", "category": "gossip"})).await;
+        let bad_category =
+            app.post("/api/v1/threads", &alice, json!({"subject": "s", "body": "b", "category": "gossip"})).await;
         assert_eq!(bad_category.body["field"], "category");
         let bad_filter = app.get("/api/v1/threads?status=snoozed", &alice).await;
         assert_problem(&bad_filter, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(bad_filter.body["field"], "status");
         assert_eq!(app.get("/api/v1/threads?limit=0", &alice).await.body["field"], "limit");
         assert_eq!(app.get("/api/v1/threads?cursor=zzz", &alice).await.body["field"], "cursor");
-        let note = app.post(&format!("/api/v1/threads/{thread}/messages"), &alice, json!({"body": "x", "internal": true})).await;
+        let note = app
+            .post(&format!("/api/v1/threads/{thread}/messages"), &alice, json!({"body": "x", "internal": true}))
+            .await;
         assert_problem(&note, StatusCode::FORBIDDEN);
-        let patch = app.call(Method::PATCH, &format!("/api/v1/threads/{thread}"), Some(&alice), Some(json!({"status": "closed"}))).await;
+        let patch = app
+            .call(Method::PATCH, &format!("/api/v1/threads/{thread}"), Some(&alice), Some(json!({"status": "closed"})))
+            .await;
         assert_problem(&patch, StatusCode::FORBIDDEN);
         assert_problem(&app.get("/api/v1/nowhere", &alice).await, StatusCode::NOT_FOUND);
-        assert_problem(&app.call(Method::PUT, "/api/v1/threads", Some(&alice), None).await, StatusCode::METHOD_NOT_ALLOWED);
-        let staff_without_patient = app.post("/api/v1/threads", &app.login("rn.kim").await, json!({"subject": "s", "body": "b"})).await;
+        assert_problem(
+            &app.call(Method::PUT, "/api/v1/threads", Some(&alice), None).await,
+            StatusCode::METHOD_NOT_ALLOWED,
+        );
+        let staff_without_patient =
+            app.post("/api/v1/threads", &app.login("rn.kim").await, json!({"subject": "s", "body": "b"})).await;
         assert_eq!(staff_without_patient.body["field"], "patient_id");
 
         // Attachments: not multipart, a disguised executable, too many, too large.
@@ -199,27 +219,44 @@ async fn bad_input_gets_a_problem_body_and_writes_nothing() {
         assert_problem(&TestApp::reply(not_multipart).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let exe = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::bytes(b"MZ\x90\x00 not a picture".to_vec()).file_name("photo.jpg").mime_str("image/jpeg").expect("mime"),
+            reqwest::multipart::Part::bytes(b"MZ\x90\x00 not a picture".to_vec())
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")
+                .expect("mime"),
         );
-        assert_problem(&TestApp::reply(app.http.post(&upload_url).bearer_auth(&alice).multipart(exe)).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_problem(
+            &TestApp::reply(app.http.post(&upload_url).bearer_auth(&alice).multipart(exe)).await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        );
         let mut many = reqwest::multipart::Form::new();
         for i in 0..5 {
-            many = many.part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 tiny".to_vec()).file_name(format!("{i}.pdf")));
+            many = many
+                .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 tiny".to_vec()).file_name(format!("{i}.pdf")));
         }
-        assert_problem(&TestApp::reply(app.http.post(&upload_url).bearer_auth(&alice).multipart(many)).await, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_problem(
+            &TestApp::reply(app.http.post(&upload_url).bearer_auth(&alice).multipart(many)).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
         let mut big = b"%PDF-1.4 ".to_vec();
         big.resize(2048, b'x');
-        let big = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(big).file_name("big.pdf"));
-        assert_problem(&TestApp::reply(app.http.post(&upload_url).bearer_auth(&alice).multipart(big)).await, StatusCode::PAYLOAD_TOO_LARGE);
+        let big =
+            reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(big).file_name("big.pdf"));
+        assert_problem(
+            &TestApp::reply(app.http.post(&upload_url).bearer_auth(&alice).multipart(big)).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        );
 
         let seen = app.get(&format!("/api/v1/threads/{thread}"), &alice).await;
         assert_eq!(messages(&seen).len(), 1, "no failed request wrote anything");
 
         // A closed thread refuses replies with 409.
         let nurse = app.login("rn.kim").await;
-        let closed = app.call(Method::PATCH, &format!("/api/v1/threads/{thread}"), Some(&nurse), Some(json!({"status": "closed"}))).await;
+        let closed = app
+            .call(Method::PATCH, &format!("/api/v1/threads/{thread}"), Some(&nurse), Some(json!({"status": "closed"})))
+            .await;
         assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
-        let late = app.post(&format!("/api/v1/threads/{thread}/messages"), &alice, json!({"body": "one more thing"})).await;
+        let late =
+            app.post(&format!("/api/v1/threads/{thread}/messages"), &alice, json!({"body": "one more thing"})).await;
         assert_problem(&late, StatusCode::CONFLICT);
     }
 }
@@ -236,7 +273,10 @@ async fn attachments_are_typed_from_their_bytes_and_guarded_like_threads() {
             reqwest::multipart::Part::bytes(png.clone()).file_name("../rash.png").mime_str("text/html").expect("mime"),
         );
         let sent = TestApp::reply(
-            app.http.post(format!("{}/api/v1/threads/{thread}/attachments", app.base)).bearer_auth(&alice).multipart(form),
+            app.http
+                .post(format!("{}/api/v1/threads/{thread}/attachments", app.base))
+                .bearer_auth(&alice)
+                .multipart(form),
         )
         .await;
         assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
@@ -265,7 +305,11 @@ async fn internal_notes_are_seen_by_staff_only() {
         let thread = app.new_thread(&alice, "Dizzy spells", "I get dizzy when I stand up.").await;
         let mut patient_events = app.events(&alice).await;
         let note = app
-            .post(&format!("/api/v1/threads/{thread}/messages"), &nurse, json!({"body": "Check orthostatic vitals.", "internal": true}))
+            .post(
+                &format!("/api/v1/threads/{thread}/messages"),
+                &nurse,
+                json!({"body": "Check orthostatic vitals.", "internal": true}),
+            )
             .await;
         assert_eq!(note.status, StatusCode::CREATED);
         assert_eq!(note.body["internal"], true);
@@ -294,7 +338,12 @@ async fn staff_assign_forward_and_filter_the_in_basket() {
         let desk = app.login("desk.ortiz").await;
         let thread = app.new_thread(&alice, "Question about my rash", "The rash is itchy.").await;
         let pools = app.get("/api/v1/pools", &nurse).await;
-        let front_desk = pools.body["pools"].as_array().expect("pools").iter().find(|p| p["slug"] == "front-desk").expect("pool")["id"]
+        let front_desk = pools.body["pools"]
+            .as_array()
+            .expect("pools")
+            .iter()
+            .find(|p| p["slug"] == "front-desk")
+            .expect("pool")["id"]
             .as_str()
             .expect("id")
             .to_owned();
@@ -302,19 +351,42 @@ async fn staff_assign_forward_and_filter_the_in_basket() {
 
         assert_problem(&app.get(&format!("/api/v1/threads/{thread}"), &desk).await, StatusCode::NOT_FOUND);
         let forwarded = app
-            .call(Method::PATCH, &format!("/api/v1/threads/{thread}"), Some(&nurse), Some(json!({"pool_id": front_desk, "assignee_id": "me"})))
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/threads/{thread}"),
+                Some(&nurse),
+                Some(json!({"pool_id": front_desk, "assignee_id": "me"})),
+            )
             .await;
         assert_eq!(forwarded.status, StatusCode::OK, "{:?}", forwarded.body);
         assert_eq!(forwarded.body["pool"]["slug"], "front-desk");
         assert_eq!(forwarded.body["assignee"]["display_name"], "Nurse Daniel Kim");
-        assert_eq!(app.get(&format!("/api/v1/threads/{thread}"), &desk).await.status, StatusCode::OK, "forwarded to the front desk pool");
+        assert_eq!(
+            app.get(&format!("/api/v1/threads/{thread}"), &desk).await.status,
+            StatusCode::OK,
+            "forwarded to the front desk pool"
+        );
         let mine = app.get("/api/v1/threads?assignee=me", &nurse).await;
         assert!(listed(&mine, &thread).is_some());
         let by_pool = app.get(&format!("/api/v1/threads?pool={front_desk}&status=open"), &desk).await;
         assert!(listed(&by_pool, &thread).is_some());
-        let bad = app.call(Method::PATCH, &format!("/api/v1/threads/{thread}"), Some(&nurse), Some(json!({"assignee_id": app.id("patient.bob")}))).await;
+        let bad = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/threads/{thread}"),
+                Some(&nurse),
+                Some(json!({"assignee_id": app.id("patient.bob")})),
+            )
+            .await;
         assert_eq!(bad.body["field"], "assignee_id");
-        let off = app.call(Method::PATCH, &format!("/api/v1/threads/{thread}"), Some(&nurse), Some(json!({"replies_allowed": false}))).await;
+        let off = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/threads/{thread}"),
+                Some(&nurse),
+                Some(json!({"replies_allowed": false})),
+            )
+            .await;
         assert_eq!(off.body["replies_allowed"], false);
         let refused = app.post(&format!("/api/v1/threads/{thread}/messages"), &alice, json!({"body": "hello?"})).await;
         assert_problem(&refused, StatusCode::CONFLICT);
@@ -339,7 +411,13 @@ async fn pagination_walks_every_thread_once_newest_first() {
             };
             let page = app.get(&path, &alice).await;
             assert_eq!(page.status, StatusCode::OK);
-            seen.extend(page.body["threads"].as_array().expect("threads").iter().map(|t| t["id"].as_str().expect("id").to_owned()));
+            seen.extend(
+                page.body["threads"]
+                    .as_array()
+                    .expect("threads")
+                    .iter()
+                    .map(|t| t["id"].as_str().expect("id").to_owned()),
+            );
             match page.body["next_cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_owned()),
                 None => break,
@@ -363,7 +441,8 @@ async fn an_event_posted_on_one_server_reaches_a_client_of_another() {
     let alice_on_a = a.login("patient.alice").await;
     let thread = a.new_thread(&alice_on_a, "Question", "Sent through server A").await;
     events.expect("thread.created", &thread).await;
-    let sent = a.post(&format!("/api/v1/threads/{thread}/messages"), &alice_on_a, json!({"body": "And a follow-up"})).await;
+    let sent =
+        a.post(&format!("/api/v1/threads/{thread}/messages"), &alice_on_a, json!({"body": "And a follow-up"})).await;
     let data = events.expect("message.created", &thread).await;
     assert_eq!(data["message_id"], sent.body["id"]);
 }
@@ -373,12 +452,22 @@ async fn emergency_messages_get_a_safety_notice_in_the_same_response() {
     for backend in backends() {
         let app = spawn(backend).await;
         let bob = app.login("patient.bob").await;
-        let r = app.post("/api/v1/threads", &bob, json!({"subject": "Receta", "body": "Necesito mi receta. También tengo dolor de pecho."})).await;
+        let r = app
+            .post(
+                "/api/v1/threads",
+                &bob,
+                json!({"subject": "Receta", "body": "Necesito mi receta. También tengo dolor de pecho."}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED);
         assert_eq!(r.body["urgency"], "emergency");
         assert!(r.body["safety_notice"]["message"].as_str().expect("notice").contains("911"));
-        assert!(r.body["safety_notice"]["title"].as_str().expect("title").contains("emergencia"), "in the patient's language");
-        let calm = app.post("/api/v1/threads", &bob, json!({"subject": "Cita", "body": "Quiero cambiar mi cita."})).await;
+        assert!(
+            r.body["safety_notice"]["title"].as_str().expect("title").contains("emergencia"),
+            "in the patient's language"
+        );
+        let calm =
+            app.post("/api/v1/threads", &bob, json!({"subject": "Cita", "body": "Quiero cambiar mi cita."})).await;
         assert!(calm.body.get("safety_notice").is_none());
     }
 }
@@ -395,7 +484,10 @@ async fn health_readiness_and_metrics_answer() {
     app.new_thread(&alice, "Question", "Body").await;
     let metrics = app.call(Method::GET, "/metrics", None, None).await;
     let text = String::from_utf8_lossy(&metrics.raw);
-    assert!(text.contains("carethread_http_requests_total{method=\"POST\",route=\"/api/v1/threads\",status=\"201\"} 1"), "{text}");
+    assert!(
+        text.contains("carethread_http_requests_total{method=\"POST\",route=\"/api/v1/threads\",status=\"201\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("carethread_messages_sent_total 1"));
     assert!(!text.contains("Body"));
 }
@@ -403,8 +495,12 @@ async fn health_readiness_and_metrics_answer() {
 #[tokio::test]
 async fn sign_in_refuses_unknown_users_and_wrong_passwords_alike_and_sign_out_ends_the_session() {
     let app = spawn(Backend::Sqlite).await;
-    let wrong = app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "patient.alice", "password": "nope"}))).await;
-    let unknown = app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "nobody.here", "password": "nope"}))).await;
+    let wrong = app
+        .call(Method::POST, "/api/v1/session", None, Some(json!({"username": "patient.alice", "password": "nope"})))
+        .await;
+    let unknown = app
+        .call(Method::POST, "/api/v1/session", None, Some(json!({"username": "nobody.here", "password": "nope"})))
+        .await;
     assert_problem(&wrong, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.body, unknown.body);
     let token = app.login("patient.alice").await;

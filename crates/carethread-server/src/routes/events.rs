@@ -61,7 +61,8 @@ pub async fn events(
             }
         }
     });
-    Ok(Sse::new(futures_util::StreamExt::chain(start, live)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(futures_util::StreamExt::chain(start, live))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 async fn visible(state: &AppState, auth: &Authenticated, event: &ThreadEvent) -> bool {

@@ -29,16 +29,17 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
     let upload_limit = s.attachment_max_bytes.saturating_mul(s.attachments_per_message).saturating_add(64 * 1024);
     Router::new()
         .route("/api/v1/threads/{id}/messages", post(post_message))
-        .route(
-            "/api/v1/threads/{id}/attachments",
-            post(post_attachments).layer(DefaultBodyLimit::max(upload_limit)),
-        )
+        .route("/api/v1/threads/{id}/attachments", post(post_attachments).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1/threads/{id}/attachments/{attachment_id}", get(get_attachment))
 }
 
 /// Reads the `Idempotency-Key` header: 1–200 visible ASCII characters. The
 /// fingerprint ties the key to this exact request.
-pub(crate) fn idempotency(headers: &HeaderMap, route: &str, request: &impl Serialize) -> ApiResult<Option<Idempotency>> {
+pub(crate) fn idempotency(
+    headers: &HeaderMap,
+    route: &str,
+    request: &impl Serialize,
+) -> ApiResult<Option<Idempotency>> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -75,7 +76,12 @@ struct Addition {
 
 /// Checks permission and the thread's state, triages a patient's message,
 /// stores it, and answers with the stored message.
-async fn add_to_thread(state: &AppState, auth: &Authenticated, thread: &Thread, add: Addition) -> ApiResult<(StatusCode, Json<SentMessage>)> {
+async fn add_to_thread(
+    state: &AppState,
+    auth: &Authenticated,
+    thread: &Thread,
+    add: Addition,
+) -> ApiResult<(StatusCode, Json<SentMessage>)> {
     let role = auth.user.role;
     thread.accepts_message_from(role, add.internal)?;
     let from_patient_side = !role.is_staff();
@@ -255,11 +261,8 @@ pub async fn get_attachment(
         Some((_, facts)) => decide_thread(auth.actor(), ThreadAction::InternalNotes, &facts, now) == Decision::Allow,
         None => false,
     };
-    let (view, bytes) = state
-        .store
-        .attachment(thread.id, attachment_id, include_internal)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let (view, bytes) =
+        state.store.attachment(thread.id, attachment_id, include_internal).await?.ok_or(ApiError::NotFound)?;
     let a = &view.attachment;
     let ascii_name: String = a.file_name.as_str().chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\""))

@@ -14,8 +14,6 @@ use axum::routing::get;
 use crate::error::ApiError;
 use crate::{AppState, openapi};
 
-
-
 /// JSON bodies are small; attachments get their own larger limit.
 const JSON_BODY_LIMIT: usize = 256 * 1024;
 

@@ -118,14 +118,17 @@ pub async fn list_threads(
         after: q
             .cursor
             .as_deref()
-            .map(|c| ThreadCursor::decode(c).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor from this list")))
+            .map(|c| {
+                ThreadCursor::decode(c).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor from this list"))
+            })
             .transpose()?,
         limit: limit + 1,
     };
     let mut rows = state.store.list_threads(auth.actor(), &filter, Utc::now()).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|s| ThreadCursor { updated_at_ms: s.thread.updated_at.timestamp_millis(), id: s.thread.id }.encode())
+        rows.last()
+            .map(|s| ThreadCursor { updated_at_ms: s.thread.updated_at.timestamp_millis(), id: s.thread.id }.encode())
     } else {
         None
     };
@@ -283,6 +286,7 @@ pub async fn get_thread(
 /// the pool or the assignee.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[expect(clippy::option_option, reason = "absent, null and a value are three different requests")]
 pub struct ThreadPatchIn {
     /// `open`, `awaiting_patient` or `closed`.
     pub status: Option<String>,
@@ -297,6 +301,7 @@ pub struct ThreadPatchIn {
 }
 
 /// Distinguishes a field set to `null` (`Some(None)`) from an absent one (`None`).
+#[expect(clippy::option_option, reason = "absent, null and a value are three different requests")]
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }

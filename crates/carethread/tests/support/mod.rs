@@ -44,7 +44,7 @@ pub struct TestApp {
     pub clinic: Arc<DemoClinic>,
     pub store: Arc<dyn Store>,
     pub settings: ClinicSettings,
-    _tmp: Option<Arc<tempfile::TempDir>>,
+    tmp_dir: Option<Arc<tempfile::TempDir>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -82,7 +82,7 @@ pub async fn spawn_with(backend: Backend, settings: ClinicSettings) -> TestApp {
 /// A second server on the same database as `app` (PostgreSQL scale-out).
 pub async fn spawn_sibling(app: &TestApp) -> TestApp {
     let store = carethread_store::open(&app.url).await.expect("open store");
-    start(app.backend, app.url.clone(), store, app.clinic.clone(), app._tmp.clone(), app.settings.clone()).await
+    start(app.backend, app.url.clone(), store, app.clinic.clone(), app.tmp_dir.clone(), app.settings.clone()).await
 }
 
 async fn start(
@@ -108,7 +108,7 @@ async fn start(
         clinic,
         store,
         settings,
-        _tmp: tmp,
+        tmp_dir: tmp,
         stop: Some(stop),
     }
 }
@@ -128,7 +128,9 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str) -> String {
-        let r = self.call(Method::POST, "/api/v1/session", None, Some(json!({"username": username, "password": PASSWORD}))).await;
+        let r = self
+            .call(Method::POST, "/api/v1/session", None, Some(json!({"username": username, "password": PASSWORD})))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "sign-in for {username}: {:?}", r.body);
         r.body["token"].as_str().expect("token").to_owned()
     }
@@ -147,12 +149,7 @@ impl TestApp {
     pub async fn reply(req: reqwest::RequestBuilder) -> Reply {
         let resp = req.send().await.expect("request");
         let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let raw = resp.bytes().await.expect("body").to_vec();
         let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         Reply { status, content_type, body, raw }
@@ -174,15 +171,11 @@ impl TestApp {
     }
 
     pub async fn events(&self, token: &str) -> EventStream {
-        let resp = self
-            .http
-            .get(format!("{}/api/v1/events", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("events");
+        let resp =
+            self.http.get(format!("{}/api/v1/events", self.base)).bearer_auth(token).send().await.expect("events");
         assert_eq!(resp.status(), StatusCode::OK);
-        let mut stream = EventStream { inner: Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec()))), buffer: String::new() };
+        let mut stream =
+            EventStream { inner: Box::pin(resp.bytes_stream().map(|r| r.map(|b| b.to_vec()))), buffer: String::new() };
         let (kind, _) = stream.next(Duration::from_secs(10)).await.expect("ready event");
         assert_eq!(kind, "ready");
         stream
@@ -206,7 +199,7 @@ impl EventStream {
                 let mut data = String::new();
                 for line in block.lines() {
                     if let Some(v) = line.strip_prefix("event:") {
-                        kind = v.trim().to_owned();
+                        v.trim().clone_into(&mut kind);
                     } else if let Some(v) = line.strip_prefix("data:") {
                         data.push_str(v.trim());
                     }
