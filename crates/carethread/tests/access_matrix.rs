@@ -40,6 +40,7 @@ fn row(expected: [u16; 11]) -> [u16; 11] {
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one table of every route and every role, read as a whole")]
 async fn every_route_answers_every_role_as_the_policy_says() {
     for backend in backends() {
         let app = spawn(backend).await;
