@@ -165,6 +165,7 @@ impl From<StoreError> for ApiError {
                 "Idempotency-Key",
                 "was already used for a different request; use a new key for a new message",
             ),
+            StoreError::CommitFailed => ApiError::Unavailable,
             StoreError::Database(sqlx_err) if is_unavailable(&sqlx_err) => {
                 tracing::warn!(error = %sqlx_err, "database unavailable");
                 ApiError::Unavailable

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// Schema migration failed.
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The transaction carrying this write did not commit; nothing was stored.
+    #[error("the write could not be committed")]
+    CommitFailed,
     /// A stored value could not be read back as a domain value.
     #[error("stored data is not valid: {0}")]
     Corrupt(String),

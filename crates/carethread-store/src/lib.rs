@@ -17,7 +17,7 @@ mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use carethread_core::ids::{AttachmentId, PoolId, ThreadId, UserId};
+use carethread_core::ids::{AttachmentId, MessageId, PoolId, ThreadId, UserId};
 use carethread_core::policy::{Actor, PatientFacts, ProxyGrant, ThreadFacts};
 use carethread_core::thread::{Thread, ThreadPatch};
 use carethread_core::user::{NewUser, User, Username};
@@ -105,6 +105,8 @@ pub trait Store: Send + Sync + 'static {
     async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<TriageRecord>>;
     /// Messages of a thread, oldest first, with authors, attachments and read receipts.
     async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>>;
+    /// One message with its author, attachments and read receipts.
+    async fn message(&self, thread: ThreadId, id: MessageId, include_internal: bool) -> StoreResult<Option<MessageView>>;
     /// Records that `reader` has now read every message in the thread they may see.
     async fn mark_read(
         &self,

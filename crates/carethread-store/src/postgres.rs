@@ -50,10 +50,21 @@ impl PostgresStore {
         Ok(replace_database(url, &name))
     }
 
-    async fn notify_in_tx(&self, tx: &mut sqlx::Transaction<'_, Db>, event: &ThreadEvent) -> StoreResult<()> {
+    async fn notify_in_tx(&self, conn: &mut sqlx::PgConnection, event: &ThreadEvent) -> StoreResult<()> {
         let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut **tx).await?;
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;
         Ok(())
+    }
+
+    /// Runs a write in its own transaction, notifying other servers as it commits.
+    async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
+        let mut tx = self.write.begin().await?;
+        let outcome = Self::run_job(&mut tx, &job).await?;
+        if let Some(event) = &outcome.event {
+            self.notify_in_tx(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome.written)
     }
 
     /// Events reach subscribers through the listener, this server's included.

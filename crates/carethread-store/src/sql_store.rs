@@ -26,7 +26,7 @@ use crate::{
     TriageRecord, Written,
 };
 
-type Tx<'a> = sqlx::Transaction<'a, Db>;
+type Conn = <Db as sqlx::Database>::Connection;
 
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -133,6 +133,20 @@ fn grant_from_row(row: &DbRow) -> StoreResult<ProxyGrant> {
     })
 }
 
+/// A write a user waits on: on SQLite it commits together with other
+/// writes queued at the same moment (group commit); on PostgreSQL alone.
+enum WriteJob {
+    Thread(NewThread),
+    Message(NewMessage),
+}
+
+/// What a write produced: its ids and, unless it was an idempotent replay,
+/// the event to publish once it commits.
+struct JobOutcome {
+    written: Written,
+    event: Option<ThreadEvent>,
+}
+
 impl Backend {
     /// An active grant from `patient` to `proxy` at `now`, if any.
     async fn active_grant(&self, proxy: UserId, patient: UserId, now: DateTime<Utc>) -> StoreResult<Option<ProxyGrant>> {
@@ -152,7 +166,7 @@ impl Backend {
     /// Claims an idempotency key inside `tx`. `Some` means the key was used
     /// before (by a committed request): the caller stores nothing and answers
     /// with what the first request created.
-    async fn claim_key(tx: &mut Tx<'_>, user: UserId, key: &Idempotency, now: DateTime<Utc>) -> StoreResult<Option<Written>> {
+    async fn claim_key(conn: &mut Conn, user: UserId, key: &Idempotency, now: DateTime<Utc>) -> StoreResult<Option<Written>> {
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
@@ -161,7 +175,7 @@ impl Backend {
         .bind(&key.key)
         .bind(&key.fingerprint)
         .bind(ms(now))
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
         if inserted == 1 {
@@ -172,7 +186,7 @@ impl Backend {
         )
         .bind(user.to_string())
         .bind(&key.key)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
         if row.try_get::<&str, _>("fingerprint")? != key.fingerprint {
             return Err(StoreError::IdempotencyMismatch);
@@ -185,19 +199,19 @@ impl Backend {
         }
     }
 
-    async fn record_key(tx: &mut Tx<'_>, user: UserId, key: &Idempotency, written: Written) -> StoreResult<()> {
+    async fn record_key(conn: &mut Conn, user: UserId, key: &Idempotency, written: Written) -> StoreResult<()> {
         sqlx::query("UPDATE idempotency_keys SET thread_id = $3, message_id = $4 WHERE user_id = $1 AND key = $2")
             .bind(user.to_string())
             .bind(&key.key)
             .bind(written.thread_id.to_string())
             .bind(written.message_id.to_string())
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
 
     async fn insert_message(
-        tx: &mut Tx<'_>,
+        conn: &mut Conn,
         id: MessageId,
         thread: ThreadId,
         author: UserId,
@@ -214,13 +228,13 @@ impl Backend {
         .bind(body)
         .bind(internal)
         .bind(ms(now))
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }
 
     async fn insert_triage(
-        tx: &mut Tx<'_>,
+        conn: &mut Conn,
         thread: ThreadId,
         message: MessageId,
         triage: &TriageRecord,
@@ -242,7 +256,7 @@ impl Backend {
         .bind(&triage.model_id)
         .bind(&triage.model_version)
         .bind(ms(now))
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }
@@ -257,6 +271,204 @@ impl Backend {
         }
         let rows = query.fetch_all(&self.read).await?;
         rows.iter().map(summary_from_row).collect()
+    }
+
+    /// Messages of a thread (or just `only`), oldest first, with authors,
+    /// attachments and read receipts, in three queries however long the thread.
+    async fn message_views(&self, id: ThreadId, only: Option<MessageId>, include_internal: bool) -> StoreResult<Vec<MessageView>> {
+        let internal_only = if include_internal { "" } else { "AND m.internal = FALSE" };
+        let one = if only.is_some() { "AND m.id = $2" } else { "AND $2 = $2" };
+        let internal = format!("{internal_only} {one}");
+        let only_id = only.map_or_else(String::new, |m| m.to_string());
+        let rows = sqlx::query(&format!(
+            "SELECT m.id, m.author_id, m.body, m.internal, m.sent_at, u.display_name, u.role \
+             FROM messages m JOIN users u ON u.id = m.author_id WHERE m.thread_id = $1 {internal} \
+             ORDER BY m.sent_at, m.id"
+        ))
+        .bind(id.to_string())
+        .bind(&only_id)
+        .fetch_all(&self.read)
+        .await?;
+        let attachment_rows = sqlx::query(&format!(
+            "SELECT a.id, a.message_id, a.thread_id, a.uploader_id, a.media_type, a.file_name, a.size_bytes, a.created_at \
+             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.thread_id = $1 {internal} ORDER BY a.id"
+        ))
+        .bind(id.to_string())
+        .bind(&only_id)
+        .fetch_all(&self.read)
+        .await?;
+        let read_rows = sqlx::query(&format!(
+            "SELECT r.message_id, r.reader_id, r.read_at, u.display_name, u.role FROM message_reads r \
+             JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = r.reader_id \
+             WHERE m.thread_id = $1 {internal} ORDER BY r.read_at, r.reader_id"
+        ))
+        .bind(id.to_string())
+        .bind(&only_id)
+        .fetch_all(&self.read)
+        .await?;
+        let mut attachments: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
+        for row in &attachment_rows {
+            let a = attachment_from_row(row)?;
+            attachments.entry(a.message_id).or_default().push(a);
+        }
+        let mut reads: HashMap<MessageId, Vec<(PersonRef, DateTime<Utc>)>> = HashMap::new();
+        for row in &read_rows {
+            let reader = person(parse_id(row.try_get::<&str, _>("reader_id")?)?, row.try_get("display_name")?, row.try_get("role")?)?;
+            reads
+                .entry(parse_id(row.try_get::<&str, _>("message_id")?)?)
+                .or_default()
+                .push((reader, at(row.try_get("read_at")?)?));
+        }
+        rows.iter()
+            .map(|row| {
+                let message = Message {
+                    id: parse_id(row.try_get::<&str, _>("id")?)?,
+                    thread_id: id,
+                    author_id: parse_id(row.try_get::<&str, _>("author_id")?)?,
+                    body: MessageBody::from_trusted(row.try_get("body")?),
+                    internal: row.try_get("internal")?,
+                    sent_at: at(row.try_get("sent_at")?)?,
+                };
+                let author = person(message.author_id, row.try_get("display_name")?, row.try_get("role")?)?;
+                Ok(MessageView {
+                    attachments: attachments.remove(&message.id).unwrap_or_default(),
+                    read_by: reads.remove(&message.id).unwrap_or_default(),
+                    message,
+                    author,
+                })
+            })
+            .collect()
+    }
+
+    /// Runs one acknowledged write inside the caller's transaction.
+    async fn run_job(conn: &mut Conn, job: &WriteJob) -> StoreResult<JobOutcome> {
+        match job {
+            WriteJob::Thread(new) => Self::write_thread(conn, new).await,
+            WriteJob::Message(new) => Self::write_message(conn, new).await,
+        }
+    }
+
+    async fn write_thread(conn: &mut Conn, new: &NewThread) -> StoreResult<JobOutcome> {
+        if let Some(key) = &new.idempotency
+            && let Some(previous) = Self::claim_key(conn, new.author_id, key, new.now).await?
+        {
+            return Ok(JobOutcome { written: previous, event: None });
+        }
+        let pool_id: Option<String> = match &new.pool_slug {
+            Some(slug) => sqlx::query_scalar("SELECT id FROM pools WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *conn)
+                .await?,
+            None => None,
+        };
+        let written = Written {
+            thread_id: ThreadId::from_uuid(new_id()),
+            message_id: MessageId::from_uuid(new_id()),
+            replayed: false,
+        };
+        sqlx::query(
+            "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
+             pool_id, assignee_id, confidential, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(written.thread_id.to_string())
+        .bind(new.patient_id.to_string())
+        .bind(new.subject.as_str())
+        .bind(new.category.as_str())
+        .bind(new.urgency.as_str())
+        .bind(new.urgency.rank())
+        .bind(pool_id)
+        .bind(new.assignee_id.map(|a| a.to_string()))
+        .bind(new.confidential)
+        .bind(new.author_id.to_string())
+        .bind(ms(new.now))
+        .bind(new.status.as_str())
+        .execute(&mut *conn)
+        .await?;
+        Self::insert_message(conn, written.message_id, written.thread_id, new.author_id, new.body.as_str(), false, new.now)
+            .await?;
+        Self::insert_triage(conn, written.thread_id, written.message_id, &new.triage, new.now).await?;
+        if let Some(key) = &new.idempotency {
+            Self::record_key(conn, new.author_id, key, written).await?;
+        }
+        let event = ThreadEvent {
+            kind: EventKind::ThreadCreated,
+            thread_id: written.thread_id,
+            message_id: Some(written.message_id),
+            internal: false,
+            at: new.now,
+        };
+        Ok(JobOutcome { written, event: Some(event) })
+    }
+
+    async fn write_message(conn: &mut Conn, new: &NewMessage) -> StoreResult<JobOutcome> {
+        if let Some(key) = &new.idempotency
+            && let Some(previous) = Self::claim_key(conn, new.author_id, key, new.now).await?
+        {
+            return Ok(JobOutcome { written: previous, event: None });
+        }
+        let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
+        let body = new.body.as_ref().map_or("", MessageBody::as_str);
+        Self::insert_message(conn, written.message_id, new.thread_id, new.author_id, body, new.internal, new.now).await?;
+        for file in &new.attachments {
+            let digest = Sha256::digest(&file.bytes);
+            let sha = digest.iter().fold(String::with_capacity(64), |mut s, b| {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{b:02x}");
+                s
+            });
+            sqlx::query(
+                "INSERT INTO attachments (id, message_id, thread_id, uploader_id, media_type, file_name, size_bytes, \
+                 sha256, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(new_id().to_string())
+            .bind(written.message_id.to_string())
+            .bind(new.thread_id.to_string())
+            .bind(new.author_id.to_string())
+            .bind(file.media_type.mime())
+            .bind(file.file_name.as_str())
+            .bind(i64::try_from(file.bytes.len()).unwrap_or(i64::MAX))
+            .bind(sha)
+            .bind(&file.bytes)
+            .bind(ms(new.now))
+            .execute(&mut *conn)
+            .await?;
+        }
+        let (urgency, rank) = match &new.triage {
+            Some(t) => (Some(t.urgency.as_str()), t.urgency.rank()),
+            None => (None, i64::MAX),
+        };
+        let updated = sqlx::query(
+            "UPDATE threads SET status = $2, updated_at = $3, \
+             urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
+             urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END \
+             WHERE id = $1",
+        )
+        .bind(new.thread_id.to_string())
+        .bind(new.new_status.as_str())
+        .bind(ms(new.now))
+        .bind(rank)
+        .bind(urgency.unwrap_or("routine"))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::Missing("thread"));
+        }
+        if let Some(triage) = &new.triage {
+            Self::insert_triage(conn, new.thread_id, written.message_id, triage, new.now).await?;
+        }
+        if let Some(key) = &new.idempotency {
+            Self::record_key(conn, new.author_id, key, written).await?;
+        }
+        let event = ThreadEvent {
+            kind: EventKind::MessageCreated,
+            thread_id: new.thread_id,
+            message_id: Some(written.message_id),
+            internal: new.internal,
+            at: new.now,
+        };
+        Ok(JobOutcome { written, event: Some(event) })
     }
 }
 
@@ -537,136 +749,11 @@ impl Store for Backend {
     }
 
     async fn create_thread(&self, new: NewThread) -> StoreResult<Written> {
-        let mut tx = self.write.begin().await?;
-        if let Some(key) = &new.idempotency
-            && let Some(previous) = Self::claim_key(&mut tx, new.author_id, key, new.now).await?
-        {
-            tx.rollback().await?;
-            return Ok(previous);
-        }
-        let pool_id: Option<String> = match &new.pool_slug {
-            Some(slug) => sqlx::query_scalar("SELECT id FROM pools WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(&mut *tx)
-                .await?,
-            None => None,
-        };
-        let written = Written {
-            thread_id: ThreadId::from_uuid(new_id()),
-            message_id: MessageId::from_uuid(new_id()),
-            replayed: false,
-        };
-        sqlx::query(
-            "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
-             pool_id, assignee_id, confidential, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11)",
-        )
-        .bind(written.thread_id.to_string())
-        .bind(new.patient_id.to_string())
-        .bind(new.subject.as_str())
-        .bind(new.category.as_str())
-        .bind(new.urgency.as_str())
-        .bind(new.urgency.rank())
-        .bind(pool_id)
-        .bind(new.assignee_id.map(|a| a.to_string()))
-        .bind(new.confidential)
-        .bind(new.author_id.to_string())
-        .bind(ms(new.now))
-        .bind(new.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-        Self::insert_message(&mut tx, written.message_id, written.thread_id, new.author_id, new.body.as_str(), false, new.now)
-            .await?;
-        Self::insert_triage(&mut tx, written.thread_id, written.message_id, &new.triage, new.now).await?;
-        if let Some(key) = &new.idempotency {
-            Self::record_key(&mut tx, new.author_id, key, written).await?;
-        }
-        let event = ThreadEvent {
-            kind: EventKind::ThreadCreated,
-            thread_id: written.thread_id,
-            message_id: Some(written.message_id),
-            internal: false,
-            at: new.now,
-        };
-        self.notify_in_tx(&mut tx, &event).await?;
-        tx.commit().await?;
-        self.publish(event);
-        Ok(written)
+        self.submit(WriteJob::Thread(new)).await
     }
 
     async fn add_message(&self, new: NewMessage) -> StoreResult<Written> {
-        let mut tx = self.write.begin().await?;
-        if let Some(key) = &new.idempotency
-            && let Some(previous) = Self::claim_key(&mut tx, new.author_id, key, new.now).await?
-        {
-            tx.rollback().await?;
-            return Ok(previous);
-        }
-        let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
-        let body = new.body.as_ref().map_or("", MessageBody::as_str);
-        Self::insert_message(&mut tx, written.message_id, new.thread_id, new.author_id, body, new.internal, new.now).await?;
-        for file in &new.attachments {
-            let digest = Sha256::digest(&file.bytes);
-            let sha = digest.iter().fold(String::with_capacity(64), |mut s, b| {
-                use std::fmt::Write as _;
-                let _ = write!(s, "{b:02x}");
-                s
-            });
-            sqlx::query(
-                "INSERT INTO attachments (id, message_id, thread_id, uploader_id, media_type, file_name, size_bytes, \
-                 sha256, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(new_id().to_string())
-            .bind(written.message_id.to_string())
-            .bind(new.thread_id.to_string())
-            .bind(new.author_id.to_string())
-            .bind(file.media_type.mime())
-            .bind(file.file_name.as_str())
-            .bind(i64::try_from(file.bytes.len()).unwrap_or(i64::MAX))
-            .bind(sha)
-            .bind(&file.bytes)
-            .bind(ms(new.now))
-            .execute(&mut *tx)
-            .await?;
-        }
-        let (urgency, rank) = match &new.triage {
-            Some(t) => (Some(t.urgency.as_str()), t.urgency.rank()),
-            None => (None, i64::MAX),
-        };
-        let updated = sqlx::query(
-            "UPDATE threads SET status = $2, updated_at = $3, \
-             urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
-             urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END \
-             WHERE id = $1",
-        )
-        .bind(new.thread_id.to_string())
-        .bind(new.new_status.as_str())
-        .bind(ms(new.now))
-        .bind(rank)
-        .bind(urgency.unwrap_or("routine"))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::Missing("thread"));
-        }
-        if let Some(triage) = &new.triage {
-            Self::insert_triage(&mut tx, new.thread_id, written.message_id, triage, new.now).await?;
-        }
-        if let Some(key) = &new.idempotency {
-            Self::record_key(&mut tx, new.author_id, key, written).await?;
-        }
-        let event = ThreadEvent {
-            kind: EventKind::MessageCreated,
-            thread_id: new.thread_id,
-            message_id: Some(written.message_id),
-            internal: new.internal,
-            at: new.now,
-        };
-        self.notify_in_tx(&mut tx, &event).await?;
-        tx.commit().await?;
-        self.publish(event);
-        Ok(written)
+        self.submit(WriteJob::Message(new)).await
     }
 
     async fn update_thread(&self, id: ThreadId, patch: &ThreadPatch, _by: UserId, now: DateTime<Utc>) -> StoreResult<Thread> {
@@ -777,62 +864,11 @@ impl Store for Backend {
     }
 
     async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>> {
-        let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
-        let rows = sqlx::query(&format!(
-            "SELECT m.id, m.author_id, m.body, m.internal, m.sent_at, u.display_name, u.role \
-             FROM messages m JOIN users u ON u.id = m.author_id WHERE m.thread_id = $1 {internal} \
-             ORDER BY m.sent_at, m.id"
-        ))
-        .bind(id.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        let attachment_rows = sqlx::query(&format!(
-            "SELECT a.id, a.message_id, a.thread_id, a.uploader_id, a.media_type, a.file_name, a.size_bytes, a.created_at \
-             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.thread_id = $1 {internal} ORDER BY a.id"
-        ))
-        .bind(id.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        let read_rows = sqlx::query(&format!(
-            "SELECT r.message_id, r.reader_id, r.read_at, u.display_name, u.role FROM message_reads r \
-             JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = r.reader_id \
-             WHERE m.thread_id = $1 {internal} ORDER BY r.read_at, r.reader_id"
-        ))
-        .bind(id.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        let mut attachments: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
-        for row in &attachment_rows {
-            let a = attachment_from_row(row)?;
-            attachments.entry(a.message_id).or_default().push(a);
-        }
-        let mut reads: HashMap<MessageId, Vec<(PersonRef, DateTime<Utc>)>> = HashMap::new();
-        for row in &read_rows {
-            let reader = person(parse_id(row.try_get::<&str, _>("reader_id")?)?, row.try_get("display_name")?, row.try_get("role")?)?;
-            reads
-                .entry(parse_id(row.try_get::<&str, _>("message_id")?)?)
-                .or_default()
-                .push((reader, at(row.try_get("read_at")?)?));
-        }
-        rows.iter()
-            .map(|row| {
-                let message = Message {
-                    id: parse_id(row.try_get::<&str, _>("id")?)?,
-                    thread_id: id,
-                    author_id: parse_id(row.try_get::<&str, _>("author_id")?)?,
-                    body: MessageBody::from_trusted(row.try_get("body")?),
-                    internal: row.try_get("internal")?,
-                    sent_at: at(row.try_get("sent_at")?)?,
-                };
-                let author = person(message.author_id, row.try_get("display_name")?, row.try_get("role")?)?;
-                Ok(MessageView {
-                    attachments: attachments.remove(&message.id).unwrap_or_default(),
-                    read_by: reads.remove(&message.id).unwrap_or_default(),
-                    message,
-                    author,
-                })
-            })
-            .collect()
+        self.message_views(id, None, include_internal).await
+    }
+
+    async fn message(&self, thread: ThreadId, id: MessageId, include_internal: bool) -> StoreResult<Option<MessageView>> {
+        Ok(self.message_views(thread, Some(id), include_internal).await?.pop())
     }
 
     async fn mark_read(&self, id: ThreadId, reader: UserId, include_internal: bool, now: DateTime<Utc>) -> StoreResult<u64> {

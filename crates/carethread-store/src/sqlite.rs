@@ -3,11 +3,16 @@
 //! through a single connection (SQLite has one writer anyway; queueing in the
 //! pool is fairer and faster than spinning on the busy handler), reads
 //! through a small pool of read-only connections.
+//!
+//! Messages and new threads — the writes users wait on — use group commit:
+//! whatever arrives while the previous transaction is committing is written
+//! in the next one, each in its own savepoint, so one `fsync` acknowledges
+//! many messages and a failing write never takes its neighbours down.
 
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 type Db = sqlx::Sqlite;
 type DbRow = sqlx::sqlite::SqliteRow;
@@ -20,7 +25,14 @@ pub struct SqliteStore {
     read: sqlx::SqlitePool,
     write: sqlx::SqlitePool,
     events: broadcast::Sender<ThreadEvent>,
+    jobs: mpsc::Sender<(WriteJob, Reply)>,
 }
+
+/// Where a queued write's result goes.
+type Reply = oneshot::Sender<StoreResult<Written>>;
+
+/// Most writes committed in one transaction.
+const MAX_BATCH: usize = 256;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file `url` names and migrates it.
@@ -39,7 +51,9 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         let (events, _) = broadcast::channel(1024);
-        Ok(Self { read, write, events })
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(group_commit(write.clone(), queue, events.clone()));
+        Ok(Self { read, write, events, jobs })
     }
 
     /// Copies the database into a new file while it is in use (`VACUUM INTO`).
@@ -52,13 +66,85 @@ impl SqliteStore {
         clippy::unused_async,
         reason = "same shape as the PostgreSQL backend, which notifies inside the transaction"
     )]
-    async fn notify_in_tx(&self, _tx: &mut sqlx::Transaction<'_, Db>, _event: &ThreadEvent) -> StoreResult<()> {
+    async fn notify_in_tx(&self, _conn: &mut sqlx::SqliteConnection, _event: &ThreadEvent) -> StoreResult<()> {
         Ok(())
+    }
+
+    /// Queues a write for the next group commit and waits until it is durable.
+    async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
+        let (reply, result) = oneshot::channel();
+        self.jobs.send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
+        result.await.map_err(|_| StoreError::CommitFailed)?
     }
 
     /// One process owns the file, so committed events go straight to local subscribers.
     fn publish(&self, event: ThreadEvent) {
         let _ = self.events.send(event);
+    }
+}
+
+/// The group-commit writer: runs until the store is dropped.
+async fn group_commit(pool: sqlx::SqlitePool, mut queue: mpsc::Receiver<(WriteJob, Reply)>, events: broadcast::Sender<ThreadEvent>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        commit_batch(&pool, &mut batch, &events).await;
+    }
+}
+
+/// Writes every queued job in one transaction, each in a savepoint; answers
+/// each job only after the commit is durable.
+async fn commit_batch(pool: &sqlx::SqlitePool, batch: &mut Vec<(WriteJob, Reply)>, events: &broadcast::Sender<ThreadEvent>) {
+    let fail_all = |batch: &mut Vec<(WriteJob, Reply)>| {
+        for (_, reply) in batch.drain(..) {
+            let _ = reply.send(Err(StoreError::CommitFailed));
+        }
+    };
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(err) => {
+            tracing::error!(error = %err, "group commit could not reach the database");
+            return fail_all(batch);
+        }
+    };
+    if let Err(err) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        tracing::error!(error = %err, "group commit could not begin");
+        return fail_all(batch);
+    }
+    let mut done = Vec::with_capacity(batch.len());
+    for (job, reply) in batch.drain(..) {
+        if let Err(err) = sqlx::query("SAVEPOINT job").execute(&mut *conn).await {
+            tracing::error!(error = %err, "group commit could not open a savepoint");
+            let _ = reply.send(Err(StoreError::CommitFailed));
+            continue;
+        }
+        match Backend::run_job(&mut conn, &job).await {
+            Ok(outcome) => {
+                let _ = sqlx::query("RELEASE job").execute(&mut *conn).await;
+                done.push((reply, outcome));
+            }
+            Err(err) => {
+                let _ = sqlx::query("ROLLBACK TO job").execute(&mut *conn).await;
+                let _ = sqlx::query("RELEASE job").execute(&mut *conn).await;
+                let _ = reply.send(Err(err));
+            }
+        }
+    }
+    match sqlx::query("COMMIT").execute(&mut *conn).await {
+        Ok(_) => {
+            for (reply, outcome) in done {
+                if let Some(event) = outcome.event {
+                    let _ = events.send(event);
+                }
+                let _ = reply.send(Ok(outcome.written));
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "group commit failed; nothing in the batch was stored");
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            for (reply, _) in done {
+                let _ = reply.send(Err(StoreError::CommitFailed));
+            }
+        }
     }
 }
 

@@ -118,8 +118,8 @@ async fn add_to_thread(
 }
 
 async fn find_message(state: &AppState, auth: &Authenticated, id: MessageId, thread: &Thread) -> ApiResult<MessageOut> {
-    let messages = state.store.messages(thread.id, auth.user.role.is_staff()).await?;
-    messages.iter().find(|m| m.message.id == id).map(MessageOut::from).ok_or(ApiError::NotFound)
+    let message = state.store.message(thread.id, id, auth.user.role.is_staff()).await?;
+    message.as_ref().map(MessageOut::from).ok_or(ApiError::NotFound)
 }
 
 fn action_for(internal: bool) -> ThreadAction {
