@@ -81,7 +81,7 @@ pub struct ThreadListItem {
     pub urgency: String,
     pub pool: Option<PoolOut>,
     pub assignee: Option<PersonOut>,
-    /// Messages for the caller that the caller has not opened yet.
+    /// Messages for the caller that the caller has not opened yet, counted up to 100.
     pub unread: i64,
     pub updated_at: DateTime<Utc>,
 }

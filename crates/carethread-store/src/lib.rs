@@ -106,7 +106,12 @@ pub trait Store: Send + Sync + 'static {
     /// Messages of a thread, oldest first, with authors, attachments and read receipts.
     async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>>;
     /// One message with its author, attachments and read receipts.
-    async fn message(&self, thread: ThreadId, id: MessageId, include_internal: bool) -> StoreResult<Option<MessageView>>;
+    async fn message(
+        &self,
+        thread: ThreadId,
+        id: MessageId,
+        include_internal: bool,
+    ) -> StoreResult<Option<MessageView>>;
     /// Records that `reader` has now read every message in the thread they may see.
     async fn mark_read(
         &self,

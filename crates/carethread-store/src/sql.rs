@@ -44,7 +44,8 @@ pub(crate) enum Bind {
 }
 
 /// Builds `SELECT … FROM threads t …` for summaries: thread, patient, pool,
-/// assignee and the viewer's (`$1`) unread count. `where_sql` may use `$1`
+/// assignee and the viewer's (`$1`) unread count, counted up to 100 (shown
+/// as "99+"), so a long unread thread costs no more than a short one. `where_sql` may use `$1`
 /// (viewer) and placeholders from `$3` on; `$2` is reserved for the time.
 pub(crate) fn summary_select(staff_viewer: bool, where_sql: &str) -> String {
     let internal = if staff_viewer { "" } else { "AND m.internal = FALSE" };
@@ -52,8 +53,9 @@ pub(crate) fn summary_select(staff_viewer: bool, where_sql: &str) -> String {
         "SELECT {THREAD_COLS}, p.display_name AS patient_name, p.role AS patient_role, \
          pl.slug AS pool_slug, pl.name AS pool_name, \
          a.display_name AS assignee_name, a.role AS assignee_role, \
-         (SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id AND m.author_id <> $1 {internal} \
-            AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.reader_id = $1)) AS unread \
+         (SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.author_id <> $1 {internal} \
+            AND m.seq > COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = t.id AND r.reader_id = $1), 0) \
+            LIMIT 100) AS unread_capped) AS unread \
          FROM threads t \
          JOIN users p ON p.id = t.patient_id \
          LEFT JOIN pools pl ON pl.id = t.pool_id \

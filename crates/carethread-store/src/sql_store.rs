@@ -219,8 +219,17 @@ impl Backend {
         internal: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        // Taking the thread's next sequence number also locks the thread row
+        // (PostgreSQL), so concurrent messages in one thread are numbered in order.
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE threads SET message_count = message_count + 1 WHERE id = $1 RETURNING message_count",
+        )
+        .bind(thread.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let seq = seq.ok_or(StoreError::Missing("thread"))?;
         sqlx::query(
-            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.to_string())
         .bind(thread.to_string())
@@ -228,6 +237,7 @@ impl Backend {
         .bind(body)
         .bind(internal)
         .bind(ms(now))
+        .bind(seq)
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -283,7 +293,7 @@ impl Backend {
         let rows = sqlx::query(&format!(
             "SELECT m.id, m.author_id, m.body, m.internal, m.sent_at, u.display_name, u.role \
              FROM messages m JOIN users u ON u.id = m.author_id WHERE m.thread_id = $1 {internal} \
-             ORDER BY m.sent_at, m.id"
+             ORDER BY m.seq"
         ))
         .bind(id.to_string())
         .bind(&only_id)
@@ -872,25 +882,25 @@ impl Store for Backend {
     }
 
     async fn mark_read(&self, id: ThreadId, reader: UserId, include_internal: bool, now: DateTime<Utc>) -> StoreResult<u64> {
-        let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
-        let unread_where = format!(
-            "m.thread_id = $1 AND m.author_id <> $2 {internal} \
-             AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.reader_id = $2)"
-        );
-        // Check on a reader first so that opening an already-read thread never
-        // waits for the single SQLite writer.
-        let pending: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM messages m WHERE {unread_where}"))
-            .bind(id.to_string())
-            .bind(reader.to_string())
-            .fetch_one(&self.read)
-            .await?;
-        if pending == 0 {
+        const LAST_SEQ: &str =
+            "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";
+        // Check on a reader first, so that opening an already-read thread
+        // never waits for the writer.
+        let behind: Option<i64> =
+            sqlx::query_scalar(&format!("SELECT t.message_count - {LAST_SEQ} FROM threads t WHERE t.id = $1"))
+                .bind(id.to_string())
+                .bind(reader.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        if behind.unwrap_or(0) <= 0 {
             return Ok(0);
         }
+        let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
         let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO message_reads (message_id, reader_id, read_at) \
-             SELECT m.id, $2, $3 FROM messages m WHERE {unread_where} ON CONFLICT DO NOTHING"
+             SELECT m.id, $2, $3 FROM messages m WHERE m.thread_id = $1 AND m.author_id <> $2 {internal} \
+             AND m.seq > {LAST_SEQ} ON CONFLICT DO NOTHING"
         ))
         .bind(id.to_string())
         .bind(reader.to_string())
@@ -898,6 +908,15 @@ impl Store for Backend {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        sqlx::query(
+            "INSERT INTO thread_reads (thread_id, reader_id, last_seq) \
+             SELECT t.id, $2, t.message_count FROM threads t WHERE t.id = $1 \
+             ON CONFLICT (thread_id, reader_id) DO UPDATE SET last_seq = excluded.last_seq",
+        )
+        .bind(id.to_string())
+        .bind(reader.to_string())
+        .execute(&mut *tx)
+        .await?;
         let event = ThreadEvent { kind: EventKind::ThreadRead, thread_id: id, message_id: None, internal: false, at: now };
         if inserted > 0 {
             self.notify_in_tx(&mut tx, &event).await?;

@@ -84,7 +84,11 @@ impl SqliteStore {
 }
 
 /// The group-commit writer: runs until the store is dropped.
-async fn group_commit(pool: sqlx::SqlitePool, mut queue: mpsc::Receiver<(WriteJob, Reply)>, events: broadcast::Sender<ThreadEvent>) {
+async fn group_commit(
+    pool: sqlx::SqlitePool,
+    mut queue: mpsc::Receiver<(WriteJob, Reply)>,
+    events: broadcast::Sender<ThreadEvent>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         commit_batch(&pool, &mut batch, &events).await;
@@ -93,7 +97,11 @@ async fn group_commit(pool: sqlx::SqlitePool, mut queue: mpsc::Receiver<(WriteJo
 
 /// Writes every queued job in one transaction, each in a savepoint; answers
 /// each job only after the commit is durable.
-async fn commit_batch(pool: &sqlx::SqlitePool, batch: &mut Vec<(WriteJob, Reply)>, events: &broadcast::Sender<ThreadEvent>) {
+async fn commit_batch(
+    pool: &sqlx::SqlitePool,
+    batch: &mut Vec<(WriteJob, Reply)>,
+    events: &broadcast::Sender<ThreadEvent>,
+) {
     let fail_all = |batch: &mut Vec<(WriteJob, Reply)>| {
         for (_, reply) in batch.drain(..) {
             let _ = reply.send(Err(StoreError::CommitFailed));

@@ -7,10 +7,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use carethread_core::attachment::{FileName, UploadRefused, check_upload};
 use carethread_core::ids::{AttachmentId, MessageId};
-use carethread_core::message::MessageBody;
+use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::{Decision, ThreadAction, decide_thread};
 use carethread_core::thread::Thread;
-use carethread_store::{Idempotency, NewAttachment, NewMessage};
+use carethread_store::{Idempotency, MessageView, NewAttachment, NewMessage, PersonRef};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -83,7 +83,8 @@ async fn add_to_thread(
     add: Addition,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
     let role = auth.user.role;
-    thread.accepts_message_from(role, add.internal)?;
+    let internal = add.internal;
+    thread.accepts_message_from(role, internal)?;
     let from_patient_side = !role.is_staff();
     let triage = match (&add.body, from_patient_side) {
         (Some(body), true) => {
@@ -94,25 +95,49 @@ async fn add_to_thread(
         _ => None,
     };
     let urgency = triage.as_ref().map(|t| t.urgency);
+    let now = Utc::now();
+    let simple = add.attachments.is_empty();
+    let echo = add.body.clone();
     let written = state
         .store
         .add_message(NewMessage {
             thread_id: thread.id,
             author_id: auth.user.id,
             body: add.body,
-            internal: add.internal,
-            new_status: thread.status_after_message(role, add.internal),
+            internal,
+            new_status: thread.status_after_message(role, internal),
             triage,
             attachments: add.attachments,
             idempotency: add.key,
-            now: Utc::now(),
+            now,
         })
         .await?;
     if !written.replayed {
         state.metrics.message_sent();
         tracing::info!(thread.id = %thread.id, message.id = %written.message_id, "message stored");
     }
-    let message = find_message(state, auth, written.message_id, thread).await?;
+    let message = if simple && !written.replayed {
+        // Nothing to read back: a new text message has no attachments or receipts yet.
+        MessageOut::from(&MessageView {
+            message: Message {
+                id: written.message_id,
+                thread_id: thread.id,
+                author_id: auth.user.id,
+                body: echo.unwrap_or_else(|| MessageBody::from_trusted(String::new())),
+                internal,
+                sent_at: now,
+            },
+            author: PersonRef {
+                id: auth.user.id,
+                display_name: auth.user.display_name.as_str().to_owned(),
+                role: auth.user.role,
+            },
+            attachments: Vec::new(),
+            read_by: Vec::new(),
+        })
+    } else {
+        find_message(state, auth, written.message_id, thread).await?
+    };
     let safety_notice = urgency.and_then(|u| SafetyNotice::for_urgency(u, auth.user.language));
     Ok((StatusCode::CREATED, Json(SentMessage { message, safety_notice })))
 }

@@ -68,7 +68,9 @@ CREATE TABLE threads (
     confidential    BOOLEAN NOT NULL,
     created_by      TEXT NOT NULL REFERENCES users(id),
     created_at      INTEGER NOT NULL,
-    updated_at      INTEGER NOT NULL
+    updated_at      INTEGER NOT NULL,
+    -- Messages so far (internal notes included); the next message's seq.
+    message_count   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX threads_by_patient ON threads(patient_id, updated_at);
 CREATE INDEX threads_by_pool ON threads(pool_id, updated_at);
@@ -81,15 +83,28 @@ CREATE TABLE messages (
     author_id TEXT NOT NULL REFERENCES users(id),
     body      TEXT NOT NULL,
     internal  BOOLEAN NOT NULL,
-    sent_at   INTEGER NOT NULL
+    sent_at   INTEGER NOT NULL,
+    -- 1, 2, 3… within the thread, in the order messages were stored.
+    seq       INTEGER NOT NULL,
+    UNIQUE (thread_id, seq)
 );
-CREATE INDEX messages_by_thread ON messages(thread_id, sent_at);
+-- Covers the unread count: messages after a reader's mark, by others.
+CREATE INDEX messages_unread ON messages(thread_id, seq, author_id, internal);
 
 CREATE TABLE message_reads (
     message_id TEXT NOT NULL REFERENCES messages(id),
     reader_id  TEXT NOT NULL REFERENCES users(id),
     read_at    INTEGER NOT NULL,
     PRIMARY KEY (message_id, reader_id)
+);
+
+-- How far each reader has read each thread (by message seq): makes unread
+-- counts a short range scan instead of a pass over every message.
+CREATE TABLE thread_reads (
+    thread_id TEXT NOT NULL REFERENCES threads(id),
+    reader_id TEXT NOT NULL REFERENCES users(id),
+    last_seq  INTEGER NOT NULL,
+    PRIMARY KEY (thread_id, reader_id)
 );
 
 CREATE TABLE attachments (
