@@ -210,6 +210,8 @@ impl Backend {
         Ok(())
     }
 
+    /// Inserts a message as number `seq` of its thread.
+    #[expect(clippy::too_many_arguments, reason = "one column each; a struct would only rename them")]
     async fn insert_message(
         conn: &mut Conn,
         id: MessageId,
@@ -218,16 +220,8 @@ impl Backend {
         body: &str,
         internal: bool,
         now: DateTime<Utc>,
+        seq: i64,
     ) -> StoreResult<()> {
-        // Taking the thread's next sequence number also locks the thread row
-        // (PostgreSQL), so concurrent messages in one thread are numbered in order.
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE threads SET message_count = message_count + 1 WHERE id = $1 RETURNING message_count",
-        )
-        .bind(thread.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-        let seq = seq.ok_or(StoreError::Missing("thread"))?;
         sqlx::query(
             "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -378,8 +372,8 @@ impl Backend {
         };
         sqlx::query(
             "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
-             pool_id, assignee_id, confidential, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11)",
+             pool_id, assignee_id, confidential, created_by, created_at, updated_at, message_count) \
+             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11, 1)",
         )
         .bind(written.thread_id.to_string())
         .bind(new.patient_id.to_string())
@@ -395,8 +389,8 @@ impl Backend {
         .bind(new.status.as_str())
         .execute(&mut *conn)
         .await?;
-        Self::insert_message(conn, written.message_id, written.thread_id, new.author_id, new.body.as_str(), false, new.now)
-            .await?;
+        let (id, thread) = (written.message_id, written.thread_id);
+        Self::insert_message(conn, id, thread, new.author_id, new.body.as_str(), false, new.now, 1).await?;
         Self::insert_triage(conn, written.thread_id, written.message_id, &new.triage, new.now).await?;
         if let Some(key) = &new.idempotency {
             Self::record_key(conn, new.author_id, key, written).await?;
@@ -418,8 +412,30 @@ impl Backend {
             return Ok(JobOutcome { written: previous, event: None });
         }
         let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
+        // One statement moves the thread and takes its next sequence number;
+        // on PostgreSQL it also locks the thread row, so concurrent messages
+        // in one thread are numbered in order.
+        let (urgency, rank) = match &new.triage {
+            Some(t) => (Some(t.urgency.as_str()), t.urgency.rank()),
+            None => (None, i64::MAX),
+        };
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE threads SET status = $2, updated_at = $3, message_count = message_count + 1, \
+             urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
+             urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END \
+             WHERE id = $1 RETURNING message_count",
+        )
+        .bind(new.thread_id.to_string())
+        .bind(new.new_status.as_str())
+        .bind(ms(new.now))
+        .bind(rank)
+        .bind(urgency.unwrap_or("routine"))
+        .fetch_optional(&mut *conn)
+        .await?;
+        let seq = seq.ok_or(StoreError::Missing("thread"))?;
         let body = new.body.as_ref().map_or("", MessageBody::as_str);
-        Self::insert_message(conn, written.message_id, new.thread_id, new.author_id, body, new.internal, new.now).await?;
+        Self::insert_message(conn, written.message_id, new.thread_id, new.author_id, body, new.internal, new.now, seq)
+            .await?;
         for file in &new.attachments {
             let digest = Sha256::digest(&file.bytes);
             let sha = digest.iter().fold(String::with_capacity(64), |mut s, b| {
@@ -443,27 +459,6 @@ impl Backend {
             .bind(ms(new.now))
             .execute(&mut *conn)
             .await?;
-        }
-        let (urgency, rank) = match &new.triage {
-            Some(t) => (Some(t.urgency.as_str()), t.urgency.rank()),
-            None => (None, i64::MAX),
-        };
-        let updated = sqlx::query(
-            "UPDATE threads SET status = $2, updated_at = $3, \
-             urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
-             urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END \
-             WHERE id = $1",
-        )
-        .bind(new.thread_id.to_string())
-        .bind(new.new_status.as_str())
-        .bind(ms(new.now))
-        .bind(rank)
-        .bind(urgency.unwrap_or("routine"))
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::Missing("thread"));
         }
         if let Some(triage) = &new.triage {
             Self::insert_triage(conn, new.thread_id, written.message_id, triage, new.now).await?;
