@@ -176,7 +176,13 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             let db = data_dir.join("carethread.db");
             let url = format!("sqlite://{}", db.display());
             let store = open_store(&url).await?;
-            if !demo::is_seeded(&store).await? {
+            let reused = demo::is_seeded(&store).await?;
+            if reused {
+                println!(
+                    "Reusing the demo clinic in {}: accounts keep the password they were created with.",
+                    data_dir.display()
+                );
+            } else {
                 demo::seed(&store, &demo_password, true).await?;
             }
             let mut config = Config::default();

@@ -1,0 +1,120 @@
+//! The command-line contract, run through the real binary.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+fn carethread(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
+        .args(args)
+        .env("CARETHREAD_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run carethread");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn users_are_added_listed_and_disabled_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("data/ct.db").display());
+    let migrate = carethread(&["migrate", "--database-url", &url], "");
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+
+    let add = carethread(
+        &[
+            "user",
+            "add",
+            "--database-url",
+            &url,
+            "--username",
+            "rn.new",
+            "--display-name",
+            "New Nurse",
+            "--role",
+            "nurse",
+        ],
+        "a long enough passphrase\n",
+    );
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    let short = carethread(
+        &[
+            "user",
+            "add",
+            "--database-url",
+            &url,
+            "--username",
+            "rn.short",
+            "--display-name",
+            "Short",
+            "--role",
+            "nurse",
+        ],
+        "short\n",
+    );
+    assert!(!short.status.success(), "a short password is refused");
+    let no_dob = carethread(
+        &["user", "add", "--database-url", &url, "--username", "pt.x", "--display-name", "P", "--role", "patient"],
+        "a long enough passphrase\n",
+    );
+    assert!(text(&no_dob.stderr).contains("date_of_birth"), "{}", text(&no_dob.stderr));
+
+    let list = carethread(&["user", "list", "--database-url", &url], "");
+    let listed = text(&list.stdout);
+    assert!(listed.contains("rn.new") && listed.contains("nurse") && listed.contains("active"), "{listed}");
+    assert!(!listed.contains("rn.short"));
+
+    let disable = carethread(&["user", "disable", "--database-url", &url, "rn.new"], "");
+    assert!(disable.status.success());
+    assert!(text(&carethread(&["user", "list", "--database-url", &url], "").stdout).contains("disabled"));
+    assert!(!carethread(&["user", "disable", "--database-url", &url, "nobody"], "").status.success());
+}
+
+#[test]
+fn unknown_database_urls_are_refused_without_creating_anything() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("oops.db");
+    let out = carethread(&["migrate", "--database-url", path.to_str().expect("utf-8 path")], "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unsupported database URL"), "{}", text(&out.stderr));
+    assert!(!path.exists());
+}
+
+#[test]
+fn config_example_prints_every_section() {
+    let out = carethread(&["config", "example"], "");
+    assert!(out.status.success());
+    let example = text(&out.stdout);
+    for key in ["[server]", "[database]", "[clinic]", "message_max_chars = 5000", "session_idle_minutes = 15"] {
+        assert!(example.contains(key), "missing {key}");
+    }
+}
+
+#[test]
+fn triage_classify_reads_and_writes_json_lines() {
+    let input = concat!(
+        r#"{"id":"a","subject":"Refill","body":"Please refill my metformin"}"#,
+        "\n",
+        r#"{"id":7,"subject":"","body":"my chest feels tight and I can't breathe"}"#,
+        "\n"
+    );
+    let out = carethread(&["triage", "classify"], input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[0]["category"], "medication");
+    assert_eq!(lines[0]["pool"], "pharmacy-refills");
+    assert_eq!(lines[1]["id"], 7);
+    assert_eq!(lines[1]["urgency"], "emergency");
+    for key in ["confidence", "needs_review", "reasons"] {
+        assert!(lines[1].get(key).is_some(), "missing {key}");
+    }
+}
