@@ -6,8 +6,8 @@
 //!
 //! Messages and new threads — the writes users wait on — use group commit:
 //! whatever arrives while the previous transaction is committing is written
-//! in the next one, each in its own savepoint, so one `fsync` acknowledges
-//! many messages and a failing write never takes its neighbours down.
+//! in the next one, so one `fsync` acknowledges many messages; a failing write
+//! never takes its neighbours down (see `commit_batch`).
 
 use std::time::Duration;
 
@@ -95,65 +95,99 @@ async fn group_commit(
     }
 }
 
-/// Writes every queued job in one transaction, each in a savepoint; answers
-/// each job only after the commit is durable.
-async fn commit_batch(
-    pool: &sqlx::SqlitePool,
-    batch: &mut Vec<(WriteJob, Reply)>,
-    events: &broadcast::Sender<ThreadEvent>,
-) {
-    let fail_all = |batch: &mut Vec<(WriteJob, Reply)>| {
-        for (_, reply) in batch.drain(..) {
-            let _ = reply.send(Err(StoreError::CommitFailed));
-        }
-    };
+/// Writes every queued job in one transaction and answers each job only
+/// after the commit is durable. Jobs run back to back; if any fails, the
+/// transaction is rolled back and the batch is run again with each job in its
+/// own savepoint, so a failing write never takes its neighbours down (failures
+/// are rare, so the common case pays for no savepoints).
+async fn commit_batch(pool: &sqlx::SqlitePool, batch: &mut Vec<(WriteJob, Reply)>, events: &broadcast::Sender<ThreadEvent>) {
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
         Err(err) => {
             tracing::error!(error = %err, "group commit could not reach the database");
-            return fail_all(batch);
+            return fail_all(batch.drain(..).map(|(_, reply)| reply));
         }
     };
-    if let Err(err) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
-        tracing::error!(error = %err, "group commit could not begin");
-        return fail_all(batch);
-    }
-    let mut done = Vec::with_capacity(batch.len());
-    for (job, reply) in batch.drain(..) {
-        if let Err(err) = sqlx::query("SAVEPOINT job").execute(&mut *conn).await {
-            tracing::error!(error = %err, "group commit could not open a savepoint");
-            let _ = reply.send(Err(StoreError::CommitFailed));
-            continue;
-        }
-        match Backend::run_job(&mut conn, &job).await {
-            Ok(outcome) => {
-                let _ = sqlx::query("RELEASE job").execute(&mut *conn).await;
-                done.push((reply, outcome));
-            }
-            Err(err) => {
-                let _ = sqlx::query("ROLLBACK TO job").execute(&mut *conn).await;
-                let _ = sqlx::query("RELEASE job").execute(&mut *conn).await;
-                let _ = reply.send(Err(err));
-            }
-        }
-    }
-    match sqlx::query("COMMIT").execute(&mut *conn).await {
-        Ok(_) => {
-            for (reply, outcome) in done {
-                if let Some(event) = outcome.event {
-                    let _ = events.send(event);
-                }
-                let _ = reply.send(Ok(outcome.written));
+    let results = match run_batch_or_roll_back(&mut conn, batch, false).await {
+        Ok(Some(results)) => Ok(results),
+        Ok(None) => match run_batch_or_roll_back(&mut conn, batch, true).await {
+            Ok(Some(results)) => Ok(results),
+            Ok(None) => Err(sqlx::Error::Protocol("a savepoint failed".into())),
+            Err(err) => Err(err),
+        },
+        Err(err) => Err(err),
+    };
+    match results {
+        Ok(results) => {
+            for ((_, reply), result) in batch.drain(..).zip(results) {
+                let result = result.map(|outcome| {
+                    if let Some(event) = outcome.event {
+                        let _ = events.send(event);
+                    }
+                    outcome.written
+                });
+                let _ = reply.send(result);
             }
         }
         Err(err) => {
             tracing::error!(error = %err, "group commit failed; nothing in the batch was stored");
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            for (reply, _) in done {
-                let _ = reply.send(Err(StoreError::CommitFailed));
-            }
+            fail_all(batch.drain(..).map(|(_, reply)| reply));
         }
     }
+}
+
+fn fail_all(replies: impl Iterator<Item = Reply>) {
+    for reply in replies {
+        let _ = reply.send(Err(StoreError::CommitFailed));
+    }
+}
+
+/// [`run_batch`], leaving no transaction open on the connection if it fails.
+async fn run_batch_or_roll_back(
+    conn: &mut sqlx::SqliteConnection,
+    batch: &[(WriteJob, Reply)],
+    savepoints: bool,
+) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+    let result = run_batch(conn, batch, savepoints).await;
+    if result.is_err() {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    }
+    result
+}
+
+/// Runs the batch in one transaction. Without savepoints, the first failing
+/// job rolls everything back and the answer is `Ok(None)`; with savepoints,
+/// each job's failure is its own. `Err` means the transaction itself failed.
+async fn run_batch(
+    conn: &mut sqlx::SqliteConnection,
+    batch: &[(WriteJob, Reply)],
+    savepoints: bool,
+) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (job, _) in batch {
+        if savepoints {
+            sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
+        }
+        let result = Backend::run_job(conn, job).await;
+        match (&result, savepoints) {
+            (Ok(_), true) => {
+                sqlx::query("RELEASE job").execute(&mut *conn).await?;
+            }
+            (Err(_), true) => {
+                sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
+                sqlx::query("RELEASE job").execute(&mut *conn).await?;
+            }
+            (Err(_), false) => {
+                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                return Ok(None);
+            }
+            (Ok(_), false) => {}
+        }
+        results.push(result);
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(Some(results))
 }
 
 include!("sql_store.rs");

@@ -81,18 +81,24 @@ async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_
     let author = patient(&store).await;
     let thread = new_thread(&store, &author).await;
 
+    // Queue 50 good writes with a bad one in the middle, so they share batches.
     let mut tasks = Vec::new();
-    for i in 0..50 {
+    for i in 0..51 {
         let store = store.clone();
-        let m = message(thread, &author, &format!("reading {i}"));
+        let m = if i == 25 {
+            message(ThreadId::from_uuid(uuid_nil()), &author, "to nowhere")
+        } else {
+            message(thread, &author, &format!("reading {}", if i < 25 { i } else { i - 1 }))
+        };
         tasks.push(tokio::spawn(async move { store.add_message(m).await }));
     }
-    let missing = ThreadId::from_uuid(uuid_nil());
-    let bad = message(missing, &author, "to nowhere");
-    let bad_result = store.add_message(bad).await;
-    assert!(matches!(bad_result, Err(StoreError::Missing(_))), "{bad_result:?}");
-    for task in tasks {
-        task.await.expect("join").expect("acknowledged");
+    for (i, task) in tasks.into_iter().enumerate() {
+        let result = task.await.expect("join");
+        if i == 25 {
+            assert!(matches!(result, Err(StoreError::Missing(_))), "{result:?}");
+        } else {
+            result.expect("acknowledged");
+        }
     }
     assert_eq!(store.messages(thread, true).await.expect("messages").len(), 51);
     drop(store);
