@@ -59,7 +59,19 @@ impl PostgresStore {
     /// Runs a write in its own transaction, notifying other servers as it commits.
     async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
         let mut tx = self.write.begin().await?;
-        let outcome = Self::run_job(&mut tx, &job).await?;
+        let outcome = match Self::run_job(&mut tx, &job).await {
+            Ok(outcome) => outcome,
+            // Two requests with one idempotency key at the same moment: the
+            // second loses the race on the unique index and answers with the first.
+            Err(StoreError::Conflict(_)) if job.sender().1.is_some() => {
+                tx.rollback().await?;
+                let (user, key) = job.sender();
+                let key = key.ok_or(StoreError::Conflict("message"))?;
+                let mut conn = self.write.acquire().await?;
+                return Self::find_key(&mut conn, user, key).await?.ok_or(StoreError::Conflict("message"));
+            }
+            Err(err) => return Err(err),
+        };
         if let Some(event) = &outcome.event {
             self.notify_in_tx(&mut tx, event).await?;
         }
@@ -106,6 +118,16 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 }
 
 include!("sql_store.rs");
+
+impl WriteJob {
+    /// Who is writing, and with which idempotency key.
+    fn sender(&self) -> (UserId, Option<&Idempotency>) {
+        match self {
+            WriteJob::Thread(new) => (new.author_id, new.idempotency.as_ref()),
+            WriteJob::Message(new) => (new.author_id, new.idempotency.as_ref()),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -163,51 +163,26 @@ impl Backend {
         row.as_ref().map(grant_from_row).transpose()
     }
 
-    /// Claims an idempotency key inside `tx`. `Some` means the key was used
-    /// before (by a committed request): the caller stores nothing and answers
-    /// with what the first request created.
-    async fn claim_key(conn: &mut Conn, user: UserId, key: &Idempotency, now: DateTime<Utc>) -> StoreResult<Option<Written>> {
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(user.to_string())
-        .bind(&key.key)
-        .bind(&key.fingerprint)
-        .bind(ms(now))
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(None);
-        }
+    /// Looks for a message the user already sent with this idempotency key.
+    /// `Some` means the caller stores nothing and answers with what the first
+    /// request created; the same key with a different request is an error.
+    async fn find_key(conn: &mut Conn, user: UserId, key: &Idempotency) -> StoreResult<Option<Written>> {
         let row = sqlx::query(
-            "SELECT fingerprint, thread_id, message_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            "SELECT thread_id, id, request_fingerprint FROM messages WHERE author_id = $1 AND idempotency_key = $2",
         )
         .bind(user.to_string())
         .bind(&key.key)
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-        if row.try_get::<&str, _>("fingerprint")? != key.fingerprint {
+        let Some(row) = row else { return Ok(None) };
+        if row.try_get::<Option<&str>, _>("request_fingerprint")? != Some(key.fingerprint.as_str()) {
             return Err(StoreError::IdempotencyMismatch);
         }
-        let thread_id = opt_id(row.try_get::<Option<&str>, _>("thread_id")?)?;
-        let message_id = opt_id(row.try_get::<Option<&str>, _>("message_id")?)?;
-        match (thread_id, message_id) {
-            (Some(thread_id), Some(message_id)) => Ok(Some(Written { thread_id, message_id, replayed: true })),
-            _ => Err(StoreError::IdempotencyMismatch),
-        }
-    }
-
-    async fn record_key(conn: &mut Conn, user: UserId, key: &Idempotency, written: Written) -> StoreResult<()> {
-        sqlx::query("UPDATE idempotency_keys SET thread_id = $3, message_id = $4 WHERE user_id = $1 AND key = $2")
-            .bind(user.to_string())
-            .bind(&key.key)
-            .bind(written.thread_id.to_string())
-            .bind(written.message_id.to_string())
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
+        Ok(Some(Written {
+            thread_id: parse_id(row.try_get::<&str, _>("thread_id")?)?,
+            message_id: parse_id(row.try_get::<&str, _>("id")?)?,
+            replayed: true,
+        }))
     }
 
     /// Inserts a message as number `seq` of its thread.
@@ -221,9 +196,11 @@ impl Backend {
         internal: bool,
         now: DateTime<Utc>,
         seq: i64,
+        key: Option<&Idempotency>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, idempotency_key, request_fingerprint) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id.to_string())
         .bind(thread.to_string())
@@ -232,6 +209,8 @@ impl Backend {
         .bind(internal)
         .bind(ms(now))
         .bind(seq)
+        .bind(key.map(|k| k.key.as_str()))
+        .bind(key.map(|k| k.fingerprint.as_str()))
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -354,7 +333,7 @@ impl Backend {
 
     async fn write_thread(conn: &mut Conn, new: &NewThread) -> StoreResult<JobOutcome> {
         if let Some(key) = &new.idempotency
-            && let Some(previous) = Self::claim_key(conn, new.author_id, key, new.now).await?
+            && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
         {
             return Ok(JobOutcome { written: previous, event: None });
         }
@@ -390,11 +369,9 @@ impl Backend {
         .execute(&mut *conn)
         .await?;
         let (id, thread) = (written.message_id, written.thread_id);
-        Self::insert_message(conn, id, thread, new.author_id, new.body.as_str(), false, new.now, 1).await?;
+        let key = new.idempotency.as_ref();
+        Self::insert_message(conn, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key).await?;
         Self::insert_triage(conn, written.thread_id, written.message_id, &new.triage, new.now).await?;
-        if let Some(key) = &new.idempotency {
-            Self::record_key(conn, new.author_id, key, written).await?;
-        }
         let event = ThreadEvent {
             kind: EventKind::ThreadCreated,
             thread_id: written.thread_id,
@@ -407,7 +384,7 @@ impl Backend {
 
     async fn write_message(conn: &mut Conn, new: &NewMessage) -> StoreResult<JobOutcome> {
         if let Some(key) = &new.idempotency
-            && let Some(previous) = Self::claim_key(conn, new.author_id, key, new.now).await?
+            && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
         {
             return Ok(JobOutcome { written: previous, event: None });
         }
@@ -434,8 +411,8 @@ impl Backend {
         .await?;
         let seq = seq.ok_or(StoreError::Missing("thread"))?;
         let body = new.body.as_ref().map_or("", MessageBody::as_str);
-        Self::insert_message(conn, written.message_id, new.thread_id, new.author_id, body, new.internal, new.now, seq)
-            .await?;
+        let (id, key) = (written.message_id, new.idempotency.as_ref());
+        Self::insert_message(conn, id, new.thread_id, new.author_id, body, new.internal, new.now, seq, key).await?;
         for file in &new.attachments {
             let digest = Sha256::digest(&file.bytes);
             let sha = digest.iter().fold(String::with_capacity(64), |mut s, b| {
@@ -462,9 +439,6 @@ impl Backend {
         }
         if let Some(triage) = &new.triage {
             Self::insert_triage(conn, new.thread_id, written.message_id, triage, new.now).await?;
-        }
-        if let Some(key) = &new.idempotency {
-            Self::record_key(conn, new.author_id, key, written).await?;
         }
         let event = ThreadEvent {
             kind: EventKind::MessageCreated,

@@ -100,7 +100,11 @@ async fn group_commit(
 /// transaction is rolled back and the batch is run again with each job in its
 /// own savepoint, so a failing write never takes its neighbours down (failures
 /// are rare, so the common case pays for no savepoints).
-async fn commit_batch(pool: &sqlx::SqlitePool, batch: &mut Vec<(WriteJob, Reply)>, events: &broadcast::Sender<ThreadEvent>) {
+async fn commit_batch(
+    pool: &sqlx::SqlitePool,
+    batch: &mut Vec<(WriteJob, Reply)>,
+    events: &broadcast::Sender<ThreadEvent>,
+) {
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
         Err(err) => {

@@ -132,8 +132,19 @@ async fn retried_send_with_the_same_idempotency_key_stores_one_message() {
         let changed = TestApp::reply(send("A different message")).await;
         assert_problem(&changed, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(changed.body["field"], "Idempotency-Key");
+        // Two retries racing each other still store one message.
+        let racing = || {
+            app.http
+                .post(format!("{}/api/v1/threads/{thread}/messages", app.base))
+                .bearer_auth(&alice)
+                .header("Idempotency-Key", "race-1")
+                .json(&json!({"body": "Sent twice at once"}))
+        };
+        let (x, y) = tokio::join!(TestApp::reply(racing()), TestApp::reply(racing()));
+        assert_eq!((x.status, y.status), (StatusCode::CREATED, StatusCode::CREATED), "{:?} {:?}", x.body, y.body);
+        assert_eq!(x.body["id"], y.body["id"]);
         let seen = app.get(&format!("/api/v1/threads/{thread}"), &alice).await;
-        assert_eq!(messages(&seen).len(), 2, "one first message and one retried send");
+        assert_eq!(messages(&seen).len(), 3, "first message, one retried send, one raced send");
 
         // New threads are idempotent too.
         let create = || {

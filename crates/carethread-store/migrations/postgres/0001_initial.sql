@@ -86,8 +86,13 @@ CREATE TABLE messages (
     sent_at   BIGINT NOT NULL,
     -- 1, 2, 3… within the thread, in the order messages were stored.
     seq       BIGINT NOT NULL,
+    -- The sender's Idempotency-Key and a fingerprint of the request it came
+    -- with: a retry with the same key finds this message instead of adding one.
+    idempotency_key     TEXT,
+    request_fingerprint TEXT,
     UNIQUE (thread_id, seq)
 );
+CREATE UNIQUE INDEX messages_by_idempotency_key ON messages(author_id, idempotency_key);
 -- Covers the unread count: messages after a reader's mark, by others.
 CREATE INDEX messages_unread ON messages(thread_id, seq, author_id, internal);
 
@@ -135,13 +140,3 @@ CREATE TABLE triage_results (
     created_at    BIGINT NOT NULL
 );
 CREATE INDEX triage_by_thread ON triage_results(thread_id, created_at);
-
-CREATE TABLE idempotency_keys (
-    user_id     TEXT NOT NULL REFERENCES users(id),
-    key         TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    thread_id   TEXT,
-    message_id  TEXT,
-    created_at  BIGINT NOT NULL,
-    PRIMARY KEY (user_id, key)
-);
