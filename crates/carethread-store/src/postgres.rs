@@ -50,6 +50,38 @@ impl PostgresStore {
         Ok(replace_database(url, &name))
     }
 
+    /// Drops databases made by [`PostgresStore::create_scratch_database`] with
+    /// this prefix that are older than `older_than` (their names carry their
+    /// creation time), so repeated test and benchmark runs do not pile up.
+    pub async fn drop_stale_scratch_databases(url: &str, prefix: &str, older_than: Duration) -> StoreResult<usize> {
+        use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
+        let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let mut conn = options.connect().await?;
+        let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
+            .bind(format!("{prefix}\\_%"))
+            .fetch_all(&mut conn)
+            .await?;
+        let cutoff = std::time::SystemTime::now().checked_sub(older_than).unwrap_or(std::time::UNIX_EPOCH);
+        let mut dropped = 0;
+        for name in names {
+            let created = name
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix('_'))
+                .and_then(|id| uuid::Uuid::parse_str(id).ok())
+                .and_then(|id| id.get_timestamp())
+                .map(|ts| {
+                    let (secs, nanos) = ts.to_unix();
+                    std::time::UNIX_EPOCH + Duration::new(secs, nanos)
+                });
+            if created.is_some_and(|t| t < cutoff) {
+                conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await?;
+                dropped += 1;
+            }
+        }
+        conn.close().await?;
+        Ok(dropped)
+    }
+
     async fn notify_in_tx(&self, conn: &mut sqlx::PgConnection, event: &ThreadEvent) -> StoreResult<()> {
         let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;

@@ -8,7 +8,8 @@
 //!    server acknowledges them;
 //! 2. in-basket: clinicians list their threads concurrently.
 //!
-//! It prints throughput and p50/p95/p99 latency for both.
+//! It prints throughput and p50/p95/p99 latency for both. On PostgreSQL the
+//! database of the previous benchmark run is dropped first.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -92,6 +93,8 @@ fn report(mut micros: Vec<u64>, failed: usize, elapsed: Duration) -> PhaseReport
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("carethread-bench-{}", std::process::id()));
     let url = if let Some(url) = &args.database_url {
+        let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(url, "carethread_bench", Duration::ZERO)
+            .await;
         carethread_store::PostgresStore::create_scratch_database(url, "carethread_bench")
             .await
             .context("creating a benchmark database")?

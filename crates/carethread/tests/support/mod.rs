@@ -68,6 +68,13 @@ pub async fn spawn_with(backend: Backend, settings: ClinicSettings) -> TestApp {
         }
         Backend::Postgres => {
             let server = postgres_url().expect("CARETHREAD_TEST_POSTGRES");
+            // Databases from earlier runs (older than any test takes) are dropped.
+            let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(
+                &server,
+                "carethread_test",
+                Duration::from_mins(30),
+            )
+            .await;
             let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_test")
                 .await
                 .expect("create a test database");
