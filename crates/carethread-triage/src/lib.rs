@@ -7,6 +7,7 @@
 //! (red flags in English and Spanish, with simple negation handling, and
 //! category keywords); every result names the model and version that produced it.
 
+pub mod eval;
 mod rules;
 
 use carethread_core::thread::{Category, Urgency};

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use carethread_core::role::Role;
+use carethread_core::thread::{Category, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, Username, check_new_password};
 use carethread_server::AppState;
 use carethread_server::auth::hash_password;
@@ -117,6 +118,8 @@ enum ConfigAction {
 enum TriageAction {
     /// Read JSON Lines {"id","subject","body"} on stdin; write triage results as JSON Lines.
     Classify,
+    /// Score triage against labelled JSON Lines (also carrying "urgency" and "category").
+    Eval { file: PathBuf },
 }
 
 /// Runs a parsed command line.
@@ -127,6 +130,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Triage { action: TriageAction::Classify } => triage_classify(),
+        Command::Triage { action: TriageAction::Eval { file } } => triage_eval(&file),
         other => {
             init_logging();
             let runtime =
@@ -282,6 +286,33 @@ async fn user_command(store: &Arc<dyn Store>, action: UserAction) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+fn triage_eval(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    #[derive(serde::Deserialize)]
+    struct Labelled {
+        #[serde(default)]
+        subject: String,
+        #[serde(default)]
+        body: String,
+        urgency: String,
+        category: String,
+    }
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut judged = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let row: Labelled = serde_json::from_str(line)
+            .with_context(|| format!("line {} needs subject, body, urgency and category", n + 1))?;
+        let t = carethread_triage::classify(&row.subject, &row.body);
+        judged.push(carethread_triage::eval::Judged {
+            expected_urgency: Urgency::parse(&row.urgency).with_context(|| format!("line {}", n + 1))?,
+            predicted_urgency: t.urgency,
+            expected_category: Category::parse(&row.category).with_context(|| format!("line {}", n + 1))?,
+            predicted_category: t.category,
+        });
+    }
+    print!("{}", carethread_triage::eval::Evaluation::new(&judged).report());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn triage_classify() -> anyhow::Result<ExitCode> {

@@ -118,3 +118,28 @@ fn triage_classify_reads_and_writes_json_lines() {
         assert!(lines[1].get(key).is_some(), "missing {key}");
     }
 }
+
+#[test]
+fn triage_eval_prints_scores_and_emergency_recall() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("labelled.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"id":1,"subject":"Refill","body":"Please refill my metformin","urgency":"routine","category":"medication"}"#,
+            "\n",
+            r#"{"id":2,"subject":"","body":"crushing chest pain right now","urgency":"emergency","category":"clinical"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let out = carethread(&["triage", "eval", file.to_str().expect("utf-8")], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    for needle in ["messages: 2", "emergency recall: 1.000", "under-triaged", "precision", "confusion", "macro-F1"] {
+        assert!(report.contains(needle), "missing {needle} in:\n{report}");
+    }
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"subject\":\"x\"}\n").expect("write");
+    assert!(!carethread(&["triage", "eval", bad.to_str().expect("utf-8")], "").status.success());
+}
