@@ -88,6 +88,14 @@ impl Urgency {
     }
 }
 
+/// Whether someone in `role` sees threads most urgent first. Staff work
+/// in-baskets, where an emergency must never sit below routine mail; patients
+/// and proxies see their conversations newest first.
+#[must_use]
+pub const fn in_basket_order(role: Role) -> bool {
+    role.is_staff()
+}
+
 /// A thread's subject line: 1–200 characters, single line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]

@@ -76,22 +76,33 @@ pub struct TriageRecord {
 /// Position in a list of threads: the last item of the previous page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThreadCursor {
+    /// [`Urgency::rank`] of the last item (used when emergencies come first).
+    pub urgency_rank: i64,
     pub updated_at_ms: i64,
     pub id: ThreadId,
 }
 
 impl ThreadCursor {
-    /// Opaque text form for the API: `<millis>.<uuid>`.
+    /// The cursor just after `thread`.
+    #[must_use]
+    pub fn after(thread: &Thread) -> Self {
+        Self { urgency_rank: thread.urgency.rank(), updated_at_ms: thread.updated_at.timestamp_millis(), id: thread.id }
+    }
+
+    /// Opaque text form for the API: `<rank>.<millis>.<uuid>`.
     #[must_use]
     pub fn encode(&self) -> String {
-        format!("{}.{}", self.updated_at_ms, self.id)
+        format!("{}.{}.{}", self.urgency_rank, self.updated_at_ms, self.id)
     }
 
     /// Parses what [`ThreadCursor::encode`] produced.
     #[must_use]
     pub fn decode(raw: &str) -> Option<Self> {
-        let (ms, id) = raw.split_once('.')?;
-        Some(Self { updated_at_ms: ms.parse().ok()?, id: id.parse().ok()? })
+        let mut parts = raw.splitn(3, '.');
+        let urgency_rank = parts.next()?.parse().ok()?;
+        let updated_at_ms = parts.next()?.parse().ok()?;
+        let id = parts.next()?.parse().ok()?;
+        Some(Self { urgency_rank, updated_at_ms, id })
     }
 }
 
@@ -103,6 +114,8 @@ pub struct ThreadFilter {
     pub assignee: Option<UserId>,
     pub patient: Option<UserId>,
     pub after: Option<ThreadCursor>,
+    /// Most urgent first, then newest activity (in-baskets); otherwise newest activity first.
+    pub emergencies_first: bool,
     /// Page size (the caller bounds it).
     pub limit: u32,
 }

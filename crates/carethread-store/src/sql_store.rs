@@ -800,14 +800,25 @@ impl Store for Backend {
             add("t.patient_id = $?".into(), Bind::Text(patient.to_string()), &mut clauses, &mut binds);
         }
         if let Some(cursor) = filter.after {
-            let (a, b) = (next, next + 1);
-            clauses.push(format!("(t.updated_at < ${a} OR (t.updated_at = ${a} AND t.id < ${b}))"));
+            let (r, a, b) = (next, next + 1, next + 2);
+            let by_time = format!("(t.updated_at < ${a} OR (t.updated_at = ${a} AND t.id < ${b}))");
+            clauses.push(if filter.emergencies_first {
+                format!("(t.urgency_rank > ${r} OR (t.urgency_rank = ${r} AND {by_time}))")
+            } else {
+                format!("(${r} = ${r} AND {by_time})")
+            });
+            binds.push(Bind::Int(cursor.urgency_rank));
             binds.push(Bind::Int(cursor.updated_at_ms));
             binds.push(Bind::Text(cursor.id.to_string()));
-            next += 2;
+            next += 3;
         }
+        let order = if filter.emergencies_first {
+            "t.urgency_rank ASC, t.updated_at DESC, t.id DESC"
+        } else {
+            "t.updated_at DESC, t.id DESC"
+        };
         let sql = format!(
-            "{} ORDER BY t.updated_at DESC, t.id DESC LIMIT ${next}",
+            "{} ORDER BY {order} LIMIT ${next}",
             summary_select(actor.role.is_staff(), &clauses.join(" AND "))
         );
         binds.push(Bind::Int(i64::from(filter.limit)));

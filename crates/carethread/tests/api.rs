@@ -436,6 +436,36 @@ async fn pagination_walks_every_thread_once_newest_first() {
         }
         created.reverse();
         assert_eq!(seen, created);
+
+        // A nurse's in-basket pages most urgent first, each thread once.
+        let urgent = app.new_thread(&alice, "Help", "I passed out this morning").await;
+        let nurse = app.login("rn.kim").await;
+        let mut basket = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/threads?limit=2&cursor={c}"),
+                None => "/api/v1/threads?limit=2".to_owned(),
+            };
+            let page = app.get(&path, &nurse).await;
+            basket.extend(
+                page.body["threads"]
+                    .as_array()
+                    .expect("threads")
+                    .iter()
+                    .map(|t| t["id"].as_str().expect("id").to_owned()),
+            );
+            match page.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(basket.first(), Some(&urgent));
+        let mut expected: Vec<String> = std::iter::once(urgent).chain(created).collect();
+        assert_eq!(basket.len(), expected.len());
+        basket.sort();
+        expected.sort();
+        assert_eq!(basket, expected);
     }
 }
 

@@ -8,7 +8,7 @@ use carethread_core::ids::{PoolId, ThreadId, UserId};
 use carethread_core::message::MessageBody;
 use carethread_core::policy::{self, Decision, ThreadAction, decide_new_thread, decide_thread};
 use carethread_core::role::Role;
-use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency};
+use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency, in_basket_order};
 use carethread_core::user::age_in_years;
 use carethread_store::{NewThread, ThreadCursor, ThreadFilter, TriageRecord};
 use chrono::Utc;
@@ -85,7 +85,8 @@ fn parse_uuid_field<T: std::str::FromStr>(field: &'static str, raw: &str) -> Api
     raw.parse().map_err(|_| ApiError::invalid(field, "must be an identifier (UUID)"))
 }
 
-/// Threads the caller may see, newest activity first.
+/// Threads the caller may see: for staff, most urgent first (emergencies at
+/// the top), then newest activity; for patients and proxies, newest activity first.
 #[utoipa::path(get, path = "/api/v1/threads", tag = "threads", params(ListQuery),
     responses(
         (status = 200, description = "A page of threads", body = ThreadList),
@@ -122,13 +123,13 @@ pub async fn list_threads(
                 ThreadCursor::decode(c).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor from this list"))
             })
             .transpose()?,
+        emergencies_first: in_basket_order(auth.user.role),
         limit: limit + 1,
     };
     let mut rows = state.store.list_threads(auth.actor(), &filter, Utc::now()).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last()
-            .map(|s| ThreadCursor { updated_at_ms: s.thread.updated_at.timestamp_millis(), id: s.thread.id }.encode())
+        rows.last().map(|s| ThreadCursor::after(&s.thread).encode())
     } else {
         None
     };
