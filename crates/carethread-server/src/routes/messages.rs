@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use carethread_core::attachment::{FileName, UploadRefused, check_upload};
 use carethread_core::ids::{AttachmentId, MessageId};
 use carethread_core::message::{Message, MessageBody};
-use carethread_core::policy::{Decision, ThreadAction, decide_thread};
+use carethread_core::policy::ThreadAction;
 use carethread_core::thread::Thread;
 use carethread_store::{Idempotency, MessageView, NewAttachment, NewMessage, PersonRef};
 use chrono::Utc;
@@ -21,7 +21,7 @@ use crate::auth::hex;
 use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::routes::threads::{authorize_thread, triage_record};
+use crate::routes::threads::{authorize_thread, load_thread, triage_record};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     let s = &state.settings;
@@ -210,7 +210,7 @@ pub async fn post_attachments(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
     // Look the thread up first so that a stranger learns nothing from upload errors.
-    authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
+    let access = load_thread(&state, &auth, &id).await?;
     let mut multipart =
         multipart.map_err(|_| ApiError::UnsupportedMediaType("send attachments as multipart/form-data".to_owned()))?;
     let settings = &state.settings;
@@ -253,9 +253,9 @@ pub async fn post_attachments(
     if files.is_empty() {
         return Err(ApiError::invalid("file", "is required: attach at least one file"));
     }
-    let thread = authorize_thread(&state, &auth, &id, action_for(internal)).await?;
+    access.require(action_for(internal))?;
     let add = Addition { body: text, internal, attachments: files, key: None };
-    add_to_thread(&state, &auth, &thread, add).await
+    add_to_thread(&state, &auth, &access.thread, add).await
 }
 
 fn multipart_error(err: &axum::extract::multipart::MultipartError) -> ApiError {
@@ -279,15 +279,11 @@ pub async fn get_attachment(
     auth: Authenticated,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
+    let access = load_thread(&state, &auth, &id).await?;
     let attachment_id: AttachmentId = attachment_id.parse().map_err(|_| ApiError::NotFound)?;
-    let now = Utc::now();
-    let include_internal = match state.store.thread_facts(auth.actor(), thread.id, now).await? {
-        Some((_, facts)) => decide_thread(auth.actor(), ThreadAction::InternalNotes, &facts, now) == Decision::Allow,
-        None => false,
-    };
+    let include_internal = access.allows(ThreadAction::InternalNotes);
     let (view, bytes) =
-        state.store.attachment(thread.id, attachment_id, include_internal).await?.ok_or(ApiError::NotFound)?;
+        state.store.attachment(access.thread.id, attachment_id, include_internal).await?.ok_or(ApiError::NotFound)?;
     let a = &view.attachment;
     let ascii_name: String = a.file_name.as_str().chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\""))

@@ -6,12 +6,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use carethread_core::ids::{PoolId, ThreadId, UserId};
 use carethread_core::message::MessageBody;
-use carethread_core::policy::{self, Decision, ThreadAction, decide_new_thread, decide_thread};
+use carethread_core::policy::{self, Actor, Decision, ThreadAction, ThreadFacts, decide_new_thread, decide_thread};
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency, in_basket_order};
 use carethread_core::user::age_in_years;
 use carethread_store::{NewThread, ThreadCursor, ThreadFilter, TriageRecord};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -36,23 +36,53 @@ pub(crate) fn require_messaging(auth: &Authenticated) -> ApiResult<()> {
     }
 }
 
-/// Loads a thread the caller may act on, asking the core policy. Unknown ids,
+/// A thread the caller may see, with how the caller relates to it, read once
+/// so the policy can be asked about several actions without reading again.
+pub(crate) struct ThreadAccess {
+    pub(crate) thread: Thread,
+    actor: Actor,
+    facts: ThreadFacts,
+    now: DateTime<Utc>,
+}
+
+impl ThreadAccess {
+    /// Whether the caller may also do `action` to this thread.
+    pub(crate) fn allows(&self, action: ThreadAction) -> bool {
+        decide_thread(self.actor, action, &self.facts, self.now).is_allowed()
+    }
+
+    /// Refuses `action` with the policy's answer.
+    pub(crate) fn require(&self, action: ThreadAction) -> ApiResult<()> {
+        match decide_thread(self.actor, action, &self.facts, self.now) {
+            Decision::Allow => Ok(()),
+            Decision::Forbidden => Err(ApiError::Forbidden("you may see this conversation but not do that".to_owned())),
+            Decision::NotFound => Err(ApiError::NotFound),
+        }
+    }
+}
+
+/// Loads a thread the caller may see, asking the core policy. Unknown ids,
 /// malformed ids and threads the caller may not see all answer 404.
+pub(crate) async fn load_thread(state: &AppState, auth: &Authenticated, raw_id: &str) -> ApiResult<ThreadAccess> {
+    require_messaging(auth)?;
+    let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    let now = Utc::now();
+    let (thread, facts) = state.store.thread_facts(auth.actor(), id, now).await?.ok_or(ApiError::NotFound)?;
+    let access = ThreadAccess { thread, actor: auth.actor(), facts, now };
+    access.require(ThreadAction::Read)?;
+    Ok(access)
+}
+
+/// Loads a thread the caller may do `action` to (404 when they may not see it).
 pub(crate) async fn authorize_thread(
     state: &AppState,
     auth: &Authenticated,
     raw_id: &str,
     action: ThreadAction,
 ) -> ApiResult<Thread> {
-    require_messaging(auth)?;
-    let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
-    let now = Utc::now();
-    let (thread, facts) = state.store.thread_facts(auth.actor(), id, now).await?.ok_or(ApiError::NotFound)?;
-    match decide_thread(auth.actor(), action, &facts, now) {
-        Decision::Allow => Ok(thread),
-        Decision::Forbidden => Err(ApiError::Forbidden("you may see this conversation but not do that".to_owned())),
-        Decision::NotFound => Err(ApiError::NotFound),
-    }
+    let access = load_thread(state, auth, raw_id).await?;
+    access.require(action)?;
+    Ok(access.thread)
 }
 
 /// The full thread as the caller may see it.
