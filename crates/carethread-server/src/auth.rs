@@ -60,7 +60,7 @@ pub fn new_token() -> SecretString {
 /// The stored form of a token.
 #[must_use]
 pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
 /// Lowercase hexadecimal.

@@ -414,12 +414,7 @@ impl Backend {
         let (id, key) = (written.message_id, new.idempotency.as_ref());
         Self::insert_message(conn, id, new.thread_id, new.author_id, body, new.internal, new.now, seq, key).await?;
         for file in &new.attachments {
-            let digest = Sha256::digest(&file.bytes);
-            let sha = digest.iter().fold(String::with_capacity(64), |mut s, b| {
-                use std::fmt::Write as _;
-                let _ = write!(s, "{b:02x}");
-                s
-            });
+            let sha = format!("{:x}", Sha256::digest(&file.bytes));
             sqlx::query(
                 "INSERT INTO attachments (id, message_id, thread_id, uploader_id, media_type, file_name, size_bytes, \
                  sha256, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -17,7 +17,6 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::hex;
 use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
@@ -53,7 +52,7 @@ pub(crate) fn idempotency(
     hasher.update(route.as_bytes());
     hasher.update([0]);
     hasher.update(&body);
-    Ok(Some(Idempotency { key: key.to_owned(), fingerprint: hex(&hasher.finalize()) }))
+    Ok(Some(Idempotency { key: key.to_owned(), fingerprint: format!("{:x}", hasher.finalize()) }))
 }
 
 /// A message or internal note.
