@@ -130,12 +130,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match &self {
-            // The one place an internal cause is logged; never PHI (store and
-            // domain errors do not carry submitted values).
-            ApiError::Internal(cause) => tracing::error!(error = %cause, source = ?cause.source(), "request failed"),
-            ApiError::Unavailable => tracing::warn!("database unavailable"),
-            _ => {}
+        // The one place an internal cause is logged (unavailability is logged
+        // with its cause where it is detected); never PHI (store and domain
+        // errors do not carry submitted values).
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(error = %cause, source = ?cause.source(), "request failed");
         }
         let status = self.status();
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
@@ -166,18 +165,13 @@ impl From<StoreError> for ApiError {
                 "was already used for a different request; use a new key for a new message",
             ),
             StoreError::CommitFailed => ApiError::Unavailable,
-            StoreError::Database(sqlx_err) if is_unavailable(&sqlx_err) => {
-                tracing::warn!(error = %sqlx_err, "database unavailable");
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
                 ApiError::Unavailable
             }
             other => ApiError::internal(other),
         }
     }
-}
-
-fn is_unavailable(err: &(dyn std::error::Error + 'static)) -> bool {
-    let text = err.to_string();
-    text.contains("pool timed out") || text.contains("Connection refused") || text.contains("pool closed")
 }
 
 impl From<ReplyRefused> for ApiError {

@@ -24,7 +24,10 @@ pub enum StoreError {
     /// A stored value could not be read back as a domain value.
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
-    /// The database failed or could not be reached.
+    /// The database could not be reached (connection refused, pool exhausted or closed).
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// The database failed.
     #[error("database error")]
     Database(#[source] sqlx::Error),
 }
@@ -39,7 +42,10 @@ impl From<sqlx::Error> for StoreError {
                 _ => {}
             }
         }
-        StoreError::Database(err)
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Unavailable(err),
+            other => StoreError::Database(other),
+        }
     }
 }
 
