@@ -56,12 +56,6 @@ impl SqliteStore {
         Ok(Self { read, write, events, jobs })
     }
 
-    /// Copies the database into a new file while it is in use (`VACUUM INTO`).
-    pub async fn backup_to(&self, path: &str) -> StoreResult<()> {
-        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.write).await?;
-        Ok(())
-    }
-
     #[expect(
         clippy::unused_async,
         reason = "same shape as the PostgreSQL backend, which notifies inside the transaction"
