@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod intake;
 pub mod metrics;
 pub mod openapi;
 mod routes;

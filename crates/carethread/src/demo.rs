@@ -11,7 +11,8 @@ use carethread_core::role::Role;
 use carethread_core::thread::{Subject, ThreadPatch, ThreadStatus};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
 use carethread_server::auth::hash_password;
-use carethread_store::{NewMessage, NewThread, PoolRef, Store, TriageRecord};
+use carethread_server::intake::triage_record;
+use carethread_store::{NewMessage, NewThread, PoolRef, Store};
 use chrono::{NaiveDate, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -237,15 +238,7 @@ async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Re
                 assignee_id: None,
                 status: ThreadStatus::Open,
                 confidential: false,
-                triage: TriageRecord {
-                    urgency: triage.urgency,
-                    category: triage.category,
-                    pool_slug: Some(pool.to_owned()),
-                    confidence: triage.confidence,
-                    reasons: triage.reasons.clone(),
-                    model_id: carethread_triage::MODEL_ID.to_owned(),
-                    model_version: carethread_triage::MODEL_VERSION.to_owned(),
-                },
+                triage: triage_record(&triage, triage.category, pool),
                 idempotency: None,
                 now: at,
             })

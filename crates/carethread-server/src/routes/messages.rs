@@ -20,7 +20,8 @@ use crate::AppState;
 use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::routes::threads::{authorize_thread, load_thread, triage_record};
+use crate::intake::triage_record;
+use crate::routes::threads::{authorize_thread, load_thread};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     let s = &state.settings;

@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, ThreadListItem, thread_url};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::intake::triage_record;
 use crate::routes::messages::idempotency;
 
 pub(super) fn router() -> Router<AppState> {
@@ -277,19 +278,6 @@ pub async fn create_thread(
         out_headers.insert(header::LOCATION, location);
     }
     Ok((StatusCode::CREATED, out_headers, Json(detail)))
-}
-
-/// Builds the stored triage record for a result, with the final category and pool.
-pub(crate) fn triage_record(result: &carethread_triage::TriageResult, category: Category, pool: &str) -> TriageRecord {
-    TriageRecord {
-        urgency: result.urgency,
-        category,
-        pool_slug: Some(pool.to_owned()),
-        confidence: result.confidence,
-        reasons: result.reasons.clone(),
-        model_id: carethread_triage::MODEL_ID.to_owned(),
-        model_version: carethread_triage::MODEL_VERSION.to_owned(),
-    }
 }
 
 /// Opens a thread: its messages (internal notes for staff only), attachments
