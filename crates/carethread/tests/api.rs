@@ -404,6 +404,26 @@ async fn staff_assign_forward_and_filter_the_in_basket() {
     }
 }
 
+/// Every thread id `token` can list, following `next_cursor` with pages of `limit`.
+async fn walk_pages(app: &TestApp, token: &str, limit: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/threads?limit={limit}&cursor={c}"),
+            None => format!("/api/v1/threads?limit={limit}"),
+        };
+        let page = app.get(&path, token).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let threads = page.body["threads"].as_array().expect("threads");
+        ids.extend(threads.iter().map(|t| t["id"].as_str().expect("id").to_owned()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
 #[tokio::test]
 async fn pagination_walks_every_thread_once_newest_first() {
     for backend in backends() {
@@ -413,53 +433,14 @@ async fn pagination_walks_every_thread_once_newest_first() {
         for i in 0..7 {
             created.push(app.new_thread(&alice, &format!("Question {i}"), "Details").await);
         }
-        let mut seen = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("/api/v1/threads?limit=3&cursor={c}"),
-                None => "/api/v1/threads?limit=3".to_owned(),
-            };
-            let page = app.get(&path, &alice).await;
-            assert_eq!(page.status, StatusCode::OK);
-            seen.extend(
-                page.body["threads"]
-                    .as_array()
-                    .expect("threads")
-                    .iter()
-                    .map(|t| t["id"].as_str().expect("id").to_owned()),
-            );
-            match page.body["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
-            }
-        }
+        let seen = walk_pages(&app, &alice, 3).await;
         created.reverse();
         assert_eq!(seen, created);
 
         // A nurse's in-basket pages most urgent first, each thread once.
         let urgent = app.new_thread(&alice, "Help", "I passed out this morning").await;
         let nurse = app.login("rn.kim").await;
-        let mut basket = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("/api/v1/threads?limit=2&cursor={c}"),
-                None => "/api/v1/threads?limit=2".to_owned(),
-            };
-            let page = app.get(&path, &nurse).await;
-            basket.extend(
-                page.body["threads"]
-                    .as_array()
-                    .expect("threads")
-                    .iter()
-                    .map(|t| t["id"].as_str().expect("id").to_owned()),
-            );
-            match page.body["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
-            }
-        }
+        let mut basket = walk_pages(&app, &nurse, 2).await;
         assert_eq!(basket.first(), Some(&urgent));
         let mut expected: Vec<String> = std::iter::once(urgent).chain(created).collect();
         assert_eq!(basket.len(), expected.len());
