@@ -9,6 +9,8 @@
 
 pub mod eval;
 mod rules;
+pub mod safety;
+pub mod text;
 
 use carethread_core::thread::{Category, Urgency};
 use serde::Serialize;
@@ -35,9 +37,9 @@ pub struct TriageResult {
 pub fn classify(subject: &str, body: &str) -> TriageResult {
     let text = format!("{subject}\n{body}").to_lowercase();
     let mut reasons = Vec::new();
-    let red_flags = rules::red_flags(&text);
+    let red_flags = safety::Lexicon::builtin().check(&text).flags;
     let (category, confidence, category_reasons) = rules::category(&text);
-    reasons.extend(red_flags.iter().map(|flag| format!("red flag: {flag}")));
+    reasons.extend(red_flags.iter().map(|flag| format!("red flag: {}", flag.family)));
     reasons.extend(category_reasons);
     let urgency = if !red_flags.is_empty() {
         Urgency::Emergency

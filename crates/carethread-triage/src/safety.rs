@@ -1,0 +1,821 @@
+//! The safety rules: a versioned red-flag lexicon (English and Spanish) and
+//! NegEx-style scope rules that keep negated ("no chest pain"), resolved
+//! ("the chest pain from last year"), family ("my father had a stroke") and
+//! hypothetical ("what are stroke symptoms?") mentions from firing.
+//!
+//! The lexicon and its pattern syntax are described at the top of
+//! `data/red_flags.txt`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::text::{Token, tokenize};
+
+/// The lexicon shipped with CareThread.
+const BUILTIN: &str = include_str!("../data/red_flags.txt");
+
+/// Words this long or longer also match misspellings one edit away.
+const FUZZY_MIN_LEN: usize = 6;
+/// Words a negation trigger may sit before its red flag.
+const NEGATION_REACH: usize = 3;
+/// Words a trailing negation ("… is gone") may sit after its red flag.
+const NEGATION_AFTER_REACH: usize = 4;
+
+/// Why a red-flag mention was not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suppression {
+    Negated,
+    History,
+    Family,
+    Hypothetical,
+}
+
+impl Suppression {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Negated => "negated",
+            Self::History => "past history",
+            Self::Family => "family history",
+            Self::Hypothetical => "hypothetical or a question",
+        }
+    }
+}
+
+/// A red flag that fired, with the words that fired it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedFlag {
+    pub family: &'static str,
+    pub phrase: String,
+}
+
+/// What the safety rules found in one message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SafetyCheck {
+    /// Red flags that fired: any one makes the message an emergency.
+    pub flags: Vec<RedFlag>,
+    /// Red-flag families mentioned only in a suppressing scope.
+    pub suppressed: Vec<(&'static str, Suppression)>,
+}
+
+impl SafetyCheck {
+    #[must_use]
+    pub fn is_emergency(&self) -> bool {
+        !self.flags.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Atom {
+    Word { id: u32, fuzzy: bool },
+    Prefix(String),
+    Number { lo: f64, hi: f64 },
+}
+
+#[derive(Debug, Clone)]
+enum Elem {
+    Any(Vec<Atom>),
+    Group(Vec<Seq>),
+    Gap(usize),
+}
+
+#[derive(Debug, Clone, Default)]
+struct Seq(Vec<Elem>);
+
+#[derive(Debug)]
+struct Rule {
+    family: &'static str,
+    parts: Vec<Seq>,
+}
+
+#[derive(Debug, Default)]
+struct Vocabulary {
+    ids: HashMap<String, u32>,
+    /// Each fuzzy word and its one-letter deletions → the words they come from.
+    deletions: HashMap<String, Vec<u32>>,
+    words: Vec<String>,
+}
+
+impl Vocabulary {
+    fn id(&mut self, word: &str, fuzzy: bool) -> u32 {
+        let id = match self.ids.get(word) {
+            Some(id) => *id,
+            None => {
+                let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+                self.ids.insert(word.to_owned(), id);
+                self.words.push(word.to_owned());
+                id
+            }
+        };
+        if fuzzy && word.chars().count() >= FUZZY_MIN_LEN {
+            for variant in std::iter::once(word.to_owned()).chain(deletions(word)) {
+                let ids = self.deletions.entry(variant).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        id
+    }
+
+    /// The word ids `token` matches: exactly (`true`) or one edit away (`false`).
+    fn lookup(&self, token: &str) -> Vec<(u32, bool)> {
+        let mut found: Vec<(u32, bool)> = self.ids.get(token).map(|id| vec![(*id, true)]).unwrap_or_default();
+        if token.chars().count() + 1 < FUZZY_MIN_LEN {
+            return found;
+        }
+        for variant in std::iter::once(token.to_owned()).chain(deletions(token)) {
+            for id in self.deletions.get(&variant).into_iter().flatten() {
+                if found.iter().all(|(f, _)| f != id) && within_one_edit(token, &self.words[*id as usize]) {
+                    found.push((*id, false));
+                }
+            }
+        }
+        found
+    }
+}
+
+fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
+    word.char_indices().map(move |(i, c)| {
+        let mut s = String::with_capacity(word.len());
+        s.push_str(&word[..i]);
+        s.push_str(&word[i + c.len_utf8()..]);
+        s
+    })
+}
+
+/// Optimal-string-alignment distance ≤ 1 (one insertion, deletion, substitution or swap).
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[prefix..], &b[prefix..]);
+    match (ra.len(), rb.len()) {
+        (0, 0) | (1, 0) | (0, 1) => true,
+        (la, lb) if la == lb => ra[1..] == rb[1..] || (la >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..]),
+        (la, lb) if la > lb => ra[1..] == *rb,
+        _ => *ra == rb[1..],
+    }
+}
+
+/// A parsed red-flag lexicon.
+#[derive(Debug)]
+pub struct Lexicon {
+    version: String,
+    vocabulary: Vocabulary,
+    flags: Vec<Rule>,
+    negation: Vec<Seq>,
+    negation_after: Vec<Seq>,
+    history: Vec<Seq>,
+    family: Vec<Seq>,
+    hypothetical: Vec<Seq>,
+    current: Vec<Seq>,
+    pseudo: Vec<Seq>,
+    terminators: Vec<Seq>,
+}
+
+/// Per-message view of the tokens: which lexicon words each one matches.
+struct Matcher<'a> {
+    tokens: &'a [Token],
+    words: Vec<Vec<(u32, bool)>>,
+    numbers: Vec<Option<f64>>,
+}
+
+impl Matcher<'_> {
+    fn atom(&self, atom: &Atom, at: usize) -> bool {
+        match atom {
+            Atom::Word { id, fuzzy } => self.words[at].iter().any(|(w, exact)| w == id && (*exact || *fuzzy)),
+            Atom::Prefix(prefix) => self.tokens[at].text.starts_with(prefix.as_str()),
+            Atom::Number { lo, hi } => self.numbers[at].is_some_and(|n| n >= *lo && n <= *hi),
+        }
+    }
+
+    /// Where `elems` matched from `at` ends (exclusive), staying in `sentence`.
+    fn elems(&self, elems: &[Elem], at: usize, sentence: usize) -> Option<usize> {
+        let Some((first, rest)) = elems.split_first() else {
+            return Some(at);
+        };
+        let in_sentence = |i: usize| self.tokens.get(i).is_some_and(|t| t.sentence == sentence);
+        match first {
+            Elem::Any(atoms) => {
+                if in_sentence(at) && atoms.iter().any(|a| self.atom(a, at)) {
+                    self.elems(rest, at + 1, sentence)
+                } else {
+                    None
+                }
+            }
+            Elem::Group(seqs) => seqs.iter().find_map(|seq| {
+                let end = self.elems(&seq.0, at, sentence)?;
+                if end == at { None } else { self.elems(rest, end, sentence) }
+            }),
+            Elem::Gap(max) => (0..=*max).take_while(|skip| *skip == 0 || in_sentence(at + skip - 1)).find_map(|skip| {
+                if skip > 0 && rest.is_empty() {
+                    return None;
+                }
+                self.elems(rest, at + skip, sentence)
+            }),
+        }
+    }
+
+    /// Every place `seq` matches, as token ranges.
+    fn find(&self, seq: &Seq) -> Vec<(usize, usize)> {
+        (0..self.tokens.len())
+            .filter_map(|start| {
+                let end = self.elems(&seq.0, start, self.tokens[start].sentence)?;
+                (end > start).then_some((start, end))
+            })
+            .collect()
+    }
+
+    fn find_all(&self, seqs: &[Seq]) -> Vec<(usize, usize)> {
+        seqs.iter().flat_map(|s| self.find(s)).collect()
+    }
+}
+
+/// Triggers found in one message, ready to test red-flag mentions against.
+struct Scopes {
+    negation: Vec<(usize, usize)>,
+    negation_after: Vec<(usize, usize)>,
+    history: Vec<(usize, usize)>,
+    family: Vec<(usize, usize)>,
+    hypothetical: Vec<(usize, usize)>,
+    current_sentences: Vec<usize>,
+    terminators: Vec<usize>,
+}
+
+impl Scopes {
+    fn terminated(&self, from: usize, to: usize) -> bool {
+        self.terminators.iter().any(|t| *t >= from && *t < to)
+    }
+
+    fn why(&self, tokens: &[Token], (start, end): (usize, usize)) -> Option<Suppression> {
+        let clause = tokens[start].clause;
+        let sentence = tokens[start].sentence;
+        let before = self.negation.iter().any(|&(ts, te)| {
+            te <= start && start - te <= NEGATION_REACH && tokens[ts].clause == clause && !self.terminated(te, start)
+        });
+        let after = self.negation_after.iter().any(|&(ts, _)| {
+            ts >= end && ts - end <= NEGATION_AFTER_REACH && tokens[ts].clause == clause && !self.terminated(end, ts)
+        });
+        if before || after {
+            return Some(Suppression::Negated);
+        }
+        if self.current_sentences.contains(&sentence) {
+            return None;
+        }
+        let scoped = |triggers: &[(usize, usize)]| {
+            triggers.iter().any(|&(ts, te)| {
+                tokens[ts].sentence == sentence
+                    && (te <= start || ts >= end)
+                    && !self.terminated(te.min(end), ts.max(start))
+            })
+        };
+        if scoped(&self.family) {
+            Some(Suppression::Family)
+        } else if scoped(&self.hypothetical) {
+            Some(Suppression::Hypothetical)
+        } else if scoped(&self.history) {
+            Some(Suppression::History)
+        } else {
+            None
+        }
+    }
+}
+
+impl Lexicon {
+    /// The lexicon shipped with CareThread, parsed once.
+    #[must_use]
+    pub fn builtin() -> &'static Lexicon {
+        static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+        LEXICON.get_or_init(|| match Lexicon::parse(BUILTIN) {
+            Ok(lexicon) => lexicon,
+            Err(e) => panic!("the built-in red-flag lexicon is invalid: {e}"),
+        })
+    }
+
+    /// The lexicon's version line.
+    #[must_use]
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The red-flag families, in lexicon order.
+    #[must_use]
+    pub fn families(&self) -> Vec<&'static str> {
+        let mut families: Vec<&'static str> = Vec::new();
+        for rule in &self.flags {
+            if !families.contains(&rule.family) {
+                families.push(rule.family);
+            }
+        }
+        families
+    }
+
+    /// Parses a lexicon in the format of `data/red_flags.txt`.
+    pub fn parse(text: &str) -> Result<Lexicon, String> {
+        let mut lexicon = Lexicon {
+            version: String::new(),
+            vocabulary: Vocabulary::default(),
+            flags: Vec::new(),
+            negation: Vec::new(),
+            negation_after: Vec::new(),
+            history: Vec::new(),
+            family: Vec::new(),
+            hypothetical: Vec::new(),
+            current: Vec::new(),
+            pseudo: Vec::new(),
+            terminators: Vec::new(),
+        };
+        let mut section = String::new();
+        for (number, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            let at = |e: String| format!("line {}: {e}", number + 1);
+            if line.is_empty() || line == "#" || line.starts_with("# ") {
+                continue;
+            }
+            if let Some(version) = line.strip_prefix("version ") {
+                version.trim().clone_into(&mut lexicon.version);
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                name.trim().clone_into(&mut section);
+                continue;
+            }
+            let mut parts = Vec::new();
+            for part in line.split("&&") {
+                parts.push(parse_seq(part, &mut lexicon.vocabulary).map_err(at)?);
+            }
+            if let Some(family) = section.strip_prefix("flag:") {
+                let family: &'static str = Box::leak(family.trim().to_owned().into_boxed_str());
+                lexicon.flags.push(Rule { family, parts });
+                continue;
+            }
+            let [seq] = <[Seq; 1]>::try_from(parts).map_err(|_| at("`&&` is only for red flags".to_owned()))?;
+            let list = match section.as_str() {
+                "negation" => &mut lexicon.negation,
+                "negation-after" => &mut lexicon.negation_after,
+                "history" => &mut lexicon.history,
+                "family" => &mut lexicon.family,
+                "hypothetical" => &mut lexicon.hypothetical,
+                "current" => &mut lexicon.current,
+                "pseudo" => &mut lexicon.pseudo,
+                "terminator" => &mut lexicon.terminators,
+                other => return Err(at(format!("unknown section [{other}]"))),
+            };
+            list.push(seq);
+        }
+        if lexicon.version.is_empty() {
+            return Err("the lexicon has no version line".to_owned());
+        }
+        if lexicon.flags.is_empty() {
+            return Err("the lexicon has no red flags".to_owned());
+        }
+        Ok(lexicon)
+    }
+
+    /// Checks a message (subject and body together) for red flags.
+    #[must_use]
+    pub fn check(&self, text: &str) -> SafetyCheck {
+        self.check_tokens(&tokenize(text))
+    }
+
+    /// Checks already tokenised text for red flags.
+    #[must_use]
+    pub fn check_tokens(&self, tokens: &[Token]) -> SafetyCheck {
+        let matcher = Matcher {
+            tokens,
+            words: tokens.iter().map(|t| self.vocabulary.lookup(&t.text)).collect(),
+            numbers: tokens.iter().map(Token::number).collect(),
+        };
+        let masked: Vec<(usize, usize)> = matcher.find_all(&self.pseudo);
+        let unmasked = |found: Vec<(usize, usize)>| -> Vec<(usize, usize)> {
+            found.into_iter().filter(|&(s, e)| !masked.iter().any(|&(ms, me)| s < me && ms < e)).collect()
+        };
+        let scopes = Scopes {
+            negation: unmasked(matcher.find_all(&self.negation)),
+            negation_after: matcher.find_all(&self.negation_after),
+            history: unmasked(matcher.find_all(&self.history)),
+            family: matcher.find_all(&self.family),
+            hypothetical: matcher.find_all(&self.hypothetical),
+            current_sentences: matcher.find_all(&self.current).iter().map(|(s, _)| tokens[*s].sentence).collect(),
+            terminators: matcher.find_all(&self.terminators).iter().map(|(s, _)| *s).collect(),
+        };
+        let mut check = SafetyCheck::default();
+        for rule in &self.flags {
+            if check.flags.iter().any(|f| f.family == rule.family) {
+                continue;
+            }
+            let mut phrase = None;
+            let mut why = None;
+            let mut all_parts = true;
+            let mut every_part_mentioned = true;
+            for part in &rule.parts {
+                let mut live = None;
+                let occurrences = matcher.find(part);
+                every_part_mentioned &= !occurrences.is_empty();
+                for found in occurrences {
+                    match scopes.why(tokens, found) {
+                        None => {
+                            live = Some(found);
+                            break;
+                        }
+                        Some(reason) => why = why.or(Some(reason)),
+                    }
+                }
+                match live {
+                    Some(found) => {
+                        phrase.get_or_insert(found);
+                    }
+                    None => all_parts = false,
+                }
+            }
+            match (all_parts, phrase) {
+                (true, Some((start, end))) => {
+                    check.suppressed.retain(|(family, _)| *family != rule.family);
+                    check.flags.push(RedFlag { family: rule.family, phrase: words(tokens, start, end) });
+                }
+                _ => {
+                    if let Some(reason) = why
+                        && every_part_mentioned
+                        && !check.suppressed.iter().any(|(f, _)| *f == rule.family)
+                    {
+                        check.suppressed.push((rule.family, reason));
+                    }
+                }
+            }
+        }
+        check
+    }
+}
+
+fn words(tokens: &[Token], start: usize, end: usize) -> String {
+    tokens[start..end].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+fn parse_seq(text: &str, vocabulary: &mut Vocabulary) -> Result<Seq, String> {
+    let mut elems = Vec::new();
+    for element in split_top_level(text, char::is_whitespace).into_iter().filter(|e| !e.is_empty()) {
+        if let Some(reach) = element.strip_prefix('~') {
+            let max = if reach.is_empty() { 3 } else { reach.parse().map_err(|_| format!("bad gap `{element}`"))? };
+            elems.push(Elem::Gap(max));
+            continue;
+        }
+        let alternatives = split_top_level(element, |c| c == '|');
+        if alternatives.iter().all(|a| !a.starts_with('(')) {
+            let atoms = alternatives.into_iter().map(|a| parse_atom(a, vocabulary)).collect::<Result<_, _>>()?;
+            elems.push(Elem::Any(atoms));
+            continue;
+        }
+        let mut seqs = Vec::new();
+        for alternative in alternatives {
+            match alternative.strip_prefix('(').and_then(|a| a.strip_suffix(')')) {
+                Some(group) => {
+                    for inner in split_top_level(group, |c| c == '|') {
+                        seqs.push(parse_seq(inner, vocabulary)?);
+                    }
+                }
+                None if alternative.contains(['(', ')']) => return Err(format!("unbalanced `(` in `{text}`")),
+                None => seqs.push(Seq(vec![Elem::Any(vec![parse_atom(alternative, vocabulary)?])])),
+            }
+        }
+        elems.push(Elem::Group(seqs));
+    }
+    if elems.is_empty() {
+        return Err(format!("empty pattern in `{text}`"));
+    }
+    if matches!(elems.first(), Some(Elem::Gap(_))) || matches!(elems.last(), Some(Elem::Gap(_))) {
+        return Err(format!("a pattern may not start or end with a gap: `{text}`"));
+    }
+    Ok(Seq(elems))
+}
+
+fn parse_atom(word: &str, vocabulary: &mut Vocabulary) -> Result<Atom, String> {
+    if let Some(range) = word.strip_prefix('#') {
+        let (lo, hi) = range.split_once('-').ok_or_else(|| format!("bad number range `{word}`"))?;
+        let lo: f64 = lo.parse().map_err(|_| format!("bad number range `{word}`"))?;
+        let hi: f64 = hi.parse().map_err(|_| format!("bad number range `{word}`"))?;
+        return Ok(Atom::Number { lo, hi });
+    }
+    if let Some(exact) = word.strip_prefix('=') {
+        return Ok(Atom::Word { id: vocabulary.id(&check_word(exact)?, false), fuzzy: false });
+    }
+    if let Some(prefix) = word.strip_suffix('*') {
+        return Ok(Atom::Prefix(check_word(prefix)?));
+    }
+    Ok(Atom::Word { id: vocabulary.id(&check_word(word)?, true), fuzzy: true })
+}
+
+fn check_word(word: &str) -> Result<String, String> {
+    let folded = crate::text::normalise(word);
+    if folded.is_empty() || !folded.chars().all(|c| c.is_alphanumeric() || c == '.') {
+        return Err(format!("`{word}` is not a word"));
+    }
+    Ok(folded)
+}
+
+/// Splits `text` at `sep` characters outside parentheses.
+fn split_top_level(text: &str, sep: impl Fn(char) -> bool) -> Vec<&str> {
+    let (mut parts, mut depth, mut from) = (Vec::new(), 0usize, 0usize);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 && sep(c) => {
+                parts.push(&text[from..i]);
+                from = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[from..]);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fires(text: &str) -> Vec<&'static str> {
+        Lexicon::builtin().check(text).flags.iter().map(|f| f.family).collect()
+    }
+
+    fn emergency(text: &str) -> bool {
+        Lexicon::builtin().check(text).is_emergency()
+    }
+
+    fn assert_fires(family: &str, texts: &[&str]) {
+        for text in texts {
+            let found = fires(text);
+            assert!(found.contains(&family), "expected {family:?} in {text:?}, found {found:?}");
+        }
+    }
+
+    fn assert_quiet(texts: &[&str]) {
+        for text in texts {
+            let check = Lexicon::builtin().check(text);
+            assert!(!check.is_emergency(), "expected no red flag in {text:?}, found {:?}", check.flags);
+        }
+    }
+
+    #[test]
+    fn the_builtin_lexicon_parses_and_covers_every_family() {
+        let lexicon = Lexicon::builtin();
+        assert_eq!(lexicon.version(), "1.0.0");
+        for family in [
+            "chest pain",
+            "trouble breathing",
+            "stroke signs",
+            "fainting",
+            "severe bleeding",
+            "anaphylaxis",
+            "suicidal or self-harm thoughts",
+            "overdose or poisoning",
+            "seizure",
+            "pregnancy with bleeding or pain",
+            "fever in an infant under 3 months",
+            "very low blood sugar",
+            "sudden vision loss",
+            "worst headache",
+        ] {
+            assert!(lexicon.families().contains(&family), "missing {family}");
+        }
+    }
+
+    #[test]
+    fn malformed_lexicons_are_refused_with_the_line() {
+        assert!(Lexicon::parse("[flag: x]\nchest pain").unwrap_err().contains("version"));
+        assert!(Lexicon::parse("version 1\n[flag: x]\n(chest pain").unwrap_err().contains("line 3"));
+        assert!(Lexicon::parse("version 1\n[flag: x]\nchest (pain").unwrap_err().contains("unbalanced"));
+        assert!(Lexicon::parse("version 1\n[flag: x]\n~ pain").unwrap_err().contains("gap"));
+        assert!(Lexicon::parse("version 1\n[nonsense]\npain").unwrap_err().contains("unknown section"));
+        assert!(Lexicon::parse("version 1\n[negation]\nno && not").unwrap_err().contains("&&"));
+    }
+
+    #[test]
+    fn one_edit_distance() {
+        assert!(within_one_edit("seizure", "siezure"));
+        assert!(within_one_edit("breathe", "breath"));
+        assert!(within_one_edit("bleeding", "bleading"));
+        assert!(within_one_edit("fainted", "fainted"));
+        assert!(!within_one_edit("breathe", "bread"));
+        assert!(!within_one_edit("seizure", "leisure"));
+    }
+
+    #[test]
+    fn chest_pain_in_lay_words_both_languages() {
+        assert_fires(
+            "chest pain",
+            &[
+                "my chest feels tight since this morning",
+                "Chest pian and sweating",
+                "feels like an elephant sitting on my chest",
+                "pressure in my chest when I walk",
+                "i think im having a heart attack",
+                "me duele el pecho desde anoche",
+                "tengo dolor en el pecho y sudor",
+                "siento el pecho apretado",
+                "creo que es un infarto",
+            ],
+        );
+    }
+
+    #[test]
+    fn trouble_breathing_both_languages() {
+        assert_fires(
+            "trouble breathing",
+            &[
+                "I can't breathe",
+                "cant catch my breath even sitting",
+                "my son is wheezing and the inhaler isnt helping",
+                "her lips are turning blue",
+                "short of breath at rest",
+                "no puedo respirar bien",
+                "mi hijo se ahoga",
+                "me falta el aire",
+            ],
+        );
+    }
+
+    #[test]
+    fn stroke_signs_both_languages() {
+        assert_fires(
+            "stroke signs",
+            &[
+                "my mom's face is drooping on one side",
+                "his speech is slurred and weird",
+                "left arm went numb suddenly and my face feels off",
+                "cant find my words",
+                "a mi papá se le ve la cara caida",
+                "habla raro y arrastrado",
+                "tiene el lado izquierdo dormido",
+            ],
+        );
+    }
+
+    #[test]
+    fn fainting_bleeding_anaphylaxis() {
+        assert_fires("fainting", &["I passed out at work", "she fainted twice", "me desmayé en la cocina"]);
+        assert_fires(
+            "severe bleeding",
+            &[
+                "cut my hand and it won't stop bleeding",
+                "soaking through pads every hour",
+                "vomiting blood",
+                "black tarry stool",
+                "está sangrando mucho y no para",
+                "vomitando sangre",
+            ],
+        );
+        assert_fires(
+            "anaphylaxis",
+            &[
+                "my throat is closing after the shrimp",
+                "lips swelling after bee sting",
+                "se le hinchó la lengua",
+                "siento la garganta cerrando",
+            ],
+        );
+    }
+
+    #[test]
+    fn suicide_overdose_seizure() {
+        assert_fires(
+            "suicidal or self-harm thoughts",
+            &[
+                "i dont want to be alive anymore",
+                "thinking about ending my life",
+                "been cutting myself again",
+                "everyone would be better off without me",
+                "ya no quiero vivir",
+                "quiero quitarme la vida",
+                "pienso en suicidarme",
+            ],
+        );
+        assert_fires(
+            "overdose or poisoning",
+            &[
+                "I took too many of my sleeping pills",
+                "my toddler swallowed a button battery",
+                "he drank bleach",
+                "se tomó todas las pastillas",
+                "creo que es una sobredosis",
+            ],
+        );
+        assert_fires(
+            "seizure",
+            &[
+                "my son had a seizure",
+                "she is having a siezure",
+                "eyes rolled back and shaking",
+                "tuvo una convulsión",
+                "le dio un ataque epileptico",
+            ],
+        );
+    }
+
+    #[test]
+    fn pregnancy_infant_sugar_vision_headache() {
+        assert_fires("pregnancy with bleeding or pain", &["I'm 10 weeks pregnant and bleeding", "estoy embarazada y tengo sangrado"]);
+        assert_fires(
+            "fever in an infant under 3 months",
+            &["my 6 week old has a temp of 100.8", "mi bebé de 5 semanas tiene fiebre de 38.2", "newborn feels hot, fever 100.5"],
+        );
+        assert_fires(
+            "very low blood sugar",
+            &["sugar is 45 and he's confused", "my sugar dropped and I'm confused", "el azúcar está en 40"],
+        );
+        assert_fires(
+            "sudden vision loss",
+            &["suddenly can't see out of my left eye", "like a curtain coming down over my eye", "perdí la vista de un ojo"],
+        );
+        assert_fires(
+            "worst headache",
+            &["worst headache of my life", "el peor dolor de cabeza de mi vida", "thunderclap headache"],
+        );
+    }
+
+    #[test]
+    fn misspellings_one_edit_away_fire() {
+        assert_fires("seizure", &["he had a seizur"]);
+        assert_fires("trouble breathing", &["cant breath"]);
+        assert_fires("suicidal or self-harm thoughts", &["feeling suicidle"]);
+        assert_fires("fainting", &["i fanted"]);
+    }
+
+    #[test]
+    fn negation_traps() {
+        assert_quiet(&[
+            "no chest pain, just a cough",
+            "I don't have chest pain or trouble breathing",
+            "denies shortness of breath",
+            "no tengo dolor de pecho ni fiebre",
+            "sin dolor en el pecho",
+            "the chest pain went away",
+            "el dolor de pecho ya se me quitó",
+        ]);
+        assert!(emergency("no fever but my chest hurts"));
+        assert!(emergency("no puedo dormir porque me duele el pecho"));
+    }
+
+    #[test]
+    fn history_traps() {
+        assert_quiet(&[
+            "the chest pain from last year hasn't come back",
+            "I had a seizure 2 years ago, need a refill of keppra",
+            "history of stroke in 2019, doing well",
+            "hace dos años tuve una convulsión",
+            "el año pasado me desmayé",
+        ]);
+        assert!(emergency("I had chest pain last year and now it is back today"));
+        assert!(emergency("chest pain since last week, getting worse"));
+        assert!(emergency("chest pain started an hour ago"));
+    }
+
+    #[test]
+    fn family_traps() {
+        assert_quiet(&[
+            "my father had a heart attack at 50",
+            "my mom had a stroke, should I be screened?",
+            "mi papá tuvo un infarto",
+            "en mi familia hay derrames",
+        ]);
+        assert!(emergency("my dad is having chest pain right now"));
+        assert!(emergency("my father had a stroke but now I have slurred speech"));
+    }
+
+    #[test]
+    fn hypothetical_traps() {
+        assert_quiet(&[
+            "what are the signs of a stroke?",
+            "what should I do if my sugar drops below 50",
+            "should I go to the ER if I get chest pain?",
+            "¿cuáles son las señales de un derrame?",
+            "¿qué hago si me falta el aire?",
+        ]);
+        assert!(emergency("What are the signs of a stroke? My face is drooping right now."));
+    }
+
+    #[test]
+    fn figurative_speech_is_not_an_emergency() {
+        assert_quiet(&["this bill is killing me", "I'm dying to know my results", "heartburn after tacos", "esta factura me va a matar"]);
+    }
+
+    #[test]
+    fn hidden_red_flag_in_a_routine_request() {
+        assert_fires("chest pain", &["Refill please. Also my chest feels tight since this morning."]);
+        let check = Lexicon::builtin().check("necesito resurtir la metformina y tambien siento el pecho apretado");
+        assert!(check.is_emergency());
+        assert_eq!(check.flags[0].phrase, "pecho apretado");
+    }
+
+    #[test]
+    fn suppressed_mentions_are_reported_with_their_scope() {
+        let check = Lexicon::builtin().check("no chest pain");
+        assert_eq!(check.suppressed, vec![("chest pain", Suppression::Negated)]);
+        let check = Lexicon::builtin().check("my father had a stroke");
+        assert_eq!(check.suppressed, vec![("stroke signs", Suppression::Family)]);
+    }
+}
