@@ -175,6 +175,13 @@ pub const fn may_use_messaging(role: Role) -> bool {
     !matches!(role, Role::Admin | Role::Auditor)
 }
 
+/// Whether the role administers the clinic: routing rules, AI switches,
+/// users, teams and pools. Only admins do.
+#[must_use]
+pub const fn may_administer(role: Role) -> bool {
+    matches!(role, Role::Admin)
+}
+
 /// Ages (in whole years) at which a patient may keep a thread confidential
 /// from their proxies.
 pub const ADOLESCENT_AGES: std::ops::RangeInclusive<u32> = 12..=17;

@@ -123,21 +123,36 @@ pub struct ModelOut {
 pub struct TriageOut {
     pub urgency: String,
     pub category: String,
+    /// Slug of the pool triage routed to.
     pub pool: Option<String>,
     pub confidence: f64,
+    /// Triage was unsure: a person should check urgency and category.
+    pub needs_review: bool,
+    /// The rule that fired, the scopes that kept a red flag from counting, and
+    /// the classifier's strongest features.
     pub reasons: Vec<String>,
+    /// `carethread-triage` (rules and classifier), `carethread-rules` (classifier
+    /// off), `care-team` (started by staff) or `override` (re-triaged by hand).
     pub model: ModelOut,
+    /// Who re-triaged by hand, for overrides.
+    #[schema(format = Uuid)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overridden_by: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
-impl From<&TriageRecord> for TriageOut {
-    fn from(t: &TriageRecord) -> Self {
+impl From<&(TriageRecord, DateTime<Utc>)> for TriageOut {
+    fn from((t, at): &(TriageRecord, DateTime<Utc>)) -> Self {
         Self {
             urgency: t.urgency.as_str().to_owned(),
             category: t.category.as_str().to_owned(),
             pool: t.pool_slug.clone(),
             confidence: t.confidence,
+            needs_review: t.needs_review,
             reasons: t.reasons.clone(),
             model: ModelOut { id: t.model_id.clone(), version: t.model_version.clone() },
+            overridden_by: t.overridden_by.map(|u| u.to_string()),
+            at: *at,
         }
     }
 }
@@ -275,7 +290,11 @@ pub struct ThreadDetail {
 
 impl ThreadDetail {
     #[must_use]
-    pub fn new(summary: &ThreadSummary, triage: Option<&TriageRecord>, messages: &[MessageView]) -> Self {
+    pub fn new(
+        summary: &ThreadSummary,
+        triage: Option<&(TriageRecord, DateTime<Utc>)>,
+        messages: &[MessageView],
+    ) -> Self {
         let t = &summary.thread;
         Self {
             id: t.id.to_string(),

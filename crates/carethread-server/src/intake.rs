@@ -1,11 +1,38 @@
-//! What triage decided, in the form the store keeps with a thread.
+//! Triage of incoming patient messages under the clinic's own settings, in
+//! the form the store keeps with a thread.
 
 use carethread_core::thread::Category;
-use carethread_store::TriageRecord;
-use carethread_triage::TriageResult;
+use carethread_store::{Store, StoreResult, TriageRecord};
+use carethread_triage::{RoutingRules, Triage, TriageResult};
+
+/// The clinic's routing rules (defaults, overlaid with what admins set) and
+/// whether the classifier is on.
+pub async fn clinic_triage(store: &dyn Store) -> StoreResult<(RoutingRules, bool)> {
+    let settings = store.triage_settings().await?;
+    let mut rules = RoutingRules::default();
+    for (key, slug) in settings.routes {
+        rules.set(&key, slug);
+    }
+    Ok((rules, settings.classifier_enabled))
+}
+
+/// Triages a patient's message. A category the patient chose wins over
+/// triage's for routing, except that emergencies always go to the emergency pool.
+pub async fn triage_patient_message(
+    store: &dyn Store,
+    subject: &str,
+    body: &str,
+    chosen: Option<Category>,
+) -> StoreResult<TriageRecord> {
+    let (rules, classifier_on) = clinic_triage(store).await?;
+    let result = Triage::builtin().classify(subject, body, classifier_on, &rules);
+    let category = chosen.unwrap_or(result.category);
+    let pool = rules.route(category, result.urgency).to_owned();
+    Ok(triage_record(&result, category, &pool))
+}
 
 /// The stored triage record for `result`, with the thread's final category
-/// (a patient's own choice wins over triage's) and the pool it was routed to.
+/// and the pool it was routed to.
 #[must_use]
 pub fn triage_record(result: &TriageResult, category: Category, pool: &str) -> TriageRecord {
     TriageRecord {
@@ -14,7 +41,9 @@ pub fn triage_record(result: &TriageResult, category: Category, pool: &str) -> T
         pool_slug: Some(pool.to_owned()),
         confidence: result.confidence,
         reasons: result.reasons.clone(),
-        model_id: carethread_triage::MODEL_ID.to_owned(),
-        model_version: carethread_triage::MODEL_VERSION.to_owned(),
+        model_id: result.model_id.to_owned(),
+        model_version: result.model_version.clone(),
+        needs_review: result.needs_review,
+        overridden_by: None,
     }
 }

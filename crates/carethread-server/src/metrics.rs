@@ -24,6 +24,8 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), Series>>,
     messages_sent: AtomicU64,
     threads_created: AtomicU64,
+    emergencies_triaged: AtomicU64,
+    triage_overrides: AtomicU64,
 }
 
 impl Metrics {
@@ -47,6 +49,14 @@ impl Metrics {
     pub fn thread_created(&self) {
         self.threads_created.fetch_add(1, Ordering::Relaxed);
         self.messages_sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn emergency_triaged(&self) {
+        self.emergencies_triaged.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn triage_overridden(&self) {
+        self.triage_overrides.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Prometheus text exposition format.
@@ -92,6 +102,13 @@ impl Metrics {
         out.push_str("# HELP carethread_threads_created_total Threads started.\n");
         out.push_str("# TYPE carethread_threads_created_total counter\n");
         let _ = writeln!(out, "carethread_threads_created_total {}", self.threads_created.load(Ordering::Relaxed));
+        out.push_str("# HELP carethread_triage_emergencies_total Patient messages triaged as emergencies.\n");
+        out.push_str("# TYPE carethread_triage_emergencies_total counter\n");
+        let emergencies = self.emergencies_triaged.load(Ordering::Relaxed);
+        let _ = writeln!(out, "carethread_triage_emergencies_total {emergencies}");
+        out.push_str("# HELP carethread_triage_overrides_total Threads re-triaged by staff.\n");
+        out.push_str("# TYPE carethread_triage_overrides_total counter\n");
+        let _ = writeln!(out, "carethread_triage_overrides_total {}", self.triage_overrides.load(Ordering::Relaxed));
         out
     }
 }

@@ -41,5 +41,9 @@ pub struct ThreadEvent {
     /// True for internal notes: only staff are told about them.
     #[serde(default)]
     pub internal: bool,
+    /// True when triage found an emergency: staff who see the thread also get
+    /// an on-call alert.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alert: bool,
     pub at: DateTime<Utc>,
 }

@@ -102,7 +102,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<ThreadSummary>>;
     /// A thread with its people, pool and latest triage result.
     async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>>;
-    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<TriageRecord>>;
+    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>>;
+    /// The clinic's classifier switch and routing rules (only those set by an admin).
+    async fn triage_settings(&self) -> StoreResult<TriageSettings>;
+    /// Switches the classifier and sets routing rules, atomically.
+    async fn update_triage_settings(
+        &self,
+        classifier_enabled: Option<bool>,
+        routes: &[(String, PoolId)],
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TriageSettings>;
+    /// Re-triages a thread by hand: moves it and records who did it, atomically.
+    async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread>;
+    /// Triage results by model, reviews asked for, and overrides.
+    async fn triage_stats(&self) -> StoreResult<TriageStats>;
     /// Messages of a thread, oldest first, with authors, attachments and read receipts.
     async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>>;
     /// One message with its author, attachments and read receipts.

@@ -71,6 +71,44 @@ pub struct TriageRecord {
     pub reasons: Vec<String>,
     pub model_id: String,
     pub model_version: String,
+    /// Triage asked for a human to look (low confidence).
+    pub needs_review: bool,
+    /// The staff member who re-triaged by hand; `None` for automatic triage.
+    pub overridden_by: Option<UserId>,
+}
+
+/// A clinic's triage settings as stored. Routes name only the rules that
+/// differ from the defaults, as (rule key, pool slug).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TriageSettings {
+    pub classifier_enabled: bool,
+    pub routes: Vec<(String, String)>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A staff member's re-triage of a thread.
+#[derive(Debug, Clone)]
+pub struct TriageOverride {
+    pub thread_id: ThreadId,
+    pub by: UserId,
+    pub urgency: Urgency,
+    pub category: Category,
+    /// The pool to move the thread to; `None` keeps its pool.
+    pub pool_id: Option<PoolId>,
+    pub pool_slug: Option<String>,
+    pub reasons: Vec<String>,
+    pub now: DateTime<Utc>,
+}
+
+/// How triage has done: results by model, and how often staff overrode it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TriageStats {
+    /// Automatic results, by (model id, model version).
+    pub by_model: Vec<(String, String, i64)>,
+    pub automatic: i64,
+    pub needs_review: i64,
+    pub emergencies: i64,
+    pub overrides: i64,
 }
 
 /// Position in a list of threads: the last item of the previous page.

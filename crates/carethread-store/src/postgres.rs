@@ -150,6 +150,7 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 }
 
 include!("sql_store.rs");
+include!("sql_triage.rs");
 
 impl WriteJob {
     /// Who is writing, and with which idempotency key.

@@ -23,7 +23,7 @@ use crate::sql::{Bind, THREAD_COLS, USER_COLS, summary_select, visible_threads};
 use crate::{
     AttachmentView, EventKind, Idempotency, MessageView, NewMessage, NewThread, PersonRef, PoolRef,
     SessionRecord, Store, StoreError, StoreResult, ThreadEvent, ThreadFilter, ThreadSummary,
-    TriageRecord, Written,
+    TriageOverride, TriageRecord, TriageSettings, TriageStats, Written,
 };
 
 type Conn = <Db as sqlx::Database>::Connection;
@@ -219,18 +219,19 @@ impl Backend {
     async fn insert_triage(
         conn: &mut Conn,
         thread: ThreadId,
-        message: MessageId,
+        message: Option<MessageId>,
         triage: &TriageRecord,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let reasons = serde_json::to_string(&triage.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO triage_results (id, thread_id, message_id, urgency, category, pool_slug, confidence, \
-             reasons, model_id, model_version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             reasons, model_id, model_version, created_at, needs_review, overridden_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(new_id().to_string())
         .bind(thread.to_string())
-        .bind(message.to_string())
+        .bind(message.map(|m| m.to_string()))
         .bind(triage.urgency.as_str())
         .bind(triage.category.as_str())
         .bind(triage.pool_slug.as_deref())
@@ -239,6 +240,8 @@ impl Backend {
         .bind(&triage.model_id)
         .bind(&triage.model_version)
         .bind(ms(now))
+        .bind(triage.needs_review)
+        .bind(triage.overridden_by.map(|u| u.to_string()))
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -371,12 +374,13 @@ impl Backend {
         let (id, thread) = (written.message_id, written.thread_id);
         let key = new.idempotency.as_ref();
         Self::insert_message(conn, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key).await?;
-        Self::insert_triage(conn, written.thread_id, written.message_id, &new.triage, new.now).await?;
+        Self::insert_triage(conn, written.thread_id, Some(written.message_id), &new.triage, new.now).await?;
         let event = ThreadEvent {
             kind: EventKind::ThreadCreated,
             thread_id: written.thread_id,
             message_id: Some(written.message_id),
             internal: false,
+            alert: new.urgency == Urgency::Emergency,
             at: new.now,
         };
         Ok(JobOutcome { written, event: Some(event) })
@@ -396,10 +400,15 @@ impl Backend {
             Some(t) => (Some(t.urgency.as_str()), t.urgency.rank()),
             None => (None, i64::MAX),
         };
+        // A message that raises the thread to an emergency also moves it to
+        // the pool that answers emergencies.
+        let reroute = new.triage.as_ref().filter(|t| t.urgency == Urgency::Emergency).and_then(|t| t.pool_slug.clone());
         let seq: Option<i64> = sqlx::query_scalar(
             "UPDATE threads SET status = $2, updated_at = $3, message_count = message_count + 1, \
              urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
-             urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END \
+             urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END, \
+             pool_id = CASE WHEN urgency_rank > $4 AND $6 IS NOT NULL \
+                 THEN COALESCE((SELECT p.id FROM pools p WHERE p.slug = $6), pool_id) ELSE pool_id END \
              WHERE id = $1 RETURNING message_count",
         )
         .bind(new.thread_id.to_string())
@@ -407,6 +416,7 @@ impl Backend {
         .bind(ms(new.now))
         .bind(rank)
         .bind(urgency.unwrap_or("routine"))
+        .bind(reroute)
         .fetch_optional(&mut *conn)
         .await?;
         let seq = seq.ok_or(StoreError::Missing("thread"))?;
@@ -433,13 +443,14 @@ impl Backend {
             .await?;
         }
         if let Some(triage) = &new.triage {
-            Self::insert_triage(conn, new.thread_id, written.message_id, triage, new.now).await?;
+            Self::insert_triage(conn, new.thread_id, Some(written.message_id), triage, new.now).await?;
         }
         let event = ThreadEvent {
             kind: EventKind::MessageCreated,
             thread_id: new.thread_id,
             message_id: Some(written.message_id),
             internal: new.internal,
+            alert: new.triage.as_ref().is_some_and(|t| t.urgency == Urgency::Emergency),
             at: new.now,
         };
         Ok(JobOutcome { written, event: Some(event) })
@@ -766,7 +777,7 @@ impl Store for Backend {
         }
         let row = query.fetch_optional(&mut *tx).await?.ok_or(StoreError::Missing("thread"))?;
         let thread = thread_from_row(&row)?;
-        let event = ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, at: now };
+        let event = ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, alert: false, at: now };
         self.notify_in_tx(&mut tx, &event).await?;
         tx.commit().await?;
         self.publish(event);
@@ -826,27 +837,40 @@ impl Store for Backend {
         Ok(rows.pop())
     }
 
-    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<TriageRecord>> {
+    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
         let row = sqlx::query(
-            "SELECT urgency, category, pool_slug, confidence, reasons, model_id, model_version FROM triage_results \
+            "SELECT urgency, category, pool_slug, confidence, reasons, model_id, model_version, needs_review, \
+             overridden_by, created_at FROM triage_results \
              WHERE thread_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.read)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let reasons: Vec<String> = serde_json::from_str(row.try_get::<&str, _>("reasons")?)
-            .map_err(|_| StoreError::Corrupt("triage reasons".into()))?;
-        Ok(Some(TriageRecord {
-            urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
-            category: Category::parse(row.try_get::<&str, _>("category")?)?,
-            pool_slug: row.try_get("pool_slug")?,
-            confidence: row.try_get("confidence")?,
-            reasons,
-            model_id: row.try_get("model_id")?,
-            model_version: row.try_get("model_version")?,
-        }))
+        row.map(|row| Ok((triage_from_row(&row)?, at(row.try_get("created_at")?)?))).transpose()
     }
+
+    async fn triage_settings(&self) -> StoreResult<TriageSettings> {
+        self.read_triage_settings().await
+    }
+
+    async fn update_triage_settings(
+        &self,
+        classifier_enabled: Option<bool>,
+        routes: &[(String, PoolId)],
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TriageSettings> {
+        self.write_triage_settings(classifier_enabled, routes, by, now).await
+    }
+
+    async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread> {
+        self.write_triage_override(change).await
+    }
+
+    async fn triage_stats(&self) -> StoreResult<TriageStats> {
+        self.read_triage_stats().await
+    }
+
 
     async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>> {
         self.message_views(id, None, include_internal).await
@@ -892,7 +916,7 @@ impl Store for Backend {
         .bind(reader.to_string())
         .execute(&mut *tx)
         .await?;
-        let event = ThreadEvent { kind: EventKind::ThreadRead, thread_id: id, message_id: None, internal: false, at: now };
+        let event = ThreadEvent { kind: EventKind::ThreadRead, thread_id: id, message_id: None, internal: false, alert: false, at: now };
         if inserted > 0 {
             self.notify_in_tx(&mut tx, &event).await?;
         }

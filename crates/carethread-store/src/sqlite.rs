@@ -189,3 +189,4 @@ async fn run_batch(
 }
 
 include!("sql_store.rs");
+include!("sql_triage.rs");

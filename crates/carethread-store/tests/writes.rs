@@ -34,6 +34,8 @@ fn triage() -> TriageRecord {
         reasons: vec![],
         model_id: "test".into(),
         model_version: "1".into(),
+        needs_review: false,
+        overridden_by: None,
     }
 }
 

@@ -2,20 +2,42 @@
 //! about, and which pool should answer it. Works offline, without a server or
 //! database.
 //!
-//! Safety rules run first and can only raise urgency: any red-flag phrase makes
-//! the message an emergency. This first version uses a compact rule set
-//! (red flags in English and Spanish, with simple negation handling, and
-//! category keywords); every result names the model and version that produced it.
+//! Safety rules run first and can only raise urgency: any red flag from the
+//! versioned lexicon (`data/red_flags.txt`, English and Spanish, with
+//! NegEx-style negation, history, family and hypothetical scopes) makes the
+//! message an emergency. A logistic-regression classifier trained in-repo
+//! (`corpus/train.jsonl` → `model/triage.model`, reproducible with
+//! `carethread triage train`) decides the category and may raise urgency,
+//! never lower it below the rules. Every result names the model and version
+//! that produced it and the reasons.
 
+pub mod corpus;
 pub mod eval;
+pub mod features;
+pub mod model;
+pub mod routing;
 mod rules;
 pub mod safety;
 pub mod text;
 
+use std::sync::OnceLock;
+
 use carethread_core::thread::{Category, Urgency};
 use serde::Serialize;
 
-pub use rules::{MODEL_ID, MODEL_VERSION};
+pub use model::{Example, MODEL_ID, MODEL_VERSION, Model, ModelError, TrainConfig};
+pub use routing::RoutingRules;
+
+/// The model shipped with CareThread, trained from `corpus/train.jsonl`.
+pub const BUILTIN_MODEL: &[u8] = include_bytes!("../model/triage.model");
+/// The corpus the built-in model was trained on.
+pub const TRAIN_SPLIT: &str = include_str!("../corpus/train.jsonl");
+/// The frozen test split: never used for training; the metrics in `docs/triage.md` come from it.
+pub const TEST_SPLIT: &str = include_str!("../corpus/test.jsonl");
+/// Identifies results from the safety rules and keywords alone (classifier switched off).
+pub const RULES_ID: &str = "carethread-rules";
+/// Below this probability the classifier's answer is flagged for a human.
+pub const REVIEW_BELOW: f64 = 0.5;
 
 /// The outcome of triaging one message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,54 +45,104 @@ pub struct TriageResult {
     pub urgency: Urgency,
     pub category: Category,
     /// Slug of the pool the message should go to.
-    pub pool: &'static str,
+    pub pool: String,
     /// 0–1: how sure the triage is of the category.
     pub confidence: f64,
     /// A human should look at the triage because confidence is low.
     pub needs_review: bool,
-    /// Why: the rule that fired or the words that decided the category.
+    /// Why: the rule that fired or the features that decided the category.
     pub reasons: Vec<String>,
+    /// What produced this result.
+    pub model_id: &'static str,
+    pub model_version: String,
 }
 
-/// Triages a message from its subject and body.
+/// A triager: the safety rules plus a classifier.
+#[derive(Debug)]
+pub struct Triage {
+    model: Model,
+}
+
+impl Triage {
+    /// The triager shipped with CareThread (built-in lexicon and model), loaded once.
+    #[must_use]
+    pub fn builtin() -> &'static Triage {
+        static TRIAGE: OnceLock<Triage> = OnceLock::new();
+        TRIAGE.get_or_init(|| match Model::load(BUILTIN_MODEL) {
+            Ok(model) => Triage { model },
+            Err(e) => panic!("the built-in triage model is unusable ({e}); run `carethread triage train`"),
+        })
+    }
+
+    /// A triager with another model (for evaluation and tests).
+    #[must_use]
+    pub fn with_model(model: Model) -> Self {
+        Self { model }
+    }
+
+    /// The classifier's model.
+    #[must_use]
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Triages a message. With `use_classifier` off, only the safety rules and
+    /// category keywords decide (and every result asks for review).
+    #[must_use]
+    pub fn classify(&self, subject: &str, body: &str, use_classifier: bool, routing: &RoutingRules) -> TriageResult {
+        let text = format!("{subject}\n{body}");
+        let safety = safety::Lexicon::builtin().check_message(subject, body);
+        let mut reasons: Vec<String> =
+            safety.flags.iter().map(|f| format!("red flag: {} (\"{}\")", f.family, f.phrase)).collect();
+        reasons
+            .extend(safety.suppressed.iter().map(|(family, why)| format!("not counted: {family} ({})", why.as_str())));
+        let rules_urgency = if safety.is_emergency() { Urgency::Emergency } else { Urgency::Routine };
+        let (urgency, category, confidence, needs_review, model_id, model_version) = if use_classifier {
+            let features = features::extract(&text::tokenize(subject), &text::tokenize(body), &safety);
+            let p = self.model.predict(&features);
+            let mut why = format!("classifier: {} ({:.2})", p.category.as_str(), p.category_probability);
+            if !p.top_features.is_empty() {
+                why.push_str(&format!(" from {}", p.top_features.join(", ")));
+            }
+            reasons.push(why);
+            if p.urgency.rank() < rules_urgency.rank() || !safety.is_emergency() {
+                reasons.push(format!("classifier urgency: {} ({:.2})", p.urgency.as_str(), p.urgency_probability));
+            }
+            let urgency = if p.urgency.rank() < rules_urgency.rank() { p.urgency } else { rules_urgency };
+            let unsure = p.category_probability < REVIEW_BELOW
+                || (!safety.is_emergency() && p.urgency_probability < REVIEW_BELOW);
+            (urgency, p.category, p.category_probability, unsure, MODEL_ID, MODEL_VERSION.to_owned())
+        } else {
+            let lowered = text.to_lowercase();
+            let (category, confidence, category_reasons) = rules::category(&lowered);
+            reasons.extend(category_reasons);
+            let urgency = if safety.is_emergency() {
+                Urgency::Emergency
+            } else if rules::is_urgent(&lowered) {
+                reasons.push("asks for a quick answer or describes worsening symptoms".to_owned());
+                Urgency::Urgent
+            } else {
+                Urgency::Routine
+            };
+            (urgency, category, confidence, true, RULES_ID, safety::Lexicon::builtin().version().to_owned())
+        };
+        TriageResult {
+            urgency,
+            category,
+            pool: routing.route(category, urgency).to_owned(),
+            confidence: (confidence * 100.0).round() / 100.0,
+            needs_review,
+            reasons,
+            model_id,
+            model_version,
+        }
+    }
+}
+
+/// Triages a message with the built-in model and the default routing.
 #[must_use]
 pub fn classify(subject: &str, body: &str) -> TriageResult {
-    let text = format!("{subject}\n{body}").to_lowercase();
-    let mut reasons = Vec::new();
-    let red_flags = safety::Lexicon::builtin().check(&text).flags;
-    let (category, confidence, category_reasons) = rules::category(&text);
-    reasons.extend(red_flags.iter().map(|flag| format!("red flag: {}", flag.family)));
-    reasons.extend(category_reasons);
-    let urgency = if !red_flags.is_empty() {
-        Urgency::Emergency
-    } else if rules::is_urgent(&text) {
-        reasons.push("asks for a quick answer or describes worsening symptoms".to_owned());
-        Urgency::Urgent
-    } else {
-        Urgency::Routine
-    };
-    TriageResult {
-        urgency,
-        category,
-        pool: route(category, urgency),
-        confidence,
-        needs_review: confidence < 0.5,
-        reasons,
-    }
-}
-
-/// The default routing: which pool answers a category at an urgency.
-#[must_use]
-pub fn route(category: Category, urgency: Urgency) -> &'static str {
-    if urgency == Urgency::Emergency {
-        return "nurse-triage";
-    }
-    match category {
-        Category::Medication => "pharmacy-refills",
-        Category::Scheduling => "front-desk",
-        Category::Administrative => "billing",
-        Category::Results | Category::Clinical | Category::Other => "nurse-triage",
-    }
+    Triage::builtin().classify(subject, body, true, &RoutingRules::default())
 }
 
 #[cfg(test)]
@@ -83,14 +155,15 @@ mod tests {
             classify("Refill please", "Can you refill my lisinopril? Also my chest feels tight since this morning.");
         assert_eq!(t.urgency, Urgency::Emergency);
         assert_eq!(t.pool, "nurse-triage");
-        assert!(t.reasons.iter().any(|r| r.contains("chest")));
+        assert!(t.reasons.iter().any(|r| r.contains("red flag: chest pain")), "{:?}", t.reasons);
+        assert_eq!(t.model_id, MODEL_ID);
     }
 
     #[test]
-    fn negated_red_flags_do_not_fire() {
+    fn negated_red_flags_do_not_fire_and_are_explained() {
         let t = classify("Question", "No chest pain, just wondering about my cholesterol results.");
         assert_ne!(t.urgency, Urgency::Emergency);
-        assert_eq!(t.category, Category::Results);
+        assert!(t.reasons.iter().any(|r| r == "not counted: chest pain (negated)"), "{:?}", t.reasons);
     }
 
     #[test]
@@ -102,10 +175,42 @@ mod tests {
     #[test]
     fn routine_requests_route_by_category() {
         let refill = classify("Refill", "I need a refill of my metformin at the usual pharmacy");
-        assert_eq!((refill.category, refill.pool), (Category::Medication, "pharmacy-refills"));
+        assert_eq!((refill.category, refill.pool.as_str()), (Category::Medication, "pharmacy-refills"));
         let visit = classify("Appointment", "Can I reschedule my appointment to next week?");
-        assert_eq!((visit.category, visit.pool), (Category::Scheduling, "front-desk"));
+        assert_eq!((visit.category, visit.pool.as_str()), (Category::Scheduling, "front-desk"));
         let bill = classify("Bill", "I got a bill from my insurance I don't understand");
-        assert_eq!((bill.category, bill.pool), (Category::Administrative, "billing"));
+        assert_eq!((bill.category, bill.pool.as_str()), (Category::Administrative, "billing"));
+    }
+
+    #[test]
+    fn the_rules_stay_on_when_the_classifier_is_off() {
+        let off = Triage::builtin().classify("", "my chest feels tight", false, &RoutingRules::default());
+        assert_eq!((off.urgency, off.model_id, off.needs_review), (Urgency::Emergency, RULES_ID, true));
+        let refill = Triage::builtin().classify("", "refill my metformin", false, &RoutingRules::default());
+        assert_eq!(refill.category, Category::Medication);
+    }
+
+    #[test]
+    fn training_reproduces_the_built_in_model_byte_for_byte() {
+        let examples = corpus::parse(TRAIN_SPLIT).expect("the training split parses");
+        let bytes = model::train(&examples, &TrainConfig::default());
+        assert!(bytes == BUILTIN_MODEL, "retrain with `carethread triage train` and commit model/triage.model");
+    }
+
+    #[test]
+    fn the_test_split_is_kept_apart_from_training() {
+        let train = corpus::parse(TRAIN_SPLIT).expect("train parses");
+        let test = corpus::parse(TEST_SPLIT).expect("test parses");
+        assert!(train.len() + test.len() >= 2000);
+        let test_bodies: std::collections::HashSet<&str> = test.iter().map(|e| e.body.as_str()).collect();
+        assert!(train.iter().all(|e| !test_bodies.contains(e.body.as_str())), "a test message is in training");
+    }
+
+    #[test]
+    fn clinic_routing_is_applied() {
+        let mut rules = RoutingRules::default();
+        rules.set("administrative", "front-desk".to_owned());
+        let bill = Triage::builtin().classify("Bill", "question about my insurance bill", true, &rules);
+        assert_eq!(bill.pool, "front-desk");
     }
 }

@@ -15,7 +15,7 @@ use crate::text::{Token, tokenize};
 const BUILTIN: &str = include_str!("../data/red_flags.txt");
 
 /// Words this long or longer also match misspellings one edit away.
-const FUZZY_MIN_LEN: usize = 6;
+const FUZZY_MIN_LEN: usize = 7;
 /// Words a negation trigger may sit before its red flag.
 const NEGATION_REACH: usize = 3;
 /// Words a trailing negation ("… is gone") may sit after its red flag.
@@ -28,6 +28,7 @@ pub enum Suppression {
     History,
     Family,
     Hypothetical,
+    Benign,
 }
 
 impl Suppression {
@@ -38,6 +39,7 @@ impl Suppression {
             Self::History => "past history",
             Self::Family => "family history",
             Self::Hypothetical => "hypothetical or a question",
+            Self::Benign => "a harmless use of the words",
         }
     }
 }
@@ -155,7 +157,9 @@ fn within_one_edit(a: &str, b: &str) -> bool {
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     match (ra.len(), rb.len()) {
         (0, 0) | (1, 0) | (0, 1) => true,
-        (la, lb) if la == lb => ra[1..] == rb[1..] || (la >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..]),
+        (la, lb) if la == lb => {
+            ra[1..] == rb[1..] || (la >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
+        }
         (la, lb) if la > lb => ra[1..] == *rb,
         _ => *ra == rb[1..],
     }
@@ -172,6 +176,7 @@ pub struct Lexicon {
     history: Vec<Seq>,
     family: Vec<Seq>,
     hypothetical: Vec<Seq>,
+    benign: Vec<Seq>,
     current: Vec<Seq>,
     pseudo: Vec<Seq>,
     terminators: Vec<Seq>,
@@ -242,6 +247,7 @@ struct Scopes {
     history: Vec<(usize, usize)>,
     family: Vec<(usize, usize)>,
     hypothetical: Vec<(usize, usize)>,
+    benign: Vec<(usize, usize)>,
     current_sentences: Vec<usize>,
     terminators: Vec<usize>,
 }
@@ -260,8 +266,17 @@ impl Scopes {
         let after = self.negation_after.iter().any(|&(ts, _)| {
             ts >= end && ts - end <= NEGATION_AFTER_REACH && tokens[ts].clause == clause && !self.terminated(end, ts)
         });
-        if before || after {
+        // "face isn't drooping", "lips not blue": a negation inside the phrase.
+        let inside = self.negation.iter().any(|&(ts, _)| ts > start && ts < end);
+        if before || after || inside {
             return Some(Suppression::Negated);
+        }
+        let benign = self
+            .benign
+            .iter()
+            .any(|&(ts, te)| tokens[ts].clause == clause && !self.terminated(te.min(end), ts.max(start)));
+        if benign {
+            return Some(Suppression::Benign);
         }
         if self.current_sentences.contains(&sentence) {
             return None;
@@ -325,6 +340,7 @@ impl Lexicon {
             history: Vec::new(),
             family: Vec::new(),
             hypothetical: Vec::new(),
+            benign: Vec::new(),
             current: Vec::new(),
             pseudo: Vec::new(),
             terminators: Vec::new(),
@@ -360,6 +376,7 @@ impl Lexicon {
                 "history" => &mut lexicon.history,
                 "family" => &mut lexicon.family,
                 "hypothetical" => &mut lexicon.hypothetical,
+                "benign" => &mut lexicon.benign,
                 "current" => &mut lexicon.current,
                 "pseudo" => &mut lexicon.pseudo,
                 "terminator" => &mut lexicon.terminators,
@@ -382,6 +399,27 @@ impl Lexicon {
         self.check_tokens(&tokenize(text))
     }
 
+    /// Checks a message's subject and body. A red flag in the subject alone
+    /// counts unless the body mentions the same family only to rule it out
+    /// (subject "chest pain", body "no chest pain anymore").
+    #[must_use]
+    pub fn check_message(&self, subject: &str, body: &str) -> SafetyCheck {
+        let mut check = self.check(body);
+        let topic = self.check(subject);
+        for flag in topic.flags {
+            let ruled_out = check.suppressed.iter().any(|(family, _)| *family == flag.family);
+            if !ruled_out && !check.flags.iter().any(|f| f.family == flag.family) {
+                check.flags.push(flag);
+            }
+        }
+        for (family, why) in topic.suppressed {
+            if !check.flags.iter().any(|f| f.family == family) && !check.suppressed.iter().any(|(f, _)| *f == family) {
+                check.suppressed.push((family, why));
+            }
+        }
+        check
+    }
+
     /// Checks already tokenised text for red flags.
     #[must_use]
     pub fn check_tokens(&self, tokens: &[Token]) -> SafetyCheck {
@@ -400,6 +438,7 @@ impl Lexicon {
             history: unmasked(matcher.find_all(&self.history)),
             family: matcher.find_all(&self.family),
             hypothetical: matcher.find_all(&self.hypothetical),
+            benign: matcher.find_all(&self.benign),
             current_sentences: matcher.find_all(&self.current).iter().map(|(s, _)| tokens[*s].sentence).collect(),
             terminators: matcher.find_all(&self.terminators).iter().map(|(s, _)| *s).collect(),
         };
@@ -718,10 +757,17 @@ mod tests {
 
     #[test]
     fn pregnancy_infant_sugar_vision_headache() {
-        assert_fires("pregnancy with bleeding or pain", &["I'm 10 weeks pregnant and bleeding", "estoy embarazada y tengo sangrado"]);
+        assert_fires(
+            "pregnancy with bleeding or pain",
+            &["I'm 10 weeks pregnant and bleeding", "estoy embarazada y tengo sangrado"],
+        );
         assert_fires(
             "fever in an infant under 3 months",
-            &["my 6 week old has a temp of 100.8", "mi bebé de 5 semanas tiene fiebre de 38.2", "newborn feels hot, fever 100.5"],
+            &[
+                "my 6 week old has a temp of 100.8",
+                "mi bebé de 5 semanas tiene fiebre de 38.2",
+                "newborn feels hot, fever 100.5",
+            ],
         );
         assert_fires(
             "very low blood sugar",
@@ -729,7 +775,11 @@ mod tests {
         );
         assert_fires(
             "sudden vision loss",
-            &["suddenly can't see out of my left eye", "like a curtain coming down over my eye", "perdí la vista de un ojo"],
+            &[
+                "suddenly can't see out of my left eye",
+                "like a curtain coming down over my eye",
+                "perdí la vista de un ojo",
+            ],
         );
         assert_fires(
             "worst headache",
@@ -800,7 +850,21 @@ mod tests {
 
     #[test]
     fn figurative_speech_is_not_an_emergency() {
-        assert_quiet(&["this bill is killing me", "I'm dying to know my results", "heartburn after tacos", "esta factura me va a matar"]);
+        assert_quiet(&[
+            "this bill is killing me",
+            "I'm dying to know my results",
+            "heartburn after tacos",
+            "esta factura me va a matar",
+        ]);
+    }
+
+    #[test]
+    fn a_subject_flag_counts_unless_the_body_rules_it_out() {
+        assert!(Lexicon::builtin().check_message("dolor de pecho", "").is_emergency());
+        assert!(Lexicon::builtin().check_message("chest pain", "started an hour ago").is_emergency());
+        let check = Lexicon::builtin().check_message("shortness of breath", "No shortness of breath anymore, thanks!");
+        assert!(!check.is_emergency());
+        assert_eq!(check.suppressed, vec![("trouble breathing", Suppression::Negated)]);
     }
 
     #[test]

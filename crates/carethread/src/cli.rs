@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use carethread_core::role::Role;
-use carethread_core::thread::{Category, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, Username, check_new_password};
 use carethread_server::AppState;
 use carethread_server::auth::hash_password;
@@ -119,7 +118,30 @@ enum TriageAction {
     /// Read JSON Lines {"id","subject","body"} on stdin; write triage results as JSON Lines.
     Classify,
     /// Score triage against labelled JSON Lines (also carrying "urgency" and "category").
-    Eval { file: PathBuf },
+    Eval {
+        file: PathBuf,
+        /// Score the safety rules and keywords alone, as when a clinic switches the classifier off.
+        #[arg(long)]
+        rules_only: bool,
+        /// Score another model file instead of the built-in one.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+    /// Train the classifier from a labelled corpus; the built-in model is reproduced byte for byte.
+    Train {
+        #[arg(long, default_value = "crates/carethread-triage/corpus/train.jsonl")]
+        corpus: PathBuf,
+        #[arg(long, default_value = "crates/carethread-triage/model/triage.model")]
+        out: PathBuf,
+    },
+    /// Time model loading and classification on one core; print throughput and latency percentiles.
+    Bench {
+        /// Labelled or unlabelled JSON Lines to classify (default: the built-in test split).
+        file: Option<PathBuf>,
+        /// Times over the messages.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
 }
 
 /// Runs a parsed command line.
@@ -130,7 +152,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Triage { action: TriageAction::Classify } => triage_classify(),
-        Command::Triage { action: TriageAction::Eval { file } } => triage_eval(&file),
+        Command::Triage { action: TriageAction::Eval { file, rules_only, model } } => {
+            triage_eval(&file, rules_only, model.as_deref())
+        }
+        Command::Triage { action: TriageAction::Train { corpus, out } } => triage_train(&corpus, &out),
+        Command::Triage { action: TriageAction::Bench { file, rounds } } => triage_bench(file.as_deref(), rounds),
         other => {
             init_logging();
             let runtime =
@@ -288,30 +314,100 @@ async fn user_command(store: &Arc<dyn Store>, action: UserAction) -> anyhow::Res
     Ok(())
 }
 
-fn triage_eval(file: &std::path::Path) -> anyhow::Result<ExitCode> {
-    #[derive(serde::Deserialize)]
-    struct Labelled {
-        #[serde(default)]
-        subject: String,
-        #[serde(default)]
-        body: String,
-        urgency: String,
-        category: String,
-    }
+fn read_corpus(file: &std::path::Path) -> anyhow::Result<Vec<carethread_triage::Example>> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let mut judged = Vec::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let row: Labelled = serde_json::from_str(line)
-            .with_context(|| format!("line {} needs subject, body, urgency and category", n + 1))?;
-        let t = carethread_triage::classify(&row.subject, &row.body);
+    carethread_triage::corpus::parse(&text).with_context(|| format!("reading {}", file.display()))
+}
+
+fn triage_eval(file: &std::path::Path, rules_only: bool, model: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let examples = read_corpus(file)?;
+    let other;
+    let triage = match model {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let model =
+                carethread_triage::Model::load(&bytes).with_context(|| format!("loading {}", path.display()))?;
+            other = carethread_triage::Triage::with_model(model);
+            &other
+        }
+        None => carethread_triage::Triage::builtin(),
+    };
+    let routing = carethread_triage::RoutingRules::default();
+    let mut judged = Vec::with_capacity(examples.len());
+    for e in &examples {
+        let t = triage.classify(&e.subject, &e.body, !rules_only, &routing);
         judged.push(carethread_triage::eval::Judged {
-            expected_urgency: Urgency::parse(&row.urgency).with_context(|| format!("line {}", n + 1))?,
+            expected_urgency: e.urgency,
             predicted_urgency: t.urgency,
-            expected_category: Category::parse(&row.category).with_context(|| format!("line {}", n + 1))?,
+            expected_category: e.category,
             predicted_category: t.category,
         });
     }
+    if rules_only {
+        println!("triage: safety rules and keywords only (classifier off)");
+    } else {
+        println!("triage: {} {}", carethread_triage::MODEL_ID, carethread_triage::MODEL_VERSION);
+    }
+    println!("lexicon: {}", carethread_triage::safety::Lexicon::builtin().version());
     print!("{}", carethread_triage::eval::Evaluation::new(&judged).report());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let examples = read_corpus(corpus)?;
+    let started = std::time::Instant::now();
+    let bytes = carethread_triage::model::train(&examples, &carethread_triage::TrainConfig::default());
+    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "trained on {} messages in {:.1} s; wrote {} ({} bytes, sha256 {})",
+        examples.len(),
+        started.elapsed().as_secs_f64(),
+        out.display(),
+        bytes.len(),
+        format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes))
+    );
+    let same = bytes == carethread_triage::BUILTIN_MODEL;
+    println!("identical to the built-in model: {}", if same { "yes" } else { "no (rebuild to ship it)" });
+    Ok(ExitCode::SUCCESS)
+}
+
+fn triage_bench(file: Option<&std::path::Path>, rounds: usize) -> anyhow::Result<ExitCode> {
+    let examples = match file {
+        Some(file) => read_corpus(file)?,
+        None => carethread_triage::corpus::parse(carethread_triage::TEST_SPLIT)?,
+    };
+    anyhow::ensure!(!examples.is_empty(), "no messages to classify");
+    let loads = 20;
+    let started = std::time::Instant::now();
+    for _ in 0..loads {
+        std::hint::black_box(carethread_triage::Model::load(carethread_triage::BUILTIN_MODEL)?);
+    }
+    let load = started.elapsed() / loads;
+    let triage = carethread_triage::Triage::builtin();
+    let routing = carethread_triage::RoutingRules::default();
+    let mut micros = Vec::with_capacity(examples.len() * rounds.max(1));
+    let started = std::time::Instant::now();
+    for _ in 0..rounds.max(1) {
+        for e in &examples {
+            let one = std::time::Instant::now();
+            std::hint::black_box(triage.classify(&e.subject, &e.body, true, &routing));
+            micros.push(one.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    let total = started.elapsed().as_secs_f64();
+    micros.sort_by(f64::total_cmp);
+    let pct = |p: f64| micros[((micros.len() - 1) as f64 * p).round() as usize];
+    println!("model load: {:.1} ms ({} bytes)", load.as_secs_f64() * 1e3, carethread_triage::BUILTIN_MODEL.len());
+    println!(
+        "classify: {} messages on one thread, {:.0} messages/s; per message mean {:.1} µs, p50 {:.1} µs, p95 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        micros.len(),
+        micros.len() as f64 / total,
+        micros.iter().sum::<f64>() / micros.len() as f64,
+        pct(0.50),
+        pct(0.95),
+        pct(0.99),
+        micros[micros.len() - 1]
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -324,6 +420,8 @@ fn triage_classify() -> anyhow::Result<ExitCode> {
         #[serde(default)]
         body: String,
     }
+    let triage = carethread_triage::Triage::builtin();
+    let routing = carethread_triage::RoutingRules::default();
     let stdin = std::io::stdin();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (n, line) in stdin.lock().lines().enumerate() {
@@ -333,7 +431,7 @@ fn triage_classify() -> anyhow::Result<ExitCode> {
         }
         let input: Input =
             serde_json::from_str(&line).with_context(|| format!("line {} is not a JSON object with an id", n + 1))?;
-        let t = carethread_triage::classify(&input.subject, &input.body);
+        let t = triage.classify(&input.subject, &input.body, true, &routing);
         let row = serde_json::json!({
             "id": input.id, "urgency": t.urgency, "category": t.category, "pool": t.pool,
             "confidence": t.confidence, "needs_review": t.needs_review, "reasons": t.reasons,

@@ -225,7 +225,7 @@ async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Re
         let at = start + TimeDelta::hours(i64::try_from(i).unwrap_or(0) * 4);
         let Some(((first_author, first_body), replies)) = messages.split_first() else { continue };
         let triage = carethread_triage::classify(subject, first_body);
-        let pool = carethread_triage::route(triage.category, triage.urgency);
+        let pool = triage.pool.as_str();
         let written = store
             .create_thread(NewThread {
                 patient_id: clinic.id(patient)?,

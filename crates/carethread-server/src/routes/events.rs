@@ -29,7 +29,9 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Live events. The first event is `ready`; then `thread.created`,
 /// `message.created`, `thread.updated` and `thread.read`, each with
-/// `{"thread_id","message_id"?,"at"}`. After `resync` the client should reload.
+/// `{"thread_id","message_id"?,"at"}`. Staff also get `alert.emergency` right
+/// after an event that triage (or a re-triage) found to be an emergency.
+/// After `resync` the client should reload.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream"),
@@ -44,20 +46,26 @@ pub async fn events(
     let receiver = state.store.subscribe();
     let ready = Event::default().event("ready").data("{}");
     let start = stream::once(async move { Ok(ready) });
-    let live = stream::unfold((receiver, state, auth), |(mut receiver, state, auth)| async move {
+    let live = stream::unfold((receiver, state, auth, None), |(mut receiver, state, auth, pending)| async move {
+        if let Some(alert) = pending {
+            return Some((Ok(alert), (receiver, state, auth, None)));
+        }
         loop {
             let event = match receiver.recv().await {
                 Ok(event) => event,
                 Err(RecvError::Lagged(_)) => {
                     let resync = Event::default().event("resync").data("{}");
-                    return Some((Ok(resync), (receiver, state, auth)));
+                    return Some((Ok(resync), (receiver, state, auth, None)));
                 }
                 Err(RecvError::Closed) => return None,
             };
             if visible(&state, &auth, &event).await {
                 let data = json!({"thread_id": event.thread_id, "message_id": event.message_id, "at": event.at});
                 let sse = Event::default().event(event.kind.as_str()).data(data.to_string());
-                return Some((Ok(sse), (receiver, state, auth)));
+                // The on-call alert goes to staff only; patients get their safety notice in the response.
+                let alert = (event.alert && auth.user.role.is_staff())
+                    .then(|| Event::default().event("alert.emergency").data(data.to_string()));
+                return Some((Ok(sse), (receiver, state, auth, alert)));
             }
         }
     });

@@ -9,7 +9,7 @@ use carethread_core::attachment::{FileName, UploadRefused, check_upload};
 use carethread_core::ids::{AttachmentId, MessageId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::ThreadAction;
-use carethread_core::thread::Thread;
+use carethread_core::thread::{Thread, Urgency};
 use carethread_store::{Idempotency, MessageView, NewAttachment, NewMessage, PersonRef};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::intake::triage_record;
+use crate::intake::triage_patient_message;
 use crate::routes::threads::{authorize_thread, load_thread};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
@@ -87,11 +87,10 @@ async fn add_to_thread(
     thread.accepts_message_from(role, internal)?;
     let from_patient_side = !role.is_staff();
     let triage = match (&add.body, from_patient_side) {
-        (Some(body), true) => {
-            let result = carethread_triage::classify(thread.subject.as_str(), body.as_str());
-            let pool = carethread_triage::route(thread.category, result.urgency);
-            Some(triage_record(&result, thread.category, pool))
-        }
+        (Some(body), true) => Some(
+            triage_patient_message(state.store.as_ref(), thread.subject.as_str(), body.as_str(), Some(thread.category))
+                .await?,
+        ),
         _ => None,
     };
     let urgency = triage.as_ref().map(|t| t.urgency);
@@ -114,6 +113,9 @@ async fn add_to_thread(
         .await?;
     if !written.replayed {
         state.metrics.message_sent();
+        if urgency == Some(Urgency::Emergency) {
+            state.metrics.emergency_triaged();
+        }
         tracing::info!(thread.id = %thread.id, message.id = %written.message_id, "message stored");
     }
     let message = if simple && !written.replayed {

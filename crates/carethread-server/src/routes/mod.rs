@@ -6,6 +6,7 @@ mod messages;
 mod people;
 mod session;
 mod threads;
+mod triage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,6 +24,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(people::router())
         .merge(threads::router())
         .merge(messages::router(state))
+        .merge(triage::router())
         .merge(events::router())
         .merge(health::router())
         .route("/api/v1/openapi.json", get(openapi::serve))
@@ -39,4 +41,5 @@ pub(crate) mod api_paths {
     pub use super::people::*;
     pub use super::session::*;
     pub use super::threads::*;
+    pub use super::triage::*;
 }

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, ThreadListItem, thread_url};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
-use crate::intake::triage_record;
+use crate::intake::triage_patient_message;
 use crate::routes::messages::idempotency;
 
 pub(super) fn router() -> Router<AppState> {
@@ -89,8 +89,10 @@ pub(crate) async fn authorize_thread(
 /// The full thread as the caller may see it.
 pub(crate) async fn thread_detail(state: &AppState, auth: &Authenticated, id: ThreadId) -> ApiResult<ThreadDetail> {
     let summary = state.store.thread_summary(auth.actor(), id).await?.ok_or(ApiError::NotFound)?;
-    let triage = state.store.latest_triage(id).await?;
-    let messages = state.store.messages(id, auth.user.role.is_staff()).await?;
+    let staff = auth.user.role.is_staff();
+    // Triage is the care team's working information; patients get the safety notice instead.
+    let triage = if staff { state.store.latest_triage(id).await? } else { None };
+    let messages = state.store.messages(id, staff).await?;
     Ok(ThreadDetail::new(&summary, triage.as_ref(), &messages))
 }
 
@@ -112,7 +114,7 @@ pub struct ListQuery {
     limit: Option<String>,
 }
 
-fn parse_uuid_field<T: std::str::FromStr>(field: &'static str, raw: &str) -> ApiResult<T> {
+pub(crate) fn parse_uuid_field<T: std::str::FromStr>(field: &'static str, raw: &str) -> ApiResult<T> {
     raw.parse().map_err(|_| ApiError::invalid(field, "must be an identifier (UUID)"))
 }
 
@@ -238,14 +240,13 @@ pub async fn create_thread(
             reasons: vec!["started by the care team".to_owned()],
             model_id: "care-team".to_owned(),
             model_version: "1".to_owned(),
+            needs_review: false,
+            overridden_by: None,
         };
         (Urgency::Routine, category, None, record)
     } else {
-        let result = carethread_triage::classify(subject.as_str(), body.as_str());
-        let category = category.unwrap_or(result.category);
-        let pool = carethread_triage::route(category, result.urgency);
-        let record = triage_record(&result, category, pool);
-        (result.urgency, category, Some(pool.to_owned()), record)
+        let record = triage_patient_message(state.store.as_ref(), subject.as_str(), body.as_str(), category).await?;
+        (record.urgency, record.category, record.pool_slug.clone(), record)
     };
     let written = state
         .store
@@ -267,6 +268,9 @@ pub async fn create_thread(
         .await?;
     if !written.replayed {
         state.metrics.thread_created();
+        if urgency == Urgency::Emergency {
+            state.metrics.emergency_triaged();
+        }
         tracing::info!(thread.id = %written.thread_id, urgency = urgency.as_str(), "thread started");
     }
     let mut detail = thread_detail(&state, &auth, written.thread_id).await?;

@@ -1,0 +1,151 @@
+// Triage settings, overrides and counts: SQL shared by both backends.
+// `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+
+fn triage_from_row(row: &DbRow) -> StoreResult<TriageRecord> {
+    let reasons: Vec<String> = serde_json::from_str(row.try_get::<&str, _>("reasons")?)
+        .map_err(|_| StoreError::Corrupt("triage reasons".into()))?;
+    let overridden_by: Option<String> = row.try_get("overridden_by")?;
+    Ok(TriageRecord {
+        urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
+        category: Category::parse(row.try_get::<&str, _>("category")?)?,
+        pool_slug: row.try_get("pool_slug")?,
+        confidence: row.try_get("confidence")?,
+        reasons,
+        model_id: row.try_get("model_id")?,
+        model_version: row.try_get("model_version")?,
+        needs_review: row.try_get("needs_review")?,
+        overridden_by: overridden_by.as_deref().map(parse_id).transpose()?,
+    })
+}
+
+impl Backend {
+    async fn read_triage_settings(&self) -> StoreResult<TriageSettings> {
+        let switch = sqlx::query("SELECT classifier_enabled, updated_at FROM triage_settings WHERE id = 1")
+            .fetch_optional(&self.read)
+            .await?;
+        let routes = sqlx::query(
+            "SELECT r.rule_key, p.slug, r.updated_at FROM routing_rules r JOIN pools p ON p.id = r.pool_id \
+             ORDER BY r.rule_key",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        let mut updated: Option<i64> = None;
+        let classifier_enabled = match &switch {
+            Some(row) => {
+                updated = Some(row.try_get("updated_at")?);
+                row.try_get("classifier_enabled")?
+            }
+            None => true,
+        };
+        let mut pairs = Vec::with_capacity(routes.len());
+        for row in &routes {
+            let at: i64 = row.try_get("updated_at")?;
+            updated = Some(updated.map_or(at, |u| u.max(at)));
+            pairs.push((row.try_get("rule_key")?, row.try_get("slug")?));
+        }
+        Ok(TriageSettings { classifier_enabled, routes: pairs, updated_at: updated.map(at).transpose()? })
+    }
+
+    async fn write_triage_settings(
+        &self,
+        classifier_enabled: Option<bool>,
+        routes: &[(String, PoolId)],
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TriageSettings> {
+        let mut tx = self.write.begin().await?;
+        if let Some(enabled) = classifier_enabled {
+            sqlx::query(
+                "INSERT INTO triage_settings (id, classifier_enabled, updated_by, updated_at) VALUES (1, $1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET classifier_enabled = excluded.classifier_enabled, \
+                 updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(enabled)
+            .bind(by.to_string())
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (key, pool) in routes {
+            sqlx::query(
+                "INSERT INTO routing_rules (rule_key, pool_id, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (rule_key) DO UPDATE SET pool_id = excluded.pool_id, \
+                 updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(key)
+            .bind(pool.to_string())
+            .bind(by.to_string())
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.read_triage_settings().await
+    }
+
+    async fn write_triage_override(&self, change: &TriageOverride) -> StoreResult<Thread> {
+        let returning = THREAD_COLS.replace("t.", "");
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE threads SET urgency = $2, urgency_rank = $3, category = $4, pool_id = COALESCE($5, pool_id) \
+             WHERE id = $1 RETURNING {returning}"
+        ))
+        .bind(change.thread_id.to_string())
+        .bind(change.urgency.as_str())
+        .bind(change.urgency.rank())
+        .bind(change.category.as_str())
+        .bind(change.pool_id.map(|p| p.to_string()))
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::Missing("thread"))?;
+        let thread = thread_from_row(&row)?;
+        let record = TriageRecord {
+            urgency: change.urgency,
+            category: change.category,
+            pool_slug: change.pool_slug.clone(),
+            confidence: 1.0,
+            reasons: change.reasons.clone(),
+            model_id: "override".to_owned(),
+            model_version: "1".to_owned(),
+            needs_review: false,
+            overridden_by: Some(change.by),
+        };
+        Self::insert_triage(&mut tx, change.thread_id, None, &record, change.now).await?;
+        let event = ThreadEvent {
+            kind: EventKind::ThreadUpdated,
+            thread_id: change.thread_id,
+            message_id: None,
+            internal: false,
+            alert: change.urgency == Urgency::Emergency,
+            at: change.now,
+        };
+        self.notify_in_tx(&mut tx, &event).await?;
+        tx.commit().await?;
+        self.publish(event);
+        Ok(thread)
+    }
+
+    async fn read_triage_stats(&self) -> StoreResult<TriageStats> {
+        let rows = sqlx::query(
+            "SELECT model_id, model_version, COUNT(*) AS n, \
+             SUM(CASE WHEN needs_review THEN 1 ELSE 0 END) AS review, \
+             SUM(CASE WHEN urgency = 'emergency' THEN 1 ELSE 0 END) AS emergencies \
+             FROM triage_results WHERE overridden_by IS NULL GROUP BY model_id, model_version \
+             ORDER BY model_id, model_version",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        let mut stats = TriageStats::default();
+        for row in &rows {
+            let n: i64 = row.try_get("n")?;
+            stats.automatic += n;
+            stats.needs_review += row.try_get::<Option<i64>, _>("review")?.unwrap_or(0);
+            stats.emergencies += row.try_get::<Option<i64>, _>("emergencies")?.unwrap_or(0);
+            stats.by_model.push((row.try_get("model_id")?, row.try_get("model_version")?, n));
+        }
+        stats.overrides = sqlx::query_scalar("SELECT COUNT(*) FROM triage_results WHERE overridden_by IS NOT NULL")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(stats)
+    }
+}

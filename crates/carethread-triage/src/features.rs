@@ -1,0 +1,196 @@
+//! What the classifier sees of a message: hashed word and character n-grams,
+//! subject words, drug names, red flags and their scopes, and the shape of
+//! the text.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use crate::safety::SafetyCheck;
+use crate::text::Token;
+
+/// Character n-gram lengths taken from each word (with `<` and `>` marking
+/// its ends): they let the classifier read misspellings and word forms.
+const CHAR_GRAMS: [usize; 2] = [4, 5];
+
+/// Hash buckets (a power of two).
+pub const BUCKETS: usize = 1 << 18;
+
+/// The drug-name lexicon shipped with CareThread (see `data/extract_drugs.py`).
+const DRUGS: &str = include_str!("../data/drugs.txt");
+
+fn drugs() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| DRUGS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).collect())
+}
+
+/// Whether `word` (folded) is a known drug name.
+#[must_use]
+pub fn is_drug(word: &str) -> bool {
+    drugs().contains(word)
+}
+
+/// FNV-1a, 64 bits: stable across platforms and releases, unlike `std`'s hasher.
+#[must_use]
+pub fn hash(feature: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in feature.bytes() {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// One message's features, by name (for explanations) and bucket.
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    pub names: Vec<String>,
+    pub buckets: Vec<u32>,
+    /// Each feature's value: one over the square root of the feature count.
+    pub value: f64,
+}
+
+fn number_class(n: f64) -> &'static str {
+    match n {
+        n if n < 10.0 => "n:small",
+        n if n < 55.0 => "n:low",
+        n if n < 95.0 => "n:mid",
+        n if n < 108.0 => "n:temp",
+        n if n < 250.0 => "n:high",
+        _ => "n:large",
+    }
+}
+
+/// Extracts the features of a message from its subject and body tokens and
+/// the safety check of the whole text.
+#[must_use]
+pub fn extract(subject: &[Token], body: &[Token], safety: &SafetyCheck) -> Features {
+    let mut names: Vec<String> = vec!["bias".to_owned()];
+    let word = |t: &Token| -> String {
+        match t.number() {
+            Some(n) => number_class(n).to_owned(),
+            None if is_drug(&t.text) => "drug".to_owned(),
+            None => t.text.clone(),
+        }
+    };
+    for token in subject {
+        names.push(format!("s:{}", word(token)));
+    }
+    let all: Vec<&Token> = subject.iter().chain(body).collect();
+    let mut drug_seen = false;
+    for (i, token) in all.iter().enumerate() {
+        let w = word(token);
+        drug_seen |= w == "drug";
+        if let Some(next) = all.get(i + 1).filter(|n| n.sentence == token.sentence) {
+            names.push(format!("b:{w} {}", word(next)));
+        }
+        if token.number().is_none() && token.text.chars().count() >= 3 {
+            let chars: Vec<char> = format!("<{}>", token.text).chars().collect();
+            for n in CHAR_GRAMS {
+                for gram in chars.windows(n) {
+                    names.push(format!("c:{}", gram.iter().collect::<String>()));
+                }
+            }
+        }
+        names.push(format!("w:{w}"));
+    }
+    if drug_seen {
+        names.push("drug-name".to_owned());
+    }
+    for flag in &safety.flags {
+        names.push(format!("rf:{}", flag.family));
+    }
+    if safety.is_emergency() {
+        names.push("rf:any".to_owned());
+    }
+    for (family, why) in &safety.suppressed {
+        names.push(format!("rf-suppressed:{}", why.as_str()));
+        names.push(format!("rf-suppressed:{family}"));
+    }
+    let length = match body.len() {
+        0..=3 => "len:tiny",
+        4..=12 => "len:short",
+        13..=60 => "len:medium",
+        _ => "len:long",
+    };
+    names.push(length.to_owned());
+    names.sort_unstable();
+    names.dedup();
+    let buckets = names.iter().map(|n| bucket(n)).collect();
+    let value = 1.0 / (names.len() as f64).sqrt();
+    Features { names, buckets, value }
+}
+
+/// The hash bucket of a feature.
+#[must_use]
+pub fn bucket(name: &str) -> u32 {
+    u32::try_from(hash(name) % BUCKETS as u64).unwrap_or(0)
+}
+
+/// A readable description of a feature for a triage reason, or `None` for
+/// features that mean little to a person (character n-grams, the bias).
+#[must_use]
+pub fn describe(name: &str) -> Option<String> {
+    let (kind, rest) = name.split_once(':')?;
+    match kind {
+        "w" if rest == "drug" => Some("names a medicine".to_owned()),
+        "w" if !rest.starts_with("n:") => Some(format!("word \"{rest}\"")),
+        "s" => Some(format!("subject word \"{rest}\"")),
+        "b" if !rest.contains("n:") => Some(format!("phrase \"{}\"", rest.replace("drug", "<medicine>"))),
+        "rf" => Some(format!("red flag {rest}")),
+        "rf-suppressed" => Some(format!("red-flag words {rest}")),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::safety::Lexicon;
+    use crate::text::tokenize;
+
+    fn features(subject: &str, body: &str) -> Vec<String> {
+        let check = Lexicon::builtin().check(&format!("{subject}\n{body}"));
+        extract(&tokenize(subject), &tokenize(body), &check).names
+    }
+
+    #[test]
+    fn words_bigrams_subject_and_char_grams() {
+        let f = features("Refill", "need my inhaler");
+        for name in
+            ["bias", "s:refill", "w:refill", "w:need", "b:need my", "b:my inhaler", "c:<inh", "c:<inha", "len:tiny"]
+        {
+            assert!(f.contains(&name.to_owned()), "missing {name} in {f:?}");
+        }
+    }
+
+    #[test]
+    fn drug_names_and_numbers_generalise() {
+        let f = features("", "metformin 500 and sugar 45");
+        assert!(f.contains(&"w:drug".to_owned()) && f.contains(&"drug-name".to_owned()));
+        assert!(f.contains(&"w:n:low".to_owned()) && f.contains(&"w:n:large".to_owned()));
+        assert!(is_drug("lisinopril") && is_drug("ozempic") && !is_drug("refill"));
+    }
+
+    #[test]
+    fn red_flags_and_their_scopes_are_features() {
+        let f = features("", "my chest feels tight");
+        assert!(f.contains(&"rf:chest pain".to_owned()) && f.contains(&"rf:any".to_owned()));
+        let f = features("", "no chest pain");
+        assert!(f.contains(&"rf-suppressed:negated".to_owned()));
+    }
+
+    #[test]
+    fn hashing_is_stable() {
+        assert_eq!(hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert!(bucket("w:refill") < BUCKETS as u32);
+    }
+
+    #[test]
+    fn descriptions_are_readable() {
+        assert_eq!(describe("w:refill").as_deref(), Some("word \"refill\""));
+        assert_eq!(describe("b:my drug").as_deref(), Some("phrase \"my <medicine>\""));
+        assert_eq!(describe("c:<ref"), None);
+        assert_eq!(describe("bias"), None);
+    }
+}
