@@ -33,6 +33,8 @@ enum Body {
     Note,
     Patch,
     Upload,
+    Retriage,
+    TriageSettings,
 }
 
 fn row(expected: [u16; 11]) -> [u16; 11] {
@@ -45,7 +47,14 @@ async fn every_route_answers_every_role_as_the_policy_says() {
     for backend in backends() {
         let app = spawn(backend).await;
         let owner = app.login("patient.alice").await;
-        let thread = app.new_thread(&owner, "Medication question", "Does my rash relate to the new pill?").await;
+        let started = app
+            .post(
+                "/api/v1/threads",
+                &owner,
+                json!({"subject": "Medication question", "body": "Does my rash relate to the new pill?", "category": "medication"}),
+            )
+            .await;
+        let thread = started.body["id"].as_str().expect("thread id").to_owned();
         let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
         let form = reqwest::multipart::Form::new()
             .part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("a.png"));
@@ -108,6 +117,24 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             ),
             (
                 Method::POST,
+                format!("/api/v1/threads/{thread}/triage"),
+                Body::Retriage,
+                row([401, 403, 404, 403, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/triage".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/admin/triage".into(),
+                Body::TriageSettings,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::POST,
                 format!("/api/v1/threads/{thread}/messages"),
                 Body::Message,
                 row([401, 201, 404, 201, 201, 201, 201, 404, 404, 403, 403]),
@@ -163,6 +190,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     Body::Message => req.json(&json!({"body": "A reply"})),
                     Body::Note => req.json(&json!({"body": "A note", "internal": true})),
                     Body::Patch => req.json(&json!({"status": "open"})),
+                    Body::Retriage => req.json(&json!({"urgency": "urgent"})),
+                    Body::TriageSettings => req.json(&json!({"classifier_enabled": true})),
                     Body::Upload => req.multipart(
                         reqwest::multipart::Form::new()
                             .part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("b.png")),
