@@ -102,7 +102,8 @@ impl Triage {
             let p = self.model.predict(&features);
             let mut why = format!("classifier: {} ({:.2})", p.category.as_str(), p.category_probability);
             if !p.top_features.is_empty() {
-                why.push_str(&format!(" from {}", p.top_features.join(", ")));
+                why.push_str(" from ");
+                why.push_str(&p.top_features.join(", "));
             }
             reasons.push(why);
             if p.urgency.rank() < rules_urgency.rank() || !safety.is_emergency() {

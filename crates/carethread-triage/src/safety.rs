@@ -100,14 +100,13 @@ struct Vocabulary {
 
 impl Vocabulary {
     fn id(&mut self, word: &str, fuzzy: bool) -> u32 {
-        let id = match self.ids.get(word) {
-            Some(id) => *id,
-            None => {
-                let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
-                self.ids.insert(word.to_owned(), id);
-                self.words.push(word.to_owned());
-                id
-            }
+        let id = if let Some(id) = self.ids.get(word) {
+            *id
+        } else {
+            let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+            self.ids.insert(word.to_owned(), id);
+            self.words.push(word.to_owned());
+            id
         };
         if fuzzy && word.chars().count() >= FUZZY_MIN_LEN {
             for variant in std::iter::once(word.to_owned()).chain(deletions(word)) {
@@ -156,7 +155,7 @@ fn within_one_edit(a: &str, b: &str) -> bool {
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     match (ra.len(), rb.len()) {
-        (0, 0) | (1, 0) | (0, 1) => true,
+        (0 | 1, 0) | (0, 1) => true,
         (la, lb) if la == lb => {
             ra[1..] == rb[1..] || (la >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
         }

@@ -358,13 +358,13 @@ fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Resu
     let started = std::time::Instant::now();
     let bytes = carethread_triage::model::train(&examples, &carethread_triage::TrainConfig::default());
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    let digest = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
     println!(
-        "trained on {} messages in {:.1} s; wrote {} ({} bytes, sha256 {})",
+        "trained on {} messages in {:.1} s; wrote {} ({} bytes, sha256 {digest})",
         examples.len(),
         started.elapsed().as_secs_f64(),
         out.display(),
         bytes.len(),
-        format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes))
     );
     let same = bytes == carethread_triage::BUILTIN_MODEL;
     println!("identical to the built-in model: {}", if same { "yes" } else { "no (rebuild to ship it)" });
@@ -396,16 +396,16 @@ fn triage_bench(file: Option<&std::path::Path>, rounds: usize) -> anyhow::Result
     }
     let total = started.elapsed().as_secs_f64();
     micros.sort_by(f64::total_cmp);
-    let pct = |p: f64| micros[((micros.len() - 1) as f64 * p).round() as usize];
+    let pct = |percent: usize| micros[(micros.len() - 1) * percent / 100];
     println!("model load: {:.1} ms ({} bytes)", load.as_secs_f64() * 1e3, carethread_triage::BUILTIN_MODEL.len());
     println!(
         "classify: {} messages on one thread, {:.0} messages/s; per message mean {:.1} µs, p50 {:.1} µs, p95 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
         micros.len(),
         micros.len() as f64 / total,
         micros.iter().sum::<f64>() / micros.len() as f64,
-        pct(0.50),
-        pct(0.95),
-        pct(0.99),
+        pct(50),
+        pct(95),
+        pct(99),
         micros[micros.len() - 1]
     );
     Ok(ExitCode::SUCCESS)

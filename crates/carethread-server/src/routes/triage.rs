@@ -191,7 +191,7 @@ fn require_admin(auth: &Authenticated) -> ApiResult<()> {
 async fn settings_out(state: &AppState) -> ApiResult<TriageSettingsOut> {
     let (rules, classifier_enabled) = clinic_triage(state.store.as_ref()).await?;
     let stored = state.store.triage_settings().await?;
-    let stats = state.store.triage_stats().await?;
+    let counts = state.store.triage_stats().await?;
     Ok(TriageSettingsOut {
         classifier_enabled,
         routing: rules.into(),
@@ -201,7 +201,7 @@ async fn settings_out(state: &AppState) -> ApiResult<TriageSettingsOut> {
         },
         lexicon_version: carethread_triage::safety::Lexicon::builtin().version().to_owned(),
         updated_at: stored.updated_at,
-        stats: stats.into(),
+        stats: counts.into(),
     })
 }
 
