@@ -2,18 +2,24 @@
 //! the form the store keeps with a thread.
 
 use carethread_core::thread::Category;
-use carethread_store::{Store, StoreResult, TriageRecord};
+use carethread_store::{Store, StoreResult, TriageRecord, TriageSettings};
 use carethread_triage::{RoutingRules, Triage, TriageResult};
 
 /// The clinic's routing rules (defaults, overlaid with what admins set) and
 /// whether the classifier is on.
 pub async fn clinic_triage(store: &dyn Store) -> StoreResult<(RoutingRules, bool)> {
     let settings = store.triage_settings().await?;
+    Ok((routing_rules(&settings), settings.classifier_enabled))
+}
+
+/// The default routing rules overlaid with the ones an admin set.
+#[must_use]
+pub fn routing_rules(settings: &TriageSettings) -> RoutingRules {
     let mut rules = RoutingRules::default();
-    for (key, slug) in settings.routes {
-        rules.set(&key, slug);
+    for (key, slug) in &settings.routes {
+        rules.set(key, slug.clone());
     }
-    Ok((rules, settings.classifier_enabled))
+    rules
 }
 
 /// Triages a patient's message. A category the patient chose wins over

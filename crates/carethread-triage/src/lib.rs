@@ -90,15 +90,15 @@ impl Triage {
     /// category keywords decide (and every result asks for review).
     #[must_use]
     pub fn classify(&self, subject: &str, body: &str, use_classifier: bool, routing: &RoutingRules) -> TriageResult {
-        let text = format!("{subject}\n{body}");
-        let safety = safety::Lexicon::builtin().check_message(subject, body);
+        let (subject_tokens, body_tokens) = (text::tokenize(subject), text::tokenize(body));
+        let safety = safety::Lexicon::builtin().check_message_tokens(&subject_tokens, &body_tokens);
         let mut reasons: Vec<String> =
             safety.flags.iter().map(|f| format!("red flag: {} (\"{}\")", f.family, f.phrase)).collect();
         reasons
             .extend(safety.suppressed.iter().map(|(family, why)| format!("not counted: {family} ({})", why.as_str())));
         let rules_urgency = if safety.is_emergency() { Urgency::Emergency } else { Urgency::Routine };
         let (urgency, category, confidence, needs_review, model_id, model_version) = if use_classifier {
-            let features = features::extract(&text::tokenize(subject), &text::tokenize(body), &safety);
+            let features = features::extract(&subject_tokens, &body_tokens, &safety);
             let p = self.model.predict(&features);
             let mut why = format!("classifier: {} ({:.2})", p.category.as_str(), p.category_probability);
             if !p.top_features.is_empty() {
@@ -114,7 +114,7 @@ impl Triage {
                 || (!safety.is_emergency() && p.urgency_probability < REVIEW_BELOW);
             (urgency, p.category, p.category_probability, unsure, MODEL_ID, MODEL_VERSION.to_owned())
         } else {
-            let lowered = text.to_lowercase();
+            let lowered = format!("{subject}\n{body}").to_lowercase();
             let (category, confidence, category_reasons) = rules::category(&lowered);
             reasons.extend(category_reasons);
             let urgency = if safety.is_emergency() {

@@ -82,8 +82,9 @@ pub struct Model {
 /// Reads the features of a message.
 #[must_use]
 pub fn features_of(subject: &str, body: &str) -> Features {
-    let safety = Lexicon::builtin().check_message(subject, body);
-    features::extract(&tokenize(subject), &tokenize(body), &safety)
+    let (subject, body) = (tokenize(subject), tokenize(body));
+    let safety = Lexicon::builtin().check_message_tokens(&subject, &body);
+    features::extract(&subject, &body, &safety)
 }
 
 impl Model {

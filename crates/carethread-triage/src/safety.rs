@@ -403,8 +403,14 @@ impl Lexicon {
     /// (subject "chest pain", body "no chest pain anymore").
     #[must_use]
     pub fn check_message(&self, subject: &str, body: &str) -> SafetyCheck {
-        let mut check = self.check(body);
-        let topic = self.check(subject);
+        self.check_message_tokens(&tokenize(subject), &tokenize(body))
+    }
+
+    /// [`Lexicon::check_message`] on already tokenised subject and body.
+    #[must_use]
+    pub fn check_message_tokens(&self, subject: &[Token], body: &[Token]) -> SafetyCheck {
+        let mut check = self.check_tokens(body);
+        let topic = self.check_tokens(subject);
         for flag in topic.flags {
             let ruled_out = check.suppressed.iter().any(|(family, _)| *family == flag.family);
             if !ruled_out && !check.flags.iter().any(|f| f.family == flag.family) {

@@ -60,11 +60,12 @@ pub async fn events(
                 Err(RecvError::Closed) => return None,
             };
             if visible(&state, &auth, &event).await {
-                let data = json!({"thread_id": event.thread_id, "message_id": event.message_id, "at": event.at});
-                let sse = Event::default().event(event.kind.as_str()).data(data.to_string());
+                let data =
+                    json!({"thread_id": event.thread_id, "message_id": event.message_id, "at": event.at}).to_string();
+                let sse = Event::default().event(event.kind.as_str()).data(&data);
                 // The on-call alert goes to staff only; patients get their safety notice in the response.
                 let alert = (event.alert && auth.user.role.is_staff())
-                    .then(|| Event::default().event("alert.emergency").data(data.to_string()));
+                    .then(|| Event::default().event("alert.emergency").data(data));
                 return Some((Ok(sse), (receiver, state, auth, alert)));
             }
         }

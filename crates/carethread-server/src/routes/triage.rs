@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::intake::clinic_triage;
+use crate::intake::routing_rules;
 use crate::routes::threads::{authorize_thread, thread_detail};
 
 pub(super) fn router() -> Router<AppState> {
@@ -189,12 +189,11 @@ fn require_admin(auth: &Authenticated) -> ApiResult<()> {
 }
 
 async fn settings_out(state: &AppState) -> ApiResult<TriageSettingsOut> {
-    let (rules, classifier_enabled) = clinic_triage(state.store.as_ref()).await?;
     let stored = state.store.triage_settings().await?;
     let counts = state.store.triage_stats().await?;
     Ok(TriageSettingsOut {
-        classifier_enabled,
-        routing: rules.into(),
+        classifier_enabled: stored.classifier_enabled,
+        routing: routing_rules(&stored).into(),
         model: crate::dto::ModelOut {
             id: carethread_triage::MODEL_ID.to_owned(),
             version: carethread_triage::MODEL_VERSION.to_owned(),
