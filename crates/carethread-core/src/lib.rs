@@ -6,6 +6,7 @@
 //! rule can be unit-tested with plain values.
 
 pub mod attachment;
+pub mod audit;
 pub mod clinic;
 pub mod error;
 pub mod ids;

@@ -150,7 +150,48 @@ pub fn check_new_password(password: &str) -> Result<(), DomainError> {
     if chars > 256 {
         return Err(DomainError::invalid("password", "must be at most 256 characters"));
     }
+    if is_common_password(password) {
+        return Err(DomainError::invalid(
+            "password",
+            "is one of the most common passwords (or one with a few characters added); choose another",
+        ));
+    }
     Ok(())
+}
+
+/// The shipped list of the 10,000 most common passwords, lowercased.
+static COMMON_PASSWORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/common_passwords.txt").lines().filter(|l| !l.is_empty() && !l.starts_with("# ")).collect()
+    });
+
+/// Whether `password` is a common password, one with digits or symbols
+/// added at the end ("password1234!"), a common one repeated, or a single
+/// character repeated. Case is ignored.
+#[must_use]
+pub fn is_common_password(password: &str) -> bool {
+    let lower = password.trim().to_lowercase();
+    let base = lower.trim_end_matches(|c: char| !c.is_alphabetic());
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return true;
+    }
+    let repeated = |s: &str| {
+        (1..=s.len() / 2).any(|n| {
+            s.len() % n == 0
+                && s.is_char_boundary(n)
+                && s[..n].repeat(s.len() / n) == s
+                && COMMON_PASSWORDS.contains(&s[..n])
+        })
+    };
+    // A common password of four or more characters with only digits or
+    // symbols after it.
+    let padded = lower
+        .char_indices()
+        .skip(4)
+        .any(|(i, _)| lower[i..].chars().all(|c| !c.is_alphabetic()) && COMMON_PASSWORDS.contains(&lower[..i]));
+    COMMON_PASSWORDS.contains(lower.as_str()) || padded || repeated(&lower) || repeated(base)
 }
 
 /// Whole years between `date_of_birth` and `today`.
@@ -191,6 +232,12 @@ mod tests {
     fn short_passwords_are_refused() {
         assert!(check_new_password("short").is_err());
         assert!(check_new_password("a perfectly long passphrase").is_ok());
+        for common in
+            ["password1234", "Qwertyuiop12", "123456789012", "iloveyou2024!", "aaaaaaaaaaaaa", "monkeymonkeymonkey"]
+        {
+            assert!(check_new_password(common).is_err(), "{common} accepted");
+        }
+        assert!(check_new_password("violet tram seventeen").is_ok());
     }
 
     #[test]
