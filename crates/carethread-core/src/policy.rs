@@ -88,6 +88,9 @@ pub struct ThreadFacts {
     pub in_thread_pool: bool,
     /// The thread is assigned to the actor personally.
     pub is_assignee: bool,
+    /// The actor broke the glass for this patient (stated a reason) and the
+    /// emergency access has not expired.
+    pub emergency_access: bool,
     /// The patient's grant to the actor, if any (active or not).
     pub proxy_grant: Option<ProxyGrant>,
 }
@@ -159,7 +162,9 @@ pub fn decide_thread(actor: Actor, action: ThreadAction, facts: &ThreadFacts, no
             }
         }
         role if role.is_staff() => {
-            let sees = facts.is_assignee || facts.in_thread_pool || (role.is_clinician() && facts.on_care_team);
+            let sees = facts.is_assignee
+                || facts.in_thread_pool
+                || (role.is_clinician() && (facts.on_care_team || facts.emergency_access));
             if sees { Decision::Allow } else { Decision::NotFound }
         }
         // Admins run the clinic and auditors read the audit log; neither reads
@@ -181,6 +186,16 @@ pub const fn may_use_messaging(role: Role) -> bool {
 pub const fn may_administer(role: Role) -> bool {
     matches!(role, Role::Admin)
 }
+
+/// Whether the role may break the glass: open a thread of a patient whose
+/// care team they are not on, by stating a reason. Clinicians only.
+#[must_use]
+pub const fn may_break_glass(role: Role) -> bool {
+    role.is_clinician()
+}
+
+/// How long break-the-glass access lasts.
+pub const BREAK_GLASS_MINUTES: i64 = 60;
 
 /// Ages (in whole years) at which a patient may keep a thread confidential
 /// from their proxies.

@@ -179,7 +179,7 @@ pub fn is_common_password(password: &str) -> bool {
     }
     let repeated = |s: &str| {
         (1..=s.len() / 2).any(|n| {
-            s.len() % n == 0
+            s.len().is_multiple_of(n)
                 && s.is_char_boundary(n)
                 && s[..n].repeat(s.len() / n) == s
                 && COMMON_PASSWORDS.contains(&s[..n])

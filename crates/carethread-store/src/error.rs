@@ -24,6 +24,12 @@ pub enum StoreError {
     /// A stored value could not be read back as a domain value.
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// The master key does not unwrap this database's data keys.
+    #[error("the master key does not match this database (wrong key file or CARETHREAD_MASTER_KEY)")]
+    WrongMasterKey,
+    /// A row names a data key this database does not hold.
+    #[error("stored data names an unknown encryption key ({0})")]
+    UnknownKey(i64),
     /// The database could not be reached (connection refused, pool exhausted or closed).
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),

@@ -16,6 +16,10 @@ pub enum EventKind {
     ThreadUpdated,
     #[serde(rename = "thread.read")]
     ThreadRead,
+    /// A clinician outside the care team opened a patient's thread with a
+    /// stated reason: delivered to auditors (privacy officers) only.
+    #[serde(rename = "privacy.break_glass")]
+    BreakGlass,
 }
 
 impl EventKind {
@@ -26,6 +30,7 @@ impl EventKind {
             EventKind::MessageCreated => "message.created",
             EventKind::ThreadUpdated => "thread.updated",
             EventKind::ThreadRead => "thread.read",
+            EventKind::BreakGlass => "privacy.break_glass",
         }
     }
 }

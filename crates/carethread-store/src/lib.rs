@@ -7,6 +7,7 @@
 //! a caller never "loads, then checks"; list queries filter by the same
 //! relationships the core policy decides on.
 
+pub mod crypto;
 mod error;
 mod events;
 mod model;
@@ -17,12 +18,14 @@ mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{AttachmentId, MessageId, PoolId, ThreadId, UserId};
 use carethread_core::policy::{Actor, PatientFacts, ProxyGrant, ThreadFacts};
 use carethread_core::thread::{Thread, ThreadPatch};
 use carethread_core::user::{NewUser, User, Username};
 use chrono::{DateTime, Utc};
 
+pub use crypto::{Keyring, MasterKey, MasterKeyError};
 pub use error::StoreError;
 pub use events::{EventKind, ThreadEvent};
 pub use model::*;
@@ -43,26 +46,89 @@ pub trait Store: Send + Sync + 'static {
 
     // --- people and organisation -------------------------------------------------
 
-    async fn create_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User>;
+    // Every change below is written with its audit entries in one transaction.
+
+    async fn create_user(
+        &self,
+        user: &NewUser,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<User>;
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// The user and their password hash, for sign-in.
     async fn user_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     /// Disables or re-enables a user and ends their sessions. False when no such user.
-    async fn set_user_disabled(&self, username: &Username, disabled: bool) -> StoreResult<bool>;
-    async fn add_care_team_member(&self, patient_id: UserId, staff_id: UserId) -> StoreResult<()>;
-    async fn create_pool(&self, slug: &str, name: &str) -> StoreResult<PoolRef>;
-    async fn add_pool_member(&self, pool_id: PoolId, user_id: UserId) -> StoreResult<()>;
+    async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Adds (`member`) or removes a clinician on a patient's care team.
+    async fn set_care_team_member(
+        &self,
+        patient_id: UserId,
+        staff_id: UserId,
+        member: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn create_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef>;
+    /// Adds (`member`) or removes a pool member.
+    async fn set_pool_member(
+        &self,
+        pool_id: PoolId,
+        user_id: UserId,
+        member: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     async fn pools(&self) -> StoreResult<Vec<PoolRef>>;
     async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>>;
     async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>>;
-    async fn grant_proxy(&self, grant: &ProxyGrant, created_by: UserId, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Records a grant; returns its id.
+    async fn grant_proxy(
+        &self,
+        grant: &ProxyGrant,
+        created_by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<uuid::Uuid>;
+    /// Grants, newest first, optionally of one patient and/or one proxy.
+    async fn proxy_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<GrantRecord>>;
+    /// Revokes a grant now. False when there is no such grant in force.
+    async fn revoke_grant(&self, id: uuid::Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool>;
     /// Patients the proxy currently acts for.
     async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>>;
 
     // --- sessions ----------------------------------------------------------------
 
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// Failed attempts and lockout of an account; `None` when no such user.
+    async fn login_state(&self, user: UserId) -> StoreResult<Option<LoginState>>;
+    /// Counts a failed sign-in; `lock` maps the failure count to the time
+    /// the account stays locked until, if it should be.
+    async fn record_login_failure(
+        &self,
+        user: UserId,
+        lock: &(dyn Fn(i64) -> Option<DateTime<Utc>> + Sync),
+        audit: &AuditEvent,
+    ) -> StoreResult<LoginState>;
+    /// Starts a session after a successful sign-in and clears failed attempts.
+    async fn record_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<()>;
+    /// Ends one session (`only`) or all of a user's sessions.
+    async fn end_sessions(&self, user: UserId, only: Option<&str>, audit: &AuditEvent) -> StoreResult<u64>;
+    /// The user's TOTP enrolment, if any.
+    async fn mfa(&self, user: UserId) -> StoreResult<Option<MfaRecord>>;
+    /// Stores a new (unconfirmed) TOTP secret, replacing any earlier one.
+    async fn set_mfa_secret(&self, user: UserId, secret: &[u8], audit: &AuditEvent) -> StoreResult<()>;
+    /// Confirms MFA with fresh recovery codes (hashes), or removes it.
+    async fn set_mfa_enabled(
+        &self,
+        user: UserId,
+        enabled: bool,
+        recovery_hashes: &[String],
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Accepts TOTP time step `step` once: false if it (or a later one) was used.
+    async fn accept_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
+    /// Uses up a recovery code; false if unknown or already used.
+    async fn use_recovery_code(&self, user: UserId, hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
     /// The session and its user, if the token hash is known (expiry is the caller's rule).
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>>;
     async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
@@ -90,8 +156,8 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: ThreadId,
         patch: &ThreadPatch,
-        by: UserId,
         now: DateTime<Utc>,
+        audit: &[AuditEvent],
     ) -> StoreResult<Thread>;
     /// Threads `actor` may see, newest activity first.
     async fn list_threads(
@@ -112,6 +178,7 @@ pub trait Store: Send + Sync + 'static {
         routes: &[(String, PoolId)],
         by: UserId,
         now: DateTime<Utc>,
+        audit: &AuditEvent,
     ) -> StoreResult<TriageSettings>;
     /// Re-triages a thread by hand: moves it and records who did it, atomically.
     async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread>;
@@ -143,6 +210,33 @@ pub trait Store: Send + Sync + 'static {
         include_internal: bool,
     ) -> StoreResult<Option<(AttachmentView, Vec<u8>)>>;
 
+    /// Break-the-glass: opens the patient's threads to a clinician outside the
+    /// care team until `expires_at`, for the stated reason (kept encrypted),
+    /// audited, and alerts privacy officers.
+    async fn open_emergency_access(
+        &self,
+        user: UserId,
+        patient: UserId,
+        reason: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+
+    // --- audit and keys ------------------------------------------------------------
+
+    /// Appends entries on their own (reads, sign-in refusals, denials).
+    async fn record_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()>;
+    /// Entries, newest first.
+    async fn audit_entries(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+    /// Walks the hash chain from the first entry.
+    async fn verify_audit(&self) -> StoreResult<AuditVerification>;
+    /// Re-wraps every data key under a new master key. Reopen the store with
+    /// the new key afterwards.
+    async fn rewrap_keys(&self, next: &MasterKey) -> StoreResult<u64>;
+    /// Adds a data key and re-encrypts every sealed value under it.
+    async fn rotate_data_key(&self) -> StoreResult<RotationReport>;
+
     // --- live events -------------------------------------------------------------
 
     /// Events from every server sharing this database (ids only, never content).
@@ -153,11 +247,15 @@ pub trait Store: Send + Sync + 'static {
 /// `sqlite://PATH` or `sqlite:PATH` opens (creating) a SQLite file;
 /// `postgres://…` or `postgresql://…` connects to PostgreSQL. Any other
 /// scheme is an error, never a new empty database by accident.
-pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+///
+/// `master` unwraps the database's data keys; a new database gets its first
+/// data key wrapped under it, and a database whose keys it cannot unwrap is
+/// refused ([`StoreError::WrongMasterKey`]).
+pub async fn open(url: &str, master: MasterKey) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+        Ok(Arc::new(SqliteStore::open(url, master).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(url).await?))
+        Ok(Arc::new(PostgresStore::open(url, master).await?))
     } else {
         Err(StoreError::UnsupportedUrl)
     }

@@ -1,6 +1,7 @@
 //! Values the store takes and returns, beyond the core domain types.
 
 use carethread_core::attachment::{Attachment, FileName, MediaType};
+use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{MessageId, PoolId, ThreadId, UserId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::role::Role;
@@ -98,6 +99,8 @@ pub struct TriageOverride {
     pub pool_slug: Option<String>,
     pub reasons: Vec<String>,
     pub now: DateTime<Utc>,
+    /// Written in the same transaction.
+    pub audit: Vec<AuditEvent>,
 }
 
 /// How triage has done: results by model, and how often staff overrode it.
@@ -191,6 +194,8 @@ pub struct NewThread {
     pub triage: TriageRecord,
     pub idempotency: Option<Idempotency>,
     pub now: DateTime<Utc>,
+    /// Written in the same transaction; entries without a target get the new thread's.
+    pub audit: Vec<AuditEvent>,
 }
 
 /// A new message in an existing thread.
@@ -206,6 +211,8 @@ pub struct NewMessage {
     pub attachments: Vec<NewAttachment>,
     pub idempotency: Option<Idempotency>,
     pub now: DateTime<Utc>,
+    /// Written in the same transaction; entries without a target get the new message's.
+    pub audit: Vec<AuditEvent>,
 }
 
 /// What a write created (or, on an idempotent retry, had created before).
@@ -215,4 +222,81 @@ pub struct Written {
     pub message_id: MessageId,
     /// True when nothing was written because the idempotency key was seen before.
     pub replayed: bool,
+}
+
+/// An audit entry as read back, with the hash chain's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<PersonRef>,
+    pub patient: Option<PersonRef>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub client: Option<String>,
+    /// Decrypted.
+    pub detail: Option<String>,
+}
+
+/// Filters for [`crate::Store::audit_entries`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub patient: Option<UserId>,
+    pub actor: Option<UserId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Only actions on a patient's messages (what a patient is shown).
+    pub message_access_only: bool,
+    /// Entries before this sequence number (paging backwards).
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    /// Entries checked and found intact (up to the first break).
+    pub verified: i64,
+    pub head_hash: String,
+    /// The first break, described.
+    pub broken: Option<String>,
+}
+
+/// The result of a key rotation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RotationReport {
+    pub new_key_id: i64,
+    pub rows_resealed: u64,
+    pub keys_rewrapped: u64,
+}
+
+/// A sign-in account's protection state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginState {
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub mfa_enabled: bool,
+}
+
+/// A proxy grant with the people it joins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub id: uuid::Uuid,
+    pub patient: PersonRef,
+    pub proxy: PersonRef,
+    pub scope: carethread_core::policy::ProxyScope,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user's TOTP enrolment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaRecord {
+    pub secret: Vec<u8>,
+    /// Confirmed with a first code; sign-in then requires a code.
+    pub enabled: bool,
+    /// The last time step accepted (a code is accepted once).
+    pub last_step: Option<i64>,
 }

@@ -22,11 +22,12 @@ pub struct PostgresStore {
     read: sqlx::PgPool,
     write: sqlx::PgPool,
     events: broadcast::Sender<ThreadEvent>,
+    keys: Keyring,
 }
 
 impl PostgresStore {
     /// Connects, migrates, and starts listening for other servers' events.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    pub async fn open(url: &str, master: crate::MasterKey) -> StoreResult<Self> {
         let pool =
             PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -34,7 +35,9 @@ impl PostgresStore {
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANNEL).await?;
         tokio::spawn(forward_notifications(listener, events.clone()));
-        Ok(Self { read: pool.clone(), write: pool, events })
+        let store = Self { read: pool.clone(), write: pool, events, keys: Keyring::new(master) };
+        store.init_keys().await?;
+        Ok(store)
     }
 
     /// Creates a new, empty database named `<prefix>_<unique>` on the server
@@ -91,7 +94,7 @@ impl PostgresStore {
     /// Runs a write in its own transaction, notifying other servers as it commits.
     async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
         let mut tx = self.write.begin().await?;
-        let outcome = match Self::run_job(&mut tx, &job).await {
+        let outcome = match Self::run_job(&mut tx, &self.keys, &job).await {
             Ok(outcome) => outcome,
             // Two requests with one idempotency key at the same moment: the
             // second loses the race on the unique index and answers with the first.
@@ -151,6 +154,7 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 
 include!("sql_store.rs");
 include!("sql_triage.rs");
+include!("sql_security.rs");
 
 impl WriteJob {
     /// Who is writing, and with which idempotency key.
@@ -158,6 +162,9 @@ impl WriteJob {
         match self {
             WriteJob::Thread(new) => (new.author_id, new.idempotency.as_ref()),
             WriteJob::Message(new) => (new.author_id, new.idempotency.as_ref()),
+            WriteJob::Audit(events) => {
+                (events.first().and_then(|e| e.actor_id).unwrap_or_else(|| UserId::from_uuid(Uuid::nil())), None)
+            }
         }
     }
 }

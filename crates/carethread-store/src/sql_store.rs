@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use carethread_core::attachment::{Attachment, FileName, MediaType};
+use carethread_core::audit::{AuditEvent, ChainedEntry};
 use carethread_core::ids::{AttachmentId, MessageId, PoolId, ThreadId, UserId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::{Actor, PatientFacts, ProxyGrant, ProxyScope, ThreadFacts};
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row as _;
 use uuid::Uuid;
 
+use crate::crypto::{Keyring, Slot};
 use crate::sql::{Bind, THREAD_COLS, USER_COLS, summary_select, visible_threads};
 use crate::{
     AttachmentView, EventKind, Idempotency, MessageView, NewMessage, NewThread, PersonRef, PoolRef,
@@ -65,11 +67,13 @@ fn user_from_row(row: &DbRow) -> StoreResult<User> {
     })
 }
 
-fn thread_from_row(row: &DbRow) -> StoreResult<Thread> {
+fn thread_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<Thread> {
+    let id: &str = row.try_get("id")?;
+    let subject = keys.open_text(row.try_get("key_id")?, Slot { table: "threads", column: "subject", row: id }, row.try_get("subject")?)?;
     Ok(Thread {
-        id: parse_id(row.try_get::<&str, _>("id")?)?,
+        id: parse_id(id)?,
         patient_id: parse_id(row.try_get::<&str, _>("patient_id")?)?,
-        subject: Subject::from_trusted(row.try_get("subject")?),
+        subject: Subject::from_trusted(subject),
         category: Category::parse(row.try_get::<&str, _>("category")?)?,
         urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
         status: ThreadStatus::parse(row.try_get::<&str, _>("status")?)?,
@@ -87,8 +91,8 @@ fn person(id: UserId, name: String, role: &str) -> StoreResult<PersonRef> {
     Ok(PersonRef { id, display_name: name, role: role.parse()? })
 }
 
-fn summary_from_row(row: &DbRow) -> StoreResult<ThreadSummary> {
-    let thread = thread_from_row(row)?;
+fn summary_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<ThreadSummary> {
+    let thread = thread_from_row(row, keys)?;
     let patient = person(thread.patient_id, row.try_get("patient_name")?, row.try_get("patient_role")?)?;
     let pool = match (thread.pool_id, row.try_get::<Option<String>, _>("pool_slug")?) {
         (Some(id), Some(slug)) => Some(PoolRef { id, slug, name: row.try_get("pool_name")? }),
@@ -109,14 +113,17 @@ fn pool_from_row(row: &DbRow) -> StoreResult<PoolRef> {
     })
 }
 
-fn attachment_from_row(row: &DbRow) -> StoreResult<Attachment> {
+fn attachment_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<Attachment> {
+    let id: &str = row.try_get("id")?;
+    let slot = Slot { table: "attachments", column: "file_name", row: id };
+    let file_name = keys.open_text(row.try_get("key_id")?, slot, row.try_get("file_name")?)?;
     Ok(Attachment {
-        id: parse_id(row.try_get::<&str, _>("id")?)?,
+        id: parse_id(id)?,
         message_id: parse_id(row.try_get::<&str, _>("message_id")?)?,
         thread_id: parse_id(row.try_get::<&str, _>("thread_id")?)?,
         uploader_id: parse_id(row.try_get::<&str, _>("uploader_id")?)?,
         media_type: MediaType::from_mime(row.try_get::<&str, _>("media_type")?)?,
-        file_name: FileName::from_trusted(row.try_get("file_name")?),
+        file_name: FileName::from_trusted(file_name),
         size_bytes: u64::try_from(row.try_get::<i64, _>("size_bytes")?)
             .map_err(|_| StoreError::Corrupt("attachment size".into()))?,
         created_at: at(row.try_get("created_at")?)?,
@@ -138,6 +145,8 @@ fn grant_from_row(row: &DbRow) -> StoreResult<ProxyGrant> {
 enum WriteJob {
     Thread(NewThread),
     Message(NewMessage),
+    /// Audit entries on their own (reads, sign-ins, refusals); writes nothing else.
+    Audit(Vec<AuditEvent>),
 }
 
 /// What a write produced: its ids and, unless it was an idempotent replay,
@@ -189,6 +198,7 @@ impl Backend {
     #[expect(clippy::too_many_arguments, reason = "one column each; a struct would only rename them")]
     async fn insert_message(
         conn: &mut Conn,
+        keys: &Keyring,
         id: MessageId,
         thread: ThreadId,
         author: UserId,
@@ -198,11 +208,14 @@ impl Backend {
         seq: i64,
         key: Option<&Idempotency>,
     ) -> StoreResult<()> {
+        let id_text = id.to_string();
+        let key_id = keys.active();
+        let body = keys.seal_text_with(key_id, Slot { table: "messages", column: "body", row: &id_text }, body)?;
         sqlx::query(
-            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, idempotency_key, request_fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, idempotency_key, \
+             request_fingerprint, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(id.to_string())
+        .bind(id_text)
         .bind(thread.to_string())
         .bind(author.to_string())
         .bind(body)
@@ -211,6 +224,7 @@ impl Backend {
         .bind(seq)
         .bind(key.map(|k| k.key.as_str()))
         .bind(key.map(|k| k.fingerprint.as_str()))
+        .bind(key_id)
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -218,18 +232,22 @@ impl Backend {
 
     async fn insert_triage(
         conn: &mut Conn,
+        keys: &Keyring,
         thread: ThreadId,
         message: Option<MessageId>,
         triage: &TriageRecord,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let reasons = serde_json::to_string(&triage.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let id = new_id().to_string();
+        let key_id = keys.active();
+        let reasons = keys.seal_text_with(key_id, Slot { table: "triage_results", column: "reasons", row: &id }, &reasons)?;
         sqlx::query(
             "INSERT INTO triage_results (id, thread_id, message_id, urgency, category, pool_slug, confidence, \
-             reasons, model_id, model_version, created_at, needs_review, overridden_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             reasons, model_id, model_version, created_at, needs_review, overridden_by, key_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
-        .bind(new_id().to_string())
+        .bind(id)
         .bind(thread.to_string())
         .bind(message.map(|m| m.to_string()))
         .bind(triage.urgency.as_str())
@@ -242,6 +260,7 @@ impl Backend {
         .bind(ms(now))
         .bind(triage.needs_review)
         .bind(triage.overridden_by.map(|u| u.to_string()))
+        .bind(key_id)
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -256,7 +275,7 @@ impl Backend {
             };
         }
         let rows = query.fetch_all(&self.read).await?;
-        rows.iter().map(summary_from_row).collect()
+        self.decode(|keys| rows.iter().map(|r| summary_from_row(r, keys)).collect()).await
     }
 
     /// Messages of a thread (or just `only`), oldest first, with authors,
@@ -267,7 +286,7 @@ impl Backend {
         let internal = format!("{internal_only} {one}");
         let only_id = only.map_or_else(String::new, |m| m.to_string());
         let rows = sqlx::query(&format!(
-            "SELECT m.id, m.author_id, m.body, m.internal, m.sent_at, u.display_name, u.role \
+            "SELECT m.id, m.author_id, m.body, m.internal, m.sent_at, m.key_id, u.display_name, u.role \
              FROM messages m JOIN users u ON u.id = m.author_id WHERE m.thread_id = $1 {internal} \
              ORDER BY m.seq"
         ))
@@ -276,8 +295,8 @@ impl Backend {
         .fetch_all(&self.read)
         .await?;
         let attachment_rows = sqlx::query(&format!(
-            "SELECT a.id, a.message_id, a.thread_id, a.uploader_id, a.media_type, a.file_name, a.size_bytes, a.created_at \
-             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.thread_id = $1 {internal} ORDER BY a.id"
+            "SELECT a.id, a.message_id, a.thread_id, a.uploader_id, a.media_type, a.file_name, a.size_bytes, a.created_at, \
+             a.key_id FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.thread_id = $1 {internal} ORDER BY a.id"
         ))
         .bind(id.to_string())
         .bind(&only_id)
@@ -292,13 +311,23 @@ impl Backend {
         .bind(&only_id)
         .fetch_all(&self.read)
         .await?;
+        self.decode(|keys| Self::assemble_views(id, &rows, &attachment_rows, &read_rows, keys)).await
+    }
+
+    fn assemble_views(
+        id: ThreadId,
+        rows: &[DbRow],
+        attachment_rows: &[DbRow],
+        read_rows: &[DbRow],
+        keys: &Keyring,
+    ) -> StoreResult<Vec<MessageView>> {
         let mut attachments: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
-        for row in &attachment_rows {
-            let a = attachment_from_row(row)?;
+        for row in attachment_rows {
+            let a = attachment_from_row(row, keys)?;
             attachments.entry(a.message_id).or_default().push(a);
         }
         let mut reads: HashMap<MessageId, Vec<(PersonRef, DateTime<Utc>)>> = HashMap::new();
-        for row in &read_rows {
+        for row in read_rows {
             let reader = person(parse_id(row.try_get::<&str, _>("reader_id")?)?, row.try_get("display_name")?, row.try_get("role")?)?;
             reads
                 .entry(parse_id(row.try_get::<&str, _>("message_id")?)?)
@@ -307,11 +336,14 @@ impl Backend {
         }
         rows.iter()
             .map(|row| {
+                let message_id: &str = row.try_get("id")?;
+                let slot = Slot { table: "messages", column: "body", row: message_id };
+                let body = keys.open_text(row.try_get("key_id")?, slot, row.try_get("body")?)?;
                 let message = Message {
-                    id: parse_id(row.try_get::<&str, _>("id")?)?,
+                    id: parse_id(message_id)?,
                     thread_id: id,
                     author_id: parse_id(row.try_get::<&str, _>("author_id")?)?,
-                    body: MessageBody::from_trusted(row.try_get("body")?),
+                    body: MessageBody::from_trusted(body),
                     internal: row.try_get("internal")?,
                     sent_at: at(row.try_get("sent_at")?)?,
                 };
@@ -327,14 +359,20 @@ impl Backend {
     }
 
     /// Runs one acknowledged write inside the caller's transaction.
-    async fn run_job(conn: &mut Conn, job: &WriteJob) -> StoreResult<JobOutcome> {
+    async fn run_job(conn: &mut Conn, keys: &Keyring, job: &WriteJob) -> StoreResult<JobOutcome> {
         match job {
-            WriteJob::Thread(new) => Self::write_thread(conn, new).await,
-            WriteJob::Message(new) => Self::write_message(conn, new).await,
+            WriteJob::Thread(new) => Self::write_thread(conn, keys, new).await,
+            WriteJob::Message(new) => Self::write_message(conn, keys, new).await,
+            WriteJob::Audit(events) => {
+                append_audit(conn, keys, events).await?;
+                // Audit jobs create no thread or message; the ids are unused.
+                let none = Written { thread_id: ThreadId::from_uuid(Uuid::nil()), message_id: MessageId::from_uuid(Uuid::nil()), replayed: false };
+                Ok(JobOutcome { written: none, event: None })
+            }
         }
     }
 
-    async fn write_thread(conn: &mut Conn, new: &NewThread) -> StoreResult<JobOutcome> {
+    async fn write_thread(conn: &mut Conn, keys: &Keyring, new: &NewThread) -> StoreResult<JobOutcome> {
         if let Some(key) = &new.idempotency
             && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
         {
@@ -352,14 +390,18 @@ impl Backend {
             message_id: MessageId::from_uuid(new_id()),
             replayed: false,
         };
+        let thread_text = written.thread_id.to_string();
+        let key_id = keys.active();
+        let subject =
+            keys.seal_text_with(key_id, Slot { table: "threads", column: "subject", row: &thread_text }, new.subject.as_str())?;
         sqlx::query(
             "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
-             pool_id, assignee_id, confidential, created_by, created_at, updated_at, message_count) \
-             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11, 1)",
+             pool_id, assignee_id, confidential, created_by, created_at, updated_at, message_count, key_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11, 1, $13)",
         )
-        .bind(written.thread_id.to_string())
+        .bind(&thread_text)
         .bind(new.patient_id.to_string())
-        .bind(new.subject.as_str())
+        .bind(subject)
         .bind(new.category.as_str())
         .bind(new.urgency.as_str())
         .bind(new.urgency.rank())
@@ -369,12 +411,15 @@ impl Backend {
         .bind(new.author_id.to_string())
         .bind(ms(new.now))
         .bind(new.status.as_str())
+        .bind(key_id)
         .execute(&mut *conn)
         .await?;
         let (id, thread) = (written.message_id, written.thread_id);
         let key = new.idempotency.as_ref();
-        Self::insert_message(conn, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key).await?;
-        Self::insert_triage(conn, written.thread_id, Some(written.message_id), &new.triage, new.now).await?;
+        Self::insert_message(conn, keys, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key).await?;
+        Self::insert_triage(conn, keys, written.thread_id, Some(written.message_id), &new.triage, new.now).await?;
+        let audit = with_target(&new.audit, "thread", &thread_text);
+        append_audit(conn, keys, &audit).await?;
         let event = ThreadEvent {
             kind: EventKind::ThreadCreated,
             thread_id: written.thread_id,
@@ -386,7 +431,7 @@ impl Backend {
         Ok(JobOutcome { written, event: Some(event) })
     }
 
-    async fn write_message(conn: &mut Conn, new: &NewMessage) -> StoreResult<JobOutcome> {
+    async fn write_message(conn: &mut Conn, keys: &Keyring, new: &NewMessage) -> StoreResult<JobOutcome> {
         if let Some(key) = &new.idempotency
             && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
         {
@@ -422,29 +467,37 @@ impl Backend {
         let seq = seq.ok_or(StoreError::Missing("thread"))?;
         let body = new.body.as_ref().map_or("", MessageBody::as_str);
         let (id, key) = (written.message_id, new.idempotency.as_ref());
-        Self::insert_message(conn, id, new.thread_id, new.author_id, body, new.internal, new.now, seq, key).await?;
+        Self::insert_message(conn, keys, id, new.thread_id, new.author_id, body, new.internal, new.now, seq, key).await?;
         for file in &new.attachments {
             let sha = format!("{:x}", Sha256::digest(&file.bytes));
+            let attachment_id = new_id().to_string();
+            let key_id = keys.active();
+            let slot = |column| Slot { table: "attachments", column, row: &attachment_id };
+            let file_name = keys.seal_text_with(key_id, slot("file_name"), file.file_name.as_str())?;
+            let content = keys.seal_bytes_with(key_id, slot("content"), &file.bytes)?;
             sqlx::query(
                 "INSERT INTO attachments (id, message_id, thread_id, uploader_id, media_type, file_name, size_bytes, \
-                 sha256, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 sha256, content, created_at, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
-            .bind(new_id().to_string())
+            .bind(&attachment_id)
             .bind(written.message_id.to_string())
             .bind(new.thread_id.to_string())
             .bind(new.author_id.to_string())
             .bind(file.media_type.mime())
-            .bind(file.file_name.as_str())
+            .bind(file_name)
             .bind(i64::try_from(file.bytes.len()).unwrap_or(i64::MAX))
             .bind(sha)
-            .bind(&file.bytes)
+            .bind(content)
             .bind(ms(new.now))
+            .bind(key_id)
             .execute(&mut *conn)
             .await?;
         }
         if let Some(triage) = &new.triage {
-            Self::insert_triage(conn, new.thread_id, Some(written.message_id), triage, new.now).await?;
+            Self::insert_triage(conn, keys, new.thread_id, Some(written.message_id), triage, new.now).await?;
         }
+        let audit = with_target(&new.audit, "message", &written.message_id.to_string());
+        append_audit(conn, keys, &audit).await?;
         let event = ThreadEvent {
             kind: EventKind::MessageCreated,
             thread_id: new.thread_id,
@@ -468,8 +521,9 @@ impl Store for Backend {
         Ok(())
     }
 
-    async fn create_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>) -> StoreResult<User> {
+    async fn create_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<User> {
         let id = UserId::from_uuid(new_id());
+        let mut tx = self.write.begin().await?;
         let result = sqlx::query(
             "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8)",
@@ -482,12 +536,14 @@ impl Store for Backend {
         .bind(user.language.as_str())
         .bind(password_hash)
         .bind(ms(now))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await;
         match result.map_err(StoreError::from) {
             Err(StoreError::Conflict(_)) => return Err(StoreError::Conflict("username")),
             other => other?,
         };
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &id.to_string())).await?;
+        tx.commit().await?;
         Ok(User {
             id,
             username: user.username.clone(),
@@ -525,7 +581,7 @@ impl Store for Backend {
         rows.iter().map(user_from_row).collect()
     }
 
-    async fn set_user_disabled(&self, username: &Username, disabled: bool) -> StoreResult<bool> {
+    async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool> {
         let mut tx = self.write.begin().await?;
         let row = sqlx::query("UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id")
             .bind(username.as_str())
@@ -541,40 +597,53 @@ impl Store for Backend {
                 .execute(&mut *tx)
                 .await?;
         }
+        let target = with_target(std::slice::from_ref(audit), "user", row.try_get::<&str, _>("id")?);
+        append_audit(&mut tx, &self.keys, &target).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    async fn add_care_team_member(&self, patient_id: UserId, staff_id: UserId) -> StoreResult<()> {
-        sqlx::query("INSERT INTO care_team_members (patient_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(patient_id.to_string())
-            .bind(staff_id.to_string())
-            .execute(&self.write)
-            .await?;
+    async fn set_care_team_member(&self, patient_id: UserId, staff_id: UserId, member: bool, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let sql = if member {
+            "INSERT INTO care_team_members (patient_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM care_team_members WHERE patient_id = $1 AND staff_id = $2"
+        };
+        sqlx::query(sql).bind(patient_id.to_string()).bind(staff_id.to_string()).execute(&mut *tx).await?;
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &staff_id.to_string())).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn create_pool(&self, slug: &str, name: &str) -> StoreResult<PoolRef> {
+    async fn create_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef> {
         let id = PoolId::from_uuid(new_id());
+        let mut tx = self.write.begin().await?;
         let result = sqlx::query("INSERT INTO pools (id, slug, name) VALUES ($1, $2, $3)")
             .bind(id.to_string())
             .bind(slug)
             .bind(name)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await;
         match result.map_err(StoreError::from) {
             Err(StoreError::Conflict(_)) => return Err(StoreError::Conflict("pool")),
             other => other?,
         };
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "pool", &id.to_string())).await?;
+        tx.commit().await?;
         Ok(PoolRef { id, slug: slug.to_owned(), name: name.to_owned() })
     }
 
-    async fn add_pool_member(&self, pool_id: PoolId, user_id: UserId) -> StoreResult<()> {
-        sqlx::query("INSERT INTO pool_members (pool_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(pool_id.to_string())
-            .bind(user_id.to_string())
-            .execute(&self.write)
-            .await?;
+    async fn set_pool_member(&self, pool_id: PoolId, user_id: UserId, member: bool, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let sql = if member {
+            "INSERT INTO pool_members (pool_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM pool_members WHERE pool_id = $1 AND user_id = $2"
+        };
+        sqlx::query(sql).bind(pool_id.to_string()).bind(user_id.to_string()).execute(&mut *tx).await?;
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "pool", &pool_id.to_string())).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -599,22 +668,8 @@ impl Store for Backend {
         row.as_ref().map(pool_from_row).transpose()
     }
 
-    async fn grant_proxy(&self, grant: &ProxyGrant, created_by: UserId, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO proxy_grants (id, patient_id, proxy_id, scope, expires_at, revoked_at, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(new_id().to_string())
-        .bind(grant.patient_id.to_string())
-        .bind(grant.proxy_id.to_string())
-        .bind(grant.scope.as_str())
-        .bind(grant.expires_at.map(ms))
-        .bind(grant.revoked_at.map(ms))
-        .bind(created_by.to_string())
-        .bind(ms(now))
-        .execute(&self.write)
-        .await?;
-        Ok(())
+    async fn grant_proxy(&self, grant: &ProxyGrant, created_by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<Uuid> {
+        self.insert_grant(grant, created_by, now, audit).await
     }
 
     async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>> {
@@ -708,15 +763,18 @@ impl Store for Backend {
         let row = sqlx::query(&format!(
             "SELECT {THREAD_COLS}, \
              EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = t.patient_id AND c.staff_id = $2) AS on_care_team, \
-             EXISTS (SELECT 1 FROM pool_members pm WHERE pm.pool_id = t.pool_id AND pm.user_id = $2) AS in_pool \
+             EXISTS (SELECT 1 FROM pool_members pm WHERE pm.pool_id = t.pool_id AND pm.user_id = $2) AS in_pool, \
+             EXISTS (SELECT 1 FROM emergency_access e WHERE e.user_id = $2 AND e.patient_id = t.patient_id \
+                 AND e.expires_at > $3) AS emergency_access \
              FROM threads t WHERE t.id = $1"
         ))
         .bind(id.to_string())
         .bind(actor.id.to_string())
+        .bind(ms(now))
         .fetch_optional(&self.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let thread = thread_from_row(&row)?;
+        let thread = self.decode(|keys| thread_from_row(&row, keys)).await?;
         let proxy_grant = if actor.role == Role::Proxy {
             self.active_grant(actor.id, thread.patient_id, now).await?
         } else {
@@ -728,6 +786,7 @@ impl Store for Backend {
             on_care_team: row.try_get("on_care_team")?,
             in_thread_pool: row.try_get("in_pool")?,
             is_assignee: thread.assignee_id == Some(actor.id),
+            emergency_access: row.try_get("emergency_access")?,
             proxy_grant,
         };
         Ok(Some((thread, facts)))
@@ -741,7 +800,13 @@ impl Store for Backend {
         self.submit(WriteJob::Message(new)).await
     }
 
-    async fn update_thread(&self, id: ThreadId, patch: &ThreadPatch, _by: UserId, now: DateTime<Utc>) -> StoreResult<Thread> {
+    async fn update_thread(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<Thread> {
         let mut sets = vec!["updated_at = $2".to_owned()];
         let mut binds: Vec<Option<Bind>> = Vec::new();
         let mut next = 3;
@@ -776,7 +841,8 @@ impl Store for Backend {
             query = query.bind(r);
         }
         let row = query.fetch_optional(&mut *tx).await?.ok_or(StoreError::Missing("thread"))?;
-        let thread = thread_from_row(&row)?;
+        let thread = thread_from_row(&row, &self.keys)?;
+        append_audit(&mut tx, &self.keys, &with_target(audit, "thread", &id.to_string())).await?;
         let event = ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, alert: false, at: now };
         self.notify_in_tx(&mut tx, &event).await?;
         tx.commit().await?;
@@ -839,14 +905,16 @@ impl Store for Backend {
 
     async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
         let row = sqlx::query(
-            "SELECT urgency, category, pool_slug, confidence, reasons, model_id, model_version, needs_review, \
-             overridden_by, created_at FROM triage_results \
+            "SELECT id, urgency, category, pool_slug, confidence, reasons, model_id, model_version, needs_review, \
+             overridden_by, created_at, key_id FROM triage_results \
              WHERE thread_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.read)
         .await?;
-        row.map(|row| Ok((triage_from_row(&row)?, at(row.try_get("created_at")?)?))).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let record = self.decode(|keys| triage_from_row(&row, keys)).await?;
+        Ok(Some((record, at(row.try_get("created_at")?)?)))
     }
 
     async fn triage_settings(&self) -> StoreResult<TriageSettings> {
@@ -859,8 +927,9 @@ impl Store for Backend {
         routes: &[(String, PoolId)],
         by: UserId,
         now: DateTime<Utc>,
+        audit: &AuditEvent,
     ) -> StoreResult<TriageSettings> {
-        self.write_triage_settings(classifier_enabled, routes, by, now).await
+        self.write_triage_settings(classifier_enabled, routes, by, now, audit).await
     }
 
     async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread> {
@@ -930,7 +999,7 @@ impl Store for Backend {
     async fn attachment(&self, thread: ThreadId, id: AttachmentId, include_internal: bool) -> StoreResult<Option<(AttachmentView, Vec<u8>)>> {
         let row = sqlx::query(
             "SELECT a.id, a.message_id, a.thread_id, a.uploader_id, a.media_type, a.file_name, a.size_bytes, a.created_at, \
-             a.content, m.internal FROM attachments a JOIN messages m ON m.id = a.message_id \
+             a.content, a.key_id, m.internal FROM attachments a JOIN messages m ON m.id = a.message_id \
              WHERE a.id = $1 AND a.thread_id = $2",
         )
         .bind(id.to_string())
@@ -942,8 +1011,98 @@ impl Store for Backend {
         if internal && !include_internal {
             return Ok(None);
         }
-        let view = AttachmentView { attachment: attachment_from_row(&row)?, internal };
-        Ok(Some((view, row.try_get("content")?)))
+        self.decode(|keys| {
+            let attachment = attachment_from_row(&row, keys)?;
+            let row_id = attachment.id.to_string();
+            let slot = Slot { table: "attachments", column: "content", row: &row_id };
+            let content = keys.open(row.try_get("key_id")?, slot, row.try_get("content")?)?;
+            Ok(Some((AttachmentView { attachment, internal }, content)))
+        })
+        .await
+    }
+
+    async fn proxy_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<crate::GrantRecord>> {
+        self.read_grants(patient, proxy).await
+    }
+
+    async fn revoke_grant(&self, id: Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
+        self.write_revoke_grant(id, now, audit).await
+    }
+
+    async fn login_state(&self, user: UserId) -> StoreResult<Option<crate::LoginState>> {
+        self.read_login_state(user).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user: UserId,
+        lock: &(dyn Fn(i64) -> Option<DateTime<Utc>> + Sync),
+        audit: &AuditEvent,
+    ) -> StoreResult<crate::LoginState> {
+        self.write_login_failure(user, lock, audit).await
+    }
+
+    async fn record_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<()> {
+        self.write_login_success(session, audit).await
+    }
+
+    async fn end_sessions(&self, user: UserId, only: Option<&str>, audit: &AuditEvent) -> StoreResult<u64> {
+        self.write_end_sessions(user, only, audit).await
+    }
+
+    async fn mfa(&self, user: UserId) -> StoreResult<Option<crate::MfaRecord>> {
+        self.read_mfa(user).await
+    }
+
+    async fn set_mfa_secret(&self, user: UserId, secret: &[u8], audit: &AuditEvent) -> StoreResult<()> {
+        self.write_mfa_secret(user, secret, audit).await
+    }
+
+    async fn set_mfa_enabled(&self, user: UserId, enabled: bool, recovery_hashes: &[String], audit: &AuditEvent) -> StoreResult<()> {
+        self.write_mfa_enabled(user, enabled, recovery_hashes, audit).await
+    }
+
+    async fn accept_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+        self.write_totp_step(user, step).await
+    }
+
+    async fn use_recovery_code(&self, user: UserId, hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        self.write_use_recovery_code(user, hash, now).await
+    }
+
+    async fn open_emergency_access(
+        &self,
+        user: UserId,
+        patient: UserId,
+        reason: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.write_emergency_access(user, patient, reason, now, expires_at, audit).await
+    }
+
+    async fn record_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.submit(WriteJob::Audit(events)).await.map(|_| ())
+    }
+
+    async fn audit_entries(&self, query: &crate::AuditQuery) -> StoreResult<Vec<crate::AuditRecord>> {
+        self.read_audit(query).await
+    }
+
+    async fn verify_audit(&self) -> StoreResult<crate::AuditVerification> {
+        self.check_audit_chain().await
+    }
+
+    async fn rewrap_keys(&self, next: &crate::MasterKey) -> StoreResult<u64> {
+        self.write_rewrap(next).await
+    }
+
+    async fn rotate_data_key(&self) -> StoreResult<crate::RotationReport> {
+        self.write_rotation().await
     }
 
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ThreadEvent> {

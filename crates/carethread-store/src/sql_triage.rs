@@ -1,9 +1,11 @@
 // Triage settings, overrides and counts: SQL shared by both backends.
 // `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
 
-fn triage_from_row(row: &DbRow) -> StoreResult<TriageRecord> {
-    let reasons: Vec<String> = serde_json::from_str(row.try_get::<&str, _>("reasons")?)
-        .map_err(|_| StoreError::Corrupt("triage reasons".into()))?;
+fn triage_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<TriageRecord> {
+    let slot = Slot { table: "triage_results", column: "reasons", row: row.try_get("id")? };
+    let reasons = keys.open_text(row.try_get("key_id")?, slot, row.try_get("reasons")?)?;
+    let reasons: Vec<String> =
+        serde_json::from_str(&reasons).map_err(|_| StoreError::Corrupt("triage reasons".into()))?;
     let overridden_by: Option<String> = row.try_get("overridden_by")?;
     Ok(TriageRecord {
         urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
@@ -52,6 +54,7 @@ impl Backend {
         routes: &[(String, PoolId)],
         by: UserId,
         now: DateTime<Utc>,
+        audit: &AuditEvent,
     ) -> StoreResult<TriageSettings> {
         let mut tx = self.write.begin().await?;
         if let Some(enabled) = classifier_enabled {
@@ -79,6 +82,7 @@ impl Backend {
             .execute(&mut *tx)
             .await?;
         }
+        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.read_triage_settings().await
     }
@@ -98,7 +102,7 @@ impl Backend {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::Missing("thread"))?;
-        let thread = thread_from_row(&row)?;
+        let thread = thread_from_row(&row, &self.keys)?;
         let record = TriageRecord {
             urgency: change.urgency,
             category: change.category,
@@ -110,7 +114,8 @@ impl Backend {
             needs_review: false,
             overridden_by: Some(change.by),
         };
-        Self::insert_triage(&mut tx, change.thread_id, None, &record, change.now).await?;
+        Self::insert_triage(&mut tx, &self.keys, change.thread_id, None, &record, change.now).await?;
+        append_audit(&mut tx, &self.keys, &with_target(&change.audit, "thread", &change.thread_id.to_string())).await?;
         let event = ThreadEvent {
             kind: EventKind::ThreadUpdated,
             thread_id: change.thread_id,

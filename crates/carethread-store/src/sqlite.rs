@@ -26,6 +26,7 @@ pub struct SqliteStore {
     write: sqlx::SqlitePool,
     events: broadcast::Sender<ThreadEvent>,
     jobs: mpsc::Sender<(WriteJob, Reply)>,
+    keys: Keyring,
 }
 
 /// Where a queued write's result goes.
@@ -36,7 +37,7 @@ const MAX_BATCH: usize = 256;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file `url` names and migrates it.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    pub async fn open(url: &str, master: crate::MasterKey) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -52,8 +53,11 @@ impl SqliteStore {
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         let (events, _) = broadcast::channel(1024);
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(group_commit(write.clone(), queue, events.clone()));
-        Ok(Self { read, write, events, jobs })
+        let keys = Keyring::new(master);
+        tokio::spawn(group_commit(write.clone(), queue, events.clone(), keys.clone()));
+        let store = Self { read, write, events, jobs, keys };
+        store.init_keys().await?;
+        Ok(store)
     }
 
     #[expect(
@@ -82,10 +86,11 @@ async fn group_commit(
     pool: sqlx::SqlitePool,
     mut queue: mpsc::Receiver<(WriteJob, Reply)>,
     events: broadcast::Sender<ThreadEvent>,
+    keys: Keyring,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        commit_batch(&pool, &mut batch, &events).await;
+        commit_batch(&pool, &mut batch, &events, &keys).await;
     }
 }
 
@@ -98,6 +103,7 @@ async fn commit_batch(
     pool: &sqlx::SqlitePool,
     batch: &mut Vec<(WriteJob, Reply)>,
     events: &broadcast::Sender<ThreadEvent>,
+    keys: &Keyring,
 ) {
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
@@ -106,9 +112,9 @@ async fn commit_batch(
             return fail_all(batch.drain(..).map(|(_, reply)| reply));
         }
     };
-    let results = match run_batch_or_roll_back(&mut conn, batch, false).await {
+    let results = match run_batch_or_roll_back(&mut conn, keys, batch, false).await {
         Ok(Some(results)) => Ok(results),
-        Ok(None) => match run_batch_or_roll_back(&mut conn, batch, true).await {
+        Ok(None) => match run_batch_or_roll_back(&mut conn, keys, batch, true).await {
             Ok(Some(results)) => Ok(results),
             Ok(None) => Err(sqlx::Error::Protocol("a savepoint failed".into())),
             Err(err) => Err(err),
@@ -143,10 +149,11 @@ fn fail_all(replies: impl Iterator<Item = Reply>) {
 /// [`run_batch`], leaving no transaction open on the connection if it fails.
 async fn run_batch_or_roll_back(
     conn: &mut sqlx::SqliteConnection,
+    keys: &Keyring,
     batch: &[(WriteJob, Reply)],
     savepoints: bool,
 ) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
-    let result = run_batch(conn, batch, savepoints).await;
+    let result = run_batch(conn, keys, batch, savepoints).await;
     if result.is_err() {
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
     }
@@ -158,6 +165,7 @@ async fn run_batch_or_roll_back(
 /// each job's failure is its own. `Err` means the transaction itself failed.
 async fn run_batch(
     conn: &mut sqlx::SqliteConnection,
+    keys: &Keyring,
     batch: &[(WriteJob, Reply)],
     savepoints: bool,
 ) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
@@ -167,7 +175,7 @@ async fn run_batch(
         if savepoints {
             sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
         }
-        let result = Backend::run_job(conn, job).await;
+        let result = Backend::run_job(conn, keys, job).await;
         match (&result, savepoints) {
             (Ok(_), true) => {
                 sqlx::query("RELEASE job").execute(&mut *conn).await?;
@@ -190,3 +198,4 @@ async fn run_batch(
 
 include!("sql_store.rs");
 include!("sql_triage.rs");
+include!("sql_security.rs");

@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
+use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::ThreadId;
 use carethread_core::message::MessageBody;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{NewMessage, NewThread, Store, StoreError, TriageRecord};
+use carethread_store::{MasterKey, NewMessage, NewThread, Store, StoreError, TriageRecord};
 use chrono::{NaiveDate, Utc};
 
 async fn patient(store: &Arc<dyn Store>) -> User {
@@ -22,7 +23,8 @@ async fn patient(store: &Arc<dyn Store>) -> User {
         Utc::now().date_naive(),
     )
     .expect("new user");
-    store.create_user(&new, "not-a-real-hash", Utc::now()).await.expect("user")
+    let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
+    store.create_user(&new, "not-a-real-hash", Utc::now(), &audit).await.expect("user")
 }
 
 fn triage() -> TriageRecord {
@@ -50,6 +52,7 @@ fn message(thread_id: ThreadId, author: &User, text: &str) -> NewMessage {
         attachments: vec![],
         idempotency: None,
         now: Utc::now(),
+        audit: vec![AuditEvent::new(AuditAction::MessageCreate, Some((author.id, Role::Patient)), Utc::now())],
     }
 }
 
@@ -69,6 +72,7 @@ async fn new_thread(store: &Arc<dyn Store>, author: &User) -> ThreadId {
             triage: triage(),
             idempotency: None,
             now: Utc::now(),
+            audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((author.id, Role::Patient)), Utc::now())],
         })
         .await
         .expect("thread")
@@ -79,7 +83,8 @@ async fn new_thread(store: &Arc<dyn Store>, author: &User) -> ThreadId {
 async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_reopen() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = carethread_store::open(&url).await.expect("open");
+    let master = MasterKey::generate();
+    let store = carethread_store::open(&url, master.clone()).await.expect("open");
     let author = patient(&store).await;
     let thread = new_thread(&store, &author).await;
 
@@ -105,7 +110,7 @@ async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_
     assert_eq!(store.messages(thread, true).await.expect("messages").len(), 51);
     drop(store);
 
-    let reopened = carethread_store::open(&url).await.expect("reopen");
+    let reopened = carethread_store::open(&url, master).await.expect("reopen");
     let messages = reopened.messages(thread, true).await.expect("messages");
     assert_eq!(messages.len(), 51, "every acknowledged message is still there");
     let bodies: Vec<_> = messages.iter().map(|m| m.message.body.as_str().to_owned()).collect();
@@ -121,6 +126,98 @@ fn uuid_nil() -> uuid::Uuid {
 
 #[tokio::test]
 async fn unknown_database_schemes_are_refused() {
-    assert!(matches!(carethread_store::open("mysql://localhost/x").await, Err(StoreError::UnsupportedUrl)));
-    assert!(matches!(carethread_store::open("carethread.db").await, Err(StoreError::UnsupportedUrl)));
+    let key = MasterKey::generate;
+    assert!(matches!(carethread_store::open("mysql://localhost/x", key()).await, Err(StoreError::UnsupportedUrl)));
+    assert!(matches!(carethread_store::open("carethread.db", key()).await, Err(StoreError::UnsupportedUrl)));
+}
+
+#[tokio::test]
+async fn a_database_refuses_a_master_key_that_is_not_its_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    drop(store);
+    let refused = carethread_store::open(&url, MasterKey::generate()).await;
+    assert!(matches!(refused, Err(StoreError::WrongMasterKey)), "{:?}", refused.err());
+}
+
+/// Every file SQLite keeps for the database: the file, its WAL and shared memory.
+fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "key") {
+            all.extend(std::fs::read(&path).expect("read"));
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_rotation_reseals_everything_and_new_master_keys_rewrap() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let master = MasterKey::generate();
+    let store = carethread_store::open(&url, master.clone()).await.expect("open");
+    let author = patient(&store).await;
+    let thread = new_thread(&store, &author).await;
+    store.add_message(message(thread, &author, "rotation canary 7f3a")).await.expect("message");
+    assert!(!contains(&database_bytes(dir.path()), "rotation canary 7f3a"));
+
+    let report = store.rotate_data_key().await.expect("rotate");
+    assert_eq!(report.new_key_id, 2);
+    // Thread subject, two messages and two triage-free rows: subject + 2 bodies at least.
+    assert!(report.rows_resealed >= 3, "{report:?}");
+    let again = store.rotate_data_key().await.expect("rotate again");
+    assert_eq!(again.new_key_id, 3);
+
+    let next = MasterKey::generate();
+    assert_eq!(store.rewrap_keys(&next).await.expect("rewrap"), 3);
+    drop(store);
+    assert!(matches!(carethread_store::open(&url, master).await, Err(StoreError::WrongMasterKey)));
+    let reopened = carethread_store::open(&url, next).await.expect("reopen with the new master key");
+    let bodies: Vec<_> = reopened
+        .messages(thread, true)
+        .await
+        .expect("messages")
+        .into_iter()
+        .map(|m| m.message.body.as_str().to_owned())
+        .collect();
+    assert_eq!(bodies, ["First", "rotation canary 7f3a"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_chain_verifies_and_names_the_first_altered_entry() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("t.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    let author = patient(&store).await;
+    let thread = new_thread(&store, &author).await;
+    store.add_message(message(thread, &author, "hello")).await.expect("message");
+    let read = AuditEvent::new(AuditAction::ThreadRead, Some((author.id, Role::Patient)), Utc::now())
+        .patient(author.id)
+        .target("thread", thread)
+        .detail("opened from the inbox");
+    store.record_audit(vec![read.clone(), read]).await.expect("audit");
+    let intact = store.verify_audit().await.expect("verify");
+    assert_eq!((intact.verified, intact.broken), (5, None));
+
+    // The log refuses changes through SQL...
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("raw connection");
+    let refused = sqlx::query("UPDATE audit_log SET outcome = 'denied' WHERE seq = 3").execute(&pool).await;
+    assert!(refused.is_err(), "the append-only trigger refuses updates");
+    // ...and someone who removes the guard is still caught.
+    sqlx::query("DROP TRIGGER audit_log_no_update").execute(&pool).await.expect("drop trigger");
+    sqlx::query("UPDATE audit_log SET client = '10.9.9.9' WHERE seq = 3").execute(&pool).await.expect("tamper");
+    let broken = store.verify_audit().await.expect("verify");
+    assert_eq!(broken.verified, 2);
+    assert!(broken.broken.as_deref().is_some_and(|b| b.starts_with("entry 3")), "{broken:?}");
+    let detail =
+        store.audit_entries(&carethread_store::AuditQuery { limit: 1, ..Default::default() }).await.expect("read");
+    assert_eq!(detail[0].detail.as_deref(), Some("opened from the inbox"));
 }
