@@ -197,14 +197,11 @@ pub const fn may_break_glass(role: Role) -> bool {
 /// How long break-the-glass access lasts.
 pub const BREAK_GLASS_MINUTES: i64 = 60;
 
-/// Ages (in whole years) at which a patient may keep a thread confidential
-/// from their proxies.
-pub const ADOLESCENT_AGES: std::ops::RangeInclusive<u32> = 12..=17;
-
-/// Whether a patient of `age` may mark a thread confidential.
+/// Whether a patient of `age` may mark a thread confidential from their
+/// proxies: adolescents, by the clinic's age range.
 #[must_use]
-pub fn may_mark_confidential(role: Role, age: Option<u32>) -> bool {
-    role == Role::Patient && age.is_some_and(|a| ADOLESCENT_AGES.contains(&a))
+pub fn may_mark_confidential(role: Role, age: Option<u32>, settings: &crate::clinic::ClinicSettings) -> bool {
+    role == Role::Patient && settings.is_adolescent(age)
 }
 
 /// Whether the role works in-baskets: sees pools, assigns and forwards.

@@ -332,6 +332,9 @@ pub struct SessionOut {
     pub token: String,
     pub user: UserOut,
     pub expires_at: DateTime<Utc>,
+    /// The clinic requires two-step sign-in for this user's role and they
+    /// have not enrolled: only enrolment (`/api/v1/mfa/…`) and signing out work until they do.
+    pub mfa_enrolment_required: bool,
 }
 
 /// The signed-in user and, for proxies, the patients they act for.

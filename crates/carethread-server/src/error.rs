@@ -44,6 +44,18 @@ pub enum ApiError {
     /// A field is invalid; names the field.
     #[error("{field}: {detail}")]
     Invalid { field: String, detail: String },
+    /// The account's clinic requires a second factor and the user has not enrolled.
+    #[error("your clinic requires two-step sign-in: enrol an authenticator app (POST /api/v1/mfa/enrol) to continue")]
+    MfaEnrolmentRequired,
+    /// The account uses a second factor and none (or a wrong one) was given.
+    #[error("{0}")]
+    MfaRequired(String),
+    /// The account is locked after repeated failed sign-ins.
+    #[error("too many failed sign-ins: this account is locked for a while; try again in {0} seconds")]
+    Locked(i64),
+    /// Too many requests from this address.
+    #[error("too many attempts from your network address; wait a minute and try again")]
+    TooManyRequests,
     /// The database is not answering.
     #[error("the service is temporarily unavailable")]
     Unavailable,
@@ -79,7 +91,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated | ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
+            ApiError::MfaRequired(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Locked(_) | ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -97,6 +111,10 @@ impl ApiError {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Unauthorized(_) => "sign-in-failed",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::MfaEnrolmentRequired => "mfa-enrolment-required",
+            ApiError::MfaRequired(_) => "mfa-required",
+            ApiError::Locked(_) => "account-locked",
+            ApiError::TooManyRequests => "too-many-requests",
             ApiError::NotFound => "not-found",
             ApiError::MethodNotAllowed => "method-not-allowed",
             ApiError::Conflict(_) => "conflict",
@@ -142,6 +160,14 @@ impl IntoResponse for ApiError {
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        let retry = match &self {
+            ApiError::Locked(seconds) => Some(seconds.to_string()),
+            ApiError::TooManyRequests => Some("60".to_owned()),
+            _ => None,
+        };
+        if let Some(value) = retry.and_then(|r| HeaderValue::from_str(&r).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }

@@ -2,9 +2,10 @@
 //! bodies, query strings, path ids and the signed-in user.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::policy::Actor;
 use carethread_core::user::User;
 use chrono::{TimeDelta, Utc};
@@ -122,11 +123,31 @@ fn percent_decode(raw: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The client's network address, as the audit log records it.
+#[must_use]
+pub fn client_address(parts: &Parts) -> Option<String> {
+    parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+/// The caller's network address (for routes that take no session).
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_address(parts)))
+    }
+}
+
 /// The signed-in user, from `Authorization: Bearer <token>`.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub user: User,
     pub token_hash: String,
+    /// Where the request came from, for the audit log.
+    pub client: Option<String>,
 }
 
 impl Authenticated {
@@ -134,35 +155,72 @@ impl Authenticated {
     pub fn actor(&self) -> Actor {
         Actor { id: self.user.id, role: self.user.role }
     }
+
+    /// An audit entry for `action` by this user, from this client, now.
+    #[must_use]
+    pub fn audit(&self, action: AuditAction) -> AuditEvent {
+        AuditEvent::new(action, Some((self.user.id, self.user.role)), Utc::now()).client(self.client.clone())
+    }
+}
+
+/// A signed-in user who may use every route: one whose clinic requires
+/// MFA for their role has enrolled. Routes that enrol MFA or sign out take
+/// [`Authenticated`] instead.
+impl Authenticated {
+    fn must_enrol_mfa(&self, state: &AppState, mfa_enabled: bool) -> bool {
+        !mfa_enabled && state.settings.mfa_required(self.user.role)
+    }
+}
+
+/// The session as [`Authenticated`], without the MFA-enrolment gate: for
+/// enrolling MFA and signing out.
+#[derive(Debug, Clone)]
+pub struct SessionOnly(pub Authenticated);
+
+impl FromRequestParts<AppState> for SessionOnly {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(authenticate(parts, state).await?.0))
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated, bool), ApiError> {
+    let token = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+        .ok_or(ApiError::Unauthenticated)?;
+    let hash = token_hash(token);
+    let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
+    let now = Utc::now();
+    let idle = TimeDelta::minutes(i64::from(state.settings.session_idle_minutes));
+    if user.disabled || session.expires_at <= now || session.last_seen_at + idle <= now {
+        if !user.disabled {
+            state.store.delete_session(&hash).await?;
+        }
+        return Err(ApiError::Unauthenticated);
+    }
+    // Refresh the idle clock at most once a minute, to spare the writer.
+    if now - session.last_seen_at > TimeDelta::seconds(60) {
+        state.store.touch_session(&hash, now).await?;
+    }
+    let mfa_enabled = session.mfa_enabled;
+    Ok((Authenticated { user, token_hash: hash, client: client_address(parts) }, mfa_enabled))
 }
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 256)
-            .ok_or(ApiError::Unauthenticated)?;
-        let hash = token_hash(token);
-        let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
-        let now = Utc::now();
-        let idle = TimeDelta::minutes(i64::from(state.settings.session_idle_minutes));
-        if user.disabled || session.expires_at <= now || session.last_seen_at + idle <= now {
-            if !user.disabled {
-                state.store.delete_session(&hash).await?;
-            }
-            return Err(ApiError::Unauthenticated);
+        let (auth, mfa_enabled) = authenticate(parts, state).await?;
+        if auth.must_enrol_mfa(state, mfa_enabled) {
+            return Err(ApiError::MfaEnrolmentRequired);
         }
-        // Refresh the idle clock at most once a minute, to spare the writer.
-        if now - session.last_seen_at > TimeDelta::seconds(60) {
-            state.store.touch_session(&hash, now).await?;
-        }
-        Ok(Self { user, token_hash: hash })
+        Ok(auth)
     }
 }
 

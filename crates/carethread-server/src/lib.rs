@@ -11,6 +11,7 @@ pub mod intake;
 pub mod metrics;
 pub mod openapi;
 mod routes;
+pub mod totp;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,12 +33,21 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<ClinicSettings>,
     pub metrics: Arc<Metrics>,
+    pub login_guard: Arc<routes::LoginGuard>,
+    /// Served over TLS: cookies are `Secure` and responses carry HSTS.
+    pub tls: bool,
 }
 
 impl AppState {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, settings: ClinicSettings) -> Self {
-        Self { store, settings: Arc::new(settings), metrics: Arc::new(Metrics::default()) }
+        Self {
+            store,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+            login_guard: Arc::default(),
+            tls: false,
+        }
     }
 }
 
@@ -57,7 +67,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 
 /// Records each request's route, status and latency, and logs it by matched

@@ -32,6 +32,8 @@ pub struct SessionRecord {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Whether the user has enrolled a second factor (read with the session; not stored in it).
+    pub mfa_enabled: bool,
 }
 
 /// A thread as a list shows it.

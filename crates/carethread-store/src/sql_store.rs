@@ -703,7 +703,7 @@ impl Store for Backend {
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLS}, s.token_hash, s.created_at, s.last_seen_at, s.expires_at \
+            "SELECT {USER_COLS}, s.token_hash, s.created_at, s.last_seen_at, s.expires_at, u.mfa_enabled \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
         ))
         .bind(token_hash)
@@ -717,6 +717,7 @@ impl Store for Backend {
             created_at: at(row.try_get("created_at")?)?,
             last_seen_at: at(row.try_get("last_seen_at")?)?,
             expires_at: at(row.try_get("expires_at")?)?,
+            mfa_enabled: row.try_get("mfa_enabled")?,
         };
         Ok(Some((session, user)))
     }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::clinic::ClinicSettings;
 use carethread_core::role::Role;
 use carethread_core::user::{DisplayName, Language, NewUser, Username};
@@ -102,14 +103,22 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(&tmp)?;
         format!("sqlite://{}", tmp.join("bench.db").display())
     };
-    let store = carethread_store::open(&url).await.context("opening the benchmark database")?;
+    let store = carethread_store::open(&url, carethread_store::MasterKey::generate())
+        .await
+        .context("opening the benchmark database")?;
     let backend = store.backend();
     println!("CareThread load benchmark: {backend} backend, {} sending clients for {} s", args.clients, args.seconds);
     let (patients, clinicians) = seed(&store, args.clients).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(store, ClinicSettings::default());
+    // Load-test clients sign in with a password only.
+    let settings = ClinicSettings {
+        mfa_required_for_staff: false,
+        login_attempts_per_minute: u32::MAX,
+        ..ClinicSettings::default()
+    };
+    let state = AppState::new(store, settings);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(carethread_server::serve(listener, state, async move {
         let _ = stop_rx.await;
@@ -147,9 +156,11 @@ async fn seed(store: &Arc<dyn Store>, clients: usize) -> anyhow::Result<(Vec<Str
             Language::En,
             today,
         )?;
-        let user = store.create_user(&new, &hash, Utc::now()).await?;
+        let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
+        let user = store.create_user(&new, &hash, Utc::now(), &audit).await?;
         for staff in ["dr.lee", "rn.kim"] {
-            store.add_care_team_member(user.id, clinic.user(staff)?.id).await?;
+            let audit = AuditEvent::new(AuditAction::CareTeamChange, None, Utc::now()).patient(user.id);
+            store.set_care_team_member(user.id, clinic.user(staff)?.id, true, &audit).await?;
         }
         patients.push(name);
     }

@@ -1,4 +1,4 @@
-//! Subcommands: `serve`, `demo`, `migrate`, `user`, `config`, `triage`, `bench`.
+//! Subcommands: `serve`, `demo`, `migrate`, `user`, `audit`, `keys`, `config`, `triage`, `bench`.
 #![expect(clippy::doc_markdown, reason = "doc comments on the commands are their --help text, shown as typed")]
 
 use std::io::{BufRead as _, Write as _};
@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::role::Role;
 use carethread_core::user::{DisplayName, Language, NewUser, Username, check_new_password};
 use carethread_server::AppState;
 use carethread_server::auth::hash_password;
-use carethread_store::Store;
+use carethread_store::{MasterKey, Store};
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
@@ -79,8 +80,49 @@ enum Command {
         #[command(subcommand)]
         action: TriageAction,
     },
+    /// Check the audit log's hash chain.
+    Audit {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[arg(long, global = true)]
+        database_url: Option<String>,
+        /// A demo or embedded data directory (its carethread.db and master.key).
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+    /// Manage encryption keys.
+    Keys {
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        #[arg(long, global = true)]
+        database_url: Option<String>,
+        /// A demo or embedded data directory (its carethread.db and master.key).
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
     /// Load-test a server over real HTTP and print throughput and latency percentiles.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain: exit 0 if intact, 1 naming the first altered or missing entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a data key and re-encrypt everything under it, while servers keep running.
+    /// With --new-master-key-file, first re-wrap every data key under a new master key
+    /// (created, mode 0600, if the file does not exist); then point the servers at it.
+    Rotate {
+        #[arg(long)]
+        new_master_key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -180,13 +222,94 @@ fn load_config(file: Option<&std::path::Path>, database_url: Option<String>) -> 
     Ok(config)
 }
 
-async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))
-        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+/// The directory a SQLite URL's file lives in.
+fn sqlite_dir(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    Some(std::path::Path::new(path).parent().map_or_else(
+        || PathBuf::from("."),
+        |d| {
+            if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() }
+        },
+    ))
+}
+
+/// The master key: `CARETHREAD_MASTER_KEY`, else the configured key file,
+/// else `master.key` beside a SQLite database (created, mode 0600, on first
+/// start). PostgreSQL needs one of the first two, shared by every server.
+fn master_key(database: &config::DatabaseConfig) -> anyhow::Result<MasterKey> {
+    if let Ok(hex) = std::env::var(carethread_store::crypto::MASTER_KEY_ENV) {
+        return MasterKey::from_hex(&hex).context("reading CARETHREAD_MASTER_KEY");
     }
-    carethread_store::open(url).await.context("opening the database")
+    let path = match (&database.master_key_file, sqlite_dir(&database.url)) {
+        (Some(file), _) => PathBuf::from(file),
+        (None, Some(dir)) => dir.join("master.key"),
+        (None, None) => bail!(
+            "no master key: set CARETHREAD_MASTER_KEY or [database] master_key_file (every server sharing the \
+             database needs the same key)"
+        ),
+    };
+    Ok(MasterKey::load_or_create(&path)?)
+}
+
+async fn open_store(database: &config::DatabaseConfig) -> anyhow::Result<Arc<dyn Store>> {
+    let url = &database.url;
+    if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(carethread_store::StoreError::UnsupportedUrl).context("opening the database");
+    }
+    if let Some(dir) = sqlite_dir(&database.url) {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    }
+    let master = master_key(database)?;
+    carethread_store::open(&database.url, master).await.context("opening the database")
+}
+
+/// The configuration a maintenance command names: a data directory, or a configuration and URL.
+fn maintenance_config(
+    config: Option<&std::path::Path>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<Config> {
+    let url = match data_dir {
+        Some(dir) => Some(format!("sqlite://{}", dir.join("carethread.db").display())),
+        None => database_url,
+    };
+    load_config(config, url)
+}
+
+async fn audit_verify(store: &Arc<dyn Store>) -> anyhow::Result<ExitCode> {
+    let report = store.verify_audit().await?;
+    match report.broken {
+        None => {
+            println!("audit log intact: {} entries, head {}", report.verified, report.head_hash);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(broken) => {
+            println!("audit log BROKEN after {} intact entries: {broken}", report.verified);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn keys_rotate(config: &Config, new_master_key_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut store = open_store(&config.database).await?;
+    if let Some(path) = new_master_key_file {
+        let next = if path.exists() {
+            MasterKey::load_or_create(&path)?
+        } else {
+            let key = MasterKey::generate();
+            key.write_new(&path)?;
+            key
+        };
+        let rewrapped = store.rewrap_keys(&next).await?;
+        println!("re-wrapped {rewrapped} data keys under the master key in {}", path.display());
+        println!("point every server at it now (database.master_key_file or CARETHREAD_MASTER_KEY)");
+        store =
+            carethread_store::open(&config.database.url, next).await.context("reopening with the new master key")?;
+    }
+    let report = store.rotate_data_key().await?;
+    println!("data key {} is now active; re-encrypted {} rows", report.new_key_id, report.rows_resealed);
+    Ok(())
 }
 
 async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
@@ -196,7 +319,7 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             if let Some(bind) = bind {
                 config.server.bind = bind;
             }
-            let store = open_store(&config.database.url).await?;
+            let store = open_store(&config.database).await?;
             let addr: SocketAddr =
                 config.server.bind.parse().context("--bind must be an address like 127.0.0.1:8080")?;
             serve(store, config, addr, None).await?;
@@ -205,7 +328,9 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
             let db = data_dir.join("carethread.db");
             let url = format!("sqlite://{}", db.display());
-            let store = open_store(&url).await?;
+            let mut config = Config::default();
+            config.database.url = url;
+            let store = open_store(&config.database).await?;
             let reused = demo::is_seeded(&store).await?;
             if reused {
                 println!(
@@ -215,20 +340,29 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 demo::seed(&store, &demo_password, true).await?;
             }
-            let mut config = Config::default();
-            config.database.url = url;
+            // The demo seeds staff without a second factor so it can be tried at once.
+            config.clinic.mfa_required_for_staff = false;
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             serve(store, config, addr, Some(&demo_password)).await?;
         }
         Command::Migrate { config, database_url } => {
             let config = load_config(config.as_deref(), database_url)?;
-            open_store(&config.database.url).await?;
+            open_store(&config.database).await?;
             println!("database is up to date");
         }
         Command::User { config, database_url, action } => {
             let config = load_config(config.as_deref(), database_url)?;
-            let store = open_store(&config.database.url).await?;
+            let store = open_store(&config.database).await?;
             user_command(&store, action).await?;
+        }
+        Command::Audit { config, database_url, data_dir, action: AuditCommand::Verify } => {
+            let config = maintenance_config(config.as_deref(), database_url, data_dir)?;
+            let store = open_store(&config.database).await?;
+            return audit_verify(&store).await;
+        }
+        Command::Keys { config, database_url, data_dir, action: KeysCommand::Rotate { new_master_key_file } } => {
+            let config = maintenance_config(config.as_deref(), database_url, data_dir)?;
+            keys_rotate(&config, new_master_key_file).await?;
         }
         Command::Bench(args) => bench::run(args).await?,
         Command::Config { .. } | Command::Triage { .. } => unreachable!("handled without a runtime"),
@@ -295,7 +429,8 @@ async fn user_command(store: &Arc<dyn Store>, action: UserAction) -> anyhow::Res
             let password = line.trim_end_matches(['\r', '\n']).to_owned();
             check_new_password(&password)?;
             let hash = hash_password(&SecretString::from(password)).context("hashing the password")?;
-            let user = store.create_user(&new, &hash, Utc::now()).await?;
+            let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now()).detail("command line");
+            let user = store.create_user(&new, &hash, Utc::now(), &audit).await?;
             println!("added {} ({}) {}", user.username.as_str(), user.role, user.id);
         }
         UserAction::List => {
@@ -305,7 +440,9 @@ async fn user_command(store: &Arc<dyn Store>, action: UserAction) -> anyhow::Res
             }
         }
         UserAction::Disable { username } => {
-            if !store.set_user_disabled(&Username::parse(&username)?, true).await? {
+            let audit =
+                AuditEvent::new(AuditAction::UserUpdate, None, Utc::now()).detail("disabled from the command line");
+            if !store.set_user_disabled(&Username::parse(&username)?, true, &audit).await? {
                 bail!("no user named {username}");
             }
             println!("disabled {username}");

@@ -34,11 +34,15 @@ impl Default for ServerConfig {
 pub struct DatabaseConfig {
     /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
     pub url: String,
+    /// The master key file (64 hex digits, mode 0600). Default: `master.key`
+    /// beside a SQLite database, created on first start. PostgreSQL servers
+    /// must name a shared file here or set `CARETHREAD_MASTER_KEY`.
+    pub master_key_file: Option<String>,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://carethread-data/carethread.db".to_owned() }
+        Self { url: "sqlite://carethread-data/carethread.db".to_owned(), master_key_file: None }
     }
 }
 
@@ -108,6 +112,10 @@ bind = "{bind}"
 [database]
 # sqlite://PATH (embedded, one file) or postgres://USER@HOST:PORT/DATABASE (scale-out).
 url = "{url}"
+# The master key that wraps the data encryption keys (64 hex digits, mode 0600).
+# Default: master.key beside a SQLite database, created on first start. With
+# PostgreSQL, name a file every server shares, or set CARETHREAD_MASTER_KEY.
+# master_key_file = "/etc/carethread/master.key"
 
 [clinic]
 # Shown to patients.
@@ -120,6 +128,18 @@ attachments_per_message = {per}
 # Sign-in sessions end after this many idle minutes, and this many hours after sign-in.
 session_idle_minutes = {idle}
 session_max_hours = {hours}
+# Second factor (TOTP) at sign-in: staff, admins and auditors; patients and proxies.
+mfa_required_for_staff = {mfa_staff}
+mfa_required_for_patients = {mfa_patients}
+# After this many failed sign-ins in a row an account is locked, first for
+# lockout_base_seconds, doubling with each further failure (at most a day).
+lockout_threshold = {lock_n}
+lockout_base_seconds = {lock_s}
+# Sign-in attempts one network address may make per minute.
+login_attempts_per_minute = {rate}
+# Patients this old (inclusive) may keep threads confidential from their proxies.
+adolescent_min_age = {teen_min}
+adolescent_max_age = {teen_max}
 "#,
         bind = c.server.bind,
         url = c.database.url,
@@ -129,6 +149,13 @@ session_max_hours = {hours}
         per = k.attachments_per_message,
         idle = k.session_idle_minutes,
         hours = k.session_max_hours,
+        mfa_staff = k.mfa_required_for_staff,
+        mfa_patients = k.mfa_required_for_patients,
+        lock_n = k.lockout_threshold,
+        lock_s = k.lockout_base_seconds,
+        rate = k.login_attempts_per_minute,
+        teen_min = k.adolescent_min_age,
+        teen_max = k.adolescent_max_age,
     )
 }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::UserId;
 use carethread_core::message::MessageBody;
 use carethread_core::policy::{ProxyGrant, ProxyScope};
@@ -137,6 +138,11 @@ pub async fn is_seeded(store: &Arc<dyn Store>) -> anyhow::Result<bool> {
     Ok(store.user_credentials(&admin).await?.is_some())
 }
 
+/// An audit entry for a change made by seeding (no signed-in actor).
+fn seeded(action: AuditAction) -> AuditEvent {
+    AuditEvent::new(action, None, Utc::now()).detail("demo clinic seed")
+}
+
 /// Seeds the demo clinic. `with_threads` adds the sample conversations.
 pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) -> anyhow::Result<DemoClinic> {
     let now = Utc::now();
@@ -152,19 +158,20 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
             a.language,
             now.date_naive(),
         )?;
-        users.push(store.create_user(&new, &hash, now).await?);
+        users.push(store.create_user(&new, &hash, now, &seeded(AuditAction::UserCreate)).await?);
     }
     let mut clinic = DemoClinic { users, pools: Vec::new() };
     for (slug, name, members) in POOLS {
-        let pool = store.create_pool(slug, name).await?;
+        let pool = store.create_pool(slug, name, &seeded(AuditAction::PoolChange)).await?;
         for member in *members {
-            store.add_pool_member(pool.id, clinic.id(member)?).await?;
+            store.set_pool_member(pool.id, clinic.id(member)?, true, &seeded(AuditAction::PoolChange)).await?;
         }
         clinic.pools.push(pool);
     }
     for patient in ["patient.alice", "patient.bob", "patient.maya"] {
         for staff in ["dr.lee", "rn.kim", "rx.patel"] {
-            store.add_care_team_member(clinic.id(patient)?, clinic.id(staff)?).await?;
+            let audit = seeded(AuditAction::CareTeamChange).patient(clinic.id(patient)?);
+            store.set_care_team_member(clinic.id(patient)?, clinic.id(staff)?, true, &audit).await?;
         }
     }
     let carol = clinic.id("proxy.carol")?;
@@ -176,7 +183,8 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
             expires_at: None,
             revoked_at: None,
         };
-        store.grant_proxy(&grant, clinic.id(patient)?, now).await?;
+        let audit = seeded(AuditAction::GrantCreate).patient(clinic.id(patient)?);
+        store.grant_proxy(&grant, clinic.id(patient)?, now, &audit).await?;
     }
     if with_threads {
         seed_threads(store, &clinic).await?;
@@ -241,6 +249,7 @@ async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Re
                 triage: triage_record(&triage, triage.category, pool),
                 idempotency: None,
                 now: at,
+                audit: vec![seeded(AuditAction::ThreadCreate).patient(clinic.id(patient)?)],
             })
             .await?;
         for (j, (author, body)) in replies.iter().enumerate() {
@@ -255,12 +264,14 @@ async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Re
                     attachments: Vec::new(),
                     idempotency: None,
                     now: at + TimeDelta::minutes(45 * (i64::try_from(j).unwrap_or(0) + 1)),
+                    audit: vec![seeded(AuditAction::MessageCreate).patient(clinic.id(patient)?)],
                 })
                 .await?;
         }
         if *subject == "Refill for lisinopril" {
             let patch = ThreadPatch { status: Some(ThreadStatus::Closed), ..ThreadPatch::default() };
-            store.update_thread(written.thread_id, &patch, clinic.id("rx.patel")?, at + TimeDelta::hours(2)).await?;
+            let audit = seeded(AuditAction::ThreadUpdate).patient(clinic.id(patient)?);
+            store.update_thread(written.thread_id, &patch, at + TimeDelta::hours(2), &[audit]).await?;
         }
     }
     Ok(())

@@ -25,8 +25,9 @@ const CALLERS: [&str; 11] = [
     "auditor",
 ];
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Body {
+    Json(serde_json::Value),
     None,
     NewThread,
     Message,
@@ -67,6 +68,16 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         .await;
         let attachment_url = uploaded.body["attachments"][0]["url"].as_str().expect("url").to_owned();
         let alice_id = app.id("patient.alice");
+        let (carol_id, patel_id, bob_id) = (app.id("proxy.carol"), app.id("rx.patel"), app.id("patient.bob"));
+        let far = "2099-01-01T00:00:00Z";
+        let to_revoke =
+            app.post("/api/v1/grants", &owner, json!({"proxy_id": carol_id, "scope": "full", "expires_at": far})).await;
+        let grant = to_revoke.body["id"].as_str().expect("grant id").to_owned();
+        let pool = app.store.pool_by_slug("front-desk").await.expect("pool").expect("front desk pool").id;
+        let new_user = |n: &str| {
+            json!({"username": format!("matrix.{n}"), "display_name": "Matrix User", "role": "nurse",
+                   "password": "violet tram seventeen"})
+        };
 
         let routes: Vec<(Method, String, Body, [u16; 11])> = vec![
             //                                                                       anon alice bob carol lee  kim patel desk bill admin audit
@@ -161,11 +172,123 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Method::GET,
                 "/api/v1/events".into(),
                 Body::None,
-                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200]),
+            ),
+            // Privacy: the audit log, grants, break-the-glass.
+            (
+                Method::GET,
+                "/api/v1/audit".into(),
+                Body::None,
+                row([401, 200, 200, 403, 403, 403, 403, 403, 403, 403, 200]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/audit?format=csv".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/grants".into(),
+                Body::None,
+                row([401, 200, 200, 200, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/grants".into(),
+                Body::Json(json!({"proxy_id": carol_id, "patient_id": alice_id, "scope": "full", "expires_at": far})),
+                row([401, 201, 422, 403, 403, 403, 403, 403, 403, 201, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/grants/{grant}"),
+                Body::None,
+                row([401, 204, 404, 403, 403, 403, 403, 403, 403, 404, 403]),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/break-glass"),
+                Body::Json(json!({"reason": "covering the on-call shift tonight"})),
+                row([401, 403, 403, 403, 409, 409, 409, 403, 403, 403, 403]),
+            ),
+            // Two-step sign-in (not required of anyone in this clinic).
+            (
+                Method::POST,
+                "/api/v1/mfa/enrol".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/mfa/confirm".into(),
+                Body::Json(json!({"code": "000000"})),
+                row([401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/mfa".into(),
+                Body::Json(json!({"code": "000000"})),
+                row([401, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409]),
+            ),
+            // Administration.
+            (
+                Method::GET,
+                "/api/v1/admin/users".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/admin/users".into(),
+                Body::Json(new_user("one")),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403]),
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/admin/users/{bob_id}"),
+                Body::Json(json!({"disabled": false})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/admin/patients/{alice_id}/care-team/{patel_id}"),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/admin/patients/{alice_id}/care-team/{patel_id}"),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/admin/pools".into(),
+                Body::Json(json!({"slug": "wound-care", "name": "Wound care"})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/admin/pools/{pool}/members/{patel_id}"),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/admin/pools/{pool}/members/{patel_id}"),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
             ),
             (
                 Method::DELETE,
                 "/api/v1/session".into(),
+                Body::None,
+                row([401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
+            ),
+            // Signs everyone in again first (the row above ended their sessions).
+            (
+                Method::DELETE,
+                "/api/v1/sessions".into(),
                 Body::None,
                 row([401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
             ),
@@ -177,6 +300,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         }
         let mut failures = Vec::new();
         for (method, path, body, expected) in &routes {
+            if path == "/api/v1/sessions" {
+                for (i, caller) in CALLERS.iter().enumerate() {
+                    if *caller != "anonymous" {
+                        tokens[i] = Some(app.login(caller).await);
+                    }
+                }
+            }
             for (i, caller) in CALLERS.iter().enumerate() {
                 let mut req = app.http.request(method.clone(), format!("{}{path}", app.base));
                 if let Some(token) = &tokens[i] {
@@ -184,6 +314,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 }
                 req = match body {
                     Body::None => req,
+                    Body::Json(value) => req.json(value),
                     Body::NewThread => {
                         req.json(&json!({"subject": "Hello", "body": "A question", "patient_id": alice_id}))
                     }

@@ -167,7 +167,7 @@ async fn retried_send_with_the_same_idempotency_key_stores_one_message() {
 #[tokio::test]
 async fn bad_input_gets_a_problem_body_and_writes_nothing() {
     for backend in backends() {
-        let settings = ClinicSettings { attachment_max_bytes: 1024, ..ClinicSettings::default() };
+        let settings = ClinicSettings { attachment_max_bytes: 1024, ..support::test_settings() };
         let app = spawn_with(backend, settings).await;
         let alice = app.login("patient.alice").await;
         let thread = app.new_thread(&alice, "Question", "First message").await;

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use carethread_core::policy::{Decision, ThreadAction, decide_thread};
-use carethread_store::ThreadEvent;
+use carethread_store::{EventKind, ThreadEvent};
 use chrono::Utc;
 use futures_util::Stream;
 use futures_util::stream;
@@ -31,7 +31,9 @@ pub(super) fn router() -> Router<AppState> {
 /// `message.created`, `thread.updated` and `thread.read`, each with
 /// `{"thread_id","message_id"?,"at"}`. Staff also get `alert.emergency` right
 /// after an event that triage (or a re-triage) found to be an emergency.
-/// After `resync` the client should reload.
+/// After `resync` the client should reload. Privacy officers (auditors) get
+/// only `alert.break_glass` (`{"thread_id","at"}`) when a clinician outside a
+/// patient's care team opens a thread; the reason is in the audit log.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream"),
@@ -42,11 +44,14 @@ pub async fn events(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    require_messaging(&auth)?;
+    let auditor = auth.user.role == carethread_core::role::Role::Auditor;
+    if !auditor {
+        require_messaging(&auth)?;
+    }
     let receiver = state.store.subscribe();
     let ready = Event::default().event("ready").data("{}");
     let start = stream::once(async move { Ok(ready) });
-    let live = stream::unfold((receiver, state, auth, None), |(mut receiver, state, auth, pending)| async move {
+    let live = stream::unfold((receiver, state, auth, None), move |(mut receiver, state, auth, pending)| async move {
         if let Some(alert) = pending {
             return Some((Ok(alert), (receiver, state, auth, None)));
         }
@@ -59,6 +64,14 @@ pub async fn events(
                 }
                 Err(RecvError::Closed) => return None,
             };
+            if event.kind == EventKind::BreakGlass || auditor {
+                if auditor && event.kind == EventKind::BreakGlass {
+                    let data = json!({"thread_id": event.thread_id, "at": event.at}).to_string();
+                    let sse = Event::default().event("alert.break_glass").data(data);
+                    return Some((Ok(sse), (receiver, state, auth, None)));
+                }
+                continue;
+            }
             if visible(&state, &auth, &event).await {
                 let data =
                     json!({"thread_id": event.thread_id, "message_id": event.message_id, "at": event.at}).to_string();

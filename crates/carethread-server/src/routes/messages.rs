@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carethread_core::attachment::{FileName, UploadRefused, check_upload};
+use carethread_core::audit::AuditAction;
 use carethread_core::ids::{AttachmentId, MessageId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::ThreadAction;
@@ -96,6 +97,7 @@ async fn add_to_thread(
     let urgency = triage.as_ref().map(|t| t.urgency);
     let now = Utc::now();
     let simple = add.attachments.is_empty();
+    let has_files = !simple;
     let echo = add.body.clone();
     let written = state
         .store
@@ -109,6 +111,15 @@ async fn add_to_thread(
             attachments: add.attachments,
             idempotency: add.key,
             now,
+            audit: {
+                let mut audit = Vec::with_capacity(2);
+                let action = if internal { AuditAction::NoteCreate } else { AuditAction::MessageCreate };
+                audit.push(auth.audit(action).patient(thread.patient_id));
+                if has_files {
+                    audit.push(auth.audit(AuditAction::AttachmentCreate).patient(thread.patient_id));
+                }
+                audit
+            },
         })
         .await?;
     if !written.replayed {
@@ -146,7 +157,10 @@ async fn add_to_thread(
 
 async fn find_message(state: &AppState, auth: &Authenticated, id: MessageId, thread: &Thread) -> ApiResult<MessageOut> {
     let message = state.store.message(thread.id, id, auth.user.role.is_staff()).await?;
-    message.as_ref().map(MessageOut::from).ok_or(ApiError::NotFound)
+    let message = message.as_ref().map(MessageOut::from).ok_or(ApiError::NotFound)?;
+    let read = auth.audit(AuditAction::MessageRead).patient(thread.patient_id).target("message", id);
+    state.store.record_audit(vec![read]).await?;
+    Ok(message)
 }
 
 fn action_for(internal: bool) -> ThreadAction {
@@ -286,6 +300,9 @@ pub async fn get_attachment(
     let include_internal = access.allows(ThreadAction::InternalNotes);
     let (view, bytes) =
         state.store.attachment(access.thread.id, attachment_id, include_internal).await?.ok_or(ApiError::NotFound)?;
+    let read =
+        auth.audit(AuditAction::AttachmentRead).patient(access.thread.patient_id).target("attachment", attachment_id);
+    state.store.record_audit(vec![read]).await?;
     let a = &view.attachment;
     let ascii_name: String = a.file_name.as_str().chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\""))

@@ -1,9 +1,11 @@
 //! Every route, merged in one place.
 
+mod admin;
 mod events;
 mod health;
 mod messages;
 mod people;
+mod privacy;
 mod session;
 mod threads;
 mod triage;
@@ -11,6 +13,8 @@ mod triage;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+
+pub use session::LoginGuard;
 
 use crate::error::ApiError;
 use crate::{AppState, openapi};
@@ -25,6 +29,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(threads::router())
         .merge(messages::router(state))
         .merge(triage::router())
+        .merge(privacy::router())
+        .merge(admin::router())
         .merge(events::router())
         .merge(health::router())
         .route("/api/v1/openapi.json", get(openapi::serve))
@@ -35,10 +41,12 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 
 /// Handlers and their generated path descriptions, for the OpenAPI document.
 pub(crate) mod api_paths {
+    pub use super::admin::*;
     pub use super::events::*;
     pub use super::health::*;
     pub use super::messages::*;
     pub use super::people::*;
+    pub use super::privacy::*;
     pub use super::session::*;
     pub use super::threads::*;
     pub use super::triage::*;

@@ -1,24 +1,40 @@
-//! Signing in and out.
+//! Signing in and out, and two-step sign-in (TOTP) enrolment.
+//!
+//! Sign-in answers an unknown user and a wrong password with the same
+//! message after the same argon2 work. Failed attempts lock the account for
+//! a growing time (unknown usernames are locked alike, in memory, so a lock
+//! reveals nothing), each network address has a per-minute budget, and every
+//! attempt is audited.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::{delete, post};
 use axum::{Json, Router};
-use carethread_core::user::Username;
+use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::user::{User, Username};
 use carethread_store::SessionRecord;
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::{new_token, token_hash, verify_password};
 use crate::dto::SessionOut;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, Authenticated};
+use crate::extract::{ApiJson, Authenticated, ClientAddress, SessionOnly};
+use crate::totp;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/session", post(sign_in).delete(sign_out))
+    Router::new()
+        .route("/api/v1/session", post(sign_in).delete(sign_out))
+        .route("/api/v1/sessions", delete(sign_out_everywhere))
+        .route("/api/v1/mfa/enrol", post(mfa_enrol))
+        .route("/api/v1/mfa/confirm", post(mfa_confirm))
+        .route("/api/v1/mfa", delete(mfa_disable))
 }
 
 /// Credentials.
@@ -27,50 +43,175 @@ pub struct SignIn {
     pub username: String,
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
+    /// The 6-digit code from the authenticator app, or a recovery code,
+    /// for accounts with two-step sign-in.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub totp: Option<SecretString>,
 }
 
 const BAD_CREDENTIALS: &str = "the username or password is not correct";
+
+/// Sign-in attempts per network address in the current minute.
+#[derive(Default)]
+pub struct LoginGuard {
+    by_address: Mutex<HashMap<String, (i64, u32)>>,
+    /// Failed attempts on usernames that do not exist, so they lock like real ones.
+    unknown: Mutex<HashMap<String, (i64, Option<DateTime<Utc>>)>>,
+}
+
+impl LoginGuard {
+    /// Counts an attempt from `address`; false once over `per_minute`.
+    fn admit(&self, address: Option<&str>, per_minute: u32, now: DateTime<Utc>) -> bool {
+        let Some(address) = address else { return true };
+        let minute = now.timestamp().div_euclid(60);
+        let Ok(mut map) = self.by_address.lock() else { return true };
+        if map.len() > 100_000 {
+            map.retain(|_, (m, _)| *m == minute);
+        }
+        let entry = map.entry(address.to_owned()).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= per_minute
+    }
+
+    fn unknown_locked_until(&self, username: &str) -> Option<DateTime<Utc>> {
+        self.unknown.lock().ok().and_then(|m| m.get(username).and_then(|e| e.1))
+    }
+
+    fn unknown_failed(&self, username: &str, lock: impl Fn(i64) -> Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        let Ok(mut map) = self.unknown.lock() else { return None };
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        let entry = map.entry(username.to_owned()).or_insert((0, None));
+        entry.0 += 1;
+        entry.1 = lock(entry.0);
+        entry.1
+    }
+}
+
+fn seconds_left(until: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (until - now).num_seconds().max(1)
+}
 
 /// Signs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
     responses(
         (status = 200, description = "Signed in", body = SessionOut),
-        (status = 401, description = "Wrong username or password", body = Problem),
+        (status = 401, description = "Wrong username or password, or a second factor is needed", body = Problem),
         (status = 422, description = "Missing field", body = Problem),
+        (status = 429, description = "Account locked, or too many attempts from this address", body = Problem),
     ))]
-pub async fn sign_in(State(state): State<AppState>, ApiJson(input): ApiJson<SignIn>) -> ApiResult<Json<SessionOut>> {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    ApiJson(input): ApiJson<SignIn>,
+) -> ApiResult<Json<SessionOut>> {
+    let now = Utc::now();
+    if !state.login_guard.admit(client.as_deref(), state.settings.login_attempts_per_minute, now) {
+        tracing::warn!("sign-in refused: too many attempts from one address");
+        return Err(ApiError::TooManyRequests);
+    }
     // An unparseable username is treated like an unknown one: same message, same work.
-    let found = match Username::parse(&input.username) {
-        Ok(username) => state.store.user_credentials(&username).await?,
-        Err(_) => None,
+    let username = Username::parse(&input.username).ok();
+    let found = match &username {
+        Some(username) => state.store.user_credentials(username).await?,
+        None => None,
+    };
+    let login = match &found {
+        Some((user, _)) => state.store.login_state(user.id).await?,
+        None => None,
     };
     let password = input.password;
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
     let verified = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
         .await
         .map_err(ApiError::internal)?;
-    let user = match found {
-        Some((user, _)) if verified && !user.disabled => user,
-        _ => {
-            tracing::info!("sign-in refused");
-            return Err(bad_credentials());
+    let settings = state.settings.clone();
+    let lock = move |failures: i64| settings.lockout_after(failures).map(|d| Utc::now() + d);
+
+    let Some((user, _)) = found else {
+        let key = username.map_or_else(|| input.username.to_lowercase(), |u| u.as_str().to_owned());
+        if let Some(until) = state.login_guard.unknown_locked_until(&key).filter(|u| *u > now) {
+            return Err(ApiError::Locked(seconds_left(until, now)));
         }
+        let locked = state.login_guard.unknown_failed(&key, &lock);
+        let audit = AuditEvent::new(AuditAction::SignIn, None, now).denied().client(client).detail("unknown username");
+        state.store.record_audit(vec![audit]).await?;
+        tracing::info!("sign-in refused");
+        return Err(locked.map_or_else(bad_credentials, |until| ApiError::Locked(seconds_left(until, now))));
     };
-    let now = Utc::now();
+    let audit = |outcome_detail: &str| {
+        AuditEvent::new(AuditAction::SignIn, Some((user.id, user.role)), now)
+            .target("user", user.id)
+            .client(client.clone())
+            .denied()
+            .detail(outcome_detail)
+    };
+    if let Some(until) = login.as_ref().and_then(|l| l.locked_until).filter(|u| *u > now) {
+        state.store.record_audit(vec![audit("refused: account locked")]).await?;
+        tracing::info!("sign-in refused: account locked");
+        return Err(ApiError::Locked(seconds_left(until, now)));
+    }
+    if !verified || user.disabled {
+        let why = if user.disabled { "account disabled" } else { "wrong password" };
+        let state_after = state.store.record_login_failure(user.id, &lock, &audit(why)).await?;
+        tracing::info!("sign-in refused");
+        return Err(match state_after.locked_until {
+            Some(until) if until > now => ApiError::Locked(seconds_left(until, now)),
+            _ => bad_credentials(),
+        });
+    }
+    let mfa_enabled = login.as_ref().is_some_and(|l| l.mfa_enabled);
+    if mfa_enabled {
+        let Some(code) = input.totp else {
+            return Err(ApiError::MfaRequired(
+                "this account uses two-step sign-in: send the 6-digit code from your authenticator app as totp".into(),
+            ));
+        };
+        if !second_factor_ok(&state, &user, code.expose_secret(), now).await? {
+            let state_after = state.store.record_login_failure(user.id, &lock, &audit("wrong second factor")).await?;
+            return Err(match state_after.locked_until {
+                Some(until) if until > now => ApiError::Locked(seconds_left(until, now)),
+                _ => ApiError::MfaRequired("the code is not correct; codes change every 30 seconds".into()),
+            });
+        }
+    }
     let token = new_token();
     let expires_at = now + TimeDelta::hours(i64::from(state.settings.session_max_hours));
-    state
-        .store
-        .create_session(&SessionRecord {
-            token_hash: token_hash(token.expose_secret()),
-            user_id: user.id,
-            created_at: now,
-            last_seen_at: now,
-            expires_at,
-        })
-        .await?;
+    let session = SessionRecord {
+        token_hash: token_hash(token.expose_secret()),
+        user_id: user.id,
+        created_at: now,
+        last_seen_at: now,
+        expires_at,
+        mfa_enabled,
+    };
+    let success =
+        AuditEvent::new(AuditAction::SignIn, Some((user.id, user.role)), now).target("user", user.id).client(client);
+    state.store.record_login_success(&session, &success).await?;
     tracing::info!(user.id = %user.id, "signed in");
-    Ok(Json(SessionOut { token: token.expose_secret().to_owned(), user: (&user).into(), expires_at }))
+    Ok(Json(SessionOut {
+        token: token.expose_secret().to_owned(),
+        user: (&user).into(),
+        expires_at,
+        mfa_enrolment_required: !mfa_enabled && state.settings.mfa_required(user.role),
+    }))
+}
+
+/// Checks a TOTP code (each time step once) or uses up a recovery code.
+async fn second_factor_ok(state: &AppState, user: &User, code: &str, now: DateTime<Utc>) -> ApiResult<bool> {
+    let Some(mfa) = state.store.mfa(user.id).await? else { return Ok(false) };
+    if totp::is_recovery_code(code) {
+        return Ok(state.store.use_recovery_code(user.id, &totp::recovery_hash(code), now).await?);
+    }
+    match totp::matching_step(&mfa.secret, code, now.timestamp()) {
+        Some(step) => Ok(state.store.accept_totp_step(user.id, step).await?),
+        None => Ok(false),
+    }
 }
 
 fn bad_credentials() -> ApiError {
@@ -81,7 +222,122 @@ fn bad_credentials() -> ApiError {
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204, description = "Signed out"), (status = 401, body = Problem)),
     security(("bearer" = [])))]
-pub async fn sign_out(State(state): State<AppState>, auth: Authenticated) -> ApiResult<StatusCode> {
-    state.store.delete_session(&auth.token_hash).await?;
+pub async fn sign_out(State(state): State<AppState>, SessionOnly(auth): SessionOnly) -> ApiResult<StatusCode> {
+    let audit = auth.audit(AuditAction::SignOut).target("user", auth.user.id);
+    state.store.end_sessions(auth.user.id, Some(&auth.token_hash), &audit).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Signs out everywhere: every session of the caller ends at once (a lost phone, a shared computer).
+#[utoipa::path(delete, path = "/api/v1/sessions", tag = "session",
+    responses((status = 204, description = "Every session ended"), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    SessionOnly(auth): SessionOnly,
+) -> ApiResult<StatusCode> {
+    let audit = auth.audit(AuditAction::SignOutEverywhere).target("user", auth.user.id);
+    state.store.end_sessions(auth.user.id, None, &audit).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new authenticator secret, to scan or type into an app.
+#[derive(Serialize, ToSchema)]
+pub struct MfaEnrolment {
+    /// The secret in base32, for typing in by hand.
+    pub secret: String,
+    /// The `otpauth://` URI (what the QR code encodes).
+    pub otpauth_uri: String,
+}
+
+/// Starts two-step sign-in: a new secret for an authenticator app. Confirm with a first code.
+#[utoipa::path(post, path = "/api/v1/mfa/enrol", tag = "session",
+    responses(
+        (status = 200, description = "The secret to add to an authenticator app", body = MfaEnrolment),
+        (status = 401, body = Problem),
+        (status = 409, description = "Two-step sign-in is already on; turn it off first", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn mfa_enrol(State(state): State<AppState>, SessionOnly(auth): SessionOnly) -> ApiResult<Json<MfaEnrolment>> {
+    if state.store.mfa(auth.user.id).await?.is_some_and(|m| m.enabled) {
+        return Err(ApiError::Conflict("two-step sign-in is already on; turn it off first to enrol a new app".into()));
+    }
+    let secret = totp::new_secret();
+    state
+        .store
+        .set_mfa_secret(auth.user.id, &secret, &auth.audit(AuditAction::MfaEnrol).target("user", auth.user.id))
+        .await?;
+    Ok(Json(MfaEnrolment {
+        secret: totp::base32(&secret),
+        otpauth_uri: totp::otpauth_uri(&state.settings.name, auth.user.username.as_str(), &secret),
+    }))
+}
+
+/// A code from the authenticator app (or, to turn two-step sign-in off, a recovery code).
+#[derive(Deserialize, ToSchema)]
+pub struct MfaCode {
+    #[schema(value_type = String)]
+    pub code: SecretString,
+}
+
+/// Recovery codes, each usable once in place of an app code. Shown only now.
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
+
+/// Confirms enrolment with a first code; two-step sign-in is then on, and recovery codes are issued.
+#[utoipa::path(post, path = "/api/v1/mfa/confirm", tag = "session", request_body = MfaCode,
+    responses(
+        (status = 200, description = "Two-step sign-in is on", body = RecoveryCodes),
+        (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn mfa_confirm(
+    State(state): State<AppState>,
+    SessionOnly(auth): SessionOnly,
+    ApiJson(input): ApiJson<MfaCode>,
+) -> ApiResult<Json<RecoveryCodes>> {
+    let mfa = state.store.mfa(auth.user.id).await?;
+    let Some(mfa) = mfa.filter(|m| !m.enabled) else {
+        return Err(ApiError::Conflict("there is no enrolment to confirm: enrol first".into()));
+    };
+    let now = Utc::now();
+    let step = totp::matching_step(&mfa.secret, input.code.expose_secret(), now.timestamp())
+        .ok_or_else(|| ApiError::invalid("code", "is not the current code from your authenticator app"))?;
+    if !state.store.accept_totp_step(auth.user.id, step).await? {
+        return Err(ApiError::invalid("code", "was already used; wait for the next one"));
+    }
+    let codes = totp::new_recovery_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
+    let audit = auth.audit(AuditAction::MfaEnable).target("user", auth.user.id);
+    state.store.set_mfa_enabled(auth.user.id, true, &hashes, &audit).await?;
+    Ok(Json(RecoveryCodes { recovery_codes: codes }))
+}
+
+/// Turns two-step sign-in off, with a current code or a recovery code. Not
+/// allowed where the clinic requires it for the caller's role.
+#[utoipa::path(delete, path = "/api/v1/mfa", tag = "session", request_body = MfaCode,
+    responses(
+        (status = 204, description = "Two-step sign-in is off"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn mfa_disable(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(input): ApiJson<MfaCode>,
+) -> ApiResult<StatusCode> {
+    if state.settings.mfa_required(auth.user.role) {
+        return Err(ApiError::Forbidden("your clinic requires two-step sign-in for your role".into()));
+    }
+    if !state.store.mfa(auth.user.id).await?.is_some_and(|m| m.enabled) {
+        return Err(ApiError::Conflict("two-step sign-in is not on".into()));
+    }
+    if !second_factor_ok(&state, &auth.user, input.code.expose_secret(), Utc::now()).await? {
+        return Err(ApiError::invalid("code", "is not a current code or an unused recovery code"));
+    }
+    let audit = auth.audit(AuditAction::MfaDisable).target("user", auth.user.id);
+    state.store.set_mfa_enabled(auth.user.id, false, &[], &audit).await?;
     Ok(StatusCode::NO_CONTENT)
 }

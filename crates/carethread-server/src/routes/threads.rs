@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::get;
 use axum::{Json, Router};
+use carethread_core::audit::AuditAction;
 use carethread_core::ids::{PoolId, ThreadId, UserId};
 use carethread_core::message::MessageBody;
 use carethread_core::policy::{self, Actor, Decision, ThreadAction, ThreadFacts, decide_new_thread, decide_thread};
@@ -70,7 +71,13 @@ pub(crate) async fn load_thread(state: &AppState, auth: &Authenticated, raw_id: 
     let now = Utc::now();
     let (thread, facts) = state.store.thread_facts(auth.actor(), id, now).await?.ok_or(ApiError::NotFound)?;
     let access = ThreadAccess { thread, actor: auth.actor(), facts, now };
-    access.require(ThreadAction::Read)?;
+    if let Err(refused) = access.require(ThreadAction::Read) {
+        // An attempt on a patient's thread the policy refused: kept for the privacy officer.
+        let attempt =
+            auth.audit(AuditAction::ThreadRead).patient(access.thread.patient_id).target("thread", id).denied();
+        state.store.record_audit(vec![attempt]).await?;
+        return Err(refused);
+    }
     Ok(access)
 }
 
@@ -160,6 +167,11 @@ pub async fn list_threads(
         limit: limit + 1,
     };
     let mut rows = state.store.list_threads(auth.actor(), &filter, Utc::now()).await?;
+    let mut listed = auth.audit(AuditAction::ThreadList);
+    if let Some(patient) = filter.patient {
+        listed = listed.patient(patient);
+    }
+    state.store.record_audit(vec![listed]).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|s| ThreadCursor::after(&s.thread).encode())
@@ -223,7 +235,7 @@ pub async fn create_thread(
     let category = input.category.as_deref().map(Category::parse).transpose()?;
     if input.confidential {
         let age = auth.user.date_of_birth.map(|dob| age_in_years(dob, now.date_naive()));
-        if !policy::may_mark_confidential(actor.role, age) {
+        if !policy::may_mark_confidential(actor.role, age, &state.settings) {
             return Err(ApiError::invalid("confidential", "can be set only by patients aged 12 to 17"));
         }
     }
@@ -264,6 +276,7 @@ pub async fn create_thread(
             triage,
             idempotency: key,
             now,
+            audit: vec![auth.audit(AuditAction::ThreadCreate).patient(patient_id)],
         })
         .await?;
     if !written.replayed {
@@ -300,6 +313,8 @@ pub async fn get_thread(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ThreadDetail>> {
     let thread = authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
+    let read = auth.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
+    state.store.record_audit(vec![read]).await?;
     let staff = auth.user.role.is_staff();
     state.store.mark_read(thread.id, auth.user.id, staff, Utc::now()).await?;
     Ok(Json(thread_detail(&state, &auth, thread.id).await?))
@@ -377,7 +392,8 @@ pub async fn update_thread(
     if patch.is_empty() {
         return Err(ApiError::invalid("body", "names no change"));
     }
-    state.store.update_thread(thread.id, &patch, auth.user.id, Utc::now()).await?;
+    let audit = auth.audit(AuditAction::ThreadUpdate).patient(thread.patient_id);
+    state.store.update_thread(thread.id, &patch, Utc::now(), &[audit]).await?;
     tracing::info!(thread.id = %thread.id, "thread updated");
     Ok(Json(thread_detail(&state, &auth, thread.id).await?))
 }

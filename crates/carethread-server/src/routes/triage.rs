@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use carethread_core::audit::AuditAction;
 use carethread_core::ids::PoolId;
 use carethread_core::policy::{self, ThreadAction};
 use carethread_core::thread::{Category, Urgency};
@@ -94,6 +95,7 @@ pub async fn retriage(
         pool_slug: pool.map(|p| p.slug),
         reasons,
         now: Utc::now(),
+        audit: vec![auth.audit(AuditAction::ThreadTriage).patient(thread.patient_id)],
     };
     state.store.override_triage(&change).await?;
     state.metrics.triage_overridden();
@@ -273,7 +275,12 @@ pub async fn update_triage_settings(
     if input.classifier_enabled.is_none() && routes.is_empty() {
         return Err(ApiError::invalid("body", "names no change"));
     }
-    state.store.update_triage_settings(input.classifier_enabled, &routes, auth.user.id, Utc::now()).await?;
+    let audit = auth.audit(AuditAction::SettingsChange).target("settings", "triage").detail(format!(
+        "classifier {}; routing rules changed: {}",
+        input.classifier_enabled.map_or("unchanged", |on| if on { "on" } else { "off" }),
+        routes.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
+    ));
+    state.store.update_triage_settings(input.classifier_enabled, &routes, auth.user.id, Utc::now(), &audit).await?;
     tracing::info!(classifier = ?input.classifier_enabled, rules = routes.len(), "triage settings changed");
     Ok(Json(settings_out(&state).await?))
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use carethread::demo::{self, DemoClinic};
 use carethread_core::clinic::ClinicSettings;
 use carethread_server::AppState;
-use carethread_store::Store;
+use carethread_store::{MasterKey, Store};
 use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -44,7 +44,8 @@ pub struct TestApp {
     pub clinic: Arc<DemoClinic>,
     pub store: Arc<dyn Store>,
     pub settings: ClinicSettings,
-    tmp_dir: Option<Arc<tempfile::TempDir>>,
+    pub master: MasterKey,
+    pub tmp_dir: Option<Arc<tempfile::TempDir>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -56,8 +57,15 @@ impl Drop for TestApp {
     }
 }
 
+/// The clinic settings most tests run with: the defaults, except that staff
+/// sign in without a second factor and one address may sign in often (every
+/// test signs in from 127.0.0.1). Tests of those two use `spawn_with`.
+pub fn test_settings() -> ClinicSettings {
+    ClinicSettings { mfa_required_for_staff: false, login_attempts_per_minute: 10_000, ..ClinicSettings::default() }
+}
+
 pub async fn spawn(backend: Backend) -> TestApp {
-    spawn_with(backend, ClinicSettings::default()).await
+    spawn_with(backend, test_settings()).await
 }
 
 pub async fn spawn_with(backend: Backend, settings: ClinicSettings) -> TestApp {
@@ -81,15 +89,54 @@ pub async fn spawn_with(backend: Backend, settings: ClinicSettings) -> TestApp {
             (url, None)
         }
     };
-    let store = carethread_store::open(&url).await.expect("open store");
+    capture_logs();
+    let master = MasterKey::generate();
+    let store = carethread_store::open(&url, master.clone()).await.expect("open store");
     let clinic = Arc::new(demo::seed(&store, PASSWORD, false).await.expect("seed"));
-    start(backend, url, store, clinic, tmp, settings).await
+    start(backend, url, store, clinic, tmp, settings, master).await
 }
 
 /// A second server on the same database as `app` (PostgreSQL scale-out).
 pub async fn spawn_sibling(app: &TestApp) -> TestApp {
-    let store = carethread_store::open(&app.url).await.expect("open store");
-    start(app.backend, app.url.clone(), store, app.clinic.clone(), app.tmp_dir.clone(), app.settings.clone()).await
+    let store = carethread_store::open(&app.url, app.master.clone()).await.expect("open store");
+    let (clinic, tmp) = (app.clinic.clone(), app.tmp_dir.clone());
+    start(app.backend, app.url.clone(), store, clinic, tmp, app.settings.clone(), app.master.clone()).await
+}
+
+/// Everything the servers of this test process logged, at debug level and above.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut logs) = LOGS.lock() {
+            logs.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures the servers' logs (debug and above, CareThread and its libraries)
+/// so tests can check that no message text, token or PHI reaches them.
+pub fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+/// The logs captured so far.
+pub fn captured_logs() -> String {
+    LOGS.lock().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default()
 }
 
 async fn start(
@@ -99,6 +146,7 @@ async fn start(
     clinic: Arc<DemoClinic>,
     tmp: Option<Arc<tempfile::TempDir>>,
     settings: ClinicSettings,
+    master: MasterKey,
 ) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -115,6 +163,7 @@ async fn start(
         clinic,
         store,
         settings,
+        master,
         tmp_dir: tmp,
         stop: Some(stop),
     }

@@ -1,0 +1,181 @@
+//! Time-based one-time passwords (RFC 6238: HMAC-SHA1, 6 digits, 30-second
+//! steps) and recovery codes, for two-step sign-in.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+/// Seconds per time step.
+pub const STEP_SECONDS: i64 = 30;
+/// Steps either side of now that are still accepted (clock drift).
+pub const DRIFT_STEPS: i64 = 1;
+/// Recovery codes issued at enrolment.
+pub const RECOVERY_CODES: usize = 10;
+
+/// A fresh 160-bit secret (the size RFC 4226 recommends).
+#[must_use]
+pub fn new_secret() -> Vec<u8> {
+    let mut secret = vec![0u8; 20];
+    OsRng.fill_bytes(&mut secret);
+    secret
+}
+
+/// RFC 4648 base32 without padding, as authenticator apps expect.
+#[must_use]
+pub fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for &b in bytes {
+        buffer = (buffer << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// The `otpauth://` URI an authenticator app scans (shown as a QR code by the web portal).
+#[must_use]
+pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    format!(
+        "otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}&algorithm=SHA1&digits=6&period={STEP_SECONDS}",
+        issuer = enc(issuer),
+        account = enc(account),
+        secret = base32(secret),
+    )
+}
+
+/// The 6-digit code for time step `step` (RFC 4226 dynamic truncation).
+#[must_use]
+pub fn code_at(secret: &[u8], step: i64) -> u32 {
+    // HMAC accepts keys of any length.
+    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(secret) else { return u32::MAX };
+    mac.update(&step.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = usize::from(digest[19] & 0x0f);
+    let binary = (u32::from(digest[offset]) & 0x7f) << 24
+        | u32::from(digest[offset + 1]) << 16
+        | u32::from(digest[offset + 2]) << 8
+        | u32::from(digest[offset + 3]);
+    binary % 1_000_000
+}
+
+/// The time step a Unix time falls in.
+#[must_use]
+pub fn step_of(unix_seconds: i64) -> i64 {
+    unix_seconds.div_euclid(STEP_SECONDS)
+}
+
+/// The step within the drift window whose code is `code`, if any. Compares
+/// every candidate so the time taken does not depend on which matched.
+#[must_use]
+pub fn matching_step(secret: &[u8], code: &str, unix_seconds: i64) -> Option<i64> {
+    let code = code.trim().replace(' ', "");
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let wanted: u32 = code.parse().ok()?;
+    let now = step_of(unix_seconds);
+    let mut found = None;
+    for step in now - DRIFT_STEPS..=now + DRIFT_STEPS {
+        if code_at(secret, step) == wanted && found.is_none() {
+            found = Some(step);
+        }
+    }
+    found
+}
+
+/// Fresh recovery codes, shown once: 16 base32 characters in groups of four (80 bits).
+#[must_use]
+pub fn new_recovery_codes() -> Vec<String> {
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut bytes = [0u8; 10];
+            OsRng.fill_bytes(&mut bytes);
+            let text = base32(&bytes).to_ascii_lowercase();
+            text.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+        })
+        .collect()
+}
+
+/// The stored form of a recovery code (case, spaces and dashes ignored).
+#[must_use]
+pub fn recovery_hash(code: &str) -> String {
+    let normal: String = code.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    format!("{:x}", Sha256::digest(normal.as_bytes()))
+}
+
+/// Whether `text` looks like a recovery code rather than a TOTP code.
+#[must_use]
+pub fn is_recovery_code(text: &str) -> bool {
+    text.chars().filter(char::is_ascii_alphanumeric).count() == 16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6238 appendix B, SHA-1 key "12345678901234567890" (8-digit codes; we keep the last 6).
+    #[test]
+    fn codes_match_the_rfc_test_vectors() {
+        let secret = b"12345678901234567890";
+        for (time, code8) in
+            [(59, 94_287_082_u32), (1_111_111_109, 7_081_804), (1_234_567_890, 89_005_924), (2_000_000_000, 69_279_037)]
+        {
+            assert_eq!(code_at(secret, step_of(time)), code8 % 1_000_000, "t={time}");
+        }
+    }
+
+    #[test]
+    fn base32_matches_rfc_4648() {
+        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(base32(b"f"), "MY");
+    }
+
+    #[test]
+    fn codes_are_accepted_within_one_step_of_drift_only() {
+        let secret = new_secret();
+        let now = 1_800_000_000;
+        let code = format!("{:06}", code_at(&secret, step_of(now) - 1));
+        assert_eq!(matching_step(&secret, &code, now), Some(step_of(now) - 1));
+        let old = format!("{:06}", code_at(&secret, step_of(now) - 3));
+        assert_eq!(matching_step(&secret, &old, now), None);
+        assert_eq!(matching_step(&secret, "12a456", now), None);
+    }
+
+    #[test]
+    fn recovery_codes_are_unique_and_hash_ignoring_format() {
+        let codes = new_recovery_codes();
+        assert_eq!(codes.len(), RECOVERY_CODES);
+        assert!(codes.iter().all(|c| is_recovery_code(c)));
+        assert_eq!(recovery_hash(&codes[0]), recovery_hash(&codes[0].to_uppercase().replace('-', " ")));
+        assert_ne!(recovery_hash(&codes[0]), recovery_hash(&codes[1]));
+    }
+
+    #[test]
+    fn the_uri_carries_issuer_account_and_secret() {
+        let uri = otpauth_uri("Care Clinic", "dr.lee", b"foobar");
+        assert_eq!(
+            uri,
+            "otpauth://totp/Care%20Clinic:dr.lee?secret=MZXW6YTBOI&issuer=Care%20Clinic&algorithm=SHA1&digits=6&period=30"
+        );
+    }
+}
