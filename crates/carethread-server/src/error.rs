@@ -90,9 +90,10 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthenticated | ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::Unauthorized(_) | ApiError::MfaRequired(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Forbidden(_) | ApiError::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
-            ApiError::MfaRequired(_) => StatusCode::UNAUTHORIZED,
             ApiError::Locked(_) | ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

@@ -41,6 +41,27 @@ pub fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// Decodes RFC 4648 base32 (case-insensitive, padding and spaces ignored); `None` if malformed.
+#[must_use]
+pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in text.chars().filter(|c| *c != '=' && !c.is_whitespace()) {
+        let value = match c.to_ascii_uppercase() {
+            c @ 'A'..='Z' => u32::from(c) - u32::from('A'),
+            c @ '2'..='7' => u32::from(c) - u32::from('2') + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
+        }
+    }
+    Some(out)
+}
+
 /// The `otpauth://` URI an authenticator app scans (shown as a QR code by the web portal).
 #[must_use]
 pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
@@ -148,6 +169,8 @@ mod tests {
     fn base32_matches_rfc_4648() {
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
         assert_eq!(base32(b"f"), "MY");
+        assert_eq!(base32_decode("mzxw6ytboi").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(base32_decode("MZ1"), None);
     }
 
     #[test]

@@ -143,3 +143,53 @@ fn triage_eval_prints_scores_and_emergency_recall() {
     std::fs::write(&bad, "{\"subject\":\"x\"}\n").expect("write");
     assert!(!carethread(&["triage", "eval", bad.to_str().expect("utf-8")], "").status.success());
 }
+
+#[test]
+fn audit_verify_passes_on_an_intact_log_and_names_the_first_altered_entry() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().expect("utf-8 path");
+    let url = format!("sqlite://{}", data.join("carethread.db").display());
+    for name in ["rn.one", "rn.two", "rn.three"] {
+        let add = carethread(
+            &["user", "add", "--database-url", &url, "--username", name, "--display-name", "Nurse", "--role", "nurse"],
+            "violet tram seventeen\n",
+        );
+        assert!(add.status.success(), "{}", text(&add.stderr));
+    }
+    // The master key was created beside the database, readable by its owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data.join("master.key")).expect("master.key").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let intact = carethread(&["audit", "verify", "--data-dir", data_arg], "");
+    assert!(intact.status.success(), "{}{}", text(&intact.stdout), text(&intact.stderr));
+    assert!(text(&intact.stdout).contains("intact: 3 entries"), "{}", text(&intact.stdout));
+
+    // Rotating keys (with a new master key) keeps everything readable and the chain intact.
+    let new_key = dir.path().join("next.key");
+    let rotate = carethread(
+        &["keys", "rotate", "--data-dir", data_arg, "--new-master-key-file", new_key.to_str().expect("utf-8")],
+        "",
+    );
+    assert!(rotate.status.success(), "{}", text(&rotate.stderr));
+    assert!(text(&rotate.stdout).contains("data key 2 is now active"), "{}", text(&rotate.stdout));
+    let old_key = carethread(&["audit", "verify", "--data-dir", data_arg], "");
+    assert!(!old_key.status.success(), "the old master key no longer opens the database");
+    std::fs::rename(&new_key, data.join("master.key")).expect("install the new key");
+    let listed = carethread(&["audit", "verify", "--data-dir", data_arg], "");
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
+        sqlx::query("DROP TRIGGER audit_log_no_delete").execute(&pool).await.expect("drop guard");
+        sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&pool).await.expect("remove an entry");
+    });
+    let broken = carethread(&["audit", "verify", "--data-dir", data_arg], "");
+    assert!(!broken.status.success());
+    let report = text(&broken.stdout);
+    assert!(report.contains("entry 2 is missing"), "{report}");
+}

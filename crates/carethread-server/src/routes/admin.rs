@@ -78,7 +78,7 @@ pub async fn list_users(State(state): State<AppState>, auth: Authenticated) -> A
 pub struct NewUserIn {
     pub username: String,
     pub display_name: String,
-    /// patient, proxy, physician, nurse, pharmacist, front_desk, billing, admin or auditor.
+    /// `patient`, `proxy`, `physician`, `nurse`, `pharmacist`, `front_desk`, `billing`, `admin` or `auditor`.
     pub role: String,
     /// Patients only.
     pub date_of_birth: Option<NaiveDate>,

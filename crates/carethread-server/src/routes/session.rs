@@ -52,12 +52,15 @@ pub struct SignIn {
 
 const BAD_CREDENTIALS: &str = "the username or password is not correct";
 
+/// Failed attempts on a username that does not exist, and until when it is "locked".
+type UnknownFailures = (i64, Option<DateTime<Utc>>);
+
 /// Sign-in attempts per network address in the current minute.
 #[derive(Default)]
 pub struct LoginGuard {
     by_address: Mutex<HashMap<String, (i64, u32)>>,
     /// Failed attempts on usernames that do not exist, so they lock like real ones.
-    unknown: Mutex<HashMap<String, (i64, Option<DateTime<Utc>>)>>,
+    unknown: Mutex<HashMap<String, UnknownFailures>>,
 }
 
 impl LoginGuard {
