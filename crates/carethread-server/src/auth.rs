@@ -63,6 +63,37 @@ pub fn token_hash(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "carethread_session";
+
+/// The CSRF token of a cookie session: derived from the session's token
+/// hash, so it needs no storage and changes with every session. A page on
+/// another site can make the browser send the cookie but cannot know this.
+#[must_use]
+pub fn csrf_token(token_hash: &str) -> String {
+    format!("{:x}", Sha256::digest(format!("carethread-csrf:{token_hash}").as_bytes()))
+}
+
+/// `Set-Cookie` for a new browser session: `HttpOnly`, `SameSite=Strict`,
+/// and `Secure` when served over TLS.
+#[must_use]
+pub fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}")
+}
+
+/// `Set-Cookie` that removes the session cookie.
+#[must_use]
+pub fn expired_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}
+
+/// Constant-time comparison of two ASCII tokens.
+#[must_use]
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Lowercase hexadecimal.
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {

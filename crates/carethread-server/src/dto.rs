@@ -328,8 +328,14 @@ pub struct SentMessage {
 /// Sign-in answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionOut {
-    /// Send as `Authorization: Bearer <token>`.
-    pub token: String,
+    /// Send as `Authorization: Bearer <token>`. Absent for cookie sessions:
+    /// the browser holds the token in an `HttpOnly` cookie scripts cannot read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// For cookie sessions: send as `X-CSRF-Token` (or the `csrf_token`
+    /// form field) with every request that changes something.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
     pub user: UserOut,
     pub expires_at: DateTime<Utc>,
     /// The clinic requires two-step sign-in for this user's role and they

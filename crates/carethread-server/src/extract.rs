@@ -12,7 +12,7 @@ use chrono::{TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::auth::token_hash;
+use crate::auth::{SESSION_COOKIE, csrf_token, same_token, token_hash};
 use crate::error::ApiError;
 
 /// A JSON request body. Wrong media type → 415, too large → 413, malformed →
@@ -126,7 +126,7 @@ fn percent_decode(raw: &str) -> Option<String> {
 /// The client's network address, as the audit log records it.
 #[must_use]
 pub fn client_address(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts.extensions.get::<ConnectInfo<crate::tls::ClientAddr>>().map(|c| c.0.0.ip().to_string())
 }
 
 /// The caller's network address (for routes that take no session).
@@ -185,16 +185,40 @@ impl FromRequestParts<AppState> for SessionOnly {
     }
 }
 
+/// The session cookie's value, if the request carries one.
+fn cookie_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim())
+}
+
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated, bool), ApiError> {
-    let token = parts
+    let bearer = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
+        .map(str::trim);
+    let from_cookie = bearer.is_none();
+    let token = bearer
+        .or_else(|| cookie_token(parts))
         .filter(|t| !t.is_empty() && t.len() <= 256)
         .ok_or(ApiError::Unauthenticated)?;
     let hash = token_hash(token);
+    // A browser sends its cookie with requests other sites start: anything
+    // that changes state must also carry the session's CSRF token.
+    if from_cookie && !parts.method.is_safe() {
+        let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !same_token(sent, &csrf_token(&hash)) {
+            return Err(ApiError::Forbidden("this request needs the session's CSRF token (X-CSRF-Token)".into()));
+        }
+    }
     let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
     let now = Utc::now();
     let idle = TimeDelta::minutes(i64::from(state.settings.session_idle_minutes));

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod metrics;
 pub mod openapi;
 mod routes;
+pub mod tls;
 pub mod totp;
 
 use std::sync::Arc;
@@ -57,7 +58,7 @@ pub fn app(state: AppState) -> Router {
     auth::warm_up();
     routes::router(&state)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
 }
 
@@ -67,8 +68,21 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let service = app(state).into_make_service_with_connect_info::<tls::ClientAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+}
+
+/// Serves `app` over TLS on `listener` until `shutdown` resolves. Responses
+/// carry HSTS and session cookies are `Secure`.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    config: Arc<tokio_rustls::rustls::ServerConfig>,
+    mut state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    state.tls = true;
+    let service = app(state).into_make_service_with_connect_info::<tls::ClientAddr>();
+    axum::serve(tls::TlsListener::new(listener, config)?, service).with_graceful_shutdown(shutdown).await
 }
 
 /// Records each request's route, status and latency, and logs it by matched
@@ -91,9 +105,13 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     response
 }
 
-async fn security_headers(request: Request, next: Next) -> Response {
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if state.tls {
+        headers
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

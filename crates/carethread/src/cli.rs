@@ -42,6 +42,12 @@ enum Command {
         /// Address to listen on.
         #[arg(long)]
         bind: Option<String>,
+        /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key for --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Run a demo clinic on an embedded SQLite database.
     Demo {
@@ -314,10 +320,14 @@ async fn keys_rotate(config: &Config, new_master_key_file: Option<PathBuf>) -> a
 
 async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { config, database_url, bind } => {
+        Command::Serve { config, database_url, bind, tls_cert, tls_key } => {
             let mut config = load_config(config.as_deref(), database_url)?;
             if let Some(bind) = bind {
                 config.server.bind = bind;
+            }
+            if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                config.server.tls_cert = Some(cert.display().to_string());
+                config.server.tls_key = Some(key.display().to_string());
             }
             let store = open_store(&config.database).await?;
             let addr: SocketAddr =
@@ -376,11 +386,17 @@ async fn serve(
     addr: SocketAddr,
     demo_password: Option<&str>,
 ) -> anyhow::Result<()> {
+    let tls = match (&config.server.tls_cert, &config.server.tls_key) {
+        (Some(cert), Some(key)) => Some(carethread_server::tls::server_config(cert.as_ref(), key.as_ref())?),
+        (None, None) => None,
+        _ => bail!("TLS needs both tls_cert and tls_key"),
+    };
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     let local = listener.local_addr()?;
     let backend = store.backend();
-    println!("CareThread is running at http://{local}/ ({backend})");
-    println!("  API description: http://{local}/api/v1/openapi.json");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("CareThread is running at {scheme}://{local}/ ({backend})");
+    println!("  API description: {scheme}://{local}/api/v1/openapi.json");
     if let Some(password) = demo_password {
         println!("  Demo accounts (password \"{password}\"):");
         for a in demo::ACCOUNTS {
@@ -389,7 +405,10 @@ async fn serve(
     }
     let _ = std::io::stdout().flush();
     let state = AppState::new(store, config.clinic);
-    carethread_server::serve(listener, state, shutdown_signal()).await.context("serving")
+    match tls {
+        Some(tls) => carethread_server::serve_tls(listener, tls, state, shutdown_signal()).await.context("serving"),
+        None => carethread_server::serve(listener, state, shutdown_signal()).await.context("serving"),
+    }
 }
 
 async fn shutdown_signal() {

@@ -21,11 +21,15 @@ pub struct Config {
 pub struct ServerConfig {
     /// Address and port to listen on.
     pub bind: String,
+    /// PEM certificate chain and private key: serve HTTPS (with HSTS and
+    /// `Secure` cookies) instead of plain HTTP behind a TLS proxy.
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".to_owned() }
+        Self { bind: "127.0.0.1:8080".to_owned(), tls_cert: None, tls_key: None }
     }
 }
 
@@ -108,6 +112,9 @@ pub fn example() -> String {
 [server]
 # Address and port to listen on.
 bind = "{bind}"
+# Serve HTTPS directly (PEM files); otherwise run behind a TLS-terminating proxy.
+# tls_cert = "/etc/carethread/cert.pem"
+# tls_key = "/etc/carethread/key.pem"
 
 [database]
 # sqlite://PATH (embedded, one file) or postgres://USER@HOST:PORT/DATABASE (scale-out).

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use carethread_core::audit::{AuditAction, AuditEvent};
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::{new_token, token_hash, verify_password};
+use crate::auth::{csrf_token, expired_cookie, new_token, session_cookie, token_hash, verify_password};
 use crate::dto::SessionOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated, ClientAddress, SessionOnly};
@@ -48,6 +48,9 @@ pub struct SignIn {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub totp: Option<SecretString>,
+    /// Browsers: keep the session in an `HttpOnly` cookie instead of returning the token.
+    #[serde(default)]
+    pub cookie: bool,
 }
 
 const BAD_CREDENTIALS: &str = "the username or password is not correct";
@@ -112,7 +115,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
     ApiJson(input): ApiJson<SignIn>,
-) -> ApiResult<Json<SessionOut>> {
+) -> ApiResult<(HeaderMap, Json<SessionOut>)> {
     let now = Utc::now();
     if !state.login_guard.admit(client.as_deref(), state.settings.login_attempts_per_minute, now) {
         tracing::warn!("sign-in refused: too many attempts from one address");
@@ -183,6 +186,19 @@ pub async fn sign_in(
             });
         }
     }
+    start_session(&state, &user, mfa_enabled, input.cookie, client, now).await
+}
+
+/// Starts a signed-in session: a bearer token in the answer, or for
+/// browsers an `HttpOnly` cookie and the session's CSRF token.
+async fn start_session(
+    state: &AppState,
+    user: &User,
+    mfa_enabled: bool,
+    cookie: bool,
+    client: Option<String>,
+    now: DateTime<Utc>,
+) -> ApiResult<(HeaderMap, Json<SessionOut>)> {
     let token = new_token();
     let expires_at = now + TimeDelta::hours(i64::from(state.settings.session_max_hours));
     let session = SessionRecord {
@@ -197,12 +213,24 @@ pub async fn sign_in(
         AuditEvent::new(AuditAction::SignIn, Some((user.id, user.role)), now).target("user", user.id).client(client);
     state.store.record_login_success(&session, &success).await?;
     tracing::info!(user.id = %user.id, "signed in");
-    Ok(Json(SessionOut {
-        token: token.expose_secret().to_owned(),
-        user: (&user).into(),
-        expires_at,
-        mfa_enrolment_required: !mfa_enabled && state.settings.mfa_required(user.role),
-    }))
+    let mut headers = HeaderMap::new();
+    let (token_out, csrf) = if cookie {
+        let cookie = session_cookie(token.expose_secret(), (expires_at - now).num_seconds(), state.tls);
+        headers.insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
+        (None, Some(csrf_token(&session.token_hash)))
+    } else {
+        (Some(token.expose_secret().to_owned()), None)
+    };
+    Ok((
+        headers,
+        Json(SessionOut {
+            token: token_out,
+            csrf_token: csrf,
+            user: user.into(),
+            expires_at,
+            mfa_enrolment_required: !mfa_enabled && state.settings.mfa_required(user.role),
+        }),
+    ))
 }
 
 /// Checks a TOTP code (each time step once) or uses up a recovery code.
@@ -225,10 +253,13 @@ fn bad_credentials() -> ApiError {
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204, description = "Signed out"), (status = 401, body = Problem)),
     security(("bearer" = [])))]
-pub async fn sign_out(State(state): State<AppState>, SessionOnly(auth): SessionOnly) -> ApiResult<StatusCode> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    SessionOnly(auth): SessionOnly,
+) -> ApiResult<(StatusCode, [(header::HeaderName, String); 1])> {
     let audit = auth.audit(AuditAction::SignOut).target("user", auth.user.id);
     state.store.end_sessions(auth.user.id, Some(&auth.token_hash), &audit).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired_cookie(state.tls))]))
 }
 
 /// Signs out everywhere: every session of the caller ends at once (a lost phone, a shared computer).
