@@ -246,6 +246,8 @@ pub struct AuditRecord {
 pub struct AuditQuery {
     pub patient: Option<UserId>,
     pub actor: Option<UserId>,
+    /// One action, e.g. `thread.break_glass`.
+    pub action: Option<carethread_core::audit::AuditAction>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// Only actions on a patient's messages (what a patient is shown).

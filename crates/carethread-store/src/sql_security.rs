@@ -253,6 +253,9 @@ impl Backend {
         if let Some(a) = query.actor {
             add("l.actor_id = $?", Bind::Text(a.to_string()));
         }
+        if let Some(action) = query.action {
+            add("l.action = $?", Bind::Text(action.as_str().to_owned()));
+        }
         if let Some(from) = query.from {
             add("l.at >= $?", Bind::Int(ms(from)));
         }

@@ -316,6 +316,12 @@ async fn break_the_glass_is_allowed_with_a_reason_audited_and_alerts_the_privacy
         let cover_id = created.body["id"].as_str().expect("id").to_owned();
         let entries = audit_actions(&app, &auditor, &format!("?user={cover_id}")).await;
         let glass = entries.iter().find(|e| e["action"] == "thread.break_glass").expect("audited");
+        // An officer who was not watching finds every break-the-glass later.
+        let all_glass = audit_actions(&app, &auditor, "?action=thread.break_glass").await;
+        assert_eq!(all_glass.len(), 1);
+        assert_eq!(all_glass[0]["actor"]["id"], cover_id.as_str());
+        let bad = app.get("/api/v1/audit?action=thread.peek", &auditor).await;
+        assert_eq!(bad.body["field"], "action");
         assert_eq!(glass["detail"], reason);
         assert_eq!(glass["patient"]["id"], app.id("patient.alice"));
         let seen = audit_actions(&app, &alice, "?patient=me").await;

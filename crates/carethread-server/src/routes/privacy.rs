@@ -38,6 +38,8 @@ pub struct AuditParams {
     patient: Option<String>,
     /// A user id: what this user did (auditors).
     user: Option<String>,
+    /// One action, e.g. `thread.break_glass` (auditors).
+    action: Option<String>,
     /// Start of the period: a date (`2026-01-31`) or an RFC 3339 time.
     from: Option<String>,
     /// End of the period (exclusive), like `from`.
@@ -131,7 +133,7 @@ pub async fn audit_log(
     };
     let patient_view = match auth.user.role {
         Role::Patient => {
-            if !matches!(p.patient.as_deref(), None | Some("me")) || p.user.is_some() || csv {
+            if !matches!(p.patient.as_deref(), None | Some("me")) || p.user.is_some() || p.action.is_some() || csv {
                 return Err(ApiError::Forbidden("you can see the accesses to your own messages (patient=me)".into()));
             }
             query.patient = Some(auth.user.id);
@@ -145,6 +147,7 @@ pub async fn audit_log(
                 Some(raw) => Some(parse_uuid_field::<UserId>("patient", raw)?),
             };
             query.actor = p.user.as_deref().map(|u| parse_uuid_field::<UserId>("user", u)).transpose()?;
+            query.action = p.action.as_deref().map(AuditAction::parse).transpose()?;
             false
         }
         _ => return Err(ApiError::Forbidden("the audit log is for patients (their own) and privacy officers".into())),
