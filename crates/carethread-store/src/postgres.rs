@@ -94,7 +94,7 @@ impl PostgresStore {
     /// Runs a write in its own transaction, notifying other servers as it commits.
     async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
         let mut tx = self.write.begin().await?;
-        let outcome = match Self::run_job(&mut tx, &self.keys, &job).await {
+        let outcome = match Self::run_job(&mut tx, &self.keys, &job, None).await {
             Ok(outcome) => outcome,
             // Two requests with one idempotency key at the same moment: the
             // second loses the race on the unique index and answers with the first.

@@ -78,6 +78,23 @@ async fn append_audit(conn: &mut Conn, keys: &Keyring, events: &[AuditEvent]) ->
     Ok(())
 }
 
+/// Appends `events` now, or adds them to `deferred` for the caller to append
+/// later in the same transaction (one head update for a whole batch).
+async fn audit_now_or_later(
+    conn: &mut Conn,
+    keys: &Keyring,
+    events: Vec<AuditEvent>,
+    deferred: Option<&mut Vec<AuditEvent>>,
+) -> StoreResult<()> {
+    match deferred {
+        Some(later) => {
+            later.extend(events);
+            Ok(())
+        }
+        None => append_audit(conn, keys, &events).await,
+    }
+}
+
 fn chained_from_row(row: &DbRow) -> StoreResult<ChainedEntry> {
     Ok(ChainedEntry {
         seq: row.try_get("seq")?,

@@ -358,13 +358,20 @@ impl Backend {
             .collect()
     }
 
-    /// Runs one acknowledged write inside the caller's transaction.
-    async fn run_job(conn: &mut Conn, keys: &Keyring, job: &WriteJob) -> StoreResult<JobOutcome> {
+    /// Runs one acknowledged write inside the caller's transaction. Its
+    /// audit entries are appended now, or, with `deferred`, collected there
+    /// for the caller to append before the same transaction commits.
+    async fn run_job(
+        conn: &mut Conn,
+        keys: &Keyring,
+        job: &WriteJob,
+        deferred: Option<&mut Vec<AuditEvent>>,
+    ) -> StoreResult<JobOutcome> {
         match job {
-            WriteJob::Thread(new) => Self::write_thread(conn, keys, new).await,
-            WriteJob::Message(new) => Self::write_message(conn, keys, new).await,
+            WriteJob::Thread(new) => Self::write_thread(conn, keys, new, deferred).await,
+            WriteJob::Message(new) => Self::write_message(conn, keys, new, deferred).await,
             WriteJob::Audit(events) => {
-                append_audit(conn, keys, events).await?;
+                audit_now_or_later(conn, keys, events.clone(), deferred).await?;
                 // Audit jobs create no thread or message; the ids are unused.
                 let none = Written { thread_id: ThreadId::from_uuid(Uuid::nil()), message_id: MessageId::from_uuid(Uuid::nil()), replayed: false };
                 Ok(JobOutcome { written: none, event: None })
@@ -372,7 +379,12 @@ impl Backend {
         }
     }
 
-    async fn write_thread(conn: &mut Conn, keys: &Keyring, new: &NewThread) -> StoreResult<JobOutcome> {
+    async fn write_thread(
+        conn: &mut Conn,
+        keys: &Keyring,
+        new: &NewThread,
+        deferred: Option<&mut Vec<AuditEvent>>,
+    ) -> StoreResult<JobOutcome> {
         if let Some(key) = &new.idempotency
             && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
         {
@@ -419,7 +431,7 @@ impl Backend {
         Self::insert_message(conn, keys, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key).await?;
         Self::insert_triage(conn, keys, written.thread_id, Some(written.message_id), &new.triage, new.now).await?;
         let audit = with_target(&new.audit, "thread", &thread_text);
-        append_audit(conn, keys, &audit).await?;
+        audit_now_or_later(conn, keys, audit, deferred).await?;
         let event = ThreadEvent {
             kind: EventKind::ThreadCreated,
             thread_id: written.thread_id,
@@ -431,7 +443,12 @@ impl Backend {
         Ok(JobOutcome { written, event: Some(event) })
     }
 
-    async fn write_message(conn: &mut Conn, keys: &Keyring, new: &NewMessage) -> StoreResult<JobOutcome> {
+    async fn write_message(
+        conn: &mut Conn,
+        keys: &Keyring,
+        new: &NewMessage,
+        deferred: Option<&mut Vec<AuditEvent>>,
+    ) -> StoreResult<JobOutcome> {
         if let Some(key) = &new.idempotency
             && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
         {
@@ -497,7 +514,7 @@ impl Backend {
             Self::insert_triage(conn, keys, new.thread_id, Some(written.message_id), triage, new.now).await?;
         }
         let audit = with_target(&new.audit, "message", &written.message_id.to_string());
-        append_audit(conn, keys, &audit).await?;
+        audit_now_or_later(conn, keys, audit, deferred).await?;
         let event = ThreadEvent {
             kind: EventKind::MessageCreated,
             thread_id: new.thread_id,

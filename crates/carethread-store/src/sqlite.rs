@@ -171,11 +171,15 @@ async fn run_batch(
 ) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     let mut results = Vec::with_capacity(batch.len());
+    // Without savepoints, the batch's audit entries are chained once, at the
+    // end of the same transaction; with them, each job chains its own.
+    let mut deferred = Vec::new();
     for (job, _) in batch {
         if savepoints {
             sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
         }
-        let result = Backend::run_job(conn, keys, job).await;
+        let sink = if savepoints { None } else { Some(&mut deferred) };
+        let result = Backend::run_job(conn, keys, job, sink).await;
         match (&result, savepoints) {
             (Ok(_), true) => {
                 sqlx::query("RELEASE job").execute(&mut *conn).await?;
@@ -191,6 +195,10 @@ async fn run_batch(
             (Ok(_), false) => {}
         }
         results.push(result);
+    }
+    if !deferred.is_empty() && append_audit(conn, keys, &deferred).await.is_err() {
+        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+        return Ok(None);
     }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(Some(results))

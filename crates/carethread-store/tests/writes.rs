@@ -108,6 +108,9 @@ async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_
         }
     }
     assert_eq!(store.messages(thread, true).await.expect("messages").len(), 51);
+    // Each stored write left exactly one audit entry, chained in order; the failed one left none.
+    let audit = store.verify_audit().await.expect("verify");
+    assert_eq!((audit.verified, audit.broken), (52, None), "a user, a thread and 50 messages");
     drop(store);
 
     let reopened = carethread_store::open(&url, master).await.expect("reopen");
