@@ -187,6 +187,55 @@ pub const fn may_administer(role: Role) -> bool {
     matches!(role, Role::Admin)
 }
 
+/// What of the audit log a role may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAccess {
+    /// Who accessed the reader's own messages, and when (patients).
+    OwnMessages,
+    /// Every entry, with every detail, and CSV export (privacy officers).
+    Everything,
+    None,
+}
+
+/// What of the audit log `role` may read.
+#[must_use]
+pub const fn audit_access(role: Role) -> AuditAccess {
+    match role {
+        Role::Patient => AuditAccess::OwnMessages,
+        Role::Auditor => AuditAccess::Everything,
+        _ => AuditAccess::None,
+    }
+}
+
+/// Which proxy grants a role may see and change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantAccess {
+    /// A patient: her own grants, to create and revoke.
+    OwnAsPatient,
+    /// A proxy: the grants made to them, to read.
+    OwnAsProxy,
+    /// An administrator: any patient's, to create and revoke.
+    AnyPatient,
+    None,
+}
+
+/// Which proxy grants `role` may see and change.
+#[must_use]
+pub const fn grant_access(role: Role) -> GrantAccess {
+    match role {
+        Role::Patient => GrantAccess::OwnAsPatient,
+        Role::Proxy => GrantAccess::OwnAsProxy,
+        Role::Admin => GrantAccess::AnyPatient,
+        _ => GrantAccess::None,
+    }
+}
+
+/// Whether the role is alerted when someone breaks the glass (privacy officers).
+#[must_use]
+pub const fn receives_privacy_alerts(role: Role) -> bool {
+    matches!(role, Role::Auditor)
+}
+
 /// Whether the role may break the glass: open a thread of a patient whose
 /// care team they are not on, by stating a reason. Clinicians only.
 #[must_use]
@@ -347,6 +396,23 @@ mod tests {
 
     fn any_role() -> impl Strategy<Value = Role> {
         proptest::sample::select(Role::ALL.to_vec())
+    }
+
+    #[test]
+    fn the_audit_log_and_grants_are_open_to_the_roles_that_need_them_only() {
+        for role in Role::ALL {
+            let audit = audit_access(role);
+            let expected = match role {
+                Role::Patient => AuditAccess::OwnMessages,
+                Role::Auditor => AuditAccess::Everything,
+                _ => AuditAccess::None,
+            };
+            assert_eq!(audit, expected, "{role:?}");
+            let grants = grant_access(role);
+            assert_eq!(grants == GrantAccess::AnyPatient, role == Role::Admin, "{role:?}");
+            assert_eq!(receives_privacy_alerts(role), role == Role::Auditor);
+            assert_eq!(may_break_glass(role), role.is_clinician());
+        }
     }
 
     proptest! {

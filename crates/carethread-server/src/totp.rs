@@ -41,6 +41,13 @@ pub fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// The URI as a QR code, in SVG, for an authenticator app's camera.
+#[must_use]
+pub fn qr_svg(uri: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(220, 220).quiet_zone(true).build())
+}
+
 /// Decodes RFC 4648 base32 (case-insensitive, padding and spaces ignored); `None` if malformed.
 #[must_use]
 pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
@@ -191,6 +198,12 @@ mod tests {
         assert!(codes.iter().all(|c| is_recovery_code(c)));
         assert_eq!(recovery_hash(&codes[0]), recovery_hash(&codes[0].to_uppercase().replace('-', " ")));
         assert_ne!(recovery_hash(&codes[0]), recovery_hash(&codes[1]));
+    }
+
+    #[test]
+    fn the_qr_code_is_an_svg_image() {
+        let svg = qr_svg(&otpauth_uri("Clinic", "dr.lee", &new_secret())).expect("svg");
+        assert!(svg.contains("<svg") && svg.contains("</svg>"));
     }
 
     #[test]

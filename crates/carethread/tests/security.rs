@@ -107,6 +107,7 @@ async fn staff_must_enrol_two_step_sign_in_and_then_always_use_it() {
         assert_eq!(enrolment.status, StatusCode::OK, "{:?}", enrolment.body);
         let uri = enrolment.body["otpauth_uri"].as_str().expect("uri");
         assert!(uri.starts_with("otpauth://totp/") && uri.contains("rn.kim"), "{uri}");
+        assert!(enrolment.body["qr_svg"].as_str().is_some_and(|svg| svg.starts_with("<?xml") || svg.contains("<svg")));
         let secret = totp::base32_decode(enrolment.body["secret"].as_str().expect("secret")).expect("base32");
         let wrong = app.post("/api/v1/mfa/confirm", &token, json!({"code": "000000"})).await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);

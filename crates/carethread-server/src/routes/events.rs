@@ -44,7 +44,7 @@ pub async fn events(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let auditor = auth.user.role == carethread_core::role::Role::Auditor;
+    let auditor = carethread_core::policy::receives_privacy_alerts(auth.user.role);
     if !auditor {
         require_messaging(&auth)?;
     }

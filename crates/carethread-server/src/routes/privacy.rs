@@ -9,7 +9,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use carethread_core::audit::AuditAction;
 use carethread_core::ids::UserId;
-use carethread_core::policy::{self, ProxyGrant, ProxyScope, ThreadAction};
+use carethread_core::policy::{self, AuditAccess, GrantAccess, ProxyGrant, ProxyScope, ThreadAction};
 use carethread_core::role::Role;
 use carethread_store::{AuditQuery, AuditRecord, GrantRecord};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -131,8 +131,8 @@ pub async fn audit_log(
         limit: limit + 1,
         ..AuditQuery::default()
     };
-    let patient_view = match auth.user.role {
-        Role::Patient => {
+    let patient_view = match policy::audit_access(auth.user.role) {
+        AuditAccess::OwnMessages => {
             if !matches!(p.patient.as_deref(), None | Some("me")) || p.user.is_some() || p.action.is_some() || csv {
                 return Err(ApiError::Forbidden("you can see the accesses to your own messages (patient=me)".into()));
             }
@@ -140,7 +140,7 @@ pub async fn audit_log(
             query.message_access_only = true;
             true
         }
-        Role::Auditor => {
+        AuditAccess::Everything => {
             query.patient = match p.patient.as_deref() {
                 None => None,
                 Some("me") => return Err(ApiError::invalid("patient", "must be a patient id")),
@@ -150,7 +150,9 @@ pub async fn audit_log(
             query.action = p.action.as_deref().map(AuditAction::parse).transpose()?;
             false
         }
-        _ => return Err(ApiError::Forbidden("the audit log is for patients (their own) and privacy officers".into())),
+        AuditAccess::None => {
+            return Err(ApiError::Forbidden("the audit log is for patients (their own) and privacy officers".into()));
+        }
     };
     let mut rows = state.store.audit_entries(&query).await?;
     if patient_view {
@@ -282,11 +284,13 @@ pub async fn list_grants(
     auth: Authenticated,
     ApiQuery(p): ApiQuery<GrantParams>,
 ) -> ApiResult<Json<GrantList>> {
-    let (patient, proxy) = match auth.user.role {
-        Role::Patient => (Some(auth.user.id), None),
-        Role::Proxy => (None, Some(auth.user.id)),
-        Role::Admin => (p.patient.as_deref().map(|raw| parse_uuid_field::<UserId>("patient", raw)).transpose()?, None),
-        _ => return Err(ApiError::Forbidden("proxy grants are managed by patients and administrators".into())),
+    let (patient, proxy) = match policy::grant_access(auth.user.role) {
+        GrantAccess::OwnAsPatient => (Some(auth.user.id), None),
+        GrantAccess::OwnAsProxy => (None, Some(auth.user.id)),
+        GrantAccess::AnyPatient => {
+            (p.patient.as_deref().map(|raw| parse_uuid_field::<UserId>("patient", raw)).transpose()?, None)
+        }
+        GrantAccess::None => return Err(grants_forbidden()),
     };
     let grants = state.store.proxy_grants(patient, proxy).await?;
     let mut audit = auth.audit(AuditAction::GrantList);
@@ -324,9 +328,9 @@ pub async fn create_grant(
     auth: Authenticated,
     ApiJson(input): ApiJson<NewGrantIn>,
 ) -> ApiResult<(StatusCode, Json<GrantOut>)> {
-    let patient_id = match (auth.user.role, input.patient_id.as_deref()) {
-        (Role::Patient, None) => auth.user.id,
-        (Role::Patient, Some(raw)) => {
+    let patient_id = match (policy::grant_access(auth.user.role), input.patient_id.as_deref()) {
+        (GrantAccess::OwnAsPatient, None) => auth.user.id,
+        (GrantAccess::OwnAsPatient, Some(raw)) => {
             let id = parse_uuid_field::<UserId>("patient_id", raw)?;
             if id != auth.user.id {
                 return Err(ApiError::invalid(
@@ -336,9 +340,9 @@ pub async fn create_grant(
             }
             id
         }
-        (Role::Admin, Some(raw)) => parse_uuid_field::<UserId>("patient_id", raw)?,
-        (Role::Admin, None) => return Err(ApiError::invalid("patient_id", "is required")),
-        _ => return Err(ApiError::Forbidden("proxy grants are managed by patients and administrators".into())),
+        (GrantAccess::AnyPatient, Some(raw)) => parse_uuid_field::<UserId>("patient_id", raw)?,
+        (GrantAccess::AnyPatient, None) => return Err(ApiError::invalid("patient_id", "is required")),
+        (GrantAccess::OwnAsProxy | GrantAccess::None, _) => return Err(grants_forbidden()),
     };
     let scope = ProxyScope::parse(&input.scope)?;
     let now = Utc::now();
@@ -379,10 +383,10 @@ pub async fn revoke_grant(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let patient_scope = match auth.user.role {
-        Role::Patient => Some(auth.user.id),
-        Role::Admin => None,
-        _ => return Err(ApiError::Forbidden("proxy grants are managed by patients and administrators".into())),
+    let patient_scope = match policy::grant_access(auth.user.role) {
+        GrantAccess::OwnAsPatient => Some(auth.user.id),
+        GrantAccess::AnyPatient => None,
+        GrantAccess::OwnAsProxy | GrantAccess::None => return Err(grants_forbidden()),
     };
     let id: uuid::Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
     let grants = state.store.proxy_grants(patient_scope, None).await?;
@@ -392,6 +396,10 @@ pub async fn revoke_grant(
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn grants_forbidden() -> ApiError {
+    ApiError::Forbidden("proxy grants are managed by patients and administrators".into())
 }
 
 /// Why a clinician outside the care team needs this patient's thread.

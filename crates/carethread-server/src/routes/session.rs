@@ -282,6 +282,8 @@ pub struct MfaEnrolment {
     pub secret: String,
     /// The `otpauth://` URI (what the QR code encodes).
     pub otpauth_uri: String,
+    /// The URI as a QR code (SVG) to scan with the app.
+    pub qr_svg: String,
 }
 
 /// Starts two-step sign-in: a new secret for an authenticator app. Confirm with a first code.
@@ -301,10 +303,9 @@ pub async fn mfa_enrol(State(state): State<AppState>, SessionOnly(auth): Session
         .store
         .set_mfa_secret(auth.user.id, &secret, &auth.audit(AuditAction::MfaEnrol).target("user", auth.user.id))
         .await?;
-    Ok(Json(MfaEnrolment {
-        secret: totp::base32(&secret),
-        otpauth_uri: totp::otpauth_uri(&state.settings.name, auth.user.username.as_str(), &secret),
-    }))
+    let otpauth_uri = totp::otpauth_uri(&state.settings.name, auth.user.username.as_str(), &secret);
+    let qr_svg = totp::qr_svg(&otpauth_uri).ok_or_else(|| ApiError::internal(std::fmt::Error))?;
+    Ok(Json(MfaEnrolment { secret: totp::base32(&secret), otpauth_uri, qr_svg }))
 }
 
 /// A code from the authenticator app (or, to turn two-step sign-in off, a recovery code).
