@@ -48,10 +48,11 @@ pub enum AuditAction {
     SettingsChange,
     AuditRead,
     AuditExport,
+    KeyRotation,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -80,6 +81,7 @@ impl AuditAction {
         AuditAction::SettingsChange,
         AuditAction::AuditRead,
         AuditAction::AuditExport,
+        AuditAction::KeyRotation,
     ];
 
     #[must_use]
@@ -113,6 +115,7 @@ impl AuditAction {
             AuditAction::SettingsChange => "admin.settings",
             AuditAction::AuditRead => "audit.read",
             AuditAction::AuditExport => "audit.export",
+            AuditAction::KeyRotation => "keys.rotate",
         }
     }
 
@@ -123,13 +126,17 @@ impl AuditAction {
             .ok_or_else(|| DomainError::invalid("action", "is not an audit action"))
     }
 
-    /// Whether the action touches a patient's messages: the entries a patient
-    /// is shown when she asks who has seen her messages.
+    /// Whether a patient is shown this action on her record when she asks
+    /// who has seen her messages: accesses to her threads, messages and
+    /// attachments, and grants of access to them (including an
+    /// administrator's).
     #[must_use]
-    pub const fn touches_messages(self) -> bool {
+    pub const fn shown_to_patient(self) -> bool {
         matches!(
             self,
-            AuditAction::ThreadRead
+            AuditAction::GrantCreate
+                | AuditAction::GrantRevoke
+                | AuditAction::ThreadRead
                 | AuditAction::ThreadCreate
                 | AuditAction::ThreadUpdate
                 | AuditAction::ThreadTriage

@@ -162,10 +162,18 @@ pub fn decide_thread(actor: Actor, action: ThreadAction, facts: &ThreadFacts, no
             }
         }
         role if role.is_staff() => {
-            let sees = facts.is_assignee
-                || facts.in_thread_pool
-                || (role.is_clinician() && (facts.on_care_team || facts.emergency_access));
-            if sees { Decision::Allow } else { Decision::NotFound }
+            if facts.is_assignee || facts.in_thread_pool || (role.is_clinician() && facts.on_care_team) {
+                return Decision::Allow;
+            }
+            // Broken glass lets a clinician read and answer for its hour, never
+            // take the thread over (assigning it to themselves would outlast the hour).
+            if role.is_clinician() && facts.emergency_access {
+                return match action {
+                    ThreadAction::Manage => Decision::Forbidden,
+                    ThreadAction::Read | ThreadAction::Reply | ThreadAction::InternalNotes => Decision::Allow,
+                };
+            }
+            Decision::NotFound
         }
         // Admins run the clinic and auditors read the audit log; neither reads
         // message content.
@@ -413,6 +421,18 @@ mod tests {
             assert_eq!(receives_privacy_alerts(role), role == Role::Auditor);
             assert_eq!(may_break_glass(role), role.is_clinician());
         }
+    }
+
+    #[test]
+    fn broken_glass_reads_and_answers_but_never_takes_the_thread_over() {
+        let facts = ThreadFacts { patient_id: Some(uid(PATIENT)), emergency_access: true, ..ThreadFacts::default() };
+        let now = Utc::now();
+        let doctor = Actor { id: uid(OTHER), role: Role::Physician };
+        assert_eq!(decide_thread(doctor, ThreadAction::Read, &facts, now), Decision::Allow);
+        assert_eq!(decide_thread(doctor, ThreadAction::Reply, &facts, now), Decision::Allow);
+        assert_eq!(decide_thread(doctor, ThreadAction::Manage, &facts, now), Decision::Forbidden);
+        let desk = Actor { id: uid(OTHER), role: Role::FrontDesk };
+        assert_eq!(decide_thread(desk, ThreadAction::Read, &facts, now), Decision::NotFound);
     }
 
     proptest! {

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::policy::Actor;
 use carethread_core::user::User;
+use carethread_store::SessionRecord;
 use chrono::{TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 
@@ -123,21 +124,36 @@ fn percent_decode(raw: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The client's network address, as the audit log records it.
+/// The client's network address, as the audit log records it: the peer,
+/// or, when the peer is a trusted proxy, the nearest address in
+/// `X-Forwarded-For` that is not one of the trusted proxies.
 #[must_use]
-pub fn client_address(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<crate::tls::ClientAddr>>().map(|c| c.0.0.ip().to_string())
+pub fn client_address(parts: &Parts, trusted: &[std::net::IpAddr]) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<crate::tls::ClientAddr>>().map(|c| c.0.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer.to_string());
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    let client = forwarded.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer);
+    Some(client.to_string())
 }
 
 /// The caller's network address (for routes that take no session).
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(client_address(parts)))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_address(parts, &state.trusted_proxies)))
     }
 }
 
@@ -163,15 +179,6 @@ impl Authenticated {
     }
 }
 
-/// A signed-in user who may use every route: one whose clinic requires
-/// MFA for their role has enrolled. Routes that enrol MFA or sign out take
-/// [`Authenticated`] instead.
-impl Authenticated {
-    fn must_enrol_mfa(&self, state: &AppState, mfa_enabled: bool) -> bool {
-        !mfa_enabled && state.settings.mfa_required(self.user.role)
-    }
-}
-
 /// The session as [`Authenticated`], without the MFA-enrolment gate: for
 /// enrolling MFA and signing out.
 #[derive(Debug, Clone)]
@@ -181,7 +188,9 @@ impl FromRequestParts<AppState> for SessionOnly {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Self(authenticate(parts, state).await?.0))
+        let (auth, session) = authenticate(parts, state).await?;
+        refresh(state, &auth, &session).await?;
+        Ok(Self(auth))
     }
 }
 
@@ -198,7 +207,9 @@ fn cookie_token(parts: &Parts) -> Option<&str> {
         .map(|(_, value)| value.trim())
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated, bool), ApiError> {
+/// The session behind a request, checked for expiry, idle time and a
+/// disabled user (not yet for the second factor: see the extractors).
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated, SessionRecord), ApiError> {
     let bearer = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -228,22 +239,35 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated,
         }
         return Err(ApiError::Unauthenticated);
     }
-    // Refresh the idle clock at most once a minute, to spare the writer.
-    if now - session.last_seen_at > TimeDelta::seconds(60) {
-        state.store.touch_session(&hash, now).await?;
+    if session.mfa_enabled && !session.mfa_passed {
+        // Opened with the password alone before the account turned the
+        // second factor on: it never becomes a full session.
+        state.store.delete_session(&hash).await?;
+        return Err(ApiError::Unauthenticated);
     }
-    let mfa_enabled = session.mfa_enabled;
-    Ok((Authenticated { user, token_hash: hash, client: client_address(parts) }, mfa_enabled))
+    Ok((Authenticated { user, token_hash: hash, client: client_address(parts, &state.trusted_proxies) }, session))
+}
+
+/// Refreshes the session's idle clock, at most once a minute to spare the writer.
+async fn refresh(state: &AppState, auth: &Authenticated, session: &SessionRecord) -> Result<(), ApiError> {
+    let now = Utc::now();
+    if now - session.last_seen_at > TimeDelta::seconds(60) {
+        state.store.touch_session(&auth.token_hash, now).await?;
+    }
+    Ok(())
 }
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (auth, mfa_enabled) = authenticate(parts, state).await?;
-        if auth.must_enrol_mfa(state, mfa_enabled) {
+        let (auth, session) = authenticate(parts, state).await?;
+        // A user whose clinic requires a second factor reaches only enrolment
+        // and sign-out until they enrol (and their idle clock does not run on).
+        if !session.mfa_enabled && state.settings.mfa_required(auth.user.role) {
             return Err(ApiError::MfaEnrolmentRequired);
         }
+        refresh(state, &auth, &session).await?;
         Ok(auth)
     }
 }
@@ -257,6 +281,28 @@ mod tests {
     struct Body {
         subject: String,
         internal: Option<bool>,
+    }
+
+    fn parts_from(peer: &str, forwarded: Option<&str>) -> Parts {
+        let mut builder = axum::http::Request::builder();
+        if let Some(f) = forwarded {
+            builder = builder.header("x-forwarded-for", f);
+        }
+        let (mut parts, ()) = builder.body(()).expect("request").into_parts();
+        let addr: std::net::SocketAddr = format!("{peer}:5000").parse().expect("addr");
+        parts.extensions.insert(ConnectInfo(crate::tls::ClientAddr(addr)));
+        parts
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_forwarded_the_request() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().expect("ip");
+        let forged = parts_from("203.0.113.9", Some("198.51.100.1"));
+        assert_eq!(client_address(&forged, &[proxy]).as_deref(), Some("203.0.113.9"), "untrusted header ignored");
+        let proxied = parts_from("10.0.0.2", Some("198.51.100.1, 203.0.113.7"));
+        assert_eq!(client_address(&proxied, &[proxy]).as_deref(), Some("203.0.113.7"), "nearest untrusted hop");
+        let direct = parts_from("10.0.0.2", None);
+        assert_eq!(client_address(&direct, &[proxy]).as_deref(), Some("10.0.0.2"));
     }
 
     fn field_of(err: ApiError) -> String {

@@ -35,8 +35,12 @@ pub struct AppState {
     pub settings: Arc<ClinicSettings>,
     pub metrics: Arc<Metrics>,
     pub login_guard: Arc<routes::LoginGuard>,
-    /// Served over TLS: cookies are `Secure` and responses carry HSTS.
+    /// Clients reach the server over TLS (served here, or by a proxy in
+    /// front): cookies are `Secure` and responses carry HSTS.
     pub tls: bool,
+    /// Proxies whose `X-Forwarded-For` names the real client (for the audit
+    /// log and the sign-in limit); from anyone else the header is ignored.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -48,6 +52,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             login_guard: Arc::default(),
             tls: false,
+            trusted_proxies: Arc::default(),
         }
     }
 }

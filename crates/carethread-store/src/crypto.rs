@@ -167,6 +167,8 @@ pub struct Keyring {
 struct KeyringInner {
     keys: HashMap<i64, DataKey>,
     active: i64,
+    /// Rows written before encryption may exist: a missing key id means plaintext.
+    legacy_plaintext: bool,
 }
 
 /// Where a sealed value lives: table, column and row id. Bound into the
@@ -199,7 +201,23 @@ impl Keyring {
     /// A keyring with no data keys yet; the store loads or creates them.
     #[must_use]
     pub fn new(master: MasterKey) -> Self {
-        Self { master, inner: Arc::new(RwLock::new(KeyringInner { keys: HashMap::new(), active: 0 })) }
+        Self {
+            master,
+            inner: Arc::new(RwLock::new(KeyringInner { keys: HashMap::new(), active: 0, legacy_plaintext: false })),
+        }
+    }
+
+    /// Whether a row without a key id is read as plaintext (a database that
+    /// predates encryption) or refused (a database encrypted from the start,
+    /// where such a row can only have been planted).
+    pub fn set_legacy_plaintext(&self, allowed: bool) {
+        if let Ok(mut inner) = self.inner.write() {
+            inner.legacy_plaintext = allowed;
+        }
+    }
+
+    fn plaintext_allowed(&self) -> bool {
+        self.inner.read().is_ok_and(|i| i.legacy_plaintext)
     }
 
     /// A new random data key wrapped under the master key.
@@ -267,7 +285,9 @@ impl Keyring {
     /// Opens bytes sealed by [`Keyring::seal`]. A `None` key id means the
     /// row predates encryption and holds plaintext.
     pub fn open(&self, key_id: Option<i64>, slot: Slot<'_>, sealed: Vec<u8>) -> Result<Vec<u8>, StoreError> {
-        let Some(key_id) = key_id else { return Ok(sealed) };
+        let Some(key_id) = key_id else {
+            return if self.plaintext_allowed() { Ok(sealed) } else { Err(corrupt(slot.column)) };
+        };
         if sealed.len() < NONCE_LEN {
             return Err(corrupt(slot.column));
         }
@@ -282,7 +302,7 @@ impl Keyring {
     /// Opens text sealed by [`Keyring::seal_text_with`].
     pub fn open_text(&self, key_id: Option<i64>, slot: Slot<'_>, stored: String) -> Result<String, StoreError> {
         if key_id.is_none() {
-            return Ok(stored);
+            return if self.plaintext_allowed() { Ok(stored) } else { Err(corrupt(slot.column)) };
         }
         let bytes = B64.decode(stored.as_bytes()).map_err(|_| corrupt(slot.column))?;
         String::from_utf8(self.open(key_id, slot, bytes)?).map_err(|_| corrupt(slot.column))
@@ -337,6 +357,14 @@ mod tests {
         let sealed = ring.seal_text_with(1, SLOT, "secret").expect("seal");
         let other = Slot { row: "m2", ..SLOT };
         assert!(ring.open_text(Some(1), other, sealed).is_err());
+    }
+
+    #[test]
+    fn plaintext_without_a_key_id_is_refused_unless_the_database_predates_encryption() {
+        let ring = ring();
+        assert!(ring.open_text(None, SLOT, "planted".into()).is_err());
+        ring.set_legacy_plaintext(true);
+        assert_eq!(ring.open_text(None, SLOT, "old row".into()).expect("legacy"), "old row");
     }
 
     #[test]

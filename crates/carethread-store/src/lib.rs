@@ -109,20 +109,24 @@ pub trait Store: Send + Sync + 'static {
         lock: &(dyn Fn(i64) -> Option<DateTime<Utc>> + Sync),
         audit: &AuditEvent,
     ) -> StoreResult<LoginState>;
-    /// Starts a session after a successful sign-in and clears failed attempts.
-    async fn record_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<()>;
+    /// Starts a session after a successful sign-in and clears failed attempts;
+    /// `false` (and no session) if the account is locked at that moment.
+    async fn record_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<bool>;
     /// Ends one session (`only`) or all of a user's sessions.
     async fn end_sessions(&self, user: UserId, only: Option<&str>, audit: &AuditEvent) -> StoreResult<u64>;
     /// The user's TOTP enrolment, if any.
     async fn mfa(&self, user: UserId) -> StoreResult<Option<MfaRecord>>;
     /// Stores a new (unconfirmed) TOTP secret, replacing any earlier one.
     async fn set_mfa_secret(&self, user: UserId, secret: &[u8], audit: &AuditEvent) -> StoreResult<()>;
-    /// Confirms MFA with fresh recovery codes (hashes), or removes it.
+    /// Confirms MFA with fresh recovery codes (hashes), or removes it. The
+    /// session `keep_session` (a token hash) stays, marked as having passed
+    /// the second factor when enabling; every other session of the user ends.
     async fn set_mfa_enabled(
         &self,
         user: UserId,
         enabled: bool,
         recovery_hashes: &[String],
+        keep_session: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// Accepts TOTP time step `step` once: false if it (or a later one) was used.

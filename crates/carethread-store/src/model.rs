@@ -34,6 +34,8 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
     /// Whether the user has enrolled a second factor (read with the session; not stored in it).
     pub mfa_enabled: bool,
+    /// Whether this session passed the second factor.
+    pub mfa_passed: bool,
 }
 
 /// A thread as a list shows it.
@@ -250,8 +252,10 @@ pub struct AuditQuery {
     pub action: Option<carethread_core::audit::AuditAction>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    /// Only actions on a patient's messages (what a patient is shown).
-    pub message_access_only: bool,
+    /// Only what a patient is shown of her record (successful accesses and grants).
+    pub patient_view: bool,
+    /// Leave out what this user did (a patient's own actions).
+    pub exclude_actor: Option<UserId>,
     /// Entries before this sequence number (paging backwards).
     pub before_seq: Option<i64>,
     pub limit: u32,

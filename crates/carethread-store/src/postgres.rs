@@ -91,6 +91,14 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Reclaims dead row versions left by re-encryption (their old bytes).
+    async fn compact(&self) -> StoreResult<()> {
+        for table in ["threads", "messages", "attachments", "triage_results", "emergency_access", "users"] {
+            sqlx::query(&format!("VACUUM {table}")).execute(&self.write).await?;
+        }
+        Ok(())
+    }
+
     /// Runs a write in its own transaction, notifying other servers as it commits.
     async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
         let mut tx = self.write.begin().await?;

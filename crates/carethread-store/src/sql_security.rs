@@ -147,9 +147,25 @@ impl Backend {
         }
     }
 
-    /// Loads every data key, creating the first one in a new database.
+    /// Loads every data key, creating the first one in a new database, and
+    /// notes whether rows from before encryption may exist.
     async fn init_keys(&self) -> StoreResult<()> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_keys").fetch_one(&self.write).await?;
+        let legacy = count == 0
+            && sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM threads) OR EXISTS (SELECT 1 FROM messages) \
+                 OR EXISTS (SELECT 1 FROM triage_results)",
+            )
+            .fetch_one(&self.write)
+            .await?;
+        sqlx::query("INSERT INTO encryption_state (id, legacy_plaintext) VALUES (1, $1) ON CONFLICT DO NOTHING")
+            .bind(legacy)
+            .execute(&self.write)
+            .await?;
+        let allowed: bool = sqlx::query_scalar("SELECT legacy_plaintext FROM encryption_state WHERE id = 1")
+            .fetch_one(&self.write)
+            .await?;
+        self.keys.set_legacy_plaintext(allowed);
         if count == 0 {
             let key = self.keys.new_wrapped_key(1);
             sqlx::query(
@@ -282,10 +298,13 @@ impl Backend {
         if let Some(before) = query.before_seq {
             add("l.seq < $?", Bind::Int(before));
         }
-        if query.message_access_only {
+        if let Some(me) = query.exclude_actor {
+            add("(l.actor_id IS NULL OR l.actor_id <> $?)", Bind::Text(me.to_string()));
+        }
+        if query.patient_view {
             let actions: Vec<String> = carethread_core::audit::AuditAction::ALL
                 .into_iter()
-                .filter(|a| a.touches_messages())
+                .filter(|a| a.shown_to_patient())
                 .map(|a| format!("'{}'", a.as_str()))
                 .collect();
             clauses.push(format!("l.action IN ({}) AND l.outcome = 'success'", actions.join(", ")));
@@ -383,6 +402,9 @@ impl Backend {
                 .execute(&mut *tx)
                 .await?;
         }
+        let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
+            .detail(format!("re-wrapped {} data keys under a new master key", rows.len()));
+        append_audit(&mut tx, &self.keys, &[audit]).await?;
         tx.commit().await?;
         Ok(rows.len() as u64)
     }
@@ -407,6 +429,16 @@ impl Backend {
         for (table, id_col, key_col, columns) in SEALED {
             resealed += self.reseal_table(table, id_col, key_col, columns, next).await?;
         }
+        // Every row now carries a key id: a row without one can only be planted.
+        sqlx::query("UPDATE encryption_state SET legacy_plaintext = FALSE WHERE id = 1").execute(&self.write).await?;
+        self.keys.set_legacy_plaintext(false);
+        let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
+            .target("data_key", next)
+            .detail(format!("re-encrypted {resealed} rows"));
+        let mut tx = self.write.begin().await?;
+        append_audit(&mut tx, &self.keys, &[audit]).await?;
+        tx.commit().await?;
+        self.compact().await?;
         Ok(RotationReport { new_key_id: next, rows_resealed: resealed, keys_rewrapped: 0 })
     }
 
@@ -515,25 +547,37 @@ impl Backend {
         Ok(LoginState { failed_logins: failed, locked_until, mfa_enabled })
     }
 
-    async fn write_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<()> {
+    /// Clears failed attempts and starts the session, unless the account was
+    /// locked in the meantime (checked in the same statement): then `false`.
+    async fn write_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<bool> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(session.user_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let cleared = sqlx::query(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL \
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)",
+        )
+        .bind(session.user_id.to_string())
+        .bind(ms(session.created_at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if cleared == 0 {
+            return Ok(false);
+        }
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&session.token_hash)
         .bind(session.user_id.to_string())
         .bind(ms(session.created_at))
         .bind(ms(session.last_seen_at))
         .bind(ms(session.expires_at))
+        .bind(session.mfa_passed)
         .execute(&mut *tx)
         .await?;
         append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     async fn write_end_sessions(&self, user: UserId, only: Option<&str>, audit: &AuditEvent) -> StoreResult<u64> {
@@ -600,10 +644,23 @@ impl Backend {
         user: UserId,
         enabled: bool,
         recovery_hashes: &[String],
+        keep_session: &str,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let id = user.to_string();
         let mut tx = self.write.begin().await?;
+        // Turning the second factor on or off ends every other session: one
+        // opened with the password alone must not gain (or keep) access.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(&id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sessions SET mfa_passed = $2 WHERE token_hash = $1")
+            .bind(keep_session)
+            .bind(enabled)
+            .execute(&mut *tx)
+            .await?;
         if enabled {
             sqlx::query("UPDATE users SET mfa_enabled = TRUE WHERE id = $1").bind(&id).execute(&mut *tx).await?;
         } else {

@@ -706,13 +706,15 @@ impl Store for Backend {
 
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&session.token_hash)
         .bind(session.user_id.to_string())
         .bind(ms(session.created_at))
         .bind(ms(session.last_seen_at))
         .bind(ms(session.expires_at))
+        .bind(session.mfa_passed)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -720,7 +722,7 @@ impl Store for Backend {
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLS}, s.token_hash, s.created_at, s.last_seen_at, s.expires_at, u.mfa_enabled \
+            "SELECT {USER_COLS}, s.token_hash, s.created_at, s.last_seen_at, s.expires_at, s.mfa_passed, u.mfa_enabled \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
         ))
         .bind(token_hash)
@@ -735,6 +737,7 @@ impl Store for Backend {
             last_seen_at: at(row.try_get("last_seen_at")?)?,
             expires_at: at(row.try_get("expires_at")?)?,
             mfa_enabled: row.try_get("mfa_enabled")?,
+            mfa_passed: row.try_get("mfa_passed")?,
         };
         Ok(Some((session, user)))
     }
@@ -1060,7 +1063,7 @@ impl Store for Backend {
         self.write_login_failure(user, lock, audit).await
     }
 
-    async fn record_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<()> {
+    async fn record_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<bool> {
         self.write_login_success(session, audit).await
     }
 
@@ -1076,8 +1079,15 @@ impl Store for Backend {
         self.write_mfa_secret(user, secret, audit).await
     }
 
-    async fn set_mfa_enabled(&self, user: UserId, enabled: bool, recovery_hashes: &[String], audit: &AuditEvent) -> StoreResult<()> {
-        self.write_mfa_enabled(user, enabled, recovery_hashes, audit).await
+    async fn set_mfa_enabled(
+        &self,
+        user: UserId,
+        enabled: bool,
+        recovery_hashes: &[String],
+        keep_session: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.write_mfa_enabled(user, enabled, recovery_hashes, keep_session, audit).await
     }
 
     async fn accept_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {

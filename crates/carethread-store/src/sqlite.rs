@@ -43,6 +43,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted and overwritten content is zeroed, not left in free pages.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -65,6 +67,14 @@ impl SqliteStore {
         reason = "same shape as the PostgreSQL backend, which notifies inside the transaction"
     )]
     async fn notify_in_tx(&self, _conn: &mut sqlx::SqliteConnection, _event: &ThreadEvent) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Rewrites the file without free pages and empties the WAL, so values
+    /// replaced by re-encryption leave no copy behind.
+    async fn compact(&self) -> StoreResult<()> {
+        sqlx::query("VACUUM").execute(&self.write).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await?;
         Ok(())
     }
 

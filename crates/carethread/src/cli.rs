@@ -404,7 +404,10 @@ async fn serve(
         }
     }
     let _ = std::io::stdout().flush();
-    let state = AppState::new(store, config.clinic);
+    let mut state = AppState::new(store, config.clinic);
+    state.tls = config.server.behind_tls_proxy;
+    let proxies: Result<Vec<std::net::IpAddr>, _> = config.server.trusted_proxies.iter().map(|p| p.parse()).collect();
+    state.trusted_proxies = Arc::new(proxies.context("server.trusted_proxies must be IP addresses")?);
     match tls {
         Some(tls) => carethread_server::serve_tls(listener, tls, state, shutdown_signal()).await.context("serving"),
         None => carethread_server::serve(listener, state, shutdown_signal()).await.context("serving"),

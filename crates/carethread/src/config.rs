@@ -25,11 +25,22 @@ pub struct ServerConfig {
     /// `Secure` cookies) instead of plain HTTP behind a TLS proxy.
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
+    /// A TLS-terminating proxy serves the clients: cookies are `Secure` and
+    /// responses carry HSTS, as when serving TLS directly.
+    pub behind_tls_proxy: bool,
+    /// Proxy addresses whose `X-Forwarded-For` header names the real client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".to_owned(), tls_cert: None, tls_key: None }
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            tls_cert: None,
+            tls_key: None,
+            behind_tls_proxy: false,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -115,6 +126,11 @@ bind = "{bind}"
 # Serve HTTPS directly (PEM files); otherwise run behind a TLS-terminating proxy.
 # tls_cert = "/etc/carethread/cert.pem"
 # tls_key = "/etc/carethread/key.pem"
+# Behind a TLS-terminating proxy: mark cookies Secure and send HSTS, and take the
+# client address (for the audit log and the sign-in limit) from X-Forwarded-For
+# when the request comes from one of these proxies.
+behind_tls_proxy = false
+trusted_proxies = []
 
 [database]
 # sqlite://PATH (embedded, one file) or postgres://USER@HOST:PORT/DATABASE (scale-out).

@@ -73,14 +73,64 @@ async fn repeated_failures_lock_the_account_for_a_growing_time_and_are_audited()
 
 #[tokio::test]
 async fn one_address_gets_a_limited_number_of_sign_in_attempts_a_minute() {
-    let settings = carethread_core::clinic::ClinicSettings { login_attempts_per_minute: 3, ..test_settings() };
-    let app = spawn_with(Backend::Sqlite, settings).await;
-    for _ in 0..3 {
-        assert_eq!(sign_in(&app, "patient.bob", PASSWORD, None).await.status, StatusCode::OK);
+    for backend in backends() {
+        let settings = carethread_core::clinic::ClinicSettings { login_attempts_per_minute: 3, ..test_settings() };
+        let app = spawn_with(backend, settings).await;
+        for _ in 0..3 {
+            assert_eq!(sign_in(&app, "patient.bob", PASSWORD, None).await.status, StatusCode::OK);
+        }
+        let fourth = sign_in(&app, "patient.bob", PASSWORD, None).await;
+        assert_eq!(fourth.status, StatusCode::TOO_MANY_REQUESTS, "{backend:?}");
+        assert_eq!(problem_type(&fourth), "too-many-requests");
     }
-    let fourth = sign_in(&app, "patient.bob", PASSWORD, None).await;
-    assert_eq!(fourth.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(problem_type(&fourth), "too-many-requests");
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_too_long_past_their_lifetime_or_when_the_user_is_disabled() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let idle = app.login("patient.alice").await;
+        let hash = carethread_server::auth::token_hash(&idle);
+        assert_eq!(app.get("/api/v1/me", &idle).await.status, StatusCode::OK);
+        app.store.touch_session(&hash, Utc::now() - TimeDelta::minutes(16)).await.expect("age the session");
+        assert_eq!(app.get("/api/v1/me", &idle).await.status, StatusCode::UNAUTHORIZED, "{backend:?}: idle 16 minutes");
+
+        // A session active a minute ago but signed in 12 hours ago has ended too.
+        let old = "a".repeat(64);
+        let alice = app.clinic.user("patient.alice").expect("alice").id;
+        let now = Utc::now();
+        let record = carethread_store::SessionRecord {
+            token_hash: carethread_server::auth::token_hash(&old),
+            user_id: alice,
+            created_at: now - TimeDelta::hours(12),
+            last_seen_at: now - TimeDelta::minutes(1),
+            expires_at: now - TimeDelta::seconds(1),
+            mfa_enabled: false,
+            mfa_passed: false,
+        };
+        app.store.create_session(&record).await.expect("session");
+        assert_eq!(
+            app.get("/api/v1/me", &old).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{backend:?}: past its lifetime"
+        );
+
+        // Disabling a user ends their sessions at once.
+        let bob = app.login("patient.bob").await;
+        let admin = app.login("admin").await;
+        let disabled = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/admin/users/{}", app.id("patient.bob")),
+                Some(&admin),
+                Some(json!({"disabled": true})),
+            )
+            .await;
+        assert_eq!(disabled.status, StatusCode::OK);
+        assert_eq!(disabled.body["disabled"], true);
+        assert_eq!(app.get("/api/v1/me", &bob).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(sign_in(&app, "patient.bob", PASSWORD, None).await.status, StatusCode::UNAUTHORIZED);
+    }
 }
 
 fn current_code(secret: &[u8]) -> String {
@@ -97,6 +147,8 @@ async fn staff_must_enrol_two_step_sign_in_and_then_always_use_it() {
         assert_eq!(first.status, StatusCode::OK);
         assert_eq!(first.body["mfa_enrolment_required"], true);
         let token = first.body["token"].as_str().expect("token").to_owned();
+        // Someone who has the nurse's password signs in too, before she enrols.
+        let intruder = sign_in(&app, "rn.kim", PASSWORD, None).await.body["token"].as_str().expect("token").to_owned();
         let blocked = app.get("/api/v1/threads", &token).await;
         assert_eq!((blocked.status, problem_type(&blocked)), (StatusCode::FORBIDDEN, "mfa-enrolment-required".into()));
         // Patients are not asked.
@@ -121,6 +173,8 @@ async fn staff_must_enrol_two_step_sign_in_and_then_always_use_it() {
             .collect();
         assert_eq!(codes.len(), 10);
         assert_eq!(app.get("/api/v1/threads", &token).await.status, StatusCode::OK);
+        // Enrolling ended every other session: the password-only one never gains access.
+        assert_eq!(app.get("/api/v1/threads", &intruder).await.status, StatusCode::UNAUTHORIZED, "{backend:?}");
         // Staff cannot switch it off where the clinic requires it.
         let off = app.call(Method::DELETE, "/api/v1/mfa", Some(&token), Some(json!({"code": codes[0]}))).await;
         assert_eq!(off.status, StatusCode::FORBIDDEN);
@@ -212,6 +266,16 @@ async fn proxy_scopes_expiry_and_revocation_take_effect_at_once() {
             .to_owned();
         let alice_tries = app.call(Method::DELETE, &format!("/api/v1/grants/{bobs_grant}"), Some(&alice), None).await;
         assert_eq!(alice_tries.status, StatusCode::NOT_FOUND);
+        // An administrator may revoke it, and Bob sees that on his record.
+        let admin = app.login("admin").await;
+        let revoked = app.call(Method::DELETE, &format!("/api/v1/grants/{bobs_grant}"), Some(&admin), None).await;
+        assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+        assert_eq!(app.get(&format!("/api/v1/threads/{bobs}"), &carol).await.status, StatusCode::NOT_FOUND);
+        let bobs_record = audit_actions(&app, &bob, "").await;
+        assert!(
+            bobs_record.iter().any(|e| e["action"] == "grant.revoke" && e["actor"]["role"] == "admin"),
+            "{backend:?}"
+        );
 
         // A grant that expires stops working by itself.
         let soon = ProxyGrant {
@@ -310,6 +374,11 @@ async fn break_the_glass_is_allowed_with_a_reason_audited_and_alerts_the_privacy
         assert_eq!(opened.status, StatusCode::OK, "{:?}", opened.body);
         assert_eq!(opened.body["messages"][0]["body"], "I get dizzy when I stand up.");
         assert_eq!(app.get(&format!("/api/v1/threads/{thread}"), &cover).await.status, StatusCode::OK);
+        // The glass opens the thread to read and answer for an hour, not to take it over.
+        let grab = app
+            .call(Method::PATCH, &format!("/api/v1/threads/{thread}"), Some(&cover), Some(json!({"assignee_id": "me"})))
+            .await;
+        assert_eq!(grab.status, StatusCode::FORBIDDEN, "{backend:?}");
         let alert = alerts.expect("alert.break_glass", &thread).await;
         assert!(alert.get("reason").is_none(), "the alert carries no content");
 
@@ -354,6 +423,13 @@ async fn a_patient_sees_who_read_her_messages_and_the_privacy_officer_exports_cs
         let bob = app.login("patient.bob").await;
         assert_eq!(app.get(&format!("/api/v1/threads/{thread}"), &bob).await.status, StatusCode::NOT_FOUND);
 
+        // Her own reads, however many, never push the care team's accesses off the page.
+        for _ in 0..3 {
+            app.get(&format!("/api/v1/threads/{thread}"), &alice).await;
+        }
+        let first = audit_actions(&app, &alice, "?limit=1").await;
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0]["actor"]["id"], app.id("dr.lee"), "{backend:?}");
         let seen = audit_actions(&app, &alice, "").await;
         let lee_read = seen.iter().find(|e| e["action"] == "thread.read").expect("Dr. Lee's read");
         assert_eq!(lee_read["actor"]["display_name"], "Dr. Grace Lee");

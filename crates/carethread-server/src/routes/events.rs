@@ -4,7 +4,7 @@
 //! every event, so a revoked grant stops the stream's events at once.
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -51,40 +51,75 @@ pub async fn events(
     let receiver = state.store.subscribe();
     let ready = Event::default().event("ready").data("{}");
     let start = stream::once(async move { Ok(ready) });
-    let live = stream::unfold((receiver, state, auth, None), move |(mut receiver, state, auth, pending)| async move {
-        if let Some(alert) = pending {
-            return Some((Ok(alert), (receiver, state, auth, None)));
+    let subscriber = Subscriber { receiver, state, auth, pending: None, checked_at: Instant::now() };
+    let live = stream::unfold(subscriber, move |mut sub| async move {
+        if let Some(alert) = sub.pending.take() {
+            return Some((Ok(alert), sub));
         }
         loop {
-            let event = match receiver.recv().await {
+            let event = match sub.receiver.recv().await {
                 Ok(event) => event,
                 Err(RecvError::Lagged(_)) => {
                     let resync = Event::default().event("resync").data("{}");
-                    return Some((Ok(resync), (receiver, state, auth, None)));
+                    return Some((Ok(resync), sub));
                 }
                 Err(RecvError::Closed) => return None,
             };
+            // The stream ends once its session does (sign-out, expiry, a disabled user).
+            if sub.checked_at.elapsed() > SESSION_RECHECK {
+                if !still_signed_in(&sub.state, &sub.auth).await {
+                    return None;
+                }
+                sub.checked_at = Instant::now();
+            }
             if event.kind == EventKind::BreakGlass || auditor {
                 if auditor && event.kind == EventKind::BreakGlass {
                     let data = json!({"thread_id": event.thread_id, "at": event.at}).to_string();
                     let sse = Event::default().event("alert.break_glass").data(data);
-                    return Some((Ok(sse), (receiver, state, auth, None)));
+                    return Some((Ok(sse), sub));
                 }
                 continue;
             }
-            if visible(&state, &auth, &event).await {
+            if visible(&sub.state, &sub.auth, &event).await {
                 let data =
                     json!({"thread_id": event.thread_id, "message_id": event.message_id, "at": event.at}).to_string();
                 let sse = Event::default().event(event.kind.as_str()).data(&data);
                 // The on-call alert goes to staff only; patients get their safety notice in the response.
-                let alert = (event.alert && auth.user.role.is_staff())
+                sub.pending = (event.alert && sub.auth.user.role.is_staff())
                     .then(|| Event::default().event("alert.emergency").data(data));
-                return Some((Ok(sse), (receiver, state, auth, alert)));
+                return Some((Ok(sse), sub));
             }
         }
     });
     Ok(Sse::new(futures_util::StreamExt::chain(start, live))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// How often a live stream checks that its session still stands.
+const SESSION_RECHECK: Duration = Duration::from_secs(10);
+
+/// One live stream's state.
+struct Subscriber {
+    receiver: tokio::sync::broadcast::Receiver<ThreadEvent>,
+    state: AppState,
+    auth: Authenticated,
+    pending: Option<Event>,
+    checked_at: Instant,
+}
+
+/// Whether the stream's session is still valid: not signed out, expired, idle too long or disabled.
+async fn still_signed_in(state: &AppState, auth: &Authenticated) -> bool {
+    let now = Utc::now();
+    let idle = chrono::TimeDelta::minutes(i64::from(state.settings.session_idle_minutes));
+    match state.store.session(&auth.token_hash).await {
+        // A live stream is activity of its own: the idle clock is the one requests keep.
+        Ok(Some((session, user))) => !user.disabled && session.expires_at > now && session.last_seen_at + idle > now,
+        Ok(None) => false,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not check a live stream's session; ending it");
+            false
+        }
+    }
 }
 
 async fn visible(state: &AppState, auth: &Authenticated, event: &ThreadEvent) -> bool {

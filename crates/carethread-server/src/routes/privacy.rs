@@ -137,7 +137,9 @@ pub async fn audit_log(
                 return Err(ApiError::Forbidden("you can see the accesses to your own messages (patient=me)".into()));
             }
             query.patient = Some(auth.user.id);
-            query.message_access_only = true;
+            query.patient_view = true;
+            // Her own actions are not what she is asking about.
+            query.exclude_actor = Some(auth.user.id);
             true
         }
         AuditAccess::Everything => {
@@ -155,10 +157,6 @@ pub async fn audit_log(
         }
     };
     let mut rows = state.store.audit_entries(&query).await?;
-    if patient_view {
-        // Her own actions are not what she is asking about.
-        rows.retain(|r| r.actor.as_ref().is_none_or(|a| a.id != auth.user.id));
-    }
     let next_before = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.seq)

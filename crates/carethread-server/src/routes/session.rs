@@ -58,10 +58,14 @@ const BAD_CREDENTIALS: &str = "the username or password is not correct";
 /// Failed attempts on a username that does not exist, and until when it is "locked".
 type UnknownFailures = (i64, Option<DateTime<Utc>>);
 
-/// Sign-in attempts per network address in the current minute.
+/// Sign-in attempts per network address in the current minute, accounts
+/// being checked right now, and failures on unknown usernames.
 #[derive(Default)]
 pub struct LoginGuard {
     by_address: Mutex<HashMap<String, (i64, u32)>>,
+    /// Usernames with a sign-in being checked: one at a time each, so a
+    /// burst of parallel guesses cannot outrun the lockout.
+    in_flight: Mutex<std::collections::HashSet<String>>,
     /// Failed attempts on usernames that do not exist, so they lock like real ones.
     unknown: Mutex<HashMap<String, UnknownFailures>>,
 }
@@ -83,6 +87,12 @@ impl LoginGuard {
         entry.1 <= per_minute
     }
 
+    /// Claims the right to check a password for `username`; `None` while another check runs.
+    fn claim(&self, username: &str) -> Option<InFlight<'_>> {
+        let mut set = self.in_flight.lock().ok()?;
+        set.insert(username.to_owned()).then(|| InFlight { guard: self, username: username.to_owned() })
+    }
+
     fn unknown_locked_until(&self, username: &str) -> Option<DateTime<Utc>> {
         self.unknown.lock().ok().and_then(|m| m.get(username).and_then(|e| e.1))
     }
@@ -96,6 +106,20 @@ impl LoginGuard {
         entry.0 += 1;
         entry.1 = lock(entry.0);
         entry.1
+    }
+}
+
+/// A sign-in check in progress; released when dropped.
+struct InFlight<'a> {
+    guard: &'a LoginGuard,
+    username: String,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.guard.in_flight.lock() {
+            set.remove(&self.username);
+        }
     }
 }
 
@@ -123,6 +147,11 @@ pub async fn sign_in(
     }
     // An unparseable username is treated like an unknown one: same message, same work.
     let username = Username::parse(&input.username).ok();
+    let key = username.as_ref().map_or_else(|| input.username.to_lowercase(), |u| u.as_str().to_owned());
+    let Some(_checking) = state.login_guard.claim(&key) else {
+        tracing::info!("sign-in refused: another attempt on the account is being checked");
+        return Err(ApiError::TooManyRequests);
+    };
     let found = match &username {
         Some(username) => state.store.user_credentials(username).await?,
         None => None,
@@ -140,7 +169,6 @@ pub async fn sign_in(
     let lock = move |failures: i64| settings.lockout_after(failures).map(|d| Utc::now() + d);
 
     let Some((user, _)) = found else {
-        let key = username.map_or_else(|| input.username.to_lowercase(), |u| u.as_str().to_owned());
         if let Some(until) = state.login_guard.unknown_locked_until(&key).filter(|u| *u > now) {
             return Err(ApiError::Locked(seconds_left(until, now)));
         }
@@ -189,6 +217,12 @@ pub async fn sign_in(
     start_session(&state, &user, mfa_enabled, input.cookie, client, now).await
 }
 
+/// Why a session could not start after the credentials checked out.
+fn locked_now(now: DateTime<Utc>, state_after: Option<carethread_store::LoginState>) -> ApiError {
+    let until = state_after.and_then(|s| s.locked_until).unwrap_or(now + TimeDelta::seconds(60));
+    ApiError::Locked(seconds_left(until, now))
+}
+
 /// Starts a signed-in session: a bearer token in the answer, or for
 /// browsers an `HttpOnly` cookie and the session's CSRF token.
 async fn start_session(
@@ -208,10 +242,15 @@ async fn start_session(
         last_seen_at: now,
         expires_at,
         mfa_enabled,
+        // A session of an account with MFA exists only after the second factor passed.
+        mfa_passed: mfa_enabled,
     };
     let success =
         AuditEvent::new(AuditAction::SignIn, Some((user.id, user.role)), now).target("user", user.id).client(client);
-    state.store.record_login_success(&session, &success).await?;
+    if !state.store.record_login_success(&session, &success).await? {
+        // A parallel attempt locked the account while this one was checked.
+        return Err(locked_now(now, state.store.login_state(user.id).await?));
+    }
     tracing::info!(user.id = %user.id, "signed in");
     let mut headers = HeaderMap::new();
     let (token_out, csrf) = if cookie {
@@ -346,7 +385,7 @@ pub async fn mfa_confirm(
     let codes = totp::new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
     let audit = auth.audit(AuditAction::MfaEnable).target("user", auth.user.id);
-    state.store.set_mfa_enabled(auth.user.id, true, &hashes, &audit).await?;
+    state.store.set_mfa_enabled(auth.user.id, true, &hashes, &auth.token_hash, &audit).await?;
     Ok(Json(RecoveryCodes { recovery_codes: codes }))
 }
 
@@ -373,6 +412,6 @@ pub async fn mfa_disable(
         return Err(ApiError::invalid("code", "is not a current code or an unused recovery code"));
     }
     let audit = auth.audit(AuditAction::MfaDisable).target("user", auth.user.id);
-    state.store.set_mfa_enabled(auth.user.id, false, &[], &audit).await?;
+    state.store.set_mfa_enabled(auth.user.id, false, &[], &auth.token_hash, &audit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
