@@ -74,9 +74,11 @@ pub fn find(text: &str, language: Language) -> Vec<JargonHit> {
             continue;
         }
         for start in 0..=words.len() - n {
-            let matched = entry.words.iter().enumerate().all(|(i, w)| {
-                if i + 1 == n { inflects(&words[start + i], w) } else { words[start + i] == *w }
-            });
+            let matched = entry
+                .words
+                .iter()
+                .enumerate()
+                .all(|(i, w)| if i + 1 == n { inflects(&words[start + i], w) } else { words[start + i] == *w });
             if matched {
                 hits.push((start, n, entry));
                 break;
