@@ -199,7 +199,7 @@ async fn a_safe_model_reply_is_used_with_its_model_named() {
 }
 
 /// Runs when `CARETHREAD_TEST_LLM` names an OpenAI-compatible server
-/// (`.ci/run` starts llama.cpp's server with SmolLM2 from PyPI).
+/// (`.ci/run` starts the `llama.cpp` server with `SmolLM2` from `PyPI`).
 #[tokio::test]
 async fn the_real_llama_cpp_server_drafts_or_is_safely_set_aside() {
     let Ok(base_url) = std::env::var("CARETHREAD_TEST_LLM") else {
@@ -211,7 +211,7 @@ async fn the_real_llama_cpp_server_drafts_or_is_safely_set_aside() {
         base_url,
         model: model.clone(),
         api_key: None,
-        timeout: Duration::from_secs(60),
+        timeout: Duration::from_mins(1),
         retries: 1,
     })
     .expect("client");
