@@ -49,10 +49,11 @@ pub enum AuditAction {
     AuditRead,
     AuditExport,
     KeyRotation,
+    DraftCreate,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -82,6 +83,7 @@ impl AuditAction {
         AuditAction::AuditRead,
         AuditAction::AuditExport,
         AuditAction::KeyRotation,
+        AuditAction::DraftCreate,
     ];
 
     #[must_use]
@@ -116,6 +118,7 @@ impl AuditAction {
             AuditAction::AuditRead => "audit.read",
             AuditAction::AuditExport => "audit.export",
             AuditAction::KeyRotation => "keys.rotate",
+            AuditAction::DraftCreate => "draft.create",
         }
     }
 

@@ -205,6 +205,8 @@ pub struct MessageOut {
     pub sent_at: DateTime<Utc>,
     pub attachments: Vec<AttachmentOut>,
     pub read_by: Vec<ReadReceiptOut>,
+    /// The reply started from a software draft that a clinician reviewed.
+    pub ai_assisted: bool,
 }
 
 impl From<&MessageView> for MessageOut {
@@ -215,6 +217,7 @@ impl From<&MessageView> for MessageOut {
             author: (&m.author).into(),
             body: m.message.body.as_str().to_owned(),
             internal: m.message.internal,
+            ai_assisted: m.ai_assisted,
             sent_at: m.message.sent_at,
             attachments: m.attachments.iter().map(Into::into).collect(),
             read_by: m

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` names the real client (for the audit
     /// log and the sign-in limit); from anyone else the header is ignored.
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// Drafts replies: the built-in drafter unless the clinic configured a model.
+    pub drafter: Arc<dyn carethread_draft::Drafter>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             login_guard: Arc::default(),
             tls: false,
             trusted_proxies: Arc::default(),
+            drafter: Arc::new(carethread_draft::BuiltinDrafter),
         }
     }
 }

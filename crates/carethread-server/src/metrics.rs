@@ -26,6 +26,7 @@ pub struct Metrics {
     threads_created: AtomicU64,
     emergencies_triaged: AtomicU64,
     triage_overrides: AtomicU64,
+    drafts_generated: AtomicU64,
 }
 
 impl Metrics {
@@ -57,6 +58,10 @@ impl Metrics {
 
     pub fn triage_overridden(&self) {
         self.triage_overrides.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn draft_generated(&self) {
+        self.drafts_generated.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Prometheus text exposition format.
@@ -109,6 +114,9 @@ impl Metrics {
         out.push_str("# HELP carethread_triage_overrides_total Threads re-triaged by staff.\n");
         out.push_str("# TYPE carethread_triage_overrides_total counter\n");
         let _ = writeln!(out, "carethread_triage_overrides_total {}", self.triage_overrides.load(Ordering::Relaxed));
+        out.push_str("# HELP carethread_drafts_generated_total Reply drafts generated for clinicians.\n");
+        out.push_str("# TYPE carethread_drafts_generated_total counter\n");
+        let _ = writeln!(out, "carethread_drafts_generated_total {}", self.drafts_generated.load(Ordering::Relaxed));
         out
     }
 }

@@ -227,6 +227,48 @@ pub trait Store: Send + Sync + 'static {
         audit: &AuditEvent,
     ) -> StoreResult<()>;
 
+    // --- drafting ------------------------------------------------------------------
+
+    /// Keeps a draft (pending, seen by staff only), audited.
+    async fn create_draft(&self, new: &NewDraft) -> StoreResult<uuid::Uuid>;
+    /// A draft of the thread.
+    async fn draft(&self, thread: ThreadId, id: uuid::Uuid) -> StoreResult<Option<DraftRecord>>;
+    /// The clinic's AI switches (defaults until an admin sets them).
+    async fn ai_settings(&self) -> StoreResult<AiSettings>;
+    async fn update_ai_settings(
+        &self,
+        settings: AiSettings,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// The clinic's own reply-library texts: (situation, language, body).
+    async fn reply_templates(&self) -> StoreResult<Vec<(String, String, String)>>;
+    /// Sets (or with `None`, removes) the clinic's text for a situation and language.
+    async fn set_reply_template(
+        &self,
+        situation: &str,
+        language: &str,
+        body: Option<&str>,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// The clinic's quick replies and `user`'s own.
+    async fn quick_replies(&self, user: UserId) -> StoreResult<Vec<QuickReply>>;
+    async fn create_quick_reply(
+        &self,
+        owner: Option<UserId>,
+        code: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<QuickReply>;
+    /// Deletes `owner`'s quick reply (or with `None`, a clinic-wide one).
+    async fn delete_quick_reply(&self, id: uuid::Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Drafting and reply figures per clinician.
+    async fn ai_report(&self) -> StoreResult<AiReport>;
+
     // --- audit and keys ------------------------------------------------------------
 
     /// Appends entries on their own (reads, sign-in refusals, denials).

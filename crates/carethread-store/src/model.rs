@@ -64,6 +64,8 @@ pub struct MessageView {
     pub attachments: Vec<Attachment>,
     /// Everyone other than the author who opened the message, first read first.
     pub read_by: Vec<(PersonRef, DateTime<Utc>)>,
+    /// The reply started from a draft.
+    pub ai_assisted: bool,
 }
 
 /// A triage result as stored with a thread.
@@ -217,6 +219,18 @@ pub struct NewMessage {
     pub now: DateTime<Utc>,
     /// Written in the same transaction; entries without a target get the new message's.
     pub audit: Vec<AuditEvent>,
+    /// The draft this reply started from; it is marked used in the same transaction.
+    pub draft: Option<DraftUse>,
+    /// A staff reply's reading grade, for the AI report.
+    pub reading_grade: Option<f64>,
+}
+
+/// How a reply used a draft.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DraftUse {
+    pub draft_id: uuid::Uuid,
+    pub edit_distance: i64,
+    pub seconds_spent: i64,
 }
 
 /// What a write created (or, on an idempotent retry, had created before).
@@ -307,4 +321,79 @@ pub struct MfaRecord {
     pub enabled: bool,
     /// The last time step accepted (a code is accepted once).
     pub last_step: Option<i64>,
+}
+
+/// A new draft to keep (pending until a reply uses it).
+#[derive(Debug, Clone)]
+pub struct NewDraft {
+    pub thread_id: ThreadId,
+    pub requested_by: UserId,
+    pub body: Option<String>,
+    pub model_id: String,
+    pub model_version: String,
+    pub reply_needed: bool,
+    pub reasons: Vec<String>,
+    pub now: DateTime<Utc>,
+    pub audit: AuditEvent,
+}
+
+/// A draft as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftRecord {
+    pub id: uuid::Uuid,
+    pub thread_id: ThreadId,
+    pub requested_by: UserId,
+    pub body: Option<String>,
+    pub model_id: String,
+    pub model_version: String,
+    pub reply_needed: bool,
+    pub reasons: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// The reply that used it, if one was sent.
+    pub message_id: Option<MessageId>,
+}
+
+/// The clinic's AI switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AiSettings {
+    pub drafting_enabled: bool,
+    /// Replies that started from a draft carry a line saying so.
+    pub disclosure_enabled: bool,
+}
+
+impl Default for AiSettings {
+    fn default() -> Self {
+        Self { drafting_enabled: true, disclosure_enabled: true }
+    }
+}
+
+/// A quick reply: a snippet behind a short code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickReply {
+    pub id: uuid::Uuid,
+    /// `None`: the whole clinic's.
+    pub owner_id: Option<UserId>,
+    pub code: String,
+    pub body: String,
+}
+
+/// Drafting and reply figures for one clinician.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClinicianAiFigures {
+    pub drafts_generated: i64,
+    /// Drafts a reply was sent from (edited or not).
+    pub drafts_sent: i64,
+    pub drafts_sent_unchanged: i64,
+    pub mean_edit_distance: Option<f64>,
+    pub mean_seconds_spent: Option<f64>,
+    /// Replies to patients (drafted or typed) and their mean reading grade.
+    pub replies: i64,
+    pub mean_reading_grade: Option<f64>,
+    pub triage_overrides: i64,
+}
+
+/// The AI report: figures per clinician.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AiReport {
+    pub by_clinician: Vec<(PersonRef, ClinicianAiFigures)>,
 }

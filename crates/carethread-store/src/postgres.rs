@@ -93,7 +93,7 @@ impl PostgresStore {
 
     /// Reclaims dead row versions left by re-encryption (their old bytes).
     async fn compact(&self) -> StoreResult<()> {
-        for table in ["threads", "messages", "attachments", "triage_results", "emergency_access", "users"] {
+        for table in ["threads", "messages", "attachments", "triage_results", "emergency_access", "users", "drafts"] {
             sqlx::query(&format!("VACUUM {table}")).execute(&self.write).await?;
         }
         Ok(())
@@ -163,6 +163,7 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 include!("sql_store.rs");
 include!("sql_triage.rs");
 include!("sql_security.rs");
+include!("sql_drafting.rs");
 
 impl WriteJob {
     /// Who is writing, and with which idempotency key.

@@ -122,13 +122,14 @@ fn optional_person(id: Option<String>, name: Option<String>, role: Option<String
 /// Columns that hold sealed values, for re-encryption: table, id column,
 /// key column, and the sealed columns (text, or bytes for attachment content).
 type SealedTable = (&'static str, &'static str, &'static str, &'static [(&'static str, bool)]);
-const SEALED: [SealedTable; 6] = [
+const SEALED: [SealedTable; 7] = [
     ("threads", "id", "key_id", &[("subject", false)]),
     ("messages", "id", "key_id", &[("body", false)]),
     ("attachments", "id", "key_id", &[("file_name", false), ("content", true)]),
     ("triage_results", "id", "key_id", &[("reasons", false)]),
     ("emergency_access", "id", "key_id", &[("reason", false)]),
     ("users", "id", "mfa_key_id", &[("mfa_secret", false)]),
+    ("drafts", "id", "key_id", &[("body", false)]),
 ];
 
 /// Rows re-encrypted per transaction, so rotation never holds the writer long.

@@ -207,13 +207,14 @@ impl Backend {
         now: DateTime<Utc>,
         seq: i64,
         key: Option<&Idempotency>,
+        reply: (bool, Option<f64>),
     ) -> StoreResult<()> {
         let id_text = id.to_string();
         let key_id = keys.active();
         let body = keys.seal_text_with(key_id, Slot { table: "messages", column: "body", row: &id_text }, body)?;
         sqlx::query(
             "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, idempotency_key, \
-             request_fingerprint, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             request_fingerprint, key_id, ai_assisted, reading_grade) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id_text)
         .bind(thread.to_string())
@@ -225,6 +226,8 @@ impl Backend {
         .bind(key.map(|k| k.key.as_str()))
         .bind(key.map(|k| k.fingerprint.as_str()))
         .bind(key_id)
+        .bind(reply.0)
+        .bind(reply.1)
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -286,7 +289,7 @@ impl Backend {
         let internal = format!("{internal_only} {one}");
         let only_id = only.map_or_else(String::new, |m| m.to_string());
         let rows = sqlx::query(&format!(
-            "SELECT m.id, m.author_id, m.body, m.internal, m.sent_at, m.key_id, u.display_name, u.role \
+            "SELECT m.id, m.author_id, m.body, m.internal, m.sent_at, m.key_id, m.ai_assisted, u.display_name, u.role \
              FROM messages m JOIN users u ON u.id = m.author_id WHERE m.thread_id = $1 {internal} \
              ORDER BY m.seq"
         ))
@@ -351,6 +354,7 @@ impl Backend {
                 Ok(MessageView {
                     attachments: attachments.remove(&message.id).unwrap_or_default(),
                     read_by: reads.remove(&message.id).unwrap_or_default(),
+                    ai_assisted: row.try_get("ai_assisted")?,
                     message,
                     author,
                 })
@@ -428,7 +432,8 @@ impl Backend {
         .await?;
         let (id, thread) = (written.message_id, written.thread_id);
         let key = new.idempotency.as_ref();
-        Self::insert_message(conn, keys, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key).await?;
+        Self::insert_message(conn, keys, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key, (false, None))
+            .await?;
         Self::insert_triage(conn, keys, written.thread_id, Some(written.message_id), &new.triage, new.now).await?;
         let audit = with_target(&new.audit, "thread", &thread_text);
         audit_now_or_later(conn, keys, audit, deferred).await?;
@@ -484,7 +489,11 @@ impl Backend {
         let seq = seq.ok_or(StoreError::Missing("thread"))?;
         let body = new.body.as_ref().map_or("", MessageBody::as_str);
         let (id, key) = (written.message_id, new.idempotency.as_ref());
-        Self::insert_message(conn, keys, id, new.thread_id, new.author_id, body, new.internal, new.now, seq, key).await?;
+        let reply = (new.draft.is_some(), new.reading_grade);
+        Self::insert_message(conn, keys, id, new.thread_id, new.author_id, body, new.internal, new.now, seq, key, reply).await?;
+        if let Some(used) = &new.draft {
+            Self::use_draft(conn, new.thread_id, written.message_id, used, new.now).await?;
+        }
         for file in &new.attachments {
             let sha = format!("{:x}", Sha256::digest(&file.bytes));
             let attachment_id = new_id().to_string();
@@ -1131,6 +1140,61 @@ impl Store for Backend {
 
     async fn rotate_data_key(&self) -> StoreResult<crate::RotationReport> {
         self.write_rotation().await
+    }
+
+    async fn create_draft(&self, new: &crate::NewDraft) -> StoreResult<Uuid> {
+        self.insert_draft(new).await
+    }
+
+    async fn draft(&self, thread: ThreadId, id: Uuid) -> StoreResult<Option<crate::DraftRecord>> {
+        self.read_draft(thread, id).await
+    }
+
+    async fn ai_settings(&self) -> StoreResult<crate::AiSettings> {
+        self.read_ai_settings().await
+    }
+
+    async fn update_ai_settings(&self, settings: crate::AiSettings, by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<()> {
+        self.write_ai_settings(settings, by, now, audit).await
+    }
+
+    async fn reply_templates(&self) -> StoreResult<Vec<(String, String, String)>> {
+        self.read_reply_templates().await
+    }
+
+    async fn set_reply_template(
+        &self,
+        situation: &str,
+        language: &str,
+        body: Option<&str>,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.write_reply_template(situation, language, body, by, now, audit).await
+    }
+
+    async fn quick_replies(&self, user: UserId) -> StoreResult<Vec<crate::QuickReply>> {
+        self.read_quick_replies(user).await
+    }
+
+    async fn create_quick_reply(
+        &self,
+        owner: Option<UserId>,
+        code: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<crate::QuickReply> {
+        self.insert_quick_reply(owner, code, body, now, audit).await
+    }
+
+    async fn delete_quick_reply(&self, id: Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
+        self.remove_quick_reply(id, owner, audit).await
+    }
+
+    async fn ai_report(&self) -> StoreResult<crate::AiReport> {
+        self.read_ai_report().await
     }
 
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ThreadEvent> {

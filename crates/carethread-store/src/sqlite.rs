@@ -217,3 +217,4 @@ async fn run_batch(
 include!("sql_store.rs");
 include!("sql_triage.rs");
 include!("sql_security.rs");
+include!("sql_drafting.rs");

@@ -53,6 +53,8 @@ fn message(thread_id: ThreadId, author: &User, text: &str) -> NewMessage {
         idempotency: None,
         now: Utc::now(),
         audit: vec![AuditEvent::new(AuditAction::MessageCreate, Some((author.id, Role::Patient)), Utc::now())],
+        draft: None,
+        reading_grade: None,
     }
 }
 

@@ -405,12 +405,32 @@ async fn serve(
     }
     let _ = std::io::stdout().flush();
     let mut state = AppState::new(store, config.clinic);
+    state.drafter = drafter(&config.drafting)?;
     state.tls = config.server.behind_tls_proxy;
     let proxies: Result<Vec<std::net::IpAddr>, _> = config.server.trusted_proxies.iter().map(|p| p.parse()).collect();
     state.trusted_proxies = Arc::new(proxies.context("server.trusted_proxies must be IP addresses")?);
     match tls {
         Some(tls) => carethread_server::serve_tls(listener, tls, state, shutdown_signal()).await.context("serving"),
         None => carethread_server::serve(listener, state, shutdown_signal()).await.context("serving"),
+    }
+}
+
+/// The configured drafter.
+fn drafter(config: &config::DraftingConfig) -> anyhow::Result<Arc<dyn carethread_draft::Drafter>> {
+    match config.backend.as_str() {
+        "builtin" => Ok(Arc::new(carethread_draft::BuiltinDrafter)),
+        "openai" => {
+            let api_key = std::env::var(&config.api_key_env).ok().filter(|k| !k.is_empty()).map(SecretString::from);
+            let drafter = carethread_draft::OpenAiDrafter::new(carethread_draft::OpenAiConfig {
+                base_url: config.base_url.clone(),
+                model: config.model.clone(),
+                api_key,
+                timeout: std::time::Duration::from_secs(config.timeout_seconds.max(1)),
+                retries: config.retries,
+            })?;
+            Ok(Arc::new(drafter))
+        }
+        other => bail!("drafting.backend must be builtin or openai, not {other}"),
     }
 }
 

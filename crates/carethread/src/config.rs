@@ -14,6 +14,36 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub clinic: ClinicSettings,
+    pub drafting: DraftingConfig,
+}
+
+/// Which drafter writes reply drafts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DraftingConfig {
+    /// `builtin` (the clinic's reply library, offline) or `openai` (an
+    /// OpenAI-compatible server: Ollama, vLLM, `llama.cpp`, Azure `OpenAI`).
+    pub backend: String,
+    /// For `openai`: up to and including `/v1`.
+    pub base_url: String,
+    pub model: String,
+    /// The environment variable holding the API key, if the server needs one.
+    pub api_key_env: String,
+    pub timeout_seconds: u64,
+    pub retries: u32,
+}
+
+impl Default for DraftingConfig {
+    fn default() -> Self {
+        Self {
+            backend: "builtin".to_owned(),
+            base_url: "http://127.0.0.1:11434/v1".to_owned(),
+            model: "llama3.2".to_owned(),
+            api_key_env: "CARETHREAD_DRAFTING_API_KEY".to_owned(),
+            timeout_seconds: 20,
+            retries: 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +193,19 @@ login_attempts_per_minute = {rate}
 # Patients this old (inclusive) may keep threads confidential from their proxies.
 adolescent_min_age = {teen_min}
 adolescent_max_age = {teen_max}
+
+[drafting]
+# "builtin": drafts from the clinic's reply library (offline). "openai": an
+# OpenAI-compatible server (Ollama, vLLM, llama.cpp server, Azure OpenAI); its
+# drafts pass the same safety and readability checks, and the built-in drafter
+# answers whenever it is slow, down or unsafe.
+backend = "{d_backend}"
+base_url = "{d_url}"
+model = "{d_model}"
+# The environment variable holding the API key, if the server needs one.
+api_key_env = "{d_key}"
+timeout_seconds = {d_timeout}
+retries = {d_retries}
 "#,
         bind = c.server.bind,
         url = c.database.url,
@@ -179,6 +222,12 @@ adolescent_max_age = {teen_max}
         rate = k.login_attempts_per_minute,
         teen_min = k.adolescent_min_age,
         teen_max = k.adolescent_max_age,
+        d_backend = c.drafting.backend,
+        d_url = c.drafting.base_url,
+        d_model = c.drafting.model,
+        d_key = c.drafting.api_key_env,
+        d_timeout = c.drafting.timeout_seconds,
+        d_retries = c.drafting.retries,
     )
 }
 

@@ -265,6 +265,8 @@ async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Re
                     idempotency: None,
                     now: at + TimeDelta::minutes(45 * (i64::try_from(j).unwrap_or(0) + 1)),
                     audit: vec![seeded(AuditAction::MessageCreate).patient(clinic.id(patient)?)],
+                    draft: None,
+                    reading_grade: None,
                 })
                 .await?;
         }

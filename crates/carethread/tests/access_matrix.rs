@@ -38,6 +38,10 @@ enum Body {
     TriageSettings,
 }
 
+fn uuid_nil() -> &'static str {
+    "00000000-0000-0000-0000-000000000000"
+}
+
 fn row(expected: [u16; 11]) -> [u16; 11] {
     expected
 }
@@ -210,6 +214,73 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 format!("/api/v1/threads/{thread}/break-glass"),
                 Body::Json(json!({"reason": "covering the on-call shift tonight"})),
                 row([401, 403, 403, 403, 409, 409, 409, 403, 403, 403, 403]),
+            ),
+            // Drafting, reply feedback, quick replies and the AI settings.
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/drafts"),
+                Body::Json(json!({})),
+                row([401, 403, 404, 403, 201, 201, 201, 404, 404, 403, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/readability".into(),
+                Body::Json(json!({"text": "Hello there."})),
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/quick-replies".into(),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/quick-replies".into(),
+                Body::Json(json!({"code": "mx", "body": "Hi {first_name}"})),
+                row([401, 403, 403, 403, 201, 201, 201, 201, 201, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/threads/{thread}/quick-replies/mx"),
+                Body::None,
+                row([401, 403, 404, 403, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/quick-replies/{}", uuid_nil()),
+                Body::None,
+                row([401, 403, 403, 403, 404, 404, 404, 404, 404, 404, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/ai".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/admin/ai".into(),
+                Body::Json(json!({"drafting_enabled": true})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/ai/replies".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/admin/ai/replies/general/en".into(),
+                Body::Json(json!({"body": "Hi {first_name}, thanks for writing."})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/admin/ai/replies/general/en".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
             ),
             // Two-step sign-in (not required of anyone in this clinic).
             (

@@ -11,7 +11,8 @@ use carethread_core::ids::{AttachmentId, MessageId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::ThreadAction;
 use carethread_core::thread::{Thread, Urgency};
-use carethread_store::{Idempotency, MessageView, NewAttachment, NewMessage, PersonRef};
+use carethread_core::user::Language;
+use carethread_store::{DraftUse, Idempotency, MessageView, NewAttachment, NewMessage, PersonRef};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -22,7 +23,7 @@ use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
 use crate::intake::triage_patient_message;
-use crate::routes::threads::{authorize_thread, load_thread};
+use crate::routes::threads::{authorize_thread, load_thread, parse_uuid_field};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     let s = &state.settings;
@@ -65,6 +66,11 @@ pub struct NewMessageIn {
     /// Staff only: a note the patient never sees.
     #[serde(default)]
     pub internal: bool,
+    /// Staff only: the draft this reply started from (`POST …/drafts`). The
+    /// reply is marked AI-assisted and the draft, the edit distance and the
+    /// time spent are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_id: Option<String>,
 }
 
 /// What is being added to a thread, validated.
@@ -73,6 +79,7 @@ struct Addition {
     internal: bool,
     attachments: Vec<NewAttachment>,
     key: Option<Idempotency>,
+    draft: Option<DraftUse>,
 }
 
 /// Checks permission and the thread's state, triages a patient's message,
@@ -96,6 +103,15 @@ async fn add_to_thread(
     };
     let urgency = triage.as_ref().map(|t| t.urgency);
     let now = Utc::now();
+    // A staff reply to the patient is measured for the AI report (in the patient's language).
+    let reading_grade = match (&add.body, role.is_staff() && !internal) {
+        (Some(body), true) => {
+            let language = state.store.user(thread.patient_id).await?.map_or(Language::En, |p| p.language);
+            Some(carethread_draft::readability::measure(body.as_str(), language).grade)
+        }
+        _ => None,
+    };
+    let ai_assisted = add.draft.is_some();
     let simple = add.attachments.is_empty();
     let has_files = !simple;
     let echo = add.body.clone();
@@ -111,6 +127,8 @@ async fn add_to_thread(
             attachments: add.attachments,
             idempotency: add.key,
             now,
+            draft: add.draft,
+            reading_grade,
             audit: {
                 let mut audit = Vec::with_capacity(2);
                 let action = if internal { AuditAction::NoteCreate } else { AuditAction::MessageCreate };
@@ -147,6 +165,7 @@ async fn add_to_thread(
             },
             attachments: Vec::new(),
             read_by: Vec::new(),
+            ai_assisted,
         })
     } else {
         find_message(state, auth, written.message_id, thread).await?
@@ -190,8 +209,65 @@ pub async fn post_message(
     let thread = authorize_thread(&state, &auth, &id, action_for(input.internal)).await?;
     let body = MessageBody::parse(&input.body, state.settings.message_max_chars)?;
     let key = idempotency(&headers, &format!("POST /threads/{}/messages", thread.id), &input)?;
-    let add = Addition { body: Some(body), internal: input.internal, attachments: Vec::new(), key };
+    let draft = match input.draft_id.as_deref() {
+        None => None,
+        Some(raw) => Some(draft_use(&state, &auth, &thread, raw, input.internal, body.as_str()).await?),
+    };
+    let body = match &draft {
+        Some(_) => with_disclosure(&state, &auth, &thread, body).await?,
+        None => body,
+    };
+    let add = Addition { body: Some(body), internal: input.internal, attachments: Vec::new(), key, draft };
     add_to_thread(&state, &auth, &thread, add).await
+}
+
+/// Checks the draft a reply started from and measures what the clinician changed.
+async fn draft_use(
+    state: &AppState,
+    auth: &Authenticated,
+    thread: &Thread,
+    raw: &str,
+    internal: bool,
+    sent: &str,
+) -> ApiResult<DraftUse> {
+    if !auth.user.role.is_staff() || internal {
+        return Err(ApiError::invalid("draft_id", "is for care-team replies to the patient"));
+    }
+    let id = parse_uuid_field::<uuid::Uuid>("draft_id", raw)?;
+    let draft = state
+        .store
+        .draft(thread.id, id)
+        .await?
+        .ok_or_else(|| ApiError::invalid("draft_id", "names no draft of this thread"))?;
+    if draft.message_id.is_some() {
+        return Err(ApiError::Conflict("a reply was already sent from this draft".into()));
+    }
+    let Some(drafted) = draft.body.as_deref() else {
+        return Err(ApiError::invalid("draft_id", "names advice that no reply is needed, not a draft"));
+    };
+    let edit_distance = i64::try_from(carethread_draft::edit_distance(drafted, sent)).unwrap_or(i64::MAX);
+    let seconds_spent = (Utc::now() - draft.created_at).num_seconds().max(0);
+    Ok(DraftUse { draft_id: id, edit_distance, seconds_spent })
+}
+
+/// Adds the clinic's patient-visible line to a reply that started from a
+/// draft, in the patient's language, when the clinic has it on.
+async fn with_disclosure(
+    state: &AppState,
+    auth: &Authenticated,
+    thread: &Thread,
+    body: MessageBody,
+) -> ApiResult<MessageBody> {
+    if !state.store.ai_settings().await?.disclosure_enabled {
+        return Ok(body);
+    }
+    let language = state.store.user(thread.patient_id).await?.map_or(Language::En, |p| p.language);
+    let who = auth.user.display_name.as_str();
+    let line = match language {
+        Language::En => format!("Drafted with the help of software and reviewed by {who}."),
+        Language::Es => format!("Redactado con ayuda de software y revisado por {who}."),
+    };
+    Ok(MessageBody::from_trusted(format!("{}\n\n{line}", body.as_str())))
 }
 
 /// Multipart form for attachments.
@@ -270,7 +346,7 @@ pub async fn post_attachments(
         return Err(ApiError::invalid("file", "is required: attach at least one file"));
     }
     access.require(action_for(internal))?;
-    let add = Addition { body: text, internal, attachments: files, key: None };
+    let add = Addition { body: text, internal, attachments: files, key: None, draft: None };
     add_to_thread(&state, &auth, &access.thread, add).await
 }
 

@@ -1,6 +1,7 @@
 //! Every route, merged in one place.
 
 mod admin;
+mod drafts;
 mod events;
 mod health;
 mod messages;
@@ -31,6 +32,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(triage::router())
         .merge(privacy::router())
         .merge(admin::router())
+        .merge(drafts::router())
         .merge(events::router())
         .merge(health::router())
         .route("/api/v1/openapi.json", get(openapi::serve))
@@ -42,6 +44,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 /// Handlers and their generated path descriptions, for the OpenAPI document.
 pub(crate) mod api_paths {
     pub use super::admin::*;
+    pub use super::drafts::*;
     pub use super::events::*;
     pub use super::health::*;
     pub use super::messages::*;

@@ -1,0 +1,597 @@
+//! Drafting: reply drafts for staff, readability feedback on any reply,
+//! quick replies, and the clinic's AI switches, reply library and report.
+//! Drafts are never sent by themselves and never shown to patients.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use carethread_core::audit::AuditAction;
+use carethread_core::policy::{self, ThreadAction};
+use carethread_core::thread::Thread;
+use carethread_core::user::Language;
+use carethread_draft::library::{self, Situation};
+use carethread_draft::{DraftRequest, Readability, ReplyLibrary};
+use carethread_store::{AiSettings, NewDraft};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::dto::PersonOut;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, Authenticated};
+use crate::routes::threads::authorize_thread;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/threads/{id}/drafts", post(create_draft))
+        .route("/api/v1/threads/{id}/quick-replies/{code}", get(expand_quick_reply))
+        .route("/api/v1/readability", post(readability))
+        .route("/api/v1/quick-replies", get(list_quick_replies).post(create_quick_reply))
+        .route("/api/v1/quick-replies/{id}", axum::routing::delete(delete_quick_reply))
+        .route("/api/v1/admin/ai", get(ai_admin).patch(update_ai))
+        .route("/api/v1/admin/ai/replies", get(reply_library))
+        .route("/api/v1/admin/ai/replies/{situation}/{language}", put(set_reply).delete(reset_reply))
+}
+
+fn staff_only(auth: &Authenticated) -> ApiResult<()> {
+    if policy::works_in_baskets(auth.user.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("drafting and reply feedback are for the care team".into()))
+    }
+}
+
+fn admin_only(auth: &Authenticated) -> ApiResult<()> {
+    if policy::may_administer(auth.user.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only administrators change the clinic's AI settings".into()))
+    }
+}
+
+fn language_of(raw: &str) -> ApiResult<Language> {
+    Language::parse(raw).map_err(|_| ApiError::invalid("language", "must be en or es"))
+}
+
+/// The clinic's reply library: built-in texts with the clinic's in their place.
+async fn clinic_library(state: &AppState) -> ApiResult<ReplyLibrary> {
+    let rows = state.store.reply_templates().await?;
+    let overrides = rows.into_iter().filter_map(|(situation, language, body)| {
+        Some((Situation::parse(&situation).ok()?, Language::parse(&language).ok()?, body))
+    });
+    Ok(ReplyLibrary::with_overrides(overrides))
+}
+
+/// What a clinician may ask of a draft.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftIn {
+    /// A reply-library situation to use instead of the one the drafter would pick.
+    pub situation: Option<String>,
+    /// Facts the clinician wants in the reply (a plan, a dose they decided); the draft may repeat them.
+    pub facts: Option<String>,
+    /// When the patient can expect the next step, e.g. "by Thursday".
+    pub expected_time: Option<String>,
+}
+
+/// A model's name and version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelOut {
+    pub id: String,
+    pub version: String,
+}
+
+/// A draft for the clinician (never shown to the patient).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftOut {
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// `null` when no reply is needed.
+    pub body: Option<String>,
+    pub model: ModelOut,
+    #[schema(value_type = Option<Object>)]
+    pub readability: Option<Readability>,
+    pub reply_needed: bool,
+    pub reasons: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn first_name(display_name: &str) -> String {
+    display_name.split_whitespace().next().unwrap_or(display_name).to_owned()
+}
+
+/// Drafts a reply (staff who may answer the thread). Stored as a pending
+/// draft; nothing is sent until a clinician sends a reply with its `draft_id`.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/drafts", tag = "drafting", request_body = DraftIn,
+    params(("id" = String, Path, description = "Thread id")),
+    responses(
+        (status = 201, description = "A draft, or the advice that no reply is needed", body = DraftOut),
+        (status = 401, body = Problem), (status = 403, description = "Not care-team staff, or drafting is switched off", body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_draft(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DraftIn>,
+) -> ApiResult<(StatusCode, Json<DraftOut>)> {
+    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Reply).await?;
+    staff_only(&auth)?;
+    if !state.store.ai_settings().await?.drafting_enabled {
+        return Err(ApiError::Forbidden("drafting is switched off for this clinic".into()));
+    }
+    let situation = input.situation.as_deref().map(Situation::parse).transpose().map_err(|_| {
+        ApiError::invalid("situation", "is not a reply-library situation (see GET /api/v1/admin/ai/replies)")
+    })?;
+    let request = draft_request(&state, &auth, &thread, situation, input).await?;
+    let library = clinic_library(&state).await?;
+    let draft = state.drafter.draft(&library, &request).await.map_err(ApiError::internal)?;
+    let now = Utc::now();
+    let audit =
+        auth.audit(AuditAction::DraftCreate).patient(thread.patient_id).detail(format!("model {}", draft.model.id));
+    let new = NewDraft {
+        thread_id: thread.id,
+        requested_by: auth.user.id,
+        body: draft.body.clone(),
+        model_id: draft.model.id.clone(),
+        model_version: draft.model.version.clone(),
+        reply_needed: draft.reply_needed,
+        reasons: draft.reasons.clone(),
+        now,
+        audit,
+    };
+    let id = state.store.create_draft(&new).await?;
+    state.metrics.draft_generated();
+    Ok((
+        StatusCode::CREATED,
+        Json(DraftOut {
+            id: id.to_string(),
+            body: draft.body,
+            model: ModelOut { id: draft.model.id, version: draft.model.version },
+            readability: draft.readability,
+            reply_needed: draft.reply_needed,
+            reasons: draft.reasons,
+            created_at: now,
+        }),
+    ))
+}
+
+/// The thread as a drafter needs it: the patient's first name and language,
+/// and the patient-visible messages (internal notes never leave).
+async fn draft_request(
+    state: &AppState,
+    auth: &Authenticated,
+    thread: &Thread,
+    situation: Option<Situation>,
+    input: DraftIn,
+) -> ApiResult<DraftRequest> {
+    let patient = state.store.user(thread.patient_id).await?.ok_or(ApiError::NotFound)?;
+    let messages = state.store.messages(thread.id, false).await?;
+    let read = auth.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
+    state.store.record_audit(vec![read]).await?;
+    Ok(DraftRequest {
+        patient_first_name: first_name(patient.display_name.as_str()),
+        clinician_name: auth.user.display_name.as_str().to_owned(),
+        clinic_name: state.settings.name.clone(),
+        language: patient.language,
+        category: thread.category,
+        subject: thread.subject.as_str().to_owned(),
+        messages: messages.iter().map(|m| (!m.author.role.is_staff(), m.message.body.as_str().to_owned())).collect(),
+        clinician_facts: input.facts.unwrap_or_default(),
+        situation,
+        expected_time: input.expected_time.filter(|t| !t.trim().is_empty()),
+    })
+}
+
+/// Text to measure.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadabilityIn {
+    pub text: String,
+    /// `en` (default) or `es`.
+    pub language: Option<String>,
+}
+
+/// Reading level, sentence and word counts, jargon with plain alternatives,
+/// and whether an empathy statement is present: feedback on any reply.
+#[utoipa::path(post, path = "/api/v1/readability", tag = "drafting", request_body = ReadabilityIn,
+    responses(
+        (status = 200, description = "Flesch–Kincaid grade (English) or Fernández–Huerta ease with its grade (Spanish)", body = Object),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn readability(auth: Authenticated, ApiJson(input): ApiJson<ReadabilityIn>) -> ApiResult<Json<Readability>> {
+    staff_only(&auth)?;
+    let language = input.language.as_deref().map(language_of).transpose()?.unwrap_or(Language::En);
+    if input.text.trim().is_empty() {
+        return Err(ApiError::invalid("text", "must not be empty"));
+    }
+    if input.text.chars().count() > 20_000 {
+        return Err(ApiError::invalid("text", "must be at most 20,000 characters"));
+    }
+    Ok(Json(carethread_draft::readability::measure(&input.text, language)))
+}
+
+/// A quick reply.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuickReplyOut {
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// Typed as `.code` in a reply.
+    pub code: String,
+    pub body: String,
+    /// The whole clinic's, rather than the caller's own.
+    pub clinic_wide: bool,
+}
+
+/// Quick replies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuickReplyList {
+    pub quick_replies: Vec<QuickReplyOut>,
+}
+
+fn quick_out(q: &carethread_store::QuickReply) -> QuickReplyOut {
+    QuickReplyOut {
+        id: q.id.to_string(),
+        code: q.code.clone(),
+        body: q.body.clone(),
+        clinic_wide: q.owner_id.is_none(),
+    }
+}
+
+/// The clinic's quick replies and the caller's own (staff).
+#[utoipa::path(get, path = "/api/v1/quick-replies", tag = "drafting",
+    responses((status = 200, body = QuickReplyList), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_quick_replies(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<QuickReplyList>> {
+    if !policy::may_administer(auth.user.role) {
+        staff_only(&auth)?;
+    }
+    let all = state.store.quick_replies(auth.user.id).await?;
+    Ok(Json(QuickReplyList { quick_replies: all.iter().map(quick_out).collect() }))
+}
+
+/// A new quick reply.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuickReplyIn {
+    /// 2–30 lowercase letters, digits or dashes, e.g. `refillsent`.
+    pub code: String,
+    /// The text, with the reply-library placeholders (`{first_name}`, `{clinician}`, …).
+    pub body: String,
+    /// Administrators: for the whole clinic.
+    #[serde(default)]
+    pub clinic_wide: bool,
+}
+
+/// Adds a quick reply: a clinician's own, or (administrators) the clinic's.
+#[utoipa::path(post, path = "/api/v1/quick-replies", tag = "drafting", request_body = QuickReplyIn,
+    responses(
+        (status = 201, body = QuickReplyOut), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_quick_reply(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(input): ApiJson<QuickReplyIn>,
+) -> ApiResult<(StatusCode, Json<QuickReplyOut>)> {
+    let owner = if input.clinic_wide {
+        admin_only(&auth)?;
+        None
+    } else {
+        staff_only(&auth)?;
+        Some(auth.user.id)
+    };
+    let code = input.code.trim().trim_start_matches('.').to_owned();
+    if !(2..=30).contains(&code.len())
+        || !code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(ApiError::invalid("code", "must be 2 to 30 lowercase letters, digits or dashes"));
+    }
+    library::check_template(&input.body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let audit = auth.audit(AuditAction::SettingsChange).detail(format!("quick reply .{code} added"));
+    let created = state.store.create_quick_reply(owner, &code, input.body.trim(), Utc::now(), &audit).await.map_err(
+        |e| match e {
+            carethread_store::StoreError::Conflict(_) => ApiError::Conflict(format!("a quick reply .{code} exists")),
+            other => other.into(),
+        },
+    )?;
+    Ok((StatusCode::CREATED, Json(quick_out(&created))))
+}
+
+/// Deletes one of the caller's quick replies (administrators: a clinic-wide one).
+#[utoipa::path(delete, path = "/api/v1/quick-replies/{id}", tag = "drafting",
+    params(("id" = String, Path, description = "Quick reply id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn delete_quick_reply(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: uuid::Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    let owner = if policy::may_administer(auth.user.role) {
+        None
+    } else {
+        staff_only(&auth)?;
+        Some(auth.user.id)
+    };
+    let audit = auth.audit(AuditAction::SettingsChange).detail("quick reply deleted");
+    if state.store.delete_quick_reply(id, owner, &audit).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// A quick reply filled in for a thread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpandedQuickReply {
+    pub code: String,
+    pub body: String,
+}
+
+/// Expands `.code` for a thread: the caller's own quick reply first, then
+/// the clinic's, with the patient's first name and the caller's name filled in.
+#[utoipa::path(get, path = "/api/v1/threads/{id}/quick-replies/{code}", tag = "drafting",
+    params(("id" = String, Path, description = "Thread id"), ("code" = String, Path, description = "The code, with or without its dot")),
+    responses((status = 200, body = ExpandedQuickReply), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn expand_quick_reply(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path((id, code)): Path<(String, String)>,
+) -> ApiResult<Json<ExpandedQuickReply>> {
+    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Reply).await?;
+    staff_only(&auth)?;
+    let code = code.trim_start_matches('.');
+    let all = state.store.quick_replies(auth.user.id).await?;
+    let chosen =
+        all.iter().filter(|q| q.code == code).min_by_key(|q| q.owner_id.is_none()).ok_or(ApiError::NotFound)?;
+    let patient = state.store.user(thread.patient_id).await?.ok_or(ApiError::NotFound)?;
+    let (pharmacy, expected) = match patient.language {
+        Language::En => ("your pharmacy", "soon"),
+        Language::Es => ("su farmacia", "pronto"),
+    };
+    let values: HashMap<&str, String> = [
+        ("first_name", first_name(patient.display_name.as_str())),
+        ("clinician", auth.user.display_name.as_str().to_owned()),
+        ("clinic", state.settings.name.clone()),
+        ("pharmacy", pharmacy.to_owned()),
+        ("expected_time", expected.to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    Ok(Json(ExpandedQuickReply { code: chosen.code.clone(), body: library::fill(&chosen.body, &values) }))
+}
+
+/// One clinician's drafting and reply figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClinicianAiOut {
+    pub clinician: PersonOut,
+    pub drafts_generated: i64,
+    /// Drafts a reply was sent from (edited or unchanged).
+    pub drafts_sent: i64,
+    pub drafts_sent_unchanged: i64,
+    /// Drafts sent ÷ drafts generated.
+    pub utilisation: Option<f64>,
+    pub mean_edit_distance: Option<f64>,
+    pub mean_seconds_spent: Option<f64>,
+    pub replies: i64,
+    pub mean_reading_grade: Option<f64>,
+    pub triage_overrides: i64,
+}
+
+/// The clinic's AI switches, the drafting model, and the AI report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AiAdminOut {
+    pub drafting_enabled: bool,
+    pub disclosure_enabled: bool,
+    pub drafter: ModelOut,
+    pub clinic: ClinicianAiTotals,
+    pub clinicians: Vec<ClinicianAiOut>,
+}
+
+/// The whole clinic's figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClinicianAiTotals {
+    pub drafts_generated: i64,
+    pub drafts_sent: i64,
+    pub utilisation: Option<f64>,
+    pub replies: i64,
+    pub triage_overrides: i64,
+}
+
+fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| ((part as f64 / whole as f64) * 1000.0).round() / 1000.0)
+}
+
+async fn ai_admin_out(state: &AppState) -> ApiResult<AiAdminOut> {
+    let settings = state.store.ai_settings().await?;
+    let report = state.store.ai_report().await?;
+    let model = state.drafter.model();
+    let clinicians: Vec<ClinicianAiOut> = report
+        .by_clinician
+        .iter()
+        .map(|(person, f)| ClinicianAiOut {
+            clinician: person.into(),
+            drafts_generated: f.drafts_generated,
+            drafts_sent: f.drafts_sent,
+            drafts_sent_unchanged: f.drafts_sent_unchanged,
+            utilisation: ratio(f.drafts_sent, f.drafts_generated),
+            mean_edit_distance: f.mean_edit_distance,
+            mean_seconds_spent: f.mean_seconds_spent,
+            replies: f.replies,
+            mean_reading_grade: f.mean_reading_grade.map(|g| (g * 10.0).round() / 10.0),
+            triage_overrides: f.triage_overrides,
+        })
+        .collect();
+    let sum = |f: fn(&ClinicianAiOut) -> i64| clinicians.iter().map(f).sum::<i64>();
+    let (generated, sent) = (sum(|c| c.drafts_generated), sum(|c| c.drafts_sent));
+    Ok(AiAdminOut {
+        drafting_enabled: settings.drafting_enabled,
+        disclosure_enabled: settings.disclosure_enabled,
+        drafter: ModelOut { id: model.id, version: model.version },
+        clinic: ClinicianAiTotals {
+            drafts_generated: generated,
+            drafts_sent: sent,
+            utilisation: ratio(sent, generated),
+            replies: sum(|c| c.replies),
+            triage_overrides: sum(|c| c.triage_overrides),
+        },
+        clinicians,
+    })
+}
+
+/// The clinic's AI switches and report: per clinician, drafts generated,
+/// utilisation, mean edit distance, mean reading grade of replies, triage overrides.
+#[utoipa::path(get, path = "/api/v1/admin/ai", tag = "drafting",
+    responses((status = 200, body = AiAdminOut), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn ai_admin(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<AiAdminOut>> {
+    admin_only(&auth)?;
+    Ok(Json(ai_admin_out(&state).await?))
+}
+
+/// A change to the AI switches.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiSettingsIn {
+    pub drafting_enabled: Option<bool>,
+    /// The patient-visible line on replies that started from a draft.
+    pub disclosure_enabled: Option<bool>,
+}
+
+/// Switches drafting, or the disclosure line, on or off.
+#[utoipa::path(patch, path = "/api/v1/admin/ai", tag = "drafting", request_body = AiSettingsIn,
+    responses((status = 200, body = AiAdminOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_ai(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(input): ApiJson<AiSettingsIn>,
+) -> ApiResult<Json<AiAdminOut>> {
+    admin_only(&auth)?;
+    if input.drafting_enabled.is_none() && input.disclosure_enabled.is_none() {
+        return Err(ApiError::invalid("body", "names no change"));
+    }
+    let current = state.store.ai_settings().await?;
+    let next = AiSettings {
+        drafting_enabled: input.drafting_enabled.unwrap_or(current.drafting_enabled),
+        disclosure_enabled: input.disclosure_enabled.unwrap_or(current.disclosure_enabled),
+    };
+    let audit = auth.audit(AuditAction::SettingsChange).target("settings", "ai").detail(format!(
+        "drafting {}, disclosure line {}",
+        if next.drafting_enabled { "on" } else { "off" },
+        if next.disclosure_enabled { "on" } else { "off" }
+    ));
+    state.store.update_ai_settings(next, auth.user.id, Utc::now(), &audit).await?;
+    Ok(Json(ai_admin_out(&state).await?))
+}
+
+/// One reply of the library.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyOut {
+    pub situation: String,
+    pub language: String,
+    pub body: String,
+    /// The clinic's own text rather than the built-in one.
+    pub custom: bool,
+}
+
+/// The reply library.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyLibraryOut {
+    pub replies: Vec<ReplyOut>,
+    pub placeholders: Vec<String>,
+}
+
+/// The clinic's reply library, every situation in both languages (administrators).
+#[utoipa::path(get, path = "/api/v1/admin/ai/replies", tag = "drafting",
+    responses((status = 200, body = ReplyLibraryOut), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn reply_library(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<ReplyLibraryOut>> {
+    admin_only(&auth)?;
+    let library = clinic_library(&state).await?;
+    let mut replies = Vec::new();
+    for situation in Situation::ALL {
+        for language in [Language::En, Language::Es] {
+            replies.push(ReplyOut {
+                situation: situation.as_str().to_owned(),
+                language: language.as_str().to_owned(),
+                body: library.reply(situation, language).to_owned(),
+                custom: library.is_custom(situation, language),
+            });
+        }
+    }
+    Ok(Json(ReplyLibraryOut {
+        replies,
+        placeholders: library::PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect(),
+    }))
+}
+
+/// The clinic's text for a situation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyIn {
+    pub body: String,
+}
+
+fn situation_and_language(situation: &str, language: &str) -> ApiResult<(Situation, Language)> {
+    let s = Situation::parse(situation).map_err(|_| ApiError::NotFound)?;
+    let l = Language::parse(language).map_err(|_| ApiError::NotFound)?;
+    Ok((s, l))
+}
+
+/// Replaces the built-in reply for a situation and language with the clinic's own.
+#[utoipa::path(put, path = "/api/v1/admin/ai/replies/{situation}/{language}", tag = "drafting", request_body = ReplyIn,
+    params(("situation" = String, Path), ("language" = String, Path)),
+    responses((status = 204, description = "Saved"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn set_reply(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path((situation, language)): Path<(String, String)>,
+    ApiJson(input): ApiJson<ReplyIn>,
+) -> ApiResult<StatusCode> {
+    admin_only(&auth)?;
+    let (s, l) = situation_and_language(&situation, &language)?;
+    library::check_template(&input.body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    if !carethread_draft::safety::problems(&input.body, l, "").iter().all(|p| p.starts_with("reads at grade")) {
+        return Err(ApiError::invalid("body", "must not state a dose, a diagnosis or what a result means"));
+    }
+    let audit = auth.audit(AuditAction::SettingsChange).detail(format!(
+        "reply library {} ({}) changed",
+        s.as_str(),
+        l.as_str()
+    ));
+    state
+        .store
+        .set_reply_template(s.as_str(), l.as_str(), Some(input.body.trim()), auth.user.id, Utc::now(), &audit)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Goes back to the built-in reply for a situation and language.
+#[utoipa::path(delete, path = "/api/v1/admin/ai/replies/{situation}/{language}", tag = "drafting",
+    params(("situation" = String, Path), ("language" = String, Path)),
+    responses((status = 204, description = "Back to the built-in reply"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn reset_reply(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path((situation, language)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    admin_only(&auth)?;
+    let (s, l) = situation_and_language(&situation, &language)?;
+    let audit =
+        auth.audit(AuditAction::SettingsChange).detail(format!("reply library {} ({}) reset", s.as_str(), l.as_str()));
+    state.store.set_reply_template(s.as_str(), l.as_str(), None, auth.user.id, Utc::now(), &audit).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,295 @@
+// Drafts, AI settings, the clinic's reply library and quick replies: SQL
+// shared by both backends. `include!`d by `sqlite.rs` and `postgres.rs`.
+
+use crate::{AiReport, AiSettings, ClinicianAiFigures, DraftRecord, NewDraft, QuickReply};
+
+fn draft_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<DraftRecord> {
+    let id: &str = row.try_get("id")?;
+    let body = row
+        .try_get::<Option<String>, _>("body")?
+        .map(|b| keys.open_text(row.try_get("key_id")?, Slot { table: "drafts", column: "body", row: id }, b))
+        .transpose()?;
+    let reasons: Vec<String> = serde_json::from_str(row.try_get::<&str, _>("reasons")?)
+        .map_err(|_| StoreError::Corrupt("draft reasons".into()))?;
+    Ok(DraftRecord {
+        id: parse_id(id)?,
+        thread_id: parse_id(row.try_get::<&str, _>("thread_id")?)?,
+        requested_by: parse_id(row.try_get::<&str, _>("requested_by")?)?,
+        body,
+        model_id: row.try_get("model_id")?,
+        model_version: row.try_get("model_version")?,
+        reply_needed: row.try_get("reply_needed")?,
+        reasons,
+        created_at: at(row.try_get("created_at")?)?,
+        message_id: opt_id(row.try_get::<Option<&str>, _>("message_id")?)?,
+    })
+}
+
+impl Backend {
+    /// Marks a draft used by the reply `message`, inside the reply's transaction.
+    async fn use_draft(conn: &mut Conn, thread: ThreadId, message: MessageId, used: &crate::DraftUse, now: DateTime<Utc>) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE drafts SET message_id = $3, sent_at = $4, edit_distance = $5, seconds_spent = $6 \
+             WHERE id = $1 AND thread_id = $2 AND message_id IS NULL AND reply_needed = TRUE",
+        )
+        .bind(used.draft_id.to_string())
+        .bind(thread.to_string())
+        .bind(message.to_string())
+        .bind(ms(now))
+        .bind(used.edit_distance)
+        .bind(used.seconds_spent)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(StoreError::Conflict("draft"));
+        }
+        Ok(())
+    }
+
+    async fn insert_draft(&self, new: &NewDraft) -> StoreResult<Uuid> {
+        let id = new_id();
+        let id_text = id.to_string();
+        let key_id = self.keys.active();
+        let body = new
+            .body
+            .as_deref()
+            .map(|b| self.keys.seal_text_with(key_id, Slot { table: "drafts", column: "body", row: &id_text }, b))
+            .transpose()?;
+        let reasons = serde_json::to_string(&new.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO drafts (id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, \
+             reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&id_text)
+        .bind(new.thread_id.to_string())
+        .bind(new.requested_by.to_string())
+        .bind(body)
+        .bind(new.body.as_ref().map(|_| key_id))
+        .bind(&new.model_id)
+        .bind(&new.model_version)
+        .bind(new.reply_needed)
+        .bind(reasons)
+        .bind(ms(new.now))
+        .execute(&mut *tx)
+        .await?;
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(&new.audit), "draft", &id_text)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn read_draft(&self, thread: ThreadId, id: Uuid) -> StoreResult<Option<DraftRecord>> {
+        let row = sqlx::query(
+            "SELECT id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, reasons, \
+             created_at, message_id FROM drafts WHERE id = $1 AND thread_id = $2",
+        )
+        .bind(id.to_string())
+        .bind(thread.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(self.decode(|keys| draft_from_row(&row, keys)).await?))
+    }
+
+    async fn read_ai_settings(&self) -> StoreResult<AiSettings> {
+        let row = sqlx::query("SELECT drafting_enabled, disclosure_enabled FROM ai_settings WHERE id = 1")
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(match row {
+            Some(row) => AiSettings {
+                drafting_enabled: row.try_get("drafting_enabled")?,
+                disclosure_enabled: row.try_get("disclosure_enabled")?,
+            },
+            None => AiSettings::default(),
+        })
+    }
+
+    async fn write_ai_settings(&self, settings: AiSettings, by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO ai_settings (id, drafting_enabled, disclosure_enabled, updated_by, updated_at) \
+             VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET drafting_enabled = excluded.drafting_enabled, \
+             disclosure_enabled = excluded.disclosure_enabled, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(settings.drafting_enabled)
+        .bind(settings.disclosure_enabled)
+        .bind(by.to_string())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn read_reply_templates(&self) -> StoreResult<Vec<(String, String, String)>> {
+        let rows = sqlx::query("SELECT situation, language, body FROM reply_templates ORDER BY situation, language")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("situation")?, r.try_get("language")?, r.try_get("body")?))).collect()
+    }
+
+    async fn write_reply_template(
+        &self,
+        situation: &str,
+        language: &str,
+        body: Option<&str>,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        match body {
+            Some(body) => {
+                sqlx::query(
+                    "INSERT INTO reply_templates (situation, language, body, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (situation, language) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(situation)
+                .bind(language)
+                .bind(body)
+                .bind(by.to_string())
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM reply_templates WHERE situation = $1 AND language = $2")
+                    .bind(situation)
+                    .bind(language)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn read_quick_replies(&self, user: UserId) -> StoreResult<Vec<QuickReply>> {
+        let rows = sqlx::query(
+            "SELECT id, owner_id, code, body FROM quick_replies WHERE owner_id IS NULL OR owner_id = $1 \
+             ORDER BY code, owner_id",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QuickReply {
+                    id: parse_id(r.try_get::<&str, _>("id")?)?,
+                    owner_id: opt_id(r.try_get::<Option<&str>, _>("owner_id")?)?,
+                    code: r.try_get("code")?,
+                    body: r.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_quick_reply(
+        &self,
+        owner: Option<UserId>,
+        code: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<QuickReply> {
+        let id = new_id();
+        let mut tx = self.write.begin().await?;
+        let result = sqlx::query("INSERT INTO quick_replies (id, owner_id, code, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id.to_string())
+            .bind(owner.map(|o| o.to_string()))
+            .bind(code)
+            .bind(body)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await;
+        match result.map_err(StoreError::from) {
+            Err(StoreError::Conflict(_)) => return Err(StoreError::Conflict("quick reply")),
+            other => other?,
+        };
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())).await?;
+        tx.commit().await?;
+        Ok(QuickReply { id, owner_id: owner, code: code.to_owned(), body: body.to_owned() })
+    }
+
+    async fn remove_quick_reply(&self, id: Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let sql = if owner.is_some() {
+            "DELETE FROM quick_replies WHERE id = $1 AND owner_id = $2"
+        } else {
+            "DELETE FROM quick_replies WHERE id = $1 AND owner_id IS NULL AND $2 = $2"
+        };
+        let done = sqlx::query(sql)
+            .bind(id.to_string())
+            .bind(owner.map_or_else(String::new, |o| o.to_string()))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if done == 0 {
+            return Ok(false);
+        }
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn read_ai_report(&self) -> StoreResult<AiReport> {
+        let mut figures: HashMap<String, (PersonRef, ClinicianAiFigures)> = HashMap::new();
+        let people = sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.role IN ('physician', 'nurse', 'pharmacist', 'front_desk', 'billing')"))
+            .fetch_all(&self.read)
+            .await?;
+        for row in &people {
+            let user = user_from_row(row)?;
+            let person = PersonRef { id: user.id, display_name: user.display_name.as_str().to_owned(), role: user.role };
+            figures.insert(user.id.to_string(), (person, ClinicianAiFigures::default()));
+        }
+        let drafts = sqlx::query(
+            "SELECT requested_by, COUNT(*) AS generated, COUNT(message_id) AS sent, \
+             SUM(CASE WHEN edit_distance = 0 THEN 1 ELSE 0 END) AS unchanged, \
+             AVG(CAST(edit_distance AS DOUBLE PRECISION)) AS mean_edit, AVG(CAST(seconds_spent AS DOUBLE PRECISION)) AS mean_seconds \
+             FROM drafts WHERE reply_needed = TRUE GROUP BY requested_by",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        for row in &drafts {
+            let id: String = row.try_get("requested_by")?;
+            if let Some((_, f)) = figures.get_mut(&id) {
+                f.drafts_generated = row.try_get("generated")?;
+                f.drafts_sent = row.try_get("sent")?;
+                f.drafts_sent_unchanged = row.try_get::<Option<i64>, _>("unchanged")?.unwrap_or(0);
+                f.mean_edit_distance = row.try_get("mean_edit")?;
+                f.mean_seconds_spent = row.try_get("mean_seconds")?;
+            }
+        }
+        let replies = sqlx::query(
+            "SELECT author_id, COUNT(*) AS replies, AVG(reading_grade) AS mean_grade FROM messages \
+             WHERE internal = FALSE AND reading_grade IS NOT NULL GROUP BY author_id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        for row in &replies {
+            let id: String = row.try_get("author_id")?;
+            if let Some((_, f)) = figures.get_mut(&id) {
+                f.replies = row.try_get("replies")?;
+                f.mean_reading_grade = row.try_get("mean_grade")?;
+            }
+        }
+        let overrides = sqlx::query(
+            "SELECT overridden_by, COUNT(*) AS n FROM triage_results WHERE overridden_by IS NOT NULL GROUP BY overridden_by",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        for row in &overrides {
+            let id: String = row.try_get("overridden_by")?;
+            if let Some((_, f)) = figures.get_mut(&id) {
+                f.triage_overrides = row.try_get("n")?;
+            }
+        }
+        let mut by_clinician: Vec<(PersonRef, ClinicianAiFigures)> = figures.into_values().collect();
+        by_clinician.sort_by(|a, b| a.0.display_name.cmp(&b.0.display_name));
+        Ok(AiReport { by_clinician })
+    }
+}

@@ -1,0 +1,266 @@
+//! Drafting end to end on both databases: a clinician asks for a draft,
+//! edits and sends it; the patient never sees the draft; what was kept is
+//! right; patients cannot draft; switched off means switched off; the reply
+//! library, quick replies and readability feedback work.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{TestApp, backends, spawn};
+
+async fn draft(app: &TestApp, token: &str, thread: &str, body: Value) -> support::Reply {
+    app.post(&format!("/api/v1/threads/{thread}/drafts"), token, body).await
+}
+
+fn clinician<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["clinicians"]
+        .as_array()
+        .expect("clinicians")
+        .iter()
+        .find(|c| c["clinician"]["display_name"] == name)
+        .expect("clinician")
+}
+
+#[tokio::test]
+async fn a_clinician_drafts_edits_and_sends_and_the_report_counts_it() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let lee = app.login("dr.lee").await;
+        let admin = app.login("admin").await;
+        let thread = app
+            .post("/api/v1/threads", &alice, json!({"subject": "Refill", "body": "I'm almost out of my lisinopril, please send it to the CVS on Main Street.", "category": "medication"}))
+            .await
+            .body["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+
+        let drafted = draft(&app, &lee, &thread, json!({})).await;
+        assert_eq!(drafted.status, StatusCode::CREATED, "{:?}", drafted.body);
+        assert_eq!(drafted.body["reply_needed"], true);
+        assert_eq!(drafted.body["model"]["id"], "carethread-replies");
+        let text = drafted.body["body"].as_str().expect("body").to_owned();
+        assert!(text.contains("Alice") && text.contains("CVS") && text.contains("Dr. Grace Lee"), "{text}");
+        assert!(drafted.body["readability"]["grade"].as_f64().expect("grade") <= 8.0);
+        let draft_id = drafted.body["id"].as_str().expect("id").to_owned();
+
+        // The patient sees no draft: her thread still has her one message.
+        let seen = app.get(&format!("/api/v1/threads/{thread}"), &alice).await;
+        assert_eq!(seen.body["messages"].as_array().expect("messages").len(), 1);
+        assert!(!seen.body.to_string().contains("We sent your refill"), "{backend:?}: a draft leaked to the patient");
+
+        // The clinician edits and sends.
+        let edited = text.replace("It should be ready", "It will be ready");
+        let sent = app
+            .post(&format!("/api/v1/threads/{thread}/messages"), &lee, json!({"body": edited, "draft_id": draft_id}))
+            .await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+        assert_eq!(sent.body["ai_assisted"], true);
+        let shown = sent.body["body"].as_str().expect("body");
+        assert!(shown.ends_with("Drafted with the help of software and reviewed by Dr. Grace Lee."), "{shown}");
+        let again = app
+            .post(&format!("/api/v1/threads/{thread}/messages"), &lee, json!({"body": "again", "draft_id": draft_id}))
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "a draft is used once");
+
+        let report = app.get("/api/v1/admin/ai", &admin).await;
+        assert_eq!(report.status, StatusCode::OK, "{:?}", report.body);
+        let figures = clinician(&report.body, "Dr. Grace Lee");
+        assert_eq!(figures["drafts_generated"], 1);
+        assert_eq!(figures["drafts_sent"], 1);
+        assert_eq!(figures["drafts_sent_unchanged"], 0);
+        assert_eq!(figures["utilisation"], 1.0);
+        let expected = carethread_draft::edit_distance(&text, &edited) as f64;
+        assert_eq!(figures["mean_edit_distance"].as_f64(), Some(expected), "{backend:?}");
+        assert_eq!(figures["replies"], 1);
+        assert!(figures["mean_reading_grade"].as_f64().is_some_and(|g| g <= 8.0));
+        assert_eq!(report.body["clinic"]["drafts_generated"], 1);
+    }
+}
+
+#[tokio::test]
+async fn patients_cannot_draft_thanks_get_no_draft_and_switched_off_means_off() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let lee = app.login("dr.lee").await;
+        let admin = app.login("admin").await;
+        let thread = app.new_thread(&alice, "Thanks", "Thank you so much!").await;
+        assert_eq!(draft(&app, &alice, &thread, json!({})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            draft(&app, &app.login("proxy.carol").await, &thread, json!({})).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            draft(&app, &app.login("patient.bob").await, &thread, json!({})).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        let none = draft(&app, &lee, &thread, json!({})).await;
+        assert_eq!(none.status, StatusCode::CREATED);
+        assert_eq!(none.body["reply_needed"], false);
+        assert!(none.body["body"].is_null());
+        assert!(none.body["reasons"].to_string().contains("close"));
+        let id = none.body["id"].as_str().expect("id");
+        let misuse =
+            app.post(&format!("/api/v1/threads/{thread}/messages"), &lee, json!({"body": "Hi", "draft_id": id})).await;
+        assert_eq!(misuse.body["field"], "draft_id");
+
+        let off =
+            app.call(Method::PATCH, "/api/v1/admin/ai", Some(&admin), Some(json!({"drafting_enabled": false}))).await;
+        assert_eq!(off.status, StatusCode::OK);
+        assert_eq!(off.body["drafting_enabled"], false);
+        let refused = draft(&app, &lee, &thread, json!({})).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{backend:?}");
+        assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("switched off")));
+    }
+}
+
+#[tokio::test]
+async fn the_clinic_edits_its_reply_library_and_the_disclosure_line() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let lee = app.login("dr.lee").await;
+        let admin = app.login("admin").await;
+        let path = "/api/v1/admin/ai/replies/refill_sent/en";
+        let mine = "Hello {first_name}, your refill is on its way to {pharmacy}. {clinician}, {clinic}";
+        assert_eq!(
+            app.call(Method::PUT, path, Some(&admin), Some(json!({"body": mine}))).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let dose =
+            app.call(Method::PUT, path, Some(&admin), Some(json!({"body": "Take 20 mg daily, {first_name}."}))).await;
+        assert_eq!(dose.body["field"], "body");
+        let unknown = app.call(Method::PUT, path, Some(&admin), Some(json!({"body": "Hi {patient_full_name}"}))).await;
+        assert_eq!(unknown.body["field"], "body");
+        assert_eq!(
+            app.call(Method::PUT, path, Some(&lee), Some(json!({"body": mine}))).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let library = app.get("/api/v1/admin/ai/replies", &admin).await;
+        assert!(
+            library.body["replies"]
+                .as_array()
+                .expect("replies")
+                .iter()
+                .any(|r| r["situation"] == "refill_sent" && r["custom"] == true)
+        );
+
+        let thread = app
+            .post(
+                "/api/v1/threads",
+                &alice,
+                json!({"subject": "Refill", "body": "Refill my inhaler at Walgreens please", "category": "medication"}),
+            )
+            .await
+            .body["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let d = draft(&app, &lee, &thread, json!({})).await;
+        assert_eq!(
+            d.body["body"], "Hello Alice, your refill is on its way to Walgreens. Dr. Grace Lee, CareThread Clinic",
+            "{backend:?}"
+        );
+        // Without the disclosure line, an AI-assisted reply is still marked.
+        app.call(Method::PATCH, "/api/v1/admin/ai", Some(&admin), Some(json!({"disclosure_enabled": false}))).await;
+        let sent = app
+            .post(
+                &format!("/api/v1/threads/{thread}/messages"),
+                &lee,
+                json!({"body": d.body["body"], "draft_id": d.body["id"]}),
+            )
+            .await;
+        assert_eq!(sent.body["ai_assisted"], true);
+        assert!(!sent.body["body"].as_str().expect("body").contains("Drafted with"));
+        let report = app.get("/api/v1/admin/ai", &admin).await;
+        assert_eq!(clinician(&report.body, "Dr. Grace Lee")["drafts_sent_unchanged"], 1);
+        // Back to the built-in reply.
+        assert_eq!(app.call(Method::DELETE, path, Some(&admin), None).await.status, StatusCode::NO_CONTENT);
+    }
+}
+
+#[tokio::test]
+async fn quick_replies_expand_for_the_patient_and_readability_feedback_names_jargon() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let kim = app.login("rn.kim").await;
+        let admin = app.login("admin").await;
+        let thread = app.new_thread(&alice, "Question", "When is the clinic open on Saturday?").await;
+        let mine = app
+            .post(
+                "/api/v1/quick-replies",
+                &kim,
+                json!({"code": ".hours", "body": "Hi {first_name}, we are open 9 to 1 on Saturdays. {clinician}"}),
+            )
+            .await;
+        assert_eq!(mine.status, StatusCode::CREATED, "{:?}", mine.body);
+        let clinic = app
+            .post(
+                "/api/v1/quick-replies",
+                &admin,
+                json!({"code": "hours", "body": "Clinic hours: see our website.", "clinic_wide": true}),
+            )
+            .await;
+        assert_eq!(clinic.status, StatusCode::CREATED);
+        assert_eq!(
+            app.post("/api/v1/quick-replies", &kim, json!({"code": "x", "body": "b", "clinic_wide": true}))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.post("/api/v1/quick-replies", &kim, json!({"code": "hours", "body": "dup"})).await.status,
+            StatusCode::CONFLICT
+        );
+        // The clinician's own wins over the clinic's.
+        let expanded = app.get(&format!("/api/v1/threads/{thread}/quick-replies/.hours"), &kim).await;
+        assert_eq!(
+            expanded.body["body"],
+            "Hi Alice, we are open 9 to 1 on Saturdays. Kim Nguyen RN"
+                .replace("Kim Nguyen RN", app.clinic.user("rn.kim").expect("kim").display_name.as_str()),
+            "{backend:?}"
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/threads/{thread}/quick-replies/nope"), &kim).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/threads/{thread}/quick-replies/hours"), &alice).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let listed = app.get("/api/v1/quick-replies", &kim).await;
+        assert_eq!(listed.body["quick_replies"].as_array().expect("list").len(), 2);
+        let id = mine.body["id"].as_str().expect("id");
+        assert_eq!(
+            app.call(Method::DELETE, &format!("/api/v1/quick-replies/{id}"), Some(&alice), None).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.call(Method::DELETE, &format!("/api/v1/quick-replies/{id}"), Some(&kim), None).await.status,
+            StatusCode::NO_CONTENT
+        );
+
+        let feedback = app
+            .post("/api/v1/readability", &kim, json!({"text": "Your hypertension is controlled. We will titrate the dose. I understand this is a lot."}))
+            .await;
+        assert_eq!(feedback.status, StatusCode::OK);
+        assert_eq!(feedback.body["formula"], "flesch_kincaid");
+        let jargon = feedback.body["jargon"].to_string();
+        assert!(jargon.contains("high blood pressure") && jargon.contains("titrate"), "{jargon}");
+        assert_eq!(feedback.body["empathy"], true);
+        assert_eq!(feedback.body["sentences"], 3);
+        let spanish =
+            app.post("/api/v1/readability", &kim, json!({"text": "Su receta está lista.", "language": "es"})).await;
+        assert_eq!(spanish.body["formula"], "fernandez_huerta");
+        assert_eq!(
+            app.post("/api/v1/readability", &kim, json!({"text": "x", "language": "fr"})).await.body["field"],
+            "language"
+        );
+        assert_eq!(app.post("/api/v1/readability", &alice, json!({"text": "x"})).await.status, StatusCode::FORBIDDEN);
+    }
+}
