@@ -195,15 +195,24 @@ impl FromRequestParts<AppState> for SessionOnly {
 }
 
 /// The session cookie's value, if the request carries one.
-fn cookie_token(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+pub(crate) fn cookie_token(parts: &Parts) -> Option<&str> {
+    cookie(parts, SESSION_COOKIE)
+}
+
+/// A cookie's value.
+pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    cookie_from_headers(&parts.headers, name)
+}
+
+/// A cookie's value, from request headers.
+pub(crate) fn cookie_from_headers<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim())
 }
 
@@ -230,6 +239,16 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated,
             return Err(ApiError::Forbidden("this request needs the session's CSRF token (X-CSRF-Token)".into()));
         }
     }
+    check_session(parts, state, hash).await
+}
+
+/// The session behind a token hash, checked for expiry, idle time, a
+/// disabled user and a second factor it never passed.
+pub(crate) async fn check_session(
+    parts: &Parts,
+    state: &AppState,
+    hash: String,
+) -> Result<(Authenticated, SessionRecord), ApiError> {
     let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
     let now = Utc::now();
     let idle = TimeDelta::minutes(i64::from(state.settings.session_idle_minutes));
@@ -249,7 +268,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated,
 }
 
 /// Refreshes the session's idle clock, at most once a minute to spare the writer.
-async fn refresh(state: &AppState, auth: &Authenticated, session: &SessionRecord) -> Result<(), ApiError> {
+pub(crate) async fn refresh(state: &AppState, auth: &Authenticated, session: &SessionRecord) -> Result<(), ApiError> {
     let now = Utc::now();
     if now - session.last_seen_at > TimeDelta::seconds(60) {
         state.store.touch_session(&auth.token_hash, now).await?;

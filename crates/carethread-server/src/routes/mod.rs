@@ -10,6 +10,7 @@ mod privacy;
 mod session;
 mod threads;
 mod triage;
+mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -33,6 +34,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(privacy::router())
         .merge(admin::router())
         .merge(drafts::router())
+        .merge(web::router())
         .merge(events::router())
         .merge(health::router())
         .route("/api/v1/openapi.json", get(openapi::serve))

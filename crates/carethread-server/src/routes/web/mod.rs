@@ -1,0 +1,309 @@
+//! The web portal: server-rendered pages (maud) with plain forms that work
+//! without JavaScript, and one small script for live updates. Pages call the
+//! same handlers as the JSON API, so the policy, triage, audit and
+//! encryption are exactly the API's. Browser sessions live in an `HttpOnly;
+//! SameSite=Strict` cookie; every form carries the session's CSRF token.
+
+mod i18n;
+mod pages;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use carethread_core::user::Language;
+use maud::{DOCTYPE, Markup, html};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub(crate) use i18n::Text;
+
+use crate::AppState;
+use crate::auth::{csrf_token, same_token};
+use crate::error::ApiError;
+use crate::extract::{Authenticated, ClientAddress, check_session, cookie, cookie_token, refresh};
+use crate::routes::session::{SignIn, sign_in};
+
+/// The language cookie, remembered for a year.
+const LANG_COOKIE: &str = "carethread_lang";
+
+/// Pages use their own policy: styles and script from this server only.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/signin", get(signin_page).post(signin_submit))
+        .route("/signout", post(signout))
+        .route("/lang", post(set_language))
+        .route(
+            "/static/app.css",
+            get(|| async { asset("text/css; charset=utf-8", include_str!("../../../static/app.css")) }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", include_str!("../../../static/app.js")) }),
+        )
+        .merge(pages::router())
+        .layer(axum::middleware::map_response(|mut response: Response| async move {
+            if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
+                response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+            }
+            response
+        }))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+/// The language of a visitor who is not signed in: the cookie, else the browser's first choice.
+fn visitor_language(parts: &Parts) -> Language {
+    if let Some(lang) = cookie(parts, LANG_COOKIE).and_then(|l| Language::parse(l).ok()) {
+        return lang;
+    }
+    let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("es") { Language::Es } else { Language::En }
+}
+
+/// A signed-in browser: the session, its CSRF token and the interface language.
+pub(crate) struct WebSession {
+    pub(crate) auth: Authenticated,
+    pub(crate) csrf: String,
+    pub(crate) text: Text,
+}
+
+impl FromRequestParts<AppState> for WebSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let signin = || Redirect::to("/signin").into_response();
+        let token = cookie_token(parts).filter(|t| !t.is_empty() && t.len() <= 256).ok_or_else(signin)?;
+        let hash = crate::auth::token_hash(token);
+        let (auth, session) = check_session(parts, state, hash).await.map_err(|_| signin())?;
+        let text = Text(cookie(parts, LANG_COOKIE).and_then(|l| Language::parse(l).ok()).unwrap_or(auth.user.language));
+        if !session.mfa_enabled && state.settings.mfa_required(auth.user.role) {
+            let page = error_page(text, StatusCode::FORBIDDEN, ApiError::MfaEnrolmentRequired.to_string().as_str());
+            return Err(page);
+        }
+        refresh(state, &auth, &session).await.map_err(|_| signin())?;
+        let csrf = csrf_token(&auth.token_hash);
+        Ok(Self { auth, csrf, text })
+    }
+}
+
+impl WebSession {
+    /// The refusal for a form whose CSRF token is not this session's.
+    pub(crate) fn refuse(&self, sent: &str) -> Option<Response> {
+        (!same_token(sent, &self.csrf)).then(|| error_page(self.text, StatusCode::FORBIDDEN, self.text.get("error.csrf")))
+    }
+}
+
+/// The page shell: skip link, header with navigation and language switch,
+/// main landmark, and the emergency line on every page.
+#[expect(clippy::needless_pass_by_value, reason = "each page builds its markup inline at the call")]
+pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: Markup) -> Response {
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(text.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · CareThread" }
+                link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
+            }
+            body {
+                a class="skip" href="#main" { (text.get("app.skip")) }
+                header class="top" {
+                    p class="brand" { a href="/" { "CareThread" } }
+                    @if let Some(s) = session {
+                        nav aria-label=(text.get("nav.main")) {
+                            ul {
+                                @if s.auth.user.role.is_staff() {
+                                    li { a href="/inbasket" { (text.get("nav.inbasket")) } }
+                                } @else {
+                                    li { a href="/inbox" { (text.get("nav.inbox")) } }
+                                    li { a href="/compose" { (text.get("nav.compose")) } }
+                                }
+                                li { a href="/help" { (text.get("nav.help")) } }
+                            }
+                        }
+                        p class="who" { (text.fill("app.signed_in_as", &[("name", s.auth.user.display_name.as_str())])) }
+                        form method="post" action="/signout" class="inline" {
+                            input type="hidden" name="csrf_token" value=(s.csrf);
+                            button type="submit" { (text.get("app.sign_out")) }
+                        }
+                    }
+                    form method="post" action="/lang" class="inline lang" {
+                        label for="lang-select" { (text.get("app.language")) }
+                        select id="lang-select" name="lang" {
+                            option value="en" selected[text.0 == Language::En] { "English" }
+                            option value="es" selected[text.0 == Language::Es] { "Español" }
+                        }
+                        button type="submit" { "OK" }
+                    }
+                }
+                main id="main" tabindex="-1" {
+                    h1 { (title) }
+                    (main)
+                }
+                footer {
+                    p class="emergency-line" { (text.get("app.emergency")) }
+                }
+            }
+        }
+    };
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], markup.into_string()).into_response()
+}
+
+pub(crate) fn error_page(text: Text, status: StatusCode, message: &str) -> Response {
+    let mut response = page(
+        text,
+        text.get("error.title"),
+        None,
+        html! { p role="alert" { (message) } p { a href="/" { (text.get("thread.back")) } } },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+/// Where a signed-in user starts.
+async fn home(session: Result<WebSession, Response>) -> Response {
+    match session {
+        Err(_) => Redirect::to("/signin").into_response(),
+        Ok(s) if s.auth.user.role.is_staff() => Redirect::to("/inbasket").into_response(),
+        Ok(_) => Redirect::to("/inbox").into_response(),
+    }
+}
+
+fn signin_form(text: Text, message: Option<&str>, username: &str) -> Response {
+    page(
+        text,
+        text.get("signin.title"),
+        None,
+        html! {
+            p { (text.get("signin.intro")) }
+            @if let Some(m) = message { p class="error" role="alert" { (m) } }
+            form method="post" action="/signin" class="stack" {
+                label for="username" { (text.get("signin.username")) }
+                input id="username" name="username" type="text" autocomplete="username" required value=(username);
+                label for="password" { (text.get("signin.password")) }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                label for="totp" { (text.get("signin.totp")) }
+                input id="totp" name="totp" type="text" inputmode="numeric" autocomplete="one-time-code";
+                button type="submit" class="primary" { (text.get("signin.submit")) }
+            }
+        },
+    )
+}
+
+async fn signin_page(parts: Parts) -> Response {
+    signin_form(Text(visitor_language(&parts)), None, "")
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    totp: String,
+}
+
+/// Signs in from the form. Another site cannot post it usefully: the
+/// session cookie it would set is `SameSite=Strict` and the browser's Origin is checked.
+async fn signin_submit(
+    State(state): State<AppState>,
+    client: ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let text = Text(
+        crate::extract::cookie_from_headers(&headers, LANG_COOKIE)
+            .and_then(|l| Language::parse(l).ok())
+            .unwrap_or_default(),
+    );
+    if !same_origin(&headers) {
+        return error_page(text, StatusCode::FORBIDDEN, text.get("error.csrf"));
+    }
+    let input = SignIn {
+        username: form.username.clone(),
+        password: SecretString::from(form.password),
+        totp: Some(form.totp.trim().to_owned()).filter(|t| !t.is_empty()).map(SecretString::from),
+        cookie: true,
+    };
+    match sign_in(State(state), client, crate::extract::ApiJson(input)).await {
+        Ok((mut out, _)) => {
+            out.insert(header::LOCATION, HeaderValue::from_static("/"));
+            (StatusCode::SEE_OTHER, out).into_response()
+        }
+        Err(ApiError::Locked(_) | ApiError::TooManyRequests) => {
+            signin_form(text, Some(text.get("signin.locked")), &form.username)
+        }
+        Err(ApiError::MfaRequired(_)) => signin_form(text, Some(text.get("signin.mfa")), &form.username),
+        Err(_) => signin_form(text, Some(text.get("signin.failed")), &form.username),
+    }
+}
+
+/// A form post came from a page of this server: the browser says so in
+/// `Sec-Fetch-Site`, or its `Origin` names this host. (Pages send no
+/// referrer, so same-origin posts may carry `Origin: null`; a browser too
+/// old for either header is let through, the `SameSite=Strict` cookie still
+/// guarding everything a session can do.)
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None | Some("null") => true,
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    pub(crate) csrf_token: String,
+}
+
+async fn signout(State(state): State<AppState>, session: WebSession, Form(form): Form<CsrfForm>) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let audit = session.auth.audit(carethread_core::audit::AuditAction::SignOut).target("user", session.auth.user.id);
+    let _ = state.store.end_sessions(session.auth.user.id, Some(&session.auth.token_hash), &audit).await;
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&crate::auth::expired_cookie(state.tls)) {
+        headers.insert(header::SET_COOKIE, v);
+    }
+    headers.insert(header::LOCATION, HeaderValue::from_static("/signin"));
+    (StatusCode::SEE_OTHER, headers).into_response()
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    lang: String,
+}
+
+/// Switches the interface language (remembered in a cookie) and goes back.
+async fn set_language(headers: HeaderMap, Form(form): Form<LangForm>) -> Response {
+    let lang = Language::parse(&form.lang).unwrap_or_default();
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned())))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut out = HeaderMap::new();
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.as_str());
+    if let (Ok(c), Ok(l)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(&back)) {
+        out.insert(header::SET_COOKIE, c);
+        out.insert(header::LOCATION, l);
+    }
+    (StatusCode::SEE_OTHER, out).into_response()
+}

@@ -1,0 +1,26 @@
+//! The web portal in Debian's Chromium: runs `tests/browser/portal.test.mjs`
+//! (playwright-core and axe-core from npm) against the real binary's demo
+//! clinic when `CARETHREAD_TEST_BROWSER` is set. `.ci/run` installs Chromium
+//! and the npm packages and sets it.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn the_portal_works_in_a_real_browser() {
+    if std::env::var_os("CARETHREAD_TEST_BROWSER").is_none() {
+        eprintln!("CARETHREAD_TEST_BROWSER not set: skipping the browser tests");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("node")
+        .args(["--test", "tests/browser/portal.test.mjs"])
+        .current_dir(&root)
+        .env("CARETHREAD_BIN", env!("CARGO_BIN_EXE_carethread"))
+        .output()
+        .expect("node runs");
+    let report = String::from_utf8_lossy(&out.stdout);
+    println!("{report}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser tests failed:\n{report}");
+}

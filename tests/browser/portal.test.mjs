@@ -1,0 +1,218 @@
+// The portal in a real browser (Debian's Chromium, driven by playwright-core),
+// found by label and role as a person or a screen reader would find it.
+// Every page visited is checked with axe-core at 390 px and 1280 px, and
+// screenshots of the main pages are written to target/screenshots.
+//
+// Run: CARETHREAD_BIN=target/debug/carethread node --test tests/browser/portal.test.mjs
+// (`cargo test` runs it when CARETHREAD_TEST_BROWSER is set; .ci/run does.)
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..", "..");
+const bin = process.env.CARETHREAD_BIN || join(root, "target", "debug", "carethread");
+const shots = process.env.CARETHREAD_SCREENSHOTS || join(root, "target", "screenshots");
+const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
+const port = 20000 + Math.floor(Math.random() * 20000);
+const base = `http://127.0.0.1:${port}`;
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+let server;
+let browser;
+const violations = [];
+let audited = 0;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), "carethread-browser-"));
+  server = spawn(bin, ["demo", "--port", String(port), "--data-dir", dataDir], {
+    env: { ...process.env, CARETHREAD_LOG: "warn" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error("the demo did not start")), 60000);
+    server.stdout.on("data", (chunk) => {
+      if (String(chunk).includes("CareThread is running")) {
+        clearTimeout(timer);
+        ok();
+      }
+    });
+    server.on("exit", (code) => fail(new Error(`the demo exited (${code})`)));
+  });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  assert.ok(audited >= 16, `axe checked ${audited} pages at both widths`);
+  assert.deepEqual(violations, [], "axe-core found serious or critical WCAG 2 A/AA violations");
+});
+
+/** A browser user at a width; axe may inject its script despite the page's CSP. */
+async function person(viewport, locale = "en-US") {
+  const context = await browser.newContext({ viewport, locale, bypassCSP: true });
+  return context.newPage();
+}
+
+/** axe-core on the current page: serious or critical WCAG 2 A/AA violations are collected. */
+async function audit(page, name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  assert.ok(result.passes.length > 0, `axe ran on ${name}`);
+  audited += 1;
+  for (const v of result.violations) {
+    if (v.impact === "serious" || v.impact === "critical") {
+      violations.push(`${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    }
+  }
+}
+
+/** axe at both widths, and a screenshot at each, then back to the person's own width. */
+async function shot(page, name) {
+  const own = page.viewportSize();
+  for (const viewport of [PHONE, DESKTOP]) {
+    await page.setViewportSize(viewport);
+    await audit(page, `${name} @${viewport.width}`);
+    await page.screenshot({ path: join(shots, `${name}-${viewport.width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(own);
+}
+
+async function signIn(page, username, password = "demo") {
+  await page.goto(`${base}/signin`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function compose(page, kind, fields, body) {
+  await page.getByRole("link", { name: "New message" }).first().click();
+  await page.getByLabel(kind).check();
+  for (const [label, value] of Object.entries(fields)) {
+    await page.getByLabel(label).fill(value);
+  }
+  await page.getByLabel("Your message").fill(body);
+  await page.getByRole("button", { name: "Send message" }).click();
+}
+
+test("a patient writes, a nurse drafts and answers live, the patient reads, the nurse sees it was read", async () => {
+  const patient = await person(PHONE);
+  await signIn(patient, "patient.alice");
+  await patient.getByRole("heading", { name: "Welcome to secure messaging" }).waitFor();
+  await shot(patient, "welcome");
+  await patient.getByRole("link", { name: "Go to my messages" }).click();
+  await patient.getByRole("heading", { name: "Messages" }).waitFor();
+  await shot(patient, "inbox");
+
+  // The nurse has her in-basket open before the patient writes.
+  const nurse = await person(DESKTOP);
+  await signIn(nurse, "rn.kim");
+  await nurse.getByRole("heading", { name: "In-basket" }).waitFor();
+
+  await compose(patient, "A prescription refill", { "Which medicine?": "lisinopril 10", "Which pharmacy?": "CVS on Main Street" },
+    "I am almost out of my blood pressure pills.");
+  await patient.getByRole("heading", { name: "Your message was sent" }).waitFor();
+  await compose(patient, "A question for my care team", { "Since when?": "Saturday", "How bad is it, from 0 (none) to 10 (worst)?": "3" },
+    "I have an itchy rash on my arm. Should I come in?");
+  await patient.getByRole("heading", { name: "Your message was sent" }).waitFor();
+
+  // Both appear in the nurse's in-basket without a reload (live updates).
+  await nurse.getByRole("link", { name: /A prescription refill/ }).waitFor({ timeout: 15000 });
+  await nurse.getByRole("link", { name: /A question for my care team/ }).waitFor({ timeout: 15000 });
+  await shot(nurse, "inbasket");
+
+  await nurse.getByRole("link", { name: /A prescription refill/ }).click();
+  await nurse.getByRole("button", { name: "Draft a reply" }).click();
+  const replyBox = nurse.getByLabel("Your reply");
+  const drafted = await replyBox.inputValue();
+  assert.match(drafted, /Alice/);
+  assert.match(drafted, /CVS/);
+  await nurse.getByText(/Reading level: grade/).waitFor();
+  await shot(nurse, "thread-draft");
+  await replyBox.fill(drafted.replace("It should be ready", "It will be ready"));
+  await nurse.getByRole("button", { name: "Send", exact: true }).click();
+  await nurse.getByText("Drafted with the help of software and reviewed by").waitFor();
+
+  // The patient reads the reply; the nurse then sees it was read.
+  await patient.goto(`${base}/inbox`);
+  await patient.getByRole("link", { name: /A prescription refill/ }).click();
+  await patient.getByText(/It will be ready/).waitFor();
+  await patient.getByRole("group", { name: "Did this answer your question?" }).waitFor();
+  await shot(patient, "thread");
+  await nurse.reload();
+  await nurse.getByText(/Read by Alice/).first().waitFor();
+  await patient.context().close();
+  await nurse.context().close();
+});
+
+test("an emergency shows the emergency guidance before it is sent", async () => {
+  const patient = await person(PHONE);
+  await signIn(patient, "patient.alice");
+  await patient.getByRole("link", { name: "Go to my messages" }).click();
+  await compose(patient, "A question for my care team", {}, "I have crushing chest pain and I can't breathe");
+  await patient.getByRole("heading", { name: "This may be an emergency" }).waitFor();
+  await patient.getByText("Call 911 now, or go to the nearest emergency department.").waitFor();
+  await shot(patient, "emergency");
+  await patient.getByRole("button", { name: "Send my message too" }).click();
+  await patient.getByRole("heading", { name: "Your message was sent" }).waitFor();
+  await patient.getByRole("alert").first().waitFor();
+  await patient.context().close();
+});
+
+test("a proxy acts for the patients who granted access", async () => {
+  const proxy = await person(DESKTOP);
+  await signIn(proxy, "proxy.carol");
+  await proxy.getByRole("link", { name: "Go to my messages" }).click();
+  const acting = proxy.getByLabel("You are acting for");
+  const options = await acting.locator("option").allTextContents();
+  assert.equal(options.length, 2, `acts for two patients: ${options}`);
+  await acting.selectOption({ index: 1 });
+  await proxy.getByRole("button", { name: "Show" }).click();
+  await proxy.getByRole("link", { name: "New message" }).first().click();
+  await proxy.getByLabel("Writing for").selectOption({ index: 1 });
+  await proxy.getByLabel("An appointment").check();
+  await proxy.getByLabel("Which days and times work for you?").fill("Tuesday morning");
+  await proxy.getByLabel("Your message").fill("Could she have a check-up next week?");
+  await proxy.getByRole("button", { name: "Send message" }).click();
+  await proxy.getByRole("heading", { name: "Your message was sent" }).waitFor();
+  await shot(proxy, "proxy-sent");
+  await proxy.context().close();
+});
+
+test("the Spanish interface works end to end", async () => {
+  const patient = await person(PHONE, "es-US");
+  await patient.goto(`${base}/signin`);
+  await patient.getByRole("heading", { name: "Iniciar sesión" }).waitFor();
+  await patient.getByLabel("Usuario").fill("patient.maya");
+  await patient.getByLabel("Contraseña").fill("demo");
+  await patient.getByRole("button", { name: "Entrar" }).click();
+  // Maya's account is in English; the language switch changes it and is remembered.
+  await patient.getByRole("heading", { name: "Welcome to secure messaging" }).waitFor();
+  await patient.getByLabel("Language").selectOption("es");
+  await patient.getByRole("button", { name: "OK" }).click();
+  await patient.getByRole("heading", { name: "Mensajes" }).waitFor();
+  await patient.goto(`${base}/help`);
+  await patient.getByRole("heading", { name: "Ayuda" }).waitFor();
+  await patient.getByText("Nunca use los mensajes para una emergencia.", { exact: false }).waitFor();
+  await shot(patient, "ayuda");
+  await patient.getByRole("link", { name: "Mensaje nuevo" }).first().click();
+  await patient.getByLabel("Renovar una receta").check();
+  await patient.getByLabel("¿Qué medicina?").fill("inhalador");
+  await patient.getByLabel("Su mensaje").fill("Se me acaba el inhalador.");
+  await patient.getByRole("button", { name: "Enviar mensaje" }).click();
+  await patient.getByRole("heading", { name: "Su mensaje fue enviado" }).waitFor();
+  assert.equal(await patient.locator("html").getAttribute("lang"), "es");
+  await patient.context().close();
+});
