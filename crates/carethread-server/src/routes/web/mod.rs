@@ -98,7 +98,8 @@ impl FromRequestParts<AppState> for WebSession {
 impl WebSession {
     /// The refusal for a form whose CSRF token is not this session's.
     pub(crate) fn refuse(&self, sent: &str) -> Option<Response> {
-        (!same_token(sent, &self.csrf)).then(|| error_page(self.text, StatusCode::FORBIDDEN, self.text.get("error.csrf")))
+        (!same_token(sent, &self.csrf))
+            .then(|| error_page(self.text, StatusCode::FORBIDDEN, self.text.get("error.csrf")))
     }
 }
 
