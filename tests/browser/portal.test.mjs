@@ -13,6 +13,7 @@ import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createServer } from "node:net";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,8 +21,7 @@ const root = resolve(here, "..", "..");
 const bin = process.env.CARETHREAD_BIN || join(root, "target", "debug", "carethread");
 const shots = process.env.CARETHREAD_SCREENSHOTS || join(root, "target", "screenshots");
 const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
-const port = 20000 + Math.floor(Math.random() * 20000);
-const base = `http://127.0.0.1:${port}`;
+let base;
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 
@@ -30,23 +30,51 @@ let browser;
 const violations = [];
 let audited = 0;
 
+/** A port nobody is listening on right now. */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.on("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts the demo clinic; tries another port if the chosen one was taken meanwhile. */
+async function startDemo() {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), "carethread-browser-"));
+    const child = spawn(bin, ["demo", "--port", String(port), "--data-dir", dataDir], {
+      env: { ...process.env, CARETHREAD_LOG: "warn" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const started = await new Promise((ok) => {
+      const timer = setTimeout(() => ok(false), 60000);
+      child.stdout.on("data", (chunk) => {
+        if (String(chunk).includes("CareThread is running")) {
+          clearTimeout(timer);
+          ok(true);
+        }
+      });
+      child.on("exit", () => {
+        clearTimeout(timer);
+        ok(false);
+      });
+    });
+    if (started) {
+      return { child, base: `http://127.0.0.1:${port}` };
+    }
+    child.kill();
+  }
+  throw new Error("the demo did not start");
+}
+
 before(async () => {
   mkdirSync(shots, { recursive: true });
-  const dataDir = mkdtempSync(join(tmpdir(), "carethread-browser-"));
-  server = spawn(bin, ["demo", "--port", String(port), "--data-dir", dataDir], {
-    env: { ...process.env, CARETHREAD_LOG: "warn" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error("the demo did not start")), 60000);
-    server.stdout.on("data", (chunk) => {
-      if (String(chunk).includes("CareThread is running")) {
-        clearTimeout(timer);
-        ok();
-      }
-    });
-    server.on("exit", (code) => fail(new Error(`the demo exited (${code})`)));
-  });
+  ({ child: server, base } = await startDemo());
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
 });
 
