@@ -181,6 +181,15 @@ test("a patient writes, a nurse drafts and answers live, the patient reads, the 
   await shot(patient, "thread");
   await nurse.reload();
   await nurse.getByText(/Read by Alice/).first().waitFor();
+  await nurse.getByRole("button", { name: "Assign to me" }).click();
+  await nurse.getByRole("heading", { name: "A prescription refill" }).waitFor();
+
+  // The patient sees who has opened her messages, and who may act for her.
+  await patient.getByRole("link", { name: "Who has seen my messages" }).click();
+  await patient.getByRole("cell", { name: /Nurse Daniel Kim/ }).first().waitFor();
+  await shot(patient, "who-has-seen");
+  await patient.getByRole("link", { name: "My proxies" }).click();
+  await patient.getByRole("button", { name: /End access for/ }).waitFor();
   await patient.context().close();
   await nurse.context().close();
 });

@@ -5,6 +5,7 @@
 //! SameSite=Strict` cookie; every form carries the session's CSRF token.
 
 mod i18n;
+mod more;
 mod pages;
 
 use axum::extract::{FromRequestParts, State};
@@ -48,6 +49,7 @@ pub(super) fn router() -> Router<AppState> {
             get(|| async { asset("text/javascript; charset=utf-8", include_str!("../../../static/app.js")) }),
         )
         .merge(pages::router())
+        .merge(more::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
                 response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
@@ -129,6 +131,10 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                                 } @else {
                                     li { a href="/inbox" { (text.get("nav.inbox")) } }
                                     li { a href="/compose" { (text.get("nav.compose")) } }
+                                    @if s.auth.user.role == carethread_core::role::Role::Patient {
+                                        li { a href="/privacy" { (text.get("nav.privacy")) } }
+                                        li { a href="/proxies" { (text.get("nav.proxies")) } }
+                                    }
                                 }
                                 li { a href="/help" { (text.get("nav.help")) } }
                             }

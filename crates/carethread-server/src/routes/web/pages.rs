@@ -257,7 +257,10 @@ struct ReplyBox {
 
 async fn thread_page(State(state): State<AppState>, session: WebSession, Path(id): Path<String>) -> Response {
     match load(&state, &session, &id).await {
-        Ok(detail) => render_thread(&session, &detail, &ReplyBox::default()),
+        Ok(detail) => {
+            let pools = staff_pools(&state, &session).await;
+            render_thread(&session, &detail, &ReplyBox::default(), &pools)
+        }
         Err(e) => api_error(session.text, &e),
     }
 }
@@ -284,7 +287,12 @@ fn message_item(text: Text, m: &MessageOut, staff: bool) -> Markup {
     }
 }
 
-fn render_thread(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox) -> Response {
+fn render_thread(
+    session: &WebSession,
+    d: &ThreadDetail,
+    reply: &ReplyBox,
+    pools: &[carethread_store::PoolRef],
+) -> Response {
     let text = session.text;
     let staff = session.auth.user.role.is_staff();
     let closed = d.status == "closed" || !d.replies_allowed;
@@ -331,6 +339,7 @@ fn render_thread(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox) -> Re
                 p { (text.get("thread.closed")) }
             } @else {
                 @if staff {
+                    (staff_actions(session, d, pools))
                     form method="post" action={ "/threads/" (d.id) "/draft" } class="inline" {
                         input type="hidden" name="csrf_token" value=(session.csrf);
                         button type="submit" { (text.get("thread.draft")) }
@@ -364,6 +373,37 @@ fn render_thread(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox) -> Re
             }
         },
     )
+}
+
+/// Assign, close and re-triage: forms for the care team.
+fn staff_actions(session: &WebSession, d: &ThreadDetail, pools: &[carethread_store::PoolRef]) -> Markup {
+    let text = session.text;
+    html! {
+        section class="actions" aria-labelledby="actions-h" {
+            h2 id="actions-h" { (text.get("manage.title")) }
+            form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                button type="submit" name="action" value="assign_me" { (text.get("manage.assign_me")) }
+                button type="submit" name="action" value="close" { (text.get("thread.close")) }
+            }
+            form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                input type="hidden" name="action" value="retriage";
+                label for="retriage-urgency" { (text.get("inbasket.urgency")) }
+                select id="retriage-urgency" name="urgency" {
+                    @for u in ["emergency", "urgent", "routine"] { option value=(u) selected[u == d.urgency] { (urgency_label(text, u)) } }
+                }
+                label for="retriage-pool" { (text.get("manage.pool")) }
+                select id="retriage-pool" name="pool" {
+                    option value="" { "—" }
+                    @for p in pools {
+                        option value=(p.slug) selected[d.pool.as_ref().is_some_and(|x| x.slug == p.slug)] { (p.name) }
+                    }
+                }
+                button type="submit" { (text.get("manage.retriage")) }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -456,7 +496,13 @@ async fn draft(
         feedback: d.readability,
         no_reply_needed: !d.reply_needed,
     };
-    render_thread(&session, &detail, &reply)
+    let pools = staff_pools(&state, &session).await;
+    render_thread(&session, &detail, &reply, &pools)
+}
+
+/// The pools a staff member may forward to (none for patients).
+async fn staff_pools(state: &AppState, session: &WebSession) -> Vec<carethread_store::PoolRef> {
+    if session.auth.user.role.is_staff() { state.store.pools().await.unwrap_or_default() } else { Vec::new() }
 }
 
 #[derive(Deserialize, Default)]

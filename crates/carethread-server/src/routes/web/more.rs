@@ -1,0 +1,204 @@
+//! More of the portal: a patient's "who has seen my messages" and proxy
+//! management, and the care team's thread actions (assign to me, forward to
+//! a pool, re-triage, close).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use carethread_core::audit::AuditAction;
+use carethread_core::role::Role;
+use carethread_store::AuditQuery;
+use chrono::Utc;
+use maud::html;
+use serde::Deserialize;
+
+use super::{Text, WebSession, error_page, page};
+use crate::AppState;
+use crate::extract::ApiJson;
+use crate::routes::threads::{ThreadPatchIn, update_thread};
+use crate::routes::triage::{RetriageIn, retriage};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/privacy", get(privacy))
+        .route("/proxies", get(proxies))
+        .route("/proxies/revoke", post(revoke))
+        .route("/threads/{id}/manage", post(manage))
+}
+
+fn action_words(text: Text, action: &str) -> &'static str {
+    match (text.0, action) {
+        (carethread_core::user::Language::En, "thread.read" | "message.read" | "attachment.read") => {
+            "opened your messages"
+        }
+        (carethread_core::user::Language::En, "thread.break_glass") => "opened your messages in an emergency",
+        (carethread_core::user::Language::En, "grant.create") => "gave someone access to your messages",
+        (carethread_core::user::Language::En, "grant.revoke") => "ended someone's access to your messages",
+        (carethread_core::user::Language::En, _) => "worked on your messages",
+        (carethread_core::user::Language::Es, "thread.read" | "message.read" | "attachment.read") => {
+            "abrió sus mensajes"
+        }
+        (carethread_core::user::Language::Es, "thread.break_glass") => "abrió sus mensajes en una emergencia",
+        (carethread_core::user::Language::Es, "grant.create") => "dio acceso a sus mensajes a otra persona",
+        (carethread_core::user::Language::Es, "grant.revoke") => "quitó el acceso a sus mensajes a otra persona",
+        (carethread_core::user::Language::Es, _) => "trabajó en sus mensajes",
+    }
+}
+
+/// Who has seen my messages: names, roles and times from the audit log.
+async fn privacy(State(state): State<AppState>, session: WebSession) -> Response {
+    let text = session.text;
+    if session.auth.user.role != Role::Patient {
+        return Redirect::to("/").into_response();
+    }
+    let me = session.auth.user.id;
+    let query = AuditQuery {
+        patient: Some(me),
+        patient_view: true,
+        exclude_actor: Some(me),
+        limit: 200,
+        ..AuditQuery::default()
+    };
+    let Ok(entries) = state.store.audit_entries(&query).await else {
+        return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error.generic"));
+    };
+    let _ = state.store.record_audit(vec![session.auth.audit(AuditAction::AuditRead).patient(me)]).await;
+    page(
+        text,
+        text.get("privacy.title"),
+        Some(&session),
+        html! {
+            p { (text.get("privacy.intro")) }
+            @if entries.is_empty() { p { (text.get("privacy.none")) } }
+            @else {
+                table {
+                    caption class="visually-hidden" { (text.get("privacy.title")) }
+                    thead { tr { th scope="col" { (text.get("privacy.who")) } th scope="col" { (text.get("privacy.what")) } th scope="col" { (text.get("privacy.when")) } } }
+                    tbody {
+                        @for e in &entries {
+                            tr {
+                                td { @if let Some(a) = &e.actor { (a.display_name) " (" (a.role.as_str().replace('_', " ")) ")" } @else { "CareThread" } }
+                                td { (action_words(text, &e.action)) }
+                                td { (e.at.format("%b %-d, %Y %-I:%M %p UTC")) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// A patient's proxies: who may act for her, with what scope and until when; revoke at once.
+async fn proxies(State(state): State<AppState>, session: WebSession) -> Response {
+    let text = session.text;
+    if session.auth.user.role != Role::Patient {
+        return Redirect::to("/").into_response();
+    }
+    let grants = state.store.proxy_grants(Some(session.auth.user.id), None).await.unwrap_or_default();
+    let now = Utc::now();
+    page(
+        text,
+        text.get("proxies.title"),
+        Some(&session),
+        html! {
+            p { (text.get("proxies.intro")) }
+            ul {
+                @for g in grants.iter().filter(|g| g.revoked_at.is_none() && g.expires_at.is_none_or(|t| t > now)) {
+                    li {
+                        strong { (g.proxy.display_name) } " · " (text.get(&format!("proxies.scope.{}", g.scope.as_str())))
+                        @if let Some(t) = g.expires_at { " · " (text.get("proxies.until")) " " (t.format("%b %-d, %Y")) }
+                        form method="post" action="/proxies/revoke" class="inline" {
+                            input type="hidden" name="csrf_token" value=(session.csrf);
+                            input type="hidden" name="grant" value=(g.id);
+                            button type="submit" { (text.fill("proxies.revoke", &[("name", &g.proxy.display_name)])) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    csrf_token: String,
+    grant: String,
+}
+
+async fn revoke(State(state): State<AppState>, session: WebSession, Form(form): Form<RevokeForm>) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    match crate::routes::privacy::revoke_grant(State(state), session.auth.clone(), Path(form.grant)).await {
+        Ok(_) => Redirect::to("/proxies").into_response(),
+        Err(_) => error_page(session.text, StatusCode::NOT_FOUND, session.text.get("error.not_found")),
+    }
+}
+
+#[derive(Deserialize)]
+struct ManageForm {
+    csrf_token: String,
+    action: String,
+    #[serde(default)]
+    urgency: String,
+    #[serde(default)]
+    pool: String,
+}
+
+/// Staff thread actions, each through the same handler as the API.
+async fn manage(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<ManageForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let text = session.text;
+    let patch = |status: Option<&str>, assignee: Option<Option<String>>| ThreadPatchIn {
+        status: status.map(str::to_owned),
+        replies_allowed: None,
+        pool_id: None,
+        assignee_id: assignee,
+    };
+    let result = match form.action.as_str() {
+        "assign_me" => update_thread(
+            State(state),
+            session.auth.clone(),
+            Path(id.clone()),
+            ApiJson(patch(None, Some(Some("me".into())))),
+        )
+        .await
+        .map(|_| ()),
+        "close" => {
+            update_thread(State(state), session.auth.clone(), Path(id.clone()), ApiJson(patch(Some("closed"), None)))
+                .await
+                .map(|_| ())
+        }
+        "retriage" => {
+            let input = RetriageIn {
+                urgency: Some(form.urgency).filter(|u| !u.is_empty()),
+                category: None,
+                pool: Some(form.pool).filter(|p| !p.is_empty()),
+                note: None,
+            };
+            retriage(State(state), session.auth.clone(), Path(id.clone()), ApiJson(input)).await.map(|_| ())
+        }
+        _ => return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error.generic")),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
+        Err(crate::error::ApiError::NotFound) => error_page(text, StatusCode::NOT_FOUND, text.get("error.not_found")),
+        Err(crate::error::ApiError::Forbidden(m) | crate::error::ApiError::Conflict(m)) => {
+            error_page(text, StatusCode::FORBIDDEN, &m)
+        }
+        Err(crate::error::ApiError::Invalid { field, detail }) => {
+            error_page(text, StatusCode::UNPROCESSABLE_ENTITY, &format!("{field} {detail}"))
+        }
+        Err(_) => error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error.generic")),
+    }
+}
