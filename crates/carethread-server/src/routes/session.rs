@@ -62,6 +62,7 @@ type UnknownFailures = (i64, Option<DateTime<Utc>>);
 /// being checked right now, and failures on unknown usernames.
 #[derive(Default)]
 pub struct LoginGuard {
+    /// Per address: when its current minute began (ms) and the attempts in it.
     by_address: Mutex<HashMap<String, (i64, u32)>>,
     /// Usernames with a sign-in being checked: one at a time each, so a
     /// burst of parallel guesses cannot outrun the lockout.
@@ -71,17 +72,18 @@ pub struct LoginGuard {
 }
 
 impl LoginGuard {
-    /// Counts an attempt from `address`; false once over `per_minute`.
+    /// Counts an attempt from `address`; false once over `per_minute` within
+    /// the minute that began with the address's first counted attempt.
     fn admit(&self, address: Option<&str>, per_minute: u32, now: DateTime<Utc>) -> bool {
         let Some(address) = address else { return true };
-        let minute = now.timestamp().div_euclid(60);
+        let now_ms = now.timestamp_millis();
         let Ok(mut map) = self.by_address.lock() else { return true };
         if map.len() > 100_000 {
-            map.retain(|_, (m, _)| *m == minute);
+            map.retain(|_, (start, _)| now_ms - *start < 60_000);
         }
-        let entry = map.entry(address.to_owned()).or_insert((minute, 0));
-        if entry.0 != minute {
-            *entry = (minute, 0);
+        let entry = map.entry(address.to_owned()).or_insert((now_ms, 0));
+        if now_ms - entry.0 >= 60_000 {
+            *entry = (now_ms, 0);
         }
         entry.1 += 1;
         entry.1 <= per_minute
