@@ -253,3 +253,21 @@ test("the Spanish interface works end to end", async () => {
   assert.equal(await patient.locator("html").getAttribute("lang"), "es");
   await patient.context().close();
 });
+
+test("an administrator sees the drafting report and switches drafting off and on", async () => {
+  const admin = await person(DESKTOP);
+  await signIn(admin, "admin");
+  await admin.getByRole("heading", { name: "Clinic administration" }).waitFor();
+  const nurseRow = admin.getByRole("row", { name: /Nurse Daniel Kim/ });
+  await nurseRow.waitFor();
+  assert.match(await nurseRow.innerText(), /100%/, "the nurse's one draft was sent");
+  await shot(admin, "admin");
+  const drafting = admin.getByLabel("Offer reply drafts to clinicians");
+  await drafting.uncheck();
+  await admin.getByRole("button", { name: "Save" }).click();
+  assert.equal(await admin.getByLabel("Offer reply drafts to clinicians").isChecked(), false);
+  await admin.getByLabel("Offer reply drafts to clinicians").check();
+  await admin.getByRole("button", { name: "Save" }).click();
+  assert.equal(await admin.getByLabel("Offer reply drafts to clinicians").isChecked(), true);
+  await admin.context().close();
+});

@@ -4,6 +4,7 @@
 //! encryption are exactly the API's. Browser sessions live in an `HttpOnly;
 //! SameSite=Strict` cookie; every form carries the session's CSRF token.
 
+mod admin;
 mod i18n;
 mod more;
 mod pages;
@@ -50,6 +51,7 @@ pub(super) fn router() -> Router<AppState> {
         )
         .merge(pages::router())
         .merge(more::router())
+        .merge(admin::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
                 response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
@@ -128,6 +130,8 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                             ul {
                                 @if s.auth.user.role.is_staff() {
                                     li { a href="/inbasket" { (text.get("nav.inbasket")) } }
+                                } @else if carethread_core::policy::may_administer(s.auth.user.role) {
+                                    li { a href="/admin" { (text.get("admin.title")) } }
                                 } @else {
                                     li { a href="/inbox" { (text.get("nav.inbox")) } }
                                     li { a href="/compose" { (text.get("nav.compose")) } }
@@ -183,6 +187,7 @@ async fn home(session: Result<WebSession, Response>) -> Response {
     match session {
         Err(_) => Redirect::to("/signin").into_response(),
         Ok(s) if s.auth.user.role.is_staff() => Redirect::to("/inbasket").into_response(),
+        Ok(s) if carethread_core::policy::may_administer(s.auth.user.role) => Redirect::to("/admin").into_response(),
         Ok(_) => Redirect::to("/inbox").into_response(),
     }
 }
