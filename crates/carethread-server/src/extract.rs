@@ -242,6 +242,23 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated,
     check_session(parts, state, hash).await
 }
 
+/// Whether a session still stands: its user is enabled, it is within its
+/// lifetime and idle limit, and, if the account uses a second factor, it
+/// passed it (a session opened with the password alone before the account
+/// turned MFA on never becomes a full session).
+pub(crate) fn session_stands(
+    session: &SessionRecord,
+    user: &carethread_core::user::User,
+    settings: &carethread_core::clinic::ClinicSettings,
+    now: chrono::DateTime<Utc>,
+) -> bool {
+    let idle = TimeDelta::minutes(i64::from(settings.session_idle_minutes));
+    !user.disabled
+        && session.expires_at > now
+        && session.last_seen_at + idle > now
+        && (session.mfa_passed || !session.mfa_enabled)
+}
+
 /// The session behind a token hash, checked for expiry, idle time, a
 /// disabled user and a second factor it never passed.
 pub(crate) async fn check_session(
@@ -250,18 +267,10 @@ pub(crate) async fn check_session(
     hash: String,
 ) -> Result<(Authenticated, SessionRecord), ApiError> {
     let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
-    let now = Utc::now();
-    let idle = TimeDelta::minutes(i64::from(state.settings.session_idle_minutes));
-    if user.disabled || session.expires_at <= now || session.last_seen_at + idle <= now {
+    if !session_stands(&session, &user, &state.settings, Utc::now()) {
         if !user.disabled {
             state.store.delete_session(&hash).await?;
         }
-        return Err(ApiError::Unauthenticated);
-    }
-    if session.mfa_enabled && !session.mfa_passed {
-        // Opened with the password alone before the account turned the
-        // second factor on: it never becomes a full session.
-        state.store.delete_session(&hash).await?;
         return Err(ApiError::Unauthenticated);
     }
     Ok((Authenticated { user, token_hash: hash, client: client_address(parts, &state.trusted_proxies) }, session))

@@ -206,10 +206,7 @@ impl Backend {
             .bind(ms(now))
             .execute(&mut *tx)
             .await;
-        match result.map_err(StoreError::from) {
-            Err(StoreError::Conflict(_)) => return Err(StoreError::Conflict("quick reply")),
-            other => other?,
-        };
+        naming_conflict(result, "quick reply")?;
         append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())).await?;
         tx.commit().await?;
         Ok(QuickReply { id, owner_id: owner, code: code.to_owned(), body: body.to_owned() })

@@ -564,18 +564,7 @@ impl Backend {
         if cleared == 0 {
             return Ok(false);
         }
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.user_id.to_string())
-        .bind(ms(session.created_at))
-        .bind(ms(session.last_seen_at))
-        .bind(ms(session.expires_at))
-        .bind(session.mfa_passed)
-        .execute(&mut *tx)
-        .await?;
+        insert_session(&mut tx, session).await?;
         append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(true)

@@ -46,6 +46,31 @@ fn opt_id<T: FromStr>(raw: Option<&str>) -> StoreResult<Option<T>> {
     raw.map(parse_id).transpose()
 }
 
+/// An insert's result, with a uniqueness violation named as `what` already existing.
+fn naming_conflict<T>(result: Result<T, sqlx::Error>, what: &'static str) -> StoreResult<T> {
+    result.map_err(|err| match StoreError::from(err) {
+        StoreError::Conflict(_) => StoreError::Conflict(what),
+        other => other,
+    })
+}
+
+/// Inserts a signed-in session.
+async fn insert_session(conn: &mut Conn, session: &SessionRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&session.token_hash)
+    .bind(session.user_id.to_string())
+    .bind(ms(session.created_at))
+    .bind(ms(session.last_seen_at))
+    .bind(ms(session.expires_at))
+    .bind(session.mfa_passed)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 fn new_id() -> Uuid {
     Uuid::now_v7()
 }
@@ -564,10 +589,7 @@ impl Store for Backend {
         .bind(ms(now))
         .execute(&mut *tx)
         .await;
-        match result.map_err(StoreError::from) {
-            Err(StoreError::Conflict(_)) => return Err(StoreError::Conflict("username")),
-            other => other?,
-        };
+        naming_conflict(result, "username")?;
         append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &id.to_string())).await?;
         tx.commit().await?;
         Ok(User {
@@ -651,10 +673,7 @@ impl Store for Backend {
             .bind(name)
             .execute(&mut *tx)
             .await;
-        match result.map_err(StoreError::from) {
-            Err(StoreError::Conflict(_)) => return Err(StoreError::Conflict("pool")),
-            other => other?,
-        };
+        naming_conflict(result, "pool")?;
         append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "pool", &id.to_string())).await?;
         tx.commit().await?;
         Ok(PoolRef { id, slug: slug.to_owned(), name: name.to_owned() })
@@ -714,19 +733,8 @@ impl Store for Backend {
     }
 
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.user_id.to_string())
-        .bind(ms(session.created_at))
-        .bind(ms(session.last_seen_at))
-        .bind(ms(session.expires_at))
-        .bind(session.mfa_passed)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        let mut conn = self.write.acquire().await?;
+        insert_session(&mut conn, session).await
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>> {

@@ -109,11 +109,9 @@ struct Subscriber {
 
 /// Whether the stream's session is still valid: not signed out, expired, idle too long or disabled.
 async fn still_signed_in(state: &AppState, auth: &Authenticated) -> bool {
-    let now = Utc::now();
-    let idle = chrono::TimeDelta::minutes(i64::from(state.settings.session_idle_minutes));
     match state.store.session(&auth.token_hash).await {
         // A live stream is activity of its own: the idle clock is the one requests keep.
-        Ok(Some((session, user))) => !user.disabled && session.expires_at > now && session.last_seen_at + idle > now,
+        Ok(Some((session, user))) => crate::extract::session_stands(&session, &user, &state.settings, Utc::now()),
         Ok(None) => false,
         Err(err) => {
             tracing::warn!(error = %err, "could not check a live stream's session; ending it");

@@ -103,13 +103,21 @@ async fn add_to_thread(
     };
     let urgency = triage.as_ref().map(|t| t.urgency);
     let now = Utc::now();
-    // A staff reply to the patient is measured for the AI report (in the patient's language).
-    let reading_grade = match (&add.body, role.is_staff() && !internal) {
-        (Some(body), true) => {
+    // A staff reply to the patient is measured for the AI report (in the
+    // patient's language, read once), after a draft's disclosure line is added.
+    let mut add = add;
+    let reading_grade = match add.body.take() {
+        Some(body) if role.is_staff() && !internal => {
             let language = state.store.user(thread.patient_id).await?.map_or(Language::En, |p| p.language);
-            Some(carethread_draft::readability::measure(body.as_str(), language).grade)
+            let body = if add.draft.is_some() { with_disclosure(state, auth, language, body).await? } else { body };
+            let grade = carethread_draft::readability::measure(body.as_str(), language).grade;
+            add.body = Some(body);
+            Some(grade)
         }
-        _ => None,
+        body => {
+            add.body = body;
+            None
+        }
     };
     let ai_assisted = add.draft.is_some();
     let simple = add.attachments.is_empty();
@@ -213,10 +221,6 @@ pub async fn post_message(
         None => None,
         Some(raw) => Some(draft_use(&state, &auth, &thread, raw, input.internal, body.as_str()).await?),
     };
-    let body = match &draft {
-        Some(_) => with_disclosure(&state, &auth, &thread, body).await?,
-        None => body,
-    };
     let add = Addition { body: Some(body), internal: input.internal, attachments: Vec::new(), key, draft };
     add_to_thread(&state, &auth, &thread, add).await
 }
@@ -255,13 +259,12 @@ async fn draft_use(
 async fn with_disclosure(
     state: &AppState,
     auth: &Authenticated,
-    thread: &Thread,
+    language: Language,
     body: MessageBody,
 ) -> ApiResult<MessageBody> {
     if !state.store.ai_settings().await?.disclosure_enabled {
         return Ok(body);
     }
-    let language = state.store.user(thread.patient_id).await?.map_or(Language::En, |p| p.language);
     let who = auth.user.display_name.as_str();
     let line = match language {
         Language::En => format!("Drafted with the help of software and reviewed by {who}."),

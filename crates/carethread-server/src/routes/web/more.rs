@@ -192,13 +192,6 @@ async fn manage(
     };
     match result {
         Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
-        Err(crate::error::ApiError::NotFound) => error_page(text, StatusCode::NOT_FOUND, text.get("error.not_found")),
-        Err(crate::error::ApiError::Forbidden(m) | crate::error::ApiError::Conflict(m)) => {
-            error_page(text, StatusCode::FORBIDDEN, &m)
-        }
-        Err(crate::error::ApiError::Invalid { field, detail }) => {
-            error_page(text, StatusCode::UNPROCESSABLE_ENTITY, &format!("{field} {detail}"))
-        }
-        Err(_) => error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error.generic")),
+        Err(e) => super::pages::api_error(text, &e),
     }
 }

@@ -45,7 +45,8 @@ fn when(t: DateTime<Utc>) -> String {
     t.format("%b %-d, %-I:%M %p UTC").to_string()
 }
 
-fn api_error(text: Text, err: &ApiError) -> Response {
+/// An API handler's refusal as a page.
+pub(super) fn api_error(text: Text, err: &ApiError) -> Response {
     match err {
         ApiError::NotFound => error_page(text, StatusCode::NOT_FOUND, text.get("error.not_found")),
         ApiError::Forbidden(m) | ApiError::Conflict(m) => error_page(text, StatusCode::FORBIDDEN, m),
@@ -56,11 +57,16 @@ fn api_error(text: Text, err: &ApiError) -> Response {
     }
 }
 
-fn intro(text: Text) -> Markup {
-    let target = match text.0 {
+/// When the care team usually answers.
+fn reply_target(text: Text) -> &'static str {
+    match text.0 {
         Language::En => "2 business days",
         Language::Es => "2 días hábiles",
-    };
+    }
+}
+
+fn intro(text: Text) -> Markup {
+    let target = reply_target(text);
     html! {
         p { (text.get("welcome.what")) }
         p { (text.fill("welcome.nonurgent", &[("target", target)])) }
@@ -619,10 +625,7 @@ async fn compose_form(state: &AppState, session: &WebSession, form: &ComposeForm
         Vec::new()
     };
     let kind = if KINDS.contains(&form.kind.as_str()) { form.kind.as_str() } else { "question" };
-    let target = match text.0 {
-        Language::En => "2 business days",
-        Language::Es => "2 días hábiles",
-    };
+    let target = reply_target(text);
     page(
         text,
         text.get("compose.title"),
