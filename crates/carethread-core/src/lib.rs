@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod message;
 pub mod policy;
+pub mod profile;
 pub mod role;
 pub mod thread;
 pub mod user;

@@ -148,6 +148,9 @@ pub struct Thread {
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the patient's side began waiting for the care team (the thread
+    /// is open); a reply or closing ends the wait. The due time follows from it.
+    pub awaiting_since: Option<DateTime<Utc>>,
 }
 
 /// Why a message may not be added to a thread right now.
@@ -223,6 +226,7 @@ mod tests {
             created_by: user,
             created_at: DateTime::UNIX_EPOCH,
             updated_at: DateTime::UNIX_EPOCH,
+            awaiting_since: None,
         }
     }
 

@@ -44,6 +44,16 @@ pub struct PersonOut {
     pub role: String,
 }
 
+impl From<&carethread_core::user::User> for PersonOut {
+    fn from(u: &carethread_core::user::User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            display_name: u.display_name.as_str().to_owned(),
+            role: u.role.as_str().to_owned(),
+        }
+    }
+}
+
 impl From<&PersonRef> for PersonOut {
     fn from(p: &PersonRef) -> Self {
         Self { id: p.id.to_string(), display_name: p.display_name.clone(), role: p.role.as_str().to_owned() }
@@ -84,10 +94,14 @@ pub struct ThreadListItem {
     /// Messages for the caller that the caller has not opened yet, counted up to 100.
     pub unread: i64,
     pub updated_at: DateTime<Utc>,
+    /// While the thread waits for the care team: when a reply is due under
+    /// the clinic's reply targets and hours.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
-impl From<&ThreadSummary> for ThreadListItem {
-    fn from(s: &ThreadSummary) -> Self {
+impl ThreadListItem {
+    #[must_use]
+    pub fn new(s: &ThreadSummary, clinic: &crate::clinic::Clinic) -> Self {
         Self {
             id: s.thread.id.to_string(),
             subject: s.thread.subject.as_str().to_owned(),
@@ -99,6 +113,7 @@ impl From<&ThreadSummary> for ThreadListItem {
             assignee: s.assignee.as_ref().map(Into::into),
             unread: s.unread,
             updated_at: s.thread.updated_at,
+            due_at: s.thread.awaiting_since.map(|since| clinic.due_at(since, s.thread.urgency)),
         }
     }
 }
@@ -284,6 +299,8 @@ pub struct ThreadDetail {
     pub confidential: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// While the thread waits for the care team: when a reply is due.
+    pub due_at: Option<DateTime<Utc>>,
     pub triage: Option<TriageOut>,
     pub messages: Vec<MessageOut>,
     /// Present when the newest message reads like an emergency.
@@ -297,6 +314,7 @@ impl ThreadDetail {
         summary: &ThreadSummary,
         triage: Option<&(TriageRecord, DateTime<Utc>)>,
         messages: &[MessageView],
+        clinic: &crate::clinic::Clinic,
     ) -> Self {
         let t = &summary.thread;
         Self {
@@ -312,6 +330,7 @@ impl ThreadDetail {
             confidential: t.confidential,
             created_at: t.created_at,
             updated_at: t.updated_at,
+            due_at: t.awaiting_since.map(|since| clinic.due_at(since, t.urgency)),
             triage: triage.map(Into::into),
             messages: messages.iter().map(Into::into).collect(),
             safety_notice: None,

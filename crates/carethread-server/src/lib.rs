@@ -4,6 +4,7 @@
 //! `carethread-triage` and the store.
 
 pub mod auth;
+pub mod clinic;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
     /// Drafts replies: the built-in drafter unless the clinic configured a model.
     pub drafter: Arc<dyn carethread_draft::Drafter>,
+    /// The clinic profile administrators edit (hours, reply targets, limits).
+    pub clinic: Arc<clinic::ProfileCache>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: ClinicSettings) -> Self {
         Self {
             store,
+            clinic: Arc::new(clinic::ProfileCache::new(settings.message_max_chars)),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             login_guard: Arc::default(),
@@ -121,7 +125,7 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
             .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
         "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",

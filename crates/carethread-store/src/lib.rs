@@ -61,6 +61,22 @@ pub trait Store: Send + Sync + 'static {
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     /// Disables or re-enables a user and ends their sessions. False when no such user.
     async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Changes a user's role, name or language; a new role ends their
+    /// sessions. False when no such user.
+    async fn update_user(&self, id: UserId, change: &UserChange, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Every care team: (patient, clinician) pairs.
+    async fn care_teams(&self) -> StoreResult<Vec<(UserId, PersonRef)>>;
+    /// Every pool's members.
+    async fn pool_members(&self) -> StoreResult<Vec<(PoolId, PersonRef)>>;
+    /// The clinic profile administrators saved, if any.
+    async fn clinic_profile(&self) -> StoreResult<Option<carethread_core::profile::ClinicProfile>>;
+    async fn set_clinic_profile(
+        &self,
+        profile: &carethread_core::profile::ClinicProfile,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Adds (`member`) or removes a clinician on a patient's care team.
     async fn set_care_team_member(
         &self,

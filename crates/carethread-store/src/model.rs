@@ -397,3 +397,11 @@ pub struct ClinicianAiFigures {
 pub struct AiReport {
     pub by_clinician: Vec<(PersonRef, ClinicianAiFigures)>,
 }
+
+/// A change to a user. Absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserChange {
+    pub role: Option<carethread_core::role::Role>,
+    pub display_name: Option<carethread_core::user::DisplayName>,
+    pub language: Option<carethread_core::user::Language>,
+}

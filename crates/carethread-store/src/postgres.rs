@@ -164,6 +164,7 @@ include!("sql_store.rs");
 include!("sql_triage.rs");
 include!("sql_security.rs");
 include!("sql_drafting.rs");
+include!("sql_portal.rs");
 
 impl WriteJob {
     /// Who is writing, and with which idempotency key.

@@ -6,7 +6,7 @@ use carethread_core::role::Role;
 /// Columns of a `threads t` row, in the order `thread_from_row` reads them by name.
 pub(crate) const THREAD_COLS: &str = "t.id, t.patient_id, t.subject, t.category, t.urgency, \
      t.status, t.replies_allowed, t.pool_id, t.assignee_id, t.confidential, t.created_by, \
-     t.created_at, t.updated_at, t.key_id";
+     t.created_at, t.updated_at, t.key_id, t.awaiting_since";
 
 /// Columns of a `users u` row.
 pub(crate) const USER_COLS: &str = "u.id, u.username, u.display_name, u.role, u.date_of_birth, u.language, u.disabled";

@@ -109,6 +109,7 @@ fn thread_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<Thread> {
         created_by: parse_id(row.try_get::<&str, _>("created_by")?)?,
         created_at: at(row.try_get("created_at")?)?,
         updated_at: at(row.try_get("updated_at")?)?,
+        awaiting_since: row.try_get::<Option<i64>, _>("awaiting_since")?.map(at).transpose()?,
     })
 }
 
@@ -437,8 +438,9 @@ impl Backend {
             keys.seal_text_with(key_id, Slot { table: "threads", column: "subject", row: &thread_text }, new.subject.as_str())?;
         sqlx::query(
             "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
-             pool_id, assignee_id, confidential, created_by, created_at, updated_at, message_count, key_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11, 1, $13)",
+             pool_id, assignee_id, confidential, created_by, created_at, updated_at, message_count, key_id, awaiting_since) \
+             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11, 1, $13, \
+             CASE WHEN $12 = 'open' THEN $11 ELSE NULL END)",
         )
         .bind(&thread_text)
         .bind(new.patient_id.to_string())
@@ -497,6 +499,7 @@ impl Backend {
         let reroute = new.triage.as_ref().filter(|t| t.urgency == Urgency::Emergency).and_then(|t| t.pool_slug.clone());
         let seq: Option<i64> = sqlx::query_scalar(
             "UPDATE threads SET status = $2, updated_at = $3, message_count = message_count + 1, \
+             awaiting_since = CASE WHEN $2 <> 'open' THEN NULL ELSE COALESCE(awaiting_since, $3) END, \
              urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
              urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END, \
              pool_id = CASE WHEN urgency_rank > $4 AND $6 IS NOT NULL \
@@ -854,6 +857,9 @@ impl Store for Backend {
             next += 1;
         };
         if let Some(status) = patch.status {
+            // Reopening starts the wait now; any other status ends it.
+            let waiting = if status == ThreadStatus::Open { "COALESCE(awaiting_since, $2)" } else { "NULL" };
+            sets.push(format!("awaiting_since = {waiting}"));
             push("status", Some(Bind::Text(status.as_str().to_owned())), &mut sets);
         }
         if let Some(pool) = patch.pool_id {
@@ -1156,6 +1162,32 @@ impl Store for Backend {
 
     async fn draft(&self, thread: ThreadId, id: Uuid) -> StoreResult<Option<crate::DraftRecord>> {
         self.read_draft(thread, id).await
+    }
+
+    async fn update_user(&self, id: UserId, change: &crate::UserChange, audit: &AuditEvent) -> StoreResult<bool> {
+        self.write_user_change(id, change, audit).await
+    }
+
+    async fn care_teams(&self) -> StoreResult<Vec<(UserId, PersonRef)>> {
+        self.read_care_teams().await
+    }
+
+    async fn pool_members(&self) -> StoreResult<Vec<(PoolId, PersonRef)>> {
+        self.read_pool_members().await
+    }
+
+    async fn clinic_profile(&self) -> StoreResult<Option<carethread_core::profile::ClinicProfile>> {
+        self.read_clinic_profile().await
+    }
+
+    async fn set_clinic_profile(
+        &self,
+        profile: &carethread_core::profile::ClinicProfile,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.write_clinic_profile(profile, by, now, audit).await
     }
 
     async fn ai_settings(&self) -> StoreResult<crate::AiSettings> {

@@ -218,3 +218,4 @@ include!("sql_store.rs");
 include!("sql_triage.rs");
 include!("sql_security.rs");
 include!("sql_drafting.rs");
+include!("sql_portal.rs");

@@ -185,7 +185,7 @@ async fn every_response_carries_the_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
         assert_eq!(get("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(get("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(get("referrer-policy"), "same-origin", "{path}");
         assert_eq!(get("cache-control"), "no-store", "{path}");
         assert!(get("strict-transport-security").is_empty(), "{path}: no HSTS over plain HTTP");
     }

@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post, put};
+use axum::routing::{get, patch, put};
 use axum::{Json, Router};
 use carethread_core::audit::AuditAction;
 use carethread_core::ids::{PoolId, UserId};
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::hash_password;
-use crate::dto::{PoolOut, UserOut};
+use crate::dto::{PersonOut, PoolOut, UserOut};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
 use crate::routes::threads::parse_uuid_field;
@@ -31,7 +31,8 @@ pub(super) fn router() -> Router<AppState> {
             "/api/v1/admin/patients/{patient_id}/care-team/{staff_id}",
             put(add_to_care_team).delete(remove_from_care_team),
         )
-        .route("/api/v1/admin/pools", post(create_pool))
+        .route("/api/v1/admin/care-teams", get(care_teams))
+        .route("/api/v1/admin/pools", get(pools_with_members).post(create_pool))
         .route("/api/v1/admin/pools/{pool_id}/members/{user_id}", put(add_pool_member).delete(remove_pool_member))
 }
 
@@ -131,9 +132,15 @@ pub async fn create_user(
 pub struct UserPatchIn {
     /// Disabling ends every session of the user at once.
     pub disabled: Option<bool>,
+    /// A new role (not for patients or proxies, nor to them: their records
+    /// and grants belong to the person). Ends the user's sessions.
+    pub role: Option<String>,
+    pub display_name: Option<String>,
+    /// `en` or `es`.
+    pub language: Option<String>,
 }
 
-/// Disables or re-enables a user.
+/// Disables or re-enables a user, or changes their role, name or language.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = UserPatchIn,
     params(("id" = String, Path, description = "User id")),
     responses(
@@ -150,14 +157,54 @@ pub async fn update_user(
     require_admin(&auth)?;
     let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
     let user = state.store.user(id).await?.ok_or(ApiError::NotFound)?;
-    let Some(disabled) = input.disabled else {
+    if input.disabled.is_none() && input.role.is_none() && input.display_name.is_none() && input.language.is_none() {
         return Err(ApiError::invalid("body", "names no change"));
-    };
-    if id == auth.user.id && disabled {
-        return Err(ApiError::invalid("disabled", "cannot be set on your own account"));
     }
-    let audit = auth.audit(AuditAction::UserUpdate).detail(if disabled { "disabled" } else { "enabled" });
-    state.store.set_user_disabled(&user.username, disabled, &audit).await?;
+    let role = input
+        .role
+        .as_deref()
+        .map(|r| r.parse::<Role>().map_err(|_| ApiError::invalid("role", "is not a CareThread role")));
+    let role = role.transpose()?.filter(|r| *r != user.role);
+    if let Some(role) = role {
+        let person = |r: Role| matches!(r, Role::Patient | Role::Proxy);
+        if person(role) || person(user.role) {
+            return Err(ApiError::invalid(
+                "role",
+                "cannot turn a patient or proxy into staff or back; add a new account",
+            ));
+        }
+        if id == auth.user.id {
+            return Err(ApiError::invalid("role", "cannot be changed on your own account"));
+        }
+    }
+    let change = carethread_store::UserChange {
+        role,
+        display_name: input.display_name.as_deref().map(DisplayName::parse).transpose()?,
+        language: input.language.as_deref().map(Language::parse).transpose()?,
+    };
+    if let Some(disabled) = input.disabled {
+        if id == auth.user.id && disabled {
+            return Err(ApiError::invalid("disabled", "cannot be set on your own account"));
+        }
+        if disabled != user.disabled {
+            let audit = auth.audit(AuditAction::UserUpdate).detail(if disabled { "disabled" } else { "enabled" });
+            state.store.set_user_disabled(&user.username, disabled, &audit).await?;
+        }
+    }
+    if change != carethread_store::UserChange::default() {
+        let mut what = Vec::new();
+        if let Some(r) = change.role {
+            what.push(format!("role {} → {}", user.role.as_str(), r.as_str()));
+        }
+        if change.display_name.is_some() {
+            what.push("display name".to_owned());
+        }
+        if let Some(l) = change.language {
+            what.push(format!("language {}", l.as_str()));
+        }
+        let audit = auth.audit(AuditAction::UserUpdate).detail(what.join("; "));
+        state.store.update_user(id, &change, &audit).await?;
+    }
     let user = state.store.user(id).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(admin_user(&user)))
 }
@@ -316,4 +363,71 @@ pub async fn remove_pool_member(
     Path((pool_id, user_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     pool_member_change(&state, &auth, &pool_id, &user_id, false).await
+}
+
+/// A patient's care team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CareTeamOut {
+    pub patient: PersonOut,
+    pub clinicians: Vec<PersonOut>,
+}
+
+/// Every patient's care team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CareTeamList {
+    pub care_teams: Vec<CareTeamOut>,
+}
+
+/// Every patient with the clinicians on their care team (patients without one too).
+#[utoipa::path(get, path = "/api/v1/admin/care-teams", tag = "admin",
+    responses((status = 200, body = CareTeamList), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn care_teams(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<CareTeamList>> {
+    require_admin(&auth)?;
+    let users = state.store.list_users().await?;
+    let pairs = state.store.care_teams().await?;
+    let care_teams = users
+        .iter()
+        .filter(|u| u.role == Role::Patient)
+        .map(|p| CareTeamOut {
+            patient: p.into(),
+            clinicians: pairs.iter().filter(|(patient, _)| *patient == p.id).map(|(_, c)| c.into()).collect(),
+        })
+        .collect();
+    Ok(Json(CareTeamList { care_teams }))
+}
+
+/// A pool with its members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoolMembersOut {
+    #[serde(flatten)]
+    pub pool: PoolOut,
+    pub members: Vec<PersonOut>,
+}
+
+/// Pools with their members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoolMembersList {
+    pub pools: Vec<PoolMembersOut>,
+}
+
+/// Every pool with its members.
+#[utoipa::path(get, path = "/api/v1/admin/pools", tag = "admin",
+    responses((status = 200, body = PoolMembersList), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn pools_with_members(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> ApiResult<Json<PoolMembersList>> {
+    require_admin(&auth)?;
+    let pools = state.store.pools().await?;
+    let members = state.store.pool_members().await?;
+    let pools = pools
+        .iter()
+        .map(|p| PoolMembersOut {
+            pool: p.into(),
+            members: members.iter().filter(|(pool, _)| *pool == p.id).map(|(_, m)| m.into()).collect(),
+        })
+        .collect();
+    Ok(Json(PoolMembersList { pools }))
 }

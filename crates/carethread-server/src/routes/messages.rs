@@ -215,7 +215,7 @@ pub async fn post_message(
     ApiJson(input): ApiJson<NewMessageIn>,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
     let thread = authorize_thread(&state, &auth, &id, action_for(input.internal)).await?;
-    let body = MessageBody::parse(&input.body, state.settings.message_max_chars)?;
+    let body = MessageBody::parse(&input.body, state.clinic.get(&*state.store).await.profile.message_max_chars)?;
     let key = idempotency(&headers, &format!("POST /threads/{}/messages", thread.id), &input)?;
     let draft = match input.draft_id.as_deref() {
         None => None,
@@ -265,11 +265,8 @@ async fn with_disclosure(
     if !state.store.ai_settings().await?.disclosure_enabled {
         return Ok(body);
     }
-    let who = auth.user.display_name.as_str();
-    let line = match language {
-        Language::En => format!("Drafted with the help of software and reviewed by {who}."),
-        Language::Es => format!("Redactado con ayuda de software y revisado por {who}."),
-    };
+    let clinic = state.clinic.get(&*state.store).await;
+    let line = clinic.profile.disclosure(language, auth.user.display_name.as_str());
     Ok(MessageBody::from_trusted(format!("{}\n\n{line}", body.as_str())))
 }
 
@@ -309,6 +306,7 @@ pub async fn post_attachments(
     let mut multipart =
         multipart.map_err(|_| ApiError::UnsupportedMediaType("send attachments as multipart/form-data".to_owned()))?;
     let settings = &state.settings;
+    let max_chars = state.clinic.get(&*state.store).await.profile.message_max_chars;
     let mut files = Vec::new();
     let mut text = None;
     let mut internal = false;
@@ -331,7 +329,7 @@ pub async fn post_attachments(
             Some("body") => {
                 let raw = field.text().await.map_err(|e| multipart_error(&e))?;
                 if !raw.trim().is_empty() {
-                    text = Some(MessageBody::parse(&raw, settings.message_max_chars)?);
+                    text = Some(MessageBody::parse(&raw, max_chars)?);
                 }
             }
             Some("internal") => {
@@ -351,6 +349,40 @@ pub async fn post_attachments(
     access.require(action_for(internal))?;
     let add = Addition { body: text, internal, attachments: files, key: None, draft: None };
     add_to_thread(&state, &auth, &access.thread, add).await
+}
+
+/// A file from a portal form, checked against the clinic's limits and
+/// sniffed, before anything is written.
+pub(crate) fn check_files(state: &AppState, files: Vec<(Option<String>, Vec<u8>)>) -> ApiResult<Vec<NewAttachment>> {
+    let settings = &state.settings;
+    if files.len() > settings.attachments_per_message {
+        return Err(UploadRefused::TooMany { max: settings.attachments_per_message }.into());
+    }
+    files
+        .into_iter()
+        .map(|(name, bytes)| {
+            let media_type = check_upload(&bytes, settings.attachment_max_bytes)?;
+            Ok(NewAttachment { media_type, file_name: FileName::sanitise(name.as_deref()), bytes })
+        })
+        .collect()
+}
+
+/// Sends checked files with optional text into a thread (the portal's reply
+/// and compose forms): the same permission, state and triage as the API.
+pub(crate) async fn send_files(
+    state: &AppState,
+    auth: &Authenticated,
+    thread_id: &str,
+    text: Option<&str>,
+    internal: bool,
+    files: Vec<NewAttachment>,
+) -> ApiResult<SentMessage> {
+    let access = load_thread(state, auth, thread_id).await?;
+    access.require(action_for(internal))?;
+    let max_chars = state.clinic.get(&*state.store).await.profile.message_max_chars;
+    let body = text.filter(|t| !t.trim().is_empty()).map(|t| MessageBody::parse(t, max_chars)).transpose()?;
+    let add = Addition { body, internal, attachments: files, key: None, draft: None };
+    add_to_thread(state, auth, &access.thread, add).await.map(|(_, Json(sent))| sent)
 }
 
 fn multipart_error(err: &axum::extract::multipart::MultipartError) -> ApiError {

@@ -1,6 +1,7 @@
 //! Every route, merged in one place.
 
 mod admin;
+mod clinic;
 mod drafts;
 mod events;
 mod health;
@@ -33,8 +34,9 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(triage::router())
         .merge(privacy::router())
         .merge(admin::router())
+        .merge(clinic::router())
         .merge(drafts::router())
-        .merge(web::router())
+        .merge(web::router(state))
         .merge(events::router())
         .merge(health::router())
         .route("/api/v1/openapi.json", get(openapi::serve))
@@ -46,6 +48,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 /// Handlers and their generated path descriptions, for the OpenAPI document.
 pub(crate) mod api_paths {
     pub use super::admin::*;
+    pub use super::clinic::*;
     pub use super::drafts::*;
     pub use super::events::*;
     pub use super::health::*;

@@ -266,11 +266,11 @@ fn grant_out(g: &GrantRecord, now: DateTime<Utc>) -> GrantOut {
 }
 
 /// Grants filter.
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GrantParams {
     /// Patient id (administrators).
-    patient: Option<String>,
+    pub patient: Option<String>,
 }
 
 /// Proxy grants: a patient's own, a proxy's, or (administrators) any patient's.

@@ -100,7 +100,8 @@ pub(crate) async fn thread_detail(state: &AppState, auth: &Authenticated, id: Th
     // Triage is the care team's working information; patients get the safety notice instead.
     let triage = if staff { state.store.latest_triage(id).await? } else { None };
     let messages = state.store.messages(id, staff).await?;
-    Ok(ThreadDetail::new(&summary, triage.as_ref(), &messages))
+    let clinic = state.clinic.get(&*state.store).await;
+    Ok(ThreadDetail::new(&summary, triage.as_ref(), &messages, &clinic))
 }
 
 /// Filters for the thread list.
@@ -178,7 +179,8 @@ pub async fn list_threads(
     } else {
         None
     };
-    Ok(Json(ThreadList { threads: rows.iter().map(ThreadListItem::from).collect(), next_cursor }))
+    let clinic = state.clinic.get(&*state.store).await;
+    Ok(Json(ThreadList { threads: rows.iter().map(|r| ThreadListItem::new(r, &clinic)).collect(), next_cursor }))
 }
 
 /// A new thread and its first message.
@@ -231,7 +233,7 @@ pub async fn create_thread(
         Decision::NotFound => return Err(no_such_patient()),
     }
     let subject = Subject::parse(&input.subject)?;
-    let body = MessageBody::parse(&input.body, state.settings.message_max_chars)?;
+    let body = MessageBody::parse(&input.body, state.clinic.get(&*state.store).await.profile.message_max_chars)?;
     let category = input.category.as_deref().map(Category::parse).transpose()?;
     if input.confidential {
         let age = auth.user.date_of_birth.map(|dob| age_in_years(dob, now.date_naive()));

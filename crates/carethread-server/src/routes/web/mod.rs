@@ -8,7 +8,10 @@ mod admin;
 mod i18n;
 mod more;
 mod pages;
+mod security;
 
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -25,7 +28,7 @@ pub(crate) use i18n::Text;
 use crate::AppState;
 use crate::auth::{csrf_token, same_token};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, ClientAddress, check_session, cookie, cookie_token, refresh};
+use crate::extract::{ApiJson, Authenticated, ClientAddress, check_session, cookie, cookie_token, refresh};
 use crate::routes::session::{SignIn, sign_in};
 
 /// The language cookie, remembered for a year.
@@ -35,7 +38,7 @@ const LANG_COOKIE: &str = "carethread_lang";
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
      connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-pub(super) fn router() -> Router<AppState> {
+pub(super) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/signin", get(signin_page).post(signin_submit))
@@ -49,9 +52,10 @@ pub(super) fn router() -> Router<AppState> {
             "/static/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", include_str!("../../../static/app.js")) }),
         )
-        .merge(pages::router())
+        .merge(pages::router(state))
         .merge(more::router())
         .merge(admin::router())
+        .merge(security::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
                 response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
@@ -78,6 +82,8 @@ pub(crate) struct WebSession {
     pub(crate) auth: Authenticated,
     pub(crate) csrf: String,
     pub(crate) text: Text,
+    /// The clinic profile: hours, reply targets, time zone.
+    pub(crate) clinic: std::sync::Arc<crate::clinic::Clinic>,
 }
 
 impl FromRequestParts<AppState> for WebSession {
@@ -89,17 +95,35 @@ impl FromRequestParts<AppState> for WebSession {
         let hash = crate::auth::token_hash(token);
         let (auth, session) = check_session(parts, state, hash).await.map_err(|_| signin())?;
         let text = Text(cookie(parts, LANG_COOKIE).and_then(|l| Language::parse(l).ok()).unwrap_or(auth.user.language));
-        if !session.mfa_enabled && state.settings.mfa_required(auth.user.role) {
-            let page = error_page(text, StatusCode::FORBIDDEN, ApiError::MfaEnrolmentRequired.to_string().as_str());
-            return Err(page);
+        // Until a user who must use two-step sign-in enrols, the only page is the enrolment page.
+        if !session.mfa_enabled
+            && state.settings.mfa_required(auth.user.role)
+            && !parts.uri.path().starts_with("/security")
+        {
+            return Err(Redirect::to("/security").into_response());
         }
         refresh(state, &auth, &session).await.map_err(|_| signin())?;
         let csrf = csrf_token(&auth.token_hash);
-        Ok(Self { auth, csrf, text })
+        let clinic = state.clinic.get(&*state.store).await;
+        Ok(Self { auth, csrf, text, clinic })
     }
 }
 
 impl WebSession {
+    /// A time as the clinic's clock shows it, in the interface language.
+    pub(crate) fn when(&self, t: chrono::DateTime<chrono::Utc>) -> String {
+        let local = t.with_timezone(&self.clinic.hours.timezone());
+        match self.text.0 {
+            Language::En => local.format("%b %-d, %-I:%M %p").to_string(),
+            Language::Es => local.format("%-d/%m/%Y %H:%M").to_string(),
+        }
+    }
+
+    /// The routine reply target in words ("2 business days").
+    pub(crate) fn reply_target(&self) -> String {
+        self.text.fill("reply.days", &[("days", &self.clinic.profile.routine_reply_days.to_string())])
+    }
+
     /// The refusal for a form whose CSRF token is not this session's.
     pub(crate) fn refuse(&self, sent: &str) -> Option<Response> {
         (!same_token(sent, &self.csrf))
@@ -140,6 +164,7 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                                         li { a href="/proxies" { (text.get("nav.proxies")) } }
                                     }
                                 }
+                                li { a href="/security" { (text.get("nav.security")) } }
                                 li { a href="/help" { (text.get("nav.help")) } }
                             }
                         }
@@ -150,6 +175,7 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                         }
                     }
                     form method="post" action="/lang" class="inline lang" {
+                        @if let Some(s) = session { input type="hidden" name="csrf_token" value=(s.csrf); }
                         label for="lang-select" { (text.get("app.language")) }
                         select id="lang-select" name="lang" {
                             option value="en" selected[text.0 == Language::En] { "English" }
@@ -278,6 +304,49 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
+/// A portal form posted as `multipart/form-data`: its text fields and the
+/// files chosen (empty file inputs are left out).
+#[derive(Default)]
+pub(crate) struct PostedForm {
+    pub(crate) fields: serde_json::Map<String, serde_json::Value>,
+    pub(crate) files: Vec<(Option<String>, Vec<u8>)>,
+}
+
+impl PostedForm {
+    pub(crate) async fn read(multipart: Result<Multipart, MultipartRejection>) -> Result<Self, ApiError> {
+        let mut multipart =
+            multipart.map_err(|_| ApiError::UnsupportedMediaType("send the form as multipart/form-data".into()))?;
+        let mut form = Self::default();
+        let broken = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("the upload is larger than the clinic allows".into())
+            } else {
+                ApiError::BadRequest("the form could not be read".into())
+            }
+        };
+        while let Some(field) = multipart.next_field().await.map_err(broken)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "file" {
+                let file_name = field.file_name().map(str::to_owned);
+                let bytes = field.bytes().await.map_err(broken)?;
+                if !bytes.is_empty() || file_name.as_deref().is_some_and(|n| !n.is_empty()) {
+                    form.files.push((file_name, bytes.to_vec()));
+                }
+            } else {
+                let value = field.text().await.map_err(broken)?;
+                form.fields.insert(name, serde_json::Value::String(value));
+            }
+        }
+        Ok(form)
+    }
+
+    /// The text fields as a form type whose fields are all strings with defaults.
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_json::from_value(serde_json::Value::Object(self.fields.clone()))
+            .map_err(|_| ApiError::BadRequest("the form could not be read".into()))
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct CsrfForm {
     pub(crate) csrf_token: String,
@@ -300,11 +369,28 @@ async fn signout(State(state): State<AppState>, session: WebSession, Form(form):
 #[derive(Deserialize)]
 struct LangForm {
     lang: String,
+    #[serde(default)]
+    csrf_token: String,
 }
 
-/// Switches the interface language (remembered in a cookie) and goes back.
-async fn set_language(headers: HeaderMap, Form(form): Form<LangForm>) -> Response {
+/// Switches the interface language and goes back. It is remembered in a
+/// cookie and, for a signed-in user, on their account (other devices, and
+/// the language their care team's replies are measured in).
+async fn set_language(
+    State(state): State<AppState>,
+    session: Result<WebSession, Response>,
+    headers: HeaderMap,
+    Form(form): Form<LangForm>,
+) -> Response {
     let lang = Language::parse(&form.lang).unwrap_or_default();
+    if let Ok(s) = &session
+        && same_token(&form.csrf_token, &s.csrf)
+    {
+        let change = crate::routes::people::MeIn { language: Some(lang.as_str().to_owned()) };
+        if let Err(err) = crate::routes::people::update_me(State(state), s.auth.clone(), ApiJson(change)).await {
+            tracing::warn!(error = %err, "language not saved on the account");
+        }
+    }
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())

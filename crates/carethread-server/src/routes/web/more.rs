@@ -3,7 +3,7 @@
 //! a pool, re-triage, close).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -16,7 +16,9 @@ use serde::Deserialize;
 
 use super::{Text, WebSession, error_page, page};
 use crate::AppState;
+use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::routes::messages::{NewMessageIn, post_message};
 use crate::routes::threads::{ThreadPatchIn, update_thread};
 use crate::routes::triage::{RetriageIn, retriage};
 
@@ -146,6 +148,10 @@ struct ManageForm {
     urgency: String,
     #[serde(default)]
     pool: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    note: String,
 }
 
 /// Staff thread actions, each through the same handler as the API.
@@ -159,26 +165,20 @@ async fn manage(
         return refused;
     }
     let text = session.text;
-    let patch = |status: Option<&str>, assignee: Option<Option<String>>| ThreadPatchIn {
+    let auth = session.auth.clone();
+    let patch = |status: Option<&str>, replies: Option<bool>, assignee: Option<Option<String>>| ThreadPatchIn {
         status: status.map(str::to_owned),
-        replies_allowed: None,
+        replies_allowed: replies,
         pool_id: None,
         assignee_id: assignee,
     };
+    let change = |p: ThreadPatchIn| update_thread(State(state.clone()), auth.clone(), Path(id.clone()), ApiJson(p));
     let result = match form.action.as_str() {
-        "assign_me" => update_thread(
-            State(state),
-            session.auth.clone(),
-            Path(id.clone()),
-            ApiJson(patch(None, Some(Some("me".into())))),
-        )
-        .await
-        .map(|_| ()),
-        "close" => {
-            update_thread(State(state), session.auth.clone(), Path(id.clone()), ApiJson(patch(Some("closed"), None)))
-                .await
-                .map(|_| ())
-        }
+        "assign_me" => change(patch(None, None, Some(Some("me".into())))).await.map(|_| ()),
+        "close" => change(patch(Some("closed"), None, None)).await.map(|_| ()),
+        "reopen" => change(patch(Some("open"), None, None)).await.map(|_| ()),
+        "replies_off" => change(patch(None, Some(false), None)).await.map(|_| ()),
+        "replies_on" => change(patch(None, Some(true), None)).await.map(|_| ()),
         "retriage" => {
             let input = RetriageIn {
                 urgency: Some(form.urgency).filter(|u| !u.is_empty()),
@@ -186,12 +186,61 @@ async fn manage(
                 pool: Some(form.pool).filter(|p| !p.is_empty()),
                 note: None,
             };
-            retriage(State(state), session.auth.clone(), Path(id.clone()), ApiJson(input)).await.map(|_| ())
+            retriage(State(state.clone()), auth.clone(), Path(id.clone()), ApiJson(input)).await.map(|_| ())
         }
+        "forward" => forward(&state, &session, &id, form).await,
         _ => return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error.generic")),
     };
     match result {
         Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
         Err(e) => super::pages::api_error(text, &e),
     }
+}
+
+/// Forwards a thread to a pool and/or a colleague, leaving the note as an
+/// internal note that says where it went. Everything is checked first; the
+/// move and the note are two writes, the move first.
+async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageForm) -> Result<(), ApiError> {
+    let note = form.note.trim();
+    if note.chars().count() > 500 {
+        return Err(ApiError::invalid("note", "must be at most 500 characters"));
+    }
+    let pool = match form.pool.as_str() {
+        "" => None,
+        slug => Some(state.store.pool_by_slug(slug).await?.ok_or_else(|| ApiError::invalid("pool", "names no pool"))?),
+    };
+    let assignee = match form.assignee.as_str() {
+        "" => None,
+        raw => {
+            let user_id: carethread_core::ids::UserId =
+                raw.parse().map_err(|_| ApiError::invalid("assignee", "names no colleague"))?;
+            let user = state.store.user(user_id).await?.filter(|u| u.role.is_staff() && !u.disabled);
+            Some(user.ok_or_else(|| ApiError::invalid("assignee", "names no colleague"))?)
+        }
+    };
+    if pool.is_none() && assignee.is_none() {
+        return Err(ApiError::invalid("pool", "choose a pool or a colleague to forward to"));
+    }
+    let input = ThreadPatchIn {
+        status: None,
+        replies_allowed: None,
+        pool_id: pool.as_ref().map(|p| Some(p.id.to_string())),
+        assignee_id: assignee.as_ref().map(|u| Some(u.id.to_string())),
+    };
+    update_thread(State(state.clone()), session.auth.clone(), Path(id.to_owned()), ApiJson(input)).await.map(|_| ())?;
+    let to: Vec<&str> = pool
+        .as_ref()
+        .map(|p| p.name.as_str())
+        .into_iter()
+        .chain(assignee.as_ref().map(|u| u.display_name.as_str()))
+        .collect();
+    let mut body = session.text.fill("manage.forwarded", &[("to", &to.join(", "))]);
+    if !note.is_empty() {
+        body = format!("{body}\n{note}");
+    }
+    let message = NewMessageIn { body, internal: true, draft_id: None };
+    post_message(State(state.clone()), session.auth.clone(), Path(id.to_owned()), HeaderMap::new(), ApiJson(message))
+        .await
+        .map(|_| ())?;
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! the "did this answer your question?" response, and the care team's
 //! in-basket and thread with notes, drafts and reading-level feedback.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,37 +14,37 @@ use carethread_core::role::Role;
 use carethread_core::thread::{Urgency, in_basket_order};
 use carethread_core::user::Language;
 use carethread_store::ThreadFilter;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{CsrfForm, Text, WebSession, error_page, page};
+use super::{CsrfForm, PostedForm, Text, WebSession, error_page, page};
 use crate::AppState;
 use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::routes::drafts::{DraftIn, create_draft};
-use crate::routes::messages::{NewMessageIn, post_message};
+use crate::routes::drafts::{DraftIn, create_draft, expand_quick_reply, list_quick_replies};
+use crate::routes::messages::{NewMessageIn, check_files, post_message, send_files};
 use crate::routes::threads::{NewThreadIn, create_thread, get_thread};
 
-pub(super) fn router() -> Router<AppState> {
+pub(super) fn router(state: &AppState) -> Router<AppState> {
+    let s = &state.settings;
+    // Room for every file at its limit plus the form's text fields.
+    let upload_limit = s.attachment_max_bytes.saturating_mul(s.attachments_per_message).saturating_add(256 * 1024);
     Router::new()
         .route("/welcome", get(welcome))
         .route("/help", get(help))
         .route("/inbox", get(inbox))
         .route("/inbasket", get(inbasket))
-        .route("/compose", get(compose_page).post(compose_submit))
+        .route("/compose", get(compose_page).post(compose_submit).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/threads/{id}", get(thread_page))
-        .route("/threads/{id}/reply", post(reply))
+        .route("/threads/{id}/reply", post(reply).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/threads/{id}/quick-reply", post(quick_reply))
         .route("/threads/{id}/feedback", post(feedback))
         .route("/threads/{id}/draft", post(draft))
 }
 
 const WELCOMED_COOKIE: &str = "carethread_welcomed";
-
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%b %-d, %-I:%M %p UTC").to_string()
-}
 
 /// An API handler's refusal as a page.
 pub(super) fn api_error(text: Text, err: &ApiError) -> Response {
@@ -53,23 +54,20 @@ pub(super) fn api_error(text: Text, err: &ApiError) -> Response {
         ApiError::Invalid { field, detail } => {
             error_page(text, StatusCode::UNPROCESSABLE_ENTITY, &format!("{field} {detail}"))
         }
+        ApiError::PayloadTooLarge(m) => error_page(text, StatusCode::PAYLOAD_TOO_LARGE, m),
+        ApiError::UnsupportedMediaType(m) => error_page(text, StatusCode::UNSUPPORTED_MEDIA_TYPE, m),
+        ApiError::BadRequest(m) => error_page(text, StatusCode::BAD_REQUEST, m),
         _ => error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error.generic")),
     }
 }
 
-/// When the care team usually answers.
-fn reply_target(text: Text) -> &'static str {
-    match text.0 {
-        Language::En => "2 business days",
-        Language::Es => "2 días hábiles",
-    }
-}
-
-fn intro(text: Text) -> Markup {
-    let target = reply_target(text);
+fn intro(session: &WebSession) -> Markup {
+    let text = session.text;
+    let target = session.reply_target();
     html! {
         p { (text.get("welcome.what")) }
-        p { (text.fill("welcome.nonurgent", &[("target", target)])) }
+        p { (text.fill("welcome.nonurgent", &[("target", &target)])) }
+        (hours_line(session))
         div class="emergency" role="note" { p { strong { (text.get("welcome.emergency")) } } }
     }
 }
@@ -82,7 +80,7 @@ async fn welcome(session: WebSession) -> Response {
         text.get("welcome.title"),
         Some(&session),
         html! {
-            (intro(text))
+            (intro(&session))
             p { a class="button primary" href="/inbox" { (text.get("welcome.continue")) } }
         },
     );
@@ -95,7 +93,36 @@ async fn welcome(session: WebSession) -> Response {
 
 async fn help(session: WebSession) -> Response {
     let text = session.text;
-    page(text, text.get("help.title"), Some(&session), intro(text))
+    page(text, text.get("help.title"), Some(&session), intro(&session))
+}
+
+/// The clinic's hours, and when it is closed, when messages will be read.
+fn hours_line(session: &WebSession) -> Markup {
+    let text = session.text;
+    let p = &session.clinic.profile;
+    let days: Vec<&str> = p.open_days.iter().map(|d| text.get(&format!("day.{}", day_key(*d)))).collect();
+    let now = Utc::now();
+    html! {
+        p { (text.fill("hours.line", &[("days", &days.join(", ")), ("opens", &p.opens_at), ("closes", &p.closes_at)])) }
+        @if !session.clinic.hours.is_open(now) {
+            p class="notice" role="note" {
+                (text.fill("compose.after_hours", &[("when", &session.when(session.clinic.hours.next_open(now)))]))
+            }
+        }
+    }
+}
+
+/// The catalogue key of an ISO weekday number.
+pub(super) fn day_key(day: u8) -> &'static str {
+    match day {
+        1 => "mon",
+        2 => "tue",
+        3 => "wed",
+        4 => "thu",
+        5 => "fri",
+        6 => "sat",
+        _ => "sun",
+    }
 }
 
 fn status_label(text: Text, status: &str) -> &'static str {
@@ -118,18 +145,17 @@ fn urgency_label(text: Text, urgency: &str) -> &'static str {
 async fn visible_threads(
     state: &AppState,
     session: &WebSession,
-    assigned_only: bool,
+    filter: ThreadFilter,
 ) -> Result<Vec<ThreadListItem>, ApiError> {
     let auth = &session.auth;
-    let filter = ThreadFilter {
-        assignee: assigned_only.then_some(auth.user.id),
-        emergencies_first: in_basket_order(auth.user.role),
-        limit: 100,
-        ..ThreadFilter::default()
-    };
+    let filter = ThreadFilter { emergencies_first: in_basket_order(auth.user.role), limit: 200, ..filter };
     let rows = state.store.list_threads(auth.actor(), &filter, Utc::now()).await?;
-    state.store.record_audit(vec![auth.audit(AuditAction::ThreadList)]).await?;
-    Ok(rows.iter().map(ThreadListItem::from).collect())
+    let mut listed = auth.audit(AuditAction::ThreadList);
+    if let Some(patient) = filter.patient {
+        listed = listed.patient(patient);
+    }
+    state.store.record_audit(vec![listed]).await?;
+    Ok(rows.iter().map(|r| ThreadListItem::new(r, &session.clinic)).collect())
 }
 
 #[derive(Deserialize)]
@@ -151,7 +177,7 @@ async fn inbox(
     if crate::extract::cookie_from_headers(&headers, WELCOMED_COOKIE).is_none() {
         return Redirect::to("/welcome").into_response();
     }
-    let mut threads = match visible_threads(&state, &session, false).await {
+    let mut threads = match visible_threads(&state, &session, ThreadFilter::default()).await {
         Ok(t) => t,
         Err(e) => return api_error(text, &e),
     };
@@ -181,7 +207,7 @@ async fn inbox(
                 }
             }
             p { a class="button primary" href=(compose_link(chosen.as_deref())) { (text.get("nav.compose")) } }
-            (thread_table(text, &threads, false))
+            (thread_table(&session, &threads, &[]))
         },
     )
 }
@@ -190,22 +216,36 @@ fn compose_link(patient: Option<&str>) -> String {
     patient.map_or_else(|| "/compose".to_owned(), |p| format!("/compose?patient={p}"))
 }
 
-fn thread_table(text: Text, threads: &[ThreadListItem], staff: bool) -> Markup {
+/// Threads as a list: unread marker, status, and for staff the urgency
+/// badge, triage reasons and when a reply is due (or that it is overdue).
+fn thread_table(session: &WebSession, threads: &[ThreadListItem], reasons: &[Vec<String>]) -> Markup {
+    let text = session.text;
+    let staff = session.auth.user.role.is_staff();
+    let now = Utc::now();
     html! {
         @if threads.is_empty() {
             p { (text.get(if staff { "inbasket.empty" } else { "inbox.empty" })) }
         } @else {
             ul class="threads" id="thread-list" {
-                @for t in threads {
-                    li class={ "thread " (t.urgency) @if t.unread > 0 { " unread" } } {
+                @for (i, t) in threads.iter().enumerate() {
+                    @let overdue = staff && t.due_at.is_some_and(|d| d < now);
+                    li class={ "thread " (t.urgency) @if t.unread > 0 { " unread" } @if overdue { " overdue" } } {
                         a href={ "/threads/" (t.id) } {
                             @if staff { span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) } " " }
+                            @if overdue { span class="badge overdue" { (text.get("inbasket.overdue")) } " " }
                             strong class="subject" { (t.subject) }
                         }
                         span class="meta" {
                             @if staff { (text.get("inbasket.patient")) ": " (t.patient.display_name) " · " }
-                            (status_label(text, &t.status)) " · " (when(t.updated_at))
+                            (status_label(text, &t.status)) " · " (session.when(t.updated_at))
                             @if t.unread > 0 { " · " strong { (text.fill("inbox.unread", &[("count", &t.unread.to_string())])) } }
+                            @if let Some(due) = t.due_at {
+                                " · " (text.fill(if staff { "inbasket.due" } else { "inbox.expect_by" }, &[("when", &session.when(due))]))
+                            }
+                            @if let Some(a) = &t.assignee { @if staff { " · " (text.fill("inbasket.assignee", &[("name", &a.display_name)])) } }
+                        }
+                        @if let Some(r) = reasons.get(i).filter(|r| !r.is_empty()) {
+                            span class="meta reasons" { (text.get("inbasket.why")) ": " (r.join("; ")) }
                         }
                     }
                 }
@@ -214,35 +254,103 @@ fn thread_table(text: Text, threads: &[ThreadListItem], staff: bool) -> Markup {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct InBasketQuery {
-    view: Option<String>,
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    pool: String,
+    #[serde(default)]
+    urgency: String,
+    #[serde(default)]
+    status: String,
 }
 
-/// The care team's in-basket: emergencies first, then by time; updates live.
+/// The care team's in-basket: emergencies first, then by due time; filters by
+/// pool, urgency and status; updates live.
 async fn inbasket(State(state): State<AppState>, session: WebSession, Query(q): Query<InBasketQuery>) -> Response {
     let text = session.text;
     if !session.auth.user.role.is_staff() {
         return Redirect::to("/inbox").into_response();
     }
-    let assigned = q.view.as_deref() == Some("assigned");
-    let threads = match visible_threads(&state, &session, assigned).await {
+    let assigned = q.view == "assigned";
+    let pools = state.store.pools().await.unwrap_or_default();
+    let pool = pools.iter().find(|p| p.slug == q.pool);
+    let status = match q.status.as_str() {
+        "" => Some(carethread_core::thread::ThreadStatus::Open),
+        "all" => None,
+        raw => carethread_core::thread::ThreadStatus::parse(raw).ok(),
+    };
+    let filter = ThreadFilter {
+        assignee: assigned.then_some(session.auth.user.id),
+        pool: pool.map(|p| p.id),
+        status,
+        ..ThreadFilter::default()
+    };
+    let mut threads = match visible_threads(&state, &session, filter).await {
         Ok(t) => t,
         Err(e) => return api_error(text, &e),
     };
+    if !q.urgency.is_empty() {
+        threads.retain(|t| t.urgency == q.urgency);
+    }
+    // Emergencies first, then the earliest due, then the newest.
+    let rank = |u: &str| Urgency::parse(u).map_or(i64::MAX, Urgency::rank);
+    threads.sort_by(|a, b| {
+        rank(&a.urgency)
+            .cmp(&rank(&b.urgency))
+            .then_with(|| match (a.due_at, b.due_at) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| b.updated_at.cmp(&a.updated_at))
+    });
+    threads.truncate(100);
+    let mut reasons = Vec::with_capacity(threads.len());
+    for t in &threads {
+        let found = match t.id.parse() {
+            Ok(id) => state.store.latest_triage(id).await.ok().flatten(),
+            Err(_) => None,
+        };
+        reasons.push(found.map(|(r, _)| r.reasons.into_iter().take(2).collect()).unwrap_or_default());
+    }
+    let view_link =
+        |view: &str| format!("/inbasket?view={view}&pool={}&urgency={}&status={}", q.pool, q.urgency, q.status);
     page(
         text,
         text.get("inbasket.title"),
         Some(&session),
         html! {
-            nav aria-label=(text.get("inbasket.title")) class="tabs" {
-                a href="/inbasket" aria-current=[(!assigned).then_some("page")] { (text.get("inbasket.all")) }
+            nav aria-label=(text.get("inbasket.views")) class="tabs" {
+                a href=(view_link("all")) aria-current=[(!assigned).then_some("page")] { (text.get("inbasket.all")) }
                 " "
-                a href="/inbasket?view=assigned" aria-current=[assigned.then_some("page")] { (text.get("inbasket.assigned")) }
+                a href=(view_link("assigned")) aria-current=[assigned.then_some("page")] { (text.get("inbasket.assigned")) }
+            }
+            form method="get" action="/inbasket" class="inline filters" {
+                input type="hidden" name="view" value=(if assigned { "assigned" } else { "all" });
+                label for="filter-pool" { (text.get("manage.pool")) }
+                select id="filter-pool" name="pool" {
+                    option value="" { (text.get("inbasket.any")) }
+                    @for p in &pools { option value=(p.slug) selected[p.slug == q.pool] { (p.name) } }
+                }
+                label for="filter-urgency" { (text.get("inbasket.urgency")) }
+                select id="filter-urgency" name="urgency" {
+                    option value="" { (text.get("inbasket.any")) }
+                    @for u in ["emergency", "urgent", "routine"] { option value=(u) selected[u == q.urgency] { (urgency_label(text, u)) } }
+                }
+                label for="filter-status" { (text.get("inbox.status")) }
+                select id="filter-status" name="status" {
+                    @for (value, key) in [("", "status.open"), ("awaiting_patient", "status.awaiting_patient"), ("closed", "status.closed"), ("all", "inbasket.any")] {
+                        option value=(value) selected[value == q.status] { (text.get(key)) }
+                    }
+                }
+                button type="submit" { (text.get("inbasket.filter")) }
             }
             p class="hint" { (text.get("inbasket.live")) }
             div id="live" role="status" aria-live="polite" class="visually-hidden" {}
-            div data-live-list="" { (thread_table(text, &threads, true)) }
+            div data-live-list="" { (thread_table(&session, &threads, &reasons)) }
         },
     )
 }
@@ -261,22 +369,70 @@ struct ReplyBox {
     no_reply_needed: bool,
 }
 
+/// What the care team sees around a thread: forwarding targets, the
+/// patient's other threads, and their quick replies.
+#[derive(Default)]
+struct StaffContext {
+    pools: Vec<carethread_store::PoolRef>,
+    colleagues: Vec<(String, String)>,
+    recent: Vec<ThreadListItem>,
+    quick: Vec<(String, String)>,
+}
+
+async fn staff_context(state: &AppState, session: &WebSession, d: &ThreadDetail) -> StaffContext {
+    if !session.auth.user.role.is_staff() {
+        return StaffContext::default();
+    }
+    let pools = state.store.pools().await.unwrap_or_default();
+    let colleagues = state
+        .store
+        .list_users()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| u.role.is_staff() && !u.disabled && u.id != session.auth.user.id)
+        .map(|u| {
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.display_name.as_str(), session.text.get(&format!("role.{}", u.role.as_str()))),
+            )
+        })
+        .collect();
+    let patient = d.patient.id.parse().ok();
+    let recent = match patient {
+        Some(p) => visible_threads(state, session, ThreadFilter { patient: Some(p), ..ThreadFilter::default() })
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t.id != d.id)
+            .take(5)
+            .collect(),
+        None => Vec::new(),
+    };
+    let quick = list_quick_replies(State(state.clone()), session.auth.clone())
+        .await
+        .map(|Json(list)| list.quick_replies.into_iter().map(|q| (q.code, q.body)).collect())
+        .unwrap_or_default();
+    StaffContext { pools, colleagues, recent, quick }
+}
+
 async fn thread_page(State(state): State<AppState>, session: WebSession, Path(id): Path<String>) -> Response {
     match load(&state, &session, &id).await {
         Ok(detail) => {
-            let pools = staff_pools(&state, &session).await;
-            render_thread(&session, &detail, &ReplyBox::default(), &pools)
+            let context = staff_context(&state, &session, &detail).await;
+            render_thread(&session, &detail, &ReplyBox::default(), &context)
         }
         Err(e) => api_error(session.text, &e),
     }
 }
 
-fn message_item(text: Text, m: &MessageOut, staff: bool) -> Markup {
+fn message_item(session: &WebSession, m: &MessageOut, staff: bool) -> Markup {
+    let text = session.text;
     html! {
         li class={ "message" @if m.internal { " internal" } @if m.author.role == "patient" || m.author.role == "proxy" { " from-patient" } } {
             p class="meta" {
                 strong { (m.author.display_name) }
-                " · " time datetime=(m.sent_at.to_rfc3339()) { (when(m.sent_at)) }
+                " · " time datetime=(m.sent_at.to_rfc3339()) { (session.when(m.sent_at)) }
                 @if m.internal { " · " span class="badge" { (text.get("thread.internal")) } }
                 @if m.ai_assisted && staff { " · " span class="badge" { (text.get("thread.ai_assisted")) } }
             }
@@ -287,21 +443,17 @@ fn message_item(text: Text, m: &MessageOut, staff: bool) -> Markup {
             @let readers: Vec<_> = m.read_by.iter().filter(|r| r.user_id != m.author.id).collect();
             p class="receipt" {
                 @if readers.is_empty() { (text.get("thread.not_read")) }
-                @for r in &readers { (text.fill("thread.read_by", &[("name", &r.display_name), ("time", &when(r.read_at))])) " " }
+                @for r in &readers { (text.fill("thread.read_by", &[("name", &r.display_name), ("time", &session.when(r.read_at))])) " " }
             }
         }
     }
 }
 
-fn render_thread(
-    session: &WebSession,
-    d: &ThreadDetail,
-    reply: &ReplyBox,
-    pools: &[carethread_store::PoolRef],
-) -> Response {
+fn render_thread(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox, context: &StaffContext) -> Response {
     let text = session.text;
     let staff = session.auth.user.role.is_staff();
-    let closed = d.status == "closed" || !d.replies_allowed;
+    let closed = d.status == "closed";
+    let patient_may_write = !closed && d.replies_allowed;
     let last_from_staff = d
         .messages
         .iter()
@@ -315,7 +467,11 @@ fn render_thread(
         html! {
             p { a href="/" { (text.get("thread.back")) } }
             p class="meta" { (text.get("inbox.status")) ": " (status_label(text, &d.status))
-                @if staff { " · " (text.get("inbasket.patient")) ": " (d.patient.display_name) } }
+                @if staff { " · " (text.get("inbasket.patient")) ": " (d.patient.display_name) }
+                @if let Some(due) = d.due_at {
+                    " · " (text.fill(if staff { "inbasket.due" } else { "inbox.expect_by" }, &[("when", &session.when(due))]))
+                }
+                @if !d.replies_allowed { " · " (text.get("thread.replies_off")) } }
             @if let Some(notice) = &d.safety_notice {
                 div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
             }
@@ -328,9 +484,9 @@ fn render_thread(
             }
             section aria-labelledby="messages-h" {
                 h2 id="messages-h" { (text.get("thread.messages")) }
-                ol class="messages" { @for m in &d.messages { (message_item(text, m, staff)) } }
+                ol class="messages" { @for m in &d.messages { (message_item(session, m, staff)) } }
             }
-            @if !staff && last_from_staff && !closed {
+            @if !staff && last_from_staff && patient_may_write {
                 form method="post" action={ "/threads/" (d.id) "/feedback" } class="feedback" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     fieldset {
@@ -341,25 +497,41 @@ fn render_thread(
                     }
                 }
             }
-            @if closed {
-                p { (text.get("thread.closed")) }
+            @if staff { (staff_actions(session, d, context)) }
+            @if closed || (!staff && !d.replies_allowed) {
+                p { (text.get(if closed { "thread.closed" } else { "thread.replies_off_patient" })) }
             } @else {
                 @if staff {
-                    (staff_actions(session, d, pools))
-                    form method="post" action={ "/threads/" (d.id) "/draft" } class="inline" {
-                        input type="hidden" name="csrf_token" value=(session.csrf);
-                        button type="submit" { (text.get("thread.draft")) }
+                    section aria-labelledby="reply-tools-h" {
+                        h2 id="reply-tools-h" { (text.get("thread.reply_tools")) }
+                        form method="post" action={ "/threads/" (d.id) "/draft" } class="inline" {
+                            input type="hidden" name="csrf_token" value=(session.csrf);
+                            button type="submit" { (text.get("thread.draft")) }
+                        }
+                        @if !context.quick.is_empty() {
+                            form method="post" action={ "/threads/" (d.id) "/quick-reply" } class="inline" {
+                                input type="hidden" name="csrf_token" value=(session.csrf);
+                                input type="hidden" name="body" value=(reply.text);
+                                label for="quick-code" { (text.get("thread.quick")) }
+                                select id="quick-code" name="code" {
+                                    @for (code, body) in &context.quick {
+                                        option value=(code) { "." (code) " — " (body.chars().take(50).collect::<String>()) }
+                                    }
+                                }
+                                button type="submit" { (text.get("thread.quick_insert")) }
+                            }
+                        }
+                        @if reply.no_reply_needed { p role="status" { (text.get("thread.no_reply_needed")) } }
                     }
-                    @if reply.no_reply_needed { p role="status" { (text.get("thread.no_reply_needed")) } }
                 }
-                form method="post" action={ "/threads/" (d.id) "/reply" } class="stack reply" {
+                form method="post" action={ "/threads/" (d.id) "/reply" } enctype="multipart/form-data" class="stack reply" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     @if let Some(id) = &reply.draft_id { input type="hidden" name="draft_id" value=(id); }
                     @if let Some(model) = &reply.model {
                         p class="notice" role="status" { (text.fill("thread.draft_ai", &[("model", model)])) " " (text.get("thread.draft_help")) }
                     }
                     label for="reply-body" { (text.get("thread.reply")) }
-                    textarea id="reply-body" name="body" rows="8" required { (reply.text) }
+                    textarea id="reply-body" name="body" rows="8" { (reply.text) }
                     @if let Some(r) = &reply.feedback {
                         p class="readability" role="status" {
                             (text.fill("thread.readability", &[("grade", &format!("{:.1}", r.grade))]))
@@ -368,6 +540,8 @@ fn render_thread(
                             }
                         }
                     }
+                    label for="reply-files" { (text.get("compose.files")) }
+                    input id="reply-files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf";
                     @if staff {
                         div class="row" {
                             input id="internal" type="checkbox" name="internal" value="true";
@@ -377,20 +551,60 @@ fn render_thread(
                     button type="submit" class="primary" { (text.get("thread.send")) }
                 }
             }
+            @if staff && !context.recent.is_empty() {
+                section aria-labelledby="recent-h" {
+                    h2 id="recent-h" { (text.fill("thread.recent", &[("name", &d.patient.display_name)])) }
+                    ul {
+                        @for t in &context.recent {
+                            li { a href={ "/threads/" (t.id) } { (t.subject) } " · " (status_label(text, &t.status)) " · " (session.when(t.updated_at)) }
+                        }
+                    }
+                }
+            }
         },
     )
 }
 
-/// Assign, close and re-triage: forms for the care team.
-fn staff_actions(session: &WebSession, d: &ThreadDetail, pools: &[carethread_store::PoolRef]) -> Markup {
+/// Assign, forward with a note, re-triage, replies on or off, close: forms for the care team.
+fn staff_actions(session: &WebSession, d: &ThreadDetail, context: &StaffContext) -> Markup {
     let text = session.text;
+    let closed = d.status == "closed";
     html! {
         section class="actions" aria-labelledby="actions-h" {
             h2 id="actions-h" { (text.get("manage.title")) }
             form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 button type="submit" name="action" value="assign_me" { (text.get("manage.assign_me")) }
-                button type="submit" name="action" value="close" { (text.get("thread.close")) }
+                @if closed {
+                    button type="submit" name="action" value="reopen" { (text.get("manage.reopen")) }
+                } @else {
+                    button type="submit" name="action" value="close" { (text.get("thread.close")) }
+                }
+                @if d.replies_allowed {
+                    button type="submit" name="action" value="replies_off" { (text.get("manage.replies_off")) }
+                } @else {
+                    button type="submit" name="action" value="replies_on" { (text.get("manage.replies_on")) }
+                }
+            }
+            form method="post" action={ "/threads/" (d.id) "/manage" } class="stack" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                input type="hidden" name="action" value="forward";
+                fieldset {
+                    legend { (text.get("manage.forward")) }
+                    label for="forward-pool" { (text.get("manage.to_pool")) }
+                    select id="forward-pool" name="pool" {
+                        option value="" { "—" }
+                        @for p in &context.pools { option value=(p.slug) { (p.name) } }
+                    }
+                    label for="forward-user" { (text.get("manage.to_colleague")) }
+                    select id="forward-user" name="assignee" {
+                        option value="" { "—" }
+                        @for (id, name) in &context.colleagues { option value=(id) { (name) } }
+                    }
+                    label for="forward-note" { (text.get("manage.note")) }
+                    textarea id="forward-note" name="note" rows="2" maxlength="500" {}
+                    button type="submit" { (text.get("manage.forward_send")) }
+                }
             }
             form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
@@ -402,7 +616,7 @@ fn staff_actions(session: &WebSession, d: &ThreadDetail, pools: &[carethread_sto
                 label for="retriage-pool" { (text.get("manage.pool")) }
                 select id="retriage-pool" name="pool" {
                     option value="" { "—" }
-                    @for p in pools {
+                    @for p in &context.pools {
                         option value=(p.slug) selected[d.pool.as_ref().is_some_and(|x| x.slug == p.slug)] { (p.name) }
                     }
                 }
@@ -412,9 +626,11 @@ fn staff_actions(session: &WebSession, d: &ThreadDetail, pools: &[carethread_sto
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ReplyForm {
+    #[serde(default)]
     csrf_token: String,
+    #[serde(default)]
     body: String,
     #[serde(default)]
     internal: Option<String>,
@@ -422,26 +638,86 @@ struct ReplyForm {
     draft_id: Option<String>,
 }
 
+/// A reply (with files, if chosen) from the thread page's multipart form.
 async fn reply(
     State(state): State<AppState>,
     session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<ReplyForm>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let text = session.text;
+    let posted = match PostedForm::read(multipart).await {
+        Ok(p) => p,
+        Err(e) => return api_error(text, &e),
+    };
+    let form: ReplyForm = match posted.parse() {
+        Ok(f) => f,
+        Err(e) => return api_error(text, &e),
+    };
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let internal = form.internal.is_some();
+    let result = if posted.files.is_empty() {
+        if form.body.trim().is_empty() {
+            return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
+        }
+        let input = NewMessageIn { body: form.body, internal, draft_id: form.draft_id.filter(|d| !d.is_empty()) };
+        post_message(State(state), session.auth.clone(), Path(id.clone()), HeaderMap::new(), ApiJson(input))
+            .await
+            .map(|_| ())
+    } else {
+        match check_files(&state, posted.files) {
+            Ok(files) => send_files(&state, &session.auth, &id, Some(&form.body), internal, files).await.map(|_| ()),
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
+        Err(e) => api_error(text, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct QuickForm {
+    csrf_token: String,
+    code: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// Puts a quick reply, expanded for this thread, into the reply box (no script needed).
+async fn quick_reply(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<QuickForm>,
 ) -> Response {
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    if form.body.trim().is_empty() {
-        return error_page(session.text, StatusCode::UNPROCESSABLE_ENTITY, session.text.get("error.empty"));
-    }
-    let input = NewMessageIn {
-        body: form.body,
-        internal: form.internal.is_some(),
-        draft_id: form.draft_id.filter(|d| !d.is_empty()),
+    let text = session.text;
+    let expanded = expand_quick_reply(State(state.clone()), session.auth.clone(), Path((id.clone(), form.code))).await;
+    let Json(q) = match expanded {
+        Ok(q) => q,
+        Err(e) => return api_error(text, &e),
     };
-    match post_message(State(state), session.auth.clone(), Path(id.clone()), HeaderMap::new(), ApiJson(input)).await {
-        Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
-        Err(e) => api_error(session.text, &e),
+    let detail = match load(&state, &session, &id).await {
+        Ok(d) => d,
+        Err(e) => return api_error(text, &e),
+    };
+    let body = if form.body.trim().is_empty() { q.body } else { format!("{}\n\n{}", form.body.trim_end(), q.body) };
+    let feedback = Some(carethread_draft::readability::measure(&body, patient_language(&state, &detail).await));
+    let reply = ReplyBox { text: body, feedback, ..ReplyBox::default() };
+    let context = staff_context(&state, &session, &detail).await;
+    render_thread(&session, &detail, &reply, &context)
+}
+
+/// The language a reply to this thread's patient is read in.
+async fn patient_language(state: &AppState, d: &ThreadDetail) -> Language {
+    match d.patient.id.parse() {
+        Ok(id) => state.store.user(id).await.ok().flatten().map_or(Language::En, |u| u.language),
+        Err(_) => Language::En,
     }
 }
 
@@ -502,13 +778,8 @@ async fn draft(
         feedback: d.readability,
         no_reply_needed: !d.reply_needed,
     };
-    let pools = staff_pools(&state, &session).await;
-    render_thread(&session, &detail, &reply, &pools)
-}
-
-/// The pools a staff member may forward to (none for patients).
-async fn staff_pools(state: &AppState, session: &WebSession) -> Vec<carethread_store::PoolRef> {
-    if session.auth.user.role.is_staff() { state.store.pools().await.unwrap_or_default() } else { Vec::new() }
+    let context = staff_context(&state, &session, &detail).await;
+    render_thread(&session, &detail, &reply, &context)
 }
 
 #[derive(Deserialize, Default)]
@@ -560,6 +831,9 @@ struct ComposeForm {
     /// Back to the form to change the message.
     #[serde(default)]
     edit: String,
+    /// Files chosen before the emergency guidance was shown, which must be chosen again.
+    #[serde(default)]
+    files_dropped: String,
 }
 
 impl ComposeForm {
@@ -625,15 +899,19 @@ async fn compose_form(state: &AppState, session: &WebSession, form: &ComposeForm
         Vec::new()
     };
     let kind = if KINDS.contains(&form.kind.as_str()) { form.kind.as_str() } else { "question" };
-    let target = reply_target(text);
+    let target = session.reply_target();
     page(
         text,
         text.get("compose.title"),
         Some(session),
         html! {
-            p { (text.fill("compose.reply_time", &[("target", target)])) }
+            p { (text.fill("compose.reply_time", &[("target", &target)])) }
+            (hours_line(session))
             p class="emergency-line" { (text.get("app.emergency")) }
-            form method="post" action="/compose" class="stack" {
+            @if form.files_dropped.parse::<usize>().is_ok_and(|n| n > 0) {
+                p class="notice" role="status" { (text.fill("compose.files_again", &[("count", &form.files_dropped)])) }
+            }
+            form method="post" action="/compose" enctype="multipart/form-data" class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 @if !acting_for.is_empty() {
                     label for="compose-patient" { (text.get("compose.for_patient")) }
@@ -662,28 +940,53 @@ async fn compose_form(state: &AppState, session: &WebSession, form: &ComposeForm
                 input id="subject" name="subject" type="text" maxlength="200" value=(form.subject);
                 label for="body" { (text.get("compose.body")) }
                 textarea id="body" name="body" rows="8" required { (form.body) }
+                label for="files" { (text.get("compose.files")) }
+                input id="files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf";
+                p class="hint" { (text.fill("compose.files_hint", &[
+                    ("count", &state.settings.attachments_per_message.to_string()),
+                    ("size", &(state.settings.attachment_max_bytes / (1024 * 1024)).to_string()),
+                ])) }
                 button type="submit" class="primary" { (text.get("compose.send")) }
             }
         },
     )
 }
 
-/// Sends a new message; when it reads like an emergency, shows the emergency
-/// guidance first and sends only when the writer confirms.
-async fn compose_submit(State(state): State<AppState>, session: WebSession, Form(form): Form<ComposeForm>) -> Response {
+/// Sends a new message (with files, if chosen); when it reads like an
+/// emergency, shows the emergency guidance first and sends only when the
+/// writer confirms.
+async fn compose_submit(
+    State(state): State<AppState>,
+    session: WebSession,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let text = session.text;
+    let posted = match PostedForm::read(multipart).await {
+        Ok(p) => p,
+        Err(e) => return api_error(text, &e),
+    };
+    let mut form: ComposeForm = match posted.parse() {
+        Ok(f) => f,
+        Err(e) => return api_error(text, &e),
+    };
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let text = session.text;
     if !form.edit.is_empty() {
         return compose_form(&state, &session, &form).await;
     }
     if form.body.trim().is_empty() {
         return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
     }
+    // Files are checked before anything is written, so a bad one stores nothing.
+    let files = match check_files(&state, posted.files) {
+        Ok(files) => files,
+        Err(e) => return api_error(text, &e),
+    };
     let (subject, body, category) = form.message(text);
     let emergency = carethread_triage::classify(&subject, &body).urgency == Urgency::Emergency;
     if emergency && form.confirmed.is_empty() {
+        form.files_dropped = files.len().to_string();
         return emergency_review(&session, &form);
     }
     let input = NewThreadIn {
@@ -693,10 +996,18 @@ async fn compose_submit(State(state): State<AppState>, session: WebSession, Form
         patient_id: Some(form.patient.clone()).filter(|p| !p.is_empty()),
         confidential: false,
     };
-    match create_thread(State(state), session.auth.clone(), HeaderMap::new(), ApiJson(input)).await {
-        Ok((_, _, Json(detail))) => render_sent(&session, &detail),
-        Err(e) => api_error(text, &e),
+    let detail = match create_thread(State(state.clone()), session.auth.clone(), HeaderMap::new(), ApiJson(input)).await
+    {
+        Ok((_, _, Json(detail))) => detail,
+        Err(e) => return api_error(text, &e),
+    };
+    if !files.is_empty()
+        && let Err(e) = send_files(&state, &session.auth, &detail.id, None, false, files).await
+    {
+        tracing::warn!(error = %e, "files for a new thread were not stored");
+        return api_error(text, &e);
     }
+    render_sent(&session, &detail)
 }
 
 fn hidden_fields(form: &ComposeForm) -> Markup {
@@ -711,6 +1022,7 @@ fn hidden_fields(form: &ComposeForm) -> Markup {
 
 fn emergency_review(session: &WebSession, form: &ComposeForm) -> Response {
     let text = session.text;
+    let files_dropped = form.files_dropped.as_str();
     page(
         text,
         text.get("emergency.title"),
@@ -721,13 +1033,17 @@ fn emergency_review(session: &WebSession, form: &ComposeForm) -> Response {
                 p { strong { (text.get("emergency.call")) } }
                 p { (text.get("emergency.crisis")) }
             }
-            form method="post" action="/compose" class="inline" {
+            @if !files_dropped.is_empty() && files_dropped != "0" {
+                p class="notice" { (text.fill("compose.files_later", &[("count", files_dropped)])) }
+            }
+            form method="post" action="/compose" enctype="multipart/form-data" class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 (hidden_fields(form))
                 input type="hidden" name="edit" value="1";
+                input type="hidden" name="files_dropped" value=(form.files_dropped);
                 button type="submit" { (text.get("emergency.edit")) }
             }
-            form method="post" action="/compose" class="inline" {
+            form method="post" action="/compose" enctype="multipart/form-data" class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 (hidden_fields(form))
                 input type="hidden" name="confirmed" value="1";

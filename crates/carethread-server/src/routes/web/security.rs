@@ -1,0 +1,158 @@
+//! "Sign-in and security": setting up two-step sign-in with an authenticator
+//! app (QR code, the secret to type in, a first code to confirm, recovery
+//! codes shown once), turning it off where the clinic allows, and signing out
+//! everywhere. Staff who must use two-step sign-in land here until they have.
+
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::Engine as _;
+use maud::{Markup, html};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::pages::api_error;
+use super::{CsrfForm, WebSession, page};
+use crate::AppState;
+use crate::extract::{ApiJson, SessionOnly};
+use crate::routes::session::{MfaCode, mfa_confirm, mfa_disable, mfa_enrol, sign_out_everywhere};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/security", get(security_page))
+        .route("/security/enrol", post(enrol))
+        .route("/security/confirm", post(confirm))
+        .route("/security/disable", post(disable))
+        .route("/security/sign-out-everywhere", post(everywhere))
+}
+
+async fn security_page(State(state): State<AppState>, session: WebSession) -> Response {
+    let text = session.text;
+    let enabled = state.store.mfa(session.auth.user.id).await.ok().flatten().is_some_and(|m| m.enabled);
+    let required = state.settings.mfa_required(session.auth.user.role);
+    let body = html! {
+        @if required && !enabled {
+            p class="notice" role="status" { (text.get("security.required")) }
+        }
+        section aria-labelledby="mfa-h" {
+            h2 id="mfa-h" { (text.get("security.mfa")) }
+            p { (text.get("security.mfa_what")) }
+            @if enabled {
+                p { strong { (text.get("security.on")) } }
+                @if !required {
+                    form method="post" action="/security/disable" class="stack" {
+                        input type="hidden" name="csrf_token" value=(session.csrf);
+                        label for="disable-code" { (text.get("security.code_or_recovery")) }
+                        input id="disable-code" name="code" type="text" autocomplete="one-time-code" required;
+                        button type="submit" { (text.get("security.turn_off")) }
+                    }
+                }
+            } @else {
+                form method="post" action="/security/enrol" {
+                    input type="hidden" name="csrf_token" value=(session.csrf);
+                    button type="submit" class="primary" { (text.get("security.set_up")) }
+                }
+            }
+        }
+        (everywhere_form(&session))
+    };
+    page(text, text.get("security.title"), Some(&session), body)
+}
+
+fn everywhere_form(session: &WebSession) -> Markup {
+    let text = session.text;
+    html! {
+        section aria-labelledby="everywhere-h" {
+            h2 id="everywhere-h" { (text.get("security.everywhere")) }
+            p { (text.get("security.everywhere_what")) }
+            form method="post" action="/security/sign-out-everywhere" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                button type="submit" { (text.get("security.everywhere")) }
+            }
+        }
+    }
+}
+
+/// A new secret: the QR code to scan, the secret to type, and a box for the first code.
+async fn enrol(State(state): State<AppState>, session: WebSession, Form(form): Form<CsrfForm>) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let text = session.text;
+    let Json(e) = match mfa_enrol(State(state), SessionOnly(session.auth.clone())).await {
+        Ok(e) => e,
+        Err(err) => return api_error(text, &err),
+    };
+    let qr = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(e.qr_svg));
+    let body = html! {
+        ol {
+            li { (text.get("security.step_app")) }
+            li {
+                (text.get("security.step_scan"))
+                p { img src=(qr) alt=(text.get("security.qr_alt")) width="220" height="220"; }
+                p { (text.get("security.step_type")) " " code class="secret" { (e.secret) } }
+            }
+            li { (text.get("security.step_code")) }
+        }
+        form method="post" action="/security/confirm" class="stack" {
+            input type="hidden" name="csrf_token" value=(session.csrf);
+            label for="mfa-code" { (text.get("security.code")) }
+            input id="mfa-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required pattern="[0-9 ]{6,7}";
+            button type="submit" class="primary" { (text.get("security.confirm")) }
+        }
+    };
+    page(text, text.get("security.set_up"), Some(&session), body)
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    csrf_token: String,
+    code: String,
+}
+
+/// Confirms with a first code and shows the recovery codes, once.
+async fn confirm(State(state): State<AppState>, session: WebSession, Form(form): Form<CodeForm>) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let text = session.text;
+    let code = MfaCode { code: SecretString::from(form.code.replace(' ', "")) };
+    let Json(codes) = match mfa_confirm(State(state), SessionOnly(session.auth.clone()), ApiJson(code)).await {
+        Ok(c) => c,
+        Err(err) => return api_error(text, &err),
+    };
+    let body = html! {
+        p role="status" { strong { (text.get("security.on")) } }
+        p { (text.get("security.recovery_what")) }
+        ul class="codes" { @for c in &codes.recovery_codes { li { code { (c) } } } }
+        p { a class="button primary" href="/" { (text.get("welcome.continue")) } }
+    };
+    let mut response = page(text, text.get("security.recovery"), Some(&session), body);
+    // Recovery codes must not linger in any cache.
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn disable(State(state): State<AppState>, session: WebSession, Form(form): Form<CodeForm>) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let code = MfaCode { code: SecretString::from(form.code.replace(' ', "")) };
+    match mfa_disable(State(state), session.auth.clone(), ApiJson(code)).await {
+        Ok(_) => Redirect::to("/security").into_response(),
+        Err(err) => api_error(session.text, &err),
+    }
+}
+
+/// Ends every session of the user, this one too.
+async fn everywhere(State(state): State<AppState>, session: WebSession, Form(form): Form<CsrfForm>) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    match sign_out_everywhere(State(state), SessionOnly(session.auth.clone())).await {
+        Ok(_) => Redirect::to("/signin").into_response(),
+        Err(err) => api_error(session.text, &err),
+    }
+}
