@@ -275,3 +275,11 @@ admin.clinic.emergency = Emergencies: minutes to look at them
 admin.clinic.max_chars = Longest message (characters)
 admin.clinic.disclosure_en = Line added to drafted replies, English ({name} is the clinician)
 admin.clinic.disclosure_es = Line added to drafted replies, Spanish ({name} is the clinician)
+
+# Audit log (privacy officer)
+audit.title = Audit log
+audit.action = Action
+audit.from = From
+audit.to = To
+audit.detail = Detail
+audit.csv = Download these entries as CSV

@@ -275,3 +275,11 @@ admin.clinic.emergency = Emergencias: minutos para revisarlas
 admin.clinic.max_chars = Mensaje más largo (caracteres)
 admin.clinic.disclosure_en = Línea agregada a respuestas redactadas, en inglés ({name} es el clínico)
 admin.clinic.disclosure_es = Línea agregada a respuestas redactadas, en español ({name} es el clínico)
+
+# Registro de auditoría
+audit.title = Registro de auditoría
+audit.action = Acción
+audit.from = Desde
+audit.to = Hasta
+audit.detail = Detalle
+audit.csv = Descargar estas entradas en CSV

@@ -36,7 +36,7 @@ impl Backend {
              language = COALESCE($4, language) WHERE id = $1 RETURNING id",
         )
         .bind(id.to_string())
-        .bind(change.role.map(|r| r.as_str()))
+        .bind(change.role.map(Role::as_str))
         .bind(change.display_name.as_ref().map(DisplayName::as_str))
         .bind(change.language.map(Language::as_str))
         .fetch_optional(&mut *tx)

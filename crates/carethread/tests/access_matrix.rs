@@ -101,6 +101,24 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ),
             (
+                Method::PATCH,
+                "/api/v1/me".into(),
+                Body::Json(json!({"language": "en"})),
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/clinic".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/admin/clinic".into(),
+                Body::Json(json!({"urgent_reply_hours": 4})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
                 Method::GET,
                 "/api/v1/pools".into(),
                 Body::None,
@@ -318,6 +336,24 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Method::PATCH,
                 format!("/api/v1/admin/users/{bob_id}"),
                 Body::Json(json!({"disabled": false})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/admin/users/{patel_id}"),
+                Body::Json(json!({"display_name": "Priya Patel, PharmD"})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/care-teams".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/pools".into(),
+                Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ),
             (

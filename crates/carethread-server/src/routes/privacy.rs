@@ -31,25 +31,25 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// Audit log filters.
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// `me` (patients), or a patient id (auditors).
-    patient: Option<String>,
+    pub patient: Option<String>,
     /// A user id: what this user did (auditors).
-    user: Option<String>,
+    pub user: Option<String>,
     /// One action, e.g. `thread.break_glass` (auditors).
-    action: Option<String>,
+    pub action: Option<String>,
     /// Start of the period: a date (`2026-01-31`) or an RFC 3339 time.
-    from: Option<String>,
+    pub from: Option<String>,
     /// End of the period (exclusive), like `from`.
-    to: Option<String>,
+    pub to: Option<String>,
     /// `next_before` from the previous page.
-    before: Option<String>,
+    pub before: Option<String>,
     /// Page size, 1–1000 (default 100).
-    limit: Option<String>,
+    pub limit: Option<String>,
     /// `json` (default) or `csv` (auditors).
-    format: Option<String>,
+    pub format: Option<String>,
 }
 
 /// One audit entry. Patients see who (name and role), what and when;

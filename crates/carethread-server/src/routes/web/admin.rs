@@ -59,7 +59,7 @@ struct Saved {
 }
 
 /// An administration page: the section menu, a "saved" notice after a change, and the section.
-fn admin_page(session: &WebSession, current: &str, saved: &Saved, body: Markup) -> Response {
+fn admin_page(session: &WebSession, current: &str, saved: &Saved, body: &Markup) -> Response {
     let text = session.text;
     let title = SECTIONS.iter().find(|(path, _)| *path == current).map_or("", |(_, key)| text.get(key));
     page(
@@ -167,7 +167,7 @@ async fn overview(State(state): State<AppState>, session: WebSession, Query(save
             }
         }
     };
-    admin_page(&session, "/admin", &saved, body)
+    admin_page(&session, "/admin", &saved, &body)
 }
 
 #[derive(Deserialize)]
@@ -280,7 +280,7 @@ async fn users_page(State(state): State<AppState>, session: WebSession, Query(sa
             }
         }
     };
-    admin_page(&session, "/admin/users", &saved, body)
+    admin_page(&session, "/admin/users", &saved, &body)
 }
 
 #[derive(Deserialize)]
@@ -406,7 +406,7 @@ async fn care_teams_page(State(state): State<AppState>, session: WebSession, Que
             }
         }
     };
-    admin_page(&session, "/admin/care-teams", &saved, body)
+    admin_page(&session, "/admin/care-teams", &saved, &body)
 }
 
 #[derive(Deserialize)]
@@ -508,7 +508,7 @@ async fn pools_page(State(state): State<AppState>, session: WebSession, Query(sa
             }
         }
     };
-    admin_page(&session, "/admin/pools", &saved, body)
+    admin_page(&session, "/admin/pools", &saved, &body)
 }
 
 async fn change_pools(
@@ -570,7 +570,7 @@ async fn routing_page(State(state): State<AppState>, session: WebSession, Query(
             " · " (settings.model.id) " " (settings.model.version) " · " (text.get("admin.routing.lexicon")) " " (settings.lexicon_version)
         }
     };
-    admin_page(&session, "/admin/routing", &saved, body)
+    admin_page(&session, "/admin/routing", &saved, &body)
 }
 
 #[derive(Deserialize)]
@@ -684,7 +684,7 @@ async fn grants_page(State(state): State<AppState>, session: WebSession, Query(s
             }
         }
     };
-    admin_page(&session, "/admin/grants", &saved, body)
+    admin_page(&session, "/admin/grants", &saved, &body)
 }
 
 #[derive(Deserialize)]
@@ -779,7 +779,7 @@ async fn clinic_page(State(state): State<AppState>, session: WebSession, Query(s
             button type="submit" class="primary" { (text.get("admin.save")) }
         }
     };
-    admin_page(&session, "/admin/clinic", &saved, body)
+    admin_page(&session, "/admin/clinic", &saved, &body)
 }
 
 /// The clinic form as posted: days repeat, so it is read as pairs.

@@ -156,6 +156,8 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                                     li { a href="/inbasket" { (text.get("nav.inbasket")) } }
                                 } @else if carethread_core::policy::may_administer(s.auth.user.role) {
                                     li { a href="/admin" { (text.get("admin.title")) } }
+                                } @else if s.auth.user.role == carethread_core::role::Role::Auditor {
+                                    li { a href="/audit" { (text.get("audit.title")) } }
                                 } @else {
                                     li { a href="/inbox" { (text.get("nav.inbox")) } }
                                     li { a href="/compose" { (text.get("nav.compose")) } }
@@ -214,6 +216,7 @@ async fn home(session: Result<WebSession, Response>) -> Response {
         Err(_) => Redirect::to("/signin").into_response(),
         Ok(s) if s.auth.user.role.is_staff() => Redirect::to("/inbasket").into_response(),
         Ok(s) if carethread_core::policy::may_administer(s.auth.user.role) => Redirect::to("/admin").into_response(),
+        Ok(s) if s.auth.user.role == carethread_core::role::Role::Auditor => Redirect::to("/audit").into_response(),
         Ok(_) => Redirect::to("/inbox").into_response(),
     }
 }

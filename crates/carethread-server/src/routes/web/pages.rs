@@ -171,8 +171,8 @@ async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> Response {
     let text = session.text;
-    if session.auth.user.role.is_staff() {
-        return Redirect::to("/inbasket").into_response();
+    if !writes_for_a_patient(&session) {
+        return Redirect::to("/").into_response();
     }
     if crate::extract::cookie_from_headers(&headers, WELCOMED_COOKIE).is_none() {
         return Redirect::to("/welcome").into_response();
@@ -210,6 +210,11 @@ async fn inbox(
             (thread_table(&session, &threads, &[]))
         },
     )
+}
+
+/// Patients and proxies have an inbox and write messages; everyone else starts elsewhere.
+fn writes_for_a_patient(session: &WebSession) -> bool {
+    matches!(session.auth.user.role, Role::Patient | Role::Proxy)
 }
 
 fn compose_link(patient: Option<&str>) -> String {
@@ -498,59 +503,7 @@ fn render_thread(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox, conte
                 }
             }
             @if staff { (staff_actions(session, d, context)) }
-            @if closed || (!staff && !d.replies_allowed) {
-                p { (text.get(if closed { "thread.closed" } else { "thread.replies_off_patient" })) }
-            } @else {
-                @if staff {
-                    section aria-labelledby="reply-tools-h" {
-                        h2 id="reply-tools-h" { (text.get("thread.reply_tools")) }
-                        form method="post" action={ "/threads/" (d.id) "/draft" } class="inline" {
-                            input type="hidden" name="csrf_token" value=(session.csrf);
-                            button type="submit" { (text.get("thread.draft")) }
-                        }
-                        @if !context.quick.is_empty() {
-                            form method="post" action={ "/threads/" (d.id) "/quick-reply" } class="inline" {
-                                input type="hidden" name="csrf_token" value=(session.csrf);
-                                input type="hidden" name="body" value=(reply.text);
-                                label for="quick-code" { (text.get("thread.quick")) }
-                                select id="quick-code" name="code" {
-                                    @for (code, body) in &context.quick {
-                                        option value=(code) { "." (code) " — " (body.chars().take(50).collect::<String>()) }
-                                    }
-                                }
-                                button type="submit" { (text.get("thread.quick_insert")) }
-                            }
-                        }
-                        @if reply.no_reply_needed { p role="status" { (text.get("thread.no_reply_needed")) } }
-                    }
-                }
-                form method="post" action={ "/threads/" (d.id) "/reply" } enctype="multipart/form-data" class="stack reply" {
-                    input type="hidden" name="csrf_token" value=(session.csrf);
-                    @if let Some(id) = &reply.draft_id { input type="hidden" name="draft_id" value=(id); }
-                    @if let Some(model) = &reply.model {
-                        p class="notice" role="status" { (text.fill("thread.draft_ai", &[("model", model)])) " " (text.get("thread.draft_help")) }
-                    }
-                    label for="reply-body" { (text.get("thread.reply")) }
-                    textarea id="reply-body" name="body" rows="8" { (reply.text) }
-                    @if let Some(r) = &reply.feedback {
-                        p class="readability" role="status" {
-                            (text.fill("thread.readability", &[("grade", &format!("{:.1}", r.grade))]))
-                            @if !r.jargon.is_empty() {
-                                " · " (text.fill("thread.jargon", &[("list", &r.jargon.iter().map(|j| format!("{} → {}", j.term, j.plain)).collect::<Vec<_>>().join(", "))]))
-                            }
-                        }
-                    }
-                    label for="reply-files" { (text.get("compose.files")) }
-                    input id="reply-files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf";
-                    @if staff {
-                        div class="row" {
-                            input id="internal" type="checkbox" name="internal" value="true";
-                            label for="internal" { (text.get("thread.note")) }
-                        }
-                    }
-                    button type="submit" class="primary" { (text.get("thread.send")) }
-                }
-            }
+            (reply_section(session, d, reply, context))
             @if staff && !context.recent.is_empty() {
                 section aria-labelledby="recent-h" {
                     h2 id="recent-h" { (text.fill("thread.recent", &[("name", &d.patient.display_name)])) }
@@ -563,6 +516,68 @@ fn render_thread(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox, conte
             }
         },
     )
+}
+
+/// The reply box, or why there is none; for staff, the draft and quick-reply tools above it.
+fn reply_section(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox, context: &StaffContext) -> Markup {
+    let text = session.text;
+    let staff = session.auth.user.role.is_staff();
+    let closed = d.status == "closed";
+    html! {
+        @if closed || (!staff && !d.replies_allowed) {
+            p { (text.get(if closed { "thread.closed" } else { "thread.replies_off_patient" })) }
+        } @else {
+            @if staff {
+                section aria-labelledby="reply-tools-h" {
+                    h2 id="reply-tools-h" { (text.get("thread.reply_tools")) }
+                    form method="post" action={ "/threads/" (d.id) "/draft" } class="inline" {
+                        input type="hidden" name="csrf_token" value=(session.csrf);
+                        button type="submit" { (text.get("thread.draft")) }
+                    }
+                    @if !context.quick.is_empty() {
+                        form method="post" action={ "/threads/" (d.id) "/quick-reply" } class="inline" {
+                            input type="hidden" name="csrf_token" value=(session.csrf);
+                            input type="hidden" name="body" value=(reply.text);
+                            label for="quick-code" { (text.get("thread.quick")) }
+                            select id="quick-code" name="code" {
+                                @for (code, body) in &context.quick {
+                                    option value=(code) { "." (code) " — " (body.chars().take(50).collect::<String>()) }
+                                }
+                            }
+                            button type="submit" { (text.get("thread.quick_insert")) }
+                        }
+                    }
+                    @if reply.no_reply_needed { p role="status" { (text.get("thread.no_reply_needed")) } }
+                }
+            }
+            form method="post" action={ "/threads/" (d.id) "/reply" } enctype="multipart/form-data" class="stack reply" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                @if let Some(id) = &reply.draft_id { input type="hidden" name="draft_id" value=(id); }
+                @if let Some(model) = &reply.model {
+                    p class="notice" role="status" { (text.fill("thread.draft_ai", &[("model", model)])) " " (text.get("thread.draft_help")) }
+                }
+                label for="reply-body" { (text.get("thread.reply")) }
+                textarea id="reply-body" name="body" rows="8" { (reply.text) }
+                @if let Some(r) = &reply.feedback {
+                    p class="readability" role="status" {
+                        (text.fill("thread.readability", &[("grade", &format!("{:.1}", r.grade))]))
+                        @if !r.jargon.is_empty() {
+                            " · " (text.fill("thread.jargon", &[("list", &r.jargon.iter().map(|j| format!("{} → {}", j.term, j.plain)).collect::<Vec<_>>().join(", "))]))
+                        }
+                    }
+                }
+                label for="reply-files" { (text.get("compose.files")) }
+                input id="reply-files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf";
+                @if staff {
+                    div class="row" {
+                        input id="internal" type="checkbox" name="internal" value="true";
+                        label for="internal" { (text.get("thread.note")) }
+                    }
+                }
+                button type="submit" class="primary" { (text.get("thread.send")) }
+            }
+        }
+    }
 }
 
 /// Assign, forward with a note, re-triage, replies on or off, close: forms for the care team.
@@ -890,8 +905,8 @@ async fn compose_page(State(state): State<AppState>, session: WebSession, Query(
 
 async fn compose_form(state: &AppState, session: &WebSession, form: &ComposeForm) -> Response {
     let text = session.text;
-    if session.auth.user.role.is_staff() {
-        return Redirect::to("/inbasket").into_response();
+    if !writes_for_a_patient(session) {
+        return Redirect::to("/").into_response();
     }
     let acting_for = if session.auth.user.role == Role::Proxy {
         state.store.proxy_patients(session.auth.user.id, Utc::now()).await.unwrap_or_default()
