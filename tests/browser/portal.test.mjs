@@ -239,6 +239,9 @@ test("the Spanish interface works end to end", async () => {
   await patient.getByRole("heading", { name: "Welcome to secure messaging" }).waitFor();
   await patient.getByLabel("Language").selectOption("es");
   await patient.getByRole("button", { name: "OK" }).click();
+  // The switch returns to the same page, now in Spanish.
+  await patient.getByRole("heading", { name: "Bienvenido a los mensajes seguros" }).waitFor();
+  await patient.getByRole("link", { name: "Ir a mis mensajes" }).click();
   await patient.getByRole("heading", { name: "Mensajes" }).waitFor();
   await patient.goto(`${base}/help`);
   await patient.getByRole("heading", { name: "Ayuda" }).waitFor();
@@ -257,7 +260,7 @@ test("the Spanish interface works end to end", async () => {
 test("an administrator sees the drafting report and switches drafting off and on", async () => {
   const admin = await person(DESKTOP);
   await signIn(admin, "admin");
-  await admin.getByRole("heading", { name: "Clinic administration" }).waitFor();
+  await admin.getByRole("heading", { name: "Drafting and AI" }).waitFor();
   const nurseRow = admin.getByRole("row", { name: /Nurse Daniel Kim/ });
   await nurseRow.waitFor();
   assert.match(await nurseRow.innerText(), /100%/, "the nurse's one draft was sent");
@@ -270,4 +273,119 @@ test("an administrator sees the drafting report and switches drafting off and on
   await admin.getByRole("button", { name: "Save" }).click();
   assert.equal(await admin.getByLabel("Offer reply drafts to clinicians").isChecked(), true);
   await admin.context().close();
+});
+
+/** A tiny PNG: the signature is what the server sniffs. */
+const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489", "hex");
+
+test("a patient sends a photo; the nurse forwards it to the doctor with a note and answers with a quick reply", async () => {
+  const patient = await person(PHONE);
+  await signIn(patient, "patient.alice");
+  await patient.getByRole("link", { name: "Go to my messages" }).click();
+  await patient.getByRole("link", { name: "New message" }).first().click();
+  await patient.getByText(/usually answers within 2 business days/).waitFor();
+  await patient.getByLabel("A question for my care team").check();
+  await patient.getByLabel("Subject").fill("Photo of my ankle");
+  await patient.getByLabel("Your message").fill("My ankle is a bit swollen since I twisted it. Here is a photo.");
+  await patient.getByLabel("Photos or PDF files (optional)").setInputFiles({ name: "ankle.png", mimeType: "image/png", buffer: PNG });
+  await shot(patient, "compose");
+  await patient.getByRole("button", { name: "Send message" }).click();
+  await patient.getByRole("heading", { name: "Your message was sent" }).waitFor();
+  await patient.getByRole("link", { name: "Photo of my ankle" }).click();
+  await patient.getByRole("link", { name: /ankle\.png/ }).waitFor();
+
+  const nurse = await person(DESKTOP);
+  await signIn(nurse, "rn.kim");
+  await nurse.getByLabel("Pool", { exact: true }).selectOption({ label: "Nurse triage" });
+  await nurse.getByRole("button", { name: "Show" }).click();
+  await nurse.getByRole("link", { name: /Photo of my ankle/ }).click();
+  await nurse.getByText(/Reply due/).first().waitFor();
+  await nurse.getByLabel("To a colleague").selectOption({ label: "Dr. Grace Lee (Physician)" });
+  await nurse.getByLabel("Note for them (only staff see it)").fill("Swelling after a sprain; can you check the photo?");
+  await nurse.getByRole("button", { name: "Forward", exact: true }).click();
+  await nurse.getByText(/Forwarded to Dr\. Grace Lee\./).waitFor();
+  await nurse.getByText(/Assigned to Dr\. Grace Lee|Forwarded/).first().waitFor();
+  await nurse.getByLabel("Quick reply").selectOption({ index: 0 });
+  await nurse.getByRole("button", { name: "Insert" }).click();
+  const box = nurse.getByLabel("Your reply");
+  assert.ok((await box.inputValue()).length > 10, "the quick reply is in the reply box");
+  await nurse.getByText(/Reading level: grade/).waitFor();
+  await shot(nurse, "thread-staff");
+
+  const doctor = await person(DESKTOP);
+  await signIn(doctor, "dr.lee");
+  await doctor.getByRole("link", { name: "Assigned to me" }).click();
+  await doctor.getByRole("link", { name: /Photo of my ankle/ }).click();
+  await doctor.getByText("Swelling after a sprain; can you check the photo?").waitFor();
+  await doctor.getByRole("heading", { name: "Other recent messages from Alice Johnson" }).waitFor();
+  for (const p of [patient, nurse, doctor]) await p.context().close();
+});
+
+test("an administrator manages users, pools, routing, proxy access and the clinic's hours", async () => {
+  const admin = await person(DESKTOP);
+  await signIn(admin, "admin");
+  await admin.getByRole("link", { name: "Users" }).click();
+  await admin.getByRole("heading", { name: "Users", level: 1 }).waitFor();
+  await admin.getByLabel("Name", { exact: true }).fill("Nurse Ana Ruiz");
+  await admin.getByLabel("Username", { exact: true }).fill("rn.ruiz");
+  await admin.getByLabel("Role", { exact: true }).selectOption("nurse");
+  await admin.getByLabel(/First password/).fill("violet tram seventeen");
+  await admin.getByRole("button", { name: "Add a user" }).click();
+  await admin.getByText("Saved.").waitFor();
+  await admin.getByRole("row", { name: /Nurse Ana Ruiz/ }).waitFor();
+  await shot(admin, "admin-users");
+
+  await admin.getByRole("link", { name: "Pools" }).click();
+  const triagePool = admin.getByRole("region", { name: "Nurse triage" });
+  await triagePool.getByLabel("Add to Nurse triage").selectOption({ label: "Nurse Ana Ruiz" });
+  await triagePool.getByRole("button", { name: "Add", exact: true }).click();
+  await admin.getByRole("button", { name: "Remove Nurse Ana Ruiz from Nurse triage" }).waitFor();
+  await shot(admin, "admin-pools");
+
+  await admin.getByRole("link", { name: "Care teams" }).click();
+  await admin.getByRole("heading", { name: "Care teams", level: 1 }).waitFor();
+  await shot(admin, "admin-care-teams");
+
+  await admin.getByRole("link", { name: "Routing rules" }).click();
+  await admin.getByLabel("Billing and forms").selectOption({ label: "Front desk" });
+  await admin.getByRole("button", { name: "Save" }).click();
+  await admin.getByText("Saved.").waitFor();
+  await shot(admin, "admin-routing");
+
+  await admin.getByRole("link", { name: "Proxy access" }).click();
+  await admin.getByRole("heading", { name: "Proxy access", level: 1 }).waitFor();
+  await shot(admin, "admin-grants");
+
+  await admin.getByRole("link", { name: "Clinic settings" }).click();
+  await admin.getByRole("checkbox", { name: "Saturday" }).check();
+  await admin.getByLabel("Routine messages: business days to reply").fill("3");
+  await admin.getByRole("button", { name: "Save" }).click();
+  await admin.getByText("Saved.").waitFor();
+  assert.equal(await admin.getByLabel("Routine messages: business days to reply").inputValue(), "3");
+  await shot(admin, "admin-clinic");
+  await admin.context().close();
+
+  // Patients are told the new reply time.
+  const patient = await person(PHONE);
+  await signIn(patient, "patient.alice");
+  await patient.goto(`${base}/compose`);
+  await patient.getByText(/usually answers within 3 business days/).waitFor();
+  await patient.context().close();
+});
+
+test("sign-in and security, and the privacy officer's audit log", async () => {
+  const nurse = await person(PHONE);
+  await signIn(nurse, "rn.kim");
+  await nurse.getByRole("link", { name: "Sign-in and security" }).click();
+  await nurse.getByRole("button", { name: "Set up two-step sign-in" }).click();
+  await nurse.getByRole("img", { name: /QR code/ }).waitFor();
+  await shot(nurse, "security-enrol");
+  await nurse.context().close();
+
+  const auditor = await person(DESKTOP);
+  await signIn(auditor, "auditor");
+  await auditor.getByRole("heading", { name: "Audit log" }).waitFor();
+  await auditor.getByRole("link", { name: /CSV/ }).waitFor();
+  await shot(auditor, "audit");
+  await auditor.context().close();
 });

@@ -151,7 +151,7 @@ day.sun = domingo
 
 # Funciones
 role.patient = Paciente
-role.proxy = Apoderado (familiar o cuidador)
+role.proxy = Representante (familiar o cuidador)
 role.physician = Médico
 role.nurse = Enfermería
 role.pharmacist = Farmacia
@@ -252,8 +252,8 @@ admin.routing.other = Todo lo demás
 admin.routing.classifier = Usar el clasificador entrenado (las reglas de seguridad siempre se aplican)
 admin.routing.stats = {automatic} mensajes clasificados, {review} enviados a revisión, {overrides} reclasificados por el personal
 admin.routing.lexicon = léxico de señales de alarma
-admin.grants = Acceso de apoderados
-admin.grants.proxy = Apoderado
+admin.grants = Acceso de representantes
+admin.grants.proxy = Representante
 admin.grants.scope = Acceso
 admin.grants.until = Hasta
 admin.grants.until_optional = Hasta (opcional)

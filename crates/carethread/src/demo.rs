@@ -188,9 +188,19 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
     }
     if with_threads {
         seed_threads(store, &clinic).await?;
+        for (code, body) in QUICK_REPLIES {
+            store.create_quick_reply(None, code, body, now, &seeded(AuditAction::SettingsChange)).await?;
+        }
     }
     Ok(clinic)
 }
+
+/// The demo clinic's quick replies: code and text (`{first_name}` is filled in).
+const QUICK_REPLIES: [(&str, &str); 3] = [
+    ("thanks", "Hi {first_name}, thank you for your message. We will look into it and write back soon."),
+    ("photo", "Hi {first_name}, thank you for the photo. It helps us see what is going on."),
+    ("visit", "Hi {first_name}, we would like to see you. Please call the front desk to book a visit this week."),
+];
 
 /// A sample conversation: patient, subject, and (author, body) messages.
 type Conversation<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
