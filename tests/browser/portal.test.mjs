@@ -81,7 +81,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill();
-  assert.ok(audited >= 16, `axe checked ${audited} pages at both widths`);
+  assert.ok(audited >= 40, `axe checked ${audited} pages at both widths`);
   assert.deepEqual(violations, [], "axe-core found serious or critical WCAG 2 A/AA violations");
 });
 
@@ -190,6 +190,8 @@ test("a patient writes, a nurse drafts and answers live, the patient reads, the 
   await shot(patient, "who-has-seen");
   await patient.getByRole("link", { name: "My proxies" }).click();
   await patient.getByRole("button", { name: /End access for/ }).waitFor();
+  await patient.getByLabel("Their CareThread username").waitFor();
+  await shot(patient, "proxies");
   await patient.context().close();
   await nurse.context().close();
 });

@@ -283,3 +283,7 @@ audit.from = From
 audit.to = To
 audit.detail = Detail
 audit.csv = Download these entries as CSV
+proxies.add = Give someone access
+proxies.add_intro = A family member or caregiver with their own CareThread proxy account can read, or read and write, your messages for you. The clinic front desk can set up their account.
+proxies.username = Their CareThread username
+proxies.no_such = There is no proxy account with that username. Check it with them, or ask the front desk.

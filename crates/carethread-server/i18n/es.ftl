@@ -283,3 +283,7 @@ audit.from = Desde
 audit.to = Hasta
 audit.detail = Detalle
 audit.csv = Descargar estas entradas en CSV
+proxies.add = Dar acceso a alguien
+proxies.add_intro = Un familiar o cuidador con su propia cuenta de representante en CareThread puede leer, o leer y escribir, sus mensajes por usted. La recepción de la clínica puede crear su cuenta.
+proxies.username = Su usuario de CareThread
+proxies.no_such = No hay ninguna cuenta de representante con ese usuario. Confírmelo con esa persona o pregunte en recepción.

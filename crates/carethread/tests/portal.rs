@@ -675,3 +675,40 @@ async fn staff_who_must_use_two_step_sign_in_are_led_to_set_it_up() {
     assert_eq!((out.status, out.location.as_str()), (StatusCode::SEE_OTHER, "/signin"));
     assert_eq!(kim.get("/inbasket").await.location, "/signin");
 }
+
+#[tokio::test]
+async fn a_patient_gives_a_proxy_access_by_username_and_ends_it() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let bob = Browser::sign_in(&app, "patient.bob").await;
+        let proxies = bob.get("/proxies").await;
+        assert!(
+            proxies.html.contains("Their CareThread username") || proxies.html.contains("Su usuario de CareThread")
+        );
+        // A staff member's or an unknown username gets the same refusal, and nothing is granted.
+        for username in ["rn.kim", "nobody.here"] {
+            let refused = bob.post("/proxies/grant", &[("username", username), ("scope", "read_only")]).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{username}");
+        }
+        let granted =
+            bob.post("/proxies/grant", &[("username", "proxy.carol"), ("scope", "read_only"), ("until", "")]).await;
+        assert_eq!((granted.status, granted.location.as_str()), (StatusCode::SEE_OTHER, "/proxies"));
+        let carol = app.login("proxy.carol").await;
+        let me = api(&app, Method::GET, "/api/v1/me", &carol, None).await;
+        let acting: Vec<&str> = me.body["acting_for"]
+            .as_array()
+            .expect("acting for")
+            .iter()
+            .filter_map(|p| p["display_name"].as_str())
+            .collect();
+        assert!(acting.contains(&"Bob Martínez"), "{acting:?}");
+        let token = app.login("patient.bob").await;
+        let grants = api(&app, Method::GET, "/api/v1/grants", &token, None).await;
+        assert_eq!(grants.body["grants"].as_array().map(Vec::len), Some(1));
+        let grant = grants.body["grants"][0]["id"].as_str().expect("grant").to_owned();
+        let ended = bob.post("/proxies/revoke", &[("grant", &grant)]).await;
+        assert_eq!(ended.status, StatusCode::SEE_OTHER);
+        let me = api(&app, Method::GET, "/api/v1/me", &carol, None).await;
+        assert!(!me.body["acting_for"].to_string().contains("Bob"), "access ends at once");
+    }
+}

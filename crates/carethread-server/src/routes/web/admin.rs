@@ -709,18 +709,24 @@ async fn change_grants(State(state): State<AppState>, session: WebSession, Form(
     let result = if form.action == "revoke" {
         revoke_grant(State(state), session.auth.clone(), Path(form.grant)).await.map(|_| ())
     } else {
-        // A grant dated to a day lasts to the end of that day (UTC).
-        let expires_at = match form.until.trim() {
-            "" => None,
-            raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-                Ok(d) => Some(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)) + chrono::TimeDelta::days(1)),
-                Err(_) => return api_error(text, &ApiError::invalid("expires_at", "must be a date")),
-            },
+        let expires_at = match end_of_day(&form.until) {
+            Ok(t) => t,
+            Err(e) => return api_error(text, &e),
         };
         let input = NewGrantIn { proxy_id: form.proxy, patient_id: Some(form.patient), scope: form.scope, expires_at };
         create_grant(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ())
     };
     done("/admin/grants", result, text)
+}
+
+/// A grant dated to a day lasts to the end of that day (UTC); no date, until revoked.
+pub(super) fn end_of_day(raw: &str) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map(|d| Some(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)) + chrono::TimeDelta::days(1)))
+            .map_err(|_| ApiError::invalid("expires_at", "must be a date")),
+    }
 }
 
 // --- clinic settings ------------------------------------------------------------

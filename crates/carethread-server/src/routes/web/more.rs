@@ -30,6 +30,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/audit", get(audit_page))
         .route("/proxies", get(proxies))
         .route("/proxies/revoke", post(revoke))
+        .route("/proxies/grant", post(grant))
         .route("/threads/{id}/manage", post(manage))
 }
 
@@ -121,6 +122,22 @@ async fn proxies(State(state): State<AppState>, session: WebSession) -> Response
                             button type="submit" { (text.fill("proxies.revoke", &[("name", &g.proxy.display_name)])) }
                         }
                     }
+                }
+            }
+            section aria-labelledby="grant-h" {
+                h2 id="grant-h" { (text.get("proxies.add")) }
+                p { (text.get("proxies.add_intro")) }
+                form method="post" action="/proxies/grant" class="stack" {
+                    input type="hidden" name="csrf_token" value=(session.csrf);
+                    label for="proxy-username" { (text.get("proxies.username")) }
+                    input id="proxy-username" name="username" type="text" required autocomplete="off" maxlength="64";
+                    label for="proxy-scope" { (text.get("admin.grants.scope")) }
+                    select id="proxy-scope" name="scope" {
+                        @for s in ["messages_only", "read_only", "full"] { option value=(s) { (text.get(&format!("proxies.scope.{s}"))) } }
+                    }
+                    label for="proxy-until" { (text.get("admin.grants.until_optional")) }
+                    input id="proxy-until" name="until" type="date";
+                    button type="submit" class="primary" { (text.get("proxies.add")) }
                 }
             }
         },
@@ -220,6 +237,49 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
             }
         },
     )
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    csrf_token: String,
+    username: String,
+    scope: String,
+    #[serde(default)]
+    until: String,
+}
+
+/// A patient gives someone with a proxy account access, by their username.
+/// Any username that is not a proxy's gets the same answer, so the form
+/// tells nothing about other accounts.
+async fn grant(State(state): State<AppState>, session: WebSession, Form(form): Form<GrantForm>) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let text = session.text;
+    if session.auth.user.role != Role::Patient {
+        return Redirect::to("/").into_response();
+    }
+    let no_proxy = || error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("proxies.no_such"));
+    let Ok(username) = carethread_core::user::Username::parse(form.username.trim()) else { return no_proxy() };
+    let proxy = match state.store.user_credentials(&username).await {
+        Ok(Some((user, _))) if user.role == Role::Proxy && !user.disabled => user,
+        Ok(_) => return no_proxy(),
+        Err(e) => return super::pages::api_error(text, &e.into()),
+    };
+    let expires_at = match super::admin::end_of_day(&form.until) {
+        Ok(t) => t,
+        Err(e) => return super::pages::api_error(text, &e),
+    };
+    let input = crate::routes::privacy::NewGrantIn {
+        proxy_id: proxy.id.to_string(),
+        patient_id: None,
+        scope: form.scope,
+        expires_at,
+    };
+    match crate::routes::privacy::create_grant(State(state), session.auth.clone(), ApiJson(input)).await {
+        Ok(_) => Redirect::to("/proxies").into_response(),
+        Err(e) => super::pages::api_error(text, &e),
+    }
 }
 
 #[derive(Deserialize)]
