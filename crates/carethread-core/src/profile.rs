@@ -87,8 +87,8 @@ impl ClinicProfile {
         }
         let opens = parse_time("opens_at", &self.opens_at)?;
         let closes = parse_time("closes_at", &self.closes_at)?;
-        if closes <= opens {
-            return Err(DomainError::invalid("closes_at", "must be later than opens_at"));
+        if closes - opens < TimeDelta::hours(1) {
+            return Err(DomainError::invalid("closes_at", "must be at least an hour after opens_at"));
         }
         if !(1..=30).contains(&self.routine_reply_days) {
             return Err(DomainError::invalid("routine_reply_days", "must be from 1 to 30"));
@@ -176,8 +176,9 @@ impl ClinicHours {
     pub fn add_working_time(&self, start: DateTime<Utc>, work: TimeDelta) -> DateTime<Utc> {
         let mut left = work;
         let mut date = self.local_date(start);
-        // At most a year of days: open days are at least one in seven.
-        for _ in 0..400 {
+        // Enough days for the longest target: 72 business hours of one-hour
+        // days (the shortest allowed) open one day a week is 504 days.
+        for _ in 0..800 {
             if let Some((open, close)) = self.window(date) {
                 let from = open.max(start);
                 if from < close {
@@ -268,6 +269,21 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_target_on_the_sparsest_hours_is_still_counted_in_open_time() {
+        let p = ClinicProfile {
+            open_days: vec![1],
+            opens_at: "08:00".into(),
+            closes_at: "09:00".into(),
+            urgent_reply_hours: 72,
+            ..ClinicProfile::default()
+        };
+        let h = p.validate().expect("valid");
+        let start = utc("2026-11-23T14:00:00Z");
+        // 72 one-hour Mondays: the last one is 71 weeks after the first.
+        assert_eq!((h.due_at(&p, start, Urgency::Urgent) - start).num_weeks(), 71);
+    }
+
+    #[test]
     fn daylight_saving_changes_keep_the_wall_clock_hours() {
         let (_, h) = chicago();
         // 2026-03-09 is the Monday after the spring change: 08:00 CDT is 13:00 UTC.
@@ -286,6 +302,7 @@ mod tests {
         assert_eq!(bad(|p| p.open_days = vec![8]), Err("open_days"));
         assert_eq!(bad(|p| p.opens_at = "9am".into()), Err("opens_at"));
         assert_eq!(bad(|p| p.closes_at = "07:00".into()), Err("closes_at"));
+        assert_eq!(bad(|p| p.closes_at = "08:30".into()), Err("closes_at"));
         assert_eq!(bad(|p| p.message_max_chars = 50), Err("message_max_chars"));
         assert_eq!(bad(|p| p.disclosure_es = "a\nb".into()), Err("disclosure_es"));
         assert_eq!(bad(|_| {}), Ok(()));

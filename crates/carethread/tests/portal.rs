@@ -712,3 +712,42 @@ async fn a_patient_gives_a_proxy_access_by_username_and_ends_it() {
         assert!(!me.body["acting_for"].to_string().contains("Bob"), "access ends at once");
     }
 }
+
+#[tokio::test]
+async fn a_drafted_reply_with_a_file_keeps_its_disclosure_and_a_yes_leaves_the_thread_answered() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice, "Letter", "Could you send me a letter for work about my visit?").await;
+        let nurse = app.login("rn.kim").await;
+        let draft = app.post(&format!("/api/v1/threads/{thread}/drafts"), &nurse, json!({})).await;
+        let draft_id = draft.body["id"].as_str().expect("draft").to_owned();
+        let kim = Browser::sign_in(&app, "rn.kim").await;
+        let pdf = b"%PDF-1.4\n%letter\n".to_vec();
+        let fields = [("body", "Here is your letter for work."), ("draft_id", draft_id.as_str())];
+        let sent = kim.post_files(&format!("/threads/{thread}/reply"), &fields, &[("letter.pdf", pdf)]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+        let detail = api(&app, Method::GET, &format!("/api/v1/threads/{thread}"), &alice, None).await;
+        let reply = detail.body["messages"].as_array().expect("messages").last().expect("reply").clone();
+        assert!(reply["body"].as_str().expect("body").contains("Drafted with the help of software"), "{reply}");
+        assert_eq!(reply["attachments"][0]["file_name"], "letter.pdf");
+        assert_eq!(detail.body["due_at"], Value::Null);
+
+        let patient = Browser::sign_in(&app, "patient.alice").await;
+        let yes = patient.post(&format!("/threads/{thread}/feedback"), &[("answered", "yes")]).await;
+        assert_eq!(yes.status, StatusCode::SEE_OTHER);
+        let detail = api(&app, Method::GET, &format!("/api/v1/threads/{thread}"), &nurse, None).await;
+        assert_eq!((detail.body["status"].as_str(), &detail.body["due_at"]), (Some("awaiting_patient"), &Value::Null));
+        let no = patient.post(&format!("/threads/{thread}/feedback"), &[("answered", "no")]).await;
+        assert_eq!(no.status, StatusCode::SEE_OTHER);
+        let detail = api(&app, Method::GET, &format!("/api/v1/threads/{thread}"), &nurse, None).await;
+        assert_eq!(detail.body["status"], "open", "a remaining question goes back to the care team");
+        assert!(detail.body["due_at"].is_string());
+        // A date chrono can parse but not extend is refused, not a crash.
+        let bob = Browser::sign_in(&app, "patient.bob").await;
+        let far = bob
+            .post("/proxies/grant", &[("username", "proxy.carol"), ("scope", "read_only"), ("until", "+262142-12-31")])
+            .await;
+        assert_eq!(far.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -80,6 +80,9 @@ struct Addition {
     attachments: Vec<NewAttachment>,
     key: Option<Idempotency>,
     draft: Option<DraftUse>,
+    /// A patient's "yes, this answered my question": the thread stays with
+    /// the patient rather than waiting for the care team again.
+    acknowledgement: bool,
 }
 
 /// Checks permission and the thread's state, triages a patient's message,
@@ -130,7 +133,7 @@ async fn add_to_thread(
             author_id: auth.user.id,
             body: add.body,
             internal,
-            new_status: thread.status_after_message(role, internal),
+            new_status: if add.acknowledgement { thread.status } else { thread.status_after_message(role, internal) },
             triage,
             attachments: add.attachments,
             idempotency: add.key,
@@ -221,7 +224,14 @@ pub async fn post_message(
         None => None,
         Some(raw) => Some(draft_use(&state, &auth, &thread, raw, input.internal, body.as_str()).await?),
     };
-    let add = Addition { body: Some(body), internal: input.internal, attachments: Vec::new(), key, draft };
+    let add = Addition {
+        body: Some(body),
+        internal: input.internal,
+        attachments: Vec::new(),
+        key,
+        draft,
+        acknowledgement: false,
+    };
     add_to_thread(&state, &auth, &thread, add).await
 }
 
@@ -347,7 +357,7 @@ pub async fn post_attachments(
         return Err(ApiError::invalid("file", "is required: attach at least one file"));
     }
     access.require(action_for(internal))?;
-    let add = Addition { body: text, internal, attachments: files, key: None, draft: None };
+    let add = Addition { body: text, internal, attachments: files, key: None, draft: None, acknowledgement: false };
     add_to_thread(&state, &auth, &access.thread, add).await
 }
 
@@ -367,21 +377,42 @@ pub(crate) fn check_files(state: &AppState, files: Vec<(Option<String>, Vec<u8>)
         .collect()
 }
 
-/// Sends checked files with optional text into a thread (the portal's reply
-/// and compose forms): the same permission, state and triage as the API.
-pub(crate) async fn send_files(
+/// What the portal's reply and compose forms send: text, checked files, the
+/// draft a reply started from, or a patient's acknowledgement.
+#[derive(Default)]
+pub(crate) struct PortalMessage<'a> {
+    pub(crate) text: Option<&'a str>,
+    pub(crate) internal: bool,
+    pub(crate) files: Vec<NewAttachment>,
+    pub(crate) draft_id: Option<&'a str>,
+    pub(crate) acknowledgement: bool,
+}
+
+/// Sends a portal message into a thread: the same permission, state, triage,
+/// draft accounting and disclosure line as the API.
+pub(crate) async fn send_from_portal(
     state: &AppState,
     auth: &Authenticated,
     thread_id: &str,
-    text: Option<&str>,
-    internal: bool,
-    files: Vec<NewAttachment>,
+    message: PortalMessage<'_>,
 ) -> ApiResult<SentMessage> {
     let access = load_thread(state, auth, thread_id).await?;
-    access.require(action_for(internal))?;
+    access.require(action_for(message.internal))?;
     let max_chars = state.clinic.get(&*state.store).await.profile.message_max_chars;
-    let body = text.filter(|t| !t.trim().is_empty()).map(|t| MessageBody::parse(t, max_chars)).transpose()?;
-    let add = Addition { body, internal, attachments: files, key: None, draft: None };
+    let body = message.text.filter(|t| !t.trim().is_empty()).map(|t| MessageBody::parse(t, max_chars)).transpose()?;
+    let draft = match (message.draft_id.filter(|d| !d.is_empty()), &body) {
+        (None, _) => None,
+        (Some(raw), Some(b)) => Some(draft_use(state, auth, &access.thread, raw, message.internal, b.as_str()).await?),
+        (Some(_), None) => return Err(ApiError::invalid("body", "is required with a draft")),
+    };
+    let add = Addition {
+        body,
+        internal: message.internal,
+        attachments: message.files,
+        key: None,
+        draft,
+        acknowledgement: message.acknowledgement && !auth.user.role.is_staff(),
+    };
     add_to_thread(state, auth, &access.thread, add).await.map(|(_, Json(sent))| sent)
 }
 

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use carethread_core::policy;
 use carethread_core::role::Role;
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -724,8 +724,11 @@ pub(super) fn end_of_day(raw: &str) -> Result<Option<chrono::DateTime<Utc>>, Api
     match raw.trim() {
         "" => Ok(None),
         raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map(|d| Some(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)) + chrono::TimeDelta::days(1)))
-            .map_err(|_| ApiError::invalid("expires_at", "must be a date")),
+            .ok()
+            .filter(|d| (2000..=9999).contains(&d.year()))
+            .and_then(|d| d.succ_opt())
+            .map(|d| Some(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN))))
+            .ok_or_else(|| ApiError::invalid("expires_at", "must be a date")),
     }
 }
 

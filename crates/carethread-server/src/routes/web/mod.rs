@@ -99,6 +99,7 @@ impl FromRequestParts<AppState> for WebSession {
         if !session.mfa_enabled
             && state.settings.mfa_required(auth.user.role)
             && !parts.uri.path().starts_with("/security")
+            && parts.uri.path() != "/signout"
         {
             return Err(Redirect::to("/security").into_response());
         }

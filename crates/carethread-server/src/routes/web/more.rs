@@ -22,7 +22,7 @@ use crate::routes::messages::{NewMessageIn, post_message};
 use crate::routes::privacy::{AuditParams, audit_log};
 use crate::routes::threads::{ThreadPatchIn, update_thread};
 use crate::routes::triage::{RetriageIn, retriage};
-use carethread_core::policy;
+use carethread_core::policy::{self, ThreadAction};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -378,6 +378,10 @@ async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageF
     };
     if pool.is_none() && assignee.is_none() {
         return Err(ApiError::invalid("pool", "choose a pool or a colleague to forward to"));
+    }
+    // Both writes are allowed before either is made: moving needs Manage, the note InternalNotes.
+    for action in [ThreadAction::Manage, ThreadAction::InternalNotes] {
+        crate::routes::threads::authorize_thread(state, &session.auth, id, action).await?;
     }
     let input = ThreadPatchIn {
         status: None,

@@ -24,7 +24,7 @@ use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::drafts::{DraftIn, create_draft, expand_quick_reply, list_quick_replies};
-use crate::routes::messages::{NewMessageIn, check_files, post_message, send_files};
+use crate::routes::messages::{PortalMessage, check_files, send_from_portal};
 use crate::routes::threads::{NewThreadIn, create_thread, get_thread};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
@@ -672,20 +672,21 @@ async fn reply(
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let internal = form.internal.is_some();
-    let result = if posted.files.is_empty() {
-        if form.body.trim().is_empty() {
-            return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
+    if posted.files.is_empty() && form.body.trim().is_empty() {
+        return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
+    }
+    let result = match check_files(&state, posted.files) {
+        Ok(files) => {
+            let message = PortalMessage {
+                text: Some(&form.body),
+                internal: form.internal.is_some(),
+                files,
+                draft_id: form.draft_id.as_deref(),
+                acknowledgement: false,
+            };
+            send_from_portal(&state, &session.auth, &id, message).await.map(|_| ())
         }
-        let input = NewMessageIn { body: form.body, internal, draft_id: form.draft_id.filter(|d| !d.is_empty()) };
-        post_message(State(state), session.auth.clone(), Path(id.clone()), HeaderMap::new(), ApiJson(input))
-            .await
-            .map(|_| ())
-    } else {
-        match check_files(&state, posted.files) {
-            Ok(files) => send_files(&state, &session.auth, &id, Some(&form.body), internal, files).await.map(|_| ()),
-            Err(e) => Err(e),
-        }
+        Err(e) => Err(e),
     };
     match result {
         Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
@@ -758,8 +759,10 @@ async fn feedback(
     } else {
         text.get("thread.answered_no").to_owned()
     };
-    let input = NewMessageIn { body, internal: false, draft_id: None };
-    match post_message(State(state), session.auth.clone(), Path(id.clone()), HeaderMap::new(), ApiJson(input)).await {
+    // "Yes" leaves the thread with the patient; "I still have a question" puts it back with the care team.
+    let message =
+        PortalMessage { text: Some(&body), acknowledgement: form.answered == "yes", ..PortalMessage::default() };
+    match send_from_portal(&state, &session.auth, &id, message).await {
         Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
         Err(e) => api_error(text, &e),
     }
@@ -1017,7 +1020,9 @@ async fn compose_submit(
         Err(e) => return api_error(text, &e),
     };
     if !files.is_empty()
-        && let Err(e) = send_files(&state, &session.auth, &detail.id, None, false, files).await
+        && let Err(e) =
+            send_from_portal(&state, &session.auth, &detail.id, PortalMessage { files, ..PortalMessage::default() })
+                .await
     {
         tracing::warn!(error = %e, "files for a new thread were not stored");
         return api_error(text, &e);
