@@ -181,14 +181,17 @@ pub struct Lexicon {
     terminators: Vec<Seq>,
 }
 
-/// Per-message view of the tokens: which lexicon words each one matches.
+/// Per-message view of the tokens: which lexicon words each one matches,
+/// and where each matched word is (so a pattern is only tried where its
+/// first word occurs).
 struct Matcher<'a> {
     tokens: &'a [Token],
     words: Vec<Vec<(u32, bool)>>,
     numbers: Vec<Option<f64>>,
+    positions: HashMap<u32, Vec<(usize, bool)>>,
 }
 
-impl Matcher<'_> {
+impl<'a> Matcher<'a> {
     fn atom(&self, atom: &Atom, at: usize) -> bool {
         match atom {
             Atom::Word { id, fuzzy } => self.words[at].iter().any(|(w, exact)| w == id && (*exact || *fuzzy)),
@@ -224,9 +227,45 @@ impl Matcher<'_> {
         }
     }
 
-    /// Every place `seq` matches, as token ranges.
+    fn new(tokens: &'a [Token], vocabulary: &Vocabulary) -> Self {
+        let words: Vec<Vec<(u32, bool)>> = tokens.iter().map(|t| vocabulary.lookup(&t.text)).collect();
+        let mut positions: HashMap<u32, Vec<(usize, bool)>> = HashMap::new();
+        for (at, found) in words.iter().enumerate() {
+            for &(id, exact) in found {
+                positions.entry(id).or_default().push((at, exact));
+            }
+        }
+        Self { tokens, words, numbers: tokens.iter().map(Token::number).collect(), positions }
+    }
+
+    /// Adds to `out` the positions where `elems` can begin, when its first
+    /// element is made of words only; false when it could begin anywhere.
+    fn starts(&self, elems: &[Elem], out: &mut Vec<usize>) -> bool {
+        match elems.first() {
+            Some(Elem::Any(atoms)) => atoms.iter().all(|atom| match atom {
+                Atom::Word { id, fuzzy } => {
+                    let here = self.positions.get(id).into_iter().flatten();
+                    out.extend(here.filter(|(_, exact)| *exact || *fuzzy).map(|(at, _)| *at));
+                    true
+                }
+                Atom::Prefix(_) | Atom::Number { .. } => false,
+            }),
+            Some(Elem::Group(seqs)) => seqs.iter().all(|seq| self.starts(&seq.0, out)),
+            Some(Elem::Gap(_)) | None => false,
+        }
+    }
+
+    /// Every place `seq` matches, as token ranges, in order.
     fn find(&self, seq: &Seq) -> Vec<(usize, usize)> {
-        (0..self.tokens.len())
+        let mut starts = Vec::new();
+        if self.starts(&seq.0, &mut starts) {
+            starts.sort_unstable();
+            starts.dedup();
+        } else {
+            starts = (0..self.tokens.len()).collect();
+        }
+        starts
+            .into_iter()
             .filter_map(|start| {
                 let end = self.elems(&seq.0, start, self.tokens[start].sentence)?;
                 (end > start).then_some((start, end))
@@ -428,11 +467,7 @@ impl Lexicon {
     /// Checks already tokenised text for red flags.
     #[must_use]
     pub fn check_tokens(&self, tokens: &[Token]) -> SafetyCheck {
-        let matcher = Matcher {
-            tokens,
-            words: tokens.iter().map(|t| self.vocabulary.lookup(&t.text)).collect(),
-            numbers: tokens.iter().map(Token::number).collect(),
-        };
+        let matcher = Matcher::new(tokens, &self.vocabulary);
         let masked: Vec<(usize, usize)> = matcher.find_all(&self.pseudo);
         let unmasked = |found: Vec<(usize, usize)>| -> Vec<(usize, usize)> {
             found.into_iter().filter(|&(s, e)| !masked.iter().any(|&(ms, me)| s < me && ms < e)).collect()
