@@ -188,7 +188,10 @@ struct Matcher<'a> {
     tokens: &'a [Token],
     words: Vec<Vec<(u32, bool)>>,
     numbers: Vec<Option<f64>>,
-    positions: HashMap<u32, Vec<(usize, bool)>>,
+    /// (word id, token position, exact match), sorted by word id.
+    positions: Vec<(u32, usize, bool)>,
+    /// One bit per lexicon word: whether it occurs at all.
+    present: Vec<u64>,
 }
 
 impl<'a> Matcher<'a> {
@@ -229,13 +232,17 @@ impl<'a> Matcher<'a> {
 
     fn new(tokens: &'a [Token], vocabulary: &Vocabulary) -> Self {
         let words: Vec<Vec<(u32, bool)>> = tokens.iter().map(|t| vocabulary.lookup(&t.text)).collect();
-        let mut positions: HashMap<u32, Vec<(usize, bool)>> = HashMap::new();
-        for (at, found) in words.iter().enumerate() {
-            for &(id, exact) in found {
-                positions.entry(id).or_default().push((at, exact));
-            }
+        let mut positions: Vec<(u32, usize, bool)> = words
+            .iter()
+            .enumerate()
+            .flat_map(|(at, found)| found.iter().map(move |&(id, exact)| (id, at, exact)))
+            .collect();
+        positions.sort_unstable();
+        let mut present = vec![0_u64; vocabulary.words.len().div_ceil(64)];
+        for &(id, _, _) in &positions {
+            present[id as usize / 64] |= 1 << (id % 64);
         }
-        Self { tokens, words, numbers: tokens.iter().map(Token::number).collect(), positions }
+        Self { tokens, words, numbers: tokens.iter().map(Token::number).collect(), positions, present }
     }
 
     /// Adds to `out` the positions where `elems` can begin, when its first
@@ -243,9 +250,15 @@ impl<'a> Matcher<'a> {
     fn starts(&self, elems: &[Elem], out: &mut Vec<usize>) -> bool {
         match elems.first() {
             Some(Elem::Any(atoms)) => atoms.iter().all(|atom| match atom {
+                Atom::Word { id, .. }
+                    if self.present.get(*id as usize / 64).is_none_or(|bits| bits & (1 << (id % 64)) == 0) =>
+                {
+                    true
+                }
                 Atom::Word { id, fuzzy } => {
-                    let here = self.positions.get(id).into_iter().flatten();
-                    out.extend(here.filter(|(_, exact)| *exact || *fuzzy).map(|(at, _)| *at));
+                    let from = self.positions.partition_point(|(w, _, _)| w < id);
+                    let here = self.positions[from..].iter().take_while(|(w, _, _)| w == id);
+                    out.extend(here.filter(|(_, _, exact)| *exact || *fuzzy).map(|(_, at, _)| *at));
                     true
                 }
                 Atom::Prefix(_) | Atom::Number { .. } => false,
