@@ -41,8 +41,13 @@ impl ProfileCache {
     pub fn new(message_max_chars: usize) -> Self {
         let configured = ClinicProfile { message_max_chars, ..ClinicProfile::default() };
         // A configured limit outside the range an administrator may set falls back to the default.
-        let profile = if configured.validate().is_ok() { configured } else { ClinicProfile::default() };
-        let hours = builtin_hours(&profile);
+        let (profile, hours) = if let Ok(hours) = configured.validate() {
+            (configured, hours)
+        } else {
+            let builtin = ClinicProfile::default();
+            let hours = builtin_hours(&builtin);
+            (builtin, hours)
+        };
         Self { defaults: Arc::new(Clinic { profile, hours }), current: RwLock::new(None) }
     }
 

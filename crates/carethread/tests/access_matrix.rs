@@ -6,24 +6,7 @@ mod support;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::{TestApp, backends, spawn};
-
-/// Who calls, in table column order. `patient.alice` owns the thread; `proxy.carol`
-/// acts for her; the three clinicians are on her care team; the thread is routed
-/// to the nurse-triage pool, which neither the front desk nor billing is in.
-const CALLERS: [&str; 11] = [
-    "anonymous",
-    "patient.alice",
-    "patient.bob",
-    "proxy.carol",
-    "dr.lee",
-    "rn.kim",
-    "rx.patel",
-    "desk.ortiz",
-    "billing.ng",
-    "admin",
-    "auditor",
-];
+use support::{CALLERS, TestApp, backends, spawn};
 
 #[derive(Clone)]
 enum Body {

@@ -8,7 +8,7 @@ mod support;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode, redirect};
 use serde_json::{Value, json};
-use support::{PASSWORD, TestApp, backends, spawn};
+use support::{CALLERS, PASSWORD, TestApp, backends, spawn};
 
 /// A signed-in browser: its cookies and the CSRF token its pages carry.
 struct Browser {
@@ -99,20 +99,6 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 async fn api(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> support::Reply {
     app.call(method, path, Some(token), body).await
 }
-
-const CALLERS: [&str; 11] = [
-    "anonymous",
-    "patient.alice",
-    "patient.bob",
-    "proxy.carol",
-    "dr.lee",
-    "rn.kim",
-    "rx.patel",
-    "desk.ortiz",
-    "billing.ng",
-    "admin",
-    "auditor",
-];
 
 #[tokio::test]
 async fn every_page_answers_every_role_as_the_policy_says() {

@@ -111,7 +111,7 @@ async fn add_to_thread(
     let mut add = add;
     let reading_grade = match add.body.take() {
         Some(body) if role.is_staff() && !internal => {
-            let language = state.store.user(thread.patient_id).await?.map_or(Language::En, |p| p.language);
+            let language = patient_language(state, thread.patient_id).await?;
             let body = if add.draft.is_some() { with_disclosure(state, auth, language, body).await? } else { body };
             let grade = carethread_draft::readability::measure(body.as_str(), language).grade;
             add.body = Some(body);
@@ -377,6 +377,11 @@ pub(crate) fn check_files(state: &AppState, files: Vec<(Option<String>, Vec<u8>)
         .collect()
 }
 
+/// The language a reply to this patient is read in.
+pub(crate) async fn patient_language(state: &AppState, patient: carethread_core::ids::UserId) -> ApiResult<Language> {
+    Ok(state.store.user(patient).await?.map_or(Language::En, |p| p.language))
+}
+
 /// What the portal's reply and compose forms send: text, checked files, the
 /// draft a reply started from, or a patient's acknowledgement.
 #[derive(Default)]
@@ -416,7 +421,7 @@ pub(crate) async fn send_from_portal(
     add_to_thread(state, auth, &access.thread, add).await.map(|(_, Json(sent))| sent)
 }
 
-fn multipart_error(err: &axum::extract::multipart::MultipartError) -> ApiError {
+pub(crate) fn multipart_error(err: &axum::extract::multipart::MultipartError) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge("the upload is larger than the clinic allows".to_owned())
     } else {

@@ -93,6 +93,22 @@ pub(crate) async fn authorize_thread(
     Ok(access.thread)
 }
 
+/// The threads the caller may see under `filter`, with the listing audited
+/// (naming the patient when the list is one patient's).
+pub(crate) async fn list_audited(
+    state: &AppState,
+    auth: &Authenticated,
+    filter: &ThreadFilter,
+) -> ApiResult<Vec<carethread_store::ThreadSummary>> {
+    let rows = state.store.list_threads(auth.actor(), filter, Utc::now()).await?;
+    let mut listed = auth.audit(AuditAction::ThreadList);
+    if let Some(patient) = filter.patient {
+        listed = listed.patient(patient);
+    }
+    state.store.record_audit(vec![listed]).await?;
+    Ok(rows)
+}
+
 /// The full thread as the caller may see it.
 pub(crate) async fn thread_detail(state: &AppState, auth: &Authenticated, id: ThreadId) -> ApiResult<ThreadDetail> {
     let summary = state.store.thread_summary(auth.actor(), id).await?.ok_or(ApiError::NotFound)?;
@@ -167,12 +183,7 @@ pub async fn list_threads(
         emergencies_first: in_basket_order(auth.user.role),
         limit: limit + 1,
     };
-    let mut rows = state.store.list_threads(auth.actor(), &filter, Utc::now()).await?;
-    let mut listed = auth.audit(AuditAction::ThreadList);
-    if let Some(patient) = filter.patient {
-        listed = listed.patient(patient);
-    }
-    state.store.record_audit(vec![listed]).await?;
+    let mut rows = list_audited(&state, &auth, &filter).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|s| ThreadCursor::after(&s.thread).encode())

@@ -17,6 +17,23 @@ use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "demo-password";
 
+/// Who calls, in the column order of the route-by-role tables. `patient.alice`
+/// owns the thread; `proxy.carol` acts for her; the three clinicians are on her
+/// care team; front desk and billing are not in the pool her thread is routed to.
+pub const CALLERS: [&str; 11] = [
+    "anonymous",
+    "patient.alice",
+    "patient.bob",
+    "proxy.carol",
+    "dr.lee",
+    "rn.kim",
+    "rx.patel",
+    "desk.ortiz",
+    "billing.ng",
+    "admin",
+    "auditor",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

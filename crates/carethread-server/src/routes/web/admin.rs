@@ -799,8 +799,12 @@ async fn change_clinic(
 ) -> Response {
     let text = session.text;
     let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned());
-    let csrf = CsrfOnly { csrf_token: value("csrf_token").unwrap_or_default() };
-    guard!(session, csrf);
+    if let Some(refused) = refuse_non_admin(&session) {
+        return refused;
+    }
+    if let Some(refused) = session.refuse(&value("csrf_token").unwrap_or_default()) {
+        return refused;
+    }
     let number = |name: &'static str| -> Result<Option<u32>, ApiError> {
         value(name).map(|v| v.parse::<u32>().map_err(|_| ApiError::invalid(name, "must be a whole number"))).transpose()
     };
@@ -828,10 +832,6 @@ async fn change_clinic(
         Err(e) => Err(e),
     };
     done("/admin/clinic", result, text)
-}
-
-struct CsrfOnly {
-    csrf_token: String,
 }
 
 #[cfg(test)]

@@ -321,13 +321,7 @@ impl PostedForm {
         let mut multipart =
             multipart.map_err(|_| ApiError::UnsupportedMediaType("send the form as multipart/form-data".into()))?;
         let mut form = Self::default();
-        let broken = |e: axum::extract::multipart::MultipartError| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("the upload is larger than the clinic allows".into())
-            } else {
-                ApiError::BadRequest("the form could not be read".into())
-            }
-        };
+        let broken = |e: axum::extract::multipart::MultipartError| crate::routes::messages::multipart_error(&e);
         while let Some(field) = multipart.next_field().await.map_err(broken)? {
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use carethread_core::audit::AuditAction;
 use carethread_core::role::Role;
 use carethread_core::thread::{Urgency, in_basket_order};
 use carethread_core::user::Language;
@@ -24,8 +23,8 @@ use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::drafts::{DraftIn, create_draft, expand_quick_reply, list_quick_replies};
-use crate::routes::messages::{PortalMessage, check_files, send_from_portal};
-use crate::routes::threads::{NewThreadIn, create_thread, get_thread};
+use crate::routes::messages::{PortalMessage, check_files, patient_language, send_from_portal};
+use crate::routes::threads::{NewThreadIn, create_thread, get_thread, list_audited};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     let s = &state.settings;
@@ -147,14 +146,8 @@ async fn visible_threads(
     session: &WebSession,
     filter: ThreadFilter,
 ) -> Result<Vec<ThreadListItem>, ApiError> {
-    let auth = &session.auth;
-    let filter = ThreadFilter { emergencies_first: in_basket_order(auth.user.role), limit: 200, ..filter };
-    let rows = state.store.list_threads(auth.actor(), &filter, Utc::now()).await?;
-    let mut listed = auth.audit(AuditAction::ThreadList);
-    if let Some(patient) = filter.patient {
-        listed = listed.patient(patient);
-    }
-    state.store.record_audit(vec![listed]).await?;
+    let filter = ThreadFilter { emergencies_first: in_basket_order(session.auth.user.role), limit: 200, ..filter };
+    let rows = list_audited(state, &session.auth, &filter).await?;
     Ok(rows.iter().map(|r| ThreadListItem::new(r, &session.clinic)).collect())
 }
 
@@ -723,18 +716,14 @@ async fn quick_reply(
         Err(e) => return api_error(text, &e),
     };
     let body = if form.body.trim().is_empty() { q.body } else { format!("{}\n\n{}", form.body.trim_end(), q.body) };
-    let feedback = Some(carethread_draft::readability::measure(&body, patient_language(&state, &detail).await));
+    let language = match detail.patient.id.parse() {
+        Ok(patient) => patient_language(&state, patient).await.unwrap_or_default(),
+        Err(_) => Language::default(),
+    };
+    let feedback = Some(carethread_draft::readability::measure(&body, language));
     let reply = ReplyBox { text: body, feedback, ..ReplyBox::default() };
     let context = staff_context(&state, &session, &detail).await;
     render_thread(&session, &detail, &reply, &context)
-}
-
-/// The language a reply to this thread's patient is read in.
-async fn patient_language(state: &AppState, d: &ThreadDetail) -> Language {
-    match d.patient.id.parse() {
-        Ok(id) => state.store.user(id).await.ok().flatten().map_or(Language::En, |u| u.language),
-        Err(_) => Language::En,
-    }
 }
 
 #[derive(Deserialize)]
