@@ -4,8 +4,12 @@ Run once, when the corpus was written:  python3 split.py raw/*.jsonl
 Every fifth message of each (language, urgency, category) group, in an order
 fixed by a hash of its id, goes to test.jsonl; the rest to train.jsonl. Messages
 whose text repeats another's (ignoring case and spacing) are dropped first.
+
 The test split is frozen: training never reads it, and it is not re-drawn
-when the corpus grows (new messages are added to one file or the other).
+when the corpus grows. A batch written later is split on its own by the same
+rule and appended:  python3 split.py --add raw/batch2-*.jsonl
+Messages already in either file never move, and a new message repeating the
+text of one already there is dropped.
 """
 
 import hashlib
@@ -17,8 +21,26 @@ KEYS = {"id", "lang", "subject", "body", "urgency", "category"}
 URGENCY = {"emergency", "urgent", "routine"}
 CATEGORY = {"medication", "scheduling", "results", "clinical", "administrative", "other"}
 
-rows, seen_ids, seen_text = [], set(), set()
-for path in sys.argv[1:]:
+def text_of(row):
+    return " ".join((row["subject"] + " " + row["body"]).lower().split())
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+adding = sys.argv[1:2] == ["--add"]
+paths = sys.argv[2:] if adding else sys.argv[1:]
+kept = {"train.jsonl": [], "test.jsonl": []}
+if adding:
+    kept = {name: read(name) for name in kept}
+rows = []
+seen_ids = {row["id"] for part in kept.values() for row in part}
+seen_text = {text_of(row) for part in kept.values() for row in part}
+# The same body under another subject counts as a repeat too.
+seen_text |= {" ".join(row["body"].lower().split()) for part in kept.values() for row in part}
+for path in paths:
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
@@ -29,10 +51,10 @@ for path in sys.argv[1:]:
             assert row["lang"] in {"en", "es"}, f"{path}:{n}: lang"
             assert row["id"] not in seen_ids, f"{path}:{n}: duplicate id"
             seen_ids.add(row["id"])
-            text = " ".join((row["subject"] + " " + row["body"]).lower().split())
-            if text in seen_text:
+            text, body = text_of(row), " ".join(row["body"].lower().split())
+            if text in seen_text or body in seen_text:
                 continue
-            seen_text.add(text)
+            seen_text |= {text, body}
             rows.append(row)
 
 groups = defaultdict(list)
@@ -46,6 +68,7 @@ for key in sorted(groups):
 
 for name, part in (("train.jsonl", train), ("test.jsonl", test)):
     with open(name, "w", encoding="utf-8") as f:
-        for row in sorted(part, key=lambda r: r["id"]):
+        # Existing lines first, unchanged and in their order; new ones after, by id.
+        for row in kept[name] + sorted(part, key=lambda r: r["id"]):
             f.write(json.dumps({k: row[k] for k in ("id", "lang", "subject", "body", "urgency", "category")}, ensure_ascii=False) + "\n")
-print(f"{len(rows)} messages: {len(train)} train, {len(test)} test")
+print(f"{len(rows)} new messages: {len(train)} to train, {len(test)} to test")

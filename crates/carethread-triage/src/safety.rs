@@ -489,8 +489,8 @@ impl Lexicon {
             negation: unmasked(matcher.find_all(&self.negation)),
             negation_after: matcher.find_all(&self.negation_after),
             history: unmasked(matcher.find_all(&self.history)),
-            family: matcher.find_all(&self.family),
-            hypothetical: matcher.find_all(&self.hypothetical),
+            family: unmasked(matcher.find_all(&self.family)),
+            hypothetical: unmasked(matcher.find_all(&self.hypothetical)),
             benign: matcher.find_all(&self.benign),
             current_sentences: matcher.find_all(&self.current).iter().map(|(s, _)| tokens[*s].sentence).collect(),
             terminators: matcher.find_all(&self.terminators).iter().map(|(s, _)| *s).collect(),
@@ -655,7 +655,7 @@ mod tests {
     #[test]
     fn the_builtin_lexicon_parses_and_covers_every_family() {
         let lexicon = Lexicon::builtin();
-        assert_eq!(lexicon.version(), "1.0.0");
+        assert_eq!(lexicon.version(), "1.1.0");
         for family in [
             "chest pain",
             "trouble breathing",
@@ -838,6 +838,40 @@ mod tests {
             "worst headache",
             &["worst headache of my life", "el peor dolor de cabeza de mi vida", "thunderclap headache"],
         );
+    }
+
+    #[test]
+    fn indirect_lay_descriptions_fire() {
+        assert_fires("chest pain", &["dad is clutching his chest and sweating", "mi esposo está agarrándose el pecho"]);
+        assert_fires("chest pain", &["se me cierra el pecho", "le pesa como una piedra en el pecho"]);
+        assert_fires("trouble breathing", &["I can only get a few words out", "no me entra el aire"]);
+        assert_fires("trouble breathing", &["her nostrils are flaring", "se le hunden las costillas al respirar"]);
+        assert_fires(
+            "stroke signs",
+            &["he doesn't know where he is, he was fine at lunch", "no encuentra las palabras"],
+        );
+        assert_fires("fainting", &["Dad just keeled over in the kitchen", "le dio un soponcio en la iglesia"]);
+        assert_fires("severe bleeding", &["puked up blood twice", "no deja de sangrar la herida"]);
+        assert_fires("anaphylaxis", &["covered in welts and breathing funny after the egg"]);
+        assert_fires("suicidal or self-harm thoughts", &["I bought a rope and picked the spot", "me voy a matar"]);
+        assert_fires("suicidal or self-harm thoughts", &["he keeps talking about shooting himself"]);
+        assert_fires("overdose or poisoning", &["my toddler swallowed a coin battery", "took like 15 of them tonight"]);
+        assert_fires("seizure", &["the baby went rigid and started twitching on one side"]);
+        assert_fires("pregnancy with bleeding or pain", &["tengo 35 semanas y el bebé no se ha movido"]);
+        assert_fires("fever in an infant under 3 months", &["mi nene de 3 semanitas tiene 38.2"]);
+        assert_fires("very low blood sugar", &["dexcom says 38 arrow down and he's sweating"]);
+        assert_fires("sudden vision loss", &["my right eye went totally dark"]);
+        assert_fires("worst headache", &["me explotó la cabeza de dolor"]);
+        assert_fires("severe abdominal pain", &["tengo la panza dura como tabla y me duele horrible"]);
+        assert_fires("other emergencies", &["on chemo and my fever is 101.8"]);
+    }
+
+    #[test]
+    fn similes_medicine_names_and_passing_scares_are_not_triggers_or_flags() {
+        // "como si" is a simile, not a hypothetical.
+        assert_fires("chest pain", &["me duele el pecho como si me apretaran"]);
+        assert_quiet(&["can you refill my seizure meds", "the school needs a seizure action plan signed"]);
+        assert_quiet(&["me dio un soponcio cuando vi la cuenta del hospital jaja"]);
     }
 
     #[test]
