@@ -261,7 +261,12 @@ impl<'a> Matcher<'a> {
                     out.extend(here.filter(|(_, _, exact)| *exact || *fuzzy).map(|(_, at, _)| *at));
                     true
                 }
-                Atom::Prefix(_) | Atom::Number { .. } => false,
+                // Prefixes and numbers are checked token by token, which is
+                // still far cheaper than trying the whole pattern everywhere.
+                other => {
+                    out.extend((0..self.tokens.len()).filter(|&at| self.atom(other, at)));
+                    true
+                }
             }),
             Some(Elem::Group(seqs)) => seqs.iter().all(|seq| self.starts(&seq.0, out)),
             Some(Elem::Gap(_)) | None => false,
@@ -507,7 +512,12 @@ impl Lexicon {
             for part in &rule.parts {
                 let mut live = None;
                 let occurrences = matcher.find(part);
-                every_part_mentioned &= !occurrences.is_empty();
+                if occurrences.is_empty() {
+                    // A part that is not there settles the rule: no flag, nothing suppressed.
+                    every_part_mentioned = false;
+                    all_parts = false;
+                    break;
+                }
                 for found in occurrences {
                     match scopes.why(tokens, found) {
                         None => {
