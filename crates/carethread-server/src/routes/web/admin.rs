@@ -21,8 +21,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::admin::{
-    NewPoolIn, NewUserIn, UserPatchIn, add_pool_member, add_to_care_team, care_teams, create_pool, create_user,
-    list_users, pools_with_members, remove_from_care_team, remove_pool_member, update_user,
+    AdminUserOut, NewPoolIn, NewUserIn, UserPatchIn, add_pool_member, add_to_care_team, care_teams, create_pool,
+    create_user, list_users, pools_with_members, remove_from_care_team, remove_pool_member, update_user,
 };
 use crate::routes::clinic::{ClinicIn, clinic, update_clinic};
 use crate::routes::drafts::{AiSettingsIn, ai_admin, update_ai};
@@ -344,6 +344,11 @@ async fn change_user(
     done("/admin/users", result, session.text)
 }
 
+/// Enabled accounts whose role passes one of the core's role rules.
+fn enabled_with_role(users: &[AdminUserOut], rule: fn(Role) -> bool) -> Vec<&AdminUserOut> {
+    users.iter().filter(|u| !u.disabled && u.user.role.parse().is_ok_and(rule)).collect()
+}
+
 // --- care teams ------------------------------------------------------------------
 
 async fn care_teams_page(State(state): State<AppState>, session: WebSession, Query(saved): Query<Saved>) -> Response {
@@ -358,10 +363,7 @@ async fn care_teams_page(State(state): State<AppState>, session: WebSession, Que
         (Ok(Json(t)), Ok(Json(u))) => (t.care_teams, u.users),
         (Err(e), _) | (_, Err(e)) => return api_error(text, &e),
     };
-    let clinicians: Vec<_> = users
-        .iter()
-        .filter(|u| matches!(u.user.role.as_str(), "physician" | "nurse" | "pharmacist") && !u.disabled)
-        .collect();
+    let clinicians = enabled_with_role(&users, Role::is_clinician);
     let body = html! {
         p { (text.get("admin.care_teams.intro")) }
         section aria-labelledby="add-ct-h" {
@@ -453,13 +455,7 @@ async fn pools_page(State(state): State<AppState>, session: WebSession, Query(sa
         (Ok(Json(p)), Ok(Json(u))) => (p.pools, u.users),
         (Err(e), _) | (_, Err(e)) => return api_error(text, &e),
     };
-    let staff: Vec<_> = users
-        .iter()
-        .filter(|u| {
-            matches!(u.user.role.as_str(), "physician" | "nurse" | "pharmacist" | "front_desk" | "billing")
-                && !u.disabled
-        })
-        .collect();
+    let staff = enabled_with_role(&users, Role::is_staff);
     let body = html! {
         @for p in &pools {
             section aria-labelledby={ "pool-" (p.pool.slug) } {
