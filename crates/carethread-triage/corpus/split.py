@@ -21,8 +21,12 @@ KEYS = {"id", "lang", "subject", "body", "urgency", "category"}
 URGENCY = {"emergency", "urgent", "routine"}
 CATEGORY = {"medication", "scheduling", "results", "clinical", "administrative", "other"}
 
+def folded(text):
+    return " ".join(text.lower().split())
+
+
 def text_of(row):
-    return " ".join((row["subject"] + " " + row["body"]).lower().split())
+    return folded(row["subject"] + " " + row["body"])
 
 
 def read(path):
@@ -39,7 +43,7 @@ rows = []
 seen_ids = {row["id"] for part in kept.values() for row in part}
 seen_text = {text_of(row) for part in kept.values() for row in part}
 # The same body under another subject counts as a repeat too.
-seen_text |= {" ".join(row["body"].lower().split()) for part in kept.values() for row in part}
+seen_text |= {folded(row["body"]) for part in kept.values() for row in part}
 for path in paths:
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -51,7 +55,7 @@ for path in paths:
             assert row["lang"] in {"en", "es"}, f"{path}:{n}: lang"
             assert row["id"] not in seen_ids, f"{path}:{n}: duplicate id"
             seen_ids.add(row["id"])
-            text, body = text_of(row), " ".join(row["body"].lower().split())
+            text, body = text_of(row), folded(row["body"])
             if text in seen_text or body in seen_text:
                 continue
             seen_text |= {text, body}

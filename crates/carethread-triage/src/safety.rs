@@ -501,22 +501,19 @@ impl Lexicon {
             terminators: matcher.find_all(&self.terminators).iter().map(|(s, _)| *s).collect(),
         };
         let mut check = SafetyCheck::default();
-        for rule in &self.flags {
+        'rules: for rule in &self.flags {
             if check.flags.iter().any(|f| f.family == rule.family) {
                 continue;
             }
             let mut phrase = None;
             let mut why = None;
             let mut all_parts = true;
-            let mut every_part_mentioned = true;
             for part in &rule.parts {
                 let mut live = None;
                 let occurrences = matcher.find(part);
                 if occurrences.is_empty() {
                     // A part that is not there settles the rule: no flag, nothing suppressed.
-                    every_part_mentioned = false;
-                    all_parts = false;
-                    break;
+                    continue 'rules;
                 }
                 for found in occurrences {
                     match scopes.why(tokens, found) {
@@ -541,7 +538,6 @@ impl Lexicon {
                 }
                 _ => {
                     if let Some(reason) = why
-                        && every_part_mentioned
                         && !check.suppressed.iter().any(|(f, _)| *f == rule.family)
                     {
                         check.suppressed.push((rule.family, reason));
