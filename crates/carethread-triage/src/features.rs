@@ -84,10 +84,13 @@ pub fn extract(subject: &[Token], body: &[Token], safety: &SafetyCheck) -> Featu
             names.push(format!("b:{w} {}", word(next)));
         }
         if token.number().is_none() && token.text.chars().count() >= 3 {
-            let chars: Vec<char> = format!("<{}>", token.text).chars().collect();
+            let chars: Vec<char> = std::iter::once('<').chain(token.text.chars()).chain(std::iter::once('>')).collect();
             for n in CHAR_GRAMS {
                 for gram in chars.windows(n) {
-                    names.push(format!("c:{}", gram.iter().collect::<String>()));
+                    let mut name = String::with_capacity(2 + 4 * n);
+                    name.push_str("c:");
+                    name.extend(gram);
+                    names.push(name);
                 }
             }
         }

@@ -84,10 +84,78 @@ enum Elem {
 #[derive(Debug, Clone, Default)]
 struct Seq(Vec<Elem>);
 
+/// A whole pattern from one lexicon line (or one side of its `&&`), with
+/// the number the start index knows it by.
+#[derive(Debug)]
+struct Pattern {
+    id: u32,
+    seq: Seq,
+}
+
 #[derive(Debug)]
 struct Rule {
     family: &'static str,
-    parts: Vec<Seq>,
+    parts: Vec<Pattern>,
+}
+
+/// Which patterns can begin at a token, by what that token is: a lexicon
+/// word, a word with a lexicon prefix, or a number. A message then tries
+/// only the patterns whose first word it contains, where it contains it,
+/// so checking costs what the message matches rather than the size of the
+/// lexicon.
+#[derive(Debug, Default)]
+struct StartIndex {
+    /// By word id: (pattern, whether a misspelling of the word may start it).
+    words: Vec<Vec<(u32, bool)>>,
+    /// By a prefix's first byte: (prefix, pattern).
+    prefixes: Vec<Vec<(String, u32)>>,
+    /// (lowest, highest, pattern) for patterns that begin with a number.
+    numbers: Vec<(f64, f64, u32)>,
+    /// How many patterns there are.
+    patterns: u32,
+}
+
+impl StartIndex {
+    /// Numbers `seq` as the next pattern and records where it can begin.
+    fn add(&mut self, seq: Seq) -> Pattern {
+        let id = self.patterns;
+        self.patterns += 1;
+        self.add_starts(&seq.0, id);
+        Pattern { id, seq }
+    }
+
+    fn add_starts(&mut self, elems: &[Elem], pattern: u32) {
+        match elems.first() {
+            Some(Elem::Any(atoms)) => {
+                for atom in atoms {
+                    match atom {
+                        Atom::Word { id, fuzzy } => {
+                            let id = *id as usize;
+                            if self.words.len() <= id {
+                                self.words.resize_with(id + 1, Vec::new);
+                            }
+                            self.words[id].push((pattern, *fuzzy));
+                        }
+                        Atom::Prefix(prefix) => {
+                            let first = usize::from(prefix.as_bytes().first().copied().unwrap_or_default());
+                            if self.prefixes.len() <= first {
+                                self.prefixes.resize_with(first + 1, Vec::new);
+                            }
+                            self.prefixes[first].push((prefix.clone(), pattern));
+                        }
+                        Atom::Number { lo, hi } => self.numbers.push((*lo, *hi, pattern)),
+                    }
+                }
+            }
+            Some(Elem::Group(seqs)) => {
+                for seq in seqs {
+                    self.add_starts(&seq.0, pattern);
+                }
+            }
+            // `parse_seq` refuses empty patterns and patterns that open with a gap.
+            Some(Elem::Gap(_)) | None => {}
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -125,12 +193,20 @@ impl Vocabulary {
         if token.chars().count() + 1 < FUZZY_MIN_LEN {
             return found;
         }
-        for variant in std::iter::once(token.to_owned()).chain(deletions(token)) {
-            for id in self.deletions.get(&variant).into_iter().flatten() {
+        let mut near = |variant: &str| {
+            for id in self.deletions.get(variant).into_iter().flatten() {
                 if found.iter().all(|(f, _)| f != id) && within_one_edit(token, &self.words[*id as usize]) {
                     found.push((*id, false));
                 }
             }
+        };
+        near(token);
+        let mut variant = String::with_capacity(token.len());
+        for (i, c) in token.char_indices() {
+            variant.clear();
+            variant.push_str(&token[..i]);
+            variant.push_str(&token[i + c.len_utf8()..]);
+            near(&variant);
         }
         found
     }
@@ -169,29 +245,30 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 pub struct Lexicon {
     version: String,
     vocabulary: Vocabulary,
+    starts: StartIndex,
     flags: Vec<Rule>,
-    negation: Vec<Seq>,
-    negation_after: Vec<Seq>,
-    history: Vec<Seq>,
-    family: Vec<Seq>,
-    hypothetical: Vec<Seq>,
-    benign: Vec<Seq>,
-    current: Vec<Seq>,
-    pseudo: Vec<Seq>,
-    terminators: Vec<Seq>,
+    negation: Vec<Pattern>,
+    negation_after: Vec<Pattern>,
+    history: Vec<Pattern>,
+    family: Vec<Pattern>,
+    hypothetical: Vec<Pattern>,
+    benign: Vec<Pattern>,
+    current: Vec<Pattern>,
+    pseudo: Vec<Pattern>,
+    terminators: Vec<Pattern>,
 }
 
 /// Per-message view of the tokens: which lexicon words each one matches,
-/// and where each matched word is (so a pattern is only tried where its
-/// first word occurs).
+/// and where each pattern can begin.
 struct Matcher<'a> {
     tokens: &'a [Token],
     words: Vec<Vec<(u32, bool)>>,
     numbers: Vec<Option<f64>>,
-    /// (word id, token position, exact match), sorted by word id.
-    positions: Vec<(u32, usize, bool)>,
-    /// One bit per lexicon word: whether it occurs at all.
-    present: Vec<u64>,
+    /// Token positions where patterns can begin, grouped by pattern and in
+    /// token order within a pattern: pattern `p`'s are
+    /// `begins[offsets[p]..offsets[p + 1]]`.
+    begins: Vec<usize>,
+    offsets: Vec<usize>,
 }
 
 impl<'a> Matcher<'a> {
@@ -230,69 +307,63 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    fn new(tokens: &'a [Token], vocabulary: &Vocabulary) -> Self {
+    fn new(tokens: &'a [Token], vocabulary: &Vocabulary, index: &StartIndex) -> Self {
         let words: Vec<Vec<(u32, bool)>> = tokens.iter().map(|t| vocabulary.lookup(&t.text)).collect();
-        let mut positions: Vec<(u32, usize, bool)> = words
-            .iter()
-            .enumerate()
-            .flat_map(|(at, found)| found.iter().map(move |&(id, exact)| (id, at, exact)))
-            .collect();
-        positions.sort_unstable();
-        let mut present = vec![0_u64; vocabulary.words.len().div_ceil(64)];
-        for &(id, _, _) in &positions {
-            present[id as usize / 64] |= 1 << (id % 64);
+        let numbers: Vec<Option<f64>> = tokens.iter().map(Token::number).collect();
+        // (pattern, position), in token order.
+        let mut hits: Vec<(u32, usize)> = Vec::new();
+        for (at, token) in tokens.iter().enumerate() {
+            for &(id, exact) in &words[at] {
+                let patterns = index.words.get(id as usize).map_or(&[][..], Vec::as_slice);
+                hits.extend(patterns.iter().filter(|(_, fuzzy)| exact || *fuzzy).map(|&(p, _)| (p, at)));
+            }
+            let first = token.text.as_bytes().first().map(|b| usize::from(*b));
+            let prefixes = first.and_then(|b| index.prefixes.get(b)).map_or(&[][..], Vec::as_slice);
+            hits.extend(
+                prefixes.iter().filter(|(prefix, _)| token.text.starts_with(prefix.as_str())).map(|&(_, p)| (p, at)),
+            );
+            if let Some(n) = numbers[at] {
+                hits.extend(index.numbers.iter().filter(|(lo, hi, _)| n >= *lo && n <= *hi).map(|&(_, _, p)| (p, at)));
+            }
         }
-        Self { tokens, words, numbers: tokens.iter().map(Token::number).collect(), positions, present }
+        // A counting sort by pattern keeps each pattern's positions in token order.
+        let mut offsets = vec![0_usize; index.patterns as usize + 1];
+        for &(p, _) in &hits {
+            offsets[p as usize + 1] += 1;
+        }
+        for p in 1..offsets.len() {
+            offsets[p] += offsets[p - 1];
+        }
+        let mut next = offsets.clone();
+        let mut begins = vec![0_usize; hits.len()];
+        for (p, at) in hits {
+            begins[next[p as usize]] = at;
+            next[p as usize] += 1;
+        }
+        Self { tokens, words, numbers, begins, offsets }
     }
 
-    /// Adds to `out` the positions where `elems` can begin, when its first
-    /// element is made of words only; false when it could begin anywhere.
-    fn starts(&self, elems: &[Elem], out: &mut Vec<usize>) -> bool {
-        match elems.first() {
-            Some(Elem::Any(atoms)) => atoms.iter().all(|atom| match atom {
-                Atom::Word { id, .. }
-                    if self.present.get(*id as usize / 64).is_none_or(|bits| bits & (1 << (id % 64)) == 0) =>
-                {
-                    true
-                }
-                Atom::Word { id, fuzzy } => {
-                    let from = self.positions.partition_point(|(w, _, _)| w < id);
-                    let here = self.positions[from..].iter().take_while(|(w, _, _)| w == id);
-                    out.extend(here.filter(|(_, _, exact)| *exact || *fuzzy).map(|(_, at, _)| *at));
-                    true
-                }
-                // Prefixes and numbers are checked token by token, which is
-                // still far cheaper than trying the whole pattern everywhere.
-                other => {
-                    out.extend((0..self.tokens.len()).filter(|&at| self.atom(other, at)));
-                    true
-                }
-            }),
-            Some(Elem::Group(seqs)) => seqs.iter().all(|seq| self.starts(&seq.0, out)),
-            Some(Elem::Gap(_)) | None => false,
+    /// Every place `pattern` matches, as token ranges, in order.
+    fn find(&self, pattern: &Pattern) -> Vec<(usize, usize)> {
+        let id = pattern.id as usize;
+        let begins = &self.begins[self.offsets[id]..self.offsets[id + 1]];
+        let mut found = Vec::new();
+        for (i, &start) in begins.iter().enumerate() {
+            // A pattern whose first element names a word twice begins there twice.
+            if i > 0 && begins[i - 1] == start {
+                continue;
+            }
+            if let Some(end) = self.elems(&pattern.seq.0, start, self.tokens[start].sentence)
+                && end > start
+            {
+                found.push((start, end));
+            }
         }
+        found
     }
 
-    /// Every place `seq` matches, as token ranges, in order.
-    fn find(&self, seq: &Seq) -> Vec<(usize, usize)> {
-        let mut starts = Vec::new();
-        if self.starts(&seq.0, &mut starts) {
-            starts.sort_unstable();
-            starts.dedup();
-        } else {
-            starts = (0..self.tokens.len()).collect();
-        }
-        starts
-            .into_iter()
-            .filter_map(|start| {
-                let end = self.elems(&seq.0, start, self.tokens[start].sentence)?;
-                (end > start).then_some((start, end))
-            })
-            .collect()
-    }
-
-    fn find_all(&self, seqs: &[Seq]) -> Vec<(usize, usize)> {
-        seqs.iter().flat_map(|s| self.find(s)).collect()
+    fn find_all(&self, patterns: &[Pattern]) -> Vec<(usize, usize)> {
+        patterns.iter().flat_map(|p| self.find(p)).collect()
     }
 }
 
@@ -390,6 +461,7 @@ impl Lexicon {
         let mut lexicon = Lexicon {
             version: String::new(),
             vocabulary: Vocabulary::default(),
+            starts: StartIndex::default(),
             flags: Vec::new(),
             negation: Vec::new(),
             negation_after: Vec::new(),
@@ -418,14 +490,15 @@ impl Lexicon {
             }
             let mut parts = Vec::new();
             for part in line.split("&&") {
-                parts.push(parse_seq(part, &mut lexicon.vocabulary).map_err(at)?);
+                let seq = parse_seq(part, &mut lexicon.vocabulary).map_err(at)?;
+                parts.push(lexicon.starts.add(seq));
             }
             if let Some(family) = section.strip_prefix("flag:") {
                 let family: &'static str = Box::leak(family.trim().to_owned().into_boxed_str());
                 lexicon.flags.push(Rule { family, parts });
                 continue;
             }
-            let [seq] = <[Seq; 1]>::try_from(parts).map_err(|_| at("`&&` is only for red flags".to_owned()))?;
+            let [seq] = <[Pattern; 1]>::try_from(parts).map_err(|_| at("`&&` is only for red flags".to_owned()))?;
             let list = match section.as_str() {
                 "negation" => &mut lexicon.negation,
                 "negation-after" => &mut lexicon.negation_after,
@@ -485,7 +558,7 @@ impl Lexicon {
     /// Checks already tokenised text for red flags.
     #[must_use]
     pub fn check_tokens(&self, tokens: &[Token]) -> SafetyCheck {
-        let matcher = Matcher::new(tokens, &self.vocabulary);
+        let matcher = Matcher::new(tokens, &self.vocabulary, &self.starts);
         let masked: Vec<(usize, usize)> = matcher.find_all(&self.pseudo);
         let unmasked = |found: Vec<(usize, usize)>| -> Vec<(usize, usize)> {
             found.into_iter().filter(|&(s, e)| !masked.iter().any(|&(ms, me)| s < me && ms < e)).collect()
