@@ -12,6 +12,8 @@ type Db = sqlx::Postgres;
 type DbRow = sqlx::postgres::PgRow;
 type Backend = PostgresStore;
 const BACKEND_NAME: &str = "postgres";
+/// PostgreSQL parameters are always numbered (`$1`).
+const POSITIONAL_PARAMETERS: bool = false;
 
 /// The notification channel carrying [`ThreadEvent`]s as JSON.
 const CHANNEL: &str = "carethread_events";
@@ -161,6 +163,7 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 }
 
 include!("sql_store.rs");
+include!("sql_batch.rs");
 include!("sql_triage.rs");
 include!("sql_security.rs");
 include!("sql_drafting.rs");

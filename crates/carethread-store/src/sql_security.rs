@@ -30,6 +30,7 @@ async fn append_audit(conn: &mut Conn, keys: &Keyring, events: &[AuditEvent]) ->
     let mut seq: i64 = head.try_get::<i64, _>("seq")? - n;
     let mut prev: String = head.try_get("hash")?;
     let key_id = keys.active();
+    let mut rows = Vec::with_capacity(events.len());
     for event in events {
         seq += 1;
         let seq_text = seq.to_string();
@@ -49,31 +50,15 @@ async fn append_audit(conn: &mut Conn, keys: &Keyring, events: &[AuditEvent]) ->
             outcome: event.outcome.as_str().to_owned(),
             client: event.client.clone(),
             detail,
-            prev_hash: prev,
+            prev_hash: prev.clone(),
             hash: String::new(),
         };
         entry.hash = entry.compute_hash();
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_id, actor_role, patient_id, action, target, outcome, client, \
-             detail, key_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(entry.seq)
-        .bind(entry.at_ms)
-        .bind(&entry.actor_id)
-        .bind(&entry.actor_role)
-        .bind(&entry.patient_id)
-        .bind(&entry.action)
-        .bind(&entry.target)
-        .bind(&entry.outcome)
-        .bind(&entry.client)
-        .bind(&entry.detail)
-        .bind(entry.detail.as_ref().map(|_| key_id))
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .execute(&mut *conn)
-        .await?;
-        prev = entry.hash;
+        prev.clone_from(&entry.hash);
+        let sealed_with = entry.detail.as_ref().map(|_| key_id);
+        rows.push((entry, sealed_with));
     }
+    insert_audit_rows(conn, &rows).await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *conn).await?;
     Ok(())
 }
@@ -84,11 +69,11 @@ async fn audit_now_or_later(
     conn: &mut Conn,
     keys: &Keyring,
     events: Vec<AuditEvent>,
-    deferred: Option<&mut Vec<AuditEvent>>,
+    deferred: Option<&mut Deferred>,
 ) -> StoreResult<()> {
     match deferred {
         Some(later) => {
-            later.extend(events);
+            later.audit.extend(events);
             Ok(())
         }
         None => append_audit(conn, keys, &events).await,

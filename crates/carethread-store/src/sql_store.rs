@@ -220,10 +220,9 @@ impl Backend {
         }))
     }
 
-    /// Inserts a message as number `seq` of its thread.
+    /// A message as number `seq` of its thread, its body sealed.
     #[expect(clippy::too_many_arguments, reason = "one column each; a struct would only rename them")]
-    async fn insert_message(
-        conn: &mut Conn,
+    fn message_row(
         keys: &Keyring,
         id: MessageId,
         thread: ThreadId,
@@ -234,65 +233,76 @@ impl Backend {
         seq: i64,
         key: Option<&Idempotency>,
         reply: (bool, Option<f64>),
-    ) -> StoreResult<()> {
-        let id_text = id.to_string();
+    ) -> StoreResult<MessageRow> {
+        let id = id.to_string();
         let key_id = keys.active();
-        let body = keys.seal_text_with(key_id, Slot { table: "messages", column: "body", row: &id_text }, body)?;
-        sqlx::query(
-            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, idempotency_key, \
-             request_fingerprint, key_id, ai_assisted, reading_grade) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(id_text)
-        .bind(thread.to_string())
-        .bind(author.to_string())
-        .bind(body)
-        .bind(internal)
-        .bind(ms(now))
-        .bind(seq)
-        .bind(key.map(|k| k.key.as_str()))
-        .bind(key.map(|k| k.fingerprint.as_str()))
-        .bind(key_id)
-        .bind(reply.0)
-        .bind(reply.1)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+        let body = keys.seal_text_with(key_id, Slot { table: "messages", column: "body", row: &id }, body)?;
+        Ok(MessageRow {
+            id,
+            thread_id: thread.to_string(),
+            author_id: author.to_string(),
+            body,
+            internal,
+            sent_at: ms(now),
+            seq,
+            idempotency_key: key.map(|k| k.key.clone()),
+            request_fingerprint: key.map(|k| k.fingerprint.clone()),
+            key_id,
+            ai_assisted: reply.0,
+            reading_grade: reply.1,
+        })
     }
 
-    async fn insert_triage(
-        conn: &mut Conn,
+    /// Inserts a message row now or, with `later`, with the rest of its batch.
+    async fn insert_message(conn: &mut Conn, row: MessageRow, later: Option<&mut Deferred>) -> StoreResult<()> {
+        match later {
+            Some(deferred) => {
+                deferred.messages.push(row);
+                Ok(())
+            }
+            None => insert_messages(conn, &[row]).await,
+        }
+    }
+
+    /// A triage result, its reasons sealed.
+    fn triage_row(
         keys: &Keyring,
         thread: ThreadId,
         message: Option<MessageId>,
         triage: &TriageRecord,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<TriageRow> {
         let reasons = serde_json::to_string(&triage.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let id = new_id().to_string();
         let key_id = keys.active();
         let reasons = keys.seal_text_with(key_id, Slot { table: "triage_results", column: "reasons", row: &id }, &reasons)?;
-        sqlx::query(
-            "INSERT INTO triage_results (id, thread_id, message_id, urgency, category, pool_slug, confidence, \
-             reasons, model_id, model_version, created_at, needs_review, overridden_by, key_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(id)
-        .bind(thread.to_string())
-        .bind(message.map(|m| m.to_string()))
-        .bind(triage.urgency.as_str())
-        .bind(triage.category.as_str())
-        .bind(triage.pool_slug.as_deref())
-        .bind(triage.confidence)
-        .bind(reasons)
-        .bind(&triage.model_id)
-        .bind(&triage.model_version)
-        .bind(ms(now))
-        .bind(triage.needs_review)
-        .bind(triage.overridden_by.map(|u| u.to_string()))
-        .bind(key_id)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+        Ok(TriageRow {
+            id,
+            thread_id: thread.to_string(),
+            message_id: message.map(|m| m.to_string()),
+            urgency: triage.urgency.as_str(),
+            category: triage.category.as_str(),
+            pool_slug: triage.pool_slug.clone(),
+            confidence: triage.confidence,
+            reasons,
+            model_id: triage.model_id.clone(),
+            model_version: triage.model_version.clone(),
+            created_at: ms(now),
+            needs_review: triage.needs_review,
+            overridden_by: triage.overridden_by.map(|u| u.to_string()),
+            key_id,
+        })
+    }
+
+    /// Inserts a triage result now or, with `later`, with the rest of its batch.
+    async fn insert_triage(conn: &mut Conn, row: TriageRow, later: Option<&mut Deferred>) -> StoreResult<()> {
+        match later {
+            Some(deferred) => {
+                deferred.triage.push(row);
+                Ok(())
+            }
+            None => insert_triage_rows(conn, &[row]).await,
+        }
     }
 
     async fn fetch_summaries(&self, sql: &str, viewer: UserId, now: DateTime<Utc>, binds: Vec<Bind>) -> StoreResult<Vec<ThreadSummary>> {
@@ -389,13 +399,14 @@ impl Backend {
     }
 
     /// Runs one acknowledged write inside the caller's transaction. Its
-    /// audit entries are appended now, or, with `deferred`, collected there
-    /// for the caller to append before the same transaction commits.
+    /// rows are inserted now, or, with `deferred`, those nothing else refers
+    /// to are collected there for the caller to insert before the same
+    /// transaction commits.
     async fn run_job(
         conn: &mut Conn,
         keys: &Keyring,
         job: &WriteJob,
-        deferred: Option<&mut Vec<AuditEvent>>,
+        deferred: Option<&mut Deferred>,
     ) -> StoreResult<JobOutcome> {
         match job {
             WriteJob::Thread(new) => Self::write_thread(conn, keys, new, deferred).await,
@@ -413,7 +424,7 @@ impl Backend {
         conn: &mut Conn,
         keys: &Keyring,
         new: &NewThread,
-        deferred: Option<&mut Vec<AuditEvent>>,
+        mut deferred: Option<&mut Deferred>,
     ) -> StoreResult<JobOutcome> {
         if let Some(key) = &new.idempotency
             && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
@@ -459,9 +470,10 @@ impl Backend {
         .await?;
         let (id, thread) = (written.message_id, written.thread_id);
         let key = new.idempotency.as_ref();
-        Self::insert_message(conn, keys, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key, (false, None))
-            .await?;
-        Self::insert_triage(conn, keys, written.thread_id, Some(written.message_id), &new.triage, new.now).await?;
+        let row = Self::message_row(keys, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key, (false, None))?;
+        Self::insert_message(conn, row, deferred.as_deref_mut()).await?;
+        let row = Self::triage_row(keys, written.thread_id, Some(written.message_id), &new.triage, new.now)?;
+        Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
         let audit = with_target(&new.audit, "thread", &thread_text);
         audit_now_or_later(conn, keys, audit, deferred).await?;
         let event = ThreadEvent {
@@ -479,7 +491,7 @@ impl Backend {
         conn: &mut Conn,
         keys: &Keyring,
         new: &NewMessage,
-        deferred: Option<&mut Vec<AuditEvent>>,
+        mut deferred: Option<&mut Deferred>,
     ) -> StoreResult<JobOutcome> {
         if let Some(key) = &new.idempotency
             && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
@@ -487,38 +499,17 @@ impl Backend {
             return Ok(JobOutcome { written: previous, event: None });
         }
         let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
-        // One statement moves the thread and takes its next sequence number;
-        // on PostgreSQL it also locks the thread row, so concurrent messages
-        // in one thread are numbered in order.
-        let (urgency, rank) = match &new.triage {
-            Some(t) => (Some(t.urgency.as_str()), t.urgency.rank()),
-            None => (None, i64::MAX),
-        };
-        // A message that raises the thread to an emergency also moves it to
-        // the pool that answers emergencies.
-        let reroute = new.triage.as_ref().filter(|t| t.urgency == Urgency::Emergency).and_then(|t| t.pool_slug.clone());
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE threads SET status = $2, updated_at = $3, message_count = message_count + 1, \
-             awaiting_since = CASE WHEN $2 <> 'open' THEN NULL ELSE COALESCE(awaiting_since, $3) END, \
-             urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
-             urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END, \
-             pool_id = CASE WHEN urgency_rank > $4 AND $6 IS NOT NULL \
-                 THEN COALESCE((SELECT p.id FROM pools p WHERE p.slug = $6), pool_id) ELSE pool_id END \
-             WHERE id = $1 RETURNING message_count",
-        )
-        .bind(new.thread_id.to_string())
-        .bind(new.new_status.as_str())
-        .bind(ms(new.now))
-        .bind(rank)
-        .bind(urgency.unwrap_or("routine"))
-        .bind(reroute)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let advance = bind_advance(sqlx::query(ADVANCE_THREAD), new);
+        let seq: Option<i64> = advance.fetch_optional(&mut *conn).await?.map(|row| row.try_get(0)).transpose()?;
         let seq = seq.ok_or(StoreError::Missing("thread"))?;
         let body = new.body.as_ref().map_or("", MessageBody::as_str);
         let (id, key) = (written.message_id, new.idempotency.as_ref());
         let reply = (new.draft.is_some(), new.reading_grade);
-        Self::insert_message(conn, keys, id, new.thread_id, new.author_id, body, new.internal, new.now, seq, key, reply).await?;
+        let (author, internal) = (new.author_id, new.internal);
+        let row = Self::message_row(keys, id, new.thread_id, author, body, internal, new.now, seq, key, reply)?;
+        // A message an attachment or a used draft points at is inserted at once.
+        let later = if new.draft.is_none() && new.attachments.is_empty() { deferred.as_deref_mut() } else { None };
+        Self::insert_message(conn, row, later).await?;
         if let Some(used) = &new.draft {
             Self::use_draft(conn, new.thread_id, written.message_id, used, new.now).await?;
         }
@@ -548,19 +539,12 @@ impl Backend {
             .await?;
         }
         if let Some(triage) = &new.triage {
-            Self::insert_triage(conn, keys, new.thread_id, Some(written.message_id), triage, new.now).await?;
+            let row = Self::triage_row(keys, new.thread_id, Some(written.message_id), triage, new.now)?;
+            Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
         }
         let audit = with_target(&new.audit, "message", &written.message_id.to_string());
         audit_now_or_later(conn, keys, audit, deferred).await?;
-        let event = ThreadEvent {
-            kind: EventKind::MessageCreated,
-            thread_id: new.thread_id,
-            message_id: Some(written.message_id),
-            internal: new.internal,
-            alert: new.triage.as_ref().is_some_and(|t| t.urgency == Urgency::Emergency),
-            at: new.now,
-        };
-        Ok(JobOutcome { written, event: Some(event) })
+        Ok(JobOutcome { written, event: Some(message_event(new, written.message_id)) })
     }
 }
 

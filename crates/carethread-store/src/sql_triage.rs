@@ -114,7 +114,8 @@ impl Backend {
             needs_review: false,
             overridden_by: Some(change.by),
         };
-        Self::insert_triage(&mut tx, &self.keys, change.thread_id, None, &record, change.now).await?;
+        let row = Self::triage_row(&self.keys, change.thread_id, None, &record, change.now)?;
+        Self::insert_triage(&mut tx, row, None).await?;
         append_audit(&mut tx, &self.keys, &with_target(&change.audit, "thread", &change.thread_id.to_string())).await?;
         let event = ThreadEvent {
             kind: EventKind::ThreadUpdated,

@@ -9,6 +9,7 @@
 //! in the next one, so one `fsync` acknowledges many messages; a failing write
 //! never takes its neighbours down (see `commit_batch`).
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -18,6 +19,10 @@ type Db = sqlx::Sqlite;
 type DbRow = sqlx::sqlite::SqliteRow;
 type Backend = SqliteStore;
 const BACKEND_NAME: &str = "sqlite";
+/// Multi-row statements use plain `?` parameters: SQLite looks each named
+/// parameter (`$7`) up in a list of the statement's names, which makes a
+/// statement with hundreds of them quadratic to prepare and to bind.
+const POSITIONAL_PARAMETERS: bool = true;
 
 /// CareThread on SQLite.
 #[derive(Clone)]
@@ -180,10 +185,14 @@ async fn run_batch(
     savepoints: bool,
 ) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    if !savepoints && is_plain(batch) {
+        return run_plain_batch(conn, keys, batch).await;
+    }
     let mut results = Vec::with_capacity(batch.len());
-    // Without savepoints, the batch's audit entries are chained once, at the
-    // end of the same transaction; with them, each job chains its own.
-    let mut deferred = Vec::new();
+    // Without savepoints, the batch's message, triage and audit rows are
+    // inserted together at the end of the same transaction (and the audit
+    // entries chained once); with them, each job inserts its own.
+    let mut deferred = Deferred::default();
     for (job, _) in batch {
         if savepoints {
             sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
@@ -206,7 +215,7 @@ async fn run_batch(
         }
         results.push(result);
     }
-    if !deferred.is_empty() && append_audit(conn, keys, &deferred).await.is_err() {
+    if !deferred.is_empty() && deferred.write(conn, keys).await.is_err() {
         sqlx::query("ROLLBACK").execute(&mut *conn).await?;
         return Ok(None);
     }
@@ -214,7 +223,180 @@ async fn run_batch(
     Ok(Some(results))
 }
 
+/// Whether every job in `batch` is a new message without files or a used
+/// draft, or audit entries: the usual batch, which [`run_plain_batch`]
+/// writes in a few statements however many jobs it holds.
+fn is_plain(batch: &[(WriteJob, Reply)]) -> bool {
+    batch.iter().all(|(job, _)| match job {
+        WriteJob::Message(new) => new.attachments.is_empty() && new.draft.is_none(),
+        WriteJob::Audit(_) => true,
+        WriteJob::Thread(_) => false,
+    })
+}
+
+/// `sql` with each `$N` parameter renumbered `$(N + offset)`.
+fn renumber(sql: &str, offset: usize) -> String {
+    use std::fmt::Write as _;
+    let mut parts = sql.split('$');
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        let digits = part.bytes().take_while(u8::is_ascii_digit).count();
+        if let Ok(n) = part[..digits].parse::<usize>() {
+            let _ = write!(out, "${}{}", n + offset, &part[digits..]);
+        } else {
+            out.push('$');
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// The jobs' idempotency keys already used: (author, key) → the message's
+/// thread id, id and request fingerprint.
+type UsedKeys = HashMap<(String, String), (String, String, Option<String>)>;
+
+async fn used_keys(conn: &mut sqlx::SqliteConnection, keyed: &[(String, &str)]) -> Result<UsedKeys, sqlx::Error> {
+    let mut used = UsedKeys::new();
+    for chunk in keyed.chunks(MAX_BATCH) {
+        let wanted: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(author_id = ${} AND idempotency_key = ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT author_id, idempotency_key, thread_id, id, request_fingerprint FROM messages WHERE {}",
+            wanted.join(" OR ")
+        );
+        let mut query = sqlx::query(&sql).persistent(false);
+        for (author, key) in chunk {
+            query = query.bind(author).bind(*key);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            used.insert(
+                (row.try_get("author_id")?, row.try_get("idempotency_key")?),
+                (row.try_get("thread_id")?, row.try_get("id")?, row.try_get("request_fingerprint")?),
+            );
+        }
+    }
+    Ok(used)
+}
+
+/// Writes a plain batch (see [`is_plain`]) inside the open transaction and
+/// commits it, in a fixed number of statements: one looks up every
+/// idempotency key, one multi-statement query moves every thread on and
+/// numbers its message, and one multi-row insert each adds the messages,
+/// triage results and audit entries. Each statement is a round trip to
+/// SQLite's worker thread, so this is what lets one commit carry hundreds of
+/// messages. Anything unusual — a key repeated within the batch, a thread
+/// gone, a failing insert — rolls back and answers `Ok(None)`, and the
+/// batch is run again write by write, which sorts each job out on its own.
+async fn run_plain_batch(
+    conn: &mut sqlx::SqliteConnection,
+    keys: &Keyring,
+    batch: &[(WriteJob, Reply)],
+) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+    let messages =
+        || batch.iter().filter_map(|(job, _)| if let WriteJob::Message(new) = job { Some(new) } else { None });
+    let keyed: Vec<(String, &str)> = messages()
+        .filter_map(|new| Some((new.author_id.to_string(), new.idempotency.as_ref()?.key.as_str())))
+        .collect();
+    let distinct: HashSet<&(String, &str)> = keyed.iter().collect();
+    if distinct.len() < keyed.len() {
+        return roll_back(conn).await;
+    }
+    let used = if keyed.is_empty() { UsedKeys::new() } else { used_keys(conn, &keyed).await? };
+    let replay = |new: &NewMessage| {
+        let key = new.idempotency.as_ref()?;
+        let (thread, id, fingerprint) = used.get(&(new.author_id.to_string(), key.key.clone()))?;
+        if fingerprint.as_deref() != Some(key.fingerprint.as_str()) {
+            return Some(Err(StoreError::IdempotencyMismatch));
+        }
+        Some(
+            parse_id(thread).and_then(|thread_id| Ok(Written { thread_id, message_id: parse_id(id)?, replayed: true })),
+        )
+    };
+    let fresh: Vec<&NewMessage> = messages().filter(|new| replay(new).is_none()).collect();
+    let mut seqs = Vec::with_capacity(fresh.len());
+    if !fresh.is_empty() {
+        let sql: Vec<String> = (0..fresh.len()).map(|i| renumber(ADVANCE_THREAD, 6 * i)).collect();
+        let sql = sql.join(";\n");
+        let mut query = sqlx::query(&sql).persistent(false);
+        for new in &fresh {
+            query = bind_advance(query, new);
+        }
+        let Ok(rows) = query.fetch_all(&mut *conn).await else {
+            return roll_back(conn).await;
+        };
+        for row in rows {
+            seqs.push(row.try_get::<i64, _>(0)?);
+        }
+        if seqs.len() != fresh.len() {
+            return roll_back(conn).await;
+        }
+    }
+    let mut seqs = seqs.into_iter();
+    let mut deferred = Deferred::default();
+    let mut results = Vec::with_capacity(batch.len());
+    for (job, _) in batch {
+        let result = match job {
+            WriteJob::Message(new) => {
+                if let Some(replayed) = replay(new) {
+                    replayed.map(|written| JobOutcome { written, event: None })
+                } else {
+                    let seq = seqs.next().unwrap_or_default();
+                    let Ok(outcome) = plain_message(keys, new, seq, &mut deferred) else {
+                        return roll_back(conn).await;
+                    };
+                    Ok(outcome)
+                }
+            }
+            other => match Backend::run_job(conn, keys, other, Some(&mut deferred)).await {
+                Ok(outcome) => Ok(outcome),
+                Err(_) => return roll_back(conn).await,
+            },
+        };
+        results.push(result);
+    }
+    if deferred.write(conn, keys).await.is_err() {
+        return roll_back(conn).await;
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(Some(results))
+}
+
+/// A new message numbered `seq`, its rows added to `deferred`.
+fn plain_message(keys: &Keyring, new: &NewMessage, seq: i64, deferred: &mut Deferred) -> StoreResult<JobOutcome> {
+    let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
+    let body = new.body.as_ref().map_or("", MessageBody::as_str);
+    let (id, thread, key) = (written.message_id, new.thread_id, new.idempotency.as_ref());
+    let reply = (false, new.reading_grade);
+    let row = Backend::message_row(keys, id, thread, new.author_id, body, new.internal, new.now, seq, key, reply)?;
+    deferred.messages.push(row);
+    if let Some(triage) = &new.triage {
+        deferred.triage.push(Backend::triage_row(keys, thread, Some(id), triage, new.now)?);
+    }
+    deferred.audit.extend(with_target(&new.audit, "message", &id.to_string()));
+    Ok(JobOutcome { written, event: Some(message_event(new, id)) })
+}
+
+async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+    sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+    Ok(None)
+}
+
+impl Deferred {
+    fn is_empty(&self) -> bool {
+        self.messages.is_empty() && self.triage.is_empty() && self.audit.is_empty()
+    }
+
+    /// Inserts everything deferred, in an order the foreign keys accept.
+    async fn write(&self, conn: &mut Conn, keys: &Keyring) -> StoreResult<()> {
+        insert_messages(conn, &self.messages).await?;
+        insert_triage_rows(conn, &self.triage).await?;
+        append_audit(conn, keys, &self.audit).await
+    }
+}
+
 include!("sql_store.rs");
+include!("sql_batch.rs");
 include!("sql_triage.rs");
 include!("sql_security.rs");
 include!("sql_drafting.rs");

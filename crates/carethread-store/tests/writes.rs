@@ -10,7 +10,7 @@ use carethread_core::message::MessageBody;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{MasterKey, NewMessage, NewThread, Store, StoreError, TriageRecord};
+use carethread_store::{Idempotency, MasterKey, NewMessage, NewThread, Store, StoreError, TriageRecord};
 use chrono::{NaiveDate, Utc};
 
 async fn patient(store: &Arc<dyn Store>) -> User {
@@ -123,6 +123,76 @@ async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_
     for i in 0..50 {
         assert!(bodies.contains(&format!("reading {i}")));
     }
+}
+
+fn keyed(thread: ThreadId, author: &User, text: &str, key: &str, fingerprint: &str) -> NewMessage {
+    NewMessage {
+        triage: Some(triage()),
+        idempotency: Some(Idempotency { key: key.to_owned(), fingerprint: fingerprint.to_owned() }),
+        ..message(thread, author, text)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_committed_together_keep_idempotency_keys_triage_and_the_audit_chain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    let author = patient(&store).await;
+    let thread = new_thread(&store, &author).await;
+    let stored = store.add_message(keyed(thread, &author, "stored", "k-stored", "f-stored")).await.expect("stored");
+    assert!(!stored.replayed);
+
+    // Queued at once, so they share batches: 36 new messages, a retry of the
+    // stored one and its key reused for another request.
+    let mut sends = Vec::new();
+    for i in 0..36 {
+        sends.push(keyed(thread, &author, &format!("reading {i}"), &format!("k-{i}"), &format!("f-{i}")));
+    }
+    sends.push(keyed(thread, &author, "stored", "k-stored", "f-stored"));
+    sends.push(keyed(thread, &author, "something else", "k-stored", "f-other"));
+    let mut results = send_all(&store, sends).await;
+    let reuse = results.pop().expect("reuse");
+    let retry = results.pop().expect("retry").expect("the retry is answered");
+    assert!(matches!(reuse, Err(StoreError::IdempotencyMismatch)), "{reuse:?}");
+    assert!(retry.replayed && retry.message_id == stored.message_id, "{retry:?}");
+    let mut ids = std::collections::HashSet::new();
+    for result in results {
+        let written = result.expect("acknowledged");
+        assert!(!written.replayed);
+        assert!(ids.insert(written.message_id), "every new message has its own id");
+    }
+    // One new key sent twice at the same moment stores one message.
+    let twin = || keyed(thread, &author, "twin", "k-twin", "f-twin");
+    let twins: Vec<_> = send_all(&store, vec![twin(), twin()]).await.into_iter().map(|r| r.expect("twin")).collect();
+    assert_eq!(twins[0].message_id, twins[1].message_id, "one key, one message");
+    assert_eq!(twins.iter().filter(|t| t.replayed).count(), 1);
+
+    let messages = store.messages(thread, true).await.expect("messages");
+    assert_eq!(messages.len(), 1 + 1 + 36 + 1, "the first, the stored one, 36 new and one twin");
+    let bodies: Vec<_> = messages.iter().map(|m| m.message.body.as_str()).collect();
+    assert_eq!(bodies.iter().filter(|b| **b == "twin").count(), 1);
+    assert!(store.latest_triage(thread).await.expect("triage").is_some());
+    let audit = store.verify_audit().await.expect("verify");
+    assert_eq!((audit.verified, audit.broken), (1 + 1 + 1 + 36 + 1, None), "one entry per stored write, chained");
+}
+
+async fn send_all(
+    store: &Arc<dyn Store>,
+    sends: Vec<NewMessage>,
+) -> Vec<Result<carethread_store::Written, StoreError>> {
+    let tasks: Vec<_> = sends
+        .into_iter()
+        .map(|m| {
+            let store = store.clone();
+            tokio::spawn(async move { store.add_message(m).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.expect("join"));
+    }
+    results
 }
 
 fn uuid_nil() -> uuid::Uuid {

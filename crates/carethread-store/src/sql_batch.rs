@@ -1,0 +1,211 @@
+// Rows written many to a statement: the message, triage and audit rows of
+// an acknowledged write, which a batch of writes (SQLite's group commit)
+// appends together just before it commits, and audit entries generally.
+// SQL shared by both backends; `include!`d by `sqlite.rs` and `postgres.rs`
+// after `sql_store.rs`.
+
+/// Most rows in one multi-row INSERT: 14 columns × 256 rows stays far under
+/// both databases' limits on bound parameters (32,766 and 65,535).
+const ROWS_PER_INSERT: usize = 256;
+
+/// `head VALUES ($1, …, $columns), (…)` for `rows` rows, with `?` for each
+/// parameter where the backend numbers them by position (see
+/// `POSITIONAL_PARAMETERS`).
+fn multi_row_insert(head: &str, columns: usize, rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(head.len() + 8 + rows * (columns * 6 + 4));
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            let sep = if column == 0 { "" } else { ", " };
+            if POSITIONAL_PARAMETERS {
+                let _ = write!(sql, "{sep}?");
+            } else {
+                let _ = write!(sql, "{sep}${}", row * columns + column + 1);
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Moves a thread on for a new message and takes the message's sequence
+/// number; on PostgreSQL it also locks the thread row, so concurrent
+/// messages in one thread are numbered in order. A message that raises the
+/// thread to an emergency also moves it to the pool that answers
+/// emergencies. Parameters: see [`bind_advance`].
+const ADVANCE_THREAD: &str = "UPDATE threads SET status = $2, updated_at = $3, message_count = message_count + 1, \
+     awaiting_since = CASE WHEN $2 <> 'open' THEN NULL ELSE COALESCE(awaiting_since, $3) END, \
+     urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
+     urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END, \
+     pool_id = CASE WHEN urgency_rank > $4 AND $6 IS NOT NULL \
+         THEN COALESCE((SELECT p.id FROM pools p WHERE p.slug = $6), pool_id) ELSE pool_id END \
+     WHERE id = $1 RETURNING message_count";
+
+/// Binds [`ADVANCE_THREAD`]'s parameters for `new`, after any already bound.
+fn bind_advance<'q>(
+    query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    new: &NewMessage,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+    let (urgency, rank) = match &new.triage {
+        Some(t) => (t.urgency.as_str(), t.urgency.rank()),
+        None => ("routine", i64::MAX),
+    };
+    let reroute = new.triage.as_ref().filter(|t| t.urgency == Urgency::Emergency).and_then(|t| t.pool_slug.clone());
+    query.bind(new.thread_id.to_string()).bind(new.new_status.as_str()).bind(ms(new.now)).bind(rank).bind(urgency).bind(reroute)
+}
+
+/// The live event for a new message.
+fn message_event(new: &NewMessage, message: MessageId) -> ThreadEvent {
+    ThreadEvent {
+        kind: EventKind::MessageCreated,
+        thread_id: new.thread_id,
+        message_id: Some(message),
+        internal: new.internal,
+        alert: new.triage.as_ref().is_some_and(|t| t.urgency == Urgency::Emergency),
+        at: new.now,
+    }
+}
+
+/// A message, its body sealed, ready to insert.
+struct MessageRow {
+    id: String,
+    thread_id: String,
+    author_id: String,
+    body: String,
+    internal: bool,
+    sent_at: i64,
+    seq: i64,
+    idempotency_key: Option<String>,
+    request_fingerprint: Option<String>,
+    key_id: i64,
+    ai_assisted: bool,
+    reading_grade: Option<f64>,
+}
+
+const MESSAGE_INSERT: &str = "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, \
+     idempotency_key, request_fingerprint, key_id, ai_assisted, reading_grade)";
+
+/// A triage result, its reasons sealed, ready to insert.
+struct TriageRow {
+    id: String,
+    thread_id: String,
+    message_id: Option<String>,
+    urgency: &'static str,
+    category: &'static str,
+    pool_slug: Option<String>,
+    confidence: f64,
+    reasons: String,
+    model_id: String,
+    model_version: String,
+    created_at: i64,
+    needs_review: bool,
+    overridden_by: Option<String>,
+    key_id: i64,
+}
+
+const TRIAGE_INSERT: &str = "INSERT INTO triage_results (id, thread_id, message_id, urgency, category, pool_slug, \
+     confidence, reasons, model_id, model_version, created_at, needs_review, overridden_by, key_id)";
+
+const AUDIT_INSERT: &str = "INSERT INTO audit_log (seq, at, actor_id, actor_role, patient_id, action, target, \
+     outcome, client, detail, key_id, prev_hash, hash)";
+
+/// A statement for `rows` rows. A single row's is prepared once and kept;
+/// the many shapes of multi-row statements are prepared each time and not
+/// kept, so they never crowd the per-write statements out of the
+/// connection's statement cache.
+fn rows_query(sql: &str, rows: usize) -> sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments<'_>> {
+    sqlx::query(sql).persistent(rows == 1)
+}
+
+async fn insert_messages(conn: &mut Conn, rows: &[MessageRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = multi_row_insert(MESSAGE_INSERT, 12, chunk.len());
+        let mut query = rows_query(&sql, chunk.len());
+        for row in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(&row.thread_id)
+                .bind(&row.author_id)
+                .bind(&row.body)
+                .bind(row.internal)
+                .bind(row.sent_at)
+                .bind(row.seq)
+                .bind(&row.idempotency_key)
+                .bind(&row.request_fingerprint)
+                .bind(row.key_id)
+                .bind(row.ai_assisted)
+                .bind(row.reading_grade);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn insert_triage_rows(conn: &mut Conn, rows: &[TriageRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = multi_row_insert(TRIAGE_INSERT, 14, chunk.len());
+        let mut query = rows_query(&sql, chunk.len());
+        for row in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(&row.thread_id)
+                .bind(&row.message_id)
+                .bind(row.urgency)
+                .bind(row.category)
+                .bind(&row.pool_slug)
+                .bind(row.confidence)
+                .bind(&row.reasons)
+                .bind(&row.model_id)
+                .bind(&row.model_version)
+                .bind(row.created_at)
+                .bind(row.needs_review)
+                .bind(&row.overridden_by)
+                .bind(row.key_id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Chained audit entries, with the key that sealed their details.
+async fn insert_audit_rows(conn: &mut Conn, rows: &[(ChainedEntry, Option<i64>)]) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = multi_row_insert(AUDIT_INSERT, 13, chunk.len());
+        let mut query = rows_query(&sql, chunk.len());
+        for (entry, key_id) in chunk {
+            query = query
+                .bind(entry.seq)
+                .bind(entry.at_ms)
+                .bind(&entry.actor_id)
+                .bind(&entry.actor_role)
+                .bind(&entry.patient_id)
+                .bind(&entry.action)
+                .bind(&entry.target)
+                .bind(&entry.outcome)
+                .bind(&entry.client)
+                .bind(&entry.detail)
+                .bind(*key_id)
+                .bind(&entry.prev_hash)
+                .bind(&entry.hash);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Rows a batch of writes appends together just before it commits: each
+/// table's in one statement rather than one statement per write. Only rows
+/// nothing else in the batch refers to are deferred (a message that an
+/// attachment or a used draft points at is inserted at once). A later write
+/// in the batch does not see them: a retry that repeats an idempotency key
+/// already in the batch fails the batch's unique index, and the batch is
+/// run again write by write, where the retry finds the first message.
+#[derive(Default)]
+struct Deferred {
+    messages: Vec<MessageRow>,
+    triage: Vec<TriageRow>,
+    audit: Vec<AuditEvent>,
+}
