@@ -29,10 +29,41 @@ impl Clinic {
     }
 }
 
+/// A value read from the store and used for [`PROFILE_TTL`] before it is
+/// read again; the server that saves a change puts the new value at once.
+pub struct Fresh<T> {
+    slot: RwLock<Option<(Instant, Arc<T>)>>,
+}
+
+impl<T> Default for Fresh<T> {
+    fn default() -> Self {
+        Self { slot: RwLock::new(None) }
+    }
+}
+
+impl<T> Fresh<T> {
+    /// The value, while it is fresh.
+    pub fn get(&self) -> Option<Arc<T>> {
+        self.last().filter(|(read_at, _)| read_at.elapsed() < PROFILE_TTL).map(|(_, value)| value)
+    }
+
+    /// The last value read, however old, and when.
+    pub fn last(&self) -> Option<(Instant, Arc<T>)> {
+        self.slot.read().ok().and_then(|slot| slot.clone())
+    }
+
+    /// Uses `value` from now on.
+    pub fn put(&self, value: Arc<T>) {
+        if let Ok(mut slot) = self.slot.write() {
+            *slot = Some((Instant::now(), value));
+        }
+    }
+}
+
 /// The profile in use, and the defaults for a clinic that saved none.
 pub struct ProfileCache {
     defaults: Arc<Clinic>,
-    current: RwLock<Option<(Instant, Arc<Clinic>)>>,
+    current: Fresh<Clinic>,
 }
 
 impl ProfileCache {
@@ -48,17 +79,14 @@ impl ProfileCache {
             let hours = builtin_hours(&builtin);
             (builtin, hours)
         };
-        Self { defaults: Arc::new(Clinic { profile, hours }), current: RwLock::new(None) }
+        Self { defaults: Arc::new(Clinic { profile, hours }), current: Fresh::default() }
     }
 
     /// The profile now: the cached one while fresh, else the store's (the
     /// last known one if the store cannot be read, else the defaults).
     pub async fn get(&self, store: &dyn Store) -> Arc<Clinic> {
-        let cached = self.current.read().ok().and_then(|c| c.clone());
-        if let Some((read_at, clinic)) = &cached
-            && read_at.elapsed() < PROFILE_TTL
-        {
-            return clinic.clone();
+        if let Some(clinic) = self.current.get() {
+            return clinic;
         }
         let fresh = match store.clinic_profile().await {
             Ok(Some(profile)) => match profile.validate() {
@@ -68,7 +96,7 @@ impl ProfileCache {
             Ok(None) => self.defaults.clone(),
             Err(err) => {
                 tracing::warn!(error = %err, "clinic profile unreadable; keeping the last one");
-                return cached.map_or_else(|| self.defaults.clone(), |(_, c)| c);
+                return self.current.last().map_or_else(|| self.defaults.clone(), |(_, c)| c);
             }
         };
         self.put(fresh.clone());
@@ -77,9 +105,7 @@ impl ProfileCache {
 
     /// Uses `clinic` from now on (after this server saved it).
     pub fn put(&self, clinic: Arc<Clinic>) {
-        if let Ok(mut slot) = self.current.write() {
-            *slot = Some((Instant::now(), clinic));
-        }
+        self.current.put(clinic);
     }
 }
 

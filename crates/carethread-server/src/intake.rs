@@ -1,15 +1,23 @@
 //! Triage of incoming patient messages under the clinic's own settings, in
 //! the form the store keeps with a thread.
 
+use std::sync::Arc;
+
 use carethread_core::thread::Category;
-use carethread_store::{Store, StoreResult, TriageRecord, TriageSettings};
+use carethread_store::{StoreResult, TriageRecord, TriageSettings};
 use carethread_triage::{RoutingRules, Triage, TriageResult};
 
-/// The clinic's routing rules (defaults, overlaid with what admins set) and
-/// whether the classifier is on.
-pub async fn clinic_triage(store: &dyn Store) -> StoreResult<(RoutingRules, bool)> {
-    let settings = store.triage_settings().await?;
-    Ok((routing_rules(&settings), settings.classifier_enabled))
+use crate::AppState;
+
+/// The clinic's triage settings: read from the store at most once per
+/// [`crate::clinic::PROFILE_TTL`], and at once after this server saves a change.
+pub async fn clinic_triage_settings(state: &AppState) -> StoreResult<Arc<TriageSettings>> {
+    if let Some(settings) = state.triage.get() {
+        return Ok(settings);
+    }
+    let settings = Arc::new(state.store.triage_settings().await?);
+    state.triage.put(settings.clone());
+    Ok(settings)
 }
 
 /// The default routing rules overlaid with the ones an admin set.
@@ -25,13 +33,14 @@ pub fn routing_rules(settings: &TriageSettings) -> RoutingRules {
 /// Triages a patient's message. A category the patient chose wins over
 /// triage's for routing, except that emergencies always go to the emergency pool.
 pub async fn triage_patient_message(
-    store: &dyn Store,
+    state: &AppState,
     subject: &str,
     body: &str,
     chosen: Option<Category>,
 ) -> StoreResult<TriageRecord> {
-    let (rules, classifier_on) = clinic_triage(store).await?;
-    let result = Triage::builtin().classify(subject, body, classifier_on, &rules);
+    let settings = clinic_triage_settings(state).await?;
+    let rules = routing_rules(&settings);
+    let result = Triage::builtin().classify(subject, body, settings.classifier_enabled, &rules);
     let category = chosen.unwrap_or(result.category);
     let pool = rules.route(category, result.urgency).to_owned();
     Ok(triage_record(&result, category, &pool))

@@ -46,6 +46,8 @@ pub struct AppState {
     pub drafter: Arc<dyn carethread_draft::Drafter>,
     /// The clinic profile administrators edit (hours, reply targets, limits).
     pub clinic: Arc<clinic::ProfileCache>,
+    /// The clinic's triage settings, as every patient message reads them.
+    pub triage: Arc<clinic::Fresh<carethread_store::TriageSettings>>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
         Self {
             store,
             clinic: Arc::new(clinic::ProfileCache::new(settings.message_max_chars)),
+            triage: Arc::default(),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             login_guard: Arc::default(),

@@ -98,10 +98,9 @@ async fn add_to_thread(
     thread.accepts_message_from(role, internal)?;
     let from_patient_side = !role.is_staff();
     let triage = match (&add.body, from_patient_side) {
-        (Some(body), true) => Some(
-            triage_patient_message(state.store.as_ref(), thread.subject.as_str(), body.as_str(), Some(thread.category))
-                .await?,
-        ),
+        (Some(body), true) => {
+            Some(triage_patient_message(state, thread.subject.as_str(), body.as_str(), Some(thread.category)).await?)
+        }
         _ => None,
     };
     let urgency = triage.as_ref().map(|t| t.urgency);

@@ -270,7 +270,7 @@ pub async fn create_thread(
         };
         (Urgency::Routine, category, None, record)
     } else {
-        let record = triage_patient_message(state.store.as_ref(), subject.as_str(), body.as_str(), category).await?;
+        let record = triage_patient_message(&state, subject.as_str(), body.as_str(), category).await?;
         (record.urgency, record.category, record.pool_slug.clone(), record)
     };
     let written = state

@@ -1,6 +1,8 @@
 //! Triage in the product: staff re-triage a thread; admins edit the routing
 //! rules, switch the classifier off or on, and see how triage is doing.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -281,6 +283,7 @@ pub async fn update_triage_settings(
         routes.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
     ));
     state.store.update_triage_settings(input.classifier_enabled, &routes, auth.user.id, Utc::now(), &audit).await?;
+    state.triage.put(Arc::new(state.store.triage_settings().await?));
     tracing::info!(classifier = ?input.classifier_enabled, rules = routes.len(), "triage settings changed");
     Ok(Json(settings_out(&state).await?))
 }
