@@ -196,6 +196,13 @@ async fn insert_audit_rows(conn: &mut Conn, rows: &[(ChainedEntry, Option<i64>)]
     Ok(())
 }
 
+/// The rows a new message adds (see `message_rows`).
+struct MessageRows {
+    message: MessageRow,
+    triage: Option<TriageRow>,
+    audit: Vec<AuditEvent>,
+}
+
 /// Rows a batch of writes appends together just before it commits: each
 /// table's in one statement rather than one statement per write. Only rows
 /// nothing else in the batch refers to are deferred (a message that an

@@ -253,6 +253,19 @@ impl Backend {
         })
     }
 
+    /// The rows a new message adds as number `seq` of its thread: the
+    /// message, its triage result and its audit entries.
+    fn message_rows(keys: &Keyring, new: &NewMessage, id: MessageId, seq: i64) -> StoreResult<MessageRows> {
+        let body = new.body.as_ref().map_or("", MessageBody::as_str);
+        let (thread, key) = (new.thread_id, new.idempotency.as_ref());
+        let reply = (new.draft.is_some(), new.reading_grade);
+        Ok(MessageRows {
+            message: Self::message_row(keys, id, thread, new.author_id, body, new.internal, new.now, seq, key, reply)?,
+            triage: new.triage.as_ref().map(|t| Self::triage_row(keys, thread, Some(id), t, new.now)).transpose()?,
+            audit: with_target(&new.audit, "message", &id.to_string()),
+        })
+    }
+
     /// Inserts a message row now or, with `later`, with the rest of its batch.
     async fn insert_message(conn: &mut Conn, row: MessageRow, later: Option<&mut Deferred>) -> StoreResult<()> {
         match later {
@@ -502,14 +515,10 @@ impl Backend {
         let advance = bind_advance(sqlx::query(ADVANCE_THREAD), new);
         let seq: Option<i64> = advance.fetch_optional(&mut *conn).await?.map(|row| row.try_get(0)).transpose()?;
         let seq = seq.ok_or(StoreError::Missing("thread"))?;
-        let body = new.body.as_ref().map_or("", MessageBody::as_str);
-        let (id, key) = (written.message_id, new.idempotency.as_ref());
-        let reply = (new.draft.is_some(), new.reading_grade);
-        let (author, internal) = (new.author_id, new.internal);
-        let row = Self::message_row(keys, id, new.thread_id, author, body, internal, new.now, seq, key, reply)?;
+        let rows = Self::message_rows(keys, new, written.message_id, seq)?;
         // A message an attachment or a used draft points at is inserted at once.
         let later = if new.draft.is_none() && new.attachments.is_empty() { deferred.as_deref_mut() } else { None };
-        Self::insert_message(conn, row, later).await?;
+        Self::insert_message(conn, rows.message, later).await?;
         if let Some(used) = &new.draft {
             Self::use_draft(conn, new.thread_id, written.message_id, used, new.now).await?;
         }
@@ -538,12 +547,10 @@ impl Backend {
             .execute(&mut *conn)
             .await?;
         }
-        if let Some(triage) = &new.triage {
-            let row = Self::triage_row(keys, new.thread_id, Some(written.message_id), triage, new.now)?;
+        if let Some(row) = rows.triage {
             Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
         }
-        let audit = with_target(&new.audit, "message", &written.message_id.to_string());
-        audit_now_or_later(conn, keys, audit, deferred).await?;
+        audit_now_or_later(conn, keys, rows.audit, deferred).await?;
         Ok(JobOutcome { written, event: Some(message_event(new, written.message_id)) })
     }
 }

@@ -215,7 +215,7 @@ async fn run_batch(
         }
         results.push(result);
     }
-    if !deferred.is_empty() && deferred.write(conn, keys).await.is_err() {
+    if deferred.write(conn, keys).await.is_err() {
         sqlx::query("ROLLBACK").execute(&mut *conn).await?;
         return Ok(None);
     }
@@ -252,29 +252,28 @@ fn renumber(sql: &str, offset: usize) -> String {
 }
 
 /// The jobs' idempotency keys already used: (author, key) → the message's
-/// thread id, id and request fingerprint.
+/// thread id, id and request fingerprint. A batch holds at most
+/// [`MAX_BATCH`] jobs, so one query (two parameters a key) asks for them all.
 type UsedKeys = HashMap<(String, String), (String, String, Option<String>)>;
 
 async fn used_keys(conn: &mut sqlx::SqliteConnection, keyed: &[(String, &str)]) -> Result<UsedKeys, sqlx::Error> {
+    let wanted: Vec<String> = (0..keyed.len())
+        .map(|i| format!("(author_id = ${} AND idempotency_key = ${})", 2 * i + 1, 2 * i + 2))
+        .collect();
+    let sql = format!(
+        "SELECT author_id, idempotency_key, thread_id, id, request_fingerprint FROM messages WHERE {}",
+        wanted.join(" OR ")
+    );
+    let mut query = sqlx::query(&sql).persistent(false);
+    for (author, key) in keyed {
+        query = query.bind(author).bind(*key);
+    }
     let mut used = UsedKeys::new();
-    for chunk in keyed.chunks(MAX_BATCH) {
-        let wanted: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(author_id = ${} AND idempotency_key = ${})", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let sql = format!(
-            "SELECT author_id, idempotency_key, thread_id, id, request_fingerprint FROM messages WHERE {}",
-            wanted.join(" OR ")
+    for row in query.fetch_all(&mut *conn).await? {
+        used.insert(
+            (row.try_get("author_id")?, row.try_get("idempotency_key")?),
+            (row.try_get("thread_id")?, row.try_get("id")?, row.try_get("request_fingerprint")?),
         );
-        let mut query = sqlx::query(&sql).persistent(false);
-        for (author, key) in chunk {
-            query = query.bind(author).bind(*key);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            used.insert(
-                (row.try_get("author_id")?, row.try_get("idempotency_key")?),
-                (row.try_get("thread_id")?, row.try_get("id")?, row.try_get("request_fingerprint")?),
-            );
-        }
     }
     Ok(used)
 }
@@ -365,15 +364,11 @@ async fn run_plain_batch(
 /// A new message numbered `seq`, its rows added to `deferred`.
 fn plain_message(keys: &Keyring, new: &NewMessage, seq: i64, deferred: &mut Deferred) -> StoreResult<JobOutcome> {
     let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
-    let body = new.body.as_ref().map_or("", MessageBody::as_str);
-    let (id, thread, key) = (written.message_id, new.thread_id, new.idempotency.as_ref());
-    let reply = (false, new.reading_grade);
-    let row = Backend::message_row(keys, id, thread, new.author_id, body, new.internal, new.now, seq, key, reply)?;
-    deferred.messages.push(row);
-    if let Some(triage) = &new.triage {
-        deferred.triage.push(Backend::triage_row(keys, thread, Some(id), triage, new.now)?);
-    }
-    deferred.audit.extend(with_target(&new.audit, "message", &id.to_string()));
+    let id = written.message_id;
+    let rows = Backend::message_rows(keys, new, id, seq)?;
+    deferred.messages.push(rows.message);
+    deferred.triage.extend(rows.triage);
+    deferred.audit.extend(rows.audit);
     Ok(JobOutcome { written, event: Some(message_event(new, id)) })
 }
 
@@ -383,10 +378,6 @@ async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<Store
 }
 
 impl Deferred {
-    fn is_empty(&self) -> bool {
-        self.messages.is_empty() && self.triage.is_empty() && self.audit.is_empty()
-    }
-
     /// Inserts everything deferred, in an order the foreign keys accept.
     async fn write(&self, conn: &mut Conn, keys: &Keyring) -> StoreResult<()> {
         insert_messages(conn, &self.messages).await?;
