@@ -192,8 +192,11 @@ fn require_admin(auth: &Authenticated) -> ApiResult<()> {
     }
 }
 
+/// The settings as stored now, which also become the ones this server
+/// triages with (so a change takes effect here at once).
 async fn settings_out(state: &AppState) -> ApiResult<TriageSettingsOut> {
-    let stored = state.store.triage_settings().await?;
+    let stored = Arc::new(state.store.triage_settings().await?);
+    state.triage.put(stored.clone());
     let counts = state.store.triage_stats().await?;
     Ok(TriageSettingsOut {
         classifier_enabled: stored.classifier_enabled,
@@ -283,7 +286,6 @@ pub async fn update_triage_settings(
         routes.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
     ));
     state.store.update_triage_settings(input.classifier_enabled, &routes, auth.user.id, Utc::now(), &audit).await?;
-    state.triage.put(Arc::new(state.store.triage_settings().await?));
     tracing::info!(classifier = ?input.classifier_enabled, rules = routes.len(), "triage settings changed");
     Ok(Json(settings_out(&state).await?))
 }
