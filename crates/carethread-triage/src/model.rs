@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use carethread_core::thread::{Category, Urgency};
 
 use crate::features::{self, BUCKETS, Features};
-use crate::safety::Lexicon;
+use crate::safety::{Lexicon, SafetyCheck};
 use crate::text::tokenize;
 
 const MAGIC: &[u8; 8] = b"CTTRIAGE";
@@ -23,7 +23,7 @@ const CATEGORIES: usize = 6;
 /// Identifies the classifier in stored triage results.
 pub const MODEL_ID: &str = "carethread-triage";
 /// Version of the classifier's features and training recipe.
-pub const MODEL_VERSION: &str = "1.1.0";
+pub const MODEL_VERSION: &str = "1.2.0";
 
 /// How the classifier is trained.
 #[derive(Debug, Clone, Copy)]
@@ -32,11 +32,16 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     pub l2: f64,
     pub seed: u64,
+    /// Cross-validation folds for choosing the emergency threshold (0: keep the plain argmax).
+    pub folds: usize,
+    /// Share of held-out messages that are not emergencies the emergency
+    /// threshold may call emergencies.
+    pub emergency_false_alarms: f64,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { epochs: 24, learning_rate: 1.0, l2: 1e-6, seed: 0x00C0_FFEE }
+        Self { epochs: 24, learning_rate: 1.0, l2: 1e-6, seed: 0x00C0_FFEE, folds: 5, emergency_false_alarms: 0.05 }
     }
 }
 
@@ -77,6 +82,8 @@ pub struct Model {
     /// `key=value` lines describing what the model was trained on.
     pub header: String,
     weights: Vec<f32>,
+    /// Emergency when the emergency probability reaches this, even if another urgency is likelier.
+    emergency_threshold: Option<f64>,
 }
 
 /// Reads the features of a message.
@@ -119,13 +126,24 @@ impl Model {
         if r.at != bytes.len() {
             return Err(ModelError::Damaged);
         }
-        Ok(Self { header, weights })
+        let emergency_threshold = match header_value(&header, "emergency_threshold") {
+            None => None,
+            Some(v) => Some(v.parse::<f64>().ok().filter(|t| (0.0..=1.0).contains(t)).ok_or(ModelError::Damaged)?),
+        };
+        Ok(Self { header, weights, emergency_threshold })
     }
 
     /// One value of the header (`id`, `version`, `lexicon`, `corpus`, `examples`).
     #[must_use]
     pub fn header_value(&self, key: &str) -> Option<&str> {
-        self.header.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+        header_value(&self.header, key)
+    }
+
+    /// The emergency probability at which the classifier calls a message an
+    /// emergency (chosen by cross-validation when the model was trained), if any.
+    #[must_use]
+    pub fn emergency_threshold(&self) -> Option<f64> {
+        self.emergency_threshold
     }
 
     /// Classifies a message's features.
@@ -141,7 +159,10 @@ impl Model {
         let categories = softmax(&logits[..CATEGORIES]);
         let urgencies = softmax(&logits[CATEGORIES..]);
         let (c, category_probability) = argmax(&categories);
-        let (u, urgency_probability) = argmax(&urgencies);
+        let (mut u, mut urgency_probability) = argmax(&urgencies);
+        if self.emergency_threshold.is_some_and(|t| urgencies[0] >= t) {
+            (u, urgency_probability) = (0, urgencies[0]);
+        }
         let mut contributions: Vec<(f32, &String)> = features
             .names
             .iter()
@@ -158,6 +179,10 @@ impl Model {
             top_features: contributions.iter().take(3).filter_map(|(_, name)| features::describe(name)).collect(),
         }
     }
+}
+
+fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    header.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
 }
 
 struct Reader<'a> {
@@ -256,19 +281,39 @@ fn corpus_digest(examples: &[Example]) -> String {
     format!("{:016x}", features::hash(&text))
 }
 
-/// Trains a model and returns its file bytes.
-#[must_use]
-pub fn train(examples: &[Example], config: &TrainConfig) -> Vec<u8> {
-    let data: Vec<(Features, usize, usize)> = examples
+/// One training message as the classifier sees it: its features, and its
+/// category and urgency as output indices.
+struct Labelled {
+    features: Features,
+    /// For an emergency: its features as if the red-flag lexicon knew none of its words.
+    unflagged: Option<Features>,
+    category: usize,
+    urgency: usize,
+}
+
+fn labelled(examples: &[Example]) -> Vec<Labelled> {
+    examples
         .iter()
         .map(|e| {
-            let c = Category::ALL.iter().position(|c| *c == e.category).unwrap_or(CATEGORIES - 1);
-            let u = Urgency::ALL.iter().position(|u| *u == e.urgency).unwrap_or(2);
-            (features_of(&e.subject, &e.body), c, u)
+            let (subject, body) = (tokenize(&e.subject), tokenize(&e.body));
+            let safety = Lexicon::builtin().check_message_tokens(&subject, &body);
+            Labelled {
+                features: features::extract(&subject, &body, &safety),
+                unflagged: (e.urgency == Urgency::Emergency)
+                    .then(|| features::extract(&subject, &body, &SafetyCheck::default())),
+                category: Category::ALL.iter().position(|c| *c == e.category).unwrap_or(CATEGORIES - 1),
+                urgency: Urgency::ALL.iter().position(|u| *u == e.urgency).unwrap_or(2),
+            }
         })
-        .collect();
-    let category_weights = class_weights(data.iter().map(|d| d.1), CATEGORIES);
-    let urgency_weights = class_weights(data.iter().map(|d| d.2), OUTPUTS - CATEGORIES);
+        .collect()
+}
+
+/// Plain SGD over both heads; the same data and config give the same weights.
+/// Each emergency also trains the urgency head once more without its red-flag
+/// features.
+fn fit(data: &[&Labelled], config: &TrainConfig) -> Vec<f64> {
+    let category_weights = class_weights(data.iter().map(|d| d.category), CATEGORIES);
+    let urgency_weights = class_weights(data.iter().map(|d| d.urgency), OUTPUTS - CATEGORIES);
     let mut weights = vec![0f64; BUCKETS * OUTPUTS];
     let mut rng = SplitMix(config.seed);
     let mut order: Vec<usize> = (0..data.len()).collect();
@@ -276,9 +321,14 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Vec<u8> {
         shuffle(&mut order, &mut rng);
         let rate = config.learning_rate / (1.0 + epoch as f64 * 0.25);
         for &i in &order {
-            let (features, c, u) = &data[i];
-            for (range, label, class_weight) in
-                [(0..CATEGORIES, *c, &category_weights), (CATEGORIES..OUTPUTS, *u, &urgency_weights)]
+            let Labelled { features, unflagged, category, urgency } = data[i];
+            let category_step = (features, 0..CATEGORIES, *category, &category_weights);
+            let urgency_step = (features, CATEGORIES..OUTPUTS, *urgency, &urgency_weights);
+            // An emergency is learned a second time from its words alone, so
+            // the classifier also knows emergencies the lexicon has no pattern for.
+            let unflagged_step = unflagged.as_ref().map(|u| (u, CATEGORIES..OUTPUTS, *urgency, &urgency_weights));
+            for (features, range, label, class_weight) in
+                [category_step, urgency_step].into_iter().chain(unflagged_step)
             {
                 let mut logits = vec![0f64; range.len()];
                 for b in &features.buckets {
@@ -300,14 +350,98 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Vec<u8> {
             }
         }
     }
-    let header = format!(
+    weights
+}
+
+/// The emergency probability a model with `weights` gives a message.
+fn emergency_probability<W: Copy + Into<f64>>(weights: &[W], features: &Features) -> f64 {
+    let mut logits = [0f64; OUTPUTS - CATEGORIES];
+    for b in &features.buckets {
+        let row = &weights[*b as usize * OUTPUTS + CATEGORIES..][..OUTPUTS - CATEGORIES];
+        for (logit, w) in logits.iter_mut().zip(row) {
+            *logit += (*w).into() * features.value;
+        }
+    }
+    softmax(&logits)[0]
+}
+
+/// How the emergency threshold was chosen: cross-validation on the training
+/// split, each fold's messages read by a model trained on the other folds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    /// The classifier calls a message an emergency when its emergency probability reaches this.
+    pub threshold: f64,
+    /// Held-out emergencies, read without their red-flag features (as if the lexicon missed them).
+    pub emergencies: usize,
+    /// How many of those reach the threshold.
+    pub caught: usize,
+    /// Held-out messages that are not emergencies.
+    pub others: usize,
+    /// How many of those reach the threshold (false alarms).
+    pub false_alarms: usize,
+}
+
+/// Chooses the emergency threshold: the lowest (at most 0.5) that, in
+/// cross-validation, no more than `config.emergency_false_alarms` of the
+/// held-out messages that are not emergencies reach.
+fn calibrate(data: &[Labelled], config: &TrainConfig) -> Option<Calibration> {
+    let folds = config.folds.max(2);
+    let mut emergencies = Vec::new();
+    let mut others = Vec::new();
+    for fold in 0..folds {
+        let rest: Vec<&Labelled> = data.iter().enumerate().filter(|(i, _)| i % folds != fold).map(|(_, d)| d).collect();
+        let weights = fit(&rest, config);
+        for d in data.iter().skip(fold).step_by(folds) {
+            match &d.unflagged {
+                Some(unflagged) => emergencies.push(emergency_probability(&weights, unflagged)),
+                None => others.push(emergency_probability(&weights, &d.features)),
+            }
+        }
+    }
+    if emergencies.is_empty() || others.is_empty() {
+        return None;
+    }
+    others.sort_by(|a, b| b.total_cmp(a));
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let allowed = (config.emergency_false_alarms * others.len() as f64).floor() as usize;
+    // Just above the first message past the allowance, rounded up to what the model file keeps.
+    let threshold = others.get(allowed).map_or(0.0, |p| ((p * 1e6).floor() + 1.0) / 1e6).min(0.5);
+    Some(Calibration {
+        threshold,
+        emergencies: emergencies.len(),
+        caught: emergencies.iter().filter(|p| **p >= threshold).count(),
+        others: others.len(),
+        false_alarms: others.iter().filter(|p| **p >= threshold).count(),
+    })
+}
+
+/// A trained model.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The model file.
+    pub bytes: Vec<u8>,
+    /// How its emergency threshold was chosen (none when `folds` is 0).
+    pub calibration: Option<Calibration>,
+}
+
+/// Trains a model: the emergency threshold by cross-validation, then the
+/// weights on every example.
+#[must_use]
+pub fn train(examples: &[Example], config: &TrainConfig) -> Trained {
+    let data = labelled(examples);
+    let calibration = if config.folds > 0 { calibrate(&data, config) } else { None };
+    let weights = fit(&data.iter().collect::<Vec<_>>(), config);
+    let mut header = format!(
         "id={MODEL_ID}\nversion={MODEL_VERSION}\nlexicon={}\ncorpus={}\nexamples={}\nepochs={}\n",
         Lexicon::builtin().version(),
         corpus_digest(examples),
         examples.len(),
         config.epochs
     );
-    write(&header, &weights)
+    if let Some(c) = &calibration {
+        let _ = writeln!(header, "emergency_threshold={:.6}", c.threshold);
+    }
+    Trained { bytes: write(&header, &weights), calibration }
 }
 
 fn write(header: &str, weights: &[f64]) -> Vec<u8> {
@@ -387,9 +521,9 @@ mod tests {
 
     #[test]
     fn training_is_deterministic_and_learns_the_tiny_corpus() {
-        let config = TrainConfig { epochs: 10, ..TrainConfig::default() };
-        let a = train(&tiny(), &config);
-        let b = train(&tiny(), &config);
+        let config = TrainConfig { epochs: 10, folds: 0, ..TrainConfig::default() };
+        let a = train(&tiny(), &config).bytes;
+        let b = train(&tiny(), &config).bytes;
         assert_eq!(a, b);
         let model = Model::load(&a).expect("fresh model loads");
         assert_eq!(model.header_value("id"), Some(MODEL_ID));
@@ -401,9 +535,80 @@ mod tests {
         assert_eq!((p.category, p.urgency), (Category::Clinical, Urgency::Urgent));
     }
 
+    /// The tiny corpus with a few emergencies, some of them in words the lexicon has no pattern for.
+    fn with_emergencies() -> Vec<Example> {
+        let mut v = tiny();
+        for (i, body) in [
+            "crushing pressure in my chest and sweating",
+            "my chest is tight and my left arm is numb",
+            "he collapsed and is not waking up",
+            "she went grey and slumped over at the table",
+            "his lips are turning blue and he is gasping",
+            "she slumped over grey and is gasping for air",
+        ]
+        .iter()
+        .enumerate()
+        {
+            v.push(example(&format!("{body} {i}"), Urgency::Emergency, Category::Clinical));
+        }
+        v
+    }
+
+    #[test]
+    fn the_emergency_threshold_is_cross_validated_and_kept_in_the_file() {
+        let config = TrainConfig { epochs: 10, folds: 3, ..TrainConfig::default() };
+        let trained = train(&with_emergencies(), &config);
+        let c = trained.calibration.expect("a corpus with emergencies is calibrated");
+        assert_eq!((c.emergencies, c.others), (6, 20));
+        assert!(c.threshold > 0.0 && c.threshold <= 0.5, "{c:?}");
+        assert!(c.false_alarms <= 1, "a 5% allowance of 20 messages is one: {c:?}");
+        let model = Model::load(&trained.bytes).expect("loads");
+        let kept = model.emergency_threshold().expect("the threshold is in the file");
+        assert!((kept - c.threshold).abs() < 1e-9, "{kept} vs {c:?}");
+        assert_eq!(train(&with_emergencies(), &config).bytes, trained.bytes, "deterministic");
+        let p = model.predict(&features_of("", "refill my lisinopril please"));
+        assert_eq!(p.urgency, Urgency::Routine);
+    }
+
+    #[test]
+    fn emergencies_reaching_the_threshold_are_emergencies() {
+        let trained = train(&with_emergencies(), &TrainConfig { epochs: 10, folds: 0, ..TrainConfig::default() });
+        assert!(trained.calibration.is_none());
+        let plain = Model::load(&trained.bytes).expect("loads");
+        assert_eq!(plain.emergency_threshold(), None);
+        let features = features_of("", "slumped over and gasping, fever getting worse");
+        let p = plain.predict(&features);
+        // The same weights with a threshold at or below the emergency probability call it an emergency.
+        let mut strict = plain.clone();
+        strict.emergency_threshold = Some(0.0);
+        let raised = strict.predict(&features);
+        assert_eq!(raised.urgency, Urgency::Emergency);
+        assert!(raised.urgency_probability <= 1.0 && raised.category == p.category);
+        strict.emergency_threshold = Some(1.0);
+        assert_eq!(strict.predict(&features).urgency, p.urgency, "a threshold out of reach changes nothing");
+    }
+
+    #[test]
+    fn an_unreadable_threshold_is_refused() {
+        let bytes = train(&tiny(), &TrainConfig { epochs: 2, folds: 0, ..TrainConfig::default() }).bytes;
+        let header = "id=carethread-triage\n";
+        let at = bytes.windows(header.len()).position(|w| w == header.as_bytes()).expect("header");
+        for bad in ["emergency_threshold=x\n", "emergency_threshold=2.5\n"] {
+            let mut other = bytes[..at].to_vec();
+            let len_at = at - 4;
+            let old_len = u32::from_le_bytes(bytes[len_at..at].try_into().expect("4 bytes")) as usize;
+            other.truncate(len_at);
+            other.extend_from_slice(&u32::try_from(old_len + bad.len()).expect("small").to_le_bytes());
+            other.extend_from_slice(&bytes[at..at + old_len]);
+            other.extend_from_slice(bad.as_bytes());
+            other.extend_from_slice(&bytes[at + old_len..]);
+            assert_eq!(Model::load(&other).unwrap_err(), ModelError::Damaged, "{bad}");
+        }
+    }
+
     #[test]
     fn damaged_files_are_refused() {
-        let bytes = train(&tiny(), &TrainConfig { epochs: 2, ..TrainConfig::default() });
+        let bytes = train(&tiny(), &TrainConfig { epochs: 2, folds: 0, ..TrainConfig::default() }).bytes;
         assert_eq!(Model::load(b"nonsense").unwrap_err(), ModelError::NotAModel);
         assert_eq!(Model::load(&bytes[..bytes.len() - 1]).unwrap_err(), ModelError::Damaged);
         let mut longer = bytes.clone();

@@ -535,7 +535,8 @@ fn triage_eval(file: &std::path::Path, rules_only: bool, model: Option<&std::pat
 fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Result<ExitCode> {
     let examples = read_corpus(corpus)?;
     let started = std::time::Instant::now();
-    let bytes = carethread_triage::model::train(&examples, &carethread_triage::TrainConfig::default());
+    let trained = carethread_triage::model::train(&examples, &carethread_triage::TrainConfig::default());
+    let bytes = trained.bytes;
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     let digest = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
     println!(
@@ -545,6 +546,12 @@ fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Resu
         out.display(),
         bytes.len(),
     );
+    if let Some(c) = trained.calibration {
+        println!(
+            "emergency threshold {:.4} (cross-validated): catches {}/{} held-out emergencies read without their red flags; {}/{} other messages reach it",
+            c.threshold, c.caught, c.emergencies, c.false_alarms, c.others
+        );
+    }
     let same = bytes == carethread_triage::BUILTIN_MODEL;
     println!("identical to the built-in model: {}", if same { "yes" } else { "no (rebuild to ship it)" });
     Ok(ExitCode::SUCCESS)
