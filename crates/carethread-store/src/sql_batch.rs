@@ -112,18 +112,28 @@ const TRIAGE_INSERT: &str = "INSERT INTO triage_results (id, thread_id, message_
 const AUDIT_INSERT: &str = "INSERT INTO audit_log (seq, at, actor_id, actor_role, patient_id, action, target, \
      outcome, client, detail, key_id, prev_hash, hash)";
 
-/// A statement for `rows` rows. A single row's is prepared once and kept;
-/// the many shapes of multi-row statements are prepared each time and not
-/// kept, so they never crowd the per-write statements out of the
-/// connection's statement cache.
-fn rows_query(sql: &str, rows: usize) -> sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments<'_>> {
-    sqlx::query(sql).persistent(rows == 1)
+/// `items` cut into runs whose lengths are powers of two (at most
+/// [`ROWS_PER_INSERT`]), longest first: 37 rows are written as 32, 4 and 1.
+/// A statement for a run is then one of nine shapes, so every shape is
+/// prepared once and kept in the connection's statement cache instead of
+/// being parsed again for each batch size.
+fn runs<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let len = items.len().min(ROWS_PER_INSERT);
+        let run = 1 << len.ilog2();
+        let (head, rest) = items.split_at(run);
+        items = rest;
+        Some(head)
+    })
 }
 
 async fn insert_messages(conn: &mut Conn, rows: &[MessageRow]) -> StoreResult<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    for chunk in runs(rows) {
         let sql = multi_row_insert(MESSAGE_INSERT, 12, chunk.len());
-        let mut query = rows_query(&sql, chunk.len());
+        let mut query = sqlx::query(&sql);
         for row in chunk {
             query = query
                 .bind(&row.id)
@@ -145,9 +155,9 @@ async fn insert_messages(conn: &mut Conn, rows: &[MessageRow]) -> StoreResult<()
 }
 
 async fn insert_triage_rows(conn: &mut Conn, rows: &[TriageRow]) -> StoreResult<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    for chunk in runs(rows) {
         let sql = multi_row_insert(TRIAGE_INSERT, 14, chunk.len());
-        let mut query = rows_query(&sql, chunk.len());
+        let mut query = sqlx::query(&sql);
         for row in chunk {
             query = query
                 .bind(&row.id)
@@ -172,9 +182,9 @@ async fn insert_triage_rows(conn: &mut Conn, rows: &[TriageRow]) -> StoreResult<
 
 /// Chained audit entries, with the key that sealed their details.
 async fn insert_audit_rows(conn: &mut Conn, rows: &[(ChainedEntry, Option<i64>)]) -> StoreResult<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    for chunk in runs(rows) {
         let sql = multi_row_insert(AUDIT_INSERT, 13, chunk.len());
-        let mut query = rows_query(&sql, chunk.len());
+        let mut query = sqlx::query(&sql);
         for (entry, key_id) in chunk {
             query = query
                 .bind(entry.seq)

@@ -296,3 +296,27 @@ async fn the_audit_chain_verifies_and_names_the_first_altered_entry() {
         store.audit_entries(&carethread_store::AuditQuery { limit: 1, ..Default::default() }).await.expect("read");
     assert_eq!(detail[0].detail.as_deref(), Some("opened from the inbox"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committed_pages_reach_the_database_file_without_waiting_for_the_writer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("t.db");
+    let store =
+        carethread_store::open(&format!("sqlite://{}", path.display()), MasterKey::generate()).await.expect("open");
+    let author = patient(&store).await;
+    let thread = new_thread(&store, &author).await;
+    let size = || std::fs::metadata(&path).map_or(0, |m| m.len());
+    let before = size();
+    let text = "blood pressure log ".repeat(50);
+    let sends = (0..300).map(|i| message(thread, &author, &format!("{text}{i}"))).collect();
+    assert!(send_all(&store, sends).await.into_iter().all(|r| r.is_ok()));
+    // About 300 kB went to the WAL, far below the writer's own checkpoint
+    // threshold (10,000 pages): only the background checkpointer moves it
+    // into the database file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() < before + 200_000 {
+        assert!(std::time::Instant::now() < deadline, "the database file stayed at {} bytes (was {before})", size());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(store.messages(thread, false).await.expect("messages").len(), 301);
+}
