@@ -126,10 +126,9 @@ impl Model {
         if r.at != bytes.len() {
             return Err(ModelError::Damaged);
         }
-        let emergency_threshold = match header_value(&header, "emergency_threshold") {
-            None => None,
-            Some(v) => Some(v.parse::<f64>().ok().filter(|t| (0.0..=1.0).contains(t)).ok_or(ModelError::Damaged)?),
-        };
+        let emergency_threshold = header_value(&header, "emergency_threshold")
+            .map(|v| v.parse::<f64>().ok().filter(|t| (0.0..=1.0).contains(t)).ok_or(ModelError::Damaged))
+            .transpose()?;
         Ok(Self { header, weights, emergency_threshold })
     }
 
@@ -150,12 +149,7 @@ impl Model {
     #[must_use]
     pub fn predict(&self, features: &Features) -> Prediction {
         let mut logits = [0f64; OUTPUTS];
-        for bucket in &features.buckets {
-            let row = &self.weights[*bucket as usize * OUTPUTS..][..OUTPUTS];
-            for (logit, w) in logits.iter_mut().zip(row) {
-                *logit += f64::from(*w) * features.value;
-            }
-        }
+        add_logits(&self.weights, features, 0..OUTPUTS, &mut logits);
         let categories = softmax(&logits[..CATEGORIES]);
         let urgencies = softmax(&logits[CATEGORIES..]);
         let (c, category_probability) = argmax(&categories);
@@ -331,12 +325,7 @@ fn fit(data: &[&Labelled], config: &TrainConfig) -> Vec<f64> {
                 [category_step, urgency_step].into_iter().chain(unflagged_step)
             {
                 let mut logits = vec![0f64; range.len()];
-                for b in &features.buckets {
-                    let row = *b as usize * OUTPUTS;
-                    for (k, logit) in range.clone().zip(logits.iter_mut()) {
-                        *logit += weights[row + k] * features.value;
-                    }
-                }
+                add_logits(&weights, features, range.clone(), &mut logits);
                 let p = softmax(&logits);
                 let scale = class_weight[label];
                 for b in &features.buckets {
@@ -353,15 +342,27 @@ fn fit(data: &[&Labelled], config: &TrainConfig) -> Vec<f64> {
     weights
 }
 
-/// The emergency probability a model with `weights` gives a message.
-fn emergency_probability<W: Copy + Into<f64>>(weights: &[W], features: &Features) -> f64 {
-    let mut logits = [0f64; OUTPUTS - CATEGORIES];
+/// Adds a message's logits for `outputs` to `logits`, from weights laid out
+/// as one row of [`OUTPUTS`] per bucket (quantised in a loaded model, full
+/// precision in training).
+fn add_logits<W: Copy + Into<f64>>(
+    weights: &[W],
+    features: &Features,
+    outputs: std::ops::Range<usize>,
+    logits: &mut [f64],
+) {
     for b in &features.buckets {
-        let row = &weights[*b as usize * OUTPUTS + CATEGORIES..][..OUTPUTS - CATEGORIES];
+        let row = &weights[*b as usize * OUTPUTS..][outputs.clone()];
         for (logit, w) in logits.iter_mut().zip(row) {
             *logit += (*w).into() * features.value;
         }
     }
+}
+
+/// The emergency probability a model with `weights` gives a message.
+fn emergency_probability(weights: &[f64], features: &Features) -> f64 {
+    let mut logits = [0f64; OUTPUTS - CATEGORIES];
+    add_logits(weights, features, CATEGORIES..OUTPUTS, &mut logits);
     softmax(&logits)[0]
 }
 
