@@ -352,24 +352,22 @@ async fn run_plain_batch(
     };
     let fresh: Vec<&NewMessage> = messages().filter(|new| replay(new).is_none()).collect();
     let mut seqs = Vec::with_capacity(fresh.len());
-    if !fresh.is_empty() {
-        for run in runs(&fresh) {
-            let sql: Vec<String> = (0..run.len()).map(|i| renumber(ADVANCE_THREAD, 6 * i)).collect();
-            let sql = sql.join(";\n");
-            let mut query = sqlx::query(&sql);
-            for new in run {
-                query = bind_advance(query, new);
-            }
-            let Ok(rows) = query.fetch_all(&mut *conn).await else {
-                return roll_back(conn).await;
-            };
-            for row in rows {
-                seqs.push(row.try_get::<i64, _>(0)?);
-            }
+    for run in runs(&fresh) {
+        let sql: Vec<String> = (0..run.len()).map(|i| renumber(ADVANCE_THREAD, 6 * i)).collect();
+        let sql = sql.join(";\n");
+        let mut query = sqlx::query(&sql);
+        for new in run {
+            query = bind_advance(query, new);
         }
-        if seqs.len() != fresh.len() {
+        let Ok(rows) = query.fetch_all(&mut *conn).await else {
             return roll_back(conn).await;
+        };
+        for row in rows {
+            seqs.push(row.try_get::<i64, _>(0)?);
         }
+    }
+    if seqs.len() != fresh.len() {
+        return roll_back(conn).await;
     }
     let mut seqs = seqs.into_iter();
     let mut deferred = Deferred::default();
