@@ -43,6 +43,13 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 256;
 
+/// Pool options for connections to the database file. A connection to a
+/// file in this process cannot go stale, so the pool hands it out without
+/// first pinging it (a round trip to its worker thread on every query).
+fn sqlite_pool() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().test_before_acquire(false)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database file `url` names and migrates it.
     pub async fn open(url: &str, master: crate::MasterKey) -> StoreResult<Self> {
@@ -65,17 +72,17 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "10000")
             // Room for every shape of the batched statements (see `runs`).
             .statement_cache_capacity(256);
-        let write = SqlitePoolOptions::new()
+        let write = sqlite_pool()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(writer_options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
+        let read = sqlite_pool().max_connections(4).connect_with(options.clone().read_only(true)).await?;
         let (events, _) = broadcast::channel(1024);
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
         let keys = Keyring::new(master);
-        let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let checkpoints = sqlite_pool().max_connections(1).connect_with(options.clone()).await?;
         tokio::spawn(group_commit(write.clone(), queue, events.clone(), keys.clone(), checkpoints));
         let store = Self { read, write, events, jobs, keys };
         store.init_keys().await?;
