@@ -734,7 +734,7 @@ mod tests {
     #[test]
     fn the_builtin_lexicon_parses_and_covers_every_family() {
         let lexicon = Lexicon::builtin();
-        assert_eq!(lexicon.version(), "1.1.0");
+        assert_eq!(lexicon.version(), "1.2.0");
         for family in [
             "chest pain",
             "trouble breathing",
