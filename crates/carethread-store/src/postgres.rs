@@ -18,9 +18,6 @@ const POSITIONAL_PARAMETERS: bool = false;
 /// The notification channel carrying [`ThreadEvent`]s as JSON.
 const CHANNEL: &str = "carethread_events";
 
-/// A pooled connection idle longer than this is pinged before it is used.
-const PING_IDLE_AFTER: Duration = Duration::from_secs(30);
-
 /// CareThread on PostgreSQL.
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -33,23 +30,8 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects, migrates, and starts listening for other servers' events.
     pub async fn open(url: &str, master: crate::MasterKey) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(30))
-            // A connection that was just in use is live; only one idle for a
-            // while is pinged before use (the default pings every time, a
-            // round trip to the server before each query).
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for > PING_IDLE_AFTER {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
-            })
-            .connect(url)
-            .await?;
+        let pool =
+            PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let (events, _) = broadcast::channel(1024);
         let mut listener = PgListener::connect_with(&pool).await?;
