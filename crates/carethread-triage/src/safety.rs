@@ -1048,4 +1048,55 @@ mod tests {
         let check = Lexicon::builtin().check("my father had a stroke");
         assert_eq!(check.suppressed, vec![("stroke signs", Suppression::Family)]);
     }
+
+    #[test]
+    fn lexicon_1_2_phrasings_fire_in_both_languages() {
+        assert_fires(
+            "trouble breathing",
+            &[
+                "my 2 month old is breathing about 80 times a minute",
+                "she makes a squeaky noise every time she breathes in",
+                "the finger oxygen thing says 84",
+                "a mi mama no le jala el aire",
+            ],
+        );
+        assert_fires(
+            "stroke signs",
+            &[
+                "he keeps trying to talk but the wrong words come out",
+                "mi esposo esta diciendo palabras que no son y tiene la sonrisa torcida",
+                "my left hand wont grip anything since I woke up, the leg on that side too",
+            ],
+        );
+        assert_fires("fainting", &["she crumpled to the floor at the store", "mi tia se desplomo en la cocina"]);
+        assert_fires(
+            "overdose or poisoning",
+            &[
+                "all four of us have headaches and feel dizzy since we turned on the furnace",
+                "desde que prendimos el calentador a todos nos duele la cabeza",
+            ],
+        );
+        assert_fires(
+            "suicidal or self-harm thoughts",
+            &[
+                "how many of my sleeping pills would be too many",
+                "mi hermano escribio que ya no va a ser una carga para nadie",
+            ],
+        );
+        assert_fires(
+            "pregnancy with bleeding or pain",
+            &["36 weeks pregnant and I have been dripping clear fluid since noon"],
+        );
+        assert_fires("severe bleeding", &["threw up something that looked like coffee grounds"]);
+    }
+
+    #[test]
+    fn lexicon_1_2_stays_quiet_on_lookalikes() {
+        assert_quiet(&[
+            "my iron saturation was 62 on the last labs, what does it mean",
+            "my husband snores and sometimes stops breathing for a few seconds at night, sleep study?",
+            "two weeks after my c-section the incision is leaking a little fluid",
+            "a little blood on the toilet paper, I have hemorrhoids",
+        ]);
+    }
 }
