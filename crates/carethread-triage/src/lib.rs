@@ -61,6 +61,8 @@ pub struct TriageResult {
 #[derive(Debug)]
 pub struct Triage {
     model: Model,
+    /// Another red-flag lexicon than the built-in one (for lexicon authors' evaluations).
+    lexicon: Option<safety::Lexicon>,
 }
 
 impl Triage {
@@ -69,7 +71,7 @@ impl Triage {
     pub fn builtin() -> &'static Triage {
         static TRIAGE: OnceLock<Triage> = OnceLock::new();
         TRIAGE.get_or_init(|| match Model::load(BUILTIN_MODEL) {
-            Ok(model) => Triage { model },
+            Ok(model) => Triage { model, lexicon: None },
             Err(e) => panic!("the built-in triage model is unusable ({e}); run `carethread triage train`"),
         })
     }
@@ -77,7 +79,21 @@ impl Triage {
     /// A triager with another model (for evaluation and tests).
     #[must_use]
     pub fn with_model(model: Model) -> Self {
-        Self { model }
+        Self { model, lexicon: None }
+    }
+
+    /// The same triager with another red-flag lexicon, so that a lexicon edit
+    /// can be scored before it is built in. The classifier still reads the
+    /// red-flag features it was trained with; only the rules change.
+    #[must_use]
+    pub fn with_lexicon(self, lexicon: safety::Lexicon) -> Self {
+        Self { lexicon: Some(lexicon), ..self }
+    }
+
+    /// The red-flag lexicon this triager checks messages against.
+    #[must_use]
+    pub fn lexicon(&self) -> &safety::Lexicon {
+        self.lexicon.as_ref().unwrap_or_else(|| safety::Lexicon::builtin())
     }
 
     /// The classifier's model.
@@ -91,7 +107,7 @@ impl Triage {
     #[must_use]
     pub fn classify(&self, subject: &str, body: &str, use_classifier: bool, routing: &RoutingRules) -> TriageResult {
         let (subject_tokens, body_tokens) = (text::tokenize(subject), text::tokenize(body));
-        let safety = safety::Lexicon::builtin().check_message_tokens(&subject_tokens, &body_tokens);
+        let safety = self.lexicon().check_message_tokens(&subject_tokens, &body_tokens);
         let mut reasons: Vec<String> =
             safety.flags.iter().map(|f| format!("red flag: {} (\"{}\")", f.family, f.phrase)).collect();
         reasons
@@ -125,7 +141,7 @@ impl Triage {
             } else {
                 Urgency::Routine
             };
-            (urgency, category, confidence, true, RULES_ID, safety::Lexicon::builtin().version().to_owned())
+            (urgency, category, confidence, true, RULES_ID, self.lexicon().version().to_owned())
         };
         TriageResult {
             urgency,

@@ -393,8 +393,14 @@ impl Scopes {
         let after = self.negation_after.iter().any(|&(ts, _)| {
             ts >= end && ts - end <= NEGATION_AFTER_REACH && tokens[ts].clause == clause && !self.terminated(end, ts)
         });
-        // "face isn't drooping", "lips not blue": a negation inside the phrase.
-        let inside = self.negation.iter().any(|&(ts, _)| ts > start && ts < end);
+        // "face isn't drooping", "lips not blue": a negation inside the phrase,
+        // near its end or in a later clause of it. Further from the end in the
+        // same clause it negates something else ("a headache tylenol isn't
+        // touching and I'm seeing spots").
+        let inside = self
+            .negation
+            .iter()
+            .any(|&(ts, te)| ts > start && ts < end && (end - te <= NEGATION_REACH || tokens[ts].clause != clause));
         if before || after || inside {
             return Some(Suppression::Negated);
         }
@@ -734,7 +740,7 @@ mod tests {
     #[test]
     fn the_builtin_lexicon_parses_and_covers_every_family() {
         let lexicon = Lexicon::builtin();
-        assert_eq!(lexicon.version(), "1.2.0");
+        assert_eq!(lexicon.version(), "1.3.0");
         for family in [
             "chest pain",
             "trouble breathing",
@@ -1097,6 +1103,111 @@ mod tests {
             "my husband snores and sometimes stops breathing for a few seconds at night, sleep study?",
             "two weeks after my c-section the incision is leaking a little fluid",
             "a little blood on the toilet paper, I have hemorrhoids",
+        ]);
+    }
+
+    #[test]
+    fn lexicon_1_3_phrasings_fire_in_both_languages() {
+        assert_fires(
+            "chest pain",
+            &[
+                "my jaw and left arm ache and it came on while I was sitting down",
+                "thought it was indigestion, took tums twice and it wont go away, now sweating buckets",
+                "tengo una puntada en el pecho desde hace media hora",
+            ],
+        );
+        assert_fires(
+            "trouble breathing",
+            &[
+                "my peak flow is 140 tonight",
+                "used my albuterol 6 times since lunch and my chest is still tight",
+                "al bebe se le hunde el huequito del cuello cuando respira",
+            ],
+        );
+        assert_fires(
+            "stroke signs",
+            &[
+                "my dad is dragging his right foot and slurring",
+                "mi abuelo arrastra la pierna izquierda desde la comida",
+            ],
+        );
+        assert_fires(
+            "suicidal or self-harm thoughts",
+            &[
+                "I am tired of being a burden to everyone",
+                "I wrote goodbye letters to my kids last night",
+                "I keep having thoughts of hurting the baby",
+                "oigo una voz que me dice que me haga dano",
+                "ando pensando en aventarme del puente",
+            ],
+        );
+        assert_fires(
+            "overdose or poisoning",
+            &[
+                "my 4 year old swallowed two little magnets from the fridge",
+                "el nino se trago una pilita de reloj",
+                "mi hijo tomo gasolina de una botella",
+                "drank a bunch tonight and took two xanax, feel really slow and weird",
+                "me puse 30 unidades de humalog en vez de la lantus",
+            ],
+        );
+        assert_fires(
+            "seizure",
+            &[
+                "his arms were jerking and he wasnt responding for two minutes",
+                "tiene los brazos sacudiendose y no responde",
+            ],
+        );
+        assert_fires(
+            "pregnancy with bleeding or pain",
+            &[
+                "34 weeks pregnant with a headache and seeing flashing spots",
+                "estoy de 37 semanas y el bebe no se ha movido desde anoche",
+            ],
+        );
+        assert_fires("fever in an infant under 3 months", &["mi bebe nacio hace 20 dias y tiene 38.4"]);
+        assert_fires("very low blood sugar", &["my sugar is 45 and I am shaking, juice is not bringing it up"]);
+        assert_fires(
+            "very high blood sugar with vomiting or confusion",
+            &["ran out of insulin 3 days ago and now throwing up and breathing fast"],
+        );
+        assert_fires("sudden vision loss", &["a dark curtain is coming down over the top part of my right eye"]);
+        assert_fires("severe abdominal pain", &["her belly is hard as a board and she screams when touched"]);
+        assert_fires(
+            "other emergencies",
+            &[
+                "my calf has been swollen and tight since the flight and now I am short of breath",
+                "purple spots on his legs that dont fade when I press a glass, and a fever",
+                "she is 5 months, throwing up all day, soft spot looks sunken",
+                "her hand is white and leathery after the grease fire",
+                "my son got a sudden pain in his left testicle an hour ago",
+            ],
+        );
+    }
+
+    #[test]
+    fn lexicon_1_3_scope_rules() {
+        // A negation far from the end of a phrase, in the same clause, negates something else.
+        assert!(emergency("36 weeks, a headache that tylenol isnt touching and I keep seeing sparkly spots"));
+        // Near the end it still negates it, and so does one in a later clause.
+        assert_quiet(&[
+            "36 weeks, headache but no spots",
+            "tiene ronchas de las fresas, pero nunca se le hincharon los labios",
+        ]);
+        // A negation reaches across a list joined by "or".
+        assert_quiet(&["I'm not having chest pain or shortness of breath, just a sore back"]);
+        // A pet is family-history only when something happened to it.
+        assert!(emergency("she tripped over the dog, hit her head, and she is on warfarin"));
+        assert_quiet(&["my dog had a seizure last night, can a dog get epilepsy?"]);
+        // Figures of speech and passing scares.
+        assert_quiet(&[
+            "estoy muerta de cansancio, necesito una carta para el trabajo",
+            "I was so nervous I almost passed out before the scan, thank the nurse for me",
+            "my grandson says warfarin is rat poison, is that true?",
+            "I get a little short of breath going up three flights of stairs, normal at 50?",
+            "pense que me iba a desmayar cuando vi la cuenta",
+            "my lamotrigine seizure med level came back at 4.1",
+            "la presion me sale 150/95 toda la semana aunque me tomo las pastillas",
         ]);
     }
 }

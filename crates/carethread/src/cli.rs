@@ -164,7 +164,11 @@ enum ConfigAction {
 #[derive(Subcommand)]
 enum TriageAction {
     /// Read JSON Lines {"id","subject","body"} on stdin; write triage results as JSON Lines.
-    Classify,
+    Classify {
+        /// Check red flags against another lexicon file instead of the built-in one.
+        #[arg(long)]
+        lexicon: Option<PathBuf>,
+    },
     /// Score triage against labelled JSON Lines (also carrying "urgency" and "category").
     Eval {
         file: PathBuf,
@@ -174,6 +178,9 @@ enum TriageAction {
         /// Score another model file instead of the built-in one.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Check red flags against another lexicon file instead of the built-in one.
+        #[arg(long)]
+        lexicon: Option<PathBuf>,
     },
     /// Train the classifier from a labelled corpus; the built-in model is reproduced byte for byte.
     Train {
@@ -199,9 +206,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", config::example());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Triage { action: TriageAction::Classify } => triage_classify(),
-        Command::Triage { action: TriageAction::Eval { file, rules_only, model } } => {
-            triage_eval(&file, rules_only, model.as_deref())
+        Command::Triage { action: TriageAction::Classify { lexicon } } => triage_classify(lexicon.as_deref()),
+        Command::Triage { action: TriageAction::Eval { file, rules_only, model, lexicon } } => {
+            triage_eval(&file, rules_only, model.as_deref(), lexicon.as_deref())
         }
         Command::Triage { action: TriageAction::Train { corpus, out } } => triage_train(&corpus, &out),
         Command::Triage { action: TriageAction::Bench { file, rounds } } => triage_bench(file.as_deref(), rounds),
@@ -498,19 +505,40 @@ fn read_corpus(file: &std::path::Path) -> anyhow::Result<Vec<carethread_triage::
     carethread_triage::corpus::parse(&text).with_context(|| format!("reading {}", file.display()))
 }
 
-fn triage_eval(file: &std::path::Path, rules_only: bool, model: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
-    let examples = read_corpus(file)?;
-    let other;
-    let triage = match model {
+/// A triager with another model or lexicon file, or none when both are the built-in ones.
+fn other_triager(
+    model: Option<&std::path::Path>,
+    lexicon: Option<&std::path::Path>,
+) -> anyhow::Result<Option<carethread_triage::Triage>> {
+    if model.is_none() && lexicon.is_none() {
+        return Ok(None);
+    }
+    let model = match model {
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let model =
-                carethread_triage::Model::load(&bytes).with_context(|| format!("loading {}", path.display()))?;
-            other = carethread_triage::Triage::with_model(model);
-            &other
+            carethread_triage::Model::load(&bytes).with_context(|| format!("loading {}", path.display()))?
         }
-        None => carethread_triage::Triage::builtin(),
+        None => carethread_triage::Triage::builtin().model().clone(),
     };
+    let mut triage = carethread_triage::Triage::with_model(model);
+    if let Some(path) = lexicon {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let parsed =
+            carethread_triage::safety::Lexicon::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        triage = triage.with_lexicon(parsed);
+    }
+    Ok(Some(triage))
+}
+
+fn triage_eval(
+    file: &std::path::Path,
+    rules_only: bool,
+    model: Option<&std::path::Path>,
+    lexicon: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let examples = read_corpus(file)?;
+    let other = other_triager(model, lexicon)?;
+    let triage = other.as_ref().unwrap_or_else(|| carethread_triage::Triage::builtin());
     let routing = carethread_triage::RoutingRules::default();
     let mut judged = Vec::with_capacity(examples.len());
     for e in &examples {
@@ -527,7 +555,10 @@ fn triage_eval(file: &std::path::Path, rules_only: bool, model: Option<&std::pat
     } else {
         println!("triage: {} {}", carethread_triage::MODEL_ID, carethread_triage::MODEL_VERSION);
     }
-    println!("lexicon: {}", carethread_triage::safety::Lexicon::builtin().version());
+    match lexicon {
+        Some(path) => println!("lexicon: {} (from {})", triage.lexicon().version(), path.display()),
+        None => println!("lexicon: {}", triage.lexicon().version()),
+    }
     print!("{}", carethread_triage::eval::Evaluation::new(&judged).report());
     Ok(ExitCode::SUCCESS)
 }
@@ -597,7 +628,7 @@ fn triage_bench(file: Option<&std::path::Path>, rounds: usize) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn triage_classify() -> anyhow::Result<ExitCode> {
+fn triage_classify(lexicon: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     #[derive(serde::Deserialize)]
     struct Input {
         id: serde_json::Value,
@@ -606,7 +637,8 @@ fn triage_classify() -> anyhow::Result<ExitCode> {
         #[serde(default)]
         body: String,
     }
-    let triage = carethread_triage::Triage::builtin();
+    let other = other_triager(None, lexicon)?;
+    let triage = other.as_ref().unwrap_or_else(|| carethread_triage::Triage::builtin());
     let routing = carethread_triage::RoutingRules::default();
     let stdin = std::io::stdin();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

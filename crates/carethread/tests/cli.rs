@@ -145,6 +145,51 @@ fn triage_eval_prints_scores_and_emergency_recall() {
 }
 
 #[test]
+fn a_lexicon_edit_can_be_scored_before_it_is_built_in() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lexicon = dir.path().join("red_flags.txt");
+    std::fs::write(&lexicon, "version 9.9.9-draft\n\n[flag: sky falling]\nsky ~2 falling\n\n[negation]\nno|not\n")
+        .expect("write");
+    let lexicon = lexicon.to_str().expect("utf-8");
+    let input = concat!(
+        r#"{"id":"a","subject":"","body":"the sky is falling on my house"}"#,
+        "\n",
+        r#"{"id":"b","subject":"","body":"the sky is not falling, just a question about my bill"}"#,
+        "\n"
+    );
+    let out = carethread(&["triage", "classify", "--lexicon", lexicon], input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert_eq!(lines[0]["urgency"], "emergency", "{}", lines[0]);
+    assert!(lines[0]["reasons"][0].as_str().is_some_and(|r| r.contains("sky falling")), "{}", lines[0]);
+    assert!(lines[1]["reasons"].to_string().contains("not counted: sky falling (negated)"), "{}", lines[1]);
+
+    // The built-in lexicon knows nothing of it.
+    let plain = carethread(&["triage", "classify"], input);
+    assert!(!text(&plain.stdout).contains("sky falling"));
+
+    let file = dir.path().join("labelled.jsonl");
+    std::fs::write(
+        &file,
+        r#"{"id":1,"subject":"","body":"the sky is falling","urgency":"emergency","category":"clinical"}"#,
+    )
+    .expect("write");
+    let out = carethread(&["triage", "eval", "--rules-only", "--lexicon", lexicon, file.to_str().expect("utf-8")], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("lexicon: 9.9.9-draft (from "), "{report}");
+    assert!(report.contains("emergency recall: 1.000"), "{report}");
+
+    // A malformed lexicon is refused with its line, before anything is read.
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "version 1\n[flag: x]\nfoo && \n").expect("write");
+    let out = carethread(&["triage", "classify", "--lexicon", bad.to_str().expect("utf-8")], input);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("line 3"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn audit_verify_passes_on_an_intact_log_and_names_the_first_altered_entry() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
