@@ -1,8 +1,8 @@
 //! What the classifier sees of a message: hashed word and character n-grams,
-//! subject words, drug names, red flags and their scopes, and the shape of
-//! the text.
+//! subject words, drug names, word concepts and the pairs of them in a
+//! sentence, red flags and their scopes, and the shape of the text.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::safety::SafetyCheck;
@@ -21,6 +21,70 @@ const DRUGS: &str = include_str!("../data/drugs.txt");
 fn drugs() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| DRUGS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).collect())
+}
+
+/// The word concepts shipped with CareThread (see `data/concepts.txt`).
+const CONCEPTS: &str = include_str!("../data/concepts.txt");
+
+/// Word concepts ("body", "severity", "onset", …) and the words that name them.
+#[derive(Debug, Default)]
+struct Concepts {
+    version: &'static str,
+    names: Vec<&'static str>,
+    /// Folded word → the concepts it names.
+    words: HashMap<&'static str, Vec<usize>>,
+    /// By a prefix's first byte: (prefix, the concept a word starting with it names).
+    prefixes: Vec<Vec<(&'static str, usize)>>,
+}
+
+impl Concepts {
+    fn parse(text: &'static str) -> Self {
+        let mut concepts = Concepts::default();
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(version) = line.strip_prefix("version ") {
+                concepts.version = version.trim();
+                continue;
+            }
+            let Some((name, words)) = line.split_once(':') else { continue };
+            let id = concepts.names.len();
+            concepts.names.push(name.trim());
+            for word in words.split_whitespace() {
+                match word.strip_suffix('*') {
+                    Some(prefix) => {
+                        let first = usize::from(prefix.as_bytes().first().copied().unwrap_or_default());
+                        if concepts.prefixes.len() <= first {
+                            concepts.prefixes.resize_with(first + 1, Vec::new);
+                        }
+                        concepts.prefixes[first].push((prefix, id));
+                    }
+                    None => concepts.words.entry(word).or_default().push(id),
+                }
+            }
+        }
+        concepts
+    }
+
+    /// The concepts `word` (folded) names, added to `found`.
+    fn of(&self, word: &str, found: &mut Vec<usize>) {
+        found.extend(self.words.get(word).into_iter().flatten());
+        let first = word.as_bytes().first().map_or(0, |b| usize::from(*b));
+        let prefixes = self.prefixes.get(first).map_or(&[][..], Vec::as_slice);
+        found.extend(prefixes.iter().filter(|(p, _)| word.starts_with(p)).map(|(_, id)| *id));
+    }
+}
+
+fn concepts() -> &'static Concepts {
+    static CONCEPTS_PARSED: OnceLock<Concepts> = OnceLock::new();
+    CONCEPTS_PARSED.get_or_init(|| Concepts::parse(CONCEPTS))
+}
+
+/// Version of the word-concept list the features are built with.
+#[must_use]
+pub fn concepts_version() -> &'static str {
+    concepts().version
 }
 
 /// Whether `word` (folded) is a known drug name.
@@ -99,6 +163,7 @@ pub fn extract(subject: &[Token], body: &[Token], safety: &SafetyCheck) -> Featu
     if drug_seen {
         names.push("drug-name".to_owned());
     }
+    concept_features(&all, &mut names);
     for flag in &safety.flags {
         names.push(format!("rf:{}", flag.family));
     }
@@ -121,6 +186,37 @@ pub fn extract(subject: &[Token], body: &[Token], safety: &SafetyCheck) -> Featu
     let buckets = names.iter().map(|n| bucket(n)).collect();
     let value = 1.0 / (names.len() as f64).sqrt();
     Features { names, buckets, value }
+}
+
+/// `k:<concept>` for every concept the message names, and `kk:<a>+<b>` for
+/// every two concepts named in one sentence (in the order of the concept list).
+fn concept_features(tokens: &[&Token], names: &mut Vec<String>) {
+    let concepts = concepts();
+    let mut seen = vec![false; concepts.names.len()];
+    let mut found = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if token.number().is_none() {
+            concepts.of(&token.text, &mut found);
+        }
+        let last_of_sentence = tokens.get(i + 1).is_none_or(|next| next.sentence != token.sentence);
+        if !last_of_sentence {
+            continue;
+        }
+        found.sort_unstable();
+        found.dedup();
+        for (n, &a) in found.iter().enumerate() {
+            seen[a] = true;
+            for &b in &found[n + 1..] {
+                names.push(format!("kk:{}+{}", concepts.names[a], concepts.names[b]));
+            }
+        }
+        found.clear();
+    }
+    for (id, seen) in seen.iter().enumerate() {
+        if *seen {
+            names.push(format!("k:{}", concepts.names[id]));
+        }
+    }
 }
 
 /// The hash bucket of a feature.
@@ -180,6 +276,24 @@ mod tests {
         assert!(f.contains(&"rf:chest pain".to_owned()) && f.contains(&"rf:any".to_owned()));
         let f = features("", "no chest pain");
         assert!(f.contains(&"rf-suppressed:negated".to_owned()));
+    }
+
+    #[test]
+    fn concepts_and_their_pairs_in_a_sentence_are_features() {
+        assert_eq!(concepts_version(), "1.0.0");
+        let f = features("", "My jaw feels heavy and it started suddenly. Baby has a fever");
+        for name in ["k:body", "k:onset", "k:vulnerable", "k:fever", "kk:body+onset", "kk:vulnerable+fever"] {
+            assert!(f.contains(&name.to_owned()), "missing {name} in {f:?}");
+        }
+        // Pairs stay within a sentence.
+        assert!(!f.iter().any(|n| n == "kk:body+fever" || n == "kk:onset+vulnerable"), "{f:?}");
+        // Prefixes and Spanish words name concepts too.
+        let f = features("", "se desmayo y le sangra la cabeza");
+        for name in ["kk:body+bleeding", "kk:consciousness+bleeding", "kk:body+consciousness"] {
+            assert!(f.contains(&name.to_owned()), "missing {name} in {f:?}");
+        }
+        let f = features("Refill", "same pharmacy as always, thanks");
+        assert!(!f.iter().any(|n| n.starts_with("k:") || n.starts_with("kk:")), "{f:?}");
     }
 
     #[test]

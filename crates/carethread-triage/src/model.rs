@@ -23,7 +23,7 @@ const CATEGORIES: usize = 6;
 /// Identifies the classifier in stored triage results.
 pub const MODEL_ID: &str = "carethread-triage";
 /// Version of the classifier's features and training recipe.
-pub const MODEL_VERSION: &str = "1.4.0";
+pub const MODEL_VERSION: &str = "1.5.0";
 
 /// How the classifier is trained.
 #[derive(Debug, Clone, Copy)]
@@ -433,8 +433,9 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Trained {
     let calibration = if config.folds > 0 { calibrate(&data, config) } else { None };
     let weights = fit(&data.iter().collect::<Vec<_>>(), config);
     let mut header = format!(
-        "id={MODEL_ID}\nversion={MODEL_VERSION}\nlexicon={}\ncorpus={}\nexamples={}\nepochs={}\n",
+        "id={MODEL_ID}\nversion={MODEL_VERSION}\nlexicon={}\nconcepts={}\ncorpus={}\nexamples={}\nepochs={}\n",
         Lexicon::builtin().version(),
+        features::concepts_version(),
         corpus_digest(examples),
         examples.len(),
         config.epochs
