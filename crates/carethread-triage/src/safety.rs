@@ -740,7 +740,7 @@ mod tests {
     #[test]
     fn the_builtin_lexicon_parses_and_covers_every_family() {
         let lexicon = Lexicon::builtin();
-        assert_eq!(lexicon.version(), "1.3.0");
+        assert_eq!(lexicon.version(), "1.4.0");
         for family in [
             "chest pain",
             "trouble breathing",
@@ -1208,6 +1208,79 @@ mod tests {
             "pense que me iba a desmayar cuando vi la cuenta",
             "my lamotrigine seizure med level came back at 4.1",
             "la presion me sale 150/95 toda la semana aunque me tomo las pastillas",
+        ]);
+    }
+
+    #[test]
+    fn lexicon_1_4_phrasings_fire_in_both_languages() {
+        assert_fires("chest pain", &["a mi papa le duele el chest y el brazo izquierdo"]);
+        assert_fires(
+            "trouble breathing",
+            &["I have to sit on the edge of the bed to get air and I'm wheezing", "her lips are turning blue"],
+        );
+        assert_fires("anaphylaxis", &["ate shrimp and now his face is swelling and he makes a whistle noise"]);
+        assert_fires(
+            "stroke signs",
+            &["my left hand went clumsy at lunch", "his speech is thick and slurred since noon"],
+        );
+        assert_fires(
+            "severe bleeding",
+            &[
+                "my tooth was pulled this morning and it won't stop bleeding, I take warfarin",
+                "vomito como medio litro de sangre",
+            ],
+        );
+        assert_fires(
+            "suicidal or self-harm thoughts",
+            &[
+                "he texted goodbye and is not picking up, he has rifles at home",
+                "I have been saving up my pills",
+                "esta noche me las voy a tomar todas",
+                "sitting in the garage with the engine running, thinking it would be easier",
+            ],
+        );
+        assert_fires(
+            "overdose or poisoning",
+            &[
+                "grandpa took his whole week of pills this morning",
+                "le di el metotrexato todos los dias en vez de una vez por semana",
+            ],
+        );
+        assert_fires("seizure", &["she is shaking all over and it has been 4 minutes"]);
+        assert_fires("sudden vision loss", &["I could see nothing out of my left eye when I woke"]);
+        assert_fires("very low blood sugar", &["el sensor dice 42 y estoy temblando"]);
+        assert_fires(
+            "very high blood sugar with vomiting or confusion",
+            &["my dexcom says HIGH and I keep throwing up", "mi hija esta vomitando y el aparato dice 450"],
+        );
+        assert_fires("worst headache", &["el dolor de cabeza mas fuerte que he sentido, me vino de sopeton"]);
+        assert_fires(
+            "head injury on blood thinners",
+            &[
+                "he took a helmet to helmet hit and threw up twice",
+                "she fell off the counter onto the tile and vomited",
+            ],
+        );
+        assert_fires(
+            "other emergencies",
+            &[
+                "my inner thighs and bum are numb and I wet myself",
+                "last chemo infusion was a week ago and now I have chills and 101",
+            ],
+        );
+    }
+
+    #[test]
+    fn lexicon_1_4_stays_quiet_on_lookalikes() {
+        assert_quiet(&[
+            "diarrhea for 3 days, now some streaks of blood, low fever",
+            "my husband snores and sometimes pauses in his breathing, sleep apnea test?",
+            "my dog had a seizure last night, the vet says epilepsy",
+            "la presion me sale 160/95 toda la semana aunque me tomo las pastillas",
+            "I was in the ER last week for chest pain, they said reflux, can I get a follow-up?",
+            "es cierto que si a alguien le da un derrame hay que darle aspirina?",
+            "my dad is home from the stroke unit and doing well",
+            "this bill is killing me",
         ]);
     }
 }
