@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::safety::SafetyCheck;
-use crate::text::Token;
+use crate::text::{PrefixIndex, Token};
 
 /// Character n-gram lengths taken from each word (with `<` and `>` marking
 /// its ends): they let the classifier read misspellings and word forms.
@@ -33,8 +33,8 @@ struct Concepts {
     names: Vec<&'static str>,
     /// Folded word → the concepts it names.
     words: HashMap<&'static str, Vec<usize>>,
-    /// By a prefix's first byte: (prefix, the concept a word starting with it names).
-    prefixes: Vec<Vec<(&'static str, usize)>>,
+    /// Word prefix → the concept a word starting with it names.
+    prefixes: PrefixIndex<usize>,
 }
 
 impl Concepts {
@@ -53,13 +53,7 @@ impl Concepts {
             concepts.names.push(name.trim());
             for word in words.split_whitespace() {
                 match word.strip_suffix('*') {
-                    Some(prefix) => {
-                        let first = usize::from(prefix.as_bytes().first().copied().unwrap_or_default());
-                        if concepts.prefixes.len() <= first {
-                            concepts.prefixes.resize_with(first + 1, Vec::new);
-                        }
-                        concepts.prefixes[first].push((prefix, id));
-                    }
+                    Some(prefix) => concepts.prefixes.add(prefix, id),
                     None => concepts.words.entry(word).or_default().push(id),
                 }
             }
@@ -70,9 +64,7 @@ impl Concepts {
     /// The concepts `word` (folded) names, added to `found`.
     fn of(&self, word: &str, found: &mut Vec<usize>) {
         found.extend(self.words.get(word).into_iter().flatten());
-        let first = word.as_bytes().first().map_or(0, |b| usize::from(*b));
-        let prefixes = self.prefixes.get(first).map_or(&[][..], Vec::as_slice);
-        found.extend(prefixes.iter().filter(|(p, _)| word.starts_with(p)).map(|(_, id)| *id));
+        found.extend(self.prefixes.matching(word));
     }
 }
 

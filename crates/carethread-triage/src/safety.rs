@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::text::{Token, tokenize};
+use crate::text::{PrefixIndex, Token, tokenize};
 
 /// The lexicon shipped with CareThread.
 const BUILTIN: &str = include_str!("../data/red_flags.txt");
@@ -107,8 +107,8 @@ struct Rule {
 struct StartIndex {
     /// By word id: (pattern, whether a misspelling of the word may start it).
     words: Vec<Vec<(u32, bool)>>,
-    /// By a prefix's first byte: (prefix, pattern).
-    prefixes: Vec<Vec<(String, u32)>>,
+    /// Patterns that begin with a word prefix.
+    prefixes: PrefixIndex<u32>,
     /// (lowest, highest, pattern) for patterns that begin with a number.
     numbers: Vec<(f64, f64, u32)>,
     /// How many patterns there are.
@@ -136,13 +136,7 @@ impl StartIndex {
                             }
                             self.words[id].push((pattern, *fuzzy));
                         }
-                        Atom::Prefix(prefix) => {
-                            let first = usize::from(prefix.as_bytes().first().copied().unwrap_or_default());
-                            if self.prefixes.len() <= first {
-                                self.prefixes.resize_with(first + 1, Vec::new);
-                            }
-                            self.prefixes[first].push((prefix.clone(), pattern));
-                        }
+                        Atom::Prefix(prefix) => self.prefixes.add(prefix, pattern),
                         Atom::Number { lo, hi } => self.numbers.push((*lo, *hi, pattern)),
                     }
                 }
@@ -317,11 +311,7 @@ impl<'a> Matcher<'a> {
                 let patterns = index.words.get(id as usize).map_or(&[][..], Vec::as_slice);
                 hits.extend(patterns.iter().filter(|(_, fuzzy)| exact || *fuzzy).map(|&(p, _)| (p, at)));
             }
-            let first = token.text.as_bytes().first().map(|b| usize::from(*b));
-            let prefixes = first.and_then(|b| index.prefixes.get(b)).map_or(&[][..], Vec::as_slice);
-            hits.extend(
-                prefixes.iter().filter(|(prefix, _)| token.text.starts_with(prefix.as_str())).map(|&(_, p)| (p, at)),
-            );
+            hits.extend(index.prefixes.matching(&token.text).map(|p| (p, at)));
             if let Some(n) = numbers[at] {
                 hits.extend(index.numbers.iter().filter(|(lo, hi, _)| n >= *lo && n <= *hi).map(|&(_, _, p)| (p, at)));
             }

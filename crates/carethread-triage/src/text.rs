@@ -107,6 +107,35 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     tokens
 }
 
+/// Word prefixes and what each stands for, grouped by first byte, so that a
+/// word is compared only with the prefixes that begin as it does.
+#[derive(Debug)]
+pub(crate) struct PrefixIndex<T> {
+    by_first_byte: Vec<Vec<(String, T)>>,
+}
+
+impl<T> Default for PrefixIndex<T> {
+    fn default() -> Self {
+        Self { by_first_byte: Vec::new() }
+    }
+}
+
+impl<T: Copy> PrefixIndex<T> {
+    pub(crate) fn add(&mut self, prefix: &str, value: T) {
+        let first = usize::from(prefix.as_bytes().first().copied().unwrap_or_default());
+        if self.by_first_byte.len() <= first {
+            self.by_first_byte.resize_with(first + 1, Vec::new);
+        }
+        self.by_first_byte[first].push((prefix.to_owned(), value));
+    }
+
+    /// What the prefixes `word` starts with stand for, in the order they were added.
+    pub(crate) fn matching<'a>(&'a self, word: &'a str) -> impl Iterator<Item = T> + 'a {
+        let group = word.as_bytes().first().and_then(|b| self.by_first_byte.get(usize::from(*b)));
+        group.into_iter().flatten().filter(move |(prefix, _)| word.starts_with(prefix.as_str())).map(|(_, v)| *v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +148,18 @@ mod tests {
     fn folds_case_accents_and_apostrophes() {
         assert_eq!(words("I CAN'T breathe, convulsión"), ["i", "cant", "breathe", "convulsion"]);
         assert_eq!(normalise("Mañana Está"), "manana esta");
+    }
+
+    #[test]
+    fn prefixes_match_the_words_they_begin() {
+        let mut index = PrefixIndex::default();
+        index.add("breath", 1);
+        index.add("bre", 2);
+        index.add("sangr", 3);
+        assert_eq!(index.matching("breathing").collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(index.matching("bread").collect::<Vec<_>>(), [2]);
+        assert_eq!(index.matching("sangrado").collect::<Vec<_>>(), [3]);
+        assert_eq!(index.matching("").count() + index.matching("cough").count(), 0);
     }
 
     #[test]
