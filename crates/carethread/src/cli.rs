@@ -165,6 +165,9 @@ enum ConfigAction {
 enum TriageAction {
     /// Read JSON Lines {"id","subject","body"} on stdin; write triage results as JSON Lines.
     Classify {
+        /// Classify with another model file instead of the built-in one.
+        #[arg(long)]
+        model: Option<PathBuf>,
         /// Check red flags against another lexicon file instead of the built-in one.
         #[arg(long)]
         lexicon: Option<PathBuf>,
@@ -206,7 +209,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", config::example());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Triage { action: TriageAction::Classify { lexicon } } => triage_classify(lexicon.as_deref()),
+        Command::Triage { action: TriageAction::Classify { model, lexicon } } => {
+            triage_classify(model.as_deref(), lexicon.as_deref())
+        }
         Command::Triage { action: TriageAction::Eval { file, rules_only, model, lexicon } } => {
             triage_eval(&file, rules_only, model.as_deref(), lexicon.as_deref())
         }
@@ -628,7 +633,7 @@ fn triage_bench(file: Option<&std::path::Path>, rounds: usize) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn triage_classify(lexicon: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+fn triage_classify(model: Option<&std::path::Path>, lexicon: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     #[derive(serde::Deserialize)]
     struct Input {
         id: serde_json::Value,
@@ -637,7 +642,7 @@ fn triage_classify(lexicon: Option<&std::path::Path>) -> anyhow::Result<ExitCode
         #[serde(default)]
         body: String,
     }
-    let other = other_triager(None, lexicon)?;
+    let other = other_triager(model, lexicon)?;
     let triage = other.as_ref().unwrap_or_else(|| carethread_triage::Triage::builtin());
     let routing = carethread_triage::RoutingRules::default();
     let stdin = std::io::stdin();

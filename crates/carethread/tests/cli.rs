@@ -190,6 +190,44 @@ fn a_lexicon_edit_can_be_scored_before_it_is_built_in() {
 }
 
 #[test]
+fn a_retrained_model_can_be_read_before_it_is_built_in() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let corpus = dir.path().join("corpus.jsonl");
+    let mut lines = String::new();
+    for n in 0..8 {
+        for (body, category) in
+            [("zorblax form for my employer", "administrative"), ("quelpify my appointment", "scheduling")]
+        {
+            lines.push_str(&format!(
+                "{{\"id\":\"{category}-{n}\",\"lang\":\"en\",\"subject\":\"\",\"body\":\"{body} {n}\",\"urgency\":\"routine\",\"category\":\"{category}\"}}\n"
+            ));
+        }
+    }
+    std::fs::write(&corpus, lines).expect("write");
+    let model = dir.path().join("small.model");
+    let (corpus, model) = (corpus.to_str().expect("utf-8"), model.to_str().expect("utf-8"));
+    let out = carethread(&["triage", "train", "--corpus", corpus, "--out", model], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("identical to the built-in model: no"), "{}", text(&out.stdout));
+
+    let input = "{\"id\":\"a\",\"subject\":\"\",\"body\":\"quelpify\"}\n";
+    let out = carethread(&["triage", "classify", "--model", model], input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let row: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).expect("json line");
+    assert_eq!(row["category"], "scheduling", "{row}");
+    assert!(row["reasons"].to_string().contains("quelpify"), "{row}");
+    // The red-flag rules stay on whatever the model.
+    let out =
+        carethread(&["triage", "classify", "--model", model], "{\"id\":\"b\",\"body\":\"crushing chest pain now\"}\n");
+    assert!(text(&out.stdout).contains("\"urgency\":\"emergency\""), "{}", text(&out.stdout));
+
+    // A file that is not a model is refused, naming it.
+    let out = carethread(&["triage", "classify", "--model", corpus], input);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("corpus.jsonl"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn audit_verify_passes_on_an_intact_log_and_names_the_first_altered_entry() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
