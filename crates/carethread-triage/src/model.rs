@@ -23,7 +23,7 @@ const CATEGORIES: usize = 6;
 /// Identifies the classifier in stored triage results.
 pub const MODEL_ID: &str = "carethread-triage";
 /// Version of the classifier's features and training recipe.
-pub const MODEL_VERSION: &str = "1.6.0";
+pub const MODEL_VERSION: &str = "1.7.0";
 
 /// How the classifier is trained.
 #[derive(Debug, Clone, Copy)]
@@ -35,13 +35,18 @@ pub struct TrainConfig {
     /// Cross-validation folds for choosing the emergency threshold (0: keep the plain argmax).
     pub folds: usize,
     /// Share of held-out messages that are not emergencies the emergency
-    /// threshold may call emergencies.
+    /// threshold may call emergencies. The red-flag lexicon catches only
+    /// 61 – 80% of emergencies phrased in ways it has not seen (measured on
+    /// each new corpus batch before its patterns were written), so the
+    /// classifier must catch about 19 in 20 of the rest for emergency recall to
+    /// stay near 0.98 on new phrasing: at 5% it caught 91% in cross-validation,
+    /// at 10% 95% (see docs/triage.md for what the extra false alarms cost).
     pub emergency_false_alarms: f64,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { epochs: 24, learning_rate: 1.0, l2: 1e-6, seed: 0x00C0_FFEE, folds: 5, emergency_false_alarms: 0.05 }
+        Self { epochs: 24, learning_rate: 1.0, l2: 1e-6, seed: 0x00C0_FFEE, folds: 5, emergency_false_alarms: 0.10 }
     }
 }
 
@@ -380,6 +385,38 @@ pub struct Calibration {
     pub others: usize,
     /// How many of those reach the threshold (false alarms).
     pub false_alarms: usize,
+    /// Other thresholds the same cross-validation could have chosen, one per
+    /// share of false alarms allowed, for whoever weighs missed emergencies
+    /// against false alarms.
+    pub alternatives: Vec<OperatingPoint>,
+}
+
+/// One threshold the cross-validation could have chosen, and what it catches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperatingPoint {
+    /// Share of held-out messages that are not emergencies allowed to reach it.
+    pub allowed: f64,
+    pub threshold: f64,
+    pub caught: usize,
+    pub false_alarms: usize,
+}
+
+/// Shares of false alarms `triage train` reports operating points for.
+const REPORTED_SHARES: [f64; 4] = [0.05, 0.08, 0.10, 0.15];
+
+/// The lowest threshold (at most 0.5) that no more than `share` of `others`
+/// (sorted, highest first) reach, rounded up to what the model file keeps.
+fn threshold_for(share: f64, emergencies: &[f64], others: &[f64]) -> OperatingPoint {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let allowed = (share * others.len() as f64).floor() as usize;
+    // Just above the first message past the allowance.
+    let threshold = others.get(allowed).map_or(0.0, |p| ((p * 1e6).floor() + 1.0) / 1e6).min(0.5);
+    OperatingPoint {
+        allowed: share,
+        threshold,
+        caught: emergencies.iter().filter(|p| **p >= threshold).count(),
+        false_alarms: others.iter().filter(|p| **p >= threshold).count(),
+    }
 }
 
 /// Chooses the emergency threshold: the lowest (at most 0.5) that, in
@@ -403,16 +440,14 @@ fn calibrate(data: &[Labelled], config: &TrainConfig) -> Option<Calibration> {
         return None;
     }
     others.sort_by(|a, b| b.total_cmp(a));
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let allowed = (config.emergency_false_alarms * others.len() as f64).floor() as usize;
-    // Just above the first message past the allowance, rounded up to what the model file keeps.
-    let threshold = others.get(allowed).map_or(0.0, |p| ((p * 1e6).floor() + 1.0) / 1e6).min(0.5);
+    let chosen = threshold_for(config.emergency_false_alarms, &emergencies, &others);
     Some(Calibration {
-        threshold,
+        threshold: chosen.threshold,
         emergencies: emergencies.len(),
-        caught: emergencies.iter().filter(|p| **p >= threshold).count(),
+        caught: chosen.caught,
         others: others.len(),
-        false_alarms: others.iter().filter(|p| **p >= threshold).count(),
+        false_alarms: chosen.false_alarms,
+        alternatives: REPORTED_SHARES.iter().map(|share| threshold_for(*share, &emergencies, &others)).collect(),
     })
 }
 
@@ -563,7 +598,14 @@ mod tests {
         let c = trained.calibration.expect("a corpus with emergencies is calibrated");
         assert_eq!((c.emergencies, c.others), (6, 20));
         assert!(c.threshold > 0.0 && c.threshold <= 0.5, "{c:?}");
-        assert!(c.false_alarms <= 1, "a 5% allowance of 20 messages is one: {c:?}");
+        assert!(c.false_alarms <= 2, "a 10% allowance of 20 messages is two: {c:?}");
+        // The other thresholds it could have chosen: more false alarms allowed, a lower threshold, no fewer caught.
+        assert_eq!(c.alternatives.len(), REPORTED_SHARES.len());
+        for pair in c.alternatives.windows(2) {
+            assert!(pair[1].threshold <= pair[0].threshold && pair[1].caught >= pair[0].caught, "{c:?}");
+        }
+        let same = c.alternatives.iter().find(|p| (p.allowed - config.emergency_false_alarms).abs() < 1e-9);
+        assert_eq!(same.map(|p| (p.threshold, p.caught)), Some((c.threshold, c.caught)), "{c:?}");
         let model = Model::load(&trained.bytes).expect("loads");
         let kept = model.emergency_threshold().expect("the threshold is in the file");
         assert!((kept - c.threshold).abs() < 1e-9, "{kept} vs {c:?}");

@@ -730,7 +730,7 @@ mod tests {
     #[test]
     fn the_builtin_lexicon_parses_and_covers_every_family() {
         let lexicon = Lexicon::builtin();
-        assert_eq!(lexicon.version(), "1.4.0");
+        assert_eq!(lexicon.version(), "1.5.0");
         for family in [
             "chest pain",
             "trouble breathing",
@@ -1271,6 +1271,120 @@ mod tests {
             "es cierto que si a alguien le da un derrame hay que darle aspirina?",
             "my dad is home from the stroke unit and doing well",
             "this bill is killing me",
+        ]);
+    }
+
+    #[test]
+    fn lexicon_1_5_phrasings_fire_in_both_languages() {
+        assert_fires(
+            "chest pain",
+            &[
+                "there's a heavy pressure right in the center of my chest",
+                "my jaw and left shoulder ache every time I climb the stairs",
+                "me duele la quijada y el brazo cuando camino",
+                "nauseous and clammy with an ache between my shoulders",
+            ],
+        );
+        assert_fires(
+            "trouble breathing",
+            &[
+                "al niño se le hunde el pecho cuando respira",
+                "she can barely talk between breaths even after the inhaler",
+                "siento que no me entra el aire",
+                "he is coughing up pink frothy spit",
+            ],
+        );
+        assert_fires(
+            "stroke signs",
+            &[
+                "la pierna y el brazo derecho no le responden",
+                "he is drooling out of one side of his mouth",
+                "a mi abuela se le tuerce la boca cuando habla",
+                "cuando habla no se le entiende nada desde la comida",
+                "hoy mi mamá no supo cómo usar el celular que usa todos los días",
+            ],
+        );
+        assert_fires("fainting", &["I stood up and everything went black and I woke up on the floor"]);
+        assert_fires(
+            "suicidal or self-harm thoughts",
+            &[
+                "my roommate made arrangements for her cat and says she won't be needing her appointments",
+                "ya no voy a ser una carga por mucho tiempo",
+                "he's been giving away his things and said goodbye like he wasn't coming back",
+                "she said the kids would be better off without her",
+            ],
+        );
+        assert_fires(
+            "overdose or poisoning",
+            &[
+                "he took all of his sleeping pills an hour ago",
+                "se tomó una caja entera de paracetamol",
+                "a mi hijo lo mordió una víbora en el tobillo",
+                "a scorpion stung my toddler and he's drooling and his eyes are jerking",
+                "everyone in the family has a headache and is dizzy since we started using the generator indoors",
+            ],
+        );
+        assert_fires(
+            "fever in an infant under 3 months",
+            &["my son turns 3 months on Friday and has a fever of 100.9"],
+        );
+        assert_fires(
+            "very high blood sugar with vomiting or confusion",
+            &[
+                "se me acabó la insulina ayer y ahora estoy vomitando y respiro agitado",
+                "I'm type 1, throwing up all night and breathing really deep and fast",
+            ],
+        );
+        assert_fires("sudden vision loss", &["my eye hurts terribly and I see halos around lights and I threw up"]);
+        assert_fires(
+            "severe abdominal pain",
+            &[
+                "sudden severe pain in my right side and I've thrown up three times",
+                "mi hernia no se mete, está dura y morada",
+                "my dad has an aneurysm they're watching and he suddenly has terrible back pain and is pale",
+            ],
+        );
+        assert_fires(
+            "other emergencies",
+            &[
+                "my daughter is on chemo and has a fever of 38.5",
+                "kidney transplant last year and today I have chills and 101",
+                "grandpa has a fever and is confused and his heart is racing",
+                "tengo fiebre y escalofríos y la presión me da 82/50",
+                "he was working outside in the heat and now he's confused and his skin is hot and dry",
+                "quit drinking 3 days ago, shaking badly and seeing bugs on the wall",
+                "on dialysis and missed Friday, now my heart is skipping and my legs feel weak and heavy",
+                "calf swollen and hot and now breathing fast",
+                "we pulled him out of the pool, he was under water, now coughing and sleepy",
+                "fell off the bed and hit her head and now she's very sleepy",
+                "got an electric shock from the outlet and my heart feels weird",
+                "la mollera del bebé está abultada",
+                "I gave birth 10 days ago and now have a fever and the bleeding smells bad",
+                "numb in the saddle area and can't pee",
+                "no siento nada cuando me limpio y no puedo orinar",
+                "se me sale la orina y tengo las piernas débiles",
+                "my mom can't move her legs since she woke up this morning",
+            ],
+        );
+    }
+
+    #[test]
+    fn lexicon_1_5_stays_quiet_on_lookalikes() {
+        assert_quiet(&[
+            "the pain in my jaw and shoulder from the dentist visit is much better, thanks",
+            "can I get the form for my chemo schedule? no fever, feeling ok",
+            "my transplant clinic wants my labs sent over, no fever no chills",
+            "what are the signs of heat stroke? we're going hiking",
+            "I quit drinking 2 years ago and I'm doing great, need a refill of my naltrexone",
+            "my mother is on dialysis, can you send the dialysis center her med list?",
+            "everyone in my family gets headaches when the weather changes",
+            "my baby turns 3 months next week, when is her next vaccine?",
+            "I'm type 1, can I get more test strips? sugars have been fine",
+            "my fingers turn white and blue in the cold, is that Raynaud's?",
+            "it's been 5 years since my last seizure, can I stop the keppra?",
+            "my son is giving away his old video games to his cousins",
+            "the kids are better off without sugar in the house",
+            "what should I do if the scorpion in my garage stings me?",
         ]);
     }
 }

@@ -587,6 +587,18 @@ fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Resu
             "emergency threshold {:.4} (cross-validated): catches {}/{} held-out emergencies read without their red flags; {}/{} other messages reach it",
             c.threshold, c.caught, c.emergencies, c.false_alarms, c.others
         );
+        println!("other thresholds the cross-validation could have chosen:");
+        for p in &c.alternatives {
+            println!(
+                "  {:>4.1}% false alarms allowed: threshold {:.4}, catches {}/{}, {}/{} other messages reach it",
+                p.allowed * 100.0,
+                p.threshold,
+                p.caught,
+                c.emergencies,
+                p.false_alarms,
+                c.others
+            );
+        }
     }
     let same = bytes == carethread_triage::BUILTIN_MODEL;
     println!("identical to the built-in model: {}", if same { "yes" } else { "no (rebuild to ship it)" });

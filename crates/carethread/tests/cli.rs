@@ -198,9 +198,12 @@ fn a_retrained_model_can_be_read_before_it_is_built_in() {
         for (body, category) in
             [("zorblax form for my employer", "administrative"), ("quelpify my appointment", "scheduling")]
         {
-            lines.push_str(&format!(
-                "{{\"id\":\"{category}-{n}\",\"lang\":\"en\",\"subject\":\"\",\"body\":\"{body} {n}\",\"urgency\":\"routine\",\"category\":\"{category}\"}}\n"
-            ));
+            let row = serde_json::json!({
+                "id": format!("{category}-{n}"), "lang": "en", "subject": "", "body": format!("{body} {n}"),
+                "urgency": "routine", "category": category,
+            });
+            lines.push_str(&row.to_string());
+            lines.push('\n');
         }
     }
     std::fs::write(&corpus, lines).expect("write");
