@@ -167,6 +167,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_corpus_message_is_triaged_and_the_classifier_never_lowers_the_rules() {
+        // Built with overflow checks, this also walks the matcher over every phrasing in the corpus.
+        let routing = RoutingRules::default();
+        for split in [TRAIN_SPLIT, TEST_SPLIT] {
+            for e in corpus::parse(split).expect("the corpus parses") {
+                let rules = Triage::builtin().classify(&e.subject, &e.body, false, &routing);
+                let both = Triage::builtin().classify(&e.subject, &e.body, true, &routing);
+                if rules.urgency == Urgency::Emergency {
+                    assert_eq!(both.urgency, Urgency::Emergency, "{e:?}");
+                }
+                assert!(!both.reasons.is_empty() && !rules.reasons.is_empty(), "{e:?}");
+                assert!((0.0..=1.0).contains(&both.confidence), "{e:?}");
+            }
+        }
+    }
+
+    #[test]
     fn chest_pain_hidden_in_a_refill_is_an_emergency() {
         let t =
             classify("Refill please", "Can you refill my lisinopril? Also my chest feels tight since this morning.");

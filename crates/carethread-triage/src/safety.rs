@@ -386,11 +386,12 @@ impl Scopes {
         // "face isn't drooping", "lips not blue": a negation inside the phrase,
         // near its end or in a later clause of it. Further from the end in the
         // same clause it negates something else ("a headache tylenol isn't
-        // touching and I'm seeing spots").
-        let inside = self
-            .negation
-            .iter()
-            .any(|&(ts, te)| ts > start && ts < end && (end - te <= NEGATION_REACH || tokens[ts].clause != clause));
+        // touching and I'm seeing spots"), and so does one that runs on past
+        // the phrase ("no veo casi nada de este ojo": "nada de" is not a denial
+        // of "casi nada").
+        let inside = self.negation.iter().any(|&(ts, te)| {
+            ts > start && ts < end && ((te <= end && end - te <= NEGATION_REACH) || tokens[ts].clause != clause)
+        });
         if before || after || inside {
             return Some(Suppression::Negated);
         }
@@ -1366,6 +1367,13 @@ mod tests {
                 "my mom can't move her legs since she woke up this morning",
             ],
         );
+    }
+
+    #[test]
+    fn a_negation_running_on_past_the_phrase_does_not_deny_it() {
+        // "nada de" starts on the phrase's last word and negates what follows it.
+        assert_fires("sudden vision loss", &["hoy no veo casi nada de este ojo"]);
+        assert!(!emergency("no tengo nada de dolor de pecho"));
     }
 
     #[test]
