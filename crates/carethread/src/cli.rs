@@ -21,6 +21,22 @@ use secrecy::SecretString;
 use crate::config::{self, Config};
 use crate::{bench, demo};
 
+/// Prints a line on standard output. A reader that went away (`| head`) makes
+/// the command return the write error, which `main` ends quietly, rather than
+/// panicking as `println!` does.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// `say!` without the line end.
+macro_rules! say_part {
+    ($($arg:tt)*) => {
+        write!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
 /// CareThread: secure asynchronous messaging between patients and their care teams.
 #[derive(Parser)]
 #[command(name = "carethread", version)]
@@ -206,7 +222,7 @@ enum TriageAction {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config { action: ConfigAction::Example } => {
-            print!("{}", config::example());
+            say_part!("{}", config::example());
             Ok(ExitCode::SUCCESS)
         }
         Command::Triage { action: TriageAction::Classify { model, lexicon } } => {
@@ -299,11 +315,11 @@ async fn audit_verify(store: &Arc<dyn Store>) -> anyhow::Result<ExitCode> {
     let report = store.verify_audit().await?;
     match report.broken {
         None => {
-            println!("audit log intact: {} entries, head {}", report.verified, report.head_hash);
+            say!("audit log intact: {} entries, head {}", report.verified, report.head_hash);
             Ok(ExitCode::SUCCESS)
         }
         Some(broken) => {
-            println!("audit log BROKEN after {} intact entries: {broken}", report.verified);
+            say!("audit log BROKEN after {} intact entries: {broken}", report.verified);
             Ok(ExitCode::FAILURE)
         }
     }
@@ -320,13 +336,13 @@ async fn keys_rotate(config: &Config, new_master_key_file: Option<PathBuf>) -> a
             key
         };
         let rewrapped = store.rewrap_keys(&next).await?;
-        println!("re-wrapped {rewrapped} data keys under the master key in {}", path.display());
-        println!("point every server at it now (database.master_key_file or CARETHREAD_MASTER_KEY)");
+        say!("re-wrapped {rewrapped} data keys under the master key in {}", path.display());
+        say!("point every server at it now (database.master_key_file or CARETHREAD_MASTER_KEY)");
         store =
             carethread_store::open(&config.database.url, next).await.context("reopening with the new master key")?;
     }
     let report = store.rotate_data_key().await?;
-    println!("data key {} is now active; re-encrypted {} rows", report.new_key_id, report.rows_resealed);
+    say!("data key {} is now active; re-encrypted {} rows", report.new_key_id, report.rows_resealed);
     Ok(())
 }
 
@@ -355,7 +371,7 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             let store = open_store(&config.database).await?;
             let reused = demo::is_seeded(&store).await?;
             if reused {
-                println!(
+                say!(
                     "Reusing the demo clinic in {}: accounts keep the password they were created with.",
                     data_dir.display()
                 );
@@ -370,7 +386,7 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
         Command::Migrate { config, database_url } => {
             let config = load_config(config.as_deref(), database_url)?;
             open_store(&config.database).await?;
-            println!("database is up to date");
+            say!("database is up to date");
         }
         Command::User { config, database_url, action } => {
             let config = load_config(config.as_deref(), database_url)?;
@@ -407,12 +423,12 @@ async fn serve(
     let local = listener.local_addr()?;
     let backend = store.backend();
     let scheme = if tls.is_some() { "https" } else { "http" };
-    println!("CareThread is running at {scheme}://{local}/ ({backend})");
-    println!("  API description: {scheme}://{local}/api/v1/openapi.json");
+    say!("CareThread is running at {scheme}://{local}/ ({backend})");
+    say!("  API description: {scheme}://{local}/api/v1/openapi.json");
     if let Some(password) = demo_password {
-        println!("  Demo accounts (password \"{password}\"):");
+        say!("  Demo accounts (password \"{password}\"):");
         for a in demo::ACCOUNTS {
-            println!("    {:<14} {} ({})", a.username, a.display_name, a.role);
+            say!("    {:<14} {} ({})", a.username, a.display_name, a.role);
         }
     }
     let _ = std::io::stdout().flush();
@@ -485,12 +501,12 @@ async fn user_command(store: &Arc<dyn Store>, action: UserAction) -> anyhow::Res
             let hash = hash_password(&SecretString::from(password)).context("hashing the password")?;
             let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now()).detail("command line");
             let user = store.create_user(&new, &hash, Utc::now(), &audit).await?;
-            println!("added {} ({}) {}", user.username.as_str(), user.role, user.id);
+            say!("added {} ({}) {}", user.username.as_str(), user.role, user.id);
         }
         UserAction::List => {
             for u in store.list_users().await? {
                 let state = if u.disabled { "disabled" } else { "active" };
-                println!("{:<20} {:<11} {:<9} {}", u.username.as_str(), u.role.as_str(), state, u.id);
+                say!("{:<20} {:<11} {:<9} {}", u.username.as_str(), u.role.as_str(), state, u.id);
             }
         }
         UserAction::Disable { username } => {
@@ -499,7 +515,7 @@ async fn user_command(store: &Arc<dyn Store>, action: UserAction) -> anyhow::Res
             if !store.set_user_disabled(&Username::parse(&username)?, true, &audit).await? {
                 bail!("no user named {username}");
             }
-            println!("disabled {username}");
+            say!("disabled {username}");
         }
     }
     Ok(())
@@ -556,15 +572,15 @@ fn triage_eval(
         });
     }
     if rules_only {
-        println!("triage: safety rules and keywords only (classifier off)");
+        say!("triage: safety rules and keywords only (classifier off)");
     } else {
-        println!("triage: {} {}", carethread_triage::MODEL_ID, carethread_triage::MODEL_VERSION);
+        say!("triage: {} {}", carethread_triage::MODEL_ID, carethread_triage::MODEL_VERSION);
     }
     match lexicon {
-        Some(path) => println!("lexicon: {} (from {})", triage.lexicon().version(), path.display()),
-        None => println!("lexicon: {}", triage.lexicon().version()),
+        Some(path) => say!("lexicon: {} (from {})", triage.lexicon().version(), path.display()),
+        None => say!("lexicon: {}", triage.lexicon().version()),
     }
-    print!("{}", carethread_triage::eval::Evaluation::new(&judged).report());
+    say_part!("{}", carethread_triage::eval::Evaluation::new(&judged).report());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -575,7 +591,7 @@ fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Resu
     let bytes = trained.bytes;
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     let digest = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
-    println!(
+    say!(
         "trained on {} messages in {:.1} s; wrote {} ({} bytes, sha256 {digest})",
         examples.len(),
         started.elapsed().as_secs_f64(),
@@ -583,13 +599,17 @@ fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Resu
         bytes.len(),
     );
     if let Some(c) = trained.calibration {
-        println!(
+        say!(
             "emergency threshold {:.4} (cross-validated): catches {}/{} held-out emergencies read without their red flags; {}/{} other messages reach it",
-            c.threshold, c.caught, c.emergencies, c.false_alarms, c.others
+            c.threshold,
+            c.caught,
+            c.emergencies,
+            c.false_alarms,
+            c.others
         );
-        println!("other thresholds the cross-validation could have chosen:");
+        say!("other thresholds the cross-validation could have chosen:");
         for p in &c.alternatives {
-            println!(
+            say!(
                 "  {:>4.1}% false alarms allowed: threshold {:.4}, catches {}/{}, {}/{} other messages reach it",
                 p.allowed * 100.0,
                 p.threshold,
@@ -601,7 +621,7 @@ fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Resu
         }
     }
     let same = bytes == carethread_triage::BUILTIN_MODEL;
-    println!("identical to the built-in model: {}", if same { "yes" } else { "no (rebuild to ship it)" });
+    say!("identical to the built-in model: {}", if same { "yes" } else { "no (rebuild to ship it)" });
     Ok(ExitCode::SUCCESS)
 }
 
@@ -631,8 +651,8 @@ fn triage_bench(file: Option<&std::path::Path>, rounds: usize) -> anyhow::Result
     let total = started.elapsed().as_secs_f64();
     micros.sort_by(f64::total_cmp);
     let pct = |percent: usize| micros[(micros.len() - 1) * percent / 100];
-    println!("model load: {:.1} ms ({} bytes)", load.as_secs_f64() * 1e3, carethread_triage::BUILTIN_MODEL.len());
-    println!(
+    say!("model load: {:.1} ms ({} bytes)", load.as_secs_f64() * 1e3, carethread_triage::BUILTIN_MODEL.len());
+    say!(
         "classify: {} messages on one thread, {:.0} messages/s; per message mean {:.1} µs, p50 {:.1} µs, p95 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
         micros.len(),
         micros.len() as f64 / total,

@@ -279,3 +279,26 @@ fn audit_verify_passes_on_an_intact_log_and_names_the_first_altered_entry() {
     let report = text(&broken.stdout);
     assert!(report.contains("entry 2 is missing"), "{report}");
 }
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_command_quietly() {
+    // `carethread triage eval … | head -1`: the reader closes the pipe before the report is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
+        .args([
+            "triage",
+            "eval",
+            "--rules-only",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../carethread-triage/corpus/test.jsonl"),
+        ])
+        .env("CARETHREAD_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run carethread");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
