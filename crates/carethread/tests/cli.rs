@@ -1,18 +1,26 @@
 //! The command-line contract, run through the real binary.
 
 use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
-fn carethread(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
+/// Starts the binary with its standard streams piped.
+fn spawn(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_carethread"))
         .args(args)
         .env("CARETHREAD_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run carethread");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        .expect("run carethread")
+}
+
+fn carethread(args: &[&str], stdin: &str) -> Output {
+    let mut child = spawn(args);
+    // A command that refuses its arguments exits without reading its input; its status and stderr tell.
+    if let Err(e) = child.stdin.take().expect("stdin").write_all(stdin.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+    }
     child.wait_with_output().expect("wait")
 }
 
@@ -283,19 +291,13 @@ fn audit_verify_passes_on_an_intact_log_and_names_the_first_altered_entry() {
 #[test]
 fn a_reader_that_stops_reading_ends_the_command_quietly() {
     // `carethread triage eval … | head -1`: the reader closes the pipe before the report is written.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
-        .args([
-            "triage",
-            "eval",
-            "--rules-only",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../carethread-triage/corpus/test.jsonl"),
-        ])
-        .env("CARETHREAD_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run carethread");
+    let mut child = spawn(&[
+        "triage",
+        "eval",
+        "--rules-only",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../carethread-triage/corpus/test.jsonl"),
+    ]);
+    drop(child.stdin.take());
     drop(child.stdout.take());
     let out = child.wait_with_output().expect("wait");
     let stderr = text(&out.stderr);
