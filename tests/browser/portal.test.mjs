@@ -6,134 +6,12 @@
 // Run: CARETHREAD_BIN=target/debug/carethread node --test tests/browser/portal.test.mjs
 // (`cargo test` runs it when CARETHREAD_TEST_BROWSER is set; .ci/run does.)
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createServer } from "node:net";
-import { chromium } from "playwright-core";
+import { demoClinic, PHONE, DESKTOP } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "..", "..");
-const bin = process.env.CARETHREAD_BIN || join(root, "target", "debug", "carethread");
-const shots = process.env.CARETHREAD_SCREENSHOTS || join(root, "target", "screenshots");
-const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
-let base;
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
-
-let server;
-let browser;
-const violations = [];
-let audited = 0;
-
-/** A port nobody is listening on right now. */
-function freePort() {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.on("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-/** Starts the demo clinic; tries another port if the chosen one was taken meanwhile. */
-async function startDemo() {
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const port = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), "carethread-browser-"));
-    const child = spawn(bin, ["demo", "--port", String(port), "--data-dir", dataDir], {
-      env: { ...process.env, CARETHREAD_LOG: "warn" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const started = await new Promise((ok) => {
-      const timer = setTimeout(() => ok(false), 60000);
-      child.stdout.on("data", (chunk) => {
-        if (String(chunk).includes("CareThread is running")) {
-          clearTimeout(timer);
-          ok(true);
-        }
-      });
-      child.on("exit", () => {
-        clearTimeout(timer);
-        ok(false);
-      });
-    });
-    if (started) {
-      return { child, base: `http://127.0.0.1:${port}` };
-    }
-    child.kill();
-  }
-  throw new Error("the demo did not start");
-}
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  ({ child: server, base } = await startDemo());
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill();
-  assert.ok(audited >= 40, `axe checked ${audited} pages at both widths`);
-  assert.deepEqual(violations, [], "axe-core found serious or critical WCAG 2 A/AA violations");
-});
-
-/** A browser user at a width; axe may inject its script despite the page's CSP. */
-async function person(viewport, locale = "en-US") {
-  const context = await browser.newContext({ viewport, locale, bypassCSP: true });
-  return context.newPage();
-}
-
-/** axe-core on the current page: serious or critical WCAG 2 A/AA violations are collected. */
-async function audit(page, name) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
-  );
-  assert.ok(result.passes.length > 0, `axe ran on ${name}`);
-  audited += 1;
-  for (const v of result.violations) {
-    if (v.impact === "serious" || v.impact === "critical") {
-      violations.push(`${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    }
-  }
-}
-
-/** axe at both widths, and a screenshot at each, then back to the person's own width. */
-async function shot(page, name) {
-  const own = page.viewportSize();
-  for (const viewport of [PHONE, DESKTOP]) {
-    await page.setViewportSize(viewport);
-    await audit(page, `${name} @${viewport.width}`);
-    await page.screenshot({ path: join(shots, `${name}-${viewport.width}.png`), fullPage: true });
-  }
-  await page.setViewportSize(own);
-}
-
-async function signIn(page, username, password = "demo") {
-  await page.goto(`${base}/signin`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
-async function compose(page, kind, fields, body) {
-  await page.getByRole("link", { name: "New message" }).first().click();
-  await page.getByLabel(kind).check();
-  for (const [label, value] of Object.entries(fields)) {
-    await page.getByLabel(label).fill(value);
-  }
-  await page.getByLabel("Your message").fill(body);
-  await page.getByRole("button", { name: "Send message" }).click();
-}
+const clinic = demoClinic({ minAudited: 40 });
+const { person, shot, signIn, compose } = clinic;
 
 test("a patient writes, a nurse drafts and answers live, the patient reads, the nurse sees it was read", async () => {
   const patient = await person(PHONE);
@@ -174,7 +52,7 @@ test("a patient writes, a nurse drafts and answers live, the patient reads, the 
   await nurse.getByText("Drafted with the help of software and reviewed by").waitFor();
 
   // The patient reads the reply; the nurse then sees it was read.
-  await patient.goto(`${base}/inbox`);
+  await patient.goto(`${clinic.base}/inbox`);
   await patient.getByRole("link", { name: /A prescription refill/ }).click();
   await patient.getByText(/It will be ready/).waitFor();
   await patient.getByRole("group", { name: "Did this answer your question?" }).waitFor();
@@ -232,7 +110,7 @@ test("a proxy acts for the patients who granted access", async () => {
 
 test("the Spanish interface works end to end", async () => {
   const patient = await person(PHONE, "es-US");
-  await patient.goto(`${base}/signin`);
+  await patient.goto(`${clinic.base}/signin`);
   await patient.getByRole("heading", { name: "Iniciar sesión" }).waitFor();
   await patient.getByLabel("Usuario").fill("patient.maya");
   await patient.getByLabel("Contraseña").fill("demo");
@@ -245,7 +123,7 @@ test("the Spanish interface works end to end", async () => {
   await patient.getByRole("heading", { name: "Bienvenido a los mensajes seguros" }).waitFor();
   await patient.getByRole("link", { name: "Ir a mis mensajes" }).click();
   await patient.getByRole("heading", { name: "Mensajes" }).waitFor();
-  await patient.goto(`${base}/help`);
+  await patient.goto(`${clinic.base}/help`);
   await patient.getByRole("heading", { name: "Ayuda" }).waitFor();
   await patient.getByText("Nunca use los mensajes para una emergencia.", { exact: false }).waitFor();
   await shot(patient, "ayuda");
@@ -370,7 +248,7 @@ test("an administrator manages users, pools, routing, proxy access and the clini
   // Patients are told the new reply time.
   const patient = await person(PHONE);
   await signIn(patient, "patient.alice");
-  await patient.goto(`${base}/compose`);
+  await patient.goto(`${clinic.base}/compose`);
   await patient.getByText(/usually answers within 3 business days/).waitFor();
   await patient.context().close();
 });

@@ -1,5 +1,5 @@
-//! The web portal in Debian's Chromium: runs `tests/browser/portal.test.mjs`
-//! (playwright-core and axe-core from npm) against the real binary's demo
+//! The web portal in Debian's Chromium: runs every `tests/browser/*.test.mjs`
+//! (playwright-core and axe-core from npm, `harness.mjs` shared) against the real binary's demo
 //! clinic when `CARETHREAD_TEST_BROWSER` is set. `.ci/run` installs Chromium
 //! and the npm packages and sets it.
 
@@ -13,8 +13,17 @@ fn the_portal_works_in_a_real_browser() {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files: Vec<String> = std::fs::read_dir(root.join("tests/browser"))
+        .expect("tests/browser is readable")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".test.mjs"))
+        .map(|name| format!("tests/browser/{name}"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no browser test files found");
     let out = Command::new("node")
-        .args(["--test", "tests/browser/portal.test.mjs"])
+        .args(["--test", "--test-concurrency=1"])
+        .args(&files)
         .current_dir(&root)
         .env("CARETHREAD_BIN", env!("CARGO_BIN_EXE_carethread"))
         .output()
