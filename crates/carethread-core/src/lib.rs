@@ -14,6 +14,7 @@ pub mod message;
 pub mod policy;
 pub mod profile;
 pub mod role;
+pub mod text;
 pub mod thread;
 pub mod user;
 
