@@ -5,6 +5,7 @@
 //! current time and fresh identifiers are passed in by the caller, so every
 //! rule can be unit-tested with plain values.
 
+pub mod after_hours;
 pub mod attachment;
 pub mod audit;
 pub mod clinic;

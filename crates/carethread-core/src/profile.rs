@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
+use crate::ids::UserId;
 use crate::thread::Urgency;
 use crate::user::Language;
 
@@ -38,6 +39,60 @@ pub struct ClinicProfile {
     /// clinician's name.
     pub disclosure_en: String,
     pub disclosure_es: String,
+    /// The line patients call when the clinic is closed (digits, `+`,
+    /// spaces and dashes), shown with an emergency that arrives after hours.
+    pub after_hours_phone: Option<String>,
+    /// Who covers emergencies while the clinic is closed.
+    pub on_call: Option<OnCall>,
+}
+
+/// Who is on call after hours: one clinician, or a pool whose members share it.
+/// Whether the user is active clinical staff, or the pool exists, is checked
+/// where users and pools are known (the server, before saving).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnCall {
+    User(UserId),
+    /// A pool's slug.
+    Pool(String),
+}
+
+impl OnCall {
+    /// The form value: `user:<id>` or `pool:<slug>`.
+    #[must_use]
+    pub fn to_form_value(&self) -> String {
+        match self {
+            OnCall::User(id) => format!("user:{id}"),
+            OnCall::Pool(slug) => format!("pool:{slug}"),
+        }
+    }
+
+    /// Reads a form value: `user:<id>`, `pool:<slug>`, or empty for nobody.
+    pub fn parse_form_value(raw: &str) -> Result<Option<Self>, DomainError> {
+        let bad = || DomainError::invalid("on_call", "must be user:<id>, pool:<slug> or empty");
+        match raw.trim() {
+            "" => Ok(None),
+            raw => match raw.split_once(':') {
+                Some(("user", id)) => id.trim().parse().map(|id| Some(OnCall::User(id))).map_err(|_| bad()),
+                Some(("pool", slug)) if !slug.trim().is_empty() => Ok(Some(OnCall::Pool(slug.trim().to_owned()))),
+                _ => Err(bad()),
+            },
+        }
+    }
+}
+
+/// Checks an after-hours phone number: digits, a leading `+`, spaces and
+/// dashes; 3 to 20 digits, at most 30 characters.
+pub fn check_phone(raw: &str) -> Result<(), DomainError> {
+    let bad = || DomainError::invalid("after_hours_phone", "must be a phone number: digits, +, spaces and dashes");
+    let s = raw.trim();
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let allowed =
+        s.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0));
+    if !allowed || !(3..=20).contains(&digits) || s.chars().count() > 30 {
+        return Err(bad());
+    }
+    Ok(())
 }
 
 impl Default for ClinicProfile {
@@ -53,6 +108,8 @@ impl Default for ClinicProfile {
             message_max_chars: 5_000,
             disclosure_en: "Drafted with the help of software and reviewed by {name}.".to_owned(),
             disclosure_es: "Redactado con ayuda de software y revisado por {name}.".to_owned(),
+            after_hours_phone: None,
+            on_call: None,
         }
     }
 }
@@ -107,6 +164,9 @@ impl ClinicProfile {
             if n == 0 || n > 300 || line.chars().any(char::is_control) {
                 return Err(DomainError::invalid(field, "must be one line of 1 to 300 characters"));
             }
+        }
+        if let Some(phone) = &self.after_hours_phone {
+            check_phone(phone)?;
         }
         Ok(ClinicHours { tz, open_days, opens, closes })
     }
@@ -305,7 +365,33 @@ mod tests {
         assert_eq!(bad(|p| p.closes_at = "08:30".into()), Err("closes_at"));
         assert_eq!(bad(|p| p.message_max_chars = 50), Err("message_max_chars"));
         assert_eq!(bad(|p| p.disclosure_es = "a\nb".into()), Err("disclosure_es"));
+        assert_eq!(bad(|p| p.after_hours_phone = Some("call 555-0100".into())), Err("after_hours_phone"));
+        assert_eq!(bad(|p| p.after_hours_phone = Some("555+0100".into())), Err("after_hours_phone"));
+        assert_eq!(bad(|p| p.after_hours_phone = Some("12".into())), Err("after_hours_phone"));
+        assert_eq!(bad(|p| p.after_hours_phone = Some("+1 (555) 010-0199".into())), Err("after_hours_phone"));
+        assert_eq!(bad(|p| p.after_hours_phone = Some("+1 555-010-0199".into())), Ok(()));
         assert_eq!(bad(|_| {}), Ok(()));
+    }
+
+    #[test]
+    fn profiles_saved_before_the_after_hours_fields_still_load() {
+        let stored = r#"{"timezone":"America/Chicago","open_days":[1,2,3,4,5],"opens_at":"08:00","closes_at":"17:00"}"#;
+        let p: ClinicProfile = serde_json::from_str(stored).expect("an old profile loads");
+        assert_eq!((p.after_hours_phone, p.on_call), (None, None));
+        let with = ClinicProfile { on_call: Some(OnCall::Pool("nurse-triage".into())), ..ClinicProfile::default() };
+        let back: ClinicProfile = serde_json::from_str(&serde_json::to_string(&with).expect("json")).expect("loads");
+        assert_eq!(back, with);
+    }
+
+    #[test]
+    fn on_call_form_values_name_a_user_or_a_pool() {
+        let id = "0190f1a2-0000-7000-8000-000000000001";
+        let user = OnCall::parse_form_value(&format!("user:{id}")).expect("valid");
+        assert_eq!(user.as_ref().map(OnCall::to_form_value), Some(format!("user:{id}")));
+        assert_eq!(OnCall::parse_form_value("pool:nurse-triage"), Ok(Some(OnCall::Pool("nurse-triage".into()))));
+        assert_eq!(OnCall::parse_form_value(" "), Ok(None));
+        assert!(OnCall::parse_form_value("user:nobody").is_err());
+        assert!(OnCall::parse_form_value("nurse").is_err());
     }
 
     #[test]
