@@ -18,6 +18,7 @@ pub mod model;
 pub mod routing;
 mod rules;
 pub mod safety;
+pub mod sensitive;
 pub mod text;
 
 use std::sync::OnceLock;
@@ -26,7 +27,7 @@ use carethread_core::thread::{Category, Urgency};
 use serde::Serialize;
 
 pub use model::{Example, MODEL_ID, MODEL_VERSION, Model, ModelError, TrainConfig};
-pub use routing::RoutingRules;
+pub use routing::{Routed, RoutingRules, Sensitivity};
 
 /// The model shipped with CareThread, trained from `corpus/train.jsonl`.
 pub const BUILTIN_MODEL: &[u8] = include_bytes!("../model/triage.model");
@@ -236,8 +237,9 @@ mod tests {
         let train = corpus::parse(TRAIN_SPLIT).expect("train parses");
         let test = corpus::parse(TEST_SPLIT).expect("test parses");
         assert!(train.len() + test.len() >= 2000);
-        let test_bodies: std::collections::HashSet<&str> = test.iter().map(|e| e.body.as_str()).collect();
-        assert!(train.iter().all(|e| !test_bodies.contains(e.body.as_str())), "a test message is in training");
+        let pairs = corpus::near_duplicates(&train, &test);
+        let lines: Vec<String> = pairs.iter().map(|(i, j)| format!("train line {} ~ test line {}", i + 1, j + 1)).collect();
+        assert!(pairs.is_empty(), "test messages (or near copies) are in training:\n{}", lines.join("\n"));
     }
 
     #[test]

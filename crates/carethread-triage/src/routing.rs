@@ -4,6 +4,8 @@
 use carethread_core::thread::{Category, Urgency};
 use serde::{Deserialize, Serialize};
 
+use crate::sensitive::SensitiveTopic;
+
 /// A clinic's routing rules: one pool for emergencies, one per category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +51,49 @@ impl RoutingRules {
         }
     }
 
+    /// The pool for a message that only clinical staff may read (`sensitive`
+    /// names why; empty when it is not sensitive). The rules' pool is kept
+    /// when it is clinical (`is_clinical`); otherwise the `clinical` rule's
+    /// pool, else the emergency pool, else the first clinical pool in
+    /// `clinical_pools`. The reason says what happened, for staff.
+    #[must_use]
+    pub fn route_guarded(
+        &self,
+        category: Category,
+        urgency: Urgency,
+        sensitive: &[Sensitivity],
+        clinical_pools: &[&str],
+    ) -> Routed {
+        let ruled = self.route(category, urgency);
+        let Some(first) = sensitive.first() else {
+            return Routed { pool: ruled.to_owned(), reason: None };
+        };
+        let why = sensitive.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ");
+        if clinical_pools.contains(&ruled) {
+            return Routed {
+                pool: ruled.to_owned(),
+                reason: Some(format!("sensitive: {why} → clinical pool {ruled}")),
+            };
+        }
+        let fallback = [self.clinical.as_str(), self.emergency.as_str()]
+            .into_iter()
+            .chain(clinical_pools.iter().copied())
+            .find(|p| clinical_pools.contains(p));
+        match fallback {
+            Some(pool) => Routed {
+                pool: pool.to_owned(),
+                reason: Some(format!("sensitive: {why} → clinical pool {pool}, not {ruled}")),
+            },
+            None => Routed {
+                pool: ruled.to_owned(),
+                reason: Some(format!(
+                    "sensitive: {} but no pool has only clinical members; check the routing and the pools",
+                    first.label()
+                )),
+            },
+        }
+    }
+
     /// Every rule as (key, pool slug); the key is `emergency` or a category.
     #[must_use]
     pub fn entries(&self) -> [(&'static str, &str); 7] {
@@ -80,9 +125,40 @@ impl RoutingRules {
     }
 }
 
+/// Why a message may be read only by clinical staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensitivity {
+    /// Its category is clinical.
+    Clinical,
+    /// A topic the sensitive lexicon found.
+    Topic(SensitiveTopic),
+    /// An adolescent kept it confidential.
+    Confidential,
+}
+
+impl Sensitivity {
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Sensitivity::Clinical => "clinical question",
+            Sensitivity::Topic(t) => t.label(),
+            Sensitivity::Confidential => "confidential",
+        }
+    }
+}
+
+/// Where a message goes, and why when sensitivity decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    pub pool: String,
+    pub reason: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CLINICAL: &[&str] = &["nurse-triage", "pharmacy-refills"];
 
     #[test]
     fn defaults_follow_the_clinic_conventions() {
@@ -102,5 +178,49 @@ mod tests {
         assert!(!rules.set("nonsense", "x".to_owned()));
         assert_eq!(rules.route(Category::Administrative, Urgency::Routine), "front-desk");
         assert_eq!(rules.entries().len(), 7);
+    }
+
+    #[test]
+    fn sensitive_messages_never_go_to_front_desk_or_billing() {
+        let rules = RoutingRules::default();
+        let sexual = [Sensitivity::Topic(SensitiveTopic::SexualHealth)];
+        // A question the classifier called scheduling, about birth control.
+        let routed = rules.route_guarded(Category::Scheduling, Urgency::Routine, &sexual, CLINICAL);
+        assert_eq!(routed.pool, "nurse-triage");
+        assert_eq!(
+            routed.reason.as_deref(),
+            Some("sensitive: sexual health → clinical pool nurse-triage, not front-desk")
+        );
+        // The patient chose billing; still clinical staff.
+        let routed = rules.route_guarded(Category::Administrative, Urgency::Routine, &sexual, CLINICAL);
+        assert_eq!(routed.pool, "nurse-triage");
+        // Confidential threads too.
+        let routed = rules.route_guarded(Category::Other, Urgency::Routine, &[Sensitivity::Confidential], CLINICAL);
+        assert_eq!(routed.pool, "nurse-triage");
+    }
+
+    #[test]
+    fn a_clinical_rule_that_points_at_billing_falls_back_to_the_emergency_pool() {
+        let mut rules = RoutingRules::default();
+        rules.set("clinical", "billing".to_owned());
+        let routed = rules.route_guarded(Category::Clinical, Urgency::Routine, &[Sensitivity::Clinical], CLINICAL);
+        assert_eq!(routed.pool, "nurse-triage");
+        assert_eq!(
+            routed.reason.as_deref(),
+            Some("sensitive: clinical question → clinical pool nurse-triage, not billing")
+        );
+    }
+
+    #[test]
+    fn clinical_pools_and_plain_messages_keep_the_rules() {
+        let rules = RoutingRules::default();
+        let refill = rules.route_guarded(Category::Medication, Urgency::Routine, &[Sensitivity::Clinical], CLINICAL);
+        assert_eq!(refill.pool, "pharmacy-refills");
+        let plain = rules.route_guarded(Category::Scheduling, Urgency::Routine, &[], CLINICAL);
+        assert_eq!(plain, Routed { pool: "front-desk".to_owned(), reason: None });
+        // With no clinical pool at all, the rules stand and the reason says so.
+        let none = rules.route_guarded(Category::Scheduling, Urgency::Routine, &[Sensitivity::Confidential], &[]);
+        assert_eq!(none.pool, "front-desk");
+        assert!(none.reason.is_some_and(|r| r.contains("no pool has only clinical members")));
     }
 }
