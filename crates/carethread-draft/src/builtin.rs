@@ -10,11 +10,11 @@ use carethread_core::thread::Category;
 use carethread_core::user::Language;
 
 use crate::library::{ReplyLibrary, Situation, fill};
-use crate::{Draft, DraftError, DraftRequest, Drafter, ModelInfo, empathy, readability, reply_needed};
+use crate::{Draft, DraftError, DraftRequest, Drafter, ModelInfo, emergency, empathy, readability, reply_needed};
 
 /// The built-in drafter's model id and version.
 pub const BUILTIN_ID: &str = "carethread-replies";
-pub const BUILTIN_VERSION: &str = "1.0.0";
+pub const BUILTIN_VERSION: &str = "1.1.0";
 
 const PHARMACIES: [&str; 12] = [
     "cvs",
@@ -44,7 +44,7 @@ pub fn situation_for(category: Category, text: &str) -> (Situation, &'static str
         Category::Medication => (Situation::RefillSent, "a medication request: the refill reply"),
         Category::Scheduling => (Situation::AppointmentOptions, "a scheduling request: the appointment reply"),
         Category::Results => {
-            (Situation::ResultExplainedByClinician, "a question about results: the care team will explain them")
+            (Situation::ResultExplainedByClinician, "a question about results: the clinician will explain them")
         }
         Category::Clinical => (Situation::SymptomSafetyNet, "a symptom question: the safety-net reply"),
         Category::Administrative
@@ -86,9 +86,13 @@ fn default_expected(situation: Situation, language: Language) -> &'static str {
     }
 }
 
-/// Drafts with `library` (the clinic's replies).
+/// Drafts with `library` (the clinic's replies); an emergency thread gets
+/// the crisis reply instead, whatever the message or the clinic's library.
 #[must_use]
 pub fn draft_with(library: &ReplyLibrary, request: &DraftRequest) -> Draft {
+    if let Some(crisis) = request.crisis() {
+        return emergency::draft(request, crisis);
+    }
     let language = request.language;
     let model = ModelInfo { id: BUILTIN_ID.to_owned(), version: BUILTIN_VERSION.to_owned() };
     let last = request.last_patient_message().unwrap_or_default();

@@ -6,24 +6,30 @@
 //! built-in one). Every draft passes the same [`safety`] checks (no dose,
 //! diagnosis or result interpretation the clinician did not write; grade 8
 //! at most) and carries its [`readability`]. Messages that need no reply get
-//! none ([`reply_needed`]). Nothing here sends anything: a clinician does.
+//! none ([`reply_needed`]). A thread triaged emergency never gets a routine
+//! draft: it gets the crisis reply ([`emergency`]), and the checks refuse any
+//! draft for it that promises a reply time or leaves out the right crisis
+//! line. Nothing here sends anything: a clinician does.
 
 pub mod builtin;
+pub mod emergency;
 pub mod empathy;
 pub mod jargon;
 pub mod library;
 pub mod openai;
 pub mod readability;
 pub mod reply_needed;
+pub mod rewrite;
 pub mod safety;
 pub mod text;
 
 use async_trait::async_trait;
-use carethread_core::thread::Category;
+use carethread_core::thread::{Category, Urgency};
 use carethread_core::user::Language;
 use serde::Serialize;
 
 pub use builtin::BuiltinDrafter;
+pub use emergency::Crisis;
 pub use library::{ReplyLibrary, Situation};
 pub use openai::{OpenAiConfig, OpenAiDrafter};
 pub use readability::Readability;
@@ -67,9 +73,19 @@ pub struct DraftRequest {
     pub situation: Option<Situation>,
     /// When the patient can expect the next step ("by tomorrow noon").
     pub expected_time: Option<String>,
+    /// How urgent triage (or a clinician's re-triage) made the thread.
+    pub urgency: Urgency,
+    /// Triage saw suicidal or self-harm thoughts in the thread.
+    pub self_harm: bool,
 }
 
 impl DraftRequest {
+    /// The crisis an emergency thread is about; `None` for any other thread.
+    #[must_use]
+    pub fn crisis(&self) -> Option<Crisis> {
+        (self.urgency == Urgency::Emergency).then_some(if self.self_harm { Crisis::SelfHarm } else { Crisis::Danger })
+    }
+
     /// The patient's most recent message.
     #[must_use]
     pub fn last_patient_message(&self) -> Option<&str> {

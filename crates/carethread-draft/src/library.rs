@@ -74,20 +74,20 @@ pub fn builtin(situation: Situation, language: Language) -> &'static str {
             "Hi {first_name},\nThanks for reaching out. We would be glad to see you. Please reply with the days and times that work for you, or call the front desk. We will confirm a time {expected_time}.\n{clinician}"
         }
         (Language::En, Situation::ResultExplainedByClinician) => {
-            "Hi {first_name},\nThank you for asking about your results. Your care team will look at them and explain what they mean for you {expected_time}. If you feel unwell before then, please call us.\n{clinician}"
+            "Hi {first_name},\nThank you for asking about your results. I will look at them and explain what they mean for you {expected_time}. If you feel unwell before then, please call us.\n{clinician}"
         }
         (Language::En, Situation::SymptomSafetyNet) => {
-            "Hi {first_name},\nThank you for telling us how you feel. Your care team will look at your message {expected_time}. If it gets worse, or you have chest pain, trouble breathing or feel faint, call 911 or go to the emergency room right away.\n{clinician}"
+            "Hi {first_name},\nThank you for telling me how you feel. I have read your message, and I will write back with next steps {expected_time}. If it gets worse, or you have chest pain, trouble breathing or feel faint, call 911 or go to the emergency room right away.\n{clinician}"
         }
         (Language::En, Situation::FormsReceived) => {
             "Hi {first_name},\nWe got your form. We will fill it out and let you know when it is ready, {expected_time}.\n{clinician}"
         }
         (Language::En, Situation::BillingRouted) => {
-            "Hi {first_name},\nThank you for your question about your bill. We passed it to our billing team. They will get back to you {expected_time}.\n{clinician}"
+            "Hi {first_name},\nThank you for your question about your bill. I have passed it to our billing team, and they will write to you {expected_time}.\n{clinician}"
         }
         (Language::En, Situation::ThanksAcknowledged) => "You are welcome, {first_name}. Take care.\n{clinician}",
         (Language::En, Situation::General) => {
-            "Hi {first_name},\nThank you for your message. Your care team will read it and reply {expected_time}.\n{clinician}"
+            "Hi {first_name},\nThank you for your message. I have read it, and I will write back {expected_time}.\n{clinician}"
         }
         (Language::Es, Situation::RefillSent) => {
             "Hola, {first_name}:\nYa mandamos su receta a {pharmacy}. Va a estar lista {expected_time}. Si hay un problema, escríbanos.\n{clinician}"
@@ -99,20 +99,20 @@ pub fn builtin(situation: Situation, language: Language) -> &'static str {
             "Hola, {first_name}:\nGracias por escribir. Con gusto le vemos. Díganos qué días y horas le van bien, o llámenos. Le damos la hora {expected_time}.\n{clinician}"
         }
         (Language::Es, Situation::ResultExplainedByClinician) => {
-            "Hola, {first_name}:\nGracias por su pregunta. Su equipo de salud va a ver sus resultados y le va a decir qué quieren decir {expected_time}. Si se siente mal antes, llámenos.\n{clinician}"
+            "Hola, {first_name}:\nGracias por su pregunta. Voy a ver sus resultados y le digo qué quieren decir {expected_time}. Si se siente mal antes, llámenos.\n{clinician}"
         }
         (Language::Es, Situation::SymptomSafetyNet) => {
-            "Hola, {first_name}:\nGracias por decirnos cómo se siente. Su equipo de salud va a leer su mensaje {expected_time}. Si se siente peor, le duele el pecho, le falta el aire o se siente muy débil, llame al 911 o vaya a urgencias ya.\n{clinician}"
+            "Hola, {first_name}:\nGracias por decirme cómo se siente. Ya leí su mensaje y le escribo {expected_time} con los próximos pasos. Si se siente peor, le duele el pecho, le falta el aire o se siente muy débil, llame al 911 o vaya a urgencias ya.\n{clinician}"
         }
         (Language::Es, Situation::FormsReceived) => {
             "Hola, {first_name}:\nYa tenemos su formulario. Lo vamos a llenar y le avisamos cuando esté listo, {expected_time}.\n{clinician}"
         }
         (Language::Es, Situation::BillingRouted) => {
-            "Hola, {first_name}:\nGracias por su pregunta sobre su cuenta. Se la dimos al equipo de cobros. Le van a escribir {expected_time}.\n{clinician}"
+            "Hola, {first_name}:\nGracias por su pregunta sobre su cuenta. Se la pasé al equipo de cobros, y le van a escribir {expected_time}.\n{clinician}"
         }
         (Language::Es, Situation::ThanksAcknowledged) => "De nada, {first_name}. Cuídese.\n{clinician}",
         (Language::Es, Situation::General) => {
-            "Hola, {first_name}:\nGracias por su mensaje. Su equipo de salud lo va a leer y le va a escribir {expected_time}.\n{clinician}"
+            "Hola, {first_name}:\nGracias por su mensaje. Ya lo leí, y le escribo {expected_time}.\n{clinician}"
         }
     }
 }
@@ -187,6 +187,20 @@ mod tests {
                 check_template(builtin(situation, language)).expect("a valid built-in reply");
             }
             assert_eq!(Situation::parse(situation.as_str()).expect("parse"), situation);
+        }
+    }
+
+    /// The clinician sends the reply, so it speaks as the care team ("I have
+    /// read your message"), never about it ("your care team will read it").
+    #[test]
+    fn builtin_replies_speak_as_the_care_team_not_about_it() {
+        for situation in Situation::ALL {
+            for language in [Language::En, Language::Es] {
+                let text = builtin(situation, language).to_lowercase();
+                for about in ["your care team", "the care team will", "su equipo de salud", "el equipo de salud va"] {
+                    assert!(!text.contains(about), "{} ({}): {text}", situation.as_str(), language.as_str());
+                }
+            }
         }
     }
 

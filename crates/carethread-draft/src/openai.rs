@@ -128,6 +128,12 @@ impl OpenAiDrafter {
 #[async_trait]
 impl Drafter for OpenAiDrafter {
     async fn draft(&self, library: &ReplyLibrary, request: &DraftRequest) -> Result<Draft, DraftError> {
+        if request.crisis().is_some() {
+            // A crisis gets the built-in crisis reply, never a model's words.
+            let mut draft = draft_with(library, request);
+            draft.reasons.push("the drafting model is not used on emergency threads".to_owned());
+            return Ok(draft);
+        }
         let last = request.last_patient_message().unwrap_or_default();
         if !reply_needed::assess(&request.subject, last, request.language).0 {
             // No reply needed: no reason to call a model at all.
@@ -145,7 +151,7 @@ impl Drafter for OpenAiDrafter {
                 return Ok(fallback(err.to_string()));
             }
         };
-        let problems = safety::problems(&text, request.language, &request.clinician_facts);
+        let problems = safety::problems_for(&text, request);
         if !problems.is_empty() {
             return Ok(fallback(format!("the model's draft was set aside because it {}", problems.join(" and "))));
         }

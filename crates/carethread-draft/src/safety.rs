@@ -1,9 +1,14 @@
 //! Checks every draft passes before a clinician sees it: no dose, no
 //! diagnosis and no interpretation of a result that the clinician has not
-//! written themselves, and no harder to read than grade 8.
+//! written themselves, and no harder to read than grade 8. A draft for an
+//! emergency thread must also give the right crisis line early (988 for
+//! suicidal or self-harm thoughts, 911 otherwise) and must not promise a
+//! reply time: nobody should wait two business days in a crisis.
 
 use carethread_core::user::Language;
 
+use crate::DraftRequest;
+use crate::emergency::Crisis;
 use crate::readability::{self, MAX_DRAFT_GRADE};
 
 const DOSE_UNITS: [&str; 22] = [
@@ -66,6 +71,111 @@ pub fn problems(draft: &str, language: Language, facts: &str) -> Vec<String> {
     found
 }
 
+/// Phrases that promise a later reply (English), lowercase.
+const PROMISES_EN: [&str; 16] = [
+    "business day",
+    "get back to you",
+    "will reply",
+    "will respond",
+    "will answer",
+    "will write",
+    "will read",
+    "will look at your message",
+    "will be in touch",
+    "will contact you",
+    "will call you back",
+    "hear from us",
+    "hear back",
+    "reply soon",
+    "reply by",
+    "by tomorrow",
+];
+/// Phrases that promise a later reply (Spanish), lowercase.
+const PROMISES_ES: [&str; 18] = [
+    "día hábil",
+    "días hábiles",
+    "le vamos a escribir",
+    "le voy a escribir",
+    "le va a escribir",
+    "le van a escribir",
+    "le escribiremos",
+    "le escribo",
+    "le escribimos",
+    "le responderemos",
+    "le vamos a responder",
+    "le voy a responder",
+    "le contestamos",
+    "le contestaremos",
+    "va a leer su mensaje",
+    "vamos a leer su mensaje",
+    "nos comunicaremos",
+    "para mañana",
+];
+/// Time words after "within" / "en" that make a reply time.
+const SPANS_EN: [&str; 8] = ["minute", "minutes", "hour", "hours", "day", "days", "week", "weeks"];
+const SPANS_ES: [&str; 8] = ["minuto", "minutos", "hora", "horas", "día", "días", "semana", "semanas"];
+/// Sentences (after the greeting) within which the crisis line must come.
+const CRISIS_LINE_WITHIN: usize = 3;
+
+/// [`problems`], and for an emergency thread [`emergency_problems`] as well.
+#[must_use]
+pub fn problems_for(draft: &str, request: &DraftRequest) -> Vec<String> {
+    let mut found = problems(draft, request.language, &request.clinician_facts);
+    if let Some(crisis) = request.crisis() {
+        found.extend(emergency_problems(draft, request.language, crisis));
+    }
+    found
+}
+
+/// What is wrong with a draft for an emergency thread: a promised reply
+/// time, or the crisis line missing or buried.
+#[must_use]
+pub fn emergency_problems(draft: &str, language: Language, crisis: Crisis) -> Vec<String> {
+    let text = draft.to_lowercase();
+    let mut found = Vec::new();
+    if let Some(promise) = promised_reply(&text, language) {
+        found.push(format!("promises a reply time (\"{promise}\") on an emergency thread"));
+    }
+    let line = crisis.line();
+    match crisis_line_sentence(&text, line) {
+        None => found.push(format!("leaves out the crisis line {line}")),
+        Some(n) if n > CRISIS_LINE_WITHIN => {
+            found.push(format!("gives the crisis line {line} only in sentence {n}, not first"));
+        }
+        Some(_) => {}
+    }
+    found
+}
+
+/// The first phrase in `text` (lowercase) that promises a later reply.
+fn promised_reply(text: &str, language: Language) -> Option<String> {
+    let (phrases, within, spans): (&[&str], &str, &[&str]) = match language {
+        Language::En => (&PROMISES_EN, "within", &SPANS_EN),
+        Language::Es => (&PROMISES_ES, "en", &SPANS_ES),
+    };
+    if let Some(p) = phrases.iter().find(|p| text.contains(*p)) {
+        return Some((*p).to_owned());
+    }
+    // "within two business days", "within 24 hours", "en dos días".
+    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        if *w != within {
+            return None;
+        }
+        let span = words.iter().skip(i + 1).take(3).position(|v| spans.contains(v))?;
+        Some(words[i..=i + 1 + span].join(" "))
+    })
+}
+
+/// Which sentence (1 = the first after the greeting line) gives `line`.
+fn crisis_line_sentence(text: &str, line: &str) -> Option<usize> {
+    let body = text.split_once('\n').map_or(text, |(_, rest)| rest);
+    body.split(['.', '!', '?', '\n'])
+        .filter(|s| !s.trim().is_empty())
+        .position(|s| s.split(|c: char| !c.is_ascii_digit()).any(|n| n == line))
+        .map(|i| i + 1)
+}
+
 /// The first "number unit" in the text ("10 mg", "2 tablets").
 fn dose_mention(text: &str) -> Option<String> {
     let tokens: Vec<&str> = text
@@ -126,6 +236,36 @@ mod tests {
         assert!(problems("We sent your refill to CVS. It will be ready tomorrow.", Language::En, "").is_empty());
         assert!(problems("Keep taking 10 mg each morning.", Language::En, "Dose: 10 mg each morning").is_empty());
         assert!(problems("Call us at 10 am.", Language::En, "").is_empty(), "a time is not a dose");
+    }
+
+    #[test]
+    fn emergency_drafts_that_promise_a_reply_time_or_lack_the_crisis_line_are_refused() {
+        let routine = "Hi Alice,\nThank you for telling us how you feel. Your care team will look at your message \
+                       within two business days. If you have chest pain, call 911.\nDr. Grace Lee";
+        let found = emergency_problems(routine, Language::En, Crisis::SelfHarm);
+        assert!(found.iter().any(|p| p.contains("promises a reply time")), "{found:?}");
+        assert!(found.iter().any(|p| p.contains("988")), "{found:?}");
+        let late = "Hi Alice,\nPlease call 911 now. We will get back to you soon.\nDr. Lee";
+        assert!(emergency_problems(late, Language::En, Crisis::Danger)[0].contains("get back to you"));
+        let spanish = "Hola, Alice:\nLlame al 911. Le vamos a escribir en dos días.\nDr. Lee";
+        assert!(emergency_problems(spanish, Language::Es, Crisis::Danger)[0].contains("le vamos a escribir"));
+        let spanish = "Hola, Alice:\nLlame al 911 ahora. Su equipo le responde en 2 días.\nDr. Lee";
+        let found = emergency_problems(spanish, Language::Es, Crisis::SelfHarm);
+        assert!(found.iter().any(|p| p.contains("en 2 días")) && found.iter().any(|p| p.contains("988")), "{found:?}");
+        let buried =
+            "Hi Alice,\nI read your message. I am sorry. That sounds hard. Thank you for writing. Call 988.\nDr. Lee";
+        assert!(emergency_problems(buried, Language::En, Crisis::SelfHarm)[0].contains("not first"));
+    }
+
+    #[test]
+    fn a_crisis_reply_with_its_line_first_and_no_promise_passes() {
+        let good = "Hi Alice,\nI have read your message. Call or text 988 now. If you are in danger, call 911. \
+                    We are trying to reach you by phone.\nDr. Grace Lee";
+        assert!(emergency_problems(good, Language::En, Crisis::SelfHarm).is_empty());
+        assert!(emergency_problems(good, Language::En, Crisis::Danger).is_empty());
+        let bueno =
+            "Hola, Alice:\nLeí su mensaje. Llame al 911 ahora. Estamos tratando de llamarle por teléfono.\nDr. Lee";
+        assert!(emergency_problems(bueno, Language::Es, Crisis::Danger).is_empty());
     }
 
     #[test]

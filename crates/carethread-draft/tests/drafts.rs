@@ -1,11 +1,12 @@
 //! The built-in drafter on a realistic message of every category, in both
-//! languages (snapshots, reviewed like code), and the OpenAI-compatible
+//! languages, and on emergency and self-harm threads (snapshots, reviewed
+//! like code), and the OpenAI-compatible
 //! drafter against a fake server that stalls or answers nonsense, and
 //! against a real llama.cpp server when `CARETHREAD_TEST_LLM` names one.
 
 use std::time::Duration;
 
-use carethread_core::thread::Category;
+use carethread_core::thread::{Category, Urgency};
 use carethread_core::user::Language;
 use carethread_draft::{
     BuiltinDrafter, Draft, DraftRequest, Drafter, OpenAiConfig, OpenAiDrafter, ReplyLibrary, readability, safety,
@@ -24,7 +25,14 @@ fn request(category: Category, language: Language, subject: &str, message: &str)
         clinician_facts: String::new(),
         situation: None,
         expected_time: None,
+        urgency: Urgency::Routine,
+        self_harm: false,
     }
+}
+
+/// A thread triaged emergency; `self_harm` when triage saw suicidal or self-harm thoughts.
+fn emergency(language: Language, subject: &str, message: &str, self_harm: bool) -> DraftRequest {
+    DraftRequest { urgency: Urgency::Emergency, self_harm, ..request(Category::Clinical, language, subject, message) }
 }
 
 const CASES: [(&str, Category, Language, &str, &str); 10] = [
@@ -105,6 +113,60 @@ async fn every_category_gets_a_plain_safe_draft() {
         assert!(body.contains("Alice") && body.contains("Dr. Grace Lee"), "{name}");
         insta::assert_snapshot!(name, format!("{body}\n---\n{}", draft.reasons.join("\n")));
     }
+}
+
+const EMERGENCIES: [(&str, Language, &str, &str, bool); 4] = [
+    ("self_harm_en", Language::En, "I can't do this", "Everyone would be better off without me.", true),
+    ("self_harm_es", Language::Es, "Ya no puedo", "Todos estarían mejor sin mí. Me quiero morir.", true),
+    (
+        "emergency_en",
+        Language::En,
+        "Chest pain",
+        "I'm scared, I have crushing chest pain and my left arm is numb since an hour.",
+        false,
+    ),
+    ("emergency_es", Language::Es, "Dolor de pecho", "Tengo mucho dolor en el pecho y me falta el aire.", false),
+];
+
+#[tokio::test]
+async fn emergency_threads_get_the_crisis_reply_never_a_routine_one() {
+    let library = ReplyLibrary::default();
+    for (name, language, subject, message, self_harm) in EMERGENCIES {
+        let req = emergency(language, subject, message, self_harm);
+        let draft = BuiltinDrafter.draft(&library, &req).await.expect("draft");
+        let body = draft.body.clone().expect("an emergency always gets a draft");
+        let line = if self_harm { "988" } else { "911" };
+        assert!(body.contains(line), "{name}: no {line} in {body}");
+        if !self_harm {
+            assert!(!body.contains("988"), "{name}: 988 is for suicidal thoughts");
+        }
+        let phone = match language {
+            Language::En => "trying to reach you by phone",
+            Language::Es => "tratando de llamarle por teléfono",
+        };
+        assert!(body.contains(phone), "{name}: {body}");
+        assert!(!body.contains("business days") && !body.contains("dos días"), "{name}: {body}");
+        assert!(safety::problems_for(&body, &req).is_empty(), "{name}: {:?}", safety::problems_for(&body, &req));
+        let grade = draft.readability.as_ref().expect("readability").grade;
+        assert!(grade <= readability::MAX_DRAFT_GRADE, "{name}: grade {grade}");
+        assert!(body.contains("Alice") && body.contains("Dr. Grace Lee"), "{name}");
+        insta::assert_snapshot!(name, format!("{body}\n---\n{}", draft.reasons.join("\n")));
+    }
+}
+
+#[tokio::test]
+async fn the_clinic_library_cannot_turn_an_emergency_into_a_routine_reply() {
+    let library = ReplyLibrary::with_overrides([(
+        carethread_draft::Situation::SymptomSafetyNet,
+        Language::En,
+        "Hi {first_name}, we will reply {expected_time}. {clinician}".to_owned(),
+    )]);
+    let req = DraftRequest {
+        situation: Some(carethread_draft::Situation::SymptomSafetyNet),
+        ..emergency(Language::En, "Hurting", "I want to kill myself", true)
+    };
+    let body = BuiltinDrafter.draft(&library, &req).await.expect("draft").body.expect("body");
+    assert!(body.contains("988") && !body.contains("we will reply"), "{body}");
 }
 
 #[tokio::test]
@@ -196,6 +258,20 @@ async fn a_safe_model_reply_is_used_with_its_model_named() {
     assert_eq!(draft.model.id, "test-model");
     assert_eq!(draft.model.version, "tiny-1");
     assert!(draft.body.expect("body").contains("CVS"));
+}
+
+#[tokio::test]
+async fn a_model_is_never_the_author_of_a_crisis_reply() {
+    let routine = fake_server(
+        r#"{"model":"tiny-1","choices":[{"message":{"content":"Hi Alice, thank you for your message. We will get back to you within two business days. Dr. Grace Lee"}}]}"#,
+        Duration::ZERO,
+    )
+    .await;
+    let req = emergency(Language::En, "Hurting", "Everyone would be better off without me.", true);
+    let draft = drafter(routine, Duration::from_secs(2)).draft(&ReplyLibrary::default(), &req).await.expect("draft");
+    let body = draft.body.expect("body");
+    assert_eq!(draft.model.id, "carethread-replies");
+    assert!(body.contains("988") && !body.contains("business days"), "{body}");
 }
 
 /// Runs when `CARETHREAD_TEST_LLM` names an OpenAI-compatible server

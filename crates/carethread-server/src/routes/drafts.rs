@@ -15,6 +15,7 @@ use carethread_core::user::Language;
 use carethread_draft::library::{self, Situation};
 use carethread_draft::{DraftRequest, Readability, ReplyLibrary};
 use carethread_store::{AiSettings, NewDraft};
+use carethread_triage::safety::Lexicon;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -162,7 +163,11 @@ pub async fn create_draft(
 }
 
 /// The thread as a drafter needs it: the patient's first name and language,
-/// and the patient-visible messages (internal notes never leave).
+/// the patient-visible messages (internal notes never leave), and whether
+/// it is an emergency and about self-harm: from the thread's stored triage
+/// (red-flag reasons), and, so that a re-triage whose reasons a clinician
+/// wrote cannot hide it, from the safety rules run again on the patient's
+/// messages.
 async fn draft_request(
     state: &AppState,
     auth: &Authenticated,
@@ -174,6 +179,12 @@ async fn draft_request(
     let messages = state.store.messages(thread.id, false).await?;
     let read = auth.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
     state.store.record_audit(vec![read]).await?;
+    let triage = state.store.latest_triage(thread.id).await?;
+    let self_harm =
+        triage.is_some_and(|(t, _)| t.reasons.iter().any(|r| r.starts_with("red flag") && names_self_harm(r)))
+            || messages.iter().filter(|m| !m.author.role.is_staff()).any(|m| {
+                Lexicon::builtin().check(m.message.body.as_str()).flags.iter().any(|f| names_self_harm(f.family))
+            });
     Ok(DraftRequest {
         patient_first_name: first_name(patient.display_name.as_str()),
         clinician_name: auth.user.display_name.as_str().to_owned(),
@@ -185,7 +196,16 @@ async fn draft_request(
         clinician_facts: input.facts.unwrap_or_default(),
         situation,
         expected_time: input.expected_time.filter(|t| !t.trim().is_empty()),
+        urgency: thread.urgency,
+        self_harm,
     })
+}
+
+/// Whether a triage reason or red-flag family is about suicidal or
+/// self-harm thoughts (the lexicon's "suicidal or self-harm thoughts").
+fn names_self_harm(text: &str) -> bool {
+    let text = text.to_lowercase();
+    text.contains("suicid") || text.contains("self-harm")
 }
 
 /// Text to measure.
