@@ -1,6 +1,8 @@
 //! Labelled corpora in JSON Lines: `{"id","subject","body","urgency","category"}`
 //! (other keys, such as `lang`, are allowed and ignored).
 
+use std::collections::{HashMap, HashSet};
+
 use carethread_core::thread::{Category, Urgency};
 use serde::Deserialize;
 
@@ -38,6 +40,63 @@ pub fn parse(text: &str) -> Result<Vec<Example>, CorpusError> {
     Ok(examples)
 }
 
+/// Two messages share this share of their words (Jaccard) or more: the same
+/// message reworded a little, which must not sit in both training and test.
+pub const NEAR_DUPLICATE_SIMILARITY: f64 = 0.8;
+
+/// The words of a message as a reader compares them: lower case, letters and
+/// digits only, accents kept ("día" and "dia" stay apart: rare, and safer).
+fn words(e: &Example) -> Vec<String> {
+    format!("{} {}", e.subject, e.body)
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Pairs `(i, j)` where `a[i]` and `b[j]` are the same message or nearly
+/// (word-set similarity at least [`NEAR_DUPLICATE_SIMILARITY`]), found
+/// through shared three-word runs so that not every pair is compared.
+#[must_use]
+pub fn near_duplicates(a: &[Example], b: &[Example]) -> Vec<(usize, usize)> {
+    let sets = |examples: &[Example]| -> Vec<(Vec<String>, HashSet<String>)> {
+        examples
+            .iter()
+            .map(|e| {
+                let w = words(e);
+                let set = w.iter().cloned().collect();
+                (w, set)
+            })
+            .collect()
+    };
+    let shingles = |w: &[String]| -> Vec<String> {
+        if w.len() < 3 { vec![w.join(" ")] } else { w.windows(3).map(|s| s.join(" ")).collect() }
+    };
+    let (a_sets, b_sets) = (sets(a), sets(b));
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (j, (w, _)) in b_sets.iter().enumerate() {
+        for s in shingles(w) {
+            index.entry(s).or_default().push(j);
+        }
+    }
+    let mut found = Vec::new();
+    for (i, (w, set)) in a_sets.iter().enumerate() {
+        let candidates: HashSet<usize> = shingles(w).iter().filter_map(|s| index.get(s)).flatten().copied().collect();
+        let mut candidates: Vec<usize> = candidates.into_iter().collect();
+        candidates.sort_unstable();
+        for j in candidates {
+            let other = &b_sets[j].1;
+            let shared = set.intersection(other).count();
+            let union = set.union(other).count().max(1);
+            if shared as f64 / union as f64 >= NEAR_DUPLICATE_SIMILARITY {
+                found.push((i, j));
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +110,23 @@ mod tests {
         let bad = parse("{\"body\":\"b\",\"urgency\":\"soon\",\"category\":\"results\"}").unwrap_err();
         assert_eq!(bad.line, 1);
         assert!(parse("\nnot json").unwrap_err().line == 2);
+    }
+
+    fn example(body: &str) -> Example {
+        Example { subject: String::new(), body: body.to_owned(), urgency: Urgency::Routine, category: Category::Other }
+    }
+
+    #[test]
+    fn a_reworded_copy_is_a_near_duplicate_and_a_different_message_is_not() {
+        let train = [
+            example("I need a refill of my metformin at the CVS on Main Street please"),
+            example("Can I move my appointment on Tuesday to next week?"),
+        ];
+        let test = [
+            example("I need a refill of my metformin at the CVS on Main Street, please!"),
+            example("i need a REFILL of my metformin at the cvs on main street please thanks"),
+            example("My chest hurts when I climb the stairs since yesterday"),
+        ];
+        assert_eq!(near_duplicates(&train, &test), vec![(0, 0), (0, 1)]);
     }
 }

@@ -368,6 +368,8 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             let url = format!("sqlite://{}", db.display());
             let mut config = Config::default();
             config.database.url = url;
+            // The demo honours the scanner setting from the environment (CARETHREAD__SCANNER__CLAMD).
+            config.scanner = Config::load(None).context("reading CARETHREAD__ settings")?.scanner;
             let store = open_store(&config.database).await?;
             let reused = demo::is_seeded(&store).await?;
             if reused {
@@ -434,6 +436,7 @@ async fn serve(
     let _ = std::io::stdout().flush();
     let mut state = AppState::new(store, config.clinic);
     state.drafter = drafter(&config.drafting)?;
+    state.scanner = scanner(&config.scanner)?;
     state.tls = config.server.behind_tls_proxy;
     let proxies: Result<Vec<std::net::IpAddr>, _> = config.server.trusted_proxies.iter().map(|p| p.parse()).collect();
     state.trusted_proxies = Arc::new(proxies.context("server.trusted_proxies must be IP addresses")?);
@@ -441,6 +444,19 @@ async fn serve(
         Some(tls) => carethread_server::serve_tls(listener, tls, state, shutdown_signal()).await.context("serving"),
         None => carethread_server::serve(listener, state, shutdown_signal()).await.context("serving"),
     }
+}
+
+/// The configured virus scanner, if any.
+fn scanner(config: &config::ScannerConfig) -> anyhow::Result<Option<Arc<carethread_server::scanner::Scanner>>> {
+    let Some(address) = config.clamd.as_deref().map(str::trim).filter(|a| !a.is_empty()) else {
+        say!("  Virus scanning of files: off (set [scanner] clamd or CARETHREAD__SCANNER__CLAMD to turn it on)");
+        return Ok(None);
+    };
+    let address: carethread_server::scanner::ClamdAddress =
+        address.parse().map_err(|e: String| anyhow::anyhow!("scanner.clamd: {e}"))?;
+    say!("  Virus scanning of files: on, with clamd at {address}");
+    let timeout = std::time::Duration::from_secs(config.timeout_seconds.max(1));
+    Ok(Some(Arc::new(carethread_server::scanner::Scanner::new(address, timeout))))
 }
 
 /// The configured drafter.
@@ -586,6 +602,21 @@ fn triage_eval(
 
 fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Result<ExitCode> {
     let examples = read_corpus(corpus)?;
+    let frozen = carethread_triage::corpus::parse(carethread_triage::TEST_SPLIT)?;
+    let copies = carethread_triage::corpus::near_duplicates(&examples, &frozen);
+    if !copies.is_empty() {
+        let mut lines: Vec<usize> = copies.iter().map(|(i, _)| i + 1).collect();
+        lines.dedup();
+        let shown: Vec<String> = lines.iter().take(20).map(ToString::to_string).collect();
+        anyhow::bail!(
+            "{} of {} training messages are the frozen test split's messages or near copies of them \
+             (lines {}{}); a model trained on them would be scored on what it learned. Remove them and train again.",
+            lines.len(),
+            examples.len(),
+            shown.join(", "),
+            if lines.len() > shown.len() { ", …" } else { "" },
+        );
+    }
     let started = std::time::Instant::now();
     let trained = carethread_triage::model::train(&examples, &carethread_triage::TrainConfig::default());
     let bytes = trained.bytes;

@@ -239,6 +239,37 @@ fn a_retrained_model_can_be_read_before_it_is_built_in() {
 }
 
 #[test]
+fn training_on_the_frozen_test_split_or_near_copies_of_it_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = dir.path().join("never.model");
+    let model = model.to_str().expect("utf-8");
+    let test_split = concat!(env!("CARGO_MANIFEST_DIR"), "/../carethread-triage/corpus/test.jsonl");
+    let out = carethread(&["triage", "train", "--corpus", test_split, "--out", model], "");
+    assert!(!out.status.success(), "trained on the test split: {}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("frozen test split"), "{}", text(&out.stderr));
+    assert!(!std::path::Path::new(model).exists(), "no model is written");
+
+    // One test message with other case and punctuation, among training lines.
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(test_split).expect("read").lines().next().expect("a first line"),
+    )
+    .expect("json");
+    let reworded = serde_json::json!({
+        "subject": first["subject"].as_str().unwrap_or_default().to_uppercase(),
+        "body": format!("{}!!", first["body"].as_str().unwrap_or_default().to_lowercase()),
+        "urgency": first["urgency"], "category": first["category"],
+    });
+    let train = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../carethread-triage/corpus/train.jsonl"))
+        .expect("read");
+    let corpus = dir.path().join("corpus.jsonl");
+    std::fs::write(&corpus, format!("{}\n{reworded}\n", train.lines().take(50).collect::<Vec<_>>().join("\n")))
+        .expect("write");
+    let out = carethread(&["triage", "train", "--corpus", corpus.to_str().expect("utf-8"), "--out", model], "");
+    assert!(!out.status.success(), "trained on a near copy: {}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("lines 51"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn audit_verify_passes_on_an_intact_log_and_names_the_first_altered_entry() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
