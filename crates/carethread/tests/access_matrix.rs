@@ -4,7 +4,7 @@
 
 mod support;
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::json;
 use support::{CALLERS, TestApp, backends, spawn};
 
@@ -435,6 +435,5 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             }
         }
         assert!(failures.is_empty(), "{backend:?}:\n{}", failures.join("\n"));
-        assert_eq!(StatusCode::OK.as_u16(), 200);
     }
 }
