@@ -95,8 +95,16 @@ pub struct ThreadListItem {
     pub unread: i64,
     pub updated_at: DateTime<Utc>,
     /// While the thread waits for the care team: when a reply is due under
-    /// the clinic's reply targets and hours.
+    /// the clinic's reply targets and hours. For patients, absent for an
+    /// emergency while the clinic is closed (see `after_hours`).
     pub due_at: Option<DateTime<Utc>>,
+    /// Patients, on an emergency while the clinic is closed: messages are
+    /// not read now, and whom to call instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_hours: Option<crate::routes::after_hours::AfterHoursOut>,
+    /// Staff, on an emergency that arrived after hours: whether on-call has opened it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_call: Option<crate::routes::after_hours::OnCallOut>,
 }
 
 impl ThreadListItem {
@@ -114,6 +122,8 @@ impl ThreadListItem {
             unread: s.unread,
             updated_at: s.thread.updated_at,
             due_at: s.thread.awaiting_since.map(|since| clinic.due_at(since, s.thread.urgency)),
+            after_hours: None,
+            on_call: None,
         }
     }
 }
@@ -299,8 +309,16 @@ pub struct ThreadDetail {
     pub confidential: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// While the thread waits for the care team: when a reply is due.
+    /// While the thread waits for the care team: when a reply is due. For
+    /// patients, absent for an emergency while the clinic is closed.
     pub due_at: Option<DateTime<Utc>>,
+    /// Patients, on an emergency while the clinic is closed: messages are
+    /// not read now, and whom to call instead (`tel:` links).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_hours: Option<crate::routes::after_hours::AfterHoursOut>,
+    /// Staff, on an emergency that arrived after hours: whether on-call has opened it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_call: Option<crate::routes::after_hours::OnCallOut>,
     pub triage: Option<TriageOut>,
     pub messages: Vec<MessageOut>,
     /// Present when the newest message reads like an emergency.
@@ -331,6 +349,8 @@ impl ThreadDetail {
             created_at: t.created_at,
             updated_at: t.updated_at,
             due_at: t.awaiting_since.map(|since| clinic.due_at(since, t.urgency)),
+            after_hours: None,
+            on_call: None,
             triage: triage.map(Into::into),
             messages: messages.iter().map(Into::into).collect(),
             safety_notice: None,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use carethread_core::thread::Category;
 use carethread_store::{StoreResult, TriageRecord, TriageSettings};
-use carethread_triage::{RoutingRules, Triage, TriageResult};
+use carethread_triage::{RoutingRules, Sensitivity, Triage, TriageResult};
 
 use crate::AppState;
 
@@ -31,19 +31,55 @@ pub fn routing_rules(settings: &TriageSettings) -> RoutingRules {
 }
 
 /// Triages a patient's message. A category the patient chose wins over
-/// triage's for routing, except that emergencies always go to the emergency pool.
+/// triage's for routing, except that emergencies always go to the emergency
+/// pool. A clinical, sexual-health, mental-health or confidential message
+/// never goes to a pool with non-clinical members, whatever the rules say.
 pub async fn triage_patient_message(
     state: &AppState,
     subject: &str,
     body: &str,
     chosen: Option<Category>,
+    confidential: bool,
 ) -> StoreResult<TriageRecord> {
     let settings = clinic_triage_settings(state).await?;
     let rules = routing_rules(&settings);
     let result = Triage::builtin().classify(subject, body, settings.classifier_enabled, &rules);
     let category = chosen.unwrap_or(result.category);
-    let pool = rules.route(category, result.urgency).to_owned();
-    Ok(triage_record(&result, category, &pool))
+    let mut sensitive: Vec<Sensitivity> =
+        carethread_triage::sensitive::detect(subject, body).into_iter().map(|(t, _)| Sensitivity::Topic(t)).collect();
+    if category == Category::Clinical {
+        sensitive.insert(0, Sensitivity::Clinical);
+    }
+    if confidential {
+        sensitive.push(Sensitivity::Confidential);
+    }
+    let clinical = if sensitive.is_empty() { Vec::new() } else { clinical_pools(state).await? };
+    let clinical: Vec<&str> = clinical.iter().map(String::as_str).collect();
+    let routed = rules.route_guarded(category, result.urgency, &sensitive, &clinical);
+    let mut record = triage_record(&result, category, &routed.pool);
+    if chosen.is_some_and(|c| c != result.category) {
+        record.reasons.push(format!("category kept: {category} (triage read {})", result.category));
+    }
+    record.reasons.extend(routed.reason);
+    Ok(record)
+}
+
+/// Slugs of the pools only clinical staff read: at least one member, and
+/// every member a clinician (physician, nurse, pharmacist). Front-desk or
+/// billing staff in a pool make it non-clinical, whatever it is called.
+pub async fn clinical_pools(state: &AppState) -> StoreResult<Vec<String>> {
+    let pools = state.store.pools().await?;
+    let members = state.store.pool_members().await?;
+    let mut clinical: Vec<String> = pools
+        .into_iter()
+        .filter(|p| {
+            let mut of_pool = members.iter().filter(|(id, _)| *id == p.id).peekable();
+            of_pool.peek().is_some() && of_pool.all(|(_, m)| m.role.is_clinician())
+        })
+        .map(|p| p.slug)
+        .collect();
+    clinical.sort();
+    Ok(clinical)
 }
 
 /// The stored triage record for `result`, with the thread's final category

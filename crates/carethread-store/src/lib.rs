@@ -221,6 +221,15 @@ pub trait Store: Send + Sync + 'static {
         include_internal: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// The first read receipt at or after `since`, on any message of the
+    /// thread, by one of `readers`: who opened it and when. (An after-hours
+    /// emergency shows staff whether on-call has seen it.)
+    async fn first_read_among(
+        &self,
+        id: ThreadId,
+        readers: &[UserId],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>>;
     /// An attachment's description and bytes, if it belongs to the thread.
     /// Internal-note attachments are returned only with `include_internal`.
     async fn attachment(

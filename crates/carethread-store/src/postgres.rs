@@ -168,6 +168,7 @@ include!("sql_triage.rs");
 include!("sql_security.rs");
 include!("sql_drafting.rs");
 include!("sql_portal.rs");
+include!("sql_after_hours.rs");
 
 impl WriteJob {
     /// Who is writing, and with which idempotency key.

@@ -984,6 +984,15 @@ impl Store for Backend {
         Ok(self.message_views(thread, Some(id), include_internal).await?.pop())
     }
 
+    async fn first_read_among(
+        &self,
+        id: ThreadId,
+        readers: &[UserId],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>> {
+        self.read_first_among(id, readers, since).await
+    }
+
     async fn mark_read(&self, id: ThreadId, reader: UserId, include_internal: bool, now: DateTime<Utc>) -> StoreResult<u64> {
         const LAST_SEQ: &str =
             "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";

@@ -437,3 +437,4 @@ include!("sql_triage.rs");
 include!("sql_security.rs");
 include!("sql_drafting.rs");
 include!("sql_portal.rs");
+include!("sql_after_hours.rs");

@@ -8,6 +8,7 @@ use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::UserId;
 use carethread_core::message::MessageBody;
 use carethread_core::policy::{ProxyGrant, ProxyScope};
+use carethread_core::profile::{ClinicProfile, OnCall};
 use carethread_core::role::Role;
 use carethread_core::thread::{Subject, ThreadPatch, ThreadStatus};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
@@ -115,6 +116,11 @@ const POOLS: &[(&str, &str, &[&str])] = &[
     ("billing", "Billing", &["billing.ng", "desk.ortiz"]),
 ];
 
+/// The demo clinic's after-hours line (a number reserved for fiction).
+pub const AFTER_HOURS_PHONE: &str = "+1 555-010-0199";
+/// Who is on call after hours in the demo clinic.
+pub const ON_CALL: &str = "rn.kim";
+
 /// The people seeded, by username.
 pub struct DemoClinic {
     pub users: Vec<User>,
@@ -174,6 +180,14 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
             store.set_care_team_member(clinic.id(patient)?, clinic.id(staff)?, true, &audit).await?;
         }
     }
+    // The demo clinic's after-hours line and on-call nurse, shown with emergencies that arrive while it is closed.
+    let profile = ClinicProfile {
+        after_hours_phone: Some(AFTER_HOURS_PHONE.to_owned()),
+        on_call: Some(OnCall::User(clinic.id(ON_CALL)?)),
+        ..ClinicProfile::default()
+    };
+    let audit = seeded(AuditAction::SettingsChange).target("settings", "clinic");
+    store.set_clinic_profile(&profile, clinic.id("admin")?, now, &audit).await?;
     let carol = clinic.id("proxy.carol")?;
     for patient in ["patient.alice", "patient.maya"] {
         let grant = ProxyGrant {

@@ -9,7 +9,7 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use carethread_core::audit::AuditAction;
 use carethread_core::policy;
-use carethread_core::profile::ClinicProfile;
+use carethread_core::profile::{ClinicProfile, OnCall};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,6 +50,12 @@ pub struct ClinicOut {
     pub open_now: bool,
     /// When it next opens (now, when open).
     pub next_open: DateTime<Utc>,
+    /// The line patients are told to call when the clinic is closed.
+    #[schema(example = "+1 555-010-0199")]
+    pub after_hours_phone: Option<String>,
+    /// Who covers emergencies after hours: `user:<id>` or `pool:<slug>`.
+    #[schema(example = "pool:nurse-triage")]
+    pub on_call: Option<String>,
 }
 
 pub(crate) fn clinic_out(state: &AppState, clinic: &Clinic, now: DateTime<Utc>) -> ClinicOut {
@@ -68,6 +74,8 @@ pub(crate) fn clinic_out(state: &AppState, clinic: &Clinic, now: DateTime<Utc>) 
         disclosure_es: p.disclosure_es.clone(),
         open_now: clinic.hours.is_open(now),
         next_open: clinic.hours.next_open(now),
+        after_hours_phone: p.after_hours_phone.clone(),
+        on_call: p.on_call.as_ref().map(OnCall::to_form_value),
     }
 }
 
@@ -94,11 +102,29 @@ pub struct ClinicIn {
     pub message_max_chars: Option<usize>,
     pub disclosure_en: Option<String>,
     pub disclosure_es: Option<String>,
+    /// The after-hours line (digits, `+`, spaces, dashes); empty removes it.
+    pub after_hours_phone: Option<String>,
+    /// `user:<id>` (an active physician, nurse or pharmacist), `pool:<slug>`, or empty for nobody.
+    pub on_call: Option<String>,
 }
 
 impl ClinicIn {
-    fn apply(self, mut p: ClinicProfile) -> (ClinicProfile, Vec<&'static str>) {
+    fn apply(self, mut p: ClinicProfile) -> Result<(ClinicProfile, Vec<&'static str>), ApiError> {
         let mut changed = Vec::new();
+        if let Some(phone) = &self.after_hours_phone {
+            let phone = Some(phone.trim().to_owned()).filter(|s| !s.is_empty());
+            if phone != p.after_hours_phone {
+                changed.push("after_hours_phone");
+            }
+            p.after_hours_phone = phone;
+        }
+        if let Some(raw) = &self.on_call {
+            let on_call = OnCall::parse_form_value(raw)?;
+            if on_call != p.on_call {
+                changed.push("on_call");
+            }
+            p.on_call = on_call;
+        }
         macro_rules! set {
             ($($field:ident),*) => {$(
                 if let Some(v) = self.$field {
@@ -124,7 +150,26 @@ impl ClinicIn {
         p.closes_at = p.closes_at.trim().to_owned();
         p.open_days.sort_unstable();
         p.open_days.dedup();
-        (p, changed)
+        Ok((p, changed))
+    }
+}
+
+/// Refuses an on-call choice that names no active clinician or no pool.
+async fn check_on_call(state: &AppState, on_call: Option<&OnCall>) -> ApiResult<()> {
+    match on_call {
+        None => Ok(()),
+        Some(OnCall::User(id)) => {
+            let user = state.store.user(*id).await?;
+            if user.is_some_and(|u| u.role.is_clinician() && !u.disabled) {
+                Ok(())
+            } else {
+                Err(ApiError::invalid("on_call", "must name an active physician, nurse or pharmacist"))
+            }
+        }
+        Some(OnCall::Pool(slug)) => match state.store.pool_by_slug(slug).await? {
+            Some(_) => Ok(()),
+            None => Err(ApiError::invalid("on_call", "names no pool")),
+        },
     }
 }
 
@@ -145,8 +190,11 @@ pub async fn update_clinic(
         return Err(ApiError::Forbidden("only clinic administrators change the clinic profile".to_owned()));
     }
     let current = state.clinic.get(&*state.store).await;
-    let (profile, changed) = input.apply(current.profile.clone());
+    let (profile, changed) = input.apply(current.profile.clone())?;
     let hours = profile.validate()?;
+    if changed.contains(&"on_call") {
+        check_on_call(&state, profile.on_call.as_ref()).await?;
+    }
     let now = Utc::now();
     if !changed.is_empty() {
         let audit = auth

@@ -99,7 +99,8 @@ async fn add_to_thread(
     let from_patient_side = !role.is_staff();
     let triage = match (&add.body, from_patient_side) {
         (Some(body), true) => {
-            Some(triage_patient_message(state, thread.subject.as_str(), body.as_str(), Some(thread.category)).await?)
+            let subject = thread.subject.as_str();
+            Some(triage_patient_message(state, subject, body.as_str(), Some(thread.category), thread.confidential).await?)
         }
         _ => None,
     };

@@ -1,6 +1,7 @@
 //! Every route, merged in one place.
 
 mod admin;
+pub(crate) mod after_hours;
 mod clinic;
 mod drafts;
 mod events;

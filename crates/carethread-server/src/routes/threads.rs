@@ -21,6 +21,7 @@ use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, ThreadListItem, thread_
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
 use crate::intake::triage_patient_message;
+use crate::routes::after_hours;
 use crate::routes::messages::idempotency;
 
 pub(super) fn router() -> Router<AppState> {
@@ -117,7 +118,42 @@ pub(crate) async fn thread_detail(state: &AppState, auth: &Authenticated, id: Th
     let triage = if staff { state.store.latest_triage(id).await? } else { None };
     let messages = state.store.messages(id, staff).await?;
     let clinic = state.clinic.get(&*state.store).await;
-    Ok(ThreadDetail::new(&summary, triage.as_ref(), &messages, &clinic))
+    let mut detail = ThreadDetail::new(&summary, triage.as_ref(), &messages, &clinic);
+    if staff {
+        if let Some((t, at)) = &triage {
+            detail.on_call = after_hours::on_call(state, &clinic, id, t.urgency, *at).await?;
+        }
+    } else {
+        (detail.due_at, detail.after_hours) =
+            after_hours::for_patient(&clinic, &summary.thread, auth.user.language, Utc::now());
+    }
+    Ok(detail)
+}
+
+/// List rows as the caller sees them: for patients, the reply time they are
+/// promised or the after-hours guidance; for staff, whether on-call has seen
+/// an emergency that arrived after hours.
+pub(crate) async fn list_items(
+    state: &AppState,
+    auth: &Authenticated,
+    rows: &[carethread_store::ThreadSummary],
+    clinic: &crate::clinic::Clinic,
+) -> ApiResult<Vec<ThreadListItem>> {
+    let staff = auth.user.role.is_staff();
+    let now = Utc::now();
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut item = ThreadListItem::new(row, clinic);
+        if !staff {
+            (item.due_at, item.after_hours) = after_hours::for_patient(clinic, &row.thread, auth.user.language, now);
+        } else if row.thread.urgency == Urgency::Emergency
+            && let Some((t, at)) = state.store.latest_triage(row.thread.id).await?
+        {
+            item.on_call = after_hours::on_call(state, clinic, row.thread.id, t.urgency, at).await?;
+        }
+        items.push(item);
+    }
+    Ok(items)
 }
 
 /// Filters for the thread list.
@@ -191,7 +227,7 @@ pub async fn list_threads(
         None
     };
     let clinic = state.clinic.get(&*state.store).await;
-    Ok(Json(ThreadList { threads: rows.iter().map(|r| ThreadListItem::new(r, &clinic)).collect(), next_cursor }))
+    Ok(Json(ThreadList { threads: list_items(&state, &auth, &rows, &clinic).await?, next_cursor }))
 }
 
 /// A new thread and its first message.
@@ -270,7 +306,8 @@ pub async fn create_thread(
         };
         (Urgency::Routine, category, None, record)
     } else {
-        let record = triage_patient_message(&state, subject.as_str(), body.as_str(), category).await?;
+        let record =
+            triage_patient_message(&state, subject.as_str(), body.as_str(), category, input.confidential).await?;
         (record.urgency, record.category, record.pool_slug.clone(), record)
     };
     let written = state

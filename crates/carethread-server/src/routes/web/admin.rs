@@ -738,10 +738,23 @@ async fn clinic_page(State(state): State<AppState>, session: WebSession, Query(s
         return refused;
     }
     let text = session.text;
-    let c = match clinic(State(state), session.auth.clone()).await {
+    let c = match clinic(State(state.clone()), session.auth.clone()).await {
         Ok(Json(c)) => c,
         Err(e) => return api_error(text, &e),
     };
+    // Who may be on call: active clinicians, and any pool.
+    let mut on_call_choices: Vec<(String, String)> = state
+        .store
+        .list_users()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| u.role.is_clinician() && !u.disabled)
+        .map(|u| (format!("user:{}", u.id), format!("{} ({})", u.display_name.as_str(), role_label(text, u.role.as_str()))))
+        .collect();
+    on_call_choices.extend(
+        state.store.pools().await.unwrap_or_default().into_iter().map(|p| (format!("pool:{}", p.slug), p.name)),
+    );
     let number = |id: &str, name: &str, key: &str, value: String, min: u32, max: u32| {
         html! {
             label for=(id) { (text.get(key)) }
@@ -775,6 +788,19 @@ async fn clinic_page(State(state): State<AppState>, session: WebSession, Query(s
                 (number("routine", "routine_reply_days", "admin.clinic.routine", c.routine_reply_days.to_string(), 1, 30))
                 (number("urgent", "urgent_reply_hours", "admin.clinic.urgent", c.urgent_reply_hours.to_string(), 1, 72))
                 (number("emergency", "emergency_reply_minutes", "admin.clinic.emergency", c.emergency_reply_minutes.to_string(), 5, 1440))
+            }
+            fieldset {
+                legend { (text.get("admin.clinic.after_hours")) }
+                label for="after-hours-phone" { (text.get("admin.clinic.after_hours_phone")) }
+                input id="after-hours-phone" name="after_hours_phone" type="tel" maxlength="30"
+                    value=(c.after_hours_phone.as_deref().unwrap_or(""));
+                label for="on-call" { (text.get("admin.clinic.on_call")) }
+                select id="on-call" name="on_call" {
+                    option value="" { (text.get("admin.clinic.on_call_none")) }
+                    @for (value, name) in &on_call_choices {
+                        option value=(value) selected[c.on_call.as_deref() == Some(value.as_str())] { (name) }
+                    }
+                }
             }
             (number("max-chars", "message_max_chars", "admin.clinic.max_chars", c.message_max_chars.to_string(), 200, 20_000))
             label for="disclosure-en" { (text.get("admin.clinic.disclosure_en")) }
@@ -821,6 +847,8 @@ async fn change_clinic(
             message_max_chars: number("message_max_chars")?.map(|n| n as usize),
             disclosure_en: value("disclosure_en"),
             disclosure_es: value("disclosure_es"),
+            after_hours_phone: value("after_hours_phone"),
+            on_call: value("on_call"),
         })
     })();
     let result = match parsed {
