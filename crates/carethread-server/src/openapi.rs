@@ -50,6 +50,7 @@ use crate::routes::api_paths;
         api_paths::remove_pool_member,
         api_paths::create_draft,
         api_paths::readability,
+        api_paths::check_wording,
         api_paths::list_quick_replies,
         api_paths::create_quick_reply,
         api_paths::delete_quick_reply,

@@ -230,6 +230,12 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
             ),
             (
+                Method::POST,
+                "/api/v1/drafts/check".into(),
+                Body::Json(json!({"body": "Hello there."})),
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
                 Method::GET,
                 "/api/v1/quick-replies".into(),
                 Body::None,

@@ -264,3 +264,116 @@ async fn quick_replies_expand_for_the_patient_and_readability_feedback_names_jar
         assert_eq!(app.post("/api/v1/readability", &alice, json!({"text": "x"})).await.status, StatusCode::FORBIDDEN);
     }
 }
+
+/// A thread the patient starts, and the thread's urgency as triaged.
+async fn patient_thread(app: &TestApp, token: &str, subject: &str, body: &str) -> (String, String) {
+    let created = app.post("/api/v1/threads", token, json!({"subject": subject, "body": body})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    (id, created.body["urgency"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_self_harm_message_gets_the_crisis_draft_with_988_never_a_routine_reply() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let lee = app.login("dr.lee").await;
+        let (thread, urgency) =
+            patient_thread(&app, &alice, "I can't do this", "Everyone would be better off without me.").await;
+        assert_eq!(urgency, "emergency", "{backend:?}");
+        let drafted = draft(&app, &lee, &thread, json!({})).await;
+        assert_eq!(drafted.status, StatusCode::CREATED, "{:?}", drafted.body);
+        let body = drafted.body["body"].as_str().expect("a crisis draft").to_owned();
+        assert!(body.contains("988") && body.contains("trying to reach you by phone"), "{backend:?}: {body}");
+        assert!(!body.contains("business days") && !body.contains("chest pain"), "{backend:?}: {body}");
+        assert!(body.find("988") < body.find("911"), "988 comes first: {body}");
+
+        // In Spanish for a Spanish-speaking patient.
+        let me = app.call(Method::PATCH, "/api/v1/me", Some(&alice), Some(json!({"language": "es"}))).await;
+        assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+        let (thread, _) = patient_thread(&app, &alice, "Ya no puedo", "Me quiero morir.").await;
+        let body = draft(&app, &lee, &thread, json!({})).await.body["body"].as_str().expect("body").to_owned();
+        assert!(body.contains("988") && body.contains("por teléfono") && !body.contains("días"), "{backend:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn an_emergency_thread_gets_911_first_and_no_promised_reply_time() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let lee = app.login("dr.lee").await;
+        let (thread, urgency) =
+            patient_thread(&app, &alice, "Chest pain", "I have crushing chest pain and my left arm is numb.").await;
+        assert_eq!(urgency, "emergency", "{backend:?}");
+        let body = draft(&app, &lee, &thread, json!({})).await.body["body"].as_str().expect("body").to_owned();
+        assert!(body.contains("911") && body.contains("trying to reach you by phone"), "{backend:?}: {body}");
+        assert!(!body.contains("988") && !body.contains("business days"), "{backend:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn typed_jargon_is_flagged_with_plain_words_before_sending() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let kim = app.login("rn.kim").await;
+        let typed = "Your strep test confirms pharyngitis. Take the lozenges PRN.";
+        let checked = app.post("/api/v1/drafts/check", &kim, json!({"body": typed, "language": "en"})).await;
+        assert_eq!(checked.status, StatusCode::OK, "{backend:?}: {:?}", checked.body);
+        let jargon = checked.body["jargon"].as_array().expect("jargon");
+        let plain = |term: &str| jargon.iter().find(|j| j["term"] == term).map(|j| j["plain"].clone());
+        assert_eq!(plain("pharyngitis"), Some(json!("sore throat")), "{jargon:?}");
+        assert_eq!(plain("prn"), Some(json!("as needed")), "{jargon:?}");
+        assert!(checked.body["grade"].as_f64().is_some());
+        assert_eq!(checked.body["target_grade"], 8.0);
+
+        let clear = app.post("/api/v1/drafts/check", &kim, json!({"body": "Your sore throat should get better."})).await;
+        assert_eq!(clear.body["jargon"], json!([]));
+        assert_eq!(clear.body["above_target"], false);
+        let empty = app.post("/api/v1/drafts/check", &kim, json!({"body": "  "})).await;
+        assert_eq!((empty.status, empty.body["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("body")));
+        let french = app.post("/api/v1/drafts/check", &kim, json!({"body": "x", "language": "fr"})).await;
+        assert_eq!(french.body["field"], "language");
+        assert_eq!(app.post("/api/v1/drafts/check", &alice, json!({"body": typed})).await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn a_reply_the_clinician_rewrote_is_not_ai_assisted_but_an_edited_draft_is() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let lee = app.login("dr.lee").await;
+        let admin = app.login("admin").await;
+        let question = "Do you have parking at the new building?";
+
+        // Rewritten: the clinician kept the greeting and signature, wrote the rest.
+        let thread = app.new_thread(&alice, "Parking", question).await;
+        let d = draft(&app, &lee, &thread, json!({})).await;
+        let own = "Hi Alice,\nYes: the garage under the new building is free for patients. Take a ticket at the \
+                   gate and bring it to the front desk.\nDr. Grace Lee";
+        let sent = app
+            .post(&format!("/api/v1/threads/{thread}/messages"), &lee, json!({"body": own, "draft_id": d.body["id"]}))
+            .await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+        assert_eq!(sent.body["ai_assisted"], false, "{backend:?}: a rewrite is the clinician's own reply");
+        assert_eq!(sent.body["body"], own, "{backend:?}: no disclosure line on a rewrite");
+        let report = app.get("/api/v1/admin/ai", &admin).await;
+        let figures = clinician(&report.body, "Dr. Grace Lee");
+        assert_eq!((figures["drafts_generated"].clone(), figures["drafts_sent"].clone()), (json!(1), json!(0)));
+
+        // Edited: a few words changed, the draft is still there.
+        let thread = app.new_thread(&alice, "Parking again", question).await;
+        let d = draft(&app, &lee, &thread, json!({})).await;
+        let edited = d.body["body"].as_str().expect("body").replace("within two business days", "today");
+        let sent = app
+            .post(&format!("/api/v1/threads/{thread}/messages"), &lee, json!({"body": edited, "draft_id": d.body["id"]}))
+            .await;
+        assert_eq!(sent.body["ai_assisted"], true, "{backend:?}");
+        assert!(sent.body["body"].as_str().expect("body").contains("Drafted with the help of software"));
+        let report = app.get("/api/v1/admin/ai", &admin).await;
+        assert_eq!(clinician(&report.body, "Dr. Grace Lee")["drafts_sent"], 1, "{backend:?}");
+    }
+}

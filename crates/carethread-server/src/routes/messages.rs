@@ -68,7 +68,8 @@ pub struct NewMessageIn {
     pub internal: bool,
     /// Staff only: the draft this reply started from (`POST …/drafts`). The
     /// reply is marked AI-assisted and the draft, the edit distance and the
-    /// time spent are kept.
+    /// time spent are kept, unless the clinician rewrote it (changed at
+    /// least 80% of the draft's words): then it is their own reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_id: Option<String>,
 }
@@ -222,7 +223,7 @@ pub async fn post_message(
     let key = idempotency(&headers, &format!("POST /threads/{}/messages", thread.id), &input)?;
     let draft = match input.draft_id.as_deref() {
         None => None,
-        Some(raw) => Some(draft_use(&state, &auth, &thread, raw, input.internal, body.as_str()).await?),
+        Some(raw) => draft_use(&state, &auth, &thread, raw, input.internal, body.as_str()).await?,
     };
     let add = Addition {
         body: Some(body),
@@ -235,7 +236,10 @@ pub async fn post_message(
     add_to_thread(&state, &auth, &thread, add).await
 }
 
-/// Checks the draft a reply started from and measures what the clinician changed.
+/// Checks the draft a reply started from and measures what the clinician
+/// changed. A reply the clinician rewrote (see `carethread_draft::rewrite`)
+/// is their own: `None`, so it is not marked AI-assisted, gets no disclosure
+/// line, and the draft stays unsent in the AI report.
 async fn draft_use(
     state: &AppState,
     auth: &Authenticated,
@@ -243,7 +247,7 @@ async fn draft_use(
     raw: &str,
     internal: bool,
     sent: &str,
-) -> ApiResult<DraftUse> {
+) -> ApiResult<Option<DraftUse>> {
     if !auth.user.role.is_staff() || internal {
         return Err(ApiError::invalid("draft_id", "is for care-team replies to the patient"));
     }
@@ -259,9 +263,12 @@ async fn draft_use(
     let Some(drafted) = draft.body.as_deref() else {
         return Err(ApiError::invalid("draft_id", "names advice that no reply is needed, not a draft"));
     };
+    if carethread_draft::rewrite::is_rewrite(drafted, sent) {
+        return Ok(None);
+    }
     let edit_distance = i64::try_from(carethread_draft::edit_distance(drafted, sent)).unwrap_or(i64::MAX);
     let seconds_spent = (Utc::now() - draft.created_at).num_seconds().max(0);
-    Ok(DraftUse { draft_id: id, edit_distance, seconds_spent })
+    Ok(Some(DraftUse { draft_id: id, edit_distance, seconds_spent }))
 }
 
 /// Adds the clinic's patient-visible line to a reply that started from a
@@ -407,7 +414,7 @@ pub(crate) async fn send_from_portal(
     let body = message.text.filter(|t| !t.trim().is_empty()).map(|t| MessageBody::parse(t, max_chars)).transpose()?;
     let draft = match (message.draft_id.filter(|d| !d.is_empty()), &body) {
         (None, _) => None,
-        (Some(raw), Some(b)) => Some(draft_use(state, auth, &access.thread, raw, message.internal, b.as_str()).await?),
+        (Some(raw), Some(b)) => draft_use(state, auth, &access.thread, raw, message.internal, b.as_str()).await?,
         (Some(_), None) => return Err(ApiError::invalid("body", "is required with a draft")),
     };
     let add = Addition {

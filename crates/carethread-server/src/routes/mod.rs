@@ -13,6 +13,7 @@ mod session;
 mod threads;
 mod triage;
 mod web;
+mod wording;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +38,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(admin::router())
         .merge(clinic::router())
         .merge(drafts::router())
+        .merge(wording::router())
         .merge(web::router(state))
         .merge(events::router())
         .merge(health::router())
@@ -59,4 +61,5 @@ pub(crate) mod api_paths {
     pub use super::session::*;
     pub use super::threads::*;
     pub use super::triage::*;
+    pub use super::wording::*;
 }
