@@ -59,6 +59,19 @@ pub enum ApiError {
     /// The database is not answering.
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// The database has no room to write (a full disk): nothing was saved.
+    #[error(
+        "nothing could be saved just now because the server is short of storage; nothing was changed, so please try again in a few minutes"
+    )]
+    StorageFull,
+    /// A file carries a virus or other malware: refused, and nothing stored.
+    #[error(
+        "a file you attached contains a virus or other malware, so nothing was sent; check your device for viruses, then attach a clean copy"
+    )]
+    Infected,
+    /// Files cannot be checked for viruses right now: nothing is stored unscanned.
+    #[error("files cannot be checked for viruses right now, so nothing was sent; please try again in a few minutes")]
+    ScannerUnavailable,
     /// Anything else: logged in full, answered opaquely.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -101,7 +114,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Infected => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable | ApiError::StorageFull | ApiError::ScannerUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +139,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Invalid { .. } => "invalid-field",
             ApiError::Unavailable => "unavailable",
+            ApiError::StorageFull => "storage-full",
+            ApiError::Infected => "infected-file",
+            ApiError::ScannerUnavailable => "scanner-unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -135,6 +154,7 @@ impl ApiError {
             ApiError::Invalid { field, detail } => (format!("{field} {detail}"), Some(field.clone())),
             ApiError::Internal(_) => ("something went wrong on our side; please try again".to_owned(), None),
             ApiError::NotFound => ("there is nothing here, or you do not have access to it".to_owned(), None),
+            ApiError::Infected => (self.to_string(), Some("file".to_owned())),
             other => (other.to_string(), None),
         };
         Problem {
@@ -164,9 +184,13 @@ impl IntoResponse for ApiError {
         }
         let retry = match &self {
             ApiError::Locked(seconds) => Some(seconds.to_string()),
-            ApiError::TooManyRequests => Some("60".to_owned()),
+            ApiError::TooManyRequests | ApiError::StorageFull => Some("60".to_owned()),
+            ApiError::Unavailable | ApiError::ScannerUnavailable => Some("30".to_owned()),
             _ => None,
         };
+        if matches!(self, ApiError::StorageFull) {
+            response.extensions_mut().insert(crate::write_health::WritesFailing);
+        }
         if let Some(value) = retry.and_then(|r| HeaderValue::from_str(&r).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
@@ -191,7 +215,12 @@ impl From<StoreError> for ApiError {
                 "Idempotency-Key",
                 "was already used for a different request; use a new key for a new message",
             ),
-            StoreError::CommitFailed => ApiError::Unavailable,
+            // A commit that failed is a write that failed: most often for want of room.
+            StoreError::CommitFailed => ApiError::StorageFull,
+            StoreError::StorageFull(cause) => {
+                tracing::warn!(error = %cause, "write refused: the database has no room");
+                ApiError::StorageFull
+            }
             StoreError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");
                 ApiError::Unavailable

@@ -266,21 +266,35 @@ pub(crate) async fn check_session(
     state: &AppState,
     hash: String,
 ) -> Result<(Authenticated, SessionRecord), ApiError> {
+    // Signed out while the sign-out could not be written (a full disk).
+    if state.write_health.signed_out(&hash) {
+        return Err(ApiError::Unauthenticated);
+    }
     let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
     if !session_stands(&session, &user, &state.settings, Utc::now()) {
-        if !user.disabled {
-            state.store.delete_session(&hash).await?;
+        // Tidying up an expired session may wait for a write that succeeds.
+        if !user.disabled
+            && let Err(err) = state.store.delete_session(&hash).await
+        {
+            tracing::debug!(error = %err, "an expired session was not deleted yet");
         }
         return Err(ApiError::Unauthenticated);
     }
     Ok((Authenticated { user, token_hash: hash, client: client_address(parts, &state.trusted_proxies) }, session))
 }
 
-/// Refreshes the session's idle clock, at most once a minute to spare the writer.
+/// Refreshes the session's idle clock, at most once a minute to spare the
+/// writer. While the database has no room, reading goes on and the clock
+/// waits for the next request.
 pub(crate) async fn refresh(state: &AppState, auth: &Authenticated, session: &SessionRecord) -> Result<(), ApiError> {
     let now = Utc::now();
     if now - session.last_seen_at > TimeDelta::seconds(60) {
-        state.store.touch_session(&auth.token_hash, now).await?;
+        match state.store.touch_session(&auth.token_hash, now).await {
+            Err(carethread_store::StoreError::StorageFull(err)) => {
+                tracing::debug!(error = %err, "session idle clock not refreshed: no room to write");
+            }
+            other => other?,
+        }
     }
     Ok(())
 }

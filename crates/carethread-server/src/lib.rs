@@ -12,8 +12,10 @@ pub mod intake;
 pub mod metrics;
 pub mod openapi;
 mod routes;
+pub mod scanner;
 pub mod tls;
 pub mod totp;
+pub mod write_health;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -48,6 +50,10 @@ pub struct AppState {
     pub clinic: Arc<clinic::ProfileCache>,
     /// The clinic's triage settings, as every patient message reads them.
     pub triage: Arc<clinic::Fresh<carethread_store::TriageSettings>>,
+    /// Scans every upload before it is stored; `None`: scanning is off.
+    pub scanner: Option<Arc<scanner::Scanner>>,
+    /// Whether writes fail for want of room, and sign-outs held in memory meanwhile.
+    pub write_health: Arc<write_health::WriteHealth>,
 }
 
 impl AppState {
@@ -63,6 +69,8 @@ impl AppState {
             tls: false,
             trusted_proxies: Arc::default(),
             drafter: Arc::new(carethread_draft::BuiltinDrafter),
+            scanner: None,
+            write_health: Arc::default(),
         }
     }
 }
@@ -72,6 +80,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     auth::warm_up();
     routes::router(&state)
+        .layer(middleware::from_fn_with_state(state.clone(), write_health::watch))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)

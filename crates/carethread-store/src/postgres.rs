@@ -169,6 +169,7 @@ include!("sql_security.rs");
 include!("sql_drafting.rs");
 include!("sql_portal.rs");
 include!("sql_after_hours.rs");
+include!("sql_health.rs");
 
 impl WriteJob {
     /// Who is writing, and with which idempotency key.

@@ -438,3 +438,4 @@ include!("sql_security.rs");
 include!("sql_drafting.rs");
 include!("sql_portal.rs");
 include!("sql_after_hours.rs");
+include!("sql_health.rs");

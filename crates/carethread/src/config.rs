@@ -15,6 +15,25 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub clinic: ClinicSettings,
     pub drafting: DraftingConfig,
+    pub scanner: ScannerConfig,
+}
+
+/// Virus scanning of every upload by ClamAV's daemon (`clamd`), before it is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScannerConfig {
+    /// `unix:/run/clamav/clamd.ctl` or `tcp:127.0.0.1:3310`. Unset: uploads
+    /// are not scanned (the admin page and `/readyz` say so). Set but not
+    /// answering: uploads are refused (503) until it answers.
+    pub clamd: Option<String>,
+    /// Longest a scan may take before the upload is refused.
+    pub timeout_seconds: u64,
+}
+
+impl Default for ScannerConfig {
+    fn default() -> Self {
+        Self { clamd: None, timeout_seconds: 30 }
+    }
 }
 
 /// Which drafter writes reply drafts.
@@ -206,6 +225,14 @@ model = "{d_model}"
 api_key_env = "{d_key}"
 timeout_seconds = {d_timeout}
 retries = {d_retries}
+
+[scanner]
+# ClamAV's daemon, which scans every upload before it is stored: a unix socket
+# or a TCP address. Unset, files are not scanned. Set but not answering, uploads
+# are refused (503) until it answers; nothing is ever stored unscanned.
+# clamd = "unix:/run/clamav/clamd.ctl"
+# clamd = "tcp:127.0.0.1:3310"
+timeout_seconds = {s_timeout}
 "#,
         bind = c.server.bind,
         url = c.database.url,
@@ -228,6 +255,7 @@ retries = {d_retries}
         d_key = c.drafting.api_key_env,
         d_timeout = c.drafting.timeout_seconds,
         d_retries = c.drafting.retries,
+        s_timeout = c.scanner.timeout_seconds,
     )
 }
 
@@ -253,6 +281,16 @@ mod tests {
         let config: Config = toml::Value::Table(table).try_into().expect("valid");
         assert_eq!(config.clinic.message_max_chars, 8000);
         assert_eq!(config.database.url, "postgres://db/x");
+    }
+
+    #[test]
+    fn the_scanner_address_comes_from_the_environment() {
+        let vars = [("CARETHREAD__SCANNER__CLAMD".to_owned(), "tcp:127.0.0.1:3310".to_owned())];
+        let mut table = toml::Table::new();
+        overlay_env(&mut table, vars.into_iter());
+        let config: Config = toml::Value::Table(table).try_into().expect("valid");
+        assert_eq!(config.scanner.clamd.as_deref(), Some("tcp:127.0.0.1:3310"));
+        assert_eq!(Config::default().scanner.clamd, None, "off unless configured");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::intake::triage_patient_message;
+use crate::intake::{UploadDestination, scan_uploads, triage_patient_message};
 use crate::routes::threads::{authorize_thread, load_thread, parse_uuid_field};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
@@ -97,6 +97,9 @@ async fn add_to_thread(
     let role = auth.user.role;
     let internal = add.internal;
     thread.accepts_message_from(role, internal)?;
+    // Every file is scanned before anything is written (API and portal alike).
+    let to = UploadDestination { patient: Some(thread.patient_id), thread: Some(thread.id) };
+    scan_uploads(state, auth, to, &add.attachments).await?;
     let from_patient_side = !role.is_staff();
     let triage = match (&add.body, from_patient_side) {
         (Some(body), true) => {

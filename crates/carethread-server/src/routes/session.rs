@@ -290,17 +290,41 @@ fn bad_credentials() -> ApiError {
     ApiError::Unauthorized(BAD_CREDENTIALS.to_owned())
 }
 
-/// Signs out: the token stops working at once.
+/// Signs out: the token stops working at once. When the sign-out cannot be
+/// written (a full disk), the answer is 503 with `Retry-After`, and the
+/// session has ended all the same: this server refuses the token from now
+/// on and writes the sign-out once it can.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
-    responses((status = 204, description = "Signed out"), (status = 401, body = Problem)),
+    responses(
+        (status = 204, description = "Signed out"), (status = 401, body = Problem),
+        (status = 503, description = "Signed out, but not yet recorded: the token is refused all the same", body = Problem),
+    ),
     security(("bearer" = [])))]
 pub async fn sign_out(
     State(state): State<AppState>,
     SessionOnly(auth): SessionOnly,
-) -> ApiResult<(StatusCode, [(header::HeaderName, String); 1])> {
+) -> Result<(StatusCode, [(header::HeaderName, String); 1]), axum::response::Response> {
+    let expired = [(header::SET_COOKIE, expired_cookie(state.tls))];
+    if let Err(err) = end_session(&state, &auth).await {
+        let mut response = axum::response::IntoResponse::into_response(err);
+        if let Ok(cookie) = HeaderValue::from_str(&expired[0].1) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        return Err(response);
+    }
+    Ok((StatusCode::NO_CONTENT, expired))
+}
+
+/// Ends the caller's session, in memory if the sign-out cannot be written
+/// (it is written later); the error says why it was not written.
+pub(crate) async fn end_session(state: &AppState, auth: &Authenticated) -> ApiResult<()> {
     let audit = auth.audit(AuditAction::SignOut).target("user", auth.user.id);
-    state.store.end_sessions(auth.user.id, Some(&auth.token_hash), &audit).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired_cookie(state.tls))]))
+    if let Err(err) = state.store.end_sessions(auth.user.id, Some(&auth.token_hash), &audit).await {
+        let lifetime = std::time::Duration::from_secs(u64::from(state.settings.session_max_hours) * 3600);
+        state.write_health.hold_sign_out(&state.store, &auth.token_hash, auth.user.id, audit, lifetime);
+        return Err(err.into());
+    }
+    Ok(())
 }
 
 /// Signs out everywhere: every session of the caller ends at once (a lost phone, a shared computer).

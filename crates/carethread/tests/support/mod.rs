@@ -86,6 +86,15 @@ pub async fn spawn(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_with(backend: Backend, settings: ClinicSettings) -> TestApp {
+    spawn_configured(backend, settings, |_| {}).await
+}
+
+/// A server whose state `configure` adjusts before it starts (a virus scanner, say).
+pub async fn spawn_configured(
+    backend: Backend,
+    settings: ClinicSettings,
+    configure: impl FnOnce(&mut AppState),
+) -> TestApp {
     let (url, tmp) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -110,7 +119,7 @@ pub async fn spawn_with(backend: Backend, settings: ClinicSettings) -> TestApp {
     let master = MasterKey::generate();
     let store = carethread_store::open(&url, master.clone()).await.expect("open store");
     let clinic = Arc::new(demo::seed(&store, PASSWORD, false).await.expect("seed"));
-    start(backend, url, store, clinic, tmp, settings, master).await
+    start_configured(backend, url, store, clinic, tmp, settings, master, configure).await
 }
 
 /// A second server on the same database as `app` (PostgreSQL scale-out).
@@ -165,10 +174,25 @@ async fn start(
     settings: ClinicSettings,
     master: MasterKey,
 ) -> TestApp {
+    start_configured(backend, url, store, clinic, tmp, settings, master, |_| {}).await
+}
+
+#[expect(clippy::too_many_arguments, reason = "start's arguments and the one adjustment")]
+async fn start_configured(
+    backend: Backend,
+    url: String,
+    store: Arc<dyn Store>,
+    clinic: Arc<DemoClinic>,
+    tmp: Option<Arc<tempfile::TempDir>>,
+    settings: ClinicSettings,
+    master: MasterKey,
+    configure: impl FnOnce(&mut AppState),
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState::new(store.clone(), settings.clone());
+    let mut state = AppState::new(store.clone(), settings.clone());
+    configure(&mut state);
     tokio::spawn(carethread_server::serve(listener, state, async move {
         let _ = stopped.await;
     }));

@@ -120,6 +120,7 @@ async fn overview(State(state): State<AppState>, session: WebSession, Query(save
         Ok(Json(ai)) => ai,
         Err(e) => return api_error(text, &e),
     };
+    let scanning = crate::scanner::scanning_status(state.scanner.as_deref()).await;
     let body = html! {
         section aria-labelledby="ai-h" {
             h2 id="ai-h" { (text.get("admin.ai")) }
@@ -136,6 +137,7 @@ async fn overview(State(state): State<AppState>, session: WebSession, Query(save
                 button type="submit" class="primary" { (text.get("admin.save")) }
             }
             p { (text.get("admin.drafter")) ": " (ai.drafter.id) " " (ai.drafter.version) }
+            p { (text.get("admin.scanning")) ": " (text.get(&format!("admin.scanning.{scanning}"))) }
         }
         section aria-labelledby="report-h" {
             h2 id="report-h" { (text.get("admin.report")) }

@@ -354,8 +354,8 @@ async fn signout(State(state): State<AppState>, session: WebSession, Form(form):
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let audit = session.auth.audit(carethread_core::audit::AuditAction::SignOut).target("user", session.auth.user.id);
-    let _ = state.store.end_sessions(session.auth.user.id, Some(&session.auth.token_hash), &audit).await;
+    // The session ends even when the sign-out cannot be written (held in memory).
+    let _ = crate::routes::session::end_session(&state, &session.auth).await;
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&crate::auth::expired_cookie(state.tls)) {
         headers.insert(header::SET_COOKIE, v);
