@@ -8,7 +8,10 @@
 //! rewrite when the word-level edit distance from the draft, less the words
 //! the reply has beyond the draft's length, is at least [`REWRITE_SHARE`] of
 //! the draft's words. Words added to a kept draft therefore never make it a
-//! rewrite: the draft's text is still in what was sent.
+//! rewrite: the draft's text is still in what was sent. The greeting line
+//! and the signature line a draft starts and ends with ("Hi Alice,", "Dr.
+//! Grace Lee") are left out on both sides when the reply keeps them:
+//! clinicians write those whoever wrote the rest.
 
 /// The share of a draft's words a clinician must change or delete for the
 /// reply to count as their own (a rewrite) rather than AI-assisted.
@@ -36,9 +39,31 @@ pub fn word_edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// The draft and the reply without the greeting and signature lines the
+/// draft has (a draft of three lines or more) and the reply kept.
+fn without_frame<'a>(draft: &'a str, sent: &'a str) -> (&'a str, &'a str) {
+    let lines: Vec<&str> = draft.trim().lines().collect();
+    let (Some(first), Some(last)) = (lines.first(), lines.last()) else { return (draft, sent) };
+    if lines.len() < 3 {
+        return (draft, sent);
+    }
+    let inner = |text: &'a str| {
+        let text = text.trim();
+        let start = text.find('\n').map_or(0, |i| i + 1);
+        let end = text.rfind('\n').unwrap_or(text.len());
+        text.get(start..end.max(start)).unwrap_or_default()
+    };
+    let sent_lines: Vec<&str> = sent.trim().lines().collect();
+    let keeps_frame = sent_lines.len() >= 3
+        && sent_lines.first().is_some_and(|l| l.trim() == first.trim())
+        && sent_lines.last().is_some_and(|l| l.trim() == last.trim());
+    (inner(draft), if keeps_frame { inner(sent) } else { sent })
+}
+
 /// Whether `sent` is a rewrite of `draft` rather than an edit of it.
 #[must_use]
 pub fn is_rewrite(draft: &str, sent: &str) -> bool {
+    let (draft, sent) = without_frame(draft, sent);
     let drafted = words(draft).len();
     if drafted == 0 {
         return true;
@@ -64,6 +89,11 @@ mod tests {
                    in clinic.\nDr. Grace Lee";
         assert!(is_rewrite(DRAFT, own));
         assert!(is_rewrite(DRAFT, "Come in today at 3."));
+        let short = "Hi Alice,\nThank you for your message. I have read it, and I will write back within two \
+                     business days.\nDr. Grace Lee";
+        let longer = "Hi Alice,\nYes: the garage under the new building is free for patients. Take a ticket at \
+                      the gate and bring it to the front desk.\nDr. Grace Lee";
+        assert!(is_rewrite(short, longer), "a longer reply of the clinician's own words");
     }
 
     #[test]

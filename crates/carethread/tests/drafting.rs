@@ -329,14 +329,18 @@ async fn typed_jargon_is_flagged_with_plain_words_before_sending() {
         assert!(checked.body["grade"].as_f64().is_some());
         assert_eq!(checked.body["target_grade"], 8.0);
 
-        let clear = app.post("/api/v1/drafts/check", &kim, json!({"body": "Your sore throat should get better."})).await;
+        let clear =
+            app.post("/api/v1/drafts/check", &kim, json!({"body": "Your sore throat should get better."})).await;
         assert_eq!(clear.body["jargon"], json!([]));
         assert_eq!(clear.body["above_target"], false);
         let empty = app.post("/api/v1/drafts/check", &kim, json!({"body": "  "})).await;
         assert_eq!((empty.status, empty.body["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("body")));
         let french = app.post("/api/v1/drafts/check", &kim, json!({"body": "x", "language": "fr"})).await;
         assert_eq!(french.body["field"], "language");
-        assert_eq!(app.post("/api/v1/drafts/check", &alice, json!({"body": typed})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.post("/api/v1/drafts/check", &alice, json!({"body": typed})).await.status,
+            StatusCode::FORBIDDEN
+        );
     }
 }
 
@@ -369,7 +373,11 @@ async fn a_reply_the_clinician_rewrote_is_not_ai_assisted_but_an_edited_draft_is
         let d = draft(&app, &lee, &thread, json!({})).await;
         let edited = d.body["body"].as_str().expect("body").replace("within two business days", "today");
         let sent = app
-            .post(&format!("/api/v1/threads/{thread}/messages"), &lee, json!({"body": edited, "draft_id": d.body["id"]}))
+            .post(
+                &format!("/api/v1/threads/{thread}/messages"),
+                &lee,
+                json!({"body": edited, "draft_id": d.body["id"]}),
+            )
             .await;
         assert_eq!(sent.body["ai_assisted"], true, "{backend:?}");
         assert!(sent.body["body"].as_str().expect("body").contains("Drafted with the help of software"));
