@@ -77,7 +77,7 @@ impl LoginGuard {
     fn admit(&self, address: Option<&str>, per_minute: u32, now: DateTime<Utc>) -> bool {
         let Some(address) = address else { return true };
         let now_ms = now.timestamp_millis();
-        let Ok(mut map) = self.by_address.lock() else { return true };
+        let mut map = held(&self.by_address);
         if map.len() > 100_000 {
             map.retain(|_, (start, _)| now_ms - *start < 60_000);
         }
@@ -91,16 +91,16 @@ impl LoginGuard {
 
     /// Claims the right to check a password for `username`; `None` while another check runs.
     fn claim(&self, username: &str) -> Option<InFlight<'_>> {
-        let mut set = self.in_flight.lock().ok()?;
+        let mut set = held(&self.in_flight);
         set.insert(username.to_owned()).then(|| InFlight { guard: self, username: username.to_owned() })
     }
 
     fn unknown_locked_until(&self, username: &str) -> Option<DateTime<Utc>> {
-        self.unknown.lock().ok().and_then(|m| m.get(username).and_then(|e| e.1))
+        held(&self.unknown).get(username).and_then(|e| e.1)
     }
 
     fn unknown_failed(&self, username: &str, lock: impl Fn(i64) -> Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-        let Ok(mut map) = self.unknown.lock() else { return None };
+        let mut map = held(&self.unknown);
         if map.len() > 100_000 {
             map.clear();
         }
@@ -111,6 +111,13 @@ impl LoginGuard {
     }
 }
 
+/// The guard's counters, even after a panic elsewhere left their lock
+/// poisoned: every update leaves them consistent, and a guard that stopped
+/// counting would let guesses through unchecked.
+fn held<T>(lock: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A sign-in check in progress; released when dropped.
 struct InFlight<'a> {
     guard: &'a LoginGuard,
@@ -119,9 +126,7 @@ struct InFlight<'a> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if let Ok(mut set) = self.guard.in_flight.lock() {
-            set.remove(&self.username);
-        }
+        held(&self.guard.in_flight).remove(&self.username);
     }
 }
 
@@ -440,4 +445,27 @@ pub async fn mfa_disable(
     let audit = auth.audit(AuditAction::MfaDisable).target("user", auth.user.id);
     state.store.set_mfa_enabled(auth.user.id, false, &[], &auth.token_hash, &audit).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[test]
+    fn the_address_limit_still_counts_after_a_panic_poisoned_its_lock() {
+        let guard = std::sync::Arc::new(LoginGuard::default());
+        let poisoner = guard.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = poisoner.by_address.lock();
+            panic!("a panic while the counters are held");
+        })
+        .join();
+        assert!(guard.by_address.is_poisoned());
+        let now = Utc::now();
+        assert!(guard.admit(Some("192.0.2.1"), 2, now));
+        assert!(guard.admit(Some("192.0.2.1"), 2, now));
+        assert!(!guard.admit(Some("192.0.2.1"), 2, now), "the third attempt in the minute is refused");
+        let (claimed, again) = (guard.claim("alice"), guard.claim("alice"));
+        assert!(claimed.is_some() && again.is_none(), "one check at a time per username");
+    }
 }
