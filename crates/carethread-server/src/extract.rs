@@ -90,18 +90,27 @@ fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     // Query values are flat strings: decode into a JSON object and reuse the
     // JSON path reporting.
     let mut map = serde_json::Map::new();
-    for (key, value) in form_pairs(query) {
-        map.insert(key, serde_json::Value::String(value));
+    for pair in form_pairs(query) {
+        let (key, value) = pair?;
+        if map.insert(key.clone(), serde_json::Value::String(value)).is_some() {
+            return Err(ApiError::BadRequest(format!("the query parameter `{key}` is given more than once")));
+        }
     }
     let bytes = serde_json::to_vec(&map).map_err(ApiError::internal)?;
     parse_json(&bytes)
 }
 
-/// Splits `a=1&b=two%20words` into decoded pairs; undecodable pairs are skipped.
-fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    query.split('&').filter(|p| !p.is_empty()).filter_map(|pair| {
+/// Splits `a=1&b=two%20words` into decoded pairs; a pair that does not decode
+/// (a broken `%` escape, bytes that are not UTF-8) is an error, never skipped.
+fn form_pairs(query: &str) -> impl Iterator<Item = Result<(String, String), ApiError>> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        Some((percent_decode(k)?, percent_decode(v)?))
+        match (percent_decode(k), percent_decode(v)) {
+            (Some(k), Some(v)) => Ok((k, v)),
+            _ => Err(ApiError::BadRequest(
+                "the query string is not valid: a `%` escape is broken or the text is not UTF-8".to_owned(),
+            )),
+        }
     })
 }
 
@@ -113,7 +122,7 @@ fn percent_decode(raw: &str) -> Option<String> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = raw.get(i + 1..i + 3)?;
+                let hex = raw.get(i + 1..i + 3).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 2;
             }
@@ -365,8 +374,22 @@ mod tests {
 
     #[test]
     fn query_strings_are_percent_decoded() {
-        let pairs: Vec<_> = form_pairs("status=open&patient=a%20b&x").collect();
+        let pairs: Vec<_> = form_pairs("status=open&patient=a%20b&x").map(|p| p.expect("decodes")).collect();
         assert_eq!(pairs[1], ("patient".to_owned(), "a b".to_owned()));
         assert_eq!(pairs[2], ("x".to_owned(), String::new()));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Filter {
+        #[expect(dead_code, reason = "only whether it parses matters here")]
+        status: Option<String>,
+    }
+
+    #[test]
+    fn malformed_or_repeated_query_parameters_are_refused_not_dropped() {
+        for bad in ["status=open&%zz=1", "status=%E2%82", "status=%", "status=a%2", "status=open&status=closed"] {
+            assert!(matches!(parse_query::<Filter>(bad), Err(ApiError::BadRequest(_))), "{bad}");
+        }
+        assert!(parse_query::<Filter>("status=open&").is_ok());
     }
 }
