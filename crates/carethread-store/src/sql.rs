@@ -9,10 +9,12 @@ pub(crate) const THREAD_COLS: &str = "t.id, t.patient_id, t.subject, t.category,
      t.created_at, t.updated_at, t.key_id, t.awaiting_since";
 
 /// Columns of a `users u` row.
-pub(crate) const USER_COLS: &str = "u.id, u.username, u.display_name, u.role, u.date_of_birth, u.language, u.disabled";
+pub(crate) const USER_COLS: &str = "u.id, u.username, u.display_name, u.role, u.date_of_birth, u.language, u.disabled, u.mrn";
 
 /// The rows of `threads t` that the actor (`$1`) may see at time `$2` (ms).
-/// Mirrors `carethread_core::policy::decide_thread` for `ThreadAction::Read`.
+/// Mirrors `carethread_core::policy::decide_thread` for `ThreadAction::Read`
+/// (a clinician who broke the glass for a patient lists that patient's
+/// threads while the access lasts); `tests/visibility.rs` checks the two agree.
 pub(crate) fn visible_threads(role: Role) -> &'static str {
     match role {
         Role::Patient => "t.patient_id = $1 AND $2 = $2",
@@ -24,8 +26,8 @@ pub(crate) fn visible_threads(role: Role) -> &'static str {
         Role::Physician | Role::Nurse | Role::Pharmacist => {
             "(t.assignee_id = $1 \
              OR t.pool_id IN (SELECT pm.pool_id FROM pool_members pm WHERE pm.user_id = $1) \
-             OR t.patient_id IN (SELECT c.patient_id FROM care_team_members c WHERE c.staff_id = $1)) \
-             AND $2 = $2"
+             OR t.patient_id IN (SELECT c.patient_id FROM care_team_members c WHERE c.staff_id = $1) \
+             OR t.patient_id IN (SELECT e.patient_id FROM emergency_access e WHERE e.user_id = $1 AND e.expires_at > $2))"
         }
         Role::FrontDesk | Role::Billing => {
             "(t.assignee_id = $1 \

@@ -70,10 +70,10 @@ impl RoutingRules {
         };
         let why = sensitive.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ");
         if clinical_pools.contains(&ruled) {
-            return Routed {
-                pool: ruled.to_owned(),
-                reason: Some(format!("sensitive: {why} → clinical pool {ruled}")),
-            };
+            // A clinical question in a clinical pool is routine; a sensitive topic is worth saying.
+            let worth_saying = sensitive.iter().any(|s| *s != Sensitivity::Clinical);
+            let reason = worth_saying.then(|| format!("sensitive: {why} → clinical pool {ruled}"));
+            return Routed { pool: ruled.to_owned(), reason };
         }
         let fallback = [self.clinical.as_str(), self.emergency.as_str()]
             .into_iter()
@@ -215,7 +215,10 @@ mod tests {
     fn clinical_pools_and_plain_messages_keep_the_rules() {
         let rules = RoutingRules::default();
         let refill = rules.route_guarded(Category::Medication, Urgency::Routine, &[Sensitivity::Clinical], CLINICAL);
-        assert_eq!(refill.pool, "pharmacy-refills");
+        assert_eq!(refill, Routed { pool: "pharmacy-refills".to_owned(), reason: None });
+        let mind = [Sensitivity::Topic(SensitiveTopic::MentalHealth)];
+        let therapy = rules.route_guarded(Category::Clinical, Urgency::Routine, &mind, CLINICAL);
+        assert_eq!(therapy.reason.as_deref(), Some("sensitive: mental health → clinical pool nurse-triage"));
         let plain = rules.route_guarded(Category::Scheduling, Urgency::Routine, &[], CLINICAL);
         assert_eq!(plain, Routed { pool: "front-desk".to_owned(), reason: None });
         // With no clinical pool at all, the rules stand and the reason says so.

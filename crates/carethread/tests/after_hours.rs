@@ -233,9 +233,11 @@ async fn a_rash_photo_question_goes_to_nurses_even_when_clinical_routes_to_billi
         let created = start(
             &app,
             &alice,
-            json!({"subject": "Rash photo", "category": "clinical", "body": "Here is a photo of the rash on my arm."}),
+            json!({"subject": "Rash photo", "category": "clinical",
+                   "body": "Here is a photo of the dry itchy patch on my elbow. It has been there a couple of months. Is it eczema?"}),
         )
         .await;
+        assert_eq!(created["urgency"], "routine", "{created}");
         assert_eq!(created["pool"]["slug"], "nurse-triage", "{created}");
         let id = created["id"].as_str().expect("id");
         let billing = app.login("billing.ng").await;
@@ -279,5 +281,41 @@ async fn the_category_the_patient_chose_in_compose_is_honoured() {
         };
         assert_eq!(pool_of("Knee"), Some(("clinical".to_owned(), "nurse-triage".to_owned())));
         assert_eq!(pool_of("Statement"), Some(("administrative".to_owned(), "billing".to_owned())));
+    }
+}
+
+#[tokio::test]
+async fn the_clinic_profile_takes_an_after_hours_line_and_a_clinical_on_call() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = app.login("admin").await;
+        let patch = |body: Value| app.call(Method::PATCH, "/api/v1/admin/clinic", Some(&admin), Some(body));
+        let desk = format!("user:{}", app.id("desk.ortiz"));
+        for (body, field) in [
+            (json!({"on_call": desk}), "on_call"),
+            (json!({"on_call": "pool:nowhere"}), "on_call"),
+            (json!({"on_call": "rn.kim"}), "on_call"),
+            (json!({"after_hours_phone": "call 555-0100"}), "after_hours_phone"),
+        ] {
+            let r = patch(body.clone()).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {:?}", r.body);
+            assert_eq!(r.body["field"], field, "{body}");
+        }
+        let r = patch(json!({"on_call": "pool:nurse-triage", "after_hours_phone": "+1 555-010-0123"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let alice = app.login("patient.alice").await;
+        let clinic = app.get("/api/v1/clinic", &alice).await;
+        assert_eq!(
+            (clinic.body["on_call"].as_str(), clinic.body["after_hours_phone"].as_str()),
+            (Some("pool:nurse-triage"), Some("+1 555-010-0123"))
+        );
+
+        // With a pool on call, any member opening the thread counts.
+        set_hours(&app, closed_now()).await;
+        let created = start(&app, &alice, json!({"subject": "Help", "body": EMERGENCY})).await;
+        assert_eq!(hrefs(&created["after_hours"]).last().map(String::as_str), Some("tel:+15550100123"));
+        let thread = format!("/api/v1/threads/{}", created["id"].as_str().expect("id"));
+        let lee = app.login("dr.lee").await;
+        assert_eq!(app.get(&thread, &lee).await.body["on_call"]["seen"], true, "dr.lee is in the on-call pool");
     }
 }

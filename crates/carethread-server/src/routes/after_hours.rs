@@ -162,7 +162,7 @@ pub(crate) fn notice(guidance: Option<&AfterHoursOut>) -> Markup {
             h2 { (g.title) }
             p { (g.message) }
             ul class="calls" {
-                @for c in &g.calls { li { (c.label) ": " a href=(c.href) { (c.number) } } }
+                @for c in &g.calls { li { (c.label) " " a href=(c.href) { (c.number) } } }
             }
         }
     }
@@ -193,5 +193,6 @@ pub(crate) fn on_call_badge(session: &WebSession, status: Option<&OnCallOut>) ->
             },
             _ => span class="badge on-call not-seen" { (text.get("after_hours.not_seen")) },
         }
+        " "
     }
 }

@@ -1,0 +1,296 @@
+//! The store's list queries and the core policy agree: for every role, a
+//! thread is listed exactly when opening it is allowed. Random clinics (care
+//! teams, pool members, assignees, confidential threads, proxy grants that
+//! are active, expired or revoked, broken glass that is current or past) are
+//! built on SQLite and, when `CARETHREAD_TEST_POSTGRES` is set, PostgreSQL;
+//! then every person lists their threads and tries to open every thread.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::ids::{PoolId, ThreadId};
+use carethread_core::message::MessageBody;
+use carethread_core::policy::{Actor, ProxyGrant, ProxyScope, ThreadAction, decide_thread};
+use carethread_core::role::Role;
+use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
+use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
+use carethread_store::{MasterKey, NewThread, Store, ThreadFilter, TriageRecord};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use proptest::prelude::*;
+
+/// The people of every generated clinic: three patients, each staff role,
+/// an administrator, an auditor and two proxies.
+const PEOPLE: [(&str, Role); 12] = [
+    ("pat.a", Role::Patient),
+    ("pat.b", Role::Patient),
+    ("pat.c", Role::Patient),
+    ("doc", Role::Physician),
+    ("nurse", Role::Nurse),
+    ("pharm", Role::Pharmacist),
+    ("desk", Role::FrontDesk),
+    ("bill", Role::Billing),
+    ("admin", Role::Admin),
+    ("audit", Role::Auditor),
+    ("proxy.x", Role::Proxy),
+    ("proxy.y", Role::Proxy),
+];
+const PATIENTS: [usize; 3] = [0, 1, 2];
+const STAFF: [usize; 5] = [3, 4, 5, 6, 7];
+const CLINICIANS: [usize; 3] = [3, 4, 5];
+const PROXIES: [usize; 2] = [10, 11];
+const POOLS: usize = 2;
+
+/// A proxy's grant from one patient, as of the moment everyone looks.
+#[derive(Debug, Clone, Copy)]
+enum GrantState {
+    None,
+    Active(ProxyScope),
+    Expired,
+    Revoked,
+}
+
+/// A clinician's broken glass for one patient.
+#[derive(Debug, Clone, Copy)]
+enum GlassState {
+    None,
+    Current,
+    Past,
+}
+
+#[derive(Debug, Clone)]
+struct ThreadPlan {
+    patient: usize,
+    pool: Option<usize>,
+    assignee: Option<usize>,
+    confidential: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Clinic {
+    care_team: Vec<(usize, usize)>,
+    pool_members: Vec<(usize, usize)>,
+    grants: Vec<(usize, usize, GrantState)>,
+    glass: Vec<(usize, usize, GlassState)>,
+    threads: Vec<ThreadPlan>,
+}
+
+fn grant_state() -> impl Strategy<Value = GrantState> {
+    prop_oneof![
+        Just(GrantState::None),
+        Just(GrantState::Active(ProxyScope::Full)),
+        Just(GrantState::Active(ProxyScope::MessagesOnly)),
+        Just(GrantState::Active(ProxyScope::ReadOnly)),
+        Just(GrantState::Expired),
+        Just(GrantState::Revoked),
+    ]
+}
+
+fn glass_state() -> impl Strategy<Value = GlassState> {
+    prop_oneof![3 => Just(GlassState::None), 1 => Just(GlassState::Current), 1 => Just(GlassState::Past)]
+}
+
+fn clinic() -> impl Strategy<Value = Clinic> {
+    let pairs = |a: &'static [usize], b: &'static [usize]| {
+        let all: Vec<(usize, usize)> = a.iter().flat_map(|x| b.iter().map(move |y| (*x, *y))).collect();
+        proptest::sample::subsequence(all.clone(), 0..=all.len())
+    };
+    let thread = (
+        proptest::sample::select(PATIENTS.to_vec()),
+        proptest::option::of(0..POOLS),
+        proptest::option::weighted(0.3, proptest::sample::select(STAFF.to_vec())),
+        proptest::bool::weighted(0.3),
+    )
+        .prop_map(|(patient, pool, assignee, confidential)| ThreadPlan { patient, pool, assignee, confidential });
+    (
+        pairs(&PATIENTS, &STAFF),
+        pairs(&STAFF, &[0, 1]),
+        proptest::collection::vec(grant_state(), PROXIES.len() * PATIENTS.len()),
+        proptest::collection::vec(glass_state(), CLINICIANS.len() * PATIENTS.len()),
+        proptest::collection::vec(thread, 1..10),
+    )
+        .prop_map(|(care_team, pool_members, grants, glass, threads)| Clinic {
+            care_team,
+            pool_members,
+            grants: PROXIES
+                .iter()
+                .flat_map(|p| PATIENTS.iter().map(move |q| (*p, *q)))
+                .zip(grants)
+                .map(|((p, q), g)| (p, q, g))
+                .collect(),
+            glass: CLINICIANS
+                .iter()
+                .flat_map(|c| PATIENTS.iter().map(move |q| (*c, *q)))
+                .zip(glass)
+                .map(|((c, q), g)| (c, q, g))
+                .collect(),
+            threads,
+        })
+}
+
+fn audit(at: DateTime<Utc>) -> AuditEvent {
+    AuditEvent::new(AuditAction::UserCreate, None, at)
+}
+
+async fn person(store: &Arc<dyn Store>, name: &str, role: Role, at: DateTime<Utc>) -> User {
+    let birth = (role == Role::Patient).then(|| NaiveDate::from_ymd_opt(1970, 1, 1)).flatten();
+    let new = NewUser::new(
+        Username::parse(name).expect("username"),
+        DisplayName::parse(name).expect("display name"),
+        role,
+        birth,
+        Language::En,
+        at.date_naive(),
+    )
+    .expect("new user");
+    store.create_user(&new, "not-a-real-hash", at, &audit(at)).await.expect("create user")
+}
+
+/// Builds `plan` in a fresh store and checks every person against every thread.
+async fn check(store: Arc<dyn Store>, plan: &Clinic) -> Result<(), String> {
+    let t0: DateTime<Utc> = "2026-03-02T15:00:00Z".parse().expect("time");
+    // Everyone looks two hours later: an hour-long grant or glass has expired by then.
+    let now = t0 + TimeDelta::hours(2);
+    let mut people = Vec::new();
+    for (name, role) in PEOPLE {
+        people.push(person(&store, name, role, t0).await);
+    }
+    let mut pools: Vec<PoolId> = Vec::new();
+    for n in 0..POOLS {
+        pools.push(store.create_pool(&format!("pool-{n}"), &format!("Pool {n}"), &audit(t0)).await.expect("pool").id);
+    }
+    for &(patient, staff) in &plan.care_team {
+        store.set_care_team_member(people[patient].id, people[staff].id, true, &audit(t0)).await.expect("care team");
+    }
+    for &(staff, pool) in &plan.pool_members {
+        store.set_pool_member(pools[pool], people[staff].id, true, &audit(t0)).await.expect("pool member");
+    }
+    for &(proxy, patient, state) in &plan.grants {
+        let (scope, expires_at) = match state {
+            GrantState::None => continue,
+            GrantState::Active(scope) => (scope, Some(t0 + TimeDelta::hours(10))),
+            GrantState::Expired => (ProxyScope::Full, Some(t0 + TimeDelta::hours(1))),
+            GrantState::Revoked => (ProxyScope::Full, None),
+        };
+        let grant =
+            ProxyGrant { patient_id: people[patient].id, proxy_id: people[proxy].id, scope, expires_at, revoked_at: None };
+        let id = store.grant_proxy(&grant, people[patient].id, t0, &audit(t0)).await.expect("grant");
+        if matches!(state, GrantState::Revoked) {
+            assert!(store.revoke_grant(id, t0 + TimeDelta::minutes(5), &audit(t0)).await.expect("revoke"));
+        }
+    }
+    for &(clinician, patient, state) in &plan.glass {
+        let expires_at = match state {
+            GlassState::None => continue,
+            GlassState::Current => t0 + TimeDelta::hours(10),
+            GlassState::Past => t0 + TimeDelta::hours(1),
+        };
+        store
+            .open_emergency_access(people[clinician].id, people[patient].id, "unconscious, no team reachable", t0, expires_at, &audit(t0))
+            .await
+            .expect("break the glass");
+    }
+    let mut threads: Vec<ThreadId> = Vec::new();
+    for (n, t) in plan.threads.iter().enumerate() {
+        let patient = &people[t.patient];
+        let written = store
+            .create_thread(NewThread {
+                patient_id: patient.id,
+                author_id: patient.id,
+                subject: Subject::parse(&format!("Thread {n}")).expect("subject"),
+                body: MessageBody::parse("A question", 5000).expect("body"),
+                category: Category::Other,
+                urgency: Urgency::Routine,
+                pool_slug: t.pool.map(|p| format!("pool-{p}")),
+                assignee_id: t.assignee.map(|a| people[a].id),
+                status: ThreadStatus::Open,
+                confidential: t.confidential,
+                triage: TriageRecord {
+                    urgency: Urgency::Routine,
+                    category: Category::Other,
+                    pool_slug: t.pool.map(|p| format!("pool-{p}")),
+                    confidence: 1.0,
+                    reasons: vec![],
+                    model_id: "test".into(),
+                    model_version: "1".into(),
+                    needs_review: false,
+                    overridden_by: None,
+                },
+                idempotency: None,
+                now: t0 + TimeDelta::seconds(i64::try_from(n).expect("small")),
+                audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((patient.id, Role::Patient)), t0)],
+            })
+            .await
+            .expect("thread");
+        threads.push(written.thread_id);
+    }
+    for (who, user) in people.iter().enumerate() {
+        let actor = Actor { id: user.id, role: user.role };
+        let filter = ThreadFilter { limit: 1000, ..ThreadFilter::default() };
+        let listed: BTreeSet<ThreadId> =
+            store.list_threads(actor, &filter, now).await.expect("list").iter().map(|s| s.thread.id).collect();
+        let mut allowed = BTreeSet::new();
+        for id in &threads {
+            let facts = store.thread_facts(actor, *id, now).await.expect("facts").map(|(_, f)| f).unwrap_or_default();
+            if decide_thread(actor, ThreadAction::Read, &facts, now).is_allowed() {
+                allowed.insert(*id);
+            }
+        }
+        if listed != allowed {
+            return Err(format!(
+                "{} ({:?}) lists {} threads but may open {}: listed only {:?}, openable only {:?}",
+                PEOPLE[who].0,
+                user.role,
+                listed.len(),
+                allowed.len(),
+                listed.difference(&allowed).map(|id| threads.iter().position(|t| t == id)).collect::<Vec<_>>(),
+                allowed.difference(&listed).map(|id| threads.iter().position(|t| t == id)).collect::<Vec<_>>(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn sqlite() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("v.db").display());
+    (carethread_store::open(&url, MasterKey::generate()).await.expect("open"), dir)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sqlite_lists_exactly_the_threads_the_policy_lets_each_person_open(plan in clinic()) {
+        let result = runtime().block_on(async {
+            let (store, _dir) = sqlite().await;
+            check(store, &plan).await
+        });
+        prop_assert!(result.is_ok(), "{}", result.unwrap_err());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn postgres_lists_exactly_the_threads_the_policy_lets_each_person_open(plan in clinic()) {
+        let Some(server) = std::env::var("CARETHREAD_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
+            eprintln!("CARETHREAD_TEST_POSTGRES not set: PostgreSQL case skipped");
+            return Ok(());
+        };
+        let result = runtime().block_on(async {
+            let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_vis")
+                .await
+                .expect("scratch database");
+            let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+            let outcome = check(store, &plan).await;
+            outcome
+        });
+        prop_assert!(result.is_ok(), "{}", result.unwrap_err());
+    }
+}
