@@ -99,6 +99,7 @@ test("a proxy acts for the patients who granted access", async () => {
   await proxy.getByRole("button", { name: "Show" }).click();
   await proxy.getByRole("link", { name: "New message" }).first().click();
   await proxy.getByLabel("Writing for").selectOption({ index: 1 });
+  await proxy.getByRole("button", { name: "Change" }).click();
   await proxy.getByLabel("An appointment").check();
   await proxy.getByLabel("Which days and times work for you?").fill("Tuesday morning");
   await proxy.getByLabel("Your message").fill("Could she have a check-up next week?");

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::DomainError;
 use crate::ids::{PoolId, ThreadId, UserId};
 use crate::role::Role;
+use crate::{DomainError, text};
 
 macro_rules! label_enum {
     ($(#[$doc:meta])* $name:ident, $field:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
@@ -96,7 +96,9 @@ pub const fn in_basket_order(role: Role) -> bool {
     role.is_staff()
 }
 
-/// A thread's subject line: 1–200 characters, single line.
+/// A thread's subject line: 1–200 characters, one line of visible text
+/// ([`text::single_line`]: no control characters, no invisible formatting
+/// characters such as right-to-left overrides).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Subject(String);
@@ -113,9 +115,7 @@ impl Subject {
         if len > Self::MAX_CHARS {
             return Err(DomainError::invalid("subject", "must be at most 200 characters"));
         }
-        if s.chars().any(char::is_control) {
-            return Err(DomainError::invalid("subject", "must be a single line of text"));
-        }
+        text::single_line("subject", s)?;
         Ok(Self(s.to_owned()))
     }
 
@@ -196,6 +196,8 @@ pub struct ThreadPatch {
     pub pool_id: Option<Option<PoolId>>,
     /// `Some(None)` unassigns.
     pub assignee_id: Option<Option<UserId>>,
+    /// Hides the thread from the patient's proxies (`Some(true)`) or shows it again.
+    pub confidential: Option<bool>,
 }
 
 impl ThreadPatch {

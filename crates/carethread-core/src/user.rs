@@ -3,9 +3,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::DomainError;
 use crate::ids::UserId;
 use crate::role::Role;
+use crate::{DomainError, text};
 
 /// A sign-in name: 3–64 characters of lowercase letters, digits, `.`, `_`, `-`,
 /// starting with a letter or digit.
@@ -36,7 +36,8 @@ impl Username {
     }
 }
 
-/// The name shown to other people ("Dr. Grace Lee"): 1–100 characters, no control characters.
+/// The name shown to other people ("Dr. Grace Lee"): 1–100 characters, one
+/// line of visible text ([`text::single_line`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct DisplayName(String);
@@ -48,8 +49,39 @@ impl DisplayName {
         if len == 0 || len > 100 {
             return Err(DomainError::invalid("display_name", "must be 1 to 100 characters"));
         }
-        if s.chars().any(char::is_control) {
-            return Err(DomainError::invalid("display_name", "must not contain control characters"));
+        text::single_line("display_name", s)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The clinic's medical record number for a patient ("MRN-00123"): 1–20
+/// letters, digits and dashes, starting with a letter or digit. Shown to
+/// staff only, beside the name and date of birth, so two patients with the
+/// same name are never confused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Mrn(String);
+
+impl Mrn {
+    /// Longest record number accepted.
+    pub const MAX_CHARS: usize = 20;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        if s.is_empty() || s.len() > Self::MAX_CHARS {
+            return Err(DomainError::invalid("mrn", "must be 1 to 20 characters"));
+        }
+        let ok_chars = s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !ok_chars || !s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric()) {
+            return Err(DomainError::invalid(
+                "mrn",
+                "may contain only letters, digits and dashes, and must start with a letter or digit",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -98,6 +130,8 @@ pub struct User {
     pub date_of_birth: Option<NaiveDate>,
     pub language: Language,
     pub disabled: bool,
+    /// Patients only: the clinic's record number, where one is set.
+    pub mrn: Option<Mrn>,
 }
 
 /// A validated request to create a user.
@@ -108,9 +142,19 @@ pub struct NewUser {
     pub role: Role,
     pub date_of_birth: Option<NaiveDate>,
     pub language: Language,
+    /// Patients only: the clinic's record number ([`NewUser::with_mrn`]).
+    pub mrn: Option<Mrn>,
 }
 
 impl NewUser {
+    /// The same patient with the clinic's record number; refused for other roles.
+    pub fn with_mrn(self, mrn: Option<Mrn>) -> Result<Self, DomainError> {
+        if mrn.is_some() && self.role != Role::Patient {
+            return Err(DomainError::invalid("mrn", "is recorded for patients only"));
+        }
+        Ok(Self { mrn, ..self })
+    }
+
     /// A patient must have a date of birth (confidentiality rules depend on age);
     /// other roles must not carry one.
     pub fn new(
@@ -133,7 +177,7 @@ impl NewUser {
             }
             _ => {}
         }
-        Ok(Self { username, display_name, role, date_of_birth, language })
+        Ok(Self { username, display_name, role, date_of_birth, language, mrn: None })
     }
 }
 
@@ -226,6 +270,18 @@ mod tests {
         assert!(NewUser::new(name(), display(), Role::Patient, Some(day(2030, 1, 1)), Language::En, today).is_err());
         assert!(NewUser::new(name(), display(), Role::Nurse, Some(day(1990, 1, 1)), Language::En, today).is_err());
         assert!(NewUser::new(name(), display(), Role::Patient, Some(day(1990, 1, 1)), Language::En, today).is_ok());
+    }
+
+    #[test]
+    fn record_numbers_are_letters_digits_and_dashes() {
+        assert_eq!(Mrn::parse(" MRN-00123 ").map(|m| m.as_str().to_owned()).ok(), Some("MRN-00123".to_owned()));
+        for bad in ["", "12 34", "-12", "a/b", "ñ1", "123456789012345678901", "1\u{0}"] {
+            assert!(Mrn::parse(bad).is_err(), "{bad:?}");
+        }
+        let name = Username::parse("someone").expect("valid");
+        let display = DisplayName::parse("Some One").expect("valid");
+        let nurse = NewUser::new(name, display, Role::Nurse, None, Language::En, day(2024, 1, 1)).expect("nurse");
+        assert!(nurse.with_mrn(Mrn::parse("A1").ok()).is_err());
     }
 
     #[test]

@@ -127,21 +127,47 @@ pub fn problems_for(draft: &str, request: &DraftRequest) -> Vec<String> {
     found
 }
 
+/// What is wrong with a reply on an emergency thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmergencyProblem {
+    /// It promises a later reply (the phrase, as written, lowercased).
+    PromisesReplyTime(String),
+    /// It never gives the crisis line.
+    MissingCrisisLine(&'static str),
+    /// It gives the crisis line only in this sentence (after the greeting).
+    CrisisLineLate(&'static str, usize),
+}
+
+impl std::fmt::Display for EmergencyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::PromisesReplyTime(p) => write!(f, "promises a reply time (\"{p}\") on an emergency thread"),
+            Self::MissingCrisisLine(line) => write!(f, "leaves out the crisis line {line}"),
+            Self::CrisisLineLate(line, n) => write!(f, "gives the crisis line {line} only in sentence {n}, not first"),
+        }
+    }
+}
+
 /// What is wrong with a draft for an emergency thread: a promised reply
 /// time, or the crisis line missing or buried.
 #[must_use]
 pub fn emergency_problems(draft: &str, language: Language, crisis: Crisis) -> Vec<String> {
-    let text = draft.to_lowercase();
+    emergency_findings(draft, language, crisis).iter().map(ToString::to_string).collect()
+}
+
+/// [`emergency_problems`], each as an [`EmergencyProblem`] (for feedback in
+/// the reader's language).
+#[must_use]
+pub fn emergency_findings(reply: &str, language: Language, crisis: Crisis) -> Vec<EmergencyProblem> {
+    let text = reply.to_lowercase();
     let mut found = Vec::new();
     if let Some(promise) = promised_reply(&text, language) {
-        found.push(format!("promises a reply time (\"{promise}\") on an emergency thread"));
+        found.push(EmergencyProblem::PromisesReplyTime(promise));
     }
     let line = crisis.line();
     match crisis_line_sentence(&text, line) {
-        None => found.push(format!("leaves out the crisis line {line}")),
-        Some(n) if n > CRISIS_LINE_WITHIN => {
-            found.push(format!("gives the crisis line {line} only in sentence {n}, not first"));
-        }
+        None => found.push(EmergencyProblem::MissingCrisisLine(line)),
+        Some(n) if n > CRISIS_LINE_WITHIN => found.push(EmergencyProblem::CrisisLineLate(line, n)),
         Some(_) => {}
     }
     found

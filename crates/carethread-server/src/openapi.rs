@@ -26,6 +26,7 @@ use crate::routes::api_paths;
         api_paths::create_thread,
         api_paths::get_thread,
         api_paths::update_thread,
+        api_paths::set_confidential,
         api_paths::retriage,
         api_paths::triage_settings,
         api_paths::update_triage_settings,

@@ -34,4 +34,24 @@
     kinds.forEach(function (k) { k.addEventListener("change", show); });
     show();
   }
+  // A live character count under each message box, against the clinic's
+  // limit (the page already states the limit; this only counts).
+  document.querySelectorAll("textarea[data-max-chars]").forEach(function (box) {
+    var max = parseInt(box.getAttribute("data-max-chars"), 10);
+    if (!max) { return; }
+    var counter = document.createElement("p");
+    counter.className = "hint counter";
+    counter.id = box.id + "-count";
+    box.insertAdjacentElement("afterend", counter);
+    var update = function () {
+      var count = Array.from(box.value.trim()).length;
+      var over = count - max;
+      counter.textContent = over > 0
+        ? (box.getAttribute("data-over-text") || "").replace("{over}", over)
+        : (box.getAttribute("data-count-text") || "").replace("{count}", count).replace("{max}", max);
+      counter.classList.toggle("over", over > 0);
+    };
+    box.addEventListener("input", update);
+    update();
+  });
 })();

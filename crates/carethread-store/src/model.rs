@@ -404,4 +404,6 @@ pub struct UserChange {
     pub role: Option<carethread_core::role::Role>,
     pub display_name: Option<carethread_core::user::DisplayName>,
     pub language: Option<carethread_core::user::Language>,
+    /// A patient's record number: `Some(None)` removes it.
+    pub mrn: Option<Option<carethread_core::user::Mrn>>,
 }

@@ -33,14 +33,20 @@ impl Backend {
         let mut tx = self.write.begin().await?;
         let row = sqlx::query(
             "UPDATE users SET role = COALESCE($2, role), display_name = COALESCE($3, display_name), \
-             language = COALESCE($4, language) WHERE id = $1 RETURNING id",
+             language = COALESCE($4, language), mrn = CASE WHEN $5 THEN $6 ELSE mrn END WHERE id = $1 RETURNING id",
         )
         .bind(id.to_string())
         .bind(change.role.map(Role::as_str))
         .bind(change.display_name.as_ref().map(DisplayName::as_str))
         .bind(change.language.map(Language::as_str))
+        .bind(change.mrn.is_some())
+        .bind(change.mrn.as_ref().and_then(|m| m.as_ref().map(carethread_core::user::Mrn::as_str)))
         .fetch_optional(&mut *tx)
-        .await?;
+        .await
+        .map_err(|err| match StoreError::from(err) {
+            StoreError::Conflict(_) => StoreError::Conflict("record number"),
+            other => other,
+        })?;
         if row.is_none() {
             return Ok(false);
         }

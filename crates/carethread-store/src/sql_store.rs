@@ -89,6 +89,11 @@ fn user_from_row(row: &DbRow) -> StoreResult<User> {
         date_of_birth,
         language: Language::parse(row.try_get::<&str, _>("language")?)?,
         disabled: row.try_get("disabled")?,
+        mrn: row
+            .try_get::<Option<String>, _>("mrn")?
+            .map(|m| carethread_core::user::Mrn::parse(&m))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("record number".into()))?,
     })
 }
 
@@ -570,8 +575,8 @@ impl Store for Backend {
         let id = UserId::from_uuid(new_id());
         let mut tx = self.write.begin().await?;
         let result = sqlx::query(
-            "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8)",
+            "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at, mrn) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9)",
         )
         .bind(id.to_string())
         .bind(user.username.as_str())
@@ -581,9 +586,10 @@ impl Store for Backend {
         .bind(user.language.as_str())
         .bind(password_hash)
         .bind(ms(now))
+        .bind(user.mrn.as_ref().map(carethread_core::user::Mrn::as_str))
         .execute(&mut *tx)
         .await;
-        naming_conflict(result, "username")?;
+        naming_conflict(result, "username or record number")?;
         append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &id.to_string())).await?;
         tx.commit().await?;
         Ok(User {
@@ -594,6 +600,7 @@ impl Store for Backend {
             date_of_birth: user.date_of_birth,
             language: user.language,
             disabled: false,
+            mrn: user.mrn.clone(),
         })
     }
 
@@ -861,8 +868,14 @@ impl Store for Backend {
         }
         let replies = patch.replies_allowed;
         let replies_sql = replies.map(|_| format!(", replies_allowed = ${next}")).unwrap_or_default();
+        let confidential = patch.confidential;
+        let next_flag = next + usize::from(replies.is_some());
+        let confidential_sql = confidential.map(|_| format!(", confidential = ${next_flag}")).unwrap_or_default();
         let returning = THREAD_COLS.replace("t.", "");
-        let sql = format!("UPDATE threads SET {}{replies_sql} WHERE id = $1 RETURNING {returning}", sets.join(", "));
+        let sql = format!(
+            "UPDATE threads SET {}{replies_sql}{confidential_sql} WHERE id = $1 RETURNING {returning}",
+            sets.join(", ")
+        );
         let mut tx = self.write.begin().await?;
         let mut query = sqlx::query(&sql).bind(id.to_string()).bind(ms(now));
         for b in binds {
@@ -874,6 +887,9 @@ impl Store for Backend {
         }
         if let Some(r) = replies {
             query = query.bind(r);
+        }
+        if let Some(c) = confidential {
+            query = query.bind(c);
         }
         let row = query.fetch_optional(&mut *tx).await?.ok_or(StoreError::Missing("thread"))?;
         let thread = thread_from_row(&row, &self.keys)?;

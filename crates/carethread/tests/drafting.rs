@@ -385,3 +385,43 @@ async fn a_reply_the_clinician_rewrote_is_not_ai_assisted_but_an_edited_draft_is
         assert_eq!(clinician(&report.body, "Dr. Grace Lee")["drafts_sent"], 1, "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn a_typed_reply_on_a_self_harm_thread_is_told_to_give_988_and_promise_no_reply_time() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let kim = app.login("rn.kim").await;
+        let (thread, _) =
+            patient_thread(&app, &alice, "I can't do this", "Everyone would be better off without me.").await;
+        let typed = "Hi Alice, thanks for your message. We will get back to you within two business days.";
+        let checked = app.post("/api/v1/drafts/check", &kim, json!({"body": typed, "thread_id": thread})).await;
+        assert_eq!(checked.status, StatusCode::OK, "{backend:?}: {:?}", checked.body);
+        assert_eq!(checked.body["crisis"], "self_harm");
+        let codes: Vec<&str> = checked.body["emergency_problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .filter_map(|p| p["code"].as_str())
+            .collect();
+        assert_eq!(codes, ["promises_reply_time", "missing_crisis_line"], "{backend:?}");
+        assert_eq!(checked.body["emergency_problems"][1]["line"], "988");
+
+        let good =
+            "Hi Alice, call or text 988 now. If you are in danger, call 911. We are trying to reach you by phone.";
+        let checked = app.post("/api/v1/drafts/check", &kim, json!({"body": good, "thread_id": thread})).await;
+        assert_eq!(checked.body["emergency_problems"], json!([]), "{backend:?}");
+
+        let routine = app.new_thread(&alice, "Parking", "Do you have parking at the new building?").await;
+        let checked = app.post("/api/v1/drafts/check", &kim, json!({"body": typed, "thread_id": routine})).await;
+        assert_eq!((checked.body["emergency_problems"].clone(), checked.body.get("crisis")), (json!([]), None));
+        let nowhere = app
+            .post(
+                "/api/v1/drafts/check",
+                &kim,
+                json!({"body": typed, "thread_id": "0190d2a0-0000-7000-8000-000000000000"}),
+            )
+            .await;
+        assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    }
+}

@@ -275,7 +275,7 @@ async fn administrators_run_the_clinic_from_the_portal() {
             .clone();
         assert_eq!(wound["members"][0]["display_name"], "Nurse Ana Ruiz");
         let dup = admin.post("/admin/pools", &[("action", "create"), ("name", "Again"), ("slug", "wound-care")]).await;
-        assert_eq!(dup.status, StatusCode::FORBIDDEN, "a taken slug is refused");
+        assert_eq!(dup.status, StatusCode::CONFLICT, "a taken slug is refused");
 
         // Routing: clinical questions now go to wound care; the classifier switched off.
         let routing = admin.get("/admin/routing").await;
@@ -552,7 +552,7 @@ async fn files_travel_with_the_compose_and_reply_forms() {
         assert!(compose.html.contains("enctype=\"multipart/form-data\"") && compose.html.contains("type=\"file\""));
         let fields = [("kind", "question"), ("subject", "Rash photo"), ("body", "Here is the rash on my arm.")];
         let sent = alice.post_files("/compose", &fields, &[("arm.png", PNG.to_vec())]).await;
-        assert_eq!(sent.status, StatusCode::OK, "{}", sent.html);
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
         let token = app.login("patient.alice").await;
         let list = api(&app, Method::GET, "/api/v1/threads", &token, None).await;
         let thread = list.body["threads"]

@@ -10,7 +10,7 @@ use carethread_core::audit::AuditAction;
 use carethread_core::ids::{PoolId, UserId};
 use carethread_core::policy;
 use carethread_core::role::Role;
-use carethread_core::user::{DisplayName, Language, NewUser, User, Username, check_new_password};
+use carethread_core::user::{DisplayName, Language, Mrn, NewUser, User, Username, check_new_password};
 use chrono::{NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,8 @@ pub struct AdminUserOut {
     pub user: UserOut,
     pub disabled: bool,
     pub date_of_birth: Option<NaiveDate>,
+    /// Patients only: the clinic's medical record number, where one is set.
+    pub mrn: Option<String>,
 }
 
 /// Users.
@@ -60,7 +62,12 @@ pub struct AdminUserList {
 }
 
 fn admin_user(u: &User) -> AdminUserOut {
-    AdminUserOut { user: u.into(), disabled: u.disabled, date_of_birth: u.date_of_birth }
+    AdminUserOut {
+        user: u.into(),
+        disabled: u.disabled,
+        date_of_birth: u.date_of_birth,
+        mrn: u.mrn.as_ref().map(|m| m.as_str().to_owned()),
+    }
 }
 
 /// Every user of the clinic.
@@ -85,6 +92,9 @@ pub struct NewUserIn {
     pub date_of_birth: Option<NaiveDate>,
     /// `en` or `es` (default `en`).
     pub language: Option<String>,
+    /// Patients only: the clinic's medical record number (1–20 letters, digits and dashes).
+    #[serde(default)]
+    pub mrn: Option<String>,
     /// At least 12 characters, not a common password.
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
@@ -111,7 +121,8 @@ pub async fn create_user(
         input.date_of_birth,
         Language::parse(input.language.as_deref().unwrap_or("en"))?,
         now.date_naive(),
-    )?;
+    )?
+    .with_mrn(input.mrn.as_deref().filter(|m| !m.trim().is_empty()).map(Mrn::parse).transpose()?)?;
     check_new_password(input.password.expose_secret())?;
     let password = input.password;
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -120,7 +131,9 @@ pub async fn create_user(
         .map_err(ApiError::internal)?;
     let audit = auth.audit(AuditAction::UserCreate).detail(format!("role {}", new.role.as_str()));
     let user = state.store.create_user(&new, &hash, now, &audit).await.map_err(|e| match e {
-        carethread_store::StoreError::Conflict(_) => ApiError::Conflict("that username is taken".into()),
+        carethread_store::StoreError::Conflict(_) => {
+            ApiError::Conflict("that username (or record number) is taken".into())
+        }
         other => other.into(),
     })?;
     Ok((StatusCode::CREATED, Json(admin_user(&user))))
@@ -138,6 +151,9 @@ pub struct UserPatchIn {
     pub display_name: Option<String>,
     /// `en` or `es`.
     pub language: Option<String>,
+    /// Patients only: the clinic's medical record number (1–20 letters,
+    /// digits and dashes); an empty string removes it.
+    pub mrn: Option<String>,
 }
 
 /// Disables or re-enables a user, or changes their role, name or language.
@@ -157,7 +173,12 @@ pub async fn update_user(
     require_admin(&auth)?;
     let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
     let user = state.store.user(id).await?.ok_or(ApiError::NotFound)?;
-    if input.disabled.is_none() && input.role.is_none() && input.display_name.is_none() && input.language.is_none() {
+    if input.disabled.is_none()
+        && input.role.is_none()
+        && input.display_name.is_none()
+        && input.language.is_none()
+        && input.mrn.is_none()
+    {
         return Err(ApiError::invalid("body", "names no change"));
     }
     let role = input
@@ -181,6 +202,14 @@ pub async fn update_user(
         role,
         display_name: input.display_name.as_deref().map(DisplayName::parse).transpose()?,
         language: input.language.as_deref().map(Language::parse).transpose()?,
+        mrn: match input.mrn.as_deref().map(str::trim) {
+            None => None,
+            Some(_) if user.role != Role::Patient => {
+                return Err(ApiError::invalid("mrn", "is recorded for patients only"));
+            }
+            Some("") => Some(None),
+            Some(raw) => Some(Some(Mrn::parse(raw)?)),
+        },
     };
     if let Some(disabled) = input.disabled {
         if id == auth.user.id && disabled {
@@ -202,8 +231,16 @@ pub async fn update_user(
         if let Some(l) = change.language {
             what.push(format!("language {}", l.as_str()));
         }
+        if change.mrn.is_some() {
+            what.push("record number".to_owned());
+        }
         let audit = auth.audit(AuditAction::UserUpdate).detail(what.join("; "));
-        state.store.update_user(id, &change, &audit).await?;
+        state.store.update_user(id, &change, &audit).await.map_err(|e| match e {
+            carethread_store::StoreError::Conflict(_) => {
+                ApiError::Conflict("another patient already has that record number".into())
+            }
+            other => other.into(),
+        })?;
     }
     let user = state.store.user(id).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(admin_user(&user)))
@@ -301,6 +338,7 @@ pub async fn create_pool(
     if name.is_empty() || name.chars().count() > 80 {
         return Err(ApiError::invalid("name", "must be 1 to 80 characters"));
     }
+    carethread_core::text::single_line("name", name)?;
     let audit = auth.audit(AuditAction::PoolChange).detail(format!("created pool {slug}"));
     let pool = state.store.create_pool(slug, name, &audit).await.map_err(|e| match e {
         carethread_store::StoreError::Conflict(_) => ApiError::Conflict("a pool with that slug exists".into()),

@@ -179,12 +179,10 @@ async fn draft_request(
     let messages = state.store.messages(thread.id, false).await?;
     let read = auth.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
     state.store.record_audit(vec![read]).await?;
-    let triage = state.store.latest_triage(thread.id).await?;
-    let self_harm =
-        triage.is_some_and(|(t, _)| t.reasons.iter().any(|r| r.starts_with("red flag") && names_self_harm(r)))
-            || messages.iter().filter(|m| !m.author.role.is_staff()).any(|m| {
-                Lexicon::builtin().check(m.message.body.as_str()).flags.iter().any(|f| names_self_harm(f.family))
-            });
+    let self_harm = triage_saw_self_harm(state, thread).await?
+        || messages.iter().filter(|m| !m.author.role.is_staff()).any(|m| {
+            Lexicon::builtin().check(m.message.body.as_str()).flags.iter().any(|f| names_self_harm(f.family))
+        });
     Ok(DraftRequest {
         patient_first_name: first_name(patient.display_name.as_str()),
         clinician_name: auth.user.display_name.as_str().to_owned(),
@@ -199,6 +197,13 @@ async fn draft_request(
         urgency: thread.urgency,
         self_harm,
     })
+}
+
+/// Whether the thread's stored triage names the red flag for suicidal or
+/// self-harm thoughts.
+pub(crate) async fn triage_saw_self_harm(state: &AppState, thread: &Thread) -> ApiResult<bool> {
+    let triage = state.store.latest_triage(thread.id).await?;
+    Ok(triage.is_some_and(|(t, _)| t.reasons.iter().any(|r| r.starts_with("red flag") && names_self_harm(r))))
 }
 
 /// Whether a triage reason or red-flag family is about suicidal or

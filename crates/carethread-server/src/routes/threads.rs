@@ -28,6 +28,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/threads", get(list_threads).post(create_thread))
         .route("/api/v1/threads/{id}", get(get_thread).patch(update_thread))
+        .route("/api/v1/threads/{id}/confidential", axum::routing::put(set_confidential))
 }
 
 /// Refuses roles that take no part in messaging (admins, auditors).
@@ -445,5 +446,45 @@ pub async fn update_thread(
     let audit = auth.audit(AuditAction::ThreadUpdate).patient(thread.patient_id);
     state.store.update_thread(thread.id, &patch, Utc::now(), &[audit]).await?;
     tracing::info!(thread.id = %thread.id, "thread updated");
+    Ok(Json(thread_detail(&state, &auth, thread.id).await?))
+}
+
+/// Whether an adolescent's thread is kept from their proxies.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfidentialIn {
+    /// `true`: proxies (such as a parent) no longer see the thread; the care team still does.
+    pub confidential: bool,
+}
+
+/// An adolescent patient (by the clinic's age range) keeps one of their own
+/// threads from their proxies, or shows it to them again.
+#[utoipa::path(put, path = "/api/v1/threads/{id}/confidential", tag = "threads", request_body = ConfidentialIn,
+    params(("id" = String, Path, description = "Thread id")),
+    responses(
+        (status = 200, description = "The updated thread", body = ThreadDetail),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "Only patients aged 12 to 17 may keep threads from their proxies", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn set_confidential(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ConfidentialIn>,
+) -> ApiResult<Json<ThreadDetail>> {
+    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
+    let now = Utc::now();
+    let age = auth.user.date_of_birth.map(|dob| age_in_years(dob, now.date_naive()));
+    if thread.patient_id != auth.user.id || !policy::may_mark_confidential(auth.user.role, age, &state.settings) {
+        return Err(ApiError::invalid("confidential", "can be set only by patients aged 12 to 17, on their own threads"));
+    }
+    let patch = ThreadPatch { confidential: Some(input.confidential), ..ThreadPatch::default() };
+    let audit = auth
+        .audit(AuditAction::ThreadUpdate)
+        .patient(thread.patient_id)
+        .detail(if input.confidential { "kept from proxies" } else { "shown to proxies" });
+    state.store.update_thread(thread.id, &patch, now, &[audit]).await?;
+    tracing::info!(thread.id = %thread.id, "thread confidentiality changed");
     Ok(Json(thread_detail(&state, &auth, thread.id).await?))
 }

@@ -2,19 +2,28 @@
 //! and the jargon in it, each term with a plain alternative. Drafts carry
 //! this feedback already; this route gives it for the text a clinician
 //! actually typed (the portal's reply box calls it as they type, and its
-//! "Check wording" button shows the same without a script).
+//! "Check wording" button shows the same without a script). Given the
+//! thread, it also checks a reply on an emergency thread the way drafts are
+//! checked: no promised reply time, and the right crisis line first.
 
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use carethread_core::policy;
+use carethread_core::policy::{self, ThreadAction};
+use carethread_core::thread::Urgency;
 use carethread_core::user::Language;
+use carethread_draft::Crisis;
 use carethread_draft::readability::{self, MAX_DRAFT_GRADE};
+use carethread_draft::safety::{self, EmergencyProblem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
+use crate::routes::drafts::triage_saw_self_harm;
+use crate::routes::messages::patient_language;
+use crate::routes::threads::authorize_thread;
 
 /// The longest text checked, in characters.
 const MAX_CHECKED_CHARS: usize = 20_000;
@@ -29,8 +38,39 @@ pub(super) fn router() -> Router<AppState> {
 pub struct WordingCheckIn {
     /// The reply's text (at most 20,000 characters).
     pub body: String,
-    /// `en` (default) or `es`: the patient's language.
+    /// `en` or `es`: the patient's language (default: the thread's
+    /// patient's language, else `en`).
     pub language: Option<String>,
+    /// The thread the reply is for: on an emergency thread the reply is
+    /// checked for a promised reply time and the crisis line.
+    #[schema(format = Uuid)]
+    pub thread_id: Option<String>,
+}
+
+/// Something a reply on an emergency thread must fix.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmergencyProblemOut {
+    /// `promises_reply_time`, `missing_crisis_line` or `crisis_line_late`.
+    pub code: &'static str,
+    /// In English, for the clinician.
+    pub detail: String,
+    /// The crisis line the reply must give first (988 or 911).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<&'static str>,
+    /// The words that promise a reply time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phrase: Option<String>,
+}
+
+impl From<&EmergencyProblem> for EmergencyProblemOut {
+    fn from(p: &EmergencyProblem) -> Self {
+        let (code, line, phrase) = match p {
+            EmergencyProblem::PromisesReplyTime(phrase) => ("promises_reply_time", None, Some(phrase.clone())),
+            EmergencyProblem::MissingCrisisLine(line) => ("missing_crisis_line", Some(*line), None),
+            EmergencyProblem::CrisisLineLate(line, _) => ("crisis_line_late", Some(*line), None),
+        };
+        Self { code, detail: p.to_string(), line, phrase }
+    }
 }
 
 /// A jargon term and what to say instead.
@@ -56,12 +96,18 @@ pub struct WordingCheckOut {
     pub empathy: bool,
     pub words: usize,
     pub sentences: usize,
+    /// With `thread_id` on an emergency thread: `self_harm` (988 first) or `danger` (911).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crisis: Option<&'static str>,
+    /// With `thread_id` on an emergency thread: what the reply must fix.
+    pub emergency_problems: Vec<EmergencyProblemOut>,
 }
 
-/// The feedback for `body` written in `language`.
+/// The feedback for `body` written in `language`, for a thread about `crisis`.
 #[must_use]
-pub(crate) fn wording_feedback(body: &str, language: Language) -> WordingCheckOut {
+pub(crate) fn wording_feedback(body: &str, language: Language, crisis: Option<Crisis>) -> WordingCheckOut {
     let r = readability::measure(body, language);
+    let problems = crisis.map(|c| safety::emergency_findings(body, language, c)).unwrap_or_default();
     WordingCheckOut {
         language: language.as_str().to_owned(),
         grade: r.grade,
@@ -71,7 +117,20 @@ pub(crate) fn wording_feedback(body: &str, language: Language) -> WordingCheckOu
         empathy: r.empathy,
         words: r.words,
         sentences: r.sentences,
+        crisis: crisis.map(|c| match c {
+            Crisis::SelfHarm => "self_harm",
+            Crisis::Danger => "danger",
+        }),
+        emergency_problems: problems.iter().map(EmergencyProblemOut::from).collect(),
     }
+}
+
+/// The crisis a thread is about, from its urgency and stored triage.
+pub(crate) async fn crisis_of(state: &AppState, thread: &carethread_core::thread::Thread) -> ApiResult<Option<Crisis>> {
+    if thread.urgency != Urgency::Emergency {
+        return Ok(None);
+    }
+    Ok(Some(if triage_saw_self_harm(state, thread).await? { Crisis::SelfHarm } else { Crisis::Danger }))
 }
 
 /// Checks the wording of a reply before it is sent (care-team staff): its
@@ -80,19 +139,27 @@ pub(crate) fn wording_feedback(body: &str, language: Language) -> WordingCheckOu
 #[utoipa::path(post, path = "/api/v1/drafts/check", tag = "drafting", request_body = WordingCheckIn,
     responses(
         (status = 200, description = "Reading grade and jargon with plain alternatives", body = WordingCheckOut),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, description = "No such thread, or not one the caller may answer", body = Problem),
+        (status = 422, body = Problem),
     ),
     security(("bearer" = [])))]
 pub async fn check_wording(
+    State(state): State<AppState>,
     auth: Authenticated,
     ApiJson(input): ApiJson<WordingCheckIn>,
 ) -> ApiResult<Json<WordingCheckOut>> {
     if !policy::works_in_baskets(auth.user.role) {
         return Err(ApiError::Forbidden("reply feedback is for the care team".into()));
     }
-    let language = match input.language.as_deref() {
-        None => Language::En,
-        Some(raw) => Language::parse(raw).map_err(|_| ApiError::invalid("language", "must be en or es"))?,
+    let thread = match input.thread_id.as_deref() {
+        Some(id) => Some(authorize_thread(&state, &auth, id, ThreadAction::Reply).await?),
+        None => None,
+    };
+    let language = match (input.language.as_deref(), &thread) {
+        (Some(raw), _) => Language::parse(raw).map_err(|_| ApiError::invalid("language", "must be en or es"))?,
+        (None, Some(t)) => patient_language(&state, t.patient_id).await?,
+        (None, None) => Language::En,
     };
     if input.body.trim().is_empty() {
         return Err(ApiError::invalid("body", "must not be empty"));
@@ -100,5 +167,9 @@ pub async fn check_wording(
     if input.body.chars().count() > MAX_CHECKED_CHARS {
         return Err(ApiError::invalid("body", "must be at most 20,000 characters"));
     }
-    Ok(Json(wording_feedback(&input.body, language)))
+    let crisis = match &thread {
+        Some(t) => crisis_of(&state, t).await?,
+        None => None,
+    };
+    Ok(Json(wording_feedback(&input.body, language, crisis)))
 }

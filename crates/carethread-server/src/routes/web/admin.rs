@@ -271,6 +271,8 @@ async fn users_page(State(state): State<AppState>, session: WebSession, Query(sa
                 }
                 label for="new-dob" { (text.get("admin.date_of_birth")) }
                 input id="new-dob" name="date_of_birth" type="date";
+                label for="new-mrn" { (text.get("admin.mrn")) }
+                input id="new-mrn" name="mrn" type="text" maxlength="20" pattern="[A-Za-z0-9][A-Za-z0-9-]*" autocomplete="off";
                 label for="new-language" { (text.get("app.language")) }
                 select id="new-language" name="language" {
                     option value="en" { "English" }
@@ -295,6 +297,8 @@ struct NewUserForm {
     date_of_birth: String,
     #[serde(default)]
     language: String,
+    #[serde(default)]
+    mrn: String,
     password: String,
 }
 
@@ -314,6 +318,7 @@ async fn add_user(State(state): State<AppState>, session: WebSession, Form(form)
         role: form.role,
         date_of_birth,
         language: Some(form.language).filter(|l| !l.is_empty()),
+        mrn: Some(form.mrn).filter(|m| !m.trim().is_empty()),
         password: SecretString::from(form.password),
     };
     let result = create_user(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ());
@@ -341,6 +346,7 @@ async fn change_user(
         role: form.role,
         display_name: None,
         language: None,
+        mrn: None,
     };
     let result = update_user(State(state), session.auth.clone(), Path(id), ApiJson(input)).await.map(|_| ());
     done("/admin/users", result, session.text)

@@ -5,10 +5,14 @@
 //! SameSite=Strict` cookie; every form carries the session's CSRF token.
 
 mod admin;
+mod compose;
+mod form_error;
 mod i18n;
+mod inbasket;
 mod more;
 mod pages;
 mod security;
+mod thread_page;
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
@@ -317,25 +321,40 @@ pub(crate) struct PostedForm {
 }
 
 impl PostedForm {
-    pub(crate) async fn read(multipart: Result<Multipart, MultipartRejection>) -> Result<Self, ApiError> {
-        let mut multipart =
-            multipart.map_err(|_| ApiError::UnsupportedMediaType("send the form as multipart/form-data".into()))?;
+    /// Reads as much of the form as arrives: a form cut short (too large, or
+    /// broken off) still gives back the text typed before the files, with
+    /// the reason it was cut short.
+    pub(crate) async fn read_partial(multipart: Result<Multipart, MultipartRejection>) -> (Self, Option<ApiError>) {
         let mut form = Self::default();
-        let broken = |e: axum::extract::multipart::MultipartError| crate::routes::messages::multipart_error(&e);
-        while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        let Ok(mut multipart) = multipart else {
+            return (form, Some(ApiError::UnsupportedMediaType("send the form as multipart/form-data".into())));
+        };
+        let broken = |e: &axum::extract::multipart::MultipartError| crate::routes::messages::multipart_error(e);
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => return (form, None),
+                Err(e) => return (form, Some(broken(&e))),
+            };
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {
                 let file_name = field.file_name().map(str::to_owned);
-                let bytes = field.bytes().await.map_err(broken)?;
-                if !bytes.is_empty() || file_name.as_deref().is_some_and(|n| !n.is_empty()) {
-                    form.files.push((file_name, bytes.to_vec()));
+                match field.bytes().await {
+                    Ok(bytes) if !bytes.is_empty() || file_name.as_deref().is_some_and(|n| !n.is_empty()) => {
+                        form.files.push((file_name, bytes.to_vec()));
+                    }
+                    Ok(_) => {}
+                    Err(e) => return (form, Some(broken(&e))),
                 }
             } else {
-                let value = field.text().await.map_err(broken)?;
-                form.fields.insert(name, serde_json::Value::String(value));
+                match field.text().await {
+                    Ok(value) => {
+                        form.fields.insert(name, serde_json::Value::String(value));
+                    }
+                    Err(e) => return (form, Some(broken(&e))),
+                }
             }
         }
-        Ok(form)
     }
 
     /// The text fields as a form type whose fields are all strings with defaults.

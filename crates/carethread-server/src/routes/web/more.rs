@@ -278,7 +278,7 @@ async fn grant(State(state): State<AppState>, session: WebSession, Form(form): F
     };
     match crate::routes::privacy::create_grant(State(state), session.auth.clone(), ApiJson(input)).await {
         Ok(_) => Redirect::to("/proxies").into_response(),
-        Err(e) => super::pages::api_error(text, &e),
+        Err(e) => super::pages::api_error_in(&session, &e),
     }
 }
 
@@ -310,6 +310,10 @@ struct ManageForm {
     assignee: String,
     #[serde(default)]
     note: String,
+    /// Forwarding to a pool only: `keep` leaves the thread with its assignee;
+    /// anything else (the form's default) clears it so the pool picks it up.
+    #[serde(default)]
+    assignee_rule: String,
 }
 
 /// Staff thread actions, each through the same handler as the API.
@@ -351,7 +355,7 @@ async fn manage(
     };
     match result {
         Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
-        Err(e) => super::pages::api_error(text, &e),
+        Err(e) => super::pages::api_error_in(&session, &e),
     }
 }
 
@@ -365,7 +369,10 @@ async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageF
     }
     let pool = match form.pool.as_str() {
         "" => None,
-        slug => Some(state.store.pool_by_slug(slug).await?.ok_or_else(|| ApiError::invalid("pool", "names no pool"))?),
+        slug => {
+            carethread_core::text::single_line("pool", slug)?;
+            Some(state.store.pool_by_slug(slug).await?.ok_or_else(|| ApiError::invalid("pool", "names no pool"))?)
+        }
     };
     let assignee = match form.assignee.as_str() {
         "" => None,
@@ -380,14 +387,23 @@ async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageF
         return Err(ApiError::invalid("pool", "choose a pool or a colleague to forward to"));
     }
     // Both writes are allowed before either is made: moving needs Manage, the note InternalNotes.
+    let mut had_assignee = false;
     for action in [ThreadAction::Manage, ThreadAction::InternalNotes] {
-        crate::routes::threads::authorize_thread(state, &session.auth, id, action).await?;
+        let thread = crate::routes::threads::authorize_thread(state, &session.auth, id, action).await?;
+        had_assignee = thread.assignee_id.is_some();
     }
+    // To a colleague: they become the assignee. To a pool alone: the assignee
+    // is cleared unless the form said to keep them.
+    let clear = assignee.is_none() && had_assignee && form.assignee_rule != "keep";
     let input = ThreadPatchIn {
         status: None,
         replies_allowed: None,
         pool_id: pool.as_ref().map(|p| Some(p.id.to_string())),
-        assignee_id: assignee.as_ref().map(|u| Some(u.id.to_string())),
+        assignee_id: match &assignee {
+            Some(u) => Some(Some(u.id.to_string())),
+            None if clear => Some(None),
+            None => None,
+        },
     };
     update_thread(State(state.clone()), session.auth.clone(), Path(id.to_owned()), ApiJson(input)).await.map(|_| ())?;
     let to: Vec<&str> = pool
@@ -397,6 +413,9 @@ async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageF
         .chain(assignee.as_ref().map(|u| u.display_name.as_str()))
         .collect();
     let mut body = session.text.fill("manage.forwarded", &[("to", &to.join(", "))]);
+    if clear {
+        body = format!("{body} {}", session.text.get("manage.assignee_cleared"));
+    }
     if !note.is_empty() {
         body = format!("{body}\n{note}");
     }

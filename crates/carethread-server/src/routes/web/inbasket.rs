@@ -1,0 +1,266 @@
+//! The lists of threads: a patient's (or proxy's) messages, and the care
+//! team's in-basket with its filters and live updates.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use carethread_core::role::Role;
+use carethread_core::thread::{Urgency, in_basket_order};
+use carethread_store::ThreadFilter;
+use chrono::Utc;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{WebSession, page};
+use crate::AppState;
+use crate::dto::ThreadListItem;
+use crate::error::ApiError;
+use crate::routes::threads::list_audited;
+
+use super::pages::{WELCOMED_COOKIE, api_error_in, patient_labels, status_label, urgency_label};
+
+/// Threads the session may see, newest first (staff: most urgent first), audited like the API's list.
+pub(super) async fn visible_threads(
+    state: &AppState,
+    session: &WebSession,
+    filter: ThreadFilter,
+) -> Result<Vec<ThreadListItem>, ApiError> {
+    let filter = ThreadFilter { emergencies_first: in_basket_order(session.auth.user.role), limit: 200, ..filter };
+    let rows = list_audited(state, &session.auth, &filter).await?;
+    crate::routes::threads::list_items(state, &session.auth, &rows, &session.clinic).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct InboxQuery {
+    patient: Option<String>,
+}
+
+/// A patient's messages; a proxy sees each patient they act for, one at a time.
+pub(super) async fn inbox(
+    State(state): State<AppState>,
+    session: WebSession,
+    headers: HeaderMap,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let text = session.text;
+    if !writes_for_a_patient(&session) {
+        return Redirect::to("/").into_response();
+    }
+    if crate::extract::cookie_from_headers(&headers, WELCOMED_COOKIE).is_none() {
+        return Redirect::to("/welcome").into_response();
+    }
+    let mut threads = match visible_threads(&state, &session, ThreadFilter::default()).await {
+        Ok(t) => t,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    let acting_for = if session.auth.user.role == Role::Proxy {
+        state.store.proxy_patients(session.auth.user.id, Utc::now()).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    // The patient asked for, else the one chosen last time (remembered for
+    // "New message"), else the first; only ever one the proxy acts for.
+    let remembered = crate::extract::cookie_from_headers(&headers, super::compose::ACTING_FOR_COOKIE);
+    let acts_for = |id: &str| acting_for.iter().any(|p| p.id.to_string() == id);
+    let chosen = q
+        .patient
+        .clone()
+        .filter(|p| acts_for(p))
+        .or_else(|| remembered.filter(|p| acts_for(p)).map(str::to_owned))
+        .or_else(|| acting_for.first().map(|p| p.id.to_string()));
+    if let Some(p) = &chosen {
+        threads.retain(|t| &t.patient.id == p);
+    }
+    let mut response = page(
+        text,
+        text.get("inbox.title"),
+        Some(&session),
+        html! {
+            @if !acting_for.is_empty() {
+                form method="get" action="/inbox" class="inline" {
+                    label for="patient" { (text.get("inbox.acting_for")) }
+                    select id="patient" name="patient" {
+                        @for p in &acting_for {
+                            option value=(p.id) selected[Some(p.id.to_string()) == chosen] { (p.display_name) }
+                        }
+                    }
+                    button type="submit" { (text.get("inbox.show")) }
+                }
+            }
+            p { a class="button primary" href=(compose_link(chosen.as_deref())) { (text.get("nav.compose")) } }
+            (thread_table(&session, &threads, &[], &HashMap::new()))
+        },
+    );
+    if let Some(p) = chosen.filter(|_| !acting_for.is_empty()) {
+        let cookie = format!("{}={p}; Path=/; HttpOnly; SameSite=Strict", super::compose::ACTING_FOR_COOKIE);
+        if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(axum::http::header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Patients and proxies have an inbox and write messages; everyone else starts elsewhere.
+pub(super) fn writes_for_a_patient(session: &WebSession) -> bool {
+    matches!(session.auth.user.role, Role::Patient | Role::Proxy)
+}
+
+pub(super) fn compose_link(patient: Option<&str>) -> String {
+    patient.map_or_else(|| "/compose".to_owned(), |p| format!("/compose?patient={p}"))
+}
+
+/// Threads as a list: unread marker, status, and for staff the urgency
+/// badge, triage reasons and when a reply is due (or that it is overdue).
+pub(super) fn thread_table(
+    session: &WebSession,
+    threads: &[ThreadListItem],
+    reasons: &[Vec<String>],
+    patients: &HashMap<String, String>,
+) -> Markup {
+    let text = session.text;
+    let staff = session.auth.user.role.is_staff();
+    let now = Utc::now();
+    html! {
+        @if threads.is_empty() {
+            p { (text.get(if staff { "inbasket.empty" } else { "inbox.empty" })) }
+        } @else {
+            ul class="threads" id="thread-list" {
+                @for (i, t) in threads.iter().enumerate() {
+                    @let overdue = staff && t.due_at.is_some_and(|d| d < now);
+                    li class={ "thread " (t.urgency) @if t.unread > 0 { " unread" } @if overdue { " overdue" } } {
+                        a href={ "/threads/" (t.id) } {
+                            @if staff { span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) } " " }
+                            (crate::routes::after_hours::on_call_badge(session, t.on_call.as_ref()))
+                            @if overdue { span class="badge overdue" { (text.get("inbasket.overdue")) } " " }
+                            strong class="subject" { (t.subject) }
+                        }
+                        span class="meta" {
+                            @if staff {
+                                (text.get("inbasket.patient")) ": "
+                                (patients.get(&t.patient.id).map_or(t.patient.display_name.as_str(), String::as_str)) " · "
+                            }
+                            (status_label(text, &t.status)) " · " (session.when(t.updated_at))
+                            @if t.unread > 0 { " · " strong { (text.fill("inbox.unread", &[("count", &t.unread.to_string())])) } }
+                            @if let Some(due) = t.due_at {
+                                " · " (text.fill(if staff { "inbasket.due" } else { "inbox.expect_by" }, &[("when", &session.when(due))]))
+                            }
+                            @if let Some(a) = &t.assignee { @if staff { " · " (text.fill("inbasket.assignee", &[("name", &a.display_name)])) } }
+                        }
+                        (crate::routes::after_hours::notice_line(t.after_hours.as_ref()))
+                        @if let Some(r) = reasons.get(i).filter(|r| !r.is_empty()) {
+                            span class="meta reasons" { (text.get("inbasket.why")) ": " (r.join("; ")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct InBasketQuery {
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    pool: String,
+    #[serde(default)]
+    urgency: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// The care team's in-basket: emergencies first, then by due time; filters by
+/// pool, urgency and status; updates live.
+pub(super) async fn inbasket(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(q): Query<InBasketQuery>,
+) -> Response {
+    let text = session.text;
+    if !session.auth.user.role.is_staff() {
+        return Redirect::to("/inbox").into_response();
+    }
+    let assigned = q.view == "assigned";
+    let pools = state.store.pools().await.unwrap_or_default();
+    let pool = pools.iter().find(|p| p.slug == q.pool);
+    let status = match q.status.as_str() {
+        "" => Some(carethread_core::thread::ThreadStatus::Open),
+        "all" => None,
+        raw => carethread_core::thread::ThreadStatus::parse(raw).ok(),
+    };
+    let filter = ThreadFilter {
+        assignee: assigned.then_some(session.auth.user.id),
+        pool: pool.map(|p| p.id),
+        status,
+        ..ThreadFilter::default()
+    };
+    let mut threads = match visible_threads(&state, &session, filter).await {
+        Ok(t) => t,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    if !q.urgency.is_empty() {
+        threads.retain(|t| t.urgency == q.urgency);
+    }
+    // Emergencies first, then the earliest due, then the newest.
+    let rank = |u: &str| Urgency::parse(u).map_or(i64::MAX, Urgency::rank);
+    threads.sort_by(|a, b| {
+        rank(&a.urgency)
+            .cmp(&rank(&b.urgency))
+            .then_with(|| match (a.due_at, b.due_at) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| b.updated_at.cmp(&a.updated_at))
+    });
+    threads.truncate(100);
+    let mut reasons = Vec::with_capacity(threads.len());
+    for t in &threads {
+        let found = match t.id.parse() {
+            Ok(id) => state.store.latest_triage(id).await.ok().flatten(),
+            Err(_) => None,
+        };
+        reasons.push(found.map(|(r, _)| r.reasons.into_iter().take(2).collect()).unwrap_or_default());
+    }
+    let patients = patient_labels(&state, &session).await;
+    let view_link =
+        |view: &str| format!("/inbasket?view={view}&pool={}&urgency={}&status={}", q.pool, q.urgency, q.status);
+    page(
+        text,
+        text.get("inbasket.title"),
+        Some(&session),
+        html! {
+            nav aria-label=(text.get("inbasket.views")) class="tabs" {
+                a href=(view_link("all")) aria-current=[(!assigned).then_some("page")] { (text.get("inbasket.all")) }
+                " "
+                a href=(view_link("assigned")) aria-current=[assigned.then_some("page")] { (text.get("inbasket.assigned")) }
+            }
+            form method="get" action="/inbasket" class="inline filters" {
+                input type="hidden" name="view" value=(if assigned { "assigned" } else { "all" });
+                label for="filter-pool" { (text.get("manage.pool")) }
+                select id="filter-pool" name="pool" {
+                    option value="" { (text.get("inbasket.any")) }
+                    @for p in &pools { option value=(p.slug) selected[p.slug == q.pool] { (p.name) } }
+                }
+                label for="filter-urgency" { (text.get("inbasket.urgency")) }
+                select id="filter-urgency" name="urgency" {
+                    option value="" { (text.get("inbasket.any")) }
+                    @for u in ["emergency", "urgent", "routine"] { option value=(u) selected[u == q.urgency] { (urgency_label(text, u)) } }
+                }
+                label for="filter-status" { (text.get("inbox.status")) }
+                select id="filter-status" name="status" {
+                    @for (value, key) in [("", "status.open"), ("awaiting_patient", "status.awaiting_patient"), ("closed", "status.closed"), ("all", "inbasket.any")] {
+                        option value=(value) selected[value == q.status] { (text.get(key)) }
+                    }
+                }
+                button type="submit" { (text.get("inbasket.filter")) }
+            }
+            p class="hint" { (text.get("inbasket.live")) }
+            div id="live" role="status" aria-live="polite" class="visually-hidden" {}
+            div data-live-list="" { (thread_table(&session, &threads, &reasons, &patients)) }
+        },
+    )
+}

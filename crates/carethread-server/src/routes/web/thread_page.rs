@@ -1,0 +1,692 @@
+//! One thread as a page: messages with read receipts, the "did this answer
+//! your question?" response, and for staff the reply box with drafts, quick
+//! replies, notes and reading-level feedback.
+
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use carethread_core::user::Language;
+use carethread_store::ThreadFilter;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{CsrfForm, PostedForm, WebSession, page};
+use crate::AppState;
+use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::routes::drafts::{DraftIn, create_draft, expand_quick_reply, list_quick_replies};
+use crate::routes::messages::{PortalMessage, check_files, patient_language, send_from_portal};
+use crate::routes::threads::get_thread;
+
+use super::form_error::FormError;
+use super::inbasket::visible_threads;
+use super::pages::{api_error_in, patient_label, status_label, urgency_label};
+use crate::routes::threads::{ConfidentialIn, load_thread, set_confidential};
+use carethread_core::policy::ThreadAction;
+
+pub(super) async fn load(state: &AppState, session: &WebSession, id: &str) -> Result<ThreadDetail, ApiError> {
+    get_thread(State(state.clone()), session.auth.clone(), Path(id.to_owned())).await.map(|Json(d)| d)
+}
+
+/// What the reply box holds when the page is drawn.
+#[derive(Default)]
+pub(super) struct ReplyBox {
+    text: String,
+    draft_id: Option<String>,
+    model: Option<String>,
+    feedback: Option<carethread_draft::Readability>,
+    no_reply_needed: bool,
+    /// Why the reply form came back, next to its field.
+    error: Option<FormError>,
+    /// What was typed in the internal-note box, when the note form came back.
+    note: String,
+    /// Why the note form came back.
+    note_error: Option<FormError>,
+}
+
+/// What the care team sees around a thread: forwarding targets, the
+/// patient's other threads, their quick replies, and who the patient is
+/// (date of birth, record number); and for everyone, what the core policy
+/// lets the viewer do here.
+#[derive(Default)]
+pub(super) struct StaffContext {
+    pools: Vec<carethread_store::PoolRef>,
+    colleagues: Vec<(String, String)>,
+    recent: Vec<ThreadListItem>,
+    quick: Vec<(String, String)>,
+    /// "Alice Johnson · DOB Apr 12, 1968 · MRN 00123" (staff only).
+    patient: String,
+    /// The policy lets the viewer add a patient-visible message.
+    may_reply: bool,
+    /// The viewer is the thread's patient and may keep it from their proxies.
+    may_mark_confidential: bool,
+}
+
+pub(super) async fn staff_context(state: &AppState, session: &WebSession, d: &ThreadDetail) -> StaffContext {
+    let may_reply = load_thread(state, &session.auth, &d.id).await.is_ok_and(|a| a.allows(ThreadAction::Reply));
+    let may_mark_confidential =
+        d.patient.id == session.auth.user.id.to_string() && super::compose::may_mark_confidential(state, session);
+    if !session.auth.user.role.is_staff() {
+        return StaffContext { may_reply, may_mark_confidential, ..StaffContext::default() };
+    }
+    let pools = state.store.pools().await.unwrap_or_default();
+    let colleagues = state
+        .store
+        .list_users()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| u.role.is_staff() && !u.disabled && u.id != session.auth.user.id)
+        .map(|u| {
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.display_name.as_str(), session.text.get(&format!("role.{}", u.role.as_str()))),
+            )
+        })
+        .collect();
+    let patient = d.patient.id.parse().ok();
+    let recent = match patient {
+        Some(p) => visible_threads(state, session, ThreadFilter { patient: Some(p), ..ThreadFilter::default() })
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t.id != d.id)
+            .take(5)
+            .collect(),
+        None => Vec::new(),
+    };
+    let quick = list_quick_replies(State(state.clone()), session.auth.clone())
+        .await
+        .map(|Json(list)| list.quick_replies.into_iter().map(|q| (q.code, q.body)).collect())
+        .unwrap_or_default();
+    let patient = match d.patient.id.parse() {
+        Ok(id) => state.store.user(id).await.ok().flatten().map_or_else(
+            || d.patient.display_name.clone(),
+            |u| {
+                patient_label(
+                    session,
+                    &d.patient.display_name,
+                    u.date_of_birth,
+                    u.mrn.as_ref().map(carethread_core::user::Mrn::as_str),
+                )
+            },
+        ),
+        Err(_) => d.patient.display_name.clone(),
+    };
+    StaffContext { pools, colleagues, recent, quick, patient, may_reply, may_mark_confidential }
+}
+
+pub(super) async fn thread_page(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+) -> Response {
+    match load(&state, &session, &id).await {
+        Ok(detail) => {
+            let context = staff_context(&state, &session, &detail).await;
+            render_thread(&session, &detail, &ReplyBox::default(), &context)
+        }
+        Err(e) => api_error_in(&session, &e),
+    }
+}
+
+pub(super) fn message_item(session: &WebSession, m: &MessageOut, staff: bool) -> Markup {
+    let text = session.text;
+    html! {
+        li class={ "message" @if m.internal { " internal" } @if m.author.role == "patient" || m.author.role == "proxy" { " from-patient" } } {
+            p class="meta" {
+                strong { (m.author.display_name) }
+                " · " time datetime=(m.sent_at.to_rfc3339()) { (session.when(m.sent_at)) }
+                @if m.internal { " · " strong class="badge note-label" { (text.get("thread.note_badge")) } }
+                @if m.ai_assisted && staff { " · " span class="badge" { (text.get("thread.ai_assisted")) } }
+            }
+            div class="body" { @for line in m.body.lines() { (line) br; } }
+            @for a in &m.attachments {
+                p { a href=(a.url) { (text.fill("thread.attachment", &[("name", &a.file_name)])) } }
+            }
+            @let readers: Vec<_> = m.read_by.iter().filter(|r| r.user_id != m.author.id).collect();
+            p class="receipt" {
+                @if readers.is_empty() { (text.get("thread.not_read")) }
+                @for r in &readers { (text.fill("thread.read_by", &[("name", &r.display_name), ("time", &session.when(r.read_at))])) " " }
+            }
+        }
+    }
+}
+
+pub(super) fn render_thread(
+    session: &WebSession,
+    d: &ThreadDetail,
+    reply: &ReplyBox,
+    context: &StaffContext,
+) -> Response {
+    let text = session.text;
+    let staff = session.auth.user.role.is_staff();
+    let closed = d.status == "closed";
+    let patient_may_write = !closed && d.replies_allowed;
+    let last_from_staff = d
+        .messages
+        .iter()
+        .rev()
+        .find(|m| !m.internal)
+        .is_some_and(|m| !matches!(m.author.role.as_str(), "patient" | "proxy"));
+    page(
+        text,
+        &d.subject,
+        Some(session),
+        html! {
+            p { a href="/" { (text.get("thread.back")) } }
+            p class="meta" { (text.get("inbox.status")) ": " (status_label(text, &d.status))
+                @if staff { " · " (text.get("inbasket.patient")) ": " (context.patient) }
+                @if let Some(due) = d.due_at {
+                    " · " (text.fill(if staff { "inbasket.due" } else { "inbox.expect_by" }, &[("when", &session.when(due))]))
+                }
+                @if !d.replies_allowed { " · " (text.get("thread.replies_off")) } }
+            @if staff {
+                p class="meta assignment" {
+                    @match &d.assignee {
+                        Some(a) => { (text.fill("inbasket.assignee", &[("name", &a.display_name)])) }
+                        None => { (text.get("thread.not_assigned")) }
+                    }
+                    " · " (text.get("manage.pool")) ": "
+                    @match &d.pool { Some(p) => { (p.name) } None => { "—" } }
+                }
+            }
+            @if d.confidential {
+                p class="notice" role="note" { (text.get("thread.confidential_on")) }
+            }
+            @if let Some(notice) = &d.safety_notice {
+                div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
+            }
+            (crate::routes::after_hours::notice(d.after_hours.as_ref()))
+            @if let Some(on_call) = &d.on_call { p { (crate::routes::after_hours::on_call_badge(session, Some(on_call))) } }
+            @if let (true, Some(t)) = (staff, &d.triage) {
+                section class="triage" aria-labelledby="triage-h" {
+                    h2 id="triage-h" { (text.get("thread.triage")) }
+                    p { span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) } " · " (t.category) }
+                    ul { @for r in &t.reasons { li { (r) } } }
+                }
+            }
+            section aria-labelledby="messages-h" {
+                h2 id="messages-h" { (text.get("thread.messages")) }
+                ol class="messages" { @for m in &d.messages { (message_item(session, m, staff)) } }
+            }
+            @if !staff && last_from_staff && patient_may_write && context.may_reply {
+                form method="post" action={ "/threads/" (d.id) "/feedback" } class="feedback" {
+                    input type="hidden" name="csrf_token" value=(session.csrf);
+                    fieldset {
+                        legend { (text.get("thread.answered_q")) }
+                        button type="submit" name="answered" value="yes" { (text.get("thread.answered_yes")) }
+                        " "
+                        button type="submit" name="answered" value="no" { (text.get("thread.answered_no")) }
+                    }
+                }
+            }
+            @if staff { (staff_actions(session, d, context)) }
+            (reply_section(session, d, reply, context))
+            @if staff && !closed { (note_section(session, d, reply)) }
+            @if context.may_mark_confidential { (confidential_section(session, d)) }
+            @if staff && !context.recent.is_empty() {
+                section aria-labelledby="recent-h" {
+                    h2 id="recent-h" { (text.fill("thread.recent", &[("name", &d.patient.display_name)])) }
+                    ul {
+                        @for t in &context.recent {
+                            li { a href={ "/threads/" (t.id) } { (t.subject) } " · " (status_label(text, &t.status)) " · " (session.when(t.updated_at)) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The reply box, or why there is none; for staff, the draft and quick-reply tools above it.
+pub(super) fn reply_section(
+    session: &WebSession,
+    d: &ThreadDetail,
+    reply: &ReplyBox,
+    context: &StaffContext,
+) -> Markup {
+    let text = session.text;
+    let max_chars = session.clinic.profile.message_max_chars.to_string();
+    let staff = session.auth.user.role.is_staff();
+    let closed = d.status == "closed";
+    let error = reply.error.as_ref();
+    html! {
+        @if closed || (!staff && !d.replies_allowed) {
+            p { (text.get(if closed { "thread.closed" } else { "thread.replies_off_patient" })) }
+        } @else if !context.may_reply {
+            p class="notice" role="note" { (text.get("form.read_only_thread")) }
+        } @else {
+            @if staff {
+                section aria-labelledby="reply-tools-h" {
+                    h2 id="reply-tools-h" { (text.get("thread.reply_tools")) }
+                    form method="post" action={ "/threads/" (d.id) "/draft" } class="inline" {
+                        input type="hidden" name="csrf_token" value=(session.csrf);
+                        button type="submit" { (text.get("thread.draft")) }
+                    }
+                    @if !context.quick.is_empty() {
+                        form method="post" action={ "/threads/" (d.id) "/quick-reply" } class="inline" {
+                            input type="hidden" name="csrf_token" value=(session.csrf);
+                            input type="hidden" name="body" value=(reply.text);
+                            label for="quick-code" { (text.get("thread.quick")) }
+                            select id="quick-code" name="code" {
+                                @for (code, body) in &context.quick {
+                                    option value=(code) { "." (code) " — " (body.chars().take(50).collect::<String>()) }
+                                }
+                            }
+                            button type="submit" { (text.get("thread.quick_insert")) }
+                        }
+                    }
+                    @if reply.no_reply_needed { p role="status" { (text.get("thread.no_reply_needed")) } }
+                }
+            }
+            form method="post" action={ "/threads/" (d.id) "/reply" } enctype="multipart/form-data" class="stack reply" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                @if let Some(id) = &reply.draft_id { input type="hidden" name="draft_id" value=(id); }
+                @if let Some(model) = &reply.model {
+                    p class="notice" role="status" { (text.fill("thread.draft_ai", &[("model", model)])) " " (text.get("thread.draft_help")) }
+                }
+                (FormError::summary(error, text))
+                label for="reply-body" { (text.get("thread.reply")) }
+                p class="hint" id="reply-body-hint" { (text.fill("compose.chars_hint", &[("max", &max_chars)])) }
+                textarea id="reply-body" name="body" rows="8" data-max-chars=(max_chars)
+                    data-count-text=(text.get("compose.chars_count")) data-over-text=(text.get("compose.chars_over"))
+                    aria-invalid=[FormError::is_for(error, "reply-body").then_some("true")]
+                    aria-describedby=(described(error, "reply-body")) { (reply.text) }
+                (FormError::next_to(error, "reply-body"))
+                @if let Some(r) = &reply.feedback {
+                    p class="readability" role="status" {
+                        (text.fill("thread.readability", &[("grade", &format!("{:.1}", r.grade))]))
+                        @if !r.jargon.is_empty() {
+                            " · " (text.fill("thread.jargon", &[("list", &r.jargon.iter().map(|j| format!("{} → {}", j.term, j.plain)).collect::<Vec<_>>().join(", "))]))
+                        }
+                    }
+                }
+                label for="reply-files" { (text.get("compose.files")) }
+                input id="reply-files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf"
+                    aria-invalid=[FormError::is_for(error, "reply-files").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "reply-files")];
+                (FormError::next_to(error, "reply-files"))
+                @if staff { p class="hint" { (text.get("thread.reply_to_patient")) } }
+                button type="submit" class="primary" { (text.get("thread.send")) }
+            }
+        }
+    }
+}
+
+/// Assign, forward with a note, re-triage, replies on or off, close: forms for the care team.
+pub(super) fn staff_actions(session: &WebSession, d: &ThreadDetail, context: &StaffContext) -> Markup {
+    let text = session.text;
+    let closed = d.status == "closed";
+    html! {
+        section class="actions" aria-labelledby="actions-h" {
+            h2 id="actions-h" { (text.get("manage.title")) }
+            form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                button type="submit" name="action" value="assign_me" { (text.get("manage.assign_me")) }
+                @if closed {
+                    button type="submit" name="action" value="reopen" { (text.get("manage.reopen")) }
+                } @else {
+                    button type="submit" name="action" value="close" { (text.get("thread.close")) }
+                }
+                @if d.replies_allowed {
+                    button type="submit" name="action" value="replies_off" { (text.get("manage.replies_off")) }
+                } @else {
+                    button type="submit" name="action" value="replies_on" { (text.get("manage.replies_on")) }
+                }
+            }
+            form method="post" action={ "/threads/" (d.id) "/manage" } class="stack" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                input type="hidden" name="action" value="forward";
+                fieldset {
+                    legend { (text.get("manage.forward")) }
+                    label for="forward-pool" { (text.get("manage.to_pool")) }
+                    select id="forward-pool" name="pool" {
+                        option value="" { "—" }
+                        @for p in &context.pools { option value=(p.slug) { (p.name) } }
+                    }
+                    label for="forward-user" { (text.get("manage.to_colleague")) }
+                    select id="forward-user" name="assignee" aria-describedby="forward-user-hint" {
+                        option value="" { "—" }
+                        @for (id, name) in &context.colleagues { option value=(id) { (name) } }
+                    }
+                    p class="hint" id="forward-user-hint" { (text.get("manage.colleague_hint")) }
+                    @if let Some(a) = &d.assignee {
+                        fieldset {
+                            legend { (text.fill("manage.assignee_rule", &[("name", &a.display_name)])) }
+                            div class="row" {
+                                input type="radio" id="assignee-clear" name="assignee_rule" value="clear" checked;
+                                label for="assignee-clear" { (text.get("manage.clear_assignee")) }
+                            }
+                            div class="row" {
+                                input type="radio" id="assignee-keep" name="assignee_rule" value="keep";
+                                label for="assignee-keep" { (text.fill("manage.keep_assignee", &[("name", &a.display_name)])) }
+                            }
+                        }
+                    }
+                    label for="forward-note" { (text.get("manage.note")) }
+                    textarea id="forward-note" name="note" rows="2" maxlength="500" {}
+                    button type="submit" { (text.get("manage.forward_send")) }
+                }
+            }
+            form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                input type="hidden" name="action" value="retriage";
+                label for="retriage-urgency" { (text.get("inbasket.urgency")) }
+                select id="retriage-urgency" name="urgency" {
+                    @for u in ["emergency", "urgent", "routine"] { option value=(u) selected[u == d.urgency] { (urgency_label(text, u)) } }
+                }
+                label for="retriage-pool" { (text.get("manage.pool")) }
+                select id="retriage-pool" name="pool" {
+                    option value="" { "—" }
+                    @for p in &context.pools {
+                        option value=(p.slug) selected[d.pool.as_ref().is_some_and(|x| x.slug == p.slug)] { (p.name) }
+                    }
+                }
+                button type="submit" { (text.get("manage.retriage")) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ReplyForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    draft_id: Option<String>,
+}
+
+/// The thread page again, with what was typed and why it came back.
+async fn again(state: &AppState, session: &WebSession, id: &str, reply: ReplyBox, status: StatusCode) -> Response {
+    let detail = match load(state, session, id).await {
+        Ok(d) => d,
+        Err(e) => return api_error_in(session, &e),
+    };
+    let context = staff_context(state, session, &detail).await;
+    let mut response = render_thread(session, &detail, &reply, &context);
+    *response.status_mut() = status;
+    response
+}
+
+/// A reply (with files, if chosen) from the thread page's multipart form:
+/// always a message the patient sees, never an internal note (notes have
+/// their own form). A refused reply comes back with its text.
+pub(super) async fn reply(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let text = session.text;
+    let (posted, unread) = PostedForm::read_partial(multipart).await;
+    let form: ReplyForm = match posted.parse() {
+        Ok(f) => f,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let came_back = |error: FormError| ReplyBox {
+        text: form.body.clone(),
+        draft_id: form.draft_id.clone().filter(|d| !d.is_empty()),
+        error: Some(error),
+        ..ReplyBox::default()
+    };
+    let refused = |e: &ApiError| FormError::from_api(&state, &session, e, "reply-body", "reply-files");
+    if let Some(e) = unread {
+        let error = refused(&e);
+        let status = error.status;
+        return again(&state, &session, &id, came_back(error), status).await;
+    }
+    if posted.files.is_empty() && form.body.trim().is_empty() {
+        let error = FormError::new("reply-body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
+        return again(&state, &session, &id, came_back(error), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if let Some(error) =
+        FormError::check_message(&state, &session, &form.body, &posted.files, "reply-body", "reply-files")
+    {
+        let status = error.status;
+        return again(&state, &session, &id, came_back(error), status).await;
+    }
+    let result = match check_files(&state, posted.files) {
+        Ok(files) => {
+            let message = PortalMessage {
+                text: Some(&form.body),
+                internal: false,
+                files,
+                draft_id: form.draft_id.as_deref(),
+                acknowledgement: false,
+            };
+            send_from_portal(&state, &session.auth, &id, message).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
+        Err(ApiError::NotFound) => api_error_in(&session, &ApiError::NotFound),
+        Err(e) => {
+            let error = refused(&e);
+            let status = error.status;
+            again(&state, &session, &id, came_back(error), status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct NoteForm {
+    csrf_token: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// An internal note from its own form: only ever a note, which the patient never sees.
+pub(super) async fn note(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let text = session.text;
+    let came_back =
+        |error: FormError| ReplyBox { note: form.body.clone(), note_error: Some(error), ..ReplyBox::default() };
+    if form.body.trim().is_empty() {
+        let error = FormError::new("note-body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
+        return again(&state, &session, &id, came_back(error), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if let Some(error) = FormError::check_message(&state, &session, &form.body, &[], "note-body", "note-body") {
+        let status = error.status;
+        return again(&state, &session, &id, came_back(error), status).await;
+    }
+    let message = PortalMessage { text: Some(&form.body), internal: true, ..PortalMessage::default() };
+    match send_from_portal(&state, &session.auth, &id, message).await {
+        Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
+        Err(e @ (ApiError::NotFound | ApiError::Forbidden(_))) => api_error_in(&session, &e),
+        Err(e) => {
+            let error = FormError::from_api(&state, &session, &e, "note-body", "note-body");
+            let status = error.status;
+            again(&state, &session, &id, came_back(error), status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ConfidentialForm {
+    csrf_token: String,
+    #[serde(default)]
+    confidential: String,
+}
+
+/// An adolescent keeps one of their threads from their proxies, or shows it to them again.
+pub(super) async fn confidential(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<ConfidentialForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let input = ConfidentialIn { confidential: form.confidential == "true" };
+    match set_confidential(State(state), session.auth.clone(), Path(id.clone()), ApiJson(input)).await {
+        Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
+        Err(e) => api_error_in(&session, &e),
+    }
+}
+
+/// The internal-note form: its own box and its own button, marked staff only.
+fn note_section(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox) -> Markup {
+    let text = session.text;
+    let error = reply.note_error.as_ref();
+    html! {
+        section class="note-form" aria-labelledby="note-h" {
+            h2 id="note-h" { (text.get("thread.note_section")) }
+            form method="post" action={ "/threads/" (d.id) "/note" } class="stack" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                label for="note-body" { (text.get("thread.note_label")) }
+                textarea id="note-body" name="body" rows="3"
+                    aria-invalid=[FormError::is_for(error, "note-body").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "note-body")] { (reply.note) }
+                (FormError::next_to(error, "note-body"))
+                button type="submit" class="note" { (text.get("thread.note_add")) }
+            }
+        }
+    }
+}
+
+/// For an adolescent on their own thread: keep it from their proxies, with who will and won't see it.
+fn confidential_section(session: &WebSession, d: &ThreadDetail) -> Markup {
+    let text = session.text;
+    html! {
+        section aria-labelledby="private-h" {
+            h2 id="private-h" { (text.get("thread.private_h")) }
+            p id="private-help" { (text.get("compose.confidential_help")) }
+            form method="post" action={ "/threads/" (d.id) "/confidential" } class="inline" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                @if d.confidential {
+                    input type="hidden" name="confidential" value="false";
+                    button type="submit" aria-describedby="private-help" { (text.get("thread.confidential_unmark")) }
+                } @else {
+                    input type="hidden" name="confidential" value="true";
+                    button type="submit" aria-describedby="private-help" { (text.get("thread.confidential_mark")) }
+                }
+            }
+        }
+    }
+}
+
+fn described(error: Option<&FormError>, id: &str) -> String {
+    match FormError::described_by(error, id) {
+        Some(e) => format!("{id}-hint {e}"),
+        None => format!("{id}-hint"),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct QuickForm {
+    csrf_token: String,
+    code: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// Puts a quick reply, expanded for this thread, into the reply box (no script needed).
+pub(super) async fn quick_reply(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<QuickForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let expanded = expand_quick_reply(State(state.clone()), session.auth.clone(), Path((id.clone(), form.code))).await;
+    let Json(q) = match expanded {
+        Ok(q) => q,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    let detail = match load(&state, &session, &id).await {
+        Ok(d) => d,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    let body = if form.body.trim().is_empty() { q.body } else { format!("{}\n\n{}", form.body.trim_end(), q.body) };
+    let language = match detail.patient.id.parse() {
+        Ok(patient) => patient_language(&state, patient).await.unwrap_or_default(),
+        Err(_) => Language::default(),
+    };
+    let feedback = Some(carethread_draft::readability::measure(&body, language));
+    let reply = ReplyBox { text: body, feedback, ..ReplyBox::default() };
+    let context = staff_context(&state, &session, &detail).await;
+    render_thread(&session, &detail, &reply, &context)
+}
+
+#[derive(Deserialize)]
+pub(super) struct FeedbackForm {
+    csrf_token: String,
+    answered: String,
+}
+
+/// "Did this answer your question?": the answer goes to the care team as a message.
+pub(super) async fn feedback(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<FeedbackForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let text = session.text;
+    let body = if form.answered == "yes" {
+        format!("✓ {}: {}", text.get("thread.answered_q"), text.get("thread.answered_yes"))
+    } else {
+        text.get("thread.answered_no").to_owned()
+    };
+    // "Yes" leaves the thread with the patient; "I still have a question" puts it back with the care team.
+    let message =
+        PortalMessage { text: Some(&body), acknowledgement: form.answered == "yes", ..PortalMessage::default() };
+    match send_from_portal(&state, &session.auth, &id, message).await {
+        Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
+        Err(e) => api_error_in(&session, &e),
+    }
+}
+
+/// Asks for a draft and shows the thread with it in the reply box, with its reading level.
+pub(super) async fn draft(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let made =
+        create_draft(State(state.clone()), session.auth.clone(), Path(id.clone()), ApiJson(DraftIn::default())).await;
+    let (_, Json(d)) = match made {
+        Ok(made) => made,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    let detail = match load(&state, &session, &id).await {
+        Ok(detail) => detail,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    let reply = ReplyBox {
+        text: d.body.clone().unwrap_or_default(),
+        draft_id: d.body.as_ref().map(|_| d.id.clone()),
+        model: d.body.as_ref().map(|_| format!("{} {}", d.model.id, d.model.version)),
+        feedback: d.readability,
+        no_reply_needed: !d.reply_needed,
+        ..ReplyBox::default()
+    };
+    let context = staff_context(&state, &session, &detail).await;
+    render_thread(&session, &detail, &reply, &context)
+}

@@ -1,0 +1,450 @@
+//! The portal's forms as a patient, a proxy or a clinician meets them, on
+//! both backends: a proxy writes in the record of the patient they act for,
+//! staff tell patients apart, an adolescent keeps a thread from her proxies,
+//! a read-only proxy is told why there is no reply box, a refused form comes
+//! back with what was typed, a reload never sends twice, a note is never a
+//! reply, and the thread says whom it is assigned to.
+
+mod support;
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode, redirect};
+use serde_json::{Value, json};
+use support::{PASSWORD, TestApp, backends, spawn};
+
+/// A signed-in browser: its cookies (kept as the server sets them) and the CSRF token its pages carry.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: std::sync::Mutex<String>,
+    csrf: String,
+}
+
+struct Page {
+    status: StatusCode,
+    location: String,
+    html: String,
+}
+
+impl Browser {
+    async fn sign_in(app: &TestApp, username: &str) -> Self {
+        let http = reqwest::Client::builder().redirect(redirect::Policy::none()).build().expect("client");
+        let r = http
+            .post(format!("{}/api/v1/session", app.base))
+            .json(&json!({"username": username, "password": PASSWORD, "cookie": true}))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status(), StatusCode::OK, "{username}");
+        let session = r
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.split(';').next().filter(|p| p.starts_with("carethread_session=")))
+            .expect("session cookie")
+            .to_owned();
+        let mut browser = Self {
+            http,
+            base: app.base.clone(),
+            cookie: std::sync::Mutex::new(format!("{session}; carethread_welcomed=1")),
+            csrf: String::new(),
+        };
+        let help = browser.get("/help").await;
+        browser.csrf = csrf_of(&help.html);
+        browser
+    }
+
+    fn cookie(&self) -> String {
+        self.cookie.lock().expect("cookie").clone()
+    }
+
+    /// Sends, and keeps any cookie the answer sets (as a browser would).
+    async fn page(&self, req: reqwest::RequestBuilder) -> Page {
+        let r = req.header(COOKIE, self.cookie()).send().await.expect("request");
+        for set in r.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+            if let Some((name, value)) = set.split(';').next().and_then(|p| p.split_once('=')) {
+                let mut jar = self.cookie.lock().expect("cookie");
+                let kept: Vec<String> = jar
+                    .split("; ")
+                    .filter(|c| !c.starts_with(&format!("{name}=")))
+                    .map(str::to_owned)
+                    .chain(std::iter::once(format!("{name}={value}")))
+                    .collect();
+                *jar = kept.join("; ");
+            }
+        }
+        let status = r.status();
+        let location = r.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        Page { status, location, html: r.text().await.unwrap_or_default() }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.page(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    /// Posts a form with the session's CSRF token.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &self.csrf)];
+        form.extend_from_slice(fields);
+        self.page(self.http.post(format!("{}{path}", self.base)).form(&form)).await
+    }
+
+    /// Posts a multipart form (the compose and reply forms), with files.
+    async fn post_files(&self, path: &str, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Page {
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf.clone());
+        for (k, v) in fields {
+            form = form.text((*k).to_owned(), (*v).to_owned());
+        }
+        for (name, bytes) in files {
+            form = form.part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name((*name).to_owned()));
+        }
+        self.page(self.http.post(format!("{}{path}", self.base)).multipart(form)).await
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    value_after(html, "name=\"csrf_token\" value=\"")
+}
+
+/// The attribute value that follows `marker` in the page.
+fn value_after(html: &str, marker: &str) -> String {
+    html.find(marker).map(|i| html[i + marker.len()..].chars().take_while(|c| *c != '"').collect()).unwrap_or_default()
+}
+
+/// The text of the page's first-level heading.
+fn heading(html: &str) -> String {
+    let start = html.find("<h1>").map_or(0, |i| i + 4);
+    html[start..].split("</h1>").next().unwrap_or_default().to_owned()
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+async fn api(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> support::Reply {
+    app.call(method, path, Some(token), body).await
+}
+
+async fn thread_ids(app: &TestApp, token: &str) -> Vec<String> {
+    let list = api(app, Method::GET, "/api/v1/threads", token, None).await;
+    list.body["threads"].as_array().into_iter().flatten().filter_map(|t| t["id"].as_str().map(str::to_owned)).collect()
+}
+
+async fn message_count(app: &TestApp, token: &str, thread: &str) -> usize {
+    let detail = api(app, Method::GET, &format!("/api/v1/threads/{thread}"), token, None).await;
+    detail.body["messages"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn a_proxy_acting_for_maya_writes_in_mayas_record_and_is_told_so() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let maya_id = app.id("patient.maya");
+        let carol = Browser::sign_in(&app, "proxy.carol").await;
+        // Carol chooses Maya in her inbox, then opens "New message" from the menu.
+        let inbox = carol.get(&format!("/inbox?patient={maya_id}")).await;
+        assert_eq!(inbox.status, StatusCode::OK);
+        let compose = carol.get("/compose").await;
+        assert!(heading(&compose.html).contains("Maya Johnson"), "{backend:?}: {}", heading(&compose.html));
+        let chosen = value_after(&compose.html, "name=\"patient\" value=\"");
+        assert_eq!(chosen, maya_id, "{backend:?}: the form writes for Maya");
+        let fields = [
+            ("kind", "appointment"),
+            ("patient", chosen.as_str()),
+            ("days", "Tuesday"),
+            ("body", "A check-up for Maya, please."),
+        ];
+        let sent = carol.post_files("/compose", &fields, &[]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{backend:?}: {}", sent.html);
+        let page = carol.get(&sent.location).await;
+        assert!(page.html.contains("Maya Johnson"), "{backend:?}: the sent page names the patient");
+        let maya = app.login("patient.maya").await;
+        let alice = app.login("patient.alice").await;
+        let in_maya = api(&app, Method::GET, "/api/v1/threads", &maya, None).await.body.to_string();
+        let in_alice = api(&app, Method::GET, "/api/v1/threads", &alice, None).await.body.to_string();
+        assert!(in_maya.contains("An appointment") && !in_alice.contains("An appointment"), "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_message_sent_from_a_form_is_not_sent_again_on_reload() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let token = app.login("patient.alice").await;
+        let alice = Browser::sign_in(&app, "patient.alice").await;
+        let before = thread_ids(&app, &token).await.len();
+        let sent =
+            alice.post_files("/compose", &[("kind", "question"), ("body", "Is my new pill safe with tea?")], &[]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{backend:?}: {}", sent.html);
+        assert!(sent.location.starts_with("/threads/"), "{backend:?}: {}", sent.location);
+        for _ in 0..2 {
+            let page = alice.get(&sent.location).await;
+            assert_eq!(page.status, StatusCode::OK);
+            assert!(page.html.contains("Your message was sent"), "{backend:?}");
+        }
+        assert_eq!(thread_ids(&app, &token).await.len(), before + 1, "{backend:?}");
+
+        // A reply, feedback and staff actions also answer 303 to a page that only reads.
+        let thread = sent.location.trim_start_matches("/threads/").trim_end_matches("/sent").to_owned();
+        let replied = alice.post_files(&format!("/threads/{thread}/reply"), &[("body", "Also, green tea.")], &[]).await;
+        assert_eq!(
+            (replied.status, replied.location.as_str()),
+            (StatusCode::SEE_OTHER, format!("/threads/{thread}").as_str())
+        );
+        let count = message_count(&app, &token, &thread).await;
+        alice.get(&replied.location).await;
+        alice.get(&replied.location).await;
+        assert_eq!(message_count(&app, &token, &thread).await, count, "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_form_comes_back_with_what_was_typed_in_the_persons_language() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = Browser::sign_in(&app, "patient.alice").await;
+        let compose = alice.get("/compose").await;
+        assert!(compose.html.contains("up to 5000 characters"), "{backend:?}: the limit is stated");
+
+        let long = format!("My typed words. {}", "x".repeat(5_100));
+        let page = alice
+            .post_files("/compose", &[("kind", "question"), ("subject", "Kept subject"), ("body", &long)], &[])
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(page.html.contains("My typed words.") && page.html.contains("Kept subject"), "{backend:?}: text kept");
+        assert!(
+            page.html.contains("aria-invalid=\"true\"")
+                && page.html.contains("aria-describedby=\"body-hint body-error\"")
+        );
+        assert!(page.html.contains("longer than 5000 characters"), "{backend:?}: {}", page.html);
+        assert!(page.html.contains("/signout"), "{backend:?}: the normal page, with the menu");
+
+        let big = vec![0x25u8; 10 * 1024 * 1024 + 10];
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        pdf.extend_from_slice(&big);
+        let page = alice
+            .post_files("/compose", &[("kind", "question"), ("body", "Here is my scan.")], &[("scan.pdf", pdf.clone())])
+            .await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{backend:?}");
+        assert!(page.html.contains("Here is my scan.") && page.html.contains("larger than 10 MB"), "{backend:?}");
+        assert!(!page.html.contains("10485760") && page.html.contains("aria-describedby=\"files-hint files-error\""));
+
+        let five: Vec<(&str, Vec<u8>)> = (0..5).map(|_| ("p.png", PNG.to_vec())).collect();
+        let page = alice.post_files("/compose", &[("kind", "question"), ("body", "Five photos")], &five).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(page.html.contains("Five photos") && page.html.contains("up to 4 files"), "{backend:?}");
+
+        // Bob reads Spanish.
+        let bob = Browser::sign_in(&app, "patient.bob").await;
+        let page =
+            bob.post_files("/compose", &[("kind", "question"), ("body", "Mi escaneo.")], &[("scan.pdf", pdf)]).await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(page.html.contains("Mi escaneo.") && page.html.contains("más de 10 MB"), "{backend:?}");
+
+        // A reply that is too long keeps its text in the reply box.
+        let token = app.login("patient.alice").await;
+        let thread = app.new_thread(&token, "Question", "A first message.").await;
+        let page = alice.post_files(&format!("/threads/{thread}/reply"), &[("body", &long)], &[]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(
+            page.html.contains("My typed words.")
+                && page.html.contains("aria-describedby=\"reply-body-hint reply-body-error\"")
+        );
+        assert_eq!(message_count(&app, &token, &thread).await, 1, "{backend:?}: nothing was written");
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_proxy_is_told_why_instead_of_given_a_box_that_fails() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice, "Knee", "My knee hurts when I climb stairs.").await;
+        let carol_id = app.id("proxy.carol");
+        let grants = api(&app, Method::GET, "/api/v1/grants", &alice, None).await;
+        for g in grants.body["grants"].as_array().into_iter().flatten() {
+            let id = g["id"].as_str().expect("grant id");
+            api(&app, Method::DELETE, &format!("/api/v1/grants/{id}"), &alice, None).await;
+        }
+        let made = app.post("/api/v1/grants", &alice, json!({"proxy_id": carol_id, "scope": "read_only"})).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+
+        let carol = Browser::sign_in(&app, "proxy.carol").await;
+        let page = carol.get(&format!("/threads/{thread}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.html.contains(&format!("action=\"/threads/{thread}/reply\"")), "{backend:?}: no reply box");
+        assert!(page.html.contains("read-only"), "{backend:?}: says why");
+        let compose = carol.get(&format!("/compose?patient={}", app.id("patient.alice"))).await;
+        assert!(!compose.html.contains("id=\"body\""), "{backend:?}: no message box");
+        assert!(compose.html.contains("read-only"), "{backend:?}: says why");
+    }
+}
+
+#[tokio::test]
+async fn an_internal_note_is_its_own_action_and_never_a_reply() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice, "Dizzy", "I feel a little dizzy after my new pill.").await;
+        let kim = Browser::sign_in(&app, "rn.kim").await;
+        let page = kim.get(&format!("/threads/{thread}")).await;
+        assert!(page.html.contains(&format!("action=\"/threads/{thread}/note\"")), "{backend:?}: a note form");
+        assert!(page.html.contains("Add internal note — staff only"), "{backend:?}");
+        assert!(!page.html.contains("name=\"internal\""), "{backend:?}: no checkbox on the reply box");
+
+        // The reply button posts a reply even if the form were to say "internal".
+        let replied = kim
+            .post_files(
+                &format!("/threads/{thread}/reply"),
+                &[("body", "Please sit down when dizzy."), ("internal", "true")],
+                &[],
+            )
+            .await;
+        assert_eq!(replied.status, StatusCode::SEE_OTHER, "{backend:?}: {}", replied.html);
+        let noted = kim.post(&format!("/threads/{thread}/note"), &[("body", "Check her blood pressure log.")]).await;
+        assert_eq!(noted.status, StatusCode::SEE_OTHER, "{backend:?}: {}", noted.html);
+        let patient_view =
+            api(&app, Method::GET, &format!("/api/v1/threads/{thread}"), &alice, None).await.body.to_string();
+        assert!(patient_view.contains("Please sit down"), "{backend:?}: the reply reached the patient");
+        assert!(!patient_view.contains("blood pressure log"), "{backend:?}: the note did not");
+        let page = kim.get(&format!("/threads/{thread}")).await;
+        assert!(page.html.contains("Internal note — not visible to the patient"), "{backend:?}");
+        let empty = kim.post(&format!("/threads/{thread}/note"), &[("body", " ")]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        // A patient cannot post a note.
+        let patient = Browser::sign_in(&app, "patient.alice").await;
+        let refused = patient.post(&format!("/threads/{thread}/note"), &[("body", "sneaky")]).await;
+        assert!(refused.status.is_client_error(), "{backend:?}: {}", refused.status);
+    }
+}
+
+#[tokio::test]
+async fn the_thread_says_whom_it_is_assigned_to_and_forwarding_to_a_pool_does_what_the_form_says() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice, "Cough", "I have had a dry cough for a week.").await;
+        let kim_token = app.login("rn.kim").await;
+        let kim = Browser::sign_in(&app, "rn.kim").await;
+        let page = kim.get(&format!("/threads/{thread}")).await;
+        assert!(page.html.contains("Not assigned"), "{backend:?}");
+        kim.post(&format!("/threads/{thread}/manage"), &[("action", "assign_me")]).await;
+        let page = kim.get(&format!("/threads/{thread}")).await;
+        assert!(page.html.contains("Assigned to Nurse Daniel Kim"), "{backend:?}");
+        assert!(page.html.contains("Clear the assignee") && page.html.contains("Keep it assigned"), "{backend:?}");
+
+        // To a pool, keeping the assignee.
+        let kept = [("action", "forward"), ("pool", "nurse-triage"), ("assignee_rule", "keep")];
+        assert_eq!(kim.post(&format!("/threads/{thread}/manage"), &kept).await.status, StatusCode::SEE_OTHER);
+        let detail = api(&app, Method::GET, &format!("/api/v1/threads/{thread}"), &kim_token, None).await;
+        assert_eq!(detail.body["assignee"]["display_name"], "Nurse Daniel Kim", "{backend:?}");
+        // To a pool, clearing it (the form's default).
+        let cleared = [("action", "forward"), ("pool", "nurse-triage"), ("assignee_rule", "clear")];
+        assert_eq!(kim.post(&format!("/threads/{thread}/manage"), &cleared).await.status, StatusCode::SEE_OTHER);
+        let detail = api(&app, Method::GET, &format!("/api/v1/threads/{thread}"), &kim_token, None).await;
+        assert!(detail.body["assignee"].is_null(), "{backend:?}: {}", detail.body["assignee"]);
+        let page = kim.get(&format!("/threads/{thread}")).await;
+        assert!(page.html.contains("Not assigned") && page.html.contains("Nurse triage"), "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_adolescent_keeps_a_thread_from_her_proxies_in_the_portal() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let maya = Browser::sign_in(&app, "patient.maya").await;
+        let compose = maya.get("/compose").await;
+        assert!(compose.html.contains("name=\"confidential\""), "{backend:?}: offered to Maya (15)");
+        assert!(compose.html.contains("will not see it") && compose.html.contains("care team will"), "{backend:?}");
+        let adult = Browser::sign_in(&app, "patient.alice").await.get("/compose").await;
+        assert!(!adult.html.contains("name=\"confidential\""), "{backend:?}: not offered to an adult");
+
+        let fields = [
+            ("kind", "question"),
+            ("subject", "Private question"),
+            ("body", "Something I want to keep private."),
+            ("confidential", "true"),
+        ];
+        let sent = maya.post_files("/compose", &fields, &[]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{backend:?}: {}", sent.html);
+        let carol = app.login("proxy.carol").await;
+        let seen_by_carol = api(&app, Method::GET, "/api/v1/threads", &carol, None).await.body.to_string();
+        assert!(!seen_by_carol.contains("Private question"), "{backend:?}");
+
+        // An existing thread.
+        let maya_token = app.login("patient.maya").await;
+        let rash = app.new_thread(&maya_token, "Rash on my arm", "An itchy red rash on my arm since Saturday.").await;
+        let shown = api(&app, Method::GET, &format!("/api/v1/threads/{rash}"), &carol, None).await;
+        assert_eq!(shown.status, StatusCode::OK, "{backend:?}: her proxy sees it before");
+        let page = maya.get(&format!("/threads/{rash}")).await;
+        assert!(page.html.contains(&format!("action=\"/threads/{rash}/confidential\"")), "{backend:?}");
+        let marked = maya.post(&format!("/threads/{rash}/confidential"), &[("confidential", "true")]).await;
+        assert_eq!(marked.status, StatusCode::SEE_OTHER, "{backend:?}: {}", marked.html);
+        let hidden = api(&app, Method::GET, &format!("/api/v1/threads/{rash}"), &carol, None).await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{backend:?}");
+        let kim = app.login("rn.kim").await;
+        let staff = api(&app, Method::GET, &format!("/api/v1/threads/{rash}"), &kim, None).await;
+        assert_eq!((staff.status, staff.body["confidential"].as_bool()), (StatusCode::OK, Some(true)), "{backend:?}");
+        // Adults cannot.
+        let alice = Browser::sign_in(&app, "patient.alice").await;
+        let alice_token = app.login("patient.alice").await;
+        let hers = app.new_thread(&alice_token, "Mine", "A message.").await;
+        let refused = alice.post(&format!("/threads/{hers}/confidential"), &[("confidential", "true")]).await;
+        assert!(refused.status.is_client_error(), "{backend:?}: {}", refused.status);
+    }
+}
+
+#[tokio::test]
+async fn staff_tell_patients_apart_by_date_of_birth_and_record_number() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = app.login("admin").await;
+        let alice_id = app.id("patient.alice");
+        let bad = api(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{alice_id}"),
+            &admin,
+            Some(json!({"mrn": "12 34!"})),
+        )
+        .await;
+        assert_eq!(
+            (bad.status, bad.body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("mrn")),
+            "{backend:?}"
+        );
+        let set = api(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{alice_id}"),
+            &admin,
+            Some(json!({"mrn": "MRN-00123"})),
+        )
+        .await;
+        assert_eq!(set.status, StatusCode::OK, "{backend:?}: {:?}", set.body);
+        assert_eq!(set.body["mrn"], "MRN-00123");
+
+        let alice = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice, "Refill", "I need more of my pills.").await;
+        let maya = app.login("patient.maya").await;
+        app.new_thread(&maya, "Refill", "I need more of my inhaler.").await;
+        let kim = Browser::sign_in(&app, "rn.kim").await;
+        let basket = kim.get("/inbasket?status=all").await;
+        for expected in ["Alice Johnson", "Apr 12, 1968", "MRN-00123", "Maya Johnson", "Feb 20, 2011"] {
+            assert!(basket.html.contains(expected), "{backend:?}: in-basket lacks {expected}");
+        }
+        let page = kim.get(&format!("/threads/{thread}")).await;
+        assert!(page.html.contains("Apr 12, 1968") && page.html.contains("MRN-00123"), "{backend:?}: thread header");
+        let own = Browser::sign_in(&app, "patient.alice").await.get(&format!("/threads/{thread}")).await;
+        assert!(!own.html.contains("MRN-00123"), "{backend:?}: staff only");
+
+        // An administrator adds a patient with a record number from the portal's user form too.
+        let made = app
+            .post(
+                "/api/v1/admin/users",
+                &admin,
+                json!({"username": "patient.tom", "display_name": "Tom Johnson", "role": "patient", "date_of_birth": "1990-01-02", "mrn": "A-77", "password": "violet tram seventeen"}),
+            )
+            .await;
+        assert_eq!((made.status, made.body["mrn"].as_str()), (StatusCode::CREATED, Some("A-77")), "{backend:?}");
+    }
+}
