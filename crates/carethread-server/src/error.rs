@@ -113,8 +113,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Infected => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid { .. } | ApiError::Infected => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable | ApiError::StorageFull | ApiError::ScannerUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

@@ -1,4 +1,4 @@
-//! Virus scanning of uploads with ClamAV's daemon (`clamd`), over its socket
+//! Virus scanning of uploads with `ClamAV`'s daemon (`clamd`), over its socket
 //! with the `INSTREAM` command: `zINSTREAM\0`, then the file in chunks each
 //! led by its length (4 bytes, big-endian), then a zero length; `clamd`
 //! answers `stream: OK` or `stream: <signature> FOUND`, ended by a NUL.
@@ -128,12 +128,11 @@ impl Scanner {
                     return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "unix sockets").into());
                 }
             };
-            match file {
-                Some(bytes) => instream(stream.as_mut(), bytes).await?,
-                None => {
-                    stream.write_all(b"zPING\0").await?;
-                    stream.flush().await?;
-                }
+            if let Some(bytes) = file {
+                instream(stream.as_mut(), bytes).await?;
+            } else {
+                stream.write_all(b"zPING\0").await?;
+                stream.flush().await?;
             }
             read_reply(stream.as_mut()).await
         };
@@ -236,7 +235,7 @@ mod tests {
         let task = tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.expect("accept");
             let mut got = Vec::new();
-            let mut buf = [0u8; 70_000];
+            let mut buf = vec![0u8; 70_000];
             // Read until the zero-length chunk ends the stream.
             while !got.ends_with(&[0, 0, 0, 0]) {
                 let n = socket.read(&mut buf).await.expect("read");

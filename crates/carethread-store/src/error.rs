@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn sqlite_full_in_any_extended_form_is_a_full_disk() {
         assert_eq!(sqlite_shortage("13"), Some(Shortage::Disk));
-        assert_eq!(sqlite_shortage(&(13 | (1 << 8)).to_string()), Some(Shortage::Disk), "an extended SQLITE_FULL");
+        assert_eq!(sqlite_shortage(&(0x0d | (1 << 8)).to_string()), Some(Shortage::Disk), "an extended SQLITE_FULL");
         assert_eq!(sqlite_shortage("10"), None, "SQLITE_IOERR is not a shortage");
         assert_eq!(sqlite_shortage("2067"), None, "SQLITE_CONSTRAINT_UNIQUE");
         assert_eq!(sqlite_shortage("not a number"), None);

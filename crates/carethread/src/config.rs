@@ -18,7 +18,7 @@ pub struct Config {
     pub scanner: ScannerConfig,
 }
 
-/// Virus scanning of every upload by ClamAV's daemon (`clamd`), before it is stored.
+/// Virus scanning of every upload by `ClamAV`'s daemon (`clamd`), before it is stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScannerConfig {

@@ -1,4 +1,4 @@
-//! Uploads are scanned by ClamAV's daemon before anything is stored, and a
+//! Uploads are scanned by `ClamAV`'s daemon before anything is stored, and a
 //! full disk is answered with 503 and `Retry-After` (sign-out still ends the
 //! session). The scanning tests that need a real `clamd` run when
 //! `CARETHREAD_TEST_CLAMD` names one (`.ci/run` starts it with a test
