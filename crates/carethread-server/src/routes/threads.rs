@@ -237,8 +237,11 @@ pub async fn list_threads(
 pub struct NewThreadIn {
     pub subject: String,
     pub body: String,
-    /// `medication`, `scheduling`, `results`, `clinical`, `administrative` or `other`.
-    /// When absent, triage decides.
+    /// `medication`, `scheduling`, `results`, `clinical`, `administrative` or `other`:
+    /// what the patient says the message is about. It sets the category and the
+    /// routing, except that an emergency goes to the emergency pool and clinical,
+    /// sexual-health, mental-health and confidential messages never go to a pool
+    /// non-clinical staff read. When absent, triage decides.
     pub category: Option<String>,
     /// Required for proxies and staff: whom the thread is about.
     #[schema(format = Uuid)]
