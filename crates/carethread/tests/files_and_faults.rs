@@ -281,6 +281,7 @@ async fn a_full_disk_answers_503_with_retry_after_and_sign_out_still_ends_the_se
     let alice = app.login("patient.alice").await;
     let other = app.login("patient.alice").await;
     let thread = app.new_thread(&alice, "Knee", "My knee still hurts after the fall.").await;
+    let bob = Browser::sign_in(&app, "patient.bob").await;
     let ready = answer(app.http.get(format!("{}/readyz", app.base))).await;
     assert_eq!(ready.status, StatusCode::OK);
 
@@ -308,6 +309,13 @@ async fn a_full_disk_answers_503_with_retry_after_and_sign_out_still_ends_the_se
     assert_unavailable(&out, "sign-out");
     let after = answer(app.http.get(url("/api/v1/me")).bearer_auth(&alice)).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the signed-out token is refused: {}", after.text);
+    // The portal's sign-out too: the browser is sent to sign in, and its cookie no longer works.
+    let out =
+        answer(bob.http.post(url("/signout")).header(COOKIE, &bob.cookie).form(&[("csrf_token", bob.csrf.as_str())]))
+            .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text);
+    let after = answer(bob.http.get(url("/api/v1/me")).header(COOKIE, &bob.cookie)).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the signed-out cookie is refused: {}", after.text);
     let still = answer(app.http.get(url("/api/v1/me")).bearer_auth(&other)).await;
     assert_eq!(still.status, StatusCode::OK, "reading goes on for other sessions");
 
@@ -333,4 +341,15 @@ async fn a_full_disk_answers_503_with_retry_after_and_sign_out_still_ends_the_se
         !app.store.audit_entries(&query).await.expect("audit").is_empty(),
         "the sign-out is recorded once room returns"
     );
+}
+
+#[tokio::test]
+async fn the_write_probe_answers_on_every_backend_and_only_sqlite_can_be_capped() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        app.store.probe_write().await.expect("a probe write on a healthy database");
+        app.store.probe_write().await.expect("and again: the probe leaves nothing behind");
+        let capped = app.store.cap_storage_for_tests(false).await.expect("cap");
+        assert_eq!(capped, backend == Backend::Sqlite, "{backend:?}");
+    }
 }

@@ -109,6 +109,10 @@ struct Subscriber {
 
 /// Whether the stream's session is still valid: not signed out, expired, idle too long or disabled.
 async fn still_signed_in(state: &AppState, auth: &Authenticated) -> bool {
+    // Signed out while the sign-out could not be written (a full disk).
+    if state.write_health.signed_out(&auth.token_hash) {
+        return false;
+    }
     match state.store.session(&auth.token_hash).await {
         // A live stream is activity of its own: the idle clock is the one requests keep.
         Ok(Some((session, user))) => crate::extract::session_stands(&session, &user, &state.settings, Utc::now()),
