@@ -82,11 +82,12 @@ test("reloading the page after sending does not send the message again", async (
 test("an internal note is a separate action and is shown as a note, never to the patient", async () => {
   const nurse = await person(DESKTOP);
   await signIn(nurse, "rn.kim");
-  await nurse.getByRole("link", { name: /Refill for lisinopril/ }).first().click();
+  await nurse.getByRole("heading", { name: "In-basket" }).waitFor();
+  await nurse.getByRole("link", { name: /Rash on my arm/ }).first().click();
   assert.equal(await nurse.getByRole("checkbox", { name: /Internal note/ }).count(), 0, "no checkbox on the reply box");
-  await nurse.getByLabel("Note for the care team (the patient never sees it)").fill("Called CVS: refill ready at 10.");
+  await nurse.getByLabel("Note for the care team (the patient never sees it)").fill("Mother called: rash is not spreading.");
   await nurse.getByRole("button", { name: "Add internal note — staff only" }).click();
-  const note = nurse.locator("li.message.internal").filter({ hasText: "Called CVS: refill ready at 10." });
+  const note = nurse.locator("li.message.internal").filter({ hasText: "Mother called: rash is not spreading." });
   await note.waitFor();
   await note.getByText("Internal note — not visible to the patient").waitFor();
   assert.equal(await nurse.getByLabel("Your reply").inputValue(), "", "the reply box was not used");
@@ -94,11 +95,11 @@ test("an internal note is a separate action and is shown as a note, never to the
   await nurse.context().close();
 
   const patient = await person(PHONE);
-  await signIn(patient, "patient.alice");
+  await signIn(patient, "patient.maya");
   await patient.getByRole("link", { name: "Go to my messages" }).click();
-  await patient.getByRole("link", { name: /Refill for lisinopril/ }).first().click();
-  await patient.getByText(/the refill is on its way/).waitFor();
-  assert.equal(await patient.getByText("Called CVS: refill ready at 10.").count(), 0, "the patient never sees the note");
+  await patient.getByRole("link", { name: /Rash on my arm/ }).first().click();
+  await patient.getByText(/itchy red rash on my arm/).waitFor();
+  assert.equal(await patient.getByText("Mother called: rash is not spreading.").count(), 0, "the patient never sees the note");
   await patient.context().close();
 });
 

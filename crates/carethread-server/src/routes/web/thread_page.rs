@@ -226,7 +226,7 @@ pub(super) fn render_thread(
             }
             @if staff { (staff_actions(session, d, context)) }
             (reply_section(session, d, reply, context))
-            @if staff && !closed { (note_section(session, d, reply)) }
+            @if staff { (note_section(session, d, reply)) }
             @if context.may_mark_confidential { (confidential_section(session, d)) }
             @if staff && !context.recent.is_empty() {
                 section aria-labelledby="recent-h" {
