@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::DomainError;
 use crate::ids::{AttachmentId, MessageId, ThreadId, UserId};
+use crate::{DomainError, text};
 
 /// The kinds of file CareThread accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,7 +59,9 @@ impl MediaType {
 }
 
 /// A file name safe to show and to send back in `Content-Disposition`:
-/// the last path component, printable characters only, at most 120 characters.
+/// the last path component, without control characters or invisible
+/// formatting characters ([`text::strip_invisible`]: a right-to-left override
+/// would make `\u{202e}gnp.exe` read "exe.png"), at most 120 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct FileName(String);
@@ -69,7 +71,8 @@ impl FileName {
     #[must_use]
     pub fn sanitise(raw: Option<&str>) -> Self {
         let base = raw.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
-        let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | ';')).take(120).collect();
+        let cleaned: String =
+            text::strip_invisible(base).chars().filter(|c| !matches!(c, '"' | ';')).take(120).collect();
         let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
         if cleaned.is_empty() { Self("attachment".to_owned()) } else { Self(cleaned) }
     }
@@ -153,5 +156,13 @@ mod tests {
         assert_eq!(FileName::sanitise(Some("a\"b;c\r\n.pdf")).as_str(), "abc.pdf");
         assert_eq!(FileName::sanitise(Some("..")).as_str(), "attachment");
         assert_eq!(FileName::sanitise(None).as_str(), "attachment");
+    }
+
+    #[test]
+    fn file_names_lose_invisible_characters_that_disguise_them() {
+        assert_eq!(FileName::sanitise(Some("\u{202e}gnp.exe")).as_str(), "gnp.exe");
+        assert_eq!(FileName::sanitise(Some("rash\u{200b}\u{2066}.jpg\u{2069}")).as_str(), "rash.jpg");
+        assert_eq!(FileName::sanitise(Some("\u{202e}\u{200f}")).as_str(), "attachment");
+        assert_eq!(FileName::sanitise(Some("nul\u{0}.pdf")).as_str(), "nul.pdf");
     }
 }

@@ -34,4 +34,12 @@ impl DomainError {
             Self::Invalid { field, .. } => field.0,
         }
     }
+
+    /// Why the value was refused, without the field's name.
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::Invalid { reason, .. } => reason,
+        }
+    }
 }

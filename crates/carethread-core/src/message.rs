@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::DomainError;
 use crate::ids::{MessageId, ThreadId, UserId};
+use crate::{DomainError, text};
 
 /// A message's text, within the clinic's length limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -12,21 +12,20 @@ use crate::ids::{MessageId, ThreadId, UserId};
 pub struct MessageBody(String);
 
 impl MessageBody {
-    /// Trims surrounding whitespace, refuses empty text and text longer than
-    /// `max_chars` characters, and refuses control characters other than
-    /// newlines and tabs.
+    /// Applies the multi-line text rule ([`text::multi_line`]: control
+    /// characters other than tab and newline refused, CRLF and CR become LF),
+    /// trims surrounding whitespace, and refuses empty text and text longer
+    /// than `max_chars` characters.
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, DomainError> {
-        let s = raw.trim();
+        let clean = text::multi_line("body", raw)?;
+        let s = clean.trim();
         if s.is_empty() {
             return Err(DomainError::invalid("body", "must not be empty"));
         }
         if s.chars().count() > max_chars {
             return Err(DomainError::invalid("body", format!("must be at most {max_chars} characters")));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-            return Err(DomainError::invalid("body", "must not contain control characters"));
-        }
-        Ok(Self(s.replace("\r\n", "\n")))
+        Ok(Self(s.to_owned()))
     }
 
     /// Rebuilds a body that was validated before it was stored.

@@ -164,6 +164,7 @@ impl ClinicProfile {
             if n == 0 || n > 300 || line.chars().any(char::is_control) {
                 return Err(DomainError::invalid(field, "must be one line of 1 to 300 characters"));
             }
+            crate::text::single_line(field, line)?;
         }
         if let Some(phone) = &self.after_hours_phone {
             check_phone(phone)?;

@@ -218,15 +218,21 @@ pub fn bucket(name: &str) -> u32 {
 }
 
 /// A readable description of a feature for a triage reason, or `None` for
-/// features that mean little to a person (character n-grams, the bias).
+/// features that mean little to a person (character n-grams, the bias, and
+/// words and phrases made of function words, numbers or one or two letters:
+/// see [`evidence::is_uninformative`](crate::evidence::is_uninformative)).
 #[must_use]
 pub fn describe(name: &str) -> Option<String> {
+    use crate::evidence::is_uninformative;
     let (kind, rest) = name.split_once(':')?;
+    let says_something = |phrase: &str| phrase.split(' ').all(|w| w == "drug" || !is_uninformative(w));
     match kind {
         "w" if rest == "drug" => Some("names a medicine".to_owned()),
-        "w" if !rest.starts_with("n:") => Some(format!("word \"{rest}\"")),
-        "s" => Some(format!("subject word \"{rest}\"")),
-        "b" if !rest.contains("n:") => Some(format!("phrase \"{}\"", rest.replace("drug", "<medicine>"))),
+        "w" if !rest.starts_with("n:") && !is_uninformative(rest) => Some(format!("word \"{rest}\"")),
+        "s" if !is_uninformative(rest) => Some(format!("subject word \"{rest}\"")),
+        "b" if !rest.contains("n:") && says_something(rest) => {
+            Some(format!("phrase \"{}\"", rest.replace("drug", "<medicine>")))
+        }
         "rf" => Some(format!("red flag {rest}")),
         "rf-suppressed" => Some(format!("red-flag words {rest}")),
         _ => None,
@@ -298,8 +304,12 @@ mod tests {
     #[test]
     fn descriptions_are_readable() {
         assert_eq!(describe("w:refill").as_deref(), Some("word \"refill\""));
-        assert_eq!(describe("b:my drug").as_deref(), Some("phrase \"my <medicine>\""));
+        assert_eq!(describe("b:my drug"), None, "a function word and a medicine say no more than the medicine");
         assert_eq!(describe("c:<ref"), None);
         assert_eq!(describe("bias"), None);
+        assert_eq!(describe("b:refill drug").as_deref(), Some("phrase \"refill <medicine>\""));
+        for empty in ["w:and", "w:on", "w:y", "w:de", "s:the", "b:and my", "b:can i", "b:de la", "w:12"] {
+            assert_eq!(describe(empty), None, "{empty}");
+        }
     }
 }

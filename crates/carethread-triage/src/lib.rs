@@ -13,6 +13,7 @@
 
 pub mod corpus;
 pub mod eval;
+pub mod evidence;
 pub mod features;
 pub mod model;
 pub mod routing;
@@ -113,6 +114,7 @@ impl Triage {
             safety.flags.iter().map(|f| format!("red flag: {} (\"{}\")", f.family, f.phrase)).collect();
         reasons
             .extend(safety.suppressed.iter().map(|(family, why)| format!("not counted: {family} ({})", why.as_str())));
+        reasons.extend(evidence::reasons(&[(subject, &subject_tokens), (body, &body_tokens)]));
         let rules_urgency = if safety.is_emergency() { Urgency::Emergency } else { Urgency::Routine };
         let (urgency, category, confidence, needs_review, model_id, model_version) = if use_classifier {
             let features = features::extract(&subject_tokens, &body_tokens, &safety);

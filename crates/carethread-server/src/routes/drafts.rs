@@ -129,6 +129,11 @@ pub async fn create_draft(
     let situation = input.situation.as_deref().map(Situation::parse).transpose().map_err(|_| {
         ApiError::invalid("situation", "is not a reply-library situation (see GET /api/v1/admin/ai/replies)")
     })?;
+    if let Some(time) = &input.expected_time {
+        carethread_core::text::single_line("expected_time", time)?;
+    }
+    let facts = input.facts.as_deref().map(|f| carethread_core::text::multi_line("facts", f)).transpose()?;
+    let input = DraftIn { facts, ..input };
     let request = draft_request(&state, &auth, &thread, situation, input).await?;
     let library = clinic_library(&state).await?;
     let draft = state.drafter.draft(&library, &request).await.map_err(ApiError::internal)?;
@@ -319,14 +324,14 @@ pub async fn create_quick_reply(
     {
         return Err(ApiError::invalid("code", "must be 2 to 30 lowercase letters, digits or dashes"));
     }
-    library::check_template(&input.body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let body = carethread_core::text::multi_line("body", &input.body)?;
+    library::check_template(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
     let audit = auth.audit(AuditAction::SettingsChange).detail(format!("quick reply .{code} added"));
-    let created = state.store.create_quick_reply(owner, &code, input.body.trim(), Utc::now(), &audit).await.map_err(
-        |e| match e {
+    let created =
+        state.store.create_quick_reply(owner, &code, body.trim(), Utc::now(), &audit).await.map_err(|e| match e {
             carethread_store::StoreError::Conflict(_) => ApiError::Conflict(format!("a quick reply .{code} exists")),
             other => other.into(),
-        },
-    )?;
+        })?;
     Ok((StatusCode::CREATED, Json(quick_out(&created))))
 }
 
@@ -587,8 +592,9 @@ pub async fn set_reply(
 ) -> ApiResult<StatusCode> {
     admin_only(&auth)?;
     let (s, l) = situation_and_language(&situation, &language)?;
-    library::check_template(&input.body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
-    if !carethread_draft::safety::problems(&input.body, l, "").iter().all(|p| p.starts_with("reads at grade")) {
+    let body = carethread_core::text::multi_line("body", &input.body)?;
+    library::check_template(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    if !carethread_draft::safety::problems(&body, l, "").iter().all(|p| p.starts_with("reads at grade")) {
         return Err(ApiError::invalid("body", "must not state a dose, a diagnosis or what a result means"));
     }
     let audit = auth.audit(AuditAction::SettingsChange).detail(format!(
@@ -596,10 +602,7 @@ pub async fn set_reply(
         s.as_str(),
         l.as_str()
     ));
-    state
-        .store
-        .set_reply_template(s.as_str(), l.as_str(), Some(input.body.trim()), auth.user.id, Utc::now(), &audit)
-        .await?;
+    state.store.set_reply_template(s.as_str(), l.as_str(), Some(body.trim()), auth.user.id, Utc::now(), &audit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -428,7 +428,8 @@ pub async fn break_glass(
     if !policy::may_break_glass(auth.user.role) {
         return Err(ApiError::Forbidden("only clinicians may break the glass".into()));
     }
-    let reason = input.reason.trim();
+    let reason = carethread_core::text::multi_line("reason", &input.reason)?;
+    let reason = reason.trim();
     if reason.chars().count() < 10 || reason.chars().count() > 500 {
         return Err(ApiError::invalid("reason", "must be 10 to 500 characters: say why you need this record"));
     }

@@ -67,12 +67,14 @@ pub async fn retriage(
     let category = input.category.as_deref().map(Category::parse).transpose()?.unwrap_or(thread.category);
     let pool = match input.pool.as_deref() {
         Some(slug) => {
+            carethread_core::text::single_line("pool", slug)?;
             Some(state.store.pool_by_slug(slug).await?.ok_or_else(|| ApiError::invalid("pool", "names no pool"))?)
         }
         None => None,
     };
-    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500 || n.chars().any(|c| c.is_control() && c != '\n')) {
+    let note = input.note.as_deref().map(|n| carethread_core::text::multi_line("note", n)).transpose()?;
+    let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > 500) {
         return Err(ApiError::invalid("note", "must be plain text of at most 500 characters"));
     }
     let mut reasons = vec![format!("re-triaged by {} ({})", auth.user.display_name.as_str(), auth.user.role.as_str())];
@@ -272,6 +274,8 @@ pub async fn update_triage_settings(
         ];
         for (key, slug) in named {
             let Some(slug) = slug else { continue };
+            carethread_core::text::single_line("routing", &slug)
+                .map_err(|e| ApiError::invalid(format!("routing.{key}"), e.reason()))?;
             let pool = state.store.pool_by_slug(&slug).await?;
             let pool = pool.ok_or_else(|| ApiError::invalid(format!("routing.{key}"), "names no pool"))?;
             routes.push((key.to_owned(), pool.id));
