@@ -74,7 +74,10 @@ impl OnCall {
             "" => Ok(None),
             raw => match raw.split_once(':') {
                 Some(("user", id)) => id.trim().parse().map(|id| Some(OnCall::User(id))).map_err(|_| bad()),
-                Some(("pool", slug)) if !slug.trim().is_empty() => Ok(Some(OnCall::Pool(slug.trim().to_owned()))),
+                Some(("pool", slug)) if !slug.trim().is_empty() => {
+                    crate::text::single_line("on_call", slug.trim())?;
+                    Ok(Some(OnCall::Pool(slug.trim().to_owned())))
+                }
                 _ => Err(bad()),
             },
         }

@@ -111,6 +111,10 @@ async fn nul_in_any_text_is_refused_with_422_on_both_databases_and_nothing_is_st
             .await;
         assert_refused(&r, "disclosure_en", &what("disclosure line"));
         let r = app
+            .call(Method::PATCH, "/api/v1/admin/clinic", Some(&admin), Some(json!({"on_call": "pool:nurse\u{0}"})))
+            .await;
+        assert_refused(&r, "on_call", &what("on-call pool"));
+        let r = app
             .call(
                 Method::POST,
                 &format!("/api/v1/threads/{thread}/triage"),
