@@ -280,6 +280,9 @@ pub(crate) async fn check_session(
         return Err(ApiError::Unauthenticated);
     }
     let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
+    if state.write_health.signed_out_everywhere(user.id, session.created_at) {
+        return Err(ApiError::Unauthenticated);
+    }
     if !session_stands(&session, &user, &state.settings, Utc::now()) {
         // Tidying up an expired session may wait for a write that succeeds.
         if !user.disabled

@@ -21,6 +21,7 @@ use axum::response::Response;
 use carethread_core::audit::AuditEvent;
 use carethread_core::ids::UserId;
 use carethread_store::Store;
+use chrono::{DateTime, Utc};
 
 use crate::AppState;
 
@@ -36,6 +37,9 @@ pub struct WritesFailing;
 /// A sign-out that could not be written yet.
 struct HeldSignOut {
     user: UserId,
+    /// Signed out everywhere: every session of the user started before this
+    /// ends (otherwise only the session the entry is keyed by).
+    everywhere_before: Option<DateTime<Utc>>,
     audit: AuditEvent,
     /// After this the session has expired anyway.
     until: Instant,
@@ -79,13 +83,53 @@ impl WriteHealth {
         audit: AuditEvent,
         lifetime: Duration,
     ) {
+        self.hold(token_hash.to_owned(), user, None, audit, lifetime);
+        tracing::warn!(user.id = %user, "sign-out held in memory until it can be written");
+        self.start_probing(store);
+    }
+
+    /// Ends every session of `user` started before `now` in memory, when
+    /// signing out everywhere could not be written. When it is written later,
+    /// sessions started in between end too (the store ends all of them).
+    pub fn hold_sign_out_everywhere(
+        self: &Arc<Self>,
+        store: &Arc<dyn Store>,
+        user: UserId,
+        now: DateTime<Utc>,
+        audit: AuditEvent,
+        lifetime: Duration,
+    ) {
+        self.hold(format!("everywhere:{user}"), user, Some(now), audit, lifetime);
+        tracing::warn!(user.id = %user, "sign-out everywhere held in memory until it can be written");
+        self.start_probing(store);
+    }
+
+    /// Keeps a sign-out until it is written, or for `lifetime` (after which
+    /// the sessions it ends have expired anyway).
+    fn hold(
+        &self,
+        key: String,
+        user: UserId,
+        everywhere_before: Option<DateTime<Utc>>,
+        audit: AuditEvent,
+        lifetime: Duration,
+    ) {
         if let Ok(mut held) = self.held.lock() {
             let now = Instant::now();
             held.retain(|_, h| h.until > now);
-            held.insert(token_hash.to_owned(), HeldSignOut { user, audit, until: now + lifetime });
+            held.insert(key, HeldSignOut { user, everywhere_before, audit, until: now + lifetime });
         }
-        tracing::warn!(user.id = %user, "sign-out held in memory until it can be written");
-        self.start_probing(store);
+    }
+
+    /// Whether the user signed out everywhere after this session started,
+    /// while the sign-out could not be written.
+    #[must_use]
+    pub fn signed_out_everywhere(&self, user: UserId, session_started: DateTime<Utc>) -> bool {
+        self.held.lock().is_ok_and(|held| {
+            held.get(&format!("everywhere:{user}"))
+                .and_then(|h| h.everywhere_before.filter(|_| h.until > Instant::now()))
+                .is_some_and(|before| session_started <= before)
+        })
     }
 
     /// Whether this session was signed out while the sign-out could not be written.
@@ -120,13 +164,16 @@ impl WriteHealth {
             self.failing.store(true, Ordering::SeqCst);
             return false;
         }
-        let held: Vec<(String, UserId, AuditEvent)> = self
+        let held: Vec<(String, UserId, bool, AuditEvent)> = self
             .held
             .lock()
-            .map(|h| h.iter().map(|(hash, s)| (hash.clone(), s.user, s.audit.clone())).collect())
+            .map(|h| {
+                h.iter().map(|(key, s)| (key.clone(), s.user, s.everywhere_before.is_some(), s.audit.clone())).collect()
+            })
             .unwrap_or_default();
-        for (hash, user, audit) in held {
-            if let Err(err) = store.end_sessions(user, Some(&hash), &audit).await {
+        for (hash, user, everywhere, audit) in held {
+            let only = (!everywhere).then_some(hash.as_str());
+            if let Err(err) = store.end_sessions(user, only, &audit).await {
                 tracing::debug!(error = %err, "held sign-out not written yet");
                 return false;
             }

@@ -282,6 +282,7 @@ async fn a_full_disk_answers_503_with_retry_after_and_sign_out_still_ends_the_se
     let other = app.login("patient.alice").await;
     let thread = app.new_thread(&alice, "Knee", "My knee still hurts after the fall.").await;
     let bob = Browser::sign_in(&app, "patient.bob").await;
+    let (lee_phone, lee_desk) = (app.login("dr.lee").await, app.login("dr.lee").await);
     let ready = answer(app.http.get(format!("{}/readyz", app.base))).await;
     assert_eq!(ready.status, StatusCode::OK);
 
@@ -309,6 +310,13 @@ async fn a_full_disk_answers_503_with_retry_after_and_sign_out_still_ends_the_se
     assert_unavailable(&out, "sign-out");
     let after = answer(app.http.get(url("/api/v1/me")).bearer_auth(&alice)).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the signed-out token is refused: {}", after.text);
+    // Signing out everywhere (a lost phone) ends every session of the user, not others'.
+    let everywhere = answer(app.http.delete(url("/api/v1/sessions")).bearer_auth(&lee_phone)).await;
+    assert_unavailable(&everywhere, "sign-out everywhere");
+    for token in [&lee_phone, &lee_desk] {
+        let after = answer(app.http.get(url("/api/v1/me")).bearer_auth(token)).await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED, "every session ended: {}", after.text);
+    }
     // The portal's sign-out too: the browser is sent to sign in, and its cookie no longer works.
     let out =
         answer(bob.http.post(url("/signout")).header(COOKIE, &bob.cookie).form(&[("csrf_token", bob.csrf.as_str())]))
@@ -336,6 +344,10 @@ async fn a_full_disk_answers_503_with_retry_after_and_sign_out_still_ends_the_se
     assert_eq!(sent.status, StatusCode::CREATED);
     let after = answer(app.http.get(url("/api/v1/me")).bearer_auth(&alice)).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    let lee = answer(app.http.get(url("/api/v1/me")).bearer_auth(&lee_desk)).await;
+    assert_eq!(lee.status, StatusCode::UNAUTHORIZED);
+    let query = AuditQuery { action: Some(AuditAction::SignOutEverywhere), limit: 10, ..AuditQuery::default() };
+    assert!(!app.store.audit_entries(&query).await.expect("audit").is_empty(), "written once room returns");
     let query = AuditQuery { action: Some(AuditAction::SignOut), limit: 10, ..AuditQuery::default() };
     assert!(
         !app.store.audit_entries(&query).await.expect("audit").is_empty(),

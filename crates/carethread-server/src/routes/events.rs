@@ -115,7 +115,10 @@ async fn still_signed_in(state: &AppState, auth: &Authenticated) -> bool {
     }
     match state.store.session(&auth.token_hash).await {
         // A live stream is activity of its own: the idle clock is the one requests keep.
-        Ok(Some((session, user))) => crate::extract::session_stands(&session, &user, &state.settings, Utc::now()),
+        Ok(Some((session, user))) => {
+            !state.write_health.signed_out_everywhere(user.id, session.created_at)
+                && crate::extract::session_stands(&session, &user, &state.settings, Utc::now())
+        }
         Ok(None) => false,
         Err(err) => {
             tracing::warn!(error = %err, "could not check a live stream's session; ending it");

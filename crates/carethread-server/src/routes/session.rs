@@ -332,16 +332,25 @@ pub(crate) async fn end_session(state: &AppState, auth: &Authenticated) -> ApiRe
     Ok(())
 }
 
-/// Signs out everywhere: every session of the caller ends at once (a lost phone, a shared computer).
+/// Signs out everywhere: every session of the caller ends at once (a lost
+/// phone, a shared computer); on a full disk, 503 and they end all the same.
 #[utoipa::path(delete, path = "/api/v1/sessions", tag = "session",
-    responses((status = 204, description = "Every session ended"), (status = 401, body = Problem)),
+    responses(
+        (status = 204, description = "Every session ended"), (status = 401, body = Problem),
+        (status = 503, description = "Every session ended, but not yet recorded", body = Problem),
+    ),
     security(("bearer" = [])))]
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     SessionOnly(auth): SessionOnly,
 ) -> ApiResult<StatusCode> {
     let audit = auth.audit(AuditAction::SignOutEverywhere).target("user", auth.user.id);
-    state.store.end_sessions(auth.user.id, None, &audit).await?;
+    if let Err(err) = state.store.end_sessions(auth.user.id, None, &audit).await {
+        // Every session ends all the same, in memory, and is written once it can be.
+        let lifetime = std::time::Duration::from_secs(u64::from(state.settings.session_max_hours) * 3600);
+        state.write_health.hold_sign_out_everywhere(&state.store, auth.user.id, Utc::now(), audit, lifetime);
+        return Err(err.into());
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
