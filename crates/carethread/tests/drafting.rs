@@ -7,7 +7,7 @@ mod support;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{TestApp, backends, spawn};
+use support::{PASSWORD, TestApp, backends, spawn};
 
 async fn draft(app: &TestApp, token: &str, thread: &str, body: Value) -> support::Reply {
     app.post(&format!("/api/v1/threads/{thread}/drafts"), token, body).await
@@ -423,5 +423,69 @@ async fn a_typed_reply_on_a_self_harm_thread_is_told_to_give_988_and_promise_no_
             )
             .await;
         assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    }
+}
+
+/// A clinician's browser session in the portal: (client, cookie, CSRF token).
+async fn portal_session(app: &TestApp, username: &str) -> (reqwest::Client, String, String) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let signed_in = http
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&json!({"username": username, "password": PASSWORD, "cookie": true}))
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = signed_in
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.split(';').next().filter(|p| p.starts_with("carethread_session=")))
+        .expect("session cookie")
+        .to_owned();
+    let cookie = format!("{cookie}; carethread_welcomed=1");
+    let help = http.get(format!("{}/help", app.base)).header(reqwest::header::COOKIE, &cookie).send().await;
+    let html = help.expect("help").text().await.unwrap_or_default();
+    let marker = "name=\"csrf_token\" value=\"";
+    let csrf = html.find(marker).map(|i| html[i + marker.len()..].chars().take_while(|c| *c != '"').collect());
+    (http, cookie, csrf.expect("a CSRF token on the page"))
+}
+
+/// The reply form's "Check wording" button: the thread page again, with the typed text and its feedback.
+async fn check_in_portal(app: &TestApp, lee: &(reqwest::Client, String, String), thread: &str, typed: &str) -> String {
+    let (http, cookie, csrf) = lee;
+    let form = reqwest::multipart::Form::new().text("csrf_token", csrf.clone()).text("body", typed.to_owned());
+    let page = http
+        .post(format!("{}/threads/{thread}/check-wording", app.base))
+        .header(reqwest::header::COOKIE, cookie)
+        .multipart(form)
+        .send()
+        .await
+        .expect("check wording");
+    assert_eq!(page.status(), StatusCode::OK);
+    page.text().await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_portal_reply_box_checks_the_typed_wording_and_keeps_the_text() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let lee = portal_session(&app, "dr.lee").await;
+        let thread = app.new_thread(&alice, "Sore throat", "My throat hurts when I swallow. What should I do?").await;
+
+        let typed = "Your strep test confirms pharyngitis. Take the lozenges PRN.";
+        let html = check_in_portal(&app, &lee, &thread, typed).await;
+        assert!(html.contains(typed), "{backend:?}: the typed text is kept in the reply box");
+        assert!(html.contains("pharyngitis → sore throat") && html.contains("prn → as needed"), "{backend:?}");
+        assert!(html.contains("Reading level: grade"), "{backend:?}");
+        // The same feedback follows the typing when scripts run: the live region and where to ask.
+        assert!(html.contains(r#"id="reply-feedback""#) && html.contains(r#"data-check-url="/api/v1/drafts/check""#));
+
+        let (crisis, _) =
+            patient_thread(&app, &alice, "I can't do this", "Everyone would be better off without me.").await;
+        let html = check_in_portal(&app, &lee, &crisis, "We will get back to you within two business days.").await;
+        assert!(html.contains("give the crisis line 988 first"), "{backend:?}");
+        assert!(html.contains("promise no reply time"), "{backend:?}");
     }
 }

@@ -449,12 +449,10 @@ async fn the_clinic_profile_sets_due_times_limits_and_the_disclosure_line() {
         api(&app, Method::PATCH, "/api/v1/admin/clinic", &admin, Some(line)).await;
         let draft = app.post(&format!("/api/v1/threads/{thread}/drafts"), &nurse, json!({})).await;
         let draft_id = draft.body["id"].as_str().expect("draft").to_owned();
+        // The draft, kept and added to (a rewrite would be the nurse's own, without the line).
+        let kept = format!("{} Keep resting it.", draft.body["body"].as_str().expect("a draft"));
         let reply = app
-            .post(
-                &format!("/api/v1/threads/{thread}/messages"),
-                &nurse,
-                json!({"body": "Glad it helps. Keep resting it.", "draft_id": draft_id}),
-            )
+            .post(&format!("/api/v1/threads/{thread}/messages"), &nurse, json!({"body": kept, "draft_id": draft_id}))
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
         assert!(
@@ -710,7 +708,8 @@ async fn a_drafted_reply_with_a_file_keeps_its_disclosure_and_a_yes_leaves_the_t
         let draft_id = draft.body["id"].as_str().expect("draft").to_owned();
         let kim = Browser::sign_in(&app, "rn.kim").await;
         let pdf = b"%PDF-1.4\n%letter\n".to_vec();
-        let fields = [("body", "Here is your letter for work."), ("draft_id", draft_id.as_str())];
+        let kept = format!("{}\nHere is your letter for work.", draft.body["body"].as_str().expect("a draft"));
+        let fields = [("body", kept.as_str()), ("draft_id", draft_id.as_str())];
         let sent = kim.post_files(&format!("/threads/{thread}/reply"), &fields, &[("letter.pdf", pdf)]).await;
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
         let detail = api(&app, Method::GET, &format!("/api/v1/threads/{thread}"), &alice, None).await;

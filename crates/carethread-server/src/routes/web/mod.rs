@@ -13,6 +13,7 @@ mod more;
 mod pages;
 mod security;
 mod thread_page;
+mod wording_feedback;
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;

@@ -19,7 +19,7 @@ use crate::error::ApiError;
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     use super::compose::{compose_page, compose_submit, sent_page};
     use super::inbasket::{inbasket, inbox};
-    use super::thread_page::{confidential, draft, feedback, note, quick_reply, reply, thread_page};
+    use super::thread_page::{check_wording, confidential, draft, feedback, note, quick_reply, reply, thread_page};
     let s = &state.settings;
     // Room for every file at its limit plus the form's text fields.
     let upload_limit = s.attachment_max_bytes.saturating_mul(s.attachments_per_message).saturating_add(256 * 1024);
@@ -31,6 +31,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/compose", get(compose_page).post(compose_submit).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/threads/{id}", get(thread_page))
         .route("/threads/{id}/reply", post(reply).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/threads/{id}/check-wording", post(check_wording).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/threads/{id}/sent", get(sent_page))
         .route("/threads/{id}/note", post(note))
         .route("/threads/{id}/confidential", post(confidential))

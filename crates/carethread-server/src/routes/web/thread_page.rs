@@ -38,6 +38,8 @@ pub(super) struct ReplyBox {
     draft_id: Option<String>,
     model: Option<String>,
     feedback: Option<carethread_draft::Readability>,
+    /// On an emergency thread, what the checked reply must fix.
+    emergency: Vec<carethread_draft::safety::EmergencyProblem>,
     no_reply_needed: bool,
     /// Why the reply form came back, next to its field.
     error: Option<FormError>,
@@ -297,20 +299,18 @@ pub(super) fn reply_section(
                     aria-invalid=[FormError::is_for(error, "reply-body").then_some("true")]
                     aria-describedby=(described(error, "reply-body")) { (reply.text) }
                 (FormError::next_to(error, "reply-body"))
-                @if let Some(r) = &reply.feedback {
-                    p class="readability" role="status" {
-                        (text.fill("thread.readability", &[("grade", &format!("{:.1}", r.grade))]))
-                        @if !r.jargon.is_empty() {
-                            " · " (text.fill("thread.jargon", &[("list", &r.jargon.iter().map(|j| format!("{} → {}", j.term, j.plain)).collect::<Vec<_>>().join(", "))]))
-                        }
-                    }
-                }
+                @if staff { (super::wording_feedback::region(text, &d.id, reply.feedback.as_ref(), &reply.emergency)) }
                 label for="reply-files" { (text.get("compose.files")) }
                 input id="reply-files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf"
                     aria-invalid=[FormError::is_for(error, "reply-files").then_some("true")]
                     aria-describedby=[FormError::described_by(error, "reply-files")];
                 (FormError::next_to(error, "reply-files"))
                 @if staff { p class="hint" { (text.get("thread.reply_to_patient")) } }
+                @if staff {
+                    button type="submit" formaction={ "/threads/" (d.id) "/check-wording" } formnovalidate {
+                        (text.get("thread.check_wording"))
+                    }
+                }
                 button type="submit" class="primary" { (text.get("thread.send")) }
             }
         }
@@ -626,6 +626,37 @@ pub(super) async fn quick_reply(
     let reply = ReplyBox { text: body, feedback, ..ReplyBox::default() };
     let context = staff_context(&state, &session, &detail).await;
     render_thread(&session, &detail, &reply, &context)
+}
+
+/// "Check wording": the thread page again with what was typed, its reading
+/// level and jargon in the patient's language, and on an emergency thread
+/// what the reply must fix (works without a script).
+pub(super) async fn check_wording(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let (posted, _) = PostedForm::read_partial(multipart).await;
+    let form: ReplyForm = match posted.parse() {
+        Ok(f) => f,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let mut reply = ReplyBox {
+        text: form.body.clone(),
+        draft_id: form.draft_id.clone().filter(|d| !d.is_empty()),
+        ..ReplyBox::default()
+    };
+    if session.auth.user.role.is_staff() && !form.body.trim().is_empty() {
+        match super::wording_feedback::for_thread(&state, &session, &id, &form.body).await {
+            Ok((feedback, emergency)) => (reply.feedback, reply.emergency) = (Some(feedback), emergency),
+            Err(e) => return api_error_in(&session, &e),
+        }
+    }
+    again(&state, &session, &id, reply, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
