@@ -172,8 +172,13 @@ async fn check(store: Arc<dyn Store>, plan: &Clinic) -> Result<(), String> {
             GrantState::Expired => (ProxyScope::Full, Some(t0 + TimeDelta::hours(1))),
             GrantState::Revoked => (ProxyScope::Full, None),
         };
-        let grant =
-            ProxyGrant { patient_id: people[patient].id, proxy_id: people[proxy].id, scope, expires_at, revoked_at: None };
+        let grant = ProxyGrant {
+            patient_id: people[patient].id,
+            proxy_id: people[proxy].id,
+            scope,
+            expires_at,
+            revoked_at: None,
+        };
         let id = store.grant_proxy(&grant, people[patient].id, t0, &audit(t0)).await.expect("grant");
         if matches!(state, GrantState::Revoked) {
             assert!(store.revoke_grant(id, t0 + TimeDelta::minutes(5), &audit(t0)).await.expect("revoke"));
@@ -186,10 +191,22 @@ async fn check(store: Arc<dyn Store>, plan: &Clinic) -> Result<(), String> {
             GlassState::Past => t0 + TimeDelta::hours(1),
         };
         store
-            .open_emergency_access(people[clinician].id, people[patient].id, "unconscious, no team reachable", t0, expires_at, &audit(t0))
+            .open_emergency_access(
+                people[clinician].id,
+                people[patient].id,
+                "unconscious, no team reachable",
+                t0,
+                expires_at,
+                &audit(t0),
+            )
             .await
             .expect("break the glass");
     }
+    let threads = create_threads(&store, plan, &people, t0).await;
+    compare(&store, &people, &threads, now).await
+}
+
+async fn create_threads(store: &Arc<dyn Store>, plan: &Clinic, people: &[User], t0: DateTime<Utc>) -> Vec<ThreadId> {
     let mut threads: Vec<ThreadId> = Vec::new();
     for (n, t) in plan.threads.iter().enumerate() {
         let patient = &people[t.patient];
@@ -224,13 +241,23 @@ async fn check(store: Arc<dyn Store>, plan: &Clinic) -> Result<(), String> {
             .expect("thread");
         threads.push(written.thread_id);
     }
+    threads
+}
+
+/// Every person's list against what the policy lets them open.
+async fn compare(
+    store: &Arc<dyn Store>,
+    people: &[User],
+    threads: &[ThreadId],
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     for (who, user) in people.iter().enumerate() {
         let actor = Actor { id: user.id, role: user.role };
         let filter = ThreadFilter { limit: 1000, ..ThreadFilter::default() };
         let listed: BTreeSet<ThreadId> =
             store.list_threads(actor, &filter, now).await.expect("list").iter().map(|s| s.thread.id).collect();
         let mut allowed = BTreeSet::new();
-        for id in &threads {
+        for id in threads {
             let facts = store.thread_facts(actor, *id, now).await.expect("facts").map(|(_, f)| f).unwrap_or_default();
             if decide_thread(actor, ThreadAction::Read, &facts, now).is_allowed() {
                 allowed.insert(*id);
@@ -288,8 +315,7 @@ proptest! {
                 .await
                 .expect("scratch database");
             let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
-            let outcome = check(store, &plan).await;
-            outcome
+            check(store, &plan).await
         });
         prop_assert!(result.is_ok(), "{}", result.unwrap_err());
     }
