@@ -240,6 +240,12 @@ async fn a_refused_form_comes_back_with_what_was_typed_in_the_persons_language()
         assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert!(page.html.contains("Mi escaneo.") && page.html.contains("más de 10 MB"), "{backend:?}");
 
+        // A proxy grant for an unknown username comes back on the proxies page with the name kept.
+        let grant = alice.post("/proxies/grant", &[("username", "nobody.here"), ("scope", "read_only")]).await;
+        assert_eq!(grant.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(grant.html.contains("value=\"nobody.here\"") && grant.html.contains("proxy-username-error"));
+        assert!(grant.html.contains("/signout") && grant.html.contains("There is no proxy account"), "{backend:?}");
+
         // A reply that is too long keeps its text in the reply box.
         let token = app.login("patient.alice").await;
         let thread = app.new_thread(&token, "Question", "A first message.").await;
@@ -273,6 +279,11 @@ async fn a_read_only_proxy_is_told_why_instead_of_given_a_box_that_fails() {
         assert_eq!(page.status, StatusCode::OK);
         assert!(!page.html.contains(&format!("action=\"/threads/{thread}/reply\"")), "{backend:?}: no reply box");
         assert!(page.html.contains("read-only"), "{backend:?}: says why");
+        let inbox = carol.get(&format!("/inbox?patient={}", app.id("patient.alice"))).await;
+        assert!(
+            !inbox.html.contains("href=\"/compose?patient=") && inbox.html.contains("read-only"),
+            "{backend:?}: inbox"
+        );
         let compose = carol.get(&format!("/compose?patient={}", app.id("patient.alice"))).await;
         assert!(!compose.html.contains("id=\"body\""), "{backend:?}: no message box");
         assert!(compose.html.contains("read-only"), "{backend:?}: says why");

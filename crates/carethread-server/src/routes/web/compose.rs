@@ -148,7 +148,7 @@ pub(super) async fn compose_page(
 /// Whom a proxy's compose form writes for: the patient asked for when they
 /// act for them, else the first they act for; and whether the core policy
 /// lets them start a thread for that patient.
-async fn writing_for(
+pub(super) async fn writing_for(
     state: &AppState,
     session: &WebSession,
     asked: &str,

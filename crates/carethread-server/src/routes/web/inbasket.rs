@@ -73,6 +73,9 @@ pub(super) async fn inbox(
     if let Some(p) = &chosen {
         threads.retain(|t| &t.patient.id == p);
     }
+    // A proxy whose access for this patient is read-only is told so, not offered a form that fails.
+    let (_, writing, may_write) = super::compose::writing_for(&state, &session, chosen.as_deref().unwrap_or("")).await;
+    let chosen_name = writing.map(|p| p.display_name).unwrap_or_default();
     let mut response = page(
         text,
         text.get("inbox.title"),
@@ -89,7 +92,11 @@ pub(super) async fn inbox(
                     button type="submit" { (text.get("inbox.show")) }
                 }
             }
-            p { a class="button primary" href=(compose_link(chosen.as_deref())) { (text.get("nav.compose")) } }
+            @if may_write {
+                p { a class="button primary" href=(compose_link(chosen.as_deref())) { (text.get("nav.compose")) } }
+            } @else {
+                p class="notice" role="note" { (text.fill("form.read_only", &[("name", &chosen_name)])) }
+            }
             (thread_table(&session, &threads, &[], &HashMap::new()))
         },
     );

@@ -14,6 +14,7 @@ use chrono::Utc;
 use maud::html;
 use serde::Deserialize;
 
+use super::form_error::FormError;
 use super::{Text, WebSession, error_page, page};
 use crate::AppState;
 use crate::error::ApiError;
@@ -99,17 +100,28 @@ async fn privacy(State(state): State<AppState>, session: WebSession) -> Response
 
 /// A patient's proxies: who may act for her, with what scope and until when; revoke at once.
 async fn proxies(State(state): State<AppState>, session: WebSession) -> Response {
+    proxies_page(&state, &session, &GrantForm::default(), None).await
+}
+
+/// The proxies page; a refused grant comes back with what was chosen and why.
+async fn proxies_page(
+    state: &AppState,
+    session: &WebSession,
+    typed: &GrantForm,
+    error: Option<&FormError>,
+) -> Response {
     let text = session.text;
     if session.auth.user.role != Role::Patient {
         return Redirect::to("/").into_response();
     }
     let grants = state.store.proxy_grants(Some(session.auth.user.id), None).await.unwrap_or_default();
     let now = Utc::now();
-    page(
+    let mut response = page(
         text,
         text.get("proxies.title"),
-        Some(&session),
+        Some(session),
         html! {
+            (FormError::summary(error, text))
             p { (text.get("proxies.intro")) }
             ul {
                 @for g in grants.iter().filter(|g| g.revoked_at.is_none() && g.expires_at.is_none_or(|t| t > now)) {
@@ -130,18 +142,31 @@ async fn proxies(State(state): State<AppState>, session: WebSession) -> Response
                 form method="post" action="/proxies/grant" class="stack" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     label for="proxy-username" { (text.get("proxies.username")) }
-                    input id="proxy-username" name="username" type="text" required autocomplete="off" maxlength="64";
+                    input id="proxy-username" name="username" type="text" required autocomplete="off" maxlength="64"
+                        value=(typed.username)
+                        aria-invalid=[FormError::is_for(error, "proxy-username").then_some("true")]
+                        aria-describedby=[FormError::described_by(error, "proxy-username")];
+                    (FormError::next_to(error, "proxy-username"))
                     label for="proxy-scope" { (text.get("admin.grants.scope")) }
                     select id="proxy-scope" name="scope" {
-                        @for s in ["messages_only", "read_only", "full"] { option value=(s) { (text.get(&format!("proxies.scope.{s}"))) } }
+                        @for s in ["messages_only", "read_only", "full"] {
+                            option value=(s) selected[s == typed.scope] { (text.get(&format!("proxies.scope.{s}"))) }
+                        }
                     }
                     label for="proxy-until" { (text.get("admin.grants.until_optional")) }
-                    input id="proxy-until" name="until" type="date";
+                    input id="proxy-until" name="until" type="date" value=(typed.until)
+                        aria-invalid=[FormError::is_for(error, "proxy-until").then_some("true")]
+                        aria-describedby=[FormError::described_by(error, "proxy-until")];
+                    (FormError::next_to(error, "proxy-until"))
                     button type="submit" class="primary" { (text.get("proxies.add")) }
                 }
             }
         },
-    )
+    );
+    if let Some(e) = error {
+        *response.status_mut() = e.status;
+    }
+    response
 }
 
 #[derive(Deserialize, Default)]
@@ -239,10 +264,13 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct GrantForm {
+    #[serde(default)]
     csrf_token: String,
+    #[serde(default)]
     username: String,
+    #[serde(default)]
     scope: String,
     #[serde(default)]
     until: String,
@@ -259,26 +287,49 @@ async fn grant(State(state): State<AppState>, session: WebSession, Form(form): F
     if session.auth.user.role != Role::Patient {
         return Redirect::to("/").into_response();
     }
-    let no_proxy = || error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("proxies.no_such"));
-    let Ok(username) = carethread_core::user::Username::parse(form.username.trim()) else { return no_proxy() };
-    let proxy = match state.store.user_credentials(&username).await {
-        Ok(Some((user, _))) if user.role == Role::Proxy && !user.disabled => user,
-        Ok(_) => return no_proxy(),
-        Err(e) => return super::pages::api_error(text, &e.into()),
+    let refused = |field: &str, status: StatusCode, message: String| FormError::new(field, status, message);
+    let no_proxy =
+        || refused("proxy-username", StatusCode::UNPROCESSABLE_ENTITY, text.get("proxies.no_such").to_owned());
+    let proxy = match carethread_core::user::Username::parse(form.username.trim()) {
+        Err(_) => Err(no_proxy()),
+        Ok(username) => match state.store.user_credentials(&username).await {
+            Ok(Some((user, _))) if user.role == Role::Proxy && !user.disabled => Ok(user),
+            Ok(_) => Err(no_proxy()),
+            Err(e) => return super::pages::api_error_in(&session, &e.into()),
+        },
+    };
+    let proxy = match proxy {
+        Ok(p) => p,
+        Err(error) => return proxies_page(&state, &session, &form, Some(&error)).await,
     };
     let expires_at = match super::admin::end_of_day(&form.until) {
         Ok(t) => t,
-        Err(e) => return super::pages::api_error(text, &e),
+        Err(e) => {
+            let error = refused("proxy-until", super::form_error::form_status(&e), text.get("form.invalid").to_owned());
+            return proxies_page(&state, &session, &form, Some(&error)).await;
+        }
     };
     let input = crate::routes::privacy::NewGrantIn {
         proxy_id: proxy.id.to_string(),
         patient_id: None,
-        scope: form.scope,
+        scope: form.scope.clone(),
         expires_at,
     };
-    match crate::routes::privacy::create_grant(State(state), session.auth.clone(), ApiJson(input)).await {
+    match crate::routes::privacy::create_grant(State(state.clone()), session.auth.clone(), ApiJson(input)).await {
         Ok(_) => Redirect::to("/proxies").into_response(),
-        Err(e) => super::pages::api_error_in(&session, &e),
+        Err(e) => {
+            let field = if matches!(&e, ApiError::Invalid { field, .. } if field == "expires_at") {
+                "proxy-until"
+            } else {
+                "proxy-username"
+            };
+            let message = match &e {
+                ApiError::Invalid { .. } | ApiError::Conflict(_) => text.get("form.invalid").to_owned(),
+                _ => text.get("error.generic").to_owned(),
+            };
+            let error = refused(field, super::form_error::form_status(&e), message);
+            proxies_page(&state, &session, &form, Some(&error)).await
+        }
     }
 }
 

@@ -232,7 +232,7 @@ pub(super) fn render_thread(
             @if context.may_mark_confidential { (confidential_section(session, d)) }
             @if staff && !context.recent.is_empty() {
                 section aria-labelledby="recent-h" {
-                    h2 id="recent-h" { (text.fill("thread.recent", &[("name", &d.patient.display_name)])) }
+                    h2 id="recent-h" { (text.fill("thread.recent", &[("name", &context.patient)])) }
                     ul {
                         @for t in &context.recent {
                             li { a href={ "/threads/" (t.id) } { (t.subject) } " · " (status_label(text, &t.status)) " · " (session.when(t.updated_at)) }
