@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use carethread_core::audit::AuditAction;
 use carethread_core::ids::{ThreadId, UserId};
-use carethread_core::thread::Category;
+use carethread_core::ids::PoolId;
+use carethread_core::thread::{Category, Thread};
 use carethread_store::{NewAttachment, StoreResult, TriageRecord, TriageSettings};
 use carethread_triage::{RoutingRules, Sensitivity, Triage, TriageResult};
 use sha2::{Digest, Sha256};
@@ -123,6 +124,33 @@ pub async fn triage_patient_message(
     }
     record.reasons.extend(routed.reason);
     Ok(record)
+}
+
+/// Where a thread an adolescent now keeps confidential must go so that only
+/// clinical staff read it: `Some` pool when its pool has non-clinical members
+/// (the routing rules' pool for it if clinical, else the clinical fallback),
+/// `None` when it may stay (or no pool is clinical). The second value is
+/// whether its assignee must be cleared (not a clinician).
+pub async fn clinical_home(state: &AppState, thread: &Thread) -> StoreResult<(Option<PoolId>, bool)> {
+    let assignee_not_clinical = match thread.assignee_id {
+        Some(id) => !state.store.user(id).await?.is_some_and(|u| u.role.is_clinician()),
+        None => false,
+    };
+    let Some(current) = thread.pool_id else {
+        return Ok((None, assignee_not_clinical));
+    };
+    let clinical = clinical_pools(state).await?;
+    let current = state.store.pool(current).await?;
+    if current.is_some_and(|p| clinical.contains(&p.slug)) {
+        return Ok((None, assignee_not_clinical));
+    }
+    let rules = routing_rules(&*clinic_triage_settings(state).await?);
+    let slugs: Vec<&str> = clinical.iter().map(String::as_str).collect();
+    let routed = rules.route_guarded(thread.category, thread.urgency, &[Sensitivity::Confidential], &slugs);
+    if !clinical.contains(&routed.pool) {
+        return Ok((None, assignee_not_clinical));
+    }
+    Ok((state.store.pool_by_slug(&routed.pool).await?.map(|p| p.id), assignee_not_clinical))
 }
 
 /// Slugs of the pools only clinical staff read: at least one member, and

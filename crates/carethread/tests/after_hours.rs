@@ -319,3 +319,33 @@ async fn the_clinic_profile_takes_an_after_hours_line_and_a_clinical_on_call() {
         assert_eq!(app.get(&thread, &lee).await.body["on_call"]["seen"], true, "dr.lee is in the on-call pool");
     }
 }
+
+#[tokio::test]
+async fn a_thread_kept_confidential_later_leaves_the_front_desk_pool() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let maya = app.login("patient.maya").await;
+        let created = start(
+            &app,
+            &maya,
+            json!({"subject": "Appointment", "category": "scheduling", "body": "Can I come in after school on Thursday?"}),
+        )
+        .await;
+        assert_eq!(created["pool"]["slug"], "front-desk", "{created}");
+        let id = created["id"].as_str().expect("id").to_owned();
+        let desk = app.login("desk.ortiz").await;
+        assert_eq!(app.get(&format!("/api/v1/threads/{id}"), &desk).await.status, StatusCode::OK);
+
+        let kept = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/threads/{id}/confidential"),
+                Some(&maya),
+                Some(json!({"confidential": true})),
+            )
+            .await;
+        assert_eq!(kept.status, StatusCode::OK, "{:?}", kept.body);
+        assert_eq!(kept.body["pool"]["slug"], "nurse-triage", "{:?}", kept.body);
+        assert_eq!(app.get(&format!("/api/v1/threads/{id}"), &desk).await.status, StatusCode::NOT_FOUND);
+    }
+}

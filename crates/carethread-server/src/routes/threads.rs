@@ -482,11 +482,20 @@ pub async fn set_confidential(
     if thread.patient_id != auth.user.id || !policy::may_mark_confidential(auth.user.role, age, &state.settings) {
         return Err(ApiError::invalid("confidential", "can be set only by patients aged 12 to 17, on their own threads"));
     }
-    let patch = ThreadPatch { confidential: Some(input.confidential), ..ThreadPatch::default() };
-    let audit = auth
-        .audit(AuditAction::ThreadUpdate)
-        .patient(thread.patient_id)
-        .detail(if input.confidential { "kept from proxies" } else { "shown to proxies" });
+    let mut patch = ThreadPatch { confidential: Some(input.confidential), ..ThreadPatch::default() };
+    let mut detail = if input.confidential { "kept from proxies" } else { "shown to proxies" };
+    if input.confidential {
+        // Confidential threads are read by clinical staff only: out of a front-desk or billing pool.
+        let (pool, clear_assignee) = crate::intake::clinical_home(&state, &thread).await?;
+        if let Some(pool) = pool {
+            patch.pool_id = Some(Some(pool));
+            detail = "kept from proxies; moved to a clinical pool";
+        }
+        if clear_assignee {
+            patch.assignee_id = Some(None);
+        }
+    }
+    let audit = auth.audit(AuditAction::ThreadUpdate).patient(thread.patient_id).detail(detail);
     state.store.update_thread(thread.id, &patch, now, &[audit]).await?;
     tracing::info!(thread.id = %thread.id, "thread confidentiality changed");
     Ok(Json(thread_detail(&state, &auth, thread.id).await?))
