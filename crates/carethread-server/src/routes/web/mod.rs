@@ -12,6 +12,7 @@ mod inbasket;
 mod more;
 mod pages;
 mod security;
+mod thread_forms;
 mod thread_page;
 mod wording_feedback;
 

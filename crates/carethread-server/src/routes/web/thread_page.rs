@@ -5,7 +5,7 @@
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Form, Json};
 use carethread_core::user::Language;
 use carethread_store::ThreadFilter;
@@ -18,13 +18,14 @@ use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::drafts::{DraftIn, create_draft, expand_quick_reply, list_quick_replies};
-use crate::routes::messages::{PortalMessage, check_files, patient_language, send_from_portal};
+use crate::routes::messages::patient_language;
 use crate::routes::threads::get_thread;
 
 use super::form_error::FormError;
 use super::inbasket::visible_threads;
 use super::pages::{api_error_in, patient_label, status_label, urgency_label};
-use crate::routes::threads::{ConfidentialIn, load_thread, set_confidential};
+use super::thread_forms::{ReplyForm, again, confidential_section, described, note_section};
+use crate::routes::threads::load_thread;
 use carethread_core::policy::ThreadAction;
 
 pub(super) async fn load(state: &AppState, session: &WebSession, id: &str) -> Result<ThreadDetail, ApiError> {
@@ -34,19 +35,19 @@ pub(super) async fn load(state: &AppState, session: &WebSession, id: &str) -> Re
 /// What the reply box holds when the page is drawn.
 #[derive(Default)]
 pub(super) struct ReplyBox {
-    text: String,
-    draft_id: Option<String>,
-    model: Option<String>,
-    feedback: Option<carethread_draft::Readability>,
+    pub(super) text: String,
+    pub(super) draft_id: Option<String>,
+    pub(super) model: Option<String>,
+    pub(super) feedback: Option<carethread_draft::Readability>,
     /// On an emergency thread, what the checked reply must fix.
-    emergency: Vec<carethread_draft::safety::EmergencyProblem>,
-    no_reply_needed: bool,
+    pub(super) emergency: Vec<carethread_draft::safety::EmergencyProblem>,
+    pub(super) no_reply_needed: bool,
     /// Why the reply form came back, next to its field.
-    error: Option<FormError>,
+    pub(super) error: Option<FormError>,
     /// What was typed in the internal-note box, when the note form came back.
-    note: String,
+    pub(super) note: String,
     /// Why the note form came back.
-    note_error: Option<FormError>,
+    pub(super) note_error: Option<FormError>,
 }
 
 /// What the care team sees around a thread: forwarding targets, the
@@ -392,204 +393,6 @@ pub(super) fn staff_actions(session: &WebSession, d: &ThreadDetail, context: &St
     }
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct ReplyForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    draft_id: Option<String>,
-}
-
-/// The thread page again, with what was typed and why it came back.
-async fn again(state: &AppState, session: &WebSession, id: &str, reply: ReplyBox, status: StatusCode) -> Response {
-    let detail = match load(state, session, id).await {
-        Ok(d) => d,
-        Err(e) => return api_error_in(session, &e),
-    };
-    let context = staff_context(state, session, &detail).await;
-    let mut response = render_thread(session, &detail, &reply, &context);
-    *response.status_mut() = status;
-    response
-}
-
-/// A reply (with files, if chosen) from the thread page's multipart form:
-/// always a message the patient sees, never an internal note (notes have
-/// their own form). A refused reply comes back with its text.
-pub(super) async fn reply(
-    State(state): State<AppState>,
-    session: WebSession,
-    Path(id): Path<String>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let text = session.text;
-    let (posted, unread) = PostedForm::read_partial(multipart).await;
-    let form: ReplyForm = match posted.parse() {
-        Ok(f) => f,
-        Err(e) => return api_error_in(&session, &e),
-    };
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
-    let came_back = |error: FormError| ReplyBox {
-        text: form.body.clone(),
-        draft_id: form.draft_id.clone().filter(|d| !d.is_empty()),
-        error: Some(error),
-        ..ReplyBox::default()
-    };
-    let refused = |e: &ApiError| FormError::from_api(&state, &session, e, "reply-body", "reply-files");
-    if let Some(e) = unread {
-        let error = refused(&e);
-        let status = error.status;
-        return again(&state, &session, &id, came_back(error), status).await;
-    }
-    if posted.files.is_empty() && form.body.trim().is_empty() {
-        let error = FormError::new("reply-body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
-        return again(&state, &session, &id, came_back(error), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    if let Some(error) =
-        FormError::check_message(&state, &session, &form.body, &posted.files, "reply-body", "reply-files")
-    {
-        let status = error.status;
-        return again(&state, &session, &id, came_back(error), status).await;
-    }
-    let result = match check_files(&state, posted.files) {
-        Ok(files) => {
-            let message = PortalMessage {
-                text: Some(&form.body),
-                internal: false,
-                files,
-                draft_id: form.draft_id.as_deref(),
-                acknowledgement: false,
-            };
-            send_from_portal(&state, &session.auth, &id, message).await.map(|_| ())
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
-        Err(ApiError::NotFound) => api_error_in(&session, &ApiError::NotFound),
-        Err(e) => {
-            let error = refused(&e);
-            let status = error.status;
-            again(&state, &session, &id, came_back(error), status).await
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub(super) struct NoteForm {
-    csrf_token: String,
-    #[serde(default)]
-    body: String,
-}
-
-/// An internal note from its own form: only ever a note, which the patient never sees.
-pub(super) async fn note(
-    State(state): State<AppState>,
-    session: WebSession,
-    Path(id): Path<String>,
-    Form(form): Form<NoteForm>,
-) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
-    let text = session.text;
-    let came_back =
-        |error: FormError| ReplyBox { note: form.body.clone(), note_error: Some(error), ..ReplyBox::default() };
-    if form.body.trim().is_empty() {
-        let error = FormError::new("note-body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
-        return again(&state, &session, &id, came_back(error), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    if let Some(error) = FormError::check_message(&state, &session, &form.body, &[], "note-body", "note-body") {
-        let status = error.status;
-        return again(&state, &session, &id, came_back(error), status).await;
-    }
-    let message = PortalMessage { text: Some(&form.body), internal: true, ..PortalMessage::default() };
-    match send_from_portal(&state, &session.auth, &id, message).await {
-        Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
-        Err(e @ (ApiError::NotFound | ApiError::Forbidden(_))) => api_error_in(&session, &e),
-        Err(e) => {
-            let error = FormError::from_api(&state, &session, &e, "note-body", "note-body");
-            let status = error.status;
-            again(&state, &session, &id, came_back(error), status).await
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub(super) struct ConfidentialForm {
-    csrf_token: String,
-    #[serde(default)]
-    confidential: String,
-}
-
-/// An adolescent keeps one of their threads from their proxies, or shows it to them again.
-pub(super) async fn confidential(
-    State(state): State<AppState>,
-    session: WebSession,
-    Path(id): Path<String>,
-    Form(form): Form<ConfidentialForm>,
-) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
-    let input = ConfidentialIn { confidential: form.confidential == "true" };
-    match set_confidential(State(state), session.auth.clone(), Path(id.clone()), ApiJson(input)).await {
-        Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
-        Err(e) => api_error_in(&session, &e),
-    }
-}
-
-/// The internal-note form: its own box and its own button, marked staff only.
-fn note_section(session: &WebSession, d: &ThreadDetail, reply: &ReplyBox) -> Markup {
-    let text = session.text;
-    let error = reply.note_error.as_ref();
-    html! {
-        section class="note-form" aria-labelledby="note-h" {
-            h2 id="note-h" { (text.get("thread.note_section")) }
-            form method="post" action={ "/threads/" (d.id) "/note" } class="stack" {
-                input type="hidden" name="csrf_token" value=(session.csrf);
-                label for="note-body" { (text.get("thread.note_label")) }
-                textarea id="note-body" name="body" rows="3"
-                    aria-invalid=[FormError::is_for(error, "note-body").then_some("true")]
-                    aria-describedby=[FormError::described_by(error, "note-body")] { (reply.note) }
-                (FormError::next_to(error, "note-body"))
-                button type="submit" class="note" { (text.get("thread.note_add")) }
-            }
-        }
-    }
-}
-
-/// For an adolescent on their own thread: keep it from their proxies, with who will and won't see it.
-fn confidential_section(session: &WebSession, d: &ThreadDetail) -> Markup {
-    let text = session.text;
-    html! {
-        section aria-labelledby="private-h" {
-            h2 id="private-h" { (text.get("thread.private_h")) }
-            p id="private-help" { (text.get("compose.confidential_help")) }
-            form method="post" action={ "/threads/" (d.id) "/confidential" } class="inline" {
-                input type="hidden" name="csrf_token" value=(session.csrf);
-                @if d.confidential {
-                    input type="hidden" name="confidential" value="false";
-                    button type="submit" aria-describedby="private-help" { (text.get("thread.confidential_unmark")) }
-                } @else {
-                    input type="hidden" name="confidential" value="true";
-                    button type="submit" aria-describedby="private-help" { (text.get("thread.confidential_mark")) }
-                }
-            }
-        }
-    }
-}
-
-fn described(error: Option<&FormError>, id: &str) -> String {
-    match FormError::described_by(error, id) {
-        Some(e) => format!("{id}-hint {e}"),
-        None => format!("{id}-hint"),
-    }
-}
-
 #[derive(Deserialize)]
 pub(super) struct QuickForm {
     csrf_token: String,
@@ -657,37 +460,6 @@ pub(super) async fn check_wording(
         }
     }
     again(&state, &session, &id, reply, StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-pub(super) struct FeedbackForm {
-    csrf_token: String,
-    answered: String,
-}
-
-/// "Did this answer your question?": the answer goes to the care team as a message.
-pub(super) async fn feedback(
-    State(state): State<AppState>,
-    session: WebSession,
-    Path(id): Path<String>,
-    Form(form): Form<FeedbackForm>,
-) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
-    let text = session.text;
-    let body = if form.answered == "yes" {
-        format!("✓ {}: {}", text.get("thread.answered_q"), text.get("thread.answered_yes"))
-    } else {
-        text.get("thread.answered_no").to_owned()
-    };
-    // "Yes" leaves the thread with the patient; "I still have a question" puts it back with the care team.
-    let message =
-        PortalMessage { text: Some(&body), acknowledgement: form.answered == "yes", ..PortalMessage::default() };
-    match send_from_portal(&state, &session.auth, &id, message).await {
-        Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
-        Err(e) => api_error_in(&session, &e),
-    }
 }
 
 /// Asks for a draft and shows the thread with it in the reply box, with its reading level.
