@@ -1,6 +1,7 @@
 //! Every route, merged in one place.
 
 mod admin;
+mod ai_settings;
 pub(crate) mod after_hours;
 mod clinic;
 mod drafts;
@@ -38,6 +39,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(admin::router())
         .merge(clinic::router())
         .merge(drafts::router())
+        .merge(ai_settings::router())
         .merge(wording::router())
         .merge(web::router(state))
         .merge(events::router())
@@ -51,6 +53,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 /// Handlers and their generated path descriptions, for the OpenAPI document.
 pub(crate) mod api_paths {
     pub use super::admin::*;
+    pub use super::ai_settings::*;
     pub use super::clinic::*;
     pub use super::drafts::*;
     pub use super::events::*;

@@ -25,7 +25,7 @@ use crate::routes::admin::{
     create_user, list_users, pools_with_members, remove_from_care_team, remove_pool_member, update_user,
 };
 use crate::routes::clinic::{ClinicIn, clinic, update_clinic};
-use crate::routes::drafts::{AiSettingsIn, ai_admin, update_ai};
+use crate::routes::ai_settings::{AiSettingsIn, ai_admin, update_ai};
 use crate::routes::privacy::{GrantParams, NewGrantIn, create_grant, list_grants, revoke_grant};
 use crate::routes::triage::{RoutingIn, TriageSettingsIn, triage_settings, update_triage_settings};
 
