@@ -354,3 +354,5 @@ admin.scanning = Virus scanning of files
 admin.scanning.on = on
 admin.scanning.off = off (no scanner is configured)
 admin.scanning.unreachable = configured but not answering: files are refused until it answers
+admin.mrn_of = Record number of {name}
+admin.save_mrn = Save record number

@@ -354,3 +354,5 @@ admin.scanning = Análisis de virus de los archivos
 admin.scanning.on = activado
 admin.scanning.off = desactivado (no hay un analizador configurado)
 admin.scanning.unreachable = configurado pero no responde: se rechazan los archivos hasta que responda
+admin.mrn_of = Número de expediente de {name}
+admin.save_mrn = Guardar número de expediente

@@ -448,7 +448,17 @@ async fn staff_tell_patients_apart_by_date_of_birth_and_record_number() {
         let own = Browser::sign_in(&app, "patient.alice").await.get(&format!("/threads/{thread}")).await;
         assert!(!own.html.contains("MRN-00123"), "{backend:?}: staff only");
 
-        // An administrator adds a patient with a record number from the portal's user form too.
+        // An administrator sets one from the portal's user list too.
+        let admin_page = Browser::sign_in(&app, "admin").await;
+        let bob_id = app.id("patient.bob");
+        let saved = admin_page.post(&format!("/admin/users/{bob_id}"), &[("mrn", "B-42")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{backend:?}: {}", saved.html);
+        let users = admin_page.get("/admin/users").await;
+        assert!(users.html.contains("value=\"B-42\""), "{backend:?}");
+        let taken = admin_page.post(&format!("/admin/users/{bob_id}"), &[("mrn", "MRN-00123")]).await;
+        assert_eq!(taken.status, StatusCode::CONFLICT, "{backend:?}: another patient's number");
+
+        // An administrator adds a patient with a record number.
         let made = app
             .post(
                 "/api/v1/admin/users",

@@ -237,6 +237,17 @@ async fn users_page(State(state): State<AppState>, session: WebSession, Query(sa
                                     } @else {
                                         (role_label(text, &u.user.role))
                                     }
+                                    @if u.user.role == "patient" {
+                                        form method="post" action={ "/admin/users/" (id) } class="inline" {
+                                            input type="hidden" name="csrf_token" value=(session.csrf);
+                                            label for={ "mrn-" (id) } {
+                                                (text.fill("admin.mrn_of", &[("name", &u.user.display_name)]))
+                                            }
+                                            input id={ "mrn-" (id) } name="mrn" type="text" maxlength="20" autocomplete="off"
+                                                value=(u.mrn.as_deref().unwrap_or(""));
+                                            button type="submit" { (text.get("admin.save_mrn")) }
+                                        }
+                                    }
                                 }
                                 td {
                                     @if u.disabled { strong { (text.get("admin.disabled")) } " " }
@@ -332,6 +343,9 @@ struct UserChangeForm {
     role: Option<String>,
     #[serde(default)]
     disabled: Option<String>,
+    /// A patient's record number; empty removes it.
+    #[serde(default)]
+    mrn: Option<String>,
 }
 
 async fn change_user(
@@ -346,7 +360,7 @@ async fn change_user(
         role: form.role,
         display_name: None,
         language: None,
-        mrn: None,
+        mrn: form.mrn,
     };
     let result = update_user(State(state), session.auth.clone(), Path(id), ApiJson(input)).await.map(|_| ());
     done("/admin/users", result, session.text)
