@@ -193,6 +193,21 @@ async fn switch_ai(State(state): State<AppState>, session: WebSession, Form(form
 
 // --- users and roles -------------------------------------------------------------
 
+/// A patient's record number, set or removed from the user list.
+fn mrn_form(session: &WebSession, u: &crate::routes::admin::AdminUserOut) -> Markup {
+    let text = session.text;
+    let id = &u.user.id;
+    html! {
+        form method="post" action={ "/admin/users/" (id) } class="inline" {
+            input type="hidden" name="csrf_token" value=(session.csrf);
+            label for={ "mrn-" (id) } { (text.fill("admin.mrn_of", &[("name", &u.user.display_name)])) }
+            input id={ "mrn-" (id) } name="mrn" type="text" maxlength="20" autocomplete="off"
+                value=(u.mrn.as_deref().unwrap_or(""));
+            button type="submit" { (text.get("admin.save_mrn")) }
+        }
+    }
+}
+
 async fn users_page(State(state): State<AppState>, session: WebSession, Query(saved): Query<Saved>) -> Response {
     if let Some(refused) = refuse_non_admin(&session) {
         return refused;
@@ -237,17 +252,7 @@ async fn users_page(State(state): State<AppState>, session: WebSession, Query(sa
                                     } @else {
                                         (role_label(text, &u.user.role))
                                     }
-                                    @if u.user.role == "patient" {
-                                        form method="post" action={ "/admin/users/" (id) } class="inline" {
-                                            input type="hidden" name="csrf_token" value=(session.csrf);
-                                            label for={ "mrn-" (id) } {
-                                                (text.fill("admin.mrn_of", &[("name", &u.user.display_name)]))
-                                            }
-                                            input id={ "mrn-" (id) } name="mrn" type="text" maxlength="20" autocomplete="off"
-                                                value=(u.mrn.as_deref().unwrap_or(""));
-                                            button type="submit" { (text.get("admin.save_mrn")) }
-                                        }
-                                    }
+                                    @if u.user.role == "patient" { (mrn_form(&session, u)) }
                                 }
                                 td {
                                     @if u.disabled { strong { (text.get("admin.disabled")) } " " }
