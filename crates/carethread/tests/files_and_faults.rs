@@ -365,3 +365,45 @@ async fn the_write_probe_answers_on_every_backend_and_only_sqlite_can_be_capped(
         assert_eq!(capped, backend == Backend::Sqlite, "{backend:?}");
     }
 }
+
+/// Runs `carethread demo` on a free port with `env`, and returns its `/readyz` answer.
+async fn demo_readiness(env: &[(&str, &str)]) -> Value {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_carethread"));
+    command
+        .args(["demo", "--port", "0", "--data-dir"])
+        .arg(dir.path())
+        .env("CARETHREAD_LOG", "warn")
+        .env_remove("CARETHREAD__SCANNER__CLAMD")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("run carethread demo");
+    // Its output is read to the end: a closed pipe would end the demo.
+    let stdout = child.stdout.take().expect("stdout");
+    let (found, url) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+                let _ = found.send(u.trim_end_matches('/').to_owned());
+            }
+        }
+    });
+    let url = url.recv_timeout(Duration::from_mins(1)).expect("the demo prints its address");
+    let ready = answer(reqwest::Client::new().get(format!("{url}/readyz"))).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
+    ready.body
+}
+
+#[tokio::test]
+async fn the_demo_scans_with_the_clamd_named_in_the_environment_and_says_when_it_does_not() {
+    assert_eq!(demo_readiness(&[]).await["scanning"], "off", "a fresh demo has no scanner");
+    let down = dead_address().await;
+    let ready = demo_readiness(&[("CARETHREAD__SCANNER__CLAMD", &down)]).await;
+    assert_eq!(ready["scanning"], "unreachable", "the setting is honoured: {ready}");
+}
