@@ -365,6 +365,10 @@ pub struct SentMessage {
     pub message: MessageOut,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safety_notice: Option<SafetyNotice>,
+    /// An emergency while the clinic is closed: messages are not read now,
+    /// and whom to call instead (`tel:` links).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_hours: Option<crate::routes::after_hours::AfterHoursOut>,
 }
 
 /// Sign-in answer.

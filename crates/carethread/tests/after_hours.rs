@@ -349,3 +349,26 @@ async fn a_thread_kept_confidential_later_leaves_the_front_desk_pool() {
         assert_eq!(app.get(&format!("/api/v1/threads/{id}"), &desk).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn an_emergency_reply_after_hours_answers_with_the_numbers_to_call() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let created =
+            start(&app, &alice, json!({"subject": "Knee", "body": "My knee is a bit stiff after the walk."})).await;
+        let id = created["id"].as_str().expect("id").to_owned();
+        set_hours(&app, closed_now()).await;
+        let sent = app.post(&format!("/api/v1/threads/{id}/messages"), &alice, json!({"body": EMERGENCY})).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+        assert_eq!(hrefs(&sent.body["after_hours"]), ["tel:911", "tel:988", "tel:+15550100199"], "{:?}", sent.body);
+        let detail = app.get(&format!("/api/v1/threads/{id}"), &alice).await;
+        assert!(detail.body["due_at"].is_null() && detail.body["after_hours"].is_object(), "{:?}", detail.body);
+        // A routine reply after hours gets no guidance.
+        let bob = app.login("patient.bob").await;
+        let other = start(&app, &bob, json!({"subject": "Receta", "body": "Necesito más metformina"})).await;
+        let other = other["id"].as_str().expect("id");
+        let sent = app.post(&format!("/api/v1/threads/{other}/messages"), &bob, json!({"body": "Gracias"})).await;
+        assert!(sent.body["after_hours"].is_null(), "{:?}", sent.body);
+    }
+}

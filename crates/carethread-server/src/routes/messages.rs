@@ -186,7 +186,16 @@ async fn add_to_thread(
         find_message(state, auth, written.message_id, thread).await?
     };
     let safety_notice = urgency.and_then(|u| SafetyNotice::for_urgency(u, auth.user.language));
-    Ok((StatusCode::CREATED, Json(SentMessage { message, safety_notice })))
+    // An emergency while the clinic is closed: what to do instead of waiting.
+    let after_hours = match urgency {
+        Some(Urgency::Emergency) => {
+            let clinic = state.clinic.get(&*state.store).await;
+            let emergency = Thread { urgency: Urgency::Emergency, awaiting_since: Some(now), ..thread.clone() };
+            crate::routes::after_hours::for_patient(&clinic, &emergency, auth.user.language, now).1
+        }
+        _ => None,
+    };
+    Ok((StatusCode::CREATED, Json(SentMessage { message, safety_notice, after_hours })))
 }
 
 async fn find_message(state: &AppState, auth: &Authenticated, id: MessageId, thread: &Thread) -> ApiResult<MessageOut> {
