@@ -355,6 +355,13 @@ async fn the_thread_says_whom_it_is_assigned_to_and_forwarding_to_a_pool_does_wh
         assert!(detail.body["assignee"].is_null(), "{backend:?}: {}", detail.body["assignee"]);
         let page = kim.get(&format!("/threads/{thread}")).await;
         assert!(page.html.contains("Not assigned") && page.html.contains("Nurse triage"), "{backend:?}");
+        // A forward to nowhere comes back with its note and says what to choose.
+        let nowhere = kim
+            .post(&format!("/threads/{thread}/manage"), &[("action", "forward"), ("note", "Please look today.")])
+            .await;
+        assert_eq!(nowhere.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(nowhere.html.contains("Please look today.") && nowhere.html.contains("Choose a pool or a colleague"));
+        assert!(nowhere.html.contains("aria-describedby=\"forward-pool-error\""), "{backend:?}");
     }
 }
 

@@ -401,7 +401,32 @@ async fn manage(
             };
             retriage(State(state.clone()), auth.clone(), Path(id.clone()), ApiJson(input)).await.map(|_| ())
         }
-        "forward" => forward(&state, &session, &id, form).await,
+        "forward" => {
+            let note = form.note.clone();
+            if let Err(e) = forward(&state, &session, &id, form).await {
+                // The forward form comes back with its note and the error beside the field.
+                let field = match &e {
+                    ApiError::Invalid { field, .. } if field == "pool" => "forward-pool",
+                    ApiError::Invalid { field, .. } if field == "assignee" => "forward-user",
+                    _ => "forward-note",
+                };
+                let message = match &e {
+                    ApiError::Invalid { field, .. } if field == "pool" => text.get("manage.forward_nowhere").to_owned(),
+                    ApiError::Invalid { field, .. } if field == "note" => text.get("manage.note_too_long").to_owned(),
+                    ApiError::Invalid { .. } => text.get("form.invalid").to_owned(),
+                    other => super::form_error::FormError::from_api(&state, &session, other, field, field).message,
+                };
+                let error = FormError::new(field, super::form_error::form_status(&e), message);
+                let status = error.status;
+                let page = super::thread_page::ReplyBox {
+                    forward_note: note,
+                    forward_error: Some(error),
+                    ..super::thread_page::ReplyBox::default()
+                };
+                return super::thread_forms::again(&state, &session, &id, page, status).await;
+            }
+            Ok(())
+        }
         _ => return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error.generic")),
     };
     match result {

@@ -48,6 +48,9 @@ pub(super) struct ReplyBox {
     pub(super) note: String,
     /// Why the note form came back.
     pub(super) note_error: Option<FormError>,
+    /// The forward form's note, and why the forward came back.
+    pub(super) forward_note: String,
+    pub(super) forward_error: Option<FormError>,
 }
 
 /// What the care team sees around a thread: forwarding targets, the
@@ -227,7 +230,7 @@ pub(super) fn render_thread(
                     }
                 }
             }
-            @if staff { (staff_actions(session, d, context)) }
+            @if staff { (staff_actions(session, d, context, reply)) }
             (reply_section(session, d, reply, context))
             @if staff { (note_section(session, d, reply)) }
             @if context.may_mark_confidential { (confidential_section(session, d)) }
@@ -319,8 +322,15 @@ pub(super) fn reply_section(
 }
 
 /// Assign, forward with a note, re-triage, replies on or off, close: forms for the care team.
-pub(super) fn staff_actions(session: &WebSession, d: &ThreadDetail, context: &StaffContext) -> Markup {
+pub(super) fn staff_actions(
+    session: &WebSession,
+    d: &ThreadDetail,
+    context: &StaffContext,
+    reply: &ReplyBox,
+) -> Markup {
     let text = session.text;
+    let error = reply.forward_error.as_ref();
+    let invalid = |id: &str| FormError::is_for(error, id).then_some("true");
     let closed = d.status == "closed";
     html! {
         section class="actions" aria-labelledby="actions-h" {
@@ -345,7 +355,8 @@ pub(super) fn staff_actions(session: &WebSession, d: &ThreadDetail, context: &St
                 fieldset {
                     legend { (text.get("manage.forward")) }
                     label for="forward-pool" { (text.get("manage.to_pool")) }
-                    select id="forward-pool" name="pool" {
+                    select id="forward-pool" name="pool" aria-invalid=[invalid("forward-pool")]
+                        aria-describedby=[FormError::described_by(error, "forward-pool")] {
                         option value="" { "—" }
                         @for p in &context.pools { option value=(p.slug) { (p.name) } }
                     }
@@ -354,7 +365,9 @@ pub(super) fn staff_actions(session: &WebSession, d: &ThreadDetail, context: &St
                         option value="" { "—" }
                         @for (id, name) in &context.colleagues { option value=(id) { (name) } }
                     }
+                    (FormError::next_to(error, "forward-pool"))
                     p class="hint" id="forward-user-hint" { (text.get("manage.colleague_hint")) }
+                    (FormError::next_to(error, "forward-user"))
                     @if let Some(a) = &d.assignee {
                         fieldset {
                             legend { (text.fill("manage.assignee_rule", &[("name", &a.display_name)])) }
@@ -369,7 +382,9 @@ pub(super) fn staff_actions(session: &WebSession, d: &ThreadDetail, context: &St
                         }
                     }
                     label for="forward-note" { (text.get("manage.note")) }
-                    textarea id="forward-note" name="note" rows="2" maxlength="500" {}
+                    textarea id="forward-note" name="note" rows="2" maxlength="500" aria-invalid=[invalid("forward-note")]
+                        aria-describedby=[FormError::described_by(error, "forward-note")] { (reply.forward_note) }
+                    (FormError::next_to(error, "forward-note"))
                     button type="submit" { (text.get("manage.forward_send")) }
                 }
             }
