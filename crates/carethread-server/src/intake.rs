@@ -162,8 +162,8 @@ pub async fn clinical_pools(state: &AppState) -> StoreResult<Vec<String>> {
     let mut clinical: Vec<String> = pools
         .into_iter()
         .filter(|p| {
-            let mut of_pool = members.iter().filter(|(id, _)| *id == p.id).peekable();
-            of_pool.peek().is_some() && of_pool.all(|(_, m)| m.role.is_clinician())
+            let roles: Vec<_> = members.iter().filter(|(id, _)| *id == p.id).map(|(_, m)| m.role).collect();
+            carethread_triage::is_clinical_pool(&roles)
         })
         .map(|p| p.slug)
         .collect();

@@ -28,7 +28,7 @@ use carethread_core::thread::{Category, Urgency};
 use serde::Serialize;
 
 pub use model::{Example, MODEL_ID, MODEL_VERSION, Model, ModelError, TrainConfig};
-pub use routing::{Routed, RoutingRules, Sensitivity};
+pub use routing::{Routed, RoutingRules, Sensitivity, is_clinical_pool};
 
 /// The model shipped with CareThread, trained from `corpus/train.jsonl`.
 pub const BUILTIN_MODEL: &[u8] = include_bytes!("../model/triage.model");

@@ -1,6 +1,7 @@
 //! Routing: which pool answers a message of a category at an urgency. Each
 //! clinic has its own rules; these are the defaults.
 
+use carethread_core::role::Role;
 use carethread_core::thread::{Category, Urgency};
 use serde::{Deserialize, Serialize};
 
@@ -125,6 +126,15 @@ impl RoutingRules {
     }
 }
 
+/// Whether a pool with members of `roles` is clinical: at least one member,
+/// and every member a physician, nurse or pharmacist. Only clinical pools
+/// take sensitive messages; a front-desk or billing member makes a pool
+/// non-clinical at once, since every member reads what the pool holds.
+#[must_use]
+pub fn is_clinical_pool(roles: &[Role]) -> bool {
+    !roles.is_empty() && roles.iter().all(|r| r.is_clinician())
+}
+
 /// Why a message may be read only by clinical staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sensitivity {
@@ -225,5 +235,14 @@ mod tests {
         let none = rules.route_guarded(Category::Scheduling, Urgency::Routine, &[Sensitivity::Confidential], &[]);
         assert_eq!(none.pool, "front-desk");
         assert!(none.reason.is_some_and(|r| r.contains("no pool has only clinical members")));
+    }
+
+    #[test]
+    fn a_pool_is_clinical_when_every_member_is_a_clinician() {
+        assert!(is_clinical_pool(&[Role::Nurse, Role::Physician]));
+        assert!(is_clinical_pool(&[Role::Pharmacist]));
+        assert!(!is_clinical_pool(&[Role::Nurse, Role::FrontDesk]));
+        assert!(!is_clinical_pool(&[Role::Billing]));
+        assert!(!is_clinical_pool(&[]));
     }
 }

@@ -372,3 +372,17 @@ async fn an_emergency_reply_after_hours_answers_with_the_numbers_to_call() {
         assert!(sent.body["after_hours"].is_null(), "{:?}", sent.body);
     }
 }
+
+#[tokio::test]
+async fn administrators_see_which_pools_may_take_sensitive_messages() {
+    let app = spawn(support::Backend::Sqlite).await;
+    let html = page(&app, "admin", "/admin/pools").await;
+    let section = |name: &str| {
+        let start = html.find(&format!(">{name}</h2>")).unwrap_or_else(|| panic!("{name} section"));
+        html[start..].split("</section>").next().unwrap_or("").to_owned()
+    };
+    assert!(section("Nurse triage").contains("Clinical pool: sensitive messages may be routed here."));
+    for pool in ["Front desk", "Billing"] {
+        assert!(section(pool).contains("Not a clinical pool"), "{pool}");
+    }
+}

@@ -487,6 +487,10 @@ async fn pools_page(State(state): State<AppState>, session: WebSession, Query(sa
         @for p in &pools {
             section aria-labelledby={ "pool-" (p.pool.slug) } {
                 h2 id={ "pool-" (p.pool.slug) } { (p.pool.name) }
+                @let roles: Vec<Role> = p.members.iter().filter_map(|m| m.role.parse().ok()).collect();
+                p class="hint" {
+                    (text.get(if carethread_triage::is_clinical_pool(&roles) { "admin.pools.clinical" } else { "admin.pools.not_clinical" }))
+                }
                 ul class="plain" {
                     @if p.members.is_empty() { li { (text.get("admin.pools.none")) } }
                     @for m in &p.members {
