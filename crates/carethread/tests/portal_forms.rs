@@ -183,6 +183,22 @@ async fn a_message_sent_from_a_form_is_not_sent_again_on_reload() {
         }
         assert_eq!(thread_ids(&app, &token).await.len(), before + 1, "{backend:?}");
 
+        // Asking for a draft answers 303 to the thread page showing it; reloading shows the same draft.
+        let kim = Browser::sign_in(&app, "rn.kim").await;
+        let thread_id = sent.location.trim_start_matches("/threads/").trim_end_matches("/sent").to_owned();
+        let drafted = kim.post(&format!("/threads/{thread_id}/draft"), &[]).await;
+        assert_eq!(drafted.status, StatusCode::SEE_OTHER, "{backend:?}: {}", drafted.html);
+        assert!(drafted.location.starts_with(&format!("/threads/{thread_id}?draft=")), "{backend:?}");
+        let first = kim.get(&drafted.location).await;
+        let again = kim.get(&drafted.location).await;
+        let draft_of = |html: &str| value_after(html, "name=\"draft_id\" value=\"");
+        assert!(!draft_of(&first.html).is_empty(), "{backend:?}: the draft is in the reply box");
+        assert_eq!(draft_of(&first.html), draft_of(&again.html), "{backend:?}: the same draft");
+        assert!(first.html.contains("Reading level: grade"), "{backend:?}");
+        // Another clinician's page does not pick up someone else's draft.
+        let lee = Browser::sign_in(&app, "dr.lee").await;
+        assert!(draft_of(&lee.get(&drafted.location).await.html).is_empty(), "{backend:?}");
+
         // A reply, feedback and staff actions also answer 303 to a page that only reads.
         let thread = sent.location.trim_start_matches("/threads/").trim_end_matches("/sent").to_owned();
         let replied = alice.post_files(&format!("/threads/{thread}/reply"), &[("body", "Also, green tea.")], &[]).await;

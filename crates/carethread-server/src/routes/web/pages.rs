@@ -19,8 +19,8 @@ use crate::error::ApiError;
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     use super::compose::{compose_page, compose_submit, sent_page};
     use super::inbasket::{inbasket, inbox};
-    use super::thread_forms::{confidential, feedback, note, reply};
-    use super::thread_page::{check_wording, draft, quick_reply, thread_page};
+    use super::thread_forms::{confidential, draft, feedback, note, reply};
+    use super::thread_page::{check_wording, quick_reply, thread_page};
     let s = &state.settings;
     // Room for every file at its limit plus the form's text fields.
     let upload_limit = s.attachment_max_bytes.saturating_mul(s.attachments_per_message).saturating_add(256 * 1024);

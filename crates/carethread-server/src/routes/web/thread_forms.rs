@@ -4,23 +4,24 @@
 //! "did this answer your question?". Each redirects when it succeeds and
 //! comes back with what was typed, and why, when it does not.
 
-use axum::Form;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::form_error::FormError;
 use super::pages::api_error_in;
 use super::thread_page::{ReplyBox, load, render_thread, staff_context};
-use super::{PostedForm, WebSession};
+use super::{CsrfForm, PostedForm, WebSession};
 use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::routes::messages::{PortalMessage, check_files, send_from_portal};
+use crate::routes::drafts::{DraftIn, create_draft};
+use crate::routes::messages::{PortalMessage, check_files, patient_language, send_from_portal};
 use crate::routes::threads::{ConfidentialIn, set_confidential};
 
 #[derive(Deserialize, Default)]
@@ -255,5 +256,50 @@ pub(super) async fn feedback(
     match send_from_portal(&state, &session.auth, &id, message).await {
         Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
         Err(e) => api_error_in(&session, &e),
+    }
+}
+
+/// Asks for a draft, then shows the thread with it in the reply box by
+/// redirecting to the page (a reload shows the same draft, never makes another).
+pub(super) async fn draft(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let made =
+        create_draft(State(state.clone()), session.auth.clone(), Path(id.clone()), ApiJson(DraftIn::default())).await;
+    match made {
+        Ok((_, Json(d))) => Redirect::to(&format!("/threads/{id}?draft={}", d.id)).into_response(),
+        Err(e) => api_error_in(&session, &e),
+    }
+}
+
+/// The reply box holding a draft this clinician asked for on this thread and
+/// has not sent yet, with its reading level in the patient's language; empty
+/// for anything else.
+pub(super) async fn drafted_box(state: &AppState, session: &WebSession, d: &ThreadDetail, raw: &str) -> ReplyBox {
+    let (Ok(thread), Ok(draft_id)) = (d.id.parse(), raw.parse::<uuid::Uuid>()) else { return ReplyBox::default() };
+    let found = state.store.draft(thread, draft_id).await.ok().flatten();
+    let Some(draft) = found.filter(|r| r.requested_by == session.auth.user.id && r.message_id.is_none()) else {
+        return ReplyBox::default();
+    };
+    let Some(body) = draft.body else {
+        return ReplyBox { no_reply_needed: !draft.reply_needed, ..ReplyBox::default() };
+    };
+    let language = match d.patient.id.parse() {
+        Ok(patient) => patient_language(state, patient).await.unwrap_or_default(),
+        Err(_) => carethread_core::user::Language::default(),
+    };
+    ReplyBox {
+        feedback: Some(carethread_draft::readability::measure(&body, language)),
+        model: Some(format!("{} {}", draft.model_id, draft.model_version)),
+        draft_id: Some(draft.id.to_string()),
+        text: body,
+        no_reply_needed: !draft.reply_needed,
+        ..ReplyBox::default()
     }
 }

@@ -3,7 +3,7 @@
 //! replies, notes and reading-level feedback.
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Form, Json};
@@ -12,12 +12,11 @@ use carethread_store::ThreadFilter;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{CsrfForm, PostedForm, WebSession, page};
+use super::{PostedForm, WebSession, page};
 use crate::AppState;
 use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::drafts::{DraftIn, create_draft, expand_quick_reply, list_quick_replies};
+use crate::routes::drafts::{expand_quick_reply, list_quick_replies};
 use crate::routes::messages::patient_language;
 use crate::routes::threads::get_thread;
 
@@ -125,15 +124,27 @@ pub(super) async fn staff_context(state: &AppState, session: &WebSession, d: &Th
     StaffContext { pools, colleagues, recent, quick, patient, may_reply, may_mark_confidential }
 }
 
+#[derive(Deserialize, Default)]
+pub(super) struct ThreadQuery {
+    /// A draft just made for this thread, to show in the reply box.
+    #[serde(default)]
+    draft: Option<String>,
+}
+
 pub(super) async fn thread_page(
     State(state): State<AppState>,
     session: WebSession,
     Path(id): Path<String>,
+    Query(q): Query<ThreadQuery>,
 ) -> Response {
     match load(&state, &session, &id).await {
         Ok(detail) => {
+            let reply = match q.draft.as_deref() {
+                Some(draft) => super::thread_forms::drafted_box(&state, &session, &detail, draft).await,
+                None => ReplyBox::default(),
+            };
             let context = staff_context(&state, &session, &detail).await;
-            render_thread(&session, &detail, &ReplyBox::default(), &context)
+            render_thread(&session, &detail, &reply, &context)
         }
         Err(e) => api_error_in(&session, &e),
     }
@@ -475,36 +486,4 @@ pub(super) async fn check_wording(
         }
     }
     again(&state, &session, &id, reply, StatusCode::OK).await
-}
-
-/// Asks for a draft and shows the thread with it in the reply box, with its reading level.
-pub(super) async fn draft(
-    State(state): State<AppState>,
-    session: WebSession,
-    Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
-    let made =
-        create_draft(State(state.clone()), session.auth.clone(), Path(id.clone()), ApiJson(DraftIn::default())).await;
-    let (_, Json(d)) = match made {
-        Ok(made) => made,
-        Err(e) => return api_error_in(&session, &e),
-    };
-    let detail = match load(&state, &session, &id).await {
-        Ok(detail) => detail,
-        Err(e) => return api_error_in(&session, &e),
-    };
-    let reply = ReplyBox {
-        text: d.body.clone().unwrap_or_default(),
-        draft_id: d.body.as_ref().map(|_| d.id.clone()),
-        model: d.body.as_ref().map(|_| format!("{} {}", d.model.id, d.model.version)),
-        feedback: d.readability,
-        no_reply_needed: !d.reply_needed,
-        ..ReplyBox::default()
-    };
-    let context = staff_context(&state, &session, &detail).await;
-    render_thread(&session, &detail, &reply, &context)
 }
