@@ -256,6 +256,13 @@ async fn a_refused_form_comes_back_with_what_was_typed_in_the_persons_language()
         assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert!(page.html.contains("Mi escaneo.") && page.html.contains("más de 10 MB"), "{backend:?}");
 
+        // An expired form is refused on a normal page, with the menu.
+        let mut stale = Browser::sign_in(&app, "patient.alice").await;
+        stale.csrf = "expired".into();
+        let refused = stale.post("/proxies/grant", &[("username", "proxy.carol"), ("scope", "read_only")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{backend:?}");
+        assert!(refused.html.contains("/signout") && refused.html.contains("This form expired"), "{backend:?}");
+
         // A proxy grant for an unknown username comes back on the proxies page with the name kept.
         let grant = alice.post("/proxies/grant", &[("username", "nobody.here"), ("scope", "read_only")]).await;
         assert_eq!(grant.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");

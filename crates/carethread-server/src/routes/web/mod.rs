@@ -133,8 +133,13 @@ impl WebSession {
 
     /// The refusal for a form whose CSRF token is not this session's.
     pub(crate) fn refuse(&self, sent: &str) -> Option<Response> {
-        (!same_token(sent, &self.csrf))
-            .then(|| error_page(self.text, StatusCode::FORBIDDEN, self.text.get("error.csrf")))
+        (!same_token(sent, &self.csrf)).then(|| {
+            let text = self.text;
+            let body = html! { p role="alert" { (text.get("error.csrf")) } p { a href="/" { (text.get("thread.back")) } } };
+            let mut response = page(text, text.get("error.title"), Some(self), body);
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            response
+        })
     }
 }
 
