@@ -132,6 +132,12 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 403, 404, 403, 200, 200, 200, 404, 404, 403, 403]),
             ),
             (
+                Method::PUT,
+                format!("/api/v1/threads/{thread}/confidential"),
+                Body::Json(json!({"confidential": false})),
+                row([401, 422, 404, 403, 403, 403, 403, 404, 404, 403, 403]),
+            ),
+            (
                 Method::POST,
                 format!("/api/v1/threads/{thread}/triage"),
                 Body::Retriage,

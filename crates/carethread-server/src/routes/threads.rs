@@ -466,7 +466,8 @@ pub struct ConfidentialIn {
     params(("id" = String, Path, description = "Thread id")),
     responses(
         (status = 200, description = "The updated thread", body = ThreadDetail),
-        (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 401, body = Problem), (status = 403, description = "Not the thread's patient", body = Problem),
+        (status = 404, body = Problem),
         (status = 422, description = "Only patients aged 12 to 17 may keep threads from their proxies", body = Problem),
     ),
     security(("bearer" = [])))]
@@ -479,8 +480,11 @@ pub async fn set_confidential(
     let thread = authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
     let now = Utc::now();
     let age = auth.user.date_of_birth.map(|dob| age_in_years(dob, now.date_naive()));
-    if thread.patient_id != auth.user.id || !policy::may_mark_confidential(auth.user.role, age, &state.settings) {
-        return Err(ApiError::invalid("confidential", "can be set only by patients aged 12 to 17, on their own threads"));
+    if auth.user.role != Role::Patient || thread.patient_id != auth.user.id {
+        return Err(ApiError::Forbidden("only the patient decides whether their thread is kept from proxies".into()));
+    }
+    if !policy::may_mark_confidential(auth.user.role, age, &state.settings) {
+        return Err(ApiError::invalid("confidential", "can be set only by patients aged 12 to 17"));
     }
     let mut patch = ThreadPatch { confidential: Some(input.confidential), ..ThreadPatch::default() };
     let mut detail = if input.confidential { "kept from proxies" } else { "shown to proxies" };
