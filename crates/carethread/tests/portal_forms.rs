@@ -310,6 +310,18 @@ async fn a_read_only_proxy_is_told_why_instead_of_given_a_box_that_fails() {
         let compose = carol.get(&format!("/compose?patient={}", app.id("patient.alice"))).await;
         assert!(!compose.html.contains("id=\"body\""), "{backend:?}: no message box");
         assert!(compose.html.contains("read-only"), "{backend:?}: says why");
+
+        // With every grant ended, Carol is told she acts for no one.
+        let maya = app.login("patient.maya").await;
+        for token in [&alice, &maya] {
+            let grants = api(&app, Method::GET, "/api/v1/grants", token, None).await;
+            for g in grants.body["grants"].as_array().into_iter().flatten() {
+                let id = g["id"].as_str().expect("grant id");
+                api(&app, Method::DELETE, &format!("/api/v1/grants/{id}"), token, None).await;
+            }
+        }
+        let compose = carol.get("/compose").await;
+        assert!(compose.html.contains("do not act for any patient") && !compose.html.contains("id=\"body\""));
     }
 }
 

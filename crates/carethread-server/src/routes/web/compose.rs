@@ -222,7 +222,11 @@ pub(super) async fn compose_form(
             }
             @if !may_write {
                 @let name = chosen.as_ref().map_or("", |p| p.display_name.as_str());
-                p class="notice" role="note" { (text.fill("form.read_only", &[("name", name)])) }
+                @if chosen.is_some() {
+                    p class="notice" role="note" { (text.fill("form.read_only", &[("name", name)])) }
+                } @else {
+                    p class="notice" role="note" { (text.get("compose.no_patients")) }
+                }
                 p { a href="/inbox" { (text.get("thread.back")) } }
             } @else {
             p { (text.fill("compose.reply_time", &[("target", &target)])) }

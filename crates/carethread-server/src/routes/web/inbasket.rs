@@ -95,7 +95,11 @@ pub(super) async fn inbox(
             @if may_write {
                 p { a class="button primary" href=(compose_link(chosen.as_deref())) { (text.get("nav.compose")) } }
             } @else {
-                p class="notice" role="note" { (text.fill("form.read_only", &[("name", &chosen_name)])) }
+                @if chosen_name.is_empty() {
+                    p class="notice" role="note" { (text.get("compose.no_patients")) }
+                } @else {
+                    p class="notice" role="note" { (text.fill("form.read_only", &[("name", &chosen_name)])) }
+                }
             }
             (thread_table(&session, &threads, &[], &HashMap::new()))
         },
