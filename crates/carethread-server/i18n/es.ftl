@@ -361,3 +361,4 @@ admin.save_mrn = Guardar número de expediente
 manage.forward_nowhere = Elija un grupo o un colega al que reenviar.
 manage.note_too_long = La nota puede tener hasta 500 caracteres.
 compose.no_patients = Por ahora no actúa por ningún paciente. Un paciente (o la clínica) puede darle acceso.
+thread.about = Sobre {name}

@@ -157,6 +157,8 @@ async fn a_proxy_acting_for_maya_writes_in_mayas_record_and_is_told_so() {
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{backend:?}: {}", sent.html);
         let page = carol.get(&sent.location).await;
         assert!(page.html.contains("Maya Johnson"), "{backend:?}: the sent page names the patient");
+        let thread = sent.location.trim_end_matches("/sent").to_owned();
+        assert!(carol.get(&thread).await.html.contains("About Maya Johnson"), "{backend:?}: so does the thread");
         let maya = app.login("patient.maya").await;
         let alice = app.login("patient.alice").await;
         let in_maya = api(&app, Method::GET, "/api/v1/threads", &maya, None).await.body.to_string();

@@ -197,6 +197,9 @@ pub(super) fn render_thread(
             p { a href="/" { (text.get("thread.back")) } }
             p class="meta" { (text.get("inbox.status")) ": " (status_label(text, &d.status))
                 @if staff { " · " (text.get("inbasket.patient")) ": " (context.patient) }
+                @if session.auth.user.role == carethread_core::role::Role::Proxy {
+                    " · " (text.fill("thread.about", &[("name", &d.patient.display_name)]))
+                }
                 @if let Some(due) = d.due_at {
                     " · " (text.fill(if staff { "inbasket.due" } else { "inbox.expect_by" }, &[("when", &session.when(due))]))
                 }
