@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use carethread_core::audit::AuditAction;
-use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::ids::PoolId;
+use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::thread::{Category, Thread};
 use carethread_store::{NewAttachment, StoreResult, TriageRecord, TriageSettings};
 use carethread_triage::{RoutingRules, Sensitivity, Triage, TriageResult};

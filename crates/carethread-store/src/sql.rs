@@ -9,7 +9,8 @@ pub(crate) const THREAD_COLS: &str = "t.id, t.patient_id, t.subject, t.category,
      t.created_at, t.updated_at, t.key_id, t.awaiting_since";
 
 /// Columns of a `users u` row.
-pub(crate) const USER_COLS: &str = "u.id, u.username, u.display_name, u.role, u.date_of_birth, u.language, u.disabled, u.mrn";
+pub(crate) const USER_COLS: &str =
+    "u.id, u.username, u.display_name, u.role, u.date_of_birth, u.language, u.disabled, u.mrn";
 
 /// The rows of `threads t` that the actor (`$1`) may see at time `$2` (ms).
 /// Mirrors `carethread_core::policy::decide_thread` for `ThreadAction::Read`

@@ -240,7 +240,8 @@ mod tests {
         let test = corpus::parse(TEST_SPLIT).expect("test parses");
         assert!(train.len() + test.len() >= 2000);
         let pairs = corpus::near_duplicates(&train, &test);
-        let lines: Vec<String> = pairs.iter().map(|(i, j)| format!("train line {} ~ test line {}", i + 1, j + 1)).collect();
+        let lines: Vec<String> =
+            pairs.iter().map(|(i, j)| format!("train line {} ~ test line {}", i + 1, j + 1)).collect();
         assert!(pairs.is_empty(), "test messages (or near copies) are in training:\n{}", lines.join("\n"));
     }
 

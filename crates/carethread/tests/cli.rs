@@ -250,17 +250,17 @@ fn training_on_the_frozen_test_split_or_near_copies_of_it_is_refused() {
     assert!(!std::path::Path::new(model).exists(), "no model is written");
 
     // One test message with other case and punctuation, among training lines.
-    let first: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(test_split).expect("read").lines().next().expect("a first line"),
-    )
-    .expect("json");
+    let first: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(test_split).expect("read").lines().next().expect("a first line"))
+            .expect("json");
     let reworded = serde_json::json!({
         "subject": first["subject"].as_str().unwrap_or_default().to_uppercase(),
         "body": format!("{}!!", first["body"].as_str().unwrap_or_default().to_lowercase()),
         "urgency": first["urgency"], "category": first["category"],
     });
-    let train = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../carethread-triage/corpus/train.jsonl"))
-        .expect("read");
+    let train =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../carethread-triage/corpus/train.jsonl"))
+            .expect("read");
     let corpus = dir.path().join("corpus.jsonl");
     std::fs::write(&corpus, format!("{}\n{reworded}\n", train.lines().take(50).collect::<Vec<_>>().join("\n")))
         .expect("write");

@@ -104,7 +104,10 @@ async fn add_to_thread(
     let triage = match (&add.body, from_patient_side) {
         (Some(body), true) => {
             let subject = thread.subject.as_str();
-            Some(triage_patient_message(state, subject, body.as_str(), Some(thread.category), thread.confidential).await?)
+            Some(
+                triage_patient_message(state, subject, body.as_str(), Some(thread.category), thread.confidential)
+                    .await?,
+            )
         }
         _ => None,
     };

@@ -1,8 +1,8 @@
 //! Every route, merged in one place.
 
 mod admin;
-mod ai_settings;
 pub(crate) mod after_hours;
+mod ai_settings;
 mod clinic;
 mod drafts;
 mod events;

@@ -24,8 +24,8 @@ use crate::routes::admin::{
     AdminUserOut, NewPoolIn, NewUserIn, UserPatchIn, add_pool_member, add_to_care_team, care_teams, create_pool,
     create_user, list_users, pools_with_members, remove_from_care_team, remove_pool_member, update_user,
 };
-use crate::routes::clinic::{ClinicIn, clinic, update_clinic};
 use crate::routes::ai_settings::{AiSettingsIn, ai_admin, update_ai};
+use crate::routes::clinic::{ClinicIn, clinic, update_clinic};
 use crate::routes::privacy::{GrantParams, NewGrantIn, create_grant, list_grants, revoke_grant};
 use crate::routes::triage::{RoutingIn, TriageSettingsIn, triage_settings, update_triage_settings};
 
@@ -781,7 +781,9 @@ async fn clinic_page(State(state): State<AppState>, session: WebSession, Query(s
         .unwrap_or_default()
         .into_iter()
         .filter(|u| u.role.is_clinician() && !u.disabled)
-        .map(|u| (format!("user:{}", u.id), format!("{} ({})", u.display_name.as_str(), role_label(text, u.role.as_str()))))
+        .map(|u| {
+            (format!("user:{}", u.id), format!("{} ({})", u.display_name.as_str(), role_label(text, u.role.as_str())))
+        })
         .collect();
     on_call_choices.extend(
         state.store.pools().await.unwrap_or_default().into_iter().map(|p| (format!("pool:{}", p.slug), p.name)),

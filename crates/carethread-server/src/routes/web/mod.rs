@@ -135,7 +135,8 @@ impl WebSession {
     pub(crate) fn refuse(&self, sent: &str) -> Option<Response> {
         (!same_token(sent, &self.csrf)).then(|| {
             let text = self.text;
-            let body = html! { p role="alert" { (text.get("error.csrf")) } p { a href="/" { (text.get("thread.back")) } } };
+            let body =
+                html! { p role="alert" { (text.get("error.csrf")) } p { a href="/" { (text.get("thread.back")) } } };
             let mut response = page(text, text.get("error.title"), Some(self), body);
             *response.status_mut() = StatusCode::FORBIDDEN;
             response
