@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carethread_core::attachment::{FileName, UploadRefused, check_upload};
-use carethread_core::audit::AuditAction;
+use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::{AttachmentId, MessageId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::ThreadAction;
@@ -86,6 +86,16 @@ struct Addition {
     acknowledgement: bool,
 }
 
+/// The audit entries a message (or note) and its files leave.
+fn message_audit(auth: &Authenticated, thread: &Thread, internal: bool, has_files: bool) -> Vec<AuditEvent> {
+    let action = if internal { AuditAction::NoteCreate } else { AuditAction::MessageCreate };
+    let mut audit = vec![auth.audit(action).patient(thread.patient_id)];
+    if has_files {
+        audit.push(auth.audit(AuditAction::AttachmentCreate).patient(thread.patient_id));
+    }
+    audit
+}
+
 /// Checks permission and the thread's state, triages a patient's message,
 /// stores it, and answers with the stored message.
 async fn add_to_thread(
@@ -147,15 +157,7 @@ async fn add_to_thread(
             now,
             draft: add.draft,
             reading_grade,
-            audit: {
-                let mut audit = Vec::with_capacity(2);
-                let action = if internal { AuditAction::NoteCreate } else { AuditAction::MessageCreate };
-                audit.push(auth.audit(action).patient(thread.patient_id));
-                if has_files {
-                    audit.push(auth.audit(AuditAction::AttachmentCreate).patient(thread.patient_id));
-                }
-                audit
-            },
+            audit: message_audit(auth, thread, internal, has_files),
         })
         .await?;
     if !written.replayed {
