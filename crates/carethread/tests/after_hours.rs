@@ -7,10 +7,10 @@
 mod support;
 
 use chrono::{Timelike, Utc};
-use reqwest::header::{COOKIE, SET_COOKIE};
-use reqwest::{Method, StatusCode, redirect};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{PASSWORD, TestApp, backends, spawn};
+use support::browser::Browser;
+use support::{TestApp, backends, spawn};
 
 const EMERGENCY: &str = "I have crushing chest pain and I can't breathe";
 
@@ -41,32 +41,15 @@ async fn start(app: &TestApp, token: &str, input: Value) -> Value {
     r.body
 }
 
-/// A signed-in browser's cookie header.
-async fn browser_cookie(app: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let http = reqwest::Client::builder().redirect(redirect::Policy::none()).build().expect("client");
-    let r = http
-        .post(format!("{}/api/v1/session", app.base))
-        .json(&json!({"username": username, "password": PASSWORD, "cookie": true}))
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(r.status(), StatusCode::OK);
-    let session = r
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.split(';').next().filter(|p| p.starts_with("carethread_session=")))
-        .expect("session cookie")
-        .to_owned();
-    (http, format!("{session}; carethread_welcomed=1"))
+/// Sends the compose form as the browser's patient.
+async fn compose(browser: &Browser, kind: &str, subject: &str, body: &str) -> support::browser::Page {
+    browser.post_files("/compose", &[("kind", kind), ("subject", subject), ("body", body)], &[]).await
 }
 
 async fn page(app: &TestApp, username: &str, path: &str) -> String {
-    let (http, cookie) = browser_cookie(app, username).await;
-    let r = http.get(format!("{}{path}", app.base)).header(COOKIE, cookie).send().await.expect("page");
-    assert_eq!(r.status(), StatusCode::OK, "{path}");
-    r.text().await.expect("html")
+    let page = Browser::sign_in(app, username).await.get(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}");
+    page.html
 }
 
 fn hrefs(after_hours: &Value) -> Vec<String> {
@@ -249,28 +232,13 @@ async fn a_rash_photo_question_goes_to_nurses_even_when_clinical_routes_to_billi
 async fn the_category_the_patient_chose_in_compose_is_honoured() {
     for backend in backends() {
         let app = spawn(backend).await;
-        let (http, cookie) = browser_cookie(&app, "patient.alice").await;
-        let compose = http.get(format!("{}/compose", app.base)).header(COOKIE, &cookie).send().await.expect("page");
-        let html = compose.text().await.expect("html");
-        let marker = "name=\"csrf_token\" value=\"";
-        let csrf: String = html
-            .find(marker)
-            .map(|i| html[i + marker.len()..].chars().take_while(|c| *c != '"').collect())
-            .expect("csrf");
-        let send = |kind: &'static str, subject: &'static str, body: &'static str| {
-            let form = reqwest::multipart::Form::new()
-                .text("csrf_token", csrf.clone())
-                .text("kind", kind)
-                .text("subject", subject)
-                .text("body", body);
-            http.post(format!("{}/compose", app.base)).header(COOKIE, &cookie).multipart(form).send()
-        };
+        let alice_browser = Browser::sign_in(&app, "patient.alice").await;
         // "A question for my care team" about an appointment: the care team, not the front desk.
-        let r = send("question", "Knee", "Can I come in next Tuesday to talk about my knee?").await.expect("sent");
-        assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
+        let r = compose(&alice_browser, "question", "Knee", "Can I come in next Tuesday to talk about my knee?").await;
+        assert!(r.status.is_redirection() || r.status.is_success(), "{}", r.status);
         // "Billing" about a bill: billing, whatever the classifier makes of it.
-        let r = send("billing", "Statement", "Why did my statement change this month?").await.expect("sent");
-        assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
+        let r = compose(&alice_browser, "billing", "Statement", "Why did my statement change this month?").await;
+        assert!(r.status.is_redirection() || r.status.is_success(), "{}", r.status);
 
         let alice = app.login("patient.alice").await;
         let list = app.get("/api/v1/threads", &alice).await;

@@ -13,9 +13,10 @@ use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_server::scanner::Scanner;
 use carethread_store::{AuditQuery, StoreError};
 use chrono::Utc;
-use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
-use reqwest::{StatusCode, redirect};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, RETRY_AFTER};
 use serde_json::{Value, json};
+use support::browser::{Browser, Page};
 use support::{Backend, PASSWORD, TestApp, backends, spawn};
 
 /// The EICAR anti-virus test string: harmless, and found by every scanner.
@@ -109,54 +110,15 @@ fn assert_unavailable(a: &Answer, what: &str) {
     assert!(retry.is_some_and(|s| s > 0), "{what}: Retry-After {:?}", a.retry_after);
 }
 
-/// A browser signed in with a cookie, and its CSRF token.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser {
-    async fn sign_in(app: &TestApp, username: &str) -> Self {
-        let http = reqwest::Client::builder().redirect(redirect::Policy::none()).build().expect("client");
-        let r = http
-            .post(format!("{}/api/v1/session", app.base))
-            .json(&json!({"username": username, "password": PASSWORD, "cookie": true}))
-            .send()
-            .await
-            .expect("sign in");
-        let session = r
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.split(';').next().filter(|p| p.starts_with("carethread_session=")))
-            .expect("session cookie")
-            .to_owned();
-        let mut browser = Self {
-            http,
-            base: app.base.clone(),
-            cookie: format!("{session}; carethread_welcomed=1"),
-            csrf: String::new(),
-        };
-        let help = answer(browser.http.get(format!("{}/help", browser.base)).header(COOKIE, &browser.cookie)).await;
-        let marker = "name=\"csrf_token\" value=\"";
-        browser.csrf = help
-            .text
-            .find(marker)
-            .map(|i| help.text[i + marker.len()..].chars().take_while(|c| *c != '"').collect())
-            .unwrap_or_default();
-        browser
-    }
-
-    async fn post_files(&self, path: &str, fields: &[(&str, &str)], name: &str, bytes: Vec<u8>) -> Answer {
-        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf.clone());
-        for (k, v) in fields {
-            form = form.text((*k).to_owned(), (*v).to_owned());
-        }
-        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
-        answer(self.http.post(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).multipart(form)).await
+/// A portal answer read as the API's are.
+fn answered(page: Page) -> Answer {
+    let body = serde_json::from_str(&page.html).unwrap_or(Value::Null);
+    Answer {
+        status: page.status,
+        content_type: page.content_type,
+        retry_after: page.retry_after,
+        body,
+        text: page.html,
     }
 }
 
@@ -190,14 +152,17 @@ async fn a_pdf_carrying_eicar_is_refused_quarantined_and_never_stored() {
 
         // The portal's reply and compose forms refuse it too, saying why.
         let alice = Browser::sign_in(&app, "patient.alice").await;
-        let reply =
-            alice.post_files(&format!("/threads/{thread}/reply"), &[("body", "")], TELLING_NAME, eicar_pdf()).await;
+        let reply = answered(
+            alice
+                .post_files(&format!("/threads/{thread}/reply"), &[("body", "")], &[(TELLING_NAME, eicar_pdf())])
+                .await,
+        );
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
         assert!(reply.text.contains("virus"), "the page says why: {}", reply.text);
         assert_eq!(stored(&app, &token, &thread).await, before, "{backend:?}: nothing stored from the portal");
         let threads = thread_count(&app, &token).await;
         let fields = [("kind", "question"), ("subject", "Scan"), ("body", "My scan results.")];
-        let compose = alice.post_files("/compose", &fields, TELLING_NAME, eicar_pdf()).await;
+        let compose = answered(alice.post_files("/compose", &fields, &[(TELLING_NAME, eicar_pdf())]).await);
         assert_eq!(compose.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", compose.text);
         assert!(compose.text.contains("virus"), "{}", compose.text);
         assert_eq!(thread_count(&app, &token).await, threads, "{backend:?}: no thread started");
@@ -222,7 +187,9 @@ async fn uploads_fail_closed_when_the_scanner_does_not_answer() {
         assert_eq!(stored(&app, &token, &thread).await, before, "{backend:?}: never stored unscanned");
 
         let alice = Browser::sign_in(&app, "patient.alice").await;
-        let reply = alice.post_files(&format!("/threads/{thread}/reply"), &[("body", "")], "a.pdf", clean_pdf()).await;
+        let reply = answered(
+            alice.post_files(&format!("/threads/{thread}/reply"), &[("body", "")], &[("a.pdf", clean_pdf())]).await,
+        );
         assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.text);
         assert_eq!(stored(&app, &token, &thread).await, before);
 
@@ -241,7 +208,7 @@ async fn readiness_and_the_admin_page_say_whether_scanning_is_on() {
     let ready = answer(app.http.get(format!("{}/readyz", app.base))).await;
     assert_eq!((ready.status, &ready.body["scanning"]), (StatusCode::OK, &json!("off")), "{}", ready.text);
     let admin = Browser::sign_in(&app, "admin").await;
-    let page = answer(admin.http.get(format!("{}/admin", app.base)).header(COOKIE, &admin.cookie)).await;
+    let page = answered(admin.get("/admin").await);
     assert!(page.text.contains("Virus scanning of files: off"), "{}", page.text);
 
     let Some(clamd) = test_clamd("readiness_and_the_admin_page_say_whether_scanning_is_on (with clamd)") else {
@@ -251,7 +218,7 @@ async fn readiness_and_the_admin_page_say_whether_scanning_is_on() {
     let ready = answer(app.http.get(format!("{}/readyz", app.base))).await;
     assert_eq!((ready.status, &ready.body["scanning"]), (StatusCode::OK, &json!("on")), "{}", ready.text);
     let admin = Browser::sign_in(&app, "admin").await;
-    let page = answer(admin.http.get(format!("{}/admin", app.base)).header(COOKIE, &admin.cookie)).await;
+    let page = answered(admin.get("/admin").await);
     assert!(page.text.contains("Virus scanning of files: on"), "{}", page.text);
 }
 
@@ -318,11 +285,12 @@ async fn a_full_disk_answers_503_with_retry_after_and_sign_out_still_ends_the_se
         assert_eq!(after.status, StatusCode::UNAUTHORIZED, "every session ended: {}", after.text);
     }
     // The portal's sign-out too: the browser is sent to sign in, and its cookie no longer works.
+    // The cookie as it was, sent again after signing out (a browser would drop it; a thief would not).
+    let cookie = bob.cookie();
     let out =
-        answer(bob.http.post(url("/signout")).header(COOKIE, &bob.cookie).form(&[("csrf_token", bob.csrf.as_str())]))
-            .await;
+        answer(bob.http.post(url("/signout")).header(COOKIE, &cookie).form(&[("csrf_token", bob.csrf.as_str())])).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text);
-    let after = answer(bob.http.get(url("/api/v1/me")).header(COOKIE, &bob.cookie)).await;
+    let after = answer(bob.http.get(url("/api/v1/me")).header(COOKIE, &cookie)).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the signed-out cookie is refused: {}", after.text);
     let still = answer(app.http.get(url("/api/v1/me")).bearer_auth(&other)).await;
     assert_eq!(still.status, StatusCode::OK, "reading goes on for other sessions");

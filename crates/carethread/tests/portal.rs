@@ -5,94 +5,10 @@
 
 mod support;
 
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::{Method, StatusCode, redirect};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::browser::{Browser, csrf_of};
 use support::{CALLERS, PASSWORD, TestApp, backends, spawn};
-
-/// A signed-in browser: its cookies and the CSRF token its pages carry.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-struct Page {
-    status: StatusCode,
-    location: String,
-    html: String,
-}
-
-impl Browser {
-    async fn sign_in(app: &TestApp, username: &str) -> Self {
-        let http = reqwest::Client::builder().redirect(redirect::Policy::none()).build().expect("client");
-        let r = http
-            .post(format!("{}/api/v1/session", app.base))
-            .json(&json!({"username": username, "password": PASSWORD, "cookie": true}))
-            .send()
-            .await
-            .expect("sign in");
-        assert_eq!(r.status(), StatusCode::OK, "{username}");
-        let session = r
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.split(';').next().filter(|p| p.starts_with("carethread_session=")))
-            .expect("session cookie")
-            .to_owned();
-        let mut browser = Self {
-            http,
-            base: app.base.clone(),
-            cookie: format!("{session}; carethread_welcomed=1"),
-            csrf: String::new(),
-        };
-        let help = browser.get("/help").await;
-        browser.csrf = csrf_of(&help.html);
-        browser
-    }
-
-    fn anonymous(app: &TestApp) -> Self {
-        let http = reqwest::Client::builder().redirect(redirect::Policy::none()).build().expect("client");
-        Self { http, base: app.base.clone(), cookie: String::new(), csrf: String::new() }
-    }
-
-    async fn page(req: reqwest::RequestBuilder) -> Page {
-        let r = req.send().await.expect("request");
-        let status = r.status();
-        let location = r.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        Page { status, location, html: r.text().await.unwrap_or_default() }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        Self::page(self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie)).await
-    }
-
-    /// Posts a form with the session's CSRF token.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &self.csrf)];
-        form.extend_from_slice(fields);
-        Self::page(self.http.post(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).form(&form)).await
-    }
-
-    /// Posts a multipart form (the compose and reply forms), with files.
-    async fn post_files(&self, path: &str, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Page {
-        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf.clone());
-        for (k, v) in fields {
-            form = form.text((*k).to_owned(), (*v).to_owned());
-        }
-        for (name, bytes) in files {
-            form = form.part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name((*name).to_owned()));
-        }
-        Self::page(self.http.post(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).multipart(form)).await
-    }
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    html.find(marker).map(|i| html[i + marker.len()..].chars().take_while(|c| *c != '"').collect()).unwrap_or_default()
-}
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
@@ -638,7 +554,8 @@ async fn staff_who_must_use_two_step_sign_in_are_led_to_set_it_up() {
     assert_eq!((inbasket.status, inbasket.location.as_str()), (StatusCode::SEE_OTHER, "/security"));
     let page = kim.get("/security").await;
     assert!(page.html.contains("requires two-step sign-in"));
-    let kim = Browser { csrf: csrf_of(&page.html), ..kim };
+    let mut kim = kim;
+    kim.csrf = csrf_of(&page.html);
     let enrol = kim.post("/security/enrol", &[]).await;
     assert_eq!(enrol.status, StatusCode::OK);
     assert!(enrol.html.contains("data:image/svg+xml;base64,") && enrol.html.contains("alt=\"QR code"));

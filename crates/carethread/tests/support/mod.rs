@@ -4,6 +4,8 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
+pub mod browser;
+
 use std::sync::Arc;
 use std::time::Duration;
 
