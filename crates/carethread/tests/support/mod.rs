@@ -128,7 +128,8 @@ pub async fn spawn_configured(
 pub async fn spawn_sibling(app: &TestApp) -> TestApp {
     let store = carethread_store::open(&app.url, app.master.clone()).await.expect("open store");
     let (clinic, tmp) = (app.clinic.clone(), app.tmp_dir.clone());
-    start(app.backend, app.url.clone(), store, clinic, tmp, app.settings.clone(), app.master.clone()).await
+    start_configured(app.backend, app.url.clone(), store, clinic, tmp, app.settings.clone(), app.master.clone(), |_| {})
+        .await
 }
 
 /// Everything the servers of this test process logged, at debug level and above.
@@ -165,18 +166,6 @@ pub fn capture_logs() {
 /// The logs captured so far.
 pub fn captured_logs() -> String {
     LOGS.lock().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default()
-}
-
-async fn start(
-    backend: Backend,
-    url: String,
-    store: Arc<dyn Store>,
-    clinic: Arc<DemoClinic>,
-    tmp: Option<Arc<tempfile::TempDir>>,
-    settings: ClinicSettings,
-    master: MasterKey,
-) -> TestApp {
-    start_configured(backend, url, store, clinic, tmp, settings, master, |_| {}).await
 }
 
 #[expect(clippy::too_many_arguments, reason = "start's arguments and the one adjustment")]
