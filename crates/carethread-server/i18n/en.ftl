@@ -362,3 +362,8 @@ manage.forward_nowhere = Choose a pool or a colleague to forward to.
 manage.note_too_long = A note for them can be up to 500 characters.
 compose.no_patients = You do not act for any patient at the moment. A patient (or the clinic) can give you access.
 thread.about = About {name}
+
+# Lists that run over more than one page
+list.pages = More threads
+list.first_page = First page
+list.next_page = Next page

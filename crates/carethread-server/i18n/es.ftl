@@ -362,3 +362,8 @@ manage.forward_nowhere = Elija un grupo o un colega al que reenviar.
 manage.note_too_long = La nota puede tener hasta 500 caracteres.
 compose.no_patients = Por ahora no actúa por ningún paciente. Un paciente (o la clínica) puede darle acceso.
 thread.about = Sobre {name}
+
+# Lists that run over more than one page
+list.pages = Más conversaciones
+list.first_page = Primera página
+list.next_page = Página siguiente

@@ -125,31 +125,52 @@ pub struct TriageStats {
 pub struct ThreadCursor {
     /// [`Urgency::rank`] of the last item (used when emergencies come first).
     pub urgency_rank: i64,
+    /// [`wait_key`] of the last item (used when emergencies come first).
+    pub wait_key: i64,
     pub updated_at_ms: i64,
     pub id: ThreadId,
+}
+
+/// Added to the negated last activity of a thread that waits for nobody, so
+/// that it sorts after every thread waiting for the care team (whose key is
+/// the moment it began waiting, in ms since 1970, far below this).
+pub const NOT_WAITING: i64 = 100_000_000_000_000;
+
+/// Where a thread stands within its urgency in an in-basket: threads waiting
+/// for the care team first, longest waiting (so earliest due) first; then
+/// the rest, newest activity first.
+#[must_use]
+pub fn wait_key(thread: &Thread) -> i64 {
+    thread.awaiting_since.map_or_else(|| NOT_WAITING - thread.updated_at.timestamp_millis(), |t| t.timestamp_millis())
 }
 
 impl ThreadCursor {
     /// The cursor just after `thread`.
     #[must_use]
     pub fn after(thread: &Thread) -> Self {
-        Self { urgency_rank: thread.urgency.rank(), updated_at_ms: thread.updated_at.timestamp_millis(), id: thread.id }
+        Self {
+            urgency_rank: thread.urgency.rank(),
+            wait_key: wait_key(thread),
+            updated_at_ms: thread.updated_at.timestamp_millis(),
+            id: thread.id,
+        }
     }
 
-    /// Opaque text form for the API: `<rank>.<millis>.<uuid>`.
+    /// Opaque text form for the API and the portal: `<rank>.<wait>.<millis>.<uuid>`.
     #[must_use]
     pub fn encode(&self) -> String {
-        format!("{}.{}.{}", self.urgency_rank, self.updated_at_ms, self.id)
+        format!("{}.{}.{}.{}", self.urgency_rank, self.wait_key, self.updated_at_ms, self.id)
     }
 
     /// Parses what [`ThreadCursor::encode`] produced.
     #[must_use]
     pub fn decode(raw: &str) -> Option<Self> {
-        let mut parts = raw.splitn(3, '.');
+        let mut parts = raw.splitn(4, '.');
         let urgency_rank = parts.next()?.parse().ok()?;
+        let wait_key = parts.next()?.parse().ok()?;
         let updated_at_ms = parts.next()?.parse().ok()?;
         let id = parts.next()?.parse().ok()?;
-        Some(Self { urgency_rank, updated_at_ms, id })
+        Some(Self { urgency_rank, wait_key, updated_at_ms, id })
     }
 }
 
@@ -160,8 +181,11 @@ pub struct ThreadFilter {
     pub pool: Option<PoolId>,
     pub assignee: Option<UserId>,
     pub patient: Option<UserId>,
+    pub urgency: Option<Urgency>,
     pub after: Option<ThreadCursor>,
-    /// Most urgent first, then newest activity (in-baskets); otherwise newest activity first.
+    /// In-baskets: most urgent first, then longest waiting for the care team
+    /// (earliest due), then the rest by newest activity; otherwise newest
+    /// activity first.
     pub emergencies_first: bool,
     /// Page size (the caller bounds it).
     pub limit: u32,

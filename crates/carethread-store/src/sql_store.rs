@@ -122,6 +122,11 @@ fn person(id: UserId, name: String, role: &str) -> StoreResult<PersonRef> {
     Ok(PersonRef { id, display_name: name, role: role.parse()? })
 }
 
+/// [`crate::model::wait_key`] in SQL, for ordering and paging in-baskets.
+fn wait_key_sql() -> String {
+    format!("COALESCE(t.awaiting_since, {} - t.updated_at)", crate::model::NOT_WAITING)
+}
+
 fn summary_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<ThreadSummary> {
     let thread = thread_from_row(row, keys)?;
     let patient = person(thread.patient_id, row.try_get("patient_name")?, row.try_get("patient_role")?)?;
@@ -922,23 +927,28 @@ impl Store for Backend {
         if let Some(patient) = filter.patient {
             add("t.patient_id = $?".into(), Bind::Text(patient.to_string()), &mut clauses, &mut binds);
         }
+        if let Some(urgency) = filter.urgency {
+            add("t.urgency_rank = $?".into(), Bind::Int(urgency.rank()), &mut clauses, &mut binds);
+        }
+        let wait = wait_key_sql();
         if let Some(cursor) = filter.after {
-            let (r, a, b) = (next, next + 1, next + 2);
-            let by_time = format!("(t.updated_at < ${a} OR (t.updated_at = ${a} AND t.id < ${b}))");
-            clauses.push(if filter.emergencies_first {
-                format!("(t.urgency_rank > ${r} OR (t.urgency_rank = ${r} AND {by_time}))")
+            let (x, y, z) = (next, next + 1, next + 2);
+            if filter.emergencies_first {
+                clauses.push(format!(
+                    "(t.urgency_rank > ${x} OR (t.urgency_rank = ${x} AND ({wait} > ${y} OR ({wait} = ${y} AND t.id > ${z}))))"
+                ));
+                binds.extend([Bind::Int(cursor.urgency_rank), Bind::Int(cursor.wait_key), Bind::Text(cursor.id.to_string())]);
+                next += 3;
             } else {
-                format!("(${r} = ${r} AND {by_time})")
-            });
-            binds.push(Bind::Int(cursor.urgency_rank));
-            binds.push(Bind::Int(cursor.updated_at_ms));
-            binds.push(Bind::Text(cursor.id.to_string()));
-            next += 3;
+                clauses.push(format!("(t.updated_at < ${x} OR (t.updated_at = ${x} AND t.id < ${y}))"));
+                binds.extend([Bind::Int(cursor.updated_at_ms), Bind::Text(cursor.id.to_string())]);
+                next += 2;
+            }
         }
         let order = if filter.emergencies_first {
-            "t.urgency_rank ASC, t.updated_at DESC, t.id DESC"
+            format!("t.urgency_rank ASC, {wait} ASC, t.id ASC")
         } else {
-            "t.updated_at DESC, t.id DESC"
+            "t.updated_at DESC, t.id DESC".to_owned()
         };
         let sql = format!(
             "{} ORDER BY {order} LIMIT ${next}",

@@ -169,6 +169,8 @@ pub struct ListQuery {
     assignee: Option<String>,
     /// Patient id.
     patient: Option<String>,
+    /// `emergency`, `urgent` or `routine`.
+    urgency: Option<String>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
     /// Page size, 1–100 (default 50).
@@ -180,7 +182,9 @@ pub(crate) fn parse_uuid_field<T: std::str::FromStr>(field: &'static str, raw: &
 }
 
 /// Threads the caller may see: for staff, most urgent first (emergencies at
-/// the top), then newest activity; for patients and proxies, newest activity first.
+/// the top), then those waiting longest for the care team (earliest due),
+/// then the rest by newest activity; for patients and proxies, newest
+/// activity first. Pages are cut by cursor, never by count of what came before.
 #[utoipa::path(get, path = "/api/v1/threads", tag = "threads", params(ListQuery),
     responses(
         (status = 200, description = "A page of threads", body = ThreadList),
@@ -210,6 +214,7 @@ pub async fn list_threads(
             Some(raw) => Some(parse_uuid_field::<UserId>("assignee", raw)?),
         },
         patient: q.patient.as_deref().map(|p| parse_uuid_field::<UserId>("patient", p)).transpose()?,
+        urgency: q.urgency.as_deref().map(Urgency::parse).transpose()?,
         after: q
             .cursor
             .as_deref()

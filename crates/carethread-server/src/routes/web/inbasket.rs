@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use carethread_core::role::Role;
 use carethread_core::thread::{Urgency, in_basket_order};
-use carethread_store::ThreadFilter;
+use carethread_store::{ThreadCursor, ThreadFilter};
 use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -21,20 +21,54 @@ use crate::routes::threads::list_audited;
 
 use super::pages::{WELCOMED_COOKIE, api_error_in, patient_labels, status_label, urgency_label};
 
-/// Threads the session may see, newest first (staff: most urgent first), audited like the API's list.
+/// Threads on one page of a list.
+pub(super) const PAGE_SIZE: u32 = 50;
+
+/// One page of the threads the session may see (staff: most urgent first,
+/// then earliest due; patients: newest first), from the same store query and
+/// audited like the API's list, with the cursor of the next page if any.
 pub(super) async fn visible_threads(
     state: &AppState,
     session: &WebSession,
     filter: ThreadFilter,
-) -> Result<Vec<ThreadListItem>, ApiError> {
-    let filter = ThreadFilter { emergencies_first: in_basket_order(session.auth.user.role), limit: 200, ..filter };
-    let rows = list_audited(state, &session.auth, &filter).await?;
-    crate::routes::threads::list_items(state, &session.auth, &rows, &session.clinic).await
+) -> Result<(Vec<ThreadListItem>, Option<String>), ApiError> {
+    let filter =
+        ThreadFilter { emergencies_first: in_basket_order(session.auth.user.role), limit: PAGE_SIZE + 1, ..filter };
+    let mut rows = list_audited(state, &session.auth, &filter).await?;
+    let next = if rows.len() > PAGE_SIZE as usize {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|s| ThreadCursor::after(&s.thread).encode())
+    } else {
+        None
+    };
+    let items = crate::routes::threads::list_items(state, &session.auth, &rows, &session.clinic).await?;
+    Ok((items, next))
+}
+
+/// The cursor a list page was asked to start after; a cursor that does not
+/// parse starts at the beginning, as the first page's link would.
+fn cursor(raw: Option<&str>) -> Option<ThreadCursor> {
+    raw.filter(|c| !c.is_empty()).and_then(ThreadCursor::decode)
+}
+
+/// "Next page" and "First page" links for a list.
+fn pager(session: &WebSession, first: &str, next: Option<String>, paged: bool) -> Markup {
+    let text = session.text;
+    let join = if first.contains('?') { '&' } else { '?' };
+    html! {
+        @if next.is_some() || paged {
+            nav class="pager" aria-label=(text.get("list.pages")) {
+                @if paged { a href=(first) { (text.get("list.first_page")) } " " }
+                @if let Some(n) = next { a rel="next" href={ (first) (join) "after=" (n) } { (text.get("list.next_page")) } }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
 pub(super) struct InboxQuery {
     patient: Option<String>,
+    after: Option<String>,
 }
 
 /// A patient's messages; a proxy sees each patient they act for, one at a time.
@@ -51,12 +85,11 @@ pub(super) async fn inbox(
     if crate::extract::cookie_from_headers(&headers, WELCOMED_COOKIE).is_none() {
         return Redirect::to("/welcome").into_response();
     }
-    let mut threads = match visible_threads(&state, &session, ThreadFilter::default()).await {
-        Ok(t) => t,
-        Err(e) => return api_error_in(&session, &e),
-    };
     let acting_for = if session.auth.user.role == Role::Proxy {
-        state.store.proxy_patients(session.auth.user.id, Utc::now()).await.unwrap_or_default()
+        match state.store.proxy_patients(session.auth.user.id, Utc::now()).await {
+            Ok(p) => p,
+            Err(e) => return api_error_in(&session, &e.into()),
+        }
     } else {
         Vec::new()
     };
@@ -70,9 +103,16 @@ pub(super) async fn inbox(
         .filter(|p| acts_for(p))
         .or_else(|| remembered.filter(|p| acts_for(p)).map(str::to_owned))
         .or_else(|| acting_for.first().map(|p| p.id.to_string()));
-    if let Some(p) = &chosen {
-        threads.retain(|t| &t.patient.id == p);
-    }
+    let filter = ThreadFilter {
+        patient: chosen.as_deref().and_then(|p| p.parse().ok()),
+        after: cursor(q.after.as_deref()),
+        ..ThreadFilter::default()
+    };
+    let (threads, next) = match visible_threads(&state, &session, filter).await {
+        Ok(t) => t,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    let first_page = chosen.as_deref().map_or_else(|| "/inbox".to_owned(), |p| format!("/inbox?patient={p}"));
     // A proxy whose access for this patient is read-only is told so, not offered a form that fails.
     let (_, writing, may_write) = super::compose::writing_for(&state, &session, chosen.as_deref().unwrap_or("")).await;
     let chosen_name = writing.map(|p| p.display_name).unwrap_or_default();
@@ -102,6 +142,7 @@ pub(super) async fn inbox(
                 }
             }
             (thread_table(&session, &threads, &[], &HashMap::new()))
+            (pager(&session, &first_page, next, q.after.is_some()))
         },
     );
     if let Some(p) = chosen.filter(|_| !acting_for.is_empty()) {
@@ -180,6 +221,8 @@ pub(super) struct InBasketQuery {
     urgency: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    after: String,
 }
 
 /// The care team's in-basket: emergencies first, then by due time; filters by
@@ -194,40 +237,29 @@ pub(super) async fn inbasket(
         return Redirect::to("/inbox").into_response();
     }
     let assigned = q.view == "assigned";
-    let pools = state.store.pools().await.unwrap_or_default();
+    let pools = match state.store.pools().await {
+        Ok(p) => p,
+        Err(e) => return api_error_in(&session, &e.into()),
+    };
     let pool = pools.iter().find(|p| p.slug == q.pool);
     let status = match q.status.as_str() {
         "" => Some(carethread_core::thread::ThreadStatus::Open),
         "all" => None,
         raw => carethread_core::thread::ThreadStatus::parse(raw).ok(),
     };
+    // The store orders the page: emergencies first, then the earliest due, then the newest.
     let filter = ThreadFilter {
         assignee: assigned.then_some(session.auth.user.id),
         pool: pool.map(|p| p.id),
         status,
+        urgency: Urgency::parse(&q.urgency).ok(),
+        after: cursor(Some(&q.after)),
         ..ThreadFilter::default()
     };
-    let mut threads = match visible_threads(&state, &session, filter).await {
+    let (threads, next) = match visible_threads(&state, &session, filter).await {
         Ok(t) => t,
         Err(e) => return api_error_in(&session, &e),
     };
-    if !q.urgency.is_empty() {
-        threads.retain(|t| t.urgency == q.urgency);
-    }
-    // Emergencies first, then the earliest due, then the newest.
-    let rank = |u: &str| Urgency::parse(u).map_or(i64::MAX, Urgency::rank);
-    threads.sort_by(|a, b| {
-        rank(&a.urgency)
-            .cmp(&rank(&b.urgency))
-            .then_with(|| match (a.due_at, b.due_at) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| b.updated_at.cmp(&a.updated_at))
-    });
-    threads.truncate(100);
     let mut reasons = Vec::with_capacity(threads.len());
     for t in &threads {
         let found = match t.id.parse() {
@@ -236,7 +268,10 @@ pub(super) async fn inbasket(
         };
         reasons.push(found.map(|(r, _)| r.reasons.into_iter().take(2).collect()).unwrap_or_default());
     }
-    let patients = patient_labels(&state, &session).await;
+    let patients = match patient_labels(&state, &session, &threads).await {
+        Ok(p) => p,
+        Err(e) => return api_error_in(&session, &e.into()),
+    };
     let view_link =
         |view: &str| format!("/inbasket?view={view}&pool={}&urgency={}&status={}", q.pool, q.urgency, q.status);
     page(
@@ -272,6 +307,7 @@ pub(super) async fn inbasket(
             p class="hint" { (text.get("inbasket.live")) }
             div id="live" role="status" aria-live="polite" class="visually-hidden" {}
             div data-live-list="" { (thread_table(&session, &threads, &reasons, &patients)) }
+            (pager(&session, &view_link(if assigned { "assigned" } else { "all" }), next, !q.after.is_empty()))
         },
     )
 }

@@ -104,25 +104,24 @@ pub(super) fn patient_label(
     label
 }
 
-/// Every patient's label for staff lists, by patient id (one read of the users).
+/// The labels (name, date of birth, record number) of the patients on a page of a staff list, by patient id.
 pub(super) async fn patient_labels(
     state: &AppState,
     session: &WebSession,
-) -> std::collections::HashMap<String, String> {
-    let users = state.store.list_users().await.unwrap_or_default();
-    users
-        .iter()
-        .filter(|u| u.role == carethread_core::role::Role::Patient)
-        .map(|u| {
-            let label = patient_label(
-                session,
-                u.display_name.as_str(),
-                u.date_of_birth,
-                u.mrn.as_ref().map(carethread_core::user::Mrn::as_str),
-            );
-            (u.id.to_string(), label)
-        })
-        .collect()
+    threads: &[crate::dto::ThreadListItem],
+) -> Result<std::collections::HashMap<String, String>, carethread_store::StoreError> {
+    let mut labels = std::collections::HashMap::new();
+    for t in threads {
+        if labels.contains_key(&t.patient.id) {
+            continue;
+        }
+        let Ok(id) = t.patient.id.parse() else { continue };
+        if let Some(u) = state.store.user(id).await? {
+            let mrn = u.mrn.as_ref().map(carethread_core::user::Mrn::as_str);
+            labels.insert(t.patient.id.clone(), patient_label(session, u.display_name.as_str(), u.date_of_birth, mrn));
+        }
+    }
+    Ok(labels)
 }
 
 pub(super) fn intro(session: &WebSession) -> Markup {

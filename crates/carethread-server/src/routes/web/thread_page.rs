@@ -96,6 +96,7 @@ pub(super) async fn staff_context(state: &AppState, session: &WebSession, d: &Th
     let recent = match patient {
         Some(p) => visible_threads(state, session, ThreadFilter { patient: Some(p), ..ThreadFilter::default() })
             .await
+            .map(|(page, _)| page)
             .unwrap_or_default()
             .into_iter()
             .filter(|t| t.id != d.id)
