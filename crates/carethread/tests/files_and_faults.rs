@@ -375,3 +375,17 @@ async fn the_demo_scans_with_the_clamd_named_in_the_environment_and_says_when_it
     let ready = demo_readiness(&[("CARETHREAD__SCANNER__CLAMD", &down)]).await;
     assert_eq!(ready["scanning"], "unreachable", "the setting is honoured: {ready}");
 }
+
+#[tokio::test]
+async fn a_page_of_phi_is_not_shown_when_its_reading_cannot_be_audited() {
+    let app = spawn(Backend::Sqlite).await;
+    let alice = Browser::sign_in(&app, "patient.alice").await;
+    assert_eq!(alice.get("/privacy").await.status, StatusCode::OK);
+
+    // Reading who has seen her messages is itself recorded; with no room to record it, nothing is shown.
+    fill_the_disk(&app).await;
+    let page = alice.get("/privacy").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.html);
+    assert!(!page.html.contains("<table"), "no access log without its audit entry");
+    assert!(app.store.cap_storage_for_tests(false).await.expect("uncap"));
+}

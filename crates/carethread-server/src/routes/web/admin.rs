@@ -569,7 +569,10 @@ async fn routing_page(State(state): State<AppState>, session: WebSession, Query(
         Ok(Json(s)) => s,
         Err(e) => return api_error(text, &e),
     };
-    let pools = state.store.pools().await.unwrap_or_default();
+    let pools = match state.store.pools().await {
+        Ok(p) => p,
+        Err(e) => return api_error(text, &e.into()),
+    };
     let r = &settings.routing;
     let current = [&r.emergency, &r.medication, &r.scheduling, &r.results, &r.clinical, &r.administrative, &r.other];
     let body = html! {
@@ -774,20 +777,18 @@ async fn clinic_page(State(state): State<AppState>, session: WebSession, Query(s
         Err(e) => return api_error(text, &e),
     };
     // Who may be on call: active clinicians, and any pool.
-    let mut on_call_choices: Vec<(String, String)> = state
-        .store
-        .list_users()
-        .await
-        .unwrap_or_default()
+    let (users, pools) = match (state.store.list_users().await, state.store.pools().await) {
+        (Ok(u), Ok(p)) => (u, p),
+        (Err(e), _) | (_, Err(e)) => return api_error(text, &e.into()),
+    };
+    let mut on_call_choices: Vec<(String, String)> = users
         .into_iter()
         .filter(|u| u.role.is_clinician() && !u.disabled)
         .map(|u| {
             (format!("user:{}", u.id), format!("{} ({})", u.display_name.as_str(), role_label(text, u.role.as_str())))
         })
         .collect();
-    on_call_choices.extend(
-        state.store.pools().await.unwrap_or_default().into_iter().map(|p| (format!("pool:{}", p.slug), p.name)),
-    );
+    on_call_choices.extend(pools.into_iter().map(|p| (format!("pool:{}", p.slug), p.name)));
     let number = |id: &str, name: &str, key: &str, value: String, min: u32, max: u32| {
         html! {
             label for=(id) { (text.get(key)) }

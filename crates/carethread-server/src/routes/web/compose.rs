@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::{PostedForm, Text, WebSession, page};
 use crate::AppState;
 use crate::dto::ThreadDetail;
+use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::messages::{PortalMessage, check_files, send_from_portal};
 use crate::routes::threads::{NewThreadIn, create_thread};
@@ -152,22 +153,22 @@ pub(super) async fn writing_for(
     state: &AppState,
     session: &WebSession,
     asked: &str,
-) -> (Vec<carethread_store::PersonRef>, Option<carethread_store::PersonRef>, bool) {
+) -> Result<(Vec<carethread_store::PersonRef>, Option<carethread_store::PersonRef>, bool), ApiError> {
     if session.auth.user.role != Role::Proxy {
-        return (Vec::new(), None, true);
+        return Ok((Vec::new(), None, true));
     }
-    let acting_for = state.store.proxy_patients(session.auth.user.id, Utc::now()).await.unwrap_or_default();
+    let acting_for = state.store.proxy_patients(session.auth.user.id, Utc::now()).await?;
     let chosen = acting_for.iter().find(|p| p.id.to_string() == asked).or_else(|| acting_for.first()).cloned();
     let may_write = match &chosen {
-        Some(p) => match state.store.patient_facts(session.auth.actor(), p.id).await {
-            Ok(Some(facts)) => {
+        Some(p) => match state.store.patient_facts(session.auth.actor(), p.id).await? {
+            Some(facts) => {
                 carethread_core::policy::decide_new_thread(session.auth.actor(), &facts, Utc::now()).is_allowed()
             }
-            _ => false,
+            None => false,
         },
         None => false,
     };
-    (acting_for, chosen, may_write)
+    Ok((acting_for, chosen, may_write))
 }
 
 /// Whether the signed-in patient may keep a thread from their proxies (the core rule).
@@ -188,7 +189,10 @@ pub(super) async fn compose_form(
     if !writes_for_a_patient(session) {
         return Redirect::to("/").into_response();
     }
-    let (acting_for, chosen, may_write) = writing_for(state, session, &form.patient).await;
+    let (acting_for, chosen, may_write) = match writing_for(state, session, &form.patient).await {
+        Ok(w) => w,
+        Err(e) => return api_error_in(session, &e),
+    };
     let kind = if KINDS.contains(&form.kind.as_str()) { form.kind.as_str() } else { "question" };
     let target = session.reply_target();
     let title = match &chosen {

@@ -114,7 +114,11 @@ pub(super) async fn inbox(
     };
     let first_page = chosen.as_deref().map_or_else(|| "/inbox".to_owned(), |p| format!("/inbox?patient={p}"));
     // A proxy whose access for this patient is read-only is told so, not offered a form that fails.
-    let (_, writing, may_write) = super::compose::writing_for(&state, &session, chosen.as_deref().unwrap_or("")).await;
+    let (_, writing, may_write) =
+        match super::compose::writing_for(&state, &session, chosen.as_deref().unwrap_or("")).await {
+            Ok(w) => w,
+            Err(e) => return api_error_in(&session, &e),
+        };
     let chosen_name = writing.map(|p| p.display_name).unwrap_or_default();
     let mut response = page(
         text,
@@ -263,7 +267,10 @@ pub(super) async fn inbasket(
     let mut reasons = Vec::with_capacity(threads.len());
     for t in &threads {
         let found = match t.id.parse() {
-            Ok(id) => state.store.latest_triage(id).await.ok().flatten(),
+            Ok(id) => match state.store.latest_triage(id).await {
+                Ok(found) => found,
+                Err(e) => return api_error_in(&session, &e.into()),
+            },
             Err(_) => None,
         };
         reasons.push(found.map(|(r, _)| r.reasons.into_iter().take(2).collect()).unwrap_or_default());

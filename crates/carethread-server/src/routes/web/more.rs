@@ -15,6 +15,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::form_error::FormError;
+use super::pages::api_error_in;
 use super::{Text, WebSession, error_page, page};
 use crate::AppState;
 use crate::error::ApiError;
@@ -68,10 +69,16 @@ async fn privacy(State(state): State<AppState>, session: WebSession) -> Response
         limit: 200,
         ..AuditQuery::default()
     };
-    let Ok(entries) = state.store.audit_entries(&query).await else {
-        return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error.generic"));
+    // The reading is recorded before anything is shown: no record, no page.
+    let recorded = state.store.record_audit(vec![session.auth.audit(AuditAction::AuditRead).patient(me)]).await;
+    let entries = match recorded {
+        Ok(()) => state.store.audit_entries(&query).await,
+        Err(e) => Err(e),
     };
-    let _ = state.store.record_audit(vec![session.auth.audit(AuditAction::AuditRead).patient(me)]).await;
+    let entries = match entries {
+        Ok(e) => e,
+        Err(e) => return api_error_in(&session, &e.into()),
+    };
     page(
         text,
         text.get("privacy.title"),
@@ -114,7 +121,10 @@ async fn proxies_page(
     if session.auth.user.role != Role::Patient {
         return Redirect::to("/").into_response();
     }
-    let grants = state.store.proxy_grants(Some(session.auth.user.id), None).await.unwrap_or_default();
+    let grants = match state.store.proxy_grants(Some(session.auth.user.id), None).await {
+        Ok(g) => g,
+        Err(e) => return api_error_in(session, &e.into()),
+    };
     let now = Utc::now();
     let mut response = page(
         text,
@@ -207,8 +217,10 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
     let Ok(entries) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error.generic"));
     };
-    let patients: Vec<_> =
-        state.store.list_users().await.unwrap_or_default().into_iter().filter(|u| u.role == Role::Patient).collect();
+    let patients: Vec<_> = match state.store.list_users().await {
+        Ok(users) => users.into_iter().filter(|u| u.role == Role::Patient).collect(),
+        Err(e) => return api_error_in(&session, &e.into()),
+    };
     let csv = format!(
         "/api/v1/audit?format=csv&limit=1000{}{}{}{}",
         some(&f.patient).map(|p| format!("&patient={p}")).unwrap_or_default(),
@@ -295,7 +307,7 @@ async fn grant(State(state): State<AppState>, session: WebSession, Form(form): F
         Ok(username) => match state.store.user_credentials(&username).await {
             Ok(Some((user, _))) if user.role == Role::Proxy && !user.disabled => Ok(user),
             Ok(_) => Err(no_proxy()),
-            Err(e) => return super::pages::api_error_in(&session, &e.into()),
+            Err(e) => return api_error_in(&session, &e.into()),
         },
     };
     let proxy = match proxy {
@@ -431,7 +443,7 @@ async fn manage(
     };
     match result {
         Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
-        Err(e) => super::pages::api_error_in(&session, &e),
+        Err(e) => api_error_in(&session, &e),
     }
 }
 

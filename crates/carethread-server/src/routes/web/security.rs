@@ -30,7 +30,10 @@ pub(super) fn router() -> Router<AppState> {
 
 async fn security_page(State(state): State<AppState>, session: WebSession) -> Response {
     let text = session.text;
-    let enabled = state.store.mfa(session.auth.user.id).await.ok().flatten().is_some_and(|m| m.enabled);
+    let enabled = match state.store.mfa(session.auth.user.id).await {
+        Ok(mfa) => mfa.is_some_and(|m| m.enabled),
+        Err(e) => return api_error(text, &e.into()),
+    };
     let required = state.settings.mfa_required(session.auth.user.role);
     let body = html! {
         @if required && !enabled {

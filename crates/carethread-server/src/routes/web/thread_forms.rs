@@ -46,7 +46,10 @@ pub(super) async fn again(
         Ok(d) => d,
         Err(e) => return api_error_in(session, &e),
     };
-    let context = staff_context(state, session, &detail).await;
+    let context = match staff_context(state, session, &detail).await {
+        Ok(c) => c,
+        Err(e) => return api_error_in(session, &e),
+    };
     let mut response = render_thread(session, &detail, &reply, &context);
     *response.status_mut() = status;
     response
@@ -280,26 +283,32 @@ pub(super) async fn draft(
 
 /// The reply box holding a draft this clinician asked for on this thread and
 /// has not sent yet, with its reading level in the patient's language; empty
-/// for anything else.
-pub(super) async fn drafted_box(state: &AppState, session: &WebSession, d: &ThreadDetail, raw: &str) -> ReplyBox {
-    let (Ok(thread), Ok(draft_id)) = (d.id.parse(), raw.parse::<uuid::Uuid>()) else { return ReplyBox::default() };
-    let found = state.store.draft(thread, draft_id).await.ok().flatten();
+/// for anything else (a draft id that is not one is no error: the page is
+/// shown without it).
+pub(super) async fn drafted_box(
+    state: &AppState,
+    session: &WebSession,
+    d: &ThreadDetail,
+    raw: &str,
+) -> Result<ReplyBox, ApiError> {
+    let (Ok(thread), Ok(draft_id)) = (d.id.parse(), raw.parse::<uuid::Uuid>()) else { return Ok(ReplyBox::default()) };
+    let found = state.store.draft(thread, draft_id).await?;
     let Some(draft) = found.filter(|r| r.requested_by == session.auth.user.id && r.message_id.is_none()) else {
-        return ReplyBox::default();
+        return Ok(ReplyBox::default());
     };
     let Some(body) = draft.body else {
-        return ReplyBox { no_reply_needed: !draft.reply_needed, ..ReplyBox::default() };
+        return Ok(ReplyBox { no_reply_needed: !draft.reply_needed, ..ReplyBox::default() });
     };
     let language = match d.patient.id.parse() {
-        Ok(patient) => patient_language(state, patient).await.unwrap_or_default(),
+        Ok(patient) => patient_language(state, patient).await?,
         Err(_) => carethread_core::user::Language::default(),
     };
-    ReplyBox {
+    Ok(ReplyBox {
         feedback: Some(carethread_draft::readability::measure(&body, language)),
         model: Some(format!("{} {}", draft.model_id, draft.model_version)),
         draft_id: Some(draft.id.to_string()),
         text: body,
         no_reply_needed: !draft.reply_needed,
         ..ReplyBox::default()
-    }
+    })
 }

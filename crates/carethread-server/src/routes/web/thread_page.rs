@@ -70,19 +70,22 @@ pub(super) struct StaffContext {
     may_mark_confidential: bool,
 }
 
-pub(super) async fn staff_context(state: &AppState, session: &WebSession, d: &ThreadDetail) -> StaffContext {
+pub(super) async fn staff_context(
+    state: &AppState,
+    session: &WebSession,
+    d: &ThreadDetail,
+) -> Result<StaffContext, ApiError> {
     let may_reply = load_thread(state, &session.auth, &d.id).await.is_ok_and(|a| a.allows(ThreadAction::Reply));
     let may_mark_confidential =
         d.patient.id == session.auth.user.id.to_string() && super::compose::may_mark_confidential(state, session);
     if !session.auth.user.role.is_staff() {
-        return StaffContext { may_reply, may_mark_confidential, ..StaffContext::default() };
+        return Ok(StaffContext { may_reply, may_mark_confidential, ..StaffContext::default() });
     }
-    let pools = state.store.pools().await.unwrap_or_default();
+    let pools = state.store.pools().await?;
     let colleagues = state
         .store
         .list_users()
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .filter(|u| u.role.is_staff() && !u.disabled && u.id != session.auth.user.id)
         .map(|u| {
@@ -95,21 +98,18 @@ pub(super) async fn staff_context(state: &AppState, session: &WebSession, d: &Th
     let patient = d.patient.id.parse().ok();
     let recent = match patient {
         Some(p) => visible_threads(state, session, ThreadFilter { patient: Some(p), ..ThreadFilter::default() })
-            .await
-            .map(|(page, _)| page)
-            .unwrap_or_default()
+            .await?
+            .0
             .into_iter()
             .filter(|t| t.id != d.id)
             .take(5)
             .collect(),
         None => Vec::new(),
     };
-    let quick = list_quick_replies(State(state.clone()), session.auth.clone())
-        .await
-        .map(|Json(list)| list.quick_replies.into_iter().map(|q| (q.code, q.body)).collect())
-        .unwrap_or_default();
+    let Json(quick) = list_quick_replies(State(state.clone()), session.auth.clone()).await?;
+    let quick = quick.quick_replies.into_iter().map(|q| (q.code, q.body)).collect();
     let patient = match d.patient.id.parse() {
-        Ok(id) => state.store.user(id).await.ok().flatten().map_or_else(
+        Ok(id) => state.store.user(id).await?.map_or_else(
             || d.patient.display_name.clone(),
             |u| {
                 patient_label(
@@ -122,7 +122,7 @@ pub(super) async fn staff_context(state: &AppState, session: &WebSession, d: &Th
         ),
         Err(_) => d.patient.display_name.clone(),
     };
-    StaffContext { pools, colleagues, recent, quick, patient, may_reply, may_mark_confidential }
+    Ok(StaffContext { pools, colleagues, recent, quick, patient, may_reply, may_mark_confidential })
 }
 
 #[derive(Deserialize, Default)]
@@ -141,11 +141,16 @@ pub(super) async fn thread_page(
     match load(&state, &session, &id).await {
         Ok(detail) => {
             let reply = match q.draft.as_deref() {
-                Some(draft) => super::thread_forms::drafted_box(&state, &session, &detail, draft).await,
+                Some(draft) => match super::thread_forms::drafted_box(&state, &session, &detail, draft).await {
+                    Ok(reply) => reply,
+                    Err(e) => return api_error_in(&session, &e),
+                },
                 None => ReplyBox::default(),
             };
-            let context = staff_context(&state, &session, &detail).await;
-            render_thread(&session, &detail, &reply, &context)
+            match staff_context(&state, &session, &detail).await {
+                Ok(context) => render_thread(&session, &detail, &reply, &context),
+                Err(e) => api_error_in(&session, &e),
+            }
         }
         Err(e) => api_error_in(&session, &e),
     }
@@ -452,13 +457,18 @@ pub(super) async fn quick_reply(
     };
     let body = if form.body.trim().is_empty() { q.body } else { format!("{}\n\n{}", form.body.trim_end(), q.body) };
     let language = match detail.patient.id.parse() {
-        Ok(patient) => patient_language(&state, patient).await.unwrap_or_default(),
+        Ok(patient) => match patient_language(&state, patient).await {
+            Ok(language) => language,
+            Err(e) => return api_error_in(&session, &e),
+        },
         Err(_) => Language::default(),
     };
     let feedback = Some(carethread_draft::readability::measure(&body, language));
     let reply = ReplyBox { text: body, feedback, ..ReplyBox::default() };
-    let context = staff_context(&state, &session, &detail).await;
-    render_thread(&session, &detail, &reply, &context)
+    match staff_context(&state, &session, &detail).await {
+        Ok(context) => render_thread(&session, &detail, &reply, &context),
+        Err(e) => api_error_in(&session, &e),
+    }
 }
 
 /// "Check wording": the thread page again with what was typed, its reading
