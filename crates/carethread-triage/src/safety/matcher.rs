@@ -1,0 +1,111 @@
+//! Finding patterns in one message's tokens.
+
+use super::pattern::{Atom, Elem, Pattern};
+use super::start_index::StartIndex;
+use super::vocabulary::Vocabulary;
+use crate::text::Token;
+
+/// Per-message view of the tokens: which lexicon words each one matches,
+/// and where each pattern can begin.
+pub(super) struct Matcher<'a> {
+    tokens: &'a [Token],
+    words: Vec<Vec<(u32, bool)>>,
+    numbers: Vec<Option<f64>>,
+    /// Token positions where patterns can begin, grouped by pattern and in
+    /// token order within a pattern: pattern `p`'s are
+    /// `begins[offsets[p]..offsets[p + 1]]`.
+    begins: Vec<usize>,
+    offsets: Vec<usize>,
+}
+
+impl<'a> Matcher<'a> {
+    fn atom(&self, atom: &Atom, at: usize) -> bool {
+        match atom {
+            Atom::Word { id, fuzzy } => self.words[at].iter().any(|(w, exact)| w == id && (*exact || *fuzzy)),
+            Atom::Prefix(prefix) => self.tokens[at].text.starts_with(prefix.as_str()),
+            Atom::Number { lo, hi } => self.numbers[at].is_some_and(|n| n >= *lo && n <= *hi),
+        }
+    }
+
+    /// Where `elems` matched from `at` ends (exclusive), staying in `sentence`.
+    fn elems(&self, elems: &[Elem], at: usize, sentence: usize) -> Option<usize> {
+        let Some((first, rest)) = elems.split_first() else {
+            return Some(at);
+        };
+        let in_sentence = |i: usize| self.tokens.get(i).is_some_and(|t| t.sentence == sentence);
+        match first {
+            Elem::Any(atoms) => {
+                if in_sentence(at) && atoms.iter().any(|a| self.atom(a, at)) {
+                    self.elems(rest, at + 1, sentence)
+                } else {
+                    None
+                }
+            }
+            Elem::Group(seqs) => seqs.iter().find_map(|seq| {
+                let end = self.elems(&seq.0, at, sentence)?;
+                if end == at { None } else { self.elems(rest, end, sentence) }
+            }),
+            Elem::Gap(max) => (0..=*max).take_while(|skip| *skip == 0 || in_sentence(at + skip - 1)).find_map(|skip| {
+                if skip > 0 && rest.is_empty() {
+                    return None;
+                }
+                self.elems(rest, at + skip, sentence)
+            }),
+        }
+    }
+
+    pub(super) fn new(tokens: &'a [Token], vocabulary: &Vocabulary, index: &StartIndex) -> Self {
+        let words: Vec<Vec<(u32, bool)>> = tokens.iter().map(|t| vocabulary.lookup(&t.text)).collect();
+        let numbers: Vec<Option<f64>> = tokens.iter().map(Token::number).collect();
+        // (pattern, position), in token order.
+        let mut hits: Vec<(u32, usize)> = Vec::new();
+        for (at, token) in tokens.iter().enumerate() {
+            for &(id, exact) in &words[at] {
+                let patterns = index.words.get(id as usize).map_or(&[][..], Vec::as_slice);
+                hits.extend(patterns.iter().filter(|(_, fuzzy)| exact || *fuzzy).map(|&(p, _)| (p, at)));
+            }
+            hits.extend(index.prefixes.matching(&token.text).map(|p| (p, at)));
+            if let Some(n) = numbers[at] {
+                hits.extend(index.numbers.iter().filter(|(lo, hi, _)| n >= *lo && n <= *hi).map(|&(_, _, p)| (p, at)));
+            }
+        }
+        // A counting sort by pattern keeps each pattern's positions in token order.
+        let mut offsets = vec![0_usize; index.patterns as usize + 1];
+        for &(p, _) in &hits {
+            offsets[p as usize + 1] += 1;
+        }
+        for p in 1..offsets.len() {
+            offsets[p] += offsets[p - 1];
+        }
+        let mut next = offsets.clone();
+        let mut begins = vec![0_usize; hits.len()];
+        for (p, at) in hits {
+            begins[next[p as usize]] = at;
+            next[p as usize] += 1;
+        }
+        Self { tokens, words, numbers, begins, offsets }
+    }
+
+    /// Every place `pattern` matches, as token ranges, in order.
+    pub(super) fn find(&self, pattern: &Pattern) -> Vec<(usize, usize)> {
+        let id = pattern.id as usize;
+        let begins = &self.begins[self.offsets[id]..self.offsets[id + 1]];
+        let mut found = Vec::new();
+        for (i, &start) in begins.iter().enumerate() {
+            // A pattern whose first element names a word twice begins there twice.
+            if i > 0 && begins[i - 1] == start {
+                continue;
+            }
+            if let Some(end) = self.elems(&pattern.seq.0, start, self.tokens[start].sentence)
+                && end > start
+            {
+                found.push((start, end));
+            }
+        }
+        found
+    }
+
+    pub(super) fn find_all(&self, patterns: &[Pattern]) -> Vec<(usize, usize)> {
+        patterns.iter().flat_map(|p| self.find(p)).collect()
+    }
+}
