@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use carethread_app::AppError;
 use carethread_core::DomainError;
 use carethread_core::attachment::UploadRefused;
 use carethread_core::thread::ReplyRefused;
@@ -197,51 +198,45 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The one map from the application layer's errors to HTTP answers.
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Forbidden(why) => ApiError::Forbidden(why),
+            AppError::Conflict(why) => ApiError::Conflict(why),
+            AppError::Invalid { field, reason } => ApiError::Invalid { field, detail: reason },
+            AppError::PayloadTooLarge(why) => ApiError::PayloadTooLarge(why),
+            AppError::UnsupportedMediaType(why) => ApiError::UnsupportedMediaType(why),
+            AppError::Infected => ApiError::Infected,
+            AppError::Unavailable => ApiError::Unavailable,
+            AppError::StorageFull => ApiError::StorageFull,
+            AppError::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
-        match err {
-            DomainError::Invalid { field, reason } => ApiError::Invalid { field: field.0.to_owned(), detail: reason },
-        }
+        AppError::from(err).into()
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
-            StoreError::Missing(_) => ApiError::NotFound,
-            StoreError::IdempotencyMismatch => ApiError::invalid(
-                "Idempotency-Key",
-                "was already used for a different request; use a new key for a new message",
-            ),
-            // A commit that failed is a write that failed: most often for want of room.
-            StoreError::CommitFailed => ApiError::StorageFull,
-            StoreError::StorageFull(cause) => {
-                tracing::warn!(error = %cause, "write refused: the database has no room");
-                ApiError::StorageFull
-            }
-            StoreError::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "database unavailable");
-                ApiError::Unavailable
-            }
-            other => ApiError::internal(other),
-        }
+        AppError::from(err).into()
     }
 }
 
 impl From<ReplyRefused> for ApiError {
     fn from(err: ReplyRefused) -> Self {
-        ApiError::Conflict(err.to_string())
+        AppError::from(err).into()
     }
 }
 
 impl From<UploadRefused> for ApiError {
     fn from(err: UploadRefused) -> Self {
-        match err {
-            UploadRefused::TooLarge { .. } => ApiError::PayloadTooLarge(err.to_string()),
-            UploadRefused::UnsupportedType => ApiError::UnsupportedMediaType(err.to_string()),
-            UploadRefused::Empty | UploadRefused::TooMany { .. } => ApiError::invalid("file", err.to_string()),
-        }
+        AppError::from(err).into()
     }
 }
 

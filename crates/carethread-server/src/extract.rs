@@ -181,6 +181,12 @@ impl Authenticated {
         Actor { id: self.user.id, role: self.user.role }
     }
 
+    /// The caller as the application layer sees them.
+    #[must_use]
+    pub fn caller(&self) -> carethread_app::Caller {
+        carethread_app::Caller { user: self.user.clone(), client: self.client.clone() }
+    }
+
     /// An audit entry for `action` by this user, from this client, now.
     #[must_use]
     pub fn audit(&self, action: AuditAction) -> AuditEvent {

@@ -9,7 +9,6 @@ use carethread_core::ids::PoolId;
 use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::thread::{Category, Thread};
 use carethread_store::{NewAttachment, StoreResult, TriageRecord, TriageSettings};
-use carethread_triage::{RoutingRules, Sensitivity, Triage, TriageResult};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -71,31 +70,12 @@ pub async fn scan_uploads(
     Ok(())
 }
 
-/// The clinic's triage settings: read from the store at most once per
-/// [`crate::clinic::PROFILE_TTL`], and at once after this server saves a change.
+/// The clinic's triage settings (see [`carethread_app::intake::clinic_triage_settings`]).
 pub async fn clinic_triage_settings(state: &AppState) -> StoreResult<Arc<TriageSettings>> {
-    if let Some(settings) = state.triage.get() {
-        return Ok(settings);
-    }
-    let settings = Arc::new(state.store.triage_settings().await?);
-    state.triage.put(settings.clone());
-    Ok(settings)
+    carethread_app::intake::clinic_triage_settings(&state.app()).await
 }
 
-/// The default routing rules overlaid with the ones an admin set.
-#[must_use]
-pub fn routing_rules(settings: &TriageSettings) -> RoutingRules {
-    let mut rules = RoutingRules::default();
-    for (key, slug) in &settings.routes {
-        rules.set(key, slug.clone());
-    }
-    rules
-}
-
-/// Triages a patient's message. A category the patient chose wins over
-/// triage's for routing, except that emergencies always go to the emergency
-/// pool. A clinical, sexual-health, mental-health or confidential message
-/// never goes to a pool with non-clinical members, whatever the rules say.
+/// Triages a patient's message (see [`carethread_app::intake::triage_patient_message`]).
 pub async fn triage_patient_message(
     state: &AppState,
     subject: &str,
@@ -103,87 +83,17 @@ pub async fn triage_patient_message(
     chosen: Option<Category>,
     confidential: bool,
 ) -> StoreResult<TriageRecord> {
-    let settings = clinic_triage_settings(state).await?;
-    let rules = routing_rules(&settings);
-    let result = Triage::builtin().classify(subject, body, settings.classifier_enabled, &rules);
-    let category = chosen.unwrap_or(result.category);
-    let mut sensitive: Vec<Sensitivity> =
-        carethread_triage::sensitive::detect(subject, body).into_iter().map(|(t, _)| Sensitivity::Topic(t)).collect();
-    if category == Category::Clinical {
-        sensitive.insert(0, Sensitivity::Clinical);
-    }
-    if confidential {
-        sensitive.push(Sensitivity::Confidential);
-    }
-    let clinical = if sensitive.is_empty() { Vec::new() } else { clinical_pools(state).await? };
-    let clinical: Vec<&str> = clinical.iter().map(String::as_str).collect();
-    let routed = rules.route_guarded(category, result.urgency, &sensitive, &clinical);
-    let mut record = triage_record(&result, category, &routed.pool);
-    if chosen.is_some_and(|c| c != result.category) {
-        record.reasons.push(format!("category kept: {category} (triage read {})", result.category));
-    }
-    record.reasons.extend(routed.reason);
-    Ok(record)
+    carethread_app::intake::triage_patient_message(&state.app(), subject, body, chosen, confidential).await
 }
 
-/// Where a thread an adolescent now keeps confidential must go so that only
-/// clinical staff read it: `Some` pool when its pool has non-clinical members
-/// (the routing rules' pool for it if clinical, else the clinical fallback),
-/// `None` when it may stay (or no pool is clinical). The second value is
-/// whether its assignee must be cleared (not a clinician).
+/// Where a thread kept confidential must go (see [`carethread_app::intake::clinical_home`]).
 pub async fn clinical_home(state: &AppState, thread: &Thread) -> StoreResult<(Option<PoolId>, bool)> {
-    let assignee_not_clinical = match thread.assignee_id {
-        Some(id) => !state.store.user(id).await?.is_some_and(|u| u.role.is_clinician()),
-        None => false,
-    };
-    let Some(current) = thread.pool_id else {
-        return Ok((None, assignee_not_clinical));
-    };
-    let clinical = clinical_pools(state).await?;
-    let current = state.store.pool(current).await?;
-    if current.is_some_and(|p| clinical.contains(&p.slug)) {
-        return Ok((None, assignee_not_clinical));
-    }
-    let rules = routing_rules(&*clinic_triage_settings(state).await?);
-    let slugs: Vec<&str> = clinical.iter().map(String::as_str).collect();
-    let routed = rules.route_guarded(thread.category, thread.urgency, &[Sensitivity::Confidential], &slugs);
-    if !clinical.contains(&routed.pool) {
-        return Ok((None, assignee_not_clinical));
-    }
-    Ok((state.store.pool_by_slug(&routed.pool).await?.map(|p| p.id), assignee_not_clinical))
+    carethread_app::intake::clinical_home(&state.app(), thread).await
 }
 
-/// Slugs of the pools only clinical staff read: at least one member, and
-/// every member a clinician (physician, nurse, pharmacist). Front-desk or
-/// billing staff in a pool make it non-clinical, whatever it is called.
+/// Slugs of the pools only clinical staff read (see [`carethread_app::intake::clinical_pools`]).
 pub async fn clinical_pools(state: &AppState) -> StoreResult<Vec<String>> {
-    let pools = state.store.pools().await?;
-    let members = state.store.pool_members().await?;
-    let mut clinical: Vec<String> = pools
-        .into_iter()
-        .filter(|p| {
-            let roles: Vec<_> = members.iter().filter(|(id, _)| *id == p.id).map(|(_, m)| m.role).collect();
-            carethread_triage::is_clinical_pool(&roles)
-        })
-        .map(|p| p.slug)
-        .collect();
-    clinical.sort();
-    Ok(clinical)
+    carethread_app::intake::clinical_pools(&state.app()).await
 }
 
-/// The stored triage record for `result`, with the thread's final category
-/// and the pool it was routed to.
-#[must_use]
-pub fn triage_record(result: &TriageResult, category: Category, pool: &str) -> TriageRecord {
-    TriageRecord {
-        urgency: result.urgency,
-        category,
-        pool_slug: Some(pool.to_owned()),
-        confidence: result.confidence,
-        reasons: result.reasons.clone(),
-        model_id: result.model_id.to_owned(),
-        model_version: result.model_version.clone(),
-        needs_review: result.needs_review,
-        overridden_by: None,
-    }
-}
+pub use carethread_app::intake::{routing_rules, triage_record};

@@ -73,6 +73,18 @@ impl AppState {
             write_health: Arc::default(),
         }
     }
+
+    /// The application layer over this server's store, caches and drafter.
+    #[must_use]
+    pub fn app(&self) -> carethread_app::App {
+        carethread_app::App {
+            store: self.store.clone(),
+            settings: self.settings.clone(),
+            clinic: self.clinic.clone(),
+            triage: self.triage.clone(),
+            drafter: self.drafter.clone(),
+        }
+    }
 }
 
 /// The whole application: every route, with metrics, request logging and

@@ -1,0 +1,74 @@
+//! CareThread's application layer. Every operation a person or a system
+//! performs is one function here, called the same way by the JSON API, the
+//! portal and (next) the CLI, FHIR API and background jobs: the caller and a
+//! typed input in, a typed output or an [`AppError`] out. Each asks the core
+//! policy, runs triage, and writes through the store with its audit entries
+//! in one transaction. Nothing here knows about HTTP.
+
+pub mod clinic;
+pub mod error;
+pub mod intake;
+pub mod threads;
+
+use std::sync::Arc;
+
+use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::clinic::ClinicSettings;
+use carethread_core::policy::Actor;
+use carethread_core::user::User;
+use carethread_store::{Store, TriageSettings};
+use chrono::Utc;
+
+pub use error::{AppError, AppResult};
+
+/// What every operation can reach: the store, the clinic's configuration as
+/// it is now, and the reply drafter. Cheap to clone (shared handles).
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    /// The deployment's fixed settings (message limits, adolescent age range).
+    pub settings: Arc<ClinicSettings>,
+    /// The clinic profile administrators edit (hours, reply targets, limits).
+    pub clinic: Arc<clinic::ProfileCache>,
+    /// The clinic's triage settings, as every patient message reads them.
+    pub triage: Arc<clinic::Fresh<TriageSettings>>,
+    /// Drafts replies: the built-in drafter unless the clinic configured a model.
+    pub drafter: Arc<dyn carethread_draft::Drafter>,
+}
+
+impl App {
+    /// An application over `store` with the built-in drafter and fresh caches.
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>, settings: ClinicSettings) -> Self {
+        Self {
+            store,
+            clinic: Arc::new(clinic::ProfileCache::new(settings.message_max_chars)),
+            triage: Arc::default(),
+            settings: Arc::new(settings),
+            drafter: Arc::new(carethread_draft::BuiltinDrafter),
+        }
+    }
+}
+
+/// Who asks for an operation: the signed-in person, and where the request
+/// came from, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    /// The client's network address, when the interface knows it.
+    pub client: Option<String>,
+}
+
+impl Caller {
+    /// The caller as the core policy sees them.
+    #[must_use]
+    pub fn actor(&self) -> Actor {
+        Actor { id: self.user.id, role: self.user.role }
+    }
+
+    /// An audit entry for `action` by this caller, from their client, now.
+    #[must_use]
+    pub fn audit(&self, action: AuditAction) -> AuditEvent {
+        AuditEvent::new(action, Some((self.user.id, self.user.role)), Utc::now()).client(self.client.clone())
+    }
+}
