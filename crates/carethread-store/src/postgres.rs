@@ -165,9 +165,16 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 include!("sql_store.rs");
 include!("sql_batch.rs");
 include!("sql_triage.rs");
-include!("sql_security.rs");
+include!("sql_audit.rs");
+include!("sql_keys.rs");
+include!("sql_grants.rs");
+include!("sql_sign_in.rs");
+include!("sql_mfa.rs");
+include!("sql_emergency_access.rs");
 include!("sql_drafting.rs");
-include!("sql_portal.rs");
+include!("sql_clinic_profile.rs");
+include!("sql_user_changes.rs");
+include!("sql_memberships.rs");
 include!("sql_after_hours.rs");
 include!("sql_health.rs");
 

@@ -1,0 +1,29 @@
+// The clinic profile: SQL shared by both backends.
+// `include!`d by `sqlite.rs` and `postgres.rs`.
+
+use carethread_core::profile::ClinicProfile;
+
+impl Backend {
+    async fn read_clinic_profile(&self) -> StoreResult<Option<ClinicProfile>> {
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM clinic_profile WHERE id = 1").fetch_optional(&self.read).await?;
+        body.map(|b| serde_json::from_str(&b).map_err(|_| StoreError::Corrupt("clinic profile".into()))).transpose()
+    }
+
+    async fn write_clinic_profile(&self, profile: &ClinicProfile, by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<()> {
+        let body = serde_json::to_string(profile).map_err(|_| StoreError::Corrupt("clinic profile".into()))?;
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO clinic_profile (id, body, updated_by, updated_at) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(body)
+        .bind(by.to_string())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,50 @@
+// Break-the-glass: opening emergency access to a patient's record: SQL shared by both backends. `include!`d by `sqlite.rs`
+// and `postgres.rs` after `sql_store.rs`.
+
+impl Backend {
+    async fn write_emergency_access(
+        &self,
+        user: UserId,
+        patient: UserId,
+        reason: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let id = new_id().to_string();
+        let key_id = self.keys.active();
+        let sealed = self.keys.seal_text_with(key_id, Slot { table: "emergency_access", column: "reason", row: &id }, reason)?;
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO emergency_access (id, user_id, patient_id, reason, key_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(user.to_string())
+        .bind(patient.to_string())
+        .bind(sealed)
+        .bind(key_id)
+        .bind(ms(now))
+        .bind(ms(expires_at))
+        .execute(&mut *tx)
+        .await?;
+        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
+        let event = ThreadEvent {
+            kind: EventKind::BreakGlass,
+            thread_id: audit
+                .target
+                .as_deref()
+                .and_then(|t| t.strip_prefix("thread:"))
+                .and_then(|t| t.parse().ok())
+                .unwrap_or_else(|| ThreadId::from_uuid(Uuid::nil())),
+            message_id: None,
+            internal: true,
+            alert: true,
+            at: now,
+        };
+        self.notify_in_tx(&mut tx, &event).await?;
+        tx.commit().await?;
+        self.publish(event);
+        Ok(())
+    }
+}

@@ -1,0 +1,86 @@
+// Proxy grants: granting, listing and revoking access to a patient's record: SQL shared by both backends. `include!`d by `sqlite.rs`
+// and `postgres.rs` after `sql_store.rs`.
+
+use crate::GrantRecord;
+
+impl Backend {
+    async fn insert_grant(
+        &self,
+        grant: &ProxyGrant,
+        created_by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Uuid> {
+        let id = new_id();
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO proxy_grants (id, patient_id, proxy_id, scope, expires_at, revoked_at, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(grant.patient_id.to_string())
+        .bind(grant.proxy_id.to_string())
+        .bind(grant.scope.as_str())
+        .bind(grant.expires_at.map(ms))
+        .bind(grant.revoked_at.map(ms))
+        .bind(created_by.to_string())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "grant", &id.to_string())).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn read_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<GrantRecord>> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.scope, g.expires_at, g.revoked_at, g.created_at, \
+             g.patient_id, p.display_name AS patient_name, p.role AS patient_role, \
+             g.proxy_id, x.display_name AS proxy_name, x.role AS proxy_role \
+             FROM proxy_grants g JOIN users p ON p.id = g.patient_id JOIN users x ON x.id = g.proxy_id \
+             WHERE ($1 = '' OR g.patient_id = $1) AND ($2 = '' OR g.proxy_id = $2) \
+             ORDER BY g.created_at DESC, g.id DESC",
+        )
+        .bind(patient.map_or_else(String::new, |p| p.to_string()))
+        .bind(proxy.map_or_else(String::new, |p| p.to_string()))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(GrantRecord {
+                    id: parse_id(row.try_get::<&str, _>("id")?)?,
+                    patient: person(
+                        parse_id(row.try_get::<&str, _>("patient_id")?)?,
+                        row.try_get("patient_name")?,
+                        row.try_get("patient_role")?,
+                    )?,
+                    proxy: person(
+                        parse_id(row.try_get::<&str, _>("proxy_id")?)?,
+                        row.try_get("proxy_name")?,
+                        row.try_get("proxy_role")?,
+                    )?,
+                    scope: ProxyScope::parse(row.try_get::<&str, _>("scope")?)?,
+                    expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(at).transpose()?,
+                    revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(at).transpose()?,
+                    created_at: at(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn write_revoke_grant(&self, id: Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query("UPDATE proxy_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.to_string())
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if done == 0 {
+            return Ok(false);
+        }
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "grant", &id.to_string())).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

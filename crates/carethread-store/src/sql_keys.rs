@@ -1,0 +1,197 @@
+// Encryption keys: loading them, rewrapping them under a new master key,
+// and rotating the data key (re-sealing every sealed column): SQL shared by both backends. `include!`d by `sqlite.rs`
+// and `postgres.rs` after `sql_store.rs`.
+
+use crate::RotationReport;
+use crate::crypto::{MasterKey, WrappedKey};
+
+/// Columns that hold sealed values, for re-encryption: table, id column,
+/// key column, and the sealed columns (text, or bytes for attachment content).
+type SealedTable = (&'static str, &'static str, &'static str, &'static [(&'static str, bool)]);
+
+const SEALED: [SealedTable; 7] = [
+    ("threads", "id", "key_id", &[("subject", false)]),
+    ("messages", "id", "key_id", &[("body", false)]),
+    ("attachments", "id", "key_id", &[("file_name", false), ("content", true)]),
+    ("triage_results", "id", "key_id", &[("reasons", false)]),
+    ("emergency_access", "id", "key_id", &[("reason", false)]),
+    ("users", "id", "mfa_key_id", &[("mfa_secret", false)]),
+    ("drafts", "id", "key_id", &[("body", false)]),
+];
+
+/// Rows re-encrypted per transaction, so rotation never holds the writer long.
+const RESEAL_BATCH: i64 = 200;
+
+impl Backend {
+    /// Runs `f` over rows just read; if a row names a data key this process
+    /// has not loaded (another process rotated keys), loads keys and retries.
+    async fn decode<T>(&self, f: impl Fn(&Keyring) -> StoreResult<T>) -> StoreResult<T> {
+        match f(&self.keys) {
+            Err(StoreError::UnknownKey(_)) => {
+                self.load_keys().await?;
+                f(&self.keys)
+            }
+            other => other,
+        }
+    }
+
+    /// Loads every data key, creating the first one in a new database, and
+    /// notes whether rows from before encryption may exist.
+    async fn init_keys(&self) -> StoreResult<()> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_keys").fetch_one(&self.write).await?;
+        let legacy = count == 0
+            && sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM threads) OR EXISTS (SELECT 1 FROM messages) \
+                 OR EXISTS (SELECT 1 FROM triage_results)",
+            )
+            .fetch_one(&self.write)
+            .await?;
+        sqlx::query("INSERT INTO encryption_state (id, legacy_plaintext) VALUES (1, $1) ON CONFLICT DO NOTHING")
+            .bind(legacy)
+            .execute(&self.write)
+            .await?;
+        let allowed: bool = sqlx::query_scalar("SELECT legacy_plaintext FROM encryption_state WHERE id = 1")
+            .fetch_one(&self.write)
+            .await?;
+        self.keys.set_legacy_plaintext(allowed);
+        if count == 0 {
+            let key = self.keys.new_wrapped_key(1);
+            sqlx::query(
+                "INSERT INTO data_keys (id, wrapped, active, created_at) VALUES ($1, $2, TRUE, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(key.id)
+            .bind(&key.wrapped)
+            .bind(ms(Utc::now()))
+            .execute(&self.write)
+            .await?;
+        }
+        self.load_keys().await
+    }
+
+    /// Loads data keys this process does not hold yet and follows the active one.
+    async fn load_keys(&self) -> StoreResult<()> {
+        let rows = sqlx::query("SELECT id, wrapped, active FROM data_keys ORDER BY id").fetch_all(&self.write).await?;
+        for row in &rows {
+            let key = WrappedKey { id: row.try_get("id")?, wrapped: row.try_get("wrapped")? };
+            let active: bool = row.try_get("active")?;
+            if active || !self.keys.has(key.id) {
+                self.keys.add(&key, active)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-wraps every data key under `next`, in one transaction.
+    async fn write_rewrap(&self, next: &MasterKey) -> StoreResult<u64> {
+        let mut tx = self.write.begin().await?;
+        let rows = sqlx::query("SELECT id, wrapped FROM data_keys ORDER BY id").fetch_all(&mut *tx).await?;
+        for row in &rows {
+            let key = WrappedKey { id: row.try_get("id")?, wrapped: row.try_get("wrapped")? };
+            let rewrapped = self.keys.rewrap(&key, next)?;
+            sqlx::query("UPDATE data_keys SET wrapped = $2 WHERE id = $1")
+                .bind(rewrapped.id)
+                .bind(&rewrapped.wrapped)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
+            .detail(format!("re-wrapped {} data keys under a new master key", rows.len()));
+        append_audit(&mut tx, &self.keys, &[audit]).await?;
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    /// Adds a data key, makes it the active one, and re-encrypts every sealed
+    /// value (and any plaintext left from before encryption) under it, a
+    /// batch at a time. Servers keep running: they read any key by id.
+    async fn write_rotation(&self) -> StoreResult<RotationReport> {
+        let mut tx = self.write.begin().await?;
+        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM data_keys").fetch_one(&mut *tx).await?;
+        let key = self.keys.new_wrapped_key(next);
+        sqlx::query("UPDATE data_keys SET active = FALSE").execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO data_keys (id, wrapped, active, created_at) VALUES ($1, $2, TRUE, $3)")
+            .bind(key.id)
+            .bind(&key.wrapped)
+            .bind(ms(Utc::now()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.keys.add(&key, true)?;
+        let mut resealed = 0;
+        for (table, id_col, key_col, columns) in SEALED {
+            resealed += self.reseal_table(table, id_col, key_col, columns, next).await?;
+        }
+        // Every row now carries a key id: a row without one can only be planted.
+        sqlx::query("UPDATE encryption_state SET legacy_plaintext = FALSE WHERE id = 1").execute(&self.write).await?;
+        self.keys.set_legacy_plaintext(false);
+        let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
+            .target("data_key", next)
+            .detail(format!("re-encrypted {resealed} rows"));
+        let mut tx = self.write.begin().await?;
+        append_audit(&mut tx, &self.keys, &[audit]).await?;
+        tx.commit().await?;
+        self.compact().await?;
+        Ok(RotationReport { new_key_id: next, rows_resealed: resealed, keys_rewrapped: 0 })
+    }
+
+    async fn reseal_table(
+        &self,
+        table: &'static str,
+        id_col: &str,
+        key_col: &str,
+        columns: &[(&'static str, bool)],
+        target: i64,
+    ) -> StoreResult<u64> {
+        let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
+        let select = format!(
+            "SELECT {id_col} AS row_id, {key_col} AS row_key, {} FROM {table} \
+             WHERE ({key_col} IS NULL OR {key_col} <> $1) AND {} IS NOT NULL ORDER BY {id_col} LIMIT {RESEAL_BATCH}",
+            names.join(", "),
+            names[0]
+        );
+        let sets: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("{n} = ${}", i + 3)).collect();
+        let update = format!(
+            "UPDATE {table} SET {key_col} = $2, {} WHERE {id_col} = $1 AND {key_col} IS NOT DISTINCT FROM ${}",
+            sets.join(", "),
+            names.len() + 3
+        );
+        let mut total = 0;
+        loop {
+            let rows = sqlx::query(&select).bind(target).fetch_all(&self.write).await?;
+            if rows.is_empty() {
+                return Ok(total);
+            }
+            let mut tx = self.write.begin().await?;
+            let mut changed = 0;
+            for row in &rows {
+                let row_id: String = row.try_get("row_id")?;
+                let old_key: Option<i64> = row.try_get("row_key")?;
+                let mut q = sqlx::query(&update).bind(&row_id).bind(target);
+                for (column, bytes) in columns {
+                    let slot = Slot { table, column, row: &row_id };
+                    let plain = if *bytes {
+                        let stored: Vec<u8> = row.try_get(*column)?;
+                        self.decode(|keys| keys.open(old_key, slot, stored.clone())).await?
+                    } else {
+                        let stored: String = row.try_get(*column)?;
+                        self.decode(|keys| keys.open_text(old_key, slot, stored.clone())).await?.into_bytes()
+                    };
+                    let sealed = self.keys.seal_bytes_with(target, slot, &plain)?;
+                    q = if *bytes {
+                        q.bind(sealed)
+                    } else {
+                        use base64::Engine as _;
+                        q.bind(base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed))
+                    };
+                }
+                changed += q.bind(old_key).execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            total += changed;
+            if changed == 0 {
+                // Every row in the batch changed under us; read again.
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+// Two-step sign-in (MFA): the TOTP secret, used time steps and recovery codes: SQL shared by both backends. `include!`d by `sqlite.rs`
+// and `postgres.rs` after `sql_store.rs`.
+
+use crate::MfaRecord;
+
+impl Backend {
+    async fn read_mfa(&self, user: UserId) -> StoreResult<Option<MfaRecord>> {
+        let row = sqlx::query("SELECT id, mfa_secret, mfa_key_id, mfa_enabled, mfa_last_step FROM users WHERE id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let Some(stored) = row.try_get::<Option<String>, _>("mfa_secret")? else { return Ok(None) };
+        let id: String = row.try_get("id")?;
+        let key: Option<i64> = row.try_get("mfa_key_id")?;
+        let secret = self
+            .decode(|keys| {
+                use base64::Engine as _;
+                let text = keys.open_text(key, Slot { table: "users", column: "mfa_secret", row: &id }, stored.clone())?;
+                base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(text.as_bytes())
+                    .map_err(|_| StoreError::Corrupt("mfa secret".into()))
+            })
+            .await?;
+        Ok(Some(MfaRecord {
+            secret,
+            enabled: row.try_get("mfa_enabled")?,
+            last_step: row.try_get("mfa_last_step")?,
+        }))
+    }
+
+    async fn write_mfa_secret(&self, user: UserId, secret: &[u8], audit: &AuditEvent) -> StoreResult<()> {
+        use base64::Engine as _;
+        let id = user.to_string();
+        let key_id = self.keys.active();
+        let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode(secret);
+        let sealed = self.keys.seal_text_with(key_id, Slot { table: "users", column: "mfa_secret", row: &id }, &text)?;
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "UPDATE users SET mfa_secret = $2, mfa_key_id = $3, mfa_enabled = FALSE, mfa_last_step = NULL WHERE id = $1",
+        )
+        .bind(&id)
+        .bind(sealed)
+        .bind(key_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&id).execute(&mut *tx).await?;
+        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_mfa_enabled(
+        &self,
+        user: UserId,
+        enabled: bool,
+        recovery_hashes: &[String],
+        keep_session: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let id = user.to_string();
+        let mut tx = self.write.begin().await?;
+        // Turning the second factor on or off ends every other session: one
+        // opened with the password alone must not gain (or keep) access.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(&id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sessions SET mfa_passed = $2 WHERE token_hash = $1")
+            .bind(keep_session)
+            .bind(enabled)
+            .execute(&mut *tx)
+            .await?;
+        if enabled {
+            sqlx::query("UPDATE users SET mfa_enabled = TRUE WHERE id = $1").bind(&id).execute(&mut *tx).await?;
+        } else {
+            sqlx::query(
+                "UPDATE users SET mfa_enabled = FALSE, mfa_secret = NULL, mfa_key_id = NULL, mfa_last_step = NULL WHERE id = $1",
+            )
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&id).execute(&mut *tx).await?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(&id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET mfa_last_step = $2 WHERE id = $1 AND (mfa_last_step IS NULL OR mfa_last_step < $2)",
+        )
+        .bind(user.to_string())
+        .bind(step)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
+
+    async fn write_use_recovery_code(&self, user: UserId, hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+        )
+        .bind(user.to_string())
+        .bind(hash)
+        .bind(ms(now))
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
+}
