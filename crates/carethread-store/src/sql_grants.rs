@@ -1,7 +1,18 @@
-// Proxy grants: granting, listing and revoking access to a patient's record: SQL shared by both backends. `include!`d by `sqlite.rs`
-// and `postgres.rs` after `sql_store.rs`.
+// Proxy grants: granting, listing and revoking access to a patient's record,
+// the grant in force for a proxy, and the patients a proxy may act for. SQL shared by both backends;
+// `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
 
 use crate::GrantRecord;
+
+fn grant_from_row(row: &DbRow) -> StoreResult<ProxyGrant> {
+    Ok(ProxyGrant {
+        patient_id: parse_id(row.try_get::<&str, _>("patient_id")?)?,
+        proxy_id: parse_id(row.try_get::<&str, _>("proxy_id")?)?,
+        scope: ProxyScope::parse(row.try_get::<&str, _>("scope")?)?,
+        expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(at).transpose()?,
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(at).transpose()?,
+    })
+}
 
 impl Backend {
     async fn insert_grant(
@@ -82,5 +93,35 @@ impl Backend {
         append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "grant", &id.to_string())).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// An active grant from `patient` to `proxy` at `now`, if any.
+    async fn active_grant(&self, proxy: UserId, patient: UserId, now: DateTime<Utc>) -> StoreResult<Option<ProxyGrant>> {
+        let row = sqlx::query(
+            "SELECT patient_id, proxy_id, scope, expires_at, revoked_at FROM proxy_grants \
+             WHERE proxy_id = $1 AND patient_id = $2 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $3) ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(proxy.to_string())
+        .bind(patient.to_string())
+        .bind(ms(now))
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(grant_from_row).transpose()
+    }
+
+    async fn read_proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT u.id, u.display_name, u.role FROM proxy_grants g JOIN users u ON u.id = g.patient_id \
+             WHERE g.proxy_id = $1 AND g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > $2) \
+             ORDER BY u.display_name",
+        )
+        .bind(proxy_id.to_string())
+        .bind(ms(now))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| person(parse_id(r.try_get::<&str, _>("id")?)?, r.try_get("display_name")?, r.try_get("role")?))
+            .collect()
     }
 }

@@ -1,8 +1,25 @@
-// Sign-in protection and sessions: failed attempts, lock-outs, signing in
-// and ending sessions: SQL shared by both backends. `include!`d by `sqlite.rs`
-// and `postgres.rs` after `sql_store.rs`.
+// Sign-in state and sessions: failed attempts and lock-outs, signing in,
+// the session of a request, and ending sessions. SQL shared by both backends;
+// `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
 
 use crate::LoginState;
+
+/// Inserts a signed-in session.
+async fn insert_session(conn: &mut Conn, session: &SessionRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&session.token_hash)
+    .bind(session.user_id.to_string())
+    .bind(ms(session.created_at))
+    .bind(ms(session.last_seen_at))
+    .bind(ms(session.expires_at))
+    .bind(session.mfa_passed)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
 
 impl Backend {
     async fn read_login_state(&self, user: UserId) -> StoreResult<Option<LoginState>> {
@@ -82,5 +99,44 @@ impl Backend {
         append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         Ok(ended)
+    }
+
+    async fn read_session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS}, s.token_hash, s.created_at, s.last_seen_at, s.expires_at, s.mfa_passed, u.mfa_enabled \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        let session = SessionRecord {
+            token_hash: row.try_get("token_hash")?,
+            user_id: user.id,
+            created_at: at(row.try_get("created_at")?)?,
+            last_seen_at: at(row.try_get("last_seen_at")?)?,
+            expires_at: at(row.try_get("expires_at")?)?,
+            mfa_enabled: row.try_get("mfa_enabled")?,
+            mfa_passed: row.try_get("mfa_passed")?,
+        };
+        Ok(Some((session, user)))
+    }
+
+    async fn write_session_seen(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(ms(now))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn remove_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 }

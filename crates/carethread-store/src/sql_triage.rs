@@ -154,4 +154,59 @@ impl Backend {
             .await?;
         Ok(stats)
     }
+
+    /// A triage result, its reasons sealed.
+    fn triage_row(
+        keys: &Keyring,
+        thread: ThreadId,
+        message: Option<MessageId>,
+        triage: &TriageRecord,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TriageRow> {
+        let reasons = serde_json::to_string(&triage.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let id = new_id().to_string();
+        let key_id = keys.active();
+        let reasons = keys.seal_text_with(key_id, Slot { table: "triage_results", column: "reasons", row: &id }, &reasons)?;
+        Ok(TriageRow {
+            id,
+            thread_id: thread.to_string(),
+            message_id: message.map(|m| m.to_string()),
+            urgency: triage.urgency.as_str(),
+            category: triage.category.as_str(),
+            pool_slug: triage.pool_slug.clone(),
+            confidence: triage.confidence,
+            reasons,
+            model_id: triage.model_id.clone(),
+            model_version: triage.model_version.clone(),
+            created_at: ms(now),
+            needs_review: triage.needs_review,
+            overridden_by: triage.overridden_by.map(|u| u.to_string()),
+            key_id,
+        })
+    }
+
+    /// Inserts a triage result now or, with `later`, with the rest of its batch.
+    async fn insert_triage(conn: &mut Conn, row: TriageRow, later: Option<&mut Deferred>) -> StoreResult<()> {
+        match later {
+            Some(deferred) => {
+                deferred.triage.push(row);
+                Ok(())
+            }
+            None => insert_triage_rows(conn, &[row]).await,
+        }
+    }
+
+    async fn read_latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
+        let row = sqlx::query(
+            "SELECT id, urgency, category, pool_slug, confidence, reasons, model_id, model_version, needs_review, \
+             overridden_by, created_at, key_id FROM triage_results \
+             WHERE thread_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let record = self.decode(|keys| triage_from_row(&row, keys)).await?;
+        Ok(Some((record, at(row.try_get("created_at")?)?)))
+    }
 }

@@ -1,0 +1,238 @@
+// Threads: creating them, changing their status, urgency, pool and assignee,
+// and listing them (in-baskets and inboxes) as summaries. SQL shared by both backends;
+// `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+
+fn thread_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<Thread> {
+    let id: &str = row.try_get("id")?;
+    let subject = keys.open_text(row.try_get("key_id")?, Slot { table: "threads", column: "subject", row: id }, row.try_get("subject")?)?;
+    Ok(Thread {
+        id: parse_id(id)?,
+        patient_id: parse_id(row.try_get::<&str, _>("patient_id")?)?,
+        subject: Subject::from_trusted(subject),
+        category: Category::parse(row.try_get::<&str, _>("category")?)?,
+        urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
+        status: ThreadStatus::parse(row.try_get::<&str, _>("status")?)?,
+        replies_allowed: row.try_get("replies_allowed")?,
+        pool_id: opt_id(row.try_get::<Option<&str>, _>("pool_id")?)?,
+        assignee_id: opt_id(row.try_get::<Option<&str>, _>("assignee_id")?)?,
+        confidential: row.try_get("confidential")?,
+        created_by: parse_id(row.try_get::<&str, _>("created_by")?)?,
+        created_at: at(row.try_get("created_at")?)?,
+        updated_at: at(row.try_get("updated_at")?)?,
+        awaiting_since: row.try_get::<Option<i64>, _>("awaiting_since")?.map(at).transpose()?,
+    })
+}
+
+/// [`crate::model::wait_key`] in SQL, for ordering and paging in-baskets.
+fn wait_key_sql() -> String {
+    format!("COALESCE(t.awaiting_since, {} - t.updated_at)", crate::model::NOT_WAITING)
+}
+
+fn summary_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<ThreadSummary> {
+    let thread = thread_from_row(row, keys)?;
+    let patient = person(thread.patient_id, row.try_get("patient_name")?, row.try_get("patient_role")?)?;
+    let pool = match (thread.pool_id, row.try_get::<Option<String>, _>("pool_slug")?) {
+        (Some(id), Some(slug)) => Some(PoolRef { id, slug, name: row.try_get("pool_name")? }),
+        _ => None,
+    };
+    let assignee = match (thread.assignee_id, row.try_get::<Option<String>, _>("assignee_name")?) {
+        (Some(id), Some(name)) => Some(person(id, name, row.try_get("assignee_role")?)?),
+        _ => None,
+    };
+    Ok(ThreadSummary { thread, patient, pool, assignee, unread: row.try_get("unread")? })
+}
+
+impl Backend {
+    async fn fetch_summaries(&self, sql: &str, viewer: UserId, now: DateTime<Utc>, binds: Vec<Bind>) -> StoreResult<Vec<ThreadSummary>> {
+        let mut query = sqlx::query(sql).bind(viewer.to_string()).bind(ms(now));
+        for b in binds {
+            query = match b {
+                Bind::Text(s) => query.bind(s),
+                Bind::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.read).await?;
+        self.decode(|keys| rows.iter().map(|r| summary_from_row(r, keys)).collect()).await
+    }
+
+    async fn write_thread(
+        conn: &mut Conn,
+        keys: &Keyring,
+        new: &NewThread,
+        mut deferred: Option<&mut Deferred>,
+    ) -> StoreResult<JobOutcome> {
+        if let Some(key) = &new.idempotency
+            && let Some(previous) = Self::find_key(conn, new.author_id, key).await?
+        {
+            return Ok(JobOutcome { written: previous, event: None });
+        }
+        let pool_id: Option<String> = match &new.pool_slug {
+            Some(slug) => sqlx::query_scalar("SELECT id FROM pools WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut *conn)
+                .await?,
+            None => None,
+        };
+        let written = Written {
+            thread_id: ThreadId::from_uuid(new_id()),
+            message_id: MessageId::from_uuid(new_id()),
+            replayed: false,
+        };
+        let thread_text = written.thread_id.to_string();
+        let key_id = keys.active();
+        let subject =
+            keys.seal_text_with(key_id, Slot { table: "threads", column: "subject", row: &thread_text }, new.subject.as_str())?;
+        sqlx::query(
+            "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
+             pool_id, assignee_id, confidential, created_by, created_at, updated_at, message_count, key_id, awaiting_since) \
+             VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11, 1, $13, \
+             CASE WHEN $12 = 'open' THEN $11 ELSE NULL END)",
+        )
+        .bind(&thread_text)
+        .bind(new.patient_id.to_string())
+        .bind(subject)
+        .bind(new.category.as_str())
+        .bind(new.urgency.as_str())
+        .bind(new.urgency.rank())
+        .bind(pool_id)
+        .bind(new.assignee_id.map(|a| a.to_string()))
+        .bind(new.confidential)
+        .bind(new.author_id.to_string())
+        .bind(ms(new.now))
+        .bind(new.status.as_str())
+        .bind(key_id)
+        .execute(&mut *conn)
+        .await?;
+        let (id, thread) = (written.message_id, written.thread_id);
+        let key = new.idempotency.as_ref();
+        let row = Self::message_row(keys, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key, (false, None))?;
+        Self::insert_message(conn, row, deferred.as_deref_mut()).await?;
+        let row = Self::triage_row(keys, written.thread_id, Some(written.message_id), &new.triage, new.now)?;
+        Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
+        let audit = with_target(&new.audit, "thread", &thread_text);
+        audit_now_or_later(conn, keys, audit, deferred).await?;
+        let event = ThreadEvent {
+            kind: EventKind::ThreadCreated,
+            thread_id: written.thread_id,
+            message_id: Some(written.message_id),
+            internal: false,
+            alert: new.urgency == Urgency::Emergency,
+            at: new.now,
+        };
+        Ok(JobOutcome { written, event: Some(event) })
+    }
+
+    async fn write_thread_patch(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<Thread> {
+        let mut sets = vec!["updated_at = $2".to_owned()];
+        let mut binds: Vec<Option<Bind>> = Vec::new();
+        let mut next = 3;
+        let mut push = |column: &str, value: Option<Bind>, sets: &mut Vec<String>| {
+            sets.push(format!("{column} = ${next}"));
+            binds.push(value);
+            next += 1;
+        };
+        if let Some(status) = patch.status {
+            // Reopening starts the wait now; any other status ends it.
+            let waiting = if status == ThreadStatus::Open { "COALESCE(awaiting_since, $2)" } else { "NULL" };
+            sets.push(format!("awaiting_since = {waiting}"));
+            push("status", Some(Bind::Text(status.as_str().to_owned())), &mut sets);
+        }
+        if let Some(pool) = patch.pool_id {
+            push("pool_id", pool.map(|p| Bind::Text(p.to_string())), &mut sets);
+        }
+        if let Some(assignee) = patch.assignee_id {
+            push("assignee_id", assignee.map(|a| Bind::Text(a.to_string())), &mut sets);
+        }
+        let replies = patch.replies_allowed;
+        let replies_sql = replies.map(|_| format!(", replies_allowed = ${next}")).unwrap_or_default();
+        let confidential = patch.confidential;
+        let next_flag = next + usize::from(replies.is_some());
+        let confidential_sql = confidential.map(|_| format!(", confidential = ${next_flag}")).unwrap_or_default();
+        let returning = THREAD_COLS.replace("t.", "");
+        let sql = format!(
+            "UPDATE threads SET {}{replies_sql}{confidential_sql} WHERE id = $1 RETURNING {returning}",
+            sets.join(", ")
+        );
+        let mut tx = self.write.begin().await?;
+        let mut query = sqlx::query(&sql).bind(id.to_string()).bind(ms(now));
+        for b in binds {
+            query = match b {
+                Some(Bind::Text(s)) => query.bind(Some(s)),
+                Some(Bind::Int(i)) => query.bind(Some(i)),
+                None => query.bind(None::<String>),
+            };
+        }
+        if let Some(r) = replies {
+            query = query.bind(r);
+        }
+        if let Some(c) = confidential {
+            query = query.bind(c);
+        }
+        let row = query.fetch_optional(&mut *tx).await?.ok_or(StoreError::Missing("thread"))?;
+        let thread = thread_from_row(&row, &self.keys)?;
+        append_audit(&mut tx, &self.keys, &with_target(audit, "thread", &id.to_string())).await?;
+        let event = ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, alert: false, at: now };
+        self.notify_in_tx(&mut tx, &event).await?;
+        tx.commit().await?;
+        self.publish(event);
+        Ok(thread)
+    }
+
+    async fn read_thread_list(&self, actor: Actor, filter: &ThreadFilter, now: DateTime<Utc>) -> StoreResult<Vec<ThreadSummary>> {
+        let mut clauses = vec![format!("({})", visible_threads(actor.role))];
+        let mut binds = Vec::new();
+        let mut next = 3;
+        let mut add = |clause: String, value: Bind, clauses: &mut Vec<String>, binds: &mut Vec<Bind>| {
+            clauses.push(clause.replace("$?", &format!("${next}")));
+            binds.push(value);
+            next += 1;
+        };
+        if let Some(status) = filter.status {
+            add("t.status = $?".into(), Bind::Text(status.as_str().into()), &mut clauses, &mut binds);
+        }
+        if let Some(pool) = filter.pool {
+            add("t.pool_id = $?".into(), Bind::Text(pool.to_string()), &mut clauses, &mut binds);
+        }
+        if let Some(assignee) = filter.assignee {
+            add("t.assignee_id = $?".into(), Bind::Text(assignee.to_string()), &mut clauses, &mut binds);
+        }
+        if let Some(patient) = filter.patient {
+            add("t.patient_id = $?".into(), Bind::Text(patient.to_string()), &mut clauses, &mut binds);
+        }
+        if let Some(urgency) = filter.urgency {
+            add("t.urgency_rank = $?".into(), Bind::Int(urgency.rank()), &mut clauses, &mut binds);
+        }
+        let wait = wait_key_sql();
+        if let Some(cursor) = filter.after {
+            let (x, y, z) = (next, next + 1, next + 2);
+            if filter.emergencies_first {
+                clauses.push(format!(
+                    "(t.urgency_rank > ${x} OR (t.urgency_rank = ${x} AND ({wait} > ${y} OR ({wait} = ${y} AND t.id > ${z}))))"
+                ));
+                binds.extend([Bind::Int(cursor.urgency_rank), Bind::Int(cursor.wait_key), Bind::Text(cursor.id.to_string())]);
+                next += 3;
+            } else {
+                clauses.push(format!("(t.updated_at < ${x} OR (t.updated_at = ${x} AND t.id < ${y}))"));
+                binds.extend([Bind::Int(cursor.updated_at_ms), Bind::Text(cursor.id.to_string())]);
+                next += 2;
+            }
+        }
+        let order = if filter.emergencies_first {
+            format!("t.urgency_rank ASC, {wait} ASC, t.id ASC")
+        } else {
+            "t.updated_at DESC, t.id DESC".to_owned()
+        };
+        let sql = format!(
+            "{} ORDER BY {order} LIMIT ${next}",
+            summary_select(actor.role.is_staff(), &clauses.join(" AND "))
+        );
+        binds.push(Bind::Int(i64::from(filter.limit)));
+        self.fetch_summaries(&sql, actor.id, now, binds).await
+    }
+}

@@ -1,0 +1,140 @@
+// Users: creating them, reading them and their credentials, disabling them
+// and the changes an administrator makes to their account. SQL shared by both backends;
+// `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+
+use crate::UserChange;
+
+fn user_from_row(row: &DbRow) -> StoreResult<User> {
+    let dob: Option<String> = row.try_get("date_of_birth")?;
+    let date_of_birth = dob
+        .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
+        .transpose()
+        .map_err(|_| StoreError::Corrupt("date of birth".into()))?;
+    Ok(User {
+        id: parse_id(row.try_get::<&str, _>("id")?)?,
+        username: Username::parse(row.try_get::<&str, _>("username")?)?,
+        display_name: DisplayName::parse(row.try_get::<&str, _>("display_name")?)?,
+        role: row.try_get::<&str, _>("role")?.parse()?,
+        date_of_birth,
+        language: Language::parse(row.try_get::<&str, _>("language")?)?,
+        disabled: row.try_get("disabled")?,
+        mrn: row
+            .try_get::<Option<String>, _>("mrn")?
+            .map(|m| carethread_core::user::Mrn::parse(&m))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("record number".into()))?,
+    })
+}
+
+impl Backend {
+    async fn insert_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<User> {
+        let id = UserId::from_uuid(new_id());
+        let mut tx = self.write.begin().await?;
+        let result = sqlx::query(
+            "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at, mrn) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9)",
+        )
+        .bind(id.to_string())
+        .bind(user.username.as_str())
+        .bind(user.display_name.as_str())
+        .bind(user.role.as_str())
+        .bind(user.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind(user.language.as_str())
+        .bind(password_hash)
+        .bind(ms(now))
+        .bind(user.mrn.as_ref().map(carethread_core::user::Mrn::as_str))
+        .execute(&mut *tx)
+        .await;
+        naming_conflict(result, "username or record number")?;
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &id.to_string())).await?;
+        tx.commit().await?;
+        Ok(User {
+            id,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+            date_of_birth: user.date_of_birth,
+            language: user.language,
+            disabled: false,
+            mrn: user.mrn.clone(),
+        })
+    }
+
+    async fn read_user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn read_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = $1"))
+            .bind(username.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        match row {
+            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn read_users(&self) -> StoreResult<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLS} FROM users u ORDER BY u.username"))
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn write_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query("UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id")
+            .bind(username.as_str())
+            .bind(disabled)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(row.try_get::<&str, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let target = with_target(std::slice::from_ref(audit), "user", row.try_get::<&str, _>("id")?);
+        append_audit(&mut tx, &self.keys, &target).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn write_user_change(&self, id: UserId, change: &UserChange, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query(
+            "UPDATE users SET role = COALESCE($2, role), display_name = COALESCE($3, display_name), \
+             language = COALESCE($4, language), mrn = CASE WHEN $5 THEN $6 ELSE mrn END WHERE id = $1 RETURNING id",
+        )
+        .bind(id.to_string())
+        .bind(change.role.map(Role::as_str))
+        .bind(change.display_name.as_ref().map(DisplayName::as_str))
+        .bind(change.language.map(Language::as_str))
+        .bind(change.mrn.is_some())
+        .bind(change.mrn.as_ref().and_then(|m| m.as_ref().map(carethread_core::user::Mrn::as_str)))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|err| match StoreError::from(err) {
+            StoreError::Conflict(_) => StoreError::Conflict("record number"),
+            other => other,
+        })?;
+        if row.is_none() {
+            return Ok(false);
+        }
+        if change.role.is_some() {
+            // A new role is new powers: sign in again to get them.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        }
+        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &id.to_string())).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
