@@ -1,10 +1,11 @@
 //! Time-based one-time passwords (RFC 6238: HMAC-SHA1, 6 digits, 30-second
-//! steps) and recovery codes, for two-step sign-in.
+//! steps, computed by the `totp-rs` crate) and recovery codes, for two-step
+//! sign-in. A code is accepted once: `matching_step` returns the step it
+//! matched, and the store refuses a step it has already accepted.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 /// Seconds per time step.
 pub const STEP_SECONDS: i64 = 30;
@@ -24,21 +25,7 @@ pub fn new_secret() -> Vec<u8> {
 /// RFC 4648 base32 without padding, as authenticator apps expect.
 #[must_use]
 pub fn base32(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    out
+    Secret::from(bytes.to_vec()).to_base32()
 }
 
 /// The URI as a QR code, in SVG, for an authenticator app's camera.
@@ -51,22 +38,9 @@ pub fn qr_svg(uri: &str) -> Option<String> {
 /// Decodes RFC 4648 base32 (case-insensitive, padding and spaces ignored); `None` if malformed.
 #[must_use]
 pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 5 / 8);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for c in text.chars().filter(|c| *c != '=' && !c.is_whitespace()) {
-        let value = match c.to_ascii_uppercase() {
-            c @ 'A'..='Z' => u32::from(c) - u32::from('A'),
-            c @ '2'..='7' => u32::from(c) - u32::from('2') + 26,
-            _ => return None,
-        };
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
-        }
-    }
-    Some(out)
+    let normal: String =
+        text.chars().filter(|c| *c != '=' && !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    Secret::try_from_base32(normal).ok().map(|secret| secret.as_bytes().to_vec())
 }
 
 /// The `otpauth://` URI an authenticator app scans (shown as a QR code by the web portal).
@@ -91,19 +65,26 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
     )
 }
 
-/// The 6-digit code for time step `step` (RFC 4226 dynamic truncation).
+/// The RFC 6238 generator for `secret`: SHA-1, 6 digits, 30-second steps, one
+/// step of drift either side. `None` for a secret shorter than RFC 4226 allows
+/// (128 bits); every secret this server issues is 160 bits.
+fn generator(secret: &[u8]) -> Option<Totp> {
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(STEP_SECONDS.unsigned_abs())
+        .with_skew(DRIFT_STEPS.unsigned_abs().try_into().ok()?)
+        .with_secret(secret.to_vec())
+        .build()
+        .ok()
+}
+
+/// The 6-digit code for time step `step` (`u32::MAX`, which no code equals,
+/// for a secret too short to use or a step before 1970).
 #[must_use]
 pub fn code_at(secret: &[u8], step: i64) -> u32 {
-    // HMAC accepts keys of any length.
-    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(secret) else { return u32::MAX };
-    mac.update(&step.to_be_bytes());
-    let digest = mac.finalize().into_bytes();
-    let offset = usize::from(digest[19] & 0x0f);
-    let binary = (u32::from(digest[offset]) & 0x7f) << 24
-        | u32::from(digest[offset + 1]) << 16
-        | u32::from(digest[offset + 2]) << 8
-        | u32::from(digest[offset + 3]);
-    binary % 1_000_000
+    let (Some(totp), Ok(step)) = (generator(secret), u64::try_from(step)) else { return u32::MAX };
+    totp.generate(step * STEP_SECONDS.unsigned_abs()).to_string().parse().unwrap_or(u32::MAX)
 }
 
 /// The time step a Unix time falls in.
@@ -112,23 +93,13 @@ pub fn step_of(unix_seconds: i64) -> i64 {
     unix_seconds.div_euclid(STEP_SECONDS)
 }
 
-/// The step within the drift window whose code is `code`, if any. Compares
-/// every candidate so the time taken does not depend on which matched.
+/// The step within the drift window whose code is `code`, if any (spaces in
+/// the code are ignored; anything but six digits matches nothing).
 #[must_use]
 pub fn matching_step(secret: &[u8], code: &str, unix_seconds: i64) -> Option<i64> {
     let code = code.trim().replace(' ', "");
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let wanted: u32 = code.parse().ok()?;
-    let now = step_of(unix_seconds);
-    let mut found = None;
-    for step in now - DRIFT_STEPS..=now + DRIFT_STEPS {
-        if code_at(secret, step) == wanted && found.is_none() {
-            found = Some(step);
-        }
-    }
-    found
+    let step = generator(secret)?.check(&code, u64::try_from(unix_seconds).ok()?)?;
+    i64::try_from(step).ok()
 }
 
 /// Fresh recovery codes, shown once: 16 base32 characters in groups of four (80 bits).
@@ -189,6 +160,20 @@ mod tests {
         let old = format!("{:06}", code_at(&secret, step_of(now) - 3));
         assert_eq!(matching_step(&secret, &old, now), None);
         assert_eq!(matching_step(&secret, "12a456", now), None);
+        let next = format!("{:06}", code_at(&secret, step_of(now) + 1));
+        assert_eq!(matching_step(&secret, &next, now), Some(step_of(now) + 1));
+        let later = format!("{:06}", code_at(&secret, step_of(now) + 2));
+        assert_eq!(matching_step(&secret, &later, now), None);
+        let spaced = format!("{} {}", &code[..3], &code[3..]);
+        assert_eq!(matching_step(&secret, &spaced, now), Some(step_of(now) - 1));
+        assert_eq!(matching_step(&secret, &format!("{code}0"), now), None);
+    }
+
+    #[test]
+    fn a_secret_shorter_than_128_bits_matches_no_code() {
+        let short = [7u8; 15];
+        assert_eq!(code_at(&short, 1), u32::MAX);
+        assert_eq!(matching_step(&short, "000000", 30), None);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! attempt is audited.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,6 +19,10 @@ use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::user::{User, Username};
 use carethread_store::SessionRecord;
 use chrono::{DateTime, TimeDelta, Utc};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -58,12 +64,12 @@ const BAD_CREDENTIALS: &str = "the username or password is not correct";
 /// Failed attempts on a username that does not exist, and until when it is "locked".
 type UnknownFailures = (i64, Option<DateTime<Utc>>);
 
-/// Sign-in attempts per network address in the current minute, accounts
-/// being checked right now, and failures on unknown usernames.
+/// Sign-in attempts per network address, accounts being checked right now,
+/// and failures on unknown usernames.
 #[derive(Default)]
 pub struct LoginGuard {
-    /// Per address: when its current minute began (ms) and the attempts in it.
-    by_address: Mutex<HashMap<String, (i64, u32)>>,
+    /// The per-address budget, built for the clinic's attempts per minute.
+    by_address: Mutex<Option<Arc<AddressLimit>>>,
     /// Usernames with a sign-in being checked: one at a time each, so a
     /// burst of parallel guesses cannot outrun the lockout.
     in_flight: Mutex<std::collections::HashSet<String>>,
@@ -71,22 +77,53 @@ pub struct LoginGuard {
     unknown: Mutex<HashMap<String, UnknownFailures>>,
 }
 
+/// Checks between two sweeps of addresses whose budget is full again.
+const SWEEP_EVERY: u32 = 1024;
+
+/// A `governor` limiter keyed by network address, on clock `C`
+/// (`DefaultKeyedRateLimiter<String>` on the default clock).
+type KeyedLimiter<C> = RateLimiter<String, DefaultKeyedStateStore<String>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// Sign-in attempts per network address (GCRA, by `governor`): a burst of
+/// `per_minute` attempts, then one more every `60 / per_minute` seconds. An
+/// attempt whose address is unknown counts against one shared budget.
+struct AddressLimit<C: Clock = DefaultClock> {
+    per_minute: u32,
+    /// `None` when no attempt is allowed at all (zero per minute).
+    limiter: Option<KeyedLimiter<C>>,
+    checks: AtomicU32,
+}
+
+impl<C: Clock> AddressLimit<C> {
+    fn new(per_minute: u32, clock: C) -> Self {
+        let limiter = NonZeroU32::new(per_minute)
+            .map(|n| RateLimiter::new(Quota::per_minute(n), DefaultKeyedStateStore::default(), clock));
+        Self { per_minute, limiter, checks: AtomicU32::new(0) }
+    }
+
+    /// Counts an attempt from `address`; false once its budget is spent.
+    fn admit(&self, address: &str) -> bool {
+        let Some(limiter) = &self.limiter else { return false };
+        // Memory stays bounded: addresses idle long enough to have their whole
+        // budget back are forgotten now and then.
+        if self.checks.fetch_add(1, Ordering::Relaxed).is_multiple_of(SWEEP_EVERY) {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&address.to_owned()).is_ok()
+    }
+}
+
 impl LoginGuard {
-    /// Counts an attempt from `address`; false once over `per_minute` within
-    /// the minute that began with the address's first counted attempt.
-    fn admit(&self, address: Option<&str>, per_minute: u32, now: DateTime<Utc>) -> bool {
-        let Some(address) = address else { return true };
-        let now_ms = now.timestamp_millis();
-        let mut map = held(&self.by_address);
-        if map.len() > 100_000 {
-            map.retain(|_, (start, _)| now_ms - *start < 60_000);
-        }
-        let entry = map.entry(address.to_owned()).or_insert((now_ms, 0));
-        if now_ms - entry.0 >= 60_000 {
-            *entry = (now_ms, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= per_minute
+    /// Counts an attempt from `address`; false once over `per_minute`.
+    fn admit(&self, address: Option<&str>, per_minute: u32) -> bool {
+        let limit = {
+            let mut current = held(&self.by_address);
+            match current.as_ref() {
+                Some(limit) if limit.per_minute == per_minute => Arc::clone(limit),
+                _ => Arc::clone(current.insert(Arc::new(AddressLimit::new(per_minute, DefaultClock::default())))),
+            }
+        };
+        limit.admit(address.unwrap_or_default())
     }
 
     /// Claims the right to check a password for `username`; `None` while another check runs.
@@ -148,7 +185,7 @@ pub async fn sign_in(
     ApiJson(input): ApiJson<SignIn>,
 ) -> ApiResult<(HeaderMap, Json<SessionOut>)> {
     let now = Utc::now();
-    if !state.login_guard.admit(client.as_deref(), state.settings.login_attempts_per_minute, now) {
+    if !state.login_guard.admit(client.as_deref(), state.settings.login_attempts_per_minute) {
         tracing::warn!("sign-in refused: too many attempts from one address");
         return Err(ApiError::TooManyRequests);
     }
@@ -470,11 +507,49 @@ mod guard_tests {
         })
         .join();
         assert!(guard.by_address.is_poisoned());
-        let now = Utc::now();
-        assert!(guard.admit(Some("192.0.2.1"), 2, now));
-        assert!(guard.admit(Some("192.0.2.1"), 2, now));
-        assert!(!guard.admit(Some("192.0.2.1"), 2, now), "the third attempt in the minute is refused");
+        assert!(guard.admit(Some("192.0.2.1"), 2));
+        assert!(guard.admit(Some("192.0.2.1"), 2));
+        assert!(!guard.admit(Some("192.0.2.1"), 2), "the third attempt in the minute is refused");
         let (claimed, again) = (guard.claim("alice"), guard.claim("alice"));
         assert!(claimed.is_some() && again.is_none(), "one check at a time per username");
+    }
+
+    #[test]
+    fn an_address_gets_its_budget_back_as_time_passes_and_idle_ones_are_forgotten() {
+        use governor::clock::FakeRelativeClock;
+        use std::time::Duration;
+
+        let clock = FakeRelativeClock::default();
+        let limit = AddressLimit::new(3, clock.clone());
+        for _ in 0..3 {
+            assert!(limit.admit("192.0.2.1"));
+        }
+        assert!(!limit.admit("192.0.2.1"), "the fourth attempt at once is refused");
+        assert!(limit.admit("192.0.2.2"), "another address has its own budget");
+        assert!(!limit.admit("192.0.2.1"), "a refused attempt frees nothing");
+
+        clock.advance(Duration::from_secs(19));
+        assert!(!limit.admit("192.0.2.1"), "not yet a third of a minute later");
+        clock.advance(Duration::from_secs(1));
+        assert!(limit.admit("192.0.2.1"), "one attempt more every 20 seconds");
+        assert!(!limit.admit("192.0.2.1"));
+
+        clock.advance(Duration::from_mins(1));
+        for _ in 0..3 {
+            assert!(limit.admit("192.0.2.1"), "a minute later the whole budget is back");
+        }
+        let limiter = limit.limiter.as_ref().expect("a limiter for 3 a minute");
+        assert_eq!(limiter.len(), 2);
+        clock.advance(Duration::from_mins(2));
+        limiter.retain_recent();
+        assert_eq!(limiter.len(), 0, "addresses with their whole budget back are forgotten");
+    }
+
+    #[test]
+    fn no_attempt_is_allowed_with_a_budget_of_zero_and_unknown_addresses_share_one() {
+        let guard = LoginGuard::default();
+        assert!(!guard.admit(Some("192.0.2.1"), 0));
+        assert!(guard.admit(None, 1));
+        assert!(!guard.admit(None, 1), "attempts without an address share one budget");
     }
 }
