@@ -15,12 +15,14 @@ pub mod corpus;
 pub mod eval;
 pub mod evidence;
 pub mod features;
+pub mod language;
 pub mod model;
 pub mod routing;
 mod rules;
 pub mod safety;
 pub mod sensitive;
 pub mod text;
+pub mod vitals;
 
 use std::sync::OnceLock;
 
@@ -54,9 +56,32 @@ pub struct TriageResult {
     pub needs_review: bool,
     /// Why: the rule that fired or the features that decided the category.
     pub reasons: Vec<String>,
+    /// The language the message is written in when CareThread does not
+    /// triage it (not English or Spanish): clinical staff read it with an interpreter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
     /// What produced this result.
     pub model_id: &'static str,
     pub model_version: String,
+}
+
+impl TriageResult {
+    /// A message in `language`, which CareThread does not triage: neither
+    /// the lexicon nor the classifier can read it, so it is marked for
+    /// review, said to be clinical (what it is about is unknown) and at
+    /// least urgent, and goes to the clinical pool (the emergency pool when
+    /// the rules found an emergency). Its reason follows those of the rules
+    /// (`after` of them).
+    fn for_interpreter(&mut self, language: String, after: usize, routing: &RoutingRules) {
+        self.reasons.insert(after.min(self.reasons.len()), language::reason(&language));
+        self.needs_review = true;
+        self.category = Category::Clinical;
+        if self.urgency == Urgency::Routine {
+            self.urgency = Urgency::Urgent;
+        }
+        routing.route(self.category, self.urgency).clone_into(&mut self.pool);
+        self.interpreter = Some(language);
+    }
 }
 
 /// A triager: the safety rules plus a classifier.
@@ -110,12 +135,18 @@ impl Triage {
     pub fn classify(&self, subject: &str, body: &str, use_classifier: bool, routing: &RoutingRules) -> TriageResult {
         let (subject_tokens, body_tokens) = (text::tokenize(subject), text::tokenize(body));
         let safety = self.lexicon().check_message_tokens(&subject_tokens, &body_tokens);
-        let mut reasons: Vec<String> =
-            safety.flags.iter().map(|f| format!("red flag: {} (\"{}\")", f.family, f.phrase)).collect();
+        // Readings past a threshold are rules outside the classifier's features.
+        let vitals = vitals::check_message((subject, &subject_tokens), (body, &body_tokens));
+        let rules_emergency = safety.is_emergency() || vitals.is_emergency();
+        let mut reasons: Vec<String> = vitals.alarms.clone();
+        reasons.extend(safety.flags.iter().map(|f| format!("red flag: {} (\"{}\")", f.family, f.phrase)));
         reasons
             .extend(safety.suppressed.iter().map(|(family, why)| format!("not counted: {family} ({})", why.as_str())));
+        reasons.extend(
+            vitals.suppressed.iter().map(|(reading, why)| format!("not counted: {reading} ({})", why.as_str())),
+        );
         reasons.extend(evidence::reasons(&[(subject, &subject_tokens), (body, &body_tokens)]));
-        let rules_urgency = if safety.is_emergency() { Urgency::Emergency } else { Urgency::Routine };
+        let rules_urgency = if rules_emergency { Urgency::Emergency } else { Urgency::Routine };
         let (urgency, category, confidence, needs_review, model_id, model_version) = if use_classifier {
             let features = features::extract(&subject_tokens, &body_tokens, &safety);
             let p = self.model.predict(&features);
@@ -125,18 +156,18 @@ impl Triage {
                 why.push_str(&p.top_features.join(", "));
             }
             reasons.push(why);
-            if p.urgency.rank() < rules_urgency.rank() || !safety.is_emergency() {
+            if p.urgency.rank() < rules_urgency.rank() || !rules_emergency {
                 reasons.push(format!("classifier urgency: {} ({:.2})", p.urgency.as_str(), p.urgency_probability));
             }
             let urgency = if p.urgency.rank() < rules_urgency.rank() { p.urgency } else { rules_urgency };
-            let unsure = p.category_probability < REVIEW_BELOW
-                || (!safety.is_emergency() && p.urgency_probability < REVIEW_BELOW);
+            let unsure =
+                p.category_probability < REVIEW_BELOW || (!rules_emergency && p.urgency_probability < REVIEW_BELOW);
             (urgency, p.category, p.category_probability, unsure, MODEL_ID, MODEL_VERSION.to_owned())
         } else {
             let lowered = format!("{subject}\n{body}").to_lowercase();
             let (category, confidence, category_reasons) = rules::category(&lowered);
             reasons.extend(category_reasons);
-            let urgency = if safety.is_emergency() {
+            let urgency = if rules_emergency {
                 Urgency::Emergency
             } else if rules::is_urgent(&lowered) {
                 reasons.push("asks for a quick answer or describes worsening symptoms".to_owned());
@@ -146,16 +177,21 @@ impl Triage {
             };
             (urgency, category, confidence, true, RULES_ID, self.lexicon().version().to_owned())
         };
-        TriageResult {
+        let mut result = TriageResult {
             urgency,
             category,
             pool: routing.route(category, urgency).to_owned(),
             confidence: (confidence * 100.0).round() / 100.0,
             needs_review,
             reasons,
+            interpreter: None,
             model_id,
             model_version,
+        };
+        if let Some(name) = language::untriaged(subject, body) {
+            result.for_interpreter(name, vitals.alarms.len() + safety.flags.len(), routing);
         }
+        result
     }
 }
 

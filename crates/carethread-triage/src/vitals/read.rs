@@ -1,0 +1,530 @@
+//! Finding readings in a message's tokens and comparing them with the
+//! thresholds. A reading is a label ("bp", "sats", "glucosa") followed
+//! within a few filler words by a number, or a number with its unit
+//! ("104.5F", "150 bpm", "38 mg/dL"), or a blood pressure written "N/N".
+
+use super::{
+    CRISIS, DIASTOLIC_HIGH, GLUCOSE_HIGH_MG_DL, GLUCOSE_LOW_MG_DL, HEART_RATE_HIGH, HEART_RATE_LOW, HF_GAIN_DAY_LB,
+    HF_GAIN_WEEK_LB, Hit, INFANT_DAYS, INFANT_FEVER_C, INR_ALONE, INR_BLEEDING, LB_PER_KG, MG_DL_PER_MMOL_L, Needs,
+    RESPIRATORY_RATE_HIGH, SPO2_LOW, SYSTOLIC_HIGH, SYSTOLIC_LOW, TEMPERATURE_HIGH_C,
+};
+use crate::text::Token;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    BloodPressure,
+    HeartRate,
+    SpO2,
+    Temperature,
+    RespiratoryRate,
+    Glucose,
+    Inr,
+}
+
+/// Labels, as folded words, and what they label. Longest first.
+const LABELS: &[(&str, Kind)] = &[
+    ("blood pressure", Kind::BloodPressure),
+    ("presion arterial", Kind::BloodPressure),
+    ("tension arterial", Kind::BloodPressure),
+    ("b p", Kind::BloodPressure),
+    ("bp", Kind::BloodPressure),
+    ("presion", Kind::BloodPressure),
+    ("pressure", Kind::BloodPressure),
+    ("ta", Kind::BloodPressure),
+    ("heart rate", Kind::HeartRate),
+    ("frecuencia cardiaca", Kind::HeartRate),
+    ("hr", Kind::HeartRate),
+    ("pulse", Kind::HeartRate),
+    ("pulso", Kind::HeartRate),
+    ("fc", Kind::HeartRate),
+    ("pulse ox", Kind::SpO2),
+    ("oxygen saturation", Kind::SpO2),
+    ("saturacion de oxigeno", Kind::SpO2),
+    ("spo2", Kind::SpO2),
+    ("sao2", Kind::SpO2),
+    ("o2 sat", Kind::SpO2),
+    ("o2", Kind::SpO2),
+    ("sats", Kind::SpO2),
+    ("sat", Kind::SpO2),
+    ("saturation", Kind::SpO2),
+    ("saturacion", Kind::SpO2),
+    ("oxygen", Kind::SpO2),
+    ("oxigeno", Kind::SpO2),
+    ("oximeter", Kind::SpO2),
+    ("oximetro", Kind::SpO2),
+    ("temperature", Kind::Temperature),
+    ("temperatura", Kind::Temperature),
+    ("temp", Kind::Temperature),
+    ("fever", Kind::Temperature),
+    ("fiebre", Kind::Temperature),
+    ("calentura", Kind::Temperature),
+    ("respiratory rate", Kind::RespiratoryRate),
+    ("resp rate", Kind::RespiratoryRate),
+    ("frecuencia respiratoria", Kind::RespiratoryRate),
+    ("rr", Kind::RespiratoryRate),
+    ("blood sugar", Kind::Glucose),
+    ("bgl", Kind::Glucose),
+    ("bg", Kind::Glucose),
+    ("bs", Kind::Glucose),
+    ("cbg", Kind::Glucose),
+    ("sugar", Kind::Glucose),
+    ("sugars", Kind::Glucose),
+    ("glucose", Kind::Glucose),
+    ("glucosa", Kind::Glucose),
+    ("azucar", Kind::Glucose),
+    ("glucemia", Kind::Glucose),
+    ("inr", Kind::Inr),
+];
+
+/// Words that may stand between a label and its number.
+const FILLER: &[&str] = &[
+    "is", "was", "were", "are", "at", "of", "reading", "readings", "read", "reads", "now", "esta", "estaba", "es",
+    "era", "de", "en", "to", "dropped", "down", "up", "went", "around", "about", "only", "just", "over", "under",
+    "below", "above", "less", "more", "than", "mas", "menos", "del", "la", "el", "level", "nivel", "checked", "came",
+    "back", "measured", "marca", "marco", "dio", "salio", "its", "has", "been", "rate", "bajo", "subio", "baja",
+    "sube", "a", "me", "le", "tiene", "tengo", "con", "with", "my", "mi", "su", "reading", "of", "s",
+];
+
+fn is_filler(word: &str) -> bool {
+    FILLER.contains(&word)
+}
+
+/// A number at the start of a token and what follows it ("104.5f" → 104.5, "f").
+fn number(token: &Token) -> Option<(f64, &str)> {
+    let text = token.text.as_str();
+    let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(text.len());
+    if end == 0 || !text.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    let rest = &text[end..];
+    if !rest.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    text[..end].replace(',', ".").parse().ok().map(|n| (n, rest))
+}
+
+/// The raw characters between token `i` and the next one.
+fn gap<'a>(text: &'a str, tokens: &[Token], i: usize) -> &'a str {
+    let from = tokens[i].span.1;
+    let to = tokens.get(i + 1).map_or(text.len(), |t| t.span.0);
+    text.get(from..to).unwrap_or("")
+}
+
+fn word(tokens: &[Token], i: usize) -> &str {
+    tokens.get(i).map_or("", |t| t.text.as_str())
+}
+
+fn same_sentence(tokens: &[Token], a: usize, b: usize) -> bool {
+    b < tokens.len() && tokens[a].sentence == tokens[b].sentence
+}
+
+/// The label that starts at token `i`, and how many tokens it has.
+fn label_at(tokens: &[Token], i: usize) -> Option<(Kind, usize)> {
+    LABELS.iter().find_map(|(label, kind)| {
+        let words: Vec<&str> = label.split(' ').collect();
+        let all = words.iter().enumerate().all(|(k, w)| word(tokens, i + k) == *w && same_sentence(tokens, i, i + k));
+        all.then_some((*kind, words.len()))
+    })
+}
+
+fn label_ahead(tokens: &[Token], i: usize) -> bool {
+    label_at(tokens, i).is_some()
+}
+
+/// Finds every reading past a threshold in `tokens` (from `text`).
+pub(super) fn hits(text: &str, tokens: &[Token]) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    let mut used = vec![false; tokens.len()];
+    let infant = infant_age(tokens);
+    let child = infant.is_some() || mentions_a_child(tokens);
+    let mut i = 0;
+    while i < tokens.len() {
+        if let Some((kind, len)) = label_at(tokens, i) {
+            let mut j = i + len;
+            let mut over = 0.0;
+            while j < tokens.len() && j < i + len + 5 && same_sentence(tokens, i, j) && number(&tokens[j]).is_none() {
+                if !is_filler(word(tokens, j)) || label_ahead(tokens, j) {
+                    break;
+                }
+                over = match word(tokens, j) {
+                    "over" | "above" | "mas" => 0.001,
+                    "under" | "below" | "menos" => -0.001,
+                    _ => over,
+                };
+                j += 1;
+            }
+            if j < tokens.len() && same_sentence(tokens, i, j) && !used[j] && number(&tokens[j]).is_some() {
+                if let Some((hit, end)) = reading(text, tokens, kind, i, j, over, infant, child) {
+                    used[i..end].iter_mut().for_each(|u| *u = true);
+                    hits.push(hit);
+                    i = end;
+                    continue;
+                }
+                used[j] = true;
+            }
+            i += len;
+            continue;
+        }
+        if !used[i]
+            && let Some((hit, end)) = unlabelled(text, tokens, i, infant, child)
+        {
+            used[i..end].iter_mut().for_each(|u| *u = true);
+            hits.push(hit);
+            i = end;
+            continue;
+        }
+        if let Some((hit, end)) = weight_gain(tokens, i) {
+            hits.push(hit);
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    hits
+}
+
+/// The reading of `kind` whose label starts at `from` and number is at `at`.
+#[expect(clippy::too_many_arguments, reason = "the reading's whole context, read once")]
+fn reading(
+    text: &str,
+    tokens: &[Token],
+    kind: Kind,
+    from: usize,
+    at: usize,
+    nudge: f64,
+    infant: Option<f64>,
+    child: bool,
+) -> Option<(Hit, usize)> {
+    let (value, suffix) = number(&tokens[at])?;
+    let value_cmp = value + nudge;
+    let bound = if nudge > 0.0 {
+        "over "
+    } else if nudge < 0.0 {
+        "under "
+    } else {
+        ""
+    };
+    let show = |v: f64| format!("{bound}{}", show(v));
+    let hit = |end: usize, reason: String, needs: Needs| Some((Hit { tokens: (from, end), reason, needs }, end));
+    match kind {
+        Kind::BloodPressure => {
+            let (diastolic, end) = diastolic(text, tokens, at)?;
+            blood_pressure(value, diastolic).and_then(|(reason, needs)| hit(end, reason, needs))
+        }
+        Kind::HeartRate if !child && (20.0..=300.0).contains(&value) => {
+            let end = at + 1 + usize::from(word(tokens, at + 1) == "bpm");
+            if value_cmp > HEART_RATE_HIGH {
+                hit(
+                    end,
+                    format!("vital sign: heart rate {} (emergency above {HEART_RATE_HIGH})", show(value)),
+                    Needs::Nothing,
+                )
+            } else if value_cmp < HEART_RATE_LOW {
+                hit(
+                    end,
+                    format!("vital sign: heart rate {} (emergency below {HEART_RATE_LOW})", show(value)),
+                    Needs::Nothing,
+                )
+            } else {
+                None
+            }
+        }
+        Kind::SpO2 if (50.0..=100.0).contains(&value) && suffix.is_empty() && !iron_saturation(tokens, from) => {
+            let unit = ["l", "liters", "litres", "litros", "lpm"].contains(&word(tokens, at + 1));
+            if unit || value_cmp >= SPO2_LOW {
+                return None;
+            }
+            hit(at + 1, format!("vital sign: SpO2 {}% (emergency below {SPO2_LOW}%)", show(value)), Needs::Nothing)
+        }
+        Kind::Temperature => temperature(text, tokens, at, true, infant).and_then(|(t, end)| {
+            let (reason, needs) = t;
+            hit(end, reason, needs)
+        }),
+        Kind::RespiratoryRate if !child && (4.0..=80.0).contains(&value) && value_cmp > RESPIRATORY_RATE_HIGH => hit(
+            at + 1,
+            format!("vital sign: respiratory rate {} (emergency above {RESPIRATORY_RATE_HIGH})", show(value)),
+            Needs::Nothing,
+        ),
+        Kind::Glucose => {
+            let next = word(tokens, at + 1);
+            let mmol =
+                suffix == "mmol" || next == "mmol" || (suffix.is_empty() && value < 35.0 && value.fract() != 0.0);
+            let units = if mmol || suffix == "mg" || next == "mg" { 2 } else { 0 };
+            let end = (at + 1 + units).min(tokens.len());
+            let mg = if mmol { value_cmp * MG_DL_PER_MMOL_L } else { value_cmp };
+            let written = if mmol { format!("{} mmol/L", show(value)) } else { format!("{} mg/dL", show(value)) };
+            if !(10.0..=1500.0).contains(&mg) {
+                return None;
+            }
+            if mg < GLUCOSE_LOW_MG_DL {
+                let limit = if mmol { "3.0 mmol/L".to_owned() } else { format!("{GLUCOSE_LOW_MG_DL} mg/dL") };
+                hit(end, format!("vital sign: glucose {written} (emergency below {limit})"), Needs::Nothing)
+            } else if mg > GLUCOSE_HIGH_MG_DL {
+                let limit = if mmol { "22.2 mmol/L".to_owned() } else { format!("{GLUCOSE_HIGH_MG_DL} mg/dL") };
+                hit(
+                    end,
+                    format!("vital sign: glucose {written} (emergency above {limit} with symptoms)"),
+                    Needs::Symptoms,
+                )
+            } else {
+                None
+            }
+        }
+        Kind::Inr if (0.5..=20.0).contains(&value) => {
+            if value_cmp > INR_ALONE {
+                hit(at + 1, format!("vital sign: INR {} (emergency above {INR_ALONE})", show(value)), Needs::Nothing)
+            } else if value_cmp > INR_BLEEDING {
+                hit(
+                    at + 1,
+                    format!("vital sign: INR {} (emergency above {INR_BLEEDING} with bleeding)", show(value)),
+                    Needs::Bleeding,
+                )
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// "iron saturation 62%", "transferrin sat": a lab value, not oxygen.
+fn iron_saturation(tokens: &[Token], label: usize) -> bool {
+    let before = label.checked_sub(1).map_or("", |b| word(tokens, b));
+    let after = word(tokens, label + 1);
+    ["iron", "transferrin", "hierro", "transferrina", "tsat"].contains(&before)
+        || ["de", "of"].contains(&after)
+            && ["hierro", "transferrina", "iron", "transferrin"].contains(&word(tokens, label + 2))
+}
+
+/// The diastolic number after a systolic at `at` ("82/50", "190 over 100"), and where it ends.
+fn diastolic(text: &str, tokens: &[Token], at: usize) -> Option<(f64, usize)> {
+    let slash = gap(text, tokens, at).trim() == "/";
+    let over = ["over", "sobre"].contains(&word(tokens, at + 1));
+    let k = if slash {
+        at + 1
+    } else if over {
+        at + 2
+    } else {
+        return None;
+    };
+    let (d, suffix) = number(tokens.get(k)?)?;
+    // A date or a third number ("12/05/2024") is not a blood pressure.
+    if !suffix.is_empty() || (slash && gap(text, tokens, k).trim() == "/") {
+        return None;
+    }
+    Some((d, k + 1))
+}
+
+/// The reason a blood pressure is an emergency, if it is.
+fn blood_pressure(systolic: f64, diastolic: f64) -> Option<(String, Needs)> {
+    let plausible = (40.0..=300.0).contains(&systolic) && (20.0..=200.0).contains(&diastolic) && systolic > diastolic;
+    if !plausible {
+        return None;
+    }
+    let shown = format!("vital sign: blood pressure {}/{}", show(systolic), show(diastolic));
+    if systolic >= CRISIS.0 && diastolic >= CRISIS.1 {
+        Some((format!("{shown} (emergency at or above {}/{})", CRISIS.0, CRISIS.1), Needs::Nothing))
+    } else if systolic > SYSTOLIC_HIGH || diastolic > DIASTOLIC_HIGH {
+        Some((format!("{shown} (emergency: above {SYSTOLIC_HIGH}/{DIASTOLIC_HIGH} with symptoms)"), Needs::Symptoms))
+    } else if systolic < SYSTOLIC_LOW {
+        Some((format!("{shown} (emergency: systolic below {SYSTOLIC_LOW} with symptoms)"), Needs::Symptoms))
+    } else {
+        None
+    }
+}
+
+/// A temperature at token `at`; `labelled` when a label said it is one.
+fn temperature(
+    text: &str,
+    tokens: &[Token],
+    at: usize,
+    labelled: bool,
+    infant: Option<f64>,
+) -> Option<((String, Needs), usize)> {
+    let (value, suffix) = number(&tokens[at])?;
+    let next = word(tokens, at + 1);
+    let degree = gap(text, tokens, at).trim_start().starts_with('°');
+    let (unit, end) = match (suffix, next) {
+        ("f", _) => (Some(true), at + 1),
+        ("c", _) => (Some(false), at + 1),
+        ("", "f" | "fahrenheit") => (Some(true), at + 2),
+        ("", "c" | "celsius" | "centigrados") => (Some(false), at + 2),
+        ("", "degrees" | "grados") => (None, at + 2),
+        ("", _) if degree => (None, at + 1),
+        ("", _) => (None, at + 1),
+        _ => return None,
+    };
+    if unit.is_none() && !labelled && !degree && infant.is_none() {
+        return None;
+    }
+    let fahrenheit = match unit {
+        Some(f) => f,
+        None if (86.0..=113.0).contains(&value) => true,
+        None if (30.0..=45.0).contains(&value) => false,
+        None => return None,
+    };
+    let celsius = if fahrenheit { (value - 32.0) * 5.0 / 9.0 } else { value };
+    if !(30.0..=45.0).contains(&celsius) {
+        return None;
+    }
+    // A bare number in an infant's message counts as a temperature only when it looks like one.
+    if unit.is_none() && !labelled && !degree && !fahrenheit && value.fract() == 0.0 {
+        return None;
+    }
+    let written = format!("{} °{}", show(value), if fahrenheit { "F" } else { "C" });
+    if infant.is_some_and(|days| days < INFANT_DAYS) && celsius >= INFANT_FEVER_C - 1e-6 {
+        let reason = format!(
+            "vital sign: temperature {written} in an infant under 3 months (emergency at or above 100.4 °F / {INFANT_FEVER_C} °C)"
+        );
+        return Some(((reason, Needs::Nothing), end));
+    }
+    // 104 °F is 40 °C to the nearest tenth; compare as written.
+    let high = if fahrenheit { value >= 104.0 } else { celsius >= TEMPERATURE_HIGH_C };
+    high.then(|| {
+        let reason =
+            format!("vital sign: temperature {written} (emergency at or above 104 °F / {TEMPERATURE_HIGH_C} °C)");
+        ((reason, Needs::Nothing), end)
+    })
+}
+
+/// A reading without a label: a blood pressure "N/N", a pulse "N bpm", a
+/// temperature with its unit, or in an infant's message a bare temperature.
+fn unlabelled(text: &str, tokens: &[Token], i: usize, infant: Option<f64>, child: bool) -> Option<(Hit, usize)> {
+    let (value, suffix) = number(&tokens[i])?;
+    if suffix.is_empty()
+        && let Some((d, end)) = diastolic(text, tokens, i).filter(|_| gap(text, tokens, i).trim() == "/")
+    {
+        let before = i.checked_sub(1).is_some_and(|b| gap(text, tokens, b).trim() == "/");
+        if !before && (60.0..=300.0).contains(&value) && value - d >= 10.0 {
+            let (reason, needs) = blood_pressure(value, d)?;
+            return Some((Hit { tokens: (i, end), reason, needs }, end));
+        }
+        return None;
+    }
+    if (suffix == "bpm" || word(tokens, i + 1) == "bpm") && !child {
+        let end = i + 1 + usize::from(suffix.is_empty());
+        let reason = if value > HEART_RATE_HIGH && (..=300.0).contains(&value) {
+            format!("vital sign: heart rate {} (emergency above {HEART_RATE_HIGH})", show(value))
+        } else if value < HEART_RATE_LOW && (20.0..).contains(&value) {
+            format!("vital sign: heart rate {} (emergency below {HEART_RATE_LOW})", show(value))
+        } else {
+            return None;
+        };
+        return Some((Hit { tokens: (i, end), reason, needs: Needs::Nothing }, end));
+    }
+    let ((reason, needs), end) = temperature(text, tokens, i, false, infant)?;
+    Some((Hit { tokens: (i, end), reason, needs }, end))
+}
+
+/// Heart-failure weight gain: "gained 5 lbs in 2 days", "subí 3 kilos en una semana".
+fn weight_gain(tokens: &[Token], i: usize) -> Option<(Hit, usize)> {
+    if !["gained", "gain", "gaining", "up", "subi", "aumente", "subio", "aumento"].contains(&word(tokens, i)) {
+        return None;
+    }
+    let at = i + 1;
+    let (amount, suffix) = number(tokens.get(at)?)?;
+    let unit = if suffix.is_empty() { word(tokens, at + 1) } else { suffix };
+    let pounds = match unit {
+        "lb" | "lbs" | "pounds" | "pound" | "libras" | "libra" => true,
+        "kg" | "kgs" | "kilos" | "kilo" | "kilogramos" => false,
+        _ => return None,
+    };
+    let mut k = at + 1 + usize::from(suffix.is_empty());
+    if !["in", "en", "over"].contains(&word(tokens, k)) {
+        return None;
+    }
+    k += 1;
+    let (count, unit_at) = match number(tokens.get(k)?) {
+        Some((n, "")) => (n, k + 1),
+        _ => (number_word(word(tokens, k))?, k + 1),
+    };
+    let days = match word(tokens, unit_at) {
+        "day" | "days" | "dia" | "dias" => count,
+        "week" | "weeks" | "semana" | "semanas" => count * 7.0,
+        _ => return None,
+    };
+    let lb = if pounds { amount } else { amount * LB_PER_KG };
+    // As the action plans put it: so much in one day, or so much within a week.
+    let past = if days <= 1.0 { lb >= HF_GAIN_DAY_LB - 0.05 } else { days <= 7.0 && lb >= HF_GAIN_WEEK_LB - 0.05 };
+    if !past || !(0.5..=60.0).contains(&amount) {
+        return None;
+    }
+    let reason = format!(
+        "vital sign: weight gain {} {} in {} (heart failure: emergency at {HF_GAIN_DAY_LB} lb in a day or {HF_GAIN_WEEK_LB} lb in a week)",
+        show(amount),
+        if pounds { "lb" } else { "kg" },
+        if days <= 1.0 { "a day".to_owned() } else { format!("{} days", show(days)) }
+    );
+    Some((Hit { tokens: (i, unit_at + 1), reason, needs: Needs::HeartFailure }, unit_at + 1))
+}
+
+fn number_word(word: &str) -> Option<f64> {
+    Some(match word {
+        "a" | "an" | "one" | "una" | "un" | "uno" => 1.0,
+        "two" | "dos" => 2.0,
+        "three" | "tres" => 3.0,
+        "four" | "cuatro" => 4.0,
+        "five" | "cinco" => 5.0,
+        "six" | "seis" => 6.0,
+        "seven" | "siete" => 7.0,
+        "eight" | "ocho" => 8.0,
+        "nine" | "nueve" => 9.0,
+        "ten" | "diez" => 10.0,
+        "eleven" | "once" => 11.0,
+        "twelve" | "doce" => 12.0,
+        _ => return None,
+    })
+}
+
+/// The age in days of a baby the message speaks of, when it is given in
+/// days, weeks or months ("my 6 week old", "bebé de 5 semanas", "newborn").
+fn infant_age(tokens: &[Token]) -> Option<f64> {
+    let baby = |i: usize| {
+        ["baby", "bebe", "bebito", "bebita", "infant", "son", "daughter", "hijo", "hija", "nieto", "nieta", "newborn"]
+            .contains(&word(tokens, i))
+    };
+    for i in 0..tokens.len() {
+        if ["newborn", "newborns"].contains(&word(tokens, i))
+            || (word(tokens, i) == "recien" && word(tokens, i + 1).starts_with("nacid"))
+        {
+            return Some(0.0);
+        }
+        let Some(n) =
+            number(&tokens[i]).filter(|(_, s)| s.is_empty()).map(|(n, _)| n).or_else(|| number_word(word(tokens, i)))
+        else {
+            continue;
+        };
+        let per = match word(tokens, i + 1) {
+            "day" | "days" | "dia" | "dias" => 1.0,
+            "week" | "weeks" | "wk" | "wks" | "semana" | "semanas" | "semanitas" => 7.0,
+            "month" | "months" | "mo" | "mos" | "mes" | "meses" => 30.4,
+            _ => continue,
+        };
+        let old = ["old", "nacido", "nacida", "edad"].contains(&word(tokens, i + 2))
+            || (word(tokens, i + 2) == "de" && ["nacido", "nacida", "edad"].contains(&word(tokens, i + 3)));
+        let near_baby = (i.saturating_sub(3)..i).any(baby);
+        if old || near_baby {
+            return Some(n * per);
+        }
+    }
+    None
+}
+
+/// Whether the message is about a child, whose normal pulse and breathing
+/// rates are above an adult's (so the adult thresholds do not apply).
+fn mentions_a_child(tokens: &[Token]) -> bool {
+    tokens.iter().enumerate().any(|(i, t)| {
+        ["baby", "bebe", "infant", "toddler", "newborn", "bebito", "bebita", "nino", "nina", "kid", "child"]
+            .contains(&t.text.as_str())
+            || (["year", "years", "yr", "yrs", "ano", "anos"].contains(&t.text.as_str())
+                && i > 0
+                && number(&tokens[i - 1]).is_some_and(|(n, _)| n < 12.0)
+                && word(tokens, i + 1) == "old")
+    })
+}
+
+/// A number as written: no trailing ".0".
+fn show(value: f64) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 { format!("{rounded:.0}") } else { format!("{rounded}") }
+}

@@ -1,0 +1,138 @@
+use super::*;
+use crate::text::tokenize;
+
+fn alarms(text: &str) -> Vec<String> {
+    check(text, &tokenize(text)).alarms
+}
+
+fn fires(text: &str, expected: &str) {
+    let found = alarms(text);
+    assert!(found.iter().any(|r| r == expected), "{text:?}: expected {expected:?}, got {found:?}");
+}
+
+fn quiet(text: &str) {
+    let found = alarms(text);
+    assert!(found.is_empty(), "{text:?} should not fire: {found:?}");
+}
+
+#[test]
+fn blood_pressure_past_the_thresholds_fires_with_both_numbers_shown() {
+    fires(
+        "Dad, 78, BP 82/50, confused since this morning",
+        "vital sign: blood pressure 82/50 (emergency: systolic below 90 with symptoms)",
+    );
+    fires(
+        "presión 80/50 y estoy muy mareada",
+        "vital sign: blood pressure 80/50 (emergency: systolic below 90 with symptoms)",
+    );
+    fires("my bp is 210/125", "vital sign: blood pressure 210/125 (emergency at or above 180/120)");
+    fires(
+        "blood pressure 190 over 100 and a pounding headache",
+        "vital sign: blood pressure 190/100 (emergency: above 180/120 with symptoms)",
+    );
+    quiet("BP 86/58 this morning, I feel fine, it always runs low");
+    quiet("my bp is 185/95");
+    quiet("BP 120/80, sats 98%, temp 98.6, sugar 110");
+}
+
+#[test]
+fn pulse_spo2_and_respiratory_rate_past_the_thresholds_fire() {
+    fires("HR 140 since lunch", "vital sign: heart rate 140 (emergency above 130)");
+    fires("pulso 35 y me siento débil", "vital sign: heart rate 35 (emergency below 40)");
+    fires("heart rate 150 bpm", "vital sign: heart rate 150 (emergency above 130)");
+    fires("sats 86%", "vital sign: SpO2 86% (emergency below 90%)");
+    fires("oxygen 85 on the finger thing", "vital sign: SpO2 85% (emergency below 90%)");
+    fires("saturación 88", "vital sign: SpO2 88% (emergency below 90%)");
+    fires("RR 32, working hard to breathe", "vital sign: respiratory rate 32 (emergency above 30)");
+    quiet("HR 72, sats 97%, RR 16");
+    quiet("on 2 liters of oxygen at night as usual");
+    quiet("iron saturation 62% and ferritin 480, could that be hemochromatosis?");
+    fires(
+        "sugar over 400 and vomiting",
+        "vital sign: glucose over 400 mg/dL (emergency above 400 mg/dL with symptoms)",
+    );
+    quiet("pulse 125 after my run");
+}
+
+#[test]
+fn temperature_reads_fahrenheit_and_celsius() {
+    fires("104.5F since last night", "vital sign: temperature 104.5 °F (emergency at or above 104 °F / 40 °C)");
+    fires("40.5 °C this afternoon", "vital sign: temperature 40.5 °C (emergency at or above 104 °F / 40 °C)");
+    fires("temp 40.2 and shivering", "vital sign: temperature 40.2 °C (emergency at or above 104 °F / 40 °C)");
+    fires("fiebre de 40 desde ayer", "vital sign: temperature 40 °C (emergency at or above 104 °F / 40 °C)");
+    quiet("temp 39.8 today");
+    quiet("fever of 101.5 since yesterday");
+    quiet("temperature 98.6 F");
+}
+
+#[test]
+fn an_infant_under_three_months_has_the_paediatric_threshold() {
+    fires(
+        "my 6 week old has 100.6",
+        "vital sign: temperature 100.6 °F in an infant under 3 months (emergency at or above 100.4 °F / 38 °C)",
+    );
+    fires(
+        "mi bebé de 5 semanas tiene 38.2",
+        "vital sign: temperature 38.2 °C in an infant under 3 months (emergency at or above 100.4 °F / 38 °C)",
+    );
+    quiet("my 6 month old has 100.6");
+    quiet("my 6 week old has 99.1");
+}
+
+#[test]
+fn glucose_reads_mg_dl_and_mmol_l() {
+    fires("BGL 42", "vital sign: glucose 42 mg/dL (emergency below 54 mg/dL)");
+    fires("glucosa 38 mg/dL", "vital sign: glucose 38 mg/dL (emergency below 54 mg/dL)");
+    fires("sugar 2.4 mmol/L and shaky", "vital sign: glucose 2.4 mmol/L (emergency below 3.0 mmol/L)");
+    fires("sugar 550 and throwing up", "vital sign: glucose 550 mg/dL (emergency above 400 mg/dL with symptoms)");
+    quiet("sugar 550 after the cake, otherwise fine");
+    quiet("sugar 5.6 mmol/L fasting");
+    quiet("glucose 95 mg/dL");
+}
+
+#[test]
+fn inr_and_heart_failure_weight_gain_fire_in_their_context() {
+    fires("INR 9.6 today", "vital sign: INR 9.6 (emergency above 9)");
+    fires("INR 7.2 and my gums are bleeding", "vital sign: INR 7.2 (emergency above 5 with bleeding)");
+    quiet("INR 7.2, no bruising or anything");
+    quiet("INR 2.5 this week");
+    fires(
+        "I have heart failure and gained 5 lbs in 2 days",
+        "vital sign: weight gain 5 lb in 2 days (heart failure: emergency at 2 lb in a day or 5 lb in a week)",
+    );
+    fires(
+        "CHF, subí 3 kilos en una semana",
+        "vital sign: weight gain 3 kg in 7 days (heart failure: emergency at 2 lb in a day or 5 lb in a week)",
+    );
+    quiet("I have heart failure and gained 1 lb this week");
+    quiet("weight up 4 lbs in 2 days, bit puffy, should I take an extra lasix?");
+    fires(
+        "CHF, gained 2 lbs in 1 day",
+        "vital sign: weight gain 2 lb in a day (heart failure: emergency at 2 lb in a day or 5 lb in a week)",
+    );
+    quiet("gained 5 lbs in 2 days over the holidays lol");
+}
+
+#[test]
+fn past_family_hypothetical_and_negated_readings_do_not_fire() {
+    quiet("last year my BP was 80/50 and I was dizzy");
+    quiet("my father had a BP of 220/130 before his stroke");
+    quiet("what if my sugar is 45?");
+    quiet("hace dos años tuve la presión en 200/130");
+    quiet("no fever of 104, just a cough");
+    let text = "last year my BP was 210/130";
+    let check = super::check(text, &tokenize(text));
+    assert_eq!(
+        check.suppressed,
+        [("vital sign: blood pressure 210/130 (emergency at or above 180/120)".to_owned(), Suppression::History)]
+    );
+}
+
+#[test]
+fn nonsense_and_other_numbers_are_not_readings() {
+    quiet("BP 1200/80");
+    quiet("appointment on 12/05 at 10");
+    quiet("I take metoprolol 25 twice a day, sugar log attached");
+    quiet("temp 400");
+    quiet("my 38 week pregnant wife");
+}
