@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 mod routes;
 pub mod scanner;
+mod thread_views;
 pub mod tls;
 pub mod totp;
 pub mod write_health;

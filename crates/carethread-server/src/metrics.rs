@@ -52,6 +52,17 @@ impl Metrics {
         self.messages_sent.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a started thread (and an emergency among them); a replayed
+    /// start counts nothing.
+    pub fn thread_started(&self, urgency: carethread_core::thread::Urgency, replayed: bool) {
+        if !replayed {
+            self.thread_created();
+            if urgency == carethread_core::thread::Urgency::Emergency {
+                self.emergency_triaged();
+            }
+        }
+    }
+
     pub fn emergency_triaged(&self) {
         self.emergencies_triaged.fetch_add(1, Ordering::Relaxed);
     }

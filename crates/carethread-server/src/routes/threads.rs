@@ -4,25 +4,24 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::get;
 use axum::{Json, Router};
+use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, StartedThread};
 use carethread_core::audit::AuditAction;
 use carethread_core::ids::{PoolId, ThreadId, UserId};
-use carethread_core::message::MessageBody;
-use carethread_core::policy::{self, Actor, Decision, ThreadAction, ThreadFacts, decide_new_thread, decide_thread};
+use carethread_core::policy::{self, ThreadAction};
 use carethread_core::role::Role;
-use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency, in_basket_order};
+use carethread_core::thread::{Category, Thread, ThreadPatch, ThreadStatus, Urgency};
 use carethread_core::user::age_in_years;
-use carethread_store::{NewThread, ThreadCursor, ThreadFilter, TriageRecord};
-use chrono::{DateTime, Utc};
+use carethread_store::ThreadCursor;
+use chrono::Utc;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, ThreadListItem, thread_url};
+use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, thread_url};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
-use crate::intake::triage_patient_message;
-use crate::routes::after_hours;
 use crate::routes::messages::idempotency;
+use crate::thread_views::{detail_of, list_items};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -33,54 +32,18 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Refuses roles that take no part in messaging (admins, auditors).
 pub(crate) fn require_messaging(auth: &Authenticated) -> ApiResult<()> {
-    if policy::may_use_messaging(auth.user.role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("your role administers the clinic and does not read or send messages".to_owned()))
-    }
+    Ok(threads::require_messaging(&auth.caller())?)
 }
 
-/// A thread the caller may see, with how the caller relates to it, read once
-/// so the policy can be asked about several actions without reading again.
-pub(crate) struct ThreadAccess {
-    pub(crate) thread: Thread,
-    actor: Actor,
-    facts: ThreadFacts,
-    now: DateTime<Utc>,
-}
-
-impl ThreadAccess {
-    /// Whether the caller may also do `action` to this thread.
-    pub(crate) fn allows(&self, action: ThreadAction) -> bool {
-        decide_thread(self.actor, action, &self.facts, self.now).is_allowed()
-    }
-
-    /// Refuses `action` with the policy's answer.
-    pub(crate) fn require(&self, action: ThreadAction) -> ApiResult<()> {
-        match decide_thread(self.actor, action, &self.facts, self.now) {
-            Decision::Allow => Ok(()),
-            Decision::Forbidden => Err(ApiError::Forbidden("you may see this conversation but not do that".to_owned())),
-            Decision::NotFound => Err(ApiError::NotFound),
-        }
-    }
-}
+pub(crate) use carethread_app::threads::ThreadAccess;
 
 /// Loads a thread the caller may see, asking the core policy. Unknown ids,
 /// malformed ids and threads the caller may not see all answer 404.
 pub(crate) async fn load_thread(state: &AppState, auth: &Authenticated, raw_id: &str) -> ApiResult<ThreadAccess> {
-    require_messaging(auth)?;
+    let caller = auth.caller();
+    threads::require_messaging(&caller)?;
     let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
-    let now = Utc::now();
-    let (thread, facts) = state.store.thread_facts(auth.actor(), id, now).await?.ok_or(ApiError::NotFound)?;
-    let access = ThreadAccess { thread, actor: auth.actor(), facts, now };
-    if let Err(refused) = access.require(ThreadAction::Read) {
-        // An attempt on a patient's thread the policy refused: kept for the privacy officer.
-        let attempt =
-            auth.audit(AuditAction::ThreadRead).patient(access.thread.patient_id).target("thread", id).denied();
-        state.store.record_audit(vec![attempt]).await?;
-        return Err(refused);
-    }
-    Ok(access)
+    Ok(threads::access_thread(&state.app(), &caller, id).await?)
 }
 
 /// Loads a thread the caller may do `action` to (404 when they may not see it).
@@ -95,66 +58,10 @@ pub(crate) async fn authorize_thread(
     Ok(access.thread)
 }
 
-/// The threads the caller may see under `filter`, with the listing audited
-/// (naming the patient when the list is one patient's).
-pub(crate) async fn list_audited(
-    state: &AppState,
-    auth: &Authenticated,
-    filter: &ThreadFilter,
-) -> ApiResult<Vec<carethread_store::ThreadSummary>> {
-    let rows = state.store.list_threads(auth.actor(), filter, Utc::now()).await?;
-    let mut listed = auth.audit(AuditAction::ThreadList);
-    if let Some(patient) = filter.patient {
-        listed = listed.patient(patient);
-    }
-    state.store.record_audit(vec![listed]).await?;
-    Ok(rows)
-}
-
 /// The full thread as the caller may see it.
 pub(crate) async fn thread_detail(state: &AppState, auth: &Authenticated, id: ThreadId) -> ApiResult<ThreadDetail> {
-    let summary = state.store.thread_summary(auth.actor(), id).await?.ok_or(ApiError::NotFound)?;
-    let staff = auth.user.role.is_staff();
-    // Triage is the care team's working information; patients get the safety notice instead.
-    let triage = if staff { state.store.latest_triage(id).await? } else { None };
-    let messages = state.store.messages(id, staff).await?;
-    let clinic = state.clinic.get(&*state.store).await;
-    let mut detail = ThreadDetail::new(&summary, triage.as_ref(), &messages, &clinic);
-    if staff {
-        if let Some((t, at)) = &triage {
-            detail.on_call = after_hours::on_call(state, &clinic, id, t.urgency, *at).await?;
-        }
-    } else {
-        (detail.due_at, detail.after_hours) =
-            after_hours::for_patient(&clinic, &summary.thread, auth.user.language, Utc::now());
-    }
-    Ok(detail)
-}
-
-/// List rows as the caller sees them: for patients, the reply time they are
-/// promised or the after-hours guidance; for staff, whether on-call has seen
-/// an emergency that arrived after hours.
-pub(crate) async fn list_items(
-    state: &AppState,
-    auth: &Authenticated,
-    rows: &[carethread_store::ThreadSummary],
-    clinic: &crate::clinic::Clinic,
-) -> ApiResult<Vec<ThreadListItem>> {
-    let staff = auth.user.role.is_staff();
-    let now = Utc::now();
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut item = ThreadListItem::new(row, clinic);
-        if !staff {
-            (item.due_at, item.after_hours) = after_hours::for_patient(clinic, &row.thread, auth.user.language, now);
-        } else if row.thread.urgency == Urgency::Emergency
-            && let Some((t, at)) = state.store.latest_triage(row.thread.id).await?
-        {
-            item.on_call = after_hours::on_call(state, clinic, row.thread.id, t.urgency, at).await?;
-        }
-        items.push(item);
-    }
-    Ok(items)
+    let view = threads::thread_view(&state.app(), &auth.caller(), id).await?;
+    detail_of(state, auth, &view).await
 }
 
 /// Filters for the thread list.
@@ -197,7 +104,7 @@ pub async fn list_threads(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<ThreadList>> {
     require_messaging(&auth)?;
-    let limit = match q.limit.as_deref() {
+    let page_size = match q.limit.as_deref() {
         None => 50,
         Some(raw) => raw
             .parse::<u32>()
@@ -205,7 +112,7 @@ pub async fn list_threads(
             .filter(|n| (1..=100).contains(n))
             .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100"))?,
     };
-    let filter = ThreadFilter {
+    let query = ListThreads {
         status: q.status.as_deref().map(ThreadStatus::parse).transpose()?,
         pool: q.pool.as_deref().map(|p| parse_uuid_field::<PoolId>("pool", p)).transpose()?,
         assignee: match q.assignee.as_deref() {
@@ -222,18 +129,14 @@ pub async fn list_threads(
                 ThreadCursor::decode(c).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor from this list"))
             })
             .transpose()?,
-        emergencies_first: in_basket_order(auth.user.role),
-        limit: limit + 1,
+        page_size,
     };
-    let mut rows = list_audited(&state, &auth, &filter).await?;
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|s| ThreadCursor::after(&s.thread).encode())
-    } else {
-        None
-    };
+    let page = threads::list_threads(&state.app(), &auth.caller(), query).await?;
     let clinic = state.clinic.get(&*state.store).await;
-    Ok(Json(ThreadList { threads: list_items(&state, &auth, &rows, &clinic).await?, next_cursor }))
+    Ok(Json(ThreadList {
+        threads: list_items(&state, &auth, &page.threads, &clinic).await?,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// A new thread and its first message.
@@ -272,88 +175,38 @@ pub async fn create_thread(
     ApiJson(input): ApiJson<NewThreadIn>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<ThreadDetail>)> {
     require_messaging(&auth)?;
-    let actor = auth.actor();
-    let now = Utc::now();
-    let patient_id = match (actor.role, input.patient_id.as_deref()) {
-        (Role::Patient, None) => actor.id,
-        (_, Some(raw)) => parse_uuid_field::<UserId>("patient_id", raw)?,
-        (_, None) => return Err(ApiError::invalid("patient_id", "is required when writing for someone else")),
-    };
-    let no_such_patient = || ApiError::invalid("patient_id", "names no patient you can write for");
-    let facts = state.store.patient_facts(actor, patient_id).await?.ok_or_else(no_such_patient)?;
-    match decide_new_thread(actor, &facts, now) {
-        Decision::Allow => {}
-        Decision::Forbidden => {
-            return Err(ApiError::Forbidden("your access for this patient is read-only".to_owned()));
-        }
-        Decision::NotFound => return Err(no_such_patient()),
-    }
-    let subject = Subject::parse(&input.subject)?;
-    let body = MessageBody::parse(&input.body, state.clinic.get(&*state.store).await.profile.message_max_chars)?;
-    let category = input.category.as_deref().map(Category::parse).transpose()?;
-    if input.confidential {
-        let age = auth.user.date_of_birth.map(|dob| age_in_years(dob, now.date_naive()));
-        if !policy::may_mark_confidential(actor.role, age, &state.settings) {
-            return Err(ApiError::invalid("confidential", "can be set only by patients aged 12 to 17"));
-        }
-    }
     let key = idempotency(&headers, "POST /threads", &input)?;
-
-    let from_care_team = actor.role.is_staff();
-    let (urgency, category, pool_slug, triage) = if from_care_team {
-        let category = category.unwrap_or(Category::Other);
-        let record = TriageRecord {
-            urgency: Urgency::Routine,
-            category,
-            pool_slug: None,
-            confidence: 1.0,
-            reasons: vec!["started by the care team".to_owned()],
-            model_id: "care-team".to_owned(),
-            model_version: "1".to_owned(),
-            needs_review: false,
-            overridden_by: None,
-        };
-        (Urgency::Routine, category, None, record)
-    } else {
-        let record =
-            triage_patient_message(&state, subject.as_str(), body.as_str(), category, input.confidential).await?;
-        (record.urgency, record.category, record.pool_slug.clone(), record)
-    };
-    let written = state
-        .store
-        .create_thread(NewThread {
-            patient_id,
-            author_id: actor.id,
-            subject,
-            body,
-            category,
-            urgency,
-            pool_slug,
-            assignee_id: from_care_team.then_some(actor.id),
-            status: if from_care_team { ThreadStatus::AwaitingPatient } else { ThreadStatus::Open },
-            confidential: input.confidential,
-            triage,
-            idempotency: key,
-            now,
-            audit: vec![auth.audit(AuditAction::ThreadCreate).patient(patient_id)],
-        })
-        .await?;
-    if !written.replayed {
-        state.metrics.thread_created();
-        if urgency == Urgency::Emergency {
-            state.metrics.emergency_triaged();
-        }
-        tracing::info!(thread.id = %written.thread_id, urgency = urgency.as_str(), "thread started");
-    }
-    let mut detail = thread_detail(&state, &auth, written.thread_id).await?;
-    if !from_care_team {
-        detail.safety_notice = SafetyNotice::for_urgency(urgency, auth.user.language);
+    let started = start(&state, &auth, input, key).await?;
+    let opened = threads::thread_view(&state.app(), &auth.caller(), started.thread_id).await?;
+    let mut detail = detail_of(&state, &auth, &opened).await?;
+    if !started.by_care_team {
+        detail.safety_notice = SafetyNotice::for_urgency(started.urgency, auth.user.language);
     }
     let mut out_headers = HeaderMap::new();
-    if let Ok(location) = thread_url(written.thread_id).parse() {
+    if let Ok(location) = thread_url(started.thread_id).parse() {
         out_headers.insert(header::LOCATION, location);
     }
     Ok((StatusCode::CREATED, out_headers, Json(detail)))
+}
+
+/// Starts the thread `input` asks for, counted in the metrics.
+async fn start(
+    state: &AppState,
+    auth: &Authenticated,
+    input: NewThreadIn,
+    idempotency: Option<carethread_store::Idempotency>,
+) -> ApiResult<StartedThread> {
+    let start = StartThread {
+        patient: input.patient_id.as_deref().map(|raw| parse_uuid_field::<UserId>("patient_id", raw)).transpose()?,
+        category: input.category.as_deref().map(Category::parse).transpose()?,
+        subject: input.subject,
+        body: input.body,
+        confidential: input.confidential,
+        idempotency,
+    };
+    let started = threads::start_thread(&state.app(), &auth.caller(), start).await?;
+    state.metrics.thread_started(started.urgency, started.replayed);
+    Ok(started)
 }
 
 /// Opens a thread: its messages (internal notes for staff only), attachments
@@ -371,12 +224,11 @@ pub async fn get_thread(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ThreadDetail>> {
-    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
-    let read = auth.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
-    state.store.record_audit(vec![read]).await?;
-    let staff = auth.user.role.is_staff();
-    state.store.mark_read(thread.id, auth.user.id, staff, Utc::now()).await?;
-    Ok(Json(thread_detail(&state, &auth, thread.id).await?))
+    let caller = auth.caller();
+    threads::require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let view = threads::open_thread(&state.app(), &caller, id).await?;
+    Ok(Json(detail_of(&state, &auth, &view).await?))
 }
 
 /// A staff change to a thread. Absent fields stay as they are; `null` clears
@@ -418,43 +270,32 @@ pub async fn update_thread(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ThreadPatchIn>,
 ) -> ApiResult<Json<ThreadDetail>> {
-    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Manage).await?;
-    let mut patch = ThreadPatch {
+    let change = thread_change(&auth, input)?;
+    let caller = auth.caller();
+    threads::require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let thread = threads::update_thread(&state.app(), &caller, id, change).await?;
+    Ok(Json(thread_detail(&state, &auth, thread.id).await?))
+}
+
+/// The change a request asks for, with `me` as the caller.
+pub(crate) fn thread_change(auth: &Authenticated, input: ThreadPatchIn) -> ApiResult<ChangeThread> {
+    Ok(ChangeThread {
         status: input.status.as_deref().map(ThreadStatus::parse).transpose()?,
         replies_allowed: input.replies_allowed,
-        ..ThreadPatch::default()
-    };
-    if let Some(pool) = input.pool_id {
-        patch.pool_id = Some(match pool {
-            None => None,
-            Some(raw) => {
-                let id = parse_uuid_field::<PoolId>("pool_id", &raw)?;
-                state.store.pool(id).await?.ok_or_else(|| ApiError::invalid("pool_id", "names no pool"))?;
-                Some(id)
-            }
-        });
-    }
-    if let Some(assignee) = input.assignee_id {
-        patch.assignee_id = Some(match assignee.as_deref() {
-            None => None,
-            Some("me") => Some(auth.user.id),
-            Some(raw) => {
-                let id = parse_uuid_field::<UserId>("assignee_id", raw)?;
-                let user = state.store.user(id).await?;
-                if !user.is_some_and(|u| u.role.is_staff() && !u.disabled) {
-                    return Err(ApiError::invalid("assignee_id", "names no active staff member"));
-                }
-                Some(id)
-            }
-        });
-    }
-    if patch.is_empty() {
-        return Err(ApiError::invalid("body", "names no change"));
-    }
-    let audit = auth.audit(AuditAction::ThreadUpdate).patient(thread.patient_id);
-    state.store.update_thread(thread.id, &patch, Utc::now(), &[audit]).await?;
-    tracing::info!(thread.id = %thread.id, "thread updated");
-    Ok(Json(thread_detail(&state, &auth, thread.id).await?))
+        pool: input
+            .pool_id
+            .map(|pool| pool.map(|raw| parse_uuid_field::<PoolId>("pool_id", &raw)).transpose())
+            .transpose()?,
+        assignee: input
+            .assignee_id
+            .map(|assignee| match assignee.as_deref() {
+                None => Ok(None),
+                Some("me") => Ok(Some(auth.user.id)),
+                Some(raw) => parse_uuid_field::<UserId>("assignee_id", raw).map(Some),
+            })
+            .transpose()?,
+    })
 }
 
 /// Whether an adolescent's thread is kept from their proxies.

@@ -2,13 +2,14 @@
 //! files, the emergency check before sending, and the page that confirms
 //! it was sent.
 
-use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use carethread_app::threads::{self, StartThread, StartedThread};
+use carethread_core::ids::UserId;
 use carethread_core::role::Role;
-use carethread_core::thread::Urgency;
+use carethread_core::thread::{Category, Urgency};
 use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -17,9 +18,7 @@ use super::{PostedForm, Text, WebSession, page};
 use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
 use crate::routes::messages::{PortalMessage, check_files, send_from_portal};
-use crate::routes::threads::{NewThreadIn, create_thread};
 
 use super::form_error::FormError;
 use super::inbasket::writes_for_a_patient;
@@ -362,16 +361,27 @@ pub(super) async fn compose_submit(
         form.files_dropped = files.len().to_string();
         return emergency_review(&session, &form);
     }
-    let input = NewThreadIn {
-        subject,
-        body,
-        category: category.map(str::to_owned),
-        patient_id: Some(form.patient.clone()).filter(|p| !p.is_empty()),
-        confidential: form.confidential == "true",
-    };
-    let detail = match create_thread(State(state.clone()), session.auth.clone(), HeaderMap::new(), ApiJson(input)).await
-    {
-        Ok((_, _, Json(detail))) => detail,
+    let started: Result<StartedThread, ApiError> = async {
+        let input = StartThread {
+            patient: Some(form.patient.as_str())
+                .filter(|p| !p.is_empty())
+                .map(|raw| {
+                    raw.parse::<UserId>().map_err(|_| ApiError::invalid("patient_id", "must be an identifier (UUID)"))
+                })
+                .transpose()?,
+            category: category.map(Category::parse).transpose()?,
+            subject,
+            body,
+            confidential: form.confidential == "true",
+            idempotency: None,
+        };
+        let started = threads::start_thread(&state.app(), &session.auth.caller(), input).await?;
+        state.metrics.thread_started(started.urgency, started.replayed);
+        Ok(started)
+    }
+    .await;
+    let thread_id = match started {
+        Ok(started) => started.thread_id.to_string(),
         Err(e) => {
             let error = FormError::from_api(&state, &session, &e, "body", "files");
             form.files_dropped = files.len().to_string();
@@ -380,7 +390,7 @@ pub(super) async fn compose_submit(
     };
     if !files.is_empty()
         && let Err(e) =
-            send_from_portal(&state, &session.auth, &detail.id, PortalMessage { files, ..PortalMessage::default() })
+            send_from_portal(&state, &session.auth, &thread_id, PortalMessage { files, ..PortalMessage::default() })
                 .await
     {
         // The message itself is stored: the thread page says the files were not.
@@ -388,7 +398,7 @@ pub(super) async fn compose_submit(
         return api_error_in(&session, &e);
     }
     // Post/redirect/get: reloading the page that confirms it never sends it again.
-    Redirect::to(&format!("/threads/{}/sent", detail.id)).into_response()
+    Redirect::to(&format!("/threads/{thread_id}/sent")).into_response()
 }
 
 /// The page that confirms a message was sent, reached by redirect after the

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use carethread_app::threads::{self, ListThreads};
 use carethread_core::role::Role;
-use carethread_core::thread::{Urgency, in_basket_order};
-use carethread_store::{ThreadCursor, ThreadFilter};
+use carethread_core::thread::Urgency;
+use carethread_store::ThreadCursor;
 use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -17,7 +18,6 @@ use super::{WebSession, page};
 use crate::AppState;
 use crate::dto::ThreadListItem;
 use crate::error::ApiError;
-use crate::routes::threads::list_audited;
 
 use super::pages::{WELCOMED_COOKIE, api_error_in, patient_labels, status_label, urgency_label};
 
@@ -30,19 +30,12 @@ pub(super) const PAGE_SIZE: u32 = 50;
 pub(super) async fn visible_threads(
     state: &AppState,
     session: &WebSession,
-    filter: ThreadFilter,
+    query: ListThreads,
 ) -> Result<(Vec<ThreadListItem>, Option<String>), ApiError> {
-    let filter =
-        ThreadFilter { emergencies_first: in_basket_order(session.auth.user.role), limit: PAGE_SIZE + 1, ..filter };
-    let mut rows = list_audited(state, &session.auth, &filter).await?;
-    let next = if rows.len() > PAGE_SIZE as usize {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|s| ThreadCursor::after(&s.thread).encode())
-    } else {
-        None
-    };
-    let items = crate::routes::threads::list_items(state, &session.auth, &rows, &session.clinic).await?;
-    Ok((items, next))
+    let query = ListThreads { page_size: PAGE_SIZE, ..query };
+    let page = threads::list_threads(&state.app(), &session.auth.caller(), query).await?;
+    let items = crate::thread_views::list_items(state, &session.auth, &page.threads, &session.clinic).await?;
+    Ok((items, page.next_cursor))
 }
 
 /// The cursor a list page was asked to start after; a cursor that does not
@@ -103,10 +96,10 @@ pub(super) async fn inbox(
         .filter(|p| acts_for(p))
         .or_else(|| remembered.filter(|p| acts_for(p)).map(str::to_owned))
         .or_else(|| acting_for.first().map(|p| p.id.to_string()));
-    let filter = ThreadFilter {
+    let filter = ListThreads {
         patient: chosen.as_deref().and_then(|p| p.parse().ok()),
         after: cursor(q.after.as_deref()),
-        ..ThreadFilter::default()
+        ..ListThreads::default()
     };
     let (threads, next) = match visible_threads(&state, &session, filter).await {
         Ok(t) => t,
@@ -252,13 +245,13 @@ pub(super) async fn inbasket(
         raw => carethread_core::thread::ThreadStatus::parse(raw).ok(),
     };
     // The store orders the page: emergencies first, then the earliest due, then the newest.
-    let filter = ThreadFilter {
+    let filter = ListThreads {
         assignee: assigned.then_some(session.auth.user.id),
         pool: pool.map(|p| p.id),
         status,
         urgency: Urgency::parse(&q.urgency).ok(),
         after: cursor(Some(&q.after)),
-        ..ThreadFilter::default()
+        ..ListThreads::default()
     };
     let (threads, next) = match visible_threads(&state, &session, filter).await {
         Ok(t) => t,

@@ -7,8 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use carethread_app::threads::{self, ChangeThread};
 use carethread_core::audit::AuditAction;
+use carethread_core::ids::ThreadId;
 use carethread_core::role::Role;
+use carethread_core::thread::ThreadStatus;
 use carethread_store::AuditQuery;
 use chrono::Utc;
 use maud::html;
@@ -22,7 +25,6 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::messages::{NewMessageIn, post_message};
 use crate::routes::privacy::{AuditParams, audit_log};
-use crate::routes::threads::{ThreadPatchIn, update_thread};
 use crate::routes::triage::{RetriageIn, retriage};
 use carethread_core::policy::{self, ThreadAction};
 
@@ -391,19 +393,15 @@ async fn manage(
     }
     let text = session.text;
     let auth = session.auth.clone();
-    let patch = |status: Option<&str>, replies: Option<bool>, assignee: Option<Option<String>>| ThreadPatchIn {
-        status: status.map(str::to_owned),
-        replies_allowed: replies,
-        pool_id: None,
-        assignee_id: assignee,
-    };
-    let change = |p: ThreadPatchIn| update_thread(State(state.clone()), auth.clone(), Path(id.clone()), ApiJson(p));
+    let status = |status| ChangeThread { status: Some(status), ..ChangeThread::default() };
+    let replies = |on| ChangeThread { replies_allowed: Some(on), ..ChangeThread::default() };
+    let me = ChangeThread { assignee: Some(Some(auth.user.id)), ..ChangeThread::default() };
     let result = match form.action.as_str() {
-        "assign_me" => change(patch(None, None, Some(Some("me".into())))).await.map(|_| ()),
-        "close" => change(patch(Some("closed"), None, None)).await.map(|_| ()),
-        "reopen" => change(patch(Some("open"), None, None)).await.map(|_| ()),
-        "replies_off" => change(patch(None, Some(false), None)).await.map(|_| ()),
-        "replies_on" => change(patch(None, Some(true), None)).await.map(|_| ()),
+        "assign_me" => change_thread(&state, &session, &id, me).await,
+        "close" => change_thread(&state, &session, &id, status(ThreadStatus::Closed)).await,
+        "reopen" => change_thread(&state, &session, &id, status(ThreadStatus::Open)).await,
+        "replies_off" => change_thread(&state, &session, &id, replies(false)).await,
+        "replies_on" => change_thread(&state, &session, &id, replies(true)).await,
         "retriage" => {
             let input = RetriageIn {
                 urgency: Some(form.urgency).filter(|u| !u.is_empty()),
@@ -447,6 +445,15 @@ async fn manage(
     }
 }
 
+/// Changes the thread `id` as a staff form asks (assign, forward, status, replies).
+async fn change_thread(state: &AppState, session: &WebSession, id: &str, change: ChangeThread) -> Result<(), ApiError> {
+    let caller = session.auth.caller();
+    threads::require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    threads::update_thread(&state.app(), &caller, id, change).await?;
+    Ok(())
+}
+
 /// Forwards a thread to a pool and/or a colleague, leaving the note as an
 /// internal note that says where it went. Everything is checked first; the
 /// move and the note are two writes, the move first.
@@ -483,17 +490,16 @@ async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageF
     // To a colleague: they become the assignee. To a pool alone: the assignee
     // is cleared unless the form said to keep them.
     let clear = assignee.is_none() && had_assignee && form.assignee_rule != "keep";
-    let input = ThreadPatchIn {
-        status: None,
-        replies_allowed: None,
-        pool_id: pool.as_ref().map(|p| Some(p.id.to_string())),
-        assignee_id: match &assignee {
-            Some(u) => Some(Some(u.id.to_string())),
+    let change = ChangeThread {
+        pool: pool.as_ref().map(|p| Some(p.id)),
+        assignee: match &assignee {
+            Some(u) => Some(Some(u.id)),
             None if clear => Some(None),
             None => None,
         },
+        ..ChangeThread::default()
     };
-    update_thread(State(state.clone()), session.auth.clone(), Path(id.to_owned()), ApiJson(input)).await.map(|_| ())?;
+    change_thread(state, session, id, change).await?;
     let to: Vec<&str> = pool
         .as_ref()
         .map(|p| p.name.as_str())

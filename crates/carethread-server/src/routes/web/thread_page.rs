@@ -7,8 +7,9 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Form, Json};
+use carethread_app::threads::{self, ListThreads};
+use carethread_core::ids::ThreadId;
 use carethread_core::user::Language;
-use carethread_store::ThreadFilter;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -18,17 +19,26 @@ use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
 use crate::routes::drafts::{expand_quick_reply, list_quick_replies};
 use crate::routes::messages::patient_language;
-use crate::routes::threads::get_thread;
 
 use super::form_error::FormError;
 use super::inbasket::visible_threads;
 use super::pages::{api_error_in, patient_label, status_label, urgency_label};
 use super::thread_forms::{ReplyForm, again, confidential_section, described, note_section};
-use crate::routes::threads::load_thread;
 use carethread_core::policy::ThreadAction;
 
+/// Opens the thread (audited, with read receipts) as the page shows it.
 pub(super) async fn load(state: &AppState, session: &WebSession, id: &str) -> Result<ThreadDetail, ApiError> {
-    get_thread(State(state.clone()), session.auth.clone(), Path(id.to_owned())).await.map(|Json(d)| d)
+    let caller = session.auth.caller();
+    threads::require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let view = threads::open_thread(&state.app(), &caller, id).await?;
+    crate::thread_views::detail_of(state, &session.auth, &view).await
+}
+
+/// Whether the session may do `action` to the thread `id`.
+async fn may(state: &AppState, session: &WebSession, id: &str, action: ThreadAction) -> bool {
+    let Ok(id) = id.parse::<ThreadId>() else { return false };
+    threads::access_thread(&state.app(), &session.auth.caller(), id).await.is_ok_and(|a| a.allows(action))
 }
 
 /// What the reply box holds when the page is drawn.
@@ -75,7 +85,7 @@ pub(super) async fn staff_context(
     session: &WebSession,
     d: &ThreadDetail,
 ) -> Result<StaffContext, ApiError> {
-    let may_reply = load_thread(state, &session.auth, &d.id).await.is_ok_and(|a| a.allows(ThreadAction::Reply));
+    let may_reply = may(state, session, &d.id, ThreadAction::Reply).await;
     let may_mark_confidential =
         d.patient.id == session.auth.user.id.to_string() && super::compose::may_mark_confidential(state, session);
     if !session.auth.user.role.is_staff() {
@@ -97,7 +107,7 @@ pub(super) async fn staff_context(
         .collect();
     let patient = d.patient.id.parse().ok();
     let recent = match patient {
-        Some(p) => visible_threads(state, session, ThreadFilter { patient: Some(p), ..ThreadFilter::default() })
+        Some(p) => visible_threads(state, session, ListThreads { patient: Some(p), ..ListThreads::default() })
             .await?
             .0
             .into_iter()

@@ -1,0 +1,153 @@
+//! Stories at the application layer, without HTTP: what patients, proxies
+//! and the care team do, through the same functions the API and the portal
+//! call, on SQLite and (when configured) PostgreSQL.
+
+mod support;
+
+use carethread_app::AppError;
+use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread};
+use carethread_core::audit::AuditAction;
+use carethread_core::thread::{ThreadStatus, Urgency};
+use carethread_store::AuditQuery;
+
+fn message(subject: &str, body: &str) -> StartThread {
+    StartThread {
+        patient: None,
+        subject: subject.to_owned(),
+        body: body.to_owned(),
+        category: None,
+        confidential: false,
+        idempotency: None,
+    }
+}
+
+fn in_basket() -> ListThreads {
+    ListThreads { status: Some(ThreadStatus::Open), page_size: 50, ..ListThreads::default() }
+}
+
+#[tokio::test]
+async fn a_patient_writes_the_nurse_finds_it_in_the_in_basket_and_the_patient_sees_it_was_read() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let asked =
+            message("Blood pressure readings", "My home readings were 150/95 this week. Should I change my dose?");
+        let started = threads::start_thread(&c.app, &c.alice, asked).await.expect("start");
+        assert!(!started.replayed && !started.by_care_team, "{backend}");
+        assert_ne!(started.urgency, Urgency::Emergency, "{backend}: a routine question is not an emergency");
+
+        let page = threads::list_threads(&c.app, &c.nurse, in_basket()).await.expect("in-basket");
+        let row = page.threads.iter().find(|t| t.thread.id == started.thread_id);
+        let row = row.unwrap_or_else(|| panic!("{backend}: the nurse's in-basket shows the new thread"));
+        assert_eq!(row.pool.as_ref().map(|p| p.slug.as_str()), Some("nurse-triage"), "{backend}");
+        assert_eq!(row.unread, 1, "{backend}: the nurse has not opened it yet");
+
+        let change = ChangeThread { assignee: Some(Some(c.nurse.user.id)), ..ChangeThread::default() };
+        threads::update_thread(&c.app, &c.nurse, started.thread_id, change).await.expect("assign");
+        let seen = threads::open_thread(&c.app, &c.nurse, started.thread_id).await.expect("nurse opens");
+        assert_eq!(seen.summary.thread.assignee_id, Some(c.nurse.user.id), "{backend}");
+        assert!(seen.triage.is_some(), "{backend}: staff see the triage result");
+
+        let mine = threads::open_thread(&c.app, &c.alice, started.thread_id).await.expect("patient opens");
+        assert!(mine.triage.is_none(), "{backend}: patients do not see triage internals");
+        let first = &mine.messages[0];
+        assert!(
+            first.read_by.iter().any(|(who, _)| who.id == c.nurse.user.id),
+            "{backend}: the patient sees that the nurse read her message"
+        );
+
+        let query = AuditQuery { patient: Some(c.alice.user.id), limit: 500, ..AuditQuery::default() };
+        let log = c.app.store.audit_entries(&query).await.expect("audit");
+        let read = AuditAction::ThreadRead.as_str();
+        assert!(
+            log.iter().any(|e| e.action == read && e.client.as_deref() == Some("192.0.2.7")),
+            "{backend}: each opening is audited with where it came from: {:?}",
+            log.iter().map(|e| (&e.action, &e.client)).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_proxy_writes_for_a_patient_and_the_thread_is_the_patients() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let mut asked = message("Refill for Alice", "Alice needs a refill of her lisinopril, she is almost out.");
+        asked.patient = Some(c.alice.user.id);
+        let started = threads::start_thread(&c.app, &c.carol, asked).await.expect("proxy starts");
+        let theirs = threads::open_thread(&c.app, &c.alice, started.thread_id).await.expect("patient opens");
+        assert_eq!(theirs.summary.thread.patient_id, c.alice.user.id, "{backend}");
+        assert_eq!(theirs.messages[0].author.id, c.carol.user.id, "{backend}: the proxy is the author");
+
+        let mut unnamed = message("Refill", "Please refill the prescription.");
+        unnamed.patient = None;
+        let refused = threads::start_thread(&c.app, &c.carol, unnamed).await;
+        assert!(
+            matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "patient_id"),
+            "{backend}: a proxy must say whom the message is about"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_adolescents_confidential_thread_is_invisible_to_the_proxy() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let mut asked = message("A private question", "I have a question about contraception I want to keep private.");
+        asked.confidential = true;
+        let started = threads::start_thread(&c.app, &c.maya, asked).await.expect("maya starts");
+        let mut open = message("School form", "Can the clinic fill in my school sports form?");
+        open.confidential = false;
+        let shared = threads::start_thread(&c.app, &c.maya, open).await.expect("maya starts another");
+
+        let mine = ListThreads { patient: Some(c.maya.user.id), page_size: 50, ..ListThreads::default() };
+        let listed = threads::list_threads(&c.app, &c.carol, mine).await.expect("proxy lists");
+        let ids: Vec<_> = listed.threads.iter().map(|t| t.thread.id).collect();
+        assert!(ids.contains(&shared.thread_id), "{backend}: the proxy sees what is not confidential");
+        assert!(!ids.contains(&started.thread_id), "{backend}: the confidential thread is not listed");
+        let opened = threads::open_thread(&c.app, &c.carol, started.thread_id).await;
+        assert!(matches!(opened, Err(AppError::NotFound)), "{backend}: opening it answers as if it did not exist");
+        threads::open_thread(&c.app, &c.nurse, started.thread_id).await.expect("the care team still reads it");
+
+        let mut adult = message("Private", "Keep this from my proxy please.");
+        adult.confidential = true;
+        let refused = threads::start_thread(&c.app, &c.alice, adult).await;
+        assert!(
+            matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "confidential"),
+            "{backend}: only adolescents keep threads from proxies"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_emergency_is_triaged_emergency_and_tops_the_in_basket() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let routine = message("Appointment", "Can I move my appointment next week to Thursday?");
+        threads::start_thread(&c.app, &c.alice, routine).await.expect("routine");
+        let urgent = message("Chest pain", "I have crushing chest pain spreading to my left arm and I can't breathe.");
+        let started = threads::start_thread(&c.app, &c.alice, urgent).await.expect("emergency");
+        assert_eq!(started.urgency, Urgency::Emergency, "{backend}");
+
+        let page = threads::list_threads(&c.app, &c.doctor, in_basket()).await.expect("in-basket");
+        assert_eq!(page.threads.first().map(|t| t.thread.id), Some(started.thread_id), "{backend}: emergencies first");
+    }
+}
+
+#[tokio::test]
+async fn roles_outside_messaging_and_people_outside_the_thread_are_refused() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let asked = message("Rash", "I have an itchy rash on my arm since Monday.");
+        let started = threads::start_thread(&c.app, &c.alice, asked).await.expect("start");
+        let closed = ChangeThread { status: Some(ThreadStatus::Closed), ..ChangeThread::default() };
+        let by_patient = threads::update_thread(&c.app, &c.alice, started.thread_id, closed.clone()).await;
+        assert!(matches!(by_patient, Err(AppError::Forbidden(_))), "{backend}: patients do not manage threads");
+        let nothing = threads::update_thread(&c.app, &c.nurse, started.thread_id, ChangeThread::default()).await;
+        assert!(matches!(nothing, Err(AppError::Invalid { .. })), "{backend}: an empty change is refused");
+        threads::update_thread(&c.app, &c.nurse, started.thread_id, closed).await.expect("nurse closes");
+        let page = threads::list_threads(&c.app, &c.nurse, in_basket()).await.expect("in-basket");
+        assert!(
+            page.threads.iter().all(|t| t.thread.id != started.thread_id),
+            "{backend}: closed leaves the in-basket"
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! A small clinic for story tests, built through the store: a nurse and a
+//! physician in the nurse-triage pool, an adult patient,
+//! a 15-year-old patient, and a proxy with full access to both patients.
+//! Each story runs on a new SQLite file, and on a new PostgreSQL database
+//! when `CARETHREAD_TEST_POSTGRES` names a server.
+
+use std::sync::Arc;
+
+use carethread_app::{App, Caller};
+use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::clinic::ClinicSettings;
+use carethread_core::policy::{ProxyGrant, ProxyScope};
+use carethread_core::role::Role;
+use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
+use carethread_store::{MasterKey, Store};
+use chrono::{Datelike, NaiveDate, Utc};
+
+/// The people of the test clinic, as callers of the application layer.
+pub struct Clinic {
+    pub app: App,
+    pub nurse: Caller,
+    pub doctor: Caller,
+    pub alice: Caller,
+    pub maya: Caller,
+    pub carol: Caller,
+    /// Keeps the SQLite file alive for the story.
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn seeded(action: AuditAction) -> AuditEvent {
+    AuditEvent::new(action, None, Utc::now()).detail("story test clinic")
+}
+
+async fn person(store: &Arc<dyn Store>, username: &str, name: &str, role: Role, born: Option<NaiveDate>) -> Caller {
+    let new = NewUser::new(
+        Username::parse(username).expect("username"),
+        DisplayName::parse(name).expect("display name"),
+        role,
+        born,
+        Language::En,
+        Utc::now().date_naive(),
+    )
+    .expect("new user");
+    let user: User =
+        store.create_user(&new, "not-a-real-hash", Utc::now(), &seeded(AuditAction::UserCreate)).await.expect("user");
+    Caller { user, client: Some("192.0.2.7".to_owned()) }
+}
+
+/// The backends the stories run on: SQLite always, PostgreSQL when configured.
+pub fn backends() -> Vec<&'static str> {
+    let mut v = vec!["sqlite"];
+    if postgres_server().is_some() {
+        v.push("postgres");
+    } else {
+        eprintln!("CARETHREAD_TEST_POSTGRES not set: PostgreSQL stories skipped");
+    }
+    v
+}
+
+fn postgres_server() -> Option<String> {
+    std::env::var("CARETHREAD_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
+}
+
+/// A new clinic on `backend`.
+pub async fn clinic(backend: &str) -> Clinic {
+    let (store, dir) = if backend == "postgres" {
+        let server = postgres_server().expect("CARETHREAD_TEST_POSTGRES");
+        let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_app_story")
+            .await
+            .expect("scratch database");
+        (carethread_store::open(&url, MasterKey::generate()).await.expect("open"), None)
+    } else {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("story.db").display());
+        (carethread_store::open(&url, MasterKey::generate()).await.expect("open"), Some(dir))
+    };
+    let today = Utc::now().date_naive();
+    let fifteen = today.with_year(today.year() - 15).and_then(|d| d.pred_opt());
+    let nurse = person(&store, "rn.story", "Nurse Story", Role::Nurse, None).await;
+    let doctor = person(&store, "dr.story", "Doctor Story", Role::Physician, None).await;
+    let alice = person(&store, "alice.story", "Alice Story", Role::Patient, NaiveDate::from_ymd_opt(1980, 3, 4)).await;
+    let maya = person(&store, "maya.story", "Maya Story", Role::Patient, fifteen).await;
+    let carol = person(&store, "carol.story", "Carol Story", Role::Proxy, None).await;
+    let pool = store.create_pool("nurse-triage", "Nurse triage", &seeded(AuditAction::PoolChange)).await.expect("pool");
+    for member in [&nurse, &doctor] {
+        store.set_pool_member(pool.id, member.user.id, true, &seeded(AuditAction::PoolChange)).await.expect("member");
+    }
+    for patient in [&alice, &maya] {
+        for staff in [&nurse, &doctor] {
+            let audit = seeded(AuditAction::CareTeamChange).patient(patient.user.id);
+            store.set_care_team_member(patient.user.id, staff.user.id, true, &audit).await.expect("care team");
+        }
+        let grant = ProxyGrant {
+            patient_id: patient.user.id,
+            proxy_id: carol.user.id,
+            scope: ProxyScope::Full,
+            expires_at: None,
+            revoked_at: None,
+        };
+        let audit = seeded(AuditAction::GrantCreate).patient(patient.user.id);
+        store.grant_proxy(&grant, patient.user.id, Utc::now(), &audit).await.expect("grant");
+    }
+    let app = App::new(store, ClinicSettings::default());
+    Clinic { app, nurse, doctor, alice, maya, carol, _dir: dir }
+}

@@ -1,0 +1,57 @@
+//! Threads the application layer read, in the API's shape: for patients,
+//! the reply time they are promised or the after-hours guidance; for staff,
+//! whether on-call has seen an emergency that arrived after hours. Used by
+//! the JSON API and the portal alike.
+
+use carethread_app::threads::ThreadView;
+use carethread_core::thread::Urgency;
+use chrono::Utc;
+
+use crate::AppState;
+use crate::dto::{ThreadDetail, ThreadListItem};
+use crate::error::ApiResult;
+use crate::extract::Authenticated;
+use crate::routes::after_hours;
+
+/// A thread as the application layer read it, in the API's shape, with the
+/// reply time or after-hours guidance a patient is given, or whether on-call
+/// has seen an emergency for staff.
+pub(crate) async fn detail_of(state: &AppState, auth: &Authenticated, view: &ThreadView) -> ApiResult<ThreadDetail> {
+    let clinic = state.clinic.get(&*state.store).await;
+    let mut detail = ThreadDetail::new(&view.summary, view.triage.as_ref(), &view.messages, &clinic);
+    if auth.user.role.is_staff() {
+        if let Some((t, at)) = &view.triage {
+            detail.on_call = after_hours::on_call(state, &clinic, view.summary.thread.id, t.urgency, *at).await?;
+        }
+    } else {
+        (detail.due_at, detail.after_hours) =
+            after_hours::for_patient(&clinic, &view.summary.thread, auth.user.language, Utc::now());
+    }
+    Ok(detail)
+}
+
+/// List rows as the caller sees them: for patients, the reply time they are
+/// promised or the after-hours guidance; for staff, whether on-call has seen
+/// an emergency that arrived after hours.
+pub(crate) async fn list_items(
+    state: &AppState,
+    auth: &Authenticated,
+    rows: &[carethread_store::ThreadSummary],
+    clinic: &crate::clinic::Clinic,
+) -> ApiResult<Vec<ThreadListItem>> {
+    let staff = auth.user.role.is_staff();
+    let now = Utc::now();
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut item = ThreadListItem::new(row, clinic);
+        if !staff {
+            (item.due_at, item.after_hours) = after_hours::for_patient(clinic, &row.thread, auth.user.language, now);
+        } else if row.thread.urgency == Urgency::Emergency
+            && let Some((t, at)) = state.store.latest_triage(row.thread.id).await?
+        {
+            item.on_call = after_hours::on_call(state, clinic, row.thread.id, t.urgency, at).await?;
+        }
+        items.push(item);
+    }
+    Ok(items)
+}
