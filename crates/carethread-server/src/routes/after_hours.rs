@@ -81,13 +81,13 @@ pub fn guidance_out(clinic: &Clinic, language: Language, g: &AfterHoursGuidance)
         number: number.to_owned(),
         href: tel_href(number),
     };
-    let mut calls = vec![call("after_hours.call_911", EMERGENCY_NUMBER), call("after_hours.call_988", CRISIS_NUMBER)];
+    let mut calls = vec![call("after_hours-call_911", EMERGENCY_NUMBER), call("after_hours-call_988", CRISIS_NUMBER)];
     if let Some(line) = &g.after_hours_phone {
-        calls.push(call("after_hours.call_line", line.trim()));
+        calls.push(call("after_hours-call_line", line.trim()));
     }
     AfterHoursOut {
-        title: text.get("after_hours.title").to_owned(),
-        message: text.fill("after_hours.message", &[("when", &clinic_time(clinic, language, g.next_open))]),
+        title: text.get("after_hours-title").to_owned(),
+        message: text.fill("after_hours-message", &[("when", &clinic_time(clinic, language, g.next_open))]),
         next_open: g.next_open,
         calls,
     }
@@ -189,9 +189,9 @@ pub(crate) fn on_call_badge(session: &WebSession, status: Option<&OnCallOut>) ->
     html! {
         @match (&s.seen_by, s.seen_at) {
             (Some(who), Some(at)) => span class="badge on-call seen" {
-                (text.fill("after_hours.seen", &[("name", &who.display_name), ("time", &session.when(at))]))
+                (text.fill("after_hours-seen", &[("name", &who.display_name), ("time", &session.when(at))]))
             },
-            _ => span class="badge on-call not-seen" { (text.get("after_hours.not_seen")) },
+            _ => span class="badge on-call not-seen" { (text.get("after_hours-not_seen")) },
         }
         " "
     }

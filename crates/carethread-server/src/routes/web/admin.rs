@@ -44,13 +44,13 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The administration sections, in the order of the menu.
 const SECTIONS: [(&str, &str); 7] = [
-    ("/admin", "admin.title.ai"),
-    ("/admin/users", "admin.users"),
-    ("/admin/care-teams", "admin.care_teams"),
-    ("/admin/pools", "admin.pools"),
-    ("/admin/routing", "admin.routing"),
-    ("/admin/grants", "admin.grants"),
-    ("/admin/clinic", "admin.clinic"),
+    ("/admin", "admin-title-ai"),
+    ("/admin/users", "admin-users"),
+    ("/admin/care-teams", "admin-care_teams"),
+    ("/admin/pools", "admin-pools"),
+    ("/admin/routing", "admin-routing"),
+    ("/admin/grants", "admin-grants"),
+    ("/admin/clinic", "admin-clinic"),
 ];
 
 #[derive(Deserialize, Default)]
@@ -67,12 +67,12 @@ fn admin_page(session: &WebSession, current: &str, saved: &Saved, body: &Markup)
         title,
         Some(session),
         html! {
-            nav aria-label=(text.get("admin.title")) class="tabs" {
+            nav aria-label=(text.get("admin-title")) class="tabs" {
                 @for (path, key) in SECTIONS {
                     a href=(path) aria-current=[(path == current).then_some("page")] { (text.get(key)) } " "
                 }
             }
-            @if saved.saved.is_some() { p class="notice" role="status" { (text.get("admin.saved")) } }
+            @if saved.saved.is_some() { p class="notice" role="status" { (text.get("admin-saved")) } }
             (body)
         },
     )
@@ -91,7 +91,7 @@ fn done(path: &str, result: Result<(), ApiError>, text: Text) -> Response {
 }
 
 fn role_label(text: Text, role: &str) -> &'static str {
-    text.get(&format!("role.{role}"))
+    text.get(&format!("role-{role}"))
 }
 
 fn figure(x: Option<f64>) -> String {
@@ -123,34 +123,34 @@ async fn overview(State(state): State<AppState>, session: WebSession, Query(save
     let scanning = crate::scanner::scanning_status(state.scanner.as_deref()).await;
     let body = html! {
         section aria-labelledby="ai-h" {
-            h2 id="ai-h" { (text.get("admin.ai")) }
+            h2 id="ai-h" { (text.get("admin-ai")) }
             form method="post" action="/admin/ai" class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 div class="row" {
                     input id="drafting" type="checkbox" name="drafting" value="on" checked[ai.drafting_enabled];
-                    label for="drafting" { (text.get("admin.drafting")) }
+                    label for="drafting" { (text.get("admin-drafting")) }
                 }
                 div class="row" {
                     input id="disclosure" type="checkbox" name="disclosure" value="on" checked[ai.disclosure_enabled];
-                    label for="disclosure" { (text.get("admin.disclosure")) }
+                    label for="disclosure" { (text.get("admin-disclosure")) }
                 }
-                button type="submit" class="primary" { (text.get("admin.save")) }
+                button type="submit" class="primary" { (text.get("admin-save")) }
             }
-            p { (text.get("admin.drafter")) ": " (ai.drafter.id) " " (ai.drafter.version) }
-            p { (text.get("admin.scanning")) ": " (text.get(&format!("admin.scanning.{scanning}"))) }
+            p { (text.get("admin-drafter")) ": " (ai.drafter.id) " " (ai.drafter.version) }
+            p { (text.get("admin-scanning")) ": " (text.get(&format!("admin-scanning-{scanning}"))) }
         }
         section aria-labelledby="report-h" {
-            h2 id="report-h" { (text.get("admin.report")) }
+            h2 id="report-h" { (text.get("admin-report")) }
             div class="scroll" tabindex="0" role="region" aria-labelledby="report-h" {
                 table {
                     thead { tr {
-                        th scope="col" { (text.get("admin.clinician")) }
-                        th scope="col" { (text.get("admin.drafts")) }
-                        th scope="col" { (text.get("admin.sent")) }
-                        th scope="col" { (text.get("admin.utilisation")) }
-                        th scope="col" { (text.get("admin.edit_distance")) }
-                        th scope="col" { (text.get("admin.grade")) }
-                        th scope="col" { (text.get("admin.overrides")) }
+                        th scope="col" { (text.get("admin-clinician")) }
+                        th scope="col" { (text.get("admin-drafts")) }
+                        th scope="col" { (text.get("admin-sent")) }
+                        th scope="col" { (text.get("admin-utilisation")) }
+                        th scope="col" { (text.get("admin-edit_distance")) }
+                        th scope="col" { (text.get("admin-grade")) }
+                        th scope="col" { (text.get("admin-overrides")) }
                     } }
                     tbody {
                         @for c in &ai.clinicians {
@@ -200,10 +200,10 @@ fn mrn_form(session: &WebSession, u: &crate::routes::admin::AdminUserOut) -> Mar
     html! {
         form method="post" action={ "/admin/users/" (id) } class="inline" {
             input type="hidden" name="csrf_token" value=(session.csrf);
-            label for={ "mrn-" (id) } { (text.fill("admin.mrn_of", &[("name", &u.user.display_name)])) }
+            label for={ "mrn-" (id) } { (text.fill("admin-mrn_of", &[("name", &u.user.display_name)])) }
             input id={ "mrn-" (id) } name="mrn" type="text" maxlength="20" autocomplete="off"
                 value=(u.mrn.as_deref().unwrap_or(""));
-            button type="submit" { (text.get("admin.save_mrn")) }
+            button type="submit" { (text.get("admin-save_mrn")) }
         }
     }
 }
@@ -219,14 +219,14 @@ async fn users_page(State(state): State<AppState>, session: WebSession, Query(sa
     };
     let body = html! {
         section aria-labelledby="users-h" {
-            h2 id="users-h" { (text.get("admin.users")) }
+            h2 id="users-h" { (text.get("admin-users")) }
             div class="scroll" tabindex="0" role="region" aria-labelledby="users-h" {
                 table {
                     thead { tr {
-                        th scope="col" { (text.get("admin.name")) }
-                        th scope="col" { (text.get("admin.username")) }
-                        th scope="col" { (text.get("admin.role")) }
-                        th scope="col" { (text.get("admin.account")) }
+                        th scope="col" { (text.get("admin-name")) }
+                        th scope="col" { (text.get("admin-username")) }
+                        th scope="col" { (text.get("admin-role")) }
+                        th scope="col" { (text.get("admin-account")) }
                     } }
                     tbody {
                         @for u in &users {
@@ -240,14 +240,14 @@ async fn users_page(State(state): State<AppState>, session: WebSession, Query(sa
                                         form method="post" action={ "/admin/users/" (id) } class="inline" {
                                             input type="hidden" name="csrf_token" value=(session.csrf);
                                             label class="visually-hidden" for={ "role-" (id) } {
-                                                (text.fill("admin.role_of", &[("name", &u.user.display_name)]))
+                                                (text.fill("admin-role_of", &[("name", &u.user.display_name)]))
                                             }
                                             select id={ "role-" (id) } name="role" {
                                                 @for r in Role::ALL.iter().filter(|r| !matches!(r, Role::Patient | Role::Proxy)) {
                                                     option value=(r.as_str()) selected[r.as_str() == u.user.role] { (role_label(text, r.as_str())) }
                                                 }
                                             }
-                                            button type="submit" { (text.fill("admin.change_role", &[("name", &u.user.display_name)])) }
+                                            button type="submit" { (text.fill("admin-change_role", &[("name", &u.user.display_name)])) }
                                         }
                                     } @else {
                                         (role_label(text, &u.user.role))
@@ -255,14 +255,14 @@ async fn users_page(State(state): State<AppState>, session: WebSession, Query(sa
                                     @if u.user.role == "patient" { (mrn_form(&session, u)) }
                                 }
                                 td {
-                                    @if u.disabled { strong { (text.get("admin.disabled")) } " " }
+                                    @if u.disabled { strong { (text.get("admin-disabled")) } " " }
                                     @if *id != session.auth.user.id.to_string() {
                                         form method="post" action={ "/admin/users/" (id) } class="inline" {
                                             input type="hidden" name="csrf_token" value=(session.csrf);
                                             @if u.disabled {
-                                                button type="submit" name="disabled" value="false" { (text.fill("admin.enable", &[("name", &u.user.display_name)])) }
+                                                button type="submit" name="disabled" value="false" { (text.fill("admin-enable", &[("name", &u.user.display_name)])) }
                                             } @else {
-                                                button type="submit" name="disabled" value="true" { (text.fill("admin.disable", &[("name", &u.user.display_name)])) }
+                                                button type="submit" name="disabled" value="true" { (text.fill("admin-disable", &[("name", &u.user.display_name)])) }
                                             }
                                         }
                                     }
@@ -274,29 +274,29 @@ async fn users_page(State(state): State<AppState>, session: WebSession, Query(sa
             }
         }
         section aria-labelledby="add-user-h" {
-            h2 id="add-user-h" { (text.get("admin.add_user")) }
+            h2 id="add-user-h" { (text.get("admin-add_user")) }
             form method="post" action="/admin/users" class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
-                label for="new-name" { (text.get("admin.name")) }
+                label for="new-name" { (text.get("admin-name")) }
                 input id="new-name" name="display_name" type="text" required maxlength="120";
-                label for="new-username" { (text.get("admin.username")) }
+                label for="new-username" { (text.get("admin-username")) }
                 input id="new-username" name="username" type="text" required maxlength="64" autocomplete="off";
-                label for="new-role" { (text.get("admin.role")) }
+                label for="new-role" { (text.get("admin-role")) }
                 select id="new-role" name="role" {
                     @for r in Role::ALL { option value=(r.as_str()) { (role_label(text, r.as_str())) } }
                 }
-                label for="new-dob" { (text.get("admin.date_of_birth")) }
+                label for="new-dob" { (text.get("admin-date_of_birth")) }
                 input id="new-dob" name="date_of_birth" type="date";
-                label for="new-mrn" { (text.get("admin.mrn")) }
+                label for="new-mrn" { (text.get("admin-mrn")) }
                 input id="new-mrn" name="mrn" type="text" maxlength="20" pattern="[A-Za-z0-9][A-Za-z0-9-]*" autocomplete="off";
-                label for="new-language" { (text.get("app.language")) }
+                label for="new-language" { (text.get("app-language")) }
                 select id="new-language" name="language" {
                     option value="en" { "English" }
                     option value="es" { "Español" }
                 }
-                label for="new-password" { (text.get("admin.password")) }
+                label for="new-password" { (text.get("admin-password")) }
                 input id="new-password" name="password" type="password" required minlength="12" autocomplete="new-password";
-                button type="submit" class="primary" { (text.get("admin.add_user")) }
+                button type="submit" class="primary" { (text.get("admin-add_user")) }
             }
         }
     };
@@ -392,30 +392,30 @@ async fn care_teams_page(State(state): State<AppState>, session: WebSession, Que
     };
     let clinicians = enabled_with_role(&users, Role::is_clinician);
     let body = html! {
-        p { (text.get("admin.care_teams.intro")) }
+        p { (text.get("admin-care_teams-intro")) }
         section aria-labelledby="add-ct-h" {
-            h2 id="add-ct-h" { (text.get("admin.care_teams.add")) }
+            h2 id="add-ct-h" { (text.get("admin-care_teams-add")) }
             form method="post" action="/admin/care-teams" class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="add";
-                label for="ct-patient" { (text.get("inbasket.patient")) }
+                label for="ct-patient" { (text.get("inbasket-patient")) }
                 select id="ct-patient" name="patient" {
                     @for t in &teams { option value=(t.patient.id) { (t.patient.display_name) } }
                 }
-                label for="ct-clinician" { (text.get("admin.clinician")) }
+                label for="ct-clinician" { (text.get("admin-clinician")) }
                 select id="ct-clinician" name="staff" {
                     @for c in &clinicians { option value=(c.user.id) { (c.user.display_name) " (" (role_label(text, &c.user.role)) ")" } }
                 }
-                button type="submit" class="primary" { (text.get("admin.care_teams.add")) }
+                button type="submit" class="primary" { (text.get("admin-care_teams-add")) }
             }
         }
         section aria-labelledby="ct-h" {
-            h2 id="ct-h" { (text.get("admin.care_teams")) }
+            h2 id="ct-h" { (text.get("admin-care_teams")) }
             ul class="plain" {
                 @for t in &teams {
                     li {
                         strong { (t.patient.display_name) } ": "
-                        @if t.clinicians.is_empty() { (text.get("admin.care_teams.none")) }
+                        @if t.clinicians.is_empty() { (text.get("admin-care_teams-none")) }
                         @for c in &t.clinicians {
                             span class="chip" {
                                 (c.display_name) " "
@@ -425,7 +425,7 @@ async fn care_teams_page(State(state): State<AppState>, session: WebSession, Que
                                     input type="hidden" name="patient" value=(t.patient.id);
                                     input type="hidden" name="staff" value=(c.id);
                                     button type="submit" class="small" {
-                                        (text.fill("admin.care_teams.remove", &[("name", &c.display_name), ("patient", &t.patient.display_name)]))
+                                        (text.fill("admin-care_teams-remove", &[("name", &c.display_name), ("patient", &t.patient.display_name)]))
                                     }
                                 }
                             }
@@ -489,10 +489,10 @@ async fn pools_page(State(state): State<AppState>, session: WebSession, Query(sa
                 h2 id={ "pool-" (p.pool.slug) } { (p.pool.name) }
                 @let roles: Vec<Role> = p.members.iter().filter_map(|m| m.role.parse().ok()).collect();
                 p class="hint" {
-                    (text.get(if carethread_triage::is_clinical_pool(&roles) { "admin.pools.clinical" } else { "admin.pools.not_clinical" }))
+                    (text.get(if carethread_triage::is_clinical_pool(&roles) { "admin-pools-clinical" } else { "admin-pools-not_clinical" }))
                 }
                 ul class="plain" {
-                    @if p.members.is_empty() { li { (text.get("admin.pools.none")) } }
+                    @if p.members.is_empty() { li { (text.get("admin-pools-none")) } }
                     @for m in &p.members {
                         li {
                             (m.display_name) " · " (role_label(text, &m.role)) " "
@@ -502,7 +502,7 @@ async fn pools_page(State(state): State<AppState>, session: WebSession, Query(sa
                                 input type="hidden" name="pool" value=(p.pool.id);
                                 input type="hidden" name="staff" value=(m.id);
                                 button type="submit" class="small" {
-                                    (text.fill("admin.pools.remove", &[("name", &m.display_name), ("pool", &p.pool.name)]))
+                                    (text.fill("admin-pools-remove", &[("name", &m.display_name), ("pool", &p.pool.name)]))
                                 }
                             }
                         }
@@ -512,26 +512,26 @@ async fn pools_page(State(state): State<AppState>, session: WebSession, Query(sa
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     input type="hidden" name="action" value="add";
                     input type="hidden" name="pool" value=(p.pool.id);
-                    label for={ "add-" (p.pool.slug) } { (text.fill("admin.pools.add_to", &[("pool", &p.pool.name)])) }
+                    label for={ "add-" (p.pool.slug) } { (text.fill("admin-pools-add_to", &[("pool", &p.pool.name)])) }
                     select id={ "add-" (p.pool.slug) } name="staff" {
                         @for s in staff.iter().filter(|s| !p.members.iter().any(|m| m.id == s.user.id)) {
                             option value=(s.user.id) { (s.user.display_name) }
                         }
                     }
-                    button type="submit" { (text.get("admin.pools.add")) }
+                    button type="submit" { (text.get("admin-pools-add")) }
                 }
             }
         }
         section aria-labelledby="new-pool-h" {
-            h2 id="new-pool-h" { (text.get("admin.pools.new")) }
+            h2 id="new-pool-h" { (text.get("admin-pools-new")) }
             form method="post" action="/admin/pools" class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="create";
-                label for="pool-name" { (text.get("admin.name")) }
+                label for="pool-name" { (text.get("admin-name")) }
                 input id="pool-name" name="name" type="text" required maxlength="80";
-                label for="pool-slug" { (text.get("admin.pools.slug")) }
+                label for="pool-slug" { (text.get("admin-pools-slug")) }
                 input id="pool-slug" name="slug" type="text" required maxlength="40" pattern="[a-z0-9-]+";
-                button type="submit" class="primary" { (text.get("admin.pools.new")) }
+                button type="submit" class="primary" { (text.get("admin-pools-new")) }
             }
         }
     };
@@ -576,28 +576,28 @@ async fn routing_page(State(state): State<AppState>, session: WebSession, Query(
     let r = &settings.routing;
     let current = [&r.emergency, &r.medication, &r.scheduling, &r.results, &r.clinical, &r.administrative, &r.other];
     let body = html! {
-        p { (text.get("admin.routing.intro")) }
+        p { (text.get("admin-routing-intro")) }
         form method="post" action="/admin/routing" class="stack" {
             input type="hidden" name="csrf_token" value=(session.csrf);
             @for (rule, slug) in RULES.iter().zip(current) {
-                label for={ "rule-" (rule) } { (text.get(&format!("admin.routing.{rule}"))) }
+                label for={ "rule-" (rule) } { (text.get(&format!("admin-routing-{rule}"))) }
                 select id={ "rule-" (rule) } name=(rule) {
                     @for p in &pools { option value=(p.slug) selected[&p.slug == slug] { (p.name) } }
                 }
             }
             div class="row" {
                 input id="classifier" type="checkbox" name="classifier" value="on" checked[settings.classifier_enabled];
-                label for="classifier" { (text.get("admin.routing.classifier")) }
+                label for="classifier" { (text.get("admin-routing-classifier")) }
             }
-            button type="submit" class="primary" { (text.get("admin.save")) }
+            button type="submit" class="primary" { (text.get("admin-save")) }
         }
         p class="hint" {
-            (text.fill("admin.routing.stats", &[
+            (text.fill("admin-routing-stats", &[
                 ("automatic", &settings.stats.automatic.to_string()),
                 ("review", &settings.stats.needs_review.to_string()),
                 ("overrides", &settings.stats.overrides.to_string()),
             ]))
-            " · " (settings.model.id) " " (settings.model.version) " · " (text.get("admin.routing.lexicon")) " " (settings.lexicon_version)
+            " · " (settings.model.id) " " (settings.model.version) " · " (text.get("admin-routing-lexicon")) " " (settings.lexicon_version)
         }
     };
     admin_page(&session, "/admin/routing", &saved, &body)
@@ -654,22 +654,22 @@ async fn grants_page(State(state): State<AppState>, session: WebSession, Query(s
     let of_role = |role: &str| users.iter().filter(|u| u.user.role == role && !u.disabled).collect::<Vec<_>>();
     let body = html! {
         section aria-labelledby="grants-h" {
-            h2 id="grants-h" { (text.get("admin.grants")) }
+            h2 id="grants-h" { (text.get("admin-grants")) }
             div class="scroll" tabindex="0" role="region" aria-labelledby="grants-h" {
                 table {
                     thead { tr {
-                        th scope="col" { (text.get("inbasket.patient")) }
-                        th scope="col" { (text.get("admin.grants.proxy")) }
-                        th scope="col" { (text.get("admin.grants.scope")) }
-                        th scope="col" { (text.get("admin.grants.until")) }
-                        th scope="col" { (text.get("admin.account")) }
+                        th scope="col" { (text.get("inbasket-patient")) }
+                        th scope="col" { (text.get("admin-grants-proxy")) }
+                        th scope="col" { (text.get("admin-grants-scope")) }
+                        th scope="col" { (text.get("admin-grants-until")) }
+                        th scope="col" { (text.get("admin-account")) }
                     } }
                     tbody {
                         @for g in &grants {
                             tr {
                                 th scope="row" { (g.patient.display_name) }
                                 td { (g.proxy.display_name) }
-                                td { (text.get(&format!("proxies.scope.{}", g.scope))) }
+                                td { (text.get(&format!("proxies-scope-{}", g.scope))) }
                                 td { (g.expires_at.map_or_else(|| "—".to_owned(), |t| t.format("%Y-%m-%d").to_string())) }
                                 td {
                                     @if g.active {
@@ -678,11 +678,11 @@ async fn grants_page(State(state): State<AppState>, session: WebSession, Query(s
                                             input type="hidden" name="action" value="revoke";
                                             input type="hidden" name="grant" value=(g.id);
                                             button type="submit" class="small" {
-                                                (text.fill("admin.grants.revoke", &[("proxy", &g.proxy.display_name), ("patient", &g.patient.display_name)]))
+                                                (text.fill("admin-grants-revoke", &[("proxy", &g.proxy.display_name), ("patient", &g.patient.display_name)]))
                                             }
                                         }
                                     } @else {
-                                        (text.get("admin.grants.ended"))
+                                        (text.get("admin-grants-ended"))
                                     }
                                 }
                             }
@@ -692,25 +692,25 @@ async fn grants_page(State(state): State<AppState>, session: WebSession, Query(s
             }
         }
         section aria-labelledby="new-grant-h" {
-            h2 id="new-grant-h" { (text.get("admin.grants.new")) }
+            h2 id="new-grant-h" { (text.get("admin-grants-new")) }
             form method="post" action="/admin/grants" class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="grant";
-                label for="grant-patient" { (text.get("inbasket.patient")) }
+                label for="grant-patient" { (text.get("inbasket-patient")) }
                 select id="grant-patient" name="patient" {
                     @for u in of_role("patient") { option value=(u.user.id) { (u.user.display_name) } }
                 }
-                label for="grant-proxy" { (text.get("admin.grants.proxy")) }
+                label for="grant-proxy" { (text.get("admin-grants-proxy")) }
                 select id="grant-proxy" name="proxy" {
                     @for u in of_role("proxy") { option value=(u.user.id) { (u.user.display_name) } }
                 }
-                label for="grant-scope" { (text.get("admin.grants.scope")) }
+                label for="grant-scope" { (text.get("admin-grants-scope")) }
                 select id="grant-scope" name="scope" {
-                    @for s in SCOPES { option value=(s) { (text.get(&format!("proxies.scope.{s}"))) } }
+                    @for s in SCOPES { option value=(s) { (text.get(&format!("proxies-scope-{s}"))) } }
                 }
-                label for="grant-until" { (text.get("admin.grants.until_optional")) }
+                label for="grant-until" { (text.get("admin-grants-until_optional")) }
                 input id="grant-until" name="until" type="date";
-                button type="submit" class="primary" { (text.get("admin.grants.new")) }
+                button type="submit" class="primary" { (text.get("admin-grants-new")) }
             }
         }
     };
@@ -765,7 +765,7 @@ pub(super) fn end_of_day(raw: &str) -> Result<Option<chrono::DateTime<Utc>>, Api
 // --- clinic settings ------------------------------------------------------------
 
 const WEEKDAYS: [(u8, &str); 7] =
-    [(1, "day.mon"), (2, "day.tue"), (3, "day.wed"), (4, "day.thu"), (5, "day.fri"), (6, "day.sat"), (7, "day.sun")];
+    [(1, "day-mon"), (2, "day-tue"), (3, "day-wed"), (4, "day-thu"), (5, "day-fri"), (6, "day-sat"), (7, "day-sun")];
 
 async fn clinic_page(State(state): State<AppState>, session: WebSession, Query(saved): Query<Saved>) -> Response {
     if let Some(refused) = refuse_non_admin(&session) {
@@ -796,15 +796,15 @@ async fn clinic_page(State(state): State<AppState>, session: WebSession, Query(s
         }
     };
     let body = html! {
-        p { (text.fill(if c.open_now { "admin.clinic.open_now" } else { "admin.clinic.closed_now" }, &[("name", &c.name)])) }
+        p { (text.fill(if c.open_now { "admin-clinic-open_now" } else { "admin-clinic-closed_now" }, &[("name", &c.name)])) }
         form method="post" action="/admin/clinic" class="stack" {
             input type="hidden" name="csrf_token" value=(session.csrf);
             fieldset {
-                legend { (text.get("admin.clinic.hours")) }
-                label for="timezone" { (text.get("admin.clinic.timezone")) }
+                legend { (text.get("admin-clinic-hours")) }
+                label for="timezone" { (text.get("admin-clinic-timezone")) }
                 input id="timezone" name="timezone" type="text" required value=(c.timezone);
                 fieldset {
-                    legend { (text.get("admin.clinic.days")) }
+                    legend { (text.get("admin-clinic-days")) }
                     @for (n, key) in WEEKDAYS {
                         div class="row" {
                             input type="checkbox" id={ "day-" (n) } name="day" value=(n) checked[c.open_days.contains(&n)];
@@ -812,36 +812,36 @@ async fn clinic_page(State(state): State<AppState>, session: WebSession, Query(s
                         }
                     }
                 }
-                label for="opens_at" { (text.get("admin.clinic.opens")) }
+                label for="opens_at" { (text.get("admin-clinic-opens")) }
                 input id="opens_at" name="opens_at" type="time" required value=(c.opens_at);
-                label for="closes_at" { (text.get("admin.clinic.closes")) }
+                label for="closes_at" { (text.get("admin-clinic-closes")) }
                 input id="closes_at" name="closes_at" type="time" required value=(c.closes_at);
             }
             fieldset {
-                legend { (text.get("admin.clinic.targets")) }
-                (number("routine", "routine_reply_days", "admin.clinic.routine", c.routine_reply_days.to_string(), 1, 30))
-                (number("urgent", "urgent_reply_hours", "admin.clinic.urgent", c.urgent_reply_hours.to_string(), 1, 72))
-                (number("emergency", "emergency_reply_minutes", "admin.clinic.emergency", c.emergency_reply_minutes.to_string(), 5, 1440))
+                legend { (text.get("admin-clinic-targets")) }
+                (number("routine", "routine_reply_days", "admin-clinic-routine", c.routine_reply_days.to_string(), 1, 30))
+                (number("urgent", "urgent_reply_hours", "admin-clinic-urgent", c.urgent_reply_hours.to_string(), 1, 72))
+                (number("emergency", "emergency_reply_minutes", "admin-clinic-emergency", c.emergency_reply_minutes.to_string(), 5, 1440))
             }
             fieldset {
-                legend { (text.get("admin.clinic.after_hours")) }
-                label for="after-hours-phone" { (text.get("admin.clinic.after_hours_phone")) }
+                legend { (text.get("admin-clinic-after_hours")) }
+                label for="after-hours-phone" { (text.get("admin-clinic-after_hours_phone")) }
                 input id="after-hours-phone" name="after_hours_phone" type="tel" maxlength="30"
                     value=(c.after_hours_phone.as_deref().unwrap_or(""));
-                label for="on-call" { (text.get("admin.clinic.on_call")) }
+                label for="on-call" { (text.get("admin-clinic-on_call")) }
                 select id="on-call" name="on_call" {
-                    option value="" { (text.get("admin.clinic.on_call_none")) }
+                    option value="" { (text.get("admin-clinic-on_call_none")) }
                     @for (value, name) in &on_call_choices {
                         option value=(value) selected[c.on_call.as_deref() == Some(value.as_str())] { (name) }
                     }
                 }
             }
-            (number("max-chars", "message_max_chars", "admin.clinic.max_chars", c.message_max_chars.to_string(), 200, 20_000))
-            label for="disclosure-en" { (text.get("admin.clinic.disclosure_en")) }
+            (number("max-chars", "message_max_chars", "admin-clinic-max_chars", c.message_max_chars.to_string(), 200, 20_000))
+            label for="disclosure-en" { (text.get("admin-clinic-disclosure_en")) }
             input id="disclosure-en" name="disclosure_en" type="text" required maxlength="300" value=(c.disclosure_en);
-            label for="disclosure-es" { (text.get("admin.clinic.disclosure_es")) }
+            label for="disclosure-es" { (text.get("admin-clinic-disclosure_es")) }
             input id="disclosure-es" name="disclosure_es" type="text" required maxlength="300" value=(c.disclosure_es);
-            button type="submit" class="primary" { (text.get("admin.save")) }
+            button type="submit" class="primary" { (text.get("admin-save")) }
         }
     };
     admin_page(&session, "/admin/clinic", &saved, &body)
@@ -908,7 +908,7 @@ mod tests {
                 assert!(!role_label(text, r.as_str()).is_empty(), "{r:?}");
             }
             for rule in RULES {
-                assert!(!text.get(&format!("admin.routing.{rule}")).is_empty(), "{rule}");
+                assert!(!text.get(&format!("admin-routing-{rule}")).is_empty(), "{rule}");
             }
         }
     }

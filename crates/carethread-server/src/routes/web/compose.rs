@@ -35,10 +35,10 @@ pub(super) const KINDS: [&str; 5] = ["question", "refill", "appointment", "resul
 /// The details each kind of message asks for, so clinicians get what they need.
 pub(super) fn kind_fields(kind: &str) -> &'static [(&'static str, &'static str)] {
     match kind {
-        "refill" => &[("medication", "compose.medication"), ("pharmacy", "compose.pharmacy")],
-        "appointment" => &[("days", "compose.days")],
-        "result" => &[("result", "compose.result")],
-        "question" => &[("since", "compose.since"), ("severity", "compose.severity")],
+        "refill" => &[("medication", "compose-medication"), ("pharmacy", "compose-pharmacy")],
+        "appointment" => &[("days", "compose-days")],
+        "result" => &[("result", "compose-result")],
+        "question" => &[("since", "compose-since"), ("severity", "compose-severity")],
         _ => &[],
     }
 }
@@ -109,7 +109,7 @@ impl ComposeForm {
             format!("{}\n\n{}", details.join("\n"), self.body.trim())
         };
         let subject = if self.subject.trim().is_empty() {
-            text.get(&format!("compose.kind.{}", self.kind)).to_owned()
+            text.get(&format!("compose-kind-{}", self.kind)).to_owned()
         } else {
             self.subject.trim().to_owned()
         };
@@ -195,8 +195,8 @@ pub(super) async fn compose_form(
     let kind = if KINDS.contains(&form.kind.as_str()) { form.kind.as_str() } else { "question" };
     let target = session.reply_target();
     let title = match &chosen {
-        Some(p) => text.fill("compose.title_for", &[("name", &p.display_name)]),
-        None => text.get("compose.title").to_owned(),
+        Some(p) => text.fill("compose-title_for", &[("name", &p.display_name)]),
+        None => text.get("compose-title").to_owned(),
     };
     let max_chars = session.clinic.profile.message_max_chars.to_string();
     let confidential = may_mark_confidential(state, session);
@@ -212,31 +212,31 @@ pub(super) async fn compose_form(
         html! {
             (FormError::summary(error, text))
             @if let Some(p) = &chosen {
-                p class="notice" { (text.fill("compose.record_note", &[("name", &p.display_name)])) }
+                p class="notice" { (text.fill("compose-record_note", &[("name", &p.display_name)])) }
                 @if acting_for.len() > 1 {
                     form method="get" action="/compose" class="inline" {
-                        label for="compose-patient" { (text.get("compose.for_patient")) }
+                        label for="compose-patient" { (text.get("compose-for_patient")) }
                         select id="compose-patient" name="patient" {
                             @for other in &acting_for { option value=(other.id) selected[other.id == p.id] { (other.display_name) } }
                         }
-                        button type="submit" { (text.get("compose.change_patient")) }
+                        button type="submit" { (text.get("compose-change_patient")) }
                     }
                 }
             }
             @if !may_write {
                 @let name = chosen.as_ref().map_or("", |p| p.display_name.as_str());
                 @if chosen.is_some() {
-                    p class="notice" role="note" { (text.fill("form.read_only", &[("name", name)])) }
+                    p class="notice" role="note" { (text.fill("form-read_only", &[("name", name)])) }
                 } @else {
-                    p class="notice" role="note" { (text.get("compose.no_patients")) }
+                    p class="notice" role="note" { (text.get("compose-no_patients")) }
                 }
-                p { a href="/inbox" { (text.get("thread.back")) } }
+                p { a href="/inbox" { (text.get("thread-back")) } }
             } @else {
-            p { (text.fill("compose.reply_time", &[("target", &target)])) }
+            p { (text.fill("compose-reply_time", &[("target", &target)])) }
             (hours_line(session))
-            p class="emergency-line" { (text.get("app.emergency")) }
+            p class="emergency-line" { (text.get("app-emergency")) }
             @if form.files_dropped.parse::<usize>().is_ok_and(|n| n > 0) {
-                p class="notice" role="status" { (text.fill("compose.files_again", &[("count", &form.files_dropped)])) }
+                p class="notice" role="status" { (text.fill("compose-files_again", &[("count", &form.files_dropped)])) }
             }
             form method="post" action="/compose" enctype="multipart/form-data" class="stack" novalidate {
                 input type="hidden" name="csrf_token" value=(session.csrf);
@@ -244,11 +244,11 @@ pub(super) async fn compose_form(
                     input type="hidden" name="patient" value=(p.id);
                 }
                 fieldset {
-                    legend { (text.get("compose.kind")) }
+                    legend { (text.get("compose-kind")) }
                     @for k in KINDS {
                         div class="row" {
                             input type="radio" id={ "kind-" (k) } name="kind" value=(k) checked[k == kind];
-                            label for={ "kind-" (k) } { (text.get(&format!("compose.kind.{k}"))) }
+                            label for={ "kind-" (k) } { (text.get(&format!("compose-kind-{k}"))) }
                         }
                     }
                 }
@@ -260,20 +260,20 @@ pub(super) async fn compose_form(
                         }
                     }
                 }
-                label for="subject" { (text.get("compose.subject")) }
+                label for="subject" { (text.get("compose-subject")) }
                 input id="subject" name="subject" type="text" maxlength="200" value=(form.subject)
                     aria-invalid=[invalid("subject")] aria-describedby=[described("subject", None)];
                 (FormError::next_to(error, "subject"))
-                label for="body" { (text.get("compose.body")) }
-                p class="hint" id="body-hint" { (text.fill("compose.chars_hint", &[("max", &max_chars)])) }
+                label for="body" { (text.get("compose-body")) }
+                p class="hint" id="body-hint" { (text.fill("compose-chars_hint", &[("max", &max_chars)])) }
                 textarea id="body" name="body" rows="8" required data-max-chars=(max_chars)
-                    data-count-text=(text.get("compose.chars_count")) data-over-text=(text.get("compose.chars_over"))
+                    data-count-text=(text.get("compose-chars_count")) data-over-text=(text.get("compose-chars_over"))
                     aria-invalid=[invalid("body")] aria-describedby=[described("body", Some("body-hint"))] { (form.body) }
                 (FormError::next_to(error, "body"))
-                label for="files" { (text.get("compose.files")) }
+                label for="files" { (text.get("compose-files")) }
                 input id="files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf"
                     aria-invalid=[invalid("files")] aria-describedby=[described("files", Some("files-hint"))];
-                p class="hint" id="files-hint" { (text.fill("compose.files_hint", &[
+                p class="hint" id="files-hint" { (text.fill("compose-files_hint", &[
                     ("count", &state.settings.attachments_per_message.to_string()),
                     ("size", &(state.settings.attachment_max_bytes / (1024 * 1024)).to_string()),
                 ])) }
@@ -282,12 +282,12 @@ pub(super) async fn compose_form(
                     div class="row" {
                         input id="confidential" type="checkbox" name="confidential" value="true"
                             checked[form.confidential == "true"] aria-describedby="confidential-help";
-                        label for="confidential" { (text.get("compose.confidential")) }
+                        label for="confidential" { (text.get("compose-confidential")) }
                     }
-                    p class="hint" id="confidential-help" { (text.get("compose.confidential_help")) }
+                    p class="hint" id="confidential-help" { (text.get("compose-confidential_help")) }
                     (FormError::next_to(error, "confidential"))
                 }
-                button type="submit" class="primary" { (text.get("compose.send")) }
+                button type="submit" class="primary" { (text.get("compose-send")) }
             }
             }
         },
@@ -331,7 +331,7 @@ pub(super) async fn compose_submit(
         return compose_form(&state, &session, &form, Some(&error)).await;
     }
     if form.body.trim().is_empty() {
-        let error = FormError::new("body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
+        let error = FormError::new("body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error-empty"));
         again(&mut form);
         return compose_form(&state, &session, &form, Some(&error)).await;
     }
@@ -430,29 +430,29 @@ pub(super) fn emergency_review(session: &WebSession, form: &ComposeForm) -> Resp
     let files_dropped = form.files_dropped.as_str();
     page(
         text,
-        text.get("emergency.title"),
+        text.get("emergency-title"),
         Some(session),
         html! {
             div class="emergency" role="alert" {
-                p { strong { (text.get("emergency.text")) } }
-                p { strong { (text.get("emergency.call")) } }
-                p { (text.get("emergency.crisis")) }
+                p { strong { (text.get("emergency-text")) } }
+                p { strong { (text.get("emergency-call")) } }
+                p { (text.get("emergency-crisis")) }
             }
             @if !files_dropped.is_empty() && files_dropped != "0" {
-                p class="notice" { (text.fill("compose.files_later", &[("count", files_dropped)])) }
+                p class="notice" { (text.fill("compose-files_later", &[("count", files_dropped)])) }
             }
             form method="post" action="/compose" enctype="multipart/form-data" class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 (hidden_fields(form))
                 input type="hidden" name="edit" value="1";
                 input type="hidden" name="files_dropped" value=(form.files_dropped);
-                button type="submit" { (text.get("emergency.edit")) }
+                button type="submit" { (text.get("emergency-edit")) }
             }
             form method="post" action="/compose" enctype="multipart/form-data" class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 (hidden_fields(form))
                 input type="hidden" name="confirmed" value="1";
-                button type="submit" class="primary" { (text.get("emergency.send_anyway")) }
+                button type="submit" class="primary" { (text.get("emergency-send_anyway")) }
             }
         },
     )
@@ -462,7 +462,7 @@ pub(super) fn render_sent(session: &WebSession, d: &ThreadDetail) -> Response {
     let text = session.text;
     page(
         text,
-        text.get("sent.title"),
+        text.get("sent-title"),
         Some(session),
         html! {
             @if let Some(notice) = &d.safety_notice {
@@ -470,10 +470,10 @@ pub(super) fn render_sent(session: &WebSession, d: &ThreadDetail) -> Response {
             }
             (crate::routes::after_hours::notice(d.after_hours.as_ref()))
             @if session.auth.user.role == Role::Proxy {
-                p { (text.fill("sent.for", &[("name", &d.patient.display_name)])) }
+                p { (text.fill("sent-for", &[("name", &d.patient.display_name)])) }
             }
             p { a href={ "/threads/" (d.id) } { (d.subject) } }
-            p { a href="/inbox" { (text.get("thread.back")) } }
+            p { a href="/inbox" { (text.get("thread-back")) } }
         },
     )
 }

@@ -44,32 +44,32 @@ impl FormError {
         let max_chars = session.clinic.profile.message_max_chars.to_string();
         let (field, message) = match err {
             ApiError::PayloadTooLarge(_) => (files_field, file_too_large(state, text)),
-            ApiError::UnsupportedMediaType(_) => (files_field, text.get("form.file_type").to_owned()),
+            ApiError::UnsupportedMediaType(_) => (files_field, text.get("form-file_type").to_owned()),
             ApiError::Invalid { field, .. } => match field.as_str() {
-                "file" => (files_field, text.get("form.file_empty").to_owned()),
-                "body" => (body_field, text.fill("form.body_invalid", &[("max", &max_chars)])),
-                "subject" => ("subject", text.get("form.subject_invalid").to_owned()),
-                "confidential" => ("confidential", text.get("form.confidential_refused").to_owned()),
-                "patient_id" => ("patient", text.get("form.no_patient").to_owned()),
-                _ => (body_field, text.get("form.invalid").to_owned()),
+                "file" => (files_field, text.get("form-file_empty").to_owned()),
+                "body" => (body_field, text.fill("form-body_invalid", &[("max", &max_chars)])),
+                "subject" => ("subject", text.get("form-subject_invalid").to_owned()),
+                "confidential" => ("confidential", text.get("form-confidential_refused").to_owned()),
+                "patient_id" => ("patient", text.get("form-no_patient").to_owned()),
+                _ => (body_field, text.get("form-invalid").to_owned()),
             },
-            ApiError::Forbidden(_) => (body_field, text.get("form.read_only_thread").to_owned()),
-            ApiError::Conflict(_) => (body_field, text.get("form.conflict").to_owned()),
-            ApiError::Unavailable => (body_field, text.get("form.unavailable").to_owned()),
-            ApiError::StorageFull => (body_field, text.get("form.storage_full").to_owned()),
-            ApiError::Infected => (files_field, text.get("form.infected").to_owned()),
-            ApiError::ScannerUnavailable => (files_field, text.get("form.scanner_unavailable").to_owned()),
-            ApiError::NotFound => (body_field, text.get("error.not_found").to_owned()),
+            ApiError::Forbidden(_) => (body_field, text.get("form-read_only_thread").to_owned()),
+            ApiError::Conflict(_) => (body_field, text.get("form-conflict").to_owned()),
+            ApiError::Unavailable => (body_field, text.get("form-unavailable").to_owned()),
+            ApiError::StorageFull => (body_field, text.get("form-storage_full").to_owned()),
+            ApiError::Infected => (files_field, text.get("form-infected").to_owned()),
+            ApiError::ScannerUnavailable => (files_field, text.get("form-scanner_unavailable").to_owned()),
+            ApiError::NotFound => (body_field, text.get("error-not_found").to_owned()),
             other => {
                 // Kinds the portal has no words of its own for: the API's plain
                 // sentence, at the field it names (a file), never an internal cause.
                 let problem = other.problem();
                 if status == StatusCode::SERVICE_UNAVAILABLE && problem.field.is_none() {
-                    (body_field, text.get("form.unavailable").to_owned())
+                    (body_field, text.get("form-unavailable").to_owned())
                 } else if problem.field.as_deref() == Some("file") {
                     (files_field, problem.detail)
                 } else if status.is_server_error() {
-                    (body_field, text.get("error.generic").to_owned())
+                    (body_field, text.get("error-generic").to_owned())
                 } else {
                     (body_field, problem.detail)
                 }
@@ -91,12 +91,12 @@ impl FormError {
         let text = session.text;
         let max_chars = session.clinic.profile.message_max_chars;
         if body.trim().chars().count() > max_chars {
-            let message = text.fill("form.body_too_long", &[("max", &max_chars.to_string())]);
+            let message = text.fill("form-body_too_long", &[("max", &max_chars.to_string())]);
             return Some(Self::new(body_field, StatusCode::UNPROCESSABLE_ENTITY, message));
         }
         let settings = &state.settings;
         if files.len() > settings.attachments_per_message {
-            let message = text.fill("form.too_many_files", &[("count", &settings.attachments_per_message.to_string())]);
+            let message = text.fill("form-too_many_files", &[("count", &settings.attachments_per_message.to_string())]);
             return Some(Self::new(files_field, StatusCode::UNPROCESSABLE_ENTITY, message));
         }
         if files.iter().any(|(_, bytes)| bytes.len() > settings.attachment_max_bytes) {
@@ -129,7 +129,7 @@ impl FormError {
         html! {
             @if let Some(e) = this {
                 div class="error-summary" role="alert" {
-                    p { strong { (text.get("form.not_sent")) } }
+                    p { strong { (text.get("form-not_sent")) } }
                     p { a href={ "#" (e.field) } { (e.message) } }
                 }
             }
@@ -140,5 +140,5 @@ impl FormError {
 /// "This file is larger than 10 MB", in the person's language.
 fn file_too_large(state: &AppState, text: Text) -> String {
     let mb = state.settings.attachment_max_bytes.div_ceil(1024 * 1024);
-    text.fill("form.file_too_large", &[("size", &mb.to_string())])
+    text.fill("form-file_too_large", &[("size", &mb.to_string())])
 }

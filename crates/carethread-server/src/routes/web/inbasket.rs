@@ -50,9 +50,9 @@ fn pager(session: &WebSession, first: &str, next: Option<String>, paged: bool) -
     let join = if first.contains('?') { '&' } else { '?' };
     html! {
         @if next.is_some() || paged {
-            nav class="pager" aria-label=(text.get("list.pages")) {
-                @if paged { a href=(first) { (text.get("list.first_page")) } " " }
-                @if let Some(n) = next { a rel="next" href={ (first) (join) "after=" (n) } { (text.get("list.next_page")) } }
+            nav class="pager" aria-label=(text.get("list-pages")) {
+                @if paged { a href=(first) { (text.get("list-first_page")) } " " }
+                @if let Some(n) = next { a rel="next" href={ (first) (join) "after=" (n) } { (text.get("list-next_page")) } }
             }
         }
     }
@@ -115,27 +115,27 @@ pub(super) async fn inbox(
     let chosen_name = writing.map(|p| p.display_name).unwrap_or_default();
     let mut response = page(
         text,
-        text.get("inbox.title"),
+        text.get("inbox-title"),
         Some(&session),
         html! {
             @if !acting_for.is_empty() {
                 form method="get" action="/inbox" class="inline" {
-                    label for="patient" { (text.get("inbox.acting_for")) }
+                    label for="patient" { (text.get("inbox-acting_for")) }
                     select id="patient" name="patient" {
                         @for p in &acting_for {
                             option value=(p.id) selected[Some(p.id.to_string()) == chosen] { (p.display_name) }
                         }
                     }
-                    button type="submit" { (text.get("inbox.show")) }
+                    button type="submit" { (text.get("inbox-show")) }
                 }
             }
             @if may_write {
-                p { a class="button primary" href=(compose_link(chosen.as_deref())) { (text.get("nav.compose")) } }
+                p { a class="button primary" href=(compose_link(chosen.as_deref())) { (text.get("nav-compose")) } }
             } @else {
                 @if chosen_name.is_empty() {
-                    p class="notice" role="note" { (text.get("compose.no_patients")) }
+                    p class="notice" role="note" { (text.get("compose-no_patients")) }
                 } @else {
-                    p class="notice" role="note" { (text.fill("form.read_only", &[("name", &chosen_name)])) }
+                    p class="notice" role="note" { (text.fill("form-read_only", &[("name", &chosen_name)])) }
                 }
             }
             (thread_table(&session, &threads, &[], &HashMap::new()))
@@ -173,7 +173,7 @@ pub(super) fn thread_table(
     let now = Utc::now();
     html! {
         @if threads.is_empty() {
-            p { (text.get(if staff { "inbasket.empty" } else { "inbox.empty" })) }
+            p { (text.get(if staff { "inbasket-empty" } else { "inbox-empty" })) }
         } @else {
             ul class="threads" id="thread-list" {
                 @for (i, t) in threads.iter().enumerate() {
@@ -182,24 +182,24 @@ pub(super) fn thread_table(
                         a href={ "/threads/" (t.id) } {
                             @if staff { span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) } " " }
                             (crate::routes::after_hours::on_call_badge(session, t.on_call.as_ref()))
-                            @if overdue { span class="badge overdue" { (text.get("inbasket.overdue")) } " " }
+                            @if overdue { span class="badge overdue" { (text.get("inbasket-overdue")) } " " }
                             strong class="subject" { (t.subject) }
                         }
                         span class="meta" {
                             @if staff {
-                                (text.get("inbasket.patient")) ": "
+                                (text.get("inbasket-patient")) ": "
                                 (patients.get(&t.patient.id).map_or(t.patient.display_name.as_str(), String::as_str)) " · "
                             }
                             (status_label(text, &t.status)) " · " (session.when(t.updated_at))
-                            @if t.unread > 0 { " · " strong { (text.fill("inbox.unread", &[("count", &t.unread.to_string())])) } }
+                            @if t.unread > 0 { " · " strong { (text.fill("inbox-unread", &[("count", &t.unread.to_string())])) } }
                             @if let Some(due) = t.due_at {
-                                " · " (text.fill(if staff { "inbasket.due" } else { "inbox.expect_by" }, &[("when", &session.when(due))]))
+                                " · " (text.fill(if staff { "inbasket-due" } else { "inbox-expect_by" }, &[("when", &session.when(due))]))
                             }
-                            @if let Some(a) = &t.assignee { @if staff { " · " (text.fill("inbasket.assignee", &[("name", &a.display_name)])) } }
+                            @if let Some(a) = &t.assignee { @if staff { " · " (text.fill("inbasket-assignee", &[("name", &a.display_name)])) } }
                         }
                         (crate::routes::after_hours::notice_line(t.after_hours.as_ref()))
                         @if let Some(r) = reasons.get(i).filter(|r| !r.is_empty()) {
-                            span class="meta reasons" { (text.get("inbasket.why")) ": " (r.join("; ")) }
+                            span class="meta reasons" { (text.get("inbasket-why")) ": " (r.join("; ")) }
                         }
                     }
                 }
@@ -276,35 +276,35 @@ pub(super) async fn inbasket(
         |view: &str| format!("/inbasket?view={view}&pool={}&urgency={}&status={}", q.pool, q.urgency, q.status);
     page(
         text,
-        text.get("inbasket.title"),
+        text.get("inbasket-title"),
         Some(&session),
         html! {
-            nav aria-label=(text.get("inbasket.views")) class="tabs" {
-                a href=(view_link("all")) aria-current=[(!assigned).then_some("page")] { (text.get("inbasket.all")) }
+            nav aria-label=(text.get("inbasket-views")) class="tabs" {
+                a href=(view_link("all")) aria-current=[(!assigned).then_some("page")] { (text.get("inbasket-all")) }
                 " "
-                a href=(view_link("assigned")) aria-current=[assigned.then_some("page")] { (text.get("inbasket.assigned")) }
+                a href=(view_link("assigned")) aria-current=[assigned.then_some("page")] { (text.get("inbasket-assigned")) }
             }
             form method="get" action="/inbasket" class="inline filters" {
                 input type="hidden" name="view" value=(if assigned { "assigned" } else { "all" });
-                label for="filter-pool" { (text.get("manage.pool")) }
+                label for="filter-pool" { (text.get("manage-pool")) }
                 select id="filter-pool" name="pool" {
-                    option value="" { (text.get("inbasket.any")) }
+                    option value="" { (text.get("inbasket-any")) }
                     @for p in &pools { option value=(p.slug) selected[p.slug == q.pool] { (p.name) } }
                 }
-                label for="filter-urgency" { (text.get("inbasket.urgency")) }
+                label for="filter-urgency" { (text.get("inbasket-urgency")) }
                 select id="filter-urgency" name="urgency" {
-                    option value="" { (text.get("inbasket.any")) }
+                    option value="" { (text.get("inbasket-any")) }
                     @for u in ["emergency", "urgent", "routine"] { option value=(u) selected[u == q.urgency] { (urgency_label(text, u)) } }
                 }
-                label for="filter-status" { (text.get("inbox.status")) }
+                label for="filter-status" { (text.get("inbox-status")) }
                 select id="filter-status" name="status" {
-                    @for (value, key) in [("", "status.open"), ("awaiting_patient", "status.awaiting_patient"), ("closed", "status.closed"), ("all", "inbasket.any")] {
+                    @for (value, key) in [("", "status-open"), ("awaiting_patient", "status-awaiting_patient"), ("closed", "status-closed"), ("all", "inbasket-any")] {
                         option value=(value) selected[value == q.status] { (text.get(key)) }
                     }
                 }
-                button type="submit" { (text.get("inbasket.filter")) }
+                button type="submit" { (text.get("inbasket-filter")) }
             }
-            p class="hint" { (text.get("inbasket.live")) }
+            p class="hint" { (text.get("inbasket-live")) }
             div id="live" role="status" aria-live="polite" class="visually-hidden" {}
             div data-live-list="" { (thread_table(&session, &threads, &reasons, &patients)) }
             (pager(&session, &view_link(if assigned { "assigned" } else { "all" }), next, !q.after.is_empty()))

@@ -128,7 +128,7 @@ impl WebSession {
 
     /// The routine reply target in words ("2 business days").
     pub(crate) fn reply_target(&self) -> String {
-        self.text.fill("reply.days", &[("days", &self.clinic.profile.routine_reply_days.to_string())])
+        self.text.fill("reply-days", &[("days", &self.clinic.profile.routine_reply_days.to_string())])
     }
 
     /// The refusal for a form whose CSRF token is not this session's.
@@ -136,8 +136,8 @@ impl WebSession {
         (!same_token(sent, &self.csrf)).then(|| {
             let text = self.text;
             let body =
-                html! { p role="alert" { (text.get("error.csrf")) } p { a href="/" { (text.get("thread.back")) } } };
-            let mut response = page(text, text.get("error.title"), Some(self), body);
+                html! { p role="alert" { (text.get("error-csrf")) } p { a href="/" { (text.get("thread-back")) } } };
+            let mut response = page(text, text.get("error-title"), Some(self), body);
             *response.status_mut() = StatusCode::FORBIDDEN;
             response
         })
@@ -159,39 +159,39 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                 script src="/static/app.js" defer {}
             }
             body {
-                a class="skip" href="#main" { (text.get("app.skip")) }
+                a class="skip" href="#main" { (text.get("app-skip")) }
                 header class="top" {
                     p class="brand" { a href="/" { "CareThread" } }
                     @if let Some(s) = session {
-                        nav aria-label=(text.get("nav.main")) {
+                        nav aria-label=(text.get("nav-main")) {
                             ul {
                                 @if s.auth.user.role.is_staff() {
-                                    li { a href="/inbasket" { (text.get("nav.inbasket")) } }
+                                    li { a href="/inbasket" { (text.get("nav-inbasket")) } }
                                 } @else if carethread_core::policy::may_administer(s.auth.user.role) {
-                                    li { a href="/admin" { (text.get("admin.title")) } }
+                                    li { a href="/admin" { (text.get("admin-title")) } }
                                 } @else if s.auth.user.role == carethread_core::role::Role::Auditor {
-                                    li { a href="/audit" { (text.get("audit.title")) } }
+                                    li { a href="/audit" { (text.get("audit-title")) } }
                                 } @else {
-                                    li { a href="/inbox" { (text.get("nav.inbox")) } }
-                                    li { a href="/compose" { (text.get("nav.compose")) } }
+                                    li { a href="/inbox" { (text.get("nav-inbox")) } }
+                                    li { a href="/compose" { (text.get("nav-compose")) } }
                                     @if s.auth.user.role == carethread_core::role::Role::Patient {
-                                        li { a href="/privacy" { (text.get("nav.privacy")) } }
-                                        li { a href="/proxies" { (text.get("nav.proxies")) } }
+                                        li { a href="/privacy" { (text.get("nav-privacy")) } }
+                                        li { a href="/proxies" { (text.get("nav-proxies")) } }
                                     }
                                 }
-                                li { a href="/security" { (text.get("nav.security")) } }
-                                li { a href="/help" { (text.get("nav.help")) } }
+                                li { a href="/security" { (text.get("nav-security")) } }
+                                li { a href="/help" { (text.get("nav-help")) } }
                             }
                         }
-                        p class="who" { (text.fill("app.signed_in_as", &[("name", s.auth.user.display_name.as_str())])) }
+                        p class="who" { (text.fill("app-signed_in_as", &[("name", s.auth.user.display_name.as_str())])) }
                         form method="post" action="/signout" class="inline" {
                             input type="hidden" name="csrf_token" value=(s.csrf);
-                            button type="submit" { (text.get("app.sign_out")) }
+                            button type="submit" { (text.get("app-sign_out")) }
                         }
                     }
                     form method="post" action="/lang" class="inline lang" {
                         @if let Some(s) = session { input type="hidden" name="csrf_token" value=(s.csrf); }
-                        label for="lang-select" { (text.get("app.language")) }
+                        label for="lang-select" { (text.get("app-language")) }
                         select id="lang-select" name="lang" {
                             option value="en" selected[text.0 == Language::En] { "English" }
                             option value="es" selected[text.0 == Language::Es] { "Español" }
@@ -204,7 +204,7 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                     (main)
                 }
                 footer {
-                    p class="emergency-line" { (text.get("app.emergency")) }
+                    p class="emergency-line" { (text.get("app-emergency")) }
                 }
             }
         }
@@ -215,9 +215,9 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
 pub(crate) fn error_page(text: Text, status: StatusCode, message: &str) -> Response {
     let mut response = page(
         text,
-        text.get("error.title"),
+        text.get("error-title"),
         None,
-        html! { p role="alert" { (message) } p { a href="/" { (text.get("thread.back")) } } },
+        html! { p role="alert" { (message) } p { a href="/" { (text.get("thread-back")) } } },
     );
     *response.status_mut() = status;
     response
@@ -237,19 +237,19 @@ async fn home(session: Result<WebSession, Response>) -> Response {
 fn signin_form(text: Text, message: Option<&str>, username: &str) -> Response {
     page(
         text,
-        text.get("signin.title"),
+        text.get("signin-title"),
         None,
         html! {
-            p { (text.get("signin.intro")) }
+            p { (text.get("signin-intro")) }
             @if let Some(m) = message { p class="error" role="alert" { (m) } }
             form method="post" action="/signin" class="stack" {
-                label for="username" { (text.get("signin.username")) }
+                label for="username" { (text.get("signin-username")) }
                 input id="username" name="username" type="text" autocomplete="username" required value=(username);
-                label for="password" { (text.get("signin.password")) }
+                label for="password" { (text.get("signin-password")) }
                 input id="password" name="password" type="password" autocomplete="current-password" required;
-                label for="totp" { (text.get("signin.totp")) }
+                label for="totp" { (text.get("signin-totp")) }
                 input id="totp" name="totp" type="text" inputmode="numeric" autocomplete="one-time-code";
-                button type="submit" class="primary" { (text.get("signin.submit")) }
+                button type="submit" class="primary" { (text.get("signin-submit")) }
             }
         },
     )
@@ -281,7 +281,7 @@ async fn signin_submit(
             .unwrap_or_default(),
     );
     if !same_origin(&headers) {
-        return error_page(text, StatusCode::FORBIDDEN, text.get("error.csrf"));
+        return error_page(text, StatusCode::FORBIDDEN, text.get("error-csrf"));
     }
     let input = SignIn {
         username: form.username.clone(),
@@ -295,10 +295,10 @@ async fn signin_submit(
             (StatusCode::SEE_OTHER, out).into_response()
         }
         Err(ApiError::Locked(_) | ApiError::TooManyRequests) => {
-            signin_form(text, Some(text.get("signin.locked")), &form.username)
+            signin_form(text, Some(text.get("signin-locked")), &form.username)
         }
-        Err(ApiError::MfaRequired(_)) => signin_form(text, Some(text.get("signin.mfa")), &form.username),
-        Err(_) => signin_form(text, Some(text.get("signin.failed")), &form.username),
+        Err(ApiError::MfaRequired(_)) => signin_form(text, Some(text.get("signin-mfa")), &form.username),
+        Err(_) => signin_form(text, Some(text.get("signin-failed")), &form.username),
     }
 }
 

@@ -83,15 +83,15 @@ async fn privacy(State(state): State<AppState>, session: WebSession) -> Response
     };
     page(
         text,
-        text.get("privacy.title"),
+        text.get("privacy-title"),
         Some(&session),
         html! {
-            p { (text.get("privacy.intro")) }
-            @if entries.is_empty() { p { (text.get("privacy.none")) } }
+            p { (text.get("privacy-intro")) }
+            @if entries.is_empty() { p { (text.get("privacy-none")) } }
             @else {
                 table {
-                    caption class="visually-hidden" { (text.get("privacy.title")) }
-                    thead { tr { th scope="col" { (text.get("privacy.who")) } th scope="col" { (text.get("privacy.what")) } th scope="col" { (text.get("privacy.when")) } } }
+                    caption class="visually-hidden" { (text.get("privacy-title")) }
+                    thead { tr { th scope="col" { (text.get("privacy-who")) } th scope="col" { (text.get("privacy-what")) } th scope="col" { (text.get("privacy-when")) } } }
                     tbody {
                         @for e in &entries {
                             tr {
@@ -130,47 +130,47 @@ async fn proxies_page(
     let now = Utc::now();
     let mut response = page(
         text,
-        text.get("proxies.title"),
+        text.get("proxies-title"),
         Some(session),
         html! {
             (FormError::summary(error, text))
-            p { (text.get("proxies.intro")) }
+            p { (text.get("proxies-intro")) }
             ul {
                 @for g in grants.iter().filter(|g| g.revoked_at.is_none() && g.expires_at.is_none_or(|t| t > now)) {
                     li {
-                        strong { (g.proxy.display_name) } " · " (text.get(&format!("proxies.scope.{}", g.scope.as_str())))
-                        @if let Some(t) = g.expires_at { " · " (text.get("proxies.until")) " " (t.format("%b %-d, %Y")) }
+                        strong { (g.proxy.display_name) } " · " (text.get(&format!("proxies-scope-{}", g.scope.as_str())))
+                        @if let Some(t) = g.expires_at { " · " (text.get("proxies-until")) " " (t.format("%b %-d, %Y")) }
                         form method="post" action="/proxies/revoke" class="inline" {
                             input type="hidden" name="csrf_token" value=(session.csrf);
                             input type="hidden" name="grant" value=(g.id);
-                            button type="submit" { (text.fill("proxies.revoke", &[("name", &g.proxy.display_name)])) }
+                            button type="submit" { (text.fill("proxies-revoke", &[("name", &g.proxy.display_name)])) }
                         }
                     }
                 }
             }
             section aria-labelledby="grant-h" {
-                h2 id="grant-h" { (text.get("proxies.add")) }
-                p { (text.get("proxies.add_intro")) }
+                h2 id="grant-h" { (text.get("proxies-add")) }
+                p { (text.get("proxies-add_intro")) }
                 form method="post" action="/proxies/grant" class="stack" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
-                    label for="proxy-username" { (text.get("proxies.username")) }
+                    label for="proxy-username" { (text.get("proxies-username")) }
                     input id="proxy-username" name="username" type="text" required autocomplete="off" maxlength="64"
                         value=(typed.username)
                         aria-invalid=[FormError::is_for(error, "proxy-username").then_some("true")]
                         aria-describedby=[FormError::described_by(error, "proxy-username")];
                     (FormError::next_to(error, "proxy-username"))
-                    label for="proxy-scope" { (text.get("admin.grants.scope")) }
+                    label for="proxy-scope" { (text.get("admin-grants-scope")) }
                     select id="proxy-scope" name="scope" {
                         @for s in ["messages_only", "read_only", "full"] {
-                            option value=(s) selected[s == typed.scope] { (text.get(&format!("proxies.scope.{s}"))) }
+                            option value=(s) selected[s == typed.scope] { (text.get(&format!("proxies-scope-{s}"))) }
                         }
                     }
-                    label for="proxy-until" { (text.get("admin.grants.until_optional")) }
+                    label for="proxy-until" { (text.get("admin-grants-until_optional")) }
                     input id="proxy-until" name="until" type="date" value=(typed.until)
                         aria-invalid=[FormError::is_for(error, "proxy-until").then_some("true")]
                         aria-describedby=[FormError::described_by(error, "proxy-until")];
                     (FormError::next_to(error, "proxy-until"))
-                    button type="submit" class="primary" { (text.get("proxies.add")) }
+                    button type="submit" class="primary" { (text.get("proxies-add")) }
                 }
             }
         },
@@ -214,10 +214,10 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
         Err(e) => return super::pages::api_error(text, &e),
     };
     let Ok(bytes) = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await else {
-        return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error.generic"));
+        return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error-generic"));
     };
     let Ok(entries) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error.generic"));
+        return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error-generic"));
     };
     let patients: Vec<_> = match state.store.list_users().await {
         Ok(users) => users.into_iter().filter(|u| u.role == Role::Patient).collect(),
@@ -234,32 +234,32 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
     let rows = entries["entries"].as_array().cloned().unwrap_or_default();
     page(
         text,
-        text.get("audit.title"),
+        text.get("audit-title"),
         Some(&session),
         html! {
             form method="get" action="/audit" class="inline filters" {
-                label for="audit-patient" { (text.get("inbasket.patient")) }
+                label for="audit-patient" { (text.get("inbasket-patient")) }
                 select id="audit-patient" name="patient" {
-                    option value="" { (text.get("inbasket.any")) }
+                    option value="" { (text.get("inbasket-any")) }
                     @for p in &patients { option value=(p.id) selected[p.id.to_string() == f.patient] { (p.display_name.as_str()) } }
                 }
-                label for="audit-action" { (text.get("audit.action")) }
+                label for="audit-action" { (text.get("audit-action")) }
                 input id="audit-action" name="action" type="text" value=(f.action) placeholder="thread.break_glass";
-                label for="audit-from" { (text.get("audit.from")) }
+                label for="audit-from" { (text.get("audit-from")) }
                 input id="audit-from" name="from" type="date" value=(f.from);
-                label for="audit-to" { (text.get("audit.to")) }
+                label for="audit-to" { (text.get("audit-to")) }
                 input id="audit-to" name="to" type="date" value=(f.to);
-                button type="submit" { (text.get("inbasket.filter")) }
+                button type="submit" { (text.get("inbasket-filter")) }
             }
-            p { a href=(csv) download="audit.csv" { (text.get("audit.csv")) } }
-            div class="scroll" tabindex="0" role="region" aria-label=(text.get("audit.title")) {
+            p { a href=(csv) download="audit.csv" { (text.get("audit-csv")) } }
+            div class="scroll" tabindex="0" role="region" aria-label=(text.get("audit-title")) {
                 table {
                     thead { tr {
-                        th scope="col" { (text.get("privacy.when")) }
-                        th scope="col" { (text.get("privacy.who")) }
-                        th scope="col" { (text.get("audit.action")) }
-                        th scope="col" { (text.get("inbasket.patient")) }
-                        th scope="col" { (text.get("audit.detail")) }
+                        th scope="col" { (text.get("privacy-when")) }
+                        th scope="col" { (text.get("privacy-who")) }
+                        th scope="col" { (text.get("audit-action")) }
+                        th scope="col" { (text.get("inbasket-patient")) }
+                        th scope="col" { (text.get("audit-detail")) }
                     } }
                     tbody {
                         @for e in &rows {
@@ -303,7 +303,7 @@ async fn grant(State(state): State<AppState>, session: WebSession, Form(form): F
     }
     let refused = |field: &str, status: StatusCode, message: String| FormError::new(field, status, message);
     let no_proxy =
-        || refused("proxy-username", StatusCode::UNPROCESSABLE_ENTITY, text.get("proxies.no_such").to_owned());
+        || refused("proxy-username", StatusCode::UNPROCESSABLE_ENTITY, text.get("proxies-no_such").to_owned());
     let proxy = match carethread_core::user::Username::parse(form.username.trim()) {
         Err(_) => Err(no_proxy()),
         Ok(username) => match state.store.user_credentials(&username).await {
@@ -319,7 +319,7 @@ async fn grant(State(state): State<AppState>, session: WebSession, Form(form): F
     let expires_at = match super::admin::end_of_day(&form.until) {
         Ok(t) => t,
         Err(e) => {
-            let error = refused("proxy-until", super::form_error::form_status(&e), text.get("form.invalid").to_owned());
+            let error = refused("proxy-until", super::form_error::form_status(&e), text.get("form-invalid").to_owned());
             return proxies_page(&state, &session, &form, Some(&error)).await;
         }
     };
@@ -338,8 +338,8 @@ async fn grant(State(state): State<AppState>, session: WebSession, Form(form): F
                 "proxy-username"
             };
             let message = match &e {
-                ApiError::Invalid { .. } | ApiError::Conflict(_) => text.get("form.invalid").to_owned(),
-                _ => text.get("error.generic").to_owned(),
+                ApiError::Invalid { .. } | ApiError::Conflict(_) => text.get("form-invalid").to_owned(),
+                _ => text.get("error-generic").to_owned(),
             };
             let error = refused(field, super::form_error::form_status(&e), message);
             proxies_page(&state, &session, &form, Some(&error)).await
@@ -359,7 +359,7 @@ async fn revoke(State(state): State<AppState>, session: WebSession, Form(form): 
     }
     match crate::routes::privacy::revoke_grant(State(state), session.auth.clone(), Path(form.grant)).await {
         Ok(_) => Redirect::to("/proxies").into_response(),
-        Err(_) => error_page(session.text, StatusCode::NOT_FOUND, session.text.get("error.not_found")),
+        Err(_) => error_page(session.text, StatusCode::NOT_FOUND, session.text.get("error-not_found")),
     }
 }
 
@@ -421,9 +421,9 @@ async fn manage(
                     _ => "forward-note",
                 };
                 let message = match &e {
-                    ApiError::Invalid { field, .. } if field == "pool" => text.get("manage.forward_nowhere").to_owned(),
-                    ApiError::Invalid { field, .. } if field == "note" => text.get("manage.note_too_long").to_owned(),
-                    ApiError::Invalid { .. } => text.get("form.invalid").to_owned(),
+                    ApiError::Invalid { field, .. } if field == "pool" => text.get("manage-forward_nowhere").to_owned(),
+                    ApiError::Invalid { field, .. } if field == "note" => text.get("manage-note_too_long").to_owned(),
+                    ApiError::Invalid { .. } => text.get("form-invalid").to_owned(),
                     other => super::form_error::FormError::from_api(&state, &session, other, field, field).message,
                 };
                 let error = FormError::new(field, super::form_error::form_status(&e), message);
@@ -437,7 +437,7 @@ async fn manage(
             }
             Ok(())
         }
-        _ => return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error.generic")),
+        _ => return error_page(text, StatusCode::UNPROCESSABLE_ENTITY, text.get("error-generic")),
     };
     match result {
         Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
@@ -506,9 +506,9 @@ async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageF
         .into_iter()
         .chain(assignee.as_ref().map(|u| u.display_name.as_str()))
         .collect();
-    let mut body = session.text.fill("manage.forwarded", &[("to", &to.join(", "))]);
+    let mut body = session.text.fill("manage-forwarded", &[("to", &to.join(", "))]);
     if clear {
-        body = format!("{body} {}", session.text.get("manage.assignee_cleared"));
+        body = format!("{body} {}", session.text.get("manage-assignee_cleared"));
     }
     if !note.is_empty() {
         body = format!("{body}\n{note}");

@@ -55,9 +55,9 @@ pub(super) fn api_error_in(session: &WebSession, err: &ApiError) -> Response {
     let text = session.text;
     let mut response = page(
         text,
-        text.get("error.title"),
+        text.get("error-title"),
         Some(session),
-        html! { p role="alert" { (refusal_words(text, err)) } p { a href="/" { (text.get("thread.back")) } } },
+        html! { p role="alert" { (refusal_words(text, err)) } p { a href="/" { (text.get("thread-back")) } } },
     );
     *response.status_mut() = form_status(err);
     response
@@ -67,16 +67,16 @@ pub(super) fn api_error_in(session: &WebSession, err: &ApiError) -> Response {
 /// knows the words, the API's plain sentence otherwise, never an internal cause.
 fn refusal_words(text: Text, err: &ApiError) -> String {
     match err {
-        ApiError::NotFound => text.get("error.not_found").to_owned(),
+        ApiError::NotFound => text.get("error-not_found").to_owned(),
         ApiError::Forbidden(m) | ApiError::Conflict(m) | ApiError::BadRequest(m) => m.clone(),
         ApiError::Invalid { field, detail } => format!("{field} {detail}"),
-        ApiError::PayloadTooLarge(_) => text.get("form.upload_too_large").to_owned(),
-        ApiError::UnsupportedMediaType(_) => text.get("form.file_type").to_owned(),
-        ApiError::Unavailable => text.get("form.unavailable").to_owned(),
-        ApiError::StorageFull => text.get("form.storage_full").to_owned(),
-        ApiError::Infected => text.get("form.infected").to_owned(),
-        ApiError::ScannerUnavailable => text.get("form.scanner_unavailable").to_owned(),
-        _ => text.get("error.generic").to_owned(),
+        ApiError::PayloadTooLarge(_) => text.get("form-upload_too_large").to_owned(),
+        ApiError::UnsupportedMediaType(_) => text.get("form-file_type").to_owned(),
+        ApiError::Unavailable => text.get("form-unavailable").to_owned(),
+        ApiError::StorageFull => text.get("form-storage_full").to_owned(),
+        ApiError::Infected => text.get("form-infected").to_owned(),
+        ApiError::ScannerUnavailable => text.get("form-scanner_unavailable").to_owned(),
+        _ => text.get("error-generic").to_owned(),
     }
 }
 
@@ -96,10 +96,10 @@ pub(super) fn patient_label(
             carethread_core::user::Language::En => dob.format("%b %-d, %Y").to_string(),
             carethread_core::user::Language::Es => dob.format("%d/%m/%Y").to_string(),
         };
-        label = format!("{label} · {}", text.fill("patient.dob", &[("date", &date)]));
+        label = format!("{label} · {}", text.fill("patient-dob", &[("date", &date)]));
     }
     if let Some(mrn) = mrn {
-        label = format!("{label} · {}", text.fill("patient.mrn", &[("mrn", mrn)]));
+        label = format!("{label} · {}", text.fill("patient-mrn", &[("mrn", mrn)]));
     }
     label
 }
@@ -128,10 +128,10 @@ pub(super) fn intro(session: &WebSession) -> Markup {
     let text = session.text;
     let target = session.reply_target();
     html! {
-        p { (text.get("welcome.what")) }
-        p { (text.fill("welcome.nonurgent", &[("target", &target)])) }
+        p { (text.get("welcome-what")) }
+        p { (text.fill("welcome-nonurgent", &[("target", &target)])) }
         (hours_line(session))
-        div class="emergency" role="note" { p { strong { (text.get("welcome.emergency")) } } }
+        div class="emergency" role="note" { p { strong { (text.get("welcome-emergency")) } } }
     }
 }
 
@@ -140,11 +140,11 @@ async fn welcome(session: WebSession) -> Response {
     let text = session.text;
     let mut response = page(
         text,
-        text.get("welcome.title"),
+        text.get("welcome-title"),
         Some(&session),
         html! {
             (intro(&session))
-            p { a class="button primary" href="/inbox" { (text.get("welcome.continue")) } }
+            p { a class="button primary" href="/inbox" { (text.get("welcome-continue")) } }
         },
     );
     response.headers_mut().insert(
@@ -156,20 +156,20 @@ async fn welcome(session: WebSession) -> Response {
 
 async fn help(session: WebSession) -> Response {
     let text = session.text;
-    page(text, text.get("help.title"), Some(&session), intro(&session))
+    page(text, text.get("help-title"), Some(&session), intro(&session))
 }
 
 /// The clinic's hours, and when it is closed, when messages will be read.
 pub(super) fn hours_line(session: &WebSession) -> Markup {
     let text = session.text;
     let p = &session.clinic.profile;
-    let days: Vec<&str> = p.open_days.iter().map(|d| text.get(&format!("day.{}", day_key(*d)))).collect();
+    let days: Vec<&str> = p.open_days.iter().map(|d| text.get(&format!("day-{}", day_key(*d)))).collect();
     let now = Utc::now();
     html! {
-        p { (text.fill("hours.line", &[("days", &days.join(", ")), ("opens", &p.opens_at), ("closes", &p.closes_at)])) }
+        p { (text.fill("hours-line", &[("days", &days.join(", ")), ("opens", &p.opens_at), ("closes", &p.closes_at)])) }
         @if !session.clinic.hours.is_open(now) {
             p class="notice" role="note" {
-                (text.fill("compose.after_hours", &[("when", &session.when(session.clinic.hours.next_open(now)))]))
+                (text.fill("compose-after_hours", &[("when", &session.when(session.clinic.hours.next_open(now)))]))
             }
         }
     }
@@ -190,17 +190,17 @@ pub(super) fn day_key(day: u8) -> &'static str {
 
 pub(super) fn status_label(text: Text, status: &str) -> &'static str {
     match status {
-        "open" => text.get("status.open"),
-        "awaiting_patient" => text.get("status.awaiting_patient"),
-        _ => text.get("status.closed"),
+        "open" => text.get("status-open"),
+        "awaiting_patient" => text.get("status-awaiting_patient"),
+        _ => text.get("status-closed"),
     }
 }
 
 pub(super) fn urgency_label(text: Text, urgency: &str) -> &'static str {
     match urgency {
-        "emergency" => text.get("urgency.emergency"),
-        "urgent" => text.get("urgency.urgent"),
-        _ => text.get("urgency.routine"),
+        "emergency" => text.get("urgency-emergency"),
+        "urgent" => text.get("urgency-urgent"),
+        _ => text.get("urgency-routine"),
     }
 }
 

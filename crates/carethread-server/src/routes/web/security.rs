@@ -37,42 +37,42 @@ async fn security_page(State(state): State<AppState>, session: WebSession) -> Re
     let required = state.settings.mfa_required(session.auth.user.role);
     let body = html! {
         @if required && !enabled {
-            p class="notice" role="status" { (text.get("security.required")) }
+            p class="notice" role="status" { (text.get("security-required")) }
         }
         section aria-labelledby="mfa-h" {
-            h2 id="mfa-h" { (text.get("security.mfa")) }
-            p { (text.get("security.mfa_what")) }
+            h2 id="mfa-h" { (text.get("security-mfa")) }
+            p { (text.get("security-mfa_what")) }
             @if enabled {
-                p { strong { (text.get("security.on")) } }
+                p { strong { (text.get("security-on")) } }
                 @if !required {
                     form method="post" action="/security/disable" class="stack" {
                         input type="hidden" name="csrf_token" value=(session.csrf);
-                        label for="disable-code" { (text.get("security.code_or_recovery")) }
+                        label for="disable-code" { (text.get("security-code_or_recovery")) }
                         input id="disable-code" name="code" type="text" autocomplete="one-time-code" required;
-                        button type="submit" { (text.get("security.turn_off")) }
+                        button type="submit" { (text.get("security-turn_off")) }
                     }
                 }
             } @else {
                 form method="post" action="/security/enrol" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
-                    button type="submit" class="primary" { (text.get("security.set_up")) }
+                    button type="submit" class="primary" { (text.get("security-set_up")) }
                 }
             }
         }
         (everywhere_form(&session))
     };
-    page(text, text.get("security.title"), Some(&session), body)
+    page(text, text.get("security-title"), Some(&session), body)
 }
 
 fn everywhere_form(session: &WebSession) -> Markup {
     let text = session.text;
     html! {
         section aria-labelledby="everywhere-h" {
-            h2 id="everywhere-h" { (text.get("security.everywhere")) }
-            p { (text.get("security.everywhere_what")) }
+            h2 id="everywhere-h" { (text.get("security-everywhere")) }
+            p { (text.get("security-everywhere_what")) }
             form method="post" action="/security/sign-out-everywhere" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
-                button type="submit" { (text.get("security.everywhere")) }
+                button type="submit" { (text.get("security-everywhere")) }
             }
         }
     }
@@ -91,22 +91,22 @@ async fn enrol(State(state): State<AppState>, session: WebSession, Form(form): F
     let qr = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(e.qr_svg));
     let body = html! {
         ol {
-            li { (text.get("security.step_app")) }
+            li { (text.get("security-step_app")) }
             li {
-                (text.get("security.step_scan"))
-                p { img src=(qr) alt=(text.get("security.qr_alt")) width="220" height="220"; }
-                p { (text.get("security.step_type")) " " code class="secret" { (e.secret) } }
+                (text.get("security-step_scan"))
+                p { img src=(qr) alt=(text.get("security-qr_alt")) width="220" height="220"; }
+                p { (text.get("security-step_type")) " " code class="secret" { (e.secret) } }
             }
-            li { (text.get("security.step_code")) }
+            li { (text.get("security-step_code")) }
         }
         form method="post" action="/security/confirm" class="stack" {
             input type="hidden" name="csrf_token" value=(session.csrf);
-            label for="mfa-code" { (text.get("security.code")) }
+            label for="mfa-code" { (text.get("security-code")) }
             input id="mfa-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required pattern="[0-9 ]{6,7}";
-            button type="submit" class="primary" { (text.get("security.confirm")) }
+            button type="submit" class="primary" { (text.get("security-confirm")) }
         }
     };
-    page(text, text.get("security.set_up"), Some(&session), body)
+    page(text, text.get("security-set_up"), Some(&session), body)
 }
 
 #[derive(Deserialize)]
@@ -127,12 +127,12 @@ async fn confirm(State(state): State<AppState>, session: WebSession, Form(form):
         Err(err) => return api_error(text, &err),
     };
     let body = html! {
-        p role="status" { strong { (text.get("security.on")) } }
-        p { (text.get("security.recovery_what")) }
+        p role="status" { strong { (text.get("security-on")) } }
+        p { (text.get("security-recovery_what")) }
         ul class="codes" { @for c in &codes.recovery_codes { li { code { (c) } } } }
-        p { a class="button primary" href="/" { (text.get("welcome.continue")) } }
+        p { a class="button primary" href="/" { (text.get("welcome-continue")) } }
     };
-    let mut response = page(text, text.get("security.recovery"), Some(&session), body);
+    let mut response = page(text, text.get("security-recovery"), Some(&session), body);
     // Recovery codes must not linger in any cache.
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response

@@ -86,7 +86,7 @@ pub(super) async fn reply(
         return again(&state, &session, &id, came_back(error), status).await;
     }
     if posted.files.is_empty() && form.body.trim().is_empty() {
-        let error = FormError::new("reply-body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
+        let error = FormError::new("reply-body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error-empty"));
         return again(&state, &session, &id, came_back(error), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if let Some(error) =
@@ -140,7 +140,7 @@ pub(super) async fn note(
     let came_back =
         |error: FormError| ReplyBox { note: form.body.clone(), note_error: Some(error), ..ReplyBox::default() };
     if form.body.trim().is_empty() {
-        let error = FormError::new("note-body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error.empty"));
+        let error = FormError::new("note-body", StatusCode::UNPROCESSABLE_ENTITY, text.get("error-empty"));
         return again(&state, &session, &id, came_back(error), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if let Some(error) = FormError::check_message(&state, &session, &form.body, &[], "note-body", "note-body") {
@@ -189,15 +189,15 @@ pub(super) fn note_section(session: &WebSession, d: &ThreadDetail, reply: &Reply
     let error = reply.note_error.as_ref();
     html! {
         section class="note-form" aria-labelledby="note-h" {
-            h2 id="note-h" { (text.get("thread.note_section")) }
+            h2 id="note-h" { (text.get("thread-note_section")) }
             form method="post" action={ "/threads/" (d.id) "/note" } class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
-                label for="note-body" { (text.get("thread.note_label")) }
+                label for="note-body" { (text.get("thread-note_label")) }
                 textarea id="note-body" name="body" rows="3"
                     aria-invalid=[FormError::is_for(error, "note-body").then_some("true")]
                     aria-describedby=[FormError::described_by(error, "note-body")] { (reply.note) }
                 (FormError::next_to(error, "note-body"))
-                button type="submit" class="note" { (text.get("thread.note_add")) }
+                button type="submit" class="note" { (text.get("thread-note_add")) }
             }
         }
     }
@@ -208,16 +208,16 @@ pub(super) fn confidential_section(session: &WebSession, d: &ThreadDetail) -> Ma
     let text = session.text;
     html! {
         section aria-labelledby="private-h" {
-            h2 id="private-h" { (text.get("thread.private_h")) }
-            p id="private-help" { (text.get("compose.confidential_help")) }
+            h2 id="private-h" { (text.get("thread-private_h")) }
+            p id="private-help" { (text.get("compose-confidential_help")) }
             form method="post" action={ "/threads/" (d.id) "/confidential" } class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 @if d.confidential {
                     input type="hidden" name="confidential" value="false";
-                    button type="submit" aria-describedby="private-help" { (text.get("thread.confidential_unmark")) }
+                    button type="submit" aria-describedby="private-help" { (text.get("thread-confidential_unmark")) }
                 } @else {
                     input type="hidden" name="confidential" value="true";
-                    button type="submit" aria-describedby="private-help" { (text.get("thread.confidential_mark")) }
+                    button type="submit" aria-describedby="private-help" { (text.get("thread-confidential_mark")) }
                 }
             }
         }
@@ -249,9 +249,9 @@ pub(super) async fn feedback(
     }
     let text = session.text;
     let body = if form.answered == "yes" {
-        format!("✓ {}: {}", text.get("thread.answered_q"), text.get("thread.answered_yes"))
+        format!("✓ {}: {}", text.get("thread-answered_q"), text.get("thread-answered_yes"))
     } else {
-        text.get("thread.answered_no").to_owned()
+        text.get("thread-answered_no").to_owned()
     };
     // "Yes" leaves the thread with the patient; "I still have a question" puts it back with the care team.
     let message =

@@ -101,7 +101,7 @@ pub(super) async fn staff_context(
         .map(|u| {
             (
                 u.id.to_string(),
-                format!("{} ({})", u.display_name.as_str(), session.text.get(&format!("role.{}", u.role.as_str()))),
+                format!("{} ({})", u.display_name.as_str(), session.text.get(&format!("role-{}", u.role.as_str()))),
             )
         })
         .collect();
@@ -173,17 +173,17 @@ pub(super) fn message_item(session: &WebSession, m: &MessageOut, staff: bool) ->
             p class="meta" {
                 strong { (m.author.display_name) }
                 " · " time datetime=(m.sent_at.to_rfc3339()) { (session.when(m.sent_at)) }
-                @if m.internal { " · " strong class="badge note-label" { (text.get("thread.note_badge")) } }
-                @if m.ai_assisted && staff { " · " span class="badge" { (text.get("thread.ai_assisted")) } }
+                @if m.internal { " · " strong class="badge note-label" { (text.get("thread-note_badge")) } }
+                @if m.ai_assisted && staff { " · " span class="badge" { (text.get("thread-ai_assisted")) } }
             }
             div class="body" { @for line in m.body.lines() { (line) br; } }
             @for a in &m.attachments {
-                p { a href=(a.url) { (text.fill("thread.attachment", &[("name", &a.file_name)])) } }
+                p { a href=(a.url) { (text.fill("thread-attachment", &[("name", &a.file_name)])) } }
             }
             @let readers: Vec<_> = m.read_by.iter().filter(|r| r.user_id != m.author.id).collect();
             p class="receipt" {
-                @if readers.is_empty() { (text.get("thread.not_read")) }
-                @for r in &readers { (text.fill("thread.read_by", &[("name", &r.display_name), ("time", &session.when(r.read_at))])) " " }
+                @if readers.is_empty() { (text.get("thread-not_read")) }
+                @for r in &readers { (text.fill("thread-read_by", &[("name", &r.display_name), ("time", &session.when(r.read_at))])) " " }
             }
         }
     }
@@ -210,28 +210,28 @@ pub(super) fn render_thread(
         &d.subject,
         Some(session),
         html! {
-            p { a href="/" { (text.get("thread.back")) } }
-            p class="meta" { (text.get("inbox.status")) ": " (status_label(text, &d.status))
-                @if staff { " · " (text.get("inbasket.patient")) ": " (context.patient) }
+            p { a href="/" { (text.get("thread-back")) } }
+            p class="meta" { (text.get("inbox-status")) ": " (status_label(text, &d.status))
+                @if staff { " · " (text.get("inbasket-patient")) ": " (context.patient) }
                 @if session.auth.user.role == carethread_core::role::Role::Proxy {
-                    " · " (text.fill("thread.about", &[("name", &d.patient.display_name)]))
+                    " · " (text.fill("thread-about", &[("name", &d.patient.display_name)]))
                 }
                 @if let Some(due) = d.due_at {
-                    " · " (text.fill(if staff { "inbasket.due" } else { "inbox.expect_by" }, &[("when", &session.when(due))]))
+                    " · " (text.fill(if staff { "inbasket-due" } else { "inbox-expect_by" }, &[("when", &session.when(due))]))
                 }
-                @if !d.replies_allowed { " · " (text.get("thread.replies_off")) } }
+                @if !d.replies_allowed { " · " (text.get("thread-replies_off")) } }
             @if staff {
                 p class="meta assignment" {
                     @match &d.assignee {
-                        Some(a) => { (text.fill("inbasket.assignee", &[("name", &a.display_name)])) }
-                        None => { (text.get("thread.not_assigned")) }
+                        Some(a) => { (text.fill("inbasket-assignee", &[("name", &a.display_name)])) }
+                        None => { (text.get("thread-not_assigned")) }
                     }
-                    " · " (text.get("manage.pool")) ": "
+                    " · " (text.get("manage-pool")) ": "
                     @match &d.pool { Some(p) => { (p.name) } None => { "—" } }
                 }
             }
             @if d.confidential {
-                p class="notice" role="note" { (text.get("thread.confidential_on")) }
+                p class="notice" role="note" { (text.get("thread-confidential_on")) }
             }
             @if let Some(notice) = &d.safety_notice {
                 div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
@@ -240,23 +240,23 @@ pub(super) fn render_thread(
             @if let Some(on_call) = &d.on_call { p { (crate::routes::after_hours::on_call_badge(session, Some(on_call))) } }
             @if let (true, Some(t)) = (staff, &d.triage) {
                 section class="triage" aria-labelledby="triage-h" {
-                    h2 id="triage-h" { (text.get("thread.triage")) }
+                    h2 id="triage-h" { (text.get("thread-triage")) }
                     p { span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) } " · " (t.category) }
                     ul { @for r in &t.reasons { li { (r) } } }
                 }
             }
             section aria-labelledby="messages-h" {
-                h2 id="messages-h" { (text.get("thread.messages")) }
+                h2 id="messages-h" { (text.get("thread-messages")) }
                 ol class="messages" { @for m in &d.messages { (message_item(session, m, staff)) } }
             }
             @if !staff && last_from_staff && patient_may_write && context.may_reply {
                 form method="post" action={ "/threads/" (d.id) "/feedback" } class="feedback" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     fieldset {
-                        legend { (text.get("thread.answered_q")) }
-                        button type="submit" name="answered" value="yes" { (text.get("thread.answered_yes")) }
+                        legend { (text.get("thread-answered_q")) }
+                        button type="submit" name="answered" value="yes" { (text.get("thread-answered_yes")) }
                         " "
-                        button type="submit" name="answered" value="no" { (text.get("thread.answered_no")) }
+                        button type="submit" name="answered" value="no" { (text.get("thread-answered_no")) }
                     }
                 }
             }
@@ -266,7 +266,7 @@ pub(super) fn render_thread(
             @if context.may_mark_confidential { (confidential_section(session, d)) }
             @if staff && !context.recent.is_empty() {
                 section aria-labelledby="recent-h" {
-                    h2 id="recent-h" { (text.fill("thread.recent", &[("name", &context.patient)])) }
+                    h2 id="recent-h" { (text.fill("thread-recent", &[("name", &context.patient)])) }
                     ul {
                         @for t in &context.recent {
                             li { a href={ "/threads/" (t.id) } { (t.subject) } " · " (status_label(text, &t.status)) " · " (session.when(t.updated_at)) }
@@ -292,60 +292,60 @@ pub(super) fn reply_section(
     let error = reply.error.as_ref();
     html! {
         @if closed || (!staff && !d.replies_allowed) {
-            p { (text.get(if closed { "thread.closed" } else { "thread.replies_off_patient" })) }
+            p { (text.get(if closed { "thread-closed" } else { "thread-replies_off_patient" })) }
         } @else if !context.may_reply {
-            p class="notice" role="note" { (text.get("form.read_only_thread")) }
+            p class="notice" role="note" { (text.get("form-read_only_thread")) }
         } @else {
             @if staff {
                 section aria-labelledby="reply-tools-h" {
-                    h2 id="reply-tools-h" { (text.get("thread.reply_tools")) }
+                    h2 id="reply-tools-h" { (text.get("thread-reply_tools")) }
                     form method="post" action={ "/threads/" (d.id) "/draft" } class="inline" {
                         input type="hidden" name="csrf_token" value=(session.csrf);
-                        button type="submit" { (text.get("thread.draft")) }
+                        button type="submit" { (text.get("thread-draft")) }
                     }
                     @if !context.quick.is_empty() {
                         form method="post" action={ "/threads/" (d.id) "/quick-reply" } class="inline" {
                             input type="hidden" name="csrf_token" value=(session.csrf);
                             input type="hidden" name="body" value=(reply.text);
-                            label for="quick-code" { (text.get("thread.quick")) }
+                            label for="quick-code" { (text.get("thread-quick")) }
                             select id="quick-code" name="code" {
                                 @for (code, body) in &context.quick {
                                     option value=(code) { "." (code) " — " (body.chars().take(50).collect::<String>()) }
                                 }
                             }
-                            button type="submit" { (text.get("thread.quick_insert")) }
+                            button type="submit" { (text.get("thread-quick_insert")) }
                         }
                     }
-                    @if reply.no_reply_needed { p role="status" { (text.get("thread.no_reply_needed")) } }
+                    @if reply.no_reply_needed { p role="status" { (text.get("thread-no_reply_needed")) } }
                 }
             }
             form method="post" action={ "/threads/" (d.id) "/reply" } enctype="multipart/form-data" class="stack reply" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 @if let Some(id) = &reply.draft_id { input type="hidden" name="draft_id" value=(id); }
                 @if let Some(model) = &reply.model {
-                    p class="notice" role="status" { (text.fill("thread.draft_ai", &[("model", model)])) " " (text.get("thread.draft_help")) }
+                    p class="notice" role="status" { (text.fill("thread-draft_ai", &[("model", model)])) " " (text.get("thread-draft_help")) }
                 }
                 (FormError::summary(error, text))
-                label for="reply-body" { (text.get("thread.reply")) }
-                p class="hint" id="reply-body-hint" { (text.fill("compose.chars_hint", &[("max", &max_chars)])) }
+                label for="reply-body" { (text.get("thread-reply")) }
+                p class="hint" id="reply-body-hint" { (text.fill("compose-chars_hint", &[("max", &max_chars)])) }
                 textarea id="reply-body" name="body" rows="8" data-max-chars=(max_chars)
-                    data-count-text=(text.get("compose.chars_count")) data-over-text=(text.get("compose.chars_over"))
+                    data-count-text=(text.get("compose-chars_count")) data-over-text=(text.get("compose-chars_over"))
                     aria-invalid=[FormError::is_for(error, "reply-body").then_some("true")]
                     aria-describedby=(described(error, "reply-body")) { (reply.text) }
                 (FormError::next_to(error, "reply-body"))
                 @if staff { (super::wording_feedback::region(text, &d.id, reply.feedback.as_ref(), &reply.emergency)) }
-                label for="reply-files" { (text.get("compose.files")) }
+                label for="reply-files" { (text.get("compose-files")) }
                 input id="reply-files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf"
                     aria-invalid=[FormError::is_for(error, "reply-files").then_some("true")]
                     aria-describedby=[FormError::described_by(error, "reply-files")];
                 (FormError::next_to(error, "reply-files"))
-                @if staff { p class="hint" { (text.get("thread.reply_to_patient")) } }
+                @if staff { p class="hint" { (text.get("thread-reply_to_patient")) } }
                 @if staff {
                     button type="submit" formaction={ "/threads/" (d.id) "/check-wording" } formnovalidate {
-                        (text.get("thread.check_wording"))
+                        (text.get("thread-check_wording"))
                     }
                 }
-                button type="submit" class="primary" { (text.get("thread.send")) }
+                button type="submit" class="primary" { (text.get("thread-send")) }
             }
         }
     }
@@ -364,75 +364,75 @@ pub(super) fn staff_actions(
     let closed = d.status == "closed";
     html! {
         section class="actions" aria-labelledby="actions-h" {
-            h2 id="actions-h" { (text.get("manage.title")) }
+            h2 id="actions-h" { (text.get("manage-title")) }
             form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
-                button type="submit" name="action" value="assign_me" { (text.get("manage.assign_me")) }
+                button type="submit" name="action" value="assign_me" { (text.get("manage-assign_me")) }
                 @if closed {
-                    button type="submit" name="action" value="reopen" { (text.get("manage.reopen")) }
+                    button type="submit" name="action" value="reopen" { (text.get("manage-reopen")) }
                 } @else {
-                    button type="submit" name="action" value="close" { (text.get("thread.close")) }
+                    button type="submit" name="action" value="close" { (text.get("thread-close")) }
                 }
                 @if d.replies_allowed {
-                    button type="submit" name="action" value="replies_off" { (text.get("manage.replies_off")) }
+                    button type="submit" name="action" value="replies_off" { (text.get("manage-replies_off")) }
                 } @else {
-                    button type="submit" name="action" value="replies_on" { (text.get("manage.replies_on")) }
+                    button type="submit" name="action" value="replies_on" { (text.get("manage-replies_on")) }
                 }
             }
             form method="post" action={ "/threads/" (d.id) "/manage" } class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="forward";
                 fieldset {
-                    legend { (text.get("manage.forward")) }
-                    label for="forward-pool" { (text.get("manage.to_pool")) }
+                    legend { (text.get("manage-forward")) }
+                    label for="forward-pool" { (text.get("manage-to_pool")) }
                     select id="forward-pool" name="pool" aria-invalid=[invalid("forward-pool")]
                         aria-describedby=[FormError::described_by(error, "forward-pool")] {
                         option value="" { "—" }
                         @for p in &context.pools { option value=(p.slug) { (p.name) } }
                     }
-                    label for="forward-user" { (text.get("manage.to_colleague")) }
+                    label for="forward-user" { (text.get("manage-to_colleague")) }
                     select id="forward-user" name="assignee" aria-describedby="forward-user-hint" {
                         option value="" { "—" }
                         @for (id, name) in &context.colleagues { option value=(id) { (name) } }
                     }
                     (FormError::next_to(error, "forward-pool"))
-                    p class="hint" id="forward-user-hint" { (text.get("manage.colleague_hint")) }
+                    p class="hint" id="forward-user-hint" { (text.get("manage-colleague_hint")) }
                     (FormError::next_to(error, "forward-user"))
                     @if let Some(a) = &d.assignee {
                         fieldset {
-                            legend { (text.fill("manage.assignee_rule", &[("name", &a.display_name)])) }
+                            legend { (text.fill("manage-assignee_rule", &[("name", &a.display_name)])) }
                             div class="row" {
                                 input type="radio" id="assignee-clear" name="assignee_rule" value="clear" checked;
-                                label for="assignee-clear" { (text.get("manage.clear_assignee")) }
+                                label for="assignee-clear" { (text.get("manage-clear_assignee")) }
                             }
                             div class="row" {
                                 input type="radio" id="assignee-keep" name="assignee_rule" value="keep";
-                                label for="assignee-keep" { (text.fill("manage.keep_assignee", &[("name", &a.display_name)])) }
+                                label for="assignee-keep" { (text.fill("manage-keep_assignee", &[("name", &a.display_name)])) }
                             }
                         }
                     }
-                    label for="forward-note" { (text.get("manage.note")) }
+                    label for="forward-note" { (text.get("manage-note")) }
                     textarea id="forward-note" name="note" rows="2" maxlength="500" aria-invalid=[invalid("forward-note")]
                         aria-describedby=[FormError::described_by(error, "forward-note")] { (reply.forward_note) }
                     (FormError::next_to(error, "forward-note"))
-                    button type="submit" { (text.get("manage.forward_send")) }
+                    button type="submit" { (text.get("manage-forward_send")) }
                 }
             }
             form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="retriage";
-                label for="retriage-urgency" { (text.get("inbasket.urgency")) }
+                label for="retriage-urgency" { (text.get("inbasket-urgency")) }
                 select id="retriage-urgency" name="urgency" {
                     @for u in ["emergency", "urgent", "routine"] { option value=(u) selected[u == d.urgency] { (urgency_label(text, u)) } }
                 }
-                label for="retriage-pool" { (text.get("manage.pool")) }
+                label for="retriage-pool" { (text.get("manage-pool")) }
                 select id="retriage-pool" name="pool" {
                     option value="" { "—" }
                     @for p in &context.pools {
                         option value=(p.slug) selected[d.pool.as_ref().is_some_and(|x| x.slug == p.slug)] { (p.name) }
                     }
                 }
-                button type="submit" { (text.get("manage.retriage")) }
+                button type="submit" { (text.get("manage-retriage")) }
             }
         }
     }

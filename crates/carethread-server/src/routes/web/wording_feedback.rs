@@ -36,9 +36,9 @@ pub(super) async fn for_thread(
 /// One finding in the reader's words.
 fn problem(text: Text, p: &EmergencyProblem) -> String {
     match p {
-        EmergencyProblem::PromisesReplyTime(phrase) => text.fill("thread.check_promise", &[("phrase", phrase)]),
+        EmergencyProblem::PromisesReplyTime(phrase) => text.fill("thread-check_promise", &[("phrase", phrase)]),
         EmergencyProblem::MissingCrisisLine(line) | EmergencyProblem::CrisisLineLate(line, _) => {
-            text.fill("thread.check_crisis_line", &[("line", line)])
+            text.fill("thread-check_crisis_line", &[("line", line)])
         }
     }
 }
@@ -54,14 +54,14 @@ pub(super) fn region(
     html! {
         div id="reply-feedback" class="readability" role="status"
             data-check-url="/api/v1/drafts/check" data-thread=(thread_id) data-target=(target)
-            data-grade-text=(text.get("thread.readability")) data-target-text=(text.get("thread.readability_target"))
-            data-jargon-text=(text.get("thread.jargon")) data-promise-text=(text.get("thread.check_promise"))
-            data-line-text=(text.get("thread.check_crisis_line")) {
+            data-grade-text=(text.get("thread-readability")) data-target-text=(text.get("thread-readability_target"))
+            data-jargon-text=(text.get("thread-jargon")) data-promise-text=(text.get("thread-check_promise"))
+            data-line-text=(text.get("thread-check_crisis_line")) {
             @if let Some(r) = feedback {
-                p { (text.fill("thread.readability", &[("grade", &format!("{:.1}", r.grade))])) }
-                @if r.grade > MAX_DRAFT_GRADE { p { (text.fill("thread.readability_target", &[("target", &target)])) } }
+                p { (text.fill("thread-readability", &[("grade", &format!("{:.1}", r.grade))])) }
+                @if r.grade > MAX_DRAFT_GRADE { p { (text.fill("thread-readability_target", &[("target", &target)])) } }
                 @if !r.jargon.is_empty() {
-                    p { (text.fill("thread.jargon", &[("list", &r.jargon.iter().map(|j| format!("{} → {}", j.term, j.plain)).collect::<Vec<_>>().join(", "))])) }
+                    p { (text.fill("thread-jargon", &[("list", &r.jargon.iter().map(|j| format!("{} → {}", j.term, j.plain)).collect::<Vec<_>>().join(", "))])) }
                 }
                 @for p in emergency { p class="error" { (problem(text, p)) } }
             }
