@@ -255,7 +255,6 @@ pub async fn start_thread(app: &App, caller: &Caller, input: StartThread) -> App
 /// A staff change to a thread. `None`: leave as it is; `Some(None)` clears
 /// the pool or the assignee.
 #[derive(Debug, Clone, Default)]
-#[expect(clippy::option_option, reason = "leave, clear and set are three different changes")]
 pub struct ChangeThread {
     pub status: Option<ThreadStatus>,
     pub replies_allowed: Option<bool>,
