@@ -11,6 +11,7 @@ use carethread_core::user::Language;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use fluent_syntax::ast;
+use unic_langid::LanguageIdentifier;
 
 /// One language's messages: the Fluent bundle, and every message formatted
 /// once with its variables shown as `{name}` (the form the page scripts and
@@ -25,7 +26,8 @@ impl Catalogue {
         // A syntax error leaves the other messages usable; a test keeps both files free of them.
         let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, _)| partial);
         let ids: Vec<String> = message_ids(&resource).map(str::to_owned).collect();
-        let mut bundle = FluentBundle::new_concurrent(vec![language.parse().unwrap_or_default()]);
+        let locale: LanguageIdentifier = language.parse().unwrap_or_default();
+        let mut bundle = FluentBundle::new_concurrent(vec![locale]);
         // Pages and their tests read the text exactly as written, without Unicode isolation marks.
         bundle.set_use_isolating(false);
         bundle.add_resource_overriding(resource);
