@@ -25,6 +25,11 @@ pub fn untriaged(subject: &str, body: &str) -> Option<String> {
     if text.chars().filter(|c| c.is_alphabetic()).count() < MIN_LETTERS {
         return None;
     }
+    // Most messages are plainly English or Spanish: no need to run the detector on them.
+    let basic_latin = text.chars().all(|c| !c.is_alphabetic() || u32::from(c) <= 0x024F);
+    if basic_latin && reads_as_english_or_spanish(text) {
+        return None;
+    }
     let info = whatlang::detect(text)?;
     match info.lang() {
         Lang::Eng | Lang::Spa => None,
@@ -57,6 +62,10 @@ const ENGLISH_OR_SPANISH: &[&str] = &[
 const ENGLISH_OR_SPANISH_SHARE: f64 = 0.12;
 
 fn reads_as_english_or_spanish(text: &str) -> bool {
+    // Spanish punctuation and letters that Portuguese, French and Italian do not use.
+    if text.contains(['¿', '¡', 'ñ', 'Ñ']) {
+        return true;
+    }
     let tokens = crate::text::tokenize(text);
     let known = tokens.iter().filter(|t| ENGLISH_OR_SPANISH.contains(&t.text.as_str())).count();
     #[expect(clippy::cast_precision_loss, reason = "word counts of one message")]
@@ -98,6 +107,9 @@ mod tests {
         let spanish =
             "Estoy embarazada de 10 semanas, no tengo sangrado ni dolor, todo bien. Solo quería saber qué puedo tomar";
         assert_eq!(untriaged("Embarazo", spanish), None);
+        let spanish =
+            "Me dan agruras después de comer picante o de cenar tarde. ¿Qué puedo hacer aparte de no comer chile? jaja";
+        assert_eq!(untriaged("Agruras", spanish), None);
         // Too short to tell reliably which Latin-script language it is.
         assert_eq!(untriaged("", "Bonjour, j'ai besoin de renouveler mon ordonnance, merci."), None);
         assert_eq!(untriaged("", "BP 82/50"), None);

@@ -109,6 +109,7 @@ enum Needs {
     HeartFailure,
 }
 
+mod context;
 mod read;
 
 /// Checks a text (already tokenised as `tokens`) for readings past an

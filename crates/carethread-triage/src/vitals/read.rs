@@ -3,11 +3,15 @@
 //! within a few filler words by a number, or a number with its unit
 //! ("104.5F", "150 bpm", "38 mg/dL"), or a blood pressure written "N/N".
 
+use super::context::{infant_age, mentions_a_child, weight_gain};
 use super::{
-    CRISIS, DIASTOLIC_HIGH, GLUCOSE_HIGH_MG_DL, GLUCOSE_LOW_MG_DL, HEART_RATE_HIGH, HEART_RATE_LOW, HF_GAIN_DAY_LB,
-    HF_GAIN_WEEK_LB, Hit, INFANT_DAYS, INFANT_FEVER_C, INR_ALONE, INR_BLEEDING, LB_PER_KG, MG_DL_PER_MMOL_L, Needs,
-    RESPIRATORY_RATE_HIGH, SPO2_LOW, SYSTOLIC_HIGH, SYSTOLIC_LOW, TEMPERATURE_HIGH_C,
+    CRISIS, DIASTOLIC_HIGH, GLUCOSE_HIGH_MG_DL, GLUCOSE_LOW_MG_DL, HEART_RATE_HIGH, HEART_RATE_LOW, Hit, INFANT_DAYS,
+    INFANT_FEVER_C, INR_ALONE, INR_BLEEDING, MG_DL_PER_MMOL_L, Needs, RESPIRATORY_RATE_HIGH, SPO2_LOW, SYSTOLIC_HIGH,
+    SYSTOLIC_LOW, TEMPERATURE_HIGH_C,
 };
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::text::Token;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +94,7 @@ fn is_filler(word: &str) -> bool {
 }
 
 /// A number at the start of a token and what follows it ("104.5f" → 104.5, "f").
-fn number(token: &Token) -> Option<(f64, &str)> {
+pub(super) fn number(token: &Token) -> Option<(f64, &str)> {
     let text = token.text.as_str();
     let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(text.len());
     if end == 0 || !text.as_bytes()[0].is_ascii_digit() {
@@ -110,7 +114,7 @@ fn gap<'a>(text: &'a str, tokens: &[Token], i: usize) -> &'a str {
     text.get(from..to).unwrap_or("")
 }
 
-fn word(tokens: &[Token], i: usize) -> &str {
+pub(super) fn word(tokens: &[Token], i: usize) -> &str {
     tokens.get(i).map_or("", |t| t.text.as_str())
 }
 
@@ -120,11 +124,43 @@ fn same_sentence(tokens: &[Token], a: usize, b: usize) -> bool {
 
 /// The label that starts at token `i`, and how many tokens it has.
 fn label_at(tokens: &[Token], i: usize) -> Option<(Kind, usize)> {
-    LABELS.iter().find_map(|(label, kind)| {
-        let words: Vec<&str> = label.split(' ').collect();
-        let all = words.iter().enumerate().all(|(k, w)| word(tokens, i + k) == *w && same_sentence(tokens, i, i + k));
-        all.then_some((*kind, words.len()))
-    })
+    let first = word(tokens, i);
+    if first.is_empty() || !first.as_bytes()[0].is_ascii_alphabetic() {
+        return None;
+    }
+    let found = labels_starting(first).iter().find_map(|(label, kind)| {
+        let mut len = 0;
+        for (k, w) in label.split(' ').enumerate() {
+            if word(tokens, i + k) != w || !same_sentence(tokens, i, i + k) {
+                return None;
+            }
+            len = k + 1;
+        }
+        Some((*kind, len))
+    })?;
+    // "sat down at 8", not a saturation.
+    let posture = ["down", "up", "there", "on", "in", "with", "by", "for", "outside"];
+    if first == "sat" && posture.contains(&word(tokens, i + 1)) {
+        return None;
+    }
+    Some(found)
+}
+
+/// The labels whose first word is `first`, longest first.
+fn labels_starting(first: &str) -> &'static [(&'static str, Kind)] {
+    static BY_FIRST_WORD: OnceLock<HashMap<&'static str, Vec<(&'static str, Kind)>>> = OnceLock::new();
+    let index = BY_FIRST_WORD.get_or_init(|| {
+        let mut index: HashMap<&'static str, Vec<(&'static str, Kind)>> = HashMap::new();
+        for &(label, kind) in LABELS {
+            let head = label.split(' ').next().unwrap_or(label);
+            index.entry(head).or_default().push((label, kind));
+        }
+        for labels in index.values_mut() {
+            labels.sort_by_key(|(label, _)| std::cmp::Reverse(label.split(' ').count()));
+        }
+        index
+    });
+    index.get(first).map_or(&[], Vec::as_slice)
 }
 
 fn label_ahead(tokens: &[Token], i: usize) -> bool {
@@ -247,6 +283,12 @@ fn reading(
         ),
         Kind::Glucose => {
             let next = word(tokens, at + 1);
+            // "sugar 45 grams": a food label, not a reading.
+            if ["g", "grams", "gramos", "gr", "carbs", "carbohydrates", "carbohidratos"].contains(&next)
+                || suffix == "g"
+            {
+                return None;
+            }
             let mmol =
                 suffix == "mmol" || next == "mmol" || (suffix.is_empty() && value < 35.0 && value.fract() != 0.0);
             let units = if mmol || suffix == "mg" || next == "mg" { 2 } else { 0 };
@@ -416,115 +458,8 @@ fn unlabelled(text: &str, tokens: &[Token], i: usize, infant: Option<f64>, child
     Some((Hit { tokens: (i, end), reason, needs }, end))
 }
 
-/// Heart-failure weight gain: "gained 5 lbs in 2 days", "subí 3 kilos en una semana".
-fn weight_gain(tokens: &[Token], i: usize) -> Option<(Hit, usize)> {
-    if !["gained", "gain", "gaining", "up", "subi", "aumente", "subio", "aumento"].contains(&word(tokens, i)) {
-        return None;
-    }
-    let at = i + 1;
-    let (amount, suffix) = number(tokens.get(at)?)?;
-    let unit = if suffix.is_empty() { word(tokens, at + 1) } else { suffix };
-    let pounds = match unit {
-        "lb" | "lbs" | "pounds" | "pound" | "libras" | "libra" => true,
-        "kg" | "kgs" | "kilos" | "kilo" | "kilogramos" => false,
-        _ => return None,
-    };
-    let mut k = at + 1 + usize::from(suffix.is_empty());
-    if !["in", "en", "over"].contains(&word(tokens, k)) {
-        return None;
-    }
-    k += 1;
-    let (count, unit_at) = match number(tokens.get(k)?) {
-        Some((n, "")) => (n, k + 1),
-        _ => (number_word(word(tokens, k))?, k + 1),
-    };
-    let days = match word(tokens, unit_at) {
-        "day" | "days" | "dia" | "dias" => count,
-        "week" | "weeks" | "semana" | "semanas" => count * 7.0,
-        _ => return None,
-    };
-    let lb = if pounds { amount } else { amount * LB_PER_KG };
-    // As the action plans put it: so much in one day, or so much within a week.
-    let past = if days <= 1.0 { lb >= HF_GAIN_DAY_LB - 0.05 } else { days <= 7.0 && lb >= HF_GAIN_WEEK_LB - 0.05 };
-    if !past || !(0.5..=60.0).contains(&amount) {
-        return None;
-    }
-    let reason = format!(
-        "vital sign: weight gain {} {} in {} (heart failure: emergency at {HF_GAIN_DAY_LB} lb in a day or {HF_GAIN_WEEK_LB} lb in a week)",
-        show(amount),
-        if pounds { "lb" } else { "kg" },
-        if days <= 1.0 { "a day".to_owned() } else { format!("{} days", show(days)) }
-    );
-    Some((Hit { tokens: (i, unit_at + 1), reason, needs: Needs::HeartFailure }, unit_at + 1))
-}
-
-fn number_word(word: &str) -> Option<f64> {
-    Some(match word {
-        "a" | "an" | "one" | "una" | "un" | "uno" => 1.0,
-        "two" | "dos" => 2.0,
-        "three" | "tres" => 3.0,
-        "four" | "cuatro" => 4.0,
-        "five" | "cinco" => 5.0,
-        "six" | "seis" => 6.0,
-        "seven" | "siete" => 7.0,
-        "eight" | "ocho" => 8.0,
-        "nine" | "nueve" => 9.0,
-        "ten" | "diez" => 10.0,
-        "eleven" | "once" => 11.0,
-        "twelve" | "doce" => 12.0,
-        _ => return None,
-    })
-}
-
-/// The age in days of a baby the message speaks of, when it is given in
-/// days, weeks or months ("my 6 week old", "bebé de 5 semanas", "newborn").
-fn infant_age(tokens: &[Token]) -> Option<f64> {
-    let baby = |i: usize| {
-        ["baby", "bebe", "bebito", "bebita", "infant", "son", "daughter", "hijo", "hija", "nieto", "nieta", "newborn"]
-            .contains(&word(tokens, i))
-    };
-    for i in 0..tokens.len() {
-        if ["newborn", "newborns"].contains(&word(tokens, i))
-            || (word(tokens, i) == "recien" && word(tokens, i + 1).starts_with("nacid"))
-        {
-            return Some(0.0);
-        }
-        let Some(n) =
-            number(&tokens[i]).filter(|(_, s)| s.is_empty()).map(|(n, _)| n).or_else(|| number_word(word(tokens, i)))
-        else {
-            continue;
-        };
-        let per = match word(tokens, i + 1) {
-            "day" | "days" | "dia" | "dias" => 1.0,
-            "week" | "weeks" | "wk" | "wks" | "semana" | "semanas" | "semanitas" => 7.0,
-            "month" | "months" | "mo" | "mos" | "mes" | "meses" => 30.4,
-            _ => continue,
-        };
-        let old = ["old", "nacido", "nacida", "edad"].contains(&word(tokens, i + 2))
-            || (word(tokens, i + 2) == "de" && ["nacido", "nacida", "edad"].contains(&word(tokens, i + 3)));
-        let near_baby = (i.saturating_sub(3)..i).any(baby);
-        if old || near_baby {
-            return Some(n * per);
-        }
-    }
-    None
-}
-
-/// Whether the message is about a child, whose normal pulse and breathing
-/// rates are above an adult's (so the adult thresholds do not apply).
-fn mentions_a_child(tokens: &[Token]) -> bool {
-    tokens.iter().enumerate().any(|(i, t)| {
-        ["baby", "bebe", "infant", "toddler", "newborn", "bebito", "bebita", "nino", "nina", "kid", "child"]
-            .contains(&t.text.as_str())
-            || (["year", "years", "yr", "yrs", "ano", "anos"].contains(&t.text.as_str())
-                && i > 0
-                && number(&tokens[i - 1]).is_some_and(|(n, _)| n < 12.0)
-                && word(tokens, i + 1) == "old")
-    })
-}
-
 /// A number as written: no trailing ".0".
-fn show(value: f64) -> String {
+pub(super) fn show(value: f64) -> String {
     let rounded = (value * 10.0).round() / 10.0;
     if rounded.fract() == 0.0 { format!("{rounded:.0}") } else { format!("{rounded}") }
 }

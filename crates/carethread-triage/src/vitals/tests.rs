@@ -43,6 +43,7 @@ fn pulse_spo2_and_respiratory_rate_past_the_thresholds_fire() {
     fires("sats 86%", "vital sign: SpO2 86% (emergency below 90%)");
     fires("oxygen 85 on the finger thing", "vital sign: SpO2 85% (emergency below 90%)");
     fires("saturación 88", "vital sign: SpO2 88% (emergency below 90%)");
+    fires("pulse ox 85 and lips look dusky", "vital sign: SpO2 85% (emergency below 90%)");
     fires("RR 32, working hard to breathe", "vital sign: respiratory rate 32 (emergency above 30)");
     quiet("HR 72, sats 97%, RR 16");
     quiet("on 2 liters of oxygen at night as usual");
@@ -135,4 +136,6 @@ fn nonsense_and_other_numbers_are_not_readings() {
     quiet("I take metoprolol 25 twice a day, sugar log attached");
     quiet("temp 400");
     quiet("my 38 week pregnant wife");
+    quiet("this cereal has sugar 45 grams per bowl");
+    quiet("I sat down at 85 and felt fine");
 }
