@@ -71,8 +71,10 @@ pub const INR_ALONE: f64 = 9.0;
 pub const HF_GAIN_DAY_LB: f64 = 2.0;
 /// Heart-failure weight gain in a week (pounds).
 pub const HF_GAIN_WEEK_LB: f64 = 5.0;
-/// Pounds per kilogram.
-pub const LB_PER_KG: f64 = 2.204_62;
+/// Heart-failure weight gain in one day (kilograms; the action plans' metric form).
+pub const HF_GAIN_DAY_KG: f64 = 1.0;
+/// Heart-failure weight gain in a week (kilograms).
+pub const HF_GAIN_WEEK_KG: f64 = 2.0;
 
 /// What the vital-sign reader found in one text.
 #[derive(Debug, Clone, Default, PartialEq)]

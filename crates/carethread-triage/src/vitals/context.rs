@@ -3,7 +3,7 @@
 //! threshold) or of a child (whose pulse and breathing run faster).
 
 use super::read::{number, show, word};
-use super::{HF_GAIN_DAY_LB, HF_GAIN_WEEK_LB, Hit, LB_PER_KG, Needs};
+use super::{HF_GAIN_DAY_KG, HF_GAIN_DAY_LB, HF_GAIN_WEEK_KG, HF_GAIN_WEEK_LB, Hit, Needs};
 use crate::text::Token;
 
 /// Heart-failure weight gain: "gained 5 lbs in 2 days", "subí 3 kilos en una semana".
@@ -33,14 +33,15 @@ pub(super) fn weight_gain(tokens: &[Token], i: usize) -> Option<(Hit, usize)> {
         "week" | "weeks" | "semana" | "semanas" => count * 7.0,
         _ => return None,
     };
-    let lb = if pounds { amount } else { amount * LB_PER_KG };
     // As the action plans put it: so much in one day, or so much within a week.
-    let past = if days <= 1.0 { lb >= HF_GAIN_DAY_LB - 0.05 } else { days <= 7.0 && lb >= HF_GAIN_WEEK_LB - 0.05 };
+    let (per_day, per_week) =
+        if pounds { (HF_GAIN_DAY_LB, HF_GAIN_WEEK_LB) } else { (HF_GAIN_DAY_KG, HF_GAIN_WEEK_KG) };
+    let past = if days <= 1.0 { amount >= per_day - 0.05 } else { days <= 7.0 && amount >= per_week - 0.05 };
     if !past || !(0.5..=60.0).contains(&amount) {
         return None;
     }
     let reason = format!(
-        "vital sign: weight gain {} {} in {} (heart failure: emergency at {HF_GAIN_DAY_LB} lb in a day or {HF_GAIN_WEEK_LB} lb in a week)",
+        "vital sign: weight gain {} {} in {} (heart failure: emergency at {HF_GAIN_DAY_LB} lb / {HF_GAIN_DAY_KG} kg in a day or {HF_GAIN_WEEK_LB} lb / {HF_GAIN_WEEK_KG} kg in a week)",
         show(amount),
         if pounds { "lb" } else { "kg" },
         if days <= 1.0 { "a day".to_owned() } else { format!("{} days", show(days)) }

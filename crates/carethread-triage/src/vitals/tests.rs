@@ -99,19 +99,23 @@ fn inr_and_heart_failure_weight_gain_fire_in_their_context() {
     quiet("INR 2.5 this week");
     fires(
         "I have heart failure and gained 5 lbs in 2 days",
-        "vital sign: weight gain 5 lb in 2 days (heart failure: emergency at 2 lb in a day or 5 lb in a week)",
+        "vital sign: weight gain 5 lb in 2 days (heart failure: emergency at 2 lb / 1 kg in a day or 5 lb / 2 kg in a week)",
     );
     fires(
         "CHF, subí 3 kilos en una semana",
-        "vital sign: weight gain 3 kg in 7 days (heart failure: emergency at 2 lb in a day or 5 lb in a week)",
+        "vital sign: weight gain 3 kg in 7 days (heart failure: emergency at 2 lb / 1 kg in a day or 5 lb / 2 kg in a week)",
     );
     quiet("I have heart failure and gained 1 lb this week");
     quiet("weight up 4 lbs in 2 days, bit puffy, should I take an extra lasix?");
     fires(
         "CHF, gained 2 lbs in 1 day",
-        "vital sign: weight gain 2 lb in a day (heart failure: emergency at 2 lb in a day or 5 lb in a week)",
+        "vital sign: weight gain 2 lb in a day (heart failure: emergency at 2 lb / 1 kg in a day or 5 lb / 2 kg in a week)",
     );
     quiet("gained 5 lbs in 2 days over the holidays lol");
+    fires(
+        "insuficiencia cardiaca, subí 2 kilos en 5 días",
+        "vital sign: weight gain 2 kg in 5 days (heart failure: emergency at 2 lb / 1 kg in a day or 5 lb / 2 kg in a week)",
+    );
 }
 
 #[test]
