@@ -1,0 +1,91 @@
+//! Care teams: which staff are on each patient's care team.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::{Form, Json};
+use carethread_core::role::Role;
+use maud::html;
+
+use super::{MembershipForm, Saved, admin_page, done, enabled_with_role, refuse_non_admin, role_label};
+use crate::AppState;
+use crate::routes::admin::{add_to_care_team, care_teams, list_users, remove_from_care_team};
+use crate::routes::web::WebSession;
+use crate::routes::web::pages::api_error;
+
+pub(super) async fn care_teams_page(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(saved): Query<Saved>,
+) -> Response {
+    if let Some(refused) = refuse_non_admin(&session) {
+        return refused;
+    }
+    let text = session.text;
+    let (teams, users) = match (
+        care_teams(State(state.clone()), session.auth.clone()).await,
+        list_users(State(state), session.auth.clone()).await,
+    ) {
+        (Ok(Json(t)), Ok(Json(u))) => (t.care_teams, u.users),
+        (Err(e), _) | (_, Err(e)) => return api_error(text, &e),
+    };
+    let clinicians = enabled_with_role(&users, Role::is_clinician);
+    let body = html! {
+        p { (text.get("admin-care_teams-intro")) }
+        section aria-labelledby="add-ct-h" {
+            h2 id="add-ct-h" { (text.get("admin-care_teams-add")) }
+            form method="post" action="/admin/care-teams" class="inline" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                input type="hidden" name="action" value="add";
+                label for="ct-patient" { (text.get("inbasket-patient")) }
+                select id="ct-patient" name="patient" {
+                    @for t in &teams { option value=(t.patient.id) { (t.patient.display_name) } }
+                }
+                label for="ct-clinician" { (text.get("admin-clinician")) }
+                select id="ct-clinician" name="staff" {
+                    @for c in &clinicians { option value=(c.user.id) { (c.user.display_name) " (" (role_label(text, &c.user.role)) ")" } }
+                }
+                button type="submit" class="primary" { (text.get("admin-care_teams-add")) }
+            }
+        }
+        section aria-labelledby="ct-h" {
+            h2 id="ct-h" { (text.get("admin-care_teams")) }
+            ul class="plain" {
+                @for t in &teams {
+                    li {
+                        strong { (t.patient.display_name) } ": "
+                        @if t.clinicians.is_empty() { (text.get("admin-care_teams-none")) }
+                        @for c in &t.clinicians {
+                            span class="chip" {
+                                (c.display_name) " "
+                                form method="post" action="/admin/care-teams" class="inline" {
+                                    input type="hidden" name="csrf_token" value=(session.csrf);
+                                    input type="hidden" name="action" value="remove";
+                                    input type="hidden" name="patient" value=(t.patient.id);
+                                    input type="hidden" name="staff" value=(c.id);
+                                    button type="submit" class="small" {
+                                        (text.fill("admin-care_teams-remove", &[("name", &c.display_name), ("patient", &t.patient.display_name)]))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    admin_page(&session, "/admin/care-teams", &saved, &body)
+}
+
+pub(super) async fn change_care_team(
+    State(state): State<AppState>,
+    session: WebSession,
+    Form(form): Form<MembershipForm>,
+) -> Response {
+    guard!(session, form);
+    let path = Path((form.patient, form.staff));
+    let result = match form.action.as_str() {
+        "add" => add_to_care_team(State(state), session.auth.clone(), path).await.map(|_| ()),
+        _ => remove_from_care_team(State(state), session.auth.clone(), path).await.map(|_| ()),
+    };
+    done("/admin/care-teams", result, session.text)
+}

@@ -1,0 +1,146 @@
+//! Clinic settings: the clinic profile, opening hours and after-hours notice.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::{Form, Json};
+use maud::html;
+
+use super::{Saved, admin_page, done, refuse_non_admin, role_label};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::routes::clinic::{ClinicIn, clinic, update_clinic};
+use crate::routes::web::WebSession;
+use crate::routes::web::pages::api_error;
+
+pub(super) const WEEKDAYS: [(u8, &str); 7] =
+    [(1, "day-mon"), (2, "day-tue"), (3, "day-wed"), (4, "day-thu"), (5, "day-fri"), (6, "day-sat"), (7, "day-sun")];
+
+pub(super) async fn clinic_page(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(saved): Query<Saved>,
+) -> Response {
+    if let Some(refused) = refuse_non_admin(&session) {
+        return refused;
+    }
+    let text = session.text;
+    let c = match clinic(State(state.clone()), session.auth.clone()).await {
+        Ok(Json(c)) => c,
+        Err(e) => return api_error(text, &e),
+    };
+    // Who may be on call: active clinicians, and any pool.
+    let (users, pools) = match (state.store.list_users().await, state.store.pools().await) {
+        (Ok(u), Ok(p)) => (u, p),
+        (Err(e), _) | (_, Err(e)) => return api_error(text, &e.into()),
+    };
+    let mut on_call_choices: Vec<(String, String)> = users
+        .into_iter()
+        .filter(|u| u.role.is_clinician() && !u.disabled)
+        .map(|u| {
+            (format!("user:{}", u.id), format!("{} ({})", u.display_name.as_str(), role_label(text, u.role.as_str())))
+        })
+        .collect();
+    on_call_choices.extend(pools.into_iter().map(|p| (format!("pool:{}", p.slug), p.name)));
+    let number = |id: &str, name: &str, key: &str, value: String, min: u32, max: u32| {
+        html! {
+            label for=(id) { (text.get(key)) }
+            input id=(id) name=(name) type="number" inputmode="numeric" required min=(min) max=(max) value=(value);
+        }
+    };
+    let body = html! {
+        p { (text.fill(if c.open_now { "admin-clinic-open_now" } else { "admin-clinic-closed_now" }, &[("name", &c.name)])) }
+        form method="post" action="/admin/clinic" class="stack" {
+            input type="hidden" name="csrf_token" value=(session.csrf);
+            fieldset {
+                legend { (text.get("admin-clinic-hours")) }
+                label for="timezone" { (text.get("admin-clinic-timezone")) }
+                input id="timezone" name="timezone" type="text" required value=(c.timezone);
+                fieldset {
+                    legend { (text.get("admin-clinic-days")) }
+                    @for (n, key) in WEEKDAYS {
+                        div class="row" {
+                            input type="checkbox" id={ "day-" (n) } name="day" value=(n) checked[c.open_days.contains(&n)];
+                            label for={ "day-" (n) } { (text.get(key)) }
+                        }
+                    }
+                }
+                label for="opens_at" { (text.get("admin-clinic-opens")) }
+                input id="opens_at" name="opens_at" type="time" required value=(c.opens_at);
+                label for="closes_at" { (text.get("admin-clinic-closes")) }
+                input id="closes_at" name="closes_at" type="time" required value=(c.closes_at);
+            }
+            fieldset {
+                legend { (text.get("admin-clinic-targets")) }
+                (number("routine", "routine_reply_days", "admin-clinic-routine", c.routine_reply_days.to_string(), 1, 30))
+                (number("urgent", "urgent_reply_hours", "admin-clinic-urgent", c.urgent_reply_hours.to_string(), 1, 72))
+                (number("emergency", "emergency_reply_minutes", "admin-clinic-emergency", c.emergency_reply_minutes.to_string(), 5, 1440))
+            }
+            fieldset {
+                legend { (text.get("admin-clinic-after_hours")) }
+                label for="after-hours-phone" { (text.get("admin-clinic-after_hours_phone")) }
+                input id="after-hours-phone" name="after_hours_phone" type="tel" maxlength="30"
+                    value=(c.after_hours_phone.as_deref().unwrap_or(""));
+                label for="on-call" { (text.get("admin-clinic-on_call")) }
+                select id="on-call" name="on_call" {
+                    option value="" { (text.get("admin-clinic-on_call_none")) }
+                    @for (value, name) in &on_call_choices {
+                        option value=(value) selected[c.on_call.as_deref() == Some(value.as_str())] { (name) }
+                    }
+                }
+            }
+            (number("max-chars", "message_max_chars", "admin-clinic-max_chars", c.message_max_chars.to_string(), 200, 20_000))
+            label for="disclosure-en" { (text.get("admin-clinic-disclosure_en")) }
+            input id="disclosure-en" name="disclosure_en" type="text" required maxlength="300" value=(c.disclosure_en);
+            label for="disclosure-es" { (text.get("admin-clinic-disclosure_es")) }
+            input id="disclosure-es" name="disclosure_es" type="text" required maxlength="300" value=(c.disclosure_es);
+            button type="submit" class="primary" { (text.get("admin-save")) }
+        }
+    };
+    admin_page(&session, "/admin/clinic", &saved, &body)
+}
+
+/// The clinic form as posted: days repeat, so it is read as pairs.
+pub(super) async fn change_clinic(
+    State(state): State<AppState>,
+    session: WebSession,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let text = session.text;
+    let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned());
+    if let Some(refused) = refuse_non_admin(&session) {
+        return refused;
+    }
+    if let Some(refused) = session.refuse(&value("csrf_token").unwrap_or_default()) {
+        return refused;
+    }
+    let number = |name: &'static str| -> Result<Option<u32>, ApiError> {
+        value(name).map(|v| v.parse::<u32>().map_err(|_| ApiError::invalid(name, "must be a whole number"))).transpose()
+    };
+    let parsed = (|| -> Result<ClinicIn, ApiError> {
+        let days = pairs
+            .iter()
+            .filter(|(k, _)| k == "day")
+            .map(|(_, v)| v.parse::<u8>().map_err(|_| ApiError::invalid("open_days", "must be weekday numbers")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ClinicIn {
+            timezone: value("timezone"),
+            open_days: Some(days),
+            opens_at: value("opens_at").map(|t| t.chars().take(5).collect()),
+            closes_at: value("closes_at").map(|t| t.chars().take(5).collect()),
+            routine_reply_days: number("routine_reply_days")?,
+            urgent_reply_hours: number("urgent_reply_hours")?,
+            emergency_reply_minutes: number("emergency_reply_minutes")?,
+            message_max_chars: number("message_max_chars")?.map(|n| n as usize),
+            disclosure_en: value("disclosure_en"),
+            disclosure_es: value("disclosure_es"),
+            after_hours_phone: value("after_hours_phone"),
+            on_call: value("on_call"),
+        })
+    })();
+    let result = match parsed {
+        Ok(input) => update_clinic(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    done("/admin/clinic", result, text)
+}

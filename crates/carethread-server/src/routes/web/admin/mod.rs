@@ -1,0 +1,161 @@
+//! The administrator's pages: users and roles, care teams, pools and their
+//! members, routing rules, proxy access, clinic settings, and the drafting
+//! switches with the AI report. Each form goes through the same handler as
+//! the JSON API, so the checks and the audit are the API's. Administrators
+//! never see message content here.
+
+use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use carethread_core::policy;
+use carethread_core::role::Role;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::pages::api_error;
+use super::{Text, WebSession, page};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::routes::admin::AdminUserOut;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(overview))
+        .route("/admin/ai", post(switch_ai))
+        .route("/admin/users", get(users_page).post(add_user))
+        .route("/admin/users/{id}", post(change_user))
+        .route("/admin/care-teams", get(care_teams_page).post(change_care_team))
+        .route("/admin/pools", get(pools_page).post(change_pools))
+        .route("/admin/routing", get(routing_page).post(change_routing))
+        .route("/admin/grants", get(grants_page).post(change_grants))
+        .route("/admin/clinic", get(clinic_page).post(change_clinic))
+}
+
+/// The administration sections, in the order of the menu.
+const SECTIONS: [(&str, &str); 7] = [
+    ("/admin", "admin-title-ai"),
+    ("/admin/users", "admin-users"),
+    ("/admin/care-teams", "admin-care_teams"),
+    ("/admin/pools", "admin-pools"),
+    ("/admin/routing", "admin-routing"),
+    ("/admin/grants", "admin-grants"),
+    ("/admin/clinic", "admin-clinic"),
+];
+
+#[derive(Deserialize, Default)]
+struct Saved {
+    saved: Option<String>,
+}
+
+/// An administration page: the section menu, a "saved" notice after a change, and the section.
+fn admin_page(session: &WebSession, current: &str, saved: &Saved, body: &Markup) -> Response {
+    let text = session.text;
+    let title = SECTIONS.iter().find(|(path, _)| *path == current).map_or("", |(_, key)| text.get(key));
+    page(
+        text,
+        title,
+        Some(session),
+        html! {
+            nav aria-label=(text.get("admin-title")) class="tabs" {
+                @for (path, key) in SECTIONS {
+                    a href=(path) aria-current=[(path == current).then_some("page")] { (text.get(key)) } " "
+                }
+            }
+            @if saved.saved.is_some() { p class="notice" role="status" { (text.get("admin-saved")) } }
+            (body)
+        },
+    )
+}
+
+/// Only administrators reach these pages; anyone else goes home.
+fn refuse_non_admin(session: &WebSession) -> Option<Response> {
+    (!policy::may_administer(session.auth.user.role)).then(|| Redirect::to("/").into_response())
+}
+
+fn done(path: &str, result: Result<(), ApiError>, text: Text) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("{path}?saved=1")).into_response(),
+        Err(e) => api_error(text, &e),
+    }
+}
+
+fn role_label(text: Text, role: &str) -> &'static str {
+    text.get(&format!("role-{role}"))
+}
+
+fn figure(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// Enabled accounts whose role passes one of the core's role rules.
+fn enabled_with_role(users: &[AdminUserOut], rule: fn(Role) -> bool) -> Vec<&AdminUserOut> {
+    users.iter().filter(|u| !u.disabled && u.user.role.parse().is_ok_and(rule)).collect()
+}
+
+#[derive(Deserialize)]
+struct MembershipForm {
+    csrf_token: String,
+    action: String,
+    #[serde(default)]
+    patient: String,
+    #[serde(default)]
+    staff: String,
+    #[serde(default)]
+    pool: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name: String,
+}
+
+macro_rules! guard {
+    ($session:expr, $form:expr) => {
+        if let Some(refused) = refuse_non_admin(&$session) {
+            return refused;
+        }
+        if let Some(refused) = $session.refuse(&$form.csrf_token) {
+            return refused;
+        }
+    };
+}
+
+mod care_teams;
+mod clinic_profile;
+mod grants;
+mod overview;
+mod pools;
+mod routing;
+mod users;
+
+use care_teams::{care_teams_page, change_care_team};
+use clinic_profile::{change_clinic, clinic_page};
+pub(super) use grants::end_of_day;
+use grants::{change_grants, grants_page};
+use overview::{overview, switch_ai};
+use pools::{change_pools, pools_page};
+use routing::{change_routing, routing_page};
+use users::{add_user, change_user, users_page};
+
+#[cfg(test)]
+mod tests {
+    use super::clinic_profile::WEEKDAYS;
+    use super::routing::RULES;
+    use super::*;
+
+    #[test]
+    fn every_section_and_role_has_words_in_both_languages() {
+        for lang in [carethread_core::user::Language::En, carethread_core::user::Language::Es] {
+            let text = Text(lang);
+            let keys = SECTIONS.iter().map(|(_, k)| *k).chain(WEEKDAYS.iter().map(|(_, k)| *k));
+            for key in keys {
+                assert!(!text.get(key).is_empty(), "{key}");
+            }
+            for r in Role::ALL {
+                assert!(!role_label(text, r.as_str()).is_empty(), "{r:?}");
+            }
+            for rule in RULES {
+                assert!(!text.get(&format!("admin-routing-{rule}")).is_empty(), "{rule}");
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The administration overview: the drafting switches and the AI report.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::{Form, Json};
+use maud::html;
+use serde::Deserialize;
+
+use super::{Saved, admin_page, done, figure, refuse_non_admin};
+use crate::AppState;
+use crate::extract::ApiJson;
+use crate::routes::ai_settings::{AiSettingsIn, ai_admin, update_ai};
+use crate::routes::web::WebSession;
+use crate::routes::web::pages::api_error;
+
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(saved): Query<Saved>,
+) -> Response {
+    if let Some(refused) = refuse_non_admin(&session) {
+        return refused;
+    }
+    let text = session.text;
+    let ai = match ai_admin(State(state.clone()), session.auth.clone()).await {
+        Ok(Json(ai)) => ai,
+        Err(e) => return api_error(text, &e),
+    };
+    let scanning = crate::scanner::scanning_status(state.scanner.as_deref()).await;
+    let body = html! {
+        section aria-labelledby="ai-h" {
+            h2 id="ai-h" { (text.get("admin-ai")) }
+            form method="post" action="/admin/ai" class="stack" {
+                input type="hidden" name="csrf_token" value=(session.csrf);
+                div class="row" {
+                    input id="drafting" type="checkbox" name="drafting" value="on" checked[ai.drafting_enabled];
+                    label for="drafting" { (text.get("admin-drafting")) }
+                }
+                div class="row" {
+                    input id="disclosure" type="checkbox" name="disclosure" value="on" checked[ai.disclosure_enabled];
+                    label for="disclosure" { (text.get("admin-disclosure")) }
+                }
+                button type="submit" class="primary" { (text.get("admin-save")) }
+            }
+            p { (text.get("admin-drafter")) ": " (ai.drafter.id) " " (ai.drafter.version) }
+            p { (text.get("admin-scanning")) ": " (text.get(&format!("admin-scanning-{scanning}"))) }
+        }
+        section aria-labelledby="report-h" {
+            h2 id="report-h" { (text.get("admin-report")) }
+            div class="scroll" tabindex="0" role="region" aria-labelledby="report-h" {
+                table {
+                    thead { tr {
+                        th scope="col" { (text.get("admin-clinician")) }
+                        th scope="col" { (text.get("admin-drafts")) }
+                        th scope="col" { (text.get("admin-sent")) }
+                        th scope="col" { (text.get("admin-utilisation")) }
+                        th scope="col" { (text.get("admin-edit_distance")) }
+                        th scope="col" { (text.get("admin-grade")) }
+                        th scope="col" { (text.get("admin-overrides")) }
+                    } }
+                    tbody {
+                        @for c in &ai.clinicians {
+                            tr {
+                                th scope="row" { (c.clinician.display_name) }
+                                td { (c.drafts_generated) }
+                                td { (c.drafts_sent) }
+                                td { (c.utilisation.map_or_else(|| "—".to_owned(), |u| format!("{:.0}%", u * 100.0))) }
+                                td { (figure(c.mean_edit_distance)) }
+                                td { (figure(c.mean_reading_grade)) }
+                                td { (c.triage_overrides) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    admin_page(&session, "/admin", &saved, &body)
+}
+
+#[derive(Deserialize)]
+pub(super) struct AiForm {
+    csrf_token: String,
+    #[serde(default)]
+    drafting: Option<String>,
+    #[serde(default)]
+    disclosure: Option<String>,
+}
+
+pub(super) async fn switch_ai(
+    State(state): State<AppState>,
+    session: WebSession,
+    Form(form): Form<AiForm>,
+) -> Response {
+    guard!(session, form);
+    let input = AiSettingsIn {
+        drafting_enabled: Some(form.drafting.is_some()),
+        disclosure_enabled: Some(form.disclosure.is_some()),
+    };
+    let result = update_ai(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ());
+    done("/admin", result, session.text)
+}

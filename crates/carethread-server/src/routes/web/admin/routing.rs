@@ -1,0 +1,100 @@
+//! Routing rules: which pool each kind of message goes to.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::{Form, Json};
+use maud::html;
+use serde::Deserialize;
+
+use super::{Saved, admin_page, done, refuse_non_admin};
+use crate::AppState;
+use crate::extract::ApiJson;
+use crate::routes::triage::{RoutingIn, TriageSettingsIn, triage_settings, update_triage_settings};
+use crate::routes::web::WebSession;
+use crate::routes::web::pages::api_error;
+
+pub(super) const RULES: [&str; 7] =
+    ["emergency", "medication", "scheduling", "results", "clinical", "administrative", "other"];
+
+pub(super) async fn routing_page(
+    State(state): State<AppState>,
+    session: WebSession,
+    Query(saved): Query<Saved>,
+) -> Response {
+    if let Some(refused) = refuse_non_admin(&session) {
+        return refused;
+    }
+    let text = session.text;
+    let settings = match triage_settings(State(state.clone()), session.auth.clone()).await {
+        Ok(Json(s)) => s,
+        Err(e) => return api_error(text, &e),
+    };
+    let pools = match state.store.pools().await {
+        Ok(p) => p,
+        Err(e) => return api_error(text, &e.into()),
+    };
+    let r = &settings.routing;
+    let current = [&r.emergency, &r.medication, &r.scheduling, &r.results, &r.clinical, &r.administrative, &r.other];
+    let body = html! {
+        p { (text.get("admin-routing-intro")) }
+        form method="post" action="/admin/routing" class="stack" {
+            input type="hidden" name="csrf_token" value=(session.csrf);
+            @for (rule, slug) in RULES.iter().zip(current) {
+                label for={ "rule-" (rule) } { (text.get(&format!("admin-routing-{rule}"))) }
+                select id={ "rule-" (rule) } name=(rule) {
+                    @for p in &pools { option value=(p.slug) selected[&p.slug == slug] { (p.name) } }
+                }
+            }
+            div class="row" {
+                input id="classifier" type="checkbox" name="classifier" value="on" checked[settings.classifier_enabled];
+                label for="classifier" { (text.get("admin-routing-classifier")) }
+            }
+            button type="submit" class="primary" { (text.get("admin-save")) }
+        }
+        p class="hint" {
+            (text.fill("admin-routing-stats", &[
+                ("automatic", &settings.stats.automatic.to_string()),
+                ("review", &settings.stats.needs_review.to_string()),
+                ("overrides", &settings.stats.overrides.to_string()),
+            ]))
+            " · " (settings.model.id) " " (settings.model.version) " · " (text.get("admin-routing-lexicon")) " " (settings.lexicon_version)
+        }
+    };
+    admin_page(&session, "/admin/routing", &saved, &body)
+}
+
+#[derive(Deserialize)]
+pub(super) struct RoutingForm {
+    csrf_token: String,
+    emergency: Option<String>,
+    medication: Option<String>,
+    scheduling: Option<String>,
+    results: Option<String>,
+    clinical: Option<String>,
+    administrative: Option<String>,
+    other: Option<String>,
+    #[serde(default)]
+    classifier: Option<String>,
+}
+
+pub(super) async fn change_routing(
+    State(state): State<AppState>,
+    session: WebSession,
+    Form(form): Form<RoutingForm>,
+) -> Response {
+    guard!(session, form);
+    let input = TriageSettingsIn {
+        classifier_enabled: Some(form.classifier.is_some()),
+        routing: Some(RoutingIn {
+            emergency: form.emergency,
+            medication: form.medication,
+            scheduling: form.scheduling,
+            results: form.results,
+            clinical: form.clinical,
+            administrative: form.administrative,
+            other: form.other,
+        }),
+    };
+    let result = update_triage_settings(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ());
+    done("/admin/routing", result, session.text)
+}
