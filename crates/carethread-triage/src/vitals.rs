@@ -224,6 +224,8 @@ dizzy|dizziness|lightheaded|faint|fainted|fainting|confused|confusion|weak|weakn
 numb|numbness|(slurred speech)|vomiting|vomit|vomited|(throwing up)|nosebleed|drowsy|lethargic|(not making sense)|pale|(passed out)
 mareado|mareada|mareo|desmayo|desmayado|desmayada|confundido|confundida|debil|sudando|sudor|tembloroso|temblorosa|temblando
 (dolor de pecho)|(falta el aire)|(dolor de cabeza)|(vision borrosa)|(veo borroso)|vomitando|vomito|adormilado|adormilada|entumido|entumida
+diaphoretic|diaphoresis|syncope|syncopal|presyncope|presyncopal|ams|altered|obtunded|unresponsive|sob|dyspnea|dyspneic
+tachypneic|hypoxic|(c o cp)|(c o chest pain)|(c o sob)|(mental status)
 [flag: bleeding]
 bleeding|bleed|bleeds|blood|bruising|bruises|nosebleed|(black stool)|(black stools)|sangrado|sangrando|sangre|moretones|sangra
 [flag: heart failure]

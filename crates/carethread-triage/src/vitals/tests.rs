@@ -30,6 +30,10 @@ fn blood_pressure_past_the_thresholds_fires_with_both_numbers_shown() {
         "blood pressure 190 over 100 and a pounding headache",
         "vital sign: blood pressure 190/100 (emergency: above 180/120 with symptoms)",
     );
+    fires(
+        "Pt c/o CP, BP 88/52, HR 124, diaphoretic",
+        "vital sign: blood pressure 88/52 (emergency: systolic below 90 with symptoms)",
+    );
     quiet("BP 86/58 this morning, I feel fine, it always runs low");
     quiet("my bp is 185/95");
     quiet("BP 120/80, sats 98%, temp 98.6, sugar 110");
