@@ -147,3 +147,41 @@ fn nonsense_and_other_numbers_are_not_readings() {
     quiet("this cereal has sugar 45 grams per bowl");
     quiet("I sat down at 85 and felt fine");
 }
+
+#[test]
+fn a_child_is_not_held_to_adult_pulse_and_breathing_thresholds() {
+    quiet("my 2 year old has a heart rate of 150 after crying");
+    quiet("baby RR 40 while feeding");
+    fires(
+        "my 6 year old has a fever of 40.3",
+        "vital sign: temperature 40.3 °C (emergency at or above 104 °F / 40 °C)",
+    );
+}
+
+#[test]
+fn odd_text_around_numbers_never_panics() {
+    for text in [
+        "°/%/ 12/ /34 ½ 3.4.5 1,2,3 ９０/６０ ١٢٠/٨٠ bp",
+        "bp",
+        "bp /",
+        "BP 120/",
+        "/80",
+        "sats %",
+        "temp °",
+        "gained",
+        "gained 5",
+        "gained 5 lbs in",
+        "gained 5 lbs in a",
+        "INR",
+        "my 6 week old",
+        "🙂 BP 210/130 🙂",
+        "BP 82/50\u{301}",
+        "presión 80/50/",
+        "sugar 5.5.5 mmol",
+        "104.5Fx",
+        "1e9 bpm",
+        "bp 999999999999999999999999/1",
+    ] {
+        let _ = check(text, &tokenize(text));
+    }
+}
