@@ -1,7 +1,9 @@
 //! CareThread persistence. One [`Store`] trait, two first-class backends:
 //! [`SqliteStore`] (embedded, one file, the default) and [`PostgresStore`]
 //! (many stateless servers on one database). Both run the same SQL, kept in
-//! one file (`sql_store.rs`) compiled once per backend, and the same tests.
+//! one file per aggregate (`sql_users.rs`, `sql_threads.rs`, `sql_messages.rs`,
+//! `sql_grants.rs`, `sql_audit.rs`, …, mapped onto the trait in
+//! `sql_store.rs`) compiled once per backend, and the same tests.
 //!
 //! Authorisation facts are read in the same query as the data they guard, so
 //! a caller never "loads, then checks"; list queries filter by the same
