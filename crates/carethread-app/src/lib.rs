@@ -8,7 +8,9 @@
 pub mod clinic;
 pub mod error;
 pub mod intake;
+pub mod retriage;
 pub mod threads;
+pub mod wording;
 
 use std::sync::Arc;
 

@@ -292,3 +292,35 @@ pub async fn update_thread(app: &App, caller: &Caller, id: ThreadId, change: Cha
     tracing::info!(thread.id = %thread.id, "thread updated");
     Ok(thread)
 }
+
+/// An adolescent patient (by the clinic's age range) keeps one of their own
+/// threads from their proxies, or shows it to them again. A thread kept
+/// confidential moves out of a pool with non-clinical members, and a
+/// non-clinician assignee is cleared.
+pub async fn set_confidential(app: &App, caller: &Caller, id: ThreadId, confidential: bool) -> AppResult<()> {
+    let thread = authorize_thread(app, caller, id, ThreadAction::Read).await?;
+    let now = Utc::now();
+    let age = caller.user.date_of_birth.map(|dob| age_in_years(dob, now.date_naive()));
+    if caller.user.role != Role::Patient || thread.patient_id != caller.user.id {
+        return Err(AppError::Forbidden("only the patient decides whether their thread is kept from proxies".into()));
+    }
+    if !policy::may_mark_confidential(caller.user.role, age, &app.settings) {
+        return Err(AppError::invalid("confidential", "can be set only by patients aged 12 to 17"));
+    }
+    let mut patch = ThreadPatch { confidential: Some(confidential), ..ThreadPatch::default() };
+    let mut detail = if confidential { "kept from proxies" } else { "shown to proxies" };
+    if confidential {
+        let (pool, clear_assignee) = crate::intake::clinical_home(app, &thread).await?;
+        if let Some(pool) = pool {
+            patch.pool_id = Some(Some(pool));
+            detail = "kept from proxies; moved to a clinical pool";
+        }
+        if clear_assignee {
+            patch.assignee_id = Some(None);
+        }
+    }
+    let audit = caller.audit(AuditAction::ThreadUpdate).patient(thread.patient_id).detail(detail);
+    app.store.update_thread(thread.id, &patch, now, &[audit]).await?;
+    tracing::info!(thread.id = %thread.id, "thread confidentiality changed");
+    Ok(())
+}

@@ -5,7 +5,9 @@
 mod support;
 
 use carethread_app::AppError;
+use carethread_app::retriage::{self, Retriage};
 use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread};
+use carethread_app::wording::{self, CheckWording};
 use carethread_core::audit::AuditAction;
 use carethread_core::thread::{ThreadStatus, Urgency};
 use carethread_store::AuditQuery;
@@ -107,6 +109,13 @@ async fn an_adolescents_confidential_thread_is_invisible_to_the_proxy() {
         assert!(matches!(opened, Err(AppError::NotFound)), "{backend}: opening it answers as if it did not exist");
         threads::open_thread(&c.app, &c.nurse, started.thread_id).await.expect("the care team still reads it");
 
+        // Maya keeps the other thread from Carol too; Carol cannot undo it.
+        let by_proxy = threads::set_confidential(&c.app, &c.carol, shared.thread_id, false).await;
+        assert!(matches!(by_proxy, Err(AppError::Forbidden(_))), "{backend}: only the patient decides");
+        threads::set_confidential(&c.app, &c.maya, shared.thread_id, true).await.expect("maya hides it");
+        let opened = threads::open_thread(&c.app, &c.carol, shared.thread_id).await;
+        assert!(matches!(opened, Err(AppError::NotFound)), "{backend}: now hidden from the proxy");
+
         let mut adult = message("Private", "Keep this from my proxy please.");
         adult.confidential = true;
         let refused = threads::start_thread(&c.app, &c.alice, adult).await;
@@ -129,6 +138,30 @@ async fn an_emergency_is_triaged_emergency_and_tops_the_in_basket() {
 
         let page = threads::list_threads(&c.app, &c.doctor, in_basket()).await.expect("in-basket");
         assert_eq!(page.threads.first().map(|t| t.thread.id), Some(started.thread_id), "{backend}: emergencies first");
+
+        // A reply that promises a reply time on an emergency is flagged before it is sent.
+        let reply = "Thanks for your message. We will get back to you within 2 business days.";
+        let check = CheckWording { body: reply.to_owned(), language: None, thread: Some(started.thread_id) };
+        let feedback = wording::check_wording(&c.app, &c.nurse, check.clone()).await.expect("check");
+        assert!(feedback.crisis.is_some(), "{backend}: an emergency thread names its crisis");
+        assert!(!feedback.emergency_problems.is_empty(), "{backend}: the promised reply time is flagged");
+        let by_patient = wording::check_wording(&c.app, &c.alice, check).await;
+        assert!(matches!(by_patient, Err(AppError::Forbidden(_))), "{backend}: feedback is for the care team");
+
+        // The doctor called the patient back and re-triages it; the override names who and why.
+        let change = Retriage {
+            urgency: Some(Urgency::Urgent),
+            note: Some("called the patient: pain from a fall, no cardiac signs".to_owned()),
+            ..Retriage::default()
+        };
+        let now = retriage::retriage(&c.app, &c.doctor, started.thread_id, change).await.expect("re-triage");
+        assert_eq!(now, Urgency::Urgent, "{backend}");
+        let seen = threads::open_thread(&c.app, &c.nurse, started.thread_id).await.expect("nurse opens");
+        let (triage, _) = seen.triage.expect("triage");
+        assert_eq!(triage.urgency, Urgency::Urgent, "{backend}");
+        assert!(triage.reasons.iter().any(|r| r.contains("Doctor Story")), "{backend}: {:?}", triage.reasons);
+        let by_patient = retriage::retriage(&c.app, &c.alice, started.thread_id, Retriage::default()).await;
+        assert!(matches!(by_patient, Err(AppError::Forbidden(_))), "{backend}: patients do not re-triage");
     }
 }
 

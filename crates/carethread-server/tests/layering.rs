@@ -12,6 +12,10 @@ const MOVED: &[(&str, &str)] = &[
     ("threads", "list_threads"),
     ("threads", "update_thread"),
     ("threads", "list_audited"),
+    ("threads", "set_confidential"),
+    ("triage", "retriage"),
+    ("wording", "check_wording"),
+    ("wording", "crisis_of"),
 ];
 
 /// Each use, in `source`, of a moved handler through `routes::<module>`.

@@ -182,10 +182,13 @@ async fn draft_request(
     let read = auth.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
     state.store.record_audit(vec![read]).await?;
     let self_harm = triage_saw_self_harm(state, thread).await?
-        || messages
-            .iter()
-            .filter(|m| !m.author.role.is_staff())
-            .any(|m| Lexicon::builtin().check(m.message.body.as_str()).flags.iter().any(|f| names_self_harm(f.family)));
+        || messages.iter().filter(|m| !m.author.role.is_staff()).any(|m| {
+            Lexicon::builtin()
+                .check(m.message.body.as_str())
+                .flags
+                .iter()
+                .any(|f| carethread_app::wording::names_self_harm(f.family))
+        });
     Ok(DraftRequest {
         patient_first_name: first_name(patient.display_name.as_str()),
         clinician_name: auth.user.display_name.as_str().to_owned(),
@@ -205,15 +208,7 @@ async fn draft_request(
 /// Whether the thread's stored triage names the red flag for suicidal or
 /// self-harm thoughts.
 pub(crate) async fn triage_saw_self_harm(state: &AppState, thread: &Thread) -> ApiResult<bool> {
-    let triage = state.store.latest_triage(thread.id).await?;
-    Ok(triage.is_some_and(|(t, _)| t.reasons.iter().any(|r| r.starts_with("red flag") && names_self_harm(r))))
-}
-
-/// Whether a triage reason or red-flag family is about suicidal or
-/// self-harm thoughts (the lexicon's "suicidal or self-harm thoughts").
-fn names_self_harm(text: &str) -> bool {
-    let text = text.to_lowercase();
-    text.contains("suicid") || text.contains("self-harm")
+    Ok(carethread_app::wording::triage_saw_self_harm(&state.app(), thread).await?)
 }
 
 /// Text to measure.

@@ -5,14 +5,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::get;
 use axum::{Json, Router};
 use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, StartedThread};
-use carethread_core::audit::AuditAction;
 use carethread_core::ids::{PoolId, ThreadId, UserId};
-use carethread_core::policy::{self, ThreadAction};
-use carethread_core::role::Role;
-use carethread_core::thread::{Category, Thread, ThreadPatch, ThreadStatus, Urgency};
-use carethread_core::user::age_in_years;
+use carethread_core::policy::ThreadAction;
+use carethread_core::thread::{Category, Thread, ThreadStatus, Urgency};
 use carethread_store::ThreadCursor;
-use chrono::Utc;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -323,30 +319,9 @@ pub async fn set_confidential(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ConfidentialIn>,
 ) -> ApiResult<Json<ThreadDetail>> {
-    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Read).await?;
-    let now = Utc::now();
-    let age = auth.user.date_of_birth.map(|dob| age_in_years(dob, now.date_naive()));
-    if auth.user.role != Role::Patient || thread.patient_id != auth.user.id {
-        return Err(ApiError::Forbidden("only the patient decides whether their thread is kept from proxies".into()));
-    }
-    if !policy::may_mark_confidential(auth.user.role, age, &state.settings) {
-        return Err(ApiError::invalid("confidential", "can be set only by patients aged 12 to 17"));
-    }
-    let mut patch = ThreadPatch { confidential: Some(input.confidential), ..ThreadPatch::default() };
-    let mut detail = if input.confidential { "kept from proxies" } else { "shown to proxies" };
-    if input.confidential {
-        // Confidential threads are read by clinical staff only: out of a front-desk or billing pool.
-        let (pool, clear_assignee) = crate::intake::clinical_home(&state, &thread).await?;
-        if let Some(pool) = pool {
-            patch.pool_id = Some(Some(pool));
-            detail = "kept from proxies; moved to a clinical pool";
-        }
-        if clear_assignee {
-            patch.assignee_id = Some(None);
-        }
-    }
-    let audit = auth.audit(AuditAction::ThreadUpdate).patient(thread.patient_id).detail(detail);
-    state.store.update_thread(thread.id, &patch, now, &[audit]).await?;
-    tracing::info!(thread.id = %thread.id, "thread confidentiality changed");
-    Ok(Json(thread_detail(&state, &auth, thread.id).await?))
+    let caller = auth.caller();
+    threads::require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    threads::set_confidential(&state.app(), &caller, id, input.confidential).await?;
+    Ok(Json(thread_detail(&state, &auth, id).await?))
 }

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use carethread_app::retriage::{self, Retriage};
 use carethread_core::audit::AuditAction;
-use carethread_core::ids::PoolId;
-use carethread_core::policy::{self, ThreadAction};
+use carethread_core::ids::{PoolId, ThreadId};
+use carethread_core::policy;
 use carethread_core::thread::{Category, Urgency};
-use carethread_store::{TriageOverride, TriageStats};
+use carethread_store::TriageStats;
 use carethread_triage::RoutingRules;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ use crate::dto::ThreadDetail;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
 use crate::intake::routing_rules;
-use crate::routes::threads::{authorize_thread, thread_detail};
+use crate::routes::threads::thread_detail;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -59,52 +60,18 @@ pub async fn retriage(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RetriageIn>,
 ) -> ApiResult<Json<ThreadDetail>> {
-    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Manage).await?;
-    if input.urgency.is_none() && input.category.is_none() && input.pool.is_none() {
-        return Err(ApiError::invalid("body", "names no change: give urgency, category or pool"));
-    }
-    let urgency = input.urgency.as_deref().map(Urgency::parse).transpose()?.unwrap_or(thread.urgency);
-    let category = input.category.as_deref().map(Category::parse).transpose()?.unwrap_or(thread.category);
-    let pool = match input.pool.as_deref() {
-        Some(slug) => {
-            carethread_core::text::single_line("pool", slug)?;
-            Some(state.store.pool_by_slug(slug).await?.ok_or_else(|| ApiError::invalid("pool", "names no pool"))?)
-        }
-        None => None,
+    let change = Retriage {
+        urgency: input.urgency.as_deref().map(Urgency::parse).transpose()?,
+        category: input.category.as_deref().map(Category::parse).transpose()?,
+        pool: input.pool,
+        note: input.note,
     };
-    let note = input.note.as_deref().map(|n| carethread_core::text::multi_line("note", n)).transpose()?;
-    let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(ApiError::invalid("note", "must be plain text of at most 500 characters"));
-    }
-    let mut reasons = vec![format!("re-triaged by {} ({})", auth.user.display_name.as_str(), auth.user.role.as_str())];
-    if urgency != thread.urgency {
-        reasons.push(format!("urgency {} → {}", thread.urgency.as_str(), urgency.as_str()));
-    }
-    if category != thread.category {
-        reasons.push(format!("category {} → {}", thread.category.as_str(), category.as_str()));
-    }
-    if let Some(p) = &pool {
-        reasons.push(format!("pool → {}", p.slug));
-    }
-    if let Some(n) = note {
-        reasons.push(format!("note: {n}"));
-    }
-    let change = TriageOverride {
-        thread_id: thread.id,
-        by: auth.user.id,
-        urgency,
-        category,
-        pool_id: pool.as_ref().map(|p| p.id),
-        pool_slug: pool.map(|p| p.slug),
-        reasons,
-        now: Utc::now(),
-        audit: vec![auth.audit(AuditAction::ThreadTriage).patient(thread.patient_id)],
-    };
-    state.store.override_triage(&change).await?;
+    let caller = auth.caller();
+    carethread_app::threads::require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    retriage::retriage(&state.app(), &caller, id, change).await?;
     state.metrics.triage_overridden();
-    tracing::info!(thread.id = %thread.id, urgency = urgency.as_str(), category = category.as_str(), "thread re-triaged");
-    Ok(Json(thread_detail(&state, &auth, thread.id).await?))
+    Ok(Json(thread_detail(&state, &auth, id).await?))
 }
 
 /// Automatic triage results by model.

@@ -9,24 +9,20 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use carethread_core::policy::{self, ThreadAction};
-use carethread_core::thread::Urgency;
+use carethread_app::threads;
+use carethread_app::wording::{self, CheckWording, WordingCheck};
+use carethread_core::ids::ThreadId;
+use carethread_core::policy;
 use carethread_core::user::Language;
 use carethread_draft::Crisis;
-use carethread_draft::readability::{self, MAX_DRAFT_GRADE};
-use carethread_draft::safety::{self, EmergencyProblem};
+use carethread_draft::readability::MAX_DRAFT_GRADE;
+use carethread_draft::safety::EmergencyProblem;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::routes::drafts::triage_saw_self_harm;
-use crate::routes::messages::patient_language;
-use crate::routes::threads::authorize_thread;
-
-/// The longest text checked, in characters.
-const MAX_CHECKED_CHARS: usize = 20_000;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/drafts/check", post(check_wording))
@@ -103,34 +99,24 @@ pub struct WordingCheckOut {
     pub emergency_problems: Vec<EmergencyProblemOut>,
 }
 
-/// The feedback for `body` written in `language`, for a thread about `crisis`.
-#[must_use]
-pub(crate) fn wording_feedback(body: &str, language: Language, crisis: Option<Crisis>) -> WordingCheckOut {
-    let r = readability::measure(body, language);
-    let problems = crisis.map(|c| safety::emergency_findings(body, language, c)).unwrap_or_default();
+/// The feedback as the API answers it.
+fn wording_out(check: &WordingCheck) -> WordingCheckOut {
+    let r = &check.readability;
     WordingCheckOut {
-        language: language.as_str().to_owned(),
+        language: check.language.as_str().to_owned(),
         grade: r.grade,
         target_grade: MAX_DRAFT_GRADE,
         above_target: r.grade > MAX_DRAFT_GRADE,
-        jargon: r.jargon.into_iter().map(|j| JargonOut { term: j.term, plain: j.plain }).collect(),
+        jargon: r.jargon.iter().map(|j| JargonOut { term: j.term.clone(), plain: j.plain.clone() }).collect(),
         empathy: r.empathy,
         words: r.words,
         sentences: r.sentences,
-        crisis: crisis.map(|c| match c {
+        crisis: check.crisis.map(|c| match c {
             Crisis::SelfHarm => "self_harm",
             Crisis::Danger => "danger",
         }),
-        emergency_problems: problems.iter().map(EmergencyProblemOut::from).collect(),
+        emergency_problems: check.emergency_problems.iter().map(EmergencyProblemOut::from).collect(),
     }
-}
-
-/// The crisis a thread is about, from its urgency and stored triage.
-pub(crate) async fn crisis_of(state: &AppState, thread: &carethread_core::thread::Thread) -> ApiResult<Option<Crisis>> {
-    if thread.urgency != Urgency::Emergency {
-        return Ok(None);
-    }
-    Ok(Some(if triage_saw_self_harm(state, thread).await? { Crisis::SelfHarm } else { Crisis::Danger }))
 }
 
 /// Checks the wording of a reply before it is sent (care-team staff): its
@@ -149,27 +135,20 @@ pub async fn check_wording(
     auth: Authenticated,
     ApiJson(input): ApiJson<WordingCheckIn>,
 ) -> ApiResult<Json<WordingCheckOut>> {
-    if !policy::works_in_baskets(auth.user.role) {
-        return Err(ApiError::Forbidden("reply feedback is for the care team".into()));
-    }
+    let caller = auth.caller();
     let thread = match input.thread_id.as_deref() {
-        Some(id) => Some(authorize_thread(&state, &auth, id, ThreadAction::Reply).await?),
-        None => None,
+        // Malformed ids answer like threads the caller may not see.
+        Some(raw) if policy::works_in_baskets(caller.user.role) => {
+            threads::require_messaging(&caller)?;
+            Some(raw.parse::<ThreadId>().map_err(|_| ApiError::NotFound)?)
+        }
+        _ => None,
     };
-    let language = match (input.language.as_deref(), &thread) {
-        (Some(raw), _) => Language::parse(raw).map_err(|_| ApiError::invalid("language", "must be en or es"))?,
-        (None, Some(t)) => patient_language(&state, t.patient_id).await?,
-        (None, None) => Language::En,
-    };
-    if input.body.trim().is_empty() {
-        return Err(ApiError::invalid("body", "must not be empty"));
-    }
-    if input.body.chars().count() > MAX_CHECKED_CHARS {
-        return Err(ApiError::invalid("body", "must be at most 20,000 characters"));
-    }
-    let crisis = match &thread {
-        Some(t) => crisis_of(&state, t).await?,
-        None => None,
-    };
-    Ok(Json(wording_feedback(&input.body, language, crisis)))
+    let language = input
+        .language
+        .as_deref()
+        .map(|raw| Language::parse(raw).map_err(|_| ApiError::invalid("language", "must be en or es")))
+        .transpose()?;
+    let check = CheckWording { body: input.body, language, thread };
+    Ok(Json(wording_out(&wording::check_wording(&state.app(), &caller, check).await?)))
 }

@@ -7,11 +7,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use carethread_app::retriage::{self, Retriage};
 use carethread_app::threads::{self, ChangeThread};
 use carethread_core::audit::AuditAction;
 use carethread_core::ids::ThreadId;
 use carethread_core::role::Role;
-use carethread_core::thread::ThreadStatus;
+use carethread_core::thread::{ThreadStatus, Urgency};
 use carethread_store::AuditQuery;
 use chrono::Utc;
 use maud::html;
@@ -25,7 +26,6 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::messages::{NewMessageIn, post_message};
 use crate::routes::privacy::{AuditParams, audit_log};
-use crate::routes::triage::{RetriageIn, retriage};
 use carethread_core::policy::{self, ThreadAction};
 
 pub(super) fn router() -> Router<AppState> {
@@ -402,15 +402,7 @@ async fn manage(
         "reopen" => change_thread(&state, &session, &id, status(ThreadStatus::Open)).await,
         "replies_off" => change_thread(&state, &session, &id, replies(false)).await,
         "replies_on" => change_thread(&state, &session, &id, replies(true)).await,
-        "retriage" => {
-            let input = RetriageIn {
-                urgency: Some(form.urgency).filter(|u| !u.is_empty()),
-                category: None,
-                pool: Some(form.pool).filter(|p| !p.is_empty()),
-                note: None,
-            };
-            retriage(State(state.clone()), auth.clone(), Path(id.clone()), ApiJson(input)).await.map(|_| ())
-        }
+        "retriage" => retriage_thread(&state, &session, &id, &form.urgency, &form.pool).await,
         "forward" => {
             let note = form.note.clone();
             if let Err(e) = forward(&state, &session, &id, form).await {
@@ -451,6 +443,27 @@ async fn change_thread(state: &AppState, session: &WebSession, id: &str, change:
     threads::require_messaging(&caller)?;
     let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
     threads::update_thread(&state.app(), &caller, id, change).await?;
+    Ok(())
+}
+
+/// Re-triages the thread `id` as the staff form asks (urgency and/or pool).
+async fn retriage_thread(
+    state: &AppState,
+    session: &WebSession,
+    id: &str,
+    urgency: &str,
+    pool: &str,
+) -> Result<(), ApiError> {
+    let change = Retriage {
+        urgency: Some(urgency).filter(|u| !u.is_empty()).map(Urgency::parse).transpose()?,
+        pool: Some(pool).filter(|p| !p.is_empty()).map(str::to_owned),
+        ..Retriage::default()
+    };
+    let caller = session.auth.caller();
+    threads::require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    retriage::retriage(&state.app(), &caller, id, change).await?;
+    state.metrics.triage_overridden();
     Ok(())
 }
 

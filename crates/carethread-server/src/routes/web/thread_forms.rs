@@ -22,7 +22,8 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::drafts::{DraftIn, create_draft};
 use crate::routes::messages::{PortalMessage, check_files, patient_language, send_from_portal};
-use crate::routes::threads::{ConfidentialIn, set_confidential};
+use carethread_app::threads::{require_messaging, set_confidential};
+use carethread_core::ids::ThreadId;
 
 #[derive(Deserialize, Default)]
 pub(super) struct ReplyForm {
@@ -176,9 +177,17 @@ pub(super) async fn confidential(
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let input = ConfidentialIn { confidential: form.confidential == "true" };
-    match set_confidential(State(state), session.auth.clone(), Path(id.clone()), ApiJson(input)).await {
-        Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
+    let confidential = form.confidential == "true";
+    let caller = session.auth.caller();
+    let changed = async {
+        require_messaging(&caller)?;
+        let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+        set_confidential(&state.app(), &caller, thread, confidential).await?;
+        Ok::<(), ApiError>(())
+    }
+    .await;
+    match changed {
+        Ok(()) => Redirect::to(&format!("/threads/{id}")).into_response(),
         Err(e) => api_error_in(&session, &e),
     }
 }

@@ -13,9 +13,9 @@ use maud::{Markup, html};
 use super::{Text, WebSession};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::messages::patient_language;
-use crate::routes::threads::authorize_thread;
-use crate::routes::wording::crisis_of;
+use carethread_app::threads::{authorize_thread, require_messaging};
+use carethread_app::wording::{crisis_of, patient_language};
+use carethread_core::ids::ThreadId;
 
 /// The feedback on `body` for a reply in thread `id`, in the patient's language.
 pub(super) async fn for_thread(
@@ -24,9 +24,12 @@ pub(super) async fn for_thread(
     id: &str,
     body: &str,
 ) -> Result<(Readability, Vec<EmergencyProblem>), ApiError> {
-    let thread = authorize_thread(state, &session.auth, id, carethread_core::policy::ThreadAction::Reply).await?;
-    let language = patient_language(state, thread.patient_id).await?;
-    let emergency = match crisis_of(state, &thread).await? {
+    let (app, caller) = (state.app(), session.auth.caller());
+    require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let thread = authorize_thread(&app, &caller, id, carethread_core::policy::ThreadAction::Reply).await?;
+    let language = patient_language(&app, thread.patient_id).await?;
+    let emergency = match crisis_of(&app, &thread).await? {
         Some(crisis) => safety::emergency_findings(body, language, crisis),
         None => Vec::new(),
     };
