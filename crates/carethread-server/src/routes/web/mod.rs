@@ -5,13 +5,16 @@
 //! SameSite=Strict` cookie; every form carries the session's CSRF token.
 
 mod admin;
+mod audit_log;
 mod compose;
 mod form_error;
 mod i18n;
 mod inbasket;
-mod more;
 mod pages;
+mod privacy;
+mod proxies;
 mod security;
+mod thread_actions;
 mod thread_forms;
 mod thread_page;
 mod wording_feedback;
@@ -59,7 +62,10 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
             get(|| async { asset("text/javascript; charset=utf-8", include_str!("../../../static/app.js")) }),
         )
         .merge(pages::router(state))
-        .merge(more::router())
+        .merge(privacy::router())
+        .merge(proxies::router())
+        .merge(audit_log::router())
+        .merge(thread_actions::router())
         .merge(admin::router())
         .merge(security::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
