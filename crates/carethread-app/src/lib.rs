@@ -6,6 +6,7 @@
 //! in one transaction. Nothing here knows about HTTP.
 
 pub mod clinic;
+pub mod drafting;
 pub mod error;
 pub mod intake;
 pub mod retriage;

@@ -5,6 +5,7 @@
 mod support;
 
 use carethread_app::AppError;
+use carethread_app::drafting::{self, DraftReply};
 use carethread_app::retriage::{self, Retriage};
 use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread};
 use carethread_app::wording::{self, CheckWording};
@@ -42,6 +43,19 @@ async fn a_patient_writes_the_nurse_finds_it_in_the_in_basket_and_the_patient_se
         let row = row.unwrap_or_else(|| panic!("{backend}: the nurse's in-basket shows the new thread"));
         assert_eq!(row.pool.as_ref().map(|p| p.slug.as_str()), Some("nurse-triage"), "{backend}");
         assert_eq!(row.unread, 1, "{backend}: the nurse has not opened it yet");
+
+        // A draft for the nurse, kept with its model; never for the patient.
+        let drafted =
+            drafting::draft_reply(&c.app, &c.nurse, started.thread_id, DraftReply::default()).await.expect("draft");
+        let kept = c.app.store.draft(started.thread_id, drafted.id).await.expect("read draft").expect("kept");
+        assert_eq!(kept.requested_by, c.nurse.user.id, "{backend}");
+        assert!(
+            drafted.draft.body.as_deref().is_some_and(|b| b.contains("Alice")),
+            "{backend}: {:?}",
+            drafted.draft.body
+        );
+        let by_patient = drafting::draft_reply(&c.app, &c.alice, started.thread_id, DraftReply::default()).await;
+        assert!(matches!(by_patient, Err(AppError::Forbidden(_))), "{backend}: drafts are for the care team");
 
         let change = ChangeThread { assignee: Some(Some(c.nurse.user.id)), ..ChangeThread::default() };
         threads::update_thread(&c.app, &c.nurse, started.thread_id, change).await.expect("assign");

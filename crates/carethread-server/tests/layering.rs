@@ -14,6 +14,7 @@ const MOVED: &[(&str, &str)] = &[
     ("threads", "list_audited"),
     ("threads", "set_confidential"),
     ("triage", "retriage"),
+    ("drafts", "create_draft"),
     ("wording", "check_wording"),
     ("wording", "crisis_of"),
 ];

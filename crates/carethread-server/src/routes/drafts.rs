@@ -9,14 +9,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use carethread_app::drafting::{self, DraftReply, Drafted};
 use carethread_core::audit::AuditAction;
+use carethread_core::ids::ThreadId;
 use carethread_core::policy::{self, ThreadAction};
-use carethread_core::thread::Thread;
 use carethread_core::user::Language;
-use carethread_draft::library::{self, Situation};
-use carethread_draft::{DraftRequest, Readability, ReplyLibrary};
-use carethread_store::NewDraft;
-use carethread_triage::safety::Lexicon;
+use carethread_draft::library;
+use carethread_draft::{Readability, ReplyLibrary};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -57,11 +56,7 @@ fn language_of(raw: &str) -> ApiResult<Language> {
 
 /// The clinic's reply library: built-in texts with the clinic's in their place.
 pub(super) async fn clinic_library(state: &AppState) -> ApiResult<ReplyLibrary> {
-    let rows = state.store.reply_templates().await?;
-    let overrides = rows.into_iter().filter_map(|(situation, language, body)| {
-        Some((Situation::parse(&situation).ok()?, Language::parse(&language).ok()?, body))
-    });
-    Ok(ReplyLibrary::with_overrides(overrides))
+    Ok(drafting::clinic_library(&state.app()).await?)
 }
 
 /// What a clinician may ask of a draft.
@@ -118,37 +113,11 @@ pub async fn create_draft(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DraftIn>,
 ) -> ApiResult<(StatusCode, Json<DraftOut>)> {
-    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Reply).await?;
-    staff_only(&auth)?;
-    if !state.store.ai_settings().await?.drafting_enabled {
-        return Err(ApiError::Forbidden("drafting is switched off for this clinic".into()));
-    }
-    let situation = input.situation.as_deref().map(Situation::parse).transpose().map_err(|_| {
-        ApiError::invalid("situation", "is not a reply-library situation (see GET /api/v1/admin/ai/replies)")
-    })?;
-    if let Some(time) = &input.expected_time {
-        carethread_core::text::single_line("expected_time", time)?;
-    }
-    let facts = input.facts.as_deref().map(|f| carethread_core::text::multi_line("facts", f)).transpose()?;
-    let input = DraftIn { facts, ..input };
-    let request = draft_request(&state, &auth, &thread, situation, input).await?;
-    let library = clinic_library(&state).await?;
-    let draft = state.drafter.draft(&library, &request).await.map_err(ApiError::internal)?;
-    let now = Utc::now();
-    let audit =
-        auth.audit(AuditAction::DraftCreate).patient(thread.patient_id).detail(format!("model {}", draft.model.id));
-    let new = NewDraft {
-        thread_id: thread.id,
-        requested_by: auth.user.id,
-        body: draft.body.clone(),
-        model_id: draft.model.id.clone(),
-        model_version: draft.model.version.clone(),
-        reply_needed: draft.reply_needed,
-        reasons: draft.reasons.clone(),
-        now,
-        audit,
-    };
-    let id = state.store.create_draft(&new).await?;
+    let caller = auth.caller();
+    carethread_app::threads::require_messaging(&caller)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let ask = DraftReply { situation: input.situation, facts: input.facts, expected_time: input.expected_time };
+    let Drafted { id, draft, created_at: now } = drafting::draft_reply(&state.app(), &caller, id, ask).await?;
     state.metrics.draft_generated();
     Ok((
         StatusCode::CREATED,
@@ -162,53 +131,6 @@ pub async fn create_draft(
             created_at: now,
         }),
     ))
-}
-
-/// The thread as a drafter needs it: the patient's first name and language,
-/// the patient-visible messages (internal notes never leave), and whether
-/// it is an emergency and about self-harm: from the thread's stored triage
-/// (red-flag reasons), and, so that a re-triage whose reasons a clinician
-/// wrote cannot hide it, from the safety rules run again on the patient's
-/// messages.
-async fn draft_request(
-    state: &AppState,
-    auth: &Authenticated,
-    thread: &Thread,
-    situation: Option<Situation>,
-    input: DraftIn,
-) -> ApiResult<DraftRequest> {
-    let patient = state.store.user(thread.patient_id).await?.ok_or(ApiError::NotFound)?;
-    let messages = state.store.messages(thread.id, false).await?;
-    let read = auth.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
-    state.store.record_audit(vec![read]).await?;
-    let self_harm = triage_saw_self_harm(state, thread).await?
-        || messages.iter().filter(|m| !m.author.role.is_staff()).any(|m| {
-            Lexicon::builtin()
-                .check(m.message.body.as_str())
-                .flags
-                .iter()
-                .any(|f| carethread_app::wording::names_self_harm(f.family))
-        });
-    Ok(DraftRequest {
-        patient_first_name: first_name(patient.display_name.as_str()),
-        clinician_name: auth.user.display_name.as_str().to_owned(),
-        clinic_name: state.settings.name.clone(),
-        language: patient.language,
-        category: thread.category,
-        subject: thread.subject.as_str().to_owned(),
-        messages: messages.iter().map(|m| (!m.author.role.is_staff(), m.message.body.as_str().to_owned())).collect(),
-        clinician_facts: input.facts.unwrap_or_default(),
-        situation,
-        expected_time: input.expected_time.filter(|t| !t.trim().is_empty()),
-        urgency: thread.urgency,
-        self_harm,
-    })
-}
-
-/// Whether the thread's stored triage names the red flag for suicidal or
-/// self-harm thoughts.
-pub(crate) async fn triage_saw_self_harm(state: &AppState, thread: &Thread) -> ApiResult<bool> {
-    Ok(carethread_app::wording::triage_saw_self_harm(&state.app(), thread).await?)
 }
 
 /// Text to measure.

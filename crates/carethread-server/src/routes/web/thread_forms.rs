@@ -4,11 +4,11 @@
 //! "did this answer your question?". Each redirects when it succeeds and
 //! comes back with what was typed, and why, when it does not.
 
+use axum::Form;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -19,9 +19,8 @@ use super::{CsrfForm, PostedForm, WebSession};
 use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::drafts::{DraftIn, create_draft};
 use crate::routes::messages::{PortalMessage, check_files, patient_language, send_from_portal};
+use carethread_app::drafting::{DraftReply, draft_reply};
 use carethread_app::threads::{require_messaging, set_confidential};
 use carethread_core::ids::ThreadId;
 
@@ -282,10 +281,17 @@ pub(super) async fn draft(
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let made =
-        create_draft(State(state.clone()), session.auth.clone(), Path(id.clone()), ApiJson(DraftIn::default())).await;
+    let made = async {
+        let caller = session.auth.caller();
+        require_messaging(&caller)?;
+        let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+        let drafted = draft_reply(&state.app(), &caller, thread, DraftReply::default()).await?;
+        state.metrics.draft_generated();
+        Ok::<_, ApiError>(drafted)
+    }
+    .await;
     match made {
-        Ok((_, Json(d))) => Redirect::to(&format!("/threads/{id}?draft={}", d.id)).into_response(),
+        Ok(d) => Redirect::to(&format!("/threads/{id}?draft={}", d.id)).into_response(),
         Err(e) => api_error_in(&session, &e),
     }
 }
