@@ -9,6 +9,7 @@ pub mod clinic;
 pub mod drafting;
 pub mod error;
 pub mod intake;
+pub mod messages;
 pub mod retriage;
 pub mod threads;
 pub mod wording;

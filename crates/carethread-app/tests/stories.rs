@@ -6,10 +6,12 @@ mod support;
 
 use carethread_app::AppError;
 use carethread_app::drafting::{self, DraftReply};
+use carethread_app::messages::{self, AddMessage};
 use carethread_app::retriage::{self, Retriage};
 use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread};
 use carethread_app::wording::{self, CheckWording};
 use carethread_core::audit::AuditAction;
+use carethread_core::message::MessageBody;
 use carethread_core::thread::{ThreadStatus, Urgency};
 use carethread_store::AuditQuery;
 
@@ -63,7 +65,42 @@ async fn a_patient_writes_the_nurse_finds_it_in_the_in_basket_and_the_patient_se
         assert_eq!(seen.summary.thread.assignee_id, Some(c.nurse.user.id), "{backend}");
         assert!(seen.triage.is_some(), "{backend}: staff see the triage result");
 
+        // The nurse replies from the draft, and leaves a note the patient never sees.
+        let thread = seen.summary.thread.clone();
+        let reply = drafted.draft.body.clone().expect("a drafted reply");
+        let used = messages::draft_use(&c.app, &c.nurse, &thread, &drafted.id.to_string(), false, &reply)
+            .await
+            .expect("draft use");
+        let answer = AddMessage {
+            body: Some(MessageBody::parse(&reply, 5000).expect("reply body")),
+            draft: used,
+            ..AddMessage::default()
+        };
+        let sent = messages::add_message(&c.app, &c.nurse, started.thread_id, answer).await.expect("reply");
+        assert!(sent.ai_assisted, "{backend}: a reply sent from a draft is marked AI-assisted");
+        let note = AddMessage {
+            body: Some(MessageBody::parse("Check her last BMP before changing the dose.", 5000).expect("note")),
+            internal: true,
+            ..AddMessage::default()
+        };
+        messages::add_message(&c.app, &c.nurse, started.thread_id, note).await.expect("note");
+        let note_by_patient = AddMessage {
+            body: Some(MessageBody::parse("A note", 5000).expect("note")),
+            internal: true,
+            ..AddMessage::default()
+        };
+        let refused = messages::add_message(&c.app, &c.alice, started.thread_id, note_by_patient).await;
+        assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: patients write no internal notes");
+
         let mine = threads::open_thread(&c.app, &c.alice, started.thread_id).await.expect("patient opens");
+        assert_eq!(mine.messages.len(), 2, "{backend}: the patient sees her message and the reply, not the note");
+        assert_eq!(mine.summary.thread.status, ThreadStatus::AwaitingPatient, "{backend}: the reply waits on her");
+        let seen_by_nurse = threads::open_thread(&c.app, &c.nurse, started.thread_id).await.expect("nurse again");
+        let answered = seen_by_nurse.messages.iter().find(|m| m.message.id == sent.message_id).expect("the reply");
+        assert!(
+            answered.read_by.iter().any(|(who, _)| who.id == c.alice.user.id),
+            "{backend}: the nurse sees that the patient read the reply"
+        );
         assert!(mine.triage.is_none(), "{backend}: patients do not see triage internals");
         let first = &mine.messages[0];
         assert!(

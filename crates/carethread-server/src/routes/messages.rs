@@ -5,15 +5,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use carethread_app::messages::{self, AddMessage};
 use carethread_core::attachment::{FileName, UploadRefused, check_upload};
-use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::audit::AuditAction;
 use carethread_core::ids::{AttachmentId, MessageId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::ThreadAction;
 use carethread_core::thread::{Thread, Urgency};
 use carethread_core::user::Language;
-use carethread_store::{DraftUse, Idempotency, MessageView, NewAttachment, NewMessage, PersonRef};
-use chrono::Utc;
+use carethread_store::{DraftUse, Idempotency, MessageView, NewAttachment, PersonRef};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -22,8 +22,8 @@ use crate::AppState;
 use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::intake::{UploadDestination, scan_uploads, triage_patient_message};
-use crate::routes::threads::{authorize_thread, load_thread, parse_uuid_field};
+use crate::intake::{UploadDestination, scan_uploads};
+use crate::routes::threads::{authorize_thread, load_thread};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     let s = &state.settings;
@@ -86,95 +86,46 @@ struct Addition {
     acknowledgement: bool,
 }
 
-/// The audit entries a message (or note) and its files leave.
-fn message_audit(auth: &Authenticated, thread: &Thread, internal: bool, has_files: bool) -> Vec<AuditEvent> {
-    let action = if internal { AuditAction::NoteCreate } else { AuditAction::MessageCreate };
-    let mut audit = vec![auth.audit(action).patient(thread.patient_id)];
-    if has_files {
-        audit.push(auth.audit(AuditAction::AttachmentCreate).patient(thread.patient_id));
-    }
-    audit
-}
-
-/// Checks permission and the thread's state, triages a patient's message,
-/// stores it, and answers with the stored message.
+/// Checks that the thread takes the message and scans its files (before
+/// anything is written), has the application layer add it, and answers
+/// with the stored message.
 async fn add_to_thread(
     state: &AppState,
     auth: &Authenticated,
     thread: &Thread,
     add: Addition,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
-    let role = auth.user.role;
-    let internal = add.internal;
-    thread.accepts_message_from(role, internal)?;
+    thread.accepts_message_from(auth.user.role, add.internal)?;
     // Every file is scanned before anything is written (API and portal alike).
     let to = UploadDestination { patient: Some(thread.patient_id), thread: Some(thread.id) };
     scan_uploads(state, auth, to, &add.attachments).await?;
-    let from_patient_side = !role.is_staff();
-    let triage = match (&add.body, from_patient_side) {
-        (Some(body), true) => {
-            let subject = thread.subject.as_str();
-            Some(
-                triage_patient_message(state, subject, body.as_str(), Some(thread.category), thread.confidential)
-                    .await?,
-            )
-        }
-        _ => None,
+    let internal = add.internal;
+    let message = AddMessage {
+        body: add.body,
+        internal,
+        attachments: add.attachments,
+        idempotency: add.key,
+        draft: add.draft,
+        acknowledgement: add.acknowledgement,
     };
-    let urgency = triage.as_ref().map(|t| t.urgency);
-    let now = Utc::now();
-    // A staff reply to the patient is measured for the AI report (in the
-    // patient's language, read once), after a draft's disclosure line is added.
-    let mut add = add;
-    let reading_grade = match add.body.take() {
-        Some(body) if role.is_staff() && !internal => {
-            let language = patient_language(state, thread.patient_id).await?;
-            let body = if add.draft.is_some() { with_disclosure(state, auth, language, body).await? } else { body };
-            let grade = carethread_draft::readability::measure(body.as_str(), language).grade;
-            add.body = Some(body);
-            Some(grade)
-        }
-        body => {
-            add.body = body;
-            None
-        }
-    };
-    let ai_assisted = add.draft.is_some();
-    let simple = add.attachments.is_empty();
-    let has_files = !simple;
-    let echo = add.body.clone();
-    let written = state
-        .store
-        .add_message(NewMessage {
-            thread_id: thread.id,
-            author_id: auth.user.id,
-            body: add.body,
-            internal,
-            new_status: if add.acknowledgement { thread.status } else { thread.status_after_message(role, internal) },
-            triage,
-            attachments: add.attachments,
-            idempotency: add.key,
-            now,
-            draft: add.draft,
-            reading_grade,
-            audit: message_audit(auth, thread, internal, has_files),
-        })
-        .await?;
-    if !written.replayed {
+    let added = messages::add_message(&state.app(), &auth.caller(), thread.id, message).await?;
+    let thread = &added.thread;
+    let urgency = added.urgency;
+    if !added.replayed {
         state.metrics.message_sent();
         if urgency == Some(Urgency::Emergency) {
             state.metrics.emergency_triaged();
         }
-        tracing::info!(thread.id = %thread.id, message.id = %written.message_id, "message stored");
     }
-    let message = if simple && !written.replayed {
+    let now = added.sent_at;
+    let message = if !added.has_files && !added.replayed {
         // Nothing to read back: a new text message has no attachments or receipts yet.
         MessageOut::from(&MessageView {
             message: Message {
-                id: written.message_id,
+                id: added.message_id,
                 thread_id: thread.id,
                 author_id: auth.user.id,
-                body: echo.unwrap_or_else(|| MessageBody::from_trusted(String::new())),
+                body: added.body.unwrap_or_else(|| MessageBody::from_trusted(String::new())),
                 internal,
                 sent_at: now,
             },
@@ -185,10 +136,10 @@ async fn add_to_thread(
             },
             attachments: Vec::new(),
             read_by: Vec::new(),
-            ai_assisted,
+            ai_assisted: added.ai_assisted,
         })
     } else {
-        find_message(state, auth, written.message_id, thread).await?
+        find_message(state, auth, added.message_id, thread).await?
     };
     let safety_notice = urgency.and_then(|u| SafetyNotice::for_urgency(u, auth.user.language));
     // An emergency while the clinic is closed: what to do instead of waiting.
@@ -212,7 +163,7 @@ async fn find_message(state: &AppState, auth: &Authenticated, id: MessageId, thr
 }
 
 fn action_for(internal: bool) -> ThreadAction {
-    if internal { ThreadAction::InternalNotes } else { ThreadAction::Reply }
+    messages::action_for(internal)
 }
 
 /// Adds a message (or, for staff, an internal note) to a thread.
@@ -253,10 +204,7 @@ pub async fn post_message(
     add_to_thread(&state, &auth, &thread, add).await
 }
 
-/// Checks the draft a reply started from and measures what the clinician
-/// changed. A reply the clinician rewrote (see `carethread_draft::rewrite`)
-/// is their own: `None`, so it is not marked AI-assisted, gets no disclosure
-/// line, and the draft stays unsent in the AI report.
+/// The draft a reply started from, measured (see [`messages::draft_use`]).
 async fn draft_use(
     state: &AppState,
     auth: &Authenticated,
@@ -265,43 +213,7 @@ async fn draft_use(
     internal: bool,
     sent: &str,
 ) -> ApiResult<Option<DraftUse>> {
-    if !auth.user.role.is_staff() || internal {
-        return Err(ApiError::invalid("draft_id", "is for care-team replies to the patient"));
-    }
-    let id = parse_uuid_field::<uuid::Uuid>("draft_id", raw)?;
-    let draft = state
-        .store
-        .draft(thread.id, id)
-        .await?
-        .ok_or_else(|| ApiError::invalid("draft_id", "names no draft of this thread"))?;
-    if draft.message_id.is_some() {
-        return Err(ApiError::Conflict("a reply was already sent from this draft".into()));
-    }
-    let Some(drafted) = draft.body.as_deref() else {
-        return Err(ApiError::invalid("draft_id", "names advice that no reply is needed, not a draft"));
-    };
-    if carethread_draft::rewrite::is_rewrite(drafted, sent) {
-        return Ok(None);
-    }
-    let edit_distance = i64::try_from(carethread_draft::edit_distance(drafted, sent)).unwrap_or(i64::MAX);
-    let seconds_spent = (Utc::now() - draft.created_at).num_seconds().max(0);
-    Ok(Some(DraftUse { draft_id: id, edit_distance, seconds_spent }))
-}
-
-/// Adds the clinic's patient-visible line to a reply that started from a
-/// draft, in the patient's language, when the clinic has it on.
-async fn with_disclosure(
-    state: &AppState,
-    auth: &Authenticated,
-    language: Language,
-    body: MessageBody,
-) -> ApiResult<MessageBody> {
-    if !state.store.ai_settings().await?.disclosure_enabled {
-        return Ok(body);
-    }
-    let clinic = state.clinic.get(&*state.store).await;
-    let line = clinic.profile.disclosure(language, auth.user.display_name.as_str());
-    Ok(MessageBody::from_trusted(format!("{}\n\n{line}", body.as_str())))
+    Ok(messages::draft_use(&state.app(), &auth.caller(), thread, raw, internal, sent).await?)
 }
 
 /// Multipart form for attachments.
@@ -403,7 +315,7 @@ pub(crate) fn check_files(state: &AppState, files: Vec<(Option<String>, Vec<u8>)
 
 /// The language a reply to this patient is read in.
 pub(crate) async fn patient_language(state: &AppState, patient: carethread_core::ids::UserId) -> ApiResult<Language> {
-    Ok(state.store.user(patient).await?.map_or(Language::En, |p| p.language))
+    Ok(carethread_app::wording::patient_language(&state.app(), patient).await?)
 }
 
 /// What the portal's reply and compose forms send: text, checked files, the

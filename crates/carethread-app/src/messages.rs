@@ -1,0 +1,178 @@
+//! Messages and internal notes added to a thread: the policy allows it, the
+//! thread takes it, a patient-side message is triaged, a care-team reply is
+//! measured for reading level (with the clinic's disclosure line when it
+//! started from a draft), and the message, its files, triage and audit
+//! entries are written in one transaction. Files arrive checked and scanned
+//! by the interface that received them.
+
+use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::ids::{MessageId, ThreadId};
+use carethread_core::message::MessageBody;
+use carethread_core::policy::ThreadAction;
+use carethread_core::thread::{Thread, Urgency};
+use carethread_core::user::Language;
+use carethread_store::{DraftUse, Idempotency, NewAttachment, NewMessage};
+use chrono::{DateTime, Utc};
+
+use crate::intake::triage_patient_message;
+use crate::threads::authorize_thread;
+use crate::wording::patient_language;
+use crate::{App, AppError, AppResult, Caller};
+
+/// What a message or note needs from the thread's policy.
+#[must_use]
+pub fn action_for(internal: bool) -> ThreadAction {
+    if internal { ThreadAction::InternalNotes } else { ThreadAction::Reply }
+}
+
+/// A message (or, for staff, an internal note) to add.
+#[derive(Debug, Default)]
+pub struct AddMessage {
+    pub body: Option<MessageBody>,
+    /// Staff only: a note the patient never sees.
+    pub internal: bool,
+    /// Checked against the clinic's limits and scanned for malware.
+    pub attachments: Vec<NewAttachment>,
+    pub idempotency: Option<Idempotency>,
+    /// Staff only: the draft this reply started from, as [`draft_use`] measured it.
+    pub draft: Option<DraftUse>,
+    /// A patient's "yes, this answered my question": the thread stays with the patient.
+    pub acknowledgement: bool,
+}
+
+/// A stored message.
+#[derive(Debug, Clone)]
+pub struct AddedMessage {
+    pub thread: Thread,
+    pub message_id: MessageId,
+    /// Stored by an earlier request with the same idempotency key.
+    pub replayed: bool,
+    /// The body as stored (with the disclosure line a drafted reply carries).
+    pub body: Option<MessageBody>,
+    pub sent_at: DateTime<Utc>,
+    /// Triage of a patient-side message.
+    pub urgency: Option<Urgency>,
+    pub ai_assisted: bool,
+    pub has_files: bool,
+}
+
+/// The audit entries a message (or note) and its files leave.
+fn message_audit(caller: &Caller, thread: &Thread, internal: bool, has_files: bool) -> Vec<AuditEvent> {
+    let action = if internal { AuditAction::NoteCreate } else { AuditAction::MessageCreate };
+    let mut audit = vec![caller.audit(action).patient(thread.patient_id)];
+    if has_files {
+        audit.push(caller.audit(AuditAction::AttachmentCreate).patient(thread.patient_id));
+    }
+    audit
+}
+
+/// Adds a message or note to the thread `id`.
+pub async fn add_message(app: &App, caller: &Caller, id: ThreadId, add: AddMessage) -> AppResult<AddedMessage> {
+    let thread = authorize_thread(app, caller, id, action_for(add.internal)).await?;
+    let role = caller.user.role;
+    let internal = add.internal;
+    thread.accepts_message_from(role, internal)?;
+    let triage = match (&add.body, role.is_staff()) {
+        (Some(body), false) => {
+            let subject = thread.subject.as_str();
+            Some(triage_patient_message(app, subject, body.as_str(), Some(thread.category), thread.confidential).await?)
+        }
+        _ => None,
+    };
+    let urgency = triage.as_ref().map(|t| t.urgency);
+    let now = Utc::now();
+    let mut add = add;
+    let reading_grade = match add.body.take() {
+        Some(body) if role.is_staff() && !internal => {
+            let language = patient_language(app, thread.patient_id).await?;
+            let body = if add.draft.is_some() { with_disclosure(app, caller, language, body).await? } else { body };
+            let grade = carethread_draft::readability::measure(body.as_str(), language).grade;
+            add.body = Some(body);
+            Some(grade)
+        }
+        body => {
+            add.body = body;
+            None
+        }
+    };
+    let ai_assisted = add.draft.is_some();
+    let has_files = !add.attachments.is_empty();
+    let body = add.body.clone();
+    let written = app
+        .store
+        .add_message(NewMessage {
+            thread_id: thread.id,
+            author_id: caller.user.id,
+            body: add.body,
+            internal,
+            new_status: if add.acknowledgement { thread.status } else { thread.status_after_message(role, internal) },
+            triage,
+            attachments: add.attachments,
+            idempotency: add.idempotency,
+            now,
+            draft: add.draft,
+            reading_grade,
+            audit: message_audit(caller, &thread, internal, has_files),
+        })
+        .await?;
+    if !written.replayed {
+        tracing::info!(thread.id = %thread.id, message.id = %written.message_id, "message stored");
+    }
+    Ok(AddedMessage {
+        thread,
+        message_id: written.message_id,
+        replayed: written.replayed,
+        body,
+        sent_at: now,
+        urgency,
+        ai_assisted,
+        has_files,
+    })
+}
+
+/// Checks the draft a reply started from and measures what the clinician
+/// changed. A reply the clinician rewrote (see `carethread_draft::rewrite`)
+/// is their own: `None`, so it is not marked AI-assisted, gets no disclosure
+/// line, and the draft stays unsent in the AI report.
+pub async fn draft_use(
+    app: &App,
+    caller: &Caller,
+    thread: &Thread,
+    raw_draft_id: &str,
+    internal: bool,
+    sent: &str,
+) -> AppResult<Option<DraftUse>> {
+    if !caller.user.role.is_staff() || internal {
+        return Err(AppError::invalid("draft_id", "is for care-team replies to the patient"));
+    }
+    let id: uuid::Uuid =
+        raw_draft_id.parse().map_err(|_| AppError::invalid("draft_id", "must be an identifier (UUID)"))?;
+    let draft = app
+        .store
+        .draft(thread.id, id)
+        .await?
+        .ok_or_else(|| AppError::invalid("draft_id", "names no draft of this thread"))?;
+    if draft.message_id.is_some() {
+        return Err(AppError::Conflict("a reply was already sent from this draft".into()));
+    }
+    let Some(drafted) = draft.body.as_deref() else {
+        return Err(AppError::invalid("draft_id", "names advice that no reply is needed, not a draft"));
+    };
+    if carethread_draft::rewrite::is_rewrite(drafted, sent) {
+        return Ok(None);
+    }
+    let edit_distance = i64::try_from(carethread_draft::edit_distance(drafted, sent)).unwrap_or(i64::MAX);
+    let seconds_spent = (Utc::now() - draft.created_at).num_seconds().max(0);
+    Ok(Some(DraftUse { draft_id: id, edit_distance, seconds_spent }))
+}
+
+/// Adds the clinic's patient-visible line to a reply that started from a
+/// draft, in the patient's language, when the clinic has it on.
+async fn with_disclosure(app: &App, caller: &Caller, language: Language, body: MessageBody) -> AppResult<MessageBody> {
+    if !app.store.ai_settings().await?.disclosure_enabled {
+        return Ok(body);
+    }
+    let clinic = app.clinic.get(&*app.store).await;
+    let line = clinic.profile.disclosure(language, caller.user.display_name.as_str());
+    Ok(MessageBody::from_trusted(format!("{}\n\n{line}", body.as_str())))
+}
