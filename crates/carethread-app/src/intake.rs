@@ -49,7 +49,9 @@ pub async fn triage_patient_message(
     let category = chosen.unwrap_or(result.category);
     let mut sensitive: Vec<Sensitivity> =
         carethread_triage::sensitive::detect(subject, body).into_iter().map(|(t, _)| Sensitivity::Topic(t)).collect();
-    if category == Category::Clinical {
+    // A message triage cannot read (another language) is for a nurse with an
+    // interpreter, whatever the patient chose: never a non-clinical pool.
+    if category == Category::Clinical || result.interpreter.is_some() {
         sensitive.insert(0, Sensitivity::Clinical);
     }
     if confidential {

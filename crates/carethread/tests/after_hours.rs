@@ -229,6 +229,31 @@ async fn a_rash_photo_question_goes_to_nurses_even_when_clinical_routes_to_billi
 }
 
 #[tokio::test]
+async fn a_message_in_a_language_triage_cannot_read_goes_to_nurses_whatever_category_was_chosen() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        // Vietnamese, sent as "an appointment", which the rules send to the front desk.
+        let created = start(
+            &app,
+            &alice,
+            json!({"subject": "Lịch hẹn", "category": "scheduling",
+                   "body": "Tôi bị đau bụng dữ dội từ tối hôm qua và không ăn uống được gì. Tôi có cần đến gặp bác sĩ không?"}),
+        )
+        .await;
+        assert_eq!(created["pool"]["slug"], "nurse-triage", "{backend:?}: {created}");
+        let id = created["id"].as_str().expect("id");
+        let kim = app.login("rn.kim").await;
+        let detail = app.get(&format!("/api/v1/threads/{id}"), &kim).await;
+        let triage = &detail.body["triage"];
+        assert_eq!(triage["needs_review"], true, "{backend:?}: {triage}");
+        assert!(triage["reasons"].to_string().contains("interpreter needed"), "{backend:?}: {triage}");
+        let desk = app.login("desk.ortiz").await;
+        assert_eq!(app.get(&format!("/api/v1/threads/{id}"), &desk).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
 async fn the_category_the_patient_chose_in_compose_is_honoured() {
     for backend in backends() {
         let app = spawn(backend).await;
