@@ -17,6 +17,7 @@ const MOVED: &[(&str, &str)] = &[
     ("drafts", "create_draft"),
     ("wording", "check_wording"),
     ("wording", "crisis_of"),
+    ("messages", "post_message"),
 ];
 
 /// Each use, in `source`, of a moved handler through `routes::<module>`.

@@ -2,7 +2,7 @@
 //! with a note, re-triage, close.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
@@ -18,8 +18,6 @@ use super::pages::api_error_in;
 use super::{WebSession, error_page};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::messages::{NewMessageIn, post_message};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/threads/{id}/manage", post(manage))
@@ -188,9 +186,16 @@ async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageF
     if !note.is_empty() {
         body = format!("{body}\n{note}");
     }
-    let message = NewMessageIn { body, internal: true, draft_id: None };
-    post_message(State(state.clone()), session.auth.clone(), Path(id.to_owned()), HeaderMap::new(), ApiJson(message))
-        .await
-        .map(|_| ())?;
+    let body = carethread_core::message::MessageBody::parse(&body, session.clinic.profile.message_max_chars)?;
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let note = carethread_app::messages::AddMessage {
+        body: Some(body),
+        internal: true,
+        attachments: Vec::new(),
+        idempotency: None,
+        draft: None,
+        acknowledgement: false,
+    };
+    carethread_app::messages::add_message(&state.app(), &session.auth.caller(), id, note).await?;
     Ok(())
 }
