@@ -125,6 +125,20 @@ fn triage_classify_reads_and_writes_json_lines() {
     for key in ["confidence", "needs_review", "reasons"] {
         assert!(lines[1].get(key).is_some(), "missing {key}");
     }
+    assert!(lines[0].get("interpreter").is_none(), "English needs no interpreter");
+}
+
+#[test]
+fn triage_classify_names_the_language_it_cannot_read() {
+    let input = concat!(
+        r#"{"id":"vi","subject":"Lịch hẹn","body":"Tôi bị đau bụng dữ dội từ tối hôm qua và không ăn uống được gì. Tôi có cần đến gặp bác sĩ không?"}"#,
+        "\n"
+    );
+    let out = carethread(&["triage", "classify"], input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let row: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).expect("json line");
+    assert_eq!(row["needs_review"], true, "{row}");
+    assert!(row["interpreter"].as_str().is_some_and(|l| l.contains("Vietnamese")), "{row}");
 }
 
 #[test]

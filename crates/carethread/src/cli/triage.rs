@@ -232,10 +232,14 @@ pub(super) fn triage_classify(
         let input: Input =
             serde_json::from_str(&line).with_context(|| format!("line {} is not a JSON object with an id", n + 1))?;
         let t = triage.classify(&input.subject, &input.body, true, &routing);
-        let row = serde_json::json!({
+        let mut row = serde_json::json!({
             "id": input.id, "urgency": t.urgency, "category": t.category, "pool": t.pool,
             "confidence": t.confidence, "needs_review": t.needs_review, "reasons": t.reasons,
         });
+        // The language a message is in when triage cannot read it (an interpreter is needed).
+        if let (Some(language), Some(fields)) = (&t.interpreter, row.as_object_mut()) {
+            fields.insert("interpreter".to_owned(), serde_json::Value::String(language.clone()));
+        }
         writeln!(out, "{row}")?;
     }
     out.flush()?;
