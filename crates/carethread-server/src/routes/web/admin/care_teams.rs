@@ -6,20 +6,16 @@ use axum::{Form, Json};
 use carethread_core::role::Role;
 use maud::html;
 
-use super::{MembershipForm, Saved, admin_page, done, enabled_with_role, refuse_non_admin, role_label};
+use super::{AdminSession, MembershipForm, Saved, admin_page, done, enabled_with_role, role_label};
 use crate::AppState;
 use crate::routes::admin::{add_to_care_team, care_teams, list_users, remove_from_care_team};
-use crate::routes::web::WebSession;
 use crate::routes::web::pages::api_error;
 
 pub(super) async fn care_teams_page(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
-    if let Some(refused) = refuse_non_admin(&session) {
-        return refused;
-    }
     let text = session.text;
     let (teams, users) = match (
         care_teams(State(state.clone()), session.auth.clone()).await,
@@ -78,7 +74,7 @@ pub(super) async fn care_teams_page(
 
 pub(super) async fn change_care_team(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Form(form): Form<MembershipForm>,
 ) -> Response {
     guard!(session, form);

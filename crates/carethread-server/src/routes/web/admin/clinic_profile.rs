@@ -5,12 +5,11 @@ use axum::response::Response;
 use axum::{Form, Json};
 use maud::html;
 
-use super::{Saved, admin_page, done, refuse_non_admin, role_label};
+use super::{AdminSession, Saved, admin_page, done, role_label};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::clinic::{ClinicIn, clinic, update_clinic};
-use crate::routes::web::WebSession;
 use crate::routes::web::pages::api_error;
 
 pub(super) const WEEKDAYS: [(u8, &str); 7] =
@@ -18,12 +17,9 @@ pub(super) const WEEKDAYS: [(u8, &str); 7] =
 
 pub(super) async fn clinic_page(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
-    if let Some(refused) = refuse_non_admin(&session) {
-        return refused;
-    }
     let text = session.text;
     let c = match clinic(State(state.clone()), session.auth.clone()).await {
         Ok(Json(c)) => c,
@@ -103,14 +99,11 @@ pub(super) async fn clinic_page(
 /// The clinic form as posted: days repeat, so it is read as pairs.
 pub(super) async fn change_clinic(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let text = session.text;
     let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned());
-    if let Some(refused) = refuse_non_admin(&session) {
-        return refused;
-    }
     if let Some(refused) = session.refuse(&value("csrf_token").unwrap_or_default()) {
         return refused;
     }

@@ -7,25 +7,21 @@ use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use maud::html;
 use serde::Deserialize;
 
-use super::{Saved, admin_page, done, refuse_non_admin};
+use super::{AdminSession, Saved, admin_page, done};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::admin::list_users;
 use crate::routes::privacy::{GrantParams, NewGrantIn, create_grant, list_grants, revoke_grant};
-use crate::routes::web::WebSession;
 use crate::routes::web::pages::api_error;
 
 const SCOPES: [&str; 3] = ["full", "messages_only", "read_only"];
 
 pub(super) async fn grants_page(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
-    if let Some(refused) = refuse_non_admin(&session) {
-        return refused;
-    }
     let text = session.text;
     let (grants, users) = match (
         list_grants(State(state.clone()), session.auth.clone(), ApiQuery(GrantParams::default())).await,
@@ -118,7 +114,7 @@ pub(super) struct GrantForm {
 
 pub(super) async fn change_grants(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Form(form): Form<GrantForm>,
 ) -> Response {
     guard!(session, form);

@@ -68,8 +68,25 @@ fn admin_page(session: &WebSession, current: &str, saved: &Saved, body: &Markup)
 }
 
 /// Only administrators reach these pages; anyone else goes home.
-fn refuse_non_admin(session: &WebSession) -> Option<Response> {
-    (!policy::may_administer(session.auth.user.role)).then(|| Redirect::to("/").into_response())
+/// A signed-in administrator's browser session. Anyone else who opens or
+/// posts an administrator's page is sent to their own start page, and
+/// nothing is read or changed.
+struct AdminSession(WebSession);
+
+impl axum::extract::FromRequestParts<AppState> for AdminSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = WebSession::from_request_parts(parts, state).await?;
+        if policy::may_administer(session.auth.user.role) {
+            Ok(Self(session))
+        } else {
+            Err(Redirect::to("/").into_response())
+        }
+    }
 }
 
 fn done(path: &str, result: Result<(), ApiError>, text: Text) -> Response {
@@ -110,9 +127,6 @@ struct MembershipForm {
 
 macro_rules! guard {
     ($session:expr, $form:expr) => {
-        if let Some(refused) = refuse_non_admin(&$session) {
-            return refused;
-        }
         if let Some(refused) = $session.refuse(&$form.csrf_token) {
             return refused;
         }

@@ -6,21 +6,17 @@ use axum::{Form, Json};
 use maud::html;
 use serde::Deserialize;
 
-use super::{Saved, admin_page, done, figure, refuse_non_admin};
+use super::{AdminSession, Saved, admin_page, done, figure};
 use crate::AppState;
 use crate::extract::ApiJson;
 use crate::routes::ai_settings::{AiSettingsIn, ai_admin, update_ai};
-use crate::routes::web::WebSession;
 use crate::routes::web::pages::api_error;
 
 pub(super) async fn overview(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
-    if let Some(refused) = refuse_non_admin(&session) {
-        return refused;
-    }
     let text = session.text;
     let ai = match ai_admin(State(state.clone()), session.auth.clone()).await {
         Ok(Json(ai)) => ai,
@@ -89,7 +85,7 @@ pub(super) struct AiForm {
 
 pub(super) async fn switch_ai(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Form(form): Form<AiForm>,
 ) -> Response {
     guard!(session, form);

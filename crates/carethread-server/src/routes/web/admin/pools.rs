@@ -6,23 +6,19 @@ use axum::{Form, Json};
 use carethread_core::role::Role;
 use maud::html;
 
-use super::{MembershipForm, Saved, admin_page, done, enabled_with_role, refuse_non_admin, role_label};
+use super::{AdminSession, MembershipForm, Saved, admin_page, done, enabled_with_role, role_label};
 use crate::AppState;
 use crate::extract::ApiJson;
 use crate::routes::admin::{
     NewPoolIn, add_pool_member, create_pool, list_users, pools_with_members, remove_pool_member,
 };
-use crate::routes::web::WebSession;
 use crate::routes::web::pages::api_error;
 
 pub(super) async fn pools_page(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
-    if let Some(refused) = refuse_non_admin(&session) {
-        return refused;
-    }
     let text = session.text;
     let (pools, users) = match (
         pools_with_members(State(state.clone()), session.auth.clone()).await,
@@ -89,7 +85,7 @@ pub(super) async fn pools_page(
 
 pub(super) async fn change_pools(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Form(form): Form<MembershipForm>,
 ) -> Response {
     guard!(session, form);

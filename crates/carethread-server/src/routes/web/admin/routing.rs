@@ -6,11 +6,10 @@ use axum::{Form, Json};
 use maud::html;
 use serde::Deserialize;
 
-use super::{Saved, admin_page, done, refuse_non_admin};
+use super::{AdminSession, Saved, admin_page, done};
 use crate::AppState;
 use crate::extract::ApiJson;
 use crate::routes::triage::{RoutingIn, TriageSettingsIn, triage_settings, update_triage_settings};
-use crate::routes::web::WebSession;
 use crate::routes::web::pages::api_error;
 
 pub(super) const RULES: [&str; 7] =
@@ -18,12 +17,9 @@ pub(super) const RULES: [&str; 7] =
 
 pub(super) async fn routing_page(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
-    if let Some(refused) = refuse_non_admin(&session) {
-        return refused;
-    }
     let text = session.text;
     let settings = match triage_settings(State(state.clone()), session.auth.clone()).await {
         Ok(Json(s)) => s,
@@ -79,7 +75,7 @@ pub(super) struct RoutingForm {
 
 pub(super) async fn change_routing(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Form(form): Form<RoutingForm>,
 ) -> Response {
     guard!(session, form);

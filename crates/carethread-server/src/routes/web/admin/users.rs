@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Saved, admin_page, done, refuse_non_admin, role_label};
+use super::{AdminSession, Saved, admin_page, done, role_label};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -34,12 +34,9 @@ fn mrn_form(session: &WebSession, u: &crate::routes::admin::AdminUserOut) -> Mar
 
 pub(super) async fn users_page(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
-    if let Some(refused) = refuse_non_admin(&session) {
-        return refused;
-    }
     let text = session.text;
     let users = match list_users(State(state), session.auth.clone()).await {
         Ok(Json(list)) => list.users,
@@ -148,7 +145,7 @@ pub(super) struct NewUserForm {
 
 pub(super) async fn add_user(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Form(form): Form<NewUserForm>,
 ) -> Response {
     guard!(session, form);
@@ -187,7 +184,7 @@ pub(super) struct UserChangeForm {
 
 pub(super) async fn change_user(
     State(state): State<AppState>,
-    session: WebSession,
+    AdminSession(session): AdminSession,
     Path(id): Path<String>,
     Form(form): Form<UserChangeForm>,
 ) -> Response {
