@@ -60,16 +60,19 @@ pub struct AppState {
 impl AppState {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, settings: ClinicSettings) -> Self {
+        // The application layer's store, caches and drafter, shared by every request.
+        let carethread_app::App { store, settings, clinic, triage, drafter } =
+            carethread_app::App::new(store, settings);
         Self {
             store,
-            clinic: Arc::new(clinic::ProfileCache::new(settings.message_max_chars)),
-            triage: Arc::default(),
-            settings: Arc::new(settings),
+            clinic,
+            triage,
+            settings,
             metrics: Arc::new(Metrics::default()),
             login_guard: Arc::default(),
             tls: false,
             trusted_proxies: Arc::default(),
-            drafter: Arc::new(carethread_draft::BuiltinDrafter),
+            drafter,
             scanner: None,
             write_health: Arc::default(),
         }
