@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod features;
 pub mod language;
 pub mod model;
+pub mod reason;
 pub mod routing;
 mod rules;
 pub mod safety;
@@ -30,6 +31,7 @@ use carethread_core::thread::{Category, Urgency};
 use serde::Serialize;
 
 pub use model::{Example, MODEL_ID, MODEL_VERSION, Model, ModelError, TrainConfig};
+pub use reason::ReasonCode;
 pub use routing::{Routed, RoutingRules, Sensitivity, is_clinical_pool};
 
 /// The model shipped with CareThread, trained from `corpus/train.jsonl`.
