@@ -163,6 +163,7 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 }
 
 include!("sql_store.rs");
+include!("sql_impls.rs");
 include!("sql_write_jobs.rs");
 include!("sql_users.rs");
 include!("sql_care_teams_and_pools.rs");

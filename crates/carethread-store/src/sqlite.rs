@@ -432,6 +432,7 @@ impl Deferred {
 }
 
 include!("sql_store.rs");
+include!("sql_impls.rs");
 include!("sql_write_jobs.rs");
 include!("sql_users.rs");
 include!("sql_care_teams_and_pools.rs");

@@ -1,0 +1,372 @@
+// The store's traits mapped onto the SQL, which lives in one file per
+// aggregate (`sql_users.rs`, `sql_threads.rs`, `sql_messages.rs`, …): one
+// `impl` per trait, each method a call into that SQL. `include!`d by
+// `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+#[async_trait]
+impl Store for Backend {
+    fn backend(&self) -> &'static str {
+        BACKEND_NAME
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ThreadEvent> {
+        self.events.subscribe()
+    }
+}
+
+#[async_trait]
+impl crate::Threads for Backend {
+    async fn patient_facts(&self, actor: Actor, patient_id: UserId) -> StoreResult<Option<PatientFacts>> {
+        self.read_patient_facts(actor, patient_id).await
+    }
+
+    async fn thread_facts(&self, actor: Actor, id: ThreadId, now: DateTime<Utc>) -> StoreResult<Option<(Thread, ThreadFacts)>> {
+        self.read_thread_facts(actor, id, now).await
+    }
+
+    async fn create_thread(&self, new: NewThread) -> StoreResult<Written> {
+        self.submit(WriteJob::Thread(new)).await
+    }
+
+    async fn add_message(&self, new: NewMessage) -> StoreResult<Written> {
+        self.submit(WriteJob::Message(new)).await
+    }
+
+    async fn update_thread(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<Thread> {
+        self.write_thread_patch(id, patch, now, audit).await
+    }
+
+    async fn list_threads(&self, actor: Actor, filter: &ThreadFilter, now: DateTime<Utc>) -> StoreResult<Vec<ThreadSummary>> {
+        self.read_thread_list(actor, filter, now).await
+    }
+
+    async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>> {
+        let sql = summary_select(actor.role.is_staff(), "t.id = $3 AND $2 = $2");
+        let mut rows = self.fetch_summaries(&sql, actor.id, Utc::now(), vec![Bind::Text(id.to_string())]).await?;
+        Ok(rows.pop())
+    }
+
+    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
+        self.read_latest_triage(id).await
+    }
+
+    async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread> {
+        self.write_triage_override(change).await
+    }
+
+    async fn triage_stats(&self) -> StoreResult<TriageStats> {
+        self.read_triage_stats().await
+    }
+
+    async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>> {
+        self.message_views(id, None, include_internal).await
+    }
+
+    async fn message(&self, thread: ThreadId, id: MessageId, include_internal: bool) -> StoreResult<Option<MessageView>> {
+        Ok(self.message_views(thread, Some(id), include_internal).await?.pop())
+    }
+
+    async fn mark_read(&self, id: ThreadId, reader: UserId, include_internal: bool, now: DateTime<Utc>) -> StoreResult<u64> {
+        self.write_mark_read(id, reader, include_internal, now).await
+    }
+
+    async fn first_read_among(
+        &self,
+        id: ThreadId,
+        readers: &[UserId],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>> {
+        self.read_first_among(id, readers, since).await
+    }
+
+    async fn attachment(&self, thread: ThreadId, id: AttachmentId, include_internal: bool) -> StoreResult<Option<(AttachmentView, Vec<u8>)>> {
+        self.read_attachment(thread, id, include_internal).await
+    }
+}
+
+#[async_trait]
+impl crate::People for Backend {
+    async fn create_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<User> {
+        self.insert_user(user, password_hash, now, audit).await
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.read_user(id).await
+    }
+
+    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>> {
+        self.read_credentials(username).await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.read_users().await
+    }
+
+    async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool> {
+        self.write_user_disabled(username, disabled, audit).await
+    }
+
+    async fn update_user(&self, id: UserId, change: &crate::UserChange, audit: &AuditEvent) -> StoreResult<bool> {
+        self.write_user_change(id, change, audit).await
+    }
+
+    async fn care_teams(&self) -> StoreResult<Vec<(UserId, PersonRef)>> {
+        self.read_care_teams().await
+    }
+
+    async fn pool_members(&self) -> StoreResult<Vec<(PoolId, PersonRef)>> {
+        self.read_pool_members().await
+    }
+
+    async fn set_care_team_member(&self, patient_id: UserId, staff_id: UserId, member: bool, audit: &AuditEvent) -> StoreResult<()> {
+        self.write_care_team_member(patient_id, staff_id, member, audit).await
+    }
+
+    async fn create_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef> {
+        self.insert_pool(slug, name, audit).await
+    }
+
+    async fn set_pool_member(&self, pool_id: PoolId, user_id: UserId, member: bool, audit: &AuditEvent) -> StoreResult<()> {
+        self.write_pool_member(pool_id, user_id, member, audit).await
+    }
+
+    async fn pools(&self) -> StoreResult<Vec<PoolRef>> {
+        self.read_pools().await
+    }
+
+    async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>> {
+        self.read_pool_by_slug(slug).await
+    }
+
+    async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>> {
+        self.read_pool(id).await
+    }
+}
+
+#[async_trait]
+impl crate::Sessions for Backend {
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        let mut conn = self.write.acquire().await?;
+        insert_session(&mut conn, session).await
+    }
+
+    async fn login_state(&self, user: UserId) -> StoreResult<Option<crate::LoginState>> {
+        self.read_login_state(user).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user: UserId,
+        lock: &(dyn Fn(i64) -> Option<DateTime<Utc>> + Sync),
+        audit: &AuditEvent,
+    ) -> StoreResult<crate::LoginState> {
+        self.write_login_failure(user, lock, audit).await
+    }
+
+    async fn record_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<bool> {
+        self.write_login_success(session, audit).await
+    }
+
+    async fn end_sessions(&self, user: UserId, only: Option<&str>, audit: &AuditEvent) -> StoreResult<u64> {
+        self.write_end_sessions(user, only, audit).await
+    }
+
+    async fn mfa(&self, user: UserId) -> StoreResult<Option<crate::MfaRecord>> {
+        self.read_mfa(user).await
+    }
+
+    async fn set_mfa_secret(&self, user: UserId, secret: &[u8], audit: &AuditEvent) -> StoreResult<()> {
+        self.write_mfa_secret(user, secret, audit).await
+    }
+
+    async fn set_mfa_enabled(
+        &self,
+        user: UserId,
+        enabled: bool,
+        recovery_hashes: &[String],
+        keep_session: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.write_mfa_enabled(user, enabled, recovery_hashes, keep_session, audit).await
+    }
+
+    async fn accept_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+        self.write_totp_step(user, step).await
+    }
+
+    async fn use_recovery_code(&self, user: UserId, hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        self.write_use_recovery_code(user, hash, now).await
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>> {
+        self.read_session(token_hash).await
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.write_session_seen(token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        self.remove_session(token_hash).await
+    }
+}
+
+#[async_trait]
+impl crate::AccessGrants for Backend {
+    async fn grant_proxy(&self, grant: &ProxyGrant, created_by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<Uuid> {
+        self.insert_grant(grant, created_by, now, audit).await
+    }
+
+    async fn proxy_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<crate::GrantRecord>> {
+        self.read_grants(patient, proxy).await
+    }
+
+    async fn revoke_grant(&self, id: Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
+        self.write_revoke_grant(id, now, audit).await
+    }
+
+    async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>> {
+        self.read_proxy_patients(proxy_id, now).await
+    }
+
+    async fn open_emergency_access(
+        &self,
+        user: UserId,
+        patient: UserId,
+        reason: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.write_emergency_access(user, patient, reason, now, expires_at, audit).await
+    }
+}
+
+#[async_trait]
+impl crate::AuditLog for Backend {
+    async fn record_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.submit(WriteJob::Audit(events)).await.map(|_| ())
+    }
+
+    async fn audit_entries(&self, query: &crate::AuditQuery) -> StoreResult<Vec<crate::AuditRecord>> {
+        self.read_audit(query).await
+    }
+
+    async fn verify_audit(&self) -> StoreResult<crate::AuditVerification> {
+        self.check_audit_chain().await
+    }
+}
+
+#[async_trait]
+impl crate::Keys for Backend {
+    async fn rewrap_keys(&self, next: &crate::MasterKey) -> StoreResult<u64> {
+        self.write_rewrap(next).await
+    }
+
+    async fn rotate_data_key(&self) -> StoreResult<crate::RotationReport> {
+        self.write_rotation().await
+    }
+}
+
+#[async_trait]
+impl crate::Drafting for Backend {
+    async fn create_draft(&self, new: &crate::NewDraft) -> StoreResult<Uuid> {
+        self.insert_draft(new).await
+    }
+
+    async fn draft(&self, thread: ThreadId, id: Uuid) -> StoreResult<Option<crate::DraftRecord>> {
+        self.read_draft(thread, id).await
+    }
+
+    async fn ai_settings(&self) -> StoreResult<crate::AiSettings> {
+        self.read_ai_settings().await
+    }
+
+    async fn update_ai_settings(&self, settings: crate::AiSettings, by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<()> {
+        self.write_ai_settings(settings, by, now, audit).await
+    }
+
+    async fn reply_templates(&self) -> StoreResult<Vec<(String, String, String)>> {
+        self.read_reply_templates().await
+    }
+
+    async fn set_reply_template(
+        &self,
+        situation: &str,
+        language: &str,
+        body: Option<&str>,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.write_reply_template(situation, language, body, by, now, audit).await
+    }
+
+    async fn quick_replies(&self, user: UserId) -> StoreResult<Vec<crate::QuickReply>> {
+        self.read_quick_replies(user).await
+    }
+
+    async fn create_quick_reply(
+        &self,
+        owner: Option<UserId>,
+        code: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<crate::QuickReply> {
+        self.insert_quick_reply(owner, code, body, now, audit).await
+    }
+
+    async fn delete_quick_reply(&self, id: Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
+        self.remove_quick_reply(id, owner, audit).await
+    }
+
+    async fn ai_report(&self) -> StoreResult<crate::AiReport> {
+        self.read_ai_report().await
+    }
+}
+
+#[async_trait]
+impl crate::ClinicSettings for Backend {
+    async fn clinic_profile(&self) -> StoreResult<Option<carethread_core::profile::ClinicProfile>> {
+        self.read_clinic_profile().await
+    }
+
+    async fn set_clinic_profile(
+        &self,
+        profile: &carethread_core::profile::ClinicProfile,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.write_clinic_profile(profile, by, now, audit).await
+    }
+
+    async fn triage_settings(&self) -> StoreResult<TriageSettings> {
+        self.read_triage_settings().await
+    }
+
+    async fn update_triage_settings(
+        &self,
+        classifier_enabled: Option<bool>,
+        routes: &[(String, PoolId)],
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<TriageSettings> {
+        self.write_triage_settings(classifier_enabled, routes, by, now, audit).await
+    }
+}

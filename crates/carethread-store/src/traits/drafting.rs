@@ -1,0 +1,53 @@
+//! AI-assisted replies and the texts clinicians reply with: drafts, the
+//! clinic's AI switches, reply templates, quick replies and the AI report.
+
+use async_trait::async_trait;
+use carethread_core::audit::AuditEvent;
+use carethread_core::ids::{ThreadId, UserId};
+use chrono::{DateTime, Utc};
+
+use crate::{AiReport, AiSettings, DraftRecord, NewDraft, QuickReply, StoreResult};
+
+/// Drafting and reply texts. Every change is written with its audit entries in one transaction.
+#[async_trait]
+pub trait Drafting: Send + Sync {
+    /// Keeps a draft (pending, seen by staff only), audited.
+    async fn create_draft(&self, new: &NewDraft) -> StoreResult<uuid::Uuid>;
+    /// A draft of the thread.
+    async fn draft(&self, thread: ThreadId, id: uuid::Uuid) -> StoreResult<Option<DraftRecord>>;
+    /// The clinic's AI switches (defaults until an admin sets them).
+    async fn ai_settings(&self) -> StoreResult<AiSettings>;
+    async fn update_ai_settings(
+        &self,
+        settings: AiSettings,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// The clinic's own reply-library texts: (situation, language, body).
+    async fn reply_templates(&self) -> StoreResult<Vec<(String, String, String)>>;
+    /// Sets (or with `None`, removes) the clinic's text for a situation and language.
+    async fn set_reply_template(
+        &self,
+        situation: &str,
+        language: &str,
+        body: Option<&str>,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// The clinic's quick replies and `user`'s own.
+    async fn quick_replies(&self, user: UserId) -> StoreResult<Vec<QuickReply>>;
+    async fn create_quick_reply(
+        &self,
+        owner: Option<UserId>,
+        code: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<QuickReply>;
+    /// Deletes `owner`'s quick reply (or with `None`, a clinic-wide one).
+    async fn delete_quick_reply(&self, id: uuid::Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Drafting and reply figures per clinician.
+    async fn ai_report(&self) -> StoreResult<AiReport>;
+}

@@ -1,0 +1,21 @@
+//! The store's traits, one per aggregate; [`crate::Store`] is all of them.
+
+mod audit;
+mod clinic;
+mod drafting;
+mod grants;
+mod health;
+mod keys;
+mod people;
+mod sessions;
+mod threads;
+
+pub use audit::AuditLog;
+pub use clinic::ClinicSettings;
+pub use drafting::Drafting;
+pub use grants::AccessGrants;
+pub use health::StorageHealth;
+pub use keys::Keys;
+pub use people::People;
+pub use sessions::Sessions;
+pub use threads::Threads;

@@ -1,0 +1,55 @@
+//! People and the clinic's organisation: users, patients' care teams, pools
+//! and their members.
+
+use async_trait::async_trait;
+use carethread_core::audit::AuditEvent;
+use carethread_core::ids::{PoolId, UserId};
+use carethread_core::user::{NewUser, User, Username};
+use chrono::{DateTime, Utc};
+
+use crate::{PersonRef, PoolRef, StoreResult, UserChange};
+
+/// Users, care teams and pools. Every change is written with its audit entries in one transaction.
+#[async_trait]
+pub trait People: Send + Sync {
+    async fn create_user(
+        &self,
+        user: &NewUser,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<User>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// The user and their password hash, for sign-in.
+    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>>;
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Disables or re-enables a user and ends their sessions. False when no such user.
+    async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Changes a user's role, name or language; a new role ends their
+    /// sessions. False when no such user.
+    async fn update_user(&self, id: UserId, change: &UserChange, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Every care team: (patient, clinician) pairs.
+    async fn care_teams(&self) -> StoreResult<Vec<(UserId, PersonRef)>>;
+    /// Every pool's members.
+    async fn pool_members(&self) -> StoreResult<Vec<(PoolId, PersonRef)>>;
+    /// Adds (`member`) or removes a clinician on a patient's care team.
+    async fn set_care_team_member(
+        &self,
+        patient_id: UserId,
+        staff_id: UserId,
+        member: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn create_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef>;
+    /// Adds (`member`) or removes a pool member.
+    async fn set_pool_member(
+        &self,
+        pool_id: PoolId,
+        user_id: UserId,
+        member: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn pools(&self) -> StoreResult<Vec<PoolRef>>;
+    async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>>;
+    async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>>;
+}
