@@ -5,13 +5,19 @@
 //! policy, runs triage, and writes through the store with its audit entries
 //! in one transaction. Nothing here knows about HTTP.
 
+pub mod audit;
 pub mod clinic;
 pub mod drafting;
+pub mod emergency;
 pub mod error;
+pub mod grants;
 pub mod intake;
 pub mod messages;
+pub mod passwords;
 pub mod retriage;
+pub mod teams;
 pub mod threads;
+pub mod users;
 pub mod wording;
 
 use std::sync::Arc;
@@ -52,6 +58,15 @@ impl App {
             drafter: Arc::new(carethread_draft::BuiltinDrafter),
         }
     }
+}
+
+/// Who performs an administrative operation: a signed-in person (whom the
+/// policy is asked about), or the operator at the command line, who has the
+/// database itself and is recorded as such.
+#[derive(Debug, Clone, Copy)]
+pub enum Operator<'a> {
+    Person(&'a Caller),
+    CommandLine,
 }
 
 /// Who asks for an operation: the signed-in person, and where the request

@@ -332,6 +332,11 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// An identifier in a request field; anything else names the field.
+pub(crate) fn parse_uuid_field<T: std::str::FromStr>(field: &'static str, raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::invalid(field, "must be an identifier (UUID)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! themselves live in `carethread-core` (policy, life cycle, validation),
 //! `carethread-triage` and the store.
 
+mod admin_views;
 pub mod auth;
 pub mod clinic;
 pub mod dto;

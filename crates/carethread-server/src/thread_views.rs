@@ -3,13 +3,15 @@
 //! whether on-call has seen an emergency that arrived after hours. Used by
 //! the JSON API and the portal alike.
 
-use carethread_app::threads::ThreadView;
-use carethread_core::thread::Urgency;
+use carethread_app::threads::{self, ThreadView};
+use carethread_core::ids::ThreadId;
+use carethread_core::policy::ThreadAction;
+use carethread_core::thread::{Thread, Urgency};
 use chrono::Utc;
 
 use crate::AppState;
 use crate::dto::{ThreadDetail, ThreadListItem};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::Authenticated;
 use crate::routes::after_hours;
 
@@ -54,4 +56,38 @@ pub(crate) async fn list_items(
         items.push(item);
     }
     Ok(items)
+}
+
+/// Refuses roles that take no part in messaging (admins, auditors).
+pub(crate) fn require_messaging(auth: &Authenticated) -> ApiResult<()> {
+    Ok(threads::require_messaging(&auth.caller())?)
+}
+
+pub(crate) use carethread_app::threads::ThreadAccess;
+
+/// Loads a thread the caller may see, asking the core policy. Unknown ids,
+/// malformed ids and threads the caller may not see all answer 404.
+pub(crate) async fn load_thread(state: &AppState, auth: &Authenticated, raw_id: &str) -> ApiResult<ThreadAccess> {
+    let caller = auth.caller();
+    threads::require_messaging(&caller)?;
+    let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    Ok(threads::access_thread(&state.app(), &caller, id).await?)
+}
+
+/// Loads a thread the caller may do `action` to (404 when they may not see it).
+pub(crate) async fn authorize_thread(
+    state: &AppState,
+    auth: &Authenticated,
+    raw_id: &str,
+    action: ThreadAction,
+) -> ApiResult<Thread> {
+    let access = load_thread(state, auth, raw_id).await?;
+    access.require(action)?;
+    Ok(access.thread)
+}
+
+/// The full thread as the caller may see it.
+pub(crate) async fn thread_detail(state: &AppState, auth: &Authenticated, id: ThreadId) -> ApiResult<ThreadDetail> {
+    let view = threads::thread_view(&state.app(), &auth.caller(), id).await?;
+    detail_of(state, auth, &view).await
 }

@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::routes::threads::authorize_thread;
+use crate::thread_views::authorize_thread;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

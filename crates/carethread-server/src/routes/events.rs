@@ -21,7 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Authenticated;
-use crate::routes::threads::require_messaging;
+use crate::thread_views::require_messaging;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/events", get(events))

@@ -23,7 +23,7 @@ use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
 use crate::intake::{UploadDestination, scan_uploads};
-use crate::routes::threads::{authorize_thread, load_thread};
+use crate::thread_views::{authorize_thread, load_thread};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     let s = &state.settings;

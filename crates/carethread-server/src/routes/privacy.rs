@@ -7,20 +7,21 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use carethread_app::audit::{self, AuditPatient, ReadAudit};
+use carethread_app::{emergency, grants};
 use carethread_core::audit::AuditAction;
 use carethread_core::ids::UserId;
-use carethread_core::policy::{self, AuditAccess, GrantAccess, ProxyGrant, ProxyScope, ThreadAction};
-use carethread_core::role::Role;
-use carethread_store::{AuditQuery, AuditRecord, GrantRecord};
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use carethread_core::policy::ProxyScope;
+use carethread_store::{AuditRecord, GrantRecord};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::dto::{PersonOut, ThreadDetail};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Authenticated};
-use crate::routes::threads::{parse_uuid_field, thread_detail};
+use crate::extract::{ApiJson, ApiQuery, Authenticated, parse_uuid_field};
+use crate::thread_views::thread_detail;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -109,70 +110,39 @@ pub async fn audit_log(
 ) -> ApiResult<Response> {
     let limit = match p.limit.as_deref() {
         None => 100,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 1000"))?,
+        Some(raw) => {
+            raw.parse::<u32>().map_err(|_| ApiError::invalid("limit", "must be a whole number from 1 to 1000"))?
+        }
     };
-    let csv = match p.format.as_deref() {
+    let export = match p.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
         Some(_) => return Err(ApiError::invalid("format", "must be json or csv")),
     };
-    let mut query = AuditQuery {
+    let query = ReadAudit {
+        patient: match p.patient.as_deref() {
+            None => AuditPatient::Any,
+            Some("me") => AuditPatient::Me,
+            Some(raw) => AuditPatient::Patient(parse_uuid_field::<UserId>("patient", raw)?),
+        },
+        actor: p.user.as_deref().map(|u| parse_uuid_field::<UserId>("user", u)).transpose()?,
+        action: p.action.as_deref().map(AuditAction::parse).transpose()?,
         from: p.from.as_deref().map(|f| parse_time("from", f)).transpose()?,
         to: p.to.as_deref().map(|t| parse_time("to", t)).transpose()?,
-        before_seq: p
+        before: p
             .before
             .as_deref()
             .map(|b| b.parse::<i64>().map_err(|_| ApiError::invalid("before", "must be next_before from a page")))
             .transpose()?,
-        limit: limit + 1,
-        ..AuditQuery::default()
+        limit,
+        export,
     };
-    let patient_view = match policy::audit_access(auth.user.role) {
-        AuditAccess::OwnMessages => {
-            if !matches!(p.patient.as_deref(), None | Some("me")) || p.user.is_some() || p.action.is_some() || csv {
-                return Err(ApiError::Forbidden("you can see the accesses to your own messages (patient=me)".into()));
-            }
-            query.patient = Some(auth.user.id);
-            query.patient_view = true;
-            // Her own actions are not what she is asking about.
-            query.exclude_actor = Some(auth.user.id);
-            true
-        }
-        AuditAccess::Everything => {
-            query.patient = match p.patient.as_deref() {
-                None => None,
-                Some("me") => return Err(ApiError::invalid("patient", "must be a patient id")),
-                Some(raw) => Some(parse_uuid_field::<UserId>("patient", raw)?),
-            };
-            query.actor = p.user.as_deref().map(|u| parse_uuid_field::<UserId>("user", u)).transpose()?;
-            query.action = p.action.as_deref().map(AuditAction::parse).transpose()?;
-            false
-        }
-        AuditAccess::None => {
-            return Err(ApiError::Forbidden("the audit log is for patients (their own) and privacy officers".into()));
-        }
-    };
-    let mut rows = state.store.audit_entries(&query).await?;
-    let next_before = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.seq)
-    } else {
-        None
-    };
-    let mut read = auth.audit(if csv { AuditAction::AuditExport } else { AuditAction::AuditRead });
-    if let Some(patient) = query.patient {
-        read = read.patient(patient);
+    let page = audit::read_audit(&state.app(), &auth.caller(), query).await?;
+    if export {
+        return Ok(csv_response(&page.entries));
     }
-    state.store.record_audit(vec![read]).await?;
-    if csv {
-        return Ok(csv_response(&rows));
-    }
-    let entries = rows.iter().map(|r| entry_out(r, patient_view)).collect();
-    Ok(Json(AuditPage { entries, next_before }).into_response())
+    let entries = page.entries.iter().map(|r| entry_out(r, page.patient_view)).collect();
+    Ok(Json(AuditPage { entries, next_before: page.next_before }).into_response())
 }
 
 fn entry_out(r: &AuditRecord, patient_view: bool) -> AuditEntryOut {
@@ -252,7 +222,7 @@ pub struct GrantList {
 }
 
 fn grant_out(g: &GrantRecord, now: DateTime<Utc>) -> GrantOut {
-    let active = g.revoked_at.is_none() && g.expires_at.is_none_or(|t| t > now);
+    let active = grants::is_active(g, now);
     GrantOut {
         id: g.id.to_string(),
         patient: PersonOut::from(&g.patient),
@@ -282,22 +252,10 @@ pub async fn list_grants(
     auth: Authenticated,
     ApiQuery(p): ApiQuery<GrantParams>,
 ) -> ApiResult<Json<GrantList>> {
-    let (patient, proxy) = match policy::grant_access(auth.user.role) {
-        GrantAccess::OwnAsPatient => (Some(auth.user.id), None),
-        GrantAccess::OwnAsProxy => (None, Some(auth.user.id)),
-        GrantAccess::AnyPatient => {
-            (p.patient.as_deref().map(|raw| parse_uuid_field::<UserId>("patient", raw)).transpose()?, None)
-        }
-        GrantAccess::None => return Err(grants_forbidden()),
-    };
-    let grants = state.store.proxy_grants(patient, proxy).await?;
-    let mut audit = auth.audit(AuditAction::GrantList);
-    if let Some(patient) = patient {
-        audit = audit.patient(patient);
-    }
-    state.store.record_audit(vec![audit]).await?;
+    let patient = p.patient.as_deref().map(|raw| parse_uuid_field::<UserId>("patient", raw)).transpose()?;
+    let found = grants::list_grants(&state.app(), &auth.caller(), patient).await?;
     let now = Utc::now();
-    Ok(Json(GrantList { grants: grants.iter().map(|g| grant_out(g, now)).collect() }))
+    Ok(Json(GrantList { grants: found.iter().map(|g| grant_out(g, now)).collect() }))
 }
 
 /// A new grant.
@@ -326,46 +284,14 @@ pub async fn create_grant(
     auth: Authenticated,
     ApiJson(input): ApiJson<NewGrantIn>,
 ) -> ApiResult<(StatusCode, Json<GrantOut>)> {
-    let patient_id = match (policy::grant_access(auth.user.role), input.patient_id.as_deref()) {
-        (GrantAccess::OwnAsPatient, None) => auth.user.id,
-        (GrantAccess::OwnAsPatient, Some(raw)) => {
-            let id = parse_uuid_field::<UserId>("patient_id", raw)?;
-            if id != auth.user.id {
-                return Err(ApiError::invalid(
-                    "patient_id",
-                    "must be you: patients grant access to their own messages",
-                ));
-            }
-            id
-        }
-        (GrantAccess::AnyPatient, Some(raw)) => parse_uuid_field::<UserId>("patient_id", raw)?,
-        (GrantAccess::AnyPatient, None) => return Err(ApiError::invalid("patient_id", "is required")),
-        (GrantAccess::OwnAsProxy | GrantAccess::None, _) => return Err(grants_forbidden()),
+    let input = grants::GrantProxy {
+        proxy: grants::ProxyChoice::Id(parse_uuid_field::<UserId>("proxy_id", &input.proxy_id)?),
+        patient: input.patient_id.as_deref().map(|raw| parse_uuid_field::<UserId>("patient_id", raw)).transpose()?,
+        scope: ProxyScope::parse(&input.scope)?,
+        expires_at: input.expires_at,
     };
-    let scope = ProxyScope::parse(&input.scope)?;
-    let now = Utc::now();
-    if input.expires_at.is_some_and(|t| t <= now) {
-        return Err(ApiError::invalid("expires_at", "must be in the future"));
-    }
-    let proxy_id = parse_uuid_field::<UserId>("proxy_id", &input.proxy_id)?;
-    let proxy = state.store.user(proxy_id).await?;
-    if !proxy.as_ref().is_some_and(|u| u.role == Role::Proxy && !u.disabled) {
-        return Err(ApiError::invalid("proxy_id", "names no active proxy account"));
-    }
-    let patient = state.store.user(patient_id).await?;
-    if !patient.as_ref().is_some_and(|u| u.role == Role::Patient) {
-        return Err(ApiError::invalid("patient_id", "names no patient"));
-    }
-    let grant = ProxyGrant { patient_id, proxy_id, scope, expires_at: input.expires_at, revoked_at: None };
-    let audit = auth.audit(AuditAction::GrantCreate).patient(patient_id).detail(format!(
-        "proxy {proxy_id}, scope {}, expires {}",
-        scope.as_str(),
-        input.expires_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
-    ));
-    let id = state.store.grant_proxy(&grant, auth.user.id, now, &audit).await?;
-    let grants = state.store.proxy_grants(Some(patient_id), Some(proxy_id)).await?;
-    let created = grants.iter().find(|g| g.id == id).ok_or(ApiError::NotFound)?;
-    Ok((StatusCode::CREATED, Json(grant_out(created, now))))
+    let created = grants::grant_proxy(&state.app(), &auth.caller(), input).await?;
+    Ok((StatusCode::CREATED, Json(grant_out(&created, Utc::now()))))
 }
 
 /// Revokes a grant: the proxy loses access at once.
@@ -381,23 +307,9 @@ pub async fn revoke_grant(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let patient_scope = match policy::grant_access(auth.user.role) {
-        GrantAccess::OwnAsPatient => Some(auth.user.id),
-        GrantAccess::AnyPatient => None,
-        GrantAccess::OwnAsProxy | GrantAccess::None => return Err(grants_forbidden()),
-    };
     let id: uuid::Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
-    let grants = state.store.proxy_grants(patient_scope, None).await?;
-    let grant = grants.iter().find(|g| g.id == id && g.revoked_at.is_none()).ok_or(ApiError::NotFound)?;
-    let audit = auth.audit(AuditAction::GrantRevoke).patient(grant.patient.id);
-    if !state.store.revoke_grant(id, Utc::now(), &audit).await? {
-        return Err(ApiError::NotFound);
-    }
+    grants::revoke_grant(&state.app(), &auth.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn grants_forbidden() -> ApiError {
-    ApiError::Forbidden("proxy grants are managed by patients and administrators".into())
 }
 
 /// Why a clinician outside the care team needs this patient's thread.
@@ -425,23 +337,7 @@ pub async fn break_glass(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<BreakGlassIn>,
 ) -> ApiResult<Json<ThreadDetail>> {
-    if !policy::may_break_glass(auth.user.role) {
-        return Err(ApiError::Forbidden("only clinicians may break the glass".into()));
-    }
-    let reason = carethread_core::text::multi_line("reason", &input.reason)?;
-    let reason = reason.trim();
-    if reason.chars().count() < 10 || reason.chars().count() > 500 {
-        return Err(ApiError::invalid("reason", "must be 10 to 500 characters: say why you need this record"));
-    }
     let id: carethread_core::ids::ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
-    let now = Utc::now();
-    let (thread, facts) = state.store.thread_facts(auth.actor(), id, now).await?.ok_or(ApiError::NotFound)?;
-    if policy::decide_thread(auth.actor(), ThreadAction::Read, &facts, now).is_allowed() {
-        return Err(ApiError::Conflict("you already have access to this thread".into()));
-    }
-    let audit = auth.audit(AuditAction::BreakGlass).patient(thread.patient_id).target("thread", id).detail(reason);
-    let until = now + TimeDelta::minutes(policy::BREAK_GLASS_MINUTES);
-    state.store.open_emergency_access(auth.user.id, thread.patient_id, reason, now, until, &audit).await?;
-    tracing::warn!(thread.id = %id, user.id = %auth.user.id, "break-the-glass access opened");
-    Ok(Json(thread_detail(&state, &auth, id).await?))
+    let opened = emergency::break_glass(&state.app(), &auth.caller(), id, &input.reason).await?;
+    Ok(Json(thread_detail(&state, &auth, opened.thread.id).await?))
 }

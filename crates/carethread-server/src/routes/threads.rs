@@ -6,8 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, StartedThread};
 use carethread_core::ids::{PoolId, ThreadId, UserId};
-use carethread_core::policy::ThreadAction;
-use carethread_core::thread::{Category, Thread, ThreadStatus, Urgency};
+use carethread_core::thread::{Category, ThreadStatus, Urgency};
 use carethread_store::ThreadCursor;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,49 +14,16 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, thread_url};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::parse_uuid_field;
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
 use crate::routes::messages::idempotency;
-use crate::thread_views::{detail_of, list_items};
+use crate::thread_views::{detail_of, list_items, require_messaging, thread_detail};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/threads", get(list_threads).post(create_thread))
         .route("/api/v1/threads/{id}", get(get_thread).patch(update_thread))
         .route("/api/v1/threads/{id}/confidential", axum::routing::put(set_confidential))
-}
-
-/// Refuses roles that take no part in messaging (admins, auditors).
-pub(crate) fn require_messaging(auth: &Authenticated) -> ApiResult<()> {
-    Ok(threads::require_messaging(&auth.caller())?)
-}
-
-pub(crate) use carethread_app::threads::ThreadAccess;
-
-/// Loads a thread the caller may see, asking the core policy. Unknown ids,
-/// malformed ids and threads the caller may not see all answer 404.
-pub(crate) async fn load_thread(state: &AppState, auth: &Authenticated, raw_id: &str) -> ApiResult<ThreadAccess> {
-    let caller = auth.caller();
-    threads::require_messaging(&caller)?;
-    let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
-    Ok(threads::access_thread(&state.app(), &caller, id).await?)
-}
-
-/// Loads a thread the caller may do `action` to (404 when they may not see it).
-pub(crate) async fn authorize_thread(
-    state: &AppState,
-    auth: &Authenticated,
-    raw_id: &str,
-    action: ThreadAction,
-) -> ApiResult<Thread> {
-    let access = load_thread(state, auth, raw_id).await?;
-    access.require(action)?;
-    Ok(access.thread)
-}
-
-/// The full thread as the caller may see it.
-pub(crate) async fn thread_detail(state: &AppState, auth: &Authenticated, id: ThreadId) -> ApiResult<ThreadDetail> {
-    let view = threads::thread_view(&state.app(), &auth.caller(), id).await?;
-    detail_of(state, auth, &view).await
 }
 
 /// Filters for the thread list.
@@ -78,10 +44,6 @@ pub struct ListQuery {
     cursor: Option<String>,
     /// Page size, 1–100 (default 50).
     limit: Option<String>,
-}
-
-pub(crate) fn parse_uuid_field<T: std::str::FromStr>(field: &'static str, raw: &str) -> ApiResult<T> {
-    raw.parse().map_err(|_| ApiError::invalid(field, "must be an identifier (UUID)"))
 }
 
 /// Threads the caller may see: for staff, most urgent first (emergencies at

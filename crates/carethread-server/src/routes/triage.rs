@@ -22,7 +22,7 @@ use crate::dto::ThreadDetail;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
 use crate::intake::routing_rules;
-use crate::routes::threads::thread_detail;
+use crate::thread_views::thread_detail;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

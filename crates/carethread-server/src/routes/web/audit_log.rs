@@ -2,20 +2,21 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use carethread_app::audit::{self, AuditPatient, ReadAudit};
+use carethread_core::audit::AuditAction;
+use carethread_core::ids::UserId;
 use carethread_core::policy;
-use carethread_core::role::Role;
-use chrono::Utc;
+use chrono::NaiveDate;
 use maud::html;
 use serde::Deserialize;
 
 use super::pages::api_error_in;
-use super::{WebSession, error_page, page};
+use super::{WebSession, page};
 use crate::AppState;
-use crate::extract::ApiQuery;
-use crate::routes::privacy::{AuditParams, audit_log};
+use crate::error::ApiError;
+use crate::extract::parse_uuid_field;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/audit", get(audit_page))
@@ -41,26 +42,37 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
         return Redirect::to("/").into_response();
     }
     let some = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-    let params = AuditParams {
-        patient: some(&f.patient),
-        action: some(&f.action),
-        from: some(&f.from),
-        to: some(&f.to),
-        limit: Some("200".to_owned()),
-        ..AuditParams::default()
+    let day = |field: &'static str, raw: &str| {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+            .ok_or_else(|| ApiError::invalid(field, "must be a date (YYYY-MM-DD)"))
     };
-    let response = match audit_log(State(state.clone()), session.auth.clone(), ApiQuery(params)).await {
-        Ok(r) => r,
-        Err(e) => return super::pages::api_error(text, &e),
+    let query = (|| -> Result<ReadAudit, ApiError> {
+        Ok(ReadAudit {
+            patient: match some(&f.patient) {
+                None => AuditPatient::Any,
+                Some(raw) => AuditPatient::Patient(parse_uuid_field::<UserId>("patient", &raw)?),
+            },
+            action: some(&f.action).map(|a| AuditAction::parse(&a)).transpose()?,
+            from: some(&f.from).map(|d| day("from", &d)).transpose()?,
+            to: some(&f.to).map(|d| day("to", &d)).transpose()?,
+            limit: 200,
+            ..ReadAudit::default()
+        })
+    })();
+    let (app, caller) = (state.app(), session.auth.caller());
+    let found = match query {
+        Ok(query) => audit::read_audit(&app, &caller, query).await.map_err(ApiError::from),
+        Err(e) => Err(e),
     };
-    let Ok(bytes) = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await else {
-        return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error-generic"));
+    let rows = match found {
+        Ok(page) => page.entries,
+        Err(e) => return api_error_in(&session, &e),
     };
-    let Ok(entries) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return error_page(text, StatusCode::INTERNAL_SERVER_ERROR, text.get("error-generic"));
-    };
-    let patients: Vec<_> = match state.store.list_users().await {
-        Ok(users) => users.into_iter().filter(|u| u.role == Role::Patient).collect(),
+    let patients = match audit::audited_patients(&app, &caller).await {
+        Ok(p) => p,
         Err(e) => return api_error_in(&session, &e.into()),
     };
     let csv = format!(
@@ -70,8 +82,7 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
         some(&f.from).map(|d| format!("&from={d}")).unwrap_or_default(),
         some(&f.to).map(|d| format!("&to={d}")).unwrap_or_default(),
     );
-    let name = |v: &serde_json::Value| v["display_name"].as_str().unwrap_or("—").to_owned();
-    let rows = entries["entries"].as_array().cloned().unwrap_or_default();
+    let name = |p: Option<&carethread_store::PersonRef>| p.map_or_else(|| "—".to_owned(), |p| p.display_name.clone());
     page(
         text,
         text.get("audit-title"),
@@ -104,11 +115,11 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
                     tbody {
                         @for e in &rows {
                             tr {
-                                td { (e["at"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| session.when(t.with_timezone(&Utc))).unwrap_or_default()) }
-                                td { (name(&e["actor"])) }
-                                td { (e["action"].as_str().unwrap_or("")) @if let Some(o) = e["outcome"].as_str() { " (" (o) ")" } }
-                                td { (name(&e["patient"])) }
-                                td { (e["detail"].as_str().unwrap_or("")) }
+                                td { (session.when(e.at)) }
+                                td { (name(e.actor.as_ref())) }
+                                td { (e.action) " (" (e.outcome) ")" }
+                                td { (name(e.patient.as_ref())) }
+                                td { (e.detail.as_deref().unwrap_or("")) }
                             }
                         }
                     }

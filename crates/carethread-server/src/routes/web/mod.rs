@@ -436,3 +436,16 @@ async fn set_language(
     }
     (StatusCode::SEE_OTHER, out).into_response()
 }
+
+/// A grant dated to a day lasts to the end of that day (UTC); no date, until revoked.
+pub(crate) fn end_of_day(raw: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::ApiError> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .filter(|d| (2000..=9999).contains(&chrono::Datelike::year(d)))
+            .and_then(|d| d.succ_opt())
+            .map(|d| Some(d.and_time(chrono::NaiveTime::MIN).and_utc()))
+            .ok_or_else(|| crate::error::ApiError::invalid("expires_at", "must be a date")),
+    }
+}

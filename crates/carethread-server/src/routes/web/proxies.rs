@@ -1,21 +1,23 @@
 //! A patient's proxies page: who may act for her, granting and revoking access.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use carethread_app::AppError;
+use carethread_app::grants::{self, GrantProxy, ProxyChoice};
+use carethread_core::policy::ProxyScope;
 use carethread_core::role::Role;
 use chrono::Utc;
 use maud::html;
 use serde::Deserialize;
 
-use super::form_error::FormError;
+use super::form_error::{FormError, form_status};
 use super::pages::api_error_in;
-use super::{WebSession, error_page, page};
+use super::{WebSession, end_of_day, error_page, page};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -40,7 +42,7 @@ async fn proxies_page(
     if session.auth.user.role != Role::Patient {
         return Redirect::to("/").into_response();
     }
-    let grants = match state.store.proxy_grants(Some(session.auth.user.id), None).await {
+    let grants = match grants::list_grants(&state.app(), &session.auth.caller(), None).await {
         Ok(g) => g,
         Err(e) => return api_error_in(session, &e.into()),
     };
@@ -53,7 +55,7 @@ async fn proxies_page(
             (FormError::summary(error, text))
             p { (text.get("proxies-intro")) }
             ul {
-                @for g in grants.iter().filter(|g| g.revoked_at.is_none() && g.expires_at.is_none_or(|t| t > now)) {
+                @for g in grants.iter().filter(|g| grants::is_active(g, now)) {
                     li {
                         strong { (g.proxy.display_name) } " · " (text.get(&format!("proxies-scope-{}", g.scope.as_str())))
                         @if let Some(t) = g.expires_at { " · " (text.get("proxies-until")) " " (t.format("%b %-d, %Y")) }
@@ -122,46 +124,35 @@ async fn grant(State(state): State<AppState>, session: WebSession, Form(form): F
         return Redirect::to("/").into_response();
     }
     let refused = |field: &str, status: StatusCode, message: String| FormError::new(field, status, message);
-    let no_proxy =
-        || refused("proxy-username", StatusCode::UNPROCESSABLE_ENTITY, text.get("proxies-no_such").to_owned());
-    let proxy = match carethread_core::user::Username::parse(form.username.trim()) {
-        Err(_) => Err(no_proxy()),
-        Ok(username) => match state.store.user_credentials(&username).await {
-            Ok(Some((user, _))) if user.role == Role::Proxy && !user.disabled => Ok(user),
-            Ok(_) => Err(no_proxy()),
-            Err(e) => return api_error_in(&session, &e.into()),
-        },
-    };
-    let proxy = match proxy {
-        Ok(p) => p,
-        Err(error) => return proxies_page(&state, &session, &form, Some(&error)).await,
-    };
-    let expires_at = match super::admin::end_of_day(&form.until) {
+    let expires_at = match end_of_day(&form.until) {
         Ok(t) => t,
         Err(e) => {
-            let error = refused("proxy-until", super::form_error::form_status(&e), text.get("form-invalid").to_owned());
+            let error = refused("proxy-until", form_status(&e), text.get("form-invalid").to_owned());
             return proxies_page(&state, &session, &form, Some(&error)).await;
         }
     };
-    let input = crate::routes::privacy::NewGrantIn {
-        proxy_id: proxy.id.to_string(),
-        patient_id: None,
-        scope: form.scope.clone(),
-        expires_at,
+    let scope = match ProxyScope::parse(&form.scope) {
+        Ok(scope) => scope,
+        Err(e) => {
+            let error = refused("proxy-scope", form_status(&e.into()), text.get("form-invalid").to_owned());
+            return proxies_page(&state, &session, &form, Some(&error)).await;
+        }
     };
-    match crate::routes::privacy::create_grant(State(state.clone()), session.auth.clone(), ApiJson(input)).await {
+    let input =
+        GrantProxy { proxy: ProxyChoice::Username(form.username.trim().to_owned()), patient: None, scope, expires_at };
+    match grants::grant_proxy(&state.app(), &session.auth.caller(), input).await {
         Ok(_) => Redirect::to("/proxies").into_response(),
         Err(e) => {
-            let field = if matches!(&e, ApiError::Invalid { field, .. } if field == "expires_at") {
-                "proxy-until"
-            } else {
-                "proxy-username"
+            let (field, message) = match &e {
+                AppError::Invalid { field, .. } if field == "expires_at" => ("proxy-until", text.get("form-invalid")),
+                AppError::Invalid { field, .. } if field == "proxy_id" => {
+                    ("proxy-username", text.get("proxies-no_such"))
+                }
+                AppError::Invalid { .. } | AppError::Conflict(_) => ("proxy-username", text.get("form-invalid")),
+                _ => ("proxy-username", text.get("error-generic")),
             };
-            let message = match &e {
-                ApiError::Invalid { .. } | ApiError::Conflict(_) => text.get("form-invalid").to_owned(),
-                _ => text.get("error-generic").to_owned(),
-            };
-            let error = refused(field, super::form_error::form_status(&e), message);
+            let e = ApiError::from(e);
+            let error = refused(field, form_status(&e), message.to_owned());
             proxies_page(&state, &session, &form, Some(&error)).await
         }
     }
@@ -177,8 +168,11 @@ async fn revoke(State(state): State<AppState>, session: WebSession, Form(form): 
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    match crate::routes::privacy::revoke_grant(State(state), session.auth.clone(), Path(form.grant)).await {
-        Ok(_) => Redirect::to("/proxies").into_response(),
-        Err(_) => error_page(session.text, StatusCode::NOT_FOUND, session.text.get("error-not_found")),
+    let Ok(id) = form.grant.parse::<uuid::Uuid>() else {
+        return error_page(session.text, StatusCode::NOT_FOUND, session.text.get("error-not_found"));
+    };
+    match grants::revoke_grant(&state.app(), &session.auth.caller(), id).await {
+        Ok(()) => Redirect::to("/proxies").into_response(),
+        Err(e) => api_error_in(&session, &e.into()),
     }
 }

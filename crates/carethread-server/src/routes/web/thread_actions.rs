@@ -157,7 +157,7 @@ async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageF
     // Both writes are allowed before either is made: moving needs Manage, the note InternalNotes.
     let mut had_assignee = false;
     for action in [ThreadAction::Manage, ThreadAction::InternalNotes] {
-        let thread = crate::routes::threads::authorize_thread(state, &session.auth, id, action).await?;
+        let thread = crate::thread_views::authorize_thread(state, &session.auth, id, action).await?;
         had_assignee = thread.assignee_id.is_some();
     }
     // To a colleague: they become the assignee. To a pool alone: the assignee

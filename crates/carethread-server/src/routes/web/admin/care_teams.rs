@@ -1,14 +1,18 @@
 //! Care teams: which staff are on each patient's care team.
 
-use axum::extract::{Path, Query, State};
+use axum::Form;
+use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
+use carethread_app::{Operator, teams};
+use carethread_core::ids::UserId;
 use carethread_core::role::Role;
 use maud::html;
 
-use super::{AdminSession, MembershipForm, Saved, admin_page, done, enabled_with_role, role_label};
+use super::{AdminSession, MembershipForm, Saved, accounts, admin_page, done, enabled_with_role, role_label};
 use crate::AppState;
-use crate::routes::admin::{add_to_care_team, care_teams, list_users, remove_from_care_team};
+use crate::admin_views::CareTeamOut;
+use crate::error::ApiError;
+use crate::extract::parse_uuid_field;
 use crate::routes::web::pages::api_error;
 
 pub(super) async fn care_teams_page(
@@ -17,12 +21,14 @@ pub(super) async fn care_teams_page(
     Query(saved): Query<Saved>,
 ) -> Response {
     let text = session.text;
-    let (teams, users) = match (
-        care_teams(State(state.clone()), session.auth.clone()).await,
-        list_users(State(state), session.auth.clone()).await,
-    ) {
-        (Ok(Json(t)), Ok(Json(u))) => (t.care_teams, u.users),
-        (Err(e), _) | (_, Err(e)) => return api_error(text, &e),
+    let caller = session.auth.caller();
+    let teams = match teams::care_teams(&state.app(), Operator::Person(&caller)).await {
+        Ok(t) => t.iter().map(CareTeamOut::from).collect::<Vec<_>>(),
+        Err(e) => return api_error(text, &e.into()),
+    };
+    let users = match accounts(&state, &session).await {
+        Ok(u) => u,
+        Err(e) => return api_error(text, &e),
     };
     let clinicians = enabled_with_role(&users, Role::is_clinician);
     let body = html! {
@@ -78,10 +84,13 @@ pub(super) async fn change_care_team(
     Form(form): Form<MembershipForm>,
 ) -> Response {
     guard!(session, form);
-    let path = Path((form.patient, form.staff));
-    let result = match form.action.as_str() {
-        "add" => add_to_care_team(State(state), session.auth.clone(), path).await.map(|_| ()),
-        _ => remove_from_care_team(State(state), session.auth.clone(), path).await.map(|_| ()),
-    };
+    let caller = session.auth.caller();
+    let result = async {
+        let patient: UserId = form.patient.parse().map_err(|_| ApiError::NotFound)?;
+        let staff = parse_uuid_field::<UserId>("staff_id", &form.staff)?;
+        let member = form.action == "add";
+        Ok(teams::set_care_team_member(&state.app(), Operator::Person(&caller), patient, staff, member).await?)
+    }
+    .await;
     done("/admin/care-teams", result, session.text)
 }

@@ -1,18 +1,20 @@
 //! Proxy access: granting and revoking access to a patient's record.
 
-use axum::extract::{Path, Query, State};
+use axum::Form;
+use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
-use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use carethread_app::grants::{self, GrantProxy, ProxyChoice};
+use carethread_core::ids::UserId;
+use carethread_core::policy::ProxyScope;
+use chrono::Utc;
 use maud::html;
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, admin_page, done};
+use super::{AdminSession, Saved, accounts, admin_page, done};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
-use crate::routes::admin::list_users;
-use crate::routes::privacy::{GrantParams, NewGrantIn, create_grant, list_grants, revoke_grant};
+use crate::extract::parse_uuid_field;
+use crate::routes::web::end_of_day;
 use crate::routes::web::pages::api_error;
 
 const SCOPES: [&str; 3] = ["full", "messages_only", "read_only"];
@@ -23,13 +25,15 @@ pub(super) async fn grants_page(
     Query(saved): Query<Saved>,
 ) -> Response {
     let text = session.text;
-    let (grants, users) = match (
-        list_grants(State(state.clone()), session.auth.clone(), ApiQuery(GrantParams::default())).await,
-        list_users(State(state), session.auth.clone()).await,
-    ) {
-        (Ok(Json(g)), Ok(Json(u))) => (g.grants, u.users),
-        (Err(e), _) | (_, Err(e)) => return api_error(text, &e),
+    let found = match grants::list_grants(&state.app(), &session.auth.caller(), None).await {
+        Ok(g) => g,
+        Err(e) => return api_error(text, &e.into()),
     };
+    let users = match accounts(&state, &session).await {
+        Ok(u) => u,
+        Err(e) => return api_error(text, &e),
+    };
+    let now = Utc::now();
     let of_role = |role: &str| users.iter().filter(|u| u.user.role == role && !u.disabled).collect::<Vec<_>>();
     let body = html! {
         section aria-labelledby="grants-h" {
@@ -44,14 +48,14 @@ pub(super) async fn grants_page(
                         th scope="col" { (text.get("admin-account")) }
                     } }
                     tbody {
-                        @for g in &grants {
+                        @for g in &found {
                             tr {
                                 th scope="row" { (g.patient.display_name) }
                                 td { (g.proxy.display_name) }
-                                td { (text.get(&format!("proxies-scope-{}", g.scope))) }
+                                td { (text.get(&format!("proxies-scope-{}", g.scope.as_str()))) }
                                 td { (g.expires_at.map_or_else(|| "—".to_owned(), |t| t.format("%Y-%m-%d").to_string())) }
                                 td {
-                                    @if g.active {
+                                    @if grants::is_active(g, now) {
                                         form method="post" action="/admin/grants" class="inline" {
                                             input type="hidden" name="csrf_token" value=(session.csrf);
                                             input type="hidden" name="action" value="revoke";
@@ -119,28 +123,21 @@ pub(super) async fn change_grants(
 ) -> Response {
     guard!(session, form);
     let text = session.text;
-    let result = if form.action == "revoke" {
-        revoke_grant(State(state), session.auth.clone(), Path(form.grant)).await.map(|_| ())
-    } else {
-        let expires_at = match end_of_day(&form.until) {
-            Ok(t) => t,
-            Err(e) => return api_error(text, &e),
+    let (app, caller) = (state.app(), session.auth.caller());
+    let result = async {
+        if form.action == "revoke" {
+            let id: uuid::Uuid = form.grant.parse().map_err(|_| ApiError::NotFound)?;
+            return Ok(grants::revoke_grant(&app, &caller, id).await?);
+        }
+        let input = GrantProxy {
+            proxy: ProxyChoice::Id(parse_uuid_field::<UserId>("proxy_id", &form.proxy)?),
+            patient: Some(parse_uuid_field::<UserId>("patient_id", &form.patient)?),
+            scope: ProxyScope::parse(&form.scope)?,
+            expires_at: end_of_day(&form.until)?,
         };
-        let input = NewGrantIn { proxy_id: form.proxy, patient_id: Some(form.patient), scope: form.scope, expires_at };
-        create_grant(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ())
-    };
-    done("/admin/grants", result, text)
-}
-
-/// A grant dated to a day lasts to the end of that day (UTC); no date, until revoked.
-pub(in crate::routes::web) fn end_of_day(raw: &str) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
-    match raw.trim() {
-        "" => Ok(None),
-        raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .ok()
-            .filter(|d| (2000..=9999).contains(&d.year()))
-            .and_then(|d| d.succ_opt())
-            .map(|d| Some(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN))))
-            .ok_or_else(|| ApiError::invalid("expires_at", "must be a date")),
+        grants::grant_proxy(&app, &caller, input).await?;
+        Ok(())
     }
+    .await;
+    done("/admin/grants", result, text)
 }

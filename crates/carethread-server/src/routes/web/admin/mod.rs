@@ -15,8 +15,8 @@ use serde::Deserialize;
 use super::pages::api_error;
 use super::{Text, WebSession, page};
 use crate::AppState;
+use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
-use crate::routes::admin::AdminUserOut;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -96,6 +96,13 @@ fn done(path: &str, result: Result<(), ApiError>, text: Text) -> Response {
     }
 }
 
+/// Every account, as the admin pages show them.
+async fn accounts(state: &AppState, session: &WebSession) -> Result<Vec<AdminUserOut>, ApiError> {
+    let caller = session.auth.caller();
+    let users = carethread_app::users::list_users(&state.app(), carethread_app::Operator::Person(&caller)).await?;
+    Ok(users.iter().map(crate::admin_views::admin_user).collect())
+}
+
 fn role_label(text: Text, role: &str) -> &'static str {
     text.get(&format!("role-{role}"))
 }
@@ -143,7 +150,6 @@ mod users;
 
 use care_teams::{care_teams_page, change_care_team};
 use clinic_profile::{change_clinic, clinic_page};
-pub(super) use grants::end_of_day;
 use grants::{change_grants, grants_page};
 use overview::{overview, switch_ai};
 use pools::{change_pools, pools_page};

@@ -1,17 +1,18 @@
 //! Pools: the pools threads are routed to, and who works in each.
 
-use axum::extract::{Path, Query, State};
+use axum::Form;
+use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
+use carethread_app::{Operator, teams};
+use carethread_core::ids::{PoolId, UserId};
 use carethread_core::role::Role;
 use maud::html;
 
-use super::{AdminSession, MembershipForm, Saved, admin_page, done, enabled_with_role, role_label};
+use super::{AdminSession, MembershipForm, Saved, accounts, admin_page, done, enabled_with_role, role_label};
 use crate::AppState;
-use crate::extract::ApiJson;
-use crate::routes::admin::{
-    NewPoolIn, add_pool_member, create_pool, list_users, pools_with_members, remove_pool_member,
-};
+use crate::admin_views::PoolMembersOut;
+use crate::error::ApiError;
+use crate::extract::parse_uuid_field;
 use crate::routes::web::pages::api_error;
 
 pub(super) async fn pools_page(
@@ -20,12 +21,14 @@ pub(super) async fn pools_page(
     Query(saved): Query<Saved>,
 ) -> Response {
     let text = session.text;
-    let (pools, users) = match (
-        pools_with_members(State(state.clone()), session.auth.clone()).await,
-        list_users(State(state), session.auth.clone()).await,
-    ) {
-        (Ok(Json(p)), Ok(Json(u))) => (p.pools, u.users),
-        (Err(e), _) | (_, Err(e)) => return api_error(text, &e),
+    let caller = session.auth.caller();
+    let pools = match teams::pools_with_members(&state.app(), Operator::Person(&caller)).await {
+        Ok(p) => p.iter().map(PoolMembersOut::from).collect::<Vec<_>>(),
+        Err(e) => return api_error(text, &e.into()),
+    };
+    let users = match accounts(&state, &session).await {
+        Ok(u) => u,
+        Err(e) => return api_error(text, &e),
     };
     let staff = enabled_with_role(&users, Role::is_staff);
     let body = html! {
@@ -89,14 +92,17 @@ pub(super) async fn change_pools(
     Form(form): Form<MembershipForm>,
 ) -> Response {
     guard!(session, form);
-    let auth = session.auth.clone();
-    let result = match form.action.as_str() {
-        "create" => {
-            let input = NewPoolIn { slug: form.slug, name: form.name };
-            create_pool(State(state), auth, ApiJson(input)).await.map(|_| ())
+    let caller = session.auth.caller();
+    let (app, by) = (state.app(), Operator::Person(&caller));
+    let result = async {
+        if form.action == "create" {
+            teams::create_pool(&app, by, &form.slug, &form.name).await?;
+            return Ok(());
         }
-        "add" => add_pool_member(State(state), auth, Path((form.pool, form.staff))).await.map(|_| ()),
-        _ => remove_pool_member(State(state), auth, Path((form.pool, form.staff))).await.map(|_| ()),
-    };
+        let pool: PoolId = form.pool.parse().map_err(|_| ApiError::NotFound)?;
+        let staff = parse_uuid_field::<UserId>("user_id", &form.staff)?;
+        Ok(teams::set_pool_member(&app, by, pool, staff, form.action == "add").await?)
+    }
+    .await;
     done("/admin/pools", result, session.text)
 }

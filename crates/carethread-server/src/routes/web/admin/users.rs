@@ -1,24 +1,26 @@
 //! Users and roles: adding accounts, changing role, language and record number, disabling.
 
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
+use carethread_app::Operator;
+use carethread_app::users::{self, CreateUser, UpdateUser, UserRef};
+use carethread_core::ids::UserId;
 use carethread_core::role::Role;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, admin_page, done, role_label};
+use super::{AdminSession, Saved, accounts, admin_page, done, role_label};
 use crate::AppState;
+use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::admin::{NewUserIn, UserPatchIn, create_user, list_users, update_user};
 use crate::routes::web::WebSession;
 use crate::routes::web::pages::api_error;
 
 /// A patient's record number, set or removed from the user list.
-fn mrn_form(session: &WebSession, u: &crate::routes::admin::AdminUserOut) -> Markup {
+fn mrn_form(session: &WebSession, u: &AdminUserOut) -> Markup {
     let text = session.text;
     let id = &u.user.id;
     html! {
@@ -38,8 +40,8 @@ pub(super) async fn users_page(
     Query(saved): Query<Saved>,
 ) -> Response {
     let text = session.text;
-    let users = match list_users(State(state), session.auth.clone()).await {
-        Ok(Json(list)) => list.users,
+    let users = match accounts(&state, &session).await {
+        Ok(users) => users,
         Err(e) => return api_error(text, &e),
     };
     let body = html! {
@@ -157,7 +159,7 @@ pub(super) async fn add_user(
             Err(_) => return api_error(text, &ApiError::invalid("date_of_birth", "must be a date")),
         },
     };
-    let input = NewUserIn {
+    let input = CreateUser {
         username: form.username,
         display_name: form.display_name,
         role: form.role,
@@ -166,7 +168,9 @@ pub(super) async fn add_user(
         mrn: Some(form.mrn).filter(|m| !m.trim().is_empty()),
         password: SecretString::from(form.password),
     };
-    let result = create_user(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ());
+    let caller = session.auth.caller();
+    let result =
+        users::create_user(&state.app(), Operator::Person(&caller), input).await.map(|_| ()).map_err(ApiError::from);
     done("/admin/users", result, text)
 }
 
@@ -189,13 +193,20 @@ pub(super) async fn change_user(
     Form(form): Form<UserChangeForm>,
 ) -> Response {
     guard!(session, form);
-    let input = UserPatchIn {
+    let Ok(id) = id.parse::<UserId>() else {
+        return api_error(session.text, &ApiError::NotFound);
+    };
+    let input = UpdateUser {
         disabled: form.disabled.as_deref().map(|d| d == "true"),
         role: form.role,
         display_name: None,
         language: None,
         mrn: form.mrn,
     };
-    let result = update_user(State(state), session.auth.clone(), Path(id), ApiJson(input)).await.map(|_| ());
+    let caller = session.auth.caller();
+    let result = users::update_user(&state.app(), Operator::Person(&caller), UserRef::Id(id), input)
+        .await
+        .map(|_| ())
+        .map_err(ApiError::from);
     done("/admin/users", result, session.text)
 }

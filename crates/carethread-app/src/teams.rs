@@ -1,0 +1,124 @@
+//! Who looks after whom: patients' care teams and the pools (shared
+//! in-baskets) staff work from, as administrators arrange them. Every change
+//! is audited in the same transaction.
+
+use carethread_core::audit::AuditAction;
+use carethread_core::ids::{PoolId, UserId};
+use carethread_core::role::Role;
+use carethread_core::user::User;
+use carethread_store::{PersonRef, PoolRef, StoreError};
+
+use crate::audit::entry;
+use crate::users::require_admin;
+use crate::{App, AppError, AppResult, Operator};
+
+/// A patient and the clinicians on her care team.
+#[derive(Debug, Clone)]
+pub struct CareTeam {
+    pub patient: User,
+    pub clinicians: Vec<PersonRef>,
+}
+
+/// Every patient with her care team (patients without one too).
+pub async fn care_teams(app: &App, by: Operator<'_>) -> AppResult<Vec<CareTeam>> {
+    require_admin(by)?;
+    let users = app.store.list_users().await?;
+    let pairs = app.store.care_teams().await?;
+    Ok(users
+        .into_iter()
+        .filter(|u| u.role == Role::Patient)
+        .map(|patient| {
+            let clinicians = pairs.iter().filter(|(p, _)| *p == patient.id).map(|(_, c)| c.clone()).collect();
+            CareTeam { patient, clinicians }
+        })
+        .collect())
+}
+
+/// Puts a clinician on a patient's care team (`member`), or takes them off.
+/// An unknown patient answers `NotFound`; the staff member must be a clinician.
+pub async fn set_care_team_member(
+    app: &App,
+    by: Operator<'_>,
+    patient_id: UserId,
+    staff_id: UserId,
+    member: bool,
+) -> AppResult<()> {
+    require_admin(by)?;
+    let patient = app.store.user(patient_id).await?;
+    if !patient.is_some_and(|p| p.role == Role::Patient) {
+        return Err(AppError::NotFound);
+    }
+    let staff = app.store.user(staff_id).await?;
+    if !staff.is_some_and(|s| s.role.is_clinician()) {
+        return Err(AppError::invalid("staff_id", "names no clinician (physician, nurse or pharmacist)"));
+    }
+    let audit = entry(by, AuditAction::CareTeamChange).patient(patient_id).detail(if member {
+        "added to care team"
+    } else {
+        "removed from care team"
+    });
+    app.store.set_care_team_member(patient_id, staff_id, member, &audit).await?;
+    Ok(())
+}
+
+/// A pool and its members.
+#[derive(Debug, Clone)]
+pub struct PoolMembers {
+    pub pool: PoolRef,
+    pub members: Vec<PersonRef>,
+}
+
+/// Every pool with its members.
+pub async fn pools_with_members(app: &App, by: Operator<'_>) -> AppResult<Vec<PoolMembers>> {
+    require_admin(by)?;
+    let pools = app.store.pools().await?;
+    let members = app.store.pool_members().await?;
+    Ok(pools
+        .into_iter()
+        .map(|pool| {
+            let members = members.iter().filter(|(p, _)| *p == pool.id).map(|(_, m)| m.clone()).collect();
+            PoolMembers { pool, members }
+        })
+        .collect())
+}
+
+/// Creates a pool: a slug of 1 to 40 lowercase letters, digits or dashes,
+/// and a name of 1 to 80 characters. A taken slug answers `Conflict`.
+pub async fn create_pool(app: &App, by: Operator<'_>, slug: &str, name: &str) -> AppResult<PoolRef> {
+    require_admin(by)?;
+    let slug = slug.trim();
+    if slug.is_empty()
+        || slug.len() > 40
+        || !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(AppError::invalid("slug", "must be 1 to 40 lowercase letters, digits or dashes"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(AppError::invalid("name", "must be 1 to 80 characters"));
+    }
+    carethread_core::text::single_line("name", name)?;
+    let audit = entry(by, AuditAction::PoolChange).detail(format!("created pool {slug}"));
+    app.store.create_pool(slug, name, &audit).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AppError::Conflict("a pool with that slug exists".into()),
+        other => other.into(),
+    })
+}
+
+/// Adds a staff member to a pool (`member`), or removes them. An unknown
+/// pool answers `NotFound`.
+pub async fn set_pool_member(app: &App, by: Operator<'_>, pool: PoolId, user: UserId, member: bool) -> AppResult<()> {
+    require_admin(by)?;
+    app.store.pool(pool).await?.ok_or(AppError::NotFound)?;
+    let found = app.store.user(user).await?;
+    if !found.is_some_and(|u| u.role.is_staff()) {
+        return Err(AppError::invalid("user_id", "names no staff member"));
+    }
+    let audit = entry(by, AuditAction::PoolChange).target("user", user).detail(if member {
+        "added to pool"
+    } else {
+        "removed from pool"
+    });
+    app.store.set_pool_member(pool, user, member, &audit).await?;
+    Ok(())
+}
