@@ -10,6 +10,7 @@ pub mod attachment;
 pub mod audit;
 pub mod clinic;
 pub mod error;
+pub mod guidance;
 pub mod ids;
 pub mod message;
 pub mod policy;
