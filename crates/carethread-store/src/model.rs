@@ -228,6 +228,24 @@ pub struct NewThread {
     pub audit: Vec<AuditEvent>,
 }
 
+/// An internal note left with a change to its thread (a forward that says
+/// why), written in the change's transaction: see
+/// [`crate::Threads::update_thread_with_note`].
+#[derive(Debug, Clone)]
+pub struct NewNote {
+    pub author_id: UserId,
+    pub body: MessageBody,
+    /// Written with the note; entries without a target get the note's.
+    pub audit: Vec<AuditEvent>,
+}
+
+/// A thread as a change left it, and the note written with the change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadChange {
+    pub thread: Thread,
+    pub note_id: Option<MessageId>,
+}
+
 /// A new message in an existing thread.
 #[derive(Debug, Clone)]
 pub struct NewMessage {

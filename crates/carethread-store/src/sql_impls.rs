@@ -43,7 +43,18 @@ impl crate::Threads for Backend {
         now: DateTime<Utc>,
         audit: &[AuditEvent],
     ) -> StoreResult<Thread> {
-        self.write_thread_patch(id, patch, now, audit).await
+        Ok(self.write_thread_patch(id, patch, None, now, audit).await?.thread)
+    }
+
+    async fn update_thread_with_note(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        note: Option<&crate::NewNote>,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<crate::ThreadChange> {
+        self.write_thread_patch(id, patch, note, now, audit).await
     }
 
     async fn list_threads(&self, actor: Actor, filter: &ThreadFilter, now: DateTime<Utc>) -> StoreResult<Vec<ThreadSummary>> {

@@ -122,13 +122,15 @@ impl Backend {
         Ok(JobOutcome { written, event: Some(event) })
     }
 
+    /// A thread change and, with `note`, an internal note, in one transaction.
     async fn write_thread_patch(
         &self,
         id: ThreadId,
         patch: &ThreadPatch,
+        note: Option<&crate::NewNote>,
         now: DateTime<Utc>,
         audit: &[AuditEvent],
-    ) -> StoreResult<Thread> {
+    ) -> StoreResult<crate::ThreadChange> {
         let mut sets = vec!["updated_at = $2".to_owned()];
         let mut binds: Vec<Option<Bind>> = Vec::new();
         let mut next = 3;
@@ -176,12 +178,47 @@ impl Backend {
         }
         let row = query.fetch_optional(&mut *tx).await?.ok_or(StoreError::Missing("thread"))?;
         let thread = thread_from_row(&row, &self.keys)?;
-        append_audit(&mut tx, &self.keys, &with_target(audit, "thread", &id.to_string())).await?;
-        let event = ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, alert: false, at: now };
-        self.notify_in_tx(&mut tx, &event).await?;
+        let mut entries = with_target(audit, "thread", &id.to_string());
+        let mut events =
+            vec![ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, alert: false, at: now }];
+        let note_id = match note {
+            Some(note) => {
+                let note_id = Self::write_note(&mut tx, &self.keys, id, note, now).await?;
+                entries.extend(with_target(&note.audit, "message", &note_id.to_string()));
+                events.push(ThreadEvent {
+                    kind: EventKind::MessageCreated,
+                    thread_id: id,
+                    message_id: Some(note_id),
+                    internal: true,
+                    alert: false,
+                    at: now,
+                });
+                Some(note_id)
+            }
+            None => None,
+        };
+        append_audit(&mut tx, &self.keys, &entries).await?;
+        for event in &events {
+            self.notify_in_tx(&mut tx, event).await?;
+        }
         tx.commit().await?;
-        self.publish(event);
-        Ok(thread)
+        for event in events {
+            self.publish(event);
+        }
+        Ok(crate::ThreadChange { thread, note_id })
+    }
+
+    /// Adds an internal note as the thread's next message, leaving its status as it is.
+    async fn write_note(conn: &mut Conn, keys: &Keyring, id: ThreadId, note: &crate::NewNote, now: DateTime<Utc>) -> StoreResult<MessageId> {
+        let seq: i64 = sqlx::query_scalar("UPDATE threads SET message_count = message_count + 1 WHERE id = $1 RETURNING message_count")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::Missing("thread"))?;
+        let note_id = MessageId::from_uuid(new_id());
+        let row = Self::message_row(keys, note_id, id, note.author_id, note.body.as_str(), true, now, seq, None, (false, None))?;
+        insert_messages(conn, &[row]).await?;
+        Ok(note_id)
     }
 
     async fn read_thread_list(&self, actor: Actor, filter: &ThreadFilter, now: DateTime<Utc>) -> StoreResult<Vec<ThreadSummary>> {

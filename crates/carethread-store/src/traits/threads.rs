@@ -10,8 +10,8 @@ use carethread_core::thread::{Thread, ThreadPatch};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    AttachmentView, MessageView, NewMessage, NewThread, PersonRef, StoreResult, ThreadFilter, ThreadSummary,
-    TriageOverride, TriageRecord, TriageStats, Written,
+    AttachmentView, MessageView, NewMessage, NewNote, NewThread, PersonRef, StoreResult, ThreadChange, ThreadFilter,
+    ThreadSummary, TriageOverride, TriageRecord, TriageStats, Written,
 };
 
 /// Threads and messages. Every change is written with its audit entries in one transaction.
@@ -33,6 +33,7 @@ pub trait Threads: Send + Sync {
     /// Adds a message (and its attachments) to a thread, atomically, moving the
     /// thread's status and activity time. Idempotent like [`Threads::create_thread`].
     async fn add_message(&self, new: NewMessage) -> StoreResult<Written>;
+    /// Changes a thread's status, pool, assignee, replies or confidentiality.
     async fn update_thread(
         &self,
         id: ThreadId,
@@ -40,6 +41,18 @@ pub trait Threads: Send + Sync {
         now: DateTime<Utc>,
         audit: &[AuditEvent],
     ) -> StoreResult<Thread>;
+    /// [`Threads::update_thread`] and, with `note`, an internal note on the
+    /// thread, in one transaction with both's audit entries: the change and
+    /// the note are stored together or not at all (a forward never lands
+    /// without the note that explains it).
+    async fn update_thread_with_note(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        note: Option<&NewNote>,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<ThreadChange>;
     /// Threads `actor` may see, newest activity first.
     async fn list_threads(
         &self,

@@ -1,0 +1,169 @@
+//! A thread change that leaves a note (a forward that says why) is one
+//! write: the move, the note and their audit entries are stored together or
+//! not at all, on SQLite and, when `CARETHREAD_TEST_POSTGRES` is set,
+//! PostgreSQL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::ids::{ThreadId, UserId};
+use carethread_core::message::MessageBody;
+use carethread_core::policy::Actor;
+use carethread_core::role::Role;
+use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency};
+use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
+use carethread_store::{EventKind, MasterKey, NewNote, NewThread, Store, StoreError, TriageRecord};
+use chrono::{NaiveDate, Utc};
+
+async fn person(store: &Arc<dyn Store>, username: &str, role: Role) -> User {
+    let new = NewUser::new(
+        Username::parse(username).expect("username"),
+        DisplayName::parse(username).expect("name"),
+        role,
+        (role == Role::Patient).then(|| NaiveDate::from_ymd_opt(1980, 1, 1)).flatten(),
+        Language::En,
+        Utc::now().date_naive(),
+    )
+    .expect("new user");
+    let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
+    store.create_user(&new, "not-a-real-hash", Utc::now(), &audit).await.expect("user")
+}
+
+async fn new_thread(store: &Arc<dyn Store>, patient: &User) -> ThreadId {
+    let triage = TriageRecord {
+        urgency: Urgency::Routine,
+        category: Category::Clinical,
+        pool_slug: None,
+        confidence: 1.0,
+        reasons: vec![],
+        model_id: "test".into(),
+        model_version: "1".into(),
+        needs_review: false,
+        overridden_by: None,
+    };
+    let new = NewThread {
+        patient_id: patient.id,
+        author_id: patient.id,
+        subject: Subject::parse("Blood pressure").expect("subject"),
+        body: MessageBody::parse("My readings are high", 5000).expect("body"),
+        category: Category::Clinical,
+        urgency: Urgency::Routine,
+        pool_slug: None,
+        assignee_id: None,
+        status: ThreadStatus::Open,
+        confidential: false,
+        triage,
+        idempotency: None,
+        now: Utc::now(),
+        audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((patient.id, Role::Patient)), Utc::now())],
+    };
+    store.create_thread(new).await.expect("thread").thread_id
+}
+
+fn note(author: UserId, text: &str) -> NewNote {
+    NewNote {
+        author_id: author,
+        body: MessageBody::parse(text, 5000).expect("body"),
+        audit: vec![AuditEvent::new(AuditAction::NoteCreate, Some((author, Role::Nurse)), Utc::now())],
+    }
+}
+
+async fn thread(store: &Arc<dyn Store>, nurse: &User, id: ThreadId) -> Thread {
+    let actor = Actor { id: nurse.id, role: nurse.role };
+    store.thread_facts(actor, id, Utc::now()).await.expect("facts").expect("thread exists").0
+}
+
+async fn forward_with_a_note_lands_whole_or_not_at_all(store: Arc<dyn Store>) {
+    let patient = person(&store, "patient.fwd", Role::Patient).await;
+    let nurse = person(&store, "nurse.fwd", Role::Nurse).await;
+    let audit = AuditEvent::new(AuditAction::PoolChange, None, Utc::now());
+    let pool = store.create_pool("nurses", "Nurses", &audit).await.expect("pool");
+    let id = new_thread(&store, &patient).await;
+    let mut events = store.subscribe();
+    let update = || vec![AuditEvent::new(AuditAction::ThreadUpdate, Some((nurse.id, Role::Nurse)), Utc::now())];
+
+    // A forward with a note: both land, with both audit entries.
+    let forward = ThreadPatch { pool_id: Some(Some(pool.id)), ..ThreadPatch::default() };
+    let before = store.verify_audit().await.expect("verify").verified;
+    let change = store
+        .update_thread_with_note(
+            id,
+            &forward,
+            Some(&note(nurse.id, "Forwarded: please review the readings")),
+            Utc::now(),
+            &update(),
+        )
+        .await
+        .expect("forward with a note");
+    assert_eq!(change.thread.pool_id, Some(pool.id));
+    let note_id = change.note_id.expect("the note was written");
+    let staff_view = store.messages(id, true).await.expect("messages");
+    assert_eq!(staff_view.len(), 2, "the first message and the note");
+    let written = &staff_view[1];
+    assert_eq!(written.message.id, note_id);
+    assert!(written.message.internal, "a forward's note is internal");
+    assert_eq!(written.message.body.as_str(), "Forwarded: please review the readings");
+    assert_eq!(written.author.id, nurse.id);
+    assert_eq!(store.messages(id, false).await.expect("messages").len(), 1, "the patient never sees the note");
+    let chain = store.verify_audit().await.expect("verify");
+    assert_eq!((chain.verified, chain.broken), (before + 2, None), "the change's entry and the note's, chained");
+    let mut kinds = Vec::new();
+    while kinds.len() < 2 {
+        let event =
+            tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("event in time").expect("event");
+        // On PostgreSQL the thread's creation may arrive here late, through LISTEN.
+        if event.thread_id == id && event.kind != EventKind::ThreadCreated {
+            kinds.push((event.kind, event.internal));
+        }
+    }
+    assert_eq!(kinds, [(EventKind::ThreadUpdated, false), (EventKind::MessageCreated, true)]);
+
+    // A note that cannot be stored (its author does not exist) takes the
+    // change down with it: the thread stays where it was.
+    let undo = ThreadPatch { pool_id: Some(None), status: Some(ThreadStatus::Closed), ..ThreadPatch::default() };
+    let stranger = UserId::from_uuid(uuid::Uuid::now_v7());
+    let failed =
+        store.update_thread_with_note(id, &undo, Some(&note(stranger, "lost note")), Utc::now(), &update()).await;
+    assert!(matches!(failed, Err(StoreError::Missing(_))), "{failed:?}");
+    let unchanged = thread(&store, &nurse, id).await;
+    assert_eq!((unchanged.pool_id, unchanged.status), (Some(pool.id), ThreadStatus::Open), "the change rolled back");
+    assert_eq!(store.messages(id, true).await.expect("messages").len(), 2, "no note was added");
+    let chain = store.verify_audit().await.expect("verify");
+    assert_eq!((chain.verified, chain.broken), (before + 2, None), "no audit entry for what did not happen");
+
+    // A note for a thread that does not exist stores nothing either.
+    let nowhere = ThreadId::from_uuid(uuid::Uuid::now_v7());
+    let missing =
+        store.update_thread_with_note(nowhere, &undo, Some(&note(nurse.id, "x")), Utc::now(), &update()).await;
+    assert!(matches!(missing, Err(StoreError::Missing("thread"))), "{missing:?}");
+
+    // Without a note it is a plain change.
+    let close = ThreadPatch { status: Some(ThreadStatus::Closed), ..ThreadPatch::default() };
+    let change = store.update_thread_with_note(id, &close, None, Utc::now(), &update()).await.expect("close");
+    assert_eq!((change.thread.status, change.note_id), (ThreadStatus::Closed, None));
+    assert_eq!(store.messages(id, true).await.expect("messages").len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_and_its_note_commit_together_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    forward_with_a_note_lands_whole_or_not_at_all(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_and_its_note_commit_together_on_postgres() {
+    let Some(server) = std::env::var("CARETHREAD_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
+        eprintln!("CARETHREAD_TEST_POSTGRES not set: PostgreSQL case skipped");
+        return;
+    };
+    let hour = Duration::from_hours(1);
+    let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_changes", hour).await;
+    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_changes")
+        .await
+        .expect("scratch database");
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    forward_with_a_note_lands_whole_or_not_at_all(store).await;
+}
