@@ -1,30 +1,31 @@
-//! One thread as a page: messages with read receipts, the "did this answer
-//! your question?" response, and for staff the reply box with drafts, quick
-//! replies, notes and reading-level feedback.
+//! One thread as a page: messages with read receipts, triage in the
+//! reader's language, the "did this answer your question?" response, and for
+//! staff the reply box (`reply`) and the care team's forms (`manage`).
 
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::Json;
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
 use carethread_app::threads::{self, ListThreads};
 use carethread_core::ids::ThreadId;
-use carethread_core::user::Language;
+use carethread_core::policy::ThreadAction;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{PostedForm, WebSession, page};
+use super::{WebSession, page};
 use crate::AppState;
 use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
-use crate::routes::drafts::{expand_quick_reply, list_quick_replies};
-use crate::routes::messages::patient_language;
+use crate::routes::drafts::list_quick_replies;
 
 use super::form_error::FormError;
 use super::inbasket::visible_threads;
 use super::pages::{api_error_in, patient_label, status_label, urgency_label};
-use super::thread_forms::{ReplyForm, again, confidential_section, described, note_section};
-use carethread_core::policy::ThreadAction;
+use super::thread_forms::{confidential_section, note_section};
+
+mod manage;
+mod reply;
+
+pub(super) use reply::{check_wording, quick_reply};
 
 /// Opens the thread (audited, with read receipts) as the page shows it.
 pub(super) async fn load(state: &AppState, session: &WebSession, id: &str) -> Result<ThreadDetail, ApiError> {
@@ -227,7 +228,7 @@ pub(super) fn render_thread(
                         None => { (text.get("thread-not_assigned")) }
                     }
                     " · " (text.get("manage-pool")) ": "
-                    @match &d.pool { Some(p) => { (p.name) } None => { "—" } }
+                    @match &d.pool { Some(p) => { (text.pool_name(&p.slug, &p.name)) } None => { (text.get("inbasket-no_pool")) } }
                 }
             }
             @if d.confidential {
@@ -241,8 +242,8 @@ pub(super) fn render_thread(
             @if let (true, Some(t)) = (staff, &d.triage) {
                 section class="triage" aria-labelledby="triage-h" {
                     h2 id="triage-h" { (text.get("thread-triage")) }
-                    p { span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) } " · " (t.category) }
-                    ul { @for r in &t.reasons { li { (r) } } }
+                    p { span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) } " · " (text.category(&t.category)) }
+                    ul { @for r in &t.reasons { li { (text.reason(r)) } } }
                 }
             }
             section aria-labelledby="messages-h" {
@@ -260,8 +261,8 @@ pub(super) fn render_thread(
                     }
                 }
             }
-            @if staff { (staff_actions(session, d, context, reply)) }
-            (reply_section(session, d, reply, context))
+            @if staff { (manage::staff_actions(session, d, context, reply)) }
+            (reply::reply_section(session, d, reply, context))
             @if staff { (note_section(session, d, reply)) }
             @if context.may_mark_confidential { (confidential_section(session, d)) }
             @if staff && !context.recent.is_empty() {
@@ -276,238 +277,4 @@ pub(super) fn render_thread(
             }
         },
     )
-}
-
-/// The reply box, or why there is none; for staff, the draft and quick-reply tools above it.
-pub(super) fn reply_section(
-    session: &WebSession,
-    d: &ThreadDetail,
-    reply: &ReplyBox,
-    context: &StaffContext,
-) -> Markup {
-    let text = session.text;
-    let max_chars = session.clinic.profile.message_max_chars.to_string();
-    let staff = session.auth.user.role.is_staff();
-    let closed = d.status == "closed";
-    let error = reply.error.as_ref();
-    html! {
-        @if closed || (!staff && !d.replies_allowed) {
-            p { (text.get(if closed { "thread-closed" } else { "thread-replies_off_patient" })) }
-        } @else if !context.may_reply {
-            p class="notice" role="note" { (text.get("form-read_only_thread")) }
-        } @else {
-            @if staff {
-                section aria-labelledby="reply-tools-h" {
-                    h2 id="reply-tools-h" { (text.get("thread-reply_tools")) }
-                    form method="post" action={ "/threads/" (d.id) "/draft" } class="inline" {
-                        input type="hidden" name="csrf_token" value=(session.csrf);
-                        button type="submit" { (text.get("thread-draft")) }
-                    }
-                    @if !context.quick.is_empty() {
-                        form method="post" action={ "/threads/" (d.id) "/quick-reply" } class="inline" {
-                            input type="hidden" name="csrf_token" value=(session.csrf);
-                            input type="hidden" name="body" value=(reply.text);
-                            label for="quick-code" { (text.get("thread-quick")) }
-                            select id="quick-code" name="code" {
-                                @for (code, body) in &context.quick {
-                                    option value=(code) { "." (code) " — " (body.chars().take(50).collect::<String>()) }
-                                }
-                            }
-                            button type="submit" { (text.get("thread-quick_insert")) }
-                        }
-                    }
-                    @if reply.no_reply_needed { p role="status" { (text.get("thread-no_reply_needed")) } }
-                }
-            }
-            form method="post" action={ "/threads/" (d.id) "/reply" } enctype="multipart/form-data" class="stack reply" {
-                input type="hidden" name="csrf_token" value=(session.csrf);
-                @if let Some(id) = &reply.draft_id { input type="hidden" name="draft_id" value=(id); }
-                @if let Some(model) = &reply.model {
-                    p class="notice" role="status" { (text.fill("thread-draft_ai", &[("model", model)])) " " (text.get("thread-draft_help")) }
-                }
-                (FormError::summary(error, text))
-                label for="reply-body" { (text.get("thread-reply")) }
-                p class="hint" id="reply-body-hint" { (text.fill("compose-chars_hint", &[("max", &max_chars)])) }
-                textarea id="reply-body" name="body" rows="8" data-max-chars=(max_chars)
-                    data-count-text=(text.get("compose-chars_count")) data-over-text=(text.get("compose-chars_over"))
-                    aria-invalid=[FormError::is_for(error, "reply-body").then_some("true")]
-                    aria-describedby=(described(error, "reply-body")) { (reply.text) }
-                (FormError::next_to(error, "reply-body"))
-                @if staff { (super::wording_feedback::region(text, &d.id, reply.feedback.as_ref(), &reply.emergency)) }
-                label for="reply-files" { (text.get("compose-files")) }
-                input id="reply-files" name="file" type="file" multiple accept="image/jpeg,image/png,image/heic,application/pdf"
-                    aria-invalid=[FormError::is_for(error, "reply-files").then_some("true")]
-                    aria-describedby=[FormError::described_by(error, "reply-files")];
-                (FormError::next_to(error, "reply-files"))
-                @if staff { p class="hint" { (text.get("thread-reply_to_patient")) } }
-                @if staff {
-                    button type="submit" formaction={ "/threads/" (d.id) "/check-wording" } formnovalidate {
-                        (text.get("thread-check_wording"))
-                    }
-                }
-                button type="submit" class="primary" { (text.get("thread-send")) }
-            }
-        }
-    }
-}
-
-/// Assign, forward with a note, re-triage, replies on or off, close: forms for the care team.
-pub(super) fn staff_actions(
-    session: &WebSession,
-    d: &ThreadDetail,
-    context: &StaffContext,
-    reply: &ReplyBox,
-) -> Markup {
-    let text = session.text;
-    let error = reply.forward_error.as_ref();
-    let invalid = |id: &str| FormError::is_for(error, id).then_some("true");
-    let closed = d.status == "closed";
-    html! {
-        section class="actions" aria-labelledby="actions-h" {
-            h2 id="actions-h" { (text.get("manage-title")) }
-            form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
-                input type="hidden" name="csrf_token" value=(session.csrf);
-                button type="submit" name="action" value="assign_me" { (text.get("manage-assign_me")) }
-                @if closed {
-                    button type="submit" name="action" value="reopen" { (text.get("manage-reopen")) }
-                } @else {
-                    button type="submit" name="action" value="close" { (text.get("thread-close")) }
-                }
-                @if d.replies_allowed {
-                    button type="submit" name="action" value="replies_off" { (text.get("manage-replies_off")) }
-                } @else {
-                    button type="submit" name="action" value="replies_on" { (text.get("manage-replies_on")) }
-                }
-            }
-            form method="post" action={ "/threads/" (d.id) "/manage" } class="stack" {
-                input type="hidden" name="csrf_token" value=(session.csrf);
-                input type="hidden" name="action" value="forward";
-                fieldset {
-                    legend { (text.get("manage-forward")) }
-                    label for="forward-pool" { (text.get("manage-to_pool")) }
-                    select id="forward-pool" name="pool" aria-invalid=[invalid("forward-pool")]
-                        aria-describedby=[FormError::described_by(error, "forward-pool")] {
-                        option value="" { "—" }
-                        @for p in &context.pools { option value=(p.slug) { (p.name) } }
-                    }
-                    label for="forward-user" { (text.get("manage-to_colleague")) }
-                    select id="forward-user" name="assignee" aria-describedby="forward-user-hint" {
-                        option value="" { "—" }
-                        @for (id, name) in &context.colleagues { option value=(id) { (name) } }
-                    }
-                    (FormError::next_to(error, "forward-pool"))
-                    p class="hint" id="forward-user-hint" { (text.get("manage-colleague_hint")) }
-                    (FormError::next_to(error, "forward-user"))
-                    @if let Some(a) = &d.assignee {
-                        fieldset {
-                            legend { (text.fill("manage-assignee_rule", &[("name", &a.display_name)])) }
-                            div class="row" {
-                                input type="radio" id="assignee-clear" name="assignee_rule" value="clear" checked;
-                                label for="assignee-clear" { (text.get("manage-clear_assignee")) }
-                            }
-                            div class="row" {
-                                input type="radio" id="assignee-keep" name="assignee_rule" value="keep";
-                                label for="assignee-keep" { (text.fill("manage-keep_assignee", &[("name", &a.display_name)])) }
-                            }
-                        }
-                    }
-                    label for="forward-note" { (text.get("manage-note")) }
-                    textarea id="forward-note" name="note" rows="2" maxlength="500" aria-invalid=[invalid("forward-note")]
-                        aria-describedby=[FormError::described_by(error, "forward-note")] { (reply.forward_note) }
-                    (FormError::next_to(error, "forward-note"))
-                    button type="submit" { (text.get("manage-forward_send")) }
-                }
-            }
-            form method="post" action={ "/threads/" (d.id) "/manage" } class="inline" {
-                input type="hidden" name="csrf_token" value=(session.csrf);
-                input type="hidden" name="action" value="retriage";
-                label for="retriage-urgency" { (text.get("inbasket-urgency")) }
-                select id="retriage-urgency" name="urgency" {
-                    @for u in ["emergency", "urgent", "routine"] { option value=(u) selected[u == d.urgency] { (urgency_label(text, u)) } }
-                }
-                label for="retriage-pool" { (text.get("manage-pool")) }
-                select id="retriage-pool" name="pool" {
-                    option value="" { "—" }
-                    @for p in &context.pools {
-                        option value=(p.slug) selected[d.pool.as_ref().is_some_and(|x| x.slug == p.slug)] { (p.name) }
-                    }
-                }
-                button type="submit" { (text.get("manage-retriage")) }
-            }
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub(super) struct QuickForm {
-    csrf_token: String,
-    code: String,
-    #[serde(default)]
-    body: String,
-}
-
-/// Puts a quick reply, expanded for this thread, into the reply box (no script needed).
-pub(super) async fn quick_reply(
-    State(state): State<AppState>,
-    session: WebSession,
-    Path(id): Path<String>,
-    Form(form): Form<QuickForm>,
-) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
-    let expanded = expand_quick_reply(State(state.clone()), session.auth.clone(), Path((id.clone(), form.code))).await;
-    let Json(q) = match expanded {
-        Ok(q) => q,
-        Err(e) => return api_error_in(&session, &e),
-    };
-    let detail = match load(&state, &session, &id).await {
-        Ok(d) => d,
-        Err(e) => return api_error_in(&session, &e),
-    };
-    let body = if form.body.trim().is_empty() { q.body } else { format!("{}\n\n{}", form.body.trim_end(), q.body) };
-    let language = match detail.patient.id.parse() {
-        Ok(patient) => match patient_language(&state, patient).await {
-            Ok(language) => language,
-            Err(e) => return api_error_in(&session, &e),
-        },
-        Err(_) => Language::default(),
-    };
-    let feedback = Some(carethread_draft::readability::measure(&body, language));
-    let reply = ReplyBox { text: body, feedback, ..ReplyBox::default() };
-    match staff_context(&state, &session, &detail).await {
-        Ok(context) => render_thread(&session, &detail, &reply, &context),
-        Err(e) => api_error_in(&session, &e),
-    }
-}
-
-/// "Check wording": the thread page again with what was typed, its reading
-/// level and jargon in the patient's language, and on an emergency thread
-/// what the reply must fix (works without a script).
-pub(super) async fn check_wording(
-    State(state): State<AppState>,
-    session: WebSession,
-    Path(id): Path<String>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let (posted, _) = PostedForm::read_partial(multipart).await;
-    let form: ReplyForm = match posted.parse() {
-        Ok(f) => f,
-        Err(e) => return api_error_in(&session, &e),
-    };
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
-    let mut reply = ReplyBox {
-        text: form.body.clone(),
-        draft_id: form.draft_id.clone().filter(|d| !d.is_empty()),
-        ..ReplyBox::default()
-    };
-    if session.auth.user.role.is_staff() && !form.body.trim().is_empty() {
-        match super::wording_feedback::for_thread(&state, &session, &id, &form.body).await {
-            Ok((feedback, emergency)) => (reply.feedback, reply.emergency) = (Some(feedback), emergency),
-            Err(e) => return api_error_in(&session, &e),
-        }
-    }
-    again(&state, &session, &id, reply, StatusCode::OK).await
 }
