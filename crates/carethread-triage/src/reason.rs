@@ -36,9 +36,9 @@ use crate::safety::Suppression;
 /// (`category`, `probability`, `features`), `classifier-urgency` (`urgency`,
 /// `probability`), `interpreter` (`language`), `sensitive-pool` (`topics`:
 /// slugs joined by `,`; `pool`), `sensitive-moved` (`topics`, `pool`,
-/// `ruled`), `sensitive-no-clinical-pool` (`topics`), `category-kept`
-/// (`category`, `read`), `retriaged-by` (`name`, `role`), `urgency-changed`
-/// and `category-changed` (`from`, `to`), `pool-changed` (`pool`), `note`
+/// `ruled`), `sensitive-no-clinical-pool` (`topics`), `kept-category`
+/// (`category`, `read`), `retriaged-by` (`name`, `role`), `changed-urgency`
+/// and `changed-category` (`from`, `to`), `changed-pool` (`pool`), `note`
 /// (`note`), `started-by-care-team`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReasonCode {
@@ -146,19 +146,19 @@ impl ReasonCode {
         }
         if let Some(rest) = text.strip_prefix("category kept: ") {
             let (category, read) = rest.strip_suffix(')')?.split_once(" (triage read ")?;
-            return Some(Self::new("category-kept", &[("category", category), ("read", read)]));
+            return Some(Self::new("kept-category", &[("category", category), ("read", read)]));
         }
         if let Some(rest) = text.strip_prefix("re-triaged by ") {
             let (name, role) = rest.strip_suffix(')')?.rsplit_once(" (")?;
             return Some(Self::new("retriaged-by", &[("name", name), ("role", role)]));
         }
-        for (prefix, code) in [("urgency ", "urgency-changed"), ("category ", "category-changed")] {
+        for (prefix, code) in [("urgency ", "changed-urgency"), ("category ", "changed-category")] {
             if let Some((from, to)) = text.strip_prefix(prefix).and_then(|r| r.split_once(" → ")) {
                 return Some(Self::new(code, &[("from", from), ("to", to)]));
             }
         }
         if let Some(pool) = text.strip_prefix("pool → ") {
-            return Some(Self::new("pool-changed", &[("pool", pool)]));
+            return Some(Self::new("changed-pool", &[("pool", pool)]));
         }
         if let Some(note) = text.strip_prefix("note: ") {
             return Some(Self::new("note", &[("note", note)]));
