@@ -75,6 +75,8 @@ fn variables<'a>(pattern: &'a ast::Pattern<&'a str>) -> impl Iterator<Item = &'a
     })
 }
 
+mod triage_text;
+
 static EN: LazyLock<Catalogue> = LazyLock::new(|| Catalogue::load("en", include_str!("../../../i18n/en.ftl")));
 static ES: LazyLock<Catalogue> = LazyLock::new(|| Catalogue::load("es", include_str!("../../../i18n/es.ftl")));
 
@@ -101,6 +103,14 @@ impl Text {
     #[must_use]
     pub fn fill(self, id: &str, values: &[(&str, &str)]) -> String {
         self.catalogue().format(id, values).or_else(|| EN.format(id, values)).unwrap_or_default()
+    }
+
+    /// Message `id` with its variables filled from `values` (the English
+    /// text if this language lacks it); `None` when neither has it, for the
+    /// messages looked up by a slug with a fallback of their own.
+    #[must_use]
+    pub fn lookup(self, id: &str, values: &[(&str, &str)]) -> Option<String> {
+        self.catalogue().format(id, values).or_else(|| EN.format(id, values))
     }
 
     /// The `lang` attribute value.
