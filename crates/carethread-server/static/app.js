@@ -14,8 +14,14 @@
           var doc = new DOMParser().parseFromString(html, "text/html");
           var fresh = doc.querySelector("[data-live-list]");
           if (fresh) {
+            // Triage reasons a nurse opened stay open when the rows are redrawn.
+            var open = [];
+            list.querySelectorAll("details[data-thread][open]").forEach(function (d) { open.push(d.getAttribute("data-thread")); });
             list.innerHTML = fresh.innerHTML;
-            if (live) { live.textContent = document.documentElement.lang === "es" ? "Bandeja actualizada" : "In-basket updated"; }
+            list.querySelectorAll("details[data-thread]").forEach(function (d) {
+              if (open.indexOf(d.getAttribute("data-thread")) >= 0) { d.open = true; }
+            });
+            if (live) { live.textContent = live.getAttribute("data-updated") || ""; }
           }
         });
     };

@@ -1,8 +1,6 @@
 //! The lists of threads: a patient's (or proxy's) messages, and the care
 //! team's in-basket with its filters and live updates.
 
-use std::collections::HashMap;
-
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,7 +8,7 @@ use carethread_app::threads::{self, ListThreads};
 use carethread_core::role::Role;
 use carethread_core::thread::Urgency;
 use carethread_store::ThreadCursor;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -19,23 +17,39 @@ use crate::AppState;
 use crate::dto::ThreadListItem;
 use crate::error::ApiError;
 
+mod table;
+
 use super::pages::{WELCOMED_COOKIE, api_error_in, patient_labels, status_label, urgency_label};
 
 /// Threads on one page of a list.
 pub(super) const PAGE_SIZE: u32 = 50;
 
 /// One page of the threads the session may see (staff: most urgent first,
-/// then earliest due; patients: newest first), from the same store query and
-/// audited like the API's list, with the cursor of the next page if any.
+/// then the longest waiting; patients: newest first), from the same store
+/// query and audited like the API's list, with the cursor of the next page if any.
 pub(super) async fn visible_threads(
     state: &AppState,
     session: &WebSession,
     query: ListThreads,
 ) -> Result<(Vec<ThreadListItem>, Option<String>), ApiError> {
+    let page = list_page(state, session, query).await?;
+    Ok((page.items, page.next))
+}
+
+/// A page of threads with when each began waiting for the care team.
+struct ListPage {
+    items: Vec<ThreadListItem>,
+    /// Per item: since when it has waited for the care team (`None` when it does not).
+    waiting: Vec<Option<DateTime<Utc>>>,
+    next: Option<String>,
+}
+
+async fn list_page(state: &AppState, session: &WebSession, query: ListThreads) -> Result<ListPage, ApiError> {
     let query = ListThreads { page_size: PAGE_SIZE, ..query };
     let page = threads::list_threads(&state.app(), &session.auth.caller(), query).await?;
     let items = crate::thread_views::list_items(state, &session.auth, &page.threads, &session.clinic).await?;
-    Ok((items, page.next_cursor))
+    let waiting = page.threads.iter().map(|t| t.thread.awaiting_since).collect();
+    Ok(ListPage { items, waiting, next: page.next_cursor })
 }
 
 /// The cursor a list page was asked to start after; a cursor that does not
@@ -138,7 +152,7 @@ pub(super) async fn inbox(
                     p class="notice" role="note" { (text.fill("form-read_only", &[("name", &chosen_name)])) }
                 }
             }
-            (thread_table(&session, &threads, &[], &HashMap::new()))
+            (thread_cards(&session, &threads))
             (pager(&session, &first_page, next, q.after.is_some()))
         },
     );
@@ -160,47 +174,24 @@ pub(super) fn compose_link(patient: Option<&str>) -> String {
     patient.map_or_else(|| "/compose".to_owned(), |p| format!("/compose?patient={p}"))
 }
 
-/// Threads as a list: unread marker, status, and for staff the urgency
-/// badge, triage reasons and when a reply is due (or that it is overdue).
-pub(super) fn thread_table(
-    session: &WebSession,
-    threads: &[ThreadListItem],
-    reasons: &[Vec<String>],
-    patients: &HashMap<String, String>,
-) -> Markup {
+/// A patient's (or proxy's) threads as cards: unread marker, status, when
+/// the last message came and when to expect an answer.
+fn thread_cards(session: &WebSession, threads: &[ThreadListItem]) -> Markup {
     let text = session.text;
-    let staff = session.auth.user.role.is_staff();
-    let now = Utc::now();
     html! {
         @if threads.is_empty() {
-            p { (text.get(if staff { "inbasket-empty" } else { "inbox-empty" })) }
+            p { (text.get("inbox-empty")) }
         } @else {
             ul class="threads" id="thread-list" {
-                @for (i, t) in threads.iter().enumerate() {
-                    @let overdue = staff && t.due_at.is_some_and(|d| d < now);
-                    li class={ "thread " (t.urgency) @if t.unread > 0 { " unread" } @if overdue { " overdue" } } {
-                        a href={ "/threads/" (t.id) } {
-                            @if staff { span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) } " " }
-                            (crate::routes::after_hours::on_call_badge(session, t.on_call.as_ref()))
-                            @if overdue { span class="badge overdue" { (text.get("inbasket-overdue")) } " " }
-                            strong class="subject" { (t.subject) }
-                        }
+                @for t in threads {
+                    li class={ "thread " (t.urgency) @if t.unread > 0 { " unread" } } {
+                        a href={ "/threads/" (t.id) } { strong class="subject" { (t.subject) } }
                         span class="meta" {
-                            @if staff {
-                                (text.get("inbasket-patient")) ": "
-                                (patients.get(&t.patient.id).map_or(t.patient.display_name.as_str(), String::as_str)) " · "
-                            }
                             (status_label(text, &t.status)) " · " (session.when(t.updated_at))
                             @if t.unread > 0 { " · " strong { (text.fill("inbox-unread", &[("count", &t.unread.to_string())])) } }
-                            @if let Some(due) = t.due_at {
-                                " · " (text.fill(if staff { "inbasket-due" } else { "inbox-expect_by" }, &[("when", &session.when(due))]))
-                            }
-                            @if let Some(a) = &t.assignee { @if staff { " · " (text.fill("inbasket-assignee", &[("name", &a.display_name)])) } }
+                            @if let Some(due) = t.due_at { " · " (text.fill("inbox-expect_by", &[("when", &session.when(due))])) }
                         }
                         (crate::routes::after_hours::notice_line(t.after_hours.as_ref()))
-                        @if let Some(r) = reasons.get(i).filter(|r| !r.is_empty()) {
-                            span class="meta reasons" { (text.get("inbasket-why")) ": " (r.join("; ")) }
-                        }
                     }
                 }
             }
@@ -222,8 +213,8 @@ pub(super) struct InBasketQuery {
     after: String,
 }
 
-/// The care team's in-basket: emergencies first, then by due time; filters by
-/// pool, urgency and status; updates live.
+/// The care team's in-basket: a table (cards on a phone), emergencies first,
+/// then the longest waiting; filters by pool, urgency and status; updates live.
 pub(super) async fn inbasket(
     State(state): State<AppState>,
     session: WebSession,
@@ -244,7 +235,7 @@ pub(super) async fn inbasket(
         "all" => None,
         raw => carethread_core::thread::ThreadStatus::parse(raw).ok(),
     };
-    // The store orders the page: emergencies first, then the earliest due, then the newest.
+    // The store orders the page: by urgency, then the longest waiting, then by id (the keyset cursor).
     let filter = ListThreads {
         assignee: assigned.then_some(session.auth.user.id),
         pool: pool.map(|p| p.id),
@@ -253,7 +244,7 @@ pub(super) async fn inbasket(
         after: cursor(Some(&q.after)),
         ..ListThreads::default()
     };
-    let (threads, next) = match visible_threads(&state, &session, filter).await {
+    let ListPage { items: threads, waiting, next } = match list_page(&state, &session, filter).await {
         Ok(t) => t,
         Err(e) => return api_error_in(&session, &e),
     };
@@ -266,7 +257,7 @@ pub(super) async fn inbasket(
             },
             Err(_) => None,
         };
-        reasons.push(found.map(|(r, _)| r.reasons.into_iter().take(2).collect()).unwrap_or_default());
+        reasons.push(found.map(|(r, _)| r.reasons).unwrap_or_default());
     }
     let patients = match patient_labels(&state, &session, &threads).await {
         Ok(p) => p,
@@ -289,7 +280,7 @@ pub(super) async fn inbasket(
                 label for="filter-pool" { (text.get("manage-pool")) }
                 select id="filter-pool" name="pool" {
                     option value="" { (text.get("inbasket-any")) }
-                    @for p in &pools { option value=(p.slug) selected[p.slug == q.pool] { (p.name) } }
+                    @for p in &pools { option value=(p.slug) selected[p.slug == q.pool] { (text.pool_name(&p.slug, &p.name)) } }
                 }
                 label for="filter-urgency" { (text.get("inbasket-urgency")) }
                 select id="filter-urgency" name="urgency" {
@@ -305,8 +296,10 @@ pub(super) async fn inbasket(
                 button type="submit" { (text.get("inbasket-filter")) }
             }
             p class="hint" { (text.get("inbasket-live")) }
-            div id="live" role="status" aria-live="polite" class="visually-hidden" {}
-            div data-live-list="" { (thread_table(&session, &threads, &reasons, &patients)) }
+            div id="live" role="status" aria-live="polite" class="visually-hidden" data-updated=(text.get("inbasket-updated")) {}
+            div data-live-list="" {
+                (table::inbasket_table(&session, &table::Rows { threads: &threads, waiting: &waiting, reasons: &reasons, patients: &patients }))
+            }
             (pager(&session, &view_link(if assigned { "assigned" } else { "all" }), next, !q.after.is_empty()))
         },
     )
