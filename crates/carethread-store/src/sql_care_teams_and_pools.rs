@@ -12,44 +12,45 @@ fn pool_from_row(row: &DbRow) -> StoreResult<PoolRef> {
 
 impl Backend {
     async fn write_care_team_member(&self, patient_id: UserId, staff_id: UserId, member: bool, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
         let sql = if member {
             "INSERT INTO care_team_members (patient_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
             "DELETE FROM care_team_members WHERE patient_id = $1 AND staff_id = $2"
         };
-        sqlx::query(sql).bind(patient_id.to_string()).bind(staff_id.to_string()).execute(&mut *tx).await?;
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &staff_id.to_string())).await?;
-        tx.commit().await?;
-        Ok(())
+        self.audited(async |conn| {
+            sqlx::query(sql).bind(patient_id.to_string()).bind(staff_id.to_string()).execute(&mut *conn).await?;
+            Ok(Audited::new((), with_target(std::slice::from_ref(audit), "user", &staff_id.to_string())))
+        })
+        .await
     }
 
     async fn insert_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef> {
         let id = PoolId::from_uuid(new_id());
-        let mut tx = self.write.begin().await?;
-        let result = sqlx::query("INSERT INTO pools (id, slug, name) VALUES ($1, $2, $3)")
-            .bind(id.to_string())
-            .bind(slug)
-            .bind(name)
-            .execute(&mut *tx)
-            .await;
-        naming_conflict(result, "pool")?;
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "pool", &id.to_string())).await?;
-        tx.commit().await?;
-        Ok(PoolRef { id, slug: slug.to_owned(), name: name.to_owned() })
+        self.audited(async |conn| {
+            let result = sqlx::query("INSERT INTO pools (id, slug, name) VALUES ($1, $2, $3)")
+                .bind(id.to_string())
+                .bind(slug)
+                .bind(name)
+                .execute(&mut *conn)
+                .await;
+            naming_conflict(result, "pool")?;
+            let pool = PoolRef { id, slug: slug.to_owned(), name: name.to_owned() };
+            Ok(Audited::new(pool, with_target(std::slice::from_ref(audit), "pool", &id.to_string())))
+        })
+        .await
     }
 
     async fn write_pool_member(&self, pool_id: PoolId, user_id: UserId, member: bool, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
         let sql = if member {
             "INSERT INTO pool_members (pool_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
             "DELETE FROM pool_members WHERE pool_id = $1 AND user_id = $2"
         };
-        sqlx::query(sql).bind(pool_id.to_string()).bind(user_id.to_string()).execute(&mut *tx).await?;
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "pool", &pool_id.to_string())).await?;
-        tx.commit().await?;
-        Ok(())
+        self.audited(async |conn| {
+            sqlx::query(sql).bind(pool_id.to_string()).bind(user_id.to_string()).execute(&mut *conn).await?;
+            Ok(Audited::new((), with_target(std::slice::from_ref(audit), "pool", &pool_id.to_string())))
+        })
+        .await
     }
 
     async fn read_pools(&self) -> StoreResult<Vec<PoolRef>> {

@@ -12,18 +12,18 @@ impl Backend {
 
     async fn write_clinic_profile(&self, profile: &ClinicProfile, by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<()> {
         let body = serde_json::to_string(profile).map_err(|_| StoreError::Corrupt("clinic profile".into()))?;
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO clinic_profile (id, body, updated_by, updated_at) VALUES (1, $1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(body)
-        .bind(by.to_string())
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
-        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
-        tx.commit().await?;
-        Ok(())
+        self.audited(async |conn| {
+            sqlx::query(
+                "INSERT INTO clinic_profile (id, body, updated_by, updated_at) VALUES (1, $1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(body)
+            .bind(by.to_string())
+            .bind(ms(now))
+            .execute(&mut *conn)
+            .await?;
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await
     }
 }

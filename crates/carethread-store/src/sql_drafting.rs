@@ -57,26 +57,26 @@ impl Backend {
             .map(|b| self.keys.seal_text_with(key_id, Slot { table: "drafts", column: "body", row: &id_text }, b))
             .transpose()?;
         let reasons = serde_json::to_string(&new.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO drafts (id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, \
-             reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&id_text)
-        .bind(new.thread_id.to_string())
-        .bind(new.requested_by.to_string())
-        .bind(body)
-        .bind(new.body.as_ref().map(|_| key_id))
-        .bind(&new.model_id)
-        .bind(&new.model_version)
-        .bind(new.reply_needed)
-        .bind(reasons)
-        .bind(ms(new.now))
-        .execute(&mut *tx)
-        .await?;
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(&new.audit), "draft", &id_text)).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.audited(async |conn| {
+            sqlx::query(
+                "INSERT INTO drafts (id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, \
+                 reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&id_text)
+            .bind(new.thread_id.to_string())
+            .bind(new.requested_by.to_string())
+            .bind(body)
+            .bind(new.body.as_ref().map(|_| key_id))
+            .bind(&new.model_id)
+            .bind(&new.model_version)
+            .bind(new.reply_needed)
+            .bind(reasons)
+            .bind(ms(new.now))
+            .execute(&mut *conn)
+            .await?;
+            Ok(Audited::new(id, with_target(std::slice::from_ref(&new.audit), "draft", &id_text)))
+        })
+        .await
     }
 
     async fn read_draft(&self, thread: ThreadId, id: Uuid) -> StoreResult<Option<DraftRecord>> {
@@ -106,21 +106,21 @@ impl Backend {
     }
 
     async fn write_ai_settings(&self, settings: AiSettings, by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO ai_settings (id, drafting_enabled, disclosure_enabled, updated_by, updated_at) \
-             VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET drafting_enabled = excluded.drafting_enabled, \
-             disclosure_enabled = excluded.disclosure_enabled, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(settings.drafting_enabled)
-        .bind(settings.disclosure_enabled)
-        .bind(by.to_string())
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
-        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
-        tx.commit().await?;
-        Ok(())
+        self.audited(async |conn| {
+            sqlx::query(
+                "INSERT INTO ai_settings (id, drafting_enabled, disclosure_enabled, updated_by, updated_at) \
+                 VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET drafting_enabled = excluded.drafting_enabled, \
+                 disclosure_enabled = excluded.disclosure_enabled, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(settings.drafting_enabled)
+            .bind(settings.disclosure_enabled)
+            .bind(by.to_string())
+            .bind(ms(now))
+            .execute(&mut *conn)
+            .await?;
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await
     }
 
     async fn read_reply_templates(&self) -> StoreResult<Vec<(String, String, String)>> {
@@ -139,33 +139,33 @@ impl Backend {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
-        match body {
-            Some(body) => {
-                sqlx::query(
-                    "INSERT INTO reply_templates (situation, language, body, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (situation, language) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, \
-                     updated_at = excluded.updated_at",
-                )
-                .bind(situation)
-                .bind(language)
-                .bind(body)
-                .bind(by.to_string())
-                .bind(ms(now))
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM reply_templates WHERE situation = $1 AND language = $2")
+        self.audited(async |conn| {
+            match body {
+                Some(body) => {
+                    sqlx::query(
+                        "INSERT INTO reply_templates (situation, language, body, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (situation, language) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, \
+                         updated_at = excluded.updated_at",
+                    )
                     .bind(situation)
                     .bind(language)
-                    .execute(&mut *tx)
+                    .bind(body)
+                    .bind(by.to_string())
+                    .bind(ms(now))
+                    .execute(&mut *conn)
                     .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM reply_templates WHERE situation = $1 AND language = $2")
+                        .bind(situation)
+                        .bind(language)
+                        .execute(&mut *conn)
+                        .await?;
+                }
             }
-        }
-        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
-        tx.commit().await?;
-        Ok(())
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await
     }
 
     async fn read_quick_replies(&self, user: UserId) -> StoreResult<Vec<QuickReply>> {
@@ -197,40 +197,42 @@ impl Backend {
         audit: &AuditEvent,
     ) -> StoreResult<QuickReply> {
         let id = new_id();
-        let mut tx = self.write.begin().await?;
-        let result = sqlx::query("INSERT INTO quick_replies (id, owner_id, code, body, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id.to_string())
-            .bind(owner.map(|o| o.to_string()))
-            .bind(code)
-            .bind(body)
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await;
-        naming_conflict(result, "quick reply")?;
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())).await?;
-        tx.commit().await?;
-        Ok(QuickReply { id, owner_id: owner, code: code.to_owned(), body: body.to_owned() })
+        self.audited(async |conn| {
+            let result =
+                sqlx::query("INSERT INTO quick_replies (id, owner_id, code, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id.to_string())
+                    .bind(owner.map(|o| o.to_string()))
+                    .bind(code)
+                    .bind(body)
+                    .bind(ms(now))
+                    .execute(&mut *conn)
+                    .await;
+            naming_conflict(result, "quick reply")?;
+            let reply = QuickReply { id, owner_id: owner, code: code.to_owned(), body: body.to_owned() };
+            Ok(Audited::new(reply, with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())))
+        })
+        .await
     }
 
     async fn remove_quick_reply(&self, id: Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
         let sql = if owner.is_some() {
             "DELETE FROM quick_replies WHERE id = $1 AND owner_id = $2"
         } else {
             "DELETE FROM quick_replies WHERE id = $1 AND owner_id IS NULL AND $2 = $2"
         };
-        let done = sqlx::query(sql)
-            .bind(id.to_string())
-            .bind(owner.map_or_else(String::new, |o| o.to_string()))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if done == 0 {
-            return Ok(false);
-        }
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.audited(async |conn| {
+            let done = sqlx::query(sql)
+                .bind(id.to_string())
+                .bind(owner.map_or_else(String::new, |o| o.to_string()))
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Ok(Audited::unchanged(false));
+            }
+            Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())))
+        })
+        .await
     }
 
     async fn read_ai_report(&self) -> StoreResult<AiReport> {

@@ -14,21 +14,6 @@ impl Backend {
         let id = new_id().to_string();
         let key_id = self.keys.active();
         let sealed = self.keys.seal_text_with(key_id, Slot { table: "emergency_access", column: "reason", row: &id }, reason)?;
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO emergency_access (id, user_id, patient_id, reason, key_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(user.to_string())
-        .bind(patient.to_string())
-        .bind(sealed)
-        .bind(key_id)
-        .bind(ms(now))
-        .bind(ms(expires_at))
-        .execute(&mut *tx)
-        .await?;
-        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
         let event = ThreadEvent {
             kind: EventKind::BreakGlass,
             thread_id: audit
@@ -42,9 +27,22 @@ impl Backend {
             alert: true,
             at: now,
         };
-        self.notify_in_tx(&mut tx, &event).await?;
-        tx.commit().await?;
-        self.publish(event);
-        Ok(())
+        self.audited(async |conn| {
+            sqlx::query(
+                "INSERT INTO emergency_access (id, user_id, patient_id, reason, key_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&id)
+            .bind(user.to_string())
+            .bind(patient.to_string())
+            .bind(sealed)
+            .bind(key_id)
+            .bind(ms(now))
+            .bind(ms(expires_at))
+            .execute(&mut *conn)
+            .await?;
+            Ok(Audited::new((), vec![audit.clone()]).publishing(event))
+        })
+        .await
     }
 }

@@ -23,24 +23,24 @@ impl Backend {
         audit: &AuditEvent,
     ) -> StoreResult<Uuid> {
         let id = new_id();
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO proxy_grants (id, patient_id, proxy_id, scope, expires_at, revoked_at, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id.to_string())
-        .bind(grant.patient_id.to_string())
-        .bind(grant.proxy_id.to_string())
-        .bind(grant.scope.as_str())
-        .bind(grant.expires_at.map(ms))
-        .bind(grant.revoked_at.map(ms))
-        .bind(created_by.to_string())
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "grant", &id.to_string())).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.audited(async |conn| {
+            sqlx::query(
+                "INSERT INTO proxy_grants (id, patient_id, proxy_id, scope, expires_at, revoked_at, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id.to_string())
+            .bind(grant.patient_id.to_string())
+            .bind(grant.proxy_id.to_string())
+            .bind(grant.scope.as_str())
+            .bind(grant.expires_at.map(ms))
+            .bind(grant.revoked_at.map(ms))
+            .bind(created_by.to_string())
+            .bind(ms(now))
+            .execute(&mut *conn)
+            .await?;
+            Ok(Audited::new(id, with_target(std::slice::from_ref(audit), "grant", &id.to_string())))
+        })
+        .await
     }
 
     async fn read_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<GrantRecord>> {
@@ -80,19 +80,19 @@ impl Backend {
     }
 
     async fn write_revoke_grant(&self, id: Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query("UPDATE proxy_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(id.to_string())
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if done == 0 {
-            return Ok(false);
-        }
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "grant", &id.to_string())).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.audited(async |conn| {
+            let done = sqlx::query("UPDATE proxy_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id.to_string())
+                .bind(ms(now))
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Ok(Audited::unchanged(false));
+            }
+            Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "grant", &id.to_string())))
+        })
+        .await
     }
 
     /// An active grant from `patient` to `proxy` at `now`, if any.

@@ -83,22 +83,22 @@ impl Backend {
 
     /// Re-wraps every data key under `next`, in one transaction.
     async fn write_rewrap(&self, next: &MasterKey) -> StoreResult<u64> {
-        let mut tx = self.write.begin().await?;
-        let rows = sqlx::query("SELECT id, wrapped FROM data_keys ORDER BY id").fetch_all(&mut *tx).await?;
-        for row in &rows {
-            let key = WrappedKey { id: row.try_get("id")?, wrapped: row.try_get("wrapped")? };
-            let rewrapped = self.keys.rewrap(&key, next)?;
-            sqlx::query("UPDATE data_keys SET wrapped = $2 WHERE id = $1")
-                .bind(rewrapped.id)
-                .bind(&rewrapped.wrapped)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
-            .detail(format!("re-wrapped {} data keys under a new master key", rows.len()));
-        append_audit(&mut tx, &self.keys, &[audit]).await?;
-        tx.commit().await?;
-        Ok(rows.len() as u64)
+        self.audited(async |conn| {
+            let rows = sqlx::query("SELECT id, wrapped FROM data_keys ORDER BY id").fetch_all(&mut *conn).await?;
+            for row in &rows {
+                let key = WrappedKey { id: row.try_get("id")?, wrapped: row.try_get("wrapped")? };
+                let rewrapped = self.keys.rewrap(&key, next)?;
+                sqlx::query("UPDATE data_keys SET wrapped = $2 WHERE id = $1")
+                    .bind(rewrapped.id)
+                    .bind(&rewrapped.wrapped)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
+                .detail(format!("re-wrapped {} data keys under a new master key", rows.len()));
+            Ok(Audited::new(rows.len() as u64, vec![audit]))
+        })
+        .await
     }
 
     /// Adds a data key, makes it the active one, and re-encrypts every sealed
@@ -127,9 +127,7 @@ impl Backend {
         let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
             .target("data_key", next)
             .detail(format!("re-encrypted {resealed} rows"));
-        let mut tx = self.write.begin().await?;
-        append_audit(&mut tx, &self.keys, &[audit]).await?;
-        tx.commit().await?;
+        self.audited(async |_| Ok(Audited::new((), vec![audit]))).await?;
         self.compact().await?;
         Ok(RotationReport { new_key_id: next, rows_resealed: resealed, keys_rewrapped: 0 })
     }

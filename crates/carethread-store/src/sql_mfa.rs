@@ -35,19 +35,19 @@ impl Backend {
         let key_id = self.keys.active();
         let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode(secret);
         let sealed = self.keys.seal_text_with(key_id, Slot { table: "users", column: "mfa_secret", row: &id }, &text)?;
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "UPDATE users SET mfa_secret = $2, mfa_key_id = $3, mfa_enabled = FALSE, mfa_last_step = NULL WHERE id = $1",
-        )
-        .bind(&id)
-        .bind(sealed)
-        .bind(key_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&id).execute(&mut *tx).await?;
-        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
-        tx.commit().await?;
-        Ok(())
+        self.audited(async |conn| {
+            sqlx::query(
+                "UPDATE users SET mfa_secret = $2, mfa_key_id = $3, mfa_enabled = FALSE, mfa_last_step = NULL WHERE id = $1",
+            )
+            .bind(&id)
+            .bind(sealed)
+            .bind(key_id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&id).execute(&mut *conn).await?;
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await
     }
 
     async fn write_mfa_enabled(
@@ -59,40 +59,40 @@ impl Backend {
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let id = user.to_string();
-        let mut tx = self.write.begin().await?;
-        // Turning the second factor on or off ends every other session: one
-        // opened with the password alone must not gain (or keep) access.
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(&id)
-            .bind(keep_session)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE sessions SET mfa_passed = $2 WHERE token_hash = $1")
-            .bind(keep_session)
-            .bind(enabled)
-            .execute(&mut *tx)
-            .await?;
-        if enabled {
-            sqlx::query("UPDATE users SET mfa_enabled = TRUE WHERE id = $1").bind(&id).execute(&mut *tx).await?;
-        } else {
-            sqlx::query(
-                "UPDATE users SET mfa_enabled = FALSE, mfa_secret = NULL, mfa_key_id = NULL, mfa_last_step = NULL WHERE id = $1",
-            )
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&id).execute(&mut *tx).await?;
-        for hash in recovery_hashes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+        self.audited(async |conn| {
+            // Turning the second factor on or off ends every other session: one
+            // opened with the password alone must not gain (or keep) access.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                 .bind(&id)
-                .bind(hash)
-                .execute(&mut *tx)
+                .bind(keep_session)
+                .execute(&mut *conn)
                 .await?;
-        }
-        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
-        tx.commit().await?;
-        Ok(())
+            sqlx::query("UPDATE sessions SET mfa_passed = $2 WHERE token_hash = $1")
+                .bind(keep_session)
+                .bind(enabled)
+                .execute(&mut *conn)
+                .await?;
+            if enabled {
+                sqlx::query("UPDATE users SET mfa_enabled = TRUE WHERE id = $1").bind(&id).execute(&mut *conn).await?;
+            } else {
+                sqlx::query(
+                    "UPDATE users SET mfa_enabled = FALSE, mfa_secret = NULL, mfa_key_id = NULL, mfa_last_step = NULL WHERE id = $1",
+                )
+                .bind(&id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&id).execute(&mut *conn).await?;
+            for hash in recovery_hashes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                    .bind(&id)
+                    .bind(hash)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await
     }
 
     async fn write_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {

@@ -65,3 +65,49 @@ fn new_id() -> Uuid {
 fn person(id: UserId, name: String, role: &str) -> StoreResult<PersonRef> {
     Ok(PersonRef { id, display_name: name, role: role.parse()? })
 }
+
+/// What an audited write did: its answer, the audit entries that record it
+/// (none when it changed nothing, such as revoking a grant already revoked),
+/// and the live events to publish once it commits.
+struct Audited<T> {
+    value: T,
+    audit: Vec<AuditEvent>,
+    events: Vec<ThreadEvent>,
+}
+
+impl<T> Audited<T> {
+    fn new(value: T, audit: Vec<AuditEvent>) -> Self {
+        Self { value, audit, events: Vec::new() }
+    }
+
+    /// Nothing was changed, so nothing is recorded.
+    fn unchanged(value: T) -> Self {
+        Self::new(value, Vec::new())
+    }
+
+    fn publishing(mut self, event: ThreadEvent) -> Self {
+        self.events.push(event);
+        self
+    }
+}
+
+impl Backend {
+    /// The one way a change is written with its audit entries: begins a
+    /// write transaction, runs `body` in it, appends the audit entries the
+    /// body returns, notifies other servers of its events, and commits; then
+    /// publishes the events here. If the body, the audit log or the commit
+    /// fails, the transaction is rolled back (dropped) and nothing is stored.
+    async fn audited<T>(&self, body: impl AsyncFnOnce(&mut Conn) -> StoreResult<Audited<T>>) -> StoreResult<T> {
+        let mut tx = self.write.begin().await?;
+        let done = body(&mut tx).await?;
+        append_audit(&mut tx, &self.keys, &done.audit).await?;
+        for event in &done.events {
+            self.notify_in_tx(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        for event in done.events {
+            self.publish(event);
+        }
+        Ok(done.value)
+    }
+}

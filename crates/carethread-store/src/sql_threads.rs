@@ -161,51 +161,36 @@ impl Backend {
             "UPDATE threads SET {}{replies_sql}{confidential_sql} WHERE id = $1 RETURNING {returning}",
             sets.join(", ")
         );
-        let mut tx = self.write.begin().await?;
-        let mut query = sqlx::query(&sql).bind(id.to_string()).bind(ms(now));
-        for b in binds {
-            query = match b {
-                Some(Bind::Text(s)) => query.bind(Some(s)),
-                Some(Bind::Int(i)) => query.bind(Some(i)),
-                None => query.bind(None::<String>),
-            };
-        }
-        if let Some(r) = replies {
-            query = query.bind(r);
-        }
-        if let Some(c) = confidential {
-            query = query.bind(c);
-        }
-        let row = query.fetch_optional(&mut *tx).await?.ok_or(StoreError::Missing("thread"))?;
-        let thread = thread_from_row(&row, &self.keys)?;
-        let mut entries = with_target(audit, "thread", &id.to_string());
-        let mut events =
-            vec![ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, alert: false, at: now }];
-        let note_id = match note {
-            Some(note) => {
-                let note_id = Self::write_note(&mut tx, &self.keys, id, note, now).await?;
-                entries.extend(with_target(&note.audit, "message", &note_id.to_string()));
-                events.push(ThreadEvent {
-                    kind: EventKind::MessageCreated,
-                    thread_id: id,
-                    message_id: Some(note_id),
-                    internal: true,
-                    alert: false,
-                    at: now,
-                });
-                Some(note_id)
+        self.audited(async |conn| {
+            let mut query = sqlx::query(&sql).bind(id.to_string()).bind(ms(now));
+            for b in binds {
+                query = match b {
+                    Some(Bind::Text(s)) => query.bind(Some(s)),
+                    Some(Bind::Int(i)) => query.bind(Some(i)),
+                    None => query.bind(None::<String>),
+                };
             }
-            None => None,
-        };
-        append_audit(&mut tx, &self.keys, &entries).await?;
-        for event in &events {
-            self.notify_in_tx(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        for event in events {
-            self.publish(event);
-        }
-        Ok(crate::ThreadChange { thread, note_id })
+            if let Some(r) = replies {
+                query = query.bind(r);
+            }
+            if let Some(c) = confidential {
+                query = query.bind(c);
+            }
+            let row = query.fetch_optional(&mut *conn).await?.ok_or(StoreError::Missing("thread"))?;
+            let thread = thread_from_row(&row, &self.keys)?;
+            let updated = ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, alert: false, at: now };
+            let Some(note) = note else {
+                let change = crate::ThreadChange { thread, note_id: None };
+                return Ok(Audited::new(change, with_target(audit, "thread", &id.to_string())).publishing(updated));
+            };
+            let note_id = Self::write_note(conn, &self.keys, id, note, now).await?;
+            let mut entries = with_target(audit, "thread", &id.to_string());
+            entries.extend(with_target(&note.audit, "message", &note_id.to_string()));
+            let noted = ThreadEvent { kind: EventKind::MessageCreated, thread_id: id, message_id: Some(note_id), internal: true, alert: false, at: now };
+            let change = crate::ThreadChange { thread, note_id: Some(note_id) };
+            Ok(Audited::new(change, entries).publishing(updated).publishing(noted))
+        })
+        .await
     }
 
     /// Adds an internal note as the thread's next message, leaving its status as it is.

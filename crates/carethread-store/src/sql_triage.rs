@@ -56,53 +56,44 @@ impl Backend {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<TriageSettings> {
-        let mut tx = self.write.begin().await?;
-        if let Some(enabled) = classifier_enabled {
-            sqlx::query(
-                "INSERT INTO triage_settings (id, classifier_enabled, updated_by, updated_at) VALUES (1, $1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET classifier_enabled = excluded.classifier_enabled, \
-                 updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind(enabled)
-            .bind(by.to_string())
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (key, pool) in routes {
-            sqlx::query(
-                "INSERT INTO routing_rules (rule_key, pool_id, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (rule_key) DO UPDATE SET pool_id = excluded.pool_id, \
-                 updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind(key)
-            .bind(pool.to_string())
-            .bind(by.to_string())
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?;
-        }
-        append_audit(&mut tx, &self.keys, std::slice::from_ref(audit)).await?;
-        tx.commit().await?;
+        self.audited(async |conn| {
+            if let Some(enabled) = classifier_enabled {
+                sqlx::query(
+                    "INSERT INTO triage_settings (id, classifier_enabled, updated_by, updated_at) VALUES (1, $1, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET classifier_enabled = excluded.classifier_enabled, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(enabled)
+                .bind(by.to_string())
+                .bind(ms(now))
+                .execute(&mut *conn)
+                .await?;
+            }
+            for (key, pool) in routes {
+                sqlx::query(
+                    "INSERT INTO routing_rules (rule_key, pool_id, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (rule_key) DO UPDATE SET pool_id = excluded.pool_id, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(key)
+                .bind(pool.to_string())
+                .bind(by.to_string())
+                .bind(ms(now))
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await?;
         self.read_triage_settings().await
     }
 
     async fn write_triage_override(&self, change: &TriageOverride) -> StoreResult<Thread> {
         let returning = THREAD_COLS.replace("t.", "");
-        let mut tx = self.write.begin().await?;
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE threads SET urgency = $2, urgency_rank = $3, category = $4, pool_id = COALESCE($5, pool_id) \
              WHERE id = $1 RETURNING {returning}"
-        ))
-        .bind(change.thread_id.to_string())
-        .bind(change.urgency.as_str())
-        .bind(change.urgency.rank())
-        .bind(change.category.as_str())
-        .bind(change.pool_id.map(|p| p.to_string()))
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::Missing("thread"))?;
-        let thread = thread_from_row(&row, &self.keys)?;
+        );
         let record = TriageRecord {
             urgency: change.urgency,
             category: change.category,
@@ -114,9 +105,6 @@ impl Backend {
             needs_review: false,
             overridden_by: Some(change.by),
         };
-        let row = Self::triage_row(&self.keys, change.thread_id, None, &record, change.now)?;
-        Self::insert_triage(&mut tx, row, None).await?;
-        append_audit(&mut tx, &self.keys, &with_target(&change.audit, "thread", &change.thread_id.to_string())).await?;
         let event = ThreadEvent {
             kind: EventKind::ThreadUpdated,
             thread_id: change.thread_id,
@@ -125,10 +113,23 @@ impl Backend {
             alert: change.urgency == Urgency::Emergency,
             at: change.now,
         };
-        self.notify_in_tx(&mut tx, &event).await?;
-        tx.commit().await?;
-        self.publish(event);
-        Ok(thread)
+        self.audited(async |conn| {
+            let row = sqlx::query(&sql)
+                .bind(change.thread_id.to_string())
+                .bind(change.urgency.as_str())
+                .bind(change.urgency.rank())
+                .bind(change.category.as_str())
+                .bind(change.pool_id.map(|p| p.to_string()))
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::Missing("thread"))?;
+            let thread = thread_from_row(&row, &self.keys)?;
+            let row = Self::triage_row(&self.keys, change.thread_id, None, &record, change.now)?;
+            Self::insert_triage(conn, row, None).await?;
+            let audit = with_target(&change.audit, "thread", &change.thread_id.to_string());
+            Ok(Audited::new(thread, audit).publishing(event))
+        })
+        .await
     }
 
     async fn read_triage_stats(&self) -> StoreResult<TriageStats> {

@@ -29,35 +29,36 @@ fn user_from_row(row: &DbRow) -> StoreResult<User> {
 impl Backend {
     async fn insert_user(&self, user: &NewUser, password_hash: &str, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<User> {
         let id = UserId::from_uuid(new_id());
-        let mut tx = self.write.begin().await?;
-        let result = sqlx::query(
-            "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at, mrn) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9)",
-        )
-        .bind(id.to_string())
-        .bind(user.username.as_str())
-        .bind(user.display_name.as_str())
-        .bind(user.role.as_str())
-        .bind(user.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
-        .bind(user.language.as_str())
-        .bind(password_hash)
-        .bind(ms(now))
-        .bind(user.mrn.as_ref().map(carethread_core::user::Mrn::as_str))
-        .execute(&mut *tx)
-        .await;
-        naming_conflict(result, "username or record number")?;
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &id.to_string())).await?;
-        tx.commit().await?;
-        Ok(User {
-            id,
-            username: user.username.clone(),
-            display_name: user.display_name.clone(),
-            role: user.role,
-            date_of_birth: user.date_of_birth,
-            language: user.language,
-            disabled: false,
-            mrn: user.mrn.clone(),
+        self.audited(async |conn| {
+            let result = sqlx::query(
+                "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at, mrn) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9)",
+            )
+            .bind(id.to_string())
+            .bind(user.username.as_str())
+            .bind(user.display_name.as_str())
+            .bind(user.role.as_str())
+            .bind(user.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind(user.language.as_str())
+            .bind(password_hash)
+            .bind(ms(now))
+            .bind(user.mrn.as_ref().map(carethread_core::user::Mrn::as_str))
+            .execute(&mut *conn)
+            .await;
+            naming_conflict(result, "username or record number")?;
+            let created = User {
+                id,
+                username: user.username.clone(),
+                display_name: user.display_name.clone(),
+                role: user.role,
+                date_of_birth: user.date_of_birth,
+                language: user.language,
+                disabled: false,
+                mrn: user.mrn.clone(),
+            };
+            Ok(Audited::new(created, with_target(std::slice::from_ref(audit), "user", &id.to_string())))
         })
+        .await
     }
 
     async fn read_user(&self, id: UserId) -> StoreResult<Option<User>> {
@@ -87,54 +88,46 @@ impl Backend {
     }
 
     async fn write_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let row = sqlx::query("UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id")
-            .bind(username.as_str())
-            .bind(disabled)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            return Ok(false);
-        };
-        if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(row.try_get::<&str, _>("id")?)
-                .execute(&mut *tx)
+        self.audited(async |conn| {
+            let id: Option<String> = sqlx::query_scalar("UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id")
+                .bind(username.as_str())
+                .bind(disabled)
+                .fetch_optional(&mut *conn)
                 .await?;
-        }
-        let target = with_target(std::slice::from_ref(audit), "user", row.try_get::<&str, _>("id")?);
-        append_audit(&mut tx, &self.keys, &target).await?;
-        tx.commit().await?;
-        Ok(true)
+            let Some(id) = id else {
+                return Ok(Audited::unchanged(false));
+            };
+            if disabled {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(&id).execute(&mut *conn).await?;
+            }
+            Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "user", &id)))
+        })
+        .await
     }
 
     async fn write_user_change(&self, id: UserId, change: &UserChange, audit: &AuditEvent) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await?;
-        let row = sqlx::query(
-            "UPDATE users SET role = COALESCE($2, role), display_name = COALESCE($3, display_name), \
-             language = COALESCE($4, language), mrn = CASE WHEN $5 THEN $6 ELSE mrn END WHERE id = $1 RETURNING id",
-        )
-        .bind(id.to_string())
-        .bind(change.role.map(Role::as_str))
-        .bind(change.display_name.as_ref().map(DisplayName::as_str))
-        .bind(change.language.map(Language::as_str))
-        .bind(change.mrn.is_some())
-        .bind(change.mrn.as_ref().and_then(|m| m.as_ref().map(carethread_core::user::Mrn::as_str)))
-        .fetch_optional(&mut *tx)
+        self.audited(async |conn| {
+            let row = sqlx::query(
+                "UPDATE users SET role = COALESCE($2, role), display_name = COALESCE($3, display_name), \
+                 language = COALESCE($4, language), mrn = CASE WHEN $5 THEN $6 ELSE mrn END WHERE id = $1 RETURNING id",
+            )
+            .bind(id.to_string())
+            .bind(change.role.map(Role::as_str))
+            .bind(change.display_name.as_ref().map(DisplayName::as_str))
+            .bind(change.language.map(Language::as_str))
+            .bind(change.mrn.is_some())
+            .bind(change.mrn.as_ref().and_then(|m| m.as_ref().map(carethread_core::user::Mrn::as_str)))
+            .fetch_optional(&mut *conn)
+            .await;
+            if naming_conflict(row, "record number")?.is_none() {
+                return Ok(Audited::unchanged(false));
+            }
+            if change.role.is_some() {
+                // A new role is new powers: sign in again to get them.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *conn).await?;
+            }
+            Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "user", &id.to_string())))
+        })
         .await
-        .map_err(|err| match StoreError::from(err) {
-            StoreError::Conflict(_) => StoreError::Conflict("record number"),
-            other => other,
-        })?;
-        if row.is_none() {
-            return Ok(false);
-        }
-        if change.role.is_some() {
-            // A new role is new powers: sign in again to get them.
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
-        }
-        append_audit(&mut tx, &self.keys, &with_target(std::slice::from_ref(audit), "user", &id.to_string())).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 }

@@ -145,6 +145,29 @@ async fn forward_with_a_note_lands_whole_or_not_at_all(store: Arc<dyn Store>) {
     assert_eq!(store.messages(id, true).await.expect("messages").len(), 2);
 }
 
+/// A change whose audit entry cannot be written is not stored either: the
+/// audit log refuses new entries (as a full or broken log would), and a
+/// forward with its note and a new pool both fail and leave nothing behind.
+async fn nothing_is_stored_without_its_audit_entry(store: Arc<dyn Store>, refuse_audit: impl AsyncFnOnce()) {
+    let patient = person(&store, "patient.aud", Role::Patient).await;
+    let nurse = person(&store, "nurse.aud", Role::Nurse).await;
+    let id = new_thread(&store, &patient).await;
+    let audit = AuditEvent::new(AuditAction::PoolChange, None, Utc::now());
+    let pool = store.create_pool("triage", "Triage", &audit).await.expect("pool");
+    refuse_audit().await;
+
+    let forward = ThreadPatch { pool_id: Some(Some(pool.id)), ..ThreadPatch::default() };
+    let update = vec![AuditEvent::new(AuditAction::ThreadUpdate, Some((nurse.id, Role::Nurse)), Utc::now())];
+    let failed =
+        store.update_thread_with_note(id, &forward, Some(&note(nurse.id, "see readings")), Utc::now(), &update).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(thread(&store, &nurse, id).await.pool_id, None, "the forward rolled back with its audit entry");
+    assert_eq!(store.messages(id, true).await.expect("messages").len(), 1, "no note was added");
+    let refused = store.create_pool("billing", "Billing", &audit).await;
+    assert!(refused.is_err(), "{refused:?}");
+    assert_eq!(store.pool_by_slug("billing").await.expect("pool"), None, "the pool was not created");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forward_and_its_note_commit_together_on_sqlite() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -154,16 +177,61 @@ async fn a_forward_and_its_note_commit_together_on_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_forward_and_its_note_commit_together_on_postgres() {
+async fn nothing_is_stored_without_its_audit_entry_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    let refuse = async || {
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("raw connection");
+        sqlx::query("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'refused'); END")
+            .execute(&pool)
+            .await
+            .expect("trigger");
+    };
+    nothing_is_stored_without_its_audit_entry(store, refuse).await;
+}
+
+/// A fresh PostgreSQL database, or `None` when `CARETHREAD_TEST_POSTGRES` is not set.
+async fn postgres() -> Option<String> {
     let Some(server) = std::env::var("CARETHREAD_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
         eprintln!("CARETHREAD_TEST_POSTGRES not set: PostgreSQL case skipped");
-        return;
+        return None;
     };
     let hour = Duration::from_hours(1);
     let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_changes", hour).await;
-    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_changes")
-        .await
-        .expect("scratch database");
+    Some(
+        carethread_store::PostgresStore::create_scratch_database(&server, "carethread_changes")
+            .await
+            .expect("scratch database"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_and_its_note_commit_together_on_postgres() {
+    let Some(url) = postgres().await else { return };
     let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
     forward_with_a_note_lands_whole_or_not_at_all(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_stored_without_its_audit_entry_on_postgres() {
+    let Some(url) = postgres().await else { return };
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    let refuse = async || {
+        let pool = sqlx::PgPool::connect(&url).await.expect("raw connection");
+        sqlx::query(
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+        )
+        .execute(&pool)
+        .await
+        .expect("function");
+        sqlx::query(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        )
+        .execute(&pool)
+        .await
+        .expect("trigger");
+    };
+    nothing_is_stored_without_its_audit_entry(store, refuse).await;
 }
