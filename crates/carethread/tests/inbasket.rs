@@ -126,3 +126,99 @@ async fn every_open_thread_is_reachable_and_the_most_overdue_comes_first() {
         assert_eq!((bad.status, bad.body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("urgency")));
     }
 }
+
+/// The text of the first element after `marker` (up to its closing tag), tags removed.
+fn cell_after(html: &str, marker: &str) -> String {
+    let Some(at) = html.find(marker) else { return String::new() };
+    let rest = &html[at + marker.len()..];
+    let rest = rest.split_once('>').map_or("", |(_, r)| r);
+    let cell = rest.split("</td>").next().unwrap_or_default();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in cell.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.trim().to_owned()
+}
+
+#[tokio::test]
+async fn the_in_basket_is_a_table_with_the_reasons_behind_a_disclosure() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let id = app
+            .new_thread(&alice, "Rash", "Is the rash on my arm something to worry about? It started 3 days ago.")
+            .await;
+        let kim = Browser::sign_in(&app, "rn.kim").await;
+        let page = kim.get("/inbasket").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = &page.html;
+        assert!(html.contains("<table class=\"inbasket\""), "{backend:?}: a table");
+        assert!(html.contains("<caption"), "{backend:?}: a caption");
+        for column in ["Urgency", "Patient", "Subject", "Pool", "Assigned to", "Waiting since", "Reply due"] {
+            assert!(html.contains(&format!("<th scope=\"col\">{column}</th>")), "{backend:?}: no {column} column");
+        }
+        assert_eq!(thread_links(html).iter().filter(|l| **l == id).count(), 1, "{backend:?}: one link per thread");
+        // The reasons are there, folded: a <details> per row, not text on every row.
+        let details =
+            html.find(&format!("<details class=\"reasons\" data-thread=\"{id}\"")).expect("the row's reasons");
+        assert!(html[details..].contains("since: 3 days ago"), "{backend:?}: the reasons inside the disclosure");
+        assert!(!html.contains(" open>") && !html.contains(" open=\""), "{backend:?}: closed until asked");
+        assert_eq!(cell_after(html, "<td class=\"patient\""), "Alice Johnson · DOB Apr 12, 1968", "{backend:?}");
+        assert_eq!(cell_after(html, "<td class=\"assignee\""), "Nobody yet", "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_spanish_speaking_nurse_reads_the_pool_and_the_triage_reasons_in_spanish() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let id = app
+            .new_thread(
+                &alice,
+                "Refill please",
+                "Can you refill my lisinopril? Also my chest feels tight since this morning.",
+            )
+            .await;
+        let kim = Browser::sign_in(&app, "rn.kim").await;
+
+        // In English: the pool's name and the reasons as the rules wrote them.
+        let english = kim.get("/inbasket").await.html;
+        assert_eq!(cell_after(&english, "<td class=\"pool\""), "Nurse triage", "{backend:?}");
+        assert!(english.contains("red flag: chest pain (&quot;chest feels tight&quot;)"), "{backend:?}");
+        assert!(english.contains("mentions a medicine: lisinopril"), "{backend:?}");
+        let thread = kim.get(&format!("/threads/{id}")).await.html;
+        assert!(thread.contains("Pool: Nurse triage"), "{backend:?}");
+        assert!(thread.contains("<li>red flag: chest pain (&quot;chest feels tight&quot;)</li>"), "{backend:?}");
+
+        // The same nurse reading in Spanish.
+        assert_eq!(kim.post("/lang", &[("lang", "es")]).await.status, StatusCode::SEE_OTHER);
+        let spanish = kim.get("/inbasket").await.html;
+        assert_eq!(cell_after(&spanish, "<td class=\"pool\""), "Triaje de enfermería", "{backend:?}");
+        assert!(spanish.contains("señal de alarma: dolor de pecho («chest feels tight»)"), "{backend:?}");
+        assert!(spanish.contains("menciona un medicamento: lisinopril"), "{backend:?}");
+        assert!(spanish.contains("<th scope=\"col\">Esperando desde</th>"), "{backend:?}");
+        assert!(
+            !spanish.contains("red flag:") && !spanish.contains("mentions a medicine"),
+            "{backend:?}: no English left"
+        );
+        let thread = kim.get(&format!("/threads/{id}")).await.html;
+        assert!(thread.contains("Grupo: Triaje de enfermería"), "{backend:?}");
+        assert!(thread.contains("<li>señal de alarma: dolor de pecho («chest feels tight»)</li>"), "{backend:?}");
+
+        // The API keeps the English text for its clients.
+        let token = app.login("rn.kim").await;
+        let api = app.get(&format!("/api/v1/threads/{id}"), &token).await;
+        let reasons = api.body["triage"]["reasons"].as_array().expect("reasons").clone();
+        assert!(
+            reasons.iter().any(|r| r.as_str().is_some_and(|r| r.starts_with("red flag: chest pain"))),
+            "{reasons:?}"
+        );
+    }
+}
