@@ -41,6 +41,18 @@ pub enum AppError {
     /// retry once room is made.
     #[error("nothing could be saved for want of storage")]
     StorageFull,
+    /// Sign-in refused; the text never says whether the user exists.
+    #[error("{0}")]
+    SignInRefused(String),
+    /// The account uses two-step sign-in and no code (or a wrong one) was given.
+    #[error("{0}")]
+    SecondFactorRequired(String),
+    /// Repeated failed sign-ins locked the account for `seconds` more.
+    #[error("too many failed sign-ins: this account is locked for a while; try again in {seconds} seconds")]
+    Locked { seconds: i64 },
+    /// Another attempt on the same account is being checked; try again.
+    #[error("too many attempts at once; wait a moment and try again")]
+    TooManyAttempts,
     /// Anything else: the cause is for the log, never for the person.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -13,10 +13,14 @@ pub mod error;
 pub mod grants;
 pub mod intake;
 pub mod messages;
+pub mod mfa;
 pub mod passwords;
 pub mod retriage;
+pub mod sessions;
+pub mod sign_in;
 pub mod teams;
 pub mod threads;
+pub mod totp;
 pub mod users;
 pub mod wording;
 
@@ -44,6 +48,8 @@ pub struct App {
     pub triage: Arc<clinic::Fresh<TriageSettings>>,
     /// Drafts replies: the built-in drafter unless the clinic configured a model.
     pub drafter: Arc<dyn carethread_draft::Drafter>,
+    /// Sign-ins being checked, and failures on usernames that do not exist.
+    pub sign_ins: Arc<sign_in::AccountGuard>,
 }
 
 impl App {
@@ -56,6 +62,7 @@ impl App {
             triage: Arc::default(),
             settings: Arc::new(settings),
             drafter: Arc::new(carethread_draft::BuiltinDrafter),
+            sign_ins: Arc::default(),
         }
     }
 }

@@ -122,3 +122,11 @@ pub async fn set_pool_member(app: &App, by: Operator<'_>, pool: PoolId, user: Us
     app.store.set_pool_member(pool, user, member, &audit).await?;
     Ok(())
 }
+
+/// The clinic's pools, for care-team staff routing threads.
+pub async fn pools(app: &App, caller: &crate::Caller) -> AppResult<Vec<PoolRef>> {
+    if !carethread_core::policy::works_in_baskets(caller.user.role) {
+        return Err(AppError::Forbidden("only care-team staff work with pools".to_owned()));
+    }
+    Ok(app.store.pools().await?)
+}

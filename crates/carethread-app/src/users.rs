@@ -200,3 +200,11 @@ pub async fn set_own_language(app: &App, caller: &Caller, language: &str) -> App
     }
     Ok(user)
 }
+
+/// The patients a proxy acts for now (grants in force); none for anyone else.
+pub async fn acting_for(app: &App, caller: &Caller) -> AppResult<Vec<carethread_store::PersonRef>> {
+    if caller.user.role != Role::Proxy {
+        return Ok(Vec::new());
+    }
+    Ok(app.store.proxy_patients(caller.user.id, Utc::now()).await?)
+}

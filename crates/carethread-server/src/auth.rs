@@ -1,67 +1,21 @@
-//! Passwords and session tokens. Passwords are hashed with argon2id; session
-//! tokens are 256 random bits, handed to the client once and stored only as
-//! their SHA-256 hash.
+//! Browser sessions: the session cookie and its CSRF token. Passwords and
+//! session tokens themselves (argon2id hashes; 256 random bits stored only as
+//! their SHA-256 hash) are the application layer's, re-exported here.
 
-use std::sync::LazyLock;
-
-use argon2::Argon2;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use secrecy::{ExposeSecret, SecretString};
+use axum::http::HeaderValue;
+use carethread_app::sessions::{self, SignOutPending};
+use carethread_app::sign_in::{self, SignIn, SignedIn};
+use chrono::Utc;
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
-/// Hashing a password failed (only on resource exhaustion or invalid parameters).
-#[derive(Debug, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct PasswordHashError(String);
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Authenticated;
 
-/// Hashes a password for storage (argon2id, default parameters).
-pub fn hash_password(password: &SecretString) -> Result<String, PasswordHashError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.expose_secret().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| PasswordHashError(e.to_string()))
-}
-
-/// A hash of a random password, verified against when the username is
-/// unknown so that unknown users and wrong passwords take the same time.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    hash_password(&SecretString::from(hex(&bytes))).unwrap_or_default()
-});
-
-/// Checks `password` against `stored` (or against a dummy hash when there is
-/// no user), always doing the same argon2 work.
-#[must_use]
-pub fn verify_password(password: &SecretString, stored: Option<&str>) -> bool {
-    let hash_text = stored.unwrap_or(DUMMY_HASH.as_str());
-    let Ok(hash) = PasswordHash::new(hash_text) else {
-        return false;
-    };
-    let ok = Argon2::default().verify_password(password.expose_secret().as_bytes(), &hash).is_ok();
-    ok && stored.is_some()
-}
-
-/// Warms the dummy hash so the first sign-in is not slower than the rest.
-pub fn warm_up() {
-    LazyLock::force(&DUMMY_HASH);
-}
-
-/// A fresh session token (64 hex characters).
-#[must_use]
-pub fn new_token() -> SecretString {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    SecretString::from(hex(&bytes))
-}
-
-/// The stored form of a token.
-#[must_use]
-pub fn token_hash(token: &str) -> String {
-    format!("{:x}", Sha256::digest(token.as_bytes()))
-}
+pub use carethread_app::passwords::{
+    PasswordHashError, hash_password, hex, new_token, token_hash, verify_password, warm_up,
+};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "carethread_session";
@@ -94,36 +48,48 @@ pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Lowercase hexadecimal.
-#[must_use]
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+/// Signs in through the application layer, once the attempt fits the
+/// budget of its network address (the API and the portal alike).
+pub(crate) async fn sign_in(state: &AppState, attempt: SignIn) -> Result<SignedIn, ApiError> {
+    if !state.login_guard.admit(attempt.client.as_deref(), state.settings.login_attempts_per_minute) {
+        tracing::warn!("sign-in refused: too many attempts from one address");
+        return Err(ApiError::TooManyRequests);
+    }
+    Ok(sign_in::sign_in(&state.app(), attempt).await?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The `Set-Cookie` value that carries a started session to a browser.
+pub(crate) fn cookie_for(state: &AppState, signed_in: &SignedIn) -> Result<HeaderValue, ApiError> {
+    let max_age = (signed_in.session.expires_at - Utc::now()).num_seconds().max(0);
+    let cookie = session_cookie(signed_in.token.expose_secret(), max_age, state.tls);
+    HeaderValue::from_str(&cookie).map_err(ApiError::internal)
+}
 
-    #[test]
-    fn passwords_verify_only_against_their_own_hash() {
-        let pw = SecretString::from("correct horse battery staple");
-        let hash = hash_password(&pw).expect("hash");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password(&pw, Some(&hash)));
-        assert!(!verify_password(&SecretString::from("wrong"), Some(&hash)));
-        assert!(!verify_password(&pw, None));
-    }
+/// How long a sign-out that could not be written is held in memory: a
+/// session's whole lifetime.
+fn held_for(state: &AppState) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(state.settings.session_max_hours) * 3600)
+}
 
-    #[test]
-    fn tokens_are_random_and_stored_hashed() {
-        let a = new_token();
-        let b = new_token();
-        assert_ne!(a.expose_secret(), b.expose_secret());
-        assert_eq!(a.expose_secret().len(), 64);
-        assert_ne!(token_hash(a.expose_secret()), a.expose_secret());
+/// Ends the caller's session. When the sign-out cannot be written (a full
+/// disk) the session ends all the same, in memory, and is written later;
+/// the error says why it was not written.
+pub(crate) async fn end_session(state: &AppState, auth: &Authenticated) -> Result<(), ApiError> {
+    if let Err(SignOutPending { error, audit }) =
+        sessions::sign_out(&state.app(), &auth.caller(), &auth.token_hash).await
+    {
+        state.write_health.hold_sign_out(&state.store, &auth.token_hash, auth.user.id, audit, held_for(state));
+        return Err(error.into());
     }
+    Ok(())
+}
+
+/// Ends every session of the caller, in memory if it cannot be written yet.
+pub(crate) async fn end_every_session(state: &AppState, auth: &Authenticated) -> Result<(), ApiError> {
+    if let Err(SignOutPending { error, audit }) = sessions::sign_out_everywhere(&state.app(), &auth.caller()).await {
+        let now = Utc::now();
+        state.write_health.hold_sign_out_everywhere(&state.store, auth.user.id, now, audit, held_for(state));
+        return Err(error.into());
+    }
+    Ok(())
 }

@@ -211,6 +211,10 @@ impl From<AppError> for ApiError {
             AppError::Infected => ApiError::Infected,
             AppError::Unavailable => ApiError::Unavailable,
             AppError::StorageFull => ApiError::StorageFull,
+            AppError::SignInRefused(why) => ApiError::Unauthorized(why),
+            AppError::SecondFactorRequired(why) => ApiError::MfaRequired(why),
+            AppError::Locked { seconds } => ApiError::Locked(seconds),
+            AppError::TooManyAttempts => ApiError::TooManyRequests,
             AppError::Internal(cause) => ApiError::Internal(cause),
         }
     }

@@ -3,6 +3,7 @@
 //! themselves live in `carethread-core` (policy, life cycle, validation),
 //! `carethread-triage` and the store.
 
+mod address_limit;
 mod admin_views;
 pub mod auth;
 pub mod clinic;
@@ -39,7 +40,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<ClinicSettings>,
     pub metrics: Arc<Metrics>,
-    pub login_guard: Arc<routes::LoginGuard>,
+    pub login_guard: Arc<address_limit::LoginGuard>,
     /// Clients reach the server over TLS (served here, or by a proxy in
     /// front): cookies are `Secure` and responses carry HSTS.
     pub tls: bool,
@@ -48,6 +49,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
     /// Drafts replies: the built-in drafter unless the clinic configured a model.
     pub drafter: Arc<dyn carethread_draft::Drafter>,
+    /// Sign-ins being checked, and failures on usernames that do not exist.
+    pub sign_ins: Arc<carethread_app::sign_in::AccountGuard>,
     /// The clinic profile administrators edit (hours, reply targets, limits).
     pub clinic: Arc<clinic::ProfileCache>,
     /// The clinic's triage settings, as every patient message reads them.
@@ -62,7 +65,7 @@ impl AppState {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, settings: ClinicSettings) -> Self {
         // The application layer's store, caches and drafter, shared by every request.
-        let carethread_app::App { store, settings, clinic, triage, drafter } =
+        let carethread_app::App { store, settings, clinic, triage, drafter, sign_ins } =
             carethread_app::App::new(store, settings);
         Self {
             store,
@@ -74,6 +77,7 @@ impl AppState {
             tls: false,
             trusted_proxies: Arc::default(),
             drafter,
+            sign_ins,
             scanner: None,
             write_health: Arc::default(),
         }
@@ -88,6 +92,7 @@ impl AppState {
             clinic: self.clinic.clone(),
             triage: self.triage.clone(),
             drafter: self.drafter.clone(),
+            sign_ins: self.sign_ins.clone(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod drafts;
 mod events;
 mod health;
 mod messages;
+mod mfa;
 mod people;
 mod privacy;
 mod session;
@@ -20,7 +21,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
-pub use session::LoginGuard;
+pub(crate) use web::Text;
 
 use crate::error::ApiError;
 use crate::{AppState, openapi};
@@ -31,6 +32,7 @@ const JSON_BODY_LIMIT: usize = 256 * 1024;
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(session::router())
+        .merge(mfa::router())
         .merge(people::router())
         .merge(threads::router())
         .merge(messages::router(state))
@@ -59,6 +61,7 @@ pub(crate) mod api_paths {
     pub use super::events::*;
     pub use super::health::*;
     pub use super::messages::*;
+    pub use super::mfa::*;
     pub use super::people::*;
     pub use super::privacy::*;
     pub use super::session::*;

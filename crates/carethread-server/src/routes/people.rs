@@ -3,12 +3,7 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use carethread_core::audit::AuditAction;
-use carethread_core::policy;
-use carethread_core::role::Role;
-use carethread_core::user::Language;
-use carethread_store::UserChange;
-use chrono::Utc;
+use carethread_app::{teams, users};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -44,13 +39,7 @@ pub async fn update_me(
     let Some(raw) = input.language else {
         return Err(ApiError::invalid("body", "names no change"));
     };
-    let language = Language::parse(&raw)?;
-    if language != auth.user.language {
-        let audit = auth.audit(AuditAction::UserUpdate).detail(format!("language {}", language.as_str()));
-        let change = UserChange { language: Some(language), ..UserChange::default() };
-        state.store.update_user(auth.user.id, &change, &audit).await?;
-        auth.user.language = language;
-    }
+    auth.user = users::set_own_language(&state.app(), &auth.caller(), &raw).await?;
     me(State(state), auth).await
 }
 
@@ -59,11 +48,7 @@ pub async fn update_me(
     responses((status = 200, body = MeOut), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 pub async fn me(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<MeOut>> {
-    let acting_for = if auth.user.role == Role::Proxy {
-        state.store.proxy_patients(auth.user.id, Utc::now()).await?.iter().map(PersonOut::from).collect()
-    } else {
-        Vec::new()
-    };
+    let acting_for = users::acting_for(&state.app(), &auth.caller()).await?.iter().map(PersonOut::from).collect();
     Ok(Json(MeOut { user: (&auth.user).into(), acting_for }))
 }
 
@@ -72,9 +57,6 @@ pub async fn me(State(state): State<AppState>, auth: Authenticated) -> ApiResult
     responses((status = 200, body = PoolList), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn pools(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<PoolList>> {
-    if !policy::works_in_baskets(auth.user.role) {
-        return Err(ApiError::Forbidden("only care-team staff work with pools".to_owned()));
-    }
-    let pools = state.store.pools().await?;
+    let pools = teams::pools(&state.app(), &auth.caller()).await?;
     Ok(Json(PoolList { pools: pools.iter().map(PoolOut::from).collect() }))
 }

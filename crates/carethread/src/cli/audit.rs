@@ -4,6 +4,8 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use carethread_app::{App, Operator, audit};
+use carethread_core::clinic::ClinicSettings;
 use carethread_store::Store;
 use clap::Subcommand;
 
@@ -13,8 +15,9 @@ pub(super) enum AuditCommand {
     Verify,
 }
 
-pub(super) async fn audit_verify(store: &Arc<dyn Store>) -> anyhow::Result<ExitCode> {
-    let report = store.verify_audit().await?;
+pub(super) async fn audit_verify(store: &Arc<dyn Store>, settings: ClinicSettings) -> anyhow::Result<ExitCode> {
+    let app = App::new(store.clone(), settings);
+    let report = audit::verify_audit(&app, Operator::CommandLine).await?;
     match report.broken {
         None => {
             say!("audit log intact: {} entries, head {}", report.verified, report.head_hash);

@@ -196,12 +196,12 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
         Command::User { config, database_url, action } => {
             let config = database::load_config(config.as_deref(), database_url)?;
             let store = database::open_store(&config.database).await?;
-            user::user_command(&store, action).await?;
+            user::user_command(&store, config.clinic, action).await?;
         }
         Command::Audit { config, database_url, data_dir, action: AuditCommand::Verify } => {
             let config = database::maintenance_config(config.as_deref(), database_url, data_dir)?;
             let store = database::open_store(&config.database).await?;
-            return audit::audit_verify(&store).await;
+            return audit::audit_verify(&store, config.clinic).await;
         }
         Command::Keys { config, database_url, data_dir, action: KeysCommand::Rotate { new_master_key_file } } => {
             let config = database::maintenance_config(config.as_deref(), database_url, data_dir)?;

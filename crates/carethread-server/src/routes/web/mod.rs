@@ -37,8 +37,7 @@ pub(crate) use i18n::Text;
 use crate::AppState;
 use crate::auth::{csrf_token, same_token};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Authenticated, ClientAddress, check_session, cookie, cookie_token, refresh};
-use crate::routes::session::{SignIn, sign_in};
+use crate::extract::{Authenticated, ClientAddress, check_session, cookie, cookie_token, refresh};
 
 /// The language cookie, remembered for a year.
 const LANG_COOKIE: &str = "carethread_lang";
@@ -289,14 +288,16 @@ async fn signin_submit(
     if !same_origin(&headers) {
         return error_page(text, StatusCode::FORBIDDEN, text.get("error-csrf"));
     }
-    let input = SignIn {
+    let attempt = carethread_app::sign_in::SignIn {
         username: form.username.clone(),
         password: SecretString::from(form.password),
-        totp: Some(form.totp.trim().to_owned()).filter(|t| !t.is_empty()).map(SecretString::from),
-        cookie: true,
+        second_factor: Some(form.totp.trim().to_owned()).filter(|t| !t.is_empty()).map(SecretString::from),
+        client: client.0,
     };
-    match sign_in(State(state), client, crate::extract::ApiJson(input)).await {
-        Ok((mut out, _)) => {
+    match crate::auth::sign_in(&state, attempt).await.and_then(|s| crate::auth::cookie_for(&state, &s)) {
+        Ok(cookie) => {
+            let mut out = HeaderMap::new();
+            out.insert(header::SET_COOKIE, cookie);
             out.insert(header::LOCATION, HeaderValue::from_static("/"));
             (StatusCode::SEE_OTHER, out).into_response()
         }
@@ -387,14 +388,21 @@ async fn signout(State(state): State<AppState>, session: WebSession, Form(form):
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    // The session ends even when the sign-out cannot be written (held in memory).
-    let _ = crate::routes::session::end_session(&state, &session.auth).await;
-    let mut headers = HeaderMap::new();
+    // The session ends even when the sign-out cannot be written (held in
+    // memory, written later); the person is told it was not recorded yet.
+    let ended = crate::auth::end_session(&state, &session.auth).await;
+    let mut response = match ended {
+        Ok(()) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::LOCATION, HeaderValue::from_static("/signin"));
+            (StatusCode::SEE_OTHER, headers).into_response()
+        }
+        Err(err) => pages::api_error(session.text, &err),
+    };
     if let Ok(v) = HeaderValue::from_str(&crate::auth::expired_cookie(state.tls)) {
-        headers.insert(header::SET_COOKIE, v);
+        response.headers_mut().insert(header::SET_COOKIE, v);
     }
-    headers.insert(header::LOCATION, HeaderValue::from_static("/signin"));
-    (StatusCode::SEE_OTHER, headers).into_response()
+    response
 }
 
 #[derive(Deserialize)]
@@ -417,9 +425,9 @@ async fn set_language(
     if let Ok(s) = &session
         && same_token(&form.csrf_token, &s.csrf)
     {
-        let change = crate::routes::people::MeIn { language: Some(lang.as_str().to_owned()) };
-        if let Err(err) = crate::routes::people::update_me(State(state), s.auth.clone(), ApiJson(change)).await {
-            tracing::warn!(error = %err, "language not saved on the account");
+        // A change that cannot be saved (or audited) is refused, not dropped.
+        if let Err(err) = carethread_app::users::set_own_language(&state.app(), &s.auth.caller(), lang.as_str()).await {
+            return pages::api_error(Text(lang), &err.into());
         }
     }
     let back = headers

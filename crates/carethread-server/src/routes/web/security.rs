@@ -7,8 +7,9 @@ use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Router};
 use base64::Engine as _;
+use carethread_app::mfa;
 use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -16,8 +17,8 @@ use serde::Deserialize;
 use super::pages::api_error;
 use super::{CsrfForm, WebSession, page};
 use crate::AppState;
-use crate::extract::{ApiJson, SessionOnly};
-use crate::routes::session::{MfaCode, mfa_confirm, mfa_disable, mfa_enrol, sign_out_everywhere};
+use crate::error::ApiError;
+use crate::totp;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -30,11 +31,10 @@ pub(super) fn router() -> Router<AppState> {
 
 async fn security_page(State(state): State<AppState>, session: WebSession) -> Response {
     let text = session.text;
-    let enabled = match state.store.mfa(session.auth.user.id).await {
-        Ok(mfa) => mfa.is_some_and(|m| m.enabled),
+    let (enabled, required) = match mfa::status(&state.app(), &session.auth.caller()).await {
+        Ok(status) => (status.enabled, status.required),
         Err(e) => return api_error(text, &e.into()),
     };
-    let required = state.settings.mfa_required(session.auth.user.role);
     let body = html! {
         @if required && !enabled {
             p class="notice" role="status" { (text.get("security-required")) }
@@ -84,11 +84,14 @@ async fn enrol(State(state): State<AppState>, session: WebSession, Form(form): F
         return refused;
     }
     let text = session.text;
-    let Json(e) = match mfa_enrol(State(state), SessionOnly(session.auth.clone())).await {
+    let e = match mfa::enrol(&state.app(), &session.auth.caller()).await {
         Ok(e) => e,
-        Err(err) => return api_error(text, &err),
+        Err(err) => return api_error(text, &err.into()),
     };
-    let qr = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(e.qr_svg));
+    let Some(qr_svg) = totp::qr_svg(&e.otpauth_uri) else {
+        return api_error(text, &ApiError::internal(std::fmt::Error));
+    };
+    let qr = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(qr_svg));
     let body = html! {
         ol {
             li { (text.get("security-step_app")) }
@@ -121,15 +124,15 @@ async fn confirm(State(state): State<AppState>, session: WebSession, Form(form):
         return refused;
     }
     let text = session.text;
-    let code = MfaCode { code: SecretString::from(form.code.replace(' ', "")) };
-    let Json(codes) = match mfa_confirm(State(state), SessionOnly(session.auth.clone()), ApiJson(code)).await {
+    let code = SecretString::from(form.code.replace(' ', ""));
+    let codes = match mfa::confirm(&state.app(), &session.auth.caller(), &session.auth.token_hash, &code).await {
         Ok(c) => c,
-        Err(err) => return api_error(text, &err),
+        Err(err) => return api_error(text, &err.into()),
     };
     let body = html! {
         p role="status" { strong { (text.get("security-on")) } }
         p { (text.get("security-recovery_what")) }
-        ul class="codes" { @for c in &codes.recovery_codes { li { code { (c) } } } }
+        ul class="codes" { @for c in &codes { li { code { (c) } } } }
         p { a class="button primary" href="/" { (text.get("welcome-continue")) } }
     };
     let mut response = page(text, text.get("security-recovery"), Some(&session), body);
@@ -142,10 +145,10 @@ async fn disable(State(state): State<AppState>, session: WebSession, Form(form):
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let code = MfaCode { code: SecretString::from(form.code.replace(' ', "")) };
-    match mfa_disable(State(state), session.auth.clone(), ApiJson(code)).await {
-        Ok(_) => Redirect::to("/security").into_response(),
-        Err(err) => api_error(session.text, &err),
+    let code = SecretString::from(form.code.replace(' ', ""));
+    match mfa::disable(&state.app(), &session.auth.caller(), &session.auth.token_hash, &code).await {
+        Ok(()) => Redirect::to("/security").into_response(),
+        Err(err) => api_error(session.text, &err.into()),
     }
 }
 
@@ -154,8 +157,8 @@ async fn everywhere(State(state): State<AppState>, session: WebSession, Form(for
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    match sign_out_everywhere(State(state), SessionOnly(session.auth.clone())).await {
-        Ok(_) => Redirect::to("/signin").into_response(),
+    match crate::auth::end_every_session(&state, &session.auth).await {
+        Ok(()) => Redirect::to("/signin").into_response(),
         Err(err) => api_error(session.text, &err),
     }
 }
