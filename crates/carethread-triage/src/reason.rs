@@ -115,6 +115,10 @@ impl ReasonCode {
         if let Some(rest) = text.strip_prefix("vital sign: ") {
             return vital_sign(rest);
         }
+        if let Some(rest) = text.strip_prefix("lab value: ") {
+            let (code, args) = crate::vitals::lab_reason_code(rest)?;
+            return Some(Self::new(code, &args));
+        }
         if let Some(medicine) = text.strip_prefix("mentions a medicine: ") {
             return Some(Self::new("mentions-medicine", &[("medicine", medicine)]));
         }
@@ -171,6 +175,13 @@ impl ReasonCode {
         };
         Some(Self::new(code, &[]))
     }
+}
+
+/// The slug of a suppression as the rules write it ("past history" →
+/// `history`), the `why` of `not-counted`; `None` for any other text.
+#[must_use]
+pub fn suppression_slug(written: &str) -> Option<&'static str> {
+    SUPPRESSIONS.iter().find(|(s, _)| s.as_str() == written).map(|(_, slug)| *slug)
 }
 
 /// A vital-sign reason after "vital sign: ".

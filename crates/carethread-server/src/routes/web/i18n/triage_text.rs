@@ -61,6 +61,7 @@ impl Text {
             }
             "classifier-category" => {
                 set("category", self.category(&arg("category")));
+                set("features", self.features(&arg("features")));
                 if arg("features").is_empty() {
                     id.push_str("-alone");
                 }
@@ -96,6 +97,43 @@ impl Text {
     /// A red-flag family of the lexicon; one this catalogue does not name, in English.
     fn red_flag(self, family: &str) -> String {
         self.lookup(&format!("flag-{}", flag_slug(family)), &[]).unwrap_or_else(|| family.to_owned())
+    }
+
+    /// The classifier's strongest features, as `carethread_triage::features::describe`
+    /// writes them and joined by ", "; one this catalogue does not know, in English.
+    fn features(self, list: &str) -> String {
+        let quoted =
+            |f: &str, prefix: &str| f.strip_prefix(prefix).and_then(|r| r.strip_suffix('"')).map(str::to_owned);
+        let one = |f: &str| -> Option<String> {
+            if f == "names a medicine" {
+                return self.lookup("feature-medicine", &[]);
+            }
+            if f == "red flag any" {
+                return self.lookup("feature-red_flag_any", &[]);
+            }
+            for (prefix, id) in [
+                ("subject word \"", "feature-subject_word"),
+                ("word \"", "feature-word"),
+                ("phrase \"", "feature-phrase"),
+            ] {
+                if let Some(words) = quoted(f, prefix) {
+                    return self.lookup(id, &[("words", &words)]);
+                }
+            }
+            if let Some(rest) = f.strip_prefix("red-flag words ") {
+                let why = carethread_triage::reason::suppression_slug(rest)
+                    .and_then(|slug| self.lookup(&format!("suppressed-{slug}"), &[]))
+                    .unwrap_or_else(|| self.red_flag(rest));
+                return self.lookup("feature-red_flag_words", &[("what", &why)]);
+            }
+            let family = f.strip_prefix("red flag ")?;
+            self.lookup("feature-red_flag", &[("family", &self.red_flag(family))])
+        };
+        list.split(", ")
+            .filter(|f| !f.is_empty())
+            .map(|f| one(f).unwrap_or_else(|| f.to_owned()))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn urgency(self, slug: &str) -> String {
@@ -145,7 +183,7 @@ mod tests {
             "mentions \"refill\"",
             "no category keywords",
             "asks for a quick answer or describes worsening symptoms",
-            "classifier: medication (0.91) from refill, lisinopril",
+            "classifier: medication (0.91) from word \"refill\", names a medicine, red flag chest pain",
             "classifier urgency: routine (0.88)",
             "language: French — not triaged automatically; interpreter needed",
             "sensitive: mental health → clinical pool nurse-triage",
@@ -184,6 +222,14 @@ mod tests {
             "signo vital: frecuencia cardiaca más de 130 (emergencia por encima de 130)"
         );
         assert_eq!(ES.reason("something a clinician typed"), "something a clinician typed");
+        assert_eq!(
+            ES.reason("classifier: clinical (0.98) from word \"rash\", subject word \"itchy\", red-flag words negated"),
+            "clasificador: Consulta clínica (0.98) por palabra «rash», palabra del asunto «itchy», palabras de alarma: negado"
+        );
+        assert_eq!(
+            EN.reason("classifier: medication (0.91) from word \"refill\", names a medicine, phrase \"out of\""),
+            "classifier: Medication (0.91) from word \"refill\", names a medicine, phrase \"out of\""
+        );
     }
 
     #[test]
