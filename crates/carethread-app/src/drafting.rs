@@ -41,7 +41,7 @@ pub struct Drafted {
 /// wording where an admin changed it.
 pub async fn clinic_library(app: &App) -> AppResult<ReplyLibrary> {
     let rows = app.store.reply_templates().await?;
-    let overrides = rows.into_iter().filter_map(|(situation, language, body)| {
+    let overrides = rows.into_iter().filter_map(|carethread_store::ReplyTemplate { situation, language, body }| {
         Some((Situation::parse(&situation).ok()?, Language::parse(&language).ok()?, body))
     });
     Ok(ReplyLibrary::with_overrides(overrides))
@@ -84,7 +84,7 @@ pub async fn draft_reply(app: &App, caller: &Caller, id: ThreadId, input: DraftR
         audit,
     };
     let id = app.store.create_draft(&new).await?;
-    Ok(Drafted { id, draft, created_at: now })
+    Ok(Drafted { id: id.as_uuid(), draft, created_at: now })
 }
 
 fn first_name(display_name: &str) -> String {

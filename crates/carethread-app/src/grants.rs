@@ -83,7 +83,7 @@ pub async fn grant_proxy(app: &App, caller: &Caller, input: GrantProxy) -> AppRe
     let proxy = match &input.proxy {
         ProxyChoice::Id(id) => app.store.user(*id).await?,
         ProxyChoice::Username(raw) => match Username::parse(raw.trim()) {
-            Ok(username) => app.store.user_credentials(&username).await?.map(|(user, _)| user),
+            Ok(username) => app.store.user_credentials(&username).await?.map(|found| found.user),
             Err(_) => None,
         },
     };
@@ -121,9 +121,9 @@ pub async fn revoke_grant(app: &App, caller: &Caller, id: uuid::Uuid) -> AppResu
         GrantAccess::OwnAsProxy | GrantAccess::None => return Err(grants_forbidden()),
     };
     let grants = app.store.proxy_grants(patient_scope, None).await?;
-    let grant = grants.iter().find(|g| g.id == id && g.revoked_at.is_none()).ok_or(AppError::NotFound)?;
+    let grant = grants.iter().find(|g| g.id.as_uuid() == id && g.revoked_at.is_none()).ok_or(AppError::NotFound)?;
     let audit = caller.audit(AuditAction::GrantRevoke).patient(grant.patient.id);
-    if !app.store.revoke_grant(id, Utc::now(), &audit).await? {
+    if !app.store.revoke_grant(grant.id, Utc::now(), &audit).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(grant.id = %id, "proxy access revoked");

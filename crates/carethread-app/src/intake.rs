@@ -104,7 +104,7 @@ pub async fn clinical_pools(app: &App) -> StoreResult<Vec<String>> {
     let mut clinical: Vec<String> = pools
         .into_iter()
         .filter(|p| {
-            let roles: Vec<_> = members.iter().filter(|(id, _)| *id == p.id).map(|(_, m)| m.role).collect();
+            let roles: Vec<_> = members.iter().filter(|m| m.pool_id == p.id).map(|m| m.member.role).collect();
             carethread_triage::is_clinical_pool(&roles)
         })
         .map(|p| p.slug)

@@ -145,7 +145,7 @@ pub async fn draft_use(
     if !caller.user.role.is_staff() || internal {
         return Err(AppError::invalid("draft_id", "is for care-team replies to the patient"));
     }
-    let id: uuid::Uuid =
+    let id: carethread_core::ids::DraftId =
         raw_draft_id.parse().map_err(|_| AppError::invalid("draft_id", "must be an identifier (UUID)"))?;
     let draft = app
         .store

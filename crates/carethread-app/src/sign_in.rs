@@ -120,11 +120,11 @@ pub async fn sign_in(app: &App, input: SignIn) -> AppResult<SignedIn> {
         None => None,
     };
     let login = match &found {
-        Some((user, _)) => app.store.login_state(user.id).await?,
+        Some(found) => app.store.login_state(found.user.id).await?,
         None => None,
     };
     let password = input.password;
-    let stored = found.as_ref().map(|(_, hash)| hash.clone());
+    let stored = found.as_ref().map(|found| found.password_hash.clone());
     let verified = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
         .await
         .map_err(AppError::internal)?;
@@ -132,7 +132,7 @@ pub async fn sign_in(app: &App, input: SignIn) -> AppResult<SignedIn> {
     let lock = move |failures: i64| settings.lockout_after(failures).map(|d| Utc::now() + d);
     let client = input.client;
 
-    let Some((user, _)) = found else {
+    let Some(carethread_store::Credentials { user, .. }) = found else {
         if let Some(until) = app.sign_ins.unknown_locked_until(&key).filter(|u| *u > now) {
             return Err(locked(until, now));
         }

@@ -28,7 +28,7 @@ pub async fn care_teams(app: &App, by: Operator<'_>) -> AppResult<Vec<CareTeam>>
         .into_iter()
         .filter(|u| u.role == Role::Patient)
         .map(|patient| {
-            let clinicians = pairs.iter().filter(|(p, _)| *p == patient.id).map(|(_, c)| c.clone()).collect();
+            let clinicians = pairs.iter().filter(|m| m.patient_id == patient.id).map(|m| m.clinician.clone()).collect();
             CareTeam { patient, clinicians }
         })
         .collect())
@@ -76,7 +76,7 @@ pub async fn pools_with_members(app: &App, by: Operator<'_>) -> AppResult<Vec<Po
     Ok(pools
         .into_iter()
         .map(|pool| {
-            let members = members.iter().filter(|(p, _)| *p == pool.id).map(|(_, m)| m.clone()).collect();
+            let members = members.iter().filter(|m| m.pool_id == pool.id).map(|m| m.member.clone()).collect();
             PoolMembers { pool, members }
         })
         .collect())

@@ -115,7 +115,7 @@ pub async fn update_user(app: &App, by: Operator<'_>, target: UserRef, input: Up
     let user = match &target {
         UserRef::Id(id) => app.store.user(*id).await?,
         UserRef::Username(raw) => match Username::parse(raw) {
-            Ok(name) => app.store.user_credentials(&name).await?.map(|(user, _)| user),
+            Ok(name) => app.store.user_credentials(&name).await?.map(|found| found.user),
             Err(_) => None,
         },
     };

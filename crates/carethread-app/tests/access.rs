@@ -66,7 +66,7 @@ async fn a_patient_grants_her_son_access_he_reads_then_she_revokes_and_he_is_ref
         assert!(his.iter().any(|g| g.id == granted.id && grants::is_active(g, Utc::now())), "{backend}");
 
         // Another patient cannot revoke it, and a proxy cannot grant.
-        let by_maya = grants::revoke_grant(&c.app, &c.maya, granted.id).await;
+        let by_maya = grants::revoke_grant(&c.app, &c.maya, granted.id.as_uuid()).await;
         assert!(matches!(by_maya, Err(AppError::NotFound)), "{backend}: another patient's grant is not hers");
         let by_proxy = GrantProxy {
             proxy: ProxyChoice::Id(son.user.id),
@@ -77,10 +77,10 @@ async fn a_patient_grants_her_son_access_he_reads_then_she_revokes_and_he_is_ref
         let refused = grants::grant_proxy(&c.app, &c.carol, by_proxy).await;
         assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: proxies do not grant");
 
-        grants::revoke_grant(&c.app, &c.alice, granted.id).await.expect("revoke");
+        grants::revoke_grant(&c.app, &c.alice, granted.id.as_uuid()).await.expect("revoke");
         let after = threads::open_thread(&c.app, &son, started.thread_id).await;
         assert!(matches!(after, Err(AppError::NotFound)), "{backend}: revoked means refused at once");
-        let again = grants::revoke_grant(&c.app, &c.alice, granted.id).await;
+        let again = grants::revoke_grant(&c.app, &c.alice, granted.id.as_uuid()).await;
         assert!(matches!(again, Err(AppError::NotFound)), "{backend}: a revoked grant is gone");
         let kept = entries(&c, AuditAction::GrantRevoke).await;
         assert!(kept.iter().any(|e| e.patient.as_ref().is_some_and(|p| p.id == c.alice.user.id)), "{backend}");

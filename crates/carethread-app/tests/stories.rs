@@ -49,7 +49,13 @@ async fn a_patient_writes_the_nurse_finds_it_in_the_in_basket_and_the_patient_se
         // A draft for the nurse, kept with its model; never for the patient.
         let drafted =
             drafting::draft_reply(&c.app, &c.nurse, started.thread_id, DraftReply::default()).await.expect("draft");
-        let kept = c.app.store.draft(started.thread_id, drafted.id).await.expect("read draft").expect("kept");
+        let kept = c
+            .app
+            .store
+            .draft(started.thread_id, carethread_core::ids::DraftId::from_uuid(drafted.id))
+            .await
+            .expect("read draft")
+            .expect("kept");
         assert_eq!(kept.requested_by, c.nurse.user.id, "{backend}");
         assert!(
             drafted.draft.body.as_deref().is_some_and(|b| b.contains("Alice")),

@@ -64,6 +64,18 @@ id_type!(
     /// A shared in-basket.
     PoolId
 );
+id_type!(
+    /// A patient's grant letting a proxy act for them.
+    GrantId
+);
+id_type!(
+    /// A reply drafted for a clinician to review.
+    DraftId
+);
+id_type!(
+    /// A clinic-wide or personal quick reply (`.code` expansion).
+    QuickReplyId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 use carethread_core::attachment::{Attachment, FileName, MediaType};
 use carethread_core::audit::AuditEvent;
-use carethread_core::ids::{MessageId, PoolId, ThreadId, UserId};
+use carethread_core::ids::{DraftId, GrantId, MessageId, PoolId, QuickReplyId, ThreadId, UserId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadStatus, Urgency};
@@ -36,6 +36,14 @@ pub struct SessionRecord {
     pub mfa_enabled: bool,
     /// Whether this session passed the second factor.
     pub mfa_passed: bool,
+}
+
+/// A routing rule an administrator sets: messages triaged as `key` (a
+/// category or urgency) go to the pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingRule {
+    pub key: String,
+    pub pool_id: PoolId,
 }
 
 /// A thread as a list shows it.
@@ -270,7 +278,7 @@ pub struct NewMessage {
 /// How a reply used a draft.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DraftUse {
-    pub draft_id: uuid::Uuid,
+    pub draft_id: DraftId,
     pub edit_distance: i64,
     pub seconds_spent: i64,
 }
@@ -346,7 +354,7 @@ pub struct LoginState {
 /// A proxy grant with the people it joins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRecord {
-    pub id: uuid::Uuid,
+    pub id: GrantId,
     pub patient: PersonRef,
     pub proxy: PersonRef,
     pub scope: carethread_core::policy::ProxyScope,
@@ -382,7 +390,7 @@ pub struct NewDraft {
 /// A draft as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DraftRecord {
-    pub id: uuid::Uuid,
+    pub id: DraftId,
     pub thread_id: ThreadId,
     pub requested_by: UserId,
     pub body: Option<String>,
@@ -409,10 +417,18 @@ impl Default for AiSettings {
     }
 }
 
+/// The clinic's own reply-library text for a situation in one language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyTemplate {
+    pub situation: String,
+    pub language: String,
+    pub body: String,
+}
+
 /// A quick reply: a snippet behind a short code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuickReply {
-    pub id: uuid::Uuid,
+    pub id: QuickReplyId,
     /// `None`: the whole clinic's.
     pub owner_id: Option<UserId>,
     pub code: String,

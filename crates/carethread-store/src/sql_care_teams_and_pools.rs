@@ -74,20 +74,22 @@ impl Backend {
         row.as_ref().map(pool_from_row).transpose()
     }
 
-    async fn read_care_teams(&self) -> StoreResult<Vec<(UserId, PersonRef)>> {
-        self.read_memberships(
+    async fn read_care_teams(&self) -> StoreResult<Vec<crate::CareTeamMember>> {
+        let pairs = self.read_memberships(
             "SELECT c.patient_id AS owner, u.id, u.display_name, u.role FROM care_team_members c \
              JOIN users u ON u.id = c.staff_id ORDER BY c.patient_id, u.display_name",
         )
-        .await
+        .await?;
+        Ok(pairs.into_iter().map(|(patient_id, clinician)| crate::CareTeamMember { patient_id, clinician }).collect())
     }
 
-    async fn read_pool_members(&self) -> StoreResult<Vec<(PoolId, PersonRef)>> {
-        self.read_memberships(
+    async fn read_pool_members(&self) -> StoreResult<Vec<crate::PoolMember>> {
+        let pairs = self.read_memberships(
             "SELECT m.pool_id AS owner, u.id, u.display_name, u.role FROM pool_members m \
              JOIN users u ON u.id = m.user_id ORDER BY m.pool_id, u.display_name",
         )
-        .await
+        .await?;
+        Ok(pairs.into_iter().map(|(pool_id, member)| crate::PoolMember { pool_id, member }).collect())
     }
 
     /// (what they belong to, who) pairs from a query naming the first `owner`.

@@ -47,8 +47,8 @@ impl Backend {
         Ok(())
     }
 
-    async fn insert_draft(&self, new: &NewDraft) -> StoreResult<Uuid> {
-        let id = new_id();
+    async fn insert_draft(&self, new: &NewDraft) -> StoreResult<DraftId> {
+        let id = DraftId::from_uuid(new_id());
         let id_text = id.to_string();
         let key_id = self.keys.active();
         let body = new
@@ -79,7 +79,7 @@ impl Backend {
         .await
     }
 
-    async fn read_draft(&self, thread: ThreadId, id: Uuid) -> StoreResult<Option<DraftRecord>> {
+    async fn read_draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<DraftRecord>> {
         let row = sqlx::query(
             "SELECT id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, reasons, \
              created_at, message_id FROM drafts WHERE id = $1 AND thread_id = $2",
@@ -123,11 +123,15 @@ impl Backend {
         .await
     }
 
-    async fn read_reply_templates(&self) -> StoreResult<Vec<(String, String, String)>> {
+    async fn read_reply_templates(&self) -> StoreResult<Vec<crate::ReplyTemplate>> {
         let rows = sqlx::query("SELECT situation, language, body FROM reply_templates ORDER BY situation, language")
             .fetch_all(&self.read)
             .await?;
-        rows.iter().map(|r| Ok((r.try_get("situation")?, r.try_get("language")?, r.try_get("body")?))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(crate::ReplyTemplate { situation: r.try_get("situation")?, language: r.try_get("language")?, body: r.try_get("body")? })
+            })
+            .collect()
     }
 
     async fn write_reply_template(
@@ -196,7 +200,7 @@ impl Backend {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<QuickReply> {
-        let id = new_id();
+        let id = QuickReplyId::from_uuid(new_id());
         self.audited(async |conn| {
             let result =
                 sqlx::query("INSERT INTO quick_replies (id, owner_id, code, body, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -214,7 +218,7 @@ impl Backend {
         .await
     }
 
-    async fn remove_quick_reply(&self, id: Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
+    async fn remove_quick_reply(&self, id: QuickReplyId, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
         let sql = if owner.is_some() {
             "DELETE FROM quick_replies WHERE id = $1 AND owner_id = $2"
         } else {

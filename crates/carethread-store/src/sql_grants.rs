@@ -21,8 +21,8 @@ impl Backend {
         created_by: UserId,
         now: DateTime<Utc>,
         audit: &AuditEvent,
-    ) -> StoreResult<Uuid> {
-        let id = new_id();
+    ) -> StoreResult<GrantId> {
+        let id = GrantId::from_uuid(new_id());
         self.audited(async |conn| {
             sqlx::query(
                 "INSERT INTO proxy_grants (id, patient_id, proxy_id, scope, expires_at, revoked_at, created_by, created_at) \
@@ -79,7 +79,7 @@ impl Backend {
             .collect()
     }
 
-    async fn write_revoke_grant(&self, id: Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
+    async fn write_revoke_grant(&self, id: GrantId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
         self.audited(async |conn| {
             let done = sqlx::query("UPDATE proxy_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
                 .bind(id.to_string())

@@ -115,7 +115,7 @@ impl crate::People for Backend {
         self.read_user(id).await
     }
 
-    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>> {
+    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<crate::Credentials>> {
         self.read_credentials(username).await
     }
 
@@ -131,11 +131,11 @@ impl crate::People for Backend {
         self.write_user_change(id, change, audit).await
     }
 
-    async fn care_teams(&self) -> StoreResult<Vec<(UserId, PersonRef)>> {
+    async fn care_teams(&self) -> StoreResult<Vec<crate::CareTeamMember>> {
         self.read_care_teams().await
     }
 
-    async fn pool_members(&self) -> StoreResult<Vec<(PoolId, PersonRef)>> {
+    async fn pool_members(&self) -> StoreResult<Vec<crate::PoolMember>> {
         self.read_pool_members().await
     }
 
@@ -234,7 +234,7 @@ impl crate::Sessions for Backend {
 
 #[async_trait]
 impl crate::AccessGrants for Backend {
-    async fn grant_proxy(&self, grant: &ProxyGrant, created_by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<Uuid> {
+    async fn grant_proxy(&self, grant: &ProxyGrant, created_by: UserId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<GrantId> {
         self.insert_grant(grant, created_by, now, audit).await
     }
 
@@ -242,7 +242,7 @@ impl crate::AccessGrants for Backend {
         self.read_grants(patient, proxy).await
     }
 
-    async fn revoke_grant(&self, id: Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
+    async fn revoke_grant(&self, id: GrantId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
         self.write_revoke_grant(id, now, audit).await
     }
 
@@ -294,11 +294,11 @@ impl crate::Keys for Backend {
 
 #[async_trait]
 impl crate::Drafting for Backend {
-    async fn create_draft(&self, new: &crate::NewDraft) -> StoreResult<Uuid> {
+    async fn create_draft(&self, new: &crate::NewDraft) -> StoreResult<DraftId> {
         self.insert_draft(new).await
     }
 
-    async fn draft(&self, thread: ThreadId, id: Uuid) -> StoreResult<Option<crate::DraftRecord>> {
+    async fn draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<crate::DraftRecord>> {
         self.read_draft(thread, id).await
     }
 
@@ -310,7 +310,7 @@ impl crate::Drafting for Backend {
         self.write_ai_settings(settings, by, now, audit).await
     }
 
-    async fn reply_templates(&self) -> StoreResult<Vec<(String, String, String)>> {
+    async fn reply_templates(&self) -> StoreResult<Vec<crate::ReplyTemplate>> {
         self.read_reply_templates().await
     }
 
@@ -341,7 +341,7 @@ impl crate::Drafting for Backend {
         self.insert_quick_reply(owner, code, body, now, audit).await
     }
 
-    async fn delete_quick_reply(&self, id: Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
+    async fn delete_quick_reply(&self, id: QuickReplyId, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
         self.remove_quick_reply(id, owner, audit).await
     }
 
@@ -373,7 +373,7 @@ impl crate::ClinicSettings for Backend {
     async fn update_triage_settings(
         &self,
         classifier_enabled: Option<bool>,
-        routes: &[(String, PoolId)],
+        routes: &[crate::RoutingRule],
         by: UserId,
         now: DateTime<Utc>,
         audit: &AuditEvent,

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use carethread_core::attachment::{Attachment, FileName, MediaType};
 use carethread_core::audit::{AuditEvent, ChainedEntry};
-use carethread_core::ids::{AttachmentId, MessageId, PoolId, ThreadId, UserId};
+use carethread_core::ids::{AttachmentId, DraftId, GrantId, MessageId, PoolId, QuickReplyId, ThreadId, UserId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::{Actor, PatientFacts, ProxyGrant, ProxyScope, ThreadFacts};
 use carethread_core::role::Role;

@@ -51,7 +51,7 @@ impl Backend {
     async fn write_triage_settings(
         &self,
         classifier_enabled: Option<bool>,
-        routes: &[(String, PoolId)],
+        routes: &[crate::RoutingRule],
         by: UserId,
         now: DateTime<Utc>,
         audit: &AuditEvent,
@@ -69,14 +69,14 @@ impl Backend {
                 .execute(&mut *conn)
                 .await?;
             }
-            for (key, pool) in routes {
+            for rule in routes {
                 sqlx::query(
                     "INSERT INTO routing_rules (rule_key, pool_id, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (rule_key) DO UPDATE SET pool_id = excluded.pool_id, \
                      updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
-                .bind(key)
-                .bind(pool.to_string())
+                .bind(&rule.key)
+                .bind(rule.pool_id.to_string())
                 .bind(by.to_string())
                 .bind(ms(now))
                 .execute(&mut *conn)

@@ -69,13 +69,13 @@ impl Backend {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    async fn read_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>> {
+    async fn read_credentials(&self, username: &Username) -> StoreResult<Option<crate::Credentials>> {
         let row = sqlx::query(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = $1"))
             .bind(username.as_str())
             .fetch_optional(&self.read)
             .await?;
         match row {
-            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
+            Some(row) => Ok(Some(crate::Credentials { user: user_from_row(&row)?, password_hash: row.try_get("password_hash")? })),
             None => Ok(None),
         }
     }

@@ -135,7 +135,7 @@ pub async fn on_call(
         Some(OnCall::Pool(slug)) => match state.store.pool_by_slug(slug).await? {
             Some(pool) => {
                 let all = state.store.pool_members().await?;
-                all.into_iter().filter(|(p, _)| *p == pool.id).map(|(_, m)| m.id).collect()
+                all.into_iter().filter(|m| m.pool_id == pool.id).map(|m| m.member.id).collect()
             }
             None => Vec::new(),
         },

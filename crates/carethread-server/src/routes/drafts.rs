@@ -260,7 +260,7 @@ pub async fn delete_quick_reply(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id: uuid::Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: carethread_core::ids::QuickReplyId = id.parse().map_err(|_| ApiError::NotFound)?;
     let owner = if policy::may_administer(auth.user.role) {
         None
     } else {

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use carethread_app::retriage::{self, Retriage};
 use carethread_core::audit::AuditAction;
-use carethread_core::ids::{PoolId, ThreadId};
+use carethread_core::ids::ThreadId;
 use carethread_core::policy;
 use carethread_core::thread::{Category, Urgency};
 use carethread_store::TriageStats;
@@ -228,7 +228,7 @@ pub async fn update_triage_settings(
     ApiJson(input): ApiJson<TriageSettingsIn>,
 ) -> ApiResult<Json<TriageSettingsOut>> {
     require_admin(&auth)?;
-    let mut routes: Vec<(String, PoolId)> = Vec::new();
+    let mut routes: Vec<carethread_store::RoutingRule> = Vec::new();
     if let Some(r) = input.routing {
         let named = [
             ("emergency", r.emergency),
@@ -245,7 +245,7 @@ pub async fn update_triage_settings(
                 .map_err(|e| ApiError::invalid(format!("routing.{key}"), e.reason()))?;
             let pool = state.store.pool_by_slug(&slug).await?;
             let pool = pool.ok_or_else(|| ApiError::invalid(format!("routing.{key}"), "names no pool"))?;
-            routes.push((key.to_owned(), pool.id));
+            routes.push(carethread_store::RoutingRule { key: key.to_owned(), pool_id: pool.id });
         }
     }
     if input.classifier_enabled.is_none() && routes.is_empty() {
@@ -254,7 +254,7 @@ pub async fn update_triage_settings(
     let audit = auth.audit(AuditAction::SettingsChange).target("settings", "triage").detail(format!(
         "classifier {}; routing rules changed: {}",
         input.classifier_enabled.map_or("unchanged", |on| if on { "on" } else { "off" }),
-        routes.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
+        routes.iter().map(|r| r.key.as_str()).collect::<Vec<_>>().join(", ")
     ));
     state.store.update_triage_settings(input.classifier_enabled, &routes, auth.user.id, Utc::now(), &audit).await?;
     tracing::info!(classifier = ?input.classifier_enabled, rules = routes.len(), "triage settings changed");

@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
-use carethread_core::ids::{PoolId, UserId};
+use carethread_core::ids::UserId;
 use carethread_core::profile::ClinicProfile;
 use chrono::{DateTime, Utc};
 
-use crate::{StoreResult, TriageSettings};
+use crate::{RoutingRule, StoreResult, TriageSettings};
 
 /// Clinic-wide settings. Every change is written with its audit entry in one transaction.
 #[async_trait]
@@ -27,7 +27,7 @@ pub trait ClinicSettings: Send + Sync {
     async fn update_triage_settings(
         &self,
         classifier_enabled: Option<bool>,
-        routes: &[(String, PoolId)],
+        routes: &[RoutingRule],
         by: UserId,
         now: DateTime<Utc>,
         audit: &AuditEvent,

@@ -3,18 +3,18 @@
 
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
-use carethread_core::ids::{ThreadId, UserId};
+use carethread_core::ids::{DraftId, QuickReplyId, ThreadId, UserId};
 use chrono::{DateTime, Utc};
 
-use crate::{AiReport, AiSettings, DraftRecord, NewDraft, QuickReply, StoreResult};
+use crate::{AiReport, AiSettings, DraftRecord, NewDraft, QuickReply, ReplyTemplate, StoreResult};
 
 /// Drafting and reply texts. Every change is written with its audit entries in one transaction.
 #[async_trait]
 pub trait Drafting: Send + Sync {
     /// Keeps a draft (pending, seen by staff only), audited.
-    async fn create_draft(&self, new: &NewDraft) -> StoreResult<uuid::Uuid>;
+    async fn create_draft(&self, new: &NewDraft) -> StoreResult<DraftId>;
     /// A draft of the thread.
-    async fn draft(&self, thread: ThreadId, id: uuid::Uuid) -> StoreResult<Option<DraftRecord>>;
+    async fn draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<DraftRecord>>;
     /// The clinic's AI switches (defaults until an admin sets them).
     async fn ai_settings(&self) -> StoreResult<AiSettings>;
     async fn update_ai_settings(
@@ -24,8 +24,8 @@ pub trait Drafting: Send + Sync {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    /// The clinic's own reply-library texts: (situation, language, body).
-    async fn reply_templates(&self) -> StoreResult<Vec<(String, String, String)>>;
+    /// The clinic's own reply-library texts.
+    async fn reply_templates(&self) -> StoreResult<Vec<ReplyTemplate>>;
     /// Sets (or with `None`, removes) the clinic's text for a situation and language.
     async fn set_reply_template(
         &self,
@@ -47,7 +47,12 @@ pub trait Drafting: Send + Sync {
         audit: &AuditEvent,
     ) -> StoreResult<QuickReply>;
     /// Deletes `owner`'s quick reply (or with `None`, a clinic-wide one).
-    async fn delete_quick_reply(&self, id: uuid::Uuid, owner: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool>;
+    async fn delete_quick_reply(
+        &self,
+        id: QuickReplyId,
+        owner: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
     /// Drafting and reply figures per clinician.
     async fn ai_report(&self) -> StoreResult<AiReport>;
 }

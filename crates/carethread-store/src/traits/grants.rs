@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
-use carethread_core::ids::UserId;
+use carethread_core::ids::{GrantId, UserId};
 use carethread_core::policy::ProxyGrant;
 use chrono::{DateTime, Utc};
 
@@ -19,11 +19,11 @@ pub trait AccessGrants: Send + Sync {
         created_by: UserId,
         now: DateTime<Utc>,
         audit: &AuditEvent,
-    ) -> StoreResult<uuid::Uuid>;
+    ) -> StoreResult<GrantId>;
     /// Grants, newest first, optionally of one patient and/or one proxy.
     async fn proxy_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<GrantRecord>>;
     /// Revokes a grant now. False when there is no such grant in force.
-    async fn revoke_grant(&self, id: uuid::Uuid, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool>;
+    async fn revoke_grant(&self, id: GrantId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool>;
     /// Patients the proxy currently acts for.
     async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>>;
     /// Break-the-glass: opens the patient's threads to a clinician outside the

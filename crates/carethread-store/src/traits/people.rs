@@ -7,7 +7,7 @@ use carethread_core::ids::{PoolId, UserId};
 use carethread_core::user::{NewUser, User, Username};
 use chrono::{DateTime, Utc};
 
-use crate::{PersonRef, PoolRef, StoreResult, UserChange};
+use crate::{CareTeamMember, Credentials, PoolMember, PoolRef, StoreResult, UserChange};
 
 /// Users, care teams and pools. Every change is written with its audit entries in one transaction.
 #[async_trait]
@@ -21,17 +21,17 @@ pub trait People: Send + Sync {
     ) -> StoreResult<User>;
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// The user and their password hash, for sign-in.
-    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<(User, String)>>;
+    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<Credentials>>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     /// Disables or re-enables a user and ends their sessions. False when no such user.
     async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool>;
     /// Changes a user's role, name or language; a new role ends their
     /// sessions. False when no such user.
     async fn update_user(&self, id: UserId, change: &UserChange, audit: &AuditEvent) -> StoreResult<bool>;
-    /// Every care team: (patient, clinician) pairs.
-    async fn care_teams(&self) -> StoreResult<Vec<(UserId, PersonRef)>>;
-    /// Every pool's members.
-    async fn pool_members(&self) -> StoreResult<Vec<(PoolId, PersonRef)>>;
+    /// Every care team's clinicians, by patient.
+    async fn care_teams(&self) -> StoreResult<Vec<CareTeamMember>>;
+    /// Every pool's members, by pool.
+    async fn pool_members(&self) -> StoreResult<Vec<PoolMember>>;
     /// Adds (`member`) or removes a clinician on a patient's care team.
     async fn set_care_team_member(
         &self,

@@ -306,7 +306,9 @@ pub(super) async fn drafted_box(
     d: &ThreadDetail,
     raw: &str,
 ) -> Result<ReplyBox, ApiError> {
-    let (Ok(thread), Ok(draft_id)) = (d.id.parse(), raw.parse::<uuid::Uuid>()) else { return Ok(ReplyBox::default()) };
+    let (Ok(thread), Ok(draft_id)) = (d.id.parse(), raw.parse::<carethread_core::ids::DraftId>()) else {
+        return Ok(ReplyBox::default());
+    };
     let found = state.store.draft(thread, draft_id).await?;
     let Some(draft) = found.filter(|r| r.requested_by == session.auth.user.id && r.message_id.is_none()) else {
         return Ok(ReplyBox::default());
