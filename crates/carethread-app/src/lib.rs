@@ -10,6 +10,7 @@ pub mod clinic;
 pub mod drafting;
 pub mod emergency;
 pub mod error;
+pub mod forwarding;
 pub mod grants;
 pub mod intake;
 pub mod messages;

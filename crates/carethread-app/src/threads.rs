@@ -8,7 +8,9 @@ use carethread_core::policy::{self, Actor, Decision, ThreadAction, ThreadFacts, 
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency, in_basket_order};
 use carethread_core::user::age_in_years;
-use carethread_store::{Idempotency, MessageView, NewThread, ThreadCursor, ThreadFilter, ThreadSummary, TriageRecord};
+use carethread_store::{
+    Idempotency, MessageView, NewNote, NewThread, ThreadCursor, ThreadFilter, ThreadSummary, TriageRecord,
+};
 use chrono::{DateTime, Utc};
 
 use crate::intake::triage_patient_message;
@@ -260,6 +262,9 @@ pub struct ChangeThread {
     pub replies_allowed: Option<bool>,
     pub pool: Option<Option<PoolId>>,
     pub assignee: Option<Option<UserId>>,
+    /// An internal note written with the change, in the same transaction
+    /// (why it was assigned or forwarded); needs the right to leave notes.
+    pub note: Option<String>,
 }
 
 /// Assigns or forwards a thread, changes its status, or turns replies on or
@@ -287,10 +292,20 @@ pub async fn update_thread(app: &App, caller: &Caller, id: ThreadId, change: Cha
     if patch.is_empty() {
         return Err(AppError::invalid("body", "names no change"));
     }
+    let note = match change.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        None => None,
+        Some(text) => {
+            authorize_thread(app, caller, id, ThreadAction::InternalNotes).await?;
+            let body = MessageBody::parse(text, app.clinic.get(&*app.store).await.profile.message_max_chars)
+                .map_err(|_| AppError::invalid("note", "must be 1 to the clinic's message limit in characters"))?;
+            let audit = vec![caller.audit(AuditAction::NoteCreate).patient(thread.patient_id)];
+            Some(NewNote { author_id: caller.user.id, body, audit })
+        }
+    };
     let audit = caller.audit(AuditAction::ThreadUpdate).patient(thread.patient_id);
-    app.store.update_thread(thread.id, &patch, Utc::now(), &[audit]).await?;
+    let changed = app.store.update_thread_with_note(thread.id, &patch, note.as_ref(), Utc::now(), &[audit]).await?;
     tracing::info!(thread.id = %thread.id, "thread updated");
-    Ok(thread)
+    Ok(changed.thread)
 }
 
 /// An adolescent patient (by the clinic's age range) keeps one of their own

@@ -205,6 +205,9 @@ pub struct ThreadPatchIn {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub assignee_id: Option<Option<String>>,
+    /// An internal note saved with the change, in the same transaction (why
+    /// it was assigned or forwarded); staff who may leave notes.
+    pub note: Option<String>,
 }
 
 /// Distinguishes a field set to `null` (`Some(None)`) from an absent one (`None`).
@@ -253,6 +256,7 @@ pub(crate) fn thread_change(auth: &Authenticated, input: ThreadPatchIn) -> ApiRe
                 Some(raw) => parse_uuid_field::<UserId>("assignee_id", raw).map(Some),
             })
             .transpose()?,
+        note: input.note,
     })
 }
 

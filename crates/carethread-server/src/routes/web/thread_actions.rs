@@ -6,10 +6,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
+use carethread_app::forwarding::{self, ForwardThread, Forwarded};
 use carethread_app::retriage::{self, Retriage};
 use carethread_app::threads::{self, ChangeThread};
 use carethread_core::ids::ThreadId;
-use carethread_core::policy::ThreadAction;
 use carethread_core::thread::{ThreadStatus, Urgency};
 use serde::Deserialize;
 
@@ -128,74 +128,25 @@ async fn retriage_thread(
 }
 
 /// Forwards a thread to a pool and/or a colleague, leaving the note as an
-/// internal note that says where it went. Everything is checked first; the
-/// move and the note are two writes, the move first.
+/// internal note that says where it went; the move and the note are written
+/// together by the application layer.
 async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageForm) -> Result<(), ApiError> {
-    let note = form.note.trim();
-    if note.chars().count() > 500 {
-        return Err(ApiError::invalid("note", "must be at most 500 characters"));
-    }
-    let pool = match form.pool.as_str() {
-        "" => None,
-        slug => {
-            carethread_core::text::single_line("pool", slug)?;
-            Some(state.store.pool_by_slug(slug).await?.ok_or_else(|| ApiError::invalid("pool", "names no pool"))?)
-        }
-    };
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
     let assignee = match form.assignee.as_str() {
         "" => None,
-        raw => {
-            let user_id: carethread_core::ids::UserId =
-                raw.parse().map_err(|_| ApiError::invalid("assignee", "names no colleague"))?;
-            let user = state.store.user(user_id).await?.filter(|u| u.role.is_staff() && !u.disabled);
-            Some(user.ok_or_else(|| ApiError::invalid("assignee", "names no colleague"))?)
-        }
+        raw => Some(raw.parse().map_err(|_| ApiError::invalid("assignee", "names no colleague"))?),
     };
-    if pool.is_none() && assignee.is_none() {
-        return Err(ApiError::invalid("pool", "choose a pool or a colleague to forward to"));
-    }
-    // Both writes are allowed before either is made: moving needs Manage, the note InternalNotes.
-    let mut had_assignee = false;
-    for action in [ThreadAction::Manage, ThreadAction::InternalNotes] {
-        let thread = crate::thread_views::authorize_thread(state, &session.auth, id, action).await?;
-        had_assignee = thread.assignee_id.is_some();
-    }
-    // To a colleague: they become the assignee. To a pool alone: the assignee
-    // is cleared unless the form said to keep them.
-    let clear = assignee.is_none() && had_assignee && form.assignee_rule != "keep";
-    let change = ChangeThread {
-        pool: pool.as_ref().map(|p| Some(p.id)),
-        assignee: match &assignee {
-            Some(u) => Some(Some(u.id)),
-            None if clear => Some(None),
-            None => None,
-        },
-        ..ChangeThread::default()
+    let input = ForwardThread {
+        pool: Some(form.pool).filter(|p| !p.is_empty()),
+        assignee,
+        keep_assignee: form.assignee_rule == "keep",
+        note: form.note,
     };
-    change_thread(state, session, id, change).await?;
-    let to: Vec<&str> = pool
-        .as_ref()
-        .map(|p| p.name.as_str())
-        .into_iter()
-        .chain(assignee.as_ref().map(|u| u.display_name.as_str()))
-        .collect();
-    let mut body = session.text.fill("manage-forwarded", &[("to", &to.join(", "))]);
-    if clear {
-        body = format!("{body} {}", session.text.get("manage-assignee_cleared"));
-    }
-    if !note.is_empty() {
-        body = format!("{body}\n{note}");
-    }
-    let body = carethread_core::message::MessageBody::parse(&body, session.clinic.profile.message_max_chars)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
-    let note = carethread_app::messages::AddMessage {
-        body: Some(body),
-        internal: true,
-        attachments: Vec::new(),
-        idempotency: None,
-        draft: None,
-        acknowledgement: false,
+    let text = session.text;
+    let explain = |done: &Forwarded| {
+        let line = text.fill("manage-forwarded", &[("to", &done.to.join(", "))]);
+        if done.assignee_cleared { format!("{line} {}", text.get("manage-assignee_cleared")) } else { line }
     };
-    carethread_app::messages::add_message(&state.app(), &session.auth.caller(), id, note).await?;
+    forwarding::forward_thread(&state.app(), &session.auth.caller(), id, input, explain).await?;
     Ok(())
 }
