@@ -1,9 +1,32 @@
-//! CareThread persistence. One [`Store`] trait, two first-class backends:
-//! [`SqliteStore`] (embedded, one file, the default) and [`PostgresStore`]
-//! (many stateless servers on one database). Both run the same SQL, kept in
-//! one file per aggregate (`sql_users.rs`, `sql_threads.rs`, `sql_messages.rs`,
-//! `sql_grants.rs`, `sql_audit.rs`, …, mapped onto the trait in
-//! `sql_store.rs`) compiled once per backend, and the same tests.
+//! CareThread persistence, behind one small trait per aggregate:
+//!
+//! - [`Threads`]: threads and messages, who may see them, moving them between
+//!   pools and people (with an internal note in the same transaction: see
+//!   [`Threads::update_thread_with_note`]), triage results, read receipts, files;
+//! - [`People`]: users, patients' care teams, pools and their members;
+//! - [`Sessions`]: sign-in, lockout, sessions and the second factor;
+//! - [`AccessGrants`]: proxy grants and break-the-glass emergency access;
+//! - [`AuditLog`] and [`Keys`]: the hash-chained audit log, and the data keys
+//!   that seal PHI;
+//! - [`Drafting`]: drafts, the clinic's AI switches, reply templates, quick
+//!   replies and the AI report;
+//! - [`ClinicSettings`]: the clinic profile and triage settings;
+//! - [`StorageHealth`]: whether the database still accepts writes.
+//!
+//! [`Store`] is all of them at once plus the live-event feed, so callers hold
+//! one `Arc<dyn Store>` (and may take `&dyn Threads` where one aggregate is
+//! enough). Values cross the boundary typed: ids are newtypes
+//! (`carethread_core::ids`), and what the store returns has named fields.
+//!
+//! Two first-class backends implement every trait: [`SqliteStore`] (embedded,
+//! one file, the default) and [`PostgresStore`] (many stateless servers on one
+//! database). Both run the same SQL, kept in one file per aggregate
+//! (`sql_users.rs`, `sql_threads.rs`, `sql_messages.rs`, `sql_grants.rs`,
+//! `sql_audit.rs`, …) and mapped onto the traits in `sql_impls.rs`; those files
+//! are `include!`d by `sqlite.rs` and `postgres.rs`, so they are compiled once
+//! per backend, and the same tests run on both. Every change is written by one
+//! helper, `audited` (in `sql_store.rs`): begin, the change, its audit entries,
+//! its live events, commit; if any part fails, nothing is stored.
 //!
 //! Authorisation facts are read in the same query as the data they guard, so
 //! a caller never "loads, then checks"; list queries filter by the same

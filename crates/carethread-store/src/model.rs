@@ -182,7 +182,7 @@ impl ThreadCursor {
     }
 }
 
-/// Filters for [`crate::Store::list_threads`].
+/// Filters for [`crate::Threads::list_threads`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ThreadFilter {
     pub status: Option<ThreadStatus>,
@@ -307,7 +307,7 @@ pub struct AuditRecord {
     pub detail: Option<String>,
 }
 
-/// Filters for [`crate::Store::audit_entries`].
+/// Filters for [`crate::AuditLog::audit_entries`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
     pub patient: Option<UserId>,

@@ -191,31 +191,28 @@ async fn nothing_is_stored_without_its_audit_entry_on_sqlite() {
     nothing_is_stored_without_its_audit_entry(store, refuse).await;
 }
 
-/// A fresh PostgreSQL database, or `None` when `CARETHREAD_TEST_POSTGRES` is not set.
-async fn postgres() -> Option<String> {
-    let Some(server) = std::env::var("CARETHREAD_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
-        eprintln!("CARETHREAD_TEST_POSTGRES not set: PostgreSQL case skipped");
-        return None;
-    };
+/// A fresh PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names.
+async fn postgres() -> String {
+    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES names a server");
     let hour = Duration::from_hours(1);
     let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_changes", hour).await;
-    Some(
-        carethread_store::PostgresStore::create_scratch_database(&server, "carethread_changes")
-            .await
-            .expect("scratch database"),
-    )
+    carethread_store::PostgresStore::create_scratch_database(&server, "carethread_changes")
+        .await
+        .expect("scratch database")
 }
 
+#[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forward_and_its_note_commit_together_on_postgres() {
-    let Some(url) = postgres().await else { return };
+    let url = postgres().await;
     let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
     forward_with_a_note_lands_whole_or_not_at_all(store).await;
 }
 
+#[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_stored_without_its_audit_entry_on_postgres() {
-    let Some(url) = postgres().await else { return };
+    let url = postgres().await;
     let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
     let refuse = async || {
         let pool = sqlx::PgPool::connect(&url).await.expect("raw connection");
