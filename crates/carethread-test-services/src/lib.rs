@@ -56,12 +56,19 @@ mod tests {
     #[test]
     fn every_service_names_its_variable_and_a_cfg_the_attribute_reads() {
         for service in &SERVICES {
-            assert!(service.variable.starts_with("CARETHREAD_TEST_") && !service.example.is_empty(), "{}", service.name);
+            assert!(
+                service.variable.starts_with("CARETHREAD_TEST_") && !service.example.is_empty(),
+                "{}",
+                service.name
+            );
             assert!(service.cfg.starts_with("carethread_test_"), "{}", service.name);
             // An unknown cfg would read as "never configured": every test ignored for good.
             let known = matches!(
                 service.cfg,
-                "carethread_test_postgres" | "carethread_test_clamd" | "carethread_test_llm" | "carethread_test_browser"
+                "carethread_test_postgres"
+                    | "carethread_test_clamd"
+                    | "carethread_test_llm"
+                    | "carethread_test_browser"
             );
             assert!(known, "{} has no arm in `configured`", service.cfg);
         }

@@ -450,12 +450,9 @@ async fn pagination_walks_every_thread_once_newest_first() {
     }
 }
 
+#[carethread_test_services::needs(postgres)]
 #[tokio::test]
 async fn an_event_posted_on_one_server_reaches_a_client_of_another() {
-    if !backends().contains(&Backend::Postgres) {
-        eprintln!("skipped: set CARETHREAD_TEST_POSTGRES to run the scale-out test");
-        return;
-    }
     let a = spawn(Backend::Postgres).await;
     let b = spawn_sibling(&a).await;
     let nurse_on_b = b.login("rn.kim").await;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_server::scanner::Scanner;
 use carethread_store::{AuditQuery, StoreError};
+use carethread_test_services::needs;
 use chrono::Utc;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, RETRY_AFTER};
@@ -36,13 +37,9 @@ fn clean_pdf() -> Vec<u8> {
 /// A file name that says something about the patient: never logged.
 const TELLING_NAME: &str = "alice-hiv-test-results.pdf";
 
-/// The `clamd` the tests scan with, or `None` (and a note) when there is none.
-fn test_clamd(test: &str) -> Option<String> {
-    let address = std::env::var("CARETHREAD_TEST_CLAMD").ok().filter(|a| !a.is_empty());
-    if address.is_none() {
-        eprintln!("{test}: skipped: set CARETHREAD_TEST_CLAMD (e.g. tcp:127.0.0.1:3310) to run it against clamd");
-    }
-    address
+/// The `clamd` the tests marked `#[needs(clamd)]` scan with.
+fn test_clamd() -> String {
+    std::env::var("CARETHREAD_TEST_CLAMD").expect("CARETHREAD_TEST_CLAMD names a clamd")
 }
 
 async fn spawn_scanning(backend: Backend, address: &str) -> TestApp {
@@ -122,9 +119,10 @@ fn answered(page: Page) -> Answer {
     }
 }
 
+#[needs(clamd)]
 #[tokio::test]
 async fn a_pdf_carrying_eicar_is_refused_quarantined_and_never_stored() {
-    let Some(clamd) = test_clamd("a_pdf_carrying_eicar_is_refused_quarantined_and_never_stored") else { return };
+    let clamd = test_clamd();
     for backend in backends() {
         let app = spawn_scanning(backend, &clamd).await;
         let token = app.login("patient.alice").await;
@@ -203,18 +201,19 @@ async fn uploads_fail_closed_when_the_scanner_does_not_answer() {
 }
 
 #[tokio::test]
-async fn readiness_and_the_admin_page_say_whether_scanning_is_on() {
+async fn readiness_and_the_admin_page_say_when_scanning_is_off() {
     let app = spawn(Backend::Sqlite).await;
     let ready = answer(app.http.get(format!("{}/readyz", app.base))).await;
     assert_eq!((ready.status, &ready.body["scanning"]), (StatusCode::OK, &json!("off")), "{}", ready.text);
     let admin = Browser::sign_in(&app, "admin").await;
     let page = answered(admin.get("/admin").await);
     assert!(page.text.contains("Virus scanning of files: off"), "{}", page.text);
+}
 
-    let Some(clamd) = test_clamd("readiness_and_the_admin_page_say_whether_scanning_is_on (with clamd)") else {
-        return;
-    };
-    let app = spawn_scanning(Backend::Sqlite, &clamd).await;
+#[needs(clamd)]
+#[tokio::test]
+async fn readiness_and_the_admin_page_say_when_scanning_is_on() {
+    let app = spawn_scanning(Backend::Sqlite, &test_clamd()).await;
     let ready = answer(app.http.get(format!("{}/readyz", app.base))).await;
     assert_eq!((ready.status, &ready.body["scanning"]), (StatusCode::OK, &json!("on")), "{}", ready.text);
     let admin = Browser::sign_in(&app, "admin").await;

@@ -43,12 +43,27 @@ pub enum Backend {
 }
 
 /// SQLite always; PostgreSQL too when `CARETHREAD_TEST_POSTGRES` is set.
+/// Without it, [`the_scenarios_run_on_postgresql_too`] is reported as
+/// ignored, so a run that left PostgreSQL out says so.
 pub fn backends() -> Vec<Backend> {
     let mut v = vec![Backend::Sqlite];
     if postgres_url().is_some() {
         v.push(Backend::Postgres);
     }
     v
+}
+
+/// The PostgreSQL half of this binary's scenarios: `backends()` runs them on
+/// SQLite alone when `CARETHREAD_TEST_POSTGRES` is not set, and this test is
+/// then reported as ignored with the reason instead of the run looking complete.
+#[carethread_test_services::needs(postgres)]
+#[tokio::test]
+async fn the_scenarios_run_on_postgresql_too() {
+    assert_eq!(backends(), [Backend::Sqlite, Backend::Postgres]);
+    let app = spawn(Backend::Postgres).await;
+    let token = app.login("patient.alice").await;
+    let me = app.get("/api/v1/me", &token).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
 }
 
 pub fn postgres_url() -> Option<String> {
