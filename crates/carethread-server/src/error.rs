@@ -1,6 +1,13 @@
 //! `ApiError`: the one place errors become HTTP responses. Every failure is an
 //! RFC 9457 `application/problem+json` body. What the user reads (`detail`) is
-//! kept apart from the cause, which is logged once here and never sent.
+//! kept apart from the cause, which is logged once here and never sent. The
+//! title and detail are Fluent messages, written in the caller's language
+//! ([`text`]).
+
+mod text;
+
+pub(crate) use text::speak_the_callers_language;
+pub use text::{ProblemText, accepted_language};
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -8,6 +15,7 @@ use carethread_app::AppError;
 use carethread_core::DomainError;
 use carethread_core::attachment::UploadRefused;
 use carethread_core::thread::ReplyRefused;
+use carethread_core::user::Language;
 use carethread_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -146,23 +154,64 @@ impl ApiError {
         }
     }
 
-    /// The problem body for this error.
+    /// The problem body for this error, in English.
     #[must_use]
     pub fn problem(&self) -> Problem {
-        let status = self.status();
-        let (detail, field) = match self {
-            ApiError::Invalid { field, detail } => (format!("{field} {detail}"), Some(field.clone())),
-            ApiError::Internal(_) => ("something went wrong on our side; please try again".to_owned(), None),
-            ApiError::NotFound => ("there is nothing here, or you do not have access to it".to_owned(), None),
-            ApiError::Infected => (self.to_string(), Some("file".to_owned())),
-            other => (other.to_string(), None),
+        self.problem_text().problem(Language::En)
+    }
+
+    /// The problem as Fluent messages (`problem-<slug>` titles), ready for any language.
+    #[must_use]
+    pub fn problem_text(&self) -> ProblemText {
+        use text::Detail::{Field, Message, Sentence};
+        let slug = self.slug();
+        let message = |id| Message(id, Vec::new());
+        let sentence = |english: &String, general| Sentence { english: english.clone(), general };
+        let (title, detail) = match self {
+            ApiError::BadRequest(why) => ("problem-bad_request", sentence(why, "problem-bad_request-detail")),
+            ApiError::Unauthenticated => ("problem-unauthenticated", message("problem-unauthenticated-detail")),
+            ApiError::Unauthorized(why) => ("problem-sign_in_failed", sentence(why, "problem-sign_in_failed-detail")),
+            ApiError::Forbidden(why) => ("problem-forbidden", sentence(why, "problem-forbidden-detail")),
+            ApiError::NotFound => ("problem-not_found", message("problem-not_found-detail")),
+            ApiError::MethodNotAllowed => ("problem-method_not_allowed", message("problem-method_not_allowed-detail")),
+            ApiError::Conflict(why) => ("problem-conflict", sentence(why, "problem-conflict-detail")),
+            ApiError::PayloadTooLarge(why) => {
+                ("problem-payload_too_large", sentence(why, "problem-payload_too_large-detail"))
+            }
+            ApiError::UnsupportedMediaType(why) => {
+                ("problem-unsupported_media_type", sentence(why, "problem-unsupported_media_type-detail"))
+            }
+            ApiError::Invalid { field, detail } => {
+                ("problem-invalid_field", Field { field: field.clone(), reason: detail.clone() })
+            }
+            ApiError::MfaEnrolmentRequired => {
+                ("problem-mfa_enrolment_required", message("problem-mfa_enrolment_required-detail"))
+            }
+            ApiError::MfaRequired(why) => ("problem-mfa_required", sentence(why, "problem-mfa_required-detail")),
+            ApiError::Locked(seconds) => (
+                "problem-account_locked",
+                Message("problem-account_locked-detail", vec![("seconds", seconds.to_string())]),
+            ),
+            ApiError::TooManyRequests => ("problem-too_many_requests", message("problem-too_many_requests-detail")),
+            ApiError::Unavailable => ("problem-unavailable", message("problem-unavailable-detail")),
+            ApiError::StorageFull => ("problem-storage_full", message("problem-storage_full-detail")),
+            ApiError::Infected => ("problem-infected_file", message("problem-infected_file-detail")),
+            ApiError::ScannerUnavailable => {
+                ("problem-scanner_unavailable", message("problem-scanner_unavailable-detail"))
+            }
+            ApiError::Internal(_) => ("problem-internal", message("problem-internal-detail")),
         };
-        Problem {
-            kind: format!("https://carethread.org/problems/{}", self.slug()),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
-            detail,
+        let field = match self {
+            ApiError::Invalid { field, .. } => Some(field.clone()),
+            ApiError::Infected => Some("file".to_owned()),
+            _ => None,
+        };
+        ProblemText {
+            kind: format!("https://carethread.org/problems/{slug}"),
+            status: self.status().as_u16(),
             field,
+            title,
+            detail,
         }
     }
 }
@@ -176,8 +225,11 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %cause, source = ?cause.source(), "request failed");
         }
         let status = self.status();
-        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let text = self.problem_text();
+        let body = serde_json::to_vec(&text.problem(Language::En)).unwrap_or_default();
         let mut response = (status, body).into_response();
+        // Rewritten in the caller's language on the way out (`speak_the_callers_language`).
+        response.extensions_mut().insert(text);
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -102,6 +102,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     auth::warm_up();
     routes::router(&state)
+        .layer(middleware::from_fn_with_state(state.clone(), error::speak_the_callers_language))
         .layer(middleware::from_fn_with_state(state.clone(), write_health::watch))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))

@@ -1,11 +1,50 @@
 //! The OpenAPI 3 description, generated from the handlers and served at
 //! `/api/v1/openapi.json`.
+//!
+//! Each handler documents what it answers itself; [`ErrorResponses`] adds
+//! what the shared parts answer for every operation alike (a JSON body's
+//! 400/413/415/422, a query string's 400/422, a session's 401, the
+//! database's 503, and the conflicts of [`CONFLICTS`]) and gives every
+//! error the `application/problem+json` body [`ApiError`] sends.
+//! [`limits`] writes the enforced lengths and allowed values into the
+//! request schemas.
+//!
+//! [`ApiError`]: crate::error::ApiError
+
+pub mod limits;
+
+use std::collections::btree_map::Entry;
 
 use axum::Json;
+use axum::http::StatusCode;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::response::Response;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, ObjectBuilder, Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::api_paths;
+
+/// The media type of every error answer.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Operations that answer 409 Conflict, and when: method, path, why.
+pub const CONFLICTS: [(&str, &str, &str); 10] = [
+    ("post", "/api/v1/admin/users", "The username (or record number) is taken"),
+    ("patch", "/api/v1/admin/users/{id}", "Another patient already has that record number"),
+    ("post", "/api/v1/admin/pools", "A pool with that slug exists"),
+    ("post", "/api/v1/mfa/enrol", "Two-step sign-in is already on: turn it off first"),
+    ("post", "/api/v1/mfa/confirm", "There is no enrolment to confirm: enrol first"),
+    ("delete", "/api/v1/mfa", "Two-step sign-in is not on"),
+    ("post", "/api/v1/quick-replies", "A quick reply with that code exists"),
+    ("post", "/api/v1/threads/{id}/break-glass", "You already have access to this thread"),
+    (
+        "post",
+        "/api/v1/threads/{id}/messages",
+        "The conversation is closed or takes no replies from you, or a reply was already sent from this draft",
+    ),
+    ("post", "/api/v1/threads/{id}/attachments", "The conversation is closed or takes no replies from you"),
+];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -65,7 +104,7 @@ use crate::routes::api_paths;
         api_paths::readyz,
         api_paths::metrics,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses, &RequestLimits),
     tags(
         (name = "session", description = "Signing in and out, two-step sign-in"),
         (name = "privacy", description = "The audit log, proxy grants and break-the-glass access"),
@@ -90,6 +129,131 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Adds the answers every operation shares and makes every error a problem.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            for method in METHODS {
+                let Some(operation) = operation_mut(item, method) else { continue };
+                shared_answers(path, method, operation);
+                for (status, response) in &mut operation.responses.responses {
+                    if let (Ok(code), RefOr::T(response)) = (status.parse::<u16>(), response)
+                        && code >= 400
+                    {
+                        as_problem(path, code, response);
+                    }
+                }
+            }
+        }
+    }
+}
+
+const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// The operation for `method` (lowercase) in a path item.
+pub(crate) fn operation_mut<'a>(item: &'a mut PathItem, method: &str) -> Option<&'a mut Operation> {
+    match method {
+        "get" => item.get.as_mut(),
+        "put" => item.put.as_mut(),
+        "post" => item.post.as_mut(),
+        "delete" => item.delete.as_mut(),
+        "patch" => item.patch.as_mut(),
+        _ => None,
+    }
+}
+
+/// What the extractors, the session and the database answer for `operation`.
+fn shared_answers(path: &str, method: &str, operation: &mut Operation) {
+    let json_body = operation.request_body.as_ref().is_some_and(|b| b.content.contains_key("application/json"));
+    let multipart = operation.request_body.as_ref().is_some_and(|b| b.content.contains_key("multipart/form-data"));
+    let query = operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Query);
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let responses = &mut operation.responses.responses;
+    // A status the handler documented without a description gets this one.
+    let mut add = |status: u16, why: &str| match responses.entry(status.to_string()) {
+        Entry::Vacant(vacant) => {
+            vacant.insert(RefOr::T(Response::new(why)));
+        }
+        Entry::Occupied(mut occupied) => {
+            if let RefOr::T(response) = occupied.get_mut()
+                && response.description.is_empty()
+            {
+                why.clone_into(&mut response.description);
+            }
+        }
+    };
+    if json_body {
+        add(400, "The body is not valid JSON");
+        add(413, "The body is larger than the server accepts");
+        add(415, "The body is not `application/json`");
+        add(422, "A field is missing, has the wrong type, is not a known field or breaks a rule: `field` names it");
+    }
+    if multipart {
+        add(400, "The multipart form could not be read");
+    }
+    if query {
+        add(
+            400,
+            "The query string is malformed: a broken `%` escape, text that is not UTF-8, or a parameter given twice",
+        );
+        add(422, "A query parameter is not valid: `field` names it");
+    }
+    if secured {
+        add(401, "No valid session: sign in with `POST /api/v1/session` and send the token as `Authorization: Bearer`");
+    }
+    if path.starts_with("/api/") {
+        add(
+            503,
+            "The database is not answering, or has no room to write: nothing was changed; try again after `Retry-After` seconds",
+        );
+    }
+    if let Some((_, _, why)) = CONFLICTS.iter().find(|(m, p, _)| *m == method && *p == path) {
+        responses.insert("409".to_owned(), RefOr::T(Response::new(*why)));
+    }
+}
+
+/// An error answer: `application/problem+json` with the `Problem` schema,
+/// and a description when the handler gave none.
+fn as_problem(path: &str, status: u16, response: &mut Response) {
+    if response.description.is_empty() {
+        let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
+        default_description(status).unwrap_or(reason).clone_into(&mut response.description);
+    }
+    response.content.clear();
+    response.content.insert(PROBLEM_JSON.to_owned(), Content::new(Some(Ref::from_schema_name("Problem"))));
+    // Readiness with failing writes answers its usual report, with status 503.
+    if path == "/readyz" && status == 503 {
+        let report = ObjectBuilder::new().description(Some("The readiness report, `\"writes\":\"failing\"`")).build();
+        response.content.insert("application/json".to_owned(), Content::new(Some(RefOr::T(Schema::Object(report)))));
+    }
+}
+
+fn default_description(status: u16) -> Option<&'static str> {
+    Some(match status {
+        401 => "No valid session",
+        403 => "Your role may not do this",
+        404 => "No such resource, or one you may not see",
+        409 => "The request conflicts with the resource's state",
+        413 => "The body or a file is too large",
+        415 => "The body or a file has a type that is not accepted",
+        422 => "A field is not valid: `field` names it",
+        429 => "Too many attempts: try again after `Retry-After` seconds",
+        503 => "Temporarily unavailable: try again after `Retry-After` seconds",
+        _ => return None,
+    })
+}
+
+/// Writes the enforced lengths and allowed values into the request schemas.
+struct RequestLimits;
+
+impl Modify for RequestLimits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        limits::write_limits(openapi);
     }
 }
 
