@@ -26,8 +26,8 @@ pub async fn clinic_triage_settings(app: &App) -> StoreResult<Arc<TriageSettings
 #[must_use]
 pub fn routing_rules(settings: &TriageSettings) -> RoutingRules {
     let mut rules = RoutingRules::default();
-    for (key, slug) in &settings.routes {
-        rules.set(key, slug.clone());
+    for route in &settings.routes {
+        rules.set(&route.key, route.pool_slug.clone());
     }
     rules
 }

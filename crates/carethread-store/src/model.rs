@@ -93,12 +93,27 @@ pub struct TriageRecord {
 }
 
 /// A clinic's triage settings as stored. Routes name only the rules that
-/// differ from the defaults, as (rule key, pool slug).
+/// differ from the defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TriageSettings {
     pub classifier_enabled: bool,
-    pub routes: Vec<(String, String)>,
+    pub routes: Vec<RouteToPool>,
     pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A routing rule as stored: messages triaged as `key` go to the pool `pool_slug`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteToPool {
+    pub key: String,
+    pub pool_slug: String,
+}
+
+/// How many automatic triage results one model version gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelCount {
+    pub model_id: String,
+    pub model_version: String,
+    pub results: i64,
 }
 
 /// A staff member's re-triage of a thread.
@@ -120,8 +135,8 @@ pub struct TriageOverride {
 /// How triage has done: results by model, and how often staff overrode it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TriageStats {
-    /// Automatic results, by (model id, model version).
-    pub by_model: Vec<(String, String, i64)>,
+    /// Automatic results, by model.
+    pub by_model: Vec<ModelCount>,
     pub automatic: i64,
     pub needs_review: i64,
     pub emergencies: i64,

@@ -43,7 +43,7 @@ impl Backend {
         for row in &routes {
             let at: i64 = row.try_get("updated_at")?;
             updated = Some(updated.map_or(at, |u| u.max(at)));
-            pairs.push((row.try_get("rule_key")?, row.try_get("slug")?));
+            pairs.push(crate::RouteToPool { key: row.try_get("rule_key")?, pool_slug: row.try_get("slug")? });
         }
         Ok(TriageSettings { classifier_enabled, routes: pairs, updated_at: updated.map(at).transpose()? })
     }
@@ -148,7 +148,11 @@ impl Backend {
             stats.automatic += n;
             stats.needs_review += row.try_get::<Option<i64>, _>("review")?.unwrap_or(0);
             stats.emergencies += row.try_get::<Option<i64>, _>("emergencies")?.unwrap_or(0);
-            stats.by_model.push((row.try_get("model_id")?, row.try_get("model_version")?, n));
+            stats.by_model.push(crate::ModelCount {
+                model_id: row.try_get("model_id")?,
+                model_version: row.try_get("model_version")?,
+                results: n,
+            });
         }
         stats.overrides = sqlx::query_scalar("SELECT COUNT(*) FROM triage_results WHERE overridden_by IS NOT NULL")
             .fetch_one(&self.read)

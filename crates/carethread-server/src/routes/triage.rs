@@ -108,7 +108,7 @@ impl From<TriageStats> for TriageStatsOut {
             by_model: s
                 .by_model
                 .into_iter()
-                .map(|(id, version, results)| ModelCountOut { id, version, results })
+                .map(|m| ModelCountOut { id: m.model_id, version: m.model_version, results: m.results })
                 .collect(),
         }
     }
