@@ -50,6 +50,7 @@ impl Text {
             }
             "vital-sign-weight-gain" if arg("days") == "1" => id.push_str("-day"),
             "vital-sign-weight-gain" => {}
+            code if code.starts_with("lab-value-") => set("what", self.lookup(&format!("lab-{}", arg("what")), &[])?),
             code if code.starts_with("vital-sign-") => {
                 set("what", self.lookup(&format!("reading-{}", arg("what")), &[])?);
                 let value = arg("value");
@@ -175,6 +176,9 @@ mod tests {
             "vital sign: glucose over 400 mg/dL (emergency above 400 mg/dL with symptoms)",
             "vital sign: blood pressure 85/50 (emergency: systolic below 90 with symptoms)",
             "vital sign: INR 6.5 (emergency above 5 with bleeding)",
+            "lab value: potassium 6.8 mmol/L (emergency at or above 6.5 mmol/L)",
+            "lab value: sodium 123 mmol/L (emergency below 125 mmol/L with symptoms)",
+            "not counted: lab value: potassium 6.9 mmol/L (emergency at or above 6.5 mmol/L) (family history)",
             "vital sign: temperature 100.8 °F in an infant under 3 months (emergency at or above 100.4 °F / 38 °C)",
             "vital sign: weight gain 3 lb in a day (heart failure: emergency at 3 lb / 1 kg in a day or 5 lb / 2 kg in a week)",
             "vital sign: weight gain 4 lb in 2 days (heart failure: emergency at 3 lb / 1 kg in a day or 5 lb / 2 kg in a week)",
