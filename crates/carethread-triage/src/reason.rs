@@ -115,10 +115,6 @@ impl ReasonCode {
         if let Some(rest) = text.strip_prefix("vital sign: ") {
             return vital_sign(rest);
         }
-        if let Some(rest) = text.strip_prefix("lab value: ") {
-            let (code, args) = crate::vitals::lab_reason_code(rest)?;
-            return Some(Self::new(code, &args));
-        }
         if let Some(medicine) = text.strip_prefix("mentions a medicine: ") {
             return Some(Self::new("mentions-medicine", &[("medicine", medicine)]));
         }
