@@ -136,9 +136,13 @@ impl Triage {
     #[must_use]
     pub fn classify(&self, subject: &str, body: &str, use_classifier: bool, routing: &RoutingRules) -> TriageResult {
         let (subject_tokens, body_tokens) = (text::tokenize(subject), text::tokenize(body));
-        let safety = self.lexicon().check_message_tokens(&subject_tokens, &body_tokens);
+        // The rules read clinical shorthand ("c/o CP", "SOB") as its words;
+        // the classifier's features read the message as written.
+        let (subject_rules, body_rules) =
+            (safety::expand_shorthand(subject, &subject_tokens), safety::expand_shorthand(body, &body_tokens));
+        let safety = self.lexicon().check_message_tokens(&subject_rules, &body_rules);
         // Readings past a threshold are rules outside the classifier's features.
-        let vitals = vitals::check_message((subject, &subject_tokens), (body, &body_tokens));
+        let vitals = vitals::check_message((subject, &subject_rules), (body, &body_rules));
         let rules_emergency = safety.is_emergency() || vitals.is_emergency();
         let mut reasons: Vec<String> = vitals.alarms.clone();
         reasons.extend(safety.flags.iter().map(|f| format!("red flag: {} (\"{}\")", f.family, f.phrase)));

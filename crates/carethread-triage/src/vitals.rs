@@ -50,6 +50,12 @@ pub const TEMPERATURE_HIGH_C: f64 = 40.0;
 pub const INFANT_FEVER_C: f64 = 38.0;
 /// Days of age under which the infant fever threshold applies (3 months).
 pub const INFANT_DAYS: f64 = 90.0;
+/// Adult respiratory rate below this is an emergency (NEWS2 scores ≤ 8/min
+/// as 3, its highest band; slow breathing is the sign of opioid overdose).
+pub const RESPIRATORY_RATE_LOW: f64 = 9.0;
+/// Temperature below this (°C; 95 °F) is hypothermia (NEWS2 scores ≤ 35.0 °C
+/// as 3; the usual definition of hypothermia is a core temperature < 35 °C).
+pub const TEMPERATURE_LOW_C: f64 = 35.0;
 /// Adult respiratory rate above this (NEWS2 highest band ≥ 25; > 30/min is
 /// the usual emergency line of nurse telephone triage protocols).
 pub const RESPIRATORY_RATE_HIGH: f64 = 30.0;
@@ -112,13 +118,20 @@ enum Needs {
 }
 
 mod context;
+mod labs;
 mod read;
+
+pub use labs::{
+    CALCIUM_HIGH_MG_DL, DIGOXIN_HIGH, HEMOGLOBIN_LOW, LITHIUM_HIGH, PLATELETS_LOW, POTASSIUM_HIGH, POTASSIUM_LOW,
+    SODIUM_HIGH, SODIUM_LOW, SODIUM_LOW_WITH_SYMPTOMS, reason_code as lab_reason_code,
+};
 
 /// Checks a text (already tokenised as `tokens`) for readings past an
 /// emergency threshold.
 #[must_use]
 pub fn check(text: &str, tokens: &[Token]) -> VitalsCheck {
-    let hits = read::hits(text, tokens);
+    let mut hits = read::hits(text, tokens);
+    hits.extend(labs::hits(tokens));
     if hits.is_empty() {
         return VitalsCheck::default();
     }
@@ -226,11 +239,15 @@ mareado|mareada|mareo|desmayo|desmayado|desmayada|confundido|confundida|debil|su
 (dolor de pecho)|(falta el aire)|(dolor de cabeza)|(vision borrosa)|(veo borroso)|vomitando|vomito|adormilado|adormilada|entumido|entumida
 diaphoretic|diaphoresis|syncope|syncopal|presyncope|presyncopal|ams|altered|obtunded|unresponsive|sob|dyspnea|dyspneic
 tachypneic|hypoxic|(c o cp)|(c o chest pain)|(c o sob)|(mental status)
+seizure|seizures|seized|convulsion|convulsiones|convulsiono|palpitations|palpitaciones|tingly|tingling|hormiguean
+somnolent|somnolienta|somnoliento|disoriented|desorientada|desorientado|aletargado|aletargada|mottled|(hard to wake)
+(barely responding)|(not responding)|(no responde)|(yellow halos)|(todo amarillo)|(heart feels skippy)|(late raro)
 [flag: bleeding]
 bleeding|bleed|bleeds|blood|bruising|bruises|nosebleed|(black stool)|(black stools)|sangrado|sangrando|sangre|moretones|sangra
 [flag: heart failure]
 (heart failure)|chf|hf|(insuficiencia cardiaca)|lasix|furosemide|furosemida|torsemide|bumex|bumetanide|(water pill)|diuretic
 diuretico|swelling|swollen|edema|hinchado|hinchada|hinchados|hinchadas|hinchazon|(short of breath)|(falta el aire)|fluid|liquidos
+icc|ccf|ortopnea|orthopnea|crepitantes|crackles|(insuficiencia cardiaca congestiva)
 ";
 
 #[cfg(test)]

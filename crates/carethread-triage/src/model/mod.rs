@@ -93,9 +93,10 @@ pub struct Model {
 
 /// Reads the features of a message.
 #[must_use]
-pub fn features_of(subject: &str, body: &str) -> Features {
-    let (subject, body) = (tokenize(subject), tokenize(body));
-    let safety = Lexicon::builtin().check_message_tokens(&subject, &body);
+pub fn features_of(subject_text: &str, body_text: &str) -> Features {
+    let (subject, body) = (tokenize(subject_text), tokenize(body_text));
+    // The red flags as triage finds them, clinical shorthand read as its words.
+    let safety = Lexicon::builtin().check_message(subject_text, body_text);
     features::extract(&subject, &body, &safety)
 }
 

@@ -59,7 +59,7 @@ fn labelled(examples: &[Example]) -> Vec<Labelled> {
         .iter()
         .map(|e| {
             let (subject, body) = (tokenize(&e.subject), tokenize(&e.body));
-            let safety = Lexicon::builtin().check_message_tokens(&subject, &body);
+            let safety = Lexicon::builtin().check_message(&e.subject, &e.body);
             Labelled {
                 features: features::extract(&subject, &body, &safety),
                 unflagged: (e.urgency == Urgency::Emergency)

@@ -51,7 +51,8 @@ fn every_reason_the_rules_and_the_classifier_write_has_a_code() {
                 seen.insert(code.code);
                 if code.code == "not-counted" {
                     let finding = code.arg("finding");
-                    assert!(finding.starts_with("vital sign: ") == ReasonCode::read(finding).is_some(), "{reason:?}");
+                    let reading = finding.starts_with("vital sign: ") || finding.starts_with("lab value: ");
+                    assert!(reading == ReasonCode::read(finding).is_some(), "{reason:?}");
                 }
                 assert!(
                     code.args.iter().all(|(k, v)| !v.is_empty() || matches!(*k, "bound" | "features")),
@@ -71,6 +72,8 @@ fn every_reason_the_rules_and_the_classifier_write_has_a_code() {
         "vital-sign-high-with-bleeding",
         "vital-sign-infant-fever",
         "vital-sign-weight-gain",
+        "lab-value-at-or-above",
+        "lab-value-low",
         "mentions-medicine",
         "since",
         "mentions-word",

@@ -5,13 +5,15 @@ use super::findings::{RedFlag, SafetyCheck};
 use super::lexicon::Lexicon;
 use super::matcher::Matcher;
 use super::scopes::Scopes;
+use super::shorthand::expand_shorthand;
 use crate::text::{Token, tokenize};
 
 impl Lexicon {
-    /// Checks a message (subject and body together) for red flags.
+    /// Checks a message (subject and body together) for red flags, with
+    /// clinical shorthand ("c/o CP", "SOB") read as its words.
     #[must_use]
     pub fn check(&self, text: &str) -> SafetyCheck {
-        self.check_tokens(&tokenize(text))
+        self.check_tokens(&expand_shorthand(text, &tokenize(text)))
     }
 
     /// Checks a message's subject and body. A red flag in the subject alone
@@ -19,7 +21,8 @@ impl Lexicon {
     /// (subject "chest pain", body "no chest pain anymore").
     #[must_use]
     pub fn check_message(&self, subject: &str, body: &str) -> SafetyCheck {
-        self.check_message_tokens(&tokenize(subject), &tokenize(body))
+        let (subject_tokens, body_tokens) = (tokenize(subject), tokenize(body));
+        self.check_message_tokens(&expand_shorthand(subject, &subject_tokens), &expand_shorthand(body, &body_tokens))
     }
 
     /// [`Lexicon::check_message`] on already tokenised subject and body.

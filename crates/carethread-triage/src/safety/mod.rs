@@ -12,11 +12,13 @@ mod lexicon;
 mod matcher;
 mod pattern;
 mod scopes;
+mod shorthand;
 mod start_index;
 mod vocabulary;
 
 pub use findings::{RedFlag, SafetyCheck, Suppression};
 pub use lexicon::Lexicon;
+pub use shorthand::expand_shorthand;
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,13 @@ pub(super) fn weight_gain(tokens: &[Token], i: usize) -> Option<(Hit, usize)> {
     if !["gained", "gain", "gaining", "up", "subi", "aumente", "subio", "aumento"].contains(&word(tokens, i)) {
         return None;
     }
-    let at = i + 1;
+    // "aumento de peso de 4 kg", "gained about 5 lbs".
+    let mut at = i + 1;
+    while at < i + 4
+        && ["de", "peso", "of", "weight", "about", "around", "almost", "nearly"].contains(&word(tokens, at))
+    {
+        at += 1;
+    }
     let (amount, suffix) = number(tokens.get(at)?)?;
     let unit = if suffix.is_empty() { word(tokens, at + 1) } else { suffix };
     let pounds = match unit {
@@ -71,8 +77,24 @@ fn number_word(word: &str) -> Option<f64> {
 /// days, weeks or months ("my 6 week old", "bebé de 5 semanas", "newborn").
 pub(super) fn infant_age(tokens: &[Token]) -> Option<f64> {
     let baby = |i: usize| {
-        ["baby", "bebe", "bebito", "bebita", "infant", "son", "daughter", "hijo", "hija", "nieto", "nieta", "newborn"]
-            .contains(&word(tokens, i))
+        [
+            "baby",
+            "bebe",
+            "bebito",
+            "bebita",
+            "infant",
+            "son",
+            "daughter",
+            "hijo",
+            "hija",
+            "nieto",
+            "nieta",
+            "newborn",
+            "grandson",
+            "granddaughter",
+            "grandbaby",
+        ]
+        .contains(&word(tokens, i))
     };
     for i in 0..tokens.len() {
         if ["newborn", "newborns"].contains(&word(tokens, i))
@@ -80,19 +102,23 @@ pub(super) fn infant_age(tokens: &[Token]) -> Option<f64> {
         {
             return Some(0.0);
         }
-        let Some(n) =
-            number(&tokens[i]).filter(|(_, s)| s.is_empty()).map(|(n, _)| n).or_else(|| number_word(word(tokens, i)))
-        else {
-            continue;
+        // "6 weeks old", and written together: "6wk old", "10d old".
+        let (n, unit, after) = match number(&tokens[i]) {
+            Some((n, "")) => (n, word(tokens, i + 1), i + 2),
+            Some((n, unit)) => (n, unit, i + 1),
+            None => match number_word(word(tokens, i)) {
+                Some(n) => (n, word(tokens, i + 1), i + 2),
+                None => continue,
+            },
         };
-        let per = match word(tokens, i + 1) {
-            "day" | "days" | "dia" | "dias" => 1.0,
-            "week" | "weeks" | "wk" | "wks" | "semana" | "semanas" | "semanitas" => 7.0,
+        let per = match unit {
+            "day" | "days" | "dia" | "dias" | "d" => 1.0,
+            "week" | "weeks" | "wk" | "wks" | "semana" | "semanas" | "semanitas" | "w" => 7.0,
             "month" | "months" | "mo" | "mos" | "mes" | "meses" => 30.4,
             _ => continue,
         };
-        let old = ["old", "nacido", "nacida", "edad"].contains(&word(tokens, i + 2))
-            || (word(tokens, i + 2) == "de" && ["nacido", "nacida", "edad"].contains(&word(tokens, i + 3)));
+        let old = ["old", "nacido", "nacida", "edad"].contains(&word(tokens, after))
+            || (word(tokens, after) == "de" && ["nacido", "nacida", "edad"].contains(&word(tokens, after + 1)));
         let near_baby = (i.saturating_sub(3)..i).any(baby);
         if old || near_baby {
             return Some(n * per);

@@ -6,8 +6,8 @@
 use super::context::{infant_age, mentions_a_child, weight_gain};
 use super::{
     CRISIS, DIASTOLIC_HIGH, GLUCOSE_HIGH_MG_DL, GLUCOSE_LOW_MG_DL, HEART_RATE_HIGH, HEART_RATE_LOW, Hit, INFANT_DAYS,
-    INFANT_FEVER_C, INR_ALONE, INR_BLEEDING, MG_DL_PER_MMOL_L, Needs, RESPIRATORY_RATE_HIGH, SPO2_LOW, SYSTOLIC_HIGH,
-    SYSTOLIC_LOW, TEMPERATURE_HIGH_C,
+    INFANT_FEVER_C, INR_ALONE, INR_BLEEDING, MG_DL_PER_MMOL_L, Needs, RESPIRATORY_RATE_HIGH, RESPIRATORY_RATE_LOW,
+    SPO2_LOW, SYSTOLIC_HIGH, SYSTOLIC_LOW, TEMPERATURE_HIGH_C, TEMPERATURE_LOW_C,
 };
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -45,6 +45,9 @@ const LABELS: &[(&str, Kind)] = &[
     ("oxygen saturation", Kind::SpO2),
     ("saturacion de oxigeno", Kind::SpO2),
     ("spo2", Kind::SpO2),
+    ("sato2", Kind::SpO2),
+    ("satura", Kind::SpO2),
+    ("saturando", Kind::SpO2),
     ("sao2", Kind::SpO2),
     ("o2 sat", Kind::SpO2),
     ("o2", Kind::SpO2),
@@ -59,6 +62,7 @@ const LABELS: &[(&str, Kind)] = &[
     ("temperature", Kind::Temperature),
     ("temperatura", Kind::Temperature),
     ("temp", Kind::Temperature),
+    ("t", Kind::Temperature),
     ("fever", Kind::Temperature),
     ("fiebre", Kind::Temperature),
     ("calentura", Kind::Temperature),
@@ -66,6 +70,7 @@ const LABELS: &[(&str, Kind)] = &[
     ("resp rate", Kind::RespiratoryRate),
     ("frecuencia respiratoria", Kind::RespiratoryRate),
     ("rr", Kind::RespiratoryRate),
+    ("fr", Kind::RespiratoryRate),
     ("blood sugar", Kind::Glucose),
     ("bgl", Kind::Glucose),
     ("bg", Kind::Glucose),
@@ -86,10 +91,11 @@ const FILLER: &[&str] = &[
     "era", "de", "en", "to", "dropped", "down", "up", "went", "around", "about", "only", "just", "over", "under",
     "below", "above", "less", "more", "than", "mas", "menos", "del", "la", "el", "level", "nivel", "checked", "came",
     "back", "measured", "marca", "marco", "dio", "salio", "its", "has", "been", "rate", "bajo", "subio", "baja",
-    "sube", "a", "me", "le", "tiene", "tengo", "con", "with", "my", "mi", "su", "reading", "of", "s",
+    "sube", "a", "me", "le", "tiene", "tengo", "con", "with", "my", "mi", "su", "reading", "of", "s", "ha", "dado",
+    "running", "anda", "entre", "between", "hoy", "today",
 ];
 
-fn is_filler(word: &str) -> bool {
+pub(super) fn is_filler(word: &str) -> bool {
     FILLER.contains(&word)
 }
 
@@ -281,6 +287,11 @@ fn reading(
             format!("vital sign: respiratory rate {} (emergency above {RESPIRATORY_RATE_HIGH})", show(value)),
             Needs::Nothing,
         ),
+        Kind::RespiratoryRate if !child && (2.0..=80.0).contains(&value) && value_cmp < RESPIRATORY_RATE_LOW => hit(
+            at + 1,
+            format!("vital sign: respiratory rate {} (emergency below {RESPIRATORY_RATE_LOW})", show(value)),
+            Needs::Nothing,
+        ),
         Kind::Glucose => {
             let next = word(tokens, at + 1);
             // "sugar 45 grams": a food label, not a reading.
@@ -418,6 +429,12 @@ fn temperature(
         let reason = format!(
             "vital sign: temperature {written} in an infant under 3 months (emergency at or above 100.4 °F / {INFANT_FEVER_C} °C)"
         );
+        return Some(((reason, Needs::Nothing), end));
+    }
+    // Hypothermia, read only from a temperature written as one.
+    let low = if fahrenheit { value < 95.0 } else { celsius < TEMPERATURE_LOW_C };
+    if low && (labelled || unit.is_some() || degree) && infant.is_none() {
+        let reason = format!("vital sign: temperature {written} (emergency below 95 °F / {TEMPERATURE_LOW_C} °C)");
         return Some(((reason, Needs::Nothing), end));
     }
     // 104 °F is 40 °C to the nearest tenth; compare as written.

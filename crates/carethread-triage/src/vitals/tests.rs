@@ -181,7 +181,48 @@ fn odd_text_around_numbers_never_panics() {
         "104.5Fx",
         "1e9 bpm",
         "bp 999999999999999999999999/1",
+        "K",
+        "potassium",
+        "sodio 1e400",
+        "Hb 0",
+        "platelets 99999999999999999999",
+        "lithium level .",
+        "aumento de peso de",
+        "6wk",
     ] {
         let _ = check(text, &tokenize(text));
     }
+}
+
+#[test]
+fn clinical_labels_and_low_readings_fire() {
+    fires("SatO2 86%, FC 124", "vital sign: SpO2 86% (emergency below 90%)");
+    fires("satura 87 con el salbutamol", "vital sign: SpO2 87% (emergency below 90%)");
+    fires("SatO2 85-87% en reposo", "vital sign: SpO2 85% (emergency below 90%)");
+    fires("AMS, T 40.1, neck stiffness", "vital sign: temperature 40.1 °C (emergency at or above 104 °F / 40 °C)");
+    fires("FR 32, tose flema verde", "vital sign: respiratory rate 32 (emergency above 30)");
+    fires("RR 8 and pinpoint pupils", "vital sign: respiratory rate 8 (emergency below 9)");
+    fires("temp 94.1F and shivering", "vital sign: temperature 94.1 °F (emergency below 95 °F / 35 °C)");
+    fires("el azúcar me ha dado 45 toda la mañana", "vital sign: glucose 45 mg/dL (emergency below 54 mg/dL)");
+    quiet("RR 16, T 36.8, SpO2 96%");
+    quiet("respiratory rate 12 while asleep");
+    // A temperature is only read low when it is written as one.
+    quiet("pt is 33, on day 34 of the diet");
+}
+
+#[test]
+fn infants_and_weight_gain_written_in_shorthand() {
+    fires(
+        "6wk old, 38.3 C rectal, feeding less",
+        "vital sign: temperature 38.3 °C in an infant under 3 months (emergency at or above 100.4 °F / 38 °C)",
+    );
+    fires(
+        "Grandson 2 months, 38.5 in the ear, fussy",
+        "vital sign: temperature 38.5 °C in an infant under 3 months (emergency at or above 100.4 °F / 38 °C)",
+    );
+    fires(
+        "paciente con ICC, aumento de peso de 4 kg en 5 días, ortopnea",
+        "vital sign: weight gain 4 kg in 5 days (heart failure: emergency at 2 lb / 1 kg in a day or 5 lb / 2 kg in a week)",
+    );
+    quiet("grandson is 2 years old, temp 38.5");
 }
