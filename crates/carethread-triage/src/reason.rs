@@ -29,7 +29,9 @@ use crate::safety::Suppression;
 /// `vital-sign-at-or-above`, `vital-sign-low`, `vital-sign-high-with-symptoms`,
 /// `vital-sign-systolic-low-with-symptoms`, `vital-sign-high-with-bleeding`,
 /// `vital-sign-infant-fever` (each `what`, `value`, `bound` (`over`,
-/// `under` or empty), `threshold`), `vital-sign-weight-gain` (`amount`,
+/// `under` or empty), `threshold`), `lab-value-at-or-above`,
+/// `lab-value-high`, `lab-value-low`, `lab-value-high-with-symptoms`,
+/// `lab-value-low-with-symptoms` (each `what`, `value`, `threshold`), `vital-sign-weight-gain` (`amount`,
 /// `days`, `day_threshold`, `week_threshold`), `mentions-medicine`
 /// (`medicine`), `since` (`duration`), `mentions-word` (`word`),
 /// `no-category-keywords`, `asks-quickly`, `classifier-category`
@@ -114,6 +116,10 @@ impl ReasonCode {
         }
         if let Some(rest) = text.strip_prefix("vital sign: ") {
             return vital_sign(rest);
+        }
+        if let Some(rest) = text.strip_prefix("lab value: ") {
+            let (code, args) = crate::vitals::lab_reason_code(rest)?;
+            return Some(Self::new(code, &args));
         }
         if let Some(medicine) = text.strip_prefix("mentions a medicine: ") {
             return Some(Self::new("mentions-medicine", &[("medicine", medicine)]));
