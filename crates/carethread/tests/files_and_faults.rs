@@ -2,7 +2,7 @@
 //! full disk is answered with 503 and `Retry-After` (sign-out still ends the
 //! session). The scanning tests that need a real `clamd` run when
 //! `CARETHREAD_TEST_CLAMD` names one (`.ci/run` starts it with a test
-//! signature for the EICAR string); without it they say they are skipped.
+//! signature for the EICAR string); without it they are reported as ignored.
 
 mod support;
 
