@@ -37,7 +37,7 @@ pub(super) async fn clinic_page(
             (format!("user:{}", u.id), format!("{} ({})", u.display_name.as_str(), role_label(text, u.role.as_str())))
         })
         .collect();
-    on_call_choices.extend(pools.into_iter().map(|p| (format!("pool:{}", p.slug), p.name)));
+    on_call_choices.extend(pools.into_iter().map(|p| (format!("pool:{}", p.slug), text.pool_name(&p.slug, &p.name))));
     let number = |id: &str, name: &str, key: &str, value: String, min: u32, max: u32| {
         html! {
             label for=(id) { (text.get(key)) }

@@ -34,7 +34,7 @@ pub(super) async fn pools_page(
     let body = html! {
         @for p in &pools {
             section aria-labelledby={ "pool-" (p.pool.slug) } {
-                h2 id={ "pool-" (p.pool.slug) } { (p.pool.name) }
+                h2 id={ "pool-" (p.pool.slug) } { (text.pool_name(&p.pool.slug, &p.pool.name)) }
                 @let roles: Vec<Role> = p.members.iter().filter_map(|m| m.role.parse().ok()).collect();
                 p class="hint" {
                     (text.get(if carethread_triage::is_clinical_pool(&roles) { "admin-pools-clinical" } else { "admin-pools-not_clinical" }))
@@ -50,7 +50,7 @@ pub(super) async fn pools_page(
                                 input type="hidden" name="pool" value=(p.pool.id);
                                 input type="hidden" name="staff" value=(m.id);
                                 button type="submit" class="small" {
-                                    (text.fill("admin-pools-remove", &[("name", &m.display_name), ("pool", &p.pool.name)]))
+                                    (text.fill("admin-pools-remove", &[("name", &m.display_name), ("pool", &text.pool_name(&p.pool.slug, &p.pool.name))]))
                                 }
                             }
                         }
@@ -60,7 +60,7 @@ pub(super) async fn pools_page(
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     input type="hidden" name="action" value="add";
                     input type="hidden" name="pool" value=(p.pool.id);
-                    label for={ "add-" (p.pool.slug) } { (text.fill("admin-pools-add_to", &[("pool", &p.pool.name)])) }
+                    label for={ "add-" (p.pool.slug) } { (text.fill("admin-pools-add_to", &[("pool", &text.pool_name(&p.pool.slug, &p.pool.name))])) }
                     select id={ "add-" (p.pool.slug) } name="staff" {
                         @for s in staff.iter().filter(|s| !p.members.iter().any(|m| m.id == s.user.id)) {
                             option value=(s.user.id) { (s.user.display_name) }

@@ -38,7 +38,7 @@ pub(super) async fn routing_page(
             @for (rule, slug) in RULES.iter().zip(current) {
                 label for={ "rule-" (rule) } { (text.get(&format!("admin-routing-{rule}"))) }
                 select id={ "rule-" (rule) } name=(rule) {
-                    @for p in &pools { option value=(p.slug) selected[&p.slug == slug] { (p.name) } }
+                    @for p in &pools { option value=(p.slug) selected[&p.slug == slug] { (text.pool_name(&p.slug, &p.name)) } }
                 }
             }
             div class="row" {
