@@ -4,17 +4,22 @@
 //! messages. A reason without a code (a note a clinician typed, a rule newer
 //! than this catalogue) is shown as stored, in English.
 
+use carethread_core::user::Language;
 use carethread_triage::ReasonCode;
 
 use super::Text;
 
 impl Text {
-    /// A pool's name: the built-in pools (see the demo clinic and the
-    /// migrations) by their slug's `pool-*` message, any pool the clinic
-    /// created by the name it was given.
+    /// A pool's name: a built-in pool (the slugs the default routing names,
+    /// created with their English names) by its slug's `pool_name-*`
+    /// message; a pool the clinic created, or a built-in slug the clinic gave
+    /// a name of its own, by the name it was given.
     #[must_use]
     pub fn pool_name(self, slug: &str, stored: &str) -> String {
-        self.lookup(&format!("pool_name-{slug}"), &[]).unwrap_or_else(|| stored.to_owned())
+        let id = format!("pool_name-{slug}");
+        let built_in =
+            Text(Language::En).lookup(&id, &[]).is_some_and(|english| english.eq_ignore_ascii_case(stored.trim()));
+        built_in.then(|| self.lookup(&id, &[])).flatten().unwrap_or_else(|| stored.to_owned())
     }
 
     /// A thread's category (`medication`, `scheduling` …); an unknown one as it is.
@@ -149,7 +154,6 @@ fn flag_slug(family: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use carethread_core::user::Language;
     use carethread_triage::safety::Lexicon;
 
     use super::*;
@@ -241,6 +245,7 @@ mod tests {
         assert_eq!(ES.pool_name("nurse-triage", "Nurse triage"), "Triaje de enfermería");
         assert_eq!(EN.pool_name("nurse-triage", "Nurse triage"), "Nurse triage");
         assert_eq!(ES.pool_name("wound-care", "Wound care"), "Wound care");
+        assert_eq!(ES.pool_name("billing", "Billing and insurance"), "Billing and insurance", "the clinic's own name");
         assert_eq!(ES.category("medication"), "Medicamentos");
     }
 }
