@@ -20,6 +20,9 @@ use carethread_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The media type of every error answer.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 /// An error answer from the API.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -107,6 +110,23 @@ impl ApiError {
 
     pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Internal(Box::new(err))
+    }
+
+    /// The error for an answer the framework gave by itself with `status`
+    /// (an extractor's refusal), so the API answers it as a problem too.
+    #[must_use]
+    pub fn for_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::BAD_REQUEST => ApiError::BadRequest("the request could not be read".to_owned()),
+            StatusCode::NOT_FOUND => ApiError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge("the request body is too large".to_owned()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ApiError::UnsupportedMediaType("send the body as application/json".to_owned())
+            }
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::invalid("body", "is not valid"),
+            _ => return None,
+        })
     }
 
     fn status(&self) -> StatusCode {
@@ -230,7 +250,7 @@ impl IntoResponse for ApiError {
         let mut response = (status, body).into_response();
         // Rewritten in the caller's language on the way out (`speak_the_callers_language`).
         response.extensions_mut().insert(text);
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -3,7 +3,7 @@
 //!
 //! Each handler documents what it answers itself; [`ErrorResponses`] adds
 //! what the shared parts answer for every operation alike (a JSON body's
-//! 400/413/415/422, a query string's 400/422, a session's 401, the
+//! 400/413/415/422, a query string's 400/422, a path's 400, a session's 401, the
 //! database's 503, and the conflicts of [`CONFLICTS`]) and gives every
 //! error the `application/problem+json` body [`ApiError`] sends.
 //! [`limits`] writes the enforced lengths and allowed values into the
@@ -25,8 +25,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::api_paths;
 
-/// The media type of every error answer.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub use crate::error::PROBLEM_JSON;
 
 /// Operations that answer 409 Conflict, and when: method, path, why.
 pub const CONFLICTS: [(&str, &str, &str); 10] = [
@@ -172,6 +171,7 @@ fn shared_answers(path: &str, method: &str, operation: &mut Operation) {
     let json_body = operation.request_body.as_ref().is_some_and(|b| b.content.contains_key("application/json"));
     let multipart = operation.request_body.as_ref().is_some_and(|b| b.content.contains_key("multipart/form-data"));
     let query = operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Query);
+    let in_path = operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Path);
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let responses = &mut operation.responses.responses;
     // A status the handler documented without a description gets this one.
@@ -202,6 +202,9 @@ fn shared_answers(path: &str, method: &str, operation: &mut Operation) {
             "The query string is malformed: a broken `%` escape, text that is not UTF-8, or a parameter given twice",
         );
         add(422, "A query parameter is not valid: `field` names it");
+    }
+    if in_path {
+        add(400, "The path is malformed: a broken `%` escape or text that is not UTF-8");
     }
     if secured {
         add(401, "No valid session: sign in with `POST /api/v1/session` and send the token as `Authorization: Bearer`");

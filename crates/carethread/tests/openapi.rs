@@ -184,6 +184,9 @@ async fn real_errors_are_the_problems_the_document_lists() {
         documented(&doc, &Method::POST, "/api/v1/admin/users", &taken, StatusCode::CONFLICT);
         let mfa_off = app.call(Method::DELETE, "/api/v1/mfa", Some(&alice), Some(json!({"code": "123456"}))).await;
         documented(&doc, &Method::DELETE, "/api/v1/mfa", &mfa_off, StatusCode::CONFLICT);
+        // A refusal the framework makes before any handler runs is a problem too.
+        let not_utf8 = raw(&app, Method::GET, "/api/v1/threads/%FF", Some(&alice), None).await;
+        documented(&doc, &Method::GET, "/api/v1/threads/{id}", &not_utf8, StatusCode::BAD_REQUEST);
     }
 }
 

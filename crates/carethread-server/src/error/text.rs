@@ -201,7 +201,17 @@ pub(crate) async fn speak_the_callers_language(
     next: Next,
 ) -> Response {
     let headers = request.headers().clone();
+    let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
+    // What the framework refuses by itself (a path that is not UTF-8, say) is a problem too.
+    let plain = response.extensions().get::<ProblemText>().is_none()
+        && response.headers().get(header::CONTENT_TYPE).is_none_or(|v| v.as_bytes() != super::PROBLEM_JSON.as_bytes());
+    if api
+        && plain
+        && let Some(error) = super::ApiError::for_status(response.status())
+    {
+        response = axum::response::IntoResponse::into_response(error);
+    }
     let Some(text) = response.extensions_mut().remove::<ProblemText>() else { return response };
     let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(accepted_language);
     let language = match session_language(&state, &headers).await {
