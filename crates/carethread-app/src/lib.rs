@@ -5,8 +5,11 @@
 //! policy, runs triage, and writes through the store with its audit entries
 //! in one transaction. Nothing here knows about HTTP.
 
+pub mod ai_admin;
 pub mod audit;
 pub mod clinic;
+pub mod clinic_admin;
+pub mod composing;
 pub mod drafting;
 pub mod emergency;
 pub mod error;
@@ -16,6 +19,7 @@ pub mod intake;
 pub mod messages;
 pub mod mfa;
 pub mod passwords;
+pub mod quick_replies;
 pub mod retriage;
 pub mod sessions;
 pub mod sign_in;

@@ -101,10 +101,10 @@ pub struct ThreadListItem {
     /// Patients, on an emergency while the clinic is closed: messages are
     /// not read now, and whom to call instead.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_hours: Option<crate::routes::after_hours::AfterHoursOut>,
+    pub after_hours: Option<crate::after_hours::AfterHoursOut>,
     /// Staff, on an emergency that arrived after hours: whether on-call has opened it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub on_call: Option<crate::routes::after_hours::OnCallOut>,
+    pub on_call: Option<crate::after_hours::OnCallOut>,
 }
 
 impl ThreadListItem {
@@ -315,10 +315,10 @@ pub struct ThreadDetail {
     /// Patients, on an emergency while the clinic is closed: messages are
     /// not read now, and whom to call instead (`tel:` links).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_hours: Option<crate::routes::after_hours::AfterHoursOut>,
+    pub after_hours: Option<crate::after_hours::AfterHoursOut>,
     /// Staff, on an emergency that arrived after hours: whether on-call has opened it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub on_call: Option<crate::routes::after_hours::OnCallOut>,
+    pub on_call: Option<crate::after_hours::OnCallOut>,
     pub triage: Option<TriageOut>,
     pub messages: Vec<MessageOut>,
     /// Present when the newest message reads like an emergency.
@@ -368,7 +368,7 @@ pub struct SentMessage {
     /// An emergency while the clinic is closed: messages are not read now,
     /// and whom to call instead (`tel:` links).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_hours: Option<crate::routes::after_hours::AfterHoursOut>,
+    pub after_hours: Option<crate::after_hours::AfterHoursOut>,
 }
 
 /// Sign-in answer.

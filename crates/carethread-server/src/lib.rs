@@ -4,7 +4,9 @@
 //! `carethread-triage` and the store.
 
 mod address_limit;
+mod after_hours;
 mod admin_views;
+mod ai_views;
 pub mod auth;
 pub mod clinic;
 pub mod dto;
@@ -15,6 +17,8 @@ pub mod metrics;
 pub mod openapi;
 mod routes;
 pub mod scanner;
+mod sending;
+mod settings_views;
 mod thread_views;
 pub mod tls;
 pub mod totp;

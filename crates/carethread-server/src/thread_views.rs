@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::dto::{ThreadDetail, ThreadListItem};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Authenticated;
-use crate::routes::after_hours;
+use crate::after_hours;
 
 /// A thread as the application layer read it, in the API's shape, with the
 /// reply time or after-hours guidance a patient is given, or whether on-call

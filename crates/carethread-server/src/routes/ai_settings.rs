@@ -6,19 +6,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use carethread_core::audit::AuditAction;
+use carethread_app::ai_admin;
 use carethread_core::user::Language;
 use carethread_draft::library::{self, Situation};
-use carethread_store::AiSettings;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::dto::PersonOut;
-use crate::error::{ApiError, ApiResult, Problem};
+pub use crate::ai_views::AiAdminOut;
+use crate::ai_views::ai_admin_out;
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::routes::drafts::{ModelOut, admin_only, clinic_library};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -27,92 +25,14 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/admin/ai/replies/{situation}/{language}", put(set_reply).delete(reset_reply))
 }
 
-/// One clinician's drafting and reply figures.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClinicianAiOut {
-    pub clinician: PersonOut,
-    pub drafts_generated: i64,
-    /// Drafts a reply was sent from (edited or unchanged).
-    pub drafts_sent: i64,
-    pub drafts_sent_unchanged: i64,
-    /// Drafts sent ÷ drafts generated.
-    pub utilisation: Option<f64>,
-    pub mean_edit_distance: Option<f64>,
-    pub mean_seconds_spent: Option<f64>,
-    pub replies: i64,
-    pub mean_reading_grade: Option<f64>,
-    pub triage_overrides: i64,
-}
-
-/// The clinic's AI switches, the drafting model, and the AI report.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AiAdminOut {
-    pub drafting_enabled: bool,
-    pub disclosure_enabled: bool,
-    pub drafter: ModelOut,
-    pub clinic: ClinicianAiTotals,
-    pub clinicians: Vec<ClinicianAiOut>,
-}
-
-/// The whole clinic's figures.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClinicianAiTotals {
-    pub drafts_generated: i64,
-    pub drafts_sent: i64,
-    pub utilisation: Option<f64>,
-    pub replies: i64,
-    pub triage_overrides: i64,
-}
-
-fn ratio(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| ((part as f64 / whole as f64) * 1000.0).round() / 1000.0)
-}
-
-async fn ai_admin_out(state: &AppState) -> ApiResult<AiAdminOut> {
-    let settings = state.store.ai_settings().await?;
-    let report = state.store.ai_report().await?;
-    let model = state.drafter.model();
-    let clinicians: Vec<ClinicianAiOut> = report
-        .by_clinician
-        .iter()
-        .map(|(person, f)| ClinicianAiOut {
-            clinician: person.into(),
-            drafts_generated: f.drafts_generated,
-            drafts_sent: f.drafts_sent,
-            drafts_sent_unchanged: f.drafts_sent_unchanged,
-            utilisation: ratio(f.drafts_sent, f.drafts_generated),
-            mean_edit_distance: f.mean_edit_distance,
-            mean_seconds_spent: f.mean_seconds_spent,
-            replies: f.replies,
-            mean_reading_grade: f.mean_reading_grade.map(|g| (g * 10.0).round() / 10.0),
-            triage_overrides: f.triage_overrides,
-        })
-        .collect();
-    let sum = |f: fn(&ClinicianAiOut) -> i64| clinicians.iter().map(f).sum::<i64>();
-    let (generated, sent) = (sum(|c| c.drafts_generated), sum(|c| c.drafts_sent));
-    Ok(AiAdminOut {
-        drafting_enabled: settings.drafting_enabled,
-        disclosure_enabled: settings.disclosure_enabled,
-        drafter: ModelOut { id: model.id, version: model.version },
-        clinic: ClinicianAiTotals {
-            drafts_generated: generated,
-            drafts_sent: sent,
-            utilisation: ratio(sent, generated),
-            replies: sum(|c| c.replies),
-            triage_overrides: sum(|c| c.triage_overrides),
-        },
-        clinicians,
-    })
-}
-
 /// The clinic's AI switches and report: per clinician, drafts generated,
 /// utilisation, mean edit distance, mean reading grade of replies, triage overrides.
 #[utoipa::path(get, path = "/api/v1/admin/ai", tag = "drafting",
     responses((status = 200, body = AiAdminOut), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn ai_admin(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<AiAdminOut>> {
-    admin_only(&auth)?;
-    Ok(Json(ai_admin_out(&state).await?))
+    let overview = ai_admin::ai_overview(&state.app(), &auth.caller()).await?;
+    Ok(Json(ai_admin_out(&overview)))
 }
 
 /// A change to the AI switches.
@@ -133,22 +53,9 @@ pub async fn update_ai(
     auth: Authenticated,
     ApiJson(input): ApiJson<AiSettingsIn>,
 ) -> ApiResult<Json<AiAdminOut>> {
-    admin_only(&auth)?;
-    if input.drafting_enabled.is_none() && input.disclosure_enabled.is_none() {
-        return Err(ApiError::invalid("body", "names no change"));
-    }
-    let current = state.store.ai_settings().await?;
-    let next = AiSettings {
-        drafting_enabled: input.drafting_enabled.unwrap_or(current.drafting_enabled),
-        disclosure_enabled: input.disclosure_enabled.unwrap_or(current.disclosure_enabled),
-    };
-    let audit = auth.audit(AuditAction::SettingsChange).target("settings", "ai").detail(format!(
-        "drafting {}, disclosure line {}",
-        if next.drafting_enabled { "on" } else { "off" },
-        if next.disclosure_enabled { "on" } else { "off" }
-    ));
-    state.store.update_ai_settings(next, auth.user.id, Utc::now(), &audit).await?;
-    Ok(Json(ai_admin_out(&state).await?))
+    let (app, caller) = (state.app(), auth.caller());
+    ai_admin::update_ai(&app, &caller, input.drafting_enabled, input.disclosure_enabled).await?;
+    Ok(Json(ai_admin_out(&ai_admin::ai_overview(&app, &caller).await?)))
 }
 
 /// One reply of the library.
@@ -173,8 +80,7 @@ pub struct ReplyLibraryOut {
     responses((status = 200, body = ReplyLibraryOut), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn reply_library(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<ReplyLibraryOut>> {
-    admin_only(&auth)?;
-    let library = clinic_library(&state).await?;
+    let library = ai_admin::reply_library(&state.app(), &auth.caller()).await?;
     let mut replies = Vec::new();
     for situation in Situation::ALL {
         for language in [Language::En, Language::Es] {
@@ -199,12 +105,6 @@ pub struct ReplyIn {
     pub body: String,
 }
 
-fn situation_and_language(situation: &str, language: &str) -> ApiResult<(Situation, Language)> {
-    let s = Situation::parse(situation).map_err(|_| ApiError::NotFound)?;
-    let l = Language::parse(language).map_err(|_| ApiError::NotFound)?;
-    Ok((s, l))
-}
-
 /// Replaces the built-in reply for a situation and language with the clinic's own.
 #[utoipa::path(put, path = "/api/v1/admin/ai/replies/{situation}/{language}", tag = "drafting", request_body = ReplyIn,
     params(("situation" = String, Path), ("language" = String, Path)),
@@ -216,19 +116,7 @@ pub async fn set_reply(
     Path((situation, language)): Path<(String, String)>,
     ApiJson(input): ApiJson<ReplyIn>,
 ) -> ApiResult<StatusCode> {
-    admin_only(&auth)?;
-    let (s, l) = situation_and_language(&situation, &language)?;
-    let body = carethread_core::text::multi_line("body", &input.body)?;
-    library::check_template(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
-    if !carethread_draft::safety::problems(&body, l, "").iter().all(|p| p.starts_with("reads at grade")) {
-        return Err(ApiError::invalid("body", "must not state a dose, a diagnosis or what a result means"));
-    }
-    let audit = auth.audit(AuditAction::SettingsChange).detail(format!(
-        "reply library {} ({}) changed",
-        s.as_str(),
-        l.as_str()
-    ));
-    state.store.set_reply_template(s.as_str(), l.as_str(), Some(body.trim()), auth.user.id, Utc::now(), &audit).await?;
+    ai_admin::set_reply(&state.app(), &auth.caller(), &situation, &language, Some(&input.body)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -242,10 +130,6 @@ pub async fn reset_reply(
     auth: Authenticated,
     Path((situation, language)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    admin_only(&auth)?;
-    let (s, l) = situation_and_language(&situation, &language)?;
-    let audit =
-        auth.audit(AuditAction::SettingsChange).detail(format!("reply library {} ({}) reset", s.as_str(), l.as_str()));
-    state.store.set_reply_template(s.as_str(), l.as_str(), None, auth.user.id, Utc::now(), &audit).await?;
+    ai_admin::set_reply(&state.app(), &auth.caller(), &situation, &language, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,19 +3,16 @@
 //! `ai_settings`). Drafts are never sent by themselves and never shown to
 //! patients.
 
-use std::collections::HashMap;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carethread_app::drafting::{self, DraftReply, Drafted};
-use carethread_core::audit::AuditAction;
+use carethread_app::quick_replies;
 use carethread_core::ids::ThreadId;
-use carethread_core::policy::{self, ThreadAction};
+use carethread_core::policy;
 use carethread_core::user::Language;
-use carethread_draft::library;
-use carethread_draft::{Readability, ReplyLibrary};
+use carethread_draft::Readability;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,7 +20,6 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
-use crate::thread_views::authorize_thread;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -42,21 +38,8 @@ fn staff_only(auth: &Authenticated) -> ApiResult<()> {
     }
 }
 
-pub(super) fn admin_only(auth: &Authenticated) -> ApiResult<()> {
-    if policy::may_administer(auth.user.role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only administrators change the clinic's AI settings".into()))
-    }
-}
-
 fn language_of(raw: &str) -> ApiResult<Language> {
     Language::parse(raw).map_err(|_| ApiError::invalid("language", "must be en or es"))
-}
-
-/// The clinic's reply library: built-in texts with the clinic's in their place.
-pub(super) async fn clinic_library(state: &AppState) -> ApiResult<ReplyLibrary> {
-    Ok(drafting::clinic_library(&state.app()).await?)
 }
 
 /// What a clinician may ask of a draft.
@@ -71,12 +54,7 @@ pub struct DraftIn {
     pub expected_time: Option<String>,
 }
 
-/// A model's name and version.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ModelOut {
-    pub id: String,
-    pub version: String,
-}
+pub use crate::ai_views::ModelOut;
 
 /// A draft for the clinician (never shown to the patient).
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,10 +69,6 @@ pub struct DraftOut {
     pub reply_needed: bool,
     pub reasons: Vec<String>,
     pub created_at: DateTime<Utc>,
-}
-
-fn first_name(display_name: &str) -> String {
-    display_name.split_whitespace().next().unwrap_or(display_name).to_owned()
 }
 
 /// Drafts a reply (staff who may answer the thread). Stored as a pending
@@ -194,10 +168,7 @@ fn quick_out(q: &carethread_store::QuickReply) -> QuickReplyOut {
     responses((status = 200, body = QuickReplyList), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list_quick_replies(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<QuickReplyList>> {
-    if !policy::may_administer(auth.user.role) {
-        staff_only(&auth)?;
-    }
-    let all = state.store.quick_replies(auth.user.id).await?;
+    let all = quick_replies::list_quick_replies(&state.app(), &auth.caller()).await?;
     Ok(Json(QuickReplyList { quick_replies: all.iter().map(quick_out).collect() }))
 }
 
@@ -226,27 +197,8 @@ pub async fn create_quick_reply(
     auth: Authenticated,
     ApiJson(input): ApiJson<QuickReplyIn>,
 ) -> ApiResult<(StatusCode, Json<QuickReplyOut>)> {
-    let owner = if input.clinic_wide {
-        admin_only(&auth)?;
-        None
-    } else {
-        staff_only(&auth)?;
-        Some(auth.user.id)
-    };
-    let code = input.code.trim().trim_start_matches('.').to_owned();
-    if !(2..=30).contains(&code.len())
-        || !code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(ApiError::invalid("code", "must be 2 to 30 lowercase letters, digits or dashes"));
-    }
-    let body = carethread_core::text::multi_line("body", &input.body)?;
-    library::check_template(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
-    let audit = auth.audit(AuditAction::SettingsChange).detail(format!("quick reply .{code} added"));
-    let created =
-        state.store.create_quick_reply(owner, &code, body.trim(), Utc::now(), &audit).await.map_err(|e| match e {
-            carethread_store::StoreError::Conflict(_) => ApiError::Conflict(format!("a quick reply .{code} exists")),
-            other => other.into(),
-        })?;
+    let (caller, app) = (auth.caller(), state.app());
+    let created = quick_replies::create_quick_reply(&app, &caller, &input.code, &input.body, input.clinic_wide).await?;
     Ok((StatusCode::CREATED, Json(quick_out(&created))))
 }
 
@@ -261,18 +213,8 @@ pub async fn delete_quick_reply(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: carethread_core::ids::QuickReplyId = id.parse().map_err(|_| ApiError::NotFound)?;
-    let owner = if policy::may_administer(auth.user.role) {
-        None
-    } else {
-        staff_only(&auth)?;
-        Some(auth.user.id)
-    };
-    let audit = auth.audit(AuditAction::SettingsChange).detail("quick reply deleted");
-    if state.store.delete_quick_reply(id, owner, &audit).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
-    }
+    quick_replies::delete_quick_reply(&state.app(), &auth.caller(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A quick reply filled in for a thread.
@@ -293,25 +235,7 @@ pub async fn expand_quick_reply(
     auth: Authenticated,
     Path((id, code)): Path<(String, String)>,
 ) -> ApiResult<Json<ExpandedQuickReply>> {
-    let thread = authorize_thread(&state, &auth, &id, ThreadAction::Reply).await?;
-    staff_only(&auth)?;
-    let code = code.trim_start_matches('.');
-    let all = state.store.quick_replies(auth.user.id).await?;
-    let chosen =
-        all.iter().filter(|q| q.code == code).min_by_key(|q| q.owner_id.is_none()).ok_or(ApiError::NotFound)?;
-    let patient = state.store.user(thread.patient_id).await?.ok_or(ApiError::NotFound)?;
-    let (pharmacy, expected) = match patient.language {
-        Language::En => ("your pharmacy", "soon"),
-        Language::Es => ("su farmacia", "pronto"),
-    };
-    let values: HashMap<&str, String> = [
-        ("first_name", first_name(patient.display_name.as_str())),
-        ("clinician", auth.user.display_name.as_str().to_owned()),
-        ("clinic", state.settings.name.clone()),
-        ("pharmacy", pharmacy.to_owned()),
-        ("expected_time", expected.to_owned()),
-    ]
-    .into_iter()
-    .collect();
-    Ok(Json(ExpandedQuickReply { code: chosen.code.clone(), body: library::fill(&chosen.body, &values) }))
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let expanded = quick_replies::expand_quick_reply(&state.app(), &auth.caller(), id, &code).await?;
+    Ok(Json(ExpandedQuickReply { code: expanded.code, body: expanded.body }))
 }

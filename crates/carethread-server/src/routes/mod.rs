@@ -1,7 +1,6 @@
 //! Every route, merged in one place.
 
 mod admin;
-pub(crate) mod after_hours;
 mod ai_settings;
 mod clinic;
 mod drafts;
@@ -14,7 +13,7 @@ mod privacy;
 mod session;
 mod threads;
 mod triage;
-mod web;
+pub(crate) mod web;
 mod wording;
 
 use axum::Router;

@@ -16,7 +16,7 @@ use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, thread_url};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::parse_uuid_field;
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
-use crate::routes::messages::idempotency;
+use crate::sending::idempotency;
 use crate::thread_views::{detail_of, list_items, require_messaging, thread_detail};
 
 pub(super) fn router() -> Router<AppState> {

@@ -18,7 +18,8 @@ use super::{PostedForm, Text, WebSession, page};
 use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::ApiError;
-use crate::routes::messages::{PortalMessage, check_files, send_from_portal};
+use crate::sending::send_composed;
+use carethread_app::composing::{ComposedMessage, check_files};
 
 use super::form_error::FormError;
 use super::inbasket::writes_for_a_patient;
@@ -340,7 +341,7 @@ pub(super) async fn compose_submit(
         return compose_form(&state, &session, &form, Some(&error)).await;
     }
     // Files are checked before anything is written, so a bad one stores nothing.
-    let files = match check_files(&state, posted.files) {
+    let files = match check_files(&state.app(), posted.files).map_err(ApiError::from) {
         Ok(files) => files,
         Err(e) => {
             again(&mut form);
@@ -390,7 +391,7 @@ pub(super) async fn compose_submit(
     };
     if !files.is_empty()
         && let Err(e) =
-            send_from_portal(&state, &session.auth, &thread_id, PortalMessage { files, ..PortalMessage::default() })
+            send_composed(&state, &session.auth, &thread_id, ComposedMessage { files, ..ComposedMessage::default() })
                 .await
     {
         // The message itself is stored: the thread page says the files were not.
@@ -468,7 +469,7 @@ pub(super) fn render_sent(session: &WebSession, d: &ThreadDetail) -> Response {
             @if let Some(notice) = &d.safety_notice {
                 div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
             }
-            (crate::routes::after_hours::notice(d.after_hours.as_ref()))
+            (crate::after_hours::notice(d.after_hours.as_ref()))
             @if session.auth.user.role == Role::Proxy {
                 p { (text.fill("sent-for", &[("name", &d.patient.display_name)])) }
             }

@@ -191,7 +191,7 @@ fn thread_cards(session: &WebSession, threads: &[ThreadListItem]) -> Markup {
                             @if t.unread > 0 { " · " strong { (text.fill("inbox-unread", &[("count", &t.unread.to_string())])) } }
                             @if let Some(due) = t.due_at { " · " (text.fill("inbox-expect_by", &[("when", &session.when(due))])) }
                         }
-                        (crate::routes::after_hours::notice_line(t.after_hours.as_ref()))
+                        (crate::after_hours::notice_line(t.after_hours.as_ref()))
                     }
                 }
             }

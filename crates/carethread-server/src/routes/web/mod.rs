@@ -344,7 +344,7 @@ impl PostedForm {
         let Ok(mut multipart) = multipart else {
             return (form, Some(ApiError::UnsupportedMediaType("send the form as multipart/form-data".into())));
         };
-        let broken = |e: &axum::extract::multipart::MultipartError| crate::routes::messages::multipart_error(e);
+        let broken = |e: &axum::extract::multipart::MultipartError| crate::sending::multipart_error(e);
         loop {
             let field = match multipart.next_field().await {
                 Ok(Some(field)) => field,
@@ -388,21 +388,17 @@ async fn signout(State(state): State<AppState>, session: WebSession, Form(form):
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    // The session ends even when the sign-out cannot be written (held in
-    // memory, written later); the person is told it was not recorded yet.
-    let ended = crate::auth::end_session(&state, &session.auth).await;
-    let mut response = match ended {
-        Ok(()) => {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::LOCATION, HeaderValue::from_static("/signin"));
-            (StatusCode::SEE_OTHER, headers).into_response()
-        }
-        Err(err) => pages::api_error(session.text, &err),
-    };
-    if let Ok(v) = HeaderValue::from_str(&crate::auth::expired_cookie(state.tls)) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
+    // The session ends even when the sign-out cannot be written: it is held
+    // in memory and written once it can be, so the browser goes on to sign in.
+    if let Err(err) = crate::auth::end_session(&state, &session.auth).await {
+        tracing::warn!(error = %err, "sign-out held until it can be written");
     }
-    response
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&crate::auth::expired_cookie(state.tls)) {
+        headers.insert(header::SET_COOKIE, v);
+    }
+    headers.insert(header::LOCATION, HeaderValue::from_static("/signin"));
+    (StatusCode::SEE_OTHER, headers).into_response()
 }
 
 #[derive(Deserialize)]

@@ -19,7 +19,8 @@ use super::{CsrfForm, PostedForm, WebSession};
 use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::ApiError;
-use crate::routes::messages::{PortalMessage, check_files, patient_language, send_from_portal};
+use crate::sending::send_composed;
+use carethread_app::composing::{ComposedMessage, check_files};
 use carethread_app::drafting::{DraftReply, draft_reply};
 use carethread_app::threads::{require_messaging, set_confidential};
 use carethread_core::ids::ThreadId;
@@ -95,16 +96,16 @@ pub(super) async fn reply(
         let status = error.status;
         return again(&state, &session, &id, came_back(error), status).await;
     }
-    let result = match check_files(&state, posted.files) {
+    let result = match check_files(&state.app(), posted.files).map_err(ApiError::from) {
         Ok(files) => {
-            let message = PortalMessage {
+            let message = ComposedMessage {
                 text: Some(&form.body),
                 internal: false,
                 files,
                 draft_id: form.draft_id.as_deref(),
                 acknowledgement: false,
             };
-            send_from_portal(&state, &session.auth, &id, message).await.map(|_| ())
+            send_composed(&state, &session.auth, &id, message).await.map(|_| ())
         }
         Err(e) => Err(e),
     };
@@ -147,8 +148,8 @@ pub(super) async fn note(
         let status = error.status;
         return again(&state, &session, &id, came_back(error), status).await;
     }
-    let message = PortalMessage { text: Some(&form.body), internal: true, ..PortalMessage::default() };
-    match send_from_portal(&state, &session.auth, &id, message).await {
+    let message = ComposedMessage { text: Some(&form.body), internal: true, ..ComposedMessage::default() };
+    match send_composed(&state, &session.auth, &id, message).await {
         Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
         Err(e @ (ApiError::NotFound | ApiError::Forbidden(_))) => api_error_in(&session, &e),
         Err(e) => {
@@ -263,8 +264,8 @@ pub(super) async fn feedback(
     };
     // "Yes" leaves the thread with the patient; "I still have a question" puts it back with the care team.
     let message =
-        PortalMessage { text: Some(&body), acknowledgement: form.answered == "yes", ..PortalMessage::default() };
-    match send_from_portal(&state, &session.auth, &id, message).await {
+        ComposedMessage { text: Some(&body), acknowledgement: form.answered == "yes", ..ComposedMessage::default() };
+    match send_composed(&state, &session.auth, &id, message).await {
         Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
         Err(e) => api_error_in(&session, &e),
     }
@@ -317,7 +318,7 @@ pub(super) async fn drafted_box(
         return Ok(ReplyBox { no_reply_needed: !draft.reply_needed, ..ReplyBox::default() });
     };
     let language = match d.patient.id.parse() {
-        Ok(patient) => patient_language(state, patient).await?,
+        Ok(patient) => carethread_app::wording::patient_language(&state.app(), patient).await?,
         Err(_) => carethread_core::user::Language::default(),
     };
     Ok(ReplyBox {

@@ -2,7 +2,6 @@
 //! reader's language, the "did this answer your question?" response, and for
 //! staff the reply box (`reply`) and the care team's forms (`manage`).
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use carethread_app::threads::{self, ListThreads};
@@ -15,7 +14,6 @@ use super::{WebSession, page};
 use crate::AppState;
 use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
-use crate::routes::drafts::list_quick_replies;
 
 use super::form_error::FormError;
 use super::inbasket::visible_threads;
@@ -117,8 +115,8 @@ pub(super) async fn staff_context(
             .collect(),
         None => Vec::new(),
     };
-    let Json(quick) = list_quick_replies(State(state.clone()), session.auth.clone()).await?;
-    let quick = quick.quick_replies.into_iter().map(|q| (q.code, q.body)).collect();
+    let quick = carethread_app::quick_replies::list_quick_replies(&state.app(), &session.auth.caller()).await?;
+    let quick = quick.into_iter().map(|q| (q.code, q.body)).collect();
     let patient = match d.patient.id.parse() {
         Ok(id) => state.store.user(id).await?.map_or_else(
             || d.patient.display_name.clone(),
@@ -237,8 +235,8 @@ pub(super) fn render_thread(
             @if let Some(notice) = &d.safety_notice {
                 div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
             }
-            (crate::routes::after_hours::notice(d.after_hours.as_ref()))
-            @if let Some(on_call) = &d.on_call { p { (crate::routes::after_hours::on_call_badge(session, Some(on_call))) } }
+            (crate::after_hours::notice(d.after_hours.as_ref()))
+            @if let Some(on_call) = &d.on_call { p { (crate::after_hours::on_call_badge(session, Some(on_call))) } }
             @if let (true, Some(t)) = (staff, &d.triage) {
                 section class="triage" aria-labelledby="triage-h" {
                     h2 id="triage-h" { (text.get("thread-triage")) }

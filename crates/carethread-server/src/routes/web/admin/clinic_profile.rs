@@ -1,16 +1,17 @@
 //! Clinic settings: the clinic profile, opening hours and after-hours notice.
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
+use carethread_app::clinic_admin::{self, ChangeProfile};
+use carethread_app::{Operator, teams, users};
 use maud::html;
 
 use super::{AdminSession, Saved, admin_page, done, role_label};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::clinic::{ClinicIn, clinic, update_clinic};
 use crate::routes::web::pages::api_error;
+use crate::settings_views::clinic_out;
 
 pub(super) const WEEKDAYS: [(u8, &str); 7] =
     [(1, "day-mon"), (2, "day-tue"), (3, "day-wed"), (4, "day-thu"), (5, "day-fri"), (6, "day-sat"), (7, "day-sun")];
@@ -21,13 +22,14 @@ pub(super) async fn clinic_page(
     Query(saved): Query<Saved>,
 ) -> Response {
     let text = session.text;
-    let c = match clinic(State(state.clone()), session.auth.clone()).await {
-        Ok(Json(c)) => c,
-        Err(e) => return api_error(text, &e),
-    };
+    let (app, caller) = (state.app(), session.auth.caller());
+    let c = clinic_out(&state.settings.name, &*clinic_admin::profile(&app).await, chrono::Utc::now());
     // Who may be on call: active clinicians, and any pool.
-    let (users, pools) = match (state.store.list_users().await, state.store.pools().await) {
-        (Ok(u), Ok(p)) => (u, p),
+    let (users, pools) = match (
+        users::list_users(&app, Operator::Person(&caller)).await,
+        teams::pools_with_members(&app, Operator::Person(&caller)).await,
+    ) {
+        (Ok(u), Ok(p)) => (u, p.into_iter().map(|p| p.pool).collect::<Vec<_>>()),
         (Err(e), _) | (_, Err(e)) => return api_error(text, &e.into()),
     };
     let mut on_call_choices: Vec<(String, String)> = users
@@ -110,13 +112,13 @@ pub(super) async fn change_clinic(
     let number = |name: &'static str| -> Result<Option<u32>, ApiError> {
         value(name).map(|v| v.parse::<u32>().map_err(|_| ApiError::invalid(name, "must be a whole number"))).transpose()
     };
-    let parsed = (|| -> Result<ClinicIn, ApiError> {
+    let parsed = (|| -> Result<ChangeProfile, ApiError> {
         let days = pairs
             .iter()
             .filter(|(k, _)| k == "day")
             .map(|(_, v)| v.parse::<u8>().map_err(|_| ApiError::invalid("open_days", "must be weekday numbers")))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ClinicIn {
+        Ok(ChangeProfile {
             timezone: value("timezone"),
             open_days: Some(days),
             opens_at: value("opens_at").map(|t| t.chars().take(5).collect()),
@@ -132,7 +134,10 @@ pub(super) async fn change_clinic(
         })
     })();
     let result = match parsed {
-        Ok(input) => update_clinic(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ()),
+        Ok(change) => clinic_admin::update_profile(&state.app(), &session.auth.caller(), change)
+            .await
+            .map(|_| ())
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     done("/admin/clinic", result, text)

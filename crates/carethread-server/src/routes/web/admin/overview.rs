@@ -1,15 +1,16 @@
 //! The administration overview: the drafting switches and the AI report.
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
+use carethread_app::ai_admin;
 use maud::html;
 use serde::Deserialize;
 
 use super::{AdminSession, Saved, admin_page, done, figure};
 use crate::AppState;
-use crate::extract::ApiJson;
-use crate::routes::ai_settings::{AiSettingsIn, ai_admin, update_ai};
+use crate::ai_views::ai_admin_out;
+use crate::error::ApiError;
 use crate::routes::web::pages::api_error;
 
 pub(super) async fn overview(
@@ -18,9 +19,9 @@ pub(super) async fn overview(
     Query(saved): Query<Saved>,
 ) -> Response {
     let text = session.text;
-    let ai = match ai_admin(State(state.clone()), session.auth.clone()).await {
-        Ok(Json(ai)) => ai,
-        Err(e) => return api_error(text, &e),
+    let ai = match ai_admin::ai_overview(&state.app(), &session.auth.caller()).await {
+        Ok(overview) => ai_admin_out(&overview),
+        Err(e) => return api_error(text, &e.into()),
     };
     let scanning = crate::scanner::scanning_status(state.scanner.as_deref()).await;
     let body = html! {
@@ -89,10 +90,10 @@ pub(super) async fn switch_ai(
     Form(form): Form<AiForm>,
 ) -> Response {
     guard!(session, form);
-    let input = AiSettingsIn {
-        drafting_enabled: Some(form.drafting.is_some()),
-        disclosure_enabled: Some(form.disclosure.is_some()),
-    };
-    let result = update_ai(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ());
+    let (drafting, disclosure) = (Some(form.drafting.is_some()), Some(form.disclosure.is_some()));
+    let result = ai_admin::update_ai(&state.app(), &session.auth.caller(), drafting, disclosure)
+        .await
+        .map(|_| ())
+        .map_err(ApiError::from);
     done("/admin", result, session.text)
 }

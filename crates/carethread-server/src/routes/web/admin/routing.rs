@@ -1,16 +1,18 @@
 //! Routing rules: which pool each kind of message goes to.
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
+use carethread_app::clinic_admin;
+use carethread_app::{Operator, teams};
 use maud::html;
 use serde::Deserialize;
 
 use super::{AdminSession, Saved, admin_page, done};
 use crate::AppState;
-use crate::extract::ApiJson;
-use crate::routes::triage::{RoutingIn, TriageSettingsIn, triage_settings, update_triage_settings};
+use crate::error::ApiError;
 use crate::routes::web::pages::api_error;
+use crate::settings_views::settings_out;
 
 pub(super) const RULES: [&str; 7] =
     ["emergency", "medication", "scheduling", "results", "clinical", "administrative", "other"];
@@ -21,12 +23,13 @@ pub(super) async fn routing_page(
     Query(saved): Query<Saved>,
 ) -> Response {
     let text = session.text;
-    let settings = match triage_settings(State(state.clone()), session.auth.clone()).await {
-        Ok(Json(s)) => s,
-        Err(e) => return api_error(text, &e),
+    let (app, caller) = (state.app(), session.auth.caller());
+    let settings = match clinic_admin::triage_settings(&app, &caller).await {
+        Ok((stored, counts)) => settings_out(&stored, counts),
+        Err(e) => return api_error(text, &e.into()),
     };
-    let pools = match state.store.pools().await {
-        Ok(p) => p,
+    let pools = match teams::pools_with_members(&app, Operator::Person(&caller)).await {
+        Ok(p) => p.into_iter().map(|p| p.pool).collect::<Vec<_>>(),
         Err(e) => return api_error(text, &e.into()),
     };
     let r = &settings.routing;
@@ -79,18 +82,20 @@ pub(super) async fn change_routing(
     Form(form): Form<RoutingForm>,
 ) -> Response {
     guard!(session, form);
-    let input = TriageSettingsIn {
-        classifier_enabled: Some(form.classifier.is_some()),
-        routing: Some(RoutingIn {
-            emergency: form.emergency,
-            medication: form.medication,
-            scheduling: form.scheduling,
-            results: form.results,
-            clinical: form.clinical,
-            administrative: form.administrative,
-            other: form.other,
-        }),
-    };
-    let result = update_triage_settings(State(state), session.auth.clone(), ApiJson(input)).await.map(|_| ());
+    let named = [
+        ("emergency", form.emergency),
+        ("medication", form.medication),
+        ("scheduling", form.scheduling),
+        ("results", form.results),
+        ("clinical", form.clinical),
+        ("administrative", form.administrative),
+        ("other", form.other),
+    ];
+    let routing = named.into_iter().filter_map(|(key, slug)| slug.map(|s| (key, s))).collect();
+    let classifier = Some(form.classifier.is_some());
+    let result = clinic_admin::update_triage_settings(&state.app(), &session.auth.caller(), classifier, routing)
+        .await
+        .map(|_| ())
+        .map_err(ApiError::from);
     done("/admin/routing", result, session.text)
 }

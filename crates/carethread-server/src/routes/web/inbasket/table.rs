@@ -51,7 +51,7 @@ pub(super) fn inbasket_table(session: &WebSession, rows: &Rows<'_>) -> Markup {
                         tr class={ "thread " (t.urgency) @if t.unread > 0 { " unread" } @if overdue { " overdue" } } {
                             td class="urgency" data-label=(columns[0]) {
                                 span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) }
-                                (crate::routes::after_hours::on_call_badge(session, t.on_call.as_ref()))
+                                (crate::after_hours::on_call_badge(session, t.on_call.as_ref()))
                             }
                             td class="patient" data-label=(columns[1]) {
                                 (rows.patients.get(&t.patient.id).map_or(t.patient.display_name.as_str(), String::as_str))

@@ -2,7 +2,6 @@
 //! with it filled: a quick reply expanded into it, and "check wording".
 
 use axum::Form;
-use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -18,8 +17,6 @@ use super::super::{PostedForm, WebSession};
 use super::{ReplyBox, StaffContext, load, render_thread, staff_context};
 use crate::AppState;
 use crate::dto::ThreadDetail;
-use crate::routes::drafts::expand_quick_reply;
-use crate::routes::messages::patient_language;
 
 /// The reply box, or why there is none; for staff, the draft and quick-reply tools above it.
 pub(super) fn reply_section(
@@ -112,8 +109,14 @@ pub(in crate::routes::web) async fn quick_reply(
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let expanded = expand_quick_reply(State(state.clone()), session.auth.clone(), Path((id.clone(), form.code))).await;
-    let Json(q) = match expanded {
+    let (app, caller) = (state.app(), session.auth.caller());
+    let expanded = match id.parse() {
+        Ok(thread) => carethread_app::quick_replies::expand_quick_reply(&app, &caller, thread, &form.code)
+            .await
+            .map_err(crate::error::ApiError::from),
+        Err(_) => Err(crate::error::ApiError::NotFound),
+    };
+    let q = match expanded {
         Ok(q) => q,
         Err(e) => return api_error_in(&session, &e),
     };
@@ -123,9 +126,9 @@ pub(in crate::routes::web) async fn quick_reply(
     };
     let body = if form.body.trim().is_empty() { q.body } else { format!("{}\n\n{}", form.body.trim_end(), q.body) };
     let language = match detail.patient.id.parse() {
-        Ok(patient) => match patient_language(&state, patient).await {
+        Ok(patient) => match carethread_app::wording::patient_language(&state.app(), patient).await {
             Ok(language) => language,
-            Err(e) => return api_error_in(&session, &e),
+            Err(e) => return api_error_in(&session, &e.into()),
         },
         Err(_) => Language::default(),
     };

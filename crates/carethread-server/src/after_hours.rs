@@ -19,10 +19,10 @@ use maud::{Markup, html};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::web::{Text, WebSession};
 use crate::AppState;
 use crate::clinic::Clinic;
 use crate::dto::PersonOut;
+use crate::routes::web::{Text, WebSession};
 
 /// A number to call instead of waiting for a reply.
 #[derive(Debug, Clone, Serialize, ToSchema)]
