@@ -33,11 +33,13 @@
 //! relationships the core policy decides on.
 
 pub mod crypto;
+mod dialect;
 mod error;
 mod events;
 mod model;
 mod people;
 mod postgres;
+mod shared;
 mod sql;
 mod sqlite;
 mod traits;

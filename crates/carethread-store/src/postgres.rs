@@ -16,15 +16,20 @@ const BACKEND_NAME: &str = "postgres";
 const POSITIONAL_PARAMETERS: bool = false;
 
 /// The notification channel carrying [`ThreadEvent`]s as JSON.
-const CHANNEL: &str = "carethread_events";
+pub(crate) const CHANNEL: &str = "carethread_events";
 
 /// CareThread on PostgreSQL.
 #[derive(Clone)]
 pub struct PostgresStore {
-    read: sqlx::PgPool,
-    write: sqlx::PgPool,
-    events: broadcast::Sender<ThreadEvent>,
-    keys: Keyring,
+    sql: Sql<sqlx::Postgres>,
+}
+
+impl std::ops::Deref for PostgresStore {
+    type Target = Sql<sqlx::Postgres>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.sql
+    }
 }
 
 impl PostgresStore {
@@ -37,7 +42,7 @@ impl PostgresStore {
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANNEL).await?;
         tokio::spawn(forward_notifications(listener, events.clone()));
-        let store = Self { read: pool.clone(), write: pool, events, keys: Keyring::new(master) };
+        let store = Self { sql: Sql { read: pool.clone(), write: pool, events, keys: Keyring::new(master) } };
         store.init_keys().await?;
         Ok(store)
     }
@@ -87,20 +92,6 @@ impl PostgresStore {
         Ok(dropped)
     }
 
-    async fn notify_in_tx(&self, conn: &mut sqlx::PgConnection, event: &ThreadEvent) -> StoreResult<()> {
-        let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;
-        Ok(())
-    }
-
-    /// Reclaims dead row versions left by re-encryption (their old bytes).
-    async fn compact(&self) -> StoreResult<()> {
-        for table in ["threads", "messages", "attachments", "triage_results", "emergency_access", "users", "drafts"] {
-            sqlx::query(&format!("VACUUM {table}")).execute(&self.write).await?;
-        }
-        Ok(())
-    }
-
     /// Runs a write in its own transaction, notifying other servers as it commits.
     async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
         let mut tx = self.write.begin().await?;
@@ -123,10 +114,6 @@ impl PostgresStore {
         tx.commit().await?;
         Ok(outcome.written)
     }
-
-    /// Events reach subscribers through the listener, this server's included.
-    #[expect(clippy::unused_self, reason = "same shape as the SQLite backend")]
-    fn publish(&self, _event: ThreadEvent) {}
 }
 
 /// `url` with its database name replaced by `name` (query string kept).
@@ -180,7 +167,6 @@ include!("sql_mfa.rs");
 include!("sql_emergency_access.rs");
 include!("sql_drafting.rs");
 include!("sql_clinic_profile.rs");
-include!("sql_after_hours.rs");
 include!("sql_health.rs");
 
 impl WriteJob {

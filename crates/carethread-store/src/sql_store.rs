@@ -25,6 +25,7 @@ use sqlx::Row as _;
 use uuid::Uuid;
 
 use crate::crypto::{Keyring, Slot};
+use crate::shared::{Sql, at, ms, naming_conflict, new_id, opt_id, parse_id, person};
 use crate::sql::{Bind, THREAD_COLS, USER_COLS, summary_select, visible_threads};
 use crate::{
     AttachmentView, EventKind, Idempotency, MessageView, NewMessage, NewThread, PersonRef, PoolRef,
@@ -33,38 +34,6 @@ use crate::{
 };
 
 type Conn = <Db as sqlx::Database>::Connection;
-
-fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-fn at(ms: i64) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt("timestamp out of range".into()))
-}
-
-fn parse_id<T: FromStr>(raw: &str) -> StoreResult<T> {
-    raw.parse().map_err(|_| StoreError::Corrupt("identifier".into()))
-}
-
-fn opt_id<T: FromStr>(raw: Option<&str>) -> StoreResult<Option<T>> {
-    raw.map(parse_id).transpose()
-}
-
-/// An insert's result, with a uniqueness violation named as `what` already existing.
-fn naming_conflict<T>(result: Result<T, sqlx::Error>, what: &'static str) -> StoreResult<T> {
-    result.map_err(|err| match StoreError::from(err) {
-        StoreError::Conflict(_) => StoreError::Conflict(what),
-        other => other,
-    })
-}
-
-fn new_id() -> Uuid {
-    Uuid::now_v7()
-}
-
-fn person(id: UserId, name: String, role: &str) -> StoreResult<PersonRef> {
-    Ok(PersonRef { id, display_name: name, role: role.parse()? })
-}
 
 /// What an audited write did: its answer, the audit entries that record it
 /// (none when it changed nothing, such as revoking a grant already revoked),

@@ -27,11 +27,16 @@ const POSITIONAL_PARAMETERS: bool = true;
 /// CareThread on SQLite.
 #[derive(Clone)]
 pub struct SqliteStore {
-    read: sqlx::SqlitePool,
-    write: sqlx::SqlitePool,
-    events: broadcast::Sender<ThreadEvent>,
+    sql: Sql<sqlx::Sqlite>,
     jobs: mpsc::Sender<(WriteJob, Reply)>,
-    keys: Keyring,
+}
+
+impl std::ops::Deref for SqliteStore {
+    type Target = Sql<sqlx::Sqlite>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.sql
+    }
 }
 
 /// Where a queued write's result goes.
@@ -84,25 +89,9 @@ impl SqliteStore {
         let keys = Keyring::new(master);
         let checkpoints = sqlite_pool().max_connections(1).connect_with(options.clone()).await?;
         tokio::spawn(group_commit(write.clone(), queue, events.clone(), keys.clone(), checkpoints));
-        let store = Self { read, write, events, jobs, keys };
+        let store = Self { sql: Sql { read, write, events, keys }, jobs };
         store.init_keys().await?;
         Ok(store)
-    }
-
-    #[expect(
-        clippy::unused_async,
-        reason = "same shape as the PostgreSQL backend, which notifies inside the transaction"
-    )]
-    async fn notify_in_tx(&self, _conn: &mut sqlx::SqliteConnection, _event: &ThreadEvent) -> StoreResult<()> {
-        Ok(())
-    }
-
-    /// Rewrites the file without free pages and empties the WAL, so values
-    /// replaced by re-encryption leave no copy behind.
-    async fn compact(&self) -> StoreResult<()> {
-        sqlx::query("VACUUM").execute(&self.write).await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await?;
-        Ok(())
     }
 
     /// Queues a write for the next group commit and waits until it is durable.
@@ -110,11 +99,6 @@ impl SqliteStore {
         let (reply, result) = oneshot::channel();
         self.jobs.send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
         result.await.map_err(|_| StoreError::CommitFailed)?
-    }
-
-    /// One process owns the file, so committed events go straight to local subscribers.
-    fn publish(&self, event: ThreadEvent) {
-        let _ = self.events.send(event);
     }
 }
 
@@ -449,5 +433,4 @@ include!("sql_mfa.rs");
 include!("sql_emergency_access.rs");
 include!("sql_drafting.rs");
 include!("sql_clinic_profile.rs");
-include!("sql_after_hours.rs");
 include!("sql_health.rs");

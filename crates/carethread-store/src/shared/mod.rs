@@ -1,0 +1,93 @@
+//! The SQL both backends run, as ordinary generic Rust: one module per
+//! aggregate, each an `impl<D: Dialect> Sql<D>` block (see [`Dialect`] for
+//! what differs between SQLite and PostgreSQL). `sqlite.rs` and
+//! `postgres.rs` each hold a `Sql<D>` for their database and add what only
+//! they do: opening, and how a write a user waits on is committed.
+
+mod after_hours;
+
+use std::str::FromStr;
+
+use carethread_core::ids::UserId;
+use chrono::{DateTime, Utc};
+use sqlx::Pool;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::crypto::Keyring;
+use crate::dialect::Dialect;
+use crate::{PersonRef, StoreError, StoreResult, ThreadEvent};
+
+/// A database's pools and keys, and the live-event feed: what the shared
+/// SQL runs against.
+pub struct Sql<D: Dialect> {
+    /// Reads: a pool of read-only connections on SQLite, the one pool on PostgreSQL.
+    pub(crate) read: Pool<D>,
+    /// Writes: SQLite's one writer connection, the one pool on PostgreSQL.
+    pub(crate) write: Pool<D>,
+    pub(crate) events: broadcast::Sender<ThreadEvent>,
+    pub(crate) keys: Keyring,
+}
+
+impl<D: Dialect> Clone for Sql<D> {
+    fn clone(&self) -> Self {
+        Self {
+            read: self.read.clone(),
+            write: self.write.clone(),
+            events: self.events.clone(),
+            keys: self.keys.clone(),
+        }
+    }
+}
+
+impl<D: Dialect> Sql<D> {
+    /// Tells other servers about `event` inside the writing transaction.
+    pub(crate) async fn notify_in_tx(&self, conn: &mut D::Connection, event: &ThreadEvent) -> StoreResult<()> {
+        D::notify_in_tx(conn, event).await
+    }
+
+    /// Hands a committed event to this process's subscribers, where the
+    /// database does not (SQLite); on PostgreSQL the listener does.
+    pub(crate) fn publish(&self, event: ThreadEvent) {
+        if D::PUBLISHES_LOCALLY {
+            let _ = self.events.send(event);
+        }
+    }
+
+    /// Reclaims space left by values replaced in place.
+    pub(crate) async fn compact(&self) -> StoreResult<()> {
+        D::compact(&self.write).await
+    }
+}
+
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn at(ms: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt("timestamp out of range".into()))
+}
+
+pub(crate) fn parse_id<T: FromStr>(raw: &str) -> StoreResult<T> {
+    raw.parse().map_err(|_| StoreError::Corrupt("identifier".into()))
+}
+
+pub(crate) fn opt_id<T: FromStr>(raw: Option<&str>) -> StoreResult<Option<T>> {
+    raw.map(parse_id).transpose()
+}
+
+/// An insert's result, with a uniqueness violation named as `what` already existing.
+pub(crate) fn naming_conflict<T>(result: Result<T, sqlx::Error>, what: &'static str) -> StoreResult<T> {
+    result.map_err(|err| match StoreError::from(err) {
+        StoreError::Conflict(_) => StoreError::Conflict(what),
+        other => other,
+    })
+}
+
+pub(crate) fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+pub(crate) fn person(id: UserId, name: String, role: &str) -> StoreResult<PersonRef> {
+    Ok(PersonRef { id, display_name: name, role: role.parse()? })
+}
