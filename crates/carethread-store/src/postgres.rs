@@ -12,8 +12,6 @@ type Db = sqlx::Postgres;
 type DbRow = sqlx::postgres::PgRow;
 type Backend = PostgresStore;
 const BACKEND_NAME: &str = "postgres";
-/// PostgreSQL parameters are always numbered (`$1`).
-const POSITIONAL_PARAMETERS: bool = false;
 
 /// The notification channel carrying [`ThreadEvent`]s as JSON.
 pub(crate) const CHANNEL: &str = "carethread_events";
@@ -157,10 +155,7 @@ include!("sql_care_teams_and_pools.rs");
 include!("sql_access_facts.rs");
 include!("sql_threads.rs");
 include!("sql_messages.rs");
-include!("sql_batch.rs");
 include!("sql_triage.rs");
-include!("sql_audit.rs");
-include!("sql_keys.rs");
 include!("sql_grants.rs");
 include!("sql_sign_in.rs");
 include!("sql_mfa.rs");

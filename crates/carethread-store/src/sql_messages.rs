@@ -73,7 +73,7 @@ impl Backend {
                 deferred.messages.push(row);
                 Ok(())
             }
-            None => insert_messages(conn, &[row]).await,
+            None => Shared::insert_messages(conn, &[row]).await,
         }
     }
 
@@ -208,7 +208,7 @@ impl Backend {
         if let Some(row) = rows.triage {
             Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
         }
-        audit_now_or_later(conn, keys, rows.audit, deferred).await?;
+        Shared::audit_now_or_later(conn, keys, rows.audit, deferred).await?;
         Ok(JobOutcome { written, event: Some(message_event(new, written.message_id)) })
     }
 

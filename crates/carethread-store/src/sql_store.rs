@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use carethread_core::attachment::{Attachment, FileName, MediaType};
-use carethread_core::audit::{AuditEvent, ChainedEntry};
+use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{AttachmentId, DraftId, GrantId, MessageId, PoolId, QuickReplyId, ThreadId, UserId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::policy::{Actor, PatientFacts, ProxyGrant, ProxyScope, ThreadFacts};
@@ -25,7 +25,9 @@ use sqlx::Row as _;
 use uuid::Uuid;
 
 use crate::crypto::{Keyring, Slot};
-use crate::shared::{Sql, at, ms, naming_conflict, new_id, opt_id, parse_id, person};
+use crate::shared::{
+    ADVANCE_THREAD, Audited, Deferred, MessageRow, MessageRows, Sql, TriageRow, at, bind_advance, message_event, ms, naming_conflict, new_id, opt_id, parse_id, person, with_target,
+};
 use crate::sql::{Bind, THREAD_COLS, USER_COLS, summary_select, visible_threads};
 use crate::{
     AttachmentView, EventKind, Idempotency, MessageView, NewMessage, NewThread, PersonRef, PoolRef,
@@ -35,48 +37,6 @@ use crate::{
 
 type Conn = <Db as sqlx::Database>::Connection;
 
-/// What an audited write did: its answer, the audit entries that record it
-/// (none when it changed nothing, such as revoking a grant already revoked),
-/// and the live events to publish once it commits.
-struct Audited<T> {
-    value: T,
-    audit: Vec<AuditEvent>,
-    events: Vec<ThreadEvent>,
-}
+/// Shared SQL on this backend, for calls by path (`Shared::append_audit(…)`).
+type Shared = Sql<Db>;
 
-impl<T> Audited<T> {
-    fn new(value: T, audit: Vec<AuditEvent>) -> Self {
-        Self { value, audit, events: Vec::new() }
-    }
-
-    /// Nothing was changed, so nothing is recorded.
-    fn unchanged(value: T) -> Self {
-        Self::new(value, Vec::new())
-    }
-
-    fn publishing(mut self, event: ThreadEvent) -> Self {
-        self.events.push(event);
-        self
-    }
-}
-
-impl Backend {
-    /// The one way a change is written with its audit entries: begins a
-    /// write transaction, runs `body` in it, appends the audit entries the
-    /// body returns, notifies other servers of its events, and commits; then
-    /// publishes the events here. If the body, the audit log or the commit
-    /// fails, the transaction is rolled back (dropped) and nothing is stored.
-    async fn audited<T>(&self, body: impl AsyncFnOnce(&mut Conn) -> StoreResult<Audited<T>>) -> StoreResult<T> {
-        let mut tx = self.write.begin().await?;
-        let done = body(&mut tx).await?;
-        append_audit(&mut tx, &self.keys, &done.audit).await?;
-        for event in &done.events {
-            self.notify_in_tx(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        for event in done.events {
-            self.publish(event);
-        }
-        Ok(done.value)
-    }
-}

@@ -110,7 +110,7 @@ impl Backend {
         let row = Self::triage_row(keys, written.thread_id, Some(written.message_id), &new.triage, new.now)?;
         Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
         let audit = with_target(&new.audit, "thread", &thread_text);
-        audit_now_or_later(conn, keys, audit, deferred).await?;
+        Shared::audit_now_or_later(conn, keys, audit, deferred).await?;
         let event = ThreadEvent {
             kind: EventKind::ThreadCreated,
             thread_id: written.thread_id,
@@ -202,7 +202,7 @@ impl Backend {
             .ok_or(StoreError::Missing("thread"))?;
         let note_id = MessageId::from_uuid(new_id());
         let row = Self::message_row(keys, note_id, id, note.author_id, note.body.as_str(), true, now, seq, None, (false, None))?;
-        insert_messages(conn, &[row]).await?;
+        Shared::insert_messages(conn, &[row]).await?;
         Ok(note_id)
     }
 

@@ -197,7 +197,7 @@ impl Backend {
                 deferred.triage.push(row);
                 Ok(())
             }
-            None => insert_triage_rows(conn, &[row]).await,
+            None => Shared::insert_triage_rows(conn, &[row]).await,
         }
     }
 

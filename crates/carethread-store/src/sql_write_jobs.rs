@@ -56,7 +56,7 @@ impl Backend {
             WriteJob::Thread(new) => Self::write_thread(conn, keys, new, deferred).await,
             WriteJob::Message(new) => Self::write_message(conn, keys, new, deferred).await,
             WriteJob::Audit(events) => {
-                audit_now_or_later(conn, keys, events.clone(), deferred).await?;
+                Shared::audit_now_or_later(conn, keys, events.clone(), deferred).await?;
                 // Audit jobs create no thread or message; the ids are unused.
                 let none = Written { thread_id: ThreadId::from_uuid(Uuid::nil()), message_id: MessageId::from_uuid(Uuid::nil()), replayed: false };
                 Ok(JobOutcome { written: none, event: None })

@@ -15,14 +15,12 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::shared::runs;
+
 type Db = sqlx::Sqlite;
 type DbRow = sqlx::sqlite::SqliteRow;
 type Backend = SqliteStore;
 const BACKEND_NAME: &str = "sqlite";
-/// Multi-row statements use plain `?` parameters: SQLite looks each named
-/// parameter (`$7`) up in a list of the statement's names, which makes a
-/// statement with hundreds of them quadratic to prepare and to bind.
-const POSITIONAL_PARAMETERS: bool = true;
 
 /// CareThread on SQLite.
 #[derive(Clone)]
@@ -409,9 +407,9 @@ async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<Store
 impl Deferred {
     /// Inserts everything deferred, in an order the foreign keys accept.
     async fn write(&self, conn: &mut Conn, keys: &Keyring) -> StoreResult<()> {
-        insert_messages(conn, &self.messages).await?;
-        insert_triage_rows(conn, &self.triage).await?;
-        append_audit(conn, keys, &self.audit).await
+        Shared::insert_messages(conn, &self.messages).await?;
+        Shared::insert_triage_rows(conn, &self.triage).await?;
+        Shared::append_audit(conn, keys, &self.audit).await
     }
 }
 
@@ -423,10 +421,7 @@ include!("sql_care_teams_and_pools.rs");
 include!("sql_access_facts.rs");
 include!("sql_threads.rs");
 include!("sql_messages.rs");
-include!("sql_batch.rs");
 include!("sql_triage.rs");
-include!("sql_audit.rs");
-include!("sql_keys.rs");
 include!("sql_grants.rs");
 include!("sql_sign_in.rs");
 include!("sql_mfa.rs");

@@ -5,9 +5,17 @@
 //! they do: opening, and how a write a user waits on is committed.
 
 mod after_hours;
+mod audit;
+mod batch;
+mod keys;
+mod prelude;
+
+pub(crate) use audit::with_target;
+pub(crate) use batch::*;
 
 use std::str::FromStr;
 
+use carethread_core::audit::AuditEvent;
 use carethread_core::ids::UserId;
 use chrono::{DateTime, Utc};
 use sqlx::Pool;
@@ -54,6 +62,28 @@ impl<D: Dialect> Sql<D> {
         }
     }
 
+    /// The one way a change is written with its audit entries: begins a
+    /// write transaction, runs `body` in it, appends the audit entries the
+    /// body returns, notifies other servers of its events, and commits; then
+    /// publishes the events here. If the body, the audit log or the commit
+    /// fails, the transaction is rolled back (dropped) and nothing is stored.
+    pub(crate) async fn audited<T>(
+        &self,
+        body: impl AsyncFnOnce(&mut D::Connection) -> StoreResult<Audited<T>>,
+    ) -> StoreResult<T> {
+        let mut tx = self.write.begin().await?;
+        let done = body(&mut tx).await?;
+        Self::append_audit(&mut tx, &self.keys, &done.audit).await?;
+        for event in &done.events {
+            self.notify_in_tx(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        for event in done.events {
+            self.publish(event);
+        }
+        Ok(done.value)
+    }
+
     /// Reclaims space left by values replaced in place.
     pub(crate) async fn compact(&self) -> StoreResult<()> {
         D::compact(&self.write).await
@@ -90,4 +120,29 @@ pub(crate) fn new_id() -> Uuid {
 
 pub(crate) fn person(id: UserId, name: String, role: &str) -> StoreResult<PersonRef> {
     Ok(PersonRef { id, display_name: name, role: role.parse()? })
+}
+
+/// What an audited write did: its answer, the audit entries that record it
+/// (none when it changed nothing, such as revoking a grant already revoked),
+/// and the live events to publish once it commits.
+pub(crate) struct Audited<T> {
+    value: T,
+    audit: Vec<AuditEvent>,
+    events: Vec<ThreadEvent>,
+}
+
+impl<T> Audited<T> {
+    pub(crate) fn new(value: T, audit: Vec<AuditEvent>) -> Self {
+        Self { value, audit, events: Vec::new() }
+    }
+
+    /// Nothing was changed, so nothing is recorded.
+    pub(crate) fn unchanged(value: T) -> Self {
+        Self::new(value, Vec::new())
+    }
+
+    pub(crate) fn publishing(mut self, event: ThreadEvent) -> Self {
+        self.events.push(event);
+        self
+    }
 }

@@ -1,6 +1,8 @@
-// Encryption keys: loading them, rewrapping them under a new master key,
-// and rotating the data key (re-sealing every sealed column): SQL shared by both backends. `include!`d by `sqlite.rs`
-// and `postgres.rs` after `sql_store.rs`.
+//! Encryption keys: loading them, rewrapping them under a new master key,
+//! and rotating the data key (re-sealing every sealed column): SQL shared by both backends. `include!`d by `sqlite.rs`
+//! and `postgres.rs` after `sql_store.rs`.
+
+use super::prelude::*;
 
 use crate::RotationReport;
 use crate::crypto::{MasterKey, WrappedKey};
@@ -22,10 +24,10 @@ const SEALED: [SealedTable; 7] = [
 /// Rows re-encrypted per transaction, so rotation never holds the writer long.
 const RESEAL_BATCH: i64 = 200;
 
-impl Backend {
+impl<D: Dialect> Sql<D> {
     /// Runs `f` over rows just read; if a row names a data key this process
     /// has not loaded (another process rotated keys), loads keys and retries.
-    async fn decode<T>(&self, f: impl Fn(&Keyring) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) async fn decode<T>(&self, f: impl Fn(&Keyring) -> StoreResult<T>) -> StoreResult<T> {
         match f(&self.keys) {
             Err(StoreError::UnknownKey(_)) => {
                 self.load_keys().await?;
@@ -37,43 +39,45 @@ impl Backend {
 
     /// Loads every data key, creating the first one in a new database, and
     /// notes whether rows from before encryption may exist.
-    async fn init_keys(&self) -> StoreResult<()> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_keys").fetch_one(&self.write).await?;
+    pub(crate) async fn init_keys(&self) -> StoreResult<()> {
+        let count: i64 = sqlx::query::<D>("SELECT COUNT(*) FROM data_keys").fetch_scalar_with(&self.write).await?;
         let legacy = count == 0
-            && sqlx::query_scalar::<_, bool>(
+            && sqlx::query::<D>(
                 "SELECT EXISTS (SELECT 1 FROM threads) OR EXISTS (SELECT 1 FROM messages) \
                  OR EXISTS (SELECT 1 FROM triage_results)",
             )
-            .fetch_one(&self.write)
+            .fetch_scalar_with::<bool, _>(&self.write)
             .await?;
-        sqlx::query("INSERT INTO encryption_state (id, legacy_plaintext) VALUES (1, $1) ON CONFLICT DO NOTHING")
-            .bind(legacy)
-            .execute(&self.write)
+        sqlx::query::<D>("INSERT INTO encryption_state (id, legacy_plaintext) VALUES (1, $1) ON CONFLICT DO NOTHING")
+            .bind_v(legacy)
+            .execute_with(&self.write)
             .await?;
-        let allowed: bool = sqlx::query_scalar("SELECT legacy_plaintext FROM encryption_state WHERE id = 1")
-            .fetch_one(&self.write)
+        let allowed: bool = sqlx::query::<D>("SELECT legacy_plaintext FROM encryption_state WHERE id = 1")
+            .fetch_scalar_with(&self.write)
             .await?;
         self.keys.set_legacy_plaintext(allowed);
         if count == 0 {
             let key = self.keys.new_wrapped_key(1);
-            sqlx::query(
+            sqlx::query::<D>(
                 "INSERT INTO data_keys (id, wrapped, active, created_at) VALUES ($1, $2, TRUE, $3) ON CONFLICT DO NOTHING",
             )
-            .bind(key.id)
-            .bind(&key.wrapped)
-            .bind(ms(Utc::now()))
-            .execute(&self.write)
+            .bind_v(key.id)
+            .bind_v(&key.wrapped)
+            .bind_v(ms(Utc::now()))
+            .execute_with(&self.write)
             .await?;
         }
         self.load_keys().await
     }
 
     /// Loads data keys this process does not hold yet and follows the active one.
-    async fn load_keys(&self) -> StoreResult<()> {
-        let rows = sqlx::query("SELECT id, wrapped, active FROM data_keys ORDER BY id").fetch_all(&self.write).await?;
+    pub(crate) async fn load_keys(&self) -> StoreResult<()> {
+        let rows = sqlx::query::<D>("SELECT id, wrapped, active FROM data_keys ORDER BY id")
+            .fetch_all_with(&self.write)
+            .await?;
         for row in &rows {
-            let key = WrappedKey { id: row.try_get("id")?, wrapped: row.try_get("wrapped")? };
-            let active: bool = row.try_get("active")?;
+            let key = WrappedKey { id: row.get_v("id")?, wrapped: row.get_v("wrapped")? };
+            let active: bool = row.get_v("active")?;
             if active || !self.keys.has(key.id) {
                 self.keys.add(&key, active)?;
             }
@@ -82,16 +86,17 @@ impl Backend {
     }
 
     /// Re-wraps every data key under `next`, in one transaction.
-    async fn write_rewrap(&self, next: &MasterKey) -> StoreResult<u64> {
+    pub(crate) async fn write_rewrap(&self, next: &MasterKey) -> StoreResult<u64> {
         self.audited(async |conn| {
-            let rows = sqlx::query("SELECT id, wrapped FROM data_keys ORDER BY id").fetch_all(&mut *conn).await?;
+            let rows =
+                sqlx::query::<D>("SELECT id, wrapped FROM data_keys ORDER BY id").fetch_all_with(&mut *conn).await?;
             for row in &rows {
-                let key = WrappedKey { id: row.try_get("id")?, wrapped: row.try_get("wrapped")? };
+                let key = WrappedKey { id: row.get_v("id")?, wrapped: row.get_v("wrapped")? };
                 let rewrapped = self.keys.rewrap(&key, next)?;
-                sqlx::query("UPDATE data_keys SET wrapped = $2 WHERE id = $1")
-                    .bind(rewrapped.id)
-                    .bind(&rewrapped.wrapped)
-                    .execute(&mut *conn)
+                sqlx::query::<D>("UPDATE data_keys SET wrapped = $2 WHERE id = $1")
+                    .bind_v(rewrapped.id)
+                    .bind_v(&rewrapped.wrapped)
+                    .execute_with(&mut *conn)
                     .await?;
             }
             let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
@@ -104,16 +109,17 @@ impl Backend {
     /// Adds a data key, makes it the active one, and re-encrypts every sealed
     /// value (and any plaintext left from before encryption) under it, a
     /// batch at a time. Servers keep running: they read any key by id.
-    async fn write_rotation(&self) -> StoreResult<RotationReport> {
+    pub(crate) async fn write_rotation(&self) -> StoreResult<RotationReport> {
         let mut tx = self.write.begin().await?;
-        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM data_keys").fetch_one(&mut *tx).await?;
+        let next: i64 =
+            sqlx::query::<D>("SELECT COALESCE(MAX(id), 0) + 1 FROM data_keys").fetch_scalar_with(&mut *tx).await?;
         let key = self.keys.new_wrapped_key(next);
-        sqlx::query("UPDATE data_keys SET active = FALSE").execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO data_keys (id, wrapped, active, created_at) VALUES ($1, $2, TRUE, $3)")
-            .bind(key.id)
-            .bind(&key.wrapped)
-            .bind(ms(Utc::now()))
-            .execute(&mut *tx)
+        sqlx::query::<D>("UPDATE data_keys SET active = FALSE").execute_with(&mut *tx).await?;
+        sqlx::query::<D>("INSERT INTO data_keys (id, wrapped, active, created_at) VALUES ($1, $2, TRUE, $3)")
+            .bind_v(key.id)
+            .bind_v(&key.wrapped)
+            .bind_v(ms(Utc::now()))
+            .execute_with(&mut *tx)
             .await?;
         tx.commit().await?;
         self.keys.add(&key, true)?;
@@ -122,7 +128,9 @@ impl Backend {
             resealed += self.reseal_table(table, id_col, key_col, columns, next).await?;
         }
         // Every row now carries a key id: a row without one can only be planted.
-        sqlx::query("UPDATE encryption_state SET legacy_plaintext = FALSE WHERE id = 1").execute(&self.write).await?;
+        sqlx::query::<D>("UPDATE encryption_state SET legacy_plaintext = FALSE WHERE id = 1")
+            .execute_with(&self.write)
+            .await?;
         self.keys.set_legacy_plaintext(false);
         let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
             .target("data_key", next)
@@ -132,7 +140,7 @@ impl Backend {
         Ok(RotationReport { new_key_id: next, rows_resealed: resealed, keys_rewrapped: 0 })
     }
 
-    async fn reseal_table(
+    pub(crate) async fn reseal_table(
         &self,
         table: &'static str,
         id_col: &str,
@@ -155,34 +163,34 @@ impl Backend {
         );
         let mut total = 0;
         loop {
-            let rows = sqlx::query(&select).bind(target).fetch_all(&self.write).await?;
+            let rows = sqlx::query::<D>(&select).bind_v(target).fetch_all_with(&self.write).await?;
             if rows.is_empty() {
                 return Ok(total);
             }
             let mut tx = self.write.begin().await?;
             let mut changed = 0;
             for row in &rows {
-                let row_id: String = row.try_get("row_id")?;
-                let old_key: Option<i64> = row.try_get("row_key")?;
-                let mut q = sqlx::query(&update).bind(&row_id).bind(target);
+                let row_id: String = row.get_v("row_id")?;
+                let old_key: Option<i64> = row.get_v("row_key")?;
+                let mut q = sqlx::query::<D>(&update).bind_v(&row_id).bind_v(target);
                 for (column, bytes) in columns {
                     let slot = Slot { table, column, row: &row_id };
                     let plain = if *bytes {
-                        let stored: Vec<u8> = row.try_get(*column)?;
+                        let stored: Vec<u8> = row.get_v(*column)?;
                         self.decode(|keys| keys.open(old_key, slot, stored.clone())).await?
                     } else {
-                        let stored: String = row.try_get(*column)?;
+                        let stored: String = row.get_v(*column)?;
                         self.decode(|keys| keys.open_text(old_key, slot, stored.clone())).await?.into_bytes()
                     };
                     let sealed = self.keys.seal_bytes_with(target, slot, &plain)?;
                     q = if *bytes {
-                        q.bind(sealed)
+                        q.bind_v(sealed)
                     } else {
                         use base64::Engine as _;
-                        q.bind(base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed))
+                        q.bind_v(base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed))
                     };
                 }
-                changed += q.bind(old_key).execute(&mut *tx).await?.rows_affected();
+                changed += q.bind_v(old_key).execute_with(&mut *tx).await?.rows_affected();
             }
             tx.commit().await?;
             total += changed;

@@ -1,0 +1,238 @@
+//! Rows written many to a statement: the message, triage and audit rows of
+//! an acknowledged write, which a batch of writes (SQLite's group commit)
+//! appends together just before it commits, and audit entries generally.
+//! SQL shared by both backends; `include!`d by `sqlite.rs` and `postgres.rs`
+//! after `sql_store.rs`.
+
+use super::prelude::*;
+
+/// Most rows in one multi-row INSERT: 14 columns × 256 rows stays far under
+/// both databases' limits on bound parameters (32,766 and 65,535).
+pub(crate) const ROWS_PER_INSERT: usize = 256;
+
+/// `head VALUES ($1, …, $columns), (…)` for `rows` rows, with `?` for each
+/// parameter where the backend numbers them by position (see
+/// `POSITIONAL_PARAMETERS`).
+pub(crate) fn multi_row_insert<D: Dialect>(head: &str, columns: usize, rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(head.len() + 8 + rows * (columns * 6 + 4));
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            let sep = if column == 0 { "" } else { ", " };
+            if D::POSITIONAL_PARAMETERS {
+                let _ = write!(sql, "{sep}?");
+            } else {
+                let _ = write!(sql, "{sep}${}", row * columns + column + 1);
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Moves a thread on for a new message and takes the message's sequence
+/// number; on PostgreSQL it also locks the thread row, so concurrent
+/// messages in one thread are numbered in order. A message that raises the
+/// thread to an emergency also moves it to the pool that answers
+/// emergencies. Parameters: see [`bind_advance`].
+pub(crate) const ADVANCE_THREAD: &str = "UPDATE threads SET status = $2, updated_at = $3, message_count = message_count + 1, \
+     awaiting_since = CASE WHEN $2 <> 'open' THEN NULL ELSE COALESCE(awaiting_since, $3) END, \
+     urgency = CASE WHEN urgency_rank > $4 THEN $5 ELSE urgency END, \
+     urgency_rank = CASE WHEN urgency_rank > $4 THEN $4 ELSE urgency_rank END, \
+     pool_id = CASE WHEN urgency_rank > $4 AND $6 IS NOT NULL \
+         THEN COALESCE((SELECT p.id FROM pools p WHERE p.slug = $6), pool_id) ELSE pool_id END \
+     WHERE id = $1 RETURNING message_count";
+
+/// Binds [`ADVANCE_THREAD`]'s parameters for `new`, after any already bound.
+pub(crate) fn bind_advance<'q, D: Dialect>(query: Q<'q, D>, new: &NewMessage) -> Q<'q, D> {
+    let (urgency, rank) = match &new.triage {
+        Some(t) => (t.urgency.as_str(), t.urgency.rank()),
+        None => ("routine", i64::MAX),
+    };
+    let reroute = new.triage.as_ref().filter(|t| t.urgency == Urgency::Emergency).and_then(|t| t.pool_slug.clone());
+    query
+        .bind_v(new.thread_id.to_string())
+        .bind_v(new.new_status.as_str())
+        .bind_v(ms(new.now))
+        .bind_v(rank)
+        .bind_v(urgency)
+        .bind_v(reroute)
+}
+
+/// The live event for a new message.
+pub(crate) fn message_event(new: &NewMessage, message: MessageId) -> ThreadEvent {
+    ThreadEvent {
+        kind: EventKind::MessageCreated,
+        thread_id: new.thread_id,
+        message_id: Some(message),
+        internal: new.internal,
+        alert: new.triage.as_ref().is_some_and(|t| t.urgency == Urgency::Emergency),
+        at: new.now,
+    }
+}
+
+/// A message, its body sealed, ready to insert.
+pub(crate) struct MessageRow {
+    pub(crate) id: String,
+    pub(crate) thread_id: String,
+    pub(crate) author_id: String,
+    pub(crate) body: String,
+    pub(crate) internal: bool,
+    pub(crate) sent_at: i64,
+    pub(crate) seq: i64,
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) request_fingerprint: Option<String>,
+    pub(crate) key_id: i64,
+    pub(crate) ai_assisted: bool,
+    pub(crate) reading_grade: Option<f64>,
+}
+
+pub(crate) const MESSAGE_INSERT: &str = "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, \
+     idempotency_key, request_fingerprint, key_id, ai_assisted, reading_grade)";
+
+/// A triage result, its reasons sealed, ready to insert.
+pub(crate) struct TriageRow {
+    pub(crate) id: String,
+    pub(crate) thread_id: String,
+    pub(crate) message_id: Option<String>,
+    pub(crate) urgency: &'static str,
+    pub(crate) category: &'static str,
+    pub(crate) pool_slug: Option<String>,
+    pub(crate) confidence: f64,
+    pub(crate) reasons: String,
+    pub(crate) model_id: String,
+    pub(crate) model_version: String,
+    pub(crate) created_at: i64,
+    pub(crate) needs_review: bool,
+    pub(crate) overridden_by: Option<String>,
+    pub(crate) key_id: i64,
+}
+
+pub(crate) const TRIAGE_INSERT: &str = "INSERT INTO triage_results (id, thread_id, message_id, urgency, category, pool_slug, \
+     confidence, reasons, model_id, model_version, created_at, needs_review, overridden_by, key_id)";
+
+pub(crate) const AUDIT_INSERT: &str = "INSERT INTO audit_log (seq, at, actor_id, actor_role, patient_id, action, target, \
+     outcome, client, detail, key_id, prev_hash, hash)";
+
+/// `items` cut into runs whose lengths are powers of two (at most
+/// [`ROWS_PER_INSERT`]), longest first: 37 rows are written as 32, 4 and 1.
+/// A statement for a run is then one of nine shapes, so every shape is
+/// prepared once and kept in the connection's statement cache instead of
+/// being parsed again for each batch size.
+pub(crate) fn runs<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let len = items.len().min(ROWS_PER_INSERT);
+        let run = 1 << len.ilog2();
+        let (head, rest) = items.split_at(run);
+        items = rest;
+        Some(head)
+    })
+}
+
+impl<D: Dialect> Sql<D> {
+    pub(crate) async fn insert_messages(conn: &mut D::Connection, rows: &[MessageRow]) -> StoreResult<()> {
+        for chunk in runs(rows) {
+            let sql = multi_row_insert::<D>(MESSAGE_INSERT, 12, chunk.len());
+            let mut query = sqlx::query::<D>(&sql);
+            for row in chunk {
+                query = query
+                    .bind_v(&row.id)
+                    .bind_v(&row.thread_id)
+                    .bind_v(&row.author_id)
+                    .bind_v(&row.body)
+                    .bind_v(row.internal)
+                    .bind_v(row.sent_at)
+                    .bind_v(row.seq)
+                    .bind_v(&row.idempotency_key)
+                    .bind_v(&row.request_fingerprint)
+                    .bind_v(row.key_id)
+                    .bind_v(row.ai_assisted)
+                    .bind_v(row.reading_grade);
+            }
+            query.execute_with(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn insert_triage_rows(conn: &mut D::Connection, rows: &[TriageRow]) -> StoreResult<()> {
+        for chunk in runs(rows) {
+            let sql = multi_row_insert::<D>(TRIAGE_INSERT, 14, chunk.len());
+            let mut query = sqlx::query::<D>(&sql);
+            for row in chunk {
+                query = query
+                    .bind_v(&row.id)
+                    .bind_v(&row.thread_id)
+                    .bind_v(&row.message_id)
+                    .bind_v(row.urgency)
+                    .bind_v(row.category)
+                    .bind_v(&row.pool_slug)
+                    .bind_v(row.confidence)
+                    .bind_v(&row.reasons)
+                    .bind_v(&row.model_id)
+                    .bind_v(&row.model_version)
+                    .bind_v(row.created_at)
+                    .bind_v(row.needs_review)
+                    .bind_v(&row.overridden_by)
+                    .bind_v(row.key_id);
+            }
+            query.execute_with(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Chained audit entries, with the key that sealed their details.
+    pub(crate) async fn insert_audit_rows(
+        conn: &mut D::Connection,
+        rows: &[(ChainedEntry, Option<i64>)],
+    ) -> StoreResult<()> {
+        for chunk in runs(rows) {
+            let sql = multi_row_insert::<D>(AUDIT_INSERT, 13, chunk.len());
+            let mut query = sqlx::query::<D>(&sql);
+            for (entry, key_id) in chunk {
+                query = query
+                    .bind_v(entry.seq)
+                    .bind_v(entry.at_ms)
+                    .bind_v(&entry.actor_id)
+                    .bind_v(&entry.actor_role)
+                    .bind_v(&entry.patient_id)
+                    .bind_v(&entry.action)
+                    .bind_v(&entry.target)
+                    .bind_v(&entry.outcome)
+                    .bind_v(&entry.client)
+                    .bind_v(&entry.detail)
+                    .bind_v(*key_id)
+                    .bind_v(&entry.prev_hash)
+                    .bind_v(&entry.hash);
+            }
+            query.execute_with(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The rows a new message adds (see `message_rows`).
+pub(crate) struct MessageRows {
+    pub(crate) message: MessageRow,
+    pub(crate) triage: Option<TriageRow>,
+    pub(crate) audit: Vec<AuditEvent>,
+}
+
+/// Rows a batch of writes appends together just before it commits: each
+/// table's in one statement rather than one statement per write. Only rows
+/// nothing else in the batch refers to are deferred (a message that an
+/// attachment or a used draft points at is inserted at once). A later write
+/// in the batch does not see them: a retry that repeats an idempotency key
+/// already in the batch fails the batch's unique index, and the batch is
+/// run again write by write, where the retry finds the first message.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    pub(crate) messages: Vec<MessageRow>,
+    pub(crate) triage: Vec<TriageRow>,
+    pub(crate) audit: Vec<AuditEvent>,
+}
