@@ -150,18 +150,10 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 include!("sql_store.rs");
 include!("sql_impls.rs");
 include!("sql_write_jobs.rs");
-include!("sql_users.rs");
-include!("sql_care_teams_and_pools.rs");
 include!("sql_access_facts.rs");
 include!("sql_threads.rs");
 include!("sql_messages.rs");
 include!("sql_triage.rs");
-include!("sql_grants.rs");
-include!("sql_sign_in.rs");
-include!("sql_mfa.rs");
-include!("sql_emergency_access.rs");
-include!("sql_drafting.rs");
-include!("sql_clinic_profile.rs");
 include!("sql_health.rs");
 
 impl WriteJob {

@@ -168,7 +168,7 @@ impl crate::People for Backend {
 impl crate::Sessions for Backend {
     async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
         let mut conn = self.write.acquire().await?;
-        insert_session(&mut conn, session).await
+        Shared::insert_session(&mut conn, session).await
     }
 
     async fn login_state(&self, user: UserId) -> StoreResult<Option<crate::LoginState>> {

@@ -178,7 +178,7 @@ impl Backend {
         let later = if new.draft.is_none() && new.attachments.is_empty() { deferred.as_deref_mut() } else { None };
         Self::insert_message(conn, rows.message, later).await?;
         if let Some(used) = &new.draft {
-            Self::use_draft(conn, new.thread_id, written.message_id, used, new.now).await?;
+            Shared::use_draft(conn, new.thread_id, written.message_id, used, new.now).await?;
         }
         for file in &new.attachments {
             let sha = format!("{:x}", Sha256::digest(&file.bytes));

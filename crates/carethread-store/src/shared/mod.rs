@@ -7,8 +7,16 @@
 mod after_hours;
 mod audit;
 mod batch;
+mod care_teams_and_pools;
+mod clinic_profile;
+mod drafting;
+mod emergency_access;
+mod grants;
 mod keys;
+mod mfa;
 mod prelude;
+mod sign_in;
+mod users;
 
 pub(crate) use audit::with_target;
 pub(crate) use batch::*;

@@ -20,7 +20,12 @@ pub(crate) use chrono::{DateTime, NaiveDate, Utc};
 pub(crate) use sha2::{Digest, Sha256};
 pub(crate) use uuid::Uuid;
 
+pub(crate) use super::audit::with_target;
 pub(crate) use super::batch::*;
+pub(crate) use super::care_teams_and_pools::pool_from_row;
+pub(crate) use super::drafting::draft_from_row;
+pub(crate) use super::grants::grant_from_row;
+pub(crate) use super::users::user_from_row;
 pub(crate) use super::{Audited, Sql, at, ms, naming_conflict, new_id, opt_id, parse_id, person};
 pub(crate) use crate::crypto::{Keyring, Slot};
 pub(crate) use crate::dialect::{Dialect, DialectRow, Q, QueryExt};

@@ -1,8 +1,10 @@
-// Break-the-glass: opening emergency access to a patient's record: SQL shared by both backends. `include!`d by `sqlite.rs`
-// and `postgres.rs` after `sql_store.rs`.
+//! Break-the-glass: opening emergency access to a patient's record: SQL shared by both backends. `include!`d by `sqlite.rs`
+//! and `postgres.rs` after `sql_store.rs`.
 
-impl Backend {
-    async fn write_emergency_access(
+use super::prelude::*;
+
+impl<D: Dialect> Sql<D> {
+    pub(crate) async fn write_emergency_access(
         &self,
         user: UserId,
         patient: UserId,
@@ -13,7 +15,8 @@ impl Backend {
     ) -> StoreResult<()> {
         let id = new_id().to_string();
         let key_id = self.keys.active();
-        let sealed = self.keys.seal_text_with(key_id, Slot { table: "emergency_access", column: "reason", row: &id }, reason)?;
+        let sealed =
+            self.keys.seal_text_with(key_id, Slot { table: "emergency_access", column: "reason", row: &id }, reason)?;
         let event = ThreadEvent {
             kind: EventKind::BreakGlass,
             thread_id: audit
@@ -28,18 +31,18 @@ impl Backend {
             at: now,
         };
         self.audited(async |conn| {
-            sqlx::query(
+            sqlx::query::<D>(
                 "INSERT INTO emergency_access (id, user_id, patient_id, reason, key_id, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(&id)
-            .bind(user.to_string())
-            .bind(patient.to_string())
-            .bind(sealed)
-            .bind(key_id)
-            .bind(ms(now))
-            .bind(ms(expires_at))
-            .execute(&mut *conn)
+            .bind_v(&id)
+            .bind_v(user.to_string())
+            .bind_v(patient.to_string())
+            .bind_v(sealed)
+            .bind_v(key_id)
+            .bind_v(ms(now))
+            .bind_v(ms(expires_at))
+            .execute_with(&mut *conn)
             .await?;
             Ok(Audited::new((), vec![audit.clone()]).publishing(event))
         })

@@ -1,0 +1,324 @@
+//! Drafts, AI settings, the clinic's reply library and quick replies: SQL
+//! shared by both backends. `include!`d by `sqlite.rs` and `postgres.rs`.
+
+use super::prelude::*;
+
+use crate::{AiReport, AiSettings, ClinicianAiFigures, DraftRecord, NewDraft, QuickReply};
+
+pub(crate) fn draft_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<DraftRecord> {
+    let id: &str = row.get_v("id")?;
+    let body = row
+        .get_v::<Option<String>, _>("body")?
+        .map(|b| keys.open_text(row.get_v("key_id")?, Slot { table: "drafts", column: "body", row: id }, b))
+        .transpose()?;
+    let reasons: Vec<String> = serde_json::from_str(row.get_v::<&str, _>("reasons")?)
+        .map_err(|_| StoreError::Corrupt("draft reasons".into()))?;
+    Ok(DraftRecord {
+        id: parse_id(id)?,
+        thread_id: parse_id(row.get_v::<&str, _>("thread_id")?)?,
+        requested_by: parse_id(row.get_v::<&str, _>("requested_by")?)?,
+        body,
+        model_id: row.get_v("model_id")?,
+        model_version: row.get_v("model_version")?,
+        reply_needed: row.get_v("reply_needed")?,
+        reasons,
+        created_at: at(row.get_v("created_at")?)?,
+        message_id: opt_id(row.get_v::<Option<&str>, _>("message_id")?)?,
+    })
+}
+
+impl<D: Dialect> Sql<D> {
+    /// Marks a draft used by the reply `message`, inside the reply's transaction.
+    pub(crate) async fn use_draft(
+        conn: &mut D::Connection,
+        thread: ThreadId,
+        message: MessageId,
+        used: &crate::DraftUse,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let done = sqlx::query::<D>(
+            "UPDATE drafts SET message_id = $3, sent_at = $4, edit_distance = $5, seconds_spent = $6 \
+             WHERE id = $1 AND thread_id = $2 AND message_id IS NULL AND reply_needed = TRUE",
+        )
+        .bind_v(used.draft_id.to_string())
+        .bind_v(thread.to_string())
+        .bind_v(message.to_string())
+        .bind_v(ms(now))
+        .bind_v(used.edit_distance)
+        .bind_v(used.seconds_spent)
+        .execute_with(&mut *conn)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(StoreError::Conflict("draft"));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn insert_draft(&self, new: &NewDraft) -> StoreResult<DraftId> {
+        let id = DraftId::from_uuid(new_id());
+        let id_text = id.to_string();
+        let key_id = self.keys.active();
+        let body = new
+            .body
+            .as_deref()
+            .map(|b| self.keys.seal_text_with(key_id, Slot { table: "drafts", column: "body", row: &id_text }, b))
+            .transpose()?;
+        let reasons = serde_json::to_string(&new.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.audited(async |conn| {
+            sqlx::query::<D>(
+                "INSERT INTO drafts (id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, \
+                 reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind_v(&id_text)
+            .bind_v(new.thread_id.to_string())
+            .bind_v(new.requested_by.to_string())
+            .bind_v(body)
+            .bind_v(new.body.as_ref().map(|_| key_id))
+            .bind_v(&new.model_id)
+            .bind_v(&new.model_version)
+            .bind_v(new.reply_needed)
+            .bind_v(reasons)
+            .bind_v(ms(new.now))
+            .execute_with(&mut *conn)
+            .await?;
+            Ok(Audited::new(id, with_target(std::slice::from_ref(&new.audit), "draft", &id_text)))
+        })
+        .await
+    }
+
+    pub(crate) async fn read_draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<DraftRecord>> {
+        let row = sqlx::query::<D>(
+            "SELECT id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, reasons, \
+             created_at, message_id FROM drafts WHERE id = $1 AND thread_id = $2",
+        )
+        .bind_v(id.to_string())
+        .bind_v(thread.to_string())
+        .fetch_optional_with(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(self.decode(|keys| draft_from_row(&row, keys)).await?))
+    }
+
+    pub(crate) async fn read_ai_settings(&self) -> StoreResult<AiSettings> {
+        let row = sqlx::query::<D>("SELECT drafting_enabled, disclosure_enabled FROM ai_settings WHERE id = 1")
+            .fetch_optional_with(&self.read)
+            .await?;
+        Ok(match row {
+            Some(row) => AiSettings {
+                drafting_enabled: row.get_v("drafting_enabled")?,
+                disclosure_enabled: row.get_v("disclosure_enabled")?,
+            },
+            None => AiSettings::default(),
+        })
+    }
+
+    pub(crate) async fn write_ai_settings(
+        &self,
+        settings: AiSettings,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.audited(async |conn| {
+            sqlx::query::<D>(
+                "INSERT INTO ai_settings (id, drafting_enabled, disclosure_enabled, updated_by, updated_at) \
+                 VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET drafting_enabled = excluded.drafting_enabled, \
+                 disclosure_enabled = excluded.disclosure_enabled, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind_v(settings.drafting_enabled)
+            .bind_v(settings.disclosure_enabled)
+            .bind_v(by.to_string())
+            .bind_v(ms(now))
+            .execute_with(&mut *conn)
+            .await?;
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await
+    }
+
+    pub(crate) async fn read_reply_templates(&self) -> StoreResult<Vec<crate::ReplyTemplate>> {
+        let rows =
+            sqlx::query::<D>("SELECT situation, language, body FROM reply_templates ORDER BY situation, language")
+                .fetch_all_with(&self.read)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::ReplyTemplate {
+                    situation: r.get_v("situation")?,
+                    language: r.get_v("language")?,
+                    body: r.get_v("body")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn write_reply_template(
+        &self,
+        situation: &str,
+        language: &str,
+        body: Option<&str>,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.audited(async |conn| {
+            match body {
+                Some(body) => {
+                    sqlx::query::<D>(
+                        "INSERT INTO reply_templates (situation, language, body, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (situation, language) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, \
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind_v(situation)
+                    .bind_v(language)
+                    .bind_v(body)
+                    .bind_v(by.to_string())
+                    .bind_v(ms(now))
+                    .execute_with(&mut *conn)
+                    .await?;
+                }
+                None => {
+                    sqlx::query::<D>("DELETE FROM reply_templates WHERE situation = $1 AND language = $2")
+                        .bind_v(situation)
+                        .bind_v(language)
+                        .execute_with(&mut *conn)
+                        .await?;
+                }
+            }
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await
+    }
+
+    pub(crate) async fn read_quick_replies(&self, user: UserId) -> StoreResult<Vec<QuickReply>> {
+        let rows = sqlx::query::<D>(
+            "SELECT id, owner_id, code, body FROM quick_replies WHERE owner_id IS NULL OR owner_id = $1 \
+             ORDER BY code, owner_id",
+        )
+        .bind_v(user.to_string())
+        .fetch_all_with(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QuickReply {
+                    id: parse_id(r.get_v::<&str, _>("id")?)?,
+                    owner_id: opt_id(r.get_v::<Option<&str>, _>("owner_id")?)?,
+                    code: r.get_v("code")?,
+                    body: r.get_v("body")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn insert_quick_reply(
+        &self,
+        owner: Option<UserId>,
+        code: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<QuickReply> {
+        let id = QuickReplyId::from_uuid(new_id());
+        self.audited(async |conn| {
+            let result = sqlx::query::<D>(
+                "INSERT INTO quick_replies (id, owner_id, code, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind_v(id.to_string())
+            .bind_v(owner.map(|o| o.to_string()))
+            .bind_v(code)
+            .bind_v(body)
+            .bind_v(ms(now))
+            .execute_with(&mut *conn)
+            .await;
+            naming_conflict(result, "quick reply")?;
+            let reply = QuickReply { id, owner_id: owner, code: code.to_owned(), body: body.to_owned() };
+            Ok(Audited::new(reply, with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())))
+        })
+        .await
+    }
+
+    pub(crate) async fn remove_quick_reply(
+        &self,
+        id: QuickReplyId,
+        owner: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let sql = if owner.is_some() {
+            "DELETE FROM quick_replies WHERE id = $1 AND owner_id = $2"
+        } else {
+            "DELETE FROM quick_replies WHERE id = $1 AND owner_id IS NULL AND $2 = $2"
+        };
+        self.audited(async |conn| {
+            let done = sqlx::query::<D>(sql)
+                .bind_v(id.to_string())
+                .bind_v(owner.map_or_else(String::new, |o| o.to_string()))
+                .execute_with(&mut *conn)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Ok(Audited::unchanged(false));
+            }
+            Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())))
+        })
+        .await
+    }
+
+    pub(crate) async fn read_ai_report(&self) -> StoreResult<AiReport> {
+        let mut figures: HashMap<String, (PersonRef, ClinicianAiFigures)> = HashMap::new();
+        let people = sqlx::query::<D>(&format!("SELECT {USER_COLS} FROM users u WHERE u.role IN ('physician', 'nurse', 'pharmacist', 'front_desk', 'billing')"))
+            .fetch_all_with(&self.read)
+            .await?;
+        for row in &people {
+            let user = user_from_row(row)?;
+            let person =
+                PersonRef { id: user.id, display_name: user.display_name.as_str().to_owned(), role: user.role };
+            figures.insert(user.id.to_string(), (person, ClinicianAiFigures::default()));
+        }
+        let drafts = sqlx::query::<D>(
+            "SELECT requested_by, COUNT(*) AS generated, COUNT(message_id) AS sent, \
+             SUM(CASE WHEN edit_distance = 0 THEN 1 ELSE 0 END) AS unchanged, \
+             AVG(CAST(edit_distance AS DOUBLE PRECISION)) AS mean_edit, AVG(CAST(seconds_spent AS DOUBLE PRECISION)) AS mean_seconds \
+             FROM drafts WHERE reply_needed = TRUE GROUP BY requested_by",
+        )
+        .fetch_all_with(&self.read)
+        .await?;
+        for row in &drafts {
+            let id: String = row.get_v("requested_by")?;
+            if let Some((_, f)) = figures.get_mut(&id) {
+                f.drafts_generated = row.get_v("generated")?;
+                f.drafts_sent = row.get_v("sent")?;
+                f.drafts_sent_unchanged = row.get_v::<Option<i64>, _>("unchanged")?.unwrap_or(0);
+                f.mean_edit_distance = row.get_v("mean_edit")?;
+                f.mean_seconds_spent = row.get_v("mean_seconds")?;
+            }
+        }
+        let replies = sqlx::query::<D>(
+            "SELECT author_id, COUNT(*) AS replies, AVG(reading_grade) AS mean_grade FROM messages \
+             WHERE internal = FALSE AND reading_grade IS NOT NULL GROUP BY author_id",
+        )
+        .fetch_all_with(&self.read)
+        .await?;
+        for row in &replies {
+            let id: String = row.get_v("author_id")?;
+            if let Some((_, f)) = figures.get_mut(&id) {
+                f.replies = row.get_v("replies")?;
+                f.mean_reading_grade = row.get_v("mean_grade")?;
+            }
+        }
+        let overrides = sqlx::query::<D>(
+            "SELECT overridden_by, COUNT(*) AS n FROM triage_results WHERE overridden_by IS NOT NULL GROUP BY overridden_by",
+        )
+        .fetch_all_with(&self.read)
+        .await?;
+        for row in &overrides {
+            let id: String = row.get_v("overridden_by")?;
+            if let Some((_, f)) = figures.get_mut(&id) {
+                f.triage_overrides = row.get_v("n")?;
+            }
+        }
+        let mut by_clinician: Vec<(PersonRef, ClinicianAiFigures)> = figures.into_values().collect();
+        by_clinician.sort_by(|a, b| a.0.display_name.cmp(&b.0.display_name));
+        Ok(AiReport { by_clinician })
+    }
+}
