@@ -93,7 +93,7 @@ impl PostgresStore {
     /// Runs a write in its own transaction, notifying other servers as it commits.
     async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
         let mut tx = self.write.begin().await?;
-        let outcome = match Self::run_job(&mut tx, &self.keys, &job, None).await {
+        let outcome = match Shared::run_job(&mut tx, &self.keys, &job, None).await {
             Ok(outcome) => outcome,
             // Two requests with one idempotency key at the same moment: the
             // second loses the race on the unique index and answers with the first.
@@ -102,7 +102,7 @@ impl PostgresStore {
                 let (user, key) = job.sender();
                 let key = key.ok_or(StoreError::Conflict("message"))?;
                 let mut conn = self.write.acquire().await?;
-                return Self::find_key(&mut conn, user, key).await?.ok_or(StoreError::Conflict("message"));
+                return Shared::find_key(&mut conn, user, key).await?.ok_or(StoreError::Conflict("message"));
             }
             Err(err) => return Err(err),
         };
@@ -149,11 +149,6 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
 
 include!("sql_store.rs");
 include!("sql_impls.rs");
-include!("sql_write_jobs.rs");
-include!("sql_access_facts.rs");
-include!("sql_threads.rs");
-include!("sql_messages.rs");
-include!("sql_triage.rs");
 include!("sql_health.rs");
 
 impl WriteJob {

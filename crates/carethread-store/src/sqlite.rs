@@ -220,7 +220,7 @@ async fn run_batch(
             sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
         }
         let sink = if savepoints { None } else { Some(&mut deferred) };
-        let result = Backend::run_job(conn, keys, job, sink).await;
+        let result = Shared::run_job(conn, keys, job, sink).await;
         match (&result, savepoints) {
             (Ok(_), true) => {
                 sqlx::query("RELEASE job").execute(&mut *conn).await?;
@@ -374,7 +374,7 @@ async fn run_plain_batch(
                     Ok(outcome)
                 }
             }
-            other => match Backend::run_job(conn, keys, other, Some(&mut deferred)).await {
+            other => match Shared::run_job(conn, keys, other, Some(&mut deferred)).await {
                 Ok(outcome) => Ok(outcome),
                 Err(_) => return roll_back(conn).await,
             },
@@ -392,7 +392,7 @@ async fn run_plain_batch(
 fn plain_message(keys: &Keyring, new: &NewMessage, seq: i64, deferred: &mut Deferred) -> StoreResult<JobOutcome> {
     let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
     let id = written.message_id;
-    let rows = Backend::message_rows(keys, new, id, seq)?;
+    let rows = Shared::message_rows(keys, new, id, seq)?;
     deferred.messages.push(rows.message);
     deferred.triage.extend(rows.triage);
     deferred.audit.extend(rows.audit);
@@ -415,9 +415,4 @@ impl Deferred {
 
 include!("sql_store.rs");
 include!("sql_impls.rs");
-include!("sql_write_jobs.rs");
-include!("sql_access_facts.rs");
-include!("sql_threads.rs");
-include!("sql_messages.rs");
-include!("sql_triage.rs");
 include!("sql_health.rs");

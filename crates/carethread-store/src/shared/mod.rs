@@ -4,6 +4,7 @@
 //! `postgres.rs` each hold a `Sql<D>` for their database and add what only
 //! they do: opening, and how a write a user waits on is committed.
 
+mod access_facts;
 mod after_hours;
 mod audit;
 mod batch;
@@ -13,10 +14,14 @@ mod drafting;
 mod emergency_access;
 mod grants;
 mod keys;
+mod messages;
 mod mfa;
-mod prelude;
+pub(crate) mod prelude;
 mod sign_in;
+mod threads;
+mod triage;
 mod users;
+mod write_jobs;
 
 pub(crate) use audit::with_target;
 pub(crate) use batch::*;

@@ -1,11 +1,13 @@
-// Writes a user waits on (a new thread, a message, audit entries alone),
-// run as jobs that commit alone or, on SQLite, with others queued at the same
-// moment, and idempotent replays of them. SQL shared by both backends;
-// `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Writes a user waits on (a new thread, a message, audit entries alone),
+//! run as jobs that commit alone or, on SQLite, with others queued at the same
+//! moment, and idempotent replays of them. SQL shared by both backends;
+//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+
+use super::prelude::*;
 
 /// A write a user waits on: on SQLite it commits together with other
 /// writes queued at the same moment (group commit); on PostgreSQL alone.
-enum WriteJob {
+pub(crate) enum WriteJob {
     Thread(NewThread),
     Message(NewMessage),
     /// Audit entries on their own (reads, sign-ins, refusals); writes nothing else.
@@ -14,30 +16,34 @@ enum WriteJob {
 
 /// What a write produced: its ids and, unless it was an idempotent replay,
 /// the event to publish once it commits.
-struct JobOutcome {
-    written: Written,
-    event: Option<ThreadEvent>,
+pub(crate) struct JobOutcome {
+    pub(crate) written: Written,
+    pub(crate) event: Option<ThreadEvent>,
 }
 
-impl Backend {
+impl<D: Dialect> Sql<D> {
     /// Looks for a message the user already sent with this idempotency key.
     /// `Some` means the caller stores nothing and answers with what the first
     /// request created; the same key with a different request is an error.
-    async fn find_key(conn: &mut Conn, user: UserId, key: &Idempotency) -> StoreResult<Option<Written>> {
-        let row = sqlx::query(
+    pub(crate) async fn find_key(
+        conn: &mut D::Connection,
+        user: UserId,
+        key: &Idempotency,
+    ) -> StoreResult<Option<Written>> {
+        let row = sqlx::query::<D>(
             "SELECT thread_id, id, request_fingerprint FROM messages WHERE author_id = $1 AND idempotency_key = $2",
         )
-        .bind(user.to_string())
-        .bind(&key.key)
-        .fetch_optional(&mut *conn)
+        .bind_v(user.to_string())
+        .bind_v(&key.key)
+        .fetch_optional_with(&mut *conn)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        if row.try_get::<Option<&str>, _>("request_fingerprint")? != Some(key.fingerprint.as_str()) {
+        if row.get_v::<Option<&str>, _>("request_fingerprint")? != Some(key.fingerprint.as_str()) {
             return Err(StoreError::IdempotencyMismatch);
         }
         Ok(Some(Written {
-            thread_id: parse_id(row.try_get::<&str, _>("thread_id")?)?,
-            message_id: parse_id(row.try_get::<&str, _>("id")?)?,
+            thread_id: parse_id(row.get_v::<&str, _>("thread_id")?)?,
+            message_id: parse_id(row.get_v::<&str, _>("id")?)?,
             replayed: true,
         }))
     }
@@ -46,8 +52,8 @@ impl Backend {
     /// rows are inserted now, or, with `deferred`, those nothing else refers
     /// to are collected there for the caller to insert before the same
     /// transaction commits.
-    async fn run_job(
-        conn: &mut Conn,
+    pub(crate) async fn run_job(
+        conn: &mut D::Connection,
         keys: &Keyring,
         job: &WriteJob,
         deferred: Option<&mut Deferred>,
@@ -56,9 +62,13 @@ impl Backend {
             WriteJob::Thread(new) => Self::write_thread(conn, keys, new, deferred).await,
             WriteJob::Message(new) => Self::write_message(conn, keys, new, deferred).await,
             WriteJob::Audit(events) => {
-                Shared::audit_now_or_later(conn, keys, events.clone(), deferred).await?;
+                Self::audit_now_or_later(conn, keys, events.clone(), deferred).await?;
                 // Audit jobs create no thread or message; the ids are unused.
-                let none = Written { thread_id: ThreadId::from_uuid(Uuid::nil()), message_id: MessageId::from_uuid(Uuid::nil()), replayed: false };
+                let none = Written {
+                    thread_id: ThreadId::from_uuid(Uuid::nil()),
+                    message_id: MessageId::from_uuid(Uuid::nil()),
+                    replayed: false,
+                };
                 Ok(JobOutcome { written: none, event: None })
             }
         }

@@ -1,62 +1,74 @@
-// Threads: creating them, changing their status, urgency, pool and assignee,
-// and listing them (in-baskets and inboxes) as summaries. SQL shared by both backends;
-// `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Threads: creating them, changing their status, urgency, pool and assignee,
+//! and listing them (in-baskets and inboxes) as summaries. SQL shared by both backends;
+//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
 
-fn thread_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<Thread> {
-    let id: &str = row.try_get("id")?;
-    let subject = keys.open_text(row.try_get("key_id")?, Slot { table: "threads", column: "subject", row: id }, row.try_get("subject")?)?;
+use super::prelude::*;
+
+pub(crate) fn thread_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<Thread> {
+    let id: &str = row.get_v("id")?;
+    let subject = keys.open_text(
+        row.get_v("key_id")?,
+        Slot { table: "threads", column: "subject", row: id },
+        row.get_v("subject")?,
+    )?;
     Ok(Thread {
         id: parse_id(id)?,
-        patient_id: parse_id(row.try_get::<&str, _>("patient_id")?)?,
+        patient_id: parse_id(row.get_v::<&str, _>("patient_id")?)?,
         subject: Subject::from_trusted(subject),
-        category: Category::parse(row.try_get::<&str, _>("category")?)?,
-        urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
-        status: ThreadStatus::parse(row.try_get::<&str, _>("status")?)?,
-        replies_allowed: row.try_get("replies_allowed")?,
-        pool_id: opt_id(row.try_get::<Option<&str>, _>("pool_id")?)?,
-        assignee_id: opt_id(row.try_get::<Option<&str>, _>("assignee_id")?)?,
-        confidential: row.try_get("confidential")?,
-        created_by: parse_id(row.try_get::<&str, _>("created_by")?)?,
-        created_at: at(row.try_get("created_at")?)?,
-        updated_at: at(row.try_get("updated_at")?)?,
-        awaiting_since: row.try_get::<Option<i64>, _>("awaiting_since")?.map(at).transpose()?,
+        category: Category::parse(row.get_v::<&str, _>("category")?)?,
+        urgency: Urgency::parse(row.get_v::<&str, _>("urgency")?)?,
+        status: ThreadStatus::parse(row.get_v::<&str, _>("status")?)?,
+        replies_allowed: row.get_v("replies_allowed")?,
+        pool_id: opt_id(row.get_v::<Option<&str>, _>("pool_id")?)?,
+        assignee_id: opt_id(row.get_v::<Option<&str>, _>("assignee_id")?)?,
+        confidential: row.get_v("confidential")?,
+        created_by: parse_id(row.get_v::<&str, _>("created_by")?)?,
+        created_at: at(row.get_v("created_at")?)?,
+        updated_at: at(row.get_v("updated_at")?)?,
+        awaiting_since: row.get_v::<Option<i64>, _>("awaiting_since")?.map(at).transpose()?,
     })
 }
 
 /// [`crate::model::wait_key`] in SQL, for ordering and paging in-baskets.
-fn wait_key_sql() -> String {
+pub(crate) fn wait_key_sql() -> String {
     format!("COALESCE(t.awaiting_since, {} - t.updated_at)", crate::model::NOT_WAITING)
 }
 
-fn summary_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<ThreadSummary> {
+pub(crate) fn summary_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<ThreadSummary> {
     let thread = thread_from_row(row, keys)?;
-    let patient = person(thread.patient_id, row.try_get("patient_name")?, row.try_get("patient_role")?)?;
-    let pool = match (thread.pool_id, row.try_get::<Option<String>, _>("pool_slug")?) {
-        (Some(id), Some(slug)) => Some(PoolRef { id, slug, name: row.try_get("pool_name")? }),
+    let patient = person(thread.patient_id, row.get_v("patient_name")?, row.get_v("patient_role")?)?;
+    let pool = match (thread.pool_id, row.get_v::<Option<String>, _>("pool_slug")?) {
+        (Some(id), Some(slug)) => Some(PoolRef { id, slug, name: row.get_v("pool_name")? }),
         _ => None,
     };
-    let assignee = match (thread.assignee_id, row.try_get::<Option<String>, _>("assignee_name")?) {
-        (Some(id), Some(name)) => Some(person(id, name, row.try_get("assignee_role")?)?),
+    let assignee = match (thread.assignee_id, row.get_v::<Option<String>, _>("assignee_name")?) {
+        (Some(id), Some(name)) => Some(person(id, name, row.get_v("assignee_role")?)?),
         _ => None,
     };
-    Ok(ThreadSummary { thread, patient, pool, assignee, unread: row.try_get("unread")? })
+    Ok(ThreadSummary { thread, patient, pool, assignee, unread: row.get_v("unread")? })
 }
 
-impl Backend {
-    async fn fetch_summaries(&self, sql: &str, viewer: UserId, now: DateTime<Utc>, binds: Vec<Bind>) -> StoreResult<Vec<ThreadSummary>> {
-        let mut query = sqlx::query(sql).bind(viewer.to_string()).bind(ms(now));
+impl<D: Dialect> Sql<D> {
+    pub(crate) async fn fetch_summaries(
+        &self,
+        sql: &str,
+        viewer: UserId,
+        now: DateTime<Utc>,
+        binds: Vec<Bind>,
+    ) -> StoreResult<Vec<ThreadSummary>> {
+        let mut query = sqlx::query::<D>(sql).bind_v(viewer.to_string()).bind_v(ms(now));
         for b in binds {
             query = match b {
-                Bind::Text(s) => query.bind(s),
-                Bind::Int(i) => query.bind(i),
+                Bind::Text(s) => query.bind_v(s),
+                Bind::Int(i) => query.bind_v(i),
             };
         }
-        let rows = query.fetch_all(&self.read).await?;
+        let rows = query.fetch_all_with(&self.read).await?;
         self.decode(|keys| rows.iter().map(|r| summary_from_row(r, keys)).collect()).await
     }
 
-    async fn write_thread(
-        conn: &mut Conn,
+    pub(crate) async fn write_thread(
+        conn: &mut D::Connection,
         keys: &Keyring,
         new: &NewThread,
         mut deferred: Option<&mut Deferred>,
@@ -67,10 +79,12 @@ impl Backend {
             return Ok(JobOutcome { written: previous, event: None });
         }
         let pool_id: Option<String> = match &new.pool_slug {
-            Some(slug) => sqlx::query_scalar("SELECT id FROM pools WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(&mut *conn)
-                .await?,
+            Some(slug) => {
+                sqlx::query::<D>("SELECT id FROM pools WHERE slug = $1")
+                    .bind_v(slug)
+                    .fetch_optional_scalar_with(&mut *conn)
+                    .await?
+            }
             None => None,
         };
         let written = Written {
@@ -80,37 +94,51 @@ impl Backend {
         };
         let thread_text = written.thread_id.to_string();
         let key_id = keys.active();
-        let subject =
-            keys.seal_text_with(key_id, Slot { table: "threads", column: "subject", row: &thread_text }, new.subject.as_str())?;
-        sqlx::query(
+        let subject = keys.seal_text_with(
+            key_id,
+            Slot { table: "threads", column: "subject", row: &thread_text },
+            new.subject.as_str(),
+        )?;
+        sqlx::query::<D>(
             "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
              pool_id, assignee_id, confidential, created_by, created_at, updated_at, message_count, key_id, awaiting_since) \
              VALUES ($1, $2, $3, $4, $5, $6, $12, TRUE, $7, $8, $9, $10, $11, $11, 1, $13, \
              CASE WHEN $12 = 'open' THEN $11 ELSE NULL END)",
         )
-        .bind(&thread_text)
-        .bind(new.patient_id.to_string())
-        .bind(subject)
-        .bind(new.category.as_str())
-        .bind(new.urgency.as_str())
-        .bind(new.urgency.rank())
-        .bind(pool_id)
-        .bind(new.assignee_id.map(|a| a.to_string()))
-        .bind(new.confidential)
-        .bind(new.author_id.to_string())
-        .bind(ms(new.now))
-        .bind(new.status.as_str())
-        .bind(key_id)
-        .execute(&mut *conn)
+        .bind_v(&thread_text)
+        .bind_v(new.patient_id.to_string())
+        .bind_v(subject)
+        .bind_v(new.category.as_str())
+        .bind_v(new.urgency.as_str())
+        .bind_v(new.urgency.rank())
+        .bind_v(pool_id)
+        .bind_v(new.assignee_id.map(|a| a.to_string()))
+        .bind_v(new.confidential)
+        .bind_v(new.author_id.to_string())
+        .bind_v(ms(new.now))
+        .bind_v(new.status.as_str())
+        .bind_v(key_id)
+        .execute_with(&mut *conn)
         .await?;
         let (id, thread) = (written.message_id, written.thread_id);
         let key = new.idempotency.as_ref();
-        let row = Self::message_row(keys, id, thread, new.author_id, new.body.as_str(), false, new.now, 1, key, (false, None))?;
+        let row = Self::message_row(
+            keys,
+            id,
+            thread,
+            new.author_id,
+            new.body.as_str(),
+            false,
+            new.now,
+            1,
+            key,
+            (false, None),
+        )?;
         Self::insert_message(conn, row, deferred.as_deref_mut()).await?;
         let row = Self::triage_row(keys, written.thread_id, Some(written.message_id), &new.triage, new.now)?;
         Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
         let audit = with_target(&new.audit, "thread", &thread_text);
-        Shared::audit_now_or_later(conn, keys, audit, deferred).await?;
+        Self::audit_now_or_later(conn, keys, audit, deferred).await?;
         let event = ThreadEvent {
             kind: EventKind::ThreadCreated,
             thread_id: written.thread_id,
@@ -123,7 +151,7 @@ impl Backend {
     }
 
     /// A thread change and, with `note`, an internal note, in one transaction.
-    async fn write_thread_patch(
+    pub(crate) async fn write_thread_patch(
         &self,
         id: ThreadId,
         patch: &ThreadPatch,
@@ -162,23 +190,30 @@ impl Backend {
             sets.join(", ")
         );
         self.audited(async |conn| {
-            let mut query = sqlx::query(&sql).bind(id.to_string()).bind(ms(now));
+            let mut query = sqlx::query::<D>(&sql).bind_v(id.to_string()).bind_v(ms(now));
             for b in binds {
                 query = match b {
-                    Some(Bind::Text(s)) => query.bind(Some(s)),
-                    Some(Bind::Int(i)) => query.bind(Some(i)),
-                    None => query.bind(None::<String>),
+                    Some(Bind::Text(s)) => query.bind_v(Some(s)),
+                    Some(Bind::Int(i)) => query.bind_v(Some(i)),
+                    None => query.bind_v(None::<String>),
                 };
             }
             if let Some(r) = replies {
-                query = query.bind(r);
+                query = query.bind_v(r);
             }
             if let Some(c) = confidential {
-                query = query.bind(c);
+                query = query.bind_v(c);
             }
-            let row = query.fetch_optional(&mut *conn).await?.ok_or(StoreError::Missing("thread"))?;
+            let row = query.fetch_optional_with(&mut *conn).await?.ok_or(StoreError::Missing("thread"))?;
             let thread = thread_from_row(&row, &self.keys)?;
-            let updated = ThreadEvent { kind: EventKind::ThreadUpdated, thread_id: id, message_id: None, internal: false, alert: false, at: now };
+            let updated = ThreadEvent {
+                kind: EventKind::ThreadUpdated,
+                thread_id: id,
+                message_id: None,
+                internal: false,
+                alert: false,
+                at: now,
+            };
             let Some(note) = note else {
                 let change = crate::ThreadChange { thread, note_id: None };
                 return Ok(Audited::new(change, with_target(audit, "thread", &id.to_string())).publishing(updated));
@@ -186,7 +221,14 @@ impl Backend {
             let note_id = Self::write_note(conn, &self.keys, id, note, now).await?;
             let mut entries = with_target(audit, "thread", &id.to_string());
             entries.extend(with_target(&note.audit, "message", &note_id.to_string()));
-            let noted = ThreadEvent { kind: EventKind::MessageCreated, thread_id: id, message_id: Some(note_id), internal: true, alert: false, at: now };
+            let noted = ThreadEvent {
+                kind: EventKind::MessageCreated,
+                thread_id: id,
+                message_id: Some(note_id),
+                internal: true,
+                alert: false,
+                at: now,
+            };
             let change = crate::ThreadChange { thread, note_id: Some(note_id) };
             Ok(Audited::new(change, entries).publishing(updated).publishing(noted))
         })
@@ -194,19 +236,43 @@ impl Backend {
     }
 
     /// Adds an internal note as the thread's next message, leaving its status as it is.
-    async fn write_note(conn: &mut Conn, keys: &Keyring, id: ThreadId, note: &crate::NewNote, now: DateTime<Utc>) -> StoreResult<MessageId> {
-        let seq: i64 = sqlx::query_scalar("UPDATE threads SET message_count = message_count + 1 WHERE id = $1 RETURNING message_count")
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::Missing("thread"))?;
+    pub(crate) async fn write_note(
+        conn: &mut D::Connection,
+        keys: &Keyring,
+        id: ThreadId,
+        note: &crate::NewNote,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MessageId> {
+        let seq: i64 = sqlx::query::<D>(
+            "UPDATE threads SET message_count = message_count + 1 WHERE id = $1 RETURNING message_count",
+        )
+        .bind_v(id.to_string())
+        .fetch_optional_scalar_with(&mut *conn)
+        .await?
+        .ok_or(StoreError::Missing("thread"))?;
         let note_id = MessageId::from_uuid(new_id());
-        let row = Self::message_row(keys, note_id, id, note.author_id, note.body.as_str(), true, now, seq, None, (false, None))?;
-        Shared::insert_messages(conn, &[row]).await?;
+        let row = Self::message_row(
+            keys,
+            note_id,
+            id,
+            note.author_id,
+            note.body.as_str(),
+            true,
+            now,
+            seq,
+            None,
+            (false, None),
+        )?;
+        Self::insert_messages(conn, &[row]).await?;
         Ok(note_id)
     }
 
-    async fn read_thread_list(&self, actor: Actor, filter: &ThreadFilter, now: DateTime<Utc>) -> StoreResult<Vec<ThreadSummary>> {
+    pub(crate) async fn read_thread_list(
+        &self,
+        actor: Actor,
+        filter: &ThreadFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ThreadSummary>> {
         let mut clauses = vec![format!("({})", visible_threads(actor.role))];
         let mut binds = Vec::new();
         let mut next = 3;
@@ -237,7 +303,11 @@ impl Backend {
                 clauses.push(format!(
                     "(t.urgency_rank > ${x} OR (t.urgency_rank = ${x} AND ({wait} > ${y} OR ({wait} = ${y} AND t.id > ${z}))))"
                 ));
-                binds.extend([Bind::Int(cursor.urgency_rank), Bind::Int(cursor.wait_key), Bind::Text(cursor.id.to_string())]);
+                binds.extend([
+                    Bind::Int(cursor.urgency_rank),
+                    Bind::Int(cursor.wait_key),
+                    Bind::Text(cursor.id.to_string()),
+                ]);
                 next += 3;
             } else {
                 clauses.push(format!("(t.updated_at < ${x} OR (t.updated_at = ${x} AND t.id < ${y}))"));
@@ -250,10 +320,8 @@ impl Backend {
         } else {
             "t.updated_at DESC, t.id DESC".to_owned()
         };
-        let sql = format!(
-            "{} ORDER BY {order} LIMIT ${next}",
-            summary_select(actor.role.is_staff(), &clauses.join(" AND "))
-        );
+        let sql =
+            format!("{} ORDER BY {order} LIMIT ${next}", summary_select(actor.role.is_staff(), &clauses.join(" AND ")));
         binds.push(Bind::Int(i64::from(filter.limit)));
         self.fetch_summaries(&sql, actor.id, now, binds).await
     }

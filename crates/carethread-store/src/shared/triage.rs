@@ -1,54 +1,56 @@
-// Triage settings, overrides and counts: SQL shared by both backends.
-// `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Triage settings, overrides and counts: SQL shared by both backends.
+//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
 
-fn triage_from_row(row: &DbRow, keys: &Keyring) -> StoreResult<TriageRecord> {
-    let slot = Slot { table: "triage_results", column: "reasons", row: row.try_get("id")? };
-    let reasons = keys.open_text(row.try_get("key_id")?, slot, row.try_get("reasons")?)?;
+use super::prelude::*;
+
+pub(crate) fn triage_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<TriageRecord> {
+    let slot = Slot { table: "triage_results", column: "reasons", row: row.get_v("id")? };
+    let reasons = keys.open_text(row.get_v("key_id")?, slot, row.get_v("reasons")?)?;
     let reasons: Vec<String> =
         serde_json::from_str(&reasons).map_err(|_| StoreError::Corrupt("triage reasons".into()))?;
-    let overridden_by: Option<String> = row.try_get("overridden_by")?;
+    let overridden_by: Option<String> = row.get_v("overridden_by")?;
     Ok(TriageRecord {
-        urgency: Urgency::parse(row.try_get::<&str, _>("urgency")?)?,
-        category: Category::parse(row.try_get::<&str, _>("category")?)?,
-        pool_slug: row.try_get("pool_slug")?,
-        confidence: row.try_get("confidence")?,
+        urgency: Urgency::parse(row.get_v::<&str, _>("urgency")?)?,
+        category: Category::parse(row.get_v::<&str, _>("category")?)?,
+        pool_slug: row.get_v("pool_slug")?,
+        confidence: row.get_v("confidence")?,
         reasons,
-        model_id: row.try_get("model_id")?,
-        model_version: row.try_get("model_version")?,
-        needs_review: row.try_get("needs_review")?,
+        model_id: row.get_v("model_id")?,
+        model_version: row.get_v("model_version")?,
+        needs_review: row.get_v("needs_review")?,
         overridden_by: overridden_by.as_deref().map(parse_id).transpose()?,
     })
 }
 
-impl Backend {
-    async fn read_triage_settings(&self) -> StoreResult<TriageSettings> {
-        let switch = sqlx::query("SELECT classifier_enabled, updated_at FROM triage_settings WHERE id = 1")
-            .fetch_optional(&self.read)
+impl<D: Dialect> Sql<D> {
+    pub(crate) async fn read_triage_settings(&self) -> StoreResult<TriageSettings> {
+        let switch = sqlx::query::<D>("SELECT classifier_enabled, updated_at FROM triage_settings WHERE id = 1")
+            .fetch_optional_with(&self.read)
             .await?;
-        let routes = sqlx::query(
+        let routes = sqlx::query::<D>(
             "SELECT r.rule_key, p.slug, r.updated_at FROM routing_rules r JOIN pools p ON p.id = r.pool_id \
              ORDER BY r.rule_key",
         )
-        .fetch_all(&self.read)
+        .fetch_all_with(&self.read)
         .await?;
         let mut updated: Option<i64> = None;
         let classifier_enabled = match &switch {
             Some(row) => {
-                updated = Some(row.try_get("updated_at")?);
-                row.try_get("classifier_enabled")?
+                updated = Some(row.get_v("updated_at")?);
+                row.get_v("classifier_enabled")?
             }
             None => true,
         };
         let mut pairs = Vec::with_capacity(routes.len());
         for row in &routes {
-            let at: i64 = row.try_get("updated_at")?;
+            let at: i64 = row.get_v("updated_at")?;
             updated = Some(updated.map_or(at, |u| u.max(at)));
-            pairs.push(crate::RouteToPool { key: row.try_get("rule_key")?, pool_slug: row.try_get("slug")? });
+            pairs.push(crate::RouteToPool { key: row.get_v("rule_key")?, pool_slug: row.get_v("slug")? });
         }
         Ok(TriageSettings { classifier_enabled, routes: pairs, updated_at: updated.map(at).transpose()? })
     }
 
-    async fn write_triage_settings(
+    pub(crate) async fn write_triage_settings(
         &self,
         classifier_enabled: Option<bool>,
         routes: &[crate::RoutingRule],
@@ -58,28 +60,28 @@ impl Backend {
     ) -> StoreResult<TriageSettings> {
         self.audited(async |conn| {
             if let Some(enabled) = classifier_enabled {
-                sqlx::query(
+                sqlx::query::<D>(
                     "INSERT INTO triage_settings (id, classifier_enabled, updated_by, updated_at) VALUES (1, $1, $2, $3) \
                      ON CONFLICT (id) DO UPDATE SET classifier_enabled = excluded.classifier_enabled, \
                      updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
-                .bind(enabled)
-                .bind(by.to_string())
-                .bind(ms(now))
-                .execute(&mut *conn)
+                .bind_v(enabled)
+                .bind_v(by.to_string())
+                .bind_v(ms(now))
+                .execute_with(&mut *conn)
                 .await?;
             }
             for rule in routes {
-                sqlx::query(
+                sqlx::query::<D>(
                     "INSERT INTO routing_rules (rule_key, pool_id, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (rule_key) DO UPDATE SET pool_id = excluded.pool_id, \
                      updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
-                .bind(&rule.key)
-                .bind(rule.pool_id.to_string())
-                .bind(by.to_string())
-                .bind(ms(now))
-                .execute(&mut *conn)
+                .bind_v(&rule.key)
+                .bind_v(rule.pool_id.to_string())
+                .bind_v(by.to_string())
+                .bind_v(ms(now))
+                .execute_with(&mut *conn)
                 .await?;
             }
             Ok(Audited::new((), vec![audit.clone()]))
@@ -88,7 +90,7 @@ impl Backend {
         self.read_triage_settings().await
     }
 
-    async fn write_triage_override(&self, change: &TriageOverride) -> StoreResult<Thread> {
+    pub(crate) async fn write_triage_override(&self, change: &TriageOverride) -> StoreResult<Thread> {
         let returning = THREAD_COLS.replace("t.", "");
         let sql = format!(
             "UPDATE threads SET urgency = $2, urgency_rank = $3, category = $4, pool_id = COALESCE($5, pool_id) \
@@ -114,13 +116,13 @@ impl Backend {
             at: change.now,
         };
         self.audited(async |conn| {
-            let row = sqlx::query(&sql)
-                .bind(change.thread_id.to_string())
-                .bind(change.urgency.as_str())
-                .bind(change.urgency.rank())
-                .bind(change.category.as_str())
-                .bind(change.pool_id.map(|p| p.to_string()))
-                .fetch_optional(&mut *conn)
+            let row = sqlx::query::<D>(&sql)
+                .bind_v(change.thread_id.to_string())
+                .bind_v(change.urgency.as_str())
+                .bind_v(change.urgency.rank())
+                .bind_v(change.category.as_str())
+                .bind_v(change.pool_id.map(|p| p.to_string()))
+                .fetch_optional_with(&mut *conn)
                 .await?
                 .ok_or(StoreError::Missing("thread"))?;
             let thread = thread_from_row(&row, &self.keys)?;
@@ -132,36 +134,36 @@ impl Backend {
         .await
     }
 
-    async fn read_triage_stats(&self) -> StoreResult<TriageStats> {
-        let rows = sqlx::query(
+    pub(crate) async fn read_triage_stats(&self) -> StoreResult<TriageStats> {
+        let rows = sqlx::query::<D>(
             "SELECT model_id, model_version, COUNT(*) AS n, \
              SUM(CASE WHEN needs_review THEN 1 ELSE 0 END) AS review, \
              SUM(CASE WHEN urgency = 'emergency' THEN 1 ELSE 0 END) AS emergencies \
              FROM triage_results WHERE overridden_by IS NULL GROUP BY model_id, model_version \
              ORDER BY model_id, model_version",
         )
-        .fetch_all(&self.read)
+        .fetch_all_with(&self.read)
         .await?;
         let mut stats = TriageStats::default();
         for row in &rows {
-            let n: i64 = row.try_get("n")?;
+            let n: i64 = row.get_v("n")?;
             stats.automatic += n;
-            stats.needs_review += row.try_get::<Option<i64>, _>("review")?.unwrap_or(0);
-            stats.emergencies += row.try_get::<Option<i64>, _>("emergencies")?.unwrap_or(0);
+            stats.needs_review += row.get_v::<Option<i64>, _>("review")?.unwrap_or(0);
+            stats.emergencies += row.get_v::<Option<i64>, _>("emergencies")?.unwrap_or(0);
             stats.by_model.push(crate::ModelCount {
-                model_id: row.try_get("model_id")?,
-                model_version: row.try_get("model_version")?,
+                model_id: row.get_v("model_id")?,
+                model_version: row.get_v("model_version")?,
                 results: n,
             });
         }
-        stats.overrides = sqlx::query_scalar("SELECT COUNT(*) FROM triage_results WHERE overridden_by IS NOT NULL")
-            .fetch_one(&self.read)
+        stats.overrides = sqlx::query::<D>("SELECT COUNT(*) FROM triage_results WHERE overridden_by IS NOT NULL")
+            .fetch_scalar_with(&self.read)
             .await?;
         Ok(stats)
     }
 
     /// A triage result, its reasons sealed.
-    fn triage_row(
+    pub(crate) fn triage_row(
         keys: &Keyring,
         thread: ThreadId,
         message: Option<MessageId>,
@@ -171,7 +173,8 @@ impl Backend {
         let reasons = serde_json::to_string(&triage.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let id = new_id().to_string();
         let key_id = keys.active();
-        let reasons = keys.seal_text_with(key_id, Slot { table: "triage_results", column: "reasons", row: &id }, &reasons)?;
+        let reasons =
+            keys.seal_text_with(key_id, Slot { table: "triage_results", column: "reasons", row: &id }, &reasons)?;
         Ok(TriageRow {
             id,
             thread_id: thread.to_string(),
@@ -191,27 +194,31 @@ impl Backend {
     }
 
     /// Inserts a triage result now or, with `later`, with the rest of its batch.
-    async fn insert_triage(conn: &mut Conn, row: TriageRow, later: Option<&mut Deferred>) -> StoreResult<()> {
+    pub(crate) async fn insert_triage(
+        conn: &mut D::Connection,
+        row: TriageRow,
+        later: Option<&mut Deferred>,
+    ) -> StoreResult<()> {
         match later {
             Some(deferred) => {
                 deferred.triage.push(row);
                 Ok(())
             }
-            None => Shared::insert_triage_rows(conn, &[row]).await,
+            None => Self::insert_triage_rows(conn, &[row]).await,
         }
     }
 
-    async fn read_latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
-        let row = sqlx::query(
+    pub(crate) async fn read_latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
+        let row = sqlx::query::<D>(
             "SELECT id, urgency, category, pool_slug, confidence, reasons, model_id, model_version, needs_review, \
              overridden_by, created_at, key_id FROM triage_results \
              WHERE thread_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
-        .bind(id.to_string())
-        .fetch_optional(&self.read)
+        .bind_v(id.to_string())
+        .fetch_optional_with(&self.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let record = self.decode(|keys| triage_from_row(&row, keys)).await?;
-        Ok(Some((record, at(row.try_get("created_at")?)?)))
+        Ok(Some((record, at(row.get_v("created_at")?)?)))
     }
 }
