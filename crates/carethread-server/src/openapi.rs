@@ -13,7 +13,7 @@
 
 pub mod limits;
 
-use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -168,56 +168,68 @@ pub(crate) fn operation_mut<'a>(item: &'a mut PathItem, method: &str) -> Option<
 
 /// What the extractors, the session and the database answer for `operation`.
 fn shared_answers(path: &str, method: &str, operation: &mut Operation) {
-    let json_body = operation.request_body.as_ref().is_some_and(|b| b.content.contains_key("application/json"));
-    let multipart = operation.request_body.as_ref().is_some_and(|b| b.content.contains_key("multipart/form-data"));
-    let query = operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Query);
-    let in_path = operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Path);
+    let body = |media: &str| operation.request_body.as_ref().is_some_and(|b| b.content.contains_key(media));
+    let (json_body, multipart) = (body("application/json"), body("multipart/form-data"));
+    let takes = |place: ParameterIn| operation.parameters.iter().flatten().any(|p| p.parameter_in == place);
+    let (query, in_path) = (takes(ParameterIn::Query), takes(ParameterIn::Path));
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-    let responses = &mut operation.responses.responses;
-    // A status the handler documented without a description gets this one.
-    let mut add = |status: u16, why: &str| match responses.entry(status.to_string()) {
-        Entry::Vacant(vacant) => {
-            vacant.insert(RefOr::T(Response::new(why)));
-        }
-        Entry::Occupied(mut occupied) => {
-            if let RefOr::T(response) = occupied.get_mut()
-                && response.description.is_empty()
-            {
-                why.clone_into(&mut response.description);
-            }
-        }
-    };
+    let mut reasons: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    let mut add = |status: u16, why| reasons.entry(status).or_default().push(why);
     if json_body {
-        add(400, "The body is not valid JSON");
-        add(413, "The body is larger than the server accepts");
-        add(415, "The body is not `application/json`");
-        add(422, "A field is missing, has the wrong type, is not a known field or breaks a rule: `field` names it");
+        add(400, "the body is not valid JSON");
+        add(413, "the body is larger than the server accepts");
+        add(415, "the body is not `application/json`");
+        add(422, "a field is missing, has the wrong type, is not a known field or breaks a rule (`field` names it)");
     }
     if multipart {
-        add(400, "The multipart form could not be read");
+        add(400, "the multipart form could not be read");
     }
     if query {
-        add(
-            400,
-            "The query string is malformed: a broken `%` escape, text that is not UTF-8, or a parameter given twice",
-        );
-        add(422, "A query parameter is not valid: `field` names it");
+        add(400, "the query string has a broken `%` escape, text that is not UTF-8, or a parameter given twice");
+        add(422, "a query parameter is not valid (`field` names it)");
     }
     if in_path {
-        add(400, "The path is malformed: a broken `%` escape or text that is not UTF-8");
+        add(400, "the path has a broken `%` escape or text that is not UTF-8");
     }
     if secured {
-        add(401, "No valid session: sign in with `POST /api/v1/session` and send the token as `Authorization: Bearer`");
+        add(401, "no valid session: sign in with `POST /api/v1/session` and send the token as `Authorization: Bearer`");
+        add(
+            403,
+            "the clinic requires two-step sign-in for your role and you have not enrolled, or a browser's cookie \
+             session sent no `X-CSRF-Token`",
+        );
     }
     if path.starts_with("/api/") {
         add(
             503,
-            "The database is not answering, or has no room to write: nothing was changed; try again after `Retry-After` seconds",
+            "the database is not answering, or has no room to write: nothing was changed; try again after `Retry-After` seconds",
         );
     }
-    if let Some((_, _, why)) = CONFLICTS.iter().find(|(m, p, _)| *m == method && *p == path) {
-        responses.insert("409".to_owned(), RefOr::T(Response::new(*why)));
+    // Added to what the handler says, or in place of an empty description.
+    for (status, reasons) in reasons {
+        let response =
+            operation.responses.responses.entry(status.to_string()).or_insert_with(|| RefOr::T(Response::new("")));
+        if let RefOr::T(response) = response {
+            let mut text = response.description.trim_end_matches('.').to_owned();
+            for reason in reasons {
+                if text.is_empty() {
+                    text = capitalised(reason);
+                } else {
+                    text = format!("{text}; or {reason}");
+                }
+            }
+            response.description = text;
+        }
     }
+    // Each operation's conflicts are described in full in `CONFLICTS`.
+    if let Some((_, _, why)) = CONFLICTS.iter().find(|(m, p, _)| *m == method && *p == path) {
+        operation.responses.responses.insert("409".to_owned(), RefOr::T(Response::new(*why)));
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// An error answer: `application/problem+json` with the `Problem` schema,
