@@ -8,10 +8,12 @@ use std::time::Duration;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::broadcast;
 
-type Db = sqlx::Postgres;
-type DbRow = sqlx::postgres::PgRow;
-type Backend = PostgresStore;
-const BACKEND_NAME: &str = "postgres";
+use crate::shared::Backend;
+use crate::shared::prelude::*;
+use crate::{StoreError, StoreResult, ThreadEvent};
+
+/// The shared SQL on PostgreSQL, for calls by path (`Shared::run_job(…)`).
+type Shared = Sql<sqlx::Postgres>;
 
 /// The notification channel carrying [`ThreadEvent`]s as JSON.
 pub(crate) const CHANNEL: &str = "carethread_events";
@@ -22,11 +24,34 @@ pub struct PostgresStore {
     sql: Sql<sqlx::Postgres>,
 }
 
-impl std::ops::Deref for PostgresStore {
-    type Target = Sql<sqlx::Postgres>;
+impl Backend for PostgresStore {
+    type D = sqlx::Postgres;
 
-    fn deref(&self) -> &Self::Target {
+    fn sql(&self) -> &Shared {
         &self.sql
+    }
+
+    /// Runs a write in its own transaction, notifying other servers as it commits.
+    async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
+        let mut tx = self.sql.write.begin().await?;
+        let outcome = match Shared::run_job(&mut tx, &self.sql.keys, &job, None).await {
+            Ok(outcome) => outcome,
+            // Two requests with one idempotency key at the same moment: the
+            // second loses the race on the unique index and answers with the first.
+            Err(StoreError::Conflict(_)) if job.sender().1.is_some() => {
+                tx.rollback().await?;
+                let (user, key) = job.sender();
+                let key = key.ok_or(StoreError::Conflict("message"))?;
+                let mut conn = self.sql.write.acquire().await?;
+                return Shared::find_key(&mut conn, user, key).await?.ok_or(StoreError::Conflict("message"));
+            }
+            Err(err) => return Err(err),
+        };
+        if let Some(event) = &outcome.event {
+            self.sql.notify_in_tx(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome.written)
     }
 }
 
@@ -41,7 +66,7 @@ impl PostgresStore {
         listener.listen(CHANNEL).await?;
         tokio::spawn(forward_notifications(listener, events.clone()));
         let store = Self { sql: Sql { read: pool.clone(), write: pool, events, keys: Keyring::new(master) } };
-        store.init_keys().await?;
+        store.sql.init_keys().await?;
         Ok(store)
     }
 
@@ -89,29 +114,6 @@ impl PostgresStore {
         conn.close().await?;
         Ok(dropped)
     }
-
-    /// Runs a write in its own transaction, notifying other servers as it commits.
-    async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
-        let mut tx = self.write.begin().await?;
-        let outcome = match Shared::run_job(&mut tx, &self.keys, &job, None).await {
-            Ok(outcome) => outcome,
-            // Two requests with one idempotency key at the same moment: the
-            // second loses the race on the unique index and answers with the first.
-            Err(StoreError::Conflict(_)) if job.sender().1.is_some() => {
-                tx.rollback().await?;
-                let (user, key) = job.sender();
-                let key = key.ok_or(StoreError::Conflict("message"))?;
-                let mut conn = self.write.acquire().await?;
-                return Shared::find_key(&mut conn, user, key).await?.ok_or(StoreError::Conflict("message"));
-            }
-            Err(err) => return Err(err),
-        };
-        if let Some(event) = &outcome.event {
-            self.notify_in_tx(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(outcome.written)
-    }
 }
 
 /// `url` with its database name replaced by `name` (query string kept).
@@ -146,10 +148,6 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
         }
     }
 }
-
-include!("sql_store.rs");
-include!("sql_impls.rs");
-include!("sql_health.rs");
 
 impl WriteJob {
     /// Who is writing, and with which idempotency key.

@@ -12,15 +12,15 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use sqlx::Row as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::shared::runs;
+use crate::shared::prelude::*;
+use crate::shared::{Backend, runs};
 
-type Db = sqlx::Sqlite;
-type DbRow = sqlx::sqlite::SqliteRow;
-type Backend = SqliteStore;
-const BACKEND_NAME: &str = "sqlite";
+/// The shared SQL on SQLite, for calls by path (`Shared::run_job(…)`).
+type Shared = Sql<sqlx::Sqlite>;
 
 /// CareThread on SQLite.
 #[derive(Clone)]
@@ -29,11 +29,18 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<(WriteJob, Reply)>,
 }
 
-impl std::ops::Deref for SqliteStore {
-    type Target = Sql<sqlx::Sqlite>;
+impl Backend for SqliteStore {
+    type D = sqlx::Sqlite;
 
-    fn deref(&self) -> &Self::Target {
+    fn sql(&self) -> &Shared {
         &self.sql
+    }
+
+    /// Queues a write for the next group commit and waits until it is durable.
+    async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
+        let (reply, result) = oneshot::channel();
+        self.jobs.send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
+        result.await.map_err(|_| StoreError::CommitFailed)?
     }
 }
 
@@ -88,15 +95,8 @@ impl SqliteStore {
         let checkpoints = sqlite_pool().max_connections(1).connect_with(options.clone()).await?;
         tokio::spawn(group_commit(write.clone(), queue, events.clone(), keys.clone(), checkpoints));
         let store = Self { sql: Sql { read, write, events, keys }, jobs };
-        store.init_keys().await?;
+        store.sql.init_keys().await?;
         Ok(store)
-    }
-
-    /// Queues a write for the next group commit and waits until it is durable.
-    async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
-        let (reply, result) = oneshot::channel();
-        self.jobs.send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
-        result.await.map_err(|_| StoreError::CommitFailed)?
     }
 }
 
@@ -406,13 +406,9 @@ async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<Store
 
 impl Deferred {
     /// Inserts everything deferred, in an order the foreign keys accept.
-    async fn write(&self, conn: &mut Conn, keys: &Keyring) -> StoreResult<()> {
+    async fn write(&self, conn: &mut sqlx::SqliteConnection, keys: &Keyring) -> StoreResult<()> {
         Shared::insert_messages(conn, &self.messages).await?;
         Shared::insert_triage_rows(conn, &self.triage).await?;
         Shared::append_audit(conn, keys, &self.audit).await
     }
 }
-
-include!("sql_store.rs");
-include!("sql_impls.rs");
-include!("sql_health.rs");

@@ -13,6 +13,8 @@ mod clinic_profile;
 mod drafting;
 mod emergency_access;
 mod grants;
+mod health;
+mod impls;
 mod keys;
 mod messages;
 mod mfa;
@@ -23,8 +25,8 @@ mod triage;
 mod users;
 mod write_jobs;
 
-pub(crate) use audit::with_target;
 pub(crate) use batch::*;
+pub(crate) use impls::Backend;
 
 use std::str::FromStr;
 

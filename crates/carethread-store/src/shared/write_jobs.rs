@@ -7,7 +7,7 @@ use super::prelude::*;
 
 /// A write a user waits on: on SQLite it commits together with other
 /// writes queued at the same moment (group commit); on PostgreSQL alone.
-pub(crate) enum WriteJob {
+pub enum WriteJob {
     Thread(NewThread),
     Message(NewMessage),
     /// Audit entries on their own (reads, sign-ins, refusals); writes nothing else.

@@ -1,0 +1,466 @@
+//! The store's traits mapped onto the shared SQL (one module per aggregate
+//! beside this one): one blanket `impl` per trait for every [`Backend`],
+//! each method a call into that SQL. A backend supplies its [`Sql`] and how
+//! a write a user waits on is committed ([`Backend::submit`]).
+
+use std::future::Future;
+
+use async_trait::async_trait;
+
+use super::prelude::*;
+
+/// A database CareThread runs on: `SqliteStore` or `PostgresStore`.
+pub trait Backend: Send + Sync + 'static {
+    type D: Dialect;
+
+    /// The shared SQL, on this backend's pools.
+    fn sql(&self) -> &Sql<Self::D>;
+
+    /// Writes a new thread, a message or audit entries and waits until the
+    /// write is durable: with SQLite's group commit, or alone on PostgreSQL.
+    fn submit(&self, job: WriteJob) -> impl Future<Output = StoreResult<Written>> + Send;
+}
+#[async_trait]
+impl<B: Backend> crate::Store for B {
+    fn backend(&self) -> &'static str {
+        B::D::NAME
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query::<B::D>("SELECT 1").execute_with(&self.sql().read).await?;
+        Ok(())
+    }
+
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ThreadEvent> {
+        self.sql().events.subscribe()
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::Threads for B {
+    async fn patient_facts(&self, actor: Actor, patient_id: UserId) -> StoreResult<Option<PatientFacts>> {
+        self.sql().read_patient_facts(actor, patient_id).await
+    }
+
+    async fn thread_facts(
+        &self,
+        actor: Actor,
+        id: ThreadId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Thread, ThreadFacts)>> {
+        self.sql().read_thread_facts(actor, id, now).await
+    }
+
+    async fn create_thread(&self, new: NewThread) -> StoreResult<Written> {
+        self.submit(WriteJob::Thread(new)).await
+    }
+
+    async fn add_message(&self, new: NewMessage) -> StoreResult<Written> {
+        self.submit(WriteJob::Message(new)).await
+    }
+
+    async fn update_thread(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<Thread> {
+        Ok(self.sql().write_thread_patch(id, patch, None, now, audit).await?.thread)
+    }
+
+    async fn update_thread_with_note(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        note: Option<&crate::NewNote>,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<crate::ThreadChange> {
+        self.sql().write_thread_patch(id, patch, note, now, audit).await
+    }
+
+    async fn list_threads(
+        &self,
+        actor: Actor,
+        filter: &ThreadFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ThreadSummary>> {
+        self.sql().read_thread_list(actor, filter, now).await
+    }
+
+    async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>> {
+        let sql = summary_select(actor.role.is_staff(), "t.id = $3 AND $2 = $2");
+        let mut rows = self.sql().fetch_summaries(&sql, actor.id, Utc::now(), vec![Bind::Text(id.to_string())]).await?;
+        Ok(rows.pop())
+    }
+
+    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
+        self.sql().read_latest_triage(id).await
+    }
+
+    async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread> {
+        self.sql().write_triage_override(change).await
+    }
+
+    async fn triage_stats(&self) -> StoreResult<TriageStats> {
+        self.sql().read_triage_stats().await
+    }
+
+    async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>> {
+        self.sql().message_views(id, None, include_internal).await
+    }
+
+    async fn message(
+        &self,
+        thread: ThreadId,
+        id: MessageId,
+        include_internal: bool,
+    ) -> StoreResult<Option<MessageView>> {
+        Ok(self.sql().message_views(thread, Some(id), include_internal).await?.pop())
+    }
+
+    async fn mark_read(
+        &self,
+        id: ThreadId,
+        reader: UserId,
+        include_internal: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        self.sql().write_mark_read(id, reader, include_internal, now).await
+    }
+
+    async fn first_read_among(
+        &self,
+        id: ThreadId,
+        readers: &[UserId],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>> {
+        self.sql().read_first_among(id, readers, since).await
+    }
+
+    async fn attachment(
+        &self,
+        thread: ThreadId,
+        id: AttachmentId,
+        include_internal: bool,
+    ) -> StoreResult<Option<(AttachmentView, Vec<u8>)>> {
+        self.sql().read_attachment(thread, id, include_internal).await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::People for B {
+    async fn create_user(
+        &self,
+        user: &NewUser,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<User> {
+        self.sql().insert_user(user, password_hash, now, audit).await
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.sql().read_user(id).await
+    }
+
+    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<crate::Credentials>> {
+        self.sql().read_credentials(username).await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.sql().read_users().await
+    }
+
+    async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool> {
+        self.sql().write_user_disabled(username, disabled, audit).await
+    }
+
+    async fn update_user(&self, id: UserId, change: &crate::UserChange, audit: &AuditEvent) -> StoreResult<bool> {
+        self.sql().write_user_change(id, change, audit).await
+    }
+
+    async fn care_teams(&self) -> StoreResult<Vec<crate::CareTeamMember>> {
+        self.sql().read_care_teams().await
+    }
+
+    async fn pool_members(&self) -> StoreResult<Vec<crate::PoolMember>> {
+        self.sql().read_pool_members().await
+    }
+
+    async fn set_care_team_member(
+        &self,
+        patient_id: UserId,
+        staff_id: UserId,
+        member: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.sql().write_care_team_member(patient_id, staff_id, member, audit).await
+    }
+
+    async fn create_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef> {
+        self.sql().insert_pool(slug, name, audit).await
+    }
+
+    async fn set_pool_member(
+        &self,
+        pool_id: PoolId,
+        user_id: UserId,
+        member: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.sql().write_pool_member(pool_id, user_id, member, audit).await
+    }
+
+    async fn pools(&self) -> StoreResult<Vec<PoolRef>> {
+        self.sql().read_pools().await
+    }
+
+    async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>> {
+        self.sql().read_pool_by_slug(slug).await
+    }
+
+    async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>> {
+        self.sql().read_pool(id).await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::Sessions for B {
+    async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        let mut conn = self.sql().write.acquire().await?;
+        Sql::<B::D>::insert_session(&mut conn, session).await
+    }
+
+    async fn login_state(&self, user: UserId) -> StoreResult<Option<crate::LoginState>> {
+        self.sql().read_login_state(user).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        user: UserId,
+        lock: &(dyn Fn(i64) -> Option<DateTime<Utc>> + Sync),
+        audit: &AuditEvent,
+    ) -> StoreResult<crate::LoginState> {
+        self.sql().write_login_failure(user, lock, audit).await
+    }
+
+    async fn record_login_success(&self, session: &SessionRecord, audit: &AuditEvent) -> StoreResult<bool> {
+        self.sql().write_login_success(session, audit).await
+    }
+
+    async fn end_sessions(&self, user: UserId, only: Option<&str>, audit: &AuditEvent) -> StoreResult<u64> {
+        self.sql().write_end_sessions(user, only, audit).await
+    }
+
+    async fn mfa(&self, user: UserId) -> StoreResult<Option<crate::MfaRecord>> {
+        self.sql().read_mfa(user).await
+    }
+
+    async fn set_mfa_secret(&self, user: UserId, secret: &[u8], audit: &AuditEvent) -> StoreResult<()> {
+        self.sql().write_mfa_secret(user, secret, audit).await
+    }
+
+    async fn set_mfa_enabled(
+        &self,
+        user: UserId,
+        enabled: bool,
+        recovery_hashes: &[String],
+        keep_session: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.sql().write_mfa_enabled(user, enabled, recovery_hashes, keep_session, audit).await
+    }
+
+    async fn accept_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+        self.sql().write_totp_step(user, step).await
+    }
+
+    async fn use_recovery_code(&self, user: UserId, hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        self.sql().write_use_recovery_code(user, hash, now).await
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>> {
+        self.sql().read_session(token_hash).await
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.sql().write_session_seen(token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        self.sql().remove_session(token_hash).await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::AccessGrants for B {
+    async fn grant_proxy(
+        &self,
+        grant: &ProxyGrant,
+        created_by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<GrantId> {
+        self.sql().insert_grant(grant, created_by, now, audit).await
+    }
+
+    async fn proxy_grants(
+        &self,
+        patient: Option<UserId>,
+        proxy: Option<UserId>,
+    ) -> StoreResult<Vec<crate::GrantRecord>> {
+        self.sql().read_grants(patient, proxy).await
+    }
+
+    async fn revoke_grant(&self, id: GrantId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
+        self.sql().write_revoke_grant(id, now, audit).await
+    }
+
+    async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>> {
+        self.sql().read_proxy_patients(proxy_id, now).await
+    }
+
+    async fn open_emergency_access(
+        &self,
+        user: UserId,
+        patient: UserId,
+        reason: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.sql().write_emergency_access(user, patient, reason, now, expires_at, audit).await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::AuditLog for B {
+    async fn record_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.submit(WriteJob::Audit(events)).await.map(|_| ())
+    }
+
+    async fn audit_entries(&self, query: &crate::AuditQuery) -> StoreResult<Vec<crate::AuditRecord>> {
+        self.sql().read_audit(query).await
+    }
+
+    async fn verify_audit(&self) -> StoreResult<crate::AuditVerification> {
+        self.sql().check_audit_chain().await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::Keys for B {
+    async fn rewrap_keys(&self, next: &crate::MasterKey) -> StoreResult<u64> {
+        self.sql().write_rewrap(next).await
+    }
+
+    async fn rotate_data_key(&self) -> StoreResult<crate::RotationReport> {
+        self.sql().write_rotation().await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::Drafting for B {
+    async fn create_draft(&self, new: &crate::NewDraft) -> StoreResult<DraftId> {
+        self.sql().insert_draft(new).await
+    }
+
+    async fn draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<crate::DraftRecord>> {
+        self.sql().read_draft(thread, id).await
+    }
+
+    async fn ai_settings(&self) -> StoreResult<crate::AiSettings> {
+        self.sql().read_ai_settings().await
+    }
+
+    async fn update_ai_settings(
+        &self,
+        settings: crate::AiSettings,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.sql().write_ai_settings(settings, by, now, audit).await
+    }
+
+    async fn reply_templates(&self) -> StoreResult<Vec<crate::ReplyTemplate>> {
+        self.sql().read_reply_templates().await
+    }
+
+    async fn set_reply_template(
+        &self,
+        situation: &str,
+        language: &str,
+        body: Option<&str>,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.sql().write_reply_template(situation, language, body, by, now, audit).await
+    }
+
+    async fn quick_replies(&self, user: UserId) -> StoreResult<Vec<crate::QuickReply>> {
+        self.sql().read_quick_replies(user).await
+    }
+
+    async fn create_quick_reply(
+        &self,
+        owner: Option<UserId>,
+        code: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<crate::QuickReply> {
+        self.sql().insert_quick_reply(owner, code, body, now, audit).await
+    }
+
+    async fn delete_quick_reply(
+        &self,
+        id: QuickReplyId,
+        owner: Option<UserId>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        self.sql().remove_quick_reply(id, owner, audit).await
+    }
+
+    async fn ai_report(&self) -> StoreResult<crate::AiReport> {
+        self.sql().read_ai_report().await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::ClinicSettings for B {
+    async fn clinic_profile(&self) -> StoreResult<Option<carethread_core::profile::ClinicProfile>> {
+        self.sql().read_clinic_profile().await
+    }
+
+    async fn set_clinic_profile(
+        &self,
+        profile: &carethread_core::profile::ClinicProfile,
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.sql().write_clinic_profile(profile, by, now, audit).await
+    }
+
+    async fn triage_settings(&self) -> StoreResult<TriageSettings> {
+        self.sql().read_triage_settings().await
+    }
+
+    async fn update_triage_settings(
+        &self,
+        classifier_enabled: Option<bool>,
+        routes: &[crate::RoutingRule],
+        by: UserId,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<TriageSettings> {
+        self.sql().write_triage_settings(classifier_enabled, routes, by, now, audit).await
+    }
+}
