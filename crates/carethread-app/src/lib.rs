@@ -15,6 +15,7 @@ pub mod emergency;
 pub mod error;
 pub mod forwarding;
 pub mod grants;
+pub mod guidance;
 pub mod intake;
 pub mod messages;
 pub mod mfa;

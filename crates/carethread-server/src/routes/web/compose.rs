@@ -410,7 +410,11 @@ pub(super) async fn sent_page(State(state): State<AppState>, session: WebSession
             if let Ok(urgency) = Urgency::parse(&detail.urgency) {
                 detail.safety_notice = crate::dto::SafetyNotice::for_urgency(urgency, session.auth.user.language);
             }
-            render_sent(&session, &detail)
+            let Ok(thread) = id.parse() else { return api_error_in(&session, &ApiError::NotFound) };
+            match carethread_app::guidance::for_thread(&state.app(), &session.auth.caller(), thread).await {
+                Ok(interpreter) => render_sent(&session, &detail, interpreter.as_ref()),
+                Err(e) => api_error_in(&session, &e.into()),
+            }
         }
         Err(e) => api_error_in(&session, &e),
     }
@@ -459,7 +463,11 @@ pub(super) fn emergency_review(session: &WebSession, form: &ComposeForm) -> Resp
     )
 }
 
-pub(super) fn render_sent(session: &WebSession, d: &ThreadDetail) -> Response {
+pub(super) fn render_sent(
+    session: &WebSession,
+    d: &ThreadDetail,
+    interpreter: Option<&carethread_app::guidance::InterpreterGuidance>,
+) -> Response {
     let text = session.text;
     page(
         text,
@@ -469,6 +477,7 @@ pub(super) fn render_sent(session: &WebSession, d: &ThreadDetail) -> Response {
             @if let Some(notice) = &d.safety_notice {
                 div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
             }
+            @if let Some(found) = interpreter { (super::emergency_help::interpreter_alert(text, found)) }
             (crate::after_hours::notice(d.after_hours.as_ref()))
             @if session.auth.user.role == Role::Proxy {
                 p { (text.fill("sent-for", &[("name", &d.patient.display_name)])) }

@@ -7,6 +7,7 @@
 mod admin;
 mod audit_log;
 mod compose;
+mod emergency_help;
 mod form_error;
 mod i18n;
 mod inbasket;
@@ -62,6 +63,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         )
         .merge(pages::router(state))
         .merge(privacy::router())
+        .merge(emergency_help::router())
         .merge(proxies::router())
         .merge(audit_log::router())
         .merge(thread_actions::router())
@@ -210,6 +212,7 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                 }
                 footer {
                     p class="emergency-line" { (text.get("app-emergency")) }
+                    p { a href=(emergency_help::PATH) { (text.get("emergency_help-link")) } }
                 }
             }
         }

@@ -77,6 +77,9 @@ pub(super) struct StaffContext {
     may_reply: bool,
     /// The viewer is the thread's patient and may keep it from their proxies.
     may_mark_confidential: bool,
+    /// Patients and proxies, when the thread's latest message was written in
+    /// a language CareThread does not triage: what to do in an emergency, in it.
+    interpreter: Option<carethread_app::guidance::InterpreterGuidance>,
 }
 
 pub(super) async fn staff_context(
@@ -88,7 +91,9 @@ pub(super) async fn staff_context(
     let may_mark_confidential =
         d.patient.id == session.auth.user.id.to_string() && super::compose::may_mark_confidential(state, session);
     if !session.auth.user.role.is_staff() {
-        return Ok(StaffContext { may_reply, may_mark_confidential, ..StaffContext::default() });
+        let id = d.id.parse().map_err(|_| ApiError::NotFound)?;
+        let interpreter = carethread_app::guidance::for_thread(&state.app(), &session.auth.caller(), id).await?;
+        return Ok(StaffContext { may_reply, may_mark_confidential, interpreter, ..StaffContext::default() });
     }
     let pools = state.store.pools().await?;
     let colleagues = state
@@ -131,7 +136,7 @@ pub(super) async fn staff_context(
         ),
         Err(_) => d.patient.display_name.clone(),
     };
-    Ok(StaffContext { pools, colleagues, recent, quick, patient, may_reply, may_mark_confidential })
+    Ok(StaffContext { pools, colleagues, recent, quick, patient, may_reply, may_mark_confidential, interpreter: None })
 }
 
 #[derive(Deserialize, Default)]
@@ -235,6 +240,7 @@ pub(super) fn render_thread(
             @if let Some(notice) = &d.safety_notice {
                 div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
             }
+            @if let Some(found) = &context.interpreter { (super::emergency_help::interpreter_alert(text, found)) }
             (crate::after_hours::notice(d.after_hours.as_ref()))
             @if let Some(on_call) = &d.on_call { p { (crate::after_hours::on_call_badge(session, Some(on_call))) } }
             @if let (true, Some(t)) = (staff, &d.triage) {
