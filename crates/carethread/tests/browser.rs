@@ -29,4 +29,11 @@ fn the_portal_works_in_a_real_browser() {
     println!("{report}");
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser tests failed:\n{report}");
+    // A browser test that skipped itself did not run: say so rather than pass.
+    // The summary lines: `# skipped 0` (TAP, when piped) or `ℹ skipped 0`.
+    for line in report.lines().map(|l| l.trim_start_matches(['#', 'ℹ', ' '])) {
+        if let Some(count) = line.strip_prefix("skipped ").or_else(|| line.strip_prefix("todo ")) {
+            assert_eq!(count.trim(), "0", "browser tests were skipped or left to do:\n{report}");
+        }
+    }
 }
