@@ -70,3 +70,79 @@ pub async fn compose(
     };
     Ok((thread, message))
 }
+
+/// Whom a proxy is writing for: the patients they act for now, the one
+/// chosen (the one `asked` for, else the first), and whether the core policy
+/// lets them start a thread for that patient. Anyone else writes for
+/// themselves.
+#[derive(Debug, Clone, Default)]
+pub struct WritingFor {
+    pub acting_for: Vec<carethread_store::PersonRef>,
+    pub chosen: Option<carethread_store::PersonRef>,
+    pub may_write: bool,
+}
+
+/// Whom the caller writes for (see [`WritingFor`]).
+pub async fn writing_for(app: &App, caller: &Caller, asked: &str) -> AppResult<WritingFor> {
+    if caller.user.role != carethread_core::role::Role::Proxy {
+        return Ok(WritingFor { may_write: true, ..WritingFor::default() });
+    }
+    let now = chrono::Utc::now();
+    let acting_for = app.store.proxy_patients(caller.user.id, now).await?;
+    let chosen = acting_for.iter().find(|p| p.id.to_string() == asked).or_else(|| acting_for.first()).cloned();
+    let may_write = match &chosen {
+        Some(p) => match app.store.patient_facts(caller.actor(), p.id).await? {
+            Some(facts) => carethread_core::policy::decide_new_thread(caller.actor(), &facts, now).is_allowed(),
+            None => false,
+        },
+        None => false,
+    };
+    Ok(WritingFor { acting_for, chosen, may_write })
+}
+
+/// A draft the caller asked for on a thread they may reply to and has not
+/// sent yet; `None` for any other (a draft id that is not one is no error).
+pub async fn pending_draft(
+    app: &App,
+    caller: &Caller,
+    thread: ThreadId,
+    draft: carethread_core::ids::DraftId,
+) -> AppResult<Option<carethread_store::DraftRecord>> {
+    crate::threads::authorize_thread(app, caller, thread, carethread_core::policy::ThreadAction::Reply).await?;
+    let found = app.store.draft(thread, draft).await?;
+    Ok(found.filter(|r| r.requested_by == caller.user.id && r.message_id.is_none()))
+}
+
+/// A patient as the care team identifies them on a list (name, date of
+/// birth, record number); `None` for anyone who is not a patient. Staff only.
+pub async fn patient_details(
+    app: &App,
+    caller: &Caller,
+    patient: carethread_core::ids::UserId,
+) -> AppResult<Option<carethread_core::user::User>> {
+    if !caller.user.role.is_staff() {
+        return Err(AppError::Forbidden("patient details are for the care team".into()));
+    }
+    let found = app.store.user(patient).await?;
+    Ok(found.filter(|u| u.role == carethread_core::role::Role::Patient))
+}
+
+/// An attachment of a thread the caller may see (internal notes' files for
+/// staff who may read notes only), its reading audited.
+pub async fn read_attachment(
+    app: &App,
+    caller: &Caller,
+    thread: ThreadId,
+    attachment: carethread_core::ids::AttachmentId,
+) -> AppResult<(carethread_store::AttachmentView, Vec<u8>)> {
+    let access = access_thread(app, caller, thread).await?;
+    let include_internal = access.allows(carethread_core::policy::ThreadAction::InternalNotes);
+    let found = app.store.attachment(access.thread.id, attachment, include_internal).await?;
+    let (view, bytes) = found.ok_or(AppError::NotFound)?;
+    let read = caller
+        .audit(carethread_core::audit::AuditAction::AttachmentRead)
+        .patient(access.thread.patient_id)
+        .target("attachment", attachment);
+    app.store.record_audit(vec![read]).await?;
+    Ok((view, bytes))
+}

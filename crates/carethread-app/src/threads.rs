@@ -339,3 +339,15 @@ pub async fn set_confidential(app: &App, caller: &Caller, id: ThreadId, confiden
     tracing::info!(thread.id = %thread.id, "thread confidentiality changed");
     Ok(())
 }
+
+/// Whether the caller may be told of a change to `thread` (an internal
+/// note's only when they may read notes), asked of the core policy without
+/// recording a reading: live updates carry ids, never content.
+pub async fn may_see_change(app: &App, caller: &Caller, thread: ThreadId, internal: bool) -> AppResult<bool> {
+    let action = if internal { ThreadAction::InternalNotes } else { ThreadAction::Read };
+    let now = Utc::now();
+    Ok(match app.store.thread_facts(caller.actor(), thread, now).await? {
+        Some((_, facts)) => decide_thread(caller.actor(), action, &facts, now).is_allowed(),
+        None => false,
+    })
+}

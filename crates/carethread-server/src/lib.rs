@@ -4,8 +4,8 @@
 //! `carethread-triage` and the store.
 
 mod address_limit;
-mod after_hours;
 mod admin_views;
+mod after_hours;
 mod ai_views;
 pub mod auth;
 pub mod clinic;
@@ -136,14 +136,40 @@ pub async fn serve_tls(
     axum::serve(tls::TlsListener::new(listener, config)?, service).with_graceful_shutdown(shutdown).await
 }
 
+/// The header naming a request in the logs: the client's (or a proxy's)
+/// when it is a plain token, else a new one, and echoed on the answer.
+const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// A request's id: the one it came with when that is 1–64 letters, digits,
+/// dashes or underscores (nothing a log could be tricked with), else a new UUID.
+fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
 /// Records each request's route, status and latency, and logs it by matched
-/// route (never the raw path or query, which may identify a patient).
+/// route (never the raw path or query, which may identify a patient). Every
+/// log line written while the request is handled (an unexpected cause, once,
+/// where it is answered) carries the request's id, which the answer echoes.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    use tracing::Instrument as _;
     let route =
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().clone();
+    let id = request_id(&request);
+    let span = tracing::info_span!("request", request.id = %id);
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let _entered = span.enter();
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     state.metrics.record_request(method.as_str(), &route, status, elapsed);
@@ -171,4 +197,26 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     ));
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_id(value: &str) -> Request {
+        axum::http::Request::builder().header("x-request-id", value).body(axum::body::Body::empty()).expect("request")
+    }
+
+    #[test]
+    fn a_plain_request_id_is_kept_and_anything_else_is_replaced_by_a_new_one() {
+        assert_eq!(request_id(&with_id("abc-123_X")), "abc-123_X");
+        let long = "x".repeat(65);
+        for bad in ["", "has space", "quote\"d", "a;b=c", long.as_str()] {
+            let id = request_id(&with_id(bad));
+            assert_ne!(id, bad);
+            assert!(id.parse::<uuid::Uuid>().is_ok(), "{bad:?} gets a new id, not {id:?}");
+        }
+        let fresh = axum::http::Request::builder().body(axum::body::Body::empty()).expect("request");
+        assert!(request_id(&fresh).parse::<uuid::Uuid>().is_ok());
+    }
 }

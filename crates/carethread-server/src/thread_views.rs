@@ -10,10 +10,10 @@ use carethread_core::thread::{Thread, Urgency};
 use chrono::Utc;
 
 use crate::AppState;
+use crate::after_hours;
 use crate::dto::{ThreadDetail, ThreadListItem};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Authenticated;
-use crate::after_hours;
 
 /// A thread as the application layer read it, in the API's shape, with the
 /// reply time or after-hours guidance a patient is given, or whether on-call

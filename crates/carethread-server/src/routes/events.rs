@@ -10,7 +10,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
-use carethread_core::policy::{Decision, ThreadAction, decide_thread};
 use carethread_store::{EventKind, ThreadEvent};
 use chrono::Utc;
 use futures_util::Stream;
@@ -128,11 +127,8 @@ async fn still_signed_in(state: &AppState, auth: &Authenticated) -> bool {
 }
 
 async fn visible(state: &AppState, auth: &Authenticated, event: &ThreadEvent) -> bool {
-    let action = if event.internal { ThreadAction::InternalNotes } else { ThreadAction::Read };
-    let now = Utc::now();
-    match state.store.thread_facts(auth.actor(), event.thread_id, now).await {
-        Ok(Some((_, facts))) => decide_thread(auth.actor(), action, &facts, now) == Decision::Allow,
-        Ok(None) => false,
+    match carethread_app::threads::may_see_change(&state.app(), &auth.caller(), event.thread_id, event.internal).await {
+        Ok(visible) => visible,
         Err(err) => {
             tracing::warn!(error = %err, "could not check an event's visibility; skipping it");
             false

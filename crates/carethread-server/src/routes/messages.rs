@@ -5,10 +5,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use carethread_app::composing;
 use carethread_app::messages::{self, AddMessage};
 use carethread_core::attachment::{FileName, UploadRefused, check_upload};
-use carethread_core::audit::AuditAction;
-use carethread_core::ids::AttachmentId;
+use carethread_core::ids::{AttachmentId, ThreadId};
 use carethread_core::message::MessageBody;
 use carethread_core::policy::ThreadAction;
 use carethread_core::thread::Thread;
@@ -21,7 +21,7 @@ use crate::dto::SentMessage;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
 use crate::sending::{add_to_thread, idempotency, multipart_error};
-use crate::thread_views::{authorize_thread, load_thread};
+use crate::thread_views::{authorize_thread, load_thread, require_messaging};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     let s = &state.settings;
@@ -197,14 +197,10 @@ pub async fn get_attachment(
     auth: Authenticated,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let access = load_thread(&state, &auth, &id).await?;
+    require_messaging(&auth)?;
+    let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
     let attachment_id: AttachmentId = attachment_id.parse().map_err(|_| ApiError::NotFound)?;
-    let include_internal = access.allows(ThreadAction::InternalNotes);
-    let (view, bytes) =
-        state.store.attachment(access.thread.id, attachment_id, include_internal).await?.ok_or(ApiError::NotFound)?;
-    let read =
-        auth.audit(AuditAction::AttachmentRead).patient(access.thread.patient_id).target("attachment", attachment_id);
-    state.store.record_audit(vec![read]).await?;
+    let (view, bytes) = composing::read_attachment(&state.app(), &auth.caller(), thread, attachment_id).await?;
     let a = &view.attachment;
     let ascii_name: String = a.file_name.as_str().chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\""))

@@ -154,21 +154,8 @@ pub(super) async fn writing_for(
     session: &WebSession,
     asked: &str,
 ) -> Result<(Vec<carethread_store::PersonRef>, Option<carethread_store::PersonRef>, bool), ApiError> {
-    if session.auth.user.role != Role::Proxy {
-        return Ok((Vec::new(), None, true));
-    }
-    let acting_for = state.store.proxy_patients(session.auth.user.id, Utc::now()).await?;
-    let chosen = acting_for.iter().find(|p| p.id.to_string() == asked).or_else(|| acting_for.first()).cloned();
-    let may_write = match &chosen {
-        Some(p) => match state.store.patient_facts(session.auth.actor(), p.id).await? {
-            Some(facts) => {
-                carethread_core::policy::decide_new_thread(session.auth.actor(), &facts, Utc::now()).is_allowed()
-            }
-            None => false,
-        },
-        None => false,
-    };
-    Ok((acting_for, chosen, may_write))
+    let found = carethread_app::composing::writing_for(&state.app(), &session.auth.caller(), asked).await?;
+    Ok((found.acting_for, found.chosen, found.may_write))
 }
 
 /// Whether the signed-in patient may keep a thread from their proxies (the core rule).

@@ -39,6 +39,7 @@ impl FormError {
         body_field: &str,
         files_field: &str,
     ) -> Self {
+        super::pages::log_unexpected(err);
         let text = session.text;
         let status = form_status(err);
         let max_chars = session.clinic.profile.message_max_chars.to_string();

@@ -304,11 +304,20 @@ async fn signin_submit(
             out.insert(header::LOCATION, HeaderValue::from_static("/"));
             (StatusCode::SEE_OTHER, out).into_response()
         }
-        Err(ApiError::Locked(_) | ApiError::TooManyRequests) => {
-            signin_form(text, Some(text.get("signin-locked")), &form.username)
+        Err(err) => {
+            // The form again, with the username typed and the API's status.
+            pages::log_unexpected(&err);
+            let words = match &err {
+                ApiError::Locked(_) | ApiError::TooManyRequests => text.get("signin-locked"),
+                ApiError::MfaRequired(_) => text.get("signin-mfa"),
+                ApiError::Unauthorized(_) => text.get("signin-failed"),
+                ApiError::Unavailable | ApiError::StorageFull => text.get("form-unavailable"),
+                _ => text.get("error-generic"),
+            };
+            let mut response = signin_form(text, Some(words), &form.username);
+            *response.status_mut() = form_error::form_status(&err);
+            response
         }
-        Err(ApiError::MfaRequired(_)) => signin_form(text, Some(text.get("signin-mfa")), &form.username),
-        Err(_) => signin_form(text, Some(text.get("signin-failed")), &form.username),
     }
 }
 

@@ -47,11 +47,22 @@ pub(super) const WELCOMED_COOKIE: &str = "carethread_welcomed";
 /// refusal (a conflict is 409, an unavailable database 503, …). Pages that
 /// have a session use [`api_error_in`], which keeps the menu.
 pub(super) fn api_error(text: Text, err: &ApiError) -> Response {
+    log_unexpected(err);
     error_page(text, form_status(err), &refusal_words(text, err))
+}
+
+/// Logs the cause of an unexpected refusal once, where the portal answers it
+/// (within the request's span, so with its id); the person reads a sentence
+/// in their language, never the cause. Causes carry no submitted values.
+pub(crate) fn log_unexpected(err: &ApiError) {
+    if let ApiError::Internal(cause) = err {
+        tracing::error!(error = %cause, "portal request failed");
+    }
 }
 
 /// An API handler's refusal as a page of the signed-in person's portal, with the menu.
 pub(super) fn api_error_in(session: &WebSession, err: &ApiError) -> Response {
+    log_unexpected(err);
     let text = session.text;
     let mut response = page(
         text,
@@ -109,14 +120,15 @@ pub(super) async fn patient_labels(
     state: &AppState,
     session: &WebSession,
     threads: &[crate::dto::ThreadListItem],
-) -> Result<std::collections::HashMap<String, String>, carethread_store::StoreError> {
+) -> Result<std::collections::HashMap<String, String>, carethread_app::AppError> {
+    let (app, caller) = (state.app(), session.auth.caller());
     let mut labels = std::collections::HashMap::new();
     for t in threads {
         if labels.contains_key(&t.patient.id) {
             continue;
         }
         let Ok(id) = t.patient.id.parse() else { continue };
-        if let Some(u) = state.store.user(id).await? {
+        if let Some(u) = carethread_app::composing::patient_details(&app, &caller, id).await? {
             let mrn = u.mrn.as_ref().map(carethread_core::user::Mrn::as_str);
             labels.insert(t.patient.id.clone(), patient_label(session, u.display_name.as_str(), u.date_of_birth, mrn));
         }

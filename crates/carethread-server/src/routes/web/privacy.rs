@@ -4,9 +4,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use carethread_core::audit::AuditAction;
+use carethread_app::audit::{self, AuditPatient, ReadAudit};
 use carethread_core::role::Role;
-use carethread_store::AuditQuery;
 use maud::html;
 
 use super::pages::api_error_in;
@@ -42,22 +41,10 @@ async fn privacy(State(state): State<AppState>, session: WebSession) -> Response
     if session.auth.user.role != Role::Patient {
         return Redirect::to("/").into_response();
     }
-    let me = session.auth.user.id;
-    let query = AuditQuery {
-        patient: Some(me),
-        patient_view: true,
-        exclude_actor: Some(me),
-        limit: 200,
-        ..AuditQuery::default()
-    };
-    // The reading is recorded before anything is shown: no record, no page.
-    let recorded = state.store.record_audit(vec![session.auth.audit(AuditAction::AuditRead).patient(me)]).await;
-    let entries = match recorded {
-        Ok(()) => state.store.audit_entries(&query).await,
-        Err(e) => Err(e),
-    };
-    let entries = match entries {
-        Ok(e) => e,
+    // The reading is recorded with the query: no record, no page.
+    let query = ReadAudit { patient: AuditPatient::Me, limit: 200, ..ReadAudit::default() };
+    let entries = match audit::read_audit(&state.app(), &session.auth.caller(), query).await {
+        Ok(page) => page.entries,
         Err(e) => return api_error_in(&session, &e.into()),
     };
     page(

@@ -310,8 +310,9 @@ pub(super) async fn drafted_box(
     let (Ok(thread), Ok(draft_id)) = (d.id.parse(), raw.parse::<carethread_core::ids::DraftId>()) else {
         return Ok(ReplyBox::default());
     };
-    let found = state.store.draft(thread, draft_id).await?;
-    let Some(draft) = found.filter(|r| r.requested_by == session.auth.user.id && r.message_id.is_none()) else {
+    let found =
+        carethread_app::composing::pending_draft(&state.app(), &session.auth.caller(), thread, draft_id).await?;
+    let Some(draft) = found else {
         return Ok(ReplyBox::default());
     };
     let Some(body) = draft.body else {
