@@ -49,7 +49,7 @@ async fn a_spanish_speaking_patient_reads_problems_in_spanish_and_an_english_one
 }
 
 #[tokio::test]
-async fn without_a_session_the_browsers_language_decides_and_english_is_the_default() {
+async fn the_browsers_language_decides_without_a_session_and_the_users_own_with_one() {
     let app = spawn(support::Backend::Sqlite).await;
     let ask = |language: Option<&'static str>| {
         let mut request = app.http.get(format!("{}/api/v1/me", app.base));
