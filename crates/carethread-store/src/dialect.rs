@@ -51,40 +51,41 @@ pub trait Dialect: Database<Row: DialectRow> {
     /// database's notifications (PostgreSQL's `LISTEN`).
     const PUBLISHES_LOCALLY: bool;
 
+    /// Binds the next parameter (sqlx's `Query::bind`).
     fn bind<'q, T: Bindable<'q>>(query: Q<'q, Self>, value: T) -> Q<'q, Self>;
 
-    fn execute<'q>(
+    fn execute(
         conn: &mut Self::Connection,
-        query: Q<'q, Self>,
+        query: Q<'_, Self>,
     ) -> impl Future<Output = Result<Executed, sqlx::Error>> + Send;
-    fn fetch_all<'q>(
+    fn fetch_all(
         conn: &mut Self::Connection,
-        query: Q<'q, Self>,
+        query: Q<'_, Self>,
     ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send;
-    fn fetch_optional<'q>(
+    fn fetch_optional(
         conn: &mut Self::Connection,
-        query: Q<'q, Self>,
+        query: Q<'_, Self>,
     ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send;
-    fn fetch_one<'q>(
+    fn fetch_one(
         conn: &mut Self::Connection,
-        query: Q<'q, Self>,
+        query: Q<'_, Self>,
     ) -> impl Future<Output = Result<Self::Row, sqlx::Error>> + Send;
 
-    fn execute_pool<'q>(
+    fn execute_pool(
         pool: &Pool<Self>,
-        query: Q<'q, Self>,
+        query: Q<'_, Self>,
     ) -> impl Future<Output = Result<Executed, sqlx::Error>> + Send;
-    fn fetch_all_pool<'q>(
+    fn fetch_all_pool(
         pool: &Pool<Self>,
-        query: Q<'q, Self>,
+        query: Q<'_, Self>,
     ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send;
-    fn fetch_optional_pool<'q>(
+    fn fetch_optional_pool(
         pool: &Pool<Self>,
-        query: Q<'q, Self>,
+        query: Q<'_, Self>,
     ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send;
-    fn fetch_one_pool<'q>(
+    fn fetch_one_pool(
         pool: &Pool<Self>,
-        query: Q<'q, Self>,
+        query: Q<'_, Self>,
     ) -> impl Future<Output = Result<Self::Row, sqlx::Error>> + Send;
 
     /// Tells other servers about `event` inside the writing transaction, so
@@ -285,6 +286,40 @@ decodable!(
     Option<Vec<u8>>,
 );
 
+/// The query-running methods of [`Dialect`], the same text for each backend
+/// and compiled against its concrete sqlx types.
+macro_rules! runs_queries {
+    () => {
+        async fn execute(conn: &mut Self::Connection, query: Q<'_, Self>) -> Result<Executed, sqlx::Error> {
+            Ok(Executed(query.execute(conn).await?.rows_affected()))
+        }
+        async fn fetch_all(conn: &mut Self::Connection, query: Q<'_, Self>) -> Result<Vec<Self::Row>, sqlx::Error> {
+            query.fetch_all(conn).await
+        }
+        async fn fetch_optional(
+            conn: &mut Self::Connection,
+            query: Q<'_, Self>,
+        ) -> Result<Option<Self::Row>, sqlx::Error> {
+            query.fetch_optional(conn).await
+        }
+        async fn fetch_one(conn: &mut Self::Connection, query: Q<'_, Self>) -> Result<Self::Row, sqlx::Error> {
+            query.fetch_one(conn).await
+        }
+        async fn execute_pool(pool: &Pool<Self>, query: Q<'_, Self>) -> Result<Executed, sqlx::Error> {
+            Ok(Executed(query.execute(pool).await?.rows_affected()))
+        }
+        async fn fetch_all_pool(pool: &Pool<Self>, query: Q<'_, Self>) -> Result<Vec<Self::Row>, sqlx::Error> {
+            query.fetch_all(pool).await
+        }
+        async fn fetch_optional_pool(pool: &Pool<Self>, query: Q<'_, Self>) -> Result<Option<Self::Row>, sqlx::Error> {
+            query.fetch_optional(pool).await
+        }
+        async fn fetch_one_pool(pool: &Pool<Self>, query: Q<'_, Self>) -> Result<Self::Row, sqlx::Error> {
+            query.fetch_one(pool).await
+        }
+    };
+}
+
 impl Dialect for Sqlite {
     const NAME: &'static str = "sqlite";
     const POSITIONAL_PARAMETERS: bool = true;
@@ -293,54 +328,8 @@ impl Dialect for Sqlite {
     fn bind<'q, T: Bindable<'q>>(query: Q<'q, Self>, value: T) -> Q<'q, Self> {
         value.bind_sqlite(query)
     }
-    fn execute<'q>(
-        conn: &mut SqliteConnection,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Executed, sqlx::Error>> + Send {
-        async move { Ok(Executed(query.execute(conn).await?.rows_affected())) }
-    }
-    fn fetch_all<'q>(
-        conn: &mut SqliteConnection,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send {
-        async move { query.fetch_all(conn).await }
-    }
-    fn fetch_optional<'q>(
-        conn: &mut SqliteConnection,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send {
-        async move { query.fetch_optional(conn).await }
-    }
-    fn fetch_one<'q>(
-        conn: &mut SqliteConnection,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Self::Row, sqlx::Error>> + Send {
-        async move { query.fetch_one(conn).await }
-    }
-    fn execute_pool<'q>(
-        pool: &Pool<Self>,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Executed, sqlx::Error>> + Send {
-        async move { Ok(Executed(query.execute(pool).await?.rows_affected())) }
-    }
-    fn fetch_all_pool<'q>(
-        pool: &Pool<Self>,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send {
-        query.fetch_all(pool)
-    }
-    fn fetch_optional_pool<'q>(
-        pool: &Pool<Self>,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send {
-        query.fetch_optional(pool)
-    }
-    fn fetch_one_pool<'q>(
-        pool: &Pool<Self>,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Self::Row, sqlx::Error>> + Send {
-        query.fetch_one(pool)
-    }
+
+    runs_queries!();
 
     async fn notify_in_tx(_conn: &mut SqliteConnection, _event: &ThreadEvent) -> StoreResult<()> {
         Ok(())
@@ -362,54 +351,8 @@ impl Dialect for Postgres {
     fn bind<'q, T: Bindable<'q>>(query: Q<'q, Self>, value: T) -> Q<'q, Self> {
         value.bind_postgres(query)
     }
-    fn execute<'q>(
-        conn: &mut PgConnection,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Executed, sqlx::Error>> + Send {
-        async move { Ok(Executed(query.execute(conn).await?.rows_affected())) }
-    }
-    fn fetch_all<'q>(
-        conn: &mut PgConnection,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send {
-        async move { query.fetch_all(conn).await }
-    }
-    fn fetch_optional<'q>(
-        conn: &mut PgConnection,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send {
-        async move { query.fetch_optional(conn).await }
-    }
-    fn fetch_one<'q>(
-        conn: &mut PgConnection,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Self::Row, sqlx::Error>> + Send {
-        async move { query.fetch_one(conn).await }
-    }
-    fn execute_pool<'q>(
-        pool: &Pool<Self>,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Executed, sqlx::Error>> + Send {
-        async move { Ok(Executed(query.execute(pool).await?.rows_affected())) }
-    }
-    fn fetch_all_pool<'q>(
-        pool: &Pool<Self>,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send {
-        query.fetch_all(pool)
-    }
-    fn fetch_optional_pool<'q>(
-        pool: &Pool<Self>,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send {
-        query.fetch_optional(pool)
-    }
-    fn fetch_one_pool<'q>(
-        pool: &Pool<Self>,
-        query: Q<'q, Self>,
-    ) -> impl Future<Output = Result<Self::Row, sqlx::Error>> + Send {
-        query.fetch_one(pool)
-    }
+
+    runs_queries!();
 
     async fn notify_in_tx(conn: &mut PgConnection, event: &ThreadEvent) -> StoreResult<()> {
         let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -20,13 +20,27 @@
 //!
 //! Two first-class backends implement every trait: [`SqliteStore`] (embedded,
 //! one file, the default) and [`PostgresStore`] (many stateless servers on one
-//! database). Both run the same SQL, kept in one file per aggregate
-//! (`sql_users.rs`, `sql_threads.rs`, `sql_messages.rs`, `sql_grants.rs`,
-//! `sql_audit.rs`, …) and mapped onto the traits in `sql_impls.rs`; those files
-//! are `include!`d by `sqlite.rs` and `postgres.rs`, so they are compiled once
-//! per backend, and the same tests run on both. Every change is written by one
-//! helper, `audited` (in `sql_store.rs`): begin, the change, its audit entries,
-//! its live events, commit; if any part fails, nothing is stored.
+//! database). Both run the same SQL, shared as ordinary generic Rust:
+//!
+//! - `dialect.rs`: the `Dialect` trait, implemented for `sqlx::Sqlite` and
+//!   `sqlx::Postgres`, holds what differs (parameter style, how live events
+//!   travel, compaction) and runs a query on a connection or pool for each
+//!   backend concretely, so generic code needs no sqlx higher-ranked bounds:
+//!   it binds with `bind_v` (the `Bindable` value types), runs with
+//!   `execute_with` / `fetch_all_with` / …, and reads with `get_v` (the
+//!   `Decodable` types). Every call is monomorphised; nothing is boxed or
+//!   read through a dynamic row.
+//! - `shared/`: one module per aggregate (`users.rs`, `threads.rs`,
+//!   `messages.rs`, `grants.rs`, `audit.rs`, …), each an
+//!   `impl<D: Dialect> Sql<D>` block over the backend's pools and keys, and
+//!   `shared/impls.rs`, which implements the store traits once for any
+//!   `Backend` (a `Sql<D>` plus how a write a user waits on is committed).
+//! - `sqlite.rs` and `postgres.rs`: opening, and committing those writes:
+//!   SQLite's group commit, PostgreSQL's transaction with `NOTIFY`.
+//!
+//! The same tests run on both. Every change is written by one helper,
+//! `Sql::audited` (in `shared/mod.rs`): begin, the change, its audit
+//! entries, its live events, commit; if any part fails, nothing is stored.
 //!
 //! Authorisation facts are read in the same query as the data they guard, so
 //! a caller never "loads, then checks"; list queries filter by the same

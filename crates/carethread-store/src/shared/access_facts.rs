@@ -1,6 +1,5 @@
-//! What the core policy needs to decide who may open a patient's record or
-//! a thread: care team, pool, assignee, emergency access and proxy grant. SQL shared by both backends;
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! What the core policy needs to decide who may open a patient's record or a
+//! thread: care team, pool, assignee, emergency access and proxy grant.
 
 use super::prelude::*;
 

@@ -1,5 +1,4 @@
-//! The audit log: appending to its hash chain, reading it, and verifying it: SQL shared by both backends. `include!`d by `sqlite.rs`
-//! and `postgres.rs` after `sql_store.rs`.
+//! The audit log: appending to its hash chain, reading it, and verifying it.
 
 use super::prelude::*;
 

@@ -1,8 +1,6 @@
-//! Rows written many to a statement: the message, triage and audit rows of
-//! an acknowledged write, which a batch of writes (SQLite's group commit)
-//! appends together just before it commits, and audit entries generally.
-//! SQL shared by both backends; `include!`d by `sqlite.rs` and `postgres.rs`
-//! after `sql_store.rs`.
+//! Rows written many to a statement: the message, triage and audit rows of an
+//! acknowledged write, which a batch of writes (SQLite's group commit) appends
+//! together just before it commits, and audit entries generally.
 
 use super::prelude::*;
 

@@ -1,6 +1,5 @@
-//! Care teams and pools: who is on which patient's care team, the pools
-//! threads are routed to and who works in each. SQL shared by both backends;
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Care teams and pools: who is on which patient's care team, the pools threads
+//! are routed to and who works in each.
 
 use super::prelude::*;
 

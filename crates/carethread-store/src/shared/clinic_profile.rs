@@ -1,5 +1,4 @@
-//! The clinic profile: SQL shared by both backends.
-//! `include!`d by `sqlite.rs` and `postgres.rs`.
+//! The clinic profile.
 
 use super::prelude::*;
 

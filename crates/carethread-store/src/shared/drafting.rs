@@ -1,5 +1,4 @@
-//! Drafts, AI settings, the clinic's reply library and quick replies: SQL
-//! shared by both backends. `include!`d by `sqlite.rs` and `postgres.rs`.
+//! Drafts, AI settings, the clinic's reply library and quick replies.
 
 use super::prelude::*;
 

@@ -1,5 +1,4 @@
-//! Break-the-glass: opening emergency access to a patient's record: SQL shared by both backends. `include!`d by `sqlite.rs`
-//! and `postgres.rs` after `sql_store.rs`.
+//! Break-the-glass: opening emergency access to a patient's record.
 
 use super::prelude::*;
 

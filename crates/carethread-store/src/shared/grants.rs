@@ -1,6 +1,5 @@
 //! Proxy grants: granting, listing and revoking access to a patient's record,
-//! the grant in force for a proxy, and the patients a proxy may act for. SQL shared by both backends;
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! the grant in force for a proxy, and the patients a proxy may act for.
 
 use super::prelude::*;
 

@@ -1,6 +1,5 @@
-//! Encryption keys: loading them, rewrapping them under a new master key,
-//! and rotating the data key (re-sealing every sealed column): SQL shared by both backends. `include!`d by `sqlite.rs`
-//! and `postgres.rs` after `sql_store.rs`.
+//! Encryption keys: loading them, rewrapping them under a new master key, and
+//! rotating the data key (re-sealing every sealed column).
 
 use super::prelude::*;
 

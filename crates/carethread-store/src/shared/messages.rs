@@ -1,6 +1,5 @@
-//! Messages and their files: writing them, reading them as each reader may
-//! see them, read receipts, and attachments. SQL shared by both backends;
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Messages and their files: writing them, reading them as each reader may see
+//! them, read receipts, and attachments.
 
 use super::prelude::*;
 

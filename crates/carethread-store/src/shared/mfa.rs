@@ -1,5 +1,5 @@
-//! Two-step sign-in (MFA): the TOTP secret, used time steps and recovery codes: SQL shared by both backends. `include!`d by `sqlite.rs`
-//! and `postgres.rs` after `sql_store.rs`.
+//! Two-step sign-in (MFA): the TOTP secret, used time steps and recovery
+//! codes.
 
 use super::prelude::*;
 

@@ -1,6 +1,5 @@
-//! Sign-in state and sessions: failed attempts and lock-outs, signing in,
-//! the session of a request, and ending sessions. SQL shared by both backends;
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Sign-in state and sessions: failed attempts and lock-outs, signing in, the
+//! session of a request, and ending sessions.
 
 use super::prelude::*;
 

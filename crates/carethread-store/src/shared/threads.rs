@@ -1,6 +1,5 @@
 //! Threads: creating them, changing their status, urgency, pool and assignee,
-//! and listing them (in-baskets and inboxes) as summaries. SQL shared by both backends;
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! and listing them (in-baskets and inboxes) as summaries.
 
 use super::prelude::*;
 

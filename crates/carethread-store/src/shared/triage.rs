@@ -1,5 +1,4 @@
-//! Triage settings, overrides and counts: SQL shared by both backends.
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Triage settings, overrides and counts.
 
 use super::prelude::*;
 

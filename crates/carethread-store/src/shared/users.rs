@@ -1,6 +1,5 @@
-//! Users: creating them, reading them and their credentials, disabling them
-//! and the changes an administrator makes to their account. SQL shared by both backends;
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Users: creating them, reading them and their credentials, disabling them and
+//! the changes an administrator makes to their account.
 
 use super::prelude::*;
 

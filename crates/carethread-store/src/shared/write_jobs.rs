@@ -1,7 +1,6 @@
-//! Writes a user waits on (a new thread, a message, audit entries alone),
-//! run as jobs that commit alone or, on SQLite, with others queued at the same
-//! moment, and idempotent replays of them. SQL shared by both backends;
-//! `include!`d by `sqlite.rs` and `postgres.rs` after `sql_store.rs`.
+//! Writes a user waits on (a new thread, a message, audit entries alone), run
+//! as jobs that commit alone or, on SQLite, with others queued at the same
+//! moment, and idempotent replays of them.
 
 use super::prelude::*;
 
