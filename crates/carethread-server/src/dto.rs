@@ -1,11 +1,16 @@
 //! The JSON shapes of the API, as documented in the OpenAPI description.
 //! Conversions from store values live here so handlers stay thin.
 
+use std::collections::BTreeMap;
+
+use carethread_app::guidance::InterpreterGuidance;
 use carethread_core::attachment::Attachment;
+use carethread_core::guidance::EmergencyGuidance;
 use carethread_core::ids::ThreadId;
 use carethread_core::thread::Urgency;
 use carethread_core::user::{Language, User};
 use carethread_store::{MessageView, PersonRef, PoolRef, ThreadSummary, TriageRecord};
+use carethread_triage::ReasonCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -156,6 +161,15 @@ pub struct TriageOut {
     /// The rule that fired, the scopes that kept a red flag from counting, and
     /// the classifier's strongest features.
     pub reasons: Vec<String>,
+    /// Each of `reasons` as a stable code and its arguments, in the same
+    /// order; `null` for a reason no code describes (a note typed by a
+    /// clinician, a rule newer than the codes).
+    pub reason_codes: Vec<Option<ReasonCodeOut>>,
+    /// The message is in a language CareThread does not triage and there is
+    /// a fixed text in it: what the patient is told about emergencies (911
+    /// now, do not wait for a reply, 988, ask for an interpreter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emergency_guidance: Option<EmergencyGuidanceOut>,
     /// `carethread-triage` (rules and classifier), `carethread-rules` (classifier
     /// off), `care-team` (started by staff) or `override` (re-triaged by hand).
     pub model: ModelOut,
@@ -164,6 +178,40 @@ pub struct TriageOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overridden_by: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// A triage reason as a stable code and its arguments (see the triage
+/// crate's `ReasonCode` for the codes), for a client to word in its own language.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonCodeOut {
+    #[schema(example = "interpreter")]
+    pub code: String,
+    /// Named values: quoted from the message as written, or slugs.
+    pub args: BTreeMap<String, String>,
+}
+
+impl From<ReasonCode> for ReasonCodeOut {
+    fn from(r: ReasonCode) -> Self {
+        Self { code: r.code.to_owned(), args: r.args.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() }
+    }
+}
+
+/// Emergency guidance in the patient's own language, as the portal shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmergencyGuidanceOut {
+    /// BCP 47 tag of the text's language.
+    #[schema(example = "vi")]
+    pub language: String,
+    /// Written right to left (Arabic).
+    pub rtl: bool,
+    pub heading: String,
+    pub text: String,
+}
+
+impl From<&EmergencyGuidance> for EmergencyGuidanceOut {
+    fn from(g: &EmergencyGuidance) -> Self {
+        Self { language: g.tag.to_owned(), rtl: g.rtl, heading: g.heading.to_owned(), text: g.text.to_owned() }
+    }
 }
 
 impl From<&(TriageRecord, DateTime<Utc>)> for TriageOut {
@@ -175,6 +223,10 @@ impl From<&(TriageRecord, DateTime<Utc>)> for TriageOut {
             confidence: t.confidence,
             needs_review: t.needs_review,
             reasons: t.reasons.clone(),
+            reason_codes: t.reasons.iter().map(|r| ReasonCode::read(r).map(Into::into)).collect(),
+            emergency_guidance: InterpreterGuidance::from_reasons(&t.reasons)
+                .and_then(|found| found.guidance)
+                .map(Into::into),
             model: ModelOut { id: t.model_id.clone(), version: t.model_version.clone() },
             overridden_by: t.overridden_by.map(|u| u.to_string()),
             at: *at,

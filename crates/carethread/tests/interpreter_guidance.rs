@@ -177,3 +177,49 @@ async fn anyone_may_read_the_guidance_in_every_language() {
         assert!(html[spanish..].contains("<a href=\"tel:988\">988</a>"));
     }
 }
+
+#[tokio::test]
+async fn staff_read_the_guidance_the_patient_was_given_and_every_reason_as_a_code_in_the_api() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let nurse = app.login("rn.kim").await;
+        let triage_of = async |subject: &str, body: &str| {
+            let id = app.new_thread(&alice, subject, body).await;
+            let detail = app.get(&format!("/api/v1/threads/{id}"), &nurse).await;
+            assert_eq!(detail.status, StatusCode::OK, "{:?}", detail.body);
+            detail.body["triage"].clone()
+        };
+
+        let triage = triage_of(VIETNAMESE_SUBJECT, VIETNAMESE).await;
+        let vietnamese = guidance_for("Vietnamese");
+        let guidance = &triage["emergency_guidance"];
+        assert_eq!(guidance["language"], "vi", "{backend:?}: {triage}");
+        assert_eq!(guidance["rtl"], false);
+        assert_eq!(guidance["heading"], vietnamese.heading);
+        assert_eq!(guidance["text"], vietnamese.text);
+        let reasons = triage["reasons"].as_array().expect("reasons");
+        let codes = triage["reason_codes"].as_array().expect("reason codes");
+        assert_eq!(codes.len(), reasons.len(), "{backend:?}: one code per reason: {triage}");
+        let at = reasons.iter().position(|r| r.as_str().is_some_and(|r| r.starts_with("language: "))).expect("why");
+        assert_eq!(codes[at]["code"], "interpreter", "{backend:?}: in the same order: {triage}");
+        assert_eq!(codes[at]["args"]["language"], "Vietnamese");
+
+        let arabic = triage_of(ARABIC_SUBJECT, ARABIC).await;
+        assert_eq!(arabic["emergency_guidance"]["language"], "ar", "{backend:?}: {arabic}");
+        assert_eq!(arabic["emergency_guidance"]["rtl"], true, "{backend:?}: Arabic reads right to left");
+
+        // Named for staff, but no fixed text to give the patient.
+        let hindi = triage_of("बुखार", HINDI).await;
+        assert!(hindi.get("emergency_guidance").is_none(), "{backend:?}: {hindi}");
+        assert!(hindi["reason_codes"].as_array().expect("codes").iter().any(|c| c["code"] == "interpreter"), "{hindi}");
+
+        for (subject, body) in [("Refill", ENGLISH), ("Cambio de cita", SPANISH)] {
+            let triage = triage_of(subject, body).await;
+            assert!(triage.get("emergency_guidance").is_none(), "{backend:?}: {subject}: {triage}");
+            let codes = triage["reason_codes"].as_array().expect("codes");
+            assert_eq!(codes.len(), triage["reasons"].as_array().expect("reasons").len(), "{triage}");
+            assert!(codes.iter().all(|c| c["code"] != "interpreter"), "{backend:?}: {subject}: {triage}");
+        }
+    }
+}
