@@ -90,7 +90,7 @@ fn spanish() -> Markup {
         section id="guidance-es" lang="es" dir="ltr" aria-labelledby="guidance-es-h" {
             h2 id="guidance-es-h" { "Español" }
             div class="guidance" {
-                p { strong { (with_calls(es.get("emergency_help-heading"))) } }
+                p { strong { (es.get("emergency_help-heading")) } }
                 p {
                     (with_calls(es.get("emergency-call"))) " " (es.get("emergency_help-no_wait")) " "
                     (with_calls(es.get("emergency-crisis")))
