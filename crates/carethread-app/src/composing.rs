@@ -146,3 +146,18 @@ pub async fn read_attachment(
     app.store.record_audit(vec![read]).await?;
     Ok((view, bytes))
 }
+
+/// A message just added to `thread`, read back as the caller may see it
+/// (internal notes for staff only), its reading audited.
+pub async fn read_back(
+    app: &App,
+    caller: &Caller,
+    thread: &Thread,
+    id: carethread_core::ids::MessageId,
+) -> AppResult<carethread_store::MessageView> {
+    let message = app.store.message(thread.id, id, caller.user.role.is_staff()).await?.ok_or(AppError::NotFound)?;
+    let read =
+        caller.audit(carethread_core::audit::AuditAction::MessageRead).patient(thread.patient_id).target("message", id);
+    app.store.record_audit(vec![read]).await?;
+    Ok(message)
+}

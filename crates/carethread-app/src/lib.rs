@@ -18,6 +18,7 @@ pub mod grants;
 pub mod guidance;
 pub mod intake;
 pub mod messages;
+pub mod on_call;
 pub mod mfa;
 pub mod passwords;
 pub mod quick_replies;

@@ -5,15 +5,14 @@
 //! arrived while the clinic was closed. The decisions are core's
 //! (`carethread_core::after_hours`); this module words and draws them.
 
+use carethread_app::AppResult;
+use carethread_app::on_call;
 use carethread_core::after_hours::{
-    AfterHoursGuidance, CRISIS_NUMBER, EMERGENCY_NUMBER, OnCallStatus, ReplyPromise, arrived_after_hours,
-    on_call_people, on_call_status, reply_promise, tel_href,
+    AfterHoursGuidance, CRISIS_NUMBER, EMERGENCY_NUMBER, ReplyPromise, reply_promise, tel_href,
 };
 use carethread_core::ids::ThreadId;
-use carethread_core::profile::OnCall;
 use carethread_core::thread::{Thread, ThreadStatus, Urgency};
 use carethread_core::user::Language;
-use carethread_store::StoreResult;
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use serde::Serialize;
@@ -126,31 +125,14 @@ pub async fn on_call(
     thread: ThreadId,
     urgency: Urgency,
     arrived: DateTime<Utc>,
-) -> StoreResult<Option<OnCallOut>> {
-    if !arrived_after_hours(&clinic.hours, urgency, arrived) {
-        return Ok(None);
-    }
-    let on_call = clinic.profile.on_call.as_ref();
-    let members = match on_call {
-        Some(OnCall::Pool(slug)) => match state.store.pool_by_slug(slug).await? {
-            Some(pool) => {
-                let all = state.store.pool_members().await?;
-                all.into_iter().filter(|m| m.pool_id == pool.id).map(|m| m.member.id).collect()
-            }
-            None => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    let people = on_call_people(on_call, &members);
-    let first = state.store.first_read_among(thread, &people, arrived).await?;
-    let seen_by = first.as_ref().map(|(who, _)| PersonOut::from(who));
-    Ok(Some(match on_call_status(arrived, first.map(|(who, at)| (who.id, at))) {
-        OnCallStatus::Seen { at, .. } => {
-            OnCallOut { arrived_at: arrived, on_call_set: on_call.is_some(), seen: true, seen_by, seen_at: Some(at) }
-        }
-        OnCallStatus::NotSeen => {
-            OnCallOut { arrived_at: arrived, on_call_set: on_call.is_some(), seen: false, seen_by: None, seen_at: None }
-        }
+) -> AppResult<Option<OnCallOut>> {
+    let found = on_call::after_hours_emergency(&state.app(), clinic, thread, urgency, arrived).await?;
+    Ok(found.map(|e| OnCallOut {
+        arrived_at: e.arrived_at,
+        on_call_set: e.on_call_set,
+        seen: e.seen.is_some(),
+        seen_by: e.seen.as_ref().map(|(who, _)| PersonOut::from(who)),
+        seen_at: e.seen.as_ref().map(|(_, at)| *at),
     }))
 }
 

@@ -8,7 +8,6 @@
 use axum::http::{HeaderMap, StatusCode};
 use carethread_app::composing::{self, ComposedMessage};
 use carethread_app::messages::{self, AddMessage};
-use carethread_core::audit::AuditAction;
 use carethread_core::ids::{MessageId, ThreadId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::thread::{Thread, Urgency};
@@ -106,11 +105,8 @@ pub(crate) async fn add_to_thread(
 }
 
 async fn find_message(state: &AppState, auth: &Authenticated, id: MessageId, thread: &Thread) -> ApiResult<MessageOut> {
-    let message = state.store.message(thread.id, id, auth.user.role.is_staff()).await?;
-    let message = message.as_ref().map(MessageOut::from).ok_or(ApiError::NotFound)?;
-    let read = auth.audit(AuditAction::MessageRead).patient(thread.patient_id).target("message", id);
-    state.store.record_audit(vec![read]).await?;
-    Ok(message)
+    let message = composing::read_back(&state.app(), &auth.caller(), thread, id).await?;
+    Ok(MessageOut::from(&message))
 }
 
 /// Sends a message composed in a portal form into a thread: the same

@@ -3,8 +3,8 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use carethread_app::Operator;
 use carethread_app::users::{self, CreateUser, UpdateUser, UserRef};
+use carethread_app::{AppError, Operator};
 use carethread_core::ids::UserId;
 use carethread_core::role::Role;
 use chrono::NaiveDate;
@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
 use crate::routes::web::WebSession;
+use crate::routes::web::form_error::{FormError, form_status};
 use crate::routes::web::pages::api_error;
 
 /// A patient's record number, set or removed from the user list.
@@ -39,8 +40,20 @@ pub(super) async fn users_page(
     AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
+    users_view(&state, &session, &saved, &NewUserForm::default(), None).await
+}
+
+/// The users page; a refused new account comes back with what was typed
+/// (never the password), the field at fault marked, and the API's status.
+async fn users_view(
+    state: &AppState,
+    session: &WebSession,
+    saved: &Saved,
+    typed: &NewUserForm,
+    error: Option<&FormError>,
+) -> Response {
     let text = session.text;
-    let users = match accounts(&state, &session).await {
+    let users = match accounts(state, session).await {
         Ok(users) => users,
         Err(e) => return api_error(text, &e),
     };
@@ -79,7 +92,7 @@ pub(super) async fn users_page(
                                     } @else {
                                         (role_label(text, &u.user.role))
                                     }
-                                    @if u.user.role == "patient" { (mrn_form(&session, u)) }
+                                    @if u.user.role == "patient" { (mrn_form(session, u)) }
                                 }
                                 td {
                                     @if u.disabled { strong { (text.get("admin-disabled")) } " " }
@@ -100,41 +113,73 @@ pub(super) async fn users_page(
                 }
             }
         }
-        section aria-labelledby="add-user-h" {
-            h2 id="add-user-h" { (text.get("admin-add_user")) }
-            form method="post" action="/admin/users" class="stack" {
-                input type="hidden" name="csrf_token" value=(session.csrf);
-                label for="new-name" { (text.get("admin-name")) }
-                input id="new-name" name="display_name" type="text" required maxlength="120";
-                label for="new-username" { (text.get("admin-username")) }
-                input id="new-username" name="username" type="text" required maxlength="64" autocomplete="off";
-                label for="new-role" { (text.get("admin-role")) }
-                select id="new-role" name="role" {
-                    @for r in Role::ALL { option value=(r.as_str()) { (role_label(text, r.as_str())) } }
-                }
-                label for="new-dob" { (text.get("admin-date_of_birth")) }
-                input id="new-dob" name="date_of_birth" type="date";
-                label for="new-mrn" { (text.get("admin-mrn")) }
-                input id="new-mrn" name="mrn" type="text" maxlength="20" pattern="[A-Za-z0-9][A-Za-z0-9-]*" autocomplete="off";
-                label for="new-language" { (text.get("app-language")) }
-                select id="new-language" name="language" {
-                    option value="en" { "English" }
-                    option value="es" { "Español" }
-                }
-                label for="new-password" { (text.get("admin-password")) }
-                input id="new-password" name="password" type="password" required minlength="12" autocomplete="new-password";
-                button type="submit" class="primary" { (text.get("admin-add_user")) }
-            }
-        }
+        (add_user_form(session, typed, error))
     };
-    admin_page(&session, "/admin/users", &saved, &body)
+    let mut response = admin_page(session, "/admin/users", saved, &body);
+    if let Some(e) = error {
+        *response.status_mut() = e.status;
+    }
+    response
 }
 
-#[derive(Deserialize)]
+/// The form for a new account, with what was typed and the field at fault.
+fn add_user_form(session: &WebSession, typed: &NewUserForm, error: Option<&FormError>) -> Markup {
+    let text = session.text;
+    html! {
+    section aria-labelledby="add-user-h" {
+        h2 id="add-user-h" { (text.get("admin-add_user")) }
+        (FormError::summary(error, text))
+        form method="post" action="/admin/users" class="stack" {
+            input type="hidden" name="csrf_token" value=(session.csrf);
+            label for="new-name" { (text.get("admin-name")) }
+            input id="new-name" name="display_name" type="text" required maxlength="120" value=(typed.display_name)
+                aria-invalid=[FormError::is_for(error, "new-name").then_some("true")]
+                aria-describedby=[FormError::described_by(error, "new-name")];
+            (FormError::next_to(error, "new-name"))
+            label for="new-username" { (text.get("admin-username")) }
+            input id="new-username" name="username" type="text" required maxlength="64" autocomplete="off" value=(typed.username)
+                aria-invalid=[FormError::is_for(error, "new-username").then_some("true")]
+                aria-describedby=[FormError::described_by(error, "new-username")];
+            (FormError::next_to(error, "new-username"))
+            label for="new-role" { (text.get("admin-role")) }
+            select id="new-role" name="role" {
+                @for r in Role::ALL { option value=(r.as_str()) selected[r.as_str() == typed.role] { (role_label(text, r.as_str())) } }
+            }
+            label for="new-dob" { (text.get("admin-date_of_birth")) }
+            input id="new-dob" name="date_of_birth" type="date" value=(typed.date_of_birth)
+                aria-invalid=[FormError::is_for(error, "new-dob").then_some("true")]
+                aria-describedby=[FormError::described_by(error, "new-dob")];
+            (FormError::next_to(error, "new-dob"))
+            label for="new-mrn" { (text.get("admin-mrn")) }
+            input id="new-mrn" name="mrn" type="text" maxlength="20" pattern="[A-Za-z0-9][A-Za-z0-9-]*" autocomplete="off" value=(typed.mrn)
+                aria-invalid=[FormError::is_for(error, "new-mrn").then_some("true")]
+                aria-describedby=[FormError::described_by(error, "new-mrn")];
+            (FormError::next_to(error, "new-mrn"))
+            label for="new-language" { (text.get("app-language")) }
+            select id="new-language" name="language" {
+                option value="en" { "English" }
+                option value="es" selected[typed.language == "es"] { "Español" }
+            }
+            label for="new-password" { (text.get("admin-password")) }
+            input id="new-password" name="password" type="password" required minlength="12" autocomplete="new-password"
+                aria-invalid=[FormError::is_for(error, "new-password").then_some("true")]
+                aria-describedby=[FormError::described_by(error, "new-password")];
+            (FormError::next_to(error, "new-password"))
+            button type="submit" class="primary" { (text.get("admin-add_user")) }
+        }
+    }
+    }
+}
+
+#[derive(Deserialize, Default)]
 pub(super) struct NewUserForm {
+    #[serde(default)]
     csrf_token: String,
+    #[serde(default)]
     username: String,
+    #[serde(default)]
     display_name: String,
+    #[serde(default)]
     role: String,
     #[serde(default)]
     date_of_birth: String,
@@ -142,36 +187,65 @@ pub(super) struct NewUserForm {
     language: String,
     #[serde(default)]
     mrn: String,
+    #[serde(default)]
     password: String,
 }
 
 pub(super) async fn add_user(
     State(state): State<AppState>,
     AdminSession(session): AdminSession,
-    Form(form): Form<NewUserForm>,
+    Form(mut form): Form<NewUserForm>,
 ) -> Response {
     guard!(session, form);
     let text = session.text;
     let date_of_birth = match form.date_of_birth.trim() {
-        "" => None,
-        raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => return api_error(text, &ApiError::invalid("date_of_birth", "must be a date")),
-        },
+        "" => Ok(None),
+        raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::invalid("date_of_birth", "must be a date")),
     };
-    let input = CreateUser {
-        username: form.username,
-        display_name: form.display_name,
-        role: form.role,
-        date_of_birth,
-        language: Some(form.language).filter(|l| !l.is_empty()),
-        mrn: Some(form.mrn).filter(|m| !m.trim().is_empty()),
-        password: SecretString::from(form.password),
+    let created = match date_of_birth {
+        Ok(date_of_birth) => {
+            let input = CreateUser {
+                username: form.username.clone(),
+                display_name: form.display_name.clone(),
+                role: form.role.clone(),
+                date_of_birth,
+                language: Some(form.language.clone()).filter(|l| !l.is_empty()),
+                mrn: Some(form.mrn.clone()).filter(|m| !m.trim().is_empty()),
+                password: SecretString::from(std::mem::take(&mut form.password)),
+            };
+            users::create_user(&state.app(), Operator::Person(&session.auth.caller()), input).await
+        }
+        Err(e) => Err(e),
     };
-    let caller = session.auth.caller();
-    let result =
-        users::create_user(&state.app(), Operator::Person(&caller), input).await.map(|_| ()).map_err(ApiError::from);
-    done("/admin/users", result, text)
+    match created {
+        Ok(_) => done("/admin/users", Ok(()), text),
+        Err(e) => {
+            let field = match &e {
+                AppError::Invalid { field, .. } => match field.as_str() {
+                    "display_name" => "new-name",
+                    "role" => "new-role",
+                    "date_of_birth" => "new-dob",
+                    "mrn" => "new-mrn",
+                    "language" => "new-language",
+                    "password" => "new-password",
+                    _ => "new-username",
+                },
+                _ => "new-username",
+            };
+            let words = match &e {
+                AppError::Invalid { .. } => text.get("form-invalid"),
+                AppError::Conflict(_) => text.get("form-conflict"),
+                AppError::Unavailable | AppError::StorageFull => text.get("form-unavailable"),
+                _ => text.get("error-generic"),
+            };
+            let e = ApiError::from(e);
+            crate::routes::web::pages::log_unexpected(&e);
+            let error = FormError::new(field, form_status(&e), words);
+            users_view(&state, &session, &Saved::default(), &form, Some(&error)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
