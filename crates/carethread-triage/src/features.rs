@@ -233,6 +233,8 @@ pub fn describe(name: &str) -> Option<String> {
         "b" if !rest.contains("n:") && says_something(rest) => {
             Some(format!("phrase \"{}\"", rest.replace("drug", "<medicine>")))
         }
+        "k" => Some(format!("concept \"{rest}\"")),
+        "kk" => Some(format!("concepts \"{}\"", rest.replace('+', "\" and \""))),
         "rf" => Some(format!("red flag {rest}")),
         "rf-suppressed" => Some(format!("red-flag words {rest}")),
         _ => None,

@@ -22,6 +22,7 @@ pub mod routing;
 mod rules;
 pub mod safety;
 pub mod sensitive;
+pub mod symptoms;
 pub mod text;
 pub mod vitals;
 
@@ -155,7 +156,8 @@ impl Triage {
         let rules_urgency = if rules_emergency { Urgency::Emergency } else { Urgency::Routine };
         let (urgency, category, confidence, needs_review, model_id, model_version) = if use_classifier {
             let features = features::extract(&subject_tokens, &body_tokens, &safety);
-            let p = self.model.predict(&features);
+            let symptoms = symptoms::evidence(&safety, &vitals, &[&subject_rules, &body_rules]);
+            let p = self.model.predict(&features, !symptoms.is_empty());
             let mut why = format!("classifier: {} ({:.2})", p.category.as_str(), p.category_probability);
             if !p.top_features.is_empty() {
                 why.push_str(" from ");
@@ -163,7 +165,14 @@ impl Triage {
             }
             reasons.push(why);
             if p.urgency.rank() < rules_urgency.rank() || !rules_emergency {
-                reasons.push(format!("classifier urgency: {} ({:.2})", p.urgency.as_str(), p.urgency_probability));
+                // An emergency from the classifier names the symptom content that let it through the gate.
+                let evidence = if p.urgency == Urgency::Emergency { &symptoms } else { &p.urgency_features };
+                let mut why = format!("classifier urgency: {} ({:.2})", p.urgency.as_str(), p.urgency_probability);
+                if !evidence.is_empty() {
+                    why.push_str(" from ");
+                    why.push_str(&evidence.join(", "));
+                }
+                reasons.push(why);
             }
             let urgency = if p.urgency.rank() < rules_urgency.rank() { p.urgency } else { rules_urgency };
             let unsure =

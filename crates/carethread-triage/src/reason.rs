@@ -36,7 +36,8 @@ use crate::safety::Suppression;
 /// (`medicine`), `since` (`duration`), `mentions-word` (`word`),
 /// `no-category-keywords`, `asks-quickly`, `classifier-category`
 /// (`category`, `probability`, `features`), `classifier-urgency` (`urgency`,
-/// `probability`), `interpreter` (`language`), `sensitive-pool` (`topics`:
+/// `probability`, `features`: the symptom content of an emergency, or the
+/// features that pushed hardest toward another urgency), `interpreter` (`language`), `sensitive-pool` (`topics`:
 /// slugs joined by `,`; `pool`), `sensitive-moved` (`topics`, `pool`,
 /// `ruled`), `sensitive-no-clinical-pool` (`topics`), `kept-category`
 /// (`category`, `read`), `retriaged-by` (`name`, `role`), `changed-urgency`
@@ -128,8 +129,11 @@ impl ReasonCode {
             return Some(Self::new("since", &[("duration", duration)]));
         }
         if let Some(rest) = text.strip_prefix("classifier urgency: ") {
-            let (urgency, probability) = rest.strip_suffix(')')?.split_once(" (")?;
-            return Some(Self::new("classifier-urgency", &[("urgency", urgency), ("probability", probability)]));
+            let (urgency, rest) = rest.split_once(" (")?;
+            let (probability, evidence) = rest.split_once(')')?;
+            let evidence = evidence.strip_prefix(" from ").unwrap_or(evidence);
+            let args = [("urgency", urgency), ("probability", probability), ("features", evidence)];
+            return Some(Self::new("classifier-urgency", &args));
         }
         if let Some(rest) = text.strip_prefix("classifier: ") {
             let (category, rest) = rest.split_once(" (")?;
