@@ -54,6 +54,10 @@ pub trait Dialect: Database<Row: DialectRow> {
     /// Binds the next parameter (sqlx's `Query::bind`).
     fn bind<'q, T: Bindable<'q>>(query: Q<'q, Self>, value: T) -> Q<'q, Self>;
 
+    // sqlx's `execute` / `fetch_all` / `fetch_optional` / `fetch_one` on a
+    // connection (a transaction derefs to one), then on a pool. Generic code
+    // calls them through [`QueryExt`].
+
     fn execute(
         conn: &mut Self::Connection,
         query: Q<'_, Self>,
