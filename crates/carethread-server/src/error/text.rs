@@ -200,7 +200,13 @@ pub(crate) async fn speak_the_callers_language(
     request: Request,
     next: Next,
 ) -> Response {
-    let headers = request.headers().clone();
+    // Only what choosing the language needs, kept past the handler.
+    let mut headers = HeaderMap::new();
+    for name in [header::AUTHORIZATION, header::COOKIE, header::ACCEPT_LANGUAGE] {
+        for value in request.headers().get_all(&name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
     let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     // What the framework refuses by itself (a path that is not UTF-8, say) is a problem too.
