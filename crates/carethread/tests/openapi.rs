@@ -252,6 +252,57 @@ async fn the_documented_limits_are_the_enforced_ones() {
     }
 }
 
+/// A field's documented `minLength`/`maxLength`.
+fn length(doc: &Value, schema: &str, field: &str, bound: &str) -> usize {
+    let value = doc["components"]["schemas"][schema]["properties"][field][bound].as_u64();
+    usize::try_from(value.unwrap_or_else(|| panic!("{schema}.{field} has no {bound}"))).expect("small")
+}
+
+#[tokio::test]
+async fn usernames_passwords_and_re_triage_notes_are_refused_just_past_their_documented_limits() {
+    let app = spawn(support::Backend::Sqlite).await;
+    let admin = app.login("admin").await;
+    let doc = doc();
+    let user = |username: String, password: String| {
+        json!({"username": username, "display_name": "Limit Test", "role": "nurse", "password": password})
+    };
+    let good_password = "violet tram seventeen".to_owned();
+    let longest = "u".repeat(length(&doc, "NewUserIn", "username", "maxLength"));
+    let shortest = "m".repeat(length(&doc, "NewUserIn", "username", "minLength"));
+    let short_password = "p".repeat(length(&doc, "NewUserIn", "password", "minLength") - 1);
+    let created = StatusCode::CREATED;
+    let refused = StatusCode::UNPROCESSABLE_ENTITY;
+    let cases = [
+        (user(longest.clone(), good_password.clone()), created, None),
+        (user(format!("{longest}u"), good_password.clone()), refused, Some("username")),
+        (user(shortest.clone(), good_password.clone()), created, None),
+        (user(shortest[1..].to_owned(), good_password.clone()), refused, Some("username")),
+        (user("short.password".into(), short_password), refused, Some("password")),
+    ];
+    for (body, expected, field) in cases {
+        let reply = app.post("/api/v1/admin/users", &admin, body.clone()).await;
+        assert_eq!(reply.status, expected, "{body}: {:?}", reply.body);
+        if let Some(field) = field {
+            assert_eq!(reply.body["field"], field);
+        }
+    }
+
+    let alice = app.login("patient.alice").await;
+    let thread = app.new_thread(&alice, "Refill", "Can I get a refill?").await;
+    let nurse = app.login("rn.kim").await;
+    let max = length(&doc, "RetriageIn", "note", "maxLength");
+    let path = format!("/api/v1/threads/{thread}/triage");
+    let over = app.post(&path, &nurse, json!({"urgency": "urgent", "note": "n".repeat(max + 1)})).await;
+    assert_eq!(
+        (over.status, &over.body["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("note")),
+        "{:?}",
+        over.body
+    );
+    let at = app.post(&path, &nurse, json!({"urgency": "urgent", "note": "n".repeat(max)})).await;
+    assert_eq!(at.status, StatusCode::OK, "{:?}", at.body);
+}
+
 fn enum_values(doc: &Value, schema: &str, field: &str) -> Vec<String> {
     let values = doc["components"]["schemas"][schema]["properties"][field]["enum"].as_array().expect("enum");
     values.iter().filter_map(Value::as_str).map(str::to_owned).collect()
