@@ -263,9 +263,7 @@ async fn usernames_passwords_and_re_triage_notes_are_refused_just_past_their_doc
     let app = spawn(support::Backend::Sqlite).await;
     let admin = app.login("admin").await;
     let doc = doc();
-    let user = |username: String, password: String| {
-        json!({"username": username, "display_name": "Limit Test", "role": "nurse", "password": password})
-    };
+    let user = |username: String, password: String| json!({"username": username, "display_name": "Limit Test", "role": "nurse", "password": password});
     let good_password = "violet tram seventeen".to_owned();
     let longest = "u".repeat(length(&doc, "NewUserIn", "username", "maxLength"));
     let shortest = "m".repeat(length(&doc, "NewUserIn", "username", "minLength"));
