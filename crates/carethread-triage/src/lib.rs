@@ -158,21 +158,13 @@ impl Triage {
             let features = features::extract(&subject_tokens, &body_tokens, &safety);
             let symptoms = symptoms::evidence(&safety, &vitals, &[&subject_rules, &body_rules]);
             let p = self.model.predict(&features, !symptoms.is_empty());
-            let mut why = format!("classifier: {} ({:.2})", p.category.as_str(), p.category_probability);
-            if !p.top_features.is_empty() {
-                why.push_str(" from ");
-                why.push_str(&p.top_features.join(", "));
-            }
-            reasons.push(why);
+            let head = format!("classifier: {} ({:.2})", p.category.as_str(), p.category_probability);
+            reasons.push(explained(head, &p.top_features));
             if p.urgency.rank() < rules_urgency.rank() || !rules_emergency {
                 // An emergency from the classifier names the symptom content that let it through the gate.
                 let evidence = if p.urgency == Urgency::Emergency { &symptoms } else { &p.urgency_features };
-                let mut why = format!("classifier urgency: {} ({:.2})", p.urgency.as_str(), p.urgency_probability);
-                if !evidence.is_empty() {
-                    why.push_str(" from ");
-                    why.push_str(&evidence.join(", "));
-                }
-                reasons.push(why);
+                let head = format!("classifier urgency: {} ({:.2})", p.urgency.as_str(), p.urgency_probability);
+                reasons.push(explained(head, evidence));
             }
             let urgency = if p.urgency.rank() < rules_urgency.rank() { p.urgency } else { rules_urgency };
             let unsure =
@@ -209,6 +201,21 @@ impl Triage {
         result
     }
 }
+
+/// What a classifier reason says it read: its evidence after "from", or
+/// [`NO_CLINICAL_WORDS`] for a message with none ("ok", "gracias").
+fn explained(mut head: String, evidence: &[String]) -> String {
+    head.push_str(" from ");
+    if evidence.is_empty() {
+        head.push_str(NO_CLINICAL_WORDS);
+    } else {
+        head.push_str(&evidence.join(", "));
+    }
+    head
+}
+
+/// The evidence a classifier reason names when the message has no word that explains anything.
+pub const NO_CLINICAL_WORDS: &str = "no clinical words";
 
 /// Triages a message with the built-in model and the default routing.
 #[must_use]

@@ -82,3 +82,37 @@ fn everyday_messages_never_explain_themselves_with_empty_words() {
         assert_no_stop_words(&t.reasons);
     }
 }
+
+/// Whether the classifier's part of a reason names what it read: the
+/// features (or, for an emergency, the symptom content) after " from ".
+fn names_evidence(reason: &str) -> bool {
+    let Some((_, evidence)) = reason.split_once(") from ") else { return false };
+    !evidence.trim().is_empty()
+}
+
+#[test]
+fn every_reason_for_every_training_message_names_evidence_and_no_empty_word() {
+    let examples = carethread_triage::corpus::parse(carethread_triage::TRAIN_SPLIT).expect("the training split parses");
+    let mut unexplained = Vec::new();
+    for e in &examples {
+        let t = classify(&e.subject, &e.body);
+        assert!(!t.reasons.is_empty(), "{e:?}");
+        for reason in &t.reasons {
+            // The patient's own words ("ate my pills") are quoted as written;
+            // the classifier's reasons name features, never an empty word.
+            if !(reason.starts_with("classifier: ") || reason.starts_with("classifier urgency: ")) {
+                continue;
+            }
+            if !names_evidence(reason) {
+                unexplained.push(format!("{reason:?} for {:?} / {:?}", e.subject, e.body));
+            }
+            assert_no_stop_words(std::slice::from_ref(reason));
+            for word in quoted(reason) {
+                let folded = carethread_triage::text::normalise(&word);
+                let medicine = folded == "<medicine>";
+                assert!(medicine || !carethread_triage::evidence::is_uninformative(&folded), "{word:?} in {reason:?}");
+            }
+        }
+    }
+    assert!(unexplained.is_empty(), "{} reasons name no evidence:\n{}", unexplained.len(), unexplained.join("\n"));
+}
