@@ -161,3 +161,35 @@ pub async fn read_back(
     app.store.record_audit(vec![read]).await?;
     Ok(message)
 }
+
+/// A file the virus scanner found malware in: nothing is stored, and the
+/// attempt is audited with the file's size and SHA-256 (never its name or
+/// content, which may say who the patient is). Answers `Infected`, or why
+/// the audit entry could not be written.
+pub async fn refuse_infected_upload(
+    app: &App,
+    caller: &Caller,
+    patient: Option<carethread_core::ids::UserId>,
+    thread: Option<ThreadId>,
+    bytes: &[u8],
+    signature: &str,
+) -> AppError {
+    use sha2::{Digest, Sha256};
+    let digest = format!("{:x}", Sha256::digest(bytes));
+    let mut entry = caller.audit(carethread_core::audit::AuditAction::AttachmentCreate).denied().detail(format!(
+        "refused and quarantined: malware found ({signature}); {} bytes, sha256 {digest}; nothing stored",
+        bytes.len()
+    ));
+    if let Some(patient) = patient {
+        entry = entry.patient(patient);
+    }
+    if let Some(thread) = thread {
+        entry = entry.target("thread", thread);
+    }
+    tracing::warn!(user.id = %caller.user.id, thread.id = ?thread, signature, sha256 = digest,
+        "upload refused: malware found");
+    match app.store.record_audit(vec![entry]).await {
+        Ok(()) => AppError::Infected,
+        Err(err) => err.into(),
+    }
+}

@@ -4,12 +4,10 @@
 
 use std::sync::Arc;
 
-use carethread_core::audit::AuditAction;
 use carethread_core::ids::PoolId;
 use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::thread::{Category, Thread};
 use carethread_store::{NewAttachment, StoreResult, TriageRecord, TriageSettings};
-use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -42,21 +40,17 @@ pub async fn scan_uploads(
         match scanner.scan(&file.bytes).await {
             Ok(Verdict::Clean) => {}
             Ok(Verdict::Infected(signature)) => {
-                let digest = format!("{:x}", Sha256::digest(&file.bytes));
-                let mut entry = auth.audit(AuditAction::AttachmentCreate).denied().detail(format!(
-                    "refused and quarantined: malware found ({signature}); {} bytes, sha256 {digest}; nothing stored",
-                    file.bytes.len()
-                ));
-                if let Some(patient) = to.patient {
-                    entry = entry.patient(patient);
-                }
-                if let Some(thread) = to.thread {
-                    entry = entry.target("thread", thread);
-                }
-                tracing::warn!(user.id = %auth.user.id, thread.id = ?to.thread, signature, sha256 = digest,
-                    "upload refused: malware found");
-                state.store.record_audit(vec![entry]).await?;
-                return Err(ApiError::Infected);
+                let (app, caller) = (state.app(), auth.caller());
+                let refused = carethread_app::composing::refuse_infected_upload(
+                    &app,
+                    &caller,
+                    to.patient,
+                    to.thread,
+                    &file.bytes,
+                    &signature,
+                )
+                .await;
+                return Err(refused.into());
             }
             Err(ScanError::TooLarge) => {
                 return Err(ApiError::PayloadTooLarge("the file is larger than the virus scanner accepts".into()));
