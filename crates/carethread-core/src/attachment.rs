@@ -58,13 +58,13 @@ impl MediaType {
     }
 }
 
-/// A file name safe to show and to send back in `Content-Disposition`:
-/// the last path component, without control characters or invisible
-/// formatting characters ([`text::strip_invisible`]: a right-to-left override
-/// would make `\u{202e}gnp.exe` read "exe.png"), at most 120 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct FileName(String);
+text::checked_text! {
+    /// A file name safe to show and to send back in `Content-Disposition`:
+    /// the last path component, without control characters or invisible
+    /// formatting characters ([`text::strip_invisible`]: a right-to-left override
+    /// would make `\u{202e}gnp.exe` read "exe.png"), at most 120 characters.
+    pub struct FileName;
+}
 
 impl FileName {
     /// Never fails: an unusable name becomes `attachment`.
@@ -75,17 +75,6 @@ impl FileName {
             text::strip_invisible(base).chars().filter(|c| !matches!(c, '"' | ';')).take(120).collect();
         let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
         if cleaned.is_empty() { Self("attachment".to_owned()) } else { Self(cleaned) }
-    }
-
-    /// Rebuilds a name that was sanitised before it was stored.
-    #[must_use]
-    pub fn from_trusted(stored: String) -> Self {
-        Self(stored)
-    }
-
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 

@@ -1,15 +1,14 @@
 //! Messages, internal notes and read receipts.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::ids::{MessageId, ThreadId, UserId};
 use crate::{DomainError, text};
 
-/// A message's text, within the clinic's length limit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct MessageBody(String);
+text::checked_text! {
+    /// A message's text, within the clinic's length limit.
+    pub struct MessageBody;
+}
 
 impl MessageBody {
     /// Applies the multi-line text rule ([`text::multi_line`]: control
@@ -19,24 +18,8 @@ impl MessageBody {
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, DomainError> {
         let clean = text::multi_line("body", raw)?;
         let s = clean.trim();
-        if s.is_empty() {
-            return Err(DomainError::invalid("body", "must not be empty"));
-        }
-        if s.chars().count() > max_chars {
-            return Err(DomainError::invalid("body", format!("must be at most {max_chars} characters")));
-        }
+        text::within_length("body", s, max_chars)?;
         Ok(Self(s.to_owned()))
-    }
-
-    /// Rebuilds a body that was validated before it was stored.
-    #[must_use]
-    pub fn from_trusted(stored: String) -> Self {
-        Self(stored)
-    }
-
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 

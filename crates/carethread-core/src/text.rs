@@ -57,6 +57,44 @@ pub fn single_line(field: &'static str, raw: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Checks that trimmed text is not empty and at most `max_chars` characters.
+pub fn within_length(field: &'static str, trimmed: &str, max_chars: usize) -> Result<(), DomainError> {
+    if trimmed.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(DomainError::invalid(field, format!("must be at most {max_chars} characters")));
+    }
+    Ok(())
+}
+
+/// Declares a checked text type: a `String` newtype with a private field,
+/// serialised as the bare string, read with `as_str`, and rebuilt from the
+/// database with `from_trusted` (what is stored was checked when it was
+/// written). The type's own `parse` or constructor applies its rule.
+macro_rules! checked_text {
+    ($(#[$meta:meta])* pub struct $name:ident;) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Rebuilds a value that was checked before it was stored.
+            #[must_use]
+            pub fn from_trusted(stored: String) -> Self {
+                Self(stored)
+            }
+
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use checked_text;
+
 /// `raw` without control characters and invisible formatting characters:
 /// for names a device chose (file names), which are cleaned, not refused.
 #[must_use]

@@ -96,38 +96,21 @@ pub const fn in_basket_order(role: Role) -> bool {
     role.is_staff()
 }
 
-/// A thread's subject line: 1–200 characters, one line of visible text
-/// ([`text::single_line`]: no control characters, no invisible formatting
-/// characters such as right-to-left overrides).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Subject(String);
+text::checked_text! {
+    /// A thread's subject line: 1–200 characters, one line of visible text
+    /// ([`text::single_line`]: no control characters, no invisible formatting
+    /// characters such as right-to-left overrides).
+    pub struct Subject;
+}
 
 impl Subject {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
-        let len = s.chars().count();
-        if len == 0 {
-            return Err(DomainError::invalid("subject", "must not be empty"));
-        }
-        if len > Self::MAX_CHARS {
-            return Err(DomainError::invalid("subject", "must be at most 200 characters"));
-        }
+        text::within_length("subject", s, Self::MAX_CHARS)?;
         text::single_line("subject", s)?;
         Ok(Self(s.to_owned()))
-    }
-
-    /// Rebuilds a subject that was validated before it was stored.
-    #[must_use]
-    pub fn from_trusted(stored: String) -> Self {
-        Self(stored)
-    }
-
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 
