@@ -159,19 +159,35 @@ fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) {
     }
 }
 
-/// A commented example configuration file with every default.
+/// A commented example configuration file with every default: each
+/// `{section.key}` in [`EXAMPLE`] is the default value, written as TOML.
 #[must_use]
 pub fn example() -> String {
-    let c = Config::default();
-    let k = &c.clinic;
-    format!(
-        r#"# CareThread configuration. Every key is optional; shown are the defaults.
+    let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
+    let mut out = String::with_capacity(EXAMPLE.len());
+    let mut rest = EXAMPLE;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let Some((path, after)) = after.split_once('}') else { break };
+        let value = path.split_once('.').and_then(|(section, key)| defaults.get(section)?.get(key));
+        match value {
+            Some(value) => out.push_str(&value.to_string()),
+            None => out.push_str(&format!("{{{path}}}")),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The example configuration file, with `{section.key}` where a default goes.
+const EXAMPLE: &str = r#"# CareThread configuration. Every key is optional; shown are the defaults.
 # Any key can also be set in the environment: CARETHREAD__SECTION__KEY=value,
 # e.g. CARETHREAD__DATABASE__URL=postgres://carethread@db/carethread
 
 [server]
 # Address and port to listen on.
-bind = "{bind}"
+bind = {server.bind}
 # Serve HTTPS directly (PEM files); otherwise run behind a TLS-terminating proxy.
 # tls_cert = "/etc/carethread/cert.pem"
 # tls_key = "/etc/carethread/key.pem"
@@ -183,7 +199,7 @@ trusted_proxies = []
 
 [database]
 # sqlite://PATH (embedded, one file) or postgres://USER@HOST:PORT/DATABASE (scale-out).
-url = "{url}"
+url = {database.url}
 # The master key that wraps the data encryption keys (64 hex digits, mode 0600).
 # Default: master.key beside a SQLite database, created on first start. With
 # PostgreSQL, name a file every server shares, or set CARETHREAD_MASTER_KEY.
@@ -191,40 +207,40 @@ url = "{url}"
 
 [clinic]
 # Shown to patients.
-name = "{name}"
+name = {clinic.name}
 # Longest message, in characters.
-message_max_chars = {chars}
+message_max_chars = {clinic.message_max_chars}
 # Largest attachment, in bytes, and most attachments on one message.
-attachment_max_bytes = {bytes}
-attachments_per_message = {per}
+attachment_max_bytes = {clinic.attachment_max_bytes}
+attachments_per_message = {clinic.attachments_per_message}
 # Sign-in sessions end after this many idle minutes, and this many hours after sign-in.
-session_idle_minutes = {idle}
-session_max_hours = {hours}
+session_idle_minutes = {clinic.session_idle_minutes}
+session_max_hours = {clinic.session_max_hours}
 # Second factor (TOTP) at sign-in: staff, admins and auditors; patients and proxies.
-mfa_required_for_staff = {mfa_staff}
-mfa_required_for_patients = {mfa_patients}
+mfa_required_for_staff = {clinic.mfa_required_for_staff}
+mfa_required_for_patients = {clinic.mfa_required_for_patients}
 # After this many failed sign-ins in a row an account is locked, first for
 # lockout_base_seconds, doubling with each further failure (at most a day).
-lockout_threshold = {lock_n}
-lockout_base_seconds = {lock_s}
+lockout_threshold = {clinic.lockout_threshold}
+lockout_base_seconds = {clinic.lockout_base_seconds}
 # Sign-in attempts one network address may make per minute.
-login_attempts_per_minute = {rate}
+login_attempts_per_minute = {clinic.login_attempts_per_minute}
 # Patients this old (inclusive) may keep threads confidential from their proxies.
-adolescent_min_age = {teen_min}
-adolescent_max_age = {teen_max}
+adolescent_min_age = {clinic.adolescent_min_age}
+adolescent_max_age = {clinic.adolescent_max_age}
 
 [drafting]
 # "builtin": drafts from the clinic's reply library (offline). "openai": an
 # OpenAI-compatible server (Ollama, vLLM, llama.cpp server, Azure OpenAI); its
 # drafts pass the same safety and readability checks, and the built-in drafter
 # answers whenever it is slow, down or unsafe.
-backend = "{d_backend}"
-base_url = "{d_url}"
-model = "{d_model}"
+backend = {drafting.backend}
+base_url = {drafting.base_url}
+model = {drafting.model}
 # The environment variable holding the API key, if the server needs one.
-api_key_env = "{d_key}"
-timeout_seconds = {d_timeout}
-retries = {d_retries}
+api_key_env = {drafting.api_key_env}
+timeout_seconds = {drafting.timeout_seconds}
+retries = {drafting.retries}
 
 [scanner]
 # ClamAV's daemon, which scans every upload before it is stored: a unix socket
@@ -232,32 +248,8 @@ retries = {d_retries}
 # are refused (503) until it answers; nothing is ever stored unscanned.
 # clamd = "unix:/run/clamav/clamd.ctl"
 # clamd = "tcp:127.0.0.1:3310"
-timeout_seconds = {s_timeout}
-"#,
-        bind = c.server.bind,
-        url = c.database.url,
-        name = k.name,
-        chars = k.message_max_chars,
-        bytes = k.attachment_max_bytes,
-        per = k.attachments_per_message,
-        idle = k.session_idle_minutes,
-        hours = k.session_max_hours,
-        mfa_staff = k.mfa_required_for_staff,
-        mfa_patients = k.mfa_required_for_patients,
-        lock_n = k.lockout_threshold,
-        lock_s = k.lockout_base_seconds,
-        rate = k.login_attempts_per_minute,
-        teen_min = k.adolescent_min_age,
-        teen_max = k.adolescent_max_age,
-        d_backend = c.drafting.backend,
-        d_url = c.drafting.base_url,
-        d_model = c.drafting.model,
-        d_key = c.drafting.api_key_env,
-        d_timeout = c.drafting.timeout_seconds,
-        d_retries = c.drafting.retries,
-        s_timeout = c.scanner.timeout_seconds,
-    )
-}
+timeout_seconds = {scanner.timeout_seconds}
+"#;
 
 #[cfg(test)]
 mod tests {

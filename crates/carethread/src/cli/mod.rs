@@ -107,30 +107,39 @@ enum Command {
     },
     /// Check the audit log's hash chain.
     Audit {
-        #[arg(long, global = true)]
-        config: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database_url: Option<String>,
-        /// A demo or embedded data directory (its carethread.db and master.key).
-        #[arg(long, global = true)]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        database: MaintenanceDatabase,
         #[command(subcommand)]
         action: AuditCommand,
     },
     /// Manage encryption keys.
     Keys {
-        #[arg(long, global = true)]
-        config: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database_url: Option<String>,
-        /// A demo or embedded data directory (its carethread.db and master.key).
-        #[arg(long, global = true)]
-        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        database: MaintenanceDatabase,
         #[command(subcommand)]
         action: KeysCommand,
     },
     /// Load-test a server over real HTTP and print throughput and latency percentiles.
     Bench(bench::BenchArgs),
+}
+
+/// The database a maintenance command (`audit`, `keys`) works on: a data
+/// directory, or a configuration file and URL as `serve` takes them.
+#[derive(clap::Args)]
+struct MaintenanceDatabase {
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// A demo or embedded data directory (its carethread.db and master.key).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+}
+
+impl MaintenanceDatabase {
+    fn config(self) -> anyhow::Result<config::Config> {
+        database::maintenance_config(self.config.as_deref(), self.database_url, self.data_dir)
+    }
 }
 
 #[derive(Subcommand)]
@@ -198,13 +207,13 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             let store = database::open_store(&config.database).await?;
             user::user_command(&store, config.clinic, action).await?;
         }
-        Command::Audit { config, database_url, data_dir, action: AuditCommand::Verify } => {
-            let config = database::maintenance_config(config.as_deref(), database_url, data_dir)?;
+        Command::Audit { database, action: AuditCommand::Verify } => {
+            let config = database.config()?;
             let store = database::open_store(&config.database).await?;
             return audit::audit_verify(&store, config.clinic).await;
         }
-        Command::Keys { config, database_url, data_dir, action: KeysCommand::Rotate { new_master_key_file } } => {
-            let config = database::maintenance_config(config.as_deref(), database_url, data_dir)?;
+        Command::Keys { database, action: KeysCommand::Rotate { new_master_key_file } } => {
+            let config = database.config()?;
             keys::keys_rotate(&config, new_master_key_file).await?;
         }
         Command::Bench(args) => bench::run(args).await?,
