@@ -41,6 +41,7 @@ async fn a_refused_new_account_comes_back_with_what_was_typed_and_the_apis_statu
             "Another Kim"
         );
         assert!(page.html.contains("id=\"new-username-error\""), "{backend:?}: the username is marked");
+        assert!(page.html.contains("is taken"), "{backend:?}: with the API's reason, in the admin's language");
         assert!(!page.html.contains("a long enough passphrase 7"), "{backend:?}: the password is never echoed");
 
         let weak = [("username", "rn.weak"), ("display_name", "Weak"), ("role", "nurse"), ("password", "short")];

@@ -74,13 +74,15 @@ pub(super) fn api_error_in(session: &WebSession, err: &ApiError) -> Response {
     response
 }
 
-/// What the person reads for a refusal: their language where the portal
-/// knows the words, the API's plain sentence otherwise, never an internal cause.
-fn refusal_words(text: Text, err: &ApiError) -> String {
+/// What the person reads for a refusal: the portal's words where it has
+/// them, else the API's problem detail in the person's language (the same
+/// sentence the API answers with), never an internal cause.
+pub(crate) fn refusal_words(text: Text, err: &ApiError) -> String {
     match err {
         ApiError::NotFound => text.get("error-not_found").to_owned(),
-        ApiError::Forbidden(m) | ApiError::Conflict(m) | ApiError::BadRequest(m) => m.clone(),
-        ApiError::Invalid { field, detail } => format!("{field} {detail}"),
+        ApiError::Forbidden(_) | ApiError::Conflict(_) | ApiError::BadRequest(_) | ApiError::Invalid { .. } => {
+            err.problem_text().detail(text.0)
+        }
         ApiError::PayloadTooLarge(_) => text.get("form-upload_too_large").to_owned(),
         ApiError::UnsupportedMediaType(_) => text.get("form-file_type").to_owned(),
         ApiError::Unavailable => text.get("form-unavailable").to_owned(),

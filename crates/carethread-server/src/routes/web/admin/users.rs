@@ -234,14 +234,9 @@ pub(super) async fn add_user(
                 },
                 _ => "new-username",
             };
-            let words = match &e {
-                AppError::Invalid { .. } => text.get("form-invalid"),
-                AppError::Conflict(_) => text.get("form-conflict"),
-                AppError::Unavailable | AppError::StorageFull => text.get("form-unavailable"),
-                _ => text.get("error-generic"),
-            };
             let e = ApiError::from(e);
             crate::routes::web::pages::log_unexpected(&e);
+            let words = crate::routes::web::pages::refusal_words(text, &e);
             let error = FormError::new(field, form_status(&e), words);
             users_view(&state, &session, &Saved::default(), &form, Some(&error)).await
         }
