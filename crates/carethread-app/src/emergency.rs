@@ -45,7 +45,18 @@ pub async fn break_glass(app: &App, caller: &Caller, thread: ThreadId, reason: &
     }
     let audit = caller.audit(AuditAction::BreakGlass).patient(found.patient_id).target("thread", thread).detail(reason);
     let until = now + TimeDelta::minutes(policy::BREAK_GLASS_MINUTES);
-    app.store.open_emergency_access(caller.user.id, found.patient_id, reason, now, until, &audit).await?;
+    app.store
+        .open_emergency_access(
+            &carethread_store::EmergencyAccessRequest {
+                user: caller.user.id,
+                patient: found.patient_id,
+                reason: reason.to_owned(),
+                now,
+                expires_at: until,
+            },
+            &audit,
+        )
+        .await?;
     tracing::warn!(thread.id = %thread, user.id = %caller.user.id, "break-the-glass access opened");
     Ok(EmergencyAccess { thread: found, until })
 }

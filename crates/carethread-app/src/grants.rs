@@ -105,7 +105,8 @@ pub async fn grant_proxy(app: &App, caller: &Caller, input: GrantProxy) -> AppRe
         input.scope.as_str(),
         input.expires_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
     ));
-    let id = app.store.grant_proxy(&grant, caller.user.id, now, &audit).await?;
+    let id =
+        app.store.grant_proxy(&carethread_store::NewGrant { grant, created_by: caller.user.id, now }, &audit).await?;
     tracing::info!(grant.id = %id, "proxy access granted");
     let grants = app.store.proxy_grants(Some(patient_id), Some(proxy.id)).await?;
     grants.into_iter().find(|g| g.id == id).ok_or(AppError::NotFound)

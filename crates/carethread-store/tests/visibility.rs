@@ -15,7 +15,7 @@ use carethread_core::policy::{Actor, ProxyGrant, ProxyScope, ThreadAction, decid
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{MasterKey, NewThread, Store, ThreadFilter, TriageRecord};
+use carethread_store::{EmergencyAccessRequest, MasterKey, NewGrant, NewThread, Store, ThreadFilter, TriageRecord};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use proptest::prelude::*;
 
@@ -179,7 +179,10 @@ async fn check(store: Arc<dyn Store>, plan: &Clinic) -> Result<(), String> {
             expires_at,
             revoked_at: None,
         };
-        let id = store.grant_proxy(&grant, people[patient].id, t0, &audit(t0)).await.expect("grant");
+        let id = store
+            .grant_proxy(&NewGrant { grant, created_by: people[patient].id, now: t0 }, &audit(t0))
+            .await
+            .expect("grant");
         if matches!(state, GrantState::Revoked) {
             assert!(store.revoke_grant(id, t0 + TimeDelta::minutes(5), &audit(t0)).await.expect("revoke"));
         }
@@ -192,11 +195,13 @@ async fn check(store: Arc<dyn Store>, plan: &Clinic) -> Result<(), String> {
         };
         store
             .open_emergency_access(
-                people[clinician].id,
-                people[patient].id,
-                "unconscious, no team reachable",
-                t0,
-                expires_at,
+                &EmergencyAccessRequest {
+                    user: people[clinician].id,
+                    patient: people[patient].id,
+                    reason: "unconscious, no team reachable".to_owned(),
+                    now: t0,
+                    expires_at,
+                },
                 &audit(t0),
             )
             .await

@@ -198,7 +198,7 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
             revoked_at: None,
         };
         let audit = seeded(AuditAction::GrantCreate).patient(clinic.id(patient)?);
-        store.grant_proxy(&grant, clinic.id(patient)?, now, &audit).await?;
+        store.grant_proxy(&carethread_store::NewGrant { grant, created_by: clinic.id(patient)?, now }, &audit).await?;
     }
     if with_threads {
         seed_threads(store, &clinic).await?;

@@ -286,7 +286,13 @@ async fn proxy_scopes_expiry_and_revocation_take_effect_at_once() {
             revoked_at: None,
         };
         let audit = AuditEvent::new(AuditAction::GrantCreate, None, Utc::now());
-        app.store.grant_proxy(&soon, soon.patient_id, Utc::now(), &audit).await.expect("grant");
+        app.store
+            .grant_proxy(
+                &carethread_store::NewGrant { grant: soon.clone(), created_by: soon.patient_id, now: Utc::now() },
+                &audit,
+            )
+            .await
+            .expect("grant");
         assert_eq!(app.get(&format!("/api/v1/threads/{alices}"), &carol).await.status, StatusCode::OK);
         tokio::time::sleep(Duration::from_millis(1600)).await;
         assert_eq!(

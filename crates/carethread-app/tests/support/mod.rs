@@ -115,7 +115,10 @@ pub async fn clinic(backend: &str) -> Clinic {
             revoked_at: None,
         };
         let audit = seeded(AuditAction::GrantCreate).patient(patient.user.id);
-        store.grant_proxy(&grant, patient.user.id, Utc::now(), &audit).await.expect("grant");
+        store
+            .grant_proxy(&carethread_store::NewGrant { grant, created_by: patient.user.id, now: Utc::now() }, &audit)
+            .await
+            .expect("grant");
     }
     let app = App::new(store, ClinicSettings::default());
     Clinic { app, nurse, doctor, alice, maya, carol, admin, outsider, _dir: dir }

@@ -1,9 +1,13 @@
-//! Proxy grants: granting, listing and revoking access to a patient's record,
-//! the grant in force for a proxy, and the patients a proxy may act for.
+//! Access beyond the care team: proxy grants (granting, listing and revoking
+//! access to a patient's record, the grant in force for a proxy, the patients
+//! a proxy may act for) and break-the-glass emergency access.
 
+use async_trait::async_trait;
+
+use super::impls::Backend;
 use super::prelude::*;
 
-use crate::GrantRecord;
+use crate::{EmergencyAccessRequest, GrantRecord, NewGrant};
 
 pub(crate) fn grant_from_row<R: DialectRow>(row: &R) -> StoreResult<ProxyGrant> {
     Ok(ProxyGrant {
@@ -16,16 +20,34 @@ pub(crate) fn grant_from_row<R: DialectRow>(row: &R) -> StoreResult<ProxyGrant> 
 }
 
 impl<D: Dialect> Sql<D> {
-    pub(crate) async fn insert_grant(
+    /// An active grant from `patient` to `proxy` at `now`, if any.
+    pub(crate) async fn active_grant(
         &self,
-        grant: &ProxyGrant,
-        created_by: UserId,
+        proxy: UserId,
+        patient: UserId,
         now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<GrantId> {
+    ) -> StoreResult<Option<ProxyGrant>> {
+        let row = sqlx::query::<D>(
+            "SELECT patient_id, proxy_id, scope, expires_at, revoked_at FROM proxy_grants \
+             WHERE proxy_id = $1 AND patient_id = $2 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $3) ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind_v(proxy.to_string())
+        .bind_v(patient.to_string())
+        .bind_v(ms(now))
+        .fetch_optional_with(&self.read)
+        .await?;
+        row.as_ref().map(grant_from_row).transpose()
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::AccessGrants for B {
+    async fn grant_proxy(&self, new: &NewGrant, audit: &AuditEvent) -> StoreResult<GrantId> {
+        let (sql, grant) = (self.sql(), &new.grant);
         let id = GrantId::from_uuid(new_id());
-        self.audited(async |conn| {
-            sqlx::query::<D>(
+        sql.audited(async |conn| {
+            sqlx::query::<B::D>(
                 "INSERT INTO proxy_grants (id, patient_id, proxy_id, scope, expires_at, revoked_at, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
@@ -35,8 +57,8 @@ impl<D: Dialect> Sql<D> {
             .bind_v(grant.scope.as_str())
             .bind_v(grant.expires_at.map(ms))
             .bind_v(grant.revoked_at.map(ms))
-            .bind_v(created_by.to_string())
-            .bind_v(ms(now))
+            .bind_v(new.created_by.to_string())
+            .bind_v(ms(new.now))
             .execute_with(&mut *conn)
             .await?;
             Ok(Audited::new(id, with_target(std::slice::from_ref(audit), "grant", &id.to_string())))
@@ -44,12 +66,9 @@ impl<D: Dialect> Sql<D> {
         .await
     }
 
-    pub(crate) async fn read_grants(
-        &self,
-        patient: Option<UserId>,
-        proxy: Option<UserId>,
-    ) -> StoreResult<Vec<GrantRecord>> {
-        let rows = sqlx::query::<D>(
+    async fn proxy_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<GrantRecord>> {
+        let sql = self.sql();
+        let rows = sqlx::query::<B::D>(
             "SELECT g.id, g.scope, g.expires_at, g.revoked_at, g.created_at, \
              g.patient_id, p.display_name AS patient_name, p.role AS patient_role, \
              g.proxy_id, x.display_name AS proxy_name, x.role AS proxy_role \
@@ -59,7 +78,7 @@ impl<D: Dialect> Sql<D> {
         )
         .bind_v(patient.map_or_else(String::new, |p| p.to_string()))
         .bind_v(proxy.map_or_else(String::new, |p| p.to_string()))
-        .fetch_all_with(&self.read)
+        .fetch_all_with(&sql.read)
         .await?;
         rows.iter()
             .map(|row| {
@@ -84,19 +103,16 @@ impl<D: Dialect> Sql<D> {
             .collect()
     }
 
-    pub(crate) async fn write_revoke_grant(
-        &self,
-        id: GrantId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool> {
-        self.audited(async |conn| {
-            let done = sqlx::query::<D>("UPDATE proxy_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-                .bind_v(id.to_string())
-                .bind_v(ms(now))
-                .execute_with(&mut *conn)
-                .await?
-                .rows_affected();
+    async fn revoke_grant(&self, id: GrantId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
+        let sql = self.sql();
+        sql.audited(async |conn| {
+            let done =
+                sqlx::query::<B::D>("UPDATE proxy_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                    .bind_v(id.to_string())
+                    .bind_v(ms(now))
+                    .execute_with(&mut *conn)
+                    .await?
+                    .rows_affected();
             if done == 0 {
                 return Ok(Audited::unchanged(false));
             }
@@ -105,42 +121,60 @@ impl<D: Dialect> Sql<D> {
         .await
     }
 
-    /// An active grant from `patient` to `proxy` at `now`, if any.
-    pub(crate) async fn active_grant(
-        &self,
-        proxy: UserId,
-        patient: UserId,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<ProxyGrant>> {
-        let row = sqlx::query::<D>(
-            "SELECT patient_id, proxy_id, scope, expires_at, revoked_at FROM proxy_grants \
-             WHERE proxy_id = $1 AND patient_id = $2 AND revoked_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $3) ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind_v(proxy.to_string())
-        .bind_v(patient.to_string())
-        .bind_v(ms(now))
-        .fetch_optional_with(&self.read)
-        .await?;
-        row.as_ref().map(grant_from_row).transpose()
-    }
-
-    pub(crate) async fn read_proxy_patients(
-        &self,
-        proxy_id: UserId,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<PersonRef>> {
-        let rows = sqlx::query::<D>(
+    async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>> {
+        let sql = self.sql();
+        let rows = sqlx::query::<B::D>(
             "SELECT DISTINCT u.id, u.display_name, u.role FROM proxy_grants g JOIN users u ON u.id = g.patient_id \
              WHERE g.proxy_id = $1 AND g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > $2) \
              ORDER BY u.display_name",
         )
         .bind_v(proxy_id.to_string())
         .bind_v(ms(now))
-        .fetch_all_with(&self.read)
+        .fetch_all_with(&sql.read)
         .await?;
         rows.iter()
             .map(|r| person(parse_id(r.get_v::<&str, _>("id")?)?, r.get_v("display_name")?, r.get_v("role")?))
             .collect()
+    }
+
+    async fn open_emergency_access(&self, request: &EmergencyAccessRequest, audit: &AuditEvent) -> StoreResult<()> {
+        let sql = self.sql();
+        let id = new_id().to_string();
+        let key_id = sql.keys.active();
+        let sealed = sql.keys.seal_text_with(
+            key_id,
+            Slot { table: "emergency_access", column: "reason", row: &id },
+            &request.reason,
+        )?;
+        let event = ThreadEvent {
+            kind: EventKind::BreakGlass,
+            thread_id: audit
+                .target
+                .as_deref()
+                .and_then(|t| t.strip_prefix("thread:"))
+                .and_then(|t| t.parse().ok())
+                .unwrap_or_else(|| ThreadId::from_uuid(Uuid::nil())),
+            message_id: None,
+            internal: true,
+            alert: true,
+            at: request.now,
+        };
+        sql.audited(async |conn| {
+            sqlx::query::<B::D>(
+                "INSERT INTO emergency_access (id, user_id, patient_id, reason, key_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind_v(&id)
+            .bind_v(request.user.to_string())
+            .bind_v(request.patient.to_string())
+            .bind_v(sealed)
+            .bind_v(key_id)
+            .bind_v(ms(request.now))
+            .bind_v(ms(request.expires_at))
+            .execute_with(&mut *conn)
+            .await?;
+            Ok(Audited::new((), vec![audit.clone()]).publishing(event))
+        })
+        .await
     }
 }

@@ -295,47 +295,6 @@ impl<B: Backend> crate::Sessions for B {
 }
 
 #[async_trait]
-impl<B: Backend> crate::AccessGrants for B {
-    async fn grant_proxy(
-        &self,
-        grant: &ProxyGrant,
-        created_by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<GrantId> {
-        self.sql().insert_grant(grant, created_by, now, audit).await
-    }
-
-    async fn proxy_grants(
-        &self,
-        patient: Option<UserId>,
-        proxy: Option<UserId>,
-    ) -> StoreResult<Vec<crate::GrantRecord>> {
-        self.sql().read_grants(patient, proxy).await
-    }
-
-    async fn revoke_grant(&self, id: GrantId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
-        self.sql().write_revoke_grant(id, now, audit).await
-    }
-
-    async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>> {
-        self.sql().read_proxy_patients(proxy_id, now).await
-    }
-
-    async fn open_emergency_access(
-        &self,
-        user: UserId,
-        patient: UserId,
-        reason: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        self.sql().write_emergency_access(user, patient, reason, now, expires_at, audit).await
-    }
-}
-
-#[async_trait]
 impl<B: Backend> crate::AuditLog for B {
     async fn record_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
         if events.is_empty() {

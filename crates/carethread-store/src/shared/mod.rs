@@ -11,7 +11,6 @@ mod batch;
 mod care_teams_and_pools;
 mod clinic_profile;
 mod drafting;
-mod emergency_access;
 mod grants;
 mod health;
 mod impls;

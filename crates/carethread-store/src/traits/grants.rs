@@ -4,22 +4,15 @@
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{GrantId, UserId};
-use carethread_core::policy::ProxyGrant;
 use chrono::{DateTime, Utc};
 
-use crate::{GrantRecord, PersonRef, StoreResult};
+use crate::{EmergencyAccessRequest, GrantRecord, NewGrant, PersonRef, StoreResult};
 
 /// Proxy grants and emergency access, each change audited in its transaction.
 #[async_trait]
 pub trait AccessGrants: Send + Sync {
     /// Records a grant; returns its id.
-    async fn grant_proxy(
-        &self,
-        grant: &ProxyGrant,
-        created_by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<GrantId>;
+    async fn grant_proxy(&self, new: &NewGrant, audit: &AuditEvent) -> StoreResult<GrantId>;
     /// Grants, newest first, optionally of one patient and/or one proxy.
     async fn proxy_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<GrantRecord>>;
     /// Revokes a grant now. False when there is no such grant in force.
@@ -29,13 +22,5 @@ pub trait AccessGrants: Send + Sync {
     /// Break-the-glass: opens the patient's threads to a clinician outside the
     /// care team until `expires_at`, for the stated reason (kept encrypted),
     /// audited, and alerts privacy officers.
-    async fn open_emergency_access(
-        &self,
-        user: UserId,
-        patient: UserId,
-        reason: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn open_emergency_access(&self, request: &EmergencyAccessRequest, audit: &AuditEvent) -> StoreResult<()>;
 }

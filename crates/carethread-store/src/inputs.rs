@@ -1,0 +1,26 @@
+//! What the store's writes take when they take many values: one typed input
+//! each, named for the change it asks for. The audit entry that records the
+//! change is passed beside it.
+
+use carethread_core::ids::UserId;
+use carethread_core::policy::ProxyGrant;
+use chrono::{DateTime, Utc};
+
+/// A proxy grant to record, and who granted it when.
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    pub grant: ProxyGrant,
+    pub created_by: UserId,
+    pub now: DateTime<Utc>,
+}
+
+/// Break-the-glass: a clinician outside the care team opening a patient's
+/// threads until `expires_at`, for the stated reason (kept encrypted).
+#[derive(Debug, Clone)]
+pub struct EmergencyAccessRequest {
+    pub user: UserId,
+    pub patient: UserId,
+    pub reason: String,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
