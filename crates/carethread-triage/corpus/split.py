@@ -18,6 +18,10 @@ import sys
 from collections import defaultdict
 
 KEYS = {"id", "lang", "subject", "body", "urgency", "category"}
+# Optional: the register a message is written in (patient, clinical-summary,
+# shorthand, readings, lab-values, third-person); kept when present.
+OPTIONAL = {"register"}
+REGISTERS = {"patient", "clinical-summary", "shorthand", "readings", "lab-values", "third-person"}
 URGENCY = {"emergency", "urgent", "routine"}
 CATEGORY = {"medication", "scheduling", "results", "clinical", "administrative", "other"}
 
@@ -50,7 +54,8 @@ for path in paths:
             if not line.strip():
                 continue
             row = json.loads(line)
-            assert set(row) == KEYS, f"{path}:{n}: keys {sorted(row)}"
+            assert KEYS <= set(row) <= KEYS | OPTIONAL, f"{path}:{n}: keys {sorted(row)}"
+            assert row.get("register", "patient") in REGISTERS, f"{path}:{n}: register"
             assert row["urgency"] in URGENCY and row["category"] in CATEGORY, f"{path}:{n}: labels"
             assert row["lang"] in {"en", "es"}, f"{path}:{n}: lang"
             assert row["id"] not in seen_ids, f"{path}:{n}: duplicate id"
@@ -74,5 +79,6 @@ for name, part in (("train.jsonl", train), ("test.jsonl", test)):
     with open(name, "w", encoding="utf-8") as f:
         # Existing lines first, unchanged and in their order; new ones after, by id.
         for row in kept[name] + sorted(part, key=lambda r: r["id"]):
-            f.write(json.dumps({k: row[k] for k in ("id", "lang", "subject", "body", "urgency", "category")}, ensure_ascii=False) + "\n")
+            keys = ("id", "lang", "subject", "body", "urgency", "category", "register")
+            f.write(json.dumps({k: row[k] for k in keys if k in row}, ensure_ascii=False) + "\n")
 print(f"{len(rows)} new messages: {len(train)} to train, {len(test)} to test")

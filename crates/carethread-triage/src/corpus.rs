@@ -1,5 +1,6 @@
-//! Labelled corpora in JSON Lines: `{"id","subject","body","urgency","category"}`
-//! (other keys, such as `lang`, are allowed and ignored).
+//! Labelled corpora in JSON Lines: `{"id","subject","body","urgency","category"}`,
+//! optionally with `lang` (`en`, `es`) and `register` (see [`REGISTERS`]);
+//! other keys are allowed and ignored.
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,20 +25,58 @@ struct Row {
     body: String,
     urgency: String,
     category: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    register: Option<String>,
+}
+
+/// The registers a message may be written in: a patient's own words (the
+/// default for a row without `register`), a clinical summary or forwarded
+/// note, clinical shorthand, readings, lab values, or someone writing about
+/// another person.
+pub const REGISTERS: [&str; 6] = ["patient", "clinical-summary", "shorthand", "readings", "lab-values", "third-person"];
+
+/// A labelled message with what it is grouped by when it is scored.
+#[derive(Debug, Clone)]
+pub struct LabelledRow {
+    pub example: Example,
+    /// The row's `lang`, or `unknown`.
+    pub language: String,
+    /// The row's `register`, or `patient`.
+    pub register: &'static str,
 }
 
 /// Reads a labelled corpus; blank lines are skipped.
 pub fn parse(text: &str) -> Result<Vec<Example>, CorpusError> {
-    let mut examples = Vec::new();
+    Ok(parse_rows(text)?.into_iter().map(|r| r.example).collect())
+}
+
+/// Reads a labelled corpus with each row's language and register; blank lines are skipped.
+pub fn parse_rows(text: &str) -> Result<Vec<LabelledRow>, CorpusError> {
+    let mut rows = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let error = |detail: String| CorpusError { line: n + 1, detail };
         let row: Row = serde_json::from_str(line)
             .map_err(|_| error("needs a JSON object with subject, body, urgency and category".to_owned()))?;
         let urgency = Urgency::parse(&row.urgency).map_err(|e| error(e.to_string()))?;
         let category = Category::parse(&row.category).map_err(|e| error(e.to_string()))?;
-        examples.push(Example { subject: row.subject, body: row.body, urgency, category });
+        let register = match row.register.as_deref() {
+            None => REGISTERS[0],
+            Some(r) => REGISTERS
+                .iter()
+                .copied()
+                .find(|known| *known == r)
+                .ok_or_else(|| error(format!("register must be one of {}", REGISTERS.join(", "))))?,
+        };
+        let language = row.lang.filter(|l| !l.trim().is_empty()).unwrap_or_else(|| "unknown".to_owned());
+        rows.push(LabelledRow {
+            example: Example { subject: row.subject, body: row.body, urgency, category },
+            language,
+            register,
+        });
     }
-    Ok(examples)
+    Ok(rows)
 }
 
 /// Two messages share this share of their words (Jaccard) or more: the same
@@ -110,6 +149,18 @@ mod tests {
         let bad = parse("{\"body\":\"b\",\"urgency\":\"soon\",\"category\":\"results\"}").unwrap_err();
         assert_eq!(bad.line, 1);
         assert!(parse("\nnot json").unwrap_err().line == 2);
+    }
+
+    #[test]
+    fn registers_and_languages_are_read_and_default_to_a_patient_in_an_unknown_language() {
+        let text = "{\"lang\":\"es\",\"body\":\"K 6,8\",\"urgency\":\"emergency\",\"category\":\"results\",\"register\":\"lab-values\"}\n\
+                    {\"body\":\"b\",\"urgency\":\"routine\",\"category\":\"other\"}";
+        let rows = parse_rows(text).expect("valid corpus");
+        assert_eq!((rows[0].register, rows[0].language.as_str()), ("lab-values", "es"));
+        assert_eq!((rows[1].register, rows[1].language.as_str()), ("patient", "unknown"));
+        let bad = parse_rows("{\"body\":\"b\",\"urgency\":\"routine\",\"category\":\"other\",\"register\":\"poem\"}")
+            .unwrap_err();
+        assert!(bad.detail.contains("register must be one of patient, clinical-summary"), "{bad}");
     }
 
     fn example(body: &str) -> Example {

@@ -83,6 +83,10 @@ pub struct Evaluation {
     pub emergency_recall: f64,
     /// Messages triaged as less urgent than their label (the dangerous error).
     pub under_triaged: usize,
+    /// Messages not labelled emergencies.
+    pub non_emergencies: usize,
+    /// Of those, how many triage called emergencies (false alarms).
+    pub false_alarms: usize,
 }
 
 impl Evaluation {
@@ -93,7 +97,16 @@ impl Evaluation {
             Confusion::new(Category::ALL, judged.iter().map(|j| (j.expected_category, j.predicted_category)));
         let emergency_recall = urgency.score(0).recall;
         let under_triaged = judged.iter().filter(|j| j.predicted_urgency.rank() > j.expected_urgency.rank()).count();
-        Self { total: judged.len(), urgency, category, emergency_recall, under_triaged }
+        let others = judged.iter().filter(|j| j.expected_urgency != Urgency::Emergency);
+        let non_emergencies = others.clone().count();
+        let false_alarms = others.filter(|j| j.predicted_urgency == Urgency::Emergency).count();
+        Self { total: judged.len(), urgency, category, emergency_recall, under_triaged, non_emergencies, false_alarms }
+    }
+
+    /// Share of non-emergencies called emergencies (0 when there are none).
+    #[must_use]
+    pub fn false_alarm_share(&self) -> f64 {
+        if self.non_emergencies == 0 { 0.0 } else { self.false_alarms as f64 / self.non_emergencies as f64 }
     }
 
     /// A plain-text report.
@@ -112,8 +125,48 @@ impl Evaluation {
         table(&mut out, &self.category, Category::as_str);
         let _ = writeln!(out, "\nemergency recall: {:.3}", self.emergency_recall);
         let _ = writeln!(out, "under-triaged (predicted less urgent than labelled): {}", self.under_triaged);
+        let _ = writeln!(
+            out,
+            "false alarms (not emergencies, called emergencies): {} of {} ({:.1}%)",
+            self.false_alarms,
+            self.non_emergencies,
+            self.false_alarm_share() * 100.0
+        );
         out
     }
+}
+
+/// A table of the same figures for each group of messages (registers,
+/// languages): how many, emergency recall (caught of labelled), urgency
+/// accuracy, category macro-F1 and false alarms. A group without
+/// emergencies shows `-` for its recall.
+#[must_use]
+pub fn groups_report(title: &str, groups: &[(String, Evaluation)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nby {title}:");
+    let _ = writeln!(
+        out,
+        "{:<17} {:>8} {:>17} {:>9} {:>9} {:>17}",
+        title, "messages", "emergency recall", "urgency", "macro-F1", "false alarms"
+    );
+    for (name, e) in groups {
+        let emergencies = e.urgency.score(0).support;
+        let caught = e.urgency.counts.first().and_then(|row| row.first()).copied().unwrap_or(0);
+        let recall = if emergencies == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.3} ({caught}/{emergencies})", e.emergency_recall)
+        };
+        let _ = writeln!(
+            out,
+            "{name:<17} {:>8} {recall:>17} {:>9.3} {:>9.3} {:>17}",
+            e.total,
+            e.urgency.accuracy(),
+            e.category.macro_f1(),
+            format!("{}/{} ({:.1}%)", e.false_alarms, e.non_emergencies, e.false_alarm_share() * 100.0)
+        );
+    }
+    out
 }
 
 fn table<T: Copy + PartialEq>(out: &mut String, m: &Confusion<T>, name: impl Fn(T) -> &'static str) {
@@ -166,5 +219,13 @@ mod tests {
         assert!((scheduling.recall - 1.0).abs() < 1e-9);
         assert!((eval.category.accuracy() - 0.75).abs() < 1e-9);
         assert!(eval.report().contains("emergency recall: 0.500"));
+        assert_eq!((eval.false_alarms, eval.non_emergencies), (1, 2));
+        assert!(eval.report().contains("false alarms (not emergencies, called emergencies): 1 of 2 (50.0%)"));
+        let table = groups_report("register", &[("readings".to_owned(), eval.clone())]);
+        assert!(table.contains("by register:"), "{table}");
+        assert!(
+            table.contains("readings") && table.contains("0.500 (1/2)") && table.contains("1/2 (50.0%)"),
+            "{table}"
+        );
     }
 }

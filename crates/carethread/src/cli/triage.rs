@@ -84,12 +84,14 @@ pub(super) fn triage_eval(
     model: Option<&std::path::Path>,
     lexicon: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    let examples = read_corpus(file)?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let rows = carethread_triage::corpus::parse_rows(&text).with_context(|| format!("reading {}", file.display()))?;
     let other = other_triager(model, lexicon)?;
     let triage = other.as_ref().unwrap_or_else(|| carethread_triage::Triage::builtin());
     let routing = carethread_triage::RoutingRules::default();
-    let mut judged = Vec::with_capacity(examples.len());
-    for e in &examples {
+    let mut judged = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let e = &row.example;
         let t = triage.classify(&e.subject, &e.body, !rules_only, &routing);
         judged.push(carethread_triage::eval::Judged {
             expected_urgency: e.urgency,
@@ -108,7 +110,43 @@ pub(super) fn triage_eval(
         None => say!("lexicon: {}", triage.lexicon().version()),
     }
     say_part!("{}", carethread_triage::eval::Evaluation::new(&judged).report());
+    // The same figures per register (rows without one count as `patient`) and per language.
+    let registers = groups(&rows, &judged, |row| row.register.to_owned());
+    if registers.len() > 1 || rows.iter().any(|r| r.register != "patient") {
+        say_part!("{}", carethread_triage::eval::groups_report("register", &registers));
+    }
+    say_part!(
+        "{}",
+        carethread_triage::eval::groups_report("language", &groups(&rows, &judged, |row| row.language.clone()))
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The evaluation of each group of rows `key` names, in the order groups first appear
+/// (registers in their catalogue order).
+fn groups(
+    rows: &[carethread_triage::corpus::LabelledRow],
+    judged: &[carethread_triage::eval::Judged],
+    key: impl Fn(&carethread_triage::corpus::LabelledRow) -> String,
+) -> Vec<(String, carethread_triage::eval::Evaluation)> {
+    let mut names: Vec<String> = Vec::new();
+    for row in rows {
+        let name = key(row);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let order =
+        |name: &String| carethread_triage::corpus::REGISTERS.iter().position(|r| r == name).unwrap_or(usize::MAX);
+    names.sort_by_key(|name| order(name));
+    names
+        .into_iter()
+        .map(|name| {
+            let part: Vec<_> = rows.iter().zip(judged).filter(|(row, _)| key(row) == name).map(|(_, j)| *j).collect();
+            let evaluation = carethread_triage::eval::Evaluation::new(&part);
+            (name, evaluation)
+        })
+        .collect()
 }
 
 pub(super) fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> anyhow::Result<ExitCode> {
