@@ -97,6 +97,13 @@ pub async fn set_reply(
         l.as_str()
     ));
     let text = body.as_deref().map(str::trim);
-    app.store.set_reply_template(s.as_str(), l.as_str(), text, caller.user.id, Utc::now(), &audit).await?;
+    let change = carethread_store::SetReplyTemplate {
+        situation: s.as_str().to_owned(),
+        language: l.as_str().to_owned(),
+        body: text.map(str::to_owned),
+        by: caller.user.id,
+        now: Utc::now(),
+    };
+    app.store.set_reply_template(&change, &audit).await?;
     Ok(())
 }

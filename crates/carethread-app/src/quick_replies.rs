@@ -66,7 +66,9 @@ pub async fn create_quick_reply(
     let body = carethread_core::text::multi_line("body", body)?;
     library::check_template(&body).map_err(|e| AppError::invalid("body", e.to_string()))?;
     let audit = caller.audit(AuditAction::SettingsChange).detail(format!("quick reply .{code} added"));
-    app.store.create_quick_reply(owner, &code, body.trim(), Utc::now(), &audit).await.map_err(|e| match e {
+    let new =
+        carethread_store::NewQuickReply { owner, code: code.clone(), body: body.trim().to_owned(), now: Utc::now() };
+    app.store.create_quick_reply(&new, &audit).await.map_err(|e| match e {
         StoreError::Conflict(_) => AppError::Conflict(format!("a quick reply .{code} exists")),
         other => other.into(),
     })

@@ -24,3 +24,23 @@ pub struct EmergencyAccessRequest {
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
+
+/// The clinic's own text for a reply-library situation in one language;
+/// `body: None` removes it (the built-in text answers again).
+#[derive(Debug, Clone)]
+pub struct SetReplyTemplate {
+    pub situation: String,
+    pub language: String,
+    pub body: Option<String>,
+    pub by: UserId,
+    pub now: DateTime<Utc>,
+}
+
+/// A quick reply: `owner`'s own, or with `None` the clinic's.
+#[derive(Debug, Clone)]
+pub struct NewQuickReply {
+    pub owner: Option<UserId>,
+    pub code: String,
+    pub body: String,
+    pub now: DateTime<Utc>,
+}

@@ -203,7 +203,9 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
     if with_threads {
         seed_threads(store, &clinic).await?;
         for (code, body) in QUICK_REPLIES {
-            store.create_quick_reply(None, code, body, now, &seeded(AuditAction::SettingsChange)).await?;
+            let new =
+                carethread_store::NewQuickReply { owner: None, code: code.to_owned(), body: body.to_owned(), now };
+            store.create_quick_reply(&new, &seeded(AuditAction::SettingsChange)).await?;
         }
     }
     Ok(clinic)

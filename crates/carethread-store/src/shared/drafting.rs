@@ -1,8 +1,14 @@
 //! Drafts, AI settings, the clinic's reply library and quick replies.
 
+use async_trait::async_trait;
+
+use super::impls::Backend;
 use super::prelude::*;
 
-use crate::{AiReport, AiSettings, ClinicianAiFigures, DraftRecord, NewDraft, QuickReply};
+use crate::{
+    AiReport, AiSettings, ClinicianAiFigures, DraftRecord, NewDraft, NewQuickReply, QuickReply, ReplyTemplate,
+    SetReplyTemplate,
+};
 
 pub(crate) fn draft_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<DraftRecord> {
     let id: &str = row.get_v("id")?;
@@ -53,19 +59,23 @@ impl<D: Dialect> Sql<D> {
         }
         Ok(())
     }
+}
 
-    pub(crate) async fn insert_draft(&self, new: &NewDraft) -> StoreResult<DraftId> {
+#[async_trait]
+impl<B: Backend> crate::Drafting for B {
+    async fn create_draft(&self, new: &NewDraft) -> StoreResult<DraftId> {
+        let sql = self.sql();
         let id = DraftId::from_uuid(new_id());
         let id_text = id.to_string();
-        let key_id = self.keys.active();
+        let key_id = sql.keys.active();
         let body = new
             .body
             .as_deref()
-            .map(|b| self.keys.seal_text_with(key_id, Slot { table: "drafts", column: "body", row: &id_text }, b))
+            .map(|b| sql.keys.seal_text_with(key_id, Slot { table: "drafts", column: "body", row: &id_text }, b))
             .transpose()?;
         let reasons = serde_json::to_string(&new.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.audited(async |conn| {
-            sqlx::query::<D>(
+        sql.audited(async |conn| {
+            sqlx::query::<B::D>(
                 "INSERT INTO drafts (id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, \
                  reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
@@ -86,22 +96,24 @@ impl<D: Dialect> Sql<D> {
         .await
     }
 
-    pub(crate) async fn read_draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<DraftRecord>> {
-        let row = sqlx::query::<D>(
+    async fn draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<DraftRecord>> {
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>(
             "SELECT id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, reasons, \
              created_at, message_id FROM drafts WHERE id = $1 AND thread_id = $2",
         )
         .bind_v(id.to_string())
         .bind_v(thread.to_string())
-        .fetch_optional_with(&self.read)
+        .fetch_optional_with(&sql.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some(self.decode(|keys| draft_from_row(&row, keys)).await?))
+        Ok(Some(sql.decode(|keys| draft_from_row(&row, keys)).await?))
     }
 
-    pub(crate) async fn read_ai_settings(&self) -> StoreResult<AiSettings> {
-        let row = sqlx::query::<D>("SELECT drafting_enabled, disclosure_enabled FROM ai_settings WHERE id = 1")
-            .fetch_optional_with(&self.read)
+    async fn ai_settings(&self) -> StoreResult<AiSettings> {
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>("SELECT drafting_enabled, disclosure_enabled FROM ai_settings WHERE id = 1")
+            .fetch_optional_with(&sql.read)
             .await?;
         Ok(match row {
             Some(row) => AiSettings {
@@ -112,15 +124,16 @@ impl<D: Dialect> Sql<D> {
         })
     }
 
-    pub(crate) async fn write_ai_settings(
+    async fn update_ai_settings(
         &self,
         settings: AiSettings,
         by: UserId,
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        self.audited(async |conn| {
-            sqlx::query::<D>(
+        let sql = self.sql();
+        sql.audited(async |conn| {
+            sqlx::query::<B::D>(
                 "INSERT INTO ai_settings (id, drafting_enabled, disclosure_enabled, updated_by, updated_at) \
                  VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET drafting_enabled = excluded.drafting_enabled, \
                  disclosure_enabled = excluded.disclosure_enabled, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
@@ -136,10 +149,11 @@ impl<D: Dialect> Sql<D> {
         .await
     }
 
-    pub(crate) async fn read_reply_templates(&self) -> StoreResult<Vec<crate::ReplyTemplate>> {
+    async fn reply_templates(&self) -> StoreResult<Vec<ReplyTemplate>> {
+        let sql = self.sql();
         let rows =
-            sqlx::query::<D>("SELECT situation, language, body FROM reply_templates ORDER BY situation, language")
-                .fetch_all_with(&self.read)
+            sqlx::query::<B::D>("SELECT situation, language, body FROM reply_templates ORDER BY situation, language")
+                .fetch_all_with(&sql.read)
                 .await?;
         rows.iter()
             .map(|r| {
@@ -152,19 +166,13 @@ impl<D: Dialect> Sql<D> {
             .collect()
     }
 
-    pub(crate) async fn write_reply_template(
-        &self,
-        situation: &str,
-        language: &str,
-        body: Option<&str>,
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        self.audited(async |conn| {
-            match body {
+    async fn set_reply_template(&self, change: &SetReplyTemplate, audit: &AuditEvent) -> StoreResult<()> {
+        let sql = self.sql();
+        let SetReplyTemplate { situation, language, body, by, now } = change;
+        sql.audited(async |conn| {
+            match body.as_deref() {
                 Some(body) => {
-                    sqlx::query::<D>(
+                    sqlx::query::<B::D>(
                         "INSERT INTO reply_templates (situation, language, body, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (situation, language) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, \
                          updated_at = excluded.updated_at",
@@ -173,12 +181,12 @@ impl<D: Dialect> Sql<D> {
                     .bind_v(language)
                     .bind_v(body)
                     .bind_v(by.to_string())
-                    .bind_v(ms(now))
+                    .bind_v(ms(*now))
                     .execute_with(&mut *conn)
                     .await?;
                 }
                 None => {
-                    sqlx::query::<D>("DELETE FROM reply_templates WHERE situation = $1 AND language = $2")
+                    sqlx::query::<B::D>("DELETE FROM reply_templates WHERE situation = $1 AND language = $2")
                         .bind_v(situation)
                         .bind_v(language)
                         .execute_with(&mut *conn)
@@ -190,13 +198,14 @@ impl<D: Dialect> Sql<D> {
         .await
     }
 
-    pub(crate) async fn read_quick_replies(&self, user: UserId) -> StoreResult<Vec<QuickReply>> {
-        let rows = sqlx::query::<D>(
+    async fn quick_replies(&self, user: UserId) -> StoreResult<Vec<QuickReply>> {
+        let sql = self.sql();
+        let rows = sqlx::query::<B::D>(
             "SELECT id, owner_id, code, body FROM quick_replies WHERE owner_id IS NULL OR owner_id = $1 \
              ORDER BY code, owner_id",
         )
         .bind_v(user.to_string())
-        .fetch_all_with(&self.read)
+        .fetch_all_with(&sql.read)
         .await?;
         rows.iter()
             .map(|r| {
@@ -210,46 +219,42 @@ impl<D: Dialect> Sql<D> {
             .collect()
     }
 
-    pub(crate) async fn insert_quick_reply(
-        &self,
-        owner: Option<UserId>,
-        code: &str,
-        body: &str,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<QuickReply> {
+    async fn create_quick_reply(&self, new: &NewQuickReply, audit: &AuditEvent) -> StoreResult<QuickReply> {
+        let sql = self.sql();
+        let NewQuickReply { owner, code, body, now } = new;
         let id = QuickReplyId::from_uuid(new_id());
-        self.audited(async |conn| {
-            let result = sqlx::query::<D>(
+        sql.audited(async |conn| {
+            let result = sqlx::query::<B::D>(
                 "INSERT INTO quick_replies (id, owner_id, code, body, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind_v(id.to_string())
             .bind_v(owner.map(|o| o.to_string()))
             .bind_v(code)
             .bind_v(body)
-            .bind_v(ms(now))
+            .bind_v(ms(*now))
             .execute_with(&mut *conn)
             .await;
             naming_conflict(result, "quick reply")?;
-            let reply = QuickReply { id, owner_id: owner, code: code.to_owned(), body: body.to_owned() };
+            let reply = QuickReply { id, owner_id: *owner, code: code.clone(), body: body.clone() };
             Ok(Audited::new(reply, with_target(std::slice::from_ref(audit), "quick_reply", &id.to_string())))
         })
         .await
     }
 
-    pub(crate) async fn remove_quick_reply(
+    async fn delete_quick_reply(
         &self,
         id: QuickReplyId,
         owner: Option<UserId>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let sql = if owner.is_some() {
+        let sql = self.sql();
+        let query = if owner.is_some() {
             "DELETE FROM quick_replies WHERE id = $1 AND owner_id = $2"
         } else {
             "DELETE FROM quick_replies WHERE id = $1 AND owner_id IS NULL AND $2 = $2"
         };
-        self.audited(async |conn| {
-            let done = sqlx::query::<D>(sql)
+        sql.audited(async |conn| {
+            let done = sqlx::query::<B::D>(query)
                 .bind_v(id.to_string())
                 .bind_v(owner.map_or_else(String::new, |o| o.to_string()))
                 .execute_with(&mut *conn)
@@ -263,10 +268,11 @@ impl<D: Dialect> Sql<D> {
         .await
     }
 
-    pub(crate) async fn read_ai_report(&self) -> StoreResult<AiReport> {
+    async fn ai_report(&self) -> StoreResult<AiReport> {
+        let sql = self.sql();
         let mut figures: HashMap<String, (PersonRef, ClinicianAiFigures)> = HashMap::new();
-        let people = sqlx::query::<D>(&format!("SELECT {USER_COLS} FROM users u WHERE u.role IN ('physician', 'nurse', 'pharmacist', 'front_desk', 'billing')"))
-            .fetch_all_with(&self.read)
+        let people = sqlx::query::<B::D>(&format!("SELECT {USER_COLS} FROM users u WHERE u.role IN ('physician', 'nurse', 'pharmacist', 'front_desk', 'billing')"))
+            .fetch_all_with(&sql.read)
             .await?;
         for row in &people {
             let user = user_from_row(row)?;
@@ -274,13 +280,13 @@ impl<D: Dialect> Sql<D> {
                 PersonRef { id: user.id, display_name: user.display_name.as_str().to_owned(), role: user.role };
             figures.insert(user.id.to_string(), (person, ClinicianAiFigures::default()));
         }
-        let drafts = sqlx::query::<D>(
+        let drafts = sqlx::query::<B::D>(
             "SELECT requested_by, COUNT(*) AS generated, COUNT(message_id) AS sent, \
              SUM(CASE WHEN edit_distance = 0 THEN 1 ELSE 0 END) AS unchanged, \
              AVG(CAST(edit_distance AS DOUBLE PRECISION)) AS mean_edit, AVG(CAST(seconds_spent AS DOUBLE PRECISION)) AS mean_seconds \
              FROM drafts WHERE reply_needed = TRUE GROUP BY requested_by",
         )
-        .fetch_all_with(&self.read)
+        .fetch_all_with(&sql.read)
         .await?;
         for row in &drafts {
             let id: String = row.get_v("requested_by")?;
@@ -292,11 +298,11 @@ impl<D: Dialect> Sql<D> {
                 f.mean_seconds_spent = row.get_v("mean_seconds")?;
             }
         }
-        let replies = sqlx::query::<D>(
+        let replies = sqlx::query::<B::D>(
             "SELECT author_id, COUNT(*) AS replies, AVG(reading_grade) AS mean_grade FROM messages \
              WHERE internal = FALSE AND reading_grade IS NOT NULL GROUP BY author_id",
         )
-        .fetch_all_with(&self.read)
+        .fetch_all_with(&sql.read)
         .await?;
         for row in &replies {
             let id: String = row.get_v("author_id")?;
@@ -305,10 +311,10 @@ impl<D: Dialect> Sql<D> {
                 f.mean_reading_grade = row.get_v("mean_grade")?;
             }
         }
-        let overrides = sqlx::query::<D>(
+        let overrides = sqlx::query::<B::D>(
             "SELECT overridden_by, COUNT(*) AS n FROM triage_results WHERE overridden_by IS NOT NULL GROUP BY overridden_by",
         )
-        .fetch_all_with(&self.read)
+        .fetch_all_with(&sql.read)
         .await?;
         for row in &overrides {
             let id: String = row.get_v("overridden_by")?;

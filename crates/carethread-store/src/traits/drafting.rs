@@ -6,7 +6,10 @@ use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{DraftId, QuickReplyId, ThreadId, UserId};
 use chrono::{DateTime, Utc};
 
-use crate::{AiReport, AiSettings, DraftRecord, NewDraft, QuickReply, ReplyTemplate, StoreResult};
+use crate::{
+    AiReport, AiSettings, DraftRecord, NewDraft, NewQuickReply, QuickReply, ReplyTemplate, SetReplyTemplate,
+    StoreResult,
+};
 
 /// Drafting and reply texts. Every change is written with its audit entries in one transaction.
 #[async_trait]
@@ -27,25 +30,10 @@ pub trait Drafting: Send + Sync {
     /// The clinic's own reply-library texts.
     async fn reply_templates(&self) -> StoreResult<Vec<ReplyTemplate>>;
     /// Sets (or with `None`, removes) the clinic's text for a situation and language.
-    async fn set_reply_template(
-        &self,
-        situation: &str,
-        language: &str,
-        body: Option<&str>,
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn set_reply_template(&self, change: &SetReplyTemplate, audit: &AuditEvent) -> StoreResult<()>;
     /// The clinic's quick replies and `user`'s own.
     async fn quick_replies(&self, user: UserId) -> StoreResult<Vec<QuickReply>>;
-    async fn create_quick_reply(
-        &self,
-        owner: Option<UserId>,
-        code: &str,
-        body: &str,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<QuickReply>;
+    async fn create_quick_reply(&self, new: &NewQuickReply, audit: &AuditEvent) -> StoreResult<QuickReply>;
     /// Deletes `owner`'s quick reply (or with `None`, a clinic-wide one).
     async fn delete_quick_reply(
         &self,
