@@ -172,7 +172,10 @@ pub async fn update_triage_settings(
         classifier_enabled.map_or("unchanged", |on| if on { "on" } else { "off" }),
         routes.iter().map(|r| r.key.as_str()).collect::<Vec<_>>().join(", ")
     ));
-    app.store.update_triage_settings(classifier_enabled, &routes, caller.user.id, Utc::now(), &audit).await?;
-    tracing::info!(classifier = ?classifier_enabled, rules = routes.len(), "triage settings changed");
+    let rules = routes.len();
+    let change =
+        carethread_store::TriageSettingsChange { classifier_enabled, routes, by: caller.user.id, now: Utc::now() };
+    app.store.update_triage_settings(&change, &audit).await?;
+    tracing::info!(classifier = ?classifier_enabled, rules, "triage settings changed");
     triage_settings(app, caller).await
 }

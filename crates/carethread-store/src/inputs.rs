@@ -6,6 +6,8 @@ use carethread_core::ids::UserId;
 use carethread_core::policy::ProxyGrant;
 use chrono::{DateTime, Utc};
 
+use crate::RoutingRule;
+
 /// A proxy grant to record, and who granted it when.
 #[derive(Debug, Clone)]
 pub struct NewGrant {
@@ -42,5 +44,15 @@ pub struct NewQuickReply {
     pub owner: Option<UserId>,
     pub code: String,
     pub body: String,
+    pub now: DateTime<Utc>,
+}
+
+/// Triage's classifier switch (`None` leaves it) and routing rules to set,
+/// changed together.
+#[derive(Debug, Clone)]
+pub struct TriageSettingsChange {
+    pub classifier_enabled: Option<bool>,
+    pub routes: Vec<RoutingRule>,
+    pub by: UserId,
     pub now: DateTime<Utc>,
 }

@@ -322,35 +322,3 @@ impl<B: Backend> crate::Keys for B {
         self.sql().write_rotation().await
     }
 }
-
-#[async_trait]
-impl<B: Backend> crate::ClinicSettings for B {
-    async fn clinic_profile(&self) -> StoreResult<Option<carethread_core::profile::ClinicProfile>> {
-        self.sql().read_clinic_profile().await
-    }
-
-    async fn set_clinic_profile(
-        &self,
-        profile: &carethread_core::profile::ClinicProfile,
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        self.sql().write_clinic_profile(profile, by, now, audit).await
-    }
-
-    async fn triage_settings(&self) -> StoreResult<TriageSettings> {
-        self.sql().read_triage_settings().await
-    }
-
-    async fn update_triage_settings(
-        &self,
-        classifier_enabled: Option<bool>,
-        routes: &[crate::RoutingRule],
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<TriageSettings> {
-        self.sql().write_triage_settings(classifier_enabled, routes, by, now, audit).await
-    }
-}

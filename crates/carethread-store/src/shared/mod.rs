@@ -9,7 +9,7 @@ mod after_hours;
 mod audit;
 mod batch;
 mod care_teams_and_pools;
-mod clinic_profile;
+mod clinic_settings;
 mod drafting;
 mod grants;
 mod health;

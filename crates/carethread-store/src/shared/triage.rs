@@ -1,4 +1,4 @@
-//! Triage settings, overrides and counts.
+//! Triage results: overrides, counts and the latest result of a thread.
 
 use super::prelude::*;
 
@@ -22,73 +22,6 @@ pub(crate) fn triage_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreRe
 }
 
 impl<D: Dialect> Sql<D> {
-    pub(crate) async fn read_triage_settings(&self) -> StoreResult<TriageSettings> {
-        let switch = sqlx::query::<D>("SELECT classifier_enabled, updated_at FROM triage_settings WHERE id = 1")
-            .fetch_optional_with(&self.read)
-            .await?;
-        let routes = sqlx::query::<D>(
-            "SELECT r.rule_key, p.slug, r.updated_at FROM routing_rules r JOIN pools p ON p.id = r.pool_id \
-             ORDER BY r.rule_key",
-        )
-        .fetch_all_with(&self.read)
-        .await?;
-        let mut updated: Option<i64> = None;
-        let classifier_enabled = match &switch {
-            Some(row) => {
-                updated = Some(row.get_v("updated_at")?);
-                row.get_v("classifier_enabled")?
-            }
-            None => true,
-        };
-        let mut pairs = Vec::with_capacity(routes.len());
-        for row in &routes {
-            let at: i64 = row.get_v("updated_at")?;
-            updated = Some(updated.map_or(at, |u| u.max(at)));
-            pairs.push(crate::RouteToPool { key: row.get_v("rule_key")?, pool_slug: row.get_v("slug")? });
-        }
-        Ok(TriageSettings { classifier_enabled, routes: pairs, updated_at: updated.map(at).transpose()? })
-    }
-
-    pub(crate) async fn write_triage_settings(
-        &self,
-        classifier_enabled: Option<bool>,
-        routes: &[crate::RoutingRule],
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<TriageSettings> {
-        self.audited(async |conn| {
-            if let Some(enabled) = classifier_enabled {
-                sqlx::query::<D>(
-                    "INSERT INTO triage_settings (id, classifier_enabled, updated_by, updated_at) VALUES (1, $1, $2, $3) \
-                     ON CONFLICT (id) DO UPDATE SET classifier_enabled = excluded.classifier_enabled, \
-                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                )
-                .bind_v(enabled)
-                .bind_v(by.to_string())
-                .bind_v(ms(now))
-                .execute_with(&mut *conn)
-                .await?;
-            }
-            for rule in routes {
-                sqlx::query::<D>(
-                    "INSERT INTO routing_rules (rule_key, pool_id, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (rule_key) DO UPDATE SET pool_id = excluded.pool_id, \
-                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                )
-                .bind_v(&rule.key)
-                .bind_v(rule.pool_id.to_string())
-                .bind_v(by.to_string())
-                .bind_v(ms(now))
-                .execute_with(&mut *conn)
-                .await?;
-            }
-            Ok(Audited::new((), vec![audit.clone()]))
-        })
-        .await?;
-        self.read_triage_settings().await
-    }
-
     pub(crate) async fn write_triage_override(&self, change: &TriageOverride) -> StoreResult<Thread> {
         let returning = THREAD_COLS.replace("t.", "");
         let sql = format!(

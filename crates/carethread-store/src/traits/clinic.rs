@@ -7,7 +7,7 @@ use carethread_core::ids::UserId;
 use carethread_core::profile::ClinicProfile;
 use chrono::{DateTime, Utc};
 
-use crate::{RoutingRule, StoreResult, TriageSettings};
+use crate::{StoreResult, TriageSettings, TriageSettingsChange};
 
 /// Clinic-wide settings. Every change is written with its audit entry in one transaction.
 #[async_trait]
@@ -26,10 +26,7 @@ pub trait ClinicSettings: Send + Sync {
     /// Switches the classifier and sets routing rules, atomically.
     async fn update_triage_settings(
         &self,
-        classifier_enabled: Option<bool>,
-        routes: &[RoutingRule],
-        by: UserId,
-        now: DateTime<Utc>,
+        change: &TriageSettingsChange,
         audit: &AuditEvent,
     ) -> StoreResult<TriageSettings>;
 }
