@@ -1,5 +1,8 @@
 //! The audit log: appending to its hash chain, reading it, and verifying it.
 
+use async_trait::async_trait;
+
+use super::impls::Backend;
 use super::prelude::*;
 
 use carethread_core::audit::ChainVerifier;
@@ -110,8 +113,19 @@ pub(crate) fn optional_person(
     }
 }
 
-impl<D: Dialect> Sql<D> {
-    pub(crate) async fn read_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+impl<D: Dialect> Sql<D> {}
+
+#[async_trait]
+impl<B: Backend> crate::AuditLog for B {
+    async fn record_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.submit(WriteJob::Audit(events)).await.map(|_| ())
+    }
+
+    async fn audit_entries(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        let sql = self.sql();
         let mut clauses = vec!["1 = 1".to_owned()];
         let mut binds: Vec<Bind> = Vec::new();
         let mut add = |clause: &str, value: Bind| {
@@ -148,7 +162,7 @@ impl<D: Dialect> Sql<D> {
             clauses.push(format!("l.action IN ({}) AND l.outcome = 'success'", actions.join(", ")));
         }
         binds.push(Bind::Int(i64::from(query.limit)));
-        let sql = format!(
+        let statement = format!(
             "SELECT l.seq, l.at, l.actor_id, a.display_name AS actor_name, a.role AS actor_role_now, l.actor_role, \
              l.patient_id, p.display_name AS patient_name, p.role AS patient_role, l.action, l.target, l.outcome, \
              l.client, l.detail, l.key_id \
@@ -157,15 +171,15 @@ impl<D: Dialect> Sql<D> {
             clauses.join(" AND "),
             binds.len()
         );
-        let mut q = sqlx::query::<D>(&sql);
+        let mut q = sqlx::query::<B::D>(&statement);
         for b in binds {
             q = match b {
                 Bind::Text(s) => q.bind_v(s),
                 Bind::Int(i) => q.bind_v(i),
             };
         }
-        let rows = q.fetch_all_with(&self.read).await?;
-        self.decode(|keys| {
+        let rows = q.fetch_all_with(&sql.read).await?;
+        sql.decode(|keys| {
             rows.iter()
                 .map(|row| {
                     let seq: i64 = row.get_v("seq")?;
@@ -203,19 +217,20 @@ impl<D: Dialect> Sql<D> {
         .await
     }
 
-    /// Walks the whole chain in pages, stopping at the first break.
-    pub(crate) async fn check_audit_chain(&self) -> StoreResult<AuditVerification> {
-        let head = sqlx::query::<D>("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one_with(&self.read).await?;
+    async fn verify_audit(&self) -> StoreResult<AuditVerification> {
+        let sql = self.sql();
+        let head =
+            sqlx::query::<B::D>("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one_with(&sql.read).await?;
         let (head_seq, head_hash): (i64, String) = (head.get_v("seq")?, head.get_v("hash")?);
         let mut verifier = ChainVerifier::default();
         let mut after = 0_i64;
         loop {
-            let rows = sqlx::query::<D>(
+            let rows = sqlx::query::<B::D>(
                 "SELECT seq, at, actor_id, actor_role, patient_id, action, target, outcome, client, detail, prev_hash, hash \
                  FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000",
             )
             .bind_v(after)
-            .fetch_all_with(&self.read)
+            .fetch_all_with(&sql.read)
             .await?;
             if rows.is_empty() {
                 break;

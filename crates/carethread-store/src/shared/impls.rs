@@ -293,32 +293,3 @@ impl<B: Backend> crate::Sessions for B {
         self.sql().remove_session(token_hash).await
     }
 }
-
-#[async_trait]
-impl<B: Backend> crate::AuditLog for B {
-    async fn record_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        self.submit(WriteJob::Audit(events)).await.map(|_| ())
-    }
-
-    async fn audit_entries(&self, query: &crate::AuditQuery) -> StoreResult<Vec<crate::AuditRecord>> {
-        self.sql().read_audit(query).await
-    }
-
-    async fn verify_audit(&self) -> StoreResult<crate::AuditVerification> {
-        self.sql().check_audit_chain().await
-    }
-}
-
-#[async_trait]
-impl<B: Backend> crate::Keys for B {
-    async fn rewrap_keys(&self, next: &crate::MasterKey) -> StoreResult<u64> {
-        self.sql().write_rewrap(next).await
-    }
-
-    async fn rotate_data_key(&self) -> StoreResult<crate::RotationReport> {
-        self.sql().write_rotation().await
-    }
-}

@@ -1,6 +1,9 @@
 //! Encryption keys: loading them, rewrapping them under a new master key, and
 //! rotating the data key (re-sealing every sealed column).
 
+use async_trait::async_trait;
+
+use super::impls::Backend;
 use super::prelude::*;
 
 use crate::RotationReport;
@@ -84,61 +87,6 @@ impl<D: Dialect> Sql<D> {
         Ok(())
     }
 
-    /// Re-wraps every data key under `next`, in one transaction.
-    pub(crate) async fn write_rewrap(&self, next: &MasterKey) -> StoreResult<u64> {
-        self.audited(async |conn| {
-            let rows =
-                sqlx::query::<D>("SELECT id, wrapped FROM data_keys ORDER BY id").fetch_all_with(&mut *conn).await?;
-            for row in &rows {
-                let key = WrappedKey { id: row.get_v("id")?, wrapped: row.get_v("wrapped")? };
-                let rewrapped = self.keys.rewrap(&key, next)?;
-                sqlx::query::<D>("UPDATE data_keys SET wrapped = $2 WHERE id = $1")
-                    .bind_v(rewrapped.id)
-                    .bind_v(&rewrapped.wrapped)
-                    .execute_with(&mut *conn)
-                    .await?;
-            }
-            let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
-                .detail(format!("re-wrapped {} data keys under a new master key", rows.len()));
-            Ok(Audited::new(rows.len() as u64, vec![audit]))
-        })
-        .await
-    }
-
-    /// Adds a data key, makes it the active one, and re-encrypts every sealed
-    /// value (and any plaintext left from before encryption) under it, a
-    /// batch at a time. Servers keep running: they read any key by id.
-    pub(crate) async fn write_rotation(&self) -> StoreResult<RotationReport> {
-        let mut tx = self.write.begin().await?;
-        let next: i64 =
-            sqlx::query::<D>("SELECT COALESCE(MAX(id), 0) + 1 FROM data_keys").fetch_scalar_with(&mut *tx).await?;
-        let key = self.keys.new_wrapped_key(next);
-        sqlx::query::<D>("UPDATE data_keys SET active = FALSE").execute_with(&mut *tx).await?;
-        sqlx::query::<D>("INSERT INTO data_keys (id, wrapped, active, created_at) VALUES ($1, $2, TRUE, $3)")
-            .bind_v(key.id)
-            .bind_v(&key.wrapped)
-            .bind_v(ms(Utc::now()))
-            .execute_with(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        self.keys.add(&key, true)?;
-        let mut resealed = 0;
-        for (table, id_col, key_col, columns) in SEALED {
-            resealed += self.reseal_table(table, id_col, key_col, columns, next).await?;
-        }
-        // Every row now carries a key id: a row without one can only be planted.
-        sqlx::query::<D>("UPDATE encryption_state SET legacy_plaintext = FALSE WHERE id = 1")
-            .execute_with(&self.write)
-            .await?;
-        self.keys.set_legacy_plaintext(false);
-        let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
-            .target("data_key", next)
-            .detail(format!("re-encrypted {resealed} rows"));
-        self.audited(async |_| Ok(Audited::new((), vec![audit]))).await?;
-        self.compact().await?;
-        Ok(RotationReport { new_key_id: next, rows_resealed: resealed, keys_rewrapped: 0 })
-    }
-
     pub(crate) async fn reseal_table(
         &self,
         table: &'static str,
@@ -198,5 +146,61 @@ impl<D: Dialect> Sql<D> {
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
         }
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::Keys for B {
+    async fn rewrap_keys(&self, next: &MasterKey) -> StoreResult<u64> {
+        let sql = self.sql();
+        sql.audited(async |conn| {
+            let rows =
+                sqlx::query::<B::D>("SELECT id, wrapped FROM data_keys ORDER BY id").fetch_all_with(&mut *conn).await?;
+            for row in &rows {
+                let key = WrappedKey { id: row.get_v("id")?, wrapped: row.get_v("wrapped")? };
+                let rewrapped = sql.keys.rewrap(&key, next)?;
+                sqlx::query::<B::D>("UPDATE data_keys SET wrapped = $2 WHERE id = $1")
+                    .bind_v(rewrapped.id)
+                    .bind_v(&rewrapped.wrapped)
+                    .execute_with(&mut *conn)
+                    .await?;
+            }
+            let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
+                .detail(format!("re-wrapped {} data keys under a new master key", rows.len()));
+            Ok(Audited::new(rows.len() as u64, vec![audit]))
+        })
+        .await
+    }
+
+    async fn rotate_data_key(&self) -> StoreResult<RotationReport> {
+        let sql = self.sql();
+        let mut tx = sql.write.begin().await?;
+        let next: i64 =
+            sqlx::query::<B::D>("SELECT COALESCE(MAX(id), 0) + 1 FROM data_keys").fetch_scalar_with(&mut *tx).await?;
+        let key = sql.keys.new_wrapped_key(next);
+        sqlx::query::<B::D>("UPDATE data_keys SET active = FALSE").execute_with(&mut *tx).await?;
+        sqlx::query::<B::D>("INSERT INTO data_keys (id, wrapped, active, created_at) VALUES ($1, $2, TRUE, $3)")
+            .bind_v(key.id)
+            .bind_v(&key.wrapped)
+            .bind_v(ms(Utc::now()))
+            .execute_with(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        sql.keys.add(&key, true)?;
+        let mut resealed = 0;
+        for (table, id_col, key_col, columns) in SEALED {
+            resealed += sql.reseal_table(table, id_col, key_col, columns, next).await?;
+        }
+        // Every row now carries a key id: a row without one can only be planted.
+        sqlx::query::<B::D>("UPDATE encryption_state SET legacy_plaintext = FALSE WHERE id = 1")
+            .execute_with(&sql.write)
+            .await?;
+        sql.keys.set_legacy_plaintext(false);
+        let audit = AuditEvent::new(carethread_core::audit::AuditAction::KeyRotation, None, Utc::now())
+            .target("data_key", next)
+            .detail(format!("re-encrypted {resealed} rows"));
+        sql.audited(async |_| Ok(Audited::new((), vec![audit]))).await?;
+        sql.compact().await?;
+        Ok(RotationReport { new_key_id: next, rows_resealed: resealed, keys_rewrapped: 0 })
     }
 }
