@@ -48,7 +48,13 @@ pub async fn confirm(app: &App, caller: &Caller, session: &str, code: &SecretStr
     let codes = totp::new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
     let audit = caller.audit(AuditAction::MfaEnable).target("user", caller.user.id);
-    app.store.set_mfa_enabled(caller.user.id, true, &hashes, session, &audit).await?;
+    let change = carethread_store::MfaChange {
+        user: caller.user.id,
+        enabled: true,
+        recovery_hashes: hashes,
+        keep_session: session.to_owned(),
+    };
+    app.store.set_mfa_enabled(&change, &audit).await?;
     Ok(codes)
 }
 
@@ -65,7 +71,13 @@ pub async fn disable(app: &App, caller: &Caller, session: &str, code: &SecretStr
         return Err(AppError::invalid("code", "is not a current code or an unused recovery code"));
     }
     let audit = caller.audit(AuditAction::MfaDisable).target("user", caller.user.id);
-    app.store.set_mfa_enabled(caller.user.id, false, &[], session, &audit).await?;
+    let change = carethread_store::MfaChange {
+        user: caller.user.id,
+        enabled: false,
+        recovery_hashes: Vec::new(),
+        keep_session: session.to_owned(),
+    };
+    app.store.set_mfa_enabled(&change, &audit).await?;
     Ok(())
 }
 

@@ -56,3 +56,14 @@ pub struct TriageSettingsChange {
     pub by: UserId,
     pub now: DateTime<Utc>,
 }
+
+/// Turns the second factor on (with fresh recovery codes, as hashes) or off.
+/// The session `keep_session` (a token hash) stays, marked as having passed
+/// the second factor when enabling; every other session of the user ends.
+#[derive(Debug, Clone)]
+pub struct MfaChange {
+    pub user: UserId,
+    pub enabled: bool,
+    pub recovery_hashes: Vec<String>,
+    pub keep_session: String,
+}

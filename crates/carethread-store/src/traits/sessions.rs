@@ -7,7 +7,7 @@ use carethread_core::ids::UserId;
 use carethread_core::user::User;
 use chrono::{DateTime, Utc};
 
-use crate::{LoginState, MfaRecord, SessionRecord, StoreResult};
+use crate::{LoginState, MfaChange, MfaRecord, SessionRecord, StoreResult};
 
 /// Sessions and sign-in state. Tokens are never stored, only their hashes.
 #[async_trait]
@@ -32,17 +32,8 @@ pub trait Sessions: Send + Sync {
     async fn mfa(&self, user: UserId) -> StoreResult<Option<MfaRecord>>;
     /// Stores a new (unconfirmed) TOTP secret, replacing any earlier one.
     async fn set_mfa_secret(&self, user: UserId, secret: &[u8], audit: &AuditEvent) -> StoreResult<()>;
-    /// Confirms MFA with fresh recovery codes (hashes), or removes it. The
-    /// session `keep_session` (a token hash) stays, marked as having passed
-    /// the second factor when enabling; every other session of the user ends.
-    async fn set_mfa_enabled(
-        &self,
-        user: UserId,
-        enabled: bool,
-        recovery_hashes: &[String],
-        keep_session: &str,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    /// Confirms MFA with fresh recovery codes, or removes it (see [`MfaChange`]).
+    async fn set_mfa_enabled(&self, change: &MfaChange, audit: &AuditEvent) -> StoreResult<()>;
     /// Accepts TOTP time step `step` once: false if it (or a later one) was used.
     async fn accept_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
     /// Uses up a recovery code; false if unknown or already used.
