@@ -22,12 +22,11 @@ pub(crate) use uuid::Uuid;
 
 pub(crate) use super::audit::with_target;
 pub(crate) use super::batch::*;
-pub(crate) use super::care_teams_and_pools::pool_from_row;
 pub(crate) use super::drafting::draft_from_row;
 pub(crate) use super::grants::grant_from_row;
+pub(crate) use super::people::{pool_from_row, user_from_row};
 pub(crate) use super::threads::{summary_from_row, thread_from_row, wait_key_sql};
 pub(crate) use super::triage::triage_from_row;
-pub(crate) use super::users::user_from_row;
 pub(crate) use super::write_jobs::{JobOutcome, WriteJob};
 pub(crate) use super::{Audited, Sql, at, ms, naming_conflict, new_id, opt_id, parse_id, person};
 pub(crate) use crate::crypto::{Keyring, Slot};

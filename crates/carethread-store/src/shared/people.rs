@@ -1,0 +1,299 @@
+//! People and the clinic's organisation: users (creating them, reading them
+//! and their credentials, disabling them, the changes an administrator makes
+//! to their account), patients' care teams, and the pools threads are routed
+//! to with who works in each.
+
+use async_trait::async_trait;
+
+use super::impls::Backend;
+use super::prelude::*;
+
+use crate::{CareTeamMember, Credentials, PoolMember, UserChange};
+
+pub(crate) fn user_from_row<R: DialectRow>(row: &R) -> StoreResult<User> {
+    let dob: Option<String> = row.get_v("date_of_birth")?;
+    let date_of_birth = dob
+        .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
+        .transpose()
+        .map_err(|_| StoreError::Corrupt("date of birth".into()))?;
+    Ok(User {
+        id: parse_id(row.get_v::<&str, _>("id")?)?,
+        username: Username::parse(row.get_v::<&str, _>("username")?)?,
+        display_name: DisplayName::parse(row.get_v::<&str, _>("display_name")?)?,
+        role: row.get_v::<&str, _>("role")?.parse()?,
+        date_of_birth,
+        language: Language::parse(row.get_v::<&str, _>("language")?)?,
+        disabled: row.get_v("disabled")?,
+        mrn: row
+            .get_v::<Option<String>, _>("mrn")?
+            .map(|m| carethread_core::user::Mrn::parse(&m))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("record number".into()))?,
+    })
+}
+
+/// A table of who belongs to what: a patient's care team, a pool's members.
+struct Membership {
+    table: &'static str,
+    group_column: &'static str,
+    member_column: &'static str,
+}
+
+const CARE_TEAMS: Membership =
+    Membership { table: "care_team_members", group_column: "patient_id", member_column: "staff_id" };
+const POOLS: Membership = Membership { table: "pool_members", group_column: "pool_id", member_column: "user_id" };
+
+pub(crate) fn pool_from_row<R: DialectRow>(row: &R) -> StoreResult<PoolRef> {
+    Ok(PoolRef { id: parse_id(row.get_v::<&str, _>("id")?)?, slug: row.get_v("slug")?, name: row.get_v("name")? })
+}
+
+impl<D: Dialect> Sql<D> {
+    /// Adds (`add`) or removes `member` in `group` of a membership table,
+    /// with the audit entries that record it.
+    async fn write_membership(
+        &self,
+        table: &Membership,
+        group: String,
+        member: String,
+        add: bool,
+        audit: Vec<AuditEvent>,
+    ) -> StoreResult<()> {
+        let Membership { table, group_column, member_column } = table;
+        let statement = if add {
+            format!("INSERT INTO {table} ({group_column}, {member_column}) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        } else {
+            format!("DELETE FROM {table} WHERE {group_column} = $1 AND {member_column} = $2")
+        };
+        self.audited(async |conn| {
+            sqlx::query::<D>(&statement).bind_v(&group).bind_v(&member).execute_with(&mut *conn).await?;
+            Ok(Audited::new((), audit))
+        })
+        .await
+    }
+
+    /// (what they belong to, who) pairs from a query naming the first `owner`.
+    pub(crate) async fn read_memberships<T: FromStr>(&self, sql: &str) -> StoreResult<Vec<(T, PersonRef)>> {
+        let rows = sqlx::query::<D>(sql).fetch_all_with(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                let who = person(parse_id(r.get_v::<&str, _>("id")?)?, r.get_v("display_name")?, r.get_v("role")?)?;
+                Ok((parse_id(r.get_v::<&str, _>("owner")?)?, who))
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::People for B {
+    async fn create_user(
+        &self,
+        user: &NewUser,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<User> {
+        let sql = self.sql();
+        let id = UserId::from_uuid(new_id());
+        sql.audited(async |conn| {
+            let result = sqlx::query::<B::D>(
+                "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at, mrn) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9)",
+            )
+            .bind_v(id.to_string())
+            .bind_v(user.username.as_str())
+            .bind_v(user.display_name.as_str())
+            .bind_v(user.role.as_str())
+            .bind_v(user.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind_v(user.language.as_str())
+            .bind_v(password_hash)
+            .bind_v(ms(now))
+            .bind_v(user.mrn.as_ref().map(carethread_core::user::Mrn::as_str))
+            .execute_with(&mut *conn)
+            .await;
+            naming_conflict(result, "username or record number")?;
+            let created = User {
+                id,
+                username: user.username.clone(),
+                display_name: user.display_name.clone(),
+                role: user.role,
+                date_of_birth: user.date_of_birth,
+                language: user.language,
+                disabled: false,
+                mrn: user.mrn.clone(),
+            };
+            Ok(Audited::new(created, with_target(std::slice::from_ref(audit), "user", &id.to_string())))
+        })
+        .await
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+            .bind_v(id.to_string())
+            .fetch_optional_with(&sql.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_credentials(&self, username: &Username) -> StoreResult<Option<Credentials>> {
+        let sql = self.sql();
+        let row =
+            sqlx::query::<B::D>(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = $1"))
+                .bind_v(username.as_str())
+                .fetch_optional_with(&sql.read)
+                .await?;
+        match row {
+            Some(row) => {
+                Ok(Some(Credentials { user: user_from_row(&row)?, password_hash: row.get_v("password_hash")? }))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        let sql = self.sql();
+        let rows = sqlx::query::<B::D>(&format!("SELECT {USER_COLS} FROM users u ORDER BY u.username"))
+            .fetch_all_with(&sql.read)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool> {
+        let sql = self.sql();
+        sql.audited(async |conn| {
+            let id: Option<String> =
+                sqlx::query::<B::D>("UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id")
+                    .bind_v(username.as_str())
+                    .bind_v(disabled)
+                    .fetch_optional_scalar_with(&mut *conn)
+                    .await?;
+            let Some(id) = id else {
+                return Ok(Audited::unchanged(false));
+            };
+            if disabled {
+                sqlx::query::<B::D>("DELETE FROM sessions WHERE user_id = $1")
+                    .bind_v(&id)
+                    .execute_with(&mut *conn)
+                    .await?;
+            }
+            Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "user", &id)))
+        })
+        .await
+    }
+
+    async fn update_user(&self, id: UserId, change: &UserChange, audit: &AuditEvent) -> StoreResult<bool> {
+        let sql = self.sql();
+        sql.audited(async |conn| {
+            let row = sqlx::query::<B::D>(
+                "UPDATE users SET role = COALESCE($2, role), display_name = COALESCE($3, display_name), \
+                 language = COALESCE($4, language), mrn = CASE WHEN $5 THEN $6 ELSE mrn END WHERE id = $1 RETURNING id",
+            )
+            .bind_v(id.to_string())
+            .bind_v(change.role.map(Role::as_str))
+            .bind_v(change.display_name.as_ref().map(DisplayName::as_str))
+            .bind_v(change.language.map(Language::as_str))
+            .bind_v(change.mrn.is_some())
+            .bind_v(change.mrn.as_ref().and_then(|m| m.as_ref().map(carethread_core::user::Mrn::as_str)))
+            .fetch_optional_with(&mut *conn)
+            .await;
+            if naming_conflict(row, "record number")?.is_none() {
+                return Ok(Audited::unchanged(false));
+            }
+            if change.role.is_some() {
+                // A new role is new powers: sign in again to get them.
+                sqlx::query::<B::D>("DELETE FROM sessions WHERE user_id = $1")
+                    .bind_v(id.to_string())
+                    .execute_with(&mut *conn)
+                    .await?;
+            }
+            Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "user", &id.to_string())))
+        })
+        .await
+    }
+
+    async fn care_teams(&self) -> StoreResult<Vec<CareTeamMember>> {
+        let pairs = self
+            .sql()
+            .read_memberships(
+                "SELECT c.patient_id AS owner, u.id, u.display_name, u.role FROM care_team_members c \
+             JOIN users u ON u.id = c.staff_id ORDER BY c.patient_id, u.display_name",
+            )
+            .await?;
+        Ok(pairs.into_iter().map(|(patient_id, clinician)| CareTeamMember { patient_id, clinician }).collect())
+    }
+
+    async fn pool_members(&self) -> StoreResult<Vec<PoolMember>> {
+        let pairs = self
+            .sql()
+            .read_memberships(
+                "SELECT m.pool_id AS owner, u.id, u.display_name, u.role FROM pool_members m \
+             JOIN users u ON u.id = m.user_id ORDER BY m.pool_id, u.display_name",
+            )
+            .await?;
+        Ok(pairs.into_iter().map(|(pool_id, member)| PoolMember { pool_id, member }).collect())
+    }
+
+    async fn set_care_team_member(
+        &self,
+        patient_id: UserId,
+        staff_id: UserId,
+        member: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let audit = with_target(std::slice::from_ref(audit), "user", &staff_id.to_string());
+        self.sql().write_membership(&CARE_TEAMS, patient_id.to_string(), staff_id.to_string(), member, audit).await
+    }
+
+    async fn create_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef> {
+        let sql = self.sql();
+        let id = PoolId::from_uuid(new_id());
+        sql.audited(async |conn| {
+            let result = sqlx::query::<B::D>("INSERT INTO pools (id, slug, name) VALUES ($1, $2, $3)")
+                .bind_v(id.to_string())
+                .bind_v(slug)
+                .bind_v(name)
+                .execute_with(&mut *conn)
+                .await;
+            naming_conflict(result, "pool")?;
+            let pool = PoolRef { id, slug: slug.to_owned(), name: name.to_owned() };
+            Ok(Audited::new(pool, with_target(std::slice::from_ref(audit), "pool", &id.to_string())))
+        })
+        .await
+    }
+
+    async fn set_pool_member(
+        &self,
+        pool_id: PoolId,
+        user_id: UserId,
+        member: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let audit = with_target(std::slice::from_ref(audit), "pool", &pool_id.to_string());
+        self.sql().write_membership(&POOLS, pool_id.to_string(), user_id.to_string(), member, audit).await
+    }
+
+    async fn pools(&self) -> StoreResult<Vec<PoolRef>> {
+        let sql = self.sql();
+        let rows =
+            sqlx::query::<B::D>("SELECT id, slug, name FROM pools ORDER BY name").fetch_all_with(&sql.read).await?;
+        rows.iter().map(pool_from_row).collect()
+    }
+
+    async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>> {
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>("SELECT id, slug, name FROM pools WHERE slug = $1")
+            .bind_v(slug)
+            .fetch_optional_with(&sql.read)
+            .await?;
+        row.as_ref().map(pool_from_row).transpose()
+    }
+
+    async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>> {
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>("SELECT id, slug, name FROM pools WHERE id = $1")
+            .bind_v(id.to_string())
+            .fetch_optional_with(&sql.read)
+            .await?;
+        row.as_ref().map(pool_from_row).transpose()
+    }
+}
