@@ -44,15 +44,15 @@ struct Concepts {
     prefixes: PrefixIndex<Entry>,
     /// Runs of words ("better off"), by their first word.
     phrases: HashMap<&'static str, Vec<(Vec<&'static str>, Entry)>>,
-    /// Runs of words that name no symptom ("blood pressure").
-    not_symptoms: Vec<Vec<&'static str>>,
+    /// Runs of words that name no symptom ("blood pressure"), by their first word.
+    not_symptoms: HashMap<&'static str, Vec<Vec<&'static str>>>,
 }
 
 impl Concepts {
     /// How many tokens from `at` a run that names no symptom covers (0: none).
     fn not_symptom_at(&self, tokens: &[Token], at: usize) -> usize {
-        self.not_symptoms
-            .iter()
+        let Some(runs) = self.not_symptoms.get(tokens[at].text.as_str()) else { return 0 };
+        runs.iter()
             .find(|run| {
                 tokens.get(at..at + run.len()).is_some_and(|ts| ts.iter().zip(run.iter()).all(|(t, w)| t.text == *w))
             })
@@ -71,7 +71,9 @@ fn concepts() -> &'static Concepts {
             }
             let Some((name, words)) = line.split_once(':') else { continue };
             if name.trim() == "not" {
-                concepts.not_symptoms.extend(words.split_whitespace().map(|w| w.split('_').collect::<Vec<_>>()));
+                for run in words.split_whitespace().map(|w| w.split('_').collect::<Vec<_>>()) {
+                    concepts.not_symptoms.entry(run[0]).or_default().push(run);
+                }
                 continue;
             }
             let id = concepts.names.len();

@@ -198,10 +198,11 @@ impl Model {
             .iter()
             .zip(&features.buckets)
             .map(|(name, bucket)| (self.weights[*bucket as usize * OUTPUTS + output], name))
-            .filter(|(w, name)| *w > 0.0 && features::describe(name).is_some())
+            .filter(|(w, _)| *w > 0.0)
             .collect();
         contributions.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        contributions.iter().take(3).filter_map(|(_, name)| features::describe(name)).collect()
+        // Described strongest first, until three say something.
+        contributions.iter().filter_map(|(_, name)| features::describe(name)).take(3).collect()
     }
 }
 
