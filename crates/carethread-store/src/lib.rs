@@ -1,8 +1,10 @@
 //! CareThread persistence, behind one small trait per aggregate:
 //!
-//! - [`Threads`]: threads and messages, who may see them, moving them between
-//!   pools and people (with an internal note in the same transaction: see
-//!   [`Threads::update_thread_with_note`]), triage results, read receipts, files;
+//! - [`Threads`]: threads, who may see them, moving them between pools and
+//!   people (with an internal note in the same transaction: see
+//!   [`Threads::update_thread_with_note`]);
+//! - [`Messages`]: the messages of a thread, read receipts and files;
+//! - [`TriageResults`]: triage results, overrides and how triage has done;
 //! - [`People`]: users, patients' care teams, pools and their members;
 //! - [`Sessions`]: sign-in, lockout, sessions and the second factor;
 //! - [`AccessGrants`]: proxy grants and break-the-glass emergency access;
@@ -30,11 +32,14 @@
 //!   `execute_with` / `fetch_all_with` / …, and reads with `get_v` (the
 //!   `Decodable` types). Every call is monomorphised; nothing is boxed or
 //!   read through a dynamic row.
-//! - `shared/`: one module per aggregate (`users.rs`, `threads.rs`,
-//!   `messages.rs`, `grants.rs`, `audit.rs`, …), each an
-//!   `impl<D: Dialect> Sql<D>` block over the backend's pools and keys, and
-//!   `shared/impls.rs`, which implements the store traits once for any
-//!   `Backend` (a `Sql<D>` plus how a write a user waits on is committed).
+//! - `shared/`: one module per aggregate (`people.rs`, `threads.rs`,
+//!   `messages.rs`, `grants.rs`, `audit.rs`, …), each implementing its store
+//!   trait once for any `Backend` (`shared/backend.rs`: a `Sql<D>` over the
+//!   backend's pools and keys, plus how a write a user waits on is
+//!   committed), the SQL written in the trait's methods; queries several
+//!   methods share are `impl<D: Dialect> Sql<D>` methods beside them.
+//! - `inputs.rs`: the typed inputs of writes that take many values
+//!   ([`NewGrant`], [`SetReplyTemplate`], …).
 //! - `sqlite.rs` and `postgres.rs`: opening, and committing those writes:
 //!   SQLite's group commit, PostgreSQL's transaction with `NOTIFY`.
 //!
@@ -71,7 +76,10 @@ pub use model::*;
 pub use people::{CareTeamMember, Credentials, PoolMember};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use traits::{AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, People, Sessions, StorageHealth, Threads};
+pub use traits::{
+    AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, People, Sessions, StorageHealth, Threads,
+    TriageResults,
+};
 
 /// Every store trait, for code that calls store methods on a concrete
 /// backend (`SqliteStore`, `PostgresStore`). Through `dyn Store`, or a
@@ -79,7 +87,8 @@ pub use traits::{AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, People,
 pub mod prelude {
     pub use crate::Store;
     pub use crate::traits::{
-        AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, People, Sessions, StorageHealth, Threads,
+        AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, People, Sessions, StorageHealth, Threads,
+        TriageResults,
     };
 }
 
@@ -92,6 +101,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait Store:
     Threads
+    + Messages
+    + TriageResults
     + People
     + Sessions
     + AccessGrants

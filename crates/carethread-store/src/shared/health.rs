@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::impls::Backend;
+use super::backend::Backend;
 use super::prelude::*;
 
 #[async_trait]

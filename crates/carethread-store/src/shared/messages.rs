@@ -1,6 +1,9 @@
 //! Messages and their files: writing them, reading them as each reader may see
 //! them, read receipts, and attachments.
 
+use async_trait::async_trait;
+
+use super::backend::Backend;
 use super::prelude::*;
 
 pub(crate) fn attachment_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<Attachment> {
@@ -222,30 +225,51 @@ impl<D: Dialect> Sql<D> {
         Self::audit_now_or_later(conn, keys, rows.audit, deferred).await?;
         Ok(JobOutcome { written, event: Some(message_event(new, written.message_id)) })
     }
+}
 
-    pub(crate) async fn write_mark_read(
+#[async_trait]
+impl<B: Backend> crate::Messages for B {
+    async fn add_message(&self, new: NewMessage) -> StoreResult<Written> {
+        self.submit(WriteJob::Message(new)).await
+    }
+
+    async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>> {
+        self.sql().message_views(id, None, include_internal).await
+    }
+
+    async fn message(
+        &self,
+        thread: ThreadId,
+        id: MessageId,
+        include_internal: bool,
+    ) -> StoreResult<Option<MessageView>> {
+        Ok(self.sql().message_views(thread, Some(id), include_internal).await?.pop())
+    }
+
+    async fn mark_read(
         &self,
         id: ThreadId,
         reader: UserId,
         include_internal: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
+        let sql = self.sql();
         const LAST_SEQ: &str =
             "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";
         // Check on a reader first, so that opening an already-read thread
         // never waits for the writer.
         let behind: Option<i64> =
-            sqlx::query::<D>(&format!("SELECT t.message_count - {LAST_SEQ} FROM threads t WHERE t.id = $1"))
+            sqlx::query::<B::D>(&format!("SELECT t.message_count - {LAST_SEQ} FROM threads t WHERE t.id = $1"))
                 .bind_v(id.to_string())
                 .bind_v(reader.to_string())
-                .fetch_optional_scalar_with(&self.read)
+                .fetch_optional_scalar_with(&sql.read)
                 .await?;
         if behind.unwrap_or(0) <= 0 {
             return Ok(0);
         }
         let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
-        let mut tx = self.write.begin().await?;
-        let inserted = sqlx::query::<D>(&format!(
+        let mut tx = sql.write.begin().await?;
+        let inserted = sqlx::query::<B::D>(&format!(
             "INSERT INTO message_reads (message_id, reader_id, read_at) \
              SELECT m.id, $2, $3 FROM messages m WHERE m.thread_id = $1 AND m.author_id <> $2 {internal} \
              AND m.seq > {LAST_SEQ} ON CONFLICT DO NOTHING"
@@ -256,7 +280,7 @@ impl<D: Dialect> Sql<D> {
         .execute_with(&mut *tx)
         .await?
         .rows_affected();
-        sqlx::query::<D>(
+        sqlx::query::<B::D>(
             "INSERT INTO thread_reads (thread_id, reader_id, last_seq) \
              SELECT t.id, $2, t.message_count FROM threads t WHERE t.id = $1 \
              ON CONFLICT (thread_id, reader_id) DO UPDATE SET last_seq = excluded.last_seq",
@@ -274,36 +298,67 @@ impl<D: Dialect> Sql<D> {
             at: now,
         };
         if inserted > 0 {
-            self.notify_in_tx(&mut tx, &event).await?;
+            sql.notify_in_tx(&mut tx, &event).await?;
         }
         tx.commit().await?;
         if inserted > 0 {
-            self.publish(event);
+            sql.publish(event);
         }
         Ok(inserted)
     }
 
-    pub(crate) async fn read_attachment(
+    async fn first_read_among(
+        &self,
+        id: ThreadId,
+        readers: &[UserId],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>> {
+        let sql = self.sql();
+        if readers.is_empty() {
+            return Ok(None);
+        }
+        let placeholders: Vec<String> = (0..readers.len()).map(|i| format!("${}", i + 3)).collect();
+        let statement = format!(
+            "SELECT u.id, u.display_name, u.role, r.read_at FROM message_reads r \
+             JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = r.reader_id \
+             WHERE m.thread_id = $1 AND r.read_at >= $2 AND r.reader_id IN ({}) \
+             ORDER BY r.read_at LIMIT 1",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&statement).bind_v(id.to_string()).bind_v(ms(since));
+        for reader in readers {
+            query = query.bind_v(reader.to_string());
+        }
+        let Some(row) = query.fetch_optional_with(&sql.read).await? else {
+            return Ok(None);
+        };
+        let reader: UserId = parse_id(&row.get_v::<String, _>("id")?)?;
+        let who = person(reader, row.get_v("display_name")?, &row.get_v::<String, _>("role")?)?;
+        Ok(Some((who, at(row.get_v("read_at")?)?)))
+    }
+
+    async fn attachment(
         &self,
         thread: ThreadId,
         id: AttachmentId,
         include_internal: bool,
     ) -> StoreResult<Option<(AttachmentView, Vec<u8>)>> {
-        let row = sqlx::query::<D>(
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>(
             "SELECT a.id, a.message_id, a.thread_id, a.uploader_id, a.media_type, a.file_name, a.size_bytes, a.created_at, \
              a.content, a.key_id, m.internal FROM attachments a JOIN messages m ON m.id = a.message_id \
              WHERE a.id = $1 AND a.thread_id = $2",
         )
         .bind_v(id.to_string())
         .bind_v(thread.to_string())
-        .fetch_optional_with(&self.read)
+        .fetch_optional_with(&sql.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let internal: bool = row.get_v("internal")?;
         if internal && !include_internal {
             return Ok(None);
         }
-        self.decode(|keys| {
+        sql.decode(|keys| {
             let attachment = attachment_from_row(&row, keys)?;
             let row_id = attachment.id.to_string();
             let slot = Slot { table: "attachments", column: "content", row: &row_id };

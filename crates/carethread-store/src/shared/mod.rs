@@ -1,18 +1,18 @@
 //! The SQL both backends run, as ordinary generic Rust: one module per
-//! aggregate, each an `impl<D: Dialect> Sql<D>` block (see [`Dialect`] for
-//! what differs between SQLite and PostgreSQL). `sqlite.rs` and
+//! aggregate, each implementing its store trait once for every [`Backend`]
+//! with the SQL in the trait's methods, plus an `impl<D: Dialect> Sql<D>`
+//! block for the queries several methods share (see [`Dialect`] for what
+//! differs between SQLite and PostgreSQL). `sqlite.rs` and
 //! `postgres.rs` each hold a `Sql<D>` for their database and add what only
 //! they do: opening, and how a write a user waits on is committed.
 
-mod access_facts;
-mod after_hours;
 mod audit;
+mod backend;
 mod batch;
 mod clinic_settings;
 mod drafting;
 mod grants;
 mod health;
-mod impls;
 mod keys;
 mod messages;
 mod people;
@@ -22,8 +22,8 @@ mod threads;
 mod triage;
 mod write_jobs;
 
+pub(crate) use backend::Backend;
 pub(crate) use batch::*;
-pub(crate) use impls::Backend;
 
 use std::str::FromStr;
 

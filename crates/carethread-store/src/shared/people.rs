@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::impls::Backend;
+use super::backend::Backend;
 use super::prelude::*;
 
 use crate::{CareTeamMember, Credentials, PoolMember, UserChange};

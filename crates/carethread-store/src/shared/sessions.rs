@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use super::impls::Backend;
+use super::backend::Backend;
 use super::prelude::*;
 
 use crate::{LoginState, MfaChange, MfaRecord};

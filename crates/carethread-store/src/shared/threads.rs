@@ -1,7 +1,12 @@
 //! Threads: creating them, changing their status, urgency, pool and assignee,
 //! and listing them (in-baskets and inboxes) as summaries.
 
+use async_trait::async_trait;
+
+use super::backend::Backend;
 use super::prelude::*;
+
+use crate::{NewNote, ThreadChange};
 
 pub(crate) fn thread_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<Thread> {
     let id: &str = row.get_v("id")?;
@@ -154,10 +159,10 @@ impl<D: Dialect> Sql<D> {
         &self,
         id: ThreadId,
         patch: &ThreadPatch,
-        note: Option<&crate::NewNote>,
+        note: Option<&NewNote>,
         now: DateTime<Utc>,
         audit: &[AuditEvent],
-    ) -> StoreResult<crate::ThreadChange> {
+    ) -> StoreResult<ThreadChange> {
         let mut sets = vec!["updated_at = $2".to_owned()];
         let mut binds: Vec<Option<Bind>> = Vec::new();
         let mut next = 3;
@@ -214,7 +219,7 @@ impl<D: Dialect> Sql<D> {
                 at: now,
             };
             let Some(note) = note else {
-                let change = crate::ThreadChange { thread, note_id: None };
+                let change = ThreadChange { thread, note_id: None };
                 return Ok(Audited::new(change, with_target(audit, "thread", &id.to_string())).publishing(updated));
             };
             let note_id = Self::write_note(conn, &self.keys, id, note, now).await?;
@@ -228,7 +233,7 @@ impl<D: Dialect> Sql<D> {
                 alert: false,
                 at: now,
             };
-            let change = crate::ThreadChange { thread, note_id: Some(note_id) };
+            let change = ThreadChange { thread, note_id: Some(note_id) };
             Ok(Audited::new(change, entries).publishing(updated).publishing(noted))
         })
         .await
@@ -239,7 +244,7 @@ impl<D: Dialect> Sql<D> {
         conn: &mut D::Connection,
         keys: &Keyring,
         id: ThreadId,
-        note: &crate::NewNote,
+        note: &NewNote,
         now: DateTime<Utc>,
     ) -> StoreResult<MessageId> {
         let seq: i64 = sqlx::query::<D>(
@@ -265,13 +270,97 @@ impl<D: Dialect> Sql<D> {
         Self::insert_messages(conn, &[row]).await?;
         Ok(note_id)
     }
+}
 
-    pub(crate) async fn read_thread_list(
+#[async_trait]
+impl<B: Backend> crate::Threads for B {
+    async fn patient_facts(&self, actor: Actor, patient_id: UserId) -> StoreResult<Option<PatientFacts>> {
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>(
+            "SELECT u.role, EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = u.id AND c.staff_id = $2) AS on_care_team \
+             FROM users u WHERE u.id = $1 AND u.disabled = FALSE",
+        )
+        .bind_v(patient_id.to_string())
+        .bind_v(actor.id.to_string())
+        .fetch_optional_with(&sql.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        if row.get_v::<&str, _>("role")? != Role::Patient.as_str() {
+            return Ok(None);
+        }
+        let proxy_grant =
+            if actor.role == Role::Proxy { sql.active_grant(actor.id, patient_id, Utc::now()).await? } else { None };
+        Ok(Some(PatientFacts { patient_id, on_care_team: row.get_v("on_care_team")?, proxy_grant }))
+    }
+
+    async fn thread_facts(
+        &self,
+        actor: Actor,
+        id: ThreadId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Thread, ThreadFacts)>> {
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>(&format!(
+            "SELECT {THREAD_COLS}, \
+             EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = t.patient_id AND c.staff_id = $2) AS on_care_team, \
+             EXISTS (SELECT 1 FROM pool_members pm WHERE pm.pool_id = t.pool_id AND pm.user_id = $2) AS in_pool, \
+             EXISTS (SELECT 1 FROM emergency_access e WHERE e.user_id = $2 AND e.patient_id = t.patient_id \
+                 AND e.expires_at > $3) AS emergency_access \
+             FROM threads t WHERE t.id = $1"
+        ))
+        .bind_v(id.to_string())
+        .bind_v(actor.id.to_string())
+        .bind_v(ms(now))
+        .fetch_optional_with(&sql.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let thread = sql.decode(|keys| thread_from_row(&row, keys)).await?;
+        let proxy_grant =
+            if actor.role == Role::Proxy { sql.active_grant(actor.id, thread.patient_id, now).await? } else { None };
+        let facts = ThreadFacts {
+            patient_id: Some(thread.patient_id),
+            confidential: thread.confidential,
+            on_care_team: row.get_v("on_care_team")?,
+            in_thread_pool: row.get_v("in_pool")?,
+            is_assignee: thread.assignee_id == Some(actor.id),
+            emergency_access: row.get_v("emergency_access")?,
+            proxy_grant,
+        };
+        Ok(Some((thread, facts)))
+    }
+
+    async fn create_thread(&self, new: NewThread) -> StoreResult<Written> {
+        self.submit(WriteJob::Thread(new)).await
+    }
+
+    async fn update_thread(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<Thread> {
+        Ok(self.sql().write_thread_patch(id, patch, None, now, audit).await?.thread)
+    }
+
+    async fn update_thread_with_note(
+        &self,
+        id: ThreadId,
+        patch: &ThreadPatch,
+        note: Option<&NewNote>,
+        now: DateTime<Utc>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<ThreadChange> {
+        self.sql().write_thread_patch(id, patch, note, now, audit).await
+    }
+
+    async fn list_threads(
         &self,
         actor: Actor,
         filter: &ThreadFilter,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ThreadSummary>> {
+        let sql = self.sql();
         let mut clauses = vec![format!("({})", visible_threads(actor.role))];
         let mut binds = Vec::new();
         let mut next = 3;
@@ -319,9 +408,16 @@ impl<D: Dialect> Sql<D> {
         } else {
             "t.updated_at DESC, t.id DESC".to_owned()
         };
-        let sql =
+        let statement =
             format!("{} ORDER BY {order} LIMIT ${next}", summary_select(actor.role.is_staff(), &clauses.join(" AND ")));
         binds.push(Bind::Int(i64::from(filter.limit)));
-        self.fetch_summaries(&sql, actor.id, now, binds).await
+        sql.fetch_summaries(&statement, actor.id, now, binds).await
+    }
+
+    async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>> {
+        let statement = summary_select(actor.role.is_staff(), "t.id = $3 AND $2 = $2");
+        let binds = vec![Bind::Text(id.to_string())];
+        let mut rows = self.sql().fetch_summaries(&statement, actor.id, Utc::now(), binds).await?;
+        Ok(rows.pop())
     }
 }

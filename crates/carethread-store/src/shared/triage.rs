@@ -1,5 +1,8 @@
 //! Triage results: overrides, counts and the latest result of a thread.
 
+use async_trait::async_trait;
+
+use super::backend::Backend;
 use super::prelude::*;
 
 pub(crate) fn triage_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<TriageRecord> {
@@ -22,78 +25,6 @@ pub(crate) fn triage_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreRe
 }
 
 impl<D: Dialect> Sql<D> {
-    pub(crate) async fn write_triage_override(&self, change: &TriageOverride) -> StoreResult<Thread> {
-        let returning = THREAD_COLS.replace("t.", "");
-        let sql = format!(
-            "UPDATE threads SET urgency = $2, urgency_rank = $3, category = $4, pool_id = COALESCE($5, pool_id) \
-             WHERE id = $1 RETURNING {returning}"
-        );
-        let record = TriageRecord {
-            urgency: change.urgency,
-            category: change.category,
-            pool_slug: change.pool_slug.clone(),
-            confidence: 1.0,
-            reasons: change.reasons.clone(),
-            model_id: "override".to_owned(),
-            model_version: "1".to_owned(),
-            needs_review: false,
-            overridden_by: Some(change.by),
-        };
-        let event = ThreadEvent {
-            kind: EventKind::ThreadUpdated,
-            thread_id: change.thread_id,
-            message_id: None,
-            internal: false,
-            alert: change.urgency == Urgency::Emergency,
-            at: change.now,
-        };
-        self.audited(async |conn| {
-            let row = sqlx::query::<D>(&sql)
-                .bind_v(change.thread_id.to_string())
-                .bind_v(change.urgency.as_str())
-                .bind_v(change.urgency.rank())
-                .bind_v(change.category.as_str())
-                .bind_v(change.pool_id.map(|p| p.to_string()))
-                .fetch_optional_with(&mut *conn)
-                .await?
-                .ok_or(StoreError::Missing("thread"))?;
-            let thread = thread_from_row(&row, &self.keys)?;
-            let row = Self::triage_row(&self.keys, change.thread_id, None, &record, change.now)?;
-            Self::insert_triage(conn, row, None).await?;
-            let audit = with_target(&change.audit, "thread", &change.thread_id.to_string());
-            Ok(Audited::new(thread, audit).publishing(event))
-        })
-        .await
-    }
-
-    pub(crate) async fn read_triage_stats(&self) -> StoreResult<TriageStats> {
-        let rows = sqlx::query::<D>(
-            "SELECT model_id, model_version, COUNT(*) AS n, \
-             SUM(CASE WHEN needs_review THEN 1 ELSE 0 END) AS review, \
-             SUM(CASE WHEN urgency = 'emergency' THEN 1 ELSE 0 END) AS emergencies \
-             FROM triage_results WHERE overridden_by IS NULL GROUP BY model_id, model_version \
-             ORDER BY model_id, model_version",
-        )
-        .fetch_all_with(&self.read)
-        .await?;
-        let mut stats = TriageStats::default();
-        for row in &rows {
-            let n: i64 = row.get_v("n")?;
-            stats.automatic += n;
-            stats.needs_review += row.get_v::<Option<i64>, _>("review")?.unwrap_or(0);
-            stats.emergencies += row.get_v::<Option<i64>, _>("emergencies")?.unwrap_or(0);
-            stats.by_model.push(crate::ModelCount {
-                model_id: row.get_v("model_id")?,
-                model_version: row.get_v("model_version")?,
-                results: n,
-            });
-        }
-        stats.overrides = sqlx::query::<D>("SELECT COUNT(*) FROM triage_results WHERE overridden_by IS NOT NULL")
-            .fetch_scalar_with(&self.read)
-            .await?;
-        Ok(stats)
-    }
-
     /// A triage result, its reasons sealed.
     pub(crate) fn triage_row(
         keys: &Keyring,
@@ -139,18 +70,96 @@ impl<D: Dialect> Sql<D> {
             None => Self::insert_triage_rows(conn, &[row]).await,
         }
     }
+}
 
-    pub(crate) async fn read_latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
-        let row = sqlx::query::<D>(
+#[async_trait]
+impl<B: Backend> crate::TriageResults for B {
+    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
+        let sql = self.sql();
+        let row = sqlx::query::<B::D>(
             "SELECT id, urgency, category, pool_slug, confidence, reasons, model_id, model_version, needs_review, \
              overridden_by, created_at, key_id FROM triage_results \
              WHERE thread_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
         .bind_v(id.to_string())
-        .fetch_optional_with(&self.read)
+        .fetch_optional_with(&sql.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let record = self.decode(|keys| triage_from_row(&row, keys)).await?;
+        let record = sql.decode(|keys| triage_from_row(&row, keys)).await?;
         Ok(Some((record, at(row.get_v("created_at")?)?)))
+    }
+
+    async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread> {
+        let sql = self.sql();
+        let returning = THREAD_COLS.replace("t.", "");
+        let statement = format!(
+            "UPDATE threads SET urgency = $2, urgency_rank = $3, category = $4, pool_id = COALESCE($5, pool_id) \
+             WHERE id = $1 RETURNING {returning}"
+        );
+        let record = TriageRecord {
+            urgency: change.urgency,
+            category: change.category,
+            pool_slug: change.pool_slug.clone(),
+            confidence: 1.0,
+            reasons: change.reasons.clone(),
+            model_id: "override".to_owned(),
+            model_version: "1".to_owned(),
+            needs_review: false,
+            overridden_by: Some(change.by),
+        };
+        let event = ThreadEvent {
+            kind: EventKind::ThreadUpdated,
+            thread_id: change.thread_id,
+            message_id: None,
+            internal: false,
+            alert: change.urgency == Urgency::Emergency,
+            at: change.now,
+        };
+        sql.audited(async |conn| {
+            let row = sqlx::query::<B::D>(&statement)
+                .bind_v(change.thread_id.to_string())
+                .bind_v(change.urgency.as_str())
+                .bind_v(change.urgency.rank())
+                .bind_v(change.category.as_str())
+                .bind_v(change.pool_id.map(|p| p.to_string()))
+                .fetch_optional_with(&mut *conn)
+                .await?
+                .ok_or(StoreError::Missing("thread"))?;
+            let thread = thread_from_row(&row, &sql.keys)?;
+            let row = Sql::<B::D>::triage_row(&sql.keys, change.thread_id, None, &record, change.now)?;
+            Sql::<B::D>::insert_triage(conn, row, None).await?;
+            let audit = with_target(&change.audit, "thread", &change.thread_id.to_string());
+            Ok(Audited::new(thread, audit).publishing(event))
+        })
+        .await
+    }
+
+    async fn triage_stats(&self) -> StoreResult<TriageStats> {
+        let sql = self.sql();
+        let rows = sqlx::query::<B::D>(
+            "SELECT model_id, model_version, COUNT(*) AS n, \
+             SUM(CASE WHEN needs_review THEN 1 ELSE 0 END) AS review, \
+             SUM(CASE WHEN urgency = 'emergency' THEN 1 ELSE 0 END) AS emergencies \
+             FROM triage_results WHERE overridden_by IS NULL GROUP BY model_id, model_version \
+             ORDER BY model_id, model_version",
+        )
+        .fetch_all_with(&sql.read)
+        .await?;
+        let mut stats = TriageStats::default();
+        for row in &rows {
+            let n: i64 = row.get_v("n")?;
+            stats.automatic += n;
+            stats.needs_review += row.get_v::<Option<i64>, _>("review")?.unwrap_or(0);
+            stats.emergencies += row.get_v::<Option<i64>, _>("emergencies")?.unwrap_or(0);
+            stats.by_model.push(crate::ModelCount {
+                model_id: row.get_v("model_id")?,
+                model_version: row.get_v("model_version")?,
+                results: n,
+            });
+        }
+        stats.overrides = sqlx::query::<B::D>("SELECT COUNT(*) FROM triage_results WHERE overridden_by IS NOT NULL")
+            .fetch_scalar_with(&sql.read)
+            .await?;
+        Ok(stats)
     }
 }

@@ -1,20 +1,16 @@
-//! Threads and their messages: who may see them (facts read with the data),
-//! writing them, moving them between pools and people, triage results, read
-//! receipts and attachments.
+//! Threads: who may see them (facts read with the data), starting them,
+//! moving them between pools and people, and listing them.
 
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
-use carethread_core::ids::{AttachmentId, MessageId, ThreadId, UserId};
+use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::policy::{Actor, PatientFacts, ThreadFacts};
 use carethread_core::thread::{Thread, ThreadPatch};
 use chrono::{DateTime, Utc};
 
-use crate::{
-    AttachmentView, MessageView, NewMessage, NewNote, NewThread, PersonRef, StoreResult, ThreadChange, ThreadFilter,
-    ThreadSummary, TriageOverride, TriageRecord, TriageStats, Written,
-};
+use crate::{NewNote, NewThread, StoreResult, ThreadChange, ThreadFilter, ThreadSummary, Written};
 
-/// Threads and messages. Every change is written with its audit entries in one transaction.
+/// Threads. Every change is written with its audit entries in one transaction.
 #[async_trait]
 pub trait Threads: Send + Sync {
     /// How `actor` relates to the patient `patient_id`; `None` when there is no such patient.
@@ -30,9 +26,6 @@ pub trait Threads: Send + Sync {
     /// With an idempotency key already used by the same user, stores nothing
     /// and returns what the first request created.
     async fn create_thread(&self, new: NewThread) -> StoreResult<Written>;
-    /// Adds a message (and its attachments) to a thread, atomically, moving the
-    /// thread's status and activity time. Idempotent like [`Threads::create_thread`].
-    async fn add_message(&self, new: NewMessage) -> StoreResult<Written>;
     /// Changes a thread's status, pool, assignee, replies or confidentiality.
     async fn update_thread(
         &self,
@@ -62,43 +55,4 @@ pub trait Threads: Send + Sync {
     ) -> StoreResult<Vec<ThreadSummary>>;
     /// A thread with its people, pool and latest triage result.
     async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>>;
-    async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>>;
-    /// Re-triages a thread by hand: moves it and records who did it, atomically.
-    async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread>;
-    /// Triage results by model, reviews asked for, and overrides.
-    async fn triage_stats(&self) -> StoreResult<TriageStats>;
-    /// Messages of a thread, oldest first, with authors, attachments and read receipts.
-    async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>>;
-    /// One message with its author, attachments and read receipts.
-    async fn message(
-        &self,
-        thread: ThreadId,
-        id: MessageId,
-        include_internal: bool,
-    ) -> StoreResult<Option<MessageView>>;
-    /// Records that `reader` has now read every message in the thread they may see.
-    async fn mark_read(
-        &self,
-        id: ThreadId,
-        reader: UserId,
-        include_internal: bool,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64>;
-    /// The first read receipt at or after `since`, on any message of the
-    /// thread, by one of `readers`: who opened it and when. (An after-hours
-    /// emergency shows staff whether on-call has seen it.)
-    async fn first_read_among(
-        &self,
-        id: ThreadId,
-        readers: &[UserId],
-        since: DateTime<Utc>,
-    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>>;
-    /// An attachment's description and bytes, if it belongs to the thread.
-    /// Internal-note attachments are returned only with `include_internal`.
-    async fn attachment(
-        &self,
-        thread: ThreadId,
-        id: AttachmentId,
-        include_internal: bool,
-    ) -> StoreResult<Option<(AttachmentView, Vec<u8>)>>;
 }

@@ -1,0 +1,38 @@
+//! What a database CareThread runs on supplies ([`Backend`]): its [`Sql`]
+//! and how a write a user waits on is committed ([`Backend::submit`]). Every
+//! store trait is implemented once for any `Backend`, beside its SQL in the
+//! aggregate's module; [`crate::Store`]'s own methods are here.
+
+use std::future::Future;
+
+use async_trait::async_trait;
+
+use super::prelude::*;
+
+/// A database CareThread runs on: `SqliteStore` or `PostgresStore`.
+pub trait Backend: Send + Sync + 'static {
+    type D: Dialect;
+
+    /// The shared SQL, on this backend's pools.
+    fn sql(&self) -> &Sql<Self::D>;
+
+    /// Writes a new thread, a message or audit entries and waits until the
+    /// write is durable: with SQLite's group commit, or alone on PostgreSQL.
+    fn submit(&self, job: WriteJob) -> impl Future<Output = StoreResult<Written>> + Send;
+}
+
+#[async_trait]
+impl<B: Backend> crate::Store for B {
+    fn backend(&self) -> &'static str {
+        B::D::NAME
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query::<B::D>("SELECT 1").execute_with(&self.sql().read).await?;
+        Ok(())
+    }
+
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ThreadEvent> {
+        self.sql().events.subscribe()
+    }
+}

@@ -1,0 +1,51 @@
+//! The messages of a thread: adding them, reading them, read receipts and
+//! attachments.
+
+use async_trait::async_trait;
+use carethread_core::ids::{AttachmentId, MessageId, ThreadId, UserId};
+use chrono::{DateTime, Utc};
+
+use crate::{AttachmentView, MessageView, NewMessage, PersonRef, StoreResult, Written};
+
+/// Messages, read receipts and attachments. Every message is written with its
+/// audit entries in one transaction.
+#[async_trait]
+pub trait Messages: Send + Sync {
+    /// Adds a message (and its attachments) to a thread, atomically, moving the
+    /// thread's status and activity time. Idempotent like [`crate::Threads::create_thread`].
+    async fn add_message(&self, new: NewMessage) -> StoreResult<Written>;
+    /// Messages of a thread, oldest first, with authors, attachments and read receipts.
+    async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>>;
+    /// One message with its author, attachments and read receipts.
+    async fn message(
+        &self,
+        thread: ThreadId,
+        id: MessageId,
+        include_internal: bool,
+    ) -> StoreResult<Option<MessageView>>;
+    /// Records that `reader` has now read every message in the thread they may see.
+    async fn mark_read(
+        &self,
+        id: ThreadId,
+        reader: UserId,
+        include_internal: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// The first read receipt at or after `since`, on any message of the
+    /// thread, by one of `readers`: who opened it and when. (An after-hours
+    /// emergency shows staff whether on-call has seen it.)
+    async fn first_read_among(
+        &self,
+        id: ThreadId,
+        readers: &[UserId],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>>;
+    /// An attachment's description and bytes, if it belongs to the thread.
+    /// Internal-note attachments are returned only with `include_internal`.
+    async fn attachment(
+        &self,
+        thread: ThreadId,
+        id: AttachmentId,
+        include_internal: bool,
+    ) -> StoreResult<Option<(AttachmentView, Vec<u8>)>>;
+}
