@@ -132,11 +132,14 @@ pub async fn verify_audit(app: &App, by: Operator<'_>) -> AppResult<AuditVerific
     Ok(report)
 }
 
-/// An entry for something done by `by`: the person, or the command line.
+/// An entry for something done by `by` (the person, or the operator at the
+/// command line, which the detail then says), saying what was done.
 #[must_use]
-pub fn entry(by: Operator<'_>, action: AuditAction) -> AuditEvent {
+pub fn entry(by: Operator<'_>, action: AuditAction, detail: impl Into<String>) -> AuditEvent {
     match by {
-        Operator::Person(caller) => caller.audit(action),
-        Operator::CommandLine => AuditEvent::new(action, None, Utc::now()).detail("command line"),
+        Operator::Person(caller) => caller.audit(action).detail(detail),
+        Operator::CommandLine => {
+            AuditEvent::new(action, None, Utc::now()).detail(format!("{} (command line)", detail.into()))
+        }
     }
 }

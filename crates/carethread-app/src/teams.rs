@@ -52,11 +52,8 @@ pub async fn set_care_team_member(
     if !staff.is_some_and(|s| s.role.is_clinician()) {
         return Err(AppError::invalid("staff_id", "names no clinician (physician, nurse or pharmacist)"));
     }
-    let audit = entry(by, AuditAction::CareTeamChange).patient(patient_id).detail(if member {
-        "added to care team"
-    } else {
-        "removed from care team"
-    });
+    let what = if member { "added to care team" } else { "removed from care team" };
+    let audit = entry(by, AuditAction::CareTeamChange, what).patient(patient_id);
     app.store.set_care_team_member(patient_id, staff_id, member, &audit).await?;
     Ok(())
 }
@@ -98,7 +95,7 @@ pub async fn create_pool(app: &App, by: Operator<'_>, slug: &str, name: &str) ->
         return Err(AppError::invalid("name", "must be 1 to 80 characters"));
     }
     carethread_core::text::single_line("name", name)?;
-    let audit = entry(by, AuditAction::PoolChange).detail(format!("created pool {slug}"));
+    let audit = entry(by, AuditAction::PoolChange, format!("created pool {slug}"));
     app.store.create_pool(slug, name, &audit).await.map_err(|e| match e {
         StoreError::Conflict(_) => AppError::Conflict("a pool with that slug exists".into()),
         other => other.into(),
@@ -114,11 +111,8 @@ pub async fn set_pool_member(app: &App, by: Operator<'_>, pool: PoolId, user: Us
     if !found.is_some_and(|u| u.role.is_staff()) {
         return Err(AppError::invalid("user_id", "names no staff member"));
     }
-    let audit = entry(by, AuditAction::PoolChange).target("user", user).detail(if member {
-        "added to pool"
-    } else {
-        "removed from pool"
-    });
+    let what = if member { "added to pool" } else { "removed from pool" };
+    let audit = entry(by, AuditAction::PoolChange, what).target("user", user);
     app.store.set_pool_member(pool, user, member, &audit).await?;
     Ok(())
 }

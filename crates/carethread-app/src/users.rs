@@ -68,7 +68,7 @@ pub async fn create_user(app: &App, by: Operator<'_>, input: CreateUser) -> AppR
     .with_mrn(mrn)?;
     check_new_password(input.password.expose_secret())?;
     let hash = crate::passwords::hash_in_background(input.password).await?;
-    let audit = entry(by, AuditAction::UserCreate).detail(format!("role {}", new.role.as_str()));
+    let audit = entry(by, AuditAction::UserCreate, format!("role {}", new.role.as_str()));
     let user = app.store.create_user(&new, &hash, now, &audit).await.map_err(|e| match e {
         StoreError::Conflict(_) => AppError::Conflict("that username (or record number) is taken".into()),
         other => other.into(),
@@ -160,7 +160,7 @@ pub async fn update_user(app: &App, by: Operator<'_>, target: UserRef, input: Up
             return Err(AppError::invalid("disabled", "cannot be set on your own account"));
         }
         if disabled != user.disabled {
-            let audit = entry(by, AuditAction::UserUpdate).detail(if disabled { "disabled" } else { "enabled" });
+            let audit = entry(by, AuditAction::UserUpdate, if disabled { "disabled" } else { "enabled" });
             app.store.set_user_disabled(&user.username, disabled, &audit).await?;
         }
     }
@@ -178,7 +178,7 @@ pub async fn update_user(app: &App, by: Operator<'_>, target: UserRef, input: Up
         if change.mrn.is_some() {
             what.push("record number".to_owned());
         }
-        let audit = entry(by, AuditAction::UserUpdate).detail(what.join("; "));
+        let audit = entry(by, AuditAction::UserUpdate, what.join("; "));
         app.store.update_user(user.id, &change, &audit).await.map_err(|e| match e {
             StoreError::Conflict(_) => AppError::Conflict("another patient already has that record number".into()),
             other => other.into(),

@@ -61,6 +61,9 @@ async fn an_administrator_and_the_command_line_add_users_through_one_function_wi
         let kept = c.app.store.audit_entries(&query).await.expect("audit");
         let by_admin = kept.iter().filter(|e| e.actor.as_ref().is_some_and(|a| a.id == c.admin.user.id)).count();
         assert_eq!(by_admin, 1, "{backend}: the administrator's addition is audited as theirs");
+        let by_operator =
+            kept.iter().filter(|e| e.actor.is_none() && e.detail.as_deref() == Some("role nurse (command line)"));
+        assert_eq!(by_operator.count(), 1, "{backend}: the command line's is audited as the operator's");
 
         // Disabling (here from the command line, by username) ends sign-in.
         let disable = UpdateUser { disabled: Some(true), ..UpdateUser::default() };
