@@ -110,7 +110,7 @@ pub async fn pending_draft(
 ) -> AppResult<Option<carethread_store::DraftRecord>> {
     crate::threads::authorize_thread(app, caller, thread, carethread_core::policy::ThreadAction::Reply).await?;
     let found = app.store.draft(thread, draft).await?;
-    Ok(found.filter(|r| r.requested_by == caller.user.id && r.message_id.is_none()))
+    Ok(found.filter(|r| r.content.requested_by == caller.user.id && r.message_id.is_none()))
 }
 
 /// A patient as the care team identifies them on a list (name, date of

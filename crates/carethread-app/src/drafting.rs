@@ -10,7 +10,7 @@ use carethread_core::thread::Thread;
 use carethread_core::user::Language;
 use carethread_draft::library::Situation;
 use carethread_draft::{Draft, DraftRequest, ReplyLibrary};
-use carethread_store::NewDraft;
+use carethread_store::{DraftContent, NewDraft};
 use carethread_triage::safety::Lexicon;
 use chrono::{DateTime, Utc};
 
@@ -72,7 +72,7 @@ pub async fn draft_reply(app: &App, caller: &Caller, id: ThreadId, input: DraftR
     let now = Utc::now();
     let audit =
         caller.audit(AuditAction::DraftCreate).patient(thread.patient_id).detail(format!("model {}", draft.model.id));
-    let new = NewDraft {
+    let content = DraftContent {
         thread_id: thread.id,
         requested_by: caller.user.id,
         body: draft.body.clone(),
@@ -80,9 +80,8 @@ pub async fn draft_reply(app: &App, caller: &Caller, id: ThreadId, input: DraftR
         model_version: draft.model.version.clone(),
         reply_needed: draft.reply_needed,
         reasons: draft.reasons.clone(),
-        now,
-        audit,
     };
+    let new = NewDraft { content, now, audit };
     let id = app.store.create_draft(&new).await?;
     Ok(Drafted { id: id.as_uuid(), draft, created_at: now })
 }

@@ -155,7 +155,7 @@ pub async fn draft_use(
     if draft.message_id.is_some() {
         return Err(AppError::Conflict("a reply was already sent from this draft".into()));
     }
-    let Some(drafted) = draft.body.as_deref() else {
+    let Some(drafted) = draft.content.body.as_deref() else {
         return Err(AppError::invalid("draft_id", "names advice that no reply is needed, not a draft"));
     };
     if carethread_draft::rewrite::is_rewrite(drafted, sent) {

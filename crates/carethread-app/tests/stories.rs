@@ -56,7 +56,7 @@ async fn a_patient_writes_the_nurse_finds_it_in_the_in_basket_and_the_patient_se
             .await
             .expect("read draft")
             .expect("kept");
-        assert_eq!(kept.requested_by, c.nurse.user.id, "{backend}");
+        assert_eq!(kept.content.requested_by, c.nurse.user.id, "{backend}");
         assert!(
             drafted.draft.body.as_deref().is_some_and(|b| b.contains("Alice")),
             "{backend}: {:?}",

@@ -388,16 +388,24 @@ pub struct MfaRecord {
     pub last_step: Option<i64>,
 }
 
-/// A new draft to keep (pending until a reply uses it).
-#[derive(Debug, Clone)]
-pub struct NewDraft {
+/// What a drafter wrote for a thread, at whose request, and why: kept as a
+/// new draft and read back in its record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftContent {
     pub thread_id: ThreadId,
     pub requested_by: UserId,
+    /// `None` when the drafter advised that no reply is needed.
     pub body: Option<String>,
     pub model_id: String,
     pub model_version: String,
     pub reply_needed: bool,
     pub reasons: Vec<String>,
+}
+
+/// A new draft to keep (pending until a reply uses it).
+#[derive(Debug, Clone)]
+pub struct NewDraft {
+    pub content: DraftContent,
     pub now: DateTime<Utc>,
     pub audit: AuditEvent,
 }
@@ -406,13 +414,7 @@ pub struct NewDraft {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DraftRecord {
     pub id: DraftId,
-    pub thread_id: ThreadId,
-    pub requested_by: UserId,
-    pub body: Option<String>,
-    pub model_id: String,
-    pub model_version: String,
-    pub reply_needed: bool,
-    pub reasons: Vec<String>,
+    pub content: DraftContent,
     pub created_at: DateTime<Utc>,
     /// The reply that used it, if one was sent.
     pub message_id: Option<MessageId>,

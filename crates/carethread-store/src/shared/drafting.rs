@@ -6,8 +6,8 @@ use super::backend::Backend;
 use super::prelude::*;
 
 use crate::{
-    AiReport, AiSettings, ClinicianAiFigures, DraftRecord, NewDraft, NewQuickReply, QuickReply, ReplyTemplate,
-    SetReplyTemplate,
+    AiReport, AiSettings, ClinicianAiFigures, DraftContent, DraftRecord, NewDraft, NewQuickReply, QuickReply,
+    ReplyTemplate, SetReplyTemplate,
 };
 
 pub(crate) fn draft_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<DraftRecord> {
@@ -18,8 +18,7 @@ pub(crate) fn draft_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreRes
         .transpose()?;
     let reasons: Vec<String> = serde_json::from_str(row.get_v::<&str, _>("reasons")?)
         .map_err(|_| StoreError::Corrupt("draft reasons".into()))?;
-    Ok(DraftRecord {
-        id: parse_id(id)?,
+    let content = DraftContent {
         thread_id: parse_id(row.get_v::<&str, _>("thread_id")?)?,
         requested_by: parse_id(row.get_v::<&str, _>("requested_by")?)?,
         body,
@@ -27,6 +26,10 @@ pub(crate) fn draft_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreRes
         model_version: row.get_v("model_version")?,
         reply_needed: row.get_v("reply_needed")?,
         reasons,
+    };
+    Ok(DraftRecord {
+        id: parse_id(id)?,
+        content,
         created_at: at(row.get_v("created_at")?)?,
         message_id: opt_id(row.get_v::<Option<&str>, _>("message_id")?)?,
     })
@@ -64,29 +67,29 @@ impl<D: Dialect> Sql<D> {
 #[async_trait]
 impl<B: Backend> crate::Drafting for B {
     async fn create_draft(&self, new: &NewDraft) -> StoreResult<DraftId> {
-        let sql = self.sql();
+        let (sql, content) = (self.sql(), &new.content);
         let id = DraftId::from_uuid(new_id());
         let id_text = id.to_string();
         let key_id = sql.keys.active();
-        let body = new
+        let body = content
             .body
             .as_deref()
             .map(|b| sql.keys.seal_text_with(key_id, Slot { table: "drafts", column: "body", row: &id_text }, b))
             .transpose()?;
-        let reasons = serde_json::to_string(&new.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let reasons = serde_json::to_string(&content.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sql.audited(async |conn| {
             sqlx::query::<B::D>(
                 "INSERT INTO drafts (id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, \
                  reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind_v(&id_text)
-            .bind_v(new.thread_id.to_string())
-            .bind_v(new.requested_by.to_string())
+            .bind_v(content.thread_id.to_string())
+            .bind_v(content.requested_by.to_string())
             .bind_v(body)
-            .bind_v(new.body.as_ref().map(|_| key_id))
-            .bind_v(&new.model_id)
-            .bind_v(&new.model_version)
-            .bind_v(new.reply_needed)
+            .bind_v(content.body.as_ref().map(|_| key_id))
+            .bind_v(&content.model_id)
+            .bind_v(&content.model_version)
+            .bind_v(content.reply_needed)
             .bind_v(reasons)
             .bind_v(ms(new.now))
             .execute_with(&mut *conn)

@@ -315,8 +315,8 @@ pub(super) async fn drafted_box(
     let Some(draft) = found else {
         return Ok(ReplyBox::default());
     };
-    let Some(body) = draft.body else {
-        return Ok(ReplyBox { no_reply_needed: !draft.reply_needed, ..ReplyBox::default() });
+    let Some(body) = draft.content.body else {
+        return Ok(ReplyBox { no_reply_needed: !draft.content.reply_needed, ..ReplyBox::default() });
     };
     let language = match d.patient.id.parse() {
         Ok(patient) => carethread_app::wording::patient_language(&state.app(), patient).await?,
@@ -324,10 +324,10 @@ pub(super) async fn drafted_box(
     };
     Ok(ReplyBox {
         feedback: Some(carethread_draft::readability::measure(&body, language)),
-        model: Some(format!("{} {}", draft.model_id, draft.model_version)),
+        model: Some(format!("{} {}", draft.content.model_id, draft.content.model_version)),
         draft_id: Some(draft.id.to_string()),
         text: body,
-        no_reply_needed: !draft.reply_needed,
+        no_reply_needed: !draft.content.reply_needed,
         ..ReplyBox::default()
     })
 }
