@@ -244,24 +244,6 @@ macro_rules! bindable {
     )*};
 }
 
-bindable!(
-    String,
-    &'q String,
-    &'q str,
-    Option<String>,
-    Option<&'q str>,
-    &'q Option<String>,
-    i64,
-    Option<i64>,
-    bool,
-    f64,
-    Option<f64>,
-    Vec<u8>,
-    &'q [u8],
-    &'q Vec<u8>,
-    Option<Vec<u8>>,
-);
-
 macro_rules! decodable {
     ($($t:ty),* $(,)?) => {$(
         impl<'r> Decodable<'r> for $t {
@@ -275,25 +257,27 @@ macro_rules! decodable {
     )*};
 }
 
-decodable!(
-    &'r str,
-    String,
-    Option<&'r str>,
-    Option<String>,
-    i64,
-    Option<i64>,
-    bool,
-    f64,
-    Option<f64>,
-    Vec<u8>,
-    &'r [u8],
-    Option<Vec<u8>>,
-);
+/// Owned values, both bound and read.
+macro_rules! owned_values {
+    ($($t:ty),* $(,)?) => {
+        bindable!($($t),*);
+        decodable!($($t),*);
+    };
+}
 
-/// The query-running methods of [`Dialect`], the same text for each backend
-/// and compiled against its concrete sqlx types.
+owned_values!(String, Option<String>, i64, Option<i64>, bool, f64, Option<f64>, Vec<u8>, Option<Vec<u8>>);
+// Borrowed values: bound, or read from a row, as each direction allows.
+bindable!(&'q String, &'q str, Option<&'q str>, &'q Option<String>, &'q [u8], &'q Vec<u8>);
+decodable!(&'r str, Option<&'r str>, &'r [u8]);
+
+/// The binding and query-running methods of [`Dialect`], the same text for
+/// each backend (binding through `$bind`, its [`Bindable`] method) and
+/// compiled against its concrete sqlx types.
 macro_rules! runs_queries {
-    () => {
+    ($bind:ident) => {
+        fn bind<'q, T: Bindable<'q>>(query: Q<'q, Self>, value: T) -> Q<'q, Self> {
+            value.$bind(query)
+        }
         async fn execute(conn: &mut Self::Connection, query: Q<'_, Self>) -> Result<Executed, sqlx::Error> {
             Ok(Executed(query.execute(conn).await?.rows_affected()))
         }
@@ -329,11 +313,7 @@ impl Dialect for Sqlite {
     const POSITIONAL_PARAMETERS: bool = true;
     const PUBLISHES_LOCALLY: bool = true;
 
-    fn bind<'q, T: Bindable<'q>>(query: Q<'q, Self>, value: T) -> Q<'q, Self> {
-        value.bind_sqlite(query)
-    }
-
-    runs_queries!();
+    runs_queries!(bind_sqlite);
 
     async fn notify_in_tx(_conn: &mut SqliteConnection, _event: &ThreadEvent) -> StoreResult<()> {
         Ok(())
@@ -352,11 +332,7 @@ impl Dialect for Postgres {
     const POSITIONAL_PARAMETERS: bool = false;
     const PUBLISHES_LOCALLY: bool = false;
 
-    fn bind<'q, T: Bindable<'q>>(query: Q<'q, Self>, value: T) -> Q<'q, Self> {
-        value.bind_postgres(query)
-    }
-
-    runs_queries!();
+    runs_queries!(bind_postgres);
 
     async fn notify_in_tx(conn: &mut PgConnection, event: &ThreadEvent) -> StoreResult<()> {
         let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
