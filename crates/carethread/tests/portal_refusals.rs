@@ -73,3 +73,34 @@ async fn a_wrong_password_at_the_sign_in_form_answers_401_and_keeps_the_username
         assert!(html.contains("role=\"alert\""), "{backend:?}: and the refusal is announced");
     }
 }
+
+#[tokio::test]
+async fn a_refused_clinic_profile_comes_back_as_typed_with_the_field_at_fault_marked() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = Browser::sign_in(&app, "admin").await;
+        let form = [
+            ("timezone", "Mars/Olympus_Mons"),
+            ("day", "1"),
+            ("day", "3"),
+            ("opens_at", "09:00"),
+            ("closes_at", "16:00"),
+            ("routine_reply_days", "2"),
+            ("urgent_reply_hours", "4"),
+            ("emergency_reply_minutes", "30"),
+            ("message_max_chars", "3000"),
+            ("disclosure_en", "Drafted with help"),
+            ("disclosure_es", "Redactado con ayuda"),
+            ("after_hours_phone", "+1 555 010 0199"),
+            ("on_call", ""),
+        ];
+        let page = admin.post("/admin/clinic", &form).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: as the API answers");
+        assert!(page.html.contains("id=\"timezone-error\""), "{backend:?}: the time zone is marked");
+        assert!(page.html.contains("value=\"Mars/Olympus_Mons\""), "{backend:?}: what was typed stays");
+        assert!(page.html.contains("value=\"+1 555 010 0199\""), "{backend:?}");
+        assert!(page.html.contains("value=\"3\" checked"), "{backend:?}: the days chosen stay chosen");
+        let clinic = admin.get("/admin/clinic").await;
+        assert!(!clinic.html.contains("Mars/Olympus_Mons"), "{backend:?}: nothing was saved");
+    }
+}

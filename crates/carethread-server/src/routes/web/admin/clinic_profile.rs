@@ -5,13 +5,15 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use carethread_app::clinic_admin::{self, ChangeProfile};
 use carethread_app::{Operator, teams, users};
-use maud::html;
+use maud::{Markup, html};
 
 use super::{AdminSession, Saved, admin_page, done, role_label};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::web::pages::api_error;
-use crate::settings_views::clinic_out;
+use crate::routes::web::WebSession;
+use crate::routes::web::form_error::{FormError, form_status};
+use crate::routes::web::pages::{api_error, log_unexpected, refusal_words};
+use crate::settings_views::{ClinicOut, clinic_out};
 
 pub(super) const WEEKDAYS: [(u8, &str); 7] =
     [(1, "day-mon"), (2, "day-tue"), (3, "day-wed"), (4, "day-thu"), (5, "day-fri"), (6, "day-sat"), (7, "day-sun")];
@@ -20,6 +22,39 @@ pub(super) async fn clinic_page(
     State(state): State<AppState>,
     AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
+) -> Response {
+    clinic_view(&state, &session, &saved, &[], None).await
+}
+
+/// The form as posted (`typed`; empty: the saved profile), and why it was refused.
+type Typed = [(String, String)];
+
+/// The input id of each profile field, for marking the one at fault.
+fn input_of(field: &str) -> &'static str {
+    match field {
+        "open_days" => "day-1",
+        "opens_at" => "opens_at",
+        "closes_at" => "closes_at",
+        "routine_reply_days" => "routine",
+        "urgent_reply_hours" => "urgent",
+        "emergency_reply_minutes" => "emergency",
+        "message_max_chars" => "max-chars",
+        "disclosure_en" => "disclosure-en",
+        "disclosure_es" => "disclosure-es",
+        "after_hours_phone" => "after-hours-phone",
+        "on_call" => "on-call",
+        _ => "timezone",
+    }
+}
+
+/// The clinic page: the saved profile, or (after a refusal) what was typed
+/// with the field at fault marked and the API's status.
+async fn clinic_view(
+    state: &AppState,
+    session: &WebSession,
+    saved: &Saved,
+    typed: &Typed,
+    error: Option<&FormError>,
 ) -> Response {
     let text = session.text;
     let (app, caller) = (state.app(), session.auth.caller());
@@ -40,33 +75,75 @@ pub(super) async fn clinic_page(
         })
         .collect();
     on_call_choices.extend(pools.into_iter().map(|p| (format!("pool:{}", p.slug), text.pool_name(&p.slug, &p.name))));
-    let number = |id: &str, name: &str, key: &str, value: String, min: u32, max: u32| {
-        html! {
-            label for=(id) { (text.get(key)) }
-            input id=(id) name=(name) type="number" inputmode="numeric" required min=(min) max=(max) value=(value);
-        }
-    };
     let body = html! {
         p { (text.fill(if c.open_now { "admin-clinic-open_now" } else { "admin-clinic-closed_now" }, &[("name", &c.name)])) }
+        (FormError::summary(error, text))
+        (clinic_form(session, &c, &on_call_choices, typed, error))
+    };
+    let mut response = admin_page(session, "/admin/clinic", saved, &body);
+    if let Some(e) = error {
+        *response.status_mut() = e.status;
+    }
+    response
+}
+
+/// The profile form, filled with what was typed or else the saved profile.
+fn clinic_form(
+    session: &WebSession,
+    c: &ClinicOut,
+    on_call_choices: &[(String, String)],
+    typed: &Typed,
+    error: Option<&FormError>,
+) -> Markup {
+    let text = session.text;
+    let posted = |name: &str| typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let value = |name: &str, saved: String| if typed.is_empty() { saved } else { posted(name).unwrap_or_default() };
+    let day_open = |n: u8| {
+        if typed.is_empty() {
+            c.open_days.contains(&n)
+        } else {
+            typed.iter().any(|(k, v)| k == "day" && *v == n.to_string())
+        }
+    };
+    let marked = |id: &'static str| {
+        html! { (FormError::next_to(error, id)) }
+    };
+    let number = |id: &'static str, name: &str, key: &str, saved: String, min: u32, max: u32| {
+        html! {
+            label for=(id) { (text.get(key)) }
+            input id=(id) name=(name) type="number" inputmode="numeric" required min=(min) max=(max) value=(value(name, saved))
+                aria-invalid=[FormError::is_for(error, id).then_some("true")]
+                aria-describedby=[FormError::described_by(error, id)];
+            (marked(id))
+        }
+    };
+    let on_call = value("on_call", c.on_call.clone().unwrap_or_default());
+    html! {
         form method="post" action="/admin/clinic" class="stack" {
             input type="hidden" name="csrf_token" value=(session.csrf);
             fieldset {
                 legend { (text.get("admin-clinic-hours")) }
                 label for="timezone" { (text.get("admin-clinic-timezone")) }
-                input id="timezone" name="timezone" type="text" required value=(c.timezone);
+                input id="timezone" name="timezone" type="text" required value=(value("timezone", c.timezone.clone()))
+                    aria-invalid=[FormError::is_for(error, "timezone").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "timezone")];
+                (marked("timezone"))
                 fieldset {
                     legend { (text.get("admin-clinic-days")) }
                     @for (n, key) in WEEKDAYS {
                         div class="row" {
-                            input type="checkbox" id={ "day-" (n) } name="day" value=(n) checked[c.open_days.contains(&n)];
+                            input type="checkbox" id={ "day-" (n) } name="day" value=(n) checked[day_open(n)];
                             label for={ "day-" (n) } { (text.get(key)) }
                         }
                     }
+                    (marked("day-1"))
                 }
                 label for="opens_at" { (text.get("admin-clinic-opens")) }
-                input id="opens_at" name="opens_at" type="time" required value=(c.opens_at);
+                input id="opens_at" name="opens_at" type="time" required value=(value("opens_at", c.opens_at.clone()));
+                (marked("opens_at"))
                 label for="closes_at" { (text.get("admin-clinic-closes")) }
-                input id="closes_at" name="closes_at" type="time" required value=(c.closes_at);
+                input id="closes_at" name="closes_at" type="time" required value=(value("closes_at", c.closes_at.clone()));
+                (marked("closes_at"))
             }
             fieldset {
                 legend { (text.get("admin-clinic-targets")) }
@@ -78,24 +155,27 @@ pub(super) async fn clinic_page(
                 legend { (text.get("admin-clinic-after_hours")) }
                 label for="after-hours-phone" { (text.get("admin-clinic-after_hours_phone")) }
                 input id="after-hours-phone" name="after_hours_phone" type="tel" maxlength="30"
-                    value=(c.after_hours_phone.as_deref().unwrap_or(""));
+                    value=(value("after_hours_phone", c.after_hours_phone.clone().unwrap_or_default()));
+                (marked("after-hours-phone"))
                 label for="on-call" { (text.get("admin-clinic-on_call")) }
                 select id="on-call" name="on_call" {
                     option value="" { (text.get("admin-clinic-on_call_none")) }
-                    @for (value, name) in &on_call_choices {
-                        option value=(value) selected[c.on_call.as_deref() == Some(value.as_str())] { (name) }
+                    @for (choice, name) in on_call_choices {
+                        option value=(choice) selected[on_call == *choice] { (name) }
                     }
                 }
+                (marked("on-call"))
             }
             (number("max-chars", "message_max_chars", "admin-clinic-max_chars", c.message_max_chars.to_string(), 200, 20_000))
             label for="disclosure-en" { (text.get("admin-clinic-disclosure_en")) }
-            input id="disclosure-en" name="disclosure_en" type="text" required maxlength="300" value=(c.disclosure_en);
+            input id="disclosure-en" name="disclosure_en" type="text" required maxlength="300" value=(value("disclosure_en", c.disclosure_en.clone()));
+            (marked("disclosure-en"))
             label for="disclosure-es" { (text.get("admin-clinic-disclosure_es")) }
-            input id="disclosure-es" name="disclosure_es" type="text" required maxlength="300" value=(c.disclosure_es);
+            input id="disclosure-es" name="disclosure_es" type="text" required maxlength="300" value=(value("disclosure_es", c.disclosure_es.clone()));
+            (marked("disclosure-es"))
             button type="submit" class="primary" { (text.get("admin-save")) }
         }
-    };
-    admin_page(&session, "/admin/clinic", &saved, &body)
+    }
 }
 
 /// The clinic form as posted: days repeat, so it is read as pairs.
@@ -140,5 +220,18 @@ pub(super) async fn change_clinic(
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
-    done("/admin/clinic", result, text)
+    match result {
+        Ok(()) => done("/admin/clinic", Ok(()), text),
+        Err(e) => {
+            // The form again, with what was typed, the field at fault marked, and the API's status.
+            log_unexpected(&e);
+            let field = match &e {
+                ApiError::Invalid { field, .. } => input_of(field),
+                _ => "timezone",
+            };
+            let error = FormError::new(field, form_status(&e), refusal_words(text, &e));
+            let typed: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "csrf_token").collect();
+            clinic_view(&state, &session, &Saved::default(), &typed, Some(&error)).await
+        }
+    }
 }
