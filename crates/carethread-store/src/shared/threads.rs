@@ -154,91 +154,6 @@ impl<D: Dialect> Sql<D> {
         Ok(JobOutcome { written, event: Some(event) })
     }
 
-    /// A thread change and, with `note`, an internal note, in one transaction.
-    pub(crate) async fn write_thread_patch(
-        &self,
-        id: ThreadId,
-        patch: &ThreadPatch,
-        note: Option<&NewNote>,
-        now: DateTime<Utc>,
-        audit: &[AuditEvent],
-    ) -> StoreResult<ThreadChange> {
-        let mut sets = vec!["updated_at = $2".to_owned()];
-        let mut binds: Vec<Option<Bind>> = Vec::new();
-        let mut next = 3;
-        let mut push = |column: &str, value: Option<Bind>, sets: &mut Vec<String>| {
-            sets.push(format!("{column} = ${next}"));
-            binds.push(value);
-            next += 1;
-        };
-        if let Some(status) = patch.status {
-            // Reopening starts the wait now; any other status ends it.
-            let waiting = if status == ThreadStatus::Open { "COALESCE(awaiting_since, $2)" } else { "NULL" };
-            sets.push(format!("awaiting_since = {waiting}"));
-            push("status", Some(Bind::Text(status.as_str().to_owned())), &mut sets);
-        }
-        if let Some(pool) = patch.pool_id {
-            push("pool_id", pool.map(|p| Bind::Text(p.to_string())), &mut sets);
-        }
-        if let Some(assignee) = patch.assignee_id {
-            push("assignee_id", assignee.map(|a| Bind::Text(a.to_string())), &mut sets);
-        }
-        let replies = patch.replies_allowed;
-        let replies_sql = replies.map(|_| format!(", replies_allowed = ${next}")).unwrap_or_default();
-        let confidential = patch.confidential;
-        let next_flag = next + usize::from(replies.is_some());
-        let confidential_sql = confidential.map(|_| format!(", confidential = ${next_flag}")).unwrap_or_default();
-        let returning = THREAD_COLS.replace("t.", "");
-        let sql = format!(
-            "UPDATE threads SET {}{replies_sql}{confidential_sql} WHERE id = $1 RETURNING {returning}",
-            sets.join(", ")
-        );
-        self.audited(async |conn| {
-            let mut query = sqlx::query::<D>(&sql).bind_v(id.to_string()).bind_v(ms(now));
-            for b in binds {
-                query = match b {
-                    Some(Bind::Text(s)) => query.bind_v(Some(s)),
-                    Some(Bind::Int(i)) => query.bind_v(Some(i)),
-                    None => query.bind_v(None::<String>),
-                };
-            }
-            if let Some(r) = replies {
-                query = query.bind_v(r);
-            }
-            if let Some(c) = confidential {
-                query = query.bind_v(c);
-            }
-            let row = query.fetch_optional_with(&mut *conn).await?.ok_or(StoreError::Missing("thread"))?;
-            let thread = thread_from_row(&row, &self.keys)?;
-            let updated = ThreadEvent {
-                kind: EventKind::ThreadUpdated,
-                thread_id: id,
-                message_id: None,
-                internal: false,
-                alert: false,
-                at: now,
-            };
-            let Some(note) = note else {
-                let change = ThreadChange { thread, note_id: None };
-                return Ok(Audited::new(change, with_target(audit, "thread", &id.to_string())).publishing(updated));
-            };
-            let note_id = Self::write_note(conn, &self.keys, id, note, now).await?;
-            let mut entries = with_target(audit, "thread", &id.to_string());
-            entries.extend(with_target(&note.audit, "message", &note_id.to_string()));
-            let noted = ThreadEvent {
-                kind: EventKind::MessageCreated,
-                thread_id: id,
-                message_id: Some(note_id),
-                internal: true,
-                alert: false,
-                at: now,
-            };
-            let change = ThreadChange { thread, note_id: Some(note_id) };
-            Ok(Audited::new(change, entries).publishing(updated).publishing(noted))
-        })
-        .await
-    }
-
     /// Adds an internal note as the thread's next message, leaving its status as it is.
     pub(crate) async fn write_note(
         conn: &mut D::Connection,
@@ -333,16 +248,6 @@ impl<B: Backend> crate::Threads for B {
         self.submit(WriteJob::Thread(new)).await
     }
 
-    async fn update_thread(
-        &self,
-        id: ThreadId,
-        patch: &ThreadPatch,
-        now: DateTime<Utc>,
-        audit: &[AuditEvent],
-    ) -> StoreResult<Thread> {
-        Ok(self.sql().write_thread_patch(id, patch, None, now, audit).await?.thread)
-    }
-
     async fn update_thread_with_note(
         &self,
         id: ThreadId,
@@ -351,7 +256,81 @@ impl<B: Backend> crate::Threads for B {
         now: DateTime<Utc>,
         audit: &[AuditEvent],
     ) -> StoreResult<ThreadChange> {
-        self.sql().write_thread_patch(id, patch, note, now, audit).await
+        let sql = self.sql();
+        let mut sets = vec!["updated_at = $2".to_owned()];
+        let mut binds: Vec<Option<Bind>> = Vec::new();
+        let mut next = 3;
+        let mut push = |column: &str, value: Option<Bind>, sets: &mut Vec<String>| {
+            sets.push(format!("{column} = ${next}"));
+            binds.push(value);
+            next += 1;
+        };
+        if let Some(status) = patch.status {
+            // Reopening starts the wait now; any other status ends it.
+            let waiting = if status == ThreadStatus::Open { "COALESCE(awaiting_since, $2)" } else { "NULL" };
+            sets.push(format!("awaiting_since = {waiting}"));
+            push("status", Some(Bind::Text(status.as_str().to_owned())), &mut sets);
+        }
+        if let Some(pool) = patch.pool_id {
+            push("pool_id", pool.map(|p| Bind::Text(p.to_string())), &mut sets);
+        }
+        if let Some(assignee) = patch.assignee_id {
+            push("assignee_id", assignee.map(|a| Bind::Text(a.to_string())), &mut sets);
+        }
+        let replies = patch.replies_allowed;
+        let replies_sql = replies.map(|_| format!(", replies_allowed = ${next}")).unwrap_or_default();
+        let confidential = patch.confidential;
+        let next_flag = next + usize::from(replies.is_some());
+        let confidential_sql = confidential.map(|_| format!(", confidential = ${next_flag}")).unwrap_or_default();
+        let returning = THREAD_COLS.replace("t.", "");
+        let statement = format!(
+            "UPDATE threads SET {}{replies_sql}{confidential_sql} WHERE id = $1 RETURNING {returning}",
+            sets.join(", ")
+        );
+        sql.audited(async |conn| {
+            let mut query = sqlx::query::<B::D>(&statement).bind_v(id.to_string()).bind_v(ms(now));
+            for b in binds {
+                query = match b {
+                    Some(Bind::Text(s)) => query.bind_v(Some(s)),
+                    Some(Bind::Int(i)) => query.bind_v(Some(i)),
+                    None => query.bind_v(None::<String>),
+                };
+            }
+            if let Some(r) = replies {
+                query = query.bind_v(r);
+            }
+            if let Some(c) = confidential {
+                query = query.bind_v(c);
+            }
+            let row = query.fetch_optional_with(&mut *conn).await?.ok_or(StoreError::Missing("thread"))?;
+            let thread = thread_from_row(&row, &sql.keys)?;
+            let updated = ThreadEvent {
+                kind: EventKind::ThreadUpdated,
+                thread_id: id,
+                message_id: None,
+                internal: false,
+                alert: false,
+                at: now,
+            };
+            let Some(note) = note else {
+                let change = ThreadChange { thread, note_id: None };
+                return Ok(Audited::new(change, with_target(audit, "thread", &id.to_string())).publishing(updated));
+            };
+            let note_id = Sql::<B::D>::write_note(conn, &sql.keys, id, note, now).await?;
+            let mut entries = with_target(audit, "thread", &id.to_string());
+            entries.extend(with_target(&note.audit, "message", &note_id.to_string()));
+            let noted = ThreadEvent {
+                kind: EventKind::MessageCreated,
+                thread_id: id,
+                message_id: Some(note_id),
+                internal: true,
+                alert: false,
+                at: now,
+            };
+            let change = ThreadChange { thread, note_id: Some(note_id) };
+            Ok(Audited::new(change, entries).publishing(updated).publishing(noted))
+        })
+        .await
     }
 
     async fn list_threads(

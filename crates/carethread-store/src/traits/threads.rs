@@ -26,14 +26,17 @@ pub trait Threads: Send + Sync {
     /// With an idempotency key already used by the same user, stores nothing
     /// and returns what the first request created.
     async fn create_thread(&self, new: NewThread) -> StoreResult<Written>;
-    /// Changes a thread's status, pool, assignee, replies or confidentiality.
+    /// Changes a thread's status, pool, assignee, replies or confidentiality:
+    /// [`Threads::update_thread_with_note`] without a note.
     async fn update_thread(
         &self,
         id: ThreadId,
         patch: &ThreadPatch,
         now: DateTime<Utc>,
         audit: &[AuditEvent],
-    ) -> StoreResult<Thread>;
+    ) -> StoreResult<Thread> {
+        Ok(self.update_thread_with_note(id, patch, None, now, audit).await?.thread)
+    }
     /// [`Threads::update_thread`] and, with `note`, an internal note on the
     /// thread, in one transaction with both's audit entries: the change and
     /// the note are stored together or not at all (a forward never lands
