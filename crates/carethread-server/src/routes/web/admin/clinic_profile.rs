@@ -32,7 +32,7 @@ type Typed = [(String, String)];
 /// The input id of each profile field, for marking the one at fault.
 fn input_of(field: &str) -> &'static str {
     match field {
-        "open_days" => "day-1",
+        "open_days" => "open_days",
         "opens_at" => "opens_at",
         "closes_at" => "closes_at",
         "routine_reply_days" => "routine",
@@ -128,7 +128,7 @@ fn clinic_form(
                     aria-invalid=[FormError::is_for(error, "timezone").then_some("true")]
                     aria-describedby=[FormError::described_by(error, "timezone")];
                 (marked("timezone"))
-                fieldset {
+                fieldset id="open_days" {
                     legend { (text.get("admin-clinic-days")) }
                     @for (n, key) in WEEKDAYS {
                         div class="row" {
@@ -136,7 +136,7 @@ fn clinic_form(
                             label for={ "day-" (n) } { (text.get(key)) }
                         }
                     }
-                    (marked("day-1"))
+                    (marked("open_days"))
                 }
                 label for="opens_at" { (text.get("admin-clinic-opens")) }
                 input id="opens_at" name="opens_at" type="time" required value=(value("opens_at", c.opens_at.clone()));
