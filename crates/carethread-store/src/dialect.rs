@@ -207,6 +207,18 @@ pub trait DialectRow: sqlx::Row {
     fn get_v<'r, T: Decodable<'r>, I: ColIndex>(&'r self, index: I) -> Result<T, sqlx::Error>;
 }
 
+/// A struct whose fields are read from the row's columns of the same names
+/// (or `field: "column"` where the column is named otherwise), each decoded
+/// as its field's type: `from_columns!(row => Entry { seq, at_ms: "at" })`.
+macro_rules! from_columns {
+    ($row:expr => $ty:ident { $($field:ident $(: $column:literal)?),* $(,)? }) => {
+        $ty { $($field: $row.get_v(from_columns!(@column $field $(: $column)?))?),* }
+    };
+    (@column $field:ident) => { stringify!($field) };
+    (@column $field:ident: $column:literal) => { $column };
+}
+pub(crate) use from_columns;
+
 impl DialectRow for SqliteRow {
     fn get_v<'r, T: Decodable<'r>, I: ColIndex>(&'r self, index: I) -> Result<T, sqlx::Error> {
         T::from_sqlite(self, index)

@@ -86,20 +86,9 @@ impl<D: Dialect> Sql<D> {
 }
 
 pub(crate) fn chained_from_row<R: DialectRow>(row: &R) -> StoreResult<ChainedEntry> {
-    Ok(ChainedEntry {
-        seq: row.get_v("seq")?,
-        at_ms: row.get_v("at")?,
-        actor_id: row.get_v("actor_id")?,
-        actor_role: row.get_v("actor_role")?,
-        patient_id: row.get_v("patient_id")?,
-        action: row.get_v("action")?,
-        target: row.get_v("target")?,
-        outcome: row.get_v("outcome")?,
-        client: row.get_v("client")?,
-        detail: row.get_v("detail")?,
-        prev_hash: row.get_v("prev_hash")?,
-        hash: row.get_v("hash")?,
-    })
+    Ok(from_columns!(row => ChainedEntry {
+        seq, at_ms: "at", actor_id, actor_role, patient_id, action, target, outcome, client, detail, prev_hash, hash
+    }))
 }
 
 pub(crate) fn optional_person(

@@ -119,10 +119,7 @@ impl<B: Backend> crate::Drafting for B {
             .fetch_optional_with(&sql.read)
             .await?;
         Ok(match row {
-            Some(row) => AiSettings {
-                drafting_enabled: row.get_v("drafting_enabled")?,
-                disclosure_enabled: row.get_v("disclosure_enabled")?,
-            },
+            Some(row) => from_columns!(row => AiSettings { drafting_enabled, disclosure_enabled }),
             None => AiSettings::default(),
         })
     }
@@ -158,15 +155,7 @@ impl<B: Backend> crate::Drafting for B {
             sqlx::query::<B::D>("SELECT situation, language, body FROM reply_templates ORDER BY situation, language")
                 .fetch_all_with(&sql.read)
                 .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(crate::ReplyTemplate {
-                    situation: r.get_v("situation")?,
-                    language: r.get_v("language")?,
-                    body: r.get_v("body")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| Ok(from_columns!(r => ReplyTemplate { situation, language, body }))).collect()
     }
 
     async fn set_reply_template(&self, change: &SetReplyTemplate, audit: &AuditEvent) -> StoreResult<()> {
