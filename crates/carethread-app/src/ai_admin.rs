@@ -50,7 +50,8 @@ pub async fn update_ai(
         on(next.drafting_enabled),
         on(next.disclosure_enabled)
     ));
-    app.store.update_ai_settings(next, caller.user.id, Utc::now(), &audit).await?;
+    let change = carethread_store::SettingChange { value: next, by: caller.user.id, now: Utc::now() };
+    app.store.update_ai_settings(&change, &audit).await?;
     Ok(next)
 }
 

@@ -120,7 +120,8 @@ pub async fn update_profile(app: &App, caller: &Caller, change: ChangeProfile) -
             .audit(AuditAction::SettingsChange)
             .target("settings", "clinic")
             .detail(format!("changed: {}", changed.join(", ")));
-        app.store.set_clinic_profile(&profile, caller.user.id, Utc::now(), &audit).await?;
+        let change = carethread_store::SettingChange { value: profile.clone(), by: caller.user.id, now: Utc::now() };
+        app.store.set_clinic_profile(&change, &audit).await?;
         tracing::info!(fields = changed.join(","), "clinic profile changed");
     }
     let clinic = Arc::new(Clinic { profile, hours });

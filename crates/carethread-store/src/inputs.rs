@@ -67,3 +67,12 @@ pub struct MfaChange {
     pub recovery_hashes: Vec<String>,
     pub keep_session: String,
 }
+
+/// A clinic-wide setting an administrator saves (the clinic profile, the AI
+/// switches): the new value, and who saved it when.
+#[derive(Debug, Clone)]
+pub struct SettingChange<T> {
+    pub value: T,
+    pub by: UserId,
+    pub now: DateTime<Utc>,
+}

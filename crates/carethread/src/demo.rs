@@ -187,7 +187,9 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
         ..ClinicProfile::default()
     };
     let audit = seeded(AuditAction::SettingsChange).target("settings", "clinic");
-    store.set_clinic_profile(&profile, clinic.id("admin")?, now, &audit).await?;
+    store
+        .set_clinic_profile(&carethread_store::SettingChange { value: profile, by: clinic.id("admin")?, now }, &audit)
+        .await?;
     let carol = clinic.id("proxy.carol")?;
     for patient in ["patient.alice", "patient.maya"] {
         let grant = ProxyGrant {

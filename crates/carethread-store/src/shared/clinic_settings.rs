@@ -7,7 +7,30 @@ use carethread_core::profile::ClinicProfile;
 use super::backend::Backend;
 use super::prelude::*;
 
-use crate::{RouteToPool, TriageSettingsChange};
+use crate::{RouteToPool, SettingChange, TriageSettingsChange};
+
+impl<D: Dialect> Sql<D> {
+    /// Saves a clinic-wide setting, audited: `statement` inserts or updates
+    /// its table's one row, `bind` binds the setting's own values, and who
+    /// saved it and when follow them.
+    pub(crate) async fn save_setting<'q, T>(
+        &self,
+        statement: &'q str,
+        bind: impl FnOnce(Q<'q, D>) -> Q<'q, D>,
+        change: &SettingChange<T>,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        self.audited(async |conn| {
+            bind(sqlx::query::<D>(statement))
+                .bind_v(change.by.to_string())
+                .bind_v(ms(change.now))
+                .execute_with(&mut *conn)
+                .await?;
+            Ok(Audited::new((), vec![audit.clone()]))
+        })
+        .await
+    }
+}
 
 #[async_trait]
 impl<B: Backend> crate::ClinicSettings for B {
@@ -19,28 +42,11 @@ impl<B: Backend> crate::ClinicSettings for B {
         body.map(|b| serde_json::from_str(&b).map_err(|_| StoreError::Corrupt("clinic profile".into()))).transpose()
     }
 
-    async fn set_clinic_profile(
-        &self,
-        profile: &ClinicProfile,
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        let sql = self.sql();
-        let body = serde_json::to_string(profile).map_err(|_| StoreError::Corrupt("clinic profile".into()))?;
-        sql.audited(async |conn| {
-            sqlx::query::<B::D>(
-                "INSERT INTO clinic_profile (id, body, updated_by, updated_at) VALUES (1, $1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind_v(body)
-            .bind_v(by.to_string())
-            .bind_v(ms(now))
-            .execute_with(&mut *conn)
-            .await?;
-            Ok(Audited::new((), vec![audit.clone()]))
-        })
-        .await
+    async fn set_clinic_profile(&self, change: &SettingChange<ClinicProfile>, audit: &AuditEvent) -> StoreResult<()> {
+        let body = serde_json::to_string(&change.value).map_err(|_| StoreError::Corrupt("clinic profile".into()))?;
+        let statement = "INSERT INTO clinic_profile (id, body, updated_by, updated_at) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+        self.sql().save_setting(statement, |query| query.bind_v(body), change, audit).await
     }
 
     async fn triage_settings(&self) -> StoreResult<TriageSettings> {

@@ -7,7 +7,7 @@ use super::prelude::*;
 
 use crate::{
     AiReport, AiSettings, ClinicianAiFigures, DraftContent, DraftRecord, NewDraft, NewQuickReply, QuickReply,
-    ReplyTemplate, SetReplyTemplate,
+    ReplyTemplate, SetReplyTemplate, SettingChange,
 };
 
 pub(crate) fn draft_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<DraftRecord> {
@@ -124,29 +124,14 @@ impl<B: Backend> crate::Drafting for B {
         })
     }
 
-    async fn update_ai_settings(
-        &self,
-        settings: AiSettings,
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
+    async fn update_ai_settings(&self, change: &SettingChange<AiSettings>, audit: &AuditEvent) -> StoreResult<()> {
+        let statement = "INSERT INTO ai_settings (id, drafting_enabled, disclosure_enabled, updated_by, updated_at) \
+             VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET drafting_enabled = excluded.drafting_enabled, \
+             disclosure_enabled = excluded.disclosure_enabled, updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+        let AiSettings { drafting_enabled, disclosure_enabled } = change.value;
         let sql = self.sql();
-        sql.audited(async |conn| {
-            sqlx::query::<B::D>(
-                "INSERT INTO ai_settings (id, drafting_enabled, disclosure_enabled, updated_by, updated_at) \
-                 VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET drafting_enabled = excluded.drafting_enabled, \
-                 disclosure_enabled = excluded.disclosure_enabled, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind_v(settings.drafting_enabled)
-            .bind_v(settings.disclosure_enabled)
-            .bind_v(by.to_string())
-            .bind_v(ms(now))
-            .execute_with(&mut *conn)
-            .await?;
-            Ok(Audited::new((), vec![audit.clone()]))
-        })
-        .await
+        sql.save_setting(statement, |query| query.bind_v(drafting_enabled).bind_v(disclosure_enabled), change, audit)
+            .await
     }
 
     async fn reply_templates(&self) -> StoreResult<Vec<ReplyTemplate>> {

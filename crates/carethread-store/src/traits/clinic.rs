@@ -3,24 +3,16 @@
 
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
-use carethread_core::ids::UserId;
 use carethread_core::profile::ClinicProfile;
-use chrono::{DateTime, Utc};
 
-use crate::{StoreResult, TriageSettings, TriageSettingsChange};
+use crate::{SettingChange, StoreResult, TriageSettings, TriageSettingsChange};
 
 /// Clinic-wide settings. Every change is written with its audit entry in one transaction.
 #[async_trait]
 pub trait ClinicSettings: Send + Sync {
     /// The clinic profile administrators saved, if any.
     async fn clinic_profile(&self) -> StoreResult<Option<ClinicProfile>>;
-    async fn set_clinic_profile(
-        &self,
-        profile: &ClinicProfile,
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn set_clinic_profile(&self, change: &SettingChange<ClinicProfile>, audit: &AuditEvent) -> StoreResult<()>;
     /// The clinic's classifier switch and routing rules (only those set by an admin).
     async fn triage_settings(&self) -> StoreResult<TriageSettings>;
     /// Switches the classifier and sets routing rules, atomically.

@@ -4,11 +4,10 @@
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{DraftId, QuickReplyId, ThreadId, UserId};
-use chrono::{DateTime, Utc};
 
 use crate::{
     AiReport, AiSettings, DraftRecord, NewDraft, NewQuickReply, QuickReply, ReplyTemplate, SetReplyTemplate,
-    StoreResult,
+    SettingChange, StoreResult,
 };
 
 /// Drafting and reply texts. Every change is written with its audit entries in one transaction.
@@ -20,13 +19,7 @@ pub trait Drafting: Send + Sync {
     async fn draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<DraftRecord>>;
     /// The clinic's AI switches (defaults until an admin sets them).
     async fn ai_settings(&self) -> StoreResult<AiSettings>;
-    async fn update_ai_settings(
-        &self,
-        settings: AiSettings,
-        by: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    async fn update_ai_settings(&self, change: &SettingChange<AiSettings>, audit: &AuditEvent) -> StoreResult<()>;
     /// The clinic's own reply-library texts.
     async fn reply_templates(&self) -> StoreResult<Vec<ReplyTemplate>>;
     /// Sets (or with `None`, removes) the clinic's text for a situation and language.
