@@ -88,6 +88,63 @@ pub(crate) struct MessageRow {
     pub(crate) reading_grade: Option<f64>,
 }
 
+/// Where a message goes: its thread, its id, and its number in the thread.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MessagePlace {
+    pub(crate) thread: ThreadId,
+    pub(crate) id: MessageId,
+    pub(crate) seq: i64,
+}
+
+impl MessageRow {
+    /// A message by `author` at `place`, its body sealed: seen by the
+    /// patient, without an idempotency key, not a reply from a draft.
+    pub(crate) fn sealed(
+        keys: &Keyring,
+        place: MessagePlace,
+        author: UserId,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Self> {
+        let id = place.id.to_string();
+        let key_id = keys.active();
+        let body = keys.seal_text_with(key_id, Slot { table: "messages", column: "body", row: &id }, body)?;
+        Ok(Self {
+            id,
+            thread_id: place.thread.to_string(),
+            author_id: author.to_string(),
+            body,
+            internal: false,
+            sent_at: ms(now),
+            seq: place.seq,
+            idempotency_key: None,
+            request_fingerprint: None,
+            key_id,
+            ai_assisted: false,
+            reading_grade: None,
+        })
+    }
+
+    /// Seen by staff only when `internal` (an internal note).
+    pub(crate) fn internal(self, internal: bool) -> Self {
+        Self { internal, ..self }
+    }
+
+    /// Written once per idempotency key, when the request carried one.
+    pub(crate) fn idempotent(self, key: Option<&Idempotency>) -> Self {
+        Self {
+            idempotency_key: key.map(|k| k.key.clone()),
+            request_fingerprint: key.map(|k| k.fingerprint.clone()),
+            ..self
+        }
+    }
+
+    /// A staff reply: whether it started from a draft, and its reading grade.
+    pub(crate) fn reply(self, ai_assisted: bool, reading_grade: Option<f64>) -> Self {
+        Self { ai_assisted, reading_grade, ..self }
+    }
+}
+
 pub(crate) const MESSAGE_INSERT: &str = "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, \
      idempotency_key, request_fingerprint, key_id, ai_assisted, reading_grade)";
 

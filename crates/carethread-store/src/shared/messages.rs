@@ -24,47 +24,17 @@ pub(crate) fn attachment_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> Sto
 }
 
 impl<D: Dialect> Sql<D> {
-    /// A message as number `seq` of its thread, its body sealed.
-    #[expect(clippy::too_many_arguments, reason = "one column each; a struct would only rename them")]
-    pub(crate) fn message_row(
-        keys: &Keyring,
-        id: MessageId,
-        thread: ThreadId,
-        author: UserId,
-        body: &str,
-        internal: bool,
-        now: DateTime<Utc>,
-        seq: i64,
-        key: Option<&Idempotency>,
-        reply: (bool, Option<f64>),
-    ) -> StoreResult<MessageRow> {
-        let id = id.to_string();
-        let key_id = keys.active();
-        let body = keys.seal_text_with(key_id, Slot { table: "messages", column: "body", row: &id }, body)?;
-        Ok(MessageRow {
-            id,
-            thread_id: thread.to_string(),
-            author_id: author.to_string(),
-            body,
-            internal,
-            sent_at: ms(now),
-            seq,
-            idempotency_key: key.map(|k| k.key.clone()),
-            request_fingerprint: key.map(|k| k.fingerprint.clone()),
-            key_id,
-            ai_assisted: reply.0,
-            reading_grade: reply.1,
-        })
-    }
-
     /// The rows a new message adds as number `seq` of its thread: the
     /// message, its triage result and its audit entries.
     pub(crate) fn message_rows(keys: &Keyring, new: &NewMessage, id: MessageId, seq: i64) -> StoreResult<MessageRows> {
         let body = new.body.as_ref().map_or("", MessageBody::as_str);
-        let (thread, key) = (new.thread_id, new.idempotency.as_ref());
-        let reply = (new.draft.is_some(), new.reading_grade);
+        let thread = new.thread_id;
+        let message = MessageRow::sealed(keys, MessagePlace { thread, id, seq }, new.author_id, body, new.now)?
+            .internal(new.internal)
+            .idempotent(new.idempotency.as_ref())
+            .reply(new.draft.is_some(), new.reading_grade);
         Ok(MessageRows {
-            message: Self::message_row(keys, id, thread, new.author_id, body, new.internal, new.now, seq, key, reply)?,
+            message,
             triage: new.triage.as_ref().map(|t| Self::triage_row(keys, thread, Some(id), t, new.now)).transpose()?,
             audit: with_target(&new.audit, "message", &id.to_string()),
         })

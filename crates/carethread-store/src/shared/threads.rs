@@ -125,19 +125,9 @@ impl<D: Dialect> Sql<D> {
         .execute_with(&mut *conn)
         .await?;
         let (id, thread) = (written.message_id, written.thread_id);
-        let key = new.idempotency.as_ref();
-        let row = Self::message_row(
-            keys,
-            id,
-            thread,
-            new.author_id,
-            new.body.as_str(),
-            false,
-            new.now,
-            1,
-            key,
-            (false, None),
-        )?;
+        let place = MessagePlace { thread, id, seq: 1 };
+        let row = MessageRow::sealed(keys, place, new.author_id, new.body.as_str(), new.now)?
+            .idempotent(new.idempotency.as_ref());
         Self::insert_message(conn, row, deferred.as_deref_mut()).await?;
         let row = Self::triage_row(keys, written.thread_id, Some(written.message_id), &new.triage, new.now)?;
         Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
@@ -170,18 +160,8 @@ impl<D: Dialect> Sql<D> {
         .await?
         .ok_or(StoreError::Missing("thread"))?;
         let note_id = MessageId::from_uuid(new_id());
-        let row = Self::message_row(
-            keys,
-            note_id,
-            id,
-            note.author_id,
-            note.body.as_str(),
-            true,
-            now,
-            seq,
-            None,
-            (false, None),
-        )?;
+        let place = MessagePlace { thread: id, id: note_id, seq };
+        let row = MessageRow::sealed(keys, place, note.author_id, note.body.as_str(), now)?.internal(true);
         Self::insert_messages(conn, &[row]).await?;
         Ok(note_id)
     }
