@@ -8,7 +8,7 @@ use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::message::MessageBody;
 use carethread_core::policy::ThreadAction;
 use carethread_core::thread::{Thread, ThreadPatch};
-use carethread_store::NewNote;
+use carethread_store::{NewNote, ThreadUpdate};
 use chrono::Utc;
 
 use crate::threads::authorize_thread;
@@ -101,7 +101,8 @@ pub async fn forward_thread(
         audit: vec![caller.audit(AuditAction::NoteCreate).patient(thread.patient_id)],
     };
     let audit = caller.audit(AuditAction::ThreadUpdate).patient(thread.patient_id).detail("forwarded");
-    let changed = app.store.update_thread_with_note(thread.id, &patch, Some(&note), Utc::now(), &[audit]).await?;
+    let update = ThreadUpdate { id: thread.id, patch: &patch, note: Some(&note), now: Utc::now(), audit: &[audit] };
+    let changed = app.store.update_thread_with_note(update).await?;
     tracing::info!(thread.id = %thread.id, "thread forwarded");
     Ok(changed.thread)
 }

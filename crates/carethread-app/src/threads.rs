@@ -9,7 +9,7 @@ use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency, in_basket_order};
 use carethread_core::user::age_in_years;
 use carethread_store::{
-    Idempotency, MessageView, NewNote, NewThread, ThreadCursor, ThreadFilter, ThreadSummary, TriageRecord,
+    Idempotency, MessageView, NewNote, NewThread, ThreadCursor, ThreadFilter, ThreadSummary, ThreadUpdate, TriageRecord,
 };
 use chrono::{DateTime, Utc};
 
@@ -303,7 +303,8 @@ pub async fn update_thread(app: &App, caller: &Caller, id: ThreadId, change: Cha
         }
     };
     let audit = caller.audit(AuditAction::ThreadUpdate).patient(thread.patient_id);
-    let changed = app.store.update_thread_with_note(thread.id, &patch, note.as_ref(), Utc::now(), &[audit]).await?;
+    let update = ThreadUpdate { id: thread.id, patch: &patch, note: note.as_ref(), now: Utc::now(), audit: &[audit] };
+    let changed = app.store.update_thread_with_note(update).await?;
     tracing::info!(thread.id = %thread.id, "thread updated");
     Ok(changed.thread)
 }

@@ -2,11 +2,13 @@
 //! each, named for the change it asks for. The audit entry that records the
 //! change is passed beside it.
 
-use carethread_core::ids::UserId;
+use carethread_core::audit::AuditEvent;
+use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::policy::ProxyGrant;
+use carethread_core::thread::ThreadPatch;
 use chrono::{DateTime, Utc};
 
-use crate::RoutingRule;
+use crate::{NewNote, RoutingRule};
 
 /// A proxy grant to record, and who granted it when.
 #[derive(Debug, Clone)]
@@ -75,4 +77,15 @@ pub struct SettingChange<T> {
     pub value: T,
     pub by: UserId,
     pub now: DateTime<Utc>,
+}
+
+/// A change to a thread and, with `note`, the internal note that explains it
+/// (a forward's reason), written together with `audit`.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadUpdate<'a> {
+    pub id: ThreadId,
+    pub patch: &'a ThreadPatch,
+    pub note: Option<&'a NewNote>,
+    pub now: DateTime<Utc>,
+    pub audit: &'a [AuditEvent],
 }

@@ -13,7 +13,7 @@ use carethread_core::policy::Actor;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{EventKind, MasterKey, NewNote, NewThread, Store, StoreError, TriageRecord};
+use carethread_store::{EventKind, MasterKey, NewNote, NewThread, Store, StoreError, ThreadUpdate, TriageRecord};
 use chrono::{NaiveDate, Utc};
 
 async fn person(store: &Arc<dyn Store>, username: &str, role: Role) -> User {
@@ -87,13 +87,13 @@ async fn forward_with_a_note_lands_whole_or_not_at_all(store: Arc<dyn Store>) {
     let forward = ThreadPatch { pool_id: Some(Some(pool.id)), ..ThreadPatch::default() };
     let before = store.verify_audit().await.expect("verify").verified;
     let change = store
-        .update_thread_with_note(
+        .update_thread_with_note(ThreadUpdate {
             id,
-            &forward,
-            Some(&note(nurse.id, "Forwarded: please review the readings")),
-            Utc::now(),
-            &update(),
-        )
+            patch: &forward,
+            note: Some(&note(nurse.id, "Forwarded: please review the readings")),
+            now: Utc::now(),
+            audit: &update(),
+        })
         .await
         .expect("forward with a note");
     assert_eq!(change.thread.pool_id, Some(pool.id));
@@ -123,8 +123,15 @@ async fn forward_with_a_note_lands_whole_or_not_at_all(store: Arc<dyn Store>) {
     // change down with it: the thread stays where it was.
     let undo = ThreadPatch { pool_id: Some(None), status: Some(ThreadStatus::Closed), ..ThreadPatch::default() };
     let stranger = UserId::from_uuid(uuid::Uuid::now_v7());
-    let failed =
-        store.update_thread_with_note(id, &undo, Some(&note(stranger, "lost note")), Utc::now(), &update()).await;
+    let failed = store
+        .update_thread_with_note(ThreadUpdate {
+            id,
+            patch: &undo,
+            note: Some(&note(stranger, "lost note")),
+            now: Utc::now(),
+            audit: &update(),
+        })
+        .await;
     assert!(matches!(failed, Err(StoreError::Missing(_))), "{failed:?}");
     let unchanged = thread(&store, &nurse, id).await;
     assert_eq!((unchanged.pool_id, unchanged.status), (Some(pool.id), ThreadStatus::Open), "the change rolled back");
@@ -134,13 +141,23 @@ async fn forward_with_a_note_lands_whole_or_not_at_all(store: Arc<dyn Store>) {
 
     // A note for a thread that does not exist stores nothing either.
     let nowhere = ThreadId::from_uuid(uuid::Uuid::now_v7());
-    let missing =
-        store.update_thread_with_note(nowhere, &undo, Some(&note(nurse.id, "x")), Utc::now(), &update()).await;
+    let missing = store
+        .update_thread_with_note(ThreadUpdate {
+            id: nowhere,
+            patch: &undo,
+            note: Some(&note(nurse.id, "x")),
+            now: Utc::now(),
+            audit: &update(),
+        })
+        .await;
     assert!(matches!(missing, Err(StoreError::Missing("thread"))), "{missing:?}");
 
     // Without a note it is a plain change.
     let close = ThreadPatch { status: Some(ThreadStatus::Closed), ..ThreadPatch::default() };
-    let change = store.update_thread_with_note(id, &close, None, Utc::now(), &update()).await.expect("close");
+    let change = store
+        .update_thread_with_note(ThreadUpdate { id, patch: &close, note: None, now: Utc::now(), audit: &update() })
+        .await
+        .expect("close");
     assert_eq!((change.thread.status, change.note_id), (ThreadStatus::Closed, None));
     assert_eq!(store.messages(id, true).await.expect("messages").len(), 2);
 }
@@ -158,8 +175,15 @@ async fn nothing_is_stored_without_its_audit_entry(store: Arc<dyn Store>, refuse
 
     let forward = ThreadPatch { pool_id: Some(Some(pool.id)), ..ThreadPatch::default() };
     let update = vec![AuditEvent::new(AuditAction::ThreadUpdate, Some((nurse.id, Role::Nurse)), Utc::now())];
-    let failed =
-        store.update_thread_with_note(id, &forward, Some(&note(nurse.id, "see readings")), Utc::now(), &update).await;
+    let failed = store
+        .update_thread_with_note(ThreadUpdate {
+            id,
+            patch: &forward,
+            note: Some(&note(nurse.id, "see readings")),
+            now: Utc::now(),
+            audit: &update,
+        })
+        .await;
     assert!(failed.is_err(), "{failed:?}");
     assert_eq!(thread(&store, &nurse, id).await.pool_id, None, "the forward rolled back with its audit entry");
     assert_eq!(store.messages(id, true).await.expect("messages").len(), 1, "no note was added");

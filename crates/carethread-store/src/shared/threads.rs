@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::backend::Backend;
 use super::prelude::*;
 
-use crate::{NewNote, ThreadChange};
+use crate::{NewNote, ThreadChange, ThreadUpdate};
 
 pub(crate) fn thread_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<Thread> {
     let id: &str = row.get_v("id")?;
@@ -228,14 +228,8 @@ impl<B: Backend> crate::Threads for B {
         self.submit(WriteJob::Thread(new)).await
     }
 
-    async fn update_thread_with_note(
-        &self,
-        id: ThreadId,
-        patch: &ThreadPatch,
-        note: Option<&NewNote>,
-        now: DateTime<Utc>,
-        audit: &[AuditEvent],
-    ) -> StoreResult<ThreadChange> {
+    async fn update_thread_with_note(&self, update: ThreadUpdate<'_>) -> StoreResult<ThreadChange> {
+        let ThreadUpdate { id, patch, note, now, audit } = update;
         let sql = self.sql();
         let mut sets = vec!["updated_at = $2".to_owned()];
         let mut binds: Vec<Option<Bind>> = Vec::new();

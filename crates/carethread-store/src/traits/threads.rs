@@ -8,7 +8,7 @@ use carethread_core::policy::{Actor, PatientFacts, ThreadFacts};
 use carethread_core::thread::{Thread, ThreadPatch};
 use chrono::{DateTime, Utc};
 
-use crate::{NewNote, NewThread, StoreResult, ThreadChange, ThreadFilter, ThreadSummary, Written};
+use crate::{NewThread, StoreResult, ThreadChange, ThreadFilter, ThreadSummary, ThreadUpdate, Written};
 
 /// Threads. Every change is written with its audit entries in one transaction.
 #[async_trait]
@@ -35,20 +35,13 @@ pub trait Threads: Send + Sync {
         now: DateTime<Utc>,
         audit: &[AuditEvent],
     ) -> StoreResult<Thread> {
-        Ok(self.update_thread_with_note(id, patch, None, now, audit).await?.thread)
+        Ok(self.update_thread_with_note(ThreadUpdate { id, patch, note: None, now, audit }).await?.thread)
     }
-    /// [`Threads::update_thread`] and, with `note`, an internal note on the
+    /// [`Threads::update_thread`] and, with a note, an internal note on the
     /// thread, in one transaction with both's audit entries: the change and
     /// the note are stored together or not at all (a forward never lands
     /// without the note that explains it).
-    async fn update_thread_with_note(
-        &self,
-        id: ThreadId,
-        patch: &ThreadPatch,
-        note: Option<&NewNote>,
-        now: DateTime<Utc>,
-        audit: &[AuditEvent],
-    ) -> StoreResult<ThreadChange>;
+    async fn update_thread_with_note(&self, update: ThreadUpdate<'_>) -> StoreResult<ThreadChange>;
     /// Threads `actor` may see, newest activity first.
     async fn list_threads(
         &self,
