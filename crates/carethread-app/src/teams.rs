@@ -6,7 +6,7 @@ use carethread_core::audit::AuditAction;
 use carethread_core::ids::{PoolId, UserId};
 use carethread_core::role::Role;
 use carethread_core::user::User;
-use carethread_store::{PersonRef, PoolRef, StoreError};
+use carethread_store::{Membership, PersonRef, PoolRef, StoreError};
 
 use crate::audit::entry;
 use crate::users::require_admin;
@@ -54,7 +54,7 @@ pub async fn set_care_team_member(
     }
     let what = if member { "added to care team" } else { "removed from care team" };
     let audit = entry(by, AuditAction::CareTeamChange, what).patient(patient_id);
-    app.store.set_care_team_member(patient_id, staff_id, member, &audit).await?;
+    app.store.set_membership(Membership::CareTeam { patient_id, staff_id }, member, &audit).await?;
     Ok(())
 }
 
@@ -113,7 +113,7 @@ pub async fn set_pool_member(app: &App, by: Operator<'_>, pool: PoolId, user: Us
     }
     let what = if member { "added to pool" } else { "removed from pool" };
     let audit = entry(by, AuditAction::PoolChange, what).target("user", user);
-    app.store.set_pool_member(pool, user, member, &audit).await?;
+    app.store.set_membership(Membership::Pool { pool_id: pool, user_id: user }, member, &audit).await?;
     Ok(())
 }
 

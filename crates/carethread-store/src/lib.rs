@@ -73,7 +73,7 @@ pub use error::StoreError;
 pub use events::{EventKind, ThreadEvent};
 pub use inputs::*;
 pub use model::*;
-pub use people::{CareTeamMember, Credentials, PoolMember};
+pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use traits::{

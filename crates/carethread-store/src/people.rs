@@ -33,3 +33,11 @@ pub struct PoolMember {
     pub pool_id: PoolId,
     pub member: PersonRef,
 }
+
+/// Who belongs to what: a clinician on a patient's care team, or a member of
+/// a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    CareTeam { patient_id: UserId, staff_id: UserId },
+    Pool { pool_id: PoolId, user_id: UserId },
+}

@@ -15,7 +15,9 @@ use carethread_core::policy::{Actor, ProxyGrant, ProxyScope, ThreadAction, decid
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{EmergencyAccessRequest, MasterKey, NewGrant, NewThread, Store, ThreadFilter, TriageRecord};
+use carethread_store::{
+    EmergencyAccessRequest, MasterKey, Membership, NewGrant, NewThread, Store, ThreadFilter, TriageRecord,
+};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use proptest::prelude::*;
 
@@ -160,10 +162,20 @@ async fn check(store: Arc<dyn Store>, plan: &Clinic) -> Result<(), String> {
         pools.push(store.create_pool(&format!("pool-{n}"), &format!("Pool {n}"), &audit(t0)).await.expect("pool").id);
     }
     for &(patient, staff) in &plan.care_team {
-        store.set_care_team_member(people[patient].id, people[staff].id, true, &audit(t0)).await.expect("care team");
+        store
+            .set_membership(
+                Membership::CareTeam { patient_id: people[patient].id, staff_id: people[staff].id },
+                true,
+                &audit(t0),
+            )
+            .await
+            .expect("care team");
     }
     for &(staff, pool) in &plan.pool_members {
-        store.set_pool_member(pools[pool], people[staff].id, true, &audit(t0)).await.expect("pool member");
+        store
+            .set_membership(Membership::Pool { pool_id: pools[pool], user_id: people[staff].id }, true, &audit(t0))
+            .await
+            .expect("pool member");
     }
     for &(proxy, patient, state) in &plan.grants {
         let (scope, expires_at) = match state {

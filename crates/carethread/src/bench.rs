@@ -21,7 +21,7 @@ use carethread_core::role::Role;
 use carethread_core::user::{DisplayName, Language, NewUser, Username};
 use carethread_server::AppState;
 use carethread_server::auth::hash_password;
-use carethread_store::Store;
+use carethread_store::{Membership, Store};
 use chrono::{NaiveDate, Utc};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -160,7 +160,13 @@ async fn seed(store: &Arc<dyn Store>, clients: usize) -> anyhow::Result<(Vec<Str
         let user = store.create_user(&new, &hash, Utc::now(), &audit).await?;
         for staff in ["dr.lee", "rn.kim"] {
             let audit = AuditEvent::new(AuditAction::CareTeamChange, None, Utc::now()).patient(user.id);
-            store.set_care_team_member(user.id, clinic.user(staff)?.id, true, &audit).await?;
+            store
+                .set_membership(
+                    Membership::CareTeam { patient_id: user.id, staff_id: clinic.user(staff)?.id },
+                    true,
+                    &audit,
+                )
+                .await?;
         }
         patients.push(name);
     }

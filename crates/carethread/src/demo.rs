@@ -14,7 +14,7 @@ use carethread_core::thread::{Subject, ThreadPatch, ThreadStatus};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
 use carethread_server::auth::hash_password;
 use carethread_server::intake::triage_record;
-use carethread_store::{NewMessage, NewThread, PoolRef, Store};
+use carethread_store::{Membership, NewMessage, NewThread, PoolRef, Store};
 use chrono::{NaiveDate, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -170,14 +170,26 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
     for (slug, name, members) in POOLS {
         let pool = store.create_pool(slug, name, &seeded(AuditAction::PoolChange)).await?;
         for member in *members {
-            store.set_pool_member(pool.id, clinic.id(member)?, true, &seeded(AuditAction::PoolChange)).await?;
+            store
+                .set_membership(
+                    Membership::Pool { pool_id: pool.id, user_id: clinic.id(member)? },
+                    true,
+                    &seeded(AuditAction::PoolChange),
+                )
+                .await?;
         }
         clinic.pools.push(pool);
     }
     for patient in ["patient.alice", "patient.bob", "patient.maya"] {
         for staff in ["dr.lee", "rn.kim", "rx.patel"] {
             let audit = seeded(AuditAction::CareTeamChange).patient(clinic.id(patient)?);
-            store.set_care_team_member(clinic.id(patient)?, clinic.id(staff)?, true, &audit).await?;
+            store
+                .set_membership(
+                    Membership::CareTeam { patient_id: clinic.id(patient)?, staff_id: clinic.id(staff)? },
+                    true,
+                    &audit,
+                )
+                .await?;
         }
     }
     // The demo clinic's after-hours line and on-call nurse, shown with emergencies that arrive while it is closed.

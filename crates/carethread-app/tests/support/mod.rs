@@ -14,7 +14,7 @@ use carethread_core::clinic::ClinicSettings;
 use carethread_core::policy::{ProxyGrant, ProxyScope};
 use carethread_core::role::Role;
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{MasterKey, Store};
+use carethread_store::{MasterKey, Membership, Store};
 use chrono::{Datelike, NaiveDate, Utc};
 
 /// The people of the test clinic, as callers of the application layer.
@@ -100,12 +100,26 @@ pub async fn clinic(backend: &str) -> Clinic {
     let outsider = person(&store, "dr.outside", "Doctor Outside", Role::Physician, None).await;
     let pool = store.create_pool("nurse-triage", "Nurse triage", &seeded(AuditAction::PoolChange)).await.expect("pool");
     for member in [&nurse, &doctor] {
-        store.set_pool_member(pool.id, member.user.id, true, &seeded(AuditAction::PoolChange)).await.expect("member");
+        store
+            .set_membership(
+                Membership::Pool { pool_id: pool.id, user_id: member.user.id },
+                true,
+                &seeded(AuditAction::PoolChange),
+            )
+            .await
+            .expect("member");
     }
     for patient in [&alice, &maya] {
         for staff in [&nurse, &doctor] {
             let audit = seeded(AuditAction::CareTeamChange).patient(patient.user.id);
-            store.set_care_team_member(patient.user.id, staff.user.id, true, &audit).await.expect("care team");
+            store
+                .set_membership(
+                    Membership::CareTeam { patient_id: patient.user.id, staff_id: staff.user.id },
+                    true,
+                    &audit,
+                )
+                .await
+                .expect("care team");
         }
         let grant = ProxyGrant {
             patient_id: patient.user.id,

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::backend::Backend;
 use super::prelude::*;
 
-use crate::{CareTeamMember, Credentials, PoolMember, UserChange};
+use crate::{CareTeamMember, Credentials, Membership, PoolMember, UserChange};
 
 pub(crate) fn user_from_row<R: DialectRow>(row: &R) -> StoreResult<User> {
     let dob: Option<String> = row.get_v("date_of_birth")?;
@@ -32,45 +32,11 @@ pub(crate) fn user_from_row<R: DialectRow>(row: &R) -> StoreResult<User> {
     })
 }
 
-/// A table of who belongs to what: a patient's care team, a pool's members.
-struct Membership {
-    table: &'static str,
-    group_column: &'static str,
-    member_column: &'static str,
-}
-
-const CARE_TEAMS: Membership =
-    Membership { table: "care_team_members", group_column: "patient_id", member_column: "staff_id" };
-const POOLS: Membership = Membership { table: "pool_members", group_column: "pool_id", member_column: "user_id" };
-
 pub(crate) fn pool_from_row<R: DialectRow>(row: &R) -> StoreResult<PoolRef> {
     Ok(PoolRef { id: parse_id(row.get_v::<&str, _>("id")?)?, slug: row.get_v("slug")?, name: row.get_v("name")? })
 }
 
 impl<D: Dialect> Sql<D> {
-    /// Adds (`add`) or removes `member` in `group` of a membership table,
-    /// with the audit entries that record it.
-    async fn write_membership(
-        &self,
-        table: &Membership,
-        group: String,
-        member: String,
-        add: bool,
-        audit: Vec<AuditEvent>,
-    ) -> StoreResult<()> {
-        let Membership { table, group_column, member_column } = table;
-        let statement = if add {
-            format!("INSERT INTO {table} ({group_column}, {member_column}) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        } else {
-            format!("DELETE FROM {table} WHERE {group_column} = $1 AND {member_column} = $2")
-        };
-        self.audited(async |conn| {
-            sqlx::query::<D>(&statement).bind_v(&group).bind_v(&member).execute_with(&mut *conn).await?;
-            Ok(Audited::new((), audit))
-        })
-        .await
-    }
-
     /// (what they belong to, who) pairs from a query naming the first `owner`.
     pub(crate) async fn read_memberships<T: FromStr>(&self, sql: &str) -> StoreResult<Vec<(T, PersonRef)>> {
         let rows = sqlx::query::<D>(sql).fetch_all_with(&self.read).await?;
@@ -233,15 +199,33 @@ impl<B: Backend> crate::People for B {
         Ok(pairs.into_iter().map(|(pool_id, member)| PoolMember { pool_id, member }).collect())
     }
 
-    async fn set_care_team_member(
-        &self,
-        patient_id: UserId,
-        staff_id: UserId,
-        member: bool,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        let audit = with_target(std::slice::from_ref(audit), "user", &staff_id.to_string());
-        self.sql().write_membership(&CARE_TEAMS, patient_id.to_string(), staff_id.to_string(), member, audit).await
+    async fn set_membership(&self, membership: Membership, member: bool, audit: &AuditEvent) -> StoreResult<()> {
+        // The table, its group and member columns, their values, and what the audit entry names.
+        let (table, group_column, member_column, group, who, target) = match membership {
+            Membership::CareTeam { patient_id, staff_id } => (
+                "care_team_members",
+                "patient_id",
+                "staff_id",
+                patient_id.to_string(),
+                staff_id,
+                ("user", staff_id.to_string()),
+            ),
+            Membership::Pool { pool_id, user_id } => {
+                ("pool_members", "pool_id", "user_id", pool_id.to_string(), user_id, ("pool", pool_id.to_string()))
+            }
+        };
+        let statement = if member {
+            format!("INSERT INTO {table} ({group_column}, {member_column}) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        } else {
+            format!("DELETE FROM {table} WHERE {group_column} = $1 AND {member_column} = $2")
+        };
+        let audit = with_target(std::slice::from_ref(audit), target.0, &target.1);
+        self.sql()
+            .audited(async |conn| {
+                sqlx::query::<B::D>(&statement).bind_v(&group).bind_v(who.to_string()).execute_with(&mut *conn).await?;
+                Ok(Audited::new((), audit))
+            })
+            .await
     }
 
     async fn create_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef> {
@@ -259,17 +243,6 @@ impl<B: Backend> crate::People for B {
             Ok(Audited::new(pool, with_target(std::slice::from_ref(audit), "pool", &id.to_string())))
         })
         .await
-    }
-
-    async fn set_pool_member(
-        &self,
-        pool_id: PoolId,
-        user_id: UserId,
-        member: bool,
-        audit: &AuditEvent,
-    ) -> StoreResult<()> {
-        let audit = with_target(std::slice::from_ref(audit), "pool", &pool_id.to_string());
-        self.sql().write_membership(&POOLS, pool_id.to_string(), user_id.to_string(), member, audit).await
     }
 
     async fn pools(&self) -> StoreResult<Vec<PoolRef>> {

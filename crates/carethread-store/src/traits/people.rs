@@ -7,7 +7,7 @@ use carethread_core::ids::{PoolId, UserId};
 use carethread_core::user::{NewUser, User, Username};
 use chrono::{DateTime, Utc};
 
-use crate::{CareTeamMember, Credentials, PoolMember, PoolRef, StoreResult, UserChange};
+use crate::{CareTeamMember, Credentials, Membership, PoolMember, PoolRef, StoreResult, UserChange};
 
 /// Users, care teams and pools. Every change is written with its audit entries in one transaction.
 #[async_trait]
@@ -32,23 +32,10 @@ pub trait People: Send + Sync {
     async fn care_teams(&self) -> StoreResult<Vec<CareTeamMember>>;
     /// Every pool's members, by pool.
     async fn pool_members(&self) -> StoreResult<Vec<PoolMember>>;
-    /// Adds (`member`) or removes a clinician on a patient's care team.
-    async fn set_care_team_member(
-        &self,
-        patient_id: UserId,
-        staff_id: UserId,
-        member: bool,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
+    /// Adds (`member`) or removes a clinician on a patient's care team, or a
+    /// member of a pool.
+    async fn set_membership(&self, membership: Membership, member: bool, audit: &AuditEvent) -> StoreResult<()>;
     async fn create_pool(&self, slug: &str, name: &str, audit: &AuditEvent) -> StoreResult<PoolRef>;
-    /// Adds (`member`) or removes a pool member.
-    async fn set_pool_member(
-        &self,
-        pool_id: PoolId,
-        user_id: UserId,
-        member: bool,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
     async fn pools(&self) -> StoreResult<Vec<PoolRef>>;
     async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>>;
     async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>>;
