@@ -36,10 +36,27 @@ pub(crate) fn pool_from_row<R: DialectRow>(row: &R) -> StoreResult<PoolRef> {
     Ok(PoolRef { id: parse_id(row.get_v::<&str, _>("id")?)?, slug: row.get_v("slug")?, name: row.get_v("name")? })
 }
 
+/// A table of who belongs to what: its name, the column naming the group
+/// (a patient, a pool) and the column naming the member.
+struct MembershipTable {
+    table: &'static str,
+    group: &'static str,
+    member: &'static str,
+}
+
+const CARE_TEAMS: MembershipTable =
+    MembershipTable { table: "care_team_members", group: "patient_id", member: "staff_id" };
+const POOLS: MembershipTable = MembershipTable { table: "pool_members", group: "pool_id", member: "user_id" };
+
 impl<D: Dialect> Sql<D> {
-    /// (what they belong to, who) pairs from a query naming the first `owner`.
-    pub(crate) async fn read_memberships<T: FromStr>(&self, sql: &str) -> StoreResult<Vec<(T, PersonRef)>> {
-        let rows = sqlx::query::<D>(sql).fetch_all_with(&self.read).await?;
+    /// Every (group, member) pair of a membership table, by group, members by name.
+    async fn read_memberships<T: FromStr>(&self, of: &MembershipTable) -> StoreResult<Vec<(T, PersonRef)>> {
+        let MembershipTable { table, group, member } = of;
+        let statement = format!(
+            "SELECT m.{group} AS owner, u.id, u.display_name, u.role FROM {table} m \
+             JOIN users u ON u.id = m.{member} ORDER BY m.{group}, u.display_name"
+        );
+        let rows = sqlx::query::<D>(&statement).fetch_all_with(&self.read).await?;
         rows.iter()
             .map(|r| {
                 let who = person(parse_id(r.get_v::<&str, _>("id")?)?, r.get_v("display_name")?, r.get_v("role")?)?;
@@ -178,42 +195,26 @@ impl<B: Backend> crate::People for B {
     }
 
     async fn care_teams(&self) -> StoreResult<Vec<CareTeamMember>> {
-        let pairs = self
-            .sql()
-            .read_memberships(
-                "SELECT c.patient_id AS owner, u.id, u.display_name, u.role FROM care_team_members c \
-             JOIN users u ON u.id = c.staff_id ORDER BY c.patient_id, u.display_name",
-            )
-            .await?;
+        let pairs = self.sql().read_memberships(&CARE_TEAMS).await?;
         Ok(pairs.into_iter().map(|(patient_id, clinician)| CareTeamMember { patient_id, clinician }).collect())
     }
 
     async fn pool_members(&self) -> StoreResult<Vec<PoolMember>> {
-        let pairs = self
-            .sql()
-            .read_memberships(
-                "SELECT m.pool_id AS owner, u.id, u.display_name, u.role FROM pool_members m \
-             JOIN users u ON u.id = m.user_id ORDER BY m.pool_id, u.display_name",
-            )
-            .await?;
+        let pairs = self.sql().read_memberships(&POOLS).await?;
         Ok(pairs.into_iter().map(|(pool_id, member)| PoolMember { pool_id, member }).collect())
     }
 
     async fn set_membership(&self, membership: Membership, member: bool, audit: &AuditEvent) -> StoreResult<()> {
-        // The table, its group and member columns, their values, and what the audit entry names.
-        let (table, group_column, member_column, group, who, target) = match membership {
-            Membership::CareTeam { patient_id, staff_id } => (
-                "care_team_members",
-                "patient_id",
-                "staff_id",
-                patient_id.to_string(),
-                staff_id,
-                ("user", staff_id.to_string()),
-            ),
+        // The table, the group and the member, and what the audit entry names.
+        let (of, group, who, target) = match membership {
+            Membership::CareTeam { patient_id, staff_id } => {
+                (CARE_TEAMS, patient_id.to_string(), staff_id, ("user", staff_id.to_string()))
+            }
             Membership::Pool { pool_id, user_id } => {
-                ("pool_members", "pool_id", "user_id", pool_id.to_string(), user_id, ("pool", pool_id.to_string()))
+                (POOLS, pool_id.to_string(), user_id, ("pool", pool_id.to_string()))
             }
         };
+        let MembershipTable { table, group: group_column, member: member_column } = of;
         let statement = if member {
             format!("INSERT INTO {table} ({group_column}, {member_column}) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         } else {
