@@ -157,12 +157,16 @@ impl Triage {
         let (urgency, category, confidence, needs_review, model_id, model_version) = if use_classifier {
             let features = features::extract(&subject_tokens, &body_tokens, &safety);
             let symptoms = symptoms::evidence(&safety, &vitals, &[&subject_rules, &body_rules]);
-            let p = self.model.predict(&features, !symptoms.is_empty());
+            let p = self.model.predict(&features);
             let head = format!("classifier: {} ({:.2})", p.category.as_str(), p.category_probability);
             reasons.push(explained(head, &p.top_features));
             if p.urgency.rank() < rules_urgency.rank() || !rules_emergency {
-                // An emergency from the classifier names the symptom content that let it through the gate.
-                let evidence = if p.urgency == Urgency::Emergency { &symptoms } else { &p.urgency_features };
+                // An emergency from the classifier names the symptom content it read, if any.
+                let evidence = if p.urgency == Urgency::Emergency && !symptoms.is_empty() {
+                    &symptoms
+                } else {
+                    &p.urgency_features
+                };
                 let head = format!("classifier urgency: {} ({:.2})", p.urgency.as_str(), p.urgency_probability);
                 reasons.push(explained(head, evidence));
             }

@@ -23,7 +23,7 @@ const CATEGORIES: usize = 6;
 /// Identifies the classifier in stored triage results.
 pub const MODEL_ID: &str = "carethread-triage";
 /// Version of the classifier's features and training recipe.
-pub const MODEL_VERSION: &str = "1.9.0";
+pub const MODEL_VERSION: &str = "1.8.0";
 
 /// How the classifier is trained.
 #[derive(Debug, Clone, Copy)]
@@ -34,20 +34,19 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Cross-validation folds for choosing the emergency threshold (0: keep the plain argmax).
     pub folds: usize,
-    /// Share of held-out messages that are not emergencies the classifier
-    /// alone may call emergencies (messages the rules raise anyway, and those
-    /// the symptom gate holds back, do not count against it). The red-flag
-    /// lexicon catches only 61 – 80% of emergencies phrased in ways it has not
-    /// seen, so the classifier must catch about 19 in 20 of the rest. With the
-    /// symptom gate, 7% catches what 10% caught without it (1,248 of 1,315
-    /// held-out emergencies read without their red flags, against 1,246); 5%
-    /// would miss 22 more (see docs/triage.md).
+    /// Share of held-out messages that are not emergencies the emergency
+    /// threshold may call emergencies. The red-flag lexicon catches only
+    /// 61 – 80% of emergencies phrased in ways it has not seen (measured on
+    /// each new corpus batch before its patterns were written), so the
+    /// classifier must catch about 19 in 20 of the rest for emergency recall to
+    /// stay near 0.98 on new phrasing: at 5% it caught 91% in cross-validation,
+    /// at 10% 95% (see docs/triage.md for what the extra false alarms cost).
     pub emergency_false_alarms: f64,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { epochs: 24, learning_rate: 1.0, l2: 1e-6, seed: 0x00C0_FFEE, folds: 5, emergency_false_alarms: 0.07 }
+        Self { epochs: 24, learning_rate: 1.0, l2: 1e-6, seed: 0x00C0_FFEE, folds: 5, emergency_false_alarms: 0.10 }
     }
 }
 
@@ -78,9 +77,6 @@ pub struct Prediction {
     pub category_probability: f64,
     pub urgency: Urgency,
     pub urgency_probability: f64,
-    /// The classifier would have called the message an emergency, but it has
-    /// no symptom content (the symptom gate).
-    pub emergency_withheld: bool,
     /// The emergency probability, whatever urgency was answered.
     pub emergency_probability: f64,
     /// Readable features that pushed hardest toward the predicted category.
@@ -159,12 +155,9 @@ impl Model {
         self.emergency_threshold
     }
 
-    /// Classifies a message's features. `symptomatic` says whether the
-    /// message has symptom content (see [`crate::symptoms`]): without it the
-    /// classifier never calls a message an emergency, and answers its next
-    /// likeliest urgency instead.
+    /// Classifies a message's features.
     #[must_use]
-    pub fn predict(&self, features: &Features, symptomatic: bool) -> Prediction {
+    pub fn predict(&self, features: &Features) -> Prediction {
         let mut logits = [0f64; OUTPUTS];
         add_logits(&self.weights, features, 0..OUTPUTS, &mut logits);
         let categories = softmax(&logits[..CATEGORIES]);
@@ -174,17 +167,11 @@ impl Model {
         if self.emergency_threshold.is_some_and(|t| urgencies[0] >= t) {
             (u, urgency_probability) = (0, urgencies[0]);
         }
-        // The symptom gate: no emergency from the classifier without symptom content.
-        let withheld = u == 0 && !symptomatic;
-        if withheld {
-            (u, urgency_probability) = if urgencies[1] >= urgencies[2] { (1, urgencies[1]) } else { (2, urgencies[2]) };
-        }
         Prediction {
             category: Category::ALL[c],
             category_probability,
             urgency: Urgency::ALL[u],
             urgency_probability,
-            emergency_withheld: withheld,
             emergency_probability: urgencies[0],
             top_features: self.top_features(features, c),
             urgency_features: self.top_features(features, CATEGORIES + u),

@@ -40,10 +40,10 @@ fn training_is_deterministic_and_learns_the_tiny_corpus() {
     let model = Model::load(&a).expect("fresh model loads");
     assert_eq!(model.header_value("id"), Some(MODEL_ID));
     assert_eq!(model.header_value("examples"), Some("20"));
-    let p = model.predict(&features_of("", "refill my lisinopril please"), true);
+    let p = model.predict(&features_of("", "refill my lisinopril please"));
     assert_eq!(p.category, Category::Medication);
     assert!(p.top_features.iter().any(|f| f.contains("refill")), "{:?}", p.top_features);
-    let p = model.predict(&features_of("", "my cough and fever are getting worse"), true);
+    let p = model.predict(&features_of("", "my cough and fever are getting worse"));
     assert_eq!((p.category, p.urgency), (Category::Clinical, Urgency::Urgent));
 }
 
@@ -85,7 +85,7 @@ fn the_emergency_threshold_is_cross_validated_and_kept_in_the_file() {
     let kept = model.emergency_threshold().expect("the threshold is in the file");
     assert!((kept - c.threshold).abs() < 1e-9, "{kept} vs {c:?}");
     assert_eq!(train(&with_emergencies(), &config).bytes, trained.bytes, "deterministic");
-    let p = model.predict(&features_of("", "refill my lisinopril please"), true);
+    let p = model.predict(&features_of("", "refill my lisinopril please"));
     assert_eq!(p.urgency, Urgency::Routine);
 }
 
@@ -96,31 +96,15 @@ fn emergencies_reaching_the_threshold_are_emergencies() {
     let plain = Model::load(&trained.bytes).expect("loads");
     assert_eq!(plain.emergency_threshold(), None);
     let features = features_of("", "slumped over and gasping, fever getting worse");
-    let p = plain.predict(&features, true);
+    let p = plain.predict(&features);
     // The same weights with a threshold at or below the emergency probability call it an emergency.
     let mut strict = plain.clone();
     strict.emergency_threshold = Some(0.0);
-    let raised = strict.predict(&features, true);
+    let raised = strict.predict(&features);
     assert_eq!(raised.urgency, Urgency::Emergency);
     assert!(raised.urgency_probability <= 1.0 && raised.category == p.category);
     strict.emergency_threshold = Some(1.0);
-    assert_eq!(strict.predict(&features, true).urgency, p.urgency, "a threshold out of reach changes nothing");
-}
-
-#[test]
-fn without_symptom_content_the_classifier_answers_its_next_urgency() {
-    let trained = train(&with_emergencies(), &TrainConfig { epochs: 10, folds: 0, ..TrainConfig::default() });
-    let mut model = Model::load(&trained.bytes).expect("loads");
-    model.emergency_threshold = Some(0.0);
-    let features = features_of("", "slumped over and gasping, fever getting worse");
-    let raised = model.predict(&features, true);
-    assert_eq!((raised.urgency, raised.emergency_withheld), (Urgency::Emergency, false));
-    let held = model.predict(&features, false);
-    assert_ne!(held.urgency, Urgency::Emergency, "the gate holds back even a threshold of 0");
-    assert!(held.emergency_withheld);
-    assert!((held.emergency_probability - raised.emergency_probability).abs() < 1e-12);
-    assert!(held.urgency_probability < raised.emergency_probability.max(0.5) + 1e-9);
-    assert_eq!(held.category, raised.category, "the gate changes no category");
+    assert_eq!(strict.predict(&features).urgency, p.urgency, "a threshold out of reach changes nothing");
 }
 
 #[test]

@@ -50,11 +50,6 @@ struct Labelled {
     features: Features,
     /// For an emergency: its features as if the red-flag lexicon knew none of its words.
     unflagged: Option<Features>,
-    /// Whether the message has symptom content, so that the classifier may
-    /// call it an emergency (for an emergency: read without its red flags).
-    symptomatic: bool,
-    /// The safety rules make the message an emergency whatever the classifier says.
-    rules_emergency: bool,
     category: usize,
     urgency: usize,
 }
@@ -65,13 +60,10 @@ fn labelled(examples: &[Example]) -> Vec<Labelled> {
         .map(|e| {
             let (subject, body) = (tokenize(&e.subject), tokenize(&e.body));
             let safety = Lexicon::builtin().check_message(&e.subject, &e.body);
-            let emergency = e.urgency == Urgency::Emergency;
-            let read = crate::symptoms::read(&e.subject, &e.body, !emergency);
             Labelled {
                 features: features::extract(&subject, &body, &safety),
-                unflagged: emergency.then(|| features::extract(&subject, &body, &SafetyCheck::default())),
-                symptomatic: read.symptomatic,
-                rules_emergency: read.rules_emergency,
+                unflagged: (e.urgency == Urgency::Emergency)
+                    .then(|| features::extract(&subject, &body, &SafetyCheck::default())),
                 category: Category::ALL.iter().position(|c| *c == e.category).unwrap_or(CATEGORIES - 1),
                 urgency: Urgency::ALL.iter().position(|u| *u == e.urgency).unwrap_or(2),
             }
@@ -92,7 +84,7 @@ fn fit(data: &[&Labelled], config: &TrainConfig) -> Vec<f64> {
         shuffle(&mut order, &mut rng);
         let rate = config.learning_rate / (1.0 + epoch as f64 * 0.25);
         for &i in &order {
-            let Labelled { features, unflagged, category, urgency, .. } = data[i];
+            let Labelled { features, unflagged, category, urgency } = data[i];
             let category_step = (features, 0..CATEGORIES, *category, &category_weights);
             let urgency_step = (features, CATEGORIES..OUTPUTS, *urgency, &urgency_weights);
             // An emergency is learned a second time from its words alone, so
@@ -151,7 +143,7 @@ pub struct OperatingPoint {
 }
 
 /// Shares of false alarms `triage train` reports operating points for.
-pub(super) const REPORTED_SHARES: [f64; 5] = [0.05, 0.07, 0.08, 0.10, 0.15];
+pub(super) const REPORTED_SHARES: [f64; 4] = [0.05, 0.08, 0.10, 0.15];
 
 /// The lowest threshold (at most 0.5) that no more than `share` of `others`
 /// (sorted, highest first) reach, rounded up to what the model file keeps.
@@ -179,15 +171,9 @@ fn calibrate(data: &[Labelled], config: &TrainConfig) -> Option<Calibration> {
         let rest: Vec<&Labelled> = data.iter().enumerate().filter(|(i, _)| i % folds != fold).map(|(_, d)| d).collect();
         let weights = fit(&rest, config);
         for d in data.iter().skip(fold).step_by(folds) {
-            // The symptom gate: a message without symptom content is never
-            // an emergency by the classifier, whatever its probability. A
-            // message the rules already raise is not the classifier's false
-            // alarm (nor, read without its red flags, its catch unless it reaches the threshold).
-            let gated = |p: f64| if d.symptomatic { p } else { 0.0 };
-            let others_p = |p: f64| if d.rules_emergency { 0.0 } else { gated(p) };
             match &d.unflagged {
-                Some(unflagged) => emergencies.push(gated(emergency_probability(&weights, unflagged))),
-                None => others.push(others_p(emergency_probability(&weights, &d.features))),
+                Some(unflagged) => emergencies.push(emergency_probability(&weights, unflagged)),
+                None => others.push(emergency_probability(&weights, &d.features)),
             }
         }
     }
@@ -223,10 +209,9 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Trained {
     let calibration = if config.folds > 0 { calibrate(&data, config) } else { None };
     let weights = fit(&data.iter().collect::<Vec<_>>(), config);
     let mut header = format!(
-        "id={MODEL_ID}\nversion={MODEL_VERSION}\nlexicon={}\nconcepts={}\nsymptoms={}\ncorpus={}\nexamples={}\nepochs={}\n",
+        "id={MODEL_ID}\nversion={MODEL_VERSION}\nlexicon={}\nconcepts={}\ncorpus={}\nexamples={}\nepochs={}\n",
         Lexicon::builtin().version(),
         features::concepts_version(),
-        crate::symptoms::version(),
         corpus_digest(examples),
         examples.len(),
         config.epochs
