@@ -9,7 +9,8 @@ use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency, in_basket_order};
 use carethread_core::user::age_in_years;
 use carethread_store::{
-    Idempotency, MessageView, NewNote, NewThread, ThreadCursor, ThreadFilter, ThreadSummary, ThreadUpdate, TriageRecord,
+    Idempotency, MessageView, NewNote, NewThread, ReadThread, ThreadCursor, ThreadFilter, ThreadSummary, ThreadUpdate,
+    TriageRecord,
 };
 use chrono::{DateTime, Utc};
 
@@ -100,7 +101,14 @@ pub async fn open_thread(app: &App, caller: &Caller, id: ThreadId) -> AppResult<
     let thread = authorize_thread(app, caller, id, ThreadAction::Read).await?;
     let read = caller.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
     app.store.record_audit(vec![read]).await?;
-    app.store.mark_read(thread.id, caller.user.id, caller.user.role.is_staff(), Utc::now()).await?;
+    app.store
+        .mark_read(ReadThread {
+            thread: thread.id,
+            reader: caller.user.id,
+            include_internal: caller.user.role.is_staff(),
+            now: Utc::now(),
+        })
+        .await?;
     thread_view(app, caller, thread.id).await
 }
 

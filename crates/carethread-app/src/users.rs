@@ -8,7 +8,7 @@ use carethread_core::ids::UserId;
 use carethread_core::policy;
 use carethread_core::role::Role;
 use carethread_core::user::{DisplayName, Language, Mrn, NewUser, User, Username, check_new_password};
-use carethread_store::{StoreError, UserChange};
+use carethread_store::{NewAccount, StoreError, UserChange};
 use chrono::{NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -69,7 +69,8 @@ pub async fn create_user(app: &App, by: Operator<'_>, input: CreateUser) -> AppR
     check_new_password(input.password.expose_secret())?;
     let hash = crate::passwords::hash_in_background(input.password).await?;
     let audit = entry(by, AuditAction::UserCreate, format!("role {}", new.role.as_str()));
-    let user = app.store.create_user(&new, &hash, now, &audit).await.map_err(|e| match e {
+    let account = NewAccount { user: &new, password_hash: &hash, now };
+    let user = app.store.create_user(account, &audit).await.map_err(|e| match e {
         StoreError::Conflict(_) => AppError::Conflict("that username (or record number) is taken".into()),
         other => other.into(),
     })?;

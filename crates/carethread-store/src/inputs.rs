@@ -6,6 +6,7 @@ use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::policy::ProxyGrant;
 use carethread_core::thread::ThreadPatch;
+use carethread_core::user::NewUser;
 use chrono::{DateTime, Utc};
 
 use crate::{NewNote, RoutingRule};
@@ -88,4 +89,33 @@ pub struct ThreadUpdate<'a> {
     pub note: Option<&'a NewNote>,
     pub now: DateTime<Utc>,
     pub audit: &'a [AuditEvent],
+}
+
+/// A new account: the user, their password's hash, and when it was made.
+/// The hash is never printed.
+#[derive(Clone, Copy)]
+pub struct NewAccount<'a> {
+    pub user: &'a NewUser,
+    pub password_hash: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewAccount<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("user", &self.user)
+            .field("password_hash", &"***")
+            .field("now", &self.now)
+            .finish()
+    }
+}
+
+/// `reader` has now read every message of `thread` they may see: the
+/// internal notes too when `include_internal`.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadThread {
+    pub thread: ThreadId,
+    pub reader: UserId,
+    pub include_internal: bool,
+    pub now: DateTime<Utc>,
 }

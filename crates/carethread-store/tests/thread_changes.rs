@@ -13,7 +13,9 @@ use carethread_core::policy::Actor;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{EventKind, MasterKey, NewNote, NewThread, Store, StoreError, ThreadUpdate, TriageRecord};
+use carethread_store::{
+    EventKind, MasterKey, NewAccount, NewNote, NewThread, Store, StoreError, ThreadUpdate, TriageRecord,
+};
 use chrono::{NaiveDate, Utc};
 
 async fn person(store: &Arc<dyn Store>, username: &str, role: Role) -> User {
@@ -27,7 +29,10 @@ async fn person(store: &Arc<dyn Store>, username: &str, role: Role) -> User {
     )
     .expect("new user");
     let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
-    store.create_user(&new, "not-a-real-hash", Utc::now(), &audit).await.expect("user")
+    store
+        .create_user(NewAccount { user: &new, password_hash: "not-a-real-hash", now: Utc::now() }, &audit)
+        .await
+        .expect("user")
 }
 
 async fn new_thread(store: &Arc<dyn Store>, patient: &User) -> ThreadId {

@@ -16,7 +16,7 @@ use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
 use carethread_store::{
-    EmergencyAccessRequest, MasterKey, Membership, NewGrant, NewThread, Store, ThreadFilter, TriageRecord,
+    EmergencyAccessRequest, MasterKey, Membership, NewAccount, NewGrant, NewThread, Store, ThreadFilter, TriageRecord,
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use proptest::prelude::*;
@@ -145,7 +145,10 @@ async fn person(store: &Arc<dyn Store>, name: &str, role: Role, at: DateTime<Utc
         at.date_naive(),
     )
     .expect("new user");
-    store.create_user(&new, "not-a-real-hash", at, &audit(at)).await.expect("create user")
+    store
+        .create_user(NewAccount { user: &new, password_hash: "not-a-real-hash", now: at }, &audit(at))
+        .await
+        .expect("create user")
 }
 
 /// Builds `plan` in a fresh store and checks every person against every thread.

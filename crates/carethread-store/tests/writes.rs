@@ -10,7 +10,7 @@ use carethread_core::message::MessageBody;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{Idempotency, MasterKey, NewMessage, NewThread, Store, StoreError, TriageRecord};
+use carethread_store::{Idempotency, MasterKey, NewAccount, NewMessage, NewThread, Store, StoreError, TriageRecord};
 use chrono::{NaiveDate, Utc};
 
 async fn patient(store: &Arc<dyn Store>) -> User {
@@ -24,7 +24,10 @@ async fn patient(store: &Arc<dyn Store>) -> User {
     )
     .expect("new user");
     let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
-    store.create_user(&new, "not-a-real-hash", Utc::now(), &audit).await.expect("user")
+    store
+        .create_user(NewAccount { user: &new, password_hash: "not-a-real-hash", now: Utc::now() }, &audit)
+        .await
+        .expect("user")
 }
 
 fn triage() -> TriageRecord {

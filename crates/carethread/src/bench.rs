@@ -21,7 +21,7 @@ use carethread_core::role::Role;
 use carethread_core::user::{DisplayName, Language, NewUser, Username};
 use carethread_server::AppState;
 use carethread_server::auth::hash_password;
-use carethread_store::{Membership, Store};
+use carethread_store::{Membership, NewAccount, Store};
 use chrono::{NaiveDate, Utc};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -157,7 +157,7 @@ async fn seed(store: &Arc<dyn Store>, clients: usize) -> anyhow::Result<(Vec<Str
             today,
         )?;
         let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
-        let user = store.create_user(&new, &hash, Utc::now(), &audit).await?;
+        let user = store.create_user(NewAccount { user: &new, password_hash: &hash, now: Utc::now() }, &audit).await?;
         for staff in ["dr.lee", "rn.kim"] {
             let audit = AuditEvent::new(AuditAction::CareTeamChange, None, Utc::now()).patient(user.id);
             store

@@ -14,7 +14,7 @@ use carethread_core::thread::{Subject, ThreadPatch, ThreadStatus};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
 use carethread_server::auth::hash_password;
 use carethread_server::intake::triage_record;
-use carethread_store::{Membership, NewMessage, NewThread, PoolRef, Store};
+use carethread_store::{Membership, NewAccount, NewMessage, NewThread, PoolRef, Store};
 use chrono::{NaiveDate, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -164,7 +164,11 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
             a.language,
             now.date_naive(),
         )?;
-        users.push(store.create_user(&new, &hash, now, &seeded(AuditAction::UserCreate)).await?);
+        users.push(
+            store
+                .create_user(NewAccount { user: &new, password_hash: &hash, now }, &seeded(AuditAction::UserCreate))
+                .await?,
+        );
     }
     let mut clinic = DemoClinic { users, pools: Vec::new() };
     for (slug, name, members) in POOLS {

@@ -14,7 +14,7 @@ use carethread_core::clinic::ClinicSettings;
 use carethread_core::policy::{ProxyGrant, ProxyScope};
 use carethread_core::role::Role;
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{MasterKey, Membership, Store};
+use carethread_store::{MasterKey, Membership, NewAccount, Store};
 use chrono::{Datelike, NaiveDate, Utc};
 
 /// The people of the test clinic, as callers of the application layer.
@@ -46,8 +46,13 @@ async fn person(store: &Arc<dyn Store>, username: &str, name: &str, role: Role, 
         Utc::now().date_naive(),
     )
     .expect("new user");
-    let user: User =
-        store.create_user(&new, "not-a-real-hash", Utc::now(), &seeded(AuditAction::UserCreate)).await.expect("user");
+    let user: User = store
+        .create_user(
+            NewAccount { user: &new, password_hash: "not-a-real-hash", now: Utc::now() },
+            &seeded(AuditAction::UserCreate),
+        )
+        .await
+        .expect("user");
     Caller { user, client: Some("192.0.2.7".to_owned()) }
 }
 

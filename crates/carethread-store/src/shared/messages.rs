@@ -6,6 +6,8 @@ use async_trait::async_trait;
 use super::backend::Backend;
 use super::prelude::*;
 
+use crate::ReadThread;
+
 pub(crate) fn attachment_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<Attachment> {
     let id: &str = row.get_v("id")?;
     let slot = Slot { table: "attachments", column: "file_name", row: id };
@@ -216,13 +218,8 @@ impl<B: Backend> crate::Messages for B {
         Ok(self.sql().message_views(thread, Some(id), include_internal).await?.pop())
     }
 
-    async fn mark_read(
-        &self,
-        id: ThreadId,
-        reader: UserId,
-        include_internal: bool,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64> {
+    async fn mark_read(&self, read: ReadThread) -> StoreResult<u64> {
+        let ReadThread { thread: id, reader, include_internal, now } = read;
         let sql = self.sql();
         const LAST_SEQ: &str =
             "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";

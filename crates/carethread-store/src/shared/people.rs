@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::backend::Backend;
 use super::prelude::*;
 
-use crate::{CareTeamMember, Credentials, Membership, PoolMember, UserChange};
+use crate::{CareTeamMember, Credentials, Membership, NewAccount, PoolMember, UserChange};
 
 pub(crate) fn user_from_row<R: DialectRow>(row: &R) -> StoreResult<User> {
     let dob: Option<String> = row.get_v("date_of_birth")?;
@@ -68,13 +68,8 @@ impl<D: Dialect> Sql<D> {
 
 #[async_trait]
 impl<B: Backend> crate::People for B {
-    async fn create_user(
-        &self,
-        user: &NewUser,
-        password_hash: &str,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<User> {
+    async fn create_user(&self, account: NewAccount<'_>, audit: &AuditEvent) -> StoreResult<User> {
+        let NewAccount { user, password_hash, now } = account;
         let sql = self.sql();
         let id = UserId::from_uuid(new_id());
         sql.audited(async |conn| {

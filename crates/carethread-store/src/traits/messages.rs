@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use carethread_core::ids::{AttachmentId, MessageId, ThreadId, UserId};
 use chrono::{DateTime, Utc};
 
-use crate::{AttachmentView, MessageView, NewMessage, PersonRef, StoreResult, Written};
+use crate::{AttachmentView, MessageView, NewMessage, PersonRef, ReadThread, StoreResult, Written};
 
 /// Messages, read receipts and attachments. Every message is written with its
 /// audit entries in one transaction.
@@ -23,14 +23,9 @@ pub trait Messages: Send + Sync {
         id: MessageId,
         include_internal: bool,
     ) -> StoreResult<Option<MessageView>>;
-    /// Records that `reader` has now read every message in the thread they may see.
-    async fn mark_read(
-        &self,
-        id: ThreadId,
-        reader: UserId,
-        include_internal: bool,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64>;
+    /// Records that the reader has now read every message of the thread they
+    /// may see (see [`ReadThread`]).
+    async fn mark_read(&self, read: ReadThread) -> StoreResult<u64>;
     /// The first read receipt at or after `since`, on any message of the
     /// thread, by one of `readers`: who opened it and when. (An after-hours
     /// emergency shows staff whether on-call has seen it.)

@@ -4,21 +4,14 @@
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{PoolId, UserId};
-use carethread_core::user::{NewUser, User, Username};
-use chrono::{DateTime, Utc};
+use carethread_core::user::{User, Username};
 
-use crate::{CareTeamMember, Credentials, Membership, PoolMember, PoolRef, StoreResult, UserChange};
+use crate::{CareTeamMember, Credentials, Membership, NewAccount, PoolMember, PoolRef, StoreResult, UserChange};
 
 /// Users, care teams and pools. Every change is written with its audit entries in one transaction.
 #[async_trait]
 pub trait People: Send + Sync {
-    async fn create_user(
-        &self,
-        user: &NewUser,
-        password_hash: &str,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<User>;
+    async fn create_user(&self, account: NewAccount<'_>, audit: &AuditEvent) -> StoreResult<User>;
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// The user and their password hash, for sign-in.
     async fn user_credentials(&self, username: &Username) -> StoreResult<Option<Credentials>>;
