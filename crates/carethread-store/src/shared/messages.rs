@@ -219,10 +219,10 @@ impl<B: Backend> crate::Messages for B {
     }
 
     async fn mark_read(&self, read: ReadThread) -> StoreResult<u64> {
-        let ReadThread { thread: id, reader, include_internal, now } = read;
-        let sql = self.sql();
         const LAST_SEQ: &str =
             "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";
+        let ReadThread { thread: id, reader, include_internal, now } = read;
+        let sql = self.sql();
         // Check on a reader first, so that opening an already-read thread
         // never waits for the writer.
         let behind: Option<i64> =

@@ -144,8 +144,8 @@ impl<B: Backend> crate::Sessions for B {
     }
 
     async fn set_mfa_secret(&self, user: UserId, secret: &[u8], audit: &AuditEvent) -> StoreResult<()> {
-        let sql = self.sql();
         use base64::Engine as _;
+        let sql = self.sql();
         let id = user.to_string();
         let key_id = sql.keys.active();
         let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode(secret);
