@@ -106,3 +106,21 @@ pub async fn forward_thread(
     tracing::info!(thread.id = %thread.id, "thread forwarded");
     Ok(changed.thread)
 }
+
+/// The colleagues a thread can be forwarded to: active staff other than the
+/// caller, by id, name and role. For the care team only.
+pub async fn colleagues(app: &App, caller: &Caller) -> AppResult<Vec<carethread_store::PersonRef>> {
+    if !carethread_core::policy::works_in_baskets(caller.user.role) {
+        return Err(AppError::Forbidden("only care-team staff forward threads".to_owned()));
+    }
+    let users = app.store.list_users().await?;
+    Ok(users
+        .into_iter()
+        .filter(|u| u.role.is_staff() && !u.disabled && u.id != caller.user.id)
+        .map(|u| carethread_store::PersonRef {
+            id: u.id,
+            display_name: u.display_name.as_str().to_owned(),
+            role: u.role,
+        })
+        .collect())
+}

@@ -4,6 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use carethread_app::in_basket;
 use carethread_app::threads::{self, ListThreads};
 use carethread_core::role::Role;
 use carethread_core::thread::Urgency;
@@ -47,6 +48,11 @@ struct ListPage {
 async fn list_page(state: &AppState, session: &WebSession, query: ListThreads) -> Result<ListPage, ApiError> {
     let query = ListThreads { page_size: PAGE_SIZE, ..query };
     let page = threads::list_threads(&state.app(), &session.auth.caller(), query).await?;
+    shown(state, session, page).await
+}
+
+/// A page of threads as the lists show them.
+async fn shown(state: &AppState, session: &WebSession, page: threads::ThreadPage) -> Result<ListPage, ApiError> {
     let items = crate::thread_views::list_items(state, &session.auth, &page.threads, &session.clinic).await?;
     let waiting = page.threads.iter().map(|t| t.thread.awaiting_since).collect();
     Ok(ListPage { items, waiting, next: page.next_cursor })
@@ -93,7 +99,7 @@ pub(super) async fn inbox(
         return Redirect::to("/welcome").into_response();
     }
     let acting_for = if session.auth.user.role == Role::Proxy {
-        match state.store.proxy_patients(session.auth.user.id, Utc::now()).await {
+        match carethread_app::users::acting_for(&state.app(), &session.auth.caller()).await {
             Ok(p) => p,
             Err(e) => return api_error_in(&session, &e.into()),
         }
@@ -225,7 +231,7 @@ pub(super) async fn inbasket(
         return Redirect::to("/inbox").into_response();
     }
     let assigned = q.view == "assigned";
-    let pools = match state.store.pools().await {
+    let pools = match carethread_app::teams::pools(&state.app(), &session.auth.caller()).await {
         Ok(p) => p,
         Err(e) => return api_error_in(&session, &e.into()),
     };
@@ -237,6 +243,7 @@ pub(super) async fn inbasket(
     };
     // The store orders the page: by urgency, then the longest waiting, then by id (the keyset cursor).
     let filter = ListThreads {
+        page_size: PAGE_SIZE,
         assignee: assigned.then_some(session.auth.user.id),
         pool: pool.map(|p| p.id),
         status,
@@ -244,21 +251,15 @@ pub(super) async fn inbasket(
         after: cursor(Some(&q.after)),
         ..ListThreads::default()
     };
-    let ListPage { items: threads, waiting, next } = match list_page(&state, &session, filter).await {
+    let listed = match in_basket::in_basket(&state.app(), &session.auth.caller(), filter).await {
+        Ok(l) => l,
+        Err(e) => return api_error_in(&session, &e.into()),
+    };
+    let reasons = listed.reasons;
+    let ListPage { items: threads, waiting, next } = match shown(&state, &session, listed.page).await {
         Ok(t) => t,
         Err(e) => return api_error_in(&session, &e),
     };
-    let mut reasons = Vec::with_capacity(threads.len());
-    for t in &threads {
-        let found = match t.id.parse() {
-            Ok(id) => match state.store.latest_triage(id).await {
-                Ok(found) => found,
-                Err(e) => return api_error_in(&session, &e.into()),
-            },
-            Err(_) => None,
-        };
-        reasons.push(found.map(|(r, _)| r.reasons).unwrap_or_default());
-    }
     let patients = match patient_labels(&state, &session, &threads).await {
         Ok(p) => p,
         Err(e) => return api_error_in(&session, &e.into()),

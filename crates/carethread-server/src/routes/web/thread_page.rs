@@ -95,17 +95,15 @@ pub(super) async fn staff_context(
         let interpreter = carethread_app::guidance::for_thread(&state.app(), &session.auth.caller(), id).await?;
         return Ok(StaffContext { may_reply, may_mark_confidential, interpreter, ..StaffContext::default() });
     }
-    let pools = state.store.pools().await?;
-    let colleagues = state
-        .store
-        .list_users()
+    let (app, caller) = (state.app(), session.auth.caller());
+    let pools = carethread_app::teams::pools(&app, &caller).await?;
+    let colleagues = carethread_app::forwarding::colleagues(&app, &caller)
         .await?
         .into_iter()
-        .filter(|u| u.role.is_staff() && !u.disabled && u.id != session.auth.user.id)
         .map(|u| {
             (
                 u.id.to_string(),
-                format!("{} ({})", u.display_name.as_str(), session.text.get(&format!("role-{}", u.role.as_str()))),
+                format!("{} ({})", u.display_name, session.text.get(&format!("role-{}", u.role.as_str()))),
             )
         })
         .collect();
@@ -120,10 +118,10 @@ pub(super) async fn staff_context(
             .collect(),
         None => Vec::new(),
     };
-    let quick = carethread_app::quick_replies::list_quick_replies(&state.app(), &session.auth.caller()).await?;
+    let quick = carethread_app::quick_replies::list_quick_replies(&app, &caller).await?;
     let quick = quick.into_iter().map(|q| (q.code, q.body)).collect();
     let patient = match d.patient.id.parse() {
-        Ok(id) => state.store.user(id).await?.map_or_else(
+        Ok(id) => carethread_app::composing::patient_details(&app, &caller, id).await?.map_or_else(
             || d.patient.display_name.clone(),
             |u| {
                 patient_label(
