@@ -179,6 +179,11 @@ pub fn accepted_language(header: &str) -> Option<Language> {
 }
 
 /// The signed-in user's language, if the request carries a session that stands.
+/// A session that cannot be read (the database failing) is logged once, in
+/// the request's span and so with its id, without the token or anything
+/// about the person; the problem being answered keeps its status and is
+/// written in the language the request accepts, since it already says
+/// something went wrong and its cause must not be lost behind a second one.
 async fn session_language(state: &AppState, headers: &HeaderMap) -> Option<Language> {
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -188,7 +193,14 @@ async fn session_language(state: &AppState, headers: &HeaderMap) -> Option<Langu
     let token = bearer
         .or_else(|| crate::extract::cookie_from_headers(headers, crate::auth::SESSION_COOKIE))
         .filter(|t| !t.is_empty() && t.len() <= 256)?;
-    let (session, user) = state.store.session(&crate::auth::token_hash(token)).await.ok()??;
+    let found = match state.store.session(&crate::auth::token_hash(token)).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the session to choose the problem's language failed");
+            return None;
+        }
+    };
+    let (session, user) = found?;
     crate::extract::session_stands(&session, &user, &state.settings, Utc::now()).then_some(user.language)
 }
 

@@ -106,7 +106,7 @@ impl FromRequestParts<AppState> for WebSession {
         let signin = || Redirect::to("/signin").into_response();
         let token = cookie_token(parts).filter(|t| !t.is_empty() && t.len() <= 256).ok_or_else(signin)?;
         let hash = crate::auth::token_hash(token);
-        let (auth, session) = check_session(parts, state, hash).await.map_err(|_| signin())?;
+        let (auth, session) = check_session(parts, state, hash).await.map_err(|e| session_failed(parts, &e))?;
         let text = Text(cookie(parts, LANG_COOKIE).and_then(|l| Language::parse(l).ok()).unwrap_or(auth.user.language));
         // Until a user who must use two-step sign-in enrols, the only page is the enrolment page.
         if !session.mfa_enabled
@@ -116,10 +116,27 @@ impl FromRequestParts<AppState> for WebSession {
         {
             return Err(Redirect::to("/security").into_response());
         }
-        refresh(state, &auth, &session).await.map_err(|_| signin())?;
+        refresh(state, &auth, &session).await.map_err(|e| session_failed(parts, &e))?;
         let csrf = csrf_token(&auth.token_hash);
         let clinic = state.clinic.get(&*state.store).await;
         Ok(Self { auth, csrf, text, clinic })
+    }
+}
+
+/// A session that does not stand sends the person to sign in; one that could
+/// not be checked (the database failing) is logged once, with the request's
+/// id, and answered as the failure it is rather than as a sign-in page.
+fn session_failed(parts: &Parts, err: &ApiError) -> Response {
+    match err {
+        ApiError::Unauthenticated => Redirect::to("/signin").into_response(),
+        _ => {
+            pages::log_unexpected(err);
+            let text = Text(cookie(parts, LANG_COOKIE).and_then(|l| Language::parse(l).ok()).unwrap_or_default());
+            let body = html! { p role="alert" { (pages::refusal_words(text, err)) } };
+            let mut response = page(text, text.get("error-title"), None, body);
+            *response.status_mut() = form_error::form_status(err);
+            response
+        }
     }
 }
 
@@ -234,6 +251,8 @@ pub(crate) fn error_page(text: Text, status: StatusCode, message: &str) -> Respo
 /// Where a signed-in user starts.
 async fn home(session: Result<WebSession, Response>) -> Response {
     match session {
+        // A session that could not be checked is answered as the failure it is.
+        Err(failed) if failed.status().is_server_error() => failed,
         Err(_) => Redirect::to("/signin").into_response(),
         Ok(s) if s.auth.user.role.is_staff() => Redirect::to("/inbasket").into_response(),
         Ok(s) if carethread_core::policy::may_administer(s.auth.user.role) => Redirect::to("/admin").into_response(),
