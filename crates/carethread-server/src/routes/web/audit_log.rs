@@ -105,13 +105,7 @@ async fn audit_page(State(state): State<AppState>, session: WebSession, Query(f)
             p { a href=(csv) download="audit.csv" { (text.get("audit-csv")) } }
             div class="scroll" tabindex="0" role="region" aria-label=(text.get("audit-title")) {
                 table {
-                    thead { tr {
-                        th scope="col" { (text.get("privacy-when")) }
-                        th scope="col" { (text.get("privacy-who")) }
-                        th scope="col" { (text.get("audit-action")) }
-                        th scope="col" { (text.get("inbasket-patient")) }
-                        th scope="col" { (text.get("audit-detail")) }
-                    } }
+                    (super::admin::column_heads(text, &["privacy-when", "privacy-who", "audit-action", "inbasket-patient", "audit-detail"]))
                     tbody {
                         @for e in &rows {
                             tr {

@@ -4,6 +4,7 @@
 //! with what was typed; only a form that succeeded redirects.
 
 use axum::http::StatusCode;
+use axum::response::Response;
 use maud::{Markup, html};
 
 use super::{Text, WebSession};
@@ -77,6 +78,29 @@ impl FormError {
             }
         };
         Self::new(field, status, message)
+    }
+
+    /// A refusal of a settings form: the API's status and sentence (in the
+    /// person's language) at `input`, the id of the input at fault.
+    pub(crate) fn refused(text: Text, err: &ApiError, input: &str) -> Self {
+        super::pages::log_unexpected(err);
+        Self::new(input, form_status(err), super::pages::refusal_words(text, err))
+    }
+
+    /// The request field an invalid refusal names (`""` for other kinds).
+    pub(crate) fn invalid_field(err: &ApiError) -> &str {
+        match err {
+            ApiError::Invalid { field, .. } => field,
+            _ => "",
+        }
+    }
+
+    /// A page that re-renders a refused form answers with the refusal's status.
+    pub(crate) fn answer(mut response: Response, this: Option<&Self>) -> Response {
+        if let Some(e) = this {
+            *response.status_mut() = e.status;
+        }
+        response
     }
 
     /// Checks what the portal can tell before asking the API, so the person

@@ -8,45 +8,64 @@ use carethread_core::ids::UserId;
 use carethread_core::role::Role;
 use maud::html;
 
-use super::{AdminSession, MembershipForm, Saved, accounts, admin_page, done, enabled_with_role, role_label};
+use super::{AdminSession, MembershipForm, Saved, admin_page, done, enabled_with_role, role_label, with_accounts};
 use crate::AppState;
 use crate::admin_views::CareTeamOut;
 use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
-use crate::routes::web::pages::api_error;
+use crate::routes::web::WebSession;
+use crate::routes::web::form_error::FormError;
 
 pub(super) async fn care_teams_page(
     State(state): State<AppState>,
     AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
+    care_teams_view(&state, &session, &saved, &MembershipForm::default(), None).await
+}
+
+/// The care teams; after a refusal, what was chosen, the field at fault
+/// marked, and the API's status.
+async fn care_teams_view(
+    state: &AppState,
+    session: &WebSession,
+    saved: &Saved,
+    typed: &MembershipForm,
+    error: Option<&FormError>,
+) -> Response {
     let text = session.text;
     let caller = session.auth.caller();
-    let teams = match teams::care_teams(&state.app(), Operator::Person(&caller)).await {
-        Ok(t) => t.iter().map(CareTeamOut::from).collect::<Vec<_>>(),
-        Err(e) => return api_error(text, &e.into()),
-    };
-    let users = match accounts(&state, &session).await {
-        Ok(u) => u,
-        Err(e) => return api_error(text, &e),
+    let listed = teams::care_teams(&state.app(), Operator::Person(&caller)).await;
+    let (teams, users) = match with_accounts(state, session, listed).await {
+        Ok((t, u)) => (t.iter().map(CareTeamOut::from).collect::<Vec<_>>(), u),
+        Err(page) => return page,
     };
     let clinicians = enabled_with_role(&users, Role::is_clinician);
     let body = html! {
         p { (text.get("admin-care_teams-intro")) }
+        (FormError::summary(error, text))
         section aria-labelledby="add-ct-h" {
             h2 id="add-ct-h" { (text.get("admin-care_teams-add")) }
             form method="post" action="/admin/care-teams" class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="add";
                 label for="ct-patient" { (text.get("inbasket-patient")) }
-                select id="ct-patient" name="patient" {
-                    @for t in &teams { option value=(t.patient.id) { (t.patient.display_name) } }
+                select id="ct-patient" name="patient"
+                    aria-invalid=[FormError::is_for(error, "ct-patient").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "ct-patient")] {
+                    @for t in &teams { option value=(t.patient.id) selected[typed.patient == t.patient.id] { (t.patient.display_name) } }
                 }
                 label for="ct-clinician" { (text.get("admin-clinician")) }
-                select id="ct-clinician" name="staff" {
-                    @for c in &clinicians { option value=(c.user.id) { (c.user.display_name) " (" (role_label(text, &c.user.role)) ")" } }
+                select id="ct-clinician" name="staff"
+                    aria-invalid=[FormError::is_for(error, "ct-clinician").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "ct-clinician")] {
+                    @for c in &clinicians {
+                        option value=(c.user.id) selected[typed.staff == c.user.id] { (c.user.display_name) " (" (role_label(text, &c.user.role)) ")" }
+                    }
                 }
                 button type="submit" class="primary" { (text.get("admin-care_teams-add")) }
+                (FormError::next_to(error, "ct-patient"))
+                (FormError::next_to(error, "ct-clinician"))
             }
         }
         section aria-labelledby="ct-h" {
@@ -75,7 +94,7 @@ pub(super) async fn care_teams_page(
             }
         }
     };
-    admin_page(&session, "/admin/care-teams", &saved, &body)
+    FormError::answer(admin_page(session, "/admin/care-teams", saved, &body), error)
 }
 
 pub(super) async fn change_care_team(
@@ -92,5 +111,12 @@ pub(super) async fn change_care_team(
         Ok(teams::set_care_team_member(&state.app(), Operator::Person(&caller), patient, staff, member).await?)
     }
     .await;
-    done("/admin/care-teams", result, session.text)
+    match result {
+        Ok(()) => done("/admin/care-teams", Ok(()), session.text),
+        Err(e) => {
+            let input = if FormError::invalid_field(&e) == "staff_id" { "ct-clinician" } else { "ct-patient" };
+            let error = FormError::refused(session.text, &e, input);
+            care_teams_view(&state, &session, &Saved::default(), &form, Some(&error)).await
+        }
+    }
 }

@@ -11,8 +11,8 @@ use super::{AdminSession, Saved, admin_page, done, role_label};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::web::WebSession;
-use crate::routes::web::form_error::{FormError, form_status};
-use crate::routes::web::pages::{api_error, log_unexpected, refusal_words};
+use crate::routes::web::form_error::FormError;
+use crate::routes::web::pages::api_error;
 use crate::settings_views::{ClinicOut, clinic_out};
 
 pub(super) const WEEKDAYS: [(u8, &str); 7] =
@@ -80,11 +80,7 @@ async fn clinic_view(
         (FormError::summary(error, text))
         (clinic_form(session, &c, &on_call_choices, typed, error))
     };
-    let mut response = admin_page(session, "/admin/clinic", saved, &body);
-    if let Some(e) = error {
-        *response.status_mut() = e.status;
-    }
-    response
+    FormError::answer(admin_page(session, "/admin/clinic", saved, &body), error)
 }
 
 /// The profile form, filled with what was typed or else the saved profile.
@@ -224,12 +220,7 @@ pub(super) async fn change_clinic(
         Ok(()) => done("/admin/clinic", Ok(()), text),
         Err(e) => {
             // The form again, with what was typed, the field at fault marked, and the API's status.
-            log_unexpected(&e);
-            let field = match &e {
-                ApiError::Invalid { field, .. } => input_of(field),
-                _ => "timezone",
-            };
-            let error = FormError::new(field, form_status(&e), refusal_words(text, &e));
+            let error = FormError::refused(text, &e, input_of(FormError::invalid_field(&e)));
             let typed: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "csrf_token").collect();
             clinic_view(&state, &session, &Saved::default(), &typed, Some(&error)).await
         }

@@ -7,15 +7,16 @@ use carethread_app::grants::{self, GrantProxy, ProxyChoice};
 use carethread_core::ids::UserId;
 use carethread_core::policy::ProxyScope;
 use chrono::Utc;
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, accounts, admin_page, done};
+use super::{AdminSession, Saved, admin_page, column_heads, done, with_accounts};
 use crate::AppState;
+use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
-use crate::routes::web::end_of_day;
-use crate::routes::web::pages::api_error;
+use crate::routes::web::form_error::FormError;
+use crate::routes::web::{WebSession, end_of_day};
 
 const SCOPES: [&str; 3] = ["full", "messages_only", "read_only"];
 
@@ -24,29 +25,33 @@ pub(super) async fn grants_page(
     AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
+    grants_view(&state, &session, &saved, &GrantForm::default(), None).await
+}
+
+/// The grants and the form for a new one; after a refusal, what was typed,
+/// the field at fault marked, and the API's status.
+async fn grants_view(
+    state: &AppState,
+    session: &WebSession,
+    saved: &Saved,
+    typed: &GrantForm,
+    error: Option<&FormError>,
+) -> Response {
     let text = session.text;
-    let found = match grants::list_grants(&state.app(), &session.auth.caller(), None).await {
-        Ok(g) => g,
-        Err(e) => return api_error(text, &e.into()),
-    };
-    let users = match accounts(&state, &session).await {
-        Ok(u) => u,
-        Err(e) => return api_error(text, &e),
+    let listed = grants::list_grants(&state.app(), &session.auth.caller(), None).await;
+    let (found, users) = match with_accounts(state, session, listed).await {
+        Ok(both) => both,
+        Err(page) => return page,
     };
     let now = Utc::now();
-    let of_role = |role: &str| users.iter().filter(|u| u.user.role == role && !u.disabled).collect::<Vec<_>>();
+    let heads = ["inbasket-patient", "admin-grants-proxy", "admin-grants-scope", "admin-grants-until", "admin-account"];
     let body = html! {
+        (FormError::summary(error, text))
         section aria-labelledby="grants-h" {
             h2 id="grants-h" { (text.get("admin-grants")) }
             div class="scroll" tabindex="0" role="region" aria-labelledby="grants-h" {
                 table {
-                    thead { tr {
-                        th scope="col" { (text.get("inbasket-patient")) }
-                        th scope="col" { (text.get("admin-grants-proxy")) }
-                        th scope="col" { (text.get("admin-grants-scope")) }
-                        th scope="col" { (text.get("admin-grants-until")) }
-                        th scope="col" { (text.get("admin-account")) }
-                    } }
+                    (column_heads(text, &heads))
                     tbody {
                         @for g in &found {
                             tr {
@@ -74,33 +79,57 @@ pub(super) async fn grants_page(
                 }
             }
         }
+        (grant_form(session, &users, typed, error))
+    };
+    FormError::answer(admin_page(session, "/admin/grants", saved, &body), error)
+}
+
+/// The form for a new grant, with what was typed and the field at fault.
+fn grant_form(session: &WebSession, users: &[AdminUserOut], typed: &GrantForm, error: Option<&FormError>) -> Markup {
+    let text = session.text;
+    let of_role = |role: &str| users.iter().filter(|u| u.user.role == role && !u.disabled).collect::<Vec<_>>();
+    let marked = |id: &'static str| {
+        html! {
+            (FormError::next_to(error, id))
+        }
+    };
+    html! {
         section aria-labelledby="new-grant-h" {
             h2 id="new-grant-h" { (text.get("admin-grants-new")) }
             form method="post" action="/admin/grants" class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="grant";
                 label for="grant-patient" { (text.get("inbasket-patient")) }
-                select id="grant-patient" name="patient" {
-                    @for u in of_role("patient") { option value=(u.user.id) { (u.user.display_name) } }
+                select id="grant-patient" name="patient"
+                    aria-invalid=[FormError::is_for(error, "grant-patient").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "grant-patient")] {
+                    @for u in of_role("patient") { option value=(u.user.id) selected[typed.patient == u.user.id] { (u.user.display_name) } }
                 }
+                (marked("grant-patient"))
                 label for="grant-proxy" { (text.get("admin-grants-proxy")) }
-                select id="grant-proxy" name="proxy" {
-                    @for u in of_role("proxy") { option value=(u.user.id) { (u.user.display_name) } }
+                select id="grant-proxy" name="proxy"
+                    aria-invalid=[FormError::is_for(error, "grant-proxy").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "grant-proxy")] {
+                    @for u in of_role("proxy") { option value=(u.user.id) selected[typed.proxy == u.user.id] { (u.user.display_name) } }
                 }
+                (marked("grant-proxy"))
                 label for="grant-scope" { (text.get("admin-grants-scope")) }
                 select id="grant-scope" name="scope" {
-                    @for s in SCOPES { option value=(s) { (text.get(&format!("proxies-scope-{s}"))) } }
+                    @for s in SCOPES { option value=(s) selected[typed.scope == s] { (text.get(&format!("proxies-scope-{s}"))) } }
                 }
+                (marked("grant-scope"))
                 label for="grant-until" { (text.get("admin-grants-until_optional")) }
-                input id="grant-until" name="until" type="date";
+                input id="grant-until" name="until" type="date" value=(typed.until)
+                    aria-invalid=[FormError::is_for(error, "grant-until").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "grant-until")];
+                (marked("grant-until"))
                 button type="submit" class="primary" { (text.get("admin-grants-new")) }
             }
         }
-    };
-    admin_page(&session, "/admin/grants", &saved, &body)
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct GrantForm {
     csrf_token: String,
     action: String,
@@ -116,6 +145,16 @@ pub(super) struct GrantForm {
     until: String,
 }
 
+/// The input of the grant form a refused request field belongs to.
+fn input_of(field: &str) -> &'static str {
+    match field {
+        "proxy_id" => "grant-proxy",
+        "scope" => "grant-scope",
+        "expires_at" => "grant-until",
+        _ => "grant-patient",
+    }
+}
+
 pub(super) async fn change_grants(
     State(state): State<AppState>,
     AdminSession(session): AdminSession,
@@ -124,8 +163,9 @@ pub(super) async fn change_grants(
     guard!(session, form);
     let text = session.text;
     let (app, caller) = (state.app(), session.auth.caller());
+    let revoke = form.action == "revoke";
     let result = async {
-        if form.action == "revoke" {
+        if revoke {
             let id: uuid::Uuid = form.grant.parse().map_err(|_| ApiError::NotFound)?;
             return Ok(grants::revoke_grant(&app, &caller, id).await?);
         }
@@ -139,5 +179,14 @@ pub(super) async fn change_grants(
         Ok(())
     }
     .await;
-    done("/admin/grants", result, text)
+    match result {
+        Ok(()) => done("/admin/grants", Ok(()), text),
+        Err(e) => {
+            // A refused revocation points at the list; a refused grant at its field, as typed.
+            let input = if revoke { "grants-h" } else { input_of(FormError::invalid_field(&e)) };
+            let error = FormError::refused(text, &e, input);
+            let typed = if revoke { GrantForm::default() } else { form };
+            grants_view(&state, &session, &Saved::default(), &typed, Some(&error)).await
+        }
+    }
 }

@@ -96,6 +96,27 @@ fn done(path: &str, result: Result<(), ApiError>, text: Text) -> Response {
     }
 }
 
+/// What a section lists, with every account; the error page when either cannot be read.
+async fn with_accounts<T>(
+    state: &AppState,
+    session: &WebSession,
+    listed: Result<T, carethread_app::AppError>,
+) -> Result<(T, Vec<AdminUserOut>), Response> {
+    let text = session.text;
+    let listed = listed.map_err(|e| api_error(text, &e.into()))?;
+    let users = accounts(state, session).await.map_err(|e| api_error(text, &e))?;
+    Ok((listed, users))
+}
+
+/// A table's column headings, each the words for one key.
+pub(in crate::routes::web) fn column_heads(text: Text, keys: &[&str]) -> Markup {
+    html! {
+        thead { tr {
+            @for key in keys { th scope="col" { (text.get(key)) } }
+        } }
+    }
+}
+
 /// Every account, as the admin pages show them.
 async fn accounts(state: &AppState, session: &WebSession) -> Result<Vec<AdminUserOut>, ApiError> {
     let caller = session.auth.caller();
@@ -116,7 +137,7 @@ fn enabled_with_role(users: &[AdminUserOut], rule: fn(Role) -> bool) -> Vec<&Adm
     users.iter().filter(|u| !u.disabled && u.user.role.parse().is_ok_and(rule)).collect()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct MembershipForm {
     csrf_token: String,
     action: String,

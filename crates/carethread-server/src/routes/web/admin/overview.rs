@@ -7,11 +7,22 @@ use carethread_app::ai_admin;
 use maud::html;
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, admin_page, done, figure};
+use super::{AdminSession, Saved, admin_page, column_heads, done, figure};
 use crate::AppState;
 use crate::ai_views::ai_admin_out;
 use crate::error::ApiError;
 use crate::routes::web::pages::api_error;
+
+/// The columns of the drafting report.
+const REPORT_COLUMNS: [&str; 7] = [
+    "admin-clinician",
+    "admin-drafts",
+    "admin-sent",
+    "admin-utilisation",
+    "admin-edit_distance",
+    "admin-grade",
+    "admin-overrides",
+];
 
 pub(super) async fn overview(
     State(state): State<AppState>,
@@ -46,15 +57,7 @@ pub(super) async fn overview(
             h2 id="report-h" { (text.get("admin-report")) }
             div class="scroll" tabindex="0" role="region" aria-labelledby="report-h" {
                 table {
-                    thead { tr {
-                        th scope="col" { (text.get("admin-clinician")) }
-                        th scope="col" { (text.get("admin-drafts")) }
-                        th scope="col" { (text.get("admin-sent")) }
-                        th scope="col" { (text.get("admin-utilisation")) }
-                        th scope="col" { (text.get("admin-edit_distance")) }
-                        th scope="col" { (text.get("admin-grade")) }
-                        th scope="col" { (text.get("admin-overrides")) }
-                    } }
+                    (column_heads(text, &REPORT_COLUMNS))
                     tbody {
                         @for c in &ai.clinicians {
                             tr {

@@ -6,32 +6,53 @@ use axum::response::Response;
 use carethread_app::{Operator, teams};
 use carethread_core::ids::{PoolId, UserId};
 use carethread_core::role::Role;
-use maud::html;
+use maud::{Markup, html};
 
-use super::{AdminSession, MembershipForm, Saved, accounts, admin_page, done, enabled_with_role, role_label};
+use super::{AdminSession, MembershipForm, Saved, admin_page, done, enabled_with_role, role_label, with_accounts};
 use crate::AppState;
 use crate::admin_views::PoolMembersOut;
 use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
-use crate::routes::web::pages::api_error;
+use crate::routes::web::WebSession;
+use crate::routes::web::form_error::FormError;
+
+/// The field of a refused change to a pool's members, until the page knows
+/// which pool's "add" list it is.
+const MEMBER: &str = "pool-member";
 
 pub(super) async fn pools_page(
     State(state): State<AppState>,
     AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
 ) -> Response {
+    pools_view(&state, &session, &saved, &MembershipForm::default(), None).await
+}
+
+/// The pools and their members; after a refusal, what was typed, the field
+/// at fault marked, and the API's status.
+async fn pools_view(
+    state: &AppState,
+    session: &WebSession,
+    saved: &Saved,
+    typed: &MembershipForm,
+    error: Option<&FormError>,
+) -> Response {
     let text = session.text;
     let caller = session.auth.caller();
-    let pools = match teams::pools_with_members(&state.app(), Operator::Person(&caller)).await {
-        Ok(p) => p.iter().map(PoolMembersOut::from).collect::<Vec<_>>(),
-        Err(e) => return api_error(text, &e.into()),
+    let listed = teams::pools_with_members(&state.app(), Operator::Person(&caller)).await;
+    let (pools, users) = match with_accounts(state, session, listed).await {
+        Ok((p, u)) => (p.iter().map(PoolMembersOut::from).collect::<Vec<_>>(), u),
+        Err(page) => return page,
     };
-    let users = match accounts(&state, &session).await {
-        Ok(u) => u,
-        Err(e) => return api_error(text, &e),
-    };
+    // A refused membership change is marked at that pool's "add" list.
+    let located = error.map(|e| match pools.iter().find(|p| p.pool.id == typed.pool) {
+        Some(p) if e.field == MEMBER => FormError { field: format!("add-{}", p.pool.slug), ..e.clone() },
+        _ => e.clone(),
+    });
+    let error = located.as_ref();
     let staff = enabled_with_role(&users, Role::is_staff);
     let body = html! {
+        (FormError::summary(error, text))
         @for p in &pools {
             section aria-labelledby={ "pool-" (p.pool.slug) } {
                 h2 id={ "pool-" (p.pool.slug) } { (text.pool_name(&p.pool.slug, &p.pool.name)) }
@@ -56,34 +77,53 @@ pub(super) async fn pools_page(
                         }
                     }
                 }
+                @let add = format!("add-{}", p.pool.slug);
+                @let this_pool = typed.pool == p.pool.id;
                 form method="post" action="/admin/pools" class="inline" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     input type="hidden" name="action" value="add";
                     input type="hidden" name="pool" value=(p.pool.id);
-                    label for={ "add-" (p.pool.slug) } { (text.fill("admin-pools-add_to", &[("pool", &text.pool_name(&p.pool.slug, &p.pool.name))])) }
-                    select id={ "add-" (p.pool.slug) } name="staff" {
+                    label for=(add) { (text.fill("admin-pools-add_to", &[("pool", &text.pool_name(&p.pool.slug, &p.pool.name))])) }
+                    select id=(add) name="staff"
+                        aria-invalid=[FormError::is_for(error, &add).then_some("true")]
+                        aria-describedby=[FormError::described_by(error, &add)] {
                         @for s in staff.iter().filter(|s| !p.members.iter().any(|m| m.id == s.user.id)) {
-                            option value=(s.user.id) { (s.user.display_name) }
+                            option value=(s.user.id) selected[this_pool && typed.staff == s.user.id] { (s.user.display_name) }
                         }
                     }
                     button type="submit" { (text.get("admin-pools-add")) }
+                    (FormError::next_to(error, &add))
                 }
             }
         }
+        (new_pool_form(session, typed, error))
+    };
+    FormError::answer(admin_page(session, "/admin/pools", saved, &body), error)
+}
+
+/// The form for a new pool, with what was typed and the field at fault.
+fn new_pool_form(session: &WebSession, typed: &MembershipForm, error: Option<&FormError>) -> Markup {
+    let text = session.text;
+    html! {
         section aria-labelledby="new-pool-h" {
             h2 id="new-pool-h" { (text.get("admin-pools-new")) }
             form method="post" action="/admin/pools" class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="create";
                 label for="pool-name" { (text.get("admin-name")) }
-                input id="pool-name" name="name" type="text" required maxlength="80";
+                input id="pool-name" name="name" type="text" required maxlength="80" value=(typed.name)
+                    aria-invalid=[FormError::is_for(error, "pool-name").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "pool-name")];
+                (FormError::next_to(error, "pool-name"))
                 label for="pool-slug" { (text.get("admin-pools-slug")) }
-                input id="pool-slug" name="slug" type="text" required maxlength="40" pattern="[a-z0-9-]+";
+                input id="pool-slug" name="slug" type="text" required maxlength="40" pattern="[a-z0-9-]+" value=(typed.slug)
+                    aria-invalid=[FormError::is_for(error, "pool-slug").then_some("true")]
+                    aria-describedby=[FormError::described_by(error, "pool-slug")];
+                (FormError::next_to(error, "pool-slug"))
                 button type="submit" class="primary" { (text.get("admin-pools-new")) }
             }
         }
-    };
-    admin_page(&session, "/admin/pools", &saved, &body)
+    }
 }
 
 pub(super) async fn change_pools(
@@ -94,8 +134,9 @@ pub(super) async fn change_pools(
     guard!(session, form);
     let caller = session.auth.caller();
     let (app, by) = (state.app(), Operator::Person(&caller));
+    let create = form.action == "create";
     let result = async {
-        if form.action == "create" {
+        if create {
             teams::create_pool(&app, by, &form.slug, &form.name).await?;
             return Ok(());
         }
@@ -104,5 +145,16 @@ pub(super) async fn change_pools(
         Ok(teams::set_pool_member(&app, by, pool, staff, form.action == "add").await?)
     }
     .await;
-    done("/admin/pools", result, session.text)
+    match result {
+        Ok(()) => done("/admin/pools", Ok(()), session.text),
+        Err(e) => {
+            let input = match (create, FormError::invalid_field(&e)) {
+                (true, "name") => "pool-name",
+                (true, _) => "pool-slug",
+                (false, _) => MEMBER,
+            };
+            let error = FormError::refused(session.text, &e, input);
+            pools_view(&state, &session, &Saved::default(), &form, Some(&error)).await
+        }
+    }
 }

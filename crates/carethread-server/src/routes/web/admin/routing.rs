@@ -11,6 +11,8 @@ use serde::Deserialize;
 use super::{AdminSession, Saved, admin_page, done};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::web::WebSession;
+use crate::routes::web::form_error::FormError;
 use crate::routes::web::pages::api_error;
 use crate::settings_views::settings_out;
 
@@ -21,6 +23,18 @@ pub(super) async fn routing_page(
     State(state): State<AppState>,
     AdminSession(session): AdminSession,
     Query(saved): Query<Saved>,
+) -> Response {
+    routing_view(&state, &session, &saved, None, None).await
+}
+
+/// The routing rules as saved, or (after a refusal) as posted, with the rule
+/// at fault marked and the API's status.
+async fn routing_view(
+    state: &AppState,
+    session: &WebSession,
+    saved: &Saved,
+    typed: Option<&RoutingForm>,
+    error: Option<&FormError>,
 ) -> Response {
     let text = session.text;
     let (app, caller) = (state.app(), session.auth.caller());
@@ -34,18 +48,34 @@ pub(super) async fn routing_page(
     };
     let r = &settings.routing;
     let current = [&r.emergency, &r.medication, &r.scheduling, &r.results, &r.clinical, &r.administrative, &r.other];
+    let posted = typed.map(RoutingForm::named);
+    let chosen = |i: usize| -> String {
+        match &posted {
+            Some(named) => named[i].1.cloned().unwrap_or_default(),
+            None => current[i].clone(),
+        }
+    };
+    let classifier = typed.map_or(settings.classifier_enabled, |t| t.classifier.is_some());
     let body = html! {
         p { (text.get("admin-routing-intro")) }
+        (FormError::summary(error, text))
         form method="post" action="/admin/routing" class="stack" {
             input type="hidden" name="csrf_token" value=(session.csrf);
-            @for (rule, slug) in RULES.iter().zip(current) {
-                label for={ "rule-" (rule) } { (text.get(&format!("admin-routing-{rule}"))) }
-                select id={ "rule-" (rule) } name=(rule) {
-                    @for p in &pools { option value=(p.slug) selected[&p.slug == slug] { (text.pool_name(&p.slug, &p.name)) } }
+            @for (i, rule) in RULES.iter().enumerate() {
+                @let id = format!("rule-{rule}");
+                @let slug = chosen(i);
+                label for=(id) { (text.get(&format!("admin-routing-{rule}"))) }
+                select id=(id) name=(rule)
+                    aria-invalid=[FormError::is_for(error, &id).then_some("true")]
+                    aria-describedby=[FormError::described_by(error, &id)] {
+                    @for p in &pools { option value=(p.slug) selected[p.slug == slug] { (text.pool_name(&p.slug, &p.name)) } }
+                    // A posted pool that does not exist stays shown, so the person sees what was refused.
+                    @if !slug.is_empty() && !pools.iter().any(|p| p.slug == slug) { option value=(slug) selected { (slug) } }
                 }
+                (FormError::next_to(error, &id))
             }
             div class="row" {
-                input id="classifier" type="checkbox" name="classifier" value="on" checked[settings.classifier_enabled];
+                input id="classifier" type="checkbox" name="classifier" value="on" checked[classifier];
                 label for="classifier" { (text.get("admin-routing-classifier")) }
             }
             button type="submit" class="primary" { (text.get("admin-save")) }
@@ -59,7 +89,7 @@ pub(super) async fn routing_page(
             " · " (settings.model.id) " " (settings.model.version) " · " (text.get("admin-routing-lexicon")) " " (settings.lexicon_version)
         }
     };
-    admin_page(&session, "/admin/routing", &saved, &body)
+    FormError::answer(admin_page(session, "/admin/routing", saved, &body), error)
 }
 
 #[derive(Deserialize)]
@@ -76,26 +106,44 @@ pub(super) struct RoutingForm {
     classifier: Option<String>,
 }
 
+impl RoutingForm {
+    /// Each rule with the pool posted for it, in the order of `RULES`.
+    fn named(&self) -> [(&'static str, Option<&String>); 7] {
+        [
+            ("emergency", self.emergency.as_ref()),
+            ("medication", self.medication.as_ref()),
+            ("scheduling", self.scheduling.as_ref()),
+            ("results", self.results.as_ref()),
+            ("clinical", self.clinical.as_ref()),
+            ("administrative", self.administrative.as_ref()),
+            ("other", self.other.as_ref()),
+        ]
+    }
+}
+
+/// The select of the rule a refused request field names (`routing.<rule>`).
+fn input_of(field: &str) -> String {
+    let rule = field.strip_prefix("routing.").filter(|r| RULES.contains(r)).unwrap_or(RULES[0]);
+    format!("rule-{rule}")
+}
+
 pub(super) async fn change_routing(
     State(state): State<AppState>,
     AdminSession(session): AdminSession,
     Form(form): Form<RoutingForm>,
 ) -> Response {
     guard!(session, form);
-    let named = [
-        ("emergency", form.emergency),
-        ("medication", form.medication),
-        ("scheduling", form.scheduling),
-        ("results", form.results),
-        ("clinical", form.clinical),
-        ("administrative", form.administrative),
-        ("other", form.other),
-    ];
-    let routing = named.into_iter().filter_map(|(key, slug)| slug.map(|s| (key, s))).collect();
+    let routing = form.named().into_iter().filter_map(|(key, slug)| slug.map(|s| (key, s.clone()))).collect();
     let classifier = Some(form.classifier.is_some());
     let result = clinic_admin::update_triage_settings(&state.app(), &session.auth.caller(), classifier, routing)
         .await
         .map(|_| ())
         .map_err(ApiError::from);
-    done("/admin/routing", result, session.text)
+    match result {
+        Ok(()) => done("/admin/routing", Ok(()), session.text),
+        Err(e) => {
+            let error = FormError::refused(session.text, &e, &input_of(FormError::invalid_field(&e)));
+            routing_view(&state, &session, &Saved::default(), Some(&form), Some(&error)).await
+        }
+    }
 }

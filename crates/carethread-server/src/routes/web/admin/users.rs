@@ -12,12 +12,12 @@ use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, accounts, admin_page, done, role_label};
+use super::{AdminSession, Saved, accounts, admin_page, column_heads, done, role_label};
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
 use crate::routes::web::WebSession;
-use crate::routes::web::form_error::{FormError, form_status};
+use crate::routes::web::form_error::FormError;
 use crate::routes::web::pages::api_error;
 
 /// A patient's record number, set or removed from the user list.
@@ -62,12 +62,7 @@ async fn users_view(
             h2 id="users-h" { (text.get("admin-users")) }
             div class="scroll" tabindex="0" role="region" aria-labelledby="users-h" {
                 table {
-                    thead { tr {
-                        th scope="col" { (text.get("admin-name")) }
-                        th scope="col" { (text.get("admin-username")) }
-                        th scope="col" { (text.get("admin-role")) }
-                        th scope="col" { (text.get("admin-account")) }
-                    } }
+                    (column_heads(text, &["admin-name", "admin-username", "admin-role", "admin-account"]))
                     tbody {
                         @for u in &users {
                             @let id = &u.user.id;
@@ -115,11 +110,7 @@ async fn users_view(
         }
         (add_user_form(session, typed, error))
     };
-    let mut response = admin_page(session, "/admin/users", saved, &body);
-    if let Some(e) = error {
-        *response.status_mut() = e.status;
-    }
-    response
+    FormError::answer(admin_page(session, "/admin/users", saved, &body), error)
 }
 
 /// The form for a new account, with what was typed and the field at fault.
@@ -234,10 +225,7 @@ pub(super) async fn add_user(
                 },
                 _ => "new-username",
             };
-            let e = ApiError::from(e);
-            crate::routes::web::pages::log_unexpected(&e);
-            let words = crate::routes::web::pages::refusal_words(text, &e);
-            let error = FormError::new(field, form_status(&e), words);
+            let error = FormError::refused(text, &ApiError::from(e), field);
             users_view(&state, &session, &Saved::default(), &form, Some(&error)).await
         }
     }
