@@ -407,8 +407,8 @@ async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<Store
 impl Deferred {
     /// Inserts everything deferred, in an order the foreign keys accept.
     async fn write(&self, conn: &mut sqlx::SqliteConnection, keys: &Keyring) -> StoreResult<()> {
-        Shared::insert_messages(conn, &self.messages).await?;
-        Shared::insert_triage_rows(conn, &self.triage).await?;
+        Shared::insert_rows(conn, &self.messages).await?;
+        Shared::insert_rows(conn, &self.triage).await?;
         Shared::append_audit(conn, keys, &self.audit).await
     }
 }

@@ -62,7 +62,7 @@ impl<D: Dialect> Sql<D> {
             let sealed_with = entry.detail.as_ref().map(|_| key_id);
             rows.push((entry, sealed_with));
         }
-        Self::insert_audit_rows(conn, &rows).await?;
+        Self::insert_rows(conn, &rows).await?;
         sqlx::query::<D>("UPDATE audit_head SET hash = $1 WHERE id = 1").bind_v(&prev).execute_with(&mut *conn).await?;
         Ok(())
     }

@@ -145,9 +145,6 @@ impl MessageRow {
     }
 }
 
-pub(crate) const MESSAGE_INSERT: &str = "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, \
-     idempotency_key, request_fingerprint, key_id, ai_assisted, reading_grade)";
-
 /// A triage result, its reasons sealed, ready to insert.
 pub(crate) struct TriageRow {
     pub(crate) id: String,
@@ -165,12 +162,6 @@ pub(crate) struct TriageRow {
     pub(crate) overridden_by: Option<String>,
     pub(crate) key_id: i64,
 }
-
-pub(crate) const TRIAGE_INSERT: &str = "INSERT INTO triage_results (id, thread_id, message_id, urgency, category, pool_slug, \
-     confidence, reasons, model_id, model_version, created_at, needs_review, overridden_by, key_id)";
-
-pub(crate) const AUDIT_INSERT: &str = "INSERT INTO audit_log (seq, at, actor_id, actor_role, patient_id, action, target, \
-     outcome, client, detail, key_id, prev_hash, hash)";
 
 /// `items` cut into runs whose lengths are powers of two (at most
 /// [`ROWS_PER_INSERT`]), longest first: 37 rows are written as 32, 4 and 1.
@@ -190,84 +181,114 @@ pub(crate) fn runs<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
+/// A row written many to a statement: the table and columns it fills, and
+/// how its values are bound, in that order.
+pub(crate) trait BatchRow {
+    /// `INSERT INTO table (column, …)`.
+    const INSERT: &'static str;
+    /// How many values a row binds.
+    const COLUMNS: usize;
+    fn bind<'q, D: Dialect>(&'q self, query: Q<'q, D>) -> Q<'q, D>;
+}
+
+impl BatchRow for MessageRow {
+    const INSERT: &'static str = "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, \
+         idempotency_key, request_fingerprint, key_id, ai_assisted, reading_grade)";
+    const COLUMNS: usize = 12;
+
+    fn bind<'q, D: Dialect>(&'q self, query: Q<'q, D>) -> Q<'q, D> {
+        query
+            .bind_v(&self.id)
+            .bind_v(&self.thread_id)
+            .bind_v(&self.author_id)
+            .bind_v(&self.body)
+            .bind_v(self.internal)
+            .bind_v(self.sent_at)
+            .bind_v(self.seq)
+            .bind_v(&self.idempotency_key)
+            .bind_v(&self.request_fingerprint)
+            .bind_v(self.key_id)
+            .bind_v(self.ai_assisted)
+            .bind_v(self.reading_grade)
+    }
+}
+
+impl BatchRow for TriageRow {
+    const INSERT: &'static str = "INSERT INTO triage_results (id, thread_id, message_id, urgency, category, pool_slug, \
+         confidence, reasons, model_id, model_version, created_at, needs_review, overridden_by, key_id)";
+    const COLUMNS: usize = 14;
+
+    fn bind<'q, D: Dialect>(&'q self, query: Q<'q, D>) -> Q<'q, D> {
+        query
+            .bind_v(&self.id)
+            .bind_v(&self.thread_id)
+            .bind_v(&self.message_id)
+            .bind_v(self.urgency)
+            .bind_v(self.category)
+            .bind_v(&self.pool_slug)
+            .bind_v(self.confidence)
+            .bind_v(&self.reasons)
+            .bind_v(&self.model_id)
+            .bind_v(&self.model_version)
+            .bind_v(self.created_at)
+            .bind_v(self.needs_review)
+            .bind_v(&self.overridden_by)
+            .bind_v(self.key_id)
+    }
+}
+
+/// A chained audit entry, with the key that sealed its detail.
+impl BatchRow for (ChainedEntry, Option<i64>) {
+    const INSERT: &'static str = "INSERT INTO audit_log (seq, at, actor_id, actor_role, patient_id, action, target, \
+         outcome, client, detail, key_id, prev_hash, hash)";
+    const COLUMNS: usize = 13;
+
+    fn bind<'q, D: Dialect>(&'q self, query: Q<'q, D>) -> Q<'q, D> {
+        let (entry, key_id) = self;
+        query
+            .bind_v(entry.seq)
+            .bind_v(entry.at_ms)
+            .bind_v(&entry.actor_id)
+            .bind_v(&entry.actor_role)
+            .bind_v(&entry.patient_id)
+            .bind_v(&entry.action)
+            .bind_v(&entry.target)
+            .bind_v(&entry.outcome)
+            .bind_v(&entry.client)
+            .bind_v(&entry.detail)
+            .bind_v(*key_id)
+            .bind_v(&entry.prev_hash)
+            .bind_v(&entry.hash)
+    }
+}
+
 impl<D: Dialect> Sql<D> {
-    pub(crate) async fn insert_messages(conn: &mut D::Connection, rows: &[MessageRow]) -> StoreResult<()> {
+    /// Inserts `rows`, in runs of many to a statement (see [`runs`]).
+    pub(crate) async fn insert_rows<R: BatchRow>(conn: &mut D::Connection, rows: &[R]) -> StoreResult<()> {
         for chunk in runs(rows) {
-            let sql = multi_row_insert::<D>(MESSAGE_INSERT, 12, chunk.len());
+            let sql = multi_row_insert::<D>(R::INSERT, R::COLUMNS, chunk.len());
             let mut query = sqlx::query::<D>(&sql);
             for row in chunk {
-                query = query
-                    .bind_v(&row.id)
-                    .bind_v(&row.thread_id)
-                    .bind_v(&row.author_id)
-                    .bind_v(&row.body)
-                    .bind_v(row.internal)
-                    .bind_v(row.sent_at)
-                    .bind_v(row.seq)
-                    .bind_v(&row.idempotency_key)
-                    .bind_v(&row.request_fingerprint)
-                    .bind_v(row.key_id)
-                    .bind_v(row.ai_assisted)
-                    .bind_v(row.reading_grade);
+                query = row.bind(query);
             }
             query.execute_with(&mut *conn).await?;
         }
         Ok(())
     }
 
-    pub(crate) async fn insert_triage_rows(conn: &mut D::Connection, rows: &[TriageRow]) -> StoreResult<()> {
-        for chunk in runs(rows) {
-            let sql = multi_row_insert::<D>(TRIAGE_INSERT, 14, chunk.len());
-            let mut query = sqlx::query::<D>(&sql);
-            for row in chunk {
-                query = query
-                    .bind_v(&row.id)
-                    .bind_v(&row.thread_id)
-                    .bind_v(&row.message_id)
-                    .bind_v(row.urgency)
-                    .bind_v(row.category)
-                    .bind_v(&row.pool_slug)
-                    .bind_v(row.confidence)
-                    .bind_v(&row.reasons)
-                    .bind_v(&row.model_id)
-                    .bind_v(&row.model_version)
-                    .bind_v(row.created_at)
-                    .bind_v(row.needs_review)
-                    .bind_v(&row.overridden_by)
-                    .bind_v(row.key_id);
-            }
-            query.execute_with(&mut *conn).await?;
-        }
-        Ok(())
-    }
-
-    /// Chained audit entries, with the key that sealed their details.
-    pub(crate) async fn insert_audit_rows(
+    /// Inserts `row` now or, with `later`, with the rest of its batch.
+    pub(crate) async fn insert_now_or_later<R: BatchRow>(
         conn: &mut D::Connection,
-        rows: &[(ChainedEntry, Option<i64>)],
+        row: R,
+        later: Option<&mut Vec<R>>,
     ) -> StoreResult<()> {
-        for chunk in runs(rows) {
-            let sql = multi_row_insert::<D>(AUDIT_INSERT, 13, chunk.len());
-            let mut query = sqlx::query::<D>(&sql);
-            for (entry, key_id) in chunk {
-                query = query
-                    .bind_v(entry.seq)
-                    .bind_v(entry.at_ms)
-                    .bind_v(&entry.actor_id)
-                    .bind_v(&entry.actor_role)
-                    .bind_v(&entry.patient_id)
-                    .bind_v(&entry.action)
-                    .bind_v(&entry.target)
-                    .bind_v(&entry.outcome)
-                    .bind_v(&entry.client)
-                    .bind_v(&entry.detail)
-                    .bind_v(*key_id)
-                    .bind_v(&entry.prev_hash)
-                    .bind_v(&entry.hash);
+        match later {
+            Some(deferred) => {
+                deferred.push(row);
+                Ok(())
             }
-            query.execute_with(&mut *conn).await?;
+            None => Self::insert_rows(conn, &[row]).await,
         }
-        Ok(())
     }
 }
 

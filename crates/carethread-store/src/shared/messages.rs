@@ -42,21 +42,6 @@ impl<D: Dialect> Sql<D> {
         })
     }
 
-    /// Inserts a message row now or, with `later`, with the rest of its batch.
-    pub(crate) async fn insert_message(
-        conn: &mut D::Connection,
-        row: MessageRow,
-        later: Option<&mut Deferred>,
-    ) -> StoreResult<()> {
-        match later {
-            Some(deferred) => {
-                deferred.messages.push(row);
-                Ok(())
-            }
-            None => Self::insert_messages(conn, &[row]).await,
-        }
-    }
-
     /// Messages of a thread (or just `only`), oldest first, with authors,
     /// attachments and read receipts, in three queries however long the thread.
     pub(crate) async fn message_views(
@@ -162,7 +147,7 @@ impl<D: Dialect> Sql<D> {
         let rows = Self::message_rows(keys, new, written.message_id, seq)?;
         // A message an attachment or a used draft points at is inserted at once.
         let later = if new.draft.is_none() && new.attachments.is_empty() { deferred.as_deref_mut() } else { None };
-        Self::insert_message(conn, rows.message, later).await?;
+        Self::insert_now_or_later(conn, rows.message, later.map(|d| &mut d.messages)).await?;
         if let Some(used) = &new.draft {
             Self::use_draft(conn, new.thread_id, written.message_id, used, new.now).await?;
         }
@@ -192,7 +177,7 @@ impl<D: Dialect> Sql<D> {
             .await?;
         }
         if let Some(row) = rows.triage {
-            Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
+            Self::insert_now_or_later(conn, row, deferred.as_deref_mut().map(|d| &mut d.triage)).await?;
         }
         Self::audit_now_or_later(conn, keys, rows.audit, deferred).await?;
         Ok(JobOutcome { written, event: Some(message_event(new, written.message_id)) })

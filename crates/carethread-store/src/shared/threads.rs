@@ -128,9 +128,9 @@ impl<D: Dialect> Sql<D> {
         let place = MessagePlace { thread, id, seq: 1 };
         let row = MessageRow::sealed(keys, place, new.author_id, new.body.as_str(), new.now)?
             .idempotent(new.idempotency.as_ref());
-        Self::insert_message(conn, row, deferred.as_deref_mut()).await?;
+        Self::insert_now_or_later(conn, row, deferred.as_deref_mut().map(|d| &mut d.messages)).await?;
         let row = Self::triage_row(keys, written.thread_id, Some(written.message_id), &new.triage, new.now)?;
-        Self::insert_triage(conn, row, deferred.as_deref_mut()).await?;
+        Self::insert_now_or_later(conn, row, deferred.as_deref_mut().map(|d| &mut d.triage)).await?;
         let audit = with_target(&new.audit, "thread", &thread_text);
         Self::audit_now_or_later(conn, keys, audit, deferred).await?;
         let event = ThreadEvent {
@@ -162,7 +162,7 @@ impl<D: Dialect> Sql<D> {
         let note_id = MessageId::from_uuid(new_id());
         let place = MessagePlace { thread: id, id: note_id, seq };
         let row = MessageRow::sealed(keys, place, note.author_id, note.body.as_str(), now)?.internal(true);
-        Self::insert_messages(conn, &[row]).await?;
+        Self::insert_rows(conn, &[row]).await?;
         Ok(note_id)
     }
 }

@@ -55,21 +55,6 @@ impl<D: Dialect> Sql<D> {
             key_id,
         })
     }
-
-    /// Inserts a triage result now or, with `later`, with the rest of its batch.
-    pub(crate) async fn insert_triage(
-        conn: &mut D::Connection,
-        row: TriageRow,
-        later: Option<&mut Deferred>,
-    ) -> StoreResult<()> {
-        match later {
-            Some(deferred) => {
-                deferred.triage.push(row);
-                Ok(())
-            }
-            None => Self::insert_triage_rows(conn, &[row]).await,
-        }
-    }
 }
 
 #[async_trait]
@@ -127,7 +112,7 @@ impl<B: Backend> crate::TriageResults for B {
                 .ok_or(StoreError::Missing("thread"))?;
             let thread = thread_from_row(&row, &sql.keys)?;
             let row = Sql::<B::D>::triage_row(&sql.keys, change.thread_id, None, &record, change.now)?;
-            Sql::<B::D>::insert_triage(conn, row, None).await?;
+            Sql::<B::D>::insert_rows(conn, &[row]).await?;
             let audit = with_target(&change.audit, "thread", &change.thread_id.to_string());
             Ok(Audited::new(thread, audit).publishing(event))
         })
