@@ -6,7 +6,7 @@ mod support;
 
 use carethread_app::forwarding::{self, ForwardThread, Forwarded};
 use carethread_app::threads::{self, ChangeThread, StartThread};
-use carethread_app::{AppError, Operator, teams};
+use carethread_app::{AppError, Operator, in_basket, teams};
 
 fn question() -> StartThread {
     StartThread {
@@ -81,5 +81,40 @@ async fn a_forward_moves_the_thread_and_leaves_its_note_in_one_go_or_not_at_all(
         assert!(
             seen.messages.iter().any(|m| m.message.internal && m.message.body.as_str() == "Please review the dose.")
         );
+
+        // A note longer than the clinic's message limit is refused, naming the note, and nothing moves.
+        let limit = c.app.clinic.get(&*c.app.store).await.profile.message_max_chars;
+        let too_long = ChangeThread {
+            assignee: Some(Some(c.nurse.user.id)),
+            note: Some("x".repeat(limit + 1)),
+            ..ChangeThread::default()
+        };
+        let refused = threads::update_thread(&c.app, &c.doctor, started.thread_id, too_long).await;
+        assert!(matches!(&refused, Err(AppError::Invalid { field, .. }) if field == "note"), "{backend}");
+        let seen = threads::open_thread(&c.app, &c.doctor, started.thread_id).await.expect("open");
+        assert_eq!(seen.summary.thread.assignee_id, Some(c.doctor.user.id), "{backend}: nothing moved");
+    }
+}
+
+#[tokio::test]
+async fn colleagues_and_the_in_basket_are_for_the_care_team() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let started = threads::start_thread(&c.app, &c.alice, question()).await.expect("start");
+
+        let colleagues = forwarding::colleagues(&c.app, &c.nurse).await.expect("colleagues");
+        assert!(colleagues.iter().any(|p| p.id == c.doctor.user.id), "{backend}: the doctor is a colleague");
+        assert!(colleagues.iter().all(|p| p.id != c.nurse.user.id), "{backend}: not oneself");
+        assert!(colleagues.iter().all(|p| p.role.is_staff()), "{backend}: staff only");
+        let refused = forwarding::colleagues(&c.app, &c.alice).await;
+        assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: patients see no staff list");
+
+        let query = threads::ListThreads { page_size: 50, ..threads::ListThreads::default() };
+        let listed = in_basket::in_basket(&c.app, &c.nurse, query.clone()).await.expect("in-basket");
+        assert_eq!(listed.reasons.len(), listed.page.threads.len(), "{backend}: one entry per thread");
+        let at = listed.page.threads.iter().position(|t| t.thread.id == started.thread_id).expect("listed");
+        assert!(!listed.reasons[at].is_empty(), "{backend}: triage said why");
+        let refused = in_basket::in_basket(&c.app, &c.alice, query).await;
+        assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: the in-basket is the care team's");
     }
 }

@@ -61,6 +61,7 @@ pub fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
         ("NewMessageIn", "body", body()),
         ("AttachmentForm", "body", Limit::Chars { min: None, max: MESSAGE_BODY_MAX_CHARS }),
         ("ThreadPatchIn", "status", words(ThreadStatus::ALL, ThreadStatus::as_str)),
+        ("ThreadPatchIn", "note", Limit::Chars { min: None, max: MESSAGE_BODY_MAX_CHARS }),
         ("RetriageIn", "urgency", words(Urgency::ALL, Urgency::as_str)),
         ("RetriageIn", "category", words(Category::ALL, Category::as_str)),
         ("RetriageIn", "note", Limit::Chars { min: None, max: RETRIAGE_NOTE_MAX_CHARS }),

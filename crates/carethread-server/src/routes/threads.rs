@@ -206,7 +206,9 @@ pub struct ThreadPatchIn {
     #[schema(value_type = Option<String>)]
     pub assignee_id: Option<Option<String>>,
     /// An internal note saved with the change, in the same transaction (why
-    /// it was assigned or forwarded); staff who may leave notes.
+    /// it was assigned or forwarded); staff who may leave notes. At most the
+    /// clinic's `message_max_chars` characters (`GET /api/v1/clinic`: 5,000
+    /// unless the clinic changed it, never more than 20,000); blank adds none.
     pub note: Option<String>,
 }
 
