@@ -1,12 +1,13 @@
 //! A portal form the application layer refuses answers with the status the
 //! JSON API gives the same refusal, and comes back with what was typed, in
 //! the person's language: an administrator's new account with a taken
-//! username, and a wrong password at sign-in. On both backends.
+//! username, a clinic profile, a proxy grant, a pool, a care team and a
+//! routing rule, and a wrong password at sign-in. On both backends.
 
 mod support;
 
-use reqwest::StatusCode;
 use reqwest::redirect;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::browser::{Browser, value_after};
 use support::{backends, spawn};
@@ -102,5 +103,148 @@ async fn a_refused_clinic_profile_comes_back_as_typed_with_the_field_at_fault_ma
         assert!(page.html.contains("value=\"3\" checked"), "{backend:?}: the days chosen stay chosen");
         let clinic = admin.get("/admin/clinic").await;
         assert!(!clinic.html.contains("Mars/Olympus_Mons"), "{backend:?}: nothing was saved");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_proxy_grant_answers_as_the_api_and_keeps_what_was_chosen() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = Browser::sign_in(&app, "admin").await;
+        let bearer = app.login("admin").await;
+        let (bob, carol, kim) = (app.id("patient.bob"), app.id("proxy.carol"), app.id("rn.kim"));
+
+        // An expiry in the past.
+        let past =
+            json!({"proxy_id": carol, "patient_id": bob, "scope": "read_only", "expires_at": "2001-01-02T00:00:00Z"});
+        let api = app.post("/api/v1/grants", &bearer, past).await;
+        assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: {}", api.body);
+        let form = [
+            ("action", "grant"),
+            ("patient", &bob),
+            ("proxy", &carol),
+            ("scope", "read_only"),
+            ("until", "2001-01-01"),
+        ];
+        let page = admin.post("/admin/grants", &form).await;
+        assert_eq!(page.status, api.status, "{backend:?}: the API's status");
+        assert!(page.html.contains("id=\"grant-until-error\""), "{backend:?}: the date is marked");
+        assert!(page.html.contains("value=\"2001-01-01\""), "{backend:?}: the date typed stays");
+        assert!(page.html.contains(&format!("value=\"{bob}\" selected")), "{backend:?}: the patient stays chosen");
+        assert!(page.html.contains(&format!("value=\"{carol}\" selected")), "{backend:?}: the proxy stays chosen");
+        assert!(page.html.contains("value=\"read_only\" selected"), "{backend:?}: the scope stays chosen");
+        assert!(page.html.contains("must be in the future"), "{backend:?}: the API's reason");
+
+        // Access to someone who is not a patient.
+        let nurse = json!({"proxy_id": carol, "patient_id": kim, "scope": "full"});
+        let api = app.post("/api/v1/grants", &bearer, nurse).await;
+        assert!(api.status.is_client_error(), "{backend:?}: {}", api.body);
+        let form =
+            [("action", "grant"), ("patient", &kim), ("proxy", &carol), ("scope", "full"), ("until", "2099-12-31")];
+        let page = admin.post("/admin/grants", &form).await;
+        assert_eq!(page.status, api.status, "{backend:?}: the API's status");
+        assert!(page.html.contains("id=\"grant-patient-error\""), "{backend:?}: the patient is marked");
+        assert!(page.html.contains("value=\"2099-12-31\""), "{backend:?}: the date typed stays");
+
+        // Revoking a grant that does not exist: the list again, as the API answers.
+        let missing = "00000000-0000-4000-8000-000000000000";
+        let api = app.call(Method::DELETE, &format!("/api/v1/grants/{missing}"), Some(&bearer), None).await;
+        let page = admin.post("/admin/grants", &[("action", "revoke"), ("grant", missing)]).await;
+        assert_eq!(page.status, api.status, "{backend:?}: the API's status");
+        assert!(page.html.contains("id=\"new-grant-h\""), "{backend:?}: the grants page, not an error page");
+
+        let grants = app.get(&format!("/api/v1/grants?patient={bob}"), &bearer).await;
+        assert_eq!(grants.body["grants"].as_array().map(Vec::len), Some(0), "{backend:?}: nothing was granted");
+    }
+}
+
+#[tokio::test]
+async fn a_pool_with_a_taken_slug_answers_409_in_the_admins_language_with_the_slug_kept() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = Browser::sign_in(&app, "admin").await;
+        let bearer = app.login("admin").await;
+        let api =
+            app.post("/api/v1/admin/pools", &bearer, json!({"slug": "nurse-triage", "name": "Triage again"})).await;
+        assert_eq!(api.status, StatusCode::CONFLICT, "{backend:?}: {}", api.body);
+
+        assert_eq!(admin.post("/lang", &[("lang", "es")]).await.status, StatusCode::SEE_OTHER);
+        let form = [("action", "create"), ("name", "Triage again"), ("slug", "nurse-triage")];
+        let page = admin.post("/admin/pools", &form).await;
+        assert_eq!(page.status, StatusCode::CONFLICT, "{backend:?}: the API's status");
+        assert!(page.html.contains("id=\"pool-slug-error\""), "{backend:?}: the slug is marked");
+        assert!(page.html.contains("value=\"nurse-triage\""), "{backend:?}: the slug typed stays");
+        assert!(page.html.contains("value=\"Triage again\""), "{backend:?}: the name typed stays");
+        assert!(page.html.contains("ya existe un grupo con ese identificador"), "{backend:?}: in Spanish");
+
+        // A member who is not staff, added to a pool: that pool's list is marked.
+        let pools = app.get("/api/v1/admin/pools", &bearer).await;
+        let triage = pools.body["pools"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["slug"] == "nurse-triage"))
+            .and_then(|p| p["id"].as_str())
+            .expect("the nurse triage pool")
+            .to_owned();
+        let alice = app.id("patient.alice");
+        let path = format!("/api/v1/admin/pools/{triage}/members/{alice}");
+        let api = app.call(Method::PUT, &path, Some(&bearer), None).await;
+        assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: {}", api.body);
+        let page = admin.post("/admin/pools", &[("action", "add"), ("pool", &triage), ("staff", &alice)]).await;
+        assert_eq!(page.status, api.status, "{backend:?}: the API's status");
+        assert!(page.html.contains("id=\"add-nurse-triage-error\""), "{backend:?}: that pool's list is marked");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_care_team_change_answers_as_the_api_with_the_choice_kept() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = Browser::sign_in(&app, "admin").await;
+        let bearer = app.login("admin").await;
+        let (bob, desk) = (app.id("patient.bob"), app.id("desk.ortiz"));
+        let path = format!("/api/v1/admin/patients/{bob}/care-team/{desk}");
+        let api = app.call(Method::PUT, &path, Some(&bearer), None).await;
+        assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: {}", api.body);
+        let page = admin.post("/admin/care-teams", &[("action", "add"), ("patient", &bob), ("staff", &desk)]).await;
+        assert_eq!(page.status, api.status, "{backend:?}: the API's status");
+        assert!(page.html.contains("id=\"ct-clinician-error\""), "{backend:?}: the clinician is marked");
+        assert!(page.html.contains(&format!("value=\"{bob}\" selected")), "{backend:?}: the patient stays chosen");
+    }
+}
+
+#[tokio::test]
+async fn a_routing_rule_to_an_unknown_pool_is_refused_with_the_form_kept() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = Browser::sign_in(&app, "admin").await;
+        let bearer = app.login("admin").await;
+        let api = app
+            .call(
+                Method::PATCH,
+                "/api/v1/admin/triage",
+                Some(&bearer),
+                Some(json!({"routing": {"medication": "nowhere"}})),
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: {}", api.body);
+        let fields = [
+            ("emergency", "nurse-triage"),
+            ("medication", "nowhere"),
+            ("scheduling", "front-desk"),
+            ("results", "nurse-triage"),
+            ("clinical", "billing"),
+            ("administrative", "billing"),
+            ("other", "front-desk"),
+            ("classifier", "on"),
+        ];
+        let page = admin.post("/admin/routing", &fields).await;
+        assert_eq!(page.status, api.status, "{backend:?}: the API's status");
+        assert!(page.html.contains("id=\"rule-medication-error\""), "{backend:?}: the rule is marked");
+        assert!(page.html.contains("value=\"nowhere\" selected"), "{backend:?}: what was sent stays shown");
+        let clinical = page.html.split("id=\"rule-clinical\"").nth(1).unwrap_or_default();
+        let clinical = clinical.split("</select>").next().unwrap_or_default();
+        assert!(clinical.contains("value=\"billing\" selected"), "{backend:?}: the other rules stay as chosen");
+        let triage = app.get("/api/v1/admin/triage", &bearer).await;
+        assert_ne!(triage.body["routing"]["clinical"], "billing", "{backend:?}: nothing was saved");
     }
 }
