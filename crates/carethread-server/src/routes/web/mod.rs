@@ -127,17 +127,15 @@ impl FromRequestParts<AppState> for WebSession {
 /// not be checked (the database failing) is logged once, with the request's
 /// id, and answered as the failure it is rather than as a sign-in page.
 fn session_failed(parts: &Parts, err: &ApiError) -> Response {
-    match err {
-        ApiError::Unauthenticated => Redirect::to("/signin").into_response(),
-        _ => {
-            pages::log_unexpected(err);
-            let text = Text(cookie(parts, LANG_COOKIE).and_then(|l| Language::parse(l).ok()).unwrap_or_default());
-            let body = html! { p role="alert" { (pages::refusal_words(text, err)) } };
-            let mut response = page(text, text.get("error-title"), None, body);
-            *response.status_mut() = form_error::form_status(err);
-            response
-        }
+    if matches!(err, ApiError::Unauthenticated) {
+        return Redirect::to("/signin").into_response();
     }
+    pages::log_unexpected(err);
+    let text = Text(cookie(parts, LANG_COOKIE).and_then(|l| Language::parse(l).ok()).unwrap_or_default());
+    let body = html! { p role="alert" { (pages::refusal_words(text, err)) } };
+    let mut response = page(text, text.get("error-title"), None, body);
+    *response.status_mut() = form_error::form_status(err);
+    response
 }
 
 impl WebSession {
