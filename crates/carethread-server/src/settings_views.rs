@@ -110,29 +110,66 @@ impl From<TriageStats> for TriageStatsOut {
 }
 
 /// The routing rules: a pool slug for emergencies and for each category.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct RoutingOut {
-    pub emergency: String,
-    pub medication: String,
-    pub scheduling: String,
-    pub results: String,
-    pub clinical: String,
-    pub administrative: String,
-    pub other: String,
-}
+/// The triage crate's own rules, written as they are; the schema lists the
+/// fields the rules declare, so the document and the answer cannot differ.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct RoutingOut(pub RoutingRules);
 
 impl From<RoutingRules> for RoutingOut {
-    fn from(r: RoutingRules) -> Self {
-        Self {
-            emergency: r.emergency,
-            medication: r.medication,
-            scheduling: r.scheduling,
-            results: r.results,
-            clinical: r.clinical,
-            administrative: r.administrative,
-            other: r.other,
+    fn from(rules: RoutingRules) -> Self {
+        Self(rules)
+    }
+}
+
+impl std::ops::Deref for RoutingOut {
+    type Target = RoutingRules;
+    fn deref(&self) -> &RoutingRules {
+        &self.0
+    }
+}
+
+impl utoipa::PartialSchema for RoutingOut {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let fields = struct_fields::<RoutingRules>();
+        let object = fields.iter().fold(
+            ObjectBuilder::new()
+                .description(Some("The routing rules: a pool slug for emergencies and for each category.")),
+            |object, field| object.property(*field, ObjectBuilder::new().schema_type(Type::String)).required(*field),
+        );
+        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(object.build()))
+    }
+}
+
+impl ToSchema for RoutingOut {}
+
+/// The fields a struct declares, in order, as serde reads them: asked of its
+/// `Deserialize`, which names them before reading anything.
+fn struct_fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    struct Fields(Option<&'static [&'static str]>);
+    impl<'de> serde::Deserializer<'de> for &mut Fields {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("only the field names are read"))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = Some(fields);
+            self.deserialize_any(visitor)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
         }
     }
+    let mut found = Fields(None);
+    let _refused = T::deserialize(&mut found);
+    found.0.unwrap_or_default()
 }
 
 /// The clinic's triage settings.
