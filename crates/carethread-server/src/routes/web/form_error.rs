@@ -149,6 +149,19 @@ impl FormError {
         }
     }
 
+    /// A choice list `id` posted as `name`, marked (and its message shown
+    /// after it) when the error is its.
+    pub(crate) fn select(this: Option<&Self>, id: &str, name: &str, options: &Markup) -> Markup {
+        html! {
+            select id=(id) name=(name)
+                aria-invalid=[Self::is_for(this, id).then_some("true")]
+                aria-describedby=[Self::described_by(this, id)] {
+                (options)
+            }
+            (Self::next_to(this, id))
+        }
+    }
+
     /// The line at the top of a refused form.
     pub(crate) fn summary(this: Option<&Self>, text: Text) -> Markup {
         html! {

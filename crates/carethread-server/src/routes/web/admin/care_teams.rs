@@ -1,7 +1,7 @@
 //! Care teams: which staff are on each patient's care team.
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use carethread_app::{Operator, teams};
 use carethread_core::ids::UserId;
@@ -16,17 +16,9 @@ use crate::extract::parse_uuid_field;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 
-pub(super) async fn care_teams_page(
-    State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Query(saved): Query<Saved>,
-) -> Response {
-    care_teams_view(&state, &session, &saved, &MembershipForm::default(), None).await
-}
-
 /// The care teams; after a refusal, what was chosen, the field at fault
 /// marked, and the API's status.
-async fn care_teams_view(
+pub(super) async fn care_teams_view(
     state: &AppState,
     session: &WebSession,
     saved: &Saved,
@@ -50,22 +42,16 @@ async fn care_teams_view(
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="add";
                 label for="ct-patient" { (text.get("inbasket-patient")) }
-                select id="ct-patient" name="patient"
-                    aria-invalid=[FormError::is_for(error, "ct-patient").then_some("true")]
-                    aria-describedby=[FormError::described_by(error, "ct-patient")] {
+                (FormError::select(error, "ct-patient", "patient", &html! {
                     @for t in &teams { option value=(t.patient.id) selected[typed.patient == t.patient.id] { (t.patient.display_name) } }
-                }
+                }))
                 label for="ct-clinician" { (text.get("admin-clinician")) }
-                select id="ct-clinician" name="staff"
-                    aria-invalid=[FormError::is_for(error, "ct-clinician").then_some("true")]
-                    aria-describedby=[FormError::described_by(error, "ct-clinician")] {
+                (FormError::select(error, "ct-clinician", "staff", &html! {
                     @for c in &clinicians {
                         option value=(c.user.id) selected[typed.staff == c.user.id] { (c.user.display_name) " (" (role_label(text, &c.user.role)) ")" }
                     }
-                }
+                }))
                 button type="submit" class="primary" { (text.get("admin-care_teams-add")) }
-                (FormError::next_to(error, "ct-patient"))
-                (FormError::next_to(error, "ct-clinician"))
             }
         }
         section aria-labelledby="ct-h" {

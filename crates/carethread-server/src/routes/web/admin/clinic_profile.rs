@@ -1,7 +1,7 @@
 //! Clinic settings: the clinic profile, opening hours and after-hours notice.
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use carethread_app::clinic_admin::{self, ChangeProfile};
 use carethread_app::{Operator, teams, users};
@@ -17,14 +17,6 @@ use crate::settings_views::{ClinicOut, clinic_out};
 
 pub(super) const WEEKDAYS: [(u8, &str); 7] =
     [(1, "day-mon"), (2, "day-tue"), (3, "day-wed"), (4, "day-thu"), (5, "day-fri"), (6, "day-sat"), (7, "day-sun")];
-
-pub(super) async fn clinic_page(
-    State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Query(saved): Query<Saved>,
-) -> Response {
-    clinic_view(&state, &session, &saved, &[], None).await
-}
 
 /// The form as posted (`typed`; empty: the saved profile), and why it was refused.
 type Typed = [(String, String)];
@@ -49,7 +41,7 @@ fn input_of(field: &str) -> &'static str {
 
 /// The clinic page: the saved profile, or (after a refusal) what was typed
 /// with the field at fault marked and the API's status.
-async fn clinic_view(
+pub(super) async fn clinic_view(
     state: &AppState,
     session: &WebSession,
     saved: &Saved,

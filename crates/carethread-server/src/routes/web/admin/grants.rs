@@ -1,7 +1,7 @@
 //! Proxy access: granting and revoking access to a patient's record.
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use carethread_app::grants::{self, GrantProxy, ProxyChoice};
 use carethread_core::ids::UserId;
@@ -10,7 +10,7 @@ use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, admin_page, column_heads, done, with_accounts};
+use super::{AdminSession, Saved, admin_page, done, table_region, with_accounts};
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
@@ -20,17 +20,9 @@ use crate::routes::web::{WebSession, end_of_day};
 
 const SCOPES: [&str; 3] = ["full", "messages_only", "read_only"];
 
-pub(super) async fn grants_page(
-    State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Query(saved): Query<Saved>,
-) -> Response {
-    grants_view(&state, &session, &saved, &GrantForm::default(), None).await
-}
-
 /// The grants and the form for a new one; after a refusal, what was typed,
 /// the field at fault marked, and the API's status.
-async fn grants_view(
+pub(super) async fn grants_view(
     state: &AppState,
     session: &WebSession,
     saved: &Saved,
@@ -49,35 +41,30 @@ async fn grants_view(
         (FormError::summary(error, text))
         section aria-labelledby="grants-h" {
             h2 id="grants-h" { (text.get("admin-grants")) }
-            div class="scroll" tabindex="0" role="region" aria-labelledby="grants-h" {
-                table {
-                    (column_heads(text, &heads))
-                    tbody {
-                        @for g in &found {
-                            tr {
-                                th scope="row" { (g.patient.display_name) }
-                                td { (g.proxy.display_name) }
-                                td { (text.get(&format!("proxies-scope-{}", g.scope.as_str()))) }
-                                td { (g.expires_at.map_or_else(|| "—".to_owned(), |t| t.format("%Y-%m-%d").to_string())) }
-                                td {
-                                    @if grants::is_active(g, now) {
-                                        form method="post" action="/admin/grants" class="inline" {
-                                            input type="hidden" name="csrf_token" value=(session.csrf);
-                                            input type="hidden" name="action" value="revoke";
-                                            input type="hidden" name="grant" value=(g.id);
-                                            button type="submit" class="small" {
-                                                (text.fill("admin-grants-revoke", &[("proxy", &g.proxy.display_name), ("patient", &g.patient.display_name)]))
-                                            }
-                                        }
-                                    } @else {
-                                        (text.get("admin-grants-ended"))
+            (table_region(text, "grants-h", &heads, &html! {
+                @for g in &found {
+                    tr {
+                        th scope="row" { (g.patient.display_name) }
+                        td { (g.proxy.display_name) }
+                        td { (text.get(&format!("proxies-scope-{}", g.scope.as_str()))) }
+                        td { (g.expires_at.map_or_else(|| "—".to_owned(), |t| t.format("%Y-%m-%d").to_string())) }
+                        td {
+                            @if grants::is_active(g, now) {
+                                form method="post" action="/admin/grants" class="inline" {
+                                    input type="hidden" name="csrf_token" value=(session.csrf);
+                                    input type="hidden" name="action" value="revoke";
+                                    input type="hidden" name="grant" value=(g.id);
+                                    button type="submit" class="small" {
+                                        (text.fill("admin-grants-revoke", &[("proxy", &g.proxy.display_name), ("patient", &g.patient.display_name)]))
                                     }
                                 }
+                            } @else {
+                                (text.get("admin-grants-ended"))
                             }
                         }
                     }
                 }
-            }
+            }))
         }
         (grant_form(session, &users, typed, error))
     };
@@ -88,11 +75,6 @@ async fn grants_view(
 fn grant_form(session: &WebSession, users: &[AdminUserOut], typed: &GrantForm, error: Option<&FormError>) -> Markup {
     let text = session.text;
     let of_role = |role: &str| users.iter().filter(|u| u.user.role == role && !u.disabled).collect::<Vec<_>>();
-    let marked = |id: &'static str| {
-        html! {
-            (FormError::next_to(error, id))
-        }
-    };
     html! {
         section aria-labelledby="new-grant-h" {
             h2 id="new-grant-h" { (text.get("admin-grants-new")) }
@@ -100,29 +82,22 @@ fn grant_form(session: &WebSession, users: &[AdminUserOut], typed: &GrantForm, e
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 input type="hidden" name="action" value="grant";
                 label for="grant-patient" { (text.get("inbasket-patient")) }
-                select id="grant-patient" name="patient"
-                    aria-invalid=[FormError::is_for(error, "grant-patient").then_some("true")]
-                    aria-describedby=[FormError::described_by(error, "grant-patient")] {
+                (FormError::select(error, "grant-patient", "patient", &html! {
                     @for u in of_role("patient") { option value=(u.user.id) selected[typed.patient == u.user.id] { (u.user.display_name) } }
-                }
-                (marked("grant-patient"))
+                }))
                 label for="grant-proxy" { (text.get("admin-grants-proxy")) }
-                select id="grant-proxy" name="proxy"
-                    aria-invalid=[FormError::is_for(error, "grant-proxy").then_some("true")]
-                    aria-describedby=[FormError::described_by(error, "grant-proxy")] {
+                (FormError::select(error, "grant-proxy", "proxy", &html! {
                     @for u in of_role("proxy") { option value=(u.user.id) selected[typed.proxy == u.user.id] { (u.user.display_name) } }
-                }
-                (marked("grant-proxy"))
+                }))
                 label for="grant-scope" { (text.get("admin-grants-scope")) }
-                select id="grant-scope" name="scope" {
+                (FormError::select(error, "grant-scope", "scope", &html! {
                     @for s in SCOPES { option value=(s) selected[typed.scope == s] { (text.get(&format!("proxies-scope-{s}"))) } }
-                }
-                (marked("grant-scope"))
+                }))
                 label for="grant-until" { (text.get("admin-grants-until_optional")) }
                 input id="grant-until" name="until" type="date" value=(typed.until)
                     aria-invalid=[FormError::is_for(error, "grant-until").then_some("true")]
                     aria-describedby=[FormError::described_by(error, "grant-until")];
-                (marked("grant-until"))
+                (FormError::next_to(error, "grant-until"))
                 button type="submit" class="primary" { (text.get("admin-grants-new")) }
             }
         }

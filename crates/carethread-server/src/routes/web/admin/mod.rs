@@ -5,6 +5,7 @@
 //! never see message content here.
 
 use axum::Router;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use carethread_core::policy;
@@ -22,14 +23,25 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(overview))
         .route("/admin/ai", post(switch_ai))
-        .route("/admin/users", get(users_page).post(add_user))
+        .route("/admin/users", section!(users_view, &NewUserForm::default()).post(add_user))
         .route("/admin/users/{id}", post(change_user))
-        .route("/admin/care-teams", get(care_teams_page).post(change_care_team))
-        .route("/admin/pools", get(pools_page).post(change_pools))
-        .route("/admin/routing", get(routing_page).post(change_routing))
-        .route("/admin/grants", get(grants_page).post(change_grants))
-        .route("/admin/clinic", get(clinic_page).post(change_clinic))
+        .route("/admin/care-teams", section!(care_teams_view, &MembershipForm::default()).post(change_care_team))
+        .route("/admin/pools", section!(pools_view, &MembershipForm::default()).post(change_pools))
+        .route("/admin/routing", section!(routing_view, None).post(change_routing))
+        .route("/admin/grants", section!(grants_view, &GrantForm::default()).post(change_grants))
+        .route("/admin/clinic", section!(clinic_view, &[]).post(change_clinic))
 }
+
+/// A section's page as first opened: its form empty (`$blank`), nothing
+/// refused, and the "saved" notice after a change.
+macro_rules! section {
+    ($view:path, $blank:expr) => {
+        get(|State(state): State<AppState>, AdminSession(session): AdminSession, Query(saved): Query<Saved>| async move {
+            $view(&state, &session, &saved, $blank, None).await
+        })
+    };
+}
+use section;
 
 /// The administration sections, in the order of the menu.
 const SECTIONS: [(&str, &str); 7] = [
@@ -108,6 +120,19 @@ async fn with_accounts<T>(
     Ok((listed, users))
 }
 
+/// A scrolling table region named by the heading `labelled_by`: the column
+/// headings (each the words for one key), then the rows.
+fn table_region(text: Text, labelled_by: &str, heads: &[&str], rows: &Markup) -> Markup {
+    html! {
+        div class="scroll" tabindex="0" role="region" aria-labelledby=(labelled_by) {
+            table {
+                (column_heads(text, heads))
+                tbody { (rows) }
+            }
+        }
+    }
+}
+
 /// A table's column headings, each the words for one key.
 pub(in crate::routes::web) fn column_heads(text: Text, keys: &[&str]) -> Markup {
     html! {
@@ -169,13 +194,13 @@ mod pools;
 mod routing;
 mod users;
 
-use care_teams::{care_teams_page, change_care_team};
-use clinic_profile::{change_clinic, clinic_page};
-use grants::{change_grants, grants_page};
+use care_teams::{care_teams_view, change_care_team};
+use clinic_profile::{change_clinic, clinic_view};
+use grants::{GrantForm, change_grants, grants_view};
 use overview::{overview, switch_ai};
-use pools::{change_pools, pools_page};
-use routing::{change_routing, routing_page};
-use users::{add_user, change_user, users_page};
+use pools::{change_pools, pools_view};
+use routing::{change_routing, routing_view};
+use users::{NewUserForm, add_user, change_user, users_view};
 
 #[cfg(test)]
 mod tests {

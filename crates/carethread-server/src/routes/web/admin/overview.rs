@@ -7,7 +7,7 @@ use carethread_app::ai_admin;
 use maud::html;
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, admin_page, column_heads, done, figure};
+use super::{AdminSession, Saved, admin_page, done, figure, table_region};
 use crate::AppState;
 use crate::ai_views::ai_admin_out;
 use crate::error::ApiError;
@@ -55,24 +55,19 @@ pub(super) async fn overview(
         }
         section aria-labelledby="report-h" {
             h2 id="report-h" { (text.get("admin-report")) }
-            div class="scroll" tabindex="0" role="region" aria-labelledby="report-h" {
-                table {
-                    (column_heads(text, &REPORT_COLUMNS))
-                    tbody {
-                        @for c in &ai.clinicians {
-                            tr {
-                                th scope="row" { (c.clinician.display_name) }
-                                td { (c.drafts_generated) }
-                                td { (c.drafts_sent) }
-                                td { (c.utilisation.map_or_else(|| "—".to_owned(), |u| format!("{:.0}%", u * 100.0))) }
-                                td { (figure(c.mean_edit_distance)) }
-                                td { (figure(c.mean_reading_grade)) }
-                                td { (c.triage_overrides) }
-                            }
-                        }
+            (table_region(text, "report-h", &REPORT_COLUMNS, &html! {
+                @for c in &ai.clinicians {
+                    tr {
+                        th scope="row" { (c.clinician.display_name) }
+                        td { (c.drafts_generated) }
+                        td { (c.drafts_sent) }
+                        td { (c.utilisation.map_or_else(|| "—".to_owned(), |u| format!("{:.0}%", u * 100.0))) }
+                        td { (figure(c.mean_edit_distance)) }
+                        td { (figure(c.mean_reading_grade)) }
+                        td { (c.triage_overrides) }
                     }
                 }
-            }
+            }))
         }
     };
     admin_page(&session, "/admin", &saved, &body)

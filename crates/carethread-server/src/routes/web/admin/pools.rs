@@ -1,7 +1,7 @@
 //! Pools: the pools threads are routed to, and who works in each.
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use carethread_app::{Operator, teams};
 use carethread_core::ids::{PoolId, UserId};
@@ -20,17 +20,9 @@ use crate::routes::web::form_error::FormError;
 /// which pool's "add" list it is.
 const MEMBER: &str = "pool-member";
 
-pub(super) async fn pools_page(
-    State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Query(saved): Query<Saved>,
-) -> Response {
-    pools_view(&state, &session, &saved, &MembershipForm::default(), None).await
-}
-
 /// The pools and their members; after a refusal, what was typed, the field
 /// at fault marked, and the API's status.
-async fn pools_view(
+pub(super) async fn pools_view(
     state: &AppState,
     session: &WebSession,
     saved: &Saved,
@@ -84,15 +76,12 @@ async fn pools_view(
                     input type="hidden" name="action" value="add";
                     input type="hidden" name="pool" value=(p.pool.id);
                     label for=(add) { (text.fill("admin-pools-add_to", &[("pool", &text.pool_name(&p.pool.slug, &p.pool.name))])) }
-                    select id=(add) name="staff"
-                        aria-invalid=[FormError::is_for(error, &add).then_some("true")]
-                        aria-describedby=[FormError::described_by(error, &add)] {
+                    (FormError::select(error, &add, "staff", &html! {
                         @for s in staff.iter().filter(|s| !p.members.iter().any(|m| m.id == s.user.id)) {
                             option value=(s.user.id) selected[this_pool && typed.staff == s.user.id] { (s.user.display_name) }
                         }
-                    }
+                    }))
                     button type="submit" { (text.get("admin-pools-add")) }
-                    (FormError::next_to(error, &add))
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Routing rules: which pool each kind of message goes to.
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use carethread_app::clinic_admin;
 use carethread_app::{Operator, teams};
@@ -19,17 +19,9 @@ use crate::settings_views::settings_out;
 pub(super) const RULES: [&str; 7] =
     ["emergency", "medication", "scheduling", "results", "clinical", "administrative", "other"];
 
-pub(super) async fn routing_page(
-    State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Query(saved): Query<Saved>,
-) -> Response {
-    routing_view(&state, &session, &saved, None, None).await
-}
-
 /// The routing rules as saved, or (after a refusal) as posted, with the rule
 /// at fault marked and the API's status.
-async fn routing_view(
+pub(super) async fn routing_view(
     state: &AppState,
     session: &WebSession,
     saved: &Saved,
@@ -65,14 +57,11 @@ async fn routing_view(
                 @let id = format!("rule-{rule}");
                 @let slug = chosen(i);
                 label for=(id) { (text.get(&format!("admin-routing-{rule}"))) }
-                select id=(id) name=(rule)
-                    aria-invalid=[FormError::is_for(error, &id).then_some("true")]
-                    aria-describedby=[FormError::described_by(error, &id)] {
+                (FormError::select(error, &id, rule, &html! {
                     @for p in &pools { option value=(p.slug) selected[p.slug == slug] { (text.pool_name(&p.slug, &p.name)) } }
                     // A posted pool that does not exist stays shown, so the person sees what was refused.
                     @if !slug.is_empty() && !pools.iter().any(|p| p.slug == slug) { option value=(slug) selected { (slug) } }
-                }
-                (FormError::next_to(error, &id))
+                }))
             }
             div class="row" {
                 input id="classifier" type="checkbox" name="classifier" value="on" checked[classifier];

@@ -1,7 +1,7 @@
 //! Users and roles: adding accounts, changing role, language and record number, disabling.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use carethread_app::users::{self, CreateUser, UpdateUser, UserRef};
 use carethread_app::{AppError, Operator};
@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, accounts, admin_page, column_heads, done, role_label};
+use super::{AdminSession, Saved, accounts, admin_page, done, role_label, table_region};
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
@@ -35,17 +35,9 @@ fn mrn_form(session: &WebSession, u: &AdminUserOut) -> Markup {
     }
 }
 
-pub(super) async fn users_page(
-    State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Query(saved): Query<Saved>,
-) -> Response {
-    users_view(&state, &session, &saved, &NewUserForm::default(), None).await
-}
-
 /// The users page; a refused new account comes back with what was typed
 /// (never the password), the field at fault marked, and the API's status.
-async fn users_view(
+pub(super) async fn users_view(
     state: &AppState,
     session: &WebSession,
     saved: &Saved,
@@ -60,53 +52,48 @@ async fn users_view(
     let body = html! {
         section aria-labelledby="users-h" {
             h2 id="users-h" { (text.get("admin-users")) }
-            div class="scroll" tabindex="0" role="region" aria-labelledby="users-h" {
-                table {
-                    (column_heads(text, &["admin-name", "admin-username", "admin-role", "admin-account"]))
-                    tbody {
-                        @for u in &users {
-                            @let id = &u.user.id;
-                            @let staffish = !matches!(u.user.role.as_str(), "patient" | "proxy");
-                            tr {
-                                th scope="row" { (u.user.display_name) }
-                                td { (u.user.username) }
-                                td {
-                                    @if staffish && *id != session.auth.user.id.to_string() {
-                                        form method="post" action={ "/admin/users/" (id) } class="inline" {
-                                            input type="hidden" name="csrf_token" value=(session.csrf);
-                                            label class="visually-hidden" for={ "role-" (id) } {
-                                                (text.fill("admin-role_of", &[("name", &u.user.display_name)]))
-                                            }
-                                            select id={ "role-" (id) } name="role" {
-                                                @for r in Role::ALL.iter().filter(|r| !matches!(r, Role::Patient | Role::Proxy)) {
-                                                    option value=(r.as_str()) selected[r.as_str() == u.user.role] { (role_label(text, r.as_str())) }
-                                                }
-                                            }
-                                            button type="submit" { (text.fill("admin-change_role", &[("name", &u.user.display_name)])) }
-                                        }
-                                    } @else {
-                                        (role_label(text, &u.user.role))
+            (table_region(text, "users-h", &["admin-name", "admin-username", "admin-role", "admin-account"], &html! {
+                @for u in &users {
+                    @let id = &u.user.id;
+                    @let staffish = !matches!(u.user.role.as_str(), "patient" | "proxy");
+                    tr {
+                        th scope="row" { (u.user.display_name) }
+                        td { (u.user.username) }
+                        td {
+                            @if staffish && *id != session.auth.user.id.to_string() {
+                                form method="post" action={ "/admin/users/" (id) } class="inline" {
+                                    input type="hidden" name="csrf_token" value=(session.csrf);
+                                    label class="visually-hidden" for={ "role-" (id) } {
+                                        (text.fill("admin-role_of", &[("name", &u.user.display_name)]))
                                     }
-                                    @if u.user.role == "patient" { (mrn_form(session, u)) }
-                                }
-                                td {
-                                    @if u.disabled { strong { (text.get("admin-disabled")) } " " }
-                                    @if *id != session.auth.user.id.to_string() {
-                                        form method="post" action={ "/admin/users/" (id) } class="inline" {
-                                            input type="hidden" name="csrf_token" value=(session.csrf);
-                                            @if u.disabled {
-                                                button type="submit" name="disabled" value="false" { (text.fill("admin-enable", &[("name", &u.user.display_name)])) }
-                                            } @else {
-                                                button type="submit" name="disabled" value="true" { (text.fill("admin-disable", &[("name", &u.user.display_name)])) }
-                                            }
+                                    select id={ "role-" (id) } name="role" {
+                                        @for r in Role::ALL.iter().filter(|r| !matches!(r, Role::Patient | Role::Proxy)) {
+                                            option value=(r.as_str()) selected[r.as_str() == u.user.role] { (role_label(text, r.as_str())) }
                                         }
+                                    }
+                                    button type="submit" { (text.fill("admin-change_role", &[("name", &u.user.display_name)])) }
+                                }
+                            } @else {
+                                (role_label(text, &u.user.role))
+                            }
+                            @if u.user.role == "patient" { (mrn_form(session, u)) }
+                        }
+                        td {
+                            @if u.disabled { strong { (text.get("admin-disabled")) } " " }
+                            @if *id != session.auth.user.id.to_string() {
+                                form method="post" action={ "/admin/users/" (id) } class="inline" {
+                                    input type="hidden" name="csrf_token" value=(session.csrf);
+                                    @if u.disabled {
+                                        button type="submit" name="disabled" value="false" { (text.fill("admin-enable", &[("name", &u.user.display_name)])) }
+                                    } @else {
+                                        button type="submit" name="disabled" value="true" { (text.fill("admin-disable", &[("name", &u.user.display_name)])) }
                                     }
                                 }
                             }
                         }
                     }
                 }
-            }
+            }))
         }
         (add_user_form(session, typed, error))
     };
