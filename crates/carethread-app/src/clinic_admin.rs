@@ -20,8 +20,10 @@ pub async fn profile(app: &App) -> Arc<Clinic> {
     app.clinic.get(&*app.store).await
 }
 
-/// A change to the clinic profile; absent fields stay as they are.
+/// A change to the clinic profile. Absent fields stay as they are.
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "openapi", derive(serde::Deserialize, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", serde(deny_unknown_fields), schema(as = ClinicIn))]
 pub struct ChangeProfile {
     pub timezone: Option<String>,
     pub open_days: Option<Vec<u8>>,
@@ -33,9 +35,9 @@ pub struct ChangeProfile {
     pub message_max_chars: Option<usize>,
     pub disclosure_en: Option<String>,
     pub disclosure_es: Option<String>,
-    /// The after-hours line; empty removes it.
+    /// The after-hours line (digits, `+`, spaces, dashes); empty removes it.
     pub after_hours_phone: Option<String>,
-    /// `user:<id>`, `pool:<slug>`, or empty for nobody.
+    /// `user:<id>` (an active physician, nurse or pharmacist), `pool:<slug>`, or empty for nobody.
     pub on_call: Option<String>,
 }
 

@@ -5,10 +5,8 @@
 use axum::extract::State;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
-use carethread_app::clinic_admin::{self, ChangeProfile};
+use carethread_app::clinic_admin;
 use chrono::Utc;
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
@@ -29,44 +27,9 @@ pub async fn clinic(State(state): State<AppState>, _auth: Authenticated) -> ApiR
     Ok(Json(clinic_out(&state.settings.name, &clinic, Utc::now())))
 }
 
-/// A change to the clinic profile. Absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClinicIn {
-    pub timezone: Option<String>,
-    pub open_days: Option<Vec<u8>>,
-    pub opens_at: Option<String>,
-    pub closes_at: Option<String>,
-    pub routine_reply_days: Option<u32>,
-    pub urgent_reply_hours: Option<u32>,
-    pub emergency_reply_minutes: Option<u32>,
-    pub message_max_chars: Option<usize>,
-    pub disclosure_en: Option<String>,
-    pub disclosure_es: Option<String>,
-    /// The after-hours line (digits, `+`, spaces, dashes); empty removes it.
-    pub after_hours_phone: Option<String>,
-    /// `user:<id>` (an active physician, nurse or pharmacist), `pool:<slug>`, or empty for nobody.
-    pub on_call: Option<String>,
-}
-
-impl From<ClinicIn> for ChangeProfile {
-    fn from(i: ClinicIn) -> Self {
-        ChangeProfile {
-            timezone: i.timezone,
-            open_days: i.open_days,
-            opens_at: i.opens_at,
-            closes_at: i.closes_at,
-            routine_reply_days: i.routine_reply_days,
-            urgent_reply_hours: i.urgent_reply_hours,
-            emergency_reply_minutes: i.emergency_reply_minutes,
-            message_max_chars: i.message_max_chars,
-            disclosure_en: i.disclosure_en,
-            disclosure_es: i.disclosure_es,
-            after_hours_phone: i.after_hours_phone,
-            on_call: i.on_call,
-        }
-    }
-}
+/// A change to the clinic profile, as the API reads it: the application's
+/// own input (documented as `ClinicIn`).
+pub use carethread_app::clinic_admin::ChangeProfile as ClinicIn;
 
 /// Changes the clinic profile (administrators). Every field is checked
 /// before anything is saved; the change is audited with the fields it touched.
@@ -81,6 +44,6 @@ pub async fn update_clinic(
     auth: Authenticated,
     ApiJson(input): ApiJson<ClinicIn>,
 ) -> ApiResult<Json<ClinicOut>> {
-    let clinic = clinic_admin::update_profile(&state.app(), &auth.caller(), input.into()).await?;
+    let clinic = clinic_admin::update_profile(&state.app(), &auth.caller(), input).await?;
     Ok(Json(clinic_out(&state.settings.name, &clinic, Utc::now())))
 }
