@@ -8,7 +8,7 @@ use carethread_core::ids::UserId;
 use carethread_core::role::Role;
 use maud::html;
 
-use super::{AdminSession, MembershipForm, Saved, admin_page, done, enabled_with_role, role_label, with_accounts};
+use super::{AdminSession, MembershipForm, Shown, admin_page, done, enabled_with_role, role_label, with_accounts};
 use crate::AppState;
 use crate::admin_views::CareTeamOut;
 use crate::error::ApiError;
@@ -21,10 +21,9 @@ use crate::routes::web::form_error::FormError;
 pub(super) async fn care_teams_view(
     state: &AppState,
     session: &WebSession,
-    saved: &Saved,
-    typed: &MembershipForm,
-    error: Option<&FormError>,
+    shown: Shown<'_, &MembershipForm>,
 ) -> Response {
+    let Shown { saved, typed, error } = shown;
     let text = session.text;
     let caller = session.auth.caller();
     let listed = teams::care_teams(&state.app(), Operator::Person(&caller)).await;
@@ -102,7 +101,7 @@ pub(super) async fn change_care_team(
         Err(e) => {
             let input = if FormError::invalid_field(&e) == "staff_id" { "ct-clinician" } else { "ct-patient" };
             let error = FormError::refused(session.text, &e, input);
-            care_teams_view(&state, &session, &Saved::default(), &form, Some(&error)).await
+            care_teams_view(&state, &session, Shown::refused(&form, &error)).await
         }
     }
 }

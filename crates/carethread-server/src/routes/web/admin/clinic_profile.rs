@@ -7,7 +7,7 @@ use carethread_app::clinic_admin::{self, ChangeProfile};
 use carethread_app::{Operator, teams, users};
 use maud::{Markup, html};
 
-use super::{AdminSession, Saved, admin_page, done, role_label};
+use super::{AdminSession, Shown, admin_page, done, role_label};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::web::WebSession;
@@ -41,13 +41,8 @@ fn input_of(field: &str) -> &'static str {
 
 /// The clinic page: the saved profile, or (after a refusal) what was typed
 /// with the field at fault marked and the API's status.
-pub(super) async fn clinic_view(
-    state: &AppState,
-    session: &WebSession,
-    saved: &Saved,
-    typed: &Typed,
-    error: Option<&FormError>,
-) -> Response {
+pub(super) async fn clinic_view(state: &AppState, session: &WebSession, shown: Shown<'_, &Typed>) -> Response {
+    let Shown { saved, typed, error } = shown;
     let text = session.text;
     let (app, caller) = (state.app(), session.auth.caller());
     let c = clinic_out(&state.settings.name, &*clinic_admin::profile(&app).await, chrono::Utc::now());
@@ -214,7 +209,7 @@ pub(super) async fn change_clinic(
             // The form again, with what was typed, the field at fault marked, and the API's status.
             let error = FormError::refused(text, &e, input_of(FormError::invalid_field(&e)));
             let typed: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "csrf_token").collect();
-            clinic_view(&state, &session, &Saved::default(), &typed, Some(&error)).await
+            clinic_view(&state, &session, Shown::refused(&typed, &error)).await
         }
     }
 }

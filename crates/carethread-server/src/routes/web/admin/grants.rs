@@ -10,7 +10,7 @@ use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, admin_page, done, table_region, with_accounts};
+use super::{AdminSession, Shown, admin_page, done, table_region, with_accounts};
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
@@ -22,13 +22,8 @@ const SCOPES: [&str; 3] = ["full", "messages_only", "read_only"];
 
 /// The grants and the form for a new one; after a refusal, what was typed,
 /// the field at fault marked, and the API's status.
-pub(super) async fn grants_view(
-    state: &AppState,
-    session: &WebSession,
-    saved: &Saved,
-    typed: &GrantForm,
-    error: Option<&FormError>,
-) -> Response {
+pub(super) async fn grants_view(state: &AppState, session: &WebSession, shown: Shown<'_, &GrantForm>) -> Response {
+    let Shown { saved, typed, error } = shown;
     let text = session.text;
     let listed = grants::list_grants(&state.app(), &session.auth.caller(), None).await;
     let (found, users) = match with_accounts(state, session, listed).await {
@@ -161,7 +156,7 @@ pub(super) async fn change_grants(
             let input = if revoke { "grants-h" } else { input_of(FormError::invalid_field(&e)) };
             let error = FormError::refused(text, &e, input);
             let typed = if revoke { GrantForm::default() } else { form };
-            grants_view(&state, &session, &Saved::default(), &typed, Some(&error)).await
+            grants_view(&state, &session, Shown::refused(&typed, &error)).await
         }
     }
 }

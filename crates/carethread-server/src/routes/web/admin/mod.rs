@@ -13,6 +13,7 @@ use carethread_core::role::Role;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::form_error::FormError;
 use super::pages::api_error;
 use super::{Text, WebSession, page};
 use crate::AppState;
@@ -37,7 +38,7 @@ pub(super) fn router() -> Router<AppState> {
 macro_rules! section {
     ($view:path, $blank:expr) => {
         get(|State(state): State<AppState>, AdminSession(session): AdminSession, Query(saved): Query<Saved>| async move {
-            $view(&state, &session, &saved, $blank, None).await
+            $view(&state, &session, Shown { saved: &saved, typed: $blank, error: None }).await
         })
     };
 }
@@ -57,6 +58,24 @@ const SECTIONS: [(&str, &str); 7] = [
 #[derive(Deserialize, Default)]
 struct Saved {
     saved: Option<String>,
+}
+
+/// No change saved: a refused form comes back without the "saved" notice.
+static NOT_SAVED: Saved = Saved { saved: None };
+
+/// A section as shown: the "saved" notice after a change, what was typed
+/// (blank when first opened), and why the form was refused.
+struct Shown<'a, T> {
+    saved: &'a Saved,
+    typed: T,
+    error: Option<&'a FormError>,
+}
+
+impl<'a, T> Shown<'a, T> {
+    /// The form again after a refusal: as typed, with the refusal.
+    fn refused(typed: T, error: &'a FormError) -> Self {
+        Self { saved: &NOT_SAVED, typed, error: Some(error) }
+    }
 }
 
 /// An administration page: the section menu, a "saved" notice after a change, and the section.

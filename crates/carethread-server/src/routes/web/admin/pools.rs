@@ -8,7 +8,7 @@ use carethread_core::ids::{PoolId, UserId};
 use carethread_core::role::Role;
 use maud::{Markup, html};
 
-use super::{AdminSession, MembershipForm, Saved, admin_page, done, enabled_with_role, role_label, with_accounts};
+use super::{AdminSession, MembershipForm, Shown, admin_page, done, enabled_with_role, role_label, with_accounts};
 use crate::AppState;
 use crate::admin_views::PoolMembersOut;
 use crate::error::ApiError;
@@ -22,13 +22,8 @@ const MEMBER: &str = "pool-member";
 
 /// The pools and their members; after a refusal, what was typed, the field
 /// at fault marked, and the API's status.
-pub(super) async fn pools_view(
-    state: &AppState,
-    session: &WebSession,
-    saved: &Saved,
-    typed: &MembershipForm,
-    error: Option<&FormError>,
-) -> Response {
+pub(super) async fn pools_view(state: &AppState, session: &WebSession, shown: Shown<'_, &MembershipForm>) -> Response {
+    let Shown { saved, typed, error } = shown;
     let text = session.text;
     let caller = session.auth.caller();
     let listed = teams::pools_with_members(&state.app(), Operator::Person(&caller)).await;
@@ -143,7 +138,7 @@ pub(super) async fn change_pools(
                 (false, _) => MEMBER,
             };
             let error = FormError::refused(session.text, &e, input);
-            pools_view(&state, &session, &Saved::default(), &form, Some(&error)).await
+            pools_view(&state, &session, Shown::refused(&form, &error)).await
         }
     }
 }

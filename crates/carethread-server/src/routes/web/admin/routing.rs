@@ -8,7 +8,7 @@ use carethread_app::{Operator, teams};
 use maud::html;
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, admin_page, done};
+use super::{AdminSession, Shown, admin_page, done};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::web::WebSession;
@@ -24,10 +24,9 @@ pub(super) const RULES: [&str; 7] =
 pub(super) async fn routing_view(
     state: &AppState,
     session: &WebSession,
-    saved: &Saved,
-    typed: Option<&RoutingForm>,
-    error: Option<&FormError>,
+    shown: Shown<'_, Option<&RoutingForm>>,
 ) -> Response {
+    let Shown { saved, typed, error } = shown;
     let text = session.text;
     let (app, caller) = (state.app(), session.auth.caller());
     let settings = match clinic_admin::triage_settings(&app, &caller).await {
@@ -132,7 +131,7 @@ pub(super) async fn change_routing(
         Ok(()) => done("/admin/routing", Ok(()), session.text),
         Err(e) => {
             let error = FormError::refused(session.text, &e, &input_of(FormError::invalid_field(&e)));
-            routing_view(&state, &session, &Saved::default(), Some(&form), Some(&error)).await
+            routing_view(&state, &session, Shown::refused(Some(&form), &error)).await
         }
     }
 }

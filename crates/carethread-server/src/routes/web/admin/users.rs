@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{AdminSession, Saved, accounts, admin_page, done, role_label, table_region};
+use super::{AdminSession, Shown, accounts, admin_page, done, role_label, table_region};
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
@@ -37,13 +37,8 @@ fn mrn_form(session: &WebSession, u: &AdminUserOut) -> Markup {
 
 /// The users page; a refused new account comes back with what was typed
 /// (never the password), the field at fault marked, and the API's status.
-pub(super) async fn users_view(
-    state: &AppState,
-    session: &WebSession,
-    saved: &Saved,
-    typed: &NewUserForm,
-    error: Option<&FormError>,
-) -> Response {
+pub(super) async fn users_view(state: &AppState, session: &WebSession, shown: Shown<'_, &NewUserForm>) -> Response {
+    let Shown { saved, typed, error } = shown;
     let text = session.text;
     let users = match accounts(state, session).await {
         Ok(users) => users,
@@ -213,7 +208,7 @@ pub(super) async fn add_user(
                 _ => "new-username",
             };
             let error = FormError::refused(text, &ApiError::from(e), field);
-            users_view(&state, &session, &Saved::default(), &form, Some(&error)).await
+            users_view(&state, &session, Shown::refused(&form, &error)).await
         }
     }
 }
