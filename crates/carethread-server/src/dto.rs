@@ -99,17 +99,33 @@ pub struct ThreadListItem {
     /// Messages for the caller that the caller has not opened yet, counted up to 100.
     pub unread: i64,
     pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub wait: WaitOut,
+}
+
+/// What the caller is told while a thread waits for the care team, the same
+/// on a list row and on the thread.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct WaitOut {
     /// While the thread waits for the care team: when a reply is due under
     /// the clinic's reply targets and hours. For patients, absent for an
     /// emergency while the clinic is closed (see `after_hours`).
     pub due_at: Option<DateTime<Utc>>,
     /// Patients, on an emergency while the clinic is closed: messages are
-    /// not read now, and whom to call instead.
+    /// not read now, and whom to call instead (`tel:` links).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_hours: Option<crate::after_hours::AfterHoursOut>,
     /// Staff, on an emergency that arrived after hours: whether on-call has opened it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_call: Option<crate::after_hours::OnCallOut>,
+}
+
+impl WaitOut {
+    /// When a reply to `thread` is due under the clinic's targets and hours, if it waits.
+    #[must_use]
+    pub fn due(thread: &carethread_core::thread::Thread, clinic: &crate::clinic::Clinic) -> Self {
+        Self { due_at: thread.awaiting_since.map(|since| clinic.due_at(since, thread.urgency)), ..Self::default() }
+    }
 }
 
 impl ThreadListItem {
@@ -126,9 +142,7 @@ impl ThreadListItem {
             assignee: s.assignee.as_ref().map(Into::into),
             unread: s.unread,
             updated_at: s.thread.updated_at,
-            due_at: s.thread.awaiting_since.map(|since| clinic.due_at(since, s.thread.urgency)),
-            after_hours: None,
-            on_call: None,
+            wait: WaitOut::due(&s.thread, clinic),
         }
     }
 }
@@ -361,16 +375,8 @@ pub struct ThreadDetail {
     pub confidential: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// While the thread waits for the care team: when a reply is due. For
-    /// patients, absent for an emergency while the clinic is closed.
-    pub due_at: Option<DateTime<Utc>>,
-    /// Patients, on an emergency while the clinic is closed: messages are
-    /// not read now, and whom to call instead (`tel:` links).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_hours: Option<crate::after_hours::AfterHoursOut>,
-    /// Staff, on an emergency that arrived after hours: whether on-call has opened it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub on_call: Option<crate::after_hours::OnCallOut>,
+    #[serde(flatten)]
+    pub wait: WaitOut,
     pub triage: Option<TriageOut>,
     pub messages: Vec<MessageOut>,
     /// Present when the newest message reads like an emergency.
@@ -400,9 +406,7 @@ impl ThreadDetail {
             confidential: t.confidential,
             created_at: t.created_at,
             updated_at: t.updated_at,
-            due_at: t.awaiting_since.map(|since| clinic.due_at(since, t.urgency)),
-            after_hours: None,
-            on_call: None,
+            wait: WaitOut::due(t, clinic),
             triage: triage.map(Into::into),
             messages: messages.iter().map(Into::into).collect(),
             safety_notice: None,

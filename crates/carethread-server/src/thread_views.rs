@@ -23,10 +23,10 @@ pub(crate) async fn detail_of(state: &AppState, auth: &Authenticated, view: &Thr
     let mut detail = ThreadDetail::new(&view.summary, view.triage.as_ref(), &view.messages, &clinic);
     if auth.user.role.is_staff() {
         if let Some((t, at)) = &view.triage {
-            detail.on_call = after_hours::on_call(state, &clinic, view.summary.thread.id, t.urgency, *at).await?;
+            detail.wait.on_call = after_hours::on_call(state, &clinic, view.summary.thread.id, t.urgency, *at).await?;
         }
     } else {
-        (detail.due_at, detail.after_hours) =
+        (detail.wait.due_at, detail.wait.after_hours) =
             after_hours::for_patient(&clinic, &view.summary.thread, auth.user.language, Utc::now());
     }
     Ok(detail)
@@ -47,11 +47,12 @@ pub(crate) async fn list_items(
     for row in rows {
         let mut item = ThreadListItem::new(row, clinic);
         if !staff {
-            (item.due_at, item.after_hours) = after_hours::for_patient(clinic, &row.thread, auth.user.language, now);
+            (item.wait.due_at, item.wait.after_hours) =
+                after_hours::for_patient(clinic, &row.thread, auth.user.language, now);
         } else if row.thread.urgency == Urgency::Emergency
             && let Some((t, at)) = state.store.latest_triage(row.thread.id).await?
         {
-            item.on_call = after_hours::on_call(state, clinic, row.thread.id, t.urgency, at).await?;
+            item.wait.on_call = after_hours::on_call(state, clinic, row.thread.id, t.urgency, at).await?;
         }
         items.push(item);
     }

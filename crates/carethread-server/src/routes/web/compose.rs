@@ -465,7 +465,7 @@ pub(super) fn render_sent(
                 div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
             }
             @if let Some(found) = interpreter { (super::emergency_help::interpreter_alert(text, found)) }
-            (crate::after_hours::notice(d.after_hours.as_ref()))
+            (crate::after_hours::notice(d.wait.after_hours.as_ref()))
             @if session.auth.user.role == Role::Proxy {
                 p { (text.fill("sent-for", &[("name", &d.patient.display_name)])) }
             }

@@ -195,9 +195,9 @@ fn thread_cards(session: &WebSession, threads: &[ThreadListItem]) -> Markup {
                         span class="meta" {
                             (status_label(text, &t.status)) " · " (session.when(t.updated_at))
                             @if t.unread > 0 { " · " strong { (text.fill("inbox-unread", &[("count", &t.unread.to_string())])) } }
-                            @if let Some(due) = t.due_at { " · " (text.fill("inbox-expect_by", &[("when", &session.when(due))])) }
+                            @if let Some(due) = t.wait.due_at { " · " (text.fill("inbox-expect_by", &[("when", &session.when(due))])) }
                         }
-                        (crate::after_hours::notice_line(t.after_hours.as_ref()))
+                        (crate::after_hours::notice_line(t.wait.after_hours.as_ref()))
                     }
                 }
             }

@@ -218,7 +218,7 @@ pub(super) fn render_thread(
                 @if session.auth.user.role == carethread_core::role::Role::Proxy {
                     " · " (text.fill("thread-about", &[("name", &d.patient.display_name)]))
                 }
-                @if let Some(due) = d.due_at {
+                @if let Some(due) = d.wait.due_at {
                     " · " (text.fill(if staff { "inbasket-due" } else { "inbox-expect_by" }, &[("when", &session.when(due))]))
                 }
                 @if !d.replies_allowed { " · " (text.get("thread-replies_off")) } }
@@ -239,8 +239,8 @@ pub(super) fn render_thread(
                 div class="emergency" role="alert" { h2 { (notice.title) } p { (notice.message) } }
             }
             @if let Some(found) = &context.interpreter { (super::emergency_help::interpreter_alert(text, found)) }
-            (crate::after_hours::notice(d.after_hours.as_ref()))
-            @if let Some(on_call) = &d.on_call { p { (crate::after_hours::on_call_badge(session, Some(on_call))) } }
+            (crate::after_hours::notice(d.wait.after_hours.as_ref()))
+            @if let Some(on_call) = &d.wait.on_call { p { (crate::after_hours::on_call_badge(session, Some(on_call))) } }
             @if let (true, Some(t)) = (staff, &d.triage) {
                 section class="triage" aria-labelledby="triage-h" {
                     h2 id="triage-h" { (text.get("thread-triage")) }

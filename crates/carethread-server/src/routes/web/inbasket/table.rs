@@ -46,12 +46,12 @@ pub(super) fn inbasket_table(session: &WebSession, rows: &Rows<'_>) -> Markup {
                 thead { tr { @for c in columns { th scope="col" { (c) } } } }
                 tbody {
                     @for (i, t) in rows.threads.iter().enumerate() {
-                        @let overdue = t.due_at.is_some_and(|d| d < now);
+                        @let overdue = t.wait.due_at.is_some_and(|d| d < now);
                         @let reasons = rows.reasons.get(i).map_or(&[][..], Vec::as_slice);
                         tr class={ "thread " (t.urgency) @if t.unread > 0 { " unread" } @if overdue { " overdue" } } {
                             td class="urgency" data-label=(columns[0]) {
                                 span class={ "badge " (t.urgency) } { (urgency_label(text, &t.urgency)) }
-                                (crate::after_hours::on_call_badge(session, t.on_call.as_ref()))
+                                (crate::after_hours::on_call_badge(session, t.wait.on_call.as_ref()))
                             }
                             td class="patient" data-label=(columns[1]) {
                                 (rows.patients.get(&t.patient.id).map_or(t.patient.display_name.as_str(), String::as_str))
@@ -88,7 +88,7 @@ pub(super) fn inbasket_table(session: &WebSession, rows: &Rows<'_>) -> Markup {
                                 }
                             }
                             td class="due" data-label=(columns[6]) {
-                                @match t.due_at {
+                                @match t.wait.due_at {
                                     Some(due) => { time datetime=(due.to_rfc3339()) { (session.when(due)) } }
                                     None => { (text.get("inbasket-no_due")) }
                                 }
