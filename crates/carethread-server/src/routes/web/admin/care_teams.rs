@@ -3,7 +3,7 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
-use carethread_app::{Operator, teams};
+use carethread_app::{App, AppError, Caller, Operator, teams};
 use carethread_core::ids::UserId;
 use carethread_core::role::Role;
 use maud::html;
@@ -16,6 +16,10 @@ use crate::extract::parse_uuid_field;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 
+/// Every patient's care team, as the page shows it.
+async fn listed(app: &App, caller: &Caller) -> Result<Vec<CareTeamOut>, AppError> {
+    Ok(teams::care_teams(app, Operator::Person(caller)).await?.iter().map(CareTeamOut::from).collect())
+}
 /// The care teams; after a refusal, what was chosen, the field at fault
 /// marked, and the API's status.
 pub(super) async fn care_teams_view(
@@ -25,10 +29,8 @@ pub(super) async fn care_teams_view(
 ) -> Response {
     let Shown { saved, typed, error } = shown;
     let text = session.text;
-    let caller = session.auth.caller();
-    let listed = teams::care_teams(&state.app(), Operator::Person(&caller)).await;
-    let (teams, users) = match with_accounts(state, session, listed).await {
-        Ok((t, u)) => (t.iter().map(CareTeamOut::from).collect::<Vec<_>>(), u),
+    let (teams, users) = match with_accounts(state, session, listed(&state.app(), &session.auth.caller())).await {
+        Ok(both) => both,
         Err(page) => return page,
     };
     let clinicians = enabled_with_role(&users, Role::is_clinician);

@@ -25,8 +25,8 @@ const SCOPES: [&str; 3] = ["full", "messages_only", "read_only"];
 pub(super) async fn grants_view(state: &AppState, session: &WebSession, shown: Shown<'_, &GrantForm>) -> Response {
     let Shown { saved, typed, error } = shown;
     let text = session.text;
-    let listed = grants::list_grants(&state.app(), &session.auth.caller(), None).await;
-    let (found, users) = match with_accounts(state, session, listed).await {
+    let (app, caller) = (state.app(), session.auth.caller());
+    let (found, users) = match with_accounts(state, session, grants::list_grants(&app, &caller, None)).await {
         Ok(both) => both,
         Err(page) => return page,
     };

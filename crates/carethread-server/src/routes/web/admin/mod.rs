@@ -131,10 +131,10 @@ fn done(path: &str, result: Result<(), ApiError>, text: Text) -> Response {
 async fn with_accounts<T>(
     state: &AppState,
     session: &WebSession,
-    listed: Result<T, carethread_app::AppError>,
+    listed: impl Future<Output = Result<T, carethread_app::AppError>>,
 ) -> Result<(T, Vec<AdminUserOut>), Response> {
     let text = session.text;
-    let listed = listed.map_err(|e| api_error(text, &e.into()))?;
+    let listed = listed.await.map_err(|e| api_error(text, &e.into()))?;
     let users = accounts(state, session).await.map_err(|e| api_error(text, &e))?;
     Ok((listed, users))
 }

@@ -3,7 +3,7 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
-use carethread_app::{Operator, teams};
+use carethread_app::{App, AppError, Caller, Operator, teams};
 use carethread_core::ids::{PoolId, UserId};
 use carethread_core::role::Role;
 use maud::{Markup, html};
@@ -16,6 +16,10 @@ use crate::extract::parse_uuid_field;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 
+/// Every pool with its members, as the page shows it.
+async fn listed(app: &App, caller: &Caller) -> Result<Vec<PoolMembersOut>, AppError> {
+    Ok(teams::pools_with_members(app, Operator::Person(caller)).await?.iter().map(PoolMembersOut::from).collect())
+}
 /// The field of a refused change to a pool's members, until the page knows
 /// which pool's "add" list it is.
 const MEMBER: &str = "pool-member";
@@ -25,10 +29,8 @@ const MEMBER: &str = "pool-member";
 pub(super) async fn pools_view(state: &AppState, session: &WebSession, shown: Shown<'_, &MembershipForm>) -> Response {
     let Shown { saved, typed, error } = shown;
     let text = session.text;
-    let caller = session.auth.caller();
-    let listed = teams::pools_with_members(&state.app(), Operator::Person(&caller)).await;
-    let (pools, users) = match with_accounts(state, session, listed).await {
-        Ok((p, u)) => (p.iter().map(PoolMembersOut::from).collect::<Vec<_>>(), u),
+    let (pools, users) = match with_accounts(state, session, listed(&state.app(), &session.auth.caller())).await {
+        Ok(both) => both,
         Err(page) => return page,
     };
     // A refused membership change is marked at that pool's "add" list.
