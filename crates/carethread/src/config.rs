@@ -168,11 +168,18 @@ pub fn example() -> String {
     let mut rest = EXAMPLE;
     while let Some((before, after)) = rest.split_once('{') {
         out.push_str(before);
-        let Some((path, after)) = after.split_once('}') else { break };
-        let value = path.split_once('.').and_then(|(section, key)| defaults.get(section)?.get(key));
-        match value {
-            Some(value) => out.push_str(&value.to_string()),
-            None => out.push_str(&format!("{{{path}}}")),
+        let Some((path, after)) = after.split_once('}') else {
+            out.push('{');
+            rest = after;
+            break;
+        };
+        if let Some(value) = path.split_once('.').and_then(|(section, key)| defaults.get(section)?.get(key)) {
+            out.push_str(&value.to_string());
+        } else {
+            // Not a default: kept as written.
+            out.push('{');
+            out.push_str(path);
+            out.push('}');
         }
         rest = after;
     }

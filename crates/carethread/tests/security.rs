@@ -288,7 +288,7 @@ async fn proxy_scopes_expiry_and_revocation_take_effect_at_once() {
         let audit = AuditEvent::new(AuditAction::GrantCreate, None, Utc::now());
         app.store
             .grant_proxy(
-                &carethread_store::NewGrant { grant: soon.clone(), created_by: soon.patient_id, now: Utc::now() },
+                &carethread_store::NewGrant { grant: soon, created_by: soon.patient_id, now: Utc::now() },
                 &audit,
             )
             .await
