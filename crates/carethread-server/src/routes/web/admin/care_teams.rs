@@ -8,7 +8,9 @@ use carethread_core::ids::UserId;
 use carethread_core::role::Role;
 use maud::html;
 
-use super::{AdminSession, MembershipForm, Shown, admin_page, done, enabled_with_role, role_label, with_accounts};
+use super::{
+    AdminSession, MembershipForm, Shown, admin_page, enabled_with_role, role_label, saved_or_again, with_accounts,
+};
 use crate::AppState;
 use crate::admin_views::CareTeamOut;
 use crate::error::ApiError;
@@ -98,12 +100,9 @@ pub(super) async fn change_care_team(
         Ok(teams::set_care_team_member(&state.app(), Operator::Person(&caller), patient, staff, member).await?)
     }
     .await;
-    match result {
-        Ok(()) => done("/admin/care-teams", Ok(()), session.text),
-        Err(e) => {
-            let input = if FormError::invalid_field(&e) == "staff_id" { "ct-clinician" } else { "ct-patient" };
-            let error = FormError::refused(session.text, &e, input);
-            care_teams_view(&state, &session, Shown::refused(&form, &error)).await
-        }
-    }
+    let input = |field: &str| if field == "staff_id" { "ct-clinician" } else { "ct-patient" };
+    saved_or_again("/admin/care-teams", session.text, result, input, |error| async move {
+        care_teams_view(&state, &session, Shown::refused(&form, &error)).await
+    })
+    .await
 }

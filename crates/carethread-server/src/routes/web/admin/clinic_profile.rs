@@ -7,7 +7,7 @@ use carethread_app::clinic_admin::{self, ChangeProfile};
 use carethread_app::{Operator, teams, users};
 use maud::{Markup, html};
 
-use super::{AdminSession, Shown, admin_page, done, role_label};
+use super::{AdminSession, Shown, admin_page, role_label, saved_or_again};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::web::WebSession;
@@ -203,13 +203,10 @@ pub(super) async fn change_clinic(
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => done("/admin/clinic", Ok(()), text),
-        Err(e) => {
-            // The form again, with what was typed, the field at fault marked, and the API's status.
-            let error = FormError::refused(text, &e, input_of(FormError::invalid_field(&e)));
-            let typed: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "csrf_token").collect();
-            clinic_view(&state, &session, Shown::refused(&typed, &error)).await
-        }
-    }
+    // Refused: the form again, with what was typed (days repeat, so as pairs).
+    let typed: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "csrf_token").collect();
+    saved_or_again("/admin/clinic", text, result, input_of, |error| async move {
+        clinic_view(&state, &session, Shown::refused(&typed, &error)).await
+    })
+    .await
 }

@@ -10,7 +10,7 @@ use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{AdminSession, Shown, admin_page, done, table_region, with_accounts};
+use super::{AdminSession, Shown, admin_page, saved_or_again, table_region, with_accounts};
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
@@ -149,14 +149,11 @@ pub(super) async fn change_grants(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => done("/admin/grants", Ok(()), text),
-        Err(e) => {
-            // A refused revocation points at the list; a refused grant at its field, as typed.
-            let input = if revoke { "grants-h" } else { input_of(FormError::invalid_field(&e)) };
-            let error = FormError::refused(text, &e, input);
-            let typed = if revoke { GrantForm::default() } else { form };
-            grants_view(&state, &session, Shown::refused(&typed, &error)).await
-        }
-    }
+    // A refused revocation points at the list; a refused grant at its field, as typed.
+    let input = |field: &str| if revoke { "grants-h" } else { input_of(field) };
+    let typed = if revoke { GrantForm::default() } else { form };
+    saved_or_again("/admin/grants", text, result, input, |error| async move {
+        grants_view(&state, &session, Shown::refused(&typed, &error)).await
+    })
+    .await
 }

@@ -161,6 +161,25 @@ pub(in crate::routes::web) fn column_heads(text: Text, keys: &[&str]) -> Markup 
     }
 }
 
+/// After a form was posted: accepted, back to `path` with the "saved"
+/// notice; refused, the form again (`again`) with the API's status and words
+/// at the input `input_of` names for the request field at fault.
+async fn saved_or_again<I: AsRef<str>, F: Future<Output = Response>>(
+    path: &str,
+    text: Text,
+    result: Result<(), ApiError>,
+    input_of: impl FnOnce(&str) -> I,
+    again: impl FnOnce(FormError) -> F,
+) -> Response {
+    match result {
+        Ok(()) => done(path, Ok(()), text),
+        Err(e) => {
+            let input = input_of(FormError::invalid_field(&e));
+            again(FormError::refused(text, &e, input.as_ref())).await
+        }
+    }
+}
+
 /// Every account, as the admin pages show them.
 async fn accounts(state: &AppState, session: &WebSession) -> Result<Vec<AdminUserOut>, ApiError> {
     let caller = session.auth.caller();

@@ -8,7 +8,9 @@ use carethread_core::ids::{PoolId, UserId};
 use carethread_core::role::Role;
 use maud::{Markup, html};
 
-use super::{AdminSession, MembershipForm, Shown, admin_page, done, enabled_with_role, role_label, with_accounts};
+use super::{
+    AdminSession, MembershipForm, Shown, admin_page, enabled_with_role, role_label, saved_or_again, with_accounts,
+};
 use crate::AppState;
 use crate::admin_views::PoolMembersOut;
 use crate::error::ApiError;
@@ -131,16 +133,13 @@ pub(super) async fn change_pools(
         Ok(teams::set_pool_member(&app, by, pool, staff, form.action == "add").await?)
     }
     .await;
-    match result {
-        Ok(()) => done("/admin/pools", Ok(()), session.text),
-        Err(e) => {
-            let input = match (create, FormError::invalid_field(&e)) {
-                (true, "name") => "pool-name",
-                (true, _) => "pool-slug",
-                (false, _) => MEMBER,
-            };
-            let error = FormError::refused(session.text, &e, input);
-            pools_view(&state, &session, Shown::refused(&form, &error)).await
-        }
-    }
+    let input = |field: &str| match (create, field) {
+        (true, "name") => "pool-name",
+        (true, _) => "pool-slug",
+        (false, _) => MEMBER,
+    };
+    saved_or_again("/admin/pools", session.text, result, input, |error| async move {
+        pools_view(&state, &session, Shown::refused(&form, &error)).await
+    })
+    .await
 }

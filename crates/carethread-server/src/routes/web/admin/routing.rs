@@ -8,7 +8,7 @@ use carethread_app::{Operator, teams};
 use maud::html;
 use serde::Deserialize;
 
-use super::{AdminSession, Shown, admin_page, done};
+use super::{AdminSession, Shown, admin_page, saved_or_again};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::web::WebSession;
@@ -127,11 +127,8 @@ pub(super) async fn change_routing(
         .await
         .map(|_| ())
         .map_err(ApiError::from);
-    match result {
-        Ok(()) => done("/admin/routing", Ok(()), session.text),
-        Err(e) => {
-            let error = FormError::refused(session.text, &e, &input_of(FormError::invalid_field(&e)));
-            routing_view(&state, &session, Shown::refused(Some(&form), &error)).await
-        }
-    }
+    saved_or_again("/admin/routing", session.text, result, input_of, |error| async move {
+        routing_view(&state, &session, Shown::refused(Some(&form), &error)).await
+    })
+    .await
 }

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{AdminSession, Shown, accounts, admin_page, done, role_label, table_region};
+use super::{AdminSession, Shown, accounts, admin_page, done, role_label, saved_or_again, table_region};
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
@@ -192,24 +192,23 @@ pub(super) async fn add_user(
         }
         Err(e) => Err(e),
     };
-    match created {
-        Ok(_) => done("/admin/users", Ok(()), text),
-        Err(e) => {
-            let field = match &e {
-                AppError::Invalid { field, .. } => match field.as_str() {
-                    "display_name" => "new-name",
-                    "role" => "new-role",
-                    "date_of_birth" => "new-dob",
-                    "mrn" => "new-mrn",
-                    "language" => "new-language",
-                    "password" => "new-password",
-                    _ => "new-username",
-                },
-                _ => "new-username",
-            };
-            let error = FormError::refused(text, &ApiError::from(e), field);
-            users_view(&state, &session, Shown::refused(&form, &error)).await
-        }
+    let result = created.map(|_| ()).map_err(ApiError::from);
+    saved_or_again("/admin/users", text, result, input_of, |error| async move {
+        users_view(&state, &session, Shown::refused(&form, &error)).await
+    })
+    .await
+}
+
+/// The input of the new-account form a refused request field belongs to.
+fn input_of(field: &str) -> &'static str {
+    match field {
+        "display_name" => "new-name",
+        "role" => "new-role",
+        "date_of_birth" => "new-dob",
+        "mrn" => "new-mrn",
+        "language" => "new-language",
+        "password" => "new-password",
+        _ => "new-username",
     }
 }
 
