@@ -292,22 +292,8 @@ pub fn reason_code(rest: &str) -> Option<(&'static str, [(&'static str, &str); 3
 
 #[cfg(test)]
 mod tests {
-    use super::super::check;
-    use crate::text::tokenize;
-
-    fn alarms(text: &str) -> Vec<String> {
-        check(text, &tokenize(text)).alarms
-    }
-
-    fn fires(text: &str, expected: &str) {
-        let found = alarms(text);
-        assert!(found.iter().any(|r| r == expected), "{text:?}: expected {expected:?}, got {found:?}");
-    }
-
-    fn quiet(text: &str) {
-        let found = alarms(text);
-        assert!(found.is_empty(), "{text:?} should not fire: {found:?}");
-    }
+    // The vital-sign reader's own test helpers: labs are read by the same check.
+    use super::super::tests::{fires, quiet};
 
     #[test]
     fn critical_lab_values_fire_with_the_value_and_the_threshold() {

@@ -1,16 +1,16 @@
 use super::*;
 use crate::text::tokenize;
 
-fn alarms(text: &str) -> Vec<String> {
+pub(super) fn alarms(text: &str) -> Vec<String> {
     check(text, &tokenize(text)).alarms
 }
 
-fn fires(text: &str, expected: &str) {
+pub(super) fn fires(text: &str, expected: &str) {
     let found = alarms(text);
     assert!(found.iter().any(|r| r == expected), "{text:?}: expected {expected:?}, got {found:?}");
 }
 
-fn quiet(text: &str) {
+pub(super) fn quiet(text: &str) {
     let found = alarms(text);
     assert!(found.is_empty(), "{text:?} should not fire: {found:?}");
 }
