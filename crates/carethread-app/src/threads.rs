@@ -14,6 +14,8 @@ use carethread_store::{
 };
 use chrono::{DateTime, Utc};
 
+pub use carethread_store::ThreadCriteria;
+
 use crate::intake::triage_patient_message;
 use crate::{App, AppError, AppResult, Caller};
 
@@ -117,11 +119,7 @@ pub async fn open_thread(app: &App, caller: &Caller, id: ThreadId) -> AppResult<
 /// for patients and proxies, newest activity first.
 #[derive(Debug, Clone, Default)]
 pub struct ListThreads {
-    pub status: Option<ThreadStatus>,
-    pub pool: Option<PoolId>,
-    pub assignee: Option<UserId>,
-    pub patient: Option<UserId>,
-    pub urgency: Option<Urgency>,
+    pub criteria: ThreadCriteria,
     /// Where the previous page ended.
     pub after: Option<ThreadCursor>,
     /// Threads on a page.
@@ -139,18 +137,14 @@ pub struct ThreadPage {
 /// when the list is one patient's). Pages are cut by cursor, never capped.
 pub async fn list_threads(app: &App, caller: &Caller, query: ListThreads) -> AppResult<ThreadPage> {
     let filter = ThreadFilter {
-        status: query.status,
-        pool: query.pool,
-        assignee: query.assignee,
-        patient: query.patient,
-        urgency: query.urgency,
+        criteria: query.criteria,
         after: query.after,
         emergencies_first: in_basket_order(caller.user.role),
         limit: query.page_size + 1,
     };
     let mut threads = app.store.list_threads(caller.actor(), &filter, Utc::now()).await?;
     let mut listed = caller.audit(AuditAction::ThreadList);
-    if let Some(patient) = filter.patient {
+    if let Some(patient) = filter.criteria.patient {
         listed = listed.patient(patient);
     }
     app.store.record_audit(vec![listed]).await?;

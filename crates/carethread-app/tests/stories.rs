@@ -8,7 +8,7 @@ use carethread_app::AppError;
 use carethread_app::drafting::{self, DraftReply};
 use carethread_app::messages::{self, AddMessage};
 use carethread_app::retriage::{self, Retriage};
-use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread};
+use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, ThreadCriteria};
 use carethread_app::wording::{self, CheckWording};
 use carethread_core::audit::AuditAction;
 use carethread_core::message::MessageBody;
@@ -27,7 +27,11 @@ fn message(subject: &str, body: &str) -> StartThread {
 }
 
 fn in_basket() -> ListThreads {
-    ListThreads { status: Some(ThreadStatus::Open), page_size: 50, ..ListThreads::default() }
+    ListThreads {
+        criteria: ThreadCriteria { status: Some(ThreadStatus::Open), ..ThreadCriteria::default() },
+        page_size: 50,
+        ..ListThreads::default()
+    }
 }
 
 #[tokio::test]
@@ -157,7 +161,11 @@ async fn an_adolescents_confidential_thread_is_invisible_to_the_proxy() {
         open.confidential = false;
         let shared = threads::start_thread(&c.app, &c.maya, open).await.expect("maya starts another");
 
-        let mine = ListThreads { patient: Some(c.maya.user.id), page_size: 50, ..ListThreads::default() };
+        let mine = ListThreads {
+            criteria: ThreadCriteria { patient: Some(c.maya.user.id), ..ThreadCriteria::default() },
+            page_size: 50,
+            ..ListThreads::default()
+        };
         let listed = threads::list_threads(&c.app, &c.carol, mine).await.expect("proxy lists");
         let ids: Vec<_> = listed.threads.iter().map(|t| t.thread.id).collect();
         assert!(ids.contains(&shared.thread_id), "{backend}: the proxy sees what is not confidential");

@@ -197,14 +197,20 @@ impl ThreadCursor {
     }
 }
 
-/// Filters for [`crate::Threads::list_threads`].
+/// Which threads a list holds: each criterion that is set narrows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ThreadFilter {
+pub struct ThreadCriteria {
     pub status: Option<ThreadStatus>,
     pub pool: Option<PoolId>,
     pub assignee: Option<UserId>,
     pub patient: Option<UserId>,
     pub urgency: Option<Urgency>,
+}
+
+/// Filters for [`crate::Threads::list_threads`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ThreadFilter {
+    pub criteria: ThreadCriteria,
     pub after: Option<ThreadCursor>,
     /// In-baskets: most urgent first, then longest waiting for the care team
     /// (earliest due), then the rest by newest activity; otherwise newest

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::get;
 use axum::{Json, Router};
-use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, StartedThread};
+use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, StartedThread, ThreadCriteria};
 use carethread_core::ids::{PoolId, ThreadId, UserId};
 use carethread_core::thread::{Category, ThreadStatus, Urgency};
 use carethread_store::ThreadCursor;
@@ -70,7 +70,7 @@ pub async fn list_threads(
             .filter(|n| (1..=100).contains(n))
             .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 100"))?,
     };
-    let query = ListThreads {
+    let criteria = ThreadCriteria {
         status: q.status.as_deref().map(ThreadStatus::parse).transpose()?,
         pool: q.pool.as_deref().map(|p| parse_uuid_field::<PoolId>("pool", p)).transpose()?,
         assignee: match q.assignee.as_deref() {
@@ -80,6 +80,9 @@ pub async fn list_threads(
         },
         patient: q.patient.as_deref().map(|p| parse_uuid_field::<UserId>("patient", p)).transpose()?,
         urgency: q.urgency.as_deref().map(Urgency::parse).transpose()?,
+    };
+    let query = ListThreads {
+        criteria,
         after: q
             .cursor
             .as_deref()

@@ -322,19 +322,19 @@ impl<B: Backend> crate::Threads for B {
             binds.push(value);
             next += 1;
         };
-        if let Some(status) = filter.status {
+        if let Some(status) = filter.criteria.status {
             add("t.status = $?".into(), Bind::Text(status.as_str().into()), &mut clauses, &mut binds);
         }
-        if let Some(pool) = filter.pool {
+        if let Some(pool) = filter.criteria.pool {
             add("t.pool_id = $?".into(), Bind::Text(pool.to_string()), &mut clauses, &mut binds);
         }
-        if let Some(assignee) = filter.assignee {
+        if let Some(assignee) = filter.criteria.assignee {
             add("t.assignee_id = $?".into(), Bind::Text(assignee.to_string()), &mut clauses, &mut binds);
         }
-        if let Some(patient) = filter.patient {
+        if let Some(patient) = filter.criteria.patient {
             add("t.patient_id = $?".into(), Bind::Text(patient.to_string()), &mut clauses, &mut binds);
         }
-        if let Some(urgency) = filter.urgency {
+        if let Some(urgency) = filter.criteria.urgency {
             add("t.urgency_rank = $?".into(), Bind::Int(urgency.rank()), &mut clauses, &mut binds);
         }
         let wait = wait_key_sql();

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use carethread_app::in_basket;
-use carethread_app::threads::{self, ListThreads};
+use carethread_app::threads::{self, ListThreads, ThreadCriteria};
 use carethread_core::role::Role;
 use carethread_core::thread::Urgency;
 use carethread_store::ThreadCursor;
@@ -117,7 +117,10 @@ pub(super) async fn inbox(
         .or_else(|| remembered.filter(|p| acts_for(p)).map(str::to_owned))
         .or_else(|| acting_for.first().map(|p| p.id.to_string()));
     let filter = ListThreads {
-        patient: chosen.as_deref().and_then(|p| p.parse().ok()),
+        criteria: ThreadCriteria {
+            patient: chosen.as_deref().and_then(|p| p.parse().ok()),
+            ..ThreadCriteria::default()
+        },
         after: cursor(q.after.as_deref()),
         ..ListThreads::default()
     };
@@ -244,10 +247,13 @@ pub(super) async fn inbasket(
     // The store orders the page: by urgency, then the longest waiting, then by id (the keyset cursor).
     let filter = ListThreads {
         page_size: PAGE_SIZE,
-        assignee: assigned.then_some(session.auth.user.id),
-        pool: pool.map(|p| p.id),
-        status,
-        urgency: Urgency::parse(&q.urgency).ok(),
+        criteria: ThreadCriteria {
+            assignee: assigned.then_some(session.auth.user.id),
+            pool: pool.map(|p| p.id),
+            status,
+            urgency: Urgency::parse(&q.urgency).ok(),
+            patient: None,
+        },
         after: cursor(Some(&q.after)),
         ..ListThreads::default()
     };

@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use carethread_app::threads::{self, ListThreads};
+use carethread_app::threads::{self, ListThreads, ThreadCriteria};
 use carethread_core::ids::ThreadId;
 use carethread_core::policy::ThreadAction;
 use maud::{Markup, html};
@@ -109,13 +109,20 @@ pub(super) async fn staff_context(
         .collect();
     let patient = d.patient.id.parse().ok();
     let recent = match patient {
-        Some(p) => visible_threads(state, session, ListThreads { patient: Some(p), ..ListThreads::default() })
-            .await?
-            .0
-            .into_iter()
-            .filter(|t| t.id != d.id)
-            .take(5)
-            .collect(),
+        Some(p) => visible_threads(
+            state,
+            session,
+            ListThreads {
+                criteria: ThreadCriteria { patient: Some(p), ..ThreadCriteria::default() },
+                ..ListThreads::default()
+            },
+        )
+        .await?
+        .0
+        .into_iter()
+        .filter(|t| t.id != d.id)
+        .take(5)
+        .collect(),
         None => Vec::new(),
     };
     let quick = carethread_app::quick_replies::list_quick_replies(&app, &caller).await?;
