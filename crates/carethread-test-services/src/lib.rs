@@ -40,13 +40,13 @@ pub fn needs(service: TokenStream, test: TokenStream) -> TokenStream {
 
 /// Whether the build script found the service's variable set.
 fn configured(cfg: &str) -> bool {
-    match cfg {
-        "carethread_test_postgres" => cfg!(carethread_test_postgres),
-        "carethread_test_clamd" => cfg!(carethread_test_clamd),
-        "carethread_test_llm" => cfg!(carethread_test_llm),
-        "carethread_test_browser" => cfg!(carethread_test_browser),
-        _ => false,
-    }
+    const FOUND: [(&str, bool); 4] = [
+        ("carethread_test_postgres", cfg!(carethread_test_postgres)),
+        ("carethread_test_clamd", cfg!(carethread_test_clamd)),
+        ("carethread_test_llm", cfg!(carethread_test_llm)),
+        ("carethread_test_browser", cfg!(carethread_test_browser)),
+    ];
+    FOUND.iter().any(|(name, set)| *name == cfg && *set)
 }
 
 #[cfg(test)]
