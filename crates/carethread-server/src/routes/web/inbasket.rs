@@ -255,7 +255,6 @@ pub(super) async fn inbasket(
             patient: None,
         },
         after: cursor(Some(&q.after)),
-        ..ListThreads::default()
     };
     let listed = match in_basket::in_basket(&state.app(), &session.auth.caller(), filter).await {
         Ok(l) => l,
