@@ -10,7 +10,7 @@ use carethread_core::message::MessageBody;
 use carethread_core::thread::Thread;
 use carethread_store::NewAttachment;
 
-use crate::messages::{AddMessage, action_for, draft_use};
+use crate::messages::{AddMessage, MayAdd, draft_use, may_add_to};
 use crate::threads::access_thread;
 use crate::{App, AppError, AppResult, Caller};
 
@@ -48,16 +48,15 @@ pub async fn compose(
     caller: &Caller,
     thread: ThreadId,
     input: ComposedMessage<'_>,
-) -> AppResult<(Thread, AddMessage)> {
-    let access = access_thread(app, caller, thread).await?;
-    access.require(action_for(input.internal))?;
-    let thread = access.thread;
+) -> AppResult<(MayAdd, AddMessage)> {
+    let to = may_add_to(access_thread(app, caller, thread).await?, caller, input.internal)?;
+    let thread = to.thread();
     thread.accepts_message_from(caller.user.role, input.internal)?;
     let max_chars = app.clinic.get(&*app.store).await.profile.message_max_chars;
     let body = input.text.filter(|t| !t.trim().is_empty()).map(|t| MessageBody::parse(t, max_chars)).transpose()?;
     let draft = match (input.draft_id.filter(|d| !d.is_empty()), &body) {
         (None, _) => None,
-        (Some(raw), Some(b)) => draft_use(app, caller, &thread, raw, input.internal, b.as_str()).await?,
+        (Some(raw), Some(b)) => draft_use(app, caller, thread, raw, input.internal, b.as_str()).await?,
         (Some(_), None) => return Err(AppError::invalid("body", "is required with a draft")),
     };
     let message = AddMessage {
@@ -68,7 +67,7 @@ pub async fn compose(
         draft,
         acknowledgement: input.acknowledgement && !caller.user.role.is_staff(),
     };
-    Ok((thread, message))
+    Ok((to, message))
 }
 
 /// Whom a proxy is writing for: the patients they act for now, the one

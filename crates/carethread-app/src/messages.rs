@@ -6,7 +6,7 @@
 //! by the interface that received them.
 
 use carethread_core::audit::{AuditAction, AuditEvent};
-use carethread_core::ids::{MessageId, ThreadId};
+use carethread_core::ids::{MessageId, ThreadId, UserId};
 use carethread_core::message::MessageBody;
 use carethread_core::policy::ThreadAction;
 use carethread_core::thread::{Thread, Urgency};
@@ -15,7 +15,7 @@ use carethread_store::{DraftUse, Idempotency, NewAttachment, NewMessage};
 use chrono::{DateTime, Utc};
 
 use crate::intake::triage_patient_message;
-use crate::threads::authorize_thread;
+use crate::threads::{ThreadAccess, authorize_thread};
 use crate::wording::patient_language;
 use crate::{App, AppError, AppResult, Caller};
 
@@ -66,9 +66,49 @@ fn message_audit(caller: &Caller, thread: &Thread, internal: bool, has_files: bo
     audit
 }
 
+/// A thread the caller was allowed, just now, to add a message to (or, with
+/// `internal`, a note): asked once per send, however many steps the sending
+/// interface takes before the message is written.
+pub struct MayAdd {
+    thread: Thread,
+    user: UserId,
+    internal: bool,
+}
+
+impl MayAdd {
+    /// The thread, as read when the policy allowed it.
+    #[must_use]
+    pub fn thread(&self) -> &Thread {
+        &self.thread
+    }
+}
+
+/// Asks the core policy whether the caller may add a message (or a note) to the thread `id`.
+pub async fn may_add(app: &App, caller: &Caller, id: ThreadId, internal: bool) -> AppResult<MayAdd> {
+    let thread = authorize_thread(app, caller, id, action_for(internal)).await?;
+    Ok(MayAdd { thread, user: caller.user.id, internal })
+}
+
+/// The same, for a thread the caller has already read.
+pub fn may_add_to(access: ThreadAccess, caller: &Caller, internal: bool) -> AppResult<MayAdd> {
+    access.require(action_for(internal))?;
+    Ok(MayAdd { thread: access.thread, user: caller.user.id, internal })
+}
+
 /// Adds a message or note to the thread `id`.
 pub async fn add_message(app: &App, caller: &Caller, id: ThreadId, add: AddMessage) -> AppResult<AddedMessage> {
-    let thread = authorize_thread(app, caller, id, action_for(add.internal)).await?;
+    let to = may_add(app, caller, id, add.internal).await?;
+    add_message_to(app, caller, to, add).await
+}
+
+/// Adds a message or note to a thread the policy has just allowed it for.
+pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMessage) -> AppResult<AddedMessage> {
+    // Allowed for this caller and this kind of message, or asked again.
+    let thread = if to.user == caller.user.id && to.internal == add.internal {
+        to.thread
+    } else {
+        authorize_thread(app, caller, to.thread.id, action_for(add.internal)).await?
+    };
     let role = caller.user.role;
     let internal = add.internal;
     thread.accepts_message_from(role, internal)?;

@@ -7,7 +7,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use carethread_app::composing::{self, ComposedMessage};
-use carethread_app::messages::{self, AddMessage};
+use carethread_app::messages::{self, AddMessage, MayAdd};
 use carethread_core::ids::{MessageId, ThreadId};
 use carethread_core::message::{Message, MessageBody};
 use carethread_core::thread::{Thread, Urgency};
@@ -50,15 +50,16 @@ pub(crate) fn idempotency(
 pub(crate) async fn add_to_thread(
     state: &AppState,
     auth: &Authenticated,
-    thread: &Thread,
+    to: MayAdd,
     message: AddMessage,
 ) -> ApiResult<SentMessage> {
+    let thread = to.thread();
     thread.accepts_message_from(auth.user.role, message.internal)?;
     // Every file is scanned before anything is written (API and portal alike).
-    let to = UploadDestination { patient: Some(thread.patient_id), thread: Some(thread.id) };
-    scan_uploads(state, auth, to, &message.attachments).await?;
+    let destination = UploadDestination { patient: Some(thread.patient_id), thread: Some(thread.id) };
+    scan_uploads(state, auth, destination, &message.attachments).await?;
     let internal = message.internal;
-    let added = messages::add_message(&state.app(), &auth.caller(), thread.id, message).await?;
+    let added = messages::add_message_to(&state.app(), &auth.caller(), to, message).await?;
     let thread = &added.thread;
     let urgency = added.urgency;
     if !added.replayed {
@@ -118,8 +119,8 @@ pub(crate) async fn send_composed(
     message: ComposedMessage<'_>,
 ) -> ApiResult<SentMessage> {
     let id: ThreadId = thread_id.parse().map_err(|_| ApiError::NotFound)?;
-    let (thread, message) = composing::compose(&state.app(), &auth.caller(), id, message).await?;
-    add_to_thread(state, auth, &thread, message).await
+    let (to, message) = composing::compose(&state.app(), &auth.caller(), id, message).await?;
+    add_to_thread(state, auth, to, message).await
 }
 
 /// A multipart form that could not be read: too large, or malformed.

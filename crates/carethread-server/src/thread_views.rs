@@ -5,8 +5,7 @@
 
 use carethread_app::threads::{self, ThreadView};
 use carethread_core::ids::ThreadId;
-use carethread_core::policy::ThreadAction;
-use carethread_core::thread::{Thread, Urgency};
+use carethread_core::thread::Urgency;
 use chrono::Utc;
 
 use crate::AppState;
@@ -75,16 +74,18 @@ pub(crate) async fn load_thread(state: &AppState, auth: &Authenticated, raw_id: 
     Ok(threads::access_thread(&state.app(), &caller, id).await?)
 }
 
-/// Loads a thread the caller may do `action` to (404 when they may not see it).
-pub(crate) async fn authorize_thread(
+/// A thread the caller may add a message (or, with `internal`, a note) to,
+/// asked once for the whole send (unknown and hidden threads answer 404).
+pub(crate) async fn may_add(
     state: &AppState,
     auth: &Authenticated,
     raw_id: &str,
-    action: ThreadAction,
-) -> ApiResult<Thread> {
-    let access = load_thread(state, auth, raw_id).await?;
-    access.require(action)?;
-    Ok(access.thread)
+    internal: bool,
+) -> ApiResult<carethread_app::messages::MayAdd> {
+    let caller = auth.caller();
+    threads::require_messaging(&caller)?;
+    let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    Ok(carethread_app::messages::may_add(&state.app(), &caller, id, internal).await?)
 }
 
 /// The full thread as the caller may see it.

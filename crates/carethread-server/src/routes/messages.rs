@@ -10,7 +10,6 @@ use carethread_app::messages::{self, AddMessage};
 use carethread_core::attachment::{FileName, UploadRefused, check_upload};
 use carethread_core::ids::{AttachmentId, ThreadId};
 use carethread_core::message::MessageBody;
-use carethread_core::policy::ThreadAction;
 use carethread_core::thread::Thread;
 use carethread_store::{DraftUse, NewAttachment};
 use serde::{Deserialize, Serialize};
@@ -21,7 +20,7 @@ use crate::dto::SentMessage;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
 use crate::sending::{add_to_thread, idempotency, multipart_error};
-use crate::thread_views::{authorize_thread, load_thread, require_messaging};
+use crate::thread_views::{load_thread, may_add, require_messaging};
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     let s = &state.settings;
@@ -49,10 +48,6 @@ pub struct NewMessageIn {
     pub draft_id: Option<String>,
 }
 
-fn action_for(internal: bool) -> ThreadAction {
-    messages::action_for(internal)
-}
-
 /// Adds a message (or, for staff, an internal note) to a thread.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/messages", tag = "messages", request_body = NewMessageIn,
     params(
@@ -73,12 +68,13 @@ pub async fn post_message(
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewMessageIn>,
 ) -> ApiResult<(StatusCode, Json<SentMessage>)> {
-    let thread = authorize_thread(&state, &auth, &id, action_for(input.internal)).await?;
+    let to = may_add(&state, &auth, &id, input.internal).await?;
+    let thread = to.thread();
     let body = MessageBody::parse(&input.body, state.clinic.get(&*state.store).await.profile.message_max_chars)?;
     let key = idempotency(&headers, &format!("POST /threads/{}/messages", thread.id), &input)?;
     let draft = match input.draft_id.as_deref() {
         None => None,
-        Some(raw) => draft_use(&state, &auth, &thread, raw, input.internal, body.as_str()).await?,
+        Some(raw) => draft_use(&state, &auth, thread, raw, input.internal, body.as_str()).await?,
     };
     let message = AddMessage {
         body: Some(body),
@@ -88,7 +84,7 @@ pub async fn post_message(
         draft,
         acknowledgement: false,
     };
-    Ok((StatusCode::CREATED, Json(add_to_thread(&state, &auth, &thread, message).await?)))
+    Ok((StatusCode::CREATED, Json(add_to_thread(&state, &auth, to, message).await?)))
 }
 
 /// The draft a reply started from, measured (see [`messages::draft_use`]).
@@ -179,9 +175,9 @@ pub async fn post_attachments(
     if files.is_empty() {
         return Err(ApiError::invalid("file", "is required: attach at least one file"));
     }
-    access.require(action_for(internal))?;
+    let to = messages::may_add_to(access, &auth.caller(), internal)?;
     let message = AddMessage { body: text, internal, attachments: files, ..AddMessage::default() };
-    Ok((StatusCode::CREATED, Json(add_to_thread(&state, &auth, &access.thread, message).await?)))
+    Ok((StatusCode::CREATED, Json(add_to_thread(&state, &auth, to, message).await?)))
 }
 
 /// Downloads an attachment.
