@@ -4,6 +4,8 @@
 //! PostgreSQL.
 
 use std::sync::Arc;
+
+mod support;
 use std::time::Duration;
 
 use carethread_core::audit::{AuditAction, AuditEvent};
@@ -12,41 +14,14 @@ use carethread_core::message::MessageBody;
 use carethread_core::policy::Actor;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency};
-use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{
-    EventKind, MasterKey, NewAccount, NewNote, NewThread, Store, StoreError, ThreadUpdate, TriageRecord,
-};
-use chrono::{NaiveDate, Utc};
+use carethread_core::user::User;
+use carethread_store::{EventKind, MasterKey, NewNote, NewThread, Store, StoreError, ThreadUpdate};
+use chrono::Utc;
 
-async fn person(store: &Arc<dyn Store>, username: &str, role: Role) -> User {
-    let new = NewUser::new(
-        Username::parse(username).expect("username"),
-        DisplayName::parse(username).expect("name"),
-        role,
-        (role == Role::Patient).then(|| NaiveDate::from_ymd_opt(1980, 1, 1)).flatten(),
-        Language::En,
-        Utc::now().date_naive(),
-    )
-    .expect("new user");
-    let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
-    store
-        .create_user(NewAccount { user: &new, password_hash: "not-a-real-hash", now: Utc::now() }, &audit)
-        .await
-        .expect("user")
-}
+use support::person;
 
 async fn new_thread(store: &Arc<dyn Store>, patient: &User) -> ThreadId {
-    let triage = TriageRecord {
-        urgency: Urgency::Routine,
-        category: Category::Clinical,
-        pool_slug: None,
-        confidence: 1.0,
-        reasons: vec![],
-        model_id: "test".into(),
-        model_version: "1".into(),
-        needs_review: false,
-        overridden_by: None,
-    };
+    let triage = support::routine_triage(Category::Clinical);
     let new = NewThread {
         patient_id: patient.id,
         author_id: patient.id,

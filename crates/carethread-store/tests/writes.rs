@@ -4,44 +4,23 @@
 
 use std::sync::Arc;
 
+mod support;
+
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::ThreadId;
 use carethread_core::message::MessageBody;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
-use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{Idempotency, MasterKey, NewAccount, NewMessage, NewThread, Store, StoreError, TriageRecord};
-use chrono::{NaiveDate, Utc};
+use carethread_core::user::User;
+use carethread_store::{Idempotency, MasterKey, NewMessage, NewThread, Store, StoreError, TriageRecord};
+use chrono::Utc;
 
 async fn patient(store: &Arc<dyn Store>) -> User {
-    let new = NewUser::new(
-        Username::parse("patient.test").expect("username"),
-        DisplayName::parse("Test Patient").expect("name"),
-        Role::Patient,
-        NaiveDate::from_ymd_opt(1980, 1, 1),
-        Language::En,
-        Utc::now().date_naive(),
-    )
-    .expect("new user");
-    let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
-    store
-        .create_user(NewAccount { user: &new, password_hash: "not-a-real-hash", now: Utc::now() }, &audit)
-        .await
-        .expect("user")
+    support::person(store, "patient.test", Role::Patient).await
 }
 
 fn triage() -> TriageRecord {
-    TriageRecord {
-        urgency: Urgency::Routine,
-        category: Category::Other,
-        pool_slug: None,
-        confidence: 1.0,
-        reasons: vec![],
-        model_id: "test".into(),
-        model_version: "1".into(),
-        needs_review: false,
-        overridden_by: None,
-    }
+    support::routine_triage(Category::Other)
 }
 
 fn message(thread_id: ThreadId, author: &User, text: &str) -> NewMessage {

@@ -1,0 +1,44 @@
+//! People and triage results the store tests start from.
+
+use std::sync::Arc;
+
+use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::role::Role;
+use carethread_core::thread::{Category, Urgency};
+use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
+use carethread_store::{NewAccount, Store, TriageRecord};
+use chrono::{NaiveDate, Utc};
+
+/// A user named `username` (also their display name) with `role`; a patient
+/// is born in 1980.
+pub async fn person(store: &Arc<dyn Store>, username: &str, role: Role) -> User {
+    let new = NewUser::new(
+        Username::parse(username).expect("username"),
+        DisplayName::parse(username).expect("name"),
+        role,
+        (role == Role::Patient).then(|| NaiveDate::from_ymd_opt(1980, 1, 1)).flatten(),
+        Language::En,
+        Utc::now().date_naive(),
+    )
+    .expect("new user");
+    let audit = AuditEvent::new(AuditAction::UserCreate, None, Utc::now());
+    store
+        .create_user(NewAccount { user: &new, password_hash: "not-a-real-hash", now: Utc::now() }, &audit)
+        .await
+        .expect("user")
+}
+
+/// A routine triage result in `category`, to no pool.
+pub fn routine_triage(category: Category) -> TriageRecord {
+    TriageRecord {
+        urgency: Urgency::Routine,
+        category,
+        pool_slug: None,
+        confidence: 1.0,
+        reasons: vec![],
+        model_id: "test".into(),
+        model_version: "1".into(),
+        needs_review: false,
+        overridden_by: None,
+    }
+}
