@@ -1,23 +1,22 @@
-//! The symptom gate: what a message must say before the classifier alone may
-//! call it an emergency.
+//! Symptom content: what a message names that describes illness, which the
+//! reason for an emergency the classifier raised cites as its evidence.
 //!
-//! The classifier reads every word of a message, so a log of normal readings
-//! or a long form can score like an emergency without describing one. Its
-//! emergency call therefore needs symptom content: a red flag in a
-//! hypothetical or question scope ("is chest pain after a fall serious?"), a
-//! reading past a threshold, or a concept of acute illness from the versioned
-//! list `data/symptoms.txt` (pain, bleeding, confusion, breathing, fever,
-//! vomiting, …) named outside a negation. Red flags and readings that were
-//! negated, past history, family history or a harmless use of the words are
-//! not symptom content.
+//! Symptom content is a red flag in a hypothetical or question scope ("is
+//! chest pain after a fall serious?"), a reading past a threshold, or a
+//! concept of acute illness from the versioned list `data/symptoms.txt`
+//! (pain, bleeding, confusion, breathing, fever, vomiting, …) named outside a
+//! negation. Red flags and readings that were negated, past history, family
+//! history or a harmless use of the words are not symptom content. (A gate
+//! that let the classifier call only such messages emergencies was tried and
+//! withdrawn: see docs/triage.md.)
 //!
 //! Pure: no I/O, no clock.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::safety::{Lexicon, SafetyCheck, Suppression, expand_shorthand};
-use crate::text::{PrefixIndex, Token, tokenize};
+use crate::safety::{SafetyCheck, Suppression};
+use crate::text::{PrefixIndex, Token};
 use crate::vitals::VitalsCheck;
 
 /// The acute-illness concepts shipped with CareThread.
@@ -218,39 +217,10 @@ pub fn evidence(safety: &SafetyCheck, vitals: &VitalsCheck, parts: &[&[Token]]) 
     found
 }
 
-/// What the rules make of a message, as training needs it for the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Read {
-    /// The message has symptom content: the classifier may call it an emergency.
-    pub symptomatic: bool,
-    /// The safety rules (red flags, readings) already make it an emergency.
-    pub rules_emergency: bool,
-}
-
-/// Reads a message (subject and body as written) as triage does: shorthand
-/// as its words, readings against their thresholds, and red flags only when
-/// `with_red_flags` (training reads each emergency a second time as if the
-/// lexicon knew none of its words).
-#[must_use]
-pub fn read(subject: &str, body: &str, with_red_flags: bool) -> Read {
-    let (subject_tokens, body_tokens) = (tokenize(subject), tokenize(body));
-    let (subject_rules, body_rules) =
-        (expand_shorthand(subject, &subject_tokens), expand_shorthand(body, &body_tokens));
-    let safety = if with_red_flags {
-        Lexicon::builtin().check_message_tokens(&subject_rules, &body_rules)
-    } else {
-        SafetyCheck::default()
-    };
-    let vitals = crate::vitals::check_message((subject, &subject_rules), (body, &body_rules));
-    Read {
-        symptomatic: !evidence(&safety, &vitals, &[&subject_rules, &body_rules]).is_empty(),
-        rules_emergency: safety.is_emergency() || vitals.is_emergency(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::tokenize;
 
     fn named(text: &str) -> Vec<&'static str> {
         acute_concepts(&[&tokenize(text)])
