@@ -77,8 +77,6 @@ pub struct Prediction {
     pub category_probability: f64,
     pub urgency: Urgency,
     pub urgency_probability: f64,
-    /// The emergency probability, whatever urgency was answered.
-    pub emergency_probability: f64,
     /// Readable features that pushed hardest toward the predicted category.
     pub top_features: Vec<String>,
     /// Readable features that pushed hardest toward the predicted urgency.
@@ -172,7 +170,6 @@ impl Model {
             category_probability,
             urgency: Urgency::ALL[u],
             urgency_probability,
-            emergency_probability: urgencies[0],
             top_features: self.top_features(features, c),
             urgency_features: self.top_features(features, CATEGORIES + u),
         }
