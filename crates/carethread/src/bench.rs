@@ -8,8 +8,14 @@
 //!    server acknowledges them;
 //! 2. in-basket: clinicians list their threads concurrently.
 //!
-//! It prints throughput and p50/p95/p99 latency for both. On PostgreSQL the
-//! database of the previous benchmark run is dropped first.
+//! It prints throughput and p50/p95/p99 latency for both. With
+//! `--sign-in-clients N`, the sends are measured alone and alongside N clients
+//! signing in over and over, then N × 4 clients sign in at once with no
+//! sends, and the process's memory (VmRSS and VmHWM) is printed throughout
+//! ([`sign_ins`]). On PostgreSQL the database of the previous benchmark run
+//! is dropped first.
+
+mod sign_ins;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,6 +53,9 @@ pub struct BenchArgs {
     /// Seconds to list for.
     #[arg(long, default_value_t = 5)]
     pub list_seconds: u64,
+    /// Concurrent clients signing in over and over while the sends run (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub sign_in_clients: usize,
 }
 
 /// Latency summary of one phase.
@@ -125,8 +134,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }));
 
     let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
-    let sends = send_phase(&http, &base, &patients, Duration::from_secs(args.seconds)).await?;
-    println!("sends (POST /api/v1/threads/{{id}}/messages): {sends}");
+    let senders = open_threads(&http, &base, &patients).await?;
+    let send_for = Duration::from_secs(args.seconds);
+    if args.sign_in_clients == 0 {
+        let (micros, failed, elapsed) = send_phase(&http, &base, &senders, 0, send_for).await?;
+        println!("sends (POST /api/v1/threads/{{id}}/messages): {}", report(micros, failed, elapsed));
+    } else {
+        let load = sign_ins::Load { http: &http, base: &base, senders: &senders, patients: &patients };
+        sign_ins::run(&load, args.sign_in_clients, send_for).await?;
+    }
     let lists =
         list_phase(&http, &base, &clinicians, args.list_clients, Duration::from_secs(args.list_seconds)).await?;
     println!("in-basket (GET /api/v1/threads, {} clients): {lists}", args.list_clients);
@@ -186,12 +202,8 @@ async fn sign_in(http: &reqwest::Client, base: &str, username: &str) -> anyhow::
     body["token"].as_str().map(str::to_owned).context("no token in the sign-in answer")
 }
 
-async fn send_phase(
-    http: &reqwest::Client,
-    base: &str,
-    patients: &[String],
-    duration: Duration,
-) -> anyhow::Result<PhaseReport> {
+/// Signs every patient in and opens a thread for each: the sending clients' sessions.
+async fn open_threads(http: &reqwest::Client, base: &str, patients: &[String]) -> anyhow::Result<Vec<Sender>> {
     let mut sessions = Vec::new();
     for name in patients {
         let token = sign_in(http, base, name).await?;
@@ -204,13 +216,33 @@ async fn send_phase(
             .json()
             .await?;
         let thread = created["id"].as_str().context("no thread id")?.to_owned();
-        sessions.push((token, thread));
+        sessions.push(Sender { token, thread });
     }
+    Ok(sessions)
+}
+
+/// A sending client: its patient's session and thread.
+struct Sender {
+    token: String,
+    thread: String,
+}
+
+/// Every sender posts messages for `duration`; the acknowledged sends'
+/// latencies in microseconds, the failures, and the time taken. `phase`
+/// keeps each phase's idempotency keys apart.
+async fn send_phase(
+    http: &reqwest::Client,
+    base: &str,
+    senders: &[Sender],
+    phase: u32,
+    duration: Duration,
+) -> anyhow::Result<(Vec<u64>, usize, Duration)> {
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
-    for (client, (token, thread)) in sessions.into_iter().enumerate() {
+    for (client, Sender { token, thread }) in senders.iter().enumerate() {
         let http = http.clone();
+        let token = token.clone();
         let url = format!("{base}/api/v1/threads/{thread}/messages");
         tasks.push(tokio::spawn(async move {
             let mut micros = Vec::new();
@@ -222,7 +254,7 @@ async fn send_phase(
                 let result = http
                     .post(&url)
                     .bearer_auth(&token)
-                    .header("Idempotency-Key", format!("bench-{client}-{n}"))
+                    .header("Idempotency-Key", format!("bench-{phase}-{client}-{n}"))
                     .json(&json!({"body": format!("Reading {n}: 128/82, pulse 70. Feeling fine today.")}))
                     .send()
                     .await;
@@ -237,7 +269,8 @@ async fn send_phase(
             (micros, failed)
         }));
     }
-    collect(tasks, started).await
+    let (micros, failed) = gather(tasks).await?;
+    Ok((micros, failed, started.elapsed()))
 }
 
 async fn list_phase(
@@ -281,6 +314,12 @@ async fn collect(
     tasks: Vec<tokio::task::JoinHandle<(Vec<u64>, usize)>>,
     started: Instant,
 ) -> anyhow::Result<PhaseReport> {
+    let (all, failed) = gather(tasks).await?;
+    Ok(report(all, failed, started.elapsed()))
+}
+
+/// Every client's latencies (microseconds) and failures, put together.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<(Vec<u64>, usize)>>) -> anyhow::Result<(Vec<u64>, usize)> {
     let mut all = Vec::new();
     let mut failed = 0;
     for task in tasks {
@@ -288,7 +327,7 @@ async fn collect(
         all.extend(micros);
         failed += f;
     }
-    Ok(report(all, failed, started.elapsed()))
+    Ok((all, failed))
 }
 
 #[cfg(test)]
