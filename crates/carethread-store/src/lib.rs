@@ -13,6 +13,8 @@
 //! - [`Drafting`]: drafts, the clinic's AI switches, reply templates, quick
 //!   replies and the AI report;
 //! - [`ClinicSettings`]: the clinic profile and triage settings;
+//! - [`Insights`]: the clinic's figures (volume, response times, workload,
+//!   safety), counted by the database over a date range;
 //! - [`StorageHealth`]: whether the database still accepts writes.
 //!
 //! [`Store`] is all of them at once plus the live-event feed, so callers hold
@@ -76,6 +78,7 @@ pub use model::*;
 pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use traits::insights::*;
 pub use traits::{
     AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, People, Sessions, StorageHealth, Threads,
     TriageResults,
@@ -86,6 +89,7 @@ pub use traits::{
 /// generic `S: Store`, the aggregates' methods need no import.
 pub mod prelude {
     pub use crate::Store;
+    pub use crate::traits::insights::Insights;
     pub use crate::traits::{
         AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, People, Sessions, StorageHealth, Threads,
         TriageResults,
@@ -110,6 +114,7 @@ pub trait Store:
     + Keys
     + Drafting
     + ClinicSettings
+    + Insights
     + StorageHealth
     + Send
     + Sync

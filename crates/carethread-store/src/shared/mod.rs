@@ -13,6 +13,7 @@ mod clinic_settings;
 mod drafting;
 mod grants;
 mod health;
+mod insights;
 mod keys;
 mod messages;
 mod people;

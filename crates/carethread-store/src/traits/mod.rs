@@ -5,6 +5,7 @@ mod clinic;
 mod drafting;
 mod grants;
 mod health;
+pub(crate) mod insights;
 mod keys;
 mod messages;
 mod people;

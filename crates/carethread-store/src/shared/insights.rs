@@ -1,0 +1,337 @@
+//! The clinic's figures, counted by the database: each query reads an
+//! indexed date range (`messages_by_time`, `threads_by_start`,
+//! `thread_changes_by_time`) and returns grouped counts. The clinic's
+//! calendar and working clock are integer arithmetic in the SQL itself
+//! (`calendar.rs`), the same text on SQLite and PostgreSQL.
+
+mod calendar;
+
+use async_trait::async_trait;
+use calendar::{Calendar, DAY_MS};
+
+use super::backend::Backend;
+use super::prelude::*;
+use crate::{
+    Band, CloseBand, Direction, InsightsQuery, OverrideCell, PoolWork, ResponseCell, Safety, StaffWork, Volume,
+    VolumeCell, Workload,
+};
+
+/// Roles whose messages are the patient's side of a thread.
+const PATIENT_SIDE: &str = "('patient', 'proxy')";
+
+/// Roles that answer: the care team and the front office.
+fn staff_roles() -> String {
+    let roles: Vec<String> = Role::ALL.iter().filter(|r| r.is_staff()).map(|r| format!("'{}'", r.as_str())).collect();
+    format!("({})", roles.join(", "))
+}
+
+/// The query's filters on `threads t`, numbered from `$3` (`$1`, `$2` are
+/// the range), and the values to bind in order.
+fn filters(query: &InsightsQuery) -> (String, Vec<String>) {
+    let mut sql = String::new();
+    let mut binds = Vec::new();
+    let mut add = |column: &str, value: String| {
+        binds.push(value);
+        sql.push_str(&format!(" AND t.{column} = ${}", binds.len() + 2));
+    };
+    if let Some(pool) = query.pool {
+        add("pool_id", pool.to_string());
+    }
+    if let Some(category) = query.category {
+        add("category", category.as_str().to_owned());
+    }
+    if let Some(urgency) = query.urgency {
+        add("urgency", urgency.as_str().to_owned());
+    }
+    (sql, binds)
+}
+
+/// A statement over the range `$1..$2` and the filters, bound and ready.
+fn ranged<'q, D: Dialect>(sql: &'q str, query: &InsightsQuery, binds: &[String]) -> Q<'q, D> {
+    let mut q = sqlx::query::<D>(sql).bind_v(ms(query.from)).bind_v(ms(query.to));
+    for b in binds {
+        q = q.bind_v(b.clone());
+    }
+    q
+}
+
+fn count<R: DialectRow>(row: &R, column: &str) -> StoreResult<i64> {
+    Ok(row.get_v::<Option<i64>, _>(column)?.unwrap_or(0))
+}
+
+/// The band of a thread whose wait so far (`elapsed`) is measured against
+/// `target`; `waiting` when nothing has answered yet.
+fn band_sql(elapsed: &str, target: &str, waiting: &str) -> String {
+    format!(
+        "CAST(CASE WHEN {waiting} THEN (CASE WHEN {elapsed} <= {target} THEN 5 ELSE 6 END) \
+         WHEN {elapsed} * 4 <= {target} THEN 0 WHEN {elapsed} * 2 <= {target} THEN 1 \
+         WHEN {elapsed} <= {target} THEN 2 WHEN {elapsed} <= 2 * {target} THEN 3 ELSE 4 END AS BIGINT)"
+    )
+}
+
+fn band(code: i64) -> StoreResult<Band> {
+    Band::from_code(code).ok_or_else(|| StoreError::Corrupt("insight band".into()))
+}
+
+fn pool_of<R: DialectRow>(row: &R) -> StoreResult<Option<String>> {
+    Ok(row.get_v("pool")?)
+}
+
+#[async_trait]
+impl<B: Backend> crate::Insights for B {
+    async fn insight_volume(&self, query: &InsightsQuery) -> StoreResult<Volume> {
+        let sql = self.sql();
+        let calendar = Calendar(&query.clock);
+        let (filter, binds) = filters(query);
+        let cells = format!(
+            "SELECT {day} AS day, category, urgency, pool, COUNT(*) AS messages, \
+             CAST(SUM({after}) AS BIGINT) AS after_hours FROM ( \
+               SELECT {local} AS lt, t.category, t.urgency, p.slug AS pool \
+               FROM messages m JOIN users a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id \
+               LEFT JOIN pools p ON p.id = t.pool_id \
+               WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.internal = FALSE AND a.role IN {PATIENT_SIDE}{filter} \
+             ) x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            day = Calendar::day("lt"),
+            after = calendar.after_hours("lt"),
+            local = calendar.local("m.sent_at"),
+        );
+        let rows = ranged::<B::D>(&cells, query, &binds).fetch_all_with(&sql.read).await?;
+        let cells = rows
+            .iter()
+            .map(|row| {
+                Ok(VolumeCell {
+                    day: row.get_v("day")?,
+                    category: Category::parse(row.get_v::<&str, _>("category")?)?,
+                    urgency: Urgency::parse(row.get_v::<&str, _>("urgency")?)?,
+                    pool: pool_of(row)?,
+                    messages: count(row, "messages")?,
+                    after_hours: count(row, "after_hours")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let patients: i64 =
+            sqlx::query::<B::D>("SELECT COUNT(*) FROM users WHERE role = 'patient' AND disabled = FALSE")
+                .fetch_scalar_with(&sql.read)
+                .await?;
+        let started = format!(
+            "SELECT COUNT(*) AS started, CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM drafts d \
+               WHERE d.thread_id = t.id AND d.reply_needed = FALSE) THEN 1 ELSE 0 END) AS BIGINT) AS no_reply \
+             FROM threads t JOIN users cr ON cr.id = t.created_by \
+             WHERE t.created_at >= $1 AND t.created_at < $2 AND cr.role IN {PATIENT_SIDE}{filter}"
+        );
+        let row = ranged::<B::D>(&started, query, &binds).fetch_one_with(&sql.read).await?;
+        Ok(Volume {
+            cells,
+            patients,
+            threads_started: count(&row, "started")?,
+            no_reply_recorded: count(&row, "no_reply")?,
+        })
+    }
+
+    async fn insight_response(&self, query: &InsightsQuery) -> StoreResult<Vec<ResponseCell>> {
+        let sql = self.sql();
+        let calendar = Calendar(&query.clock);
+        let (filter, binds) = filters(query);
+        let now = ms(query.now);
+        let targets = query.targets;
+        let target = format!(
+            "(CASE urgency WHEN 'emergency' THEN {} WHEN 'urgent' THEN {} ELSE {} END)",
+            targets.emergency_ms, targets.urgent_ms, targets.routine_ms
+        );
+        let elapsed = format!(
+            "(CASE WHEN urgency = 'emergency' THEN answered - arrived ELSE {} - {} END)",
+            calendar.working(&calendar.local("answered")),
+            calendar.working(&calendar.local("arrived"))
+        );
+        let statement = format!(
+            "SELECT urgency, pool, {reply} AS reply, \
+               CAST(CASE WHEN closed IS NULL THEN 4 WHEN closed - arrived <= {day} THEN 0 \
+                 WHEN closed - arrived <= {three} THEN 1 WHEN closed - arrived <= {week} THEN 2 ELSE 3 END AS BIGINT) \
+                 AS closing, \
+               COUNT(*) AS threads \
+             FROM ( \
+               SELECT urgency, pool, arrived, closed, replied, COALESCE(replied, {now}) AS answered FROM ( \
+                 SELECT t.urgency, p.slug AS pool, t.created_at AS arrived, \
+                   (SELECT MIN(m.sent_at) FROM messages m JOIN users a ON a.id = m.author_id \
+                     WHERE m.thread_id = t.id AND m.internal = FALSE AND a.role IN {staff}) AS replied, \
+                   (SELECT MIN(c.at) FROM thread_changes c WHERE c.thread_id = t.id AND c.to_status = 'closed') \
+                     AS closed \
+                 FROM threads t JOIN users cr ON cr.id = t.created_by LEFT JOIN pools p ON p.id = t.pool_id \
+                 WHERE t.created_at >= $1 AND t.created_at < $2 AND cr.role IN {PATIENT_SIDE}{filter} \
+               ) y \
+             ) x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            reply = band_sql(&elapsed, &target, "replied IS NULL"),
+            day = DAY_MS,
+            three = 3 * DAY_MS,
+            week = 7 * DAY_MS,
+            staff = staff_roles(),
+        );
+        let rows = ranged::<B::D>(&statement, query, &binds).fetch_all_with(&sql.read).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ResponseCell {
+                    urgency: Urgency::parse(row.get_v::<&str, _>("urgency")?)?,
+                    pool: pool_of(row)?,
+                    reply: band(row.get_v("reply")?)?,
+                    close: CloseBand::from_code(row.get_v("closing")?)
+                        .ok_or_else(|| StoreError::Corrupt("insight band".into()))?,
+                    threads: count(row, "threads")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insight_workload(&self, query: &InsightsQuery) -> StoreResult<Workload> {
+        let sql = self.sql();
+        let (filter, binds) = filters(query);
+        let staff = staff_roles();
+        let replies = |group: &str, join: &str| {
+            format!(
+                "SELECT {group}, COUNT(*) AS replies, COUNT(DISTINCT m.thread_id) AS threads \
+                 FROM messages m JOIN users a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id {join} \
+                 WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.internal = FALSE AND a.role IN {staff}{filter} \
+                 GROUP BY {group}"
+            )
+        };
+        // A move into someone (or a pool) is a change whose new value is
+        // them and whose old one was not; a move out, the other way round.
+        let moves = |column: &str, join: &str, group: &str| {
+            let one_way = |to: &str, from: &str, into: u8| {
+                format!(
+                    "SELECT c.{to}_{column} AS who, {into} AS moved_in, {out} AS moved_out \
+                     FROM thread_changes c JOIN threads t ON t.id = c.thread_id \
+                     WHERE c.at >= $1 AND c.at < $2 AND c.{to}_{column} IS NOT NULL \
+                     AND (c.{from}_{column} IS NULL OR c.{from}_{column} <> c.{to}_{column}){filter}",
+                    out = 1 - into
+                )
+            };
+            format!(
+                "SELECT {group}, CAST(SUM(x.moved_in) AS BIGINT) AS moved_in, \
+                 CAST(SUM(x.moved_out) AS BIGINT) AS moved_out FROM ({} UNION ALL {}) x {join} GROUP BY {group}",
+                one_way("to", "from", 1),
+                one_way("from", "to", 0),
+            )
+        };
+        let person = "a.id, a.display_name, a.role";
+        let mut people: Vec<StaffWork> = Vec::new();
+        let staff_row = |row: &<B::D as sqlx::Database>::Row| -> StoreResult<StaffWork> {
+            Ok(StaffWork {
+                id: parse_id(row.get_v::<&str, _>("id")?)?,
+                name: row.get_v("display_name")?,
+                role: row.get_v::<&str, _>("role")?.parse()?,
+                threads: 0,
+                replies: 0,
+                moved_in: 0,
+                moved_out: 0,
+            })
+        };
+        for row in ranged::<B::D>(&replies(person, ""), query, &binds).fetch_all_with(&sql.read).await? {
+            people.push(StaffWork {
+                threads: count(&row, "threads")?,
+                replies: count(&row, "replies")?,
+                ..staff_row(&row)?
+            });
+        }
+        let moved = moves("assignee", "JOIN users a ON a.id = x.who", person);
+        for row in ranged::<B::D>(&moved, query, &binds).fetch_all_with(&sql.read).await? {
+            let found = staff_row(&row)?;
+            let at = match people.iter().position(|p| p.id == found.id) {
+                Some(at) => at,
+                None => {
+                    people.push(found);
+                    people.len() - 1
+                }
+            };
+            people[at].moved_in = count(&row, "moved_in")?;
+            people[at].moved_out = count(&row, "moved_out")?;
+        }
+        people.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
+
+        let pool_cols = "p.slug, p.name";
+        let pool_row = |row: &<B::D as sqlx::Database>::Row| -> StoreResult<PoolWork> {
+            Ok(PoolWork {
+                slug: row.get_v("slug")?,
+                name: row.get_v("name")?,
+                threads: 0,
+                replies: 0,
+                moved_in: 0,
+                moved_out: 0,
+            })
+        };
+        let mut pools: Vec<PoolWork> = Vec::new();
+        let in_pool = replies(pool_cols, "JOIN pools p ON p.id = t.pool_id");
+        for row in ranged::<B::D>(&in_pool, query, &binds).fetch_all_with(&sql.read).await? {
+            pools.push(PoolWork {
+                threads: count(&row, "threads")?,
+                replies: count(&row, "replies")?,
+                ..pool_row(&row)?
+            });
+        }
+        let moved = moves("pool", "JOIN pools p ON p.id = x.who", pool_cols);
+        for row in ranged::<B::D>(&moved, query, &binds).fetch_all_with(&sql.read).await? {
+            let found = pool_row(&row)?;
+            let at = match pools.iter().position(|p| p.slug == found.slug) {
+                Some(at) => at,
+                None => {
+                    pools.push(found);
+                    pools.len() - 1
+                }
+            };
+            pools[at].moved_in = count(&row, "moved_in")?;
+            pools[at].moved_out = count(&row, "moved_out")?;
+        }
+        pools.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Workload { staff: people, pools })
+    }
+
+    async fn insight_safety(&self, query: &InsightsQuery) -> StoreResult<Safety> {
+        let sql = self.sql();
+        let (filter, binds) = filters(query);
+        let target = query.targets.emergency_ms.to_string();
+        let emergencies = format!(
+            "SELECT {band} AS band, COUNT(*) AS threads FROM ( \
+               SELECT t.created_at AS arrived, \
+                 (SELECT MIN(r.read_at) FROM message_reads r JOIN messages m ON m.id = r.message_id \
+                   JOIN users u ON u.id = r.reader_id WHERE m.thread_id = t.id AND u.role IN {staff}) AS opened \
+               FROM threads t WHERE t.created_at >= $1 AND t.created_at < $2 AND t.urgency = 'emergency'{filter} \
+             ) x GROUP BY 1 ORDER BY 1",
+            band = band_sql(&format!("(COALESCE(opened, {}) - arrived)", ms(query.now)), &target, "opened IS NULL"),
+            staff = staff_roles(),
+        );
+        let rows = ranged::<B::D>(&emergencies, query, &binds).fetch_all_with(&sql.read).await?;
+        let emergencies = rows
+            .iter()
+            .map(|row| Ok((band(row.get_v("band")?)?, count(row, "threads")?)))
+            .collect::<StoreResult<_>>()?;
+        let rank = |column: &str| format!("(CASE {column} WHEN 'emergency' THEN 3 WHEN 'urgent' THEN 2 ELSE 1 END)");
+        let overrides = format!(
+            "SELECT CAST(CASE WHEN now_rank > before_rank THEN 0 WHEN now_rank < before_rank THEN 1 ELSE 2 END \
+               AS BIGINT) AS direction, category, COUNT(*) AS overrides FROM ( \
+               SELECT o.category, {now_rank} AS now_rank, \
+                 (SELECT {before_rank} FROM triage_results b WHERE b.thread_id = o.thread_id AND b.id <> o.id \
+                   AND b.created_at <= o.created_at ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS before_rank \
+               FROM triage_results o JOIN threads t ON t.id = o.thread_id \
+               WHERE o.overridden_by IS NOT NULL AND o.created_at >= $1 AND o.created_at < $2{filter} \
+             ) x GROUP BY 1, 2 ORDER BY 1, 2",
+            now_rank = rank("o.urgency"),
+            before_rank = rank("b.urgency"),
+        );
+        let rows = ranged::<B::D>(&overrides, query, &binds).fetch_all_with(&sql.read).await?;
+        let overrides = rows
+            .iter()
+            .map(|row| {
+                let direction = match row.get_v::<i64, _>("direction")? {
+                    0 => Direction::Raised,
+                    1 => Direction::Lowered,
+                    _ => Direction::Kept,
+                };
+                Ok(OverrideCell {
+                    direction,
+                    category: Category::parse(row.get_v::<&str, _>("category")?)?,
+                    overrides: count(row, "overrides")?,
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(Safety { emergencies, overrides })
+    }
+}

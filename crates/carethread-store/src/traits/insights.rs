@@ -1,0 +1,254 @@
+//! The clinic's figures: how many messages patients send and when, how fast
+//! the care team answers against its targets, who carries the work, and how
+//! emergencies and triage overrides went. Each is counted by the database
+//! (`GROUP BY` over an indexed date range); only the grouped counts cross
+//! the boundary, never a message or its content.
+
+use async_trait::async_trait;
+use carethread_core::ids::{PoolId, UserId};
+use carethread_core::role::Role;
+use carethread_core::thread::{Category, Urgency};
+use chrono::{DateTime, Utc};
+
+use crate::StoreResult;
+
+/// The clinic's wall clock, as the database needs it to put a UTC time on
+/// the clinic's calendar: the UTC offset in force from each instant on (the
+/// first entry from the start of the range; one more per daylight-saving
+/// change), the ISO weekdays it is open (index 0 = Monday) and its opening
+/// and closing times as milliseconds after local midnight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalClock {
+    /// `(from, offset in seconds east of UTC)`, in time order.
+    pub offsets: Vec<(DateTime<Utc>, i32)>,
+    pub open_days: [bool; 7],
+    pub opens_ms: i64,
+    pub closes_ms: i64,
+}
+
+/// What the figures are counted over: messages sent, or threads started,
+/// in `[from, to)`, optionally of one pool, category or urgency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsightsQuery {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub pool: Option<PoolId>,
+    pub category: Option<Category>,
+    pub urgency: Option<Urgency>,
+    pub clock: LocalClock,
+    /// The reply targets, in milliseconds: routine and urgent count open
+    /// time only (the clinic's working clock), an emergency the wall clock.
+    pub targets: Targets,
+    /// The time a thread still waiting is measured to.
+    pub now: DateTime<Utc>,
+}
+
+/// Reply targets in milliseconds (see [`InsightsQuery::targets`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Targets {
+    pub routine_ms: i64,
+    pub urgent_ms: i64,
+    pub emergency_ms: i64,
+}
+
+/// Patient messages (from patients and proxies, internal notes never) of one
+/// local day, category, urgency and pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeCell {
+    /// Days since 1970-01-01 on the clinic's calendar.
+    pub day: i64,
+    pub category: Category,
+    pub urgency: Urgency,
+    /// The pool's slug; `None` for threads in no pool.
+    pub pool: Option<String>,
+    pub messages: i64,
+    /// Of those, sent while the clinic was closed.
+    pub after_hours: i64,
+}
+
+/// Patient messages counted, with what the per-patient rate and the
+/// no-reply share are taken from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Volume {
+    pub cells: Vec<VolumeCell>,
+    /// Patient accounts that are not disabled.
+    pub patients: i64,
+    /// Threads patients started in the range.
+    pub threads_started: i64,
+    /// Of those, threads whose draft recorded that no reply was needed.
+    pub no_reply_recorded: i64,
+}
+
+/// How long a thread took against its target: a band of the target, or
+/// still waiting (within or past it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Band {
+    /// Within a quarter of the target.
+    Quarter,
+    /// Within half.
+    Half,
+    /// Within the target.
+    Target,
+    /// Late, within twice the target.
+    Double,
+    /// Later than twice the target.
+    Beyond,
+    /// No reply yet, still within the target.
+    Waiting,
+    /// No reply yet, past the target.
+    WaitingOverdue,
+}
+
+impl Band {
+    pub const ALL: [Band; 7] =
+        [Band::Quarter, Band::Half, Band::Target, Band::Double, Band::Beyond, Band::Waiting, Band::WaitingOverdue];
+
+    /// Whether a thread in this band missed (or is missing) its target.
+    #[must_use]
+    pub const fn overdue(self) -> bool {
+        matches!(self, Band::Double | Band::Beyond | Band::WaitingOverdue)
+    }
+
+    /// The stable name used in the API and CSV.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Band::Quarter => "quarter",
+            Band::Half => "half",
+            Band::Target => "target",
+            Band::Double => "double",
+            Band::Beyond => "beyond",
+            Band::Waiting => "waiting",
+            Band::WaitingOverdue => "waiting_overdue",
+        }
+    }
+
+    pub(crate) fn from_code(code: i64) -> Option<Self> {
+        usize::try_from(code).ok().and_then(|i| Self::ALL.get(i).copied())
+    }
+}
+
+/// How long closing took, on the wall clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CloseBand {
+    Day,
+    ThreeDays,
+    Week,
+    Longer,
+    Open,
+}
+
+impl CloseBand {
+    pub const ALL: [CloseBand; 5] =
+        [CloseBand::Day, CloseBand::ThreeDays, CloseBand::Week, CloseBand::Longer, CloseBand::Open];
+
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CloseBand::Day => "day",
+            CloseBand::ThreeDays => "three_days",
+            CloseBand::Week => "week",
+            CloseBand::Longer => "longer",
+            CloseBand::Open => "not_closed",
+        }
+    }
+
+    pub(crate) fn from_code(code: i64) -> Option<Self> {
+        usize::try_from(code).ok().and_then(|i| Self::ALL.get(i).copied())
+    }
+}
+
+/// Threads patients started, of one urgency and pool, by how long the first
+/// staff reply and closing took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseCell {
+    pub urgency: Urgency,
+    pub pool: Option<String>,
+    pub reply: Band,
+    pub close: CloseBand,
+    pub threads: i64,
+}
+
+/// One member of staff's work in the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffWork {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    /// Threads they replied in.
+    pub threads: i64,
+    /// Replies to patients (internal notes not counted).
+    pub replies: i64,
+    /// Threads assigned to them (forwarded, assigned or claimed).
+    pub moved_in: i64,
+    /// Threads that left them for someone else or no one.
+    pub moved_out: i64,
+}
+
+/// One pool's work in the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolWork {
+    pub slug: String,
+    pub name: String,
+    pub threads: i64,
+    pub replies: i64,
+    pub moved_in: i64,
+    pub moved_out: i64,
+}
+
+/// Who carried the work.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Workload {
+    pub staff: Vec<StaffWork>,
+    pub pools: Vec<PoolWork>,
+}
+
+/// Which way a clinician moved triage's urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    Raised,
+    Lowered,
+    /// Same urgency (a category or pool changed).
+    Kept,
+}
+
+impl Direction {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Direction::Raised => "raised",
+            Direction::Lowered => "lowered",
+            Direction::Kept => "kept",
+        }
+    }
+}
+
+/// Triage overrides of one direction, to one category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideCell {
+    pub direction: Direction,
+    pub category: Category,
+    pub overrides: i64,
+}
+
+/// Emergencies by how soon staff first opened them, against the emergency
+/// target; and triage overrides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Safety {
+    /// `(band, threads)`: emergencies started in the range.
+    pub emergencies: Vec<(Band, i64)>,
+    pub overrides: Vec<OverrideCell>,
+}
+
+/// The clinic's figures over a date range. Read-only.
+#[async_trait]
+pub trait Insights: Send + Sync {
+    /// Patient messages by local day, category, urgency and pool.
+    async fn insight_volume(&self, query: &InsightsQuery) -> StoreResult<Volume>;
+    /// Threads patients started, by first-reply and closing bands.
+    async fn insight_response(&self, query: &InsightsQuery) -> StoreResult<Vec<ResponseCell>>;
+    /// Replies, threads and moves per member of staff and per pool.
+    async fn insight_workload(&self, query: &InsightsQuery) -> StoreResult<Workload>;
+    /// Emergencies' first opening, and triage overrides.
+    async fn insight_safety(&self, query: &InsightsQuery) -> StoreResult<Safety>;
+}

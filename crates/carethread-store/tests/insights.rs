@@ -1,0 +1,270 @@
+//! The clinic's figures, each checked against a hand count over one week of
+//! a small clinic (Chicago, open Monday to Friday 08:00–17:00; January, so
+//! UTC−6 throughout), on SQLite and, when `CARETHREAD_TEST_POSTGRES` is set,
+//! PostgreSQL. The week is written as rows with exact times, and the
+//! status, pool and assignee changes as updates, as the store makes them.
+//!
+//! The week (local times), threads started by patients:
+//! - A: Alice, routine clinical, nurses pool. Mon 10:00 she writes, 11:00
+//!   assigned to the nurse, 14:00 the nurse replies (4 open hours of a
+//!   two-day target: within a quarter), 15:00 an internal note, 18:00 Alice
+//!   again (after hours); Tue 10:00 closed (within a day). Triage said
+//!   urgent medication; the nurse lowered it to routine clinical.
+//! - B: Bob, urgent medication, pharmacy pool, Sat 09:00 (after hours); no
+//!   reply by Mon 12:30 (4½ open hours against 4: waiting, overdue).
+//! - C: Carol for Alice, emergency clinical, Wed 20:00 (after hours). Triage
+//!   said urgent; the nurse raised it. 20:30 the nurse opens it (half the
+//!   hour's target), 20:40 takes it, 21:00 forwards it to the doctor in the
+//!   pharmacy pool, 21:30 the doctor replies (90 minutes: within double).
+//! - D: Alice, routine scheduling, no pool, Fri 16:00; the draft recorded no
+//!   reply was needed; the doctor replies the next Monday 15:00 (8 open
+//!   hours: within half), after the range ends.
+//! - F: Bob, started Sunday before the range; the nurse replies Mon 09:00.
+
+use carethread_core::thread::{Category, Urgency};
+use carethread_store::{
+    Band, CloseBand, Direction, InsightsQuery, LocalClock, OverrideCell, ResponseCell, Store, Targets, VolumeCell,
+};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+const HOUR: i64 = 3_600_000;
+
+fn id(n: u64) -> String {
+    format!("00000000-0000-7000-8000-{n:012x}")
+}
+
+/// A local time in the week (January 2026, UTC−6), as epoch milliseconds.
+fn local(day: u32, hour: u32, minute: u32) -> i64 {
+    let utc = Utc.with_ymd_and_hms(2026, 1, day, hour, minute, 0).single().expect("time");
+    utc.timestamp_millis() + 6 * HOUR
+}
+
+fn at(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).expect("time")
+}
+
+const NURSE: u64 = 10;
+const DOCTOR: u64 = 11;
+
+fn seed() -> String {
+    let mut sql = String::new();
+    let users = [
+        (1, "alice", "patient", false),
+        (2, "bob", "patient", false),
+        (3, "gone", "patient", true),
+        (4, "carol", "proxy", false),
+        (NURSE, "nurse", "nurse", false),
+        (DOCTOR, "doctor", "physician", false),
+        (12, "admin", "admin", false),
+    ];
+    for (n, name, role, disabled) in users {
+        sql += &format!(
+            "INSERT INTO users (id, username, display_name, role, language, password_hash, disabled, created_at) \
+             VALUES ('{}', '{name}', '{name}', '{role}', 'en', 'x', {disabled}, 0);\n",
+            id(n)
+        );
+    }
+    sql += &format!("INSERT INTO pools (id, slug, name) VALUES ('{}', 'nurses', 'Nurses');\n", id(20));
+    sql += &format!("INSERT INTO pools (id, slug, name) VALUES ('{}', 'rx', 'Pharmacy');\n", id(21));
+    // (thread, patient, author, category, urgency, pool, created)
+    let threads = [
+        (30, 1, 1, "clinical", "routine", Some(20), local(5, 10, 0)),
+        (31, 2, 2, "medication", "urgent", Some(21), local(10, 9, 0)),
+        (32, 1, 4, "clinical", "emergency", Some(20), local(7, 20, 0)),
+        (33, 1, 1, "scheduling", "routine", None, local(9, 16, 0)),
+        (35, 2, 2, "other", "routine", Some(20), local(4, 12, 0)),
+    ];
+    for (t, patient, author, category, urgency, pool, created) in threads {
+        let pool = pool.map_or("NULL".to_owned(), |p| format!("'{}'", id(p)));
+        sql += &format!(
+            "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
+             pool_id, confidential, created_by, created_at, updated_at, message_count) \
+             VALUES ('{}', '{}', 's', '{category}', '{urgency}', 0, 'open', TRUE, {pool}, FALSE, '{}', {created}, \
+             {created}, 0);\n",
+            id(t),
+            id(patient),
+            id(author)
+        );
+    }
+    // (message, thread, author, internal, sent, seq)
+    let messages = [
+        (40, 30, 1, false, local(5, 10, 0), 1),
+        (41, 30, NURSE, false, local(5, 14, 0), 2),
+        (42, 30, NURSE, true, local(5, 15, 0), 3),
+        (43, 30, 1, false, local(5, 18, 0), 4),
+        (44, 31, 2, false, local(10, 9, 0), 1),
+        (45, 32, 4, false, local(7, 20, 0), 1),
+        (46, 32, DOCTOR, false, local(7, 21, 30), 2),
+        (47, 33, 1, false, local(9, 16, 0), 1),
+        (48, 33, DOCTOR, false, local(12, 15, 0), 2),
+        (49, 35, 2, false, local(4, 12, 0), 1),
+        (50, 35, NURSE, false, local(5, 9, 0), 2),
+    ];
+    for (m, t, author, internal, sent, seq) in messages {
+        sql += &format!(
+            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq) \
+             VALUES ('{}', '{}', '{}', 'b', {internal}, {sent}, {seq});\n",
+            id(m),
+            id(t),
+            id(author)
+        );
+    }
+    sql += &format!(
+        "INSERT INTO message_reads (message_id, reader_id, read_at) VALUES ('{}', '{}', {});\n",
+        id(45),
+        id(NURSE),
+        local(7, 20, 30)
+    );
+    // (result, thread, urgency, category, overridden by, at)
+    let triage = [
+        (60, 30, "urgent", "medication", None, local(5, 10, 0)),
+        (61, 30, "routine", "clinical", Some(NURSE), local(5, 11, 0)),
+        (62, 31, "urgent", "medication", None, local(10, 9, 0)),
+        (63, 32, "urgent", "clinical", None, local(7, 20, 0)),
+        (64, 32, "emergency", "clinical", Some(NURSE), local(7, 20, 35)),
+    ];
+    for (r, t, urgency, category, by, when) in triage {
+        let by = by.map_or("NULL".to_owned(), |b| format!("'{}'", id(b)));
+        sql += &format!(
+            "INSERT INTO triage_results (id, thread_id, urgency, category, confidence, reasons, model_id, \
+             model_version, created_at, needs_review, overridden_by) \
+             VALUES ('{}', '{}', '{urgency}', '{category}', 1.0, '[]', 'm', '1', {when}, FALSE, {by});\n",
+            id(r),
+            id(t)
+        );
+    }
+    sql += &format!(
+        "INSERT INTO drafts (id, thread_id, requested_by, model_id, model_version, reply_needed, reasons, created_at) \
+         VALUES ('{}', '{}', '{}', 'm', '1', FALSE, '[]', {});\n",
+        id(70),
+        id(33),
+        id(DOCTOR),
+        local(9, 16, 30)
+    );
+    let changes = [
+        (30, format!("assignee_id = '{}'", id(NURSE)), local(5, 11, 0)),
+        (30, "status = 'closed'".to_owned(), local(6, 10, 0)),
+        (32, format!("assignee_id = '{}'", id(NURSE)), local(7, 20, 40)),
+        (32, format!("assignee_id = '{}', pool_id = '{}'", id(DOCTOR), id(21)), local(7, 21, 0)),
+    ];
+    for (t, set, when) in changes {
+        sql += &format!("UPDATE threads SET {set}, updated_at = {when} WHERE id = '{}';\n", id(t));
+    }
+    sql
+}
+
+fn query() -> InsightsQuery {
+    let from = at(local(5, 0, 0));
+    InsightsQuery {
+        from,
+        to: at(local(12, 0, 0)),
+        pool: None,
+        category: None,
+        urgency: None,
+        clock: LocalClock {
+            offsets: vec![(from, -6 * 3600)],
+            open_days: [true, true, true, true, true, false, false],
+            opens_ms: 8 * HOUR,
+            closes_ms: 17 * HOUR,
+        },
+        targets: Targets { routine_ms: 2 * 9 * HOUR, urgent_ms: 4 * HOUR, emergency_ms: HOUR },
+        now: at(local(12, 12, 30)),
+    }
+}
+
+fn day(d: u32) -> i64 {
+    let date = NaiveDate::from_ymd_opt(2026, 1, d).expect("date");
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days()
+}
+
+async fn each_figure_matches_the_hand_count(store: &dyn Store) {
+    let q = query();
+    let volume = store.insight_volume(&q).await.expect("volume");
+    let cell = |d, category, urgency, pool: Option<&str>, messages, after_hours| VolumeCell {
+        day: day(d),
+        category,
+        urgency,
+        pool: pool.map(str::to_owned),
+        messages,
+        after_hours,
+    };
+    assert_eq!(
+        volume.cells,
+        [
+            cell(5, Category::Clinical, Urgency::Routine, Some("nurses"), 2, 1),
+            cell(7, Category::Clinical, Urgency::Emergency, Some("rx"), 1, 1),
+            cell(9, Category::Scheduling, Urgency::Routine, None, 1, 0),
+            cell(10, Category::Medication, Urgency::Urgent, Some("rx"), 1, 1),
+        ]
+    );
+    assert_eq!((volume.patients, volume.threads_started, volume.no_reply_recorded), (2, 4, 1));
+
+    let mut response = store.insight_response(&q).await.expect("response");
+    response.sort_by_key(|c| c.urgency.rank());
+    let cell = |urgency, pool: Option<&str>, reply, close| ResponseCell {
+        urgency,
+        pool: pool.map(str::to_owned),
+        reply,
+        close,
+        threads: 1,
+    };
+    let mut expected = vec![
+        cell(Urgency::Routine, Some("nurses"), Band::Quarter, CloseBand::Day),
+        cell(Urgency::Routine, None, Band::Half, CloseBand::Open),
+        cell(Urgency::Urgent, Some("rx"), Band::WaitingOverdue, CloseBand::Open),
+        cell(Urgency::Emergency, Some("rx"), Band::Double, CloseBand::Open),
+    ];
+    expected.sort_by_key(|c| c.urgency.rank());
+    response.sort_by(|a, b| (a.urgency.rank(), &a.pool).cmp(&(b.urgency.rank(), &b.pool)));
+    expected.sort_by(|a, b| (a.urgency.rank(), &a.pool).cmp(&(b.urgency.rank(), &b.pool)));
+    assert_eq!(response, expected);
+
+    let work = store.insight_workload(&q).await.expect("workload");
+    let people: Vec<_> =
+        work.staff.iter().map(|s| (s.name.as_str(), s.threads, s.replies, s.moved_in, s.moved_out)).collect();
+    assert_eq!(people, [("nurse", 2, 2, 2, 1), ("doctor", 1, 1, 1, 0)]);
+    let pools: Vec<_> =
+        work.pools.iter().map(|p| (p.slug.as_str(), p.threads, p.replies, p.moved_in, p.moved_out)).collect();
+    assert_eq!(pools, [("nurses", 2, 2, 0, 1), ("rx", 1, 1, 1, 0)]);
+
+    let safety = store.insight_safety(&q).await.expect("safety");
+    assert_eq!(safety.emergencies, [(Band::Half, 1)]);
+    assert_eq!(
+        safety.overrides,
+        [
+            OverrideCell { direction: Direction::Raised, category: Category::Clinical, overrides: 1 },
+            OverrideCell { direction: Direction::Lowered, category: Category::Clinical, overrides: 1 },
+        ]
+    );
+
+    // Filters narrow every figure: the pharmacy pool holds B and C.
+    let rx = InsightsQuery { urgency: Some(Urgency::Urgent), ..query() };
+    let volume = store.insight_volume(&rx).await.expect("volume");
+    assert_eq!(volume.cells.iter().map(|c| c.messages).sum::<i64>(), 1);
+    assert_eq!(volume.threads_started, 1);
+    assert_eq!(store.insight_response(&rx).await.expect("response").len(), 1);
+    assert!(store.insight_safety(&rx).await.expect("safety").emergencies.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_figure_matches_the_hand_count_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = carethread_store::open(&url, carethread_store::MasterKey::generate()).await.expect("open");
+    let raw = sqlx::SqlitePool::connect(&url).await.expect("raw connection");
+    sqlx::raw_sql(&seed()).execute(&raw).await.expect("seed");
+    each_figure_matches_the_hand_count(&*store).await;
+}
+
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_figure_matches_the_hand_count_on_postgres() {
+    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES names a server");
+    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_insights")
+        .await
+        .expect("scratch database");
+    let store = carethread_store::open(&url, carethread_store::MasterKey::generate()).await.expect("open");
+    let raw = sqlx::PgPool::connect(&url).await.expect("raw connection");
+    sqlx::raw_sql(&seed()).execute(&raw).await.expect("seed");
+    each_figure_matches_the_hand_count(&*store).await;
+}
