@@ -153,6 +153,7 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
             draft: add.draft,
             reading_grade,
             audit: message_audit(caller, &thread, internal, has_files),
+            jobs: Vec::new(),
         })
         .await?;
     if !written.replayed {

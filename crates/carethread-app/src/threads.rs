@@ -248,6 +248,7 @@ pub async fn start_thread(app: &App, caller: &Caller, input: StartThread) -> App
             idempotency: input.idempotency,
             now,
             audit: vec![caller.audit(AuditAction::ThreadCreate).patient(patient_id)],
+            jobs: Vec::new(),
         })
         .await?;
     if !written.replayed {

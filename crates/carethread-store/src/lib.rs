@@ -13,6 +13,8 @@
 //! - [`Drafting`]: drafts, the clinic's AI switches, reply templates, quick
 //!   replies and the AI report;
 //! - [`ClinicSettings`]: the clinic profile and triage settings;
+//! - [`Outbox`]: jobs to run later or elsewhere (notifications, pages,
+//!   reminders), written with the actions that cause them;
 //! - [`Insights`]: the clinic's figures (volume, response times, workload,
 //!   safety), counted by the database over a date range;
 //! - [`StorageHealth`]: whether the database still accepts writes.
@@ -58,6 +60,7 @@ mod dialect;
 mod error;
 mod events;
 mod inputs;
+pub mod jobs;
 mod model;
 mod people;
 mod postgres;
@@ -74,13 +77,14 @@ pub use crypto::{Keyring, MasterKey, MasterKeyError};
 pub use error::StoreError;
 pub use events::{EventKind, ThreadEvent};
 pub use inputs::*;
+pub use jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice};
 pub use model::*;
 pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use traits::insights::*;
 pub use traits::{
-    AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, People, Sessions, StorageHealth, Threads,
+    AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, Outbox, People, Sessions, StorageHealth, Threads,
     TriageResults,
 };
 
@@ -91,8 +95,8 @@ pub mod prelude {
     pub use crate::Store;
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
-        AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, People, Sessions, StorageHealth, Threads,
-        TriageResults,
+        AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, Outbox, People, Sessions, StorageHealth,
+        Threads, TriageResults,
     };
 }
 
@@ -115,6 +119,7 @@ pub trait Store:
     + Drafting
     + ClinicSettings
     + Insights
+    + Outbox
     + StorageHealth
     + Send
     + Sync

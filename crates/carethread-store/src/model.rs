@@ -255,6 +255,8 @@ pub struct NewThread {
     pub now: DateTime<Utc>,
     /// Written in the same transaction; entries without a target get the new thread's.
     pub audit: Vec<AuditEvent>,
+    /// Outbox jobs written in the same transaction (a page to whoever is on call).
+    pub jobs: Vec<crate::jobs::NewJob>,
 }
 
 /// An internal note left with a change to its thread (a forward that says
@@ -290,6 +292,8 @@ pub struct NewMessage {
     pub now: DateTime<Utc>,
     /// Written in the same transaction; entries without a target get the new message's.
     pub audit: Vec<AuditEvent>,
+    /// Outbox jobs written in the same transaction (the patient's notification, a page).
+    pub jobs: Vec<crate::jobs::NewJob>,
     /// The draft this reply started from; it is marked used in the same transaction.
     pub draft: Option<DraftUse>,
     /// A staff reply's reading grade, for the AI report.

@@ -396,6 +396,7 @@ fn plain_message(keys: &Keyring, new: &NewMessage, seq: i64, deferred: &mut Defe
     deferred.messages.push(rows.message);
     deferred.triage.extend(rows.triage);
     deferred.audit.extend(rows.audit);
+    deferred.jobs.extend(rows.jobs);
     Ok(JobOutcome { written, event: Some(message_event(new, id)) })
 }
 
@@ -409,6 +410,7 @@ impl Deferred {
     async fn write(&self, conn: &mut sqlx::SqliteConnection, keys: &Keyring) -> StoreResult<()> {
         Shared::insert_rows(conn, &self.messages).await?;
         Shared::insert_rows(conn, &self.triage).await?;
+        Shared::insert_rows(conn, &self.jobs).await?;
         Shared::append_audit(conn, keys, &self.audit).await
     }
 }

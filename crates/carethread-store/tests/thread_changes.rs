@@ -37,6 +37,7 @@ async fn new_thread(store: &Arc<dyn Store>, patient: &User) -> ThreadId {
         idempotency: None,
         now: Utc::now(),
         audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((patient.id, Role::Patient)), Utc::now())],
+        jobs: Vec::new(),
     };
     store.create_thread(new).await.expect("thread").thread_id
 }

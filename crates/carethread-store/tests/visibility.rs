@@ -256,6 +256,7 @@ async fn create_threads(store: &Arc<dyn Store>, plan: &Clinic, people: &[User], 
                 idempotency: None,
                 now: t0 + TimeDelta::seconds(i64::try_from(n).expect("small")),
                 audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((patient.id, Role::Patient)), t0)],
+                jobs: Vec::new(),
             })
             .await
             .expect("thread");

@@ -35,6 +35,7 @@ fn message(thread_id: ThreadId, author: &User, text: &str) -> NewMessage {
         idempotency: None,
         now: Utc::now(),
         audit: vec![AuditEvent::new(AuditAction::MessageCreate, Some((author.id, Role::Patient)), Utc::now())],
+        jobs: Vec::new(),
         draft: None,
         reading_grade: None,
     }
@@ -57,6 +58,7 @@ async fn new_thread(store: &Arc<dyn Store>, author: &User) -> ThreadId {
             idempotency: None,
             now: Utc::now(),
             audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((author.id, Role::Patient)), Utc::now())],
+            jobs: Vec::new(),
         })
         .await
         .expect("thread")

@@ -294,6 +294,7 @@ async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Re
                 idempotency: None,
                 now: at,
                 audit: vec![seeded(AuditAction::ThreadCreate).patient(clinic.id(patient)?)],
+                jobs: Vec::new(),
             })
             .await?;
         for (j, (author, body)) in replies.iter().enumerate() {
@@ -309,6 +310,7 @@ async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Re
                     idempotency: None,
                     now: at + TimeDelta::minutes(45 * (i64::try_from(j).unwrap_or(0) + 1)),
                     audit: vec![seeded(AuditAction::MessageCreate).patient(clinic.id(patient)?)],
+                    jobs: Vec::new(),
                     draft: None,
                     reading_grade: None,
                 })

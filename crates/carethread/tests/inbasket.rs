@@ -48,6 +48,7 @@ async fn old_thread(app: &TestApp, subject: &str, days_ago: i64) -> String {
             idempotency: None,
             now: then,
             audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((alice, Role::Patient)), then)],
+            jobs: Vec::new(),
         })
         .await
         .expect("thread");

@@ -188,6 +188,9 @@ pub(crate) trait BatchRow {
     const INSERT: &'static str;
     /// How many values a row binds.
     const COLUMNS: usize;
+    /// What follows the values (` ON CONFLICT DO NOTHING` for rows a pending
+    /// duplicate makes unnecessary).
+    const ON_CONFLICT: &'static str = "";
     fn bind<'q, D: Dialect>(&'q self, query: Q<'q, D>) -> Q<'q, D>;
 }
 
@@ -266,7 +269,8 @@ impl<D: Dialect> Sql<D> {
     /// Inserts `rows`, in runs of many to a statement (see [`runs`]).
     pub(crate) async fn insert_rows<R: BatchRow>(conn: &mut D::Connection, rows: &[R]) -> StoreResult<()> {
         for chunk in runs(rows) {
-            let sql = multi_row_insert::<D>(R::INSERT, R::COLUMNS, chunk.len());
+            let mut sql = multi_row_insert::<D>(R::INSERT, R::COLUMNS, chunk.len());
+            sql.push_str(R::ON_CONFLICT);
             let mut query = sqlx::query::<D>(&sql);
             for row in chunk {
                 query = row.bind(query);
@@ -297,6 +301,7 @@ pub(crate) struct MessageRows {
     pub(crate) message: MessageRow,
     pub(crate) triage: Option<TriageRow>,
     pub(crate) audit: Vec<AuditEvent>,
+    pub(crate) jobs: Vec<super::outbox::JobRow>,
 }
 
 /// Rows a batch of writes appends together just before it commits: each
@@ -311,4 +316,5 @@ pub(crate) struct Deferred {
     pub(crate) messages: Vec<MessageRow>,
     pub(crate) triage: Vec<TriageRow>,
     pub(crate) audit: Vec<AuditEvent>,
+    pub(crate) jobs: Vec<super::outbox::JobRow>,
 }

@@ -39,6 +39,7 @@ impl<D: Dialect> Sql<D> {
             message,
             triage: new.triage.as_ref().map(|t| Self::triage_row(keys, thread, Some(id), t, new.now)).transpose()?,
             audit: with_target(&new.audit, "message", &id.to_string()),
+            jobs: new.jobs.iter().map(|job| super::outbox::JobRow::written_with(job, new.now, thread, id)).collect(),
         })
     }
 
@@ -178,6 +179,10 @@ impl<D: Dialect> Sql<D> {
         }
         if let Some(row) = rows.triage {
             Self::insert_now_or_later(conn, row, deferred.as_deref_mut().map(|d| &mut d.triage)).await?;
+        }
+        match deferred.as_deref_mut() {
+            Some(later) => later.jobs.extend(rows.jobs),
+            None => Self::insert_rows(conn, &rows.jobs).await?,
         }
         Self::audit_now_or_later(conn, keys, rows.audit, deferred).await?;
         Ok(JobOutcome { written, event: Some(message_event(new, written.message_id)) })

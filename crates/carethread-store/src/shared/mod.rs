@@ -16,6 +16,7 @@ mod health;
 mod insights;
 mod keys;
 mod messages;
+mod outbox;
 mod people;
 pub(crate) mod prelude;
 mod sessions;
@@ -87,6 +88,7 @@ impl<D: Dialect> Sql<D> {
         let mut tx = self.write.begin().await?;
         let done = body(&mut tx).await?;
         Self::append_audit(&mut tx, &self.keys, &done.audit).await?;
+        Self::add_jobs(&mut tx, &done.jobs, Utc::now()).await?;
         for event in &done.events {
             self.notify_in_tx(&mut tx, event).await?;
         }
@@ -142,11 +144,12 @@ pub(crate) struct Audited<T> {
     value: T,
     audit: Vec<AuditEvent>,
     events: Vec<ThreadEvent>,
+    jobs: Vec<crate::jobs::NewJob>,
 }
 
 impl<T> Audited<T> {
     pub(crate) fn new(value: T, audit: Vec<AuditEvent>) -> Self {
-        Self { value, audit, events: Vec::new() }
+        Self { value, audit, events: Vec::new(), jobs: Vec::new() }
     }
 
     /// Nothing was changed, so nothing is recorded.

@@ -131,6 +131,12 @@ impl<D: Dialect> Sql<D> {
         Self::insert_now_or_later(conn, row, deferred.as_deref_mut().map(|d| &mut d.messages)).await?;
         let row = Self::triage_row(keys, written.thread_id, Some(written.message_id), &new.triage, new.now)?;
         Self::insert_now_or_later(conn, row, deferred.as_deref_mut().map(|d| &mut d.triage)).await?;
+        let jobs: Vec<_> =
+            new.jobs.iter().map(|job| super::outbox::JobRow::written_with(job, new.now, thread, id)).collect();
+        match deferred.as_deref_mut() {
+            Some(later) => later.jobs.extend(jobs),
+            None => Self::insert_rows(conn, &jobs).await?,
+        }
         let audit = with_target(&new.audit, "thread", &thread_text);
         Self::audit_now_or_later(conn, keys, audit, deferred).await?;
         let event = ThreadEvent {
