@@ -17,6 +17,7 @@ pub mod forwarding;
 pub mod grants;
 pub mod guidance;
 pub mod in_basket;
+pub mod insights;
 pub mod intake;
 pub mod messages;
 pub mod mfa;

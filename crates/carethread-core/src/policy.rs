@@ -195,6 +195,15 @@ pub const fn may_administer(role: Role) -> bool {
     matches!(role, Role::Admin)
 }
 
+/// Whether the role reads the clinic's insights: message volume, response
+/// times against the targets, workload per person and pool, and safety
+/// figures. Administrators, who plan the clinic's time and govern its AI;
+/// the figures are counts, never message content or a patient's name.
+#[must_use]
+pub const fn may_view_insights(role: Role) -> bool {
+    matches!(role, Role::Admin)
+}
+
 /// What of the audit log a role may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAccess {

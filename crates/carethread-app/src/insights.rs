@@ -1,0 +1,344 @@
+//! The clinic's insights, for the people who run it (the core policy's
+//! `may_view_insights`): how many messages patients send and when, how fast
+//! the care team answers against the clinic's targets, who carries the
+//! work, and how emergencies and triage overrides went. The store counts in
+//! SQL; here the request is checked, the clinic's calendar is handed to the
+//! store, and the counts are summed into the figures people read (per day
+//! and week, per 100 patients a month, shares). Counts only: no message, no
+//! patient's name.
+
+use std::collections::BTreeMap;
+
+use carethread_core::policy;
+use carethread_core::thread::{Category, Urgency};
+use carethread_store::{
+    Band, CloseBand, Direction, InsightsQuery, LocalClock, OverrideCell, Targets, Volume, Workload,
+};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Timelike, Utc};
+
+use crate::{App, AppError, AppResult, Caller};
+
+/// The longest range, in days.
+pub const MAX_DAYS: i64 = 366;
+/// The range when none is asked for: the last four weeks, today included.
+pub const DEFAULT_DAYS: i64 = 28;
+
+/// What the figures are counted over: the clinic's days `from` to `to`
+/// (both included), optionally one pool (by slug), category or urgency.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InsightsFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub pool: Option<String>,
+    pub category: Option<Category>,
+    pub urgency: Option<Urgency>,
+}
+
+/// The range and filters as applied (the defaults filled in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub pool: Option<String>,
+    pub category: Option<Category>,
+    pub urgency: Option<Urgency>,
+}
+
+/// Patient messages, summed for reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeFigures {
+    pub applied: Applied,
+    /// Every day of the range: `(day, messages, after hours)`.
+    pub days: Vec<(NaiveDate, i64, i64)>,
+    /// Weeks starting Monday: `(Monday, messages)`.
+    pub weeks: Vec<(NaiveDate, i64)>,
+    pub by_category: Vec<(Category, i64)>,
+    pub by_urgency: Vec<(Urgency, i64)>,
+    /// By pool slug; `None` for threads in no pool.
+    pub by_pool: Vec<(Option<String>, i64)>,
+    /// `(first day of the month, messages, per 100 patients)`.
+    pub months: Vec<(NaiveDate, i64, Option<f64>)>,
+    pub total: i64,
+    pub after_hours: i64,
+    pub patients: i64,
+    pub threads_started: i64,
+    pub no_reply_recorded: i64,
+}
+
+impl VolumeFigures {
+    /// Share of messages sent while the clinic was closed.
+    #[must_use]
+    pub fn after_hours_share(&self) -> Option<f64> {
+        share(self.after_hours, self.total)
+    }
+
+    /// Share of threads started whose draft recorded that no reply was needed.
+    #[must_use]
+    pub fn no_reply_share(&self) -> Option<f64> {
+        share(self.no_reply_recorded, self.threads_started)
+    }
+}
+
+/// First replies and closing against the targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseFigures {
+    pub applied: Applied,
+    /// Per urgency, threads in each band (every band listed).
+    pub reply: Vec<(Urgency, Vec<(Band, i64)>)>,
+    pub close: Vec<(CloseBand, i64)>,
+    /// `(pool slug or none, overdue, threads)`.
+    pub by_pool: Vec<(Option<String>, i64, i64)>,
+    pub overdue: i64,
+    pub threads: i64,
+    pub targets: carethread_core::profile::ClinicProfile,
+}
+
+impl ResponseFigures {
+    #[must_use]
+    pub fn overdue_share(&self) -> Option<f64> {
+        share(self.overdue, self.threads)
+    }
+}
+
+/// Emergencies and triage overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SafetyFigures {
+    pub applied: Applied,
+    pub emergencies: Vec<(Band, i64)>,
+    pub overrides: Vec<OverrideCell>,
+    pub emergency_minutes: u32,
+}
+
+impl SafetyFigures {
+    /// Overrides that moved urgency `direction`.
+    #[must_use]
+    pub fn overrides_toward(&self, direction: Direction) -> i64 {
+        self.overrides.iter().filter(|o| o.direction == direction).map(|o| o.overrides).sum()
+    }
+}
+
+/// Who carried the work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadFigures {
+    pub applied: Applied,
+    pub workload: Workload,
+}
+
+#[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+fn share(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+fn refuse(caller: &Caller) -> AppResult<()> {
+    if policy::may_view_insights(caller.user.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only administrators read the clinic's insights".into()))
+    }
+}
+
+/// The first instant of `date` on the clinic's clock.
+fn midnight<Z: TimeZone>(tz: &Z, date: NaiveDate) -> DateTime<Utc> {
+    let naive = date.and_time(NaiveTime::MIN);
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| tz.from_local_datetime(&(naive + TimeDelta::hours(1))).earliest())
+        .map_or_else(|| naive.and_utc(), |d| d.with_timezone(&Utc))
+}
+
+fn offset_at<Z: TimeZone>(tz: &Z, t: DateTime<Utc>) -> i32 {
+    tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()
+}
+
+/// The offsets in force from `start` to `end`: checked hourly, and each
+/// change found to the second.
+#[must_use]
+pub fn offsets<Z: TimeZone>(tz: &Z, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<(DateTime<Utc>, i32)> {
+    let mut out = vec![(start, offset_at(tz, start))];
+    let mut t = start;
+    while t < end {
+        let next = t + TimeDelta::hours(1);
+        let current = out.last().map_or(0, |o| o.1);
+        if offset_at(tz, next) != current {
+            let (mut lo, mut hi) = (t, next);
+            while hi - lo > TimeDelta::seconds(1) {
+                let mid = lo + (hi - lo) / 2;
+                if offset_at(tz, mid) == current { lo = mid } else { hi = mid }
+            }
+            out.push((hi, offset_at(tz, hi)));
+        }
+        t = next;
+    }
+    out
+}
+
+/// Checks the request and makes the store's query.
+async fn query(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<(InsightsQuery, Applied)> {
+    refuse(caller)?;
+    let clinic = app.clinic.get(&*app.store).await;
+    let tz = clinic.hours.timezone();
+    let now = Utc::now();
+    let today = now.with_timezone(&tz).date_naive();
+    let to = filter.to.unwrap_or(today);
+    let from = filter.from.unwrap_or(to - TimeDelta::days(DEFAULT_DAYS - 1));
+    if from > to {
+        return Err(AppError::invalid("from", "must be on or before the end of the range"));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(AppError::invalid("to", "the range may be at most 366 days"));
+    }
+    let pool = match filter.pool.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(slug) => {
+            carethread_core::text::single_line("pool", slug)?;
+            Some(app.store.pool_by_slug(slug).await?.ok_or_else(|| AppError::invalid("pool", "names no pool"))?)
+        }
+    };
+    let profile = &clinic.profile;
+    let (start, end) = (midnight(&tz, from), midnight(&tz, to + TimeDelta::days(1)));
+    let mut open_days = [false; 7];
+    for &d in &profile.open_days {
+        if let Some(slot) = open_days.get_mut(usize::from(d).wrapping_sub(1)) {
+            *slot = true;
+        }
+    }
+    let time = |raw: &str| {
+        NaiveTime::parse_from_str(raw.trim(), "%H:%M").map(|t| i64::from(t.num_seconds_from_midnight()) * 1000)
+    };
+    let (opens_ms, closes_ms) = match (time(&profile.opens_at), time(&profile.closes_at)) {
+        (Ok(o), Ok(c)) => (o, c),
+        _ => return Err(AppError::invalid("clinic", "the clinic's hours cannot be read")),
+    };
+    let day = closes_ms - opens_ms;
+    let clock = LocalClock {
+        offsets: offsets(&tz, start - TimeDelta::days(1), end.max(now) + TimeDelta::days(1)),
+        open_days,
+        opens_ms,
+        closes_ms,
+    };
+    let targets = Targets {
+        routine_ms: day * i64::from(profile.routine_reply_days),
+        urgent_ms: i64::from(profile.urgent_reply_hours) * 3_600_000,
+        emergency_ms: i64::from(profile.emergency_reply_minutes) * 60_000,
+    };
+    let applied = Applied {
+        from,
+        to,
+        pool: pool.as_ref().map(|p| p.slug.clone()),
+        category: filter.category,
+        urgency: filter.urgency,
+    };
+    let query = InsightsQuery {
+        from: start,
+        to: end,
+        pool: pool.map(|p| p.id),
+        category: filter.category,
+        urgency: filter.urgency,
+        clock,
+        targets,
+        now,
+    };
+    Ok((query, applied))
+}
+
+/// The date of a day number (days since 1970-01-01).
+fn date_of(day: i64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(TimeDelta::days(day))
+}
+
+/// Patient messages by day, week, month, category, urgency and pool.
+pub async fn volume(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<VolumeFigures> {
+    let (query, applied) = query(app, caller, filter).await?;
+    let Volume { cells, patients, threads_started, no_reply_recorded } = app.store.insight_volume(&query).await?;
+    let mut days: BTreeMap<NaiveDate, (i64, i64)> =
+        applied.from.iter_days().take_while(|d| *d <= applied.to).map(|d| (d, (0, 0))).collect();
+    let (mut by_category, mut by_urgency, mut by_pool) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    for cell in &cells {
+        if let Some(day) = date_of(cell.day).and_then(|d| days.get_mut(&d)) {
+            day.0 += cell.messages;
+            day.1 += cell.after_hours;
+        }
+        *by_category.entry(cell.category.as_str()).or_insert(0) += cell.messages;
+        by_urgency.entry(cell.urgency.rank()).or_insert((cell.urgency, 0)).1 += cell.messages;
+        *by_pool.entry(cell.pool.clone()).or_insert(0) += cell.messages;
+    }
+    let mut weeks: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    let mut months: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    for (day, (n, _)) in &days {
+        let monday = *day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
+        *weeks.entry(monday).or_insert(0) += n;
+        *months.entry(day.with_day(1).unwrap_or(*day)).or_insert(0) += n;
+    }
+    let total = cells.iter().map(|c| c.messages).sum();
+    let after_hours = cells.iter().map(|c| c.after_hours).sum();
+    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    let per_100 = |n: i64| (patients > 0).then(|| n as f64 * 100.0 / patients as f64);
+    Ok(VolumeFigures {
+        days: days.into_iter().map(|(d, (n, a))| (d, n, a)).collect(),
+        weeks: weeks.into_iter().collect(),
+        by_category: Category::ALL.iter().map(|c| (*c, by_category.get(c.as_str()).copied().unwrap_or(0))).collect(),
+        by_urgency: by_urgency.into_values().collect(),
+        by_pool: by_pool.into_iter().collect(),
+        months: months.into_iter().map(|(m, n)| (m, n, per_100(n))).collect(),
+        applied,
+        total,
+        after_hours,
+        patients,
+        threads_started,
+        no_reply_recorded,
+    })
+}
+
+/// First replies and closing, against the clinic's targets.
+pub async fn response(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<ResponseFigures> {
+    let (query, applied) = query(app, caller, filter).await?;
+    let cells = app.store.insight_response(&query).await?;
+    let reply = [Urgency::Emergency, Urgency::Urgent, Urgency::Routine]
+        .into_iter()
+        .map(|u| {
+            let bands = Band::ALL
+                .iter()
+                .map(|b| (*b, cells.iter().filter(|c| c.urgency == u && c.reply == *b).map(|c| c.threads).sum()))
+                .collect();
+            (u, bands)
+        })
+        .collect();
+    let close =
+        CloseBand::ALL.iter().map(|b| (*b, cells.iter().filter(|c| c.close == *b).map(|c| c.threads).sum())).collect();
+    let mut by_pool: BTreeMap<Option<String>, (i64, i64)> = BTreeMap::new();
+    for c in &cells {
+        let entry = by_pool.entry(c.pool.clone()).or_insert((0, 0));
+        entry.0 += if c.reply.overdue() { c.threads } else { 0 };
+        entry.1 += c.threads;
+    }
+    let overdue = cells.iter().filter(|c| c.reply.overdue()).map(|c| c.threads).sum();
+    let threads = cells.iter().map(|c| c.threads).sum();
+    let targets = app.clinic.get(&*app.store).await.profile.clone();
+    Ok(ResponseFigures {
+        applied,
+        reply,
+        close,
+        by_pool: by_pool.into_iter().map(|(p, (o, n))| (p, o, n)).collect(),
+        overdue,
+        threads,
+        targets,
+    })
+}
+
+/// Replies, threads and moves per member of staff and per pool.
+pub async fn workload(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<WorkloadFigures> {
+    let (query, applied) = query(app, caller, filter).await?;
+    Ok(WorkloadFigures { applied, workload: app.store.insight_workload(&query).await? })
+}
+
+/// Emergencies' first opening by staff, and triage overrides.
+pub async fn safety(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<SafetyFigures> {
+    let (query, applied) = query(app, caller, filter).await?;
+    let safety = app.store.insight_safety(&query).await?;
+    let emergencies = Band::ALL
+        .iter()
+        .map(|b| (*b, safety.emergencies.iter().filter(|(x, _)| x == b).map(|(_, n)| n).sum()))
+        .collect();
+    let emergency_minutes = app.clinic.get(&*app.store).await.profile.emergency_reply_minutes;
+    Ok(SafetyFigures { applied, emergencies, overrides: safety.overrides, emergency_minutes })
+}
