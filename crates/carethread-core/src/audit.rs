@@ -50,10 +50,18 @@ pub enum AuditAction {
     AuditExport,
     KeyRotation,
     DraftCreate,
+    ContactChange,
+    Unsubscribe,
+    JobRetry,
+    CoverageChange,
+    MessageHold,
+    MessageRelease,
+    MessageCancel,
+    VisitRequest,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -84,6 +92,14 @@ impl AuditAction {
         AuditAction::AuditExport,
         AuditAction::KeyRotation,
         AuditAction::DraftCreate,
+        AuditAction::ContactChange,
+        AuditAction::Unsubscribe,
+        AuditAction::JobRetry,
+        AuditAction::CoverageChange,
+        AuditAction::MessageHold,
+        AuditAction::MessageRelease,
+        AuditAction::MessageCancel,
+        AuditAction::VisitRequest,
     ];
 
     #[must_use]
@@ -119,6 +135,14 @@ impl AuditAction {
             AuditAction::AuditExport => "audit.export",
             AuditAction::KeyRotation => "keys.rotate",
             AuditAction::DraftCreate => "draft.create",
+            AuditAction::ContactChange => "contact.update",
+            AuditAction::Unsubscribe => "contact.unsubscribe",
+            AuditAction::JobRetry => "admin.job_retry",
+            AuditAction::CoverageChange => "coverage.update",
+            AuditAction::MessageHold => "message.hold",
+            AuditAction::MessageRelease => "message.release",
+            AuditAction::MessageCancel => "message.cancel",
+            AuditAction::VisitRequest => "thread.visit_request",
         }
     }
 
