@@ -13,6 +13,7 @@
 //! - [`Drafting`]: drafts, the clinic's AI switches, reply templates, quick
 //!   replies and the AI report;
 //! - [`ClinicSettings`]: the clinic profile and triage settings;
+//! - [`Contacts`]: e-mail, phone and how each person wants to be notified;
 //! - [`Outbox`]: jobs to run later or elsewhere (notifications, pages,
 //!   reminders), written with the actions that cause them;
 //! - [`Insights`]: the clinic's figures (volume, response times, workload,
@@ -55,6 +56,7 @@
 //! a caller never "loads, then checks"; list queries filter by the same
 //! relationships the core policy decides on.
 
+pub mod contacts;
 pub mod crypto;
 mod dialect;
 mod error;
@@ -73,6 +75,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use contacts::ContactPreferences;
 pub use crypto::{Keyring, MasterKey, MasterKeyError};
 pub use error::StoreError;
 pub use events::{EventKind, ThreadEvent};
@@ -84,8 +87,8 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use traits::insights::*;
 pub use traits::{
-    AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, Outbox, People, Sessions, StorageHealth, Threads,
-    TriageResults,
+    AccessGrants, AuditLog, ClinicSettings, Contacts, Drafting, Keys, Messages, Outbox, People, Sessions,
+    StorageHealth, Threads, TriageResults,
 };
 
 /// Every store trait, for code that calls store methods on a concrete
@@ -95,8 +98,8 @@ pub mod prelude {
     pub use crate::Store;
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
-        AccessGrants, AuditLog, ClinicSettings, Drafting, Keys, Messages, Outbox, People, Sessions, StorageHealth,
-        Threads, TriageResults,
+        AccessGrants, AuditLog, ClinicSettings, Contacts, Drafting, Keys, Messages, Outbox, People, Sessions,
+        StorageHealth, Threads, TriageResults,
     };
 }
 
@@ -118,6 +121,7 @@ pub trait Store:
     + Keys
     + Drafting
     + ClinicSettings
+    + Contacts
     + Insights
     + Outbox
     + StorageHealth

@@ -10,6 +10,7 @@ mod audit;
 mod backend;
 mod batch;
 mod clinic_settings;
+mod contacts;
 mod drafting;
 mod grants;
 mod health;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod clinic;
+mod contacts;
 mod drafting;
 mod grants;
 mod health;
@@ -16,6 +17,7 @@ mod triage;
 
 pub use audit::AuditLog;
 pub use clinic::ClinicSettings;
+pub use contacts::Contacts;
 pub use drafting::Drafting;
 pub use grants::AccessGrants;
 pub use health::StorageHealth;
