@@ -15,7 +15,7 @@ pub struct Service {
     pub example: &'static str,
 }
 
-pub const SERVICES: [Service; 4] = [
+pub const SERVICES: [Service; 5] = [
     Service {
         name: "postgres",
         variable: "CARETHREAD_TEST_POSTGRES",
@@ -43,5 +43,12 @@ pub const SERVICES: [Service; 4] = [
         cfg: "carethread_test_browser",
         what: "Chromium, node and the npm packages of tests/browser",
         example: "1",
+    },
+    Service {
+        name: "smtp",
+        variable: "CARETHREAD_TEST_SMTP",
+        cfg: "carethread_test_smtp",
+        what: "a Python with aiosmtpd (a real SMTP server)",
+        example: "/opt/carethread-smtp/bin/python",
     },
 ];

@@ -16,6 +16,9 @@ pub struct Config {
     pub clinic: ClinicSettings,
     pub drafting: DraftingConfig,
     pub scanner: ScannerConfig,
+    /// E-mail and SMS telling people something is waiting in the portal;
+    /// `carethread_notify::Notifier::from_settings` builds the sender.
+    pub notifications: carethread_notify::NotificationSettings,
 }
 
 /// Virus scanning of every upload by `ClamAV`'s daemon (`clamd`), before it is stored.
@@ -256,6 +259,27 @@ retries = {drafting.retries}
 # clamd = "unix:/run/clamav/clamd.ctl"
 # clamd = "tcp:127.0.0.1:3310"
 timeout_seconds = {scanner.timeout_seconds}
+
+[notifications]
+# E-mail and SMS that tell people something is waiting for them in the portal.
+# They carry no health information: the clinic's name and a link, nothing more.
+# Left unset, nothing is sent, and whatever would send one reports that.
+# The mail server: smtp://HOST:PORT (plain: a relay on this host or network),
+# smtp://HOST:587?tls=starttls or smtp+starttls://HOST:587 (STARTTLS, required),
+# smtps://HOST:465 (TLS from the start); USER:PASSWORD@ before the host to sign
+# in. It holds a password, so prefer CARETHREAD__NOTIFICATIONS__SMTP_URL.
+# smtp_url = "smtp+starttls://notices:PASSWORD@mail.example.org:587"
+# from = "CareThread <noreply@clinic.example.org>"
+# The portal's public address: links in notices start with it.
+# portal_url = "https://portal.clinic.example.org"
+# SMS through a Twilio-compatible gateway: all four keys, or none. Prefer
+# CARETHREAD__NOTIFICATIONS__SMS_TOKEN for the token.
+# sms_url = "https://api.twilio.com/2010-04-01/Accounts/ACXXXXXXXXXXXXXXXX/Messages.json"
+# sms_account = "ACXXXXXXXXXXXXXXXX"
+# sms_token = "…"
+# sms_from = "+15550100100"
+# Longest a mail server or SMS gateway may take to accept one notice, in seconds.
+timeout_seconds = {notifications.timeout_seconds}
 "#;
 
 #[cfg(test)]
@@ -290,6 +314,35 @@ mod tests {
         let config: Config = toml::Value::Table(table).try_into().expect("valid");
         assert_eq!(config.scanner.clamd.as_deref(), Some("tcp:127.0.0.1:3310"));
         assert_eq!(Config::default().scanner.clamd, None, "off unless configured");
+    }
+
+    #[test]
+    fn notification_settings_come_from_the_environment_and_build_a_notifier() {
+        use secrecy::ExposeSecret as _;
+        let vars = [
+            ("CARETHREAD__NOTIFICATIONS__SMTP_URL".to_owned(), "smtp+starttls://u:pw@mail.example.org:587".to_owned()),
+            ("CARETHREAD__NOTIFICATIONS__FROM".to_owned(), "CareThread <noreply@example.org>".to_owned()),
+            ("CARETHREAD__NOTIFICATIONS__PORTAL_URL".to_owned(), "https://portal.example.org".to_owned()),
+            ("CARETHREAD__NOTIFICATIONS__SMS_URL".to_owned(), "https://sms.example.org/Messages.json".to_owned()),
+            ("CARETHREAD__NOTIFICATIONS__SMS_ACCOUNT".to_owned(), "AC123".to_owned()),
+            ("CARETHREAD__NOTIFICATIONS__SMS_TOKEN".to_owned(), "424242".to_owned()),
+            ("CARETHREAD__NOTIFICATIONS__SMS_FROM".to_owned(), "+15550100100".to_owned()),
+        ];
+        let mut table = toml::Table::new();
+        overlay_env(&mut table, vars.into_iter());
+        let config: Config = toml::Value::Table(table).try_into().expect("valid");
+        let notifications = &config.notifications;
+        assert_eq!(
+            notifications.smtp_url.as_ref().map(|u| u.expose_secret().to_owned()).as_deref(),
+            Some("smtp+starttls://u:pw@mail.example.org:587")
+        );
+        assert_eq!(notifications.sms_token.as_ref().map(|t| t.expose_secret().to_owned()).as_deref(), Some("424242"));
+        assert_eq!(notifications.sms_from.as_deref(), Some("+15550100100"));
+        let notifier = carethread_notify::Notifier::from_settings(notifications).expect("valid settings");
+        assert!(notifier.sends_email() && notifier.sends_sms() && notifier.portal().is_some());
+        assert!(!format!("{config:?}").contains("pw@"), "the SMTP password stays hidden");
+        let defaults = carethread_notify::Notifier::from_settings(&Config::default().notifications).expect("valid");
+        assert!(!defaults.sends_email() && !defaults.sends_sms(), "nothing is sent unless configured");
     }
 
     #[test]
