@@ -15,7 +15,7 @@ use carethread_store::SessionRecord;
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::passwords::{new_token, token_hash, verify_password};
+use crate::passwords::{new_token, token_hash, verify_in_background};
 use crate::{App, AppError, AppResult};
 
 const BAD_CREDENTIALS: &str = "the username or password is not correct";
@@ -125,9 +125,8 @@ pub async fn sign_in(app: &App, input: SignIn) -> AppResult<SignedIn> {
     };
     let password = input.password;
     let stored = found.as_ref().map(|found| found.password_hash.clone());
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
-        .await
-        .map_err(AppError::internal)?;
+    // On the hashing threads; a busy server answers 503 rather than queueing without end.
+    let verified = verify_in_background(password, stored).await?;
     let settings = app.settings.clone();
     let lock = move |failures: i64| settings.lockout_after(failures).map(|d| Utc::now() + d);
     let client = input.client;
