@@ -8,6 +8,7 @@
 pub mod after_hours;
 pub mod attachment;
 pub mod audit;
+pub mod billing;
 pub mod clinic;
 pub mod contact;
 pub mod error;

@@ -1,0 +1,71 @@
+//! E-visit billing: which patient-initiated portal conversations are billable
+//! as an online digital evaluation and management (E/M) service, under which
+//! code, and why not when they are not.
+//!
+//! Pure rules. Nothing here reads the clock or a database: the caller passes
+//! the clinic's settings, the patient's facts, the threads with their
+//! messages, the clinicians' measured activity and the current time.
+//!
+//! How a decision is reached, in order:
+//!
+//! 1. [`time`]: activity pings from the portal (page visible, reading,
+//!    drafting, typing) become intervals, with idle gaps over the clinic's
+//!    cutoff left out ([`intervals_from_pings`]); overlapping intervals (two
+//!    tabs) are made disjoint so no second is counted twice
+//!    ([`exclusive_intervals`]).
+//! 2. [`measure`]: a clinician's first review of a patient's new message on a
+//!    thread the patient started opens a 7-day [`BillingPeriod`] (seven
+//!    calendar days in the clinic's time zone, see [`period`]); every second
+//!    of that clinician's activity on the patient's threads inside the period
+//!    is counted per thread.
+//! 3. The clinician attests the minutes ([`Attestation`]: the measured and
+//!    the attested figure are both kept; the attested one bills).
+//! 4. [`decide`]: every exclusion is checked ([`Exclusion`]); with none that
+//!    stops billing, the attested minutes and the clinician's billing class
+//!    give the [`EVisitCode`].
+
+/// An enum of stable codes: `as_str` for storage and the API, `parse` for
+/// reading them back, serde using the same codes.
+macro_rules! code_enum {
+    ($(#[$doc:meta])* $name:ident, $field:literal {
+        $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)?
+    }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $($(#[$vdoc])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// Every value, in a stable order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code used in the API, the database and claims.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Reads a stable code back.
+            pub fn parse(raw: &str) -> Result<Self, $crate::DomainError> {
+                match raw {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::DomainError::invalid(
+                        $field,
+                        concat!("must be one of: ", $($text, " "),+).trim_end().to_owned(),
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+pub mod codes;
+pub mod exclusion;
+
+pub use codes::{BillingClass, BillingClasses, EVisitCode, MIN_BILLABLE_MINUTES, Payer, code_for};
+pub use exclusion::Exclusion;
