@@ -66,6 +66,38 @@ macro_rules! code_enum {
 
 pub mod codes;
 pub mod exclusion;
+pub mod period;
+pub mod time;
 
 pub use codes::{BillingClass, BillingClasses, EVisitCode, MIN_BILLABLE_MINUTES, Payer, code_for};
 pub use exclusion::Exclusion;
+pub use period::BillingPeriod;
+pub use time::{
+    ActivityInterval, ActivityKind, ActivityPing, IdleCutoff, exclusive_intervals, intervals_from_pings, union_length,
+    whole_minutes,
+};
+
+use chrono_tz::Tz;
+
+/// The clinic's billing settings. The time zone is the one of the clinic's
+/// profile ([`crate::profile::ClinicHours::timezone`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillingSettings {
+    /// The clinic's time zone: periods are counted in its calendar days.
+    pub timezone: Tz,
+    /// Which code family non-physician professionals bill under.
+    pub payer: Payer,
+    /// How the clinic's roles and people map to billing classes.
+    pub classes: BillingClasses,
+    /// Gaps between activity pings longer than this are idle, not counted.
+    pub idle_cutoff: IdleCutoff,
+}
+
+impl BillingSettings {
+    /// Defaults for a clinic in `timezone`: non-Medicare payer, the default
+    /// role mapping and a 60-second idle cutoff.
+    #[must_use]
+    pub fn new(timezone: Tz) -> Self {
+        Self { timezone, payer: Payer::Other, classes: BillingClasses::default(), idle_cutoff: IdleCutoff::default() }
+    }
+}
