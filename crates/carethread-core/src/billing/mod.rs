@@ -64,13 +64,26 @@ macro_rules! code_enum {
     };
 }
 
+pub mod attestation;
 pub mod codes;
+pub mod decision;
+pub mod eligibility;
 pub mod exclusion;
+pub mod measure;
 pub mod period;
 pub mod time;
 
+#[cfg(test)]
+mod tests;
+
+pub use attestation::Attestation;
 pub use codes::{BillingClass, BillingClasses, EVisitCode, MIN_BILLABLE_MINUTES, Payer, code_for};
+pub use decision::{BillingDecision, EligibleTime, decide, eligible_time};
+pub use eligibility::{
+    Consent, EVisitMessage, EVisitThread, MessagePurpose, PatientBillingFacts, patient_exclusions, thread_exclusions,
+};
 pub use exclusion::Exclusion;
+pub use measure::{PeriodMeasure, ThreadTime, measure, measure_pings};
 pub use period::BillingPeriod;
 pub use time::{
     ActivityInterval, ActivityKind, ActivityPing, IdleCutoff, exclusive_intervals, intervals_from_pings, union_length,
