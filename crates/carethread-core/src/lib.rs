@@ -15,6 +15,7 @@ pub mod error;
 pub mod guidance;
 pub mod ids;
 pub mod message;
+pub mod paging;
 pub mod policy;
 pub mod profile;
 pub mod role;

@@ -44,6 +44,14 @@ pub struct ClinicProfile {
     pub after_hours_phone: Option<String>,
     /// Who covers emergencies while the clinic is closed.
     pub on_call: Option<OnCall>,
+    /// Who is paged next, in order, when nobody opens an emergency after the
+    /// on-call pages (see [`crate::paging`]).
+    pub escalation: Vec<UserId>,
+    /// Minutes an emergency may stay unopened before it is paged again.
+    pub repage_minutes: u32,
+    /// How many times on-call is paged again before the next person in the
+    /// escalation chain is.
+    pub repages_before_escalation: u32,
 }
 
 /// Who is on call after hours: one clinician, or a pool whose members share it.
@@ -113,6 +121,9 @@ impl Default for ClinicProfile {
             disclosure_es: "Redactado con ayuda de software y revisado por {name}.".to_owned(),
             after_hours_phone: None,
             on_call: None,
+            escalation: Vec::new(),
+            repage_minutes: 10,
+            repages_before_escalation: 1,
         }
     }
 }
@@ -171,6 +182,15 @@ impl ClinicProfile {
         }
         if let Some(phone) = &self.after_hours_phone {
             check_phone(phone)?;
+        }
+        if !(2..=120).contains(&self.repage_minutes) {
+            return Err(DomainError::invalid("repage_minutes", "must be from 2 to 120"));
+        }
+        if self.repages_before_escalation > 5 {
+            return Err(DomainError::invalid("repages_before_escalation", "must be from 0 to 5"));
+        }
+        if self.escalation.len() > 10 {
+            return Err(DomainError::invalid("escalation", "may name at most 10 people"));
         }
         Ok(ClinicHours { tz, open_days, opens, closes })
     }

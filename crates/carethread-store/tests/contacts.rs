@@ -1,6 +1,6 @@
 //! Contact preferences on SQLite and, when `CARETHREAD_TEST_POSTGRES` is
 //! set, PostgreSQL: stored as set, replaced whole, and turned off by the
-//! unsubscribe token's hash, each change audited.
+//! unsubscribe token, each change audited.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,24 +37,24 @@ async fn preferences_story(store: Arc<dyn Store>) {
     assert_eq!(store.verify_audit().await.expect("verify").verified, before + 1, "the change is audited");
 
     // The unsubscribe token is made once and kept through later changes.
-    let hash = store.ensure_unsubscribe_hash(alice.id, "hash-one", Utc::now()).await.expect("hash");
-    assert_eq!(hash, "hash-one");
-    let again = store.ensure_unsubscribe_hash(alice.id, "hash-two", Utc::now()).await.expect("hash");
-    assert_eq!(again, "hash-one", "the first token stays valid");
+    let token = store.ensure_unsubscribe_token(alice.id, "token-one", Utc::now()).await.expect("token");
+    assert_eq!(token, "token-one");
+    let again = store.ensure_unsubscribe_token(alice.id, "token-two", Utc::now()).await.expect("token");
+    assert_eq!(again, "token-one", "the first token stays valid");
     let email_only = ContactPreferences { channel: NotifyChannel::Email, quiet_hours: None, ..set };
     store.set_contact_preferences(alice.id, &email_only, Utc::now(), &audit).await.expect("set");
     assert_eq!(store.contact_preferences(alice.id).await.expect("read"), Some(email_only.clone()));
 
     // Someone who never set preferences gets a token and the default channel.
-    let bobs = store.ensure_unsubscribe_hash(bob.id, "hash-bob", Utc::now()).await.expect("hash");
-    assert_eq!(bobs, "hash-bob");
+    let bobs = store.ensure_unsubscribe_token(bob.id, "token-bob", Utc::now()).await.expect("token");
+    assert_eq!(bobs, "token-bob");
     let all = store.contact_preferences_of(&[alice.id, bob.id]).await.expect("read");
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].1, ContactPreferences::default());
 
     let unsubscribe = AuditEvent::new(AuditAction::Unsubscribe, None, Utc::now());
-    assert_eq!(store.unsubscribe("no-such-hash", Utc::now(), unsubscribe.clone()).await.expect("none"), None);
-    let off = store.unsubscribe("hash-one", Utc::now(), unsubscribe).await.expect("unsubscribe");
+    assert_eq!(store.unsubscribe("no-such-token", Utc::now(), unsubscribe.clone()).await.expect("none"), None);
+    let off = store.unsubscribe("token-one", Utc::now(), unsubscribe).await.expect("unsubscribe");
     assert_eq!(off, Some(alice.id));
     let now = store.contact_preferences(alice.id).await.expect("read").expect("set");
     assert_eq!(now.channel, NotifyChannel::None);

@@ -38,8 +38,9 @@ CREATE INDEX notices_sent_by_thread ON notices_sent (thread_id, sent_at) WHERE t
 CREATE INDEX notices_sent_by_recipient ON notices_sent (recipient_id, sent_at);
 
 -- How each person wants to be told: e-mail, SMS or not at all, quiet hours
--- in the clinic's time zone, the language of the notice, and the token (as
--- its hash) of the unsubscribe link that works without signing in.
+-- in the clinic's time zone, the language of the notice, and the token of
+-- the unsubscribe link that works without signing in (it can only turn
+-- notices off, so it is kept as it is, to put in every notice).
 CREATE TABLE contact_preferences (
     user_id           TEXT PRIMARY KEY REFERENCES users(id),
     email             TEXT,
@@ -48,6 +49,6 @@ CREATE TABLE contact_preferences (
     quiet_start       TEXT,
     quiet_end         TEXT,
     language          TEXT,
-    unsubscribe_hash  TEXT UNIQUE,
+    unsubscribe_token TEXT UNIQUE,
     updated_at        BIGINT NOT NULL
 );

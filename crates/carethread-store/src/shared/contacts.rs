@@ -1,5 +1,5 @@
 //! Contact details and notification preferences: one row per person who set
-//! any, with the hash of the token their unsubscribe links carry.
+//! any, with the token their unsubscribe links carry.
 
 use async_trait::async_trait;
 use carethread_core::contact::{EmailAddress, NotifyChannel, PhoneNumber, QuietHours};
@@ -83,7 +83,7 @@ impl<B: Backend> crate::Contacts for B {
         .await
     }
 
-    async fn ensure_unsubscribe_hash(&self, user: UserId, hash: &str, now: DateTime<Utc>) -> StoreResult<String> {
+    async fn ensure_unsubscribe_token(&self, user: UserId, token: &str, now: DateTime<Utc>) -> StoreResult<String> {
         let sql = self.sql();
         let mut tx = sql.write.begin().await?;
         sqlx::query::<B::D>(
@@ -95,28 +95,29 @@ impl<B: Backend> crate::Contacts for B {
         .execute_with(&mut *tx)
         .await?;
         sqlx::query::<B::D>(
-            "UPDATE contact_preferences SET unsubscribe_hash = $2 WHERE user_id = $1 AND unsubscribe_hash IS NULL",
+            "UPDATE contact_preferences SET unsubscribe_token = $2 WHERE user_id = $1 AND unsubscribe_token IS NULL",
         )
         .bind_v(user.to_string())
-        .bind_v(hash)
+        .bind_v(token)
         .execute_with(&mut *tx)
         .await?;
-        let in_use: String = sqlx::query::<B::D>("SELECT unsubscribe_hash FROM contact_preferences WHERE user_id = $1")
-            .bind_v(user.to_string())
-            .fetch_scalar_with(&mut *tx)
-            .await?;
+        let in_use: String =
+            sqlx::query::<B::D>("SELECT unsubscribe_token FROM contact_preferences WHERE user_id = $1")
+                .bind_v(user.to_string())
+                .fetch_scalar_with(&mut *tx)
+                .await?;
         tx.commit().await?;
         Ok(in_use)
     }
 
-    async fn unsubscribe(&self, hash: &str, now: DateTime<Utc>, audit: AuditEvent) -> StoreResult<Option<UserId>> {
+    async fn unsubscribe(&self, token: &str, now: DateTime<Utc>, audit: AuditEvent) -> StoreResult<Option<UserId>> {
         let sql = self.sql();
         sql.audited(async |conn| {
             let row = sqlx::query::<B::D>(
-                "UPDATE contact_preferences SET channel = 'none', updated_at = $2 WHERE unsubscribe_hash = $1 \
+                "UPDATE contact_preferences SET channel = 'none', updated_at = $2 WHERE unsubscribe_token = $1 \
                  RETURNING user_id",
             )
-            .bind_v(hash)
+            .bind_v(token)
             .bind_v(ms(now))
             .fetch_optional_with(&mut *conn)
             .await?;

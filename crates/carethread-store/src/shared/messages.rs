@@ -294,6 +294,27 @@ impl<B: Backend> crate::Messages for B {
         Ok(Some((who, at(row.get_v("read_at")?)?)))
     }
 
+    async fn first_staff_read(
+        &self,
+        id: ThreadId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>> {
+        let row = sqlx::query::<B::D>(
+            "SELECT u.id, u.display_name, u.role, r.read_at FROM message_reads r \
+             JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = r.reader_id \
+             WHERE m.thread_id = $1 AND r.read_at >= $2 AND u.role NOT IN ('patient', 'proxy') \
+             ORDER BY r.read_at LIMIT 1",
+        )
+        .bind_v(id.to_string())
+        .bind_v(ms(since))
+        .fetch_optional_with(&self.sql().read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let reader: UserId = parse_id(&row.get_v::<String, _>("id")?)?;
+        let who = person(reader, row.get_v("display_name")?, &row.get_v::<String, _>("role")?)?;
+        Ok(Some((who, at(row.get_v("read_at")?)?)))
+    }
+
     async fn attachment(
         &self,
         thread: ThreadId,

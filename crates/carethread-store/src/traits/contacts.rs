@@ -27,12 +27,12 @@ pub trait Contacts: Send + Sync {
         audit: &AuditEvent,
     ) -> StoreResult<()>;
 
-    /// Stores the hash of a person's unsubscribe token (made when the first
-    /// notice goes out), unless they have one already; answers the hash in use.
-    async fn ensure_unsubscribe_hash(&self, user: UserId, hash: &str, now: DateTime<Utc>) -> StoreResult<String>;
+    /// Stores `token` as a person's unsubscribe token (made when the first
+    /// notice goes out), unless they have one already; answers the token in use.
+    async fn ensure_unsubscribe_token(&self, user: UserId, token: &str, now: DateTime<Utc>) -> StoreResult<String>;
 
-    /// Turns notices off for whoever holds the token with this hash, with the
+    /// Turns notices off for whoever holds `token`, with the
     /// audit entry (given no actor; the person is the target). `None` when no
     /// one does.
-    async fn unsubscribe(&self, hash: &str, now: DateTime<Utc>, audit: AuditEvent) -> StoreResult<Option<UserId>>;
+    async fn unsubscribe(&self, token: &str, now: DateTime<Utc>, audit: AuditEvent) -> StoreResult<Option<UserId>>;
 }

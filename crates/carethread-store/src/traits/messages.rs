@@ -35,6 +35,13 @@ pub trait Messages: Send + Sync {
         readers: &[UserId],
         since: DateTime<Utc>,
     ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>>;
+    /// The first member of staff who opened the thread at or after `since`
+    /// (an emergency page is acknowledged by whoever opens it first).
+    async fn first_staff_read(
+        &self,
+        id: ThreadId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<(PersonRef, DateTime<Utc>)>>;
     /// An attachment's description and bytes, if it belongs to the thread.
     /// Internal-note attachments are returned only with `include_internal`.
     async fn attachment(
