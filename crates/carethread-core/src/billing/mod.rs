@@ -13,7 +13,7 @@
 //!    cutoff left out ([`intervals_from_pings`]); overlapping intervals (two
 //!    tabs) are made disjoint so no second is counted twice
 //!    ([`exclusive_intervals`]).
-//! 2. [`measure`]: a clinician's first review of a patient's new message on a
+//! 2. [`measure()`]: a clinician's first review of a patient's new message on a
 //!    thread the patient started opens a 7-day [`BillingPeriod`] (seven
 //!    calendar days in the clinic's time zone, see [`period`]); every second
 //!    of that clinician's activity on the patient's threads inside the period

@@ -216,3 +216,15 @@ fn an_attestation_for_another_period_or_patient_is_refused() {
     let missing_thread = decide(&case.settings, &case.patient, Role::Physician, &[], &m, None, case.now);
     assert_eq!(missing_thread.map_err(|e| e.field()), Err("threads"));
 }
+
+#[test]
+fn decisions_serialize_with_their_stable_codes() {
+    let refused = serde_json::to_value(not_billable(&[X::NoConsent, X::UnderFiveMinutes])).expect("json");
+    assert_eq!(
+        refused,
+        serde_json::json!({"decision": "not_billable", "reasons": ["no_consent", "under_five_minutes"]})
+    );
+    let billed = serde_json::to_value(Case::doctor_minutes(12).decision()).expect("json");
+    assert_eq!((billed["decision"].as_str(), billed["code"].as_str()), (Some("billable"), Some("99422")));
+    assert_eq!((billed["minutes"].as_u64(), billed["measured_minutes"].as_u64()), (Some(12), Some(12)));
+}
