@@ -342,3 +342,9 @@ pub async fn safety(app: &App, caller: &Caller, filter: InsightsFilter) -> AppRe
     let emergency_minutes = app.clinic.get(&*app.store).await.profile.emergency_reply_minutes;
     Ok(SafetyFigures { applied, emergencies, overrides: safety.overrides, emergency_minutes })
 }
+
+/// The pools the figures can be narrowed to.
+pub async fn pools(app: &App, caller: &Caller) -> AppResult<Vec<carethread_store::PoolRef>> {
+    refuse(caller)?;
+    Ok(app.store.pools().await?)
+}

@@ -7,6 +7,7 @@ mod address_limit;
 mod admin_views;
 mod after_hours;
 mod ai_views;
+mod insights_views;
 pub mod auth;
 pub mod clinic;
 pub mod dto;

@@ -99,6 +99,7 @@ pub const CONFLICTS: [(&str, &str, &str); 10] = [
         api_paths::reply_library,
         api_paths::set_reply,
         api_paths::reset_reply,
+        api_paths::insights,
         api_paths::healthz,
         api_paths::readyz,
         api_paths::metrics,
@@ -113,6 +114,7 @@ pub const CONFLICTS: [(&str, &str, &str); 10] = [
         (name = "messages", description = "Messages, internal notes and attachments"),
         (name = "triage", description = "Re-triage, routing rules and the classifier switch"),
         (name = "events", description = "Live updates"),
+        (name = "insights", description = "The clinic's figures: volume, response times, workload and safety (administrators)"),
         (name = "people", description = "Users and pools"),
         (name = "operations", description = "Health and metrics"),
     )

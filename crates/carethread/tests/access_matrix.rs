@@ -295,6 +295,37 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
             ),
+            // The clinic's insights (administrators).
+            (
+                Method::GET,
+                "/api/v1/insights/volume".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/insights/response".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/insights/workload".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/insights/safety".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/insights/volume?format=csv&table=per_day".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
             // Two-step sign-in (not required of anyone in this clinic).
             (
                 Method::POST,

@@ -46,6 +46,10 @@ async fn every_page_answers_every_role_as_the_policy_says() {
             ("/admin/routing".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
             ("/admin/grants".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
             ("/admin/clinic".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
+            ("/insights".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ("/insights/response".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ("/insights/workload".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ("/insights/safety".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
         ];
         let mut browsers = Vec::new();
         for caller in CALLERS {

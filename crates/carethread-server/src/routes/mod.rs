@@ -6,6 +6,7 @@ mod clinic;
 mod drafts;
 mod events;
 mod health;
+mod insights;
 mod messages;
 mod mfa;
 mod people;
@@ -41,6 +42,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(clinic::router())
         .merge(drafts::router())
         .merge(ai_settings::router())
+        .merge(insights::router())
         .merge(wording::router())
         .merge(web::router(state))
         .merge(events::router())
@@ -59,6 +61,7 @@ pub(crate) mod api_paths {
     pub use super::drafts::*;
     pub use super::events::*;
     pub use super::health::*;
+    pub use super::insights::*;
     pub use super::messages::*;
     pub use super::mfa::*;
     pub use super::people::*;

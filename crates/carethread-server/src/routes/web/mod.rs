@@ -11,6 +11,7 @@ mod emergency_help;
 mod form_error;
 mod i18n;
 mod inbasket;
+mod insights;
 mod pages;
 mod privacy;
 mod proxies;
@@ -68,6 +69,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(audit_log::router())
         .merge(thread_actions::router())
         .merge(admin::router())
+        .merge(insights::router())
         .merge(security::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
@@ -191,6 +193,9 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                                     li { a href="/inbasket" { (text.get("nav-inbasket")) } }
                                 } @else if carethread_core::policy::may_administer(s.auth.user.role) {
                                     li { a href="/admin" { (text.get("admin-title")) } }
+                                    @if carethread_core::policy::may_view_insights(s.auth.user.role) {
+                                        li { a href="/insights" { (text.get("insights-title")) } }
+                                    }
                                 } @else if s.auth.user.role == carethread_core::role::Role::Auditor {
                                     li { a href="/audit" { (text.get("audit-title")) } }
                                 } @else {

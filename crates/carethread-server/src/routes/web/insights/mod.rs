@@ -1,0 +1,267 @@
+//! The clinic's insights in the portal (administrators): one page per
+//! section (volume, response, workload, safety) plus the AI report, which
+//! stays on the administration overview and is linked from the menu. Each
+//! page has a filter form (a plain GET form), the headline figures, and per
+//! table an SVG chart (`chart.rs`) beside the same figures as a table, with
+//! the table's CSV to download. The figures come from the same code as the
+//! JSON API (`insights_views`), so the two never disagree.
+
+mod chart;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use carethread_core::thread::{Category, Urgency};
+use maud::{Markup, html};
+use serde_json::Value;
+
+use super::pages::api_error_in;
+use super::{Text, WebSession, page};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::insights_views::{self, InsightsOut, InsightsParams, SECTIONS, TableOut};
+use chart::{Series, bar_chart};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/insights",
+            get(|state: State<AppState>, session: WebSession, query: Query<InsightsParams>| async move {
+                show(state, session, "volume".to_owned(), query).await
+            }),
+        )
+        .route(
+            "/insights/{section}",
+            get(|state, session, Path(name): Path<String>, query| show(state, session, name, query)),
+        )
+        .route("/insights/{section}/csv/{table}", get(download))
+}
+
+/// Where each section lives.
+fn href(section: &str) -> String {
+    if section == "volume" { "/insights".to_owned() } else { format!("/insights/{section}") }
+}
+
+/// The query string that keeps the range and filters from page to page.
+fn kept(params: &InsightsParams) -> String {
+    let pairs = [
+        ("from", &params.from),
+        ("to", &params.to),
+        ("pool", &params.pool),
+        ("category", &params.category),
+        ("urgency", &params.urgency),
+    ];
+    let mut out = String::new();
+    for (name, value) in pairs {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            out.push(if out.is_empty() { '?' } else { '&' });
+            out.push_str(name);
+            out.push('=');
+            out.push_str(&percent(v));
+        }
+    }
+    out
+}
+
+fn percent(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn show(
+    State(state): State<AppState>,
+    session: WebSession,
+    name: String,
+    Query(params): Query<InsightsParams>,
+) -> Response {
+    let app = state.app();
+    let caller = session.auth.caller();
+    let result = async {
+        let filter = params.filter()?;
+        let out = insights_views::section(&app, &caller, &name, filter).await?;
+        let pools = carethread_app::insights::pools(&app, &caller).await?;
+        Ok::<_, ApiError>((out, pools))
+    }
+    .await;
+    let (out, pools) = match result {
+        Ok(found) => found,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    let text = session.text;
+    let title = text.get(&format!("insights-section-{}", out.section));
+    let body = html! {
+        nav aria-label=(text.get("insights-title")) class="tabs" {
+            @for s in SECTIONS {
+                a href={ (href(s)) (kept(&params)) } aria-current=[(s == out.section).then_some("page")] {
+                    (text.get(&format!("insights-section-{s}")))
+                } " "
+            }
+            a href="/admin#report-h" { (text.get("insights-ai")) }
+        }
+        p { (text.get(&format!("insights-about-{}", out.section))) }
+        (filters(text, &out, &pools, &params))
+        (summary(text, &out))
+        @for table in &out.tables {
+            (figure(text, &out, table, &params))
+        }
+    };
+    page(text, title, Some(&session), body)
+}
+
+async fn download(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((name, table)): Path<(String, String)>,
+    Query(params): Query<InsightsParams>,
+) -> Response {
+    let app = state.app();
+    let result = async {
+        let out = insights_views::section(&app, &session.auth.caller(), &name, params.filter()?).await?;
+        insights_views::csv(&out, Some(&table))
+    }
+    .await;
+    result.unwrap_or_else(|e| api_error_in(&session, &e))
+}
+
+fn filters(text: Text, out: &InsightsOut, pools: &[carethread_store::PoolRef], params: &InsightsParams) -> Markup {
+    let chosen = |value: &Option<String>, option: &str| value.as_deref() == Some(option);
+    html! {
+        form method="get" action=(href(out.section)) class="stack filters" aria-labelledby="insights-filters-h" {
+            h2 id="insights-filters-h" { (text.get("insights-filters")) }
+            div class="row" {
+                label for="insights-from" { (text.get("insights-from")) }
+                input id="insights-from" type="date" name="from" value=(out.from);
+                label for="insights-to" { (text.get("insights-to")) }
+                input id="insights-to" type="date" name="to" value=(out.to);
+            }
+            div class="row" {
+                label for="insights-pool" { (text.get("insights-pool")) }
+                select id="insights-pool" name="pool" {
+                    option value="" { (text.get("insights-any")) }
+                    @for p in pools {
+                        option value=(p.slug) selected[chosen(&params.pool, &p.slug)] { (p.name) }
+                    }
+                }
+                label for="insights-category" { (text.get("insights-category")) }
+                select id="insights-category" name="category" {
+                    option value="" { (text.get("insights-any")) }
+                    @for c in Category::ALL {
+                        option value=(c.as_str()) selected[chosen(&params.category, c.as_str())] {
+                            (text.get(&format!("category-{}", c.as_str())))
+                        }
+                    }
+                }
+                label for="insights-urgency" { (text.get("insights-urgency")) }
+                select id="insights-urgency" name="urgency" {
+                    option value="" { (text.get("insights-any")) }
+                    @for u in Urgency::ALL {
+                        option value=(u.as_str()) selected[chosen(&params.urgency, u.as_str())] {
+                            (text.get(&format!("urgency-{}", u.as_str())))
+                        }
+                    }
+                }
+            }
+            button type="submit" class="primary" { (text.get("insights-show")) }
+        }
+    }
+}
+
+fn summary(text: Text, out: &InsightsOut) -> Markup {
+    html! {
+        section aria-labelledby="insights-summary-h" {
+            h2 id="insights-summary-h" { (text.get("insights-summary")) }
+            dl class="figures" {
+                @for f in &out.summary {
+                    dt { (text.get(&format!("insights-fig-{}", f.name))) }
+                    dd {
+                        @match f.value {
+                            None => "—",
+                            Some(v) if f.share => (format!("{:.0}%", v * 100.0)),
+                            Some(v) => (format!("{v:.0}")),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A cell as the reader reads it: slugs in their words, numbers as they are.
+fn shown(text: Text, column: &str, value: &Value) -> String {
+    let slug = match value {
+        Value::String(s) => s.as_str(),
+        Value::Null => return "—".to_owned(),
+        other => return other.to_string(),
+    };
+    let key = match column {
+        "category" => format!("category-{slug}"),
+        "urgency" => format!("urgency-{slug}"),
+        "role" => format!("role-{slug}"),
+        "band" | "closed_within" => format!("insights-band-{slug}"),
+        "direction" => format!("insights-direction-{slug}"),
+        "pool" if slug == "none" => "insights-no_pool".to_owned(),
+        _ => return slug.to_owned(),
+    };
+    text.lookup(&key, &[]).unwrap_or_else(|| slug.to_owned())
+}
+
+fn figure(text: Text, out: &InsightsOut, table: &TableOut, params: &InsightsParams) -> Markup {
+    let heading = format!("insights-{}-h", table.name.replace('_', "-"));
+    let caption = text.get(&format!("insights-table-{}", table.name));
+    let labels: Vec<String> = table
+        .rows
+        .iter()
+        .map(|row| row.first().map(|v| shown(text, table.columns[0], v)).unwrap_or_default())
+        .collect();
+    let series: Vec<Series<'_>> = table
+        .chart
+        .iter()
+        .map(|&i| Series {
+            name: text.get(&format!("insights-col-{}", table.columns[i])),
+            values: table.rows.iter().map(|row| row.get(i).and_then(Value::as_f64).unwrap_or(0.0)).collect(),
+        })
+        .collect();
+    let csv = format!("/insights/{}/csv/{}{}", out.section, table.name, kept(params));
+    html! {
+        section aria-labelledby=(heading) class="insight" {
+            h2 id=(heading) { (caption) }
+            @if table.rows.is_empty() {
+                p { (text.get("insights-no_data")) }
+            } @else {
+                div class="insight-pair" {
+                    (bar_chart(&format!("{heading}-chart"), caption, &labels, &series))
+                    div class="scroll" tabindex="0" role="region" aria-labelledby=(heading) {
+                        table {
+                            caption class="visually-hidden" { (caption) }
+                            thead { tr {
+                                @for c in &table.columns { th scope="col" { (text.get(&format!("insights-col-{c}"))) } }
+                            } }
+                            tbody {
+                                @for row in &table.rows {
+                                    tr {
+                                        @for (i, value) in row.iter().enumerate() {
+                                            @if i == 0 {
+                                                th scope="row" { (shown(text, table.columns[i], value)) }
+                                            } @else {
+                                                td { (shown(text, table.columns[i], value)) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p { a href=(csv) download { (text.get("insights-csv")) ": " (caption) } }
+        }
+    }
+}

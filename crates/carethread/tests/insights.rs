@@ -1,0 +1,102 @@
+//! The clinic's insights over real HTTP, on both backends: the JSON API and
+//! its CSV, the refusals of bad ranges and filters, and the portal's pages
+//! with a chart and a table per figure. Who may read them is in the
+//! walks of every route and page with every role (`access_matrix.rs`,
+//! `portal.rs`); the figures themselves are checked against a hand count
+//! in the store's tests.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use support::browser::Browser;
+use support::{backends, spawn};
+
+#[tokio::test]
+async fn an_administrator_reads_each_section_as_json_and_each_table_as_csv() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let body =
+            json!({"subject": "Refill", "body": "Could I have a refill of my inhaler?", "category": "medication"});
+        assert_eq!(app.post("/api/v1/threads", &alice, body).await.status, StatusCode::CREATED);
+        let admin = app.login("admin").await;
+
+        let volume = app.get("/api/v1/insights/volume", &admin).await;
+        assert_eq!(volume.status, StatusCode::OK, "{backend:?}: {:?}", volume.body);
+        let messages = volume.body["summary"].as_array().and_then(|s| s.iter().find(|f| f["name"] == "messages"));
+        assert!(messages.is_some_and(|f| f["value"].as_f64() >= Some(1.0)), "{backend:?}: {:?}", volume.body);
+        let per_day = &volume.body["tables"][0];
+        assert_eq!(per_day["name"], "per_day");
+        assert_eq!(per_day["columns"], json!(["day", "messages", "after_hours"]));
+        assert_eq!(per_day["rows"].as_array().map(Vec::len), Some(28), "{backend:?}: four weeks by default");
+        for section in ["response", "workload", "safety"] {
+            let reply = app.get(&format!("/api/v1/insights/{section}"), &admin).await;
+            assert_eq!(reply.status, StatusCode::OK, "{backend:?} {section}: {:?}", reply.body);
+            assert_eq!(reply.body["section"], section);
+        }
+
+        let csv = app.get("/api/v1/insights/volume?format=csv&table=by_category", &admin).await;
+        assert_eq!(csv.status, StatusCode::OK, "{backend:?}");
+        assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+        let text = String::from_utf8(csv.raw).expect("utf-8");
+        assert!(text.starts_with("category,messages\r\nmedication,"), "{backend:?}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn bad_ranges_filters_and_tables_are_refused_naming_the_field() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = app.login("admin").await;
+        let cases = [
+            ("/api/v1/insights/volume?from=yesterday", "from"),
+            ("/api/v1/insights/volume?from=2026-02-01&to=2026-01-01", "from"),
+            ("/api/v1/insights/volume?from=2024-01-01&to=2026-01-01", "to"),
+            ("/api/v1/insights/volume?category=gossip", "category"),
+            ("/api/v1/insights/volume?pool=no-such-pool", "pool"),
+            ("/api/v1/insights/volume?format=pdf", "format"),
+            ("/api/v1/insights/volume?format=csv&table=secrets", "table"),
+        ];
+        for (path, field) in cases {
+            let reply = app.get(path, &admin).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?} {path}: {:?}", reply.body);
+            assert!(reply.content_type.starts_with("application/problem+json"), "{path}");
+            assert!(reply.body.to_string().contains(field), "{backend:?} {path}: {:?}", reply.body);
+        }
+        assert_eq!(app.get("/api/v1/insights/secrets", &admin).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn the_portal_draws_each_figure_as_a_chart_beside_its_table() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let body =
+            json!({"subject": "Refill", "body": "Could I have a refill of my inhaler?", "category": "medication"});
+        app.post("/api/v1/threads", &alice, body).await;
+        let admin = Browser::sign_in(&app, "admin").await;
+        for path in ["/insights", "/insights/response", "/insights/workload", "/insights/safety"] {
+            let page = admin.get(path).await;
+            assert_eq!(page.status, StatusCode::OK, "{backend:?} {path}");
+            assert!(page.html.contains("href=\"/insights\""), "{path}: the section menu");
+            assert!(page.html.contains("href=\"/admin#report-h\""), "{path}: the AI report is one of the pages");
+            assert!(!page.html.contains("<script src=\"http"), "{path}: no third-party script");
+        }
+        let page = admin.get("/insights?category=medication").await;
+        assert!(page.html.contains("<svg"), "a chart");
+        assert!(page.html.contains("role=\"img\""), "the chart is an image with a title");
+        assert!(page.html.contains("<th scope=\"col\">Messages</th>"), "its table");
+        assert!(page.html.contains("/insights/volume/csv/per_day?"), "the table's CSV, with the filters kept");
+        assert!(page.html.contains("category=medication"), "the filters kept");
+        let csv = admin.get("/insights/volume/csv/per_day?category=medication").await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+        assert!(csv.html.starts_with("day,messages,after_hours\r\n"), "{}", csv.html);
+
+        let refused = admin.get("/insights?from=soon").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(refused.html.contains("role=\"alert\""), "the refusal in words");
+    }
+}
