@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use carethread_core::contact::EmailAddress;
-use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message};
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
@@ -140,13 +140,14 @@ impl SmtpDelivery {
             .to(Mailbox::new(None, address))
             .subject(worded.subject.clone())
             .message_id(None)
-            .header(ContentType::TEXT_PLAIN)
             .header(AutoSubmitted);
         if let Some(link) = notice.unsubscribe() {
             builder = builder.header(ListUnsubscribe(link.as_str().to_owned()));
         }
+        // One text/plain part, UTF-8, with MIME-Version and the encoding
+        // (quoted-printable or base64) lettre finds shortest.
         builder
-            .body(worded.email_body(notice))
+            .singlepart(SinglePart::plain(worded.email_body(notice)))
             .map_err(|_| DeliveryError::Permanent("the e-mail could not be composed".into()))
     }
 }

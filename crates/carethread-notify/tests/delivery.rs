@@ -69,6 +69,7 @@ async fn a_new_message_notice_arrives_in_english_with_the_clinic_the_link_and_li
     assert_eq!(mail.header("Auto-Submitted"), Some("auto-generated"));
     assert!(mail.header("Message-ID").is_some() && mail.header("Date").is_some());
     assert!(mail.header("Content-Type").is_some_and(|v| v.starts_with("text/plain")));
+    assert_eq!(mail.header("MIME-Version"), Some("1.0"));
     // The raw message is what went over the wire: headers, blank line, body.
     assert!(mail.raw.contains("\r\n\r\n") || mail.raw.contains("\n\n"));
 }
