@@ -39,6 +39,13 @@ pub struct ChangeProfile {
     pub after_hours_phone: Option<String>,
     /// `user:<id>` (an active physician, nurse or pharmacist), `pool:<slug>`, or empty for nobody.
     pub on_call: Option<String>,
+    /// Who is paged next, in order, when nobody opens an emergency: user
+    /// ids of active physicians, nurses or pharmacists; empty for nobody.
+    pub escalation: Option<Vec<String>>,
+    /// Minutes before an unopened emergency is paged again (2 to 120).
+    pub repage_minutes: Option<u32>,
+    /// Pages again to on call before escalating (0 to 5).
+    pub repages_before_escalation: Option<u32>,
 }
 
 impl ChangeProfile {
@@ -66,6 +73,19 @@ impl ChangeProfile {
                 }
             )*};
         }
+        if let Some(chain) = &self.escalation {
+            let mut escalation = Vec::with_capacity(chain.len());
+            for raw in chain {
+                let id = raw.trim().parse().map_err(|_| AppError::invalid("escalation", "must list user ids"))?;
+                if !escalation.contains(&id) {
+                    escalation.push(id);
+                }
+            }
+            if escalation != p.escalation {
+                changed.push("escalation");
+            }
+            p.escalation = escalation;
+        }
         set!(
             timezone,
             open_days,
@@ -76,7 +96,9 @@ impl ChangeProfile {
             emergency_reply_minutes,
             message_max_chars,
             disclosure_en,
-            disclosure_es
+            disclosure_es,
+            repage_minutes,
+            repages_before_escalation
         );
         p.timezone = p.timezone.trim().to_owned();
         p.opens_at = p.opens_at.trim().to_owned();
@@ -116,6 +138,14 @@ pub async fn update_profile(app: &App, caller: &Caller, change: ChangeProfile) -
     let hours = profile.validate()?;
     if changed.contains(&"on_call") {
         check_on_call(app, profile.on_call.as_ref()).await?;
+    }
+    if changed.contains(&"escalation") {
+        for id in &profile.escalation {
+            let user = app.store.user(*id).await?;
+            if !user.is_some_and(|u| u.role.is_clinician() && !u.disabled) {
+                return Err(AppError::invalid("escalation", "must list active physicians, nurses or pharmacists"));
+            }
+        }
     }
     if !changed.is_empty() {
         let audit = caller

@@ -19,6 +19,7 @@ pub mod guidance;
 pub mod in_basket;
 pub mod insights;
 pub mod intake;
+pub mod jobs;
 pub mod messages;
 pub mod mfa;
 pub mod on_call;
@@ -59,6 +60,8 @@ pub struct App {
     pub drafter: Arc<dyn carethread_draft::Drafter>,
     /// Sign-ins being checked, and failures on usernames that do not exist.
     pub sign_ins: Arc<sign_in::AccountGuard>,
+    /// How notices reach people outside CareThread, and when.
+    pub notifications: Arc<jobs::Notifications>,
 }
 
 impl App {
@@ -72,7 +75,15 @@ impl App {
             settings: Arc::new(settings),
             drafter: Arc::new(carethread_draft::BuiltinDrafter),
             sign_ins: Arc::default(),
+            notifications: Arc::default(),
         }
+    }
+
+    /// The same application, sending notices through `notifications`.
+    #[must_use]
+    pub fn with_notifications(mut self, notifications: jobs::Notifications) -> Self {
+        self.notifications = Arc::new(notifications);
+        self
     }
 }
 

@@ -153,7 +153,11 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
             draft: add.draft,
             reading_grade,
             audit: message_audit(caller, &thread, internal, has_files),
-            jobs: Vec::new(),
+            jobs: match (role.is_staff(), internal) {
+                (true, false) => crate::jobs::for_staff_reply(&app.notifications, now),
+                (true, true) => Vec::new(),
+                (false, _) => crate::jobs::for_patient_message(urgency == Some(Urgency::Emergency), now),
+            },
         })
         .await?;
     if !written.replayed {

@@ -158,6 +158,7 @@ pub async fn list_threads(app: &App, caller: &Caller, query: ListThreads) -> App
 }
 
 /// A new thread and its first message.
+#[derive(Debug, Clone, Default)]
 pub struct StartThread {
     /// Whom the thread is about; required unless the caller is the patient.
     pub patient: Option<UserId>,
@@ -248,7 +249,11 @@ pub async fn start_thread(app: &App, caller: &Caller, input: StartThread) -> App
             idempotency: input.idempotency,
             now,
             audit: vec![caller.audit(AuditAction::ThreadCreate).patient(patient_id)],
-            jobs: Vec::new(),
+            jobs: if by_care_team {
+                crate::jobs::for_staff_reply(&app.notifications, now)
+            } else {
+                crate::jobs::for_patient_message(urgency == Urgency::Emergency, now)
+            },
         })
         .await?;
     if !written.replayed {

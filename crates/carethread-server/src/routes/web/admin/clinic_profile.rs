@@ -194,6 +194,9 @@ pub(super) async fn change_clinic(
             disclosure_es: value("disclosure_es"),
             after_hours_phone: value("after_hours_phone"),
             on_call: value("on_call"),
+            repage_minutes: number("repage_minutes")?,
+            repages_before_escalation: number("repages_before_escalation")?,
+            escalation: None,
         })
     })();
     let result = match parsed {
