@@ -205,9 +205,8 @@ async fn query(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<
     let time = |raw: &str| {
         NaiveTime::parse_from_str(raw.trim(), "%H:%M").map(|t| i64::from(t.num_seconds_from_midnight()) * 1000)
     };
-    let (opens_ms, closes_ms) = match (time(&profile.opens_at), time(&profile.closes_at)) {
-        (Ok(o), Ok(c)) => (o, c),
-        _ => return Err(AppError::invalid("clinic", "the clinic's hours cannot be read")),
+    let (Ok(opens_ms), Ok(closes_ms)) = (time(&profile.opens_at), time(&profile.closes_at)) else {
+        return Err(AppError::invalid("clinic", "the clinic's hours cannot be read"));
     };
     let day = closes_ms - opens_ms;
     let clock = LocalClock {

@@ -46,8 +46,8 @@ fn at(ms: i64) -> DateTime<Utc> {
 const NURSE: u64 = 10;
 const DOCTOR: u64 = 11;
 
-fn seed() -> String {
-    let mut sql = String::new();
+fn people() -> Vec<String> {
+    let mut sql = Vec::new();
     let users = [
         (1, "alice", "patient", false),
         (2, "bob", "patient", false),
@@ -58,14 +58,19 @@ fn seed() -> String {
         (12, "admin", "admin", false),
     ];
     for (n, name, role, disabled) in users {
-        sql += &format!(
+        sql.push(format!(
             "INSERT INTO users (id, username, display_name, role, language, password_hash, disabled, created_at) \
              VALUES ('{}', '{name}', '{name}', '{role}', 'en', 'x', {disabled}, 0);\n",
             id(n)
-        );
+        ));
     }
-    sql += &format!("INSERT INTO pools (id, slug, name) VALUES ('{}', 'nurses', 'Nurses');\n", id(20));
-    sql += &format!("INSERT INTO pools (id, slug, name) VALUES ('{}', 'rx', 'Pharmacy');\n", id(21));
+    sql.push(format!("INSERT INTO pools (id, slug, name) VALUES ('{}', 'nurses', 'Nurses');\n", id(20)));
+    sql.push(format!("INSERT INTO pools (id, slug, name) VALUES ('{}', 'rx', 'Pharmacy');\n", id(21)));
+    sql
+}
+
+fn conversations() -> Vec<String> {
+    let mut sql = Vec::new();
     // (thread, patient, author, category, urgency, pool, created)
     let threads = [
         (30, 1, 1, "clinical", "routine", Some(20), local(5, 10, 0)),
@@ -76,7 +81,7 @@ fn seed() -> String {
     ];
     for (t, patient, author, category, urgency, pool, created) in threads {
         let pool = pool.map_or("NULL".to_owned(), |p| format!("'{}'", id(p)));
-        sql += &format!(
+        sql.push(format!(
             "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
              pool_id, confidential, created_by, created_at, updated_at, message_count) \
              VALUES ('{}', '{}', 's', '{category}', '{urgency}', 0, 'open', TRUE, {pool}, FALSE, '{}', {created}, \
@@ -84,7 +89,7 @@ fn seed() -> String {
             id(t),
             id(patient),
             id(author)
-        );
+        ));
     }
     // (message, thread, author, internal, sent, seq)
     let messages = [
@@ -101,20 +106,25 @@ fn seed() -> String {
         (50, 35, NURSE, false, local(5, 9, 0), 2),
     ];
     for (m, t, author, internal, sent, seq) in messages {
-        sql += &format!(
+        sql.push(format!(
             "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq) \
              VALUES ('{}', '{}', '{}', 'b', {internal}, {sent}, {seq});\n",
             id(m),
             id(t),
             id(author)
-        );
+        ));
     }
-    sql += &format!(
+    sql.push(format!(
         "INSERT INTO message_reads (message_id, reader_id, read_at) VALUES ('{}', '{}', {});\n",
         id(45),
         id(NURSE),
         local(7, 20, 30)
-    );
+    ));
+    sql
+}
+
+fn triage_and_changes() -> Vec<String> {
+    let mut sql = Vec::new();
     // (result, thread, urgency, category, overridden by, at)
     let triage = [
         (60, 30, "urgent", "medication", None, local(5, 10, 0)),
@@ -125,22 +135,22 @@ fn seed() -> String {
     ];
     for (r, t, urgency, category, by, when) in triage {
         let by = by.map_or("NULL".to_owned(), |b| format!("'{}'", id(b)));
-        sql += &format!(
+        sql.push(format!(
             "INSERT INTO triage_results (id, thread_id, urgency, category, confidence, reasons, model_id, \
              model_version, created_at, needs_review, overridden_by) \
              VALUES ('{}', '{}', '{urgency}', '{category}', 1.0, '[]', 'm', '1', {when}, FALSE, {by});\n",
             id(r),
             id(t)
-        );
+        ));
     }
-    sql += &format!(
+    sql.push(format!(
         "INSERT INTO drafts (id, thread_id, requested_by, model_id, model_version, reply_needed, reasons, created_at) \
          VALUES ('{}', '{}', '{}', 'm', '1', FALSE, '[]', {});\n",
         id(70),
         id(33),
         id(DOCTOR),
         local(9, 16, 30)
-    );
+    ));
     let changes = [
         (30, format!("assignee_id = '{}'", id(NURSE)), local(5, 11, 0)),
         (30, "status = 'closed'".to_owned(), local(6, 10, 0)),
@@ -148,9 +158,13 @@ fn seed() -> String {
         (32, format!("assignee_id = '{}', pool_id = '{}'", id(DOCTOR), id(21)), local(7, 21, 0)),
     ];
     for (t, set, when) in changes {
-        sql += &format!("UPDATE threads SET {set}, updated_at = {when} WHERE id = '{}';\n", id(t));
+        sql.push(format!("UPDATE threads SET {set}, updated_at = {when} WHERE id = '{}';\n", id(t)));
     }
     sql
+}
+
+fn seed() -> String {
+    [people(), conversations(), triage_and_changes()].concat().concat()
 }
 
 fn query() -> InsightsQuery {

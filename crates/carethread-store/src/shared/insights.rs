@@ -6,6 +6,8 @@
 
 mod calendar;
 
+use std::fmt::Write as _;
+
 use async_trait::async_trait;
 use calendar::{Calendar, DAY_MS};
 
@@ -32,7 +34,7 @@ fn filters(query: &InsightsQuery) -> (String, Vec<String>) {
     let mut binds = Vec::new();
     let mut add = |column: &str, value: String| {
         binds.push(value);
-        sql.push_str(&format!(" AND t.{column} = ${}", binds.len() + 2));
+        let _ = write!(sql, " AND t.{column} = ${}", binds.len() + 2);
     };
     if let Some(pool) = query.pool {
         add("pool_id", pool.to_string());
@@ -71,6 +73,15 @@ fn band_sql(elapsed: &str, target: &str, waiting: &str) -> String {
 
 fn band(code: i64) -> StoreResult<Band> {
     Band::from_code(code).ok_or_else(|| StoreError::Corrupt("insight band".into()))
+}
+
+/// The entry of `list` that is `found`, added when missing.
+fn entry_for<T>(list: &mut Vec<T>, found: T, same: impl Fn(&T, &T) -> bool) -> &mut T {
+    let at = list.iter().position(|x| same(x, &found)).unwrap_or_else(|| {
+        list.push(found);
+        list.len() - 1
+    });
+    &mut list[at]
 }
 
 fn pool_of<R: DialectRow>(row: &R) -> StoreResult<Option<String>> {
@@ -232,18 +243,12 @@ impl<B: Backend> crate::Insights for B {
                 ..staff_row(&row)?
             });
         }
-        let moved = moves("assignee", "JOIN users a ON a.id = x.who", person);
-        for row in ranged::<B::D>(&moved, query, &binds).fetch_all_with(&sql.read).await? {
+        let moved_people = moves("assignee", "JOIN users a ON a.id = x.who", person);
+        for row in ranged::<B::D>(&moved_people, query, &binds).fetch_all_with(&sql.read).await? {
             let found = staff_row(&row)?;
-            let at = match people.iter().position(|p| p.id == found.id) {
-                Some(at) => at,
-                None => {
-                    people.push(found);
-                    people.len() - 1
-                }
-            };
-            people[at].moved_in = count(&row, "moved_in")?;
-            people[at].moved_out = count(&row, "moved_out")?;
+            let entry = entry_for(&mut people, found, |a, b| a.id == b.id);
+            entry.moved_in = count(&row, "moved_in")?;
+            entry.moved_out = count(&row, "moved_out")?;
         }
         people.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
 
@@ -267,18 +272,12 @@ impl<B: Backend> crate::Insights for B {
                 ..pool_row(&row)?
             });
         }
-        let moved = moves("pool", "JOIN pools p ON p.id = x.who", pool_cols);
-        for row in ranged::<B::D>(&moved, query, &binds).fetch_all_with(&sql.read).await? {
+        let moved_pools = moves("pool", "JOIN pools p ON p.id = x.who", pool_cols);
+        for row in ranged::<B::D>(&moved_pools, query, &binds).fetch_all_with(&sql.read).await? {
             let found = pool_row(&row)?;
-            let at = match pools.iter().position(|p| p.slug == found.slug) {
-                Some(at) => at,
-                None => {
-                    pools.push(found);
-                    pools.len() - 1
-                }
-            };
-            pools[at].moved_in = count(&row, "moved_in")?;
-            pools[at].moved_out = count(&row, "moved_out")?;
+            let entry = entry_for(&mut pools, found, |a, b| a.slug == b.slug);
+            entry.moved_in = count(&row, "moved_in")?;
+            entry.moved_out = count(&row, "moved_out")?;
         }
         pools.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Workload { staff: people, pools })
