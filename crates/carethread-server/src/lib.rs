@@ -64,13 +64,15 @@ pub struct AppState {
     pub scanner: Option<Arc<scanner::Scanner>>,
     /// Whether writes fail for want of room, and sign-outs held in memory meanwhile.
     pub write_health: Arc<write_health::WriteHealth>,
+    /// How notices reach people outside CareThread, and when.
+    pub notifications: Arc<carethread_app::jobs::Notifications>,
 }
 
 impl AppState {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, settings: ClinicSettings) -> Self {
         // The application layer's store, caches and drafter, shared by every request.
-        let carethread_app::App { store, settings, clinic, triage, drafter, sign_ins } =
+        let carethread_app::App { store, settings, clinic, triage, drafter, sign_ins, notifications } =
             carethread_app::App::new(store, settings);
         Self {
             store,
@@ -85,6 +87,7 @@ impl AppState {
             sign_ins,
             scanner: None,
             write_health: Arc::default(),
+            notifications,
         }
     }
 
@@ -98,6 +101,7 @@ impl AppState {
             triage: self.triage.clone(),
             drafter: self.drafter.clone(),
             sign_ins: self.sign_ins.clone(),
+            notifications: self.notifications.clone(),
         }
     }
 }
