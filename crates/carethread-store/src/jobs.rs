@@ -138,3 +138,21 @@ pub struct JobEffects {
     pub sent: Vec<SentNotice>,
     pub follow_ups: Vec<NewJob>,
 }
+
+/// The kind of the mark an overdue escalation leaves in `notices_sent`
+/// (channel [`ESCALATED_CHANNEL`]): the thread was escalated for the wait
+/// that began at its `awaiting_since`, so it is not escalated again.
+pub const OVERDUE_ESCALATED: &str = "overdue_escalated";
+/// The channel of that mark: the outbox itself, not a message to anyone.
+pub const ESCALATED_CHANNEL: &str = "outbox";
+
+/// A thread waiting for the care team, as the overdue scan reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingThread {
+    pub id: ThreadId,
+    pub urgency: carethread_core::thread::Urgency,
+    /// Since when the patient has been waiting for a reply.
+    pub awaiting_since: DateTime<Utc>,
+    pub pool_id: Option<carethread_core::ids::PoolId>,
+    pub assignee_id: Option<UserId>,
+}

@@ -80,7 +80,7 @@ pub use crypto::{Keyring, MasterKey, MasterKeyError};
 pub use error::StoreError;
 pub use events::{EventKind, ThreadEvent};
 pub use inputs::*;
-pub use jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice};
+pub use jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice, WaitingThread};
 pub use model::*;
 pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use postgres::PostgresStore;

@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 
 use super::backend::Backend;
 use super::prelude::*;
-use crate::jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice};
+use crate::jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice, WaitingThread};
 
 /// A job ready to insert.
 pub(crate) struct JobRow {
@@ -306,5 +306,31 @@ impl<B: Backend> crate::Outbox for B {
         .await?
         .flatten();
         latest.map(at).transpose()
+    }
+
+    async fn waiting_unescalated(&self, waiting_before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<WaitingThread>> {
+        let rows = sqlx::query::<B::D>(
+            "SELECT t.id, t.urgency, t.awaiting_since, t.pool_id, t.assignee_id FROM threads t \
+             WHERE t.awaiting_since IS NOT NULL AND t.awaiting_since <= $1 AND t.status = 'open' \
+             AND NOT EXISTS (SELECT 1 FROM notices_sent n WHERE n.thread_id = t.id AND n.kind = $2 \
+                 AND n.sent_at >= t.awaiting_since) \
+             ORDER BY t.awaiting_since, t.id LIMIT $3",
+        )
+        .bind_v(ms(waiting_before))
+        .bind_v(crate::jobs::OVERDUE_ESCALATED)
+        .bind_v(i64::from(limit))
+        .fetch_all_with(&self.sql().read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(WaitingThread {
+                    id: parse_id(row.get_v::<&str, _>("id")?)?,
+                    urgency: carethread_core::thread::Urgency::parse(row.get_v::<&str, _>("urgency")?)?,
+                    awaiting_since: at(row.get_v("awaiting_since")?)?,
+                    pool_id: opt_id(row.get_v::<Option<&str>, _>("pool_id")?)?,
+                    assignee_id: opt_id(row.get_v::<Option<&str>, _>("assignee_id")?)?,
+                })
+            })
+            .collect()
     }
 }

@@ -7,7 +7,7 @@ use carethread_core::ids::{ThreadId, UserId};
 use chrono::{DateTime, Utc};
 
 use crate::StoreResult;
-use crate::jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, NewJob, SentNotice};
+use crate::jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, NewJob, SentNotice, WaitingThread};
 
 /// Jobs to run later or elsewhere. At least once: a job is claimed with a
 /// lease, and a job whose worker died is claimed again when its lease runs
@@ -63,4 +63,11 @@ pub trait Outbox: Send + Sync {
         kind: &str,
         thread: Option<ThreadId>,
     ) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Open threads waiting for the care team since `waiting_before` or
+    /// earlier that have no overdue escalation mark
+    /// ([`crate::jobs::OVERDUE_ESCALATED`]) since their wait began, longest
+    /// waiting first, at most `limit` (an index on `awaiting_since` keeps it
+    /// to the threads that wait).
+    async fn waiting_unescalated(&self, waiting_before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<WaitingThread>>;
 }
