@@ -11,6 +11,7 @@ pub mod audit;
 pub mod billing;
 pub mod clinic;
 pub mod contact;
+pub mod coverage;
 pub mod error;
 pub mod guidance;
 pub mod ids;

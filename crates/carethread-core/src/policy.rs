@@ -204,6 +204,15 @@ pub const fn may_view_insights(role: Role) -> bool {
     matches!(role, Role::Admin)
 }
 
+/// Whether `actor` may set or clear the time away of `person` (whose role
+/// is `person_role`): staff who answer messages set their own; an
+/// administrator sets anyone's on staff. Patients, proxies and auditors
+/// have no in-basket to hand over.
+#[must_use]
+pub fn may_set_absence(actor: Actor, person: UserId, person_role: Role) -> bool {
+    person_role.is_staff() && ((actor.id == person && actor.role.is_staff()) || may_administer(actor.role))
+}
+
 /// What of the audit log a role may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAccess {
@@ -413,6 +422,17 @@ mod tests {
 
     fn any_role() -> impl Strategy<Value = Role> {
         proptest::sample::select(Role::ALL.to_vec())
+    }
+
+    #[test]
+    fn staff_set_their_own_time_away_and_administrators_anyones_on_staff() {
+        let lee = uid(OTHER);
+        assert!(may_set_absence(actor(Role::Physician, OTHER), lee, Role::Physician));
+        assert!(!may_set_absence(actor(Role::Nurse, PATIENT), lee, Role::Physician));
+        assert!(may_set_absence(actor(Role::Admin, PATIENT), lee, Role::Physician));
+        assert!(!may_set_absence(actor(Role::Admin, PATIENT), lee, Role::Patient));
+        assert!(!may_set_absence(actor(Role::Patient, OTHER), lee, Role::Patient));
+        assert!(!may_set_absence(actor(Role::Auditor, PATIENT), lee, Role::Physician));
     }
 
     #[test]
