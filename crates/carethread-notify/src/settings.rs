@@ -41,11 +41,20 @@ pub struct NotificationSettings {
     pub sms_from: Option<String>,
     /// Longest a server may take to accept one notice.
     pub timeout_seconds: u64,
+    /// How long a reply waits unread before its reader is told (the demo
+    /// uses a few seconds).
+    pub reply_delay_seconds: u64,
+    /// How long a reply stays unread before a reminder.
+    pub unread_reminder_hours: u64,
 }
 
 impl NotificationSettings {
     /// Default for [`NotificationSettings::timeout_seconds`].
     pub const DEFAULT_TIMEOUT_SECONDS: u64 = 20;
+    /// Default for [`NotificationSettings::reply_delay_seconds`]: five minutes.
+    pub const DEFAULT_REPLY_DELAY_SECONDS: u64 = 300;
+    /// Default for [`NotificationSettings::unread_reminder_hours`]: two days.
+    pub const DEFAULT_UNREAD_REMINDER_HOURS: u64 = 48;
 }
 
 impl Default for NotificationSettings {
@@ -59,6 +68,8 @@ impl Default for NotificationSettings {
             sms_token: None,
             sms_from: None,
             timeout_seconds: Self::DEFAULT_TIMEOUT_SECONDS,
+            reply_delay_seconds: Self::DEFAULT_REPLY_DELAY_SECONDS,
+            unread_reminder_hours: Self::DEFAULT_UNREAD_REMINDER_HOURS,
         }
     }
 }
@@ -75,6 +86,8 @@ impl fmt::Debug for NotificationSettings {
             .field("sms_token", &hidden(self.sms_token.is_some()))
             .field("sms_from", &self.sms_from)
             .field("timeout_seconds", &self.timeout_seconds)
+            .field("reply_delay_seconds", &self.reply_delay_seconds)
+            .field("unread_reminder_hours", &self.unread_reminder_hours)
             .finish()
     }
 }
@@ -92,6 +105,8 @@ impl PartialEq for NotificationSettings {
             && same_secret(&self.sms_token, &other.sms_token)
             && self.sms_from == other.sms_from
             && self.timeout_seconds == other.timeout_seconds
+            && self.reply_delay_seconds == other.reply_delay_seconds
+            && self.unread_reminder_hours == other.unread_reminder_hours
     }
 }
 

@@ -280,6 +280,11 @@ timeout_seconds = {scanner.timeout_seconds}
 # sms_from = "+15550100100"
 # Longest a mail server or SMS gateway may take to accept one notice, in seconds.
 timeout_seconds = {notifications.timeout_seconds}
+# A reply is announced only if still unread this many seconds after it was sent
+# (replies in between are announced together).
+reply_delay_seconds = {notifications.reply_delay_seconds}
+# A reply still unread after this many hours brings one reminder.
+unread_reminder_hours = {notifications.unread_reminder_hours}
 "#;
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::contact::EmailAddress;
 use carethread_core::ids::UserId;
 use carethread_core::message::MessageBody;
 use carethread_core::policy::{ProxyGrant, ProxyScope};
@@ -14,7 +15,7 @@ use carethread_core::thread::{Subject, ThreadPatch, ThreadStatus};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
 use carethread_server::auth::hash_password;
 use carethread_server::intake::triage_record;
-use carethread_store::{Membership, NewAccount, NewMessage, NewThread, PoolRef, Store};
+use carethread_store::{ContactPreferences, Membership, NewAccount, NewMessage, NewThread, PoolRef, Store};
 use chrono::{NaiveDate, TimeDelta, Utc};
 use secrecy::SecretString;
 
@@ -170,6 +171,16 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
                 .await?,
         );
     }
+    // Everyone in the demo is reached by e-mail at an address that goes
+    // nowhere outside the mail server the demo is given (example.org).
+    for user in &users {
+        let preferences = ContactPreferences {
+            email: Some(EmailAddress::parse(&format!("{}@example.org", user.username.as_str()))?),
+            ..ContactPreferences::default()
+        };
+        let audit = seeded(AuditAction::ContactChange).target("user", user.id);
+        store.set_contact_preferences(user.id, &preferences, now, &audit).await?;
+    }
     let mut clinic = DemoClinic { users, pools: Vec::new() };
     for (slug, name, members) in POOLS {
         let pool = store.create_pool(slug, name, &seeded(AuditAction::PoolChange)).await?;
@@ -200,6 +211,8 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
     let profile = ClinicProfile {
         after_hours_phone: Some(AFTER_HOURS_PHONE.to_owned()),
         on_call: Some(OnCall::User(clinic.id(ON_CALL)?)),
+        // An emergency nobody opens is escalated to the physician.
+        escalation: vec![clinic.id("dr.lee")?],
         ..ClinicProfile::default()
     };
     let audit = seeded(AuditAction::SettingsChange).target("settings", "clinic");

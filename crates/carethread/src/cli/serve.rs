@@ -14,6 +14,9 @@ use super::database::open_store;
 use crate::config::{self, Config};
 use crate::demo;
 
+/// How long the demo waits before announcing an unread reply.
+const DEMO_REPLY_DELAY_SECONDS: u64 = 5;
+
 /// Runs the demo clinic on an embedded SQLite database in `data_dir`, seeding it on first use.
 pub(super) async fn run_demo(port: u16, data_dir: &Path, demo_password: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
@@ -21,8 +24,16 @@ pub(super) async fn run_demo(port: u16, data_dir: &Path, demo_password: &str) ->
     let url = format!("sqlite://{}", db.display());
     let mut config = Config::default();
     config.database.url = url;
-    // The demo honours the scanner setting from the environment (CARETHREAD__SCANNER__CLAMD).
-    config.scanner = Config::load(None).context("reading CARETHREAD__ settings")?.scanner;
+    // The demo honours the scanner and notification settings from the
+    // environment (CARETHREAD__SCANNER__CLAMD, CARETHREAD__NOTIFICATIONS__SMTP_URL, …).
+    let environment = Config::load(None).context("reading CARETHREAD__ settings")?;
+    config.scanner = environment.scanner;
+    config.notifications = environment.notifications;
+    // Replies are announced after a few seconds, so the demo shows it, unless set otherwise.
+    if config.notifications.reply_delay_seconds == carethread_notify::NotificationSettings::DEFAULT_REPLY_DELAY_SECONDS
+    {
+        config.notifications.reply_delay_seconds = DEMO_REPLY_DELAY_SECONDS;
+    }
     let store = open_store(&config.database).await?;
     let reused = demo::is_seeded(&store).await?;
     if reused {
@@ -64,13 +75,42 @@ pub(super) async fn serve(
     let mut state = AppState::new(store, config.clinic);
     state.drafter = drafter(&config.drafting)?;
     state.scanner = scanner(&config.scanner)?;
+    state.notifications = Arc::new(notifications(&config.notifications, &format!("{scheme}://{local}/"))?);
+    // The outbox worker: every server runs one; on PostgreSQL they share the jobs.
+    let worker = carethread_app::jobs::spawn_worker(state.app());
     state.tls = config.server.behind_tls_proxy;
     let proxies: Result<Vec<std::net::IpAddr>, _> = config.server.trusted_proxies.iter().map(|p| p.parse()).collect();
     state.trusted_proxies = Arc::new(proxies.context("server.trusted_proxies must be IP addresses")?);
-    match tls {
+    let served = match tls {
         Some(tls) => carethread_server::serve_tls(listener, tls, state, shutdown_signal()).await.context("serving"),
         None => carethread_server::serve(listener, state, shutdown_signal()).await.context("serving"),
-    }
+    };
+    worker.abort();
+    served
+}
+
+/// How notices are sent: through the configured mail server and SMS
+/// gateway, linking to the configured portal address or, unset, this server.
+fn notifications(
+    config: &carethread_notify::NotificationSettings,
+    this_server: &str,
+) -> anyhow::Result<carethread_app::jobs::Notifications> {
+    let notifier = carethread_notify::Notifier::from_settings(config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let portal = carethread_notify::PortalUrl::parse(config.portal_url.as_deref().unwrap_or(this_server))
+        .map_err(|e| anyhow::anyhow!("notifications.portal_url: {e}"))?;
+    let on = |yes: bool| if yes { "on" } else { "off" };
+    say!(
+        "  Notifications: e-mail {}, SMS {} (set [notifications] or CARETHREAD__NOTIFICATIONS__SMTP_URL)",
+        on(notifier.sends_email()),
+        on(notifier.sends_sms())
+    );
+    let mut notifications = carethread_app::jobs::Notifications::new(notifier, portal);
+    let seconds = i64::try_from(config.reply_delay_seconds).unwrap_or(i64::MAX);
+    notifications.reply_delay = chrono::TimeDelta::try_seconds(seconds).unwrap_or(notifications.reply_delay);
+    let hours = i64::try_from(config.unread_reminder_hours).unwrap_or(i64::MAX);
+    notifications.unread_reminder_after =
+        chrono::TimeDelta::try_hours(hours).unwrap_or(notifications.unread_reminder_after);
+    Ok(notifications)
 }
 
 /// The configured virus scanner, if any.
