@@ -14,6 +14,8 @@
 //!   replies and the AI report;
 //! - [`ClinicSettings`]: the clinic profile and triage settings;
 //! - [`Contacts`]: e-mail, phone and how each person wants to be notified;
+//! - [`Coverage`]: clinicians' time away, their coverers, and the threads
+//!   moved to the coverer until they return;
 //! - [`Outbox`]: jobs to run later or elsewhere (notifications, pages,
 //!   reminders), written with the actions that cause them;
 //! - [`Insights`]: the clinic's figures (volume, response times, workload,
@@ -85,9 +87,10 @@ pub use model::*;
 pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
-    AccessGrants, AuditLog, ClinicSettings, Contacts, Drafting, Keys, Messages, Outbox, People, Sessions,
+    AccessGrants, AuditLog, ClinicSettings, Contacts, Coverage, Drafting, Keys, Messages, Outbox, People, Sessions,
     StorageHealth, Threads, TriageResults,
 };
 
@@ -98,7 +101,7 @@ pub mod prelude {
     pub use crate::Store;
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
-        AccessGrants, AuditLog, ClinicSettings, Contacts, Drafting, Keys, Messages, Outbox, People, Sessions,
+        AccessGrants, AuditLog, ClinicSettings, Contacts, Coverage, Drafting, Keys, Messages, Outbox, People, Sessions,
         StorageHealth, Threads, TriageResults,
     };
 }
@@ -122,6 +125,7 @@ pub trait Store:
     + Drafting
     + ClinicSettings
     + Contacts
+    + Coverage
     + Insights
     + Outbox
     + StorageHealth

@@ -11,6 +11,7 @@ mod backend;
 mod batch;
 mod clinic_settings;
 mod contacts;
+mod coverage;
 mod drafting;
 mod grants;
 mod health;
@@ -160,6 +161,12 @@ impl<T> Audited<T> {
 
     pub(crate) fn publishing(mut self, event: ThreadEvent) -> Self {
         self.events.push(event);
+        self
+    }
+
+    /// Writes `jobs` to the outbox in the same transaction.
+    pub(crate) fn with_jobs(mut self, jobs: Vec<crate::jobs::NewJob>) -> Self {
+        self.jobs.extend(jobs);
         self
     }
 }

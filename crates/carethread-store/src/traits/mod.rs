@@ -3,6 +3,7 @@
 mod audit;
 mod clinic;
 mod contacts;
+pub(crate) mod coverage;
 mod drafting;
 mod grants;
 mod health;
@@ -18,6 +19,7 @@ mod triage;
 pub use audit::AuditLog;
 pub use clinic::ClinicSettings;
 pub use contacts::Contacts;
+pub use coverage::Coverage;
 pub use drafting::Drafting;
 pub use grants::AccessGrants;
 pub use health::StorageHealth;
