@@ -285,6 +285,16 @@ pub const fn works_in_baskets(role: Role) -> bool {
     role.is_staff()
 }
 
+/// Decides whether `actor` may read and change how `person` is notified
+/// (e-mail, mobile number, channel, quiet hours, language). Everyone sets
+/// their own; an administrator may set anyone's (audited with the
+/// administrator as the actor). Anyone else may not know the person's
+/// details exist.
+#[must_use]
+pub fn decide_contact_preferences(actor: Actor, person: UserId) -> Decision {
+    if actor.id == person || may_administer(actor.role) { Decision::Allow } else { Decision::NotFound }
+}
+
 /// How the actor relates to a patient they want to start a thread for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatientFacts {
@@ -418,6 +428,15 @@ mod tests {
         assert_eq!(decide_new_thread(actor(Role::Nurse, OTHER), &pf(true, None), now()), Decision::Allow);
         assert_eq!(decide_new_thread(actor(Role::FrontDesk, OTHER), &pf(false, None), now()), Decision::Allow);
         assert_eq!(decide_new_thread(actor(Role::Admin, OTHER), &pf(true, None), now()), Decision::NotFound);
+    }
+
+    #[test]
+    fn people_set_their_own_notice_preferences_and_administrators_anyones() {
+        for role in Role::ALL {
+            assert_eq!(decide_contact_preferences(actor(role, PATIENT), uid(PATIENT)), Decision::Allow, "{role:?}");
+            let expected = if role == Role::Admin { Decision::Allow } else { Decision::NotFound };
+            assert_eq!(decide_contact_preferences(actor(role, OTHER), uid(PATIENT)), expected, "{role:?}");
+        }
     }
 
     fn any_role() -> impl Strategy<Value = Role> {

@@ -110,6 +110,14 @@ impl<B: Backend> crate::Contacts for B {
         Ok(in_use)
     }
 
+    async fn unsubscribe_holder(&self, token: &str) -> StoreResult<Option<UserId>> {
+        let row = sqlx::query::<B::D>("SELECT user_id FROM contact_preferences WHERE unsubscribe_token = $1")
+            .bind_v(token)
+            .fetch_optional_with(&self.sql().read)
+            .await?;
+        row.map(|row| parse_id(row.get_v::<&str, _>("user_id")?)).transpose()
+    }
+
     async fn unsubscribe(&self, token: &str, now: DateTime<Utc>, audit: AuditEvent) -> StoreResult<Option<UserId>> {
         let sql = self.sql();
         sql.audited(async |conn| {

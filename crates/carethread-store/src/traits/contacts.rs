@@ -31,6 +31,10 @@ pub trait Contacts: Send + Sync {
     /// notice goes out), unless they have one already; answers the token in use.
     async fn ensure_unsubscribe_token(&self, user: UserId, token: &str, now: DateTime<Utc>) -> StoreResult<String>;
 
+    /// Who holds unsubscribe `token`, if anyone: the page behind an
+    /// unsubscribe link asks before it offers the button. Changes nothing.
+    async fn unsubscribe_holder(&self, token: &str) -> StoreResult<Option<UserId>>;
+
     /// Turns notices off for whoever holds `token`, with the
     /// audit entry (given no actor; the person is the target). `None` when no
     /// one does.
