@@ -16,9 +16,24 @@ const CANARY: &str = "canary-reply-5d1e";
 
 /// `carethread demo` on a free port over `dir`, sending mail to `smtp` after `delay` seconds.
 fn demo(dir: &Path, smtp: &str, delay: u64) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
-        .args(["demo", "--port", "0", "--data-dir"])
-        .arg(dir)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carethread"));
+    command.args(["demo", "--port", "0", "--data-dir"]).arg(dir);
+    run(command, smtp, delay)
+}
+
+/// `carethread serve` on a free port over the PostgreSQL database `url`
+/// (seeded with the demo clinic, its data keys under `master`).
+fn serve(url: &str, master: &str, smtp: &str, delay: u64) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carethread"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
+        .env("CARETHREAD_MASTER_KEY", master)
+        .env("CARETHREAD__CLINIC__MFA_REQUIRED_FOR_STAFF", "false");
+    run(command, smtp, delay)
+}
+
+fn run(mut command: Command, smtp: &str, delay: u64) -> (Child, String) {
+    let mut child = command
         .env("CARETHREAD_LOG", "warn")
         .env_remove("CARETHREAD__SCANNER__CLAMD")
         .env("CARETHREAD__NOTIFICATIONS__SMTP_URL", smtp)
@@ -101,22 +116,45 @@ async fn the_demo_announces_a_reply_by_mail_to_the_server_in_the_environment() {
     }
 }
 
-#[carethread_test_services::needs(smtp)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_notice_in_the_outbox_survives_kill_9_and_goes_out_after_restart() {
-    let sink = SmtpSink::start().expect("smtp server");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (child, url) = demo(dir.path(), &sink.url(), 4);
+/// The nurse replies, the server is killed before the notice is due, and
+/// the server `start` brings up again sends it, once.
+async fn survives_kill_9(sink: &SmtpSink, start: impl Fn() -> (Child, String)) {
+    let (child, url) = start();
     nurse_replies_to_alice(&url).await;
     stop(child);
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(sink.messages().is_empty(), "nothing was sent before the kill");
 
-    let (child, _) = demo(dir.path(), &sink.url(), 4);
+    let (child, _) = start();
     let mail = sink.wait_for(2, Duration::from_secs(20));
     tokio::time::sleep(Duration::from_secs(2)).await;
     let all = sink.messages();
     stop(child);
     assert_eq!(mail.len(), 2, "the patient and her proxy, after the restart: {all:#?}");
     assert_eq!(all.len(), 2, "each once");
+}
+
+#[carethread_test_services::needs(smtp)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_in_the_outbox_survives_kill_9_and_goes_out_after_restart_on_sqlite() {
+    let sink = SmtpSink::start().expect("smtp server");
+    let dir = tempfile::tempdir().expect("temp dir");
+    survives_kill_9(&sink, || demo(dir.path(), &sink.url(), 4)).await;
+}
+
+#[carethread_test_services::needs(smtp)]
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_in_the_outbox_survives_kill_9_and_goes_out_after_restart_on_postgres() {
+    let sink = SmtpSink::start().expect("smtp server");
+    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
+    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_notices")
+        .await
+        .expect("scratch database");
+    let master = carethread_store::MasterKey::generate();
+    let store = carethread_store::open(&url, master.clone()).await.expect("open");
+    carethread::demo::seed(&store, "demo", false).await.expect("seed");
+    drop(store);
+    let hex = master.to_hex();
+    survives_kill_9(&sink, || serve(&url, &hex, &sink.url(), 4)).await;
 }
