@@ -16,6 +16,8 @@
 //! - [`Contacts`]: e-mail, phone and how each person wants to be notified;
 //! - [`Coverage`]: clinicians' time away, their coverers, and the threads
 //!   moved to the coverer until they return;
+//! - [`HeldReplies`]: replies written now and released later;
+//! - [`VisitRequests`]: threads turned into visits, for the front desk and billing;
 //! - [`Outbox`]: jobs to run later or elsewhere (notifications, pages,
 //!   reminders), written with the actions that cause them;
 //! - [`Insights`]: the clinic's figures (volume, response times, workload,
@@ -63,6 +65,7 @@ pub mod crypto;
 mod dialect;
 mod error;
 mod events;
+pub mod held;
 mod inputs;
 pub mod jobs;
 mod model;
@@ -72,6 +75,7 @@ mod shared;
 mod sql;
 mod sqlite;
 mod traits;
+pub mod visits;
 
 use std::sync::Arc;
 
@@ -81,6 +85,7 @@ pub use contacts::ContactPreferences;
 pub use crypto::{Keyring, MasterKey, MasterKeyError};
 pub use error::StoreError;
 pub use events::{EventKind, ThreadEvent};
+pub use held::{HeldReply, HeldReplyId, NewHeldReply, ReleaseHeld};
 pub use inputs::*;
 pub use jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice, WaitingThread};
 pub use model::*;
@@ -90,9 +95,10 @@ pub use sqlite::SqliteStore;
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
-    AccessGrants, AuditLog, ClinicSettings, Contacts, Coverage, Drafting, Keys, Messages, Outbox, People, Sessions,
-    StorageHealth, Threads, TriageResults,
+    AccessGrants, AuditLog, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages, Outbox, People,
+    Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
 };
+pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
 /// Every store trait, for code that calls store methods on a concrete
 /// backend (`SqliteStore`, `PostgresStore`). Through `dyn Store`, or a
@@ -101,8 +107,8 @@ pub mod prelude {
     pub use crate::Store;
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
-        AccessGrants, AuditLog, ClinicSettings, Contacts, Coverage, Drafting, Keys, Messages, Outbox, People, Sessions,
-        StorageHealth, Threads, TriageResults,
+        AccessGrants, AuditLog, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages, Outbox,
+        People, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
     };
 }
 
@@ -126,6 +132,8 @@ pub trait Store:
     + ClinicSettings
     + Contacts
     + Coverage
+    + HeldReplies
+    + VisitRequests
     + Insights
     + Outbox
     + StorageHealth

@@ -15,6 +15,7 @@ mod coverage;
 mod drafting;
 mod grants;
 mod health;
+mod held;
 mod insights;
 mod keys;
 mod messages;
@@ -24,6 +25,7 @@ pub(crate) mod prelude;
 mod sessions;
 mod threads;
 mod triage;
+mod visits;
 mod write_jobs;
 
 pub(crate) use backend::Backend;
