@@ -52,6 +52,10 @@ pub struct VolumeFigures {
     pub days: Vec<(NaiveDate, i64, i64)>,
     /// Weeks starting Monday: `(Monday, messages)`.
     pub weeks: Vec<(NaiveDate, i64)>,
+    /// Weeks starting Monday, messages per category in `Category::ALL` order.
+    pub weeks_by_category: Vec<(NaiveDate, Vec<i64>)>,
+    /// Weeks starting Monday, messages per urgency in `Urgency::ALL` order.
+    pub weeks_by_urgency: Vec<(NaiveDate, Vec<i64>)>,
     pub by_category: Vec<(Category, i64)>,
     pub by_urgency: Vec<(Urgency, i64)>,
     /// By pool slug; `None` for threads in no pool.
@@ -261,11 +265,28 @@ pub async fn volume(app: &App, caller: &Caller, filter: InsightsFilter) -> AppRe
         by_urgency.entry(cell.urgency.rank()).or_insert((cell.urgency, 0)).1 += cell.messages;
         *by_pool.entry(cell.pool.clone()).or_insert(0) += cell.messages;
     }
+    let monday = |day: NaiveDate| day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
+    let mut weeks_by_category: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
+    let mut weeks_by_urgency: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
+    for day in days.keys() {
+        weeks_by_category.entry(monday(*day)).or_insert_with(|| vec![0; Category::ALL.len()]);
+        weeks_by_urgency.entry(monday(*day)).or_insert_with(|| vec![0; Urgency::ALL.len()]);
+    }
+    for cell in &cells {
+        let Some(week) = date_of(cell.day).map(monday) else { continue };
+        let c = Category::ALL.iter().position(|c| *c == cell.category);
+        if let (Some(row), Some(c)) = (weeks_by_category.get_mut(&week), c) {
+            row[c] += cell.messages;
+        }
+        let u = Urgency::ALL.iter().position(|u| *u == cell.urgency);
+        if let (Some(row), Some(u)) = (weeks_by_urgency.get_mut(&week), u) {
+            row[u] += cell.messages;
+        }
+    }
     let mut weeks: BTreeMap<NaiveDate, i64> = BTreeMap::new();
     let mut months: BTreeMap<NaiveDate, i64> = BTreeMap::new();
     for (day, (n, _)) in &days {
-        let monday = *day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()));
-        *weeks.entry(monday).or_insert(0) += n;
+        *weeks.entry(monday(*day)).or_insert(0) += n;
         *months.entry(day.with_day(1).unwrap_or(*day)).or_insert(0) += n;
     }
     let total = cells.iter().map(|c| c.messages).sum();
@@ -275,6 +296,8 @@ pub async fn volume(app: &App, caller: &Caller, filter: InsightsFilter) -> AppRe
     Ok(VolumeFigures {
         days: days.into_iter().map(|(d, (n, a))| (d, n, a)).collect(),
         weeks: weeks.into_iter().collect(),
+        weeks_by_category: weeks_by_category.into_iter().collect(),
+        weeks_by_urgency: weeks_by_urgency.into_iter().collect(),
         by_category: Category::ALL.iter().map(|c| (*c, by_category.get(c.as_str()).copied().unwrap_or(0))).collect(),
         by_urgency: by_urgency.into_values().collect(),
         by_pool: by_pool.into_iter().collect(),

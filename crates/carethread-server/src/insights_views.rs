@@ -141,6 +141,10 @@ fn pool_name(pool: Option<&String>) -> Value {
     json!(pool.map_or("none", String::as_str))
 }
 
+fn week_row(week: NaiveDate, counts: &[i64]) -> Vec<Value> {
+    std::iter::once(json!(week)).chain(counts.iter().map(|n| json!(n))).collect()
+}
+
 fn rounded(x: Option<f64>) -> Value {
     x.map_or(Value::Null, |v| json!((v * 10.0).round() / 10.0))
 }
@@ -162,6 +166,18 @@ pub fn volume_out(v: &VolumeFigures) -> InsightsOut {
             &[1, 2],
         ),
         table("per_week", &["week", "messages"], v.weeks.iter().map(|(w, n)| vec![json!(w), json!(n)]).collect(), &[1]),
+        table(
+            "per_week_by_category",
+            &["week", "medication", "scheduling", "results", "clinical", "administrative", "other"],
+            v.weeks_by_category.iter().map(|(w, n)| week_row(*w, n)).collect(),
+            &[1, 2, 3, 4, 5, 6],
+        ),
+        table(
+            "per_week_by_urgency",
+            &["week", "emergency", "urgent", "routine"],
+            v.weeks_by_urgency.iter().map(|(w, n)| week_row(*w, n)).collect(),
+            &[1, 2, 3],
+        ),
         table(
             "per_month",
             &["month", "messages", "per_100_patients"],
