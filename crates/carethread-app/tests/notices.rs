@@ -151,6 +151,44 @@ async fn someone_who_chose_no_notices_gets_none() {
 
 #[carethread_test_services::needs(smtp)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_is_not_told_of_a_reply_in_a_thread_the_adolescent_keeps_confidential() {
+    for backend in support::backends() {
+        let sink = SmtpSink::start().expect("smtp server");
+        let mut c = support::clinic(backend).await;
+        c.app = c.app.clone().with_notifications(notifications(&sink.url()));
+        email(&c, &c.maya, "maya@example.org").await;
+        email(&c, &c.carol, "carol@example.org").await;
+        let private = StartThread {
+            subject: "Private question".to_owned(),
+            body: "Something I want to keep between us".to_owned(),
+            confidential: true,
+            ..StartThread::default()
+        };
+        let open = StartThread {
+            subject: "Shared question".to_owned(),
+            body: "About my inhaler".to_owned(),
+            ..StartThread::default()
+        };
+        let private = threads::start_thread(&c.app, &c.maya, private).await.expect("thread");
+        messages::add_message(&c.app, &c.nurse, private.thread_id, reply("We can talk")).await.expect("reply");
+        jobs::run_due(&c.app, Utc::now() + TimeDelta::minutes(6)).await;
+        let mail = sink.wait_for(1, Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mail = if mail.is_empty() { mail } else { sink.messages() };
+        assert_eq!((to(&mail, "maya@example.org"), to(&mail, "carol@example.org")), (1, 0), "{backend}: {mail:#?}");
+
+        // A thread she shares is announced to her proxy as usual.
+        let shared = threads::start_thread(&c.app, &c.maya, open).await.expect("thread");
+        messages::add_message(&c.app, &c.nurse, shared.thread_id, reply("Refilled")).await.expect("reply");
+        jobs::run_due(&c.app, Utc::now() + TimeDelta::minutes(20)).await;
+        // (Maya was told within the last minutes of the clock this test moves, so only Carol is.)
+        let mail = sink.wait_for(2, Duration::from_secs(10));
+        assert_eq!(to(&mail, "carol@example.org"), 1, "{backend}: {mail:#?}");
+    }
+}
+
+#[carethread_test_services::needs(smtp)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unopened_emergency_pages_on_call_again_then_escalates_until_opened() {
     for backend in support::backends() {
         let sink = SmtpSink::start().expect("smtp server");
