@@ -10,6 +10,7 @@ pub mod audit;
 pub mod clinic;
 pub mod clinic_admin;
 pub mod composing;
+pub mod coverage;
 pub mod drafting;
 pub mod emergency;
 pub mod error;

@@ -163,6 +163,13 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
     if !written.replayed {
         tracing::info!(thread.id = %thread.id, message.id = %written.message_id, "message stored");
     }
+    // A patient's message to a clinician who is away goes to whoever covers.
+    if !role.is_staff()
+        && let Some(assignee) = thread.assignee_id
+        && let Err(err) = crate::coverage::hand_over_if_away(app, assignee, now).await
+    {
+        tracing::warn!(thread.id = %thread.id, error = %err, "could not hand the thread to the coverer");
+    }
     Ok(AddedMessage {
         thread,
         message_id: written.message_id,

@@ -314,6 +314,12 @@ pub async fn update_thread(app: &App, caller: &Caller, id: ThreadId, change: Cha
     let update = ThreadUpdate { id: thread.id, patch: &patch, note: note.as_ref(), now: Utc::now(), audit: &[audit] };
     let changed = app.store.update_thread_with_note(update).await?;
     tracing::info!(thread.id = %thread.id, "thread updated");
+    // Assigned to someone away: it goes on to whoever covers for them.
+    if let Some(Some(assignee)) = change.assignee
+        && let Err(err) = crate::coverage::hand_over_if_away(app, assignee, Utc::now()).await
+    {
+        tracing::warn!(thread.id = %thread.id, error = %err, "could not hand the thread to the coverer");
+    }
     Ok(changed.thread)
 }
 

@@ -7,6 +7,7 @@
 //! payloads hold identifiers only; what reaches people outside CareThread is
 //! a fixed notice with a link (`carethread-notify`), never message content.
 
+mod coverage;
 mod deliver;
 mod notices;
 mod paging;
@@ -74,6 +75,10 @@ pub enum Job {
     Deliver { recipient: UserId, notice: String, thread: Option<ThreadId> },
     /// Page about an emergency nobody has opened since `since` (ms), step `step`.
     Page { thread: ThreadId, step: u32, since: i64 },
+    /// Hand an away clinician's threads to their coverer, if they are away now.
+    CoverageStart { person: UserId },
+    /// Give a clinician back their threads still with the coverer, unless they are away now.
+    CoverageEnd { person: UserId },
 }
 
 impl Job {
@@ -85,6 +90,8 @@ impl Job {
             Job::UnreadReminder { .. } => "unread_reminder",
             Job::Deliver { .. } => "deliver",
             Job::Page { .. } => "page",
+            Job::CoverageStart { .. } => "coverage_start",
+            Job::CoverageEnd { .. } => "coverage_end",
         }
     }
 
@@ -145,6 +152,8 @@ pub(crate) async fn run(app: &crate::App, job: &Job, now: DateTime<Utc>) -> runn
             None => runner::Outcome::Fail("the job names no known notice".to_owned()),
         },
         Job::Page { thread, step, since } => paging::page(app, *thread, *step, *since, now).await,
+        Job::CoverageStart { person } => coverage::start(app, *person, now).await,
+        Job::CoverageEnd { person } => coverage::end(app, *person, now).await,
     }
 }
 
