@@ -24,6 +24,8 @@ pub mod jobs;
 pub mod messages;
 pub mod mfa;
 pub mod on_call;
+pub mod outbox_admin;
+pub mod paging_status;
 pub mod passwords;
 pub mod quick_replies;
 pub mod retriage;

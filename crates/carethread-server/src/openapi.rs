@@ -28,7 +28,8 @@ use crate::routes::api_paths;
 pub use crate::error::PROBLEM_JSON;
 
 /// Operations that answer 409 Conflict, and when: method, path, why.
-pub const CONFLICTS: [(&str, &str, &str); 10] = [
+pub const CONFLICTS: [(&str, &str, &str); 11] = [
+    ("post", "/api/v1/admin/jobs/{id}/retry", "A pending job already does this work"),
     ("post", "/api/v1/admin/users", "The username (or record number) is taken"),
     ("patch", "/api/v1/admin/users/{id}", "Another patient already has that record number"),
     ("post", "/api/v1/admin/pools", "A pool with that slug exists"),
@@ -100,6 +101,9 @@ pub const CONFLICTS: [(&str, &str, &str); 10] = [
         api_paths::set_reply,
         api_paths::reset_reply,
         api_paths::insights,
+        api_paths::list_jobs,
+        api_paths::retry_job,
+        api_paths::thread_pages,
         api_paths::healthz,
         api_paths::readyz,
         api_paths::metrics,

@@ -140,8 +140,9 @@ pub struct JobEffects {
 }
 
 /// The kind of the mark an overdue escalation leaves in `notices_sent`
-/// (channel [`ESCALATED_CHANNEL`]): the thread was escalated for the wait
-/// that began at its `awaiting_since`, so it is not escalated again.
+/// (channel [`ESCALATED_CHANNEL`], `sent_at` the start of the wait it
+/// escalated): the thread was escalated for the wait that began at its
+/// `awaiting_since`, so it is not escalated again for that wait.
 pub const OVERDUE_ESCALATED: &str = "overdue_escalated";
 /// The channel of that mark: the outbox itself, not a message to anyone.
 pub const ESCALATED_CHANNEL: &str = "outbox";

@@ -10,6 +10,7 @@
 mod coverage;
 mod deliver;
 mod notices;
+pub mod overdue;
 mod paging;
 pub mod runner;
 
@@ -75,6 +76,8 @@ pub enum Job {
     Deliver { recipient: UserId, notice: String, thread: Option<ThreadId> },
     /// Page about an emergency nobody has opened since `since` (ms), step `step`.
     Page { thread: ThreadId, step: u32, since: i64 },
+    /// Find threads past their reply-time target and tell who answers for them.
+    OverdueScan,
     /// Hand an away clinician's threads to their coverer, if they are away now.
     CoverageStart { person: UserId },
     /// Give a clinician back their threads still with the coverer, unless they are away now.
@@ -90,6 +93,7 @@ impl Job {
             Job::UnreadReminder { .. } => "unread_reminder",
             Job::Deliver { .. } => "deliver",
             Job::Page { .. } => "page",
+            Job::OverdueScan => "overdue_scan",
             Job::CoverageStart { .. } => "coverage_start",
             Job::CoverageEnd { .. } => "coverage_end",
         }
@@ -152,6 +156,7 @@ pub(crate) async fn run(app: &crate::App, job: &Job, now: DateTime<Utc>) -> runn
             None => runner::Outcome::Fail("the job names no known notice".to_owned()),
         },
         Job::Page { thread, step, since } => paging::page(app, *thread, *step, *since, now).await,
+        Job::OverdueScan => overdue::scan(app, now).await,
         Job::CoverageStart { person } => coverage::start(app, *person, now).await,
         Job::CoverageEnd { person } => coverage::end(app, *person, now).await,
     }

@@ -93,6 +93,7 @@ pub fn backoff(attempts: u32) -> TimeDelta {
 /// Runs the worker until the process ends: every server runs one.
 pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        super::overdue::seed(&app, Utc::now()).await;
         loop {
             run_due(&app, Utc::now()).await;
             tokio::time::sleep(POLL).await;

@@ -7,8 +7,10 @@ mod drafts;
 mod events;
 mod health;
 mod insights;
+mod jobs;
 mod messages;
 mod mfa;
+mod paging;
 mod people;
 mod privacy;
 mod session;
@@ -43,6 +45,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(drafts::router())
         .merge(ai_settings::router())
         .merge(insights::router())
+        .merge(jobs::router())
+        .merge(paging::router())
         .merge(wording::router())
         .merge(web::router(state))
         .merge(events::router())
@@ -62,8 +66,10 @@ pub(crate) mod api_paths {
     pub use super::events::*;
     pub use super::health::*;
     pub use super::insights::*;
+    pub use super::jobs::*;
     pub use super::messages::*;
     pub use super::mfa::*;
+    pub use super::paging::*;
     pub use super::people::*;
     pub use super::privacy::*;
     pub use super::session::*;

@@ -1,0 +1,121 @@
+//! Overdue escalation: a recurring scan (every minute, one chain per
+//! database however many servers run it) finds threads whose reply is past
+//! the clinic's reply-time target and tells whoever answers for them: the
+//! assignee, or, when nobody is assigned, every member of the thread's pool.
+//! Each thread is escalated once per wait: the scan leaves a mark
+//! ([`OVERDUE_ESCALATED`]) in the notices sent, and a new wait (the patient
+//! writes again after a reply) starts afresh.
+//!
+//! The first scan is added when a worker starts ([`seed`]); each scan adds
+//! the next with the dedupe key [`SCAN_KEY`], so servers starting together,
+//! or a scan that was set aside and retried, still leave one chain.
+
+use std::collections::HashMap;
+
+use carethread_core::contact::may_send_at;
+use carethread_core::ids::{PoolId, ThreadId, UserId};
+use carethread_notify::NoticeKind;
+use carethread_store::jobs::{ESCALATED_CHANNEL, OVERDUE_ESCALATED};
+use carethread_store::{JobEffects, NewJob, SentNotice, StoreError, WaitingThread};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::Job;
+use super::runner::Outcome;
+use crate::App;
+
+/// The dedupe key of the pending scan: one at a time.
+pub const SCAN_KEY: &str = "overdue_scan";
+/// How often the scan runs.
+pub const SCAN_EVERY: TimeDelta = TimeDelta::minutes(1);
+/// Most waiting threads one scan reads (longest waiting first); the rest
+/// are read by the next scan once these are escalated.
+const SCAN_LIMIT: u32 = 500;
+
+/// The scan's outbox row, to run at `at`.
+#[must_use]
+pub fn scan_at(at: DateTime<Utc>) -> NewJob {
+    Job::OverdueScan.at(at, Some(SCAN_KEY.to_owned()))
+}
+
+/// Adds the first scan (nothing, when one is already pending).
+pub async fn seed(app: &App, now: DateTime<Utc>) {
+    if let Err(err) = app.store.enqueue_jobs(vec![scan_at(now)]).await {
+        tracing::warn!(error = %err, "could not add the overdue scan; the next worker start adds it");
+    }
+}
+
+pub(super) async fn scan(app: &App, now: DateTime<Utc>) -> Outcome {
+    let retry = |err: StoreError| Outcome::Retry(format!("store: {err}"));
+    let waiting = match app.store.waiting_unescalated(now, SCAN_LIMIT).await {
+        Ok(waiting) => waiting,
+        Err(err) => return retry(err),
+    };
+    let clinic = app.clinic.get(app.store.as_ref()).await;
+    let overdue: Vec<WaitingThread> =
+        waiting.into_iter().filter(|t| clinic.due_at(t.awaiting_since, t.urgency) <= now).collect();
+    let mut effects = JobEffects::default();
+    let mut pools: Option<HashMap<PoolId, Vec<UserId>>> = None;
+    for thread in &overdue {
+        let people = match thread.assignee_id {
+            Some(assignee) => vec![assignee],
+            None => {
+                if pools.is_none() {
+                    pools = Some(match pool_members(app).await {
+                        Ok(found) => found,
+                        Err(err) => return retry(err),
+                    });
+                }
+                thread.pool_id.and_then(|pool| pools.as_ref().and_then(|p| p.get(&pool)).cloned()).unwrap_or_default()
+            }
+        };
+        if people.is_empty() {
+            tracing::debug!(thread.id = %thread.id, "an overdue thread has no assignee and no pool members to tell");
+            continue;
+        }
+        for person in people {
+            match deliver_overdue(app, person, thread.id, now).await {
+                Ok(job) => effects.follow_ups.push(job),
+                Err(err) => return retry(err),
+            }
+            effects.sent.push(SentNotice {
+                recipient_id: person,
+                thread_id: Some(thread.id),
+                kind: OVERDUE_ESCALATED.to_owned(),
+                channel: ESCALATED_CHANNEL.to_owned(),
+                // The wait it escalated: a later wait is escalated afresh,
+                // whatever the clocks of the servers that scan.
+                sent_at: thread.awaiting_since,
+            });
+        }
+    }
+    if !overdue.is_empty() {
+        tracing::info!(threads = overdue.len(), "overdue threads escalated");
+    }
+    effects.follow_ups.push(scan_at(now + SCAN_EVERY));
+    Outcome::Done(effects)
+}
+
+/// Every pool's members.
+async fn pool_members(app: &App) -> Result<HashMap<PoolId, Vec<UserId>>, StoreError> {
+    let mut pools: HashMap<PoolId, Vec<UserId>> = HashMap::new();
+    for m in app.store.pool_members().await? {
+        pools.entry(m.pool_id).or_default().push(m.member.id);
+    }
+    Ok(pools)
+}
+
+/// The notice to `person` about `thread`, at the end of their quiet hours.
+async fn deliver_overdue(
+    app: &App,
+    person: UserId,
+    thread: ThreadId,
+    now: DateTime<Utc>,
+) -> Result<NewJob, StoreError> {
+    let kind = NoticeKind::OverdueThread;
+    let preferences = app.store.contact_preferences(person).await?;
+    let clinic = app.clinic.get(app.store.as_ref()).await;
+    let quiet = preferences.as_ref().and_then(|p| p.quiet_hours.as_ref());
+    let at = if kind.honours_quiet_hours() { may_send_at(quiet, clinic.hours.timezone(), now) } else { now };
+    let job = Job::Deliver { recipient: person, notice: kind.as_str().to_owned(), thread: Some(thread) };
+    Ok(job.at(at, Some(format!("deliver:{person}:{kind}:{thread}"))))
+}
