@@ -58,10 +58,17 @@ pub enum AuditAction {
     MessageRelease,
     MessageCancel,
     VisitRequest,
+    /// E-visit billing changed: settings, a patient's consent, a thread's
+    /// purpose, an attestation or a claim decision (the detail says which).
+    BillingChange,
+    /// The billing queue was read (periods, never message text).
+    BillingRead,
+    /// Approved claims were exported.
+    BillingExport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 41] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -100,6 +107,9 @@ impl AuditAction {
         AuditAction::MessageRelease,
         AuditAction::MessageCancel,
         AuditAction::VisitRequest,
+        AuditAction::BillingChange,
+        AuditAction::BillingRead,
+        AuditAction::BillingExport,
     ];
 
     #[must_use]
@@ -143,6 +153,9 @@ impl AuditAction {
             AuditAction::MessageRelease => "message.release",
             AuditAction::MessageCancel => "message.cancel",
             AuditAction::VisitRequest => "thread.visit_request",
+            AuditAction::BillingChange => "billing.update",
+            AuditAction::BillingRead => "billing.read",
+            AuditAction::BillingExport => "billing.export",
         }
     }
 

@@ -295,6 +295,25 @@ pub fn decide_contact_preferences(actor: Actor, person: UserId) -> Decision {
     if actor.id == person || may_administer(actor.role) { Decision::Allow } else { Decision::NotFound }
 }
 
+/// Whether the role works the e-visit billing queue: sees billable periods
+/// (patient, clinician, code, minutes, message count, dates, exclusions),
+/// approves, holds or rejects them and exports approved claims. Billing
+/// staff only. The queue never carries message text: what billing staff may
+/// read of a thread itself is still [`decide_thread`]'s answer, and the
+/// billing operations never ask it.
+#[must_use]
+pub const fn may_review_billing(role: Role) -> bool {
+    matches!(role, Role::Billing)
+}
+
+/// Whether the role's time on a thread is measured and attested for
+/// e-visit billing: clinicians (whether their time bills is the billing
+/// class's answer, see [`crate::billing::BillingClasses`]).
+#[must_use]
+pub const fn may_record_billing_time(role: Role) -> bool {
+    role.is_clinician()
+}
+
 /// How the actor relates to a patient they want to start a thread for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatientFacts {
