@@ -315,6 +315,18 @@ pub fn safety_out(s: &SafetyFigures) -> InsightsOut {
     out("safety", &s.applied, summary, tables)
 }
 
+/// A CSV cell: quoted when it must be, and guarded with a leading
+/// apostrophe when a spreadsheet would run it as a formula.
+fn cell(value: &Value) -> String {
+    let raw = match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{raw}") } else { raw };
+    if guarded.contains([',', '"', '\n', '\r']) { format!("\"{}\"", guarded.replace('"', "\"\"")) } else { guarded }
+}
+
 /// One table as RFC 4180 CSV, downloaded as `carethread-<section>-<table>.csv`.
 /// Cells are slugs, dates, names and numbers; a cell a spreadsheet would run
 /// as a formula is guarded with a leading apostrophe.
@@ -323,15 +335,6 @@ pub fn csv(out: &InsightsOut, name: Option<&str>) -> Result<Response, ApiError> 
         let names: Vec<&str> = out.tables.iter().map(|t| t.name).collect();
         return Err(ApiError::invalid("table", format!("must be one of {}", names.join(", "))));
     };
-    fn cell(value: &Value) -> String {
-        let raw = match value {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{raw}") } else { raw };
-        if guarded.contains([',', '"', '\n', '\r']) { format!("\"{}\"", guarded.replace('"', "\"\"")) } else { guarded }
-    }
     let mut body = table.columns.join(",");
     body.push_str("\r\n");
     for row in &table.rows {
