@@ -60,6 +60,7 @@
 //! a caller never "loads, then checks"; list queries filter by the same
 //! relationships the core policy decides on.
 
+pub mod billing;
 pub mod contacts;
 pub mod crypto;
 mod dialect;
@@ -81,6 +82,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use billing::{
+    BillingPatient, BillingSetup, BillingThread, ClaimDecision, ClaimStatus, PeriodKey, ThreadBillingMark,
+};
 pub use contacts::ContactPreferences;
 pub use crypto::{Keyring, MasterKey, MasterKeyError};
 pub use error::StoreError;
@@ -95,8 +99,8 @@ pub use sqlite::SqliteStore;
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
-    AccessGrants, AuditLog, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages, Outbox, People,
-    Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
+    AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages, Outbox,
+    People, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
 };
 pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
@@ -107,8 +111,8 @@ pub mod prelude {
     pub use crate::Store;
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
-        AccessGrants, AuditLog, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages, Outbox,
-        People, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
+        AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages,
+        Outbox, People, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
     };
 }
 
@@ -130,6 +134,7 @@ pub trait Store:
     + Keys
     + Drafting
     + ClinicSettings
+    + Billing
     + Contacts
     + Coverage
     + HeldReplies

@@ -9,6 +9,7 @@
 mod audit;
 mod backend;
 mod batch;
+mod billing;
 mod clinic_settings;
 mod contacts;
 mod coverage;

@@ -1,6 +1,7 @@
 //! The store's traits, one per aggregate; [`crate::Store`] is all of them.
 
 mod audit;
+mod billing;
 mod clinic;
 mod contacts;
 pub(crate) mod coverage;
@@ -19,6 +20,7 @@ mod triage;
 mod visits;
 
 pub use audit::AuditLog;
+pub use billing::Billing;
 pub use clinic::ClinicSettings;
 pub use contacts::Contacts;
 pub use coverage::Coverage;
