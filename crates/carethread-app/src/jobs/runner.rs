@@ -91,6 +91,7 @@ pub fn backoff(attempts: u32) -> TimeDelta {
 }
 
 /// Runs the worker until the process ends: every server runs one.
+#[must_use = "the worker runs until the handle is aborted or the process ends"]
 pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         super::overdue::seed(&app, Utc::now()).await;
