@@ -169,6 +169,16 @@ pub async fn clear_away(app: &App, caller: &Caller, person: UserId) -> AppResult
     Ok(cleared)
 }
 
+/// Refuses anyone but an administrator: the administrators' API sets
+/// another person's time away (people set their own through theirs).
+pub fn require_administrator(caller: &Caller) -> AppResult<()> {
+    if policy::may_administer(caller.user.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only administrators set someone else's time away here".to_owned()))
+    }
+}
+
 fn system_audit(now: DateTime<Utc>) -> AuditEvent {
     AuditEvent::new(AuditAction::CoverageChange, None, now)
 }

@@ -61,6 +61,9 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             app.post("/api/v1/grants", &owner, json!({"proxy_id": carol_id, "scope": "full", "expires_at": far})).await;
         let grant = to_revoke.body["id"].as_str().expect("grant id").to_owned();
         let pool = app.store.pool_by_slug("front-desk").await.expect("pool").expect("front desk pool").id;
+        let lee_id = app.id("dr.lee");
+        let until = (chrono::Utc::now() + chrono::TimeDelta::days(2)).to_rfc3339();
+        let away = json!({"until": until, "coverer_pool_id": pool.to_string()});
         let new_user = |n: &str| {
             json!({"username": format!("matrix.{n}"), "display_name": "Matrix User", "role": "nurse",
                    "password": "violet tram seventeen"})
@@ -345,7 +348,50 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::Json(json!({"code": "000000"})),
                 row([401, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409]),
             ),
+            // Staff set their own time away (and clear it); the body is refused before anything is saved.
+            (
+                Method::GET,
+                "/api/v1/me/away".into(),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/me/away".into(),
+                Body::Json(json!({"until": "2020-01-01T00:00:00Z"})),
+                row([401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/me/away".into(),
+                Body::Json(away.clone()),
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/me/away".into(),
+                Body::None,
+                row([401, 403, 403, 403, 204, 204, 204, 204, 204, 403, 403]),
+            ),
             // Administration.
+            (
+                Method::PUT,
+                format!("/api/v1/admin/users/{lee_id}/away"),
+                Body::Json(away.clone()),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/admin/users/{alice_id}/away"),
+                Body::Json(away.clone()),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/admin/users/{lee_id}/away"),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
+            ),
             (
                 Method::GET,
                 "/api/v1/admin/users".into(),

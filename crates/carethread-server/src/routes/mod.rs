@@ -3,6 +3,7 @@
 mod admin;
 mod ai_settings;
 mod clinic;
+mod coverage;
 mod drafts;
 mod events;
 mod health;
@@ -36,6 +37,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(mfa::router())
         .merge(people::router())
+        .merge(coverage::router())
         .merge(threads::router())
         .merge(messages::router(state))
         .merge(triage::router())
@@ -62,6 +64,7 @@ pub(crate) mod api_paths {
     pub use super::admin::*;
     pub use super::ai_settings::*;
     pub use super::clinic::*;
+    pub use super::coverage::*;
     pub use super::drafts::*;
     pub use super::events::*;
     pub use super::health::*;
