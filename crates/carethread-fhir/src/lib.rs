@@ -1,1 +1,72 @@
-//! placeholder
+//! FHIR R4 (4.0.1) JSON for CareThread: each message of a conversation as a
+//! `Communication`, patients and staff as `Patient` and `Practitioner`, the
+//! server's `CapabilityStatement`, errors as `OperationOutcome` and search
+//! results as a `searchset` `Bundle`; and the parsing of `Communication`
+//! search parameters.
+//!
+//! Pure mapping: values in, `serde_json::Value` out. No HTTP, no SQL, no
+//! clock (times are passed in). The server decides who may read what (through
+//! the application layer) before anything here is called.
+
+mod bundle;
+mod capability;
+mod communication;
+mod outcome;
+mod people;
+mod reference;
+mod search;
+
+pub use bundle::{SearchEntry, searchset};
+pub use capability::{CapabilityInfo, Interaction, SUPPORTED, SearchParam, SupportedResource, capability_statement};
+pub use communication::{AttachmentFacts, CommunicationFacts, Recipient, TriageFacts, communication};
+pub use outcome::{IssueCode, operation_outcome};
+pub use people::{PatientFacts, PractitionerFacts, patient, practitioner};
+pub use reference::Party;
+pub use search::{CommunicationSearch, PageCursor, SearchError, SentBounds};
+
+/// The media type of every FHIR answer.
+pub const FHIR_JSON: &str = "application/fhir+json";
+
+/// The FHIR version these resources follow.
+pub const FHIR_VERSION: &str = "4.0.1";
+
+/// Where CareThread's own code systems, naming systems and extensions live.
+pub const CARETHREAD_BASE: &str = "https://carethread.org/fhir";
+
+/// The code system of triage categories (`medication`, `scheduling`, …).
+pub const CATEGORY_SYSTEM: &str = "https://carethread.org/fhir/CodeSystem/triage-category";
+/// The code system of triage urgencies (`emergency`, `urgent`, `routine`).
+pub const URGENCY_SYSTEM: &str = "https://carethread.org/fhir/CodeSystem/triage-urgency";
+/// The code system of message kinds (`internal-note`).
+pub const MESSAGE_KIND_SYSTEM: &str = "https://carethread.org/fhir/CodeSystem/message-kind";
+/// The code system of staff roles (`physician`, `nurse`, …).
+pub const ROLE_SYSTEM: &str = "https://carethread.org/fhir/CodeSystem/staff-role";
+/// Identifiers of messages (a `Communication` carries its message's id).
+pub const MESSAGE_ID_SYSTEM: &str = "https://carethread.org/fhir/NamingSystem/message-id";
+/// Identifiers of conversations (a `Communication`'s `partOf`).
+pub const THREAD_ID_SYSTEM: &str = "https://carethread.org/fhir/NamingSystem/thread-id";
+/// Identifiers of pools (shared in-baskets a message is addressed to).
+pub const POOL_ID_SYSTEM: &str = "https://carethread.org/fhir/NamingSystem/pool-id";
+/// The clinic's medical record numbers.
+pub const MRN_SYSTEM: &str = "https://carethread.org/fhir/NamingSystem/mrn";
+/// The extension carrying a thread's triage result, with model and version.
+pub const TRIAGE_EXTENSION: &str = "https://carethread.org/fhir/StructureDefinition/triage";
+/// The extension carrying an attachment's SHA-256 (FHIR's `hash` is SHA-1,
+/// which CareThread does not store).
+pub const SHA256_EXTENSION: &str = "https://carethread.org/fhir/StructureDefinition/attachment-sha256";
+
+/// A FHIR `instant`: UTC with seconds and, when present, fractions of a second.
+#[must_use]
+pub fn instant(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+#[cfg(test)]
+pub(crate) mod test_ids {
+    /// A fixed id of any kind, numbered for tests.
+    pub fn id<T: std::str::FromStr>(n: u8) -> T {
+        let raw = format!("00000000-0000-7000-8000-0000000000{n:02x}");
+        let Ok(id) = raw.parse() else { panic!("{raw} is a valid uuid") };
+        id
+    }
+}

@@ -1,0 +1,169 @@
+//! The server's `CapabilityStatement`, made from one table of what works
+//! ([`SUPPORTED`]). The server builds its FHIR routes from the same table's
+//! resource types, and a test asks every listed interaction and search
+//! parameter, so the statement lists exactly what answers.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::{FHIR_VERSION, instant};
+
+/// A `RESTful` interaction on a resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interaction {
+    /// `GET [type]/[id]`.
+    Read,
+    /// `GET [type]?…`.
+    SearchType,
+}
+
+impl Interaction {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Interaction::Read => "read",
+            Interaction::SearchType => "search-type",
+        }
+    }
+}
+
+/// A search parameter a resource type answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchParam {
+    pub name: &'static str,
+    /// FHIR search parameter type: `reference`, `date`, `token`, …
+    pub kind: &'static str,
+    pub documentation: &'static str,
+}
+
+/// A resource type the server serves, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupportedResource {
+    pub resource_type: &'static str,
+    pub interactions: &'static [Interaction],
+    pub search_params: &'static [SearchParam],
+    pub documentation: &'static str,
+}
+
+/// Everything the FHIR API answers.
+pub const SUPPORTED: &[SupportedResource] = &[
+    SupportedResource {
+        resource_type: "Communication",
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[
+            SearchParam {
+                name: "subject",
+                kind: "reference",
+                documentation: "The patient: Patient/{id}. Staff must name a subject or part-of.",
+            },
+            SearchParam {
+                name: "part-of",
+                kind: "reference",
+                documentation: "The conversation: its thread id, or with :identifier, \
+                                https://carethread.org/fhir/NamingSystem/thread-id|{id}.",
+            },
+            SearchParam {
+                name: "sent",
+                kind: "date",
+                documentation: "When the message was sent, with the prefixes eq, ge, gt, le or lt; \
+                                a date or a date-time with a time zone. May be repeated.",
+            },
+        ],
+        documentation: "One Communication per message of a conversation the caller may read \
+                        (internal notes for staff only); newest first. _count 1-100 (default 20); \
+                        pages follow the next link.",
+    },
+    SupportedResource {
+        resource_type: "Patient",
+        interactions: &[Interaction::Read],
+        search_params: &[],
+        documentation: "A patient the caller may write or read for: themselves, a proxy's patients, \
+                        a clinician's care-team patients, any patient for front desk and billing.",
+    },
+    SupportedResource {
+        resource_type: "Practitioner",
+        interactions: &[Interaction::Read],
+        search_params: &[],
+        documentation: "A member of the clinic's staff: name and role.",
+    },
+];
+
+/// What the statement says about this server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapabilityInfo {
+    /// The absolute address of the FHIR base (`…/fhir/r4`).
+    pub base_url: String,
+    /// CareThread's version.
+    pub software_version: String,
+    /// When the statement was made (now, or the build time).
+    pub date: DateTime<Utc>,
+}
+
+/// The `CapabilityStatement` for [`SUPPORTED`].
+#[must_use]
+pub fn capability_statement(info: &CapabilityInfo) -> Value {
+    let resources: Vec<Value> = SUPPORTED
+        .iter()
+        .map(|r| {
+            let mut resource = json!({
+                "type": r.resource_type,
+                "documentation": r.documentation,
+                "interaction": r.interactions.iter().map(|i| json!({ "code": i.as_str() })).collect::<Vec<_>>(),
+            });
+            if !r.search_params.is_empty() {
+                resource["searchParam"] = r
+                    .search_params
+                    .iter()
+                    .map(|p| json!({ "name": p.name, "type": p.kind, "documentation": p.documentation }))
+                    .collect();
+            }
+            resource
+        })
+        .collect();
+    json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": instant(info.date),
+        "publisher": "CareThread",
+        "kind": "instance",
+        "software": { "name": "CareThread", "version": info.software_version },
+        "implementation": { "description": "CareThread FHIR R4 API (read only)", "url": info.base_url },
+        "fhirVersion": FHIR_VERSION,
+        "format": ["json"],
+        "rest": [{
+            "mode": "server",
+            "documentation": "Read-only access to secure messages, as the signed-in person may see them.",
+            "security": {
+                "cors": false,
+                "description": "A bearer token from POST /api/v1/session (Authorization: Bearer …). \
+                                Every read is checked by CareThread's access policy and written to its audit log. \
+                                SMART on FHIR is not supported yet."
+            },
+            "resource": resources
+        }]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_statement_lists_every_supported_resource_with_its_interactions() {
+        let info = CapabilityInfo {
+            base_url: "https://x/fhir/r4".into(),
+            software_version: "0.1.0".into(),
+            date: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("a valid time"),
+        };
+        let cs = capability_statement(&info);
+        assert_eq!(cs["fhirVersion"], "4.0.1");
+        assert_eq!(cs["kind"], "instance");
+        let listed = cs["rest"][0]["resource"].as_array().map(Vec::len);
+        assert_eq!(listed, Some(SUPPORTED.len()));
+        assert_eq!(cs["rest"][0]["resource"][0]["type"], "Communication");
+        assert_eq!(cs["rest"][0]["resource"][0]["interaction"][1]["code"], "search-type");
+        assert_eq!(cs["rest"][0]["resource"][0]["searchParam"][2]["type"], "date");
+        assert!(cs["rest"][0]["resource"][1].get("searchParam").is_none());
+    }
+}

@@ -1,0 +1,316 @@
+//! `Communication` search parameters: read from the query string into a
+//! checked search, and written back as the canonical query of the `self`
+//! and `next` links.
+//!
+//! Supported: `subject` (`Patient/{id}`), `part-of` (a thread id, or with
+//! `:identifier` the thread's `system|id`), `sent` (prefixes `eq`, `ge`,
+//! `gt`, `le`, `lt`; a date or a date-time with a time zone; repeatable),
+//! `_count` (1–100), `_cursor` (from a `next` link) and `_format=json`.
+//! Anything else is refused, naming the parameter.
+
+use carethread_core::ids::{MessageId, ThreadId, UserId};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+use crate::{THREAD_ID_SYSTEM, instant};
+
+/// A search parameter that cannot be answered: which one, and why (never
+/// its value, which could be anything a client sent).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchError {
+    /// A parameter's value cannot be read, or the parameter is not supported.
+    #[error("{param}: {reason}")]
+    Invalid { param: String, reason: String },
+}
+
+fn invalid(param: &str, reason: &str) -> SearchError {
+    SearchError::Invalid { param: param.to_owned(), reason: reason.to_owned() }
+}
+
+/// The sending times a search keeps: from `since` (inclusive) until `until`
+/// (exclusive). Dates are whole days in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SentBounds {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl SentBounds {
+    /// Whether a message sent at `at` is within the bounds.
+    #[must_use]
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.since.is_none_or(|s| at >= s) && self.until.is_none_or(|u| at < u)
+    }
+
+    fn narrow_since(&mut self, at: DateTime<Utc>) {
+        self.since = Some(self.since.map_or(at, |s| s.max(at)));
+    }
+
+    fn narrow_until(&mut self, at: DateTime<Utc>) {
+        self.until = Some(self.until.map_or(at, |u| u.min(at)));
+    }
+}
+
+/// Where a page of results (newest first) ended: the next page holds the
+/// messages sent before this one (by time, then id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageCursor {
+    pub sent: DateTime<Utc>,
+    pub message: MessageId,
+}
+
+impl PageCursor {
+    /// The cursor as it appears in a `next` link: `{microseconds}.{message id}`.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.sent.timestamp_micros(), self.message)
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, SearchError> {
+        let bad = || invalid("_cursor", "is not a cursor from a next link");
+        let (micros, id) = raw.split_once('.').ok_or_else(bad)?;
+        let sent = micros.parse::<i64>().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(bad)?;
+        let message = id.parse::<MessageId>().map_err(|_| bad())?;
+        Ok(Self { sent, message })
+    }
+
+    /// Whether a message sent at `sent` with id `id` comes after this cursor
+    /// in newest-first order.
+    #[must_use]
+    pub fn is_before(&self, sent: DateTime<Utc>, id: MessageId) -> bool {
+        (sent, id) < (self.sent, self.message)
+    }
+}
+
+/// A checked `Communication` search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunicationSearch {
+    /// The patient whose conversations to search.
+    pub subject: Option<UserId>,
+    /// The one conversation to search.
+    pub part_of: Option<ThreadId>,
+    pub sent: SentBounds,
+    /// Matches on a page.
+    pub count: u32,
+    pub cursor: Option<PageCursor>,
+}
+
+impl CommunicationSearch {
+    pub const DEFAULT_COUNT: u32 = 20;
+    pub const MAX_COUNT: u32 = 100;
+
+    /// Reads the query string's name–value pairs (already percent-decoded).
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, SearchError> {
+        let mut search = Self { subject: None, part_of: None, sent: SentBounds::default(), count: 0, cursor: None };
+        let mut count = None;
+        for (name, raw) in pairs {
+            // An unescaped `+` (a time zone) arrives as a space.
+            let value = raw.trim().replace(' ', "+");
+            let value = value.as_str();
+            if value.is_empty() {
+                return Err(invalid(name, "has no value"));
+            }
+            match name.as_str() {
+                "subject" | "subject:Patient" => {
+                    let id = value.strip_prefix("Patient/").unwrap_or(value);
+                    let id = id.parse().map_err(|_| invalid(name, "must be Patient/{id}"))?;
+                    once(&mut search.subject, id, name)?;
+                }
+                "part-of" => {
+                    let id = value.parse().map_err(|_| invalid(name, "must be a conversation's id"))?;
+                    once(&mut search.part_of, id, name)?;
+                }
+                "part-of:identifier" => {
+                    let id = value
+                        .strip_prefix(THREAD_ID_SYSTEM)
+                        .and_then(|rest| rest.strip_prefix('|'))
+                        .and_then(|id| id.parse().ok())
+                        .ok_or_else(|| invalid(name, "must be the thread-id system, |, and a conversation's id"))?;
+                    once(&mut search.part_of, id, name)?;
+                }
+                "sent" => sent(&mut search.sent, value)?,
+                "_count" => {
+                    let n = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=Self::MAX_COUNT).contains(n))
+                        .ok_or_else(|| invalid(name, "must be a whole number from 1 to 100"))?;
+                    once(&mut count, n, name)?;
+                }
+                "_cursor" => once(&mut search.cursor, PageCursor::parse(value)?, name)?,
+                "_format" => {
+                    if !matches!(value, "json" | "application/json" | "application/fhir+json") {
+                        return Err(invalid(name, "only json is supported"));
+                    }
+                }
+                _ => return Err(invalid(name, "is not a supported search parameter for Communication")),
+            }
+        }
+        search.count = count.unwrap_or(Self::DEFAULT_COUNT);
+        Ok(search)
+    }
+
+    /// The canonical query string of this search (without the cursor), as
+    /// `self` and `next` links repeat it.
+    #[must_use]
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(subject) = self.subject {
+            parts.push(format!("subject=Patient/{subject}"));
+        }
+        if let Some(thread) = self.part_of {
+            parts.push(format!("part-of={thread}"));
+        }
+        if let Some(since) = self.sent.since {
+            parts.push(format!("sent=ge{}", query_instant(since)));
+        }
+        if let Some(until) = self.sent.until {
+            parts.push(format!("sent=lt{}", query_instant(until)));
+        }
+        parts.push(format!("_count={}", self.count));
+        parts.join("&")
+    }
+
+    /// The query string of the page that starts after `cursor`.
+    #[must_use]
+    pub fn query_after(&self, cursor: &PageCursor) -> String {
+        format!("{}&_cursor={}", self.query(), cursor.encode())
+    }
+
+    /// The query string of this page (with its cursor, if any).
+    #[must_use]
+    pub fn query_of_this_page(&self) -> String {
+        match &self.cursor {
+            Some(cursor) => self.query_after(cursor),
+            None => self.query(),
+        }
+    }
+}
+
+/// An instant in a link, with microseconds so no bound is rounded away.
+fn query_instant(at: DateTime<Utc>) -> String {
+    if at.timestamp_subsec_micros() == 0 {
+        instant(at)
+    } else {
+        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+}
+
+fn once<T>(slot: &mut Option<T>, value: T, name: &str) -> Result<(), SearchError> {
+    if slot.is_some() {
+        return Err(invalid(name, "may be given once"));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// Narrows `bounds` by one `sent` value.
+fn sent(bounds: &mut SentBounds, value: &str) -> Result<(), SearchError> {
+    let (prefix, rest) = match value.get(..2) {
+        Some(p @ ("eq" | "ge" | "gt" | "le" | "lt")) => (p, &value[2..]),
+        Some("ne" | "sa" | "eb" | "ap") => return Err(invalid("sent", "supports the prefixes eq, ge, gt, le and lt")),
+        _ => ("eq", value),
+    };
+    // The value's own range: a whole day (UTC), or one instant.
+    let (start, end) = if let Ok(day) = NaiveDate::parse_from_str(rest, "%Y-%m-%d") {
+        let start = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        let start = start.ok_or_else(|| invalid("sent", "is not a date"))?;
+        (start, start + TimeDelta::days(1))
+    } else if let Ok(at) = DateTime::parse_from_rfc3339(rest) {
+        let at = at.with_timezone(&Utc);
+        (at, at + TimeDelta::microseconds(1))
+    } else {
+        return Err(invalid(
+            "sent",
+            "must be a date (2026-03-01) or a date-time with a time zone (2026-03-01T09:00:00Z)",
+        ));
+    };
+    match prefix {
+        "ge" => bounds.narrow_since(start),
+        "gt" => bounds.narrow_since(end),
+        "le" => bounds.narrow_until(end),
+        "lt" => bounds.narrow_until(start),
+        _ => {
+            bounds.narrow_since(start);
+            bounds.narrow_until(end);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_ids::id;
+    use chrono::TimeZone;
+
+    fn pairs(raw: &[(&str, &str)]) -> Vec<(String, String)> {
+        raw.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn parse(raw: &[(&str, &str)]) -> Result<CommunicationSearch, SearchError> {
+        CommunicationSearch::parse(&pairs(raw))
+    }
+
+    fn day(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, d, 0, 0, 0).single().expect("a valid time")
+    }
+
+    #[test]
+    fn subject_part_of_and_count_are_read() {
+        let patient: UserId = id(1);
+        let thread: ThreadId = id(2);
+        let s = parse(&[("subject", &format!("Patient/{patient}")), ("part-of", &thread.to_string()), ("_count", "5")])
+            .expect("a valid search");
+        assert_eq!((s.subject, s.part_of, s.count), (Some(patient), Some(thread), 5));
+        let by_identifier = parse(&[("part-of:identifier", &format!("{THREAD_ID_SYSTEM}|{thread}"))]);
+        assert_eq!(by_identifier.map(|s| s.part_of), Ok(Some(thread)));
+        assert_eq!(parse(&[]).map(|s| s.count), Ok(CommunicationSearch::DEFAULT_COUNT));
+    }
+
+    #[test]
+    fn sent_prefixes_bound_the_range_by_whole_days_or_instants() {
+        let s = parse(&[("sent", "ge2026-03-02"), ("sent", "lt2026-03-05")]).expect("a valid search");
+        assert_eq!(s.sent, SentBounds { since: Some(day(2)), until: Some(day(5)) });
+        let s = parse(&[("sent", "gt2026-03-02"), ("sent", "le2026-03-05")]).expect("a valid search");
+        assert_eq!(s.sent, SentBounds { since: Some(day(3)), until: Some(day(6)) });
+        let s = parse(&[("sent", "2026-03-02")]).expect("a valid search");
+        assert_eq!(s.sent, SentBounds { since: Some(day(2)), until: Some(day(3)) });
+        // `+01:00` sent unescaped arrives as ` 01:00`.
+        let s = parse(&[("sent", "ge2026-03-02T01:00:00 01:00")]).expect("a valid search");
+        assert_eq!(s.sent.since, Some(day(2)));
+        assert!(s.sent.contains(day(2)) && !s.sent.contains(day(1)));
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_by_name() {
+        let name = |raw: &[(&str, &str)]| match parse(raw) {
+            Err(SearchError::Invalid { param, .. }) => param,
+            Ok(_) => String::from("accepted"),
+        };
+        assert_eq!(name(&[("_count", "0")]), "_count");
+        assert_eq!(name(&[("_count", "101")]), "_count");
+        assert_eq!(name(&[("subject", "Practitioner/x")]), "subject");
+        assert_eq!(name(&[("sent", "ne2026-03-01")]), "sent");
+        assert_eq!(name(&[("sent", "ge2026-03-01T09:00:00")]), "sent");
+        assert_eq!(name(&[("category", "medication")]), "category");
+        assert_eq!(name(&[("_cursor", "nope")]), "_cursor");
+        assert_eq!(name(&[("subject", "")]), "subject");
+        assert_eq!(name(&[("_count", "1"), ("_count", "2")]), "_count");
+        assert_eq!(name(&[("_format", "xml")]), "_format");
+    }
+
+    #[test]
+    fn the_canonical_query_reads_back_as_the_same_search_and_the_cursor_round_trips() {
+        let s = parse(&[("sent", "gt2026-03-02T10:00:00Z"), ("subject", &id::<UserId>(1).to_string())])
+            .expect("a valid search");
+        let cursor = PageCursor { sent: day(4) + TimeDelta::microseconds(7), message: id(9) };
+        let query = s.query_after(&cursor);
+        let back: Vec<(String, String)> =
+            query.split('&').filter_map(|p| p.split_once('=')).map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+        let again = CommunicationSearch::parse(&back).expect("the canonical query parses");
+        assert_eq!(again.cursor, Some(cursor));
+        assert_eq!(CommunicationSearch { cursor: None, ..again }, s);
+        assert!(cursor.is_before(day(4), id(200)));
+        assert!(!cursor.is_before(day(5), id(1)));
+    }
+}
