@@ -260,6 +260,100 @@ async fn each_figure_matches_the_hand_count(store: &dyn Store) {
     assert!(store.insight_safety(&rx).await.expect("safety").emergencies.is_empty());
 }
 
+/// Across the spring change (Sunday 8 March 2026, 02:00 CST became 03:00
+/// CDT): Alice writes (urgent) on Friday 6 March at 16:00 CST; the nurse
+/// replies on Monday 9 March at 11:30 CDT: one open hour on Friday and 3½ on
+/// Monday, past the 4-hour target and within twice it (read with Friday's
+/// offset, Monday would show 2½ and the reply would be in time). Alice
+/// writes again on Monday at 08:30 CDT, when the clinic is open (07:30, and
+/// closed, with Friday's offset).
+fn across_the_change() -> String {
+    let utc = |s: &str| DateTime::parse_from_rfc3339(s).expect("time").timestamp_millis();
+    let mut sql = people();
+    sql.push(format!(
+        "INSERT INTO threads (id, patient_id, subject, category, urgency, urgency_rank, status, replies_allowed, \
+         pool_id, confidential, created_by, created_at, updated_at, message_count) VALUES ('{t}', '{a}', 's', \
+         'clinical', 'urgent', 0, 'open', TRUE, '{p}', FALSE, '{a}', {at}, {at}, 0);\n",
+        t = id(80),
+        a = id(1),
+        p = id(20),
+        at = utc("2026-03-06T22:00:00Z")
+    ));
+    for (m, author, sent, seq) in
+        [(81, 1, "2026-03-06T22:00:00Z", 1), (82, 1, "2026-03-09T13:30:00Z", 2), (83, NURSE, "2026-03-09T16:30:00Z", 3)]
+    {
+        sql.push(format!(
+            "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq) \
+             VALUES ('{}', '{}', '{}', 'b', FALSE, {}, {seq});\n",
+            id(m),
+            id(80),
+            id(author),
+            utc(sent)
+        ));
+    }
+    sql.concat()
+}
+
+async fn the_clinics_clock_follows_the_daylight_saving_change(store: &dyn Store) {
+    let utc = |s: &str| DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc);
+    let from = utc("2026-03-02T06:00:00Z");
+    let q = InsightsQuery {
+        from,
+        to: utc("2026-03-16T05:00:00Z"),
+        clock: LocalClock {
+            offsets: vec![(from, -6 * 3600), (utc("2026-03-08T08:00:00Z"), -5 * 3600)],
+            ..query().clock
+        },
+        now: utc("2026-03-16T12:00:00Z"),
+        ..query()
+    };
+    let days_from_epoch = |d: u32| {
+        let date = NaiveDate::from_ymd_opt(2026, 3, d).expect("date");
+        (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days()
+    };
+    let cell = |d| VolumeCell {
+        day: days_from_epoch(d),
+        category: Category::Clinical,
+        urgency: Urgency::Urgent,
+        pool: Some("nurses".to_owned()),
+        messages: 1,
+        after_hours: 0,
+    };
+    assert_eq!(store.insight_volume(&q).await.expect("volume").cells, [cell(6), cell(9)]);
+    let response = store.insight_response(&q).await.expect("response");
+    let late = ResponseCell {
+        urgency: Urgency::Urgent,
+        pool: Some("nurses".to_owned()),
+        reply: Band::Double,
+        close: CloseBand::Open,
+        threads: 1,
+    };
+    assert_eq!(response, [late]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clinics_clock_follows_the_daylight_saving_change_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = carethread_store::open(&url, carethread_store::MasterKey::generate()).await.expect("open");
+    let raw = sqlx::SqlitePool::connect(&url).await.expect("raw connection");
+    sqlx::raw_sql(&across_the_change()).execute(&raw).await.expect("seed");
+    the_clinics_clock_follows_the_daylight_saving_change(&*store).await;
+}
+
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clinics_clock_follows_the_daylight_saving_change_on_postgres() {
+    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES names a server");
+    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_insights")
+        .await
+        .expect("scratch database");
+    let store = carethread_store::open(&url, carethread_store::MasterKey::generate()).await.expect("open");
+    let raw = sqlx::PgPool::connect(&url).await.expect("raw connection");
+    sqlx::raw_sql(&across_the_change()).execute(&raw).await.expect("seed");
+    the_clinics_clock_follows_the_daylight_saving_change(&*store).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_figure_matches_the_hand_count_on_sqlite() {
     let dir = tempfile::tempdir().expect("temp dir");
