@@ -98,5 +98,11 @@ async fn the_portal_draws_each_figure_as_a_chart_beside_its_table() {
         let refused = admin.get("/insights?from=soon").await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
         assert!(refused.html.contains("role=\"alert\""), "the refusal in words");
+
+        // In Spanish, the same figures in the reader's words.
+        admin.post("/lang", &[("lang", "es")]).await;
+        let page = admin.get("/insights/safety").await;
+        assert!(page.html.contains("<h1>Calidad y seguridad</h1>"), "{backend:?}: the title in Spanish");
+        assert!(page.html.contains("Descargar CSV"), "the CSV link in Spanish");
     }
 }
