@@ -7,6 +7,7 @@
 
 pub mod ai_admin;
 pub mod audit;
+pub mod billing;
 pub mod clinic;
 pub mod clinic_admin;
 pub mod composing;
