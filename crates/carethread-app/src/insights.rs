@@ -133,7 +133,9 @@ fn share(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-fn refuse(caller: &Caller) -> AppResult<()> {
+/// Whether the caller may read the insights at all (asked before a request's
+/// values are read, so someone refused learns nothing from its errors).
+pub fn refuse(caller: &Caller) -> AppResult<()> {
     if policy::may_view_insights(caller.user.role) {
         Ok(())
     } else {

@@ -353,14 +353,17 @@ pub fn csv(out: &InsightsOut, name: Option<&str>) -> Result<Response, ApiError> 
         .into_response())
 }
 
-/// A section of the insights, as the application counts it.
+/// A section of the insights, as the application counts it: the caller is
+/// refused before the query string is read.
 pub async fn section(
     app: &carethread_app::App,
     caller: &carethread_app::Caller,
     section: &str,
-    filter: InsightsFilter,
+    params: &InsightsParams,
 ) -> Result<InsightsOut, ApiError> {
     use carethread_app::insights;
+    insights::refuse(caller)?;
+    let filter = params.filter()?;
     Ok(match section {
         "volume" => volume_out(&insights::volume(app, caller, filter).await?),
         "response" => response_out(&insights::response(app, caller, filter).await?),

@@ -65,6 +65,9 @@ async fn bad_ranges_filters_and_tables_are_refused_naming_the_field() {
             assert!(reply.body.to_string().contains(field), "{backend:?} {path}: {:?}", reply.body);
         }
         assert_eq!(app.get("/api/v1/insights/secrets", &admin).await.status, StatusCode::NOT_FOUND);
+        // Anyone else is refused before the query is read.
+        let nurse = app.login("rn.kim").await;
+        assert_eq!(app.get("/api/v1/insights/volume?from=yesterday", &nurse).await.status, StatusCode::FORBIDDEN);
     }
 }
 

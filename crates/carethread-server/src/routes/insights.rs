@@ -39,9 +39,8 @@ pub async fn insights(
     Path(name): Path<String>,
     ApiQuery(params): ApiQuery<InsightsParams>,
 ) -> ApiResult<Response> {
-    let filter = params.filter()?;
+    let out = section(&state.app(), &auth.caller(), &name, &params).await?;
     let wants_csv = params.wants_csv()?;
-    let out = section(&state.app(), &auth.caller(), &name, filter).await?;
     if wants_csv {
         return csv(&out, params.table.as_deref());
     }

@@ -85,8 +85,7 @@ async fn show(
     let app = state.app();
     let caller = session.auth.caller();
     let result = async {
-        let filter = params.filter()?;
-        let out = insights_views::section(&app, &caller, &name, filter).await?;
+        let out = insights_views::section(&app, &caller, &name, &params).await?;
         let pools = carethread_app::insights::pools(&app, &caller).await?;
         Ok::<_, ApiError>((out, pools))
     }
@@ -124,7 +123,7 @@ async fn download(
 ) -> Response {
     let app = state.app();
     let result = async {
-        let out = insights_views::section(&app, &session.auth.caller(), &name, params.filter()?).await?;
+        let out = insights_views::section(&app, &session.auth.caller(), &name, &params).await?;
         insights_views::csv(&out, Some(&table))
     }
     .await;
