@@ -29,6 +29,7 @@ pub mod outbox_admin;
 pub mod paging_status;
 pub mod passwords;
 pub mod quick_replies;
+pub mod release;
 pub mod retriage;
 pub mod sessions;
 pub mod sign_in;
@@ -36,6 +37,7 @@ pub mod teams;
 pub mod threads;
 pub mod totp;
 pub mod users;
+pub mod visits;
 pub mod wording;
 
 use std::sync::Arc;

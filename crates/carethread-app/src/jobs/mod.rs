@@ -12,6 +12,7 @@ mod deliver;
 mod notices;
 pub mod overdue;
 mod paging;
+mod release;
 pub mod runner;
 
 use std::sync::Arc;
@@ -76,12 +77,14 @@ pub enum Job {
     Deliver { recipient: UserId, notice: String, thread: Option<ThreadId> },
     /// Page about an emergency nobody has opened since `since` (ms), step `step`.
     Page { thread: ThreadId, step: u32, since: i64 },
-    /// Find threads past their reply-time target and tell who answers for them.
-    OverdueScan,
     /// Hand an away clinician's threads to their coverer, if they are away now.
     CoverageStart { person: UserId },
     /// Give a clinician back their threads still with the coverer, unless they are away now.
     CoverageEnd { person: UserId },
+    /// Release a held reply at its scheduled time.
+    ReleaseReply { held: carethread_store::HeldReplyId },
+    /// Find threads past their reply-time target and tell who answers for them.
+    OverdueScan,
 }
 
 impl Job {
@@ -93,9 +96,10 @@ impl Job {
             Job::UnreadReminder { .. } => "unread_reminder",
             Job::Deliver { .. } => "deliver",
             Job::Page { .. } => "page",
-            Job::OverdueScan => "overdue_scan",
             Job::CoverageStart { .. } => "coverage_start",
             Job::CoverageEnd { .. } => "coverage_end",
+            Job::ReleaseReply { .. } => "release_reply",
+            Job::OverdueScan => "overdue_scan",
         }
     }
 
@@ -156,9 +160,10 @@ pub(crate) async fn run(app: &crate::App, job: &Job, now: DateTime<Utc>) -> runn
             None => runner::Outcome::Fail("the job names no known notice".to_owned()),
         },
         Job::Page { thread, step, since } => paging::page(app, *thread, *step, *since, now).await,
-        Job::OverdueScan => overdue::scan(app, now).await,
         Job::CoverageStart { person } => coverage::start(app, *person, now).await,
         Job::CoverageEnd { person } => coverage::end(app, *person, now).await,
+        Job::ReleaseReply { held } => release::release_reply(app, *held, now).await,
+        Job::OverdueScan => overdue::scan(app, now).await,
     }
 }
 

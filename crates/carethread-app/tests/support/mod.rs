@@ -28,6 +28,9 @@ pub struct Clinic {
     pub admin: Caller,
     /// A physician on no care team and in no pool.
     pub outsider: Caller,
+    /// The database's URL and master key, to open it again as a restarted server would.
+    pub store_url: String,
+    pub master: MasterKey,
     /// Keeps the SQLite file alive for the story.
     _dir: Option<tempfile::TempDir>,
 }
@@ -83,16 +86,17 @@ fn postgres_server() -> Option<String> {
 
 /// A new clinic on `backend`.
 pub async fn clinic(backend: &str) -> Clinic {
-    let (store, dir) = if backend == "postgres" {
+    let master = MasterKey::generate();
+    let (store, dir, store_url) = if backend == "postgres" {
         let server = postgres_server().expect("CARETHREAD_TEST_POSTGRES");
         let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_app_story")
             .await
             .expect("scratch database");
-        (carethread_store::open(&url, MasterKey::generate()).await.expect("open"), None)
+        (carethread_store::open(&url, master.clone()).await.expect("open"), None, url)
     } else {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("story.db").display());
-        (carethread_store::open(&url, MasterKey::generate()).await.expect("open"), Some(dir))
+        (carethread_store::open(&url, master.clone()).await.expect("open"), Some(dir), url)
     };
     let today = Utc::now().date_naive();
     let fifteen = today.with_year(today.year() - 15).and_then(|d| d.pred_opt());
@@ -140,5 +144,5 @@ pub async fn clinic(backend: &str) -> Clinic {
             .expect("grant");
     }
     let app = App::new(store, ClinicSettings::default());
-    Clinic { app, nurse, doctor, alice, maya, carol, admin, outsider, _dir: dir }
+    Clinic { app, nurse, doctor, alice, maya, carol, admin, outsider, store_url, master, _dir: dir }
 }
