@@ -45,6 +45,13 @@ pub struct ClinicOut {
     /// Who covers emergencies after hours: `user:<id>` or `pool:<slug>`.
     #[schema(example = "pool:nurse-triage")]
     pub on_call: Option<String>,
+    /// Who is paged next, in order, when an emergency stays unopened:
+    /// user ids of clinicians.
+    pub escalation: Vec<String>,
+    /// Minutes between pages about an unopened emergency.
+    pub repage_minutes: u32,
+    /// Pages again to whoever is on call before escalating down the chain.
+    pub repages_before_escalation: u32,
 }
 
 /// The clinic as the API shows it, named `name`, at `now`.
@@ -66,6 +73,9 @@ pub(crate) fn clinic_out(name: &str, clinic: &Clinic, now: DateTime<Utc>) -> Cli
         next_open: clinic.hours.next_open(now),
         after_hours_phone: p.after_hours_phone.clone(),
         on_call: p.on_call.as_ref().map(OnCall::to_form_value),
+        escalation: p.escalation.iter().map(ToString::to_string).collect(),
+        repage_minutes: p.repage_minutes,
+        repages_before_escalation: p.repages_before_escalation,
     }
 }
 

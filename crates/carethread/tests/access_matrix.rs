@@ -329,6 +329,25 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ),
+            // Paging status (staff who may read the thread) and the dead letters (administrators).
+            (
+                Method::GET,
+                format!("/api/v1/threads/{thread}/pages"),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/jobs?state=dead".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/admin/jobs/{}/retry", uuid_nil()),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
+            ),
             // Two-step sign-in (not required of anyone in this clinic).
             (
                 Method::POST,

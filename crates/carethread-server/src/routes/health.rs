@@ -55,5 +55,11 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Response> {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+    let mut body = state.metrics.render();
+    // The outbox's counts (pending, running, dead), when the database answers.
+    match carethread_app::outbox_admin::job_counts(&state.app()).await {
+        Ok(counts) => body.push_str(&super::jobs::job_gauges(counts)),
+        Err(err) => tracing::warn!(error = %err, "job counts unavailable for metrics"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -21,6 +21,7 @@ use super::pages::{api_error_in, patient_label, status_label, urgency_label};
 use super::thread_forms::{confidential_section, note_section};
 
 mod manage;
+mod paging;
 mod reply;
 
 pub(super) use reply::{check_wording, quick_reply};
@@ -80,6 +81,11 @@ pub(super) struct StaffContext {
     /// Patients and proxies, when the thread's latest message was written in
     /// a language CareThread does not triage: what to do in an emergency, in it.
     interpreter: Option<carethread_app::guidance::InterpreterGuidance>,
+    /// Staff: who was paged about the thread and who acknowledged it, and
+    /// whether a reply has gone unread for the reminder delay.
+    paging: Option<carethread_app::paging_status::PagingStatus>,
+    /// The reminder delay in days, for "not read after 2 days".
+    unread_days: i64,
 }
 
 pub(super) async fn staff_context(
@@ -141,7 +147,23 @@ pub(super) async fn staff_context(
         ),
         Err(_) => d.patient.display_name.clone(),
     };
-    Ok(StaffContext { pools, colleagues, recent, quick, patient, may_reply, may_mark_confidential, interpreter: None })
+    let paging = match d.id.parse() {
+        Ok(id) => Some(carethread_app::paging_status::paging_status(&app, &caller, id).await?),
+        Err(_) => None,
+    };
+    let unread_days = app.notifications.unread_reminder_after.num_days();
+    Ok(StaffContext {
+        pools,
+        colleagues,
+        recent,
+        quick,
+        patient,
+        may_reply,
+        may_mark_confidential,
+        interpreter: None,
+        paging,
+        unread_days,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -248,6 +270,10 @@ pub(super) fn render_thread(
             @if let Some(found) = &context.interpreter { (super::emergency_help::interpreter_alert(text, found)) }
             (crate::after_hours::notice(d.wait.after_hours.as_ref()))
             @if let Some(on_call) = &d.wait.on_call { p { (crate::after_hours::on_call_badge(session, Some(on_call))) } }
+            @if staff {
+                (paging::pages_section(session, context.paging.as_ref()))
+                (paging::unread_notice(session, context.paging.as_ref(), context.unread_days))
+            }
             @if let (true, Some(t)) = (staff, &d.triage) {
                 section class="triage" aria-labelledby="triage-h" {
                     h2 id="triage-h" { (text.get("thread-triage")) }

@@ -35,6 +35,9 @@ fn input_of(field: &str) -> &'static str {
         "disclosure_es" => "disclosure-es",
         "after_hours_phone" => "after-hours-phone",
         "on_call" => "on-call",
+        "escalation" => "escalation",
+        "repage_minutes" => "repage-minutes",
+        "repages_before_escalation" => "repages",
         _ => "timezone",
     }
 }
@@ -54,27 +57,92 @@ pub(super) async fn clinic_view(state: &AppState, session: &WebSession, shown: S
         (Ok(u), Ok(p)) => (u, p.into_iter().map(|p| p.pool).collect::<Vec<_>>()),
         (Err(e), _) | (_, Err(e)) => return api_error(text, &e.into()),
     };
-    let mut on_call_choices: Vec<(String, String)> = users
+    let clinicians: Vec<(String, String)> = users
         .into_iter()
         .filter(|u| u.role.is_clinician() && !u.disabled)
-        .map(|u| {
-            (format!("user:{}", u.id), format!("{} ({})", u.display_name.as_str(), role_label(text, u.role.as_str())))
-        })
+        .map(|u| (u.id.to_string(), format!("{} ({})", u.display_name.as_str(), role_label(text, u.role.as_str()))))
         .collect();
+    let mut on_call_choices: Vec<(String, String)> =
+        clinicians.iter().map(|(id, name)| (format!("user:{id}"), name.clone())).collect();
     on_call_choices.extend(pools.into_iter().map(|p| (format!("pool:{}", p.slug), text.pool_name(&p.slug, &p.name))));
+    let choices = Choices { on_call: &on_call_choices, clinicians: &clinicians };
     let body = html! {
         p { (text.fill(if c.open_now { "admin-clinic-open_now" } else { "admin-clinic-closed_now" }, &[("name", &c.name)])) }
         (FormError::summary(error, text))
-        (clinic_form(session, &c, &on_call_choices, typed, error))
+        (clinic_form(session, &c, &choices, typed, error))
     };
     FormError::answer(admin_page(session, "/admin/clinic", saved, &body), error)
+}
+
+/// Who may be chosen: on call (`user:<id>` or `pool:<slug>`) and in the
+/// escalation chain (clinicians' ids), each with the name shown.
+struct Choices<'a> {
+    on_call: &'a [(String, String)],
+    clinicians: &'a [(String, String)],
+}
+
+/// Most places in the escalation chain the form shows.
+const CHAIN_SLOTS: usize = 10;
+
+/// The escalation chain as the form shows it: what was typed, or the saved
+/// chain, with two empty places after it (at least three, at most ten).
+fn chain_slots(c: &ClinicOut, typed: &Typed) -> Vec<String> {
+    let mut chain: Vec<String> = if typed.is_empty() {
+        c.escalation.clone()
+    } else {
+        typed.iter().filter(|(k, _)| k == "escalation").map(|(_, v)| v.clone()).collect()
+    };
+    let shown = (chain.iter().filter(|v| !v.is_empty()).count() + 2).clamp(3, CHAIN_SLOTS);
+    chain.resize(shown.max(chain.len()).min(CHAIN_SLOTS), String::new());
+    chain
+}
+
+/// The paging fieldset: minutes between pages, pages before escalating, and
+/// the chain in order.
+fn paging_fields(session: &WebSession, c: &ClinicOut, choices: &Choices<'_>, typed: &Typed, error: Option<&FormError>) -> Markup {
+    let text = session.text;
+    let value = |name: &str, saved: String| {
+        if typed.is_empty() { saved } else { typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default() }
+    };
+    let number = |id: &'static str, name: &str, key: &str, hint: &str, saved: String, min: u32, max: u32| {
+        html! {
+            label for=(id) { (text.get(key)) }
+            p class="hint" id={ (id) "-hint" } { (text.get(hint)) }
+            input id=(id) name=(name) type="number" inputmode="numeric" required min=(min) max=(max) value=(value(name, saved))
+                aria-invalid=[FormError::is_for(error, id).then_some("true")]
+                aria-describedby={ (id) "-hint" @if let Some(d) = FormError::described_by(error, id) { " " (d) } };
+            (FormError::next_to(error, id))
+        }
+    };
+    html! {
+        fieldset {
+            legend { (text.get("admin-clinic-paging")) }
+            (number("repage-minutes", "repage_minutes", "admin-clinic-repage_minutes", "admin-clinic-repage_minutes_hint", c.repage_minutes.to_string(), 2, 120))
+            (number("repages", "repages_before_escalation", "admin-clinic-repages", "admin-clinic-repages_hint", c.repages_before_escalation.to_string(), 0, 5))
+            fieldset id="escalation" aria-describedby="escalation-hint" {
+                legend { (text.get("admin-clinic-escalation")) }
+                p class="hint" id="escalation-hint" { (text.get("admin-clinic-escalation_hint")) }
+                @for (i, chosen) in chain_slots(c, typed).iter().enumerate() {
+                    @let id = format!("escalation-{}", i + 1);
+                    label for=(id) { (text.fill("admin-clinic-escalation_place", &[("n", &(i + 1).to_string())])) }
+                    select id=(id) name="escalation" {
+                        option value="" { (text.get("admin-clinic-on_call_none")) }
+                        @for (person, name) in choices.clinicians {
+                            option value=(person) selected[chosen == person] { (name) }
+                        }
+                    }
+                }
+                (FormError::next_to(error, "escalation"))
+            }
+        }
+    }
 }
 
 /// The profile form, filled with what was typed or else the saved profile.
 fn clinic_form(
     session: &WebSession,
     c: &ClinicOut,
-    on_call_choices: &[(String, String)],
+    choices: &Choices<'_>,
     typed: &Typed,
     error: Option<&FormError>,
 ) -> Markup {
@@ -143,12 +211,13 @@ fn clinic_form(
                 label for="on-call" { (text.get("admin-clinic-on_call")) }
                 select id="on-call" name="on_call" {
                     option value="" { (text.get("admin-clinic-on_call_none")) }
-                    @for (choice, name) in on_call_choices {
+                    @for (choice, name) in choices.on_call {
                         option value=(choice) selected[on_call == *choice] { (name) }
                     }
                 }
                 (marked("on-call"))
             }
+            (paging_fields(session, c, choices, typed, error))
             (number("max-chars", "message_max_chars", "admin-clinic-max_chars", c.message_max_chars.to_string(), 200, 20_000))
             label for="disclosure-en" { (text.get("admin-clinic-disclosure_en")) }
             input id="disclosure-en" name="disclosure_en" type="text" required maxlength="300" value=(value("disclosure_en", c.disclosure_en.clone()));
@@ -196,7 +265,9 @@ pub(super) async fn change_clinic(
             on_call: value("on_call"),
             repage_minutes: number("repage_minutes")?,
             repages_before_escalation: number("repages_before_escalation")?,
-            escalation: None,
+            escalation: Some(
+                pairs.iter().filter(|(k, v)| k == "escalation" && !v.trim().is_empty()).map(|(_, v)| v.trim().to_owned()).collect(),
+            ),
         })
     })();
     let result = match parsed {

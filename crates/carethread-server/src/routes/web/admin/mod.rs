@@ -31,6 +31,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/routing", section!(routing_view, None).post(change_routing))
         .route("/admin/grants", section!(grants_view, &GrantForm::default()).post(change_grants))
         .route("/admin/clinic", section!(clinic_view, &[]).post(change_clinic))
+        .route("/admin/jobs", section!(jobs_view, ()))
+        .route("/admin/jobs/{id}/retry", post(retry_job))
 }
 
 /// A section's page as first opened: its form empty (`$blank`), nothing
@@ -45,7 +47,7 @@ macro_rules! section {
 use section;
 
 /// The administration sections, in the order of the menu.
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 8] = [
     ("/admin", "admin-title-ai"),
     ("/admin/users", "admin-users"),
     ("/admin/care-teams", "admin-care_teams"),
@@ -53,6 +55,7 @@ const SECTIONS: [(&str, &str); 7] = [
     ("/admin/routing", "admin-routing"),
     ("/admin/grants", "admin-grants"),
     ("/admin/clinic", "admin-clinic"),
+    ("/admin/jobs", "admin-jobs"),
 ];
 
 #[derive(Deserialize, Default)]
@@ -227,6 +230,7 @@ macro_rules! guard {
 mod care_teams;
 mod clinic_profile;
 mod grants;
+mod jobs;
 mod overview;
 mod pools;
 mod routing;
@@ -235,6 +239,7 @@ mod users;
 use care_teams::{care_teams_view, change_care_team};
 use clinic_profile::{change_clinic, clinic_view};
 use grants::{GrantForm, change_grants, grants_view};
+use jobs::{jobs_view, retry_job};
 use overview::{overview, switch_ai};
 use pools::{change_pools, pools_view};
 use routing::{change_routing, routing_view};
