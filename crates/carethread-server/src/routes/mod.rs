@@ -7,6 +7,7 @@ mod coverage;
 mod drafts;
 mod events;
 mod health;
+mod held;
 mod insights;
 mod jobs;
 mod messages;
@@ -17,6 +18,7 @@ mod privacy;
 mod session;
 mod threads;
 mod triage;
+mod visits;
 pub(crate) mod web;
 mod wording;
 
@@ -39,6 +41,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(people::router())
         .merge(coverage::router())
         .merge(threads::router())
+        .merge(held::router())
+        .merge(visits::router())
         .merge(messages::router(state))
         .merge(triage::router())
         .merge(privacy::router())
@@ -68,6 +72,7 @@ pub(crate) mod api_paths {
     pub use super::drafts::*;
     pub use super::events::*;
     pub use super::health::*;
+    pub use super::held::*;
     pub use super::insights::*;
     pub use super::jobs::*;
     pub use super::messages::*;
@@ -78,5 +83,6 @@ pub(crate) mod api_paths {
     pub use super::session::*;
     pub use super::threads::*;
     pub use super::triage::*;
+    pub use super::visits::*;
     pub use super::wording::*;
 }
