@@ -11,6 +11,7 @@ pub mod billing;
 pub mod clinic;
 pub mod clinic_admin;
 pub mod composing;
+pub mod contact_preferences;
 pub mod coverage;
 pub mod drafting;
 pub mod emergency;

@@ -3,6 +3,7 @@
 //! `carethread-core` that enforce them, so the document cannot drift from
 //! what a request is refused for (422, naming the field).
 
+use carethread_core::contact::NotifyChannel;
 use carethread_core::policy::ProxyScope;
 use carethread_core::profile::MESSAGE_MAX_CHARS_RANGE;
 use carethread_core::role::Role;
@@ -77,6 +78,8 @@ pub fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
         ("UserPatchIn", "mrn", Limit::Chars { min: None, max: Mrn::MAX_CHARS }),
         ("NewGrantIn", "scope", words(&scopes, ProxyScope::as_str)),
         ("MeIn", "language", languages()),
+        ("NotificationsIn", "channel", words(&[NotifyChannel::Email, NotifyChannel::Sms, NotifyChannel::None], NotifyChannel::as_str)),
+        ("NotificationsIn", "language", languages()),
         ("ReadabilityIn", "language", languages()),
         ("WordingCheckIn", "language", languages()),
     ]

@@ -3,11 +3,11 @@
 mod admin;
 mod ai_settings;
 mod clinic;
+mod contact;
 mod coverage;
 mod drafts;
 mod events;
 mod health;
-mod held;
 mod insights;
 mod jobs;
 mod messages;
@@ -18,7 +18,6 @@ mod privacy;
 mod session;
 mod threads;
 mod triage;
-mod visits;
 pub(crate) mod web;
 mod wording;
 
@@ -39,10 +38,9 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(mfa::router())
         .merge(people::router())
+        .merge(contact::router())
         .merge(coverage::router())
         .merge(threads::router())
-        .merge(held::router())
-        .merge(visits::router())
         .merge(messages::router(state))
         .merge(triage::router())
         .merge(privacy::router())
@@ -68,11 +66,11 @@ pub(crate) mod api_paths {
     pub use super::admin::*;
     pub use super::ai_settings::*;
     pub use super::clinic::*;
+    pub use super::contact::*;
     pub use super::coverage::*;
     pub use super::drafts::*;
     pub use super::events::*;
     pub use super::health::*;
-    pub use super::held::*;
     pub use super::insights::*;
     pub use super::jobs::*;
     pub use super::messages::*;
@@ -83,6 +81,5 @@ pub(crate) mod api_paths {
     pub use super::session::*;
     pub use super::threads::*;
     pub use super::triage::*;
-    pub use super::visits::*;
     pub use super::wording::*;
 }

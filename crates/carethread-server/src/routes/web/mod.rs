@@ -12,7 +12,7 @@ mod form_error;
 mod i18n;
 mod inbasket;
 mod insights;
-mod later_forms;
+mod notifications;
 mod pages;
 mod privacy;
 mod proxies;
@@ -20,7 +20,7 @@ mod security;
 mod thread_actions;
 mod thread_forms;
 mod thread_page;
-mod visit_requests;
+mod unsubscribe;
 mod wording_feedback;
 
 use axum::extract::Multipart;
@@ -70,11 +70,11 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(proxies::router())
         .merge(audit_log::router())
         .merge(thread_actions::router())
-        .merge(later_forms::router())
-        .merge(visit_requests::router())
         .merge(admin::router())
         .merge(insights::router())
         .merge(security::router())
+        .merge(notifications::router())
+        .merge(unsubscribe::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
                 response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
@@ -195,9 +195,6 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                             ul {
                                 @if s.auth.user.role.is_staff() {
                                     li { a href="/inbasket" { (text.get("nav-inbasket")) } }
-                                    @if carethread_app::visits::may_work_visit_requests(s.auth.user.role) {
-                                        li { a href=(visit_requests::PATH) { (text.get("nav-visits")) } }
-                                    }
                                 } @else if carethread_core::policy::may_administer(s.auth.user.role) {
                                     li { a href="/admin" { (text.get("admin-title")) } }
                                     @if carethread_core::policy::may_view_insights(s.auth.user.role) {
@@ -214,6 +211,7 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                                     }
                                 }
                                 li { a href="/security" { (text.get("nav-security")) } }
+                                li { a href=(notifications::PATH) { (text.get("nav-notifications")) } }
                                 li { a href="/help" { (text.get("nav-help")) } }
                             }
                         }
