@@ -188,6 +188,51 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200]),
             ),
+            // Replies held back and scheduled: clinicians who may reply; nobody else learns of them.
+            (
+                Method::GET,
+                format!("/api/v1/threads/{thread}/held"),
+                Body::None,
+                row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/held"),
+                Body::Json(json!({"body": "Your results are in; let us talk them through first."})),
+                row([401, 403, 404, 403, 201, 201, 201, 404, 404, 403, 403]),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/held/{}/release", uuid_nil()),
+                Body::None,
+                row([401, 403, 404, 403, 404, 404, 404, 404, 404, 403, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/threads/{thread}/held/{}", uuid_nil()),
+                Body::None,
+                row([401, 403, 404, 403, 404, 404, 404, 404, 404, 403, 403]),
+            ),
+            // Turning a thread into a visit (refused here for want of a reason, so the thread stays open);
+            // the front desk and billing work the requests, the front desk books them.
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/visit"),
+                Body::Json(json!({"kind": "video", "reason": " "})),
+                row([401, 403, 404, 403, 422, 422, 422, 404, 404, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/visit-requests".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 200, 200, 403, 403]),
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/visit-requests/{}", uuid_nil()),
+                Body::Json(json!({"status": "booked"})),
+                row([401, 403, 403, 403, 403, 403, 403, 404, 403, 403, 403]),
+            ),
             // Privacy: the audit log, grants, break-the-glass.
             (
                 Method::GET,

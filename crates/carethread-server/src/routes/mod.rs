@@ -8,6 +8,7 @@ mod coverage;
 mod drafts;
 mod events;
 mod health;
+mod held;
 mod insights;
 mod jobs;
 mod messages;
@@ -18,6 +19,7 @@ mod privacy;
 mod session;
 mod threads;
 mod triage;
+mod visits;
 pub(crate) mod web;
 mod wording;
 
@@ -41,6 +43,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(contact::router())
         .merge(coverage::router())
         .merge(threads::router())
+        .merge(held::router())
+        .merge(visits::router())
         .merge(messages::router(state))
         .merge(triage::router())
         .merge(privacy::router())
@@ -71,6 +75,7 @@ pub(crate) mod api_paths {
     pub use super::drafts::*;
     pub use super::events::*;
     pub use super::health::*;
+    pub use super::held::*;
     pub use super::insights::*;
     pub use super::jobs::*;
     pub use super::messages::*;
@@ -81,5 +86,6 @@ pub(crate) mod api_paths {
     pub use super::session::*;
     pub use super::threads::*;
     pub use super::triage::*;
+    pub use super::visits::*;
     pub use super::wording::*;
 }

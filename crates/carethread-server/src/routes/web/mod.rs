@@ -12,6 +12,7 @@ mod form_error;
 mod i18n;
 mod inbasket;
 mod insights;
+mod later_forms;
 mod notifications;
 mod pages;
 mod privacy;
@@ -21,6 +22,7 @@ mod thread_actions;
 mod thread_forms;
 mod thread_page;
 mod unsubscribe;
+mod visit_requests;
 mod wording_feedback;
 
 use axum::extract::Multipart;
@@ -70,6 +72,8 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(proxies::router())
         .merge(audit_log::router())
         .merge(thread_actions::router())
+        .merge(later_forms::router())
+        .merge(visit_requests::router())
         .merge(admin::router())
         .merge(insights::router())
         .merge(security::router())
@@ -195,6 +199,9 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                             ul {
                                 @if s.auth.user.role.is_staff() {
                                     li { a href="/inbasket" { (text.get("nav-inbasket")) } }
+                                    @if carethread_app::visits::may_work_visit_requests(s.auth.user.role) {
+                                        li { a href=(visit_requests::PATH) { (text.get("nav-visits")) } }
+                                    }
                                 } @else if carethread_core::policy::may_administer(s.auth.user.role) {
                                     li { a href="/admin" { (text.get("admin-title")) } }
                                     @if carethread_core::policy::may_view_insights(s.auth.user.role) {

@@ -20,6 +20,7 @@ use super::inbasket::visible_threads;
 use super::pages::{api_error_in, patient_label, status_label, urgency_label};
 use super::thread_forms::{confidential_section, note_section};
 
+mod later;
 mod manage;
 mod paging;
 mod reply;
@@ -86,6 +87,8 @@ pub(super) struct StaffContext {
     paging: Option<carethread_app::paging_status::PagingStatus>,
     /// The reminder delay in days, for "not read after 2 days".
     unread_days: i64,
+    /// Staff: replies held back on the thread (held or scheduled).
+    held: Vec<carethread_store::HeldReply>,
 }
 
 pub(super) async fn staff_context(
@@ -152,6 +155,10 @@ pub(super) async fn staff_context(
         Err(_) => None,
     };
     let unread_days = app.notifications.unread_reminder_after.num_days();
+    let held = match d.id.parse() {
+        Ok(id) => carethread_app::release::held_replies(&app, &caller, id).await?,
+        Err(_) => Vec::new(),
+    };
     Ok(StaffContext {
         pools,
         colleagues,
@@ -163,6 +170,7 @@ pub(super) async fn staff_context(
         interpreter: None,
         paging,
         unread_days,
+        held,
     })
 }
 
@@ -298,6 +306,7 @@ pub(super) fn render_thread(
             }
             @if staff { (manage::staff_actions(session, d, context, reply)) }
             (reply::reply_section(session, d, reply, context))
+            @if staff { (later::later_section(session, d, &context.held, context.may_reply)) }
             @if staff { (note_section(session, d, reply)) }
             @if context.may_mark_confidential { (confidential_section(session, d)) }
             @if staff && !context.recent.is_empty() {

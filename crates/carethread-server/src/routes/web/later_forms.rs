@@ -1,0 +1,147 @@
+//! The staff thread page's forms for what happens later: hold or schedule a
+//! reply, release or cancel a held one, and turn the thread into a visit.
+//! Each calls the same application function as the JSON API.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use carethread_app::release::{self, HoldReply};
+use carethread_app::visits::{self, RequestVisit};
+use carethread_core::ids::ThreadId;
+use carethread_store::{HeldReplyId, VisitKind};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+
+use super::WebSession;
+use super::pages::api_error_in;
+use crate::AppState;
+use crate::error::ApiError;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/threads/{id}/held", post(hold))
+        .route("/threads/{id}/held/{held}", post(act_on_held))
+        .route("/threads/{id}/visit", post(visit))
+}
+
+#[derive(Deserialize)]
+struct HoldForm {
+    csrf_token: String,
+    #[serde(default)]
+    body: String,
+    /// `held` (until released) or `scheduled`.
+    #[serde(default)]
+    mode: String,
+    /// `YYYY-MM-DDTHH:MM` on the clinic's clock, for a scheduled release.
+    #[serde(default)]
+    release_at: String,
+}
+
+#[derive(Deserialize)]
+struct HeldActionForm {
+    csrf_token: String,
+    /// `release` or `cancel`.
+    action: String,
+}
+
+#[derive(Deserialize)]
+struct VisitForm {
+    csrf_token: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn thread_id(raw: &str) -> Result<ThreadId, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+fn back_to(id: ThreadId) -> Response {
+    Redirect::to(&format!("/threads/{id}")).into_response()
+}
+
+/// A release time typed on the clinic's clock.
+fn release_time(session: &WebSession, raw: &str) -> Result<DateTime<Utc>, ApiError> {
+    let invalid = || ApiError::invalid("release_at", "must be a date and time");
+    let local = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").map_err(|_| invalid())?;
+    let zone = session.clinic.hours.timezone();
+    zone.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)).ok_or_else(invalid)
+}
+
+async fn hold(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<HoldForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let result = async {
+        let id = thread_id(&id)?;
+        let release_at = match form.mode.as_str() {
+            "scheduled" => Some(release_time(&session, &form.release_at)?),
+            _ => None,
+        };
+        let hold = HoldReply { body: form.body, release_at };
+        release::hold_reply(&state.app(), &session.auth.caller(), id, hold).await?;
+        Ok::<_, ApiError>(id)
+    }
+    .await;
+    match result {
+        Ok(id) => back_to(id),
+        Err(e) => api_error_in(&session, &e),
+    }
+}
+
+async fn act_on_held(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((id, held)): Path<(String, String)>,
+    Form(form): Form<HeldActionForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let result = async {
+        let id = thread_id(&id)?;
+        let held: HeldReplyId = held.parse().map_err(|_| ApiError::NotFound)?;
+        let (app, caller) = (state.app(), session.auth.caller());
+        match form.action.as_str() {
+            "release" => release::release_now(&app, &caller, id, held).await.map(|_| ())?,
+            "cancel" => release::cancel_held(&app, &caller, id, held).await?,
+            _ => return Err(ApiError::invalid("action", "must be release or cancel")),
+        }
+        Ok(id)
+    }
+    .await;
+    match result {
+        Ok(id) => back_to(id),
+        Err(e) => api_error_in(&session, &e),
+    }
+}
+
+async fn visit(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<VisitForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let result = async {
+        let id = thread_id(&id)?;
+        let kind = VisitKind::parse(&form.kind)?;
+        visits::request_visit(&state.app(), &session.auth.caller(), id, RequestVisit { kind, reason: form.reason })
+            .await?;
+        Ok::<_, ApiError>(id)
+    }
+    .await;
+    match result {
+        Ok(id) => back_to(id),
+        Err(e) => api_error_in(&session, &e),
+    }
+}
