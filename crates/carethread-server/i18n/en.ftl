@@ -606,6 +606,7 @@ emergency_help-no_wait = Do not wait for a reply to a message.
 ## Clinic insights
 insights-title = Clinic insights
 insights-ai = AI and drafting
+insights-more = More of the clinic's figures: message volume, response times, workload, quality and safety
 insights-section-volume = Message volume
 insights-section-response = Response times
 insights-section-workload = Workload

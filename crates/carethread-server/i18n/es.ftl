@@ -606,6 +606,7 @@ emergency_help-no_wait = No espere la respuesta a un mensaje.
 ## Clinic insights
 insights-title = Indicadores de la clínica
 insights-ai = IA y borradores
+insights-more = Más indicadores de la clínica: volumen de mensajes, tiempos de respuesta, carga de trabajo, calidad y seguridad
 insights-section-volume = Volumen de mensajes
 insights-section-response = Tiempos de respuesta
 insights-section-workload = Carga de trabajo
