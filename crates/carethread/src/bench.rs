@@ -11,7 +11,7 @@
 //! It prints throughput and p50/p95/p99 latency for both. With
 //! `--sign-in-clients N`, the sends are measured alone and alongside N clients
 //! signing in over and over, then N × 4 clients sign in at once with no
-//! sends, and the process's memory (VmRSS and VmHWM) is printed throughout
+//! sends, and the process's memory (`VmRSS` and `VmHWM`) is printed throughout
 //! ([`sign_ins`]). On PostgreSQL the database of the previous benchmark run
 //! is dropped first.
 
