@@ -92,6 +92,25 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::Json(json!({"language": "en"})),
                 row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ),
+            // Everyone sets how they are notified; the body is refused before anything is saved.
+            (
+                Method::GET,
+                "/api/v1/me/notifications".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/me/notifications".into(),
+                Body::Json(json!({"channel": "none", "quiet_start": "22:00", "quiet_end": "07:00"})),
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/me/notifications".into(),
+                Body::Json(json!({"channel": "sms"})),
+                row([401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
+            ),
             (
                 Method::GET,
                 "/api/v1/clinic".into(),
