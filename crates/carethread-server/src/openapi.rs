@@ -28,7 +28,7 @@ use crate::routes::api_paths;
 pub use crate::error::PROBLEM_JSON;
 
 /// Operations that answer 409 Conflict, and when: method, path, why.
-pub const CONFLICTS: [(&str, &str, &str); 11] = [
+pub const CONFLICTS: [(&str, &str, &str); 14] = [
     ("post", "/api/v1/admin/jobs/{id}/retry", "A pending job already does this work"),
     ("post", "/api/v1/admin/users", "The username (or record number) is taken"),
     ("patch", "/api/v1/admin/users/{id}", "Another patient already has that record number"),
@@ -44,6 +44,9 @@ pub const CONFLICTS: [(&str, &str, &str); 11] = [
         "The conversation is closed or takes no replies from you, or a reply was already sent from this draft",
     ),
     ("post", "/api/v1/threads/{id}/attachments", "The conversation is closed or takes no replies from you"),
+    ("put", "/api/v1/me/billing-consent", "The clinic does not bill online visits"),
+    ("put", "/api/v1/threads/{id}/billing-attestation", "The clinic does not bill online visits, or none of your time is measured on this conversation yet"),
+    ("put", "/api/v1/billing/periods/{period}", "The period does not bill (it cannot be approved), or its claim was exported already"),
 ];
 
 #[derive(OpenApi)]
@@ -118,6 +121,19 @@ pub const CONFLICTS: [(&str, &str, &str); 11] = [
         api_paths::list_jobs,
         api_paths::retry_job,
         api_paths::thread_pages,
+        api_paths::billing_settings,
+        api_paths::set_billing_settings,
+        api_paths::my_billing_consent,
+        api_paths::set_my_billing_consent,
+        api_paths::thread_billing_consent,
+        api_paths::thread_activity,
+        api_paths::thread_billing_time,
+        api_paths::attest_thread,
+        api_paths::thread_evisit,
+        api_paths::billing_queue,
+        api_paths::decide_period,
+        api_paths::set_billing_patient,
+        api_paths::export_claims,
         api_paths::healthz,
         api_paths::readyz,
         api_paths::metrics,
@@ -134,6 +150,7 @@ pub const CONFLICTS: [(&str, &str, &str); 11] = [
         (name = "events", description = "Live updates"),
         (name = "insights", description = "The clinic's figures: volume, response times, workload and safety (administrators)"),
         (name = "people", description = "Users and pools"),
+        (name = "billing", description = "E-visit billing: the notice and consent, clinicians' time and attestation, and the billing queue (no message text)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

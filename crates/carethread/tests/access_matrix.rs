@@ -393,6 +393,89 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ),
+            // E-visit billing (off in this clinic): the setup (administrators), a patient's consent
+            // and her answer for a thread, a clinician's pings, time and attestation, the e-visit
+            // line (whoever reads the thread), and the billing queue (billing staff only).
+            (
+                Method::GET,
+                "/api/v1/billing/settings".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/billing/settings".into(),
+                Body::Json(
+                    json!({"enabled": false, "notice_en": "", "notice_es": "", "payer": "other", "idle_cutoff_seconds": 60}),
+                ),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/me/billing-consent".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/me/billing-consent".into(),
+                Body::Json(json!({"choice": "agree"})),
+                row([401, 409, 409, 409, 403, 403, 403, 403, 403, 403, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/threads/{thread}/billing-consent"),
+                Body::Json(json!({"choice": "agree"})),
+                row([401, 204, 404, 204, 403, 403, 403, 403, 403, 403, 403]),
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/activity"),
+                Body::Json(json!({"kind": "page_visible"})),
+                row([401, 403, 403, 403, 204, 204, 204, 403, 403, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/threads/{thread}/billing-time"),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 403, 403, 403, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/threads/{thread}/billing-attestation"),
+                Body::Json(json!({"purpose": "evaluation"})),
+                row([401, 403, 403, 403, 409, 409, 409, 403, 403, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/threads/{thread}/evisit"),
+                Body::None,
+                row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/api/v1/billing/queue".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403]),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/billing/periods/not-a-period".into(),
+                Body::Json(json!({"status": "approved"})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/billing/patients/{alice_id}"),
+                Body::Json(json!({"first_visit_on": "2020-01-15"})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/billing/export".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403]),
+            ),
             // Paging status (staff who may read the thread) and the dead letters (administrators).
             (
                 Method::GET,

@@ -144,6 +144,9 @@ pub async fn set_consent(
     if !matches!(caller.user.role, Role::Patient | Role::Proxy) {
         return Err(AppError::Forbidden("only a patient, or her proxy, answers for her consent".to_owned()));
     }
+    if !setup(app).await?.enabled {
+        return Err(AppError::Conflict("the clinic does not bill online visits; nothing to agree to".to_owned()));
+    }
     let patient = patient_written_for(app, caller, Some(patient.unwrap_or(caller.user.id))).await?;
     let mut facts = app.store.billing_patient(patient).await?.unwrap_or(BillingPatient::new(patient));
     let today = today(app).await;
@@ -169,6 +172,9 @@ pub async fn set_consent(
 /// she just started: agreeing records consent; declining withdraws it and
 /// marks the thread never billed. The thread is answered either way.
 pub async fn choose_for_thread(app: &App, caller: &Caller, thread: ThreadId, choice: ConsentChoice) -> AppResult<()> {
+    if !matches!(caller.user.role, Role::Patient | Role::Proxy) {
+        return Err(AppError::Forbidden("only a patient, or her proxy, answers for her consent".to_owned()));
+    }
     let found = authorize_thread(app, caller, thread, ThreadAction::Reply).await?;
     if !setup(app).await?.enabled {
         return Ok(());

@@ -2,6 +2,7 @@
 
 mod admin;
 mod ai_settings;
+mod billing;
 mod clinic;
 mod contact;
 mod coverage;
@@ -42,6 +43,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(people::router())
         .merge(contact::router())
         .merge(coverage::router())
+        .merge(billing::router())
         .merge(threads::router())
         .merge(held::router())
         .merge(visits::router())
@@ -69,6 +71,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 pub(crate) mod api_paths {
     pub use super::admin::*;
     pub use super::ai_settings::*;
+    pub use super::billing::*;
     pub use super::clinic::*;
     pub use super::contact::*;
     pub use super::coverage::*;
