@@ -32,6 +32,7 @@ async fn every_page_answers_every_role_as_the_policy_says() {
             ("/emergency-help".into(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ("/welcome".into(), [303, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ("/security".into(), [303, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ("/away".into(), [303, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
             ("/notifications".into(), [303, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             // Reached without signing in; a token nobody holds is a plain 404 for everyone.
             ("/unsubscribe/0123456789abcdef0123456789abcdef".into(), [404; 11]),

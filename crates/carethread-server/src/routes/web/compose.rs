@@ -180,6 +180,13 @@ pub(super) async fn compose_form(
         Ok(w) => w,
         Err(e) => return api_error_in(session, &e),
     };
+    // Who on the patient's care team is away, who covers and until when.
+    let patient = chosen.as_ref().map_or(session.auth.user.id, |p| p.id);
+    let away = match carethread_app::coverage::care_team_away(&state.app(), &session.auth.caller(), patient).await {
+        Ok(away) => away,
+        Err(carethread_app::AppError::NotFound) => Vec::new(),
+        Err(e) => return api_error_in(session, &e.into()),
+    };
     let kind = if KINDS.contains(&form.kind.as_str()) { form.kind.as_str() } else { "question" };
     let target = session.reply_target();
     let title = match &chosen {
@@ -221,6 +228,12 @@ pub(super) async fn compose_form(
                 p { a href="/inbox" { (text.get("thread-back")) } }
             } @else {
             p { (text.fill("compose-reply_time", &[("target", &target)])) }
+            @for a in &away {
+                @let until = session.when(a.until);
+                p class="notice away-notice" role="note" {
+                    (text.fill("compose-away", &[("name", &a.person_name), ("until", &until), ("coverer", &a.coverer_name)]))
+                }
+            }
             (hours_line(session))
             p class="emergency-line" { (text.get("app-emergency")) }
             @if form.files_dropped.parse::<usize>().is_ok_and(|n| n > 0) {

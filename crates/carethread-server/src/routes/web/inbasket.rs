@@ -269,6 +269,13 @@ pub(super) async fn inbasket(
         Ok(p) => p,
         Err(e) => return api_error_in(&session, &e.into()),
     };
+    // Threads covered for someone away: "covering for Dr. Lee".
+    let ids: Vec<carethread_core::ids::ThreadId> = threads.iter().filter_map(|t| t.id.parse().ok()).collect();
+    let covering: std::collections::HashMap<String, String> =
+        match carethread_app::coverage::covering_for(&state.app(), &ids).await {
+            Ok(marks) => marks.into_iter().map(|(id, name)| (id.to_string(), name)).collect(),
+            Err(e) => return api_error_in(&session, &e.into()),
+        };
     let view_link =
         |view: &str| format!("/inbasket?view={view}&pool={}&urgency={}&status={}", q.pool, q.urgency, q.status);
     page(
@@ -304,7 +311,7 @@ pub(super) async fn inbasket(
             p class="hint" { (text.get("inbasket-live")) }
             div id="live" role="status" aria-live="polite" class="visually-hidden" data-updated=(text.get("inbasket-updated")) {}
             div data-live-list="" {
-                (table::inbasket_table(&session, &table::Rows { threads: &threads, waiting: &waiting, reasons: &reasons, patients: &patients }))
+                (table::inbasket_table(&session, &table::Rows { threads: &threads, waiting: &waiting, reasons: &reasons, patients: &patients, covering: &covering }))
             }
             (pager(&session, &view_link(if assigned { "assigned" } else { "all" }), next, !q.after.is_empty()))
         },

@@ -6,6 +6,7 @@
 
 mod admin;
 mod audit_log;
+mod away;
 mod compose;
 mod emergency_help;
 mod form_error;
@@ -77,6 +78,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(admin::router())
         .merge(insights::router())
         .merge(security::router())
+        .merge(away::router())
         .merge(notifications::router())
         .merge(unsubscribe::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
@@ -199,6 +201,7 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                             ul {
                                 @if s.auth.user.role.is_staff() {
                                     li { a href="/inbasket" { (text.get("nav-inbasket")) } }
+                                    li { a href=(away::PATH) { (text.get("nav-away")) } }
                                     @if carethread_app::visits::may_work_visit_requests(s.auth.user.role) {
                                         li { a href=(visit_requests::PATH) { (text.get("nav-visits")) } }
                                     }

@@ -79,6 +79,8 @@ pub(super) struct StaffContext {
     may_reply: bool,
     /// The viewer is the thread's patient and may keep it from their proxies.
     may_mark_confidential: bool,
+    /// Staff: the name of the person away the thread is covered for.
+    covering_for: Option<String>,
     /// Patients and proxies, when the thread's latest message was written in
     /// a language CareThread does not triage: what to do in an emergency, in it.
     interpreter: Option<carethread_app::guidance::InterpreterGuidance>,
@@ -159,6 +161,10 @@ pub(super) async fn staff_context(
         Ok(id) => carethread_app::release::held_replies(&app, &caller, id).await?,
         Err(_) => Vec::new(),
     };
+    let covering_for = match d.id.parse() {
+        Ok(id) => carethread_app::coverage::covering_for(&app, &[id]).await?.remove(&id),
+        Err(_) => None,
+    };
     Ok(StaffContext {
         pools,
         colleagues,
@@ -168,6 +174,7 @@ pub(super) async fn staff_context(
         may_reply,
         may_mark_confidential,
         interpreter: None,
+        covering_for,
         paging,
         unread_days,
         held,
@@ -267,6 +274,9 @@ pub(super) fn render_thread(
                     }
                     " · " (text.get("manage-pool")) ": "
                     @match &d.pool { Some(p) => { (text.pool_name(&p.slug, &p.name)) } None => { (text.get("inbasket-no_pool")) } }
+                    @if let Some(name) = &context.covering_for {
+                        " · " span class="badge covering" { (text.fill("coverage-covering_for", &[("name", name)])) }
+                    }
                 }
             }
             @if d.confidential {

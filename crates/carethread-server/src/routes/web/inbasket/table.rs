@@ -21,6 +21,8 @@ pub(super) struct Rows<'a> {
     pub(super) reasons: &'a [Vec<String>],
     /// Patient labels (name, date of birth, record number) by patient id.
     pub(super) patients: &'a HashMap<String, String>,
+    /// For threads covered for someone away, their name, by thread id.
+    pub(super) covering: &'a HashMap<String, String>,
 }
 
 /// The table, in the store's order; a sentence when nothing is waiting.
@@ -79,6 +81,9 @@ pub(super) fn inbasket_table(session: &WebSession, rows: &Rows<'_>) -> Markup {
                                 @match &t.assignee {
                                     Some(a) => { (a.display_name) }
                                     None => { (text.get("inbasket-unassigned")) }
+                                }
+                                @if let Some(name) = rows.covering.get(&t.id) {
+                                    " " span class="badge covering" { (text.fill("coverage-covering_for", &[("name", name)])) }
                                 }
                             }
                             td class="waiting" data-label=(columns[5]) {
