@@ -491,6 +491,13 @@ mod tests {
     }
 
     #[test]
+    fn only_administrators_read_the_clinics_insights() {
+        for role in Role::ALL {
+            assert_eq!(may_view_insights(role), role == Role::Admin, "{role:?}");
+        }
+    }
+
+    #[test]
     fn broken_glass_reads_and_answers_but_never_takes_the_thread_over() {
         let facts = ThreadFacts { patient_id: Some(uid(PATIENT)), emergency_access: true, ..ThreadFacts::default() };
         let now = Utc::now();
