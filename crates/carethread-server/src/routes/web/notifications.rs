@@ -147,10 +147,12 @@ fn render(session: &WebSession, typed: &NotificationsForm, saved: bool, error: O
     ];
     let time = |id: &str, value: &str| {
         html! {
-            label for=(id) { (text.get(&format!("notifications-{id}"))) }
-            input id=(id) name=(id) type="time" value=(value)
-                aria-invalid=[FormError::is_for(error, id).then_some("true")]
-                aria-describedby=[FormError::described_by(error, id)];
+            div class="row" {
+                label for=(id) { (text.get(&format!("notifications-{id}"))) }
+                input id=(id) name=(id) type="time" value=(value)
+                    aria-invalid=[FormError::is_for(error, id).then_some("true")]
+                    aria-describedby=[FormError::described_by(error, id)];
+            }
             (FormError::next_to(error, id))
         }
     };
