@@ -72,7 +72,6 @@ async fn list_page(State(state): State<AppState>, session: WebSession, Query(q):
         text.get("visits-title"),
         Some(&session),
         html! {
-            h1 { (text.get("visits-title")) }
             form method="get" action=(PATH) class="inline" {
                 label for="visits-status" { (text.get("visits-status")) }
                 select id="visits-status" name="status" {
