@@ -55,6 +55,7 @@ fn body() -> Limit {
 #[must_use]
 pub fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
     let scopes = [ProxyScope::Full, ProxyScope::MessagesOnly, ProxyScope::ReadOnly];
+    let channels = [NotifyChannel::Email, NotifyChannel::Sms, NotifyChannel::None];
     vec![
         ("NewThreadIn", "subject", Limit::Chars { min: Some(1), max: Subject::MAX_CHARS }),
         ("NewThreadIn", "body", body()),
@@ -78,7 +79,7 @@ pub fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
         ("UserPatchIn", "mrn", Limit::Chars { min: None, max: Mrn::MAX_CHARS }),
         ("NewGrantIn", "scope", words(&scopes, ProxyScope::as_str)),
         ("MeIn", "language", languages()),
-        ("NotificationsIn", "channel", words(&[NotifyChannel::Email, NotifyChannel::Sms, NotifyChannel::None], NotifyChannel::as_str)),
+        ("NotificationsIn", "channel", words(&channels, NotifyChannel::as_str)),
         ("NotificationsIn", "language", languages()),
         ("ReadabilityIn", "language", languages()),
         ("WordingCheckIn", "language", languages()),
