@@ -12,7 +12,7 @@ use std::time::Duration;
 use carethread_app::jobs::{self, Notifications};
 use carethread_app::messages::{self, AddMessage};
 use carethread_app::paging_status::{PageKind, paging_status};
-use carethread_app::threads::{self, ChangeThread, StartThread};
+use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, ThreadCriteria};
 use carethread_app::{AppError, Caller, clinic_admin, outbox_admin};
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::contact::{EmailAddress, NotifyChannel};
@@ -210,9 +210,22 @@ async fn a_reply_nobody_outside_the_care_team_opened_for_two_days_is_flagged_for
         let after = c.app.notifications.unread_reminder_after;
         let in_two_days = Utc::now() + after + TimeDelta::minutes(1);
         assert!(carethread_app::paging_status::unread_reply_since(&views, after, in_two_days).is_some(), "{backend}");
+        // The in-basket's filter: replies sent before a time and not opened since.
+        let unread_before = |before| ListThreads {
+            criteria: ThreadCriteria { unread_reply_before: Some(before), ..ThreadCriteria::default() },
+            after: None,
+            page_size: 50,
+        };
+        let listed = threads::list_threads(&c.app, &c.nurse, unread_before(Utc::now() - after)).await.expect("list");
+        assert!(listed.threads.is_empty(), "{backend}: the reply is fresh");
+        let listed = threads::list_threads(&c.app, &c.nurse, unread_before(Utc::now())).await.expect("list");
+        let ids: Vec<_> = listed.threads.iter().map(|t| t.thread.id).collect();
+        assert_eq!(ids, [thread], "{backend}");
         threads::open_thread(&c.app, &c.carol, thread).await.expect("the proxy reads it");
         let views = c.app.store.messages(thread, false).await.expect("messages");
         assert_eq!(carethread_app::paging_status::unread_reply_since(&views, after, in_two_days), None, "{backend}");
+        let listed = threads::list_threads(&c.app, &c.nurse, unread_before(Utc::now())).await.expect("list");
+        assert!(listed.threads.is_empty(), "{backend}: opened by a proxy");
     }
 }
 

@@ -205,6 +205,9 @@ pub struct ThreadCriteria {
     pub assignee: Option<UserId>,
     pub patient: Option<UserId>,
     pub urgency: Option<Urgency>,
+    /// Threads with a care-team reply sent at or before this time that
+    /// neither the patient nor a proxy has opened ("not read after 2 days").
+    pub unread_reply_before: Option<DateTime<Utc>>,
 }
 
 /// Filters for [`crate::Threads::list_threads`].

@@ -35,7 +35,12 @@ async fn the_clinic_form_sets_the_paging_interval_repeats_and_escalation_chain_i
         let admin = Browser::sign_in(&app, "admin").await;
         let (lee, kim) = (app.id("dr.lee"), app.id("rn.kim"));
         let page = admin.get("/admin/clinic").await;
-        for needle in ["name=\"repage_minutes\"", "name=\"repages_before_escalation\"", "name=\"escalation\"", "id=\"escalation-3\""] {
+        for needle in [
+            "name=\"repage_minutes\"",
+            "name=\"repages_before_escalation\"",
+            "name=\"escalation\"",
+            "id=\"escalation-3\"",
+        ] {
             assert!(page.html.contains(needle), "{backend:?}: {needle}");
         }
         let token = app.login("admin").await;
@@ -61,7 +66,10 @@ async fn the_clinic_form_sets_the_paging_interval_repeats_and_escalation_chain_i
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{backend:?}: {}", saved.html);
         let clinic = app.get("/api/v1/clinic", &token).await.body;
         assert_eq!(clinic["escalation"], json!([kim, lee]), "{backend:?}: in order, blanks skipped");
-        assert_eq!((clinic["repage_minutes"].as_u64(), clinic["repages_before_escalation"].as_u64()), (Some(15), Some(2)));
+        assert_eq!(
+            (clinic["repage_minutes"].as_u64(), clinic["repages_before_escalation"].as_u64()),
+            (Some(15), Some(2))
+        );
         let page = admin.get("/admin/clinic").await;
         assert!(page.html.contains("value=\"15\""), "{backend:?}");
 
@@ -103,7 +111,10 @@ async fn staff_see_on_the_thread_who_was_paged_and_who_acknowledged_it() {
             channel: "email".to_owned(),
             sent_at: Utc::now() - TimeDelta::minutes(1),
         };
-        app.store.finish_job(job, Utc::now(), JobEffects { sent: vec![page], follow_ups: Vec::new() }).await.expect("sent");
+        app.store
+            .finish_job(job, Utc::now(), JobEffects { sent: vec![page], follow_ups: Vec::new() })
+            .await
+            .expect("sent");
 
         let nurse = app.login("rn.kim").await;
         let before = app.get(&format!("/api/v1/threads/{thread}/pages"), &nurse).await;
@@ -137,14 +148,46 @@ async fn the_failed_jobs_page_lists_a_dead_job_and_runs_it_again() {
         let admin = Browser::sign_in(&app, "admin").await;
         let page = admin.get("/admin/jobs").await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.html.contains("Notice to one person") && page.html.contains("smtp: connection refused"), "{backend:?}");
+        assert!(
+            page.html.contains("Notice to one person") && page.html.contains("smtp: connection refused"),
+            "{backend:?}"
+        );
         let retried = admin.post(&format!("/admin/jobs/{job}/retry"), &[]).await;
-        assert_eq!((retried.status, retried.location.as_str()), (StatusCode::SEE_OTHER, "/admin/jobs?saved=1"), "{backend:?}");
+        assert_eq!(
+            (retried.status, retried.location.as_str()),
+            (StatusCode::SEE_OTHER, "/admin/jobs?saved=1"),
+            "{backend:?}"
+        );
         assert_eq!(app.store.jobs_in_state(JobState::Pending, 10).await.expect("pending").len(), 1, "{backend:?}");
         let page = admin.get("/admin/jobs").await;
         assert!(page.html.contains("No failed jobs."), "{backend:?}");
         let nurse = Browser::sign_in(&app, "rn.kim").await;
         let refused = nurse.post(&format!("/admin/jobs/{job}/retry"), &[]).await;
         assert_eq!((refused.status, refused.location.as_str()), (StatusCode::SEE_OTHER, "/"), "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn staff_filter_for_replies_not_read_in_time_in_the_api_and_the_in_basket() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice, "Refill", "Can I get my inhaler refilled?").await;
+        let nurse = app.login("rn.kim").await;
+        let replied = app.post(&format!("/api/v1/threads/{thread}/messages"), &nurse, json!({"body": "Ready"})).await;
+        assert_eq!(replied.status, StatusCode::CREATED);
+        // A reply sent just now has not waited two days.
+        let listed = app.get("/api/v1/threads?unread_reply=true&status=awaiting_patient", &nurse).await;
+        assert_eq!(listed.status, StatusCode::OK, "{backend:?}: {:?}", listed.body);
+        assert_eq!(listed.body["threads"], json!([]), "{backend:?}");
+        let everything = app.get("/api/v1/threads?unread_reply=false&status=awaiting_patient", &nurse).await;
+        assert_eq!(everything.body["threads"].as_array().map(Vec::len), Some(1), "{backend:?}");
+        let bad = app.get("/api/v1/threads?unread_reply=maybe", &nurse).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        let browser = Browser::sign_in(&app, "rn.kim").await;
+        let page = browser.get("/inbasket?status=unread_reply").await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}");
+        assert!(page.html.contains("<option value=\"unread_reply\" selected"), "{backend:?}");
+        assert!(!page.html.contains(&format!("/threads/{thread}\"")), "{backend:?}: not yet");
     }
 }

@@ -40,6 +40,10 @@ pub struct ListQuery {
     patient: Option<String>,
     /// `emergency`, `urgent` or `routine`.
     urgency: Option<String>,
+    /// `true`: only threads with a care-team reply that neither the patient
+    /// nor a proxy has opened after the clinic's reminder delay (two days by
+    /// default): "not read after 2 days".
+    unread_reply: Option<String>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
     /// Page size, 1–100 (default 50).
@@ -80,6 +84,11 @@ pub async fn list_threads(
         },
         patient: q.patient.as_deref().map(|p| parse_uuid_field::<UserId>("patient", p)).transpose()?,
         urgency: q.urgency.as_deref().map(Urgency::parse).transpose()?,
+        unread_reply_before: match q.unread_reply.as_deref() {
+            None | Some("false") => None,
+            Some("true") => Some(chrono::Utc::now() - state.app().notifications.unread_reminder_after),
+            Some(_) => return Err(ApiError::invalid("unread_reply", "must be true or false")),
+        },
     };
     let query = ListThreads {
         criteria,

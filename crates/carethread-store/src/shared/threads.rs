@@ -343,6 +343,15 @@ impl<B: Backend> crate::Threads for B {
         if let Some(urgency) = filter.criteria.urgency {
             add("t.urgency_rank = $?".into(), Bind::Int(urgency.rank()), &mut clauses, &mut binds);
         }
+        if let Some(before) = filter.criteria.unread_reply_before {
+            // A reply by staff, not yet opened by anyone outside the care team.
+            let unread = "EXISTS (SELECT 1 FROM messages m JOIN users a ON a.id = m.author_id \
+                 WHERE m.thread_id = t.id AND m.internal = FALSE AND m.sent_at <= $? \
+                 AND a.role IN ('physician', 'nurse', 'pharmacist', 'front_desk', 'billing') \
+                 AND NOT EXISTS (SELECT 1 FROM message_reads r JOIN users ru ON ru.id = r.reader_id \
+                     WHERE r.message_id = m.id AND ru.role IN ('patient', 'proxy')))";
+            add(unread.into(), Bind::Int(before.timestamp_millis()), &mut clauses, &mut binds);
+        }
         let wait = wait_key_sql();
         if let Some(cursor) = filter.after {
             let (x, y, z) = (next, next + 1, next + 2);

@@ -242,8 +242,12 @@ pub(super) async fn inbasket(
     let status = match q.status.as_str() {
         "" => Some(carethread_core::thread::ThreadStatus::Open),
         "all" => None,
+        // Replies the patient and their proxies have not opened after the reminder delay.
+        "unread_reply" => Some(carethread_core::thread::ThreadStatus::AwaitingPatient),
         raw => carethread_core::thread::ThreadStatus::parse(raw).ok(),
     };
+    let unread_reply_before = (q.status == "unread_reply")
+        .then(|| chrono::Utc::now() - state.app().notifications.unread_reminder_after);
     // The store orders the page: by urgency, then the longest waiting, then by id (the keyset cursor).
     let filter = ListThreads {
         page_size: PAGE_SIZE,
@@ -253,6 +257,7 @@ pub(super) async fn inbasket(
             status,
             urgency: Urgency::parse(&q.urgency).ok(),
             patient: None,
+            unread_reply_before,
         },
         after: cursor(Some(&q.after)),
     };
@@ -302,7 +307,7 @@ pub(super) async fn inbasket(
                 }
                 label for="filter-status" { (text.get("inbox-status")) }
                 select id="filter-status" name="status" {
-                    @for (value, key) in [("", "status-open"), ("awaiting_patient", "status-awaiting_patient"), ("closed", "status-closed"), ("all", "inbasket-any")] {
+                    @for (value, key) in [("", "status-open"), ("awaiting_patient", "status-awaiting_patient"), ("closed", "status-closed"), ("unread_reply", "inbasket-unread_reply_filter"), ("all", "inbasket-any")] {
                         option value=(value) selected[value == q.status] { (text.get(key)) }
                     }
                 }

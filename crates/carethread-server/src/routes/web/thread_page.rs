@@ -87,8 +87,8 @@ pub(super) struct StaffContext {
     /// Staff: who was paged about the thread and who acknowledged it, and
     /// whether a reply has gone unread for the reminder delay.
     paging: Option<carethread_app::paging_status::PagingStatus>,
-    /// The reminder delay in days, for "not read after 2 days".
-    unread_days: i64,
+    /// The reminder delay, for "not read after 2 days".
+    unread_after: chrono::TimeDelta,
     /// Staff: replies held back on the thread (held or scheduled).
     held: Vec<carethread_store::HeldReply>,
 }
@@ -156,7 +156,7 @@ pub(super) async fn staff_context(
         Ok(id) => Some(carethread_app::paging_status::paging_status(&app, &caller, id).await?),
         Err(_) => None,
     };
-    let unread_days = app.notifications.unread_reminder_after.num_days();
+    let unread_after = app.notifications.unread_reminder_after;
     let held = match d.id.parse() {
         Ok(id) => carethread_app::release::held_replies(&app, &caller, id).await?,
         Err(_) => Vec::new(),
@@ -176,7 +176,7 @@ pub(super) async fn staff_context(
         interpreter: None,
         covering_for,
         paging,
-        unread_days,
+        unread_after,
         held,
     })
 }
@@ -290,7 +290,7 @@ pub(super) fn render_thread(
             @if let Some(on_call) = &d.wait.on_call { p { (crate::after_hours::on_call_badge(session, Some(on_call))) } }
             @if staff {
                 (paging::pages_section(session, context.paging.as_ref()))
-                (paging::unread_notice(session, context.paging.as_ref(), context.unread_days))
+                (paging::unread_notice(session, context.paging.as_ref(), context.unread_after))
             }
             @if let (true, Some(t)) = (staff, &d.triage) {
                 section class="triage" aria-labelledby="triage-h" {

@@ -99,10 +99,20 @@ fn chain_slots(c: &ClinicOut, typed: &Typed) -> Vec<String> {
 
 /// The paging fieldset: minutes between pages, pages before escalating, and
 /// the chain in order.
-fn paging_fields(session: &WebSession, c: &ClinicOut, choices: &Choices<'_>, typed: &Typed, error: Option<&FormError>) -> Markup {
+fn paging_fields(
+    session: &WebSession,
+    c: &ClinicOut,
+    choices: &Choices<'_>,
+    typed: &Typed,
+    error: Option<&FormError>,
+) -> Markup {
     let text = session.text;
     let value = |name: &str, saved: String| {
-        if typed.is_empty() { saved } else { typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default() }
+        if typed.is_empty() {
+            saved
+        } else {
+            typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+        }
     };
     let number = |id: &'static str, name: &str, key: &str, hint: &str, saved: String, min: u32, max: u32| {
         html! {
@@ -266,7 +276,11 @@ pub(super) async fn change_clinic(
             repage_minutes: number("repage_minutes")?,
             repages_before_escalation: number("repages_before_escalation")?,
             escalation: Some(
-                pairs.iter().filter(|(k, v)| k == "escalation" && !v.trim().is_empty()).map(|(_, v)| v.trim().to_owned()).collect(),
+                pairs
+                    .iter()
+                    .filter(|(k, v)| k == "escalation" && !v.trim().is_empty())
+                    .map(|(_, v)| v.trim().to_owned())
+                    .collect(),
             ),
         })
     })();

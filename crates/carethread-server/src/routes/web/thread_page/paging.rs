@@ -3,6 +3,7 @@
 //! and their proxies have not opened after the reminder delay.
 
 use carethread_app::paging_status::{PageKind, PagingStatus};
+use chrono::TimeDelta;
 use maud::{Markup, html};
 
 use crate::routes::web::WebSession;
@@ -22,12 +23,19 @@ fn channel_key(channel: &str) -> &'static str {
 }
 
 /// "Not read after 2 days", when a staff reply has waited that long unread.
-pub(super) fn unread_notice(session: &WebSession, status: Option<&PagingStatus>, days: i64) -> Markup {
+pub(super) fn unread_notice(session: &WebSession, status: Option<&PagingStatus>, after: TimeDelta) -> Markup {
     let text = session.text;
     let Some(since) = status.and_then(|s| s.unread_reply_since) else { return html! {} };
+    // The delay is configured in hours: said in days when it is whole days.
+    let hours = after.num_hours();
+    let waited = if hours % 24 == 0 {
+        text.fill("paging-not_read", &[("days", &(hours / 24).to_string())])
+    } else {
+        text.fill("paging-not_read_hours", &[("hours", &hours.to_string())])
+    };
     html! {
         p class="notice unread-reply" role="note" {
-            strong { (text.fill("paging-not_read", &[("days", &days.to_string())])) }
+            strong { (waited) }
             " · " (text.fill("paging-not_read_since", &[("time", &session.when(since))]))
         }
     }
