@@ -9,6 +9,7 @@ use carethread_core::profile::MESSAGE_MAX_CHARS_RANGE;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
 use carethread_core::user::{Language, MIN_PASSWORD_CHARS, Mrn};
+use carethread_store::{VisitKind, VisitStatus};
 use serde_json::Value;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
@@ -81,6 +82,10 @@ pub fn field_limits() -> Vec<(&'static str, &'static str, Limit)> {
         ("MeIn", "language", languages()),
         ("NotificationsIn", "channel", words(&channels, NotifyChannel::as_str)),
         ("NotificationsIn", "language", languages()),
+        ("HoldIn", "body", body()),
+        ("VisitIn", "kind", words(VisitKind::ALL, VisitKind::as_str)),
+        ("VisitIn", "reason", Limit::Chars { min: Some(1), max: carethread_app::visits::REASON_MAX_CHARS }),
+        ("VisitStatusIn", "status", words(&[VisitStatus::Booked, VisitStatus::Cancelled], VisitStatus::as_str)),
         ("ReadabilityIn", "language", languages()),
         ("WordingCheckIn", "language", languages()),
     ]
