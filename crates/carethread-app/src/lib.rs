@@ -16,6 +16,7 @@ pub mod coverage;
 pub mod drafting;
 pub mod emergency;
 pub mod error;
+pub mod fhir_reads;
 pub mod forwarding;
 pub mod grants;
 pub mod guidance;

@@ -110,7 +110,11 @@ pub fn communication(facts: &CommunicationFacts) -> Value {
             "text": "Internal note (care team only)"
         }));
     }
-    let mut payload = vec![json!({ "contentString": facts.body })];
+    // A message that only carries files has no text (FHIR allows no empty strings).
+    let mut payload = Vec::new();
+    if !facts.body.is_empty() {
+        payload.push(json!({ "contentString": facts.body }));
+    }
     payload.extend(facts.attachments.iter().map(|a| json!({ "contentAttachment": attachment(a) })));
 
     let mut out = Map::new();
@@ -144,7 +148,9 @@ pub fn communication(facts: &CommunicationFacts) -> Value {
         out.insert("recipient".into(), facts.recipients.iter().map(recipient).collect());
     }
     out.insert("sender".into(), facts.sender.reference());
-    out.insert("payload".into(), Value::Array(payload));
+    if !payload.is_empty() {
+        out.insert("payload".into(), Value::Array(payload));
+    }
     Value::Object(out)
 }
 
@@ -278,7 +284,10 @@ mod tests {
             created: at(0),
             sha256_hex: Some("00ff10".into()),
         });
-        let a = &communication(&f)["payload"][1]["contentAttachment"];
+        f.body = String::new();
+        let c = communication(&f);
+        assert_eq!(c["payload"].as_array().map(Vec::len), Some(1), "a message of files alone has no text");
+        let a = &c["payload"][0]["contentAttachment"];
         assert_eq!(a["size"], 1234);
         assert_eq!(a["contentType"], "image/png");
         assert!(a.get("hash").is_none());

@@ -8,6 +8,7 @@ mod contact;
 mod coverage;
 mod drafts;
 mod events;
+mod fhir;
 mod health;
 mod held;
 mod insights;
@@ -60,6 +61,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(wording::router())
         .merge(web::router(state))
         .merge(events::router())
+        .merge(fhir::router())
         .merge(health::router())
         .route("/api/v1/openapi.json", get(openapi::serve))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

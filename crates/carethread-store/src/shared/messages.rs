@@ -208,6 +208,24 @@ impl<B: Backend> crate::Messages for B {
         Ok(self.sql().message_views(thread, Some(id), include_internal).await?.pop())
     }
 
+    async fn message_thread(&self, id: MessageId, include_internal: bool) -> StoreResult<Option<ThreadId>> {
+        let internal = if include_internal { "" } else { "AND internal = FALSE" };
+        let thread: Option<String> =
+            sqlx::query::<B::D>(&format!("SELECT thread_id FROM messages WHERE id = $1 {internal}"))
+                .bind_v(id.to_string())
+                .fetch_optional_scalar_with(&self.sql().read)
+                .await?;
+        thread.as_deref().map(parse_id).transpose()
+    }
+
+    async fn attachment_digests(&self, thread: ThreadId) -> StoreResult<Vec<(AttachmentId, String)>> {
+        let rows = sqlx::query::<B::D>("SELECT id, sha256 FROM attachments WHERE thread_id = $1 ORDER BY id")
+            .bind_v(thread.to_string())
+            .fetch_all_with(&self.sql().read)
+            .await?;
+        rows.iter().map(|row| Ok((parse_id(row.get_v::<&str, _>("id")?)?, row.get_v::<String, _>("sha256")?))).collect()
+    }
+
     async fn mark_read(&self, read: ReadThread) -> StoreResult<u64> {
         const LAST_SEQ: &str =
             "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";

@@ -23,6 +23,13 @@ pub trait Messages: Send + Sync {
         id: MessageId,
         include_internal: bool,
     ) -> StoreResult<Option<MessageView>>;
+    /// The thread a message belongs to (internal notes only with
+    /// `include_internal`); `None` when there is no such message. Callers ask
+    /// the policy about the thread before showing anything of it.
+    async fn message_thread(&self, id: MessageId, include_internal: bool) -> StoreResult<Option<ThreadId>>;
+    /// The SHA-256 (lower-case hex) of each attachment of the thread, as
+    /// stored when it was uploaded.
+    async fn attachment_digests(&self, thread: ThreadId) -> StoreResult<Vec<(AttachmentId, String)>>;
     /// Records that the reader has now read every message of the thread they
     /// may see (see [`ReadThread`]).
     async fn mark_read(&self, read: ReadThread) -> StoreResult<u64>;

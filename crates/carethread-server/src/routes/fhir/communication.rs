@@ -1,0 +1,147 @@
+//! `GET /fhir/r4/Communication/{id}` and `GET /fhir/r4/Communication?…`:
+//! messages as FHIR `Communication`s, read through the application layer.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use carethread_app::fhir_reads::{self, MessageQuery, ThreadRead};
+use carethread_core::ids::MessageId;
+use carethread_fhir::{
+    AttachmentFacts, CommunicationFacts, CommunicationSearch, PageCursor, Party, Recipient, SearchEntry, SearchError,
+    TriageFacts,
+};
+use carethread_store::{MessageView, PersonRef};
+
+use super::{Fhir, FhirError, FhirResult, base_url};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Authenticated;
+
+/// One message the caller may read; another patient's answers 404 like a missing one.
+pub(super) async fn read(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: Result<Authenticated, ApiError>,
+    Path(id): Path<String>,
+) -> FhirResult {
+    let auth = auth?;
+    let id: MessageId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let read = fhir_reads::read_message(&state.app(), &auth.caller(), id).await?;
+    let origin = origin(&base_url(&state, &headers));
+    Ok(Fhir(carethread_fhir::communication(&facts(&read.thread, read.index, &origin))))
+}
+
+/// A page of the messages the caller may read, newest first, with a `next`
+/// link while more follow (keyset paging on sending time and id).
+pub(super) async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: Result<Authenticated, ApiError>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> FhirResult {
+    let auth = auth?;
+    let Query(pairs) = query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
+    let search = CommunicationSearch::parse(&pairs).map_err(|SearchError::Invalid { param, reason }| {
+        FhirError(ApiError::BadRequest(format!("{param}: {reason}")))
+    })?;
+    let query = MessageQuery {
+        patient: search.subject,
+        thread: search.part_of,
+        since: search.sent.since,
+        until: search.sent.until,
+        page_size: search.count,
+        before: search.cursor.map(|c| (c.sent, c.message)),
+    };
+    let page = fhir_reads::search_messages(&state.app(), &auth.caller(), query).await?;
+    let base = base_url(&state, &headers);
+    let origin = origin(&base);
+    let entries = page
+        .matches
+        .iter()
+        .filter_map(|&(t, m)| page.threads.get(t).map(|thread| facts(thread, m, &origin)))
+        .map(|f| SearchEntry {
+            full_url: format!("{base}/Communication/{}", f.message_id),
+            resource: carethread_fhir::communication(&f),
+        })
+        .collect();
+    let self_url = format!("{base}/Communication?{}", search.query_of_this_page());
+    let next_url = page
+        .next
+        .map(|(sent, message)| format!("{base}/Communication?{}", search.query_after(&PageCursor { sent, message })));
+    Ok(Fhir(carethread_fhir::searchset(page.total, &self_url, next_url.as_deref(), entries)))
+}
+
+/// The server's own address (`http://host:port`, or empty for relative
+/// addresses), for the JSON API's attachment downloads.
+fn origin(base: &str) -> String {
+    base.strip_suffix(super::FHIR_BASE).unwrap_or_default().to_owned()
+}
+
+fn party(person: &PersonRef) -> Party {
+    Party { id: person.id, role: person.role, display: person.display_name.clone() }
+}
+
+/// The `Communication` facts of message `index` of a thread.
+fn facts(read: &ThreadRead, index: usize, origin: &str) -> CommunicationFacts {
+    let summary = &read.view.summary;
+    let thread = &summary.thread;
+    let messages = &read.view.messages;
+    let view: &MessageView = &messages[index.min(messages.len().saturating_sub(1))];
+    let message = &view.message;
+    // Answers the latest earlier message, among those the caller sees, by someone else.
+    let in_response_to = messages[..index.min(messages.len())]
+        .iter()
+        .rev()
+        .find(|m| m.author.id != view.author.id)
+        .map(|m| m.message.id);
+    let care_team = || -> Vec<Recipient> {
+        match (&summary.assignee, &summary.pool) {
+            (Some(assignee), _) => vec![Recipient::Person(party(assignee))],
+            (None, Some(pool)) => vec![Recipient::Pool { id: pool.id, name: pool.name.clone() }],
+            (None, None) => Vec::new(),
+        }
+    };
+    let recipients = if message.internal || !view.author.role.is_staff() {
+        care_team()
+    } else {
+        vec![Recipient::Person(party(&summary.patient))]
+    };
+    let attachments = view
+        .attachments
+        .iter()
+        .map(|a| AttachmentFacts {
+            url: format!("{origin}/api/v1/threads/{}/attachments/{}", a.thread_id, a.id),
+            content_type: a.media_type.mime(),
+            title: a.file_name.as_str().to_owned(),
+            size_bytes: a.size_bytes,
+            created: a.created_at,
+            sha256_hex: read.digests.iter().find(|(id, _)| *id == a.id).map(|(_, sha)| sha.clone()),
+        })
+        .collect();
+    let triage = read.view.triage.as_ref().map(|(t, _)| TriageFacts {
+        urgency: t.urgency,
+        category: t.category,
+        confidence: t.confidence,
+        model_id: t.model_id.clone(),
+        model_version: t.model_version.clone(),
+        needs_review: t.needs_review,
+        overridden: t.overridden_by.is_some(),
+    });
+    CommunicationFacts {
+        message_id: message.id,
+        thread_id: thread.id,
+        topic: thread.subject.as_str().to_owned(),
+        category: thread.category,
+        urgency: thread.urgency,
+        patient: party(&summary.patient),
+        sender: party(&view.author),
+        recipients,
+        in_response_to,
+        sent: message.sent_at,
+        received: view.read_by.first().map(|(_, at)| *at),
+        body: message.body.as_str().to_owned(),
+        internal: message.internal,
+        attachments,
+        triage,
+    }
+}

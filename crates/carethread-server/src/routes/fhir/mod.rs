@@ -1,0 +1,149 @@
+//! The FHIR R4 API under `/fhir/r4`: `metadata`, and the reads and searches
+//! listed in [`carethread_fhir::SUPPORTED`] (the routes are made from that
+//! table, so the `CapabilityStatement` lists exactly what answers). Handlers
+//! call the application layer's reads ([`carethread_app::fhir_reads`]), so the
+//! core policy and the audit log apply as they do to the JSON API; this
+//! module only translates. Every answer is `application/fhir+json`; every
+//! error an `OperationOutcome`.
+
+mod communication;
+mod people;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use carethread_fhir::{CapabilityInfo, FHIR_JSON, Interaction, IssueCode, SUPPORTED, operation_outcome};
+use chrono::Utc;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::{ApiError, ProblemText};
+
+/// Where the FHIR API is mounted.
+pub(crate) const FHIR_BASE: &str = "/fhir/r4";
+
+pub(super) fn router() -> Router<AppState> {
+    let mut inner = Router::new().route("/metadata", get(metadata));
+    for resource in SUPPORTED {
+        for &interaction in resource.interactions {
+            if let Some((path, route)) = route_for(resource.resource_type, interaction) {
+                inner = inner.route(&path, route);
+            }
+        }
+    }
+    let inner = inner
+        .fallback(|| async { FhirError(ApiError::NotFound) })
+        .method_not_allowed_fallback(|| async { FhirError(ApiError::MethodNotAllowed) });
+    Router::new().nest(FHIR_BASE, inner)
+}
+
+/// The route answering one interaction on one resource type; `None` for a
+/// pair the table lists but nothing serves (a unit test keeps there being none).
+fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, MethodRouter<AppState>)> {
+    let route = match (resource_type, interaction) {
+        ("Communication", Interaction::Read) => get(communication::read),
+        ("Communication", Interaction::SearchType) => get(communication::search),
+        ("Patient", Interaction::Read) => get(people::read_patient),
+        ("Practitioner", Interaction::Read) => get(people::read_practitioner),
+        _ => return None,
+    };
+    let path = match interaction {
+        Interaction::Read => format!("/{resource_type}/{{id}}"),
+        Interaction::SearchType => format!("/{resource_type}"),
+    };
+    Some((path, route))
+}
+
+/// A FHIR resource answered with `application/fhir+json`.
+pub(crate) struct Fhir(pub Value);
+
+impl IntoResponse for Fhir {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.0).unwrap_or_default();
+        ([(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON))], body).into_response()
+    }
+}
+
+/// An error answered as an `OperationOutcome`, with the status, headers
+/// (`WWW-Authenticate`, `Retry-After`) and logging the JSON API gives it.
+/// A field the request got wrong is a 400 here, as FHIR searches expect.
+pub(crate) struct FhirError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for FhirError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        // The message is the JSON API's English one: it never carries PHI.
+        let diagnostics = self.0.to_string();
+        let mut response = self.0.into_response();
+        response.extensions_mut().remove::<ProblemText>();
+        if response.status() == StatusCode::UNPROCESSABLE_ENTITY {
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+        }
+        let outcome = operation_outcome(IssueCode::for_status(response.status().as_u16()), &diagnostics);
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+        *response.body_mut() = axum::body::Body::from(serde_json::to_vec(&outcome).unwrap_or_default());
+        response
+    }
+}
+
+pub(crate) type FhirResult<T = Fhir> = Result<T, FhirError>;
+
+/// The absolute address of the FHIR base as the client reached it (the
+/// `Host` header, when it is a plain host name or address; otherwise
+/// addresses stay relative to the server).
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).filter(|h| {
+        !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    });
+    match host {
+        Some(host) => format!("{}://{host}{FHIR_BASE}", if state.tls { "https" } else { "http" }),
+        None => FHIR_BASE.to_owned(),
+    }
+}
+
+/// `GET /fhir/r4/metadata`: the `CapabilityStatement` (no sign-in needed, as FHIR expects).
+async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Fhir {
+    let info = CapabilityInfo {
+        base_url: base_url(&state, &headers),
+        software_version: env!("CARGO_PKG_VERSION").to_owned(),
+        date: Utc::now(),
+    };
+    Fhir(carethread_fhir::capability_statement(&info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_interaction_the_capability_statement_lists_has_a_route() {
+        for resource in SUPPORTED {
+            for &interaction in resource.interactions {
+                assert!(
+                    route_for(resource.resource_type, interaction).is_some(),
+                    "{} {} is listed but not served",
+                    resource.resource_type,
+                    interaction.as_str()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_is_an_operation_outcome_and_a_bad_field_a_400() {
+        let response = FhirError(ApiError::invalid("_count", "must be a whole number from 1 to 100")).into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers().get(header::CONTENT_TYPE).map(HeaderValue::as_bytes), Some(FHIR_JSON.as_bytes()));
+        let response = FhirError(ApiError::Unauthenticated).into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+    }
+}
