@@ -53,6 +53,11 @@ async fn every_page_answers_every_role_as_the_policy_says() {
             ("/admin/jobs".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
             ("/visit-requests".into(), [303, 403, 403, 403, 403, 403, 403, 200, 200, 403, 403]),
             ("/insights".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            // E-visit billing: the queue (billing staff), the settings (administrators), and the
+            // consent page (this clinic does not bill, which it says to anyone).
+            ("/billing".into(), [303, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403]),
+            ("/admin/billing".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ("/billing/consent".into(), [303, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ("/insights/response".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ("/insights/workload".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ("/insights/safety".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),

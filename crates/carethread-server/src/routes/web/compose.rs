@@ -80,6 +80,9 @@ pub(super) struct ComposeForm {
     /// An adolescent keeps the thread from their proxies (`true`).
     #[serde(default)]
     confidential: String,
+    /// The answer to the e-visit billing notice: `agree`, `decline` or none.
+    #[serde(default)]
+    billing_consent: String,
 }
 
 impl ComposeForm {
@@ -187,6 +190,7 @@ pub(super) async fn compose_form(
         Err(carethread_app::AppError::NotFound) => Vec::new(),
         Err(e) => return api_error_in(session, &e.into()),
     };
+    let billing = super::billing::compose_notice(state, session, chosen.as_ref().map(|p| p.id)).await;
     let kind = if KINDS.contains(&form.kind.as_str()) { form.kind.as_str() } else { "question" };
     let target = session.reply_target();
     let title = match &chosen {
@@ -288,6 +292,7 @@ pub(super) async fn compose_form(
                     p class="hint" id="confidential-help" { (text.get("compose-confidential_help")) }
                     (FormError::next_to(error, "confidential"))
                 }
+                (super::billing::compose_fieldset(session, billing.as_ref(), &form.billing_consent))
                 button type="submit" class="primary" { (text.get("compose-send")) }
             }
             }
@@ -398,6 +403,7 @@ pub(super) async fn compose_submit(
         tracing::warn!(error = %e, "files for a new thread were not stored");
         return api_error_in(&session, &e);
     }
+    super::billing::after_compose(&state, &session, &thread_id, &form.billing_consent).await;
     // Post/redirect/get: reloading the page that confirms it never sends it again.
     Redirect::to(&format!("/threads/{thread_id}/sent")).into_response()
 }
@@ -424,7 +430,8 @@ pub(super) fn hidden_fields(form: &ComposeForm) -> Markup {
     html! {
         @for (name, value) in [("kind", &form.kind), ("patient", &form.patient), ("subject", &form.subject), ("body", &form.body),
             ("medication", &form.medication), ("pharmacy", &form.pharmacy), ("days", &form.days), ("result", &form.result),
-            ("since", &form.since), ("severity", &form.severity), ("confidential", &form.confidential)] {
+            ("since", &form.since), ("severity", &form.severity), ("confidential", &form.confidential),
+            ("billing_consent", &form.billing_consent)] {
             input type="hidden" name=(name) value=(value);
         }
     }

@@ -7,6 +7,7 @@
 mod admin;
 mod audit_log;
 mod away;
+mod billing;
 mod compose;
 mod emergency_help;
 mod form_error;
@@ -79,6 +80,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(insights::router())
         .merge(security::router())
         .merge(away::router())
+        .merge(billing::router())
         .merge(notifications::router())
         .merge(unsubscribe::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
@@ -202,11 +204,15 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                                 @if s.auth.user.role.is_staff() {
                                     li { a href="/inbasket" { (text.get("nav-inbasket")) } }
                                     li { a href=(away::PATH) { (text.get("nav-away")) } }
+                                    @if carethread_core::policy::may_review_billing(s.auth.user.role) {
+                                        li { a href="/billing" { (text.get("nav-billing")) } }
+                                    }
                                     @if carethread_app::visits::may_work_visit_requests(s.auth.user.role) {
                                         li { a href=(visit_requests::PATH) { (text.get("nav-visits")) } }
                                     }
                                 } @else if carethread_core::policy::may_administer(s.auth.user.role) {
                                     li { a href="/admin" { (text.get("admin-title")) } }
+                                    li { a href="/admin/billing" { (text.get("nav-billing_settings")) } }
                                     @if carethread_core::policy::may_view_insights(s.auth.user.role) {
                                         li { a href="/insights" { (text.get("insights-title")) } }
                                     }

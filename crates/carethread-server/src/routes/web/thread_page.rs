@@ -91,6 +91,8 @@ pub(super) struct StaffContext {
     unread_after: chrono::TimeDelta,
     /// Staff: replies held back on the thread (held or scheduled).
     held: Vec<carethread_store::HeldReply>,
+    /// E-visit billing: a clinician's time, or the patient's e-visit line.
+    billing: super::billing::ThreadBilling,
 }
 
 pub(super) async fn staff_context(
@@ -104,7 +106,8 @@ pub(super) async fn staff_context(
     if !session.auth.user.role.is_staff() {
         let id = d.id.parse().map_err(|_| ApiError::NotFound)?;
         let interpreter = carethread_app::guidance::for_thread(&state.app(), &session.auth.caller(), id).await?;
-        return Ok(StaffContext { may_reply, may_mark_confidential, interpreter, ..StaffContext::default() });
+        let billing = super::billing::for_thread(state, session, &d.id).await?;
+        return Ok(StaffContext { may_reply, may_mark_confidential, interpreter, billing, ..StaffContext::default() });
     }
     let (app, caller) = (state.app(), session.auth.caller());
     let pools = carethread_app::teams::pools(&app, &caller).await?;
@@ -165,7 +168,9 @@ pub(super) async fn staff_context(
         Ok(id) => carethread_app::coverage::covering_for(&app, &[id]).await?.remove(&id),
         Err(_) => None,
     };
+    let billing = super::billing::for_thread(state, session, &d.id).await?;
     Ok(StaffContext {
+        billing,
         pools,
         colleagues,
         recent,
@@ -303,6 +308,7 @@ pub(super) fn render_thread(
                 h2 id="messages-h" { (text.get("thread-messages")) }
                 ol class="messages" { @for m in &d.messages { (message_item(session, m, staff)) } }
             }
+            (super::billing::thread_section(session, &d.id, &context.billing))
             @if !staff && last_from_staff && patient_may_write && context.may_reply {
                 form method="post" action={ "/threads/" (d.id) "/feedback" } class="feedback" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
