@@ -2,7 +2,8 @@
 // she is away from now for a week with Nurse Kim covering, and sees it set;
 // Alice, whose care team she is on, opens "New message" and reads who covers
 // and until when; in Spanish, a return date before the start comes back with
-// the date marked. Pages are checked with axe-core at phone and desktop widths.
+// the date marked; an administrator sets it for Nurse Kim from the users
+// page, with a pool covering. Pages are checked with axe-core at phone and desktop widths.
 //
 // Run: CARETHREAD_BIN=target/debug/carethread node --test tests/browser/coverage.test.mjs
 
@@ -10,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { demoClinic, PHONE, DESKTOP } from "./harness.mjs";
 
-const clinic = demoClinic({ minAudited: 4 });
+const clinic = demoClinic({ minAudited: 5 });
 const { person, shot, signIn } = clinic;
 
 /** `YYYY-MM-DDTHH:MM` for a date-time input, `days` from now (the demo clinic's zone is close enough: a week's margin). */
@@ -61,4 +62,18 @@ test("in Spanish, a return before the start comes back with the date marked and 
   assert.equal(await pharmacist.getByLabel("Ausente desde").inputValue(), start);
   await shot(pharmacist, "away-refused-es");
   await pharmacist.context().close();
+});
+
+test("an administrator sets a nurse's time away from the users page, with a pool covering", async () => {
+  const admin = await person(DESKTOP);
+  await signIn(admin, "admin");
+  await admin.goto(`${clinic.base}/admin/users`);
+  await admin.getByRole("link", { name: "Time away of Nurse Daniel Kim" }).click();
+  await admin.getByRole("heading", { name: "Time away: Nurse Daniel Kim", level: 1 }).waitFor();
+  await admin.getByLabel("Back on").fill(localInput(2));
+  await admin.getByLabel("Who covers").selectOption({ label: "Nurse triage" });
+  await admin.getByRole("button", { name: "Save time away" }).click();
+  await admin.getByText(/Nurse Daniel Kim is away until .*\. Nurse triage covers\./).waitFor();
+  await shot(admin, "away-admin");
+  await admin.context().close();
 });

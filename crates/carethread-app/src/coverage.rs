@@ -70,6 +70,11 @@ async fn person_for(app: &App, caller: &Caller, person: UserId) -> AppResult<Use
     })
 }
 
+/// The name of the person whose time away `caller` may set (see [`set_away`]).
+pub async fn person_name(app: &App, caller: &Caller, person: UserId) -> AppResult<String> {
+    Ok(person_for(app, caller, person).await?.display_name.as_str().to_owned())
+}
+
 async fn coverer_name(app: &App, coverer: Coverer) -> AppResult<String> {
     Ok(match coverer {
         Coverer::User(id) => app.store.user(id).await?.map(|u| u.display_name.as_str().to_owned()),

@@ -863,3 +863,7 @@ billing-payer-other = Other payers (98970–98972)
 billing-payer-medicare = Medicare (G2061–G2063)
 billing-idle = Idle gap not counted after (seconds)
 billing-save = Save
+away-title_for = Time away: { $name }
+away-in_force_for = { $name } is away until { $until }. { $coverer } covers.
+away-planned_for = { $name } will be away from { $from } until { $until }. { $coverer } will cover.
+away-admin_link = Time away of { $name }

@@ -863,3 +863,7 @@ billing-payer-other = Otros pagadores (98970–98972)
 billing-payer-medicare = Medicare (G2061–G2063)
 billing-idle = Pausa que no se cuenta después de (segundos)
 billing-save = Guardar
+away-title_for = Ausencias: { $name }
+away-in_force_for = { $name } está ausente hasta el { $until }. { $coverer } cubre.
+away-planned_for = { $name } estará ausente del { $from } al { $until }. { $coverer } cubrirá.
+away-admin_link = Ausencias de { $name }

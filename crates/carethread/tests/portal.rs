@@ -23,6 +23,7 @@ async fn every_page_answers_every_role_as_the_policy_says() {
         let alice = app.login("patient.alice").await;
         let body = json!({"subject": "Medication question", "body": "Does my rash relate to the new pill?", "category": "medication"});
         let thread = app.post("/api/v1/threads", &alice, body).await.body["id"].as_str().expect("thread").to_owned();
+        let away_of = |username: &str| format!("/admin/users/{}/away", app.id(username));
         // 200 a page; 303 sent elsewhere (sign-in, or the role's own start page); 404 not theirs.
         //                                                   anon alice bob carol lee  kim patel desk bill admin audit
         let pages: Vec<(String, [u16; 11])> = vec![
@@ -33,6 +34,8 @@ async fn every_page_answers_every_role_as_the_policy_says() {
             ("/welcome".into(), [303, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ("/security".into(), [303, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ("/away".into(), [303, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            (away_of("rn.kim"), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            (away_of("patient.bob"), [303, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
             ("/notifications".into(), [303, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             // Reached without signing in; a token nobody holds is a plain 404 for everyone.
             ("/unsubscribe/0123456789abcdef0123456789abcdef".into(), [404; 11]),

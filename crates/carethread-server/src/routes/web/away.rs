@@ -1,14 +1,16 @@
 //! "Time away": a clinician says from when until when they are away and who
-//! covers (a colleague or a pool), sees what is set, and ends it early. The
-//! dates are in the clinic's time zone. The rules, the audit entry and
+//! covers (a colleague or a pool), sees what is set, and ends it early; an
+//! administrator does the same for a member of staff from the users page.
+//! The dates are in the clinic's time zone. The rules, the audit entry and
 //! moving the threads are the application layer's.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use carethread_app::coverage::{self, AwayView, CovererChoice, SetAway};
 use carethread_core::coverage::Coverer;
+use carethread_core::ids::UserId;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use maud::html;
 use serde::Deserialize;
@@ -22,7 +24,33 @@ use crate::error::ApiError;
 pub(super) const PATH: &str = "/away";
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route(PATH, get(away_page).post(save)).route("/away/end", post(end))
+    Router::new()
+        .route(PATH, get(away_page).post(save))
+        .route("/away/end", post(end))
+        .route("/admin/users/{id}/away", get(admin_away_page).post(admin_save))
+        .route("/admin/users/{id}/away/end", post(admin_end))
+}
+
+/// Whose time away a page is about, and where its forms post.
+struct Whose {
+    person: UserId,
+    /// Their name, for an administrator's page; `None` on one's own.
+    name: Option<String>,
+    path: String,
+}
+
+fn own(session: &WebSession) -> Whose {
+    Whose { person: session.auth.user.id, name: None, path: PATH.to_owned() }
+}
+
+/// An administrator's page for someone on staff; anyone else is refused,
+/// an unknown person is not found.
+async fn someone(state: &AppState, session: &WebSession, raw: &str) -> Result<Whose, ApiError> {
+    let caller = session.auth.caller();
+    coverage::require_administrator(&caller)?;
+    let person: UserId = raw.parse().map_err(|_| ApiError::NotFound)?;
+    let name = coverage::person_name(&state.app(), &caller, person).await?;
+    Ok(Whose { person, name: Some(name), path: format!("/admin/users/{person}/away") })
 }
 
 #[derive(Deserialize, Default)]
@@ -88,30 +116,67 @@ impl AwayForm {
 }
 
 async fn away_page(State(state): State<AppState>, session: WebSession, Query(saved): Query<Saved>) -> Response {
-    let caller = session.auth.caller();
-    let set = match coverage::away(&state.app(), &caller, caller.user.id).await {
+    let whose = own(&session);
+    show(&state, &session, &whose, saved.saved.is_some()).await
+}
+
+async fn admin_away_page(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Query(saved): Query<Saved>,
+) -> Response {
+    match someone(&state, &session, &id).await {
+        Ok(whose) => show(&state, &session, &whose, saved.saved.is_some()).await,
+        Err(err) => api_error_in(&session, &err),
+    }
+}
+
+async fn show(state: &AppState, session: &WebSession, whose: &Whose, saved: bool) -> Response {
+    let set = match coverage::away(&state.app(), &session.auth.caller(), whose.person).await {
         Ok(set) => set,
-        Err(err) => return api_error_in(&session, &err.into()),
+        Err(err) => return api_error_in(session, &err.into()),
     };
-    let shown = AwayForm::shown(&session, set.as_ref());
-    render(&state, &session, set.as_ref(), &shown, saved.saved.is_some(), None).await
+    let shown = AwayForm::shown(session, set.as_ref());
+    render(state, session, whose, set.as_ref(), &shown, saved, None).await
 }
 
 async fn save(State(state): State<AppState>, session: WebSession, Form(form): Form<AwayForm>) -> Response {
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
+    let whose = own(&session);
+    set(&state, &session, &whose, &form).await
+}
+
+async fn admin_save(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<AwayForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    match someone(&state, &session, &id).await {
+        Ok(whose) => set(&state, &session, &whose, &form).await,
+        Err(err) => api_error_in(&session, &err),
+    }
+}
+
+/// Saves a form whose CSRF token was checked.
+async fn set(state: &AppState, session: &WebSession, whose: &Whose, form: &AwayForm) -> Response {
     let caller = session.auth.caller();
-    let result = match form.typed(&session) {
-        Ok(input) => coverage::set_away(&state.app(), &caller, caller.user.id, input).await.map_err(ApiError::from),
+    let result = match form.typed(session) {
+        Ok(input) => coverage::set_away(&state.app(), &caller, whose.person, input).await.map_err(ApiError::from),
         Err(err) => Err(err),
     };
     match result {
-        Ok(_) => Redirect::to(&format!("{PATH}?saved=1")).into_response(),
+        Ok(_) => Redirect::to(&format!("{}?saved=1", whose.path)).into_response(),
         Err(err) => {
             let error = refusal(session.text, &err);
-            let set = coverage::away(&state.app(), &caller, caller.user.id).await.ok().flatten();
-            render(&state, &session, set.as_ref(), &form, false, Some(&error)).await
+            let set = coverage::away(&state.app(), &caller, whose.person).await.ok().flatten();
+            render(state, session, whose, set.as_ref(), form, false, Some(&error)).await
         }
     }
 }
@@ -120,10 +185,30 @@ async fn end(State(state): State<AppState>, session: WebSession, Form(form): For
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let caller = session.auth.caller();
-    match coverage::clear_away(&state.app(), &caller, caller.user.id).await {
-        Ok(_) => Redirect::to(&format!("{PATH}?saved=1")).into_response(),
-        Err(err) => api_error_in(&session, &err.into()),
+    let whose = own(&session);
+    end_now(&state, &session, &whose).await
+}
+
+async fn admin_end(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    match someone(&state, &session, &id).await {
+        Ok(whose) => end_now(&state, &session, &whose).await,
+        Err(err) => api_error_in(&session, &err),
+    }
+}
+
+/// Ends the time away, the form's CSRF token checked.
+async fn end_now(state: &AppState, session: &WebSession, whose: &Whose) -> Response {
+    match coverage::clear_away(&state.app(), &session.auth.caller(), whose.person).await {
+        Ok(_) => Redirect::to(&format!("{}?saved=1", whose.path)).into_response(),
+        Err(err) => api_error_in(session, &err.into()),
     }
 }
 
@@ -141,6 +226,7 @@ fn refusal(text: Text, err: &ApiError) -> FormError {
 async fn render(
     state: &AppState,
     session: &WebSession,
+    whose: &Whose,
     set: Option<&AwayView>,
     form: &AwayForm,
     saved: bool,
@@ -148,7 +234,7 @@ async fn render(
 ) -> Response {
     let text = session.text;
     let caller = session.auth.caller();
-    let choices: Vec<CovererChoice> = match coverage::coverer_choices(&state.app(), &caller, caller.user.id).await {
+    let choices: Vec<CovererChoice> = match coverage::coverer_choices(&state.app(), &caller, whose.person).await {
         Ok(c) => c,
         Err(err) => return api_error_in(session, &err.into()),
     };
@@ -165,14 +251,21 @@ async fn render(
             Some(v) => {
                 section aria-labelledby="away-now-h" class="away-status" {
                     h2 id="away-now-h" { (text.get("away-current")) }
+                    @let key = match (v.in_force, whose.name.is_some()) {
+                        (true, false) => "away-in_force",
+                        (false, false) => "away-planned",
+                        (true, true) => "away-in_force_for",
+                        (false, true) => "away-planned_for",
+                    };
                     p {
-                        (text.fill(if v.in_force { "away-in_force" } else { "away-planned" }, &[
+                        (text.fill(key, &[
+                            ("name", whose.name.as_deref().unwrap_or_default()),
                             ("from", &session.when(v.from)),
                             ("until", &session.when(v.until)),
                             ("coverer", &v.coverer_name),
                         ]))
                     }
-                    form method="post" action="/away/end" class="inline" {
+                    form method="post" action={ (whose.path) "/end" } class="inline" {
                         input type="hidden" name="csrf_token" value=(session.csrf);
                         button type="submit" { (text.get("away-end")) }
                     }
@@ -180,7 +273,7 @@ async fn render(
             }
             None => { p class="away-status" { (text.get("away-none")) } }
         }
-        form method="post" action=(PATH) class="stack" novalidate {
+        form method="post" action=(whose.path) class="stack" novalidate {
             input type="hidden" name="csrf_token" value=(session.csrf);
             label for="from" { (text.get("away-from")) }
             p class="hint" id="from-hint" { (text.get("away-from_hint")) }
@@ -213,5 +306,9 @@ async fn render(
             button type="submit" class="primary" { (text.get("away-save")) }
         }
     };
-    FormError::answer(page(text, text.get("away-title"), Some(session), body), error)
+    let title = match &whose.name {
+        Some(name) => text.fill("away-title_for", &[("name", name)]),
+        None => text.get("away-title").to_owned(),
+    };
+    FormError::answer(page(text, &title, Some(session), body), error)
 }

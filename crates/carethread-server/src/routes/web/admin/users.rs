@@ -72,6 +72,9 @@ pub(super) async fn users_view(state: &AppState, session: &WebSession, shown: Sh
                                 (role_label(text, &u.user.role))
                             }
                             @if u.user.role == "patient" { (mrn_form(session, u)) }
+                            @if matches!(u.user.role.as_str(), "physician" | "nurse" | "pharmacist" | "front_desk" | "billing") {
+                                " " a href={ "/admin/users/" (id) "/away" } { (text.fill("away-admin_link", &[("name", &u.user.display_name)])) }
+                            }
                         }
                         td {
                             @if u.disabled { strong { (text.get("admin-disabled")) } " " }
