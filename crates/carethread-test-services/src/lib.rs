@@ -1,4 +1,4 @@
-//! `#[needs(postgres)]` (or `clamd`, `llm`, `browser`, `smtp`) on a test: when the
+//! `#[needs(postgres)]` (or `clamd`, `llm`, `browser`, `smtp`, `fhir`) on a test: when the
 //! service's variable (`CARETHREAD_TEST_POSTGRES`, …) was not set as the tests
 //! were built, the test is marked `#[ignore = "needs PostgreSQL: set …"]`, so
 //! `cargo test` reports it as ignored with the reason instead of counting a
@@ -40,12 +40,13 @@ pub fn needs(service: TokenStream, test: TokenStream) -> TokenStream {
 
 /// Whether the build script found the service's variable set.
 fn configured(cfg: &str) -> bool {
-    const FOUND: [(&str, bool); 5] = [
+    const FOUND: [(&str, bool); 6] = [
         ("carethread_test_postgres", cfg!(carethread_test_postgres)),
         ("carethread_test_clamd", cfg!(carethread_test_clamd)),
         ("carethread_test_llm", cfg!(carethread_test_llm)),
         ("carethread_test_browser", cfg!(carethread_test_browser)),
         ("carethread_test_smtp", cfg!(carethread_test_smtp)),
+        ("carethread_test_fhir", cfg!(carethread_test_fhir)),
     ];
     FOUND.iter().any(|(name, set)| *name == cfg && *set)
 }
@@ -71,6 +72,7 @@ mod tests {
                     | "carethread_test_llm"
                     | "carethread_test_browser"
                     | "carethread_test_smtp"
+                    | "carethread_test_fhir"
             );
             assert!(known, "{} has no arm in `configured`", service.cfg);
         }

@@ -15,7 +15,7 @@ pub struct Service {
     pub example: &'static str,
 }
 
-pub const SERVICES: [Service; 5] = [
+pub const SERVICES: [Service; 6] = [
     Service {
         name: "postgres",
         variable: "CARETHREAD_TEST_POSTGRES",
@@ -50,5 +50,12 @@ pub const SERVICES: [Service; 5] = [
         cfg: "carethread_test_smtp",
         what: "a Python with aiosmtpd (a real SMTP server)",
         example: "/opt/carethread-smtp/bin/python",
+    },
+    Service {
+        name: "fhir",
+        variable: "CARETHREAD_TEST_FHIR",
+        cfg: "carethread_test_fhir",
+        what: "a Python with fhir.resources (FHIR R4B models, which validate R4 resources)",
+        example: "/opt/carethread-fhir/bin/python",
     },
 ];

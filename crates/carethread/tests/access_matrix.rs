@@ -62,6 +62,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         let grant = to_revoke.body["id"].as_str().expect("grant id").to_owned();
         let pool = app.store.pool_by_slug("front-desk").await.expect("pool").expect("front desk pool").id;
         let lee_id = app.id("dr.lee");
+        let listed = app.get(&format!("/fhir/r4/Communication?part-of={thread}"), &owner).await;
+        let message = listed.body["entry"][0]["resource"]["id"].as_str().expect("a message of the thread").to_owned();
         let until = (chrono::Utc::now() + chrono::TimeDelta::days(2)).to_rfc3339();
         let away = json!({"until": until, "coverer_pool_id": pool.to_string()});
         let new_user = |n: &str| {
@@ -146,6 +148,43 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 format!("/api/v1/threads/{thread}"),
                 Body::None,
                 row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            // FHIR R4: the same policy as the JSON API; searches list only what the caller may see.
+            (
+                Method::GET,
+                "/fhir/r4/metadata".into(),
+                Body::None,
+                row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
+            (
+                Method::GET,
+                format!("/fhir/r4/Communication/{message}"),
+                Body::None,
+                row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/fhir/r4/Communication?subject=Patient/{alice_id}&sent=ge2000-01-01&_count=5"),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/fhir/r4/Communication?part-of={thread}"),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/fhir/r4/Patient/{alice_id}"),
+                Body::None,
+                row([401, 200, 404, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/fhir/r4/Practitioner/{lee_id}"),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
             ),
             (
                 Method::PATCH,
@@ -681,7 +720,10 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 if !status.is_success() {
                     let ct =
                         response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-                    if ct != "application/problem+json" {
+                    // The FHIR API answers errors as OperationOutcome resources.
+                    let expected_ct =
+                        if path.starts_with("/fhir/") { "application/fhir+json" } else { "application/problem+json" };
+                    if ct != expected_ct {
                         failures.push(format!("{method} {path} as {caller}: error without a problem body ({ct})"));
                     }
                 }

@@ -1,0 +1,341 @@
+//! The FHIR R4 API against the real server, on both databases: who reads
+//! which Communications, searching and paging, the `CapabilityStatement`
+//! listing exactly what answers, and every resource served validated by
+//! real FHIR tooling (`fhir.resources`, when `CARETHREAD_TEST_FHIR` names a
+//! Python that has it).
+
+#[path = "support/fhir_check.rs"]
+mod fhir_check;
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Backend, Reply, TestApp, backends, spawn};
+
+const FHIR_JSON: &str = "application/fhir+json";
+
+/// Calls the FHIR API and keeps every resource it answered with, for the
+/// conformance check.
+struct Client<'a> {
+    app: &'a TestApp,
+    seen: Vec<Value>,
+}
+
+impl<'a> Client<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self { app, seen: Vec::new() }
+    }
+
+    /// `GET` a FHIR path (relative to `/fhir/r4`, or an absolute link).
+    async fn get(&mut self, path: &str, token: Option<&str>) -> Reply {
+        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}/fhir/r4/{path}", self.app.base) };
+        let mut req = self.app.http.get(url);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let reply = TestApp::reply(req).await;
+        assert_eq!(reply.content_type, FHIR_JSON, "GET {path}: {:?}", reply.body);
+        if !reply.status.is_success() {
+            assert_eq!(reply.body["resourceType"], "OperationOutcome", "GET {path}: {:?}", reply.body);
+        }
+        self.seen.push(reply.body.clone());
+        reply
+    }
+
+    /// `GET` that must answer 200, returning the body.
+    async fn ok(&mut self, path: &str, token: &str) -> Value {
+        let reply = self.get(path, Some(token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "GET {path}: {:?}", reply.body);
+        reply.body
+    }
+}
+
+fn entries(bundle: &Value) -> Vec<Value> {
+    bundle["entry"].as_array().map(|e| e.iter().map(|x| x["resource"].clone()).collect()).unwrap_or_default()
+}
+
+fn ids(bundle: &Value) -> Vec<String> {
+    entries(bundle).iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect()
+}
+
+fn next_link(bundle: &Value) -> Option<String> {
+    bundle["link"].as_array()?.iter().find(|l| l["relation"] == "next")?["url"].as_str().map(str::to_owned)
+}
+
+async fn reply_in(app: &TestApp, token: &str, thread: &str, body: Value) {
+    let r = app.post(&format!("/api/v1/threads/{thread}/messages"), token, body).await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+}
+
+/// Alice's thread with a reply from her nurse, an internal note and a photo;
+/// Bob's thread. Returns (alice's thread, bob's thread).
+async fn seed(app: &TestApp) -> (String, String) {
+    let alice = app.login("patient.alice").await;
+    let kim = app.login("rn.kim").await;
+    let bob = app.login("patient.bob").await;
+    let thread = app.new_thread(&alice, "Refill for lisinopril", "I am almost out of my blood pressure pills").await;
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\nrest".to_vec()).file_name("reading.png"));
+    let uploaded = TestApp::reply(
+        app.http.post(format!("{}/api/v1/threads/{thread}/attachments", app.base)).bearer_auth(&alice).multipart(form),
+    )
+    .await;
+    assert!(uploaded.status.is_success(), "{:?}", uploaded.body);
+    // The nurse opens it (a read receipt), notes, and answers.
+    assert_eq!(app.get(&format!("/api/v1/threads/{thread}"), &kim).await.status, StatusCode::OK);
+    reply_in(app, &kim, &thread, json!({"body": "Checked the chart", "internal": true})).await;
+    reply_in(app, &kim, &thread, json!({"body": "Sent to your pharmacy today"})).await;
+    let bobs = app.new_thread(&bob, "Knee pain", "My knee hurts after running").await;
+    (thread, bobs)
+}
+
+/// A patient reads her own Communications and gets 404 for another patient's,
+/// exactly as for one that does not exist.
+async fn patient_reads_her_own_and_not_anothers(app: &TestApp, fhir: &mut Client<'_>) {
+    let (thread, _) = seed(app).await;
+    let alice = app.login("patient.alice").await;
+    let bob = app.login("patient.bob").await;
+    let alice_id = app.id("patient.alice");
+
+    let mine = fhir.ok("Communication", &alice).await;
+    assert_eq!(mine["type"], "searchset");
+    // Her message (with its photo) and the nurse's answer; never the internal note.
+    assert_eq!(mine["total"], 3, "{mine}");
+    let resources = entries(&mine);
+    assert!(resources.iter().all(|c| c["subject"]["reference"] == format!("Patient/{alice_id}")));
+    assert!(resources.iter().all(|c| c["payload"][0]["contentString"] != "Checked the chart"));
+    assert!(resources.iter().all(|c| c.get("extension").is_none()), "patients are not shown triage");
+    assert!(resources.iter().all(|c| c["partOf"][0]["identifier"]["value"] == thread.as_str()));
+    let answer = &resources[0];
+    assert_eq!(answer["payload"][0]["contentString"], "Sent to your pharmacy today");
+    assert_eq!(answer["sender"]["reference"], format!("Practitioner/{}", app.id("rn.kim")));
+    assert_eq!(answer["recipient"][0]["reference"], format!("Patient/{alice_id}"));
+    assert!(answer["inResponseTo"][0]["reference"].as_str().is_some_and(|r| r.starts_with("Communication/")));
+    let first = &resources[2];
+    assert_eq!(first["topic"]["text"], "Refill for lisinopril");
+    assert_eq!(first["status"], "completed");
+    assert!(first["received"].as_str().is_some(), "the nurse opened it: {first}");
+
+    let bobs_search = fhir.ok("Communication", &bob).await;
+    let bobs_message = ids(&bobs_search).pop().expect("bob's message");
+    let alices_message = ids(&mine).pop().expect("alice's message");
+    let own = fhir.ok(&format!("Communication/{alices_message}"), &alice).await;
+    assert_eq!(own["id"], alices_message.as_str());
+
+    let other = fhir.get(&format!("Communication/{bobs_message}"), Some(&alice)).await;
+    let missing = fhir.get("Communication/0190a0a0-0000-7000-8000-000000000000", Some(&alice)).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.body, missing.body, "another patient's message answers exactly like a missing one");
+    let other_patient = fhir.get(&format!("Patient/{}", app.id("patient.bob")), Some(&alice)).await;
+    assert_eq!(other_patient.status, StatusCode::NOT_FOUND);
+    assert_eq!(other_patient.body, fhir.get("Patient/not-an-id", Some(&alice)).await.body);
+    let herself = fhir.ok(&format!("Patient/{alice_id}"), &alice).await;
+    assert_eq!(herself["resourceType"], "Patient");
+    // Naming Bob as the subject finds nothing of his.
+    let crossed = fhir.ok(&format!("Communication?subject=Patient/{}", app.id("patient.bob")), &alice).await;
+    assert_eq!(crossed["total"], 0);
+}
+
+/// A nurse on the care team searches by subject and sees the internal note
+/// and the triage; staff must name a subject; bad parameters answer 400.
+async fn nurse_searches_by_subject(app: &TestApp, fhir: &mut Client<'_>) {
+    let (thread, _) = seed(app).await;
+    let kim = app.login("rn.kim").await;
+    let alice_id = app.id("patient.alice");
+    let found = fhir.ok(&format!("Communication?subject=Patient/{alice_id}"), &kim).await;
+    assert_eq!(found["total"], 4, "{found}");
+    let resources = entries(&found);
+    let note = resources.iter().find(|c| c["payload"][0]["contentString"] == "Checked the chart").expect("the note");
+    assert_eq!(note["category"][1]["coding"][0]["code"], "internal-note");
+    let first = resources.last().expect("the patient's message");
+    let triage = &first["extension"][0];
+    assert!(triage["url"].as_str().is_some_and(|u| u.ends_with("/triage")), "{first}");
+    assert!(triage["extension"].as_array().is_some_and(|e| e.iter().any(|x| x["url"] == "modelVersion")));
+    // The photo came as a message of its own, with no text.
+    let with_photo = resources.iter().find(|c| c["payload"][0].get("contentAttachment").is_some()).expect("the photo");
+    let photo = &with_photo["payload"][0]["contentAttachment"];
+    assert_eq!(photo["contentType"], "image/png");
+    assert!(photo["url"].as_str().is_some_and(|u| u.contains(&format!("/api/v1/threads/{thread}/attachments/"))));
+    assert!(photo["extension"][0]["valueBase64Binary"].as_str().is_some());
+    assert!(photo.get("hash").is_none());
+
+    let by_thread = fhir.ok(&format!("Communication?part-of={thread}&sent=ge2000-01-01&_count=100"), &kim).await;
+    assert_eq!(by_thread["total"], 4);
+    let future = fhir.ok(&format!("Communication?subject=Patient/{alice_id}&sent=gt2099-01-01"), &kim).await;
+    assert_eq!(future["total"], 0);
+    let lee = fhir.ok(&format!("Practitioner/{}", app.id("rn.kim")), &kim).await;
+    assert_eq!(lee["resourceType"], "Practitioner");
+    assert_eq!(fhir.ok(&format!("Patient/{alice_id}"), &kim).await["id"], alice_id.as_str());
+
+    for bad in [
+        "Communication",
+        "Communication?subject=Patient/x",
+        "Communication?_count=0",
+        "Communication?sent=ne2026-01-01",
+        "Communication?category=medication",
+        "Communication?_cursor=oops",
+    ] {
+        let r = fhir.get(bad, Some(&kim)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {:?}", r.body);
+        assert_eq!(r.body["issue"][0]["code"], "invalid");
+    }
+    let anonymous = fhir.get("Communication", None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.body["issue"][0]["code"], "login");
+}
+
+/// Pages of two follow `next` links through every message once, newest first.
+async fn paging_follows_next(app: &TestApp, fhir: &mut Client<'_>) {
+    let alice = app.login("patient.alice").await;
+    let thread = app.new_thread(&alice, "Several readings", "Reading 0").await;
+    for n in 1..=4 {
+        reply_in(app, &alice, &thread, json!({"body": format!("Reading {n}")})).await;
+    }
+    let mut page = fhir.ok(&format!("Communication?part-of={thread}&_count=2"), &alice).await;
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        assert_eq!(page["total"], 5);
+        seen.extend(entries(&page).iter().map(|c| c["payload"][0]["contentString"].as_str().unwrap_or("").to_owned()));
+        match next_link(&page) {
+            Some(next) => page = fhir.ok(&next, &alice).await,
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, ["Reading 4", "Reading 3", "Reading 2", "Reading 1", "Reading 0"]);
+}
+
+/// Every interaction and search parameter the `CapabilityStatement` lists
+/// answers; resource types and interactions it does not list do not.
+async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &mut Client<'_>) {
+    let (thread, _) = seed(app).await;
+    let kim = app.login("rn.kim").await;
+    let alice_id = app.id("patient.alice");
+    let statement = fhir.get("metadata", None).await;
+    assert_eq!(statement.status, StatusCode::OK);
+    assert_eq!(statement.body["fhirVersion"], "4.0.1");
+    let message = ids(&fhir.ok(&format!("Communication?part-of={thread}"), &kim).await).pop().expect("a message");
+    let known = |resource: &str| match resource {
+        "Communication" => message.clone(),
+        "Patient" => alice_id.clone(),
+        _ => app.id("rn.kim"),
+    };
+    let example = |param: &str| match param {
+        "subject" => format!("Patient/{alice_id}"),
+        "part-of" => thread.clone(),
+        "sent" => "ge2000-01-01".to_owned(),
+        other => panic!("no example value for the listed search parameter {other}"),
+    };
+    let listed = statement.body["rest"][0]["resource"].as_array().cloned().unwrap_or_default();
+    let mut listed_types = Vec::new();
+    for resource in &listed {
+        let kind = resource["type"].as_str().expect("type").to_owned();
+        let interactions: Vec<&str> =
+            resource["interaction"].as_array().into_iter().flatten().filter_map(|i| i["code"].as_str()).collect();
+        if interactions.contains(&"read") {
+            fhir.ok(&format!("{kind}/{}", known(&kind)), &kim).await;
+        } else {
+            assert_eq!(fhir.get(&format!("{kind}/{}", known(&kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
+        }
+        let params: Vec<&str> =
+            resource["searchParam"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
+        if interactions.contains(&"search-type") {
+            for param in &params {
+                // A search by time alone is too wide for staff: name the patient too.
+                let also = if *param == "sent" { format!("&subject=Patient/{alice_id}") } else { String::new() };
+                let query = format!("{kind}?{param}={}{also}", example(param));
+                let found = fhir.ok(&query, &kim).await;
+                assert!(found["total"].as_u64().is_some_and(|n| n > 0), "{query}: {found}");
+            }
+        } else {
+            assert!(params.is_empty());
+            assert_eq!(fhir.get(&kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind} search is not listed");
+        }
+        listed_types.push(kind);
+    }
+    assert_eq!(listed_types, ["Communication", "Patient", "Practitioner"]);
+    // Types the statement does not list are not served, read or searched.
+    for kind in ["CommunicationRequest", "Task", "CareTeam", "AuditEvent", "Provenance", "RelatedPerson", "Observation"]
+    {
+        assert_eq!(fhir.get(kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
+        assert_eq!(fhir.get(&format!("{kind}/{}", known(kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
+    }
+    // Nor are writes.
+    let write = TestApp::reply(
+        app.http
+            .request(Method::POST, format!("{}/fhir/r4/Communication", app.base))
+            .bearer_auth(&kim)
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(write.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(write.content_type, FHIR_JSON);
+}
+
+#[tokio::test]
+async fn a_patient_reads_her_own_communications_and_gets_404_for_anothers() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        patient_reads_her_own_and_not_anothers(&app, &mut Client::new(&app)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_nurse_searches_communications_by_subject() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        nurse_searches_by_subject(&app, &mut Client::new(&app)).await;
+    }
+}
+
+#[tokio::test]
+async fn paging_follows_next_links_through_every_message_once() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        paging_follows_next(&app, &mut Client::new(&app)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_capability_statement_lists_exactly_what_answers() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        capability_statement_lists_exactly_what_answers(&app, &mut Client::new(&app)).await;
+    }
+}
+
+/// Every resource the scenarios above received (search bundles, their
+/// entries, reads, the `CapabilityStatement` and `OperationOutcome`s) is valid
+/// for `fhir.resources`' R4B models (R4B changed none of these resources'
+/// elements CareThread uses from R4; the package no longer ships R4 itself).
+#[carethread_test_services::needs(fhir)]
+#[tokio::test]
+async fn every_resource_served_validates_with_fhir_resources() {
+    let python = std::env::var("CARETHREAD_TEST_FHIR").expect("CARETHREAD_TEST_FHIR names a python");
+    let mut seen = Vec::new();
+    for scenario in 0..4 {
+        let app = spawn(Backend::Sqlite).await;
+        let mut fhir = Client::new(&app);
+        match scenario {
+            0 => patient_reads_her_own_and_not_anothers(&app, &mut fhir).await,
+            1 => nurse_searches_by_subject(&app, &mut fhir).await,
+            2 => paging_follows_next(&app, &mut fhir).await,
+            _ => capability_statement_lists_exactly_what_answers(&app, &mut fhir).await,
+        }
+        seen.append(&mut fhir.seen);
+    }
+    let mut resources = Vec::new();
+    for body in seen {
+        resources.extend(entries(&body));
+        resources.push(body);
+    }
+    let kinds: std::collections::BTreeSet<String> =
+        resources.iter().filter_map(|r| r["resourceType"].as_str().map(str::to_owned)).collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["Bundle", "CapabilityStatement", "Communication", "OperationOutcome", "Patient", "Practitioner"]
+    );
+    fhir_check::validate(&python, &resources);
+}
