@@ -120,8 +120,8 @@ pub async fn hold_reply(
     ApiJson(input): ApiJson<HoldIn>,
 ) -> ApiResult<(StatusCode, Json<HeldOut>)> {
     let caller = auth.caller();
-    let hold = HoldReply { body: input.body, release_at: input.release_at };
-    let held = release::hold_reply(&state.app(), &caller, thread_id(&id)?, hold).await?;
+    let reply = HoldReply { body: input.body, release_at: input.release_at };
+    let held = release::hold_reply(&state.app(), &caller, thread_id(&id)?, reply).await?;
     Ok((StatusCode::CREATED, Json(held.into())))
 }
 
