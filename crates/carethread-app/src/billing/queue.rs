@@ -98,9 +98,9 @@ async fn rows_at(app: &App, now: DateTime<Utc>) -> AppResult<Vec<QueueRow>> {
         let billing = load(app, &setup, patient).await?;
         for measure in &billing.measures {
             for id in [patient, measure.clinician] {
-                if !names.contains_key(&id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id) {
                     let user = app.store.user(id).await?.ok_or(AppError::NotFound)?;
-                    names.insert(id, (user.display_name.as_str().to_owned(), user.role));
+                    slot.insert((user.display_name.as_str().to_owned(), user.role));
                 }
             }
             let (clinician_name, role) = names[&measure.clinician].clone();
@@ -125,7 +125,9 @@ async fn rows_at(app: &App, now: DateTime<Utc>) -> AppResult<Vec<QueueRow>> {
                 service_date: local_date(measure.period.start(), &billing.settings),
                 code: decision.code(),
                 measured_minutes: eligible.minutes(),
-                attested_minutes: billing.attestation(measure).map(|a| a.attested_minutes()),
+                attested_minutes: billing
+                    .attestation(measure)
+                    .map(carethread_core::billing::Attestation::attested_minutes),
                 messages: match &decision {
                     BillingDecision::Billable { messages, .. } => messages.len(),
                     BillingDecision::NotBillable { .. } => eligible.messages.len(),

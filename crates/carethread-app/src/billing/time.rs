@@ -67,7 +67,7 @@ pub struct ThreadTime {
 }
 
 /// The clinician's latest period on `thread`.
-fn period_of<'a>(billing: &'a PatientBilling, clinician: UserId, thread: ThreadId) -> Option<&'a PeriodMeasure> {
+fn period_of(billing: &PatientBilling, clinician: UserId, thread: ThreadId) -> Option<&PeriodMeasure> {
     billing
         .measures
         .iter()
