@@ -163,7 +163,7 @@ async fn staff_see_who_was_paged_how_and_who_acknowledged_and_patients_do_not() 
         jobs::run_due(&c.app, now).await;
         jobs::run_due(&c.app, now + TimeDelta::minutes(11)).await;
         jobs::run_due(&c.app, now + TimeDelta::minutes(22)).await;
-        sink.wait_for(3, Duration::from_secs(10));
+        assert_eq!(sink.wait_for(3, Duration::from_secs(10)).len(), 3, "{backend}: three pages");
 
         let status = paging_status(&c.app, &c.nurse, thread).await.expect("status");
         let seen: Vec<(PageKind, &str)> =

@@ -56,17 +56,16 @@ pub(super) async fn scan(app: &App, now: DateTime<Utc>) -> Outcome {
     let mut effects = JobEffects::default();
     let mut pools: Option<HashMap<PoolId, Vec<UserId>>> = None;
     for thread in &overdue {
-        let people = match thread.assignee_id {
-            Some(assignee) => vec![assignee],
-            None => {
-                if pools.is_none() {
-                    pools = Some(match pool_members(app).await {
-                        Ok(found) => found,
-                        Err(err) => return retry(err),
-                    });
-                }
-                thread.pool_id.and_then(|pool| pools.as_ref().and_then(|p| p.get(&pool)).cloned()).unwrap_or_default()
+        let people = if let Some(assignee) = thread.assignee_id {
+            vec![assignee]
+        } else {
+            if pools.is_none() {
+                pools = Some(match pool_members(app).await {
+                    Ok(found) => found,
+                    Err(err) => return retry(err),
+                });
             }
+            thread.pool_id.and_then(|pool| pools.as_ref().and_then(|p| p.get(&pool)).cloned()).unwrap_or_default()
         };
         if people.is_empty() {
             tracing::debug!(thread.id = %thread.id, "an overdue thread has no assignee and no pool members to tell");

@@ -112,12 +112,9 @@ pub async fn retry_job(
 ) -> ApiResult<StatusCode> {
     let caller = auth.caller();
     // Refused roles hear 403 whatever the id; a malformed id is no dead job.
-    let id: JobId = match id.parse() {
-        Ok(id) => id,
-        Err(_) => {
-            outbox_admin::administrators_only(&caller)?;
-            return Err(ApiError::NotFound);
-        }
+    let Ok(id) = id.parse::<JobId>() else {
+        outbox_admin::administrators_only(&caller)?;
+        return Err(ApiError::NotFound);
     };
     outbox_admin::retry_dead_job(&state.app(), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
