@@ -308,8 +308,7 @@ async fn the_capability_statement_lists_exactly_what_answers() {
 
 /// Every resource the scenarios above received (search bundles, their
 /// entries, reads, the `CapabilityStatement` and `OperationOutcome`s) is valid
-/// for `fhir.resources`' R4B models (R4B changed none of these resources'
-/// elements CareThread uses from R4; the package no longer ships R4 itself).
+/// for `fhir.resources`' FHIR R4 (4.0.1) models.
 #[carethread_test_services::needs(fhir)]
 #[tokio::test]
 async fn every_resource_served_validates_with_fhir_resources() {
