@@ -93,3 +93,89 @@ async fn the_clinic_bills_e_visits_from_the_portal_without_showing_billing_staff
         assert!(csv.content_type.starts_with("text/csv") && csv.html.starts_with("patient_id,"), "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn the_billing_api_answers_each_role_its_part_and_refuses_bad_input_with_a_problem() {
+    use reqwest::Method;
+    use serde_json::json;
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = app.login("admin").await;
+        let setup = json!({"enabled": true, "notice_en": "May be billed.", "notice_es": "Puede facturarse.",
+                           "payer": "other", "idle_cutoff_seconds": 60});
+        let on = app.call(Method::PUT, "/api/v1/billing/settings", Some(&admin), Some(setup.clone())).await;
+        assert_eq!(on.status, StatusCode::OK, "{backend:?}");
+        let mut bad = setup.clone();
+        bad["payer"] = json!("someone");
+        let refused = app.call(Method::PUT, "/api/v1/billing/settings", Some(&admin), Some(bad)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(refused.content_type.starts_with("application/problem+json"));
+        bad = setup;
+        bad["idle_cutoff_seconds"] = json!(5);
+        let refused = app.call(Method::PUT, "/api/v1/billing/settings", Some(&admin), Some(bad)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+
+        let alice = app.login("patient.alice").await;
+        let shown = app.get("/api/v1/me/billing-consent", &alice).await;
+        assert_eq!(
+            (shown.body["billing_on"].as_bool(), shown.body["consent_current"].as_bool()),
+            (Some(true), Some(false))
+        );
+        let agreed =
+            app.call(Method::PUT, "/api/v1/me/billing-consent", Some(&alice), Some(json!({"choice": "agree"}))).await;
+        assert_eq!(agreed.body["consent_current"], true, "{backend:?}");
+        let odd =
+            app.call(Method::PUT, "/api/v1/me/billing-consent", Some(&alice), Some(json!({"choice": "maybe"}))).await;
+        assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        let thread = app.new_thread(&alice, "Sore knee", "My knee hurts when I climb stairs.").await;
+
+        let lee = app.login("dr.lee").await;
+        let early = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/threads/{thread}/billing-attestation"),
+                Some(&lee),
+                Some(json!({"purpose": "evaluation"})),
+            )
+            .await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "{backend:?}: nothing measured yet");
+        let ping = json!({"kind": "typing"});
+        let pinged =
+            app.call(Method::POST, &format!("/api/v1/threads/{thread}/activity"), Some(&lee), Some(ping)).await;
+        assert_eq!(pinged.status, StatusCode::NO_CONTENT);
+        let time = app.get(&format!("/api/v1/threads/{thread}/billing-time"), &lee).await;
+        assert!(time.body["period_start"].is_string(), "{backend:?}: {}", time.body);
+        let wrong = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/threads/{thread}/billing-attestation"),
+                Some(&lee),
+                Some(json!({"purpose": "chat"})),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+
+        let clerk = app.login("billing.ng").await;
+        let queue = app.get("/api/v1/billing/queue", &clerk).await;
+        let periods = queue.body["periods"].as_array().expect("periods");
+        assert_eq!(periods.len(), 1, "{backend:?}");
+        let period = periods[0]["period"].as_str().expect("period").to_owned();
+        assert!(periods[0]["exclusions"].as_array().is_some_and(|e| e.iter().any(|x| x == "period_open")));
+        assert!(!queue.body.to_string().contains("knee hurts"), "{backend:?}: no message text");
+        let approve = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/billing/periods/{period}"),
+                Some(&clerk),
+                Some(json!({"status": "approved"})),
+            )
+            .await;
+        assert_eq!(approve.status, StatusCode::CONFLICT, "{backend:?}: an open, unattested period does not bill");
+        let hold = json!({"status": "held", "reason": "waiting for the week to end"});
+        let held = app.call(Method::PUT, &format!("/api/v1/billing/periods/{period}"), Some(&clerk), Some(hold)).await;
+        assert_eq!(held.body["status"], "held", "{backend:?}");
+        let csv = app.call(Method::POST, "/api/v1/billing/export", Some(&clerk), None).await;
+        assert!(csv.content_type.starts_with("text/csv"), "{backend:?}");
+        assert_eq!(String::from_utf8_lossy(&csv.raw).lines().count(), 1, "{backend:?}: nothing approved");
+    }
+}
