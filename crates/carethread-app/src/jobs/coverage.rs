@@ -33,3 +33,22 @@ pub(super) async fn end(app: &App, person: UserId, now: DateTime<Utc>) -> Outcom
         Err(err) => Outcome::Retry(format!("coverage: {err}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use carethread_core::ids::UserId;
+    use chrono::Utc;
+
+    use super::super::Job;
+
+    #[test]
+    fn coverage_jobs_name_the_person_only_and_read_back() {
+        let person = UserId::from_uuid(uuid::Uuid::now_v7());
+        for job in [Job::CoverageStart { person }, Job::CoverageEnd { person }] {
+            let row = job.at(Utc::now(), None);
+            assert!(row.kind.starts_with("coverage_"), "{}", row.kind);
+            assert_eq!(serde_json::from_str::<Job>(&row.payload).expect("payload"), job);
+            assert!(row.payload.contains(&person.to_string()));
+        }
+    }
+}
