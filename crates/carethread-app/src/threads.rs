@@ -315,10 +315,16 @@ pub async fn update_thread(app: &App, caller: &Caller, id: ThreadId, change: Cha
     let changed = app.store.update_thread_with_note(update).await?;
     tracing::info!(thread.id = %thread.id, "thread updated");
     // Assigned to someone away: it goes on to whoever covers for them.
-    if let Some(Some(assignee)) = change.assignee
-        && let Err(err) = crate::coverage::hand_over_if_away(app, assignee, Utc::now()).await
-    {
-        tracing::warn!(thread.id = %thread.id, error = %err, "could not hand the thread to the coverer");
+    if let Some(Some(assignee)) = change.assignee {
+        match crate::coverage::hand_over_if_away(app, assignee, Utc::now()).await {
+            Ok(moved) if moved.contains(&thread.id) => {
+                if let Some((handed_over, _)) = app.store.thread_facts(caller.actor(), thread.id, Utc::now()).await? {
+                    return Ok(handed_over);
+                }
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(thread.id = %thread.id, error = %err, "could not hand the thread to the coverer"),
+        }
     }
     Ok(changed.thread)
 }

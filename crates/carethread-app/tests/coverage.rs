@@ -73,9 +73,12 @@ async fn an_away_clinicians_threads_go_to_the_colleague_covering_and_come_back_u
         let marks = coverage::covering_for(&c.app, &[kept, taken]).await.expect("marks");
         assert_eq!(marks.get(&kept).map(String::as_str), Some("Doctor Story"), "{backend}");
 
-        // Assigning a thread to the away doctor hands it on to the nurse.
-        let late = thread_assigned_to(&c, &c.doctor, "Late").await;
-        assert_eq!(holder(&c, late).await.0, Some(nurse), "{backend}: a new assignment goes to the coverer");
+        // Assigning a thread to the away doctor hands it on to the nurse, as the answer says.
+        let late = thread_assigned_to(&c, &c.nurse, "Late").await;
+        let to_doctor = ChangeThread { assignee: Some(Some(doctor)), ..ChangeThread::default() };
+        let answered = threads::update_thread(&c.app, &c.nurse, late, to_doctor).await.expect("assigned");
+        assert_eq!(answered.assignee_id, Some(nurse), "{backend}: a new assignment goes to the coverer");
+        assert_eq!(holder(&c, late).await.0, Some(nurse), "{backend}");
 
         // The patient sees who covers and until when.
         let told = coverage::care_team_away(&c.app, &c.alice, c.alice.user.id).await.expect("away");
