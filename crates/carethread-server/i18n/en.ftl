@@ -867,3 +867,5 @@ away-title_for = Time away: { $name }
 away-in_force_for = { $name } is away until { $until }. { $coverer } covers.
 away-planned_for = { $name } will be away from { $from } until { $until }. { $coverer } will cover.
 away-admin_link = Time away of { $name }
+held-error-release_at = Choose a release time in the future, at most 90 days ahead.
+visit-error-reason = Say in a few words why the patient should be seen (at most 500 characters).

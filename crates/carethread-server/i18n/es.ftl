@@ -867,3 +867,5 @@ away-title_for = Ausencias: { $name }
 away-in_force_for = { $name } está ausente hasta el { $until }. { $coverer } cubre.
 away-planned_for = { $name } estará ausente del { $from } al { $until }. { $coverer } cubrirá.
 away-admin_link = Ausencias de { $name }
+held-error-release_at = Elija una hora de publicación en el futuro, como mucho dentro de 90 días.
+visit-error-reason = Diga en pocas palabras por qué hay que ver al paciente (como mucho 500 caracteres).

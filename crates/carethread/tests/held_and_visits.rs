@@ -8,6 +8,7 @@ mod support;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::browser::Browser;
 use support::{backends, spawn};
 
 fn bodies(thread: &Value) -> Vec<String> {
@@ -109,4 +110,35 @@ async fn a_thread_turned_into_a_visit_closes_and_reaches_the_front_desk() {
         let all = app.get("/api/v1/visit-requests?status=all", &app.login("billing.ng").await).await;
         assert_eq!(all.body["requests"][0]["status"], json!("booked"), "{backend:?}");
     }
+}
+
+#[tokio::test]
+async fn the_portal_keeps_what_was_typed_when_a_hold_or_visit_form_is_refused() {
+    let app = spawn(support::Backend::Sqlite).await;
+    let alice = app.login("patient.alice").await;
+    let thread = app.new_thread(&alice, "Results", "Are my results back?").await;
+    let lee = Browser::sign_in(&app, "dr.lee").await;
+    let typed = "Your results are back; we will talk on Monday.";
+    let past = lee
+        .post(
+            &format!("/threads/{thread}/held"),
+            &[("body", typed), ("mode", "scheduled"), ("release_at", "2001-02-03T04:05")],
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(past.html.contains(typed) && past.html.contains("2001-02-03T04:05"), "kept as typed");
+    assert!(past.html.contains("id=\"hold-release-at-error\""), "the error is at the release time");
+
+    let no_reason = lee.post(&format!("/threads/{thread}/visit"), &[("kind", "phone"), ("reason", "  ")]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.html.contains("id=\"visit-reason-error\""), "the error is at the reason");
+    assert!(no_reason.html.contains("value=\"phone\" selected"), "the kind stays chosen");
+
+    let held = lee.post(&format!("/threads/{thread}/held"), &[("body", typed), ("mode", "held")]).await;
+    assert_eq!(held.status, StatusCode::SEE_OTHER);
+    let page = lee.get(&format!("/threads/{thread}")).await;
+    assert!(page.html.contains("Held until released") && page.html.contains(typed));
+    let patient = Browser::sign_in(&app, "patient.alice").await;
+    let theirs = patient.get(&format!("/threads/{thread}")).await;
+    assert!(!theirs.html.contains(typed) && !theirs.html.contains("Held until released"));
 }

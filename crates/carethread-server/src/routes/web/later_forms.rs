@@ -3,6 +3,7 @@
 //! Each calls the same application function as the JSON API.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
@@ -14,7 +15,9 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use super::WebSession;
+use super::form_error::FormError;
 use super::pages::api_error_in;
+use super::thread_page::{LaterForms, ReplyBox};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -79,20 +82,28 @@ async fn hold(
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
+    let scheduled = form.mode == "scheduled";
     let result = async {
-        let id = thread_id(&id)?;
-        let release_at = match form.mode.as_str() {
-            "scheduled" => Some(release_time(&session, &form.release_at)?),
-            _ => None,
-        };
-        let hold = HoldReply { body: form.body, release_at };
-        release::hold_reply(&state.app(), &session.auth.caller(), id, hold).await?;
-        Ok::<_, ApiError>(id)
+        let thread = thread_id(&id)?;
+        let release_at = if scheduled { Some(release_time(&session, &form.release_at)?) } else { None };
+        let hold = HoldReply { body: form.body.clone(), release_at };
+        release::hold_reply(&state.app(), &session.auth.caller(), thread, hold).await?;
+        Ok::<_, ApiError>(thread)
     }
     .await;
     match result {
-        Ok(id) => back_to(id),
-        Err(e) => api_error_in(&session, &e),
+        Ok(thread) => back_to(thread),
+        Err(e) => {
+            let field = if FormError::invalid_field(&e) == "release_at" { "hold-release-at" } else { "hold-body" };
+            let typed = LaterForms {
+                body: form.body,
+                scheduled,
+                release_at: form.release_at,
+                error: Some(refused(&session, &e, field)),
+                ..LaterForms::default()
+            };
+            again(&state, &session, &id, typed).await
+        }
     }
 }
 
@@ -133,15 +144,45 @@ async fn visit(
         return refused;
     }
     let result = async {
-        let id = thread_id(&id)?;
+        let thread = thread_id(&id)?;
         let kind = VisitKind::parse(&form.kind)?;
-        visits::request_visit(&state.app(), &session.auth.caller(), id, RequestVisit { kind, reason: form.reason })
-            .await?;
-        Ok::<_, ApiError>(id)
+        let visit = RequestVisit { kind, reason: form.reason.clone() };
+        visits::request_visit(&state.app(), &session.auth.caller(), thread, visit).await?;
+        Ok::<_, ApiError>(thread)
     }
     .await;
     match result {
-        Ok(id) => back_to(id),
-        Err(e) => api_error_in(&session, &e),
+        Ok(thread) => back_to(thread),
+        Err(e) => {
+            let field = if FormError::invalid_field(&e) == "kind" { "visit-kind" } else { "visit-reason" };
+            let typed = LaterForms {
+                kind: form.kind,
+                reason: form.reason,
+                error: Some(refused(&session, &e, field)),
+                ..LaterForms::default()
+            };
+            again(&state, &session, &id, typed).await
+        }
     }
+}
+
+/// Why a hold or visit form was refused, in the person's words, at `field`.
+fn refused(session: &WebSession, err: &ApiError, field: &str) -> FormError {
+    let text = session.text;
+    let max = session.clinic.profile.message_max_chars.to_string();
+    match FormError::invalid_field(err) {
+        "body" => {
+            FormError::new(field, StatusCode::UNPROCESSABLE_ENTITY, text.fill("form-body_invalid", &[("max", &max)]))
+        }
+        "release_at" => FormError::new(field, StatusCode::UNPROCESSABLE_ENTITY, text.get("held-error-release_at")),
+        "reason" => FormError::new(field, StatusCode::UNPROCESSABLE_ENTITY, text.get("visit-error-reason")),
+        _ => FormError::refused(text, err, field),
+    }
+}
+
+/// The thread page again, with the refused form as typed and its error.
+async fn again(state: &AppState, session: &WebSession, id: &str, typed: LaterForms) -> Response {
+    let status = typed.error.as_ref().map_or(StatusCode::UNPROCESSABLE_ENTITY, |e| e.status);
+    let page = ReplyBox { later: typed, ..ReplyBox::default() };
+    super::thread_forms::again(state, session, id, page, status).await
 }

@@ -25,6 +25,7 @@ mod manage;
 mod paging;
 mod reply;
 
+pub(super) use later::LaterForms;
 pub(super) use reply::{check_wording, quick_reply};
 
 /// Opens the thread (audited, with read receipts) as the page shows it.
@@ -61,6 +62,8 @@ pub(super) struct ReplyBox {
     /// The forward form's note, and why the forward came back.
     pub(super) forward_note: String,
     pub(super) forward_error: Option<FormError>,
+    /// The hold and visit forms, when one came back refused.
+    pub(super) later: later::LaterForms,
 }
 
 /// What the care team sees around a thread: forwarding targets, the
@@ -322,7 +325,7 @@ pub(super) fn render_thread(
             }
             @if staff { (manage::staff_actions(session, d, context, reply)) }
             (reply::reply_section(session, d, reply, context))
-            @if staff { (later::later_section(session, d, &context.held, context.may_reply)) }
+            @if staff { (later::later_section(session, d, &context.held, context.may_reply, &reply.later)) }
             @if staff { (note_section(session, d, reply)) }
             @if context.may_mark_confidential { (confidential_section(session, d)) }
             @if staff && !context.recent.is_empty() {

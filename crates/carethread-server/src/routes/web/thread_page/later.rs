@@ -7,11 +7,32 @@ use carethread_store::HeldReply;
 use maud::{Markup, html};
 
 use super::super::WebSession;
+use super::super::form_error::FormError;
 use crate::dto::ThreadDetail;
 
+/// What the hold and visit forms held when one came back refused: the text
+/// as typed, and why, next to the field at fault.
+#[derive(Default)]
+pub(in crate::routes::web) struct LaterForms {
+    pub(in crate::routes::web) body: String,
+    pub(in crate::routes::web) scheduled: bool,
+    pub(in crate::routes::web) release_at: String,
+    pub(in crate::routes::web) kind: String,
+    pub(in crate::routes::web) reason: String,
+    pub(in crate::routes::web) error: Option<FormError>,
+}
+
 /// Held replies, and the hold and visit forms, for a clinician who may reply.
-pub(super) fn later_section(session: &WebSession, d: &ThreadDetail, held: &[HeldReply], may_reply: bool) -> Markup {
+pub(super) fn later_section(
+    session: &WebSession,
+    d: &ThreadDetail,
+    held: &[HeldReply],
+    may_reply: bool,
+    typed: &LaterForms,
+) -> Markup {
     let text = session.text;
+    let error = typed.error.as_ref();
+    let invalid = |id: &str| FormError::is_for(error, id).then_some("true");
     let clinician = session.auth.user.role.is_clinician();
     let closed = d.status == "closed";
     html! {
@@ -51,19 +72,23 @@ pub(super) fn later_section(session: &WebSession, d: &ThreadDetail, held: &[Held
                 form method="post" action={ "/threads/" (d.id) "/held" } class="stack" {
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     label for="hold-body" { (text.get("held-body")) }
-                    textarea id="hold-body" name="body" rows="4" required aria-describedby="hold-hint" {}
+                    textarea id="hold-body" name="body" rows="4" required aria-invalid=[invalid("hold-body")]
+                        aria-describedby=(FormError::described_by(error, "hold-body").unwrap_or_else(|| "hold-hint".to_owned())) { (typed.body) }
+                    (FormError::next_to(error, "hold-body"))
                     fieldset {
                         legend { (text.get("held-when")) }
                         div class="row" {
-                            input type="radio" id="hold-mode-held" name="mode" value="held" checked;
+                            input type="radio" id="hold-mode-held" name="mode" value="held" checked[!typed.scheduled];
                             label for="hold-mode-held" { (text.get("held-mode_hold")) }
                         }
                         div class="row" {
-                            input type="radio" id="hold-mode-scheduled" name="mode" value="scheduled";
+                            input type="radio" id="hold-mode-scheduled" name="mode" value="scheduled" checked[typed.scheduled];
                             label for="hold-mode-scheduled" { (text.get("held-mode_schedule")) }
                         }
                         label for="hold-release-at" { (text.get("held-release_at")) }
-                        input type="datetime-local" id="hold-release-at" name="release_at";
+                        input type="datetime-local" id="hold-release-at" name="release_at" value=(typed.release_at)
+                            aria-invalid=[invalid("hold-release-at")] aria-describedby=[FormError::described_by(error, "hold-release-at")];
+                        (FormError::next_to(error, "hold-release-at"))
                     }
                     button type="submit" { (text.get("held-submit")) }
                 }
@@ -77,12 +102,14 @@ pub(super) fn later_section(session: &WebSession, d: &ThreadDetail, held: &[Held
                     input type="hidden" name="csrf_token" value=(session.csrf);
                     label for="visit-kind" { (text.get("visit-kind")) }
                     select id="visit-kind" name="kind" {
-                        option value="in_person" { (text.get("visit-in_person")) }
-                        option value="video" { (text.get("visit-video")) }
-                        option value="phone" { (text.get("visit-phone")) }
+                        @for (value, key) in [("in_person", "visit-in_person"), ("video", "visit-video"), ("phone", "visit-phone")] {
+                            option value=(value) selected[typed.kind == value] { (text.get(key)) }
+                        }
                     }
                     label for="visit-reason" { (text.get("visit-reason")) }
-                    textarea id="visit-reason" name="reason" rows="2" maxlength="500" required aria-describedby="visit-hint" {}
+                    textarea id="visit-reason" name="reason" rows="2" maxlength="500" required aria-invalid=[invalid("visit-reason")]
+                        aria-describedby=(FormError::described_by(error, "visit-reason").unwrap_or_else(|| "visit-hint".to_owned())) { (typed.reason) }
+                    (FormError::next_to(error, "visit-reason"))
                     button type="submit" { (text.get("visit-submit")) }
                 }
             }
