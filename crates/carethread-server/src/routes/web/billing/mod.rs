@@ -122,7 +122,6 @@ async fn consent_page(State(state): State<AppState>, session: WebSession) -> Res
         text.get("billing-notice_title"),
         Some(&session),
         html! {
-            h1 { (text.get("billing-notice_title")) }
             @match &notice {
                 None => { p { (text.get("billing-off")) } }
                 Some(n) => {

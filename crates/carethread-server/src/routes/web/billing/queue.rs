@@ -46,7 +46,6 @@ async fn queue_page(State(state): State<AppState>, session: WebSession) -> Respo
         text.get("billing-queue_title"),
         Some(&session),
         html! {
-            h1 { (text.get("billing-queue_title")) }
             form method="post" action="/billing/export" class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 button type="submit" class="primary" { (text.get("billing-export")) }
@@ -170,7 +169,6 @@ async fn settings_page(State(state): State<AppState>, session: WebSession) -> Re
         text.get("billing-settings_title"),
         Some(&session),
         html! {
-            h1 { (text.get("billing-settings_title")) }
             form method="post" action=(SETTINGS_PATH) class="stack" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
                 div class="row" {
