@@ -246,8 +246,8 @@ pub(super) async fn inbasket(
         "unread_reply" => Some(carethread_core::thread::ThreadStatus::AwaitingPatient),
         raw => carethread_core::thread::ThreadStatus::parse(raw).ok(),
     };
-    let unread_reply_before = (q.status == "unread_reply")
-        .then(|| chrono::Utc::now() - state.app().notifications.unread_reminder_after);
+    let unread_reply_before =
+        (q.status == "unread_reply").then(|| chrono::Utc::now() - state.app().notifications.unread_reminder_after);
     // The store orders the page: by urgency, then the longest waiting, then by id (the keyset cursor).
     let filter = ListThreads {
         page_size: PAGE_SIZE,
