@@ -34,7 +34,13 @@ impl<'a> Client<'a> {
             req = req.bearer_auth(token);
         }
         let reply = TestApp::reply(req).await;
-        assert_eq!(reply.content_type, FHIR_JSON, "GET {path}: {:?}", reply.body);
+        assert_eq!(
+            reply.content_type,
+            FHIR_JSON,
+            "GET {path}: {} {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.raw)
+        );
         if !reply.status.is_success() {
             assert_eq!(reply.body["resourceType"], "OperationOutcome", "GET {path}: {:?}", reply.body);
         }
@@ -262,6 +268,12 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         assert_eq!(fhir.get(kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
         assert_eq!(fhir.get(&format!("{kind}/{}", known(kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
     }
+    // Addresses that name nothing answer 404 as an OperationOutcome too.
+    for nothing in ["Patient/%FF%FE", "Communication/..%2F..%2Fapi", "", "Patient/"] {
+        assert_eq!(fhir.get(nothing, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{nothing:?}");
+    }
+    let base = TestApp::reply(app.http.get(format!("{}/fhir/r4", app.base)).bearer_auth(&kim)).await;
+    assert_eq!((base.status, base.content_type.as_str()), (StatusCode::NOT_FOUND, FHIR_JSON));
     // Nor are writes.
     let write = TestApp::reply(
         app.http

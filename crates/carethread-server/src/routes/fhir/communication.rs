@@ -1,7 +1,7 @@
 //! `GET /fhir/r4/Communication/{id}` and `GET /fhir/r4/Communication?…`:
 //! messages as FHIR `Communication`s, read through the application layer.
 
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use carethread_app::fhir_reads::{self, MessageQuery, ThreadRead};
@@ -22,9 +22,11 @@ pub(super) async fn read(
     State(state): State<AppState>,
     headers: HeaderMap,
     auth: Result<Authenticated, ApiError>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
+    // An id that cannot be read (not UTF-8, not a CareThread id) names nothing.
+    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
     let id: MessageId = id.parse().map_err(|_| ApiError::NotFound)?;
     let read = fhir_reads::read_message(&state.app(), &auth.caller(), id).await?;
     let origin = origin(&base_url(&state, &headers));

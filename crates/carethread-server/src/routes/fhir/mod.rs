@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, any, get};
 use carethread_fhir::{CapabilityInfo, FHIR_JSON, Interaction, IssueCode, SUPPORTED, operation_outcome};
 use chrono::Utc;
 use serde_json::Value;
@@ -35,8 +35,26 @@ pub(super) fn router() -> Router<AppState> {
     }
     let inner = inner
         .fallback(|| async { FhirError(ApiError::NotFound) })
-        .method_not_allowed_fallback(|| async { FhirError(ApiError::MethodNotAllowed) });
-    Router::new().nest(FHIR_BASE, inner)
+        .method_not_allowed_fallback(|| async { FhirError(ApiError::MethodNotAllowed) })
+        .layer(axum::middleware::map_response(framework_refusals_as_outcomes));
+    // The base itself names no resource (the nested fallback covers what is below it).
+    let nothing = || async { FhirError(ApiError::NotFound) };
+    Router::new().nest(FHIR_BASE, inner).route(FHIR_BASE, any(nothing)).route("/fhir/r4/", any(nothing))
+}
+
+/// What the framework refuses by itself before a handler runs (an address
+/// that is not UTF-8, say) is answered as an `OperationOutcome` too.
+async fn framework_refusals_as_outcomes(response: Response) -> Response {
+    let status = response.status();
+    let fhir = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == FHIR_JSON.as_bytes());
+    if fhir || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let diagnostics = status.canonical_reason().unwrap_or("the request could not be answered");
+    let outcome = operation_outcome(IssueCode::for_status(status.as_u16()), diagnostics);
+    let mut answer = Fhir(outcome).into_response();
+    *answer.status_mut() = status;
+    answer
 }
 
 /// The route answering one interaction on one resource type; `None` for a

@@ -1,5 +1,6 @@
 //! `GET /fhir/r4/Patient/{id}` and `GET /fhir/r4/Practitioner/{id}`.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use carethread_app::fhir_reads;
 use carethread_core::ids::UserId;
@@ -14,9 +15,11 @@ use crate::extract::Authenticated;
 pub(super) async fn read_patient(
     State(state): State<AppState>,
     auth: Result<Authenticated, ApiError>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
+    // An id that cannot be read (not UTF-8, not a CareThread id) names nothing.
+    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
     let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
     let user = fhir_reads::read_patient(&state.app(), &auth.caller(), id).await?;
     Ok(Fhir(carethread_fhir::patient(&PatientFacts {
@@ -33,9 +36,11 @@ pub(super) async fn read_patient(
 pub(super) async fn read_practitioner(
     State(state): State<AppState>,
     auth: Result<Authenticated, ApiError>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
+    // An id that cannot be read (not UTF-8, not a CareThread id) names nothing.
+    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
     let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
     let user = fhir_reads::read_practitioner(&state.app(), &auth.caller(), id).await?;
     Ok(Fhir(carethread_fhir::practitioner(&PractitionerFacts {
