@@ -19,6 +19,8 @@ use carethread_store::{ContactPreferences, Membership, NewAccount, NewMessage, N
 use chrono::{NaiveDate, TimeDelta, Utc};
 use secrecy::SecretString;
 
+pub mod history;
+
 /// A demo account: username, display name, role, date of birth, language.
 pub struct DemoAccount {
     pub username: &'static str,
@@ -232,6 +234,7 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
         store.grant_proxy(&carethread_store::NewGrant { grant, created_by: clinic.id(patient)?, now }, &audit).await?;
     }
     if with_threads {
+        history::seed(store, &clinic, &hash, now).await?;
         seed_threads(store, &clinic).await?;
         for (code, body) in QUICK_REPLIES {
             let new =
