@@ -73,7 +73,7 @@ async fn contact_preferences_are_kept_and_unsubscribed_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contact_preferences_are_kept_and_unsubscribed_on_postgres() {
     let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
-    let hour = Duration::from_secs(3600);
+    let hour = Duration::from_hours(1);
     let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_contacts", hour).await;
     let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_contacts")
         .await

@@ -212,7 +212,7 @@ async fn workers_never_share_a_job_on_sqlite() {
 /// A fresh PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names.
 async fn postgres() -> Arc<dyn Store> {
     let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
-    let hour = Duration::from_secs(3600);
+    let hour = Duration::from_hours(1);
     let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_outbox", hour).await;
     let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_outbox")
         .await
