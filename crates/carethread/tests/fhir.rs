@@ -137,6 +137,13 @@ async fn patient_reads_her_own_and_not_anothers(app: &TestApp, fhir: &mut Client
     assert_eq!(other_patient.body, fhir.get("Patient/not-an-id", Some(&alice)).await.body);
     let herself = fhir.ok(&format!("Patient/{alice_id}"), &alice).await;
     assert_eq!(herself["resourceType"], "Patient");
+    // Her reading through FHIR is in the audit log, as through the JSON API.
+    let auditor = app.login("auditor").await;
+    let log = app.get("/api/v1/audit?action=message.read", &auditor).await;
+    let read_by_alice = log.body["entries"]
+        .as_array()
+        .is_some_and(|entries| entries.iter().any(|e| e["actor"]["id"] == alice_id.as_str()));
+    assert!(read_by_alice, "{:?}", log.body);
     // Naming Bob as the subject finds nothing of his.
     let crossed = fhir.ok(&format!("Communication?subject=Patient/{}", app.id("patient.bob")), &alice).await;
     assert_eq!(crossed["total"], 0);
