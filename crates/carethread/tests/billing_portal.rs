@@ -171,8 +171,9 @@ async fn the_billing_api_answers_each_role_its_part_and_refuses_bad_input_with_a
             )
             .await;
         assert_eq!(approve.status, StatusCode::CONFLICT, "{backend:?}: an open, unattested period does not bill");
-        let hold = json!({"status": "held", "reason": "waiting for the week to end"});
-        let held = app.call(Method::PUT, &format!("/api/v1/billing/periods/{period}"), Some(&clerk), Some(hold)).await;
+        let on_hold = json!({"status": "held", "reason": "waiting for the week to end"});
+        let held =
+            app.call(Method::PUT, &format!("/api/v1/billing/periods/{period}"), Some(&clerk), Some(on_hold)).await;
         assert_eq!(held.body["status"], "held", "{backend:?}");
         let csv = app.call(Method::POST, "/api/v1/billing/export", Some(&clerk), None).await;
         assert!(csv.content_type.starts_with("text/csv"), "{backend:?}");

@@ -53,7 +53,7 @@ fn run(mut command: Command, smtp: &str, delay: u64) -> (Child, String) {
             }
         }
     });
-    let url = url.recv_timeout(Duration::from_secs(120)).expect("the demo prints its address");
+    let url = url.recv_timeout(Duration::from_mins(2)).expect("the demo prints its address");
     (child, url)
 }
 
