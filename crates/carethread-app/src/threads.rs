@@ -323,7 +323,9 @@ pub async fn update_thread(app: &App, caller: &Caller, id: ThreadId, change: Cha
                 }
             }
             Ok(_) => {}
-            Err(err) => tracing::warn!(thread.id = %thread.id, error = %err, "could not hand the thread to the coverer"),
+            Err(err) => {
+                tracing::warn!(thread.id = %thread.id, error = %err, "could not hand the thread to the coverer")
+            }
         }
     }
     Ok(changed.thread)

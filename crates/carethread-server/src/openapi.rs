@@ -45,8 +45,16 @@ pub const CONFLICTS: [(&str, &str, &str); 14] = [
     ),
     ("post", "/api/v1/threads/{id}/attachments", "The conversation is closed or takes no replies from you"),
     ("put", "/api/v1/me/billing-consent", "The clinic does not bill online visits"),
-    ("put", "/api/v1/threads/{id}/billing-attestation", "The clinic does not bill online visits, or none of your time is measured on this conversation yet"),
-    ("put", "/api/v1/billing/periods/{period}", "The period does not bill (it cannot be approved), or its claim was exported already"),
+    (
+        "put",
+        "/api/v1/threads/{id}/billing-attestation",
+        "The clinic does not bill online visits, or none of your time is measured on this conversation yet",
+    ),
+    (
+        "put",
+        "/api/v1/billing/periods/{period}",
+        "The period does not bill (it cannot be approved), or its claim was exported already",
+    ),
 ];
 
 #[derive(OpenApi)]
