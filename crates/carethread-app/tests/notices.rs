@@ -12,9 +12,10 @@ use std::time::Duration;
 use carethread_app::jobs::{self, Notifications};
 use carethread_app::messages::{self, AddMessage};
 use carethread_app::threads::{self, StartThread};
-use carethread_app::{Caller, clinic_admin};
+use carethread_app::{Caller, clinic_admin, coverage};
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::contact::{EmailAddress, NotifyChannel};
+use carethread_core::coverage::Coverer;
 use carethread_core::message::MessageBody;
 use carethread_notify::test_support::{ReceivedMail, SmtpSink, closed_port};
 use carethread_notify::{NotificationSettings, Notifier, PortalUrl};
@@ -184,6 +185,41 @@ async fn a_proxy_is_not_told_of_a_reply_in_a_thread_the_adolescent_keeps_confide
         // (Maya was told within the last minutes of the clock this test moves, so only Carol is.)
         let mail = sink.wait_for(2, Duration::from_secs(10));
         assert_eq!(to(&mail, "carol@example.org"), 1, "{backend}: {mail:#?}");
+    }
+}
+
+#[carethread_test_services::needs(smtp)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emergency_pages_whoever_covers_for_an_on_call_nurse_who_is_away() {
+    for backend in support::backends() {
+        let sink = SmtpSink::start().expect("smtp server");
+        let mut c = support::clinic(backend).await;
+        c.app = c.app.clone().with_notifications(notifications(&sink.url()));
+        email(&c, &c.nurse, "nurse@example.org").await;
+        email(&c, &c.doctor, "doctor@example.org").await;
+        let on_call = clinic_admin::ChangeProfile {
+            on_call: Some(format!("user:{}", c.nurse.user.id)),
+            ..clinic_admin::ChangeProfile::default()
+        };
+        clinic_admin::update_profile(&c.app, &c.admin, on_call).await.expect("on call");
+        let away = coverage::SetAway {
+            from: Utc::now(),
+            until: Utc::now() + TimeDelta::days(7),
+            coverer: Coverer::User(c.doctor.user.id),
+        };
+        coverage::set_away(&c.app, &c.nurse, c.nurse.user.id, away).await.expect("away");
+        let emergency = StartThread {
+            subject: "Help".to_owned(),
+            body: "I have crushing chest pain and can't breathe".to_owned(),
+            ..StartThread::default()
+        };
+        threads::start_thread(&c.app, &c.alice, emergency).await.expect("thread");
+        jobs::run_due(&c.app, Utc::now() + TimeDelta::seconds(1)).await;
+        sink.wait_for(1, Duration::from_secs(10)).truncate(0);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mail = sink.messages();
+        assert_eq!(to(&mail, "doctor@example.org"), 1, "{backend}: the colleague covering is paged: {mail:#?}");
+        assert_eq!(to(&mail, "nurse@example.org"), 0, "{backend}: not the nurse on leave");
     }
 }
 
