@@ -324,7 +324,7 @@ pub async fn update_thread(app: &App, caller: &Caller, id: ThreadId, change: Cha
             }
             Ok(_) => {}
             Err(err) => {
-                tracing::warn!(thread.id = %thread.id, error = %err, "could not hand the thread to the coverer")
+                tracing::warn!(thread.id = %thread.id, error = %err, "could not hand the thread to the coverer");
             }
         }
     }
