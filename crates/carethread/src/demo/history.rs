@@ -40,7 +40,7 @@ use super::DemoClinic;
 /// The demo's year is the same every time.
 const SEED: u64 = 0x00C0_FFEE_2026_1206;
 /// Patients beyond the demo accounts.
-const PATIENTS: usize = 96;
+const PATIENTS: usize = 120;
 /// Threads written at the same time.
 const LANES: usize = 32;
 /// What the audit log says about writes that only set the demo up.

@@ -419,7 +419,7 @@ pub(super) const TOPICS: &[Topic] = &[
         None,
     ),
     Topic {
-        weight: 2,
+        weight: 4,
         en: texts(
             "Thank you",
             "Just wanted to say thank you to the nurses for their help last week. I feel much better.",
