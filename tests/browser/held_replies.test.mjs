@@ -14,7 +14,7 @@ import { demoClinic, DESKTOP } from "./harness.mjs";
 const clinic = demoClinic({ minAudited: 4 });
 const { person, shot, signIn, compose } = clinic;
 
-/** Alice writes; answers the subject to find her thread by. */
+/** Alice writes; answers her new thread's id (from the "sent" page's address). */
 async function aliceAsks(topic, body) {
   const patient = await person(DESKTOP);
   await signIn(patient, "patient.alice");
@@ -22,31 +22,33 @@ async function aliceAsks(topic, body) {
   const subject = `${topic} ${Date.now()}`;
   await compose(patient, "A question for my care team", { Subject: subject }, body);
   await patient.getByRole("heading", { name: "Your message was sent" }).waitFor();
+  const id = new URL(patient.url()).pathname.split("/")[2];
   await patient.context().close();
-  return subject;
+  return id;
 }
 
-async function openAs(username, subject) {
+async function openAs(username, thread) {
   const page = await person(DESKTOP);
   await signIn(page, username);
-  await page.goto(`${clinic.base}/inbasket?status=all`);
-  await page.getByRole("link", { name: new RegExp(subject) }).first().click();
+  await page.getByRole("navigation").first().waitFor();
+  await page.goto(`${clinic.base}/threads/${thread}`);
   return page;
 }
 
-async function aliceReads(subject) {
+async function aliceReads(thread) {
   const patient = await person(DESKTOP);
   await signIn(patient, "patient.alice");
-  await patient.goto(`${clinic.base}/inbox`);
-  await patient.getByRole("link", { name: new RegExp(subject) }).first().click();
+  await patient.getByRole("navigation").first().waitFor();
+  await patient.goto(`${clinic.base}/threads/${thread}`);
+  await patient.getByRole("heading", { name: "Messages" }).waitFor();
   const text = await patient.locator("main").innerText();
   await patient.context().close();
   return text;
 }
 
 test("a nurse schedules a reply: staff see it scheduled, the patient sees nothing until it is released", async () => {
-  const subject = await aliceAsks("Lab results", "Are my cholesterol results back yet?");
-  const nurse = await openAs("rn.kim", subject);
+  const thread = await aliceAsks("Lab results", "Are my cholesterol results back yet?");
+  const nurse = await openAs("rn.kim", thread);
   const reply = `Your results are back and look good ${Date.now()}.`;
   await nurse.getByRole("heading", { name: "Hold or schedule a reply" }).waitFor();
   await nurse.getByLabel("Reply", { exact: true }).fill(reply);
@@ -58,25 +60,25 @@ test("a nurse schedules a reply: staff see it scheduled, the patient sees nothin
   await nurse.getByText(/^Scheduled for /).waitFor();
   await shot(nurse, "held-reply-scheduled");
 
-  assert.ok(!(await aliceReads(subject)).includes(reply), "the patient sees nothing of a scheduled reply");
+  assert.ok(!(await aliceReads(thread)).includes(reply), "the patient sees nothing of a scheduled reply");
 
   await nurse.getByRole("button", { name: "Release now" }).click();
   await nurse.locator("ol.messages li.message").filter({ hasText: reply }).first().waitFor();
   assert.equal(await nurse.getByRole("heading", { name: "Replies held back" }).count(), 0, "nothing held any more");
   await nurse.context().close();
-  assert.ok((await aliceReads(subject)).includes(reply), "released, it is a reply the patient reads");
+  assert.ok((await aliceReads(thread)).includes(reply), "released, it is a reply the patient reads");
 });
 
 test("a thread closed as needing a visit tells the patient how to book and reaches the front desk", async () => {
-  const subject = await aliceAsks("Rash", "The rash on my arm is spreading. What should I do?");
-  const doctor = await openAs("dr.lee", subject);
+  const thread = await aliceAsks("Rash", "The rash on my arm is spreading. What should I do?");
+  const doctor = await openAs("dr.lee", thread);
   await doctor.getByLabel("Visit", { exact: true }).selectOption("video");
   await doctor.getByLabel("Reason (the patient reads this)").fill("We need to look at the rash together.");
   await doctor.getByRole("button", { name: "Close as needing a visit" }).click();
   await doctor.getByText("How to book", { exact: false }).first().waitFor();
   await doctor.context().close();
 
-  const seen = await aliceReads(subject);
+  const seen = await aliceReads(thread);
   assert.match(seen, /video visit/);
   assert.match(seen, /look at the rash together/);
 
