@@ -93,8 +93,12 @@ pub(super) async fn deliver(
                 channel: address.channel().to_owned(),
                 sent_at: now,
             }),
-            Err(DeliveryError::NotConfigured(channel)) => {
+            // Start-up says notices are off; a page that cannot go out is worth a warning each time.
+            Err(DeliveryError::NotConfigured(channel)) if kind.is_for_staff() => {
                 tracing::warn!(notice = %kind, channel, "not sent: no server is configured for this channel");
+            }
+            Err(DeliveryError::NotConfigured(channel)) => {
+                tracing::debug!(notice = %kind, channel, "not sent: no server is configured for this channel");
             }
             Err(err) => trouble = Some(err),
         }
