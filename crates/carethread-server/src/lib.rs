@@ -8,6 +8,7 @@ mod admin_views;
 mod after_hours;
 mod ai_views;
 pub mod auth;
+pub(crate) mod billing_periods;
 pub mod clinic;
 pub mod dto;
 pub mod error;

@@ -132,6 +132,16 @@ impl Metrics {
     }
 }
 
+/// The outbox's job counts as Prometheus gauges, for `/metrics`.
+pub(crate) fn job_gauges(counts: carethread_store::JobCounts) -> String {
+    format!(
+        "# HELP carethread_jobs Background jobs by state.\n# TYPE carethread_jobs gauge\n\
+         carethread_jobs{{state=\"pending\"}} {}\ncarethread_jobs{{state=\"running\"}} {}\n\
+         carethread_jobs{{state=\"dead\"}} {}\n",
+        counts.pending, counts.running, counts.dead
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,12 +17,13 @@ use carethread_app::billing::{self, BillingNotice, ConsentChoice, SetupInput};
 use carethread_core::billing::MessagePurpose;
 use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::policy;
-use carethread_store::{BillingSetup, ClaimStatus, PeriodKey};
+use carethread_store::{BillingSetup, ClaimStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::billing_periods::{parse_period, period_name};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated, parse_uuid_field};
 
@@ -364,25 +365,6 @@ pub struct BillingPeriodOut {
     /// `pending`, `approved`, `held`, `rejected` or `exported`.
     pub status: String,
     pub reason: Option<String>,
-}
-
-/// A period's name in paths: patient, clinician and start (milliseconds).
-pub(crate) fn period_name(key: &PeriodKey) -> String {
-    format!("{}_{}_{}", key.patient, key.clinician, key.period_start.timestamp_millis())
-}
-
-/// Reads a period's name back; any malformed one is no such period.
-pub(crate) fn parse_period(raw: &str) -> ApiResult<PeriodKey> {
-    let mut parts = raw.split('_');
-    let (Some(p), Some(c), Some(ms), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(ApiError::NotFound);
-    };
-    let start = ms.parse::<i64>().ok().and_then(DateTime::from_timestamp_millis).ok_or(ApiError::NotFound)?;
-    Ok(PeriodKey {
-        patient: p.parse().map_err(|_| ApiError::NotFound)?,
-        clinician: c.parse().map_err(|_| ApiError::NotFound)?,
-        period_start: start,
-    })
 }
 
 impl From<QueueRow> for BillingPeriodOut {

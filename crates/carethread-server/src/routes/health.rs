@@ -58,7 +58,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut body = state.metrics.render();
     // The outbox's counts (pending, running, dead), when the database answers.
     match carethread_app::outbox_admin::job_counts(&state.app()).await {
-        Ok(counts) => body.push_str(&super::jobs::job_gauges(counts)),
+        Ok(counts) => body.push_str(&crate::metrics::job_gauges(counts)),
         Err(err) => tracing::warn!(error = %err, "job counts unavailable for metrics"),
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)

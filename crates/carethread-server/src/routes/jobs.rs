@@ -119,13 +119,3 @@ pub async fn retry_job(
     outbox_admin::retry_dead_job(&state.app(), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-
-/// The outbox's job counts as Prometheus gauges, for `/metrics`.
-pub(crate) fn job_gauges(counts: carethread_store::JobCounts) -> String {
-    format!(
-        "# HELP carethread_jobs Background jobs by state.\n# TYPE carethread_jobs gauge\n\
-         carethread_jobs{{state=\"pending\"}} {}\ncarethread_jobs{{state=\"running\"}} {}\n\
-         carethread_jobs{{state=\"dead\"}} {}\n",
-        counts.pending, counts.running, counts.dead
-    )
-}

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use super::super::pages::api_error_in;
 use super::super::{WebSession, page};
 use crate::AppState;
+use crate::billing_periods::{parse_period, period_name};
 use crate::error::ApiError;
-use crate::routes::billing::{parse_period, period_name};
 
 /// The queue page.
 pub(in super::super) const PATH: &str = "/billing";
