@@ -139,12 +139,12 @@ async fn survives_kill_9(sink: &SmtpSink, start: impl Fn() -> (Child, String)) {
     nurse_replies_to_alice(&url).await;
     stop(child);
     tokio::time::sleep(Duration::from_secs(5)).await;
-    assert!(to_readers(&sink, 0, Duration::ZERO).is_empty(), "nothing was sent before the kill");
+    assert!(to_readers(sink, 0, Duration::ZERO).is_empty(), "nothing was sent before the kill");
 
     let (child, _) = start();
-    let mail = to_readers(&sink, 2, Duration::from_secs(20));
+    let mail = to_readers(sink, 2, Duration::from_secs(20));
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let all = to_readers(&sink, 0, Duration::ZERO);
+    let all = to_readers(sink, 0, Duration::ZERO);
     stop(child);
     assert_eq!(mail.len(), 2, "the patient and her proxy, after the restart: {all:#?}");
     assert_eq!(all.len(), 2, "each once");
