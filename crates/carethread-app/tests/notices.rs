@@ -7,52 +7,27 @@
 
 mod support;
 
+use support::{email, notifications, to};
+
 use std::time::Duration;
 
-use carethread_app::jobs::{self, Notifications};
+use carethread_app::jobs::{self};
 use carethread_app::messages::{self, AddMessage};
 use carethread_app::threads::{self, StartThread};
-use carethread_app::{Caller, clinic_admin, coverage};
+use carethread_app::{clinic_admin, coverage};
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::contact::{EmailAddress, NotifyChannel};
 use carethread_core::coverage::Coverer;
 use carethread_core::message::MessageBody;
 use carethread_notify::test_support::{ReceivedMail, SmtpSink, closed_port};
-use carethread_notify::{NotificationSettings, Notifier, PortalUrl};
 use carethread_store::{ContactPreferences, JobState};
 use chrono::{TimeDelta, Utc};
-use secrecy::SecretString;
 
 const CANARY_SUBJECT: &str = "Canary-subject-7f3a";
 const CANARY_BODY: &str = "canary-body-91c2";
 
-fn notifications(smtp_url: &str) -> Notifications {
-    let settings = NotificationSettings {
-        smtp_url: Some(SecretString::from(smtp_url.to_owned())),
-        from: Some("CareThread <noreply@clinic.example.org>".to_owned()),
-        portal_url: Some("https://portal.clinic.example.org/".to_owned()),
-        ..NotificationSettings::default()
-    };
-    let notifier = Notifier::from_settings(&settings).expect("notifier");
-    Notifications::new(notifier, PortalUrl::parse("https://portal.clinic.example.org/").expect("portal"))
-}
-
-async fn email(c: &support::Clinic, who: &Caller, address: &str) {
-    let preferences = ContactPreferences {
-        email: Some(EmailAddress::parse(address).expect("address")),
-        channel: NotifyChannel::Email,
-        ..ContactPreferences::default()
-    };
-    let audit = AuditEvent::new(AuditAction::ContactChange, None, Utc::now());
-    c.app.store.set_contact_preferences(who.user.id, &preferences, Utc::now(), &audit).await.expect("preferences");
-}
-
 fn reply(text: &str) -> AddMessage {
     AddMessage { body: Some(MessageBody::parse(text, 5000).expect("body")), ..AddMessage::default() }
-}
-
-fn to(mail: &[ReceivedMail], address: &str) -> usize {
-    mail.iter().filter(|m| m.rcpt_tos.iter().any(|r| r == address)).count()
 }
 
 fn assert_no_phi(mail: &[ReceivedMail]) {
@@ -70,8 +45,8 @@ async fn replies_are_announced_late_once_and_without_content_and_reminded_when_u
         let sink = SmtpSink::start().expect("smtp server");
         let mut c = support::clinic(backend).await;
         c.app = c.app.clone().with_notifications(notifications(&sink.url()));
-        email(&c, &c.alice, "alice@example.org").await;
-        email(&c, &c.carol, "carol@example.org").await;
+        email(&c.app, &c.alice, "alice@example.org").await;
+        email(&c.app, &c.carol, "carol@example.org").await;
         let question = StartThread {
             subject: CANARY_SUBJECT.to_owned(),
             body: format!("Question about my refill {CANARY_BODY}"),
@@ -131,7 +106,7 @@ async fn someone_who_chose_no_notices_gets_none() {
         let sink = SmtpSink::start().expect("smtp server");
         let mut c = support::clinic(backend).await;
         c.app = c.app.clone().with_notifications(notifications(&sink.url()));
-        email(&c, &c.carol, "carol@example.org").await;
+        email(&c.app, &c.carol, "carol@example.org").await;
         let none = ContactPreferences {
             email: Some(EmailAddress::parse("alice@example.org").expect("address")),
             channel: NotifyChannel::None,
@@ -157,8 +132,8 @@ async fn a_proxy_is_not_told_of_a_reply_in_a_thread_the_adolescent_keeps_confide
         let sink = SmtpSink::start().expect("smtp server");
         let mut c = support::clinic(backend).await;
         c.app = c.app.clone().with_notifications(notifications(&sink.url()));
-        email(&c, &c.maya, "maya@example.org").await;
-        email(&c, &c.carol, "carol@example.org").await;
+        email(&c.app, &c.maya, "maya@example.org").await;
+        email(&c.app, &c.carol, "carol@example.org").await;
         let private = StartThread {
             subject: "Private question".to_owned(),
             body: "Something I want to keep between us".to_owned(),
@@ -195,8 +170,8 @@ async fn an_emergency_pages_whoever_covers_for_an_on_call_nurse_who_is_away() {
         let sink = SmtpSink::start().expect("smtp server");
         let mut c = support::clinic(backend).await;
         c.app = c.app.clone().with_notifications(notifications(&sink.url()));
-        email(&c, &c.nurse, "nurse@example.org").await;
-        email(&c, &c.doctor, "doctor@example.org").await;
+        email(&c.app, &c.nurse, "nurse@example.org").await;
+        email(&c.app, &c.doctor, "doctor@example.org").await;
         let on_call = clinic_admin::ChangeProfile {
             on_call: Some(format!("user:{}", c.nurse.user.id)),
             ..clinic_admin::ChangeProfile::default()
@@ -230,8 +205,8 @@ async fn an_unopened_emergency_pages_on_call_again_then_escalates_until_opened()
         let sink = SmtpSink::start().expect("smtp server");
         let mut c = support::clinic(backend).await;
         c.app = c.app.clone().with_notifications(notifications(&sink.url()));
-        email(&c, &c.nurse, "nurse@example.org").await;
-        email(&c, &c.doctor, "doctor@example.org").await;
+        email(&c.app, &c.nurse, "nurse@example.org").await;
+        email(&c.app, &c.doctor, "doctor@example.org").await;
         let on_call = clinic_admin::ChangeProfile {
             on_call: Some(format!("user:{}", c.nurse.user.id)),
             escalation: Some(vec![c.doctor.user.id.to_string()]),
@@ -283,7 +258,7 @@ async fn a_notice_the_relay_keeps_refusing_waits_in_the_dead_letters_until_reque
         let mut c = support::clinic(backend).await;
         let closed = format!("smtp://127.0.0.1:{}", closed_port().expect("port"));
         c.app = c.app.clone().with_notifications(notifications(&closed));
-        email(&c, &c.alice, "alice@example.org").await;
+        email(&c.app, &c.alice, "alice@example.org").await;
         let started = threads::start_thread(
             &c.app,
             &c.alice,

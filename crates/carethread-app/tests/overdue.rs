@@ -7,49 +7,22 @@
 
 mod support;
 
+use support::{email, notifications, to};
+
 use std::time::Duration;
 
-use carethread_app::jobs::{self, Notifications};
+use carethread_app::jobs::{self};
 use carethread_app::messages::{self, AddMessage};
 use carethread_app::paging_status::{PageKind, paging_status};
 use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, ThreadCriteria};
-use carethread_app::{AppError, Caller, clinic_admin, outbox_admin};
-use carethread_core::audit::{AuditAction, AuditEvent};
-use carethread_core::contact::{EmailAddress, NotifyChannel};
+use carethread_app::{AppError, clinic_admin, outbox_admin};
 use carethread_core::message::MessageBody;
 use carethread_notify::test_support::{ReceivedMail, SmtpSink};
-use carethread_notify::{NotificationSettings, Notifier, PortalUrl};
-use carethread_store::{ContactPreferences, JobState};
+use carethread_store::JobState;
 use chrono::{TimeDelta, Utc};
-use secrecy::SecretString;
 
 const CANARY_SUBJECT: &str = "Canary-subject-5d21";
 const CANARY_BODY: &str = "canary-body-a83e";
-
-fn notifications(smtp_url: &str) -> Notifications {
-    let settings = NotificationSettings {
-        smtp_url: Some(SecretString::from(smtp_url.to_owned())),
-        from: Some("CareThread <noreply@clinic.example.org>".to_owned()),
-        portal_url: Some("https://portal.clinic.example.org/".to_owned()),
-        ..NotificationSettings::default()
-    };
-    let notifier = Notifier::from_settings(&settings).expect("notifier");
-    Notifications::new(notifier, PortalUrl::parse("https://portal.clinic.example.org/").expect("portal"))
-}
-
-async fn email(c: &support::Clinic, who: &Caller, address: &str) {
-    let preferences = ContactPreferences {
-        email: Some(EmailAddress::parse(address).expect("address")),
-        channel: NotifyChannel::Email,
-        ..ContactPreferences::default()
-    };
-    let audit = AuditEvent::new(AuditAction::ContactChange, None, Utc::now());
-    c.app.store.set_contact_preferences(who.user.id, &preferences, Utc::now(), &audit).await.expect("preferences");
-}
-
-fn to(mail: &[ReceivedMail], address: &str) -> usize {
-    mail.iter().filter(|m| m.rcpt_tos.iter().any(|r| r == address)).count()
-}
 
 fn assert_no_phi(mail: &[ReceivedMail]) {
     for m in mail {
@@ -79,8 +52,8 @@ async fn an_overdue_thread_is_told_to_its_pool_or_its_assignee_once_per_wait() {
         let sink = SmtpSink::start().expect("smtp server");
         let mut c = support::clinic(backend).await;
         c.app = c.app.clone().with_notifications(notifications(&sink.url()));
-        email(&c, &c.nurse, "nurse@example.org").await;
-        email(&c, &c.doctor, "doctor@example.org").await;
+        email(&c.app, &c.nurse, "nurse@example.org").await;
+        email(&c.app, &c.doctor, "doctor@example.org").await;
         let pooled = question(&c).await;
         let assigned = question(&c).await;
         let claim = ChangeThread { assignee: Some(Some(c.doctor.user.id)), ..ChangeThread::default() };
@@ -142,8 +115,8 @@ async fn staff_see_who_was_paged_how_and_who_acknowledged_and_patients_do_not() 
         let sink = SmtpSink::start().expect("smtp server");
         let mut c = support::clinic(backend).await;
         c.app = c.app.clone().with_notifications(notifications(&sink.url()));
-        email(&c, &c.nurse, "nurse@example.org").await;
-        email(&c, &c.doctor, "doctor@example.org").await;
+        email(&c.app, &c.nurse, "nurse@example.org").await;
+        email(&c.app, &c.doctor, "doctor@example.org").await;
         let on_call = clinic_admin::ChangeProfile {
             on_call: Some(format!("user:{}", c.nurse.user.id)),
             escalation: Some(vec![c.doctor.user.id.to_string()]),

@@ -8,52 +8,26 @@
 
 mod support;
 
+use support::{email, notifications, to};
+
 use std::time::Duration;
 
-use carethread_app::jobs::{self, Job, Notifications};
+use carethread_app::jobs::{self, Job};
 use carethread_app::release::{self, HoldReply};
 use carethread_app::threads::{self, StartThread};
 use carethread_app::visits::{self, RequestVisit};
 use carethread_app::{App, AppError, Caller};
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::clinic::ClinicSettings;
-use carethread_core::contact::{EmailAddress, NotifyChannel};
 use carethread_core::ids::ThreadId;
 use carethread_core::role::Role;
 use carethread_core::thread::ThreadStatus;
 use carethread_core::user::{DisplayName, Language, NewUser, Username};
-use carethread_notify::test_support::{ReceivedMail, SmtpSink};
-use carethread_notify::{NotificationSettings, Notifier, PortalUrl};
-use carethread_store::{AuditQuery, ContactPreferences, JobState, NewAccount, VisitKind, VisitStatus};
+use carethread_notify::test_support::SmtpSink;
+use carethread_store::{AuditQuery, JobState, NewAccount, VisitKind, VisitStatus};
 use chrono::{DateTime, TimeDelta, Utc};
-use secrecy::SecretString;
 
 const CANARY: &str = "Your biopsy result canary-5d21";
-
-fn notifications(smtp_url: &str) -> Notifications {
-    let settings = NotificationSettings {
-        smtp_url: Some(SecretString::from(smtp_url.to_owned())),
-        from: Some("CareThread <noreply@clinic.example.org>".to_owned()),
-        portal_url: Some("https://portal.clinic.example.org/".to_owned()),
-        ..NotificationSettings::default()
-    };
-    let notifier = Notifier::from_settings(&settings).expect("notifier");
-    Notifications::new(notifier, PortalUrl::parse("https://portal.clinic.example.org/").expect("portal"))
-}
-
-async fn email(app: &App, who: &Caller, address: &str) {
-    let preferences = ContactPreferences {
-        email: Some(EmailAddress::parse(address).expect("address")),
-        channel: NotifyChannel::Email,
-        ..ContactPreferences::default()
-    };
-    let audit = AuditEvent::new(AuditAction::ContactChange, None, Utc::now());
-    app.store.set_contact_preferences(who.user.id, &preferences, Utc::now(), &audit).await.expect("preferences");
-}
-
-fn to(mail: &[ReceivedMail], address: &str) -> usize {
-    mail.iter().filter(|m| m.rcpt_tos.iter().any(|r| r == address)).count()
-}
 
 async fn question(c: &support::Clinic) -> ThreadId {
     let start = StartThread {

@@ -146,3 +146,32 @@ pub async fn clinic(backend: &str) -> Clinic {
     let app = App::new(store, ClinicSettings::default());
     Clinic { app, nurse, doctor, alice, maya, carol, admin, outsider, store_url, master, _dir: dir }
 }
+
+/// Notices sent through the SMTP server at `smtp_url`, linking to a fixed portal.
+pub fn notifications(smtp_url: &str) -> carethread_app::jobs::Notifications {
+    let settings = carethread_notify::NotificationSettings {
+        smtp_url: Some(secrecy::SecretString::from(smtp_url.to_owned())),
+        from: Some("CareThread <noreply@clinic.example.org>".to_owned()),
+        portal_url: Some("https://portal.clinic.example.org/".to_owned()),
+        ..carethread_notify::NotificationSettings::default()
+    };
+    let notifier = carethread_notify::Notifier::from_settings(&settings).expect("notifier");
+    let portal = carethread_notify::PortalUrl::parse("https://portal.clinic.example.org/").expect("portal");
+    carethread_app::jobs::Notifications::new(notifier, portal)
+}
+
+/// `who` is told by e-mail at `address`.
+pub async fn email(app: &App, who: &Caller, address: &str) {
+    let preferences = carethread_store::ContactPreferences {
+        email: Some(carethread_core::contact::EmailAddress::parse(address).expect("address")),
+        channel: carethread_core::contact::NotifyChannel::Email,
+        ..carethread_store::ContactPreferences::default()
+    };
+    let audit = AuditEvent::new(AuditAction::ContactChange, None, Utc::now());
+    app.store.set_contact_preferences(who.user.id, &preferences, Utc::now(), &audit).await.expect("preferences");
+}
+
+/// How many of `mail` went to `address`.
+pub fn to(mail: &[carethread_notify::test_support::ReceivedMail], address: &str) -> usize {
+    mail.iter().filter(|m| m.rcpt_tos.iter().any(|r| r == address)).count()
+}
