@@ -207,6 +207,34 @@ pub async fn give_back_unless_away(app: &App, person: UserId, now: DateTime<Utc>
     Ok(app.store.return_threads(person, now, &system_audit(now)).await?.returned)
 }
 
+/// `people`, each away one replaced by whoever covers for them at `now` (a
+/// colleague, or a pool's members), each named once: a page or an overdue
+/// notice never waits for someone on leave.
+pub(crate) async fn present(
+    app: &App,
+    people: Vec<UserId>,
+    now: DateTime<Utc>,
+) -> Result<Vec<UserId>, carethread_store::StoreError> {
+    let absences = app.store.absences().await?;
+    let mut present = Vec::with_capacity(people.len());
+    for person in people {
+        let covering = match covered_by(person, &absences, now) {
+            None => vec![person],
+            Some(Coverer::User(colleague)) => vec![colleague],
+            Some(Coverer::Pool(pool)) => {
+                let members = app.store.pool_members().await?;
+                members.into_iter().filter(|m| m.pool_id == pool).map(|m| m.member.id).collect()
+            }
+        };
+        for someone in covering {
+            if !present.contains(&someone) {
+                present.push(someone);
+            }
+        }
+    }
+    Ok(present)
+}
+
 /// For each of `threads` being covered, the name of the person away it is
 /// covered for (staff see "covering for Dr. Lee").
 pub async fn covering_for(app: &App, threads: &[ThreadId]) -> AppResult<HashMap<ThreadId, String>> {

@@ -28,6 +28,7 @@ pub mod messages;
 pub mod mfa;
 pub mod on_call;
 pub mod outbox_admin;
+pub mod overdue_notices;
 pub mod paging_status;
 pub mod passwords;
 pub mod quick_replies;

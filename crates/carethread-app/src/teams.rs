@@ -63,6 +63,8 @@ pub async fn set_care_team_member(
 pub struct PoolMembers {
     pub pool: PoolRef,
     pub members: Vec<PersonRef>,
+    /// The member told with the assignee when a thread in the pool is overdue.
+    pub lead: Option<UserId>,
 }
 
 /// Every pool with its members.
@@ -70,11 +72,13 @@ pub async fn pools_with_members(app: &App, by: Operator<'_>) -> AppResult<Vec<Po
     require_admin(by)?;
     let pools = app.store.pools().await?;
     let members = app.store.pool_members().await?;
+    let leads = app.store.pool_leads().await?;
     Ok(pools
         .into_iter()
         .map(|pool| {
             let members = members.iter().filter(|m| m.pool_id == pool.id).map(|m| m.member.clone()).collect();
-            PoolMembers { pool, members }
+            let lead = leads.iter().find(|(id, _)| *id == pool.id).map(|(_, lead)| *lead);
+            PoolMembers { pool, members, lead }
         })
         .collect())
 }
@@ -115,6 +119,23 @@ pub async fn set_pool_member(app: &App, by: Operator<'_>, pool: PoolId, user: Us
     let audit = entry(by, AuditAction::PoolChange, what).target("user", user);
     app.store.set_membership(Membership::Pool { pool_id: pool, user_id: user }, member, &audit).await?;
     Ok(())
+}
+
+/// Makes a member of the pool its lead (`Some`), or leaves the pool
+/// without one (`None`). An unknown pool answers `NotFound`; the lead must
+/// be a member of the pool.
+pub async fn set_pool_lead(app: &App, by: Operator<'_>, pool: PoolId, lead: Option<UserId>) -> AppResult<()> {
+    require_admin(by)?;
+    let found = app.store.pool(pool).await?.ok_or(AppError::NotFound)?;
+    let what = match lead {
+        Some(_) => format!("lead of pool {} set", found.slug),
+        None => format!("lead of pool {} cleared", found.slug),
+    };
+    let audit = entry(by, AuditAction::PoolChange, what);
+    if app.store.set_pool_lead(pool, lead, &audit).await? {
+        return Ok(());
+    }
+    Err(AppError::invalid("lead_user_id", "names nobody in this pool: add them to the pool first"))
 }
 
 /// The clinic's pools, for care-team staff routing threads.

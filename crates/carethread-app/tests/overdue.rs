@@ -11,11 +11,13 @@ use support::{email, notifications, to};
 
 use std::time::Duration;
 
+use carethread_app::coverage::{self, SetAway};
 use carethread_app::jobs::{self};
 use carethread_app::messages::{self, AddMessage};
 use carethread_app::paging_status::{PageKind, paging_status};
 use carethread_app::threads::{self, ChangeThread, ListThreads, StartThread, ThreadCriteria};
-use carethread_app::{AppError, clinic_admin, outbox_admin};
+use carethread_app::{AppError, Operator, clinic_admin, outbox_admin, overdue_notices, teams};
+use carethread_core::coverage::Coverer;
 use carethread_core::message::MessageBody;
 use carethread_notify::test_support::{ReceivedMail, SmtpSink};
 use carethread_store::JobState;
@@ -104,6 +106,93 @@ async fn an_overdue_thread_is_told_to_its_pool_or_its_assignee_once_per_wait() {
         jobs::run_due(&c.app, late + TimeDelta::minutes(4)).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(sink.messages().len(), 4, "{backend}: once for the new wait");
+        assert_no_phi(&sink.messages());
+    }
+}
+
+#[carethread_test_services::needs(smtp)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_lead_hears_with_the_assignee_in_the_portal_too_and_an_away_lead_through_their_coverer() {
+    for backend in support::backends() {
+        let sink = SmtpSink::start().expect("smtp server");
+        let mut c = support::clinic(backend).await;
+        c.app = c.app.clone().with_notifications(notifications(&sink.url()));
+        for (who, address) in [(&c.nurse, "nurse@example.org"), (&c.doctor, "doctor@example.org")] {
+            email(&c.app, who, address).await;
+        }
+        email(&c.app, &c.outsider, "outside@example.org").await;
+        let pool = c.app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("the pool");
+
+        // Only an administrator names a lead, and only a member of the pool.
+        let refused = teams::set_pool_lead(&c.app, Operator::Person(&c.nurse), pool.id, Some(c.doctor.user.id)).await;
+        assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: {refused:?}");
+        let outside = teams::set_pool_lead(&c.app, Operator::Person(&c.admin), pool.id, Some(c.outsider.user.id)).await;
+        assert!(matches!(outside, Err(AppError::Invalid { .. })), "{backend}: {outside:?}");
+        teams::set_pool_lead(&c.app, Operator::Person(&c.admin), pool.id, Some(c.doctor.user.id)).await.expect("lead");
+        let listed = teams::pools_with_members(&c.app, Operator::Person(&c.admin)).await.expect("pools");
+        assert_eq!(listed.iter().find(|p| p.pool.id == pool.id).and_then(|p| p.lead), Some(c.doctor.user.id));
+
+        // A thread the nurse holds goes overdue: she and the lead are told,
+        // by e-mail and in the portal, with no word of what was written.
+        let held = question(&c).await;
+        let claim = ChangeThread { assignee: Some(Some(c.nurse.user.id)), ..ChangeThread::default() };
+        threads::update_thread(&c.app, &c.nurse, held, claim).await.expect("claimed");
+        let late = Utc::now() + TimeDelta::days(10);
+        jobs::overdue::seed(&c.app, late).await;
+        jobs::run_due(&c.app, late).await;
+        let mail = sink.wait_for(2, Duration::from_secs(10));
+        assert_eq!((to(&mail, "nurse@example.org"), to(&mail, "doctor@example.org")), (1, 1), "{backend}: {mail:#?}");
+        assert_no_phi(&mail);
+        for who in [&c.nurse, &c.doctor] {
+            let notices = overdue_notices::overdue_notices(&c.app, who).await.expect("notices");
+            let ids: Vec<_> = notices.iter().map(|n| n.thread_id).collect();
+            assert_eq!(ids, [held], "{backend}: {}", who.user.display_name.as_str());
+            assert_eq!(notices[0].pool.as_ref().map(|p| p.id), Some(pool.id), "{backend}");
+            assert!(notices[0].due < late, "{backend}: it is past due");
+        }
+        let nobody = overdue_notices::overdue_notices(&c.app, &c.outsider).await.expect("notices");
+        assert!(nobody.is_empty(), "{backend}: not escalated to a physician outside the pool");
+        for outside in [&c.alice, &c.carol] {
+            let refused = overdue_notices::overdue_notices(&c.app, outside).await;
+            assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: {refused:?}");
+        }
+
+        // A reply ends the wait, and the notices with it.
+        let reply = AddMessage {
+            body: Some(MessageBody::parse("We will call you today", 5000).expect("body")),
+            ..AddMessage::default()
+        };
+        messages::add_message(&c.app, &c.nurse, held, reply).await.expect("reply");
+        for who in [&c.nurse, &c.doctor] {
+            let notices = overdue_notices::overdue_notices(&c.app, who).await.expect("notices");
+            assert!(notices.is_empty(), "{backend}: answered: {notices:?}");
+        }
+
+        // The lead is away, covered by a colleague: the colleague is told
+        // in the lead's place, by e-mail and in the portal.
+        let now = Utc::now();
+        let away = SetAway { from: now, until: now + TimeDelta::days(30), coverer: Coverer::User(c.outsider.user.id) };
+        coverage::set_away(&c.app, &c.admin, c.doctor.user.id, away).await.expect("away");
+        let next = question(&c).await;
+        let claim = ChangeThread { assignee: Some(Some(c.nurse.user.id)), ..ChangeThread::default() };
+        threads::update_thread(&c.app, &c.nurse, next, claim).await.expect("claimed");
+        jobs::run_due(&c.app, late + TimeDelta::minutes(2)).await;
+        let mail = sink.wait_for(4, Duration::from_secs(10));
+        assert_eq!(
+            (to(&mail, "nurse@example.org"), to(&mail, "doctor@example.org"), to(&mail, "outside@example.org")),
+            (2, 1, 1),
+            "{backend}: {mail:#?}"
+        );
+        let covering = overdue_notices::overdue_notices(&c.app, &c.outsider).await.expect("notices");
+        assert_eq!(covering.iter().map(|n| n.thread_id).collect::<Vec<_>>(), [next], "{backend}");
+        assert!(overdue_notices::overdue_notices(&c.app, &c.doctor).await.expect("notices").is_empty(), "{backend}");
+
+        // Leaving the pool ends leading it.
+        teams::set_pool_member(&c.app, Operator::Person(&c.admin), pool.id, c.doctor.user.id, false)
+            .await
+            .expect("out");
+        let listed = teams::pools_with_members(&c.app, Operator::Person(&c.admin)).await.expect("pools");
+        assert_eq!(listed.iter().find(|p| p.pool.id == pool.id).and_then(|p| p.lead), None, "{backend}");
         assert_no_phi(&sink.messages());
     }
 }

@@ -61,6 +61,10 @@ pub struct PoolMembersOut {
     #[serde(flatten)]
     pub pool: PoolOut,
     pub members: Vec<PersonOut>,
+    /// The member told with the assignee when one of the pool's threads is
+    /// overdue; `null` when the pool has no lead.
+    #[schema(format = Uuid)]
+    pub lead_user_id: Option<String>,
 }
 
 /// Pools with their members.
@@ -71,6 +75,10 @@ pub struct PoolMembersList {
 
 impl From<&PoolMembers> for PoolMembersOut {
     fn from(p: &PoolMembers) -> Self {
-        Self { pool: (&p.pool).into(), members: p.members.iter().map(PersonOut::from).collect() }
+        Self {
+            pool: (&p.pool).into(),
+            members: p.members.iter().map(PersonOut::from).collect(),
+            lead_user_id: p.lead.map(|id| id.to_string()),
+        }
     }
 }

@@ -664,6 +664,19 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
             ),
             (
+                Method::PUT,
+                format!("/api/v1/admin/pools/{pool}/lead"),
+                Body::Json(json!({"user_id": null})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
+            ),
+            // Staff who work in-baskets see the overdue threads escalated to them.
+            (
+                Method::GET,
+                "/api/v1/me/overdue".into(),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
                 Method::DELETE,
                 "/api/v1/session".into(),
                 Body::None,

@@ -1,7 +1,10 @@
 //! Overdue escalation: a recurring scan (every minute, one chain per
 //! database however many servers run it) finds threads whose reply is past
 //! the clinic's reply-time target and tells whoever answers for them: the
-//! assignee, or, when nobody is assigned, every member of the thread's pool.
+//! assignee and the pool's lead, or, when it has neither, every member of
+//! the thread's pool; anyone away through whoever covers for them. They are
+//! told by their channel (e-mail or SMS, no PHI) and in the portal, where
+//! the notice stays until someone on the care team replies.
 //! Each thread is escalated once per wait: the scan leaves a mark
 //! ([`OVERDUE_ESCALATED`]) in the notices sent, and a new wait (the patient
 //! writes again after a reply) starts afresh.
@@ -54,21 +57,21 @@ pub(super) async fn scan(app: &App, now: DateTime<Utc>) -> Outcome {
     let overdue: Vec<WaitingThread> =
         waiting.into_iter().filter(|t| clinic.due_at(t.awaiting_since, t.urgency) <= now).collect();
     let mut effects = JobEffects::default();
-    let mut pools: Option<HashMap<PoolId, Vec<UserId>>> = None;
+    let mut pools: Option<Pools> = None;
     for thread in &overdue {
-        let people = if let Some(assignee) = thread.assignee_id {
-            vec![assignee]
-        } else {
-            if pools.is_none() {
-                pools = Some(match pool_members(app).await {
-                    Ok(found) => found,
-                    Err(err) => return retry(err),
-                });
-            }
-            thread.pool_id.and_then(|pool| pools.as_ref().and_then(|p| p.get(&pool)).cloned()).unwrap_or_default()
+        if pools.is_none() {
+            pools = Some(match Pools::read(app).await {
+                Ok(found) => found,
+                Err(err) => return retry(err),
+            });
+        }
+        let people = pools.as_ref().map(|p| p.to_tell(thread)).unwrap_or_default();
+        let people = match crate::coverage::present(app, people, now).await {
+            Ok(people) => people,
+            Err(err) => return retry(err),
         };
         if people.is_empty() {
-            tracing::debug!(thread.id = %thread.id, "an overdue thread has no assignee and no pool members to tell");
+            tracing::debug!(thread.id = %thread.id, "an overdue thread has no assignee, lead or pool members to tell");
             continue;
         }
         for person in people {
@@ -82,7 +85,8 @@ pub(super) async fn scan(app: &App, now: DateTime<Utc>) -> Outcome {
                 kind: OVERDUE_ESCALATED.to_owned(),
                 channel: ESCALATED_CHANNEL.to_owned(),
                 // The wait it escalated: a later wait is escalated afresh,
-                // whatever the clocks of the servers that scan.
+                // whatever the clocks of the servers that scan. It is also
+                // the person's in-app notice while the wait stands.
                 sent_at: thread.awaiting_since,
             });
         }
@@ -94,13 +98,35 @@ pub(super) async fn scan(app: &App, now: DateTime<Utc>) -> Outcome {
     Outcome::Done(effects)
 }
 
-/// Every pool's members.
-async fn pool_members(app: &App) -> Result<HashMap<PoolId, Vec<UserId>>, StoreError> {
-    let mut pools: HashMap<PoolId, Vec<UserId>> = HashMap::new();
-    for m in app.store.pool_members().await? {
-        pools.entry(m.pool_id).or_default().push(m.member.id);
+/// The clinic's pools as the scan needs them: members and leads.
+struct Pools {
+    members: HashMap<PoolId, Vec<UserId>>,
+    leads: HashMap<PoolId, UserId>,
+}
+
+impl Pools {
+    async fn read(app: &App) -> Result<Self, StoreError> {
+        let mut members: HashMap<PoolId, Vec<UserId>> = HashMap::new();
+        for m in app.store.pool_members().await? {
+            members.entry(m.pool_id).or_default().push(m.member.id);
+        }
+        let leads = app.store.pool_leads().await?.into_iter().collect();
+        Ok(Self { members, leads })
     }
-    Ok(pools)
+
+    /// Who answers for an overdue thread: its assignee and its pool's lead;
+    /// when it has neither, every member of its pool.
+    fn to_tell(&self, thread: &WaitingThread) -> Vec<UserId> {
+        let lead = thread.pool_id.and_then(|pool| self.leads.get(&pool).copied());
+        let mut people: Vec<UserId> = thread.assignee_id.into_iter().collect();
+        if let Some(lead) = lead.filter(|lead| !people.contains(lead)) {
+            people.push(lead);
+        }
+        if people.is_empty() {
+            people = thread.pool_id.and_then(|pool| self.members.get(&pool)).cloned().unwrap_or_default();
+        }
+        people
+    }
 }
 
 /// The notice to `person` about `thread`, at the end of their quiet hours.

@@ -5,8 +5,7 @@
 //! away is paged through the colleague or pool covering for them.
 
 use carethread_core::after_hours::on_call_people;
-use carethread_core::coverage::{Coverer, covered_by};
-use carethread_core::ids::{ThreadId, UserId};
+use carethread_core::ids::ThreadId;
 use carethread_core::paging::{PageStep, page_step};
 use carethread_core::profile::OnCall;
 use carethread_notify::NoticeKind;
@@ -16,33 +15,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::Job;
 use super::runner::Outcome;
 use crate::App;
-
-/// `people`, each away one replaced by whoever covers for them now (a
-/// colleague, or a pool's members): a page never waits for someone on leave.
-async fn present(
-    app: &App,
-    people: Vec<UserId>,
-    now: DateTime<Utc>,
-) -> Result<Vec<UserId>, carethread_store::StoreError> {
-    let absences = app.store.absences().await?;
-    let mut present = Vec::with_capacity(people.len());
-    for person in people {
-        let covering = match covered_by(person, &absences, now) {
-            None => vec![person],
-            Some(Coverer::User(colleague)) => vec![colleague],
-            Some(Coverer::Pool(pool)) => {
-                let members = app.store.pool_members().await?;
-                members.into_iter().filter(|m| m.pool_id == pool).map(|m| m.member.id).collect()
-            }
-        };
-        for someone in covering {
-            if !present.contains(&someone) {
-                present.push(someone);
-            }
-        }
-    }
-    Ok(present)
-}
 
 pub(super) async fn page(app: &App, thread: ThreadId, step: u32, since: i64, now: DateTime<Utc>) -> Outcome {
     let store = &app.store;
@@ -76,7 +48,7 @@ pub(super) async fn page(app: &App, thread: ThreadId, step: u32, since: i64, now
         PageStep::Repage(_) | PageStep::Everyone(_) => NoticeKind::EmergencyRepage,
         PageStep::Escalate(_) => NoticeKind::EmergencyEscalation,
     };
-    let people = match present(app, paged.people(), now).await {
+    let people = match crate::coverage::present(app, paged.people(), now).await {
         Ok(people) => people,
         Err(err) => return retry(err),
     };

@@ -32,6 +32,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/admin/care-teams", get(care_teams))
         .route("/api/v1/admin/pools", get(pools_with_members).post(create_pool))
         .route("/api/v1/admin/pools/{pool_id}/members/{user_id}", put(add_pool_member).delete(remove_pool_member))
+        .route("/api/v1/admin/pools/{pool_id}/lead", put(set_pool_lead))
 }
 
 /// Every user of the clinic.
@@ -248,6 +249,38 @@ pub async fn remove_pool_member(
     Path((pool_id, user_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     pool_member_change(&state, &auth, &pool_id, &user_id, false).await
+}
+
+/// A pool's lead.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoolLeadIn {
+    /// A member of the pool, or `null` for no lead.
+    #[schema(format = Uuid)]
+    pub user_id: Option<String>,
+}
+
+/// Names the pool's lead (a member of the pool), told with the assignee
+/// when one of the pool's threads is overdue; `null` leaves it without one.
+#[utoipa::path(put, path = "/api/v1/admin/pools/{pool_id}/lead", tag = "admin", request_body = PoolLeadIn,
+    params(("pool_id" = String, Path)),
+    responses(
+        (status = 204, description = "The lead is set"), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn set_pool_lead(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(pool_id): Path<String>,
+    ApiJson(input): ApiJson<PoolLeadIn>,
+) -> ApiResult<StatusCode> {
+    let caller = auth.caller();
+    users::require_admin(Operator::Person(&caller))?;
+    let pool_id: PoolId = pool_id.parse().map_err(|_| ApiError::NotFound)?;
+    let lead = input.user_id.as_deref().map(|id| parse_uuid_field::<UserId>("user_id", id)).transpose()?;
+    teams::set_pool_lead(&state.app(), Operator::Person(&caller), pool_id, lead).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every patient with the clinicians on their care team (patients without one too).

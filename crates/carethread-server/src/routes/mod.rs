@@ -15,6 +15,7 @@ mod insights;
 mod jobs;
 mod messages;
 mod mfa;
+mod overdue;
 mod paging;
 mod people;
 mod privacy;
@@ -58,6 +59,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(insights::router())
         .merge(jobs::router())
         .merge(paging::router())
+        .merge(overdue::router())
         .merge(wording::router())
         .merge(web::router(state))
         .merge(events::router())
@@ -85,6 +87,7 @@ pub(crate) mod api_paths {
     pub use super::jobs::*;
     pub use super::messages::*;
     pub use super::mfa::*;
+    pub use super::overdue::*;
     pub use super::paging::*;
     pub use super::people::*;
     pub use super::privacy::*;

@@ -321,16 +321,32 @@ impl<B: Backend> crate::Outbox for B {
         .bind_v(i64::from(limit))
         .fetch_all_with(&self.sql().read)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(WaitingThread {
-                    id: parse_id(row.get_v::<&str, _>("id")?)?,
-                    urgency: carethread_core::thread::Urgency::parse(row.get_v::<&str, _>("urgency")?)?,
-                    awaiting_since: at(row.get_v("awaiting_since")?)?,
-                    pool_id: opt_id(row.get_v::<Option<&str>, _>("pool_id")?)?,
-                    assignee_id: opt_id(row.get_v::<Option<&str>, _>("assignee_id")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(waiting_from_row).collect()
     }
+
+    async fn overdue_escalations(&self, recipient: UserId, limit: u32) -> StoreResult<Vec<WaitingThread>> {
+        let rows = sqlx::query::<B::D>(
+            "SELECT t.id, t.urgency, t.awaiting_since, t.pool_id, t.assignee_id FROM threads t \
+             WHERE t.awaiting_since IS NOT NULL AND t.status = 'open' \
+             AND EXISTS (SELECT 1 FROM notices_sent n WHERE n.thread_id = t.id AND n.kind = $2 \
+                 AND n.recipient_id = $1 AND n.sent_at >= t.awaiting_since) \
+             ORDER BY t.awaiting_since, t.id LIMIT $3",
+        )
+        .bind_v(recipient.to_string())
+        .bind_v(crate::jobs::OVERDUE_ESCALATED)
+        .bind_v(i64::from(limit))
+        .fetch_all_with(&self.sql().read)
+        .await?;
+        rows.iter().map(waiting_from_row).collect()
+    }
+}
+
+fn waiting_from_row<R: DialectRow>(row: &R) -> StoreResult<WaitingThread> {
+    Ok(WaitingThread {
+        id: parse_id(row.get_v::<&str, _>("id")?)?,
+        urgency: carethread_core::thread::Urgency::parse(row.get_v::<&str, _>("urgency")?)?,
+        awaiting_since: at(row.get_v("awaiting_since")?)?,
+        pool_id: opt_id(row.get_v::<Option<&str>, _>("pool_id")?)?,
+        assignee_id: opt_id(row.get_v::<Option<&str>, _>("assignee_id")?)?,
+    })
 }

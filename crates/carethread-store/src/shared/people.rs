@@ -219,6 +219,14 @@ impl<B: Backend> crate::People for B {
         self.sql()
             .audited(async |conn| {
                 sqlx::query::<B::D>(&statement).bind_v(&group).bind_v(who.to_string()).execute_with(&mut *conn).await?;
+                if !member && matches!(membership, Membership::Pool { .. }) {
+                    // Leaving a pool ends leading it.
+                    sqlx::query::<B::D>("UPDATE pools SET lead_user_id = NULL WHERE id = $1 AND lead_user_id = $2")
+                        .bind_v(&group)
+                        .bind_v(who.to_string())
+                        .execute_with(&mut *conn)
+                        .await?;
+                }
                 Ok(Audited::new((), audit))
             })
             .await
@@ -264,5 +272,48 @@ impl<B: Backend> crate::People for B {
             .fetch_optional_with(&sql.read)
             .await?;
         row.as_ref().map(pool_from_row).transpose()
+    }
+
+    async fn pool_leads(&self) -> StoreResult<Vec<(PoolId, UserId)>> {
+        let rows =
+            sqlx::query::<B::D>("SELECT id, lead_user_id FROM pools WHERE lead_user_id IS NOT NULL ORDER BY name")
+                .fetch_all_with(&self.sql().read)
+                .await?;
+        rows.iter()
+            .map(|row| Ok((parse_id(row.get_v::<&str, _>("id")?)?, parse_id(row.get_v::<&str, _>("lead_user_id")?)?)))
+            .collect()
+    }
+
+    async fn set_pool_lead(&self, pool: PoolId, lead: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool> {
+        let target = match lead {
+            Some(lead) => with_target(std::slice::from_ref(audit), "user", &lead.to_string()),
+            None => with_target(std::slice::from_ref(audit), "pool", &pool.to_string()),
+        };
+        self.sql()
+            .audited(async |conn| {
+                let done = match lead {
+                    Some(lead) => {
+                        sqlx::query::<B::D>(
+                            "UPDATE pools SET lead_user_id = $2 WHERE id = $1 AND EXISTS \
+                             (SELECT 1 FROM pool_members m WHERE m.pool_id = $1 AND m.user_id = $2)",
+                        )
+                        .bind_v(pool.to_string())
+                        .bind_v(lead.to_string())
+                        .execute_with(&mut *conn)
+                        .await?
+                    }
+                    None => {
+                        sqlx::query::<B::D>("UPDATE pools SET lead_user_id = NULL WHERE id = $1")
+                            .bind_v(pool.to_string())
+                            .execute_with(&mut *conn)
+                            .await?
+                    }
+                };
+                if done.rows_affected() == 0 {
+                    return Ok(Audited::unchanged(false));
+                }
+                Ok(Audited::new(true, target.clone()))
+            })
+            .await
     }
 }

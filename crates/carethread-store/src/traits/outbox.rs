@@ -70,4 +70,9 @@ pub trait Outbox: Send + Sync {
     /// waiting first, at most `limit` (an index on `awaiting_since` keeps it
     /// to the threads that wait).
     async fn waiting_unescalated(&self, waiting_before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<WaitingThread>>;
+
+    /// Open threads escalated to `recipient` as overdue whose wait still
+    /// stands (nobody on the care team has replied since), longest waiting
+    /// first, at most `limit`: the person's in-app overdue notices.
+    async fn overdue_escalations(&self, recipient: UserId, limit: u32) -> StoreResult<Vec<WaitingThread>>;
 }

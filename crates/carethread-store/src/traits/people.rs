@@ -32,4 +32,10 @@ pub trait People: Send + Sync {
     async fn pools(&self) -> StoreResult<Vec<PoolRef>>;
     async fn pool_by_slug(&self, slug: &str) -> StoreResult<Option<PoolRef>>;
     async fn pool(&self, id: PoolId) -> StoreResult<Option<PoolRef>>;
+    /// Every pool that has a lead, with its lead.
+    async fn pool_leads(&self) -> StoreResult<Vec<(PoolId, UserId)>>;
+    /// Makes `lead` the pool's lead (a member of the pool), or leaves it
+    /// without one. False, and nothing written, when no such pool or the
+    /// person is not a member of it.
+    async fn set_pool_lead(&self, pool: PoolId, lead: Option<UserId>, audit: &AuditEvent) -> StoreResult<bool>;
 }

@@ -18,6 +18,7 @@ use crate::AppState;
 use crate::dto::ThreadListItem;
 use crate::error::ApiError;
 
+mod overdue;
 mod table;
 
 use super::pages::{WELCOMED_COOKIE, api_error_in, patient_labels, status_label, urgency_label};
@@ -281,6 +282,10 @@ pub(super) async fn inbasket(
             Ok(marks) => marks.into_iter().map(|(id, name)| (id.to_string(), name)).collect(),
             Err(e) => return api_error_in(&session, &e.into()),
         };
+    let overdue = match carethread_app::overdue_notices::overdue_notices(&state.app(), &session.auth.caller()).await {
+        Ok(notices) => notices,
+        Err(e) => return api_error_in(&session, &e.into()),
+    };
     let view_link =
         |view: &str| format!("/inbasket?view={view}&pool={}&urgency={}&status={}", q.pool, q.urgency, q.status);
     page(
@@ -288,6 +293,7 @@ pub(super) async fn inbasket(
         text.get("inbasket-title"),
         Some(&session),
         html! {
+            (overdue::notices(&session, &overdue))
             nav aria-label=(text.get("inbasket-views")) class="tabs" {
                 a href=(view_link("all")) aria-current=[(!assigned).then_some("page")] { (text.get("inbasket-all")) }
                 " "

@@ -37,6 +37,9 @@ pub(super) async fn pools_view(state: &AppState, session: &WebSession, shown: Sh
     };
     // A refused membership change is marked at that pool's "add" list.
     let located = error.map(|e| match pools.iter().find(|p| p.pool.id == typed.pool) {
+        Some(p) if e.field == MEMBER && typed.action == "lead" => {
+            FormError { field: format!("lead-{}", p.pool.slug), ..e.clone() }
+        }
         Some(p) if e.field == MEMBER => FormError { field: format!("add-{}", p.pool.slug), ..e.clone() },
         _ => e.clone(),
     });
@@ -66,6 +69,22 @@ pub(super) async fn pools_view(state: &AppState, session: &WebSession, shown: Sh
                                 }
                             }
                         }
+                    }
+                }
+                @if !p.members.is_empty() {
+                    @let lead = format!("lead-{}", p.pool.slug);
+                    form method="post" action="/admin/pools" class="inline" {
+                        input type="hidden" name="csrf_token" value=(session.csrf);
+                        input type="hidden" name="action" value="lead";
+                        input type="hidden" name="pool" value=(p.pool.id);
+                        label for=(lead) { (text.get("admin-pools-lead")) }
+                        select id=(lead) name="staff" {
+                            option value="" selected[p.lead_user_id.is_none()] { (text.get("admin-pools-no_lead")) }
+                            @for m in &p.members {
+                                option value=(m.id) selected[p.lead_user_id.as_deref() == Some(m.id.as_str())] { (m.display_name) }
+                            }
+                        }
+                        button type="submit" { (text.fill("admin-pools-set_lead", &[("pool", &text.pool_name(&p.pool.slug, &p.pool.name))])) }
                     }
                 }
                 @let add = format!("add-{}", p.pool.slug);
@@ -129,6 +148,11 @@ pub(super) async fn change_pools(
             return Ok(());
         }
         let pool: PoolId = form.pool.parse().map_err(|_| ApiError::NotFound)?;
+        if form.action == "lead" {
+            let lead = Some(form.staff.as_str()).filter(|s| !s.is_empty());
+            let lead = lead.map(|id| parse_uuid_field::<UserId>("lead_user_id", id)).transpose()?;
+            return Ok(teams::set_pool_lead(&app, by, pool, lead).await?);
+        }
         let staff = parse_uuid_field::<UserId>("user_id", &form.staff)?;
         Ok(teams::set_pool_member(&app, by, pool, staff, form.action == "add").await?)
     }
