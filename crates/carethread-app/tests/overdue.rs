@@ -169,7 +169,8 @@ async fn the_pool_lead_hears_with_the_assignee_in_the_portal_too_and_an_away_lea
         }
 
         // The lead is away, covered by a colleague: the colleague is told
-        // in the lead's place, by e-mail and in the portal.
+        // they cover, and of the overdue thread in the lead's place, by
+        // e-mail and in the portal.
         let now = Utc::now();
         let away = SetAway { from: now, until: now + TimeDelta::days(30), coverer: Coverer::User(c.outsider.user.id) };
         coverage::set_away(&c.app, &c.admin, c.doctor.user.id, away).await.expect("away");
@@ -177,12 +178,16 @@ async fn the_pool_lead_hears_with_the_assignee_in_the_portal_too_and_an_away_lea
         let claim = ChangeThread { assignee: Some(Some(c.nurse.user.id)), ..ChangeThread::default() };
         threads::update_thread(&c.app, &c.nurse, next, claim).await.expect("claimed");
         jobs::run_due(&c.app, late + TimeDelta::minutes(2)).await;
-        let mail = sink.wait_for(4, Duration::from_secs(10));
+        let mail = sink.wait_for(5, Duration::from_secs(10));
         assert_eq!(
             (to(&mail, "nurse@example.org"), to(&mail, "doctor@example.org"), to(&mail, "outside@example.org")),
-            (2, 1, 1),
-            "{backend}: {mail:#?}"
+            (2, 1, 2),
+            "{backend}: told they cover, then of the overdue thread: {mail:#?}"
         );
+        let covering: Vec<&str> =
+            mail.iter().filter(|m| m.rcpt_tos[0] == "outside@example.org").map(|m| m.body.as_str()).collect();
+        assert!(covering.iter().any(|b| b.contains("cover a colleague") && b.contains("/inbasket")), "{covering:?}");
+        assert!(covering.iter().any(|b| b.contains(&format!("/threads/{next}"))), "{covering:?}");
         let covering = overdue_notices::overdue_notices(&c.app, &c.outsider).await.expect("notices");
         assert_eq!(covering.iter().map(|n| n.thread_id).collect::<Vec<_>>(), [next], "{backend}");
         assert!(overdue_notices::overdue_notices(&c.app, &c.doctor).await.expect("notices").is_empty(), "{backend}");

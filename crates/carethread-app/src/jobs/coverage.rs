@@ -2,8 +2,10 @@
 //! go to the coverer; at the end those still with the coverer come back.
 //! Each job reads the absence as it is when it runs, so a job left from an
 //! absence since changed or cleared does only what the absence now calls for.
+//! At the start, whoever covers is told (by every channel they have, no PHI).
 
 use carethread_core::ids::UserId;
+use carethread_notify::NoticeKind;
 use carethread_store::JobEffects;
 use chrono::{DateTime, Utc};
 
@@ -11,15 +13,27 @@ use super::runner::Outcome;
 use crate::App;
 
 pub(super) async fn start(app: &App, person: UserId, now: DateTime<Utc>) -> Outcome {
-    match crate::coverage::hand_over_if_away(app, person, now).await {
-        Ok(moved) => {
-            if !moved.is_empty() {
-                tracing::info!(user.id = %person, threads = moved.len(), "threads handed to the coverer");
-            }
-            Outcome::Done(JobEffects::default())
-        }
-        Err(err) => Outcome::Retry(format!("coverage: {err}")),
+    let moved = match crate::coverage::hand_over_if_away(app, person, now).await {
+        Ok(moved) => moved,
+        Err(err) => return Outcome::Retry(format!("coverage: {err}")),
+    };
+    if !moved.is_empty() {
+        tracing::info!(user.id = %person, threads = moved.len(), "threads handed to the coverer");
     }
+    // Whoever covers is told they do (a link to their in-basket, no names):
+    // nobody, when the absence is not in force after all.
+    let covering = match crate::coverage::present(app, vec![person], now).await {
+        Ok(people) => people,
+        Err(err) => return Outcome::Retry(format!("store: {err}")),
+    };
+    let mut effects = JobEffects::default();
+    for coverer in covering.into_iter().filter(|c| *c != person) {
+        match super::deliver::scheduled(app, coverer, NoticeKind::CoverageStarted, None, now).await {
+            Ok(job) => effects.follow_ups.push(job),
+            Err(err) => return Outcome::Retry(format!("store: {err}")),
+        }
+    }
+    Outcome::Done(effects)
 }
 
 pub(super) async fn end(app: &App, person: UserId, now: DateTime<Utc>) -> Outcome {

@@ -4,13 +4,37 @@
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use carethread_core::contact::NotifyChannel;
+use carethread_core::contact::may_send_at;
 use carethread_core::ids::{ThreadId, UserId};
 use carethread_notify::{ClinicName, DeliveryError, LinkPath, Notice, NoticeKind, Recipient, UnsubscribeToken};
-use carethread_store::{ContactPreferences, JobEffects, SentNotice};
+use carethread_store::{ContactPreferences, JobEffects, NewJob, SentNotice, StoreError};
 use chrono::{DateTime, Utc};
 
+use super::Job;
 use super::runner::Outcome;
 use crate::App;
+
+/// The job that sends `kind` to `person` (about `thread`, for staff links):
+/// at the end of their quiet hours where the kind honours them, else now.
+/// One pending per person, kind and thread.
+pub(super) async fn scheduled(
+    app: &App,
+    person: UserId,
+    kind: NoticeKind,
+    thread: Option<ThreadId>,
+    now: DateTime<Utc>,
+) -> Result<NewJob, StoreError> {
+    let preferences = app.store.contact_preferences(person).await?;
+    let clinic = app.clinic.get(app.store.as_ref()).await;
+    let quiet = preferences.as_ref().and_then(|p| p.quiet_hours.as_ref());
+    let at = if kind.honours_quiet_hours() { may_send_at(quiet, clinic.hours.timezone(), now) } else { now };
+    let job = Job::Deliver { recipient: person, notice: kind.as_str().to_owned(), thread };
+    let key = match thread {
+        Some(thread) => format!("deliver:{person}:{kind}:{thread}"),
+        None => format!("deliver:{person}:{kind}"),
+    };
+    Ok(job.at(at, Some(key)))
+}
 
 /// Where `kind` goes for someone with `preferences`: the channel they chose,
 /// or, for a page to staff, every address they have.

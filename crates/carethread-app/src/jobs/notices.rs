@@ -3,7 +3,6 @@
 //! quiet hours; and reminding them when it stays unread. Who counts as a
 //! reader is the core policy's answer for the patient and each proxy.
 
-use carethread_core::contact::may_send_at;
 use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::policy::{Actor, ThreadAction, decide_thread};
 use carethread_core::role::Role;
@@ -63,16 +62,7 @@ async fn deliver_to(
     thread: Option<ThreadId>,
     now: DateTime<Utc>,
 ) -> Result<carethread_store::NewJob, Outcome> {
-    let preferences = app.store.contact_preferences(reader).await.map_err(|e| Outcome::Retry(format!("store: {e}")))?;
-    let clinic = app.clinic.get(app.store.as_ref()).await;
-    let quiet = preferences.as_ref().and_then(|p| p.quiet_hours.as_ref());
-    let at = if kind.honours_quiet_hours() { may_send_at(quiet, clinic.hours.timezone(), now) } else { now };
-    let job = Job::Deliver { recipient: reader, notice: kind.as_str().to_owned(), thread };
-    let key = match thread {
-        Some(thread) => format!("deliver:{reader}:{kind}:{thread}"),
-        None => format!("deliver:{reader}:{kind}"),
-    };
-    Ok(job.at(at, Some(key)))
+    super::deliver::scheduled(app, reader, kind, thread, now).await.map_err(|e| Outcome::Retry(format!("store: {e}")))
 }
 
 /// A reply is waiting: tell each reader who has not opened it and was not

@@ -15,8 +15,7 @@
 
 use std::collections::HashMap;
 
-use carethread_core::contact::may_send_at;
-use carethread_core::ids::{PoolId, ThreadId, UserId};
+use carethread_core::ids::{PoolId, UserId};
 use carethread_notify::NoticeKind;
 use carethread_store::jobs::{ESCALATED_CHANNEL, OVERDUE_ESCALATED};
 use carethread_store::{JobEffects, NewJob, SentNotice, StoreError, WaitingThread};
@@ -75,7 +74,7 @@ pub(super) async fn scan(app: &App, now: DateTime<Utc>) -> Outcome {
             continue;
         }
         for person in people {
-            match deliver_overdue(app, person, thread.id, now).await {
+            match super::deliver::scheduled(app, person, NoticeKind::OverdueThread, Some(thread.id), now).await {
                 Ok(job) => effects.follow_ups.push(job),
                 Err(err) => return retry(err),
             }
@@ -127,20 +126,4 @@ impl Pools {
         }
         people
     }
-}
-
-/// The notice to `person` about `thread`, at the end of their quiet hours.
-async fn deliver_overdue(
-    app: &App,
-    person: UserId,
-    thread: ThreadId,
-    now: DateTime<Utc>,
-) -> Result<NewJob, StoreError> {
-    let kind = NoticeKind::OverdueThread;
-    let preferences = app.store.contact_preferences(person).await?;
-    let clinic = app.clinic.get(app.store.as_ref()).await;
-    let quiet = preferences.as_ref().and_then(|p| p.quiet_hours.as_ref());
-    let at = if kind.honours_quiet_hours() { may_send_at(quiet, clinic.hours.timezone(), now) } else { now };
-    let job = Job::Deliver { recipient: person, notice: kind.as_str().to_owned(), thread: Some(thread) };
-    Ok(job.at(at, Some(format!("deliver:{person}:{kind}:{thread}"))))
 }
