@@ -190,10 +190,13 @@ async fn an_emergency_pages_whoever_covers_for_an_on_call_nurse_who_is_away() {
         };
         threads::start_thread(&c.app, &c.alice, emergency).await.expect("thread");
         jobs::run_due(&c.app, Utc::now() + TimeDelta::seconds(1)).await;
-        sink.wait_for(1, Duration::from_secs(10)).truncate(0);
+        sink.wait_for(2, Duration::from_secs(10)).truncate(0);
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mail = sink.messages();
-        assert_eq!(to(&mail, "doctor@example.org"), 1, "{backend}: the colleague covering is paged: {mail:#?}");
+        // Told they cover as the absence begins, then paged.
+        assert_eq!(to(&mail, "doctor@example.org"), 2, "{backend}: the colleague covering is paged: {mail:#?}");
+        assert!(mail.iter().any(|m| m.body.contains("/inbasket")), "{backend}: {mail:#?}");
+        assert!(mail.iter().any(|m| m.body.contains("/threads/")), "{backend}: the page: {mail:#?}");
         assert_eq!(to(&mail, "nurse@example.org"), 0, "{backend}: not the nurse on leave");
     }
 }
