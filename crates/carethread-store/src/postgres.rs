@@ -2,11 +2,19 @@
 //! CareThread servers. Live events travel through `LISTEN/NOTIFY`: each write
 //! notifies inside its transaction (so the event exists only if the write
 //! committed), and every server listens and forwards to its own subscribers.
+//!
+//! Writes a user waits on (new threads, messages, audit entries of reads)
+//! are committed per server in groups, as on SQLite: whatever arrives while
+//! a transaction commits goes into the next one, so the audit chain's head
+//! row is taken once per group rather than once per write, and servers
+//! sharing a database take turns on it group by group instead of write by
+//! write. Each group locks thread rows in one order (by thread id), so two
+//! servers' groups never deadlock.
 
 use std::time::Duration;
 
 use sqlx::postgres::{PgListener, PgPoolOptions};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::shared::Backend;
 use crate::shared::prelude::*;
@@ -22,7 +30,18 @@ pub(crate) const CHANNEL: &str = "carethread_events";
 #[derive(Clone)]
 pub struct PostgresStore {
     sql: Sql<sqlx::Postgres>,
+    /// The queue of this server's group-commit writer.
+    jobs: mpsc::Sender<(WriteJob, Reply)>,
 }
+
+/// Where a queued write's result goes.
+type Reply = oneshot::Sender<StoreResult<Written>>;
+
+/// Most writes committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// How often a batch is run write by write before its writes are refused.
+const WRITE_BY_WRITE_TRIES: usize = 5;
 
 impl Backend for PostgresStore {
     type D = sqlx::Postgres;
@@ -31,27 +50,11 @@ impl Backend for PostgresStore {
         &self.sql
     }
 
-    /// Runs a write in its own transaction, notifying other servers as it commits.
+    /// Queues a write for the next group commit and waits until it is durable.
     async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
-        let mut tx = self.sql.write.begin().await?;
-        let outcome = match Shared::run_job(&mut tx, &self.sql.keys, &job, None).await {
-            Ok(outcome) => outcome,
-            // Two requests with one idempotency key at the same moment: the
-            // second loses the race on the unique index and answers with the first.
-            Err(StoreError::Conflict(_)) if job.sender().1.is_some() => {
-                tx.rollback().await?;
-                let (user, key) = job.sender();
-                let key = key.ok_or(StoreError::Conflict("message"))?;
-                let mut conn = self.sql.write.acquire().await?;
-                return Shared::find_key(&mut conn, user, key).await?.ok_or(StoreError::Conflict("message"));
-            }
-            Err(err) => return Err(err),
-        };
-        if let Some(event) = &outcome.event {
-            self.sql.notify_in_tx(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(outcome.written)
+        let (reply, result) = oneshot::channel();
+        self.jobs.send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
+        result.await.map_err(|_| StoreError::CommitFailed)?
     }
 }
 
@@ -65,7 +68,10 @@ impl PostgresStore {
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANNEL).await?;
         tokio::spawn(forward_notifications(listener, events.clone()));
-        let store = Self { sql: Sql { read: pool.clone(), write: pool, events, keys: Keyring::new(master) } };
+        let keys = Keyring::new(master);
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(group_commit(pool.clone(), queue, keys.clone()));
+        let store = Self { sql: Sql { read: pool.clone(), write: pool, events, keys }, jobs };
         store.sql.init_keys().await?;
         Ok(store)
     }
@@ -149,7 +155,166 @@ async fn forward_notifications(mut listener: PgListener, events: broadcast::Send
     }
 }
 
+/// The group-commit writer: runs until the store is dropped.
+async fn group_commit(pool: sqlx::PgPool, mut queue: mpsc::Receiver<(WriteJob, Reply)>, keys: Keyring) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Every server's writer locks thread rows in the same order; a
+        // stable sort keeps the order of writes to one thread.
+        batch.sort_by_cached_key(|(job, _)| job.thread_locked());
+        commit_batch(&pool, &mut batch, &keys).await;
+    }
+}
+
+/// Writes every queued job in one transaction and answers each job only
+/// after the commit. Jobs run back to back, their message, triage, outbox
+/// and audit rows inserted together at the end; if any fails, the
+/// transaction is rolled back and the batch is run again with each job in
+/// its own savepoint, so a failing write never takes its neighbours down.
+async fn commit_batch(pool: &sqlx::PgPool, batch: &mut Vec<(WriteJob, Reply)>, keys: &Keyring) {
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(err) => {
+            tracing::error!(error = %err, "group commit could not reach the database");
+            return fail_all(batch.drain(..).map(|(_, reply)| reply));
+        }
+    };
+    let mut results = run_batch_or_roll_back(&mut conn, keys, batch, false).await;
+    // Write by write; again while another server's transaction wins a
+    // deadlock against this one (PostgreSQL ends one of the two).
+    for _ in 0..WRITE_BY_WRITE_TRIES {
+        if !matches!(results, Ok(None)) {
+            break;
+        }
+        results = run_batch_or_roll_back(&mut conn, keys, batch, true).await;
+    }
+    match results {
+        Ok(Some(results)) => {
+            for ((job, reply), result) in batch.drain(..).zip(results) {
+                let answer = match result {
+                    Ok(outcome) => Ok(outcome.written),
+                    // Two servers took one idempotency key at the same
+                    // moment: the second answers with what the first wrote.
+                    Err(StoreError::Conflict(_)) if job.sender().1.is_some() => replay(&mut conn, &job).await,
+                    Err(err) => Err(err),
+                };
+                let _ = reply.send(answer);
+            }
+        }
+        Ok(None) => {
+            tracing::error!("group commit failed write by write; nothing in the batch was stored");
+            fail_all(batch.drain(..).map(|(_, reply)| reply));
+        }
+        Err(err) => {
+            // The connection may be broken: it is not given back to the pool.
+            conn.close_on_drop();
+            tracing::error!(error = %err, "group commit failed; nothing in the batch was stored");
+            fail_all(batch.drain(..).map(|(_, reply)| reply));
+        }
+    }
+}
+
+/// What the first write with `job`'s idempotency key stored.
+async fn replay(conn: &mut sqlx::PgConnection, job: &WriteJob) -> StoreResult<Written> {
+    let (user, key) = job.sender();
+    let key = key.ok_or(StoreError::Conflict("message"))?;
+    Shared::find_key(conn, user, key).await?.ok_or(StoreError::Conflict("message"))
+}
+
+fn fail_all(replies: impl Iterator<Item = Reply>) {
+    for reply in replies {
+        let _ = reply.send(Err(StoreError::CommitFailed));
+    }
+}
+
+/// [`run_batch`], leaving no transaction open on the connection if it fails.
+async fn run_batch_or_roll_back(
+    conn: &mut sqlx::PgConnection,
+    keys: &Keyring,
+    batch: &[(WriteJob, Reply)],
+    savepoints: bool,
+) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+    let result = run_batch(conn, keys, batch, savepoints).await;
+    if result.is_err() {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    }
+    result
+}
+
+/// Runs the batch in one transaction. Without savepoints, the first failing
+/// job rolls everything back and the answer is `Ok(None)`; with savepoints,
+/// each job's failure is its own, except a deadlock, which rolls everything
+/// back (`Ok(None)`). `Err` means the transaction itself failed. Each write's event is notified inside the transaction, so other servers
+/// hear of it only if it commits.
+async fn run_batch(
+    conn: &mut sqlx::PgConnection,
+    keys: &Keyring,
+    batch: &[(WriteJob, Reply)],
+    savepoints: bool,
+) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+    sqlx::query("BEGIN").execute(&mut *conn).await?;
+    let mut results = Vec::with_capacity(batch.len());
+    let mut deferred = Deferred::default();
+    for (job, _) in batch {
+        if savepoints {
+            sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
+        }
+        let sink = if savepoints { None } else { Some(&mut deferred) };
+        let result = Shared::run_job(conn, keys, job, sink).await;
+        match (&result, savepoints) {
+            (Ok(_), true) => {
+                sqlx::query("RELEASE job").execute(&mut *conn).await?;
+            }
+            (Err(err), true) if transient(err) => {
+                // Write by write, a job's audit entries take the chain's head
+                // before the next job locks its thread, so another server's
+                // batch can deadlock with this one: run it all again.
+                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                return Ok(None);
+            }
+            (Err(_), true) => {
+                sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
+                sqlx::query("RELEASE job").execute(&mut *conn).await?;
+            }
+            (Err(_), false) => {
+                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                return Ok(None);
+            }
+            (Ok(_), false) => {}
+        }
+        results.push(result);
+    }
+    let mut written = deferred.write::<sqlx::Postgres>(conn, keys).await;
+    for outcome in results.iter().flatten() {
+        if let (Ok(()), Some(event)) = (&written, &outcome.event) {
+            written = <sqlx::Postgres as Dialect>::notify_in_tx(conn, event).await;
+        }
+    }
+    if written.is_err() {
+        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+        return Ok(None);
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(Some(results))
+}
+
+/// A failure that running the transaction again can cure: a deadlock, or a
+/// serialisation failure.
+fn transient(err: &StoreError) -> bool {
+    let StoreError::Database(sqlx::Error::Database(db)) = err else { return false };
+    matches!(db.code().as_deref(), Some("40P01" | "40001"))
+}
+
 impl WriteJob {
+    /// The existing thread whose row the write locks, if any (the order
+    /// batches take them in).
+    fn thread_locked(&self) -> Option<String> {
+        match self {
+            WriteJob::Message(new) => Some(new.thread_id.to_string()),
+            WriteJob::Thread(_) | WriteJob::Audit(_) => None,
+        }
+    }
+
     /// Who is writing, and with which idempotency key.
     fn sender(&self) -> (UserId, Option<&Idempotency>) {
         match self {

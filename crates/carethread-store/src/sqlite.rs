@@ -237,7 +237,7 @@ async fn run_batch(
         }
         results.push(result);
     }
-    if deferred.write(conn, keys).await.is_err() {
+    if deferred.write::<sqlx::Sqlite>(conn, keys).await.is_err() {
         sqlx::query("ROLLBACK").execute(&mut *conn).await?;
         return Ok(None);
     }
@@ -381,7 +381,7 @@ async fn run_plain_batch(
         };
         results.push(result);
     }
-    if deferred.write(conn, keys).await.is_err() {
+    if deferred.write::<sqlx::Sqlite>(conn, keys).await.is_err() {
         return roll_back(conn).await;
     }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
@@ -403,14 +403,4 @@ fn plain_message(keys: &Keyring, new: &NewMessage, seq: i64, deferred: &mut Defe
 async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
     sqlx::query("ROLLBACK").execute(&mut *conn).await?;
     Ok(None)
-}
-
-impl Deferred {
-    /// Inserts everything deferred, in an order the foreign keys accept.
-    async fn write(&self, conn: &mut sqlx::SqliteConnection, keys: &Keyring) -> StoreResult<()> {
-        Shared::insert_rows(conn, &self.messages).await?;
-        Shared::insert_rows(conn, &self.triage).await?;
-        Shared::insert_rows(conn, &self.jobs).await?;
-        Shared::append_audit(conn, keys, &self.audit).await
-    }
 }

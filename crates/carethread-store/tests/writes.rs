@@ -1,6 +1,8 @@
 //! Store-level guarantees behind "nothing acknowledged is ever lost": writes
 //! queued together commit together, a failing write does not take its
-//! neighbours down, and acknowledged writes survive reopening the database.
+//! neighbours down, and acknowledged writes survive reopening the database,
+//! on SQLite and, when `CARETHREAD_TEST_POSTGRES` names a server, on
+//! PostgreSQL, where two servers also write to one database at once.
 
 use std::sync::Arc;
 
@@ -65,12 +67,36 @@ async fn new_thread(store: &Arc<dyn Store>, author: &User) -> ThreadId {
         .thread_id
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_reopen() {
+/// A new SQLite database: its directory (kept for the test) and URL.
+fn sqlite() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    (dir, url)
+}
+
+/// A new PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names.
+async fn postgres() -> String {
+    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
+    let hour = std::time::Duration::from_hours(1);
+    let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_writes", hour).await;
+    carethread_store::PostgresStore::create_scratch_database(&server, "carethread_writes").await.expect("scratch")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_reopen() {
+    let (_dir, url) = sqlite();
+    failing_write_among_others(&url).await;
+}
+
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_reopen_on_postgres() {
+    failing_write_among_others(&postgres().await).await;
+}
+
+async fn failing_write_among_others(url: &str) {
     let master = MasterKey::generate();
-    let store = carethread_store::open(&url, master.clone()).await.expect("open");
+    let store = carethread_store::open(url, master.clone()).await.expect("open");
     let author = patient(&store).await;
     let thread = new_thread(&store, &author).await;
 
@@ -99,7 +125,7 @@ async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_
     assert_eq!((audit.verified, audit.broken), (52, None), "a user, a thread and 50 messages");
     drop(store);
 
-    let reopened = carethread_store::open(&url, master).await.expect("reopen");
+    let reopened = carethread_store::open(url, master).await.expect("reopen");
     let messages = reopened.messages(thread, true).await.expect("messages");
     assert_eq!(messages.len(), 51, "every acknowledged message is still there");
     let bodies: Vec<_> = messages.iter().map(|m| m.message.body.as_str().to_owned()).collect();
@@ -119,9 +145,18 @@ fn keyed(thread: ThreadId, author: &User, text: &str, key: &str, fingerprint: &s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_committed_together_keep_idempotency_keys_triage_and_the_audit_chain() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    let (_dir, url) = sqlite();
+    keys_triage_and_chain_in_batches(&url).await;
+}
+
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_committed_together_keep_idempotency_keys_triage_and_the_audit_chain_on_postgres() {
+    keys_triage_and_chain_in_batches(&postgres().await).await;
+}
+
+async fn keys_triage_and_chain_in_batches(url: &str) {
+    let store = carethread_store::open(url, MasterKey::generate()).await.expect("open");
     let author = patient(&store).await;
     let thread = new_thread(&store, &author).await;
     let stored = store.add_message(keyed(thread, &author, "stored", "k-stored", "f-stored")).await.expect("stored");
@@ -159,6 +194,60 @@ async fn writes_committed_together_keep_idempotency_keys_triage_and_the_audit_ch
     assert!(store.latest_triage(thread).await.expect("triage").is_some());
     let audit = store.verify_audit().await.expect("verify");
     assert_eq!((audit.verified, audit.broken), (1 + 1 + 1 + 36 + 1, None), "one entry per stored write, chained");
+}
+
+/// Two servers on one PostgreSQL database, each committing its writes in
+/// groups: 8 threads shared by both, 300 messages from each server sent at
+/// once (the same threads in opposite orders, so the two servers' groups
+/// would deadlock if they locked threads in different orders), and one
+/// idempotency key sent to both at the same moment. Every message is
+/// acknowledged once and stored once in its thread, the key stores one
+/// message, and the audit log is one chain.
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_commit_together_on_one_postgresql_database() {
+    let url = postgres().await;
+    let master = MasterKey::generate();
+    let first = carethread_store::open(&url, master.clone()).await.expect("first server");
+    let second = carethread_store::open(&url, master).await.expect("second server");
+    let author = patient(&first).await;
+    let mut threads = Vec::new();
+    for _ in 0..8 {
+        threads.push(new_thread(&first, &author).await);
+    }
+    let mut tasks = Vec::new();
+    let mut sent_to = [0usize; 8];
+    for i in 0..600usize {
+        let (store, pick) = if i % 2 == 0 { (first.clone(), i / 2) } else { (second.clone(), 7 - (i / 2) % 8) };
+        sent_to[pick % 8] += 1;
+        let m = message(threads[pick % 8], &author, &format!("reading {i}"));
+        tasks.push(tokio::spawn(async move { store.add_message(m).await }));
+    }
+    let twin = || keyed(threads[0], &author, "twin", "k-twin", "f-twin");
+    let (a, b) = (first.clone(), second.clone());
+    let (t1, t2) = (twin(), twin());
+    let twins = tokio::join!(a.add_message(t1), b.add_message(t2));
+    let mut ids = std::collections::HashSet::new();
+    for task in tasks {
+        let written = task.await.expect("join").expect("acknowledged");
+        assert!(ids.insert(written.message_id), "one acknowledgement per message");
+    }
+    let (t1, t2) = (twins.0.expect("twin"), twins.1.expect("twin"));
+    assert_eq!(t1.message_id, t2.message_id, "one key, one message");
+    assert_eq!(u8::from(t1.replayed) + u8::from(t2.replayed), 1, "{t1:?} {t2:?}");
+
+    let mut stored = 0;
+    for (n, thread) in threads.iter().enumerate() {
+        let messages = second.messages(*thread, true).await.expect("messages");
+        let expected = 1 + sent_to[n] + usize::from(n == 0);
+        assert_eq!(messages.len(), expected, "thread {n}: the first message, those sent to it and the twin");
+        let distinct: std::collections::HashSet<_> = messages.iter().map(|m| m.message.id).collect();
+        assert_eq!(distinct.len(), expected, "no message stored twice");
+        stored += messages.len();
+    }
+    assert_eq!(stored, 8 + 600 + 1, "the first messages, 600 sent and one twin");
+    let audit = first.verify_audit().await.expect("verify");
+    assert_eq!((audit.verified, audit.broken), (1 + 8 + 600 + 1, None), "one chain over both servers' writes");
 }
 
 async fn send_all(

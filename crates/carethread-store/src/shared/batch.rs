@@ -318,3 +318,14 @@ pub(crate) struct Deferred {
     pub(crate) audit: Vec<AuditEvent>,
     pub(crate) jobs: Vec<super::outbox::JobRow>,
 }
+
+impl Deferred {
+    /// Inserts everything deferred, in an order the foreign keys accept,
+    /// and chains the audit entries once for the whole batch.
+    pub(crate) async fn write<D: Dialect>(&self, conn: &mut D::Connection, keys: &Keyring) -> StoreResult<()> {
+        Sql::<D>::insert_rows(conn, &self.messages).await?;
+        Sql::<D>::insert_rows(conn, &self.triage).await?;
+        Sql::<D>::insert_rows(conn, &self.jobs).await?;
+        Sql::<D>::append_audit(conn, keys, &self.audit).await
+    }
+}

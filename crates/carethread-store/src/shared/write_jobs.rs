@@ -1,11 +1,11 @@
 //! Writes a user waits on (a new thread, a message, audit entries alone), run
-//! as jobs that commit alone or, on SQLite, with others queued at the same
-//! moment, and idempotent replays of them.
+//! as jobs that commit with others queued at the same moment, and idempotent
+//! replays of them.
 
 use super::prelude::*;
 
-/// A write a user waits on: on SQLite it commits together with other
-/// writes queued at the same moment (group commit); on PostgreSQL alone.
+/// A write a user waits on: it commits together with the other writes this
+/// server queued at the same moment (group commit), on both databases.
 pub enum WriteJob {
     Thread(NewThread),
     Message(NewMessage),
