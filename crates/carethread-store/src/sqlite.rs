@@ -368,7 +368,7 @@ async fn run_plain_batch(
                     replayed.map(|written| JobOutcome { written, event: None })
                 } else {
                     let seq = seqs.next().unwrap_or_default();
-                    let Ok(outcome) = plain_message(keys, new, seq, &mut deferred) else {
+                    let Ok(outcome) = plain_message::<sqlx::Sqlite>(keys, new, seq, &mut deferred) else {
                         return roll_back(conn).await;
                     };
                     Ok(outcome)
@@ -386,18 +386,6 @@ async fn run_plain_batch(
     }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(Some(results))
-}
-
-/// A new message numbered `seq`, its rows added to `deferred`.
-fn plain_message(keys: &Keyring, new: &NewMessage, seq: i64, deferred: &mut Deferred) -> StoreResult<JobOutcome> {
-    let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
-    let id = written.message_id;
-    let rows = Shared::message_rows(keys, new, id, seq)?;
-    deferred.messages.push(rows.message);
-    deferred.triage.extend(rows.triage);
-    deferred.audit.extend(rows.audit);
-    deferred.jobs.extend(rows.jobs);
-    Ok(JobOutcome { written, event: Some(message_event(new, id)) })
 }
 
 async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {

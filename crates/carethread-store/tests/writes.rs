@@ -250,6 +250,74 @@ async fn two_servers_commit_together_on_one_postgresql_database() {
     assert_eq!((audit.verified, audit.broken), (1 + 8 + 600 + 1, None), "one chain over both servers' writes");
 }
 
+/// The usual group on PostgreSQL (one new message to each of many threads,
+/// and a retry) is written in a few statements: every thread moves on and
+/// numbers its message, an emergency raises its thread and moves it to the
+/// pool that answers emergencies, a retried key answers with the first
+/// message and a reused one is refused, and the audit log stays one chain.
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_of_messages_to_different_threads_is_written_whole_on_postgres() {
+    let url = postgres().await;
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    let author = patient(&store).await;
+    let audit = AuditEvent::new(AuditAction::PoolChange, None, Utc::now());
+    let urgent_pool = store.create_pool("urgent-care", "Urgent care", &audit).await.expect("pool");
+    let mut threads = Vec::new();
+    for _ in 0..24 {
+        threads.push(new_thread(&store, &author).await);
+    }
+    let stored =
+        store.add_message(keyed(threads[23], &author, "stored", "k-stored", "f-stored")).await.expect("stored");
+    let emergency = TriageRecord {
+        urgency: Urgency::Emergency,
+        pool_slug: Some("urgent-care".to_owned()),
+        ..support::routine_triage(Category::Clinical)
+    };
+    // Rounds of 23 new messages (one to each of 22 threads and an emergency),
+    // a retry and a reused key, each to a thread of its own.
+    for round in 0..3 {
+        let mut sends = Vec::new();
+        for (i, thread) in threads.iter().enumerate().take(22) {
+            let key = format!("k-{round}-{i}");
+            let mut m = keyed(*thread, &author, &format!("reading {round} {i}"), &key, &key);
+            if round == 1 && i == 0 {
+                m.triage = Some(emergency.clone());
+            }
+            sends.push(m);
+        }
+        sends.push(keyed(threads[23], &author, "stored", "k-stored", "f-stored"));
+        sends.push(keyed(threads[22], &author, "other", "k-stored", "f-other"));
+        let mut results = send_all(&store, sends).await;
+        let reused = results.pop().expect("reused");
+        let retry = results.pop().expect("retry").expect("the retry is answered");
+        assert!(matches!(reused, Err(StoreError::IdempotencyMismatch)), "{reused:?}");
+        assert!(retry.replayed && retry.message_id == stored.message_id, "{retry:?}");
+        assert!(results.iter().all(|r| r.as_ref().is_ok_and(|w| !w.replayed)), "{results:?}");
+    }
+    let actor = carethread_core::policy::Actor { id: author.id, role: Role::Patient };
+    for (i, thread) in threads.iter().enumerate() {
+        let messages = store.messages(*thread, true).await.expect("messages");
+        let expected = match i {
+            22 => 1,
+            23 => 2,
+            _ => 4,
+        };
+        assert_eq!(messages.len(), expected, "thread {i}");
+        let summary = store.thread_summary(actor, *thread).await.expect("summary").expect("thread");
+        if i == 0 {
+            assert_eq!(summary.thread.urgency, Urgency::Emergency, "raised by the emergency");
+            assert_eq!(summary.thread.pool_id, Some(urgent_pool.id), "moved to the pool for emergencies");
+        } else {
+            assert_eq!(summary.thread.urgency, Urgency::Routine, "thread {i}");
+        }
+        assert!(summary.thread.awaiting_since.is_some(), "thread {i} waits for the care team");
+    }
+    let audit = store.verify_audit().await.expect("verify");
+    assert_eq!(audit.broken, None);
+    assert_eq!(audit.verified, 1 + 1 + 24 + 1 + 3 * 22, "one entry per stored write, chained");
+}
+
 async fn send_all(
     store: &Arc<dyn Store>,
     sends: Vec<NewMessage>,

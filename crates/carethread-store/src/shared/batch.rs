@@ -329,3 +329,20 @@ impl Deferred {
         Sql::<D>::append_audit(conn, keys, &self.audit).await
     }
 }
+
+/// A new message numbered `seq`, its rows added to `deferred`.
+pub(crate) fn plain_message<D: Dialect>(
+    keys: &Keyring,
+    new: &NewMessage,
+    seq: i64,
+    deferred: &mut Deferred,
+) -> StoreResult<JobOutcome> {
+    let written = Written { thread_id: new.thread_id, message_id: MessageId::from_uuid(new_id()), replayed: false };
+    let id = written.message_id;
+    let rows = Sql::<D>::message_rows(keys, new, id, seq)?;
+    deferred.messages.push(rows.message);
+    deferred.triage.extend(rows.triage);
+    deferred.audit.extend(rows.audit);
+    deferred.jobs.extend(rows.jobs);
+    Ok(JobOutcome { written, event: Some(message_event(new, id)) })
+}
