@@ -15,6 +15,7 @@
 //! ([`sign_ins`]). On PostgreSQL the database of the previous benchmark run
 //! is dropped first.
 
+mod load_stats;
 mod sign_ins;
 
 use std::sync::Arc;
@@ -56,6 +57,10 @@ pub struct BenchArgs {
     /// Concurrent clients signing in over and over while the sends run (0: none).
     #[arg(long, default_value_t = 0)]
     pub sign_in_clients: usize,
+    /// Servers sharing the database (PostgreSQL only), each with its own
+    /// connections and writer; the sending clients are spread over them.
+    #[arg(long, default_value_t = 1)]
+    pub servers: usize,
 }
 
 /// Latency summary of one phase.
@@ -112,33 +117,49 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(&tmp)?;
         format!("sqlite://{}", tmp.join("bench.db").display())
     };
-    let store = carethread_store::open(&url, carethread_store::MasterKey::generate())
-        .await
-        .context("opening the benchmark database")?;
+    if args.servers > 1 && args.database_url.is_none() {
+        bail!("several servers share a PostgreSQL database: give --database-url");
+    }
+    let master = carethread_store::MasterKey::generate();
+    let store = carethread_store::open(&url, master.clone()).await.context("opening the benchmark database")?;
     let backend = store.backend();
-    println!("CareThread load benchmark: {backend} backend, {} sending clients for {} s", args.clients, args.seconds);
+    let servers = args.servers.max(1);
+    println!(
+        "CareThread load benchmark: {backend} backend, {servers} server(s), {} sending clients for {} s",
+        args.clients, args.seconds
+    );
     let (patients, clinicians) = seed(&store, args.clients).await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
     // Load-test clients sign in with a password only.
     let settings = ClinicSettings {
         mfa_required_for_staff: false,
         login_attempts_per_minute: u32::MAX,
         ..ClinicSettings::default()
     };
-    let state = AppState::new(store, settings);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(carethread_server::serve(listener, state, async move {
-        let _ = stop_rx.await;
-    }));
+    // Each server has its own store (connections, group-commit writer) on the one database.
+    let (mut bases, mut running) = (Vec::new(), Vec::new());
+    for n in 0..servers {
+        let store = if n == 0 { store.clone() } else { carethread_store::open(&url, master.clone()).await? };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        bases.push(format!("http://{}", listener.local_addr()?));
+        let state = AppState::new(store, settings.clone());
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(carethread_server::serve(listener, state, async move {
+            let _ = stop_rx.await;
+        }));
+        running.push((stop_tx, server));
+    }
+    let base = bases[0].clone();
 
     let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
-    let senders = open_threads(&http, &base, &patients).await?;
+    let senders = open_threads(&http, &bases, &patients).await?;
     let send_for = Duration::from_secs(args.seconds);
     if args.sign_in_clients == 0 {
-        let (micros, failed, elapsed) = send_phase(&http, &base, &senders, 0, send_for).await?;
+        let probe = load_stats::Probe::start(&url).await;
+        let (micros, failed, elapsed) = send_phase(&http, &senders, 0, send_for).await?;
+        let cost = probe.finish(micros.len()).await;
         println!("sends (POST /api/v1/threads/{{id}}/messages): {}", report(micros, failed, elapsed));
+        println!("{cost}");
     } else {
         let load = sign_ins::Load { http: &http, base: &base, senders: &senders, patients: &patients };
         sign_ins::run(&load, args.sign_in_clients, send_for).await?;
@@ -147,8 +168,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         list_phase(&http, &base, &clinicians, args.list_clients, Duration::from_secs(args.list_seconds)).await?;
     println!("in-basket (GET /api/v1/threads, {} clients): {lists}", args.list_clients);
 
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    for (stop_tx, server) in running {
+        let _ = stop_tx.send(());
+        let _ = server.await;
+    }
     if args.database_url.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -202,10 +225,12 @@ async fn sign_in(http: &reqwest::Client, base: &str, username: &str) -> anyhow::
     body["token"].as_str().map(str::to_owned).context("no token in the sign-in answer")
 }
 
-/// Signs every patient in and opens a thread for each: the sending clients' sessions.
-async fn open_threads(http: &reqwest::Client, base: &str, patients: &[String]) -> anyhow::Result<Vec<Sender>> {
+/// Signs every patient in and opens a thread for each: the sending clients'
+/// sessions, spread over the servers at `bases` in turn.
+async fn open_threads(http: &reqwest::Client, bases: &[String], patients: &[String]) -> anyhow::Result<Vec<Sender>> {
     let mut sessions = Vec::new();
-    for name in patients {
+    for (n, name) in patients.iter().enumerate() {
+        let base = &bases[n % bases.len()];
         let token = sign_in(http, base, name).await?;
         let created: Value = http
             .post(format!("{base}/api/v1/threads"))
@@ -216,15 +241,16 @@ async fn open_threads(http: &reqwest::Client, base: &str, patients: &[String]) -
             .json()
             .await?;
         let thread = created["id"].as_str().context("no thread id")?.to_owned();
-        sessions.push(Sender { token, thread });
+        sessions.push(Sender { token, thread, base: base.clone() });
     }
     Ok(sessions)
 }
 
-/// A sending client: its patient's session and thread.
+/// A sending client: its patient's session and thread, and the server it talks to.
 struct Sender {
     token: String,
     thread: String,
+    base: String,
 }
 
 /// Every sender posts messages for `duration`; the acknowledged sends'
@@ -232,7 +258,6 @@ struct Sender {
 /// keeps each phase's idempotency keys apart.
 async fn send_phase(
     http: &reqwest::Client,
-    base: &str,
     senders: &[Sender],
     phase: u32,
     duration: Duration,
@@ -240,7 +265,7 @@ async fn send_phase(
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
-    for (client, Sender { token, thread }) in senders.iter().enumerate() {
+    for (client, Sender { token, thread, base }) in senders.iter().enumerate() {
         let http = http.clone();
         let token = token.clone();
         let url = format!("{base}/api/v1/threads/{thread}/messages");

@@ -45,19 +45,19 @@ pub(super) async fn run(load: &Load<'_>, clients: usize, duration: Duration) -> 
     let half = duration / 2;
 
     let sampler = Sampler::start();
-    let (mut alone, mut alone_failed, first) = send_phase(load.http, load.base, load.senders, 1, half).await?;
+    let (mut alone, mut alone_failed, first) = send_phase(load.http, load.senders, 1, half).await?;
     let alone_peak = sampler.stop();
 
     let sampler = Sampler::start();
     let signing_since = Instant::now();
     let signing = sign_in_clients(load, clients, signing_since + duration);
-    let (with, with_failed, with_elapsed) = send_phase(load.http, load.base, load.senders, 2, duration).await?;
+    let (with, with_failed, with_elapsed) = send_phase(load.http, load.senders, 2, duration).await?;
     let (signed, sign_failed) = gather(signing).await?;
     let signed_elapsed = signing_since.elapsed();
     let with_peak = sampler.stop();
 
     let sampler = Sampler::start();
-    let (again, again_failed, second) = send_phase(load.http, load.base, load.senders, 3, half).await?;
+    let (again, again_failed, second) = send_phase(load.http, load.senders, 3, half).await?;
     let alone_peak = alone_peak.max(sampler.stop());
     alone.extend(again);
     alone_failed += again_failed;
