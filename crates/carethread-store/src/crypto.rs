@@ -113,6 +113,21 @@ impl MasterKey {
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(self.0.as_ref().into())
     }
+
+    /// A cipher under a key derived from the master key for one `purpose`
+    /// (SHA-256 over a label, the purpose and the key), so what it seals
+    /// (a backup) can never be mistaken for a wrapped data key.
+    pub(crate) fn derived_cipher(&self, purpose: &str) -> XChaCha20Poly1305 {
+        use sha2::{Digest as _, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(b"carethread derived key\0");
+        hash.update(purpose.as_bytes());
+        hash.update(b"\0");
+        hash.update(self.0.as_ref());
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        key.copy_from_slice(&hash.finalize());
+        XChaCha20Poly1305::new(key.as_ref().into())
+    }
 }
 
 #[cfg(unix)]

@@ -60,6 +60,7 @@
 //! a caller never "loads, then checks"; list queries filter by the same
 //! relationships the core policy decides on.
 
+pub mod backup;
 pub mod billing;
 pub mod contacts;
 pub mod crypto;

@@ -17,7 +17,7 @@ pub(super) fn load_config(file: Option<&std::path::Path>, database_url: Option<S
 }
 
 /// The directory a SQLite URL's file lives in.
-fn sqlite_dir(url: &str) -> Option<PathBuf> {
+pub(super) fn sqlite_dir(url: &str) -> Option<PathBuf> {
     let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = path.split('?').next().unwrap_or(path);
     Some(std::path::Path::new(path).parent().map_or_else(
@@ -31,7 +31,7 @@ fn sqlite_dir(url: &str) -> Option<PathBuf> {
 /// The master key: `CARETHREAD_MASTER_KEY`, else the configured key file,
 /// else `master.key` beside a SQLite database (created, mode 0600, on first
 /// start). PostgreSQL needs one of the first two, shared by every server.
-fn master_key(database: &config::DatabaseConfig) -> anyhow::Result<MasterKey> {
+pub(super) fn master_key(database: &config::DatabaseConfig) -> anyhow::Result<MasterKey> {
     if let Ok(hex) = std::env::var(carethread_store::crypto::MASTER_KEY_ENV) {
         return MasterKey::from_hex(&hex).context("reading CARETHREAD_MASTER_KEY");
     }

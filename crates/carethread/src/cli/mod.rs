@@ -1,4 +1,4 @@
-//! Subcommands: `serve`, `demo`, `migrate`, `user`, `audit`, `keys`, `config`, `triage`, `bench`.
+//! Subcommands: `serve`, `demo`, `migrate`, `user`, `audit`, `backup`, `restore`, `keys`, `config`, `triage`, `bench`.
 #![expect(clippy::doc_markdown, reason = "doc comments on the commands are their --help text, shown as typed")]
 
 use std::io::Write as _;
@@ -29,6 +29,7 @@ macro_rules! say_part {
 }
 
 mod audit;
+mod backup;
 mod database;
 mod keys;
 mod serve;
@@ -111,6 +112,23 @@ enum Command {
         database: MaintenanceDatabase,
         #[command(subcommand)]
         action: AuditCommand,
+    },
+    /// Back up the database (while it serves) into a new file sealed under the master key.
+    Backup {
+        #[command(flatten)]
+        database: MaintenanceDatabase,
+        /// The backup file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new database (a SQLite file that does not exist yet, or an
+    /// empty PostgreSQL database), then verify its audit chain.
+    Restore {
+        #[command(flatten)]
+        database: MaintenanceDatabase,
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
     },
     /// Manage encryption keys.
     Keys {
@@ -212,6 +230,8 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             let store = database::open_store(&config.database).await?;
             return audit::audit_verify(&store, config.clinic).await;
         }
+        Command::Backup { database, to } => return backup::backup(&database.config()?, &to).await,
+        Command::Restore { database, from } => return backup::restore(database.config()?, &from).await,
         Command::Keys { database, action: KeysCommand::Rotate { new_master_key_file } } => {
             let config = database.config()?;
             keys::keys_rotate(&config, new_master_key_file).await?;
