@@ -17,6 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::shared::prelude::*;
+use crate::shared::write_jobs::{Reply, fail_all};
 use crate::shared::{Backend, runs};
 
 /// The shared SQL on SQLite, for calls by path (`Shared::run_job(…)`).
@@ -43,9 +44,6 @@ impl Backend for SqliteStore {
         result.await.map_err(|_| StoreError::CommitFailed)?
     }
 }
-
-/// Where a queued write's result goes.
-type Reply = oneshot::Sender<StoreResult<Written>>;
 
 /// How often committed pages are copied from the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
@@ -177,12 +175,6 @@ async fn commit_batch(
     }
 }
 
-fn fail_all(replies: impl Iterator<Item = Reply>) {
-    for reply in replies {
-        let _ = reply.send(Err(StoreError::CommitFailed));
-    }
-}
-
 /// [`run_batch`], leaving no transaction open on the connection if it fails.
 async fn run_batch_or_roll_back(
     conn: &mut sqlx::SqliteConnection,
@@ -210,33 +202,10 @@ async fn run_batch(
     if !savepoints && is_plain(batch) {
         return run_plain_batch(conn, keys, batch).await;
     }
-    let mut results = Vec::with_capacity(batch.len());
-    // Without savepoints, the batch's message, triage and audit rows are
-    // inserted together at the end of the same transaction (and the audit
-    // entries chained once); with them, each job inserts its own.
-    let mut deferred = Deferred::default();
-    for (job, _) in batch {
-        if savepoints {
-            sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
-        }
-        let sink = if savepoints { None } else { Some(&mut deferred) };
-        let result = Shared::run_job(conn, keys, job, sink).await;
-        match (&result, savepoints) {
-            (Ok(_), true) => {
-                sqlx::query("RELEASE job").execute(&mut *conn).await?;
-            }
-            (Err(_), true) => {
-                sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
-                sqlx::query("RELEASE job").execute(&mut *conn).await?;
-            }
-            (Err(_), false) => {
-                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-                return Ok(None);
-            }
-            (Ok(_), false) => {}
-        }
-        results.push(result);
-    }
+    let jobs = batch.iter().map(|(job, _)| job);
+    let Some((results, deferred)) = Shared::run_group(conn, keys, jobs, savepoints, |_| false).await? else {
+        return Ok(None);
+    };
     if deferred.write::<sqlx::Sqlite>(conn, keys).await.is_err() {
         sqlx::query("ROLLBACK").execute(&mut *conn).await?;
         return Ok(None);

@@ -5,55 +5,9 @@
 
 mod support;
 
-use carethread_core::audit::{AuditAction, AuditEvent};
-use carethread_core::message::MessageBody;
-use carethread_core::role::Role;
-use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
-use carethread_store::{NewThread, TriageRecord};
-use chrono::{TimeDelta, Utc};
 use reqwest::StatusCode;
 use support::browser::{Browser, value_after};
-use support::{TestApp, backends, spawn};
-
-/// A routine thread Alice started `days_ago`, written straight to the store
-/// (the API stamps every thread with the present moment).
-async fn old_thread(app: &TestApp, subject: &str, days_ago: i64) -> String {
-    let alice = app.clinic.user("patient.alice").expect("alice").id;
-    let then = Utc::now() - TimeDelta::days(days_ago);
-    let pool = Some("nurse-triage".to_owned());
-    let written = app
-        .store
-        .create_thread(NewThread {
-            patient_id: alice,
-            author_id: alice,
-            subject: Subject::parse(subject).expect("subject"),
-            body: MessageBody::parse("Is the rash on my arm something to worry about?", 5000).expect("body"),
-            category: Category::Clinical,
-            urgency: Urgency::Routine,
-            pool_slug: pool.clone(),
-            assignee_id: None,
-            status: ThreadStatus::Open,
-            confidential: false,
-            triage: TriageRecord {
-                urgency: Urgency::Routine,
-                category: Category::Clinical,
-                pool_slug: pool,
-                confidence: 0.9,
-                reasons: vec![],
-                model_id: "test".into(),
-                model_version: "1".into(),
-                needs_review: false,
-                overridden_by: None,
-            },
-            idempotency: None,
-            now: then,
-            audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((alice, Role::Patient)), then)],
-            jobs: Vec::new(),
-        })
-        .await
-        .expect("thread");
-    written.thread_id.to_string()
-}
+use support::{backends, spawn};
 
 /// The thread links of a portal list page, in order.
 fn thread_links(html: &str) -> Vec<String> {
@@ -64,7 +18,7 @@ fn thread_links(html: &str) -> Vec<String> {
 async fn every_open_thread_is_reachable_and_the_most_overdue_comes_first() {
     for backend in backends() {
         let app = spawn(backend).await;
-        let overdue = old_thread(&app, "Waiting ten days", 10).await;
+        let overdue = support::old_thread(&app, "Waiting ten days", 10, None).await;
         let alice = app.login("patient.alice").await;
         let mut fresh = Vec::new();
         for n in 0..205 {
@@ -73,7 +27,7 @@ async fn every_open_thread_is_reachable_and_the_most_overdue_comes_first() {
                     .await,
             );
         }
-        let later = old_thread(&app, "Waiting three days", 3).await;
+        let later = support::old_thread(&app, "Waiting three days", 3, None).await;
 
         // The portal: the most overdue first, then the next most overdue; every thread on some page.
         let kim = Browser::sign_in(&app, "rn.kim").await;

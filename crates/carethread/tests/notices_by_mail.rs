@@ -3,14 +3,16 @@
 //! notice the outbox acknowledged survives `kill -9` of the server and goes
 //! out after the restart.
 
-use std::io::BufRead as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use carethread_notify::test_support::{ReceivedMail, SmtpSink};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+#[path = "support/process.rs"]
+mod process;
 
 const CANARY: &str = "canary-reply-5d1e";
 
@@ -33,46 +35,19 @@ fn serve(url: &str, master: &str, smtp: &str, delay: u64) -> (Child, String) {
 }
 
 fn run(mut command: Command, smtp: &str, delay: u64) -> (Child, String) {
-    let mut child = command
+    command
         .env("CARETHREAD_LOG", "warn")
         .env_remove("CARETHREAD__SCANNER__CLAMD")
         .env("CARETHREAD__NOTIFICATIONS__SMTP_URL", smtp)
         .env("CARETHREAD__NOTIFICATIONS__FROM", "CareThread <noreply@clinic.example.org>")
-        .env("CARETHREAD__NOTIFICATIONS__REPLY_DELAY_SECONDS", delay.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run carethread demo");
-    // Its output is read to the end: a closed pipe would end the demo.
-    let stdout = child.stdout.take().expect("stdout");
-    let (found, url) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-                let _ = found.send(u.trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    let url = url.recv_timeout(Duration::from_mins(2)).expect("the demo prints its address");
-    (child, url)
-}
-
-async fn sign_in(http: &reqwest::Client, url: &str, username: &str) -> String {
-    let r = http
-        .post(format!("{url}/api/v1/session"))
-        .json(&json!({"username": username, "password": "demo"}))
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.expect("json");
-    body["token"].as_str().expect("token").to_owned()
+        .env("CARETHREAD__NOTIFICATIONS__REPLY_DELAY_SECONDS", delay.to_string());
+    process::start(&mut command)
 }
 
 /// Alice asks; the nurse replies.
 async fn nurse_replies_to_alice(url: &str) {
     let http = reqwest::Client::new();
-    let alice = sign_in(&http, url, "patient.alice").await;
+    let alice = process::sign_in(&http, url, "patient.alice").await;
     let started = http
         .post(format!("{url}/api/v1/threads"))
         .bearer_auth(&alice)
@@ -82,7 +57,7 @@ async fn nurse_replies_to_alice(url: &str) {
         .expect("thread");
     assert_eq!(started.status(), StatusCode::CREATED);
     let thread = started.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
-    let nurse = sign_in(&http, url, "rn.kim").await;
+    let nurse = process::sign_in(&http, url, "rn.kim").await;
     let replied = http
         .post(format!("{url}/api/v1/threads/{thread}/messages"))
         .bearer_auth(&nurse)

@@ -8,58 +8,12 @@
 
 mod support;
 
-use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::clinic::ClinicSettings;
-use carethread_core::message::MessageBody;
-use carethread_core::role::Role;
-use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
-use carethread_store::{NewThread, TriageRecord};
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::browser::Browser;
 use support::{TestApp, backends, spawn};
-
-/// A routine thread Alice started ten days ago in the nurse-triage pool,
-/// assigned to `assignee`, written straight to the store (the API stamps
-/// every thread with the present moment).
-async fn old_thread(app: &TestApp, assignee: &str) -> String {
-    let alice = app.clinic.user("patient.alice").expect("alice").id;
-    let then = Utc::now() - TimeDelta::days(10);
-    let pool = Some("nurse-triage".to_owned());
-    let written = app
-        .store
-        .create_thread(NewThread {
-            patient_id: alice,
-            author_id: alice,
-            subject: Subject::parse("Rash on my arm").expect("subject"),
-            body: MessageBody::parse("Is the rash on my arm something to worry about?", 5000).expect("body"),
-            category: Category::Clinical,
-            urgency: Urgency::Routine,
-            pool_slug: pool.clone(),
-            assignee_id: Some(app.clinic.user(assignee).expect("assignee").id),
-            status: ThreadStatus::Open,
-            confidential: false,
-            triage: TriageRecord {
-                urgency: Urgency::Routine,
-                category: Category::Clinical,
-                pool_slug: pool,
-                confidence: 0.9,
-                reasons: vec![],
-                model_id: "test".into(),
-                model_version: "1".into(),
-                needs_review: false,
-                overridden_by: None,
-            },
-            idempotency: None,
-            now: then,
-            audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((alice, Role::Patient)), then)],
-            jobs: Vec::new(),
-        })
-        .await
-        .expect("thread");
-    written.thread_id.to_string()
-}
 
 /// Runs the overdue scan as every `carethread serve` does each minute (the test server runs no worker).
 async fn scan(app: &TestApp) {
@@ -120,7 +74,7 @@ async fn the_pool_lead_and_the_assignee_see_an_overdue_thread_until_someone_repl
         assert_eq!(lead.expect("pool")["lead_user_id"], app.id("dr.lee"), "{backend:?}");
 
         // A thread Kim holds is ten days old: the scan escalates it to her and to the lead.
-        let thread = old_thread(&app, "rn.kim").await;
+        let thread = support::old_thread(&app, "Rash on my arm", 10, Some("rn.kim")).await;
         let (lee, kim, patel) = (app.login("dr.lee").await, app.login("rn.kim").await, app.login("rx.patel").await);
         assert!(
             overdue_ids(&app.get("/api/v1/me/overdue", &lee).await.body).is_empty(),

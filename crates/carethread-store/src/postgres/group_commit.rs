@@ -2,14 +2,14 @@
 //! queued at the same moment, committed in one transaction (see the
 //! backend's notes in `postgres.rs`).
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use super::Shared;
 use crate::shared::prelude::*;
 use crate::{StoreError, StoreResult};
 
-/// Where a queued write's result goes.
-pub(super) type Reply = oneshot::Sender<StoreResult<Written>>;
+pub(super) use crate::shared::write_jobs::Reply;
+use crate::shared::write_jobs::fail_all;
 
 /// Most writes committed in one transaction.
 pub(super) const MAX_BATCH: usize = 256;
@@ -83,12 +83,6 @@ async fn replay(conn: &mut sqlx::PgConnection, job: &WriteJob) -> StoreResult<Wr
     Shared::find_key(conn, user, key).await?.ok_or(StoreError::Conflict("message"))
 }
 
-fn fail_all(replies: impl Iterator<Item = Reply>) {
-    for reply in replies {
-        let _ = reply.send(Err(StoreError::CommitFailed));
-    }
-}
-
 /// [`run_batch`], leaving no transaction open on the connection if it fails.
 async fn run_batch_or_roll_back(
     conn: &mut sqlx::PgConnection,
@@ -106,8 +100,9 @@ async fn run_batch_or_roll_back(
 /// Runs the batch in one transaction. Without savepoints, the first failing
 /// job rolls everything back and the answer is `Ok(None)`; with savepoints,
 /// each job's failure is its own, except a deadlock, which rolls everything
-/// back (`Ok(None)`). `Err` means the transaction itself failed. Each write's event is notified inside the transaction, so other servers
-/// hear of it only if it commits.
+/// back (`Ok(None)`). `Err` means the transaction itself failed. Each
+/// write's event is notified inside the transaction, so other servers hear
+/// of it only if it commits.
 async fn run_batch(
     conn: &mut sqlx::PgConnection,
     keys: &Keyring,
@@ -118,37 +113,13 @@ async fn run_batch(
     if !savepoints && super::plain_batch::is_plain(batch) {
         return super::plain_batch::run(conn, keys, batch).await;
     }
-    let mut results = Vec::with_capacity(batch.len());
-    let mut deferred = Deferred::default();
-    for (job, _) in batch {
-        if savepoints {
-            sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
-        }
-        let sink = if savepoints { None } else { Some(&mut deferred) };
-        let result = Shared::run_job(conn, keys, job, sink).await;
-        match (&result, savepoints) {
-            (Ok(_), true) => {
-                sqlx::query("RELEASE job").execute(&mut *conn).await?;
-            }
-            (Err(err), true) if transient(err) => {
-                // Write by write, a job's audit entries take the chain's head
-                // before the next job locks its thread, so another server's
-                // batch can deadlock with this one: run it all again.
-                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-                return Ok(None);
-            }
-            (Err(_), true) => {
-                sqlx::query("ROLLBACK TO job").execute(&mut *conn).await?;
-                sqlx::query("RELEASE job").execute(&mut *conn).await?;
-            }
-            (Err(_), false) => {
-                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-                return Ok(None);
-            }
-            (Ok(_), false) => {}
-        }
-        results.push(result);
-    }
+    // Write by write, a job's audit entries take the chain's head before the
+    // next job locks its thread, so another server's group can deadlock with
+    // this one: then it is all run again.
+    let jobs = batch.iter().map(|(job, _)| job);
+    let Some((results, deferred)) = Shared::run_group(conn, keys, jobs, savepoints, transient).await? else {
+        return Ok(None);
+    };
     let mut written = deferred.write::<sqlx::Postgres>(conn, keys).await;
     if written.is_ok() {
         written = super::group_commit::notify_all(conn, &results).await;

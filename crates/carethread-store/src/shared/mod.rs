@@ -27,7 +27,7 @@ mod sessions;
 mod threads;
 mod triage;
 mod visits;
-mod write_jobs;
+pub(crate) mod write_jobs;
 
 pub(crate) use backend::Backend;
 pub(crate) use batch::*;

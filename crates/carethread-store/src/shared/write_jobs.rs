@@ -72,4 +72,59 @@ impl<D: Dialect> Sql<D> {
             }
         }
     }
+
+    /// Runs a group's jobs back to back inside the open transaction.
+    /// Without savepoints, their message, triage, outbox and audit rows are
+    /// collected in the answer's [`Deferred`] for the caller to insert at the
+    /// end, and the first failing job rolls the transaction back (`Ok(None)`:
+    /// run the group again write by write). With savepoints, each job inserts
+    /// its own rows and its failure is its own, except one `start_over` says
+    /// running everything again may cure (a deadlock), which rolls back too.
+    pub(crate) async fn run_group<'j>(
+        conn: &mut D::Connection,
+        keys: &Keyring,
+        jobs: impl Iterator<Item = &'j WriteJob>,
+        savepoints: bool,
+        start_over: fn(&StoreError) -> bool,
+    ) -> Result<Option<(Vec<StoreResult<JobOutcome>>, Deferred)>, sqlx::Error> {
+        let mut results = Vec::new();
+        let mut deferred = Deferred::default();
+        for job in jobs {
+            if savepoints {
+                sqlx::query::<D>("SAVEPOINT job").execute_with(&mut *conn).await?;
+            }
+            let sink = if savepoints { None } else { Some(&mut deferred) };
+            let result = Self::run_job(conn, keys, job, sink).await;
+            match (&result, savepoints) {
+                (Ok(_), true) => {
+                    sqlx::query::<D>("RELEASE job").execute_with(&mut *conn).await?;
+                }
+                (Err(err), true) if start_over(err) => {
+                    sqlx::query::<D>("ROLLBACK").execute_with(&mut *conn).await?;
+                    return Ok(None);
+                }
+                (Err(_), true) => {
+                    sqlx::query::<D>("ROLLBACK TO job").execute_with(&mut *conn).await?;
+                    sqlx::query::<D>("RELEASE job").execute_with(&mut *conn).await?;
+                }
+                (Err(_), false) => {
+                    sqlx::query::<D>("ROLLBACK").execute_with(&mut *conn).await?;
+                    return Ok(None);
+                }
+                (Ok(_), false) => {}
+            }
+            results.push(result);
+        }
+        Ok(Some((results, deferred)))
+    }
+}
+
+/// Where a queued write's result goes.
+pub(crate) type Reply = tokio::sync::oneshot::Sender<StoreResult<Written>>;
+
+/// Answers every queued write that its group could not be stored.
+pub(crate) fn fail_all(replies: impl Iterator<Item = Reply>) {
+    for reply in replies {
+        let _ = reply.send(Err(StoreError::CommitFailed));
+    }
 }

@@ -331,3 +331,50 @@ impl EventStream {
         }
     }
 }
+
+/// A routine thread Alice started `days_ago` in the nurse-triage pool,
+/// assigned to `assignee` if any, written straight to the store (the API
+/// stamps every thread with the present moment).
+pub async fn old_thread(app: &TestApp, subject: &str, days_ago: i64, assignee: Option<&str>) -> String {
+    use carethread_core::audit::{AuditAction, AuditEvent};
+    use carethread_core::message::MessageBody;
+    use carethread_core::role::Role;
+    use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
+    use carethread_store::{NewThread, TriageRecord};
+    use chrono::{TimeDelta, Utc};
+    let alice = app.clinic.user("patient.alice").expect("alice").id;
+    let then = Utc::now() - TimeDelta::days(days_ago);
+    let pool = Some("nurse-triage".to_owned());
+    let written = app
+        .store
+        .create_thread(NewThread {
+            patient_id: alice,
+            author_id: alice,
+            subject: Subject::parse(subject).expect("subject"),
+            body: MessageBody::parse("Is the rash on my arm something to worry about?", 5000).expect("body"),
+            category: Category::Clinical,
+            urgency: Urgency::Routine,
+            pool_slug: pool.clone(),
+            assignee_id: assignee.map(|name| app.clinic.user(name).expect("assignee").id),
+            status: ThreadStatus::Open,
+            confidential: false,
+            triage: TriageRecord {
+                urgency: Urgency::Routine,
+                category: Category::Clinical,
+                pool_slug: pool,
+                confidence: 0.9,
+                reasons: vec![],
+                model_id: "test".into(),
+                model_version: "1".into(),
+                needs_review: false,
+                overridden_by: None,
+            },
+            idempotency: None,
+            now: then,
+            audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((alice, Role::Patient)), then)],
+            jobs: Vec::new(),
+        })
+        .await
+        .expect("thread");
+    written.thread_id.to_string()
+}

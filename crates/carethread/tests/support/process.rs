@@ -1,6 +1,7 @@
 //! The real `carethread` program, run as a clinic runs it: `serve` on a
 //! free port over a database seeded with the demo clinic's accounts, and the
 //! maintenance commands.
+#![allow(dead_code, reason = "each test binary uses a different part of it")]
 
 use std::io::BufRead as _;
 use std::process::{Child, Command, Output, Stdio};
@@ -21,16 +22,20 @@ pub async fn seeded(url: &str) -> String {
 
 /// `carethread serve` on a free port over the database `url`; the process and its address.
 pub fn serve(url: &str, master: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carethread"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carethread"));
+    command
         .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
         .env("CARETHREAD_MASTER_KEY", master)
         .env("CARETHREAD__CLINIC__MFA_REQUIRED_FOR_STAFF", "false")
         .env("CARETHREAD_LOG", "warn")
-        .env_remove("CARETHREAD__SCANNER__CLAMD")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run carethread serve");
+        .env_remove("CARETHREAD__SCANNER__CLAMD");
+    start(&mut command)
+}
+
+/// Starts a `carethread serve` or `demo` command; the process and the
+/// address it prints.
+pub fn start(command: &mut Command) -> (Child, String) {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("run carethread");
     // Its output is read to the end: a closed pipe would end the server.
     let stdout = child.stdout.take().expect("stdout");
     let (found, address) = std::sync::mpsc::channel();
