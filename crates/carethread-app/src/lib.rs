@@ -17,6 +17,7 @@ pub mod drafting;
 pub mod emergency;
 pub mod error;
 pub mod fhir_reads;
+pub mod fhir_tasks;
 pub mod forwarding;
 pub mod grants;
 pub mod guidance;

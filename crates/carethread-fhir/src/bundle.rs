@@ -10,10 +10,10 @@ pub struct SearchEntry {
     pub resource: Value,
 }
 
-/// A `searchset` bundle: how many matched in all, this page's matches, and
-/// the `self` and (unless this is the last page) `next` links.
+/// A `searchset` bundle: how many matched in all (when known), this page's
+/// matches, and the `self` and (unless this is the last page) `next` links.
 #[must_use]
-pub fn searchset(total: u64, self_url: &str, next_url: Option<&str>, entries: Vec<SearchEntry>) -> Value {
+pub fn searchset(total: Option<u64>, self_url: &str, next_url: Option<&str>, entries: Vec<SearchEntry>) -> Value {
     let mut links = vec![json!({ "relation": "self", "url": self_url })];
     if let Some(next) = next_url {
         links.push(json!({ "relation": "next", "url": next }));
@@ -21,7 +21,9 @@ pub fn searchset(total: u64, self_url: &str, next_url: Option<&str>, entries: Ve
     let mut out = Map::new();
     out.insert("resourceType".into(), json!("Bundle"));
     out.insert("type".into(), json!("searchset"));
-    out.insert("total".into(), json!(total));
+    if let Some(total) = total {
+        out.insert("total".into(), json!(total));
+    }
     out.insert("link".into(), Value::Array(links));
     if !entries.is_empty() {
         let entries = entries
@@ -43,7 +45,7 @@ mod tests {
             full_url: "https://x/fhir/r4/Patient/1".into(),
             resource: json!({"resourceType": "Patient"}),
         };
-        let b = searchset(3, "https://x/a", Some("https://x/b"), vec![entry]);
+        let b = searchset(Some(3), "https://x/a", Some("https://x/b"), vec![entry]);
         assert_eq!(b["type"], "searchset");
         assert_eq!(b["total"], 3);
         assert_eq!(b["link"][0]["relation"], "self");
@@ -54,8 +56,9 @@ mod tests {
 
     #[test]
     fn the_last_page_has_no_next_link_and_an_empty_search_no_entries() {
-        let b = searchset(0, "https://x/a", None, vec![]);
+        let b = searchset(None, "https://x/a", None, vec![]);
         assert_eq!(b["link"].as_array().map(Vec::len), Some(1));
         assert!(b.get("entry").is_none());
+        assert!(b.get("total").is_none(), "a total not known is left out");
     }
 }

@@ -74,6 +74,37 @@ pub const SUPPORTED: &[SupportedResource] = &[
                         pages follow the next link.",
     },
     SupportedResource {
+        resource_type: "Task",
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[
+            SearchParam {
+                name: "owner",
+                kind: "reference",
+                documentation: "The assignee (Practitioner/{id}) or the pool (Group/{id}) that owns the task.",
+            },
+            SearchParam {
+                name: "status",
+                kind: "token",
+                documentation: "ready (waiting for the care team), on-hold (waiting for the patient) or completed.",
+            },
+            SearchParam {
+                name: "priority",
+                kind: "token",
+                documentation: "routine, urgent or asap (triaged as an emergency).",
+            },
+        ],
+        documentation: "One Task per conversation the caller's in-basket holds (staff who work in-baskets): \
+                        its owner, status, priority and due time (restriction.period.end). Emergencies first, \
+                        then the longest waiting, as the in-basket orders them. _count 1-100 (default 20); \
+                        pages follow the next link.",
+    },
+    SupportedResource {
+        resource_type: "Group",
+        interactions: &[Interaction::Read],
+        search_params: &[],
+        documentation: "A pool (a shared in-basket) and the staff who work from it, for staff.",
+    },
+    SupportedResource {
         resource_type: "Patient",
         interactions: &[Interaction::Read],
         search_params: &[],
@@ -164,6 +195,7 @@ mod tests {
         assert_eq!(cs["rest"][0]["resource"][0]["type"], "Communication");
         assert_eq!(cs["rest"][0]["resource"][0]["interaction"][1]["code"], "search-type");
         assert_eq!(cs["rest"][0]["resource"][0]["searchParam"][2]["type"], "date");
-        assert!(cs["rest"][0]["resource"][1].get("searchParam").is_none());
+        assert_eq!(cs["rest"][0]["resource"][1]["type"], "Task");
+        assert!(cs["rest"][0]["resource"][2].get("searchParam").is_none());
     }
 }

@@ -1,8 +1,9 @@
 //! FHIR R4 (4.0.1) JSON for CareThread: each message of a conversation as a
-//! `Communication`, patients and staff as `Patient` and `Practitioner`, the
+//! `Communication`, each conversation as the care team's `Task`, pools as
+//! `Group`s, patients and staff as `Patient` and `Practitioner`, the
 //! server's `CapabilityStatement`, errors as `OperationOutcome` and search
 //! results as a `searchset` `Bundle`; and the parsing of `Communication`
-//! search parameters.
+//! and `Task` search parameters.
 //!
 //! Pure mapping: values in, `serde_json::Value` out. No HTTP, no SQL, no
 //! clock (times are passed in). The server decides who may read what (through
@@ -15,6 +16,8 @@ mod outcome;
 mod people;
 mod reference;
 mod search;
+mod task;
+mod task_search;
 
 pub use bundle::{SearchEntry, searchset};
 pub use capability::{CapabilityInfo, Interaction, SUPPORTED, SearchParam, SupportedResource, capability_statement};
@@ -23,6 +26,8 @@ pub use outcome::{IssueCode, operation_outcome};
 pub use people::{PatientFacts, PractitionerFacts, patient, practitioner};
 pub use reference::Party;
 pub use search::{CommunicationSearch, PageCursor, SearchError, SentBounds};
+pub use task::{PoolFacts, TaskFacts, group, task, task_priority, task_status};
+pub use task_search::{TaskOwner, TaskSearch};
 
 /// The media type of every FHIR answer.
 pub const FHIR_JSON: &str = "application/fhir+json";

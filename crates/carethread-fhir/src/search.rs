@@ -22,7 +22,7 @@ pub enum SearchError {
     Invalid { param: String, reason: String },
 }
 
-fn invalid(param: &str, reason: &str) -> SearchError {
+pub(crate) fn invalid(param: &str, reason: &str) -> SearchError {
     SearchError::Invalid { param: param.to_owned(), reason: reason.to_owned() }
 }
 
@@ -195,7 +195,7 @@ fn query_instant(at: DateTime<Utc>) -> String {
     }
 }
 
-fn once<T>(slot: &mut Option<T>, value: T, name: &str) -> Result<(), SearchError> {
+pub(crate) fn once<T>(slot: &mut Option<T>, value: T, name: &str) -> Result<(), SearchError> {
     if slot.is_some() {
         return Err(invalid(name, "may be given once"));
     }

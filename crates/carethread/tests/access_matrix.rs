@@ -186,6 +186,25 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
             ),
+            // The care team's work as FHIR: staff who work in-baskets only.
+            (
+                Method::GET,
+                format!("/fhir/r4/Task/{thread}"),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/fhir/r4/Task?status=ready&priority=routine".into(),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/fhir/r4/Group/{pool}"),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
             (
                 Method::PATCH,
                 format!("/api/v1/threads/{thread}"),

@@ -222,6 +222,74 @@ async fn paging_follows_next(app: &TestApp, fhir: &mut Client<'_>) {
 
 /// Every interaction and search parameter the `CapabilityStatement` lists
 /// answers; resource types and interactions it does not list do not.
+/// A nurse works her in-basket as FHIR `Task`s: each waiting conversation
+/// is `ready` with its owner and due time, an answered one `on-hold`;
+/// claiming one makes her its owner; pages follow `next` links without a
+/// repeat; the pool is a `Group` of its staff; patients are refused.
+async fn nurse_works_tasks(app: &TestApp, fhir: &mut Client<'_>) {
+    let (answered, bobs) = seed(app).await;
+    let kim = app.login("rn.kim").await;
+    let kim_id = app.id("rn.kim");
+    let ready = fhir.ok("Task?status=ready", &kim).await;
+    let waiting = entries(&ready);
+    let bobs_task = waiting.iter().find(|t| t["id"] == bobs.as_str()).expect("Bob's question waits for the care team");
+    assert_eq!((&bobs_task["status"], &bobs_task["intent"]), (&json!("ready"), &json!("order")));
+    assert_eq!(bobs_task["for"]["reference"], format!("Patient/{}", app.id("patient.bob")));
+    assert!(bobs_task["restriction"]["period"]["end"].is_string(), "{bobs_task}");
+    assert!(waiting.iter().all(|t| t["status"] == "ready"), "{ready}");
+    let owner = bobs_task["owner"]["reference"].as_str().expect("owned by its pool").to_owned();
+    assert!(owner.starts_with("Group/"), "{owner}");
+
+    let on_hold = fhir.ok(&format!("Task/{answered}"), &kim).await;
+    assert_eq!(on_hold["status"], "on-hold", "answered: waiting for the patient");
+    assert!(on_hold.get("restriction").is_none(), "nothing is due from the care team");
+
+    // Kim claims Bob's question: she owns the task now.
+    let claimed = app
+        .call(Method::PATCH, &format!("/api/v1/threads/{bobs}"), Some(&kim), Some(json!({"assignee_id": kim_id})))
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK, "{:?}", claimed.body);
+    let mine = fhir.ok(&format!("Task?owner=Practitioner/{kim_id}"), &kim).await;
+    assert_eq!(ids(&mine), std::slice::from_ref(&bobs));
+    assert_eq!(entries(&mine)[0]["owner"]["reference"], format!("Practitioner/{kim_id}"));
+
+    // One task a page: every task once, by the next links.
+    let mut seen = Vec::new();
+    let mut page = fhir.ok("Task?_count=1", &kim).await;
+    loop {
+        seen.extend(ids(&page));
+        match next_link(&page) {
+            Some(next) => page = fhir.ok(&next, &kim).await,
+            None => break,
+        }
+    }
+    let mut distinct = seen.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), seen.len(), "no task twice: {seen:?}");
+    assert!(seen.contains(&bobs) && seen.contains(&answered), "{seen:?}");
+
+    let group = fhir.ok(&owner, &kim).await;
+    assert_eq!(group["resourceType"], "Group");
+    let members: Vec<&str> =
+        group["member"].as_array().into_iter().flatten().filter_map(|m| m["entity"]["reference"].as_str()).collect();
+    assert!(members.contains(&format!("Practitioner/{kim_id}").as_str()), "{group}");
+
+    let alice = app.login("patient.alice").await;
+    for path in ["Task?status=ready".to_owned(), format!("Task/{answered}"), owner.clone()] {
+        assert_eq!(fhir.get(&path, Some(&alice)).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    for bad in ["Task?status=draft", "Task?owner=Patient/x", "Task?priority=stat", "Task?subject=Patient/1"] {
+        assert_eq!(fhir.get(bad, Some(&kim)).await.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let nobody = format!("Task/{}", uuid_like());
+    assert_eq!(fhir.get(&nobody, Some(&kim)).await.status, StatusCode::NOT_FOUND);
+}
+
+fn uuid_like() -> &'static str {
+    "00000000-0000-7000-8000-000000000000"
+}
+
 async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &mut Client<'_>) {
     let (thread, _) = seed(app).await;
     let kim = app.login("rn.kim").await;
@@ -230,15 +298,21 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
     assert_eq!(statement.status, StatusCode::OK);
     assert_eq!(statement.body["fhirVersion"], "4.0.1");
     let message = ids(&fhir.ok(&format!("Communication?part-of={thread}"), &kim).await).pop().expect("a message");
+    let pool = app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("nurse triage").id.to_string();
     let known = |resource: &str| match resource {
         "Communication" => message.clone(),
         "Patient" => alice_id.clone(),
+        "Task" => thread.clone(),
+        "Group" => pool.clone(),
         _ => app.id("rn.kim"),
     };
     let example = |param: &str| match param {
         "subject" => format!("Patient/{alice_id}"),
         "part-of" => thread.clone(),
         "sent" => "ge2000-01-01".to_owned(),
+        "owner" => format!("Group/{pool}"),
+        "status" => "ready".to_owned(),
+        "priority" => "routine".to_owned(),
         other => panic!("no example value for the listed search parameter {other}"),
     };
     let listed = statement.body["rest"][0]["resource"].as_array().cloned().unwrap_or_default();
@@ -260,7 +334,7 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
                 let also = if *param == "sent" { format!("&subject=Patient/{alice_id}") } else { String::new() };
                 let query = format!("{kind}?{param}={}{also}", example(param));
                 let found = fhir.ok(&query, &kim).await;
-                assert!(found["total"].as_u64().is_some_and(|n| n > 0), "{query}: {found}");
+                assert!(!entries(&found).is_empty(), "{query}: {found}");
             }
         } else {
             assert!(params.is_empty());
@@ -268,10 +342,9 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         }
         listed_types.push(kind);
     }
-    assert_eq!(listed_types, ["Communication", "Patient", "Practitioner"]);
+    assert_eq!(listed_types, ["Communication", "Task", "Group", "Patient", "Practitioner"]);
     // Types the statement does not list are not served, read or searched.
-    for kind in ["CommunicationRequest", "Task", "CareTeam", "AuditEvent", "Provenance", "RelatedPerson", "Observation"]
-    {
+    for kind in ["CommunicationRequest", "CareTeam", "AuditEvent", "Provenance", "RelatedPerson", "Observation"] {
         assert_eq!(fhir.get(kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
         assert_eq!(fhir.get(&format!("{kind}/{}", known(kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
     }
@@ -318,6 +391,14 @@ async fn paging_follows_next_links_through_every_message_once() {
 }
 
 #[tokio::test]
+async fn a_nurse_works_her_in_basket_as_tasks() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        nurse_works_tasks(&app, &mut Client::new(&app)).await;
+    }
+}
+
+#[tokio::test]
 async fn the_capability_statement_lists_exactly_what_answers() {
     for backend in backends() {
         let app = spawn(backend).await;
@@ -333,13 +414,14 @@ async fn the_capability_statement_lists_exactly_what_answers() {
 async fn every_resource_served_validates_with_fhir_resources() {
     let python = std::env::var("CARETHREAD_TEST_FHIR").expect("CARETHREAD_TEST_FHIR names a python");
     let mut seen = Vec::new();
-    for scenario in 0..4 {
+    for scenario in 0..5 {
         let app = spawn(Backend::Sqlite).await;
         let mut fhir = Client::new(&app);
         match scenario {
             0 => patient_reads_her_own_and_not_anothers(&app, &mut fhir).await,
             1 => nurse_searches_by_subject(&app, &mut fhir).await,
             2 => paging_follows_next(&app, &mut fhir).await,
+            3 => nurse_works_tasks(&app, &mut fhir).await,
             _ => capability_statement_lists_exactly_what_answers(&app, &mut fhir).await,
         }
         seen.append(&mut fhir.seen);
@@ -353,7 +435,16 @@ async fn every_resource_served_validates_with_fhir_resources() {
         resources.iter().filter_map(|r| r["resourceType"].as_str().map(str::to_owned)).collect();
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
-        ["Bundle", "CapabilityStatement", "Communication", "OperationOutcome", "Patient", "Practitioner"]
+        [
+            "Bundle",
+            "CapabilityStatement",
+            "Communication",
+            "Group",
+            "OperationOutcome",
+            "Patient",
+            "Practitioner",
+            "Task"
+        ]
     );
     fhir_check::validate(&python, &resources);
 }

@@ -70,7 +70,7 @@ pub(super) async fn search(
     let next_url = page
         .next
         .map(|(sent, message)| format!("{base}/Communication?{}", search.query_after(&PageCursor { sent, message })));
-    Ok(Fhir(carethread_fhir::searchset(page.total, &self_url, next_url.as_deref(), entries)))
+    Ok(Fhir(carethread_fhir::searchset(Some(page.total), &self_url, next_url.as_deref(), entries)))
 }
 
 /// The server's own address (`http://host:port`, or empty for relative

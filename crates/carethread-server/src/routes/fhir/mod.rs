@@ -8,6 +8,7 @@
 
 mod communication;
 mod people;
+mod task;
 
 use axum::Router;
 use axum::extract::State;
@@ -65,6 +66,9 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
         ("Communication", Interaction::SearchType) => get(communication::search),
         ("Patient", Interaction::Read) => get(people::read_patient),
         ("Practitioner", Interaction::Read) => get(people::read_practitioner),
+        ("Task", Interaction::Read) => get(task::read),
+        ("Task", Interaction::SearchType) => get(task::search),
+        ("Group", Interaction::Read) => get(task::read_group),
         _ => return None,
     };
     let path = match interaction {

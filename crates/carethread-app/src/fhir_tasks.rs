@@ -1,0 +1,99 @@
+//! What the FHIR API reads of the care team's work: each conversation as
+//! the in-basket shows it (a FHIR `Task`), one at a time or a page of the
+//! caller's in-basket in its order, and a pool with the staff who work from
+//! it (a FHIR `Group`). For staff who work in-baskets only, through the same
+//! policy and listing as the JSON API and the portal; every read audited.
+
+use carethread_core::audit::AuditAction;
+use carethread_core::ids::{PoolId, ThreadId, UserId};
+use carethread_core::policy::{self, ThreadAction};
+use carethread_core::thread::{ThreadStatus, Urgency};
+use carethread_store::{PersonRef, PoolRef, ThreadCursor, ThreadSummary};
+use chrono::{DateTime, Utc};
+
+use crate::threads::{ListThreads, ThreadCriteria, authorize_thread};
+use crate::{App, AppError, AppResult, Caller};
+
+/// A conversation as a task of the care team's.
+pub struct TaskRow {
+    pub summary: ThreadSummary,
+    /// When the reply is due, while the thread waits for the care team.
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// Which tasks a search keeps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TaskQuery {
+    pub assignee: Option<UserId>,
+    pub pool: Option<PoolId>,
+    pub status: Option<ThreadStatus>,
+    pub urgency: Option<Urgency>,
+}
+
+/// A page of tasks and the cursor of the next.
+pub struct TaskPage {
+    pub tasks: Vec<TaskRow>,
+    pub next: Option<String>,
+}
+
+fn require_in_basket(caller: &Caller) -> AppResult<()> {
+    if policy::works_in_baskets(caller.user.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("tasks and pools are the care team's".to_owned()))
+    }
+}
+
+async fn row(app: &App, summary: ThreadSummary) -> TaskRow {
+    let clinic = app.clinic.get(app.store.as_ref()).await;
+    let due = summary.thread.awaiting_since.map(|since| clinic.due_at(since, summary.thread.urgency));
+    TaskRow { summary, due }
+}
+
+/// One conversation the caller may read, as a task, audited; one they may
+/// not see, or a missing one, answers `NotFound`.
+pub async fn read_task(app: &App, caller: &Caller, id: ThreadId) -> AppResult<TaskRow> {
+    require_in_basket(caller)?;
+    let thread = authorize_thread(app, caller, id, ThreadAction::Read).await?;
+    let summary = app.store.thread_summary(caller.actor(), thread.id).await?.ok_or(AppError::NotFound)?;
+    let read =
+        caller.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", id).detail("fhir Task");
+    app.store.record_audit(vec![read]).await?;
+    Ok(row(app, summary).await)
+}
+
+/// A page of the caller's in-basket as tasks, in its order (emergencies
+/// first, then the longest waiting), listed and audited as the in-basket is.
+/// `after` is a cursor from a previous page; one that cannot be read starts
+/// at the beginning, as the portal's does.
+pub async fn search_tasks(
+    app: &App,
+    caller: &Caller,
+    query: TaskQuery,
+    after: Option<&str>,
+    page_size: u32,
+) -> AppResult<TaskPage> {
+    require_in_basket(caller)?;
+    let criteria = ThreadCriteria {
+        assignee: query.assignee,
+        pool: query.pool,
+        status: query.status,
+        urgency: query.urgency,
+        ..ThreadCriteria::default()
+    };
+    let after = after.and_then(ThreadCursor::decode);
+    let listed = crate::in_basket::in_basket(app, caller, ListThreads { criteria, after, page_size }).await?;
+    let mut tasks = Vec::with_capacity(listed.page.threads.len());
+    for summary in listed.page.threads {
+        tasks.push(row(app, summary).await);
+    }
+    Ok(TaskPage { tasks, next: listed.page.next_cursor })
+}
+
+/// A pool and the staff who work from it; an unknown pool answers `NotFound`.
+pub async fn read_group(app: &App, caller: &Caller, id: PoolId) -> AppResult<(PoolRef, Vec<PersonRef>)> {
+    require_in_basket(caller)?;
+    let pool = app.store.pool(id).await?.ok_or(AppError::NotFound)?;
+    let members = app.store.pool_members().await?.into_iter().filter(|m| m.pool_id == id).map(|m| m.member).collect();
+    Ok((pool, members))
+}

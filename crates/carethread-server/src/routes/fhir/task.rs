@@ -1,0 +1,113 @@
+//! `GET /fhir/r4/Task/{id}`, `GET /fhir/r4/Task?…` and `GET /fhir/r4/Group/{id}`:
+//! the care team's in-basket as FHIR `Task`s and pools as `Group`s, read
+//! through the application layer.
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use carethread_app::fhir_tasks::{self, TaskQuery, TaskRow};
+use carethread_core::ids::{PoolId, ThreadId};
+use carethread_fhir::{Party, PoolFacts, SearchEntry, SearchError, TaskFacts, TaskOwner, TaskSearch};
+use carethread_store::{PersonRef, PoolRef};
+
+use super::{Fhir, FhirError, FhirResult, base_url};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Authenticated;
+
+fn party(person: &PersonRef) -> Party {
+    Party { id: person.id, role: person.role, display: person.display_name.clone() }
+}
+
+fn pool(pool: &PoolRef) -> PoolFacts {
+    PoolFacts { id: pool.id, slug: pool.slug.clone(), name: pool.name.clone() }
+}
+
+fn facts(row: &TaskRow) -> TaskFacts {
+    let t = &row.summary.thread;
+    TaskFacts {
+        thread_id: t.id,
+        subject: t.subject.as_str().to_owned(),
+        status: t.status,
+        urgency: t.urgency,
+        patient: party(&row.summary.patient),
+        assignee: row.summary.assignee.as_ref().map(party),
+        pool: row.summary.pool.as_ref().map(pool),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        due: row.due,
+    }
+}
+
+/// One conversation the caller may read, as a task; anything else answers 404.
+pub(super) async fn read(
+    State(state): State<AppState>,
+    auth: Result<Authenticated, ApiError>,
+    id: Result<Path<String>, PathRejection>,
+) -> FhirResult {
+    let auth = auth?;
+    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
+    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let row = fhir_tasks::read_task(&state.app(), &auth.caller(), id).await?;
+    Ok(Fhir(carethread_fhir::task(&facts(&row))))
+}
+
+/// A page of the caller's in-basket as tasks, with a `next` link while more follow.
+pub(super) async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: Result<Authenticated, ApiError>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> FhirResult {
+    let auth = auth?;
+    let Query(pairs) = query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
+    let search = TaskSearch::parse(&pairs).map_err(|SearchError::Invalid { param, reason }| {
+        FhirError(ApiError::BadRequest(format!("{param}: {reason}")))
+    })?;
+    let query = TaskQuery {
+        assignee: match search.owner {
+            Some(TaskOwner::Practitioner(id)) => Some(id),
+            _ => None,
+        },
+        pool: match search.owner {
+            Some(TaskOwner::Group(id)) => Some(id),
+            _ => None,
+        },
+        status: search.status,
+        urgency: search.priority,
+    };
+    let page =
+        fhir_tasks::search_tasks(&state.app(), &auth.caller(), query, search.cursor.as_deref(), search.count).await?;
+    let base = base_url(&state, &headers);
+    let entries: Vec<SearchEntry> = page
+        .tasks
+        .iter()
+        .map(|row| SearchEntry {
+            full_url: format!("{base}/Task/{}", row.summary.thread.id),
+            resource: carethread_fhir::task(&facts(row)),
+        })
+        .collect();
+    // The in-basket counts nothing beyond its page: the total is known on the
+    // first page when it is also the last.
+    let total = (page.next.is_none() && search.cursor.is_none()).then_some(entries.len() as u64);
+    let self_url = match &search.cursor {
+        Some(cursor) => format!("{base}/Task?{}", search.query_after(cursor)),
+        None => format!("{base}/Task?{}", search.query()),
+    };
+    let next_url = page.next.map(|cursor| format!("{base}/Task?{}", search.query_after(&cursor)));
+    Ok(Fhir(carethread_fhir::searchset(total, &self_url, next_url.as_deref(), entries)))
+}
+
+/// A pool and the staff who work from it; an unknown pool answers 404.
+pub(super) async fn read_group(
+    State(state): State<AppState>,
+    auth: Result<Authenticated, ApiError>,
+    id: Result<Path<String>, PathRejection>,
+) -> FhirResult {
+    let auth = auth?;
+    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
+    let id: PoolId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let (found, members) = fhir_tasks::read_group(&state.app(), &auth.caller(), id).await?;
+    let members: Vec<Party> = members.iter().map(party).collect();
+    Ok(Fhir(carethread_fhir::group(&pool(&found), &members)))
+}
