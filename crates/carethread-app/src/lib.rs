@@ -34,6 +34,7 @@ pub mod paging_status;
 pub mod passwords;
 pub mod quick_replies;
 pub mod release;
+pub mod retention;
 pub mod retriage;
 pub mod sessions;
 pub mod sign_in;

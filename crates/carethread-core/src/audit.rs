@@ -65,10 +65,14 @@ pub enum AuditAction {
     BillingRead,
     /// Approved claims were exported.
     BillingExport,
+    /// A patient's records were put under legal hold, or released from it.
+    LegalHold,
+    /// A closed conversation past the clinic's retention period was purged.
+    RetentionPurge,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 41] = [
+    pub const ALL: [AuditAction; 43] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -110,6 +114,8 @@ impl AuditAction {
         AuditAction::BillingChange,
         AuditAction::BillingRead,
         AuditAction::BillingExport,
+        AuditAction::LegalHold,
+        AuditAction::RetentionPurge,
     ];
 
     #[must_use]
@@ -156,6 +162,8 @@ impl AuditAction {
             AuditAction::BillingChange => "billing.update",
             AuditAction::BillingRead => "billing.read",
             AuditAction::BillingExport => "billing.export",
+            AuditAction::LegalHold => "admin.legal_hold",
+            AuditAction::RetentionPurge => "retention.purge",
         }
     }
 
@@ -185,6 +193,7 @@ impl AuditAction {
                 | AuditAction::MessageCreate
                 | AuditAction::AttachmentRead
                 | AuditAction::AttachmentCreate
+                | AuditAction::RetentionPurge
         )
     }
 }

@@ -33,9 +33,28 @@ pub struct ClinicSettings {
     /// confidential from their proxies.
     pub adolescent_min_age: u32,
     pub adolescent_max_age: u32,
+    /// Closed conversations whose last change is older than this many months
+    /// are purged (messages, files, receipts; the audit log is kept), unless
+    /// the patient is under legal hold. 0 keeps everything; otherwise at
+    /// least [`MIN_RETENTION_MONTHS`].
+    pub retention_months: u32,
 }
 
+/// The shortest retention period a clinic may set, in months.
+pub const MIN_RETENTION_MONTHS: u32 = 12;
+
 impl ClinicSettings {
+    /// Closed conversations last changed before this moment are past the
+    /// retention period at `now`; `None` when everything is kept (or the
+    /// setting is below [`MIN_RETENTION_MONTHS`], which configuration refuses).
+    #[must_use]
+    pub fn purge_before(&self, now: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        if self.retention_months < MIN_RETENTION_MONTHS {
+            return None;
+        }
+        now.checked_sub_months(chrono::Months::new(self.retention_months))
+    }
+
     /// Whether users with `role` must sign in with a second factor.
     #[must_use]
     pub fn mfa_required(&self, role: crate::role::Role) -> bool {
@@ -86,6 +105,7 @@ impl Default for ClinicSettings {
             login_attempts_per_minute: 20,
             adolescent_min_age: 12,
             adolescent_max_age: 17,
+            retention_months: 0,
         }
     }
 }
@@ -102,6 +122,17 @@ mod tests {
         assert_eq!(s.lockout_after(5), Some(chrono::TimeDelta::seconds(60)));
         assert_eq!(s.lockout_after(6), Some(chrono::TimeDelta::seconds(120)));
         assert_eq!(s.lockout_after(60), Some(chrono::TimeDelta::days(1)));
+    }
+
+    #[test]
+    fn retention_is_off_by_default_and_never_shorter_than_a_year() {
+        use chrono::TimeZone;
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).single().expect("time");
+        assert_eq!(ClinicSettings::default().purge_before(now), None);
+        let short = ClinicSettings { retention_months: 6, ..ClinicSettings::default() };
+        assert_eq!(short.purge_before(now), None);
+        let seven_years = ClinicSettings { retention_months: 84, ..ClinicSettings::default() };
+        assert_eq!(seven_years.purge_before(now), chrono::Utc.with_ymd_and_hms(2019, 12, 6, 12, 0, 0).single());
     }
 
     #[test]

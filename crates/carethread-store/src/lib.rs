@@ -100,8 +100,8 @@ pub use sqlite::SqliteStore;
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
-    AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages, Outbox,
-    People, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
+    AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, LegalHold,
+    Messages, Outbox, People, Retention, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
 };
 pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
@@ -113,7 +113,7 @@ pub mod prelude {
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
         AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages,
-        Outbox, People, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
+        Outbox, People, Retention, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
     };
 }
 
@@ -142,6 +142,7 @@ pub trait Store:
     + VisitRequests
     + Insights
     + Outbox
+    + Retention
     + StorageHealth
     + Send
     + Sync

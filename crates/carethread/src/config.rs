@@ -128,7 +128,16 @@ impl Config {
             None => toml::Table::new(),
         };
         overlay_env(&mut table, std::env::vars());
-        toml::Value::Table(table).try_into().context("the configuration has an unknown key or a wrong value")
+        let config: Self =
+            toml::Value::Table(table).try_into().context("the configuration has an unknown key or a wrong value")?;
+        let months = config.clinic.retention_months;
+        if months != 0 && months < carethread_core::clinic::MIN_RETENTION_MONTHS {
+            anyhow::bail!(
+                "[clinic] retention_months must be 0 (keep everything) or at least {}",
+                carethread_core::clinic::MIN_RETENTION_MONTHS
+            );
+        }
+        Ok(config)
     }
 }
 
@@ -238,6 +247,10 @@ login_attempts_per_minute = {clinic.login_attempts_per_minute}
 # Patients this old (inclusive) may keep threads confidential from their proxies.
 adolescent_min_age = {clinic.adolescent_min_age}
 adolescent_max_age = {clinic.adolescent_max_age}
+# Closed conversations last changed more than this many months ago are purged
+# by a daily job (messages, files, read receipts; the audit log is kept),
+# except for patients under legal hold. 0 keeps everything; else at least 12.
+retention_months = {clinic.retention_months}
 
 [drafting]
 # "builtin": drafts from the clinic's reply library (offline). "openai": an
@@ -295,6 +308,18 @@ mod tests {
     fn the_example_parses_to_the_defaults() {
         let parsed: Config = toml::from_str(&example()).expect("example parses");
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn a_retention_period_under_a_year_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("carethread.toml");
+        std::fs::write(&file, "[clinic]\nretention_months = 6\n").expect("write");
+        let refused = Config::load(Some(&file)).expect_err("six months is refused");
+        assert!(refused.to_string().contains("retention_months"), "{refused}");
+        std::fs::write(&file, "[clinic]\nretention_months = 84\n").expect("write");
+        assert_eq!(Config::load(Some(&file)).expect("seven years").clinic.retention_months, 84);
+        assert_eq!(Config::default().clinic.retention_months, 0, "everything is kept unless the clinic says otherwise");
     }
 
     #[test]

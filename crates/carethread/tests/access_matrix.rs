@@ -688,6 +688,37 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::Json(json!({"user_id": null})),
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
             ),
+            // Legal holds: administrators only; the body is checked before anything is saved.
+            (
+                Method::GET,
+                "/api/v1/admin/legal-holds".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/admin/patients/{bob_id}/legal-hold"),
+                Body::Json(json!({"reason": ""})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/admin/patients/{bob_id}/legal-hold"),
+                Body::Json(json!({"reason": "Records request from counsel"})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/admin/patients/{bob_id}/legal-hold"),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/admin/patients/{bob_id}/legal-hold"),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
+            ),
             // Staff who work in-baskets see the overdue threads escalated to them.
             (
                 Method::GET,

@@ -13,6 +13,7 @@ mod notices;
 pub mod overdue;
 mod paging;
 mod release;
+pub mod retention;
 pub mod runner;
 
 use std::sync::Arc;
@@ -85,6 +86,8 @@ pub enum Job {
     ReleaseReply { held: carethread_store::HeldReplyId },
     /// Find threads past their reply-time target and tell who answers for them.
     OverdueScan,
+    /// Purge closed threads past the clinic's retention period.
+    RetentionSweep,
 }
 
 impl Job {
@@ -100,6 +103,7 @@ impl Job {
             Job::CoverageEnd { .. } => "coverage_end",
             Job::ReleaseReply { .. } => "release_reply",
             Job::OverdueScan => "overdue_scan",
+            Job::RetentionSweep => "retention_sweep",
         }
     }
 
@@ -164,6 +168,7 @@ pub(crate) async fn run(app: &crate::App, job: &Job, now: DateTime<Utc>) -> runn
         Job::CoverageEnd { person } => coverage::end(app, *person, now).await,
         Job::ReleaseReply { held } => release::release_reply(app, *held, now).await,
         Job::OverdueScan => overdue::scan(app, now).await,
+        Job::RetentionSweep => retention::sweep(app, now).await,
     }
 }
 

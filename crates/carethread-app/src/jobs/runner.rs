@@ -95,6 +95,7 @@ pub fn backoff(attempts: u32) -> TimeDelta {
 pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         super::overdue::seed(&app, Utc::now()).await;
+        super::retention::seed(&app, Utc::now()).await;
         loop {
             run_due(&app, Utc::now()).await;
             tokio::time::sleep(POLL).await;

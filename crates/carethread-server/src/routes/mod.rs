@@ -13,6 +13,7 @@ mod health;
 mod held;
 mod insights;
 mod jobs;
+mod legal_holds;
 mod messages;
 mod mfa;
 mod overdue;
@@ -58,6 +59,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(ai_settings::router())
         .merge(insights::router())
         .merge(jobs::router())
+        .merge(legal_holds::router())
         .merge(paging::router())
         .merge(overdue::router())
         .merge(wording::router())
@@ -85,6 +87,7 @@ pub(crate) mod api_paths {
     pub use super::held::*;
     pub use super::insights::*;
     pub use super::jobs::*;
+    pub use super::legal_holds::*;
     pub use super::messages::*;
     pub use super::mfa::*;
     pub use super::overdue::*;

@@ -23,6 +23,7 @@ mod messages;
 mod outbox;
 mod people;
 pub(crate) mod prelude;
+mod retention;
 mod sessions;
 mod threads;
 mod triage;

@@ -33,6 +33,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/clinic", section!(clinic_view, &[]).post(change_clinic))
         .route("/admin/jobs", section!(jobs_view, ()))
         .route("/admin/jobs/{id}/retry", post(retry_job))
+        .route("/admin/legal-holds", section!(holds_view, &HoldForm::default()).post(change_holds))
 }
 
 /// A section's page as first opened: its form empty (`$blank`), nothing
@@ -47,7 +48,7 @@ macro_rules! section {
 use section;
 
 /// The administration sections, in the order of the menu.
-const SECTIONS: [(&str, &str); 8] = [
+const SECTIONS: [(&str, &str); 9] = [
     ("/admin", "admin-title-ai"),
     ("/admin/users", "admin-users"),
     ("/admin/care-teams", "admin-care_teams"),
@@ -56,6 +57,7 @@ const SECTIONS: [(&str, &str); 8] = [
     ("/admin/grants", "admin-grants"),
     ("/admin/clinic", "admin-clinic"),
     ("/admin/jobs", "admin-jobs"),
+    ("/admin/legal-holds", "admin-holds"),
 ];
 
 #[derive(Deserialize, Default)]
@@ -231,6 +233,7 @@ mod care_teams;
 mod clinic_profile;
 mod grants;
 mod jobs;
+mod legal_holds;
 mod overview;
 mod pools;
 mod routing;
@@ -240,6 +243,7 @@ use care_teams::{care_teams_view, change_care_team};
 use clinic_profile::{change_clinic, clinic_view};
 use grants::{GrantForm, change_grants, grants_view};
 use jobs::{jobs_view, retry_job};
+use legal_holds::{HoldForm, change_holds, holds_view};
 use overview::{overview, switch_ai};
 use pools::{change_pools, pools_view};
 use routing::{change_routing, routing_view};
