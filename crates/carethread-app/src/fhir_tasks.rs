@@ -90,6 +90,40 @@ pub async fn search_tasks(
     Ok(TaskPage { tasks, next: listed.page.next_cursor })
 }
 
+/// Who a task goes to when it is updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewOwner {
+    /// Assigned to a member of staff.
+    Person(UserId),
+    /// Handed to a pool, unassigned.
+    Pool(PoolId),
+    /// Unassigned, in the pool it is in.
+    Nobody,
+}
+
+/// Changes a task's status and owner by the rules of assigning and
+/// forwarding in CareThread ([`crate::threads::update_thread`]: staff who
+/// may manage the thread, an existing pool, an active member of staff),
+/// audited; answers the task as it is now.
+pub async fn update_task(
+    app: &App,
+    caller: &Caller,
+    id: ThreadId,
+    status: ThreadStatus,
+    owner: NewOwner,
+) -> AppResult<TaskRow> {
+    require_in_basket(caller)?;
+    let (pool, assignee) = match owner {
+        NewOwner::Person(person) => (None, Some(Some(person))),
+        NewOwner::Pool(pool) => (Some(Some(pool)), Some(None)),
+        NewOwner::Nobody => (None, Some(None)),
+    };
+    let change = crate::threads::ChangeThread { status: Some(status), pool, assignee, ..Default::default() };
+    crate::threads::update_thread(app, caller, id, change).await?;
+    let summary = app.store.thread_summary(caller.actor(), id).await?.ok_or(AppError::NotFound)?;
+    Ok(row(app, summary).await)
+}
+
 /// A pool and the staff who work from it; an unknown pool answers `NotFound`.
 pub async fn read_group(app: &App, caller: &Caller, id: PoolId) -> AppResult<(PoolRef, Vec<PersonRef>)> {
     require_in_basket(caller)?;

@@ -15,6 +15,8 @@ pub enum Interaction {
     Read,
     /// `GET [type]?…`.
     SearchType,
+    /// `PUT [type]/[id]`.
+    Update,
 }
 
 impl Interaction {
@@ -23,6 +25,7 @@ impl Interaction {
         match self {
             Interaction::Read => "read",
             Interaction::SearchType => "search-type",
+            Interaction::Update => "update",
         }
     }
 }
@@ -75,7 +78,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
     },
     SupportedResource {
         resource_type: "Task",
-        interactions: &[Interaction::Read, Interaction::SearchType],
+        interactions: &[Interaction::Read, Interaction::SearchType, Interaction::Update],
         search_params: &[
             SearchParam {
                 name: "owner",
@@ -96,7 +99,8 @@ pub const SUPPORTED: &[SupportedResource] = &[
         documentation: "One Task per conversation the caller's in-basket holds (staff who work in-baskets): \
                         its owner, status, priority and due time (restriction.period.end). Emergencies first, \
                         then the longest waiting, as the in-basket orders them. _count 1-100 (default 20); \
-                        pages follow the next link.",
+                        pages follow the next link. Update (PUT) changes status (ready, on-hold, completed) \
+                        and owner (Practitioner or Group) by the same rules as assigning in CareThread.",
     },
     SupportedResource {
         resource_type: "Group",
@@ -158,12 +162,12 @@ pub fn capability_statement(info: &CapabilityInfo) -> Value {
         "publisher": "CareThread",
         "kind": "instance",
         "software": { "name": "CareThread", "version": info.software_version },
-        "implementation": { "description": "CareThread FHIR R4 API (read only)", "url": info.base_url },
+        "implementation": { "description": "CareThread FHIR R4 API", "url": info.base_url },
         "fhirVersion": FHIR_VERSION,
         "format": ["json"],
         "rest": [{
             "mode": "server",
-            "documentation": "Read-only access to secure messages, as the signed-in person may see them.",
+            "documentation": "Secure messages as the signed-in person may see them, and the care team's tasks.",
             "security": {
                 "cors": false,
                 "description": "A bearer token from POST /api/v1/session (Authorization: Bearer …). \

@@ -18,6 +18,7 @@ mod reference;
 mod search;
 mod task;
 mod task_search;
+mod task_update;
 
 pub use bundle::{SearchEntry, searchset};
 pub use capability::{CapabilityInfo, Interaction, SUPPORTED, SearchParam, SupportedResource, capability_statement};
@@ -28,6 +29,7 @@ pub use reference::Party;
 pub use search::{CommunicationSearch, PageCursor, SearchError, SentBounds};
 pub use task::{PoolFacts, TaskFacts, group, task, task_priority, task_status};
 pub use task_search::{TaskOwner, TaskSearch};
+pub use task_update::TaskUpdate;
 
 /// The media type of every FHIR answer.
 pub const FHIR_JSON: &str = "application/fhir+json";

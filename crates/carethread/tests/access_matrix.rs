@@ -194,6 +194,12 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 403, 403, 403, 200, 200, 200, 404, 404, 403, 403]),
             ),
             (
+                Method::PUT,
+                format!("/fhir/r4/Task/{thread}"),
+                Body::Json(json!({"resourceType": "Task", "id": thread, "status": "ready", "intent": "order"})),
+                row([401, 403, 403, 403, 200, 200, 200, 404, 404, 403, 403]),
+            ),
+            (
                 Method::GET,
                 "/fhir/r4/Task?status=ready&priority=routine".into(),
                 Body::None,

@@ -48,6 +48,16 @@ impl<'a> Client<'a> {
         reply
     }
 
+    /// `PUT` a resource to a FHIR path (relative to `/fhir/r4`).
+    async fn put(&mut self, path: &str, token: &str, resource: &Value) -> Reply {
+        let url = format!("{}/fhir/r4/{path}", self.app.base);
+        let req = self.app.http.put(url).bearer_auth(token).header("content-type", FHIR_JSON).json(resource);
+        let reply = TestApp::reply(req).await;
+        assert_eq!(reply.content_type, FHIR_JSON, "PUT {path}: {} {:?}", reply.status, reply.body);
+        self.seen.push(reply.body.clone());
+        reply
+    }
+
     /// `GET` that must answer 200, returning the body.
     async fn ok(&mut self, path: &str, token: &str) -> Value {
         let reply = self.get(path, Some(token)).await;
@@ -269,6 +279,40 @@ async fn nurse_works_tasks(app: &TestApp, fhir: &mut Client<'_>) {
     assert_eq!(distinct.len(), seen.len(), "no task twice: {seen:?}");
     assert!(seen.contains(&bobs) && seen.contains(&answered), "{seen:?}");
 
+    // Kim hands it to Dr. Lee and closes it, by PUT of the Task with its status and owner changed.
+    let lee_id = app.id("dr.lee");
+    let mut changed = fhir.ok(&format!("Task/{bobs}"), &kim).await;
+    changed["status"] = json!("completed");
+    changed["owner"] = json!({"reference": format!("Practitioner/{lee_id}")});
+    let updated = fhir.put(&format!("Task/{bobs}"), &kim, &changed).await;
+    assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.body);
+    assert_eq!(
+        (&updated.body["status"], &updated.body["owner"]["reference"]),
+        (&json!("completed"), &json!(format!("Practitioner/{lee_id}")))
+    );
+    let thread = app.get(&format!("/api/v1/threads/{bobs}"), &kim).await;
+    assert_eq!(
+        (&thread.body["status"], &thread.body["assignee"]["id"]),
+        (&json!("closed"), &json!(lee_id)),
+        "the conversation itself changed"
+    );
+    // Back to its pool, unassigned, waiting for the care team again.
+    let mut back = updated.body.clone();
+    back["status"] = json!("ready");
+    back["owner"] = json!({"reference": owner.clone()});
+    let reopened = fhir.put(&format!("Task/{bobs}"), &kim, &back).await;
+    assert_eq!((reopened.status, &reopened.body["owner"]["reference"]), (StatusCode::OK, &json!(owner.clone())));
+    for (element, value) in
+        [("status", json!("draft")), ("id", json!("someone-else")), ("owner", json!({"reference": "Patient/x"}))]
+    {
+        let mut bad = back.clone();
+        bad[element] = value;
+        assert_eq!(fhir.put(&format!("Task/{bobs}"), &kim, &bad).await.status, StatusCode::BAD_REQUEST, "{element}");
+    }
+    let mut unknown_pool = back.clone();
+    unknown_pool["owner"] = json!({"reference": format!("Group/{}", uuid_like())});
+    assert_eq!(fhir.put(&format!("Task/{bobs}"), &kim, &unknown_pool).await.status, StatusCode::BAD_REQUEST);
+
     let group = fhir.ok(&owner, &kim).await;
     assert_eq!(group["resourceType"], "Group");
     let members: Vec<&str> =
@@ -279,6 +323,7 @@ async fn nurse_works_tasks(app: &TestApp, fhir: &mut Client<'_>) {
     for path in ["Task?status=ready".to_owned(), format!("Task/{answered}"), owner.clone()] {
         assert_eq!(fhir.get(&path, Some(&alice)).await.status, StatusCode::FORBIDDEN, "{path}");
     }
+    assert_eq!(fhir.put(&format!("Task/{bobs}"), &alice, &back).await.status, StatusCode::FORBIDDEN);
     for bad in ["Task?status=draft", "Task?owner=Patient/x", "Task?priority=stat", "Task?subject=Patient/1"] {
         assert_eq!(fhir.get(bad, Some(&kim)).await.status, StatusCode::BAD_REQUEST, "{bad}");
     }
@@ -322,7 +367,12 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         let interactions: Vec<&str> =
             resource["interaction"].as_array().into_iter().flatten().filter_map(|i| i["code"].as_str()).collect();
         if interactions.contains(&"read") {
-            fhir.ok(&format!("{kind}/{}", known(&kind)), &kim).await;
+            let read = fhir.ok(&format!("{kind}/{}", known(&kind)), &kim).await;
+            if interactions.contains(&"update") {
+                // Sent back as read, it changes nothing and answers the same resource.
+                let put = fhir.put(&format!("{kind}/{}", known(&kind)), &kim, &read).await;
+                assert_eq!((put.status, &put.body["id"]), (StatusCode::OK, &read["id"]), "{kind} update");
+            }
         } else {
             assert_eq!(fhir.get(&format!("{kind}/{}", known(&kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
         }

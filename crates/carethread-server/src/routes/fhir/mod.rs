@@ -68,11 +68,12 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
         ("Practitioner", Interaction::Read) => get(people::read_practitioner),
         ("Task", Interaction::Read) => get(task::read),
         ("Task", Interaction::SearchType) => get(task::search),
+        ("Task", Interaction::Update) => axum::routing::put(task::update),
         ("Group", Interaction::Read) => get(task::read_group),
         _ => return None,
     };
     let path = match interaction {
-        Interaction::Read => format!("/{resource_type}/{{id}}"),
+        Interaction::Read | Interaction::Update => format!("/{resource_type}/{{id}}"),
         Interaction::SearchType => format!("/{resource_type}"),
     };
     Some((path, route))

@@ -5,9 +5,9 @@
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use carethread_app::fhir_tasks::{self, TaskQuery, TaskRow};
+use carethread_app::fhir_tasks::{self, NewOwner, TaskQuery, TaskRow};
 use carethread_core::ids::{PoolId, ThreadId};
-use carethread_fhir::{Party, PoolFacts, SearchEntry, SearchError, TaskFacts, TaskOwner, TaskSearch};
+use carethread_fhir::{Party, PoolFacts, SearchEntry, SearchError, TaskFacts, TaskOwner, TaskSearch, TaskUpdate};
 use carethread_store::{PersonRef, PoolRef};
 
 use super::{Fhir, FhirError, FhirResult, base_url};
@@ -49,6 +49,31 @@ pub(super) async fn read(
     let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
     let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
     let row = fhir_tasks::read_task(&state.app(), &auth.caller(), id).await?;
+    Ok(Fhir(carethread_fhir::task(&facts(&row))))
+}
+
+/// Changes a task's status and owner (`PUT`, the whole Task sent back with
+/// them changed); answers the task as it is now.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    auth: Result<Authenticated, ApiError>,
+    id: Result<Path<String>, PathRejection>,
+    body: axum::body::Bytes,
+) -> FhirResult {
+    let auth = auth?;
+    let Ok(Path(raw)) = id else { return Err(ApiError::NotFound.into()) };
+    let id: ThreadId = raw.parse().map_err(|_| ApiError::NotFound)?;
+    let resource: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("the request body is not valid JSON".into()))?;
+    let update = TaskUpdate::parse(&resource, &raw).map_err(|SearchError::Invalid { param, reason }| {
+        FhirError(ApiError::BadRequest(format!("{param}: {reason}")))
+    })?;
+    let owner = match update.owner {
+        Some(TaskOwner::Practitioner(person)) => NewOwner::Person(person),
+        Some(TaskOwner::Group(pool)) => NewOwner::Pool(pool),
+        None => NewOwner::Nobody,
+    };
+    let row = fhir_tasks::update_task(&state.app(), &auth.caller(), id, update.status, owner).await?;
     Ok(Fhir(carethread_fhir::task(&facts(&row))))
 }
 
