@@ -230,10 +230,19 @@ impl TestApp {
         self.clinic.user(username).expect("demo user").id.to_string()
     }
 
+    /// Signs in as a client should: a `503` (the process's password-hashing
+    /// queue is full, say while `sign_in_burst.rs` floods it) is tried again
+    /// after a pause, as its `Retry-After` asks.
     pub async fn login(&self, username: &str) -> String {
-        let r = self
-            .call(Method::POST, "/api/v1/session", None, Some(json!({"username": username, "password": PASSWORD})))
-            .await;
+        let body = json!({"username": username, "password": PASSWORD});
+        let mut r = self.call(Method::POST, "/api/v1/session", None, Some(body.clone())).await;
+        for _ in 0..20 {
+            if r.status != StatusCode::SERVICE_UNAVAILABLE {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            r = self.call(Method::POST, "/api/v1/session", None, Some(body.clone())).await;
+        }
         assert_eq!(r.status, StatusCode::OK, "sign-in for {username}: {:?}", r.body);
         r.body["token"].as_str().expect("token").to_owned()
     }
