@@ -204,6 +204,46 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// A PostgreSQL URL without its password (which would show in the process
+/// list if passed on the command line), and the password.
+fn without_password(url: &str) -> (String, Option<String>) {
+    let Some(scheme) = url.find("://") else { return (url.to_owned(), None) };
+    let rest = &url[scheme + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else { return (url.to_owned(), None) };
+    let Some((user, password)) = rest[..at].split_once(':') else { return (url.to_owned(), None) };
+    (format!("{}{user}{}", &url[..scheme + 3], &rest[at..]), Some(percent_decoded(password)))
+}
+
+/// `%XX` escapes of a URL's part turned back into the bytes they stand for.
+fn percent_decoded(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The command with `PGPASSWORD` set, when the URL carried a password.
+fn with_password(command: &mut Command, password: Option<String>) -> &mut Command {
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    command
+}
+
 fn run(tool: &'static str, command: &mut Command) -> Result<(), BackupError> {
     let output = command.output().map_err(|e| BackupError::Tool { tool, detail: e.to_string() })?;
     if output.status.success() {
@@ -223,14 +263,13 @@ pub async fn backup(url: &str, master: &MasterKey, to: &Path) -> Result<u64, Bac
     let snapshot = beside(to, "snapshot");
     let taken = match kind {
         BackupKind::Sqlite => sqlite_snapshot(url, &snapshot).await,
-        BackupKind::Postgres => run(
-            "pg_dump",
-            Command::new("pg_dump")
-                .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
-                .arg(&snapshot)
-                .arg("--dbname")
-                .arg(url),
-        ),
+        BackupKind::Postgres => {
+            let (url, password) = without_password(url);
+            let mut command = Command::new("pg_dump");
+            command.args(["--format=custom", "--no-owner", "--no-privileges", "--file"]).arg(&snapshot);
+            command.arg("--dbname").arg(url);
+            run("pg_dump", with_password(&mut command, password))
+        }
     };
     let sealed = taken.and_then(|()| seal_file(master, kind, &snapshot, to));
     let _ = std::fs::remove_file(&snapshot);
@@ -280,13 +319,13 @@ pub fn restore(from: &Path, url: &str, master: &MasterKey) -> Result<BackupKind,
         BackupKind::Postgres => {
             let dump = std::env::temp_dir().join(format!("carethread-restore-{}.dump", uuid::Uuid::now_v7()));
             let restored = match open_file(master, from, &dump) {
-                Ok(BackupKind::Postgres) => run(
-                    "pg_restore",
-                    Command::new("pg_restore")
-                        .args(["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname"])
-                        .arg(url)
-                        .arg(&dump),
-                ),
+                Ok(BackupKind::Postgres) => {
+                    let (url, password) = without_password(url);
+                    let mut command = Command::new("pg_restore");
+                    command.args(["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]);
+                    command.arg("--dbname").arg(url).arg(&dump);
+                    run("pg_restore", with_password(&mut command, password))
+                }
                 Ok(BackupKind::Sqlite) => Err(BackupError::WrongKind),
                 Err(err) => Err(err),
             };
@@ -311,6 +350,19 @@ mod tests {
         let back = dir.path().join("back");
         assert_eq!(open_file(&master, &sealed, &back).expect("open"), BackupKind::Sqlite);
         assert_eq!(std::fs::read(&back).expect("read"), bytes, "{size} bytes");
+    }
+
+    #[test]
+    fn passwords_leave_the_url_for_the_environment() {
+        assert_eq!(
+            without_password("postgres://app:s3cr%40t@db:5432/ct?sslmode=require"),
+            ("postgres://app@db:5432/ct?sslmode=require".to_owned(), Some("s3cr@t".to_owned()))
+        );
+        assert_eq!(
+            without_password("postgres://postgres@127.0.0.1/x"),
+            ("postgres://postgres@127.0.0.1/x".to_owned(), None)
+        );
+        assert_eq!(without_password("postgres://db/x"), ("postgres://db/x".to_owned(), None));
     }
 
     #[test]
