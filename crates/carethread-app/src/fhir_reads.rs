@@ -9,7 +9,7 @@ use carethread_core::ids::{AttachmentId, MessageId, ThreadId, UserId};
 use carethread_core::policy::{Decision, ThreadAction, decide_new_thread};
 use carethread_core::role::Role;
 use carethread_core::user::User;
-use carethread_store::ThreadCursor;
+use carethread_store::{PersonRef, ThreadCursor};
 use chrono::{DateTime, Utc};
 
 use crate::threads::{
@@ -185,6 +185,14 @@ pub async fn read_patient(app: &App, caller: &Caller, id: UserId) -> AppResult<U
     let read = caller.audit(AuditAction::ThreadList).patient(id).target("patient", id).detail("fhir Patient read");
     app.store.record_audit(vec![read]).await?;
     Ok(user)
+}
+
+/// A patient the caller may see (as [`read_patient`] decides, audited) and
+/// the clinicians on her care team.
+pub async fn read_care_team(app: &App, caller: &Caller, patient: UserId) -> AppResult<(User, Vec<PersonRef>)> {
+    let user = read_patient(app, caller, patient).await?;
+    let team = app.store.care_teams().await?.into_iter().filter(|m| m.patient_id == patient).map(|m| m.clinician);
+    Ok((user, team.collect()))
 }
 
 /// A member of staff (name and role, which everyone in a conversation sees).

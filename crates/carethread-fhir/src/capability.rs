@@ -109,6 +109,17 @@ pub const SUPPORTED: &[SupportedResource] = &[
         documentation: "A pool (a shared in-basket) and the staff who work from it, for staff.",
     },
     SupportedResource {
+        resource_type: "CareTeam",
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[SearchParam {
+            name: "subject",
+            kind: "reference",
+            documentation: "The patient: Patient/{id}. Her care team, if the caller may see her.",
+        }],
+        documentation: "A patient's care team (its id is the patient's): the clinicians who look after her, \
+                        with their roles, for whoever may see the patient.",
+    },
+    SupportedResource {
         resource_type: "Patient",
         interactions: &[Interaction::Read],
         search_params: &[],

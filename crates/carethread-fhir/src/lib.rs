@@ -11,6 +11,7 @@
 
 mod bundle;
 mod capability;
+mod care_team;
 mod communication;
 mod outcome;
 mod people;
@@ -22,6 +23,7 @@ mod task_update;
 
 pub use bundle::{SearchEntry, searchset};
 pub use capability::{CapabilityInfo, Interaction, SUPPORTED, SearchParam, SupportedResource, capability_statement};
+pub use care_team::care_team;
 pub use communication::{AttachmentFacts, CommunicationFacts, Recipient, TriageFacts, communication};
 pub use outcome::{IssueCode, operation_outcome};
 pub use people::{PatientFacts, PractitionerFacts, patient, practitioner};

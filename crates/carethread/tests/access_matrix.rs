@@ -182,6 +182,18 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             ),
             (
                 Method::GET,
+                format!("/fhir/r4/CareTeam/{alice_id}"),
+                Body::None,
+                row([401, 200, 404, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/fhir/r4/CareTeam?subject=Patient/{alice_id}"),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
                 format!("/fhir/r4/Practitioner/{lee_id}"),
                 Body::None,
                 row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),

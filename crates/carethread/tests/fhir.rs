@@ -346,7 +346,8 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
     let pool = app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("nurse triage").id.to_string();
     let known = |resource: &str| match resource {
         "Communication" => message.clone(),
-        "Patient" => alice_id.clone(),
+        // A patient's care team has the patient's id.
+        "Patient" | "CareTeam" => alice_id.clone(),
         "Task" => thread.clone(),
         "Group" => pool.clone(),
         _ => app.id("rn.kim"),
@@ -392,9 +393,22 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         }
         listed_types.push(kind);
     }
-    assert_eq!(listed_types, ["Communication", "Task", "Group", "Patient", "Practitioner"]);
+    assert_eq!(listed_types, ["Communication", "Task", "Group", "CareTeam", "Patient", "Practitioner"]);
+    // The patient's care team names the clinicians who look after her.
+    let team = fhir.ok(&format!("CareTeam/{alice_id}"), &kim).await;
+    let members: Vec<&str> = team["participant"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["member"]["reference"].as_str())
+        .collect();
+    assert!(members.contains(&format!("Practitioner/{}", app.id("rn.kim")).as_str()), "{team}");
+    let bob = app.login("patient.bob").await;
+    assert_eq!(fhir.get(&format!("CareTeam/{alice_id}"), Some(&bob)).await.status, StatusCode::NOT_FOUND);
+    let none = fhir.ok(&format!("CareTeam?subject=Patient/{alice_id}"), &bob).await;
+    assert!(entries(&none).is_empty(), "another patient's team is not found: {none}");
     // Types the statement does not list are not served, read or searched.
-    for kind in ["CommunicationRequest", "CareTeam", "AuditEvent", "Provenance", "RelatedPerson", "Observation"] {
+    for kind in ["CommunicationRequest", "AuditEvent", "Provenance", "RelatedPerson", "Observation"] {
         assert_eq!(fhir.get(kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
         assert_eq!(fhir.get(&format!("{kind}/{}", known(kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
     }
@@ -488,6 +502,7 @@ async fn every_resource_served_validates_with_fhir_resources() {
         [
             "Bundle",
             "CapabilityStatement",
+            "CareTeam",
             "Communication",
             "Group",
             "OperationOutcome",
