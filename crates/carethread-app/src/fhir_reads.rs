@@ -49,6 +49,19 @@ pub async fn read_message(app: &App, caller: &Caller, id: MessageId) -> AppResul
     Ok(MessageRead { thread: ThreadRead { view, digests }, index })
 }
 
+/// An AI-assisted message the caller may read (audited as [`read_message`]
+/// is), with the model and version of the draft it started from. A message
+/// written without a draft answers `NotFound`.
+pub async fn read_provenance(app: &App, caller: &Caller, id: MessageId) -> AppResult<(MessageRead, (String, String))> {
+    let read = read_message(app, caller, id).await?;
+    let assisted = read.thread.view.messages.get(read.index).is_some_and(|m| m.ai_assisted);
+    if !assisted {
+        return Err(AppError::NotFound);
+    }
+    let model = app.store.draft_model_for_message(id).await?.ok_or(AppError::NotFound)?;
+    Ok((read, model))
+}
+
 /// Which messages a search keeps.
 #[derive(Debug, Clone, Default)]
 pub struct MessageQuery {

@@ -120,6 +120,17 @@ pub const SUPPORTED: &[SupportedResource] = &[
                         with their roles, for whoever may see the patient.",
     },
     SupportedResource {
+        resource_type: "Provenance",
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[SearchParam {
+            name: "target",
+            kind: "reference",
+            documentation: "The message: Communication/{id}.",
+        }],
+        documentation: "Where an AI-assisted reply came from (its id is the message's): the clinician who sent \
+                        it and the drafting model and version, for whoever may read the message.",
+    },
+    SupportedResource {
         resource_type: "Patient",
         interactions: &[Interaction::Read],
         search_params: &[],

@@ -180,6 +180,19 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 200, 404, 200, 200, 200, 200, 200, 200, 403, 403]),
             ),
+            // No message here was drafted: a search finds no provenance, for whoever may search.
+            (
+                Method::GET,
+                format!("/fhir/r4/Provenance?target=Communication/{message}"),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/fhir/r4/Provenance/{message}"),
+                Body::None,
+                row([401, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403]),
+            ),
             (
                 Method::GET,
                 format!("/fhir/r4/CareTeam/{alice_id}"),

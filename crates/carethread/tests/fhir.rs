@@ -335,8 +335,55 @@ fn uuid_like() -> &'static str {
     "00000000-0000-7000-8000-000000000000"
 }
 
+/// A reply `token` sends from a draft in `thread`; the message's id.
+async fn drafted_reply(app: &TestApp, token: &str, thread: &str) -> String {
+    let drafted = app.post(&format!("/api/v1/threads/{thread}/drafts"), token, json!({})).await;
+    assert_eq!(drafted.status, StatusCode::CREATED, "{:?}", drafted.body);
+    let body = json!({"body": drafted.body["body"], "draft_id": drafted.body["id"]});
+    let sent = app.post(&format!("/api/v1/threads/{thread}/messages"), token, body).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    sent.body["id"].as_str().expect("message id").to_owned()
+}
+
+/// A patient's care team and an AI-assisted reply's provenance, as staff
+/// and patients may (and may not) read them.
+async fn team_and_provenance(
+    app: &TestApp,
+    fhir: &mut Client<'_>,
+    kim: &str,
+    alice_id: &str,
+    assisted: &str,
+    plain: &str,
+) {
+    // The reply's provenance names Kim and the drafting model; the patient reads it too, another does not.
+    let provenance = fhir.ok(&format!("Provenance/{assisted}"), kim).await;
+    assert_eq!(provenance["agent"][0]["who"]["reference"], format!("Practitioner/{}", app.id("rn.kim")));
+    assert!(
+        provenance["agent"][1]["who"]["display"].as_str().is_some_and(|d| d.contains("carethread-replies")),
+        "{provenance}"
+    );
+    fhir.ok(&format!("Provenance/{assisted}"), &app.login("patient.bob").await).await;
+    let other = app.login("patient.alice").await;
+    assert_eq!(fhir.get(&format!("Provenance/{assisted}"), Some(&other)).await.status, StatusCode::NOT_FOUND);
+    // A message written without a draft has none.
+    assert_eq!(fhir.get(&format!("Provenance/{plain}"), Some(kim)).await.status, StatusCode::NOT_FOUND);
+    // The patient's care team names the clinicians who look after her.
+    let team = fhir.ok(&format!("CareTeam/{alice_id}"), kim).await;
+    let members: Vec<&str> = team["participant"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["member"]["reference"].as_str())
+        .collect();
+    assert!(members.contains(&format!("Practitioner/{}", app.id("rn.kim")).as_str()), "{team}");
+    let bob = app.login("patient.bob").await;
+    assert_eq!(fhir.get(&format!("CareTeam/{alice_id}"), Some(&bob)).await.status, StatusCode::NOT_FOUND);
+    let none = fhir.ok(&format!("CareTeam?subject=Patient/{alice_id}"), &bob).await;
+    assert!(entries(&none).is_empty(), "another patient's team is not found: {none}");
+}
+
 async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &mut Client<'_>) {
-    let (thread, _) = seed(app).await;
+    let (thread, bobs) = seed(app).await;
     let kim = app.login("rn.kim").await;
     let alice_id = app.id("patient.alice");
     let statement = fhir.get("metadata", None).await;
@@ -344,10 +391,13 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
     assert_eq!(statement.body["fhirVersion"], "4.0.1");
     let message = ids(&fhir.ok(&format!("Communication?part-of={thread}"), &kim).await).pop().expect("a message");
     let pool = app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("nurse triage").id.to_string();
+    // A reply Kim sent from a draft to Bob's question: it has a Provenance.
+    let assisted = drafted_reply(app, &kim, &bobs).await;
     let known = |resource: &str| match resource {
         "Communication" => message.clone(),
         // A patient's care team has the patient's id.
         "Patient" | "CareTeam" => alice_id.clone(),
+        "Provenance" => assisted.clone(),
         "Task" => thread.clone(),
         "Group" => pool.clone(),
         _ => app.id("rn.kim"),
@@ -357,8 +407,9 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         "part-of" => thread.clone(),
         "sent" => "ge2000-01-01".to_owned(),
         "owner" => format!("Group/{pool}"),
-        "status" => "ready".to_owned(),
+        "status" => "on-hold".to_owned(),
         "priority" => "routine".to_owned(),
+        "target" => format!("Communication/{assisted}"),
         other => panic!("no example value for the listed search parameter {other}"),
     };
     let listed = statement.body["rest"][0]["resource"].as_array().cloned().unwrap_or_default();
@@ -393,22 +444,10 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         }
         listed_types.push(kind);
     }
-    assert_eq!(listed_types, ["Communication", "Task", "Group", "CareTeam", "Patient", "Practitioner"]);
-    // The patient's care team names the clinicians who look after her.
-    let team = fhir.ok(&format!("CareTeam/{alice_id}"), &kim).await;
-    let members: Vec<&str> = team["participant"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p["member"]["reference"].as_str())
-        .collect();
-    assert!(members.contains(&format!("Practitioner/{}", app.id("rn.kim")).as_str()), "{team}");
-    let bob = app.login("patient.bob").await;
-    assert_eq!(fhir.get(&format!("CareTeam/{alice_id}"), Some(&bob)).await.status, StatusCode::NOT_FOUND);
-    let none = fhir.ok(&format!("CareTeam?subject=Patient/{alice_id}"), &bob).await;
-    assert!(entries(&none).is_empty(), "another patient's team is not found: {none}");
+    assert_eq!(listed_types, ["Communication", "Task", "Group", "CareTeam", "Provenance", "Patient", "Practitioner"]);
+    team_and_provenance(app, fhir, &kim, &alice_id, &assisted, &message).await;
     // Types the statement does not list are not served, read or searched.
-    for kind in ["CommunicationRequest", "AuditEvent", "Provenance", "RelatedPerson", "Observation"] {
+    for kind in ["CommunicationRequest", "AuditEvent", "RelatedPerson", "Observation"] {
         assert_eq!(fhir.get(kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
         assert_eq!(fhir.get(&format!("{kind}/{}", known(kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
     }
@@ -508,6 +547,7 @@ async fn every_resource_served_validates_with_fhir_resources() {
             "OperationOutcome",
             "Patient",
             "Practitioner",
+            "Provenance",
             "Task"
         ]
     );

@@ -113,6 +113,14 @@ impl<B: Backend> crate::Drafting for B {
         Ok(Some(sql.decode(|keys| draft_from_row(&row, keys)).await?))
     }
 
+    async fn draft_model_for_message(&self, message: MessageId) -> StoreResult<Option<(String, String)>> {
+        let row = sqlx::query::<B::D>("SELECT model_id, model_version FROM drafts WHERE message_id = $1")
+            .bind_v(message.to_string())
+            .fetch_optional_with(&self.sql().read)
+            .await?;
+        row.map(|row| Ok((row.get_v("model_id")?, row.get_v("model_version")?))).transpose()
+    }
+
     async fn ai_settings(&self) -> StoreResult<AiSettings> {
         let sql = self.sql();
         let row = sqlx::query::<B::D>("SELECT drafting_enabled, disclosure_enabled FROM ai_settings WHERE id = 1")

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
-use carethread_core::ids::{DraftId, QuickReplyId, ThreadId, UserId};
+use carethread_core::ids::{DraftId, MessageId, QuickReplyId, ThreadId, UserId};
 
 use crate::{
     AiReport, AiSettings, DraftRecord, NewDraft, NewQuickReply, QuickReply, ReplyTemplate, SetReplyTemplate,
@@ -17,6 +17,8 @@ pub trait Drafting: Send + Sync {
     async fn create_draft(&self, new: &NewDraft) -> StoreResult<DraftId>;
     /// A draft of the thread.
     async fn draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<DraftRecord>>;
+    /// The model and version of the draft a sent message started from, if any.
+    async fn draft_model_for_message(&self, message: MessageId) -> StoreResult<Option<(String, String)>>;
     /// The clinic's AI switches (defaults until an admin sets them).
     async fn ai_settings(&self) -> StoreResult<AiSettings>;
     async fn update_ai_settings(&self, change: &SettingChange<AiSettings>, audit: &AuditEvent) -> StoreResult<()>;

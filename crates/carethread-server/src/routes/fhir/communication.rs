@@ -147,3 +147,68 @@ fn facts(read: &ThreadRead, index: usize, origin: &str) -> CommunicationFacts {
         triage,
     }
 }
+
+/// Where an AI-assisted message came from; anything else answers 404.
+async fn provenance_of(state: &AppState, auth: &Authenticated, id: MessageId) -> FhirResult<serde_json::Value> {
+    let (read, model) = fhir_reads::read_provenance(&state.app(), &auth.caller(), id).await?;
+    let message = read.thread.view.messages.get(read.index).ok_or(ApiError::NotFound)?;
+    Ok(carethread_fhir::provenance(&carethread_fhir::ProvenanceFacts {
+        message_id: id,
+        sent: message.message.sent_at,
+        clinician: party(&message.author),
+        model,
+    }))
+}
+
+/// `GET /fhir/r4/Provenance/{message id}`.
+pub(super) async fn read_provenance(
+    State(state): State<AppState>,
+    auth: Result<Authenticated, ApiError>,
+    id: Result<Path<String>, PathRejection>,
+) -> FhirResult {
+    let auth = auth?;
+    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
+    let id: MessageId = id.parse().map_err(|_| ApiError::NotFound)?;
+    Ok(Fhir(provenance_of(&state, &auth, id).await?))
+}
+
+/// `GET /fhir/r4/Provenance?target=Communication/{id}`: the message's
+/// provenance, or none when it was not AI-assisted or is not the caller's to read.
+pub(super) async fn search_provenance(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: Result<Authenticated, ApiError>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> FhirResult {
+    let auth = auth?;
+    let Query(pairs) = query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
+    let mut target = None;
+    for (name, value) in &pairs {
+        match name.as_str() {
+            "target" if target.is_none() => {
+                let raw = value.trim();
+                let raw = raw.strip_prefix("Communication/").unwrap_or(raw);
+                let id = raw
+                    .parse::<MessageId>()
+                    .map_err(|_| ApiError::BadRequest("target: must be Communication/{id}".into()))?;
+                target = Some(id);
+            }
+            "_format" if matches!(value.as_str(), "json" | "application/json" | "application/fhir+json") => {}
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "{other}: is not a supported search parameter for Provenance"
+                ))
+                .into());
+            }
+        }
+    }
+    let target = target.ok_or_else(|| ApiError::BadRequest("target: name the message".into()))?;
+    let base = base_url(&state, &headers);
+    let entries = match provenance_of(&state, &auth, target).await {
+        Ok(resource) => vec![SearchEntry { full_url: format!("{base}/Provenance/{target}"), resource }],
+        Err(FhirError(ApiError::NotFound)) => Vec::new(),
+        Err(other) => return Err(other),
+    };
+    let self_url = format!("{base}/Provenance?target=Communication/{target}");
+    Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &self_url, None, entries)))
+}

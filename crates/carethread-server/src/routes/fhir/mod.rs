@@ -64,6 +64,8 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
     let route = match (resource_type, interaction) {
         ("Communication", Interaction::Read) => get(communication::read),
         ("Communication", Interaction::SearchType) => get(communication::search),
+        ("Provenance", Interaction::Read) => get(communication::read_provenance),
+        ("Provenance", Interaction::SearchType) => get(communication::search_provenance),
         ("CareTeam", Interaction::Read) => get(people::read_care_team),
         ("CareTeam", Interaction::SearchType) => get(people::search_care_teams),
         ("Patient", Interaction::Read) => get(people::read_patient),
