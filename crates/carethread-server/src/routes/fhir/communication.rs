@@ -12,7 +12,7 @@ use carethread_fhir::{
 };
 use carethread_store::{MessageView, PersonRef};
 
-use super::{Fhir, FhirError, FhirResult, base_url};
+use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, one_reference, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -25,9 +25,7 @@ pub(super) async fn read(
     id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    // An id that cannot be read (not UTF-8, not a CareThread id) names nothing.
-    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
-    let id: MessageId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: MessageId = path_id(id)?;
     let read = fhir_reads::read_message(&state.app(), &auth.caller(), id).await?;
     let origin = origin(&base_url(&state, &headers));
     Ok(Fhir(carethread_fhir::communication(&facts(&read.thread, read.index, &origin))))
@@ -167,9 +165,7 @@ pub(super) async fn read_provenance(
     id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
-    let id: MessageId = id.parse().map_err(|_| ApiError::NotFound)?;
-    Ok(Fhir(provenance_of(&state, &auth, id).await?))
+    Ok(Fhir(provenance_of(&state, &auth, path_id(id)?).await?))
 }
 
 /// `GET /fhir/r4/Provenance?target=Communication/{id}`: the message's
@@ -181,34 +177,7 @@ pub(super) async fn search_provenance(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    let Query(pairs) = query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
-    let mut target = None;
-    for (name, value) in &pairs {
-        match name.as_str() {
-            "target" if target.is_none() => {
-                let raw = value.trim();
-                let raw = raw.strip_prefix("Communication/").unwrap_or(raw);
-                let id = raw
-                    .parse::<MessageId>()
-                    .map_err(|_| ApiError::BadRequest("target: must be Communication/{id}".into()))?;
-                target = Some(id);
-            }
-            "_format" if matches!(value.as_str(), "json" | "application/json" | "application/fhir+json") => {}
-            other => {
-                return Err(ApiError::BadRequest(format!(
-                    "{other}: is not a supported search parameter for Provenance"
-                ))
-                .into());
-            }
-        }
-    }
-    let target = target.ok_or_else(|| ApiError::BadRequest("target: name the message".into()))?;
-    let base = base_url(&state, &headers);
-    let entries = match provenance_of(&state, &auth, target).await {
-        Ok(resource) => vec![SearchEntry { full_url: format!("{base}/Provenance/{target}"), resource }],
-        Err(FhirError(ApiError::NotFound)) => Vec::new(),
-        Err(other) => return Err(other),
-    };
-    let self_url = format!("{base}/Provenance?target=Communication/{target}");
-    Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &self_url, None, entries)))
+    let target: MessageId = one_reference(query, "Provenance", "target", "Communication")?;
+    let found = provenance_of(&state, &auth, target).await;
+    at_most_one(&state, &headers, "Provenance", &target.to_string(), &format!("target=Communication/{target}"), found)
 }

@@ -83,6 +83,61 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
     Some((path, route))
 }
 
+/// The id in a read's address; an address that cannot be read (not UTF-8,
+/// not a CareThread id) names nothing.
+pub(crate) fn path_id<T: std::str::FromStr>(
+    id: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<T, FhirError> {
+    let Ok(axum::extract::Path(raw)) = id else { return Err(ApiError::NotFound.into()) };
+    raw.parse().map_err(|_| ApiError::NotFound.into())
+}
+
+/// A search by one reference, `{param}={resource}/{id}` (or the bare id),
+/// and nothing else but `_format=json`: the id it names.
+pub(crate) fn one_reference<T: std::str::FromStr>(
+    query: Result<axum::extract::Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+    kind: &str,
+    param: &str,
+    resource: &str,
+) -> Result<T, FhirError> {
+    let axum::extract::Query(pairs) =
+        query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
+    let mut found = None;
+    for (name, value) in &pairs {
+        if name == param && found.is_none() {
+            let raw = value.trim();
+            let raw = raw.strip_prefix(&format!("{resource}/")).unwrap_or(raw);
+            let id = raw.parse().map_err(|_| ApiError::BadRequest(format!("{param}: must be {resource}/{{id}}")))?;
+            found = Some(id);
+        } else if !(name == "_format"
+            && matches!(value.as_str(), "json" | "application/json" | "application/fhir+json"))
+        {
+            return Err(ApiError::BadRequest(format!("{name}: is not a supported search parameter for {kind}")).into());
+        }
+    }
+    found.ok_or_else(|| ApiError::BadRequest(format!("{param}: name the {}", resource.to_lowercase())).into())
+}
+
+/// A search that finds at most one resource: `found`, or none when it
+/// answered 404 (missing, or not the caller's to see).
+pub(crate) fn at_most_one(
+    state: &AppState,
+    headers: &HeaderMap,
+    kind: &str,
+    id: &str,
+    query: &str,
+    found: FhirResult<Value>,
+) -> FhirResult {
+    let base = base_url(state, headers);
+    let entries = match found {
+        Ok(resource) => vec![carethread_fhir::SearchEntry { full_url: format!("{base}/{kind}/{id}"), resource }],
+        Err(FhirError(ApiError::NotFound)) => Vec::new(),
+        Err(other) => return Err(other),
+    };
+    let self_url = format!("{base}/{kind}?{query}");
+    Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &self_url, None, entries)))
+}
+
 /// A FHIR resource answered with `application/fhir+json`.
 pub(crate) struct Fhir(pub Value);
 

@@ -7,7 +7,7 @@ use carethread_app::fhir_reads;
 use carethread_core::ids::UserId;
 use carethread_fhir::{PatientFacts, PractitionerFacts};
 
-use super::{Fhir, FhirResult};
+use super::{Fhir, FhirResult, at_most_one, one_reference, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -19,9 +19,7 @@ pub(super) async fn read_patient(
     id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    // An id that cannot be read (not UTF-8, not a CareThread id) names nothing.
-    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
-    let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: UserId = path_id(id)?;
     let user = fhir_reads::read_patient(&state.app(), &auth.caller(), id).await?;
     Ok(Fhir(carethread_fhir::patient(&PatientFacts {
         id: user.id,
@@ -40,9 +38,7 @@ pub(super) async fn read_practitioner(
     id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    // An id that cannot be read (not UTF-8, not a CareThread id) names nothing.
-    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
-    let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: UserId = path_id(id)?;
     let user = fhir_reads::read_practitioner(&state.app(), &auth.caller(), id).await?;
     Ok(Fhir(carethread_fhir::practitioner(&PractitionerFacts {
         id: user.id,
@@ -75,9 +71,7 @@ pub(super) async fn read_care_team(
     id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
-    let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
-    Ok(Fhir(care_team_of(&state, &auth, id).await?))
+    Ok(Fhir(care_team_of(&state, &auth, path_id(id)?).await?))
 }
 
 /// `GET /fhir/r4/CareTeam?subject=Patient/{id}`: the patient's care team, or
@@ -89,36 +83,7 @@ pub(super) async fn search_care_teams(
     query: Result<axum::extract::Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    let axum::extract::Query(pairs) =
-        query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
-    let mut subject = None;
-    for (name, value) in &pairs {
-        match name.as_str() {
-            "subject" | "subject:Patient" if subject.is_none() => {
-                let raw = value.trim();
-                let raw = raw.strip_prefix("Patient/").unwrap_or(raw);
-                subject = Some(
-                    raw.parse::<UserId>().map_err(|_| ApiError::BadRequest("subject: must be Patient/{id}".into()))?,
-                );
-            }
-            "_format" if matches!(value.as_str(), "json" | "application/json" | "application/fhir+json") => {}
-            other => {
-                return Err(
-                    ApiError::BadRequest(format!("{other}: is not a supported search parameter for CareTeam")).into()
-                );
-            }
-        }
-    }
-    let subject = subject.ok_or_else(|| ApiError::BadRequest("subject: name the patient".into()))?;
-    let base = super::base_url(&state, &headers);
-    let entries = match care_team_of(&state, &auth, subject).await {
-        Ok(team) => {
-            vec![carethread_fhir::SearchEntry { full_url: format!("{base}/CareTeam/{subject}"), resource: team }]
-        }
-        // A patient the caller may not see has no team to find.
-        Err(super::FhirError(ApiError::NotFound)) => Vec::new(),
-        Err(other) => return Err(other),
-    };
-    let self_url = format!("{base}/CareTeam?subject=Patient/{subject}");
-    Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &self_url, None, entries)))
+    let subject: UserId = one_reference(query, "CareTeam", "subject", "Patient")?;
+    let found = care_team_of(&state, &auth, subject).await;
+    at_most_one(&state, &headers, "CareTeam", &subject.to_string(), &format!("subject=Patient/{subject}"), found)
 }

@@ -10,7 +10,7 @@ use carethread_core::ids::{PoolId, ThreadId};
 use carethread_fhir::{Party, PoolFacts, SearchEntry, SearchError, TaskFacts, TaskOwner, TaskSearch, TaskUpdate};
 use carethread_store::{PersonRef, PoolRef};
 
-use super::{Fhir, FhirError, FhirResult, base_url};
+use super::{Fhir, FhirError, FhirResult, base_url, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -46,8 +46,7 @@ pub(super) async fn read(
     id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(id)?;
     let row = fhir_tasks::read_task(&state.app(), &auth.caller(), id).await?;
     Ok(Fhir(carethread_fhir::task(&facts(&row))))
 }
@@ -130,8 +129,7 @@ pub(super) async fn read_group(
     id: Result<Path<String>, PathRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    let Ok(Path(id)) = id else { return Err(ApiError::NotFound.into()) };
-    let id: PoolId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: PoolId = path_id(id)?;
     let (found, members) = fhir_tasks::read_group(&state.app(), &auth.caller(), id).await?;
     let members: Vec<Party> = members.iter().map(party).collect();
     Ok(Fhir(carethread_fhir::group(&pool(&found), &members)))
