@@ -5,11 +5,12 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use carethread_app::sessions;
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::policy::Actor;
 use carethread_core::user::User;
 use carethread_store::SessionRecord;
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
@@ -257,23 +258,6 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Authenticated,
     check_session(parts, state, hash).await
 }
 
-/// Whether a session still stands: its user is enabled, it is within its
-/// lifetime and idle limit, and, if the account uses a second factor, it
-/// passed it (a session opened with the password alone before the account
-/// turned MFA on never becomes a full session).
-pub(crate) fn session_stands(
-    session: &SessionRecord,
-    user: &carethread_core::user::User,
-    settings: &carethread_core::clinic::ClinicSettings,
-    now: chrono::DateTime<Utc>,
-) -> bool {
-    let idle = TimeDelta::minutes(i64::from(settings.session_idle_minutes));
-    !user.disabled
-        && session.expires_at > now
-        && session.last_seen_at + idle > now
-        && (session.mfa_passed || !session.mfa_enabled)
-}
-
 /// The session behind a token hash, checked for expiry, idle time, a
 /// disabled user and a second factor it never passed.
 pub(crate) async fn check_session(
@@ -285,36 +269,21 @@ pub(crate) async fn check_session(
     if state.write_health.signed_out(&hash) {
         return Err(ApiError::Unauthenticated);
     }
-    let (session, user) = state.store.session(&hash).await?.ok_or(ApiError::Unauthenticated)?;
+    let app = state.app();
+    let (session, user) = sessions::lookup(&app, &hash).await?.ok_or(ApiError::Unauthenticated)?;
     if state.write_health.signed_out_everywhere(user.id, session.created_at) {
         return Err(ApiError::Unauthenticated);
     }
-    if !session_stands(&session, &user, &state.settings, Utc::now()) {
-        // Tidying up an expired session may wait for a write that succeeds.
-        if !user.disabled
-            && let Err(err) = state.store.delete_session(&hash).await
-        {
-            tracing::debug!(error = %err, "an expired session was not deleted yet");
-        }
+    if !sessions::stands(&session, &user, &app.settings, Utc::now()) {
+        sessions::forget(&app, &hash, &user).await;
         return Err(ApiError::Unauthenticated);
     }
     Ok((Authenticated { user, token_hash: hash, client: client_address(parts, &state.trusted_proxies) }, session))
 }
 
-/// Refreshes the session's idle clock, at most once a minute to spare the
-/// writer. While the database has no room, reading goes on and the clock
-/// waits for the next request.
+/// Refreshes the session's idle clock (see [`sessions::refresh`]).
 pub(crate) async fn refresh(state: &AppState, auth: &Authenticated, session: &SessionRecord) -> Result<(), ApiError> {
-    let now = Utc::now();
-    if now - session.last_seen_at > TimeDelta::seconds(60) {
-        match state.store.touch_session(&auth.token_hash, now).await {
-            Err(carethread_store::StoreError::StorageFull(err)) => {
-                tracing::debug!(error = %err, "session idle clock not refreshed: no room to write");
-            }
-            other => other?,
-        }
-    }
-    Ok(())
+    Ok(sessions::refresh(&state.app(), &auth.token_hash, session.last_seen_at, Utc::now()).await?)
 }
 
 impl FromRequestParts<AppState> for Authenticated {

@@ -193,7 +193,8 @@ async fn session_language(state: &AppState, headers: &HeaderMap) -> Option<Langu
     let token = bearer
         .or_else(|| crate::extract::cookie_from_headers(headers, crate::auth::SESSION_COOKIE))
         .filter(|t| !t.is_empty() && t.len() <= 256)?;
-    let found = match state.store.session(&crate::auth::token_hash(token)).await {
+    let app = state.app();
+    let found = match carethread_app::sessions::lookup(&app, &crate::auth::token_hash(token)).await {
         Ok(found) => found,
         Err(e) => {
             tracing::error!(error = %e, "reading the session to choose the problem's language failed");
@@ -201,7 +202,7 @@ async fn session_language(state: &AppState, headers: &HeaderMap) -> Option<Langu
         }
     };
     let (session, user) = found?;
-    crate::extract::session_stands(&session, &user, &state.settings, Utc::now()).then_some(user.language)
+    carethread_app::sessions::stands(&session, &user, &app.settings, Utc::now()).then_some(user.language)
 }
 
 /// Rewrites a problem body in the caller's language (English bodies are

@@ -112,11 +112,12 @@ async fn still_signed_in(state: &AppState, auth: &Authenticated) -> bool {
     if state.write_health.signed_out(&auth.token_hash) {
         return false;
     }
-    match state.store.session(&auth.token_hash).await {
+    let app = state.app();
+    match carethread_app::sessions::lookup(&app, &auth.token_hash).await {
         // A live stream is activity of its own: the idle clock is the one requests keep.
         Ok(Some((session, user))) => {
             !state.write_health.signed_out_everywhere(user.id, session.created_at)
-                && crate::extract::session_stands(&session, &user, &state.settings, Utc::now())
+                && carethread_app::sessions::stands(&session, &user, &app.settings, Utc::now())
         }
         Ok(None) => false,
         Err(err) => {
