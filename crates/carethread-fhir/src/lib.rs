@@ -30,7 +30,7 @@ pub use outcome::{IssueCode, operation_outcome};
 pub use people::{PatientFacts, PractitionerFacts, patient, practitioner};
 pub use provenance::{ProvenanceFacts, provenance};
 pub use reference::Party;
-pub use search::{CommunicationSearch, PageCursor, SearchError, SentBounds};
+pub use search::{CommunicationSearch, PageCursor, SearchError, SentBounds, is_json_format};
 pub use task::{PoolFacts, TaskFacts, group, task, task_priority, task_status};
 pub use task_search::{TaskOwner, TaskSearch};
 pub use task_update::TaskUpdate;

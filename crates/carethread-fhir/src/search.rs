@@ -96,7 +96,7 @@ pub struct CommunicationSearch {
 
 impl CommunicationSearch {
     pub const DEFAULT_COUNT: u32 = 20;
-    pub const MAX_COUNT: u32 = 100;
+    pub const MAX_COUNT: u32 = MAX_PAGE_SIZE;
 
     /// Reads the query string's name–value pairs (already percent-decoded).
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, SearchError> {
@@ -128,20 +128,9 @@ impl CommunicationSearch {
                     once(&mut search.part_of, id, name)?;
                 }
                 "sent" => sent(&mut search.sent, value)?,
-                "_count" => {
-                    let n = value
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| (1..=Self::MAX_COUNT).contains(n))
-                        .ok_or_else(|| invalid(name, "must be a whole number from 1 to 100"))?;
-                    once(&mut count, n, name)?;
-                }
+                "_count" => once(&mut count, page_size(name, value)?, name)?,
                 "_cursor" => once(&mut search.cursor, PageCursor::parse(value)?, name)?,
-                "_format" => {
-                    if !matches!(value, "json" | "application/json" | "application/fhir+json") {
-                        return Err(invalid(name, "only json is supported"));
-                    }
-                }
+                "_format" => json_format(name, value)?,
                 _ => return Err(invalid(name, "is not a supported search parameter for Communication")),
             }
         }
@@ -193,6 +182,29 @@ fn query_instant(at: DateTime<Utc>) -> String {
     } else {
         at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
+}
+
+/// The most matches a page may hold, for any search.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A `_count`: a whole number from 1 to [`MAX_PAGE_SIZE`].
+pub(crate) fn page_size(name: &str, value: &str) -> Result<u32, SearchError> {
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+        .ok_or_else(|| invalid(name, "must be a whole number from 1 to 100"))
+}
+
+/// Whether a `_format` value asks for JSON, the only format served.
+#[must_use]
+pub fn is_json_format(value: &str) -> bool {
+    matches!(value, "json" | "application/json" | "application/fhir+json")
+}
+
+/// A `_format`: JSON only.
+pub(crate) fn json_format(name: &str, value: &str) -> Result<(), SearchError> {
+    if is_json_format(value) { Ok(()) } else { Err(invalid(name, "only json is supported")) }
 }
 
 pub(crate) fn once<T>(slot: &mut Option<T>, value: T, name: &str) -> Result<(), SearchError> {

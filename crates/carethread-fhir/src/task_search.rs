@@ -7,7 +7,7 @@
 use carethread_core::ids::{PoolId, UserId};
 use carethread_core::thread::{ThreadStatus, Urgency};
 
-use crate::search::{SearchError, invalid, once};
+use crate::search::{MAX_PAGE_SIZE, SearchError, invalid, json_format, once, page_size};
 use crate::task::{task_priority, task_status, thread_status, urgency_of_priority};
 
 /// Whose tasks a search keeps.
@@ -31,7 +31,7 @@ pub struct TaskSearch {
 
 impl TaskSearch {
     pub const DEFAULT_COUNT: u32 = 20;
-    pub const MAX_COUNT: u32 = 100;
+    pub const MAX_COUNT: u32 = MAX_PAGE_SIZE;
 
     /// Reads the query string's name–value pairs (already percent-decoded).
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, SearchError> {
@@ -64,25 +64,14 @@ impl TaskSearch {
                         urgency_of_priority(value).ok_or_else(|| invalid(name, "must be routine, urgent or asap"))?;
                     once(&mut search.priority, urgency, name)?;
                 }
-                "_count" => {
-                    let n = value
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| (1..=Self::MAX_COUNT).contains(n))
-                        .ok_or_else(|| invalid(name, "must be a whole number from 1 to 100"))?;
-                    once(&mut count, n, name)?;
-                }
+                "_count" => once(&mut count, page_size(name, value)?, name)?,
                 "_cursor" => {
                     if value.len() > 200 || !value.bytes().all(|b| b.is_ascii_graphic()) {
                         return Err(invalid(name, "is not a cursor from a next link"));
                     }
                     once(&mut search.cursor, value.to_owned(), name)?;
                 }
-                "_format" => {
-                    if !matches!(value, "json" | "application/json" | "application/fhir+json") {
-                        return Err(invalid(name, "only json is supported"));
-                    }
-                }
+                "_format" => json_format(name, value)?,
                 _ => return Err(invalid(name, "is not a supported search parameter for Task")),
             }
         }

@@ -7,12 +7,11 @@ use axum::http::HeaderMap;
 use carethread_app::fhir_reads::{self, MessageQuery, ThreadRead};
 use carethread_core::ids::MessageId;
 use carethread_fhir::{
-    AttachmentFacts, CommunicationFacts, CommunicationSearch, PageCursor, Party, Recipient, SearchEntry, SearchError,
-    TriageFacts,
+    AttachmentFacts, CommunicationFacts, CommunicationSearch, PageCursor, Party, Recipient, SearchEntry, TriageFacts,
 };
 use carethread_store::{MessageView, PersonRef};
 
-use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, one_reference, path_id};
+use super::{Fhir, FhirResult, at_most_one, base_url, one_reference, path_id, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -40,10 +39,8 @@ pub(super) async fn search(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    let Query(pairs) = query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
-    let search = CommunicationSearch::parse(&pairs).map_err(|SearchError::Invalid { param, reason }| {
-        FhirError(ApiError::BadRequest(format!("{param}: {reason}")))
-    })?;
+    let pairs = query_pairs(query)?;
+    let search = CommunicationSearch::parse(&pairs)?;
     let query = MessageQuery {
         patient: search.subject,
         thread: search.part_of,

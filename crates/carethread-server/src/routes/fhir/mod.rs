@@ -92,6 +92,23 @@ pub(crate) fn path_id<T: std::str::FromStr>(
     raw.parse().map_err(|_| ApiError::NotFound.into())
 }
 
+/// A search's query string as name–value pairs; one that cannot be read is a 400.
+pub(crate) fn query_pairs(
+    query: Result<axum::extract::Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+) -> Result<Vec<(String, String)>, FhirError> {
+    let axum::extract::Query(pairs) =
+        query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
+    Ok(pairs)
+}
+
+/// A search parameter (or an element of a resource sent) the request got
+/// wrong is a 400 naming it.
+impl From<carethread_fhir::SearchError> for ApiError {
+    fn from(carethread_fhir::SearchError::Invalid { param, reason }: carethread_fhir::SearchError) -> Self {
+        ApiError::BadRequest(format!("{param}: {reason}"))
+    }
+}
+
 /// A search by one reference, `{param}={resource}/{id}` (or the bare id),
 /// and nothing else but `_format=json`: the id it names.
 pub(crate) fn one_reference<T: std::str::FromStr>(
@@ -100,18 +117,14 @@ pub(crate) fn one_reference<T: std::str::FromStr>(
     param: &str,
     resource: &str,
 ) -> Result<T, FhirError> {
-    let axum::extract::Query(pairs) =
-        query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
     let mut found = None;
-    for (name, value) in &pairs {
+    for (name, value) in &query_pairs(query)? {
         if name == param && found.is_none() {
             let raw = value.trim();
             let raw = raw.strip_prefix(&format!("{resource}/")).unwrap_or(raw);
             let id = raw.parse().map_err(|_| ApiError::BadRequest(format!("{param}: must be {resource}/{{id}}")))?;
             found = Some(id);
-        } else if !(name == "_format"
-            && matches!(value.as_str(), "json" | "application/json" | "application/fhir+json"))
-        {
+        } else if !(name == "_format" && carethread_fhir::is_json_format(value)) {
             return Err(ApiError::BadRequest(format!("{name}: is not a supported search parameter for {kind}")).into());
         }
     }

@@ -7,10 +7,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use carethread_app::fhir_tasks::{self, NewOwner, TaskQuery, TaskRow};
 use carethread_core::ids::{PoolId, ThreadId};
-use carethread_fhir::{Party, PoolFacts, SearchEntry, SearchError, TaskFacts, TaskOwner, TaskSearch, TaskUpdate};
+use carethread_fhir::{Party, PoolFacts, SearchEntry, TaskFacts, TaskOwner, TaskSearch, TaskUpdate};
 use carethread_store::{PersonRef, PoolRef};
 
-use super::{Fhir, FhirError, FhirResult, base_url, path_id};
+use super::{Fhir, FhirResult, base_url, path_id, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -64,9 +64,7 @@ pub(super) async fn update(
     let id: ThreadId = raw.parse().map_err(|_| ApiError::NotFound)?;
     let resource: serde_json::Value =
         serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("the request body is not valid JSON".into()))?;
-    let update = TaskUpdate::parse(&resource, &raw).map_err(|SearchError::Invalid { param, reason }| {
-        FhirError(ApiError::BadRequest(format!("{param}: {reason}")))
-    })?;
+    let update = TaskUpdate::parse(&resource, &raw)?;
     let owner = match update.owner {
         Some(TaskOwner::Practitioner(person)) => NewOwner::Person(person),
         Some(TaskOwner::Group(pool)) => NewOwner::Pool(pool),
@@ -84,10 +82,8 @@ pub(super) async fn search(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> FhirResult {
     let auth = auth?;
-    let Query(pairs) = query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
-    let search = TaskSearch::parse(&pairs).map_err(|SearchError::Invalid { param, reason }| {
-        FhirError(ApiError::BadRequest(format!("{param}: {reason}")))
-    })?;
+    let pairs = query_pairs(query)?;
+    let search = TaskSearch::parse(&pairs)?;
     let query = TaskQuery {
         assignee: match search.owner {
             Some(TaskOwner::Practitioner(id)) => Some(id),
