@@ -216,14 +216,18 @@ pub(crate) async fn present(
     now: DateTime<Utc>,
 ) -> Result<Vec<UserId>, carethread_store::StoreError> {
     let absences = app.store.absences().await?;
+    let mut members: Option<Vec<carethread_store::PoolMember>> = None;
     let mut present = Vec::with_capacity(people.len());
     for person in people {
         let covering = match covered_by(person, &absences, now) {
             None => vec![person],
             Some(Coverer::User(colleague)) => vec![colleague],
             Some(Coverer::Pool(pool)) => {
-                let members = app.store.pool_members().await?;
-                members.into_iter().filter(|m| m.pool_id == pool).map(|m| m.member.id).collect()
+                if members.is_none() {
+                    members = Some(app.store.pool_members().await?);
+                }
+                let all = members.iter().flatten();
+                all.filter(|m| m.pool_id == pool).map(|m| m.member.id).collect()
             }
         };
         for someone in covering {

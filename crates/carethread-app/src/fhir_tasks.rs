@@ -44,8 +44,8 @@ fn require_in_basket(caller: &Caller) -> AppResult<()> {
     }
 }
 
-async fn row(app: &App, summary: ThreadSummary) -> TaskRow {
-    let clinic = app.clinic.get(app.store.as_ref()).await;
+/// The task of a thread, its due time by the clinic's targets.
+fn row(clinic: &crate::clinic::Clinic, summary: ThreadSummary) -> TaskRow {
     let due = summary.thread.awaiting_since.map(|since| clinic.due_at(since, summary.thread.urgency));
     TaskRow { summary, due }
 }
@@ -59,7 +59,7 @@ pub async fn read_task(app: &App, caller: &Caller, id: ThreadId) -> AppResult<Ta
     let read =
         caller.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", id).detail("fhir Task");
     app.store.record_audit(vec![read]).await?;
-    Ok(row(app, summary).await)
+    Ok(row(&*app.clinic.get(app.store.as_ref()).await, summary))
 }
 
 /// A page of the caller's in-basket as tasks, in its order (emergencies
@@ -83,10 +83,8 @@ pub async fn search_tasks(
     };
     let after = after.and_then(ThreadCursor::decode);
     let listed = crate::in_basket::in_basket(app, caller, ListThreads { criteria, after, page_size }).await?;
-    let mut tasks = Vec::with_capacity(listed.page.threads.len());
-    for summary in listed.page.threads {
-        tasks.push(row(app, summary).await);
-    }
+    let clinic = app.clinic.get(app.store.as_ref()).await;
+    let tasks = listed.page.threads.into_iter().map(|summary| row(&clinic, summary)).collect();
     Ok(TaskPage { tasks, next: listed.page.next_cursor })
 }
 
@@ -121,7 +119,7 @@ pub async fn update_task(
     let change = crate::threads::ChangeThread { status: Some(status), pool, assignee, ..Default::default() };
     crate::threads::update_thread(app, caller, id, change).await?;
     let summary = app.store.thread_summary(caller.actor(), id).await?.ok_or(AppError::NotFound)?;
-    Ok(row(app, summary).await)
+    Ok(row(&*app.clinic.get(app.store.as_ref()).await, summary))
 }
 
 /// A pool and the staff who work from it; an unknown pool answers `NotFound`.
