@@ -95,7 +95,7 @@ pub use inputs::*;
 pub use jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice, WaitingThread};
 pub use model::*;
 pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
-pub use postgres::PostgresStore;
+pub use postgres::{PostgresStore, ScratchDatabase};
 pub use sqlite::SqliteStore;
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;

@@ -36,6 +36,9 @@ pub struct PostgresStore {
 
 mod group_commit;
 mod plain_batch;
+mod scratch;
+
+pub use scratch::ScratchDatabase;
 
 use group_commit::{MAX_BATCH, Reply, group_commit};
 
@@ -71,64 +74,6 @@ impl PostgresStore {
         store.sql.init_keys().await?;
         Ok(store)
     }
-
-    /// Creates a new, empty database named `<prefix>_<unique>` on the server
-    /// `url` points at, and returns its URL. For tests and benchmarks, so each
-    /// run has a database of its own.
-    pub async fn create_scratch_database(url: &str, prefix: &str) -> StoreResult<String> {
-        use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
-        let options: sqlx::postgres::PgConnectOptions = url.parse()?;
-        let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = options.connect().await?;
-        conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
-        conn.close().await?;
-        Ok(replace_database(url, &name))
-    }
-
-    /// Drops databases made by [`PostgresStore::create_scratch_database`] with
-    /// this prefix that are older than `older_than` (their names carry their
-    /// creation time), so repeated test and benchmark runs do not pile up.
-    pub async fn drop_stale_scratch_databases(url: &str, prefix: &str, older_than: Duration) -> StoreResult<usize> {
-        use sqlx::{ConnectOptions as _, Connection as _, Executor as _};
-        let options: sqlx::postgres::PgConnectOptions = url.parse()?;
-        let mut conn = options.connect().await?;
-        let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
-            .bind(format!("{prefix}\\_%"))
-            .fetch_all(&mut conn)
-            .await?;
-        let cutoff = std::time::SystemTime::now().checked_sub(older_than).unwrap_or(std::time::UNIX_EPOCH);
-        let mut dropped = 0;
-        for name in names {
-            let created = name
-                .strip_prefix(prefix)
-                .and_then(|rest| rest.strip_prefix('_'))
-                .and_then(|id| uuid::Uuid::parse_str(id).ok())
-                .and_then(|id| id.get_timestamp())
-                .map(|ts| {
-                    let (secs, nanos) = ts.to_unix();
-                    std::time::UNIX_EPOCH + Duration::new(secs, nanos)
-                });
-            if created.is_some_and(|t| t < cutoff) {
-                conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await?;
-                dropped += 1;
-            }
-        }
-        conn.close().await?;
-        Ok(dropped)
-    }
-}
-
-/// `url` with its database name replaced by `name` (query string kept).
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{name}", &base[..path_start]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
 }
 
 /// Forwards notifications to local subscribers until every sender is gone.
@@ -170,20 +115,5 @@ impl WriteJob {
                 (events.first().and_then(|e| e.actor_id).unwrap_or_else(|| UserId::from_uuid(Uuid::nil())), None)
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::replace_database;
-
-    #[test]
-    fn database_names_are_replaced_in_urls() {
-        assert_eq!(
-            replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(replace_database("postgres://h", "x"), "postgres://h/x");
-        assert_eq!(replace_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
     }
 }

@@ -3,9 +3,7 @@
 //! unsubscribe token, each change audited.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-#[allow(dead_code, reason = "the support module serves several test files; this one uses part of it")]
 mod support;
 
 use carethread_core::audit::{AuditAction, AuditEvent};
@@ -72,11 +70,6 @@ async fn contact_preferences_are_kept_and_unsubscribed_on_sqlite() {
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contact_preferences_are_kept_and_unsubscribed_on_postgres() {
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
-    let hour = Duration::from_hours(1);
-    let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_contacts", hour).await;
-    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_contacts")
-        .await
-        .expect("scratch database");
-    preferences_story(carethread_store::open(&url, MasterKey::generate()).await.expect("open")).await;
+    let (_database, store) = support::postgres_store("carethread_contacts").await;
+    preferences_story(store).await;
 }

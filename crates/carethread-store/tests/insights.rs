@@ -21,6 +21,8 @@
 //!   hours: within half), after the range ends.
 //! - F: Bob, started Sunday before the range; the nurse replies Mon 09:00.
 
+mod support;
+
 use carethread_core::thread::{Category, Urgency};
 use carethread_store::{
     Band, CloseBand, Direction, InsightsQuery, LocalClock, OverrideCell, ResponseCell, Store, Targets, VolumeCell,
@@ -344,12 +346,8 @@ async fn the_clinics_clock_follows_the_daylight_saving_change_on_sqlite() {
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_clinics_clock_follows_the_daylight_saving_change_on_postgres() {
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES names a server");
-    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_insights")
-        .await
-        .expect("scratch database");
-    let store = carethread_store::open(&url, carethread_store::MasterKey::generate()).await.expect("open");
-    let raw = sqlx::PgPool::connect(&url).await.expect("raw connection");
+    let (database, store) = support::postgres_store("carethread_insights").await;
+    let raw = sqlx::PgPool::connect(database.url()).await.expect("raw connection");
     sqlx::raw_sql(&across_the_change()).execute(&raw).await.expect("seed");
     the_clinics_clock_follows_the_daylight_saving_change(&*store).await;
 }
@@ -367,12 +365,8 @@ async fn each_figure_matches_the_hand_count_on_sqlite() {
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_figure_matches_the_hand_count_on_postgres() {
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES names a server");
-    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_insights")
-        .await
-        .expect("scratch database");
-    let store = carethread_store::open(&url, carethread_store::MasterKey::generate()).await.expect("open");
-    let raw = sqlx::PgPool::connect(&url).await.expect("raw connection");
+    let (database, store) = support::postgres_store("carethread_insights").await;
+    let raw = sqlx::PgPool::connect(database.url()).await.expect("raw connection");
     sqlx::raw_sql(&seed()).execute(&raw).await.expect("seed");
     each_figure_matches_the_hand_count(&*store).await;
 }

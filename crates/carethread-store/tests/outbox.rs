@@ -209,25 +209,16 @@ async fn workers_never_share_a_job_on_sqlite() {
     workers_never_share_a_job(store).await;
 }
 
-/// A fresh PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names.
-async fn postgres() -> Arc<dyn Store> {
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
-    let hour = Duration::from_hours(1);
-    let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_outbox", hour).await;
-    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_outbox")
-        .await
-        .expect("scratch database");
-    carethread_store::open(&url, MasterKey::generate()).await.expect("open")
-}
-
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_keeps_claims_leases_retries_and_dead_letters_on_postgres() {
-    outbox_story(postgres().await).await;
+    let (_database, store) = support::postgres_store("carethread_outbox").await;
+    outbox_story(store).await;
 }
 
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_never_share_a_job_on_postgres() {
-    workers_never_share_a_job(postgres().await).await;
+    let (_database, store) = support::postgres_store("carethread_outbox").await;
+    workers_never_share_a_job(store).await;
 }

@@ -196,20 +196,11 @@ async fn nothing_is_stored_without_its_audit_entry_on_sqlite() {
     nothing_is_stored_without_its_audit_entry(store, refuse).await;
 }
 
-/// A fresh PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names.
-async fn postgres() -> String {
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES names a server");
-    let hour = Duration::from_hours(1);
-    let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_changes", hour).await;
-    carethread_store::PostgresStore::create_scratch_database(&server, "carethread_changes")
-        .await
-        .expect("scratch database")
-}
-
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forward_and_its_note_commit_together_on_postgres() {
-    let url = postgres().await;
+    let database = support::postgres_database("carethread_changes").await;
+    let url = database.url().to_owned();
     let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
     forward_with_a_note_lands_whole_or_not_at_all(store).await;
 }
@@ -217,7 +208,8 @@ async fn a_forward_and_its_note_commit_together_on_postgres() {
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_stored_without_its_audit_entry_on_postgres() {
-    let url = postgres().await;
+    let database = support::postgres_database("carethread_changes").await;
+    let url = database.url().to_owned();
     let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
     let refuse = async || {
         let pool = sqlx::PgPool::connect(&url).await.expect("raw connection");

@@ -8,6 +8,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+mod support;
+
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::{PoolId, ThreadId};
 use carethread_core::message::MessageBody;
@@ -328,12 +330,8 @@ proptest! {
     #[carethread_test_services::needs(postgres)]
     #[test]
     fn postgres_lists_exactly_the_threads_the_policy_lets_each_person_open(plan in clinic()) {
-        let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES names a server");
         let result = runtime().block_on(async {
-            let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_vis")
-                .await
-                .expect("scratch database");
-            let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+            let (_database, store) = support::postgres_store("carethread_vis").await;
             check(store, &plan).await
         });
         prop_assert!(result.is_ok(), "{}", result.unwrap_err());

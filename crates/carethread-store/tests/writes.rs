@@ -74,14 +74,6 @@ fn sqlite() -> (tempfile::TempDir, String) {
     (dir, url)
 }
 
-/// A new PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names.
-async fn postgres() -> String {
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
-    let hour = std::time::Duration::from_hours(1);
-    let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(&server, "carethread_writes", hour).await;
-    carethread_store::PostgresStore::create_scratch_database(&server, "carethread_writes").await.expect("scratch")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_reopen() {
     let (_dir, url) = sqlite();
@@ -91,7 +83,7 @@ async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_write_does_not_take_concurrent_writes_down_and_all_survive_a_reopen_on_postgres() {
-    failing_write_among_others(&postgres().await).await;
+    failing_write_among_others(support::postgres_database("carethread_writes").await.url()).await;
 }
 
 async fn failing_write_among_others(url: &str) {
@@ -152,7 +144,7 @@ async fn writes_committed_together_keep_idempotency_keys_triage_and_the_audit_ch
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_committed_together_keep_idempotency_keys_triage_and_the_audit_chain_on_postgres() {
-    keys_triage_and_chain_in_batches(&postgres().await).await;
+    keys_triage_and_chain_in_batches(support::postgres_database("carethread_writes").await.url()).await;
 }
 
 async fn keys_triage_and_chain_in_batches(url: &str) {
@@ -206,7 +198,8 @@ async fn keys_triage_and_chain_in_batches(url: &str) {
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_commit_together_on_one_postgresql_database() {
-    let url = postgres().await;
+    let database = support::postgres_database("carethread_writes").await;
+    let url = database.url().to_owned();
     let master = MasterKey::generate();
     let first = carethread_store::open(&url, master.clone()).await.expect("first server");
     let second = carethread_store::open(&url, master).await.expect("second server");
@@ -258,7 +251,8 @@ async fn two_servers_commit_together_on_one_postgresql_database() {
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_of_messages_to_different_threads_is_written_whole_on_postgres() {
-    let url = postgres().await;
+    let database = support::postgres_database("carethread_writes").await;
+    let url = database.url().to_owned();
     let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
     let author = patient(&store).await;
     let audit = AuditEvent::new(AuditAction::PoolChange, None, Utc::now());
@@ -460,4 +454,27 @@ async fn committed_pages_reach_the_database_file_without_waiting_for_the_writer(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(store.messages(thread, false).await.expect("messages").len(), 301);
+}
+
+/// Whether the server `CARETHREAD_TEST_POSTGRES` names holds a database `name`.
+async fn database_exists(name: &str) -> bool {
+    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
+    let pool = sqlx::PgPool::connect(&server).await.expect("connect");
+    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&pool)
+        .await
+        .expect("ask");
+    found.is_some()
+}
+
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scratch_database_is_dropped_with_its_holder_even_while_a_store_has_it_open() {
+    let (database, store) = support::postgres_store("carethread_writes").await;
+    let name = database.url().rsplit('/').next().expect("a name").to_owned();
+    patient(&store).await;
+    assert!(database_exists(&name).await, "{name} exists while held");
+    drop(database);
+    assert!(!database_exists(&name).await, "{name} is gone once dropped, open connections or not");
 }

@@ -12,8 +12,8 @@
 //! `--sign-in-clients N`, the sends are measured alone and alongside N clients
 //! signing in over and over, then N × 4 clients sign in at once with no
 //! sends, and the process's memory (`VmRSS` and `VmHWM`) is printed throughout
-//! ([`sign_ins`]). On PostgreSQL the database of the previous benchmark run
-//! is dropped first.
+//! ([`sign_ins`]). On PostgreSQL the run's database is dropped when it ends
+//! (and one a killed run left, when the next starts).
 
 mod load_stats;
 mod sign_ins;
@@ -107,12 +107,15 @@ fn report(mut micros: Vec<u64>, failed: usize, elapsed: Duration) -> PhaseReport
 /// Runs the benchmark and prints its report.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("carethread-bench-{}", std::process::id()));
+    // The benchmark's PostgreSQL database is dropped when the run ends, and
+    // one a killed run left behind when the next starts.
+    let mut database = None;
     let url = if let Some(url) = &args.database_url {
-        let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(url, "carethread_bench", Duration::ZERO)
-            .await;
-        carethread_store::PostgresStore::create_scratch_database(url, "carethread_bench")
+        let _ = carethread_store::ScratchDatabase::drop_stale(url, "carethread_bench", Duration::ZERO).await;
+        let made = carethread_store::ScratchDatabase::create(url, "carethread_bench")
             .await
-            .context("creating a benchmark database")?
+            .context("creating a benchmark database")?;
+        database.insert(made).url().to_owned()
     } else {
         std::fs::create_dir_all(&tmp)?;
         format!("sqlite://{}", tmp.join("bench.db").display())

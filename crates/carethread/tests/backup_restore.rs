@@ -124,10 +124,8 @@ async fn a_backup_taken_under_load_restores_into_a_new_sqlite_database() {
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_under_load_restores_into_a_new_postgresql_database() {
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
-    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_backup").await.expect("db");
-    let restored =
-        carethread_store::PostgresStore::create_scratch_database(&server, "carethread_restored").await.expect("db");
+    let database = process::postgres_database("carethread_backup").await;
+    let restored = process::postgres_database("carethread_restored").await;
     let dir = tempfile::tempdir().expect("temp dir");
-    drill(&url, &restored, dir.path()).await;
+    drill(database.url(), restored.url(), dir.path()).await;
 }

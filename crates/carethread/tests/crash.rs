@@ -145,9 +145,6 @@ async fn acknowledged_messages_survive_kill_9_under_load_exactly_once_on_sqlite(
 #[carethread_test_services::needs(postgres)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_messages_survive_kill_9_under_load_exactly_once_on_postgres() {
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
-    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_crash")
-        .await
-        .expect("scratch database");
-    kill_at_random_under_load(&url).await;
+    let database = process::postgres_database("carethread_crash").await;
+    kill_at_random_under_load(database.url()).await;
 }

@@ -138,14 +138,12 @@ async fn a_notice_in_the_outbox_survives_kill_9_and_goes_out_after_restart_on_sq
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notice_in_the_outbox_survives_kill_9_and_goes_out_after_restart_on_postgres() {
     let sink = SmtpSink::start().expect("smtp server");
-    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
-    let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_notices")
-        .await
-        .expect("scratch database");
+    let database = process::postgres_database("carethread_notices").await;
+    let url = database.url();
     let master = carethread_store::MasterKey::generate();
-    let store = carethread_store::open(&url, master.clone()).await.expect("open");
+    let store = carethread_store::open(url, master.clone()).await.expect("open");
     carethread::demo::seed(&store, "demo", false).await.expect("seed");
     drop(store);
     let hex = master.to_hex();
-    survives_kill_9(&sink, || serve(&url, &hex, &sink.url(), 4)).await;
+    survives_kill_9(&sink, || serve(url, &hex, &sink.url(), 4)).await;
 }

@@ -14,7 +14,7 @@ use carethread_core::clinic::ClinicSettings;
 use carethread_core::policy::{ProxyGrant, ProxyScope};
 use carethread_core::role::Role;
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{MasterKey, Membership, NewAccount, Store};
+use carethread_store::{MasterKey, Membership, NewAccount, ScratchDatabase, Store};
 use chrono::{Datelike, NaiveDate, Utc};
 
 /// The people of the test clinic, as callers of the application layer.
@@ -31,8 +31,14 @@ pub struct Clinic {
     /// The database's URL and master key, to open it again as a restarted server would.
     pub store_url: String,
     pub master: MasterKey,
-    /// Keeps the SQLite file alive for the story.
-    _dir: Option<tempfile::TempDir>,
+    /// Keeps the SQLite file or the PostgreSQL database for the story.
+    _data: Data,
+}
+
+/// Where a story's data lives: dropped with the clinic.
+enum Data {
+    Dir(tempfile::TempDir),
+    Database(ScratchDatabase),
 }
 
 fn seeded(action: AuditAction) -> AuditEvent {
@@ -87,16 +93,15 @@ fn postgres_server() -> Option<String> {
 /// A new clinic on `backend`.
 pub async fn clinic(backend: &str) -> Clinic {
     let master = MasterKey::generate();
-    let (store, dir, store_url) = if backend == "postgres" {
+    let (store, data, store_url) = if backend == "postgres" {
         let server = postgres_server().expect("CARETHREAD_TEST_POSTGRES");
-        let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_app_story")
-            .await
-            .expect("scratch database");
-        (carethread_store::open(&url, master.clone()).await.expect("open"), None, url)
+        let database = ScratchDatabase::create(&server, "carethread_app_story").await.expect("scratch database");
+        let url = database.url().to_owned();
+        (carethread_store::open(&url, master.clone()).await.expect("open"), Data::Database(database), url)
     } else {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("story.db").display());
-        (carethread_store::open(&url, master.clone()).await.expect("open"), Some(dir), url)
+        (carethread_store::open(&url, master.clone()).await.expect("open"), Data::Dir(dir), url)
     };
     let today = Utc::now().date_naive();
     let fifteen = today.with_year(today.year() - 15).and_then(|d| d.pred_opt());
@@ -144,7 +149,7 @@ pub async fn clinic(backend: &str) -> Clinic {
             .expect("grant");
     }
     let app = App::new(store, ClinicSettings::default());
-    Clinic { app, nurse, doctor, alice, maya, carol, admin, outsider, store_url, master, _dir: dir }
+    Clinic { app, nurse, doctor, alice, maya, carol, admin, outsider, store_url, master, _data: data }
 }
 
 /// Notices sent through the SMTP server at `smtp_url`, linking to a fixed portal.

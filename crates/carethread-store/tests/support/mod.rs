@@ -1,4 +1,6 @@
-//! People and triage results the store tests start from.
+//! People, triage results and PostgreSQL databases the store tests start
+//! from.
+#![allow(dead_code, reason = "the support module serves several test files; each uses part of it")]
 
 use std::sync::Arc;
 
@@ -6,7 +8,7 @@ use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{NewAccount, Store, TriageRecord};
+use carethread_store::{MasterKey, NewAccount, ScratchDatabase, Store, TriageRecord};
 use chrono::{NaiveDate, Utc};
 
 /// A user named `username` (also their display name) with `role`; a patient
@@ -41,4 +43,19 @@ pub fn routine_triage(category: Category) -> TriageRecord {
         needs_review: false,
         overridden_by: None,
     }
+}
+
+/// A new PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names,
+/// dropped when the returned value is.
+pub async fn postgres_database(prefix: &str) -> ScratchDatabase {
+    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES names a server");
+    ScratchDatabase::create(&server, prefix).await.expect("scratch database")
+}
+
+/// A store on a new PostgreSQL database; the database is dropped with the
+/// first value, so keep it for as long as the store is used.
+pub async fn postgres_store(prefix: &str) -> (ScratchDatabase, Arc<dyn Store>) {
+    let database = postgres_database(prefix).await;
+    let store = carethread_store::open(database.url(), MasterKey::generate()).await.expect("open");
+    (database, store)
 }

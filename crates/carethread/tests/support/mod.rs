@@ -12,7 +12,7 @@ use std::time::Duration;
 use carethread::demo::{self, DemoClinic};
 use carethread_core::clinic::ClinicSettings;
 use carethread_server::AppState;
-use carethread_store::{MasterKey, Store};
+use carethread_store::{MasterKey, ScratchDatabase, Store};
 use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -79,7 +79,10 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub settings: ClinicSettings,
     pub master: MasterKey,
+    /// The SQLite file's folder, for tests that look inside it.
     pub tmp_dir: Option<Arc<tempfile::TempDir>>,
+    /// The PostgreSQL database, dropped when this server and its siblings are.
+    database: Option<Arc<ScratchDatabase>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -112,39 +115,45 @@ pub async fn spawn_configured(
     settings: ClinicSettings,
     configure: impl FnOnce(&mut AppState),
 ) -> TestApp {
-    let (url, tmp) = match backend {
+    let (url, scratch) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            (format!("sqlite://{}", dir.path().join("test.db").display()), Some(Arc::new(dir)))
+            (format!("sqlite://{}", dir.path().join("test.db").display()), Scratch::Dir(Arc::new(dir)))
         }
         Backend::Postgres => {
-            let server = postgres_url().expect("CARETHREAD_TEST_POSTGRES");
-            // Databases from earlier runs (older than any test takes) are dropped.
-            let _ = carethread_store::PostgresStore::drop_stale_scratch_databases(
-                &server,
-                "carethread_test",
-                Duration::from_mins(30),
-            )
-            .await;
-            let url = carethread_store::PostgresStore::create_scratch_database(&server, "carethread_test")
-                .await
-                .expect("create a test database");
-            (url, None)
+            let database = postgres_database("carethread_test").await;
+            (database.url().to_owned(), Scratch::Database(Arc::new(database)))
         }
     };
     capture_logs();
     let master = MasterKey::generate();
     let store = carethread_store::open(&url, master.clone()).await.expect("open store");
     let clinic = Arc::new(demo::seed(&store, PASSWORD, false).await.expect("seed"));
-    start_configured(backend, url, store, clinic, tmp, settings, master, configure).await
+    start_configured(backend, url, store, clinic, scratch, settings, master, configure).await
+}
+
+/// Where a test server's data lives, kept for as long as a server uses it.
+enum Scratch {
+    Dir(Arc<tempfile::TempDir>),
+    Database(Arc<ScratchDatabase>),
+}
+
+/// A new PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names,
+/// dropped when the returned value is.
+pub async fn postgres_database(prefix: &str) -> ScratchDatabase {
+    let server = postgres_url().expect("CARETHREAD_TEST_POSTGRES");
+    ScratchDatabase::create(&server, prefix).await.expect("create a test database")
 }
 
 /// A second server on the same database as `app` (PostgreSQL scale-out).
 pub async fn spawn_sibling(app: &TestApp) -> TestApp {
     let store = carethread_store::open(&app.url, app.master.clone()).await.expect("open store");
-    let (clinic, tmp) = (app.clinic.clone(), app.tmp_dir.clone());
-    start_configured(app.backend, app.url.clone(), store, clinic, tmp, app.settings.clone(), app.master.clone(), |_| {})
-        .await
+    let scratch = match (&app.tmp_dir, &app.database) {
+        (Some(dir), _) => Scratch::Dir(dir.clone()),
+        (None, database) => Scratch::Database(database.clone().expect("a test server has a file or a database")),
+    };
+    let (url, clinic, settings) = (app.url.clone(), app.clinic.clone(), app.settings.clone());
+    start_configured(app.backend, url, store, clinic, scratch, settings, app.master.clone(), |_| {}).await
 }
 
 /// Everything the servers of this test process logged, at debug level and above.
@@ -189,7 +198,7 @@ async fn start_configured(
     url: String,
     store: Arc<dyn Store>,
     clinic: Arc<DemoClinic>,
-    tmp: Option<Arc<tempfile::TempDir>>,
+    scratch: Scratch,
     settings: ClinicSettings,
     master: MasterKey,
     configure: impl FnOnce(&mut AppState),
@@ -211,7 +220,8 @@ async fn start_configured(
         store,
         settings,
         master,
-        tmp_dir: tmp,
+        tmp_dir: if let Scratch::Dir(dir) = &scratch { Some(dir.clone()) } else { None },
+        database: if let Scratch::Database(database) = scratch { Some(database) } else { None },
         stop: Some(stop),
     }
 }

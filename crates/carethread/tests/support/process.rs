@@ -20,6 +20,13 @@ pub async fn seeded(url: &str) -> String {
     master.to_hex().to_string()
 }
 
+/// A new PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names,
+/// dropped when the returned value is.
+pub async fn postgres_database(prefix: &str) -> carethread_store::ScratchDatabase {
+    let server = std::env::var("CARETHREAD_TEST_POSTGRES").expect("CARETHREAD_TEST_POSTGRES");
+    carethread_store::ScratchDatabase::create(&server, prefix).await.expect("scratch database")
+}
+
 /// `carethread serve` on a free port over the database `url`; the process and its address.
 pub fn serve(url: &str, master: &str) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_carethread"));
