@@ -1,8 +1,9 @@
 //! FHIR R4 (4.0.1) JSON for CareThread: each message of a conversation as a
 //! `Communication`, each conversation as the care team's `Task`, pools as
 //! `Group`s, patients and staff as `Patient` and `Practitioner`, the
-//! server's `CapabilityStatement`, errors as `OperationOutcome` and search
-//! results as a `searchset` `Bundle`; and the parsing of `Communication`
+//! server's `CapabilityStatement`, errors as `OperationOutcome`, search
+//! results as a `searchset` `Bundle`, approved online-visit claims as
+//! `ChargeItem`s and `Claim`s; and the parsing of `Communication`
 //! and `Task` search parameters.
 //!
 //! Pure mapping: values in, `serde_json::Value` out. No HTTP, no SQL, no
@@ -12,6 +13,7 @@
 mod bundle;
 mod capability;
 mod care_team;
+mod claim;
 mod communication;
 mod outcome;
 mod people;
@@ -25,6 +27,7 @@ mod task_update;
 pub use bundle::{SearchEntry, searchset};
 pub use capability::{CapabilityInfo, Interaction, SUPPORTED, SearchParam, SupportedResource, capability_statement};
 pub use care_team::care_team;
+pub use claim::{BILLING_PERIOD_SYSTEM, CPT_SYSTEM, ClaimFacts, HCPCS_SYSTEM, claims_bundle};
 pub use communication::{AttachmentFacts, CommunicationFacts, Recipient, TriageFacts, communication};
 pub use outcome::{IssueCode, operation_outcome};
 pub use people::{PatientFacts, PractitionerFacts, patient, practitioner};

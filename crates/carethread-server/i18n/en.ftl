@@ -834,6 +834,7 @@ billing-attest = Attest time
 billing-queue_title = E-visit billing
 billing-queue_empty = No measured periods in the last 90 days.
 billing-export = Export approved claims (CSV)
+billing-export-fhir = Export approved claims (FHIR)
 billing-col-patient = Patient
 billing-col-clinician = Clinician
 billing-col-code = Code

@@ -834,6 +834,7 @@ billing-attest = Certificar el tiempo
 billing-queue_title = Facturación de consultas en línea
 billing-queue_empty = No hay periodos medidos en los últimos 90 días.
 billing-export = Exportar los cobros aprobados (CSV)
+billing-export-fhir = Exportar los cobros aprobados (FHIR)
 billing-col-patient = Paciente
 billing-col-clinician = Profesional
 billing-col-code = Código

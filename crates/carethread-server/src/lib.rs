@@ -9,6 +9,7 @@ mod after_hours;
 mod ai_views;
 pub mod auth;
 pub(crate) mod billing_periods;
+mod claims_export;
 pub mod clinic;
 pub mod dto;
 pub mod error;

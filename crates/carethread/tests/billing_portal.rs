@@ -2,11 +2,21 @@
 //! turns it on; the compose page tells the patient and records her answer;
 //! the clinician's thread page carries the running total, the attestation
 //! form and the first-party activity script; billing staff's queue shows
-//! the period without any message text and exports CSV.
+//! the period without any message text and exports CSV, or FHIR
+//! `ChargeItem`s and `Claim`s that `fhir.resources` accepts.
 
+#[path = "support/fhir_check.rs"]
+mod fhir_check;
 mod support;
 
+use carethread_app::billing::queue::{self, ClaimChoice};
+use carethread_app::{App, Caller};
+use carethread_core::clinic::ClinicSettings;
+use carethread_core::ids::UserId;
+use carethread_store::ClaimStatus;
+use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::StatusCode;
+use serde_json::json;
 use support::browser::Browser;
 use support::{backends, spawn};
 
@@ -97,7 +107,6 @@ async fn the_clinic_bills_e_visits_from_the_portal_without_showing_billing_staff
 #[tokio::test]
 async fn the_billing_api_answers_each_role_its_part_and_refuses_bad_input_with_a_problem() {
     use reqwest::Method;
-    use serde_json::json;
     for backend in backends() {
         let app = spawn(backend).await;
         let admin = app.login("admin").await;
@@ -178,5 +187,90 @@ async fn the_billing_api_answers_each_role_its_part_and_refuses_bad_input_with_a
         let csv = app.call(Method::POST, "/api/v1/billing/export", Some(&clerk), None).await;
         assert!(csv.content_type.starts_with("text/csv"), "{backend:?}");
         assert_eq!(String::from_utf8_lossy(&csv.raw).lines().count(), 1, "{backend:?}: nothing approved");
+    }
+}
+
+/// An attested online visit by Dr. Lee for Alice, whose week is over by
+/// `later`, approved by billing staff through the application layer (the
+/// API has no clock to move): the period it made.
+async fn approved_claim(app: &support::TestApp, later: DateTime<Utc>) {
+    use reqwest::Method;
+    let admin = app.login("admin").await;
+    let setup = json!({"enabled": true, "notice_en": "May be billed.", "notice_es": "Puede facturarse.",
+                       "payer": "other", "idle_cutoff_seconds": 60});
+    let on = app.call(Method::PUT, "/api/v1/billing/settings", Some(&admin), Some(setup)).await;
+    assert_eq!(on.status, StatusCode::OK);
+    let alice = app.login("patient.alice").await;
+    let agreed =
+        app.call(Method::PUT, "/api/v1/me/billing-consent", Some(&alice), Some(json!({"choice": "agree"}))).await;
+    assert_eq!(agreed.status, StatusCode::OK);
+    let thread = app.new_thread(&alice, "Itchy rash", "The rash on my arm itches at night.").await;
+    let clerk = app.login("billing.ng").await;
+    let facts = json!({"first_visit_on": "2020-01-15", "surgical_global_until": null});
+    let alice_id = app.id("patient.alice");
+    let put = app.call(Method::PUT, &format!("/api/v1/billing/patients/{alice_id}"), Some(&clerk), Some(facts)).await;
+    assert_eq!(put.status, StatusCode::OK);
+    let lee = app.login("dr.lee").await;
+    let ping = json!({"kind": "reading"});
+    let pinged = app.call(Method::POST, &format!("/api/v1/threads/{thread}/activity"), Some(&lee), Some(ping)).await;
+    assert_eq!(pinged.status, StatusCode::NO_CONTENT);
+    let attest = json!({"purpose": "evaluation", "minutes": 7});
+    let attested =
+        app.call(Method::PUT, &format!("/api/v1/threads/{thread}/billing-attestation"), Some(&lee), Some(attest)).await;
+    assert_eq!(attested.status, StatusCode::OK, "{}", attested.body);
+
+    let worker = App::new(app.store.clone(), ClinicSettings::default());
+    let clerk_id: UserId = app.id("billing.ng").parse().expect("id");
+    let user = app.store.user(clerk_id).await.expect("read").expect("billing.ng");
+    let caller = Caller { user, client: None };
+    let rows = queue::queue_at(&worker, &caller, later).await.expect("queue");
+    let row = rows.iter().find(|r| r.key.patient.to_string() == alice_id).expect("Alice's period");
+    let approve = ClaimChoice { status: ClaimStatus::Approved, reason: None };
+    queue::decide_claim_at(&worker, &caller, row.key, approve, later).await.expect("approve");
+}
+
+#[carethread_test_services::needs(fhir)]
+#[tokio::test]
+async fn an_approved_claim_leaves_once_as_a_valid_fhir_charge_item_and_claim() {
+    use reqwest::Method;
+    let python = std::env::var("CARETHREAD_TEST_FHIR").expect("CARETHREAD_TEST_FHIR names a python");
+    for backend in backends() {
+        let app = spawn(backend).await;
+        approved_claim(&app, Utc::now() + TimeDelta::days(8)).await;
+        let clerk = app.login("billing.ng").await;
+        let odd = app.call(Method::POST, "/api/v1/billing/export?format=xml", Some(&clerk), None).await;
+        assert_eq!((odd.status, odd.body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("format")));
+        assert!(odd.content_type.starts_with("application/problem+json"), "{backend:?}");
+        let lee = app.login("dr.lee").await;
+        let refused = app.call(Method::POST, "/api/v1/billing/export?format=fhir", Some(&lee), None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{backend:?}: billing staff only");
+
+        let fhir = app.call(Method::POST, "/api/v1/billing/export?format=fhir", Some(&clerk), None).await;
+        assert_eq!(fhir.status, StatusCode::OK, "{backend:?}: {}", fhir.body);
+        assert!(fhir.content_type.starts_with("application/fhir+json"), "{backend:?}");
+        let text = fhir.body.to_string();
+        assert!(!text.contains("itches") && !text.contains("Itchy rash"), "{backend:?}: no message text");
+        let resources: Vec<serde_json::Value> =
+            fhir.body["entry"].as_array().expect("entries").iter().map(|e| e["resource"].clone()).collect();
+        let kinds: Vec<&str> = resources.iter().filter_map(|r| r["resourceType"].as_str()).collect();
+        assert_eq!(kinds, ["ChargeItem", "Claim"], "{backend:?}");
+        assert_eq!(resources[1]["item"][0]["productOrService"]["coding"][0]["code"], "99421", "{backend:?}");
+        assert_eq!(resources[1]["patient"]["reference"], format!("Patient/{}", app.id("patient.alice")));
+        assert_eq!(resources[0]["performer"][0]["actor"]["reference"], format!("Practitioner/{}", app.id("dr.lee")));
+        let mut all = resources.clone();
+        all.push(fhir.body.clone());
+        fhir_check::validate(&python, &all);
+
+        // Exported once: neither format gives it again, from the API or the portal.
+        let again = app.call(Method::POST, "/api/v1/billing/export?format=fhir", Some(&clerk), None).await;
+        assert_eq!((again.status, again.body.get("entry")), (StatusCode::OK, None), "{backend:?}");
+        let billing = Browser::sign_in(&app, "billing.ng").await;
+        let page = billing.get("/billing").await;
+        assert!(page.html.contains("value=\"fhir\"") && page.html.contains("Exported"), "{backend:?}");
+        let portal = billing.post("/billing/export", &[("format", "fhir")]).await;
+        assert!(portal.content_type.starts_with("application/fhir+json"), "{backend:?}: {}", portal.html);
+        assert!(portal.html.contains("\"collection\"") && !portal.html.contains("\"entry\""), "{backend:?}");
+        let csv = billing.post("/billing/export", &[("format", "csv")]).await;
+        assert_eq!(csv.html.lines().count(), 1, "{backend:?}: the header alone");
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use carethread_core::audit::AuditAction;
-use carethread_core::billing::{BillingDecision, EVisitCode, Exclusion, eligible_time};
+use carethread_core::billing::{BillingDecision, EVisitCode, Exclusion, Payer, eligible_time};
 use carethread_core::ids::UserId;
 use carethread_core::policy;
 use carethread_store::{BillingPatient, ClaimDecision, ClaimStatus, PeriodKey};
@@ -59,6 +59,7 @@ pub struct QueueRow {
     pub key: PeriodKey,
     pub patient_name: String,
     pub clinician_name: String,
+    pub clinician_role: carethread_core::role::Role,
     pub period_end: DateTime<Utc>,
     /// The clinic's date of the first review.
     pub service_date: NaiveDate,
@@ -121,6 +122,7 @@ async fn rows_at(app: &App, now: DateTime<Utc>) -> AppResult<Vec<QueueRow>> {
                 key,
                 patient_name: names[&patient].0.clone(),
                 clinician_name,
+                clinician_role: role,
                 period_end: measure.period.end(),
                 service_date: local_date(measure.period.start(), &billing.settings),
                 code: decision.code(),
@@ -214,6 +216,17 @@ fn field(raw: &str) -> String {
     format!("\"{}\"", safe.replace('"', "\"\""))
 }
 
+/// A claim as it left in an export: its queue row, and the code and
+/// attested minutes billing staff approved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedClaim {
+    pub row: QueueRow,
+    pub code: EVisitCode,
+    pub minutes: u32,
+    /// The clinic's payer setting when it was exported.
+    pub payer: Payer,
+}
+
 /// Exports every approved claim not yet exported as CSV (header only when
 /// there is none) and marks them exported, with the audit entry.
 pub async fn export_claims(app: &App, caller: &Caller) -> AppResult<String> {
@@ -222,22 +235,43 @@ pub async fn export_claims(app: &App, caller: &Caller) -> AppResult<String> {
 
 /// [`export_claims`] as of `now`.
 pub async fn export_claims_at(app: &App, caller: &Caller, now: DateTime<Utc>) -> AppResult<String> {
+    Ok(claims_csv(&export_approved_at(app, caller, now).await?))
+}
+
+/// Marks every approved claim not yet exported as exported, with the audit
+/// entry, and returns them, for the caller to write out (CSV or FHIR): each
+/// claim leaves once, in one format.
+pub async fn export_approved_at(app: &App, caller: &Caller, now: DateTime<Utc>) -> AppResult<Vec<ExportedClaim>> {
     require_billing(caller)?;
+    let payer = setup(app).await?.payer;
     let rows = rows_at(app, now).await?;
     let claims: HashMap<PeriodKey, ClaimDecision> =
         app.store.claim_decisions().await?.into_iter().map(|c| (c.key, c)).collect();
     let audit = caller.audit(AuditAction::BillingExport);
     let exported = app.store.export_approved_claims(now, &audit).await?;
+    Ok(exported
+        .into_iter()
+        .filter_map(|key| {
+            let row = rows.iter().find(|r| r.key == key)?.clone();
+            let claim = claims.get(&key)?;
+            Some(ExportedClaim { row, code: claim.code?, minutes: claim.minutes.unwrap_or_default(), payer })
+        })
+        .collect())
+}
+
+/// The claims as CSV, one line each after the header.
+#[must_use]
+pub fn claims_csv(claims: &[ExportedClaim]) -> String {
     let mut out = format!("{CSV_HEADER}\n");
-    for key in exported {
-        let (Some(row), Some(claim)) = (rows.iter().find(|r| r.key == key), claims.get(&key)) else { continue };
+    for claim in claims {
+        let (row, key) = (&claim.row, claim.row.key);
         let line = [
             field(&key.patient.to_string()),
             field(&row.patient_name),
             field(&key.clinician.to_string()),
             field(&row.clinician_name),
-            field(claim.code.map(EVisitCode::as_str).unwrap_or_default()),
-            claim.minutes.unwrap_or_default().to_string(),
+            field(claim.code.as_str()),
+            claim.minutes.to_string(),
             row.measured_minutes.to_string(),
             row.messages.to_string(),
             row.service_date.to_string(),
@@ -247,7 +281,7 @@ pub async fn export_claims_at(app: &App, caller: &Caller, now: DateTime<Utc>) ->
         out.push_str(&line.join(","));
         out.push('\n');
     }
-    Ok(out)
+    out
 }
 
 /// What billing staff record of a patient, as typed (`YYYY-MM-DD` or empty).

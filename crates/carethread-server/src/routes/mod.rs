@@ -3,6 +3,7 @@
 mod admin;
 mod ai_settings;
 mod billing;
+mod billing_queue;
 mod clinic;
 mod contact;
 mod coverage;
@@ -47,6 +48,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(contact::router())
         .merge(coverage::router())
         .merge(billing::router())
+        .merge(billing_queue::router())
         .merge(threads::router())
         .merge(held::router())
         .merge(visits::router())
@@ -78,6 +80,7 @@ pub(crate) mod api_paths {
     pub use super::admin::*;
     pub use super::ai_settings::*;
     pub use super::billing::*;
+    pub use super::billing_queue::*;
     pub use super::clinic::*;
     pub use super::contact::*;
     pub use super::coverage::*;

@@ -1,10 +1,9 @@
 //! Billing staff's queue page (periods with patient, clinician, code,
 //! minutes, message count, dates and exclusions; approve, hold or reject
-//! with a reason; export approved claims as CSV) and the administrators'
+//! with a reason; export approved claims as CSV or FHIR) and the administrators'
 //! billing settings page. No message text is shown or read.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -19,6 +18,7 @@ use super::super::pages::api_error_in;
 use super::super::{WebSession, page};
 use crate::AppState;
 use crate::billing_periods::{parse_period, period_name};
+use crate::claims_export::{self, ExportFormat};
 use crate::error::ApiError;
 
 /// The queue page.
@@ -48,7 +48,9 @@ async fn queue_page(State(state): State<AppState>, session: WebSession) -> Respo
         html! {
             form method="post" action="/billing/export" class="inline" {
                 input type="hidden" name="csrf_token" value=(session.csrf);
-                button type="submit" class="primary" { (text.get("billing-export")) }
+                button type="submit" class="primary" name="format" value="csv" { (text.get("billing-export")) }
+                " "
+                button type="submit" name="format" value="fhir" { (text.get("billing-export-fhir")) }
             }
             @if rows.is_empty() {
                 p { (text.get("billing-queue_empty")) }
@@ -134,23 +136,23 @@ async fn decide_submit(
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
+struct ExportForm {
     csrf_token: String,
+    /// `csv` or `fhir`, from the button pressed.
+    format: Option<String>,
 }
 
-async fn export_submit(State(state): State<AppState>, session: WebSession, Form(form): Form<CsrfForm>) -> Response {
+async fn export_submit(State(state): State<AppState>, session: WebSession, Form(form): Form<ExportForm>) -> Response {
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    match queue::export_claims(&state.app(), &session.auth.caller()).await {
-        Ok(csv) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-                (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"evisit-claims.csv\"")),
-            ],
-            csv,
-        )
-            .into_response(),
+    let format = match ExportFormat::parse(form.format.as_deref()) {
+        Ok(format) => format,
+        Err(e) => return api_error_in(&session, &e),
+    };
+    let now = chrono::Utc::now();
+    match queue::export_approved_at(&state.app(), &session.auth.caller(), now).await {
+        Ok(claims) => claims_export::download(&claims, format, now),
         Err(e) => api_error_in(&session, &e.into()),
     }
 }
