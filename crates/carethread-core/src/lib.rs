@@ -12,6 +12,7 @@ pub mod billing;
 pub mod clinic;
 pub mod contact;
 pub mod coverage;
+pub mod equity;
 pub mod error;
 pub mod guidance;
 pub mod ids;
