@@ -15,6 +15,7 @@ pub mod contact_preferences;
 pub mod coverage;
 pub mod drafting;
 pub mod emergency;
+pub mod equity;
 pub mod error;
 pub mod fhir_reads;
 pub mod fhir_tasks;

@@ -9,14 +9,13 @@
 mod support;
 
 use carethread_app::{App, AppError, Operator, jobs, retention};
-use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::audit::AuditAction;
 use carethread_core::clinic::ClinicSettings;
 use carethread_core::ids::ThreadId;
-use carethread_core::message::MessageBody;
 use carethread_core::policy::Actor;
 use carethread_core::role::Role;
-use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
-use carethread_store::{AuditQuery, NewThread, TriageRecord};
+use carethread_core::thread::ThreadStatus;
+use carethread_store::AuditQuery;
 use chrono::{TimeDelta, Utc};
 
 const SECRET: &str = "Retention-canary-77c1";
@@ -29,40 +28,7 @@ async fn thread(
     status: ThreadStatus,
 ) -> ThreadId {
     let then = Utc::now() - TimeDelta::days(days_ago);
-    let author = patient.user.id;
-    let written = c
-        .app
-        .store
-        .create_thread(NewThread {
-            patient_id: author,
-            author_id: author,
-            subject: Subject::parse(SECRET).expect("subject"),
-            body: MessageBody::parse(&format!("My old question {SECRET}"), 5000).expect("body"),
-            category: Category::Clinical,
-            urgency: Urgency::Routine,
-            pool_slug: Some("nurse-triage".to_owned()),
-            assignee_id: None,
-            status,
-            confidential: false,
-            triage: TriageRecord {
-                urgency: Urgency::Routine,
-                category: Category::Clinical,
-                pool_slug: Some("nurse-triage".to_owned()),
-                confidence: 0.9,
-                reasons: vec![],
-                model_id: "test".into(),
-                model_version: "1".into(),
-                needs_review: false,
-                overridden_by: None,
-            },
-            idempotency: None,
-            now: then,
-            audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((author, Role::Patient)), then)],
-            jobs: Vec::new(),
-        })
-        .await
-        .expect("thread");
-    written.thread_id
+    support::thread_at(c, patient, &format!("My old question {SECRET}"), then, status).await
 }
 
 async fn exists(c: &support::Clinic, id: ThreadId) -> bool {

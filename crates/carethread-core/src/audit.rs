@@ -69,10 +69,17 @@ pub enum AuditAction {
     LegalHold,
     /// A closed conversation past the clinic's retention period was purged.
     RetentionPurge,
+    /// The groups a patient gave (payer type, sex, race, ethnicity, a
+    /// clinic's own) were recorded or changed.
+    PatientGroupsChange,
+    /// A patient's recorded groups were read.
+    PatientGroupsRead,
+    /// The equity monitor was read (figures per group, no patient named).
+    EquityRead,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 43] = [
+    pub const ALL: [AuditAction; 46] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -116,6 +123,9 @@ impl AuditAction {
         AuditAction::BillingExport,
         AuditAction::LegalHold,
         AuditAction::RetentionPurge,
+        AuditAction::PatientGroupsChange,
+        AuditAction::PatientGroupsRead,
+        AuditAction::EquityRead,
     ];
 
     #[must_use]
@@ -164,6 +174,9 @@ impl AuditAction {
             AuditAction::BillingExport => "billing.export",
             AuditAction::LegalHold => "admin.legal_hold",
             AuditAction::RetentionPurge => "retention.purge",
+            AuditAction::PatientGroupsChange => "patient.groups_update",
+            AuditAction::PatientGroupsRead => "patient.groups_read",
+            AuditAction::EquityRead => "equity.read",
         }
     }
 

@@ -204,6 +204,22 @@ pub const fn may_view_insights(role: Role) -> bool {
     matches!(role, Role::Admin)
 }
 
+/// Whether the role reads the equity monitor: how each group of patients
+/// messaged before and after e-visit billing began. Administrators, who
+/// decide whether the clinic bills; figures per group, no patient named.
+#[must_use]
+pub const fn may_view_equity(role: Role) -> bool {
+    matches!(role, Role::Admin)
+}
+
+/// Whether the role records the groups a patient gave (payer type, sex,
+/// race, ethnicity, a clinic's own): front desk, who register patients, and
+/// administrators.
+#[must_use]
+pub const fn may_record_patient_groups(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::FrontDesk)
+}
+
 /// Whether `actor` may set or clear the time away of `person` (whose role
 /// is `person_role`): staff who answer messages set their own; an
 /// administrator sets anyone's on staff. Patients, proxies and auditors

@@ -20,6 +20,9 @@ pub struct BillingSetup {
     pub notice_es: String,
     pub payer: Payer,
     pub idle_cutoff: IdleCutoff,
+    /// When billing was last turned on (kept when it is turned off again);
+    /// the store sets it, whatever a write carries.
+    pub enabled_since: Option<DateTime<Utc>>,
 }
 
 impl Default for BillingSetup {
@@ -30,6 +33,7 @@ impl Default for BillingSetup {
             notice_es: String::new(),
             payer: Payer::Other,
             idle_cutoff: IdleCutoff::default(),
+            enabled_since: None,
         }
     }
 }

@@ -100,8 +100,9 @@ pub use sqlite::SqliteStore;
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
-    AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, LegalHold,
-    Messages, Outbox, People, Retention, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
+    AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, Equity, EquityPerson, EquityRows,
+    HeldReplies, Keys, LegalHold, Messages, Outbox, People, Retention, Sessions, StorageHealth, Threads, TriageResults,
+    VisitRequests,
 };
 pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
@@ -112,8 +113,8 @@ pub mod prelude {
     pub use crate::Store;
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
-        AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, HeldReplies, Keys, Messages,
-        Outbox, People, Retention, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
+        AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, Equity, HeldReplies, Keys,
+        Messages, Outbox, People, Retention, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
     };
 }
 
@@ -143,6 +144,7 @@ pub trait Store:
     + Insights
     + Outbox
     + Retention
+    + Equity
     + StorageHealth
     + Send
     + Sync

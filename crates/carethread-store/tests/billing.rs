@@ -34,6 +34,7 @@ async fn billing_story(store: Arc<dyn Store>) {
         notice_es: "Puede facturarse.".to_owned(),
         payer: Payer::Medicare,
         idle_cutoff: IdleCutoff::from_seconds(90).expect("cutoff"),
+        enabled_since: None,
     };
     store.set_billing_setup(&setup, Utc::now(), &audit(&clerk)).await.expect("set");
     assert_eq!(store.billing_setup().await.expect("setup"), Some(setup));

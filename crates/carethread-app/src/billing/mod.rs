@@ -69,6 +69,7 @@ pub async fn set_setup(app: &App, caller: &Caller, input: SetupInput) -> AppResu
         notice_es: notice("notice_es", &input.notice_es)?,
         payer: Payer::parse(input.payer.trim())?,
         idle_cutoff: IdleCutoff::from_seconds(input.idle_cutoff_seconds)?,
+        enabled_since: None,
     };
     let audit =
         caller.audit(AuditAction::BillingChange).detail(if setup.enabled { "billing on" } else { "billing off" });

@@ -45,7 +45,7 @@ fn seeded(action: AuditAction) -> AuditEvent {
     AuditEvent::new(action, None, Utc::now()).detail("story test clinic")
 }
 
-async fn person(store: &Arc<dyn Store>, username: &str, name: &str, role: Role, born: Option<NaiveDate>) -> Caller {
+pub async fn person(store: &Arc<dyn Store>, username: &str, name: &str, role: Role, born: Option<NaiveDate>) -> Caller {
     let new = NewUser::new(
         Username::parse(username).expect("username"),
         DisplayName::parse(name).expect("display name"),
@@ -179,4 +179,74 @@ pub async fn email(app: &App, who: &Caller, address: &str) {
 /// How many of `mail` went to `address`.
 pub fn to(mail: &[carethread_notify::test_support::ReceivedMail], address: &str) -> usize {
     mail.iter().filter(|m| m.rcpt_tos.iter().any(|r| r == address)).count()
+}
+
+/// A routine thread `patient` started at `at` (written to the store as if
+/// she wrote it then), its subject and first message `text`, in `status`.
+pub async fn thread_at(
+    c: &Clinic,
+    patient: &Caller,
+    text: &str,
+    at: chrono::DateTime<Utc>,
+    status: carethread_core::thread::ThreadStatus,
+) -> carethread_core::ids::ThreadId {
+    use carethread_core::thread::{Category, Subject, Urgency};
+    let author = patient.user.id;
+    let triage = carethread_store::TriageRecord {
+        urgency: Urgency::Routine,
+        category: Category::Clinical,
+        pool_slug: Some("nurse-triage".to_owned()),
+        confidence: 0.9,
+        reasons: vec![],
+        model_id: "test".into(),
+        model_version: "1".into(),
+        needs_review: false,
+        overridden_by: None,
+    };
+    let new = carethread_store::NewThread {
+        patient_id: author,
+        author_id: author,
+        subject: Subject::parse(text).expect("subject"),
+        body: carethread_core::message::MessageBody::parse(text, 5000).expect("body"),
+        category: Category::Clinical,
+        urgency: Urgency::Routine,
+        pool_slug: Some("nurse-triage".to_owned()),
+        assignee_id: None,
+        status,
+        confidential: false,
+        triage,
+        idempotency: None,
+        now: at,
+        audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((author, patient.user.role)), at)],
+        jobs: Vec::new(),
+    };
+    c.app.store.create_thread(new).await.expect("thread").thread_id
+}
+
+/// `who` writes `text` on `thread` at `at` (a reply from staff, or the
+/// patient writing again), written to the store as if then.
+pub async fn message_at(
+    c: &Clinic,
+    who: &Caller,
+    thread: carethread_core::ids::ThreadId,
+    text: &str,
+    at: chrono::DateTime<Utc>,
+) {
+    use carethread_core::thread::ThreadStatus;
+    let new = carethread_store::NewMessage {
+        thread_id: thread,
+        author_id: who.user.id,
+        body: Some(carethread_core::message::MessageBody::parse(text, 5000).expect("body")),
+        internal: false,
+        new_status: if who.user.role.is_staff() { ThreadStatus::AwaitingPatient } else { ThreadStatus::Open },
+        triage: None,
+        attachments: Vec::new(),
+        idempotency: None,
+        now: at,
+        audit: vec![AuditEvent::new(AuditAction::MessageCreate, Some((who.user.id, who.user.role)), at)],
+        jobs: Vec::new(),
+        draft: None,
+        reading_grade: None,
+    };
+    c.app.store.add_message(new).await.expect("message");
 }

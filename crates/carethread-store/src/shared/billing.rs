@@ -62,7 +62,8 @@ const CLAIM_COLS: &str =
 impl<B: Backend> crate::Billing for B {
     async fn billing_setup(&self) -> StoreResult<Option<BillingSetup>> {
         let row = sqlx::query::<B::D>(
-            "SELECT enabled, notice_en, notice_es, payer, idle_cutoff_seconds FROM billing_settings WHERE id = 1",
+            "SELECT enabled, notice_en, notice_es, payer, idle_cutoff_seconds, enabled_since FROM billing_settings \
+             WHERE id = 1",
         )
         .fetch_optional_with(&self.sql().read)
         .await?;
@@ -73,6 +74,7 @@ impl<B: Backend> crate::Billing for B {
                 notice_es: row.get_v("notice_es")?,
                 payer: Payer::parse(row.get_v("payer")?)?,
                 idle_cutoff: IdleCutoff::from_seconds(row.get_v("idle_cutoff_seconds")?)?,
+                enabled_since: row.get_v::<Option<i64>, _>("enabled_since")?.map(at).transpose()?,
             })
         })
         .transpose()
@@ -83,8 +85,10 @@ impl<B: Backend> crate::Billing for B {
             .audited(async |conn| {
                 sqlx::query::<B::D>(
                     "INSERT INTO billing_settings (id, enabled, notice_en, notice_es, payer, idle_cutoff_seconds, \
-                     updated_at) VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET enabled = $1, \
-                     notice_en = $2, notice_es = $3, payer = $4, idle_cutoff_seconds = $5, updated_at = $6",
+                     updated_at, enabled_since) VALUES (1, $1, $2, $3, $4, $5, $6, CASE WHEN $1 THEN $6 END) \
+                     ON CONFLICT (id) DO UPDATE SET enabled = $1, notice_en = $2, notice_es = $3, payer = $4, \
+                     idle_cutoff_seconds = $5, updated_at = $6, enabled_since = CASE \
+                     WHEN $1 AND NOT billing_settings.enabled THEN $6 ELSE billing_settings.enabled_since END",
                 )
                 .bind_v(setup.enabled)
                 .bind_v(&setup.notice_en)

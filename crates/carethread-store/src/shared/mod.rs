@@ -14,6 +14,7 @@ mod clinic_settings;
 mod contacts;
 mod coverage;
 mod drafting;
+mod equity;
 mod grants;
 mod health;
 mod held;
