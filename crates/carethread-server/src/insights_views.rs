@@ -89,7 +89,7 @@ pub struct FigureOut {
 /// One table: its columns and rows (a slug or date first, then numbers).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TableOut {
-    pub name: &'static str,
+    pub name: String,
     pub columns: Vec<&'static str>,
     /// Each cell a string (a slug, date or name), a number, or null.
     pub rows: Vec<Vec<Value>>,
@@ -133,8 +133,8 @@ fn share(name: &'static str, value: Option<f64>) -> FigureOut {
     FigureOut { name, value, share: true }
 }
 
-fn table(name: &'static str, columns: &[&'static str], rows: Vec<Vec<Value>>, chart: &[usize]) -> TableOut {
-    TableOut { name, columns: columns.to_vec(), rows, chart: chart.to_vec() }
+pub(crate) fn table(name: &str, columns: &[&'static str], rows: Vec<Vec<Value>>, chart: &[usize]) -> TableOut {
+    TableOut { name: name.to_owned(), columns: columns.to_vec(), rows, chart: chart.to_vec() }
 }
 
 fn pool_name(pool: Option<&String>) -> Value {
@@ -317,7 +317,7 @@ pub fn safety_out(s: &SafetyFigures) -> InsightsOut {
 
 /// A CSV cell: quoted when it must be, and guarded with a leading
 /// apostrophe when a spreadsheet would run it as a formula.
-fn cell(value: &Value) -> String {
+pub(crate) fn cell(value: &Value) -> String {
     let raw = match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -331,8 +331,8 @@ fn cell(value: &Value) -> String {
 /// Cells are slugs, dates, names and numbers; a cell a spreadsheet would run
 /// as a formula is guarded with a leading apostrophe.
 pub fn csv(out: &InsightsOut, name: Option<&str>) -> Result<Response, ApiError> {
-    let Some(table) = out.tables.iter().find(|t| Some(t.name) == name) else {
-        let names: Vec<&str> = out.tables.iter().map(|t| t.name).collect();
+    let Some(table) = out.tables.iter().find(|t| Some(t.name.as_str()) == name) else {
+        let names: Vec<&str> = out.tables.iter().map(|t| t.name.as_str()).collect();
         return Err(ApiError::invalid("table", format!("must be one of {}", names.join(", "))));
     };
     let mut body = table.columns.join(",");

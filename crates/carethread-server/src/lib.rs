@@ -12,6 +12,7 @@ pub(crate) mod billing_periods;
 mod claims_export;
 pub mod clinic;
 pub mod dto;
+mod equity_views;
 pub mod error;
 pub mod extract;
 mod insights_views;

@@ -1,7 +1,8 @@
 //! The demo clinic's year of history, as `carethread demo` seeds it: every
 //! month of the last twelve has patient messages in the clinic's insights,
-//! every chart has figures to draw, and the audit log the history leaves
-//! verifies from end to end.
+//! every chart has figures to draw, the equity monitor shows the group
+//! that wrote less once billing began, and the audit log the history
+//! leaves verifies from end to end.
 
 use std::collections::BTreeMap;
 
@@ -78,6 +79,20 @@ async fn the_demo_clinics_year_has_patient_messages_every_month_and_an_unbroken_
     let safety = insights::safety(&app, &admin, filter).await.expect("safety");
     assert!(safety.emergencies.iter().any(|(_, n)| *n > 0), "emergencies were opened: {:?}", safety.emergencies);
     assert!(safety.overrides_toward(Direction::Raised) + safety.overrides_toward(Direction::Lowered) > 0);
+
+    // Billing began mid-year, after which the Spanish speakers wrote less:
+    // the equity monitor flags them, and no other language.
+    let equity = carethread_app::equity::report(&app, &admin, carethread_app::equity::EquityQuery::default())
+        .await
+        .expect("equity");
+    let on = equity.range.billing_on.expect("billing was turned on");
+    assert!((160..=200).contains(&(Utc::now() - on).num_days()), "mid-year: {on}");
+    let flagged: Vec<(String, String)> =
+        equity.flagged().iter().map(|(d, g)| (d.as_str().to_owned(), g.value.as_str().to_owned())).collect();
+    assert!(flagged.contains(&("language".to_owned(), "es".to_owned())), "{flagged:?}");
+    assert!(!flagged.iter().any(|(d, g)| d == "language" && g == "en"), "{flagged:?}");
+    let payers = equity.dimensions.iter().find(|d| d.dimension.as_str() == "payer").expect("payer");
+    assert!(payers.groups.iter().filter(|g| g.comparable).count() >= 2, "{:?}", payers.groups);
 
     let audit = store.verify_audit().await.expect("verify the audit log");
     assert_eq!(audit.broken, None, "the audit log verifies");

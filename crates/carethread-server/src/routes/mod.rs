@@ -8,6 +8,7 @@ mod clinic;
 mod contact;
 mod coverage;
 mod drafts;
+mod equity;
 mod events;
 mod fhir;
 mod health;
@@ -59,6 +60,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(clinic::router())
         .merge(drafts::router())
         .merge(ai_settings::router())
+        .merge(equity::router())
         .merge(insights::router())
         .merge(jobs::router())
         .merge(legal_holds::router())
@@ -85,6 +87,7 @@ pub(crate) mod api_paths {
     pub use super::contact::*;
     pub use super::coverage::*;
     pub use super::drafts::*;
+    pub use super::equity::*;
     pub use super::events::*;
     pub use super::health::*;
     pub use super::held::*;

@@ -6,7 +6,9 @@
 //! closing. The year is planned from a fixed seed (`plan.rs`) and written
 //! through the store's own writes, each at the moment it happened, so the
 //! audit log, read receipts, triage results, drafts and the record of
-//! thread changes are what real use would have left. Threads are written
+//! thread changes are what real use would have left. The patients gave
+//! their payer, sex, race and ethnicity; the clinic began billing online
+//! visits mid-year, after which its Spanish speakers wrote less. Threads are written
 //! several at a time, so the embedded database commits their writes
 //! together.
 
@@ -26,8 +28,8 @@ use carethread_core::thread::{Category, Subject, ThreadPatch, ThreadStatus};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
 use carethread_server::intake::triage_record;
 use carethread_store::{
-    DraftContent, DraftUse, Membership, NewAccount, NewDraft, NewMessage, NewNote, NewThread, PoolRef, ReadThread,
-    Store, ThreadUpdate, TriageOverride,
+    BillingSetup, DraftContent, DraftUse, Membership, NewAccount, NewDraft, NewMessage, NewNote, NewThread, PoolRef,
+    ReadThread, Store, ThreadUpdate, TriageOverride,
 };
 use carethread_triage::TriageResult;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -41,6 +43,10 @@ use super::DemoClinic;
 const SEED: u64 = 0x00C0_FFEE_2026_1206;
 /// Patients beyond the demo accounts.
 const PATIENTS: usize = 120;
+/// How long ago the clinic began billing online visits.
+const BILLING_DAYS: i64 = 182;
+/// Mixed into the seed for the groups patients gave.
+const GROUPS_SEED: u64 = 0x6E0_0005;
 /// Threads written at the same time.
 const LANES: usize = 32;
 /// What the audit log says about writes that only set the demo up.
@@ -78,8 +84,10 @@ pub async fn seed(
     let mut rng = Rng::new(SEED);
     let today = now.with_timezone(&hours.timezone()).date_naive();
     let joined = now - TimeDelta::days(400);
+    let billing_on = now - TimeDelta::days(BILLING_DAYS);
     let people = people::patients(&mut rng, PATIENTS, today);
     let mut patients = Vec::with_capacity(people.len());
+    let mut group_rng = Rng::new(SEED ^ GROUPS_SEED);
     for p in &people {
         let new = NewUser::new(
             Username::parse(&p.username)?,
@@ -96,13 +104,17 @@ pub async fn seed(
             let member = Membership::CareTeam { patient_id: user.id, staff_id: clinic.user(staff)?.id };
             store.set_membership(member, true, &audit).await?;
         }
+        let groups = people::groups(&mut group_rng, p, today);
+        let audit = AuditEvent::new(AuditAction::PatientGroupsChange, None, joined).patient(user.id).detail(SEEDED);
+        store.set_patient_groups(user.id, &groups, joined, &audit).await?;
         patients.push((user, p.first_name));
     }
     let triage: Vec<[TriageResult; 2]> =
         TOPICS.iter().map(|t| [&t.en, &t.es].map(|x| carethread_triage::classify(x.subject, x.body))).collect();
     let spanish: Vec<bool> = people.iter().map(|p| p.language == Language::Es).collect();
     tracing::debug!(duration_ms = started.elapsed().as_millis(), "demo patients seeded");
-    let stories = plan::year(&mut rng, &Clinic { profile: &profile, hours: &hours, triage: &triage }, &spanish, now);
+    let plan_clinic = Clinic { profile: &profile, hours: &hours, triage: &triage, billing_on: Some(billing_on) };
+    let stories = plan::year(&mut rng, &plan_clinic, &spanish, now);
     let writer = Arc::new(Writer {
         store: store.clone(),
         staff: clinic
@@ -137,9 +149,30 @@ pub async fn seed(
     while let Some(done) = running.join_next().await {
         messages += done.context("writing the demo's history")??;
     }
+    turn_billing_on(store, billing_on).await?;
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(patients = PATIENTS, threads, messages, duration_ms, "demo clinic's year of history seeded");
     Ok(History { patients: PATIENTS, threads, messages })
+}
+
+/// Online visit billing, turned on `at` (mid-year), with the notice patients
+/// read before they send.
+async fn turn_billing_on(store: &Arc<dyn Store>, at: DateTime<Utc>) -> anyhow::Result<()> {
+    let setup = BillingSetup {
+        enabled: true,
+        notice_en: "A message that needs your clinician's medical evaluation may be billed to your insurance as an \
+                    online visit; you may owe a copay. Scheduling, refills, results and follow-up within 7 days of a \
+                    visit are never billed."
+            .to_owned(),
+        notice_es: "Un mensaje que necesita la evaluación médica de su clínico puede facturarse a su seguro como una \
+                    consulta en línea; es posible que deba un copago. Las citas, los resurtidos, los resultados y el \
+                    seguimiento dentro de los 7 días de una visita nunca se cobran."
+            .to_owned(),
+        ..BillingSetup::default()
+    };
+    let audit = AuditEvent::new(AuditAction::BillingChange, None, at).detail(SEEDED);
+    store.set_billing_setup(&setup, at, &audit).await?;
+    Ok(())
 }
 
 /// `text` with the patient's first name.

@@ -17,6 +17,7 @@ mod insights;
 mod later_forms;
 mod notifications;
 mod pages;
+mod patient_groups;
 mod privacy;
 mod proxies;
 mod security;
@@ -78,6 +79,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(visit_requests::router())
         .merge(admin::router())
         .merge(insights::router())
+        .merge(patient_groups::router())
         .merge(security::router())
         .merge(away::router())
         .merge(billing::router())

@@ -266,7 +266,11 @@ pub(super) fn render_thread(
         html! {
             p { a href="/" { (text.get("thread-back")) } }
             p class="meta" { (text.get("inbox-status")) ": " (status_label(text, &d.status))
-                @if staff { " · " (text.get("inbasket-patient")) ": " (context.patient) }
+                @if staff { " · " (text.get("inbasket-patient")) ": " (context.patient)
+                    @if carethread_core::policy::may_record_patient_groups(session.auth.user.role) {
+                        " (" a href={ "/patients/" (d.patient.id) "/groups" } { (text.get("groups-link")) } ")"
+                    }
+                }
                 @if session.auth.user.role == carethread_core::role::Role::Proxy {
                     " · " (text.fill("thread-about", &[("name", &d.patient.display_name)]))
                 }

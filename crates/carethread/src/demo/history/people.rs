@@ -1,6 +1,7 @@
 //! The demo clinic's other patients: plausible English- and Spanish-speaking
 //! names and ages, drawn from a fixed seed so every demo has the same people.
 
+use carethread_core::equity::{Dimension, GroupValue};
 use carethread_core::user::Language;
 use chrono::{Datelike as _, NaiveDate};
 
@@ -149,4 +150,62 @@ pub(super) fn patients(rng: &mut Rng, count: usize, today: NaiveDate) -> Vec<Pat
         out.push(Patient { username, display_name, first_name: first, born, language });
     }
     out
+}
+
+/// Races as the patients gave them, with how often each is given.
+const RACES: &[(&str, f64)] = &[
+    ("White", 0.55),
+    ("Black or African American", 0.17),
+    ("Asian", 0.1),
+    ("American Indian or Alaska Native", 0.03),
+    ("Native Hawaiian or Other Pacific Islander", 0.02),
+    ("More than one race", 0.13),
+];
+
+/// The groups `patient` gave the front desk: payer type (Medicare for most
+/// over 65, Medicaid for more of the Spanish speakers), sex, race and
+/// ethnicity; some give none of the last two. From a generator of their
+/// own, so the demo's year stays the same.
+pub(super) fn groups(rng: &mut Rng, patient: &Patient, today: NaiveDate) -> Vec<(Dimension, GroupValue)> {
+    let spanish = patient.language == Language::Es;
+    let age = today.years_since(patient.born).unwrap_or(40);
+    let payer = if age >= 65 && rng.chance(0.85) {
+        "medicare"
+    } else if rng.chance(if spanish { 0.5 } else { 0.18 }) {
+        "medicaid"
+    } else if rng.chance(0.06) {
+        "self-pay"
+    } else {
+        "commercial"
+    };
+    let sex = if rng.chance(0.04) {
+        ""
+    } else if rng.chance(0.55) {
+        "female"
+    } else {
+        "male"
+    };
+    let ethnicity = if rng.chance(0.12) {
+        ""
+    } else if rng.chance(if spanish { 0.92 } else { 0.07 }) {
+        "Hispanic or Latino"
+    } else {
+        "Not Hispanic or Latino"
+    };
+    let race = if rng.chance(0.18) {
+        ""
+    } else {
+        let mut pick = rng.unit();
+        RACES
+            .iter()
+            .find(|(_, p)| {
+                pick -= p;
+                pick < 0.0
+            })
+            .map_or("White", |(r, _)| r)
+    };
+    [("payer", payer), ("sex", sex), ("ethnicity", ethnicity), ("race", race)]
+        .into_iter()
+        .filter_map(|(d, v)| Some((Dimension::parse(d).ok()?, GroupValue::parse(v).ok()?)))
+        .collect()
 }

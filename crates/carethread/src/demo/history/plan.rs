@@ -108,7 +108,15 @@ pub(super) struct Clinic<'a> {
     pub profile: &'a ClinicProfile,
     pub hours: &'a ClinicHours,
     pub triage: &'a [[TriageResult; 2]],
+    /// When the clinic began billing online visits: from then on its
+    /// Spanish-speaking patients start fewer conversations (the fall the
+    /// equity monitor is there to show), by [`QUIETER_AFTER_BILLING`].
+    pub billing_on: Option<DateTime<Utc>>,
 }
+
+/// The share of Spanish-speaking patients' conversations that are not
+/// started once billing began.
+pub(super) const QUIETER_AFTER_BILLING: f64 = 0.35;
 
 /// Who answers a pool's threads (the nurse pool: nurse or physician).
 fn answerer(rng: &mut Rng, pool: &str, category: Category) -> &'static str {
@@ -222,6 +230,9 @@ pub(super) fn year(rng: &mut Rng, clinic: &Clinic<'_>, spanish: &[bool], now: Da
         for at in arrivals {
             // A few patients write often, most now and then.
             let patient = ((rng.unit().powf(1.7) * spanish.len() as f64) as usize).min(spanish.len().saturating_sub(1));
+            if spanish[patient] && clinic.billing_on.is_some_and(|on| at >= on) && rng.chance(QUIETER_AFTER_BILLING) {
+                continue;
+            }
             let topic = pick_topic(rng, now - at < TimeDelta::days(3));
             let thread = Thread { topic, spanish: spanish[patient], at, progress };
             let mut acts = plan_thread(rng, clinic, &thread);
@@ -370,14 +381,16 @@ mod tests {
     use super::*;
 
     #[test]
+    #[expect(clippy::cast_precision_loss, reason = "counts of threads")]
     fn the_demo_year_is_the_same_every_time_and_ends_before_now() {
         let profile = ClinicProfile::default();
         let hours = profile.validate().expect("default hours");
         let triage: Vec<[TriageResult; 2]> =
             TOPICS.iter().map(|t| [&t.en, &t.es].map(|x| carethread_triage::classify(x.subject, x.body))).collect();
-        let clinic = Clinic { profile: &profile, hours: &hours, triage: &triage };
-        let spanish: Vec<bool> = (0..50_u32).map(|i| i.is_multiple_of(3)).collect();
         let now = DateTime::parse_from_rfc3339("2026-12-06T17:00:00Z").expect("time").with_timezone(&Utc);
+        let billing_on = now - TimeDelta::days(182);
+        let clinic = Clinic { profile: &profile, hours: &hours, triage: &triage, billing_on: Some(billing_on) };
+        let spanish: Vec<bool> = (0..50_u32).map(|i| i.is_multiple_of(3)).collect();
         let plan = || year(&mut Rng::new(7), &clinic, &spanish, now);
         let (one, two) = (plan(), plan());
         assert_eq!(one.len(), two.len());
@@ -387,5 +400,12 @@ mod tests {
             assert!(a.acts.iter().all(|(t, _)| *t < now && *t > now - TimeDelta::days(366)));
             assert_eq!(a.acts.first().map(|(_, act)| *act), Some(Act::Start));
         }
+        // Spanish speakers start a smaller share of conversations once billing began.
+        let share = |after: bool| {
+            let of: Vec<&Story> =
+                one.iter().filter(|s| s.acts.first().is_some_and(|(t, _)| (*t >= billing_on) == after)).collect();
+            of.iter().filter(|s| s.spanish).count() as f64 / of.len() as f64
+        };
+        assert!(share(true) < share(false) * 0.8, "{} after, {} before", share(true), share(false));
     }
 }

@@ -71,7 +71,10 @@ pub(super) async fn users_view(state: &AppState, session: &WebSession, shown: Sh
                             } @else {
                                 (role_label(text, &u.user.role))
                             }
-                            @if u.user.role == "patient" { (mrn_form(session, u)) }
+                            @if u.user.role == "patient" {
+                                (mrn_form(session, u))
+                                " " a href={ "/patients/" (id) "/groups" } { (text.fill("groups-link_of", &[("name", &u.user.display_name)])) }
+                            }
                             @if matches!(u.user.role.as_str(), "physician" | "nurse" | "pharmacist" | "front_desk" | "billing") {
                                 " " a href={ "/admin/users/" (id) "/away" } { (text.fill("away-admin_link", &[("name", &u.user.display_name)])) }
                             }

@@ -1,5 +1,6 @@
 //! The clinic's insights in the portal (administrators): one page per
-//! section (volume, response, workload, safety) plus the AI report, which
+//! section (volume, response, workload, safety), the equity monitor
+//! (`equity.rs`), and the AI report, which
 //! stays on the administration overview and is linked from the menu. Each
 //! page has a filter form (a plain GET form), the headline figures, and per
 //! table an SVG chart (`chart.rs`) beside the same figures as a table, with
@@ -7,6 +8,7 @@
 //! JSON API (`insights_views`), so the two never disagree.
 
 mod chart;
+mod equity;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -36,6 +38,8 @@ pub(super) fn router() -> Router<AppState> {
             get(|state, session, Path(name): Path<String>, query| show(state, session, name, query)),
         )
         .route("/insights/{section}/csv/{table}", get(download))
+        .route(equity::PATH, get(equity::show))
+        .route("/insights/equity/csv", get(equity::download))
 }
 
 /// Where each section lives.
@@ -97,14 +101,7 @@ async fn show(
     let text = session.text;
     let title = text.get(&format!("insights-section-{}", out.section));
     let body = html! {
-        nav aria-label=(text.get("insights-title")) class="tabs" {
-            @for s in SECTIONS {
-                a href={ (href(s)) (kept(&params)) } aria-current=[(s == out.section).then_some("page")] {
-                    (text.get(&format!("insights-section-{s}")))
-                } " "
-            }
-            a href="/admin#report-h" { (text.get("insights-ai")) }
-        }
+        (tabs(text, out.section, &kept(&params)))
         p { (text.get(&format!("insights-about-{}", out.section))) }
         (filters(text, &out, &pools, &params))
         (summary(text, &out))
@@ -113,6 +110,22 @@ async fn show(
         }
     };
     page(text, title, Some(&session), body)
+}
+
+/// The menu of sections: each insights section (keeping the range and
+/// filters, `kept`), the equity monitor and the AI report.
+fn tabs(text: Text, current: &str, kept: &str) -> Markup {
+    html! {
+        nav aria-label=(text.get("insights-title")) class="tabs" {
+            @for s in SECTIONS {
+                a href={ (href(s)) (kept) } aria-current=[(s == current).then_some("page")] {
+                    (text.get(&format!("insights-section-{s}")))
+                } " "
+            }
+            a href=(equity::PATH) aria-current=[(current == "equity").then_some("page")] { (text.get("equity-title")) } " "
+            a href="/admin#report-h" { (text.get("insights-ai")) }
+        }
+    }
 }
 
 async fn download(
@@ -206,6 +219,8 @@ fn shown(text: Text, column: &str, value: &Value) -> String {
         "role" => format!("role-{slug}"),
         "band" | "closed_within" => format!("insights-band-{slug}"),
         "direction" => format!("insights-direction-{slug}"),
+        "flagged" => format!("equity-flagged-{slug}"),
+        "group" if slug == carethread_core::equity::NOT_GIVEN => "equity-not-given".to_owned(),
         "pool" if slug == "none" => "insights-no_pool".to_owned(),
         _ => return slug.to_owned(),
     };
@@ -213,8 +228,15 @@ fn shown(text: Text, column: &str, value: &Value) -> String {
 }
 
 fn figure(text: Text, out: &InsightsOut, table: &TableOut, params: &InsightsParams) -> Markup {
-    let heading = format!("insights-{}-h", table.name.replace('_', "-"));
     let caption = text.get(&format!("insights-table-{}", table.name));
+    let csv = format!("/insights/{}/csv/{}{}", out.section, table.name, kept(params));
+    chart_and_table(text, table, caption, &csv)
+}
+
+/// A table's chart beside the table itself, under `caption`, with its CSV
+/// at `csv`.
+pub(super) fn chart_and_table(text: Text, table: &TableOut, caption: &str, csv: &str) -> Markup {
+    let heading = format!("insights-{}-h", table.name.replace('_', "-"));
     let labels: Vec<String> = table
         .rows
         .iter()
@@ -228,7 +250,6 @@ fn figure(text: Text, out: &InsightsOut, table: &TableOut, params: &InsightsPara
             values: table.rows.iter().map(|row| row.get(i).and_then(Value::as_f64).unwrap_or(0.0)).collect(),
         })
         .collect();
-    let csv = format!("/insights/{}/csv/{}{}", out.section, table.name, kept(params));
     html! {
         section aria-labelledby=(heading) class="insight" {
             h2 id=(heading) { (caption) }
