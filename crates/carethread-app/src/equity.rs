@@ -16,6 +16,7 @@ use carethread_core::equity::{
 use carethread_core::ids::UserId;
 use carethread_core::policy;
 use carethread_core::role::Role;
+use carethread_core::user::User;
 use carethread_store::EquityPerson;
 use chrono::{DateTime, Months, Utc};
 
@@ -94,23 +95,30 @@ fn grouped(person: EquityPerson, today: chrono::NaiveDate) -> EquityPatient {
     EquityPatient { id: person.id, groups }
 }
 
-async fn patient(app: &App, caller: &Caller, id: UserId) -> AppResult<()> {
+async fn patient(app: &App, caller: &Caller, id: UserId) -> AppResult<User> {
     if !policy::may_record_patient_groups(caller.user.role) {
         return Err(AppError::Forbidden("only front desk and administrators record a patient's groups".to_owned()));
     }
     match app.store.user(id).await? {
-        Some(user) if user.role == Role::Patient => Ok(()),
+        Some(user) if user.role == Role::Patient => Ok(user),
         _ => Err(AppError::NotFound),
     }
 }
 
+/// A patient and the groups recorded for her.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientGroups {
+    pub patient: User,
+    pub groups: Vec<(Dimension, GroupValue)>,
+}
+
 /// The groups recorded for a patient (an audited read).
-pub async fn patient_groups(app: &App, caller: &Caller, id: UserId) -> AppResult<Vec<(Dimension, GroupValue)>> {
-    patient(app, caller, id).await?;
+pub async fn patient_groups(app: &App, caller: &Caller, id: UserId) -> AppResult<PatientGroups> {
+    let patient = patient(app, caller, id).await?;
     let groups = app.store.patient_groups(id).await?;
     let audit = caller.audit(AuditAction::PatientGroupsRead).patient(id);
     app.store.record_audit(vec![audit]).await?;
-    Ok(groups)
+    Ok(PatientGroups { patient, groups })
 }
 
 /// Records the groups a patient gave, as typed (dimension, value): an empty

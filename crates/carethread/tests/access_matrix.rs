@@ -482,6 +482,26 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ),
+            // The equity monitor (administrators), and the groups a patient gave (front desk and
+            // administrators record them).
+            (
+                Method::GET,
+                "/api/v1/insights/equity".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/patients/{bob_id}/groups"),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403]),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/patients/{bob_id}/groups"),
+                Body::Json(json!({"groups": {"payer": "commercial"}})),
+                row([401, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403]),
+            ),
             // E-visit billing (off in this clinic): the setup (administrators), a patient's consent
             // and her answer for a thread, a clinician's pings, time and attestation, the e-visit
             // line (whoever reads the thread), and the billing queue (billing staff only).

@@ -64,6 +64,11 @@ async fn every_page_answers_every_role_as_the_policy_says() {
             ("/insights/response".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ("/insights/workload".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ("/insights/safety".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ("/insights/equity".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            (
+                format!("/patients/{}/groups", app.id("patient.bob")),
+                [303, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403],
+            ),
         ];
         let mut browsers = Vec::new();
         for caller in CALLERS {

@@ -82,8 +82,8 @@ pub async fn patient_groups(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PatientGroupsBody>> {
-    let groups = equity::patient_groups(&state.app(), &auth.caller(), patient_id(&id)?).await?;
-    Ok(Json(body(groups)))
+    let found = equity::patient_groups(&state.app(), &auth.caller(), patient_id(&id)?).await?;
+    Ok(Json(body(found.groups)))
 }
 
 /// Records the groups a patient gave (front desk and administrators); the

@@ -91,12 +91,8 @@ async fn view(
     let text = session.text;
     let found = async {
         let id = patient(id)?;
-        let groups = equity::patient_groups(&state.app(), &session.auth.caller(), id).await?;
-        let name = carethread_app::composing::patient_details(&state.app(), &session.auth.caller(), id)
-            .await?
-            .map(|u| u.display_name.as_str().to_owned())
-            .unwrap_or_default();
-        Ok::<_, ApiError>((groups, name))
+        let found = equity::patient_groups(&state.app(), &session.auth.caller(), id).await?;
+        Ok::<_, ApiError>((found.groups, found.patient.display_name.as_str().to_owned()))
     }
     .await;
     let (groups, name) = match found {
