@@ -9,10 +9,9 @@
 //! for the patient and one audit entry.
 
 use carethread_core::audit::{AuditAction, AuditEvent};
-use carethread_core::ids::{ThreadId, UserId};
+use carethread_core::ids::ThreadId;
 use carethread_core::message::MessageBody;
-use carethread_core::policy::{Actor, ThreadAction};
-use carethread_core::role::Role;
+use carethread_core::policy::ThreadAction;
 use carethread_core::thread::Thread;
 use carethread_store::{HeldReply, HeldReplyId, NewHeldReply, NewMessage, PersonRef, ReleaseHeld, Written};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -134,7 +133,7 @@ pub async fn cancel_held(app: &App, caller: &Caller, thread: ThreadId, held: Hel
 /// it was released or cancelled already.
 pub(crate) async fn release_scheduled(app: &App, held: HeldReplyId, now: DateTime<Utc>) -> AppResult<Option<Written>> {
     let Some(reply) = app.store.held_reply(held).await? else { return Ok(None) };
-    let nobody = Actor { id: UserId::from_uuid(uuid::Uuid::nil()), role: Role::Patient };
+    let nobody = crate::threads::nobody();
     let Some((thread, _)) = app.store.thread_facts(nobody, reply.thread_id, now).await? else {
         return Err(AppError::NotFound);
     };

@@ -238,3 +238,60 @@ async fn billing_staff_work_the_queue_but_cannot_read_message_text() {
         assert!(matches!(bad, Err(AppError::Invalid { .. })), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_visit_recorded_about_the_problem_takes_the_threads_time_and_imports_are_checked_line_by_line() {
+    use carethread_app::billing::visits;
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        billing_on(&c).await;
+        let clerk = billing_clerk(&c).await;
+        established(&c, &clerk).await;
+        let thread = ask(&c, "Rash on my leg").await;
+        billing::choose_for_thread(&c.app, &c.alice, thread, ConsentChoice::Agree).await.expect("agree");
+        let worked_until = work_on(&c, thread).await;
+        messages::add_message(&c.app, &c.doctor, thread, reply("Use the cream.")).await.expect("reply");
+        let attest = Attest { purpose: MessagePurpose::Evaluation, minutes: Some(7) };
+        time::attest_at(&c.app, &c.doctor, thread, attest, worked_until).await.expect("attest");
+        let later = Utc::now() + TimeDelta::days(8);
+        let rows = queue::queue_at(&c.app, &clerk, later).await.expect("queue");
+        assert_eq!(rows[0].code, Some(EVisitCode::Cpt99421), "{backend}: billable before the visit is known");
+
+        // Only clinicians and front desk who may read the thread record a visit.
+        let tz = c.app.clinic.get(&*c.app.store).await.hours.timezone();
+        let today = Utc::now().with_timezone(&tz).date_naive().to_string();
+        for who in [&clerk, &c.alice, &c.carol] {
+            let refused = visits::record_visit(&c.app, who, thread, &today).await;
+            assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: {:?} {refused:?}", who.user.role);
+        }
+        let refused = visits::record_visit(&c.app, &c.outsider, thread, &today).await;
+        assert!(matches!(refused, Err(AppError::NotFound)), "{backend}: {refused:?}");
+        let tomorrow = (Utc::now() + TimeDelta::days(2)).with_timezone(&tz).date_naive().to_string();
+        for bad in [tomorrow.as_str(), "2026-13-01", "last week", "2019-01-01"] {
+            let refused = visits::record_visit(&c.app, &c.doctor, thread, bad).await;
+            assert!(matches!(refused, Err(AppError::Invalid { .. })), "{backend}: {bad} {refused:?}");
+        }
+        visits::record_visit(&c.app, &c.nurse, thread, &today).await.expect("recorded");
+        let rows = queue::queue_at(&c.app, &clerk, later).await.expect("queue");
+        let why = &rows[0].exclusions;
+        assert_eq!(rows[0].code, None, "{backend}: the visit takes the time");
+        assert!(
+            why.contains(&Exclusion::LedToVisit) || why.contains(&Exclusion::RecentVisitSameProblem),
+            "{backend}: {why:?}"
+        );
+
+        // The practice's schedule, imported: good lines count, bad ones are named.
+        let other = ask(&c, "Knee pain").await;
+        let csv = format!(
+            "thread_id,visited_on\n{other},{today}\nnot-a-thread,{today}\n{other},{tomorrow}\n{other}\n\n{other},{today},x\n"
+        );
+        let report = visits::import_visits(&c.app, &csv).await.expect("import");
+        assert_eq!(report.imported, 1, "{backend}: {report:?}");
+        let lines: Vec<usize> = report.refused.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, [3, 4, 5, 7], "{backend}: {report:?}");
+        let threads = c.app.store.billing_threads(c.alice.user.id).await.expect("threads");
+        let knee = threads.iter().find(|t| t.id == other).expect("the knee thread");
+        assert_eq!(knee.related_visits.len(), 1, "{backend}");
+        assert!(matches!(visits::import_visits(&c.app, "thread,day\n").await, Err(AppError::Invalid { .. })));
+    }
+}

@@ -212,6 +212,14 @@ pub const fn may_view_equity(role: Role) -> bool {
     matches!(role, Role::Admin)
 }
 
+/// Whether the role records that a patient was seen about a conversation
+/// (for billing's 7-day rules): clinicians and front desk, on threads they
+/// may read.
+#[must_use]
+pub const fn may_record_visits(role: Role) -> bool {
+    role.is_clinician() || matches!(role, Role::FrontDesk)
+}
+
 /// Whether the role records the groups a patient gave (payer type, sex,
 /// race, ethnicity, a clinic's own): front desk, who register patients, and
 /// administrators.

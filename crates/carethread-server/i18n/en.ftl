@@ -935,3 +935,7 @@ groups-other-value = Her group in it (empty takes it back)
 groups-save = Save the groups
 groups-link = groups
 groups-link_of = Groups {$name} gave
+billing-visit_title = A visit about this
+billing-visit_hint = If the patient was seen about this problem, record the day: a visit within 7 days of this conversation takes its time, so it is not billed as an online visit.
+billing-visit_on = Day of the visit
+billing-visit_record = Record the visit

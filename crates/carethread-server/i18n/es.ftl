@@ -935,3 +935,7 @@ groups-other-value = Su grupo en ella (vacío la retira)
 groups-save = Guardar los grupos
 groups-link = grupos
 groups-link_of = Grupos que indicó {$name}
+billing-visit_title = Una visita sobre esto
+billing-visit_hint = Si se atendió al paciente por este problema, anote el día: una visita dentro de los 7 días de esta conversación se queda con su tiempo, así que no se cobra como consulta en línea.
+billing-visit_on = Día de la visita
+billing-visit_record = Anotar la visita

@@ -144,6 +144,7 @@ pub const CONFLICTS: [(&str, &str, &str); 14] = [
         api_paths::thread_billing_consent,
         api_paths::thread_activity,
         api_paths::thread_billing_time,
+        api_paths::record_visit,
         api_paths::attest_thread,
         api_paths::thread_evisit,
         api_paths::billing_queue,

@@ -74,9 +74,40 @@ pub struct BillingThread {
     pub purpose: Option<MessagePurpose>,
     /// The patient declined billing when she wrote.
     pub declined: bool,
-    /// Visit requests made from the thread (not cancelled), when made.
+    /// Visit requests made from the thread (not cancelled), when made, and
+    /// visits about it recorded or imported, when they took place.
     pub related_visits: Vec<DateTime<Utc>>,
     pub messages: Vec<EVisitMessage>,
+}
+
+/// Where a recorded visit came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitSource {
+    /// Recorded by someone on staff from the thread.
+    Recorded,
+    /// Imported from the practice's schedule (`carethread billing import-visits`).
+    Imported,
+}
+
+impl VisitSource {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VisitSource::Recorded => "recorded",
+            VisitSource::Imported => "imported",
+        }
+    }
+}
+
+/// A visit that took place about a thread's problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedVisit {
+    pub thread: ThreadId,
+    pub patient: UserId,
+    pub visited_at: DateTime<Utc>,
+    pub source: VisitSource,
+    pub recorded_by: Option<UserId>,
+    pub recorded_at: DateTime<Utc>,
 }
 
 /// A thread's billing mark.

@@ -84,7 +84,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use billing::{
-    BillingPatient, BillingSetup, BillingThread, ClaimDecision, ClaimStatus, PeriodKey, ThreadBillingMark,
+    BillingPatient, BillingSetup, BillingThread, ClaimDecision, ClaimStatus, PeriodKey, RecordedVisit,
+    ThreadBillingMark, VisitSource,
 };
 pub use contacts::ContactPreferences;
 pub use crypto::{Keyring, MasterKey, MasterKeyError};

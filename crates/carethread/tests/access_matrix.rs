@@ -555,6 +555,15 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::Json(json!({"purpose": "evaluation"})),
                 row([401, 403, 403, 403, 409, 409, 409, 403, 403, 403, 403]),
             ),
+            // A visit about the thread's problem: clinicians and front desk who may read it.
+            (
+                Method::POST,
+                format!("/api/v1/threads/{thread}/recorded-visits"),
+                Body::Json(
+                    json!({"visited_on": (chrono::Utc::now() - chrono::TimeDelta::days(2)).date_naive().to_string()}),
+                ),
+                row([401, 403, 403, 403, 201, 201, 201, 404, 403, 403, 403]),
+            ),
             (
                 Method::GET,
                 format!("/api/v1/threads/{thread}/evisit"),

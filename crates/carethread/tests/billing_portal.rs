@@ -274,3 +274,48 @@ async fn an_approved_claim_leaves_once_as_a_valid_fhir_charge_item_and_claim() {
         assert_eq!(csv.html.lines().count(), 1, "{backend:?}: the header alone");
     }
 }
+
+#[tokio::test]
+async fn a_visit_about_the_problem_is_recorded_from_the_thread_page_or_over_json() {
+    use reqwest::Method;
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = app.login("admin").await;
+        let setup = json!({"enabled": true, "notice_en": "May be billed.", "notice_es": "Puede facturarse.",
+                           "payer": "other", "idle_cutoff_seconds": 60});
+        assert_eq!(
+            app.call(Method::PUT, "/api/v1/billing/settings", Some(&admin), Some(setup)).await.status,
+            StatusCode::OK
+        );
+        let alice = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice, "Sore knee", "My knee hurts when I climb stairs.").await;
+        let day = (Utc::now() - TimeDelta::days(2)).date_naive().to_string();
+        let path = format!("/api/v1/threads/{thread}/recorded-visits");
+
+        let lee = app.login("dr.lee").await;
+        let recorded = app.call(Method::POST, &path, Some(&lee), Some(json!({"visited_on": day}))).await;
+        assert_eq!((recorded.status, recorded.body["visited_on"].as_str()), (StatusCode::CREATED, Some(day.as_str())));
+        for (body, field) in
+            [(json!({"visited_on": "2999-01-01"}), "visited_on"), (json!({"visited_on": "soon"}), "visited_on")]
+        {
+            let refused = app.call(Method::POST, &path, Some(&lee), Some(body)).await;
+            assert_eq!(
+                (refused.status, refused.body["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field))
+            );
+        }
+        let clerk = app.login("billing.ng").await;
+        let refused = app.call(Method::POST, &path, Some(&clerk), Some(json!({"visited_on": day}))).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{backend:?}: billing staff do not read threads");
+
+        let portal = Browser::sign_in(&app, "dr.lee").await;
+        let page = portal.get(&format!("/threads/{thread}")).await;
+        assert!(page.html.contains("A visit about this") && page.html.contains("/visit-recorded"), "{backend:?}");
+        let posted = portal.post(&format!("/threads/{thread}/visit-recorded"), &[("visited_on", &day)]).await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "{backend:?}: {}", posted.html);
+        let future = portal.post(&format!("/threads/{thread}/visit-recorded"), &[("visited_on", "2999-01-01")]).await;
+        assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        let patient = Browser::sign_in(&app, "patient.alice").await;
+        assert!(!patient.get(&format!("/threads/{thread}")).await.html.contains("/visit-recorded"), "{backend:?}");
+    }
+}

@@ -349,3 +349,44 @@ fn a_reader_that_stops_reading_ends_the_command_quietly() {
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn visits_from_the_practices_schedule_are_imported_and_bad_lines_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let url = format!("sqlite://{}", data.join("carethread.db").display());
+    let migrate = carethread(&["migrate", "--database-url", &url], "");
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    // A conversation Alice started, written with the key the command created.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let thread = runtime.block_on(async {
+        let master = carethread_store::MasterKey::load_or_create(&data.join("master.key")).expect("key");
+        let store = carethread_store::open(&url, master).await.expect("open");
+        let clinic = carethread::demo::seed(&store, "demo", false).await.expect("seed");
+        let app = carethread_app::App::new(store.clone(), carethread_core::clinic::ClinicSettings::default());
+        let alice = carethread_app::Caller { user: clinic.user("patient.alice").expect("alice").clone(), client: None };
+        let start = carethread_app::threads::StartThread {
+            subject: "Knee pain".to_owned(),
+            body: "My knee hurts on the stairs.".to_owned(),
+            ..carethread_app::threads::StartThread::default()
+        };
+        carethread_app::threads::start_thread(&app, &alice, start).await.expect("thread").thread_id
+    });
+    let yesterday = (chrono::Utc::now() - chrono::TimeDelta::days(2)).date_naive();
+    let file = dir.path().join("visits.csv");
+    let csv = format!("thread_id,visited_on\n{thread},{yesterday}\n{thread},not-a-date\nnobody,{yesterday}\n");
+    std::fs::write(&file, csv).expect("write csv");
+    let data_arg = data.to_str().expect("utf-8 path");
+    let file_arg = file.to_str().expect("utf-8 path");
+    let imported = carethread(&["billing", "import-visits", "--data-dir", data_arg, "--file", file_arg], "");
+    let out = text(&imported.stdout);
+    assert!(!imported.status.success(), "a refused line makes the exit status 1: {out}");
+    assert!(out.contains("1 visits imported, 2 lines refused"), "{out}");
+    assert!(out.contains("line 3: visited_on must be a date") && out.contains("line 4: no such conversation"), "{out}");
+    let good = format!("thread_id,visited_on\n{thread},{yesterday}\n");
+    std::fs::write(&file, good).expect("write csv");
+    let again = carethread(&["billing", "import-visits", "--data-dir", data_arg, "--file", file_arg], "");
+    assert!(again.status.success(), "{}", text(&again.stdout));
+    let missing = carethread(&["billing", "import-visits", "--data-dir", data_arg, "--file", "/nonexistent.csv"], "");
+    assert!(!missing.status.success() && text(&missing.stderr).contains("nonexistent.csv"));
+}

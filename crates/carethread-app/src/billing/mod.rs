@@ -12,6 +12,7 @@
 
 pub mod queue;
 pub mod time;
+pub mod visits;
 
 use carethread_core::audit::AuditAction;
 use carethread_core::billing::{

@@ -26,7 +26,7 @@ struct Unread {
 async fn unread_by_readers(app: &App, thread: ThreadId, now: DateTime<Utc>) -> Result<Vec<Unread>, Outcome> {
     let store = &app.store;
     let retry = |err: carethread_store::StoreError| Outcome::Retry(format!("store: {err}"));
-    let nobody = Actor { id: UserId::from_uuid(uuid::Uuid::nil()), role: Role::Patient };
+    let nobody = crate::threads::nobody();
     let Some((found, _)) = store.thread_facts(nobody, thread, now).await.map_err(retry)? else {
         return Ok(Vec::new());
     };

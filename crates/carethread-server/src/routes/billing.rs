@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use carethread_app::billing::time::{self, Attest, ThreadTime};
+use carethread_app::billing::visits;
 use carethread_app::billing::{self, BillingNotice, ConsentChoice, SetupInput};
 use carethread_core::billing::MessagePurpose;
 use carethread_core::ids::{ThreadId, UserId};
@@ -32,6 +33,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/threads/{id}/billing-time", get(thread_billing_time))
         .route("/api/v1/threads/{id}/billing-attestation", put(attest_thread))
         .route("/api/v1/threads/{id}/evisit", get(thread_evisit))
+        .route("/api/v1/threads/{id}/recorded-visits", post(record_visit))
 }
 
 fn thread_id(raw: &str) -> ApiResult<ThreadId> {
@@ -334,4 +336,31 @@ pub async fn thread_evisit(
         meaning: line.as_ref().map(|l| l.meaning.to_owned()),
         minutes: line.map(|l| l.minutes),
     }))
+}
+
+/// A visit that took place about the thread's problem.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedVisitBody {
+    /// The day of the visit, the clinic's calendar (`YYYY-MM-DD`): today or
+    /// within the last year.
+    pub visited_on: String,
+}
+
+/// Records that the patient was seen about this thread's problem
+/// (clinicians and front desk who may read it): a visit within 7 days of an
+/// online visit's period takes its time, so it is not billed apart.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/recorded-visits", tag = "billing", request_body = RecordedVisitBody,
+    params(("id" = String, Path, description = "The thread")),
+    responses((status = 201, body = RecordedVisitBody), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn record_visit(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RecordedVisitBody>,
+) -> ApiResult<(StatusCode, Json<RecordedVisitBody>)> {
+    visits::record_visit(&state.app(), &auth.caller(), thread_id(&id)?, &body.visited_on).await?;
+    Ok((StatusCode::CREATED, Json(RecordedVisitBody { visited_on: body.visited_on.trim().to_owned() })))
 }

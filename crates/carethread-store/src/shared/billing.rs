@@ -12,7 +12,8 @@ use carethread_core::billing::{
 use super::backend::Backend;
 use super::prelude::*;
 use crate::billing::{
-    BillingPatient, BillingSetup, BillingThread, ClaimDecision, ClaimStatus, PeriodKey, ThreadBillingMark,
+    BillingPatient, BillingSetup, BillingThread, ClaimDecision, ClaimStatus, PeriodKey, RecordedVisit,
+    ThreadBillingMark,
 };
 
 fn day(raw: Option<&str>) -> StoreResult<Option<NaiveDate>> {
@@ -268,7 +269,38 @@ impl<B: Backend> crate::Billing for B {
                 threads[i].related_visits.push(at(row.get_v("requested_at")?)?);
             }
         }
+        let recorded = sqlx::query::<B::D>("SELECT thread_id, visited_at FROM recorded_visits WHERE patient_id = $1")
+            .bind_v(&id)
+            .fetch_all_with(read)
+            .await?;
+        for row in &recorded {
+            if let Some(i) = find(&mut threads, row.get_v("thread_id")?)? {
+                threads[i].related_visits.push(at(row.get_v("visited_at")?)?);
+            }
+        }
         Ok(threads)
+    }
+
+    async fn record_visit(&self, visit: &RecordedVisit, audit: &AuditEvent) -> StoreResult<()> {
+        let audit = with_target(std::slice::from_ref(audit), "thread", &visit.thread.to_string());
+        self.sql()
+            .audited(async |conn| {
+                sqlx::query::<B::D>(
+                    "INSERT INTO recorded_visits (id, thread_id, patient_id, visited_at, source, recorded_by, \
+                     recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind_v(Uuid::now_v7().to_string())
+                .bind_v(visit.thread.to_string())
+                .bind_v(visit.patient.to_string())
+                .bind_v(ms(visit.visited_at))
+                .bind_v(visit.source.as_str())
+                .bind_v(visit.recorded_by.map(|u| u.to_string()))
+                .bind_v(ms(visit.recorded_at))
+                .execute_with(&mut *conn)
+                .await?;
+                Ok(Audited::new((), audit.clone()))
+            })
+            .await
     }
 
     async fn thread_billing_mark(&self, thread: ThreadId) -> StoreResult<ThreadBillingMark> {

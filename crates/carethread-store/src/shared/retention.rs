@@ -24,6 +24,7 @@ const PURGE: &[&str] = &[
     "DELETE FROM coverage_moves WHERE thread_id = $1",
     "DELETE FROM held_replies WHERE thread_id = $1",
     "DELETE FROM visit_requests WHERE thread_id = $1",
+    "DELETE FROM recorded_visits WHERE thread_id = $1",
     "DELETE FROM billing_pings WHERE thread_id = $1",
     "DELETE FROM billing_threads WHERE thread_id = $1",
     "DELETE FROM messages WHERE thread_id = $1",

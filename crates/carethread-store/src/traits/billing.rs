@@ -8,7 +8,9 @@ use carethread_core::ids::{ThreadId, UserId};
 use chrono::{DateTime, Utc};
 
 use crate::StoreResult;
-use crate::billing::{BillingPatient, BillingSetup, BillingThread, ClaimDecision, PeriodKey, ThreadBillingMark};
+use crate::billing::{
+    BillingPatient, BillingSetup, BillingThread, ClaimDecision, PeriodKey, RecordedVisit, ThreadBillingMark,
+};
 
 /// Everything e-visit billing keeps. No method reads or writes message text.
 #[async_trait]
@@ -51,6 +53,9 @@ pub trait Billing: Send + Sync {
 
     /// Every thread of `patient` as billing reads it (no text).
     async fn billing_threads(&self, patient: UserId) -> StoreResult<Vec<BillingThread>>;
+
+    /// Records a visit about a thread's problem, with the audit entry.
+    async fn record_visit(&self, visit: &RecordedVisit, audit: &AuditEvent) -> StoreResult<()>;
 
     /// A thread's billing mark (default when none was set).
     async fn thread_billing_mark(&self, thread: ThreadId) -> StoreResult<ThreadBillingMark>;

@@ -1,4 +1,5 @@
-//! Subcommands: `serve`, `demo`, `migrate`, `user`, `audit`, `backup`, `restore`, `keys`, `config`, `triage`, `bench`.
+//! Subcommands: `serve`, `demo`, `migrate`, `user`, `audit`, `billing`, `backup`, `restore`, `keys`, `config`,
+//! `triage`, `bench`.
 #![expect(clippy::doc_markdown, reason = "doc comments on the commands are their --help text, shown as typed")]
 
 use std::io::Write as _;
@@ -30,6 +31,7 @@ macro_rules! say_part {
 
 mod audit;
 mod backup;
+mod billing;
 mod database;
 mod keys;
 mod serve;
@@ -37,6 +39,7 @@ mod triage;
 mod user;
 
 use audit::AuditCommand;
+use billing::BillingCommand;
 use keys::KeysCommand;
 use triage::TriageAction;
 use user::UserAction;
@@ -112,6 +115,13 @@ enum Command {
         database: MaintenanceDatabase,
         #[command(subcommand)]
         action: AuditCommand,
+    },
+    /// E-visit billing's records kept outside the portal.
+    Billing {
+        #[command(flatten)]
+        database: MaintenanceDatabase,
+        #[command(subcommand)]
+        action: BillingCommand,
     },
     /// Back up the database (while it serves) into a new file sealed under the master key.
     Backup {
@@ -229,6 +239,11 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             let config = database.config()?;
             let store = database::open_store(&config.database).await?;
             return audit::audit_verify(&store, config.clinic).await;
+        }
+        Command::Billing { database, action: BillingCommand::ImportVisits { file } } => {
+            let config = database.config()?;
+            let store = database::open_store(&config.database).await?;
+            return billing::import_visits(&store, config.clinic, &file).await;
         }
         Command::Backup { database, to } => return backup::backup(&database.config()?, &to).await,
         Command::Restore { database, from } => return backup::restore(database.config()?, &from).await,

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use carethread_app::billing::time::{self, Attest, EVisitLine, ThreadTime};
+use carethread_app::billing::visits;
 use carethread_app::billing::{self, BillingNotice, ConsentChoice};
 use carethread_core::billing::MessagePurpose;
 use carethread_core::ids::{ThreadId, UserId};
@@ -34,6 +35,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/static/billing-activity.js", get(activity_script))
         .route(CONSENT_PATH, get(consent_page).post(consent_submit))
         .route("/threads/{id}/billing-attest", post(attest_submit))
+        .route("/threads/{id}/visit-recorded", post(visit_submit))
         .merge(queue::router())
 }
 
@@ -171,6 +173,8 @@ async fn consent_submit(State(state): State<AppState>, session: WebSession, Form
 pub(super) struct ThreadBilling {
     time: Option<ThreadTime>,
     line: Option<EVisitLine>,
+    /// The viewer may record a visit about the thread, and the clinic bills.
+    record_visit: bool,
 }
 
 /// Reads what the thread page shows of billing for the viewer.
@@ -178,14 +182,15 @@ pub(super) async fn for_thread(state: &AppState, session: &WebSession, id: &str)
     let Ok(id) = id.parse::<ThreadId>() else { return Ok(ThreadBilling::default()) };
     let (app, caller) = (state.app(), session.auth.caller());
     let role = session.auth.user.role;
+    let record_visit = policy::may_record_visits(role) && billing::setup(&app).await?.enabled;
     if policy::may_record_billing_time(role) {
         let time = time::thread_time(&app, &caller, id).await?;
-        return Ok(ThreadBilling { time: time.billing_on.then_some(time), line: None });
+        return Ok(ThreadBilling { time: time.billing_on.then_some(time), line: None, record_visit });
     }
     if matches!(role, Role::Patient | Role::Proxy) {
-        return Ok(ThreadBilling { time: None, line: time::evisit_line(&app, &caller, id).await? });
+        return Ok(ThreadBilling { line: time::evisit_line(&app, &caller, id).await?, ..ThreadBilling::default() });
     }
-    Ok(ThreadBilling::default())
+    Ok(ThreadBilling { record_visit, ..ThreadBilling::default() })
 }
 
 /// The thread page's billing section.
@@ -226,6 +231,45 @@ pub(super) fn thread_section(session: &WebSession, thread: &str, b: &ThreadBilli
                 }
             }
         }
+        @if b.record_visit {
+            section class="visit-record" aria-labelledby="visit-record-h" {
+                h2 id="visit-record-h" { (text.get("billing-visit_title")) }
+                p class="hint" { (text.get("billing-visit_hint")) }
+                form method="post" action={ "/threads/" (thread) "/visit-recorded" } class="row" {
+                    input type="hidden" name="csrf_token" value=(session.csrf);
+                    label for="visit-on" { (text.get("billing-visit_on")) }
+                    input id="visit-on" name="visited_on" type="date" required;
+                    button type="submit" { (text.get("billing-visit_record")) }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct VisitForm {
+    csrf_token: String,
+    visited_on: String,
+}
+
+async fn visit_submit(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<VisitForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let result = async {
+        let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+        visits::record_visit(&state.app(), &session.auth.caller(), thread, &form.visited_on).await?;
+        Ok::<_, ApiError>(thread)
+    }
+    .await;
+    match result {
+        Ok(thread) => Redirect::to(&format!("/threads/{thread}")).into_response(),
+        Err(e) => api_error_in(&session, &e),
     }
 }
 
