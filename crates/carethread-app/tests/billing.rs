@@ -295,3 +295,30 @@ async fn a_visit_recorded_about_the_problem_takes_the_threads_time_and_imports_a
         assert!(matches!(visits::import_visits(&c.app, "thread,day\n").await, Err(AppError::Invalid { .. })));
     }
 }
+
+#[tokio::test]
+async fn a_thread_turned_into_a_visit_is_not_billed_apart() {
+    use carethread_app::visits::{self, RequestVisit};
+    use carethread_store::VisitKind;
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        billing_on(&c).await;
+        let clerk = billing_clerk(&c).await;
+        established(&c, &clerk).await;
+        let thread = ask(&c, "Mole that changed").await;
+        billing::choose_for_thread(&c.app, &c.alice, thread, ConsentChoice::Agree).await.expect("agree");
+        let worked_until = work_on(&c, thread).await;
+        let attest = Attest { purpose: MessagePurpose::Evaluation, minutes: Some(12) };
+        time::attest_at(&c.app, &c.doctor, thread, attest, worked_until).await.expect("attest");
+        let input = RequestVisit { kind: VisitKind::InPerson, reason: "We should look at it in person.".to_owned() };
+        visits::request_visit(&c.app, &c.doctor, thread, input).await.expect("visit");
+
+        let later = Utc::now() + TimeDelta::days(8);
+        let rows = queue::queue_at(&c.app, &clerk, later).await.expect("queue");
+        assert_eq!(rows[0].code, None, "{backend}: its time belongs to the visit");
+        assert!(rows[0].exclusions.contains(&Exclusion::LedToVisit), "{backend}: {:?}", rows[0].exclusions);
+        let approve = ClaimChoice { status: ClaimStatus::Approved, reason: None };
+        let refused = queue::decide_claim_at(&c.app, &clerk, rows[0].key, approve, later).await;
+        assert!(matches!(refused, Err(AppError::Conflict(_))), "{backend}");
+    }
+}
