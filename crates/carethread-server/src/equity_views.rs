@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::insights_views::{TableOut, cell, table};
+use crate::insights_views::{TableOut, cell, nonempty, table, wants_csv};
 
 /// The range and margin, as a query string gives them.
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
@@ -27,10 +27,6 @@ pub struct EquityParams {
     pub margin: Option<String>,
     /// `json` (default) or `csv` (every group of every dimension).
     pub format: Option<String>,
-}
-
-fn nonempty(raw: Option<&String>) -> Option<&str> {
-    raw.map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
 impl EquityParams {
@@ -52,11 +48,7 @@ impl EquityParams {
 
     /// Whether a CSV was asked for.
     pub fn wants_csv(&self) -> Result<bool, ApiError> {
-        match self.format.as_deref() {
-            None | Some("" | "json") => Ok(false),
-            Some("csv") => Ok(true),
-            Some(_) => Err(ApiError::invalid("format", "must be json or csv")),
-        }
+        wants_csv(self.format.as_deref())
     }
 }
 

@@ -42,8 +42,18 @@ pub struct InsightsParams {
     pub table: Option<String>,
 }
 
-fn nonempty(raw: Option<&String>) -> Option<&str> {
+/// A query parameter's value, trimmed; `None` when absent or blank.
+pub(crate) fn nonempty(raw: Option<&String>) -> Option<&str> {
     raw.map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+/// Whether `format` asks for CSV (`json`, the default, does not).
+pub(crate) fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
+    match format {
+        None | Some("" | "json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(_) => Err(ApiError::invalid("format", "must be json or csv")),
+    }
 }
 
 impl InsightsParams {
@@ -68,11 +78,7 @@ impl InsightsParams {
 
     /// Whether a CSV was asked for.
     pub fn wants_csv(&self) -> Result<bool, ApiError> {
-        match self.format.as_deref() {
-            None | Some("" | "json") => Ok(false),
-            Some("csv") => Ok(true),
-            Some(_) => Err(ApiError::invalid("format", "must be json or csv")),
-        }
+        wants_csv(self.format.as_deref())
     }
 }
 

@@ -11,6 +11,11 @@ use crate::{EquityPerson, EquityRows};
 /// Roles that write on the patient's side of a conversation.
 const PATIENT_SIDE: &str = "('patient', 'proxy')";
 
+/// A statement over the range `$1..$2`, bound.
+fn ranged<D: Dialect>(sql: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Q<'_, D> {
+    sqlx::query::<D>(sql).bind_v(ms(from)).bind_v(ms(to))
+}
+
 fn group(dimension: &str, value: &str) -> StoreResult<(Dimension, GroupValue)> {
     let bad = |_| StoreError::Corrupt("patient group".into());
     Ok((Dimension::parse(dimension).map_err(bad)?, GroupValue::parse(value).map_err(bad)?))
@@ -89,27 +94,31 @@ impl<B: Backend> crate::Equity for B {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        let messages = sqlx::query::<B::D>(&format!(
-            "SELECT t.patient_id, m.sent_at FROM messages m JOIN threads t ON t.id = m.thread_id \
+        let messages = ranged::<B::D>(
+            &format!(
+                "SELECT t.patient_id, m.sent_at FROM messages m JOIN threads t ON t.id = m.thread_id \
              JOIN users a ON a.id = m.author_id \
              WHERE m.sent_at >= $1 AND m.sent_at < $2 AND a.role IN {PATIENT_SIDE}"
-        ))
-        .bind_v(ms(from))
-        .bind_v(ms(to))
+            ),
+            from,
+            to,
+        )
         .fetch_all_with(read)
         .await?
         .iter()
         .map(|r| Ok((parse_id(&r.get_v::<String, _>("patient_id")?)?, at(r.get_v("sent_at")?)?)))
         .collect::<StoreResult<Vec<_>>>()?;
-        let threads = sqlx::query::<B::D>(&format!(
-            "SELECT t.patient_id, t.created_at, CAST(CASE WHEN EXISTS (SELECT 1 FROM messages m \
+        let threads = ranged::<B::D>(
+            &format!(
+                "SELECT t.patient_id, t.created_at, CAST(CASE WHEN EXISTS (SELECT 1 FROM messages m \
              JOIN users s ON s.id = m.author_id WHERE m.thread_id = t.id AND NOT m.internal \
              AND s.role NOT IN {PATIENT_SIDE}) THEN 1 ELSE 0 END AS BIGINT) AS answered \
              FROM threads t JOIN users c ON c.id = t.created_by \
              WHERE t.created_at >= $1 AND t.created_at < $2 AND c.role IN {PATIENT_SIDE}"
-        ))
-        .bind_v(ms(from))
-        .bind_v(ms(to))
+            ),
+            from,
+            to,
+        )
         .fetch_all_with(read)
         .await?
         .iter()
@@ -121,12 +130,12 @@ impl<B: Backend> crate::Equity for B {
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-        let claims = sqlx::query::<B::D>(
+        let claims = ranged::<B::D>(
             "SELECT patient_id, period_start FROM billing_claims \
              WHERE status = 'approved' AND period_start >= $1 AND period_start < $2",
+            from,
+            to,
         )
-        .bind_v(ms(from))
-        .bind_v(ms(to))
         .fetch_all_with(read)
         .await?
         .iter()

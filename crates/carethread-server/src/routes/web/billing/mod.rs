@@ -258,18 +258,33 @@ async fn visit_submit(
     Path(id): Path<String>,
     Form(form): Form<VisitForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
+    thread_form(&session, &form.csrf_token, &id, async |thread| {
+        visits::record_visit(&state.app(), &session.auth.caller(), thread, &form.visited_on).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// A thread's billing form: the CSRF token checked, `act` run on the thread,
+/// then back to the thread, or the refusal as a page.
+async fn thread_form(
+    session: &WebSession,
+    csrf: &str,
+    id: &str,
+    act: impl AsyncFnOnce(ThreadId) -> Result<(), ApiError>,
+) -> Response {
+    if let Some(refused) = session.refuse(csrf) {
         return refused;
     }
     let result = async {
         let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
-        visits::record_visit(&state.app(), &session.auth.caller(), thread, &form.visited_on).await?;
+        act(thread).await?;
         Ok::<_, ApiError>(thread)
     }
     .await;
     match result {
         Ok(thread) => Redirect::to(&format!("/threads/{thread}")).into_response(),
-        Err(e) => api_error_in(&session, &e),
+        Err(e) => api_error_in(session, &e),
     }
 }
 
@@ -287,11 +302,7 @@ async fn attest_submit(
     Path(id): Path<String>,
     Form(form): Form<AttestForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
-    let result = async {
-        let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    thread_form(&session, &form.csrf_token, &id, async |thread| {
         let minutes = match form.minutes.trim() {
             "" => None,
             raw => Some(
@@ -300,11 +311,7 @@ async fn attest_submit(
         };
         let input = Attest { purpose: MessagePurpose::parse(form.purpose.trim())?, minutes };
         time::attest(&state.app(), &session.auth.caller(), thread, input).await?;
-        Ok::<_, ApiError>(thread)
-    }
-    .await;
-    match result {
-        Ok(thread) => Redirect::to(&format!("/threads/{thread}")).into_response(),
-        Err(e) => api_error_in(&session, &e),
-    }
+        Ok(())
+    })
+    .await
 }
