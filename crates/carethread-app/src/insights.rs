@@ -111,9 +111,20 @@ pub struct SafetyFigures {
     pub emergencies: Vec<(Band, i64)>,
     pub overrides: Vec<OverrideCell>,
     pub emergency_minutes: u32,
+    /// Replies to patients per member of staff, and how many read above grade 8.
+    pub reading: Vec<carethread_store::ReadingCell>,
 }
 
 impl SafetyFigures {
+    /// The share of measured replies that read above grade 8 (`None`: none measured).
+    #[must_use]
+    #[expect(clippy::cast_precision_loss, reason = "counts of replies")]
+    pub fn above_grade_8_share(&self) -> Option<f64> {
+        let replies: i64 = self.reading.iter().map(|r| r.replies).sum();
+        let above: i64 = self.reading.iter().map(|r| r.above_grade_8).sum();
+        (replies > 0).then(|| above as f64 / replies as f64)
+    }
+
     /// Overrides that moved urgency `direction`.
     #[must_use]
     pub fn overrides_toward(&self, direction: Direction) -> i64 {
@@ -364,7 +375,7 @@ pub async fn safety(app: &App, caller: &Caller, filter: InsightsFilter) -> AppRe
         .map(|b| (*b, safety.emergencies.iter().filter(|(x, _)| x == b).map(|(_, n)| n).sum()))
         .collect();
     let emergency_minutes = app.clinic.get(&*app.store).await.profile.emergency_reply_minutes;
-    Ok(SafetyFigures { applied, emergencies, overrides: safety.overrides, emergency_minutes })
+    Ok(SafetyFigures { applied, emergencies, overrides: safety.overrides, emergency_minutes, reading: safety.reading })
 }
 
 /// The pools the figures can be narrowed to.

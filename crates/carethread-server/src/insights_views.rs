@@ -300,6 +300,7 @@ pub fn safety_out(s: &SafetyFigures) -> InsightsOut {
         count("target_emergency_minutes", i64::from(s.emergency_minutes)),
         count("raised", s.overrides_toward(Direction::Raised)),
         count("lowered", s.overrides_toward(Direction::Lowered)),
+        share("replies_above_grade_8", s.above_grade_8_share()),
     ];
     let tables = vec![
         table(
@@ -316,6 +317,12 @@ pub fn safety_out(s: &SafetyFigures) -> InsightsOut {
                 .map(|o| vec![json!(o.direction.as_str()), json!(o.category.as_str()), json!(o.overrides)])
                 .collect(),
             &[2],
+        ),
+        table(
+            "reading_level",
+            &["name", "replies", "above_grade_8"],
+            s.reading.iter().map(|r| vec![json!(r.name), json!(r.replies), json!(r.above_grade_8)]).collect(),
+            &[1, 2],
         ),
     ];
     out("safety", &s.applied, summary, tables)

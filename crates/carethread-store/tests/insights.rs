@@ -116,6 +116,11 @@ fn conversations() -> Vec<String> {
             id(author)
         ));
     }
+    // Reading levels of staff replies: the doctor's first reads above grade 8,
+    // the nurse's do not (grade 8 itself is not above); 48 is after the range.
+    for (m, grade) in [(41, 6.5), (46, 9.2), (48, 10.1), (50, 8.0)] {
+        sql.push(format!("UPDATE messages SET reading_grade = {grade} WHERE id = '{}';\n", id(m)));
+    }
     sql.push(format!(
         "INSERT INTO message_reads (message_id, reader_id, read_at) VALUES ('{}', '{}', {});\n",
         id(45),
@@ -253,13 +258,17 @@ async fn each_figure_matches_the_hand_count(store: &dyn Store) {
         ]
     );
 
+    let reading: Vec<_> = safety.reading.iter().map(|r| (r.name.as_str(), r.replies, r.above_grade_8)).collect();
+    assert_eq!(reading, [("doctor", 1, 1), ("nurse", 2, 0)]);
+
     // Filters narrow every figure: the pharmacy pool holds B and C.
     let rx = InsightsQuery { urgency: Some(Urgency::Urgent), ..query() };
     let volume = store.insight_volume(&rx).await.expect("volume");
     assert_eq!(volume.cells.iter().map(|c| c.messages).sum::<i64>(), 1);
     assert_eq!(volume.threads_started, 1);
     assert_eq!(store.insight_response(&rx).await.expect("response").len(), 1);
-    assert!(store.insight_safety(&rx).await.expect("safety").emergencies.is_empty());
+    let urgent = store.insight_safety(&rx).await.expect("safety");
+    assert!(urgent.emergencies.is_empty() && urgent.reading.is_empty(), "{urgent:?}");
 }
 
 /// Across the spring change (Sunday 8 March 2026, 02:00 CST became 03:00

@@ -36,6 +36,24 @@ async fn an_administrator_reads_each_section_as_json_and_each_table_as_csv() {
             assert_eq!(reply.body["section"], section);
         }
 
+        // A reply Dr. Lee wrote is measured for reading level, with the safety figures.
+        let lee = app.login("dr.lee").await;
+        let thread = app.new_thread(&alice, "Inhaler", "Which inhaler should I use first in the morning?").await;
+        let reply = json!({"body": "Use the blue inhaler first, then the brown one after five minutes."});
+        let sent = app.post(&format!("/api/v1/threads/{thread}/messages"), &lee, reply).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{backend:?}: {:?}", sent.body);
+        let safety = app.get("/api/v1/insights/safety", &admin).await;
+        let reading = safety.body["tables"].as_array().and_then(|t| t.iter().find(|t| t["name"] == "reading_level"));
+        let reading = reading.expect("the reading level table");
+        assert_eq!(reading["columns"], json!(["name", "replies", "above_grade_8"]), "{backend:?}");
+        assert!(
+            reading["rows"].as_array().is_some_and(|rows| rows.iter().any(|r| r[1] == 1)),
+            "{backend:?}: {reading}"
+        );
+        let share =
+            safety.body["summary"].as_array().and_then(|s| s.iter().find(|f| f["name"] == "replies_above_grade_8"));
+        assert!(share.is_some_and(|f| f["share"] == true && f["value"].is_number()), "{backend:?}: {share:?}");
+
         let csv = app.get("/api/v1/insights/volume?format=csv&table=by_category", &admin).await;
         assert_eq!(csv.status, StatusCode::OK, "{backend:?}");
         assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);

@@ -14,8 +14,8 @@ use calendar::{Calendar, DAY_MS};
 use super::backend::Backend;
 use super::prelude::*;
 use crate::{
-    Band, CloseBand, Direction, InsightsQuery, OverrideCell, PoolWork, ResponseCell, Safety, StaffWork, Volume,
-    VolumeCell, Workload,
+    Band, CloseBand, Direction, InsightsQuery, OverrideCell, PoolWork, ReadingCell, ResponseCell, Safety, StaffWork,
+    Volume, VolumeCell, Workload,
 };
 
 /// Roles whose messages are the patient's side of a thread.
@@ -331,6 +331,26 @@ impl<B: Backend> crate::Insights for B {
                 })
             })
             .collect::<StoreResult<_>>()?;
-        Ok(Safety { emergencies, overrides })
+        let reading = format!(
+            "SELECT u.display_name AS name, COUNT(*) AS replies, \
+               SUM(CASE WHEN m.reading_grade > 8 THEN 1 ELSE 0 END) AS above \
+             FROM messages m JOIN threads t ON t.id = m.thread_id JOIN users u ON u.id = m.author_id \
+             WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND m.reading_grade IS NOT NULL \
+               AND u.role IN {staff}{filter} \
+             GROUP BY u.id, u.display_name ORDER BY u.display_name, u.id",
+            staff = staff_roles(),
+        );
+        let rows = ranged::<B::D>(&reading, query, &binds).fetch_all_with(&sql.read).await?;
+        let reading = rows
+            .iter()
+            .map(|row| {
+                Ok(ReadingCell {
+                    name: row.get_v("name")?,
+                    replies: count(row, "replies")?,
+                    above_grade_8: count(row, "above")?,
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(Safety { emergencies, overrides, reading })
     }
 }

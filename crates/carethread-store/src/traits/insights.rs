@@ -231,13 +231,24 @@ pub struct OverrideCell {
     pub overrides: i64,
 }
 
+/// One member of staff's replies to patients whose reading level was
+/// measured, and how many read above grade 8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadingCell {
+    pub name: String,
+    pub replies: i64,
+    pub above_grade_8: i64,
+}
+
 /// Emergencies by how soon staff first opened them, against the emergency
-/// target; and triage overrides.
+/// target; triage overrides; and replies' reading levels.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Safety {
     /// `(band, threads)`: emergencies started in the range.
     pub emergencies: Vec<(Band, i64)>,
     pub overrides: Vec<OverrideCell>,
+    /// Per member of staff, by name.
+    pub reading: Vec<ReadingCell>,
 }
 
 /// The clinic's figures over a date range. Read-only.
