@@ -95,12 +95,21 @@ pub struct ResponseFigures {
     pub overdue: i64,
     pub threads: i64,
     pub targets: carethread_core::profile::ClinicProfile,
+    /// Staff replies at least two days old per pool, and how many the
+    /// patient's side had not read after two days.
+    pub unread: Vec<carethread_store::UnreadCell>,
 }
 
 impl ResponseFigures {
     #[must_use]
     pub fn overdue_share(&self) -> Option<f64> {
         share(self.overdue, self.threads)
+    }
+
+    /// The share of replies not read two days after they were sent.
+    #[must_use]
+    pub fn unread_share(&self) -> Option<f64> {
+        share(self.unread.iter().map(|u| u.unread).sum(), self.unread.iter().map(|u| u.replies).sum())
     }
 }
 
@@ -357,6 +366,7 @@ pub async fn response(app: &App, caller: &Caller, filter: InsightsFilter) -> App
         overdue,
         threads,
         targets,
+        unread: app.store.insight_unread(&query).await?,
     })
 }
 

@@ -221,6 +221,7 @@ pub fn response_out(r: &ResponseFigures) -> InsightsOut {
         count("threads", r.threads),
         count("overdue", r.overdue),
         share("overdue_share", r.overdue_share()),
+        share("unread_after_2_days", r.unread_share()),
         count("target_routine_days", i64::from(r.targets.routine_reply_days)),
         count("target_urgent_hours", i64::from(r.targets.urgent_reply_hours)),
         count("target_emergency_minutes", i64::from(r.targets.emergency_reply_minutes)),
@@ -255,6 +256,12 @@ pub fn response_out(r: &ResponseFigures) -> InsightsOut {
             "overdue_by_pool",
             &["pool", "overdue", "threads"],
             r.by_pool.iter().map(|(p, o, n)| vec![pool_name(p.as_ref()), json!(o), json!(n)]).collect(),
+            &[1, 2],
+        ),
+        table(
+            "unread_by_pool",
+            &["pool", "replies", "unread"],
+            r.unread.iter().map(|u| vec![pool_name(u.pool.as_ref()), json!(u.replies), json!(u.unread)]).collect(),
             &[1, 2],
         ),
     ];

@@ -118,6 +118,14 @@ fn conversations() -> Vec<String> {
     }
     // Reading levels of staff replies: the doctor's first reads above grade 8,
     // the nurse's do not (grade 8 itself is not above); 48 is after the range.
+    // Alice read the nurse's reply 41 the next morning; nobody on the
+    // patient's side read 46 or 50.
+    sql.push(format!(
+        "INSERT INTO message_reads (message_id, reader_id, read_at) VALUES ('{}', '{}', {});\n",
+        id(41),
+        id(1),
+        local(6, 10, 0)
+    ));
     for (m, grade) in [(41, 6.5), (46, 9.2), (48, 10.1), (50, 8.0)] {
         sql.push(format!("UPDATE messages SET reading_grade = {grade} WHERE id = '{}';\n", id(m)));
     }
@@ -260,6 +268,10 @@ async fn each_figure_matches_the_hand_count(store: &dyn Store) {
 
     let reading: Vec<_> = safety.reading.iter().map(|r| (r.name.as_str(), r.replies, r.above_grade_8)).collect();
     assert_eq!(reading, [("doctor", 1, 1), ("nurse", 2, 0)]);
+
+    let unread = store.insight_unread(&q).await.expect("unread");
+    let unread: Vec<_> = unread.iter().map(|u| (u.pool.as_deref(), u.replies, u.unread)).collect();
+    assert_eq!(unread, [(Some("nurses"), 2, 1), (Some("rx"), 1, 1)], "41 read in time; 46 and 50 not");
 
     // Filters narrow every figure: the pharmacy pool holds B and C.
     let rx = InsightsQuery { urgency: Some(Urgency::Urgent), ..query() };

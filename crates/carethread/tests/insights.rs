@@ -35,6 +35,9 @@ async fn an_administrator_reads_each_section_as_json_and_each_table_as_csv() {
             assert_eq!(reply.status, StatusCode::OK, "{backend:?} {section}: {:?}", reply.body);
             assert_eq!(reply.body["section"], section);
         }
+        let response = app.get("/api/v1/insights/response", &admin).await;
+        let unread = response.body["tables"].as_array().and_then(|t| t.iter().find(|t| t["name"] == "unread_by_pool"));
+        assert_eq!(unread.map(|t| t["columns"].clone()), Some(json!(["pool", "replies", "unread"])), "{backend:?}");
 
         // A reply Dr. Lee wrote is measured for reading level, with the safety figures.
         let lee = app.login("dr.lee").await;

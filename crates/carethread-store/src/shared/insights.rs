@@ -15,8 +15,11 @@ use super::backend::Backend;
 use super::prelude::*;
 use crate::{
     Band, CloseBand, Direction, InsightsQuery, OverrideCell, PoolWork, ReadingCell, ResponseCell, Safety, StaffWork,
-    Volume, VolumeCell, Workload,
+    UnreadCell, Volume, VolumeCell, Workload,
 };
+
+/// How long a reply may wait to be read before it counts as unread: two days.
+const UNREAD_AFTER_MS: i64 = 2 * DAY_MS;
 
 /// Roles whose messages are the patient's side of a thread.
 const PATIENT_SIDE: &str = "('patient', 'proxy')";
@@ -352,5 +355,31 @@ impl<B: Backend> crate::Insights for B {
             })
             .collect::<StoreResult<_>>()?;
         Ok(Safety { emergencies, overrides, reading })
+    }
+
+    async fn insight_unread(&self, query: &InsightsQuery) -> StoreResult<Vec<UnreadCell>> {
+        let (filter, binds) = filters(query);
+        let sql = format!(
+            "SELECT p.slug AS pool, COUNT(*) AS replies, SUM(CASE WHEN EXISTS (SELECT 1 FROM message_reads r \
+               JOIN users ru ON ru.id = r.reader_id WHERE r.message_id = m.id AND ru.role IN {PATIENT_SIDE} \
+               AND r.read_at <= m.sent_at + {UNREAD_AFTER_MS}) THEN 0 ELSE 1 END) AS unread \
+             FROM messages m JOIN threads t ON t.id = m.thread_id JOIN users a ON a.id = m.author_id \
+             LEFT JOIN pools p ON p.id = t.pool_id \
+             WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND a.role IN {staff} \
+               AND m.sent_at + {UNREAD_AFTER_MS} <= {now}{filter} \
+             GROUP BY p.slug ORDER BY p.slug",
+            staff = staff_roles(),
+            now = ms(query.now),
+        );
+        let rows = ranged::<B::D>(&sql, query, &binds).fetch_all_with(&self.sql().read).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(UnreadCell {
+                    pool: row.get_v("pool")?,
+                    replies: count(row, "replies")?,
+                    unread: count(row, "unread")?,
+                })
+            })
+            .collect()
     }
 }

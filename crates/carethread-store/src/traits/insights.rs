@@ -231,6 +231,15 @@ pub struct OverrideCell {
     pub overrides: i64,
 }
 
+/// Staff replies to patients in one pool (or none) at least two days old,
+/// and how many no patient or proxy read within two days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadCell {
+    pub pool: Option<String>,
+    pub replies: i64,
+    pub unread: i64,
+}
+
 /// One member of staff's replies to patients whose reading level was
 /// measured, and how many read above grade 8.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,4 +271,7 @@ pub trait Insights: Send + Sync {
     async fn insight_workload(&self, query: &InsightsQuery) -> StoreResult<Workload>;
     /// Emergencies' first opening, and triage overrides.
     async fn insight_safety(&self, query: &InsightsQuery) -> StoreResult<Safety>;
+    /// Staff replies sent in the range at least two days before `now`, per
+    /// pool, and how many the patient's side had not read two days after.
+    async fn insight_unread(&self, query: &InsightsQuery) -> StoreResult<Vec<UnreadCell>>;
 }
