@@ -292,9 +292,19 @@ pub fn workload_out(w: &WorkloadFigures) -> InsightsOut {
         .map(|p| vec![json!(p.name), json!(p.threads), json!(p.replies), json!(p.moved_in), json!(p.moved_out)])
         .collect();
     let replies: i64 = w.workload.staff.iter().map(|s| s.replies).sum();
+    #[expect(clippy::cast_precision_loss, reason = "seconds of work in a range")]
+    let minutes = |seconds: i64| json!((seconds as f64 / 6.0).round() / 10.0);
+    let time = w
+        .workload
+        .staff
+        .iter()
+        .filter(|s| s.active_seconds > 0)
+        .map(|s| vec![json!(s.name), minutes(s.active_seconds), minutes(s.after_hours_seconds)])
+        .collect();
     let tables = vec![
         table("staff", &["name", "role", "threads", "replies", "moved_in", "moved_out"], staff, &[3, 4, 5]),
         table("pools", &["pool", "threads", "replies", "moved_in", "moved_out"], pools, &[2, 3, 4]),
+        table("active_time", &["name", "active_minutes", "after_hours_minutes"], time, &[1, 2]),
     ];
     out("workload", &w.applied, vec![count("replies", replies)], tables)
 }

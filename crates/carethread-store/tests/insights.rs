@@ -118,6 +118,26 @@ fn conversations() -> Vec<String> {
     }
     // Reading levels of staff replies: the doctor's first reads above grade 8,
     // the nurse's do not (grade 8 itself is not above); 48 is after the range.
+    // Activity pings from the staff thread page: the nurse works on thread
+    // 30 four pings on Monday morning and two that evening (closed); the
+    // doctor one on Wednesday night (closed), and one after the range.
+    let pings = [
+        (NURSE, 30, local(5, 10, 0)),
+        (NURSE, 30, local(5, 10, 1)),
+        (NURSE, 30, local(5, 10, 2)),
+        (NURSE, 30, local(5, 10, 3)),
+        (NURSE, 30, local(5, 20, 0)),
+        (NURSE, 30, local(5, 20, 1)),
+        (DOCTOR, 32, local(7, 21, 30)),
+        (DOCTOR, 32, local(12, 13, 0)),
+    ];
+    for (who, t, at) in pings {
+        sql.push(format!(
+            "INSERT INTO billing_pings (clinician_id, thread_id, at, kind) VALUES ('{}', '{}', {at}, 'reading');\n",
+            id(who),
+            id(t)
+        ));
+    }
     // Alice read the nurse's reply 41 the next morning; nobody on the
     // patient's side read 46 or 50.
     sql.push(format!(
@@ -252,6 +272,9 @@ async fn each_figure_matches_the_hand_count(store: &dyn Store) {
     let people: Vec<_> =
         work.staff.iter().map(|s| (s.name.as_str(), s.threads, s.replies, s.moved_in, s.moved_out)).collect();
     assert_eq!(people, [("nurse", 2, 2, 2, 1), ("doctor", 1, 1, 1, 0)]);
+    let active: Vec<_> =
+        work.staff.iter().map(|s| (s.name.as_str(), s.active_seconds, s.after_hours_seconds)).collect();
+    assert_eq!(active, [("nurse", 6 * 15, 2 * 15), ("doctor", 15, 15)], "a ping stands for 15 seconds");
     let pools: Vec<_> =
         work.pools.iter().map(|p| (p.slug.as_str(), p.threads, p.replies, p.moved_in, p.moved_out)).collect();
     assert_eq!(pools, [("nurses", 2, 2, 0, 1), ("rx", 1, 1, 1, 0)]);

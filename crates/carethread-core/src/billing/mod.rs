@@ -77,6 +77,11 @@ pub mod time;
 mod tests;
 
 pub use attestation::Attestation;
+
+/// How often the staff thread page reports activity while it is visible and
+/// in use (`billing-activity.js`): each ping stands for this many seconds of
+/// work in the clinic's workload figures.
+pub const ACTIVITY_PING_SECONDS: i64 = 15;
 pub use codes::{BillingClass, BillingClasses, EVisitCode, MIN_BILLABLE_MINUTES, Payer, code_for};
 pub use decision::{BillingDecision, EligibleTime, decide, eligible_time};
 pub use eligibility::{

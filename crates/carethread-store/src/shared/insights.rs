@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use async_trait::async_trait;
 use calendar::{Calendar, DAY_MS};
+use carethread_core::billing::ACTIVITY_PING_SECONDS;
 
 use super::backend::Backend;
 use super::prelude::*;
@@ -76,6 +77,46 @@ fn band_sql(elapsed: &str, target: &str, waiting: &str) -> String {
 
 fn band(code: i64) -> StoreResult<Band> {
     Band::from_code(code).ok_or_else(|| StoreError::Corrupt("insight band".into()))
+}
+
+/// A member of staff named by `a.id, a.display_name, a.role`, with no work yet.
+fn staff_row<R: DialectRow>(row: &R) -> StoreResult<StaffWork> {
+    Ok(StaffWork {
+        id: parse_id(row.get_v::<&str, _>("id")?)?,
+        name: row.get_v("display_name")?,
+        role: row.get_v::<&str, _>("role")?.parse()?,
+        threads: 0,
+        replies: 0,
+        moved_in: 0,
+        moved_out: 0,
+        active_seconds: 0,
+        after_hours_seconds: 0,
+    })
+}
+
+/// Adds each member of staff's measured time to `people`: their activity
+/// pings in the range, and those while the clinic was closed.
+async fn active_time<B: Backend>(
+    sql: &Sql<B::D>,
+    query: &InsightsQuery,
+    people: &mut Vec<StaffWork>,
+) -> StoreResult<()> {
+    let (filter, binds) = filters(query);
+    let calendar = Calendar(&query.clock);
+    let active = format!(
+        "SELECT a.id, a.display_name, a.role, COUNT(*) AS pings, CAST(SUM({after}) AS BIGINT) AS after_hours FROM ( \
+           SELECT g.clinician_id, {local} AS lt FROM billing_pings g JOIN threads t ON t.id = g.thread_id \
+           WHERE g.at >= $1 AND g.at < $2{filter} \
+         ) x JOIN users a ON a.id = x.clinician_id GROUP BY a.id, a.display_name, a.role",
+        after = calendar.after_hours("lt"),
+        local = calendar.local("g.at"),
+    );
+    for row in ranged::<B::D>(&active, query, &binds).fetch_all_with(&sql.read).await? {
+        let entry = entry_for(people, staff_row(&row)?, |a, b| a.id == b.id);
+        entry.active_seconds = count(&row, "pings")? * ACTIVITY_PING_SECONDS;
+        entry.after_hours_seconds = count(&row, "after_hours")? * ACTIVITY_PING_SECONDS;
+    }
+    Ok(())
 }
 
 /// The entry of `list` that is `found`, added when missing.
@@ -228,17 +269,6 @@ impl<B: Backend> crate::Insights for B {
         };
         let person = "a.id, a.display_name, a.role";
         let mut people: Vec<StaffWork> = Vec::new();
-        let staff_row = |row: &<B::D as sqlx::Database>::Row| -> StoreResult<StaffWork> {
-            Ok(StaffWork {
-                id: parse_id(row.get_v::<&str, _>("id")?)?,
-                name: row.get_v("display_name")?,
-                role: row.get_v::<&str, _>("role")?.parse()?,
-                threads: 0,
-                replies: 0,
-                moved_in: 0,
-                moved_out: 0,
-            })
-        };
         for row in ranged::<B::D>(&replies(person, ""), query, &binds).fetch_all_with(&sql.read).await? {
             people.push(StaffWork {
                 threads: count(&row, "threads")?,
@@ -253,6 +283,7 @@ impl<B: Backend> crate::Insights for B {
             entry.moved_in = count(&row, "moved_in")?;
             entry.moved_out = count(&row, "moved_out")?;
         }
+        active_time::<B>(sql, query, &mut people).await?;
         people.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
 
         let pool_cols = "p.slug, p.name";

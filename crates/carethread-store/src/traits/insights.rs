@@ -183,6 +183,12 @@ pub struct StaffWork {
     pub moved_in: i64,
     /// Threads that left them for someone else or no one.
     pub moved_out: i64,
+    /// Seconds of measured work on threads (where e-visit billing records
+    /// it): activity pings from the staff thread page, each
+    /// [`carethread_core::billing::ACTIVITY_PING_SECONDS`].
+    pub active_seconds: i64,
+    /// Of which while the clinic was closed ("pajama time").
+    pub after_hours_seconds: i64,
 }
 
 /// One pool's work in the range.
