@@ -92,7 +92,7 @@ fn grouped(person: EquityPerson, today: chrono::NaiveDate) -> EquityPatient {
             groups.insert(dimension, value);
         }
     }
-    EquityPatient { id: person.id, groups }
+    EquityPatient { id: person.id, joined: person.joined, groups }
 }
 
 async fn patient(app: &App, caller: &Caller, id: UserId) -> AppResult<User> {

@@ -292,6 +292,12 @@ async fn a_visit_recorded_about_the_problem_takes_the_threads_time_and_imports_a
         let threads = c.app.store.billing_threads(c.alice.user.id).await.expect("threads");
         let knee = threads.iter().find(|t| t.id == other).expect("the knee thread");
         assert_eq!(knee.related_visits.len(), 1, "{backend}");
+        // The same file again (saved by a spreadsheet, with a byte-order mark) records nothing twice.
+        let again = format!("\u{feff}thread_id,visited_on\n{other},{today}\n");
+        assert_eq!(visits::import_visits(&c.app, &again).await.expect("again").refused, []);
+        let threads = c.app.store.billing_threads(c.alice.user.id).await.expect("threads");
+        let knee = threads.iter().find(|t| t.id == other).expect("the knee thread");
+        assert_eq!(knee.related_visits.len(), 1, "{backend}: once");
         assert!(matches!(visits::import_visits(&c.app, "thread,day\n").await, Err(AppError::Invalid { .. })));
     }
 }

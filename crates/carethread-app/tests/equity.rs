@@ -1,9 +1,10 @@
 //! The equity monitor on SQLite and PostgreSQL, against a hand count.
 //!
 //! Billing is turned on at T. Ten Spanish-speaking patients (payer
-//! "medicaid") each start two conversations five days before T and one five
-//! days after; twelve English speakers (ten new, and the story clinic's Alice
-//! and Maya) — the ten each start two before and two after. The care team
+//! "medicaid", patients since a month before T) each start two conversations
+//! five days before T and one five days after; twelve English speakers (ten
+//! such, and the story clinic's Alice and Maya, patients from just before T)
+//! — the ten each start two before and two after. The care team
 //! answers every conversation but two of the Spanish speakers' after T. Two
 //! of the Spanish speakers' periods are approved claims; three of them
 //! declined billing. Read twenty days after T over two months, both windows
@@ -21,12 +22,14 @@ use carethread_core::thread::ThreadStatus;
 use carethread_store::{ClaimDecision, ClaimStatus, PeriodKey};
 use chrono::{DateTime, TimeDelta, Utc};
 
-async fn patients(c: &support::Clinic, prefix: &str, spanish: bool) -> Vec<Caller> {
+/// Ten patients of the clinic since a month before `on`.
+async fn patients(c: &support::Clinic, prefix: &str, spanish: bool, on: DateTime<Utc>) -> Vec<Caller> {
     let mut out = Vec::new();
     for n in 0..10 {
         let username = format!("{prefix}.{n}");
         let born = chrono::NaiveDate::from_ymd_opt(1970, 1, 1);
-        let who = support::person(&c.app.store, &username, &username, Role::Patient, born).await;
+        let joined = on - TimeDelta::days(30);
+        let who = support::person_since(&c.app.store, (&username, &username), Role::Patient, born, joined).await;
         if spanish {
             let audit = AuditEvent::new(AuditAction::UserUpdate, None, Utc::now());
             let change = carethread_store::UserChange {
@@ -95,8 +98,8 @@ async fn the_monitor_matches_the_hand_count_and_flags_the_group_that_wrote_less(
         };
         billing::set_setup(&c.app, &c.admin, setup).await.expect("billing on");
         let on = billing::setup(&c.app).await.expect("setup").enabled_since.expect("turned on now");
-        let es = patients(&c, "paciente", true).await;
-        let en = patients(&c, "patient", false).await;
+        let es = patients(&c, "paciente", true, on).await;
+        let en = patients(&c, "patient", false, on).await;
         seed(&c, on, &es, &en).await;
         let desk = support::person(&c.app.store, "desk.story", "Desk Story", Role::FrontDesk, None).await;
         for p in &es {
@@ -135,9 +138,13 @@ async fn the_monitor_matches_the_hand_count_and_flags_the_group_that_wrote_less(
         assert!(close(spanish.billed_share, 0.2) && close(spanish.declined_share, 0.3), "{backend}: {spanish:?}");
         assert!(close(spanish.unanswered_before, 0.0) && close(spanish.unanswered_after, 0.2), "{backend}");
         assert!(spanish.flagged, "{backend}: fell 50% while the others held");
+        // Alice and Maya became patients just before billing began and wrote
+        // nothing: they count for all of "after" and none of "before".
         let english = group(&report, "language", "en");
         assert_eq!(english.patients, 12, "{backend}: Alice and Maya too");
-        assert!(close(english.change_percent, 0.0) && !english.flagged, "{backend}: {english:?}");
+        let expected = (1.0 / 12.0 - 1.0 / 10.0) * 1000.0;
+        assert!(english.change_percent.is_some_and(|c| (c - expected).abs() < 0.01), "{backend}: {english:?}");
+        assert!(!english.flagged, "{backend}");
         let medicaid = group(&report, "payer", "medicaid");
         assert!(medicaid.flagged && close(medicaid.change_percent, -50.0), "{backend}: {medicaid:?}");
         assert_eq!(group(&report, "zip_region", "north").patients, 10, "{backend}: a clinic's own grouping");

@@ -351,6 +351,8 @@ pub(crate) fn cell(value: &Value) -> String {
     let raw = match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        // A number is written as it is: a negative one is no formula.
+        Value::Number(n) => return n.to_string(),
         other => other.to_string(),
     };
     let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{raw}") } else { raw };

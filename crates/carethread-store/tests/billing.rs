@@ -36,8 +36,18 @@ async fn billing_story(store: Arc<dyn Store>) {
         idle_cutoff: IdleCutoff::from_seconds(90).expect("cutoff"),
         enabled_since: None,
     };
-    store.set_billing_setup(&setup, Utc::now(), &audit(&clerk)).await.expect("set");
-    assert_eq!(store.billing_setup().await.expect("setup"), Some(setup));
+    let on = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
+    store.set_billing_setup(&setup, on, &audit(&clerk)).await.expect("set");
+    let kept = BillingSetup { enabled_since: Some(on), ..setup.clone() };
+    assert_eq!(store.billing_setup().await.expect("setup"), Some(kept.clone()), "turned on now");
+    // Turned off, it keeps when it began; on again, it begins again.
+    let off = BillingSetup { enabled: false, ..setup.clone() };
+    store.set_billing_setup(&off, on + chrono::TimeDelta::days(1), &audit(&clerk)).await.expect("off");
+    assert_eq!(store.billing_setup().await.expect("setup").and_then(|s| s.enabled_since), Some(on));
+    let again = on + chrono::TimeDelta::days(2);
+    store.set_billing_setup(&setup, again, &audit(&clerk)).await.expect("on again");
+    store.set_billing_setup(&setup, again + chrono::TimeDelta::days(1), &audit(&clerk)).await.expect("edited");
+    assert_eq!(store.billing_setup().await.expect("setup").and_then(|s| s.enabled_since), Some(again));
 
     let day = |d| NaiveDate::from_ymd_opt(2026, 1, d).expect("date");
     let facts = BillingPatient {
@@ -114,8 +124,8 @@ async fn billing_story(store: Arc<dyn Store>) {
     claim.minutes = Some(9);
     assert!(store.decide_claim(&claim, &audit(&clerk)).await.expect("approve"));
     let export = AuditEvent::new(AuditAction::BillingExport, Some((clerk.id, Role::Billing)), Utc::now());
-    assert_eq!(store.export_approved_claims(later, &export).await.expect("export"), vec![key]);
-    assert!(store.export_approved_claims(later, &export).await.expect("again").is_empty(), "exported once");
+    assert_eq!(store.export_approved_claims(&[key], later, &export).await.expect("export"), vec![key]);
+    assert!(store.export_approved_claims(&[key], later, &export).await.expect("again").is_empty(), "exported once");
     claim.status = ClaimStatus::Rejected;
     assert!(!store.decide_claim(&claim, &audit(&clerk)).await.expect("refused"), "an exported claim stays");
     let kept = store.claim_decisions().await.expect("claims");

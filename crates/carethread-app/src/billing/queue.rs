@@ -247,16 +247,21 @@ pub async fn export_approved_at(app: &App, caller: &Caller, now: DateTime<Utc>) 
     let rows = rows_at(app, now).await?;
     let claims: HashMap<PeriodKey, ClaimDecision> =
         app.store.claim_decisions().await?.into_iter().map(|c| (c.key, c)).collect();
-    let audit = caller.audit(AuditAction::BillingExport);
-    let exported = app.store.export_approved_claims(now, &audit).await?;
-    Ok(exported
+    // Only claims this export can write out are marked exported: one the
+    // queue no longer lists, or approved after the queue was read, waits for
+    // the next export instead of being marked and lost.
+    let ready: Vec<ExportedClaim> = rows
         .into_iter()
-        .filter_map(|key| {
-            let row = rows.iter().find(|r| r.key == key)?.clone();
-            let claim = claims.get(&key)?;
-            Some(ExportedClaim { row, code: claim.code?, minutes: claim.minutes.unwrap_or_default(), payer })
+        .filter(|row| row.status == QueueStatus::Approved)
+        .filter_map(|row| {
+            let claim = claims.get(&row.key)?;
+            Some(ExportedClaim { code: claim.code?, minutes: claim.minutes.unwrap_or_default(), payer, row })
         })
-        .collect())
+        .collect();
+    let keys: Vec<PeriodKey> = ready.iter().map(|c| c.row.key).collect();
+    let audit = caller.audit(AuditAction::BillingExport);
+    let exported = app.store.export_approved_claims(&keys, now, &audit).await?;
+    Ok(ready.into_iter().filter(|c| exported.contains(&c.row.key)).collect())
 }
 
 /// The claims as CSV, one line each after the header.

@@ -34,6 +34,13 @@ async fn visit_time(app: &App, raw: &str, now: DateTime<Utc>) -> AppResult<DateT
     Ok(noon.and_local_timezone(tz).earliest().map_or(now, |t| t.with_timezone(&Utc)))
 }
 
+/// Whether the thread page offers `caller` to record a visit: someone who
+/// may record one, while the clinic bills online visits (a visit only
+/// matters to billing).
+pub async fn offered(app: &App, caller: &Caller) -> AppResult<bool> {
+    Ok(policy::may_record_visits(caller.user.role) && super::setup(app).await?.enabled)
+}
+
 /// Records that the patient was seen about `thread` on `visited_on`
 /// (`YYYY-MM-DD`, the clinic's calendar): clinicians and front desk who may
 /// read the thread.
@@ -65,11 +72,13 @@ pub struct VisitImport {
 
 /// Imports visits from the practice's schedule as CSV (`thread_id,visited_on`,
 /// a header line first) from the command line. Each good line is recorded
-/// (and audited); a bad one is reported by its line number and left out.
+/// (and audited) as it is read; a bad one is reported by its line number and
+/// left out. Importing a file again records nothing twice.
 pub async fn import_visits(app: &App, csv: &str) -> AppResult<VisitImport> {
     let now = Utc::now();
     let mut out = VisitImport::default();
-    let mut lines = csv.lines().enumerate();
+    // A spreadsheet may save a byte-order mark before the header.
+    let mut lines = csv.trim_start_matches('\u{feff}').lines().enumerate();
     match lines.next() {
         Some((_, header)) if header.trim().replace(' ', "") == "thread_id,visited_on" => {}
         _ => return Err(AppError::invalid("file", "the first line must be the header thread_id,visited_on")),

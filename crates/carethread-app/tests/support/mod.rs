@@ -46,6 +46,17 @@ fn seeded(action: AuditAction) -> AuditEvent {
 }
 
 pub async fn person(store: &Arc<dyn Store>, username: &str, name: &str, role: Role, born: Option<NaiveDate>) -> Caller {
+    person_since(store, (username, name), role, born, Utc::now()).await
+}
+
+/// [`person`] whose account was made at `joined`.
+pub async fn person_since(
+    store: &Arc<dyn Store>,
+    (username, name): (&str, &str),
+    role: Role,
+    born: Option<NaiveDate>,
+    joined: chrono::DateTime<Utc>,
+) -> Caller {
     let new = NewUser::new(
         Username::parse(username).expect("username"),
         DisplayName::parse(name).expect("display name"),
@@ -57,7 +68,7 @@ pub async fn person(store: &Arc<dyn Store>, username: &str, name: &str, role: Ro
     .expect("new user");
     let user: User = store
         .create_user(
-            NewAccount { user: &new, password_hash: "not-a-real-hash", now: Utc::now() },
+            NewAccount { user: &new, password_hash: "not-a-real-hash", now: joined },
             &seeded(AuditAction::UserCreate),
         )
         .await

@@ -7,7 +7,8 @@
 //! else's by more than the clinic's margin. Pure: facts in, figures out.
 //!
 //! Rates are patient messages per 100 patients per month (a month being
-//! 30.4375 days). The windows compare like with like: "after" runs from the
+//! 30.4375 days), over the patient-months each window holds: a patient who
+//! joined during a window counts for the part of it after she joined. The windows compare like with like: "after" runs from the
 //! moment billing was turned on to the end of the range, "before" is as long
 //! and ends when billing was turned on (shorter only when the range starts
 //! later).
@@ -42,6 +43,9 @@ pub const ANSWER_GRACE_DAYS: i64 = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EquityPatient {
     pub id: UserId,
+    /// When she became the clinic's patient (her account was made): she
+    /// counts in a window's rate only for the part of it after that.
+    pub joined: DateTime<Utc>,
     /// One value per dimension; a dimension left out is "not given".
     pub groups: HashMap<Dimension, GroupValue>,
 }
@@ -147,9 +151,11 @@ impl Window {
         self.from <= at && at < self.to
     }
 
+    /// The months of this window a patient who joined at `joined` was the
+    /// clinic's patient: her share of the rates' denominator.
     #[expect(clippy::cast_precision_loss, reason = "seconds in a year are exact in an f64")]
-    fn months(self) -> f64 {
-        (self.to - self.from).num_seconds().max(0) as f64 / 86_400.0 / MONTH_DAYS
+    fn exposure(self, joined: DateTime<Utc>) -> f64 {
+        (self.to - self.from.max(joined)).num_seconds().max(0) as f64 / 86_400.0 / MONTH_DAYS
     }
 }
 
@@ -159,11 +165,10 @@ fn share(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-/// Messages per 100 patients per month over `window`.
-#[expect(clippy::cast_precision_loss, reason = "counts of patients and messages")]
-fn rate(messages: usize, patients: usize, window: Window) -> Option<f64> {
-    let months = window.months();
-    (patients > 0 && months > 0.0).then(|| messages as f64 * 100.0 / patients as f64 / months)
+/// Messages per 100 patients per month, over `patient_months` of patients.
+#[expect(clippy::cast_precision_loss, reason = "counts of messages")]
+fn rate(messages: usize, patient_months: f64) -> Option<f64> {
+    (patient_months > 1e-9).then(|| messages as f64 * 100.0 / patient_months)
 }
 
 fn change(before: Option<f64>, after: Option<f64>) -> Option<f64> {
@@ -189,24 +194,32 @@ fn months_between(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> Vec<NaiveDa
     out
 }
 
-/// The share of `month` (first day, in `tz`) the range covers, as a window.
-fn month_window(month: NaiveDate, range: &EquityRange) -> Window {
-    let start = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(range.timezone).earliest())
-            .map_or(range.from, |t| t.with_timezone(&Utc))
-    };
-    let end = month.checked_add_months(chrono::Months::new(1)).map_or(range.to, start);
-    Window { from: start(month).max(range.from), to: end.min(range.to) }
+/// When day `d` begins in `tz`: its first hour that exists (a daylight-saving
+/// change may skip midnight).
+fn day_start(d: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
+    (0..3).find_map(|hour| {
+        d.and_hms_opt(hour, 0, 0).and_then(|t| t.and_local_timezone(tz).earliest()).map(|t| t.with_timezone(&Utc))
+    })
 }
 
-/// One patient's counts: messages in each window and month, conversations
-/// and their answers in each window, claims since billing began.
+/// The share of `month` (first day, in `tz`) the range covers, as a window.
+fn month_window(month: NaiveDate, range: &EquityRange) -> Window {
+    let start = |d: NaiveDate| day_start(d, range.timezone);
+    let end = month.checked_add_months(chrono::Months::new(1)).and_then(start).unwrap_or(range.to);
+    Window { from: start(month).unwrap_or(range.from).max(range.from), to: end.min(range.to) }
+}
+
+/// Counts and patient-months, for one patient or summed over a group.
 #[derive(Default, Clone)]
-struct Counts {
+struct Sums {
+    patients: usize,
+    declined: usize,
     before: usize,
     after: usize,
+    exposure_before: f64,
+    exposure_after: f64,
     monthly: Vec<usize>,
+    monthly_exposure: Vec<f64>,
     threads_before: usize,
     unanswered_before: usize,
     threads_after: usize,
@@ -214,21 +227,58 @@ struct Counts {
     claims_after: usize,
 }
 
+impl Sums {
+    fn add(&mut self, other: &Sums, sign: i8) {
+        let n = |a: &mut usize, b: usize| *a = if sign > 0 { *a + b } else { a.saturating_sub(b) };
+        let f = |a: &mut f64, b: f64| *a += f64::from(sign) * b;
+        n(&mut self.patients, other.patients);
+        n(&mut self.declined, other.declined);
+        n(&mut self.before, other.before);
+        n(&mut self.after, other.after);
+        f(&mut self.exposure_before, other.exposure_before);
+        f(&mut self.exposure_after, other.exposure_after);
+        self.monthly.resize(other.monthly.len().max(self.monthly.len()), 0);
+        self.monthly_exposure.resize(other.monthly_exposure.len().max(self.monthly_exposure.len()), 0.0);
+        for (a, b) in self.monthly.iter_mut().zip(&other.monthly) {
+            n(a, *b);
+        }
+        for (a, b) in self.monthly_exposure.iter_mut().zip(&other.monthly_exposure) {
+            f(a, *b);
+        }
+        n(&mut self.threads_before, other.threads_before);
+        n(&mut self.unanswered_before, other.unanswered_before);
+        n(&mut self.threads_after, other.threads_after);
+        n(&mut self.unanswered_after, other.unanswered_after);
+        n(&mut self.claims_after, other.claims_after);
+    }
+}
+
 /// The windows a report compares.
 struct Windows {
     before: Option<Window>,
     after: Window,
     months: Vec<Window>,
-    /// Billing was turned on inside the range.
+    /// Billing was on during the range (claims count).
     billing: bool,
 }
 
-fn count(facts: &EquityFacts, range: &EquityRange, w: &Windows) -> HashMap<UserId, Counts> {
+fn count(facts: &EquityFacts, range: &EquityRange, w: &Windows) -> HashMap<UserId, Sums> {
     let answer_cutoff = range.to - TimeDelta::days(ANSWER_GRACE_DAYS);
-    let mut counts: HashMap<UserId, Counts> = facts
+    let mut counts: HashMap<UserId, Sums> = facts
         .patients
         .iter()
-        .map(|p| (p.id, Counts { monthly: vec![0; w.months.len()], ..Counts::default() }))
+        .map(|p| {
+            let sums = Sums {
+                patients: 1,
+                declined: usize::from(facts.declined.contains(&p.id)),
+                exposure_before: w.before.map_or(0.0, |b| b.exposure(p.joined)),
+                exposure_after: w.after.exposure(p.joined),
+                monthly: vec![0; w.months.len()],
+                monthly_exposure: w.months.iter().map(|m| m.exposure(p.joined)).collect(),
+                ..Sums::default()
+            };
+            (p.id, sums)
+        })
         .collect();
     for (patient, at) in &facts.messages {
         let Some(c) = counts.get_mut(patient) else { continue };
@@ -256,7 +306,7 @@ fn count(facts: &EquityFacts, range: &EquityRange, w: &Windows) -> HashMap<UserI
     }
     if w.billing {
         for (patient, start) in &facts.claims {
-            if let Some(c) = counts.get_mut(patient).filter(|_| w.after.holds(*start)) {
+            if let Some(c) = counts.get_mut(patient).filter(|_| w.after.holds(*start) && *start < answer_cutoff) {
                 c.claims_after += 1;
             }
         }
@@ -264,61 +314,34 @@ fn count(facts: &EquityFacts, range: &EquityRange, w: &Windows) -> HashMap<UserI
     counts
 }
 
-/// What each group's figures are computed from: a group's patients are
-/// set against every other patient.
-struct GroupInput<'a> {
-    facts: &'a EquityFacts,
-    range: &'a EquityRange,
-    windows: &'a Windows,
-    counts: &'a HashMap<UserId, Counts>,
-}
-
-impl GroupInput<'_> {
-    fn sum(&self, ids: &[UserId], pick: impl Fn(&Counts) -> usize) -> usize {
-        ids.iter().filter_map(|id| self.counts.get(id)).map(pick).sum()
-    }
-
-    fn rates(&self, ids: &[UserId]) -> (Option<f64>, Option<f64>) {
-        let before = self.windows.before.and_then(|w| rate(self.sum(ids, |c| c.before), ids.len(), w));
-        (before, rate(self.sum(ids, |c| c.after), ids.len(), self.windows.after))
-    }
-
-    fn figures(&self, value: GroupValue, ids: &[UserId]) -> GroupFigures {
-        let others: Vec<UserId> = self.facts.patients.iter().map(|p| p.id).filter(|id| !ids.contains(id)).collect();
-        let (before_per_100, after_per_100) = self.rates(ids);
-        let (others_before, others_after) = self.rates(&others);
-        let change_percent = change(before_per_100, after_per_100);
-        let others_change_percent = change(others_before, others_after);
-        let comparable = ids.len() >= MIN_GROUP_PATIENTS && !value.is_not_given();
-        let flagged = comparable
-            && matches!((change_percent, others_change_percent),
-                (Some(own), Some(rest)) if own < rest - self.range.margin_points);
-        let w = self.windows;
-        GroupFigures {
-            patients: ids.len(),
-            before_per_100,
-            after_per_100,
-            change_percent,
-            others_change_percent,
-            billed_share: w
-                .billing
-                .then(|| share(self.sum(ids, |c| c.claims_after), self.sum(ids, |c| c.threads_after)))
-                .flatten(),
-            declined_share: share(ids.iter().filter(|id| self.facts.declined.contains(id)).count(), ids.len()),
-            unanswered_before: w
-                .before
-                .and_then(|_| share(self.sum(ids, |c| c.unanswered_before), self.sum(ids, |c| c.threads_before))),
-            unanswered_after: share(self.sum(ids, |c| c.unanswered_after), self.sum(ids, |c| c.threads_after)),
-            comparable,
-            flagged,
-            monthly: w
-                .months
-                .iter()
-                .enumerate()
-                .map(|(i, m)| rate(self.sum(ids, |c| c.monthly[i]), ids.len(), *m))
-                .collect(),
-            value,
-        }
+/// A group's figures from its sums and everyone else's.
+fn figures(value: GroupValue, own: &Sums, others: &Sums, w: &Windows, margin_points: f64) -> GroupFigures {
+    let rates = |s: &Sums| {
+        let before = w.before.and_then(|_| rate(s.before, s.exposure_before));
+        (before, rate(s.after, s.exposure_after))
+    };
+    let (before_per_100, after_per_100) = rates(own);
+    let (others_before, others_after) = rates(others);
+    let change_percent = change(before_per_100, after_per_100);
+    let others_change_percent = change(others_before, others_after);
+    let comparable = own.patients >= MIN_GROUP_PATIENTS && !value.is_not_given();
+    let flagged = comparable
+        && matches!((change_percent, others_change_percent),
+            (Some(mine), Some(rest)) if mine < rest - margin_points);
+    GroupFigures {
+        patients: own.patients,
+        before_per_100,
+        after_per_100,
+        change_percent,
+        others_change_percent,
+        billed_share: w.billing.then(|| share(own.claims_after, own.threads_after)).flatten(),
+        declined_share: share(own.declined, own.patients),
+        unanswered_before: w.before.and_then(|_| share(own.unanswered_before, own.threads_before)),
+        unanswered_after: share(own.unanswered_after, own.threads_after),
+        comparable,
+        flagged,
+        monthly: own.monthly.iter().zip(&own.monthly_exposure).map(|(m, e)| rate(*m, *e)).collect(),
+        value,
     }
 }
 
@@ -336,25 +359,38 @@ fn dimensions(facts: &EquityFacts) -> Vec<Dimension> {
 /// The figures for `facts` over `range`.
 #[must_use]
 pub fn report(facts: &EquityFacts, range: EquityRange) -> EquityReport {
-    let billing_on = range.billing_on.filter(|on| range.from < *on && *on < range.to);
+    // Billing on before the range: all of it is "after"; on inside it: split.
+    let on = range.billing_on.filter(|on| *on < range.to);
+    let split = on.filter(|on| range.from < *on);
     let months = months_between(range.from, range.to, range.timezone);
     let windows = Windows {
-        before: billing_on.map(|on| Window { from: (on - (range.to - on)).max(range.from), to: on }),
-        after: Window { from: billing_on.unwrap_or(range.from), to: range.to },
+        before: split.map(|on| Window { from: (on - (range.to - on)).max(range.from), to: on }),
+        after: Window { from: split.unwrap_or(range.from), to: range.to },
         months: months.iter().map(|m| month_window(*m, &range)).collect(),
-        billing: billing_on.is_some(),
+        billing: on.is_some(),
     };
     let counts = count(facts, &range, &windows);
-    let input = GroupInput { facts, range: &range, windows: &windows, counts: &counts };
+    let mut total = Sums::default();
+    for sums in counts.values() {
+        total.add(sums, 1);
+    }
     let mut out = Vec::new();
     for dimension in dimensions(facts) {
-        let mut members: HashMap<GroupValue, Vec<UserId>> = HashMap::new();
+        let mut members: HashMap<GroupValue, Sums> = HashMap::new();
         for p in &facts.patients {
             let value = p.groups.get(&dimension).cloned().unwrap_or_else(GroupValue::not_given);
-            members.entry(value).or_default().push(p.id);
+            if let Some(sums) = counts.get(&p.id) {
+                members.entry(value).or_default().add(sums, 1);
+            }
         }
-        let mut groups: Vec<GroupFigures> =
-            members.into_iter().map(|(value, ids)| input.figures(value, &ids)).collect();
+        let mut groups: Vec<GroupFigures> = members
+            .into_iter()
+            .map(|(value, own)| {
+                let mut others = total.clone();
+                others.add(&own, -1);
+                figures(value, &own, &others, &windows, range.margin_points)
+            })
+            .collect();
         groups.sort_by_key(|g| g.value.sort_key(&dimension));
         out.push(DimensionFigures { dimension, groups });
     }

@@ -29,7 +29,11 @@ fn language(code: &str) -> HashMap<Dimension, GroupValue> {
 fn clinic() -> (EquityFacts, EquityRange) {
     let mut patients = Vec::new();
     for n in 1..=20 {
-        patients.push(EquityPatient { id: id(n), groups: language(if n <= 10 { "es" } else { "en" }) });
+        patients.push(EquityPatient {
+            id: id(n),
+            joined: at(2025, 6, 1),
+            groups: language(if n <= 10 { "es" } else { "en" }),
+        });
     }
     let mut messages = Vec::new();
     for i in 0..20 {
@@ -137,6 +141,37 @@ fn months_follow_the_clinics_calendar_and_partial_months_are_rates() {
     let january = (31.0 - 7.0 / 24.0) / MONTH_DAYS;
     assert!(close(es.monthly[0], 20.0 * 100.0 / 10.0 / january), "{:?}", es.monthly);
     assert!(close(es.monthly[1], 0.0));
+}
+
+#[test]
+fn a_patient_counts_only_from_when_she_joined() {
+    let (mut facts, range) = clinic();
+    // Five English speakers joined a month after billing began and wrote nothing.
+    for n in 21..=25 {
+        facts.patients.push(EquityPatient { id: id(n), joined: at(2026, 4, 1), groups: language("en") });
+    }
+    let report = report(&facts, range);
+    let en = group(&report, "language", "en");
+    let months = |days: f64| days / MONTH_DAYS;
+    assert_eq!(en.patients, 15);
+    assert!(close(en.before_per_100, 20.0 * 100.0 / (10.0 * months(60.0))), "they were not patients yet: {en:?}");
+    assert!(close(en.after_per_100, 20.0 * 100.0 / (10.0 * months(60.0) + 5.0 * months(30.0))), "{en:?}");
+    let es = group(&report, "language", "es");
+    assert!(
+        close(es.others_change_percent, en.change_percent.expect("a change")),
+        "the others are the English speakers"
+    );
+}
+
+#[test]
+fn billing_on_before_the_range_makes_it_all_after_with_claims_counted() {
+    let (facts, mut range) = clinic();
+    range.billing_on = Some(at(2025, 12, 1));
+    let report = report(&facts, range);
+    let es = group(&report, "language", "es");
+    assert_eq!((es.before_per_100, es.change_percent, es.flagged), (None, None, false));
+    assert!(close(es.billed_share, 3.0 / 15.0), "every claim over every conversation: {es:?}");
+    assert_eq!(report.before_from, None);
 }
 
 #[test]

@@ -13,4 +13,5 @@ CREATE TABLE recorded_visits (
     recorded_at BIGINT NOT NULL
 );
 CREATE INDEX recorded_visits_by_patient ON recorded_visits (patient_id, visited_at);
-CREATE INDEX recorded_visits_by_thread ON recorded_visits (thread_id);
+-- One visit per thread and day: recording or importing it again changes nothing.
+CREATE UNIQUE INDEX recorded_visits_once ON recorded_visits (thread_id, visited_at);

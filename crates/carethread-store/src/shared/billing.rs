@@ -287,7 +287,8 @@ impl<B: Backend> crate::Billing for B {
             .audited(async |conn| {
                 sqlx::query::<B::D>(
                     "INSERT INTO recorded_visits (id, thread_id, patient_id, visited_at, source, recorded_by, \
-                     recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (thread_id, visited_at) DO NOTHING",
                 )
                 .bind_v(Uuid::now_v7().to_string())
                 .bind_v(visit.thread.to_string())
@@ -443,18 +444,31 @@ impl<B: Backend> crate::Billing for B {
         rows.iter().map(claim_from_row).collect()
     }
 
-    async fn export_approved_claims(&self, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<Vec<PeriodKey>> {
+    async fn export_approved_claims(
+        &self,
+        keys: &[PeriodKey],
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<PeriodKey>> {
         self.sql()
             .audited(async |conn| {
-                let rows = sqlx::query::<B::D>(&format!(
-                    "UPDATE billing_claims SET exported_at = $1 WHERE status = 'approved' AND exported_at IS NULL \
-                     RETURNING {CLAIM_COLS}"
-                ))
-                .bind_v(ms(now))
-                .fetch_all_with(&mut *conn)
-                .await?;
-                let mut keys =
-                    rows.iter().map(|r| claim_from_row(r).map(|c| c.key)).collect::<StoreResult<Vec<_>>>()?;
+                let mut marked = Vec::new();
+                for key in keys {
+                    let rows = sqlx::query::<B::D>(&format!(
+                        "UPDATE billing_claims SET exported_at = $1 WHERE patient_id = $2 AND clinician_id = $3 \
+                         AND period_start = $4 AND status = 'approved' AND exported_at IS NULL RETURNING {CLAIM_COLS}"
+                    ))
+                    .bind_v(ms(now))
+                    .bind_v(key.patient.to_string())
+                    .bind_v(key.clinician.to_string())
+                    .bind_v(ms(key.period_start))
+                    .fetch_all_with(&mut *conn)
+                    .await?;
+                    for row in &rows {
+                        marked.push(claim_from_row(row)?.key);
+                    }
+                }
+                let mut keys = marked;
                 keys.sort_unstable();
                 if keys.is_empty() {
                     return Ok(Audited::unchanged(keys));

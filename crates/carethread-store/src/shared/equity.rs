@@ -77,23 +77,25 @@ impl<B: Backend> crate::Equity for B {
             let found = group(&r.get_v::<String, _>("dimension")?, &r.get_v::<String, _>("value")?)?;
             groups.entry(parse_id(&r.get_v::<String, _>("patient_id")?)?).or_default().push(found);
         }
-        let patients = sqlx::query::<B::D>("SELECT id, language, date_of_birth FROM users WHERE role = 'patient'")
-            .fetch_all_with(read)
-            .await?
-            .iter()
-            .map(|r| {
-                let id: UserId = parse_id(&r.get_v::<String, _>("id")?)?;
-                let born = r
-                    .get_v::<Option<String>, _>("date_of_birth")?
-                    .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-                Ok(EquityPerson {
-                    id,
-                    language: r.get_v("language")?,
-                    born,
-                    groups: groups.remove(&id).unwrap_or_default(),
+        let patients =
+            sqlx::query::<B::D>("SELECT id, language, date_of_birth, created_at FROM users WHERE role = 'patient'")
+                .fetch_all_with(read)
+                .await?
+                .iter()
+                .map(|r| {
+                    let id: UserId = parse_id(&r.get_v::<String, _>("id")?)?;
+                    let born = r
+                        .get_v::<Option<String>, _>("date_of_birth")?
+                        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+                    Ok(EquityPerson {
+                        id,
+                        joined: at(r.get_v("created_at")?)?,
+                        language: r.get_v("language")?,
+                        born,
+                        groups: groups.remove(&id).unwrap_or_default(),
+                    })
                 })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+                .collect::<StoreResult<Vec<_>>>()?;
         let messages = ranged::<B::D>(
             &format!(
                 "SELECT t.patient_id, m.sent_at FROM messages m JOIN threads t ON t.id = m.thread_id \

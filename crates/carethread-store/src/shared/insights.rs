@@ -94,8 +94,9 @@ fn staff_row<R: DialectRow>(row: &R) -> StoreResult<StaffWork> {
     })
 }
 
-/// Adds each member of staff's measured time to `people`: their activity
-/// pings in the range, and those while the clinic was closed.
+/// Adds each member of staff's measured time to `people`: the 15-second
+/// slots of the range in which they had a thread page open (several tabs
+/// count once), and those while the clinic was closed.
 async fn active_time<B: Backend>(
     sql: &Sql<B::D>,
     query: &InsightsQuery,
@@ -103,13 +104,15 @@ async fn active_time<B: Backend>(
 ) -> StoreResult<()> {
     let (filter, binds) = filters(query);
     let calendar = Calendar(&query.clock);
+    let slot = ACTIVITY_PING_SECONDS * 1000;
     let active = format!(
         "SELECT a.id, a.display_name, a.role, COUNT(*) AS pings, CAST(SUM({after}) AS BIGINT) AS after_hours FROM ( \
-           SELECT g.clinician_id, {local} AS lt FROM billing_pings g JOIN threads t ON t.id = g.thread_id \
+           SELECT DISTINCT g.clinician_id, g.at / {slot} AS slot, {local} AS lt \
+           FROM billing_pings g JOIN threads t ON t.id = g.thread_id \
            WHERE g.at >= $1 AND g.at < $2{filter} \
          ) x JOIN users a ON a.id = x.clinician_id GROUP BY a.id, a.display_name, a.role",
         after = calendar.after_hours("lt"),
-        local = calendar.local("g.at"),
+        local = calendar.local(&format!("(g.at / {slot} * {slot})")),
     );
     for row in ranged::<B::D>(&active, query, &binds).fetch_all_with(&sql.read).await? {
         let entry = entry_for(people, staff_row(&row)?, |a, b| a.id == b.id);
@@ -398,7 +401,7 @@ impl<B: Backend> crate::Insights for B {
              LEFT JOIN pools p ON p.id = t.pool_id \
              WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND a.role IN {staff} \
                AND m.sent_at + {UNREAD_AFTER_MS} <= {now}{filter} \
-             GROUP BY p.slug ORDER BY p.slug",
+             GROUP BY p.slug ORDER BY p.slug IS NULL, p.slug",
             staff = staff_roles(),
             now = ms(query.now),
         );

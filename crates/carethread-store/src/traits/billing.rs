@@ -54,7 +54,8 @@ pub trait Billing: Send + Sync {
     /// Every thread of `patient` as billing reads it (no text).
     async fn billing_threads(&self, patient: UserId) -> StoreResult<Vec<BillingThread>>;
 
-    /// Records a visit about a thread's problem, with the audit entry.
+    /// Records a visit about a thread's problem, with the audit entry; the
+    /// same thread and time again changes nothing.
     async fn record_visit(&self, visit: &RecordedVisit, audit: &AuditEvent) -> StoreResult<()>;
 
     /// A thread's billing mark (default when none was set).
@@ -90,7 +91,13 @@ pub trait Billing: Send + Sync {
     /// Every claim decision, oldest first.
     async fn claim_decisions(&self) -> StoreResult<Vec<ClaimDecision>>;
 
-    /// Marks approved, unexported claims exported at `now`, with the audit
-    /// entry; answers those marked.
-    async fn export_approved_claims(&self, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<Vec<PeriodKey>>;
+    /// Marks the claims `keys` names exported at `now`, those of them that
+    /// are approved and not exported yet, with the audit entry, in one
+    /// transaction; answers those marked (the ones the caller writes out).
+    async fn export_approved_claims(
+        &self,
+        keys: &[PeriodKey],
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<Vec<PeriodKey>>;
 }

@@ -14,6 +14,8 @@ use crate::StoreResult;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EquityPerson {
     pub id: UserId,
+    /// When her account was made.
+    pub joined: DateTime<Utc>,
     pub language: String,
     pub born: Option<NaiveDate>,
     pub groups: Vec<(Dimension, GroupValue)>,

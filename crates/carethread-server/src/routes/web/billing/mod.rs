@@ -182,7 +182,7 @@ pub(super) async fn for_thread(state: &AppState, session: &WebSession, id: &str)
     let Ok(id) = id.parse::<ThreadId>() else { return Ok(ThreadBilling::default()) };
     let (app, caller) = (state.app(), session.auth.caller());
     let role = session.auth.user.role;
-    let record_visit = policy::may_record_visits(role) && billing::setup(&app).await?.enabled;
+    let record_visit = visits::offered(&app, &caller).await?;
     if policy::may_record_billing_time(role) {
         let time = time::thread_time(&app, &caller, id).await?;
         return Ok(ThreadBilling { time: time.billing_on.then_some(time), line: None, record_visit });
