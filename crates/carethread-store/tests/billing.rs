@@ -20,6 +20,23 @@ use carethread_store::{
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
+/// Billing remembers when it was turned on: kept when it is turned off or
+/// its settings change, begun again when it is turned on again.
+async fn turned_on_and_off(store: &Arc<dyn Store>, setup: &BillingSetup, audit: &AuditEvent) {
+    let on = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
+    store.set_billing_setup(setup, on, audit).await.expect("set");
+    let kept = BillingSetup { enabled_since: Some(on), ..setup.clone() };
+    assert_eq!(store.billing_setup().await.expect("setup"), Some(kept), "turned on now");
+    let since = async || store.billing_setup().await.expect("setup").and_then(|s| s.enabled_since);
+    let off = BillingSetup { enabled: false, ..setup.clone() };
+    store.set_billing_setup(&off, on + chrono::TimeDelta::days(1), audit).await.expect("off");
+    assert_eq!(since().await, Some(on), "turned off, it keeps when it began");
+    let again = on + chrono::TimeDelta::days(2);
+    store.set_billing_setup(setup, again, audit).await.expect("on again");
+    store.set_billing_setup(setup, again + chrono::TimeDelta::days(1), audit).await.expect("edited");
+    assert_eq!(since().await, Some(again), "on again, it begins again; an edit does not move it");
+}
+
 async fn billing_story(store: Arc<dyn Store>) {
     let alice = support::person(&store, "patient.billing", Role::Patient).await;
     let doctor = support::person(&store, "dr.billing", Role::Physician).await;
@@ -36,18 +53,7 @@ async fn billing_story(store: Arc<dyn Store>) {
         idle_cutoff: IdleCutoff::from_seconds(90).expect("cutoff"),
         enabled_since: None,
     };
-    let on = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
-    store.set_billing_setup(&setup, on, &audit(&clerk)).await.expect("set");
-    let kept = BillingSetup { enabled_since: Some(on), ..setup.clone() };
-    assert_eq!(store.billing_setup().await.expect("setup"), Some(kept.clone()), "turned on now");
-    // Turned off, it keeps when it began; on again, it begins again.
-    let off = BillingSetup { enabled: false, ..setup.clone() };
-    store.set_billing_setup(&off, on + chrono::TimeDelta::days(1), &audit(&clerk)).await.expect("off");
-    assert_eq!(store.billing_setup().await.expect("setup").and_then(|s| s.enabled_since), Some(on));
-    let again = on + chrono::TimeDelta::days(2);
-    store.set_billing_setup(&setup, again, &audit(&clerk)).await.expect("on again");
-    store.set_billing_setup(&setup, again + chrono::TimeDelta::days(1), &audit(&clerk)).await.expect("edited");
-    assert_eq!(store.billing_setup().await.expect("setup").and_then(|s| s.enabled_since), Some(again));
+    turned_on_and_off(&store, &setup, &audit(&clerk)).await;
 
     let day = |d| NaiveDate::from_ymd_opt(2026, 1, d).expect("date");
     let facts = BillingPatient {
