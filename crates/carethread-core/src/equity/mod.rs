@@ -210,7 +210,7 @@ fn month_window(month: NaiveDate, range: &EquityRange) -> Window {
 }
 
 /// Counts and patient-months, for one patient or summed over a group.
-#[derive(Default, Clone)]
+#[derive(Default)]
 struct Sums {
     patients: usize,
     declined: usize,
@@ -228,28 +228,26 @@ struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, other: &Sums, sign: i8) {
-        let n = |a: &mut usize, b: usize| *a = if sign > 0 { *a + b } else { a.saturating_sub(b) };
-        let f = |a: &mut f64, b: f64| *a += f64::from(sign) * b;
-        n(&mut self.patients, other.patients);
-        n(&mut self.declined, other.declined);
-        n(&mut self.before, other.before);
-        n(&mut self.after, other.after);
-        f(&mut self.exposure_before, other.exposure_before);
-        f(&mut self.exposure_after, other.exposure_after);
+    fn add(&mut self, other: &Sums) {
+        self.patients += other.patients;
+        self.declined += other.declined;
+        self.before += other.before;
+        self.after += other.after;
+        self.exposure_before += other.exposure_before;
+        self.exposure_after += other.exposure_after;
         self.monthly.resize(other.monthly.len().max(self.monthly.len()), 0);
         self.monthly_exposure.resize(other.monthly_exposure.len().max(self.monthly_exposure.len()), 0.0);
         for (a, b) in self.monthly.iter_mut().zip(&other.monthly) {
-            n(a, *b);
+            *a += b;
         }
         for (a, b) in self.monthly_exposure.iter_mut().zip(&other.monthly_exposure) {
-            f(a, *b);
+            *a += b;
         }
-        n(&mut self.threads_before, other.threads_before);
-        n(&mut self.unanswered_before, other.unanswered_before);
-        n(&mut self.threads_after, other.threads_after);
-        n(&mut self.unanswered_after, other.unanswered_after);
-        n(&mut self.claims_after, other.claims_after);
+        self.threads_before += other.threads_before;
+        self.unanswered_before += other.unanswered_before;
+        self.threads_after += other.threads_after;
+        self.unanswered_after += other.unanswered_after;
+        self.claims_after += other.claims_after;
     }
 }
 
@@ -314,14 +312,19 @@ fn count(facts: &EquityFacts, range: &EquityRange, w: &Windows) -> HashMap<UserI
     counts
 }
 
-/// A group's figures from its sums and everyone else's.
-fn figures(value: GroupValue, own: &Sums, others: &Sums, w: &Windows, margin_points: f64) -> GroupFigures {
-    let rates = |s: &Sums| {
-        let before = w.before.and_then(|_| rate(s.before, s.exposure_before));
-        (before, rate(s.after, s.exposure_after))
+/// A group's figures from its sums and everyone's (`total`): everyone
+/// else's rates are the total's less the group's.
+fn figures(value: GroupValue, own: &Sums, total: &Sums, w: &Windows, margin_points: f64) -> GroupFigures {
+    let rates = |before: usize, exposure_before: f64, after: usize, exposure_after: f64| {
+        (w.before.and_then(|_| rate(before, exposure_before)), rate(after, exposure_after))
     };
-    let (before_per_100, after_per_100) = rates(own);
-    let (others_before, others_after) = rates(others);
+    let (before_per_100, after_per_100) = rates(own.before, own.exposure_before, own.after, own.exposure_after);
+    let (others_before, others_after) = rates(
+        total.before.saturating_sub(own.before),
+        total.exposure_before - own.exposure_before,
+        total.after.saturating_sub(own.after),
+        total.exposure_after - own.exposure_after,
+    );
     let change_percent = change(before_per_100, after_per_100);
     let others_change_percent = change(others_before, others_after);
     let comparable = own.patients >= MIN_GROUP_PATIENTS && !value.is_not_given();
@@ -372,7 +375,7 @@ pub fn report(facts: &EquityFacts, range: EquityRange) -> EquityReport {
     let counts = count(facts, &range, &windows);
     let mut total = Sums::default();
     for sums in counts.values() {
-        total.add(sums, 1);
+        total.add(sums);
     }
     let mut out = Vec::new();
     for dimension in dimensions(facts) {
@@ -380,16 +383,12 @@ pub fn report(facts: &EquityFacts, range: EquityRange) -> EquityReport {
         for p in &facts.patients {
             let value = p.groups.get(&dimension).cloned().unwrap_or_else(GroupValue::not_given);
             if let Some(sums) = counts.get(&p.id) {
-                members.entry(value).or_default().add(sums, 1);
+                members.entry(value).or_default().add(sums);
             }
         }
         let mut groups: Vec<GroupFigures> = members
             .into_iter()
-            .map(|(value, own)| {
-                let mut others = total.clone();
-                others.add(&own, -1);
-                figures(value, &own, &others, &windows, range.margin_points)
-            })
+            .map(|(value, own)| figures(value, &own, &total, &windows, range.margin_points))
             .collect();
         groups.sort_by_key(|g| g.value.sort_key(&dimension));
         out.push(DimensionFigures { dimension, groups });
