@@ -8,11 +8,11 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use carethread_app::equity;
 use carethread_core::equity::EquityReport;
-use maud::{Markup, html};
+use maud::html;
 
 use super::super::pages::api_error_in;
 use super::super::{Text, WebSession, page};
-use super::{chart_and_table, tabs};
+use super::{chart_and_table, query_string, tabs};
 use crate::AppState;
 use crate::equity_views::{self, EquityParams};
 use crate::error::ApiError;
@@ -21,14 +21,7 @@ pub(super) const PATH: &str = "/insights/equity";
 
 /// The query string that keeps the range and margin.
 fn kept(params: &EquityParams) -> String {
-    let pairs = [("months", &params.months), ("margin", &params.margin)];
-    let kept: Vec<String> = pairs
-        .iter()
-        .filter_map(|(name, value)| value.as_deref().filter(|v| !v.is_empty()).map(|v| (name, v)))
-        .filter(|(_, v)| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
-        .map(|(name, v)| format!("{name}={v}"))
-        .collect();
-    if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) }
+    query_string(&[("months", &params.months), ("margin", &params.margin)])
 }
 
 async fn report(state: &AppState, session: &WebSession, params: &EquityParams) -> Result<EquityReport, ApiError> {
@@ -54,6 +47,7 @@ pub(super) async fn show(
     let months = ((report.range.to - report.range.from).num_days() * 12 + 180) / 365;
     let margin = report.range.margin_points;
     let tz = report.range.timezone;
+    let csv = format!("{PATH}/csv{}", kept(&params));
     let body = html! {
         (tabs(text, "equity", ""))
         p { (text.get("equity-about")) }
@@ -92,19 +86,15 @@ pub(super) async fn show(
                     }
                 }
             }
-            p { a href={ (PATH) "/csv" (kept(&params)) } download { (text.get("equity-csv")) } }
+            p { a href=(csv) download { (text.get("equity-csv")) } }
         }
         @for (table, dimension) in equity_views::tables(&report).iter().zip(&report.dimensions) {
             (chart_and_table(text, table, &text.fill("equity-table", &[("dimension", &dimension_name(text, dimension.dimension.as_str()))]),
-                &format!("{PATH}/csv{}", kept(&params))))
+                &csv))
         }
-        (groups_help(text))
+        p class="hint" { (text.get("equity-groups-help")) }
     };
     page(text, text.get("equity-title"), Some(&session), body)
-}
-
-fn groups_help(text: Text) -> Markup {
-    html! { p class="hint" { (text.get("equity-groups-help")) } }
 }
 
 pub(super) async fn download(

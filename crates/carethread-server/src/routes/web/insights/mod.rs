@@ -49,13 +49,17 @@ fn href(section: &str) -> String {
 
 /// The query string that keeps the range and filters from page to page.
 fn kept(params: &InsightsParams) -> String {
-    let pairs = [
+    query_string(&[
         ("from", &params.from),
         ("to", &params.to),
         ("pool", &params.pool),
         ("category", &params.category),
         ("urgency", &params.urgency),
-    ];
+    ])
+}
+
+/// `?name=value&…` of the pairs given a value (escaped), or nothing.
+fn query_string(pairs: &[(&str, &Option<String>)]) -> String {
     let mut out = String::new();
     for (name, value) in pairs {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
