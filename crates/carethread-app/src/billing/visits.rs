@@ -8,6 +8,7 @@
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::ThreadId;
 use carethread_core::policy::{self, ThreadAction};
+use carethread_core::profile::ClinicHours;
 use carethread_store::{RecordedVisit, VisitSource};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
@@ -19,10 +20,10 @@ pub const OLDEST_DAYS: i64 = 366;
 
 /// The visit's date as the clinic's noon (so the 7-day rules read it as the
 /// day it was); refused in the future or more than a year back.
-async fn visit_time(app: &App, raw: &str, now: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
+fn visit_time(hours: &ClinicHours, raw: &str, now: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
+    let tz = hours.timezone();
     let day = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::invalid("visited_on", "must be a date as YYYY-MM-DD"))?;
-    let tz = app.clinic.get(&*app.store).await.hours.timezone();
     let today = now.with_timezone(&tz).date_naive();
     if day > today {
         return Err(AppError::invalid("visited_on", "a visit that took place cannot be in the future"));
@@ -53,7 +54,7 @@ pub async fn record_visit(app: &App, caller: &Caller, thread: ThreadId, visited_
     let visit = RecordedVisit {
         thread,
         patient: found.patient_id,
-        visited_at: visit_time(app, visited_on, now).await?,
+        visited_at: visit_time(&app.clinic.get(&*app.store).await.hours, visited_on, now)?,
         source: VisitSource::Recorded,
         recorded_by: Some(caller.user.id),
         recorded_at: now,
@@ -76,6 +77,7 @@ pub struct VisitImport {
 /// left out. Importing a file again records nothing twice.
 pub async fn import_visits(app: &App, csv: &str) -> AppResult<VisitImport> {
     let now = Utc::now();
+    let clinic = app.clinic.get(&*app.store).await;
     let mut out = VisitImport::default();
     // A spreadsheet may save a byte-order mark before the header.
     let mut lines = csv.trim_start_matches('\u{feff}').lines().enumerate();
@@ -101,7 +103,7 @@ pub async fn import_visits(app: &App, csv: &str) -> AppResult<VisitImport> {
             out.refused.push((number, "no such conversation".to_owned()));
             continue;
         };
-        let visited_at = match visit_time(app, day, now).await {
+        let visited_at = match visit_time(&clinic.hours, day, now) {
             Ok(at) => at,
             Err(AppError::Invalid { reason, .. }) => {
                 out.refused.push((number, format!("visited_on {reason}")));
