@@ -183,10 +183,7 @@ async fn run_batch_or_roll_back(
     savepoints: bool,
 ) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
     let result = run_batch(conn, keys, batch, savepoints).await;
-    if result.is_err() {
-        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-    }
-    result
+    Shared::rolled_back_if_failed(conn, result).await
 }
 
 /// Runs the batch in one transaction. Without savepoints, the first failing

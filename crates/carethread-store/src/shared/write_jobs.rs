@@ -21,6 +21,19 @@ pub(crate) struct JobOutcome {
 }
 
 impl<D: Dialect> Sql<D> {
+    /// `result` of a batch's transaction on `conn`; when it failed, the
+    /// transaction is rolled back first, so the connection goes back to its
+    /// writer with none open (the batch's own error is the answer).
+    pub(crate) async fn rolled_back_if_failed<T>(
+        conn: &mut D::Connection,
+        result: Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        if result.is_err() {
+            let _ = sqlx::query::<D>("ROLLBACK").execute_with(&mut *conn).await;
+        }
+        result
+    }
+
     /// Looks for a message the user already sent with this idempotency key.
     /// `Some` means the caller stores nothing and answers with what the first
     /// request created; the same key with a different request is an error.
