@@ -31,14 +31,14 @@ pub fn check_files(app: &App, files: Vec<(Option<String>, Vec<u8>)>) -> AppResul
 }
 
 /// What a form sends: text, checked files, the draft a reply started from,
-/// or a patient's acknowledgement ("yes, this answered my question").
+/// or a patient's answer to "did this answer your question?".
 #[derive(Debug, Default)]
 pub struct ComposedMessage<'a> {
     pub text: Option<&'a str>,
     pub internal: bool,
     pub files: Vec<NewAttachment>,
     pub draft_id: Option<&'a str>,
-    pub acknowledgement: bool,
+    pub answered: Option<bool>,
 }
 
 /// The thread a composed message goes to, and the message, checked: the
@@ -65,7 +65,7 @@ pub async fn compose(
         attachments: input.files,
         idempotency: None,
         draft,
-        acknowledgement: input.acknowledgement && !caller.user.role.is_staff(),
+        answered: input.answered,
     };
     Ok((to, message))
 }

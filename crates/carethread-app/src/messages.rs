@@ -36,8 +36,9 @@ pub struct AddMessage {
     pub idempotency: Option<Idempotency>,
     /// Staff only: the draft this reply started from, as [`draft_use`] measured it.
     pub draft: Option<DraftUse>,
-    /// A patient's "yes, this answered my question": the thread stays with the patient.
-    pub acknowledgement: bool,
+    /// Patient side only: the answer to "did this answer your question?".
+    /// Yes leaves the thread with the patient; no puts it back with the care team.
+    pub answered: Option<bool>,
 }
 
 /// A stored message.
@@ -112,6 +113,9 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
     let role = caller.user.role;
     let internal = add.internal;
     thread.accepts_message_from(role, internal)?;
+    if add.answered.is_some() && (role.is_staff() || internal) {
+        return Err(AppError::invalid("answered", "is the patient's answer to \"did this answer your question?\""));
+    }
     let triage = match (&add.body, role.is_staff()) {
         (Some(body), false) => {
             let subject = thread.subject.as_str();
@@ -145,13 +149,18 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
             author_id: caller.user.id,
             body: add.body,
             internal,
-            new_status: if add.acknowledgement { thread.status } else { thread.status_after_message(role, internal) },
+            new_status: if add.answered == Some(true) {
+                thread.status
+            } else {
+                thread.status_after_message(role, internal)
+            },
             triage,
             attachments: add.attachments,
             idempotency: add.idempotency,
             now,
             draft: add.draft,
             reading_grade,
+            answered: add.answered,
             audit: message_audit(caller, &thread, internal, has_files),
             jobs: match (role.is_staff(), internal) {
                 (true, false) => crate::jobs::for_staff_reply(&app.notifications, now),

@@ -170,6 +170,7 @@ async fn release(
         jobs: crate::jobs::for_staff_reply(&app.notifications, now),
         draft: None,
         reading_grade: Some(grade),
+        answered: None,
     };
     let release = ReleaseHeld { id: reply.id, message, audit: vec![audit], release_job: release_job_key(reply.id) };
     let written = app.store.release_held(release).await?;

@@ -96,6 +96,8 @@ pub struct UpdateUser {
     pub language: Option<String>,
     /// Patients only: `Some("")` removes it.
     pub mrn: Option<String>,
+    /// Staff only: whether they read the clinic's insights.
+    pub clinic_lead: Option<bool>,
 }
 
 impl UpdateUser {
@@ -105,6 +107,7 @@ impl UpdateUser {
             && self.display_name.is_none()
             && self.language.is_none()
             && self.mrn.is_none()
+            && self.clinic_lead.is_none()
     }
 }
 
@@ -155,6 +158,13 @@ pub async fn update_user(app: &App, by: Operator<'_>, target: UserRef, input: Up
             Some("") => Some(None),
             Some(raw) => Some(Some(Mrn::parse(raw)?)),
         },
+        clinic_lead: match input.clinic_lead {
+            Some(true) if !carethread_core::policy::may_lead_clinic(role.unwrap_or(user.role)) => {
+                return Err(AppError::invalid("clinic_lead", "is for members of staff only"));
+            }
+            Some(lead) if lead != user.clinic_lead => Some(lead),
+            _ => None,
+        },
     };
     if let Some(disabled) = input.disabled {
         if own && disabled {
@@ -178,6 +188,9 @@ pub async fn update_user(app: &App, by: Operator<'_>, target: UserRef, input: Up
         }
         if change.mrn.is_some() {
             what.push("record number".to_owned());
+        }
+        if let Some(lead) = change.clinic_lead {
+            what.push(if lead { "made a clinic lead" } else { "no longer a clinic lead" }.to_owned());
         }
         let audit = entry(by, AuditAction::UserUpdate, what.join("; "));
         app.store.update_user(user.id, &change, &audit).await.map_err(|e| match e {

@@ -121,6 +121,7 @@ pub async fn request_visit(app: &App, caller: &Caller, id: ThreadId, input: Requ
         jobs: vec![notice],
         draft: None,
         reading_grade: None,
+        answered: None,
     };
     app.store
         .request_visit(NewVisitRequest {

@@ -1,19 +1,62 @@
-//! The clinic's insights at the application layer: only administrators read
-//! them, a bad range or filter is refused with the field at fault, and what
-//! a patient writes is counted (the figures themselves are checked against
-//! a hand count in the store's tests), on SQLite and PostgreSQL.
+//! The clinic's insights at the application layer: only administrators and
+//! the staff they make clinic leads read them, a bad range or filter is
+//! refused with the field at fault, and what a patient writes (and answers)
+//! is counted (the figures themselves are checked against a hand count in
+//! the store's tests), on SQLite and PostgreSQL.
 
 mod support;
 
-use carethread_app::AppError;
 use carethread_app::insights::{self, InsightsFilter};
+use carethread_app::messages::{self, AddMessage};
 use carethread_app::threads::{self, StartThread};
+use carethread_app::users::{self, UpdateUser, UserRef};
+use carethread_app::{AppError, Caller, Operator};
+use carethread_core::audit::AuditAction;
+use carethread_core::message::MessageBody;
+use carethread_store::AuditQuery;
 use chrono::{TimeDelta, Utc};
 
+/// `who` as the application sees them after an administrator's change.
+async fn again(c: &support::Clinic, who: &Caller) -> Caller {
+    let user = c.app.store.user(who.user.id).await.expect("read").expect("user");
+    Caller { user, client: who.client.clone() }
+}
+
+fn lead(on: bool) -> UpdateUser {
+    UpdateUser { clinic_lead: Some(on), ..UpdateUser::default() }
+}
+
 #[tokio::test]
-async fn only_administrators_read_the_insights() {
+async fn administrators_and_the_staff_they_make_clinic_leads_read_the_insights() {
     for backend in support::backends() {
         let c = support::clinic(backend).await;
+        let admin = Operator::Person(&c.admin);
+        let refused = users::update_user(&c.app, admin, UserRef::Id(c.alice.user.id), lead(true)).await;
+        assert!(
+            matches!(&refused, Err(AppError::Invalid { field, .. }) if field == "clinic_lead"),
+            "{backend}: a patient is never a clinic lead: {refused:?}"
+        );
+        let by_nurse = users::update_user(&c.app, Operator::Person(&c.nurse), UserRef::Id(c.nurse.user.id), lead(true));
+        assert!(matches!(by_nurse.await, Err(AppError::Forbidden(_))), "{backend}: only administrators make leads");
+        let made = users::update_user(&c.app, admin, UserRef::Id(c.nurse.user.id), lead(true)).await.expect("made");
+        assert!(made.clinic_lead, "{backend}");
+        let nurse = again(&c, &c.nurse).await;
+        let any = InsightsFilter::default;
+        assert!(insights::volume(&c.app, &nurse, any()).await.is_ok(), "{backend}");
+        assert!(insights::response(&c.app, &nurse, any()).await.is_ok(), "{backend}");
+        assert!(insights::workload(&c.app, &nurse, any()).await.is_ok(), "{backend}");
+        assert!(insights::safety(&c.app, &nurse, any()).await.is_ok(), "{backend}");
+        assert!(insights::ai(&c.app, &nurse, any()).await.is_ok(), "{backend}");
+        let asked = AuditQuery { action: Some(AuditAction::UserUpdate), limit: 50, ..AuditQuery::default() };
+        let audit = c.app.store.audit_entries(&asked).await.expect("audit");
+        assert!(audit.iter().any(|e| e.detail.as_deref() == Some("made a clinic lead")), "{backend}: audited");
+        users::update_user(&c.app, admin, UserRef::Id(c.nurse.user.id), lead(false)).await.expect("unmade");
+        let nurse = again(&c, &c.nurse).await;
+        assert!(matches!(
+            insights::volume(&c.app, &nurse, InsightsFilter::default()).await,
+            Err(AppError::Forbidden(_))
+        ));
+
         for caller in [&c.alice, &c.carol, &c.nurse, &c.doctor, &c.outsider] {
             let refused = insights::volume(&c.app, caller, InsightsFilter::default()).await;
             assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: {:?}", caller.user.role);
@@ -22,6 +65,8 @@ async fn only_administrators_read_the_insights() {
             let refused = insights::workload(&c.app, caller, InsightsFilter::default()).await;
             assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}");
             let refused = insights::safety(&c.app, caller, InsightsFilter::default()).await;
+            assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}");
+            let refused = insights::ai(&c.app, caller, InsightsFilter::default()).await;
             assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}");
         }
         assert!(insights::volume(&c.app, &c.admin, InsightsFilter::default()).await.is_ok(), "{backend}");
@@ -37,6 +82,12 @@ async fn a_bad_range_or_pool_names_the_field_at_fault() {
             (InsightsFilter { from: Some(today), to: Some(today - TimeDelta::days(1)), ..Default::default() }, "from"),
             (InsightsFilter { from: Some(today - TimeDelta::days(400)), to: Some(today), ..Default::default() }, "to"),
             (InsightsFilter { pool: Some("no-such-pool".into()), ..Default::default() }, "pool"),
+            (InsightsFilter { clinician: Some("nobody".into()), ..Default::default() }, "clinician"),
+            (InsightsFilter { clinician: Some(c.alice.user.id.to_string()), ..Default::default() }, "clinician"),
+            (InsightsFilter { group: Some("payer".into()), ..Default::default() }, "group"),
+            (InsightsFilter { group: Some("Payer:x".into()), ..Default::default() }, "group"),
+            (InsightsFilter { group: Some("age_band:12-15".into()), ..Default::default() }, "group"),
+            (InsightsFilter { group: Some("language:fr".into()), ..Default::default() }, "group"),
         ];
         for (filter, field) in cases {
             let refused = insights::volume(&c.app, &c.admin, filter).await;
@@ -77,6 +128,38 @@ async fn a_patients_message_is_counted_on_its_day_and_as_after_hours_when_the_cl
         assert_eq!((response.threads, response.overdue), (1, 0), "{backend}: just written, not yet due");
         let workload = insights::workload(&c.app, &c.admin, InsightsFilter::default()).await.expect("workload");
         assert!(workload.workload.staff.is_empty(), "{backend}: nobody has replied");
+    }
+}
+
+#[tokio::test]
+async fn a_patients_answer_to_did_this_answer_your_question_is_counted_for_the_reply_it_answers() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let asked = StartThread {
+            patient: None,
+            subject: "Refill".to_owned(),
+            body: "Could I have a refill of my inhaler?".to_owned(),
+            category: None,
+            confidential: false,
+            idempotency: None,
+        };
+        let thread = threads::start_thread(&c.app, &c.alice, asked).await.expect("start").thread_id;
+        let text = |t: &str| Some(MessageBody::parse(t, 5000).expect("body"));
+        let reply = AddMessage { body: text("Sent to your pharmacy."), ..AddMessage::default() };
+        messages::add_message(&c.app, &c.nurse, thread, reply).await.expect("reply");
+        let by_staff = AddMessage { body: text("Yes"), answered: Some(true), ..AddMessage::default() };
+        let refused = messages::add_message(&c.app, &c.nurse, thread, by_staff).await;
+        assert!(
+            matches!(&refused, Err(AppError::Invalid { field, .. }) if field == "answered"),
+            "{backend}: only the patient's side answers: {refused:?}"
+        );
+        let no = AddMessage { body: text("I still have a question"), answered: Some(false), ..AddMessage::default() };
+        messages::add_message(&c.app, &c.alice, thread, no).await.expect("answer");
+
+        let safety = insights::safety(&c.app, &c.admin, InsightsFilter::default()).await.expect("safety");
+        let answers: Vec<_> = safety.answers.iter().map(|a| (a.name.as_deref(), a.yes, a.no)).collect();
+        assert_eq!(answers, [(Some(c.nurse.user.display_name.as_str()), 0, 1)], "{backend}");
+        assert_eq!(safety.answered_yes_share(), Some(0.0), "{backend}");
     }
 }
 

@@ -197,11 +197,20 @@ pub const fn may_administer(role: Role) -> bool {
 
 /// Whether the role reads the clinic's insights: message volume, response
 /// times against the targets, workload per person and pool, and safety
-/// figures. Administrators, who plan the clinic's time and govern its AI;
-/// the figures are counts, never message content or a patient's name.
+/// figures. Administrators, who plan the clinic's time and govern its AI,
+/// and the members of staff an administrator made clinic leads (a lead's
+/// flag counts only while they are staff); the figures are counts, never
+/// message content or a patient's name.
 #[must_use]
-pub const fn may_view_insights(role: Role) -> bool {
-    matches!(role, Role::Admin)
+pub const fn may_view_insights(role: Role, clinic_lead: bool) -> bool {
+    matches!(role, Role::Admin) || (clinic_lead && role.is_staff())
+}
+
+/// Whether an administrator may make this role a clinic lead: members of
+/// staff only.
+#[must_use]
+pub const fn may_lead_clinic(role: Role) -> bool {
+    role.is_staff()
 }
 
 /// Whether the role reads the equity monitor: how each group of patients
@@ -515,10 +524,13 @@ mod tests {
     }
 
     #[test]
-    fn only_administrators_read_the_clinics_insights() {
+    fn administrators_and_staff_made_clinic_leads_read_the_clinics_insights() {
         for role in Role::ALL {
-            assert_eq!(may_view_insights(role), role == Role::Admin, "{role:?}");
+            assert_eq!(may_view_insights(role, false), role == Role::Admin, "{role:?}");
+            assert_eq!(may_view_insights(role, true), role == Role::Admin || role.is_staff(), "{role:?}");
         }
+        assert!(!may_view_insights(Role::Patient, true) && !may_view_insights(Role::Proxy, true));
+        assert!(may_view_insights(Role::Nurse, true));
     }
 
     #[test]

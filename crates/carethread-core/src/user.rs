@@ -132,6 +132,8 @@ pub struct User {
     pub disabled: bool,
     /// Patients only: the clinic's record number, where one is set.
     pub mrn: Option<Mrn>,
+    /// Staff only: the clinic lets them read its insights.
+    pub clinic_lead: bool,
 }
 
 /// A validated request to create a user.

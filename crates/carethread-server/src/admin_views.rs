@@ -19,6 +19,8 @@ pub struct AdminUserOut {
     pub date_of_birth: Option<NaiveDate>,
     /// Patients only: the clinic's medical record number, where one is set.
     pub mrn: Option<String>,
+    /// Staff only: reads the clinic's insights.
+    pub clinic_lead: bool,
 }
 
 /// Users.
@@ -33,6 +35,7 @@ pub(crate) fn admin_user(u: &User) -> AdminUserOut {
         disabled: u.disabled,
         date_of_birth: u.date_of_birth,
         mrn: u.mrn.as_ref().map(|m| m.as_str().to_owned()),
+        clinic_lead: u.clinic_lead,
     }
 }
 

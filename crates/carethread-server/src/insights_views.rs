@@ -8,7 +8,7 @@
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use carethread_app::insights::{
-    Applied, InsightsFilter, ResponseFigures, SafetyFigures, VolumeFigures, WorkloadFigures,
+    AiFigures, AiSums, Applied, InsightsFilter, ResponseFigures, SafetyFigures, VolumeFigures, WorkloadFigures,
 };
 use carethread_core::thread::{Category, Urgency};
 use carethread_store::{Band, CloseBand, Direction};
@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::ApiError;
 
 /// The sections, in the order of the menu.
-pub const SECTIONS: [&str; 4] = ["volume", "response", "workload", "safety"];
+pub const SECTIONS: [&str; 5] = ["volume", "response", "workload", "safety", "ai"];
 
 /// A range and filters, as a query string gives them.
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
@@ -36,6 +36,11 @@ pub struct InsightsParams {
     pub category: Option<String>,
     /// `emergency`, `urgent` or `routine`.
     pub urgency: Option<String>,
+    /// A member of staff's id: the threads assigned to them or answered by them.
+    pub clinician: Option<String>,
+    /// A group of patients as `dimension:value` (`language:es`, `age_band:65+`,
+    /// `payer:medicaid`, `payer:not given`).
+    pub group: Option<String>,
     /// `json` (default) or `csv` (one table, named by `table`).
     pub format: Option<String>,
     /// The table a CSV holds, e.g. `per_day`.
@@ -73,6 +78,8 @@ impl InsightsParams {
             pool: nonempty(self.pool.as_ref()).map(str::to_owned),
             category: nonempty(self.category.as_ref()).map(Category::parse).transpose()?,
             urgency: nonempty(self.urgency.as_ref()).map(Urgency::parse).transpose()?,
+            clinician: nonempty(self.clinician.as_ref()).map(str::to_owned),
+            group: nonempty(self.group.as_ref()).map(str::to_owned),
         })
     }
 
@@ -113,6 +120,10 @@ pub struct InsightsOut {
     pub pool: Option<String>,
     pub category: Option<String>,
     pub urgency: Option<String>,
+    /// A member of staff's id.
+    pub clinician: Option<String>,
+    /// A group of patients, `dimension:value`.
+    pub group: Option<String>,
     pub summary: Vec<FigureOut>,
     pub tables: Vec<TableOut>,
 }
@@ -125,6 +136,8 @@ fn out(section: &'static str, applied: &Applied, summary: Vec<FigureOut>, tables
         pool: applied.pool.clone(),
         category: applied.category.map(|c| c.as_str().to_owned()),
         urgency: applied.urgency.map(|u| u.as_str().to_owned()),
+        clinician: applied.clinician.map(|c| c.to_string()),
+        group: applied.group.clone(),
         summary,
         tables,
     }
@@ -282,6 +295,7 @@ pub fn workload_out(w: &WorkloadFigures) -> InsightsOut {
                 json!(s.replies),
                 json!(s.moved_in),
                 json!(s.moved_out),
+                json!(s.coverage_received),
             ]
         })
         .collect();
@@ -289,7 +303,16 @@ pub fn workload_out(w: &WorkloadFigures) -> InsightsOut {
         .workload
         .pools
         .iter()
-        .map(|p| vec![json!(p.name), json!(p.threads), json!(p.replies), json!(p.moved_in), json!(p.moved_out)])
+        .map(|p| {
+            vec![
+                json!(p.name),
+                json!(p.threads),
+                json!(p.replies),
+                json!(p.moved_in),
+                json!(p.moved_out),
+                json!(p.coverage_received),
+            ]
+        })
         .collect();
     let replies: i64 = w.workload.staff.iter().map(|s| s.replies).sum();
     #[expect(clippy::cast_precision_loss, reason = "seconds of work in a range")]
@@ -302,8 +325,18 @@ pub fn workload_out(w: &WorkloadFigures) -> InsightsOut {
         .map(|s| vec![json!(s.name), minutes(s.active_seconds), minutes(s.after_hours_seconds)])
         .collect();
     let tables = vec![
-        table("staff", &["name", "role", "threads", "replies", "moved_in", "moved_out"], staff, &[3, 4, 5]),
-        table("pools", &["pool", "threads", "replies", "moved_in", "moved_out"], pools, &[2, 3, 4]),
+        table(
+            "staff",
+            &["name", "role", "threads", "replies", "moved_in", "moved_out", "coverage_received"],
+            staff,
+            &[3, 4, 5, 6],
+        ),
+        table(
+            "pools",
+            &["pool", "threads", "replies", "moved_in", "moved_out", "coverage_received"],
+            pools,
+            &[2, 3, 4, 5],
+        ),
         table("active_time", &["name", "active_minutes", "after_hours_minutes"], time, &[1, 2]),
     ];
     out("workload", &w.applied, vec![count("replies", replies)], tables)
@@ -318,6 +351,7 @@ pub fn safety_out(s: &SafetyFigures) -> InsightsOut {
         count("raised", s.overrides_toward(Direction::Raised)),
         count("lowered", s.overrides_toward(Direction::Lowered)),
         share("replies_above_grade_8", s.above_grade_8_share()),
+        share("answered_yes", s.answered_yes_share()),
     ];
     let tables = vec![
         table(
@@ -341,8 +375,71 @@ pub fn safety_out(s: &SafetyFigures) -> InsightsOut {
             s.reading.iter().map(|r| vec![json!(r.name), json!(r.replies), json!(r.above_grade_8)]).collect(),
             &[1, 2],
         ),
+        table(
+            "answers",
+            &["replied_by", "yes", "no"],
+            s.answers
+                .iter()
+                .map(|a| vec![a.name.as_ref().map_or(json!("none"), |n| json!(n)), json!(a.yes), json!(a.no)])
+                .collect(),
+            &[1, 2],
+        ),
     ];
     out("safety", &s.applied, summary, tables)
+}
+
+/// One row of drafting figures after its first cell.
+fn ai_row(first: Value, s: &AiSums) -> Vec<Value> {
+    vec![
+        first,
+        json!(s.requested),
+        json!(s.used),
+        json!(s.unassisted),
+        rounded(s.used_share().map(|x| x * 100.0)),
+        rounded(s.mean_edit_distance()),
+        rounded(s.minutes_assisted()),
+        rounded(s.minutes_unassisted()),
+        rounded(s.minutes_saved()),
+    ]
+}
+
+const AI_COLUMNS: [&str; 8] = [
+    "drafts_requested",
+    "drafts_used",
+    "replies_without_draft",
+    "drafts_used_percent",
+    "mean_edit_distance",
+    "minutes_with_draft",
+    "minutes_without_draft",
+    "minutes_saved",
+];
+
+#[must_use]
+pub fn ai_out(a: &AiFigures) -> InsightsOut {
+    let t = &a.total;
+    let summary = vec![
+        count("drafts_requested", t.requested),
+        count("drafts_used", t.used),
+        share("drafts_used_share", t.used_share()),
+        share("replies_from_drafts", t.assisted_share()),
+        FigureOut { name: "mean_edit_distance", value: t.mean_edit_distance(), share: false },
+        FigureOut { name: "minutes_saved", value: t.minutes_saved(), share: false },
+    ];
+    let columns = |first: &'static str| std::iter::once(first).chain(AI_COLUMNS).collect::<Vec<_>>();
+    let tables = vec![
+        table("ai_per_week", &columns("week"), a.weeks.iter().map(|(w, s)| ai_row(json!(w), s)).collect(), &[1, 2]),
+        table("ai_per_person", &columns("name"), a.staff.iter().map(|(n, s)| ai_row(json!(n), s)).collect(), &[1, 2]),
+        table(
+            "ai_writing_time",
+            &["week", "minutes_with_draft", "minutes_without_draft"],
+            a.weeks
+                .iter()
+                .map(|(w, s)| vec![json!(w), rounded(s.minutes_assisted()), rounded(s.minutes_unassisted())])
+                .collect(),
+            &[1, 2],
+        ),
+    ];
+    out("ai", &a.applied, summary, tables)
 }
 
 /// A CSV cell: quoted when it must be, and guarded with a leading
@@ -401,6 +498,7 @@ pub async fn section(
         "response" => response_out(&insights::response(app, caller, filter).await?),
         "workload" => workload_out(&insights::workload(app, caller, filter).await?),
         "safety" => safety_out(&insights::safety(app, caller, filter).await?),
+        "ai" => ai_out(&insights::ai(app, caller, filter).await?),
         _ => return Err(ApiError::NotFound),
     })
 }

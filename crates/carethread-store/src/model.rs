@@ -301,6 +301,8 @@ pub struct NewMessage {
     pub draft: Option<DraftUse>,
     /// A staff reply's reading grade, for the AI report.
     pub reading_grade: Option<f64>,
+    /// A patient's answer to "did this answer your question?" (`Some(true)`: yes).
+    pub answered: Option<bool>,
 }
 
 /// How a reply used a draft.
@@ -494,4 +496,6 @@ pub struct UserChange {
     pub language: Option<carethread_core::user::Language>,
     /// A patient's record number: `Some(None)` removes it.
     pub mrn: Option<Option<carethread_core::user::Mrn>>,
+    /// Staff only: whether they read the clinic's insights.
+    pub clinic_lead: Option<bool>,
 }

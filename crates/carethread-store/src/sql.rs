@@ -10,7 +10,7 @@ pub(crate) const THREAD_COLS: &str = "t.id, t.patient_id, t.subject, t.category,
 
 /// Columns of a `users u` row.
 pub(crate) const USER_COLS: &str =
-    "u.id, u.username, u.display_name, u.role, u.date_of_birth, u.language, u.disabled, u.mrn";
+    "u.id, u.username, u.display_name, u.role, u.date_of_birth, u.language, u.disabled, u.mrn, u.clinic_lead";
 
 /// The rows of `threads t` that the actor (`$1`) may see at time `$2` (ms).
 /// Mirrors `carethread_core::policy::decide_thread` for `ThreadAction::Read`

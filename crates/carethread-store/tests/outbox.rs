@@ -115,6 +115,7 @@ async fn outbox_story(store: Arc<dyn Store>) {
         jobs: vec![job("notify", Some(key), 0), job("notify", Some(key), 0)],
         draft: None,
         reading_grade: None,
+        answered: None,
     };
     for _ in 0..3 {
         store.add_message(reply("notify:patient")).await.expect("reply");

@@ -40,6 +40,7 @@ fn message(thread_id: ThreadId, author: &User, text: &str) -> NewMessage {
         jobs: Vec::new(),
         draft: None,
         reading_grade: None,
+        answered: None,
     }
 }
 

@@ -329,6 +329,7 @@ async fn seed_threads(store: &Arc<dyn Store>, clinic: &DemoClinic) -> anyhow::Re
                     jobs: Vec::new(),
                     draft: None,
                     reading_grade: None,
+                    answered: None,
                 })
                 .await?;
         }

@@ -478,6 +478,12 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             ),
             (
                 Method::GET,
+                "/api/v1/insights/ai".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::GET,
                 "/api/v1/insights/volume?format=csv&table=per_day".into(),
                 Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),

@@ -30,7 +30,7 @@ async fn an_administrator_reads_each_section_as_json_and_each_table_as_csv() {
         assert_eq!(per_day["name"], "per_day");
         assert_eq!(per_day["columns"], json!(["day", "messages", "after_hours"]));
         assert_eq!(per_day["rows"].as_array().map(Vec::len), Some(28), "{backend:?}: four weeks by default");
-        for section in ["response", "workload", "safety"] {
+        for section in ["response", "workload", "safety", "ai"] {
             let reply = app.get(&format!("/api/v1/insights/{section}"), &admin).await;
             assert_eq!(reply.status, StatusCode::OK, "{backend:?} {section}: {:?}", reply.body);
             assert_eq!(reply.body["section"], section);
@@ -78,6 +78,9 @@ async fn bad_ranges_filters_and_tables_are_refused_naming_the_field() {
             ("/api/v1/insights/volume?pool=no-such-pool", "pool"),
             ("/api/v1/insights/volume?format=pdf", "format"),
             ("/api/v1/insights/volume?format=csv&table=secrets", "table"),
+            ("/api/v1/insights/volume?clinician=nobody", "clinician"),
+            ("/api/v1/insights/ai?group=payer", "group"),
+            ("/api/v1/insights/ai?group=age_band%3A12-15", "group"),
         ];
         for (path, field) in cases {
             let reply = app.get(path, &admin).await;
@@ -101,11 +104,13 @@ async fn the_portal_draws_each_figure_as_a_chart_beside_its_table() {
             json!({"subject": "Refill", "body": "Could I have a refill of my inhaler?", "category": "medication"});
         app.post("/api/v1/threads", &alice, body).await;
         let admin = Browser::sign_in(&app, "admin").await;
-        for path in ["/insights", "/insights/response", "/insights/workload", "/insights/safety"] {
+        for path in ["/insights", "/insights/response", "/insights/workload", "/insights/safety", "/insights/ai"] {
             let page = admin.get(path).await;
             assert_eq!(page.status, StatusCode::OK, "{backend:?} {path}");
             assert!(page.html.contains("href=\"/insights\""), "{path}: the section menu");
-            assert!(page.html.contains("href=\"/admin#report-h\""), "{path}: the AI report is one of the pages");
+            assert!(page.html.contains("href=\"/insights/ai\""), "{path}: drafting is one of the pages");
+            assert!(page.html.contains("id=\"insights-clinician\""), "{path}: narrowed to a member of staff");
+            assert!(page.html.contains("value=\"language:es\""), "{path}: or to a group of patients");
             assert!(!page.html.contains("<script src=\"http"), "{path}: no third-party script");
         }
         let page = admin.get("/insights?category=medication").await;
@@ -128,5 +133,43 @@ async fn the_portal_draws_each_figure_as_a_chart_beside_its_table() {
         let page = admin.get("/insights/safety").await;
         assert!(page.html.contains("<h1>Calidad y seguridad</h1>"), "{backend:?}: the title in Spanish");
         assert!(page.html.contains("Descargar CSV"), "the CSV link in Spanish");
+    }
+}
+
+#[tokio::test]
+async fn an_administrator_makes_a_nurse_a_clinic_lead_who_then_reads_the_insights_but_not_the_equity_monitor() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = app.login("admin").await;
+        let kim_id = app.id("rn.kim");
+        let before = app.login("rn.kim").await;
+        assert_eq!(app.get("/api/v1/insights/ai", &before).await.status, StatusCode::FORBIDDEN, "{backend:?}");
+        let lead = json!({"clinic_lead": true});
+        let made =
+            app.call(reqwest::Method::PATCH, &format!("/api/v1/admin/users/{kim_id}"), Some(&admin), Some(lead)).await;
+        assert_eq!(made.status, StatusCode::OK, "{backend:?}: {:?}", made.body);
+        assert_eq!(made.body["clinic_lead"], true, "{backend:?}");
+        let alice = app.id("patient.alice");
+        let patient_lead = json!({"clinic_lead": true});
+        let refused = app
+            .call(reqwest::Method::PATCH, &format!("/api/v1/admin/users/{alice}"), Some(&admin), Some(patient_lead))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: a patient is never a lead");
+
+        let kim = app.login("rn.kim").await;
+        let ai = app.get(&format!("/api/v1/insights/ai?clinician={kim_id}&group=language%3Aes"), &kim).await;
+        assert_eq!(ai.status, StatusCode::OK, "{backend:?}: {:?}", ai.body);
+        assert_eq!(ai.body["clinician"], kim_id.as_str(), "{backend:?}: the filter as applied");
+        assert_eq!(ai.body["group"], "language:es");
+        let weekly = ai.body["tables"].as_array().and_then(|t| t.iter().find(|t| t["name"] == "ai_per_week"));
+        assert_eq!(weekly.map(|t| t["rows"].as_array().map_or(0, Vec::len) >= 4), Some(true), "{backend:?}: {ai:?}");
+        assert_eq!(app.get("/api/v1/insights/equity", &kim).await.status, StatusCode::FORBIDDEN, "{backend:?}");
+
+        let portal = Browser::sign_in(&app, "rn.kim").await;
+        let inbasket = portal.get("/inbasket").await;
+        assert!(inbasket.html.contains("href=\"/insights\""), "{backend:?}: the menu offers the insights");
+        let page = portal.get("/insights/workload").await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}");
+        assert!(!page.html.contains("href=\"/insights/equity\""), "{backend:?}: the equity monitor is administrators'");
     }
 }

@@ -258,6 +258,7 @@ pub async fn message_at(
         jobs: Vec::new(),
         draft: None,
         reading_grade: None,
+        answered: None,
     };
     c.app.store.add_message(new).await.expect("message");
 }

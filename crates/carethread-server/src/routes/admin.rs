@@ -104,6 +104,8 @@ pub struct UserPatchIn {
     /// Patients only: the clinic's medical record number (1–20 letters,
     /// digits and dashes); an empty string removes it.
     pub mrn: Option<String>,
+    /// Staff only: a clinic lead reads the clinic's insights.
+    pub clinic_lead: Option<bool>,
 }
 
 /// Disables or re-enables a user, or changes their role, name or language.
@@ -127,6 +129,7 @@ pub async fn update_user(
         display_name: input.display_name,
         language: input.language,
         mrn: input.mrn,
+        clinic_lead: input.clinic_lead,
     };
     let user = users::update_user(&state.app(), Operator::Person(&auth.caller()), UserRef::Id(id), change).await?;
     Ok(Json(admin_user(&user)))

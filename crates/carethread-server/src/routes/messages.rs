@@ -46,6 +46,11 @@ pub struct NewMessageIn {
     /// least 80% of the draft's words): then it is their own reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_id: Option<String>,
+    /// Patient side only: the answer to "did this answer your question?".
+    /// `true` leaves the thread with the patient; `false` puts it back with
+    /// the care team. Counted in the clinic's quality figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<bool>,
 }
 
 /// Adds a message (or, for staff, an internal note) to a thread.
@@ -82,7 +87,7 @@ pub async fn post_message(
         attachments: Vec::new(),
         idempotency: key,
         draft,
-        acknowledgement: false,
+        answered: input.answered,
     };
     Ok((StatusCode::CREATED, Json(add_to_thread(&state, &auth, to, message).await?)))
 }

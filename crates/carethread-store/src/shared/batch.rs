@@ -86,6 +86,8 @@ pub(crate) struct MessageRow {
     pub(crate) key_id: i64,
     pub(crate) ai_assisted: bool,
     pub(crate) reading_grade: Option<f64>,
+    /// `yes` or `no`: a patient's answer to "did this answer your question?".
+    pub(crate) answered: Option<&'static str>,
 }
 
 /// Where a message goes: its thread, its id, and its number in the thread.
@@ -122,6 +124,7 @@ impl MessageRow {
             key_id,
             ai_assisted: false,
             reading_grade: None,
+            answered: None,
         })
     }
 
@@ -142,6 +145,11 @@ impl MessageRow {
     /// A staff reply: whether it started from a draft, and its reading grade.
     pub(crate) fn reply(self, ai_assisted: bool, reading_grade: Option<f64>) -> Self {
         Self { ai_assisted, reading_grade, ..self }
+    }
+
+    /// A patient's answer to "did this answer your question?", when it is one.
+    pub(crate) fn answering(self, answered: Option<bool>) -> Self {
+        Self { answered: answered.map(|yes| if yes { "yes" } else { "no" }), ..self }
     }
 }
 
@@ -196,8 +204,8 @@ pub(crate) trait BatchRow {
 
 impl BatchRow for MessageRow {
     const INSERT: &'static str = "INSERT INTO messages (id, thread_id, author_id, body, internal, sent_at, seq, \
-         idempotency_key, request_fingerprint, key_id, ai_assisted, reading_grade)";
-    const COLUMNS: usize = 12;
+         idempotency_key, request_fingerprint, key_id, ai_assisted, reading_grade, answered)";
+    const COLUMNS: usize = 13;
 
     fn bind<'q, D: Dialect>(&'q self, query: Q<'q, D>) -> Q<'q, D> {
         query
@@ -213,6 +221,7 @@ impl BatchRow for MessageRow {
             .bind_v(self.key_id)
             .bind_v(self.ai_assisted)
             .bind_v(self.reading_grade)
+            .bind_v(self.answered)
     }
 }
 

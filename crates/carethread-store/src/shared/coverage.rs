@@ -162,6 +162,18 @@ impl<B: Backend> crate::Coverage for B {
                     .bind_v(ms(now))
                     .execute_with(&mut *conn)
                     .await?;
+                    // Kept after the thread goes back: the coverer's work in the insights.
+                    sqlx::query::<B::D>(
+                        "INSERT INTO coverage_received (thread_id, person_id, to_user_id, to_pool_id, at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind_v(thread.to_string())
+                    .bind_v(person.to_string())
+                    .bind_v(to_user.clone())
+                    .bind_v(to_pool.clone())
+                    .bind_v(ms(now))
+                    .execute_with(&mut *conn)
+                    .await?;
                     entries
                         .push(audit.clone().patient(patient).target("thread", thread).detail("moved to the coverer"));
                     moved.push(thread);

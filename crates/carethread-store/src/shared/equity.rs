@@ -68,6 +68,14 @@ impl<B: Backend> crate::Equity for B {
         rows.iter().map(|r| group(&r.get_v::<String, _>("dimension")?, &r.get_v::<String, _>("value")?)).collect()
     }
 
+    async fn recorded_groups(&self) -> StoreResult<Vec<(Dimension, GroupValue)>> {
+        let rows =
+            sqlx::query::<B::D>("SELECT DISTINCT dimension, value FROM patient_groups ORDER BY dimension, value")
+                .fetch_all_with(&self.sql().read)
+                .await?;
+        rows.iter().map(|r| group(&r.get_v::<String, _>("dimension")?, &r.get_v::<String, _>("value")?)).collect()
+    }
+
     async fn equity_rows(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<EquityRows> {
         let read = &self.sql().read;
         let mut groups: HashMap<UserId, Vec<(Dimension, GroupValue)>> = HashMap::new();

@@ -4,7 +4,9 @@
 //! calendar and working clock are integer arithmetic in the SQL itself
 //! (`calendar.rs`), the same text on SQLite and PostgreSQL.
 
+mod answers;
 mod calendar;
+mod drafting;
 
 use std::fmt::Write as _;
 
@@ -15,8 +17,8 @@ use carethread_core::billing::ACTIVITY_PING_SECONDS;
 use super::backend::Backend;
 use super::prelude::*;
 use crate::{
-    Band, CloseBand, Direction, InsightsQuery, OverrideCell, PoolWork, ReadingCell, ResponseCell, Safety, StaffWork,
-    UnreadCell, Volume, VolumeCell, Workload,
+    AiCell, Band, CloseBand, Direction, InsightsQuery, OverrideCell, PatientGroup, PoolWork, ReadingCell, ResponseCell,
+    Safety, StaffWork, UnreadCell, Volume, VolumeCell, Workload,
 };
 
 /// How long a reply may wait to be read before it counts as unread: two days.
@@ -35,19 +37,57 @@ fn staff_roles() -> String {
 /// the range), and the values to bind in order.
 fn filters(query: &InsightsQuery) -> (String, Vec<String>) {
     let mut sql = String::new();
-    let mut binds = Vec::new();
-    let mut add = |column: &str, value: String| {
-        binds.push(value);
-        let _ = write!(sql, " AND t.{column} = ${}", binds.len() + 2);
+    let mut binds: Vec<String> = Vec::new();
+    // `condition` with each `{}` the number of the next value bound.
+    let mut add = |condition: &str, values: Vec<String>| {
+        let mut text = condition.to_owned();
+        for value in values {
+            binds.push(value);
+            text = text.replacen("{}", &format!("${}", binds.len() + 2), 1);
+        }
+        let _ = write!(sql, " AND {text}");
     };
     if let Some(pool) = query.pool {
-        add("pool_id", pool.to_string());
+        add("t.pool_id = {}", vec![pool.to_string()]);
     }
     if let Some(category) = query.category {
-        add("category", category.as_str().to_owned());
+        add("t.category = {}", vec![category.as_str().to_owned()]);
     }
     if let Some(urgency) = query.urgency {
-        add("urgency", urgency.as_str().to_owned());
+        add("t.urgency = {}", vec![urgency.as_str().to_owned()]);
+    }
+    if let Some(clinician) = query.clinician {
+        let id = clinician.to_string();
+        add(
+            "(t.assignee_id = {} OR EXISTS (SELECT 1 FROM messages cm WHERE cm.thread_id = t.id \
+             AND cm.author_id = {} AND cm.internal = FALSE))",
+            vec![id.clone(), id],
+        );
+    }
+    match &query.patients {
+        None => {}
+        Some(PatientGroup::Language(language)) => {
+            add("t.patient_id IN (SELECT g.id FROM users g WHERE g.language = {})", vec![language.clone()]);
+        }
+        Some(PatientGroup::Born { after, on_or_before }) => {
+            let day = |d: &NaiveDate| d.format("%Y-%m-%d").to_string();
+            let after = after.as_ref().map_or_else(|| "0000-00-00".to_owned(), day);
+            add(
+                "t.patient_id IN (SELECT g.id FROM users g WHERE g.date_of_birth > {} AND g.date_of_birth <= {})",
+                vec![after, day(on_or_before)],
+            );
+        }
+        Some(PatientGroup::BornUnknown) => {
+            add("t.patient_id IN (SELECT g.id FROM users g WHERE g.date_of_birth IS NULL)", Vec::new());
+        }
+        Some(PatientGroup::Recorded { dimension, value }) => add(
+            "t.patient_id IN (SELECT g.patient_id FROM patient_groups g WHERE g.dimension = {} AND g.value = {})",
+            vec![dimension.clone(), value.clone()],
+        ),
+        Some(PatientGroup::NotRecorded { dimension }) => add(
+            "t.patient_id NOT IN (SELECT g.patient_id FROM patient_groups g WHERE g.dimension = {})",
+            vec![dimension.clone()],
+        ),
     }
     (sql, binds)
 }
@@ -91,6 +131,7 @@ fn staff_row<R: DialectRow>(row: &R) -> StoreResult<StaffWork> {
         moved_out: 0,
         active_seconds: 0,
         after_hours_seconds: 0,
+        coverage_received: 0,
     })
 }
 
@@ -286,6 +327,16 @@ impl<B: Backend> crate::Insights for B {
             entry.moved_in = count(&row, "moved_in")?;
             entry.moved_out = count(&row, "moved_out")?;
         }
+        let covered = |who: &str, join: &str, group: &str| {
+            format!(
+                "SELECT {group}, COUNT(*) AS received FROM coverage_received c JOIN threads t ON t.id = c.thread_id \
+                 {join} ON {who} WHERE c.at >= $1 AND c.at < $2{filter} GROUP BY {group}"
+            )
+        };
+        let covered_people = covered("a.id = c.to_user_id", "JOIN users a", person);
+        for row in ranged::<B::D>(&covered_people, query, &binds).fetch_all_with(&sql.read).await? {
+            entry_for(&mut people, staff_row(&row)?, |a, b| a.id == b.id).coverage_received = count(&row, "received")?;
+        }
         active_time::<B>(sql, query, &mut people).await?;
         people.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
 
@@ -298,6 +349,7 @@ impl<B: Backend> crate::Insights for B {
                 replies: 0,
                 moved_in: 0,
                 moved_out: 0,
+                coverage_received: 0,
             })
         };
         let mut pools: Vec<PoolWork> = Vec::new();
@@ -315,6 +367,11 @@ impl<B: Backend> crate::Insights for B {
             let entry = entry_for(&mut pools, found, |a, b| a.slug == b.slug);
             entry.moved_in = count(&row, "moved_in")?;
             entry.moved_out = count(&row, "moved_out")?;
+        }
+        let covered_pools = covered("p.id = c.to_pool_id", "JOIN pools p", pool_cols);
+        for row in ranged::<B::D>(&covered_pools, query, &binds).fetch_all_with(&sql.read).await? {
+            entry_for(&mut pools, pool_row(&row)?, |a, b| a.slug == b.slug).coverage_received =
+                count(&row, "received")?;
         }
         pools.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Workload { staff: people, pools })
@@ -388,7 +445,7 @@ impl<B: Backend> crate::Insights for B {
                 })
             })
             .collect::<StoreResult<_>>()?;
-        Ok(Safety { emergencies, overrides, reading })
+        Ok(Safety { emergencies, overrides, reading, answers: answers::answers::<B>(sql, query).await? })
     }
 
     async fn insight_unread(&self, query: &InsightsQuery) -> StoreResult<Vec<UnreadCell>> {
@@ -415,5 +472,9 @@ impl<B: Backend> crate::Insights for B {
                 })
             })
             .collect()
+    }
+
+    async fn insight_ai(&self, query: &InsightsQuery) -> StoreResult<Vec<AiCell>> {
+        drafting::ai::<B>(self.sql(), query).await
     }
 }

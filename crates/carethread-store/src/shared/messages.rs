@@ -34,7 +34,8 @@ impl<D: Dialect> Sql<D> {
         let message = MessageRow::sealed(keys, MessagePlace { thread, id, seq }, new.author_id, body, new.now)?
             .internal(new.internal)
             .idempotent(new.idempotency.as_ref())
-            .reply(new.draft.is_some(), new.reading_grade);
+            .reply(new.draft.is_some(), new.reading_grade)
+            .answering(new.answered);
         Ok(MessageRows {
             message,
             triage: new.triage.as_ref().map(|t| Self::triage_row(keys, thread, Some(id), t, new.now)).transpose()?,

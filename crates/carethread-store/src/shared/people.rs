@@ -29,6 +29,7 @@ pub(crate) fn user_from_row<R: DialectRow>(row: &R) -> StoreResult<User> {
             .map(|m| carethread_core::user::Mrn::parse(&m))
             .transpose()
             .map_err(|_| StoreError::Corrupt("record number".into()))?,
+        clinic_lead: row.get_v("clinic_lead")?,
     })
 }
 
@@ -98,6 +99,7 @@ impl<B: Backend> crate::People for B {
                 language: user.language,
                 disabled: false,
                 mrn: user.mrn.clone(),
+                clinic_lead: false,
             };
             Ok(Audited::new(created, with_target(std::slice::from_ref(audit), "user", &id.to_string())))
         })
@@ -164,7 +166,8 @@ impl<B: Backend> crate::People for B {
         sql.audited(async |conn| {
             let row = sqlx::query::<B::D>(
                 "UPDATE users SET role = COALESCE($2, role), display_name = COALESCE($3, display_name), \
-                 language = COALESCE($4, language), mrn = CASE WHEN $5 THEN $6 ELSE mrn END WHERE id = $1 RETURNING id",
+                 language = COALESCE($4, language), mrn = CASE WHEN $5 THEN $6 ELSE mrn END, \
+                 clinic_lead = CASE WHEN $7 THEN $8 ELSE clinic_lead END WHERE id = $1 RETURNING id",
             )
             .bind_v(id.to_string())
             .bind_v(change.role.map(Role::as_str))
@@ -172,6 +175,8 @@ impl<B: Backend> crate::People for B {
             .bind_v(change.language.map(Language::as_str))
             .bind_v(change.mrn.is_some())
             .bind_v(change.mrn.as_ref().and_then(|m| m.as_ref().map(carethread_core::user::Mrn::as_str)))
+            .bind_v(change.clinic_lead.is_some())
+            .bind_v(change.clinic_lead.unwrap_or(false))
             .fetch_optional_with(&mut *conn)
             .await;
             if naming_conflict(row, "record number")?.is_none() {

@@ -22,6 +22,7 @@ const PURGE: &[&str] = &[
     "DELETE FROM thread_reads WHERE thread_id = $1",
     "DELETE FROM notices_sent WHERE thread_id = $1",
     "DELETE FROM coverage_moves WHERE thread_id = $1",
+    "DELETE FROM coverage_received WHERE thread_id = $1",
     "DELETE FROM held_replies WHERE thread_id = $1",
     "DELETE FROM visit_requests WHERE thread_id = $1",
     "DELETE FROM recorded_visits WHERE thread_id = $1",

@@ -52,6 +52,9 @@ pub trait Equity: Send + Sync {
     /// The groups recorded for the patient, by dimension.
     async fn patient_groups(&self, patient: UserId) -> StoreResult<Vec<(Dimension, GroupValue)>>;
 
+    /// Every value recorded for any patient, by dimension and value.
+    async fn recorded_groups(&self) -> StoreResult<Vec<(Dimension, GroupValue)>>;
+
     /// Every patient, and what happened from `from` to `to`.
     async fn equity_rows(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<EquityRows>;
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use carethread_core::ids::{PoolId, UserId};
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Urgency};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::StoreResult;
 
@@ -26,8 +26,27 @@ pub struct LocalClock {
     pub closes_ms: i64,
 }
 
+/// Which patients' threads the figures are counted over, by a group they
+/// belong to (see `carethread_core::equity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatientGroup {
+    /// The language of the patient's account (`en`, `es`).
+    Language(String),
+    /// Born after `after` (when given) and on or before `on_or_before`
+    /// (`YYYY-MM-DD`, as the account keeps it): an age band on a day.
+    Born { after: Option<NaiveDate>, on_or_before: NaiveDate },
+    /// No date of birth on the account.
+    BornUnknown,
+    /// A value recorded along a dimension (payer, sex, race, …).
+    Recorded { dimension: String, value: String },
+    /// Nothing recorded along the dimension.
+    NotRecorded { dimension: String },
+}
+
 /// What the figures are counted over: messages sent, or threads started,
-/// in `[from, to)`, optionally of one pool, category or urgency.
+/// in `[from, to)`, optionally of one pool, category or urgency, of the
+/// threads one member of staff handled (assigned to them, or answered by
+/// them), and of one group of patients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InsightsQuery {
     pub from: DateTime<Utc>,
@@ -35,6 +54,8 @@ pub struct InsightsQuery {
     pub pool: Option<PoolId>,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
+    pub clinician: Option<UserId>,
+    pub patients: Option<PatientGroup>,
     pub clock: LocalClock,
     /// The reply targets, in milliseconds: routine and urgent count open
     /// time only (the clinic's working clock), an emergency the wall clock.
@@ -189,6 +210,8 @@ pub struct StaffWork {
     pub active_seconds: i64,
     /// Of which while the clinic was closed ("pajama time").
     pub after_hours_seconds: i64,
+    /// Threads moved to them while a colleague they cover for was away.
+    pub coverage_received: i64,
 }
 
 /// One pool's work in the range.
@@ -200,6 +223,8 @@ pub struct PoolWork {
     pub replies: i64,
     pub moved_in: i64,
     pub moved_out: i64,
+    /// Threads moved to the pool while a clinician it covers for was away.
+    pub coverage_received: i64,
 }
 
 /// Who carried the work.
@@ -255,8 +280,18 @@ pub struct ReadingCell {
     pub above_grade_8: i64,
 }
 
+/// Patients' answers to "did this answer your question?" given in the
+/// range, by who sent the staff reply they answered (`None`: no staff reply
+/// came before the answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerCell {
+    pub name: Option<String>,
+    pub yes: i64,
+    pub no: i64,
+}
+
 /// Emergencies by how soon staff first opened them, against the emergency
-/// target; triage overrides; and replies' reading levels.
+/// target; triage overrides; replies' reading levels; and patients' answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Safety {
     /// `(band, threads)`: emergencies started in the range.
@@ -264,6 +299,32 @@ pub struct Safety {
     pub overrides: Vec<OverrideCell>,
     /// Per member of staff, by name.
     pub reading: Vec<ReadingCell>,
+    /// Per member of staff, by name (no staff reply first: last).
+    pub answers: Vec<AnswerCell>,
+}
+
+/// Drafting by one member of staff in one week (Monday on the clinic's
+/// calendar, as days since 1970-01-01): drafts asked for in the range, and
+/// replies to patients sent in it, with and without a draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AiCell {
+    pub week: i64,
+    pub id: UserId,
+    pub name: String,
+    /// Drafts asked for.
+    pub requested: i64,
+    /// Replies sent from a draft (marked AI-assisted).
+    pub used: i64,
+    /// Replies sent without one.
+    pub unassisted: i64,
+    /// Sum of edit distances (characters changed) over the drafts used.
+    pub edit_distance: i64,
+    /// Writing times (see [`Insights::insight_ai`]): the sum and how many,
+    /// with a draft and without.
+    pub writing_ms_assisted: i64,
+    pub written_assisted: i64,
+    pub writing_ms_unassisted: i64,
+    pub written_unassisted: i64,
 }
 
 /// The clinic's figures over a date range. Read-only.
@@ -280,4 +341,9 @@ pub trait Insights: Send + Sync {
     /// Staff replies sent in the range at least two days before `now`, per
     /// pool, and how many the patient's side had not read two days after.
     async fn insight_unread(&self, query: &InsightsQuery) -> StoreResult<Vec<UnreadCell>>;
+    /// Drafting per member of staff and week. A reply's writing time is from
+    /// when its author first opened the patient's message it answers to when
+    /// they sent it, counted only when under an hour (one sitting), so
+    /// replies with and without a draft are timed the same way.
+    async fn insight_ai(&self, query: &InsightsQuery) -> StoreResult<Vec<AiCell>>;
 }

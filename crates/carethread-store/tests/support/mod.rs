@@ -2,6 +2,8 @@
 //! from.
 #![allow(dead_code, reason = "the support module serves several test files; each uses part of it")]
 
+pub mod week;
+
 use std::sync::Arc;
 
 use carethread_core::audit::{AuditAction, AuditEvent};

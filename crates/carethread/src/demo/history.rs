@@ -272,6 +272,7 @@ impl Writer {
                 jobs: Vec::new(),
                 draft: None,
                 reading_grade: None,
+                answered: None,
             })
         };
         match act {
@@ -389,6 +390,7 @@ impl Writer {
                 let new = NewMessage {
                     draft,
                     reading_grade: Some(grade),
+                    answered: None,
                     ..message(who, body, ThreadStatus::AwaitingPatient)?
                 };
                 db.add_message(new).await?;

@@ -212,10 +212,13 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                                     @if carethread_app::visits::may_work_visit_requests(s.auth.user.role) {
                                         li { a href=(visit_requests::PATH) { (text.get("nav-visits")) } }
                                     }
+                                    @if carethread_core::policy::may_view_insights(s.auth.user.role, s.auth.user.clinic_lead) {
+                                        li { a href="/insights" { (text.get("insights-title")) } }
+                                    }
                                 } @else if carethread_core::policy::may_administer(s.auth.user.role) {
                                     li { a href="/admin" { (text.get("admin-title")) } }
                                     li { a href="/admin/billing" { (text.get("nav-billing_settings")) } }
-                                    @if carethread_core::policy::may_view_insights(s.auth.user.role) {
+                                    @if carethread_core::policy::may_view_insights(s.auth.user.role, s.auth.user.clinic_lead) {
                                         li { a href="/insights" { (text.get("insights-title")) } }
                                     }
                                 } @else if s.auth.user.role == carethread_core::role::Role::Auditor {

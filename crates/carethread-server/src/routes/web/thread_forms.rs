@@ -103,7 +103,7 @@ pub(super) async fn reply(
                 internal: false,
                 files,
                 draft_id: form.draft_id.as_deref(),
-                acknowledgement: false,
+                answered: None,
             };
             send_composed(&state, &session.auth, &id, message).await.map(|_| ())
         }
@@ -264,7 +264,7 @@ pub(super) async fn feedback(
     };
     // "Yes" leaves the thread with the patient; "I still have a question" puts it back with the care team.
     let message =
-        ComposedMessage { text: Some(&body), acknowledgement: form.answered == "yes", ..ComposedMessage::default() };
+        ComposedMessage { text: Some(&body), answered: Some(form.answered == "yes"), ..ComposedMessage::default() };
     match send_composed(&state, &session.auth, &id, message).await {
         Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
         Err(e) => api_error_in(&session, &e),

@@ -41,6 +41,11 @@ impl Calendar<'_> {
         format!("({local} / {DAY_MS})")
     }
 
+    /// The day number of the Monday starting the week of a local-time expression.
+    pub(super) fn monday(local: &str) -> String {
+        format!("({} - {})", Self::day(local), Self::weekday(local))
+    }
+
     /// ISO weekday index (0 = Monday): 1970-01-01 was a Thursday.
     fn weekday(local: &str) -> String {
         format!("(({local} / {DAY_MS} + 3) % 7)")

@@ -55,7 +55,7 @@ pub(super) async fn overview(
         }
         section aria-labelledby="report-h" {
             h2 id="report-h" { (text.get("admin-report")) }
-            @if carethread_core::policy::may_view_insights(session.auth.user.role) {
+            @if carethread_core::policy::may_view_insights(session.auth.user.role, session.auth.user.clinic_lead) {
                 p { a href="/insights" { (text.get("insights-more")) } }
             }
             (table_region(text, "report-h", &REPORT_COLUMNS, &html! {

@@ -77,6 +77,7 @@ pub(super) async fn users_view(state: &AppState, session: &WebSession, shown: Sh
                             }
                             @if matches!(u.user.role.as_str(), "physician" | "nurse" | "pharmacist" | "front_desk" | "billing") {
                                 " " a href={ "/admin/users/" (id) "/away" } { (text.fill("away-admin_link", &[("name", &u.user.display_name)])) }
+                                (lead_form(session, u))
                             }
                         }
                         td {
@@ -99,6 +100,23 @@ pub(super) async fn users_view(state: &AppState, session: &WebSession, shown: Sh
         (add_user_form(session, typed, error))
     };
     FormError::answer(admin_page(session, "/admin/users", saved, &body), error)
+}
+
+/// Makes a member of staff a clinic lead (they read the insights), or no longer one.
+fn lead_form(session: &WebSession, u: &AdminUserOut) -> Markup {
+    let text = session.text;
+    let name = [("name", u.user.display_name.as_str())];
+    html! {
+        form method="post" action={ "/admin/users/" (u.user.id) } class="inline" {
+            input type="hidden" name="csrf_token" value=(session.csrf);
+            @if u.clinic_lead {
+                " " strong { (text.get("admin-clinic_lead")) } " "
+                button type="submit" name="clinic_lead" value="false" { (text.fill("admin-unmake_lead", &name)) }
+            } @else {
+                button type="submit" name="clinic_lead" value="true" { (text.fill("admin-make_lead", &name)) }
+            }
+        }
+    }
 }
 
 /// The form for a new account, with what was typed and the field at fault.
@@ -228,6 +246,9 @@ pub(super) struct UserChangeForm {
     /// A patient's record number; empty removes it.
     #[serde(default)]
     mrn: Option<String>,
+    /// `true` or `false`: a member of staff reads the insights, or no longer.
+    #[serde(default)]
+    clinic_lead: Option<String>,
 }
 
 pub(super) async fn change_user(
@@ -246,6 +267,12 @@ pub(super) async fn change_user(
         display_name: None,
         language: None,
         mrn: form.mrn,
+        clinic_lead: match form.clinic_lead.as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => return api_error(session.text, &ApiError::invalid("clinic_lead", "must be true or false")),
+        },
     };
     let caller = session.auth.caller();
     let result = users::update_user(&state.app(), Operator::Person(&caller), UserRef::Id(id), input)

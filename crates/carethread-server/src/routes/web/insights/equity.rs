@@ -29,8 +29,13 @@ async fn report(state: &AppState, session: &WebSession, params: &EquityParams) -
 }
 
 /// A dimension's name in the reader's words (a clinic's own as it is).
-fn dimension_name(text: Text, dimension: &str) -> String {
+pub(super) fn dimension_name(text: Text, dimension: &str) -> String {
     text.lookup(&format!("equity-dimension-{dimension}"), &[]).unwrap_or_else(|| dimension.replace('_', " "))
+}
+
+/// A group's value as the reader reads it ("not given" in their words).
+pub(super) fn value_name(text: Text, value: &carethread_core::equity::GroupValue) -> String {
+    if value.is_not_given() { text.get("equity-not-given").to_owned() } else { value.as_str().to_owned() }
 }
 
 pub(super) async fn show(
@@ -49,7 +54,7 @@ pub(super) async fn show(
     let tz = report.range.timezone;
     let csv = format!("{PATH}/csv{}", kept(&params));
     let body = html! {
-        (tabs(text, "equity", ""))
+        (tabs(text, "equity", "", true))
         p { (text.get("equity-about")) }
         form method="get" action=(PATH) class="stack filters" aria-labelledby="equity-filters-h" {
             h2 id="equity-filters-h" { (text.get("insights-filters")) }

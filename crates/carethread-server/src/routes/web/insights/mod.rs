@@ -1,7 +1,6 @@
-//! The clinic's insights in the portal (administrators): one page per
-//! section (volume, response, workload, safety), the equity monitor
-//! (`equity.rs`), and the AI report, which
-//! stays on the administration overview and is linked from the menu. Each
+//! The clinic's insights in the portal (administrators and clinic leads):
+//! one page per section (volume, response, workload, quality and safety,
+//! AI and drafting) and the equity monitor (`equity.rs`, administrators). Each
 //! page has a filter form (a plain GET form), the headline figures, and per
 //! table an SVG chart (`chart.rs`) beside the same figures as a table, with
 //! the table's CSV to download. The figures come from the same code as the
@@ -14,6 +13,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use carethread_app::insights::FilterChoices;
 use carethread_core::thread::{Category, Urgency};
 use maud::{Markup, html};
 use serde_json::Value;
@@ -55,6 +55,8 @@ fn kept(params: &InsightsParams) -> String {
         ("pool", &params.pool),
         ("category", &params.category),
         ("urgency", &params.urgency),
+        ("clinician", &params.clinician),
+        ("group", &params.group),
     ])
 }
 
@@ -94,20 +96,20 @@ async fn show(
     let caller = session.auth.caller();
     let result = async {
         let out = insights_views::section(&app, &caller, &name, &params).await?;
-        let pools = carethread_app::insights::pools(&app, &caller).await?;
-        Ok::<_, ApiError>((out, pools))
+        let choices = carethread_app::insights::filter_choices(&app, &caller).await?;
+        Ok::<_, ApiError>((out, choices))
     }
     .await;
-    let (out, pools) = match result {
+    let (out, choices) = match result {
         Ok(found) => found,
         Err(e) => return api_error_in(&session, &e),
     };
     let text = session.text;
     let title = text.get(&format!("insights-section-{}", out.section));
     let body = html! {
-        (tabs(text, out.section, &kept(&params)))
+        (tabs(text, out.section, &kept(&params), may_view_equity(&session)))
         p { (text.get(&format!("insights-about-{}", out.section))) }
-        (filters(text, &out, &pools, &params))
+        (filters(text, &out, &choices, &params))
         (summary(text, &out))
         @for table in &out.tables {
             (figure(text, &out, table, &params))
@@ -116,9 +118,13 @@ async fn show(
     page(text, title, Some(&session), body)
 }
 
+fn may_view_equity(session: &WebSession) -> bool {
+    carethread_core::policy::may_view_equity(session.auth.user.role)
+}
+
 /// The menu of sections: each insights section (keeping the range and
-/// filters, `kept`), the equity monitor and the AI report.
-fn tabs(text: Text, current: &str, kept: &str) -> Markup {
+/// filters, `kept`) and, for administrators, the equity monitor.
+fn tabs(text: Text, current: &str, kept: &str, equity: bool) -> Markup {
     html! {
         nav aria-label=(text.get("insights-title")) class="tabs" {
             @for s in SECTIONS {
@@ -126,8 +132,9 @@ fn tabs(text: Text, current: &str, kept: &str) -> Markup {
                     (text.get(&format!("insights-section-{s}")))
                 } " "
             }
-            a href=(equity::PATH) aria-current=[(current == "equity").then_some("page")] { (text.get("equity-title")) } " "
-            a href="/admin#report-h" { (text.get("insights-ai")) }
+            @if equity {
+                a href=(equity::PATH) aria-current=[(current == "equity").then_some("page")] { (text.get("equity-title")) }
+            }
         }
     }
 }
@@ -147,7 +154,8 @@ async fn download(
     result.unwrap_or_else(|e| api_error_in(&session, &e))
 }
 
-fn filters(text: Text, out: &InsightsOut, pools: &[carethread_store::PoolRef], params: &InsightsParams) -> Markup {
+fn filters(text: Text, out: &InsightsOut, choices: &FilterChoices, params: &InsightsParams) -> Markup {
+    let pools = &choices.pools;
     let chosen = |value: &Option<String>, option: &str| value.as_deref() == Some(option);
     html! {
         form method="get" action=(href(out.section)) class="stack filters" aria-labelledby="insights-filters-h" {
@@ -181,6 +189,26 @@ fn filters(text: Text, out: &InsightsOut, pools: &[carethread_store::PoolRef], p
                     @for u in Urgency::ALL {
                         option value=(u.as_str()) selected[chosen(&params.urgency, u.as_str())] {
                             (text.get(&format!("urgency-{}", u.as_str())))
+                        }
+                    }
+                }
+            }
+            div class="row" {
+                label for="insights-clinician" { (text.get("insights-clinician")) }
+                select id="insights-clinician" name="clinician" {
+                    option value="" { (text.get("insights-any")) }
+                    @for s in &choices.staff {
+                        @let id = s.id.to_string();
+                        option value=(id) selected[chosen(&params.clinician, &id)] { (s.display_name) }
+                    }
+                }
+                label for="insights-group" { (text.get("insights-group")) }
+                select id="insights-group" name="group" {
+                    option value="" { (text.get("insights-any")) }
+                    @for (dimension, value) in &choices.groups {
+                        @let slug = format!("{}:{}", dimension.as_str(), value.as_str());
+                        option value=(slug) selected[chosen(&params.group, &slug)] {
+                            (equity::dimension_name(text, dimension.as_str())) ": " (equity::value_name(text, value))
                         }
                     }
                 }
@@ -226,6 +254,7 @@ fn shown(text: Text, column: &str, value: &Value) -> String {
         "flagged" => format!("equity-flagged-{slug}"),
         "group" if slug == carethread_core::equity::NOT_GIVEN => "equity-not-given".to_owned(),
         "pool" if slug == "none" => "insights-no_pool".to_owned(),
+        "replied_by" if slug == "none" => "insights-no_reply_before".to_owned(),
         _ => return slug.to_owned(),
     };
     text.lookup(&key, &[]).unwrap_or_else(|| slug.to_owned())

@@ -7,14 +7,21 @@
 //! and week, per 100 patients a month, shares). Counts only: no message, no
 //! patient's name.
 
+mod ai;
+
 use std::collections::BTreeMap;
 
+use carethread_core::equity::{AGE_BANDS, Dimension, GroupValue};
+use carethread_core::ids::UserId;
 use carethread_core::policy;
 use carethread_core::thread::{Category, Urgency};
+use carethread_core::user::Language;
 use carethread_store::{
-    Band, CloseBand, Direction, InsightsQuery, LocalClock, OverrideCell, Targets, Volume, Workload,
+    Band, CloseBand, Direction, InsightsQuery, LocalClock, OverrideCell, PatientGroup, Targets, Volume, Workload,
 };
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Timelike, Utc};
+
+pub use ai::{AiFigures, AiSums, ai};
 
 use crate::{App, AppError, AppResult, Caller};
 
@@ -24,7 +31,10 @@ pub const MAX_DAYS: i64 = 366;
 pub const DEFAULT_DAYS: i64 = 28;
 
 /// What the figures are counted over: the clinic's days `from` to `to`
-/// (both included), optionally one pool (by slug), category or urgency.
+/// (both included), optionally one pool (by slug), category or urgency,
+/// the threads one member of staff handled (their id), and one group of
+/// patients (`dimension:value`, as the equity monitor names groups:
+/// `language:es`, `age_band:65+`, `payer:medicaid`, `payer:not given`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InsightsFilter {
     pub from: Option<NaiveDate>,
@@ -32,6 +42,8 @@ pub struct InsightsFilter {
     pub pool: Option<String>,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
+    pub clinician: Option<String>,
+    pub group: Option<String>,
 }
 
 /// The range and filters as applied (the defaults filled in).
@@ -42,6 +54,18 @@ pub struct Applied {
     pub pool: Option<String>,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
+    pub clinician: Option<UserId>,
+    /// `dimension:value`.
+    pub group: Option<String>,
+}
+
+/// What the filters offer: the pools, the members of staff, and the groups
+/// of patients (each as `dimension:value`).
+#[derive(Debug, Clone, Default)]
+pub struct FilterChoices {
+    pub pools: Vec<carethread_store::PoolRef>,
+    pub staff: Vec<carethread_store::PersonRef>,
+    pub groups: Vec<(Dimension, GroupValue)>,
 }
 
 /// Patient messages, summed for reading.
@@ -122,6 +146,8 @@ pub struct SafetyFigures {
     pub emergency_minutes: u32,
     /// Replies to patients per member of staff, and how many read above grade 8.
     pub reading: Vec<carethread_store::ReadingCell>,
+    /// Patients' answers to "did this answer your question?".
+    pub answers: Vec<carethread_store::AnswerCell>,
 }
 
 impl SafetyFigures {
@@ -132,6 +158,13 @@ impl SafetyFigures {
         let replies: i64 = self.reading.iter().map(|r| r.replies).sum();
         let above: i64 = self.reading.iter().map(|r| r.above_grade_8).sum();
         (replies > 0).then(|| above as f64 / replies as f64)
+    }
+
+    /// The share of patients' answers that said yes (`None`: no answers).
+    #[must_use]
+    pub fn answered_yes_share(&self) -> Option<f64> {
+        let yes: i64 = self.answers.iter().map(|a| a.yes).sum();
+        share(yes, yes + self.answers.iter().map(|a| a.no).sum::<i64>())
     }
 
     /// Overrides that moved urgency `direction`.
@@ -156,10 +189,10 @@ fn share(part: i64, whole: i64) -> Option<f64> {
 /// Whether the caller may read the insights at all (asked before a request's
 /// values are read, so someone refused learns nothing from its errors).
 pub fn refuse(caller: &Caller) -> AppResult<()> {
-    if policy::may_view_insights(caller.user.role) {
+    if policy::may_view_insights(caller.user.role, caller.user.clinic_lead) {
         Ok(())
     } else {
-        Err(AppError::Forbidden("only administrators read the clinic's insights".into()))
+        Err(AppError::Forbidden("only administrators and clinic leads read the clinic's insights".into()))
     }
 }
 
@@ -246,12 +279,27 @@ async fn query(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<
         urgent_ms: i64::from(profile.urgent_reply_hours) * 3_600_000,
         emergency_ms: i64::from(profile.emergency_reply_minutes) * 60_000,
     };
+    let clinician = match filter.clinician.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => {
+            let id: UserId =
+                raw.parse().map_err(|_| AppError::invalid("clinician", "must be a member of staff's id"))?;
+            match app.store.user(id).await? {
+                Some(user) if user.role.is_staff() => Some(id),
+                _ => return Err(AppError::invalid("clinician", "names no member of staff")),
+            }
+        }
+    };
+    let group = filter.group.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let patients = group.map(|g| patient_group(g, today)).transpose()?;
     let applied = Applied {
         from,
         to,
         pool: pool.as_ref().map(|p| p.slug.clone()),
         category: filter.category,
         urgency: filter.urgency,
+        clinician,
+        group: group.map(str::to_owned),
     };
     let query = InsightsQuery {
         from: start,
@@ -259,11 +307,44 @@ async fn query(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<
         pool: pool.map(|p| p.id),
         category: filter.category,
         urgency: filter.urgency,
+        clinician,
+        patients,
         clock,
         targets,
         now,
     };
     Ok((query, applied))
+}
+
+/// A group of patients named `dimension:value`, on the clinic's day `today`
+/// (age bands are counted on it).
+fn patient_group(raw: &str, today: NaiveDate) -> AppResult<PatientGroup> {
+    let bad = || AppError::invalid("group", "must name a group as dimension:value, e.g. language:es");
+    let (dimension, value) = raw.split_once(':').ok_or_else(bad)?;
+    let dimension = Dimension::parse(dimension).map_err(|_| bad())?;
+    let value = GroupValue::parse(value).map_err(|_| bad())?;
+    Ok(match dimension.as_str() {
+        "language" => PatientGroup::Language(
+            Language::parse(value.as_str())
+                .map_err(|_| AppError::invalid("group", "names a language CareThread does not keep"))?
+                .as_str()
+                .to_owned(),
+        ),
+        "age_band" if value.is_not_given() => PatientGroup::BornUnknown,
+        "age_band" => {
+            let at = AGE_BANDS
+                .iter()
+                .position(|(_, name)| *name == value.as_str())
+                .ok_or_else(|| AppError::invalid("group", "names no age band"))?;
+            let years_ago = |years: u32| today.checked_sub_months(chrono::Months::new(years * 12));
+            PatientGroup::Born {
+                after: AGE_BANDS.get(at + 1).and_then(|(next, _)| years_ago(*next)),
+                on_or_before: years_ago(AGE_BANDS[at].0).unwrap_or(today),
+            }
+        }
+        _ if value.is_not_given() => PatientGroup::NotRecorded { dimension: dimension.as_str().to_owned() },
+        _ => PatientGroup::Recorded { dimension: dimension.as_str().to_owned(), value: value.as_str().to_owned() },
+    })
 }
 
 /// The date of a day number (days since 1970-01-01).
@@ -385,11 +466,38 @@ pub async fn safety(app: &App, caller: &Caller, filter: InsightsFilter) -> AppRe
         .map(|b| (*b, safety.emergencies.iter().filter(|(x, _)| x == b).map(|(_, n)| n).sum()))
         .collect();
     let emergency_minutes = app.clinic.get(&*app.store).await.profile.emergency_reply_minutes;
-    Ok(SafetyFigures { applied, emergencies, overrides: safety.overrides, emergency_minutes, reading: safety.reading })
+    Ok(SafetyFigures {
+        applied,
+        emergencies,
+        overrides: safety.overrides,
+        emergency_minutes,
+        reading: safety.reading,
+        answers: safety.answers,
+    })
 }
 
-/// The pools the figures can be narrowed to.
-pub async fn pools(app: &App, caller: &Caller) -> AppResult<Vec<carethread_store::PoolRef>> {
+/// What the filters can narrow the figures to.
+pub async fn filter_choices(app: &App, caller: &Caller) -> AppResult<FilterChoices> {
     refuse(caller)?;
-    Ok(app.store.pools().await?)
+    let staff = app
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.role.is_staff())
+        .map(|u| carethread_store::PersonRef {
+            id: u.id,
+            display_name: u.display_name.as_str().to_owned(),
+            role: u.role,
+        })
+        .collect();
+    let mut groups: Vec<(Dimension, GroupValue)> = Vec::new();
+    for language in ["en", "es"] {
+        groups.push((Dimension::parse("language")?, GroupValue::parse(language)?));
+    }
+    for (_, band) in AGE_BANDS {
+        groups.push((Dimension::parse("age_band")?, GroupValue::parse(band)?));
+    }
+    groups.extend(app.store.recorded_groups().await?);
+    Ok(FilterChoices { pools: app.store.pools().await?, staff, groups })
 }
