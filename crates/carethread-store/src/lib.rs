@@ -170,8 +170,25 @@ pub trait Store:
 /// data key wrapped under it, and a database whose keys it cannot unwrap is
 /// refused ([`StoreError::WrongMasterKey`]).
 pub async fn open(url: &str, master: MasterKey) -> StoreResult<Arc<dyn Store>> {
+    open_as(url, master, Durability::EveryCommit).await
+}
+
+/// When a commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is on disk before it is acknowledged (what a clinic runs).
+    EveryCommit,
+    /// For loading a large generated database in bulk (benchmarks): SQLite
+    /// syncs only at checkpoints (`synchronous = NORMAL` with its WAL), so a
+    /// power cut may lose the last commits but never corrupts the file.
+    /// PostgreSQL is opened as usual.
+    BulkLoad,
+}
+
+/// [`open`], choosing when commits reach the disk.
+pub async fn open_as(url: &str, master: MasterKey, durability: Durability) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url, master).await?))
+        Ok(Arc::new(SqliteStore::open_as(url, master, durability).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PostgresStore::open(url, master).await?))
     } else {

@@ -61,10 +61,19 @@ fn sqlite_pool() -> SqlitePoolOptions {
 impl SqliteStore {
     /// Opens (creating if needed) the database file `url` names and migrates it.
     pub async fn open(url: &str, master: crate::MasterKey) -> StoreResult<Self> {
+        Self::open_as(url, master, crate::Durability::EveryCommit).await
+    }
+
+    /// [`SqliteStore::open`], choosing when commits reach the disk.
+    pub async fn open_as(url: &str, master: crate::MasterKey, durability: crate::Durability) -> StoreResult<Self> {
+        let synchronous = match durability {
+            crate::Durability::EveryCommit => SqliteSynchronous::Full,
+            crate::Durability::BulkLoad => SqliteSynchronous::Normal,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .foreign_keys(true)
             // Deleted and overwritten content is zeroed, not left in free pages.
             .pragma("secure_delete", "on")

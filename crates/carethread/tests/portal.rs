@@ -65,7 +65,6 @@ async fn every_page_answers_every_role_as_the_policy_says() {
             ("/insights/workload".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ("/insights/safety".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ("/insights/ai".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
-            ("/insights/ai/csv/ai_per_week".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ("/insights/equity".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             (
                 format!("/patients/{}/groups", app.id("patient.bob")),

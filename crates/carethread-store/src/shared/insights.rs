@@ -147,11 +147,12 @@ async fn active_time<B: Backend>(
     let calendar = Calendar(&query.clock);
     let slot = ACTIVITY_PING_SECONDS * 1000;
     let active = format!(
-        "SELECT a.id, a.display_name, a.role, COUNT(*) AS pings, CAST(SUM({after}) AS BIGINT) AS after_hours FROM ( \
+        "WITH x AS MATERIALIZED ( \
            SELECT DISTINCT g.clinician_id, g.at / {slot} AS slot, {local} AS lt \
            FROM billing_pings g JOIN threads t ON t.id = g.thread_id \
            WHERE g.at >= $1 AND g.at < $2{filter} \
-         ) x JOIN users a ON a.id = x.clinician_id GROUP BY a.id, a.display_name, a.role",
+         ) SELECT a.id, a.display_name, a.role, COUNT(*) AS pings, CAST(SUM({after}) AS BIGINT) AS after_hours \
+         FROM x JOIN users a ON a.id = x.clinician_id GROUP BY a.id, a.display_name, a.role",
         after = calendar.after_hours("lt"),
         local = calendar.local(&format!("(g.at / {slot} * {slot})")),
     );
@@ -183,13 +184,13 @@ impl<B: Backend> crate::Insights for B {
         let calendar = Calendar(&query.clock);
         let (filter, binds) = filters(query);
         let cells = format!(
-            "SELECT {day} AS day, category, urgency, pool, COUNT(*) AS messages, \
-             CAST(SUM({after}) AS BIGINT) AS after_hours FROM ( \
+            "WITH x AS MATERIALIZED ( \
                SELECT {local} AS lt, t.category, t.urgency, p.slug AS pool \
                FROM messages m JOIN users a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id \
                LEFT JOIN pools p ON p.id = t.pool_id \
                WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.internal = FALSE AND a.role IN {PATIENT_SIDE}{filter} \
-             ) x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+             ) SELECT {day} AS day, category, urgency, pool, COUNT(*) AS messages, \
+             CAST(SUM({after}) AS BIGINT) AS after_hours FROM x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
             day = Calendar::day("lt"),
             after = calendar.after_hours("lt"),
             local = calendar.local("m.sent_at"),
@@ -237,29 +238,37 @@ impl<B: Backend> crate::Insights for B {
             "(CASE urgency WHEN 'emergency' THEN {} WHEN 'urgent' THEN {} ELSE {} END)",
             targets.emergency_ms, targets.urgent_ms, targets.routine_ms
         );
-        let elapsed = format!(
-            "(CASE WHEN urgency = 'emergency' THEN answered - arrived ELSE {} - {} END)",
-            calendar.working(&calendar.local("answered")),
-            calendar.working(&calendar.local("arrived"))
-        );
+        // Each step is materialised so that the clinic's clock is worked out
+        // once per thread, not once per place the expression appears.
+        let answered = format!("COALESCE(replied, {now})");
         let statement = format!(
-            "SELECT urgency, pool, {reply} AS reply, \
+            "WITH started AS MATERIALIZED ( \
+               SELECT t.urgency, p.slug AS pool, t.created_at AS arrived, \
+                 (SELECT MIN(m.sent_at) FROM messages m JOIN users a ON a.id = m.author_id \
+                   WHERE m.thread_id = t.id AND m.internal = FALSE AND a.role IN {staff}) AS replied, \
+                 (SELECT MIN(c.at) FROM thread_changes c WHERE c.thread_id = t.id AND c.to_status = 'closed') \
+                   AS closed \
+               FROM threads t JOIN users cr ON cr.id = t.created_by LEFT JOIN pools p ON p.id = t.pool_id \
+               WHERE t.created_at >= $1 AND t.created_at < $2 AND cr.role IN {PATIENT_SIDE}{filter} \
+             ), clocked AS MATERIALIZED ( \
+               SELECT urgency, pool, arrived, closed, replied, {answered} - arrived AS wall, \
+                 {local_answered} AS la, {local_arrived} AS lr FROM started \
+             ), measured AS MATERIALIZED ( \
+               SELECT urgency, pool, arrived, closed, replied, {target} AS target, \
+                 CASE WHEN urgency = 'emergency' THEN wall ELSE {working_answered} - {working_arrived} END AS elapsed \
+               FROM clocked \
+             ) \
+             SELECT urgency, pool, {reply} AS reply, \
                CAST(CASE WHEN closed IS NULL THEN 4 WHEN closed - arrived <= {day} THEN 0 \
                  WHEN closed - arrived <= {three} THEN 1 WHEN closed - arrived <= {week} THEN 2 ELSE 3 END AS BIGINT) \
                  AS closing, \
                COUNT(*) AS threads \
-             FROM ( \
-               SELECT urgency, pool, arrived, closed, replied, COALESCE(replied, {now}) AS answered FROM ( \
-                 SELECT t.urgency, p.slug AS pool, t.created_at AS arrived, \
-                   (SELECT MIN(m.sent_at) FROM messages m JOIN users a ON a.id = m.author_id \
-                     WHERE m.thread_id = t.id AND m.internal = FALSE AND a.role IN {staff}) AS replied, \
-                   (SELECT MIN(c.at) FROM thread_changes c WHERE c.thread_id = t.id AND c.to_status = 'closed') \
-                     AS closed \
-                 FROM threads t JOIN users cr ON cr.id = t.created_by LEFT JOIN pools p ON p.id = t.pool_id \
-                 WHERE t.created_at >= $1 AND t.created_at < $2 AND cr.role IN {PATIENT_SIDE}{filter} \
-               ) y \
-             ) x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
-            reply = band_sql(&elapsed, &target, "replied IS NULL"),
+             FROM measured GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            local_answered = calendar.local(&answered),
+            local_arrived = calendar.local("arrived"),
+            working_answered = calendar.working("la"),
+            working_arrived = calendar.working("lr"),
+            reply = band_sql("elapsed", "target", "replied IS NULL"),
             day = DAY_MS,
             three = 3 * DAY_MS,
             week = 7 * DAY_MS,

@@ -149,6 +149,8 @@ enum Command {
     },
     /// Load-test a server over real HTTP and print throughput and latency percentiles.
     Bench(bench::BenchArgs),
+    /// Build (or reuse) a large generated clinic and time each insights page.
+    BenchInsights(bench::insights::InsightsBenchArgs),
 }
 
 /// The database a maintenance command (`audit`, `keys`) works on: a data
@@ -252,6 +254,7 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             keys::keys_rotate(&config, new_master_key_file).await?;
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::BenchInsights(args) => bench::insights::run(args).await?,
         Command::Config { .. } | Command::Triage { .. } => unreachable!("handled without a runtime"),
     }
     Ok(ExitCode::SUCCESS)

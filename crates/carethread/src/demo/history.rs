@@ -78,6 +78,20 @@ pub async fn seed(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<History> {
+    seed_scaled(store, clinic, password_hash, now, 1).await
+}
+
+/// [`seed`] for a clinic `scale` times the demo's: as many times the
+/// patients and the threads, planned and written the same way (a benchmark's
+/// large database; a scale of 450 writes about a million messages).
+pub async fn seed_scaled(
+    store: &Arc<dyn Store>,
+    clinic: &DemoClinic,
+    password_hash: &str,
+    now: DateTime<Utc>,
+    scale: u32,
+) -> anyhow::Result<History> {
+    let scale = scale.max(1);
     let started = std::time::Instant::now();
     let profile = store.clinic_profile().await?.unwrap_or_default();
     let hours = profile.validate().context("the demo clinic's hours")?;
@@ -85,35 +99,45 @@ pub async fn seed(
     let today = now.with_timezone(&hours.timezone()).date_naive();
     let joined = now - TimeDelta::days(400);
     let billing_on = now - TimeDelta::days(BILLING_DAYS);
-    let people = people::patients(&mut rng, PATIENTS, today);
-    let mut patients = Vec::with_capacity(people.len());
+    let count = PATIENTS * scale as usize;
+    let people = people::patients(&mut rng, count, today);
     let mut group_rng = Rng::new(SEED ^ GROUPS_SEED);
-    for p in &people {
-        let new = NewUser::new(
-            Username::parse(&p.username)?,
-            DisplayName::parse(&p.display_name)?,
-            Role::Patient,
-            Some(p.born),
-            p.language,
-            today,
-        )?;
-        let audit = AuditEvent::new(AuditAction::UserCreate, None, joined).detail(SEEDED);
-        let user = store.create_user(NewAccount { user: &new, password_hash, now: joined }, &audit).await?;
-        for staff in ["dr.lee", "rn.kim", "rx.patel"] {
-            let audit = AuditEvent::new(AuditAction::CareTeamChange, None, joined).patient(user.id).detail(SEEDED);
-            let member = Membership::CareTeam { patient_id: user.id, staff_id: clinic.user(staff)?.id };
-            store.set_membership(member, true, &audit).await?;
-        }
-        let groups = people::groups(&mut group_rng, p, today);
-        let audit = AuditEvent::new(AuditAction::PatientGroupsChange, None, joined).patient(user.id).detail(SEEDED);
-        store.set_patient_groups(user.id, &groups, joined, &audit).await?;
-        patients.push((user, p.first_name));
+    let groups: Vec<_> = people.iter().map(|p| people::groups(&mut group_rng, p, today)).collect();
+    let care_team = [clinic.user("dr.lee")?.id, clinic.user("rn.kim")?.id, clinic.user("rx.patel")?.id];
+    // Patients are created several at a time, each lane its share in order.
+    let mut creating = JoinSet::new();
+    let hash: Arc<str> = Arc::from(password_hash);
+    let lane_of = |i: usize| i % LANES;
+    let work: Arc<Vec<(people::Patient, Vec<_>)>> = Arc::new(people.into_iter().zip(groups).collect());
+    for lane in 0..LANES.min(count) {
+        let (store, work, hash) = (store.clone(), work.clone(), hash.clone());
+        creating.spawn(async move {
+            let mut made = Vec::new();
+            for (i, (p, groups)) in work.iter().enumerate().filter(|(i, _)| lane_of(*i) == lane) {
+                made.push((i, create_patient(&store, p, groups, &hash, care_team, joined, today).await?));
+            }
+            anyhow::Ok(made)
+        });
     }
+    let mut created: Vec<(usize, User)> = Vec::with_capacity(count);
+    while let Some(done) = creating.join_next().await {
+        created.extend(done.context("creating the history's patients")??);
+    }
+    created.sort_by_key(|(i, _)| *i);
+    let patients: Vec<(User, &'static str)> =
+        created.into_iter().map(|(i, user)| (user, work[i].0.first_name)).collect();
+    let people = &work;
     let triage: Vec<[TriageResult; 2]> =
         TOPICS.iter().map(|t| [&t.en, &t.es].map(|x| carethread_triage::classify(x.subject, x.body))).collect();
-    let spanish: Vec<bool> = people.iter().map(|p| p.language == Language::Es).collect();
+    let spanish: Vec<bool> = people.iter().map(|(p, _)| p.language == Language::Es).collect();
     tracing::debug!(duration_ms = started.elapsed().as_millis(), "demo patients seeded");
-    let plan_clinic = Clinic { profile: &profile, hours: &hours, triage: &triage, billing_on: Some(billing_on) };
+    let plan_clinic = Clinic {
+        profile: &profile,
+        hours: &hours,
+        triage: &triage,
+        billing_on: Some(billing_on),
+        scale: f64::from(scale),
+    };
     let stories = plan::year(&mut rng, &plan_clinic, &spanish, now);
     let writer = Arc::new(Writer {
         store: store.clone(),
@@ -151,8 +175,38 @@ pub async fn seed(
     }
     turn_billing_on(store, billing_on).await?;
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    tracing::info!(patients = PATIENTS, threads, messages, duration_ms, "demo clinic's year of history seeded");
-    Ok(History { patients: PATIENTS, threads, messages })
+    tracing::info!(patients = count, threads, messages, duration_ms, "demo clinic's year of history seeded");
+    Ok(History { patients: count, threads, messages })
+}
+
+/// One of the history's patients: the account, on the care team of the
+/// demo's clinicians, with the groups they gave.
+async fn create_patient(
+    store: &Arc<dyn Store>,
+    p: &people::Patient,
+    groups: &[(carethread_core::equity::Dimension, carethread_core::equity::GroupValue)],
+    password_hash: &str,
+    care_team: [carethread_core::ids::UserId; 3],
+    joined: DateTime<Utc>,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<User> {
+    let new = NewUser::new(
+        Username::parse(&p.username)?,
+        DisplayName::parse(&p.display_name)?,
+        Role::Patient,
+        Some(p.born),
+        p.language,
+        today,
+    )?;
+    let audit = AuditEvent::new(AuditAction::UserCreate, None, joined).detail(SEEDED);
+    let user = store.create_user(NewAccount { user: &new, password_hash, now: joined }, &audit).await?;
+    for staff_id in care_team {
+        let audit = AuditEvent::new(AuditAction::CareTeamChange, None, joined).patient(user.id).detail(SEEDED);
+        store.set_membership(Membership::CareTeam { patient_id: user.id, staff_id }, true, &audit).await?;
+    }
+    let audit = AuditEvent::new(AuditAction::PatientGroupsChange, None, joined).patient(user.id).detail(SEEDED);
+    store.set_patient_groups(user.id, groups, joined, &audit).await?;
+    Ok(user)
 }
 
 /// Online visit billing, turned on `at` (mid-year), with the notice patients
@@ -393,6 +447,19 @@ impl Writer {
                     answered: None,
                     ..message(who, body, ThreadStatus::AwaitingPatient)?
                 };
+                db.add_message(new).await?;
+                progress.messages += 1;
+            }
+            Act::Answer { yes } => {
+                let (question, answer) = match (story.spanish, yes) {
+                    (false, true) => ("Did this answer your question?", "Yes, thank you."),
+                    (false, false) => ("Did this answer your question?", "I still have a question."),
+                    (true, true) => ("¿Respondió esto a su pregunta?", "Sí, gracias."),
+                    (true, false) => ("¿Respondió esto a su pregunta?", "Todavía tengo una pregunta."),
+                };
+                let status = if yes { ThreadStatus::AwaitingPatient } else { ThreadStatus::Open };
+                let new =
+                    NewMessage { answered: Some(yes), ..message(patient, format!("{question} {answer}"), status)? };
                 db.add_message(new).await?;
                 progress.messages += 1;
             }

@@ -90,6 +90,10 @@ pub(super) enum Act {
         drafted: bool,
     },
     PatientReads,
+    /// The patient's answer to "did this answer your question?".
+    Answer {
+        yes: bool,
+    },
     FollowUp,
     Close(&'static str),
 }
@@ -112,6 +116,9 @@ pub(super) struct Clinic<'a> {
     /// Spanish-speaking patients start fewer conversations (the fall the
     /// equity monitor is there to show), by [`QUIETER_AFTER_BILLING`].
     pub billing_on: Option<DateTime<Utc>>,
+    /// How many times the demo clinic's volume of threads (1 for the demo;
+    /// more for a benchmark's clinic, with as many times the patients).
+    pub scale: f64,
 }
 
 /// The share of Spanish-speaking patients' conversations that are not
@@ -219,7 +226,7 @@ pub(super) fn year(rng: &mut Rng, clinic: &Clinic<'_>, spanish: &[bool], now: Da
     let mut stories = Vec::new();
     for (n, day) in first.iter_days().take_while(|d| *d <= today).enumerate() {
         let progress = n as f64 / 365.0;
-        let expected = expected_threads(day, progress);
+        let expected = expected_threads(day, progress) * clinic.scale;
         let count = expected.floor() as usize + usize::from(rng.chance(expected.fract()));
         let mut arrivals: Vec<DateTime<Utc>> = (0..count)
             .filter_map(|_| tz.from_local_datetime(&day.and_time(time_of_day(rng))).earliest())
@@ -367,6 +374,14 @@ fn plan_thread(rng: &mut Rng, clinic: &Clinic<'_>, thread: &Thread) -> Vec<(Date
                 last = answer + minutes(rng.between(10.0, 1800.0));
                 acts.push((last, Act::PatientReads));
             }
+        } else {
+            // Some answer "did this answer your question?", most of them yes;
+            // drawn apart from the year's sequence, which stays as it was.
+            let mut own = Rng::new(read.timestamp_millis().unsigned_abs());
+            if own.chance(0.45) {
+                last = read + minutes(own.between(1.0, 30.0));
+                acts.push((last, Act::Answer { yes: own.chance(0.86) }));
+            }
         }
     }
     if rng.chance(0.68) {
@@ -389,7 +404,8 @@ mod tests {
             TOPICS.iter().map(|t| [&t.en, &t.es].map(|x| carethread_triage::classify(x.subject, x.body))).collect();
         let now = DateTime::parse_from_rfc3339("2026-12-06T17:00:00Z").expect("time").with_timezone(&Utc);
         let billing_on = now - TimeDelta::days(182);
-        let clinic = Clinic { profile: &profile, hours: &hours, triage: &triage, billing_on: Some(billing_on) };
+        let clinic =
+            Clinic { profile: &profile, hours: &hours, triage: &triage, billing_on: Some(billing_on), scale: 1.0 };
         let spanish: Vec<bool> = (0..50_u32).map(|i| i.is_multiple_of(3)).collect();
         let plan = || year(&mut Rng::new(7), &clinic, &spanish, now);
         let (one, two) = (plan(), plan());
