@@ -5,8 +5,6 @@
 //! are stable slugs (`routine`, `waiting_overdue`) and numbers; the portal
 //! puts them in the reader's words.
 
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use carethread_app::insights::{
     AiFigures, AiSums, Applied, InsightsFilter, ResponseFigures, SafetyFigures, VolumeFigures, WorkloadFigures,
 };
@@ -18,6 +16,10 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
+
+mod csv;
+pub(crate) use csv::cell;
+pub use csv::csv;
 
 /// The sections, in the order of the menu.
 pub const SECTIONS: [&str; 5] = ["volume", "response", "workload", "safety", "ai"];
@@ -440,46 +442,6 @@ pub fn ai_out(a: &AiFigures) -> InsightsOut {
         ),
     ];
     out("ai", &a.applied, summary, tables)
-}
-
-/// A CSV cell: quoted when it must be, and guarded with a leading
-/// apostrophe when a spreadsheet would run it as a formula.
-pub(crate) fn cell(value: &Value) -> String {
-    let raw = match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        // A number is written as it is: a negative one is no formula.
-        Value::Number(n) => return n.to_string(),
-        other => other.to_string(),
-    };
-    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{raw}") } else { raw };
-    if guarded.contains([',', '"', '\n', '\r']) { format!("\"{}\"", guarded.replace('"', "\"\"")) } else { guarded }
-}
-
-/// One table as RFC 4180 CSV, downloaded as `carethread-<section>-<table>.csv`.
-/// Cells are slugs, dates, names and numbers; a cell a spreadsheet would run
-/// as a formula is guarded with a leading apostrophe.
-pub fn csv(out: &InsightsOut, name: Option<&str>) -> Result<Response, ApiError> {
-    let Some(table) = out.tables.iter().find(|t| Some(t.name.as_str()) == name) else {
-        let names: Vec<&str> = out.tables.iter().map(|t| t.name.as_str()).collect();
-        return Err(ApiError::invalid("table", format!("must be one of {}", names.join(", "))));
-    };
-    let mut body = table.columns.join(",");
-    body.push_str("\r\n");
-    for row in &table.rows {
-        body.push_str(&row.iter().map(cell).collect::<Vec<_>>().join(","));
-        body.push_str("\r\n");
-    }
-    let disposition = format!("attachment; filename=\"carethread-{}-{}.csv\"", out.section, table.name);
-    let disposition = HeaderValue::from_str(&disposition).map_err(|_| ApiError::invalid("table", "is not a table"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response())
 }
 
 /// A section of the insights, as the application counts it: the caller is
