@@ -58,20 +58,16 @@ pub struct InsightsBenchArgs {
 /// Builds or reuses the large clinic, then times each insights page.
 pub async fn run(args: InsightsBenchArgs) -> anyhow::Result<()> {
     let mut scratch = None;
-    let (url, master) = match &args.database_url {
-        Some(server) => {
-            let made = carethread_store::ScratchDatabase::create(server, "carethread_insights_bench")
-                .await
-                .context("creating a benchmark database")?;
-            let url = scratch.insert(made).url().to_owned();
-            (url, MasterKey::generate())
-        }
-        None => {
-            let dir = args.data_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("carethread-insights-bench"));
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            let master = MasterKey::load_or_create(&dir.join("master.key"))?;
-            (format!("sqlite://{}", dir.join("carethread.db").display()), master)
-        }
+    let (url, master) = if let Some(server) = &args.database_url {
+        let made = carethread_store::ScratchDatabase::create(server, "carethread_insights_bench")
+            .await
+            .context("creating a benchmark database")?;
+        (scratch.insert(made).url().to_owned(), MasterKey::generate())
+    } else {
+        let dir = args.data_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("carethread-insights-bench"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let master = MasterKey::load_or_create(&dir.join("master.key"))?;
+        (format!("sqlite://{}", dir.join("carethread.db").display()), master)
     };
     let store = carethread_store::open_as(&url, master, Durability::BulkLoad).await.context("opening the database")?;
     println!("CareThread insights benchmark: {} backend, {url}", store.backend());
