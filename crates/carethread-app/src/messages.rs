@@ -57,6 +57,37 @@ pub struct AddedMessage {
     pub has_files: bool,
 }
 
+/// A patient's answer to "did this answer your question?" in `language`, as
+/// the thread shows it when the answer came with no words of its own.
+#[must_use]
+pub const fn answer_text(language: Language, yes: bool) -> &'static str {
+    match (language, yes) {
+        (Language::En, true) => "✓ Did this answer your question? Yes",
+        (Language::En, false) => "Did this answer your question? No, I still have a question.",
+        (Language::Es, true) => "✓ ¿Respondió esto a su pregunta? Sí",
+        (Language::Es, false) => "¿Respondió esto a su pregunta? No, todavía tengo una pregunta.",
+    }
+}
+
+/// The longest "yes, this answered my question" that leaves the thread with
+/// the patient, in characters: the answer and a word of thanks.
+const SHORT_ANSWER_CHARS: usize = 80;
+
+/// Whether a patient's message with words of their own leaves the thread
+/// where it is rather than putting it back with the care team: only a short
+/// "yes, this answered my question" that triage reads as routine. A yes that says more, or that
+/// triage reads as urgent, an emergency or in need of review, goes back to
+/// the care team like any message.
+fn keeps_with_patient(
+    answered: Option<bool>,
+    body: Option<&MessageBody>,
+    triage: Option<&carethread_store::TriageRecord>,
+) -> bool {
+    answered == Some(true)
+        && body.is_none_or(|b| b.as_str().chars().count() <= SHORT_ANSWER_CHARS)
+        && triage.is_none_or(|t| t.urgency == Urgency::Routine && !t.needs_review)
+}
+
 /// The audit entries a message (or note) and its files leave.
 fn message_audit(caller: &Caller, thread: &Thread, internal: bool, has_files: bool) -> Vec<AuditEvent> {
     let action = if internal { AuditAction::NoteCreate } else { AuditAction::MessageCreate };
@@ -116,7 +147,18 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
     if add.answered.is_some() && (role.is_staff() || internal) {
         return Err(AppError::invalid("answered", "is the patient's answer to \"did this answer your question?\""));
     }
-    let triage = match (&add.body, role.is_staff()) {
+    let mut add = add;
+    // The answer on its own (the portal's buttons): written in the clinic's
+    // words, in the reader's language, and not triaged: it holds nothing else.
+    let bare_answer = match (add.answered, &add.body, add.attachments.is_empty()) {
+        (Some(yes), None, true) => Some(yes),
+        _ => None,
+    };
+    if let Some(yes) = bare_answer {
+        let language = patient_language(app, thread.patient_id).await?;
+        add.body = Some(MessageBody::from_trusted(answer_text(language, yes).to_owned()));
+    }
+    let triage = match (&add.body, role.is_staff() || bare_answer.is_some()) {
         (Some(body), false) => {
             let subject = thread.subject.as_str();
             Some(triage_patient_message(app, subject, body.as_str(), Some(thread.category), thread.confidential).await?)
@@ -125,7 +167,6 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
     };
     let urgency = triage.as_ref().map(|t| t.urgency);
     let now = Utc::now();
-    let mut add = add;
     let reading_grade = match add.body.take() {
         Some(body) if role.is_staff() && !internal => {
             let language = patient_language(app, thread.patient_id).await?;
@@ -142,6 +183,7 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
     let ai_assisted = add.draft.is_some();
     let has_files = !add.attachments.is_empty();
     let body = add.body.clone();
+    let stays = bare_answer == Some(true) || keeps_with_patient(add.answered, body.as_ref(), triage.as_ref());
     let written = app
         .store
         .add_message(NewMessage {
@@ -149,11 +191,7 @@ pub async fn add_message_to(app: &App, caller: &Caller, to: MayAdd, add: AddMess
             author_id: caller.user.id,
             body: add.body,
             internal,
-            new_status: if add.answered == Some(true) {
-                thread.status
-            } else {
-                thread.status_after_message(role, internal)
-            },
+            new_status: if stays { thread.status } else { thread.status_after_message(role, internal) },
             triage,
             attachments: add.attachments,
             idempotency: add.idempotency,

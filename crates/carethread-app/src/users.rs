@@ -163,6 +163,8 @@ pub async fn update_user(app: &App, by: Operator<'_>, target: UserRef, input: Up
                 return Err(AppError::invalid("clinic_lead", "is for members of staff only"));
             }
             Some(lead) if lead != user.clinic_lead => Some(lead),
+            // A new role starts without the lead's flag unless it is given again.
+            None if role.is_some() && user.clinic_lead => Some(false),
             _ => None,
         },
     };

@@ -13,6 +13,7 @@ use carethread_app::users::{self, UpdateUser, UserRef};
 use carethread_app::{AppError, Caller, Operator};
 use carethread_core::audit::AuditAction;
 use carethread_core::message::MessageBody;
+use carethread_core::thread::ThreadStatus;
 use carethread_store::AuditQuery;
 use chrono::{TimeDelta, Utc};
 
@@ -160,6 +161,67 @@ async fn a_patients_answer_to_did_this_answer_your_question_is_counted_for_the_r
         let answers: Vec<_> = safety.answers.iter().map(|a| (a.name.as_deref(), a.yes, a.no)).collect();
         assert_eq!(answers, [(Some(c.nurse.user.display_name.as_str()), 0, 1)], "{backend}");
         assert_eq!(safety.answered_yes_share(), Some(0.0), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_yes_that_says_more_or_reads_as_urgent_goes_back_to_the_care_team() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let text = |t: &str| Some(MessageBody::parse(t, 5000).expect("body"));
+        let cases = [
+            ("Yes, thank you.", ThreadStatus::AwaitingPatient),
+            ("Yes thanks, but now I have crushing chest pain and cannot breathe.", ThreadStatus::Open),
+            (
+                "Yes, that answers it. While I have you: could you also send my blood pressure pills to the new \
+                 pharmacy on Main Street, and tell me when my next lab work is due?",
+                ThreadStatus::Open,
+            ),
+        ];
+        for (answer, status) in cases {
+            let asked = StartThread {
+                patient: None,
+                subject: "Refill".to_owned(),
+                body: "Could I have a refill of my inhaler?".to_owned(),
+                category: None,
+                confidential: false,
+                idempotency: None,
+            };
+            let thread = threads::start_thread(&c.app, &c.alice, asked).await.expect("start").thread_id;
+            let reply = AddMessage { body: text("Sent to your pharmacy."), ..AddMessage::default() };
+            messages::add_message(&c.app, &c.nurse, thread, reply).await.expect("reply");
+            let yes = AddMessage { body: text(answer), answered: Some(true), ..AddMessage::default() };
+            let sent = messages::add_message(&c.app, &c.alice, thread, yes).await.expect("answer");
+            let now = c.app.store.thread_summary(c.alice.actor(), sent.thread.id).await.expect("read").expect("thread");
+            assert_eq!(now.thread.status, status, "{backend}: {answer}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn figures_for_a_group_of_patients_need_ten_of_them_and_the_groups_patients_gave_are_for_administrators() {
+    for backend in support::backends() {
+        let c = support::clinic(backend).await;
+        let admin = Operator::Person(&c.admin);
+        users::update_user(&c.app, admin, UserRef::Id(c.nurse.user.id), lead(true)).await.expect("made");
+        let nurse = again(&c, &c.nurse).await;
+        let by = |group: &str| InsightsFilter { group: Some(group.to_owned()), ..InsightsFilter::default() };
+        let refused = insights::volume(&c.app, &nurse, by("payer:medicaid")).await;
+        assert!(matches!(refused, Err(AppError::Forbidden(_))), "{backend}: a lead does not narrow by payer");
+        let choices = insights::filter_choices(&c.app, &nurse).await.expect("choices");
+        assert!(choices.groups.iter().all(|(d, _)| d.from_account()), "{backend}: language and age only");
+        assert!(choices.staff.iter().all(|s| s.role.is_staff()) && !choices.staff.is_empty(), "{backend}");
+        for group in ["language:en", "payer:not given"] {
+            let refused = insights::volume(&c.app, &c.admin, by(group)).await;
+            assert!(
+                matches!(&refused, Err(AppError::Invalid { field, .. }) if field == "group"),
+                "{backend}: two patients are too few to show: {refused:?}"
+            );
+        }
+        // A member of staff who changes role is no longer a lead.
+        let change = UpdateUser { role: Some("pharmacist".into()), ..UpdateUser::default() };
+        let changed = users::update_user(&c.app, admin, UserRef::Id(c.nurse.user.id), change).await.expect("role");
+        assert!(!changed.clinic_lead, "{backend}");
     }
 }
 

@@ -102,6 +102,9 @@ pub enum Language {
 }
 
 impl Language {
+    /// Every language CareThread speaks, in the order offered.
+    pub const ALL: [Language; 2] = [Language::En, Language::Es];
+
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {

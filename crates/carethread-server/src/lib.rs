@@ -15,7 +15,7 @@ pub mod dto;
 mod equity_views;
 pub mod error;
 pub mod extract;
-mod insights_views;
+pub mod insights_views;
 pub mod intake;
 pub mod metrics;
 pub mod openapi;

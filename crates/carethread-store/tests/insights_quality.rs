@@ -140,7 +140,11 @@ async fn the_second_part_matches_the_hand_count(store: &dyn Store) {
 
     let group = |patients| InsightsQuery { patients: Some(patients), ..query() };
     let medicaid = PatientGroup::Recorded { dimension: "payer".into(), value: "medicaid".into() };
-    assert_eq!(messages(&store.insight_volume(&group(medicaid)).await.expect("volume").cells), 2, "44 and 51");
+    let volume = store.insight_volume(&group(medicaid.clone())).await.expect("volume");
+    assert_eq!(messages(&volume.cells), 2, "44 and 51");
+    assert_eq!(volume.patients, 1, "the rate per 100 patients counts the group's patients: Bob");
+    assert_eq!(store.insight_patients(&group(medicaid)).await.expect("patients"), 1);
+    assert_eq!(store.insight_patients(&query()).await.expect("patients"), 2, "Alice and Bob, not the disabled one");
     let unrecorded = PatientGroup::NotRecorded { dimension: "payer".into() };
     assert_eq!(messages(&store.insight_volume(&group(unrecorded)).await.expect("volume").cells), 4, "Alice's");
     let over_65 = PatientGroup::Born { after: None, on_or_before: NaiveDate::from_ymd_opt(1961, 1, 12).expect("day") };

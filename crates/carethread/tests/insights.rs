@@ -157,10 +157,14 @@ async fn an_administrator_makes_a_nurse_a_clinic_lead_who_then_reads_the_insight
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: a patient is never a lead");
 
         let kim = app.login("rn.kim").await;
-        let ai = app.get(&format!("/api/v1/insights/ai?clinician={kim_id}&group=language%3Aes"), &kim).await;
+        let ai = app.get(&format!("/api/v1/insights/ai?clinician={kim_id}"), &kim).await;
         assert_eq!(ai.status, StatusCode::OK, "{backend:?}: {:?}", ai.body);
         assert_eq!(ai.body["clinician"], kim_id.as_str(), "{backend:?}: the filter as applied");
-        assert_eq!(ai.body["group"], "language:es");
+        let few = app.get("/api/v1/insights/ai?group=language%3Aes", &kim).await;
+        assert_eq!(few.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: too few patients to show");
+        assert!(few.body.to_string().contains("group"), "{backend:?}: {:?}", few.body);
+        let payer = app.get("/api/v1/insights/ai?group=payer%3Amedicaid", &kim).await;
+        assert_eq!(payer.status, StatusCode::FORBIDDEN, "{backend:?}: the groups patients gave are administrators'");
         let weekly = ai.body["tables"].as_array().and_then(|t| t.iter().find(|t| t["name"] == "ai_per_week"));
         assert_eq!(weekly.map(|t| t["rows"].as_array().map_or(0, Vec::len) >= 4), Some(true), "{backend:?}: {ai:?}");
         assert_eq!(app.get("/api/v1/insights/equity", &kim).await.status, StatusCode::FORBIDDEN, "{backend:?}");
@@ -171,5 +175,20 @@ async fn an_administrator_makes_a_nurse_a_clinic_lead_who_then_reads_the_insight
         let page = portal.get("/insights/workload").await;
         assert_eq!(page.status, StatusCode::OK, "{backend:?}");
         assert!(!page.html.contains("href=\"/insights/equity\""), "{backend:?}: the equity monitor is administrators'");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_to_did_this_answer_your_question_other_than_yes_or_no_is_refused() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice, "Inhaler", "Which inhaler should I use first in the morning?").await;
+        let portal = Browser::sign_in(&app, "patient.alice").await;
+        let refused = portal.post(&format!("/threads/{thread}/feedback"), &[("answered", "maybe")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(refused.html.contains("role=\"alert\""), "{backend:?}: the refusal in words");
+        let answered = portal.post(&format!("/threads/{thread}/feedback"), &[("answered", "no")]).await;
+        assert!(answered.status.is_success() || answered.status.is_redirection(), "{backend:?}: {}", answered.status);
     }
 }

@@ -325,15 +325,15 @@ pub async fn safety(app: &App, caller: &Caller, filter: InsightsFilter) -> AppRe
     })
 }
 
-/// What the filters can narrow the figures to.
+/// What the filters can narrow the figures to: the groups patients gave
+/// (payer, race, …) only for those who read the equity monitor.
 pub async fn filter_choices(app: &App, caller: &Caller) -> AppResult<FilterChoices> {
     refuse(caller)?;
     let staff = app
         .store
-        .list_users()
+        .staff()
         .await?
         .into_iter()
-        .filter(|u| u.role.is_staff())
         .map(|u| carethread_store::PersonRef {
             id: u.id,
             display_name: u.display_name.as_str().to_owned(),
@@ -341,12 +341,14 @@ pub async fn filter_choices(app: &App, caller: &Caller) -> AppResult<FilterChoic
         })
         .collect();
     let mut groups: Vec<(Dimension, GroupValue)> = Vec::new();
-    for language in ["en", "es"] {
-        groups.push((Dimension::parse("language")?, GroupValue::parse(language)?));
+    for language in carethread_core::user::Language::ALL {
+        groups.push((Dimension::parse("language")?, GroupValue::parse(language.as_str())?));
     }
     for (_, band) in AGE_BANDS {
         groups.push((Dimension::parse("age_band")?, GroupValue::parse(band)?));
     }
-    groups.extend(app.store.recorded_groups().await?);
+    if policy::may_view_equity(caller.user.role) {
+        groups.extend(app.store.recorded_groups().await?);
+    }
     Ok(FilterChoices { pools: app.store.pools().await?, staff, groups })
 }

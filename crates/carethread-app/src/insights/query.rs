@@ -3,7 +3,8 @@
 //! across the range, its open days and hours), the reply targets, the
 //! member of staff and the group of patients.
 
-use carethread_core::equity::{AGE_BANDS, Dimension, GroupValue};
+use carethread_core::audit::AuditAction;
+use carethread_core::equity::{AGE_BANDS, Dimension, GroupValue, MIN_GROUP_PATIENTS};
 use carethread_core::ids::UserId;
 use carethread_core::user::Language;
 use carethread_store::{InsightsQuery, LocalClock, PatientGroup, Targets};
@@ -108,6 +109,13 @@ pub(super) async fn query(app: &App, caller: &Caller, filter: InsightsFilter) ->
     };
     let group = filter.group.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let patients = group.map(|g| patient_group(g, today)).transpose()?;
+    let recorded = matches!(patients, Some(PatientGroup::Recorded { .. } | PatientGroup::NotRecorded { .. }));
+    if recorded && !carethread_core::policy::may_view_equity(caller.user.role) {
+        return Err(AppError::Forbidden(
+            "only administrators narrow the figures by the groups patients gave (payer, sex, race, ethnicity, …)"
+                .into(),
+        ));
+    }
     let applied = Applied {
         from,
         to,
@@ -129,6 +137,20 @@ pub(super) async fn query(app: &App, caller: &Caller, filter: InsightsFilter) ->
         targets,
         now,
     };
+    if let Some(named) = &applied.group {
+        // Figures about a handful of patients could point at one of them.
+        let members = app.store.insight_patients(&query).await?;
+        if usize::try_from(members).unwrap_or(0) < MIN_GROUP_PATIENTS {
+            return Err(AppError::invalid(
+                "group",
+                format!("holds fewer than {MIN_GROUP_PATIENTS} patients: too few to show without pointing at someone"),
+            ));
+        }
+        if recorded {
+            let audit = caller.audit(AuditAction::EquityRead).detail(format!("insights of the group {named}"));
+            app.store.record_audit(vec![audit]).await?;
+        }
+    }
     Ok((query, applied))
 }
 

@@ -64,32 +64,58 @@ fn filters(query: &InsightsQuery) -> (String, Vec<String>) {
             vec![id.clone(), id],
         );
     }
-    match &query.patients {
-        None => {}
-        Some(PatientGroup::Language(language)) => {
-            add("t.patient_id IN (SELECT g.id FROM users g WHERE g.language = {})", vec![language.clone()]);
+    if let Some(group) = &query.patients {
+        let (condition, values) = in_group("t.patient_id", group);
+        add(&condition, values);
+    }
+    (sql, binds)
+}
+
+/// The condition that the patient `id` (a column) is in `group`, with a
+/// `{}` for each value to bind, and the values in order.
+fn in_group(id: &str, group: &PatientGroup) -> (String, Vec<String>) {
+    match group {
+        PatientGroup::Language(language) => {
+            (format!("{id} IN (SELECT g.id FROM users g WHERE g.language = {{}})"), vec![language.clone()])
         }
-        Some(PatientGroup::Born { after, on_or_before }) => {
+        PatientGroup::Born { after, on_or_before } => {
             let day = |d: &NaiveDate| d.format("%Y-%m-%d").to_string();
             let after = after.as_ref().map_or_else(|| "0000-00-00".to_owned(), day);
-            add(
-                "t.patient_id IN (SELECT g.id FROM users g WHERE g.date_of_birth > {} AND g.date_of_birth <= {})",
+            (
+                format!("{id} IN (SELECT g.id FROM users g WHERE g.date_of_birth > {{}} AND g.date_of_birth <= {{}})"),
                 vec![after, day(on_or_before)],
-            );
+            )
         }
-        Some(PatientGroup::BornUnknown) => {
-            add("t.patient_id IN (SELECT g.id FROM users g WHERE g.date_of_birth IS NULL)", Vec::new());
+        PatientGroup::BornUnknown => {
+            (format!("{id} IN (SELECT g.id FROM users g WHERE g.date_of_birth IS NULL)"), vec![])
         }
-        Some(PatientGroup::Recorded { dimension, value }) => add(
-            "t.patient_id IN (SELECT g.patient_id FROM patient_groups g WHERE g.dimension = {} AND g.value = {})",
+        PatientGroup::Recorded { dimension, value } => (
+            format!("{id} IN (SELECT g.patient_id FROM patient_groups g WHERE g.dimension = {{}} AND g.value = {{}})"),
             vec![dimension.clone(), value.clone()],
         ),
-        Some(PatientGroup::NotRecorded { dimension }) => add(
-            "t.patient_id NOT IN (SELECT g.patient_id FROM patient_groups g WHERE g.dimension = {})",
+        PatientGroup::NotRecorded { dimension } => (
+            format!("{id} NOT IN (SELECT g.patient_id FROM patient_groups g WHERE g.dimension = {{}})"),
             vec![dimension.clone()],
         ),
     }
-    (sql, binds)
+}
+
+/// Patient accounts that are not disabled, of the query's group when it names one.
+async fn patients<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> StoreResult<i64> {
+    let (mut condition, values) = match &query.patients {
+        Some(group) => in_group("u.id", group),
+        None => ("TRUE".to_owned(), Vec::new()),
+    };
+    for n in 1..=values.len() {
+        condition = condition.replacen("{}", &format!("${n}"), 1);
+    }
+    let statement =
+        format!("SELECT COUNT(*) FROM users u WHERE u.role = 'patient' AND u.disabled = FALSE AND {condition}");
+    let mut counted = sqlx::query::<B::D>(&statement);
+    for value in values {
+        counted = counted.bind_v(value);
+    }
+    Ok(counted.fetch_scalar_with(&sql.read).await?)
 }
 
 /// A statement over the range `$1..$2` and the filters, bound and ready.
@@ -209,10 +235,7 @@ impl<B: Backend> crate::Insights for B {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        let patients: i64 =
-            sqlx::query::<B::D>("SELECT COUNT(*) FROM users WHERE role = 'patient' AND disabled = FALSE")
-                .fetch_scalar_with(&sql.read)
-                .await?;
+        let patients = patients::<B>(sql, query).await?;
         let started = format!(
             "SELECT COUNT(*) AS started, CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM drafts d \
                WHERE d.thread_id = t.id AND d.reply_needed = FALSE) THEN 1 ELSE 0 END) AS BIGINT) AS no_reply \
@@ -481,6 +504,10 @@ impl<B: Backend> crate::Insights for B {
                 })
             })
             .collect()
+    }
+
+    async fn insight_patients(&self, query: &InsightsQuery) -> StoreResult<i64> {
+        patients::<B>(self.sql(), query).await
     }
 
     async fn insight_ai(&self, query: &InsightsQuery) -> StoreResult<Vec<AiCell>> {

@@ -92,7 +92,7 @@ pub struct VolumeCell {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Volume {
     pub cells: Vec<VolumeCell>,
-    /// Patient accounts that are not disabled.
+    /// Patient accounts that are not disabled (of the group, when the query names one).
     pub patients: i64,
     /// Threads patients started in the range.
     pub threads_started: i64,
@@ -304,8 +304,9 @@ pub struct Safety {
 }
 
 /// Drafting by one member of staff in one week (Monday on the clinic's
-/// calendar, as days since 1970-01-01): drafts asked for in the range, and
-/// replies to patients sent in it, with and without a draft.
+/// calendar, as days since 1970-01-01): drafts asked for in the range (and,
+/// of those, the ones sent as replies, counted in the week asked for), and
+/// replies to patients sent in the range, with and without a draft.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AiCell {
     pub week: i64,
@@ -341,6 +342,9 @@ pub trait Insights: Send + Sync {
     /// Staff replies sent in the range at least two days before `now`, per
     /// pool, and how many the patient's side had not read two days after.
     async fn insight_unread(&self, query: &InsightsQuery) -> StoreResult<Vec<UnreadCell>>;
+    /// Patient accounts that are not disabled, of the query's group of
+    /// patients when it names one (the range and other filters aside).
+    async fn insight_patients(&self, query: &InsightsQuery) -> StoreResult<i64>;
     /// Drafting per member of staff and week. A reply's writing time is from
     /// when its author first opened the patient's message it answers to when
     /// they sent it, counted only when under an hour (one sitting), so

@@ -16,6 +16,8 @@ pub trait People: Send + Sync {
     /// The user and their password hash, for sign-in.
     async fn user_credentials(&self, username: &Username) -> StoreResult<Option<Credentials>>;
     async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Every member of staff (the roles that answer patients), by name.
+    async fn staff(&self) -> StoreResult<Vec<User>>;
     /// Disables or re-enables a user and ends their sessions. False when no such user.
     async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool>;
     /// Changes a user's role, name or language; a new role ends their

@@ -23,6 +23,7 @@ use anyhow::{Context as _, bail};
 use carethread_core::clinic::ClinicSettings;
 use carethread_server::AppState;
 use carethread_server::auth::hash_password;
+use carethread_server::insights_views::SECTIONS;
 use carethread_store::{Durability, MasterKey, Store};
 use chrono::{TimeDelta, Utc};
 use secrecy::SecretString;
@@ -32,8 +33,6 @@ use crate::demo;
 
 /// Messages in one demo year (about; the scale is worked out from it).
 const DEMO_YEAR_MESSAGES: u64 = 2_300;
-/// The insights sections, as the API names them.
-const SECTIONS: [&str; 5] = ["volume", "response", "workload", "safety", "ai"];
 /// The demo accounts' password in the generated clinic.
 const PASSWORD: &str = "demo";
 

@@ -83,7 +83,7 @@ pub async fn seed(
 
 /// [`seed`] for a clinic `scale` times the demo's: as many times the
 /// patients and the threads, planned and written the same way (a benchmark's
-/// large database; a scale of 450 writes about a million messages).
+/// large database; a scale of 435 writes about a million messages).
 pub async fn seed_scaled(
     store: &Arc<dyn Store>,
     clinic: &DemoClinic,

@@ -256,15 +256,13 @@ pub(super) async fn feedback(
     if let Some(refused) = session.refuse(&form.csrf_token) {
         return refused;
     }
-    let text = session.text;
-    let body = if form.answered == "yes" {
-        format!("✓ {}: {}", text.get("thread-answered_q"), text.get("thread-answered_yes"))
-    } else {
-        text.get("thread-answered_no").to_owned()
+    let yes = match form.answered.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return api_error_in(&session, &ApiError::invalid("answered", "must be yes or no")),
     };
     // "Yes" leaves the thread with the patient; "I still have a question" puts it back with the care team.
-    let message =
-        ComposedMessage { text: Some(&body), answered: Some(form.answered == "yes"), ..ComposedMessage::default() };
+    let message = ComposedMessage { answered: Some(yes), ..ComposedMessage::default() };
     match send_composed(&state, &session.auth, &id, message).await {
         Ok(_) => Redirect::to(&format!("/threads/{id}")).into_response(),
         Err(e) => api_error_in(&session, &e),

@@ -1,5 +1,6 @@
-//! Drafting per member of staff and week: drafts asked for, drafts used and
-//! how much was changed, replies without a draft, and how long replies took
+//! Drafting per member of staff and week: drafts asked for, and of those
+//! the ones sent as replies and how much was changed (both by the week the
+//! draft was asked for, so no more are used than were asked for), replies without a draft, and how long replies took
 //! to write with and without one.
 
 use super::super::backend::Backend;
@@ -48,9 +49,9 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
         "SELECT {week} AS week, a.id, a.display_name, COUNT(*) AS used, \
            CAST(SUM(COALESCE(d.edit_distance, 0)) AS BIGINT) AS edits \
          FROM drafts d JOIN threads t ON t.id = d.thread_id JOIN users a ON a.id = d.requested_by \
-         WHERE d.message_id IS NOT NULL AND d.sent_at >= $1 AND d.sent_at < $2{filter} \
+         WHERE d.message_id IS NOT NULL AND d.created_at >= $1 AND d.created_at < $2{filter} \
          GROUP BY 1, a.id, a.display_name",
-        week = week_of("d.sent_at"),
+        week = week_of("d.created_at"),
     );
     for row in ranged::<B::D>(&used, query, &binds).fetch_all_with(&sql.read).await? {
         let entry = entry_for(&mut cells, cell(&row)?, same);

@@ -377,10 +377,10 @@ fn plan_thread(rng: &mut Rng, clinic: &Clinic<'_>, thread: &Thread) -> Vec<(Date
         } else {
             // Some answer "did this answer your question?", most of them yes;
             // drawn apart from the year's sequence, which stays as it was.
+            // Closing is planned from the reading, as before answers were kept.
             let mut own = Rng::new(read.timestamp_millis().unsigned_abs());
             if own.chance(0.45) {
-                last = read + minutes(own.between(1.0, 30.0));
-                acts.push((last, Act::Answer { yes: own.chance(0.86) }));
+                acts.push((read + minutes(own.between(1.0, 30.0)), Act::Answer { yes: own.chance(0.86) }));
             }
         }
     }
