@@ -17,6 +17,18 @@ use carethread_core::thread::ThreadStatus;
 use carethread_store::AuditQuery;
 use chrono::{TimeDelta, Utc};
 
+/// Alice asks for a refill.
+fn refill() -> StartThread {
+    StartThread {
+        patient: None,
+        subject: "Refill".to_owned(),
+        body: "Could I have a refill of my inhaler?".to_owned(),
+        category: None,
+        confidential: false,
+        idempotency: None,
+    }
+}
+
 /// `who` as the application sees them after an administrator's change.
 async fn again(c: &support::Clinic, who: &Caller) -> Caller {
     let user = c.app.store.user(who.user.id).await.expect("read").expect("user");
@@ -104,14 +116,7 @@ async fn a_bad_range_or_pool_names_the_field_at_fault() {
 async fn a_patients_message_is_counted_on_its_day_and_as_after_hours_when_the_clinic_is_closed() {
     for backend in support::backends() {
         let c = support::clinic(backend).await;
-        let asked = StartThread {
-            patient: None,
-            subject: "Refill".to_owned(),
-            body: "Could I have a refill of my inhaler?".to_owned(),
-            category: None,
-            confidential: false,
-            idempotency: None,
-        };
+        let asked = refill();
         threads::start_thread(&c.app, &c.alice, asked).await.expect("start");
         let clinic = c.app.clinic.get(&*c.app.store).await;
         let closed = !clinic.hours.is_open(Utc::now());
@@ -136,14 +141,7 @@ async fn a_patients_message_is_counted_on_its_day_and_as_after_hours_when_the_cl
 async fn a_patients_answer_to_did_this_answer_your_question_is_counted_for_the_reply_it_answers() {
     for backend in support::backends() {
         let c = support::clinic(backend).await;
-        let asked = StartThread {
-            patient: None,
-            subject: "Refill".to_owned(),
-            body: "Could I have a refill of my inhaler?".to_owned(),
-            category: None,
-            confidential: false,
-            idempotency: None,
-        };
+        let asked = refill();
         let thread = threads::start_thread(&c.app, &c.alice, asked).await.expect("start").thread_id;
         let text = |t: &str| Some(MessageBody::parse(t, 5000).expect("body"));
         let reply = AddMessage { body: text("Sent to your pharmacy."), ..AddMessage::default() };
@@ -179,14 +177,7 @@ async fn a_yes_that_says_more_or_reads_as_urgent_goes_back_to_the_care_team() {
             ),
         ];
         for (answer, status) in cases {
-            let asked = StartThread {
-                patient: None,
-                subject: "Refill".to_owned(),
-                body: "Could I have a refill of my inhaler?".to_owned(),
-                category: None,
-                confidential: false,
-                idempotency: None,
-            };
+            let asked = refill();
             let thread = threads::start_thread(&c.app, &c.alice, asked).await.expect("start").thread_id;
             let reply = AddMessage { body: text("Sent to your pharmacy."), ..AddMessage::default() };
             messages::add_message(&c.app, &c.nurse, thread, reply).await.expect("reply");

@@ -20,7 +20,7 @@
 mod support;
 
 use carethread_core::thread::{Category, Urgency};
-use carethread_store::{AiCell, AnswerCell, InsightsQuery, PatientGroup, Store, VolumeCell};
+use carethread_store::{AiCell, AiCounts, AnswerCell, InsightsQuery, PatientGroup, Store, VolumeCell};
 use chrono::NaiveDate;
 use support::week::{DOCTOR, HOUR, NURSE, day, id, local, query, seed};
 
@@ -101,22 +101,19 @@ async fn the_second_part_matches_the_hand_count(store: &dyn Store) {
         week: day(5),
         id: id(who).parse().expect("id"),
         name: name.into(),
-        requested: 1,
-        used: 0,
-        unassisted: 1,
-        edit_distance: 0,
-        writing_ms_assisted: 0,
-        written_assisted: 0,
-        writing_ms_unassisted: 0,
-        written_unassisted: 0,
+        counts: AiCounts { requested: 1, unassisted: 1, ..AiCounts::default() },
     };
     let nurse = AiCell {
-        used: 1,
-        edit_distance: 12,
-        writing_ms_assisted: HOUR / 4,
-        written_assisted: 1,
-        writing_ms_unassisted: HOUR / 2,
-        written_unassisted: 1,
+        counts: AiCounts {
+            requested: 1,
+            used: 1,
+            unassisted: 1,
+            edit_distance: 12,
+            writing_ms_assisted: HOUR / 4,
+            written_assisted: 1,
+            writing_ms_unassisted: HOUR / 2,
+            written_unassisted: 1,
+        },
         ..cell(NURSE, "nurse")
     };
     assert_eq!(ai, [cell(DOCTOR, "doctor"), nurse]);

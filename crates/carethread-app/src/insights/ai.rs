@@ -4,79 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use carethread_store::AiCell;
 use chrono::{NaiveDate, TimeDelta};
 
 use super::{Applied, date_of, query};
 use crate::{App, AppResult, Caller};
 
 /// Drafting summed over some weeks or people.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AiSums {
-    pub requested: i64,
-    pub used: i64,
-    pub unassisted: i64,
-    pub edit_distance: i64,
-    pub writing_ms_assisted: i64,
-    pub written_assisted: i64,
-    pub writing_ms_unassisted: i64,
-    pub written_unassisted: i64,
-}
-
-#[expect(clippy::cast_precision_loss, reason = "sums far below 2^52")]
-fn mean(total: i64, n: i64) -> Option<f64> {
-    (n > 0).then(|| total as f64 / n as f64)
-}
-
-impl AiSums {
-    fn add(&mut self, c: &AiCell) {
-        self.requested += c.requested;
-        self.used += c.used;
-        self.unassisted += c.unassisted;
-        self.edit_distance += c.edit_distance;
-        self.writing_ms_assisted += c.writing_ms_assisted;
-        self.written_assisted += c.written_assisted;
-        self.writing_ms_unassisted += c.writing_ms_unassisted;
-        self.written_unassisted += c.written_unassisted;
-    }
-
-    /// Drafts used of drafts asked for.
-    #[must_use]
-    pub fn used_share(&self) -> Option<f64> {
-        mean(self.used, self.requested)
-    }
-
-    /// Replies from a draft of all replies to patients.
-    #[must_use]
-    pub fn assisted_share(&self) -> Option<f64> {
-        mean(self.used, self.used + self.unassisted)
-    }
-
-    /// Characters changed per draft used.
-    #[must_use]
-    pub fn mean_edit_distance(&self) -> Option<f64> {
-        mean(self.edit_distance, self.used)
-    }
-
-    /// Minutes to write a reply from a draft.
-    #[must_use]
-    pub fn minutes_assisted(&self) -> Option<f64> {
-        mean(self.writing_ms_assisted, self.written_assisted).map(|ms| ms / 60_000.0)
-    }
-
-    /// Minutes to write a reply without one.
-    #[must_use]
-    pub fn minutes_unassisted(&self) -> Option<f64> {
-        mean(self.writing_ms_unassisted, self.written_unassisted).map(|ms| ms / 60_000.0)
-    }
-
-    /// Minutes a draft saved per reply (negative: it cost time), when both
-    /// kinds of reply were timed.
-    #[must_use]
-    pub fn minutes_saved(&self) -> Option<f64> {
-        Some(self.minutes_unassisted()? - self.minutes_assisted()?)
-    }
-}
+pub type AiSums = carethread_store::AiCounts;
 
 /// Drafting per week (every week of the range) and per member of staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,10 +34,10 @@ pub async fn ai(app: &App, caller: &Caller, filter: super::InsightsFilter) -> Ap
     let mut total = AiSums::default();
     for cell in &cells {
         if let Some(week) = date_of(cell.week).and_then(|w| weeks.get_mut(&w)) {
-            week.add(cell);
+            week.add(&cell.counts);
         }
-        staff.entry((cell.name.clone(), cell.id)).or_default().add(cell);
-        total.add(cell);
+        staff.entry((cell.name.clone(), cell.id)).or_default().add(&cell.counts);
+        total.add(&cell.counts);
     }
     Ok(AiFigures {
         applied,

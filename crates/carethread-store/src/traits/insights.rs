@@ -312,6 +312,12 @@ pub struct AiCell {
     pub week: i64,
     pub id: UserId,
     pub name: String,
+    pub counts: AiCounts,
+}
+
+/// Drafting counted over some weeks or people (see [`AiCell`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AiCounts {
     /// Drafts asked for.
     pub requested: i64,
     /// Replies sent from a draft (marked AI-assisted).
@@ -326,6 +332,62 @@ pub struct AiCell {
     pub written_assisted: i64,
     pub writing_ms_unassisted: i64,
     pub written_unassisted: i64,
+}
+
+#[expect(clippy::cast_precision_loss, reason = "sums far below 2^52")]
+fn mean(total: i64, n: i64) -> Option<f64> {
+    (n > 0).then(|| total as f64 / n as f64)
+}
+
+impl AiCounts {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &AiCounts) {
+        self.requested += other.requested;
+        self.used += other.used;
+        self.unassisted += other.unassisted;
+        self.edit_distance += other.edit_distance;
+        self.writing_ms_assisted += other.writing_ms_assisted;
+        self.written_assisted += other.written_assisted;
+        self.writing_ms_unassisted += other.writing_ms_unassisted;
+        self.written_unassisted += other.written_unassisted;
+    }
+
+    /// Drafts used of drafts asked for.
+    #[must_use]
+    pub fn used_share(&self) -> Option<f64> {
+        mean(self.used, self.requested)
+    }
+
+    /// Replies from a draft of all replies to patients.
+    #[must_use]
+    pub fn assisted_share(&self) -> Option<f64> {
+        mean(self.used, self.used + self.unassisted)
+    }
+
+    /// Characters changed per draft used.
+    #[must_use]
+    pub fn mean_edit_distance(&self) -> Option<f64> {
+        mean(self.edit_distance, self.used)
+    }
+
+    /// Minutes to write a reply from a draft.
+    #[must_use]
+    pub fn minutes_assisted(&self) -> Option<f64> {
+        mean(self.writing_ms_assisted, self.written_assisted).map(|ms| ms / 60_000.0)
+    }
+
+    /// Minutes to write a reply without one.
+    #[must_use]
+    pub fn minutes_unassisted(&self) -> Option<f64> {
+        mean(self.writing_ms_unassisted, self.written_unassisted).map(|ms| ms / 60_000.0)
+    }
+
+    /// Minutes a draft saved per reply (negative: it cost time), when both
+    /// kinds of reply were timed.
+    #[must_use]
+    pub fn minutes_saved(&self) -> Option<f64> {
+        Some(self.minutes_unassisted()? - self.minutes_assisted()?)
+    }
 }
 
 /// The clinic's figures over a date range. Read-only.

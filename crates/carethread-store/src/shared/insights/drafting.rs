@@ -7,7 +7,7 @@ use super::super::backend::Backend;
 use super::super::prelude::*;
 use super::calendar::Calendar;
 use super::{PATIENT_SIDE, count, entry_for, filters, ranged, staff_roles};
-use crate::{AiCell, InsightsQuery};
+use crate::{AiCell, AiCounts, InsightsQuery};
 
 /// A writing time counts when under an hour: one sitting.
 const SITTING_MS: i64 = 3_600_000;
@@ -17,14 +17,7 @@ fn cell<R: DialectRow>(row: &R) -> StoreResult<AiCell> {
         week: row.get_v("week")?,
         id: parse_id(row.get_v::<&str, _>("id")?)?,
         name: row.get_v("display_name")?,
-        requested: 0,
-        used: 0,
-        unassisted: 0,
-        edit_distance: 0,
-        writing_ms_assisted: 0,
-        written_assisted: 0,
-        writing_ms_unassisted: 0,
-        written_unassisted: 0,
+        counts: AiCounts::default(),
     })
 }
 
@@ -42,7 +35,7 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
         week = week_of("d.created_at"),
     );
     for row in ranged::<B::D>(&requested, query, &binds).fetch_all_with(&sql.read).await? {
-        entry_for(&mut cells, cell(&row)?, same).requested = count(&row, "requested")?;
+        entry_for(&mut cells, cell(&row)?, same).counts.requested = count(&row, "requested")?;
     }
 
     let used = format!(
@@ -54,7 +47,7 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
         week = week_of("d.created_at"),
     );
     for row in ranged::<B::D>(&used, query, &binds).fetch_all_with(&sql.read).await? {
-        let entry = entry_for(&mut cells, cell(&row)?, same);
+        let entry = &mut entry_for(&mut cells, cell(&row)?, same).counts;
         entry.used = count(&row, "used")?;
         entry.edit_distance = count(&row, "edits")?;
     }
@@ -84,7 +77,7 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
         staff = staff_roles(),
     );
     for row in ranged::<B::D>(&replies, query, &binds).fetch_all_with(&sql.read).await? {
-        let entry = entry_for(&mut cells, cell(&row)?, same);
+        let entry = &mut entry_for(&mut cells, cell(&row)?, same).counts;
         entry.unassisted = count(&row, "unassisted")?;
         entry.writing_ms_assisted = count(&row, "ms_assisted")?;
         entry.written_assisted = count(&row, "n_assisted")?;
