@@ -96,17 +96,7 @@ pub(super) async fn query(app: &App, caller: &Caller, filter: InsightsFilter) ->
         urgent_ms: i64::from(profile.urgent_reply_hours) * 3_600_000,
         emergency_ms: i64::from(profile.emergency_reply_minutes) * 60_000,
     };
-    let clinician = match filter.clinician.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let id: UserId =
-                raw.parse().map_err(|_| AppError::invalid("clinician", "must be a member of staff's id"))?;
-            match app.store.user(id).await? {
-                Some(user) if user.role.is_staff() => Some(id),
-                _ => return Err(AppError::invalid("clinician", "names no member of staff")),
-            }
-        }
-    };
+    let clinician = member_of_staff(app, filter.clinician.as_deref()).await?;
     let group = filter.group.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let patients = group.map(|g| patient_group(g, today)).transpose()?;
     let recorded = matches!(patients, Some(PatientGroup::Recorded { .. } | PatientGroup::NotRecorded { .. }));
@@ -152,6 +142,18 @@ pub(super) async fn query(app: &App, caller: &Caller, filter: InsightsFilter) ->
         }
     }
     Ok((query, applied))
+}
+
+/// The member of staff a `clinician` filter names, by id.
+async fn member_of_staff(app: &App, raw: Option<&str>) -> AppResult<Option<UserId>> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let id: UserId = raw.parse().map_err(|_| AppError::invalid("clinician", "must be a member of staff's id"))?;
+    match app.store.user(id).await? {
+        Some(user) if user.role.is_staff() => Ok(Some(id)),
+        _ => Err(AppError::invalid("clinician", "names no member of staff")),
+    }
 }
 
 /// A group of patients named `dimension:value`, on the clinic's day `today`
