@@ -266,8 +266,7 @@ pub async fn volume(app: &App, caller: &Caller, filter: InsightsFilter) -> AppRe
 /// First replies and closing, against the clinic's targets.
 pub async fn response(app: &App, caller: &Caller, filter: InsightsFilter) -> AppResult<ResponseFigures> {
     let (query, applied) = query(app, caller, filter).await?;
-    // First replies and unread replies are counted side by side.
-    let (cells, unread) = tokio::try_join!(app.store.insight_response(&query), app.store.insight_unread(&query))?;
+    let cells = app.store.insight_response(&query).await?;
     let reply = [Urgency::Emergency, Urgency::Urgent, Urgency::Routine]
         .into_iter()
         .map(|u| {
@@ -297,7 +296,7 @@ pub async fn response(app: &App, caller: &Caller, filter: InsightsFilter) -> App
         overdue,
         threads,
         targets,
-        unread,
+        unread: app.store.insight_unread(&query).await?,
     })
 }
 

@@ -221,18 +221,7 @@ impl<B: Backend> crate::Insights for B {
             after = calendar.after_hours("lt"),
             local = calendar.local("m.sent_at"),
         );
-        let started = format!(
-            "SELECT COUNT(*) AS started, CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM drafts d \
-               WHERE d.thread_id = t.id AND d.reply_needed = FALSE) THEN 1 ELSE 0 END) AS BIGINT) AS no_reply \
-             FROM threads t JOIN users cr ON cr.id = t.created_by \
-             WHERE t.created_at >= $1 AND t.created_at < $2 AND cr.role IN {PATIENT_SIDE}{filter}"
-        );
-        // The three counts are read side by side, each on a reading connection.
-        let (rows, patients, row) = tokio::try_join!(
-            async { Ok::<_, StoreError>(ranged::<B::D>(&cells, query, &binds).fetch_all_with(&sql.read).await?) },
-            patients::<B>(sql, query),
-            async { Ok(ranged::<B::D>(&started, query, &binds).fetch_one_with(&sql.read).await?) },
-        )?;
+        let rows = ranged::<B::D>(&cells, query, &binds).fetch_all_with(&sql.read).await?;
         let cells = rows
             .iter()
             .map(|row| {
@@ -246,6 +235,14 @@ impl<B: Backend> crate::Insights for B {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
+        let patients = patients::<B>(sql, query).await?;
+        let started = format!(
+            "SELECT COUNT(*) AS started, CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM drafts d \
+               WHERE d.thread_id = t.id AND d.reply_needed = FALSE) THEN 1 ELSE 0 END) AS BIGINT) AS no_reply \
+             FROM threads t JOIN users cr ON cr.id = t.created_by \
+             WHERE t.created_at >= $1 AND t.created_at < $2 AND cr.role IN {PATIENT_SIDE}{filter}"
+        );
+        let row = ranged::<B::D>(&started, query, &binds).fetch_one_with(&sql.read).await?;
         Ok(Volume {
             cells,
             patients,
@@ -347,76 +344,68 @@ impl<B: Backend> crate::Insights for B {
             )
         };
         let person = "a.id, a.display_name, a.role";
-        let pool_cols = "p.slug, p.name";
+        let mut people: Vec<StaffWork> = Vec::new();
+        for row in ranged::<B::D>(&replies(person, ""), query, &binds).fetch_all_with(&sql.read).await? {
+            people.push(StaffWork {
+                threads: count(&row, "threads")?,
+                replies: count(&row, "replies")?,
+                ..staff_row(&row)?
+            });
+        }
+        let moved_people = moves("assignee", "JOIN users a ON a.id = x.who", person);
+        for row in ranged::<B::D>(&moved_people, query, &binds).fetch_all_with(&sql.read).await? {
+            let found = staff_row(&row)?;
+            let entry = entry_for(&mut people, found, |a, b| a.id == b.id);
+            entry.moved_in = count(&row, "moved_in")?;
+            entry.moved_out = count(&row, "moved_out")?;
+        }
         let covered = |who: &str, join: &str, group: &str| {
             format!(
                 "SELECT {group}, COUNT(*) AS received FROM coverage_received c JOIN threads t ON t.id = c.thread_id \
                  {join} ON {who} WHERE c.at >= $1 AND c.at < $2{filter} GROUP BY {group}"
             )
         };
-        // People and pools are counted side by side, each on a reading connection.
-        let people = async {
-            let mut people: Vec<StaffWork> = Vec::new();
-            for row in ranged::<B::D>(&replies(person, ""), query, &binds).fetch_all_with(&sql.read).await? {
-                people.push(StaffWork {
-                    threads: count(&row, "threads")?,
-                    replies: count(&row, "replies")?,
-                    ..staff_row(&row)?
-                });
-            }
-            let moved_people = moves("assignee", "JOIN users a ON a.id = x.who", person);
-            for row in ranged::<B::D>(&moved_people, query, &binds).fetch_all_with(&sql.read).await? {
-                let found = staff_row(&row)?;
-                let entry = entry_for(&mut people, found, |a, b| a.id == b.id);
-                entry.moved_in = count(&row, "moved_in")?;
-                entry.moved_out = count(&row, "moved_out")?;
-            }
-            let covered_people = covered("a.id = c.to_user_id", "JOIN users a", person);
-            for row in ranged::<B::D>(&covered_people, query, &binds).fetch_all_with(&sql.read).await? {
-                entry_for(&mut people, staff_row(&row)?, |a, b| a.id == b.id).coverage_received =
-                    count(&row, "received")?;
-            }
-            active_time::<B>(sql, query, &mut people).await?;
-            people.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
-            Ok::<_, StoreError>(people)
+        let covered_people = covered("a.id = c.to_user_id", "JOIN users a", person);
+        for row in ranged::<B::D>(&covered_people, query, &binds).fetch_all_with(&sql.read).await? {
+            entry_for(&mut people, staff_row(&row)?, |a, b| a.id == b.id).coverage_received = count(&row, "received")?;
+        }
+        active_time::<B>(sql, query, &mut people).await?;
+        people.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
+
+        let pool_cols = "p.slug, p.name";
+        let pool_row = |row: &<B::D as sqlx::Database>::Row| -> StoreResult<PoolWork> {
+            Ok(PoolWork {
+                slug: row.get_v("slug")?,
+                name: row.get_v("name")?,
+                threads: 0,
+                replies: 0,
+                moved_in: 0,
+                moved_out: 0,
+                coverage_received: 0,
+            })
         };
-        let pools = async {
-            let pool_row = |row: &<B::D as sqlx::Database>::Row| -> StoreResult<PoolWork> {
-                Ok(PoolWork {
-                    slug: row.get_v("slug")?,
-                    name: row.get_v("name")?,
-                    threads: 0,
-                    replies: 0,
-                    moved_in: 0,
-                    moved_out: 0,
-                    coverage_received: 0,
-                })
-            };
-            let mut pools: Vec<PoolWork> = Vec::new();
-            let in_pool = replies(pool_cols, "JOIN pools p ON p.id = t.pool_id");
-            for row in ranged::<B::D>(&in_pool, query, &binds).fetch_all_with(&sql.read).await? {
-                pools.push(PoolWork {
-                    threads: count(&row, "threads")?,
-                    replies: count(&row, "replies")?,
-                    ..pool_row(&row)?
-                });
-            }
-            let moved_pools = moves("pool", "JOIN pools p ON p.id = x.who", pool_cols);
-            for row in ranged::<B::D>(&moved_pools, query, &binds).fetch_all_with(&sql.read).await? {
-                let found = pool_row(&row)?;
-                let entry = entry_for(&mut pools, found, |a, b| a.slug == b.slug);
-                entry.moved_in = count(&row, "moved_in")?;
-                entry.moved_out = count(&row, "moved_out")?;
-            }
-            let covered_pools = covered("p.id = c.to_pool_id", "JOIN pools p", pool_cols);
-            for row in ranged::<B::D>(&covered_pools, query, &binds).fetch_all_with(&sql.read).await? {
-                entry_for(&mut pools, pool_row(&row)?, |a, b| a.slug == b.slug).coverage_received =
-                    count(&row, "received")?;
-            }
-            pools.sort_by(|a, b| a.name.cmp(&b.name));
-            Ok::<_, StoreError>(pools)
-        };
-        let (people, pools) = tokio::try_join!(people, pools)?;
+        let mut pools: Vec<PoolWork> = Vec::new();
+        let in_pool = replies(pool_cols, "JOIN pools p ON p.id = t.pool_id");
+        for row in ranged::<B::D>(&in_pool, query, &binds).fetch_all_with(&sql.read).await? {
+            pools.push(PoolWork {
+                threads: count(&row, "threads")?,
+                replies: count(&row, "replies")?,
+                ..pool_row(&row)?
+            });
+        }
+        let moved_pools = moves("pool", "JOIN pools p ON p.id = x.who", pool_cols);
+        for row in ranged::<B::D>(&moved_pools, query, &binds).fetch_all_with(&sql.read).await? {
+            let found = pool_row(&row)?;
+            let entry = entry_for(&mut pools, found, |a, b| a.slug == b.slug);
+            entry.moved_in = count(&row, "moved_in")?;
+            entry.moved_out = count(&row, "moved_out")?;
+        }
+        let covered_pools = covered("p.id = c.to_pool_id", "JOIN pools p", pool_cols);
+        for row in ranged::<B::D>(&covered_pools, query, &binds).fetch_all_with(&sql.read).await? {
+            entry_for(&mut pools, pool_row(&row)?, |a, b| a.slug == b.slug).coverage_received =
+                count(&row, "received")?;
+        }
+        pools.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Workload { staff: people, pools })
     }
 
@@ -434,6 +423,11 @@ impl<B: Backend> crate::Insights for B {
             band = band_sql(&format!("(COALESCE(opened, {}) - arrived)", ms(query.now)), &target, "opened IS NULL"),
             staff = staff_roles(),
         );
+        let rows = ranged::<B::D>(&emergencies, query, &binds).fetch_all_with(&sql.read).await?;
+        let emergencies = rows
+            .iter()
+            .map(|row| Ok((band(row.get_v("band")?)?, count(row, "threads")?)))
+            .collect::<StoreResult<_>>()?;
         let rank = |column: &str| format!("(CASE {column} WHEN 'emergency' THEN 3 WHEN 'urgent' THEN 2 ELSE 1 END)");
         let overrides = format!(
             "SELECT CAST(CASE WHEN now_rank > before_rank THEN 0 WHEN now_rank < before_rank THEN 1 ELSE 2 END \
@@ -447,27 +441,8 @@ impl<B: Backend> crate::Insights for B {
             now_rank = rank("o.urgency"),
             before_rank = rank("b.urgency"),
         );
-        let reading = format!(
-            "SELECT u.display_name AS name, COUNT(*) AS replies, \
-               SUM(CASE WHEN m.reading_grade > 8 THEN 1 ELSE 0 END) AS above \
-             FROM messages m JOIN threads t ON t.id = m.thread_id JOIN users u ON u.id = m.author_id \
-             WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND m.reading_grade IS NOT NULL \
-               AND u.role IN {staff}{filter} \
-             GROUP BY u.id, u.display_name ORDER BY u.display_name, u.id",
-            staff = staff_roles(),
-        );
-        // The four counts are read side by side, each on a reading connection.
-        let (emergency_rows, override_rows, reading_rows, answers) = tokio::try_join!(
-            async { Ok::<_, StoreError>(ranged::<B::D>(&emergencies, query, &binds).fetch_all_with(&sql.read).await?) },
-            async { Ok(ranged::<B::D>(&overrides, query, &binds).fetch_all_with(&sql.read).await?) },
-            async { Ok(ranged::<B::D>(&reading, query, &binds).fetch_all_with(&sql.read).await?) },
-            answers::answers::<B>(sql, query),
-        )?;
-        let emergencies = emergency_rows
-            .iter()
-            .map(|row| Ok((band(row.get_v("band")?)?, count(row, "threads")?)))
-            .collect::<StoreResult<_>>()?;
-        let overrides = override_rows
+        let rows = ranged::<B::D>(&overrides, query, &binds).fetch_all_with(&sql.read).await?;
+        let overrides = rows
             .iter()
             .map(|row| {
                 let direction = match row.get_v::<i64, _>("direction")? {
@@ -482,7 +457,17 @@ impl<B: Backend> crate::Insights for B {
                 })
             })
             .collect::<StoreResult<_>>()?;
-        let reading = reading_rows
+        let reading = format!(
+            "SELECT u.display_name AS name, COUNT(*) AS replies, \
+               SUM(CASE WHEN m.reading_grade > 8 THEN 1 ELSE 0 END) AS above \
+             FROM messages m JOIN threads t ON t.id = m.thread_id JOIN users u ON u.id = m.author_id \
+             WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND m.reading_grade IS NOT NULL \
+               AND u.role IN {staff}{filter} \
+             GROUP BY u.id, u.display_name ORDER BY u.display_name, u.id",
+            staff = staff_roles(),
+        );
+        let rows = ranged::<B::D>(&reading, query, &binds).fetch_all_with(&sql.read).await?;
+        let reading = rows
             .iter()
             .map(|row| {
                 Ok(ReadingCell {
@@ -492,7 +477,7 @@ impl<B: Backend> crate::Insights for B {
                 })
             })
             .collect::<StoreResult<_>>()?;
-        Ok(Safety { emergencies, overrides, reading, answers })
+        Ok(Safety { emergencies, overrides, reading, answers: answers::answers::<B>(sql, query).await? })
     }
 
     async fn insight_unread(&self, query: &InsightsQuery) -> StoreResult<Vec<UnreadCell>> {

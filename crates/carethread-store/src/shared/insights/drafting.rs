@@ -34,6 +34,9 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
          WHERE d.created_at >= $1 AND d.created_at < $2{filter} GROUP BY 1, a.id, a.display_name",
         week = week_of("d.created_at"),
     );
+    for row in ranged::<B::D>(&requested, query, &binds).fetch_all_with(&sql.read).await? {
+        entry_for(&mut cells, cell(&row)?, same).counts.requested = count(&row, "requested")?;
+    }
 
     let used = format!(
         "SELECT {week} AS week, a.id, a.display_name, COUNT(*) AS used, \
@@ -43,6 +46,11 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
          GROUP BY 1, a.id, a.display_name",
         week = week_of("d.created_at"),
     );
+    for row in ranged::<B::D>(&used, query, &binds).fetch_all_with(&sql.read).await? {
+        let entry = &mut entry_for(&mut cells, cell(&row)?, same).counts;
+        entry.used = count(&row, "used")?;
+        entry.edit_distance = count(&row, "edits")?;
+    }
 
     // Each reply's writing time: from its author's first opening of the
     // patient's message it answers (the last before it) to sending it.
@@ -68,23 +76,7 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
         week = week_of("m.sent_at"),
         staff = staff_roles(),
     );
-    // The three counts are read side by side, each on a reading connection.
-    let (requested_rows, used_rows, reply_rows) = tokio::try_join!(
-        ranged::<B::D>(&requested, query, &binds).fetch_all_with(&sql.read),
-        ranged::<B::D>(&used, query, &binds).fetch_all_with(&sql.read),
-        ranged::<B::D>(&replies, query, &binds).fetch_all_with(&sql.read),
-    )?;
-    for row in requested_rows {
-        entry_for(&mut cells, cell(&row)?, same).counts.requested = count(&row, "requested")?;
-    }
-
-    for row in used_rows {
-        let entry = &mut entry_for(&mut cells, cell(&row)?, same).counts;
-        entry.used = count(&row, "used")?;
-        entry.edit_distance = count(&row, "edits")?;
-    }
-
-    for row in reply_rows {
+    for row in ranged::<B::D>(&replies, query, &binds).fetch_all_with(&sql.read).await? {
         let entry = &mut entry_for(&mut cells, cell(&row)?, same).counts;
         entry.unassisted = count(&row, "unassisted")?;
         entry.writing_ms_assisted = count(&row, "ms_assisted")?;
