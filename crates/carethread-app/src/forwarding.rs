@@ -117,10 +117,6 @@ pub async fn colleagues(app: &App, caller: &Caller) -> AppResult<Vec<carethread_
     Ok(users
         .into_iter()
         .filter(|u| u.role.is_staff() && !u.disabled && u.id != caller.user.id)
-        .map(|u| carethread_store::PersonRef {
-            id: u.id,
-            display_name: u.display_name.as_str().to_owned(),
-            role: u.role,
-        })
+        .map(|u| carethread_store::PersonRef::from(&u))
         .collect())
 }

@@ -85,9 +85,7 @@ pub async fn paging_status(app: &App, caller: &Caller, thread: ThreadId) -> AppR
     for notice in notices {
         let Some(kind) = PageKind::from_notice(&notice.kind) else { continue };
         let person = match app.store.user(notice.recipient_id).await? {
-            Some(user) => {
-                PersonRef { id: user.id, display_name: user.display_name.as_str().to_owned(), role: user.role }
-            }
+            Some(user) => PersonRef::from(&user),
             None => continue,
         };
         pages.push(PageSent { person, kind, channel: notice.channel, at: notice.sent_at });

@@ -16,6 +16,12 @@ pub struct PersonRef {
     pub role: Role,
 }
 
+impl From<&carethread_core::user::User> for PersonRef {
+    fn from(user: &carethread_core::user::User) -> Self {
+        Self { id: user.id, display_name: user.display_name.as_str().to_owned(), role: user.role }
+    }
+}
+
 /// A pool (shared in-basket).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolRef {

@@ -329,17 +329,7 @@ pub async fn safety(app: &App, caller: &Caller, filter: InsightsFilter) -> AppRe
 /// (payer, race, …) only for those who read the equity monitor.
 pub async fn filter_choices(app: &App, caller: &Caller) -> AppResult<FilterChoices> {
     refuse(caller)?;
-    let staff = app
-        .store
-        .staff()
-        .await?
-        .into_iter()
-        .map(|u| carethread_store::PersonRef {
-            id: u.id,
-            display_name: u.display_name.as_str().to_owned(),
-            role: u.role,
-        })
-        .collect();
+    let staff = app.store.staff().await?.into_iter().map(|u| carethread_store::PersonRef::from(&u)).collect();
     let mut groups: Vec<(Dimension, GroupValue)> = Vec::new();
     for language in carethread_core::user::Language::ALL {
         groups.push((Dimension::parse("language")?, GroupValue::parse(language.as_str())?));

@@ -256,14 +256,8 @@ impl<B: Backend> crate::Drafting for B {
     async fn ai_report(&self) -> StoreResult<AiReport> {
         let sql = self.sql();
         let mut figures: HashMap<String, (PersonRef, ClinicianAiFigures)> = HashMap::new();
-        let people = sqlx::query::<B::D>(&format!("SELECT {USER_COLS} FROM users u WHERE u.role IN ('physician', 'nurse', 'pharmacist', 'front_desk', 'billing')"))
-            .fetch_all_with(&sql.read)
-            .await?;
-        for row in &people {
-            let user = user_from_row(row)?;
-            let person =
-                PersonRef { id: user.id, display_name: user.display_name.as_str().to_owned(), role: user.role };
-            figures.insert(user.id.to_string(), (person, ClinicianAiFigures::default()));
+        for user in crate::People::staff(self).await? {
+            figures.insert(user.id.to_string(), (PersonRef::from(&user), ClinicianAiFigures::default()));
         }
         let drafts = sqlx::query::<B::D>(
             "SELECT requested_by, COUNT(*) AS generated, COUNT(message_id) AS sent, \

@@ -27,25 +27,15 @@ const UNREAD_AFTER_MS: i64 = 2 * DAY_MS;
 /// Roles whose messages are the patient's side of a thread.
 const PATIENT_SIDE: &str = "('patient', 'proxy')";
 
-/// Roles that answer: the care team and the front office.
-fn staff_roles() -> String {
-    let roles: Vec<String> = Role::ALL.iter().filter(|r| r.is_staff()).map(|r| format!("'{}'", r.as_str())).collect();
-    format!("({})", roles.join(", "))
-}
-
 /// The query's filters on `threads t`, numbered from `$3` (`$1`, `$2` are
 /// the range), and the values to bind in order.
 fn filters(query: &InsightsQuery) -> (String, Vec<String>) {
     let mut sql = String::new();
     let mut binds: Vec<String> = Vec::new();
-    // `condition` with each `{}` the number of the next value bound.
+    // The range is `$1` and `$2`; each condition's values are numbered on from there.
     let mut add = |condition: &str, values: Vec<String>| {
-        let mut text = condition.to_owned();
-        for value in values {
-            binds.push(value);
-            text = text.replacen("{}", &format!("${}", binds.len() + 2), 1);
-        }
-        let _ = write!(sql, " AND {text}");
+        let _ = write!(sql, " AND {}", numbered(condition, binds.len() + 3));
+        binds.extend(values);
     };
     if let Some(pool) = query.pool {
         add("t.pool_id = {}", vec![pool.to_string()]);
@@ -69,6 +59,17 @@ fn filters(query: &InsightsQuery) -> (String, Vec<String>) {
         add(&condition, values);
     }
     (sql, binds)
+}
+
+/// `condition` with each `{}` the next parameter, `$first` onwards.
+fn numbered(condition: &str, first: usize) -> String {
+    let mut text = condition.to_owned();
+    let mut n = first;
+    while text.contains("{}") {
+        text = text.replacen("{}", &format!("${n}"), 1);
+        n += 1;
+    }
+    text
 }
 
 /// The condition that the patient `id` (a column) is in `group`, with a
@@ -102,15 +103,14 @@ fn in_group(id: &str, group: &PatientGroup) -> (String, Vec<String>) {
 
 /// Patient accounts that are not disabled, of the query's group when it names one.
 async fn patients<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> StoreResult<i64> {
-    let (mut condition, values) = match &query.patients {
+    let (condition, values) = match &query.patients {
         Some(group) => in_group("u.id", group),
         None => ("TRUE".to_owned(), Vec::new()),
     };
-    for n in 1..=values.len() {
-        condition = condition.replacen("{}", &format!("${n}"), 1);
-    }
-    let statement =
-        format!("SELECT COUNT(*) FROM users u WHERE u.role = 'patient' AND u.disabled = FALSE AND {condition}");
+    let statement = format!(
+        "SELECT COUNT(*) FROM users u WHERE u.role = 'patient' AND u.disabled = FALSE AND {}",
+        numbered(&condition, 1)
+    );
     let mut counted = sqlx::query::<B::D>(&statement);
     for value in values {
         counted = counted.bind_v(value);

@@ -140,6 +140,14 @@ pub(crate) fn new_id() -> Uuid {
     Uuid::now_v7()
 }
 
+/// The roles that answer patients (the care team and the front office), as
+/// an SQL list: `('physician', 'nurse', …)`.
+pub(crate) fn staff_roles() -> String {
+    let roles: Vec<String> =
+        carethread_core::role::Role::ALL.iter().filter(|r| r.is_staff()).map(|r| format!("'{}'", r.as_str())).collect();
+    format!("({})", roles.join(", "))
+}
+
 pub(crate) fn person(id: UserId, name: String, role: &str) -> StoreResult<PersonRef> {
     Ok(PersonRef { id, display_name: name, role: role.parse()? })
 }

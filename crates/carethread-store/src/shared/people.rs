@@ -139,12 +139,8 @@ impl<B: Backend> crate::People for B {
     }
 
     async fn staff(&self) -> StoreResult<Vec<User>> {
-        let roles: Vec<String> =
-            Role::ALL.iter().filter(|r| r.is_staff()).map(|r| format!("'{}'", r.as_str())).collect();
-        let statement = format!(
-            "SELECT {USER_COLS} FROM users u WHERE u.role IN ({}) ORDER BY u.display_name, u.id",
-            roles.join(", ")
-        );
+        let statement =
+            format!("SELECT {USER_COLS} FROM users u WHERE u.role IN {} ORDER BY u.display_name, u.id", staff_roles());
         let rows = sqlx::query::<B::D>(&statement).fetch_all_with(&self.sql().read).await?;
         rows.iter().map(user_from_row).collect()
     }

@@ -25,6 +25,7 @@ pub(crate) use super::batch::*;
 pub(crate) use super::drafting::draft_from_row;
 pub(crate) use super::grants::grant_from_row;
 pub(crate) use super::people::{pool_from_row, user_from_row};
+pub(crate) use super::staff_roles;
 pub(crate) use super::threads::{summary_from_row, thread_from_row, wait_key_sql};
 pub(crate) use super::triage::triage_from_row;
 pub(crate) use super::write_jobs::{JobOutcome, WriteJob};

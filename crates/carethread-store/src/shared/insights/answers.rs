@@ -3,7 +3,7 @@
 
 use super::super::backend::Backend;
 use super::super::prelude::*;
-use super::{count, filters, ranged, staff_roles};
+use super::{count, filters, ranged};
 use crate::{AnswerCell, InsightsQuery};
 
 /// Answers given in the range, per member of staff whose reply to the

@@ -6,7 +6,7 @@
 use super::super::backend::Backend;
 use super::super::prelude::*;
 use super::calendar::Calendar;
-use super::{PATIENT_SIDE, count, entry_for, filters, ranged, staff_roles};
+use super::{PATIENT_SIDE, count, entry_for, filters, ranged};
 use crate::{AiCell, AiCounts, InsightsQuery};
 
 /// A writing time counts when under an hour: one sitting.
