@@ -134,24 +134,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
     let (patients, clinicians) = seed(&store, args.clients).await?;
 
-    // Load-test clients sign in with a password only.
-    let settings = ClinicSettings {
-        mfa_required_for_staff: false,
-        login_attempts_per_minute: u32::MAX,
-        ..ClinicSettings::default()
-    };
     // Each server has its own store (connections, group-commit writer) on the one database.
     let (mut bases, mut running) = (Vec::new(), Vec::new());
     for n in 0..servers {
         let store = if n == 0 { store.clone() } else { carethread_store::open(&url, master.clone()).await? };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        bases.push(format!("http://{}", listener.local_addr()?));
-        let state = AppState::new(store, settings.clone());
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(carethread_server::serve(listener, state, async move {
-            let _ = stop_rx.await;
-        }));
-        running.push((stop_tx, server));
+        let server = Server::start(store).await?;
+        bases.push(server.base.clone());
+        running.push(server);
     }
     let base = bases[0].clone();
 
@@ -172,14 +161,43 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         list_phase(&http, &base, &clinicians, args.list_clients, Duration::from_secs(args.list_seconds)).await?;
     println!("in-basket (GET /api/v1/threads, {} clients): {lists}", args.list_clients);
 
-    for (stop_tx, server) in running {
-        let _ = stop_tx.send(());
-        let _ = server.await;
+    for server in running {
+        server.stop().await;
     }
     if args.database_url.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     Ok(())
+}
+
+/// A server on a loopback port, for load clients that sign in with a
+/// password only (no second factor, no sign-in limit).
+struct Server {
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let settings = ClinicSettings {
+            mfa_required_for_staff: false,
+            login_attempts_per_minute: u32::MAX,
+            ..ClinicSettings::default()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(carethread_server::serve(listener, AppState::new(store, settings), async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self { base, stop, running })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.running.await;
+    }
 }
 
 /// One patient per sending client (on the demo clinicians' care team), and the clinicians' usernames.
@@ -217,9 +235,14 @@ async fn seed(store: &Arc<dyn Store>, clients: usize) -> anyhow::Result<(Vec<Str
 }
 
 async fn sign_in(http: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
+    sign_in_with(http, base, username, PASSWORD).await
+}
+
+/// Signs `username` in with `password` over the API: their bearer token.
+async fn sign_in_with(http: &reqwest::Client, base: &str, username: &str, password: &str) -> anyhow::Result<String> {
     let response = http
         .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": username, "password": PASSWORD}))
+        .json(&json!({"username": username, "password": password}))
         .send()
         .await?;
     if !response.status().is_success() {

@@ -20,14 +20,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use carethread_core::clinic::ClinicSettings;
-use carethread_server::AppState;
 use carethread_server::auth::hash_password;
 use carethread_server::insights_views::SECTIONS;
 use carethread_store::{Durability, MasterKey, Store};
 use chrono::{TimeDelta, Utc};
 use secrecy::SecretString;
-use serde_json::{Value, json};
 
 use crate::demo;
 
@@ -78,20 +75,9 @@ pub async fn run(args: InsightsBenchArgs) -> anyhow::Result<()> {
     let (messages, threads) = analyze(&url).await?;
     println!("database: {messages} messages in {threads} threads (statistics gathered with ANALYZE)");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let settings = ClinicSettings {
-        mfa_required_for_staff: false,
-        login_attempts_per_minute: u32::MAX,
-        ..ClinicSettings::default()
-    };
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(carethread_server::serve(listener, AppState::new(store, settings), async move {
-        let _ = stop_rx.await;
-    }));
-    let timed = time_pages(&base, args.rounds.max(1)).await;
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    let server = super::Server::start(store).await?;
+    let timed = time_pages(&server.base, args.rounds.max(1)).await;
+    server.stop().await;
     drop(scratch);
     timed
 }
@@ -132,21 +118,15 @@ async fn analyze(url: &str) -> anyhow::Result<(i64, i64)> {
 /// unmeasured request.
 async fn time_pages(base: &str, rounds: usize) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
-    let reply = http
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": "admin", "password": PASSWORD}))
-        .send()
-        .await?;
-    if !reply.status().is_success() {
-        bail!("the administrator could not sign in: {}", reply.status());
-    }
-    let token = reply.json::<Value>().await?["token"].as_str().map(str::to_owned).context("no token")?;
+    let token = super::sign_in_with(&http, base, "admin", PASSWORD).await?;
     let year_ago = (Utc::now() - TimeDelta::days(364)).date_naive();
     let ranges = [("last 4 weeks", String::new()), ("whole year", format!("?from={year_ago}"))];
     for (range, query) in &ranges {
         for section in SECTIONS {
             let path = format!("/api/v1/insights/{section}{query}");
-            let mut millis = Vec::with_capacity(rounds);
+            let mut micros = Vec::with_capacity(rounds);
+            let mut slowest = Duration::ZERO;
+            let started_all = Instant::now();
             for round in 0..=rounds {
                 let started = Instant::now();
                 let reply = http.get(format!("{base}{path}")).bearer_auth(&token).send().await?;
@@ -156,23 +136,20 @@ async fn time_pages(base: &str, rounds: usize) -> anyhow::Result<()> {
                     bail!("{path} answered {status}");
                 }
                 if round > 0 {
-                    millis.push(started.elapsed());
+                    let took = started.elapsed();
+                    slowest = slowest.max(took);
+                    micros.push(u64::try_from(took.as_micros()).unwrap_or(u64::MAX));
                 }
             }
-            println!("{}", summary(&format!("GET {path} ({range})"), &mut millis));
+            let timed = super::report(micros, 0, started_all.elapsed());
+            println!(
+                "GET {path} ({range}): {} requests, p50 {:.1} ms, p95 {:.1} ms, slowest {:.1} ms",
+                timed.ok,
+                timed.p50_ms,
+                timed.p95_ms,
+                slowest.as_secs_f64() * 1000.0
+            );
         }
     }
     Ok(())
-}
-
-/// `label: n requests, p50 …, p95 …, slowest …`.
-fn summary(label: &str, times: &mut [Duration]) -> String {
-    times.sort_unstable();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let at = |per_cent: usize| {
-        let rank = (per_cent * times.len()).div_ceil(100).clamp(1, times.len());
-        ms(times[rank - 1])
-    };
-    let slowest = times.last().copied().map_or(0.0, ms);
-    format!("{label}: {} requests, p50 {:.1} ms, p95 {:.1} ms, slowest {slowest:.1} ms", times.len(), at(50), at(95))
 }
