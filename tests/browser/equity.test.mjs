@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { demoClinic, PHONE, DESKTOP } from "./harness.mjs";
+import { demoClinic, fitsPhone, DESKTOP } from "./harness.mjs";
 
 const clinic = demoClinic({ minAudited: 3 });
 const { person, shot, signIn } = clinic;
@@ -30,12 +30,7 @@ test("an administrator sees which group wrote less once billing began, as charts
   await admin.getByRole("link", { name: "Download every group (CSV)" }).waitFor();
   await shot(admin, "equity-monitor");
 
-  await admin.setViewportSize(PHONE);
-  const width = await admin.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= PHONE.width, `the page fits the phone (${width} px)`);
-  const box = await chart.boundingBox();
-  assert.ok(box && box.width <= PHONE.width, "the chart fits the phone");
-  await admin.setViewportSize(DESKTOP);
+  await fitsPhone(admin, chart);
 
   // A margin wider than any fall flags nobody.
   await admin.getByLabel("Margin (percentage points)").fill("100");

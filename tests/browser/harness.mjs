@@ -22,6 +22,16 @@ const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.j
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
 
+/** At a phone's width nothing runs off the screen, `chart` included; then back to the desktop. */
+export async function fitsPhone(page, chart) {
+  await page.setViewportSize(PHONE);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= PHONE.width, `the page fits the phone (${width} px)`);
+  const box = await chart.boundingBox();
+  assert.ok(box && box.width <= PHONE.width, "the chart fits the phone");
+  await page.setViewportSize(DESKTOP);
+}
+
 /** A port nobody is listening on right now. */
 function freePort() {
   return new Promise((ok, fail) => {

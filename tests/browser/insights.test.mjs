@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { demoClinic, PHONE, DESKTOP } from "./harness.mjs";
+import { demoClinic, fitsPhone, DESKTOP } from "./harness.mjs";
 
 const clinic = demoClinic({ minAudited: 10 });
 const { person, shot, signIn } = clinic;
@@ -25,12 +25,7 @@ test("an administrator reads the message volume and response times as charts wit
   await shot(admin, "insights-volume");
 
   // Nothing runs off a phone's screen.
-  await admin.setViewportSize(PHONE);
-  const width = await admin.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= PHONE.width, `the page fits the phone (${width} px)`);
-  const box = await chart.boundingBox();
-  assert.ok(box && box.width <= PHONE.width, "the chart fits the phone");
-  await admin.setViewportSize(DESKTOP);
+  await fitsPhone(admin, chart);
 
   // Narrowed to one urgency, kept when moving to the response times.
   await admin.getByLabel("Urgency", { exact: true }).selectOption("urgent");
