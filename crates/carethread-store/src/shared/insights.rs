@@ -7,18 +7,18 @@
 mod answers;
 mod calendar;
 mod drafting;
+mod workload;
 
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
 use calendar::{Calendar, DAY_MS};
-use carethread_core::billing::ACTIVITY_PING_SECONDS;
 
 use super::backend::Backend;
 use super::prelude::*;
 use crate::{
-    AiCell, Band, CloseBand, Direction, InsightsQuery, OverrideCell, PatientGroup, PoolWork, ReadingCell, ResponseCell,
-    Safety, StaffWork, UnreadCell, Volume, VolumeCell, Workload,
+    AiCell, Band, CloseBand, Direction, InsightsQuery, OverrideCell, PatientGroup, ReadingCell, ResponseCell, Safety,
+    UnreadCell, Volume, VolumeCell, Workload,
 };
 
 /// How long a reply may wait to be read before it counts as unread: two days.
@@ -26,6 +26,29 @@ const UNREAD_AFTER_MS: i64 = 2 * DAY_MS;
 
 /// Roles whose messages are the patient's side of a thread.
 const PATIENT_SIDE: &str = "('patient', 'proxy')";
+
+/// The condition that the account `id` (a column) is a patient's or a
+/// proxy's. It is tested against the few accounts that are neither (staff,
+/// administrators, auditors), held in memory once per statement, rather
+/// than by reading each patient's account row: the same answer, since
+/// every author, reader and thread starter has an account.
+fn patient_side(id: &str) -> String {
+    format!("{id} NOT IN (SELECT o.id FROM users o WHERE o.role NOT IN {PATIENT_SIDE})")
+}
+
+/// The condition that the account `id` (a column) is a member of staff,
+/// tested against the staff's accounts held in memory. The column is read
+/// through a `CAST` so that the database keeps to the range's time index
+/// instead of walking each staff member's messages of all time.
+fn staff_side(id: &str) -> String {
+    format!("CAST({id} AS TEXT) IN (SELECT s.id FROM users s WHERE s.role IN {})", staff_roles())
+}
+
+/// `JOIN threads t` on `thread_id` when the query's filters (`filter`, from
+/// [`filters`]) read the thread; nothing when there are none.
+fn threads_for(filter: &str, thread_id: &str) -> String {
+    if filter.is_empty() { String::new() } else { format!(" JOIN threads t ON t.id = {thread_id}") }
+}
 
 /// The query's filters on `threads t`, numbered from `$3` (`$1`, `$2` are
 /// the range), and the values to bind in order.
@@ -145,51 +168,6 @@ fn band(code: i64) -> StoreResult<Band> {
     Band::from_code(code).ok_or_else(|| StoreError::Corrupt("insight band".into()))
 }
 
-/// A member of staff named by `a.id, a.display_name, a.role`, with no work yet.
-fn staff_row<R: DialectRow>(row: &R) -> StoreResult<StaffWork> {
-    Ok(StaffWork {
-        id: parse_id(row.get_v::<&str, _>("id")?)?,
-        name: row.get_v("display_name")?,
-        role: row.get_v::<&str, _>("role")?.parse()?,
-        threads: 0,
-        replies: 0,
-        moved_in: 0,
-        moved_out: 0,
-        active_seconds: 0,
-        after_hours_seconds: 0,
-        coverage_received: 0,
-    })
-}
-
-/// Adds each member of staff's measured time to `people`: the 15-second
-/// slots of the range in which they had a thread page open (several tabs
-/// count once), and those while the clinic was closed.
-async fn active_time<B: Backend>(
-    sql: &Sql<B::D>,
-    query: &InsightsQuery,
-    people: &mut Vec<StaffWork>,
-) -> StoreResult<()> {
-    let (filter, binds) = filters(query);
-    let calendar = Calendar(&query.clock);
-    let slot = ACTIVITY_PING_SECONDS * 1000;
-    let active = format!(
-        "WITH x AS MATERIALIZED ( \
-           SELECT DISTINCT g.clinician_id, g.at / {slot} AS slot, {local} AS lt \
-           FROM billing_pings g JOIN threads t ON t.id = g.thread_id \
-           WHERE g.at >= $1 AND g.at < $2{filter} \
-         ) SELECT a.id, a.display_name, a.role, COUNT(*) AS pings, CAST(SUM({after}) AS BIGINT) AS after_hours \
-         FROM x JOIN users a ON a.id = x.clinician_id GROUP BY a.id, a.display_name, a.role",
-        after = calendar.after_hours("lt"),
-        local = calendar.local(&format!("(g.at / {slot} * {slot})")),
-    );
-    for row in ranged::<B::D>(&active, query, &binds).fetch_all_with(&sql.read).await? {
-        let entry = entry_for(people, staff_row(&row)?, |a, b| a.id == b.id);
-        entry.active_seconds = count(&row, "pings")? * ACTIVITY_PING_SECONDS;
-        entry.after_hours_seconds = count(&row, "after_hours")? * ACTIVITY_PING_SECONDS;
-    }
-    Ok(())
-}
-
 /// The entry of `list` that is `found`, added when missing.
 fn entry_for<T>(list: &mut Vec<T>, found: T, same: impl Fn(&T, &T) -> bool) -> &mut T {
     let at = list.iter().position(|x| same(x, &found)).unwrap_or_else(|| {
@@ -212,14 +190,14 @@ impl<B: Backend> crate::Insights for B {
         let cells = format!(
             "WITH x AS MATERIALIZED ( \
                SELECT {local} AS lt, t.category, t.urgency, p.slug AS pool \
-               FROM messages m JOIN users a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id \
-               LEFT JOIN pools p ON p.id = t.pool_id \
-               WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.internal = FALSE AND a.role IN {PATIENT_SIDE}{filter} \
+               FROM messages m JOIN threads t ON t.id = m.thread_id LEFT JOIN pools p ON p.id = t.pool_id \
+               WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.internal = FALSE AND {patients}{filter} \
              ) SELECT {day} AS day, category, urgency, pool, COUNT(*) AS messages, \
              CAST(SUM({after}) AS BIGINT) AS after_hours FROM x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
             day = Calendar::day("lt"),
             after = calendar.after_hours("lt"),
             local = calendar.local("m.sent_at"),
+            patients = patient_side("m.author_id"),
         );
         let rows = ranged::<B::D>(&cells, query, &binds).fetch_all_with(&sql.read).await?;
         let cells = rows
@@ -239,8 +217,8 @@ impl<B: Backend> crate::Insights for B {
         let started = format!(
             "SELECT COUNT(*) AS started, CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM drafts d \
                WHERE d.thread_id = t.id AND d.reply_needed = FALSE) THEN 1 ELSE 0 END) AS BIGINT) AS no_reply \
-             FROM threads t JOIN users cr ON cr.id = t.created_by \
-             WHERE t.created_at >= $1 AND t.created_at < $2 AND cr.role IN {PATIENT_SIDE}{filter}"
+             FROM threads t WHERE t.created_at >= $1 AND t.created_at < $2 AND {patients}{filter}",
+            patients = patient_side("t.created_by"),
         );
         let row = ranged::<B::D>(&started, query, &binds).fetch_one_with(&sql.read).await?;
         Ok(Volume {
@@ -267,12 +245,12 @@ impl<B: Backend> crate::Insights for B {
         let statement = format!(
             "WITH started AS MATERIALIZED ( \
                SELECT t.urgency, p.slug AS pool, t.created_at AS arrived, \
-                 (SELECT MIN(m.sent_at) FROM messages m JOIN users a ON a.id = m.author_id \
-                   WHERE m.thread_id = t.id AND m.internal = FALSE AND a.role IN {staff}) AS replied, \
+                 (SELECT MIN(m.sent_at) FROM messages m \
+                   WHERE m.thread_id = t.id AND m.internal = FALSE AND {staff}) AS replied, \
                  (SELECT MIN(c.at) FROM thread_changes c WHERE c.thread_id = t.id AND c.to_status = 'closed') \
                    AS closed \
-               FROM threads t JOIN users cr ON cr.id = t.created_by LEFT JOIN pools p ON p.id = t.pool_id \
-               WHERE t.created_at >= $1 AND t.created_at < $2 AND cr.role IN {PATIENT_SIDE}{filter} \
+               FROM threads t LEFT JOIN pools p ON p.id = t.pool_id \
+               WHERE t.created_at >= $1 AND t.created_at < $2 AND {patients}{filter} \
              ), clocked AS MATERIALIZED ( \
                SELECT urgency, pool, arrived, closed, replied, {answered} - arrived AS wall, \
                  {local_answered} AS la, {local_arrived} AS lr FROM started \
@@ -295,7 +273,8 @@ impl<B: Backend> crate::Insights for B {
             day = DAY_MS,
             three = 3 * DAY_MS,
             week = 7 * DAY_MS,
-            staff = staff_roles(),
+            staff = staff_side("m.author_id"),
+            patients = patient_side("t.created_by"),
         );
         let rows = ranged::<B::D>(&statement, query, &binds).fetch_all_with(&sql.read).await?;
         rows.iter()
@@ -313,100 +292,7 @@ impl<B: Backend> crate::Insights for B {
     }
 
     async fn insight_workload(&self, query: &InsightsQuery) -> StoreResult<Workload> {
-        let sql = self.sql();
-        let (filter, binds) = filters(query);
-        let staff = staff_roles();
-        let replies = |group: &str, join: &str| {
-            format!(
-                "SELECT {group}, COUNT(*) AS replies, COUNT(DISTINCT m.thread_id) AS threads \
-                 FROM messages m JOIN users a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id {join} \
-                 WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.internal = FALSE AND a.role IN {staff}{filter} \
-                 GROUP BY {group}"
-            )
-        };
-        // A move into someone (or a pool) is a change whose new value is
-        // them and whose old one was not; a move out, the other way round.
-        let moves = |column: &str, join: &str, group: &str| {
-            let one_way = |to: &str, from: &str, into: u8| {
-                format!(
-                    "SELECT c.{to}_{column} AS who, {into} AS moved_in, {out} AS moved_out \
-                     FROM thread_changes c JOIN threads t ON t.id = c.thread_id \
-                     WHERE c.at >= $1 AND c.at < $2 AND c.{to}_{column} IS NOT NULL \
-                     AND (c.{from}_{column} IS NULL OR c.{from}_{column} <> c.{to}_{column}){filter}",
-                    out = 1 - into
-                )
-            };
-            format!(
-                "SELECT {group}, CAST(SUM(x.moved_in) AS BIGINT) AS moved_in, \
-                 CAST(SUM(x.moved_out) AS BIGINT) AS moved_out FROM ({} UNION ALL {}) x {join} GROUP BY {group}",
-                one_way("to", "from", 1),
-                one_way("from", "to", 0),
-            )
-        };
-        let person = "a.id, a.display_name, a.role";
-        let mut people: Vec<StaffWork> = Vec::new();
-        for row in ranged::<B::D>(&replies(person, ""), query, &binds).fetch_all_with(&sql.read).await? {
-            people.push(StaffWork {
-                threads: count(&row, "threads")?,
-                replies: count(&row, "replies")?,
-                ..staff_row(&row)?
-            });
-        }
-        let moved_people = moves("assignee", "JOIN users a ON a.id = x.who", person);
-        for row in ranged::<B::D>(&moved_people, query, &binds).fetch_all_with(&sql.read).await? {
-            let found = staff_row(&row)?;
-            let entry = entry_for(&mut people, found, |a, b| a.id == b.id);
-            entry.moved_in = count(&row, "moved_in")?;
-            entry.moved_out = count(&row, "moved_out")?;
-        }
-        let covered = |who: &str, join: &str, group: &str| {
-            format!(
-                "SELECT {group}, COUNT(*) AS received FROM coverage_received c JOIN threads t ON t.id = c.thread_id \
-                 {join} ON {who} WHERE c.at >= $1 AND c.at < $2{filter} GROUP BY {group}"
-            )
-        };
-        let covered_people = covered("a.id = c.to_user_id", "JOIN users a", person);
-        for row in ranged::<B::D>(&covered_people, query, &binds).fetch_all_with(&sql.read).await? {
-            entry_for(&mut people, staff_row(&row)?, |a, b| a.id == b.id).coverage_received = count(&row, "received")?;
-        }
-        active_time::<B>(sql, query, &mut people).await?;
-        people.sort_by(|a, b| b.replies.cmp(&a.replies).then_with(|| a.name.cmp(&b.name)));
-
-        let pool_cols = "p.slug, p.name";
-        let pool_row = |row: &<B::D as sqlx::Database>::Row| -> StoreResult<PoolWork> {
-            Ok(PoolWork {
-                slug: row.get_v("slug")?,
-                name: row.get_v("name")?,
-                threads: 0,
-                replies: 0,
-                moved_in: 0,
-                moved_out: 0,
-                coverage_received: 0,
-            })
-        };
-        let mut pools: Vec<PoolWork> = Vec::new();
-        let in_pool = replies(pool_cols, "JOIN pools p ON p.id = t.pool_id");
-        for row in ranged::<B::D>(&in_pool, query, &binds).fetch_all_with(&sql.read).await? {
-            pools.push(PoolWork {
-                threads: count(&row, "threads")?,
-                replies: count(&row, "replies")?,
-                ..pool_row(&row)?
-            });
-        }
-        let moved_pools = moves("pool", "JOIN pools p ON p.id = x.who", pool_cols);
-        for row in ranged::<B::D>(&moved_pools, query, &binds).fetch_all_with(&sql.read).await? {
-            let found = pool_row(&row)?;
-            let entry = entry_for(&mut pools, found, |a, b| a.slug == b.slug);
-            entry.moved_in = count(&row, "moved_in")?;
-            entry.moved_out = count(&row, "moved_out")?;
-        }
-        let covered_pools = covered("p.id = c.to_pool_id", "JOIN pools p", pool_cols);
-        for row in ranged::<B::D>(&covered_pools, query, &binds).fetch_all_with(&sql.read).await? {
-            entry_for(&mut pools, pool_row(&row)?, |a, b| a.slug == b.slug).coverage_received =
-                count(&row, "received")?;
-        }
-        pools.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Workload { staff: people, pools })
+        workload::workload::<B>(self.sql(), query).await
     }
 
     async fn insight_safety(&self, query: &InsightsQuery) -> StoreResult<Safety> {
@@ -414,14 +300,14 @@ impl<B: Backend> crate::Insights for B {
         let (filter, binds) = filters(query);
         let target = query.targets.emergency_ms.to_string();
         let emergencies = format!(
-            "SELECT {band} AS band, COUNT(*) AS threads FROM ( \
+            "WITH x AS MATERIALIZED ( \
                SELECT t.created_at AS arrived, \
                  (SELECT MIN(r.read_at) FROM message_reads r JOIN messages m ON m.id = r.message_id \
-                   JOIN users u ON u.id = r.reader_id WHERE m.thread_id = t.id AND u.role IN {staff}) AS opened \
+                   WHERE m.thread_id = t.id AND {staff}) AS opened \
                FROM threads t WHERE t.created_at >= $1 AND t.created_at < $2 AND t.urgency = 'emergency'{filter} \
-             ) x GROUP BY 1 ORDER BY 1",
+             ) SELECT {band} AS band, COUNT(*) AS threads FROM x GROUP BY 1 ORDER BY 1",
             band = band_sql(&format!("(COALESCE(opened, {}) - arrived)", ms(query.now)), &target, "opened IS NULL"),
-            staff = staff_roles(),
+            staff = staff_side("r.reader_id"),
         );
         let rows = ranged::<B::D>(&emergencies, query, &binds).fetch_all_with(&sql.read).await?;
         let emergencies = rows
@@ -430,14 +316,15 @@ impl<B: Backend> crate::Insights for B {
             .collect::<StoreResult<_>>()?;
         let rank = |column: &str| format!("(CASE {column} WHEN 'emergency' THEN 3 WHEN 'urgent' THEN 2 ELSE 1 END)");
         let overrides = format!(
-            "SELECT CAST(CASE WHEN now_rank > before_rank THEN 0 WHEN now_rank < before_rank THEN 1 ELSE 2 END \
-               AS BIGINT) AS direction, category, COUNT(*) AS overrides FROM ( \
+            "WITH x AS MATERIALIZED ( \
                SELECT o.category, {now_rank} AS now_rank, \
                  (SELECT {before_rank} FROM triage_results b WHERE b.thread_id = o.thread_id AND b.id <> o.id \
                    AND b.created_at <= o.created_at ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS before_rank \
-               FROM triage_results o JOIN threads t ON t.id = o.thread_id \
+               FROM triage_results o{threads} \
                WHERE o.overridden_by IS NOT NULL AND o.created_at >= $1 AND o.created_at < $2{filter} \
-             ) x GROUP BY 1, 2 ORDER BY 1, 2",
+             ) SELECT CAST(CASE WHEN now_rank > before_rank THEN 0 WHEN now_rank < before_rank THEN 1 ELSE 2 END \
+               AS BIGINT) AS direction, category, COUNT(*) AS overrides FROM x GROUP BY 1, 2 ORDER BY 1, 2",
+            threads = threads_for(&filter, "o.thread_id"),
             now_rank = rank("o.urgency"),
             before_rank = rank("b.urgency"),
         );
@@ -458,13 +345,16 @@ impl<B: Backend> crate::Insights for B {
             })
             .collect::<StoreResult<_>>()?;
         let reading = format!(
-            "SELECT u.display_name AS name, COUNT(*) AS replies, \
-               SUM(CASE WHEN m.reading_grade > 8 THEN 1 ELSE 0 END) AS above \
-             FROM messages m JOIN threads t ON t.id = m.thread_id JOIN users u ON u.id = m.author_id \
-             WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND m.reading_grade IS NOT NULL \
-               AND u.role IN {staff}{filter} \
-             GROUP BY u.id, u.display_name ORDER BY u.display_name, u.id",
-            staff = staff_roles(),
+            "SELECT u.display_name AS name, y.replies, y.above FROM ( \
+               SELECT m.author_id AS who, COUNT(*) AS replies, \
+                 SUM(CASE WHEN m.reading_grade > 8 THEN 1 ELSE 0 END) AS above \
+               FROM messages m{threads} \
+               WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND m.reading_grade IS NOT NULL \
+                 AND {staff}{filter} \
+               GROUP BY m.author_id \
+             ) y JOIN users u ON u.id = y.who ORDER BY u.display_name, u.id",
+            staff = staff_side("m.author_id"),
+            threads = threads_for(&filter, "m.thread_id"),
         );
         let rows = ranged::<B::D>(&reading, query, &binds).fetch_all_with(&sql.read).await?;
         let reading = rows
@@ -483,15 +373,17 @@ impl<B: Backend> crate::Insights for B {
     async fn insight_unread(&self, query: &InsightsQuery) -> StoreResult<Vec<UnreadCell>> {
         let (filter, binds) = filters(query);
         let sql = format!(
-            "SELECT p.slug AS pool, COUNT(*) AS replies, SUM(CASE WHEN EXISTS (SELECT 1 FROM message_reads r \
-               JOIN users ru ON ru.id = r.reader_id WHERE r.message_id = m.id AND ru.role IN {PATIENT_SIDE} \
-               AND r.read_at <= m.sent_at + {UNREAD_AFTER_MS}) THEN 0 ELSE 1 END) AS unread \
-             FROM messages m JOIN threads t ON t.id = m.thread_id JOIN users a ON a.id = m.author_id \
-             LEFT JOIN pools p ON p.id = t.pool_id \
-             WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND a.role IN {staff} \
-               AND m.sent_at + {UNREAD_AFTER_MS} <= {now}{filter} \
-             GROUP BY p.slug ORDER BY p.slug IS NULL, p.slug",
-            staff = staff_roles(),
+            "SELECT p.slug AS pool, y.replies, y.unread FROM ( \
+               SELECT t.pool_id, COUNT(*) AS replies, SUM(CASE WHEN EXISTS (SELECT 1 FROM message_reads r \
+                 WHERE r.message_id = m.id AND {patients} \
+                 AND r.read_at <= m.sent_at + {UNREAD_AFTER_MS}) THEN 0 ELSE 1 END) AS unread \
+               FROM messages m JOIN threads t ON t.id = m.thread_id \
+               WHERE m.sent_at >= $1 AND m.sent_at < $2 AND NOT m.internal AND {staff} \
+                 AND m.sent_at + {UNREAD_AFTER_MS} <= {now}{filter} \
+               GROUP BY t.pool_id \
+             ) y LEFT JOIN pools p ON p.id = y.pool_id ORDER BY p.slug IS NULL, p.slug",
+            staff = staff_side("m.author_id"),
+            patients = patient_side("r.reader_id"),
             now = ms(query.now),
         );
         let rows = ranged::<B::D>(&sql, query, &binds).fetch_all_with(&self.sql().read).await?;

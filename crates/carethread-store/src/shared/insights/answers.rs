@@ -3,7 +3,7 @@
 
 use super::super::backend::Backend;
 use super::super::prelude::*;
-use super::{count, filters, ranged};
+use super::{count, filters, ranged, staff_side, threads_for};
 use crate::{AnswerCell, InsightsQuery};
 
 /// Answers given in the range, per member of staff whose reply to the
@@ -14,13 +14,14 @@ pub(super) async fn answers<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) 
         "SELECT u.display_name AS name, \
            SUM(CASE WHEN m.answered = 'yes' THEN 1 ELSE 0 END) AS yes, \
            SUM(CASE WHEN m.answered = 'no' THEN 1 ELSE 0 END) AS no \
-         FROM messages m JOIN threads t ON t.id = m.thread_id \
-         LEFT JOIN users u ON u.id = (SELECT r.author_id FROM messages r JOIN users ru ON ru.id = r.author_id \
-           WHERE r.thread_id = m.thread_id AND r.seq < m.seq AND r.internal = FALSE AND ru.role IN {staff} \
+         FROM messages m{threads} \
+         LEFT JOIN users u ON u.id = (SELECT r.author_id FROM messages r \
+           WHERE r.thread_id = m.thread_id AND r.seq < m.seq AND r.internal = FALSE AND {staff} \
            ORDER BY r.seq DESC LIMIT 1) \
          WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.answered IS NOT NULL{filter} \
          GROUP BY u.id, u.display_name ORDER BY u.display_name IS NULL, u.display_name, u.id",
-        staff = staff_roles(),
+        staff = staff_side("r.author_id"),
+        threads = threads_for(&filter, "m.thread_id"),
     );
     let rows = ranged::<B::D>(&statement, query, &binds).fetch_all_with(&sql.read).await?;
     rows.iter()

@@ -6,7 +6,7 @@
 use super::super::backend::Backend;
 use super::super::prelude::*;
 use super::calendar::Calendar;
-use super::{PATIENT_SIDE, count, entry_for, filters, ranged};
+use super::{count, entry_for, filters, patient_side, ranged, staff_side, threads_for};
 use crate::{AiCell, AiCounts, InsightsQuery};
 
 /// A writing time counts when under an hour: one sitting.
@@ -30,9 +30,10 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
 
     let requested = format!(
         "SELECT {week} AS week, a.id, a.display_name, COUNT(*) AS requested \
-         FROM drafts d JOIN threads t ON t.id = d.thread_id JOIN users a ON a.id = d.requested_by \
+         FROM drafts d{threads} JOIN users a ON a.id = d.requested_by \
          WHERE d.created_at >= $1 AND d.created_at < $2{filter} GROUP BY 1, a.id, a.display_name",
         week = week_of("d.created_at"),
+        threads = threads_for(&filter, "d.thread_id"),
     );
     for row in ranged::<B::D>(&requested, query, &binds).fetch_all_with(&sql.read).await? {
         entry_for(&mut cells, cell(&row)?, same).counts.requested = count(&row, "requested")?;
@@ -41,10 +42,11 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
     let used = format!(
         "SELECT {week} AS week, a.id, a.display_name, COUNT(*) AS used, \
            CAST(SUM(COALESCE(d.edit_distance, 0)) AS BIGINT) AS edits \
-         FROM drafts d JOIN threads t ON t.id = d.thread_id JOIN users a ON a.id = d.requested_by \
+         FROM drafts d{threads} JOIN users a ON a.id = d.requested_by \
          WHERE d.message_id IS NOT NULL AND d.created_at >= $1 AND d.created_at < $2{filter} \
          GROUP BY 1, a.id, a.display_name",
         week = week_of("d.created_at"),
+        threads = threads_for(&filter, "d.thread_id"),
     );
     for row in ranged::<B::D>(&used, query, &binds).fetch_all_with(&sql.read).await? {
         let entry = &mut entry_for(&mut cells, cell(&row)?, same).counts;
@@ -55,26 +57,32 @@ pub(super) async fn ai<B: Backend>(sql: &Sql<B::D>, query: &InsightsQuery) -> St
     // Each reply's writing time: from its author's first opening of the
     // patient's message it answers (the last before it) to sending it.
     let timed = |assisted: bool| format!("CASE WHEN ai = {assisted} AND writing >= 0 AND writing < {SITTING_MS}");
+    // The writing time is worked out once per reply (materialised), not
+    // once per place the sums below read it.
     let replies = format!(
-        "SELECT week, id, display_name, \
-           SUM(CASE WHEN ai THEN 0 ELSE 1 END) AS unassisted, \
-           CAST(SUM({yes} THEN writing ELSE 0 END) AS BIGINT) AS ms_assisted, \
-           SUM({yes} THEN 1 ELSE 0 END) AS n_assisted, \
-           CAST(SUM({no} THEN writing ELSE 0 END) AS BIGINT) AS ms_unassisted, \
-           SUM({no} THEN 1 ELSE 0 END) AS n_unassisted \
-         FROM ( \
-           SELECT {week} AS week, a.id, a.display_name, m.ai_assisted AS ai, \
+        "WITH x AS MATERIALIZED ( \
+           SELECT {week} AS week, m.author_id AS who, m.ai_assisted AS ai, \
              m.sent_at - (SELECT MIN(r.read_at) FROM message_reads r WHERE r.reader_id = m.author_id \
-               AND r.message_id = (SELECT p.id FROM messages p JOIN users pu ON pu.id = p.author_id \
+               AND r.message_id = (SELECT p.id FROM messages p \
                  WHERE p.thread_id = m.thread_id AND p.seq < m.seq AND p.internal = FALSE \
-                 AND pu.role IN {PATIENT_SIDE} ORDER BY p.seq DESC LIMIT 1)) AS writing \
-           FROM messages m JOIN users a ON a.id = m.author_id JOIN threads t ON t.id = m.thread_id \
-           WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.internal = FALSE AND a.role IN {staff}{filter} \
-         ) x GROUP BY week, id, display_name",
+                 AND {patients} ORDER BY p.seq DESC LIMIT 1)) AS writing \
+           FROM messages m{threads} \
+           WHERE m.sent_at >= $1 AND m.sent_at < $2 AND m.internal = FALSE AND {staff}{filter} \
+         ) SELECT y.*, a.id, a.display_name FROM ( \
+           SELECT week, who, \
+             SUM(CASE WHEN ai THEN 0 ELSE 1 END) AS unassisted, \
+             CAST(SUM({yes} THEN writing ELSE 0 END) AS BIGINT) AS ms_assisted, \
+             SUM({yes} THEN 1 ELSE 0 END) AS n_assisted, \
+             CAST(SUM({no} THEN writing ELSE 0 END) AS BIGINT) AS ms_unassisted, \
+             SUM({no} THEN 1 ELSE 0 END) AS n_unassisted \
+           FROM x GROUP BY week, who \
+         ) y JOIN users a ON a.id = y.who",
         yes = timed(true),
         no = timed(false),
         week = week_of("m.sent_at"),
-        staff = staff_roles(),
+        staff = staff_side("m.author_id"),
+        patients = patient_side("p.author_id"),
+        threads = threads_for(&filter, "m.thread_id"),
     );
     for row in ranged::<B::D>(&replies, query, &binds).fetch_all_with(&sql.read).await? {
         let entry = &mut entry_for(&mut cells, cell(&row)?, same).counts;
