@@ -1,16 +1,19 @@
 //! Threads: one conversation about one concern, and its life cycle.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::ids::{PoolId, ThreadId, UserId};
 use crate::role::Role;
 use crate::{DomainError, text};
 
+/// An enum of named values (`Open => "open"`), with `ALL`, `as_str`,
+/// `parse` (refusing anything else as an invalid `$field`) and `Display`;
+/// serialised by its names. The store's own labels use it too.
+#[macro_export]
 macro_rules! label_enum {
     ($(#[$doc:meta])* $name:ident, $field:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
@@ -24,10 +27,10 @@ macro_rules! label_enum {
                 match self { $($name::$variant => $text),+ }
             }
 
-            pub fn parse(raw: &str) -> Result<Self, DomainError> {
+            pub fn parse(raw: &str) -> Result<Self, $crate::DomainError> {
                 match raw {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(DomainError::invalid(
+                    _ => Err($crate::DomainError::invalid(
                         $field,
                         concat!("must be one of: ", $($text, " "),+).trim_end().to_owned(),
                     )),

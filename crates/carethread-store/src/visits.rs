@@ -1,9 +1,9 @@
 //! Threads turned into visits: the request the front desk books and billing
 //! sees (an e-visit that leads to a visit within 7 days is not billed apart).
 
-use carethread_core::DomainError;
 use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{ThreadId, UserId};
+use carethread_core::label_enum;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -40,44 +40,18 @@ impl std::str::FromStr for VisitRequestId {
     }
 }
 
-macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $hint:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The name used in the API and the database.
-            #[must_use]
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the API's and the database's name.
-            pub fn parse(raw: &str) -> Result<Self, DomainError> {
-                match raw {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(DomainError::invalid($field, $hint)),
-                }
-            }
-        }
-    };
-}
-
-named_enum!(
+label_enum!(
     /// How the patient is to be seen.
-    VisitKind, "kind", "must be in_person, video or phone" {
+    VisitKind, "kind" {
         InPerson => "in_person",
         Video => "video",
         Phone => "phone",
     }
 );
 
-named_enum!(
+label_enum!(
     /// Where a visit request stands.
-    VisitStatus, "status", "must be open, booked or cancelled" {
+    VisitStatus, "status" {
         Open => "open",
         Booked => "booked",
         Cancelled => "cancelled",

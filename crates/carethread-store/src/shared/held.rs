@@ -10,6 +10,14 @@ use crate::held::{HeldReply, HeldReplyId, NewHeldReply, ReleaseHeld};
 const SELECT: &str = "SELECT h.id, h.thread_id, h.author_id, h.body, h.key_id, h.release_at, h.created_at, \
      u.display_name, u.role FROM held_replies h JOIN users u ON u.id = h.author_id";
 
+/// Takes the held reply `id` off the hold: `false` when it was not held
+/// (already released or cancelled).
+async fn taken<D: Dialect>(conn: &mut D::Connection, id: &str) -> StoreResult<bool> {
+    let deleted =
+        sqlx::query::<D>("DELETE FROM held_replies WHERE id = $1").bind_v(id).execute_with(&mut *conn).await?;
+    Ok(deleted.rows_affected() > 0)
+}
+
 fn held_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<HeldReply> {
     let id: &str = row.get_v("id")?;
     let slot = Slot { table: "held_replies", column: "body", row: id };
@@ -66,27 +74,14 @@ impl<B: Backend> crate::HeldReplies for B {
     }
 
     async fn held_reply(&self, id: HeldReplyId) -> StoreResult<Option<HeldReply>> {
-        let sql = self.sql();
-        let row = sqlx::query::<B::D>(&format!("{SELECT} WHERE h.id = $1"))
-            .bind_v(id.to_string())
-            .fetch_optional_with(&sql.read)
-            .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => sql.decode(|keys| held_from_row(&row, keys)).await.map(Some),
-        }
+        self.sql().decoded_one(&format!("{SELECT} WHERE h.id = $1"), id.to_string(), held_from_row).await
     }
 
     async fn release_held(&self, release: ReleaseHeld) -> StoreResult<Option<Written>> {
         let sql = self.sql();
         let id = release.id.to_string();
         sql.audited(async |conn| {
-            let deleted = sqlx::query::<B::D>("DELETE FROM held_replies WHERE id = $1")
-                .bind_v(&id)
-                .execute_with(&mut *conn)
-                .await?
-                .rows_affected();
-            if deleted == 0 {
+            if !taken::<B::D>(conn, &id).await? {
                 return Ok(Audited::unchanged(None));
             }
             let outcome = Sql::<B::D>::write_message(conn, &sql.keys, &release.message, None).await?;
@@ -111,12 +106,7 @@ impl<B: Backend> crate::HeldReplies for B {
         let sql = self.sql();
         let id = id.to_string();
         sql.audited(async |conn| {
-            let deleted = sqlx::query::<B::D>("DELETE FROM held_replies WHERE id = $1")
-                .bind_v(&id)
-                .execute_with(&mut *conn)
-                .await?
-                .rows_affected();
-            if deleted == 0 {
+            if !taken::<B::D>(conn, &id).await? {
                 return Ok(Audited::unchanged(false));
             }
             cancel_pending::<B::D>(conn, release_job, now).await?;

@@ -39,6 +39,21 @@ impl<D: Dialect> Sql<D> {
         }
     }
 
+    /// The one row `statement` finds with `id` bound as `$1` (if any),
+    /// decrypted by `from_row`.
+    pub(crate) async fn decoded_one<T>(
+        &self,
+        statement: &str,
+        id: String,
+        from_row: impl Fn(&D::Row, &Keyring) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        let row = sqlx::query::<D>(statement).bind_v(id).fetch_optional_with(&self.read).await?;
+        match row {
+            None => Ok(None),
+            Some(row) => self.decode(|keys| from_row(&row, keys)).await.map(Some),
+        }
+    }
+
     /// Loads every data key, creating the first one in a new database, and
     /// notes whether rows from before encryption may exist.
     pub(crate) async fn init_keys(&self) -> StoreResult<()> {

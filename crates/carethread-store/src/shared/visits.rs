@@ -81,15 +81,7 @@ impl<B: Backend> crate::VisitRequests for B {
     }
 
     async fn visit_request(&self, id: VisitRequestId) -> StoreResult<Option<VisitRequest>> {
-        let sql = self.sql();
-        let row = sqlx::query::<B::D>(&format!("{SELECT} WHERE v.id = $1"))
-            .bind_v(id.to_string())
-            .fetch_optional_with(&sql.read)
-            .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => sql.decode(|keys| visit_from_row(&row, keys)).await.map(Some),
-        }
+        self.sql().decoded_one(&format!("{SELECT} WHERE v.id = $1"), id.to_string(), visit_from_row).await
     }
 
     async fn set_visit_status(
