@@ -244,11 +244,8 @@ impl<B: Backend> crate::Insights for B {
         let answered = format!("COALESCE(replied, {now})");
         let statement = format!(
             "WITH started AS MATERIALIZED ( \
-               SELECT t.urgency, p.slug AS pool, t.created_at AS arrived, \
-                 (SELECT MIN(m.sent_at) FROM messages m \
-                   WHERE m.thread_id = t.id AND m.internal = FALSE AND {staff}) AS replied, \
-                 (SELECT MIN(c.at) FROM thread_changes c WHERE c.thread_id = t.id AND c.to_status = 'closed') \
-                   AS closed \
+               SELECT t.urgency, p.slug AS pool, t.created_at AS arrived, t.first_reply_at AS replied, \
+                 t.first_closed_at AS closed \
                FROM threads t LEFT JOIN pools p ON p.id = t.pool_id \
                WHERE t.created_at >= $1 AND t.created_at < $2 AND {patients}{filter} \
              ), clocked AS MATERIALIZED ( \
@@ -273,7 +270,6 @@ impl<B: Backend> crate::Insights for B {
             day = DAY_MS,
             three = 3 * DAY_MS,
             week = 7 * DAY_MS,
-            staff = staff_side("m.author_id"),
             patients = patient_side("t.created_by"),
         );
         let rows = ranged::<B::D>(&statement, query, &binds).fetch_all_with(&sql.read).await?;
@@ -404,5 +400,22 @@ impl<B: Backend> crate::Insights for B {
 
     async fn insight_ai(&self, query: &InsightsQuery) -> StoreResult<Vec<AiCell>> {
         drafting::ai::<B>(self.sql(), query).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The triggers that keep each thread's first reply (migration 0021)
+    /// write the staff roles out in SQL: they must be the roles the figures
+    /// count as the care team.
+    #[test]
+    fn the_first_reply_triggers_name_the_staff_roles() {
+        let roles = super::staff_roles();
+        for migration in [
+            include_str!("../../migrations/sqlite/0021_thread_answer_times.sql"),
+            include_str!("../../migrations/postgres/0021_thread_answer_times.sql"),
+        ] {
+            assert_eq!(migration.matches(&roles).count(), 2, "{roles}");
+        }
     }
 }
