@@ -1,8 +1,6 @@
 //! `GET /fhir/r4/Communication/{id}` and `GET /fhir/r4/Communication?…`:
 //! messages as FHIR `Communication`s, read through the application layer.
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use carethread_app::fhir_reads::{self, MessageQuery, ThreadRead};
 use carethread_core::ids::MessageId;
@@ -11,20 +9,14 @@ use carethread_fhir::{
 };
 use carethread_store::{MessageView, PersonRef};
 
-use super::{Fhir, FhirResult, at_most_one, base_url, one_reference, path_id, query_pairs};
+use super::extract::{Reading, Searching};
+use super::{Fhir, FhirResult, at_most_one, base_url, one_reference, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
 
 /// One message the caller may read; another patient's answers 404 like a missing one.
-pub(super) async fn read(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: Result<Authenticated, ApiError>,
-    id: Result<Path<String>, PathRejection>,
-) -> FhirResult {
-    let auth = auth?;
-    let id: MessageId = path_id(id)?;
+pub(super) async fn read(Reading { state, auth, id }: Reading<MessageId>, headers: HeaderMap) -> FhirResult {
     let read = fhir_reads::read_message(&state.app(), &auth.caller(), id).await?;
     let origin = origin(&base_url(&state, &headers));
     Ok(Fhir(carethread_fhir::communication(&facts(&read.thread, read.index, &origin))))
@@ -32,13 +24,7 @@ pub(super) async fn read(
 
 /// A page of the messages the caller may read, newest first, with a `next`
 /// link while more follow (keyset paging on sending time and id).
-pub(super) async fn search(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: Result<Authenticated, ApiError>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> FhirResult {
-    let auth = auth?;
+pub(super) async fn search(Searching { state, headers, auth, query }: Searching) -> FhirResult {
     let pairs = query_pairs(query)?;
     let search = CommunicationSearch::parse(&pairs)?;
     let query = MessageQuery {
@@ -156,24 +142,13 @@ async fn provenance_of(state: &AppState, auth: &Authenticated, id: MessageId) ->
 }
 
 /// `GET /fhir/r4/Provenance/{message id}`.
-pub(super) async fn read_provenance(
-    State(state): State<AppState>,
-    auth: Result<Authenticated, ApiError>,
-    id: Result<Path<String>, PathRejection>,
-) -> FhirResult {
-    let auth = auth?;
-    Ok(Fhir(provenance_of(&state, &auth, path_id(id)?).await?))
+pub(super) async fn read_provenance(Reading { state, auth, id }: Reading<MessageId>) -> FhirResult {
+    Ok(Fhir(provenance_of(&state, &auth, id).await?))
 }
 
 /// `GET /fhir/r4/Provenance?target=Communication/{id}`: the message's
 /// provenance, or none when it was not AI-assisted or is not the caller's to read.
-pub(super) async fn search_provenance(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: Result<Authenticated, ApiError>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> FhirResult {
-    let auth = auth?;
+pub(super) async fn search_provenance(Searching { state, headers, auth, query }: Searching) -> FhirResult {
     let target: MessageId = one_reference(query, "Provenance", "target", "Communication")?;
     let found = provenance_of(&state, &auth, target).await;
     at_most_one(&state, &headers, "Provenance", &target.to_string(), &format!("target=Communication/{target}"), found)

@@ -7,6 +7,7 @@
 //! error an `OperationOutcome`.
 
 mod communication;
+mod extract;
 mod people;
 mod task;
 
@@ -93,9 +94,7 @@ pub(crate) fn path_id<T: std::str::FromStr>(
 }
 
 /// A search's query string as name–value pairs; one that cannot be read is a 400.
-pub(crate) fn query_pairs(
-    query: Result<axum::extract::Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
-) -> Result<Vec<(String, String)>, FhirError> {
+pub(crate) fn query_pairs(query: extract::RawQuery) -> Result<Vec<(String, String)>, FhirError> {
     let axum::extract::Query(pairs) =
         query.map_err(|_| ApiError::BadRequest("the query string could not be read".into()))?;
     Ok(pairs)
@@ -112,7 +111,7 @@ impl From<carethread_fhir::SearchError> for ApiError {
 /// A search by one reference, `{param}={resource}/{id}` (or the bare id),
 /// and nothing else but `_format=json`: the id it names.
 pub(crate) fn one_reference<T: std::str::FromStr>(
-    query: Result<axum::extract::Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+    query: extract::RawQuery,
     kind: &str,
     param: &str,
     resource: &str,

@@ -1,25 +1,17 @@
 //! `GET /fhir/r4/Patient/{id}`, `GET /fhir/r4/Practitioner/{id}` and a
 //! patient's `CareTeam` (read, and search by subject).
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
 use carethread_app::fhir_reads;
 use carethread_core::ids::UserId;
 use carethread_fhir::{PatientFacts, PractitionerFacts};
 
-use super::{Fhir, FhirResult, at_most_one, one_reference, path_id};
+use super::extract::{Reading, Searching};
+use super::{Fhir, FhirResult, at_most_one, one_reference};
 use crate::AppState;
-use crate::error::ApiError;
 use crate::extract::Authenticated;
 
 /// A patient the caller may see; anyone else answers 404 like a missing one.
-pub(super) async fn read_patient(
-    State(state): State<AppState>,
-    auth: Result<Authenticated, ApiError>,
-    id: Result<Path<String>, PathRejection>,
-) -> FhirResult {
-    let auth = auth?;
-    let id: UserId = path_id(id)?;
+pub(super) async fn read_patient(Reading { state, auth, id }: Reading<UserId>) -> FhirResult {
     let user = fhir_reads::read_patient(&state.app(), &auth.caller(), id).await?;
     Ok(Fhir(carethread_fhir::patient(&PatientFacts {
         id: user.id,
@@ -32,13 +24,7 @@ pub(super) async fn read_patient(
 }
 
 /// A member of staff; anyone else answers 404.
-pub(super) async fn read_practitioner(
-    State(state): State<AppState>,
-    auth: Result<Authenticated, ApiError>,
-    id: Result<Path<String>, PathRejection>,
-) -> FhirResult {
-    let auth = auth?;
-    let id: UserId = path_id(id)?;
+pub(super) async fn read_practitioner(Reading { state, auth, id }: Reading<UserId>) -> FhirResult {
     let user = fhir_reads::read_practitioner(&state.app(), &auth.caller(), id).await?;
     Ok(Fhir(carethread_fhir::practitioner(&PractitionerFacts {
         id: user.id,
@@ -65,24 +51,13 @@ async fn care_team_of(state: &AppState, auth: &Authenticated, id: UserId) -> Fhi
 }
 
 /// `GET /fhir/r4/CareTeam/{patient id}`.
-pub(super) async fn read_care_team(
-    State(state): State<AppState>,
-    auth: Result<Authenticated, ApiError>,
-    id: Result<Path<String>, PathRejection>,
-) -> FhirResult {
-    let auth = auth?;
-    Ok(Fhir(care_team_of(&state, &auth, path_id(id)?).await?))
+pub(super) async fn read_care_team(Reading { state, auth, id }: Reading<UserId>) -> FhirResult {
+    Ok(Fhir(care_team_of(&state, &auth, id).await?))
 }
 
 /// `GET /fhir/r4/CareTeam?subject=Patient/{id}`: the patient's care team, or
 /// none when the caller may not see her.
-pub(super) async fn search_care_teams(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    auth: Result<Authenticated, ApiError>,
-    query: Result<axum::extract::Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
-) -> FhirResult {
-    let auth = auth?;
+pub(super) async fn search_care_teams(Searching { state, headers, auth, query }: Searching) -> FhirResult {
     let subject: UserId = one_reference(query, "CareTeam", "subject", "Patient")?;
     let found = care_team_of(&state, &auth, subject).await;
     at_most_one(&state, &headers, "CareTeam", &subject.to_string(), &format!("subject=Patient/{subject}"), found)

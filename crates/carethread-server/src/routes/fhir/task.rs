@@ -2,15 +2,15 @@
 //! the care team's in-basket as FHIR `Task`s and pools as `Group`s, read
 //! through the application layer.
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use carethread_app::fhir_tasks::{self, NewOwner, TaskQuery, TaskRow};
 use carethread_core::ids::{PoolId, ThreadId};
 use carethread_fhir::{Party, PoolFacts, SearchEntry, TaskFacts, TaskOwner, TaskSearch, TaskUpdate};
 use carethread_store::{PersonRef, PoolRef};
 
-use super::{Fhir, FhirResult, base_url, path_id, query_pairs};
+use super::extract::{Reading, Searching};
+use super::{Fhir, FhirResult, base_url, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -40,13 +40,7 @@ fn facts(row: &TaskRow) -> TaskFacts {
 }
 
 /// One conversation the caller may read, as a task; anything else answers 404.
-pub(super) async fn read(
-    State(state): State<AppState>,
-    auth: Result<Authenticated, ApiError>,
-    id: Result<Path<String>, PathRejection>,
-) -> FhirResult {
-    let auth = auth?;
-    let id: ThreadId = path_id(id)?;
+pub(super) async fn read(Reading { state, auth, id }: Reading<ThreadId>) -> FhirResult {
     let row = fhir_tasks::read_task(&state.app(), &auth.caller(), id).await?;
     Ok(Fhir(carethread_fhir::task(&facts(&row))))
 }
@@ -75,13 +69,7 @@ pub(super) async fn update(
 }
 
 /// A page of the caller's in-basket as tasks, with a `next` link while more follow.
-pub(super) async fn search(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: Result<Authenticated, ApiError>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> FhirResult {
-    let auth = auth?;
+pub(super) async fn search(Searching { state, headers, auth, query }: Searching) -> FhirResult {
     let pairs = query_pairs(query)?;
     let search = TaskSearch::parse(&pairs)?;
     let query = TaskQuery {
@@ -119,13 +107,7 @@ pub(super) async fn search(
 }
 
 /// A pool and the staff who work from it; an unknown pool answers 404.
-pub(super) async fn read_group(
-    State(state): State<AppState>,
-    auth: Result<Authenticated, ApiError>,
-    id: Result<Path<String>, PathRejection>,
-) -> FhirResult {
-    let auth = auth?;
-    let id: PoolId = path_id(id)?;
+pub(super) async fn read_group(Reading { state, auth, id }: Reading<PoolId>) -> FhirResult {
     let (found, members) = fhir_tasks::read_group(&state.app(), &auth.caller(), id).await?;
     let members: Vec<Party> = members.iter().map(party).collect();
     Ok(Fhir(carethread_fhir::group(&pool(&found), &members)))

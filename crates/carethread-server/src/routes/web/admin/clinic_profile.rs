@@ -66,10 +66,11 @@ pub(super) async fn clinic_view(state: &AppState, session: &WebSession, shown: S
         clinicians.iter().map(|(id, name)| (format!("user:{id}"), name.clone())).collect();
     on_call_choices.extend(pools.into_iter().map(|p| (format!("pool:{}", p.slug), text.pool_name(&p.slug, &p.name))));
     let choices = Choices { on_call: &on_call_choices, clinicians: &clinicians };
+    let form = ClinicForm { session, c: &c, choices, typed, error };
     let body = html! {
         p { (text.fill(if c.open_now { "admin-clinic-open_now" } else { "admin-clinic-closed_now" }, &[("name", &c.name)])) }
         (FormError::summary(error, text))
-        (clinic_form(session, &c, &choices, typed, error))
+        (clinic_form(&form))
     };
     FormError::answer(admin_page(session, "/admin/clinic", saved, &body), error)
 }
@@ -79,6 +80,27 @@ pub(super) async fn clinic_view(state: &AppState, session: &WebSession, shown: S
 struct Choices<'a> {
     on_call: &'a [(String, String)],
     clinicians: &'a [(String, String)],
+}
+
+/// What the clinic form is drawn from: the saved profile, who may be
+/// chosen, and (after a refusal) what was typed and the field at fault.
+struct ClinicForm<'a> {
+    session: &'a WebSession,
+    c: &'a ClinicOut,
+    choices: Choices<'a>,
+    typed: &'a Typed,
+    error: Option<&'a FormError>,
+}
+
+impl ClinicForm<'_> {
+    /// The value shown in field `name`: what was typed, or else `saved`.
+    fn value(&self, name: &str, saved: String) -> String {
+        if self.typed.is_empty() {
+            saved
+        } else {
+            self.typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+        }
+    }
 }
 
 /// Most places in the escalation chain the form shows.
@@ -99,21 +121,10 @@ fn chain_slots(c: &ClinicOut, typed: &Typed) -> Vec<String> {
 
 /// The paging fieldset: minutes between pages, pages before escalating, and
 /// the chain in order.
-fn paging_fields(
-    session: &WebSession,
-    c: &ClinicOut,
-    choices: &Choices<'_>,
-    typed: &Typed,
-    error: Option<&FormError>,
-) -> Markup {
-    let text = session.text;
-    let value = |name: &str, saved: String| {
-        if typed.is_empty() {
-            saved
-        } else {
-            typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
-        }
-    };
+fn paging_fields(form: &ClinicForm<'_>) -> Markup {
+    let ClinicForm { session, c, choices, typed, error } = form;
+    let (text, error) = (session.text, *error);
+    let value = |name: &str, saved: String| form.value(name, saved);
     let number = |id: &'static str, name: &str, key: &str, hint: &str, saved: String, min: u32, max: u32| {
         html! {
             label for=(id) { (text.get(key)) }
@@ -149,16 +160,10 @@ fn paging_fields(
 }
 
 /// The profile form, filled with what was typed or else the saved profile.
-fn clinic_form(
-    session: &WebSession,
-    c: &ClinicOut,
-    choices: &Choices<'_>,
-    typed: &Typed,
-    error: Option<&FormError>,
-) -> Markup {
-    let text = session.text;
-    let posted = |name: &str| typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let value = |name: &str, saved: String| if typed.is_empty() { saved } else { posted(name).unwrap_or_default() };
+fn clinic_form(form: &ClinicForm<'_>) -> Markup {
+    let ClinicForm { session, c, choices, typed, error } = form;
+    let (text, error) = (session.text, *error);
+    let value = |name: &str, saved: String| form.value(name, saved);
     let day_open = |n: u8| {
         if typed.is_empty() {
             c.open_days.contains(&n)
@@ -227,7 +232,7 @@ fn clinic_form(
                 }
                 (marked("on-call"))
             }
-            (paging_fields(session, c, choices, typed, error))
+            (paging_fields(form))
             (number("max-chars", "message_max_chars", "admin-clinic-max_chars", c.message_max_chars.to_string(), 200, 20_000))
             label for="disclosure-en" { (text.get("admin-clinic-disclosure_en")) }
             input id="disclosure-en" name="disclosure_en" type="text" required maxlength="300" value=(value("disclosure_en", c.disclosure_en.clone()));
