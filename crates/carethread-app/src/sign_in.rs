@@ -199,6 +199,7 @@ async fn start_session(
         mfa_enabled,
         // A session of an account with MFA exists only after the second factor passed.
         mfa_passed: mfa_enabled,
+        scopes: None,
     };
     let success =
         AuditEvent::new(AuditAction::SignIn, Some((user.id, user.role)), now).target("user", user.id).client(client);

@@ -76,10 +76,14 @@ pub enum AuditAction {
     PatientGroupsRead,
     /// The equity monitor was read (figures per group, no patient named).
     EquityRead,
+    /// A system was registered for the FHIR API, or revoked.
+    SystemClientChange,
+    /// A registered system was given a FHIR API token.
+    SystemToken,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 46] = [
+    pub const ALL: [AuditAction; 48] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -126,6 +130,8 @@ impl AuditAction {
         AuditAction::PatientGroupsChange,
         AuditAction::PatientGroupsRead,
         AuditAction::EquityRead,
+        AuditAction::SystemClientChange,
+        AuditAction::SystemToken,
     ];
 
     #[must_use]
@@ -177,6 +183,8 @@ impl AuditAction {
             AuditAction::PatientGroupsChange => "patient.groups_update",
             AuditAction::PatientGroupsRead => "patient.groups_read",
             AuditAction::EquityRead => "equity.read",
+            AuditAction::SystemClientChange => "admin.system_client",
+            AuditAction::SystemToken => "session.system_token",
         }
     }
 

@@ -76,6 +76,10 @@ id_type!(
     /// A clinic-wide or personal quick reply (`.code` expansion).
     QuickReplyId
 );
+id_type!(
+    /// A system registered for the FHIR API (its SMART `client_id`).
+    ClientId
+);
 
 #[cfg(test)]
 mod tests {

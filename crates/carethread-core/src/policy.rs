@@ -181,6 +181,15 @@ pub fn decide_thread(actor: Actor, action: ThreadAction, facts: &ThreadFacts, no
     }
 }
 
+/// Whether a system registered for the FHIR API may act with the role: a
+/// member of staff's (the core policy then decides what it reads and writes,
+/// as for a person) or an auditor's. Never an administrator's, a patient's or
+/// a proxy's.
+#[must_use]
+pub const fn may_act_as_system(role: Role) -> bool {
+    role.is_staff() || matches!(role, Role::Auditor)
+}
+
 /// Whether the role takes part in messaging at all. Admins and auditors do
 /// not: they answer 403 on message routes (their existence is no secret).
 #[must_use]

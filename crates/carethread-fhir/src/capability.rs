@@ -17,6 +17,8 @@ pub enum Interaction {
     SearchType,
     /// `PUT [type]/[id]`.
     Update,
+    /// `POST [type]`.
+    Create,
 }
 
 impl Interaction {
@@ -26,6 +28,7 @@ impl Interaction {
             Interaction::Read => "read",
             Interaction::SearchType => "search-type",
             Interaction::Update => "update",
+            Interaction::Create => "create",
         }
     }
 }
@@ -52,7 +55,7 @@ pub struct SupportedResource {
 pub const SUPPORTED: &[SupportedResource] = &[
     SupportedResource {
         resource_type: "Communication",
-        interactions: &[Interaction::Read, Interaction::SearchType],
+        interactions: &[Interaction::Read, Interaction::SearchType, Interaction::Create],
         search_params: &[
             SearchParam {
                 name: "subject",
@@ -74,7 +77,9 @@ pub const SUPPORTED: &[SupportedResource] = &[
         ],
         documentation: "One Communication per message of a conversation the caller may read \
                         (internal notes for staff only); newest first. _count 1-100 (default 20); \
-                        pages follow the next link.",
+                        pages follow the next link. Create sends a message to the subject patient: \
+                        in the conversation partOf names, or starting one with topic.text as its subject; \
+                        text as contentString payloads; an internal-note category makes it a note for staff.",
     },
     SupportedResource {
         resource_type: "Task",
@@ -192,9 +197,18 @@ pub fn capability_statement(info: &CapabilityInfo) -> Value {
             "documentation": "Secure messages as the signed-in person may see them, and the care team's tasks.",
             "security": {
                 "cors": false,
-                "description": "A bearer token from POST /api/v1/session (Authorization: Bearer …). \
-                                Every read is checked by CareThread's access policy and written to its audit log. \
-                                SMART on FHIR is not supported yet."
+                "service": [{ "coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                    "code": "SMART-on-FHIR"
+                }]}],
+                "extension": [{
+                    "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                    "extension": [{ "url": "token", "valueUri": format!("{}/auth/token", info.base_url) }]
+                }],
+                "description": "A person's bearer token from POST /api/v1/session, or a registered system's \
+                                from the token endpoint (SMART Backend Services: client_credentials with a \
+                                JWT signed RS384 or ES384; system scopes). Every interaction is checked by \
+                                CareThread's access policy, then a system's scopes, and written to its audit log."
             },
             "resource": resources
         }]

@@ -9,6 +9,7 @@ use carethread_app::sessions;
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::policy::Actor;
 use carethread_core::user::User;
+use carethread_fhir::smart::Scopes;
 use carethread_store::SessionRecord;
 use chrono::Utc;
 use serde::de::DeserializeOwned;
@@ -174,6 +175,9 @@ pub struct Authenticated {
     pub token_hash: String,
     /// Where the request came from, for the audit log.
     pub client: Option<String>,
+    /// A system's token: the SMART scopes it holds, which the FHIR API
+    /// checks on top of the policy. `None` for a person's session.
+    pub scopes: Option<Scopes>,
 }
 
 impl Authenticated {
@@ -278,7 +282,13 @@ pub(crate) async fn check_session(
         sessions::forget(&app, &hash, &user).await;
         return Err(ApiError::Unauthenticated);
     }
-    Ok((Authenticated { user, token_hash: hash, client: client_address(parts, &state.trusted_proxies) }, session))
+    let scopes = session.scopes.as_deref().map(Scopes::parse).transpose().map_err(ApiError::internal)?;
+    // A system's token is for the FHIR API alone.
+    if scopes.is_some() && !request_path(parts).starts_with(crate::routes::FHIR_PREFIX) {
+        return Err(ApiError::Forbidden("this token is for the FHIR API only".into()));
+    }
+    let client = client_address(parts, &state.trusted_proxies);
+    Ok((Authenticated { user, token_hash: hash, client, scopes }, session))
 }
 
 /// Refreshes the session's idle clock (see [`sessions::refresh`]).
@@ -293,12 +303,19 @@ impl FromRequestParts<AppState> for Authenticated {
         let (auth, session) = authenticate(parts, state).await?;
         // A user whose clinic requires a second factor reaches only enrolment
         // and sign-out until they enrol (and their idle clock does not run on).
-        if !session.mfa_enabled && state.settings.mfa_required(auth.user.role) {
+        // A system's token, given for a signed assertion, has no second factor to pass.
+        if auth.scopes.is_none() && !session.mfa_enabled && state.settings.mfa_required(auth.user.role) {
             return Err(ApiError::MfaEnrolmentRequired);
         }
         refresh(state, &auth, &session).await?;
         Ok(auth)
     }
+}
+
+/// The request's whole path, as the client sent it (a nested router sees
+/// only the part below its prefix in `parts.uri`).
+pub(crate) fn request_path(parts: &Parts) -> &str {
+    parts.extensions.get::<axum::extract::OriginalUri>().map_or_else(|| parts.uri.path(), |original| original.0.path())
 }
 
 /// An identifier in a request field; anything else names the field.

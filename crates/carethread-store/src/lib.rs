@@ -76,6 +76,7 @@ mod postgres;
 mod shared;
 mod sql;
 mod sqlite;
+mod system_clients;
 mod traits;
 pub mod visits;
 
@@ -98,12 +99,13 @@ pub use model::*;
 pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use postgres::{PostgresStore, ScratchDatabase};
 pub use sqlite::SqliteStore;
+pub use system_clients::{NewSystemClient, SystemClient, SystemToken};
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
     AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, Equity, EquityPerson, EquityRows,
-    HeldReplies, Keys, LegalHold, Messages, Outbox, People, Retention, Sessions, StorageHealth, Threads, TriageResults,
-    VisitRequests,
+    HeldReplies, Keys, LegalHold, Messages, Outbox, People, Retention, Sessions, StorageHealth, SystemClients, Threads,
+    TriageResults, VisitRequests,
 };
 pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
@@ -115,7 +117,8 @@ pub mod prelude {
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
         AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, Equity, HeldReplies, Keys,
-        Messages, Outbox, People, Retention, Sessions, StorageHealth, Threads, TriageResults, VisitRequests,
+        Messages, Outbox, People, Retention, Sessions, StorageHealth, SystemClients, Threads, TriageResults,
+        VisitRequests,
     };
 }
 
@@ -147,6 +150,7 @@ pub trait Store:
     + Retention
     + Equity
     + StorageHealth
+    + SystemClients
     + Send
     + Sync
     + 'static

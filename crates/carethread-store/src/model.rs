@@ -42,6 +42,9 @@ pub struct SessionRecord {
     pub mfa_enabled: bool,
     /// Whether this session passed the second factor.
     pub mfa_passed: bool,
+    /// A system's token: the SMART scopes it was granted (space-separated).
+    /// Such a session reaches only the FHIR API, and only within them.
+    pub scopes: Option<String>,
 }
 
 /// A routing rule an administrator sets: messages triaged as `key` (a

@@ -150,6 +150,15 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
             ),
             // FHIR R4: the same policy as the JSON API; searches list only what the caller may see.
+            // A message to Alice through FHIR: whoever may write for her, as in the JSON API.
+            (
+                Method::POST,
+                "/fhir/r4/Communication".into(),
+                Body::Json(json!({"resourceType": "Communication", "status": "completed",
+                    "subject": {"reference": format!("Patient/{alice_id}")}, "topic": {"text": "A question"},
+                    "payload": [{"contentString": "Is the clinic open on Saturday?"}]})),
+                row([401, 201, 400, 201, 201, 201, 201, 201, 201, 403, 403]),
+            ),
             (
                 Method::GET,
                 "/fhir/r4/metadata".into(),
@@ -785,6 +794,40 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
             ),
+            // Systems on the FHIR API are registered by administrators; the body is checked after who asks.
+            (
+                Method::GET,
+                "/api/v1/admin/system-clients".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/admin/system-clients".into(),
+                Body::Json(
+                    json!({"name": "Lab", "role": "nurse", "jwks": {"keys": []}, "scopes": "system/Patient.rs"}),
+                ),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/admin/system-clients/{}", uuid::Uuid::now_v7()),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
+            ),
+            // The token endpoint takes no session: a request without a signed assertion is refused alike.
+            (
+                Method::POST,
+                "/fhir/r4/auth/token".into(),
+                Body::Json(json!({"grant_type": "client_credentials"})),
+                row([400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]),
+            ),
+            (
+                Method::GET,
+                "/fhir/r4/.well-known/smart-configuration".into(),
+                Body::None,
+                row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
             // Staff who work in-baskets see the overdue threads escalated to them.
             (
                 Method::GET,
@@ -849,9 +892,15 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 if !status.is_success() {
                     let ct =
                         response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-                    // The FHIR API answers errors as OperationOutcome resources.
-                    let expected_ct =
-                        if path.starts_with("/fhir/") { "application/fhir+json" } else { "application/problem+json" };
+                    // The FHIR API answers errors as OperationOutcome resources; its OAuth token
+                    // endpoint as OAuth errors (application/json) that carry the problem fields too.
+                    let expected_ct = if path == "/fhir/r4/auth/token" {
+                        "application/json"
+                    } else if path.starts_with("/fhir/") {
+                        "application/fhir+json"
+                    } else {
+                        "application/problem+json"
+                    };
                     if ct != expected_ct {
                         failures.push(format!("{method} {path} as {caller}: error without a problem body ({ct})"));
                     }

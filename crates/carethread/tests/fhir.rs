@@ -58,6 +58,16 @@ impl<'a> Client<'a> {
         reply
     }
 
+    /// `POST` a resource to a FHIR path (relative to `/fhir/r4`).
+    async fn post(&mut self, path: &str, token: &str, resource: &Value) -> Reply {
+        let url = format!("{}/fhir/r4/{path}", self.app.base);
+        let req = self.app.http.post(url).bearer_auth(token).header("content-type", FHIR_JSON).json(resource);
+        let reply = TestApp::reply(req).await;
+        assert_eq!(reply.content_type, FHIR_JSON, "POST {path}: {} {:?}", reply.status, reply.body);
+        self.seen.push(reply.body.clone());
+        reply
+    }
+
     /// `GET` that must answer 200, returning the body.
     async fn ok(&mut self, path: &str, token: &str) -> Value {
         let reply = self.get(path, Some(token)).await;
@@ -428,6 +438,10 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         } else {
             assert_eq!(fhir.get(&format!("{kind}/{}", known(&kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
         }
+        if interactions.contains(&"create") {
+            let sent = fhir.post(&kind, &kim, &created_example(&kind, &alice_id, &thread)).await;
+            assert_eq!(sent.status, StatusCode::CREATED, "{kind} create: {:?}", sent.body);
+        }
         let params: Vec<&str> =
             resource["searchParam"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
         if interactions.contains(&"search-type") {
@@ -457,16 +471,28 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
     }
     let base = TestApp::reply(app.http.get(format!("{}/fhir/r4", app.base)).bearer_auth(&kim)).await;
     assert_eq!((base.status, base.content_type.as_str()), (StatusCode::NOT_FOUND, FHIR_JSON));
-    // Nor are writes.
+    // Nor are interactions it does not list.
     let write = TestApp::reply(
-        app.http
-            .request(Method::POST, format!("{}/fhir/r4/Communication", app.base))
-            .bearer_auth(&kim)
-            .json(&json!({})),
+        app.http.request(Method::DELETE, format!("{}/fhir/r4/Communication/{message}", app.base)).bearer_auth(&kim),
     )
     .await;
     assert_eq!(write.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(write.content_type, FHIR_JSON);
+    let created = fhir.post("Task", &kim, &json!({"resourceType": "Task"})).await;
+    assert_eq!(created.status, StatusCode::METHOD_NOT_ALLOWED, "Task create is not listed");
+}
+
+/// A resource to create of a type whose create the statement lists.
+fn created_example(kind: &str, patient: &str, thread: &str) -> Value {
+    match kind {
+        "Communication" => json!({
+            "resourceType": "Communication", "status": "completed",
+            "subject": {"reference": format!("Patient/{patient}")},
+            "partOf": [{"reference": format!("Task/{thread}")}],
+            "payload": [{"contentString": "Your results are back and look fine."}]
+        }),
+        other => panic!("no example to create for the listed {other} create"),
+    }
 }
 
 #[tokio::test]

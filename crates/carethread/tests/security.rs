@@ -107,6 +107,7 @@ async fn sessions_end_when_idle_too_long_past_their_lifetime_or_when_the_user_is
             expires_at: now - TimeDelta::seconds(1),
             mfa_enabled: false,
             mfa_passed: false,
+            scopes: None,
         };
         app.store.create_session(&record).await.expect("session");
         assert_eq!(

@@ -23,6 +23,7 @@ mod paging;
 mod people;
 mod privacy;
 mod session;
+mod system_clients;
 mod threads;
 mod triage;
 mod visits;
@@ -37,6 +38,9 @@ pub(crate) use web::Text;
 
 use crate::error::ApiError;
 use crate::{AppState, openapi};
+
+/// What every FHIR API address starts with.
+pub(crate) const FHIR_PREFIX: &str = "/fhir/r4/";
 
 /// JSON bodies are small; attachments get their own larger limit.
 const JSON_BODY_LIMIT: usize = 256 * 1024;
@@ -64,6 +68,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(insights::router())
         .merge(jobs::router())
         .merge(legal_holds::router())
+        .merge(system_clients::router())
         .merge(paging::router())
         .merge(overdue::router())
         .merge(wording::router())
@@ -101,6 +106,7 @@ pub(crate) mod api_paths {
     pub use super::people::*;
     pub use super::privacy::*;
     pub use super::session::*;
+    pub use super::system_clients::*;
     pub use super::threads::*;
     pub use super::triage::*;
     pub use super::visits::*;

@@ -26,6 +26,7 @@ mod people;
 pub(crate) mod prelude;
 mod retention;
 mod sessions;
+mod system_clients;
 mod threads;
 mod triage;
 mod visits;

@@ -50,6 +50,39 @@ const CARE_TEAMS: MembershipTable =
 const POOLS: MembershipTable = MembershipTable { table: "pool_members", group: "pool_id", member: "user_id" };
 
 impl<D: Dialect> Sql<D> {
+    /// Inserts an account; a taken username or record number is a `Conflict`.
+    pub(crate) async fn insert_user(conn: &mut D::Connection, account: &NewAccount<'_>) -> StoreResult<User> {
+        let NewAccount { user, password_hash, now } = account;
+        let id = UserId::from_uuid(new_id());
+        let result = sqlx::query::<D>(
+            "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at, mrn) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9)",
+        )
+        .bind_v(id.to_string())
+        .bind_v(user.username.as_str())
+        .bind_v(user.display_name.as_str())
+        .bind_v(user.role.as_str())
+        .bind_v(user.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind_v(user.language.as_str())
+        .bind_v(*password_hash)
+        .bind_v(ms(*now))
+        .bind_v(user.mrn.as_ref().map(carethread_core::user::Mrn::as_str))
+        .execute_with(&mut *conn)
+        .await;
+        naming_conflict(result, "username or record number")?;
+        Ok(User {
+            id,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+            date_of_birth: user.date_of_birth,
+            language: user.language,
+            disabled: false,
+            mrn: user.mrn.clone(),
+            clinic_lead: false,
+        })
+    }
+
     /// Every (group, member) pair of a membership table, by group, members by name.
     async fn read_memberships<T: FromStr>(&self, of: &MembershipTable) -> StoreResult<Vec<(T, PersonRef)>> {
         let MembershipTable { table, group, member } = of;
@@ -70,40 +103,13 @@ impl<D: Dialect> Sql<D> {
 #[async_trait]
 impl<B: Backend> crate::People for B {
     async fn create_user(&self, account: NewAccount<'_>, audit: &AuditEvent) -> StoreResult<User> {
-        let NewAccount { user, password_hash, now } = account;
-        let sql = self.sql();
-        let id = UserId::from_uuid(new_id());
-        sql.audited(async |conn| {
-            let result = sqlx::query::<B::D>(
-                "INSERT INTO users (id, username, display_name, role, date_of_birth, language, password_hash, disabled, created_at, mrn) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9)",
-            )
-            .bind_v(id.to_string())
-            .bind_v(user.username.as_str())
-            .bind_v(user.display_name.as_str())
-            .bind_v(user.role.as_str())
-            .bind_v(user.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
-            .bind_v(user.language.as_str())
-            .bind_v(password_hash)
-            .bind_v(ms(now))
-            .bind_v(user.mrn.as_ref().map(carethread_core::user::Mrn::as_str))
-            .execute_with(&mut *conn)
-            .await;
-            naming_conflict(result, "username or record number")?;
-            let created = User {
-                id,
-                username: user.username.clone(),
-                display_name: user.display_name.clone(),
-                role: user.role,
-                date_of_birth: user.date_of_birth,
-                language: user.language,
-                disabled: false,
-                mrn: user.mrn.clone(),
-                clinic_lead: false,
-            };
-            Ok(Audited::new(created, with_target(std::slice::from_ref(audit), "user", &id.to_string())))
-        })
-        .await
+        self.sql()
+            .audited(async |conn| {
+                let created = Sql::<B::D>::insert_user(conn, &account).await?;
+                let id = created.id.to_string();
+                Ok(Audited::new(created, with_target(std::slice::from_ref(audit), "user", &id)))
+            })
+            .await
     }
 
     async fn user(&self, id: UserId) -> StoreResult<Option<User>> {

@@ -13,8 +13,8 @@ impl<D: Dialect> Sql<D> {
     /// Inserts a signed-in session.
     pub(crate) async fn insert_session(conn: &mut D::Connection, session: &SessionRecord) -> StoreResult<()> {
         sqlx::query::<D>(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed, scopes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind_v(&session.token_hash)
         .bind_v(session.user_id.to_string())
@@ -22,6 +22,7 @@ impl<D: Dialect> Sql<D> {
         .bind_v(ms(session.last_seen_at))
         .bind_v(ms(session.expires_at))
         .bind_v(session.mfa_passed)
+        .bind_v(session.scopes.as_deref())
         .execute_with(&mut *conn)
         .await?;
         Ok(())
@@ -235,7 +236,7 @@ impl<B: Backend> crate::Sessions for B {
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, User)>> {
         let sql = self.sql();
         let row = sqlx::query::<B::D>(&format!(
-            "SELECT {USER_COLS}, s.token_hash, s.created_at, s.last_seen_at, s.expires_at, s.mfa_passed, u.mfa_enabled \
+            "SELECT {USER_COLS}, s.token_hash, s.created_at, s.last_seen_at, s.expires_at, s.mfa_passed, s.scopes, u.mfa_enabled \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
         ))
         .bind_v(token_hash)
@@ -251,6 +252,7 @@ impl<B: Backend> crate::Sessions for B {
             expires_at: at(row.get_v("expires_at")?)?,
             mfa_enabled: row.get_v("mfa_enabled")?,
             mfa_passed: row.get_v("mfa_passed")?,
+            scopes: row.get_v("scopes")?,
         };
         Ok(Some((session, user)))
     }

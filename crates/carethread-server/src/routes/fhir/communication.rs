@@ -1,16 +1,21 @@
 //! `GET /fhir/r4/Communication/{id}` and `GET /fhir/r4/Communication?…`:
 //! messages as FHIR `Communication`s, read through the application layer.
 
-use axum::http::HeaderMap;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use carethread_app::fhir_reads::{self, MessageQuery, ThreadRead};
+use carethread_app::fhir_writes;
 use carethread_core::ids::MessageId;
 use carethread_fhir::{
-    AttachmentFacts, CommunicationFacts, CommunicationSearch, PageCursor, Party, Recipient, SearchEntry, TriageFacts,
+    AttachmentFacts, CommunicationFacts, CommunicationSearch, NewCommunication, PageCursor, Party, Recipient,
+    SearchEntry, TriageFacts,
 };
 use carethread_store::{MessageView, PersonRef};
 
-use super::extract::{Reading, Searching};
-use super::{Fhir, FhirResult, at_most_one, base_url, one_reference, query_pairs};
+use super::extract::{FhirCaller, Reading, Searching};
+use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, one_reference, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -20,6 +25,37 @@ pub(super) async fn read(Reading { state, auth, id }: Reading<MessageId>, header
     let read = fhir_reads::read_message(&state.app(), &auth.caller(), id).await?;
     let origin = origin(&base_url(&state, &headers));
     Ok(Fhir(carethread_fhir::communication(&facts(&read.thread, read.index, &origin))))
+}
+
+/// `POST Communication`: sends the message it describes (see
+/// [`NewCommunication`]) and answers `201 Created` with it as stored and its
+/// address in `Location`.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: Result<FhirCaller, FhirError>,
+    body: Bytes,
+) -> Result<Response, FhirError> {
+    let FhirCaller(auth) = auth?;
+    let json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        let media = v.split(';').next().unwrap_or_default().trim();
+        media.eq_ignore_ascii_case(carethread_fhir::FHIR_JSON) || media.eq_ignore_ascii_case("application/json")
+    });
+    if !json {
+        return Err(ApiError::UnsupportedMediaType("send the Communication as application/fhir+json".into()).into());
+    }
+    let resource: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("the request body is not valid JSON".into()))?;
+    let new = NewCommunication::parse(&resource)?;
+    let caller = auth.caller();
+    let id = fhir_writes::create_communication(&state.app(), &caller, new).await?;
+    let read = fhir_reads::read_message(&state.app(), &caller, id).await?;
+    let base = base_url(&state, &headers);
+    let created = carethread_fhir::communication(&facts(&read.thread, read.index, &origin(&base)));
+    let mut response = (StatusCode::CREATED, Fhir(created)).into_response();
+    let location = HeaderValue::from_str(&format!("{base}/Communication/{id}")).map_err(ApiError::internal)?;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
 }
 
 /// A page of the messages the caller may read, newest first, with a `next`

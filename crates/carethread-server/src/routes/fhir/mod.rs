@@ -9,6 +9,7 @@
 mod communication;
 mod extract;
 mod people;
+pub(crate) mod smart;
 mod task;
 
 use axum::Router;
@@ -38,7 +39,10 @@ pub(super) fn router() -> Router<AppState> {
     let inner = inner
         .fallback(|| async { FhirError(ApiError::NotFound) })
         .method_not_allowed_fallback(|| async { FhirError(ApiError::MethodNotAllowed) })
-        .layer(axum::middleware::map_response(framework_refusals_as_outcomes));
+        .layer(axum::middleware::map_response(framework_refusals_as_outcomes))
+        // OAuth's own endpoints answer OAuth errors, not OperationOutcomes.
+        .route(smart::TOKEN_PATH, axum::routing::post(smart::token))
+        .route("/.well-known/smart-configuration", get(smart::configuration));
     // The base itself names no resource (the nested fallback covers what is below it).
     let nothing = || async { FhirError(ApiError::NotFound) };
     Router::new().nest(FHIR_BASE, inner).route(FHIR_BASE, any(nothing)).route("/fhir/r4/", any(nothing))
@@ -65,6 +69,7 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
     let route = match (resource_type, interaction) {
         ("Communication", Interaction::Read) => get(communication::read),
         ("Communication", Interaction::SearchType) => get(communication::search),
+        ("Communication", Interaction::Create) => axum::routing::post(communication::create),
         ("Provenance", Interaction::Read) => get(communication::read_provenance),
         ("Provenance", Interaction::SearchType) => get(communication::search_provenance),
         ("CareTeam", Interaction::Read) => get(people::read_care_team),
@@ -79,7 +84,7 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
     };
     let path = match interaction {
         Interaction::Read | Interaction::Update => format!("/{resource_type}/{{id}}"),
-        Interaction::SearchType => format!("/{resource_type}"),
+        Interaction::SearchType | Interaction::Create => format!("/{resource_type}"),
     };
     Some((path, route))
 }

@@ -9,11 +9,10 @@ use carethread_core::ids::{PoolId, ThreadId};
 use carethread_fhir::{Party, PoolFacts, SearchEntry, TaskFacts, TaskOwner, TaskSearch, TaskUpdate};
 use carethread_store::{PersonRef, PoolRef};
 
-use super::extract::{Reading, Searching};
-use super::{Fhir, FhirResult, base_url, query_pairs};
+use super::extract::{FhirCaller, Reading, Searching};
+use super::{Fhir, FhirError, FhirResult, base_url, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::Authenticated;
 
 fn party(person: &PersonRef) -> Party {
     Party { id: person.id, role: person.role, display: person.display_name.clone() }
@@ -49,11 +48,11 @@ pub(super) async fn read(Reading { state, auth, id }: Reading<ThreadId>) -> Fhir
 /// them changed); answers the task as it is now.
 pub(super) async fn update(
     State(state): State<AppState>,
-    auth: Result<Authenticated, ApiError>,
+    auth: Result<FhirCaller, FhirError>,
     id: Result<Path<String>, PathRejection>,
     body: axum::body::Bytes,
 ) -> FhirResult {
-    let auth = auth?;
+    let FhirCaller(auth) = auth?;
     let Ok(Path(raw)) = id else { return Err(ApiError::NotFound.into()) };
     let id: ThreadId = raw.parse().map_err(|_| ApiError::NotFound)?;
     let resource: serde_json::Value =

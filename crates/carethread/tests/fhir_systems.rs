@@ -1,0 +1,337 @@
+//! Systems on the FHIR API (SMART Backend Services), against the real server
+//! on both databases: an administrator registers a system with its public
+//! keys; it trades a JWT it signs (ES384 or RS384) for a five-minute token;
+//! the token works within its scopes and the core policy, nowhere else; a
+//! lab notice it sends reaches the patient's portal; assertions are used
+//! once; revoking the system ends its token.
+
+mod support;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::{Method, StatusCode};
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
+use serde_json::{Value, json};
+use support::browser::Browser;
+use support::{Reply, TestApp, backends, spawn};
+
+const FHIR_JSON: &str = "application/fhir+json";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// A key a system signs with, and its public half as a JWK Set.
+enum Signer {
+    Ec(EcdsaKeyPair),
+    Rsa(RsaKeyPair),
+}
+
+impl Signer {
+    fn ec() -> Self {
+        let rng = SystemRandom::new();
+        let alg = &signature::ECDSA_P384_SHA384_FIXED_SIGNING;
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).expect("key");
+        Self::Ec(EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng).expect("key pair"))
+    }
+
+    fn rsa() -> Self {
+        let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/system-client-rsa.der"))
+            .expect("the RSA test key");
+        Self::Rsa(RsaKeyPair::from_der(&der).expect("RSA key pair"))
+    }
+
+    fn alg(&self) -> &'static str {
+        match self {
+            Signer::Ec(_) => "ES384",
+            Signer::Rsa(_) => "RS384",
+        }
+    }
+
+    fn jwks(&self) -> Value {
+        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+        match self {
+            Signer::Ec(pair) => {
+                let point = pair.public_key().as_ref();
+                json!({"keys": [{"kty": "EC", "crv": "P-384", "kid": "lab-1", "use": "sig",
+                    "x": b64(&point[1..49]), "y": b64(&point[49..])}]})
+            }
+            Signer::Rsa(pair) => {
+                let public = signature::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public());
+                json!({"keys": [{"kty": "RSA", "kid": "lab-1", "alg": "RS384", "n": b64(&public.n), "e": b64(&public.e)}]})
+            }
+        }
+    }
+
+    /// A compact JWS of `claims`, signed with this key.
+    fn sign(&self, claims: &Value) -> String {
+        let header = json!({"alg": self.alg(), "kid": "lab-1", "typ": "JWT"});
+        let input =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let rng = SystemRandom::new();
+        let sig = match self {
+            Signer::Ec(pair) => pair.sign(&rng, input.as_bytes()).expect("sign").as_ref().to_vec(),
+            Signer::Rsa(pair) => {
+                let mut sig = vec![0; pair.public().modulus_len()];
+                pair.sign(&signature::RSA_PKCS1_SHA384, &rng, input.as_bytes(), &mut sig).expect("sign");
+                sig
+            }
+        };
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    }
+}
+
+/// The claims of an assertion from `client` to `audience`, valid for four minutes.
+fn claims(client: &str, audience: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"iss": client, "sub": client, "aud": audience, "exp": now + 240,
+        "jti": uuid::Uuid::now_v7().to_string()})
+}
+
+async fn token_request(app: &TestApp, fields: &[(&str, &str)]) -> Reply {
+    TestApp::reply(app.http.post(format!("{}/fhir/r4/auth/token", app.base)).form(fields)).await
+}
+
+/// Asks for a token with a freshly signed assertion.
+async fn token_for(app: &TestApp, signer: &Signer, client: &str, scope: &str) -> Reply {
+    let assertion = signer.sign(&claims(client, &format!("{}/fhir/r4/auth/token", app.base)));
+    token_request(
+        app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", scope),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &assertion),
+        ],
+    )
+    .await
+}
+
+async fn register(app: &TestApp, admin: &str, signer: &Signer, scopes: &str) -> Value {
+    let body = json!({"name": "Laboratory interface", "role": "nurse", "jwks": signer.jwks(), "scopes": scopes});
+    let r = app.post("/api/v1/admin/system-clients", admin, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    r.body
+}
+
+async fn fhir(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Reply {
+    let mut req = app.http.request(method, format!("{}/fhir/r4/{path}", app.base)).bearer_auth(token);
+    if let Some(body) = body {
+        req = req.header("content-type", FHIR_JSON).body(body.to_string());
+    }
+    let reply = TestApp::reply(req).await;
+    assert_eq!(reply.content_type, FHIR_JSON, "{path}: {} {:?}", reply.status, reply.body);
+    reply
+}
+
+fn oauth_error(reply: &Reply) -> (StatusCode, &str) {
+    assert!(reply.content_type.starts_with("application/json"), "{}", reply.content_type);
+    assert_eq!(reply.body["status"], reply.status.as_u16(), "also a problem detail: {:?}", reply.body);
+    (reply.status, reply.body["error"].as_str().unwrap_or_default())
+}
+
+/// Registration is for administrators, and refuses keys, scopes and roles
+/// that would not be safe or could not work, naming the field.
+async fn registration_is_checked(app: &TestApp, admin: &str) {
+    let kim = app.login("rn.kim").await;
+    let ec = Signer::ec();
+    let body = json!({"name": "Lab", "role": "nurse", "jwks": ec.jwks(), "scopes": "system/Communication.rs"});
+    assert_eq!(app.post("/api/v1/admin/system-clients", &kim, body.clone()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/admin/system-clients", &kim).await.status, StatusCode::FORBIDDEN);
+    let mut private = ec.jwks();
+    private["keys"][0]["d"] = json!("c2VjcmV0");
+    let cases = [
+        ("jwks", json!({"name": "Lab", "role": "nurse", "jwks": private, "scopes": "system/Communication.rs"})),
+        ("jwks", json!({"name": "Lab", "role": "nurse", "jwks": "keys", "scopes": "system/Communication.rs"})),
+        ("scopes", json!({"name": "Lab", "role": "nurse", "jwks": ec.jwks(), "scopes": "patient/Communication.rs"})),
+        ("scopes", json!({"name": "Lab", "role": "nurse", "jwks": ec.jwks(), "scopes": " "})),
+        ("role", json!({"name": "Lab", "role": "admin", "jwks": ec.jwks(), "scopes": "system/Communication.rs"})),
+        ("role", json!({"name": "Lab", "role": "patient", "jwks": ec.jwks(), "scopes": "system/Communication.rs"})),
+    ];
+    for (field, body) in cases {
+        let r = app.post("/api/v1/admin/system-clients", admin, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {:?}", r.body);
+        assert_eq!(r.body["field"], field, "{:?}", r.body);
+    }
+    let listed = app.get("/api/v1/admin/system-clients", admin).await;
+    assert_eq!(listed.body["clients"], json!([]), "nothing refused was registered");
+}
+
+/// A system gets a token, works within its scopes and the policy, sends a
+/// lab notice the patient sees in her portal, and is cut off when revoked.
+async fn a_system_works_within_its_scopes(app: &TestApp) {
+    let admin = app.login("admin").await;
+    registration_is_checked(app, &admin).await;
+    let ec = Signer::ec();
+    let lab = register(app, &admin, &ec, "system/Communication.crs system/Patient.r").await;
+    let client = lab["client_id"].as_str().expect("client id");
+    let account = lab["account_id"].as_str().expect("account");
+    let alice = app.id("patient.alice");
+
+    // Discovery names the token endpoint and how to authenticate.
+    let config = TestApp::reply(app.http.get(format!("{}/fhir/r4/.well-known/smart-configuration", app.base))).await;
+    assert_eq!(config.body["token_endpoint"], format!("{}/fhir/r4/auth/token", app.base));
+    assert!(config.body["token_endpoint_auth_signing_alg_values_supported"].to_string().contains("ES384"));
+    let metadata = TestApp::reply(app.http.get(format!("{}/fhir/r4/metadata", app.base))).await;
+    let security = &metadata.body["rest"][0]["security"];
+    assert_eq!(security["extension"][0]["extension"][0]["valueUri"], format!("{}/fhir/r4/auth/token", app.base));
+
+    // It is granted what it asked for, as far as its registration goes.
+    let granted = token_for(app, &ec, client, "system/Communication.cruds system/Task.rs system/Patient.rs").await;
+    assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+    assert_eq!(granted.body["token_type"], "bearer");
+    assert_eq!(granted.body["expires_in"], 300);
+    assert_eq!(granted.body["scope"], "system/Communication.crs system/Patient.r");
+    let token = granted.body["access_token"].as_str().expect("token").to_owned();
+
+    // The policy still applies: until the clinic puts it on Alice's care team,
+    // her messages are not its to read.
+    let search = format!("Communication?subject=Patient/{alice}");
+    let thread = app.new_thread(&app.login("patient.alice").await, "Fatigue", "I feel tired all the time").await;
+    let before = fhir(app, Method::GET, &search, &token, None).await;
+    assert!(before.body["entry"].as_array().is_none_or(Vec::is_empty), "{:?}", before.body);
+    let team = format!("/api/v1/admin/patients/{alice}/care-team/{account}");
+    assert!(app.call(Method::PUT, &team, Some(&admin), None).await.status.is_success());
+    let after = fhir(app, Method::GET, &search, &token, None).await;
+    assert_eq!(after.status, StatusCode::OK, "{:?}", after.body);
+    assert!(!after.body["entry"].as_array().expect("entries").is_empty(), "{:?}", after.body);
+    assert_eq!(fhir(app, Method::GET, &format!("Patient/{alice}"), &token, None).await.status, StatusCode::OK);
+
+    // Outside its scopes: refused as an OperationOutcome, whatever the policy says.
+    for (method, path) in [(Method::GET, format!("Task/{thread}")), (Method::GET, "Task".to_owned())] {
+        let refused = fhir(app, method, &path, &token, None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}: {:?}", refused.body);
+        assert_eq!(refused.body["resourceType"], "OperationOutcome");
+        assert_eq!(refused.body["issue"][0]["code"], "forbidden");
+    }
+    // And nowhere outside the FHIR API.
+    for path in ["/api/v1/threads", "/api/v1/me", &format!("/api/v1/threads/{thread}")] {
+        assert_eq!(app.get(path, &token).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+
+    // A lab notice it sends starts a conversation Alice sees in her portal.
+    let notice = json!({"resourceType": "Communication", "status": "completed",
+        "subject": {"reference": format!("Patient/{alice}")},
+        "topic": {"text": "Your lab results are ready"},
+        "category": [{"coding": [{"system": "https://carethread.org/fhir/CodeSystem/triage-category", "code": "results"}]}],
+        "payload": [{"contentString": "Your cholesterol panel is back. Your doctor will review it."}]});
+    let sent = fhir(app, Method::POST, "Communication", &token, Some(notice.clone())).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    assert_eq!(sent.body["sender"]["reference"], format!("Practitioner/{account}"));
+    assert_eq!(sent.body["payload"][0]["contentString"], "Your cholesterol panel is back. Your doctor will review it.");
+    let portal = Browser::sign_in(app, "patient.alice").await;
+    let inbox = portal.get("/inbox").await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(inbox.html.contains("Your lab results are ready"), "the notice is in Alice's portal");
+    // A reply in her existing conversation, and a refusal naming what is wrong.
+    let mut reply = notice.clone();
+    reply["partOf"] = json!([{"reference": format!("Task/{thread}")}]);
+    let replied = fhir(app, Method::POST, "Communication", &token, Some(reply.clone())).await;
+    assert_eq!(replied.status, StatusCode::CREATED, "{:?}", replied.body);
+    reply["subject"] = json!({"reference": format!("Patient/{}", app.id("patient.bob"))});
+    let wrong_patient = fhir(app, Method::POST, "Communication", &token, Some(reply)).await;
+    assert_eq!(wrong_patient.status, StatusCode::BAD_REQUEST, "{:?}", wrong_patient.body);
+    let mut no_text = notice.clone();
+    no_text["payload"] = json!([]);
+    let refused = fhir(app, Method::POST, "Communication", &token, Some(no_text)).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body["issue"][0]["diagnostics"].as_str().unwrap_or_default().starts_with("payload"));
+
+    assertions_are_checked(app, &ec, client).await;
+
+    // Every token it was given is in the audit log.
+    let auditor = app.login("auditor").await;
+    let log = app.get("/api/v1/audit?action=session.system_token", &auditor).await;
+    let entries = log.body["entries"].as_array().expect("entries");
+    assert!(entries.iter().any(|e| e["outcome"] == "success"), "{:?}", log.body);
+    assert!(entries.iter().any(|e| e["outcome"] == "denied"), "refusals too: {:?}", log.body);
+
+    // Revoked: its token stops at once, and it gets no other.
+    let revoked = app.call(Method::DELETE, &format!("/api/v1/admin/system-clients/{client}"), Some(&admin), None).await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(fhir(app, Method::GET, &search, &token, None).await.status, StatusCode::UNAUTHORIZED);
+    let again = token_for(app, &ec, client, "system/Communication.rs").await;
+    assert_eq!(oauth_error(&again), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    let twice = app.call(Method::DELETE, &format!("/api/v1/admin/system-clients/{client}"), Some(&admin), None).await;
+    assert_eq!(twice.status, StatusCode::NOT_FOUND);
+}
+
+/// An assertion is used once, for this endpoint, unexpired, signed by the
+/// registered key; the request must be the right grant with known scopes.
+async fn assertions_are_checked(app: &TestApp, ec: &Signer, client: &str) {
+    let audience = format!("{}/fhir/r4/auth/token", app.base);
+    let fields = |assertion: &str, scope: &str, grant: &str| -> Vec<(String, String)> {
+        vec![
+            ("grant_type".into(), grant.into()),
+            ("scope".into(), scope.into()),
+            ("client_assertion_type".into(), JWT_BEARER.into()),
+            ("client_assertion".into(), assertion.into()),
+        ]
+    };
+    let ask = async |fields: Vec<(String, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        token_request(app, &pairs).await
+    };
+    let once = ec.sign(&claims(client, &audience));
+    let first = ask(fields(&once, "system/Communication.rs", "client_credentials")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let replayed = ask(fields(&once, "system/Communication.rs", "client_credentials")).await;
+    assert_eq!(oauth_error(&replayed), (StatusCode::UNAUTHORIZED, "invalid_client"), "a jti is used once");
+
+    let mut expired = claims(client, &audience);
+    expired["exp"] = json!(chrono::Utc::now().timestamp() - 10);
+    let mut elsewhere = claims(client, &audience);
+    elsewhere["aud"] = json!("https://another.example/token");
+    let stranger = Signer::ec();
+    for (assertion, what) in [
+        (ec.sign(&expired), "expired"),
+        (ec.sign(&elsewhere), "for another endpoint"),
+        (stranger.sign(&claims(client, &audience)), "signed by another key"),
+        (stranger.sign(&claims(&uuid::Uuid::now_v7().to_string(), &audience)), "from no registered system"),
+        ("not-a-jwt".to_owned(), "not a JWT"),
+    ] {
+        let r = ask(fields(&assertion, "system/Communication.rs", "client_credentials")).await;
+        assert_eq!(oauth_error(&r), (StatusCode::UNAUTHORIZED, "invalid_client"), "{what}");
+        assert!(!String::from_utf8_lossy(&r.raw).contains(&assertion), "the answer never repeats the assertion");
+    }
+    let fresh = || ec.sign(&claims(client, &audience));
+    let cases = [
+        (fields(&fresh(), "system/Communication.rs", "password"), StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+        (fields(&fresh(), "system/Observation.rs", "client_credentials"), StatusCode::BAD_REQUEST, "invalid_scope"),
+        (fields(&fresh(), "user/Communication.rs", "client_credentials"), StatusCode::BAD_REQUEST, "invalid_scope"),
+        (fields(&fresh(), "", "client_credentials"), StatusCode::BAD_REQUEST, "invalid_request"),
+    ];
+    for (fields, status, error) in cases {
+        assert_eq!(oauth_error(&ask(fields).await), (status, error), "{error}");
+    }
+    let json_body = app.call(Method::POST, "/fhir/r4/auth/token", None, Some(json!({"grant_type": "x"}))).await;
+    assert_eq!(oauth_error(&json_body), (StatusCode::BAD_REQUEST, "invalid_request"));
+}
+
+#[tokio::test]
+async fn a_system_works_on_the_fhir_api_within_its_scopes_until_revoked() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        a_system_works_within_its_scopes(&app).await;
+    }
+}
+
+/// An RS384 key works as well as a P-384 one.
+#[tokio::test]
+async fn a_system_signing_with_rs384_gets_a_token() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = app.login("admin").await;
+        let rsa = Signer::rsa();
+        let lab = register(&app, &admin, &rsa, "system/Patient.rs").await;
+        let client = lab["client_id"].as_str().expect("client id");
+        let granted = token_for(&app, &rsa, client, "system/Patient.read").await;
+        assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+        assert_eq!(granted.body["scope"], "system/Patient.rs");
+        let token = granted.body["access_token"].as_str().expect("token");
+        let alice = app.id("patient.alice");
+        let account = lab["account_id"].as_str().expect("account");
+        let team = format!("/api/v1/admin/patients/{alice}/care-team/{account}");
+        assert!(app.call(Method::PUT, &team, Some(&admin), None).await.status.is_success());
+        let read = fhir(&app, Method::GET, &format!("Patient/{alice}"), token, None).await;
+        assert_eq!(read.status, StatusCode::OK, "a nurse on her care team reads her record: {:?}", read.body);
+    }
+}
