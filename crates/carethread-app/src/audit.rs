@@ -109,6 +109,16 @@ pub async fn read_audit(app: &App, caller: &Caller, input: ReadAudit) -> AppResu
     Ok(AuditPage { entries, next_before, patient_view })
 }
 
+/// One entry of the audit log, as [`read_audit`] shows it to the caller
+/// (and audited as that read is), with whether it is a patient's view.
+/// An entry the caller may not see answers `NotFound`.
+pub async fn read_audit_entry(app: &App, caller: &Caller, seq: i64) -> AppResult<(AuditRecord, bool)> {
+    let before = seq.checked_add(1).ok_or(AppError::NotFound)?;
+    let page = read_audit(app, caller, ReadAudit { before: Some(before), limit: 1, ..ReadAudit::default() }).await?;
+    let entry = page.entries.into_iter().next().filter(|e| e.seq == seq).ok_or(AppError::NotFound)?;
+    Ok((entry, page.patient_view))
+}
+
 /// The patients a privacy officer can filter the log by.
 pub async fn audited_patients(app: &App, caller: &Caller) -> AppResult<Vec<User>> {
     if policy::audit_access(caller.user.role) != AuditAccess::Everything {

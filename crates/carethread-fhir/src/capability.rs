@@ -136,6 +136,35 @@ pub const SUPPORTED: &[SupportedResource] = &[
                         it and the drafting model and version, for whoever may read the message.",
     },
     SupportedResource {
+        resource_type: "AuditEvent",
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[
+            SearchParam {
+                name: "patient",
+                kind: "reference",
+                documentation: "Entries about the patient's record: Patient/{id}. A patient sees only her own.",
+            },
+            SearchParam {
+                name: "agent",
+                kind: "reference",
+                documentation: "What one person did: Practitioner/{id}, Patient/{id} or RelatedPerson/{id}.",
+            },
+            SearchParam {
+                name: "type",
+                kind: "token",
+                documentation: "One CareThread audit action, such as thread.read or thread.break_glass.",
+            },
+            SearchParam {
+                name: "date",
+                kind: "date",
+                documentation: "When it happened, with the prefixes eq, ge, gt, le or lt. May be repeated.",
+            },
+        ],
+        documentation: "The audit log, newest first, for privacy officers (everything) and patients (who \
+                        accessed their own record: who, what and when). Reading it is itself audited. \
+                        _count 1-100 (default 20); pages follow the next link.",
+    },
+    SupportedResource {
         resource_type: "Patient",
         interactions: &[Interaction::Read],
         search_params: &[],

@@ -10,6 +10,7 @@
 //! clock (times are passed in). The server decides who may read what (through
 //! the application layer) before anything here is called.
 
+mod audit_event;
 mod bundle;
 mod capability;
 mod care_team;
@@ -26,6 +27,7 @@ mod task;
 mod task_search;
 mod task_update;
 
+pub use audit_event::{AUDIT_ACTION_SYSTEM, AUDIT_TARGET_SYSTEM, AuditFacts, AuditSearch, audit_event};
 pub use bundle::{SearchEntry, searchset};
 pub use capability::{CapabilityInfo, Interaction, SUPPORTED, SearchParam, SupportedResource, capability_statement};
 pub use care_team::care_team;

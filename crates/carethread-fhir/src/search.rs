@@ -127,7 +127,7 @@ impl CommunicationSearch {
                         .ok_or_else(|| invalid(name, "must be the thread-id system, |, and a conversation's id"))?;
                     once(&mut search.part_of, id, name)?;
                 }
-                "sent" => sent(&mut search.sent, value)?,
+                "sent" => date_bounds("sent", &mut search.sent, value)?,
                 "_count" => once(&mut count, page_size(name, value)?, name)?,
                 "_cursor" => once(&mut search.cursor, PageCursor::parse(value)?, name)?,
                 "_format" => json_format(name, value)?,
@@ -215,24 +215,24 @@ pub(crate) fn once<T>(slot: &mut Option<T>, value: T, name: &str) -> Result<(), 
     Ok(())
 }
 
-/// Narrows `bounds` by one `sent` value.
-fn sent(bounds: &mut SentBounds, value: &str) -> Result<(), SearchError> {
+/// Narrows `bounds` by one value of the date parameter `param` (`sent`, `date`).
+pub(crate) fn date_bounds(param: &str, bounds: &mut SentBounds, value: &str) -> Result<(), SearchError> {
     let (prefix, rest) = match value.get(..2) {
         Some(p @ ("eq" | "ge" | "gt" | "le" | "lt")) => (p, &value[2..]),
-        Some("ne" | "sa" | "eb" | "ap") => return Err(invalid("sent", "supports the prefixes eq, ge, gt, le and lt")),
+        Some("ne" | "sa" | "eb" | "ap") => return Err(invalid(param, "supports the prefixes eq, ge, gt, le and lt")),
         _ => ("eq", value),
     };
     // The value's own range: a whole day (UTC), or one instant.
     let (start, end) = if let Ok(day) = NaiveDate::parse_from_str(rest, "%Y-%m-%d") {
         let start = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        let start = start.ok_or_else(|| invalid("sent", "is not a date"))?;
+        let start = start.ok_or_else(|| invalid(param, "is not a date"))?;
         (start, start + TimeDelta::days(1))
     } else if let Ok(at) = DateTime::parse_from_rfc3339(rest) {
         let at = at.with_timezone(&Utc);
         (at, at + TimeDelta::microseconds(1))
     } else {
         return Err(invalid(
-            "sent",
+            param,
             "must be a date (2026-03-01) or a date-time with a time zone (2026-03-01T09:00:00Z)",
         ));
     };

@@ -150,6 +150,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
             ),
             // FHIR R4: the same policy as the JSON API; searches list only what the caller may see.
+            // The audit log as AuditEvents: patients their own record's, privacy officers all of it.
+            (
+                Method::GET,
+                "/fhir/r4/AuditEvent?_count=5".into(),
+                Body::None,
+                row([401, 200, 200, 403, 403, 403, 403, 403, 403, 403, 200]),
+            ),
             // A message to Alice through FHIR: whoever may write for her, as in the JSON API.
             (
                 Method::POST,

@@ -403,7 +403,12 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
     let pool = app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("nurse triage").id.to_string();
     // A reply Kim sent from a draft to Bob's question: it has a Provenance.
     let assisted = drafted_reply(app, &kim, &bobs).await;
+    // The audit log is the privacy officer's to read.
+    let auditor = app.login("auditor").await;
+    let entry = app.get("/api/v1/audit?limit=1", &auditor).await.body["entries"][0]["seq"].to_string();
+    let who = |resource: &str| if resource == "AuditEvent" { auditor.clone() } else { kim.clone() };
     let known = |resource: &str| match resource {
+        "AuditEvent" => entry.clone(),
         "Communication" => message.clone(),
         // A patient's care team has the patient's id.
         "Patient" | "CareTeam" => alice_id.clone(),
@@ -413,13 +418,15 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         _ => app.id("rn.kim"),
     };
     let example = |param: &str| match param {
-        "subject" => format!("Patient/{alice_id}"),
+        "subject" | "patient" => format!("Patient/{alice_id}"),
         "part-of" => thread.clone(),
-        "sent" => "ge2000-01-01".to_owned(),
+        "sent" | "date" => "ge2000-01-01".to_owned(),
         "owner" => format!("Group/{pool}"),
         "status" => "on-hold".to_owned(),
         "priority" => "routine".to_owned(),
         "target" => format!("Communication/{assisted}"),
+        "agent" => format!("Practitioner/{}", app.id("rn.kim")),
+        "type" => "thread.read".to_owned(),
         other => panic!("no example value for the listed search parameter {other}"),
     };
     let listed = statement.body["rest"][0]["resource"].as_array().cloned().unwrap_or_default();
@@ -428,8 +435,9 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         let kind = resource["type"].as_str().expect("type").to_owned();
         let interactions: Vec<&str> =
             resource["interaction"].as_array().into_iter().flatten().filter_map(|i| i["code"].as_str()).collect();
+        let token = who(&kind);
         if interactions.contains(&"read") {
-            let read = fhir.ok(&format!("{kind}/{}", known(&kind)), &kim).await;
+            let read = fhir.ok(&format!("{kind}/{}", known(&kind)), &token).await;
             if interactions.contains(&"update") {
                 // Sent back as read, it changes nothing and answers the same resource.
                 let put = fhir.put(&format!("{kind}/{}", known(&kind)), &kim, &read).await;
@@ -449,7 +457,7 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
                 // A search by time alone is too wide for staff: name the patient too.
                 let also = if *param == "sent" { format!("&subject=Patient/{alice_id}") } else { String::new() };
                 let query = format!("{kind}?{param}={}{also}", example(param));
-                let found = fhir.ok(&query, &kim).await;
+                let found = fhir.ok(&query, &token).await;
                 assert!(!entries(&found).is_empty(), "{query}: {found}");
             }
         } else {
@@ -458,10 +466,13 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         }
         listed_types.push(kind);
     }
-    assert_eq!(listed_types, ["Communication", "Task", "Group", "CareTeam", "Provenance", "Patient", "Practitioner"]);
+    assert_eq!(
+        listed_types,
+        ["Communication", "Task", "Group", "CareTeam", "Provenance", "AuditEvent", "Patient", "Practitioner"]
+    );
     team_and_provenance(app, fhir, &kim, &alice_id, &assisted, &message).await;
     // Types the statement does not list are not served, read or searched.
-    for kind in ["CommunicationRequest", "AuditEvent", "RelatedPerson", "Observation"] {
+    for kind in ["CommunicationRequest", "RelatedPerson", "Observation"] {
         assert_eq!(fhir.get(kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
         assert_eq!(fhir.get(&format!("{kind}/{}", known(kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
     }
@@ -565,6 +576,7 @@ async fn every_resource_served_validates_with_fhir_resources() {
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
         [
+            "AuditEvent",
             "Bundle",
             "CapabilityStatement",
             "CareTeam",

@@ -9,13 +9,13 @@ use carethread_app::fhir_reads::{self, MessageQuery, ThreadRead};
 use carethread_app::fhir_writes;
 use carethread_core::ids::MessageId;
 use carethread_fhir::{
-    AttachmentFacts, CommunicationFacts, CommunicationSearch, NewCommunication, PageCursor, Party, Recipient,
-    SearchEntry, TriageFacts,
+    AttachmentFacts, CommunicationFacts, CommunicationSearch, NewCommunication, PageCursor, Recipient, SearchEntry,
+    TriageFacts,
 };
-use carethread_store::{MessageView, PersonRef};
+use carethread_store::MessageView;
 
 use super::extract::{FhirCaller, Reading, Searching};
-use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, one_reference, query_pairs};
+use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, one_reference, party, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -94,10 +94,6 @@ pub(super) async fn search(Searching { state, headers, auth, query }: Searching)
 /// addresses), for the JSON API's attachment downloads.
 fn origin(base: &str) -> String {
     base.strip_suffix(super::FHIR_BASE).unwrap_or_default().to_owned()
-}
-
-fn party(person: &PersonRef) -> Party {
-    Party { id: person.id, role: person.role, display: person.display_name.clone() }
 }
 
 /// The `Communication` facts of message `index` of a thread.

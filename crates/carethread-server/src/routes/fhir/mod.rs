@@ -6,6 +6,7 @@
 //! module only translates. Every answer is `application/fhir+json`; every
 //! error an `OperationOutcome`.
 
+mod audit;
 mod communication;
 mod extract;
 mod people;
@@ -74,6 +75,8 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
         ("Provenance", Interaction::SearchType) => get(communication::search_provenance),
         ("CareTeam", Interaction::Read) => get(people::read_care_team),
         ("CareTeam", Interaction::SearchType) => get(people::search_care_teams),
+        ("AuditEvent", Interaction::Read) => get(audit::read),
+        ("AuditEvent", Interaction::SearchType) => get(audit::search),
         ("Patient", Interaction::Read) => get(people::read_patient),
         ("Practitioner", Interaction::Read) => get(people::read_practitioner),
         ("Task", Interaction::Read) => get(task::read),
@@ -153,6 +156,11 @@ pub(crate) fn at_most_one(
     };
     let self_url = format!("{base}/{kind}?{query}");
     Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &self_url, None, entries)))
+}
+
+/// A person as a FHIR reference shows them.
+pub(crate) fn party(person: &carethread_store::PersonRef) -> carethread_fhir::Party {
+    carethread_fhir::Party { id: person.id, role: person.role, display: person.display_name.clone() }
 }
 
 /// A FHIR resource answered with `application/fhir+json`.

@@ -6,7 +6,7 @@ use carethread_core::ids::UserId;
 use carethread_fhir::{PatientFacts, PractitionerFacts};
 
 use super::extract::{Reading, Searching};
-use super::{Fhir, FhirResult, at_most_one, one_reference};
+use super::{Fhir, FhirResult, at_most_one, one_reference, party};
 use crate::AppState;
 use crate::extract::Authenticated;
 
@@ -32,10 +32,6 @@ pub(super) async fn read_practitioner(Reading { state, auth, id }: Reading<UserI
         role: user.role,
         active: !user.disabled,
     })))
-}
-
-fn party(person: &carethread_store::PersonRef) -> carethread_fhir::Party {
-    carethread_fhir::Party { id: person.id, role: person.role, display: person.display_name.clone() }
 }
 
 /// The care team of a patient the caller may see; anyone else answers 404.

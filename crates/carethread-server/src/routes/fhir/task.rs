@@ -7,16 +7,12 @@ use axum::extract::{Path, State};
 use carethread_app::fhir_tasks::{self, NewOwner, TaskQuery, TaskRow};
 use carethread_core::ids::{PoolId, ThreadId};
 use carethread_fhir::{Party, PoolFacts, SearchEntry, TaskFacts, TaskOwner, TaskSearch, TaskUpdate};
-use carethread_store::{PersonRef, PoolRef};
+use carethread_store::PoolRef;
 
 use super::extract::{FhirCaller, Reading, Searching};
-use super::{Fhir, FhirError, FhirResult, base_url, query_pairs};
+use super::{Fhir, FhirError, FhirResult, base_url, party, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
-
-fn party(person: &PersonRef) -> Party {
-    Party { id: person.id, role: person.role, display: person.display_name.clone() }
-}
 
 fn pool(pool: &PoolRef) -> PoolFacts {
     PoolFacts { id: pool.id, slug: pool.slug.clone(), name: pool.name.clone() }
