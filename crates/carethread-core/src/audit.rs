@@ -80,10 +80,13 @@ pub enum AuditAction {
     SystemClientChange,
     /// A registered system was given a FHIR API token.
     SystemToken,
+    /// A patient's whole record of messages was downloaded (by her, her
+    /// proxy, or staff at the command line).
+    RecordExport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 48] = [
+    pub const ALL: [AuditAction; 49] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -132,6 +135,7 @@ impl AuditAction {
         AuditAction::EquityRead,
         AuditAction::SystemClientChange,
         AuditAction::SystemToken,
+        AuditAction::RecordExport,
     ];
 
     #[must_use]
@@ -185,6 +189,7 @@ impl AuditAction {
             AuditAction::EquityRead => "equity.read",
             AuditAction::SystemClientChange => "admin.system_client",
             AuditAction::SystemToken => "session.system_token",
+            AuditAction::RecordExport => "patient.record_export",
         }
     }
 
@@ -215,6 +220,7 @@ impl AuditAction {
                 | AuditAction::AttachmentRead
                 | AuditAction::AttachmentCreate
                 | AuditAction::RetentionPurge
+                | AuditAction::RecordExport
         )
     }
 }

@@ -384,6 +384,25 @@ pub fn decide_new_thread(actor: Actor, facts: &PatientFacts, now: DateTime<Utc>)
     }
 }
 
+/// Decides whether `actor` may download a patient's whole record of
+/// messages (her copy, without internal notes): the patient herself, or a
+/// proxy with full access in force (a read-only or messages-only proxy is
+/// refused; confidential threads stay out of a proxy's copy by the thread
+/// policy). Staff produce a patient's copy from the command line.
+#[must_use]
+pub fn decide_record_download(actor: Actor, facts: &PatientFacts, now: DateTime<Utc>) -> Decision {
+    match actor.role {
+        Role::Patient if facts.patient_id == actor.id => Decision::Allow,
+        Role::Proxy => match facts.proxy_grant {
+            Some(g) if g.proxy_id == actor.id && g.patient_id == facts.patient_id && g.is_active(now) => {
+                if g.scope == ProxyScope::Full { Decision::Allow } else { Decision::Forbidden }
+            }
+            _ => Decision::NotFound,
+        },
+        _ => Decision::NotFound,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

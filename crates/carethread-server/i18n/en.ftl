@@ -979,3 +979,17 @@ billing-visit_title = A visit about this
 billing-visit_hint = If the patient was seen about this problem, record the day: a visit within 7 days of this conversation takes its time, so it is not billed as an online visit.
 billing-visit_on = Day of the visit
 billing-visit_record = Record the visit
+
+# A patient's record of messages to keep
+nav-record = Download my messages
+record-title = My messages
+record-intro = Keep a copy of every conversation with your care team: a page to read or print, or a file for health apps (FHIR). Internal notes of the care team are not part of it.
+record-none = There is no record you can download here.
+record-html = Download to read or print (HTML)
+record-fhir = Download for health apps (FHIR JSON)
+record-born = born
+record-mrn = record number
+record-made = made
+record-empty = No conversations yet.
+record-started = Started
+record-file = File:

@@ -979,3 +979,17 @@ billing-visit_title = Una visita sobre esto
 billing-visit_hint = Si se atendió al paciente por este problema, anote el día: una visita dentro de los 7 días de esta conversación se queda con su tiempo, así que no se cobra como consulta en línea.
 billing-visit_on = Día de la visita
 billing-visit_record = Anotar la visita
+
+# A patient's record of messages to keep
+nav-record = Descargar mis mensajes
+record-title = Mis mensajes
+record-intro = Guarde una copia de todas sus conversaciones con su equipo de atención: una página para leer o imprimir, o un archivo para aplicaciones de salud (FHIR). Las notas internas del equipo no forman parte de ella.
+record-none = No hay ningún registro que pueda descargar aquí.
+record-html = Descargar para leer o imprimir (HTML)
+record-fhir = Descargar para aplicaciones de salud (FHIR JSON)
+record-born = nacido(a) el
+record-mrn = número de expediente
+record-made = creado el
+record-empty = Todavía no hay conversaciones.
+record-started = Iniciada el
+record-file = Archivo:

@@ -4,6 +4,7 @@
 //! `carethread-triage` and the store.
 
 mod address_limit;
+mod addresses;
 mod admin_views;
 mod after_hours;
 mod ai_views;
@@ -19,6 +20,7 @@ pub mod insights_views;
 pub mod intake;
 pub mod metrics;
 pub mod openapi;
+pub mod record_views;
 mod routes;
 pub mod scanner;
 mod sending;

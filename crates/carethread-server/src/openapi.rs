@@ -117,6 +117,7 @@ pub const CONFLICTS: [(&str, &str, &str); 14] = [
         api_paths::legal_holds,
         api_paths::set_legal_hold,
         api_paths::release_legal_hold,
+        api_paths::download_from_api,
         api_paths::list_system_clients,
         api_paths::register_system_client,
         api_paths::revoke_system_client,

@@ -801,6 +801,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
             ),
+            // A patient's record to keep: her own (a proxy names a patient who gave full access).
+            (
+                Method::GET,
+                "/api/v1/record?format=fhir".into(),
+                Body::None,
+                row([401, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404]),
+            ),
             // Systems on the FHIR API are registered by administrators; the body is checked after who asks.
             (
                 Method::GET,

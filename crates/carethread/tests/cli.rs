@@ -390,3 +390,44 @@ fn visits_from_the_practices_schedule_are_imported_and_bad_lines_named() {
     let missing = carethread(&["billing", "import-visits", "--data-dir", data_arg, "--file", "/nonexistent.csv"], "");
     assert!(!missing.status.success() && text(&missing.stderr).contains("nonexistent.csv"));
 }
+
+#[test]
+fn a_patients_record_is_exported_as_she_downloads_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let url = format!("sqlite://{}", data.join("carethread.db").display());
+    let migrate = carethread(&["migrate", "--database-url", &url], "");
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let alice = runtime.block_on(async {
+        let master = carethread_store::MasterKey::load_or_create(&data.join("master.key")).expect("key");
+        let store = carethread_store::open(&url, master).await.expect("open");
+        let clinic = carethread::demo::seed(&store, "demo", false).await.expect("seed");
+        let app = carethread_app::App::new(store.clone(), carethread_core::clinic::ClinicSettings::default());
+        let alice = carethread_app::Caller { user: clinic.user("patient.alice").expect("alice").clone(), client: None };
+        let start = carethread_app::threads::StartThread {
+            subject: "Knee pain".to_owned(),
+            body: "My knee hurts on the stairs.".to_owned(),
+            ..carethread_app::threads::StartThread::default()
+        };
+        carethread_app::threads::start_thread(&app, &alice, start).await.expect("thread");
+        alice.user.id.to_string()
+    });
+    let data_arg = data.to_str().expect("utf-8 path");
+    let html = carethread(&["export", "--data-dir", data_arg, "--patient", &alice], "");
+    assert!(html.status.success(), "{}", text(&html.stderr));
+    assert!(text(&html.stdout).contains("My knee hurts on the stairs."), "the document goes to standard output");
+    let file = dir.path().join("alice.json");
+    let file_arg = file.to_str().expect("utf-8 path");
+    let fhir =
+        carethread(&["export", "--data-dir", data_arg, "--patient", &alice, "--format", "fhir", "--out", file_arg], "");
+    assert!(fhir.status.success(), "{}", text(&fhir.stderr));
+    let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).expect("written")).expect("json");
+    assert_eq!(bundle["type"], "collection");
+    assert!(bundle.to_string().contains("My knee hurts on the stairs."));
+    let nobody =
+        carethread(&["export", "--data-dir", data_arg, "--patient", "0190b4d0-0000-7000-8000-000000000000"], "");
+    assert!(!nobody.status.success() && text(&nobody.stderr).contains("no record to export"));
+    let audit = carethread(&["audit", "verify", "--data-dir", data_arg], "");
+    assert!(audit.status.success(), "each export is in an intact audit log: {}", text(&audit.stdout));
+}

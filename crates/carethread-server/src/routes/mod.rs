@@ -22,6 +22,7 @@ mod overdue;
 mod paging;
 mod people;
 mod privacy;
+mod record;
 mod session;
 mod system_clients;
 mod threads;
@@ -68,6 +69,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(insights::router())
         .merge(jobs::router())
         .merge(legal_holds::router())
+        .merge(record::router())
         .merge(system_clients::router())
         .merge(paging::router())
         .merge(overdue::router())
@@ -105,6 +107,7 @@ pub(crate) mod api_paths {
     pub use super::paging::*;
     pub use super::people::*;
     pub use super::privacy::*;
+    pub use super::record::*;
     pub use super::session::*;
     pub use super::system_clients::*;
     pub use super::threads::*;

@@ -33,6 +33,7 @@ mod audit;
 mod backup;
 mod billing;
 mod database;
+mod export;
 mod keys;
 mod serve;
 mod triage;
@@ -122,6 +123,19 @@ enum Command {
         database: MaintenanceDatabase,
         #[command(subcommand)]
         action: BillingCommand,
+    },
+    /// Write a patient's whole record of messages, as she downloads it herself (audited).
+    Export {
+        #[command(flatten)]
+        database: MaintenanceDatabase,
+        /// The patient's id.
+        #[arg(long)]
+        patient: String,
+        #[arg(long, value_enum, default_value = "html")]
+        format: export::ExportFormat,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Back up the database (while it serves) into a new file sealed under the master key.
     Backup {
@@ -246,6 +260,11 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             let config = database.config()?;
             let store = database::open_store(&config.database).await?;
             return billing::import_visits(&store, config.clinic, &file).await;
+        }
+        Command::Export { database, patient, format, out } => {
+            let config = database.config()?;
+            let store = database::open_store(&config.database).await?;
+            export::export_patient(&store, config.clinic, &patient, format, out.as_deref()).await?;
         }
         Command::Backup { database, to } => return backup::backup(&database.config()?, &to).await,
         Command::Restore { database, from } => return backup::restore(database.config()?, &from).await,

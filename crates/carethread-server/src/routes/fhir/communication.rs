@@ -5,14 +5,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use carethread_app::fhir_reads::{self, MessageQuery, ThreadRead};
+use carethread_app::fhir_facts::communication_facts;
+use carethread_app::fhir_reads::{self, MessageQuery};
 use carethread_app::fhir_writes;
 use carethread_core::ids::MessageId;
-use carethread_fhir::{
-    AttachmentFacts, CommunicationFacts, CommunicationSearch, NewCommunication, PageCursor, Recipient, SearchEntry,
-    TriageFacts,
-};
-use carethread_store::MessageView;
+use carethread_fhir::{CommunicationSearch, NewCommunication, PageCursor, SearchEntry};
 
 use super::extract::{FhirCaller, Reading, Searching};
 use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, one_reference, party, query_pairs};
@@ -24,7 +21,7 @@ use crate::extract::Authenticated;
 pub(super) async fn read(Reading { state, auth, id }: Reading<MessageId>, headers: HeaderMap) -> FhirResult {
     let read = fhir_reads::read_message(&state.app(), &auth.caller(), id).await?;
     let origin = origin(&base_url(&state, &headers));
-    Ok(Fhir(carethread_fhir::communication(&facts(&read.thread, read.index, &origin))))
+    Ok(Fhir(carethread_fhir::communication(&communication_facts(&read.thread, read.index, &origin))))
 }
 
 /// `POST Communication`: sends the message it describes (see
@@ -51,7 +48,7 @@ pub(super) async fn create(
     let id = fhir_writes::create_communication(&state.app(), &caller, new).await?;
     let read = fhir_reads::read_message(&state.app(), &caller, id).await?;
     let base = base_url(&state, &headers);
-    let created = carethread_fhir::communication(&facts(&read.thread, read.index, &origin(&base)));
+    let created = carethread_fhir::communication(&communication_facts(&read.thread, read.index, &origin(&base)));
     let mut response = (StatusCode::CREATED, Fhir(created)).into_response();
     let location = HeaderValue::from_str(&format!("{base}/Communication/{id}")).map_err(ApiError::internal)?;
     response.headers_mut().insert(header::LOCATION, location);
@@ -77,7 +74,7 @@ pub(super) async fn search(Searching { state, headers, auth, query }: Searching)
     let entries = page
         .matches
         .iter()
-        .filter_map(|&(t, m)| page.threads.get(t).map(|thread| facts(thread, m, &origin)))
+        .filter_map(|&(t, m)| page.threads.get(t).map(|thread| communication_facts(thread, m, &origin)))
         .map(|f| SearchEntry {
             full_url: format!("{base}/Communication/{}", f.message_id),
             resource: carethread_fhir::communication(&f),
@@ -93,72 +90,7 @@ pub(super) async fn search(Searching { state, headers, auth, query }: Searching)
 /// The server's own address (`http://host:port`, or empty for relative
 /// addresses), for the JSON API's attachment downloads.
 fn origin(base: &str) -> String {
-    base.strip_suffix(super::FHIR_BASE).unwrap_or_default().to_owned()
-}
-
-/// The `Communication` facts of message `index` of a thread.
-fn facts(read: &ThreadRead, index: usize, origin: &str) -> CommunicationFacts {
-    let summary = &read.view.summary;
-    let thread = &summary.thread;
-    let messages = &read.view.messages;
-    let view: &MessageView = &messages[index.min(messages.len().saturating_sub(1))];
-    let message = &view.message;
-    // Answers the latest earlier message, among those the caller sees, by someone else.
-    let in_response_to = messages[..index.min(messages.len())]
-        .iter()
-        .rev()
-        .find(|m| m.author.id != view.author.id)
-        .map(|m| m.message.id);
-    let care_team = || -> Vec<Recipient> {
-        match (&summary.assignee, &summary.pool) {
-            (Some(assignee), _) => vec![Recipient::Person(party(assignee))],
-            (None, Some(pool)) => vec![Recipient::Pool { id: pool.id, name: pool.name.clone() }],
-            (None, None) => Vec::new(),
-        }
-    };
-    let recipients = if message.internal || !view.author.role.is_staff() {
-        care_team()
-    } else {
-        vec![Recipient::Person(party(&summary.patient))]
-    };
-    let attachments = view
-        .attachments
-        .iter()
-        .map(|a| AttachmentFacts {
-            url: format!("{origin}/api/v1/threads/{}/attachments/{}", a.thread_id, a.id),
-            content_type: a.media_type.mime(),
-            title: a.file_name.as_str().to_owned(),
-            size_bytes: a.size_bytes,
-            created: a.created_at,
-            sha256_hex: read.digests.iter().find(|(id, _)| *id == a.id).map(|(_, sha)| sha.clone()),
-        })
-        .collect();
-    let triage = read.view.triage.as_ref().map(|(t, _)| TriageFacts {
-        urgency: t.urgency,
-        category: t.category,
-        confidence: t.confidence,
-        model_id: t.model_id.clone(),
-        model_version: t.model_version.clone(),
-        needs_review: t.needs_review,
-        overridden: t.overridden_by.is_some(),
-    });
-    CommunicationFacts {
-        message_id: message.id,
-        thread_id: thread.id,
-        topic: thread.subject.as_str().to_owned(),
-        category: thread.category,
-        urgency: thread.urgency,
-        patient: party(&summary.patient),
-        sender: party(&view.author),
-        recipients,
-        in_response_to,
-        sent: message.sent_at,
-        received: view.read_by.first().map(|(_, at)| *at),
-        body: message.body.as_str().to_owned(),
-        internal: message.internal,
-        attachments,
-        triage,
-    }
+    base.strip_suffix(crate::addresses::FHIR_BASE).unwrap_or_default().to_owned()
 }
 
 /// Where an AI-assisted message came from; anything else answers 404.

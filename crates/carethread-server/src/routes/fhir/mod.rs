@@ -25,8 +25,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::error::{ApiError, ProblemText};
 
-/// Where the FHIR API is mounted.
-pub(crate) const FHIR_BASE: &str = "/fhir/r4";
+pub(crate) use crate::addresses::{FHIR_BASE, fhir_base_url as base_url};
 
 pub(super) fn router() -> Router<AppState> {
     let mut inner = Router::new().route("/metadata", get(metadata));
@@ -158,10 +157,7 @@ pub(crate) fn at_most_one(
     Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &self_url, None, entries)))
 }
 
-/// A person as a FHIR reference shows them.
-pub(crate) fn party(person: &carethread_store::PersonRef) -> carethread_fhir::Party {
-    carethread_fhir::Party { id: person.id, role: person.role, display: person.display_name.clone() }
-}
+pub(crate) use carethread_app::fhir_facts::party;
 
 /// A FHIR resource answered with `application/fhir+json`.
 pub(crate) struct Fhir(pub Value);
@@ -202,19 +198,6 @@ impl IntoResponse for FhirError {
 }
 
 pub(crate) type FhirResult<T = Fhir> = Result<T, FhirError>;
-
-/// The absolute address of the FHIR base as the client reached it (the
-/// `Host` header, when it is a plain host name or address; otherwise
-/// addresses stay relative to the server).
-pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).filter(|h| {
-        !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-    });
-    match host {
-        Some(host) => format!("{}://{host}{FHIR_BASE}", if state.tls { "https" } else { "http" }),
-        None => FHIR_BASE.to_owned(),
-    }
-}
 
 /// `GET /fhir/r4/metadata`: the `CapabilityStatement` (no sign-in needed, as FHIR expects).
 async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Fhir {

@@ -20,6 +20,7 @@ mod pages;
 mod patient_groups;
 mod privacy;
 mod proxies;
+mod record;
 mod security;
 mod thread_actions;
 mod thread_forms;
@@ -73,6 +74,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(privacy::router())
         .merge(emergency_help::router())
         .merge(proxies::router())
+        .merge(record::router())
         .merge(audit_log::router())
         .merge(thread_actions::router())
         .merge(later_forms::router())
@@ -226,6 +228,7 @@ pub(crate) fn page(text: Text, title: &str, session: Option<&WebSession>, main: 
                                 } @else {
                                     li { a href="/inbox" { (text.get("nav-inbox")) } }
                                     li { a href="/compose" { (text.get("nav-compose")) } }
+                                    li { a href="/record" { (text.get("nav-record")) } }
                                     @if s.auth.user.role == carethread_core::role::Role::Patient {
                                         li { a href="/privacy" { (text.get("nav-privacy")) } }
                                         li { a href="/proxies" { (text.get("nav-proxies")) } }
