@@ -55,7 +55,7 @@ pub const SERVICES: [Service; 6] = [
         name: "fhir",
         variable: "CARETHREAD_TEST_FHIR",
         cfg: "carethread_test_fhir",
-        what: "a Python with fhir.resources 6.4 (FHIR R4 models)",
+        what: "a Python with fhir.resources 6.4 (FHIR R4 models), fhirpy, PyJWT and cryptography",
         example: "/opt/carethread-fhir/bin/python",
     },
 ];
