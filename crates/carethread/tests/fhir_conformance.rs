@@ -1,5 +1,5 @@
 //! A real FHIR client against the running server, on both databases:
-//! `fhir_conformance.py` (fhirpy, PyJWT, fhir.resources' R4 models)
+//! `fhir_conformance.py` (fhirpy, `PyJWT`, fhir.resources' R4 models)
 //! registers a system, gets a SMART Backend Services token with a JWT it
 //! signs, reads, searches following `next` links, creates Communications,
 //! is refused outside its scopes, and validates every resource it received.
