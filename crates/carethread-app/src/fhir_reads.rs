@@ -8,6 +8,7 @@ use carethread_core::audit::AuditAction;
 use carethread_core::ids::{AttachmentId, MessageId, ThreadId, UserId};
 use carethread_core::policy::{Decision, ThreadAction, decide_new_thread};
 use carethread_core::role::Role;
+use carethread_core::thread::{Category, Urgency};
 use carethread_core::user::User;
 use carethread_store::{PersonRef, ThreadCursor};
 use chrono::{DateTime, Utc};
@@ -73,6 +74,10 @@ pub struct MessageQuery {
     pub since: Option<DateTime<Utc>>,
     /// Sent before.
     pub until: Option<DateTime<Utc>>,
+    /// Only conversations with this triage category.
+    pub category: Option<Category>,
+    /// Only conversations with this urgency.
+    pub urgency: Option<Urgency>,
     /// Messages on a page (the caller bounds it).
     pub page_size: u32,
     /// Where the previous page ended (its last message's sending time and id).
@@ -100,7 +105,11 @@ pub async fn search_messages(app: &App, caller: &Caller, query: MessageQuery) ->
     let candidates = threads_to_search(app, caller, &query).await?;
     let mut views = Vec::with_capacity(candidates.len());
     for id in candidates {
-        views.push(thread_view(app, caller, id).await?);
+        let view = thread_view(app, caller, id).await?;
+        let thread = &view.summary.thread;
+        if query.category.is_none_or(|c| c == thread.category) && query.urgency.is_none_or(|u| u == thread.urgency) {
+            views.push(view);
+        }
     }
     let mut all: Vec<(DateTime<Utc>, MessageId, usize, usize)> = views
         .iter()

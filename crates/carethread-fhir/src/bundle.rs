@@ -35,6 +35,21 @@ pub fn searchset(total: Option<u64>, self_url: &str, next_url: Option<&str>, ent
     Value::Object(out)
 }
 
+/// Adds resources a search included (`_include`) to its bundle, marked
+/// `search.mode` `include`; they do not count in `total`.
+pub fn add_included(bundle: &mut Value, included: Vec<SearchEntry>) {
+    if included.is_empty() {
+        return;
+    }
+    let extra = included
+        .into_iter()
+        .map(|e| json!({ "fullUrl": e.full_url, "resource": e.resource, "search": { "mode": "include" } }));
+    match bundle.get_mut("entry").and_then(Value::as_array_mut) {
+        Some(entries) => entries.extend(extra),
+        None => bundle["entry"] = Value::Array(extra.collect()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,8 @@ pub struct SupportedResource {
     pub resource_type: &'static str,
     pub interactions: &'static [Interaction],
     pub search_params: &'static [SearchParam],
+    /// What `_include` may name (`Communication:part-of`).
+    pub search_include: &'static [&'static str],
     pub documentation: &'static str,
 }
 
@@ -74,7 +76,24 @@ pub const SUPPORTED: &[SupportedResource] = &[
                 documentation: "When the message was sent, with the prefixes eq, ge, gt, le or lt; \
                                 a date or a date-time with a time zone. May be repeated.",
             },
+            SearchParam {
+                name: "category",
+                kind: "token",
+                documentation: "The conversation's triage category (medication, scheduling, results, ...), \
+                                with or without the triage-category system.",
+            },
+            SearchParam {
+                name: "priority",
+                kind: "token",
+                documentation: "The conversation's urgency: routine, urgent or asap (an emergency).",
+            },
+            SearchParam {
+                name: "_lastUpdated",
+                kind: "date",
+                documentation: "As sent: a message does not change once sent.",
+            },
         ],
+        search_include: &["Communication:part-of"],
         documentation: "One Communication per message of a conversation the caller may read \
                         (internal notes for staff only); newest first. _count 1-100 (default 20); \
                         pages follow the next link. Create sends a message to the subject patient: \
@@ -101,6 +120,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
                 documentation: "routine, urgent or asap (triaged as an emergency).",
             },
         ],
+        search_include: &[],
         documentation: "One Task per conversation the caller's in-basket holds (staff who work in-baskets): \
                         its owner, status, priority and due time (restriction.period.end). Emergencies first, \
                         then the longest waiting, as the in-basket orders them. _count 1-100 (default 20); \
@@ -111,6 +131,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
         resource_type: "Group",
         interactions: &[Interaction::Read],
         search_params: &[],
+        search_include: &[],
         documentation: "A pool (a shared in-basket) and the staff who work from it, for staff.",
     },
     SupportedResource {
@@ -121,6 +142,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             kind: "reference",
             documentation: "The patient: Patient/{id}. Her care team, if the caller may see her.",
         }],
+        search_include: &[],
         documentation: "A patient's care team (its id is the patient's): the clinicians who look after her, \
                         with their roles, for whoever may see the patient.",
     },
@@ -132,6 +154,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             kind: "reference",
             documentation: "The message: Communication/{id}.",
         }],
+        search_include: &[],
         documentation: "Where an AI-assisted reply came from (its id is the message's): the clinician who sent \
                         it and the drafting model and version, for whoever may read the message.",
     },
@@ -160,6 +183,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
                 documentation: "When it happened, with the prefixes eq, ge, gt, le or lt. May be repeated.",
             },
         ],
+        search_include: &[],
         documentation: "The audit log, newest first, for privacy officers (everything) and patients (who \
                         accessed their own record: who, what and when). Reading it is itself audited. \
                         _count 1-100 (default 20); pages follow the next link.",
@@ -168,6 +192,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
         resource_type: "Patient",
         interactions: &[Interaction::Read],
         search_params: &[],
+        search_include: &[],
         documentation: "A patient the caller may write or read for: themselves, a proxy's patients, \
                         a clinician's care-team patients, any patient for front desk and billing.",
     },
@@ -175,6 +200,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
         resource_type: "Practitioner",
         interactions: &[Interaction::Read],
         search_params: &[],
+        search_include: &[],
         documentation: "A member of the clinic's staff: name and role.",
     },
 ];
@@ -201,6 +227,9 @@ pub fn capability_statement(info: &CapabilityInfo) -> Value {
                 "documentation": r.documentation,
                 "interaction": r.interactions.iter().map(|i| json!({ "code": i.as_str() })).collect::<Vec<_>>(),
             });
+            if !r.search_include.is_empty() {
+                resource["searchInclude"] = json!(r.search_include);
+            }
             if !r.search_params.is_empty() {
                 resource["searchParam"] = r
                     .search_params

@@ -128,6 +128,7 @@ pub fn communication(facts: &CommunicationFacts) -> Value {
     out.insert(
         "partOf".into(),
         json!([{
+            "reference": format!("Task/{}", facts.thread_id),
             "identifier": { "system": THREAD_ID_SYSTEM, "value": facts.thread_id.to_string() },
             "display": "CareThread conversation"
         }]),

@@ -28,7 +28,7 @@ mod task_search;
 mod task_update;
 
 pub use audit_event::{AUDIT_ACTION_SYSTEM, AUDIT_TARGET_SYSTEM, AuditFacts, AuditSearch, audit_event};
-pub use bundle::{SearchEntry, searchset};
+pub use bundle::{SearchEntry, add_included, searchset};
 pub use capability::{CapabilityInfo, Interaction, SUPPORTED, SearchParam, SupportedResource, capability_statement};
 pub use care_team::care_team;
 pub use claim::{BILLING_PERIOD_SYSTEM, CPT_SYSTEM, ClaimFacts, HCPCS_SYSTEM, claims_bundle};

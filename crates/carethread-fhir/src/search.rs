@@ -11,7 +11,10 @@
 use carethread_core::ids::{MessageId, ThreadId, UserId};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-use crate::{THREAD_ID_SYSTEM, instant};
+use carethread_core::thread::{Category, Urgency};
+
+use crate::task::urgency_of_priority;
+use crate::{CATEGORY_SYSTEM, THREAD_ID_SYSTEM, instant};
 
 /// A search parameter that cannot be answered: which one, and why (never
 /// its value, which could be anything a client sent).
@@ -89,6 +92,12 @@ pub struct CommunicationSearch {
     /// The one conversation to search.
     pub part_of: Option<ThreadId>,
     pub sent: SentBounds,
+    /// The conversation's triage category (`category`).
+    pub category: Option<Category>,
+    /// The conversation's urgency (`priority`: `routine`, `urgent`, `asap`).
+    pub urgency: Option<Urgency>,
+    /// `_include=Communication:part-of`: each conversation's `Task` too.
+    pub include_part_of: bool,
     /// Matches on a page.
     pub count: u32,
     pub cursor: Option<PageCursor>,
@@ -100,7 +109,16 @@ impl CommunicationSearch {
 
     /// Reads the query string's name–value pairs (already percent-decoded).
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, SearchError> {
-        let mut search = Self { subject: None, part_of: None, sent: SentBounds::default(), count: 0, cursor: None };
+        let mut search = Self {
+            subject: None,
+            part_of: None,
+            sent: SentBounds::default(),
+            category: None,
+            urgency: None,
+            include_part_of: false,
+            count: 0,
+            cursor: None,
+        };
         let mut count = None;
         for (name, raw) in pairs {
             // An unescaped `+` (a time zone) arrives as a space.
@@ -127,7 +145,20 @@ impl CommunicationSearch {
                         .ok_or_else(|| invalid(name, "must be the thread-id system, |, and a conversation's id"))?;
                     once(&mut search.part_of, id, name)?;
                 }
-                "sent" => date_bounds("sent", &mut search.sent, value)?,
+                // A message does not change once sent: it was last updated when it was sent.
+                "sent" | "_lastUpdated" => date_bounds(name, &mut search.sent, value)?,
+                "category" => {
+                    let code = value.strip_prefix(&format!("{CATEGORY_SYSTEM}|")).unwrap_or(value);
+                    let category = Category::parse(code).map_err(|_| invalid(name, "names no triage category"))?;
+                    once(&mut search.category, category, name)?;
+                }
+                "priority" => {
+                    let urgency =
+                        urgency_of_priority(value).ok_or_else(|| invalid(name, "must be routine, urgent or asap"))?;
+                    once(&mut search.urgency, urgency, name)?;
+                }
+                "_include" if value == "Communication:part-of" => search.include_part_of = true,
+                "_include" => return Err(invalid(name, "only Communication:part-of is supported")),
                 "_count" => once(&mut count, page_size(name, value)?, name)?,
                 "_cursor" => once(&mut search.cursor, PageCursor::parse(value)?, name)?,
                 "_format" => json_format(name, value)?,
@@ -154,6 +185,15 @@ impl CommunicationSearch {
         }
         if let Some(until) = self.sent.until {
             parts.push(format!("sent=lt{}", query_instant(until)));
+        }
+        if let Some(category) = self.category {
+            parts.push(format!("category={}", category.as_str()));
+        }
+        if let Some(urgency) = self.urgency {
+            parts.push(format!("priority={}", crate::task::task_priority(urgency)));
+        }
+        if self.include_part_of {
+            parts.push("_include=Communication:part-of".to_owned());
         }
         parts.push(format!("_count={}", self.count));
         parts.join("&")
@@ -304,11 +344,33 @@ mod tests {
         assert_eq!(name(&[("subject", "Practitioner/x")]), "subject");
         assert_eq!(name(&[("sent", "ne2026-03-01")]), "sent");
         assert_eq!(name(&[("sent", "ge2026-03-01T09:00:00")]), "sent");
-        assert_eq!(name(&[("category", "medication")]), "category");
+        assert_eq!(name(&[("category", "gossip")]), "category");
+        assert_eq!(name(&[("priority", "stat")]), "priority");
+        assert_eq!(name(&[("_include", "Communication:sender")]), "_include");
+        assert_eq!(name(&[("code", "x")]), "code");
         assert_eq!(name(&[("_cursor", "nope")]), "_cursor");
         assert_eq!(name(&[("subject", "")]), "subject");
         assert_eq!(name(&[("_count", "1"), ("_count", "2")]), "_count");
         assert_eq!(name(&[("_format", "xml")]), "_format");
+    }
+
+    #[test]
+    fn category_priority_last_updated_and_include_are_read_and_written_back() {
+        let s = parse(&[
+            ("category", "https://carethread.org/fhir/CodeSystem/triage-category|medication"),
+            ("priority", "asap"),
+            ("_lastUpdated", "ge2026-03-02"),
+            ("_include", "Communication:part-of"),
+        ])
+        .expect("a valid search");
+        assert_eq!(
+            (s.category, s.urgency, s.include_part_of),
+            (Some(Category::Medication), Some(Urgency::Emergency), true)
+        );
+        assert_eq!(s.sent.since, Some(day(2)));
+        let back: Vec<(String, String)> =
+            s.query().split('&').filter_map(|p| p.split_once('=')).map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+        assert_eq!(CommunicationSearch::parse(&back).expect("reads back"), s);
     }
 
     #[test]

@@ -196,6 +196,26 @@ async fn nurse_searches_by_subject(app: &TestApp, fhir: &mut Client<'_>) {
     assert_eq!(by_thread["total"], 4);
     let future = fhir.ok(&format!("Communication?subject=Patient/{alice_id}&sent=gt2099-01-01"), &kim).await;
     assert_eq!(future["total"], 0);
+    // By the conversation's category and urgency; with its Task included for staff.
+    let category = first["category"][0]["coding"][0]["code"].as_str().expect("category").to_owned();
+    let priority = first["priority"].as_str().expect("priority").to_owned();
+    let by_both = format!("Communication?subject=Patient/{alice_id}&category={category}&priority={priority}");
+    assert_eq!(fhir.ok(&by_both, &kim).await["total"], 4);
+    let other = if priority == "asap" { "routine" } else { "asap" };
+    let elsewise = fhir.ok(&format!("Communication?subject=Patient/{alice_id}&priority={other}"), &kim).await;
+    assert_eq!(elsewise["total"], 0);
+    let with_task = fhir.ok(&format!("Communication?part-of={thread}&_include=Communication:part-of"), &kim).await;
+    let included: Vec<&Value> =
+        with_task["entry"].as_array().expect("entries").iter().filter(|e| e["search"]["mode"] == "include").collect();
+    assert_eq!(included.len(), 1, "{with_task}");
+    assert_eq!(
+        (&included[0]["resource"]["resourceType"], &included[0]["resource"]["id"]),
+        (&json!("Task"), &json!(thread))
+    );
+    let alice = app.login("patient.alice").await;
+    let hers = fhir.ok(&format!("Communication?part-of={thread}&_include=Communication:part-of"), &alice).await;
+    let modes = hers["entry"].as_array().expect("entries").iter().map(|e| e["search"]["mode"].clone());
+    assert!(modes.into_iter().all(|m| m == "match"), "a patient reads no tasks: {hers}");
     let lee = fhir.ok(&format!("Practitioner/{}", app.id("rn.kim")), &kim).await;
     assert_eq!(lee["resourceType"], "Practitioner");
     assert_eq!(fhir.ok(&format!("Patient/{alice_id}"), &kim).await["id"], alice_id.as_str());
@@ -399,7 +419,11 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
     let statement = fhir.get("metadata", None).await;
     assert_eq!(statement.status, StatusCode::OK);
     assert_eq!(statement.body["fhirVersion"], "4.0.1");
-    let message = ids(&fhir.ok(&format!("Communication?part-of={thread}"), &kim).await).pop().expect("a message");
+    let in_thread = fhir.ok(&format!("Communication?part-of={thread}"), &kim).await;
+    let message = ids(&in_thread).pop().expect("a message");
+    let message_category =
+        entries(&in_thread)[0]["category"][0]["coding"][0]["code"].as_str().expect("code").to_owned();
+    let message_priority = entries(&in_thread)[0]["priority"].as_str().expect("priority").to_owned();
     let pool = app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("nurse triage").id.to_string();
     // A reply Kim sent from a draft to Bob's question: it has a Provenance.
     let assisted = drafted_reply(app, &kim, &bobs).await;
@@ -420,10 +444,11 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
     let example = |param: &str| match param {
         "subject" | "patient" => format!("Patient/{alice_id}"),
         "part-of" => thread.clone(),
-        "sent" | "date" => "ge2000-01-01".to_owned(),
+        "sent" | "date" | "_lastUpdated" => "ge2000-01-01".to_owned(),
+        "category" => message_category.clone(),
+        "priority" => message_priority.clone(),
         "owner" => format!("Group/{pool}"),
         "status" => "on-hold".to_owned(),
-        "priority" => "routine".to_owned(),
         "target" => format!("Communication/{assisted}"),
         "agent" => format!("Practitioner/{}", app.id("rn.kim")),
         "type" => "thread.read".to_owned(),
@@ -455,7 +480,9 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         if interactions.contains(&"search-type") {
             for param in &params {
                 // A search by time alone is too wide for staff: name the patient too.
-                let also = if *param == "sent" { format!("&subject=Patient/{alice_id}") } else { String::new() };
+                let narrow =
+                    kind == "Communication" && ["sent", "_lastUpdated", "category", "priority"].contains(param);
+                let also = if narrow { format!("&subject=Patient/{alice_id}") } else { String::new() };
                 let query = format!("{kind}?{param}={}{also}", example(param));
                 let found = fhir.ok(&query, &token).await;
                 assert!(!entries(&found).is_empty(), "{query}: {found}");

@@ -65,6 +65,8 @@ pub(super) async fn search(Searching { state, headers, auth, query }: Searching)
         thread: search.part_of,
         since: search.sent.since,
         until: search.sent.until,
+        category: search.category,
+        urgency: search.urgency,
         page_size: search.count,
         before: search.cursor.map(|c| (c.sent, c.message)),
     };
@@ -84,7 +86,25 @@ pub(super) async fn search(Searching { state, headers, auth, query }: Searching)
     let next_url = page
         .next
         .map(|(sent, message)| format!("{base}/Communication?{}", search.query_after(&PageCursor { sent, message })));
-    Ok(Fhir(carethread_fhir::searchset(Some(page.total), &self_url, next_url.as_deref(), entries)))
+    let mut bundle = carethread_fhir::searchset(Some(page.total), &self_url, next_url.as_deref(), entries);
+    if search.include_part_of {
+        let caller = auth.caller();
+        let mut included = Vec::new();
+        for thread in &page.threads {
+            let id = thread.view.summary.thread.id;
+            // Included as far as the caller may read the conversation's task (staff who work in-baskets).
+            match carethread_app::fhir_tasks::read_task(&state.app(), &caller, id).await {
+                Ok(row) => included.push(SearchEntry {
+                    full_url: format!("{base}/Task/{id}"),
+                    resource: carethread_fhir::task(&super::task::facts(&row)),
+                }),
+                Err(carethread_app::AppError::NotFound | carethread_app::AppError::Forbidden(_)) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        carethread_fhir::add_included(&mut bundle, included);
+    }
+    Ok(Fhir(bundle))
 }
 
 /// The server's own address (`http://host:port`, or empty for relative

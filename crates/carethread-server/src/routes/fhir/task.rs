@@ -18,7 +18,7 @@ fn pool(pool: &PoolRef) -> PoolFacts {
     PoolFacts { id: pool.id, slug: pool.slug.clone(), name: pool.name.clone() }
 }
 
-fn facts(row: &TaskRow) -> TaskFacts {
+pub(super) fn facts(row: &TaskRow) -> TaskFacts {
     let t = &row.summary.thread;
     TaskFacts {
         thread_id: t.id,
