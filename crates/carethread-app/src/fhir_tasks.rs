@@ -36,7 +36,7 @@ pub struct TaskPage {
     pub next: Option<String>,
 }
 
-fn require_in_basket(caller: &Caller) -> AppResult<()> {
+pub(crate) fn require_in_basket(caller: &Caller) -> AppResult<()> {
     if policy::works_in_baskets(caller.user.role) {
         Ok(())
     } else {

@@ -18,6 +18,7 @@ pub mod emergency;
 pub mod equity;
 pub mod error;
 pub mod fhir_facts;
+pub mod fhir_people;
 pub mod fhir_reads;
 pub mod fhir_tasks;
 pub mod fhir_writes;

@@ -129,8 +129,12 @@ pub const SUPPORTED: &[SupportedResource] = &[
     },
     SupportedResource {
         resource_type: "Group",
-        interactions: &[Interaction::Read],
-        search_params: &[],
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[SearchParam {
+            name: "name",
+            kind: "string",
+            documentation: "Any part of the pool's name or address name, case-insensitive.",
+        }],
         search_include: &[],
         documentation: "A pool (a shared in-basket) and the staff who work from it, for staff.",
     },
@@ -190,16 +194,29 @@ pub const SUPPORTED: &[SupportedResource] = &[
     },
     SupportedResource {
         resource_type: "Patient",
-        interactions: &[Interaction::Read],
-        search_params: &[],
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[
+            SearchParam { name: "name", kind: "string", documentation: "Any part of the name, case-insensitive." },
+            SearchParam {
+                name: "identifier",
+                kind: "token",
+                documentation: "The clinic's record number: https://carethread.org/fhir/NamingSystem/mrn|{number}, \
+                                or the number alone.",
+            },
+        ],
         search_include: &[],
         documentation: "A patient the caller may write or read for: themselves, a proxy's patients, \
-                        a clinician's care-team patients, any patient for front desk and billing.",
+                        a clinician's care-team patients, any patient for front desk and billing. \
+                        A search finds only those; _count 1-100 (default 20); pages follow next.",
     },
     SupportedResource {
         resource_type: "Practitioner",
-        interactions: &[Interaction::Read],
-        search_params: &[],
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[SearchParam {
+            name: "name",
+            kind: "string",
+            documentation: "Any part of the name, case-insensitive. _count 1-100 (default 20); pages follow next.",
+        }],
         search_include: &[],
         documentation: "A member of the clinic's staff: name and role.",
     },

@@ -19,6 +19,7 @@ mod communication;
 mod communication_create;
 mod outcome;
 mod people;
+mod people_search;
 mod provenance;
 mod reference;
 mod search;
@@ -36,6 +37,7 @@ pub use communication::{AttachmentFacts, CommunicationFacts, Recipient, TriageFa
 pub use communication_create::NewCommunication;
 pub use outcome::{IssueCode, operation_outcome};
 pub use people::{PatientFacts, PractitionerFacts, patient, practitioner};
+pub use people_search::{PeopleKind, PeopleSearch};
 pub use provenance::{ProvenanceFacts, provenance};
 pub use reference::Party;
 pub use search::{CommunicationSearch, PageCursor, SearchError, SentBounds, is_json_format};

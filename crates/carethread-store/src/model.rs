@@ -508,3 +508,19 @@ pub struct UserChange {
     /// Staff only: whether they read the clinic's insights.
     pub clinic_lead: Option<bool>,
 }
+
+/// A search of people for [`crate::People::find_people`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeopleQuery {
+    /// Patients; otherwise staff.
+    pub patients: bool,
+    /// Any part of the display name, case-insensitive.
+    pub name: Option<String>,
+    /// The clinic's record number, exactly.
+    pub mrn: Option<String>,
+    /// Only the patients on this clinician's care team.
+    pub care_team_of: Option<UserId>,
+    /// Ids after this one (paging by id).
+    pub after: Option<UserId>,
+    pub limit: u32,
+}

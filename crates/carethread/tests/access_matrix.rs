@@ -150,6 +150,25 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
             ),
             // FHIR R4: the same policy as the JSON API; searches list only what the caller may see.
+            // People searches: each finds whom the policy lets them see; pools are for in-basket staff.
+            (
+                Method::GET,
+                "/fhir/r4/Patient?name=a".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/fhir/r4/Practitioner?name=a".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/fhir/r4/Group?name=a".into(),
+                Body::None,
+                row([401, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403]),
+            ),
             // The audit log as AuditEvents: patients their own record's, privacy officers all of it.
             (
                 Method::GET,

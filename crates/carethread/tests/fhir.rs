@@ -441,18 +441,29 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         "Group" => pool.clone(),
         _ => app.id("rn.kim"),
     };
-    let example = |param: &str| match param {
-        "subject" | "patient" => format!("Patient/{alice_id}"),
-        "part-of" => thread.clone(),
-        "sent" | "date" | "_lastUpdated" => "ge2000-01-01".to_owned(),
-        "category" => message_category.clone(),
-        "priority" => message_priority.clone(),
-        "owner" => format!("Group/{pool}"),
-        "status" => "on-hold".to_owned(),
-        "target" => format!("Communication/{assisted}"),
-        "agent" => format!("Practitioner/{}", app.id("rn.kim")),
-        "type" => "thread.read".to_owned(),
-        other => panic!("no example value for the listed search parameter {other}"),
+    // Alice's record number, for a search by identifier.
+    let admin = app.login("admin").await;
+    let user_path = format!("/api/v1/admin/users/{alice_id}");
+    let numbered = app.call(Method::PATCH, &user_path, Some(&admin), Some(json!({"mrn": "A-1001"}))).await;
+    assert!(numbered.status.is_success(), "{:?}", numbered.body);
+    let example = |kind: &str, param: &str| match (kind, param) {
+        ("Patient", "name") => "alice".to_owned(),
+        ("Practitioner", "name") => "kim".to_owned(),
+        ("Group", "name") => "triage".to_owned(),
+        (_, "identifier") => "https://carethread.org/fhir/NamingSystem/mrn|A-1001".to_owned(),
+        (_, param) => match param {
+            "subject" | "patient" => format!("Patient/{alice_id}"),
+            "part-of" => thread.clone(),
+            "sent" | "date" | "_lastUpdated" => "ge2000-01-01".to_owned(),
+            "category" => message_category.clone(),
+            "priority" => message_priority.clone(),
+            "owner" => format!("Group/{pool}"),
+            "status" => "on-hold".to_owned(),
+            "target" => format!("Communication/{assisted}"),
+            "agent" => format!("Practitioner/{}", app.id("rn.kim")),
+            "type" => "thread.read".to_owned(),
+            other => panic!("no example value for the listed search parameter {other}"),
+        },
     };
     let listed = statement.body["rest"][0]["resource"].as_array().cloned().unwrap_or_default();
     let mut listed_types = Vec::new();
@@ -483,7 +494,7 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
                 let narrow =
                     kind == "Communication" && ["sent", "_lastUpdated", "category", "priority"].contains(param);
                 let also = if narrow { format!("&subject=Patient/{alice_id}") } else { String::new() };
-                let query = format!("{kind}?{param}={}{also}", example(param));
+                let query = format!("{kind}?{param}={}{also}", example(&kind, param));
                 let found = fhir.ok(&query, &token).await;
                 assert!(!entries(&found).is_empty(), "{query}: {found}");
             }
@@ -498,25 +509,29 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
         ["Communication", "Task", "Group", "CareTeam", "Provenance", "AuditEvent", "Patient", "Practitioner"]
     );
     team_and_provenance(app, fhir, &kim, &alice_id, &assisted, &message).await;
-    // Types the statement does not list are not served, read or searched.
+    unlisted_answer_nothing(app, fhir, &kim, &message).await;
+}
+
+/// Types, addresses and interactions the statement does not list are not served.
+async fn unlisted_answer_nothing(app: &TestApp, fhir: &mut Client<'_>, kim: &str, message: &str) {
     for kind in ["CommunicationRequest", "RelatedPerson", "Observation"] {
-        assert_eq!(fhir.get(kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
-        assert_eq!(fhir.get(&format!("{kind}/{}", known(kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(fhir.get(kind, Some(kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
+        assert_eq!(fhir.get(&format!("{kind}/{}", uuid_like()), Some(kim)).await.status, StatusCode::NOT_FOUND);
     }
     // Addresses that name nothing answer 404 as an OperationOutcome too.
     for nothing in ["Patient/%FF%FE", "Communication/..%2F..%2Fapi", "", "Patient/"] {
-        assert_eq!(fhir.get(nothing, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{nothing:?}");
+        assert_eq!(fhir.get(nothing, Some(kim)).await.status, StatusCode::NOT_FOUND, "{nothing:?}");
     }
-    let base = TestApp::reply(app.http.get(format!("{}/fhir/r4", app.base)).bearer_auth(&kim)).await;
+    let base = TestApp::reply(app.http.get(format!("{}/fhir/r4", app.base)).bearer_auth(kim)).await;
     assert_eq!((base.status, base.content_type.as_str()), (StatusCode::NOT_FOUND, FHIR_JSON));
     // Nor are interactions it does not list.
     let write = TestApp::reply(
-        app.http.request(Method::DELETE, format!("{}/fhir/r4/Communication/{message}", app.base)).bearer_auth(&kim),
+        app.http.request(Method::DELETE, format!("{}/fhir/r4/Communication/{message}", app.base)).bearer_auth(kim),
     )
     .await;
     assert_eq!(write.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(write.content_type, FHIR_JSON);
-    let created = fhir.post("Task", &kim, &json!({"resourceType": "Task"})).await;
+    let created = fhir.post("Task", kim, &json!({"resourceType": "Task"})).await;
     assert_eq!(created.status, StatusCode::METHOD_NOT_ALLOWED, "Task create is not listed");
 }
 

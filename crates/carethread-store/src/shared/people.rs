@@ -151,6 +151,30 @@ impl<B: Backend> crate::People for B {
         rows.iter().map(user_from_row).collect()
     }
 
+    async fn find_people(&self, query: &crate::PeopleQuery) -> StoreResult<Vec<User>> {
+        let roles = if query.patients { "('patient')".to_owned() } else { staff_roles() };
+        let statement = format!(
+            "SELECT {USER_COLS} FROM users u WHERE u.role IN {roles} \
+             AND ($1 = '' OR LOWER(u.display_name) LIKE $1 ESCAPE '\\') \
+             AND ($2 = '' OR u.mrn = $2) \
+             AND ($3 = '' OR u.id IN (SELECT patient_id FROM care_team_members WHERE staff_id = $3)) \
+             AND u.id > $4 ORDER BY u.id LIMIT $5"
+        );
+        let pattern = query.name.as_deref().map(|name| {
+            let escaped = name.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        let rows = sqlx::query::<B::D>(&statement)
+            .bind_v(pattern.unwrap_or_default())
+            .bind_v(query.mrn.clone().unwrap_or_default())
+            .bind_v(query.care_team_of.map(|id| id.to_string()).unwrap_or_default())
+            .bind_v(query.after.map(|id| id.to_string()).unwrap_or_default())
+            .bind_v(i64::from(query.limit))
+            .fetch_all_with(&self.sql().read)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
     async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool> {
         let sql = self.sql();
         sql.audited(async |conn| {

@@ -18,6 +18,10 @@ pub trait People: Send + Sync {
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     /// Every member of staff (the roles that answer patients), by name.
     async fn staff(&self) -> StoreResult<Vec<User>>;
+    /// Patients or staff by name (any part, case-insensitive) and record
+    /// number, optionally only a clinician's care-team patients; by id,
+    /// after `after`, at most `limit`.
+    async fn find_people(&self, query: &crate::PeopleQuery) -> StoreResult<Vec<User>>;
     /// Disables or re-enables a user and ends their sessions. False when no such user.
     async fn set_user_disabled(&self, username: &Username, disabled: bool, audit: &AuditEvent) -> StoreResult<bool>;
     /// Changes a user's role, name or language; a new role ends their

@@ -1,37 +1,90 @@
-//! `GET /fhir/r4/Patient/{id}`, `GET /fhir/r4/Practitioner/{id}` and a
-//! patient's `CareTeam` (read, and search by subject).
+//! `GET /fhir/r4/Patient/{id}` and `Patient?name=&identifier=`, `GET
+//! /fhir/r4/Practitioner/{id}` and `Practitioner?name=`, and a patient's
+//! `CareTeam` (read, and search by subject).
 
+use carethread_app::fhir_people::{self, PeoplePage};
 use carethread_app::fhir_reads;
 use carethread_core::ids::UserId;
-use carethread_fhir::{PatientFacts, PractitionerFacts};
+use carethread_core::user::User;
+use carethread_fhir::{PatientFacts, PeopleKind, PeopleSearch, PractitionerFacts, SearchEntry};
 
 use super::extract::{Reading, Searching};
-use super::{Fhir, FhirResult, at_most_one, one_reference, party};
+use super::{Fhir, FhirResult, at_most_one, base_url, one_reference, party, query_pairs};
 use crate::AppState;
 use crate::extract::Authenticated;
 
-/// A patient the caller may see; anyone else answers 404 like a missing one.
-pub(super) async fn read_patient(Reading { state, auth, id }: Reading<UserId>) -> FhirResult {
-    let user = fhir_reads::read_patient(&state.app(), &auth.caller(), id).await?;
-    Ok(Fhir(carethread_fhir::patient(&PatientFacts {
+fn patient_resource(user: &User) -> serde_json::Value {
+    carethread_fhir::patient(&PatientFacts {
         id: user.id,
         name: user.display_name.as_str().to_owned(),
         birth_date: user.date_of_birth,
         language: user.language,
         mrn: user.mrn.as_ref().map(|m| m.as_str().to_owned()),
         active: !user.disabled,
-    })))
+    })
+}
+
+fn practitioner_resource(user: &User) -> serde_json::Value {
+    carethread_fhir::practitioner(&PractitionerFacts {
+        id: user.id,
+        name: user.display_name.as_str().to_owned(),
+        role: user.role,
+        active: !user.disabled,
+    })
+}
+
+/// A patient the caller may see; anyone else answers 404 like a missing one.
+pub(super) async fn read_patient(Reading { state, auth, id }: Reading<UserId>) -> FhirResult {
+    let user = fhir_reads::read_patient(&state.app(), &auth.caller(), id).await?;
+    Ok(Fhir(patient_resource(&user)))
+}
+
+/// A page of people as a searchset, with a `next` link while more follow.
+fn people_page(
+    base: &str,
+    search: &PeopleSearch,
+    found: &PeoplePage,
+    resource: fn(&User) -> serde_json::Value,
+) -> serde_json::Value {
+    let kind = if search.kind == PeopleKind::Patient { "Patient" } else { "Practitioner" };
+    let entries = found
+        .people
+        .iter()
+        .map(|u| SearchEntry { full_url: format!("{base}/{kind}/{}", u.id), resource: resource(u) })
+        .collect();
+    let total = (search.cursor.is_none() && found.next.is_none()).then_some(found.people.len() as u64);
+    let self_url = format!("{base}/{kind}?{}", search.query(search.cursor));
+    let next_url = found.next.map(|next| format!("{base}/{kind}?{}", search.query(Some(next))));
+    carethread_fhir::searchset(total, &self_url, next_url.as_deref(), entries)
+}
+
+fn app_search(search: &PeopleSearch) -> fhir_people::PeopleSearch {
+    fhir_people::PeopleSearch {
+        name: search.name.clone(),
+        mrn: search.mrn.clone(),
+        after: search.cursor,
+        limit: search.count,
+    }
+}
+
+/// `GET /fhir/r4/Patient?name=&identifier=`: the patients the caller may see that match.
+pub(super) async fn search_patients(Searching { state, headers, auth, query }: Searching) -> FhirResult {
+    let search = PeopleSearch::parse(PeopleKind::Patient, &query_pairs(query)?)?;
+    let found = fhir_people::search_patients(&state.app(), &auth.caller(), app_search(&search)).await?;
+    Ok(Fhir(people_page(&base_url(&state, &headers), &search, &found, patient_resource)))
+}
+
+/// `GET /fhir/r4/Practitioner?name=`: members of staff by name.
+pub(super) async fn search_practitioners(Searching { state, headers, auth, query }: Searching) -> FhirResult {
+    let search = PeopleSearch::parse(PeopleKind::Practitioner, &query_pairs(query)?)?;
+    let found = fhir_people::search_practitioners(&state.app(), &auth.caller(), app_search(&search)).await?;
+    Ok(Fhir(people_page(&base_url(&state, &headers), &search, &found, practitioner_resource)))
 }
 
 /// A member of staff; anyone else answers 404.
 pub(super) async fn read_practitioner(Reading { state, auth, id }: Reading<UserId>) -> FhirResult {
     let user = fhir_reads::read_practitioner(&state.app(), &auth.caller(), id).await?;
-    Ok(Fhir(carethread_fhir::practitioner(&PractitionerFacts {
-        id: user.id,
-        name: user.display_name.as_str().to_owned(),
-        role: user.role,
-        active: !user.disabled,
-    })))
+    Ok(Fhir(practitioner_resource(&user)))
 }
 
 /// The care team of a patient the caller may see; anyone else answers 404.

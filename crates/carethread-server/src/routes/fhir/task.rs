@@ -102,6 +102,25 @@ pub(super) async fn search(Searching { state, headers, auth, query }: Searching)
 }
 
 /// A pool and the staff who work from it; an unknown pool answers 404.
+/// `GET /fhir/r4/Group?name=`: the pools whose name matches, with their staff.
+pub(super) async fn search_groups(Searching { state, headers, auth, query }: Searching) -> FhirResult {
+    let search = carethread_fhir::PeopleSearch::parse(carethread_fhir::PeopleKind::Group, &query_pairs(query)?)?;
+    let caller = auth.caller();
+    let pools = carethread_app::fhir_people::search_pools(&state.app(), &caller, search.name.as_deref()).await?;
+    let base = base_url(&state, &headers);
+    let mut entries = Vec::with_capacity(pools.len());
+    for found in &pools {
+        let (found, members) = fhir_tasks::read_group(&state.app(), &caller, found.id).await?;
+        let members: Vec<Party> = members.iter().map(party).collect();
+        entries.push(SearchEntry {
+            full_url: format!("{base}/Group/{}", found.id),
+            resource: carethread_fhir::group(&pool(&found), &members),
+        });
+    }
+    let self_url = format!("{base}/Group?{}", search.query(None));
+    Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &self_url, None, entries)))
+}
+
 pub(super) async fn read_group(Reading { state, auth, id }: Reading<PoolId>) -> FhirResult {
     let (found, members) = fhir_tasks::read_group(&state.app(), &auth.caller(), id).await?;
     let members: Vec<Party> = members.iter().map(party).collect();
