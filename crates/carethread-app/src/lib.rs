@@ -32,6 +32,7 @@ pub mod jobs;
 pub mod messages;
 pub mod mfa;
 pub mod on_call;
+pub mod onboarding;
 pub mod outbox_admin;
 pub mod overdue_notices;
 pub mod paging_status;

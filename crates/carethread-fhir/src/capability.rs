@@ -285,7 +285,12 @@ pub fn capability_statement(info: &CapabilityInfo) -> Value {
                                 JWT signed RS384 or ES384; system scopes). Every interaction is checked by \
                                 CareThread's access policy, then a system's scopes, and written to its audit log."
             },
-            "resource": resources
+            "resource": resources,
+            // POST to the base: onboarding a clinic's people from its EHR (administrators).
+            "interaction": [
+                { "code": "transaction", "documentation": "Patient, Practitioner, RelatedPerson and CareTeam, all or nothing." },
+                { "code": "batch", "documentation": "The same, each entry on its own." }
+            ]
         }]
     })
 }

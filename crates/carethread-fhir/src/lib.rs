@@ -17,6 +17,7 @@ mod care_team;
 mod claim;
 mod communication;
 mod communication_create;
+mod onboarding;
 mod outcome;
 mod people;
 mod people_search;
@@ -35,6 +36,10 @@ pub use care_team::care_team;
 pub use claim::{BILLING_PERIOD_SYSTEM, CPT_SYSTEM, ClaimFacts, HCPCS_SYSTEM, claims_bundle};
 pub use communication::{AttachmentFacts, CommunicationFacts, Recipient, TriageFacts, communication};
 pub use communication_create::NewCommunication;
+pub use onboarding::{
+    EntryError, ImportedCareTeam, ImportedEntry, ImportedGrant, ImportedPerson, Onboarding, PROXY_SCOPE_EXTENSION,
+    PersonKey, read_onboarding,
+};
 pub use outcome::{IssueCode, operation_outcome};
 pub use people::{PatientFacts, PractitionerFacts, patient, practitioner};
 pub use people_search::{PeopleKind, PeopleSearch};

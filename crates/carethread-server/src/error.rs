@@ -129,7 +129,7 @@ impl ApiError {
         })
     }
 
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated | ApiError::Unauthorized(_) | ApiError::MfaRequired(_) => {

@@ -72,6 +72,7 @@ mod inputs;
 pub mod jobs;
 mod model;
 mod people;
+mod people_import;
 mod postgres;
 mod shared;
 mod sql;
@@ -97,6 +98,7 @@ pub use inputs::*;
 pub use jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice, WaitingThread};
 pub use model::*;
 pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
+pub use people_import::{ImportKey, ImportOutcome, ImportStep, Importer};
 pub use postgres::{PostgresStore, ScratchDatabase};
 pub use sqlite::SqliteStore;
 pub use system_clients::{NewSystemClient, SystemClient, SystemToken};
@@ -104,8 +106,8 @@ pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
     AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, Equity, EquityPerson, EquityRows,
-    HeldReplies, Keys, LegalHold, Messages, Outbox, People, Retention, Sessions, StorageHealth, SystemClients, Threads,
-    TriageResults, VisitRequests,
+    HeldReplies, Keys, LegalHold, Messages, Outbox, People, PeopleImports, Retention, Sessions, StorageHealth,
+    SystemClients, Threads, TriageResults, VisitRequests,
 };
 pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
@@ -117,8 +119,8 @@ pub mod prelude {
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
         AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, Equity, HeldReplies, Keys,
-        Messages, Outbox, People, Retention, Sessions, StorageHealth, SystemClients, Threads, TriageResults,
-        VisitRequests,
+        Messages, Outbox, People, PeopleImports, Retention, Sessions, StorageHealth, SystemClients, Threads,
+        TriageResults, VisitRequests,
     };
 }
 
@@ -151,6 +153,7 @@ pub trait Store:
     + Equity
     + StorageHealth
     + SystemClients
+    + PeopleImports
     + Send
     + Sync
     + 'static

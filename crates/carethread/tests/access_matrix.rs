@@ -150,6 +150,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 row([401, 200, 404, 200, 200, 200, 200, 404, 404, 403, 403]),
             ),
             // FHIR R4: the same policy as the JSON API; searches list only what the caller may see.
+            // Onboarding from an EHR: administrators only; an empty batch changes nothing.
+            (
+                Method::POST,
+                "/fhir/r4".into(),
+                Body::Json(json!({"resourceType": "Bundle", "type": "batch", "entry": []})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
             // People searches: each finds whom the policy lets them see; pools are for in-basket staff.
             (
                 Method::GET,

@@ -431,3 +431,37 @@ fn a_patients_record_is_exported_as_she_downloads_it() {
     let audit = carethread(&["audit", "verify", "--data-dir", data_arg], "");
     assert!(audit.status.success(), "each export is in an intact audit log: {}", text(&audit.stdout));
 }
+
+#[test]
+fn a_clinics_people_are_imported_from_its_ehr_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let url = format!("sqlite://{}", data.join("carethread.db").display());
+    let migrate = carethread(&["migrate", "--database-url", &url], "");
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    let data_arg = data.to_str().expect("utf-8 path");
+    let bundle = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/onboarding-bundle.json");
+    let first = carethread(&["fhir", "import", "--data-dir", data_arg, bundle], "");
+    assert!(first.status.success(), "{}{}", text(&first.stdout), text(&first.stderr));
+    assert!(
+        text(&first.stdout).contains("5 added, 0 brought up to date, 0 entries refused"),
+        "{}",
+        text(&first.stdout)
+    );
+    let again = carethread(&["fhir", "import", "--data-dir", data_arg, bundle], "");
+    assert!(
+        text(&again.stdout).contains("0 added, 4 brought up to date, 0 entries refused"),
+        "{}",
+        text(&again.stdout)
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"resourceType": "Bundle", "type": "batch", "entry": [{"resource": {"resourceType": "Patient"}}]}"#,
+    )
+    .expect("write");
+    let refused = carethread(&["fhir", "import", "--data-dir", data_arg, bad.to_str().expect("utf-8")], "");
+    assert!(!refused.status.success() && text(&refused.stdout).contains("entry 0: entry[0].resource.identifier"));
+    let audit = carethread(&["audit", "verify", "--data-dir", data_arg], "");
+    assert!(audit.status.success(), "{}", text(&audit.stdout));
+}

@@ -3,7 +3,8 @@
 Run by `fhir_conformance.rs` against a running CareThread (SQLite and
 PostgreSQL) with a Python that has fhir.resources 6.4 (R4 models), fhirpy,
 PyJWT and cryptography. It registers a system the way a clinic would, signs
-a SMART Backend Services assertion (ES384) for a token, then reads, searches
+a SMART Backend Services assertion (ES384) for a token, imports an EHR's
+onboarding Bundle twice (each person once), then reads, searches
 (following `next` links), creates, and is refused outside its scopes; every
 resource it receives is validated against the R4 models.
 
@@ -40,7 +41,8 @@ def keep(resource):
     resource = resource.serialize() if hasattr(resource, "serialize") else json.loads(json.dumps(resource))
     SEEN.append(resource)
     for entry in resource.get("entry", []):
-        SEEN.append(entry["resource"])
+        SEEN.extend([entry["resource"]] if "resource" in entry else [])
+        SEEN.extend([entry["response"]["outcome"]] if "outcome" in entry.get("response", {}) else [])
     return resource
 
 
@@ -81,8 +83,27 @@ def token(fhir_base, client_id, key, scope):
     return granted["access_token"], granted["scope"]
 
 
-def suite(base, admin_token, patient):
+def onboarding(fhir_base, admin_token, path):
+    """An EHR's onboarding bundle, imported twice: each person once."""
+    with open(path, encoding="utf-8") as f:
+        bundle = json.load(f)
+    headers = {"Authorization": f"Bearer {admin_token}", "Content-Type": "application/fhir+json"}
+    answers = []
+    for _ in range(2):
+        r = requests.post(fhir_base, data=json.dumps(bundle), headers=headers, timeout=60)
+        check(r.status_code == 200, f"onboarding: {r.status_code} {r.text[:300]}")
+        answers.append(keep(r.json()))
+    first = [e["response"]["status"] for e in answers[0]["entry"]]
+    again = [e["response"]["status"] for e in answers[1]["entry"]]
+    check(all(s.startswith("201") for s in first), f"the first import creates: {first}")
+    check(all(s.startswith("200") for s in again), f"the second creates nobody: {again}")
+    locations = [e["response"].get("location") for e in answers[1]["entry"]]
+    check(locations[:2] == [e["response"].get("location") for e in answers[0]["entry"]][:2], "the same people again")
+
+
+def suite(base, admin_token, patient, onboarding_bundle):
     fhir_base = f"{base}/fhir/r4"
+    onboarding(fhir_base, admin_token, onboarding_bundle)
     capability = keep(requests.get(f"{fhir_base}/metadata", timeout=30).json())
     listed = {r["type"]: r for r in capability["rest"][0]["resource"]}
     check({"Communication", "Patient", "Task", "AuditEvent"} <= set(listed), f"listed: {sorted(listed)}")
@@ -148,9 +169,10 @@ def main():
     parser.add_argument("--base", required=True)
     parser.add_argument("--admin-token", required=True)
     parser.add_argument("--patient", required=True)
+    parser.add_argument("--onboarding", required=True, help="a transaction Bundle of people to import twice")
     args = parser.parse_args()
     try:
-        suite(args.base, args.admin_token, args.patient)
+        suite(args.base, args.admin_token, args.patient, args.onboarding)
     except Exception as err:  # noqa: BLE001 - a crash is a failure to report
         FAILURES.append(f"the suite stopped: {type(err).__name__}: {err}")
     for failure in FAILURES:

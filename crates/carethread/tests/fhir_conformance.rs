@@ -1,7 +1,7 @@
 //! A real FHIR client against the running server, on both databases:
 //! `fhir_conformance.py` (fhirpy, `PyJWT`, fhir.resources' R4 models)
-//! registers a system, gets a SMART Backend Services token with a JWT it
-//! signs, reads, searches following `next` links, creates Communications,
+//! imports an EHR's onboarding Bundle twice (each person once), registers a
+//! system, gets a SMART Backend Services token with a JWT it signs, reads, searches following `next` links, creates Communications,
 //! is refused outside its scopes, and validates every resource it received.
 
 mod support;
@@ -15,14 +15,23 @@ use support::{backends, spawn};
 async fn a_real_fhir_client_reads_searches_writes_and_is_held_to_its_scopes() {
     let python = std::env::var("CARETHREAD_TEST_FHIR").expect("CARETHREAD_TEST_FHIR names a python");
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fhir_conformance.py");
+    let onboarding = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/onboarding-bundle.json");
     for backend in backends() {
         let app = spawn(backend).await;
         let alice = app.login("patient.alice").await;
         app.new_thread(&alice, "Refill", "I am almost out of my blood pressure pills").await;
         let admin = app.login("admin").await;
         let patient = app.id("patient.alice");
-        let args: Vec<String> =
-            vec!["--base".into(), app.base.clone(), "--admin-token".into(), admin, "--patient".into(), patient];
+        let args: Vec<String> = vec![
+            "--base".into(),
+            app.base.clone(),
+            "--admin-token".into(),
+            admin,
+            "--patient".into(),
+            patient,
+            "--onboarding".into(),
+            onboarding.into(),
+        ];
         // The suite calls this server: it runs apart from the runtime serving it.
         let out = tokio::task::spawn_blocking({
             let python = python.clone();

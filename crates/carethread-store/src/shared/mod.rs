@@ -23,6 +23,7 @@ mod keys;
 mod messages;
 mod outbox;
 mod people;
+mod people_import;
 pub(crate) mod prelude;
 mod retention;
 mod sessions;

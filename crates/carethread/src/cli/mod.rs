@@ -34,6 +34,7 @@ mod backup;
 mod billing;
 mod database;
 mod export;
+mod fhir;
 mod keys;
 mod serve;
 mod triage;
@@ -123,6 +124,13 @@ enum Command {
         database: MaintenanceDatabase,
         #[command(subcommand)]
         action: BillingCommand,
+    },
+    /// FHIR: import a clinic's people from its EHR.
+    Fhir {
+        #[command(flatten)]
+        database: MaintenanceDatabase,
+        #[command(subcommand)]
+        action: fhir::FhirCommand,
     },
     /// Write a patient's whole record of messages, as she downloads it herself (audited).
     Export {
@@ -260,6 +268,11 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
             let config = database.config()?;
             let store = database::open_store(&config.database).await?;
             return billing::import_visits(&store, config.clinic, &file).await;
+        }
+        Command::Fhir { database, action: fhir::FhirCommand::Import { file } } => {
+            let config = database.config()?;
+            let store = database::open_store(&config.database).await?;
+            return fhir::import(&store, config.clinic, &file).await;
         }
         Command::Export { database, patient, format, out } => {
             let config = database.config()?;

@@ -12,7 +12,7 @@ use carethread_core::ids::MessageId;
 use carethread_fhir::{CommunicationSearch, NewCommunication, PageCursor, SearchEntry};
 
 use super::extract::{FhirCaller, Reading, Searching};
-use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, one_reference, party, query_pairs};
+use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, fhir_body, one_reference, party, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -34,15 +34,7 @@ pub(super) async fn create(
     body: Bytes,
 ) -> Result<Response, FhirError> {
     let FhirCaller(auth) = auth?;
-    let json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
-        let media = v.split(';').next().unwrap_or_default().trim();
-        media.eq_ignore_ascii_case(carethread_fhir::FHIR_JSON) || media.eq_ignore_ascii_case("application/json")
-    });
-    if !json {
-        return Err(ApiError::UnsupportedMediaType("send the Communication as application/fhir+json".into()).into());
-    }
-    let resource: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("the request body is not valid JSON".into()))?;
+    let resource = fhir_body(&headers, &body)?;
     let new = NewCommunication::parse(&resource)?;
     let caller = auth.caller();
     let id = fhir_writes::create_communication(&state.app(), &caller, new).await?;

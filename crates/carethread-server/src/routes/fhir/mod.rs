@@ -9,6 +9,7 @@
 mod audit;
 mod communication;
 mod extract;
+mod onboarding;
 mod people;
 pub(crate) mod smart;
 mod task;
@@ -45,7 +46,9 @@ pub(super) fn router() -> Router<AppState> {
         .route("/.well-known/smart-configuration", get(smart::configuration));
     // The base itself names no resource (the nested fallback covers what is below it).
     let nothing = || async { FhirError(ApiError::NotFound) };
-    Router::new().nest(FHIR_BASE, inner).route(FHIR_BASE, any(nothing)).route("/fhir/r4/", any(nothing))
+    // The base takes a transaction or batch Bundle (onboarding from an EHR); nothing else.
+    let base = axum::routing::post(onboarding::import).fallback(nothing);
+    Router::new().nest(FHIR_BASE, inner).route(FHIR_BASE, base).route("/fhir/r4/", any(nothing))
 }
 
 /// What the framework refuses by itself before a handler runs (an address
@@ -161,6 +164,19 @@ pub(crate) fn at_most_one(
 }
 
 pub(crate) use carethread_app::fhir_facts::party;
+
+/// A resource sent in a request's body: JSON (`application/fhir+json` or
+/// `application/json`, else 415), readable (else 400).
+pub(crate) fn fhir_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, FhirError> {
+    let json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        let media = v.split(';').next().unwrap_or_default().trim();
+        media.eq_ignore_ascii_case(FHIR_JSON) || media.eq_ignore_ascii_case("application/json")
+    });
+    if !json {
+        return Err(ApiError::UnsupportedMediaType("send the resource as application/fhir+json".into()).into());
+    }
+    serde_json::from_slice(body).map_err(|_| ApiError::BadRequest("the request body is not valid JSON".into()).into())
+}
 
 /// A FHIR resource answered with `application/fhir+json`.
 pub(crate) struct Fhir(pub Value);
