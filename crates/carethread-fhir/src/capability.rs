@@ -316,6 +316,11 @@ mod tests {
         assert_eq!(cs["rest"][0]["resource"][0]["interaction"][1]["code"], "search-type");
         assert_eq!(cs["rest"][0]["resource"][0]["searchParam"][2]["type"], "date");
         assert_eq!(cs["rest"][0]["resource"][1]["type"], "Task");
-        assert!(cs["rest"][0]["resource"][2].get("searchParam").is_none());
+        assert_eq!(cs["rest"][0]["resource"][2]["searchParam"][0]["name"], "name");
+        assert_eq!(cs["rest"][0]["resource"][0]["searchInclude"][0], "Communication:part-of");
+        assert_eq!(cs["rest"][0]["interaction"][0]["code"], "transaction");
+        assert!(cs["rest"][0]["security"]["extension"][0]["extension"][0]["valueUri"]
+            .as_str()
+            .is_some_and(|uri| uri.ends_with("/fhir/r4/auth/token")));
     }
 }
