@@ -3,12 +3,39 @@
 //! [`carethread_fhir`] maps, shared by the FHIR API, a patient's record
 //! download and the command line.
 
-use carethread_fhir::{AttachmentFacts, CommunicationFacts, Party, PatientFacts, Recipient, TriageFacts};
+use carethread_core::user::User;
+use carethread_fhir::{
+    AttachmentFacts, CommunicationFacts, Party, PatientFacts, PractitionerFacts, Recipient, TriageFacts,
+};
 use carethread_store::{MessageView, PersonRef};
 use serde_json::{Value, json};
 
 use crate::fhir_reads::ThreadRead;
 use crate::record::PatientRecord;
+
+/// A patient as the `Patient` mapping takes her.
+#[must_use]
+pub fn patient_facts(user: &User) -> PatientFacts {
+    PatientFacts {
+        id: user.id,
+        name: user.display_name.as_str().to_owned(),
+        birth_date: user.date_of_birth,
+        language: user.language,
+        mrn: user.mrn.as_ref().map(|m| m.as_str().to_owned()),
+        active: !user.disabled,
+    }
+}
+
+/// A member of staff as the `Practitioner` mapping takes them.
+#[must_use]
+pub fn practitioner_facts(user: &User) -> PractitionerFacts {
+    PractitionerFacts {
+        id: user.id,
+        name: user.display_name.as_str().to_owned(),
+        role: user.role,
+        active: !user.disabled,
+    }
+}
 
 /// A person as a FHIR reference shows them.
 #[must_use]
@@ -88,14 +115,7 @@ pub fn communication_facts(read: &ThreadRead, index: usize, origin: &str) -> Com
 #[must_use]
 pub fn record_bundle(record: &PatientRecord, origin: &str) -> Value {
     let user = &record.patient;
-    let patient = carethread_fhir::patient(&PatientFacts {
-        id: user.id,
-        name: user.display_name.as_str().to_owned(),
-        birth_date: user.date_of_birth,
-        language: user.language,
-        mrn: user.mrn.as_ref().map(|m| m.as_str().to_owned()),
-        active: !user.disabled,
-    });
+    let patient = carethread_fhir::patient(&patient_facts(user));
     let base = format!("{origin}/fhir/r4");
     let mut entries = vec![json!({ "fullUrl": format!("{base}/Patient/{}", user.id), "resource": patient })];
     for thread in &record.threads {

@@ -8,6 +8,7 @@
 pub mod ai_admin;
 pub mod audit;
 pub mod billing;
+pub mod bulk_export;
 pub mod clinic;
 pub mod clinic_admin;
 pub mod composing;

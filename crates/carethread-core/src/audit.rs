@@ -83,10 +83,13 @@ pub enum AuditAction {
     /// A patient's whole record of messages was downloaded (by her, her
     /// proxy, or staff at the command line).
     RecordExport,
+    /// A system asked for a FHIR Bulk Data export (what it then reads is
+    /// audited as reads are).
+    BulkExport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 49] = [
+    pub const ALL: [AuditAction; 50] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -136,6 +139,7 @@ impl AuditAction {
         AuditAction::SystemClientChange,
         AuditAction::SystemToken,
         AuditAction::RecordExport,
+        AuditAction::BulkExport,
     ];
 
     #[must_use]
@@ -190,6 +194,7 @@ impl AuditAction {
             AuditAction::SystemClientChange => "admin.system_client",
             AuditAction::SystemToken => "session.system_token",
             AuditAction::RecordExport => "patient.record_export",
+            AuditAction::BulkExport => "fhir.bulk_export",
         }
     }
 

@@ -80,6 +80,10 @@ id_type!(
     /// A system registered for the FHIR API (its SMART `client_id`).
     ClientId
 );
+id_type!(
+    /// A FHIR Bulk Data export a system asked for.
+    ExportId
+);
 
 #[cfg(test)]
 mod tests {

@@ -50,6 +50,8 @@ pub struct SupportedResource {
     pub search_params: &'static [SearchParam],
     /// What `_include` may name (`Communication:part-of`).
     pub search_include: &'static [&'static str],
+    /// Operations on the type: (name, canonical definition).
+    pub operations: &'static [(&'static str, &'static str)],
     pub documentation: &'static str,
 }
 
@@ -94,6 +96,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             },
         ],
         search_include: &["Communication:part-of"],
+        operations: &[],
         documentation: "One Communication per message of a conversation the caller may read \
                         (internal notes for staff only); newest first. _count 1-100 (default 20); \
                         pages follow the next link. Create sends a message to the subject patient: \
@@ -121,6 +124,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             },
         ],
         search_include: &[],
+        operations: &[],
         documentation: "One Task per conversation the caller's in-basket holds (staff who work in-baskets): \
                         its owner, status, priority and due time (restriction.period.end). Emergencies first, \
                         then the longest waiting, as the in-basket orders them. _count 1-100 (default 20); \
@@ -136,6 +140,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             documentation: "Any part of the pool's name or address name, case-insensitive.",
         }],
         search_include: &[],
+        operations: &[("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export")],
         documentation: "A pool (a shared in-basket) and the staff who work from it, for staff.",
     },
     SupportedResource {
@@ -147,6 +152,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             documentation: "The patient: Patient/{id}. Her care team, if the caller may see her.",
         }],
         search_include: &[],
+        operations: &[],
         documentation: "A patient's care team (its id is the patient's): the clinicians who look after her, \
                         with their roles, for whoever may see the patient.",
     },
@@ -159,6 +165,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             documentation: "The message: Communication/{id}.",
         }],
         search_include: &[],
+        operations: &[],
         documentation: "Where an AI-assisted reply came from (its id is the message's): the clinician who sent \
                         it and the drafting model and version, for whoever may read the message.",
     },
@@ -188,6 +195,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             },
         ],
         search_include: &[],
+        operations: &[],
         documentation: "The audit log, newest first, for privacy officers (everything) and patients (who \
                         accessed their own record: who, what and when). Reading it is itself audited. \
                         _count 1-100 (default 20); pages follow the next link.",
@@ -205,6 +213,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             },
         ],
         search_include: &[],
+        operations: &[("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export")],
         documentation: "A patient the caller may write or read for: themselves, a proxy's patients, \
                         a clinician's care-team patients, any patient for front desk and billing. \
                         A search finds only those; _count 1-100 (default 20); pages follow next.",
@@ -218,6 +227,7 @@ pub const SUPPORTED: &[SupportedResource] = &[
             documentation: "Any part of the name, case-insensitive. _count 1-100 (default 20); pages follow next.",
         }],
         search_include: &[],
+        operations: &[],
         documentation: "A member of the clinic's staff: name and role.",
     },
 ];
@@ -244,6 +254,13 @@ pub fn capability_statement(info: &CapabilityInfo) -> Value {
                 "documentation": r.documentation,
                 "interaction": r.interactions.iter().map(|i| json!({ "code": i.as_str() })).collect::<Vec<_>>(),
             });
+            if !r.operations.is_empty() {
+                resource["operation"] = r
+                    .operations
+                    .iter()
+                    .map(|(name, definition)| json!({ "name": name, "definition": definition }))
+                    .collect();
+            }
             if !r.search_include.is_empty() {
                 resource["searchInclude"] = json!(r.search_include);
             }
@@ -319,8 +336,10 @@ mod tests {
         assert_eq!(cs["rest"][0]["resource"][2]["searchParam"][0]["name"], "name");
         assert_eq!(cs["rest"][0]["resource"][0]["searchInclude"][0], "Communication:part-of");
         assert_eq!(cs["rest"][0]["interaction"][0]["code"], "transaction");
-        assert!(cs["rest"][0]["security"]["extension"][0]["extension"][0]["valueUri"]
-            .as_str()
-            .is_some_and(|uri| uri.ends_with("/fhir/r4/auth/token")));
+        assert!(
+            cs["rest"][0]["security"]["extension"][0]["extension"][0]["valueUri"]
+                .as_str()
+                .is_some_and(|uri| uri.ends_with("/fhir/r4/auth/token"))
+        );
     }
 }

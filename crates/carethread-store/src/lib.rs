@@ -62,6 +62,7 @@
 
 pub mod backup;
 pub mod billing;
+mod bulk_exports;
 pub mod contacts;
 pub mod crypto;
 mod dialect;
@@ -89,6 +90,7 @@ pub use billing::{
     BillingPatient, BillingSetup, BillingThread, ClaimDecision, ClaimStatus, PeriodKey, RecordedVisit,
     ThreadBillingMark, VisitSource,
 };
+pub use bulk_exports::{BulkExport, ExportFile, ExportStatus};
 pub use contacts::ContactPreferences;
 pub use crypto::{Keyring, MasterKey, MasterKeyError};
 pub use error::StoreError;
@@ -105,9 +107,9 @@ pub use system_clients::{NewSystemClient, SystemClient, SystemToken};
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
-    AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, Equity, EquityPerson, EquityRows,
-    HeldReplies, Keys, LegalHold, Messages, Outbox, People, PeopleImports, Retention, Sessions, StorageHealth,
-    SystemClients, Threads, TriageResults, VisitRequests,
+    AccessGrants, AuditLog, Billing, BulkExports, ClinicSettings, Contacts, Coverage, Drafting, Equity, EquityPerson,
+    EquityRows, HeldReplies, Keys, LegalHold, Messages, Outbox, People, PeopleImports, Retention, Sessions,
+    StorageHealth, SystemClients, Threads, TriageResults, VisitRequests,
 };
 pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
@@ -118,9 +120,9 @@ pub mod prelude {
     pub use crate::Store;
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
-        AccessGrants, AuditLog, Billing, ClinicSettings, Contacts, Coverage, Drafting, Equity, HeldReplies, Keys,
-        Messages, Outbox, People, PeopleImports, Retention, Sessions, StorageHealth, SystemClients, Threads,
-        TriageResults, VisitRequests,
+        AccessGrants, AuditLog, Billing, BulkExports, ClinicSettings, Contacts, Coverage, Drafting, Equity,
+        HeldReplies, Keys, Messages, Outbox, People, PeopleImports, Retention, Sessions, StorageHealth, SystemClients,
+        Threads, TriageResults, VisitRequests,
     };
 }
 
@@ -154,6 +156,7 @@ pub trait Store:
     + StorageHealth
     + SystemClients
     + PeopleImports
+    + BulkExports
     + Send
     + Sync
     + 'static

@@ -157,6 +157,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::Json(json!({"resourceType": "Bundle", "type": "batch", "entry": []})),
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             ),
+            // Bulk export needs Prefer: respond-async first (and then a registered system's token).
+            (
+                Method::GET,
+                "/fhir/r4/Patient/$export".into(),
+                Body::None,
+                row([401, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]),
+            ),
             // People searches: each finds whom the policy lets them see; pools are for in-basket staff.
             (
                 Method::GET,

@@ -149,6 +149,30 @@ def suite(base, admin_token, patient, onboarding_bundle):
     r = requests.get(f"{base}/api/v1/threads", headers={"Authorization": f"Bearer {access}"}, timeout=30)
     check(r.status_code == 403, f"a system token stays on the FHIR API: {r.status_code}")
 
+    # Bulk Data: kick off, poll the status address, read each NDJSON file with the token.
+    bulk_headers = {"Authorization": f"Bearer {access}", "Prefer": "respond-async", "Accept": "application/fhir+json"}
+    r = requests.get(f"{fhir_base}/Patient/$export?_type=Patient,Communication", headers=bulk_headers, timeout=30)
+    check(r.status_code == 202, f"bulk kick-off: {r.status_code} {r.text[:200]}")
+    status_url = r.headers.get("Content-Location", "")
+    manifest = None
+    for _ in range(100):
+        polled = requests.get(status_url, headers={"Authorization": f"Bearer {access}"}, timeout=30)
+        if polled.status_code == 200:
+            manifest = polled.json()
+            break
+        check(polled.status_code == 202, f"bulk status: {polled.status_code}")
+        time.sleep(0.2)
+    if check(manifest is not None, "the export completes"):
+        types = sorted(o["type"] for o in manifest["output"])
+        check(types == ["Communication", "Patient"], f"the files: {types}")
+        for output in manifest["output"]:
+            f = requests.get(output["url"], headers={"Authorization": f"Bearer {access}"}, timeout=30)
+            check(f.headers.get("Content-Type", "").startswith("application/fhir+ndjson"), "NDJSON")
+            lines = [json.loads(line) for line in f.text.splitlines() if line.strip()]
+            check(len(lines) == output["count"], f"{output['type']}: {len(lines)} lines, {output['count']} counted")
+            for line in lines:
+                keep(line)
+
     # Errors are OperationOutcomes with the right status.
     r = requests.get(f"{fhir_base}/Communication?unknown=1", headers={"Authorization": f"Bearer {access}"}, timeout=30)
     check(r.status_code == 400 and r.json()["resourceType"] == "OperationOutcome", f"bad search: {r.status_code}")

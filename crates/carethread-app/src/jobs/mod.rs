@@ -88,6 +88,8 @@ pub enum Job {
     OverdueScan,
     /// Purge closed threads past the clinic's retention period.
     RetentionSweep,
+    /// Write the files of a FHIR Bulk Data export a system asked for.
+    BulkExport { export: carethread_core::ids::ExportId },
 }
 
 impl Job {
@@ -104,6 +106,7 @@ impl Job {
             Job::ReleaseReply { .. } => "release_reply",
             Job::OverdueScan => "overdue_scan",
             Job::RetentionSweep => "retention_sweep",
+            Job::BulkExport { .. } => "bulk_export",
         }
     }
 
@@ -169,6 +172,10 @@ pub(crate) async fn run(app: &crate::App, job: &Job, now: DateTime<Utc>) -> runn
         Job::ReleaseReply { held } => release::release_reply(app, *held, now).await,
         Job::OverdueScan => overdue::scan(app, now).await,
         Job::RetentionSweep => retention::sweep(app, now).await,
+        Job::BulkExport { export } => match crate::bulk_export::run_export(app, *export, now).await {
+            Ok(()) => runner::Outcome::Done(carethread_store::JobEffects::default()),
+            Err(err) => runner::Outcome::Retry(format!("store: {err}")),
+        },
     }
 }
 

@@ -10,6 +10,7 @@ mod audit;
 mod backend;
 mod batch;
 mod billing;
+mod bulk_exports;
 mod clinic_settings;
 mod contacts;
 mod coverage;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod billing;
+mod bulk_exports;
 mod clinic;
 mod contacts;
 pub(crate) mod coverage;
@@ -25,6 +26,7 @@ mod visits;
 
 pub use audit::AuditLog;
 pub use billing::Billing;
+pub use bulk_exports::BulkExports;
 pub use clinic::ClinicSettings;
 pub use contacts::Contacts;
 pub use coverage::Coverage;

@@ -7,6 +7,7 @@
 //! error an `OperationOutcome`.
 
 mod audit;
+mod bulk;
 mod communication;
 mod extract;
 mod onboarding;
@@ -37,6 +38,12 @@ pub(super) fn router() -> Router<AppState> {
             }
         }
     }
+    // FHIR Bulk Data export: the operations and their status and files.
+    let inner = inner
+        .route("/Patient/$export", get(bulk::patient_export))
+        .route("/Group/{id}/$export", get(bulk::group_export))
+        .route("/$export-status/{id}", get(bulk::status).delete(bulk::cancel))
+        .route("/$export-file/{id}/{type}/{part}", get(bulk::file));
     let inner = inner
         .fallback(|| async { FhirError(ApiError::NotFound) })
         .method_not_allowed_fallback(|| async { FhirError(ApiError::MethodNotAllowed) })

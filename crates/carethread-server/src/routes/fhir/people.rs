@@ -2,11 +2,12 @@
 //! /fhir/r4/Practitioner/{id}` and `Practitioner?name=`, and a patient's
 //! `CareTeam` (read, and search by subject).
 
+use carethread_app::fhir_facts::{patient_facts, practitioner_facts};
 use carethread_app::fhir_people::{self, PeoplePage};
 use carethread_app::fhir_reads;
 use carethread_core::ids::UserId;
 use carethread_core::user::User;
-use carethread_fhir::{PatientFacts, PeopleKind, PeopleSearch, PractitionerFacts, SearchEntry};
+use carethread_fhir::{PeopleKind, PeopleSearch, SearchEntry};
 
 use super::extract::{Reading, Searching};
 use super::{Fhir, FhirResult, at_most_one, base_url, one_reference, party, query_pairs};
@@ -14,23 +15,11 @@ use crate::AppState;
 use crate::extract::Authenticated;
 
 fn patient_resource(user: &User) -> serde_json::Value {
-    carethread_fhir::patient(&PatientFacts {
-        id: user.id,
-        name: user.display_name.as_str().to_owned(),
-        birth_date: user.date_of_birth,
-        language: user.language,
-        mrn: user.mrn.as_ref().map(|m| m.as_str().to_owned()),
-        active: !user.disabled,
-    })
+    carethread_fhir::patient(&patient_facts(user))
 }
 
 fn practitioner_resource(user: &User) -> serde_json::Value {
-    carethread_fhir::practitioner(&PractitionerFacts {
-        id: user.id,
-        name: user.display_name.as_str().to_owned(),
-        role: user.role,
-        active: !user.disabled,
-    })
+    carethread_fhir::practitioner(&practitioner_facts(user))
 }
 
 /// A patient the caller may see; anyone else answers 404 like a missing one.
