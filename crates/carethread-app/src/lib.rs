@@ -45,6 +45,7 @@ pub mod retention;
 pub mod retriage;
 pub mod sessions;
 pub mod sign_in;
+pub mod subscriptions;
 pub mod system_clients;
 pub mod teams;
 pub mod threads;

@@ -84,6 +84,10 @@ id_type!(
     /// A FHIR Bulk Data export a system asked for.
     ExportId
 );
+id_type!(
+    /// A FHIR subscription a system made.
+    SubscriptionId
+);
 
 #[cfg(test)]
 mod tests {

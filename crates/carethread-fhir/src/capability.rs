@@ -19,6 +19,8 @@ pub enum Interaction {
     Update,
     /// `POST [type]`.
     Create,
+    /// `DELETE [type]/[id]`.
+    Delete,
 }
 
 impl Interaction {
@@ -29,6 +31,7 @@ impl Interaction {
             Interaction::SearchType => "search-type",
             Interaction::Update => "update",
             Interaction::Create => "create",
+            Interaction::Delete => "delete",
         }
     }
 }
@@ -199,6 +202,18 @@ pub const SUPPORTED: &[SupportedResource] = &[
         documentation: "The audit log, newest first, for privacy officers (everything) and patients (who \
                         accessed their own record: who, what and when). Reading it is itself audited. \
                         _count 1-100 (default 20); pages follow the next link.",
+    },
+    SupportedResource {
+        resource_type: "Subscription",
+        interactions: &[Interaction::Read, Interaction::SearchType, Interaction::Create, Interaction::Delete],
+        search_params: &[],
+        search_include: &[],
+        operations: &[],
+        documentation: "Topic-based subscriptions (the R4 Subscriptions Backport) for registered systems: \
+                        criteria https://carethread.org/fhir/SubscriptionTopic/communication-created or \
+                        .../task-changed, optionally filtered to one patient (Communication?subject=Patient/{id}); \
+                        rest-hook, id-only payloads, a handshake first. A search lists the system's own; \
+                        delete ends one.",
     },
     SupportedResource {
         resource_type: "Patient",

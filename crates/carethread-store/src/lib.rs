@@ -78,6 +78,7 @@ mod postgres;
 mod shared;
 mod sql;
 mod sqlite;
+mod subscriptions;
 mod system_clients;
 mod traits;
 pub mod visits;
@@ -103,13 +104,14 @@ pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use people_import::{ImportKey, ImportOutcome, ImportStep, Importer};
 pub use postgres::{PostgresStore, ScratchDatabase};
 pub use sqlite::SqliteStore;
+pub use subscriptions::{Subscription, SubscriptionStatus, Topic, TopicEvent};
 pub use system_clients::{NewSystemClient, SystemClient, SystemToken};
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
     AccessGrants, AuditLog, Billing, BulkExports, ClinicSettings, Contacts, Coverage, Drafting, Equity, EquityPerson,
     EquityRows, HeldReplies, Keys, LegalHold, Messages, Outbox, People, PeopleImports, Retention, Sessions,
-    StorageHealth, SystemClients, Threads, TriageResults, VisitRequests,
+    StorageHealth, Subscriptions, SystemClients, Threads, TriageResults, VisitRequests,
 };
 pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
@@ -121,8 +123,8 @@ pub mod prelude {
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
         AccessGrants, AuditLog, Billing, BulkExports, ClinicSettings, Contacts, Coverage, Drafting, Equity,
-        HeldReplies, Keys, Messages, Outbox, People, PeopleImports, Retention, Sessions, StorageHealth, SystemClients,
-        Threads, TriageResults, VisitRequests,
+        HeldReplies, Keys, Messages, Outbox, People, PeopleImports, Retention, Sessions, StorageHealth, Subscriptions,
+        SystemClients, Threads, TriageResults, VisitRequests,
     };
 }
 
@@ -157,6 +159,7 @@ pub trait Store:
     + SystemClients
     + PeopleImports
     + BulkExports
+    + Subscriptions
     + Send
     + Sync
     + 'static

@@ -164,6 +164,21 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]),
             ),
+            // Subscriptions are for registered systems; people have none to list.
+            (
+                Method::POST,
+                "/fhir/r4/Subscription".into(),
+                Body::Json(json!({"resourceType": "Subscription", "status": "requested",
+                    "criteria": "https://carethread.org/fhir/SubscriptionTopic/communication-created",
+                    "channel": {"type": "rest-hook", "endpoint": "https://lab.example/hook"}})),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+            ),
+            (
+                Method::GET,
+                "/fhir/r4/Subscription".into(),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
             // People searches: each finds whom the policy lets them see; pools are for in-basket staff.
             (
                 Method::GET,

@@ -6,6 +6,8 @@
 
 #[path = "support/fhir_check.rs"]
 mod fhir_check;
+#[path = "support/smart.rs"]
+mod smart;
 mod support;
 
 use reqwest::{Method, StatusCode};
@@ -412,104 +414,164 @@ async fn team_and_provenance(
     assert!(entries(&none).is_empty(), "another patient's team is not found: {none}");
 }
 
+/// What the capability test asks with: an id of each resource type, the
+/// token that may read it, and an example value of each search parameter.
+struct Known {
+    alice_id: String,
+    kim_id: String,
+    thread: String,
+    message: String,
+    category: String,
+    priority: String,
+    pool: String,
+    assisted: String,
+    entry: String,
+    subscription: String,
+    kim: String,
+    auditor: String,
+    system: String,
+}
+
+impl Known {
+    async fn gather(app: &TestApp, fhir: &mut Client<'_>) -> Self {
+        let (thread, bobs) = seed(app).await;
+        let kim = app.login("rn.kim").await;
+        let alice_id = app.id("patient.alice");
+        let in_thread = fhir.ok(&format!("Communication?part-of={thread}"), &kim).await;
+        let first = entries(&in_thread)[0].clone();
+        // A reply Kim sent from a draft to Bob's question: it has a Provenance.
+        let assisted = drafted_reply(app, &kim, &bobs).await;
+        // The audit log is the privacy officer's to read.
+        let auditor = app.login("auditor").await;
+        let entry = app.get("/api/v1/audit?limit=1", &auditor).await.body["entries"][0]["seq"].to_string();
+        // Subscriptions are a registered system's.
+        let system = system_token(app, "system/Subscription.crds").await;
+        let made = fhir.post("Subscription", &system, &created_example("Subscription", &alice_id, &thread)).await;
+        // Alice's record number, for a search by identifier.
+        let admin = app.login("admin").await;
+        let user_path = format!("/api/v1/admin/users/{alice_id}");
+        let numbered = app.call(Method::PATCH, &user_path, Some(&admin), Some(json!({"mrn": "A-1001"}))).await;
+        assert!(numbered.status.is_success(), "{:?}", numbered.body);
+        Self {
+            kim_id: app.id("rn.kim"),
+            message: ids(&in_thread).pop().expect("a message"),
+            category: first["category"][0]["coding"][0]["code"].as_str().expect("code").to_owned(),
+            priority: first["priority"].as_str().expect("priority").to_owned(),
+            pool: app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("nurse triage").id.to_string(),
+            subscription: made.body["id"].as_str().expect("a subscription").to_owned(),
+            alice_id,
+            thread,
+            assisted,
+            entry,
+            kim,
+            auditor,
+            system,
+        }
+    }
+
+    fn token(&self, resource: &str) -> &str {
+        match resource {
+            "AuditEvent" => &self.auditor,
+            "Subscription" => &self.system,
+            _ => &self.kim,
+        }
+    }
+
+    fn id(&self, resource: &str) -> &str {
+        match resource {
+            "AuditEvent" => &self.entry,
+            "Subscription" => &self.subscription,
+            "Communication" => &self.message,
+            // A patient's care team has the patient's id.
+            "Patient" | "CareTeam" => &self.alice_id,
+            "Provenance" => &self.assisted,
+            "Task" => &self.thread,
+            "Group" => &self.pool,
+            _ => &self.kim_id,
+        }
+    }
+
+    fn example(&self, kind: &str, param: &str) -> String {
+        match (kind, param) {
+            ("Patient", "name") => "alice".to_owned(),
+            ("Practitioner", "name") => "kim".to_owned(),
+            ("Group", "name") => "triage".to_owned(),
+            (_, "identifier") => "https://carethread.org/fhir/NamingSystem/mrn|A-1001".to_owned(),
+            (_, "subject" | "patient") => format!("Patient/{}", self.alice_id),
+            (_, "part-of") => self.thread.clone(),
+            (_, "sent" | "date" | "_lastUpdated") => "ge2000-01-01".to_owned(),
+            (_, "category") => self.category.clone(),
+            (_, "priority") => self.priority.clone(),
+            (_, "owner") => format!("Group/{}", self.pool),
+            (_, "status") => "on-hold".to_owned(),
+            (_, "target") => format!("Communication/{}", self.assisted),
+            (_, "agent") => format!("Practitioner/{}", self.kim_id),
+            (_, "type") => "thread.read".to_owned(),
+            (_, other) => panic!("no example value for the listed search parameter {other}"),
+        }
+    }
+}
+
+/// Every interaction and search parameter a listed resource type has answers.
+async fn listed_answers(app: &TestApp, fhir: &mut Client<'_>, known: &Known, resource: &Value) -> String {
+    let kind = resource["type"].as_str().expect("type").to_owned();
+    let interactions: Vec<&str> =
+        resource["interaction"].as_array().into_iter().flatten().filter_map(|i| i["code"].as_str()).collect();
+    let (token, id) = (known.token(&kind), known.id(&kind));
+    if interactions.contains(&"read") {
+        let read = fhir.ok(&format!("{kind}/{id}"), token).await;
+        if interactions.contains(&"update") {
+            // Sent back as read, it changes nothing and answers the same resource.
+            let put = fhir.put(&format!("{kind}/{id}"), token, &read).await;
+            assert_eq!((put.status, &put.body["id"]), (StatusCode::OK, &read["id"]), "{kind} update");
+        }
+    } else {
+        assert_eq!(fhir.get(&format!("{kind}/{id}"), Some(&known.kim)).await.status, StatusCode::NOT_FOUND);
+    }
+    if interactions.contains(&"create") {
+        let sent = fhir.post(&kind, token, &created_example(&kind, &known.alice_id, &known.thread)).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{kind} create: {:?}", sent.body);
+        if interactions.contains(&"delete") {
+            let url = format!("{}/fhir/r4/{kind}/{}", app.base, sent.body["id"].as_str().expect("id"));
+            let gone = TestApp::reply(app.http.delete(url).bearer_auth(token)).await;
+            assert_eq!(gone.status, StatusCode::NO_CONTENT, "{kind} delete");
+        }
+    }
+    let params: Vec<&str> =
+        resource["searchParam"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
+    if interactions.contains(&"search-type") {
+        for param in &params {
+            // A search by time alone is too wide for staff: name the patient too.
+            let narrow = kind == "Communication" && ["sent", "_lastUpdated", "category", "priority"].contains(param);
+            let also = if narrow { format!("&subject=Patient/{}", known.alice_id) } else { String::new() };
+            let query = format!("{kind}?{param}={}{also}", known.example(&kind, param));
+            let found = fhir.ok(&query, token).await;
+            assert!(!entries(&found).is_empty(), "{query}: {found}");
+        }
+    } else {
+        assert!(params.is_empty());
+        assert_eq!(
+            fhir.get(&kind, Some(&known.kim)).await.status,
+            StatusCode::NOT_FOUND,
+            "{kind} search is not listed"
+        );
+    }
+    kind
+}
+
 async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &mut Client<'_>) {
-    let (thread, bobs) = seed(app).await;
-    let kim = app.login("rn.kim").await;
-    let alice_id = app.id("patient.alice");
     let statement = fhir.get("metadata", None).await;
     assert_eq!(statement.status, StatusCode::OK);
     assert_eq!(statement.body["fhirVersion"], "4.0.1");
-    let in_thread = fhir.ok(&format!("Communication?part-of={thread}"), &kim).await;
-    let message = ids(&in_thread).pop().expect("a message");
-    let message_category =
-        entries(&in_thread)[0]["category"][0]["coding"][0]["code"].as_str().expect("code").to_owned();
-    let message_priority = entries(&in_thread)[0]["priority"].as_str().expect("priority").to_owned();
-    let pool = app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("nurse triage").id.to_string();
-    // A reply Kim sent from a draft to Bob's question: it has a Provenance.
-    let assisted = drafted_reply(app, &kim, &bobs).await;
-    // The audit log is the privacy officer's to read.
-    let auditor = app.login("auditor").await;
-    let entry = app.get("/api/v1/audit?limit=1", &auditor).await.body["entries"][0]["seq"].to_string();
-    let who = |resource: &str| if resource == "AuditEvent" { auditor.clone() } else { kim.clone() };
-    let known = |resource: &str| match resource {
-        "AuditEvent" => entry.clone(),
-        "Communication" => message.clone(),
-        // A patient's care team has the patient's id.
-        "Patient" | "CareTeam" => alice_id.clone(),
-        "Provenance" => assisted.clone(),
-        "Task" => thread.clone(),
-        "Group" => pool.clone(),
-        _ => app.id("rn.kim"),
-    };
-    // Alice's record number, for a search by identifier.
-    let admin = app.login("admin").await;
-    let user_path = format!("/api/v1/admin/users/{alice_id}");
-    let numbered = app.call(Method::PATCH, &user_path, Some(&admin), Some(json!({"mrn": "A-1001"}))).await;
-    assert!(numbered.status.is_success(), "{:?}", numbered.body);
-    let example = |kind: &str, param: &str| match (kind, param) {
-        ("Patient", "name") => "alice".to_owned(),
-        ("Practitioner", "name") => "kim".to_owned(),
-        ("Group", "name") => "triage".to_owned(),
-        (_, "identifier") => "https://carethread.org/fhir/NamingSystem/mrn|A-1001".to_owned(),
-        (_, param) => match param {
-            "subject" | "patient" => format!("Patient/{alice_id}"),
-            "part-of" => thread.clone(),
-            "sent" | "date" | "_lastUpdated" => "ge2000-01-01".to_owned(),
-            "category" => message_category.clone(),
-            "priority" => message_priority.clone(),
-            "owner" => format!("Group/{pool}"),
-            "status" => "on-hold".to_owned(),
-            "target" => format!("Communication/{assisted}"),
-            "agent" => format!("Practitioner/{}", app.id("rn.kim")),
-            "type" => "thread.read".to_owned(),
-            other => panic!("no example value for the listed search parameter {other}"),
-        },
-    };
-    let listed = statement.body["rest"][0]["resource"].as_array().cloned().unwrap_or_default();
+    let known = Known::gather(app, fhir).await;
     let mut listed_types = Vec::new();
-    for resource in &listed {
-        let kind = resource["type"].as_str().expect("type").to_owned();
-        let interactions: Vec<&str> =
-            resource["interaction"].as_array().into_iter().flatten().filter_map(|i| i["code"].as_str()).collect();
-        let token = who(&kind);
-        if interactions.contains(&"read") {
-            let read = fhir.ok(&format!("{kind}/{}", known(&kind)), &token).await;
-            if interactions.contains(&"update") {
-                // Sent back as read, it changes nothing and answers the same resource.
-                let put = fhir.put(&format!("{kind}/{}", known(&kind)), &kim, &read).await;
-                assert_eq!((put.status, &put.body["id"]), (StatusCode::OK, &read["id"]), "{kind} update");
-            }
-        } else {
-            assert_eq!(fhir.get(&format!("{kind}/{}", known(&kind)), Some(&kim)).await.status, StatusCode::NOT_FOUND);
-        }
-        if interactions.contains(&"create") {
-            let sent = fhir.post(&kind, &kim, &created_example(&kind, &alice_id, &thread)).await;
-            assert_eq!(sent.status, StatusCode::CREATED, "{kind} create: {:?}", sent.body);
-        }
-        let params: Vec<&str> =
-            resource["searchParam"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
-        if interactions.contains(&"search-type") {
-            for param in &params {
-                // A search by time alone is too wide for staff: name the patient too.
-                let narrow =
-                    kind == "Communication" && ["sent", "_lastUpdated", "category", "priority"].contains(param);
-                let also = if narrow { format!("&subject=Patient/{alice_id}") } else { String::new() };
-                let query = format!("{kind}?{param}={}{also}", example(&kind, param));
-                let found = fhir.ok(&query, &token).await;
-                assert!(!entries(&found).is_empty(), "{query}: {found}");
-            }
-        } else {
-            assert!(params.is_empty());
-            assert_eq!(fhir.get(&kind, Some(&kim)).await.status, StatusCode::NOT_FOUND, "{kind} search is not listed");
-        }
-        listed_types.push(kind);
+    for resource in statement.body["rest"][0]["resource"].as_array().cloned().unwrap_or_default() {
+        listed_types.push(listed_answers(app, fhir, &known, &resource).await);
     }
-    assert_eq!(
-        listed_types,
-        ["Communication", "Task", "Group", "CareTeam", "Provenance", "AuditEvent", "Patient", "Practitioner"]
-    );
-    team_and_provenance(app, fhir, &kim, &alice_id, &assisted, &message).await;
-    unlisted_answer_nothing(app, fhir, &kim, &message).await;
+    let expected = ["Communication", "Task", "Group", "CareTeam", "Provenance", "AuditEvent", "Subscription"];
+    assert_eq!(listed_types, [&expected[..], &["Patient", "Practitioner"]].concat());
+    team_and_provenance(app, fhir, &known.kim, &known.alice_id, &known.assisted, &known.message).await;
+    unlisted_answer_nothing(app, fhir, &known.kim, &known.message).await;
 }
 
 /// Types, addresses and interactions the statement does not list are not served.
@@ -535,9 +597,23 @@ async fn unlisted_answer_nothing(app: &TestApp, fhir: &mut Client<'_>, kim: &str
     assert_eq!(created.status, StatusCode::METHOD_NOT_ALLOWED, "Task create is not listed");
 }
 
+/// A registered system's token (a nurse's role) with `scopes`.
+async fn system_token(app: &TestApp, scopes: &str) -> String {
+    let admin = app.login("admin").await;
+    let signer = smart::Signer::ec();
+    let registered = smart::register(app, &admin, &signer, scopes).await;
+    let granted = smart::token_for(app, &signer, registered["client_id"].as_str().expect("id"), scopes).await;
+    granted.body["access_token"].as_str().expect("token").to_owned()
+}
+
 /// A resource to create of a type whose create the statement lists.
 fn created_example(kind: &str, patient: &str, thread: &str) -> Value {
     match kind {
+        "Subscription" => json!({
+            "resourceType": "Subscription", "status": "requested", "reason": "capability test",
+            "criteria": "https://carethread.org/fhir/SubscriptionTopic/communication-created",
+            "channel": {"type": "rest-hook", "endpoint": "https://lab.example/hook", "payload": "application/fhir+json"}
+        }),
         "Communication" => json!({
             "resourceType": "Communication", "status": "completed",
             "subject": {"reference": format!("Patient/{patient}")},
@@ -628,6 +704,7 @@ async fn every_resource_served_validates_with_fhir_resources() {
             "Patient",
             "Practitioner",
             "Provenance",
+            "Subscription",
             "Task"
         ]
     );

@@ -15,6 +15,7 @@ mod paging;
 mod release;
 pub mod retention;
 pub mod runner;
+mod subscriptions;
 
 use std::sync::Arc;
 
@@ -90,6 +91,12 @@ pub enum Job {
     RetentionSweep,
     /// Write the files of a FHIR Bulk Data export a system asked for.
     BulkExport { export: carethread_core::ids::ExportId },
+    /// Send a new subscription's handshake.
+    SubscriptionHandshake { subscription: carethread_core::ids::SubscriptionId },
+    /// Read the active subscriptions' new events (recurring).
+    SubscriptionScan,
+    /// Tell a subscription of events numbered from `first_event` (ids only).
+    SubscriptionNotify { subscription: carethread_core::ids::SubscriptionId, first_event: u64, focus: Vec<String> },
 }
 
 impl Job {
@@ -107,6 +114,9 @@ impl Job {
             Job::OverdueScan => "overdue_scan",
             Job::RetentionSweep => "retention_sweep",
             Job::BulkExport { .. } => "bulk_export",
+            Job::SubscriptionHandshake { .. } => "subscription_handshake",
+            Job::SubscriptionScan => "subscription_scan",
+            Job::SubscriptionNotify { .. } => "subscription_notify",
         }
     }
 
@@ -172,6 +182,11 @@ pub(crate) async fn run(app: &crate::App, job: &Job, now: DateTime<Utc>) -> runn
         Job::ReleaseReply { held } => release::release_reply(app, *held, now).await,
         Job::OverdueScan => overdue::scan(app, now).await,
         Job::RetentionSweep => retention::sweep(app, now).await,
+        Job::SubscriptionHandshake { subscription } => subscriptions::handshake(app, *subscription, now).await,
+        Job::SubscriptionScan => subscriptions::scan(app, now).await,
+        Job::SubscriptionNotify { subscription, first_event, focus } => {
+            subscriptions::notify(app, *subscription, *first_event, focus, now).await
+        }
         Job::BulkExport { export } => match crate::bulk_export::run_export(app, *export, now).await {
             Ok(()) => runner::Outcome::Done(carethread_store::JobEffects::default()),
             Err(err) => runner::Outcome::Retry(format!("store: {err}")),

@@ -96,6 +96,7 @@ pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         super::overdue::seed(&app, Utc::now()).await;
         super::retention::seed(&app, Utc::now()).await;
+        crate::subscriptions::seed(&app, Utc::now()).await;
         loop {
             run_due(&app, Utc::now()).await;
             tokio::time::sleep(POLL).await;

@@ -28,6 +28,7 @@ mod people_import;
 pub(crate) mod prelude;
 mod retention;
 mod sessions;
+mod subscriptions;
 mod system_clients;
 mod threads;
 mod triage;

@@ -13,6 +13,7 @@ mod extract;
 mod onboarding;
 mod people;
 pub(crate) mod smart;
+mod subscriptions;
 mod task;
 
 use axum::Router;
@@ -86,6 +87,10 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
         ("CareTeam", Interaction::SearchType) => get(people::search_care_teams),
         ("AuditEvent", Interaction::Read) => get(audit::read),
         ("AuditEvent", Interaction::SearchType) => get(audit::search),
+        ("Subscription", Interaction::Read) => get(subscriptions::read),
+        ("Subscription", Interaction::SearchType) => get(subscriptions::search),
+        ("Subscription", Interaction::Create) => axum::routing::post(subscriptions::create),
+        ("Subscription", Interaction::Delete) => axum::routing::delete(subscriptions::end),
         ("Patient", Interaction::Read) => get(people::read_patient),
         ("Patient", Interaction::SearchType) => get(people::search_patients),
         ("Practitioner", Interaction::SearchType) => get(people::search_practitioners),
@@ -98,7 +103,7 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
         _ => return None,
     };
     let path = match interaction {
-        Interaction::Read | Interaction::Update => format!("/{resource_type}/{{id}}"),
+        Interaction::Read | Interaction::Update | Interaction::Delete => format!("/{resource_type}/{{id}}"),
         Interaction::SearchType | Interaction::Create => format!("/{resource_type}"),
     };
     Some((path, route))

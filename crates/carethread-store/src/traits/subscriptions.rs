@@ -1,0 +1,42 @@
+//! FHIR subscriptions and the events they are told of.
+
+use async_trait::async_trait;
+use carethread_core::ids::{SubscriptionId, UserId};
+use chrono::{DateTime, Utc};
+
+use crate::{NewJob, StoreResult, Subscription, SubscriptionStatus, Topic, TopicEvent};
+
+#[async_trait]
+pub trait Subscriptions: Send + Sync {
+    /// Records a subscription with its handshake job.
+    async fn create_subscription(&self, subscription: &Subscription, handshake: NewJob) -> StoreResult<()>;
+    async fn subscription(&self, id: SubscriptionId) -> StoreResult<Option<Subscription>>;
+    /// A system's subscriptions, newest first.
+    async fn subscriptions_of(&self, owner: UserId) -> StoreResult<Vec<Subscription>>;
+    /// Every active subscription.
+    async fn active_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+    async fn set_subscription_status(
+        &self,
+        id: SubscriptionId,
+        status: SubscriptionStatus,
+        error: Option<&str>,
+    ) -> StoreResult<bool>;
+    /// The topic's events after the cursor, oldest first, at most `limit`.
+    async fn topic_events(
+        &self,
+        topic: Topic,
+        after: (DateTime<Utc>, &str),
+        limit: u32,
+    ) -> StoreResult<Vec<TopicEvent>>;
+    /// Moves the subscription's cursor past the events read and adds the
+    /// notifications of those it is told of, in one transaction; `false`
+    /// (nothing written) when the cursor moved meanwhile.
+    async fn advance_subscription(
+        &self,
+        id: SubscriptionId,
+        from: (DateTime<Utc>, &str),
+        to: (DateTime<Utc>, &str),
+        told: u64,
+        notifications: Vec<NewJob>,
+    ) -> StoreResult<bool>;
+}
