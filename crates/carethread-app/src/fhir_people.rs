@@ -120,3 +120,70 @@ pub async fn search_pools(app: &App, caller: &Caller, name: Option<&str>) -> App
     });
     Ok(pools)
 }
+
+/// Whether the caller may see a proxy's grant: the patient or the proxy
+/// herself, or staff who may see the patient (as the core policy decides).
+async fn may_see_grant(app: &App, caller: &Caller, grant: &carethread_store::GrantRecord) -> AppResult<bool> {
+    let actor = caller.actor();
+    if actor.id == grant.patient.id || actor.id == grant.proxy.id {
+        return Ok(true);
+    }
+    if !actor.role.is_staff() {
+        return Ok(false);
+    }
+    let facts = app.store.patient_facts(actor, grant.patient.id).await?;
+    Ok(facts.is_some_and(|f| decide_new_thread(actor, &f, Utc::now()) != Decision::NotFound))
+}
+
+/// One proxy's access to a patient (a FHIR `RelatedPerson`), for the patient,
+/// the proxy, or staff who may see the patient; audited as a read of the
+/// patient's grants. Anything else answers `NotFound`.
+pub async fn read_grant(
+    app: &App,
+    caller: &Caller,
+    id: carethread_core::ids::GrantId,
+) -> AppResult<carethread_store::GrantRecord> {
+    require_messaging(caller)?;
+    let grant = app.store.grant(id).await?.ok_or(AppError::NotFound)?;
+    if !may_see_grant(app, caller, &grant).await? {
+        return Err(AppError::NotFound);
+    }
+    let read = caller.audit(AuditAction::GrantList).patient(grant.patient.id).target("grant", id).detail("fhir");
+    app.store.record_audit(vec![read]).await?;
+    Ok(grant)
+}
+
+/// The grants of a patient, or of a proxy (her user id), that the caller may
+/// see; audited per patient.
+pub async fn search_grants(
+    app: &App,
+    caller: &Caller,
+    patient: Option<UserId>,
+    proxy: Option<UserId>,
+) -> AppResult<Vec<carethread_store::GrantRecord>> {
+    require_messaging(caller)?;
+    if patient.is_none() && proxy.is_none() && caller.user.role.is_staff() {
+        return Err(AppError::invalid("patient", "name the patient (or the proxy, by identifier)"));
+    }
+    let (patient, proxy) = match caller.user.role {
+        // Patients and proxies see their own grants unless they name one.
+        carethread_core::role::Role::Patient if patient.is_none() => (Some(caller.user.id), proxy),
+        carethread_core::role::Role::Proxy if proxy.is_none() && patient.is_none() => (None, Some(caller.user.id)),
+        _ => (patient, proxy),
+    };
+    let mut visible = Vec::new();
+    for grant in app.store.proxy_grants(patient, proxy).await? {
+        if may_see_grant(app, caller, &grant).await? {
+            visible.push(grant);
+        }
+    }
+    let mut patients: Vec<UserId> = visible.iter().map(|g| g.patient.id).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    let audit: Vec<_> =
+        patients.iter().map(|p| caller.audit(AuditAction::GrantList).patient(*p).detail("fhir")).collect();
+    if !audit.is_empty() {
+        app.store.record_audit(audit).await?;
+    }
+    Ok(visible)
+}

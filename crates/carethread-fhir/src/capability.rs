@@ -204,6 +204,27 @@ pub const SUPPORTED: &[SupportedResource] = &[
                         _count 1-100 (default 20); pages follow the next link.",
     },
     SupportedResource {
+        resource_type: "RelatedPerson",
+        interactions: &[Interaction::Read, Interaction::SearchType],
+        search_params: &[
+            SearchParam {
+                name: "patient",
+                kind: "reference",
+                documentation: "The patient whose proxies: Patient/{id}.",
+            },
+            SearchParam {
+                name: "identifier",
+                kind: "token",
+                documentation: "The proxy, by CareThread user id: https://carethread.org/fhir/NamingSystem/user-id|{id}.",
+            },
+        ],
+        search_include: &[],
+        operations: &[],
+        documentation: "A proxy's access to one patient (one per grant): the proxy, the patient, the scope \
+                        (extension proxy-scope) and the period; for the patient, the proxy, and staff who may \
+                        see the patient.",
+    },
+    SupportedResource {
         resource_type: "Subscription",
         interactions: &[Interaction::Read, Interaction::SearchType, Interaction::Create, Interaction::Delete],
         search_params: &[],

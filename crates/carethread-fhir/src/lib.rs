@@ -23,6 +23,7 @@ mod people;
 mod people_search;
 mod provenance;
 mod reference;
+mod related_person;
 mod search;
 pub mod smart;
 mod subscription;
@@ -43,9 +44,10 @@ pub use onboarding::{
 };
 pub use outcome::{IssueCode, operation_outcome};
 pub use people::{PatientFacts, PractitionerFacts, patient, practitioner};
-pub use people_search::{PeopleKind, PeopleSearch};
+pub use people_search::{PeopleKind, PeopleSearch, related_person_search};
 pub use provenance::{ProvenanceFacts, provenance};
 pub use reference::Party;
+pub use related_person::{RelatedPersonFacts, related_person};
 pub use search::{CommunicationSearch, PageCursor, SearchError, SentBounds, is_json_format};
 pub use subscription::{Notification, SubscriptionFacts, SubscriptionRequest, TOPIC_BASE, notification, subscription};
 pub use task::{PoolFacts, TaskFacts, group, task, task_priority, task_status};
@@ -71,6 +73,8 @@ pub const MESSAGE_KIND_SYSTEM: &str = "https://carethread.org/fhir/CodeSystem/me
 pub const ROLE_SYSTEM: &str = "https://carethread.org/fhir/CodeSystem/staff-role";
 /// Identifiers of messages (a `Communication` carries its message's id).
 pub const MESSAGE_ID_SYSTEM: &str = "https://carethread.org/fhir/NamingSystem/message-id";
+/// CareThread's own user ids (a proxy is referred to by hers).
+pub const USER_ID_SYSTEM: &str = "https://carethread.org/fhir/NamingSystem/user-id";
 /// Identifiers of conversations (a `Communication`'s `partOf`).
 pub const THREAD_ID_SYSTEM: &str = "https://carethread.org/fhir/NamingSystem/thread-id";
 /// Identifiers of pools (shared in-baskets a message is addressed to).

@@ -119,6 +119,29 @@ impl PeopleSearch {
     }
 }
 
+/// A `RelatedPerson` search: the patient whose proxies, or the proxy (by
+/// CareThread user id) whose patients.
+pub fn related_person_search(pairs: &[(String, String)]) -> Result<(Option<UserId>, Option<UserId>), SearchError> {
+    let (mut patient, mut proxy) = (None, None);
+    for (param, raw) in pairs {
+        let value = raw.trim();
+        match param.as_str() {
+            "patient" => {
+                let id = value.strip_prefix("Patient/").unwrap_or(value);
+                once(&mut patient, id.parse().map_err(|_| invalid(param, "must be Patient/{id}"))?, param)?;
+            }
+            "identifier" => {
+                let id = value.strip_prefix(&format!("{}|", crate::USER_ID_SYSTEM)).unwrap_or(value);
+                let id = id.parse().map_err(|_| invalid(param, "must be a CareThread user id (the user-id system)"))?;
+                once(&mut proxy, id, param)?;
+            }
+            "_format" => json_format(param, value)?,
+            _ => return Err(invalid(param, "is not a supported search parameter for RelatedPerson")),
+        }
+    }
+    Ok((patient, proxy))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

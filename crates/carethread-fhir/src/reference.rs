@@ -20,9 +20,18 @@ impl Party {
         resource_type_of(self.role)
     }
 
-    /// `{"reference": "Patient/…", "display": "…"}`.
+    /// `{"reference": "Patient/…", "display": "…"}`. A proxy is referred
+    /// to by her CareThread user id (`RelatedPerson` resources are her
+    /// grants, one per patient, each carrying that identifier).
     #[must_use]
     pub fn reference(&self) -> Value {
+        if self.role == Role::Proxy {
+            return json!({
+                "type": "RelatedPerson",
+                "identifier": { "system": crate::USER_ID_SYSTEM, "value": self.id.to_string() },
+                "display": self.display
+            });
+        }
         json!({ "reference": format!("{}/{}", self.resource_type(), self.id), "display": self.display })
     }
 }
@@ -55,7 +64,8 @@ mod tests {
     fn people_are_referenced_by_the_resource_their_role_maps_to() {
         let p = |role| Party { id: id(1), role, display: "A".into() };
         assert_eq!(p(Role::Patient).reference()["reference"], format!("Patient/{}", id::<UserId>(1)));
-        assert_eq!(p(Role::Proxy).reference()["reference"], format!("RelatedPerson/{}", id::<UserId>(1)));
+        assert_eq!(p(Role::Proxy).reference()["identifier"]["value"], id::<UserId>(1).to_string());
+        assert_eq!(p(Role::Proxy).reference()["type"], "RelatedPerson");
         assert_eq!(p(Role::Nurse).reference()["reference"], format!("Practitioner/{}", id::<UserId>(1)));
         assert_eq!(p(Role::Nurse).reference()["display"], "A");
     }

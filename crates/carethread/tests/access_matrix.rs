@@ -179,6 +179,13 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
             ),
+            // Proxies' access: the patient's own, the proxy's own, staff who may see the patient.
+            (
+                Method::GET,
+                format!("/fhir/r4/RelatedPerson?patient=Patient/{alice_id}"),
+                Body::None,
+                row([401, 200, 200, 200, 200, 200, 200, 200, 200, 403, 403]),
+            ),
             // People searches: each finds whom the policy lets them see; pools are for in-basket staff.
             (
                 Method::GET,

@@ -427,6 +427,8 @@ struct Known {
     assisted: String,
     entry: String,
     subscription: String,
+    grant: String,
+    carol_id: String,
     kim: String,
     auditor: String,
     system: String,
@@ -459,6 +461,16 @@ impl Known {
             priority: first["priority"].as_str().expect("priority").to_owned(),
             pool: app.store.pool_by_slug("nurse-triage").await.expect("pool").expect("nurse triage").id.to_string(),
             subscription: made.body["id"].as_str().expect("a subscription").to_owned(),
+            grant: app
+                .store
+                .proxy_grants(Some(alice_id.parse().expect("id")), None)
+                .await
+                .expect("grants")
+                .first()
+                .expect("Carol's access to Alice")
+                .id
+                .to_string(),
+            carol_id: app.id("proxy.carol"),
             alice_id,
             thread,
             assisted,
@@ -481,6 +493,7 @@ impl Known {
         match resource {
             "AuditEvent" => &self.entry,
             "Subscription" => &self.subscription,
+            "RelatedPerson" => &self.grant,
             "Communication" => &self.message,
             // A patient's care team has the patient's id.
             "Patient" | "CareTeam" => &self.alice_id,
@@ -496,6 +509,9 @@ impl Known {
             ("Patient", "name") => "alice".to_owned(),
             ("Practitioner", "name") => "kim".to_owned(),
             ("Group", "name") => "triage".to_owned(),
+            ("RelatedPerson", "identifier") => {
+                format!("https://carethread.org/fhir/NamingSystem/user-id|{}", self.carol_id)
+            }
             (_, "identifier") => "https://carethread.org/fhir/NamingSystem/mrn|A-1001".to_owned(),
             (_, "subject" | "patient") => format!("Patient/{}", self.alice_id),
             (_, "part-of") => self.thread.clone(),
@@ -568,7 +584,8 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
     for resource in statement.body["rest"][0]["resource"].as_array().cloned().unwrap_or_default() {
         listed_types.push(listed_answers(app, fhir, &known, &resource).await);
     }
-    let expected = ["Communication", "Task", "Group", "CareTeam", "Provenance", "AuditEvent", "Subscription"];
+    let expected =
+        ["Communication", "Task", "Group", "CareTeam", "Provenance", "AuditEvent", "RelatedPerson", "Subscription"];
     assert_eq!(listed_types, [&expected[..], &["Patient", "Practitioner"]].concat());
     team_and_provenance(app, fhir, &known.kim, &known.alice_id, &known.assisted, &known.message).await;
     unlisted_answer_nothing(app, fhir, &known.kim, &known.message).await;
@@ -576,7 +593,7 @@ async fn capability_statement_lists_exactly_what_answers(app: &TestApp, fhir: &m
 
 /// Types, addresses and interactions the statement does not list are not served.
 async fn unlisted_answer_nothing(app: &TestApp, fhir: &mut Client<'_>, kim: &str, message: &str) {
-    for kind in ["CommunicationRequest", "RelatedPerson", "Observation"] {
+    for kind in ["CommunicationRequest", "Observation"] {
         assert_eq!(fhir.get(kind, Some(kim)).await.status, StatusCode::NOT_FOUND, "{kind}");
         assert_eq!(fhir.get(&format!("{kind}/{}", uuid_like()), Some(kim)).await.status, StatusCode::NOT_FOUND);
     }
@@ -704,6 +721,7 @@ async fn every_resource_served_validates_with_fhir_resources() {
             "Patient",
             "Practitioner",
             "Provenance",
+            "RelatedPerson",
             "Subscription",
             "Task"
         ]

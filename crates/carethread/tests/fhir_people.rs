@@ -95,3 +95,49 @@ async fn each_finds_only_the_patients_the_policy_lets_them_see() {
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     }
 }
+
+#[tokio::test]
+async fn a_proxys_access_reads_as_related_person_for_whom_may_see_it() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let alice_id = app.id("patient.alice");
+        let carol_id = app.id("proxy.carol");
+        let alice = app.login("patient.alice").await;
+        let carol = app.login("proxy.carol").await;
+        let kim = app.login("rn.kim").await;
+        let bob = app.login("patient.bob").await;
+
+        // Alice sees who acts for her: Carol, with full access.
+        let hers = fhir(&app, "RelatedPerson", &alice).await;
+        assert_eq!(hers.status, StatusCode::OK, "{:?}", hers.body);
+        let grant = &hers.body["entry"][0]["resource"];
+        assert_eq!(grant["identifier"][0]["value"], carol_id.as_str());
+        assert_eq!(grant["patient"]["reference"], format!("Patient/{alice_id}"));
+        assert_eq!(grant["extension"][0]["valueCode"], "full");
+        let id = grant["id"].as_str().expect("id").to_owned();
+        // Carol sees her own grants (Alice's and Maya's); the nurse sees Alice's by patient or proxy.
+        assert_eq!(fhir(&app, "RelatedPerson", &carol).await.body["total"], 2);
+        let by_patient = fhir(&app, &format!("RelatedPerson?patient=Patient/{alice_id}"), &kim).await;
+        assert_eq!(by_patient.body["total"], 1);
+        let by_proxy = fhir(&app, &format!("RelatedPerson?identifier={carol_id}"), &kim).await;
+        assert!(by_proxy.body["total"].as_u64().is_some_and(|n| n >= 1));
+        assert_eq!(fhir(&app, &format!("RelatedPerson/{id}"), &kim).await.status, StatusCode::OK);
+        // Bob sees nothing of Alice's.
+        assert_eq!(fhir(&app, &format!("RelatedPerson/{id}"), &bob).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(fhir(&app, &format!("RelatedPerson?patient=Patient/{alice_id}"), &bob).await.body["total"], 0);
+        // Staff must say whose.
+        assert_eq!(fhir(&app, "RelatedPerson", &kim).await.status, StatusCode::BAD_REQUEST);
+        // A message Carol sends names her by the same identifier.
+        let asked =
+            serde_json::json!({"subject": "For my mother", "body": "Carol writing for Alice", "patient_id": alice_id});
+        let started = app.post("/api/v1/threads", &carol, asked).await;
+        assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.body);
+        let thread = started.body["id"].as_str().expect("thread").to_owned();
+        let sent = fhir(&app, &format!("Communication?part-of={thread}"), &carol).await;
+        let sender = &sent.body["entry"][0]["resource"]["sender"];
+        assert_eq!(
+            (&sender["type"], &sender["identifier"]["value"]),
+            (&Value::from("RelatedPerson"), &Value::from(carol_id.as_str()))
+        );
+    }
+}

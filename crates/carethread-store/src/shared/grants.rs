@@ -41,6 +41,47 @@ impl<D: Dialect> Sql<D> {
     }
 }
 
+impl<D: Dialect> Sql<D> {
+    /// Grants by patient, proxy and id (`''`: any), newest first.
+    async fn read_grants(&self, patient: &str, proxy: &str, id: &str) -> StoreResult<Vec<GrantRecord>> {
+        let sql = self;
+        let rows = sqlx::query::<D>(
+            "SELECT g.id, g.scope, g.expires_at, g.revoked_at, g.created_at, \
+             g.patient_id, p.display_name AS patient_name, p.role AS patient_role, \
+             g.proxy_id, x.display_name AS proxy_name, x.role AS proxy_role \
+             FROM proxy_grants g JOIN users p ON p.id = g.patient_id JOIN users x ON x.id = g.proxy_id \
+             WHERE ($1 = '' OR g.patient_id = $1) AND ($2 = '' OR g.proxy_id = $2) AND ($3 = '' OR g.id = $3) \
+             ORDER BY g.created_at DESC, g.id DESC",
+        )
+        .bind_v(patient)
+        .bind_v(proxy)
+        .bind_v(id)
+        .fetch_all_with(&sql.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(GrantRecord {
+                    id: parse_id(row.get_v::<&str, _>("id")?)?,
+                    patient: person(
+                        parse_id(row.get_v::<&str, _>("patient_id")?)?,
+                        row.get_v("patient_name")?,
+                        row.get_v("patient_role")?,
+                    )?,
+                    proxy: person(
+                        parse_id(row.get_v::<&str, _>("proxy_id")?)?,
+                        row.get_v("proxy_name")?,
+                        row.get_v("proxy_role")?,
+                    )?,
+                    scope: ProxyScope::parse(row.get_v::<&str, _>("scope")?)?,
+                    expires_at: row.get_v::<Option<i64>, _>("expires_at")?.map(at).transpose()?,
+                    revoked_at: row.get_v::<Option<i64>, _>("revoked_at")?.map(at).transpose()?,
+                    created_at: at(row.get_v("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+}
+
 #[async_trait]
 impl<B: Backend> crate::AccessGrants for B {
     async fn grant_proxy(&self, new: &NewGrant, audit: &AuditEvent) -> StoreResult<GrantId> {
@@ -67,40 +108,12 @@ impl<B: Backend> crate::AccessGrants for B {
     }
 
     async fn proxy_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<GrantRecord>> {
-        let sql = self.sql();
-        let rows = sqlx::query::<B::D>(
-            "SELECT g.id, g.scope, g.expires_at, g.revoked_at, g.created_at, \
-             g.patient_id, p.display_name AS patient_name, p.role AS patient_role, \
-             g.proxy_id, x.display_name AS proxy_name, x.role AS proxy_role \
-             FROM proxy_grants g JOIN users p ON p.id = g.patient_id JOIN users x ON x.id = g.proxy_id \
-             WHERE ($1 = '' OR g.patient_id = $1) AND ($2 = '' OR g.proxy_id = $2) \
-             ORDER BY g.created_at DESC, g.id DESC",
-        )
-        .bind_v(patient.map_or_else(String::new, |p| p.to_string()))
-        .bind_v(proxy.map_or_else(String::new, |p| p.to_string()))
-        .fetch_all_with(&sql.read)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(GrantRecord {
-                    id: parse_id(row.get_v::<&str, _>("id")?)?,
-                    patient: person(
-                        parse_id(row.get_v::<&str, _>("patient_id")?)?,
-                        row.get_v("patient_name")?,
-                        row.get_v("patient_role")?,
-                    )?,
-                    proxy: person(
-                        parse_id(row.get_v::<&str, _>("proxy_id")?)?,
-                        row.get_v("proxy_name")?,
-                        row.get_v("proxy_role")?,
-                    )?,
-                    scope: ProxyScope::parse(row.get_v::<&str, _>("scope")?)?,
-                    expires_at: row.get_v::<Option<i64>, _>("expires_at")?.map(at).transpose()?,
-                    revoked_at: row.get_v::<Option<i64>, _>("revoked_at")?.map(at).transpose()?,
-                    created_at: at(row.get_v("created_at")?)?,
-                })
-            })
-            .collect()
+        let (patient, proxy) = (patient.map(|p| p.to_string()), proxy.map(|p| p.to_string()));
+        self.sql().read_grants(patient.as_deref().unwrap_or(""), proxy.as_deref().unwrap_or(""), "").await
+    }
+
+    async fn grant(&self, id: GrantId) -> StoreResult<Option<GrantRecord>> {
+        Ok(self.sql().read_grants("", "", &id.to_string()).await?.into_iter().next())
     }
 
     async fn revoke_grant(&self, id: GrantId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {

@@ -16,6 +16,8 @@ pub trait AccessGrants: Send + Sync {
     /// Grants, newest first, optionally of one patient and/or one proxy.
     async fn proxy_grants(&self, patient: Option<UserId>, proxy: Option<UserId>) -> StoreResult<Vec<GrantRecord>>;
     /// Revokes a grant now. False when there is no such grant in force.
+    /// One grant, whoever it is between.
+    async fn grant(&self, id: GrantId) -> StoreResult<Option<GrantRecord>>;
     async fn revoke_grant(&self, id: GrantId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool>;
     /// Patients the proxy currently acts for.
     async fn proxy_patients(&self, proxy_id: UserId, now: DateTime<Utc>) -> StoreResult<Vec<PersonRef>>;

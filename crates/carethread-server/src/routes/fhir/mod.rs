@@ -87,6 +87,8 @@ fn route_for(resource_type: &str, interaction: Interaction) -> Option<(String, M
         ("CareTeam", Interaction::SearchType) => get(people::search_care_teams),
         ("AuditEvent", Interaction::Read) => get(audit::read),
         ("AuditEvent", Interaction::SearchType) => get(audit::search),
+        ("RelatedPerson", Interaction::Read) => get(people::read_related_person),
+        ("RelatedPerson", Interaction::SearchType) => get(people::search_related_persons),
         ("Subscription", Interaction::Read) => get(subscriptions::read),
         ("Subscription", Interaction::SearchType) => get(subscriptions::search),
         ("Subscription", Interaction::Create) => axum::routing::post(subscriptions::create),

@@ -100,3 +100,39 @@ pub(super) async fn search_care_teams(Searching { state, headers, auth, query }:
     let found = care_team_of(&state, &auth, subject).await;
     at_most_one(&state, &headers, "CareTeam", &subject.to_string(), &format!("subject=Patient/{subject}"), found)
 }
+
+fn related_person_resource(grant: &carethread_store::GrantRecord) -> serde_json::Value {
+    let now = chrono::Utc::now();
+    carethread_fhir::related_person(&carethread_fhir::RelatedPersonFacts {
+        grant: grant.id,
+        patient: party(&grant.patient),
+        proxy: party(&grant.proxy),
+        scope: grant.scope,
+        granted_at: grant.created_at,
+        ends: grant.revoked_at.or(grant.expires_at),
+        active: grant.revoked_at.is_none() && grant.expires_at.is_none_or(|e| e > now),
+    })
+}
+
+/// `GET /fhir/r4/RelatedPerson/{grant id}`: a proxy's access to a patient.
+pub(super) async fn read_related_person(
+    Reading { state, auth, id }: Reading<carethread_core::ids::GrantId>,
+) -> FhirResult {
+    let grant = fhir_people::read_grant(&state.app(), &auth.caller(), id).await?;
+    Ok(Fhir(related_person_resource(&grant)))
+}
+
+/// `GET /fhir/r4/RelatedPerson?patient=&identifier=`: the grants the caller may see.
+pub(super) async fn search_related_persons(Searching { state, headers, auth, query }: Searching) -> FhirResult {
+    let (patient, proxy) = carethread_fhir::related_person_search(&query_pairs(query)?)?;
+    let grants = fhir_people::search_grants(&state.app(), &auth.caller(), patient, proxy).await?;
+    let base = base_url(&state, &headers);
+    let entries: Vec<SearchEntry> = grants
+        .iter()
+        .map(|g| SearchEntry {
+            full_url: format!("{base}/RelatedPerson/{}", g.id),
+            resource: related_person_resource(g),
+        })
+        .collect();
+    Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &format!("{base}/RelatedPerson"), None, entries)))
+}
