@@ -43,7 +43,10 @@ pub async fn start_export(app: &App, caller: &Caller, by_system: bool, input: Ex
     }
     require_messaging(caller)?;
     let types = match input.types {
-        None => EXPORT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+        // A Patient-level export has no group to write.
+        None => {
+            EXPORT_TYPES.iter().filter(|t| input.pool.is_some() || **t != "Group").map(|t| (*t).to_owned()).collect()
+        }
         Some(types) => {
             if types.iter().any(|t| !EXPORT_TYPES.contains(&t.as_str())) {
                 return Err(AppError::invalid("_type", "may name Patient, Communication, Practitioner and Group"));
@@ -192,15 +195,17 @@ async fn communications(
 }
 
 /// Does the export's work as the system's account; its failure (never PHI)
-/// is kept for the system to read.
-pub(crate) async fn run_export(app: &App, id: ExportId, now: DateTime<Utc>) -> AppResult<()> {
-    let Some(export) = app.store.bulk_export(id).await? else { return Ok(()) };
+/// is kept for the system to read. Answers when the export expires (its
+/// files are deleted then), or `None` when there is nothing to do.
+pub(crate) async fn run_export(app: &App, id: ExportId, now: DateTime<Utc>) -> AppResult<Option<DateTime<Utc>>> {
+    let Some(export) = app.store.bulk_export(id).await? else { return Ok(None) };
     if export.status != ExportStatus::InProgress {
-        return Ok(());
+        return Ok(Some(export.expires_at));
     }
     let user = app.store.user(export.requested_by).await?.filter(|u| !u.disabled);
     let Some(user) = user else {
-        return Ok(app.store.finish_bulk_export(id, Some("the system's registration was revoked"), now).await?);
+        app.store.finish_bulk_export(id, Some("the system's registration was revoked"), now).await?;
+        return Ok(Some(export.expires_at));
     };
     let caller = Caller { user, client: None };
     let origin = export.request.split("/fhir/r4").next().unwrap_or_default().to_owned();
@@ -256,5 +261,11 @@ pub(crate) async fn run_export(app: &App, id: ExportId, now: DateTime<Utc>) -> A
         Err(err) => app.store.finish_bulk_export(id, Some(&err.to_string()), Utc::now()).await?,
     }
     tracing::info!(export.id = %id, "bulk export finished");
+    Ok(Some(export.expires_at))
+}
+
+/// Deletes an export and its files once they expire.
+pub(crate) async fn expire_export(app: &App, id: ExportId) -> AppResult<()> {
+    app.store.delete_bulk_export(id).await?;
     Ok(())
 }

@@ -33,12 +33,47 @@ pub const SCAN_KEY: &str = "subscription_scan";
 pub const SCAN_EVERY: TimeDelta = TimeDelta::seconds(5);
 /// Most events one scan reads per subscription.
 const EVENTS_PER_SCAN: u32 = 100;
+/// Events are read only once this old: a write timed before it committed
+/// (a group commit, a concurrent transaction, another server) is then
+/// visible, so the cursor never passes an event still to commit.
+pub const SETTLE: TimeDelta = TimeDelta::seconds(5);
 
+/// Whether an endpoint may be sent notifications: `https://` to a named host or a
+/// public address, or plain `http://` to this machine (a system's own
+/// relay); never with user information, never to a private, loopback or
+/// link-local address over https (the server's own network is not for
+/// systems to reach through it).
 fn endpoint_ok(endpoint: &str) -> bool {
-    let local = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| endpoint.starts_with(p));
-    (endpoint.starts_with("https://") || local)
-        && endpoint.len() <= 500
-        && !endpoint.chars().any(|c| c.is_whitespace() || c.is_control())
+    use std::net::IpAddr;
+    let Ok(url) = reqwest::Url::parse(endpoint) else { return false };
+    if endpoint.len() > 500 || !url.username().is_empty() || url.password().is_some() {
+        return false;
+    }
+    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let ip = host.parse::<IpAddr>().ok();
+    let local = host == "localhost" || ip.is_some_and(|ip| ip.is_loopback());
+    let internal = ip.is_some_and(|ip| match ip {
+        IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+    });
+    match url.scheme() {
+        "https" => !host.is_empty() && !internal && host != "localhost",
+        "http" => local,
+        _ => false,
+    }
+}
+
+/// The headers a system may have sent with its notifications: its own
+/// credentials (`Authorization`, or an `X-` header), each a valid HTTP
+/// header; never one that frames or routes the request.
+fn header_ok(header: &str) -> bool {
+    let Some((name, value)) = header.split_once(':') else { return false };
+    let (name, value) = (name.trim(), value.trim());
+    let allowed = name.eq_ignore_ascii_case("authorization") || name.to_ascii_lowercase().starts_with("x-");
+    header.len() <= 500
+        && allowed
+        && reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+        && reqwest::header::HeaderValue::from_str(value).is_ok()
 }
 
 /// Makes a subscription (registered systems only) and sends its handshake.
@@ -57,9 +92,11 @@ pub async fn create(app: &App, caller: &Caller, by_system: bool, new: NewSubscri
             "must be an https:// address (http:// only to this machine)",
         ));
     }
-    let header_ok = |h: &String| h.len() <= 500 && h.contains(':') && !h.chars().any(char::is_control);
-    if new.headers.len() > 5 || !new.headers.iter().all(header_ok) {
-        return Err(AppError::invalid("channel.header", "up to 5 headers, each \"Name: value\" on one line"));
+    if new.headers.len() > 5 || !new.headers.iter().all(|h| header_ok(h)) {
+        return Err(AppError::invalid(
+            "channel.header",
+            "up to 5 headers, each Authorization or X-…, as \"Name: value\" on one line",
+        ));
     }
     if let Some(patient) = new.patient {
         crate::fhir_reads::read_patient(app, caller, patient)
@@ -100,7 +137,7 @@ pub async fn list(app: &App, caller: &Caller) -> AppResult<Vec<Subscription>> {
 /// Ends a subscription the caller made: nothing more is sent.
 pub async fn end(app: &App, caller: &Caller, id: SubscriptionId) -> AppResult<()> {
     read(app, caller, id).await?;
-    app.store.set_subscription_status(id, SubscriptionStatus::Off, None).await?;
+    app.store.set_subscription_status(id, None, SubscriptionStatus::Off, None).await?;
     Ok(())
 }
 
@@ -118,14 +155,13 @@ pub async fn seed(app: &App, now: DateTime<Utc>) {
 }
 
 /// Reads one subscription's new events and writes its notification.
-pub(crate) async fn scan_one(app: &App, subscription: &Subscription) -> AppResult<()> {
+pub(crate) async fn scan_one(app: &App, subscription: &Subscription, now: DateTime<Utc>) -> AppResult<()> {
     let (at, key) = (&subscription.cursor.0, subscription.cursor.1.as_str());
-    let events = app.store.topic_events(subscription.topic, (*at, key), EVENTS_PER_SCAN).await?;
+    let events = app.store.topic_events(subscription.topic, (*at, key), now - SETTLE, EVENTS_PER_SCAN).await?;
     let Some(last) = events.last() else { return Ok(()) };
     let Some(owner) = app.store.user(subscription.owner).await?.filter(|u| !u.disabled) else {
-        app.store
-            .set_subscription_status(subscription.id, SubscriptionStatus::Off, Some("the system was revoked"))
-            .await?;
+        let revoked = Some("the system was revoked");
+        app.store.set_subscription_status(subscription.id, None, SubscriptionStatus::Off, revoked).await?;
         return Ok(());
     };
     let caller = Caller { user: owner, client: None };
@@ -135,9 +171,12 @@ pub(crate) async fn scan_one(app: &App, subscription: &Subscription) -> AppResul
         if subscription.patient.is_some_and(|p| p != event.patient) || (event.internal && !staff) {
             continue;
         }
-        // Told only of what its account may read, as the core policy decides now.
-        if authorize_thread(app, &caller, event.thread, ThreadAction::Read).await.is_err() {
-            continue;
+        // Told only of what its account may read, as the core policy decides now;
+        // a failure to decide stops the scan here, before the cursor moves.
+        match authorize_thread(app, &caller, event.thread, ThreadAction::Read).await {
+            Ok(_) => {}
+            Err(AppError::NotFound | AppError::Forbidden(_)) => continue,
+            Err(other) => return Err(other),
         }
         focus.push(match (subscription.topic, event.message) {
             (Topic::CommunicationCreated, Some(message)) => format!("Communication/{message}"),

@@ -225,5 +225,9 @@ async fn client_named_by(app: &App, assertion: &str) -> Result<SystemClient, Tok
     if client.revoked_at.is_some() || client.account.disabled {
         return Err(TokenRefusal::InvalidClient("this system's registration was revoked".into()));
     }
+    // Its account's role may have been changed since it was registered.
+    if !policy::may_act_as_system(client.account.role) {
+        return Err(TokenRefusal::InvalidClient("this system's account has a role systems may not act with".into()));
+    }
     Ok(client)
 }

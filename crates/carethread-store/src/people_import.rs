@@ -25,8 +25,8 @@ pub enum ImportStep {
     /// A person: created with this account if unknown, else brought up to
     /// date (name, birth date, language; never the role or password).
     Account { key: ImportKey, user: NewUser, password_hash: String },
-    /// A proxy's access to a patient: added, or the one in force brought up
-    /// to date (scope and end).
+    /// A proxy's access to a patient: added when none is in force (access in
+    /// force is the patient's to change, and is kept as it is).
     Grant { patient: ImportKey, proxy: ImportKey, scope: ProxyScope, expires_at: Option<DateTime<Utc>> },
     /// Clinicians added to a patient's care team (those already on it stay).
     CareTeam { patient: ImportKey, members: Vec<ImportKey> },
@@ -38,7 +38,8 @@ pub enum ImportOutcome {
     Created(UserId),
     Updated(UserId),
     GrantAdded,
-    GrantUpdated,
+    /// Access in force was kept as it is (or the one described had ended).
+    GrantKept,
     /// How many clinicians were added (0 when all were on the team already).
     MembersAdded(u64),
 }

@@ -65,10 +65,13 @@ async fn a_clinic_is_onboarded_from_its_ehr_once_however_often_it_syncs() {
         // The same bundle again, with her name corrected: nobody twice, the name brought up to date.
         let mut again = bundle();
         again["entry"][0]["resource"]["name"] = json!([{"text": "Rosa María Díaz"}]);
+        // The EHR says read-only now: access in force is the patient's to change, and is kept.
+        again["entry"][2]["resource"]["extension"][0]["valueCode"] = json!("read_only");
         let second = import(&app, &admin, &again).await;
         assert_eq!(statuses(&second), ["200 OK", "200 OK", "200 OK", "200 OK"], "{:?}", second.body);
         assert_eq!(users(&app, &admin).await, before + 3);
-        assert_eq!(app.store.proxy_grants(Some(patient_id), None).await.expect("grants").len(), 1);
+        let kept = app.store.proxy_grants(Some(patient_id), None).await.expect("grants");
+        assert_eq!((kept.len(), kept[0].scope.as_str()), (1, "full"), "the access in force is kept as it was");
         let renamed = app.store.user(patient_id).await.expect("read").expect("patient");
         assert_eq!(renamed.display_name.as_str(), "Rosa María Díaz");
 

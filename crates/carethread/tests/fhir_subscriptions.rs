@@ -179,9 +179,25 @@ async fn subscriptions_are_for_systems_with_safe_endpoints() {
         let kim = app.login("rn.kim").await;
         let asked = subscription("https://lab.example/hook");
         assert_eq!(fhir(&app, Method::POST, "Subscription", &kim, Some(asked)).await.status, StatusCode::FORBIDDEN);
-        for endpoint in ["http://lab.example/hook", "ftp://127.0.0.1/x", ""] {
+        let internal = [
+            "http://lab.example/hook",
+            "ftp://127.0.0.1/x",
+            "",
+            "http://localhost:@10.0.0.5/x",
+            "https://user:pw@lab.example/hook",
+            "https://10.0.0.5/hook",
+            "https://169.254.169.254/latest",
+            "https://[::1]/hook",
+        ];
+        for endpoint in internal {
             let r = fhir(&app, Method::POST, "Subscription", &token, Some(subscription(endpoint))).await;
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{endpoint}: {:?}", r.body);
+        }
+        for header in ["Host: internal.example", "Content-Length: 0", "Authorization: a\r\nX-Evil: 1", "no colon"] {
+            let mut asked = subscription("https://lab.example/hook");
+            asked["channel"]["header"] = json!([header]);
+            let r = fhir(&app, Method::POST, "Subscription", &token, Some(asked)).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{header:?}: {:?}", r.body);
         }
         let mut filtered = subscription("https://lab.example/hook");
         filtered["_criteria"] = json!({"extension": [{"url": "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria",

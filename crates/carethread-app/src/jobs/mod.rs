@@ -91,6 +91,8 @@ pub enum Job {
     RetentionSweep,
     /// Write the files of a FHIR Bulk Data export a system asked for.
     BulkExport { export: carethread_core::ids::ExportId },
+    /// Delete an export's files when they expire.
+    BulkExportExpire { export: carethread_core::ids::ExportId },
     /// Send a new subscription's handshake.
     SubscriptionHandshake { subscription: carethread_core::ids::SubscriptionId },
     /// Read the active subscriptions' new events (recurring).
@@ -114,6 +116,7 @@ impl Job {
             Job::OverdueScan => "overdue_scan",
             Job::RetentionSweep => "retention_sweep",
             Job::BulkExport { .. } => "bulk_export",
+            Job::BulkExportExpire { .. } => "bulk_export_expire",
             Job::SubscriptionHandshake { .. } => "subscription_handshake",
             Job::SubscriptionScan => "subscription_scan",
             Job::SubscriptionNotify { .. } => "subscription_notify",
@@ -188,6 +191,16 @@ pub(crate) async fn run(app: &crate::App, job: &Job, now: DateTime<Utc>) -> runn
             subscriptions::notify(app, *subscription, *first_event, focus, now).await
         }
         Job::BulkExport { export } => match crate::bulk_export::run_export(app, *export, now).await {
+            Ok(expires) => {
+                let expire = expires.map(|at| Job::BulkExportExpire { export: *export }.at(at, None));
+                runner::Outcome::Done(carethread_store::JobEffects {
+                    follow_ups: expire.into_iter().collect(),
+                    ..Default::default()
+                })
+            }
+            Err(err) => runner::Outcome::Retry(format!("store: {err}")),
+        },
+        Job::BulkExportExpire { export } => match crate::bulk_export::expire_export(app, *export).await {
             Ok(()) => runner::Outcome::Done(carethread_store::JobEffects::default()),
             Err(err) => runner::Outcome::Retry(format!("store: {err}")),
         },

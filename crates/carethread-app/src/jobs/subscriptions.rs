@@ -58,12 +58,19 @@ pub(super) async fn handshake(app: &App, id: SubscriptionId, now: DateTime<Utc>)
         Err(err) => return Outcome::Retry(format!("store: {err}")),
     };
     if let Err(why) = post(&subscription, &bundle(&subscription, true, 1, &[], now)).await {
-        if let Err(err) = app.store.set_subscription_status(id, SubscriptionStatus::Requested, Some(&why)).await {
+        let still = Some(SubscriptionStatus::Requested);
+        if let Err(err) = app.store.set_subscription_status(id, still, SubscriptionStatus::Requested, Some(&why)).await
+        {
             tracing::warn!(subscription.id = %id, error = %err, "could not record a failed handshake");
         }
         return Outcome::Retry(why);
     }
-    match app.store.set_subscription_status(id, SubscriptionStatus::Active, None).await {
+    // Only a subscription still waiting becomes active (not one ended meanwhile).
+    match app
+        .store
+        .set_subscription_status(id, Some(SubscriptionStatus::Requested), SubscriptionStatus::Active, None)
+        .await
+    {
         Ok(_) => Outcome::Done(JobEffects::default()),
         Err(err) => Outcome::Retry(format!("store: {err}")),
     }
@@ -76,7 +83,7 @@ pub(super) async fn scan(app: &App, now: DateTime<Utc>) -> Outcome {
         Err(err) => return Outcome::Retry(format!("store: {err}")),
     };
     for subscription in &active {
-        if let Err(err) = scan_one(app, subscription).await {
+        if let Err(err) = scan_one(app, subscription, now).await {
             tracing::warn!(subscription.id = %subscription.id, error = %err, "a subscription's events could not be read");
         }
     }

@@ -101,20 +101,21 @@ impl<D: Dialect> Sql<D> {
         created_by: UserId,
         now: DateTime<Utc>,
     ) -> StoreResult<ImportOutcome> {
-        let updated = sqlx::query::<D>(
-            "UPDATE proxy_grants SET scope = $3, expires_at = $4 WHERE patient_id = $1 AND proxy_id = $2 \
-             AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $5)",
+        // Access already in force is the patient's to change, not the EHR's: kept as it is.
+        let in_force: Option<String> = sqlx::query::<D>(
+            "SELECT id FROM proxy_grants WHERE patient_id = $1 AND proxy_id = $2 \
+             AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3) LIMIT 1",
         )
         .bind_v(patient.to_string())
         .bind_v(proxy.to_string())
-        .bind_v(scope.as_str())
-        .bind_v(expires_at.map(ms))
         .bind_v(ms(now))
-        .execute_with(&mut *conn)
-        .await?
-        .rows_affected();
-        if updated > 0 {
-            return Ok(ImportOutcome::GrantUpdated);
+        .fetch_optional_scalar_with(&mut *conn)
+        .await?;
+        if in_force.is_some() {
+            return Ok(ImportOutcome::GrantKept);
+        }
+        if expires_at.is_some_and(|end| end <= now) {
+            return Ok(ImportOutcome::GrantKept);
         }
         sqlx::query::<D>(
             "INSERT INTO proxy_grants (id, patient_id, proxy_id, scope, expires_at, revoked_at, created_by, created_at) \

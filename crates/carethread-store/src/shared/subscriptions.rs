@@ -91,16 +91,20 @@ impl<B: Backend> crate::Subscriptions for B {
     async fn set_subscription_status(
         &self,
         id: SubscriptionId,
+        only_if: Option<SubscriptionStatus>,
         status: SubscriptionStatus,
         error: Option<&str>,
     ) -> StoreResult<bool> {
-        let changed = sqlx::query::<B::D>("UPDATE subscriptions SET status = $2, error = $3 WHERE id = $1")
-            .bind_v(id.to_string())
-            .bind_v(status.as_str())
-            .bind_v(error)
-            .execute_with(&self.sql().write)
-            .await?
-            .rows_affected();
+        let changed = sqlx::query::<B::D>(
+            "UPDATE subscriptions SET status = $2, error = $3 WHERE id = $1 AND ($4 = '' OR status = $4)",
+        )
+        .bind_v(id.to_string())
+        .bind_v(status.as_str())
+        .bind_v(error)
+        .bind_v(only_if.map_or("", SubscriptionStatus::as_str))
+        .execute_with(&self.sql().write)
+        .await?
+        .rows_affected();
         Ok(changed > 0)
     }
 
@@ -108,24 +112,28 @@ impl<B: Backend> crate::Subscriptions for B {
         &self,
         topic: Topic,
         after: (DateTime<Utc>, &str),
+        until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<TopicEvent>> {
         let statement = match topic {
             Topic::CommunicationCreated => {
                 "SELECT m.sent_at AS at, m.id AS event_key, m.thread_id, t.patient_id, m.id AS message_id, m.internal \
                  FROM messages m JOIN threads t ON t.id = m.thread_id \
-                 WHERE (m.sent_at > $1 OR (m.sent_at = $1 AND m.id > $2)) ORDER BY m.sent_at, m.id LIMIT $3"
+                 WHERE (m.sent_at > $1 OR (m.sent_at = $1 AND m.id > $2)) AND m.sent_at <= $4 \
+                 ORDER BY m.sent_at, m.id LIMIT $3"
             }
             Topic::TaskChanged => {
                 "SELECT c.at, c.thread_id AS event_key, c.thread_id, t.patient_id, NULL AS message_id, FALSE AS internal \
                  FROM thread_changes c JOIN threads t ON t.id = c.thread_id \
-                 WHERE (c.at > $1 OR (c.at = $1 AND c.thread_id > $2)) ORDER BY c.at, c.thread_id LIMIT $3"
+                 WHERE (c.at > $1 OR (c.at = $1 AND c.thread_id > $2)) AND c.at <= $4 \
+                 ORDER BY c.at, c.thread_id LIMIT $3"
             }
         };
         let rows = sqlx::query::<B::D>(statement)
             .bind_v(ms(after.0))
             .bind_v(after.1)
             .bind_v(i64::from(limit))
+            .bind_v(ms(until))
             .fetch_all_with(&self.sql().read)
             .await?;
         rows.iter()

@@ -97,6 +97,21 @@ impl<B: Backend> crate::SystemClients for B {
                     .bind_v(&user)
                     .execute_with(&mut *conn)
                     .await?;
+                // Nothing more is sent to it, and what it exported is gone.
+                sqlx::query::<B::D>("UPDATE subscriptions SET status = 'off', error = 'the system was revoked' WHERE owner_id = $1")
+                    .bind_v(&user)
+                    .execute_with(&mut *conn)
+                    .await?;
+                sqlx::query::<B::D>(
+                    "DELETE FROM bulk_export_files WHERE export_id IN (SELECT id FROM bulk_exports WHERE requested_by = $1)",
+                )
+                .bind_v(&user)
+                .execute_with(&mut *conn)
+                .await?;
+                sqlx::query::<B::D>("DELETE FROM bulk_exports WHERE requested_by = $1")
+                    .bind_v(&user)
+                    .execute_with(&mut *conn)
+                    .await?;
                 Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "system_client", &id.to_string())))
             })
             .await

@@ -15,17 +15,22 @@ pub trait Subscriptions: Send + Sync {
     async fn subscriptions_of(&self, owner: UserId) -> StoreResult<Vec<Subscription>>;
     /// Every active subscription.
     async fn active_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+    /// Sets the status (and why, for an error), only while it is `only_if`
+    /// when that is given; `false` when nothing changed.
     async fn set_subscription_status(
         &self,
         id: SubscriptionId,
+        only_if: Option<SubscriptionStatus>,
         status: SubscriptionStatus,
         error: Option<&str>,
     ) -> StoreResult<bool>;
-    /// The topic's events after the cursor, oldest first, at most `limit`.
+    /// The topic's events after the cursor and at or before `until`, oldest
+    /// first, at most `limit`.
     async fn topic_events(
         &self,
         topic: Topic,
         after: (DateTime<Utc>, &str),
+        until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<TopicEvent>>;
     /// Moves the subscription's cursor past the events read and adds the

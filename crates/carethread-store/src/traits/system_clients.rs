@@ -16,7 +16,8 @@ pub trait SystemClients: Send + Sync {
     /// Every registered system, newest first, revoked ones too.
     async fn system_clients(&self) -> StoreResult<Vec<SystemClient>>;
     async fn system_client(&self, id: ClientId) -> StoreResult<Option<SystemClient>>;
-    /// Revokes a system: its account is disabled and its tokens end at once.
+    /// Revokes a system: its account is disabled, its tokens end at once, its
+    /// subscriptions are turned off and its bulk exports deleted.
     /// `false` when there is no such system or it was revoked already.
     async fn revoke_system_client(&self, id: ClientId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool>;
     /// Uses an assertion's `jti` once and starts the token's session with its

@@ -40,7 +40,7 @@ pub(super) async fn import(store: &Arc<dyn Store>, settings: ClinicSettings, fil
                     match outcome {
                         ImportOutcome::Created(_) | ImportOutcome::GrantAdded => created += 1,
                         ImportOutcome::MembersAdded(n) => created += n,
-                        ImportOutcome::Updated(_) | ImportOutcome::GrantUpdated => updated += 1,
+                        ImportOutcome::Updated(_) | ImportOutcome::GrantKept => updated += 1,
                     }
                 }
             }

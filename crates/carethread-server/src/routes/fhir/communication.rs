@@ -79,7 +79,10 @@ pub(super) async fn search(Searching { state, headers, auth, query }: Searching)
         .next
         .map(|(sent, message)| format!("{base}/Communication?{}", search.query_after(&PageCursor { sent, message })));
     let mut bundle = carethread_fhir::searchset(Some(page.total), &self_url, next_url.as_deref(), entries);
-    if search.include_part_of {
+    // A system's token includes tasks only when its scopes allow reading them.
+    let may_read_tasks =
+        auth.scopes.as_ref().is_none_or(|s| s.allows("Task", carethread_fhir::smart::Permission::Read));
+    if search.include_part_of && may_read_tasks {
         let caller = auth.caller();
         let mut included = Vec::new();
         for thread in &page.threads {

@@ -101,7 +101,6 @@ pub(super) async fn search(Searching { state, headers, auth, query }: Searching)
     Ok(Fhir(carethread_fhir::searchset(total, &self_url, next_url.as_deref(), entries)))
 }
 
-/// A pool and the staff who work from it; an unknown pool answers 404.
 /// `GET /fhir/r4/Group?name=`: the pools whose name matches, with their staff.
 pub(super) async fn search_groups(Searching { state, headers, auth, query }: Searching) -> FhirResult {
     let search = carethread_fhir::PeopleSearch::parse(carethread_fhir::PeopleKind::Group, &query_pairs(query)?)?;
@@ -121,6 +120,7 @@ pub(super) async fn search_groups(Searching { state, headers, auth, query }: Sea
     Ok(Fhir(carethread_fhir::searchset(Some(entries.len() as u64), &self_url, None, entries)))
 }
 
+/// A pool and the staff who work from it; an unknown pool answers 404.
 pub(super) async fn read_group(Reading { state, auth, id }: Reading<PoolId>) -> FhirResult {
     let (found, members) = fhir_tasks::read_group(&state.app(), &auth.caller(), id).await?;
     let members: Vec<Party> = members.iter().map(party).collect();
