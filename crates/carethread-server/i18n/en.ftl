@@ -993,3 +993,23 @@ record-made = made
 record-empty = No conversations yet.
 record-started = Started
 record-file = File:
+
+# Administration: systems on the FHIR API
+admin-systems = Systems (FHIR)
+admin-systems-intro = Systems such as a laboratory interface or the clinic's EHR reach CareThread through its FHIR API. Each signs in with its own key (SMART Backend Services), acts with the role you give it, and is limited to the scopes you register: add its account to the care teams and pools whose conversations it works with. Revoking a system ends its access at once.
+admin-systems-current = Registered systems
+admin-systems-none = No system is registered.
+admin-systems-name = Name
+admin-systems-role = Role
+admin-systems-client = Client id
+admin-systems-scopes = Scopes
+admin-systems-scopes_hint = SMART system scopes, separated by spaces, for example: system/Communication.crs system/Patient.rs
+admin-systems-since = Registered
+admin-systems-action = Access
+admin-systems-revoke = Revoke
+admin-systems-revoke_one = Revoke the access of { $name }
+admin-systems-revoked = Revoked
+admin-systems-new = Register a system
+admin-systems-jwks = Public keys (JWK Set)
+admin-systems-jwks_hint = The system's public keys as a JSON Web Key Set, each with a kid: RSA of 2048 bits or more, or P-384. Never paste a private key.
+admin-systems-register = Register

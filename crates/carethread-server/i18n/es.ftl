@@ -993,3 +993,23 @@ record-made = creado el
 record-empty = Todavía no hay conversaciones.
 record-started = Iniciada el
 record-file = Archivo:
+
+# Administration: systems on the FHIR API
+admin-systems = Sistemas (FHIR)
+admin-systems-intro = Sistemas como la interfaz del laboratorio o la historia clínica electrónica de la clínica usan CareThread a través de su API FHIR. Cada uno se identifica con su propia clave (SMART Backend Services), actúa con el rol que usted le da y se limita a los permisos que registra: agregue su cuenta a los equipos de atención y grupos cuyas conversaciones atiende. Revocar un sistema termina su acceso de inmediato.
+admin-systems-current = Sistemas registrados
+admin-systems-none = No hay ningún sistema registrado.
+admin-systems-name = Nombre
+admin-systems-role = Rol
+admin-systems-client = Identificador de cliente
+admin-systems-scopes = Permisos
+admin-systems-scopes_hint = Permisos SMART de sistema, separados por espacios, por ejemplo: system/Communication.crs system/Patient.rs
+admin-systems-since = Registrado
+admin-systems-action = Acceso
+admin-systems-revoke = Revocar
+admin-systems-revoke_one = Revocar el acceso de { $name }
+admin-systems-revoked = Revocado
+admin-systems-new = Registrar un sistema
+admin-systems-jwks = Claves públicas (JWK Set)
+admin-systems-jwks_hint = Las claves públicas del sistema como JSON Web Key Set, cada una con su kid: RSA de 2048 bits o más, o P-384. Nunca pegue una clave privada.
+admin-systems-register = Registrar

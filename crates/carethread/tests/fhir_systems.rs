@@ -240,3 +240,47 @@ async fn a_system_signing_with_rs384_gets_a_token() {
         assert_eq!(read.status, StatusCode::OK, "a nurse on her care team reads her record: {:?}", read.body);
     }
 }
+
+/// The portal's page does what the API does: register (a bad key set comes
+/// back with what was typed and the field marked), list, revoke.
+#[tokio::test]
+async fn an_administrator_registers_and_revokes_a_system_in_the_portal() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin = Browser::sign_in(&app, "admin").await;
+        let page = admin.get("/admin/systems").await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}");
+        assert!(page.html.contains("No system is registered."), "{backend:?}");
+        let signer = Signer::ec();
+        let mut private = signer.jwks();
+        private["keys"][0]["d"] = json!("c2VjcmV0");
+        let register = async |jwks: &str| {
+            let fields = [("action", "register"), ("name", "Lab interface"), ("role", "nurse")];
+            let rest = [("scopes", "system/Communication.rs"), ("jwks", jwks)];
+            admin.post("/admin/systems", &[&fields[..], &rest[..]].concat()).await
+        };
+        let refused = register(&private.to_string()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(refused.html.contains("value=\"Lab interface\""), "what was typed is kept");
+        assert!(refused.html.contains("id=\"system-jwks\"") && refused.html.contains("aria-invalid=\"true\""));
+
+        let registered = register(&signer.jwks().to_string()).await;
+        assert_eq!(registered.status, StatusCode::SEE_OTHER, "{backend:?}: {}", registered.html);
+        let page = admin.get("/admin/systems?saved=1").await;
+        assert!(page.html.contains("Lab interface") && page.html.contains("system/Communication.rs"));
+        let token = app.login("admin").await;
+        let listed = app.get("/api/v1/admin/system-clients", &token).await;
+        let client = listed.body["clients"][0]["client_id"].as_str().expect("registered").to_owned();
+        assert!(page.html.contains(&client), "the client id to give the system");
+        assert_eq!(token_for(&app, &signer, &client, "system/Communication.rs").await.status, StatusCode::OK);
+
+        let revoked = admin.post("/admin/systems", &[("action", "revoke"), ("client", &client)]).await;
+        assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{backend:?}");
+        let again = token_for(&app, &signer, &client, "system/Communication.rs").await;
+        assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+        assert!(admin.get("/admin/systems").await.html.contains("Revoked"));
+
+        let nurse = Browser::sign_in(&app, "rn.kim").await;
+        assert_eq!(nurse.get("/admin/systems").await.status, StatusCode::SEE_OTHER, "{backend:?}");
+    }
+}

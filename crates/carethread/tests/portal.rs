@@ -55,6 +55,7 @@ async fn every_page_answers_every_role_as_the_policy_says() {
             ("/admin/grants".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
             ("/admin/clinic".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
             ("/admin/jobs".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
+            ("/admin/systems".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
             ("/visit-requests".into(), [303, 403, 403, 403, 403, 403, 403, 200, 200, 403, 403]),
             ("/insights".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             // E-visit billing: the queue (billing staff), the settings (administrators), and the

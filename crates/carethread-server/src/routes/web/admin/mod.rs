@@ -34,6 +34,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/jobs", section!(jobs_view, ()))
         .route("/admin/jobs/{id}/retry", post(retry_job))
         .route("/admin/legal-holds", section!(holds_view, &HoldForm::default()).post(change_holds))
+        .route("/admin/systems", section!(systems_view, &SystemForm::default()).post(change_systems))
 }
 
 /// A section's page as first opened: its form empty (`$blank`), nothing
@@ -48,7 +49,7 @@ macro_rules! section {
 use section;
 
 /// The administration sections, in the order of the menu.
-const SECTIONS: [(&str, &str); 9] = [
+const SECTIONS: [(&str, &str); 10] = [
     ("/admin", "admin-title-ai"),
     ("/admin/users", "admin-users"),
     ("/admin/care-teams", "admin-care_teams"),
@@ -58,6 +59,7 @@ const SECTIONS: [(&str, &str); 9] = [
     ("/admin/clinic", "admin-clinic"),
     ("/admin/jobs", "admin-jobs"),
     ("/admin/legal-holds", "admin-holds"),
+    ("/admin/systems", "admin-systems"),
 ];
 
 #[derive(Deserialize, Default)]
@@ -237,6 +239,7 @@ mod legal_holds;
 mod overview;
 mod pools;
 mod routing;
+mod systems;
 mod users;
 
 use care_teams::{care_teams_view, change_care_team};
@@ -247,6 +250,7 @@ use legal_holds::{HoldForm, change_holds, holds_view};
 use overview::{overview, switch_ai};
 use pools::{change_pools, pools_view};
 use routing::{change_routing, routing_view};
+use systems::{SystemForm, change_systems, systems_view};
 use users::{NewUserForm, add_user, change_user, users_view};
 
 #[cfg(test)]
