@@ -350,16 +350,16 @@ fn a_reader_that_stops_reading_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-#[test]
-fn visits_from_the_practices_schedule_are_imported_and_bad_lines_named() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
+/// A migrated data directory in `dir` with the demo clinic and a
+/// conversation Alice started (written with the key the command made):
+/// the directory, the thread, and Alice's id.
+fn demo_with_a_thread(dir: &std::path::Path) -> (std::path::PathBuf, String, String) {
+    let data = dir.join("data");
     let url = format!("sqlite://{}", data.join("carethread.db").display());
     let migrate = carethread(&["migrate", "--database-url", &url], "");
     assert!(migrate.status.success(), "{}", text(&migrate.stderr));
-    // A conversation Alice started, written with the key the command created.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let thread = runtime.block_on(async {
+    let (thread, alice) = runtime.block_on(async {
         let master = carethread_store::MasterKey::load_or_create(&data.join("master.key")).expect("key");
         let store = carethread_store::open(&url, master).await.expect("open");
         let clinic = carethread::demo::seed(&store, "demo", false).await.expect("seed");
@@ -370,8 +370,16 @@ fn visits_from_the_practices_schedule_are_imported_and_bad_lines_named() {
             body: "My knee hurts on the stairs.".to_owned(),
             ..carethread_app::threads::StartThread::default()
         };
-        carethread_app::threads::start_thread(&app, &alice, start).await.expect("thread").thread_id
+        let started = carethread_app::threads::start_thread(&app, &alice, start).await.expect("thread");
+        (started.thread_id.to_string(), alice.user.id.to_string())
     });
+    (data, thread, alice)
+}
+
+#[test]
+fn visits_from_the_practices_schedule_are_imported_and_bad_lines_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (data, thread, _) = demo_with_a_thread(dir.path());
     let yesterday = (chrono::Utc::now() - chrono::TimeDelta::days(2)).date_naive();
     let file = dir.path().join("visits.csv");
     let csv = format!("thread_id,visited_on\n{thread},{yesterday}\n{thread},not-a-date\nnobody,{yesterday}\n");
@@ -394,25 +402,7 @@ fn visits_from_the_practices_schedule_are_imported_and_bad_lines_named() {
 #[test]
 fn a_patients_record_is_exported_as_she_downloads_it() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
-    let url = format!("sqlite://{}", data.join("carethread.db").display());
-    let migrate = carethread(&["migrate", "--database-url", &url], "");
-    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let alice = runtime.block_on(async {
-        let master = carethread_store::MasterKey::load_or_create(&data.join("master.key")).expect("key");
-        let store = carethread_store::open(&url, master).await.expect("open");
-        let clinic = carethread::demo::seed(&store, "demo", false).await.expect("seed");
-        let app = carethread_app::App::new(store.clone(), carethread_core::clinic::ClinicSettings::default());
-        let alice = carethread_app::Caller { user: clinic.user("patient.alice").expect("alice").clone(), client: None };
-        let start = carethread_app::threads::StartThread {
-            subject: "Knee pain".to_owned(),
-            body: "My knee hurts on the stairs.".to_owned(),
-            ..carethread_app::threads::StartThread::default()
-        };
-        carethread_app::threads::start_thread(&app, &alice, start).await.expect("thread");
-        alice.user.id.to_string()
-    });
+    let (data, _, alice) = demo_with_a_thread(dir.path());
     let data_arg = data.to_str().expect("utf-8 path");
     let html = carethread(&["export", "--data-dir", data_arg, "--patient", &alice], "");
     assert!(html.status.success(), "{}", text(&html.stderr));

@@ -3,8 +3,8 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use carethread_app::fhir_facts::communication_facts;
 use carethread_app::fhir_reads::{self, MessageQuery};
 use carethread_app::fhir_writes;
@@ -41,10 +41,7 @@ pub(super) async fn create(
     let read = fhir_reads::read_message(&state.app(), &caller, id).await?;
     let base = base_url(&state, &headers);
     let created = carethread_fhir::communication(&communication_facts(&read.thread, read.index, &origin(&base)));
-    let mut response = (StatusCode::CREATED, Fhir(created)).into_response();
-    let location = HeaderValue::from_str(&format!("{base}/Communication/{id}")).map_err(ApiError::internal)?;
-    response.headers_mut().insert(header::LOCATION, location);
-    Ok(response)
+    super::created(created, &format!("{base}/Communication/{id}"))
 }
 
 /// A page of the messages the caller may read, newest first, with a `next`

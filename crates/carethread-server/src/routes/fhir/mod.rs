@@ -192,6 +192,14 @@ pub(crate) fn fhir_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, FhirE
     serde_json::from_slice(body).map_err(|_| ApiError::BadRequest("the request body is not valid JSON".into()).into())
 }
 
+/// `201 Created` with the resource made and its address in `Location`.
+pub(crate) fn created(resource: Value, location: &str) -> Result<Response, FhirError> {
+    let mut response = (StatusCode::CREATED, Fhir(resource)).into_response();
+    let location = HeaderValue::from_str(location).map_err(ApiError::internal)?;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
 /// A FHIR resource answered with `application/fhir+json`.
 pub(crate) struct Fhir(pub Value);
 

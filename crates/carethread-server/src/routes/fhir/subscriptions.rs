@@ -5,7 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use carethread_app::subscriptions::{self, NewSubscription};
 use carethread_core::ids::SubscriptionId;
@@ -47,10 +47,7 @@ pub(super) async fn create(
         fhir_base: base.clone(),
     };
     let made = subscriptions::create(&state.app(), &auth.caller(), auth.scopes.is_some(), new).await?;
-    let mut response = (StatusCode::CREATED, Fhir(resource(&made))).into_response();
-    let location = HeaderValue::from_str(&format!("{base}/Subscription/{}", made.id)).map_err(ApiError::internal)?;
-    response.headers_mut().insert(header::LOCATION, location);
-    Ok(response)
+    super::created(resource(&made), &format!("{base}/Subscription/{}", made.id))
 }
 
 /// `GET /fhir/r4/Subscription/{id}`: one of the caller's.
