@@ -283,9 +283,16 @@ pub(crate) async fn check_session(
         return Err(ApiError::Unauthenticated);
     }
     let scopes = session.scopes.as_deref().map(Scopes::parse).transpose().map_err(ApiError::internal)?;
-    // A system's token is for the FHIR API alone.
-    if scopes.is_some() && !request_path(parts).starts_with(crate::routes::FHIR_PREFIX) {
-        return Err(ApiError::Forbidden("this token is for the FHIR API only".into()));
+    // A system's token is for the FHIR API alone, and the files its
+    // Communications link to (`contentAttachment.url`) when it may read them.
+    if let Some(scopes) = &scopes {
+        let path = request_path(parts);
+        let file = parts.method == axum::http::Method::GET
+            && is_attachment_download(path)
+            && scopes.allows("Communication", carethread_fhir::smart::Permission::Read);
+        if !path.starts_with(crate::routes::FHIR_PREFIX) && !file {
+            return Err(ApiError::Forbidden("this token is for the FHIR API only".into()));
+        }
     }
     let client = client_address(parts, &state.trusted_proxies);
     Ok((Authenticated { user, token_hash: hash, client, scopes }, session))
@@ -310,6 +317,12 @@ impl FromRequestParts<AppState> for Authenticated {
         refresh(state, &auth, &session).await?;
         Ok(auth)
     }
+}
+
+/// Whether a path is a file's download, `/api/v1/threads/{id}/attachments/{id}`.
+fn is_attachment_download(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    matches!(segments.as_slice(), ["", "api", "v1", "threads", thread, "attachments", file] if !thread.is_empty() && !file.is_empty())
 }
 
 /// The request's whole path, as the client sent it (a nested router sees
@@ -370,6 +383,19 @@ mod tests {
         let err = parse_json::<Body>(br#"{"subject":"x","internal":"SECRET"}"#).expect_err("wrong type");
         assert!(!format!("{:?}", err.problem()).contains("SECRET"));
         assert_eq!(field_of(err), "internal");
+    }
+
+    #[test]
+    fn only_a_files_download_is_an_attachment_path() {
+        assert!(is_attachment_download("/api/v1/threads/t/attachments/a"));
+        for other in [
+            "/api/v1/threads/t",
+            "/api/v1/threads/t/attachments",
+            "/api/v1/threads//attachments/a",
+            "/api/v1/threads/t/attachments/a/x",
+        ] {
+            assert!(!is_attachment_download(other), "{other}");
+        }
     }
 
     #[test]

@@ -107,10 +107,31 @@ async fn a_system_works_within_its_scopes(app: &TestApp) {
         assert_eq!(refused.body["resourceType"], "OperationOutcome");
         assert_eq!(refused.body["issue"][0]["code"], "forbidden");
     }
-    // And nowhere outside the FHIR API.
+    // And nowhere outside the FHIR API but the files its Communications link to.
     for path in ["/api/v1/threads", "/api/v1/me", &format!("/api/v1/threads/{thread}")] {
         assert_eq!(app.get(path, &token).await.status, StatusCode::FORBIDDEN, "{path}");
     }
+    let photo = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\nrest".to_vec()).file_name("rash.png"));
+    let alice_token = app.login("patient.alice").await;
+    let url = format!("{}/api/v1/threads/{thread}/attachments", app.base);
+    let uploaded = TestApp::reply(app.http.post(url).bearer_auth(&alice_token).multipart(photo)).await;
+    assert!(uploaded.status.is_success(), "{:?}", uploaded.body);
+    let listed = fhir(app, Method::GET, &format!("Communication?part-of={thread}"), &token, None).await;
+    let link = listed.body["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|e| e["resource"]["payload"][0]["contentAttachment"]["url"].as_str())
+        .expect("the photo's address")
+        .to_owned();
+    let file = TestApp::reply(app.http.get(&link).bearer_auth(&token)).await;
+    assert_eq!(file.status, StatusCode::OK, "a file its Communication links to");
+    assert!(file.raw.starts_with(b"\x89PNG"));
+    let narrow = token_for(app, &ec, client, "system/Patient.r").await;
+    let narrow = narrow.body["access_token"].as_str().expect("token").to_owned();
+    let refused = TestApp::reply(app.http.get(&link).bearer_auth(&narrow)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "not without reading Communications");
 
     // A lab notice it sends starts a conversation Alice sees in her portal.
     let notice = json!({"resourceType": "Communication", "status": "completed",
