@@ -6,6 +6,7 @@
 //! in one transaction. Nothing here knows about HTTP.
 
 pub mod ai_admin;
+pub mod app_launch;
 pub mod audit;
 pub mod billing;
 pub mod bulk_export;
@@ -38,6 +39,7 @@ pub mod outbox_admin;
 pub mod overdue_notices;
 pub mod paging_status;
 pub mod passwords;
+pub mod patient_apps;
 pub mod quick_replies;
 pub mod record;
 pub mod release;

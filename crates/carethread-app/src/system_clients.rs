@@ -51,8 +51,8 @@ pub async fn register_client(app: &App, by: Operator<'_>, input: RegisterClient)
     }
     Jwks::parse(&input.jwks).map_err(|e| AppError::invalid("jwks", e.0))?;
     let scopes = Scopes::parse(&input.scopes).map_err(|e| AppError::invalid("scopes", e.to_string()))?;
-    if scopes.is_empty() {
-        return Err(AppError::invalid("scopes", "name at least one, such as system/Communication.rs"));
+    if scopes.is_empty() || !scopes.all_in(carethread_fhir::smart::Context::System) {
+        return Err(AppError::invalid("scopes", "name system/ scopes only, such as system/Communication.rs"));
     }
     let id = ClientId::from_uuid(uuid::Uuid::now_v7());
     let simple = id.to_string().replace('-', "");
@@ -130,6 +130,10 @@ pub enum TokenRefusal {
     InvalidClient(String),
     #[error("{0}")]
     InvalidScope(String),
+    /// A patient's app presented a code or refresh token that is not (or no
+    /// longer) good.
+    #[error("{0}")]
+    InvalidGrant(String),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -149,6 +153,7 @@ impl TokenRefusal {
             TokenRefusal::UnsupportedGrantType(_) => "unsupported_grant_type",
             TokenRefusal::InvalidClient(_) => "invalid_client",
             TokenRefusal::InvalidScope(_) => "invalid_scope",
+            TokenRefusal::InvalidGrant(_) => "invalid_grant",
             TokenRefusal::App(_) => "server_error",
         }
     }

@@ -86,10 +86,19 @@ pub enum AuditAction {
     /// A system asked for a FHIR Bulk Data export (what it then reads is
     /// audited as reads are).
     BulkExport,
+    /// An app was registered for patients to connect, or revoked.
+    PatientAppChange,
+    /// A patient allowed an app to read her record, or refused it.
+    AppConsent,
+    /// A patient's app was given tokens (for its code, or a refresh token),
+    /// or refused them.
+    AppToken,
+    /// A patient disconnected an app.
+    AppDisconnect,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 50] = [
+    pub const ALL: [AuditAction; 54] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -140,6 +149,10 @@ impl AuditAction {
         AuditAction::SystemToken,
         AuditAction::RecordExport,
         AuditAction::BulkExport,
+        AuditAction::PatientAppChange,
+        AuditAction::AppConsent,
+        AuditAction::AppToken,
+        AuditAction::AppDisconnect,
     ];
 
     #[must_use]
@@ -195,6 +208,10 @@ impl AuditAction {
             AuditAction::SystemToken => "session.system_token",
             AuditAction::RecordExport => "patient.record_export",
             AuditAction::BulkExport => "fhir.bulk_export",
+            AuditAction::PatientAppChange => "admin.patient_app",
+            AuditAction::AppConsent => "patient.app_consent",
+            AuditAction::AppToken => "session.app_token",
+            AuditAction::AppDisconnect => "patient.app_disconnect",
         }
     }
 

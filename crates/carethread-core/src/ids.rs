@@ -88,6 +88,14 @@ id_type!(
     /// A FHIR subscription a system made.
     SubscriptionId
 );
+id_type!(
+    /// A patient-facing app registered for SMART App Launch (its `client_id`).
+    AppId
+);
+id_type!(
+    /// A patient's consent letting one app read her record.
+    AppConnectionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -72,6 +72,7 @@ pub mod held;
 mod inputs;
 pub mod jobs;
 mod model;
+mod patient_apps;
 mod people;
 mod people_import;
 mod postgres;
@@ -100,6 +101,7 @@ pub use held::{HeldReply, HeldReplyId, NewHeldReply, ReleaseHeld};
 pub use inputs::*;
 pub use jobs::{ClaimedJob, JobCounts, JobEffects, JobId, JobRecord, JobState, NewJob, SentNotice, WaitingThread};
 pub use model::*;
+pub use patient_apps::{AppConnection, AppTokens, NewAppConnection, PatientApp};
 pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use people_import::{ImportKey, ImportOutcome, ImportStep, Importer};
 pub use postgres::{PostgresStore, ScratchDatabase};
@@ -110,8 +112,8 @@ pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;
 pub use traits::{
     AccessGrants, AuditLog, Billing, BulkExports, ClinicSettings, Contacts, Coverage, Drafting, Equity, EquityPerson,
-    EquityRows, HeldReplies, Keys, LegalHold, Messages, Outbox, People, PeopleImports, Retention, Sessions,
-    StorageHealth, Subscriptions, SystemClients, Threads, TriageResults, VisitRequests,
+    EquityRows, HeldReplies, Keys, LegalHold, Messages, Outbox, PatientApps, People, PeopleImports, Retention,
+    Sessions, StorageHealth, Subscriptions, SystemClients, Threads, TriageResults, VisitRequests,
 };
 pub use visits::{NewVisitRequest, VisitKind, VisitRequest, VisitRequestId, VisitStatus};
 
@@ -123,8 +125,8 @@ pub mod prelude {
     pub use crate::traits::insights::Insights;
     pub use crate::traits::{
         AccessGrants, AuditLog, Billing, BulkExports, ClinicSettings, Contacts, Coverage, Drafting, Equity,
-        HeldReplies, Keys, Messages, Outbox, People, PeopleImports, Retention, Sessions, StorageHealth, Subscriptions,
-        SystemClients, Threads, TriageResults, VisitRequests,
+        HeldReplies, Keys, Messages, Outbox, PatientApps, People, PeopleImports, Retention, Sessions, StorageHealth,
+        Subscriptions, SystemClients, Threads, TriageResults, VisitRequests,
     };
 }
 
@@ -160,6 +162,7 @@ pub trait Store:
     + PeopleImports
     + BulkExports
     + Subscriptions
+    + PatientApps
     + Send
     + Sync
     + 'static

@@ -190,6 +190,15 @@ pub const fn may_act_as_system(role: Role) -> bool {
     role.is_staff() || matches!(role, Role::Auditor)
 }
 
+/// Whether a person with this role may connect an app of her own to her
+/// record (SMART App Launch, standalone). Only a patient, for herself: a
+/// proxy's access is the patient's to give and is not handed on to apps,
+/// and staff reach the record through the portal and registered systems.
+#[must_use]
+pub const fn may_connect_app(role: Role) -> bool {
+    matches!(role, Role::Patient)
+}
+
 /// Whether the role takes part in messaging at all. Admins and auditors do
 /// not: they answer 403 on message routes (their existence is no secret).
 #[must_use]

@@ -1,10 +1,14 @@
-//! SMART on FHIR for systems (Backend Services): the scopes a token may
-//! hold and the signed assertion a client authenticates with.
+//! SMART on FHIR: for systems (Backend Services), the scopes a token may
+//! hold and the signed assertion a client authenticates with; for a
+//! patient's apps (App Launch), what a launch asks for, PKCE and the
+//! `id_token`.
 
 mod assertion;
+mod launch;
 mod scopes;
 
 pub use assertion::{
     AssertionError, Expected, Jwks, MAX_ASSERTION_LIFETIME, VerifiedAssertion, unverified_issuer, verify_assertion,
 };
-pub use scopes::{Permission, ScopeError, Scopes};
+pub use launch::{LaunchScopes, SigningKey, SigningKeyError, app_scopes_valid, challenge_valid, verifier_matches};
+pub use scopes::{Context, Permission, ScopeError, Scopes};

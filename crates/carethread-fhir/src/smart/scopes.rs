@@ -1,8 +1,9 @@
-//! SMART on FHIR scopes for systems (`system/…`): version 2's
-//! `system/Communication.cruds` and version 1's `system/Communication.read`,
-//! `.write` and `.*`, with `*` for every resource type. A token carries the
-//! scopes granted to it; the FHIR API checks each interaction against them
-//! after (never instead of) the core policy.
+//! SMART on FHIR resource scopes: for systems (`system/…`) and for a
+//! patient's apps (`patient/…`). Version 2's `system/Communication.cruds`
+//! and version 1's `system/Communication.read`, `.write` and `.*`, with `*`
+//! for every resource type. A token carries the scopes granted to it; the
+//! FHIR API checks each interaction against them after (never instead of)
+//! the core policy.
 
 use std::fmt;
 
@@ -49,9 +50,28 @@ impl Permission {
     }
 }
 
+/// Whose data a scope reaches: a system's (`system/`, everything the
+/// system's account may reach) or a patient's app's (`patient/`, the record
+/// of the patient in context).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    System,
+    Patient,
+}
+
+impl Context {
+    const fn prefix(self) -> &'static str {
+        match self {
+            Context::System => "system/",
+            Context::Patient => "patient/",
+        }
+    }
+}
+
 /// One scope: a resource type (or every one) and what it permits on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
+    context: Context,
     /// `None`: every resource type (`system/*.…`).
     resource: Option<String>,
     permissions: u8,
@@ -70,7 +90,7 @@ impl Scope {
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let letters: String = Permission::ORDER.iter().filter(|(p, _)| self.permits(*p)).map(|(_, c)| c).collect();
-        write!(f, "system/{}.{letters}", self.resource.as_deref().unwrap_or("*"))
+        write!(f, "{}{}.{letters}", self.context.prefix(), self.resource.as_deref().unwrap_or("*"))
     }
 }
 
@@ -82,14 +102,14 @@ pub struct ScopeError {
     pub reason: &'static str,
 }
 
-/// A set of system scopes, as a token or a registered client holds them.
+/// A set of resource scopes, as a token or a registered client holds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scopes(Vec<Scope>);
 
 impl Scopes {
-    /// Reads space-separated scopes. Every one must be a system scope on a
-    /// resource type (or `*`) with v2 letters in order (`cruds`, `rs`) or a
-    /// v1 `read`, `write` or `*`; anything else is refused by name.
+    /// Reads space-separated scopes. Every one must be a system or patient
+    /// scope on a resource type (or `*`) with v2 letters in order (`cruds`,
+    /// `rs`) or a v1 `read`, `write` or `*`; anything else is refused by name.
     pub fn parse(raw: &str) -> Result<Self, ScopeError> {
         raw.split_ascii_whitespace().map(parse_one).collect::<Result<Vec<_>, _>>().map(Self)
     }
@@ -113,10 +133,15 @@ impl Scopes {
                 let allowed = registered
                     .0
                     .iter()
+                    .filter(|r| r.context == wanted.context)
                     .filter(|r| r.resource.is_none() || r.resource == wanted.resource)
                     .fold(0, |bits, r| bits | r.permissions);
                 let permissions = wanted.permissions & allowed;
-                (permissions != 0).then(|| Scope { resource: wanted.resource.clone(), permissions })
+                (permissions != 0).then(|| Scope {
+                    context: wanted.context,
+                    resource: wanted.resource.clone(),
+                    permissions,
+                })
             })
             .collect();
         Scopes(granted)
@@ -125,6 +150,27 @@ impl Scopes {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether every scope is of `context` (a system is registered with
+    /// `system/` scopes only, an app with `patient/` ones).
+    #[must_use]
+    pub fn all_in(&self, context: Context) -> bool {
+        self.0.iter().all(|s| s.context == context)
+    }
+
+    /// Each scope's resource type (`None`: every type) and whether it lets
+    /// the holder write: what an app's consent screen lists.
+    #[must_use]
+    pub fn resource_types(&self) -> Vec<(Option<&str>, bool)> {
+        self.0
+            .iter()
+            .map(|s| {
+                let writes =
+                    s.permits(Permission::Create) || s.permits(Permission::Update) || s.permits(Permission::Delete);
+                (s.resource.as_deref(), writes)
+            })
+            .collect()
     }
 }
 
@@ -142,11 +188,18 @@ impl fmt::Display for Scopes {
 
 fn parse_one(raw: &str) -> Result<Scope, ScopeError> {
     let refused = |reason| ScopeError { scope: raw.chars().take(80).collect(), reason };
-    let rest = raw.strip_prefix("system/").ok_or_else(|| refused("only system/ scopes are granted to systems"))?;
+    let (context, rest) = if let Some(rest) = raw.strip_prefix("system/") {
+        (Context::System, rest)
+    } else if let Some(rest) = raw.strip_prefix("patient/") {
+        (Context::Patient, rest)
+    } else {
+        return Err(refused("only system/ and patient/ resource scopes are granted"));
+    };
     if rest.contains('?') {
         return Err(refused("scopes with search parameters are not supported"));
     }
-    let (resource, permissions) = rest.split_once('.').ok_or_else(|| refused("must be system/{Type}.{permissions}"))?;
+    let (resource, permissions) =
+        rest.split_once('.').ok_or_else(|| refused("must be {context}/{Type}.{permissions}"))?;
     let resource = match resource {
         "*" => None,
         name if !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphabetic()) => {
@@ -161,7 +214,7 @@ fn parse_one(raw: &str) -> Result<Scope, ScopeError> {
         "*" => all,
         letters => v2_letters(letters).ok_or_else(|| refused("permissions must be letters of cruds, in that order"))?,
     };
-    Ok(Scope { resource, permissions })
+    Ok(Scope { context, resource, permissions })
 }
 
 /// `cruds`, `rs`, `c`…: letters of `cruds` in that order, each at most once.
@@ -200,7 +253,7 @@ mod tests {
     #[test]
     fn scopes_outside_the_grammar_are_refused_by_name() {
         for bad in [
-            "patient/Communication.rs",
+            "user/Communication.rs",
             "system/Communication",
             "system/Communication.sr",
             "system/Communication.rr",
@@ -214,6 +267,16 @@ mod tests {
             assert_eq!(err.scope, bad);
         }
         assert!(scopes("").is_empty());
+    }
+
+    #[test]
+    fn patient_scopes_are_granted_only_within_patient_scopes() {
+        let registered = scopes("patient/Communication.rs patient/Patient.r");
+        assert!(registered.all_in(Context::Patient) && !registered.all_in(Context::System));
+        let granted = scopes("patient/*.rs system/Communication.rs patient/Communication.cruds").within(&registered);
+        assert_eq!(granted.to_string(), "patient/Communication.rs");
+        assert!(scopes("system/Communication.rs").within(&registered).is_empty());
+        assert!(scopes("patient/*.rs").within(&scopes("system/*.rs")).is_empty());
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod messages;
 mod mfa;
 mod overdue;
 mod paging;
+mod patient_apps;
 mod people;
 mod privacy;
 mod record;
@@ -71,6 +72,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(legal_holds::router())
         .merge(record::router())
         .merge(system_clients::router())
+        .merge(patient_apps::router())
         .merge(paging::router())
         .merge(overdue::router())
         .merge(wording::router())
@@ -105,6 +107,7 @@ pub(crate) mod api_paths {
     pub use super::mfa::*;
     pub use super::overdue::*;
     pub use super::paging::*;
+    pub use super::patient_apps::*;
     pub use super::people::*;
     pub use super::privacy::*;
     pub use super::record::*;

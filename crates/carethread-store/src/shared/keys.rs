@@ -13,7 +13,7 @@ use crate::crypto::{MasterKey, WrappedKey};
 /// key column, and the sealed columns (text, or bytes for attachment content).
 type SealedTable = (&'static str, &'static str, &'static str, &'static [(&'static str, bool)]);
 
-const SEALED: [SealedTable; 8] = [
+const SEALED: [SealedTable; 9] = [
     ("threads", "id", "key_id", &[("subject", false)]),
     ("messages", "id", "key_id", &[("body", false)]),
     ("attachments", "id", "key_id", &[("file_name", false), ("content", true)]),
@@ -22,6 +22,7 @@ const SEALED: [SealedTable; 8] = [
     ("users", "id", "mfa_key_id", &[("mfa_secret", false)]),
     ("drafts", "id", "key_id", &[("body", false)]),
     ("bulk_export_files", "id", "key_id", &[("body", true)]),
+    ("signing_keys", "kid", "key_id", &[("private_key", true)]),
 ];
 
 /// Rows re-encrypted per transaction, so rotation never holds the writer long.

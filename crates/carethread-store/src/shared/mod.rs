@@ -23,6 +23,7 @@ mod insights;
 mod keys;
 mod messages;
 mod outbox;
+mod patient_apps;
 mod people;
 mod people_import;
 pub(crate) mod prelude;

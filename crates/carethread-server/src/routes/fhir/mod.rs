@@ -51,7 +51,8 @@ pub(super) fn router() -> Router<AppState> {
         .layer(axum::middleware::map_response(framework_refusals_as_outcomes))
         // OAuth's own endpoints answer OAuth errors, not OperationOutcomes.
         .route(smart::TOKEN_PATH, axum::routing::post(smart::token))
-        .route("/.well-known/smart-configuration", get(smart::configuration));
+        .route("/.well-known/smart-configuration", get(smart::configuration))
+        .route(smart::JWKS_PATH, get(smart::jwks));
     // The base itself names no resource (the nested fallback covers what is below it).
     let nothing = || async { FhirError(ApiError::NotFound) };
     // The base takes a transaction or batch Bundle (onboarding from an EHR); nothing else.

@@ -1,15 +1,18 @@
-//! SMART Backend Services: where a system learns how to authenticate
-//! (`.well-known/smart-configuration`) and the token endpoint it trades a
-//! signed assertion at. The rules are the application layer's
-//! ([`carethread_app::system_clients`]); this module only translates, and
-//! answers refusals as OAuth 2.0 errors (RFC 6749 §5.2) that are also
-//! problem details.
+//! SMART on FHIR's endpoints: where a client learns how to authenticate
+//! (`.well-known/smart-configuration`), the key set `id_token`s are signed
+//! with, and the token endpoint. There a system trades a signed assertion
+//! (Backend Services) and a patient's app trades its code or refresh token
+//! (App Launch; the authorization screen is the portal's `/apps/authorize`).
+//! The rules are the application layer's ([`carethread_app::system_clients`],
+//! [`carethread_app::app_launch`]); this module only translates, and answers
+//! refusals as OAuth 2.0 errors (RFC 6749 §5.2) that are also problem details.
 
 use axum::Json;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use carethread_app::app_launch::{self, AppTokenRequest};
 use carethread_app::system_clients::{self, TokenRefusal, TokenRequest};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -28,29 +31,65 @@ pub(crate) fn token_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("{}{TOKEN_PATH}", base_url(state, headers))
 }
 
-/// `GET /fhir/r4/.well-known/smart-configuration`: how systems get a token.
+/// Where the key set that signs `id_token`s is, below the FHIR base.
+pub(super) const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// Where a patient is sent to allow an app (a portal page).
+pub(crate) const AUTHORIZE_PATH: &str = "/apps/authorize";
+
+/// `GET /fhir/r4/.well-known/smart-configuration`: how systems and
+/// patients' apps get a token.
 pub(super) async fn configuration(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&state, &headers);
     let body = json!({
+        "issuer": base,
+        "jwks_uri": format!("{base}{JWKS_PATH}"),
+        "authorization_endpoint": format!("{}{AUTHORIZE_PATH}", crate::addresses::origin(&state, &headers)),
         "token_endpoint": token_url(&state, &headers),
-        "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
-        "scopes_supported": ["system/*.cruds", "system/*.rs", "system/*.read", "system/*.write"],
-        "capabilities": ["client-confidential-asymmetric", "permission-v1", "permission-v2"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": [
+            "system/*.cruds", "system/*.rs", "system/*.read", "system/*.write",
+            "patient/*.rs", "patient/*.read", "launch/patient", "openid", "fhirUser",
+            "offline_access", "online_access",
+        ],
+        "capabilities": [
+            "client-confidential-asymmetric", "client-public", "launch-standalone",
+            "context-standalone-patient", "sso-openid-connect", "permission-patient",
+            "permission-offline", "permission-online", "permission-v1", "permission-v2",
+        ],
     });
     Json(body).into_response()
 }
 
-/// The token request's form fields.
+/// `GET /fhir/r4/.well-known/jwks.json`: the public key `id_token`s are signed with.
+pub(super) async fn jwks(State(state): State<AppState>) -> Response {
+    match app_launch::signing_key(&state.app()).await {
+        Ok(key) => Json(key.public_jwks()).into_response(),
+        Err(err) => ApiError::from(err).into_response(),
+    }
+}
+
+/// The token request's form fields (a system's, or a patient's app's).
 #[derive(Deserialize)]
 pub(super) struct TokenForm {
     grant_type: Option<String>,
     scope: Option<String>,
     client_assertion_type: Option<String>,
     client_assertion: Option<String>,
+    client_id: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
 }
 
-/// `POST /fhir/r4/auth/token`: a system's signed assertion for a token.
+/// `POST /fhir/r4/auth/token`: a system's signed assertion, or a patient's
+/// app's code or refresh token, for a token.
 pub(super) async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -65,6 +104,9 @@ pub(super) async fn token(
         let why = "send the request as application/x-www-form-urlencoded fields";
         return refusal(&TokenRefusal::InvalidRequest(why.into()));
     };
+    if matches!(form.grant_type.as_deref(), Some("authorization_code" | "refresh_token")) {
+        return app_token(&state, &headers, client, form).await;
+    }
     let request = TokenRequest {
         grant_type: form.grant_type,
         scope: form.scope,
@@ -81,6 +123,41 @@ pub(super) async fn token(
                 "expires_in": issued.expires_in,
                 "scope": issued.scope,
             });
+            no_store(Json(body).into_response())
+        }
+        Err(TokenRefusal::App(err)) => ApiError::from(err).into_response(),
+        Err(why) => refusal(&why),
+    }
+}
+
+/// A patient's app's token request.
+async fn app_token(state: &AppState, headers: &HeaderMap, client: Option<String>, form: TokenForm) -> Response {
+    let request = AppTokenRequest {
+        grant_type: form.grant_type.unwrap_or_default(),
+        client_id: form.client_id,
+        code: form.code,
+        redirect_uri: form.redirect_uri,
+        code_verifier: form.code_verifier,
+        refresh_token: form.refresh_token,
+        fhir_base: base_url(state, headers),
+        client,
+    };
+    match app_launch::issue_tokens(&state.app(), request).await {
+        Ok(issued) => {
+            let mut body = json!({
+                "access_token": issued.access_token.expose_secret(),
+                "token_type": "Bearer",
+                "expires_in": issued.expires_in,
+                "scope": issued.scope,
+                "patient": issued.patient,
+                "need_patient_banner": true,
+            });
+            if let Some(refresh) = &issued.refresh_token {
+                body["refresh_token"] = json!(refresh.expose_secret());
+            }
+            if let Some(id_token) = &issued.id_token {
+                body["id_token"] = json!(id_token);
+            }
             no_store(Json(body).into_response())
         }
         Err(TokenRefusal::App(err)) => ApiError::from(err).into_response(),

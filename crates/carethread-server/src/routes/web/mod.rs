@@ -5,6 +5,7 @@
 //! SameSite=Strict` cookie; every form carries the session's CSRF token.
 
 mod admin;
+mod app_consent;
 mod audit_log;
 mod away;
 mod billing;
@@ -31,7 +32,7 @@ mod wording_feedback;
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -83,12 +84,16 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(insights::router())
         .merge(patient_groups::router())
         .merge(security::router())
+        .merge(app_consent::router())
         .merge(away::router())
         .merge(billing::router())
         .merge(notifications::router())
         .merge(unsubscribe::router())
         .layer(axum::middleware::map_response(|mut response: Response| async move {
-            if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
+            // A page that sets its own policy (the consent screen's form goes on to an app) keeps it.
+            if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+                && !response.headers().contains_key(header::CONTENT_SECURITY_POLICY)
+            {
                 response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
             }
             response
@@ -293,7 +298,16 @@ async fn home(session: Result<WebSession, Response>) -> Response {
     }
 }
 
-fn signin_form(text: Text, message: Option<&str>, username: &str) -> Response {
+/// Where a sign-in may continue to: only the consent screen of an app
+/// launch, so the parameter can never send anyone to another site.
+fn continue_to(next: &str) -> Option<&str> {
+    let local = next.starts_with(crate::routes::fhir::smart::AUTHORIZE_PATH)
+        && next[crate::routes::fhir::smart::AUTHORIZE_PATH.len()..].starts_with('?')
+        && !next.contains(['\\', '\r', '\n']);
+    local.then_some(next)
+}
+
+fn signin_form(text: Text, message: Option<&str>, username: &str, next: &str) -> Response {
     page(
         text,
         text.get("signin-title"),
@@ -302,6 +316,7 @@ fn signin_form(text: Text, message: Option<&str>, username: &str) -> Response {
             p { (text.get("signin-intro")) }
             @if let Some(m) = message { p class="error" role="alert" { (m) } }
             form method="post" action="/signin" class="stack" {
+                @if let Some(next) = continue_to(next) { input type="hidden" name="next" value=(next); }
                 label for="username" { (text.get("signin-username")) }
                 input id="username" name="username" type="text" autocomplete="username" required value=(username);
                 label for="password" { (text.get("signin-password")) }
@@ -314,8 +329,17 @@ fn signin_form(text: Text, message: Option<&str>, username: &str) -> Response {
     )
 }
 
-async fn signin_page(parts: Parts) -> Response {
-    signin_form(Text(visitor_language(&parts)), None, "")
+#[derive(Deserialize, Default)]
+struct SignInQuery {
+    next: Option<String>,
+}
+
+async fn signin_page(
+    parts: Parts,
+    query: Result<Query<SignInQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let next = query.ok().and_then(|Query(q)| q.next).unwrap_or_default();
+    signin_form(Text(visitor_language(&parts)), None, "", &next)
 }
 
 #[derive(Deserialize)]
@@ -324,6 +348,9 @@ struct SignInForm {
     password: String,
     #[serde(default)]
     totp: String,
+    /// Where to continue once signed in (an app's consent screen).
+    #[serde(default)]
+    next: String,
 }
 
 /// Signs in from the form. Another site cannot post it usefully: the
@@ -352,7 +379,8 @@ async fn signin_submit(
         Ok(cookie) => {
             let mut out = HeaderMap::new();
             out.insert(header::SET_COOKIE, cookie);
-            out.insert(header::LOCATION, HeaderValue::from_static("/"));
+            let to = continue_to(&form.next).and_then(|n| HeaderValue::from_str(n).ok());
+            out.insert(header::LOCATION, to.unwrap_or_else(|| HeaderValue::from_static("/")));
             (StatusCode::SEE_OTHER, out).into_response()
         }
         Err(err) => {
@@ -365,7 +393,7 @@ async fn signin_submit(
                 ApiError::Unavailable | ApiError::StorageFull => text.get("form-unavailable"),
                 _ => text.get("error-generic"),
             };
-            let mut response = signin_form(text, Some(words), &form.username);
+            let mut response = signin_form(text, Some(words), &form.username, &form.next);
             *response.status_mut() = form_error::form_status(&err);
             response
         }

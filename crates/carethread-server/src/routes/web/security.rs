@@ -1,15 +1,18 @@
 //! "Sign-in and security": setting up two-step sign-in with an authenticator
 //! app (QR code, the secret to type in, a first code to confirm, recovery
-//! codes shown once), turning it off where the clinic allows, and signing out
-//! everywhere. Staff who must use two-step sign-in land here until they have.
+//! codes shown once), turning it off where the clinic allows, signing out
+//! everywhere, and the apps a patient connected to her record (each can be
+//! disconnected). Staff who must use two-step sign-in land here until they have.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use base64::Engine as _;
-use carethread_app::mfa;
+use carethread_app::{mfa, patient_apps};
+use carethread_core::ids::AppConnectionId;
+use carethread_store::AppConnection;
 use maud::{Markup, html};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -27,6 +30,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/security/confirm", post(confirm))
         .route("/security/disable", post(disable))
         .route("/security/sign-out-everywhere", post(everywhere))
+        .route("/security/apps/{id}/disconnect", post(disconnect_app))
 }
 
 async fn security_page(State(state): State<AppState>, session: WebSession) -> Response {
@@ -34,6 +38,14 @@ async fn security_page(State(state): State<AppState>, session: WebSession) -> Re
     let (enabled, required) = match mfa::status(&state.app(), &session.auth.caller()).await {
         Ok(status) => (status.enabled, status.required),
         Err(e) => return api_error(text, &e.into()),
+    };
+    let apps = if carethread_core::policy::may_connect_app(session.auth.user.role) {
+        match patient_apps::connections(&state.app(), &session.auth.caller()).await {
+            Ok(apps) => Some(apps),
+            Err(e) => return api_error(text, &e.into()),
+        }
+    } else {
+        None
     };
     let body = html! {
         @if required && !enabled {
@@ -59,9 +71,60 @@ async fn security_page(State(state): State<AppState>, session: WebSession) -> Re
                 }
             }
         }
+        @if let Some(apps) = &apps { (connected_apps(&session, apps)) }
         (everywhere_form(&session))
     };
     page(text, text.get("security-title"), Some(&session), body)
+}
+
+/// The apps the patient connected, each with a button to disconnect it.
+fn connected_apps(session: &WebSession, apps: &[AppConnection]) -> Markup {
+    let text = session.text;
+    html! {
+        section aria-labelledby="apps-h" {
+            h2 id="apps-h" { (text.get("security-apps")) }
+            p { (text.get("security-apps_what")) }
+            @if apps.is_empty() {
+                p role="status" { (text.get("security-apps_none")) }
+            } @else {
+                ul class="connected-apps" {
+                    @for app in apps {
+                        li {
+                            strong { (app.app_name) } " · "
+                            (text.fill("security-apps_since", &[("when", &session.when(app.created_at))])) ", "
+                            (text.fill("security-apps_used", &[("when", &session.when(app.last_used_at))]))
+                            " " code { (app.scopes) }
+                            form method="post" action=(format!("/security/apps/{}/disconnect", app.id)) class="inline" {
+                                input type="hidden" name="csrf_token" value=(session.csrf);
+                                button type="submit" aria-label=(text.fill("security-apps_disconnect_one", &[("name", &app.app_name)])) {
+                                    (text.get("security-apps_disconnect"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Disconnects one of the patient's apps: its tokens stop working at once.
+async fn disconnect_app(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = session.refuse(&form.csrf_token) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<AppConnectionId>() else {
+        return api_error(session.text, &ApiError::NotFound);
+    };
+    match patient_apps::disconnect(&state.app(), &session.auth.caller(), id).await {
+        Ok(()) => Redirect::to("/security").into_response(),
+        Err(err) => api_error(session.text, &err.into()),
+    }
 }
 
 fn everywhere_form(session: &WebSession) -> Markup {

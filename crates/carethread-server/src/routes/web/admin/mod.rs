@@ -35,6 +35,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/jobs/{id}/retry", post(retry_job))
         .route("/admin/legal-holds", section!(holds_view, &HoldForm::default()).post(change_holds))
         .route("/admin/systems", section!(systems_view, &SystemForm::default()).post(change_systems))
+        .route("/admin/apps", section!(apps_view, &AppForm::default()).post(change_apps))
 }
 
 /// A section's page as first opened: its form empty (`$blank`), nothing
@@ -49,7 +50,7 @@ macro_rules! section {
 use section;
 
 /// The administration sections, in the order of the menu.
-const SECTIONS: [(&str, &str); 10] = [
+const SECTIONS: [(&str, &str); 11] = [
     ("/admin", "admin-title-ai"),
     ("/admin/users", "admin-users"),
     ("/admin/care-teams", "admin-care_teams"),
@@ -60,6 +61,7 @@ const SECTIONS: [(&str, &str); 10] = [
     ("/admin/jobs", "admin-jobs"),
     ("/admin/legal-holds", "admin-holds"),
     ("/admin/systems", "admin-systems"),
+    ("/admin/apps", "admin-apps"),
 ];
 
 #[derive(Deserialize, Default)]
@@ -231,6 +233,7 @@ macro_rules! guard {
     };
 }
 
+mod apps;
 mod care_teams;
 mod clinic_profile;
 mod grants;
@@ -242,6 +245,7 @@ mod routing;
 mod systems;
 mod users;
 
+use apps::{AppForm, apps_view, change_apps};
 use care_teams::{care_teams_view, change_care_team};
 use clinic_profile::{change_clinic, clinic_view};
 use grants::{GrantForm, change_grants, grants_view};

@@ -1,0 +1,331 @@
+//! Apps patients connect (SMART App Launch): registering and revoking an
+//! app, a patient's consent from its one-time code to its rotating refresh
+//! token, ending a connection, and the sealed `id_token` signing key.
+
+use async_trait::async_trait;
+use carethread_core::ids::{AppConnectionId, AppId};
+
+use super::backend::Backend;
+use super::prelude::*;
+
+use crate::{AppConnection, AppTokens, NewAppConnection, PatientApp};
+
+const APP_COLS: &str = "a.app_id, a.name, a.redirect_uris, a.scopes, a.created_at, a.revoked_at";
+
+const CONNECTION_SELECT: &str = "SELECT c.id, c.app_id, a.name AS app_name, a.revoked_at AS app_revoked_at, c.user_id, \
+     c.scopes, c.redirect_uri, c.code_challenge, c.nonce, c.code_expires_at, c.code_used_at, c.refresh_expires_at, \
+     c.created_at, c.last_used_at, c.ended_at FROM app_connections c JOIN patient_apps a ON a.app_id = c.app_id";
+
+fn app_from_row<R: DialectRow>(row: &R) -> StoreResult<PatientApp> {
+    Ok(PatientApp {
+        id: parse_id(row.get_v::<&str, _>("app_id")?)?,
+        name: row.get_v("name")?,
+        redirect_uris: row.get_v::<&str, _>("redirect_uris")?.lines().map(str::to_owned).collect(),
+        scopes: row.get_v("scopes")?,
+        created_at: at(row.get_v("created_at")?)?,
+        revoked_at: row.get_v::<Option<i64>, _>("revoked_at")?.map(at).transpose()?,
+    })
+}
+
+fn connection_from_row<R: DialectRow>(row: &R) -> StoreResult<AppConnection> {
+    let optional_at =
+        |name: &str| -> StoreResult<Option<DateTime<Utc>>> { row.get_v::<Option<i64>, _>(name)?.map(at).transpose() };
+    Ok(AppConnection {
+        id: parse_id(row.get_v::<&str, _>("id")?)?,
+        app: parse_id(row.get_v::<&str, _>("app_id")?)?,
+        app_name: row.get_v("app_name")?,
+        app_revoked: optional_at("app_revoked_at")?.is_some(),
+        user_id: parse_id(row.get_v::<&str, _>("user_id")?)?,
+        scopes: row.get_v("scopes")?,
+        redirect_uri: row.get_v("redirect_uri")?,
+        code_challenge: row.get_v("code_challenge")?,
+        nonce: row.get_v("nonce")?,
+        code_expires_at: at(row.get_v("code_expires_at")?)?,
+        code_used: optional_at("code_used_at")?.is_some(),
+        refresh_expires_at: optional_at("refresh_expires_at")?,
+        created_at: at(row.get_v("created_at")?)?,
+        last_used_at: at(row.get_v("last_used_at")?)?,
+        ended_at: optional_at("ended_at")?,
+    })
+}
+
+const SIGNING_SLOT: &str = "private_key";
+
+impl<D: Dialect> Sql<D> {
+    async fn read_apps(&self, only: Option<AppId>) -> StoreResult<Vec<PatientApp>> {
+        let statement = format!(
+            "SELECT {APP_COLS} FROM patient_apps a WHERE ($1 = '' OR a.app_id = $1) ORDER BY a.created_at DESC, a.app_id"
+        );
+        let rows = sqlx::query::<D>(&statement)
+            .bind_v(only.map(|id| id.to_string()).unwrap_or_default())
+            .fetch_all_with(&self.read)
+            .await?;
+        rows.iter().map(app_from_row).collect()
+    }
+
+    async fn connection_where(&self, condition: &str, value: &str) -> StoreResult<Option<AppConnection>> {
+        let statement = format!("{CONNECTION_SELECT} WHERE {condition}");
+        let row = sqlx::query::<D>(&statement).bind_v(value).fetch_optional_with(&self.write).await?;
+        row.as_ref().map(connection_from_row).transpose()
+    }
+
+    /// Ends the access token a connection holds now (if any).
+    async fn end_access(conn: &mut D::Connection, access_hash: Option<String>) -> StoreResult<()> {
+        if let Some(hash) = access_hash {
+            sqlx::query::<D>("DELETE FROM sessions WHERE token_hash = $1")
+                .bind_v(hash)
+                .execute_with(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<B: Backend> crate::PatientApps for B {
+    async fn register_patient_app(&self, app: &PatientApp, audit: &AuditEvent) -> StoreResult<()> {
+        self.sql()
+            .audited(async |conn| {
+                sqlx::query::<B::D>(
+                    "INSERT INTO patient_apps (app_id, name, redirect_uris, scopes, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind_v(app.id.to_string())
+                .bind_v(&app.name)
+                .bind_v(app.redirect_uris.join("\n"))
+                .bind_v(&app.scopes)
+                .bind_v(ms(app.created_at))
+                .execute_with(&mut *conn)
+                .await?;
+                Ok(Audited::new((), with_target(std::slice::from_ref(audit), "patient_app", &app.id.to_string())))
+            })
+            .await
+    }
+
+    async fn patient_apps(&self) -> StoreResult<Vec<PatientApp>> {
+        self.sql().read_apps(None).await
+    }
+
+    async fn patient_app(&self, id: AppId) -> StoreResult<Option<PatientApp>> {
+        Ok(self.sql().read_apps(Some(id)).await?.into_iter().next())
+    }
+
+    async fn revoke_patient_app(&self, id: AppId, now: DateTime<Utc>, audit: &AuditEvent) -> StoreResult<bool> {
+        self.sql()
+            .audited(async |conn| {
+                let revoked = sqlx::query::<B::D>(
+                    "UPDATE patient_apps SET revoked_at = $2 WHERE app_id = $1 AND revoked_at IS NULL",
+                )
+                .bind_v(id.to_string())
+                .bind_v(ms(now))
+                .execute_with(&mut *conn)
+                .await?
+                .rows_affected()
+                    == 1;
+                if !revoked {
+                    return Ok(Audited::unchanged(false));
+                }
+                sqlx::query::<B::D>(
+                    "DELETE FROM sessions WHERE token_hash IN \
+                     (SELECT access_hash FROM app_connections WHERE app_id = $1 AND access_hash IS NOT NULL)",
+                )
+                .bind_v(id.to_string())
+                .execute_with(&mut *conn)
+                .await?;
+                sqlx::query::<B::D>(
+                    "UPDATE app_connections SET ended_at = $2, refresh_hash = NULL, access_hash = NULL \
+                     WHERE app_id = $1 AND ended_at IS NULL",
+                )
+                .bind_v(id.to_string())
+                .bind_v(ms(now))
+                .execute_with(&mut *conn)
+                .await?;
+                Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "patient_app", &id.to_string())))
+            })
+            .await
+    }
+
+    async fn start_app_connection(&self, new: NewAppConnection<'_>, audit: &AuditEvent) -> StoreResult<()> {
+        self.sql()
+            .audited(async |conn| {
+                sqlx::query::<B::D>(
+                    "INSERT INTO app_connections (id, app_id, user_id, scopes, redirect_uri, code_challenge, nonce, \
+                     code_hash, code_expires_at, created_at, last_used_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+                )
+                .bind_v(new.id.to_string())
+                .bind_v(new.app.to_string())
+                .bind_v(new.user.to_string())
+                .bind_v(new.scopes)
+                .bind_v(new.redirect_uri)
+                .bind_v(new.code_challenge)
+                .bind_v(new.nonce)
+                .bind_v(new.code_hash)
+                .bind_v(ms(new.code_expires_at))
+                .bind_v(ms(new.now))
+                .execute_with(&mut *conn)
+                .await?;
+                Ok(Audited::new((), with_target(std::slice::from_ref(audit), "app_connection", &new.id.to_string())))
+            })
+            .await
+    }
+
+    async fn app_connection_by_code(&self, code_hash: &str) -> StoreResult<Option<AppConnection>> {
+        self.sql().connection_where("c.code_hash = $1", code_hash).await
+    }
+
+    async fn app_connection_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<AppConnection>> {
+        self.sql().connection_where("c.refresh_hash = $1", refresh_hash).await
+    }
+
+    async fn redeem_app_code(
+        &self,
+        code_hash: &str,
+        tokens: AppTokens<'_>,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        self.sql()
+            .audited(async |conn| {
+                let redeemed = sqlx::query::<B::D>(
+                    "UPDATE app_connections SET code_used_at = $3, refresh_hash = $4, refresh_expires_at = $5, \
+                     access_hash = $6, last_used_at = $3 \
+                     WHERE id = $1 AND code_hash = $2 AND code_used_at IS NULL AND ended_at IS NULL \
+                     AND code_expires_at > $3",
+                )
+                .bind_v(tokens.connection.to_string())
+                .bind_v(code_hash)
+                .bind_v(ms(now))
+                .bind_v(tokens.refresh_hash)
+                .bind_v(tokens.refresh_expires_at.map(ms))
+                .bind_v(&tokens.session.token_hash)
+                .execute_with(&mut *conn)
+                .await?
+                .rows_affected()
+                    == 1;
+                if !redeemed {
+                    return Ok(Audited::unchanged(false));
+                }
+                Sql::<B::D>::insert_session(conn, tokens.session).await?;
+                Ok(Audited::new(true, vec![audit.clone()]))
+            })
+            .await
+    }
+
+    async fn refresh_app_tokens(
+        &self,
+        old_refresh_hash: &str,
+        tokens: AppTokens<'_>,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        self.sql()
+            .audited(async |conn| {
+                let old_access: Option<Option<String>> = sqlx::query::<B::D>(
+                    "SELECT access_hash FROM app_connections WHERE id = $1 AND refresh_hash = $2 \
+                     AND ended_at IS NULL AND refresh_expires_at > $3",
+                )
+                .bind_v(tokens.connection.to_string())
+                .bind_v(old_refresh_hash)
+                .bind_v(ms(now))
+                .fetch_optional_scalar_with(&mut *conn)
+                .await?;
+                let Some(old_access) = old_access else { return Ok(Audited::unchanged(false)) };
+                let rotated = sqlx::query::<B::D>(
+                    "UPDATE app_connections SET refresh_hash = $3, refresh_expires_at = $4, access_hash = $5, \
+                     last_used_at = $6 WHERE id = $1 AND refresh_hash = $2",
+                )
+                .bind_v(tokens.connection.to_string())
+                .bind_v(old_refresh_hash)
+                .bind_v(tokens.refresh_hash)
+                .bind_v(tokens.refresh_expires_at.map(ms))
+                .bind_v(&tokens.session.token_hash)
+                .bind_v(ms(now))
+                .execute_with(&mut *conn)
+                .await?
+                .rows_affected()
+                    == 1;
+                if !rotated {
+                    return Ok(Audited::unchanged(false));
+                }
+                Sql::<B::D>::end_access(conn, old_access).await?;
+                Sql::<B::D>::insert_session(conn, tokens.session).await?;
+                Ok(Audited::new(true, vec![audit.clone()]))
+            })
+            .await
+    }
+
+    async fn end_app_connection(
+        &self,
+        id: AppConnectionId,
+        user: Option<UserId>,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        self.sql()
+            .audited(async |conn| {
+                // The access token in use, read before the update forgets it.
+                let access: Option<Option<String>> = sqlx::query::<B::D>(
+                    "SELECT access_hash FROM app_connections \
+                     WHERE id = $1 AND ($2 = '' OR user_id = $2) AND ended_at IS NULL",
+                )
+                .bind_v(id.to_string())
+                .bind_v(user.map(|u| u.to_string()).unwrap_or_default())
+                .fetch_optional_scalar_with(&mut *conn)
+                .await?;
+                let Some(access) = access else { return Ok(Audited::unchanged(false)) };
+                sqlx::query::<B::D>(
+                    "UPDATE app_connections SET ended_at = $2, refresh_hash = NULL, access_hash = NULL \
+                     WHERE id = $1 AND ended_at IS NULL",
+                )
+                .bind_v(id.to_string())
+                .bind_v(ms(now))
+                .execute_with(&mut *conn)
+                .await?;
+                Sql::<B::D>::end_access(conn, access).await?;
+                Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "app_connection", &id.to_string())))
+            })
+            .await
+    }
+
+    async fn app_connections_of(&self, user: UserId) -> StoreResult<Vec<AppConnection>> {
+        let statement = format!(
+            "{CONNECTION_SELECT} WHERE c.user_id = $1 AND c.code_used_at IS NOT NULL AND c.ended_at IS NULL \
+             ORDER BY c.created_at DESC, c.id"
+        );
+        let rows = sqlx::query::<B::D>(&statement).bind_v(user.to_string()).fetch_all_with(&self.sql().read).await?;
+        rows.iter().map(connection_from_row).collect()
+    }
+
+    async fn signing_key(&self) -> StoreResult<Option<(String, Vec<u8>)>> {
+        let sql = self.sql();
+        let row =
+            sqlx::query::<B::D>("SELECT kid, key_id, private_key FROM signing_keys ORDER BY created_at, kid LIMIT 1")
+                .fetch_optional_with(&sql.write)
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let kid: String = row.get_v("kid")?;
+        let pkcs8 = sql
+            .decode(|keys| {
+                let slot = Slot { table: "signing_keys", column: SIGNING_SLOT, row: &kid };
+                keys.open(row.get_v("key_id")?, slot, row.get_v("private_key")?)
+            })
+            .await?;
+        Ok(Some((kid, pkcs8)))
+    }
+
+    async fn add_signing_key(&self, kid: &str, pkcs8: &[u8], now: DateTime<Utc>) -> StoreResult<()> {
+        let sql = self.sql();
+        let (key_id, sealed) = sql.keys.seal(Slot { table: "signing_keys", column: SIGNING_SLOT, row: kid }, pkcs8)?;
+        sqlx::query::<B::D>(
+            "INSERT INTO signing_keys (kid, key_id, private_key, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (kid) DO NOTHING",
+        )
+        .bind_v(kid)
+        .bind_v(key_id)
+        .bind_v(sealed)
+        .bind_v(ms(now))
+        .execute_with(&sql.write)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,340 @@
+//! A patient's app connects to her record (SMART App Launch, standalone),
+//! against the real server on both databases: an administrator registers
+//! the app; the patient signs in, sees what it asks for and allows it; the
+//! app trades the code (with its PKCE verifier) for a token, her patient
+//! id, an `id_token` signed with the clinic's published key and a refresh
+//! token; the token reads only her record within its scopes; refresh
+//! tokens rotate; a replayed code, a disconnect in "Sign-in and security"
+//! or a revoked app ends the app's access at once.
+
+mod support;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::StatusCode;
+use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use serde_json::{Value, json};
+use support::browser::{Browser, Page, value_after};
+use support::{Reply, TestApp, backends, spawn};
+
+const CALLBACK: &str = "http://127.0.0.1:9/callback";
+
+/// The app's side of one launch: its PKCE pair and `state`.
+struct Launch {
+    verifier: String,
+    state: String,
+}
+
+impl Launch {
+    fn new() -> Self {
+        let verifier = format!("{}-{}", uuid::Uuid::now_v7().simple(), uuid::Uuid::now_v7().simple());
+        Self { verifier, state: uuid::Uuid::now_v7().simple().to_string() }
+    }
+
+    fn challenge(&self) -> String {
+        URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, self.verifier.as_bytes()))
+    }
+
+    /// The authorization address with `overrides` in place of the defaults.
+    fn address(&self, app: &TestApp, client: &str, overrides: &[(&str, &str)]) -> String {
+        let aud = format!("{}/fhir/r4", app.base);
+        let challenge = self.challenge();
+        let mut params: Vec<(&str, &str)> = vec![
+            ("response_type", "code"),
+            ("client_id", client),
+            ("redirect_uri", CALLBACK),
+            (
+                "scope",
+                "launch/patient openid fhirUser offline_access patient/Communication.rs patient/Patient.r patient/Task.rs",
+            ),
+            ("state", &self.state),
+            ("aud", &aud),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("nonce", "n-0S6_WzA2Mj"),
+        ];
+        for (name, value) in overrides {
+            params.retain(|(n, _)| n != name);
+            if !value.is_empty() {
+                params.push((name, value));
+            }
+        }
+        let query = params.iter().map(|(n, v)| format!("{n}={}", url_encode(v))).collect::<Vec<_>>().join("&");
+        format!("/apps/authorize?{query}")
+    }
+}
+
+fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The query parameters of an address the app was sent back to.
+fn sent_back(page: &Page) -> Vec<(String, String)> {
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+    let url = reqwest::Url::parse(&page.location).expect("an absolute address");
+    assert_eq!(
+        format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or(""), url.path()),
+        "http://127.0.0.1/callback"
+    );
+    assert_eq!(url.port(), Some(9));
+    url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// The patient allows (or refuses) on the consent screen; the app's address with its answer.
+async fn consent(patient: &Browser, address: &str, decision: &str) -> Vec<(String, String)> {
+    let screen = patient.get(address).await;
+    assert_eq!(screen.status, StatusCode::OK, "{}", screen.html);
+    let mut fields: Vec<(String, String)> = [
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "aud",
+        "code_challenge",
+        "code_challenge_method",
+        "nonce",
+    ]
+    .iter()
+    .map(|name| ((*name).to_owned(), html_unescape(&value_after(&screen.html, &format!("name=\"{name}\" value=\"")))))
+    .collect();
+    fields.push(("decision".to_owned(), decision.to_owned()));
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    sent_back(&patient.post("/apps/authorize", &borrowed).await)
+}
+
+fn html_unescape(value: &str) -> String {
+    value.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+async fn token(app: &TestApp, fields: &[(&str, &str)]) -> Reply {
+    TestApp::reply(app.http.post(format!("{}/fhir/r4/auth/token", app.base)).form(fields)).await
+}
+
+async fn redeem(app: &TestApp, client: &str, code: &str, verifier: &str) -> Reply {
+    let fields = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+        ("client_id", client),
+        ("code_verifier", verifier),
+    ];
+    token(app, &fields).await
+}
+
+async fn refresh(app: &TestApp, client: &str, refresh_token: &str) -> Reply {
+    token(app, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", client)]).await
+}
+
+async fn fhir_status(app: &TestApp, path: &str, token: &str) -> StatusCode {
+    TestApp::reply(app.http.get(format!("{}/fhir/r4/{path}", app.base)).bearer_auth(token)).await.status
+}
+
+/// A whole launch: consent, then the code redeemed. The token answer.
+async fn connect(app: &TestApp, patient: &Browser, client: &str) -> Value {
+    let launch = Launch::new();
+    let answer = consent(patient, &launch.address(app, client, &[]), "allow").await;
+    assert_eq!(param(&answer, "state"), Some(launch.state.as_str()));
+    let code = param(&answer, "code").expect("a code");
+    let r = redeem(app, client, code, &launch.verifier).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body
+}
+
+/// The `id_token` verifies against the key the server publishes; its claims.
+async fn verified_claims(app: &TestApp, id_token: &str) -> Value {
+    let jwks = TestApp::reply(app.http.get(format!("{}/fhir/r4/.well-known/jwks.json", app.base))).await;
+    let key = &jwks.body["keys"][0];
+    assert_eq!(key["alg"], "RS256");
+    let part = |v: &Value| URL_SAFE_NO_PAD.decode(v.as_str().expect("string")).expect("base64url");
+    let public = RsaPublicKeyComponents { n: part(&key["n"]), e: part(&key["e"]) };
+    let (input, signature) = id_token.rsplit_once('.').expect("a JWT");
+    public
+        .verify(&RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &part(&json!(signature)))
+        .expect("the id_token is signed with the published key");
+    let header: Value = serde_json::from_slice(&part(&json!(input.split('.').next().expect("header")))).expect("json");
+    assert_eq!(header["kid"], key["kid"]);
+    serde_json::from_slice(&part(&json!(input.split('.').nth(1).expect("claims")))).expect("json")
+}
+
+async fn register_app(app: &TestApp, admin: &str) -> String {
+    let kim = app.login("rn.kim").await;
+    let good = json!({"name": "My Health Diary", "redirect_uris": [CALLBACK], "scopes": "patient/Communication.rs patient/Patient.r"});
+    assert_eq!(app.post("/api/v1/admin/patient-apps", &kim, good.clone()).await.status, StatusCode::FORBIDDEN);
+    let refused = [
+        ("redirect_uris", json!({"name": "x", "redirect_uris": ["http://app.example/cb"], "scopes": "patient/*.rs"})),
+        ("redirect_uris", json!({"name": "x", "redirect_uris": [], "scopes": "patient/*.rs"})),
+        ("scopes", json!({"name": "x", "redirect_uris": [CALLBACK], "scopes": "system/*.rs"})),
+        ("scopes", json!({"name": "x", "redirect_uris": [CALLBACK], "scopes": "patient/*.rs openid"})),
+        ("name", json!({"name": "", "redirect_uris": [CALLBACK], "scopes": "patient/*.rs"})),
+    ];
+    for (field, body) in refused {
+        let r = app.post("/api/v1/admin/patient-apps", admin, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {:?}", r.body);
+        assert_eq!(r.body["field"], field, "{:?}", r.body);
+    }
+    let r = app.post("/api/v1/admin/patient-apps", admin, good).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let listed = app.get("/api/v1/admin/patient-apps", admin).await;
+    assert_eq!(listed.body["apps"].as_array().map(Vec::len), Some(1), "nothing refused was registered");
+    r.body["client_id"].as_str().expect("client id").to_owned()
+}
+
+/// Requests that cannot be trusted are refused to the person; the rest are
+/// answered to the app, with its `state`.
+async fn bad_requests_are_refused(app: &TestApp, patient: &Browser, client: &str) {
+    let launch = Launch::new();
+    let unknown = patient.get(&launch.address(app, client, &[("client_id", &uuid::Uuid::now_v7().to_string())])).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.html.contains("not registered"), "{}", unknown.html);
+    let elsewhere = patient.get(&launch.address(app, client, &[("redirect_uri", "https://evil.example/cb")])).await;
+    assert_eq!(elsewhere.status, StatusCode::BAD_REQUEST, "never sent to an address the app did not register");
+    assert!(elsewhere.location.is_empty());
+    for (overrides, error) in [
+        (vec![("code_challenge", "")], "invalid_request"),
+        (vec![("code_challenge_method", "plain")], "invalid_request"),
+        (vec![("aud", "https://other.example/fhir")], "invalid_request"),
+        (vec![("state", "")], "invalid_request"),
+        (vec![("response_type", "token")], "unsupported_response_type"),
+        (vec![("scope", "openid fhirUser patient/AuditEvent.rs")], "invalid_scope"),
+    ] {
+        let answer = sent_back(&patient.get(&launch.address(app, client, &overrides)).await);
+        assert_eq!(param(&answer, "error"), Some(error), "{overrides:?}");
+        if overrides[0].0 != "state" {
+            assert_eq!(param(&answer, "state"), Some(launch.state.as_str()));
+        }
+    }
+}
+
+async fn a_patient_connects_an_app(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let client = register_app(app, &admin).await;
+    let alice_id = app.id("patient.alice");
+
+    // Discovery names every endpoint a launch needs.
+    let config = TestApp::reply(app.http.get(format!("{}/fhir/r4/.well-known/smart-configuration", app.base))).await;
+    assert_eq!(config.body["authorization_endpoint"], format!("{}/apps/authorize", app.base));
+    assert_eq!(config.body["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(config.body["jwks_uri"], format!("{}/fhir/r4/.well-known/jwks.json", app.base));
+    assert!(config.body["capabilities"].to_string().contains("launch-standalone"));
+
+    // Not signed in: sign in first, then back to the consent screen.
+    let launch = Launch::new();
+    let address = launch.address(app, &client, &[]);
+    let anonymous = Browser::anonymous(app).get(&address).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert!(anonymous.location.starts_with("/signin?next=%2Fapps%2Fauthorize%3F"), "{}", anonymous.location);
+    let signin = Browser::anonymous(app).get(&anonymous.location).await;
+    assert!(signin.html.contains("name=\"next\""), "the sign-in form carries where to go next");
+
+    let alice = Browser::sign_in(app, "patient.alice").await;
+    bad_requests_are_refused(app, &alice, &client).await;
+    // The consent screen says what in words; its form may go on to the app.
+    let screen = alice.get(&address).await;
+    assert!(screen.html.contains("My Health Diary") && screen.html.contains("read your messages"), "{}", screen.html);
+    assert!(!screen.html.contains("conversations waiting"), "Task was asked for but not registered: not offered");
+    let csp =
+        reqwest::Client::new().get(format!("{}{address}", app.base)).header("cookie", alice.cookie()).send().await;
+    let csp =
+        csp.expect("page").headers().get("content-security-policy").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert!(csp.unwrap_or_default().contains("form-action 'self' http://127.0.0.1:9"));
+
+    // Refused: the app hears so, and gets nothing.
+    let refused = consent(&alice, &address, "deny").await;
+    assert_eq!(param(&refused, "error"), Some("access_denied"));
+    assert!(param(&refused, "code").is_none());
+
+    // Allowed: a code, redeemed once with the verifier.
+    let answer = consent(&alice, &address, "allow").await;
+    let code = param(&answer, "code").expect("a code").to_owned();
+    let wrong = redeem(app, &client, &code, &Launch::new().verifier).await;
+    assert_eq!((wrong.status, wrong.body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    let other_app = redeem(app, &uuid::Uuid::now_v7().to_string(), &code, &launch.verifier).await;
+    assert_eq!(other_app.body["error"], "invalid_grant");
+    let tokens = redeem(app, &client, &code, &launch.verifier).await;
+    assert_eq!(tokens.status, StatusCode::OK, "{:?}", tokens.body);
+    assert_eq!(tokens.body["patient"], alice_id);
+    assert_eq!(tokens.body["token_type"], "Bearer");
+    let scope = tokens.body["scope"].as_str().expect("scope");
+    assert!(scope.contains("patient/Communication.rs") && !scope.contains("Task"), "{scope}");
+    let claims = verified_claims(app, tokens.body["id_token"].as_str().expect("an id_token")).await;
+    assert_eq!(claims["fhirUser"], format!("{}/fhir/r4/Patient/{alice_id}", app.base));
+    assert_eq!((claims["aud"].as_str(), claims["nonce"].as_str()), (Some(client.as_str()), Some("n-0S6_WzA2Mj")));
+    let access = tokens.body["access_token"].as_str().expect("token").to_owned();
+
+    // The token reads her record within its scopes, and nothing else.
+    assert_eq!(fhir_status(app, &format!("Patient/{alice_id}"), &access).await, StatusCode::OK);
+    assert_eq!(fhir_status(app, &format!("Communication?subject=Patient/{alice_id}"), &access).await, StatusCode::OK);
+    assert_eq!(fhir_status(app, &format!("Patient/{}", app.id("patient.bob")), &access).await, StatusCode::NOT_FOUND);
+    assert_eq!(fhir_status(app, "Task", &access).await, StatusCode::FORBIDDEN, "no Task scope");
+    let api = app.get("/api/v1/threads", &access).await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN, "an app's token is for the FHIR API only");
+
+    // Refresh tokens rotate: the old pair stops working.
+    let old_refresh = tokens.body["refresh_token"].as_str().expect("offline_access gives a refresh token");
+    let renewed = refresh(app, &client, old_refresh).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{:?}", renewed.body);
+    assert!(renewed.body.get("id_token").is_none());
+    assert_eq!(refresh(app, &client, old_refresh).await.body["error"], "invalid_grant");
+    assert_eq!(fhir_status(app, "Patient", &access).await, StatusCode::UNAUTHORIZED);
+    let access = renewed.body["access_token"].as_str().expect("token").to_owned();
+    assert_eq!(fhir_status(app, &format!("Patient/{alice_id}"), &access).await, StatusCode::OK);
+
+    // "Sign-in and security" lists it; disconnecting ends its access.
+    let security = alice.get("/security").await;
+    assert!(security.html.contains("Connected apps") && security.html.contains("My Health Diary"));
+    let connection = value_after(&security.html, "action=\"/security/apps/");
+    let connection = connection.trim_end_matches("/disconnect");
+    let bob = Browser::sign_in(app, "patient.bob").await;
+    let theirs = bob.post(&format!("/security/apps/{connection}/disconnect"), &[]).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "another patient cannot disconnect it");
+    let done = alice.post(&format!("/security/apps/{connection}/disconnect"), &[]).await;
+    assert_eq!((done.status, done.location.as_str()), (StatusCode::SEE_OTHER, "/security"));
+    assert_eq!(fhir_status(app, &format!("Patient/{alice_id}"), &access).await, StatusCode::UNAUTHORIZED);
+    let after = refresh(app, &client, renewed.body["refresh_token"].as_str().expect("refresh")).await;
+    assert_eq!(after.body["error"], "invalid_grant");
+    assert!(alice.get("/security").await.html.contains("You have not connected any app"));
+
+    // A code presented twice ends what it started.
+    let replay = Launch::new();
+    let answer = consent(&alice, &replay.address(app, &client, &[]), "allow").await;
+    let code = param(&answer, "code").expect("a code");
+    let first = redeem(app, &client, code, &replay.verifier).await;
+    let first_access = first.body["access_token"].as_str().expect("token");
+    assert_eq!(redeem(app, &client, code, &replay.verifier).await.body["error"], "invalid_grant");
+    assert_eq!(fhir_status(app, "Patient", first_access).await, StatusCode::UNAUTHORIZED);
+
+    // Staff do not connect apps to a patient's record.
+    let kim = Browser::sign_in(app, "rn.kim").await;
+    assert_eq!(kim.get(&address).await.status, StatusCode::FORBIDDEN);
+
+    // Revoking the app ends every patient's connection to it.
+    let live = connect(app, &alice, &client).await;
+    let live_access = live["access_token"].as_str().expect("token");
+    assert_eq!(fhir_status(app, &format!("Patient/{alice_id}"), live_access).await, StatusCode::OK);
+    let revoked =
+        app.call(reqwest::Method::DELETE, &format!("/api/v1/admin/patient-apps/{client}"), Some(&admin), None).await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(fhir_status(app, "Patient", live_access).await, StatusCode::UNAUTHORIZED);
+    let after = refresh(app, &client, live["refresh_token"].as_str().expect("refresh")).await;
+    assert_eq!(after.body["error"], "invalid_grant");
+    assert_eq!(alice.get(&Launch::new().address(app, &client, &[])).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_patient_connects_an_app_and_ends_its_access() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        a_patient_connects_an_app(&app).await;
+    }
+}
