@@ -337,7 +337,7 @@ fn make_tokens(app: &App, connection: &AppConnection, user: &User, now: DateTime
         scopes: Some(scopes.resources.to_string()),
     };
     let refresh = scopes.refreshable().then(|| {
-        let lifetime = if scopes.offline_access {
+        let lifetime = if scopes.refresh == Some(carethread_fhir::smart::Refresh::Offline) {
             OFFLINE_LIFETIME
         } else {
             TimeDelta::hours(i64::from(app.settings.session_max_hours))

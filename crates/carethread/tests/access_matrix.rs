@@ -884,6 +884,34 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 Body::None,
                 row([401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
             ),
+            // Apps patients connect (SMART App Launch) are registered by administrators too.
+            (
+                Method::GET,
+                "/api/v1/admin/patient-apps".into(),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+            ),
+            (
+                Method::POST,
+                "/api/v1/admin/patient-apps".into(),
+                Body::Json(
+                    json!({"name": "Diary", "redirect_uris": ["http://app.example/cb"], "scopes": "patient/*.rs"}),
+                ),
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403]),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/admin/patient-apps/{}", uuid::Uuid::now_v7()),
+                Body::None,
+                row([401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403]),
+            ),
+            // The key id_tokens are signed with is public.
+            (
+                Method::GET,
+                "/fhir/r4/.well-known/jwks.json".into(),
+                Body::None,
+                row([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+            ),
             // The token endpoint takes no session: a request without a signed assertion is refused alike.
             (
                 Method::POST,

@@ -16,6 +16,22 @@ async fn api(app: &TestApp, method: Method, path: &str, token: &str, body: Optio
     app.call(method, path, Some(token), body).await
 }
 
+/// An app patients may connect, registered, and the address of a launch of
+/// it (its PKCE challenge is RFC 7636's example).
+async fn app_launch(app: &TestApp) -> String {
+    let admin = app.login("admin").await;
+    let diary =
+        json!({"name": "Diary", "redirect_uris": ["http://127.0.0.1:9/cb"], "scopes": "patient/Communication.rs"});
+    let client = app.post("/api/v1/admin/patient-apps", &admin, diary).await.body["client_id"].clone();
+    format!(
+        "/apps/authorize?response_type=code&client_id={}&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb\
+         &scope=patient%2FCommunication.rs&state=s1&aud={}%2Ffhir%2Fr4&code_challenge_method=S256\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        client.as_str().expect("client id"),
+        app.base.replace(':', "%3A").replace('/', "%2F"),
+    )
+}
+
 #[tokio::test]
 async fn every_page_answers_every_role_as_the_policy_says() {
     for backend in backends() {
@@ -24,6 +40,7 @@ async fn every_page_answers_every_role_as_the_policy_says() {
         let body = json!({"subject": "Medication question", "body": "Does my rash relate to the new pill?", "category": "medication"});
         let thread = app.post("/api/v1/threads", &alice, body).await.body["id"].as_str().expect("thread").to_owned();
         let away_of = |username: &str| format!("/admin/users/{}/away", app.id(username));
+        let launch = app_launch(&app).await;
         // 200 a page; 303 sent elsewhere (sign-in, or the role's own start page); 404 not theirs.
         //                                                   anon alice bob carol lee  kim patel desk bill admin audit
         let pages: Vec<(String, [u16; 11])> = vec![
@@ -56,6 +73,11 @@ async fn every_page_answers_every_role_as_the_policy_says() {
             ("/admin/clinic".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
             ("/admin/jobs".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
             ("/admin/systems".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
+            ("/admin/apps".into(), [303, 303, 303, 303, 303, 303, 303, 303, 303, 200, 303]),
+            // An app's consent screen: a patient's own; anyone else signs in (303) or is refused.
+            (launch, [303, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+            // A launch naming no registered app is refused to everyone alike, and goes nowhere.
+            ("/apps/authorize".into(), [400; 11]),
             ("/visit-requests".into(), [303, 403, 403, 403, 403, 403, 403, 200, 200, 403, 403]),
             ("/insights".into(), [303, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
             // E-visit billing: the queue (billing staff), the settings (administrators), and the

@@ -198,3 +198,10 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn only_a_patient_connects_an_app_to_her_record() {
+    for role in Role::ALL {
+        assert_eq!(may_connect_app(role), role == Role::Patient, "{role:?}");
+    }
+}

@@ -24,11 +24,17 @@ pub struct LaunchScopes {
     pub launch_patient: bool,
     pub openid: bool,
     pub fhir_user: bool,
-    /// A refresh token that lasts while the patient keeps the app connected.
-    pub offline_access: bool,
-    /// A refresh token for a shorter while (granted as `offline_access` is,
-    /// with the shorter lifetime).
-    pub online_access: bool,
+    /// Whether a refresh token was asked for, and for how long.
+    pub refresh: Option<Refresh>,
+}
+
+/// The refresh token a launch asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// `offline_access`: lasts while the patient keeps the app connected.
+    Offline,
+    /// `online_access`: lasts a shorter while (a session's longest life).
+    Online,
 }
 
 impl LaunchScopes {
@@ -42,8 +48,8 @@ impl LaunchScopes {
                 "launch/patient" => out.launch_patient = true,
                 "openid" => out.openid = true,
                 "fhirUser" => out.fhir_user = true,
-                "offline_access" => out.offline_access = true,
-                "online_access" => out.online_access = true,
+                "offline_access" => out.refresh = Some(Refresh::Offline),
+                "online_access" => out.refresh = out.refresh.or(Some(Refresh::Online)),
                 other if other.starts_with("patient/") && Scopes::parse(other).is_ok() => resources.push(other),
                 _ => {}
             }
@@ -62,7 +68,7 @@ impl LaunchScopes {
     /// Whether a refresh token is to be given.
     #[must_use]
     pub const fn refreshable(&self) -> bool {
-        self.offline_access || self.online_access
+        self.refresh.is_some()
     }
 
     /// Whether an `id_token` is to be given (`openid` with `fhirUser`).
@@ -78,8 +84,8 @@ impl std::fmt::Display for LaunchScopes {
             (self.launch_patient, "launch/patient"),
             (self.openid, "openid"),
             (self.fhir_user, "fhirUser"),
-            (self.offline_access, "offline_access"),
-            (self.online_access, "online_access"),
+            (matches!(self.refresh, Some(Refresh::Offline)), "offline_access"),
+            (matches!(self.refresh, Some(Refresh::Online)), "online_access"),
         ];
         let mut words: Vec<String> = flags.iter().filter(|(on, _)| *on).map(|(_, w)| (*w).to_owned()).collect();
         if !self.resources.is_empty() {

@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use carethread_app::app_launch::{self, AuthorizeRefusal, AuthorizeRequest, LaunchPlan, Untrusted};
 use carethread_core::policy;
+use carethread_fhir::smart::Refresh;
 use maud::html;
 use serde::Deserialize;
 
@@ -115,8 +116,8 @@ async fn consent_page(
     };
     let session = match session {
         Ok(session) => session,
-        // Sign in first, then back here.
-        Err(failed) if failed.status().is_redirection() => {
+        // Sign in first, then back here (another redirect, to enrol a second factor say, stands).
+        Err(failed) if failed.headers().get(header::LOCATION).is_some_and(|l| l.as_bytes() == b"/signin") => {
             let here = parts.uri.path_and_query().map_or(AUTHORIZE_PATH, axum::http::uri::PathAndQuery::as_str);
             let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
             return Redirect::to(&format!("/signin?{next}")).into_response();
@@ -153,10 +154,10 @@ fn consent_screen(session: &WebSession, plan: &LaunchPlan, params: &AuthorizePar
     if plan.scopes.identity() {
         may.push(text.get("consent-identity").to_owned());
     }
-    if plan.scopes.offline_access {
-        may.push(text.get("consent-offline").to_owned());
-    } else if plan.scopes.online_access {
-        may.push(text.fill("consent-online", &[("hours", &online_hours.to_string())]));
+    match plan.scopes.refresh {
+        Some(Refresh::Offline) => may.push(text.get("consent-offline").to_owned()),
+        Some(Refresh::Online) => may.push(text.fill("consent-online", &[("hours", &online_hours.to_string())])),
+        None => {}
     }
     let body = html! {
         p { strong { (text.fill("consent-asks", &[("app", &plan.app.name)])) } }
