@@ -102,9 +102,12 @@ export function demoClinic({ minAudited = 0, args = [] } = {}) {
     assert.deepEqual(violations, [], "axe-core found serious or critical WCAG 2 A/AA violations");
   });
 
-  /** A browser user at a width; axe may inject its script despite the page's CSP. */
-  clinic.person = async (viewport, locale = "en-US") => {
-    const context = await browser.newContext({ viewport, locale, bypassCSP: true });
+  /**
+   * A browser user at a width; axe may inject its script despite the page's CSP,
+   * unless `enforceCsp` asks for the pages' policies to hold as they would for anyone.
+   */
+  clinic.person = async (viewport, locale = "en-US", { enforceCsp = false } = {}) => {
+    const context = await browser.newContext({ viewport, locale, bypassCSP: !enforceCsp });
     return context.newPage();
   };
 
