@@ -273,6 +273,8 @@ pub const SUPPORTED: &[SupportedResource] = &[
 pub struct CapabilityInfo {
     /// The absolute address of the FHIR base (`…/fhir/r4`).
     pub base_url: String,
+    /// Where a patient is sent to allow an app (SMART App Launch).
+    pub authorize_url: String,
     /// CareThread's version.
     pub software_version: String,
     /// When the statement was made (now, or the build time).
@@ -331,12 +333,17 @@ pub fn capability_statement(info: &CapabilityInfo) -> Value {
                 }]}],
                 "extension": [{
                     "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
-                    "extension": [{ "url": "token", "valueUri": format!("{}/auth/token", info.base_url) }]
+                    "extension": [
+                        { "url": "token", "valueUri": format!("{}/auth/token", info.base_url) },
+                        { "url": "authorize", "valueUri": info.authorize_url },
+                    ]
                 }],
-                "description": "A person's bearer token from POST /api/v1/session, or a registered system's \
+                "description": "A person's bearer token from POST /api/v1/session; a registered system's \
                                 from the token endpoint (SMART Backend Services: client_credentials with a \
-                                JWT signed RS384 or ES384; system scopes). Every interaction is checked by \
-                                CareThread's access policy, then a system's scopes, and written to its audit log."
+                                JWT signed RS384 or ES384; system scopes); or a patient's app's (SMART App \
+                                Launch, standalone: authorization code with PKCE S256; patient scopes). Every \
+                                interaction is checked by CareThread's access policy, then the token's scopes, \
+                                and written to its audit log."
             },
             "resource": resources,
             // POST to the base: onboarding a clinic's people from its EHR (administrators).
@@ -357,6 +364,7 @@ mod tests {
     fn the_statement_lists_every_supported_resource_with_its_interactions() {
         let info = CapabilityInfo {
             base_url: "https://x/fhir/r4".into(),
+            authorize_url: "https://x/apps/authorize".into(),
             software_version: "0.1.0".into(),
             date: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("a valid time"),
         };

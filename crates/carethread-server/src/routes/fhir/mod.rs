@@ -245,6 +245,7 @@ pub(crate) type FhirResult<T = Fhir> = Result<T, FhirError>;
 async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Fhir {
     let info = CapabilityInfo {
         base_url: base_url(&state, &headers),
+        authorize_url: format!("{}{}", crate::addresses::origin(&state, &headers), smart::AUTHORIZE_PATH),
         software_version: env!("CARGO_PKG_VERSION").to_owned(),
         date: Utc::now(),
     };
