@@ -7,6 +7,7 @@
 
 pub mod ai_admin;
 pub mod app_launch;
+pub mod app_tokens;
 pub mod audit;
 pub mod billing;
 pub mod bulk_export;

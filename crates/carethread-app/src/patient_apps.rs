@@ -28,16 +28,40 @@ pub struct RegisterApp {
     pub scopes: String,
 }
 
+/// Whether an address is plain `http` to this machine (an app on the
+/// patient's own computer, RFC 8252): `127.0.0.1` or `localhost`. (Not
+/// `[::1]`: a page's policy cannot name an IPv6 address to send a form on to.)
+fn loopback_http(url: &reqwest::Url) -> bool {
+    url.scheme() == "http" && matches!(url.host_str(), Some("127.0.0.1" | "localhost"))
+}
+
+/// Whether an address an app asked to be sent back to is one it registered:
+/// the same to the letter, or, for an app on the patient's own computer, the
+/// same but for the port, which such an app picks when it starts (RFC 8252 §7.3).
+pub(crate) fn redirect_matches(registered: &str, asked: &str) -> bool {
+    if registered == asked {
+        return true;
+    }
+    let (Ok(mut registered), Ok(mut asked)) = (reqwest::Url::parse(registered), reqwest::Url::parse(asked)) else {
+        return false;
+    };
+    if !loopback_http(&registered) || !loopback_http(&asked) || asked.fragment().is_some() {
+        return false;
+    }
+    // Both are http URLs with a host, which always take a port.
+    let (Ok(()), Ok(())) = (registered.set_port(None), asked.set_port(None)) else { return false };
+    registered == asked && asked.username().is_empty() && asked.password().is_none()
+}
+
 /// Whether an address may receive a patient's authorization code: `https`
-/// to a named host, or plain `http` to this machine (an app on the
-/// patient's own computer, RFC 8252); no user information and no fragment.
+/// to a named host, or plain `http` to this machine (see [`loopback_http`]);
+/// no user information and no fragment.
 fn redirect_ok(uri: &str) -> bool {
     let Ok(url) = reqwest::Url::parse(uri) else { return false };
-    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
-    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let host = url.host_str().unwrap_or_default();
     let scheme_ok = match url.scheme() {
         "https" => !host.is_empty(),
-        "http" => loopback,
+        "http" => loopback_http(&url),
         _ => false,
     };
     scheme_ok && uri.len() <= 500 && url.username().is_empty() && url.password().is_none() && url.fragment().is_none()
@@ -56,7 +80,7 @@ pub async fn register_app(app: &App, by: Operator<'_>, input: RegisterApp) -> Ap
     if !redirect_uris.iter().all(|uri| redirect_ok(uri)) {
         return Err(AppError::invalid(
             "redirect_uris",
-            "each address must be https://, or http:// to this machine, with no #fragment",
+            "each address must be https://, or http:// to 127.0.0.1 or localhost, with no #fragment",
         ));
     }
     let scopes = Scopes::parse(&input.scopes).map_err(|e| AppError::invalid("scopes", e.to_string()))?;
@@ -95,9 +119,15 @@ pub async fn revoke_app(app: &App, by: Operator<'_>, id: AppId) -> AppResult<()>
     }
 }
 
-/// The apps the caller has connected to her record.
+/// The apps the caller has connected to her record and that can still
+/// read it (a refresh token in force, or an access token not yet expired).
 pub async fn connections(app: &App, caller: &Caller) -> AppResult<Vec<AppConnection>> {
-    Ok(app.store.app_connections_of(caller.user.id).await?)
+    let now = Utc::now();
+    let mut connections = app.store.app_connections_of(caller.user.id).await?;
+    connections.retain(|c| {
+        c.refresh_expires_at.is_some_and(|at| at > now) || c.last_used_at + crate::app_tokens::ACCESS_LIFETIME > now
+    });
+    Ok(connections)
 }
 
 /// Disconnects one of the caller's apps: its tokens stop working at once.
@@ -114,13 +144,11 @@ pub async fn disconnect(app: &App, caller: &Caller, id: AppConnectionId) -> AppR
 
 #[cfg(test)]
 mod tests {
-    use super::redirect_ok;
+    use super::{redirect_matches, redirect_ok};
 
     #[test]
     fn apps_are_sent_back_over_https_or_to_this_machine() {
-        for good in
-            ["https://app.example/callback", "http://127.0.0.1:8123/cb", "http://localhost/cb", "http://[::1]:9/x"]
-        {
+        for good in ["https://app.example/callback", "http://127.0.0.1:8123/cb", "http://localhost/cb"] {
             assert!(redirect_ok(good), "{good}");
         }
         for bad in [
@@ -130,8 +158,27 @@ mod tests {
             "javascript:alert(1)",
             "app.example/cb",
             "ftp://app.example/cb",
+            "http://[::1]:9/x",
+            "http://127.0.0.2/cb",
         ] {
             assert!(!redirect_ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_app_on_the_patients_computer_may_pick_its_port() {
+        assert!(redirect_matches("https://app.example/cb", "https://app.example/cb"));
+        assert!(redirect_matches("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb"));
+        assert!(redirect_matches("http://localhost:8080/cb?x=1", "http://localhost:9090/cb?x=1"));
+        for (registered, asked) in [
+            ("https://app.example/cb", "https://app.example:8443/cb"),
+            ("https://app.example/cb", "https://app.example/cb/"),
+            ("http://127.0.0.1/cb", "http://localhost:5000/cb"),
+            ("http://127.0.0.1/cb", "http://127.0.0.1:5000/other"),
+            ("http://127.0.0.1/cb", "http://user@127.0.0.1:5000/cb"),
+            ("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb#x"),
+        ] {
+            assert!(!redirect_matches(registered, asked), "{registered} {asked}");
         }
     }
 }

@@ -326,7 +326,7 @@ pub fn capability_statement(info: &CapabilityInfo) -> Value {
             "mode": "server",
             "documentation": "Secure messages as the signed-in person may see them, and the care team's tasks.",
             "security": {
-                "cors": false,
+                "cors": true,
                 "service": [{ "coding": [{
                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                     "code": "SMART-on-FHIR"

@@ -266,7 +266,7 @@ security-confirm = Turn on two-step sign-in
 security-recovery = Your recovery codes
 security-recovery_what = Keep these codes somewhere safe. Each one works once, in place of a code from the app, if you lose your phone. They are shown only now.
 security-everywhere = Sign out everywhere
-security-everywhere_what = Ends every session of yours, on every device, including this one. Use it if you lost a phone or signed in on a shared computer.
+security-everywhere_what = Ends every session of yours, on every device, including this one, and disconnects every app you connected. Use it if you lost a phone or signed in on a shared computer.
 
 # Administration
 admin-title-ai = Drafting and AI

@@ -266,7 +266,7 @@ security-confirm = Activar el acceso en dos pasos
 security-recovery = Sus códigos de recuperación
 security-recovery_what = Guarde estos códigos en un lugar seguro. Cada uno sirve una vez, en lugar de un código de la aplicación, si pierde su teléfono. Solo se muestran ahora.
 security-everywhere = Cerrar sesión en todas partes
-security-everywhere_what = Termina todas sus sesiones, en todos los dispositivos, también esta. Úselo si perdió un teléfono o entró en una computadora compartida.
+security-everywhere_what = Termina todas sus sesiones, en todos los dispositivos, también esta, y desconecta todas las aplicaciones que conectó. Úselo si perdió un teléfono o entró en una computadora compartida.
 
 # Administración
 admin-title-ai = Redacción e IA

@@ -22,3 +22,7 @@ pub(crate) fn origin(state: &AppState, headers: &HeaderMap) -> String {
 pub(crate) fn fhir_base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("{}{FHIR_BASE}", origin(state, headers))
 }
+
+/// Where a patient is sent to allow an app (SMART App Launch): a portal page
+/// the FHIR discovery documents name.
+pub(crate) const AUTHORIZE_PATH: &str = "/apps/authorize";

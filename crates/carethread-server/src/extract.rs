@@ -186,6 +186,14 @@ impl Authenticated {
         Actor { id: self.user.id, role: self.user.role }
     }
 
+    /// Whether the caller is a registered system (SMART Backend Services):
+    /// its token holds `system/` scopes. A patient's app holds `patient/`
+    /// ones and is not a system: it acts as the patient.
+    #[must_use]
+    pub fn is_system(&self) -> bool {
+        self.scopes.as_ref().is_some_and(|s| !s.is_empty() && s.all_in(carethread_fhir::smart::Context::System))
+    }
+
     /// The caller as the application layer sees them.
     #[must_use]
     pub fn caller(&self) -> carethread_app::Caller {

@@ -74,7 +74,8 @@ fn url_encode(value: &str) -> String {
         .collect()
 }
 
-/// The query parameters of an address the app was sent back to.
+/// The query parameters of an address the app was sent back to (its
+/// registered callback, on whichever port it asked for).
 fn sent_back(page: &Page) -> Vec<(String, String)> {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
     let url = reqwest::Url::parse(&page.location).expect("an absolute address");
@@ -82,7 +83,6 @@ fn sent_back(page: &Page) -> Vec<(String, String)> {
         format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or(""), url.path()),
         "http://127.0.0.1/callback"
     );
-    assert_eq!(url.port(), Some(9));
     url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
@@ -216,7 +216,47 @@ async fn bad_requests_are_refused(app: &TestApp, patient: &Browser, client: &str
     }
 }
 
+/// Where a sign-in goes next is only ever an app's consent screen.
+async fn sign_in_goes_nowhere_else(app: &TestApp) {
+    for next in
+        ["//evil.example/apps/authorize?x", "https://evil.example/", "/apps/authorizeX?a", "/apps/authorize?\\r\\nx"]
+    {
+        let browser = Browser::anonymous(app);
+        let form = [("username", "patient.alice"), ("password", support::PASSWORD), ("next", next)];
+        let page = browser.send(browser.http.post(format!("{}/signin", app.base)).form(&form)).await;
+        assert_eq!((page.status, page.location.as_str()), (StatusCode::SEE_OTHER, "/"), "{next}");
+    }
+    let browser = Browser::anonymous(app);
+    let form =
+        [("username", "patient.alice"), ("password", support::PASSWORD), ("next", "/apps/authorize?client_id=x")];
+    let page = browser.send(browser.http.post(format!("{}/signin", app.base)).form(&form)).await;
+    assert_eq!(page.location, "/apps/authorize?client_id=x");
+}
+
+/// Discovery for SMART and `OpenID` Connect clients, and pages on other sites may call the API.
+async fn discovery_and_cross_origin(app: &TestApp) {
+    let oidc = TestApp::reply(app.http.get(format!("{}/fhir/r4/.well-known/openid-configuration", app.base))).await;
+    assert_eq!(oidc.body["issuer"], format!("{}/fhir/r4", app.base));
+    assert_eq!(oidc.body["id_token_signing_alg_values_supported"], json!(["RS256"]));
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/fhir/r4/auth/token", app.base))
+        .header("origin", "https://diary.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert!(preflight.headers().get("access-control-allow-credentials").is_none());
+    let metadata = app.http.get(format!("{}/fhir/r4/metadata", app.base)).header("origin", "https://diary.example");
+    let metadata = metadata.send().await.expect("metadata");
+    assert_eq!(metadata.headers()["access-control-allow-origin"], "*");
+}
+
 async fn a_patient_connects_an_app(app: &TestApp) {
+    sign_in_goes_nowhere_else(app).await;
+    discovery_and_cross_origin(app).await;
     let admin = app.login("admin").await;
     let client = register_app(app, &admin).await;
     let alice_id = app.id("patient.alice");
@@ -285,10 +325,19 @@ async fn a_patient_connects_an_app(app: &TestApp) {
     let renewed = refresh(app, &client, old_refresh).await;
     assert_eq!(renewed.status, StatusCode::OK, "{:?}", renewed.body);
     assert!(renewed.body.get("id_token").is_none());
-    assert_eq!(refresh(app, &client, old_refresh).await.body["error"], "invalid_grant");
     assert_eq!(fhir_status(app, "Patient", &access).await, StatusCode::UNAUTHORIZED);
     let access = renewed.body["access_token"].as_str().expect("token").to_owned();
     assert_eq!(fhir_status(app, &format!("Patient/{alice_id}"), &access).await, StatusCode::OK);
+    // An app's token is not a registered system's: no bulk export, even with a scope to read patients.
+    let export = app
+        .http
+        .get(format!("{}/fhir/r4/Patient/$export", app.base))
+        .bearer_auth(&access)
+        .header("prefer", "respond-async")
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(export.status(), StatusCode::FORBIDDEN);
 
     // "Sign-in and security" lists it; disconnecting ends its access.
     let security = alice.get("/security").await;
@@ -305,30 +354,90 @@ async fn a_patient_connects_an_app(app: &TestApp) {
     assert_eq!(after.body["error"], "invalid_grant");
     assert!(alice.get("/security").await.html.contains("You have not connected any app"));
 
+    copies_ports_and_revocation(app, &alice, &client, &admin).await;
+    sign_out_everywhere_disconnects_apps(app, &admin).await;
+}
+
+/// Copied codes and refresh tokens end a connection; a wildcard and a
+/// loopback port; staff refused; a revoked app ends every connection.
+async fn copies_ports_and_revocation(app: &TestApp, alice: &Browser, client: &str, admin: &str) {
+    let client = client.to_owned();
+    let alice_id = app.id("patient.alice");
     // A code presented twice ends what it started.
     let replay = Launch::new();
-    let answer = consent(&alice, &replay.address(app, &client, &[]), "allow").await;
+    let answer = consent(alice, &replay.address(app, &client, &[]), "allow").await;
     let code = param(&answer, "code").expect("a code");
     let first = redeem(app, &client, code, &replay.verifier).await;
     let first_access = first.body["access_token"].as_str().expect("token");
     assert_eq!(redeem(app, &client, code, &replay.verifier).await.body["error"], "invalid_grant");
     assert_eq!(fhir_status(app, "Patient", first_access).await, StatusCode::UNAUTHORIZED);
 
+    assert_eq!(
+        refresh(app, &client, first.body["refresh_token"].as_str().expect("refresh")).await.body["error"],
+        "invalid_grant"
+    );
+
+    // A refresh token presented after it was traded in was copied: the connection ends.
+    let stolen = connect(app, alice, &client).await;
+    let stolen_refresh = stolen["refresh_token"].as_str().expect("refresh");
+    let thief = refresh(app, &client, stolen_refresh).await;
+    assert_eq!(thief.status, StatusCode::OK);
+    assert_eq!(refresh(app, &client, stolen_refresh).await.body["error"], "invalid_grant");
+    let thief_access = thief.body["access_token"].as_str().expect("token");
+    assert_eq!(fhir_status(app, "Patient", thief_access).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh(app, &client, thief.body["refresh_token"].as_str().expect("r")).await.body["error"],
+        "invalid_grant"
+    );
+
+    // A wildcard is granted as the registered types; an app on her computer picks its port.
+    let wide = Launch::new();
+    let address =
+        wide.address(app, &client, &[("scope", "patient/*.read"), ("redirect_uri", "http://127.0.0.1:5555/callback")]);
+    let answer = consent(alice, &address, "allow").await;
+    let code = param(&answer, "code").expect("a code");
+    let fields = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", "http://127.0.0.1:5555/callback"),
+        ("client_id", client.as_str()),
+        ("code_verifier", wide.verifier.as_str()),
+    ];
+    let tokens = token(app, &fields).await;
+    assert_eq!(tokens.body["scope"], "patient/Communication.rs patient/Patient.r", "{:?}", tokens.body);
+    assert!(tokens.body.get("refresh_token").is_none() && tokens.body.get("id_token").is_none());
+
     // Staff do not connect apps to a patient's record.
     let kim = Browser::sign_in(app, "rn.kim").await;
     assert_eq!(kim.get(&address).await.status, StatusCode::FORBIDDEN);
 
     // Revoking the app ends every patient's connection to it.
-    let live = connect(app, &alice, &client).await;
+    let live = connect(app, alice, &client).await;
     let live_access = live["access_token"].as_str().expect("token");
     assert_eq!(fhir_status(app, &format!("Patient/{alice_id}"), live_access).await, StatusCode::OK);
     let revoked =
-        app.call(reqwest::Method::DELETE, &format!("/api/v1/admin/patient-apps/{client}"), Some(&admin), None).await;
+        app.call(reqwest::Method::DELETE, &format!("/api/v1/admin/patient-apps/{client}"), Some(admin), None).await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     assert_eq!(fhir_status(app, "Patient", live_access).await, StatusCode::UNAUTHORIZED);
     let after = refresh(app, &client, live["refresh_token"].as_str().expect("refresh")).await;
     assert_eq!(after.body["error"], "invalid_grant");
     assert_eq!(alice.get(&Launch::new().address(app, &client, &[])).await.status, StatusCode::BAD_REQUEST);
+}
+
+/// Signing out everywhere ends every session, the apps' too, for good.
+async fn sign_out_everywhere_disconnects_apps(app: &TestApp, admin: &str) {
+    let body = json!({"name": "Second app", "redirect_uris": [CALLBACK], "scopes": "patient/Patient.r"});
+    let r = app.post("/api/v1/admin/patient-apps", admin, body).await;
+    let client = r.body["client_id"].as_str().expect("client id").to_owned();
+    let alice = Browser::sign_in(app, "patient.alice").await;
+    let tokens = connect(app, &alice, &client).await;
+    let access = tokens["access_token"].as_str().expect("token");
+    assert_eq!(fhir_status(app, &format!("Patient/{}", app.id("patient.alice")), access).await, StatusCode::OK);
+    let out = alice.post("/security/sign-out-everywhere", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(fhir_status(app, "Patient", access).await, StatusCode::UNAUTHORIZED);
+    let again = refresh(app, &client, tokens["refresh_token"].as_str().expect("refresh")).await;
+    assert_eq!(again.body["error"], "invalid_grant", "the app cannot come back with its refresh token");
 }
 
 #[tokio::test]

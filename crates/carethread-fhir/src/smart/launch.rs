@@ -71,10 +71,11 @@ impl LaunchScopes {
         self.refresh.is_some()
     }
 
-    /// Whether an `id_token` is to be given (`openid` with `fhirUser`).
+    /// Whether an `id_token` is to be given (`openid`; it names the
+    /// patient's FHIR resource when `fhirUser` was asked for too).
     #[must_use]
     pub const fn identity(&self) -> bool {
-        self.openid && self.fhir_user
+        self.openid
     }
 }
 
@@ -159,18 +160,18 @@ impl SigningKey {
         Ok(Self { kid: kid.to_owned(), pair })
     }
 
-    /// The public half as a JWK Set, published at the `jwks_uri`.
+    /// The public half as a JWK, published in the set at the `jwks_uri`.
     #[must_use]
-    pub fn public_jwks(&self) -> Value {
+    pub fn public_jwk(&self) -> Value {
         let public: RsaPublicKeyComponents<Vec<u8>> = self.pair.public().into();
-        json!({"keys": [{
+        json!({
             "kty": "RSA",
             "use": "sig",
             "alg": "RS256",
             "kid": self.kid,
             "n": URL_SAFE_NO_PAD.encode(&public.n),
             "e": URL_SAFE_NO_PAD.encode(&public.e),
-        }]})
+        })
     }
 
     /// Signs `claims` as a compact JWT (RS256).
@@ -195,7 +196,7 @@ mod tests {
         let asked = LaunchScopes::parse(
             "launch/patient openid fhirUser offline_access patient/Communication.rs system/*.rs user/Task.rs launch patient/Nope",
         );
-        assert!(asked.launch_patient && asked.identity() && asked.refreshable());
+        assert!(asked.launch_patient && asked.identity() && asked.fhir_user && asked.refreshable());
         assert_eq!(asked.to_string(), "launch/patient openid fhirUser offline_access patient/Communication.rs");
         let narrowed = asked.within(&Scopes::parse("patient/Communication.r patient/Task.rs").expect("scopes"));
         assert_eq!(narrowed.resources.to_string(), "patient/Communication.r");
@@ -220,9 +221,9 @@ mod tests {
     fn an_id_token_verifies_against_the_published_key() {
         let (key, pkcs8) = SigningKey::generate("k1").expect("a key is made");
         let again = SigningKey::from_pkcs8("k1", &pkcs8).expect("its stored form reads back");
-        assert_eq!(key.public_jwks(), again.public_jwks());
+        assert_eq!(key.public_jwk(), again.public_jwk());
         let token = again.sign(&json!({"sub": "someone", "aud": "app"})).expect("signed");
-        let jwk = &key.public_jwks()["keys"][0];
+        let jwk = &key.public_jwk();
         let part = |name: &str| URL_SAFE_NO_PAD.decode(jwk[name].as_str().expect("string")).expect("base64url");
         let public = RsaPublicKeyComponents { n: part("n"), e: part("e") };
         let (input, signature) = token.rsplit_once('.').expect("three parts");

@@ -121,29 +121,35 @@ impl Scopes {
     }
 
     /// What of these (requested) scopes `registered` permits: each requested
-    /// scope keeps the permissions the registered scopes give on its resource
-    /// type, and is dropped when none remain. A requested `*` is kept only
-    /// as far as a registered `*` covers it.
+    /// scope keeps the permissions the registered scopes of its context give
+    /// on its resource type, and is dropped when none remain. A requested
+    /// `*` becomes what the registration names (every type for a registered
+    /// `*`, else each registered type): never more than was registered.
     #[must_use]
     pub fn within(&self, registered: &Scopes) -> Scopes {
-        let granted = self
-            .0
-            .iter()
-            .filter_map(|wanted| {
-                let allowed = registered
-                    .0
-                    .iter()
-                    .filter(|r| r.context == wanted.context)
+        let mut granted: Vec<Scope> = Vec::new();
+        let mut grant = |context: Context, resource: Option<String>, permissions: u8| {
+            if permissions == 0 {
+                return;
+            }
+            match granted.iter_mut().find(|g| g.context == context && g.resource == resource) {
+                Some(same) => same.permissions |= permissions,
+                None => granted.push(Scope { context, resource, permissions }),
+            }
+        };
+        for wanted in &self.0 {
+            let alike = registered.0.iter().filter(|r| r.context == wanted.context);
+            if wanted.resource.is_none() {
+                for r in alike {
+                    grant(wanted.context, r.resource.clone(), wanted.permissions & r.permissions);
+                }
+            } else {
+                let allowed = alike
                     .filter(|r| r.resource.is_none() || r.resource == wanted.resource)
-                    .fold(0, |bits, r| bits | r.permissions);
-                let permissions = wanted.permissions & allowed;
-                (permissions != 0).then(|| Scope {
-                    context: wanted.context,
-                    resource: wanted.resource.clone(),
-                    permissions,
-                })
-            })
-            .collect();
+                    .fold(0, |b, r| b | r.permissions);
+                grant(wanted.context, wanted.resource.clone(), wanted.permissions & allowed);
+            }
+        }
         Scopes(granted)
     }
 
@@ -274,9 +280,14 @@ mod tests {
         let registered = scopes("patient/Communication.rs patient/Patient.r");
         assert!(registered.all_in(Context::Patient) && !registered.all_in(Context::System));
         let granted = scopes("patient/*.rs system/Communication.rs patient/Communication.cruds").within(&registered);
-        assert_eq!(granted.to_string(), "patient/Communication.rs");
+        assert_eq!(granted.to_string(), "patient/Communication.rs patient/Patient.r");
+        assert_eq!(
+            scopes("patient/*.read").within(&registered).to_string(),
+            "patient/Communication.rs patient/Patient.r"
+        );
         assert!(scopes("system/Communication.rs").within(&registered).is_empty());
         assert!(scopes("patient/*.rs").within(&scopes("system/*.rs")).is_empty());
+        assert_eq!(scopes("patient/*.cruds").within(&scopes("patient/*.rs")).to_string(), "patient/*.rs");
     }
 
     #[test]
@@ -284,7 +295,11 @@ mod tests {
         let registered = scopes("system/Communication.crs system/Patient.rs");
         let granted = scopes("system/Communication.cruds system/Task.rs system/Patient.r").within(&registered);
         assert_eq!(granted.to_string(), "system/Communication.crs system/Patient.r");
-        assert!(scopes("system/*.rs").within(&registered).is_empty(), "a wildcard needs a registered wildcard");
+        assert_eq!(
+            scopes("system/*.rs").within(&registered).to_string(),
+            "system/Communication.rs system/Patient.rs",
+            "a wildcard becomes the registered types"
+        );
         let wide = scopes("system/*.rs");
         assert_eq!(scopes("system/Task.cruds system/*.s").within(&wide).to_string(), "system/Task.rs system/*.s");
     }

@@ -36,6 +36,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
+pub(crate) use fhir::cross_origin as fhir_cross_origin;
 pub(crate) use web::Text;
 
 use crate::error::ApiError;

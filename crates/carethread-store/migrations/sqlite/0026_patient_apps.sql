@@ -11,8 +11,9 @@ CREATE TABLE patient_apps (
 );
 -- A patient's consent for one app: the scopes she allowed, the one-time
 -- code the app redeems (with its PKCE challenge and where it was sent),
--- then the refresh token and the access token in use (hashes only). Ended
--- by the patient, or when the app is revoked.
+-- then the refresh token and the access token in use (hashes only), and
+-- the refresh token before it (one presented again means it was stolen: the
+-- connection ends). Ended by the patient, or when the app is revoked.
 CREATE TABLE app_connections (
     id              TEXT PRIMARY KEY,
     app_id          TEXT NOT NULL REFERENCES patient_apps(app_id),
@@ -25,6 +26,7 @@ CREATE TABLE app_connections (
     code_expires_at INTEGER NOT NULL,
     code_used_at    INTEGER,
     refresh_hash    TEXT UNIQUE,
+    previous_refresh_hash TEXT,
     refresh_expires_at INTEGER,
     access_hash     TEXT,
     created_at      INTEGER NOT NULL,
@@ -33,6 +35,7 @@ CREATE TABLE app_connections (
 );
 CREATE INDEX app_connections_by_user ON app_connections (user_id, created_at);
 CREATE INDEX app_connections_by_app ON app_connections (app_id);
+CREATE INDEX app_connections_by_previous_refresh ON app_connections (previous_refresh_hash);
 -- The clinic's key for signing id_tokens (RS256), sealed like message
 -- bodies; its public half is published at the FHIR base's jwks address.
 CREATE TABLE signing_keys (

@@ -69,15 +69,32 @@ impl<D: Dialect> Sql<D> {
         row.as_ref().map(connection_from_row).transpose()
     }
 
-    /// Ends the access token a connection holds now (if any).
-    async fn end_access(conn: &mut D::Connection, access_hash: Option<String>) -> StoreResult<()> {
-        if let Some(hash) = access_hash {
-            sqlx::query::<D>("DELETE FROM sessions WHERE token_hash = $1")
-                .bind_v(hash)
-                .execute_with(&mut *conn)
-                .await?;
-        }
-        Ok(())
+    /// Ends the connections `condition` (on `app_connections`, with `$1`
+    /// bound to `key`) names: their refresh tokens are forgotten and their
+    /// access tokens stop at once. The rows are changed (and so locked)
+    /// first, so a refresh racing this either finished before (its new token
+    /// is the one ended) or finds the connection ended. How many ended.
+    pub(crate) async fn end_connections(
+        conn: &mut D::Connection,
+        condition: &str,
+        key: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let ended = format!(
+            "UPDATE app_connections SET ended_at = $2, refresh_hash = NULL, previous_refresh_hash = NULL \
+             WHERE {condition} AND ended_at IS NULL"
+        );
+        let count =
+            sqlx::query::<D>(&ended).bind_v(&key).bind_v(ms(now)).execute_with(&mut *conn).await?.rows_affected();
+        let sessions = format!(
+            "DELETE FROM sessions WHERE token_hash IN \
+             (SELECT access_hash FROM app_connections WHERE {condition} AND access_hash IS NOT NULL)"
+        );
+        sqlx::query::<D>(&sessions).bind_v(&key).execute_with(&mut *conn).await?;
+        let forgotten =
+            format!("UPDATE app_connections SET access_hash = NULL WHERE {condition} AND access_hash IS NOT NULL");
+        sqlx::query::<D>(&forgotten).bind_v(&key).execute_with(&mut *conn).await?;
+        Ok(count)
     }
 }
 
@@ -124,21 +141,7 @@ impl<B: Backend> crate::PatientApps for B {
                 if !revoked {
                     return Ok(Audited::unchanged(false));
                 }
-                sqlx::query::<B::D>(
-                    "DELETE FROM sessions WHERE token_hash IN \
-                     (SELECT access_hash FROM app_connections WHERE app_id = $1 AND access_hash IS NOT NULL)",
-                )
-                .bind_v(id.to_string())
-                .execute_with(&mut *conn)
-                .await?;
-                sqlx::query::<B::D>(
-                    "UPDATE app_connections SET ended_at = $2, refresh_hash = NULL, access_hash = NULL \
-                     WHERE app_id = $1 AND ended_at IS NULL",
-                )
-                .bind_v(id.to_string())
-                .bind_v(ms(now))
-                .execute_with(&mut *conn)
-                .await?;
+                Sql::<B::D>::end_connections(conn, "app_id = $1", id.to_string(), now).await?;
                 Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "patient_app", &id.to_string())))
             })
             .await
@@ -175,6 +178,10 @@ impl<B: Backend> crate::PatientApps for B {
 
     async fn app_connection_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<AppConnection>> {
         self.sql().connection_where("c.refresh_hash = $1", refresh_hash).await
+    }
+
+    async fn app_connection_by_used_refresh(&self, refresh_hash: &str) -> StoreResult<Option<AppConnection>> {
+        self.sql().connection_where("c.previous_refresh_hash = $1 AND c.ended_at IS NULL", refresh_hash).await
     }
 
     async fn redeem_app_code(
@@ -231,8 +238,9 @@ impl<B: Backend> crate::PatientApps for B {
                 .await?;
                 let Some(old_access) = old_access else { return Ok(Audited::unchanged(false)) };
                 let rotated = sqlx::query::<B::D>(
-                    "UPDATE app_connections SET refresh_hash = $3, refresh_expires_at = $4, access_hash = $5, \
-                     last_used_at = $6 WHERE id = $1 AND refresh_hash = $2",
+                    "UPDATE app_connections SET previous_refresh_hash = refresh_hash, refresh_hash = $3, \
+                     refresh_expires_at = $4, access_hash = $5, last_used_at = $6 \
+                     WHERE id = $1 AND refresh_hash = $2 AND ended_at IS NULL",
                 )
                 .bind_v(tokens.connection.to_string())
                 .bind_v(old_refresh_hash)
@@ -247,7 +255,12 @@ impl<B: Backend> crate::PatientApps for B {
                 if !rotated {
                     return Ok(Audited::unchanged(false));
                 }
-                Sql::<B::D>::end_access(conn, old_access).await?;
+                if let Some(old) = old_access {
+                    sqlx::query::<B::D>("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind_v(old)
+                        .execute_with(&mut *conn)
+                        .await?;
+                }
                 Sql::<B::D>::insert_session(conn, tokens.session).await?;
                 Ok(Audited::new(true, vec![audit.clone()]))
             })
@@ -263,25 +276,19 @@ impl<B: Backend> crate::PatientApps for B {
     ) -> StoreResult<bool> {
         self.sql()
             .audited(async |conn| {
-                // The access token in use, read before the update forgets it.
-                let access: Option<Option<String>> = sqlx::query::<B::D>(
-                    "SELECT access_hash FROM app_connections \
-                     WHERE id = $1 AND ($2 = '' OR user_id = $2) AND ended_at IS NULL",
+                let in_force = sqlx::query::<B::D>(
+                    "SELECT id FROM app_connections WHERE id = $1 AND ($2 = '' OR user_id = $2) AND ended_at IS NULL",
                 )
                 .bind_v(id.to_string())
                 .bind_v(user.map(|u| u.to_string()).unwrap_or_default())
-                .fetch_optional_scalar_with(&mut *conn)
+                .fetch_optional_with(&mut *conn)
                 .await?;
-                let Some(access) = access else { return Ok(Audited::unchanged(false)) };
-                sqlx::query::<B::D>(
-                    "UPDATE app_connections SET ended_at = $2, refresh_hash = NULL, access_hash = NULL \
-                     WHERE id = $1 AND ended_at IS NULL",
-                )
-                .bind_v(id.to_string())
-                .bind_v(ms(now))
-                .execute_with(&mut *conn)
-                .await?;
-                Sql::<B::D>::end_access(conn, access).await?;
+                if in_force.is_none() {
+                    return Ok(Audited::unchanged(false));
+                }
+                if Sql::<B::D>::end_connections(conn, "id = $1", id.to_string(), now).await? == 0 {
+                    return Ok(Audited::unchanged(false));
+                }
                 Ok(Audited::new(true, with_target(std::slice::from_ref(audit), "app_connection", &id.to_string())))
             })
             .await
@@ -296,21 +303,23 @@ impl<B: Backend> crate::PatientApps for B {
         rows.iter().map(connection_from_row).collect()
     }
 
-    async fn signing_key(&self) -> StoreResult<Option<(String, Vec<u8>)>> {
+    async fn signing_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
         let sql = self.sql();
-        let row =
-            sqlx::query::<B::D>("SELECT kid, key_id, private_key FROM signing_keys ORDER BY created_at, kid LIMIT 1")
-                .fetch_optional_with(&sql.write)
-                .await?;
-        let Some(row) = row else { return Ok(None) };
-        let kid: String = row.get_v("kid")?;
-        let pkcs8 = sql
-            .decode(|keys| {
-                let slot = Slot { table: "signing_keys", column: SIGNING_SLOT, row: &kid };
-                keys.open(row.get_v("key_id")?, slot, row.get_v("private_key")?)
-            })
+        let rows = sqlx::query::<B::D>("SELECT kid, key_id, private_key FROM signing_keys ORDER BY created_at, kid")
+            .fetch_all_with(&sql.write)
             .await?;
-        Ok(Some((kid, pkcs8)))
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let kid: String = row.get_v("kid")?;
+            let pkcs8 = sql
+                .decode(|keys| {
+                    let slot = Slot { table: "signing_keys", column: SIGNING_SLOT, row: &kid };
+                    keys.open(row.get_v("key_id")?, slot, row.get_v("private_key")?)
+                })
+                .await?;
+            keys.push((kid, pkcs8));
+        }
+        Ok(keys)
     }
 
     async fn add_signing_key(&self, kid: &str, pkcs8: &[u8], now: DateTime<Utc>) -> StoreResult<()> {

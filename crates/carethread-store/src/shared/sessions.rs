@@ -114,6 +114,11 @@ impl<B: Backend> crate::Sessions for B {
                 .execute_with(&mut *conn)
                 .await?
                 .rows_affected();
+            // Everywhere means the apps she connected too: an app connected by
+            // someone who learnt her password must not outlive this.
+            if only.is_none() {
+                Sql::<B::D>::end_connections(conn, "user_id = $1", user.to_string(), audit.at).await?;
+            }
             Ok(Audited::new(ended, vec![audit.clone()]))
         })
         .await

@@ -25,6 +25,9 @@ pub trait PatientApps: Send + Sync {
     async fn app_connection_by_code(&self, code_hash: &str) -> StoreResult<Option<AppConnection>>;
     /// The connection a refresh token (its hash) belongs to.
     async fn app_connection_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<AppConnection>>;
+    /// The connection in force whose refresh token before this one was
+    /// `refresh_hash`: presented again, it was copied.
+    async fn app_connection_by_used_refresh(&self, refresh_hash: &str) -> StoreResult<Option<AppConnection>>;
     /// Redeems a code once: the code is marked used and the tokens start,
     /// with the audit entry. `false` (nothing written) when the code was
     /// used meanwhile, has expired, or the connection ended.
@@ -57,9 +60,10 @@ pub trait PatientApps: Send + Sync {
     ) -> StoreResult<bool>;
     /// The apps a person has connected and not disconnected, newest first.
     async fn app_connections_of(&self, user: UserId) -> StoreResult<Vec<AppConnection>>;
-    /// The clinic's `id_token` signing key (its `kid` and PKCS#8 form), the
-    /// first made if several servers made one at once.
-    async fn signing_key(&self) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// The clinic's `id_token` signing keys (each `kid` and PKCS#8 form),
+    /// oldest first: the first signs, all are published (several servers
+    /// may each have made one at once).
+    async fn signing_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>>;
     /// Keeps a signing key, sealed. A `kid` kept already is left as it is.
     async fn add_signing_key(&self, kid: &str, pkcs8: &[u8], now: DateTime<Utc>) -> StoreResult<()>;
 }

@@ -85,7 +85,7 @@ async fn kick_off(
     let path = pool.map_or("Patient/$export".to_owned(), |p| format!("Group/{p}/$export"));
     let request = if raw_query.is_empty() { format!("{base}/{path}") } else { format!("{base}/{path}?{raw_query}") };
     let input = ExportRequest { pool, types, since, request };
-    let export = bulk_export::start_export(&state.app(), &auth.caller(), auth.scopes.is_some(), input).await?;
+    let export = bulk_export::start_export(&state.app(), &auth.caller(), auth.is_system(), input).await?;
     let mut response = StatusCode::ACCEPTED.into_response();
     let status = HeaderValue::from_str(&format!("{base}/$export-status/{}", export.id)).map_err(ApiError::internal)?;
     response.headers_mut().insert(header::CONTENT_LOCATION, status);

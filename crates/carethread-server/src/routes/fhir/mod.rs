@@ -52,12 +52,47 @@ pub(super) fn router() -> Router<AppState> {
         // OAuth's own endpoints answer OAuth errors, not OperationOutcomes.
         .route(smart::TOKEN_PATH, axum::routing::post(smart::token))
         .route("/.well-known/smart-configuration", get(smart::configuration))
-        .route(smart::JWKS_PATH, get(smart::jwks));
+        .route(smart::JWKS_PATH, get(smart::jwks))
+        .route("/.well-known/openid-configuration", get(smart::openid_configuration));
     // The base itself names no resource (the nested fallback covers what is below it).
     let nothing = || async { FhirError(ApiError::NotFound) };
     // The base takes a transaction or batch Bundle (onboarding from an EHR); nothing else.
     let base = axum::routing::post(onboarding::import).fallback(nothing);
     Router::new().nest(FHIR_BASE, inner).route(FHIR_BASE, base).route("/fhir/r4/", any(nothing))
+}
+
+/// Apps that run in a browser on their own site (SMART public clients) may
+/// call the FHIR API and its token endpoint: any origin may read the answers
+/// (CORS). Nothing is given that a page could not already have: no
+/// credentials are allowed across origins, and the session cookie is
+/// `SameSite=Strict`, so another site's request carries only a token its
+/// app was given. (A layer over the whole application, so a preflight is
+/// answered before routing would call its `OPTIONS` a wrong method.)
+pub(crate) async fn cross_origin(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path();
+    let from_a_page =
+        request.headers().contains_key(header::ORIGIN) && (path == FHIR_BASE || path.starts_with("/fhir/r4/"));
+    let preflight = request.method() == axum::http::Method::OPTIONS
+        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut response = if from_a_page && preflight {
+        let mut answer = StatusCode::NO_CONTENT.into_response();
+        let headers = answer.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT, DELETE"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Authorization, Content-Type, Accept, Prefer"),
+        );
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        answer
+    } else {
+        next.run(request).await
+    };
+    if from_a_page {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Location, Content-Location"));
+    }
+    response
 }
 
 /// What the framework refuses by itself before a handler runs (an address
@@ -245,7 +280,7 @@ pub(crate) type FhirResult<T = Fhir> = Result<T, FhirError>;
 async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Fhir {
     let info = CapabilityInfo {
         base_url: base_url(&state, &headers),
-        authorize_url: format!("{}{}", crate::addresses::origin(&state, &headers), smart::AUTHORIZE_PATH),
+        authorize_url: format!("{}{}", crate::addresses::origin(&state, &headers), crate::addresses::AUTHORIZE_PATH),
         software_version: env!("CARGO_PKG_VERSION").to_owned(),
         date: Utc::now(),
     };

@@ -12,9 +12,10 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use carethread_app::app_launch::{self, AppTokenRequest};
+use carethread_app::app_tokens::{self, AppTokenRequest};
 use carethread_app::system_clients::{self, TokenRefusal, TokenRequest};
-use secrecy::ExposeSecret;
+use carethread_fhir::smart::SigningKey;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -34,8 +35,7 @@ pub(crate) fn token_url(state: &AppState, headers: &HeaderMap) -> String {
 /// Where the key set that signs `id_token`s is, below the FHIR base.
 pub(super) const JWKS_PATH: &str = "/.well-known/jwks.json";
 
-/// Where a patient is sent to allow an app (a portal page).
-pub(crate) const AUTHORIZE_PATH: &str = "/apps/authorize";
+use crate::addresses::AUTHORIZE_PATH;
 
 /// `GET /fhir/r4/.well-known/smart-configuration`: how systems and
 /// patients' apps get a token.
@@ -66,12 +66,33 @@ pub(super) async fn configuration(State(state): State<AppState>, headers: Header
     Json(body).into_response()
 }
 
-/// `GET /fhir/r4/.well-known/jwks.json`: the public key `id_token`s are signed with.
+/// `GET /fhir/r4/.well-known/jwks.json`: the public keys `id_token`s are signed with.
 pub(super) async fn jwks(State(state): State<AppState>) -> Response {
-    match app_launch::signing_key(&state.app()).await {
-        Ok(key) => Json(key.public_jwks()).into_response(),
+    match app_tokens::signing_keys(&state.app()).await {
+        Ok(keys) => Json(json!({"keys": keys.iter().map(SigningKey::public_jwk).collect::<Vec<_>>()})).into_response(),
         Err(err) => ApiError::from(err).into_response(),
     }
+}
+
+/// `GET /fhir/r4/.well-known/openid-configuration`: discovery for `OpenID` Connect,
+/// for clients that check the `id_token` with a library that starts here.
+pub(super) async fn openid_configuration(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&state, &headers);
+    let body = json!({
+        "issuer": base,
+        "jwks_uri": format!("{base}{JWKS_PATH}"),
+        "authorization_endpoint": format!("{}{AUTHORIZE_PATH}", crate::addresses::origin(&state, &headers)),
+        "token_endpoint": token_url(&state, &headers),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "fhirUser"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nonce", "fhirUser"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+    });
+    Json(body).into_response()
 }
 
 /// The token request's form fields (a system's, or a patient's app's).
@@ -135,14 +156,14 @@ async fn app_token(state: &AppState, headers: &HeaderMap, client: Option<String>
     let request = AppTokenRequest {
         grant_type: form.grant_type.unwrap_or_default(),
         client_id: form.client_id,
-        code: form.code,
+        code: form.code.map(SecretString::from),
         redirect_uri: form.redirect_uri,
-        code_verifier: form.code_verifier,
-        refresh_token: form.refresh_token,
+        code_verifier: form.code_verifier.map(SecretString::from),
+        refresh_token: form.refresh_token.map(SecretString::from),
         fhir_base: base_url(state, headers),
         client,
     };
-    match app_launch::issue_tokens(&state.app(), request).await {
+    match app_tokens::issue_tokens(&state.app(), request).await {
         Ok(issued) => {
             let mut body = json!({
                 "access_token": issued.access_token.expose_secret(),

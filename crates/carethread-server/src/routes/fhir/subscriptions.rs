@@ -46,7 +46,7 @@ pub(super) async fn create(
         headers: asked.headers,
         fhir_base: base.clone(),
     };
-    let made = subscriptions::create(&state.app(), &auth.caller(), auth.scopes.is_some(), new).await?;
+    let made = subscriptions::create(&state.app(), &auth.caller(), auth.is_system(), new).await?;
     super::created(resource(&made), &format!("{base}/Subscription/{}", made.id))
 }
 

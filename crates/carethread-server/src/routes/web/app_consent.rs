@@ -20,8 +20,8 @@ use serde::Deserialize;
 use super::pages::api_error;
 use super::{Text, WebSession, error_page, page, visitor_language};
 use crate::AppState;
+use crate::addresses::AUTHORIZE_PATH;
 use crate::addresses::fhir_base_url;
-use crate::routes::fhir::smart::AUTHORIZE_PATH;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route(AUTHORIZE_PATH, get(consent_page).post(consent_answer))

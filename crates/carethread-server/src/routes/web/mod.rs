@@ -301,8 +301,8 @@ async fn home(session: Result<WebSession, Response>) -> Response {
 /// Where a sign-in may continue to: only the consent screen of an app
 /// launch, so the parameter can never send anyone to another site.
 fn continue_to(next: &str) -> Option<&str> {
-    let local = next.starts_with(crate::routes::fhir::smart::AUTHORIZE_PATH)
-        && next[crate::routes::fhir::smart::AUTHORIZE_PATH.len()..].starts_with('?')
+    let local = next.starts_with(crate::addresses::AUTHORIZE_PATH)
+        && next[crate::addresses::AUTHORIZE_PATH.len()..].starts_with('?')
         && !next.contains(['\\', '\r', '\n']);
     local.then_some(next)
 }
