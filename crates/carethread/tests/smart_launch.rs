@@ -354,8 +354,71 @@ async fn a_patient_connects_an_app(app: &TestApp) {
     assert_eq!(after.body["error"], "invalid_grant");
     assert!(alice.get("/security").await.html.contains("You have not connected any app"));
 
+    refusals_at_the_door(app, &alice, &client).await;
     copies_ports_and_revocation(app, &alice, &client, &admin).await;
     sign_out_everywhere_disconnects_apps(app, &admin).await;
+}
+
+/// The consent form and the token endpoint refuse what is not exactly right,
+/// and a refused exchange leaves the code to the app that holds its verifier.
+async fn refusals_at_the_door(app: &TestApp, alice: &Browser, client: &str) {
+    let launch = Launch::new();
+    let address = launch.address(app, client, &[]);
+    let screen = alice.get(&address).await;
+    let field = |name: &str| html_unescape(&value_after(&screen.html, &format!("name=\"{name}\" value=\"")));
+    let names = [
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "aud",
+        "code_challenge",
+        "code_challenge_method",
+    ];
+    let mut fields: Vec<(String, String)> = names.iter().map(|n| ((*n).to_owned(), field(n))).collect();
+    fields.push(("decision".into(), "allow".into()));
+    let post = |csrf: String, fields: Vec<(String, String)>| {
+        let mut form = vec![("csrf_token".to_owned(), csrf)];
+        form.extend(fields);
+        alice.http.post(format!("{}/apps/authorize", app.base)).form(&form)
+    };
+    let forged = alice.send(post("not-the-token".into(), fields.clone())).await;
+    assert_eq!((forged.status, forged.location.as_str()), (StatusCode::FORBIDDEN, ""), "no CSRF token, no code");
+    let mut tampered = fields.clone();
+    tampered.iter_mut().filter(|(n, _)| n == "redirect_uri").for_each(|(_, v)| *v = "https://evil.example/cb".into());
+    let tampered = alice.send(post(alice.csrf.clone(), tampered)).await;
+    assert_eq!((tampered.status, tampered.location.as_str()), (StatusCode::BAD_REQUEST, ""));
+    let kim = Browser::sign_in(app, "rn.kim").await;
+    let mut form = vec![("csrf_token".to_owned(), kim.csrf.clone())];
+    form.extend(fields.clone());
+    let staff = kim.send(kim.http.post(format!("{}/apps/authorize", app.base)).form(&form)).await;
+    assert_eq!(staff.status, StatusCode::FORBIDDEN, "staff cannot allow an app into a patient's record");
+
+    let answer = sent_back(&alice.send(post(alice.csrf.clone(), fields)).await);
+    let code = param(&answer, "code").expect("a code");
+    let attempt = async |redirect: &str, verifier: Option<&str>| {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect),
+            ("client_id", client),
+        ];
+        if let Some(verifier) = verifier {
+            form.push(("code_verifier", verifier));
+        }
+        token(app, &form).await
+    };
+    let elsewhere = attempt("http://127.0.0.1:9/other", Some(&launch.verifier)).await;
+    assert_eq!(elsewhere.body["error"], "invalid_grant");
+    let bare = attempt(CALLBACK, None).await;
+    assert_eq!((bare.status, bare.body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    let tokens = attempt(CALLBACK, Some(&launch.verifier)).await;
+    assert_eq!(tokens.status, StatusCode::OK, "{:?}", tokens.body);
+    let refresh_token = tokens.body["refresh_token"].as_str().expect("refresh");
+    let other = refresh(app, &uuid::Uuid::now_v7().to_string(), refresh_token).await;
+    assert_eq!(other.body["error"], "invalid_grant", "a refresh token is its app's alone");
+    assert_eq!(refresh(app, client, refresh_token).await.status, StatusCode::OK, "and still its app's");
 }
 
 /// Copied codes and refresh tokens end a connection; a wildcard and a

@@ -96,6 +96,52 @@ impl<D: Dialect> Sql<D> {
         sqlx::query::<D>(&forgotten).bind_v(&key).execute_with(&mut *conn).await?;
         Ok(count)
     }
+
+    /// Gives a connection new tokens if `statement` changes its row (binding
+    /// `$1` its id, `$2` the hash of the code or refresh token traded in,
+    /// `$3` now, `$4` to `$6` the new refresh token's hash and expiry and the
+    /// access token's hash): the access token it held ends, the new one's
+    /// session starts, and the audit entry is written. `false` (nothing
+    /// written) when the row did not match.
+    async fn swap_tokens(
+        &self,
+        statement: &'static str,
+        traded: &str,
+        tokens: AppTokens<'_>,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        self.audited(async |conn| {
+            let held: Option<Option<String>> =
+                sqlx::query::<D>("SELECT access_hash FROM app_connections WHERE id = $1")
+                    .bind_v(tokens.connection.to_string())
+                    .fetch_optional_scalar_with(&mut *conn)
+                    .await?;
+            let swapped = sqlx::query::<D>(statement)
+                .bind_v(tokens.connection.to_string())
+                .bind_v(traded)
+                .bind_v(ms(now))
+                .bind_v(tokens.refresh_hash)
+                .bind_v(tokens.refresh_expires_at.map(ms))
+                .bind_v(&tokens.session.token_hash)
+                .execute_with(&mut *conn)
+                .await?
+                .rows_affected()
+                == 1;
+            if !swapped {
+                return Ok(Audited::unchanged(false));
+            }
+            if let Some(old) = held.flatten() {
+                sqlx::query::<D>("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind_v(old)
+                    .execute_with(&mut *conn)
+                    .await?;
+            }
+            Sql::<D>::insert_session(conn, tokens.session).await?;
+            Ok(Audited::new(true, vec![audit.clone()]))
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -191,31 +237,10 @@ impl<B: Backend> crate::PatientApps for B {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        self.sql()
-            .audited(async |conn| {
-                let redeemed = sqlx::query::<B::D>(
-                    "UPDATE app_connections SET code_used_at = $3, refresh_hash = $4, refresh_expires_at = $5, \
-                     access_hash = $6, last_used_at = $3 \
-                     WHERE id = $1 AND code_hash = $2 AND code_used_at IS NULL AND ended_at IS NULL \
-                     AND code_expires_at > $3",
-                )
-                .bind_v(tokens.connection.to_string())
-                .bind_v(code_hash)
-                .bind_v(ms(now))
-                .bind_v(tokens.refresh_hash)
-                .bind_v(tokens.refresh_expires_at.map(ms))
-                .bind_v(&tokens.session.token_hash)
-                .execute_with(&mut *conn)
-                .await?
-                .rows_affected()
-                    == 1;
-                if !redeemed {
-                    return Ok(Audited::unchanged(false));
-                }
-                Sql::<B::D>::insert_session(conn, tokens.session).await?;
-                Ok(Audited::new(true, vec![audit.clone()]))
-            })
-            .await
+        let redeem = "UPDATE app_connections SET code_used_at = $3, refresh_hash = $4, refresh_expires_at = $5, \
+             access_hash = $6, last_used_at = $3 \
+             WHERE id = $1 AND code_hash = $2 AND code_used_at IS NULL AND ended_at IS NULL AND code_expires_at > $3";
+        self.sql().swap_tokens(redeem, code_hash, tokens, now, audit).await
     }
 
     async fn refresh_app_tokens(
@@ -225,46 +250,10 @@ impl<B: Backend> crate::PatientApps for B {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        self.sql()
-            .audited(async |conn| {
-                let old_access: Option<Option<String>> = sqlx::query::<B::D>(
-                    "SELECT access_hash FROM app_connections WHERE id = $1 AND refresh_hash = $2 \
-                     AND ended_at IS NULL AND refresh_expires_at > $3",
-                )
-                .bind_v(tokens.connection.to_string())
-                .bind_v(old_refresh_hash)
-                .bind_v(ms(now))
-                .fetch_optional_scalar_with(&mut *conn)
-                .await?;
-                let Some(old_access) = old_access else { return Ok(Audited::unchanged(false)) };
-                let rotated = sqlx::query::<B::D>(
-                    "UPDATE app_connections SET previous_refresh_hash = refresh_hash, refresh_hash = $3, \
-                     refresh_expires_at = $4, access_hash = $5, last_used_at = $6 \
-                     WHERE id = $1 AND refresh_hash = $2 AND ended_at IS NULL",
-                )
-                .bind_v(tokens.connection.to_string())
-                .bind_v(old_refresh_hash)
-                .bind_v(tokens.refresh_hash)
-                .bind_v(tokens.refresh_expires_at.map(ms))
-                .bind_v(&tokens.session.token_hash)
-                .bind_v(ms(now))
-                .execute_with(&mut *conn)
-                .await?
-                .rows_affected()
-                    == 1;
-                if !rotated {
-                    return Ok(Audited::unchanged(false));
-                }
-                if let Some(old) = old_access {
-                    sqlx::query::<B::D>("DELETE FROM sessions WHERE token_hash = $1")
-                        .bind_v(old)
-                        .execute_with(&mut *conn)
-                        .await?;
-                }
-                Sql::<B::D>::insert_session(conn, tokens.session).await?;
-                Ok(Audited::new(true, vec![audit.clone()]))
-            })
-            .await
+        let rotate = "UPDATE app_connections SET previous_refresh_hash = refresh_hash, refresh_hash = $4, \
+             refresh_expires_at = $5, access_hash = $6, last_used_at = $3 \
+             WHERE id = $1 AND refresh_hash = $2 AND ended_at IS NULL AND refresh_expires_at > $3";
+        self.sql().swap_tokens(rotate, old_refresh_hash, tokens, now, audit).await
     }
 
     async fn end_app_connection(

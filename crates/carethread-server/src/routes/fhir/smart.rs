@@ -17,7 +17,7 @@ use carethread_app::system_clients::{self, TokenRefusal, TokenRequest};
 use carethread_fhir::smart::SigningKey;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::base_url;
 use crate::AppState;
@@ -40,30 +40,40 @@ use crate::addresses::AUTHORIZE_PATH;
 /// `GET /fhir/r4/.well-known/smart-configuration`: how systems and
 /// patients' apps get a token.
 pub(super) async fn configuration(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = base_url(&state, &headers);
-    let body = json!({
-        "issuer": base,
-        "jwks_uri": format!("{base}{JWKS_PATH}"),
-        "authorization_endpoint": format!("{}{AUTHORIZE_PATH}", crate::addresses::origin(&state, &headers)),
-        "token_endpoint": token_url(&state, &headers),
-        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
-        "response_types_supported": ["code"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": [
-            "system/*.cruds", "system/*.rs", "system/*.read", "system/*.write",
-            "patient/*.rs", "patient/*.read", "launch/patient", "openid", "fhirUser",
-            "offline_access", "online_access",
-        ],
-        "capabilities": [
-            "client-confidential-asymmetric", "client-public", "launch-standalone",
-            "context-standalone-patient", "sso-openid-connect", "permission-patient",
-            "permission-offline", "permission-online", "permission-v1", "permission-v2",
-        ],
-    });
+    let body = with_endpoints(
+        &state,
+        &headers,
+        json!({
+            "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": [
+                "system/*.cruds", "system/*.rs", "system/*.read", "system/*.write",
+                "patient/*.rs", "patient/*.read", "launch/patient", "openid", "fhirUser",
+                "offline_access", "online_access",
+            ],
+            "capabilities": [
+                "client-confidential-asymmetric", "client-public", "launch-standalone",
+                "context-standalone-patient", "sso-openid-connect", "permission-patient",
+                "permission-offline", "permission-online", "permission-v1", "permission-v2",
+            ],
+        }),
+    );
     Json(body).into_response()
+}
+
+/// A discovery document with where a client finds the issuer, its keys and
+/// the two OAuth endpoints, as both documents name them.
+fn with_endpoints(state: &AppState, headers: &HeaderMap, mut document: Value) -> Value {
+    let base = base_url(state, headers);
+    document["jwks_uri"] = json!(format!("{base}{JWKS_PATH}"));
+    document["authorization_endpoint"] = json!(format!("{}{AUTHORIZE_PATH}", crate::addresses::origin(state, headers)));
+    document["token_endpoint"] = json!(token_url(state, headers));
+    document["issuer"] = json!(base);
+    document
 }
 
 /// `GET /fhir/r4/.well-known/jwks.json`: the public keys `id_token`s are signed with.
@@ -77,21 +87,20 @@ pub(super) async fn jwks(State(state): State<AppState>) -> Response {
 /// `GET /fhir/r4/.well-known/openid-configuration`: discovery for `OpenID` Connect,
 /// for clients that check the `id_token` with a library that starts here.
 pub(super) async fn openid_configuration(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = base_url(&state, &headers);
-    let body = json!({
-        "issuer": base,
-        "jwks_uri": format!("{base}{JWKS_PATH}"),
-        "authorization_endpoint": format!("{}{AUTHORIZE_PATH}", crate::addresses::origin(&state, &headers)),
-        "token_endpoint": token_url(&state, &headers),
-        "response_types_supported": ["code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": ["openid", "fhirUser"],
-        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nonce", "fhirUser"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
-    });
+    let body = with_endpoints(
+        &state,
+        &headers,
+        json!({
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "fhirUser"],
+            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nonce", "fhirUser"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        }),
+    );
     Json(body).into_response()
 }
 
