@@ -90,11 +90,9 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
-/// The patient allows (or refuses) on the consent screen; the app's address with its answer.
-async fn consent(patient: &Browser, address: &str, decision: &str) -> Vec<(String, String)> {
-    let screen = patient.get(address).await;
-    assert_eq!(screen.status, StatusCode::OK, "{}", screen.html);
-    let mut fields: Vec<(String, String)> = [
+/// The consent form's fields as the screen holds them, with the patient's answer.
+fn consent_form(screen: &Page, decision: &str) -> Vec<(String, String)> {
+    let names = [
         "response_type",
         "client_id",
         "redirect_uri",
@@ -104,11 +102,18 @@ async fn consent(patient: &Browser, address: &str, decision: &str) -> Vec<(Strin
         "code_challenge",
         "code_challenge_method",
         "nonce",
-    ]
-    .iter()
-    .map(|name| ((*name).to_owned(), html_unescape(&value_after(&screen.html, &format!("name=\"{name}\" value=\"")))))
-    .collect();
+    ];
+    let field = |name: &str| html_unescape(&value_after(&screen.html, &format!("name=\"{name}\" value=\"")));
+    let mut fields: Vec<(String, String)> = names.iter().map(|n| ((*n).to_owned(), field(n))).collect();
     fields.push(("decision".to_owned(), decision.to_owned()));
+    fields
+}
+
+/// The patient allows (or refuses) on the consent screen; the app's address with its answer.
+async fn consent(patient: &Browser, address: &str, decision: &str) -> Vec<(String, String)> {
+    let screen = patient.get(address).await;
+    assert_eq!(screen.status, StatusCode::OK, "{}", screen.html);
+    let fields = consent_form(&screen, decision);
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     sent_back(&patient.post("/apps/authorize", &borrowed).await)
 }
@@ -365,19 +370,7 @@ async fn refusals_at_the_door(app: &TestApp, alice: &Browser, client: &str) {
     let launch = Launch::new();
     let address = launch.address(app, client, &[]);
     let screen = alice.get(&address).await;
-    let field = |name: &str| html_unescape(&value_after(&screen.html, &format!("name=\"{name}\" value=\"")));
-    let names = [
-        "response_type",
-        "client_id",
-        "redirect_uri",
-        "scope",
-        "state",
-        "aud",
-        "code_challenge",
-        "code_challenge_method",
-    ];
-    let mut fields: Vec<(String, String)> = names.iter().map(|n| ((*n).to_owned(), field(n))).collect();
-    fields.push(("decision".into(), "allow".into()));
+    let fields = consent_form(&screen, "allow");
     let post = |csrf: String, fields: Vec<(String, String)>| {
         let mut form = vec![("csrf_token".to_owned(), csrf)];
         form.extend(fields);
