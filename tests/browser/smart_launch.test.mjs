@@ -102,7 +102,7 @@ test("a patient connects an app, the app reads her record, and she disconnects i
     assert.match(main, /My Health Diary asks to connect to your CareThread record/);
     assert.match(main, /read your messages/);
     assert.match(main, /know who you are in CareThread/);
-    assert.match(main, /keep its access until you disconnect it/);
+    assert.match(main, /keep its access even while you are signed out/);
     await patient.getByRole("button", { name: "Allow", exact: true }).click();
     await patient.waitForURL((url) => url.toString().startsWith(callback));
     await patient.getByRole("heading", { name: "Back in My Health Diary" }).waitFor();

@@ -108,8 +108,9 @@ async fn redeem_code(app: &App, request: &AppTokenRequest, client_id: &str) -> R
     let id_token = id_token(app, &made.scopes, &connection, &user, &request.fhir_base, now).await?;
     let audit = token_audit(&connection, request, now).detail(format!("code redeemed, {}", connection.scopes));
     if !app.store.redeem_app_code(&hash, made.record(&connection), now, &audit).await? {
-        // Redeemed at the same moment by another request: the same as a replay.
-        end_copied(app, &connection, request, "a code was presented twice at once").await?;
+        // Redeemed at the same moment by another request (the same as a
+        // replay), or the connection ended meanwhile.
+        end_copied(app, &connection, request, "the code was used or ended meanwhile").await?;
         return Err(TokenRefusal::InvalidGrant("that code was used already".into()));
     }
     Ok(AppTokensIssued { id_token, ..made.issued() })
@@ -137,6 +138,8 @@ async fn refresh(app: &App, request: &AppTokenRequest, client_id: &str) -> Resul
     let made = make_tokens(app, &connection, &user, now);
     let audit = token_audit(&connection, request, now).detail("refreshed");
     if !app.store.refresh_app_tokens(&hash, made.record(&connection), now, &audit).await? {
+        // Traded in at the same moment by another request: one of the two copied it.
+        end_copied(app, &connection, request, "a refresh token was presented twice at once").await?;
         return Err(invalid_grant());
     }
     // The identity was told with the code; a refresh tells only the tokens.
@@ -197,25 +200,34 @@ struct MadeTokens {
 fn make_tokens(app: &App, connection: &AppConnection, user: &User, now: DateTime<Utc>) -> MadeTokens {
     let scopes = LaunchScopes::parse(&connection.scopes);
     let idle = TimeDelta::minutes(i64::from(app.settings.session_idle_minutes));
+    let refresh_until = scopes.refresh.map(|kind| match kind {
+        // Sliding: each use gives 90 days more.
+        Refresh::Offline => now + OFFLINE_LIFETIME,
+        // Fixed when she allowed it (a session's longest life), however often it is used.
+        Refresh::Online => connection
+            .refresh_expires_at
+            .unwrap_or(connection.created_at + TimeDelta::hours(i64::from(app.settings.session_max_hours))),
+    });
+    let mut expires_at = now + ACCESS_LIFETIME.min(idle);
+    if scopes.refresh == Some(Refresh::Online)
+        && let Some(until) = refresh_until
+    {
+        // Nor does its access token outlive it.
+        expires_at = expires_at.min(until);
+    }
     let access = new_token();
     let session = SessionRecord {
         token_hash: token_hash(access.expose_secret()),
         user_id: user.id,
         created_at: now,
         last_seen_at: now,
-        expires_at: now + ACCESS_LIFETIME.min(idle),
+        expires_at,
         mfa_enabled: false,
         // She passed her second factor, if she has one, in the portal session she consented in.
         mfa_passed: true,
         scopes: Some(scopes.resources.to_string()),
     };
-    let refresh = scopes.refresh.map(|kind| {
-        let until = match kind {
-            // Sliding: each use gives 90 days more.
-            Refresh::Offline => now + OFFLINE_LIFETIME,
-            // Fixed: a session's longest life from when she allowed it, however often it is used.
-            Refresh::Online => connection.created_at + TimeDelta::hours(i64::from(app.settings.session_max_hours)),
-        };
+    let refresh = refresh_until.map(|until| {
         let token = new_token();
         let hash = token_hash(token.expose_secret());
         (token, hash, until)

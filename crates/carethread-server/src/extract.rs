@@ -175,8 +175,9 @@ pub struct Authenticated {
     pub token_hash: String,
     /// Where the request came from, for the audit log.
     pub client: Option<String>,
-    /// A system's token: the SMART scopes it holds, which the FHIR API
-    /// checks on top of the policy. `None` for a person's session.
+    /// A system's or a patient's app's token: the SMART scopes it holds,
+    /// which the FHIR API checks on top of the policy. `None` for a person's
+    /// own session.
     pub scopes: Option<Scopes>,
 }
 

@@ -83,7 +83,9 @@ fn sent_back(page: &Page) -> Vec<(String, String)> {
         format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or(""), url.path()),
         "http://127.0.0.1/callback"
     );
-    url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    let mut params: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    params.push(("(port)".to_owned(), url.port().map(|p| p.to_string()).unwrap_or_default()));
+    params
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -150,6 +152,7 @@ async fn connect(app: &TestApp, patient: &Browser, client: &str) -> Value {
     let launch = Launch::new();
     let answer = consent(patient, &launch.address(app, client, &[]), "allow").await;
     assert_eq!(param(&answer, "state"), Some(launch.state.as_str()));
+    assert_eq!(param(&answer, "(port)"), Some("9"));
     let code = param(&answer, "code").expect("a code");
     let r = redeem(app, client, code, &launch.verifier).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -223,9 +226,13 @@ async fn bad_requests_are_refused(app: &TestApp, patient: &Browser, client: &str
 
 /// Where a sign-in goes next is only ever an app's consent screen.
 async fn sign_in_goes_nowhere_else(app: &TestApp) {
-    for next in
-        ["//evil.example/apps/authorize?x", "https://evil.example/", "/apps/authorizeX?a", "/apps/authorize?\\r\\nx"]
-    {
+    for next in [
+        "//evil.example/apps/authorize?x",
+        "https://evil.example/",
+        "/apps/authorizeX?a",
+        "/apps/authorize?\r\nx",
+        "/apps/authorize?\\evil",
+    ] {
         let browser = Browser::anonymous(app);
         let form = [("username", "patient.alice"), ("password", support::PASSWORD), ("next", next)];
         let page = browser.send(browser.http.post(format!("{}/signin", app.base)).form(&form)).await;
@@ -336,13 +343,12 @@ async fn a_patient_connects_an_app(app: &TestApp) {
     // An app's token is not a registered system's: no bulk export, even with a scope to read patients.
     let export = app
         .http
-        .get(format!("{}/fhir/r4/Patient/$export", app.base))
+        .get(format!("{}/fhir/r4/Patient/$export?_type=Patient", app.base))
         .bearer_auth(&access)
-        .header("prefer", "respond-async")
-        .send()
-        .await
-        .expect("export");
-    assert_eq!(export.status(), StatusCode::FORBIDDEN);
+        .header("prefer", "respond-async");
+    let export = TestApp::reply(export).await;
+    assert_eq!(export.status, StatusCode::FORBIDDEN);
+    assert!(export.body.to_string().contains("registered systems"), "{:?}", export.body);
 
     // "Sign-in and security" lists it; disconnecting ends its access.
     let security = alice.get("/security").await;
@@ -438,6 +444,9 @@ async fn copies_ports_and_revocation(app: &TestApp, alice: &Browser, client: &st
     let stolen_refresh = stolen["refresh_token"].as_str().expect("refresh");
     let thief = refresh(app, &client, stolen_refresh).await;
     assert_eq!(thief.status, StatusCode::OK);
+    // Two rotations on, the first token presented again still gives the copy away.
+    let thief = refresh(app, &client, thief.body["refresh_token"].as_str().expect("r")).await;
+    assert_eq!(thief.status, StatusCode::OK);
     assert_eq!(refresh(app, &client, stolen_refresh).await.body["error"], "invalid_grant");
     let thief_access = thief.body["access_token"].as_str().expect("token");
     assert_eq!(fhir_status(app, "Patient", thief_access).await, StatusCode::UNAUTHORIZED);
@@ -451,6 +460,7 @@ async fn copies_ports_and_revocation(app: &TestApp, alice: &Browser, client: &st
     let address =
         wide.address(app, &client, &[("scope", "patient/*.read"), ("redirect_uri", "http://127.0.0.1:5555/callback")]);
     let answer = consent(alice, &address, "allow").await;
+    assert_eq!(param(&answer, "(port)"), Some("5555"), "sent back to the port the app asked for");
     let code = param(&answer, "code").expect("a code");
     let fields = [
         ("grant_type", "authorization_code"),

@@ -11,9 +11,8 @@ CREATE TABLE patient_apps (
 );
 -- A patient's consent for one app: the scopes she allowed, the one-time
 -- code the app redeems (with its PKCE challenge and where it was sent),
--- then the refresh token and the access token in use (hashes only), and
--- the refresh token before it (one presented again means it was stolen: the
--- connection ends). Ended by the patient, or when the app is revoked.
+-- then the refresh token and the access token in use (hashes only). Ended
+-- by the patient, when she signs out everywhere, or when the app is revoked.
 CREATE TABLE app_connections (
     id              TEXT PRIMARY KEY,
     app_id          TEXT NOT NULL REFERENCES patient_apps(app_id),
@@ -26,7 +25,6 @@ CREATE TABLE app_connections (
     code_expires_at BIGINT NOT NULL,
     code_used_at    BIGINT,
     refresh_hash    TEXT UNIQUE,
-    previous_refresh_hash TEXT,
     refresh_expires_at BIGINT,
     access_hash     TEXT,
     created_at      BIGINT NOT NULL,
@@ -35,7 +33,13 @@ CREATE TABLE app_connections (
 );
 CREATE INDEX app_connections_by_user ON app_connections (user_id, created_at);
 CREATE INDEX app_connections_by_app ON app_connections (app_id);
-CREATE INDEX app_connections_by_previous_refresh ON app_connections (previous_refresh_hash);
+-- Every refresh token a connection traded in: one presented again was
+-- copied, and the connection ends.
+CREATE TABLE app_used_refresh (
+    hash           TEXT PRIMARY KEY,
+    connection_id  TEXT NOT NULL REFERENCES app_connections(id)
+);
+CREATE INDEX app_used_refresh_by_connection ON app_used_refresh (connection_id);
 -- The clinic's key for signing id_tokens (RS256), sealed like message
 -- bodies; its public half is published at the FHIR base's jwks address.
 CREATE TABLE signing_keys (

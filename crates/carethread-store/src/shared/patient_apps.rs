@@ -81,8 +81,7 @@ impl<D: Dialect> Sql<D> {
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let ended = format!(
-            "UPDATE app_connections SET ended_at = $2, refresh_hash = NULL, previous_refresh_hash = NULL \
-             WHERE {condition} AND ended_at IS NULL"
+            "UPDATE app_connections SET ended_at = $2, refresh_hash = NULL WHERE {condition} AND ended_at IS NULL"
         );
         let count =
             sqlx::query::<D>(&ended).bind_v(&key).bind_v(ms(now)).execute_with(&mut *conn).await?.rows_affected();
@@ -94,6 +93,10 @@ impl<D: Dialect> Sql<D> {
         let forgotten =
             format!("UPDATE app_connections SET access_hash = NULL WHERE {condition} AND access_hash IS NOT NULL");
         sqlx::query::<D>(&forgotten).bind_v(&key).execute_with(&mut *conn).await?;
+        let traded = format!(
+            "DELETE FROM app_used_refresh WHERE connection_id IN (SELECT id FROM app_connections WHERE {condition})"
+        );
+        sqlx::query::<D>(&traded).bind_v(&key).execute_with(&mut *conn).await?;
         Ok(count)
     }
 
@@ -101,12 +104,14 @@ impl<D: Dialect> Sql<D> {
     /// `$1` its id, `$2` the hash of the code or refresh token traded in,
     /// `$3` now, `$4` to `$6` the new refresh token's hash and expiry and the
     /// access token's hash): the access token it held ends, the new one's
-    /// session starts, and the audit entry is written. `false` (nothing
-    /// written) when the row did not match.
+    /// session starts, a refresh token traded in is remembered (`refresh`),
+    /// and the audit entry is written. `false` (nothing written) when the
+    /// row did not match.
     async fn swap_tokens(
         &self,
         statement: &'static str,
         traded: &str,
+        refresh: bool,
         tokens: AppTokens<'_>,
         now: DateTime<Utc>,
         audit: &AuditEvent,
@@ -130,6 +135,13 @@ impl<D: Dialect> Sql<D> {
                 == 1;
             if !swapped {
                 return Ok(Audited::unchanged(false));
+            }
+            if refresh {
+                sqlx::query::<D>("INSERT INTO app_used_refresh (hash, connection_id) VALUES ($1, $2)")
+                    .bind_v(traded)
+                    .bind_v(tokens.connection.to_string())
+                    .execute_with(&mut *conn)
+                    .await?;
             }
             if let Some(old) = held.flatten() {
                 sqlx::query::<D>("DELETE FROM sessions WHERE token_hash = $1")
@@ -227,7 +239,8 @@ impl<B: Backend> crate::PatientApps for B {
     }
 
     async fn app_connection_by_used_refresh(&self, refresh_hash: &str) -> StoreResult<Option<AppConnection>> {
-        self.sql().connection_where("c.previous_refresh_hash = $1 AND c.ended_at IS NULL", refresh_hash).await
+        let traded = "c.id = (SELECT u.connection_id FROM app_used_refresh u WHERE u.hash = $1) AND c.ended_at IS NULL";
+        self.sql().connection_where(traded, refresh_hash).await
     }
 
     async fn redeem_app_code(
@@ -240,7 +253,7 @@ impl<B: Backend> crate::PatientApps for B {
         let redeem = "UPDATE app_connections SET code_used_at = $3, refresh_hash = $4, refresh_expires_at = $5, \
              access_hash = $6, last_used_at = $3 \
              WHERE id = $1 AND code_hash = $2 AND code_used_at IS NULL AND ended_at IS NULL AND code_expires_at > $3";
-        self.sql().swap_tokens(redeem, code_hash, tokens, now, audit).await
+        self.sql().swap_tokens(redeem, code_hash, false, tokens, now, audit).await
     }
 
     async fn refresh_app_tokens(
@@ -250,10 +263,10 @@ impl<B: Backend> crate::PatientApps for B {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let rotate = "UPDATE app_connections SET previous_refresh_hash = refresh_hash, refresh_hash = $4, \
-             refresh_expires_at = $5, access_hash = $6, last_used_at = $3 \
+        let rotate = "UPDATE app_connections SET refresh_hash = $4, refresh_expires_at = $5, access_hash = $6, \
+             last_used_at = $3 \
              WHERE id = $1 AND refresh_hash = $2 AND ended_at IS NULL AND refresh_expires_at > $3";
-        self.sql().swap_tokens(rotate, old_refresh_hash, tokens, now, audit).await
+        self.sql().swap_tokens(rotate, old_refresh_hash, true, tokens, now, audit).await
     }
 
     async fn end_app_connection(

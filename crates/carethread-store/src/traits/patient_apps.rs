@@ -25,8 +25,8 @@ pub trait PatientApps: Send + Sync {
     async fn app_connection_by_code(&self, code_hash: &str) -> StoreResult<Option<AppConnection>>;
     /// The connection a refresh token (its hash) belongs to.
     async fn app_connection_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<AppConnection>>;
-    /// The connection in force whose refresh token before this one was
-    /// `refresh_hash`: presented again, it was copied.
+    /// The connection in force that traded in the refresh token
+    /// `refresh_hash` already: presented again, it was copied.
     async fn app_connection_by_used_refresh(&self, refresh_hash: &str) -> StoreResult<Option<AppConnection>>;
     /// Redeems a code once: the code is marked used and the tokens start,
     /// with the audit entry. `false` (nothing written) when the code was
