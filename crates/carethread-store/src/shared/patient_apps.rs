@@ -65,7 +65,7 @@ impl<D: Dialect> Sql<D> {
 
     async fn connection_where(&self, condition: &str, value: &str) -> StoreResult<Option<AppConnection>> {
         let statement = format!("{CONNECTION_SELECT} WHERE {condition}");
-        let row = sqlx::query::<D>(&statement).bind_v(value).fetch_optional_with(&self.write).await?;
+        let row = sqlx::query::<D>(&statement).bind_v(value).fetch_optional_with(&self.read).await?;
         row.as_ref().map(connection_from_row).transpose()
     }
 
@@ -308,7 +308,7 @@ impl<B: Backend> crate::PatientApps for B {
     async fn signing_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
         let sql = self.sql();
         let rows = sqlx::query::<B::D>("SELECT kid, key_id, private_key FROM signing_keys ORDER BY created_at, kid")
-            .fetch_all_with(&sql.write)
+            .fetch_all_with(&sql.read)
             .await?;
         let mut keys = Vec::with_capacity(rows.len());
         for row in &rows {
