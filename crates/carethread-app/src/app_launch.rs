@@ -25,8 +25,9 @@ use crate::{App, AppError, AppResult, Caller};
 /// How long a code waits to be redeemed.
 pub(crate) const CODE_LIFETIME: TimeDelta = TimeDelta::minutes(2);
 
-/// An authorization request as the app sent it (the query string).
-#[derive(Debug, Clone, Default)]
+/// An authorization request as the app sent it (the query string), and as
+/// the consent form sends it again.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct AuthorizeRequest {
     pub response_type: Option<String>,
     pub client_id: Option<String>,
@@ -37,6 +38,24 @@ pub struct AuthorizeRequest {
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     pub nonce: Option<String>,
+}
+
+impl AuthorizeRequest {
+    /// Each parameter by name, for the consent form to send again.
+    #[must_use]
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 9] {
+        [
+            ("response_type", self.response_type.as_deref()),
+            ("client_id", self.client_id.as_deref()),
+            ("redirect_uri", self.redirect_uri.as_deref()),
+            ("scope", self.scope.as_deref()),
+            ("state", self.state.as_deref()),
+            ("aud", self.aud.as_deref()),
+            ("code_challenge", self.code_challenge.as_deref()),
+            ("code_challenge_method", self.code_challenge_method.as_deref()),
+            ("nonce", self.nonce.as_deref()),
+        ]
+    }
 }
 
 /// A request found sound: what the consent screen shows and, once the
@@ -78,6 +97,8 @@ pub enum AuthorizeRefusal {
     Untrusted(Untrusted),
     /// The app is sent back its error (`error`, and `state` as it sent it).
     SendBack { redirect_uri: String, state: Option<String>, error: &'static str, description: String },
+    /// The registration could not be read (the database failing).
+    Failed(AppError),
 }
 
 /// Checks an authorization request against the app's registration. `fhir_base`
@@ -89,7 +110,7 @@ pub async fn check_request(
 ) -> Result<LaunchPlan, AuthorizeRefusal> {
     let id = request.client_id.as_deref().and_then(|c| c.parse::<AppId>().ok());
     let registered = match id {
-        Some(id) => app.store.patient_app(id).await.ok().flatten(),
+        Some(id) => app.store.patient_app(id).await.map_err(|e| AuthorizeRefusal::Failed(e.into()))?,
         None => None,
     };
     let registered =

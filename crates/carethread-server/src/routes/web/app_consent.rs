@@ -18,7 +18,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::pages::api_error;
-use super::{Text, WebSession, error_page, page, visitor_language};
+use super::{PAGE_CSP, Text, WebSession, error_page, page, visitor_language};
 use crate::AppState;
 use crate::addresses::AUTHORIZE_PATH;
 use crate::addresses::fhir_base_url;
@@ -27,61 +27,16 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route(AUTHORIZE_PATH, get(consent_page).post(consent_answer))
 }
 
-/// An authorization request's parameters, as the app sent them (in the
-/// query string), and as the consent form sends them again.
-#[derive(Deserialize, Default, Clone)]
-pub(super) struct AuthorizeParams {
-    response_type: Option<String>,
-    client_id: Option<String>,
-    redirect_uri: Option<String>,
-    scope: Option<String>,
-    state: Option<String>,
-    aud: Option<String>,
-    code_challenge: Option<String>,
-    code_challenge_method: Option<String>,
-    nonce: Option<String>,
-}
-
-impl AuthorizeParams {
-    fn request(self) -> AuthorizeRequest {
-        AuthorizeRequest {
-            response_type: self.response_type,
-            client_id: self.client_id,
-            redirect_uri: self.redirect_uri,
-            scope: self.scope,
-            state: self.state,
-            aud: self.aud,
-            code_challenge: self.code_challenge,
-            code_challenge_method: self.code_challenge_method,
-            nonce: self.nonce,
-        }
-    }
-
-    fn fields(&self) -> [(&'static str, Option<&str>); 9] {
-        [
-            ("response_type", self.response_type.as_deref()),
-            ("client_id", self.client_id.as_deref()),
-            ("redirect_uri", self.redirect_uri.as_deref()),
-            ("scope", self.scope.as_deref()),
-            ("state", self.state.as_deref()),
-            ("aud", self.aud.as_deref()),
-            ("code_challenge", self.code_challenge.as_deref()),
-            ("code_challenge_method", self.code_challenge_method.as_deref()),
-            ("nonce", self.nonce.as_deref()),
-        ]
-    }
-}
-
 /// The request checked against the app's registration; a refusal is the
 /// answer to give (a page for the person, or the app sent back its error).
 async fn checked(
     state: &AppState,
     headers: &HeaderMap,
     text: Text,
-    params: AuthorizeParams,
+    params: AuthorizeRequest,
 ) -> Result<LaunchPlan, Response> {
     let base = fhir_base_url(state, headers);
-    match app_launch::check_request(&state.app(), params.request(), &base).await {
+    match app_launch::check_request(&state.app(), params, &base).await {
         Ok(plan) => Ok(plan),
         Err(AuthorizeRefusal::Untrusted(why)) => {
             let key = match why {
@@ -96,6 +51,7 @@ async fn checked(
                 Err(err) => Err(api_error(text, &err.into())),
             }
         }
+        Err(AuthorizeRefusal::Failed(err)) => Err(api_error(text, &err.into())),
     }
 }
 
@@ -104,7 +60,7 @@ async fn consent_page(
     State(state): State<AppState>,
     parts: Parts,
     session: Result<WebSession, Response>,
-    query: Result<Query<AuthorizeParams>, QueryRejection>,
+    query: Result<Query<AuthorizeRequest>, QueryRejection>,
 ) -> Response {
     let text = session.as_ref().map_or_else(|_| Text(visitor_language(&parts)), |s| s.text);
     let Ok(Query(params)) = query else {
@@ -133,7 +89,7 @@ async fn consent_page(
 
 /// What the app may do, in words, and the two answers.
 /// `online_hours`: how long an `online_access` refresh token lasts.
-fn consent_screen(session: &WebSession, plan: &LaunchPlan, params: &AuthorizeParams, online_hours: u32) -> Response {
+fn consent_screen(session: &WebSession, plan: &LaunchPlan, params: &AuthorizeRequest, online_hours: u32) -> Response {
     let text = session.text;
     let mut may: Vec<String> = plan
         .scopes
@@ -177,12 +133,8 @@ fn consent_screen(session: &WebSession, plan: &LaunchPlan, params: &AuthorizePar
         }
     };
     let mut response = page(text, text.get("consent-title"), Some(session), body);
-    // The answer sends the browser on to the app: the form may go there.
-    let policy = format!(
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
-        plan.redirect_origin()
-    );
+    // The portal's policy, but the answer sends the browser on to the app: the form may go there.
+    let policy = PAGE_CSP.replace("form-action 'self'", &format!("form-action 'self' {}", plan.redirect_origin()));
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
     }
@@ -197,7 +149,7 @@ struct AnswerForm {
     #[serde(default)]
     decision: String,
     #[serde(flatten)]
-    params: AuthorizeParams,
+    params: AuthorizeRequest,
 }
 
 /// `POST /apps/authorize`: allowed or refused, the browser goes back to the app.
