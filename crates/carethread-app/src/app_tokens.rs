@@ -208,13 +208,10 @@ fn make_tokens(app: &App, connection: &AppConnection, user: &User, now: DateTime
             .refresh_expires_at
             .unwrap_or(connection.created_at + TimeDelta::hours(i64::from(app.settings.session_max_hours))),
     });
-    let mut expires_at = now + ACCESS_LIFETIME.min(idle);
-    if scopes.refresh == Some(Refresh::Online)
-        && let Some(until) = refresh_until
-    {
-        // Nor does its access token outlive it.
-        expires_at = expires_at.min(until);
-    }
+    // An online_access connection's access token does not outlive it either.
+    let online_until = refresh_until.filter(|_| scopes.refresh == Some(Refresh::Online));
+    let at_most = now + ACCESS_LIFETIME.min(idle);
+    let expires_at = online_until.map_or(at_most, |until| at_most.min(until));
     let access = new_token();
     let session = SessionRecord {
         token_hash: token_hash(access.expose_secret()),
