@@ -132,7 +132,7 @@ pub(super) async fn token(
     }
     let Ok(Form(form)) = form else {
         let why = "send the request as application/x-www-form-urlencoded fields";
-        return refusal(&TokenRefusal::InvalidRequest(why.into()));
+        return refusal(TokenRefusal::InvalidRequest(why.into()));
     };
     if matches!(form.grant_type.as_deref(), Some("authorization_code" | "refresh_token")) {
         return app_token(&state, &headers, client, form).await;
@@ -155,8 +155,7 @@ pub(super) async fn token(
             });
             no_store(Json(body).into_response())
         }
-        Err(TokenRefusal::App(err)) => ApiError::from(err).into_response(),
-        Err(why) => refusal(&why),
+        Err(why) => refusal(why),
     }
 }
 
@@ -190,14 +189,18 @@ async fn app_token(state: &AppState, headers: &HeaderMap, client: Option<String>
             }
             no_store(Json(body).into_response())
         }
-        Err(TokenRefusal::App(err)) => ApiError::from(err).into_response(),
-        Err(why) => refusal(&why),
+        Err(why) => refusal(why),
     }
 }
 
 /// An OAuth error answer, which is also a problem detail: 401 with
-/// `WWW-Authenticate` for a client that did not authenticate, else 400.
-fn refusal(why: &TokenRefusal) -> Response {
+/// `WWW-Authenticate` for a client that did not authenticate, else 400. A
+/// failure of CareThread's own is answered as any other request's.
+fn refusal(why: TokenRefusal) -> Response {
+    let why = match why {
+        TokenRefusal::App(err) => return ApiError::from(err).into_response(),
+        why => why,
+    };
     let status = match why {
         TokenRefusal::InvalidClient(_) => StatusCode::UNAUTHORIZED,
         _ => StatusCode::BAD_REQUEST,
