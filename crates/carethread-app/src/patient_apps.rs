@@ -7,7 +7,7 @@
 use carethread_core::audit::AuditAction;
 use carethread_core::ids::{AppConnectionId, AppId};
 use carethread_core::user::DisplayName;
-use carethread_fhir::smart::{Scopes, app_scopes_valid};
+use carethread_fhir::smart::{Context, Scopes};
 use carethread_store::{AppConnection, PatientApp};
 use chrono::Utc;
 
@@ -84,7 +84,7 @@ pub async fn register_app(app: &App, by: Operator<'_>, input: RegisterApp) -> Ap
         ));
     }
     let scopes = Scopes::parse(&input.scopes).map_err(|e| AppError::invalid("scopes", e.to_string()))?;
-    if !app_scopes_valid(&scopes) {
+    if !scopes.only_in(Context::Patient) {
         return Err(AppError::invalid("scopes", "name patient/ scopes only, such as patient/Communication.rs"));
     }
     let registered = PatientApp {

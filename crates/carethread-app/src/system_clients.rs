@@ -51,7 +51,7 @@ pub async fn register_client(app: &App, by: Operator<'_>, input: RegisterClient)
     }
     Jwks::parse(&input.jwks).map_err(|e| AppError::invalid("jwks", e.0))?;
     let scopes = Scopes::parse(&input.scopes).map_err(|e| AppError::invalid("scopes", e.to_string()))?;
-    if scopes.is_empty() || !scopes.all_in(carethread_fhir::smart::Context::System) {
+    if !scopes.only_in(carethread_fhir::smart::Context::System) {
         return Err(AppError::invalid("scopes", "name system/ scopes only, such as system/Communication.rs"));
     }
     let id = ClientId::from_uuid(uuid::Uuid::now_v7());

@@ -192,7 +192,7 @@ impl Authenticated {
     /// ones and is not a system: it acts as the patient.
     #[must_use]
     pub fn is_system(&self) -> bool {
-        self.scopes.as_ref().is_some_and(|s| !s.is_empty() && s.all_in(carethread_fhir::smart::Context::System))
+        self.scopes.as_ref().is_some_and(|s| s.only_in(carethread_fhir::smart::Context::System))
     }
 
     /// The caller as the application layer sees them.

@@ -11,7 +11,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents};
 use serde_json::{Value, json};
 
-use super::scopes::{Context, Scopes};
+use super::scopes::Scopes;
 
 /// What a launch's `scope` parameter asks for, as far as CareThread grants
 /// it. Scopes CareThread does not grant to apps (`system/`, `user/`, an EHR
@@ -94,12 +94,6 @@ impl std::fmt::Display for LaunchScopes {
         }
         f.write_str(&words.join(" "))
     }
-}
-
-/// Whether a registered app's scopes are all `patient/` resource scopes.
-#[must_use]
-pub fn app_scopes_valid(scopes: &Scopes) -> bool {
-    !scopes.is_empty() && scopes.all_in(Context::Patient)
 }
 
 /// Whether a PKCE `code_challenge` is well formed: S256 of a verifier is 43
@@ -190,6 +184,7 @@ impl SigningKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::smart::Context;
 
     #[test]
     fn a_launch_keeps_what_apps_may_be_granted() {
@@ -241,8 +236,8 @@ mod tests {
 
     #[test]
     fn apps_are_registered_with_patient_scopes_only() {
-        assert!(app_scopes_valid(&Scopes::parse("patient/*.rs").expect("scopes")));
-        assert!(!app_scopes_valid(&Scopes::parse("patient/*.rs system/Task.rs").expect("scopes")));
-        assert!(!app_scopes_valid(&Scopes::default()));
+        assert!(Scopes::parse("patient/*.rs").expect("scopes").only_in(Context::Patient));
+        assert!(!Scopes::parse("patient/*.rs system/Task.rs").expect("scopes").only_in(Context::Patient));
+        assert!(!Scopes::default().only_in(Context::Patient));
     }
 }

@@ -10,7 +10,5 @@ mod scopes;
 pub use assertion::{
     AssertionError, Expected, Jwks, MAX_ASSERTION_LIFETIME, VerifiedAssertion, unverified_issuer, verify_assertion,
 };
-pub use launch::{
-    LaunchScopes, Refresh, SigningKey, SigningKeyError, app_scopes_valid, challenge_valid, verifier_matches,
-};
+pub use launch::{LaunchScopes, Refresh, SigningKey, SigningKeyError, challenge_valid, verifier_matches};
 pub use scopes::{Context, Permission, ScopeError, Scopes};

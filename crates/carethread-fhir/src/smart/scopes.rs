@@ -158,11 +158,12 @@ impl Scopes {
         self.0.is_empty()
     }
 
-    /// Whether every scope is of `context` (a system is registered with
-    /// `system/` scopes only, an app with `patient/` ones).
+    /// Whether there are scopes and every one is of `context`: what a
+    /// system is registered with (`system/` only), an app (`patient/` only),
+    /// and what tells a system's token from an app's.
     #[must_use]
-    pub fn all_in(&self, context: Context) -> bool {
-        self.0.iter().all(|s| s.context == context)
+    pub fn only_in(&self, context: Context) -> bool {
+        !self.0.is_empty() && self.0.iter().all(|s| s.context == context)
     }
 
     /// Each scope's resource type (`None`: every type) and whether it lets
@@ -278,7 +279,7 @@ mod tests {
     #[test]
     fn patient_scopes_are_granted_only_within_patient_scopes() {
         let registered = scopes("patient/Communication.rs patient/Patient.r");
-        assert!(registered.all_in(Context::Patient) && !registered.all_in(Context::System));
+        assert!(registered.only_in(Context::Patient) && !registered.only_in(Context::System));
         let granted = scopes("patient/*.rs system/Communication.rs patient/Communication.cruds").within(&registered);
         assert_eq!(granted.to_string(), "patient/Communication.rs patient/Patient.r");
         assert_eq!(
