@@ -2,7 +2,7 @@
 //! subject words, drug names, word concepts and the pairs of them in a
 //! sentence, red flags and their scopes, and the shape of the text.
 
-use std::collections::{HashMap, HashSet};
+use crate::text::{WordMap, WordSet};
 use std::sync::OnceLock;
 
 use crate::safety::SafetyCheck;
@@ -18,8 +18,8 @@ pub const BUCKETS: usize = 1 << 18;
 /// The drug-name lexicon shipped with CareThread (see `data/extract_drugs.py`).
 const DRUGS: &str = include_str!("../data/drugs.txt");
 
-fn drugs() -> &'static HashSet<&'static str> {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+fn drugs() -> &'static WordSet<&'static str> {
+    static SET: OnceLock<WordSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| DRUGS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).collect())
 }
 
@@ -32,7 +32,7 @@ struct Concepts {
     version: &'static str,
     names: Vec<&'static str>,
     /// Folded word → the concepts it names.
-    words: HashMap<&'static str, Vec<usize>>,
+    words: WordMap<&'static str, Vec<usize>>,
     /// Word prefix → the concept a word starting with it names.
     prefixes: PrefixIndex<usize>,
 }
@@ -96,13 +96,44 @@ pub fn hash(feature: &str) -> u64 {
     h
 }
 
-/// One message's features, by name (for explanations) and bucket.
+/// One message's features: the readable ones by name (for explanations),
+/// and every feature's bucket.
 #[derive(Debug, Clone, Default)]
 pub struct Features {
+    /// Every feature but the character n-grams, sorted: the ones a reason may name.
     pub names: Vec<String>,
+    /// The bucket of each of `names`, in the same order, then of each character n-gram.
     pub buckets: Vec<u32>,
     /// Each feature's value: one over the square root of the feature count.
     pub value: f64,
+    /// The character n-grams' hashes (of `c:<gram>`), sorted: they are many,
+    /// never named in a reason, and so never spelt out.
+    grams: Vec<u64>,
+}
+
+impl Features {
+    /// Whether the message has the feature `name` (`w:pain`, `c:<inh`).
+    #[must_use]
+    pub fn contains(&self, name: &str) -> bool {
+        if name.starts_with("c:") {
+            self.grams.binary_search(&hash(name)).is_ok()
+        } else {
+            self.names.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+        }
+    }
+}
+
+/// The hash of the character n-gram `gram` as the feature `c:<gram>`, without spelling it out.
+fn gram_hash(gram: &[char]) -> u64 {
+    let mut h = hash("c:");
+    let mut utf8 = [0u8; 4];
+    for c in gram {
+        for byte in c.encode_utf8(&mut utf8).bytes() {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
 }
 
 fn number_class(n: f64) -> &'static str {
@@ -121,33 +152,32 @@ fn number_class(n: f64) -> &'static str {
 #[must_use]
 pub fn extract(subject: &[Token], body: &[Token], safety: &SafetyCheck) -> Features {
     let mut names: Vec<String> = vec!["bias".to_owned()];
-    let word = |t: &Token| -> String {
-        match t.number() {
-            Some(n) => number_class(n).to_owned(),
-            None if is_drug(&t.text) => "drug".to_owned(),
-            None => t.text.clone(),
-        }
-    };
-    for token in subject {
-        names.push(format!("s:{}", word(token)));
-    }
+    let mut grams: Vec<u64> = Vec::new();
     let all: Vec<&Token> = subject.iter().chain(body).collect();
+    // Each token as the classifier reads it: a number as its class, a medicine as "drug".
+    let words: Vec<&str> = all
+        .iter()
+        .map(|t| match t.number() {
+            Some(n) => number_class(n),
+            None if is_drug(&t.text) => "drug",
+            None => t.text.as_str(),
+        })
+        .collect();
+    for w in &words[..subject.len()] {
+        names.push(format!("s:{w}"));
+    }
     let mut drug_seen = false;
     for (i, token) in all.iter().enumerate() {
-        let w = word(token);
+        let w = words[i];
         drug_seen |= w == "drug";
-        if let Some(next) = all.get(i + 1).filter(|n| n.sentence == token.sentence) {
-            names.push(format!("b:{w} {}", word(next)));
+        if all.get(i + 1).is_some_and(|next| next.sentence == token.sentence) {
+            names.push(format!("b:{w} {}", words[i + 1]));
         }
-        if token.number().is_none() && token.text.chars().count() >= 3 {
+        // Character n-grams of words (a number's class is not a word).
+        if !w.starts_with("n:") && token.text.chars().count() >= 3 {
             let chars: Vec<char> = std::iter::once('<').chain(token.text.chars()).chain(std::iter::once('>')).collect();
             for n in CHAR_GRAMS {
-                for gram in chars.windows(n) {
-                    let mut name = String::with_capacity(2 + 4 * n);
-                    name.push_str("c:");
-                    name.extend(gram);
-                    names.push(name);
-                }
+                grams.extend(chars.windows(n).map(gram_hash));
             }
         }
         names.push(format!("w:{w}"));
@@ -175,9 +205,11 @@ pub fn extract(subject: &[Token], body: &[Token], safety: &SafetyCheck) -> Featu
     names.push(length.to_owned());
     names.sort_unstable();
     names.dedup();
-    let buckets = names.iter().map(|n| bucket(n)).collect();
-    let value = 1.0 / (names.len() as f64).sqrt();
-    Features { names, buckets, value }
+    grams.sort_unstable();
+    grams.dedup();
+    let buckets = names.iter().map(|n| hash(n)).chain(grams.iter().copied()).map(bucket_of).collect();
+    let value = 1.0 / ((names.len() + grams.len()) as f64).sqrt();
+    Features { names, buckets, value, grams }
 }
 
 /// `k:<concept>` for every concept the message names, and `kk:<a>+<b>` for
@@ -214,7 +246,11 @@ fn concept_features(tokens: &[&Token], names: &mut Vec<String>) {
 /// The hash bucket of a feature.
 #[must_use]
 pub fn bucket(name: &str) -> u32 {
-    u32::try_from(hash(name) % BUCKETS as u64).unwrap_or(0)
+    bucket_of(hash(name))
+}
+
+fn bucket_of(hash: u64) -> u32 {
+    u32::try_from(hash % BUCKETS as u64).unwrap_or(0)
 }
 
 /// A readable description of a feature for a triage reason, or `None` for
@@ -254,12 +290,19 @@ mod tests {
 
     #[test]
     fn words_bigrams_subject_and_char_grams() {
-        let f = features("Refill", "need my inhaler");
+        let check = Lexicon::builtin().check("Refill\nneed my inhaler");
+        let f = extract(&tokenize("Refill"), &tokenize("need my inhaler"), &check);
         for name in
             ["bias", "s:refill", "w:refill", "w:need", "b:need my", "b:my inhaler", "c:<inh", "c:<inha", "len:tiny"]
         {
-            assert!(f.contains(&name.to_owned()), "missing {name} in {f:?}");
+            assert!(f.contains(name), "missing {name} in {f:?}");
         }
+        for absent in ["c:<inh>", "c:zzzz", "w:inhalers"] {
+            assert!(!f.contains(absent), "{absent} in {f:?}");
+        }
+        // "<refill>", "<need>", "<inhaler>" ("my" is too short): 5 + 3 + 6 four-grams, 4 + 2 + 5 five-grams.
+        assert_eq!(f.buckets.len(), f.names.len() + 25, "{f:?}");
+        assert!((f.value - 1.0 / (f.buckets.len() as f64).sqrt()).abs() < 1e-12);
     }
 
     #[test]

@@ -176,7 +176,9 @@ fn reads_as_english_or_spanish(text: &str) -> bool {
         return true;
     }
     let tokens = crate::text::tokenize(text);
-    let known = tokens.iter().filter(|t| ENGLISH_OR_SPANISH.contains(&t.text.as_str())).count();
+    static WORDS: std::sync::OnceLock<crate::text::WordSet<&'static str>> = std::sync::OnceLock::new();
+    let words = WORDS.get_or_init(|| ENGLISH_OR_SPANISH.iter().copied().collect());
+    let known = tokens.iter().filter(|t| words.contains(t.text.as_str())).count();
     #[expect(clippy::cast_precision_loss, reason = "word counts of one message")]
     let share = known as f64 / tokens.len().max(1) as f64;
     share >= ENGLISH_OR_SPANISH_SHARE

@@ -12,7 +12,6 @@
 //!
 //! Pure: no I/O, no clock.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::safety::{SafetyCheck, Suppression};
@@ -39,12 +38,12 @@ struct Concepts {
     names: Vec<&'static str>,
     /// Folded word → the concepts it names, each with whether a negation
     /// leaves it standing (`word!`: "not breathing", "no responde").
-    words: HashMap<&'static str, Vec<Entry>>,
+    words: crate::text::WordMap<&'static str, Vec<Entry>>,
     prefixes: PrefixIndex<Entry>,
     /// Runs of words ("better off"), by their first word.
-    phrases: HashMap<&'static str, Vec<(Vec<&'static str>, Entry)>>,
+    phrases: crate::text::WordMap<&'static str, Vec<(Vec<&'static str>, Entry)>>,
     /// Runs of words that name no symptom ("blood pressure"), by their first word.
-    not_symptoms: HashMap<&'static str, Vec<Vec<&'static str>>>,
+    not_symptoms: crate::text::WordMap<&'static str, Vec<Vec<&'static str>>>,
 }
 
 impl Concepts {

@@ -184,9 +184,20 @@ impl Model {
             .map(|(name, bucket)| (self.weights[*bucket as usize * OUTPUTS + output], name))
             .filter(|(w, _)| *w > 0.0)
             .collect();
-        contributions.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        // Described strongest first, until three say something.
-        contributions.iter().filter_map(|(_, name)| features::describe(name)).take(3).collect()
+        let stronger = |a: &(f32, &String), b: &(f32, &String)| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1));
+        // Described strongest first, until three say something: the strongest
+        // are picked one at a time, since the first few nearly always do.
+        let mut described = Vec::with_capacity(3);
+        let mut rest = contributions.as_mut_slice();
+        while described.len() < 3 && !rest.is_empty() {
+            let strongest = rest.iter().enumerate().min_by(|a, b| stronger(a.1, b.1)).map_or(0, |(i, _)| i);
+            rest.swap(0, strongest);
+            if let Some(text) = features::describe(rest[0].1) {
+                described.push(text);
+            }
+            rest = &mut rest[1..];
+        }
+        described
     }
 }
 

@@ -47,6 +47,10 @@ impl Lexicon {
     /// Checks already tokenised text for red flags.
     #[must_use]
     pub fn check_tokens(&self, tokens: &[Token]) -> SafetyCheck {
+        if tokens.is_empty() {
+            // An empty subject: nothing to find.
+            return SafetyCheck::default();
+        }
         let matcher = Matcher::new(tokens, &self.vocabulary, &self.starts);
         let masked: Vec<(usize, usize)> = matcher.find_all(&self.pseudo);
         let unmasked = |found: Vec<(usize, usize)>| -> Vec<(usize, usize)> {

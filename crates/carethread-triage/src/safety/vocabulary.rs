@@ -1,15 +1,15 @@
 //! The lexicon's words, and the misspellings one edit away that also match them.
 
-use std::collections::HashMap;
+use crate::text::WordMap;
 
 /// Words this long or longer also match misspellings one edit away.
 const FUZZY_MIN_LEN: usize = 7;
 
 #[derive(Debug, Default)]
 pub(super) struct Vocabulary {
-    ids: HashMap<String, u32>,
+    ids: WordMap<String, u32>,
     /// Each fuzzy word and its one-letter deletions → the words they come from.
-    deletions: HashMap<String, Vec<u32>>,
+    deletions: WordMap<String, Vec<u32>>,
     words: Vec<String>,
 }
 

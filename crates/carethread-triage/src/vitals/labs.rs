@@ -8,6 +8,9 @@
 //! mmol/L)`) and goes through the same scopes as a vital sign, so "my father
 //! had a potassium of 6.9 last year" does not fire.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use super::read::{is_filler, number, show, word};
 use super::{Hit, Needs};
 use crate::text::Token;
@@ -152,12 +155,26 @@ fn label_at(tokens: &[Token], i: usize) -> Option<(Lab, usize)> {
     if ["vitamin", "vitamina", "vit"].contains(&previous) {
         return None;
     }
-    LABELS.iter().find_map(|(label, lab)| {
-        let parts: Vec<&str> = label.split(' ').collect();
+    let candidates = labels_by_first_word().get(word(tokens, i))?;
+    candidates.iter().find_map(|(parts, lab)| {
         let here = parts.iter().enumerate().all(|(k, w)| {
             word(tokens, i + k) == *w && tokens.get(i + k).is_some_and(|t| t.sentence == tokens[i].sentence)
         });
         here.then_some((*lab, parts.len()))
+    })
+}
+
+/// [`LABELS`] split into words and indexed by their first word, in the
+/// list's order, so a token is compared only with the labels it could begin.
+fn labels_by_first_word() -> &'static HashMap<&'static str, Vec<(Vec<&'static str>, Lab)>> {
+    static INDEX: OnceLock<HashMap<&'static str, Vec<(Vec<&'static str>, Lab)>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: HashMap<&'static str, Vec<(Vec<&'static str>, Lab)>> = HashMap::new();
+        for (label, lab) in LABELS {
+            let parts: Vec<&'static str> = label.split(' ').collect();
+            index.entry(parts[0]).or_default().push((parts, *lab));
+        }
+        index
     })
 }
 
