@@ -16,6 +16,26 @@ const READ_AT_MOST: usize = 1_000;
 /// guess in a script neither English nor Spanish is written in.
 #[must_use]
 pub fn untriaged(subject: &str, body: &str) -> Option<String> {
+    untriaged_tokens(subject, body, None)
+}
+
+/// [`untriaged`] for a message already tokenised (`tokens`: its subject's
+/// and body's), which spares reading it again when it plainly is English or
+/// Spanish.
+#[must_use]
+pub fn untriaged_tokens(subject: &str, body: &str, tokens: Option<[&[crate::text::Token]; 2]>) -> Option<String> {
+    // A short message is read whole, so its tokens are the ones to count.
+    let whole = subject.len() + body.len() < READ_AT_MOST;
+    if let Some([subject_tokens, body_tokens]) = tokens.filter(|_| whole) {
+        let letters = subject.chars().chain(body.chars()).filter(|c| c.is_alphabetic()).count();
+        if letters < MIN_LETTERS {
+            return None;
+        }
+        let basic_latin = subject.chars().chain(body.chars()).all(|c| !c.is_alphabetic() || u32::from(c) <= 0x024F);
+        if basic_latin && plainly_english_or_spanish(subject, body, &[subject_tokens, body_tokens]) {
+            return None;
+        }
+    }
     let mut text = String::with_capacity(subject.len() + body.len() + 1);
     text.push_str(subject);
     text.push('\n');
@@ -171,16 +191,22 @@ const ENGLISH_OR_SPANISH: &[&str] = &[
 const ENGLISH_OR_SPANISH_SHARE: f64 = 0.12;
 
 fn reads_as_english_or_spanish(text: &str) -> bool {
+    plainly_english_or_spanish(text, "", &[&crate::text::tokenize(text)])
+}
+
+/// Whether a text (in parts, with their tokens) has Spanish punctuation or
+/// letters, or enough words common only in English or Spanish.
+fn plainly_english_or_spanish(a: &str, b: &str, parts: &[&[crate::text::Token]]) -> bool {
     // Spanish punctuation and letters that Portuguese, French and Italian do not use.
-    if text.contains(['¿', '¡', 'ñ', 'Ñ']) {
+    if a.contains(['¿', '¡', 'ñ', 'Ñ']) || b.contains(['¿', '¡', 'ñ', 'Ñ']) {
         return true;
     }
-    let tokens = crate::text::tokenize(text);
     static WORDS: std::sync::OnceLock<crate::text::WordSet<&'static str>> = std::sync::OnceLock::new();
     let words = WORDS.get_or_init(|| ENGLISH_OR_SPANISH.iter().copied().collect());
-    let known = tokens.iter().filter(|t| words.contains(t.text.as_str())).count();
+    let known = parts.iter().flat_map(|p| p.iter()).filter(|t| words.contains(t.text.as_str())).count();
+    let all: usize = parts.iter().map(|p| p.len()).sum();
     #[expect(clippy::cast_precision_loss, reason = "word counts of one message")]
-    let share = known as f64 / tokens.len().max(1) as f64;
+    let share = known as f64 / all.max(1) as f64;
     share >= ENGLISH_OR_SPANISH_SHARE
 }
 

@@ -157,9 +157,20 @@ impl Triage {
         let (urgency, category, confidence, needs_review, model_id, model_version) = if use_classifier {
             let features = features::extract(&subject_tokens, &body_tokens, &safety);
             let symptoms = symptoms::evidence(&safety, &vitals, &[&subject_rules, &body_rules]);
-            let p = self.model.predict(&features);
+            let mut p = self.model.predict(&features);
             let head = format!("classifier: {} ({:.2})", p.category.as_str(), p.category_probability);
             reasons.push(explained(head, &p.top_features));
+            // The symptom gate: the classifier alone calls a message that names no
+            // symptom an emergency only when it is very sure; otherwise a nurse reads
+            // it today as urgent.
+            let gated = p.urgency == Urgency::Emergency
+                && !rules_emergency
+                && symptoms.is_empty()
+                && self.model.emergency_threshold_without_symptoms().is_some_and(|t| p.urgency_probability < t);
+            if gated {
+                reasons.push(format!("{NO_SYMPTOM_NAMED} ({:.2}) alone", p.urgency_probability));
+                p.urgency = Urgency::Urgent;
+            }
             if p.urgency.rank() < rules_urgency.rank() || !rules_emergency {
                 // An emergency from the classifier names the symptom content it read, if any.
                 let evidence = if p.urgency == Urgency::Emergency && !symptoms.is_empty() {
@@ -171,8 +182,9 @@ impl Triage {
                 reasons.push(explained(head, evidence));
             }
             let urgency = if p.urgency.rank() < rules_urgency.rank() { p.urgency } else { rules_urgency };
-            let unsure =
-                p.category_probability < REVIEW_BELOW || (!rules_emergency && p.urgency_probability < REVIEW_BELOW);
+            let unsure = gated
+                || p.category_probability < REVIEW_BELOW
+                || (!rules_emergency && p.urgency_probability < REVIEW_BELOW);
             (urgency, p.category, p.category_probability, unsure, MODEL_ID, MODEL_VERSION.to_owned())
         } else {
             let lowered = format!("{subject}\n{body}").to_lowercase();
@@ -199,7 +211,7 @@ impl Triage {
             model_id,
             model_version,
         };
-        if let Some(name) = language::untriaged(subject, body) {
+        if let Some(name) = language::untriaged_tokens(subject, body, Some([&subject_tokens, &body_tokens])) {
             result.for_interpreter(name, vitals.alarms.len() + safety.flags.len(), routing);
         }
         result
@@ -220,6 +232,9 @@ fn explained(mut head: String, evidence: &[String]) -> String {
 
 /// The evidence a classifier reason names when the message has no word that explains anything.
 pub const NO_CLINICAL_WORDS: &str = "no clinical words";
+
+/// How the reason for a message the symptom gate kept from emergency begins.
+pub const NO_SYMPTOM_NAMED: &str = "no symptom named: not an emergency on the classifier's score";
 
 /// Triages a message with the built-in model and the default routing.
 #[must_use]
@@ -256,6 +271,29 @@ mod tests {
         assert_eq!(t.pool, "nurse-triage");
         assert!(t.reasons.iter().any(|r| r.contains("red flag: chest pain")), "{:?}", t.reasons);
         assert_eq!(t.model_id, MODEL_ID);
+    }
+
+    #[test]
+    fn the_classifier_alone_calls_no_message_naming_no_symptom_an_emergency_unless_it_is_sure() {
+        // Scored like an emergency ("confusing"), naming no symptom: urgent, for a nurse today.
+        let t =
+            classify("Feedback", "The check-in kiosk is confusing. Took me 10 minutes and the screen kept timing out.");
+        assert_eq!(t.urgency, Urgency::Urgent, "{t:?}");
+        assert!(t.needs_review, "{t:?}");
+        assert!(t.reasons.iter().any(|r| r.starts_with(NO_SYMPTOM_NAMED)), "{t:?}");
+        for (subject, body) in [
+            ("Blood pressure log", "Here are this week's readings. Mon 122/78, Tue 118/76, Wed 124/80. Thanks!"),
+            ("", "Thank you so much for everything yesterday"),
+            ("Form", "Attached is the completed FMLA form for my employer"),
+        ] {
+            let t = classify(subject, body);
+            assert_ne!(t.urgency, Urgency::Emergency, "{body}: {t:?}");
+        }
+        // Symptom content leaves the classifier free to raise it.
+        let t = classify("", "my dad seems really confused today and is not making sense");
+        assert_eq!(t.urgency, Urgency::Emergency, "{t:?}");
+        let threshold = Triage::builtin().model().emergency_threshold_without_symptoms();
+        assert!(threshold.is_some_and(|t| t > 0.5), "{threshold:?}");
     }
 
     #[test]

@@ -31,13 +31,16 @@ use crate::safety::Suppression;
 /// `vital-sign-infant-fever` (each `what`, `value`, `bound` (`over`,
 /// `under` or empty), `threshold`), `lab-value-at-or-above`,
 /// `lab-value-high`, `lab-value-low`, `lab-value-high-with-symptoms`,
-/// `lab-value-low-with-symptoms` (each `what`, `value`, `threshold`), `vital-sign-weight-gain` (`amount`,
+/// `lab-value-low-with-symptoms`, `lab-value-low-with-bleeding`,
+/// `lab-value-low-with-fever` (each `what`, `value`, `threshold`), `vital-sign-weight-gain` (`amount`,
 /// `days`, `day_threshold`, `week_threshold`), `mentions-medicine`
 /// (`medicine`), `since` (`duration`), `mentions-word` (`word`),
 /// `no-category-keywords`, `asks-quickly`, `classifier-category`
 /// (`category`, `probability`, `features`), `classifier-urgency` (`urgency`,
 /// `probability`, `features`: the symptom content of an emergency, or the
-/// features that pushed hardest toward another urgency), `interpreter` (`language`), `sensitive-pool` (`topics`:
+/// features that pushed hardest toward another urgency), `no-symptom-named`
+/// (`probability`: the classifier's emergency score of a message the symptom
+/// gate kept from emergency), `interpreter` (`language`), `sensitive-pool` (`topics`:
 /// slugs joined by `,`; `pool`), `sensitive-moved` (`topics`, `pool`,
 /// `ruled`), `sensitive-no-clinical-pool` (`topics`), `kept-category`
 /// (`category`, `read`), `retriaged-by` (`name`, `role`), `changed-urgency`
@@ -127,6 +130,13 @@ impl ReasonCode {
         }
         if let Some(duration) = text.strip_prefix("since: ") {
             return Some(Self::new("since", &[("duration", duration)]));
+        }
+        if let Some(probability) = text
+            .strip_prefix(crate::NO_SYMPTOM_NAMED)
+            .and_then(|r| r.strip_prefix(" ("))
+            .and_then(|r| r.strip_suffix(") alone"))
+        {
+            return Some(Self::new("no-symptom-named", &[("probability", probability)]));
         }
         if let Some(rest) = text.strip_prefix("classifier urgency: ") {
             let (urgency, rest) = rest.split_once(" (")?;

@@ -6,9 +6,10 @@
 //! concept of acute illness from the versioned list `data/symptoms.txt`
 //! (pain, bleeding, confusion, breathing, fever, vomiting, …) named outside a
 //! negation. Red flags and readings that were negated, past history, family
-//! history or a harmless use of the words are not symptom content. (A gate
-//! that let the classifier call only such messages emergencies was tried and
-//! withdrawn: see docs/triage.md.)
+//! history or a harmless use of the words are not symptom content. The
+//! classifier calls a message with none an emergency only when it is as sure
+//! as it is of fewer than one in a hundred such messages that are not
+//! emergencies (see docs/triage.md, "The symptom gate").
 //!
 //! Pure: no I/O, no clock.
 
@@ -214,6 +215,23 @@ pub fn evidence(safety: &SafetyCheck, vitals: &VitalsCheck, parts: &[&[Token]]) 
         push(format!("symptom \"{concept}\""));
     }
     found
+}
+
+/// Whether a message has symptom content as triage reads it (shorthand read
+/// as its words). With `red_flags` off the lexicon's flags are left out: an
+/// emergency read as if the lexicon had missed it, as the classifier's
+/// threshold is calibrated.
+#[must_use]
+pub fn named_in(lexicon: &crate::safety::Lexicon, subject: &str, body: &str, red_flags: bool) -> bool {
+    let (subject_tokens, body_tokens) = (crate::text::tokenize(subject), crate::text::tokenize(body));
+    let (subject_rules, body_rules) = (
+        crate::safety::expand_shorthand(subject, &subject_tokens),
+        crate::safety::expand_shorthand(body, &body_tokens),
+    );
+    let vitals = crate::vitals::check_message((subject, &subject_rules), (body, &body_rules));
+    let safety =
+        if red_flags { lexicon.check_message_tokens(&subject_rules, &body_rules) } else { SafetyCheck::default() };
+    !evidence(&safety, &vitals, &[&subject_rules, &body_rules]).is_empty()
 }
 
 #[cfg(test)]

@@ -114,6 +114,7 @@ enum Needs {
     Nothing,
     Symptoms,
     Bleeding,
+    Fever,
     HeartFailure,
 }
 
@@ -122,8 +123,9 @@ mod labs;
 mod read;
 
 pub use labs::{
-    CALCIUM_HIGH_MG_DL, DIGOXIN_HIGH, HEMOGLOBIN_LOW, LITHIUM_HIGH, PLATELETS_LOW, POTASSIUM_HIGH, POTASSIUM_LOW,
-    SODIUM_HIGH, SODIUM_LOW, SODIUM_LOW_WITH_SYMPTOMS, reason_code as lab_reason_code,
+    CALCIUM_HIGH_MG_DL, DIGOXIN_HIGH, HEMOGLOBIN_LOW, LACTATE_HIGH, LITHIUM_HIGH, NEUTROPHILS_LOW_WITH_FEVER,
+    PLATELETS_LOW, PLATELETS_LOW_WITH_BLEEDING, POTASSIUM_HIGH, POTASSIUM_LOW, SODIUM_HIGH, SODIUM_LOW,
+    SODIUM_LOW_WITH_SYMPTOMS, reason_code as lab_reason_code,
 };
 
 /// Checks a text (already tokenised as `tokens`) for readings past an
@@ -146,6 +148,7 @@ pub fn check(text: &str, tokens: &[Token]) -> VitalsCheck {
                 Needs::Nothing => true,
                 Needs::Symptoms => live("symptom"),
                 Needs::Bleeding => live("bleeding"),
+                Needs::Fever => live("fever"),
                 Needs::HeartFailure => live("heart failure"),
             };
             if !context {
@@ -244,6 +247,13 @@ somnolent|somnolienta|somnoliento|disoriented|desorientada|desorientado|aletarga
 (barely responding)|(not responding)|(no responde)|(yellow halos)|(todo amarillo)|(heart feels skippy)|(late raro)
 [flag: bleeding]
 bleeding|bleed|bleeds|blood|bruising|bruises|nosebleed|(black stool)|(black stools)|sangrado|sangrando|sangre|moretones|sangra
+sangran|sangraron|sangro|sangraba|petechiae|petequias|(puntitos rojos)|hemorragia
+[flag: fever]
+fever|feverish|febrile|fiebre|calentura|febril|chills|rigors|escalofrios|escalofrio
+(temp|temperature|temperatura|=t) ~3 #38-43
+(temp|temperature|temperatura|=t) ~3 #100.4-108
+#38-43 ~1 (c|degrees|grados)
+#100.4-108 ~1 (f|degrees|grados)
 [flag: heart failure]
 (heart failure)|chf|hf|(insuficiencia cardiaca)|lasix|furosemide|furosemida|torsemide|bumex|bumetanide|(water pill)|diuretic
 diuretico|swelling|swollen|edema|hinchado|hinchada|hinchados|hinchadas|hinchazon|(short of breath)|(falta el aire)|fluid|liquidos

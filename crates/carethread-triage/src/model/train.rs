@@ -50,6 +50,8 @@ struct Labelled {
     features: Features,
     /// For an emergency: its features as if the red-flag lexicon knew none of its words.
     unflagged: Option<Features>,
+    /// Whether it has symptom content (for an emergency: without the lexicon's red flags).
+    symptoms: bool,
     category: usize,
     urgency: usize,
 }
@@ -64,6 +66,12 @@ fn labelled(examples: &[Example]) -> Vec<Labelled> {
                 features: features::extract(&subject, &body, &safety),
                 unflagged: (e.urgency == Urgency::Emergency)
                     .then(|| features::extract(&subject, &body, &SafetyCheck::default())),
+                symptoms: crate::symptoms::named_in(
+                    Lexicon::builtin(),
+                    &e.subject,
+                    &e.body,
+                    e.urgency != Urgency::Emergency,
+                ),
                 category: Category::ALL.iter().position(|c| *c == e.category).unwrap_or(CATEGORIES - 1),
                 urgency: Urgency::ALL.iter().position(|u| *u == e.urgency).unwrap_or(2),
             }
@@ -84,7 +92,7 @@ fn fit(data: &[&Labelled], config: &TrainConfig) -> Vec<f64> {
         shuffle(&mut order, &mut rng);
         let rate = config.learning_rate / (1.0 + epoch as f64 * 0.25);
         for &i in &order {
-            let Labelled { features, unflagged, category, urgency } = data[i];
+            let Labelled { features, unflagged, category, urgency, .. } = data[i];
             let category_step = (features, 0..CATEGORIES, *category, &category_weights);
             let urgency_step = (features, CATEGORIES..OUTPUTS, *urgency, &urgency_weights);
             // An emergency is learned a second time from its words alone, so
@@ -118,6 +126,12 @@ fn fit(data: &[&Labelled], config: &TrainConfig) -> Vec<f64> {
 pub struct Calibration {
     /// The classifier calls a message an emergency when its emergency probability reaches this.
     pub threshold: f64,
+    /// ... and, when the message names no symptom, this.
+    pub without_symptoms: f64,
+    /// Held-out other messages that name no symptom.
+    pub naming_none: usize,
+    /// What the chosen threshold would catch and raise without the symptom gate.
+    pub ungated: (usize, usize),
     /// Held-out emergencies, read without their red-flag features (as if the lexicon missed them).
     pub emergencies: usize,
     /// How many of those reach the threshold.
@@ -143,7 +157,7 @@ pub struct OperatingPoint {
 }
 
 /// Shares of false alarms `triage train` reports operating points for.
-pub(super) const REPORTED_SHARES: [f64; 4] = [0.05, 0.08, 0.10, 0.15];
+pub(super) const REPORTED_SHARES: [f64; 6] = [0.05, 0.06, 0.07, 0.08, 0.10, 0.15];
 
 /// The lowest threshold (at most 0.5) that no more than `share` of `others`
 /// (sorted, highest first) reach, rounded up to what the model file keeps.
@@ -165,24 +179,43 @@ fn threshold_for(share: f64, emergencies: &[f64], others: &[f64]) -> OperatingPo
 /// held-out messages that are not emergencies reach.
 fn calibrate(data: &[Labelled], config: &TrainConfig) -> Option<Calibration> {
     let folds = config.folds.max(2);
-    let mut emergencies = Vec::new();
-    let mut others = Vec::new();
+    // (emergency probability, symptom content) of each held-out message.
+    let mut emergencies: Vec<(f64, bool)> = Vec::new();
+    let mut others: Vec<(f64, bool)> = Vec::new();
     for fold in 0..folds {
         let rest: Vec<&Labelled> = data.iter().enumerate().filter(|(i, _)| i % folds != fold).map(|(_, d)| d).collect();
         let weights = fit(&rest, config);
         for d in data.iter().skip(fold).step_by(folds) {
             match &d.unflagged {
-                Some(unflagged) => emergencies.push(emergency_probability(&weights, unflagged)),
-                None => others.push(emergency_probability(&weights, &d.features)),
+                Some(unflagged) => emergencies.push((emergency_probability(&weights, unflagged), d.symptoms)),
+                None => others.push((emergency_probability(&weights, &d.features), d.symptoms)),
             }
         }
     }
     if emergencies.is_empty() || others.is_empty() {
         return None;
     }
-    others.sort_by(|a, b| b.total_cmp(a));
-    let chosen = threshold_for(config.emergency_false_alarms, &emergencies, &others);
+    // The symptom gate: a message naming no symptom is an emergency only at a
+    // probability that no more than `config.confident_without_symptoms` of
+    // the held-out other messages naming none reach. Below it, it can reach
+    // no threshold at all.
+    let (raw_emergencies, raw_others) = (emergencies.clone(), others.clone());
+    let mut plain: Vec<f64> = others.iter().filter(|(_, symptoms)| !symptoms).map(|(p, _)| *p).collect();
+    plain.sort_by(|a, b| b.total_cmp(a));
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let allowed = (config.confident_without_symptoms * plain.len() as f64).floor() as usize;
+    let without_symptoms = plain.get(allowed).map_or(0.0, |p| ((p * 1e6).floor() + 1.0) / 1e6).min(1.0);
+    let gated = |(p, symptoms): &(f64, bool)| if *symptoms || *p >= without_symptoms { *p } else { 0.0 };
+    let reaching = |list: &[(f64, bool)], t: f64| list.iter().filter(|(p, _)| *p >= t).count();
+    let gated_emergencies: Vec<f64> = emergencies.iter().map(gated).collect();
+    let mut gated_others: Vec<f64> = others.iter().map(gated).collect();
+    gated_others.sort_by(|a, b| b.total_cmp(a));
+    let chosen = threshold_for(config.emergency_false_alarms, &gated_emergencies, &gated_others);
+    let (emergencies, others) = (gated_emergencies, gated_others);
     Some(Calibration {
+        without_symptoms,
+        naming_none: plain.len(),
+        ungated: (reaching(&raw_emergencies, chosen.threshold), reaching(&raw_others, chosen.threshold)),
         threshold: chosen.threshold,
         emergencies: emergencies.len(),
         caught: chosen.caught,
@@ -218,6 +251,8 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Trained {
     );
     if let Some(c) = &calibration {
         let _ = writeln!(header, "emergency_threshold={:.6}", c.threshold);
+        let _ = writeln!(header, "emergency_threshold_without_symptoms={:.6}", c.without_symptoms);
+        let _ = writeln!(header, "symptoms={}", crate::symptoms::version());
     }
     Trained { bytes: write(&header, &weights), calibration }
 }

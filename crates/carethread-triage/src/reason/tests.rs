@@ -81,6 +81,7 @@ fn every_reason_the_rules_and_the_classifier_write_has_a_code() {
         "asks-quickly",
         "classifier-category",
         "classifier-urgency",
+        "no-symptom-named",
         "interpreter",
     ] {
         assert!(seen.contains(code), "no message gave {code}; seen {seen:?}");

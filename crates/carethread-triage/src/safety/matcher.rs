@@ -9,7 +9,11 @@ use crate::text::Token;
 /// and where each pattern can begin.
 pub(super) struct Matcher<'a> {
     tokens: &'a [Token],
-    words: Vec<Vec<(u32, bool)>>,
+    /// The lexicon words each token matches: token `t`'s are
+    /// `words[word_offsets[t]..word_offsets[t + 1]]`, each with whether it is
+    /// the word itself (not a misspelling of it).
+    words: Vec<(u32, bool)>,
+    word_offsets: Vec<usize>,
     numbers: Vec<Option<f64>>,
     /// Token positions where patterns can begin, grouped by pattern and in
     /// token order within a pattern: pattern `p`'s are
@@ -21,7 +25,9 @@ pub(super) struct Matcher<'a> {
 impl<'a> Matcher<'a> {
     fn atom(&self, atom: &Atom, at: usize) -> bool {
         match atom {
-            Atom::Word { id, fuzzy } => self.words[at].iter().any(|(w, exact)| w == id && (*exact || *fuzzy)),
+            Atom::Word { id, fuzzy } => self.words[self.word_offsets[at]..self.word_offsets[at + 1]]
+                .iter()
+                .any(|(w, exact)| w == id && (*exact || *fuzzy)),
             Atom::Prefix(prefix) => self.tokens[at].text.starts_with(prefix.as_str()),
             Atom::Number { lo, hi } => self.numbers[at].is_some_and(|n| n >= *lo && n <= *hi),
         }
@@ -55,12 +61,18 @@ impl<'a> Matcher<'a> {
     }
 
     pub(super) fn new(tokens: &'a [Token], vocabulary: &Vocabulary, index: &StartIndex) -> Self {
-        let words: Vec<Vec<(u32, bool)>> = tokens.iter().map(|t| vocabulary.lookup(&t.text)).collect();
+        let mut words: Vec<(u32, bool)> = Vec::with_capacity(tokens.len());
+        let mut word_offsets = Vec::with_capacity(tokens.len() + 1);
+        word_offsets.push(0);
+        for token in tokens {
+            vocabulary.lookup_into(&token.text, &mut words);
+            word_offsets.push(words.len());
+        }
         let numbers: Vec<Option<f64>> = tokens.iter().map(Token::number).collect();
         // (pattern, position), in token order.
         let mut hits: Vec<(u32, usize)> = Vec::new();
         for (at, token) in tokens.iter().enumerate() {
-            for &(id, exact) in &words[at] {
+            for &(id, exact) in &words[word_offsets[at]..word_offsets[at + 1]] {
                 let patterns = index.words.get(id as usize).map_or(&[][..], Vec::as_slice);
                 hits.extend(patterns.iter().filter(|(_, fuzzy)| exact || *fuzzy).map(|&(p, _)| (p, at)));
             }
@@ -83,7 +95,7 @@ impl<'a> Matcher<'a> {
             begins[next[p as usize]] = at;
             next[p as usize] += 1;
         }
-        Self { tokens, words, numbers, begins, offsets }
+        Self { tokens, words, word_offsets, numbers, begins, offsets }
     }
 
     /// Every place `pattern` matches, as token ranges, in order.

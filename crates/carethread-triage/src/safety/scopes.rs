@@ -8,6 +8,15 @@ use crate::text::Token;
 const NEGATION_REACH: usize = 3;
 /// Words a trailing negation ("… is gone") may sit after its red flag.
 const NEGATION_AFTER_REACH: usize = 4;
+/// Words a negation may sit before a red flag that is an item of the list
+/// it opens ("denies CP, SOB, palpitations, syncope").
+const NEGATION_LIST_REACH: usize = 12;
+/// Words an item of such a list may have.
+const LIST_ITEM_WORDS: usize = 4;
+/// The negations that govern a list, as a note denies findings: "no fever,
+/// chest pain" may say the chest pain is there; "denies fever, chest pain"
+/// does not.
+const LIST_NEGATIONS: [&str; 5] = ["denies", "denied", "deny", "niega", "negaba"];
 
 /// Triggers found in one message, ready to test red-flag mentions against.
 pub(super) struct Scopes {
@@ -44,23 +53,34 @@ impl Scopes {
         let inside = self.negation.iter().any(|&(ts, te)| {
             ts > start && ts < end && ((te <= end && end - te <= NEGATION_REACH) || tokens[ts].clause != clause)
         });
-        if before || after || inside {
+        let listed = self.negation.iter().any(|&(ts, te)| {
+            te <= start
+                && LIST_NEGATIONS.contains(&tokens[ts].text.as_str())
+                && start - te <= NEGATION_LIST_REACH
+                && tokens[ts].sentence == sentence
+                && tokens[ts].clause != clause
+                && !self.terminated(te, start)
+                && list_items(tokens, te, start)
+        });
+        if before || after || inside || listed {
             return Some(Suppression::Negated);
         }
-        let benign = self
-            .benign
-            .iter()
-            .any(|&(ts, te)| tokens[ts].clause == clause && !self.terminated(te.min(end), ts.max(start)));
+        let benign = self.benign.iter().any(|&(ts, te)| {
+            // In the flag's clause, or holding the flag ("ketones small (15 mg/dL)").
+            (tokens[ts].clause == clause || (ts < end && te > start)) && !self.terminated(te.min(end), ts.max(start))
+        });
         if benign {
             return Some(Suppression::Benign);
         }
         if self.current_sentences.contains(&sentence) {
             return None;
         }
+        // A trigger before or after the red flag, or one that holds it
+        // ("seizure free", "stroke signs").
         let scoped = |triggers: &[(usize, usize)]| {
             triggers.iter().any(|&(ts, te)| {
                 tokens[ts].sentence == sentence
-                    && (te <= start || ts >= end)
+                    && (te <= start || ts >= end || (ts <= start && te >= end))
                     && !self.terminated(te.min(end), ts.max(start))
             })
         };
@@ -74,4 +94,19 @@ impl Scopes {
             None
         }
     }
+}
+
+/// Whether the tokens from `from` to the red flag at `flag` are short items
+/// of a list, the flag opening the last: "denies | chest pain, | short of
+/// breath, | syncope".
+fn list_items(tokens: &[Token], from: usize, flag: usize) -> bool {
+    let opens_its_item = flag == 0 || tokens[flag - 1].clause != tokens[flag].clause;
+    let mut item = 0;
+    for k in from..flag {
+        item = if k > from && tokens[k].clause != tokens[k - 1].clause { 1 } else { item + 1 };
+        if item > LIST_ITEM_WORDS {
+            return false;
+        }
+    }
+    opens_its_item
 }

@@ -11,6 +11,8 @@
 //!
 //! Pure: no I/O.
 
+use std::borrow::Cow;
+
 use crate::text::Token;
 
 /// Abbreviations read in any case ("SOB", "sob", "Cp").
@@ -40,8 +42,13 @@ const CAPITALS_NOT_SPANISH: &[&str] = &["SI", "MI"];
 const MI: &str = "heart attack";
 
 /// Two letters around a slash: "N/V", "c/o", "s/p", "h/o".
-const SLASHED: &[(&str, &str, &str)] =
-    &[("n", "v", "nausea and vomiting"), ("c", "o", "complains of"), ("s", "p", "after"), ("h", "o", "history of")];
+const SLASHED: &[(&str, &str, &str)] = &[
+    ("n", "v", "nausea and vomiting"),
+    ("c", "o", "complains of"),
+    ("s", "p", "after"),
+    ("h", "o", "history of"),
+    ("w", "o", "without"),
+];
 
 /// Words that make "sob" a verb ("I sob every night"), not breathlessness.
 const SOB_AS_VERB: &[&str] = &["i", "we", "to", "would", "they", "she", "he", "and", "dont", "cant", "me"];
@@ -51,13 +58,21 @@ const SPANISH: &[&str] =
     &["el", "la", "los", "las", "que", "de", "y", "con", "tengo", "mi", "esta", "por", "para", "es"];
 const ENGLISH: &[&str] = &["the", "and", "with", "my", "is", "to", "of", "for", "has", "have", "he", "she", "pt"];
 
-/// `tokens` of `text` with clinical shorthand replaced by its words.
+/// `tokens` of `text` with clinical shorthand replaced by its words (the
+/// tokens themselves, borrowed, when the text has none).
 #[must_use]
-pub fn expand_shorthand(text: &str, tokens: &[Token]) -> Vec<Token> {
+pub fn expand_shorthand<'a>(text: &str, tokens: &'a [Token]) -> Cow<'a, [Token]> {
     let shouting = mostly_capitals(text, tokens);
     let spanish = reads_as_spanish(tokens);
     let palsy = tokens.iter().any(|t| ["palsy", "cerebral"].contains(&t.text.as_str()));
-    let mut out = Vec::with_capacity(tokens.len() + 4);
+    // Filled from the first abbreviation on; empty while there is none.
+    let mut out: Vec<Token> = Vec::new();
+    let start = |out: &mut Vec<Token>, i: usize| {
+        if out.is_empty() {
+            out.reserve(tokens.len() + 4);
+            out.extend_from_slice(&tokens[..i]);
+        }
+    };
     let mut i = 0;
     while i < tokens.len() {
         let token = &tokens[i];
@@ -68,8 +83,19 @@ pub fn expand_shorthand(text: &str, tokens: &[Token]) -> Vec<Token> {
             && text.get(token.span.1..next.span.0) == Some("/")
             && let Some((_, _, words)) = SLASHED.iter().find(|(a, b, _)| token.text == *a && next.text == *b)
         {
+            start(&mut out, i);
             push_words(&mut out, token, words, Some(next.span.1));
             i += 2;
+            continue;
+        }
+        // Spanish notes write "s/ sangrado" (sin: without) and "c/ picor" (con: with).
+        if spanish
+            && ["s", "c"].contains(&token.text.as_str())
+            && text.get(token.span.1..).is_some_and(|rest| rest.starts_with('/'))
+        {
+            start(&mut out, i);
+            push_words(&mut out, token, if token.text == "s" { "sin" } else { "con" }, None);
+            i += 1;
             continue;
         }
         let mut expansion = ANY_CASE.iter().find(|(short, _)| token.text == *short).map(|(_, long)| *long);
@@ -94,15 +120,20 @@ pub fn expand_shorthand(text: &str, tokens: &[Token]) -> Vec<Token> {
         match expansion {
             // "-LOC" in a note is "no loss of consciousness"; "+LOC" is one.
             Some(words) if token.text == "loc" && before.ends_with('-') && !before.ends_with("--") => {
+                start(&mut out, i);
                 push_words(&mut out, token, "no", None);
                 push_words(&mut out, token, words, None);
             }
-            Some(words) => push_words(&mut out, token, words, None),
-            None => out.push(token.clone()),
+            Some(words) => {
+                start(&mut out, i);
+                push_words(&mut out, token, words, None);
+            }
+            None if !out.is_empty() => out.push(token.clone()),
+            None => {}
         }
         i += 1;
     }
-    out
+    if out.is_empty() { Cow::Borrowed(tokens) } else { Cow::Owned(out) }
 }
 
 /// Pushes `words` as tokens in `token`'s place (to `end` when given).
@@ -140,6 +171,13 @@ mod tests {
     #[test]
     fn shorthand_reads_as_words() {
         assert_eq!(read("pt c/o CP, SOB"), "pt complains of chest pain short of breath");
+        assert_eq!(read("rash w/o SOB"), "rash without short of breath");
+        assert_eq!(
+            read("INR 6,1 en el control, s/ sangrado, c/ picor"),
+            "inr 6,1 en el control sin sangrado con picor"
+        );
+        // Only in Spanish: an English "s/" is left alone.
+        assert_eq!(read("my s/ key"), "my s key");
         assert_eq!(read("AMS since 2am, N/V x2"), "altered mental status since 2am nausea and vomiting x2");
         assert_eq!(read("+LOC at the gym"), "loss of consciousness at the gym");
         assert_eq!(read("fell, -LOC"), "fell no loss of consciousness");
@@ -165,7 +203,8 @@ mod tests {
     #[test]
     fn expanded_words_keep_their_place() {
         let text = "c/o CP";
-        let tokens = expand_shorthand(text, &tokenize(text));
+        let read = tokenize(text);
+        let tokens = expand_shorthand(text, &read);
         assert_eq!(tokens.len(), 4);
         assert_eq!(&text[tokens[0].span.0..tokens[0].span.1], "c/o");
         assert_eq!(&text[tokens[3].span.0..tokens[3].span.1], "CP");

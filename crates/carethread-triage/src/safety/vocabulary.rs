@@ -35,14 +35,17 @@ impl Vocabulary {
     }
 
     /// The word ids `token` matches: exactly (`true`) or one edit away (`false`).
-    pub(super) fn lookup(&self, token: &str) -> Vec<(u32, bool)> {
-        let mut found: Vec<(u32, bool)> = self.ids.get(token).map(|id| vec![(*id, true)]).unwrap_or_default();
+    pub(super) fn lookup_into(&self, token: &str, found: &mut Vec<(u32, bool)>) {
+        let first = found.len();
+        if let Some(id) = self.ids.get(token) {
+            found.push((*id, true));
+        }
         if token.chars().count() + 1 < FUZZY_MIN_LEN {
-            return found;
+            return;
         }
         let mut near = |variant: &str| {
             for id in self.deletions.get(variant).into_iter().flatten() {
-                if found.iter().all(|(f, _)| f != id) && within_one_edit(token, &self.words[*id as usize]) {
+                if found[first..].iter().all(|(f, _)| f != id) && within_one_edit(token, &self.words[*id as usize]) {
                     found.push((*id, false));
                 }
             }
@@ -55,7 +58,6 @@ impl Vocabulary {
             variant.push_str(&token[i + c.len_utf8()..]);
             near(&variant);
         }
-        found
     }
 }
 
@@ -70,12 +72,19 @@ fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Optimal-string-alignment distance ≤ 1 (one insertion, deletion, substitution or swap).
 fn within_one_edit(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return within_one_edit_of(a.as_bytes(), b.as_bytes());
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    within_one_edit_of(&a, &b)
+}
+
+fn within_one_edit_of<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     if a.len().abs_diff(b.len()) > 1 {
         return false;
     }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let prefix = a.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     match (ra.len(), rb.len()) {
         (0 | 1, 0) | (0, 1) => true,

@@ -47,6 +47,16 @@ pub const DIGOXIN_HIGH: f64 = 2.0;
 /// Platelets below this (×10⁹/L) is the prophylactic transfusion threshold
 /// (AABB 2015: 10 × 10⁹/L).
 pub const PLATELETS_LOW: f64 = 10.0;
+/// Platelets below this (×10⁹/L) with bleeding going on now need care today
+/// in an emergency department (a platelet transfusion is given for bleeding
+/// below 50; below 20 bleeding is the danger).
+pub const PLATELETS_LOW_WITH_BLEEDING: f64 = 20.0;
+/// An absolute neutrophil count below this (×10⁹/L, 500 per µL) with a fever
+/// is febrile neutropenia: antibiotics within the hour (IDSA, NCCN).
+pub const NEUTROPHILS_LOW_WITH_FEVER: f64 = 0.5;
+/// Lactate at or above this (mmol/L) is septic shock's marker of poor
+/// perfusion (Surviving Sepsis Campaign).
+pub const LACTATE_HIGH: f64 = 4.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lab {
@@ -57,6 +67,8 @@ enum Lab {
     Lithium,
     Digoxin,
     Platelets,
+    Neutrophils,
+    Lactate,
 }
 
 /// Labels, as folded words, and what they label. Longest first per first word.
@@ -85,6 +97,17 @@ const LABELS: &[(&str, Lab)] = &[
     ("plaquetas", Lab::Platelets),
     ("plt", Lab::Platelets),
     ("plts", Lab::Platelets),
+    ("anc", Lab::Neutrophils),
+    ("absolute neutrophil count", Lab::Neutrophils),
+    ("absolute neutrophils", Lab::Neutrophils),
+    ("neutrophil count", Lab::Neutrophils),
+    ("neutrophils", Lab::Neutrophils),
+    ("neutrofilos absolutos", Lab::Neutrophils),
+    ("neutrofilos", Lab::Neutrophils),
+    ("lactate", Lab::Lactate),
+    ("lactic acid", Lab::Lactate),
+    ("lactato", Lab::Lactate),
+    ("acido lactico", Lab::Lactate),
 ];
 
 /// Words after a number that make it a dose or a supply, not a lab value
@@ -258,14 +281,36 @@ fn value(tokens: &[Token], lab: Lab, from: usize, at: usize) -> Option<Hit> {
         Lab::Platelets => {
             // "9", "9k", "9,000" and "9000" are all 9 × 10⁹/L.
             let count = if raw >= 1000.0 { raw / 1000.0 } else { raw };
-            if !(0.0..=2000.0).contains(&count) || count >= PLATELETS_LOW {
+            let shown = format!("lab value: platelets {} ×10⁹/L", show(count));
+            if !(0.0..=2000.0).contains(&count) || count >= PLATELETS_LOW_WITH_BLEEDING {
+                None
+            } else if count < PLATELETS_LOW {
+                hit(format!("{shown} (emergency below {PLATELETS_LOW} ×10⁹/L)"), Needs::Nothing)
+            } else {
+                hit(
+                    format!("{shown} (emergency below {PLATELETS_LOW_WITH_BLEEDING} ×10⁹/L with bleeding)"),
+                    Needs::Bleeding,
+                )
+            }
+        }
+        Lab::Neutrophils => {
+            // "0.3" is ×10⁹/L; "300" (and "300 cells") is per µL.
+            let count = if raw >= 50.0 { raw / 1000.0 } else { raw };
+            if !(0.0..=50.0).contains(&count) || count >= NEUTROPHILS_LOW_WITH_FEVER {
                 return None;
             }
             hit(
-                format!("lab value: platelets {} ×10⁹/L (emergency below {PLATELETS_LOW} ×10⁹/L)", show(count)),
-                Needs::Nothing,
+                format!(
+                    "lab value: neutrophils {} ×10⁹/L (emergency below {NEUTROPHILS_LOW_WITH_FEVER} ×10⁹/L with fever)",
+                    show(count)
+                ),
+                Needs::Fever,
             )
         }
+        Lab::Lactate if (0.1..=30.0).contains(&raw) && raw >= LACTATE_HIGH => hit(
+            format!("lab value: lactate {} mmol/L (emergency at or above {LACTATE_HIGH} mmol/L)", show(raw)),
+            Needs::Nothing,
+        ),
         _ => None,
     }
 }
@@ -281,7 +326,7 @@ fn next_word_is(tokens: &[Token], at: usize, expected: &str) -> bool {
 /// `threshold` as written.
 #[must_use]
 pub fn reason_code(rest: &str) -> Option<(&'static str, [(&'static str, &str); 3])> {
-    const WHAT: [(&str, &str); 7] = [
+    const WHAT: [(&str, &str); 9] = [
         ("potassium", "potassium"),
         ("sodium", "sodium"),
         ("hemoglobin", "hemoglobin"),
@@ -289,11 +334,15 @@ pub fn reason_code(rest: &str) -> Option<(&'static str, [(&'static str, &str); 3
         ("lithium", "lithium"),
         ("digoxin", "digoxin"),
         ("platelets", "platelets"),
+        ("neutrophils", "neutrophils"),
+        ("lactate", "lactate"),
     ];
-    const FORMS: [(&str, &str, &str); 5] = [
+    const FORMS: [(&str, &str, &str); 7] = [
         ("lab-value-at-or-above", "at or above ", ")"),
         ("lab-value-high-with-symptoms", "above ", " with symptoms)"),
         ("lab-value-low-with-symptoms", "below ", " with symptoms)"),
+        ("lab-value-low-with-bleeding", "below ", " with bleeding)"),
+        ("lab-value-low-with-fever", "below ", " with fever)"),
         ("lab-value-high", "above ", ")"),
         ("lab-value-low", "below ", ")"),
     ];
@@ -334,6 +383,34 @@ mod tests {
             "lab value: digoxin 3.4 ng/mL (emergency above 2 ng/mL with symptoms)",
         );
         fires("hemoglobina 5,7, plaquetas 8", "lab value: platelets 8 ×10⁹/L (emergency below 10 ×10⁹/L)");
+        fires(
+            "My platelets were 15 on Monday. Nosebleed for 45 minutes that will not stop.",
+            "lab value: platelets 15 ×10⁹/L (emergency below 20 ×10⁹/L with bleeding)",
+        );
+        fires(
+            "Plaquetas 12.000/µL. Me sangran las encías desde la mañana",
+            "lab value: platelets 12 ×10⁹/L (emergency below 20 ×10⁹/L with bleeding)",
+        );
+        fires(
+            "Nadir labs today ANC 0.1 (1.5-8.0). Just took my temp: 38.3",
+            "lab value: neutrophils 0.1 ×10⁹/L (emergency below 0.5 ×10⁹/L with fever)",
+        );
+        fires(
+            "neutrófilos 300, fiebre de 38,5 desde anoche",
+            "lab value: neutrophils 0.3 ×10⁹/L (emergency below 0.5 ×10⁹/L with fever)",
+        );
+        fires("lactato 4,4, leucocitos 22.000", "lab value: lactate 4.4 mmol/L (emergency at or above 4 mmol/L)");
+        fires("lactic acid 5.1 at urgent care", "lab value: lactate 5.1 mmol/L (emergency at or above 4 mmol/L)");
+    }
+
+    #[test]
+    fn values_dangerous_only_with_bleeding_or_fever_need_them() {
+        quiet("platelets 15 on today's labs, no bleeding or bruising");
+        quiet("plaquetas 18.000, sin sangrado");
+        quiet("ANC 0.4 today, no fever, feeling fine");
+        quiet("ANC 0.9 with a temp of 38.4");
+        quiet("lactate 2.1, repeat was 1.4");
+        quiet("neutrophils 62%");
     }
 
     #[test]

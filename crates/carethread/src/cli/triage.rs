@@ -187,6 +187,15 @@ pub(super) fn triage_train(corpus: &std::path::Path, out: &std::path::Path) -> a
             c.false_alarms,
             c.others
         );
+        say!(
+            "symptom gate: a message naming no symptom is the classifier's emergency only at {:.4} or above (1% of the {} held-out other messages naming none reach it); without the gate the same threshold would catch {}/{} and raise {}/{}",
+            c.without_symptoms,
+            c.naming_none,
+            c.ungated.0,
+            c.emergencies,
+            c.ungated.1,
+            c.others
+        );
         say!("other thresholds the cross-validation could have chosen:");
         for p in &c.alternatives {
             say!(

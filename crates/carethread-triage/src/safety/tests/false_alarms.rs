@@ -1,0 +1,59 @@
+//! Lexicon 1.7.0: the harmless uses of alarming words that the register
+//! batches showed the rules raising (a medicine for seizures, a denial list,
+//! a discharge sheet, a monitor worn for a day, another analyte in mg/dL),
+//! each beside the emergency it must still catch.
+
+use super::{assert_quiet, emergency};
+
+#[test]
+fn a_denial_governs_its_list() {
+    assert_quiet(&[
+        "64M, HTN. Denies CP, SOB, palpitations, syncope. Home BPs 128/78.",
+        "pcte niega DT, disnea, síncope",
+    ]);
+    // A plain "no" does not: the rest of a list may be what is happening.
+    assert!(emergency("no fever, crushing chest pain and sweating"));
+    assert!(emergency("Denies fever. Now crushing chest pain and sweating"));
+    // A long clause after the denial is not an item of its list.
+    assert!(emergency("denies fever, his chest pain started an hour ago and is crushing"));
+}
+
+#[test]
+fn history_in_clinical_notes_and_ages() {
+    assert_quiet(&[
+        "DMV medical form - hx sz, sz-free x3 yrs on keppra, need MD sig",
+        "Mi hijo tuvo una convulsión por fiebre cuando tenía un año. La escuela pide una constancia.",
+        "tuve una convulsión febril a los 3 años, nada desde entonces",
+        "ED visit last wk for CP, trops neg x2, EKG NSR",
+    ]);
+    assert!(emergency("hx sz, had a seizure 10 minutes ago and is still confused"));
+    assert!(emergency("hx CAD, now CP radiating to L arm"));
+}
+
+#[test]
+fn questions_and_discharge_papers() {
+    assert_quiet(&[
+        "dad hx CAD. when is CP an ER thing vs a call-the-office thing?",
+        "what are the s/sx of TIA vs CVA? BE FAST still the teaching?",
+        "el informe de alta dice volver a Urgencias si DT, disnea, síncope o fiebre",
+    ]);
+}
+
+#[test]
+fn harmless_uses_of_alarming_words() {
+    assert_quiet(&[
+        "A mi papá se le acaba mañana su medicamento para las convulsiones (levetiracetam)",
+        "Mi esposo dice que la factura lo va a matar jaja. ¿Nos pueden explicar el cobro?",
+        "Asthmatic, peak flow 80% of best. No chest pain.",
+        "Calcium 11.8 mg/dL H, PTH pending.",
+        "Urine ketones small (15 mg/dL), sugars 240-270 today.",
+        "I returned the 24 hour BP monitor Monday. When will the results be ready?",
+        "should I bring the meter itself or can I print the 30-day report?",
+        "Short of breath when I climb stairs, fine at rest. Can I get IV iron?",
+        "Me ahogo subiendo escaleras, en reposo estoy bien.",
+    ]);
+    assert!(emergency("sugar 40 mg/dl and she is confused"));
+    assert!(emergency("my meter says 38 and I am shaking"));
+    assert!(emergency("peak flow 120, can't finish a sentence"));
+    assert!(emergency("he is having a seizure right now, it has lasted 6 minutes"));
+}
