@@ -197,11 +197,11 @@ fn reads_as_english_or_spanish(text: &str) -> bool {
 /// Whether a text (in parts, with their tokens) has Spanish punctuation or
 /// letters, or enough words common only in English or Spanish.
 fn plainly_english_or_spanish(a: &str, b: &str, parts: &[&[crate::text::Token]]) -> bool {
+    static WORDS: std::sync::OnceLock<crate::text::WordSet<&'static str>> = std::sync::OnceLock::new();
     // Spanish punctuation and letters that Portuguese, French and Italian do not use.
     if a.contains(['¿', '¡', 'ñ', 'Ñ']) || b.contains(['¿', '¡', 'ñ', 'Ñ']) {
         return true;
     }
-    static WORDS: std::sync::OnceLock<crate::text::WordSet<&'static str>> = std::sync::OnceLock::new();
     let words = WORDS.get_or_init(|| ENGLISH_OR_SPANISH.iter().copied().collect());
     let known = parts.iter().flat_map(|p| p.iter()).filter(|t| words.contains(t.text.as_str())).count();
     let all: usize = parts.iter().map(|p| p.len()).sum();

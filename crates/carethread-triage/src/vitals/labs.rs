@@ -187,12 +187,15 @@ fn label_at(tokens: &[Token], i: usize) -> Option<(Lab, usize)> {
     })
 }
 
+/// Labels split into words, by their first word.
+type LabelIndex = HashMap<&'static str, Vec<(Vec<&'static str>, Lab)>>;
+
 /// [`LABELS`] split into words and indexed by their first word, in the
 /// list's order, so a token is compared only with the labels it could begin.
-fn labels_by_first_word() -> &'static HashMap<&'static str, Vec<(Vec<&'static str>, Lab)>> {
-    static INDEX: OnceLock<HashMap<&'static str, Vec<(Vec<&'static str>, Lab)>>> = OnceLock::new();
+fn labels_by_first_word() -> &'static LabelIndex {
+    static INDEX: OnceLock<LabelIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: HashMap<&'static str, Vec<(Vec<&'static str>, Lab)>> = HashMap::new();
+        let mut index = LabelIndex::new();
         for (label, lab) in LABELS {
             let parts: Vec<&'static str> = label.split(' ').collect();
             index.entry(parts[0]).or_default().push((parts, *lab));
@@ -278,40 +281,41 @@ fn value(tokens: &[Token], lab: Lab, from: usize, at: usize) -> Option<Hit> {
                 format!("lab value: digoxin {} ng/mL (emergency above {DIGOXIN_HIGH} ng/mL with symptoms)", show(raw))
             })
             .and_then(|reason| hit(reason, Needs::Symptoms)),
-        Lab::Platelets => {
-            // "9", "9k", "9,000" and "9000" are all 9 × 10⁹/L.
-            let count = if raw >= 1000.0 { raw / 1000.0 } else { raw };
-            let shown = format!("lab value: platelets {} ×10⁹/L", show(count));
-            if !(0.0..=2000.0).contains(&count) || count >= PLATELETS_LOW_WITH_BLEEDING {
-                None
-            } else if count < PLATELETS_LOW {
-                hit(format!("{shown} (emergency below {PLATELETS_LOW} ×10⁹/L)"), Needs::Nothing)
-            } else {
-                hit(
-                    format!("{shown} (emergency below {PLATELETS_LOW_WITH_BLEEDING} ×10⁹/L with bleeding)"),
-                    Needs::Bleeding,
-                )
-            }
-        }
-        Lab::Neutrophils => {
-            // "0.3" is ×10⁹/L; "300" (and "300 cells") is per µL.
-            let count = if raw >= 50.0 { raw / 1000.0 } else { raw };
-            if !(0.0..=50.0).contains(&count) || count >= NEUTROPHILS_LOW_WITH_FEVER {
-                return None;
-            }
-            hit(
-                format!(
-                    "lab value: neutrophils {} ×10⁹/L (emergency below {NEUTROPHILS_LOW_WITH_FEVER} ×10⁹/L with fever)",
-                    show(count)
-                ),
-                Needs::Fever,
-            )
+        Lab::Platelets | Lab::Neutrophils => {
+            let (reason, needs) = blood_count(lab, raw)?;
+            hit(reason, needs)
         }
         Lab::Lactate if (0.1..=30.0).contains(&raw) && raw >= LACTATE_HIGH => hit(
             format!("lab value: lactate {} mmol/L (emergency at or above {LACTATE_HIGH} mmol/L)", show(raw)),
             Needs::Nothing,
         ),
         _ => None,
+    }
+}
+
+/// A platelet or neutrophil count past its emergency threshold, with what
+/// else must be happening for it to be one.
+fn blood_count(lab: Lab, raw: f64) -> Option<(String, Needs)> {
+    if lab == Lab::Platelets {
+        // "9", "9k", "9,000" and "9000" are all 9 × 10⁹/L.
+        let count = if raw >= 1000.0 { raw / 1000.0 } else { raw };
+        let shown = format!("lab value: platelets {} ×10⁹/L", show(count));
+        if !(0.0..=2000.0).contains(&count) || count >= PLATELETS_LOW_WITH_BLEEDING {
+            None
+        } else if count < PLATELETS_LOW {
+            Some((format!("{shown} (emergency below {PLATELETS_LOW} ×10⁹/L)"), Needs::Nothing))
+        } else {
+            let limit = PLATELETS_LOW_WITH_BLEEDING;
+            Some((format!("{shown} (emergency below {limit} ×10⁹/L with bleeding)"), Needs::Bleeding))
+        }
+    } else {
+        // "0.3" is ×10⁹/L; "300" (and "300 cells") is per µL.
+        let count = if raw >= 50.0 { raw / 1000.0 } else { raw };
+        ((0.0..=50.0).contains(&count) && count < NEUTROPHILS_LOW_WITH_FEVER).then(|| {
+            let limit = NEUTROPHILS_LOW_WITH_FEVER;
+            let shown = show(count);
+            (format!("lab value: neutrophils {shown} ×10⁹/L (emergency below {limit} ×10⁹/L with fever)"), Needs::Fever)
+        })
     }
 }
 
