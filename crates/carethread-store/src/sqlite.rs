@@ -82,8 +82,8 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let writer_options = options
             .clone()
-            // The writer keeps the indexes it updates in memory (64 MiB) instead of re-reading them.
-            .pragma("cache_size", "-65536")
+            // The writer keeps the indexes it updates in memory (32 MiB) instead of re-reading them.
+            .pragma("cache_size", "-32768")
             // Checkpoints run beside the writer (see `checkpoint`); the writer steps
             // in itself only if the WAL grows past 10,000 pages (about 40 MB).
             .pragma("wal_autocheckpoint", "10000")
