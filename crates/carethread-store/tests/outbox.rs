@@ -160,13 +160,15 @@ async fn outbox_story(store: Arc<dyn Store>) {
     assert!(store.verify_audit().await.expect("verify").broken.is_none());
 }
 
-/// Many workers claiming at once never get the same job.
-async fn workers_never_share_a_job(store: Arc<dyn Store>) {
+/// Many workers claiming at once never get the same job; with several
+/// stores (one per server, as separate processes open them) the workers are
+/// spread over them and the jobs enqueued through the first.
+async fn workers_never_share_a_job(stores: &[Arc<dyn Store>]) {
     let jobs: Vec<NewJob> = (0..60).map(|_| NewJob { payload: "{}".into(), ..job("work", None, 0) }).collect();
-    store.enqueue_jobs(jobs).await.expect("enqueue");
+    stores[0].enqueue_jobs(jobs).await.expect("enqueue");
     let mut tasks = Vec::new();
-    for _ in 0..4 {
-        let store = store.clone();
+    for worker in 0..4 {
+        let store = stores[worker % stores.len()].clone();
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             loop {
@@ -207,7 +209,7 @@ async fn the_outbox_keeps_claims_leases_retries_and_dead_letters_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_never_share_a_job_on_sqlite() {
     let (_dir, store) = sqlite().await;
-    workers_never_share_a_job(store).await;
+    workers_never_share_a_job(&[store]).await;
 }
 
 #[carethread_test_services::needs(postgres)]
@@ -221,5 +223,16 @@ async fn the_outbox_keeps_claims_leases_retries_and_dead_letters_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_never_share_a_job_on_postgres() {
     let (_database, store) = support::postgres_store("carethread_outbox").await;
-    workers_never_share_a_job(store).await;
+    workers_never_share_a_job(&[store]).await;
+}
+
+/// Two servers on one database share its outbox: their workers never get the same job.
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_of_two_servers_never_share_a_job_on_postgres() {
+    let database = support::postgres_database("carethread_outbox").await;
+    let master = MasterKey::generate();
+    let first = carethread_store::open(database.url(), master.clone()).await.expect("open");
+    let second = carethread_store::open(database.url(), master).await.expect("a second server's store");
+    workers_never_share_a_job(&[first, second]).await;
 }
