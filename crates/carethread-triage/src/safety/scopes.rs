@@ -100,7 +100,13 @@ impl Scopes {
 /// of a list, the flag opening the last: "denies | chest pain, | short of
 /// breath, | syncope".
 fn list_items(tokens: &[Token], from: usize, flag: usize) -> bool {
-    let opens_its_item = flag == 0 || tokens[flag - 1].clause != tokens[flag].clause;
+    let clause = tokens[flag].clause;
+    let opens_its_item = flag == 0 || tokens[flag - 1].clause != clause;
+    // The red flag's own item is short too: "chest pain started 1h ago radiating to L arm" is no item.
+    let own = tokens[flag..].iter().take_while(|t| t.clause == clause).count();
+    if own > LIST_ITEM_WORDS {
+        return false;
+    }
     let mut item = 0;
     for k in from..flag {
         item = if k > from && tokens[k].clause != tokens[k - 1].clause { 1 } else { item + 1 };

@@ -14,8 +14,10 @@ fn a_denial_governs_its_list() {
     // A plain "no" does not: the rest of a list may be what is happening.
     assert!(emergency("no fever, crushing chest pain and sweating"));
     assert!(emergency("Denies fever. Now crushing chest pain and sweating"));
-    // A long clause after the denial is not an item of its list.
+    // A long clause after the denial is not an item of its list, even one the red flag opens.
     assert!(emergency("denies fever, his chest pain started an hour ago and is crushing"));
+    assert!(emergency("pt denies fever, chest pain started 1h ago radiating to L arm"));
+    assert!(emergency("niega fiebre, dolor de pecho opresivo desde hace una hora con sudoración"));
 }
 
 #[test]
@@ -56,4 +58,12 @@ fn harmless_uses_of_alarming_words() {
     assert!(emergency("my meter says 38 and I am shaking"));
     assert!(emergency("peak flow 120, can't finish a sentence"));
     assert!(emergency("he is having a seizure right now, it has lasted 6 minutes"));
+}
+
+#[test]
+fn a_figure_of_speech_never_swallows_the_symptom_it_wraps() {
+    // "this … is killing me" is a figure of speech only when nothing alarming stands in it.
+    assert!(emergency("this chest pain is killing me"));
+    assert!(emergency("the pressure in my chest is killing me"));
+    assert_quiet(&["this bill is killing me", "the wait is killing me", "this is killing me lol"]);
 }
