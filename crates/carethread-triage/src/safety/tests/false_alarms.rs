@@ -30,10 +30,17 @@ fn history_in_clinical_notes_and_ages() {
     ]);
     assert!(emergency("hx sz, had a seizure 10 minutes ago and is still confused"));
     assert!(emergency("hx CAD, now CP radiating to L arm"));
+    // A history note names the past; what follows it in the sentence may be today's.
+    assert!(emergency("72M hx CHF c/o SOB and CP"));
+    assert!(emergency("pt hx CHF, SOB x2 days worsening, sats 85"));
+    assert!(emergency("PMH COPD, severe SOB, lips blue"));
 }
 
 #[test]
 fn questions_and_discharge_papers() {
+    // Laughter is not a question: people laugh when they are frightened.
+    assert!(emergency("me duele mucho el pecho jaja no se que sea"));
+    assert!(emergency("¿tengo que volver a urgencias? me duele el pecho y me falta el aire"));
     assert_quiet(&[
         "dad hx CAD. when is CP an ER thing vs a call-the-office thing?",
         "what are the s/sx of TIA vs CVA? BE FAST still the teaching?",
@@ -46,6 +53,7 @@ fn harmless_uses_of_alarming_words() {
     assert_quiet(&[
         "A mi papá se le acaba mañana su medicamento para las convulsiones (levetiracetam)",
         "Mi esposo dice que la factura lo va a matar jaja. ¿Nos pueden explicar el cobro?",
+        "tuve una convulsión febril a los 3 años, nada desde entonces. ¿afecta para hacer deporte?",
         "Asthmatic, peak flow 80% of best. No chest pain.",
         "Calcium 11.8 mg/dL H, PTH pending.",
         "Urine ketones small (15 mg/dL), sugars 240-270 today.",
