@@ -65,10 +65,13 @@ impl Scopes {
         if before || after || inside || listed {
             return Some(Suppression::Negated);
         }
-        let benign = self.benign.iter().any(|&(ts, te)| {
-            // In the flag's clause, or holding the flag ("ketones small (15 mg/dL)").
-            (tokens[ts].clause == clause || (ts < end && te > start)) && !self.terminated(te.min(end), ts.max(start))
-        });
+        // A harmless phrase holds the red flag's words or touches them ("this bill is killing
+        // me", "chest pain when I cough", "ketones small (15 mg/dL)"); a red flag elsewhere in
+        // its clause stands ("the bill is killing me and I want to kill myself").
+        let benign = self
+            .benign
+            .iter()
+            .any(|&(ts, te)| ts <= end && te >= start && !self.terminated(te.min(end), ts.max(start)));
         if benign {
             return Some(Suppression::Benign);
         }

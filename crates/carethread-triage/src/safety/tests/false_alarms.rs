@@ -75,3 +75,13 @@ fn a_figure_of_speech_never_swallows_the_symptom_it_wraps() {
     assert!(emergency("the pressure in my chest is killing me"));
     assert_quiet(&["this bill is killing me", "the wait is killing me", "this is killing me lol"]);
 }
+
+#[test]
+fn a_harmless_phrase_leaves_a_red_flag_beside_it_standing() {
+    assert!(emergency("the bill is killing me and I want to kill myself"));
+    assert!(emergency("short of breath when I climb stairs and crushing chest pain"));
+    assert!(emergency("me ahogo subiendo escaleras y me duele el pecho muy fuerte"));
+    assert!(emergency("my seizure meds ran out and he is seizing right now"));
+    assert!(emergency("me quiero morir con tantas deudas"));
+    assert_quiet(&["chest pain when I cough, getting over a cold", "my seizure meds ran out, can you refill"]);
+}
