@@ -2,7 +2,9 @@
 //! subject words, drug names, word concepts and the pairs of them in a
 //! sentence, red flags and their scopes, and the shape of the text.
 
-use crate::text::{WordMap, WordSet};
+use std::hash::Hasher as _;
+
+use crate::text::{WordHasher, WordMap, WordSet};
 use std::sync::OnceLock;
 
 use crate::safety::SafetyCheck;
@@ -88,12 +90,9 @@ pub fn is_drug(word: &str) -> bool {
 /// FNV-1a, 64 bits: stable across platforms and releases, unlike `std`'s hasher.
 #[must_use]
 pub fn hash(feature: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in feature.bytes() {
-        h ^= u64::from(byte);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    let mut h = WordHasher::default();
+    h.write(feature.as_bytes());
+    h.finish()
 }
 
 /// One message's features: the readable ones by name (for explanations),
@@ -125,15 +124,13 @@ impl Features {
 
 /// The hash of the character n-gram `gram` as the feature `c:<gram>`, without spelling it out.
 fn gram_hash(gram: &[char]) -> u64 {
-    let mut h = hash("c:");
+    let mut h = WordHasher::default();
+    h.write(b"c:");
     let mut utf8 = [0u8; 4];
     for c in gram {
-        for byte in c.encode_utf8(&mut utf8).bytes() {
-            h ^= u64::from(byte);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h.write(c.encode_utf8(&mut utf8).as_bytes());
     }
-    h
+    h.finish()
 }
 
 fn number_class(n: f64) -> &'static str {

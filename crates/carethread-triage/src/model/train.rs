@@ -199,7 +199,6 @@ fn calibrate(data: &[Labelled], config: &TrainConfig) -> Option<Calibration> {
     // probability that no more than `config.confident_without_symptoms` of
     // the held-out other messages naming none reach. Below it, it can reach
     // no threshold at all.
-    let (raw_emergencies, raw_others) = (emergencies.clone(), others.clone());
     let mut plain: Vec<f64> = others.iter().filter(|(_, symptoms)| !symptoms).map(|(p, _)| *p).collect();
     plain.sort_by(|a, b| b.total_cmp(a));
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -211,17 +210,19 @@ fn calibrate(data: &[Labelled], config: &TrainConfig) -> Option<Calibration> {
     let mut gated_others: Vec<f64> = others.iter().map(gated).collect();
     gated_others.sort_by(|a, b| b.total_cmp(a));
     let chosen = threshold_for(config.emergency_false_alarms, &gated_emergencies, &gated_others);
-    let (emergencies, others) = (gated_emergencies, gated_others);
     Some(Calibration {
         without_symptoms,
         naming_none: plain.len(),
-        ungated: (reaching(&raw_emergencies, chosen.threshold), reaching(&raw_others, chosen.threshold)),
+        ungated: (reaching(&emergencies, chosen.threshold), reaching(&others, chosen.threshold)),
         threshold: chosen.threshold,
         emergencies: emergencies.len(),
         caught: chosen.caught,
         others: others.len(),
         false_alarms: chosen.false_alarms,
-        alternatives: REPORTED_SHARES.iter().map(|share| threshold_for(*share, &emergencies, &others)).collect(),
+        alternatives: REPORTED_SHARES
+            .iter()
+            .map(|share| threshold_for(*share, &gated_emergencies, &gated_others))
+            .collect(),
     })
 }
 
