@@ -26,13 +26,14 @@ pub(crate) fn visible_threads(role: Role) -> &'static str {
         }
         Role::Physician | Role::Nurse | Role::Pharmacist => {
             "(t.assignee_id = $1 \
-             OR t.pool_id IN (SELECT pm.pool_id FROM pool_members pm WHERE pm.user_id = $1) \
-             OR t.patient_id IN (SELECT c.patient_id FROM care_team_members c WHERE c.staff_id = $1) \
-             OR t.patient_id IN (SELECT e.patient_id FROM emergency_access e WHERE e.user_id = $1 AND e.expires_at > $2))"
+             OR EXISTS (SELECT 1 FROM pool_members pm WHERE pm.pool_id = t.pool_id AND pm.user_id = $1) \
+             OR EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = t.patient_id AND c.staff_id = $1) \
+             OR EXISTS (SELECT 1 FROM emergency_access e WHERE e.user_id = $1 AND e.patient_id = t.patient_id \
+                 AND e.expires_at > $2))"
         }
         Role::FrontDesk | Role::Billing => {
             "(t.assignee_id = $1 \
-             OR t.pool_id IN (SELECT pm.pool_id FROM pool_members pm WHERE pm.user_id = $1)) \
+             OR EXISTS (SELECT 1 FROM pool_members pm WHERE pm.pool_id = t.pool_id AND pm.user_id = $1)) \
              AND $2 = $2"
         }
         Role::Admin | Role::Auditor => "FALSE AND $1 = $1 AND $2 = $2",

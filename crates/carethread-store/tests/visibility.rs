@@ -15,10 +15,11 @@ use carethread_core::ids::{PoolId, ThreadId};
 use carethread_core::message::MessageBody;
 use carethread_core::policy::{Actor, ProxyGrant, ProxyScope, ThreadAction, decide_thread};
 use carethread_core::role::Role;
-use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
+use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency, in_basket_order};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
 use carethread_store::{
-    EmergencyAccessRequest, MasterKey, Membership, NewAccount, NewGrant, NewThread, Store, ThreadFilter, TriageRecord,
+    EmergencyAccessRequest, MasterKey, Membership, NewAccount, NewGrant, NewThread, Store, ThreadCriteria,
+    ThreadCursor, ThreadFilter, TriageRecord,
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use proptest::prelude::*;
@@ -44,6 +45,9 @@ const STAFF: [usize; 5] = [3, 4, 5, 6, 7];
 const CLINICIANS: [usize; 3] = [3, 4, 5];
 const PROXIES: [usize; 2] = [10, 11];
 const POOLS: usize = 2;
+/// Threads take these urgencies in turn, and each status in turn every three
+/// threads, so that the in-basket's order and its pages cross them all.
+const URGENCIES: [Urgency; 3] = [Urgency::Routine, Urgency::Emergency, Urgency::Urgent];
 
 /// A proxy's grant from one patient, as of the moment everyone looks.
 #[derive(Debug, Clone, Copy)]
@@ -225,7 +229,56 @@ async fn check(store: Arc<dyn Store>, plan: &Clinic) -> Result<(), String> {
             .expect("break the glass");
     }
     let threads = create_threads(&store, plan, &people, t0).await;
-    compare(&store, &people, &threads, now).await
+    compare(&store, &people, &threads, now).await?;
+    narrowed(&store, plan, &people, &pools, &threads, now).await
+}
+
+/// A staff member's in-basket narrowed to one pool, or to the threads
+/// assigned to them, pages through exactly the threads they may open that
+/// are in that pool or assigned to them.
+async fn narrowed(
+    store: &Arc<dyn Store>,
+    plan: &Clinic,
+    people: &[User],
+    pools: &[PoolId],
+    threads: &[ThreadId],
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    for staff in STAFF {
+        let actor = Actor { id: people[staff].id, role: people[staff].role };
+        let mut narrowings: Vec<(ThreadCriteria, Vec<bool>)> = pools
+            .iter()
+            .enumerate()
+            .map(|(n, pool)| {
+                let criteria = ThreadCriteria { pool: Some(*pool), ..ThreadCriteria::default() };
+                (criteria, plan.threads.iter().map(|t| t.pool == Some(n)).collect())
+            })
+            .collect();
+        narrowings.push((
+            ThreadCriteria { assignee: Some(actor.id), ..ThreadCriteria::default() },
+            plan.threads.iter().map(|t| t.assignee == Some(staff)).collect(),
+        ));
+        for (criteria, matches) in narrowings {
+            let mut expected = BTreeSet::new();
+            for (id, matched) in threads.iter().zip(matches) {
+                let facts =
+                    store.thread_facts(actor, *id, now).await.expect("facts").map(|(_, f)| f).unwrap_or_default();
+                if matched && decide_thread(actor, ThreadAction::Read, &facts, now).is_allowed() {
+                    expected.insert(*id);
+                }
+            }
+            let paged: BTreeSet<ThreadId> = pages_in_order(store, actor, &criteria, now).await?.into_iter().collect();
+            if paged != expected {
+                return Err(format!(
+                    "{} narrowed to {criteria:?} pages through {} threads, not {}",
+                    PEOPLE[staff].0,
+                    paged.len(),
+                    expected.len()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn create_threads(store: &Arc<dyn Store>, plan: &Clinic, people: &[User], t0: DateTime<Utc>) -> Vec<ThreadId> {
@@ -239,13 +292,13 @@ async fn create_threads(store: &Arc<dyn Store>, plan: &Clinic, people: &[User], 
                 subject: Subject::parse(&format!("Thread {n}")).expect("subject"),
                 body: MessageBody::parse("A question", 5000).expect("body"),
                 category: Category::Other,
-                urgency: Urgency::Routine,
+                urgency: URGENCIES[n % 3],
                 pool_slug: t.pool.map(|p| format!("pool-{p}")),
                 assignee_id: t.assignee.map(|a| people[a].id),
-                status: ThreadStatus::Open,
+                status: ThreadStatus::ALL[(n / 3) % ThreadStatus::ALL.len()],
                 confidential: t.confidential,
                 triage: TriageRecord {
-                    urgency: Urgency::Routine,
+                    urgency: URGENCIES[n % 3],
                     category: Category::Other,
                     pool_slug: t.pool.map(|p| format!("pool-{p}")),
                     confidence: 1.0,
@@ -286,19 +339,66 @@ async fn compare(
                 allowed.insert(*id);
             }
         }
-        if listed != allowed {
-            return Err(format!(
-                "{} ({:?}) lists {} threads but may open {}: listed only {:?}, openable only {:?}",
-                PEOPLE[who].0,
-                user.role,
-                listed.len(),
-                allowed.len(),
-                listed.difference(&allowed).map(|id| threads.iter().position(|t| t == id)).collect::<Vec<_>>(),
-                allowed.difference(&listed).map(|id| threads.iter().position(|t| t == id)).collect::<Vec<_>>(),
-            ));
+        let paged = pages_in_order(store, actor, &ThreadCriteria::default(), now).await?;
+        let paged_set: BTreeSet<ThreadId> = paged.iter().copied().collect();
+        for (how, listed) in [("lists", &listed), ("pages through", &paged_set)] {
+            if *listed != allowed {
+                return Err(format!(
+                    "{} ({:?}) {how} {} threads but may open {}: listed only {:?}, openable only {:?}",
+                    PEOPLE[who].0,
+                    user.role,
+                    listed.len(),
+                    allowed.len(),
+                    listed.difference(&allowed).map(|id| threads.iter().position(|t| t == id)).collect::<Vec<_>>(),
+                    allowed.difference(listed).map(|id| threads.iter().position(|t| t == id)).collect::<Vec<_>>(),
+                ));
+            }
+        }
+        if paged.len() != paged_set.len() {
+            return Err(format!("{} saw a thread on two pages", PEOPLE[who].0));
         }
     }
     Ok(())
+}
+
+/// Every page of `actor`'s list in their own order (the in-basket's for
+/// staff), two threads a page, each page read from the cursor the last one
+/// ended at; checks that the pages follow that order and returns the ids.
+async fn pages_in_order(
+    store: &Arc<dyn Store>,
+    actor: Actor,
+    criteria: &ThreadCriteria,
+    now: DateTime<Utc>,
+) -> Result<Vec<ThreadId>, String> {
+    let mut filter = ThreadFilter {
+        criteria: criteria.clone(),
+        limit: 2,
+        emergencies_first: in_basket_order(actor.role),
+        after: None,
+    };
+    let mut keys = Vec::new();
+    loop {
+        let page = store.list_threads(actor, &filter, now).await.expect("page");
+        for summary in &page {
+            let c = ThreadCursor::after(&summary.thread);
+            let key = if filter.emergencies_first {
+                (c.urgency_rank, c.wait_key, c.id.to_string())
+            } else {
+                (c.updated_at_ms, 0, c.id.to_string())
+            };
+            keys.push((key, summary.thread.id));
+        }
+        match page.last() {
+            Some(last) if page.len() == 2 => filter.after = Some(ThreadCursor::after(&last.thread)),
+            _ => break,
+        }
+    }
+    // Staff: most urgent, longest waiting, id, ascending; others: newest first.
+    let ascending = filter.emergencies_first;
+    if let Some(w) = keys.windows(2).find(|w| if ascending { w[0].0 >= w[1].0 } else { w[0].0 <= w[1].0 }) {
+        return Err(format!("{:?} pages out of order: {:?} before {:?}", actor.role, w[0].0, w[1].0));
+    }
+    Ok(keys.into_iter().map(|(_, id)| id).collect())
 }
 
 async fn sqlite() -> (Arc<dyn Store>, tempfile::TempDir) {

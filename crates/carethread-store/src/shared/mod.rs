@@ -19,6 +19,7 @@ mod equity;
 mod grants;
 mod health;
 mod held;
+mod in_basket;
 mod insights;
 mod keys;
 mod messages;

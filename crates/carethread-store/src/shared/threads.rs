@@ -33,9 +33,16 @@ pub(crate) fn thread_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreRe
     })
 }
 
-/// [`crate::model::wait_key`] in SQL, for ordering and paging in-baskets.
-pub(crate) fn wait_key_sql() -> String {
-    format!("COALESCE(t.awaiting_since, {} - t.updated_at)", crate::model::NOT_WAITING)
+/// `sql` with the viewer as `$1`, now as `$2` and `binds` after them.
+fn bound<D: Dialect>(sql: &str, viewer: UserId, now: DateTime<Utc>, binds: Vec<Bind>) -> Q<'_, D> {
+    let mut query = sqlx::query::<D>(sql).bind_v(viewer.to_string()).bind_v(ms(now));
+    for b in binds {
+        query = match b {
+            Bind::Text(s) => query.bind_v(s),
+            Bind::Int(i) => query.bind_v(i),
+        };
+    }
+    query
 }
 
 pub(crate) fn summary_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<ThreadSummary> {
@@ -60,15 +67,25 @@ impl<D: Dialect> Sql<D> {
         now: DateTime<Utc>,
         binds: Vec<Bind>,
     ) -> StoreResult<Vec<ThreadSummary>> {
-        let mut query = sqlx::query::<D>(sql).bind_v(viewer.to_string()).bind_v(ms(now));
-        for b in binds {
-            query = match b {
-                Bind::Text(s) => query.bind_v(s),
-                Bind::Int(i) => query.bind_v(i),
-            };
-        }
-        let rows = query.fetch_all_with(&self.read).await?;
+        let rows = bound::<D>(sql, viewer, now, binds).fetch_all_with(&self.read).await?;
         self.decode(|keys| rows.iter().map(|r| summary_from_row(r, keys)).collect()).await
+    }
+
+    /// The plan the database chooses for `sql` with these values, one line
+    /// per step (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`).
+    pub(crate) async fn explain(
+        &self,
+        sql: &str,
+        viewer: UserId,
+        now: DateTime<Utc>,
+        binds: Vec<Bind>,
+    ) -> StoreResult<String> {
+        let (prefix, column) =
+            if <D as Dialect>::NAME == "sqlite" { ("EXPLAIN QUERY PLAN ", 3) } else { ("EXPLAIN ", 0) };
+        let statement = format!("{prefix}{sql}");
+        let rows = bound::<D>(&statement, viewer, now, binds).fetch_all_with(&self.read).await?;
+        let lines: StoreResult<Vec<String>> = rows.iter().map(|r| Ok(r.get_v::<String, _>(column)?)).collect();
+        Ok(lines?.join("\n"))
     }
 
     pub(crate) async fn write_thread(
@@ -319,8 +336,33 @@ impl<B: Backend> crate::Threads for B {
         filter: &ThreadFilter,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ThreadSummary>> {
-        let sql = self.sql();
-        let mut clauses = vec![format!("({})", visible_threads(actor.role))];
+        let (statement, binds) = self.sql().list_statement(actor, filter).await?;
+        self.sql().fetch_summaries(&statement, actor.id, now, binds).await
+    }
+
+    async fn explain_list_threads(
+        &self,
+        actor: Actor,
+        filter: &ThreadFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        let (statement, binds) = self.sql().list_statement(actor, filter).await?;
+        self.sql().explain(&statement, actor.id, now, binds).await
+    }
+
+    async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>> {
+        let statement = summary_select(actor.role.is_staff(), "t.id = $3 AND $2 = $2");
+        let binds = vec![Bind::Text(id.to_string())];
+        let mut rows = self.sql().fetch_summaries(&statement, actor.id, Utc::now(), binds).await?;
+        Ok(rows.pop())
+    }
+}
+
+impl<D: Dialect> Sql<D> {
+    /// The statement that lists `actor`'s threads (`$1` the viewer, `$2`
+    /// now), and its other values.
+    async fn list_statement(&self, actor: Actor, filter: &ThreadFilter) -> StoreResult<(String, Vec<Bind>)> {
+        let mut clauses = Vec::new();
         let mut binds = Vec::new();
         let mut next = 3;
         let mut add = |clause: String, value: Bind, clauses: &mut Vec<String>, binds: &mut Vec<Bind>| {
@@ -352,12 +394,12 @@ impl<B: Backend> crate::Threads for B {
                      WHERE r.message_id = m.id AND ru.role IN ('patient', 'proxy')))";
             add(unread.into(), Bind::Int(before.timestamp_millis()), &mut clauses, &mut binds);
         }
-        let wait = wait_key_sql();
         if let Some(cursor) = filter.after {
             let (x, y, z) = (next, next + 1, next + 2);
             if filter.emergencies_first {
                 clauses.push(format!(
-                    "(t.urgency_rank > ${x} OR (t.urgency_rank = ${x} AND ({wait} > ${y} OR ({wait} = ${y} AND t.id > ${z}))))"
+                    "(t.urgency_rank > ${x} OR (t.urgency_rank = ${x} AND (t.wait_key > ${y} \
+                     OR (t.wait_key = ${y} AND t.id > ${z}))))"
                 ));
                 binds.extend([
                     Bind::Int(cursor.urgency_rank),
@@ -371,21 +413,17 @@ impl<B: Backend> crate::Threads for B {
                 next += 2;
             }
         }
-        let order = if filter.emergencies_first {
-            format!("t.urgency_rank ASC, {wait} ASC, t.id ASC")
-        } else {
-            "t.updated_at DESC, t.id DESC".to_owned()
-        };
+        let ways = if filter.emergencies_first { self.in_basket_ways(actor, &filter.criteria).await? } else { None };
+        let filters = if clauses.is_empty() { "TRUE".to_owned() } else { clauses.join(" AND ") };
+        let mut conditions = format!("({}) AND {filters}", visible_threads(actor.role));
+        if let Some(ways) = &ways {
+            let ids = page_ids(ways, filter.criteria.status, &filters, next);
+            conditions = format!("{conditions} AND t.id IN ({ids})");
+        }
+        let order = if filter.emergencies_first { IN_BASKET_ORDER } else { "t.updated_at DESC, t.id DESC" };
         let statement =
-            format!("{} ORDER BY {order} LIMIT ${next}", summary_select(actor.role.is_staff(), &clauses.join(" AND ")));
+            format!("{} ORDER BY {order} LIMIT ${next}", summary_select(actor.role.is_staff(), &conditions));
         binds.push(Bind::Int(i64::from(filter.limit)));
-        sql.fetch_summaries(&statement, actor.id, now, binds).await
-    }
-
-    async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>> {
-        let statement = summary_select(actor.role.is_staff(), "t.id = $3 AND $2 = $2");
-        let binds = vec![Bind::Text(id.to_string())];
-        let mut rows = self.sql().fetch_summaries(&statement, actor.id, Utc::now(), binds).await?;
-        Ok(rows.pop())
+        Ok((statement, binds))
     }
 }

@@ -49,6 +49,15 @@ pub trait Threads: Send + Sync {
         filter: &ThreadFilter,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ThreadSummary>>;
+    /// The database's plan for the statement [`Self::list_threads`] runs
+    /// with these arguments, one line per step: what an operator reads when
+    /// an in-basket is slow, and what the plan tests check.
+    async fn explain_list_threads(
+        &self,
+        actor: Actor,
+        filter: &ThreadFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<String>;
     /// A thread with its people, pool and latest triage result.
     async fn thread_summary(&self, actor: Actor, id: ThreadId) -> StoreResult<Option<ThreadSummary>>;
 }
