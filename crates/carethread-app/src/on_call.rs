@@ -3,7 +3,7 @@
 //! core's (`carethread_core::after_hours`); this reads what they need.
 
 use carethread_core::after_hours::{OnCallStatus, arrived_after_hours, on_call_people, on_call_status};
-use carethread_core::ids::ThreadId;
+use carethread_core::ids::{ThreadId, UserId};
 use carethread_core::profile::OnCall;
 use carethread_core::thread::Urgency;
 use carethread_store::PersonRef;
@@ -22,12 +22,39 @@ pub struct AfterHoursEmergency {
     pub seen: Option<(PersonRef, DateTime<Utc>)>,
 }
 
-/// Whether on-call has opened an emergency that arrived (was triaged
-/// emergency) at `arrived`; `None` unless it arrived while the clinic was
-/// closed. Read for staff who may already see the thread.
+/// Who is on call: read once for a page of threads, not once per thread.
+#[derive(Debug, Clone, Default)]
+pub struct OnCallTeam {
+    /// The clinic names someone on call.
+    set: bool,
+    people: Vec<UserId>,
+}
+
+impl OnCallTeam {
+    /// The clinic's on-call person, or its on-call pool's members.
+    pub async fn read(app: &App, clinic: &Clinic) -> AppResult<Self> {
+        let on_call = clinic.profile.on_call.as_ref();
+        let members = match on_call {
+            Some(OnCall::Pool(slug)) => match app.store.pool_by_slug(slug).await? {
+                Some(pool) => {
+                    let all = app.store.pool_members().await?;
+                    all.into_iter().filter(|m| m.pool_id == pool.id).map(|m| m.member.id).collect()
+                }
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        Ok(Self { set: on_call.is_some(), people: on_call_people(on_call, &members) })
+    }
+}
+
+/// Whether on-call (`team`) has opened an emergency that arrived (was
+/// triaged emergency) at `arrived`; `None` unless it arrived while the
+/// clinic was closed. Read for staff who may already see the thread.
 pub async fn after_hours_emergency(
     app: &App,
     clinic: &Clinic,
+    team: &OnCallTeam,
     thread: ThreadId,
     urgency: Urgency,
     arrived: DateTime<Utc>,
@@ -35,22 +62,10 @@ pub async fn after_hours_emergency(
     if !arrived_after_hours(&clinic.hours, urgency, arrived) {
         return Ok(None);
     }
-    let on_call = clinic.profile.on_call.as_ref();
-    let members = match on_call {
-        Some(OnCall::Pool(slug)) => match app.store.pool_by_slug(slug).await? {
-            Some(pool) => {
-                let all = app.store.pool_members().await?;
-                all.into_iter().filter(|m| m.pool_id == pool.id).map(|m| m.member.id).collect()
-            }
-            None => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    let people = on_call_people(on_call, &members);
-    let first = app.store.first_read_among(thread, &people, arrived).await?;
+    let first = app.store.first_read_among(thread, &team.people, arrived).await?;
     let seen = match on_call_status(arrived, first.as_ref().map(|(who, at)| (who.id, *at))) {
         OnCallStatus::Seen { .. } => first,
         OnCallStatus::NotSeen => None,
     };
-    Ok(Some(AfterHoursEmergency { arrived_at: arrived, on_call_set: on_call.is_some(), seen }))
+    Ok(Some(AfterHoursEmergency { arrived_at: arrived, on_call_set: team.set, seen }))
 }

@@ -122,11 +122,12 @@ pub fn for_patient(
 pub async fn on_call(
     state: &AppState,
     clinic: &Clinic,
+    team: &on_call::OnCallTeam,
     thread: ThreadId,
     urgency: Urgency,
     arrived: DateTime<Utc>,
 ) -> AppResult<Option<OnCallOut>> {
-    let found = on_call::after_hours_emergency(&state.app(), clinic, thread, urgency, arrived).await?;
+    let found = on_call::after_hours_emergency(&state.app(), clinic, team, thread, urgency, arrived).await?;
     Ok(found.map(|e| OnCallOut {
         arrived_at: e.arrived_at,
         on_call_set: e.on_call_set,

@@ -3,6 +3,9 @@
 //! whether on-call has seen an emergency that arrived after hours. Used by
 //! the JSON API and the portal alike.
 
+use std::collections::HashMap;
+
+use carethread_app::on_call::OnCallTeam;
 use carethread_app::threads::{self, ThreadView};
 use carethread_core::ids::ThreadId;
 use carethread_core::thread::Urgency;
@@ -22,7 +25,9 @@ pub(crate) async fn detail_of(state: &AppState, auth: &Authenticated, view: &Thr
     let mut detail = ThreadDetail::new(&view.summary, view.triage.as_ref(), &view.messages, &clinic);
     if auth.user.role.is_staff() {
         if let Some((t, at)) = &view.triage {
-            detail.wait.on_call = after_hours::on_call(state, &clinic, view.summary.thread.id, t.urgency, *at).await?;
+            let team = OnCallTeam::read(&state.app(), &clinic).await?;
+            detail.wait.on_call =
+                after_hours::on_call(state, &clinic, &team, view.summary.thread.id, t.urgency, *at).await?;
         }
     } else {
         (detail.wait.due_at, detail.wait.after_hours) =
@@ -43,15 +48,22 @@ pub(crate) async fn list_items(
     let staff = auth.user.role.is_staff();
     let now = Utc::now();
     let mut items = Vec::with_capacity(rows.len());
+    let mut team = None;
+    let emergencies: Vec<ThreadId> =
+        rows.iter().filter(|r| staff && r.thread.urgency == Urgency::Emergency).map(|r| r.thread.id).collect();
+    let triaged =
+        if emergencies.is_empty() { HashMap::new() } else { state.store.latest_triage_urgencies(&emergencies).await? };
     for row in rows {
         let mut item = ThreadListItem::new(row, clinic);
         if !staff {
             (item.wait.due_at, item.wait.after_hours) =
                 after_hours::for_patient(clinic, &row.thread, auth.user.language, now);
-        } else if row.thread.urgency == Urgency::Emergency
-            && let Some((t, at)) = state.store.latest_triage(row.thread.id).await?
-        {
-            item.wait.on_call = after_hours::on_call(state, clinic, row.thread.id, t.urgency, at).await?;
+        } else if let Some(&(urgency, at)) = triaged.get(&row.thread.id) {
+            let team = match &mut team {
+                Some(team) => team,
+                None => team.insert(OnCallTeam::read(&state.app(), clinic).await?),
+            };
+            item.wait.on_call = after_hours::on_call(state, clinic, team, row.thread.id, urgency, at).await?;
         }
         items.push(item);
     }

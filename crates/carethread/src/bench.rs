@@ -15,6 +15,7 @@
 //! ([`sign_ins`]). On PostgreSQL the run's database is dropped when it ends
 //! (and one a killed run left, when the next starts).
 
+pub mod in_basket;
 pub mod insights;
 mod load_stats;
 mod sign_ins;

@@ -74,6 +74,34 @@ impl<B: Backend> crate::TriageResults for B {
         Ok(Some((record, at(row.get_v("created_at")?)?)))
     }
 
+    async fn latest_triage_urgencies(
+        &self,
+        ids: &[ThreadId],
+    ) -> StoreResult<HashMap<ThreadId, (Urgency, DateTime<Utc>)>> {
+        let mut latest = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(200) {
+            let places: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let statement = format!(
+                "SELECT thread_id, urgency, created_at FROM triage_results WHERE thread_id IN ({}) \
+                 ORDER BY thread_id, created_at DESC, id DESC",
+                places.join(", ")
+            );
+            let mut query = sqlx::query::<B::D>(&statement);
+            for id in chunk {
+                query = query.bind_v(id.to_string());
+            }
+            for row in query.fetch_all_with(&self.sql().read).await? {
+                let thread: ThreadId = parse_id(row.get_v::<&str, _>("thread_id")?)?;
+                // The first row of each thread is its latest.
+                if let std::collections::hash_map::Entry::Vacant(slot) = latest.entry(thread) {
+                    let urgency = Urgency::parse(row.get_v::<&str, _>("urgency")?)?;
+                    slot.insert((urgency, at(row.get_v("created_at")?)?));
+                }
+            }
+        }
+        Ok(latest)
+    }
+
     async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread> {
         let sql = self.sql();
         let returning = THREAD_COLS.replace("t.", "");

@@ -173,6 +173,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Build (or reuse) a large generated clinic and time each insights page.
     BenchInsights(bench::insights::InsightsBenchArgs),
+    /// Time the in-basket's pages, a thread and a patient's list on a running server.
+    BenchInbasket(bench::in_basket::InBasketBenchArgs),
 }
 
 /// The database a maintenance command (`audit`, `keys`) works on: a data
@@ -287,6 +289,7 @@ async fn run_async(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(args) => bench::run(args).await?,
         Command::BenchInsights(args) => bench::insights::run(args).await?,
+        Command::BenchInbasket(args) => bench::in_basket::run(args).await?,
         Command::Config { .. } | Command::Triage { .. } => unreachable!("handled without a runtime"),
     }
     Ok(ExitCode::SUCCESS)
