@@ -2,7 +2,8 @@
 //! a staff member may see: on a clinic of 30,000 threads (most of them
 //! closed, as a clinic's history is), with the planner's statistics gathered,
 //! the database's own plan for each in-basket statement uses the in-basket
-//! indexes and never reads the threads table whole, on SQLite and, when
+//! indexes, never reads the threads table whole, and starts a later page's
+//! index scans at its cursor, on SQLite and, when
 //! `CARETHREAD_TEST_POSTGRES` is set, PostgreSQL. `visibility.rs` checks
 //! that the same statements list and page exactly what the policy allows.
 
@@ -167,10 +168,15 @@ fn cases() -> Vec<(&'static str, Actor, ThreadFilter, &'static [&'static str])> 
     ]
 }
 
-async fn plans_use_the_in_basket_indexes(store: &Arc<dyn Store>, full_scan: &[&str]) {
+/// `full_scan` is how the database names reading the threads table whole;
+/// `seek`, how it names starting an index scan at the cursor.
+async fn plans_use_the_in_basket_indexes(store: &Arc<dyn Store>, full_scan: &[&str], seek: &str) {
     let now = Utc::now();
     for (name, actor, filter, indexes) in cases() {
         let plan = store.explain_list_threads(actor, &filter, now).await.expect("plan");
+        if filter.after.is_some() {
+            assert!(plan.contains(seek), "{name}: a later page does not seek its index to the cursor:\n{plan}");
+        }
         for index in indexes {
             assert!(plan.contains(index), "{name}: the plan does not use {index}:\n{plan}");
         }
@@ -200,7 +206,7 @@ async fn sqlite_in_basket_pages_read_their_indexes() {
     for statement in clinic(now_ms()) {
         sqlx::raw_sql(&statement).execute(&raw).await.expect("clinic");
     }
-    plans_use_the_in_basket_indexes(&store, &["SCAN t", "SCAN threads"]).await;
+    plans_use_the_in_basket_indexes(&store, &["SCAN t", "SCAN threads"], "(urgency_rank,wait_key,id)>(?,?,?)").await;
 }
 
 #[carethread_test_services::needs(postgres)]
@@ -211,5 +217,5 @@ async fn postgres_in_basket_pages_read_their_indexes() {
     for statement in clinic(now_ms()) {
         sqlx::raw_sql(&statement).execute(&raw).await.expect("clinic");
     }
-    plans_use_the_in_basket_indexes(&store, &["Seq Scan on threads"]).await;
+    plans_use_the_in_basket_indexes(&store, &["Seq Scan on threads"], "(ROW(urgency_rank, wait_key, id) > ROW(").await;
 }

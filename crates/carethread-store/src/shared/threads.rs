@@ -397,10 +397,8 @@ impl<D: Dialect> Sql<D> {
         if let Some(cursor) = filter.after {
             let (x, y, z) = (next, next + 1, next + 2);
             if filter.emergencies_first {
-                clauses.push(format!(
-                    "(t.urgency_rank > ${x} OR (t.urgency_rank = ${x} AND (t.wait_key > ${y} \
-                     OR (t.wait_key = ${y} AND t.id > ${z}))))"
-                ));
+                // A row value: both databases seek an index in this order to it.
+                clauses.push(format!("(t.urgency_rank, t.wait_key, t.id) > (${x}, ${y}, ${z})"));
                 binds.extend([
                     Bind::Int(cursor.urgency_rank),
                     Bind::Int(cursor.wait_key),
@@ -408,7 +406,7 @@ impl<D: Dialect> Sql<D> {
                 ]);
                 next += 3;
             } else {
-                clauses.push(format!("(t.updated_at < ${x} OR (t.updated_at = ${x} AND t.id < ${y}))"));
+                clauses.push(format!("(t.updated_at, t.id) < (${x}, ${y})"));
                 binds.extend([Bind::Int(cursor.updated_at_ms), Bind::Text(cursor.id.to_string())]);
                 next += 2;
             }
