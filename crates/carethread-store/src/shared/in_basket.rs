@@ -48,7 +48,7 @@ impl Way {
 
 impl<D: Dialect> Sql<D> {
     /// The ways threads reach `actor`'s in-basket, as conditions that may use
-    /// `$1` (the viewer) and `$2` (now): each is one disjunct of
+    /// `$1` (the viewer) and `$2` (`now`): each is one disjunct of
     /// [`visible_threads`] for the role. `None` when the role has no
     /// in-basket, or the criteria already name a few threads (one patient's,
     /// or another person's assigned ones): the page is then read by the plain
@@ -57,6 +57,7 @@ impl<D: Dialect> Sql<D> {
         &self,
         actor: Actor,
         criteria: &ThreadCriteria,
+        now: DateTime<Utc>,
     ) -> StoreResult<Option<Vec<Way>>> {
         let clinical = match actor.role {
             Role::Physician | Role::Nurse | Role::Pharmacist => true,
@@ -91,28 +92,38 @@ impl<D: Dialect> Sql<D> {
             ways.push(way);
         }
         if clinical {
-            let panel: i64 = sqlx::query::<D>(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM care_team_members WHERE staff_id = $1 LIMIT $2) AS panel",
+            // How many patients the team holds (up to one past the limit), and
+            // whether the person holds broken glass now: a way nobody could
+            // come by is not read.
+            let row = sqlx::query::<D>(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM care_team_members WHERE staff_id = $1 LIMIT $2) AS panel) \
+                 AS panel, \
+                 (SELECT COUNT(*) FROM (SELECT 1 FROM emergency_access WHERE user_id = $1 AND expires_at > $3 LIMIT 1) \
+                 AS glass) AS glass",
             )
             .bind_v(&viewer)
             .bind_v(PANEL_READ_LIMIT + 1)
-            .fetch_scalar_with(&self.read)
+            .bind_v(ms(now))
+            .fetch_one_with(&self.read)
             .await?;
-            ways.push(if panel > PANEL_READ_LIMIT {
-                Way::threads(
+            let (panel, glass): (i64, i64) = (row.get_v("panel")?, row.get_v("glass")?);
+            if panel > PANEL_READ_LIMIT {
+                ways.push(Way::threads(
                     "EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = t.patient_id AND c.staff_id = $1)"
                         .to_owned(),
-                )
-            } else {
-                Way::by_patient(
+                ));
+            } else if panel > 0 {
+                ways.push(Way::by_patient(
                     "care_team_members c CROSS JOIN threads t",
                     "c.staff_id = $1 AND t.patient_id = c.patient_id",
-                )
-            });
-            ways.push(Way::by_patient(
-                "emergency_access e CROSS JOIN threads t",
-                "e.user_id = $1 AND e.expires_at > $2 AND t.patient_id = e.patient_id",
-            ));
+                ));
+            }
+            if glass > 0 {
+                ways.push(Way::by_patient(
+                    "emergency_access e CROSS JOIN threads t",
+                    "e.user_id = $1 AND e.expires_at > $2 AND t.patient_id = e.patient_id",
+                ));
+            }
         }
         Ok(Some(ways))
     }

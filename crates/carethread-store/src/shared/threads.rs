@@ -336,7 +336,7 @@ impl<B: Backend> crate::Threads for B {
         filter: &ThreadFilter,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ThreadSummary>> {
-        let (statement, binds) = self.sql().list_statement(actor, filter).await?;
+        let (statement, binds) = self.sql().list_statement(actor, filter, now).await?;
         self.sql().fetch_summaries(&statement, actor.id, now, binds).await
     }
 
@@ -346,7 +346,7 @@ impl<B: Backend> crate::Threads for B {
         filter: &ThreadFilter,
         now: DateTime<Utc>,
     ) -> StoreResult<String> {
-        let (statement, binds) = self.sql().list_statement(actor, filter).await?;
+        let (statement, binds) = self.sql().list_statement(actor, filter, now).await?;
         self.sql().explain(&statement, actor.id, now, binds).await
     }
 
@@ -361,7 +361,12 @@ impl<B: Backend> crate::Threads for B {
 impl<D: Dialect> Sql<D> {
     /// The statement that lists `actor`'s threads (`$1` the viewer, `$2`
     /// now), and its other values.
-    async fn list_statement(&self, actor: Actor, filter: &ThreadFilter) -> StoreResult<(String, Vec<Bind>)> {
+    async fn list_statement(
+        &self,
+        actor: Actor,
+        filter: &ThreadFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(String, Vec<Bind>)> {
         let mut clauses = Vec::new();
         let mut binds = Vec::new();
         let mut next = 3;
@@ -411,7 +416,8 @@ impl<D: Dialect> Sql<D> {
                 next += 2;
             }
         }
-        let ways = if filter.emergencies_first { self.in_basket_ways(actor, &filter.criteria).await? } else { None };
+        let ways =
+            if filter.emergencies_first { self.in_basket_ways(actor, &filter.criteria, now).await? } else { None };
         let filters = if clauses.is_empty() { "TRUE".to_owned() } else { clauses.join(" AND ") };
         let mut conditions = format!("({}) AND {filters}", visible_threads(actor.role));
         if let Some(ways) = &ways {
