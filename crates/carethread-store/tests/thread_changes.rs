@@ -1,7 +1,7 @@
 //! A thread change that leaves a note (a forward that says why) is one
 //! write: the move, the note and their audit entries are stored together or
 //! not at all, on SQLite and, when `CARETHREAD_TEST_POSTGRES` is set,
-//! PostgreSQL.
+//! PostgreSQL; and a page of threads reads each one's latest triage.
 
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use carethread_core::policy::Actor;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, Thread, ThreadPatch, ThreadStatus, Urgency};
 use carethread_core::user::User;
-use carethread_store::{EventKind, MasterKey, NewNote, NewThread, Store, StoreError, ThreadUpdate};
+use carethread_store::{EventKind, MasterKey, NewNote, NewThread, Store, StoreError, ThreadUpdate, TriageOverride};
 use chrono::Utc;
 
 use support::person;
@@ -171,6 +171,51 @@ async fn nothing_is_stored_without_its_audit_entry(store: Arc<dyn Store>, refuse
     let refused = store.create_pool("billing", "Billing", &audit).await;
     assert!(refused.is_err(), "{refused:?}");
     assert_eq!(store.pool_by_slug("billing").await.expect("pool"), None, "the pool was not created");
+}
+
+/// A page of threads reads each one's latest triage urgency at once: the
+/// override, not the first result, and nothing for a thread never triaged.
+async fn a_page_reads_each_threads_latest_triage(store: Arc<dyn Store>) {
+    let patient = person(&store, "patient.page", Role::Patient).await;
+    let nurse = person(&store, "nurse.page", Role::Nurse).await;
+    let (raised, kept) = (new_thread(&store, &patient).await, new_thread(&store, &patient).await);
+    let later = Utc::now() + chrono::TimeDelta::minutes(1);
+    store
+        .override_triage(&TriageOverride {
+            thread_id: raised,
+            by: nurse.id,
+            urgency: Urgency::Emergency,
+            category: Category::Clinical,
+            pool_id: None,
+            pool_slug: None,
+            reasons: vec!["chest pain on exertion".to_owned()],
+            now: later,
+            audit: vec![AuditEvent::new(AuditAction::ThreadTriage, Some((nurse.id, Role::Nurse)), later)],
+        })
+        .await
+        .expect("override");
+    let never = ThreadId::from_uuid(uuid::Uuid::now_v7());
+    let latest = store.latest_triage_urgencies(&[raised, kept, never]).await.expect("latest");
+    assert_eq!(latest.len(), 2, "{latest:?}");
+    assert_eq!(latest[&raised].0, Urgency::Emergency);
+    assert_eq!(latest[&raised].1.timestamp_millis(), later.timestamp_millis());
+    assert_eq!(latest[&kept].0, Urgency::Routine);
+    assert!(store.latest_triage_urgencies(&[]).await.expect("none").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_reads_each_threads_latest_triage_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    a_page_reads_each_threads_latest_triage(store).await;
+}
+
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_reads_each_threads_latest_triage_on_postgres() {
+    let (_database, store) = support::postgres_store("carethread_changes").await;
+    a_page_reads_each_threads_latest_triage(store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
