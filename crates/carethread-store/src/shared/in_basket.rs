@@ -27,6 +27,23 @@ pub(crate) const PANEL_READ_LIMIT: i64 = 500;
 /// The in-basket order, in SQL.
 pub(crate) const IN_BASKET_ORDER: &str = "t.urgency_rank ASC, t.wait_key ASC, t.id ASC";
 
+/// The values a statement binds after the viewer (`$1`) and now (`$2`), in
+/// the order of their placeholders.
+pub(crate) struct Params {
+    pub(crate) binds: Vec<Bind>,
+    /// The next placeholder's number.
+    pub(crate) next: usize,
+}
+
+impl Params {
+    /// Binds `value` to the next placeholder and returns its number.
+    pub(crate) fn next(&mut self, value: Bind) -> usize {
+        self.binds.push(value);
+        self.next += 1;
+        self.next - 1
+    }
+}
+
 /// One way threads reach an in-basket: the rows it reads (`t` is the
 /// thread) and the condition that picks them.
 pub(crate) struct Way {
@@ -58,6 +75,7 @@ impl<D: Dialect> Sql<D> {
         actor: Actor,
         criteria: &ThreadCriteria,
         now: DateTime<Utc>,
+        params: &mut Params,
     ) -> StoreResult<Option<Vec<Way>>> {
         let clinical = match actor.role {
             Role::Physician | Role::Nurse | Role::Pharmacist => true,
@@ -77,20 +95,21 @@ impl<D: Dialect> Sql<D> {
             .fetch_all_with(&self.read)
             .await?;
         let mut ways = vec![assigned];
-        for row in &pools {
-            // A pool id is a UUID the store wrote; checked before it is written into SQL.
-            let pool = parse_id::<PoolId>(row.get_v::<&str, _>("pool_id")?)?;
-            // Membership is asked again in the statement, so that every way
-            // is what the person may see when the page is read.
-            let way = Way::threads(format!(
-                "t.pool_id = '{pool}' AND EXISTS (SELECT 1 FROM pool_members pm WHERE pm.pool_id = '{pool}' AND pm.user_id = $1)"
-            ));
-            if criteria.pool == Some(pool) {
-                // Every thread of one of their own pools is theirs to see.
-                return Ok(Some(vec![way]));
-            }
-            ways.push(way);
+        let pools: Vec<PoolId> =
+            pools.iter().map(|row| parse_id(row.get_v::<&str, _>("pool_id")?)).collect::<StoreResult<_>>()?;
+        // Membership is asked again in the statement, so that every way is
+        // what the person may see when the page is read.
+        let mut pool_way = |pool: PoolId| {
+            let n = params.next(Bind::Text(pool.to_string()));
+            Way::threads(format!(
+                "t.pool_id = ${n} AND EXISTS (SELECT 1 FROM pool_members pm WHERE pm.pool_id = ${n} AND pm.user_id = $1)"
+            ))
+        };
+        if let Some(pool) = criteria.pool.filter(|p| pools.contains(p)) {
+            // Every thread of one of their own pools is theirs to see.
+            return Ok(Some(vec![pool_way(pool)]));
         }
+        ways.extend(pools.into_iter().map(pool_way));
         if clinical {
             // How many patients the team holds (up to one past the limit), and
             // whether the person holds broken glass now: a way nobody could

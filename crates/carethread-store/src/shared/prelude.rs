@@ -24,7 +24,7 @@ pub(crate) use super::audit::with_target;
 pub(crate) use super::batch::*;
 pub(crate) use super::drafting::draft_from_row;
 pub(crate) use super::grants::grant_from_row;
-pub(crate) use super::in_basket::{IN_BASKET_ORDER, page_ids};
+pub(crate) use super::in_basket::{IN_BASKET_ORDER, Params, page_ids};
 pub(crate) use super::people::{pool_from_row, user_from_row};
 pub(crate) use super::staff_roles;
 pub(crate) use super::threads::{summary_from_row, thread_from_row};

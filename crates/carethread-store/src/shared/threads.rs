@@ -416,8 +416,13 @@ impl<D: Dialect> Sql<D> {
                 next += 2;
             }
         }
-        let ways =
-            if filter.emergencies_first { self.in_basket_ways(actor, &filter.criteria, now).await? } else { None };
+        let mut params = Params { binds, next };
+        let ways = if filter.emergencies_first {
+            self.in_basket_ways(actor, &filter.criteria, now, &mut params).await?
+        } else {
+            None
+        };
+        let Params { mut binds, next } = params;
         let filters = if clauses.is_empty() { "TRUE".to_owned() } else { clauses.join(" AND ") };
         let mut conditions = format!("({}) AND {filters}", visible_threads(actor.role));
         if let Some(ways) = &ways {
