@@ -22,8 +22,9 @@ pub struct AfterHoursEmergency {
     pub seen: Option<(PersonRef, DateTime<Utc>)>,
 }
 
-/// Who is on call: read once for a page of threads, not once per thread.
-#[derive(Debug, Clone, Default)]
+/// Who is on call: read when an emergency first needs it, then kept for the
+/// rest of a page of threads.
+#[derive(Debug)]
 pub struct OnCallTeam {
     /// The clinic names someone on call.
     set: bool,
@@ -32,7 +33,7 @@ pub struct OnCallTeam {
 
 impl OnCallTeam {
     /// The clinic's on-call person, or its on-call pool's members.
-    pub async fn read(app: &App, clinic: &Clinic) -> AppResult<Self> {
+    async fn read(app: &App, clinic: &Clinic) -> AppResult<Self> {
         let on_call = clinic.profile.on_call.as_ref();
         let members = match on_call {
             Some(OnCall::Pool(slug)) => match app.store.pool_by_slug(slug).await? {
@@ -48,13 +49,14 @@ impl OnCallTeam {
     }
 }
 
-/// Whether on-call (`team`) has opened an emergency that arrived (was
-/// triaged emergency) at `arrived`; `None` unless it arrived while the
-/// clinic was closed. Read for staff who may already see the thread.
+/// Whether on-call has opened an emergency that arrived (was triaged
+/// emergency) at `arrived`; `None` unless it arrived while the clinic was
+/// closed. Read for staff who may already see the thread. `team` is read
+/// only for an emergency that arrived after hours, and kept for the next.
 pub async fn after_hours_emergency(
     app: &App,
     clinic: &Clinic,
-    team: &OnCallTeam,
+    team: &mut Option<OnCallTeam>,
     thread: ThreadId,
     urgency: Urgency,
     arrived: DateTime<Utc>,
@@ -62,6 +64,10 @@ pub async fn after_hours_emergency(
     if !arrived_after_hours(&clinic.hours, urgency, arrived) {
         return Ok(None);
     }
+    let team = match team {
+        Some(team) => team,
+        None => team.insert(OnCallTeam::read(app, clinic).await?),
+    };
     let first = app.store.first_read_among(thread, &team.people, arrived).await?;
     let seen = match on_call_status(arrived, first.as_ref().map(|(who, at)| (who.id, *at))) {
         OnCallStatus::Seen { .. } => first,

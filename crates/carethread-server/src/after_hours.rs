@@ -119,10 +119,11 @@ pub fn for_patient(
 
 /// Whether on-call has opened an emergency that arrived (was triaged
 /// emergency) at `arrived`; `None` unless it arrived while the clinic was closed.
+/// `team` starts `None` and is read once, for the first emergency that needs it.
 pub async fn on_call(
     state: &AppState,
     clinic: &Clinic,
-    team: &on_call::OnCallTeam,
+    team: &mut Option<on_call::OnCallTeam>,
     thread: ThreadId,
     urgency: Urgency,
     arrived: DateTime<Utc>,

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use carethread_app::on_call::OnCallTeam;
 use carethread_app::threads::{self, ThreadView};
 use carethread_core::ids::ThreadId;
 use carethread_core::thread::Urgency;
@@ -25,9 +24,8 @@ pub(crate) async fn detail_of(state: &AppState, auth: &Authenticated, view: &Thr
     let mut detail = ThreadDetail::new(&view.summary, view.triage.as_ref(), &view.messages, &clinic);
     if auth.user.role.is_staff() {
         if let Some((t, at)) = &view.triage {
-            let team = OnCallTeam::read(&state.app(), &clinic).await?;
             detail.wait.on_call =
-                after_hours::on_call(state, &clinic, &team, view.summary.thread.id, t.urgency, *at).await?;
+                after_hours::on_call(state, &clinic, &mut None, view.summary.thread.id, t.urgency, *at).await?;
         }
     } else {
         (detail.wait.due_at, detail.wait.after_hours) =
@@ -59,11 +57,7 @@ pub(crate) async fn list_items(
             (item.wait.due_at, item.wait.after_hours) =
                 after_hours::for_patient(clinic, &row.thread, auth.user.language, now);
         } else if let Some(&(urgency, at)) = triaged.get(&row.thread.id) {
-            let team = match &mut team {
-                Some(team) => team,
-                None => team.insert(OnCallTeam::read(&state.app(), clinic).await?),
-            };
-            item.wait.on_call = after_hours::on_call(state, clinic, team, row.thread.id, urgency, at).await?;
+            item.wait.on_call = after_hours::on_call(state, clinic, &mut team, row.thread.id, urgency, at).await?;
         }
         items.push(item);
     }
