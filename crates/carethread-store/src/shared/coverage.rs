@@ -249,11 +249,10 @@ impl<B: Backend> crate::Coverage for B {
         if threads.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=threads.len()).map(|i| format!("${i}")).collect();
         let statement = format!(
             "SELECT c.thread_id, c.person_id, c.to_user_id, c.to_pool_id, t.status, t.pool_id, t.assignee_id \
              FROM coverage_moves c JOIN threads t ON t.id = c.thread_id WHERE c.thread_id IN ({})",
-            placeholders.join(", ")
+            placeholders(1, threads.len())
         );
         let mut query = sqlx::query::<B::D>(&statement);
         for thread in threads {

@@ -293,13 +293,12 @@ impl<B: Backend> crate::Messages for B {
         if readers.is_empty() {
             return Ok(None);
         }
-        let placeholders: Vec<String> = (0..readers.len()).map(|i| format!("${}", i + 3)).collect();
         let statement = format!(
             "SELECT u.id, u.display_name, u.role, r.read_at FROM message_reads r \
              JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = r.reader_id \
              WHERE m.thread_id = $1 AND r.read_at >= $2 AND r.reader_id IN ({}) \
              ORDER BY r.read_at LIMIT 1",
-            placeholders.join(", ")
+            placeholders(3, readers.len())
         );
         let mut query = sqlx::query(&statement).bind_v(id.to_string()).bind_v(ms(since));
         for reader in readers {

@@ -126,6 +126,12 @@ pub(crate) fn at(ms: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt("timestamp out of range".into()))
 }
 
+/// `count` numbered placeholders from `$first` on, for an `IN (…)` list:
+/// `placeholders(3, 2)` is `$3, $4`.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
 pub(crate) fn parse_id<T: FromStr>(raw: &str) -> StoreResult<T> {
     raw.parse().map_err(|_| StoreError::Corrupt("identifier".into()))
 }

@@ -80,11 +80,10 @@ impl<B: Backend> crate::TriageResults for B {
     ) -> StoreResult<HashMap<ThreadId, (Urgency, DateTime<Utc>)>> {
         let mut latest = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(200) {
-            let places: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
             let statement = format!(
                 "SELECT thread_id, urgency, created_at FROM triage_results WHERE thread_id IN ({}) \
                  ORDER BY thread_id, created_at DESC, id DESC",
-                places.join(", ")
+                placeholders(1, chunk.len())
             );
             let mut query = sqlx::query::<B::D>(&statement);
             for id in chunk {
