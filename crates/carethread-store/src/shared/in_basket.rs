@@ -32,10 +32,15 @@ pub(crate) const IN_BASKET_ORDER: &str = "t.urgency_rank ASC, t.wait_key ASC, t.
 pub(crate) struct Params {
     pub(crate) binds: Vec<Bind>,
     /// The next placeholder's number.
-    pub(crate) next: usize,
+    next: usize,
 }
 
 impl Params {
+    /// No values yet: the next placeholder is `$3`.
+    pub(crate) const fn new() -> Self {
+        Self { binds: Vec::new(), next: 3 }
+    }
+
     /// Binds `value` to the next placeholder and returns its number.
     pub(crate) fn next(&mut self, value: Bind) -> usize {
         self.binds.push(value);

@@ -368,71 +368,63 @@ impl<D: Dialect> Sql<D> {
         now: DateTime<Utc>,
     ) -> StoreResult<(String, Vec<Bind>)> {
         let mut clauses = Vec::new();
-        let mut binds = Vec::new();
-        let mut next = 3;
-        let mut add = |clause: String, value: Bind, clauses: &mut Vec<String>, binds: &mut Vec<Bind>| {
-            clauses.push(clause.replace("$?", &format!("${next}")));
-            binds.push(value);
-            next += 1;
-        };
+        let mut params = Params::new();
         if let Some(status) = filter.criteria.status {
-            add("t.status = $?".into(), Bind::Text(status.as_str().into()), &mut clauses, &mut binds);
+            clauses.push(format!("t.status = ${}", params.next(Bind::Text(status.as_str().into()))));
         }
         if let Some(pool) = filter.criteria.pool {
-            add("t.pool_id = $?".into(), Bind::Text(pool.to_string()), &mut clauses, &mut binds);
+            clauses.push(format!("t.pool_id = ${}", params.next(Bind::Text(pool.to_string()))));
         }
         if let Some(assignee) = filter.criteria.assignee {
-            add("t.assignee_id = $?".into(), Bind::Text(assignee.to_string()), &mut clauses, &mut binds);
+            clauses.push(format!("t.assignee_id = ${}", params.next(Bind::Text(assignee.to_string()))));
         }
         if let Some(patient) = filter.criteria.patient {
-            add("t.patient_id = $?".into(), Bind::Text(patient.to_string()), &mut clauses, &mut binds);
+            clauses.push(format!("t.patient_id = ${}", params.next(Bind::Text(patient.to_string()))));
         }
         if let Some(urgency) = filter.criteria.urgency {
-            add("t.urgency_rank = $?".into(), Bind::Int(urgency.rank()), &mut clauses, &mut binds);
+            clauses.push(format!("t.urgency_rank = ${}", params.next(Bind::Int(urgency.rank()))));
         }
         if let Some(before) = filter.criteria.unread_reply_before {
             // A reply by staff, not yet opened by anyone outside the care team.
-            let unread = "EXISTS (SELECT 1 FROM messages m JOIN users a ON a.id = m.author_id \
-                 WHERE m.thread_id = t.id AND m.internal = FALSE AND m.sent_at <= $? \
+            let sent = params.next(Bind::Int(before.timestamp_millis()));
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM messages m JOIN users a ON a.id = m.author_id \
+                 WHERE m.thread_id = t.id AND m.internal = FALSE AND m.sent_at <= ${sent} \
                  AND a.role IN ('physician', 'nurse', 'pharmacist', 'front_desk', 'billing') \
                  AND NOT EXISTS (SELECT 1 FROM message_reads r JOIN users ru ON ru.id = r.reader_id \
-                     WHERE r.message_id = m.id AND ru.role IN ('patient', 'proxy')))";
-            add(unread.into(), Bind::Int(before.timestamp_millis()), &mut clauses, &mut binds);
+                     WHERE r.message_id = m.id AND ru.role IN ('patient', 'proxy')))"
+            ));
         }
         if let Some(cursor) = filter.after {
-            let (x, y, z) = (next, next + 1, next + 2);
+            let id = Bind::Text(cursor.id.to_string());
             if filter.emergencies_first {
                 // A row value: both databases seek an index in this order to it.
+                let (x, y, z) = (
+                    params.next(Bind::Int(cursor.urgency_rank)),
+                    params.next(Bind::Int(cursor.wait_key)),
+                    params.next(id),
+                );
                 clauses.push(format!("(t.urgency_rank, t.wait_key, t.id) > (${x}, ${y}, ${z})"));
-                binds.extend([
-                    Bind::Int(cursor.urgency_rank),
-                    Bind::Int(cursor.wait_key),
-                    Bind::Text(cursor.id.to_string()),
-                ]);
-                next += 3;
             } else {
+                let (x, y) = (params.next(Bind::Int(cursor.updated_at_ms)), params.next(id));
                 clauses.push(format!("(t.updated_at, t.id) < (${x}, ${y})"));
-                binds.extend([Bind::Int(cursor.updated_at_ms), Bind::Text(cursor.id.to_string())]);
-                next += 2;
             }
         }
-        let mut params = Params { binds, next };
+        let limit = params.next(Bind::Int(i64::from(filter.limit)));
         let ways = if filter.emergencies_first {
             self.in_basket_ways(actor, &filter.criteria, now, &mut params).await?
         } else {
             None
         };
-        let Params { mut binds, next } = params;
         let filters = if clauses.is_empty() { "TRUE".to_owned() } else { clauses.join(" AND ") };
         let mut conditions = format!("({}) AND {filters}", visible_threads(actor.role));
         if let Some(ways) = &ways {
-            let ids = page_ids(ways, filter.criteria.status, &filters, next);
+            let ids = page_ids(ways, filter.criteria.status, &filters, limit);
             conditions = format!("{conditions} AND t.id IN ({ids})");
         }
         let order = if filter.emergencies_first { IN_BASKET_ORDER } else { "t.updated_at DESC, t.id DESC" };
         let statement =
-            format!("{} ORDER BY {order} LIMIT ${next}", summary_select(actor.role.is_staff(), &conditions));
-        binds.push(Bind::Int(i64::from(filter.limit)));
-        Ok((statement, binds))
+            format!("{} ORDER BY {order} LIMIT ${limit}", summary_select(actor.role.is_staff(), &conditions));
+        Ok((statement, params.binds))
     }
 }
