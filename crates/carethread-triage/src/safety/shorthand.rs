@@ -54,8 +54,10 @@ const SLASHED: &[(&str, &str, &str)] = &[
 const SOB_AS_VERB: &[&str] = &["i", "we", "to", "would", "they", "she", "he", "and", "dont", "cant", "me"];
 
 /// Common function words, to tell a Spanish message from an English one.
-const SPANISH: &[&str] =
-    &["el", "la", "los", "las", "que", "de", "y", "con", "tengo", "mi", "esta", "por", "para", "es"];
+const SPANISH: &[&str] = &[
+    "el", "la", "los", "las", "que", "de", "y", "con", "tengo", "mi", "esta", "por", "para", "es", "en", "del", "al",
+    "se", "le",
+];
 const ENGLISH: &[&str] = &["the", "and", "with", "my", "is", "to", "of", "for", "has", "have", "he", "she", "pt"];
 
 /// `tokens` of `text` with clinical shorthand replaced by its words (the

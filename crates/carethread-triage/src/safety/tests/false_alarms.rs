@@ -85,3 +85,21 @@ fn a_harmless_phrase_leaves_a_red_flag_beside_it_standing() {
     assert!(emergency("me quiero morir con tantas deudas"));
     assert_quiet(&["chest pain when I cough, getting over a cold", "my seizure meds ran out, can you refill"]);
 }
+
+#[test]
+fn lexicon_1_8_keeps_the_register_batches_false_alarms_quiet() {
+    assert_quiet(&[
+        // A pulse written after an oxygen reading is not the oxygen reading.
+        "Mi reloj dice 99% de oxígeno y 70 lpm. ¿Es confiable o compro un oxímetro?",
+        // A question about taking pills, not an overdose.
+        "Tomo 3 pastillas al día de metformina 850. ¿Puedo tomarlas todas juntas en la cena?",
+        // A discharge sheet's return precautions, and a question about a stroke's signs in shorthand.
+        "Discharge summary (pasted): Dx pneumonia, improved. Return precautions: chest pain, shortness of breath.",
+        "what are s/s of CVA i should watch for in dad? hes fine, just got dx afib yest",
+        // Spanish shorthand with few function words: "s/" is "sin".
+        "45a Tª 38.7 x2d, tos, mialgias, SatO2 96%, s/ disnea en reposo",
+    ]);
+    assert!(emergency("oxígeno 85 y 120 lpm, le cuesta respirar"));
+    assert!(emergency("se tomó todas juntas las pastillas de la semana"));
+    assert!(emergency("Tª 38.7, c/ disnea en reposo desde esta mañana"));
+}
