@@ -17,16 +17,28 @@ macro_rules! label_enum {
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
+        $crate::enum_names!($name, $field { $($variant => $text),+ });
+    };
+}
+
+/// `ALL`, `as_str`, `parse` (refusing anything else as an invalid `$field`)
+/// and `Display` for an enum of named values: what [`label_enum!`] and the
+/// billing codes share.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! enum_names {
+    ($name:ident, $field:literal { $($variant:ident => $text:literal),+ }) => {
         impl $name {
             /// Every value, in a stable order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            /// The name used in the API and the database.
+            /// The stable name used in the API and the database.
             #[must_use]
             pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
 
+            /// Reads a stable name back.
             pub fn parse(raw: &str) -> Result<Self, $crate::DomainError> {
                 match raw {
                     $($text => Ok($name::$variant),)+

@@ -34,33 +34,7 @@ macro_rules! code_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum $name { $($(#[$vdoc])* #[serde(rename = $text)] $variant),+ }
 
-        impl $name {
-            /// Every value, in a stable order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable code used in the API, the database and claims.
-            #[must_use]
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Reads a stable code back.
-            pub fn parse(raw: &str) -> Result<Self, $crate::DomainError> {
-                match raw {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err($crate::DomainError::invalid(
-                        $field,
-                        concat!("must be one of: ", $($text, " "),+).trim_end().to_owned(),
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        $crate::enum_names!($name, $field { $($variant => $text),+ });
     };
 }
 
