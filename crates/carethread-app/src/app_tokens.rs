@@ -107,7 +107,7 @@ async fn redeem_code(app: &App, request: &AppTokenRequest, client_id: &str) -> R
     // Signed before the code is used up, so a failure leaves the app free to try again.
     let id_token = id_token(app, &made.scopes, &connection, &user, &request.fhir_base, now).await?;
     let audit = token_audit(&connection, request, now).detail(format!("code redeemed, {}", connection.scopes));
-    if !app.store.redeem_app_code(&hash, made.record(&connection), now, &audit).await? {
+    if !app.store.redeem_app_code(&hash, made.record(&connection), &audit).await? {
         // Redeemed at the same moment by another request (the same as a
         // replay), or the connection ended meanwhile.
         end_copied(app, &connection, request, "the code was used or ended meanwhile").await?;
@@ -137,7 +137,7 @@ async fn refresh(app: &App, request: &AppTokenRequest, client_id: &str) -> Resul
     let user = patient_of(app, &connection).await?;
     let made = make_tokens(app, &connection, &user, now);
     let audit = token_audit(&connection, request, now).detail("refreshed");
-    if !app.store.refresh_app_tokens(&hash, made.record(&connection), now, &audit).await? {
+    if !app.store.refresh_app_tokens(&hash, made.record(&connection), &audit).await? {
         // Traded in at the same moment by another request: one of the two copied it.
         end_copied(app, &connection, request, "a refresh token was presented twice at once").await?;
         return Err(invalid_grant());

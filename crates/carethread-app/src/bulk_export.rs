@@ -115,7 +115,7 @@ async fn write(app: &App, id: ExportId, resource_type: &str, lines: &[String]) -
         let part = u32::try_from(part).unwrap_or(u32::MAX);
         let mut ndjson = chunk.join("\n");
         ndjson.push('\n');
-        app.store.add_bulk_export_file(id, resource_type, part, chunk.len() as u64, &ndjson).await?;
+        app.store.add_bulk_export_file(id, resource_type, part, &ndjson).await?;
     }
     Ok(())
 }

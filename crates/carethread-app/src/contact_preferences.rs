@@ -120,7 +120,7 @@ pub async fn set_preferences(
     allowed(app, caller, person).await?;
     let preferences = parse(input)?;
     let audit = caller.audit(AuditAction::ContactChange).detail(described(&preferences));
-    app.store.set_contact_preferences(person, &preferences, Utc::now(), &audit).await?;
+    app.store.set_contact_preferences(person, &preferences, &audit).await?;
     tracing::info!(user.id = %person, channel = %preferences.channel, "notice preferences changed");
     Ok(preferences)
 }

@@ -155,7 +155,7 @@ pub async fn set_away(app: &App, caller: &Caller, person: UserId, input: SetAway
         Job::CoverageStart { person: user.id }.at(absence.from(), None),
         Job::CoverageEnd { person: user.id }.at(absence.until(), None),
     ];
-    app.store.set_absence(&absence, now, &audit, jobs).await?;
+    app.store.set_absence(&absence, &audit, jobs).await?;
     tracing::info!(user.id = %user.id, "time away set");
     view(app, &user, &absence, now).await
 }
@@ -167,7 +167,7 @@ pub async fn clear_away(app: &App, caller: &Caller, person: UserId) -> AppResult
     let now = Utc::now();
     let audit = caller.audit(AuditAction::CoverageChange).detail("back");
     let jobs = vec![Job::CoverageEnd { person: user.id }.at(now, None)];
-    let cleared = app.store.clear_absence(user.id, now, &audit, jobs).await?;
+    let cleared = app.store.clear_absence(user.id, &audit, jobs).await?;
     if cleared {
         tracing::info!(user.id = %user.id, "time away cleared");
     }

@@ -146,6 +146,6 @@ pub async fn set_patient_groups(
         groups.push((dimension, GroupValue::parse(value)?));
     }
     let audit = caller.audit(AuditAction::PatientGroupsChange).patient(id).detail(format!("{} groups", groups.len()));
-    app.store.set_patient_groups(id, &groups, Utc::now(), &audit).await?;
+    app.store.set_patient_groups(id, &groups, &audit).await?;
     Ok(app.store.patient_groups(id).await?)
 }

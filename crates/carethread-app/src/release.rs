@@ -120,9 +120,8 @@ pub async fn release_now(app: &App, caller: &Caller, thread: ThreadId, held: Hel
 /// Cancels a held reply: deleted, its release job cancelled, one audit entry.
 pub async fn cancel_held(app: &App, caller: &Caller, thread: ThreadId, held: HeldReplyId) -> AppResult<()> {
     let (thread, reply) = held_for_action(app, caller, thread, held).await?;
-    let now = Utc::now();
     let audit = caller.audit(AuditAction::MessageCancel).patient(thread.patient_id);
-    if !app.store.cancel_held(reply.id, &release_job_key(reply.id), now, audit).await? {
+    if !app.store.cancel_held(reply.id, &release_job_key(reply.id), audit).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(thread.id = %thread.id, held.id = %reply.id, "held reply cancelled");

@@ -69,5 +69,5 @@ pub async fn set_legal_hold(app: &App, by: Operator<'_>, patient: UserId, reason
         Operator::Person(caller) => Some(caller.user.id),
         Operator::CommandLine => None,
     };
-    Ok(app.store.set_legal_hold(patient, reason, actor, Utc::now(), &audit).await?)
+    Ok(app.store.set_legal_hold(patient, reason, actor, &audit).await?)
 }

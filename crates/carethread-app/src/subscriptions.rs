@@ -9,7 +9,7 @@
 
 use carethread_core::ids::{SubscriptionId, UserId};
 use carethread_core::policy::ThreadAction;
-use carethread_store::{NewJob, Subscription, SubscriptionStatus, Topic};
+use carethread_store::{CursorMove, NewJob, Subscription, SubscriptionStatus, Topic};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::threads::{authorize_thread, require_messaging};
@@ -194,6 +194,7 @@ pub(crate) async fn scan_one(app: &App, subscription: &Subscription, now: DateTi
         };
         vec![job.at(Utc::now(), None)]
     };
-    app.store.advance_subscription(subscription.id, (*at, key), (last.at, last.key.as_str()), told, jobs).await?;
+    let step = CursorMove { from: (*at, key), to: (last.at, last.key.as_str()), told };
+    app.store.advance_subscription(subscription.id, step, jobs).await?;
     Ok(())
 }

@@ -172,7 +172,7 @@ pub async fn set_visit_status(app: &App, caller: &Caller, id: VisitRequestId, st
     }
     let request = app.store.visit_request(id).await?.ok_or(AppError::NotFound)?;
     let audit = caller.audit(AuditAction::VisitRequest).patient(request.patient.id).detail(status.as_str());
-    if !app.store.set_visit_status(id, status, Utc::now(), audit).await? {
+    if !app.store.set_visit_status(id, status, audit).await? {
         return Err(AppError::NotFound);
     }
     Ok(())

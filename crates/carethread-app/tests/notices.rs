@@ -113,7 +113,7 @@ async fn someone_who_chose_no_notices_gets_none() {
             ..ContactPreferences::default()
         };
         let audit = AuditEvent::new(AuditAction::ContactChange, None, Utc::now());
-        c.app.store.set_contact_preferences(c.alice.user.id, &none, Utc::now(), &audit).await.expect("prefs");
+        c.app.store.set_contact_preferences(c.alice.user.id, &none, &audit).await.expect("prefs");
         let question =
             StartThread { subject: "Refill".to_owned(), body: "Inhaler please".to_owned(), ..StartThread::default() };
         let started = threads::start_thread(&c.app, &c.alice, question).await.expect("thread");

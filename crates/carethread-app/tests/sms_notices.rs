@@ -61,7 +61,7 @@ fn notifications(smtp: &str, sms: &str) -> Notifications {
 
 async fn prefer(c: &support::Clinic, who: &Caller, preferences: ContactPreferences) {
     let audit = AuditEvent::new(AuditAction::ContactChange, None, Utc::now());
-    c.app.store.set_contact_preferences(who.user.id, &preferences, Utc::now(), &audit).await.expect("preferences");
+    c.app.store.set_contact_preferences(who.user.id, &preferences, &audit).await.expect("preferences");
 }
 
 fn texts_to(texts: &Texts, number: &str) -> Vec<String> {

@@ -292,6 +292,13 @@ impl Keyring {
         Ok((key_id, self.seal_bytes_with(key_id, slot, plaintext)?))
     }
 
+    /// Seals text under the active key, as base64 text for a text column;
+    /// also gives the key's id, stored beside it.
+    pub fn seal_text(&self, slot: Slot<'_>, plaintext: &str) -> Result<(i64, String), StoreError> {
+        let key_id = self.active();
+        Ok((key_id, self.seal_text_with(key_id, slot, plaintext)?))
+    }
+
     /// Seals text under key `key_id`, as base64 text for a text column.
     pub fn seal_text_with(&self, key_id: i64, slot: Slot<'_>, plaintext: &str) -> Result<String, StoreError> {
         Ok(B64.encode(self.seal_bytes_with(key_id, slot, plaintext.as_bytes())?))

@@ -14,11 +14,11 @@
 use std::time::Duration;
 
 use sqlx::postgres::{PgListener, PgPoolOptions};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 
 use crate::shared::Backend;
 use crate::shared::prelude::*;
-use crate::{StoreError, StoreResult, ThreadEvent};
+use crate::{StoreResult, ThreadEvent};
 
 /// The shared SQL on PostgreSQL, for calls by path (`Shared::run_job(…)`).
 pub(crate) type Shared = Sql<sqlx::Postgres>;
@@ -49,11 +49,8 @@ impl Backend for PostgresStore {
         &self.sql
     }
 
-    /// Queues a write for the next group commit and waits until it is durable.
-    async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
-        let (reply, result) = oneshot::channel();
-        self.jobs.send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
-        result.await.map_err(|_| StoreError::CommitFailed)?
+    fn write_queue(&self) -> &mpsc::Sender<(WriteJob, Reply)> {
+        &self.jobs
     }
 }
 

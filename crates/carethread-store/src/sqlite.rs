@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use sqlx::Row as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 
 use crate::shared::prelude::*;
 use crate::shared::write_jobs::{Reply, fail_all};
@@ -37,11 +37,8 @@ impl Backend for SqliteStore {
         &self.sql
     }
 
-    /// Queues a write for the next group commit and waits until it is durable.
-    async fn submit(&self, job: WriteJob) -> StoreResult<Written> {
-        let (reply, result) = oneshot::channel();
-        self.jobs.send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
-        result.await.map_err(|_| StoreError::CommitFailed)?
+    fn write_queue(&self) -> &mpsc::Sender<(WriteJob, Reply)> {
+        &self.jobs
     }
 }
 
@@ -156,13 +153,17 @@ async fn commit_batch(
             return fail_all(batch.drain(..).map(|(_, reply)| reply));
         }
     };
-    let results = match run_batch_or_roll_back(&mut conn, keys, batch, false).await {
+    let together = run_batch(&mut conn, keys, batch, false).await;
+    let results = match Shared::rolled_back_if_failed(&mut conn, together).await {
         Ok(Some(results)) => Ok(results),
-        Ok(None) => match run_batch_or_roll_back(&mut conn, keys, batch, true).await {
-            Ok(Some(results)) => Ok(results),
-            Ok(None) => Err(sqlx::Error::Protocol("a savepoint failed".into())),
-            Err(err) => Err(err),
-        },
+        Ok(None) => {
+            let one_by_one = run_batch(&mut conn, keys, batch, true).await;
+            match Shared::rolled_back_if_failed(&mut conn, one_by_one).await {
+                Ok(Some(results)) => Ok(results),
+                Ok(None) => Err(sqlx::Error::Protocol("a savepoint failed".into())),
+                Err(err) => Err(err),
+            }
+        }
         Err(err) => Err(err),
     };
     match results {
@@ -182,17 +183,6 @@ async fn commit_batch(
             fail_all(batch.drain(..).map(|(_, reply)| reply));
         }
     }
-}
-
-/// [`run_batch`], leaving no transaction open on the connection if it fails.
-async fn run_batch_or_roll_back(
-    conn: &mut sqlx::SqliteConnection,
-    keys: &Keyring,
-    batch: &[(WriteJob, Reply)],
-    savepoints: bool,
-) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
-    let result = run_batch(conn, keys, batch, savepoints).await;
-    Shared::rolled_back_if_failed(conn, result).await
 }
 
 /// Runs the batch in one transaction. Without savepoints, the first failing

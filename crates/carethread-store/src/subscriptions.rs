@@ -87,3 +87,13 @@ pub struct TopicEvent {
     pub message: Option<MessageId>,
     pub internal: bool,
 }
+
+/// A subscription's cursor moving past the events it read: from where it
+/// stood to the last event read (each `(time, key)`), and how many of them
+/// the subscriber is told of.
+#[derive(Debug, Clone, Copy)]
+pub struct CursorMove<'a> {
+    pub from: (DateTime<Utc>, &'a str),
+    pub to: (DateTime<Utc>, &'a str),
+    pub told: u64,
+}

@@ -30,7 +30,7 @@ async fn preferences_story(store: Arc<dyn Store>) {
         language: Some(Language::Es),
     };
     let before = store.verify_audit().await.expect("verify").verified;
-    store.set_contact_preferences(alice.id, &set, Utc::now(), &audit).await.expect("set");
+    store.set_contact_preferences(alice.id, &set, &audit).await.expect("set");
     assert_eq!(store.contact_preferences(alice.id).await.expect("read"), Some(set.clone()));
     assert_eq!(store.verify_audit().await.expect("verify").verified, before + 1, "the change is audited");
 
@@ -40,7 +40,7 @@ async fn preferences_story(store: Arc<dyn Store>) {
     let again = store.ensure_unsubscribe_token(alice.id, "token-two", Utc::now()).await.expect("token");
     assert_eq!(again, "token-one", "the first token stays valid");
     let email_only = ContactPreferences { channel: NotifyChannel::Email, quiet_hours: None, ..set };
-    store.set_contact_preferences(alice.id, &email_only, Utc::now(), &audit).await.expect("set");
+    store.set_contact_preferences(alice.id, &email_only, &audit).await.expect("set");
     assert_eq!(store.contact_preferences(alice.id).await.expect("read"), Some(email_only.clone()));
 
     // Someone who never set preferences gets a token and the default channel.

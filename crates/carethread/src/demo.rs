@@ -181,7 +181,7 @@ pub async fn seed(store: &Arc<dyn Store>, password: &str, with_threads: bool) ->
             ..ContactPreferences::default()
         };
         let audit = seeded(AuditAction::ContactChange).target("user", user.id);
-        store.set_contact_preferences(user.id, &preferences, now, &audit).await?;
+        store.set_contact_preferences(user.id, &preferences, &audit).await?;
     }
     let mut clinic = DemoClinic { users, pools: Vec::new() };
     for (slug, name, members) in POOLS {

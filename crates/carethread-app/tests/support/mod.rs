@@ -184,7 +184,7 @@ pub async fn email(app: &App, who: &Caller, address: &str) {
         ..carethread_store::ContactPreferences::default()
     };
     let audit = AuditEvent::new(AuditAction::ContactChange, None, Utc::now());
-    app.store.set_contact_preferences(who.user.id, &preferences, Utc::now(), &audit).await.expect("preferences");
+    app.store.set_contact_preferences(who.user.id, &preferences, &audit).await.expect("preferences");
 }
 
 /// How many of `mail` went to `address`.

@@ -41,14 +41,16 @@ async fn commit_batch(pool: &sqlx::PgPool, batch: &mut Vec<(WriteJob, Reply)>, k
             return fail_all(batch.drain(..).map(|(_, reply)| reply));
         }
     };
-    let mut results = run_batch_or_roll_back(&mut conn, keys, batch, false).await;
+    let together = run_batch(&mut conn, keys, batch, false).await;
+    let mut results = Shared::rolled_back_if_failed(&mut conn, together).await;
     // Write by write; again while another server's transaction wins a
     // deadlock against this one (PostgreSQL ends one of the two).
     for _ in 0..WRITE_BY_WRITE_TRIES {
         if !matches!(results, Ok(None)) {
             break;
         }
-        results = run_batch_or_roll_back(&mut conn, keys, batch, true).await;
+        let one_by_one = run_batch(&mut conn, keys, batch, true).await;
+        results = Shared::rolled_back_if_failed(&mut conn, one_by_one).await;
     }
     match results {
         Ok(Some(results)) => {
@@ -81,17 +83,6 @@ async fn replay(conn: &mut sqlx::PgConnection, job: &WriteJob) -> StoreResult<Wr
     let (user, key) = job.sender();
     let key = key.ok_or(StoreError::Conflict("message"))?;
     Shared::find_key(conn, user, key).await?.ok_or(StoreError::Conflict("message"))
-}
-
-/// [`run_batch`], leaving no transaction open on the connection if it fails.
-async fn run_batch_or_roll_back(
-    conn: &mut sqlx::PgConnection,
-    keys: &Keyring,
-    batch: &[(WriteJob, Reply)],
-    savepoints: bool,
-) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
-    let result = run_batch(conn, keys, batch, savepoints).await;
-    Shared::rolled_back_if_failed(conn, result).await
 }
 
 /// Runs the batch in one transaction. Without savepoints, the first failing

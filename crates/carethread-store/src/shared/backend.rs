@@ -7,7 +7,10 @@ use std::future::Future;
 
 use async_trait::async_trait;
 
+use tokio::sync::{mpsc, oneshot};
+
 use super::prelude::*;
+use super::write_jobs::Reply;
 
 /// A database CareThread runs on: `SqliteStore` or `PostgresStore`.
 pub trait Backend: Send + Sync + 'static {
@@ -16,9 +19,18 @@ pub trait Backend: Send + Sync + 'static {
     /// The shared SQL, on this backend's pools.
     fn sql(&self) -> &Sql<Self::D>;
 
+    /// The queue of this server's group-commit writer.
+    fn write_queue(&self) -> &mpsc::Sender<(WriteJob, Reply)>;
+
     /// Writes a new thread, a message or audit entries and waits until the
-    /// write is durable: with SQLite's group commit, or alone on PostgreSQL.
-    fn submit(&self, job: WriteJob) -> impl Future<Output = StoreResult<Written>> + Send;
+    /// write is durable: queued for the writer's next group commit.
+    fn submit(&self, job: WriteJob) -> impl Future<Output = StoreResult<Written>> + Send {
+        async move {
+            let (reply, result) = oneshot::channel();
+            self.write_queue().send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
+            result.await.map_err(|_| StoreError::CommitFailed)?
+        }
+    }
 }
 
 #[async_trait]

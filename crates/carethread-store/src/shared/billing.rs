@@ -322,9 +322,9 @@ impl<B: Backend> crate::Billing for B {
         thread: ThreadId,
         mark: ThreadBillingMark,
         by: Option<UserId>,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
+        let now = audit.at;
         let id = thread.to_string();
         self.sql()
             .audited(async |conn| {

@@ -103,7 +103,6 @@ impl<B: Backend> crate::BulkExports for B {
         id: ExportId,
         resource_type: &str,
         part: u32,
-        lines: u64,
         ndjson: &str,
     ) -> StoreResult<()> {
         let sql = self.sql();
@@ -119,7 +118,7 @@ impl<B: Backend> crate::BulkExports for B {
         .bind_v(id.to_string())
         .bind_v(resource_type)
         .bind_v(i64::from(part))
-        .bind_v(i64::try_from(lines).unwrap_or(i64::MAX))
+        .bind_v(i64::try_from(ndjson.lines().count()).unwrap_or(i64::MAX))
         .bind_v(key_id)
         .bind_v(sealed)
         .execute_with(&sql.write)

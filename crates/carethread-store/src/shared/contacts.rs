@@ -56,9 +56,9 @@ impl<B: Backend> crate::Contacts for B {
         &self,
         user: UserId,
         preferences: &ContactPreferences,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
+        let now = audit.at;
         let sql = self.sql();
         let hhmm = |t: NaiveTime| t.format("%H:%M").to_string();
         sql.audited(async |conn| {

@@ -63,13 +63,8 @@ impl<B: Backend> crate::Coverage for B {
         rows.iter().map(absence_from_row).collect()
     }
 
-    async fn set_absence(
-        &self,
-        absence: &Absence,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-        jobs: Vec<NewJob>,
-    ) -> StoreResult<()> {
+    async fn set_absence(&self, absence: &Absence, audit: &AuditEvent, jobs: Vec<NewJob>) -> StoreResult<()> {
+        let now = audit.at;
         let (user, pool) = coverer_columns(absence.coverer());
         let person = absence.person();
         self.sql()
@@ -93,14 +88,7 @@ impl<B: Backend> crate::Coverage for B {
             .await
     }
 
-    async fn clear_absence(
-        &self,
-        person: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-        jobs: Vec<NewJob>,
-    ) -> StoreResult<bool> {
-        let _ = now;
+    async fn clear_absence(&self, person: UserId, audit: &AuditEvent, jobs: Vec<NewJob>) -> StoreResult<bool> {
         self.sql()
             .audited(async |conn| {
                 let done = sqlx::query::<B::D>("DELETE FROM absences WHERE person_id = $1")

@@ -27,9 +27,9 @@ impl<B: Backend> crate::Equity for B {
         &self,
         patient: UserId,
         groups: &[(Dimension, GroupValue)],
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
+        let now = audit.at;
         let audit = with_target(std::slice::from_ref(audit), "user", &patient.to_string());
         self.sql()
             .audited(async |conn| {

@@ -153,12 +153,8 @@ impl<B: Backend> crate::AccessGrants for B {
     async fn open_emergency_access(&self, request: &EmergencyAccessRequest, audit: &AuditEvent) -> StoreResult<()> {
         let sql = self.sql();
         let id = new_id().to_string();
-        let key_id = sql.keys.active();
-        let sealed = sql.keys.seal_text_with(
-            key_id,
-            Slot { table: "emergency_access", column: "reason", row: &id },
-            &request.reason,
-        )?;
+        let slot = Slot { table: "emergency_access", column: "reason", row: &id };
+        let (key_id, sealed) = sql.keys.seal_text(slot, &request.reason)?;
         let event = ThreadEvent {
             kind: EventKind::BreakGlass,
             thread_id: audit

@@ -38,12 +38,8 @@ impl<B: Backend> crate::HeldReplies for B {
     async fn hold_reply(&self, new: NewHeldReply) -> StoreResult<HeldReplyId> {
         let sql = self.sql();
         let id = new.id.to_string();
-        let key_id = sql.keys.active();
-        let body = sql.keys.seal_text_with(
-            key_id,
-            Slot { table: "held_replies", column: "body", row: &id },
-            new.body.as_str(),
-        )?;
+        let (key_id, body) =
+            sql.keys.seal_text(Slot { table: "held_replies", column: "body", row: &id }, new.body.as_str())?;
         sql.audited(async |conn| {
             sqlx::query::<B::D>(
                 "INSERT INTO held_replies (id, thread_id, author_id, body, key_id, release_at, created_at) \
@@ -96,13 +92,8 @@ impl<B: Backend> crate::HeldReplies for B {
         .await
     }
 
-    async fn cancel_held(
-        &self,
-        id: HeldReplyId,
-        release_job: &str,
-        now: DateTime<Utc>,
-        audit: AuditEvent,
-    ) -> StoreResult<bool> {
+    async fn cancel_held(&self, id: HeldReplyId, release_job: &str, audit: AuditEvent) -> StoreResult<bool> {
+        let now = audit.at;
         let sql = self.sql();
         let id = id.to_string();
         sql.audited(async |conn| {

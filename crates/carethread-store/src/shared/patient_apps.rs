@@ -243,13 +243,8 @@ impl<B: Backend> crate::PatientApps for B {
         self.sql().connection_where(traded, refresh_hash).await
     }
 
-    async fn redeem_app_code(
-        &self,
-        code_hash: &str,
-        tokens: AppTokens<'_>,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool> {
+    async fn redeem_app_code(&self, code_hash: &str, tokens: AppTokens<'_>, audit: &AuditEvent) -> StoreResult<bool> {
+        let now = audit.at;
         let redeem = "UPDATE app_connections SET code_used_at = $3, refresh_hash = $4, refresh_expires_at = $5, \
              access_hash = $6, last_used_at = $3 \
              WHERE id = $1 AND code_hash = $2 AND code_used_at IS NULL AND ended_at IS NULL AND code_expires_at > $3";
@@ -260,9 +255,9 @@ impl<B: Backend> crate::PatientApps for B {
         &self,
         old_refresh_hash: &str,
         tokens: AppTokens<'_>,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
+        let now = audit.at;
         let rotate = "UPDATE app_connections SET refresh_hash = $4, refresh_expires_at = $5, access_hash = $6, \
              last_used_at = $3 \
              WHERE id = $1 AND refresh_hash = $2 AND ended_at IS NULL AND refresh_expires_at > $3";

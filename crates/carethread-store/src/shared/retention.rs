@@ -39,9 +39,9 @@ impl<B: Backend> crate::Retention for B {
         patient: UserId,
         hold: Option<&str>,
         by: Option<UserId>,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
+        let now = audit.at;
         let audit = with_target(std::slice::from_ref(audit), "user", &patient.to_string());
         self.sql()
             .audited(async |conn| {

@@ -153,9 +153,8 @@ impl<B: Backend> crate::Sessions for B {
         use base64::Engine as _;
         let sql = self.sql();
         let id = user.to_string();
-        let key_id = sql.keys.active();
         let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode(secret);
-        let sealed = sql.keys.seal_text_with(key_id, Slot { table: "users", column: "mfa_secret", row: &id }, &text)?;
+        let (key_id, sealed) = sql.keys.seal_text(Slot { table: "users", column: "mfa_secret", row: &id }, &text)?;
         sql.audited(async |conn| {
             sqlx::query::<B::D>(
                 "UPDATE users SET mfa_secret = $2, mfa_key_id = $3, mfa_enabled = FALSE, mfa_last_step = NULL WHERE id = $1",

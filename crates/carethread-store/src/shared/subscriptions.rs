@@ -8,7 +8,7 @@ use carethread_core::ids::SubscriptionId;
 use super::backend::Backend;
 use super::prelude::*;
 
-use crate::{NewJob, Subscription, SubscriptionStatus, Topic, TopicEvent};
+use crate::{CursorMove, NewJob, Subscription, SubscriptionStatus, Topic, TopicEvent};
 
 const SUBSCRIPTION_COLS: &str = "id, owner_id, topic, patient_id, endpoint, fhir_base, headers, status, error, cursor_at, cursor_id, events, created_at";
 
@@ -153,11 +153,10 @@ impl<B: Backend> crate::Subscriptions for B {
     async fn advance_subscription(
         &self,
         id: SubscriptionId,
-        from: (DateTime<Utc>, &str),
-        to: (DateTime<Utc>, &str),
-        told: u64,
+        step: CursorMove<'_>,
         notifications: Vec<NewJob>,
     ) -> StoreResult<bool> {
+        let CursorMove { from, to, told } = step;
         self.sql()
             .audited(async |conn| {
                 let moved = sqlx::query::<B::D>(

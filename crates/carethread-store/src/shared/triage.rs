@@ -35,9 +35,8 @@ impl<D: Dialect> Sql<D> {
     ) -> StoreResult<TriageRow> {
         let reasons = serde_json::to_string(&triage.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let id = new_id().to_string();
-        let key_id = keys.active();
-        let reasons =
-            keys.seal_text_with(key_id, Slot { table: "triage_results", column: "reasons", row: &id }, &reasons)?;
+        let (key_id, reasons) =
+            keys.seal_text(Slot { table: "triage_results", column: "reasons", row: &id }, &reasons)?;
         Ok(TriageRow {
             id,
             thread_id: thread.to_string(),

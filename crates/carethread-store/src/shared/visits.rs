@@ -36,12 +36,8 @@ impl<B: Backend> crate::VisitRequests for B {
     async fn request_visit(&self, new: NewVisitRequest) -> StoreResult<Written> {
         let sql = self.sql();
         let id = new.id.to_string();
-        let key_id = sql.keys.active();
-        let reason = sql.keys.seal_text_with(
-            key_id,
-            Slot { table: "visit_requests", column: "reason", row: &id },
-            &new.reason,
-        )?;
+        let slot = Slot { table: "visit_requests", column: "reason", row: &id };
+        let (key_id, reason) = sql.keys.seal_text(slot, &new.reason)?;
         let now = new.message.now;
         sql.audited(async |conn| {
             sqlx::query::<B::D>(
@@ -84,13 +80,8 @@ impl<B: Backend> crate::VisitRequests for B {
         self.sql().decoded_one(&format!("{SELECT} WHERE v.id = $1"), id.to_string(), visit_from_row).await
     }
 
-    async fn set_visit_status(
-        &self,
-        id: VisitRequestId,
-        status: VisitStatus,
-        now: DateTime<Utc>,
-        audit: AuditEvent,
-    ) -> StoreResult<bool> {
+    async fn set_visit_status(&self, id: VisitRequestId, status: VisitStatus, audit: AuditEvent) -> StoreResult<bool> {
+        let now = audit.at;
         let sql = self.sql();
         let id = id.to_string();
         sql.audited(async |conn| {

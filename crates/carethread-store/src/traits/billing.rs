@@ -67,7 +67,6 @@ pub trait Billing: Send + Sync {
         thread: ThreadId,
         mark: ThreadBillingMark,
         by: Option<UserId>,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
 

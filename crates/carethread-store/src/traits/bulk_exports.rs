@@ -16,14 +16,8 @@ pub trait BulkExports: Send + Sync {
     async fn bulk_export(&self, id: ExportId) -> StoreResult<Option<BulkExport>>;
     /// Adds one file (NDJSON, sealed as it is stored), or replaces it when a
     /// retried job writes it again.
-    async fn add_bulk_export_file(
-        &self,
-        id: ExportId,
-        resource_type: &str,
-        part: u32,
-        lines: u64,
-        ndjson: &str,
-    ) -> StoreResult<()>;
+    async fn add_bulk_export_file(&self, id: ExportId, resource_type: &str, part: u32, ndjson: &str)
+    -> StoreResult<()>;
     /// Marks the export completed, or failed with why (no PHI).
     async fn finish_bulk_export(&self, id: ExportId, failure: Option<&str>, now: DateTime<Utc>) -> StoreResult<()>;
     /// One file's NDJSON; `None` when there is no such file.

@@ -23,7 +23,6 @@ pub trait Contacts: Send + Sync {
         &self,
         user: UserId,
         preferences: &ContactPreferences,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
 

@@ -38,23 +38,11 @@ pub trait Coverage: Send + Sync {
 
     /// Sets (or replaces) a person's absence, with the audit entry and the
     /// jobs that start and end the coverage, in one transaction.
-    async fn set_absence(
-        &self,
-        absence: &Absence,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-        jobs: Vec<NewJob>,
-    ) -> StoreResult<()>;
+    async fn set_absence(&self, absence: &Absence, audit: &AuditEvent, jobs: Vec<NewJob>) -> StoreResult<()>;
 
     /// Removes a person's absence, with the audit entry and the jobs that
     /// give their threads back; `false` (and nothing written) when none was set.
-    async fn clear_absence(
-        &self,
-        person: UserId,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-        jobs: Vec<NewJob>,
-    ) -> StoreResult<bool>;
+    async fn clear_absence(&self, person: UserId, audit: &AuditEvent, jobs: Vec<NewJob>) -> StoreResult<bool>;
 
     /// Moves the threads assigned to `person` that are not closed to
     /// `coverer` (a colleague, or a pool where they wait unassigned),

@@ -45,7 +45,6 @@ pub trait Equity: Send + Sync {
         &self,
         patient: UserId,
         groups: &[(Dimension, GroupValue)],
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
 

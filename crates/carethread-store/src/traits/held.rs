@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
 use carethread_core::ids::ThreadId;
-use chrono::{DateTime, Utc};
 
 use crate::held::{HeldReply, HeldReplyId, NewHeldReply, ReleaseHeld};
 use crate::{StoreResult, Written};
@@ -30,11 +29,5 @@ pub trait HeldReplies: Send + Sync {
 
     /// Deletes a held reply and cancels its pending release job (`release_job`
     /// names its dedupe key), with the audit entry; false when there was none.
-    async fn cancel_held(
-        &self,
-        id: HeldReplyId,
-        release_job: &str,
-        now: DateTime<Utc>,
-        audit: AuditEvent,
-    ) -> StoreResult<bool>;
+    async fn cancel_held(&self, id: HeldReplyId, release_job: &str, audit: AuditEvent) -> StoreResult<bool>;
 }

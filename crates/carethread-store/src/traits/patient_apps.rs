@@ -31,13 +31,7 @@ pub trait PatientApps: Send + Sync {
     /// Redeems a code once: the code is marked used and the tokens start,
     /// with the audit entry. `false` (nothing written) when the code was
     /// used meanwhile, has expired, or the connection ended.
-    async fn redeem_app_code(
-        &self,
-        code_hash: &str,
-        tokens: AppTokens<'_>,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool>;
+    async fn redeem_app_code(&self, code_hash: &str, tokens: AppTokens<'_>, audit: &AuditEvent) -> StoreResult<bool>;
     /// Trades a refresh token for new tokens: the old access token ends and
     /// the old refresh token is used up. `false` (nothing written) when that
     /// refresh token is no longer the connection's or has expired.
@@ -45,7 +39,6 @@ pub trait PatientApps: Send + Sync {
         &self,
         old_refresh_hash: &str,
         tokens: AppTokens<'_>,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
     /// Ends a connection (of `user`, when given): its refresh token and its

@@ -29,7 +29,6 @@ pub trait Retention: Send + Sync {
         patient: UserId,
         hold: Option<&str>,
         by: Option<UserId>,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
 

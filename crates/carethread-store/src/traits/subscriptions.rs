@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use carethread_core::ids::{SubscriptionId, UserId};
 use chrono::{DateTime, Utc};
 
-use crate::{NewJob, StoreResult, Subscription, SubscriptionStatus, Topic, TopicEvent};
+use crate::{CursorMove, NewJob, StoreResult, Subscription, SubscriptionStatus, Topic, TopicEvent};
 
 #[async_trait]
 pub trait Subscriptions: Send + Sync {
@@ -39,9 +39,7 @@ pub trait Subscriptions: Send + Sync {
     async fn advance_subscription(
         &self,
         id: SubscriptionId,
-        from: (DateTime<Utc>, &str),
-        to: (DateTime<Utc>, &str),
-        told: u64,
+        step: CursorMove<'_>,
         notifications: Vec<NewJob>,
     ) -> StoreResult<bool>;
 }

@@ -2,7 +2,6 @@
 
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
-use chrono::{DateTime, Utc};
 
 use crate::visits::{NewVisitRequest, VisitRequest, VisitRequestId, VisitStatus};
 use crate::{StoreResult, Written};
@@ -22,11 +21,5 @@ pub trait VisitRequests: Send + Sync {
 
     /// Marks a request booked or cancelled, with the audit entry; false when
     /// there is no such request.
-    async fn set_visit_status(
-        &self,
-        id: VisitRequestId,
-        status: VisitStatus,
-        now: DateTime<Utc>,
-        audit: AuditEvent,
-    ) -> StoreResult<bool>;
+    async fn set_visit_status(&self, id: VisitRequestId, status: VisitStatus, audit: AuditEvent) -> StoreResult<bool>;
 }

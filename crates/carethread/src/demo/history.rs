@@ -205,7 +205,7 @@ async fn create_patient(
         store.set_membership(Membership::CareTeam { patient_id: user.id, staff_id }, true, &audit).await?;
     }
     let audit = AuditEvent::new(AuditAction::PatientGroupsChange, None, joined).patient(user.id).detail(SEEDED);
-    store.set_patient_groups(user.id, groups, joined, &audit).await?;
+    store.set_patient_groups(user.id, groups, &audit).await?;
     Ok(user)
 }
 
