@@ -18,6 +18,11 @@ use crate::AppState;
 use crate::auth::{SESSION_COOKIE, csrf_token, same_token, token_hash};
 use crate::error::ApiError;
 
+/// The id a path names: a segment that is not an id names nothing there (404).
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
 /// A JSON request body. Wrong media type → 415, too large → 413, malformed →
 /// 400, wrong fields → 422 naming the field. Submitted values are never echoed.
 pub struct ApiJson<T>(pub T);
@@ -193,6 +198,15 @@ impl Authenticated {
     #[must_use]
     pub fn is_system(&self) -> bool {
         self.scopes.as_ref().is_some_and(|s| s.only_in(carethread_fhir::smart::Context::System))
+    }
+
+    /// The caller, if an administrator, and the id `raw` names: anyone else
+    /// is refused (403) before the id is read, so a malformed id tells them
+    /// nothing; a malformed id names nothing (404).
+    pub fn administering<T: std::str::FromStr>(&self, raw: &str) -> Result<(carethread_app::Caller, T), ApiError> {
+        let caller = self.caller();
+        carethread_app::users::require_admin(carethread_app::Operator::Person(&caller))?;
+        Ok((caller, path_id(raw)?))
     }
 
     /// The caller as the application layer sees them.

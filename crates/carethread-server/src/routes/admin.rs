@@ -142,9 +142,7 @@ async fn care_team_change(
     staff_id: &str,
     member: bool,
 ) -> ApiResult<StatusCode> {
-    let caller = auth.caller();
-    users::require_admin(Operator::Person(&caller))?;
-    let patient_id: UserId = patient_id.parse().map_err(|_| ApiError::NotFound)?;
+    let (caller, patient_id) = auth.administering::<UserId>(patient_id)?;
     let staff_id = parse_uuid_field::<UserId>("staff_id", staff_id)?;
     teams::set_care_team_member(&state.app(), Operator::Person(&caller), patient_id, staff_id, member).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -214,9 +212,7 @@ async fn pool_member_change(
     user_id: &str,
     member: bool,
 ) -> ApiResult<StatusCode> {
-    let caller = auth.caller();
-    users::require_admin(Operator::Person(&caller))?;
-    let pool_id: PoolId = pool_id.parse().map_err(|_| ApiError::NotFound)?;
+    let (caller, pool_id) = auth.administering::<PoolId>(pool_id)?;
     let user_id = parse_uuid_field::<UserId>("user_id", user_id)?;
     teams::set_pool_member(&state.app(), Operator::Person(&caller), pool_id, user_id, member).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -278,9 +274,7 @@ pub async fn set_pool_lead(
     Path(pool_id): Path<String>,
     ApiJson(input): ApiJson<PoolLeadIn>,
 ) -> ApiResult<StatusCode> {
-    let caller = auth.caller();
-    users::require_admin(Operator::Person(&caller))?;
-    let pool_id: PoolId = pool_id.parse().map_err(|_| ApiError::NotFound)?;
+    let (caller, pool_id) = auth.administering::<PoolId>(&pool_id)?;
     let lead = input.user_id.as_deref().map(|id| parse_uuid_field::<UserId>("user_id", id)).transpose()?;
     teams::set_pool_lead(&state.app(), Operator::Person(&caller), pool_id, lead).await?;
     Ok(StatusCode::NO_CONTENT)

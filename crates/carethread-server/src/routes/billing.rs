@@ -13,7 +13,7 @@ use carethread_app::billing::time::{self, Attest, ThreadTime};
 use carethread_app::billing::visits;
 use carethread_app::billing::{self, BillingNotice, ConsentChoice, SetupInput};
 use carethread_core::billing::MessagePurpose;
-use carethread_core::ids::{ThreadId, UserId};
+use carethread_core::ids::UserId;
 use carethread_core::policy;
 use carethread_store::BillingSetup;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, Authenticated, parse_uuid_field};
+use crate::extract::{ApiJson, Authenticated, parse_uuid_field, path_id};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -34,10 +34,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/threads/{id}/billing-attestation", put(attest_thread))
         .route("/api/v1/threads/{id}/evisit", get(thread_evisit))
         .route("/api/v1/threads/{id}/recorded-visits", post(record_visit))
-}
-
-fn thread_id(raw: &str) -> ApiResult<ThreadId> {
-    raw.parse().map_err(|_| ApiError::NotFound)
 }
 
 /// The clinic's e-visit billing setup.
@@ -205,7 +201,7 @@ pub async fn thread_billing_consent(
     ApiJson(body): ApiJson<ThreadConsentIn>,
 ) -> ApiResult<StatusCode> {
     let choice = ConsentChoice::parse(&body.choice)?;
-    billing::choose_for_thread(&state.app(), &auth.caller(), thread_id(&id)?, choice).await?;
+    billing::choose_for_thread(&state.app(), &auth.caller(), path_id(&id)?, choice).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -230,7 +226,7 @@ pub async fn thread_activity(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ActivityIn>,
 ) -> ApiResult<StatusCode> {
-    time::record_activity(&state.app(), &auth.caller(), thread_id(&id)?, &body.kind).await?;
+    time::record_activity(&state.app(), &auth.caller(), path_id(&id)?, &body.kind).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -277,7 +273,7 @@ pub async fn thread_billing_time(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BillingTimeOut>> {
-    Ok(Json(time::thread_time(&state.app(), &auth.caller(), thread_id(&id)?).await?.into()))
+    Ok(Json(time::thread_time(&state.app(), &auth.caller(), path_id(&id)?).await?.into()))
 }
 
 /// The clinician's attestation.
@@ -304,7 +300,7 @@ pub async fn attest_thread(
     ApiJson(body): ApiJson<AttestIn>,
 ) -> ApiResult<Json<BillingTimeOut>> {
     let input = Attest { purpose: MessagePurpose::parse(body.purpose.trim())?, minutes: body.minutes };
-    Ok(Json(time::attest(&state.app(), &auth.caller(), thread_id(&id)?, input).await?.into()))
+    Ok(Json(time::attest(&state.app(), &auth.caller(), path_id(&id)?, input).await?.into()))
 }
 
 /// The e-visit a patient sees on a thread.
@@ -329,7 +325,7 @@ pub async fn thread_evisit(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EVisitOut>> {
-    let line = time::evisit_line(&state.app(), &auth.caller(), thread_id(&id)?).await?;
+    let line = time::evisit_line(&state.app(), &auth.caller(), path_id(&id)?).await?;
     Ok(Json(EVisitOut {
         evisit: line.is_some(),
         code: line.as_ref().map(|l| l.code.as_str().to_owned()),
@@ -361,6 +357,6 @@ pub async fn record_visit(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RecordedVisitBody>,
 ) -> ApiResult<(StatusCode, Json<RecordedVisitBody>)> {
-    visits::record_visit(&state.app(), &auth.caller(), thread_id(&id)?, &body.visited_on).await?;
+    visits::record_visit(&state.app(), &auth.caller(), path_id(&id)?, &body.visited_on).await?;
     Ok((StatusCode::CREATED, Json(RecordedVisitBody { visited_on: body.visited_on.trim().to_owned() })))
 }

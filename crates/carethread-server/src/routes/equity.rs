@@ -10,14 +10,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use carethread_app::equity;
 use carethread_core::equity::{Dimension, GroupValue};
-use carethread_core::ids::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
 pub use crate::equity_views::{EquityOut, EquityParams};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, Authenticated, path_id};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -61,10 +60,6 @@ pub struct PatientGroupsBody {
     pub groups: BTreeMap<String, String>,
 }
 
-fn patient_id(raw: &str) -> ApiResult<UserId> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
 fn body(groups: Vec<(Dimension, GroupValue)>) -> PatientGroupsBody {
     PatientGroupsBody {
         groups: groups.into_iter().map(|(d, v)| (d.as_str().to_owned(), v.as_str().to_owned())).collect(),
@@ -82,7 +77,7 @@ pub async fn patient_groups(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PatientGroupsBody>> {
-    let found = equity::patient_groups(&state.app(), &auth.caller(), patient_id(&id)?).await?;
+    let found = equity::patient_groups(&state.app(), &auth.caller(), path_id(&id)?).await?;
     Ok(Json(body(found.groups)))
 }
 
@@ -100,6 +95,6 @@ pub async fn set_patient_groups(
     ApiJson(input): ApiJson<PatientGroupsBody>,
 ) -> ApiResult<Json<PatientGroupsBody>> {
     let typed: Vec<(String, String)> = input.groups.into_iter().collect();
-    let groups = equity::set_patient_groups(&state.app(), &auth.caller(), patient_id(&id)?, &typed).await?;
+    let groups = equity::set_patient_groups(&state.app(), &auth.caller(), path_id(&id)?, &typed).await?;
     Ok(Json(body(groups)))
 }

@@ -9,15 +9,14 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use carethread_app::release::{self, HoldReply};
-use carethread_core::ids::ThreadId;
-use carethread_store::{HeldReply, HeldReplyId};
+use carethread_store::HeldReply;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, Authenticated};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ApiJson, Authenticated, path_id};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -79,14 +78,6 @@ pub struct ReleasedOut {
     pub message_id: String,
 }
 
-fn thread_id(raw: &str) -> ApiResult<ThreadId> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
-fn held_id(raw: &str) -> ApiResult<HeldReplyId> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
 /// Replies held on the thread (staff who may read it; empty for patients and proxies).
 #[utoipa::path(get, path = "/api/v1/threads/{id}/held", tag = "threads",
     params(("id" = String, Path, description = "Thread id")),
@@ -99,7 +90,7 @@ pub async fn list_held(
     Path(id): Path<String>,
 ) -> ApiResult<Json<HeldList>> {
     let caller = auth.caller();
-    let held = release::held_replies(&state.app(), &caller, thread_id(&id)?).await?;
+    let held = release::held_replies(&state.app(), &caller, path_id(&id)?).await?;
     Ok(Json(HeldList { held: held.into_iter().map(Into::into).collect() }))
 }
 
@@ -121,7 +112,7 @@ pub async fn hold_reply(
 ) -> ApiResult<(StatusCode, Json<HeldOut>)> {
     let caller = auth.caller();
     let reply = HoldReply { body: input.body, release_at: input.release_at };
-    let held = release::hold_reply(&state.app(), &caller, thread_id(&id)?, reply).await?;
+    let held = release::hold_reply(&state.app(), &caller, path_id(&id)?, reply).await?;
     Ok((StatusCode::CREATED, Json(held.into())))
 }
 
@@ -139,7 +130,7 @@ pub async fn release_held(
     Path((id, held)): Path<(String, String)>,
 ) -> ApiResult<Json<ReleasedOut>> {
     let caller = auth.caller();
-    let written = release::release_now(&state.app(), &caller, thread_id(&id)?, held_id(&held)?).await?;
+    let written = release::release_now(&state.app(), &caller, path_id(&id)?, path_id(&held)?).await?;
     Ok(Json(ReleasedOut { message_id: written.message_id.to_string() }))
 }
 
@@ -155,6 +146,6 @@ pub async fn cancel_held(
     Path((id, held)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let caller = auth.caller();
-    release::cancel_held(&state.app(), &caller, thread_id(&id)?, held_id(&held)?).await?;
+    release::cancel_held(&state.app(), &caller, path_id(&id)?, path_id(&held)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -69,10 +69,6 @@ pub async fn legal_holds(State(state): State<AppState>, auth: Authenticated) -> 
     }))
 }
 
-fn patient_id(raw: &str) -> Result<UserId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
 /// Puts a patient's records on legal hold (or changes the reason).
 #[utoipa::path(put, path = "/api/v1/admin/patients/{id}/legal-hold", tag = "admin", request_body = LegalHoldIn,
     params(("id" = String, Path, description = "The patient")),
@@ -87,9 +83,8 @@ pub async fn set_legal_hold(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<LegalHoldIn>,
 ) -> ApiResult<StatusCode> {
-    let caller = auth.caller();
-    carethread_app::users::require_admin(Operator::Person(&caller))?;
-    retention::set_legal_hold(&state.app(), Operator::Person(&caller), patient_id(&id)?, Some(&input.reason)).await?;
+    let (caller, patient) = auth.administering::<UserId>(&id)?;
+    retention::set_legal_hold(&state.app(), Operator::Person(&caller), patient, Some(&input.reason)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -106,9 +101,8 @@ pub async fn release_legal_hold(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let caller = auth.caller();
-    carethread_app::users::require_admin(Operator::Person(&caller))?;
-    if retention::set_legal_hold(&state.app(), Operator::Person(&caller), patient_id(&id)?, None).await? {
+    let (caller, patient) = auth.administering::<UserId>(&id)?;
+    if retention::set_legal_hold(&state.app(), Operator::Person(&caller), patient, None).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

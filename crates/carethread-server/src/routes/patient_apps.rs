@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, Authenticated};
 
 pub(super) fn router() -> Router<AppState> {
@@ -106,9 +106,7 @@ pub async fn revoke_patient_app(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let caller = auth.caller();
-    carethread_app::users::require_admin(Operator::Person(&caller))?;
-    let id: AppId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let (caller, id) = auth.administering::<AppId>(&id)?;
     patient_apps::revoke_app(&state.app(), Operator::Person(&caller), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

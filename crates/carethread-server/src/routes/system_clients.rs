@@ -124,9 +124,7 @@ pub async fn revoke_system_client(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let caller = auth.caller();
-    carethread_app::users::require_admin(Operator::Person(&caller))?;
-    let id: ClientId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let (caller, id) = auth.administering::<ClientId>(&id)?;
     system_clients::revoke_client(&state.app(), Operator::Person(&caller), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

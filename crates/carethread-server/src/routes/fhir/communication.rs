@@ -1,8 +1,6 @@
 //! `GET /fhir/r4/Communication/{id}` and `GET /fhir/r4/Communication?…`:
 //! messages as FHIR `Communication`s, read through the application layer.
 
-use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use carethread_app::fhir_facts::communication_facts;
@@ -11,8 +9,8 @@ use carethread_app::fhir_writes;
 use carethread_core::ids::MessageId;
 use carethread_fhir::{CommunicationSearch, NewCommunication, PageCursor, SearchEntry};
 
-use super::extract::{FhirCaller, Reading, Searching};
-use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, fhir_body, one_reference, party, query_pairs};
+use super::extract::{Posted, Reading, Searching};
+use super::{Fhir, FhirError, FhirResult, at_most_one, base_url, one_reference, party, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -27,14 +25,7 @@ pub(super) async fn read(Reading { state, auth, id }: Reading<MessageId>, header
 /// `POST Communication`: sends the message it describes (see
 /// [`NewCommunication`]) and answers `201 Created` with it as stored and its
 /// address in `Location`.
-pub(super) async fn create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: Result<FhirCaller, FhirError>,
-    body: Bytes,
-) -> Result<Response, FhirError> {
-    let FhirCaller(auth) = auth?;
-    let resource = fhir_body(&headers, &body)?;
+pub(super) async fn create(Posted { state, headers, auth, resource }: Posted) -> Result<Response, FhirError> {
     let new = NewCommunication::parse(&resource)?;
     let caller = auth.caller();
     let id = fhir_writes::create_communication(&state.app(), &caller, new).await?;

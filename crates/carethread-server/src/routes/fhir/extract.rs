@@ -2,13 +2,16 @@
 //! same way for each: who asks first (401 as an `OperationOutcome` when
 //! nobody signed in), then the id in the address or the query string.
 
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequestParts, Path, Query};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use carethread_fhir::smart::Permission;
 
-use super::{FhirError, path_id};
+use axum::response::{IntoResponse, Response};
+
+use super::{FhirError, fhir_body, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, request_path};
@@ -69,6 +72,31 @@ impl<T: std::str::FromStr> FromRequestParts<AppState> for Reading<T> {
         let FhirCaller(auth) = FhirCaller::from_request_parts(parts, state).await?;
         let id = path_id(Path::<String>::from_request_parts(parts, state).await)?;
         Ok(Self { state: state.clone(), auth, id })
+    }
+}
+
+/// A `POST` of a resource: the caller (refused before the body is read),
+/// the request's headers (for the addresses of what is created) and the
+/// FHIR JSON the body holds.
+pub(crate) struct Posted {
+    pub(crate) state: AppState,
+    pub(crate) headers: HeaderMap,
+    pub(crate) auth: Authenticated,
+    pub(crate) resource: serde_json::Value,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let FhirCaller(auth) =
+            FhirCaller::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let body =
+            Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
+        let resource = fhir_body(&headers, &body).map_err(IntoResponse::into_response)?;
+        Ok(Self { state: state.clone(), headers, auth, resource })
     }
 }
 

@@ -4,9 +4,7 @@
 //! layer's ([`carethread_app::onboarding`]); this module reads the body and
 //! answers a `transaction-response` or `batch-response` Bundle.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use carethread_app::Operator;
 use carethread_app::onboarding::{self, EntryResult};
 use carethread_core::role::Role;
@@ -14,9 +12,8 @@ use carethread_fhir::{IssueCode, operation_outcome};
 use carethread_store::ImportOutcome;
 use serde_json::{Value, json};
 
-use super::extract::FhirCaller;
-use super::{Fhir, FhirError, FhirResult, fhir_body};
-use crate::AppState;
+use super::extract::Posted;
+use super::{Fhir, FhirResult};
 use crate::error::ApiError;
 
 /// The `response` of one entry: its status, and where what it made lives.
@@ -56,14 +53,7 @@ fn response(result: EntryResult) -> Value {
 
 /// Imports the bundle; a transaction with an entry refused writes nothing
 /// and answers that refusal as an `OperationOutcome`.
-pub(super) async fn import(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: Result<FhirCaller, FhirError>,
-    body: Bytes,
-) -> FhirResult {
-    let FhirCaller(auth) = auth?;
-    let resource = fhir_body(&headers, &body)?;
+pub(super) async fn import(Posted { state, auth, resource, .. }: Posted) -> FhirResult {
     let bundle = carethread_fhir::read_onboarding(&resource)
         .map_err(|(element, reason)| ApiError::BadRequest(format!("{element}: {reason}")))?;
     let kind = if bundle.transaction { "transaction-response" } else { "batch-response" };

@@ -3,18 +3,15 @@
 //! The rules and the delivery are the application layer's
 //! ([`carethread_app::subscriptions`]).
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carethread_app::subscriptions::{self, NewSubscription};
 use carethread_core::ids::SubscriptionId;
 use carethread_fhir::{SearchEntry, SubscriptionFacts, SubscriptionRequest};
 use carethread_store::Subscription;
 
-use super::extract::{FhirCaller, Reading, Searching};
-use super::{Fhir, FhirError, FhirResult, base_url, fhir_body, query_pairs};
-use crate::AppState;
+use super::extract::{Posted, Reading, Searching};
+use super::{Fhir, FhirError, FhirResult, base_url, query_pairs};
 use crate::error::ApiError;
 
 fn resource(s: &Subscription) -> serde_json::Value {
@@ -30,14 +27,8 @@ fn resource(s: &Subscription) -> serde_json::Value {
 
 /// `POST /fhir/r4/Subscription`: `201` with the subscription (`requested`
 /// until its endpoint answers the handshake).
-pub(super) async fn create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: Result<FhirCaller, FhirError>,
-    body: Bytes,
-) -> Result<Response, FhirError> {
-    let FhirCaller(auth) = auth?;
-    let asked = SubscriptionRequest::parse(&fhir_body(&headers, &body)?)?;
+pub(super) async fn create(Posted { state, headers, auth, resource: asked }: Posted) -> Result<Response, FhirError> {
+    let asked = SubscriptionRequest::parse(&asked)?;
     let base = base_url(&state, &headers);
     let new = NewSubscription {
         topic: asked.topic,

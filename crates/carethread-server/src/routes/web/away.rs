@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::form_error::{FormError, form_status};
 use super::pages::api_error_in;
-use super::{CsrfForm, Text, WebSession, page};
+use super::{CheckedSession, Text, WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -181,23 +181,16 @@ async fn set(state: &AppState, session: &WebSession, whose: &Whose, form: &AwayF
     }
 }
 
-async fn end(State(state): State<AppState>, session: WebSession, Form(form): Form<CsrfForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn end(State(state): State<AppState>, CheckedSession(session): CheckedSession) -> Response {
     let whose = own(&session);
     end_now(&state, &session, &whose).await
 }
 
 async fn admin_end(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CheckedSession(session): CheckedSession,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     match someone(&state, &session, &id).await {
         Ok(whose) => end_now(&state, &session, &whose).await,
         Err(err) => api_error_in(&session, &err),

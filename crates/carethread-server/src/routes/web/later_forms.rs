@@ -20,6 +20,7 @@ use super::pages::api_error_in;
 use super::thread_page::{LaterForms, ReplyBox};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::path_id;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -57,10 +58,6 @@ struct VisitForm {
     reason: String,
 }
 
-fn thread_id(raw: &str) -> Result<ThreadId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
 fn back_to(id: ThreadId) -> Response {
     Redirect::to(&format!("/threads/{id}")).into_response()
 }
@@ -84,7 +81,7 @@ async fn hold(
     }
     let scheduled = form.mode == "scheduled";
     let result = async {
-        let thread = thread_id(&id)?;
+        let thread = path_id(&id)?;
         let release_at = if scheduled { Some(release_time(&session, &form.release_at)?) } else { None };
         let hold = HoldReply { body: form.body.clone(), release_at };
         release::hold_reply(&state.app(), &session.auth.caller(), thread, hold).await?;
@@ -117,7 +114,7 @@ async fn act_on_held(
         return refused;
     }
     let result = async {
-        let id = thread_id(&id)?;
+        let id = path_id(&id)?;
         let held: HeldReplyId = held.parse().map_err(|_| ApiError::NotFound)?;
         let (app, caller) = (state.app(), session.auth.caller());
         match form.action.as_str() {
@@ -144,7 +141,7 @@ async fn visit(
         return refused;
     }
     let result = async {
-        let thread = thread_id(&id)?;
+        let thread = path_id(&id)?;
         let kind = VisitKind::parse(&form.kind)?;
         let visit = RequestVisit { kind, reason: form.reason.clone() };
         visits::request_visit(&state.app(), &session.auth.caller(), thread, visit).await?;

@@ -32,7 +32,7 @@ mod wording_feedback;
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -475,10 +475,27 @@ pub(crate) struct CsrfForm {
     pub(crate) csrf_token: String,
 }
 
-async fn signout(State(state): State<AppState>, session: WebSession, Form(form): Form<CsrfForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
+/// A signed-in session posting a form whose only field is its CSRF token,
+/// the token checked: a post made anywhere else is refused (403) before the
+/// handler runs.
+pub(crate) struct CheckedSession(pub(crate) WebSession);
+
+impl FromRequest<AppState> for CheckedSession {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let session = WebSession::from_request_parts(&mut parts, state).await?;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let Form(form) = Form::<CsrfForm>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        match session.refuse(&form.csrf_token) {
+            Some(refused) => Err(refused),
+            None => Ok(Self(session)),
+        }
     }
+}
+
+async fn signout(State(state): State<AppState>, CheckedSession(session): CheckedSession) -> Response {
     // The session ends even when the sign-out cannot be written: it is held
     // in memory and written once it can be, so the browser goes on to sign in.
     if let Err(err) = crate::auth::end_session(&state, &session.auth).await {

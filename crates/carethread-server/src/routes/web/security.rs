@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::pages::api_error;
-use super::{CsrfForm, WebSession, page};
+use super::{CheckedSession, WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::totp;
@@ -111,13 +111,9 @@ fn connected_apps(session: &WebSession, apps: &[AppConnection]) -> Markup {
 /// Disconnects one of the patient's apps: its tokens stop working at once.
 async fn disconnect_app(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CheckedSession(session): CheckedSession,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let Ok(id) = id.parse::<AppConnectionId>() else {
         return api_error(session.text, &ApiError::NotFound);
     };
@@ -142,10 +138,7 @@ fn everywhere_form(session: &WebSession) -> Markup {
 }
 
 /// A new secret: the QR code to scan, the secret to type, and a box for the first code.
-async fn enrol(State(state): State<AppState>, session: WebSession, Form(form): Form<CsrfForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn enrol(State(state): State<AppState>, CheckedSession(session): CheckedSession) -> Response {
     let text = session.text;
     let e = match mfa::enrol(&state.app(), &session.auth.caller()).await {
         Ok(e) => e,
@@ -216,10 +209,7 @@ async fn disable(State(state): State<AppState>, session: WebSession, Form(form):
 }
 
 /// Ends every session of the user, this one too.
-async fn everywhere(State(state): State<AppState>, session: WebSession, Form(form): Form<CsrfForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn everywhere(State(state): State<AppState>, CheckedSession(session): CheckedSession) -> Response {
     match crate::auth::end_every_session(&state, &session.auth).await {
         Ok(()) => Redirect::to("/signin").into_response(),
         Err(err) => api_error(session.text, &err),

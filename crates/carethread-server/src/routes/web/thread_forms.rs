@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::form_error::FormError;
 use super::pages::api_error_in;
 use super::thread_page::{ReplyBox, load, render_thread, staff_context};
-use super::{CsrfForm, PostedForm, WebSession};
+use super::{CheckedSession, PostedForm, WebSession};
 use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::ApiError;
@@ -273,13 +273,9 @@ pub(super) async fn feedback(
 /// redirecting to the page (a reload shows the same draft, never makes another).
 pub(super) async fn draft(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CheckedSession(session): CheckedSession,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let made = async {
         let caller = session.auth.caller();
         require_messaging(&caller)?;
