@@ -36,6 +36,15 @@ const STOP_WORDS: &str = "
     les lo los mas me mi mis mucho muy nada ni no nos nosotros o os otra otro para pero poco por porque que quien
     se sea ser si sido sin sobre soy su sus tambien te tengo tiene tienen tu tus un una uno unos unas usted ustedes
     y ya yo hola gracias favor buenos buenas dias tardes puedo puede quiero hace algo
+    across along although among amongst around away behind beside besides beyond despite either else enough even
+    ever every everyone everything except however maybe near nearly neither nobody none nothing onto per perhaps
+    quite rather several somebody someone somewhere though throughout thus toward towards unless unlike via whatever
+    whenever whether within without yet already almost always often sometimes usually soon later lately anyone
+    anybody another others whose
+    despues luego entonces todavia casi siempre nunca alguien nadie todo toda todos todas cuanto cuanta cuantos
+    cuantas mientras durante segun hacia tras mediante aunque pues tan tanto tanta tantos tantas otros otras ademas
+    ahi alli aca alla cuyo cuya demas dentro fuera encima debajo cerca lejos solo sola solamente apenas quizas quiza
+    mismo misma mismos mismas
 ";
 
 fn stop_words() -> &'static std::collections::HashSet<&'static str> {

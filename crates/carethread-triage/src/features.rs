@@ -353,5 +353,9 @@ mod tests {
         for empty in ["w:and", "w:on", "w:y", "w:de", "s:the", "b:and my", "b:can i", "b:de la", "w:12"] {
             assert_eq!(describe(empty), None, "{empty}");
         }
+        // Prepositions and adverbs are function words too: "around 100", "una hora después".
+        for empty in ["w:around", "w:despues", "w:without", "b:hora despues", "s:around", "w:todavia"] {
+            assert_eq!(describe(empty), None, "{empty}");
+        }
     }
 }
