@@ -15,11 +15,12 @@ pub(super) struct Matcher<'a> {
     words: Vec<(u32, bool)>,
     word_offsets: Vec<usize>,
     numbers: Vec<Option<f64>>,
-    /// Token positions where patterns can begin, grouped by pattern and in
-    /// token order within a pattern: pattern `p`'s are
-    /// `begins[offsets[p]..offsets[p + 1]]`.
-    begins: Vec<usize>,
-    offsets: Vec<usize>,
+    /// (pattern, token position) for each place a pattern can begin, sorted:
+    /// by pattern, then in token order.
+    starts: Vec<(u32, usize)>,
+    /// One bit per pattern of the lexicon: whether it can begin anywhere in
+    /// the message (most cannot, and are passed over without a search).
+    begins_somewhere: Vec<u64>,
 }
 
 impl<'a> Matcher<'a> {
@@ -81,31 +82,28 @@ impl<'a> Matcher<'a> {
                 hits.extend(index.numbers.iter().filter(|(lo, hi, _)| n >= *lo && n <= *hi).map(|&(_, _, p)| (p, at)));
             }
         }
-        // A counting sort by pattern keeps each pattern's positions in token order.
-        let mut offsets = vec![0_usize; index.patterns as usize + 1];
+        // Sorted, each pattern's positions are together and in token order. A
+        // message has a few dozen; the lexicon has thousands of patterns.
+        hits.sort_unstable();
+        let mut begins_somewhere = vec![0_u64; (index.patterns as usize).div_ceil(64)];
         for &(p, _) in &hits {
-            offsets[p as usize + 1] += 1;
+            begins_somewhere[p as usize / 64] |= 1 << (p % 64);
         }
-        for p in 1..offsets.len() {
-            offsets[p] += offsets[p - 1];
-        }
-        let mut next = offsets.clone();
-        let mut begins = vec![0_usize; hits.len()];
-        for (p, at) in hits {
-            begins[next[p as usize]] = at;
-            next[p as usize] += 1;
-        }
-        Self { tokens, words, word_offsets, numbers, begins, offsets }
+        Self { tokens, words, word_offsets, numbers, starts: hits, begins_somewhere }
     }
 
     /// Every place `pattern` matches, as token ranges, in order.
     pub(super) fn find(&self, pattern: &Pattern) -> Vec<(usize, usize)> {
-        let id = pattern.id as usize;
-        let begins = &self.begins[self.offsets[id]..self.offsets[id + 1]];
+        let id = pattern.id;
         let mut found = Vec::new();
-        for (i, &start) in begins.iter().enumerate() {
+        if self.begins_somewhere.get(id as usize / 64).is_none_or(|bits| bits & (1 << (id % 64)) == 0) {
+            return found;
+        }
+        let from = self.starts.partition_point(|&(p, _)| p < id);
+        let begins = &self.starts[from..from + self.starts[from..].partition_point(|&(p, _)| p == id)];
+        for (i, &(_, start)) in begins.iter().enumerate() {
             // A pattern whose first element names a word twice begins there twice.
-            if i > 0 && begins[i - 1] == start {
+            if i > 0 && begins[i - 1].1 == start {
                 continue;
             }
             if let Some(end) = self.elems(&pattern.seq.0, start, self.tokens[start].sentence)
