@@ -99,16 +99,15 @@ pub async fn clinical_home(app: &App, thread: &Thread) -> StoreResult<(Option<Po
 /// every member a clinician (physician, nurse, pharmacist). Front-desk or
 /// billing staff in a pool make it non-clinical, whatever it is called.
 pub async fn clinical_pools(app: &App) -> StoreResult<Vec<String>> {
-    let pools = app.store.pools().await?;
-    let members = app.store.pool_members().await?;
-    let mut clinical: Vec<String> = pools
-        .into_iter()
-        .filter(|p| {
-            let roles: Vec<_> = members.iter().filter(|m| m.pool_id == p.id).map(|m| m.member.role).collect();
-            carethread_triage::is_clinical_pool(&roles)
-        })
-        .map(|p| p.slug)
-        .collect();
+    let pairs = app.store.pool_member_roles().await?;
+    let mut clinical = Vec::new();
+    // Sorted by slug: each pool's roles are one run.
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        let roles: Vec<_> = run.iter().map(|(_, role)| *role).collect();
+        if carethread_triage::is_clinical_pool(&roles) {
+            clinical.push(run[0].0.clone());
+        }
+    }
     clinical.sort();
     Ok(clinical)
 }

@@ -241,6 +241,16 @@ impl<B: Backend> crate::People for B {
         Ok(pairs.into_iter().map(|(pool_id, member)| PoolMember { pool_id, member }).collect())
     }
 
+    async fn pool_member_roles(&self) -> StoreResult<Vec<(String, Role)>> {
+        let rows = sqlx::query::<B::D>(
+            "SELECT DISTINCT p.slug, u.role FROM pools p JOIN pool_members m ON m.pool_id = p.id \
+             JOIN users u ON u.id = m.user_id ORDER BY p.slug, u.role",
+        )
+        .fetch_all_with(&self.sql().read)
+        .await?;
+        rows.iter().map(|r| Ok((r.get_v::<String, _>("slug")?, r.get_v::<&str, _>("role")?.parse::<Role>()?))).collect()
+    }
+
     async fn set_membership(&self, membership: Membership, member: bool, audit: &AuditEvent) -> StoreResult<()> {
         // The table, the group and the member, and what the audit entry names.
         let (of, group, who, target) = match membership {

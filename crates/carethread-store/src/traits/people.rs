@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{PoolId, UserId};
+use carethread_core::role::Role;
 use carethread_core::user::{User, Username};
 
 use crate::{CareTeamMember, Credentials, Membership, NewAccount, PoolMember, PoolRef, StoreResult, UserChange};
@@ -31,6 +32,10 @@ pub trait People: Send + Sync {
     async fn care_teams(&self) -> StoreResult<Vec<CareTeamMember>>;
     /// Every pool's members, by pool.
     async fn pool_members(&self) -> StoreResult<Vec<PoolMember>>;
+    /// Each pool that has members, by slug, with each role among them once
+    /// (sorted by slug): what decides whether only clinicians read a pool,
+    /// in one read whose size does not grow with the members.
+    async fn pool_member_roles(&self) -> StoreResult<Vec<(String, Role)>>;
     /// Adds (`member`) or removes a clinician on a patient's care team, or a
     /// member of a pool.
     async fn set_membership(&self, membership: Membership, member: bool, audit: &AuditEvent) -> StoreResult<()>;
