@@ -23,7 +23,7 @@ const CATEGORIES: usize = 6;
 /// Identifies the classifier in stored triage results.
 pub const MODEL_ID: &str = "carethread-triage";
 /// Version of the classifier's features and training recipe.
-pub const MODEL_VERSION: &str = "1.11.0";
+pub const MODEL_VERSION: &str = "1.11.1";
 
 /// How the classifier is trained.
 #[derive(Debug, Clone, Copy)]

@@ -54,10 +54,12 @@ const SLASHED: &[(&str, &str, &str)] = &[
 const SOB_AS_VERB: &[&str] = &["i", "we", "to", "would", "they", "she", "he", "and", "dont", "cant", "me"];
 
 /// Common function words, to tell a Spanish message from an English one.
-const SPANISH: &[&str] = &[
-    "el", "la", "los", "las", "que", "de", "y", "con", "tengo", "mi", "esta", "por", "para", "es", "en", "del", "al",
-    "se", "le",
-];
+const SPANISH: &[&str] =
+    &["el", "la", "los", "las", "que", "de", "y", "con", "tengo", "mi", "esta", "por", "para", "es", "del", "le"];
+/// Spanish words of a clinical note, rare in English: a note written in
+/// shorthand has few function words ("Tª 38.7 x2d, tos, mialgias, s/ disnea").
+const SPANISH_CLINICAL: &[&str] =
+    &["tos", "disnea", "dolor", "fiebre", "sangrado", "reposo", "vomitos", "nauseas", "cefalea", "mareo", "mialgias"];
 const ENGLISH: &[&str] = &["the", "and", "with", "my", "is", "to", "of", "for", "has", "have", "he", "she", "pt"];
 
 /// `tokens` of `text` with clinical shorthand replaced by its words (the
@@ -65,7 +67,7 @@ const ENGLISH: &[&str] = &["the", "and", "with", "my", "is", "to", "of", "for", 
 #[must_use]
 pub fn expand_shorthand<'a>(text: &str, tokens: &'a [Token]) -> Cow<'a, [Token]> {
     let shouting = mostly_capitals(text, tokens);
-    let spanish = reads_as_spanish(tokens);
+    let spanish = reads_as_spanish(text, tokens);
     let palsy = tokens.iter().any(|t| ["palsy", "cerebral"].contains(&t.text.as_str()));
     // Filled from the first abbreviation on; empty while there is none.
     let mut out: Vec<Token> = Vec::new();
@@ -156,9 +158,13 @@ fn mostly_capitals(text: &str, tokens: &[Token]) -> bool {
     capitals * 2 > words.len()
 }
 
-fn reads_as_spanish(tokens: &[Token]) -> bool {
-    let count = |list: &[&str]| tokens.iter().filter(|t| list.contains(&t.text.as_str())).count();
-    count(SPANISH) > count(ENGLISH)
+/// Whether the message reads as Spanish. "MI" and "SI" written in capitals
+/// are the abbreviations being judged and are not counted: "having an MI"
+/// has no Spanish word in it.
+fn reads_as_spanish(text: &str, tokens: &[Token]) -> bool {
+    let judged = |t: &Token| CAPITALS_NOT_SPANISH.contains(&text.get(t.span.0..t.span.1).unwrap_or(""));
+    let count = |list: &[&str]| tokens.iter().filter(|t| list.contains(&t.text.as_str()) && !judged(t)).count();
+    count(SPANISH) + count(SPANISH_CLINICAL) > count(ENGLISH)
 }
 
 #[cfg(test)]
@@ -187,6 +193,10 @@ mod tests {
         assert_eq!(read("denies SI/HI"), "denies suicidal ideation homicidal ideation");
         assert_eq!(read("worst HA of life"), "worst headache of life");
         assert_eq!(read("hx of MI 2019"), "hx of heart attack 2019");
+        // "MI" is not Spanish evidence for itself, and "en route" is English.
+        assert_eq!(read("having an MI"), "having an heart attack");
+        assert_eq!(read("Dad having an MI, EMS en route"), "dad having an heart attack ems en route");
+        assert_eq!(read("Al having an MI now"), "al having an heart attack now");
     }
 
     #[test]

@@ -102,4 +102,12 @@ fn lexicon_1_8_keeps_the_register_batches_false_alarms_quiet() {
     assert!(emergency("oxígeno 85 y 120 lpm, le cuesta respirar"));
     assert!(emergency("se tomó todas juntas las pastillas de la semana"));
     assert!(emergency("Tª 38.7, c/ disnea en reposo desde esta mañana"));
+    // "MI" alone is no Spanish word ("mi"): read as a heart attack.
+    assert!(emergency("having an MI"));
+    assert!(emergency("Dad having an MI, EMS en route"));
+    // A family history written in shorthand stays a family history.
+    assert_quiet(&[
+        "FHx MI (dad at 49) + HTN. I'm 38M, asx. should I be getting a lipid panel earlier than usual?",
+        "fam hx of CVA, should I take aspirin?",
+    ]);
 }

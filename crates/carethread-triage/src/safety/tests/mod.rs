@@ -33,7 +33,7 @@ fn assert_quiet(texts: &[&str]) {
 #[test]
 fn the_builtin_lexicon_parses_and_covers_every_family() {
     let lexicon = Lexicon::builtin();
-    assert_eq!(lexicon.version(), "1.8.0");
+    assert_eq!(lexicon.version(), "1.8.1");
     for family in [
         "chest pain",
         "trouble breathing",
