@@ -17,7 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use tokio::sync::{broadcast, mpsc};
 
 use crate::shared::prelude::*;
-use crate::shared::write_jobs::{Reply, fail_all};
+use crate::shared::write_jobs::{Reply, connection_or_fail_all, fail_all};
 use crate::shared::{Backend, runs};
 
 /// The shared SQL on SQLite, for calls by path (`Shared::run_job(…)`).
@@ -146,12 +146,8 @@ async fn commit_batch(
     events: &broadcast::Sender<ThreadEvent>,
     keys: &Keyring,
 ) {
-    let mut conn = match pool.acquire().await {
-        Ok(conn) => conn,
-        Err(err) => {
-            tracing::error!(error = %err, "group commit could not reach the database");
-            return fail_all(batch.drain(..).map(|(_, reply)| reply));
-        }
+    let Some(mut conn) = connection_or_fail_all(pool, batch).await else {
+        return;
     };
     let together = run_batch(&mut conn, keys, batch, false).await;
     let results = match Shared::rolled_back_if_failed(&mut conn, together).await {

@@ -9,7 +9,7 @@ use crate::shared::prelude::*;
 use crate::{StoreError, StoreResult};
 
 pub(super) use crate::shared::write_jobs::Reply;
-use crate::shared::write_jobs::fail_all;
+use crate::shared::write_jobs::{connection_or_fail_all, fail_all};
 
 /// Most writes committed in one transaction.
 pub(super) const MAX_BATCH: usize = 256;
@@ -34,12 +34,8 @@ pub(super) async fn group_commit(pool: sqlx::PgPool, mut queue: mpsc::Receiver<(
 /// transaction is rolled back and the batch is run again with each job in
 /// its own savepoint, so a failing write never takes its neighbours down.
 async fn commit_batch(pool: &sqlx::PgPool, batch: &mut Vec<(WriteJob, Reply)>, keys: &Keyring) {
-    let mut conn = match pool.acquire().await {
-        Ok(conn) => conn,
-        Err(err) => {
-            tracing::error!(error = %err, "group commit could not reach the database");
-            return fail_all(batch.drain(..).map(|(_, reply)| reply));
-        }
+    let Some(mut conn) = connection_or_fail_all(pool, batch).await else {
+        return;
     };
     let together = run_batch(&mut conn, keys, batch, false).await;
     let mut results = Shared::rolled_back_if_failed(&mut conn, together).await;

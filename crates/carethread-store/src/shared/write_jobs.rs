@@ -135,6 +135,22 @@ impl<D: Dialect> Sql<D> {
 /// Where a queued write's result goes.
 pub(crate) type Reply = tokio::sync::oneshot::Sender<StoreResult<Written>>;
 
+/// A connection for a group commit, or `None` with every write of `batch`
+/// answered that it could not be stored.
+pub(crate) async fn connection_or_fail_all<D: sqlx::Database>(
+    pool: &sqlx::Pool<D>,
+    batch: &mut Vec<(WriteJob, Reply)>,
+) -> Option<sqlx::pool::PoolConnection<D>> {
+    match pool.acquire().await {
+        Ok(conn) => Some(conn),
+        Err(err) => {
+            tracing::error!(error = %err, "group commit could not reach the database");
+            fail_all(batch.drain(..).map(|(_, reply)| reply));
+            None
+        }
+    }
+}
+
 /// Answers every queued write that its group could not be stored.
 pub(crate) fn fail_all(replies: impl Iterator<Item = Reply>) {
     for reply in replies {
