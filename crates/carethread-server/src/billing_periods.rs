@@ -5,6 +5,7 @@ use carethread_store::PeriodKey;
 use chrono::DateTime;
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::path_id;
 
 /// A period's name in paths: patient, clinician and start (milliseconds).
 pub(crate) fn period_name(key: &PeriodKey) -> String {
@@ -18,9 +19,5 @@ pub(crate) fn parse_period(raw: &str) -> ApiResult<PeriodKey> {
         return Err(ApiError::NotFound);
     };
     let start = ms.parse::<i64>().ok().and_then(DateTime::from_timestamp_millis).ok_or(ApiError::NotFound)?;
-    Ok(PeriodKey {
-        patient: p.parse().map_err(|_| ApiError::NotFound)?,
-        clinician: c.parse().map_err(|_| ApiError::NotFound)?,
-        period_start: start,
-    })
+    Ok(PeriodKey { patient: path_id(p)?, clinician: path_id(c)?, period_start: start })
 }

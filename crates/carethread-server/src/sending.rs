@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::dto::{MessageOut, SafetyNotice, SentMessage};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Authenticated;
+use crate::extract::path_id;
 use crate::intake::{UploadDestination, scan_uploads};
 
 /// Reads the `Idempotency-Key` header: 1–200 visible ASCII characters. The
@@ -118,7 +119,7 @@ pub(crate) async fn send_composed(
     thread_id: &str,
     message: ComposedMessage<'_>,
 ) -> ApiResult<SentMessage> {
-    let id: ThreadId = thread_id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(thread_id)?;
     let (to, message) = composing::compose(&state.app(), &auth.caller(), id, message).await?;
     add_to_thread(state, auth, to, message).await
 }

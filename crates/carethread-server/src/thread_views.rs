@@ -13,8 +13,9 @@ use chrono::Utc;
 use crate::AppState;
 use crate::after_hours;
 use crate::dto::{ThreadDetail, ThreadListItem};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::Authenticated;
+use crate::extract::path_id;
 
 /// A thread as the application layer read it, in the API's shape, with the
 /// reply time or after-hours guidance a patient is given, or whether on-call
@@ -76,7 +77,7 @@ pub(crate) use carethread_app::threads::ThreadAccess;
 pub(crate) async fn load_thread(state: &AppState, auth: &Authenticated, raw_id: &str) -> ApiResult<ThreadAccess> {
     let caller = auth.caller();
     threads::require_messaging(&caller)?;
-    let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(raw_id)?;
     Ok(threads::access_thread(&state.app(), &caller, id).await?)
 }
 
@@ -90,7 +91,7 @@ pub(crate) async fn may_add(
 ) -> ApiResult<carethread_app::messages::MayAdd> {
     let caller = auth.caller();
     threads::require_messaging(&caller)?;
-    let id: ThreadId = raw_id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(raw_id)?;
     Ok(carethread_app::messages::may_add(&state.app(), &caller, id, internal).await?)
 }
 

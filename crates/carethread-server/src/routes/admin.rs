@@ -18,7 +18,8 @@ use crate::AppState;
 use crate::admin_views::admin_user;
 pub use crate::admin_views::{AdminUserList, AdminUserOut, CareTeamList, CareTeamOut, PoolMembersList, PoolMembersOut};
 use crate::dto::PoolOut;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, Authenticated, parse_uuid_field};
 
 pub(super) fn router() -> Router<AppState> {
@@ -122,7 +123,7 @@ pub async fn update_user(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UserPatchIn>,
 ) -> ApiResult<Json<AdminUserOut>> {
-    let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: UserId = path_id(&id)?;
     let change = UpdateUser {
         disabled: input.disabled,
         role: input.role,

@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::billing_periods::{parse_period, period_name};
 use crate::claims_export::{self, ExportFormat};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
 
 pub(super) fn router() -> Router<AppState> {
@@ -145,7 +146,7 @@ pub async fn set_billing_patient(
     if !policy::may_review_billing(caller.user.role) {
         return Err(ApiError::Forbidden("only billing staff work the online visit billing queue".into()));
     }
-    let patient: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let patient: UserId = path_id(&id)?;
     let input =
         PatientFactsInput { first_visit_on: body.first_visit_on, surgical_global_until: body.surgical_global_until };
     let facts = queue::set_patient_facts(&state.app(), &caller, patient, input).await?;

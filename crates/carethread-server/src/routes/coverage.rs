@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, Authenticated, parse_uuid_field};
 
 pub(super) fn router() -> Router<AppState> {
@@ -156,7 +157,7 @@ pub async fn set_user_away(
 ) -> ApiResult<Json<AwayOut>> {
     let caller = auth.caller();
     coverage::require_administrator(&caller)?;
-    let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: UserId = path_id(&id)?;
     let saved = coverage::set_away(&state.app(), &caller, id, input.typed()?).await?;
     Ok(Json(saved.into()))
 }
@@ -176,7 +177,7 @@ pub async fn clear_user_away(
 ) -> ApiResult<StatusCode> {
     let caller = auth.caller();
     coverage::require_administrator(&caller)?;
-    let id: UserId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: UserId = path_id(&id)?;
     coverage::clear_away(&state.app(), &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, Authenticated};
 
 pub(super) fn router() -> Router<AppState> {
@@ -89,7 +90,7 @@ pub async fn create_draft(
 ) -> ApiResult<(StatusCode, Json<DraftOut>)> {
     let caller = auth.caller();
     carethread_app::threads::require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(&id)?;
     let ask = DraftReply { situation: input.situation, facts: input.facts, expected_time: input.expected_time };
     let Drafted { id, draft, created_at: now } = drafting::draft_reply(&state.app(), &caller, id, ask).await?;
     state.metrics.draft_generated();
@@ -212,7 +213,7 @@ pub async fn delete_quick_reply(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id: carethread_core::ids::QuickReplyId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: carethread_core::ids::QuickReplyId = path_id(&id)?;
     quick_replies::delete_quick_reply(&state.app(), &auth.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -235,7 +236,7 @@ pub async fn expand_quick_reply(
     auth: Authenticated,
     Path((id, code)): Path<(String, String)>,
 ) -> ApiResult<Json<ExpandedQuickReply>> {
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(&id)?;
     let expanded = quick_replies::expand_quick_reply(&state.app(), &auth.caller(), id, &code).await?;
     Ok(Json(ExpandedQuickReply { code: expanded.code, body: expanded.body }))
 }

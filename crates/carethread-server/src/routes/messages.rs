@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::dto::SentMessage;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, Authenticated};
 use crate::sending::{add_to_thread, idempotency, multipart_error};
 use crate::thread_views::{load_thread, may_add, require_messaging};
@@ -199,8 +200,8 @@ pub async fn get_attachment(
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     require_messaging(&auth)?;
-    let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
-    let attachment_id: AttachmentId = attachment_id.parse().map_err(|_| ApiError::NotFound)?;
+    let thread: ThreadId = path_id(&id)?;
+    let attachment_id: AttachmentId = path_id(&attachment_id)?;
     let (view, bytes) = composing::read_attachment(&state.app(), &auth.caller(), thread, attachment_id).await?;
     let a = &view.attachment;
     let ascii_name: String = a.file_name.as_str().chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();

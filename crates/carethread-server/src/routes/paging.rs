@@ -12,8 +12,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::Authenticated;
+use crate::extract::path_id;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/threads/{id}/pages", get(thread_pages))
@@ -94,7 +95,7 @@ pub async fn thread_pages(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ThreadPagesOut>> {
     let caller = auth.caller();
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(&id)?;
     let status = paging_status(&state.app(), &caller, id).await?;
     Ok(Json(pages_out(&status)))
 }

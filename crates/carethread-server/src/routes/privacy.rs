@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::dto::{PersonOut, ThreadDetail};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, ApiQuery, Authenticated, parse_uuid_field};
 use crate::thread_views::thread_detail;
 
@@ -307,7 +308,7 @@ pub async fn revoke_grant(
     auth: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id: uuid::Uuid = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: uuid::Uuid = path_id(&id)?;
     grants::revoke_grant(&state.app(), &auth.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -337,7 +338,7 @@ pub async fn break_glass(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<BreakGlassIn>,
 ) -> ApiResult<Json<ThreadDetail>> {
-    let id: carethread_core::ids::ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: carethread_core::ids::ThreadId = path_id(&id)?;
     let opened = emergency::break_glass(&state.app(), &auth.caller(), id, &input.reason).await?;
     Ok(Json(thread_detail(&state, &auth, opened.thread.id).await?))
 }

@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::dto::{SafetyNotice, ThreadDetail, ThreadList, thread_url};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::parse_uuid_field;
+use crate::extract::path_id;
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
 use crate::sending::idempotency;
 use crate::thread_views::{detail_of, list_items, require_messaging, thread_detail};
@@ -196,7 +197,7 @@ pub async fn get_thread(
 ) -> ApiResult<Json<ThreadDetail>> {
     let caller = auth.caller();
     threads::require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(&id)?;
     let view = threads::open_thread(&state.app(), &caller, id).await?;
     Ok(Json(detail_of(&state, &auth, &view).await?))
 }
@@ -248,7 +249,7 @@ pub async fn update_thread(
     let change = thread_change(&auth, input)?;
     let caller = auth.caller();
     threads::require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(&id)?;
     let thread = threads::update_thread(&state.app(), &caller, id, change).await?;
     Ok(Json(thread_detail(&state, &auth, thread.id).await?))
 }
@@ -301,7 +302,7 @@ pub async fn set_confidential(
 ) -> ApiResult<Json<ThreadDetail>> {
     let caller = auth.caller();
     threads::require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(&id)?;
     threads::set_confidential(&state.app(), &caller, id, input.confidential).await?;
     Ok(Json(thread_detail(&state, &auth, id).await?))
 }

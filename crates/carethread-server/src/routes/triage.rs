@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::dto::ThreadDetail;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, Authenticated};
 pub use crate::settings_views::TriageSettingsOut;
 use crate::settings_views::settings_out;
@@ -63,7 +64,7 @@ pub async fn retriage(
     };
     let caller = auth.caller();
     carethread_app::threads::require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(&id)?;
     retriage::retriage(&state.app(), &caller, id, change).await?;
     state.metrics.triage_overridden();
     Ok(Json(thread_detail(&state, &auth, id).await?))

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
 
 pub(super) fn router() -> Router<AppState> {
@@ -119,7 +120,7 @@ pub async fn request_visit(
     ApiJson(input): ApiJson<VisitIn>,
 ) -> ApiResult<(StatusCode, Json<VisitCreated>)> {
     let caller = auth.caller();
-    let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let thread: ThreadId = path_id(&id)?;
     let kind = VisitKind::parse(&input.kind)?;
     let id = visits::request_visit(&state.app(), &caller, thread, RequestVisit { kind, reason: input.reason }).await?;
     Ok((StatusCode::CREATED, Json(VisitCreated { id: id.to_string() })))
@@ -158,7 +159,7 @@ pub async fn update_visit_request(
     ApiJson(input): ApiJson<VisitStatusIn>,
 ) -> ApiResult<StatusCode> {
     let caller = auth.caller();
-    let id: VisitRequestId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: VisitRequestId = path_id(&id)?;
     let status = VisitStatus::parse(&input.status)?;
     visits::set_visit_status(&state.app(), &caller, id, status).await?;
     Ok(StatusCode::NO_CONTENT)

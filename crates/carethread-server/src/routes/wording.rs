@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::path_id;
 use crate::extract::{ApiJson, Authenticated};
 
 pub(super) fn router() -> Router<AppState> {
@@ -140,7 +141,7 @@ pub async fn check_wording(
         // Malformed ids answer like threads the caller may not see.
         Some(raw) if policy::works_in_baskets(caller.user.role) => {
             threads::require_messaging(&caller)?;
-            Some(raw.parse::<ThreadId>().map_err(|_| ApiError::NotFound)?)
+            Some(path_id::<ThreadId>(raw)?)
         }
         _ => None,
     };

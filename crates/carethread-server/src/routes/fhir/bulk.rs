@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use carethread_app::bulk_export::{self, ExportRequest};
-use carethread_core::ids::{ExportId, PoolId};
+use carethread_core::ids::PoolId;
 use carethread_fhir::smart::Permission;
 use carethread_store::{BulkExport, ExportStatus};
 use chrono::{DateTime, Utc};
@@ -21,6 +21,7 @@ use super::{FhirError, base_url, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
+use crate::extract::path_id;
 
 /// What the kick-off's query string asks for.
 struct KickOff {
@@ -112,12 +113,8 @@ pub(super) async fn group_export(
     query: RawQuery,
 ) -> Result<Response, FhirError> {
     let FhirCaller(auth) = auth?;
-    let pool: PoolId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let pool: PoolId = path_id(&id)?;
     kick_off(state, headers, auth, query, Some(pool)).await
-}
-
-fn export_id(raw: &str) -> Result<ExportId, FhirError> {
-    raw.parse().map_err(|_| ApiError::NotFound.into())
 }
 
 /// The manifest of a completed export.
@@ -151,7 +148,7 @@ pub(super) async fn status(
     Path(id): Path<String>,
 ) -> Result<Response, FhirError> {
     let FhirCaller(auth) = auth?;
-    let export = bulk_export::export_status(&state.app(), &auth.caller(), export_id(&id)?).await?;
+    let export = bulk_export::export_status(&state.app(), &auth.caller(), path_id(&id)?).await?;
     let expires = export.expires_at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let mut response = match &export.status {
         ExportStatus::InProgress => {
@@ -178,7 +175,7 @@ pub(super) async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Response, FhirError> {
     let FhirCaller(auth) = auth?;
-    bulk_export::cancel_export(&state.app(), &auth.caller(), export_id(&id)?).await?;
+    bulk_export::cancel_export(&state.app(), &auth.caller(), path_id(&id)?).await?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
@@ -189,7 +186,7 @@ pub(super) async fn file(
     Path((id, resource_type, part)): Path<(String, String, u32)>,
 ) -> Result<Response, FhirError> {
     let FhirCaller(auth) = auth?;
-    let ndjson = bulk_export::export_file(&state.app(), &auth.caller(), export_id(&id)?, &resource_type, part).await?;
+    let ndjson = bulk_export::export_file(&state.app(), &auth.caller(), path_id(&id)?, &resource_type, part).await?;
     let mut response = ndjson.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/fhir+ndjson"));
     Ok(response)

@@ -153,7 +153,7 @@ pub(crate) fn path_id<T: std::str::FromStr>(
     id: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<T, FhirError> {
     let Ok(axum::extract::Path(raw)) = id else { return Err(ApiError::NotFound.into()) };
-    raw.parse().map_err(|_| ApiError::NotFound.into())
+    Ok(crate::extract::path_id(&raw)?)
 }
 
 /// A search's query string as name–value pairs; one that cannot be read is a 400.

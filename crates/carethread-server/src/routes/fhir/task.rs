@@ -13,6 +13,7 @@ use super::extract::{FhirCaller, Reading, Searching};
 use super::{Fhir, FhirError, FhirResult, base_url, party, query_pairs};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::path_id;
 
 fn pool(pool: &PoolRef) -> PoolFacts {
     PoolFacts { id: pool.id, slug: pool.slug.clone(), name: pool.name.clone() }
@@ -50,7 +51,7 @@ pub(super) async fn update(
 ) -> FhirResult {
     let FhirCaller(auth) = auth?;
     let Ok(Path(raw)) = id else { return Err(ApiError::NotFound.into()) };
-    let id: ThreadId = raw.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(&raw)?;
     let resource: serde_json::Value =
         serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("the request body is not valid JSON".into()))?;
     let update = TaskUpdate::parse(&resource, &raw)?;

@@ -20,6 +20,7 @@ use super::pages::api_error_in;
 use super::{CheckedSession, Text, WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::path_id;
 
 pub(super) const PATH: &str = "/away";
 
@@ -48,7 +49,7 @@ fn own(session: &WebSession) -> Whose {
 async fn someone(state: &AppState, session: &WebSession, raw: &str) -> Result<Whose, ApiError> {
     let caller = session.auth.caller();
     coverage::require_administrator(&caller)?;
-    let person: UserId = raw.parse().map_err(|_| ApiError::NotFound)?;
+    let person: UserId = path_id(raw)?;
     let name = coverage::person_name(&state.app(), &caller, person).await?;
     Ok(Whose { person, name: Some(name), path: format!("/admin/users/{person}/away") })
 }

@@ -115,7 +115,7 @@ async fn act_on_held(
     }
     let result = async {
         let id = path_id(&id)?;
-        let held: HeldReplyId = held.parse().map_err(|_| ApiError::NotFound)?;
+        let held: HeldReplyId = path_id(&held)?;
         let (app, caller) = (state.app(), session.auth.caller());
         match form.action.as_str() {
             "release" => release::release_now(&app, &caller, id, held).await.map(|_| ())?,

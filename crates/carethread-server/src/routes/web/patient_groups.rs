@@ -18,6 +18,7 @@ use super::pages::api_error_in;
 use super::{WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::path_id;
 
 /// The dimensions the form always offers.
 const OFFERED: [&str; 4] = ["payer", "sex", "race", "ethnicity"];
@@ -73,10 +74,6 @@ impl GroupsForm {
     }
 }
 
-fn patient(raw: &str) -> Result<UserId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
-}
-
 async fn show(State(state): State<AppState>, session: WebSession, Path(id): Path<String>) -> Response {
     view(&state, &session, &id, None, None).await
 }
@@ -90,7 +87,7 @@ async fn view(
 ) -> Response {
     let text = session.text;
     let found = async {
-        let id = patient(id)?;
+        let id: UserId = path_id(id)?;
         let found = equity::patient_groups(&state.app(), &session.auth.caller(), id).await?;
         Ok::<_, ApiError>((found.groups, found.patient.display_name.as_str().to_owned()))
     }
@@ -142,7 +139,7 @@ async fn save(
         return refused;
     }
     let result = async {
-        let patient = patient(&id)?;
+        let patient: UserId = path_id(&id)?;
         equity::set_patient_groups(&state.app(), &session.auth.caller(), patient, &form.typed()).await?;
         Ok::<_, ApiError>(())
     }

@@ -18,6 +18,7 @@ use super::pages::api_error_in;
 use super::{WebSession, error_page};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::path_id;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/threads/{id}/manage", post(manage))
@@ -101,7 +102,7 @@ async fn manage(
 async fn change_thread(state: &AppState, session: &WebSession, id: &str, change: ChangeThread) -> Result<(), ApiError> {
     let caller = session.auth.caller();
     threads::require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(id)?;
     threads::update_thread(&state.app(), &caller, id, change).await?;
     Ok(())
 }
@@ -121,7 +122,7 @@ async fn retriage_thread(
     };
     let caller = session.auth.caller();
     threads::require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(id)?;
     retriage::retriage(&state.app(), &caller, id, change).await?;
     state.metrics.triage_overridden();
     Ok(())
@@ -131,7 +132,7 @@ async fn retriage_thread(
 /// internal note that says where it went; the move and the note are written
 /// together by the application layer.
 async fn forward(state: &AppState, session: &WebSession, id: &str, form: ManageForm) -> Result<(), ApiError> {
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(id)?;
     let assignee = match form.assignee.as_str() {
         "" => None,
         raw => Some(raw.parse().map_err(|_| ApiError::invalid("assignee", "names no colleague"))?),

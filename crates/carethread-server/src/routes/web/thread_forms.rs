@@ -19,6 +19,7 @@ use super::{CheckedSession, PostedForm, WebSession};
 use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::ApiError;
+use crate::extract::path_id;
 use crate::sending::send_composed;
 use carethread_app::composing::{ComposedMessage, check_files};
 use carethread_app::drafting::{DraftReply, draft_reply};
@@ -181,7 +182,7 @@ pub(super) async fn confidential(
     let caller = session.auth.caller();
     let changed = async {
         require_messaging(&caller)?;
-        let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+        let thread: ThreadId = path_id(&id)?;
         set_confidential(&state.app(), &caller, thread, confidential).await?;
         Ok::<(), ApiError>(())
     }
@@ -279,7 +280,7 @@ pub(super) async fn draft(
     let made = async {
         let caller = session.auth.caller();
         require_messaging(&caller)?;
-        let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+        let thread: ThreadId = path_id(&id)?;
         let drafted = draft_reply(&state.app(), &caller, thread, DraftReply::default()).await?;
         state.metrics.draft_generated();
         Ok::<_, ApiError>(drafted)

@@ -14,6 +14,7 @@ use super::{WebSession, page};
 use crate::AppState;
 use crate::dto::{MessageOut, ThreadDetail, ThreadListItem};
 use crate::error::ApiError;
+use crate::extract::path_id;
 
 use super::form_error::FormError;
 use super::inbasket::visible_threads;
@@ -32,7 +33,7 @@ pub(super) use reply::{check_wording, quick_reply};
 pub(super) async fn load(state: &AppState, session: &WebSession, id: &str) -> Result<ThreadDetail, ApiError> {
     let caller = session.auth.caller();
     threads::require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(id)?;
     let view = threads::open_thread(&state.app(), &caller, id).await?;
     crate::thread_views::detail_of(state, &session.auth, &view).await
 }
@@ -107,7 +108,7 @@ pub(super) async fn staff_context(
     let may_mark_confidential =
         d.patient.id == session.auth.user.id.to_string() && super::compose::may_mark_confidential(state, session);
     if !session.auth.user.role.is_staff() {
-        let id = d.id.parse().map_err(|_| ApiError::NotFound)?;
+        let id = path_id(&d.id)?;
         let interpreter = carethread_app::guidance::for_thread(&state.app(), &session.auth.caller(), id).await?;
         let billing = super::billing::for_thread(state, session, &d.id).await?;
         return Ok(StaffContext { may_reply, may_mark_confidential, interpreter, billing, ..StaffContext::default() });

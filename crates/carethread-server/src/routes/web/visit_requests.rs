@@ -15,6 +15,7 @@ use super::pages::api_error_in;
 use super::{WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::path_id;
 
 /// Where the page lives.
 pub(super) const PATH: &str = "/visit-requests";
@@ -132,7 +133,7 @@ async fn set_status(
         return refused;
     }
     let result = async {
-        let id: VisitRequestId = id.parse().map_err(|_| ApiError::NotFound)?;
+        let id: VisitRequestId = path_id(&id)?;
         let status = VisitStatus::parse(&form.status)?;
         visits::set_visit_status(&state.app(), &session.auth.caller(), id, status).await?;
         Ok::<_, ApiError>(())

@@ -13,6 +13,7 @@ use maud::{Markup, html};
 use super::{Text, WebSession};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::path_id;
 use carethread_app::threads::{authorize_thread, require_messaging};
 use carethread_app::wording::{crisis_of, patient_language};
 use carethread_core::ids::ThreadId;
@@ -26,7 +27,7 @@ pub(super) async fn for_thread(
 ) -> Result<(Readability, Vec<EmergencyProblem>), ApiError> {
     let (app, caller) = (state.app(), session.auth.caller());
     require_messaging(&caller)?;
-    let id: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let id: ThreadId = path_id(id)?;
     let thread = authorize_thread(&app, &caller, id, carethread_core::policy::ThreadAction::Reply).await?;
     let language = patient_language(&app, thread.patient_id).await?;
     let emergency = match crisis_of(&app, &thread).await? {

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::AppState;
 use crate::admin_views::CareTeamOut;
-use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
+use crate::extract::path_id;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 
@@ -94,7 +94,7 @@ pub(super) async fn change_care_team(
     guard!(session, form);
     let caller = session.auth.caller();
     let result = async {
-        let patient: UserId = form.patient.parse().map_err(|_| ApiError::NotFound)?;
+        let patient: UserId = path_id(&form.patient)?;
         let staff = parse_uuid_field::<UserId>("staff_id", &form.staff)?;
         let member = form.action == "add";
         Ok(teams::set_care_team_member(&state.app(), Operator::Person(&caller), patient, staff, member).await?)

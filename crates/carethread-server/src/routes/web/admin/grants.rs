@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::{AdminSession, Shown, admin_page, saved_or_again, table_region, with_accounts};
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
-use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
+use crate::extract::path_id;
 use crate::routes::web::form_error::FormError;
 use crate::routes::web::{WebSession, end_of_day};
 
@@ -136,7 +136,7 @@ pub(super) async fn change_grants(
     let revoke = form.action == "revoke";
     let result = async {
         if revoke {
-            let id: uuid::Uuid = form.grant.parse().map_err(|_| ApiError::NotFound)?;
+            let id: uuid::Uuid = path_id(&form.grant)?;
             return Ok(grants::revoke_grant(&app, &caller, id).await?);
         }
         let input = GrantProxy {

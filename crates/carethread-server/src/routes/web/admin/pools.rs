@@ -13,8 +13,8 @@ use super::{
 };
 use crate::AppState;
 use crate::admin_views::PoolMembersOut;
-use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
+use crate::extract::path_id;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 
@@ -147,7 +147,7 @@ pub(super) async fn change_pools(
             teams::create_pool(&app, by, &form.slug, &form.name).await?;
             return Ok(());
         }
-        let pool: PoolId = form.pool.parse().map_err(|_| ApiError::NotFound)?;
+        let pool: PoolId = path_id(&form.pool)?;
         if form.action == "lead" {
             let lead = Some(form.staff.as_str()).filter(|s| !s.is_empty());
             let lead = lead.map(|id| parse_uuid_field::<UserId>("lead_user_id", id)).transpose()?;

@@ -26,6 +26,7 @@ use super::pages::api_error_in;
 use super::{Text, WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::path_id;
 
 /// The patient's consent page.
 pub(super) const CONSENT_PATH: &str = "/billing/consent";
@@ -277,7 +278,7 @@ async fn thread_form(
         return refused;
     }
     let result = async {
-        let thread: ThreadId = id.parse().map_err(|_| ApiError::NotFound)?;
+        let thread: ThreadId = path_id(id)?;
         act(thread).await?;
         Ok::<_, ApiError>(thread)
     }
