@@ -173,7 +173,7 @@ async fn refuse<T>(
 async fn end_copied(app: &App, connection: &AppConnection, request: &AppTokenRequest, why: &str) -> AppResult<()> {
     let now = Utc::now();
     let audit = token_audit(connection, request, now).detail(why.to_owned()).denied();
-    if !app.store.end_app_connection(connection.id, None, now, &audit).await? {
+    if !app.store.end_app_connection(connection.id, None, &audit).await? {
         app.store.record_audit(vec![audit]).await?;
     }
     tracing::warn!(connection.id = %connection.id, "an app's code or refresh token was presented again; the connection ended");

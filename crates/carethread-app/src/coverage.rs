@@ -193,7 +193,7 @@ fn system_audit(now: DateTime<Utc>) -> AuditEvent {
 pub async fn hand_over_if_away(app: &App, person: UserId, now: DateTime<Utc>) -> AppResult<Vec<ThreadId>> {
     let absences = app.store.absences().await?;
     match covered_by(person, &absences, now) {
-        Some(coverer) => Ok(app.store.cover_threads(person, coverer, now, &system_audit(now)).await?),
+        Some(coverer) => Ok(app.store.cover_threads(person, coverer, &system_audit(now)).await?),
         None => Ok(Vec::new()),
     }
 }

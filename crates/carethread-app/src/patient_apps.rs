@@ -134,7 +134,7 @@ pub async fn connections(app: &App, caller: &Caller) -> AppResult<Vec<AppConnect
 /// Another person's connection answers as a missing one.
 pub async fn disconnect(app: &App, caller: &Caller, id: AppConnectionId) -> AppResult<()> {
     let audit = caller.audit(AuditAction::AppDisconnect);
-    if app.store.end_app_connection(id, Some(caller.user.id), Utc::now(), &audit).await? {
+    if app.store.end_app_connection(id, Some(caller.user.id), &audit).await? {
         tracing::info!(connection.id = %id, "app disconnected by the patient");
         Ok(())
     } else {

@@ -65,9 +65,5 @@ pub async fn set_legal_hold(app: &App, by: Operator<'_>, patient: UserId, reason
     };
     let what = if reason.is_some() { "legal hold set" } else { "legal hold released" };
     let audit = entry(by, AuditAction::LegalHold, what).patient(patient);
-    let actor = match by {
-        Operator::Person(caller) => Some(caller.user.id),
-        Operator::CommandLine => None,
-    };
-    Ok(app.store.set_legal_hold(patient, reason, actor, &audit).await?)
+    Ok(app.store.set_legal_hold(patient, reason, &audit).await?)
 }

@@ -9,7 +9,7 @@
 
 use carethread_core::ids::{SubscriptionId, UserId};
 use carethread_core::policy::ThreadAction;
-use carethread_store::{CursorMove, NewJob, Subscription, SubscriptionStatus, Topic};
+use carethread_store::{CursorMove, NewJob, StatusChange, Subscription, SubscriptionStatus, Topic};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::threads::{authorize_thread, require_messaging};
@@ -137,7 +137,7 @@ pub async fn list(app: &App, caller: &Caller) -> AppResult<Vec<Subscription>> {
 /// Ends a subscription the caller made: nothing more is sent.
 pub async fn end(app: &App, caller: &Caller, id: SubscriptionId) -> AppResult<()> {
     read(app, caller, id).await?;
-    app.store.set_subscription_status(id, None, SubscriptionStatus::Off, None).await?;
+    app.store.set_subscription_status(id, StatusChange::to(SubscriptionStatus::Off, None)).await?;
     Ok(())
 }
 
@@ -161,7 +161,7 @@ pub(crate) async fn scan_one(app: &App, subscription: &Subscription, now: DateTi
     let Some(last) = events.last() else { return Ok(()) };
     let Some(owner) = app.store.user(subscription.owner).await?.filter(|u| !u.disabled) else {
         let revoked = Some("the system was revoked");
-        app.store.set_subscription_status(subscription.id, None, SubscriptionStatus::Off, revoked).await?;
+        app.store.set_subscription_status(subscription.id, StatusChange::to(SubscriptionStatus::Off, revoked)).await?;
         return Ok(());
     };
     let caller = Caller { user: owner, client: None };

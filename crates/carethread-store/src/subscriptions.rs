@@ -27,6 +27,30 @@ impl Topic {
     }
 }
 
+/// A change of a subscription's status.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusChange<'a> {
+    /// The status it must still have for the change to apply (any, when `None`).
+    pub only_if: Option<SubscriptionStatus>,
+    pub to: SubscriptionStatus,
+    /// Why (a failed handshake, a revoked owner), kept with the status.
+    pub why: Option<&'a str>,
+}
+
+impl<'a> StatusChange<'a> {
+    /// To `to`, whatever the status is now.
+    #[must_use]
+    pub const fn to(to: SubscriptionStatus, why: Option<&'a str>) -> Self {
+        Self { only_if: None, to, why }
+    }
+
+    /// To `to`, only while the status is still `only_if`.
+    #[must_use]
+    pub const fn from(only_if: SubscriptionStatus, to: SubscriptionStatus, why: Option<&'a str>) -> Self {
+        Self { only_if: Some(only_if), to, why }
+    }
+}
+
 /// A subscription's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscriptionStatus {

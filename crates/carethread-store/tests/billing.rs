@@ -101,7 +101,7 @@ async fn billing_story(store: Arc<dyn Store>) {
     assert_eq!((threads[0].started_by, threads[0].purpose, threads[0].declined), (Role::Patient, None, false));
     assert_eq!(threads[0].messages.len(), 1, "the message's metadata, never its text");
     let mark = ThreadBillingMark { purpose: Some(MessagePurpose::Evaluation), declined: true };
-    store.set_thread_billing_mark(thread, mark, Some(doctor.id), &audit(&doctor)).await.expect("mark");
+    store.set_thread_billing_mark(thread, mark, &audit(&doctor)).await.expect("mark");
     assert_eq!(store.thread_billing_mark(thread).await.expect("mark"), mark);
 
     let utc = "UTC".parse().expect("time zone");

@@ -186,7 +186,7 @@ pub async fn choose_for_thread(app: &App, caller: &Caller, thread: ThreadId, cho
         let mut mark = app.store.thread_billing_mark(thread).await?;
         mark.declined = true;
         let audit = caller.audit(AuditAction::BillingChange).patient(found.patient_id).detail("thread not billable");
-        app.store.set_thread_billing_mark(thread, mark, Some(caller.user.id), &audit).await?;
+        app.store.set_thread_billing_mark(thread, mark, &audit).await?;
     }
     Ok(())
 }

@@ -137,7 +137,7 @@ pub async fn attest_at(
             .audit(AuditAction::BillingChange)
             .patient(found.patient_id)
             .detail(format!("purpose {}", input.purpose.as_str()));
-        app.store.set_thread_billing_mark(thread, mark, Some(caller.user.id), &audit).await?;
+        app.store.set_thread_billing_mark(thread, mark, &audit).await?;
     }
     let billing = load(app, &setup, found.patient_id).await?;
     let measure = period_of(&billing, caller.user.id, thread).ok_or_else(|| {

@@ -3,7 +3,7 @@
 //! outbox's backoff while the endpoint does not answer 2xx).
 
 use carethread_core::ids::SubscriptionId;
-use carethread_store::{JobEffects, Subscription, SubscriptionStatus};
+use carethread_store::{JobEffects, StatusChange, Subscription, SubscriptionStatus};
 use chrono::{DateTime, Utc};
 
 use super::runner::Outcome;
@@ -58,19 +58,16 @@ pub(super) async fn handshake(app: &App, id: SubscriptionId, now: DateTime<Utc>)
         Err(err) => return Outcome::Retry(format!("store: {err}")),
     };
     if let Err(why) = post(&subscription, &bundle(&subscription, true, 1, &[], now)).await {
-        let still = Some(SubscriptionStatus::Requested);
-        if let Err(err) = app.store.set_subscription_status(id, still, SubscriptionStatus::Requested, Some(&why)).await
-        {
+        let requested = SubscriptionStatus::Requested;
+        let change = StatusChange::from(requested, requested, Some(&why));
+        if let Err(err) = app.store.set_subscription_status(id, change).await {
             tracing::warn!(subscription.id = %id, error = %err, "could not record a failed handshake");
         }
         return Outcome::Retry(why);
     }
     // Only a subscription still waiting becomes active (not one ended meanwhile).
-    match app
-        .store
-        .set_subscription_status(id, Some(SubscriptionStatus::Requested), SubscriptionStatus::Active, None)
-        .await
-    {
+    let change = StatusChange::from(SubscriptionStatus::Requested, SubscriptionStatus::Active, None);
+    match app.store.set_subscription_status(id, change).await {
         Ok(_) => Outcome::Done(JobEffects::default()),
         Err(err) => Outcome::Retry(format!("store: {err}")),
     }

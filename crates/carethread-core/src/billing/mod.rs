@@ -24,6 +24,19 @@
 //!    stops billing, the attested minutes and the clinician's billing class
 //!    give the [`EVisitCode`].
 
+/// Read-only accessors for a value type's `Copy` fields, each returning the field.
+macro_rules! getters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty),+ $(,)?) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub const fn $field(&self) -> $ty {
+                self.$field
+            }
+        )+
+    };
+}
+
 /// An enum of stable codes: `as_str` for storage and the API, `parse` for
 /// reading them back, serde using the same codes.
 macro_rules! code_enum {

@@ -35,16 +35,11 @@ impl BillingPeriod {
         Self { start: first_review, end: add_local_days(first_review, PERIOD_DAYS, tz) }
     }
 
-    /// The first review.
-    #[must_use]
-    pub const fn start(&self) -> DateTime<Utc> {
-        self.start
-    }
-
-    /// The first instant after the period.
-    #[must_use]
-    pub const fn end(&self) -> DateTime<Utc> {
-        self.end
+    getters! {
+        /// The first review.
+        start: DateTime<Utc>,
+        /// The first instant after the period.
+        end: DateTime<Utc>,
     }
 
     #[must_use]

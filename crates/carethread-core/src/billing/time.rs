@@ -66,25 +66,7 @@ impl ActivityInterval {
         Ok(Self { clinician, thread, start, end })
     }
 
-    #[must_use]
-    pub const fn clinician(&self) -> UserId {
-        self.clinician
-    }
-
-    #[must_use]
-    pub const fn thread(&self) -> ThreadId {
-        self.thread
-    }
-
-    #[must_use]
-    pub const fn start(&self) -> DateTime<Utc> {
-        self.start
-    }
-
-    #[must_use]
-    pub const fn end(&self) -> DateTime<Utc> {
-        self.end
-    }
+    getters! { clinician: UserId, thread: ThreadId, start: DateTime<Utc>, end: DateTime<Utc> }
 
     #[must_use]
     pub fn duration(&self) -> TimeDelta {

@@ -321,10 +321,9 @@ impl<B: Backend> crate::Billing for B {
         &self,
         thread: ThreadId,
         mark: ThreadBillingMark,
-        by: Option<UserId>,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let now = audit.at;
+        let (now, by) = (audit.at, audit.actor_id);
         let id = thread.to_string();
         self.sql()
             .audited(async |conn| {

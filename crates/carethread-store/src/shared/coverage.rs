@@ -104,13 +104,8 @@ impl<B: Backend> crate::Coverage for B {
             .await
     }
 
-    async fn cover_threads(
-        &self,
-        person: UserId,
-        coverer: Coverer,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<Vec<ThreadId>> {
+    async fn cover_threads(&self, person: UserId, coverer: Coverer, audit: &AuditEvent) -> StoreResult<Vec<ThreadId>> {
+        let now = audit.at;
         let (to_user, to_pool) = coverer_columns(coverer);
         self.sql()
             .audited(async |conn| {

@@ -268,9 +268,9 @@ impl<B: Backend> crate::PatientApps for B {
         &self,
         id: AppConnectionId,
         user: Option<UserId>,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
+        let now = audit.at;
         self.sql()
             .audited(async |conn| {
                 let in_force = sqlx::query::<B::D>(

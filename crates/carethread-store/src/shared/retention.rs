@@ -34,14 +34,8 @@ const PURGE: &[&str] = &[
 
 #[async_trait]
 impl<B: Backend> crate::Retention for B {
-    async fn set_legal_hold(
-        &self,
-        patient: UserId,
-        hold: Option<&str>,
-        by: Option<UserId>,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool> {
-        let now = audit.at;
+    async fn set_legal_hold(&self, patient: UserId, hold: Option<&str>, audit: &AuditEvent) -> StoreResult<bool> {
+        let (now, by) = (audit.at, audit.actor_id);
         let audit = with_target(std::slice::from_ref(audit), "user", &patient.to_string());
         self.sql()
             .audited(async |conn| {

@@ -8,7 +8,7 @@ use carethread_core::ids::SubscriptionId;
 use super::backend::Backend;
 use super::prelude::*;
 
-use crate::{CursorMove, NewJob, Subscription, SubscriptionStatus, Topic, TopicEvent};
+use crate::{CursorMove, NewJob, StatusChange, Subscription, SubscriptionStatus, Topic, TopicEvent};
 
 const SUBSCRIPTION_COLS: &str = "id, owner_id, topic, patient_id, endpoint, fhir_base, headers, status, error, cursor_at, cursor_id, events, created_at";
 
@@ -88,13 +88,8 @@ impl<B: Backend> crate::Subscriptions for B {
         self.sql().read_subscriptions("status = $1", "active").await
     }
 
-    async fn set_subscription_status(
-        &self,
-        id: SubscriptionId,
-        only_if: Option<SubscriptionStatus>,
-        status: SubscriptionStatus,
-        error: Option<&str>,
-    ) -> StoreResult<bool> {
+    async fn set_subscription_status(&self, id: SubscriptionId, change: StatusChange<'_>) -> StoreResult<bool> {
+        let StatusChange { only_if, to: status, why: error } = change;
         let changed = sqlx::query::<B::D>(
             "UPDATE subscriptions SET status = $2, error = $3 WHERE id = $1 AND ($4 = '' OR status = $4)",
         )

@@ -61,12 +61,12 @@ pub trait Billing: Send + Sync {
     /// A thread's billing mark (default when none was set).
     async fn thread_billing_mark(&self, thread: ThreadId) -> StoreResult<ThreadBillingMark>;
 
-    /// Sets a thread's billing mark, with its audit entry.
+    /// Sets a thread's billing mark, with its audit entry (whose actor and
+    /// time it records as who set it and when).
     async fn set_thread_billing_mark(
         &self,
         thread: ThreadId,
         mark: ThreadBillingMark,
-        by: Option<UserId>,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
 

@@ -47,14 +47,8 @@ pub trait Coverage: Send + Sync {
     /// Moves the threads assigned to `person` that are not closed to
     /// `coverer` (a colleague, or a pool where they wait unassigned),
     /// remembering each so it can come back; one audit entry per thread,
-    /// made from `audit`. Answers the threads moved.
-    async fn cover_threads(
-        &self,
-        person: UserId,
-        coverer: Coverer,
-        now: DateTime<Utc>,
-        audit: &AuditEvent,
-    ) -> StoreResult<Vec<ThreadId>>;
+    /// made from `audit` (and at its time). Answers the threads moved.
+    async fn cover_threads(&self, person: UserId, coverer: Coverer, audit: &AuditEvent) -> StoreResult<Vec<ThreadId>>;
 
     /// Gives `person` back the threads moved to their coverer that are still
     /// where they were moved and not closed (the core's `comes_back`), into

@@ -43,12 +43,11 @@ pub trait PatientApps: Send + Sync {
     ) -> StoreResult<bool>;
     /// Ends a connection (of `user`, when given): its refresh token and its
     /// access token stop working. `false` when there is no such connection
-    /// in force.
+    /// in force. It ends at the audit entry's time.
     async fn end_app_connection(
         &self,
         id: AppConnectionId,
         user: Option<UserId>,
-        now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
     /// The apps a person has connected and not disconnected, newest first.

@@ -23,14 +23,9 @@ pub struct LegalHold {
 pub trait Retention: Send + Sync {
     /// Puts the patient under hold (`Some(reason)`, replacing an earlier
     /// reason) or releases her (`None`); false when releasing a patient who
-    /// was not under hold.
-    async fn set_legal_hold(
-        &self,
-        patient: UserId,
-        hold: Option<&str>,
-        by: Option<UserId>,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool>;
+    /// was not under hold. The audit entry's actor and time are recorded as
+    /// who set the hold and when.
+    async fn set_legal_hold(&self, patient: UserId, hold: Option<&str>, audit: &AuditEvent) -> StoreResult<bool>;
 
     /// Every patient under hold.
     async fn legal_holds(&self) -> StoreResult<Vec<LegalHold>>;

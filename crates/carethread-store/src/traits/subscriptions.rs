@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use carethread_core::ids::{SubscriptionId, UserId};
 use chrono::{DateTime, Utc};
 
-use crate::{CursorMove, NewJob, StoreResult, Subscription, SubscriptionStatus, Topic, TopicEvent};
+use crate::{CursorMove, NewJob, StatusChange, StoreResult, Subscription, Topic, TopicEvent};
 
 #[async_trait]
 pub trait Subscriptions: Send + Sync {
@@ -15,15 +15,8 @@ pub trait Subscriptions: Send + Sync {
     async fn subscriptions_of(&self, owner: UserId) -> StoreResult<Vec<Subscription>>;
     /// Every active subscription.
     async fn active_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
-    /// Sets the status (and why, for an error), only while it is `only_if`
-    /// when that is given; `false` when nothing changed.
-    async fn set_subscription_status(
-        &self,
-        id: SubscriptionId,
-        only_if: Option<SubscriptionStatus>,
-        status: SubscriptionStatus,
-        error: Option<&str>,
-    ) -> StoreResult<bool>;
+    /// Changes the status as `change` says; `false` when nothing changed.
+    async fn set_subscription_status(&self, id: SubscriptionId, change: StatusChange<'_>) -> StoreResult<bool>;
     /// The topic's events after the cursor and at or before `until`, oldest
     /// first, at most `limit`.
     async fn topic_events(
