@@ -18,20 +18,51 @@ use chrono::{NaiveTime, Utc};
 
 use crate::{App, AppError, AppResult, Caller};
 
-/// Preferences as typed in a form or sent as JSON: every field raw, an
-/// empty or missing one meaning "none" (the account's language, for
-/// `language`). Parsed in one place, [`parse`], whatever the interface.
-#[derive(Debug, Clone, Default)]
-pub struct PreferencesInput {
+/// How a person is notified, as text: typed in a form or sent as JSON (every
+/// field raw, an empty or missing one meaning "none", and the account's
+/// language for `language`), and shown back the same way. Parsed in one
+/// place, [`parse`], whatever the interface. Addresses are the person's
+/// alone: shown to them, never logged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    serde(deny_unknown_fields),
+    schema(
+        as = Notifications,
+        description = "How a person is notified, all at once (what a change leaves out is cleared). Addresses are theirs alone: shown to them, never logged."
+    )
+)]
+pub struct PreferencesText {
+    /// An e-mail address; required when `channel` is `email`.
     pub email: Option<String>,
+    /// A mobile number with its country code (`+1 555 010 0199`; shown as `+`
+    /// and digits); required when `channel` is `sms`.
     pub phone: Option<String>,
-    /// `email`, `sms` or `none`.
+    /// `email`, `sms` or `none` (no notices: look in the portal).
     pub channel: String,
-    /// `HH:MM`, 24-hour clock; both or neither.
+    /// Start of the quiet hours, `HH:MM` (24-hour clock, the clinic's time
+    /// zone); with `quiet_end`, or neither.
     pub quiet_start: Option<String>,
+    /// End of the quiet hours, `HH:MM`; may be earlier than the start (over
+    /// midnight). Notices held back go out then.
     pub quiet_end: Option<String>,
-    /// `en` or `es`.
+    /// `en` or `es`: the language of notices; `null` for the account's language.
     pub language: Option<String>,
+}
+
+impl From<&ContactPreferences> for PreferencesText {
+    fn from(p: &ContactPreferences) -> Self {
+        let hhmm = |t: NaiveTime| t.format("%H:%M").to_string();
+        Self {
+            email: p.email.as_ref().map(|e| e.as_str().to_owned()),
+            phone: p.phone.as_ref().map(|n| n.as_str().to_owned()),
+            channel: p.channel.as_str().to_owned(),
+            quiet_start: p.quiet_hours.map(|q| hhmm(q.start)),
+            quiet_end: p.quiet_hours.map(|q| hhmm(q.end)),
+            language: p.language.map(|l| l.as_str().to_owned()),
+        }
+    }
 }
 
 /// A field's text, trimmed, when something was typed in it.
@@ -49,7 +80,7 @@ fn time_of_day(field: &'static str, raw: &str) -> AppResult<NaiveTime> {
 /// Parses typed preferences: each value by the core type that defines it,
 /// then the rules that tie them together (text messages need a number,
 /// e-mails an address, quiet hours a start and an end that differ).
-pub fn parse(input: &PreferencesInput) -> AppResult<ContactPreferences> {
+pub fn parse(input: &PreferencesText) -> AppResult<ContactPreferences> {
     let email = given(input.email.as_ref()).map(EmailAddress::parse).transpose()?;
     let phone = given(input.phone.as_ref()).map(PhoneNumber::parse).transpose()?;
     let channel: NotifyChannel =
@@ -115,7 +146,7 @@ pub async fn set_preferences(
     app: &App,
     caller: &Caller,
     person: UserId,
-    input: &PreferencesInput,
+    input: &PreferencesText,
 ) -> AppResult<ContactPreferences> {
     allowed(app, caller, person).await?;
     let preferences = parse(input)?;
@@ -170,11 +201,11 @@ pub async fn unsubscribe(app: &App, token: &str, client: Option<String>) -> AppR
 mod tests {
     use super::*;
 
-    fn input(channel: &str) -> PreferencesInput {
-        PreferencesInput { channel: channel.to_owned(), ..PreferencesInput::default() }
+    fn input(channel: &str) -> PreferencesText {
+        PreferencesText { channel: channel.to_owned(), ..PreferencesText::default() }
     }
 
-    fn refused_field(input: &PreferencesInput) -> String {
+    fn refused_field(input: &PreferencesText) -> String {
         match parse(input) {
             Err(AppError::Invalid { field, .. }) => field,
             other => panic!("expected a refusal, got {other:?}"),
@@ -183,7 +214,7 @@ mod tests {
 
     #[test]
     fn email_with_quiet_hours_and_spanish_is_parsed_into_core_types() {
-        let typed = PreferencesInput {
+        let typed = PreferencesText {
             email: Some(" ana@Example.ORG ".into()),
             phone: Some(String::new()),
             quiet_start: Some("22:00".into()),
@@ -203,7 +234,7 @@ mod tests {
     #[test]
     fn text_messages_without_a_number_are_refused_on_the_phone_field() {
         assert_eq!(refused_field(&input("sms")), "phone");
-        let with_number = PreferencesInput { phone: Some("+1 555 010 0199".into()), ..input("sms") };
+        let with_number = PreferencesText { phone: Some("+1 555 010 0199".into()), ..input("sms") };
         assert_eq!(
             parse(&with_number).expect("valid").phone.map(|p| p.as_str().to_owned()),
             Some("+15550100199".into())
@@ -213,29 +244,21 @@ mod tests {
     #[test]
     fn each_bad_value_is_refused_on_its_own_field_without_repeating_it() {
         let cases = [
-            (PreferencesInput { email: Some("ana@".into()), ..input("email") }, "email"),
-            (PreferencesInput { phone: Some("555 0199".into()), ..input("none") }, "phone"),
+            (PreferencesText { email: Some("ana@".into()), ..input("email") }, "email"),
+            (PreferencesText { phone: Some("555 0199".into()), ..input("none") }, "phone"),
             (input("pager"), "channel"),
             (input("email"), "email"),
             (
-                PreferencesInput {
-                    quiet_start: Some("25:00".into()),
-                    quiet_end: Some("07:00".into()),
-                    ..input("none")
-                },
+                PreferencesText { quiet_start: Some("25:00".into()), quiet_end: Some("07:00".into()), ..input("none") },
                 "quiet_start",
             ),
-            (PreferencesInput { quiet_start: Some("22:00".into()), ..input("none") }, "quiet_end"),
-            (PreferencesInput { quiet_end: Some("07:00".into()), ..input("none") }, "quiet_start"),
+            (PreferencesText { quiet_start: Some("22:00".into()), ..input("none") }, "quiet_end"),
+            (PreferencesText { quiet_end: Some("07:00".into()), ..input("none") }, "quiet_start"),
             (
-                PreferencesInput {
-                    quiet_start: Some("07:00".into()),
-                    quiet_end: Some("07:00".into()),
-                    ..input("none")
-                },
+                PreferencesText { quiet_start: Some("07:00".into()), quiet_end: Some("07:00".into()), ..input("none") },
                 "quiet_end",
             ),
-            (PreferencesInput { language: Some("fr".into()), ..input("none") }, "language"),
+            (PreferencesText { language: Some("fr".into()), ..input("none") }, "language"),
         ];
         for (typed, field) in cases {
             assert_eq!(refused_field(&typed), field, "{typed:?}");
@@ -247,7 +270,7 @@ mod tests {
 
     #[test]
     fn no_notices_needs_no_address_and_blank_fields_mean_none() {
-        let blank = PreferencesInput {
+        let blank = PreferencesText {
             email: Some("  ".into()),
             phone: Some(String::new()),
             quiet_start: Some(String::new()),
@@ -261,7 +284,7 @@ mod tests {
 
     #[test]
     fn the_audit_detail_names_no_address() {
-        let typed = PreferencesInput {
+        let typed = PreferencesText {
             email: Some("ana@example.org".into()),
             phone: Some("+15550100199".into()),
             quiet_start: Some("22:00".into()),

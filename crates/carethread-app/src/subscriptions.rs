@@ -9,7 +9,7 @@
 
 use carethread_core::ids::{SubscriptionId, UserId};
 use carethread_core::policy::ThreadAction;
-use carethread_store::{CursorMove, NewJob, StatusChange, Subscription, SubscriptionStatus, Topic};
+use carethread_store::{CursorMove, EventWindow, NewJob, StatusChange, Subscription, SubscriptionStatus, Topic};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::threads::{authorize_thread, require_messaging};
@@ -157,7 +157,13 @@ pub async fn seed(app: &App, now: DateTime<Utc>) {
 /// Reads one subscription's new events and writes its notification.
 pub(crate) async fn scan_one(app: &App, subscription: &Subscription, now: DateTime<Utc>) -> AppResult<()> {
     let (at, key) = (&subscription.cursor.0, subscription.cursor.1.as_str());
-    let events = app.store.topic_events(subscription.topic, (*at, key), now - SETTLE, EVENTS_PER_SCAN).await?;
+    let events = app
+        .store
+        .topic_events(
+            subscription.topic,
+            EventWindow { after: (*at, key), until: now - SETTLE, limit: EVENTS_PER_SCAN },
+        )
+        .await?;
     let Some(last) = events.last() else { return Ok(()) };
     let Some(owner) = app.store.user(subscription.owner).await?.filter(|u| !u.disabled) else {
         let revoked = Some("the system was revoked");

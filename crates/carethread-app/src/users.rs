@@ -34,18 +34,22 @@ pub async fn list_users(app: &App, by: Operator<'_>) -> AppResult<Vec<User>> {
 /// A new account, as typed (checked here, the same for the API, the portal
 /// and the command line).
 #[derive(Debug)]
+#[cfg_attr(feature = "openapi", derive(serde::Deserialize, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", serde(deny_unknown_fields), schema(as = NewUserIn, description = "A new user."))]
 pub struct CreateUser {
     pub username: String,
     pub display_name: String,
-    /// A role name: `patient`, `proxy`, `physician`, …
+    /// `patient`, `proxy`, `physician`, `nurse`, `pharmacist`, `front_desk`, `billing`, `admin` or `auditor`.
     pub role: String,
     /// Patients only.
     pub date_of_birth: Option<NaiveDate>,
-    /// `en` or `es`; `None`: English.
+    /// `en` or `es` (default `en`).
     pub language: Option<String>,
-    /// Patients only: the clinic's medical record number.
+    /// Patients only: the clinic's medical record number (1–20 letters, digits and dashes).
+    #[cfg_attr(feature = "openapi", serde(default))]
     pub mrn: Option<String>,
     /// At least 12 characters, not a common password.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: SecretString,
 }
 

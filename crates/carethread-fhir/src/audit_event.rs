@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::reference::Party;
-use crate::search::{SearchError, SentBounds, date_bounds, invalid, json_format, once, page_size};
+use crate::search::{
+    SearchError, SentBounds, date_bounds, given_with_plus, invalid, json_format, once, page_size, patient_reference,
+};
 use crate::{CARETHREAD_BASE, instant};
 
 /// The code system of CareThread's audit actions (`thread.read`, …).
@@ -112,16 +114,10 @@ impl AuditSearch {
         let mut search = Self::default();
         let mut count = None;
         for (name, raw) in pairs {
-            let value = raw.trim().replace(' ', "+");
+            let value = given_with_plus(name, raw)?;
             let value = value.as_str();
-            if value.is_empty() {
-                return Err(invalid(name, "has no value"));
-            }
             match name.as_str() {
-                "patient" => {
-                    let id = value.strip_prefix("Patient/").unwrap_or(value);
-                    once(&mut search.patient, id.parse().map_err(|_| invalid(name, "must be Patient/{id}"))?, name)?;
-                }
+                "patient" => once(&mut search.patient, patient_reference(name, value)?, name)?,
                 "agent" => {
                     let id = ["Practitioner/", "Patient/", "RelatedPerson/"]
                         .iter()

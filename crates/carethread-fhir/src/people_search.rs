@@ -5,7 +5,7 @@
 use carethread_core::ids::UserId;
 
 use crate::MRN_SYSTEM;
-use crate::search::{SearchError, invalid, json_format, once, page_size};
+use crate::search::{SearchError, given, invalid, json_format, once, page_size};
 
 /// Which resource a people search is of, and so which parameters it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,10 +45,7 @@ impl PeopleSearch {
         let mut search = Self { kind, name: None, mrn: None, count: Self::DEFAULT_COUNT, cursor: None };
         let mut count = None;
         for (param, raw) in pairs {
-            let value = raw.trim();
-            if value.is_empty() {
-                return Err(invalid(param, "has no value"));
-            }
+            let value = given(param, raw)?;
             match (kind, param.as_str()) {
                 (_, "name") => {
                     if value.chars().count() > 100 {

@@ -29,6 +29,22 @@ pub(crate) fn invalid(param: &str, reason: &str) -> SearchError {
     SearchError::Invalid { param: param.to_owned(), reason: reason.to_owned() }
 }
 
+/// A parameter's value, trimmed; a name with no value is refused.
+pub(crate) fn given<'a>(name: &str, raw: &'a str) -> Result<&'a str, SearchError> {
+    Some(raw.trim()).filter(|v| !v.is_empty()).ok_or_else(|| invalid(name, "has no value"))
+}
+
+/// [`given`], for a search that takes instants: an unescaped `+` (a time
+/// zone's) arrives as a space and is read as `+` again.
+pub(crate) fn given_with_plus(name: &str, raw: &str) -> Result<String, SearchError> {
+    Ok(given(name, raw)?.replace(' ', "+"))
+}
+
+/// A `Patient/{id}` reference (or the bare id).
+pub(crate) fn patient_reference<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, SearchError> {
+    value.strip_prefix("Patient/").unwrap_or(value).parse().map_err(|_| invalid(name, "must be Patient/{id}"))
+}
+
 /// The sending times a search keeps: from `since` (inclusive) until `until`
 /// (exclusive). Dates are whole days in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,18 +137,10 @@ impl CommunicationSearch {
         };
         let mut count = None;
         for (name, raw) in pairs {
-            // An unescaped `+` (a time zone) arrives as a space.
-            let value = raw.trim().replace(' ', "+");
+            let value = given_with_plus(name, raw)?;
             let value = value.as_str();
-            if value.is_empty() {
-                return Err(invalid(name, "has no value"));
-            }
             match name.as_str() {
-                "subject" | "subject:Patient" => {
-                    let id = value.strip_prefix("Patient/").unwrap_or(value);
-                    let id = id.parse().map_err(|_| invalid(name, "must be Patient/{id}"))?;
-                    once(&mut search.subject, id, name)?;
-                }
+                "subject" | "subject:Patient" => once(&mut search.subject, patient_reference(name, value)?, name)?,
                 "part-of" => {
                     let id = value.parse().map_err(|_| invalid(name, "must be a conversation's id"))?;
                     once(&mut search.part_of, id, name)?;

@@ -7,7 +7,7 @@
 use carethread_core::ids::{PoolId, UserId};
 use carethread_core::thread::{ThreadStatus, Urgency};
 
-use crate::search::{MAX_PAGE_SIZE, SearchError, invalid, json_format, once, page_size};
+use crate::search::{MAX_PAGE_SIZE, SearchError, given, invalid, json_format, once, page_size};
 use crate::task::{task_priority, task_status, thread_status, urgency_of_priority};
 
 /// Whose tasks a search keeps.
@@ -38,10 +38,7 @@ impl TaskSearch {
         let mut search = Self { owner: None, status: None, priority: None, count: 0, cursor: None };
         let mut count = None;
         for (name, raw) in pairs {
-            let value = raw.trim();
-            if value.is_empty() {
-                return Err(invalid(name, "has no value"));
-            }
+            let value = given(name, raw)?;
             match name.as_str() {
                 "owner" => {
                     let owner = if let Some(id) = value.strip_prefix("Practitioner/") {

@@ -52,38 +52,12 @@ impl EquityParams {
     }
 }
 
-/// One group's figures. Rates are messages per 100 patients per month;
-/// shares run from 0 to 1; `null` where there is nothing to divide by.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EquityGroupOut {
-    /// The group (`es`, `65+`, `medicaid`, or `not given`).
-    pub group: String,
-    pub patients: usize,
-    pub before_per_100: Option<f64>,
-    pub after_per_100: Option<f64>,
-    /// The change from before to after, in percent of before.
-    pub change_percent: Option<f64>,
-    /// The same for every other patient along this dimension.
-    pub others_change_percent: Option<f64>,
-    /// Claims per conversation started since billing began.
-    pub billed_share: Option<f64>,
-    pub declined_share: Option<f64>,
-    pub unanswered_before: Option<f64>,
-    pub unanswered_after: Option<f64>,
-    /// Enough patients to compare (10 or more, and a value given).
-    pub comparable: bool,
-    /// Its messaging fell more than the others' by more than the margin.
-    pub flagged: bool,
-    /// Messages per 100 patients in each of `months`.
-    pub monthly: Vec<Option<f64>>,
-}
-
 /// Every group along one dimension.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EquityDimensionOut {
     /// `language`, `age_band`, `payer`, `sex`, `race`, `ethnicity`, or the clinic's own.
     pub dimension: String,
-    pub groups: Vec<EquityGroupOut>,
+    pub groups: Vec<GroupFigures>,
 }
 
 /// The equity monitor over a range.
@@ -101,24 +75,6 @@ pub struct EquityOut {
     pub dimensions: Vec<EquityDimensionOut>,
 }
 
-fn group_out(g: &GroupFigures) -> EquityGroupOut {
-    EquityGroupOut {
-        group: g.value.as_str().to_owned(),
-        patients: g.patients,
-        before_per_100: g.before_per_100,
-        after_per_100: g.after_per_100,
-        change_percent: g.change_percent,
-        others_change_percent: g.others_change_percent,
-        billed_share: g.billed_share,
-        declined_share: g.declined_share,
-        unanswered_before: g.unanswered_before,
-        unanswered_after: g.unanswered_after,
-        comparable: g.comparable,
-        flagged: g.flagged,
-        monthly: g.monthly.clone(),
-    }
-}
-
 impl From<&EquityReport> for EquityOut {
     fn from(report: &EquityReport) -> Self {
         Self {
@@ -131,10 +87,7 @@ impl From<&EquityReport> for EquityOut {
             dimensions: report
                 .dimensions
                 .iter()
-                .map(|d| EquityDimensionOut {
-                    dimension: d.dimension.as_str().to_owned(),
-                    groups: d.groups.iter().map(group_out).collect(),
-                })
+                .map(|d| EquityDimensionOut { dimension: d.dimension.as_str().to_owned(), groups: d.groups.clone() })
                 .collect(),
         }
     }

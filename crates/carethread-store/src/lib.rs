@@ -106,7 +106,7 @@ pub use people::{CareTeamMember, Credentials, Membership, PoolMember};
 pub use people_import::{ImportKey, ImportOutcome, ImportStep, Importer};
 pub use postgres::{PostgresStore, ScratchDatabase};
 pub use sqlite::SqliteStore;
-pub use subscriptions::{CursorMove, StatusChange, Subscription, SubscriptionStatus, Topic, TopicEvent};
+pub use subscriptions::{CursorMove, EventWindow, StatusChange, Subscription, SubscriptionStatus, Topic, TopicEvent};
 pub use system_clients::{NewSystemClient, SystemClient, SystemToken};
 pub use traits::coverage::{CoveredThread, ReturnedThreads};
 pub use traits::insights::*;

@@ -27,6 +27,15 @@ impl Topic {
     }
 }
 
+/// Which of a topic's events to read: those after the cursor (`(time,
+/// event key)`) and at or before `until`, oldest first, at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct EventWindow<'a> {
+    pub after: (DateTime<Utc>, &'a str),
+    pub until: DateTime<Utc>,
+    pub limit: u32,
+}
+
 /// A change of a subscription's status.
 #[derive(Debug, Clone, Copy)]
 pub struct StatusChange<'a> {

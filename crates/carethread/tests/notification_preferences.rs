@@ -8,7 +8,7 @@
 
 mod support;
 
-use carethread_app::contact_preferences::{self, PreferencesInput};
+use carethread_app::contact_preferences::{self, PreferencesText};
 use carethread_app::{App, AppError, Caller};
 use carethread_core::contact::NotifyChannel;
 use chrono::Utc;
@@ -96,7 +96,7 @@ async fn an_administrator_sets_another_persons_preferences_audited_as_the_admini
             |username: &str| Caller { user: app.clinic.user(username).expect("demo user").clone(), client: None };
         let bob = app.clinic.user("patient.bob").expect("bob").id;
         let typed =
-            PreferencesInput { channel: "sms".into(), phone: Some("+34 600 000 000".into()), ..Default::default() };
+            PreferencesText { channel: "sms".into(), phone: Some("+34 600 000 000".into()), ..Default::default() };
 
         for outsider in ["patient.alice", "proxy.carol", "dr.lee", "desk.ortiz", "auditor"] {
             let refused = contact_preferences::set_preferences(&core, &caller(outsider), bob, &typed).await;

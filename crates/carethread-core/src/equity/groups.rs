@@ -67,7 +67,7 @@ impl Dimension {
 
 /// A group along a dimension ("es", "65+", "medicaid", …): 1 to 60
 /// characters, or [`NOT_GIVEN`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct GroupValue(String);
 
 impl GroupValue {

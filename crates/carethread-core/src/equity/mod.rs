@@ -83,15 +83,27 @@ pub struct EquityRange {
     pub timezone: Tz,
 }
 
-/// One group's figures. Rates and shares are `None` where they have no
-/// denominator (no patients, no conversations, or no "before" window).
-#[derive(Debug, Clone, PartialEq)]
+/// One group's figures. Rates are messages per 100 patients per month;
+/// shares run from 0 to 1; `None` (`null`) where there is nothing to divide
+/// by (no patients, no conversations, or no "before" window).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(
+        as = EquityGroupOut,
+        description = "One group's figures. Rates are messages per 100 patients per month;\nshares run from 0 to 1; `null` where there is nothing to divide by."
+    )
+)]
 pub struct GroupFigures {
+    /// The group (`es`, `65+`, `medicaid`, or `not given`).
+    #[serde(rename = "group")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub value: GroupValue,
     pub patients: usize,
     pub before_per_100: Option<f64>,
     pub after_per_100: Option<f64>,
-    /// How the group's rate changed, in percent of its rate before.
+    /// The change from before to after, in percent of before.
     pub change_percent: Option<f64>,
     /// The same for every other patient along this dimension.
     pub others_change_percent: Option<f64>,
@@ -101,7 +113,7 @@ pub struct GroupFigures {
     pub declined_share: Option<f64>,
     pub unanswered_before: Option<f64>,
     pub unanswered_after: Option<f64>,
-    /// Enough patients to compare.
+    /// Enough patients to compare (10 or more, and a value given).
     pub comparable: bool,
     /// Its messaging fell more than the others' by more than the margin.
     pub flagged: bool,

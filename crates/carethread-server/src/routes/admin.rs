@@ -9,8 +9,6 @@ use axum::{Json, Router};
 use carethread_app::users::{self, CreateUser, UpdateUser, UserRef};
 use carethread_app::{Operator, teams};
 use carethread_core::ids::{PoolId, UserId};
-use chrono::NaiveDate;
-use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -45,28 +43,8 @@ pub async fn list_users(State(state): State<AppState>, auth: Authenticated) -> A
     Ok(Json(AdminUserList { users: users.iter().map(admin_user).collect() }))
 }
 
-/// A new user.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUserIn {
-    pub username: String,
-    pub display_name: String,
-    /// `patient`, `proxy`, `physician`, `nurse`, `pharmacist`, `front_desk`, `billing`, `admin` or `auditor`.
-    pub role: String,
-    /// Patients only.
-    pub date_of_birth: Option<NaiveDate>,
-    /// `en` or `es` (default `en`).
-    pub language: Option<String>,
-    /// Patients only: the clinic's medical record number (1–20 letters, digits and dashes).
-    #[serde(default)]
-    pub mrn: Option<String>,
-    /// At least 12 characters, not a common password.
-    #[schema(value_type = String, format = Password)]
-    pub password: SecretString,
-}
-
 /// Adds a user.
-#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewUserIn,
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = CreateUser,
     responses(
         (status = 201, body = AdminUserOut), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 409, description = "The username is taken", body = Problem), (status = 422, body = Problem),
@@ -75,17 +53,8 @@ pub struct NewUserIn {
 pub async fn create_user(
     State(state): State<AppState>,
     auth: Authenticated,
-    ApiJson(input): ApiJson<NewUserIn>,
+    ApiJson(input): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<AdminUserOut>)> {
-    let input = CreateUser {
-        username: input.username,
-        display_name: input.display_name,
-        role: input.role,
-        date_of_birth: input.date_of_birth,
-        language: input.language,
-        mrn: input.mrn,
-        password: input.password,
-    };
     let user = users::create_user(&state.app(), Operator::Person(&auth.caller()), input).await?;
     Ok((StatusCode::CREATED, Json(admin_user(&user))))
 }

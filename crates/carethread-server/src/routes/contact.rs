@@ -5,10 +5,7 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use carethread_app::contact_preferences::{self, PreferencesInput};
-use carethread_store::ContactPreferences;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use carethread_app::contact_preferences::{self, PreferencesText};
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
@@ -18,60 +15,11 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/me/notifications", get(my_notifications).put(set_my_notifications))
 }
 
-/// How a person is notified. Addresses are theirs alone: shown to them, never logged.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationsOut {
-    /// The e-mail address notices go to.
-    pub email: Option<String>,
-    /// The mobile number text messages go to, as `+` and digits.
-    pub phone: Option<String>,
-    /// `email`, `sms` or `none`.
-    pub channel: String,
-    /// Start of the quiet hours (`HH:MM`, the clinic's time zone), when set.
-    pub quiet_start: Option<String>,
-    /// End of the quiet hours (`HH:MM`); notices held back go out then.
-    pub quiet_end: Option<String>,
-    /// `en` or `es`: the language of notices; `null` for the account's language.
-    pub language: Option<String>,
-}
-
-impl From<&ContactPreferences> for NotificationsOut {
-    fn from(p: &ContactPreferences) -> Self {
-        let hhmm = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
-        Self {
-            email: p.email.as_ref().map(|e| e.as_str().to_owned()),
-            phone: p.phone.as_ref().map(|n| n.as_str().to_owned()),
-            channel: p.channel.as_str().to_owned(),
-            quiet_start: p.quiet_hours.map(|q| hhmm(q.start)),
-            quiet_end: p.quiet_hours.map(|q| hhmm(q.end)),
-            language: p.language.map(|l| l.as_str().to_owned()),
-        }
-    }
-}
-
-/// All of a person's notice preferences at once (what is left out is cleared).
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NotificationsIn {
-    /// An e-mail address; required when `channel` is `email`.
-    pub email: Option<String>,
-    /// A mobile number with its country code (`+1 555 010 0199`); required when `channel` is `sms`.
-    pub phone: Option<String>,
-    /// `email`, `sms` or `none` (no notices: look in the portal).
-    pub channel: String,
-    /// Start of the quiet hours, `HH:MM` (24-hour clock); with `quiet_end`, or neither.
-    pub quiet_start: Option<String>,
-    /// End of the quiet hours, `HH:MM`; may be earlier than the start (over midnight).
-    pub quiet_end: Option<String>,
-    /// `en` or `es`; `null` for the account's language.
-    pub language: Option<String>,
-}
-
 /// The caller's notice preferences (the defaults when never set).
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "people",
-    responses((status = 200, body = NotificationsOut), (status = 401, body = Problem)),
+    responses((status = 200, body = PreferencesText), (status = 401, body = Problem)),
     security(("bearer" = [])))]
-pub async fn my_notifications(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<NotificationsOut>> {
+pub async fn my_notifications(State(state): State<AppState>, auth: Authenticated) -> ApiResult<Json<PreferencesText>> {
     let caller = auth.caller();
     let preferences = contact_preferences::preferences(&state.app(), &caller, caller.user.id).await?;
     Ok(Json((&preferences).into()))
@@ -80,9 +28,9 @@ pub async fn my_notifications(State(state): State<AppState>, auth: Authenticated
 /// Sets how the caller is notified: address, number, channel, quiet hours
 /// and language, all at once. A text-message channel without a number is
 /// refused on `phone`, an e-mail channel without an address on `email`.
-#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "people", request_body = NotificationsIn,
+#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "people", request_body = PreferencesText,
     responses(
-        (status = 200, description = "What was saved", body = NotificationsOut),
+        (status = 200, description = "What was saved", body = PreferencesText),
         (status = 401, body = Problem),
         (status = 422, body = Problem),
     ),
@@ -90,17 +38,9 @@ pub async fn my_notifications(State(state): State<AppState>, auth: Authenticated
 pub async fn set_my_notifications(
     State(state): State<AppState>,
     auth: Authenticated,
-    ApiJson(input): ApiJson<NotificationsIn>,
-) -> ApiResult<Json<NotificationsOut>> {
+    ApiJson(input): ApiJson<PreferencesText>,
+) -> ApiResult<Json<PreferencesText>> {
     let caller = auth.caller();
-    let typed = PreferencesInput {
-        email: input.email,
-        phone: input.phone,
-        channel: input.channel,
-        quiet_start: input.quiet_start,
-        quiet_end: input.quiet_end,
-        language: input.language,
-    };
-    let saved = contact_preferences::set_preferences(&state.app(), &caller, caller.user.id, &typed).await?;
+    let saved = contact_preferences::set_preferences(&state.app(), &caller, caller.user.id, &input).await?;
     Ok(Json((&saved).into()))
 }

@@ -8,7 +8,7 @@ use carethread_core::ids::SubscriptionId;
 use super::backend::Backend;
 use super::prelude::*;
 
-use crate::{CursorMove, NewJob, StatusChange, Subscription, SubscriptionStatus, Topic, TopicEvent};
+use crate::{CursorMove, EventWindow, NewJob, StatusChange, Subscription, SubscriptionStatus, Topic, TopicEvent};
 
 const SUBSCRIPTION_COLS: &str = "id, owner_id, topic, patient_id, endpoint, fhir_base, headers, status, error, cursor_at, cursor_id, events, created_at";
 
@@ -103,13 +103,8 @@ impl<B: Backend> crate::Subscriptions for B {
         Ok(changed > 0)
     }
 
-    async fn topic_events(
-        &self,
-        topic: Topic,
-        after: (DateTime<Utc>, &str),
-        until: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<TopicEvent>> {
+    async fn topic_events(&self, topic: Topic, window: EventWindow<'_>) -> StoreResult<Vec<TopicEvent>> {
+        let EventWindow { after, until, limit } = window;
         let statement = match topic {
             Topic::CommunicationCreated => {
                 "SELECT m.sent_at AS at, m.id AS event_key, m.thread_id, t.patient_id, m.id AS message_id, m.internal \

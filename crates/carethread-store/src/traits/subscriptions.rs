@@ -2,9 +2,8 @@
 
 use async_trait::async_trait;
 use carethread_core::ids::{SubscriptionId, UserId};
-use chrono::{DateTime, Utc};
 
-use crate::{CursorMove, NewJob, StatusChange, StoreResult, Subscription, Topic, TopicEvent};
+use crate::{CursorMove, EventWindow, NewJob, StatusChange, StoreResult, Subscription, Topic, TopicEvent};
 
 #[async_trait]
 pub trait Subscriptions: Send + Sync {
@@ -17,15 +16,8 @@ pub trait Subscriptions: Send + Sync {
     async fn active_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
     /// Changes the status as `change` says; `false` when nothing changed.
     async fn set_subscription_status(&self, id: SubscriptionId, change: StatusChange<'_>) -> StoreResult<bool>;
-    /// The topic's events after the cursor and at or before `until`, oldest
-    /// first, at most `limit`.
-    async fn topic_events(
-        &self,
-        topic: Topic,
-        after: (DateTime<Utc>, &str),
-        until: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<TopicEvent>>;
+    /// The topic's events in `window`.
+    async fn topic_events(&self, topic: Topic, window: EventWindow<'_>) -> StoreResult<Vec<TopicEvent>>;
     /// Moves the subscription's cursor past the events read and adds the
     /// notifications of those it is told of, in one transaction; `false`
     /// (nothing written) when the cursor moved meanwhile.

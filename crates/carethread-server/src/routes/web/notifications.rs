@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use carethread_app::contact_preferences::{self, PreferencesInput};
+use carethread_app::contact_preferences::{self, PreferencesText};
 use carethread_core::contact::NotifyChannel;
 use carethread_core::user::Language;
 use carethread_store::ContactPreferences;
@@ -55,8 +55,8 @@ impl NotificationsForm {
         }
     }
 
-    fn input(&self) -> PreferencesInput {
-        PreferencesInput {
+    fn input(&self) -> PreferencesText {
+        PreferencesText {
             email: Some(self.email.clone()),
             phone: Some(self.phone.clone()),
             channel: self.channel.clone(),
