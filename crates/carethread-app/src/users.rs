@@ -91,16 +91,21 @@ pub enum UserRef {
 
 /// A change to an account; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "openapi", derive(serde::Deserialize, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", serde(deny_unknown_fields), schema(as = UserPatchIn, description = "A change to a user."))]
 pub struct UpdateUser {
     /// Disabling ends every session of the user at once.
     pub disabled: Option<bool>,
-    /// A role name; never for patients or proxies, nor to them.
+    /// A new role (not for patients or proxies, nor to them: their records
+    /// and grants belong to the person). Ends the user's sessions.
     pub role: Option<String>,
     pub display_name: Option<String>,
+    /// `en` or `es`.
     pub language: Option<String>,
-    /// Patients only: `Some("")` removes it.
+    /// Patients only: the clinic's medical record number (1–20 letters,
+    /// digits and dashes); an empty string removes it.
     pub mrn: Option<String>,
-    /// Staff only: whether they read the clinic's insights.
+    /// Staff only: a clinic lead reads the clinic's insights.
     pub clinic_lead: Option<bool>,
 }
 

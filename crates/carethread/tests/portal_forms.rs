@@ -413,3 +413,45 @@ async fn staff_tell_patients_apart_by_date_of_birth_and_record_number() {
         assert_eq!((made.status, made.body["mrn"].as_str()), (StatusCode::CREATED, Some("A-77")), "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn every_kind_of_portal_form_refuses_a_post_without_the_pages_token_and_changes_nothing() {
+    for backend in backends() {
+        let app = spawn(backend).await;
+        let admin_token = app.login("admin").await;
+        let users_before = api(&app, Method::GET, "/api/v1/admin/users", &admin_token, None).await.body;
+        let alice_token = app.login("patient.alice").await;
+        let thread = app.new_thread(&alice_token, "Refill", "Could you renew my lisinopril?").await;
+        let thread_path = format!("/api/v1/threads/{thread}");
+        let thread_before = api(&app, Method::GET, &thread_path, &alice_token, None).await.body;
+        assert!(thread_before["status"].is_string(), "{thread_before}");
+        let posts: [(&str, String, Vec<(&str, &str)>); 9] = [
+            ("patient.alice", "/notifications".into(), vec![("channel", "none")]),
+            ("patient.alice", "/proxies/grant".into(), vec![("username", "proxy.carol")]),
+            ("rn.kim", "/away".into(), vec![("from", ""), ("until", "2030-01-01T08:00"), ("coverer", "")]),
+            ("rn.kim", format!("/threads/{thread}/manage"), vec![("action", "close")]),
+            ("rn.kim", format!("/threads/{thread}/held"), vec![("body", "later"), ("release_at", "")]),
+            ("admin", "/admin/users".into(), vec![("username", "forged.user"), ("role", "nurse")]),
+            ("admin", "/admin/pools".into(), vec![("action", "create"), ("slug", "forged"), ("name", "Forged")]),
+            ("admin", "/admin/jobs/not-a-job/retry".into(), vec![]),
+            ("admin", "/admin/users/not-a-user/away".into(), vec![("until", "2030-01-01T08:00")]),
+        ];
+        for (who, path, fields) in &posts {
+            let mut forged = Browser::sign_in(&app, who).await;
+            forged.csrf = "forged".into();
+            let refused = forged.post(path, fields).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{backend:?}: {who} {path}: {}", refused.html);
+            let mut missing = Browser::sign_in(&app, who).await;
+            missing.csrf = String::new();
+            let refused = missing.post(path, fields).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{backend:?}: {who} {path} with no token");
+        }
+        let users_after = api(&app, Method::GET, "/api/v1/admin/users", &admin_token, None).await.body;
+        assert_eq!(users_before, users_after, "{backend:?}");
+        let pools = api(&app, Method::GET, "/api/v1/pools", &admin_token, None).await;
+        assert!(!pools.body.to_string().contains("forged"), "{backend:?}: {}", pools.body);
+        let thread_after = api(&app, Method::GET, &thread_path, &alice_token, None).await.body;
+        assert_eq!(thread_before["status"], thread_after["status"], "{backend:?}");
+        assert_eq!(thread_before["messages"], thread_after["messages"], "{backend:?}");
+    }
+}

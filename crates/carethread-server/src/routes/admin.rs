@@ -59,27 +59,8 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(admin_user(&user))))
 }
 
-/// A change to a user.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UserPatchIn {
-    /// Disabling ends every session of the user at once.
-    pub disabled: Option<bool>,
-    /// A new role (not for patients or proxies, nor to them: their records
-    /// and grants belong to the person). Ends the user's sessions.
-    pub role: Option<String>,
-    pub display_name: Option<String>,
-    /// `en` or `es`.
-    pub language: Option<String>,
-    /// Patients only: the clinic's medical record number (1–20 letters,
-    /// digits and dashes); an empty string removes it.
-    pub mrn: Option<String>,
-    /// Staff only: a clinic lead reads the clinic's insights.
-    pub clinic_lead: Option<bool>,
-}
-
 /// Disables or re-enables a user, or changes their role, name or language.
-#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = UserPatchIn,
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = UpdateUser,
     params(("id" = String, Path, description = "User id")),
     responses(
         (status = 200, body = AdminUserOut), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -90,17 +71,9 @@ pub async fn update_user(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<UserPatchIn>,
+    ApiJson(change): ApiJson<UpdateUser>,
 ) -> ApiResult<Json<AdminUserOut>> {
     let id: UserId = path_id(&id)?;
-    let change = UpdateUser {
-        disabled: input.disabled,
-        role: input.role,
-        display_name: input.display_name,
-        language: input.language,
-        mrn: input.mrn,
-        clinic_lead: input.clinic_lead,
-    };
     let user = users::update_user(&state.app(), Operator::Person(&auth.caller()), UserRef::Id(id), change).await?;
     Ok(Json(admin_user(&user)))
 }

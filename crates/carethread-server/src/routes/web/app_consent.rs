@@ -4,13 +4,13 @@
 //! back to the app. The rules are [`carethread_app::app_launch`]'s: this
 //! module reads the request, shows the page and translates.
 
+use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use carethread_app::app_launch::{self, AuthorizeRefusal, AuthorizeRequest, LaunchPlan, Untrusted};
 use carethread_core::policy;
 use carethread_fhir::smart::Refresh;
@@ -22,6 +22,7 @@ use super::{PAGE_CSP, Text, WebSession, error_page, page, visitor_language};
 use crate::AppState;
 use crate::addresses::AUTHORIZE_PATH;
 use crate::addresses::fhir_base_url;
+use crate::routes::web::Checked;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route(AUTHORIZE_PATH, get(consent_page).post(consent_answer))
@@ -145,7 +146,6 @@ fn consent_screen(session: &WebSession, plan: &LaunchPlan, params: &AuthorizeReq
 /// The consent form: the patient's answer and the request again.
 #[derive(Deserialize)]
 struct AnswerForm {
-    csrf_token: String,
     #[serde(default)]
     decision: String,
     #[serde(flatten)]
@@ -156,12 +156,8 @@ struct AnswerForm {
 async fn consent_answer(
     State(state): State<AppState>,
     headers: HeaderMap,
-    session: WebSession,
-    Form(form): Form<AnswerForm>,
+    Checked(session, form): Checked<AnswerForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let text = session.text;
     let plan = match checked(&state, &headers, text, form.params).await {
         Ok(plan) => plan,

@@ -4,10 +4,10 @@
 //! The dates are in the clinic's time zone. The rules, the audit entry and
 //! moving the threads are the application layer's.
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use carethread_app::coverage::{self, AwayView, CovererChoice, SetAway};
 use carethread_core::coverage::Coverer;
 use carethread_core::ids::UserId;
@@ -21,6 +21,7 @@ use super::{CheckedSession, Text, WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 
 pub(super) const PATH: &str = "/away";
 
@@ -64,8 +65,6 @@ struct Saved {
 #[derive(Deserialize, Default, Clone)]
 struct AwayForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     from: String,
     #[serde(default)]
     until: String,
@@ -87,7 +86,6 @@ fn local_value(session: &WebSession, t: DateTime<Utc>) -> String {
 impl AwayForm {
     fn shown(session: &WebSession, set: Option<&AwayView>) -> Self {
         set.map_or_else(Self::default, |v| Self {
-            csrf_token: String::new(),
             from: local_value(session, v.from),
             until: local_value(session, v.until),
             coverer: coverer_value(v.coverer),
@@ -142,23 +140,16 @@ async fn show(state: &AppState, session: &WebSession, whose: &Whose, saved: bool
     render(state, session, whose, set.as_ref(), &shown, saved, None).await
 }
 
-async fn save(State(state): State<AppState>, session: WebSession, Form(form): Form<AwayForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn save(State(state): State<AppState>, Checked(session, form): Checked<AwayForm>) -> Response {
     let whose = own(&session);
     set(&state, &session, &whose, &form).await
 }
 
 async fn admin_save(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<AwayForm>,
+    Checked(session, form): Checked<AwayForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     match someone(&state, &session, &id).await {
         Ok(whose) => set(&state, &session, &whose, &form).await,
         Err(err) => api_error_in(&session, &err),

@@ -2,11 +2,11 @@
 //! reply, release or cancel a held one, and turn the thread into a visit.
 //! Each calls the same application function as the JSON API.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Form, Router};
 use carethread_app::release::{self, HoldReply};
 use carethread_app::visits::{self, RequestVisit};
 use carethread_core::ids::ThreadId;
@@ -21,6 +21,7 @@ use super::thread_page::{LaterForms, ReplyBox};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +32,6 @@ pub(super) fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 struct HoldForm {
-    csrf_token: String,
     #[serde(default)]
     body: String,
     /// `held` (until released) or `scheduled`.
@@ -44,14 +44,12 @@ struct HoldForm {
 
 #[derive(Deserialize)]
 struct HeldActionForm {
-    csrf_token: String,
     /// `release` or `cancel`.
     action: String,
 }
 
 #[derive(Deserialize)]
 struct VisitForm {
-    csrf_token: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -72,13 +70,9 @@ fn release_time(session: &WebSession, raw: &str) -> Result<DateTime<Utc>, ApiErr
 
 async fn hold(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<HoldForm>,
+    Checked(session, form): Checked<HoldForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let scheduled = form.mode == "scheduled";
     let result = async {
         let thread = path_id(&id)?;
@@ -106,13 +100,9 @@ async fn hold(
 
 async fn act_on_held(
     State(state): State<AppState>,
-    session: WebSession,
     Path((id, held)): Path<(String, String)>,
-    Form(form): Form<HeldActionForm>,
+    Checked(session, form): Checked<HeldActionForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let result = async {
         let id = path_id(&id)?;
         let held: HeldReplyId = path_id(&held)?;
@@ -133,13 +123,9 @@ async fn act_on_held(
 
 async fn visit(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<VisitForm>,
+    Checked(session, form): Checked<VisitForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let result = async {
         let thread = path_id(&id)?;
         let kind = VisitKind::parse(&form.kind)?;

@@ -9,6 +9,7 @@ mod app_consent;
 mod audit_log;
 mod away;
 mod billing;
+mod checked;
 mod compose;
 mod emergency_help;
 mod form_error;
@@ -30,9 +31,11 @@ mod unsubscribe;
 mod visit_requests;
 mod wording_feedback;
 
+pub(crate) use checked::{Checked, CheckedSession, CsrfForm, PortalSession};
+
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{FromRequest, FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -467,31 +470,6 @@ impl PostedForm {
     pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
         serde_json::from_value(serde_json::Value::Object(self.fields.clone()))
             .map_err(|_| ApiError::BadRequest("the form could not be read".into()))
-    }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    pub(crate) csrf_token: String,
-}
-
-/// A signed-in session posting a form whose only field is its CSRF token,
-/// the token checked: a post made anywhere else is refused (403) before the
-/// handler runs.
-pub(crate) struct CheckedSession(pub(crate) WebSession);
-
-impl FromRequest<AppState> for CheckedSession {
-    type Rejection = Response;
-
-    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
-        let session = WebSession::from_request_parts(&mut parts, state).await?;
-        let request = axum::extract::Request::from_parts(parts, body);
-        let Form(form) = Form::<CsrfForm>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
-        match session.refuse(&form.csrf_token) {
-            Some(refused) => Err(refused),
-            None => Ok(Self(session)),
-        }
     }
 }
 

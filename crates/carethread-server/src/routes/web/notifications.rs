@@ -4,10 +4,10 @@
 //! was typed, the field at fault marked, and the API's status; a saved one
 //! goes back to the page, which says so.
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use carethread_app::contact_preferences::{self, PreferencesText};
 use carethread_core::contact::NotifyChannel;
 use carethread_core::user::Language;
@@ -20,6 +20,7 @@ use super::pages::api_error_in;
 use super::{Text, WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::web::Checked;
 
 pub(super) const PATH: &str = "/notifications";
 
@@ -87,10 +88,7 @@ async fn notifications_page(
     }
 }
 
-async fn save(State(state): State<AppState>, session: WebSession, Form(form): Form<NotificationsForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn save(State(state): State<AppState>, Checked(session, form): Checked<NotificationsForm>) -> Response {
     let caller = session.auth.caller();
     match contact_preferences::set_preferences(&state.app(), &caller, caller.user.id, &form.input()).await {
         Ok(_) => Redirect::to(&format!("{PATH}?saved=1")).into_response(),

@@ -4,10 +4,10 @@
 //! back; the checks and the audit are the application layer's, as for the
 //! JSON API.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use carethread_app::equity;
 use carethread_core::ids::UserId;
 use maud::html;
@@ -19,6 +19,7 @@ use super::{WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 
 /// The dimensions the form always offers.
 const OFFERED: [&str; 4] = ["payer", "sex", "race", "ethnicity"];
@@ -29,7 +30,6 @@ pub(super) fn router() -> Router<AppState> {
 
 #[derive(Deserialize, Default)]
 struct GroupsForm {
-    csrf_token: String,
     #[serde(default)]
     payer: String,
     #[serde(default)]
@@ -131,13 +131,9 @@ async fn view(
 
 async fn save(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<GroupsForm>,
+    Checked(session, form): Checked<GroupsForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let result = async {
         let patient: UserId = path_id(&id)?;
         equity::set_patient_groups(&state.app(), &session.auth.caller(), patient, &form.typed()).await?;

@@ -1,10 +1,10 @@
 //! A patient's proxies page: who may act for her, granting and revoking access.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use carethread_app::AppError;
 use carethread_app::grants::{self, GrantProxy, ProxyChoice};
 use carethread_core::policy::ProxyScope;
@@ -18,6 +18,7 @@ use super::pages::api_error_in;
 use super::{WebSession, end_of_day, error_page, page};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::web::Checked;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -103,8 +104,6 @@ async fn proxies_page(
 #[derive(Deserialize, Default)]
 struct GrantForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     scope: String,
@@ -115,10 +114,7 @@ struct GrantForm {
 /// A patient gives someone with a proxy account access, by their username.
 /// Any username that is not a proxy's gets the same answer, so the form
 /// tells nothing about other accounts.
-async fn grant(State(state): State<AppState>, session: WebSession, Form(form): Form<GrantForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn grant(State(state): State<AppState>, Checked(session, form): Checked<GrantForm>) -> Response {
     let text = session.text;
     if session.auth.user.role != Role::Patient {
         return Redirect::to("/").into_response();
@@ -160,14 +156,10 @@ async fn grant(State(state): State<AppState>, session: WebSession, Form(form): F
 
 #[derive(Deserialize)]
 struct RevokeForm {
-    csrf_token: String,
     grant: String,
 }
 
-async fn revoke(State(state): State<AppState>, session: WebSession, Form(form): Form<RevokeForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn revoke(State(state): State<AppState>, Checked(session, form): Checked<RevokeForm>) -> Response {
     let Ok(id) = form.grant.parse::<uuid::Uuid>() else {
         return error_page(session.text, StatusCode::NOT_FOUND, session.text.get("error-not_found"));
     };

@@ -4,11 +4,11 @@
 //! everywhere, and the apps a patient connected to her record (each can be
 //! disconnected). Staff who must use two-step sign-in land here until they have.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use base64::Engine as _;
 use carethread_app::{mfa, patient_apps};
 use carethread_core::ids::AppConnectionId;
@@ -21,6 +21,7 @@ use super::pages::api_error;
 use super::{CheckedSession, WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::web::Checked;
 use crate::totp;
 
 pub(super) fn router() -> Router<AppState> {
@@ -170,15 +171,11 @@ async fn enrol(State(state): State<AppState>, CheckedSession(session): CheckedSe
 
 #[derive(Deserialize)]
 struct CodeForm {
-    csrf_token: String,
     code: String,
 }
 
 /// Confirms with a first code and shows the recovery codes, once.
-async fn confirm(State(state): State<AppState>, session: WebSession, Form(form): Form<CodeForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn confirm(State(state): State<AppState>, Checked(session, form): Checked<CodeForm>) -> Response {
     let text = session.text;
     let code = SecretString::from(form.code.replace(' ', ""));
     let codes = match mfa::confirm(&state.app(), &session.auth.caller(), &session.auth.token_hash, &code).await {
@@ -197,10 +194,7 @@ async fn confirm(State(state): State<AppState>, session: WebSession, Form(form):
     response
 }
 
-async fn disable(State(state): State<AppState>, session: WebSession, Form(form): Form<CodeForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn disable(State(state): State<AppState>, Checked(session, form): Checked<CodeForm>) -> Response {
     let code = SecretString::from(form.code.replace(' ', ""));
     match mfa::disable(&state.app(), &session.auth.caller(), &session.auth.token_hash, &code).await {
         Ok(()) => Redirect::to("/security").into_response(),

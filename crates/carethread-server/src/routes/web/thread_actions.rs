@@ -1,11 +1,11 @@
 //! The care team's thread actions: assign to me, forward to a pool or colleague
 //! with a note, re-triage, close.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Form, Router};
 use carethread_app::forwarding::{self, ForwardThread, Forwarded};
 use carethread_app::retriage::{self, Retriage};
 use carethread_app::threads::{self, ChangeThread};
@@ -19,6 +19,7 @@ use super::{WebSession, error_page};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/threads/{id}/manage", post(manage))
@@ -26,7 +27,6 @@ pub(super) fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 struct ManageForm {
-    csrf_token: String,
     action: String,
     #[serde(default)]
     urgency: String,
@@ -45,13 +45,9 @@ struct ManageForm {
 /// Staff thread actions, each through the same handler as the API.
 async fn manage(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<ManageForm>,
+    Checked(session, form): Checked<ManageForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let text = session.text;
     let auth = session.auth.clone();
     let status = |status| ChangeThread { status: Some(status), ..ChangeThread::default() };

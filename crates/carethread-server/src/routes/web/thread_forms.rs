@@ -4,7 +4,6 @@
 //! "did this answer your question?". Each redirects when it succeeds and
 //! comes back with what was typed, and why, when it does not.
 
-use axum::Form;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -20,6 +19,7 @@ use crate::AppState;
 use crate::dto::ThreadDetail;
 use crate::error::ApiError;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 use crate::sending::send_composed;
 use carethread_app::composing::{ComposedMessage, check_files};
 use carethread_app::drafting::{DraftReply, draft_reply};
@@ -123,7 +123,6 @@ pub(super) async fn reply(
 
 #[derive(Deserialize)]
 pub(super) struct NoteForm {
-    csrf_token: String,
     #[serde(default)]
     body: String,
 }
@@ -131,13 +130,9 @@ pub(super) struct NoteForm {
 /// An internal note from its own form: only ever a note, which the patient never sees.
 pub(super) async fn note(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<NoteForm>,
+    Checked(session, form): Checked<NoteForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let text = session.text;
     let came_back =
         |error: FormError| ReplyBox { note: form.body.clone(), note_error: Some(error), ..ReplyBox::default() };
@@ -163,7 +158,6 @@ pub(super) async fn note(
 
 #[derive(Deserialize)]
 pub(super) struct ConfidentialForm {
-    csrf_token: String,
     #[serde(default)]
     confidential: String,
 }
@@ -171,13 +165,9 @@ pub(super) struct ConfidentialForm {
 /// An adolescent keeps one of their threads from their proxies, or shows it to them again.
 pub(super) async fn confidential(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<ConfidentialForm>,
+    Checked(session, form): Checked<ConfidentialForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let confidential = form.confidential == "true";
     let caller = session.auth.caller();
     let changed = async {
@@ -243,20 +233,15 @@ pub(super) fn described(error: Option<&FormError>, id: &str) -> String {
 
 #[derive(Deserialize)]
 pub(super) struct FeedbackForm {
-    csrf_token: String,
     answered: String,
 }
 
 /// "Did this answer your question?": the answer goes to the care team as a message.
 pub(super) async fn feedback(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<FeedbackForm>,
+    Checked(session, form): Checked<FeedbackForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let yes = match form.answered.as_str() {
         "yes" => true,
         "no" => false,

@@ -2,10 +2,10 @@
 //! to book (mark booked or cancelled) and for billing to see which e-visits
 //! led to a visit. The policy on who may see it is the application layer's.
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use carethread_app::visits;
 use carethread_store::{VisitRequestId, VisitStatus};
 use maud::html;
@@ -16,6 +16,7 @@ use super::{WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 
 /// Where the page lives.
 pub(super) const PATH: &str = "/visit-requests";
@@ -33,7 +34,6 @@ struct ListQuery {
 
 #[derive(Deserialize)]
 struct StatusForm {
-    csrf_token: String,
     status: String,
 }
 
@@ -125,13 +125,9 @@ async fn list_page(State(state): State<AppState>, session: WebSession, Query(q):
 
 async fn set_status(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<StatusForm>,
+    Checked(session, form): Checked<StatusForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let result = async {
         let id: VisitRequestId = path_id(&id)?;
         let status = VisitStatus::parse(&form.status)?;

@@ -3,7 +3,6 @@
 //! register one, and a button to revoke one. Through the application layer
 //! ([`carethread_app::patient_apps`]), so the checks and the audit are the API's.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use carethread_app::Operator;
@@ -16,13 +15,13 @@ use super::{AdminSession, Shown, admin_page, saved_or_again, table_region};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
+use crate::routes::web::Checked;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 use crate::routes::web::pages::api_error_in;
 
 #[derive(Deserialize, Default)]
 pub(super) struct AppForm {
-    csrf_token: String,
     action: String,
     #[serde(default)]
     app: String,
@@ -119,10 +118,8 @@ pub(super) async fn apps_view(state: &AppState, session: &WebSession, shown: Sho
 /// Registers an app, or revokes one.
 pub(super) async fn change_apps(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(form): Form<AppForm>,
+    Checked(AdminSession(session), form): Checked<AppForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let caller = session.auth.caller();
     let result = async {
         if form.action == "revoke" {

@@ -1,6 +1,5 @@
 //! Care teams: which staff are on each patient's care team.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use carethread_app::{App, AppError, Caller, Operator, teams};
@@ -15,6 +14,7 @@ use crate::AppState;
 use crate::admin_views::CareTeamOut;
 use crate::extract::parse_uuid_field;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 
@@ -88,10 +88,8 @@ pub(super) async fn care_teams_view(
 
 pub(super) async fn change_care_team(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(form): Form<MembershipForm>,
+    Checked(AdminSession(session), form): Checked<MembershipForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let caller = session.auth.caller();
     let result = async {
         let patient: UserId = path_id(&form.patient)?;

@@ -1,6 +1,5 @@
 //! Proxy access: granting and revoking access to a patient's record.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use carethread_app::grants::{self, GrantProxy, ProxyChoice};
@@ -15,6 +14,7 @@ use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::extract::parse_uuid_field;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 use crate::routes::web::form_error::FormError;
 use crate::routes::web::{WebSession, end_of_day};
 
@@ -101,7 +101,6 @@ fn grant_form(session: &WebSession, users: &[AdminUserOut], typed: &GrantForm, e
 
 #[derive(Deserialize, Default)]
 pub(super) struct GrantForm {
-    csrf_token: String,
     action: String,
     #[serde(default)]
     grant: String,
@@ -127,10 +126,8 @@ fn input_of(field: &str) -> &'static str {
 
 pub(super) async fn change_grants(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(form): Form<GrantForm>,
+    Checked(AdminSession(session), form): Checked<GrantForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let text = session.text;
     let (app, caller) = (state.app(), session.auth.caller());
     let revoke = form.action == "revoke";

@@ -3,19 +3,18 @@
 //! kind, runs, last error and when, and a button to run one again. Never a
 //! job's payload: only what an administrator needs to act.
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use carethread_app::outbox_admin;
 use carethread_store::{JobId, JobState};
 use maud::html;
-use serde::Deserialize;
 
 use super::{AdminSession, Shown, admin_page, done, table_region};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::web::WebSession;
 use crate::routes::web::pages::api_error;
+use crate::routes::web::{Checked, CsrfForm};
 
 /// The page's list of dead jobs.
 pub(super) async fn jobs_view(state: &AppState, session: &WebSession, shown: Shown<'_, ()>) -> Response {
@@ -60,21 +59,12 @@ pub(super) async fn jobs_view(state: &AppState, session: &WebSession, shown: Sho
     admin_page(session, "/admin/jobs", shown.saved, &body)
 }
 
-#[derive(Deserialize)]
-pub(super) struct RetryForm {
-    csrf_token: String,
-}
-
 /// Runs a dead job again, as the API's retry does (audited).
 pub(super) async fn retry_job(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
     Path(id): Path<String>,
-    Form(form): Form<RetryForm>,
+    Checked(AdminSession(session), _): Checked<CsrfForm, AdminSession>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let result = match id.parse::<JobId>() {
         Ok(id) => outbox_admin::retry_dead_job(&state.app(), &session.auth.caller(), id).await.map_err(ApiError::from),
         Err(_) => Err(ApiError::NotFound),

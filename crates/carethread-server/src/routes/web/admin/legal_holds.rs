@@ -3,7 +3,6 @@
 //! records and a button to release them. Through the application layer, so
 //! the checks and the audit are the API's.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use carethread_app::{AppError, Caller, Operator, retention};
@@ -16,12 +15,12 @@ use super::{AdminSession, Shown, admin_page, enabled_with_role, saved_or_again, 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
+use crate::routes::web::Checked;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 
 #[derive(Deserialize, Default)]
 pub(super) struct HoldForm {
-    csrf_token: String,
     action: String,
     #[serde(default)]
     patient: String,
@@ -99,10 +98,8 @@ pub(super) async fn holds_view(state: &AppState, session: &WebSession, shown: Sh
 /// Holds a patient's records, or releases them.
 pub(super) async fn change_holds(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(form): Form<HoldForm>,
+    Checked(AdminSession(session), form): Checked<HoldForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let caller = session.auth.caller();
     let result = async {
         let patient = parse_uuid_field::<UserId>("patient", &form.patient)?;

@@ -129,6 +129,12 @@ impl axum::extract::FromRequestParts<AppState> for AdminSession {
     }
 }
 
+impl super::PortalSession for AdminSession {
+    fn web_session(&self) -> &WebSession {
+        &self.0
+    }
+}
+
 fn done(path: &str, result: Result<(), ApiError>, text: Text) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("{path}?saved=1")).into_response(),
@@ -211,7 +217,6 @@ fn enabled_with_role(users: &[AdminUserOut], rule: fn(Role) -> bool) -> Vec<&Adm
 
 #[derive(Deserialize, Default)]
 struct MembershipForm {
-    csrf_token: String,
     action: String,
     #[serde(default)]
     patient: String,
@@ -223,14 +228,6 @@ struct MembershipForm {
     slug: String,
     #[serde(default)]
     name: String,
-}
-
-macro_rules! guard {
-    ($session:expr, $form:expr) => {
-        if let Some(refused) = $session.refuse(&$form.csrf_token) {
-            return refused;
-        }
-    };
 }
 
 mod apps;

@@ -1,6 +1,5 @@
 //! The administration overview: the drafting switches and the AI report.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use carethread_app::ai_admin;
@@ -11,6 +10,7 @@ use super::{AdminSession, Saved, admin_page, done, figure, table_region};
 use crate::AppState;
 use crate::ai_views::ai_admin_out;
 use crate::error::ApiError;
+use crate::routes::web::Checked;
 use crate::routes::web::pages::api_error;
 
 /// The columns of the drafting report.
@@ -78,7 +78,6 @@ pub(super) async fn overview(
 
 #[derive(Deserialize)]
 pub(super) struct AiForm {
-    csrf_token: String,
     #[serde(default)]
     drafting: Option<String>,
     #[serde(default)]
@@ -87,10 +86,8 @@ pub(super) struct AiForm {
 
 pub(super) async fn switch_ai(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(form): Form<AiForm>,
+    Checked(AdminSession(session), form): Checked<AiForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let (drafting, disclosure) = (Some(form.drafting.is_some()), Some(form.disclosure.is_some()));
     let result = ai_admin::update_ai(&state.app(), &session.auth.caller(), drafting, disclosure)
         .await

@@ -1,6 +1,5 @@
 //! Pools: the pools threads are routed to, and who works in each.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use carethread_app::{App, AppError, Caller, Operator, teams};
@@ -15,6 +14,7 @@ use crate::AppState;
 use crate::admin_views::PoolMembersOut;
 use crate::extract::parse_uuid_field;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 
@@ -135,10 +135,8 @@ fn new_pool_form(session: &WebSession, typed: &MembershipForm, error: Option<&Fo
 
 pub(super) async fn change_pools(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(form): Form<MembershipForm>,
+    Checked(AdminSession(session), form): Checked<MembershipForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let caller = session.auth.caller();
     let (app, by) = (state.app(), Operator::Person(&caller));
     let create = form.action == "create";

@@ -1,6 +1,5 @@
 //! Routing rules: which pool each kind of message goes to.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use carethread_app::clinic_admin;
@@ -11,6 +10,7 @@ use serde::Deserialize;
 use super::{AdminSession, Shown, admin_page, saved_or_again};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::web::Checked;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 use crate::routes::web::pages::api_error;
@@ -82,7 +82,6 @@ pub(super) async fn routing_view(
 
 #[derive(Deserialize)]
 pub(super) struct RoutingForm {
-    csrf_token: String,
     emergency: Option<String>,
     medication: Option<String>,
     scheduling: Option<String>,
@@ -117,10 +116,8 @@ fn input_of(field: &str) -> String {
 
 pub(super) async fn change_routing(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(form): Form<RoutingForm>,
+    Checked(AdminSession(session), form): Checked<RoutingForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let routing = form.named().into_iter().filter_map(|(key, slug)| slug.map(|s| (key, s.clone()))).collect();
     let classifier = Some(form.classifier.is_some());
     let result = clinic_admin::update_triage_settings(&state.app(), &session.auth.caller(), classifier, routing)

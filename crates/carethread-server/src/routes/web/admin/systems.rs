@@ -4,7 +4,6 @@
 //! ([`carethread_app::system_clients`]), so the checks and the audit are the
 //! API's.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use carethread_app::Operator;
@@ -19,13 +18,13 @@ use super::{AdminSession, Shown, admin_page, role_label, saved_or_again, table_r
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::parse_uuid_field;
+use crate::routes::web::Checked;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 use crate::routes::web::pages::api_error_in;
 
 #[derive(Deserialize, Default)]
 pub(super) struct SystemForm {
-    csrf_token: String,
     action: String,
     #[serde(default)]
     client: String,
@@ -131,10 +130,8 @@ pub(super) async fn systems_view(state: &AppState, session: &WebSession, shown: 
 /// Registers a system, or revokes one.
 pub(super) async fn change_systems(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(form): Form<SystemForm>,
+    Checked(AdminSession(session), form): Checked<SystemForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let caller = session.auth.caller();
     let result = async {
         if form.action == "revoke" {

@@ -1,6 +1,5 @@
 //! Users and roles: adding accounts, changing role, language and record number, disabling.
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use carethread_app::users::{self, CreateUser, UpdateUser, UserRef};
@@ -16,6 +15,7 @@ use super::{AdminSession, Shown, accounts, admin_page, done, role_label, saved_o
 use crate::AppState;
 use crate::admin_views::AdminUserOut;
 use crate::error::ApiError;
+use crate::routes::web::Checked;
 use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 use crate::routes::web::pages::api_error;
@@ -171,8 +171,6 @@ fn add_user_form(session: &WebSession, typed: &NewUserForm, error: Option<&FormE
 #[derive(Deserialize, Default)]
 pub(super) struct NewUserForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     display_name: String,
@@ -190,10 +188,8 @@ pub(super) struct NewUserForm {
 
 pub(super) async fn add_user(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(mut form): Form<NewUserForm>,
+    Checked(AdminSession(session), mut form): Checked<NewUserForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let text = session.text;
     let date_of_birth = match form.date_of_birth.trim() {
         "" => Ok(None),
@@ -238,7 +234,6 @@ fn input_of(field: &str) -> &'static str {
 
 #[derive(Deserialize)]
 pub(super) struct UserChangeForm {
-    csrf_token: String,
     #[serde(default)]
     role: Option<String>,
     #[serde(default)]
@@ -253,11 +248,9 @@ pub(super) struct UserChangeForm {
 
 pub(super) async fn change_user(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
     Path(id): Path<String>,
-    Form(form): Form<UserChangeForm>,
+    Checked(AdminSession(session), form): Checked<UserChangeForm, AdminSession>,
 ) -> Response {
-    guard!(session, form);
     let Ok(id) = id.parse::<UserId>() else {
         return api_error(session.text, &ApiError::NotFound);
     };

@@ -27,6 +27,7 @@ use super::{Text, WebSession, page};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::path_id;
+use crate::routes::web::Checked;
 
 /// The patient's consent page.
 pub(super) const CONSENT_PATH: &str = "/billing/consent";
@@ -108,7 +109,6 @@ pub(super) async fn after_compose(state: &AppState, session: &WebSession, thread
 
 #[derive(Deserialize)]
 struct ConsentForm {
-    csrf_token: String,
     choice: String,
     #[serde(default)]
     patient: String,
@@ -150,10 +150,7 @@ async fn consent_page(State(state): State<AppState>, session: WebSession) -> Res
     )
 }
 
-async fn consent_submit(State(state): State<AppState>, session: WebSession, Form(form): Form<ConsentForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn consent_submit(State(state): State<AppState>, Checked(session, form): Checked<ConsentForm>) -> Response {
     let result = async {
         let patient = Some(form.patient.as_str()).filter(|p| !p.is_empty()).map(str::parse::<UserId>).transpose();
         let patient = patient.map_err(|_| ApiError::NotFound)?;

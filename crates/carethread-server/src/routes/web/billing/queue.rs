@@ -3,10 +3,10 @@
 //! with a reason; export approved claims as CSV or FHIR) and the administrators'
 //! billing settings page. No message text is shown or read.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use carethread_app::billing::queue::{self, ClaimChoice};
 use carethread_app::billing::{self, SetupInput};
 use carethread_core::billing::Exclusion;
@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::billing_periods::{parse_period, period_name};
 use crate::claims_export::{self, ExportFormat};
 use crate::error::ApiError;
+use crate::routes::web::Checked;
 
 /// The queue page.
 pub(in super::super) const PATH: &str = "/billing";
@@ -104,7 +105,6 @@ async fn queue_page(State(state): State<AppState>, session: WebSession) -> Respo
 
 #[derive(Deserialize)]
 struct DecideForm {
-    csrf_token: String,
     status: String,
     #[serde(default)]
     reason: String,
@@ -112,13 +112,9 @@ struct DecideForm {
 
 async fn decide_submit(
     State(state): State<AppState>,
-    session: WebSession,
     Path(period): Path<String>,
-    Form(form): Form<DecideForm>,
+    Checked(session, form): Checked<DecideForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let result = async {
         if !carethread_core::policy::may_review_billing(session.auth.user.role) {
             return Err(ApiError::Forbidden("only billing staff work the online visit billing queue".into()));
@@ -137,15 +133,11 @@ async fn decide_submit(
 
 #[derive(Deserialize)]
 struct ExportForm {
-    csrf_token: String,
     /// `csv` or `fhir`, from the button pressed.
     format: Option<String>,
 }
 
-async fn export_submit(State(state): State<AppState>, session: WebSession, Form(form): Form<ExportForm>) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn export_submit(State(state): State<AppState>, Checked(session, form): Checked<ExportForm>) -> Response {
     let format = match ExportFormat::parse(form.format.as_deref()) {
         Ok(format) => format,
         Err(e) => return api_error_in(&session, &e),
@@ -198,7 +190,6 @@ async fn settings_page(State(state): State<AppState>, session: WebSession) -> Re
 
 #[derive(Deserialize)]
 struct SettingsForm {
-    csrf_token: String,
     #[serde(default)]
     enabled: String,
     #[serde(default)]
@@ -211,14 +202,7 @@ struct SettingsForm {
     idle_cutoff_seconds: String,
 }
 
-async fn settings_submit(
-    State(state): State<AppState>,
-    session: WebSession,
-    Form(form): Form<SettingsForm>,
-) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
+async fn settings_submit(State(state): State<AppState>, Checked(session, form): Checked<SettingsForm>) -> Response {
     let result = async {
         let idle = form
             .idle_cutoff_seconds

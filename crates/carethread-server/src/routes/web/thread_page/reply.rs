@@ -1,7 +1,6 @@
 //! The reply box under a thread, and the two forms that redraw the page
 //! with it filled: a quick reply expanded into it, and "check wording".
 
-use axum::Form;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -17,6 +16,7 @@ use super::super::{PostedForm, WebSession};
 use super::{ReplyBox, StaffContext, load, render_thread, staff_context};
 use crate::AppState;
 use crate::dto::ThreadDetail;
+use crate::routes::web::Checked;
 
 /// The reply box, or why there is none; for staff, the draft and quick-reply tools above it.
 pub(super) fn reply_section(
@@ -93,7 +93,6 @@ pub(super) fn reply_section(
 
 #[derive(Deserialize)]
 pub(in crate::routes::web) struct QuickForm {
-    csrf_token: String,
     code: String,
     #[serde(default)]
     body: String,
@@ -102,13 +101,9 @@ pub(in crate::routes::web) struct QuickForm {
 /// Puts a quick reply, expanded for this thread, into the reply box (no script needed).
 pub(in crate::routes::web) async fn quick_reply(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<QuickForm>,
+    Checked(session, form): Checked<QuickForm>,
 ) -> Response {
-    if let Some(refused) = session.refuse(&form.csrf_token) {
-        return refused;
-    }
     let (app, caller) = (state.app(), session.auth.caller());
     let expanded = match id.parse() {
         Ok(thread) => carethread_app::quick_replies::expand_quick_reply(&app, &caller, thread, &form.code)
