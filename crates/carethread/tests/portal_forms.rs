@@ -414,6 +414,9 @@ async fn staff_tell_patients_apart_by_date_of_birth_and_record_number() {
     }
 }
 
+/// Who posts, where, and the form's fields (besides its token).
+type FormPost<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
 #[tokio::test]
 async fn every_kind_of_portal_form_refuses_a_post_without_the_pages_token_and_changes_nothing() {
     for backend in backends() {
@@ -425,7 +428,7 @@ async fn every_kind_of_portal_form_refuses_a_post_without_the_pages_token_and_ch
         let thread_path = format!("/api/v1/threads/{thread}");
         let thread_before = api(&app, Method::GET, &thread_path, &alice_token, None).await.body;
         assert!(thread_before["status"].is_string(), "{thread_before}");
-        let posts: [(&str, String, Vec<(&str, &str)>); 9] = [
+        let posts: [FormPost; 9] = [
             ("patient.alice", "/notifications".into(), vec![("channel", "none")]),
             ("patient.alice", "/proxies/grant".into(), vec![("username", "proxy.carol")]),
             ("rn.kim", "/away".into(), vec![("from", ""), ("until", "2030-01-01T08:00"), ("coverer", "")]),
