@@ -18,6 +18,7 @@
 pub mod in_basket;
 pub mod insights;
 mod load_stats;
+pub mod seed;
 mod sign_ins;
 
 use std::sync::Arc;
@@ -39,7 +40,10 @@ const PASSWORD: &str = "bench-password-long-enough";
 
 /// Options for `carethread bench`.
 #[derive(clap::Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    pub action: Option<BenchAction>,
     /// A PostgreSQL server to benchmark against (a new database is created on
     /// it). Without it, a temporary SQLite file is used.
     #[arg(long)]
@@ -63,6 +67,15 @@ pub struct BenchArgs {
     /// connections and writer; the sending clients are spread over them.
     #[arg(long, default_value_t = 1)]
     pub servers: usize,
+}
+
+/// What `carethread bench` does other than its load test.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum BenchAction {
+    /// Build a large, realistic clinic (the demo's year, scaled) through the
+    /// store's writes, in a SQLite data directory or an empty PostgreSQL
+    /// database, then verify its audit chain.
+    Seed(seed::SeedArgs),
 }
 
 /// Latency summary of one phase.
@@ -108,6 +121,9 @@ fn report(mut micros: Vec<u64>, failed: usize, elapsed: Duration) -> PhaseReport
 
 /// Runs the benchmark and prints its report.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchAction::Seed(seed)) = args.action {
+        return seed::run(seed).await;
+    }
     let tmp = std::env::temp_dir().join(format!("carethread-bench-{}", std::process::id()));
     // The benchmark's PostgreSQL database is dropped when the run ends, and
     // one a killed run left behind when the next starts.

@@ -1,9 +1,8 @@
 //! `carethread bench-insights`: how fast the insights pages answer on a large
-//! clinic. It builds (or reuses) a database of about `--messages` messages:
-//! the demo clinic's year, scaled (as many times the patients and threads,
-//! planned the same way and written through the store's own writes, each at
-//! the moment it happened, with read receipts, triage, drafts, answers,
-//! moves and closes), then `ANALYZE`s it, starts a server on a loopback port
+//! clinic. It builds (or reuses) a database of about `--messages` messages
+//! as `carethread bench seed` does ([`super::seed`]: the demo clinic's year,
+//! scaled, through the store's own writes), then `ANALYZE`s it, starts a
+//! server on a loopback port
 //! and times every insights section over the API, the clinic's default
 //! range (the last four weeks) and a whole year, as an administrator opening
 //! the page would ask. It prints p50, p95 and the slowest of `--rounds`
@@ -16,22 +15,16 @@
 //! it (the demo accounts, password `demo`).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use carethread_server::auth::hash_password;
 use carethread_server::insights_views::SECTIONS;
-use carethread_store::{Durability, MasterKey, Store};
+use carethread_store::{Durability, MasterKey};
 use chrono::{TimeDelta, Utc};
-use secrecy::SecretString;
 
 use crate::demo;
 
-/// Messages in one demo year (about; the scale is worked out from it).
-const DEMO_YEAR_MESSAGES: u64 = 2_300;
-/// The demo accounts' password in the generated clinic.
-const PASSWORD: &str = "demo";
+use super::seed::PASSWORD;
 
 /// Options for `carethread bench-insights`.
 #[derive(clap::Args, Debug, Clone)]
@@ -70,9 +63,14 @@ pub async fn run(args: InsightsBenchArgs) -> anyhow::Result<()> {
     if demo::is_seeded(&store).await? {
         println!("reusing the clinic already there");
     } else {
-        build(&store, args.messages).await?;
+        println!("building a clinic of about {} messages…", args.messages);
+        let built = super::seed::build(&store, args.messages).await?;
+        println!(
+            "built in {:.0} s: {} patients, {} threads, {} messages",
+            built.seconds, built.patients, built.threads, built.messages
+        );
     }
-    let (messages, threads) = analyze(&url).await?;
+    let (messages, threads) = super::seed::analyze(&url).await?;
     println!("database: {messages} messages in {threads} threads (statistics gathered with ANALYZE)");
 
     let server = super::Server::start(store).await?;
@@ -80,38 +78,6 @@ pub async fn run(args: InsightsBenchArgs) -> anyhow::Result<()> {
     server.stop().await;
     drop(scratch);
     timed
-}
-
-/// Seeds the demo clinic and its year, scaled to about `messages`.
-async fn build(store: &Arc<dyn Store>, messages: u64) -> anyhow::Result<()> {
-    let scale = u32::try_from(messages.div_ceil(DEMO_YEAR_MESSAGES)).unwrap_or(u32::MAX);
-    println!("building a clinic {scale} times the demo's (about {messages} messages)…");
-    let started = Instant::now();
-    let clinic = demo::seed(store, PASSWORD, false).await?;
-    let hash = hash_password(&SecretString::from(PASSWORD.to_owned())).context("hashing the password")?;
-    let history = demo::history::seed_scaled(store, &clinic, &hash, Utc::now(), scale).await?;
-    println!(
-        "built in {:.0} s: {} patients, {} threads, {} messages",
-        started.elapsed().as_secs_f64(),
-        history.patients,
-        history.threads,
-        history.messages
-    );
-    Ok(())
-}
-
-/// Gathers the planner's statistics, and counts what is there.
-async fn analyze(url: &str) -> anyhow::Result<(i64, i64)> {
-    let count = "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM threads)";
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await?;
-        sqlx::query("ANALYZE").execute(&pool).await?;
-        Ok(sqlx::query_as::<_, (i64, i64)>(count).fetch_one(&pool).await?)
-    } else {
-        let pool = sqlx::PgPool::connect(url).await?;
-        sqlx::query("ANALYZE").execute(&pool).await?;
-        Ok(sqlx::query_as::<_, (i64, i64)>(count).fetch_one(&pool).await?)
-    }
 }
 
 /// Times every section over two ranges, `rounds` requests each after one

@@ -48,7 +48,7 @@ const BILLING_DAYS: i64 = 182;
 /// Mixed into the seed for the groups patients gave.
 const GROUPS_SEED: u64 = 0x6E0_0005;
 /// Threads written at the same time.
-const LANES: usize = 32;
+const LANES: usize = 256;
 /// What the audit log says about writes that only set the demo up.
 const SEEDED: &str = "demo clinic seed";
 
