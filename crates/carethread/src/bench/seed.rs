@@ -10,8 +10,9 @@
 //! With `--data-dir DIR` it writes a SQLite data directory (`carethread.db`
 //! and `master.key`) that `carethread demo --data-dir DIR` or `carethread
 //! serve --database-url sqlite://DIR/carethread.db` serves; with
-//! `--database-url postgres://…` it fills that (empty) database, under the
-//! master key `CARETHREAD_MASTER_KEY` or `--master-key-file` names. SQLite is
+//! `--database-url postgres://…` it fills that (empty) database. The master
+//! key is found as every other command finds it: `CARETHREAD_MASTER_KEY`,
+//! else `--master-key-file`, else `master.key` in the data directory. SQLite is
 //! written with `synchronous = NORMAL` ([`Durability::BulkLoad`]): a
 //! generated database needs no fsync per commit. At the end it gathers the
 //! planner's statistics, verifies the audit chain, and prints the rate.
@@ -23,7 +24,9 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 use carethread_app::{App, Operator};
 use carethread_server::auth::hash_password;
-use carethread_store::{Durability, MasterKey, Store};
+use carethread_store::{Durability, Store};
+
+use crate::config::DatabaseConfig;
 use chrono::Utc;
 use secrecy::SecretString;
 
@@ -63,15 +66,17 @@ pub struct Seeded {
 
 /// Builds the clinic where the arguments say, then analyses and verifies it.
 pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
-    let (url, master) = match (&args.data_dir, &args.database_url) {
+    let url = match (&args.data_dir, &args.database_url) {
         (Some(dir), _) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let master = MasterKey::load_or_create(&dir.join("master.key"))?;
-            (format!("sqlite://{}", dir.join("carethread.db").display()), master)
+            format!("sqlite://{}", dir.join("carethread.db").display())
         }
-        (None, Some(url)) => (url.clone(), postgres_master_key(args.master_key_file.as_deref())?),
+        (None, Some(url)) => url.clone(),
         (None, None) => bail!("give --data-dir DIR or --database-url postgres://…"),
     };
+    // The key every other command would open this database with.
+    let master_key_file = args.master_key_file.map(|f| f.display().to_string());
+    let master = crate::cli::database::master_key(&DatabaseConfig { url: url.clone(), master_key_file })?;
     let store = carethread_store::open_as(&url, master, Durability::BulkLoad).await.context("opening the database")?;
     if demo::is_seeded(&store).await? {
         bail!("{url} already holds a clinic: seed an empty database");
@@ -102,17 +107,6 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     }
     println!("sign in as any demo account (admin, dr.lee, rn.kim, patient.alice, …) with the password {PASSWORD}");
     Ok(())
-}
-
-/// The master key for a PostgreSQL database: `CARETHREAD_MASTER_KEY`, else `file`.
-fn postgres_master_key(file: Option<&std::path::Path>) -> anyhow::Result<MasterKey> {
-    if let Ok(hex) = std::env::var(carethread_store::crypto::MASTER_KEY_ENV) {
-        return MasterKey::from_hex(&hex).context("reading CARETHREAD_MASTER_KEY");
-    }
-    let Some(file) = file else {
-        bail!("a PostgreSQL clinic needs its master key: set CARETHREAD_MASTER_KEY or give --master-key-file");
-    };
-    Ok(MasterKey::load_or_create(file)?)
 }
 
 /// Seeds the demo clinic and its year, scaled to about `messages`.

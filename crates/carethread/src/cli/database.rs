@@ -31,7 +31,7 @@ pub(super) fn sqlite_dir(url: &str) -> Option<PathBuf> {
 /// The master key: `CARETHREAD_MASTER_KEY`, else the configured key file,
 /// else `master.key` beside a SQLite database (created, mode 0600, on first
 /// start). PostgreSQL needs one of the first two, shared by every server.
-pub(super) fn master_key(database: &config::DatabaseConfig) -> anyhow::Result<MasterKey> {
+pub(crate) fn master_key(database: &config::DatabaseConfig) -> anyhow::Result<MasterKey> {
     if let Ok(hex) = std::env::var(carethread_store::crypto::MASTER_KEY_ENV) {
         return MasterKey::from_hex(&hex).context("reading CARETHREAD_MASTER_KEY");
     }

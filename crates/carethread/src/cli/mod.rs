@@ -32,7 +32,7 @@ macro_rules! say_part {
 mod audit;
 mod backup;
 mod billing;
-mod database;
+pub(crate) mod database;
 mod export;
 mod fhir;
 mod keys;
