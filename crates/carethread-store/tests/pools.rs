@@ -29,8 +29,8 @@ async fn each_pool_names_each_members_role_once(store: Arc<dyn Store>) {
         let membership = Membership::Pool { pool_id: *pool_id, user_id: user.id };
         store.set_membership(membership, true, &audit).await.expect("member");
     }
-    let mut roles = store.pool_member_roles().await.expect("roles");
-    roles.sort_by(|a, b| (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str())));
+    // In the order routing reads them: by slug, each pool's roles together.
+    let roles = store.pool_member_roles().await.expect("roles");
     let expected = [
         ("desk", Role::FrontDesk),
         ("desk", Role::Nurse),
