@@ -1,6 +1,5 @@
 //! Clinic settings: the clinic profile, opening hours and after-hours notice.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use carethread_app::clinic_admin::{self, ChangeProfile};
@@ -10,9 +9,9 @@ use maud::{Markup, html};
 use super::{AdminSession, Shown, admin_page, role_label, saved_or_again};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::web::WebSession;
 use crate::routes::web::form_error::FormError;
 use crate::routes::web::pages::api_error;
+use crate::routes::web::{Checked, WebSession};
 use crate::settings_views::{ClinicOut, clinic_out};
 
 pub(super) const WEEKDAYS: [(u8, &str); 7] =
@@ -248,14 +247,10 @@ fn clinic_form(form: &ClinicForm<'_>) -> Markup {
 /// The clinic form as posted: days repeat, so it is read as pairs.
 pub(super) async fn change_clinic(
     State(state): State<AppState>,
-    AdminSession(session): AdminSession,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Checked(AdminSession(session), pairs): Checked<Vec<(String, String)>, AdminSession>,
 ) -> Response {
     let text = session.text;
     let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned());
-    if let Some(refused) = session.refuse(&value("csrf_token").unwrap_or_default()) {
-        return refused;
-    }
     let number = |name: &'static str| -> Result<Option<u32>, ApiError> {
         value(name).map(|v| v.parse::<u32>().map_err(|_| ApiError::invalid(name, "must be a whole number"))).transpose()
     };

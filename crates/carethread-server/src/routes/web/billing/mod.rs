@@ -7,11 +7,11 @@
 
 mod queue;
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use carethread_app::billing::time::{self, Attest, EVisitLine, ThreadTime};
 use carethread_app::billing::visits;
 use carethread_app::billing::{self, BillingNotice, ConsentChoice};
@@ -246,34 +246,28 @@ pub(super) fn thread_section(session: &WebSession, thread: &str, b: &ThreadBilli
 
 #[derive(Deserialize)]
 struct VisitForm {
-    csrf_token: String,
     visited_on: String,
 }
 
 async fn visit_submit(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<VisitForm>,
+    Checked(session, form): Checked<VisitForm>,
 ) -> Response {
-    thread_form(&session, &form.csrf_token, &id, async |thread| {
+    thread_form(&session, &id, async |thread| {
         visits::record_visit(&state.app(), &session.auth.caller(), thread, &form.visited_on).await?;
         Ok(())
     })
     .await
 }
 
-/// A thread's billing form: the CSRF token checked, `act` run on the thread,
-/// then back to the thread, or the refusal as a page.
+/// A thread's billing form (its CSRF token already checked): `act` run on
+/// the thread, then back to the thread, or the refusal as a page.
 async fn thread_form(
     session: &WebSession,
-    csrf: &str,
     id: &str,
     act: impl AsyncFnOnce(ThreadId) -> Result<(), ApiError>,
 ) -> Response {
-    if let Some(refused) = session.refuse(csrf) {
-        return refused;
-    }
     let result = async {
         let thread: ThreadId = path_id(id)?;
         act(thread).await?;
@@ -288,7 +282,6 @@ async fn thread_form(
 
 #[derive(Deserialize)]
 struct AttestForm {
-    csrf_token: String,
     purpose: String,
     #[serde(default)]
     minutes: String,
@@ -296,11 +289,10 @@ struct AttestForm {
 
 async fn attest_submit(
     State(state): State<AppState>,
-    session: WebSession,
     Path(id): Path<String>,
-    Form(form): Form<AttestForm>,
+    Checked(session, form): Checked<AttestForm>,
 ) -> Response {
-    thread_form(&session, &form.csrf_token, &id, async |thread| {
+    thread_form(&session, &id, async |thread| {
         let minutes = match form.minutes.trim() {
             "" => None,
             raw => Some(
