@@ -50,6 +50,12 @@ pub trait Dialect: Database<Row: DialectRow> {
     /// (one process owns a SQLite file), rather than arriving through the
     /// database's notifications (PostgreSQL's `LISTEN`).
     const PUBLISHES_LOCALLY: bool;
+    /// Whether the database has one writer (SQLite's one connection), so
+    /// that every write a user waits on is queued for the group commit
+    /// rather than taking the writer for a transaction of its own; on
+    /// PostgreSQL only new threads, messages and audit entries are queued,
+    /// and other writes run side by side on the pool.
+    const ONE_WRITER: bool;
 
     /// Binds the next parameter (sqlx's `Query::bind`).
     fn bind<'q, T: Bindable<'q>>(query: Q<'q, Self>, value: T) -> Q<'q, Self>;
@@ -324,6 +330,7 @@ impl Dialect for Sqlite {
     const NAME: &'static str = "sqlite";
     const POSITIONAL_PARAMETERS: bool = true;
     const PUBLISHES_LOCALLY: bool = true;
+    const ONE_WRITER: bool = true;
 
     runs_queries!(bind_sqlite);
 
@@ -343,6 +350,7 @@ impl Dialect for Postgres {
     const NAME: &'static str = "postgres";
     const POSITIONAL_PARAMETERS: bool = false;
     const PUBLISHES_LOCALLY: bool = false;
+    const ONE_WRITER: bool = false;
 
     runs_queries!(bind_postgres);
 

@@ -99,7 +99,9 @@ impl WriteJob {
     pub(super) fn thread_locked(&self) -> Option<String> {
         match self {
             WriteJob::Message(new) => Some(new.thread_id.to_string()),
-            WriteJob::Thread(_) | WriteJob::Audit(_) => None,
+            WriteJob::Update(update) => Some(update.id.to_string()),
+            WriteJob::Retriage(change) => Some(change.thread_id.to_string()),
+            WriteJob::Thread(_) | WriteJob::Audit(_) | WriteJob::Read(_) | WriteJob::Draft(_) => None,
         }
     }
 
@@ -111,6 +113,13 @@ impl WriteJob {
             WriteJob::Audit(events) => {
                 (events.first().and_then(|e| e.actor_id).unwrap_or_else(|| UserId::from_uuid(Uuid::nil())), None)
             }
+            WriteJob::Read(read) => (read.reader, None),
+            WriteJob::Update(update) => {
+                let actor = update.audit.first().and_then(|e| e.actor_id);
+                (actor.unwrap_or_else(|| UserId::from_uuid(Uuid::nil())), None)
+            }
+            WriteJob::Retriage(change) => (change.by, None),
+            WriteJob::Draft(new) => (new.content.requested_by, None),
         }
     }
 }

@@ -4,10 +4,12 @@
 //! pool is fairer and faster than spinning on the busy handler), reads
 //! through a small pool of read-only connections.
 //!
-//! Messages and new threads — the writes users wait on — use group commit:
+//! The writes users wait on — new threads and messages, audit entries, read
+//! receipts, thread changes, re-triage and drafts — use group commit:
 //! whatever arrives while the previous transaction is committing is written
-//! in the next one, so one `fsync` acknowledges many messages; a failing write
-//! never takes its neighbours down (see `commit_batch`).
+//! in the next one, so one `fsync` acknowledges many writes and none takes
+//! the writer for a transaction of its own; a failing write never takes its
+//! neighbours down (see `commit_batch`).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -165,11 +167,11 @@ async fn commit_batch(
     match results {
         Ok(results) => {
             for ((_, reply), result) in batch.drain(..).zip(results) {
-                let result = result.map(|outcome| {
-                    if let Some(event) = outcome.event {
+                let result = result.map(|ran| {
+                    for event in ran.events {
                         let _ = events.send(event);
                     }
-                    outcome.written
+                    ran.done
                 });
                 let _ = reply.send(result);
             }
@@ -189,13 +191,13 @@ async fn run_batch(
     keys: &Keyring,
     batch: &[(WriteJob, Reply)],
     savepoints: bool,
-) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+) -> Result<Option<Vec<StoreResult<Ran>>>, sqlx::Error> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     if !savepoints && is_plain(batch) {
         return run_plain_batch(conn, keys, batch).await;
     }
     let jobs = batch.iter().map(|(job, _)| job);
-    let Some((results, deferred)) = Shared::run_group(conn, keys, jobs, savepoints, |_| false).await? else {
+    let Some((results, mut deferred)) = Shared::run_group(conn, keys, jobs, savepoints, |_| false).await? else {
         return Ok(None);
     };
     if deferred.write::<sqlx::Sqlite>(conn, keys).await.is_err() {
@@ -207,13 +209,13 @@ async fn run_batch(
 }
 
 /// Whether every job in `batch` is a new message without files or a used
-/// draft, or audit entries: the usual batch, which [`run_plain_batch`]
+/// draft, or audit entries: the usual batch of a server under load, which [`run_plain_batch`]
 /// writes in a few statements however many jobs it holds.
 fn is_plain(batch: &[(WriteJob, Reply)]) -> bool {
     batch.iter().all(|(job, _)| match job {
         WriteJob::Message(new) => new.attachments.is_empty() && new.draft.is_none(),
         WriteJob::Audit(_) => true,
-        WriteJob::Thread(_) => false,
+        _ => false,
     })
 }
 
@@ -279,7 +281,7 @@ async fn run_plain_batch(
     conn: &mut sqlx::SqliteConnection,
     keys: &Keyring,
     batch: &[(WriteJob, Reply)],
-) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+) -> Result<Option<Vec<StoreResult<Ran>>>, sqlx::Error> {
     let messages =
         || batch.iter().filter_map(|(job, _)| if let WriteJob::Message(new) = job { Some(new) } else { None });
     let keyed: Vec<(String, &str)> = messages()
@@ -326,13 +328,13 @@ async fn run_plain_batch(
         let result = match job {
             WriteJob::Message(new) => {
                 if let Some(replayed) = replay(new) {
-                    replayed.map(|written| JobOutcome { written, event: None })
+                    replayed.map(|written| JobOutcome { written, event: None }.into())
                 } else {
                     let seq = seqs.next().unwrap_or_default();
                     let Ok(outcome) = plain_message::<sqlx::Sqlite>(keys, new, seq, &mut deferred) else {
                         return roll_back(conn).await;
                     };
-                    Ok(outcome)
+                    Ok(outcome.into())
                 }
             }
             other => match Shared::run_job(conn, keys, other, Some(&mut deferred)).await {
@@ -349,7 +351,7 @@ async fn run_plain_batch(
     Ok(Some(results))
 }
 
-async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+async fn roll_back(conn: &mut sqlx::SqliteConnection) -> Result<Option<Vec<StoreResult<Ran>>>, sqlx::Error> {
     sqlx::query("ROLLBACK").execute(&mut *conn).await?;
     Ok(None)
 }

@@ -9,7 +9,7 @@ use crate::shared::prelude::*;
 use crate::{StoreError, StoreResult};
 
 pub(super) use crate::shared::write_jobs::Reply;
-use crate::shared::write_jobs::{connection_or_fail_all, fail_all};
+use crate::shared::write_jobs::{Done, connection_or_fail_all, fail_all};
 
 /// Most writes committed in one transaction.
 pub(super) const MAX_BATCH: usize = 256;
@@ -52,7 +52,7 @@ async fn commit_batch(pool: &sqlx::PgPool, batch: &mut Vec<(WriteJob, Reply)>, k
         Ok(Some(results)) => {
             for ((job, reply), result) in batch.drain(..).zip(results) {
                 let answer = match result {
-                    Ok(outcome) => Ok(outcome.written),
+                    Ok(ran) => Ok(ran.done),
                     // Two servers took one idempotency key at the same
                     // moment: the second answers with what the first wrote.
                     Err(StoreError::Conflict(_)) if job.sender().1.is_some() => replay(&mut conn, &job).await,
@@ -75,10 +75,10 @@ async fn commit_batch(pool: &sqlx::PgPool, batch: &mut Vec<(WriteJob, Reply)>, k
 }
 
 /// What the first write with `job`'s idempotency key stored.
-async fn replay(conn: &mut sqlx::PgConnection, job: &WriteJob) -> StoreResult<Written> {
+async fn replay(conn: &mut sqlx::PgConnection, job: &WriteJob) -> StoreResult<Done> {
     let (user, key) = job.sender();
     let key = key.ok_or(StoreError::Conflict("message"))?;
-    Shared::find_key(conn, user, key).await?.ok_or(StoreError::Conflict("message"))
+    Shared::find_key(conn, user, key).await?.map(Done::Written).ok_or(StoreError::Conflict("message"))
 }
 
 /// Runs the batch in one transaction. Without savepoints, the first failing
@@ -92,7 +92,7 @@ async fn run_batch(
     keys: &Keyring,
     batch: &[(WriteJob, Reply)],
     savepoints: bool,
-) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+) -> Result<Option<Vec<StoreResult<Ran>>>, sqlx::Error> {
     sqlx::query("BEGIN").execute(&mut *conn).await?;
     if !savepoints && super::plain_batch::is_plain(batch) {
         return super::plain_batch::run(conn, keys, batch).await;
@@ -101,7 +101,7 @@ async fn run_batch(
     // next job locks its thread, so another server's group can deadlock with
     // this one: then it is all run again.
     let jobs = batch.iter().map(|(job, _)| job);
-    let Some((results, deferred)) = Shared::run_group(conn, keys, jobs, savepoints, transient).await? else {
+    let Some((results, mut deferred)) = Shared::run_group(conn, keys, jobs, savepoints, transient).await? else {
         return Ok(None);
     };
     let mut written = deferred.write::<sqlx::Postgres>(conn, keys).await;
@@ -118,9 +118,9 @@ async fn run_batch(
 
 /// Notifies every server's listeners of each write's event, in one
 /// statement inside the transaction (so only if it commits).
-pub(super) async fn notify_all(conn: &mut sqlx::PgConnection, results: &[StoreResult<JobOutcome>]) -> StoreResult<()> {
+pub(super) async fn notify_all(conn: &mut sqlx::PgConnection, results: &[StoreResult<Ran>]) -> StoreResult<()> {
     let mut payloads = Vec::new();
-    for event in results.iter().flatten().filter_map(|outcome| outcome.event.as_ref()) {
+    for event in results.iter().flatten().flat_map(|ran| &ran.events) {
         payloads.push(serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?);
     }
     if payloads.is_empty() {

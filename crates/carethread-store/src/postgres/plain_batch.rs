@@ -35,7 +35,7 @@ pub(super) fn is_plain(batch: &[(WriteJob, Reply)]) -> bool {
     batch.iter().all(|(job, _)| match job {
         WriteJob::Message(new) => new.attachments.is_empty() && new.draft.is_none() && threads.insert(new.thread_id),
         WriteJob::Audit(_) => true,
-        WriteJob::Thread(_) => false,
+        _ => false,
     })
 }
 
@@ -141,7 +141,7 @@ pub(super) async fn run(
     conn: &mut sqlx::PgConnection,
     keys: &Keyring,
     batch: &[(WriteJob, Reply)],
-) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+) -> Result<Option<Vec<StoreResult<Ran>>>, sqlx::Error> {
     let used = used_keys(conn, batch).await?;
     let fresh: Vec<&NewMessage> = messages(batch).filter(|new| replay(&used, new).is_none()).collect();
     let seqs = if fresh.is_empty() { Some(HashMap::new()) } else { advance(conn, &fresh).await? };
@@ -154,13 +154,13 @@ pub(super) async fn run(
         let result = match job {
             WriteJob::Message(new) => {
                 if let Some(replayed) = replay(&used, new) {
-                    replayed.map(|written| JobOutcome { written, event: None })
+                    replayed.map(|written| JobOutcome { written, event: None }.into())
                 } else {
                     let Some(seq) = seqs.get(&new.thread_id.to_string()) else {
                         return roll_back(conn).await;
                     };
                     match plain_message::<sqlx::Postgres>(keys, new, *seq, &mut deferred) {
-                        Ok(outcome) => Ok(outcome),
+                        Ok(outcome) => Ok(outcome.into()),
                         Err(_) => return roll_back(conn).await,
                     }
                 }
@@ -183,7 +183,7 @@ pub(super) async fn run(
     Ok(Some(results))
 }
 
-async fn roll_back(conn: &mut sqlx::PgConnection) -> Result<Option<Vec<StoreResult<JobOutcome>>>, sqlx::Error> {
+async fn roll_back(conn: &mut sqlx::PgConnection) -> Result<Option<Vec<StoreResult<Ran>>>, sqlx::Error> {
     sqlx::query("ROLLBACK").execute(&mut *conn).await?;
     Ok(None)
 }

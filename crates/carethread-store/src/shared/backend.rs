@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 
 use super::prelude::*;
-use super::write_jobs::Reply;
+use super::write_jobs::{Done, Reply};
 
 /// A database CareThread runs on: `SqliteStore` or `PostgresStore`.
 pub trait Backend: Send + Sync + 'static {
@@ -24,11 +24,19 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Writes a new thread, a message or audit entries and waits until the
     /// write is durable: queued for the writer's next group commit.
-    fn submit(&self, job: WriteJob) -> impl Future<Output = StoreResult<Written>> + Send {
+    fn submit(&self, job: WriteJob) -> impl Future<Output = StoreResult<Done>> + Send {
         async move {
             let (reply, result) = oneshot::channel();
             self.write_queue().send((job, reply)).await.map_err(|_| StoreError::CommitFailed)?;
             result.await.map_err(|_| StoreError::CommitFailed)?
+        }
+    }
+
+    /// Any other write a user waits on: queued like [`Backend::submit`] where
+    /// the database has one writer, else in a transaction of its own.
+    fn write(&self, job: WriteJob) -> impl Future<Output = StoreResult<Done>> + Send {
+        async move {
+            if <Self::D as Dialect>::ONE_WRITER { self.submit(job).await } else { self.sql().run_alone(&job).await }
         }
     }
 }

@@ -331,11 +331,22 @@ pub(crate) struct Deferred {
 impl Deferred {
     /// Inserts everything deferred, in an order the foreign keys accept,
     /// and chains the audit entries once for the whole batch.
-    pub(crate) async fn write<D: Dialect>(&self, conn: &mut D::Connection, keys: &Keyring) -> StoreResult<()> {
+    pub(crate) async fn write<D: Dialect>(&mut self, conn: &mut D::Connection, keys: &Keyring) -> StoreResult<()> {
+        self.write_rows::<D>(conn).await?;
+        Sql::<D>::append_audit(conn, keys, &self.audit).await
+    }
+
+    /// Inserts the deferred messages, triage results and outbox jobs now,
+    /// keeping the audit entries for the end, so that a later job in the
+    /// batch reads them.
+    pub(crate) async fn write_rows<D: Dialect>(&mut self, conn: &mut D::Connection) -> StoreResult<()> {
         Sql::<D>::insert_rows(conn, &self.messages).await?;
         Sql::<D>::insert_rows(conn, &self.triage).await?;
         Sql::<D>::insert_rows(conn, &self.jobs).await?;
-        Sql::<D>::append_audit(conn, keys, &self.audit).await
+        self.messages.clear();
+        self.triage.clear();
+        self.jobs.clear();
+        Ok(())
     }
 }
 

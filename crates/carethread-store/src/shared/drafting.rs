@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::backend::Backend;
 use super::prelude::*;
+use crate::shared::write_jobs::Done;
 
 use crate::{
     AiReport, AiSettings, ClinicianAiFigures, DraftContent, DraftRecord, NewDraft, NewQuickReply, QuickReply,
@@ -62,41 +63,46 @@ impl<D: Dialect> Sql<D> {
         }
         Ok(())
     }
+    /// Keeps a new draft, pending until a reply uses it; its body sealed.
+    pub(crate) async fn write_draft(
+        conn: &mut D::Connection,
+        keys: &Keyring,
+        new: &NewDraft,
+    ) -> StoreResult<Audited<Done>> {
+        let content = &new.content;
+        let id = DraftId::from_uuid(new_id());
+        let id_text = id.to_string();
+        let key_id = keys.active();
+        let body = content
+            .body
+            .as_deref()
+            .map(|b| keys.seal_text_with(key_id, Slot { table: "drafts", column: "body", row: &id_text }, b))
+            .transpose()?;
+        let reasons = serde_json::to_string(&content.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query::<D>(
+            "INSERT INTO drafts (id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, \
+             reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind_v(&id_text)
+        .bind_v(content.thread_id.to_string())
+        .bind_v(content.requested_by.to_string())
+        .bind_v(body)
+        .bind_v(content.body.as_ref().map(|_| key_id))
+        .bind_v(&content.model_id)
+        .bind_v(&content.model_version)
+        .bind_v(content.reply_needed)
+        .bind_v(reasons)
+        .bind_v(ms(new.now))
+        .execute_with(&mut *conn)
+        .await?;
+        Ok(Audited::new(Done::Drafted(id), with_target(std::slice::from_ref(&new.audit), "draft", &id_text)))
+    }
 }
 
 #[async_trait]
 impl<B: Backend> crate::Drafting for B {
     async fn create_draft(&self, new: &NewDraft) -> StoreResult<DraftId> {
-        let (sql, content) = (self.sql(), &new.content);
-        let id = DraftId::from_uuid(new_id());
-        let id_text = id.to_string();
-        let key_id = sql.keys.active();
-        let body = content
-            .body
-            .as_deref()
-            .map(|b| sql.keys.seal_text_with(key_id, Slot { table: "drafts", column: "body", row: &id_text }, b))
-            .transpose()?;
-        let reasons = serde_json::to_string(&content.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sql.audited(async |conn| {
-            sqlx::query::<B::D>(
-                "INSERT INTO drafts (id, thread_id, requested_by, body, key_id, model_id, model_version, reply_needed, \
-                 reasons, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind_v(&id_text)
-            .bind_v(content.thread_id.to_string())
-            .bind_v(content.requested_by.to_string())
-            .bind_v(body)
-            .bind_v(content.body.as_ref().map(|_| key_id))
-            .bind_v(&content.model_id)
-            .bind_v(&content.model_version)
-            .bind_v(content.reply_needed)
-            .bind_v(reasons)
-            .bind_v(ms(new.now))
-            .execute_with(&mut *conn)
-            .await?;
-            Ok(Audited::new(id, with_target(std::slice::from_ref(&new.audit), "draft", &id_text)))
-        })
-        .await
+        self.write(WriteJob::Draft(Box::new(new.clone()))).await?.drafted()
     }
 
     async fn draft(&self, thread: ThreadId, id: DraftId) -> StoreResult<Option<DraftRecord>> {

@@ -7,6 +7,11 @@ use super::backend::Backend;
 use super::prelude::*;
 
 use crate::ReadThread;
+use crate::shared::write_jobs::Done;
+
+/// Where a reader's place in a thread stands: the last message they read.
+const LAST_SEQ: &str =
+    "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";
 
 pub(crate) fn attachment_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<Attachment> {
     let id: &str = row.get_v("id")?;
@@ -188,12 +193,61 @@ impl<D: Dialect> Sql<D> {
         Self::audit_now_or_later(conn, keys, rows.audit, deferred).await?;
         Ok(JobOutcome { written, event: Some(message_event(new, written.message_id)) })
     }
+    /// Leaves `read`'s reader a receipt on each message of the thread they
+    /// had not read (staff on internal notes too), and moves their place in
+    /// the thread to its last message. The last message is read first and
+    /// both writes stop there: a message committed between the two (on
+    /// PostgreSQL each statement sees what has committed by then) is left
+    /// unread for the next opening, never passed over without a receipt.
+    pub(crate) async fn write_receipts(conn: &mut D::Connection, read: &ReadThread) -> StoreResult<Audited<Done>> {
+        let ReadThread { thread: id, reader, include_internal, now } = *read;
+        let last: Option<i64> = sqlx::query::<D>("SELECT message_count FROM threads WHERE id = $1")
+            .bind_v(id.to_string())
+            .fetch_optional_scalar_with(&mut *conn)
+            .await?;
+        let last = last.ok_or(StoreError::Missing("thread"))?;
+        let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
+        let inserted = sqlx::query::<D>(&format!(
+            "INSERT INTO message_reads (message_id, reader_id, read_at) \
+             SELECT m.id, $2, $3 FROM messages m WHERE m.thread_id = $1 AND m.author_id <> $2 {internal} \
+             AND m.seq > {LAST_SEQ} AND m.seq <= $4 ON CONFLICT DO NOTHING"
+        ))
+        .bind_v(id.to_string())
+        .bind_v(reader.to_string())
+        .bind_v(ms(now))
+        .bind_v(last)
+        .execute_with(&mut *conn)
+        .await?
+        .rows_affected();
+        sqlx::query::<D>(
+            "INSERT INTO thread_reads (thread_id, reader_id, last_seq) VALUES ($1, $2, $3) \
+             ON CONFLICT (thread_id, reader_id) DO UPDATE SET last_seq = CASE \
+             WHEN excluded.last_seq > thread_reads.last_seq THEN excluded.last_seq ELSE thread_reads.last_seq END",
+        )
+        .bind_v(id.to_string())
+        .bind_v(reader.to_string())
+        .bind_v(last)
+        .execute_with(&mut *conn)
+        .await?;
+        let done = Audited::unchanged(Done::Read(inserted));
+        if inserted == 0 {
+            return Ok(done);
+        }
+        Ok(done.publishing(ThreadEvent {
+            kind: EventKind::ThreadRead,
+            thread_id: id,
+            message_id: None,
+            internal: false,
+            alert: false,
+            at: now,
+        }))
+    }
 }
 
 #[async_trait]
 impl<B: Backend> crate::Messages for B {
     async fn add_message(&self, new: NewMessage) -> StoreResult<Written> {
-        self.submit(WriteJob::Message(new)).await
+        self.submit(WriteJob::Message(new)).await?.written()
     }
 
     async fn messages(&self, id: ThreadId, include_internal: bool) -> StoreResult<Vec<MessageView>> {
@@ -228,59 +282,18 @@ impl<B: Backend> crate::Messages for B {
     }
 
     async fn mark_read(&self, read: ReadThread) -> StoreResult<u64> {
-        const LAST_SEQ: &str =
-            "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";
-        let ReadThread { thread: id, reader, include_internal, now } = read;
-        let sql = self.sql();
         // Check on a reader first, so that opening an already-read thread
         // never waits for the writer.
         let behind: Option<i64> =
             sqlx::query::<B::D>(&format!("SELECT t.message_count - {LAST_SEQ} FROM threads t WHERE t.id = $1"))
-                .bind_v(id.to_string())
-                .bind_v(reader.to_string())
-                .fetch_optional_scalar_with(&sql.read)
+                .bind_v(read.thread.to_string())
+                .bind_v(read.reader.to_string())
+                .fetch_optional_scalar_with(&self.sql().read)
                 .await?;
         if behind.unwrap_or(0) <= 0 {
             return Ok(0);
         }
-        let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
-        let mut tx = sql.write.begin().await?;
-        let inserted = sqlx::query::<B::D>(&format!(
-            "INSERT INTO message_reads (message_id, reader_id, read_at) \
-             SELECT m.id, $2, $3 FROM messages m WHERE m.thread_id = $1 AND m.author_id <> $2 {internal} \
-             AND m.seq > {LAST_SEQ} ON CONFLICT DO NOTHING"
-        ))
-        .bind_v(id.to_string())
-        .bind_v(reader.to_string())
-        .bind_v(ms(now))
-        .execute_with(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query::<B::D>(
-            "INSERT INTO thread_reads (thread_id, reader_id, last_seq) \
-             SELECT t.id, $2, t.message_count FROM threads t WHERE t.id = $1 \
-             ON CONFLICT (thread_id, reader_id) DO UPDATE SET last_seq = excluded.last_seq",
-        )
-        .bind_v(id.to_string())
-        .bind_v(reader.to_string())
-        .execute_with(&mut *tx)
-        .await?;
-        let event = ThreadEvent {
-            kind: EventKind::ThreadRead,
-            thread_id: id,
-            message_id: None,
-            internal: false,
-            alert: false,
-            at: now,
-        };
-        if inserted > 0 {
-            sql.notify_in_tx(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
-        if inserted > 0 {
-            sql.publish(event);
-        }
-        Ok(inserted)
+        self.write(WriteJob::Read(read)).await?.read()
     }
 
     async fn first_read_among(

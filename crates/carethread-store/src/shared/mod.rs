@@ -189,6 +189,13 @@ impl<T> Audited<T> {
         self
     }
 
+    /// The answer, the audit entries and the events, for a queued write (which
+    /// has no outbox jobs of its own: see [`Sql::run_job`]).
+    pub(crate) fn into_parts(self) -> (T, Vec<AuditEvent>, Vec<ThreadEvent>) {
+        debug_assert!(self.jobs.is_empty(), "queued writes add no outbox jobs");
+        (self.value, self.audit, self.events)
+    }
+
     /// Writes `jobs` to the outbox in the same transaction.
     pub(crate) fn with_jobs(mut self, jobs: Vec<crate::jobs::NewJob>) -> Self {
         self.jobs.extend(jobs);

@@ -29,7 +29,7 @@ pub(crate) use super::people::{pool_from_row, user_from_row};
 pub(crate) use super::staff_roles;
 pub(crate) use super::threads::{summary_from_row, thread_from_row};
 pub(crate) use super::triage::triage_from_row;
-pub(crate) use super::write_jobs::{JobOutcome, WriteJob};
+pub(crate) use super::write_jobs::{JobOutcome, Ran, WriteJob};
 pub(crate) use super::{Audited, Sql, at, ms, naming_conflict, new_id, opt_id, parse_id, person, placeholders};
 pub(crate) use crate::crypto::{Keyring, Slot};
 pub(crate) use crate::dialect::{Dialect, DialectRow, Q, QueryExt, from_columns};

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use super::backend::Backend;
 use super::prelude::*;
 
+use crate::shared::write_jobs::{Done, ThreadUpdateJob};
 use crate::{NewNote, ThreadChange, ThreadUpdate};
 
 pub(crate) fn thread_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<Thread> {
@@ -167,6 +168,89 @@ impl<D: Dialect> Sql<D> {
         Ok(JobOutcome { written, event: Some(event) })
     }
 
+    /// Changes a thread as `update` says and, with a note, adds the note
+    /// as its next message.
+    pub(crate) async fn write_update(
+        conn: &mut D::Connection,
+        keys: &Keyring,
+        update: &ThreadUpdateJob,
+    ) -> StoreResult<Audited<Done>> {
+        let ThreadUpdateJob { id, patch, note, now, audit } = update;
+        let (id, now) = (*id, *now);
+        let mut sets = vec!["updated_at = $2".to_owned()];
+        let mut binds: Vec<Option<Bind>> = Vec::new();
+        let mut next = 3;
+        let mut push = |column: &str, value: Option<Bind>, sets: &mut Vec<String>| {
+            sets.push(format!("{column} = ${next}"));
+            binds.push(value);
+            next += 1;
+        };
+        if let Some(status) = patch.status {
+            // Reopening starts the wait now; any other status ends it.
+            let waiting = if status == ThreadStatus::Open { "COALESCE(awaiting_since, $2)" } else { "NULL" };
+            sets.push(format!("awaiting_since = {waiting}"));
+            push("status", Some(Bind::Text(status.as_str().to_owned())), &mut sets);
+        }
+        if let Some(pool) = patch.pool_id {
+            push("pool_id", pool.map(|p| Bind::Text(p.to_string())), &mut sets);
+        }
+        if let Some(assignee) = patch.assignee_id {
+            push("assignee_id", assignee.map(|a| Bind::Text(a.to_string())), &mut sets);
+        }
+        let replies = patch.replies_allowed;
+        let replies_sql = replies.map(|_| format!(", replies_allowed = ${next}")).unwrap_or_default();
+        let confidential = patch.confidential;
+        let next_flag = next + usize::from(replies.is_some());
+        let confidential_sql = confidential.map(|_| format!(", confidential = ${next_flag}")).unwrap_or_default();
+        let returning = THREAD_COLS.replace("t.", "");
+        let statement = format!(
+            "UPDATE threads SET {}{replies_sql}{confidential_sql} WHERE id = $1 RETURNING {returning}",
+            sets.join(", ")
+        );
+        let mut query = sqlx::query::<D>(&statement).bind_v(id.to_string()).bind_v(ms(now));
+        for b in binds {
+            query = match b {
+                Some(Bind::Text(s)) => query.bind_v(Some(s)),
+                Some(Bind::Int(i)) => query.bind_v(Some(i)),
+                None => query.bind_v(None::<String>),
+            };
+        }
+        if let Some(r) = replies {
+            query = query.bind_v(r);
+        }
+        if let Some(c) = confidential {
+            query = query.bind_v(c);
+        }
+        let row = query.fetch_optional_with(&mut *conn).await?.ok_or(StoreError::Missing("thread"))?;
+        let thread = thread_from_row(&row, keys)?;
+        let updated = ThreadEvent {
+            kind: EventKind::ThreadUpdated,
+            thread_id: id,
+            message_id: None,
+            internal: false,
+            alert: false,
+            at: now,
+        };
+        let Some(note) = note else {
+            let change = ThreadChange { thread, note_id: None };
+            let audit = with_target(audit, "thread", &id.to_string());
+            return Ok(Audited::new(Done::Changed(change), audit).publishing(updated));
+        };
+        let note_id = Self::write_note(conn, keys, id, note, now).await?;
+        let mut entries = with_target(audit, "thread", &id.to_string());
+        entries.extend(with_target(&note.audit, "message", &note_id.to_string()));
+        let noted = ThreadEvent {
+            kind: EventKind::MessageCreated,
+            thread_id: id,
+            message_id: Some(note_id),
+            internal: true,
+            alert: false,
+            at: now,
+        };
+        let change = ThreadChange { thread, note_id: Some(note_id) };
+        Ok(Audited::new(Done::Changed(change), entries).publishing(updated).publishing(noted))
+    }
+
     /// Adds an internal note as the thread's next message, leaving its status as it is.
     pub(crate) async fn write_note(
         conn: &mut D::Connection,
@@ -248,86 +332,13 @@ impl<B: Backend> crate::Threads for B {
     }
 
     async fn create_thread(&self, new: NewThread) -> StoreResult<Written> {
-        self.submit(WriteJob::Thread(new)).await
+        self.submit(WriteJob::Thread(new)).await?.written()
     }
 
     async fn update_thread_with_note(&self, update: ThreadUpdate<'_>) -> StoreResult<ThreadChange> {
         let ThreadUpdate { id, patch, note, now, audit } = update;
-        let sql = self.sql();
-        let mut sets = vec!["updated_at = $2".to_owned()];
-        let mut binds: Vec<Option<Bind>> = Vec::new();
-        let mut next = 3;
-        let mut push = |column: &str, value: Option<Bind>, sets: &mut Vec<String>| {
-            sets.push(format!("{column} = ${next}"));
-            binds.push(value);
-            next += 1;
-        };
-        if let Some(status) = patch.status {
-            // Reopening starts the wait now; any other status ends it.
-            let waiting = if status == ThreadStatus::Open { "COALESCE(awaiting_since, $2)" } else { "NULL" };
-            sets.push(format!("awaiting_since = {waiting}"));
-            push("status", Some(Bind::Text(status.as_str().to_owned())), &mut sets);
-        }
-        if let Some(pool) = patch.pool_id {
-            push("pool_id", pool.map(|p| Bind::Text(p.to_string())), &mut sets);
-        }
-        if let Some(assignee) = patch.assignee_id {
-            push("assignee_id", assignee.map(|a| Bind::Text(a.to_string())), &mut sets);
-        }
-        let replies = patch.replies_allowed;
-        let replies_sql = replies.map(|_| format!(", replies_allowed = ${next}")).unwrap_or_default();
-        let confidential = patch.confidential;
-        let next_flag = next + usize::from(replies.is_some());
-        let confidential_sql = confidential.map(|_| format!(", confidential = ${next_flag}")).unwrap_or_default();
-        let returning = THREAD_COLS.replace("t.", "");
-        let statement = format!(
-            "UPDATE threads SET {}{replies_sql}{confidential_sql} WHERE id = $1 RETURNING {returning}",
-            sets.join(", ")
-        );
-        sql.audited(async |conn| {
-            let mut query = sqlx::query::<B::D>(&statement).bind_v(id.to_string()).bind_v(ms(now));
-            for b in binds {
-                query = match b {
-                    Some(Bind::Text(s)) => query.bind_v(Some(s)),
-                    Some(Bind::Int(i)) => query.bind_v(Some(i)),
-                    None => query.bind_v(None::<String>),
-                };
-            }
-            if let Some(r) = replies {
-                query = query.bind_v(r);
-            }
-            if let Some(c) = confidential {
-                query = query.bind_v(c);
-            }
-            let row = query.fetch_optional_with(&mut *conn).await?.ok_or(StoreError::Missing("thread"))?;
-            let thread = thread_from_row(&row, &sql.keys)?;
-            let updated = ThreadEvent {
-                kind: EventKind::ThreadUpdated,
-                thread_id: id,
-                message_id: None,
-                internal: false,
-                alert: false,
-                at: now,
-            };
-            let Some(note) = note else {
-                let change = ThreadChange { thread, note_id: None };
-                return Ok(Audited::new(change, with_target(audit, "thread", &id.to_string())).publishing(updated));
-            };
-            let note_id = Sql::<B::D>::write_note(conn, &sql.keys, id, note, now).await?;
-            let mut entries = with_target(audit, "thread", &id.to_string());
-            entries.extend(with_target(&note.audit, "message", &note_id.to_string()));
-            let noted = ThreadEvent {
-                kind: EventKind::MessageCreated,
-                thread_id: id,
-                message_id: Some(note_id),
-                internal: true,
-                alert: false,
-                at: now,
-            };
-            let change = ThreadChange { thread, note_id: Some(note_id) };
-            Ok(Audited::new(change, entries).publishing(updated).publishing(noted))
-        })
-        .await
+        let job = ThreadUpdateJob { id, patch: patch.clone(), note: note.cloned(), now, audit: audit.to_vec() };
+        self.write(WriteJob::Update(Box::new(job))).await?.changed()
     }
 
     async fn list_threads(

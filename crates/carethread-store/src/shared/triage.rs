@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::backend::Backend;
 use super::prelude::*;
+use crate::shared::write_jobs::Done;
 
 pub(crate) fn triage_from_row<R: DialectRow>(row: &R, keys: &Keyring) -> StoreResult<TriageRecord> {
     let slot = Slot { table: "triage_results", column: "reasons", row: row.get_v("id")? };
@@ -56,6 +57,55 @@ impl<D: Dialect> Sql<D> {
     }
 }
 
+impl<D: Dialect> Sql<D> {
+    /// A staff member's re-triage: the thread's urgency, category and pool,
+    /// and the override kept as its latest triage result.
+    pub(crate) async fn write_retriage(
+        conn: &mut D::Connection,
+        keys: &Keyring,
+        change: &TriageOverride,
+    ) -> StoreResult<Audited<Done>> {
+        let returning = THREAD_COLS.replace("t.", "");
+        let statement = format!(
+            "UPDATE threads SET urgency = $2, urgency_rank = $3, category = $4, pool_id = COALESCE($5, pool_id) \
+             WHERE id = $1 RETURNING {returning}"
+        );
+        let record = TriageRecord {
+            urgency: change.urgency,
+            category: change.category,
+            pool_slug: change.pool_slug.clone(),
+            confidence: 1.0,
+            reasons: change.reasons.clone(),
+            model_id: "override".to_owned(),
+            model_version: "1".to_owned(),
+            needs_review: false,
+            overridden_by: Some(change.by),
+        };
+        let event = ThreadEvent {
+            kind: EventKind::ThreadUpdated,
+            thread_id: change.thread_id,
+            message_id: None,
+            internal: false,
+            alert: change.urgency == Urgency::Emergency,
+            at: change.now,
+        };
+        let row = sqlx::query::<D>(&statement)
+            .bind_v(change.thread_id.to_string())
+            .bind_v(change.urgency.as_str())
+            .bind_v(change.urgency.rank())
+            .bind_v(change.category.as_str())
+            .bind_v(change.pool_id.map(|p| p.to_string()))
+            .fetch_optional_with(&mut *conn)
+            .await?
+            .ok_or(StoreError::Missing("thread"))?;
+        let thread = thread_from_row(&row, keys)?;
+        let row = Self::triage_row(keys, change.thread_id, None, &record, change.now)?;
+        Self::insert_rows(conn, &[row]).await?;
+        let audit = with_target(&change.audit, "thread", &change.thread_id.to_string());
+        Ok(Audited::new(Done::Retriaged(thread), audit).publishing(event))
+    }
+}
+
 #[async_trait]
 impl<B: Backend> crate::TriageResults for B {
     async fn latest_triage(&self, id: ThreadId) -> StoreResult<Option<(TriageRecord, DateTime<Utc>)>> {
@@ -101,48 +151,7 @@ impl<B: Backend> crate::TriageResults for B {
     }
 
     async fn override_triage(&self, change: &TriageOverride) -> StoreResult<Thread> {
-        let sql = self.sql();
-        let returning = THREAD_COLS.replace("t.", "");
-        let statement = format!(
-            "UPDATE threads SET urgency = $2, urgency_rank = $3, category = $4, pool_id = COALESCE($5, pool_id) \
-             WHERE id = $1 RETURNING {returning}"
-        );
-        let record = TriageRecord {
-            urgency: change.urgency,
-            category: change.category,
-            pool_slug: change.pool_slug.clone(),
-            confidence: 1.0,
-            reasons: change.reasons.clone(),
-            model_id: "override".to_owned(),
-            model_version: "1".to_owned(),
-            needs_review: false,
-            overridden_by: Some(change.by),
-        };
-        let event = ThreadEvent {
-            kind: EventKind::ThreadUpdated,
-            thread_id: change.thread_id,
-            message_id: None,
-            internal: false,
-            alert: change.urgency == Urgency::Emergency,
-            at: change.now,
-        };
-        sql.audited(async |conn| {
-            let row = sqlx::query::<B::D>(&statement)
-                .bind_v(change.thread_id.to_string())
-                .bind_v(change.urgency.as_str())
-                .bind_v(change.urgency.rank())
-                .bind_v(change.category.as_str())
-                .bind_v(change.pool_id.map(|p| p.to_string()))
-                .fetch_optional_with(&mut *conn)
-                .await?
-                .ok_or(StoreError::Missing("thread"))?;
-            let thread = thread_from_row(&row, &sql.keys)?;
-            let row = Sql::<B::D>::triage_row(&sql.keys, change.thread_id, None, &record, change.now)?;
-            Sql::<B::D>::insert_rows(conn, &[row]).await?;
-            let audit = with_target(&change.audit, "thread", &change.thread_id.to_string());
-            Ok(Audited::new(thread, audit).publishing(event))
-        })
-        .await
+        self.write(WriteJob::Retriage(Box::new(change.clone()))).await?.retriaged()
     }
 
     async fn triage_stats(&self) -> StoreResult<TriageStats> {

@@ -1,23 +1,104 @@
-//! Writes a user waits on (a new thread, a message, audit entries alone), run
-//! as jobs that commit with others queued at the same moment, and idempotent
-//! replays of them.
+//! Writes a user waits on, run as jobs that commit with others queued at the
+//! same moment, and idempotent replays of them.
 
 use super::prelude::*;
+use crate::{NewDraft, NewNote, ReadThread, ThreadChange};
 
 /// A write a user waits on: it commits together with the other writes this
-/// server queued at the same moment (group commit), on both databases.
+/// server queued at the same moment (group commit). New threads, messages and
+/// audit entries are queued on both databases; on SQLite, whose one writer
+/// would otherwise be taken by each of them in turn, so are read receipts,
+/// thread changes, re-triage and drafts ([`Dialect::ONE_WRITER`]).
 pub enum WriteJob {
     Thread(NewThread),
     Message(NewMessage),
     /// Audit entries on their own (reads, sign-ins, refusals); writes nothing else.
     Audit(Vec<AuditEvent>),
+    /// Read receipts on what the reader had not read.
+    Read(ReadThread),
+    /// A change to a thread, with the internal note that explains it.
+    Update(Box<ThreadUpdateJob>),
+    Retriage(Box<TriageOverride>),
+    Draft(Box<NewDraft>),
 }
 
-/// What a write produced: its ids and, unless it was an idempotent replay,
-/// the event to publish once it commits.
+/// A thread change as a queued job holds it (`ThreadUpdate`, owned).
+pub struct ThreadUpdateJob {
+    pub id: ThreadId,
+    pub patch: ThreadPatch,
+    pub note: Option<NewNote>,
+    pub now: DateTime<Utc>,
+    pub audit: Vec<AuditEvent>,
+}
+
+/// What a queued write answers, by kind of job.
+#[derive(Debug)]
+pub enum Done {
+    Written(Written),
+    Read(u64),
+    Changed(ThreadChange),
+    Retriaged(Thread),
+    Drafted(DraftId),
+}
+
+impl Done {
+    fn other(self) -> StoreError {
+        StoreError::Corrupt(format!("a write answered {self:?}"))
+    }
+
+    pub(crate) fn written(self) -> StoreResult<Written> {
+        if let Done::Written(w) = self { Ok(w) } else { Err(self.other()) }
+    }
+
+    pub(crate) fn read(self) -> StoreResult<u64> {
+        if let Done::Read(n) = self { Ok(n) } else { Err(self.other()) }
+    }
+
+    pub(crate) fn changed(self) -> StoreResult<ThreadChange> {
+        if let Done::Changed(c) = self { Ok(c) } else { Err(self.other()) }
+    }
+
+    pub(crate) fn retriaged(self) -> StoreResult<Thread> {
+        if let Done::Retriaged(t) = self { Ok(t) } else { Err(self.other()) }
+    }
+
+    pub(crate) fn drafted(self) -> StoreResult<DraftId> {
+        if let Done::Drafted(d) = self { Ok(d) } else { Err(self.other()) }
+    }
+}
+
+/// What a new thread or message produced: its ids and, unless it was an
+/// idempotent replay, the event to publish once it commits.
 pub(crate) struct JobOutcome {
     pub(crate) written: Written,
     pub(crate) event: Option<ThreadEvent>,
+}
+
+/// What any job produced: its answer, and the events to publish once it commits.
+pub(crate) struct Ran {
+    pub(crate) done: Done,
+    pub(crate) events: Vec<ThreadEvent>,
+}
+
+impl From<JobOutcome> for Ran {
+    fn from(outcome: JobOutcome) -> Self {
+        Ran { done: Done::Written(outcome.written), events: outcome.event.into_iter().collect() }
+    }
+}
+
+impl Ran {
+    /// A job's answer with what it changed: its audit entries go to the
+    /// log now, or to the batch's `deferred` entries, in the jobs' order.
+    pub(crate) async fn audited<D: Dialect>(
+        conn: &mut D::Connection,
+        keys: &Keyring,
+        done: Audited<Done>,
+        deferred: Option<&mut Deferred>,
+    ) -> StoreResult<Self> {
+        let (done, audit, events) = done.into_parts();
+        Sql::<D>::audit_now_or_later(conn, keys, audit, deferred).await?;
+        Ok(Ran { done, events })
+    }
 }
 
 impl<D: Dialect> Sql<D> {
@@ -69,10 +150,10 @@ impl<D: Dialect> Sql<D> {
         keys: &Keyring,
         job: &WriteJob,
         deferred: Option<&mut Deferred>,
-    ) -> StoreResult<JobOutcome> {
+    ) -> StoreResult<Ran> {
         match job {
-            WriteJob::Thread(new) => Self::write_thread(conn, keys, new, deferred).await,
-            WriteJob::Message(new) => Self::write_message(conn, keys, new, deferred).await,
+            WriteJob::Thread(new) => Ok(Self::write_thread(conn, keys, new, deferred).await?.into()),
+            WriteJob::Message(new) => Ok(Self::write_message(conn, keys, new, deferred).await?.into()),
             WriteJob::Audit(events) => {
                 Self::audit_now_or_later(conn, keys, events.clone(), deferred).await?;
                 // Audit jobs create no thread or message; the ids are unused.
@@ -81,9 +162,45 @@ impl<D: Dialect> Sql<D> {
                     message_id: MessageId::from_uuid(Uuid::nil()),
                     replayed: false,
                 };
-                Ok(JobOutcome { written: none, event: None })
+                Ok(JobOutcome { written: none, event: None }.into())
+            }
+            // These read or change rows the batch's deferred inserts may
+            // touch (a receipt on a message written earlier in the batch),
+            // so those rows go in first.
+            other => {
+                let mut deferred = deferred;
+                if let Some(later) = deferred.as_deref_mut() {
+                    later.write_rows::<D>(conn).await?;
+                }
+                let done = match other {
+                    WriteJob::Read(read) => Self::write_receipts(conn, read).await?,
+                    WriteJob::Update(update) => Self::write_update(conn, keys, update).await?,
+                    WriteJob::Retriage(change) => Self::write_retriage(conn, keys, change).await?,
+                    WriteJob::Draft(new) => Self::write_draft(conn, keys, new).await?,
+                    WriteJob::Thread(_) | WriteJob::Message(_) | WriteJob::Audit(_) => {
+                        return Err(StoreError::Corrupt("a write job ran twice".into()));
+                    }
+                };
+                Ran::audited::<D>(conn, keys, done, deferred).await
             }
         }
+    }
+
+    /// Runs one job in a transaction of its own on the pool (PostgreSQL's
+    /// writes other than threads, messages and audit entries): its audit
+    /// entries, and its events notified, inside the transaction; the events
+    /// published here after the commit.
+    pub(crate) async fn run_alone(&self, job: &WriteJob) -> StoreResult<Done> {
+        let mut tx = self.write.begin().await?;
+        let ran = Self::run_job(&mut tx, &self.keys, job, None).await?;
+        for event in &ran.events {
+            self.notify_in_tx(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        for event in ran.events {
+            self.publish(event);
+        }
+        Ok(ran.done)
     }
 
     /// Runs a group's jobs back to back inside the open transaction.
@@ -99,7 +216,7 @@ impl<D: Dialect> Sql<D> {
         jobs: impl Iterator<Item = &'j WriteJob>,
         savepoints: bool,
         start_over: fn(&StoreError) -> bool,
-    ) -> Result<Option<(Vec<StoreResult<JobOutcome>>, Deferred)>, sqlx::Error> {
+    ) -> Result<Option<(Vec<StoreResult<Ran>>, Deferred)>, sqlx::Error> {
         let mut results = Vec::new();
         let mut deferred = Deferred::default();
         for job in jobs {
@@ -133,7 +250,7 @@ impl<D: Dialect> Sql<D> {
 }
 
 /// Where a queued write's result goes.
-pub(crate) type Reply = tokio::sync::oneshot::Sender<StoreResult<Written>>;
+pub(crate) type Reply = tokio::sync::oneshot::Sender<StoreResult<Done>>;
 
 /// A connection for a group commit, or `None` with every write of `batch`
 /// answered that it could not be stored.
