@@ -234,7 +234,7 @@ impl<D: Dialect> Sql<D> {
         let Some(note) = note else {
             let change = ThreadChange { thread, note_id: None };
             let audit = with_target(audit, "thread", &id.to_string());
-            return Ok(Audited::new(Done::Changed(change), audit).publishing(updated));
+            return Ok(Audited::new(Done::Changed(Box::new(change)), audit).publishing(updated));
         };
         let note_id = Self::write_note(conn, keys, id, note, now).await?;
         let mut entries = with_target(audit, "thread", &id.to_string());
@@ -248,7 +248,7 @@ impl<D: Dialect> Sql<D> {
             at: now,
         };
         let change = ThreadChange { thread, note_id: Some(note_id) };
-        Ok(Audited::new(Done::Changed(change), entries).publishing(updated).publishing(noted))
+        Ok(Audited::new(Done::Changed(Box::new(change)), entries).publishing(updated).publishing(noted))
     }
 
     /// Adds an internal note as the thread's next message, leaving its status as it is.

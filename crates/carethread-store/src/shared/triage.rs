@@ -102,7 +102,7 @@ impl<D: Dialect> Sql<D> {
         let row = Self::triage_row(keys, change.thread_id, None, &record, change.now)?;
         Self::insert_rows(conn, &[row]).await?;
         let audit = with_target(&change.audit, "thread", &change.thread_id.to_string());
-        Ok(Audited::new(Done::Retriaged(thread), audit).publishing(event))
+        Ok(Audited::new(Done::Retriaged(Box::new(thread)), audit).publishing(event))
     }
 }
 

@@ -36,8 +36,8 @@ pub struct ThreadUpdateJob {
 pub enum Done {
     Written(Written),
     Read(u64),
-    Changed(ThreadChange),
-    Retriaged(Thread),
+    Changed(Box<ThreadChange>),
+    Retriaged(Box<Thread>),
     Drafted(DraftId),
 }
 
@@ -55,11 +55,11 @@ impl Done {
     }
 
     pub(crate) fn changed(self) -> StoreResult<ThreadChange> {
-        if let Done::Changed(c) = self { Ok(c) } else { Err(self.other()) }
+        if let Done::Changed(c) = self { Ok(*c) } else { Err(self.other()) }
     }
 
     pub(crate) fn retriaged(self) -> StoreResult<Thread> {
-        if let Done::Retriaged(t) = self { Ok(t) } else { Err(self.other()) }
+        if let Done::Retriaged(t) = self { Ok(*t) } else { Err(self.other()) }
     }
 
     pub(crate) fn drafted(self) -> StoreResult<DraftId> {
