@@ -11,62 +11,16 @@ mod support;
 
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::ThreadId;
-use carethread_core::message::MessageBody;
 use carethread_core::role::Role;
-use carethread_core::thread::{Category, Subject, ThreadPatch, ThreadStatus, Urgency};
+use carethread_core::thread::{Category, ThreadPatch, ThreadStatus, Urgency};
 use carethread_core::user::User;
-use carethread_store::{
-    DraftContent, MasterKey, NewDraft, NewMessage, NewThread, ReadThread, Store, StoreError, TriageOverride,
-};
+use carethread_store::{DraftContent, MasterKey, NewDraft, ReadThread, Store, StoreError, TriageOverride};
 use chrono::Utc;
 
-use support::person;
+use support::{message, new_thread, person};
 
 fn event(action: AuditAction, who: &User) -> AuditEvent {
     AuditEvent::new(action, Some((who.id, who.role)), Utc::now()).patient(who.id)
-}
-
-async fn new_thread(store: &Arc<dyn Store>, patient: &User) -> ThreadId {
-    store
-        .create_thread(NewThread {
-            patient_id: patient.id,
-            author_id: patient.id,
-            subject: Subject::parse("Readings").expect("subject"),
-            body: MessageBody::parse("First", 5000).expect("body"),
-            category: Category::Clinical,
-            urgency: Urgency::Routine,
-            pool_slug: None,
-            assignee_id: None,
-            status: ThreadStatus::Open,
-            confidential: false,
-            triage: support::routine_triage(Category::Clinical),
-            idempotency: None,
-            now: Utc::now(),
-            audit: vec![event(AuditAction::ThreadCreate, patient)],
-            jobs: Vec::new(),
-        })
-        .await
-        .expect("thread")
-        .thread_id
-}
-
-fn message(thread_id: ThreadId, author: &User, text: &str) -> NewMessage {
-    NewMessage {
-        thread_id,
-        author_id: author.id,
-        body: Some(MessageBody::parse(text, 5000).expect("body")),
-        internal: false,
-        new_status: ThreadStatus::Open,
-        triage: None,
-        attachments: vec![],
-        idempotency: None,
-        now: Utc::now(),
-        audit: vec![event(AuditAction::MessageCreate, author)],
-        jobs: Vec::new(),
-        draft: None,
-        reading_grade: None,
-        answered: None,
-    }
 }
 
 fn read(thread: ThreadId, reader: &User) -> ReadThread {

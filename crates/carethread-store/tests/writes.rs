@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 mod support;
 
+use support::{message, new_thread};
+
 use carethread_core::audit::{AuditAction, AuditEvent};
 use carethread_core::ids::ThreadId;
-use carethread_core::message::MessageBody;
 use carethread_core::role::Role;
-use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
+use carethread_core::thread::{Category, Urgency};
 use carethread_core::user::User;
-use carethread_store::{Idempotency, MasterKey, NewMessage, NewThread, Store, StoreError, TriageRecord};
+use carethread_store::{Idempotency, MasterKey, NewMessage, Store, StoreError, TriageRecord};
 use chrono::Utc;
 
 async fn patient(store: &Arc<dyn Store>) -> User {
@@ -23,49 +24,6 @@ async fn patient(store: &Arc<dyn Store>) -> User {
 
 fn triage() -> TriageRecord {
     support::routine_triage(Category::Other)
-}
-
-fn message(thread_id: ThreadId, author: &User, text: &str) -> NewMessage {
-    NewMessage {
-        thread_id,
-        author_id: author.id,
-        body: Some(MessageBody::parse(text, 5000).expect("body")),
-        internal: false,
-        new_status: ThreadStatus::Open,
-        triage: None,
-        attachments: vec![],
-        idempotency: None,
-        now: Utc::now(),
-        audit: vec![AuditEvent::new(AuditAction::MessageCreate, Some((author.id, Role::Patient)), Utc::now())],
-        jobs: Vec::new(),
-        draft: None,
-        reading_grade: None,
-        answered: None,
-    }
-}
-
-async fn new_thread(store: &Arc<dyn Store>, author: &User) -> ThreadId {
-    store
-        .create_thread(NewThread {
-            patient_id: author.id,
-            author_id: author.id,
-            subject: Subject::parse("Readings").expect("subject"),
-            body: MessageBody::parse("First", 5000).expect("body"),
-            category: Category::Other,
-            urgency: Urgency::Routine,
-            pool_slug: None,
-            assignee_id: None,
-            status: ThreadStatus::Open,
-            confidential: false,
-            triage: triage(),
-            idempotency: None,
-            now: Utc::now(),
-            audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((author.id, Role::Patient)), Utc::now())],
-            jobs: Vec::new(),
-        })
-        .await
-        .expect("thread")
-        .thread_id
 }
 
 /// A new SQLite database: its directory (kept for the test) and URL.

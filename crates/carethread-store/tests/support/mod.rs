@@ -7,10 +7,12 @@ pub mod week;
 use std::sync::Arc;
 
 use carethread_core::audit::{AuditAction, AuditEvent};
+use carethread_core::ids::ThreadId;
+use carethread_core::message::MessageBody;
 use carethread_core::role::Role;
-use carethread_core::thread::{Category, Urgency};
+use carethread_core::thread::{Category, Subject, ThreadStatus, Urgency};
 use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
-use carethread_store::{MasterKey, NewAccount, ScratchDatabase, Store, TriageRecord};
+use carethread_store::{MasterKey, NewAccount, NewMessage, NewThread, ScratchDatabase, Store, TriageRecord};
 use chrono::{NaiveDate, Utc};
 
 /// A user named `username` (also their display name) with `role`; a patient
@@ -45,6 +47,51 @@ pub fn routine_triage(category: Category) -> TriageRecord {
         needs_review: false,
         overridden_by: None,
     }
+}
+
+/// A patient's message in `thread_id`, with its audit entry.
+pub fn message(thread_id: ThreadId, author: &User, text: &str) -> NewMessage {
+    NewMessage {
+        thread_id,
+        author_id: author.id,
+        body: Some(MessageBody::parse(text, 5000).expect("body")),
+        internal: false,
+        new_status: ThreadStatus::Open,
+        triage: None,
+        attachments: vec![],
+        idempotency: None,
+        now: Utc::now(),
+        audit: vec![AuditEvent::new(AuditAction::MessageCreate, Some((author.id, Role::Patient)), Utc::now())],
+        jobs: Vec::new(),
+        draft: None,
+        reading_grade: None,
+        answered: None,
+    }
+}
+
+/// A routine thread the patient `author` starts, with its first message.
+pub async fn new_thread(store: &Arc<dyn Store>, author: &User) -> ThreadId {
+    store
+        .create_thread(NewThread {
+            patient_id: author.id,
+            author_id: author.id,
+            subject: Subject::parse("Readings").expect("subject"),
+            body: MessageBody::parse("First", 5000).expect("body"),
+            category: Category::Other,
+            urgency: Urgency::Routine,
+            pool_slug: None,
+            assignee_id: None,
+            status: ThreadStatus::Open,
+            confidential: false,
+            triage: routine_triage(Category::Other),
+            idempotency: None,
+            now: Utc::now(),
+            audit: vec![AuditEvent::new(AuditAction::ThreadCreate, Some((author.id, Role::Patient)), Utc::now())],
+            jobs: Vec::new(),
+        })
+        .await
+        .expect("thread")
+        .thread_id
 }
 
 /// A new PostgreSQL database on the server `CARETHREAD_TEST_POSTGRES` names,
