@@ -66,7 +66,7 @@ impl PostgresStore {
         tokio::spawn(forward_notifications(listener, events.clone()));
         let keys = Keyring::new(master);
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(group_commit(pool.clone(), queue, keys.clone()));
+        crate::shared::write_jobs::spawn_writer(group_commit(pool.clone(), queue, keys.clone()))?;
         let store = Self { sql: Sql { read: pool.clone(), write: pool, events, keys }, jobs };
         store.sql.init_keys().await?;
         Ok(store)

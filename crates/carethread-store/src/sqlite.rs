@@ -99,7 +99,13 @@ impl SqliteStore {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
         let keys = Keyring::new(master);
         let checkpoints = sqlite_pool().max_connections(1).connect_with(options.clone()).await?;
-        tokio::spawn(group_commit(write.clone(), queue, events.clone(), keys.clone(), checkpoints));
+        crate::shared::write_jobs::spawn_writer(group_commit(
+            write.clone(),
+            queue,
+            events.clone(),
+            keys.clone(),
+            checkpoints,
+        ))?;
         let store = Self { sql: Sql { read, write, events, keys }, jobs };
         store.sql.init_keys().await?;
         Ok(store)

@@ -336,6 +336,12 @@ impl Deferred {
         Sql::<D>::append_audit(conn, keys, &self.audit).await
     }
 
+    /// Whether a message of `thread` waits among the deferred rows.
+    pub(crate) fn holds_messages_of(&self, thread: ThreadId) -> bool {
+        let thread = thread.to_string();
+        self.messages.iter().any(|m| m.thread_id == thread)
+    }
+
     /// Inserts the deferred messages, triage results and outbox jobs now,
     /// keeping the audit entries for the end, so that a later job in the
     /// batch reads them.

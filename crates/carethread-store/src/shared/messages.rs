@@ -9,6 +9,10 @@ use super::prelude::*;
 use crate::ReadThread;
 use crate::shared::write_jobs::Done;
 
+/// The last message a receipt is left on: `$4`, read before (PostgreSQL), or
+/// (NULL) the thread's last message now.
+const LAST: &str = "COALESCE($4, (SELECT t.message_count FROM threads t WHERE t.id = $1))";
+
 /// Where a reader's place in a thread stands: the last message they read.
 const LAST_SEQ: &str =
     "COALESCE((SELECT r.last_seq FROM thread_reads r WHERE r.thread_id = $1 AND r.reader_id = $2), 0)";
@@ -195,22 +199,28 @@ impl<D: Dialect> Sql<D> {
     }
     /// Leaves `read`'s reader a receipt on each message of the thread they
     /// had not read (staff on internal notes too), and moves their place in
-    /// the thread to its last message. The last message is read first and
-    /// both writes stop there: a message committed between the two (on
-    /// PostgreSQL each statement sees what has committed by then) is left
-    /// unread for the next opening, never passed over without a receipt.
+    /// the thread to its last message, never back. Both stop at the same
+    /// last message: on PostgreSQL, where each statement sees what has
+    /// committed by then, it is read first, so a message committed between
+    /// the two is left for the next opening rather than passed over without
+    /// a receipt; SQLite's one writer lets nothing in between, so there it
+    /// is read inside each statement (one round trip fewer).
     pub(crate) async fn write_receipts(conn: &mut D::Connection, read: &ReadThread) -> StoreResult<Audited<Done>> {
         let ReadThread { thread: id, reader, include_internal, now } = *read;
-        let last: Option<i64> = sqlx::query::<D>("SELECT message_count FROM threads WHERE id = $1")
-            .bind_v(id.to_string())
-            .fetch_optional_scalar_with(&mut *conn)
-            .await?;
-        let last = last.ok_or(StoreError::Missing("thread"))?;
+        let last = if D::ONE_WRITER {
+            None
+        } else {
+            let last: Option<i64> = sqlx::query::<D>("SELECT message_count FROM threads WHERE id = $1")
+                .bind_v(id.to_string())
+                .fetch_optional_scalar_with(&mut *conn)
+                .await?;
+            Some(last.ok_or(StoreError::Missing("thread"))?)
+        };
         let internal = if include_internal { "" } else { "AND m.internal = FALSE" };
         let inserted = sqlx::query::<D>(&format!(
             "INSERT INTO message_reads (message_id, reader_id, read_at) \
              SELECT m.id, $2, $3 FROM messages m WHERE m.thread_id = $1 AND m.author_id <> $2 {internal} \
-             AND m.seq > {LAST_SEQ} AND m.seq <= $4 ON CONFLICT DO NOTHING"
+             AND m.seq > {LAST_SEQ} AND m.seq <= {LAST} ON CONFLICT DO NOTHING"
         ))
         .bind_v(id.to_string())
         .bind_v(reader.to_string())
@@ -220,7 +230,8 @@ impl<D: Dialect> Sql<D> {
         .await?
         .rows_affected();
         sqlx::query::<D>(
-            "INSERT INTO thread_reads (thread_id, reader_id, last_seq) VALUES ($1, $2, $3) \
+            "INSERT INTO thread_reads (thread_id, reader_id, last_seq) \
+             SELECT t.id, $2, COALESCE($3, t.message_count) FROM threads t WHERE t.id = $1 \
              ON CONFLICT (thread_id, reader_id) DO UPDATE SET last_seq = CASE \
              WHEN excluded.last_seq > thread_reads.last_seq THEN excluded.last_seq ELSE thread_reads.last_seq END",
         )

@@ -164,12 +164,13 @@ impl<D: Dialect> Sql<D> {
                 };
                 Ok(JobOutcome { written: none, event: None }.into())
             }
-            // These read or change rows the batch's deferred inserts may
-            // touch (a receipt on a message written earlier in the batch),
-            // so those rows go in first.
             other => {
                 let mut deferred = deferred;
-                if let Some(later) = deferred.as_deref_mut() {
+                // Receipts are left on the messages the thread has, so one
+                // written earlier in the batch, still deferred, goes in first.
+                if let (WriteJob::Read(read), Some(later)) = (other, deferred.as_deref_mut())
+                    && later.holds_messages_of(read.thread)
+                {
                     later.write_rows::<D>(conn).await?;
                 }
                 let done = match other {
@@ -247,6 +248,23 @@ impl<D: Dialect> Sql<D> {
         }
         Ok(Some((results, deferred)))
     }
+}
+
+/// Runs a group-commit writer on a thread of its own, with a runtime of its
+/// own, so that it is never kept waiting behind the tasks that queue writes
+/// for it: between two statements the database would otherwise sit idle
+/// until a busy runtime came back to the writer. It ends when its queue
+/// closes (the store is dropped).
+pub(crate) fn spawn_writer(writer: impl Future<Output = ()> + Send + 'static) -> StoreResult<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+    std::thread::Builder::new()
+        .name("carethread-writer".to_owned())
+        .spawn(move || runtime.block_on(writer))
+        .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+    Ok(())
 }
 
 /// Where a queued write's result goes.
