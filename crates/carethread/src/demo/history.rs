@@ -21,15 +21,16 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use carethread_core::audit::{AuditAction, AuditEvent};
-use carethread_core::ids::{DraftId, ThreadId};
+use carethread_core::equity::{Dimension, GroupValue};
+use carethread_core::ids::{DraftId, ThreadId, UserId};
 use carethread_core::message::MessageBody;
 use carethread_core::role::Role;
 use carethread_core::thread::{Category, Subject, ThreadPatch, ThreadStatus};
-use carethread_core::user::{DisplayName, Language, NewUser, User, Username};
+use carethread_core::user::{DisplayName, Language, Mrn, NewUser, User, Username};
 use carethread_server::intake::triage_record;
 use carethread_store::{
-    BillingSetup, DraftContent, DraftUse, Membership, NewAccount, NewDraft, NewMessage, NewNote, NewThread, PoolRef,
-    ReadThread, Store, ThreadUpdate, TriageOverride,
+    BillingSetup, DraftContent, DraftUse, ImportKey, ImportOutcome, ImportStep, Importer, NewDraft, NewMessage,
+    NewNote, NewThread, PoolRef, ReadThread, Store, ThreadUpdate, TriageOverride,
 };
 use carethread_triage::TriageResult;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -49,6 +50,8 @@ const BILLING_DAYS: i64 = 182;
 const GROUPS_SEED: u64 = 0x6E0_0005;
 /// Threads written at the same time.
 const LANES: usize = 256;
+/// Patients imported in one transaction.
+const IMPORT_CHUNK: usize = 100;
 /// What the audit log says about writes that only set the demo up.
 const SEEDED: &str = "demo clinic seed";
 
@@ -104,19 +107,18 @@ pub async fn seed_scaled(
     let mut group_rng = Rng::new(SEED ^ GROUPS_SEED);
     let groups: Vec<_> = people.iter().map(|p| people::groups(&mut group_rng, p, today)).collect();
     let care_team = [clinic.user("dr.lee")?.id, clinic.user("rn.kim")?.id, clinic.user("rx.patel")?.id];
-    // Patients are created several at a time, each lane its share in order.
-    let mut creating = JoinSet::new();
+    // Patients arrive as a clinic's do, from its EHR: accounts with their
+    // record numbers and care teams, imported a chunk per transaction, the
+    // chunks side by side; then the groups each patient gave.
     let hash: Arc<str> = Arc::from(password_hash);
-    let lane_of = |i: usize| i % LANES;
     let work: Arc<Vec<(people::Patient, Vec<_>)>> = Arc::new(people.into_iter().zip(groups).collect());
-    for lane in 0..LANES.min(count) {
+    let mut creating = JoinSet::new();
+    for first in (0..count).step_by(IMPORT_CHUNK) {
         let (store, work, hash) = (store.clone(), work.clone(), hash.clone());
         creating.spawn(async move {
-            let mut made = Vec::new();
-            for (i, (p, groups)) in work.iter().enumerate().filter(|(i, _)| lane_of(*i) == lane) {
-                made.push((i, create_patient(&store, p, groups, &hash, care_team, joined, today).await?));
-            }
-            anyhow::Ok(made)
+            let chunk = &work[first..(first + IMPORT_CHUNK).min(work.len())];
+            let made = import_patients(&store, first, chunk, &hash, care_team, joined, today).await?;
+            anyhow::Ok(made.into_iter().enumerate().map(move |(i, user)| (first + i, user)).collect::<Vec<_>>())
         });
     }
     let mut created: Vec<(usize, User)> = Vec::with_capacity(count);
@@ -179,34 +181,67 @@ pub async fn seed_scaled(
     Ok(History { patients: count, threads, messages })
 }
 
-/// One of the history's patients: the account, on the care team of the
-/// demo's clinicians, with the groups they gave.
-async fn create_patient(
+/// A chunk of the history's patients, the first numbered `first`: imported
+/// as an EHR onboards them (the account with its record number, on the care
+/// team of the demo's clinicians) in one transaction, then the groups each gave.
+async fn import_patients(
     store: &Arc<dyn Store>,
-    p: &people::Patient,
-    groups: &[(carethread_core::equity::Dimension, carethread_core::equity::GroupValue)],
+    first: usize,
+    chunk: &[(people::Patient, Vec<(Dimension, GroupValue)>)],
     password_hash: &str,
-    care_team: [carethread_core::ids::UserId; 3],
+    care_team: [UserId; 3],
     joined: DateTime<Utc>,
     today: chrono::NaiveDate,
-) -> anyhow::Result<User> {
-    let new = NewUser::new(
-        Username::parse(&p.username)?,
-        DisplayName::parse(&p.display_name)?,
-        Role::Patient,
-        Some(p.born),
-        p.language,
-        today,
-    )?;
-    let audit = AuditEvent::new(AuditAction::UserCreate, None, joined).detail(SEEDED);
-    let user = store.create_user(NewAccount { user: &new, password_hash, now: joined }, &audit).await?;
-    for staff_id in care_team {
-        let audit = AuditEvent::new(AuditAction::CareTeamChange, None, joined).patient(user.id).detail(SEEDED);
-        store.set_membership(Membership::CareTeam { patient_id: user.id, staff_id }, true, &audit).await?;
+) -> anyhow::Result<Vec<User>> {
+    let mut steps = Vec::with_capacity(2 * chunk.len());
+    let mut users = Vec::with_capacity(chunk.len());
+    for (i, (p, _)) in chunk.iter().enumerate() {
+        let mrn = Mrn::parse(&format!("H{:08}", first + i))?;
+        let new = NewUser::new(
+            Username::parse(&p.username)?,
+            DisplayName::parse(&p.display_name)?,
+            Role::Patient,
+            Some(p.born),
+            p.language,
+            today,
+        )?
+        .with_mrn(Some(mrn.clone()))?;
+        steps.push(ImportStep::Account {
+            key: ImportKey::Mrn(mrn.as_str().to_owned()),
+            user: new.clone(),
+            password_hash: password_hash.to_owned(),
+        });
+        steps.push(ImportStep::CareTeam {
+            patient: ImportKey::Mrn(mrn.as_str().to_owned()),
+            members: care_team.iter().map(|id| ImportKey::Id(*id)).collect(),
+        });
+        users.push(new);
     }
-    let audit = AuditEvent::new(AuditAction::PatientGroupsChange, None, joined).patient(user.id).detail(SEEDED);
-    store.set_patient_groups(user.id, groups, &audit).await?;
-    Ok(user)
+    let outcomes = store.import_people(&steps, &Importer { actor: None, client: None, now: joined }).await?;
+    let ids = outcomes.iter().filter_map(|o| if let ImportOutcome::Created(id) = o { Some(*id) } else { None });
+    let made: Vec<User> = users
+        .into_iter()
+        .zip(ids)
+        .map(|(new, id)| User {
+            id,
+            username: new.username,
+            display_name: new.display_name,
+            role: new.role,
+            date_of_birth: new.date_of_birth,
+            language: new.language,
+            disabled: false,
+            mrn: new.mrn,
+            clinic_lead: false,
+        })
+        .collect();
+    if made.len() != chunk.len() {
+        anyhow::bail!("the import created {} of {} patients", made.len(), chunk.len());
+    }
+    for (user, (_, groups)) in made.iter().zip(chunk) {
+        let audit = AuditEvent::new(AuditAction::PatientGroupsChange, None, joined).patient(user.id).detail(SEEDED);
+        store.set_patient_groups(user.id, groups, &audit).await?;
+    }
+    Ok(made)
 }
 
 /// Online visit billing, turned on `at` (mid-year), with the notice patients
