@@ -108,16 +108,14 @@ pub async fn thread_view(app: &App, caller: &Caller, id: ThreadId) -> AppResult<
 /// the caller's read receipts are recorded.
 pub async fn open_thread(app: &App, caller: &Caller, id: ThreadId) -> AppResult<ThreadView> {
     let thread = authorize_thread(app, caller, id, ThreadAction::Read).await?;
-    let read = caller.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
-    app.store.record_audit(vec![read]).await?;
-    app.store
-        .mark_read(ReadThread {
-            thread: thread.id,
-            reader: caller.user.id,
-            include_internal: caller.user.role.is_staff(),
-            now: Utc::now(),
-        })
-        .await?;
+    let audit = caller.audit(AuditAction::ThreadRead).patient(thread.patient_id).target("thread", thread.id);
+    let read = ReadThread {
+        thread: thread.id,
+        reader: caller.user.id,
+        include_internal: caller.user.role.is_staff(),
+        now: Utc::now(),
+    };
+    app.store.record_read(read, vec![audit]).await?;
     thread_view(app, caller, thread.id).await
 }
 

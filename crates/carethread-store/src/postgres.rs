@@ -101,7 +101,7 @@ impl WriteJob {
             WriteJob::Message(new) => Some(new.thread_id.to_string()),
             WriteJob::Update(update) => Some(update.id.to_string()),
             WriteJob::Retriage(change) => Some(change.thread_id.to_string()),
-            WriteJob::Thread(_) | WriteJob::Audit(_) | WriteJob::Read(_) | WriteJob::Draft(_) => None,
+            WriteJob::Thread(_) | WriteJob::Audit(_) | WriteJob::Read(..) | WriteJob::Draft(_) => None,
         }
     }
 
@@ -113,7 +113,7 @@ impl WriteJob {
             WriteJob::Audit(events) => {
                 (events.first().and_then(|e| e.actor_id).unwrap_or_else(|| UserId::from_uuid(Uuid::nil())), None)
             }
-            WriteJob::Read(read) => (read.reader, None),
+            WriteJob::Read(read, _) => (read.reader, None),
             WriteJob::Update(update) => {
                 let actor = update.audit.first().and_then(|e| e.actor_id);
                 (actor.unwrap_or_else(|| UserId::from_uuid(Uuid::nil())), None)

@@ -156,3 +156,38 @@ async fn queued_beside_messages(store: &Arc<dyn Store>) {
     let audit = store.verify_audit().await.expect("verify");
     assert_eq!((audit.verified, audit.broken), (2 + 2 + 120 + 15 + 1 + 1, None));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opening_is_audited_with_its_receipts_and_audited_alone_when_nothing_is_new_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = carethread_store::open(&url, MasterKey::generate()).await.expect("open");
+    opening_audited(&store).await;
+}
+
+#[carethread_test_services::needs(postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opening_is_audited_with_its_receipts_and_audited_alone_when_nothing_is_new_on_postgres() {
+    let (_db, store) = support::postgres_store("carethread_queued").await;
+    opening_audited(&store).await;
+}
+
+async fn opening_audited(store: &Arc<dyn Store>) {
+    let patient = person(store, "patient.opens", Role::Patient).await;
+    let nurse = person(store, "rn.opens", Role::Nurse).await;
+    let thread = new_thread(store, &patient).await;
+    store.add_message(message(thread, &patient, "second")).await.expect("second");
+    let opened = || {
+        AuditEvent::new(AuditAction::ThreadRead, Some((nurse.id, nurse.role)), Utc::now())
+            .patient(patient.id)
+            .target("thread", thread)
+    };
+    let entries = || async { store.verify_audit().await.expect("verify").verified };
+    let before = entries().await;
+    assert_eq!(store.record_read(read(thread, &nurse), vec![opened()]).await.expect("open"), 2);
+    assert_eq!(entries().await, before + 1, "the opening is audited with its receipts");
+    assert_eq!(store.record_read(read(thread, &nurse), vec![opened()]).await.expect("again"), 0);
+    assert_eq!(entries().await, before + 2, "opening a thread already read is audited too");
+    let messages = store.messages(thread, true).await.expect("messages");
+    assert!(messages.iter().all(|m| m.read_by.iter().any(|(who, _)| who.id == nurse.id)));
+}

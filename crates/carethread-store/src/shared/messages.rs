@@ -205,7 +205,11 @@ impl<D: Dialect> Sql<D> {
     /// the two is left for the next opening rather than passed over without
     /// a receipt; SQLite's one writer lets nothing in between, so there it
     /// is read inside each statement (one round trip fewer).
-    pub(crate) async fn write_receipts(conn: &mut D::Connection, read: &ReadThread) -> StoreResult<Audited<Done>> {
+    pub(crate) async fn write_receipts(
+        conn: &mut D::Connection,
+        read: &ReadThread,
+        audit: &[AuditEvent],
+    ) -> StoreResult<Audited<Done>> {
         let ReadThread { thread: id, reader, include_internal, now } = *read;
         let last = if D::ONE_WRITER {
             None
@@ -240,7 +244,7 @@ impl<D: Dialect> Sql<D> {
         .bind_v(last)
         .execute_with(&mut *conn)
         .await?;
-        let done = Audited::unchanged(Done::Read(inserted));
+        let done = Audited::new(Done::Read(inserted), audit.to_vec());
         if inserted == 0 {
             return Ok(done);
         }
@@ -292,9 +296,9 @@ impl<B: Backend> crate::Messages for B {
         rows.iter().map(|row| Ok((parse_id(row.get_v::<&str, _>("id")?)?, row.get_v::<String, _>("sha256")?))).collect()
     }
 
-    async fn mark_read(&self, read: ReadThread) -> StoreResult<u64> {
+    async fn record_read(&self, read: ReadThread, audit: Vec<AuditEvent>) -> StoreResult<u64> {
         // Check on a reader first, so that opening an already-read thread
-        // never waits for the writer.
+        // writes no more than its audit entries.
         let behind: Option<i64> =
             sqlx::query::<B::D>(&format!("SELECT t.message_count - {LAST_SEQ} FROM threads t WHERE t.id = $1"))
                 .bind_v(read.thread.to_string())
@@ -302,9 +306,12 @@ impl<B: Backend> crate::Messages for B {
                 .fetch_optional_scalar_with(&self.sql().read)
                 .await?;
         if behind.unwrap_or(0) <= 0 {
+            if !audit.is_empty() {
+                self.submit(WriteJob::Audit(audit)).await?;
+            }
             return Ok(0);
         }
-        self.write(WriteJob::Read(read)).await?.read()
+        self.write(WriteJob::Read(read, audit)).await?.read()
     }
 
     async fn first_read_among(

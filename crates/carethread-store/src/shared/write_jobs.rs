@@ -14,8 +14,9 @@ pub enum WriteJob {
     Message(NewMessage),
     /// Audit entries on their own (reads, sign-ins, refusals); writes nothing else.
     Audit(Vec<AuditEvent>),
-    /// Read receipts on what the reader had not read.
-    Read(ReadThread),
+    /// Read receipts on what the reader had not read, with the audit
+    /// entries of their opening the thread.
+    Read(ReadThread, Vec<AuditEvent>),
     /// A change to a thread, with the internal note that explains it.
     Update(Box<ThreadUpdateJob>),
     Retriage(Box<TriageOverride>),
@@ -168,13 +169,13 @@ impl<D: Dialect> Sql<D> {
                 let mut deferred = deferred;
                 // Receipts are left on the messages the thread has, so one
                 // written earlier in the batch, still deferred, goes in first.
-                if let (WriteJob::Read(read), Some(later)) = (other, deferred.as_deref_mut())
+                if let (WriteJob::Read(read, _), Some(later)) = (other, deferred.as_deref_mut())
                     && later.holds_messages_of(read.thread)
                 {
                     later.write_rows::<D>(conn).await?;
                 }
                 let done = match other {
-                    WriteJob::Read(read) => Self::write_receipts(conn, read).await?,
+                    WriteJob::Read(read, audit) => Self::write_receipts(conn, read, audit).await?,
                     WriteJob::Update(update) => Self::write_update(conn, keys, update).await?,
                     WriteJob::Retriage(change) => Self::write_retriage(conn, keys, change).await?,
                     WriteJob::Draft(new) => Self::write_draft(conn, keys, new).await?,

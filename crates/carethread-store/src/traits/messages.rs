@@ -2,6 +2,7 @@
 //! attachments.
 
 use async_trait::async_trait;
+use carethread_core::audit::AuditEvent;
 use carethread_core::ids::{AttachmentId, MessageId, ThreadId, UserId};
 use chrono::{DateTime, Utc};
 
@@ -32,7 +33,13 @@ pub trait Messages: Send + Sync {
     async fn attachment_digests(&self, thread: ThreadId) -> StoreResult<Vec<(AttachmentId, String)>>;
     /// Records that the reader has now read every message of the thread they
     /// may see (see [`ReadThread`]).
-    async fn mark_read(&self, read: ReadThread) -> StoreResult<u64>;
+    async fn mark_read(&self, read: ReadThread) -> StoreResult<u64> {
+        self.record_read(read, Vec::new()).await
+    }
+    /// Records that the reader opened the thread: `audit` (the reading) and
+    /// their receipts on what they had not read, committed together, in one
+    /// write a user waits on. Answers how many receipts were left.
+    async fn record_read(&self, read: ReadThread, audit: Vec<AuditEvent>) -> StoreResult<u64>;
     /// The first read receipt at or after `since`, on any message of the
     /// thread, by one of `readers`: who opened it and when. (An after-hours
     /// emergency shows staff whether on-call has seen it.)

@@ -518,9 +518,9 @@ impl Writer {
         let audit = AuditEvent::new(AuditAction::ThreadRead, Some((reader.id, reader.role)), at)
             .patient(patient.id)
             .target("thread", thread);
-        self.store.record_audit(vec![audit]).await?;
         let staff = reader.role.is_staff();
-        self.store.mark_read(ReadThread { thread, reader: reader.id, include_internal: staff, now: at }).await?;
+        let read = ReadThread { thread, reader: reader.id, include_internal: staff, now: at };
+        self.store.record_read(read, vec![audit]).await?;
         Ok(())
     }
 }
