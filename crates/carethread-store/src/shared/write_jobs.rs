@@ -179,8 +179,9 @@ impl<D: Dialect> Sql<D> {
                     WriteJob::Update(update) => Self::write_update(conn, keys, update).await?,
                     WriteJob::Retriage(change) => Self::write_retriage(conn, keys, change).await?,
                     WriteJob::Draft(new) => Self::write_draft(conn, keys, new).await?,
+                    // Matched above; never reached.
                     WriteJob::Thread(_) | WriteJob::Message(_) | WriteJob::Audit(_) => {
-                        return Err(StoreError::Corrupt("a write job ran twice".into()));
+                        return Err(StoreError::Corrupt("a write job of an unexpected kind".into()));
                     }
                 };
                 Ran::audited::<D>(conn, keys, done, deferred).await
