@@ -152,6 +152,23 @@ pub struct NewUser {
 }
 
 impl NewUser {
+    /// The account as it is created with `id`: enabled, and not one of the
+    /// clinic's leads.
+    #[must_use]
+    pub fn into_user(self, id: UserId) -> User {
+        User {
+            id,
+            username: self.username,
+            display_name: self.display_name,
+            role: self.role,
+            date_of_birth: self.date_of_birth,
+            language: self.language,
+            disabled: false,
+            mrn: self.mrn,
+            clinic_lead: false,
+        }
+    }
+
     /// The same patient with the clinic's record number; refused for other roles.
     pub fn with_mrn(self, mrn: Option<Mrn>) -> Result<Self, DomainError> {
         if mrn.is_some() && self.role != Role::Patient {

@@ -215,8 +215,8 @@ async fn run_batch(
 }
 
 /// Whether every job in `batch` is a new message without files or a used
-/// draft, or audit entries: the usual batch of a server under load, which [`run_plain_batch`]
-/// writes in a few statements however many jobs it holds.
+/// draft, or audit entries: the usual batch of a server under load, which
+/// [`run_plain_batch`] writes in a few statements however many jobs it holds.
 fn is_plain(batch: &[(WriteJob, Reply)]) -> bool {
     batch.iter().all(|(job, _)| match job {
         WriteJob::Message(new) => new.attachments.is_empty() && new.draft.is_none(),

@@ -70,17 +70,7 @@ impl<D: Dialect> Sql<D> {
         .execute_with(&mut *conn)
         .await;
         naming_conflict(result, "username or record number")?;
-        Ok(User {
-            id,
-            username: user.username.clone(),
-            display_name: user.display_name.clone(),
-            role: user.role,
-            date_of_birth: user.date_of_birth,
-            language: user.language,
-            disabled: false,
-            mrn: user.mrn.clone(),
-            clinic_lead: false,
-        })
+        Ok((*user).clone().into_user(id))
     }
 
     /// Every (group, member) pair of a membership table, by group, members by name.

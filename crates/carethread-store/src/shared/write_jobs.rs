@@ -150,7 +150,7 @@ impl<D: Dialect> Sql<D> {
         conn: &mut D::Connection,
         keys: &Keyring,
         job: &WriteJob,
-        deferred: Option<&mut Deferred>,
+        mut deferred: Option<&mut Deferred>,
     ) -> StoreResult<Ran> {
         match job {
             WriteJob::Thread(new) => Ok(Self::write_thread(conn, keys, new, deferred).await?.into()),
@@ -166,7 +166,6 @@ impl<D: Dialect> Sql<D> {
                 Ok(JobOutcome { written: none, event: None }.into())
             }
             other => {
-                let mut deferred = deferred;
                 // Receipts are left on the messages the thread has, so one
                 // written earlier in the batch, still deferred, goes in first.
                 if let (WriteJob::Read(read, _), Some(later)) = (other, deferred.as_deref_mut())

@@ -219,21 +219,7 @@ async fn import_patients(
     }
     let outcomes = store.import_people(&steps, &Importer { actor: None, client: None, now: joined }).await?;
     let ids = outcomes.iter().filter_map(|o| if let ImportOutcome::Created(id) = o { Some(*id) } else { None });
-    let made: Vec<User> = users
-        .into_iter()
-        .zip(ids)
-        .map(|(new, id)| User {
-            id,
-            username: new.username,
-            display_name: new.display_name,
-            role: new.role,
-            date_of_birth: new.date_of_birth,
-            language: new.language,
-            disabled: false,
-            mrn: new.mrn,
-            clinic_lead: false,
-        })
-        .collect();
+    let made: Vec<User> = users.into_iter().zip(ids).map(|(new, id)| new.into_user(id)).collect();
     if made.len() != chunk.len() {
         anyhow::bail!("the import created {} of {} patients", made.len(), chunk.len());
     }
